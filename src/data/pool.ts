@@ -1,0 +1,216 @@
+/**
+ * The pool table: Q queries × M models, columnar typed arrays, row-major by query (index q*M + m).
+ * Spec §1.3 is the record this stores; missing cells are marked in `present`.
+ */
+import { createHash } from 'node:crypto';
+
+/** Task order of the task one-hot block (spec §3.1). Tasks outside this list are appended in order of appearance. */
+export const PAPER_TASKS = ['mmlu', 'gsm8k', 'hellaswag', 'winogrande', 'cnn_dailymail'] as const;
+
+export interface ModelInfo {
+  /** Identifier used everywhere (command line, summary.json). */
+  id: string;
+  /** Display name (e.g. the Hugging Face handle). */
+  name: string;
+  /** Parameter count in billions; NaN when unknown. */
+  paramsB: number;
+}
+
+/** Per-task min–max bounds of energy per token (J/token) used to normalise energy (spec §1.6). */
+export interface TaskBounds {
+  eptMin: number;
+  eptMax: number;
+}
+
+export interface PoolTable {
+  /** Dataset name (built-in name or file name). */
+  name: string;
+  nQueries: number;
+  nModels: number;
+  queryIds: string[];
+  /** Distinct task names; `queryTask` indexes into this. */
+  tasks: string[];
+  queryTask: Int32Array;
+  /** Query text where known (null otherwise). */
+  queryText: (string | null)[] | null;
+  /** Precomputed semantic cluster id per query, −1 when absent. */
+  cluster: Int32Array;
+  /** Precomputed complexity score per query (inverted Flesch, 0–100, higher = harder; spec §3.3), NaN when absent. */
+  complexity: Float64Array;
+  models: ModelInfo[];
+  /** Accuracy in [0,1]; NaN where the cell is missing. */
+  accuracy: Float64Array;
+  /** Energy per query in joules. */
+  energyJ: Float64Array;
+  /** Latency per query in seconds. */
+  latencyS: Float64Array;
+  inputTokens: Float64Array;
+  outputTokens: Float64Array;
+  /** Cost per query in USD, or null when the table has none. */
+  costUsd: Float64Array | null;
+  /** 1 where the (query, model) cell has an outcome. */
+  present: Uint8Array;
+  /** Energy-per-token normalisation bounds per task; computed from the data when not given. */
+  taskBounds: Map<string, TaskBounds>;
+}
+
+export interface PoolTableInit {
+  name: string;
+  queryIds: string[];
+  queryTasks: string[];
+  queryText?: (string | null)[] | null;
+  cluster?: Int32Array;
+  complexity?: Float64Array;
+  models: ModelInfo[];
+  accuracy: Float64Array;
+  energyJ?: Float64Array;
+  latencyS?: Float64Array;
+  inputTokens?: Float64Array;
+  outputTokens?: Float64Array;
+  costUsd?: Float64Array | null;
+  present?: Uint8Array;
+  taskBounds?: Map<string, TaskBounds>;
+}
+
+/** Build a table, filling absent columns with NaN and computing per-task bounds where not given. */
+export function makePoolTable(init: PoolTableInit): PoolTable {
+  const Q = init.queryIds.length;
+  const M = init.models.length;
+  const n = Q * M;
+  const nan = (): Float64Array => new Float64Array(n).fill(Number.NaN);
+  const check = (a: ArrayLike<number> | undefined | null, what: string, len: number): void => {
+    if (a && a.length !== len) throw new Error(`pool table: ${what} has ${a.length} entries, expected ${len}`);
+  };
+  check(init.accuracy, 'accuracy', n);
+  check(init.energyJ, 'energyJ', n);
+  check(init.latencyS, 'latencyS', n);
+  check(init.inputTokens, 'inputTokens', n);
+  check(init.outputTokens, 'outputTokens', n);
+  check(init.costUsd ?? undefined, 'costUsd', n);
+  check(init.present, 'present', n);
+  check(init.queryTasks, 'queryTasks', Q);
+  check(init.cluster, 'cluster', Q);
+  check(init.complexity, 'complexity', Q);
+
+  const tasks: string[] = [];
+  const taskIndex = new Map<string, number>();
+  for (const t of PAPER_TASKS) {
+    if (init.queryTasks.includes(t)) {
+      taskIndex.set(t, tasks.length);
+      tasks.push(t);
+    }
+  }
+  const queryTask = new Int32Array(Q);
+  for (let q = 0; q < Q; q++) {
+    const t = init.queryTasks[q];
+    let k = taskIndex.get(t);
+    if (k === undefined) {
+      k = tasks.length;
+      taskIndex.set(t, k);
+      tasks.push(t);
+    }
+    queryTask[q] = k;
+  }
+  let present = init.present;
+  if (!present) {
+    present = new Uint8Array(n);
+    for (let i = 0; i < n; i++) present[i] = Number.isNaN(init.accuracy[i]) ? 0 : 1;
+  }
+  const table: PoolTable = {
+    name: init.name,
+    nQueries: Q,
+    nModels: M,
+    queryIds: init.queryIds,
+    tasks,
+    queryTask,
+    queryText: init.queryText ?? null,
+    cluster: init.cluster ?? new Int32Array(Q).fill(-1),
+    complexity: init.complexity ?? new Float64Array(Q).fill(Number.NaN),
+    models: init.models,
+    accuracy: init.accuracy,
+    energyJ: init.energyJ ?? nan(),
+    latencyS: init.latencyS ?? nan(),
+    inputTokens: init.inputTokens ?? nan(),
+    outputTokens: init.outputTokens ?? nan(),
+    costUsd: init.costUsd ?? null,
+    present,
+    taskBounds: new Map(),
+  };
+  const computed = computeTaskBounds(table);
+  for (const t of tasks) table.taskBounds.set(t, init.taskBounds?.get(t) ?? computed.get(t)!);
+  return table;
+}
+
+/** Energy per token of a cell (spec §1.3): energyJ / (input + output tokens); NaN when tokens are 0 or unknown. */
+export function energyPerToken(t: PoolTable, i: number): number {
+  const tok = t.inputTokens[i] + t.outputTokens[i];
+  if (!(tok > 0)) return Number.NaN;
+  return t.energyJ[i] / tok;
+}
+
+/** Per-task min/max of energy per token over present cells (the reference's bounds are DB-wide min/max, spec §1.6). */
+export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
+  const lo = new Float64Array(t.tasks.length).fill(Infinity);
+  const hi = new Float64Array(t.tasks.length).fill(-Infinity);
+  const M = t.nModels;
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      if (!t.present[i]) continue;
+      const e = energyPerToken(t, i);
+      if (Number.isNaN(e)) continue;
+      if (e < lo[k]) lo[k] = e;
+      if (e > hi[k]) hi[k] = e;
+    }
+  }
+  const out = new Map<string, TaskBounds>();
+  t.tasks.forEach((name, k) => {
+    out.set(name, Number.isFinite(lo[k]) ? { eptMin: lo[k], eptMax: hi[k] } : { eptMin: Number.NaN, eptMax: Number.NaN });
+  });
+  return out;
+}
+
+export function modelIndex(t: PoolTable, id: string): number {
+  return t.models.findIndex((m) => m.id === id);
+}
+
+/**
+ * SHA-256 over the table's canonical content (ids, tasks, features, every metric column as little-endian
+ * float64). Independent of the file format the table came from, so a CSV and its Parquet copy hash alike.
+ */
+export function tableSha256(t: PoolTable): string {
+  const h = createHash('sha256');
+  const str = (s: string): void => {
+    h.update(s);
+    h.update('\u0000');
+  };
+  const f64 = (a: Float64Array): void => {
+    h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  };
+  str('greenserv-pool-table/1');
+  str(String(t.nQueries));
+  str(String(t.nModels));
+  for (const m of t.models) {
+    str(m.id);
+    str(String(m.paramsB));
+  }
+  for (let q = 0; q < t.nQueries; q++) {
+    str(t.queryIds[q]);
+    str(t.tasks[t.queryTask[q]]);
+  }
+  h.update(Buffer.from(t.cluster.buffer, t.cluster.byteOffset, t.cluster.byteLength));
+  f64(t.complexity);
+  f64(t.accuracy);
+  f64(t.energyJ);
+  f64(t.latencyS);
+  f64(t.inputTokens);
+  f64(t.outputTokens);
+  if (t.costUsd) f64(t.costUsd);
+  h.update(t.present);
+  for (const name of t.tasks) {
+    const b = t.taskBounds.get(name)!;
+    str(`${name}:${b.eptMin}:${b.eptMax}`);
+  }
+  return h.digest('hex');
+}
