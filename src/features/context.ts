@@ -1,0 +1,97 @@
+/**
+ * Context encoding (spec §3.4): x = [1, onehot(task), onehot(cluster), onehot(complexity bin)].
+ * Stored sparse (CSR) because one-hot contexts have at most 4 non-zeros; dense embeddings fit the same shape.
+ */
+import type { PoolTable } from '../data/pool.js';
+
+export type FeatureName = 'task' | 'cluster' | 'complexity';
+export const ALL_FEATURES: readonly FeatureName[] = ['task', 'cluster', 'complexity'];
+
+/** repo: two complexity slots, bin 2 encodes as zeros (d = 11); paper: three slots (d = 12). Spec §3.4, §9.2. */
+export type ContextLayout = 'repo' | 'paper';
+/** thresholds: bins at inverted-Flesch 20/30 (reference code); equal-width: three bins over [0,100] (paper text). */
+export type ComplexityBinning = 'thresholds' | 'equal-width';
+
+export interface ContextSet {
+  /** Dimension including the bias slot. */
+  d: number;
+  nQueries: number;
+  /** CSR row pointers: query q's non-zeros are idx/val[ptr[q] .. ptr[q+1]). */
+  ptr: Int32Array;
+  idx: Int32Array;
+  val: Float64Array;
+  /** Slot names, e.g. "bias", "task=mmlu", "cluster=0", "complexity=1". */
+  names: string[];
+}
+
+export interface EncodeOptions {
+  layout: ContextLayout;
+  features: readonly FeatureName[];
+  binning?: ComplexityBinning;
+  /** Number of cluster slots; default max(3, largest cluster id + 1). */
+  nClusters?: number;
+}
+
+/** Complexity bin of an inverted Flesch score s (spec §3.3); −1 when s is NaN. */
+export function complexityBin(s: number, binning: ComplexityBinning = 'thresholds'): number {
+  if (Number.isNaN(s)) return -1;
+  if (binning === 'thresholds') return s < 20 ? 0 : s < 30 ? 1 : 2;
+  return s < 100 / 3 ? 0 : s < 200 / 3 ? 1 : 2;
+}
+
+export function encodeContexts(t: PoolTable, opts: EncodeOptions): ContextSet {
+  const useTask = opts.features.includes('task');
+  const useCluster = opts.features.includes('cluster');
+  const useCx = opts.features.includes('complexity');
+  const binning = opts.binning ?? 'thresholds';
+  let maxCluster = -1;
+  for (let q = 0; q < t.nQueries; q++) if (t.cluster[q] > maxCluster) maxCluster = t.cluster[q];
+  const k = opts.nClusters ?? Math.max(3, maxCluster + 1);
+  const cxSlots = opts.layout === 'repo' ? 2 : 3;
+
+  const names = ['bias'];
+  const taskOff = names.length;
+  if (useTask) for (const name of t.tasks) names.push(`task=${name}`);
+  const clusterOff = names.length;
+  if (useCluster) for (let c = 0; c < k; c++) names.push(`cluster=${c}`);
+  const cxOff = names.length;
+  if (useCx) for (let b = 0; b < cxSlots; b++) names.push(`complexity=${b}`);
+  const d = names.length;
+
+  const ptr = new Int32Array(t.nQueries + 1);
+  const idx: number[] = [];
+  for (let q = 0; q < t.nQueries; q++) {
+    idx.push(0);
+    if (useTask) idx.push(taskOff + t.queryTask[q]);
+    if (useCluster) {
+      const c = t.cluster[q];
+      if (c >= 0 && c < k) idx.push(clusterOff + c);
+    }
+    if (useCx) {
+      const b = complexityBin(t.complexity[q], binning);
+      // repo layout has no slot for the top bin: it encodes as zeros (spec §3.4)
+      if (b >= 0 && b < cxSlots) idx.push(cxOff + b);
+    }
+    ptr[q + 1] = idx.length;
+  }
+  return { d, nQueries: t.nQueries, ptr, idx: Int32Array.from(idx), val: new Float64Array(idx.length).fill(1), names };
+}
+
+/** Dense contexts from a Q×d row-major matrix (e.g. user embeddings), with a bias slot prepended. */
+export function denseContexts(rows: Float64Array, nQueries: number, dim: number): ContextSet {
+  const d = dim + 1;
+  const ptr = new Int32Array(nQueries + 1);
+  const idx = new Int32Array(nQueries * d);
+  const val = new Float64Array(nQueries * d);
+  for (let q = 0; q < nQueries; q++) {
+    ptr[q + 1] = (q + 1) * d;
+    idx[q * d] = 0;
+    val[q * d] = 1;
+    for (let j = 0; j < dim; j++) {
+      idx[q * d + 1 + j] = 1 + j;
+      val[q * d + 1 + j] = rows[q * dim + j];
+    }
+  }
+  const names = ['bias', ...Array.from({ length: dim }, (_, j) => `x${j}`)];
+  return { d, nQueries, ptr, idx, val, names };
+}
