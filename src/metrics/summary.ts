@@ -1,0 +1,128 @@
+/**
+ * summary.json (schemaVersion 1): the stable, documented result of a simulation. See docs/outputs.md.
+ * No timestamps or machine facts here, so the same seed gives a byte-identical file.
+ */
+import type { PoolTable } from '../data/pool.js';
+import type { SimConfig, SimResult } from '../sim/engine.js';
+import type { RewardTable } from '../sim/reward.js';
+import { meanSd, meanSdCi, type MeanSd, type MeanSdCi } from './stats.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface PolicySummary {
+  name: string;
+  params: Record<string, number>;
+  finalRegret: MeanSdCi;
+  reward: MeanSd;
+  accuracy: MeanSd;
+  energyWh: MeanSd;
+  costNorm: MeanSd;
+  latencyS: MeanSd;
+  /** Relative difference to the random policy's mean, in percent (null when random was not run). */
+  vsRandom: { regretPct: number | null; accuracyPct: number | null; energyWhPct: number | null };
+  /** Share of all picks (over every run) per model id. */
+  selection: Record<string, number>;
+  misses: number;
+  perRun: { seed: number; finalRegret: number; reward: number; accuracy: number; energyWh: number }[];
+}
+
+export interface Summary {
+  schemaVersion: number;
+  dataset: { name: string; queries: number; models: number; tasks: string[]; sha256: string };
+  lambda: number;
+  runs: number;
+  seed: number;
+  semantics: string;
+  reward: { cost: string; expression: string | null };
+  contexts: { layout: string; features: string[]; d: number };
+  maxLatency: number | null;
+  oracle: { mode: string; totalReward: number; meanReward: number };
+  policies: PolicySummary[];
+}
+
+export interface SummaryInput {
+  table: PoolTable;
+  sha256: string;
+  config: SimConfig;
+  rewards: RewardTable;
+  result: SimResult;
+  layout: string;
+  features: string[];
+  d: number;
+}
+
+/** NaN is not JSON: report it as null. */
+function num(x: number): number {
+  return x;
+}
+
+function pct(x: number, ref: number): number | null {
+  if (!Number.isFinite(x) || !Number.isFinite(ref) || ref === 0) return null;
+  return (100 * (x - ref)) / ref;
+}
+
+export function buildSummary(inp: SummaryInput): Summary {
+  const { table: t, config: cfg, result: res } = inp;
+  const Q = t.nQueries;
+  const pol = res.policyNames.map((name, p) => {
+    const runs = res.metrics[p];
+    const sel = new Float64Array(t.nModels);
+    let misses = 0;
+    for (const r of runs) {
+      for (let m = 0; m < t.nModels; m++) sel[m] += r.selection[m];
+      misses += r.misses;
+    }
+    const selection: Record<string, number> = {};
+    for (let m = 0; m < t.nModels; m++) if (sel[m] > 0) selection[t.models[m].id] = sel[m] / (Q * runs.length);
+    return {
+      name,
+      params: { ...cfg.policies[p].params },
+      finalRegret: meanSdCi(runs.map((r) => r.finalRegret)),
+      reward: meanSd(runs.map((r) => r.meanReward)),
+      accuracy: meanSd(runs.map((r) => r.accuracy)),
+      energyWh: meanSd(runs.map((r) => r.energyWh)),
+      costNorm: meanSd(runs.map((r) => r.costNorm)),
+      latencyS: meanSd(runs.map((r) => r.latencyS)),
+      vsRandom: { regretPct: null, accuracyPct: null, energyWhPct: null },
+      selection,
+      misses,
+      perRun: runs.map((r) => ({
+        seed: r.seed,
+        finalRegret: num(r.finalRegret),
+        reward: r.meanReward,
+        accuracy: r.accuracy,
+        energyWh: r.energyWh,
+      })),
+    } satisfies PolicySummary as PolicySummary;
+  });
+  const rnd = pol.find((p) => p.name === 'random');
+  if (rnd) {
+    for (const p of pol) {
+      p.vsRandom = {
+        regretPct: pct(p.finalRegret.mean, rnd.finalRegret.mean),
+        accuracyPct: pct(p.accuracy.mean, rnd.accuracy.mean),
+        energyWhPct: pct(p.energyWh.mean, rnd.energyWh.mean),
+      };
+    }
+  }
+  let nOracle = 0;
+  for (let q = 0; q < Q; q++) if (!Number.isNaN(inp.rewards.oracle[q])) nOracle++;
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    dataset: { name: t.name, queries: Q, models: t.nModels, tasks: [...t.tasks], sha256: inp.sha256 },
+    lambda: inp.rewards.lambda,
+    runs: cfg.runs,
+    seed: cfg.seed,
+    semantics: cfg.semantics,
+    reward: { cost: inp.rewards.cost, expression: inp.rewards.expression },
+    contexts: { layout: inp.layout, features: inp.features, d: inp.d },
+    maxLatency: cfg.maxLatency ?? null,
+    oracle: { mode: cfg.oracle, totalReward: res.oracleTotal, meanReward: nOracle ? res.oracleTotal / nOracle : Number.NaN },
+    policies: pol,
+  };
+}
+
+/** JSON with NaN/±Infinity written as null, two-space indent, trailing newline. */
+export function toJson(x: unknown): string {
+  return JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}

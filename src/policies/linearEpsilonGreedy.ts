@@ -1,0 +1,79 @@
+import { ArgMax } from './argmax.js';
+import { dotSparse } from './linalg.js';
+import { RidgeArms } from './linear.js';
+import { ArmSet, anyFeasible, isFeasible, uniformArm, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+
+/**
+ * Linear (contextual) ε-greedy, disjoint per arm (spec §4.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x
+ * (A is positive definite, so the reference's pinv equals the inverse); explore with probability ε,
+ * else argmax θ_mᵀx with uniform tie-breaking; ε decays per update.
+ */
+class LinearEpsilonGreedy implements Policy {
+  readonly name = 'linear-epsilon-greedy';
+  private readonly set: ArmSet;
+  private readonly st: RidgeArms;
+  private eps: number;
+  private readonly am: ArgMax;
+
+  constructor(
+    private readonly env: PolicyEnv,
+    private readonly p: Record<string, number>,
+  ) {
+    this.set = new ArmSet(env.nModels, env.initialArms);
+    this.st = new RidgeArms(env.nModels, env.contexts.d, p.ridge);
+    this.eps = p.epsilon;
+    this.am = new ArgMax(true, env.rng);
+  }
+
+  select(q: number): number {
+    const { rng, feasible, contexts } = this.env;
+    const M = this.env.nModels;
+    if (rng.next() < this.eps) return uniformArm(this.set, feasible, q, M, rng);
+    const lo = contexts.ptr[q];
+    const hi = contexts.ptr[q + 1];
+    const d = this.st.d;
+    const useFeasible = anyFeasible(this.set, feasible, q, M);
+    this.am.reset();
+    for (const m of this.set.list) {
+      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
+      this.am.offer(m, dotSparse(this.st.theta, m * d, contexts.idx, contexts.val, lo, hi));
+    }
+    return this.am.result();
+  }
+
+  update(q: number, arm: number, reward: number): void {
+    const c = this.env.contexts;
+    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, 1);
+    this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);
+  }
+
+  addArm(m: number): void {
+    // fixes spec §9.14: the reference never registers the new arm
+    if (this.set.add(m)) this.st.reset(m);
+  }
+
+  removeArm(m: number): void {
+    this.set.remove(m);
+  }
+
+  arms(): readonly number[] {
+    return this.set.list;
+  }
+
+  state(): RidgeArms {
+    return this.st;
+  }
+}
+
+export const linearEpsilonGreedyFactory: PolicyFactory = {
+  name: 'linear-epsilon-greedy',
+  description: 'contextual ε-greedy over per-model ridge regressions (spec §4.2)',
+  contextual: true,
+  params: [
+    { name: 'epsilon', default: 1.0, min: 0, max: 1, description: 'initial exploration rate ε0' },
+    { name: 'decay', default: 0.985, min: 0, max: 1, description: 'multiplicative decay δ per update' },
+    { name: 'minEpsilon', default: 0.01, min: 0, max: 1, description: 'floor ε_min' },
+    { name: 'ridge', default: 0.25, positive: true, description: 'ridge regulariser λ_ (A starts at λ_·I)' },
+  ],
+  create: (env, p) => new LinearEpsilonGreedy(env, p),
+};

@@ -1,0 +1,78 @@
+import { ArgMax } from './argmax.js';
+import { dotSparse, quadFormSparse } from './linalg.js';
+import { RidgeArms } from './linear.js';
+import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+
+/**
+ * Disjoint LinUCB (spec §4.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
+ * repo semantics: first maximum wins; paper semantics: exact ties broken uniformly with the policy's RNG.
+ */
+class LinUCB implements Policy {
+  readonly name = 'linucb';
+  private readonly set: ArmSet;
+  private readonly st: RidgeArms;
+  private readonly am: ArgMax;
+  private readonly alpha: number;
+
+  constructor(
+    private readonly env: PolicyEnv,
+    p: Record<string, number>,
+  ) {
+    this.set = new ArmSet(env.nModels, env.initialArms);
+    this.st = new RidgeArms(env.nModels, env.contexts.d, p.reg);
+    this.am = new ArgMax(env.semantics === 'paper', env.rng);
+    this.alpha = p.alpha;
+  }
+
+  select(q: number): number {
+    const { feasible, contexts } = this.env;
+    const { idx, val } = contexts;
+    const M = this.env.nModels;
+    const lo = contexts.ptr[q];
+    const hi = contexts.ptr[q + 1];
+    const { d, dd, theta, Ainv } = this.st;
+    const useFeasible = anyFeasible(this.set, feasible, q, M);
+    this.am.reset();
+    const list = this.set.list;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
+      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
+      const mean = dotSparse(theta, m * d, idx, val, lo, hi);
+      const v = quadFormSparse(Ainv, m * dd, d, idx, val, lo, hi);
+      this.am.offer(m, mean + this.alpha * Math.sqrt(v > 0 ? v : 0));
+    }
+    return this.am.result();
+  }
+
+  update(q: number, arm: number, reward: number): void {
+    const c = this.env.contexts;
+    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, 1);
+  }
+
+  addArm(m: number): void {
+    if (this.set.add(m)) this.st.reset(m);
+  }
+
+  removeArm(m: number): void {
+    this.set.remove(m);
+  }
+
+  arms(): readonly number[] {
+    return this.set.list;
+  }
+
+  state(): RidgeArms {
+    return this.st;
+  }
+}
+
+export const linucbFactory: PolicyFactory = {
+  name: 'linucb',
+  description: 'disjoint LinUCB (spec §4.3; "GreenServ (C)" in the paper)',
+  contextual: true,
+  params: [
+    { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
+    { name: 'reg', default: 0.05, positive: true, description: 'regularisation (A starts at reg·I)' },
+  ],
+  create: (env, p) => new LinUCB(env, p),
+};

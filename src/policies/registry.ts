@@ -1,0 +1,86 @@
+/** Policy registry: names used on the command line and in summary.json. */
+import { UsageError } from '../data/errors.js';
+import type { ModelInfo } from '../data/pool.js';
+import { epsilonGreedyFactory } from './epsilonGreedy.js';
+import { linearEpsilonGreedyFactory } from './linearEpsilonGreedy.js';
+import { linucbFactory } from './linucb.js';
+import { oracleFactory } from './oracle.js';
+import type { PolicyFactory } from './policy.js';
+import { randomFactory } from './random.js';
+import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
+import { thompsonFactory } from './thompson.js';
+
+export const FACTORIES: readonly PolicyFactory[] = [
+  randomFactory,
+  largestFactory,
+  smallestFactory,
+  mostAccurateFactory,
+  bestStaticFactory,
+  oracleFactory,
+  epsilonGreedyFactory,
+  linearEpsilonGreedyFactory,
+  linucbFactory,
+  thompsonFactory,
+];
+
+/** What `simulate` runs when no --policies is given: every registered policy (static:<model> is per model). */
+export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
+
+export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>'];
+
+export interface ResolvedPolicy {
+  name: string;
+  factory: PolicyFactory;
+  params: Record<string, number>;
+}
+
+/** Resolve a policy name (including `static:<model>`) against the dataset's models. */
+export function resolvePolicy(name: string, models: readonly ModelInfo[]): PolicyFactory {
+  if (name.startsWith('static:')) {
+    const id = name.slice('static:'.length);
+    const m = models.findIndex((x) => x.id === id);
+    if (m < 0) throw new UsageError(`unknown model '${id}' in '${name}'; models: ${models.map((x) => x.id).join(', ')}`);
+    return staticModelFactory(m, id);
+  }
+  const f = FACTORIES.find((x) => x.name === name);
+  if (!f) throw new UsageError(`unknown policy '${name}'; valid policies: ${POLICY_NAMES.join(', ')}`);
+  return f;
+}
+
+/**
+ * Parse `policy.param=value` overrides (e.g. `linucb.alpha=0.2`) and return each policy's full parameter set.
+ * Unknown policies or parameters and out-of-range values are usage errors listing the valid names.
+ */
+export function resolvePolicies(names: readonly string[], overrides: readonly string[], models: readonly ModelInfo[]): ResolvedPolicy[] {
+  const seen = new Set<string>();
+  const out: ResolvedPolicy[] = [];
+  for (const name of names) {
+    if (seen.has(name)) throw new UsageError(`policy '${name}' is listed twice`);
+    seen.add(name);
+    const factory = resolvePolicy(name, models);
+    const params: Record<string, number> = {};
+    for (const p of factory.params) params[p.name] = p.default;
+    out.push({ name, factory, params });
+  }
+  for (const o of overrides) {
+    const m = /^([^.=\s]+)\.([^=\s]+)=(.+)$/.exec(o.trim());
+    if (!m) throw new UsageError(`bad --param '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
+    const [, pol, key, raw] = m;
+    const factory = FACTORIES.find((f) => f.name === pol);
+    if (!factory) throw new UsageError(`unknown policy '${pol}' in --param '${o}'; valid policies: ${FACTORIES.map((f) => f.name).join(', ')}`);
+    const spec = factory.params.find((p) => p.name === key);
+    if (!spec) {
+      const valid = factory.params.map((p) => p.name).join(', ') || '(none)';
+      throw new UsageError(`unknown parameter '${key}' for policy '${pol}'; valid parameters: ${valid}`);
+    }
+    const v = Number(raw);
+    if (!Number.isFinite(v)) throw new UsageError(`--param '${o}': '${raw}' is not a finite number`);
+    if (spec.min !== undefined && v < spec.min) throw new UsageError(`--param '${o}': ${key} must be ≥ ${spec.min}`);
+    if (spec.max !== undefined && v > spec.max) throw new UsageError(`--param '${o}': ${key} must be ≤ ${spec.max}`);
+    if (spec.positive && !(v > 0)) throw new UsageError(`--param '${o}': ${key} must be > 0`);
+    const target = out.find((r) => r.factory.name === pol);
+    if (!target) throw new UsageError(`--param '${o}': policy '${pol}' is not among the policies being run (${names.join(', ')})`);
+    target.params[key] = v;
+  }
+  return out;
+}

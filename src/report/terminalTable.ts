@@ -1,0 +1,36 @@
+/** Plain-text comparison table for the terminal. */
+import type { Summary } from '../metrics/summary.js';
+
+function fmt(x: number | null | undefined, digits: number): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+function signedPct(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '–';
+  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+export function renderTable(headers: string[], rows: string[][], alignRight: boolean[]): string {
+  const w = headers.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, j) => (alignRight[j] ? c.padStart(w[j]) : c.padEnd(w[j]))).join('  ').trimEnd();
+  return [line(headers), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function summaryTable(s: Summary): string {
+  const headers = ['policy', 'final regret', 'accuracy', 'energy Wh', 'reward', 'regret vs rnd', 'acc vs rnd', 'Wh vs rnd'];
+  const rows = s.policies.map((p) => [
+    p.name,
+    `${fmt(p.finalRegret.mean, 1)} ± ${fmt(p.finalRegret.sd, 1)}`,
+    fmt(p.accuracy.mean, 4),
+    fmt(p.energyWh.mean, 1),
+    fmt(p.reward.mean, 4),
+    signedPct(p.vsRandom.regretPct),
+    signedPct(p.vsRandom.accuracyPct),
+    signedPct(p.vsRandom.energyWhPct),
+  ]);
+  const head =
+    `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${s.runs} runs · seed ${s.seed}` +
+    ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
+  return head + '\n\n' + renderTable(headers, rows, [false, true, true, true, true, true, true, true]) + '\n';
+}

@@ -1,0 +1,182 @@
+/**
+ * Reward table and oracle (spec §2). Computed once per (table, λ) so the per-step loop is a lookup.
+ *   a = clip(acc, 0, 1); e = clip((ept − min_t)/(max_t − min_t), 0, 1); r = clip((1−λ)·a + λ·(1−e), 0, 1)
+ * A NaN term (missing value, zero tokens, missing or equal bounds) becomes 0.5 (spec §1.6).
+ */
+import { UsageError } from '../data/errors.js';
+import { energyPerToken, type PoolTable } from '../data/pool.js';
+
+/** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
+export type CostKind = 'energy' | 'usd' | 'latency';
+
+export interface RewardOptions {
+  lambda: number;
+  cost?: CostKind;
+  /** A user scalarisation over the pair's metrics (mathjs syntax), replacing the formula above. */
+  expression?: string;
+}
+
+export interface RewardTable {
+  lambda: number;
+  cost: CostKind;
+  expression: string | null;
+  /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, spec §2). */
+  rewards: Float64Array;
+  /** Q×M normalised cost term e ∈ [0,1] (0.5 where undefined). */
+  costNorm: Float64Array;
+  /** Per query: best reward over all present cells (the full-pool oracle, spec §2); NaN if the query has none. */
+  oracle: Float64Array;
+}
+
+export const REWARD_VARIABLES = ['accuracy', 'energy_norm', 'energy_j', 'latency_s', 'tokens', 'cost_usd', 'lambda'] as const;
+
+function clip01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/** Min–max normalisation, clipped; 0.5 when undefined (spec §1.6). */
+export function normalise(v: number, lo: number, hi: number): number {
+  if (Number.isNaN(v) || Number.isNaN(lo) || Number.isNaN(hi) || !(hi > lo)) return 0.5;
+  return clip01((v - lo) / (hi - lo));
+}
+
+/** Raw per-cell cost value for the chosen cost kind. */
+function rawCost(t: PoolTable, i: number, kind: CostKind): number {
+  if (kind === 'energy') return energyPerToken(t, i);
+  if (kind === 'usd') return t.costUsd ? t.costUsd[i] : Number.NaN;
+  return t.latencyS[i];
+}
+
+/** Per-task min/max of a cost kind; energy uses the table's task bounds (given or computed). */
+function costBounds(t: PoolTable, kind: CostKind): { lo: Float64Array; hi: Float64Array } {
+  const T = t.tasks.length;
+  const lo = new Float64Array(T).fill(Infinity);
+  const hi = new Float64Array(T).fill(-Infinity);
+  if (kind === 'energy') {
+    t.tasks.forEach((name, k) => {
+      const b = t.taskBounds.get(name);
+      lo[k] = b ? b.eptMin : Number.NaN;
+      hi[k] = b ? b.eptMax : Number.NaN;
+    });
+    return { lo, hi };
+  }
+  const M = t.nModels;
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      if (!t.present[i]) continue;
+      const v = rawCost(t, i, kind);
+      if (Number.isNaN(v)) continue;
+      if (v < lo[k]) lo[k] = v;
+      if (v > hi[k]) hi[k] = v;
+    }
+  }
+  for (let k = 0; k < T; k++) if (!Number.isFinite(lo[k])) lo[k] = hi[k] = Number.NaN;
+  return { lo, hi };
+}
+
+export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<RewardTable> {
+  const { lambda } = opts;
+  if (!(lambda >= 0 && lambda <= 1)) throw new UsageError(`λ must be in [0, 1], got ${lambda}`);
+  const cost = opts.cost ?? 'energy';
+  if (cost === 'usd' && !t.costUsd) throw new UsageError(`--cost usd: dataset '${t.name}' has no cost_usd column`);
+  const M = t.nModels;
+  const n = t.nQueries * M;
+  const rewards = new Float64Array(n);
+  const costNorm = new Float64Array(n);
+  const { lo, hi } = costBounds(t, cost);
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      costNorm[i] = normalise(rawCost(t, i, cost), lo[k], hi[k]);
+    }
+  }
+  if (opts.expression !== undefined) {
+    await evaluateExpression(t, opts.expression, lambda, costNorm, rewards);
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (!t.present[i]) continue;
+      const acc = t.accuracy[i];
+      const a = Number.isNaN(acc) ? 0.5 : clip01(acc);
+      rewards[i] = clip01((1 - lambda) * a + lambda * (1 - costNorm[i]));
+    }
+  }
+  const oracle = new Float64Array(t.nQueries);
+  for (let q = 0; q < t.nQueries; q++) {
+    let best = -Infinity;
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      if (t.present[i] && rewards[i] > best) best = rewards[i];
+    }
+    oracle[q] = best === -Infinity ? Number.NaN : best;
+  }
+  return { lambda, cost, expression: opts.expression ?? null, rewards, costNorm, oracle };
+}
+
+/**
+ * Compile a user reward expression with mathjs (parsed into an expression tree, never JavaScript eval),
+ * check every name, and evaluate it once per present cell.
+ */
+async function evaluateExpression(t: PoolTable, expr: string, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
+  const math = await import('mathjs');
+  let node: import('mathjs').MathNode;
+  try {
+    node = math.parse(expr);
+  } catch (e) {
+    throw new UsageError(`--reward: cannot parse '${expr}': ${(e as Error).message}`);
+  }
+  const allowed = new Set<string>([...REWARD_VARIABLES, 'pi', 'e']);
+  const problems: string[] = [];
+  const fnSymbols = new Set<import('mathjs').MathNode>();
+  node.traverse((n) => {
+    if (n.type === 'FunctionNode') {
+      const fn = (n as import('mathjs').FunctionNode).fn as import('mathjs').MathNode;
+      fnSymbols.add(fn);
+      const name = (fn as import('mathjs').SymbolNode).name;
+      if (fn.type !== 'SymbolNode' || typeof (math as unknown as Record<string, unknown>)[name] !== 'function') {
+        problems.push(`unknown function '${name ?? fn.toString()}'`);
+      }
+    } else if (n.type === 'AssignmentNode' || n.type === 'FunctionAssignmentNode' || n.type === 'BlockNode') {
+      problems.push('assignments and blocks are not allowed');
+    }
+  });
+  node.traverse((n) => {
+    if (n.type === 'SymbolNode' && !fnSymbols.has(n)) {
+      const name = (n as import('mathjs').SymbolNode).name;
+      if (!allowed.has(name)) problems.push(`unknown name '${name}'`);
+    }
+  });
+  if (problems.length) {
+    throw new UsageError(`--reward '${expr}': ${[...new Set(problems)].join('; ')}; valid names: ${REWARD_VARIABLES.join(', ')}`);
+  }
+  const code = node.compile();
+  const M = t.nModels;
+  const scope: Record<string, number> = {};
+  for (let q = 0; q < t.nQueries; q++) {
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      if (!t.present[i]) continue;
+      scope.accuracy = t.accuracy[i];
+      scope.energy_norm = costNorm[i];
+      scope.energy_j = t.energyJ[i];
+      scope.latency_s = t.latencyS[i];
+      scope.tokens = t.inputTokens[i] + t.outputTokens[i];
+      scope.cost_usd = t.costUsd ? t.costUsd[i] : Number.NaN;
+      scope.lambda = lambda;
+      let v: unknown;
+      try {
+        v = code.evaluate(scope);
+      } catch (e) {
+        throw new UsageError(`--reward '${expr}' failed for query '${t.queryIds[q]}', model '${t.models[m].id}': ${(e as Error).message}`);
+      }
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new UsageError(
+          `--reward '${expr}' gave a non-finite value (${String(v)}) for query '${t.queryIds[q]}', model '${t.models[m].id}'`,
+        );
+      }
+      out[i] = v;
+    }
+  }
+}

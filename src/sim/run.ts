@@ -1,0 +1,56 @@
+/** One simulation from an in-memory table: contexts → reward table → replay → summary. No file access. */
+import { tableSha256, type PoolTable } from '../data/pool.js';
+import { encodeContexts, type ComplexityBinning, type FeatureName } from '../features/context.js';
+import type { Semantics } from '../policies/policy.js';
+import { resolvePolicies } from '../policies/registry.js';
+import { simulate, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
+import { buildRewards, type CostKind, type RewardTable } from './reward.js';
+
+export interface SimulateOptions {
+  policies: string[];
+  params: string[];
+  lambda: number;
+  runs: number;
+  seed: number;
+  semantics: Semantics;
+  /** Default: full for repo semantics (spec §9.17), pool for paper semantics. */
+  oracle?: OracleMode;
+  features: FeatureName[];
+  binning?: ComplexityBinning;
+  cost?: CostKind;
+  reward?: string;
+  maxLatency?: number | null;
+  initialModels?: string[];
+  events?: PoolEvent[];
+  recordSteps?: boolean;
+}
+
+export interface PreparedRun {
+  config: SimConfig;
+  rewards: RewardTable;
+  result: SimResult;
+  sha256: string;
+  layout: Semantics;
+  features: FeatureName[];
+  d: number;
+}
+
+export async function runSimulation(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<PreparedRun> {
+  const policies = resolvePolicies(o.policies, o.params, table.models);
+  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward });
+  // the context layout follows the semantics: repo d = 11, paper d = 12 (spec §3.4, §9.2)
+  const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
+  const config: SimConfig = {
+    runs: o.runs,
+    seed: o.seed,
+    semantics: o.semantics,
+    oracle: o.oracle ?? (o.semantics === 'repo' ? 'full' : 'pool'),
+    policies,
+    initialModels: o.initialModels,
+    events: o.events,
+    maxLatency: o.maxLatency ?? null,
+    recordSteps: o.recordSteps ?? false,
+  };
+  const result = simulate(table, contexts, rewards, config, progress);
+  return { config, rewards, result, sha256: tableSha256(table), layout: o.semantics, features: o.features, d: contexts.d };
+}
