@@ -11,7 +11,10 @@ export function buildProgram(): Command {
     .name('greenserv')
     .description('Offline benchmarking and simulation of energy-aware LLM query routing')
     .version(version())
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // subcommands inherit the settings above, so every parse error reaches main() and exits 2
   registerSimulateCommand(program);
   return program;
 }
@@ -19,8 +22,6 @@ export function buildProgram(): Command {
 /** Run the program; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -78,7 +78,7 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
   const M = init.models.length;
   const n = Q * M;
   const nan = (): Float64Array => new Float64Array(n).fill(Number.NaN);
-  const check = (a: ArrayLike<number> | undefined | null, what: string, len: number): void => {
+  const check = (a: ArrayLike<unknown> | undefined | null, what: string, len: number): void => {
     if (a && a.length !== len) throw new Error(`pool table: ${what} has ${a.length} entries, expected ${len}`);
   };
   check(init.accuracy, 'accuracy', n);

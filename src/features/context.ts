@@ -22,6 +22,29 @@ export interface ContextSet {
   val: Float64Array;
   /** Slot names, e.g. "bias", "task=mmlu", "cluster=0", "complexity=1". */
   names: string[];
+  /**
+   * Identical contexts share a pattern id (one-hot contexts have few distinct patterns), so policies can
+   * cache per-(arm, pattern) quantities until the arm's next update. Absent for dense contexts.
+   */
+  pattern?: Int32Array;
+  nPatterns?: number;
+}
+
+/** Assign pattern ids to identical contexts (first-appearance order). */
+export function withPatterns(c: ContextSet): ContextSet {
+  const ids = new Map<string, number>();
+  const pattern = new Int32Array(c.nQueries);
+  for (let q = 0; q < c.nQueries; q++) {
+    let key = '';
+    for (let k = c.ptr[q]; k < c.ptr[q + 1]; k++) key += `${c.idx[k]}:${c.val[k]},`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+    }
+    pattern[q] = id;
+  }
+  return { ...c, pattern, nPatterns: ids.size };
 }
 
 export interface EncodeOptions {
@@ -74,7 +97,7 @@ export function encodeContexts(t: PoolTable, opts: EncodeOptions): ContextSet {
     }
     ptr[q + 1] = idx.length;
   }
-  return { d, nQueries: t.nQueries, ptr, idx: Int32Array.from(idx), val: new Float64Array(idx.length).fill(1), names };
+  return withPatterns({ d, nQueries: t.nQueries, ptr, idx: Int32Array.from(idx), val: new Float64Array(idx.length).fill(1), names });
 }
 
 /** Dense contexts from a Q×d row-major matrix (e.g. user embeddings), with a bias slot prepended. */

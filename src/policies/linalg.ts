@@ -3,7 +3,10 @@
  * Matrices are d×d row-major blocks stored at an offset inside one big array (one block per arm).
  */
 
-/** In-place Sherman–Morrison: Ainv ← (A + s·x xᵀ)⁻¹ given Ainv = A⁻¹ (symmetric). x is sparse (idx/val[lo..hi)). */
+/**
+ * In-place Sherman–Morrison: Ainv ← (A + s·x xᵀ)⁻¹ given Ainv = A⁻¹ (symmetric). x is sparse (idx/val[lo..hi)).
+ * Leaves u = A_old⁻¹x and returns 1 + s·xᵀA_old⁻¹x.
+ */
 export function shermanMorrisonSparse(
   Ainv: Float64Array,
   off: number,
@@ -14,15 +17,15 @@ export function shermanMorrisonSparse(
   hi: number,
   s: number,
   u: Float64Array,
-): void {
+): number {
   // u = Ainv x (Ainv symmetric, so columns = rows)
-  for (let i = 0; i < d; i++) u[i] = 0;
+  u.fill(0, 0, d);
+  let q = 0;
   for (let k = lo; k < hi; k++) {
     const row = off + idx[k] * d;
     const v = val[k];
     for (let i = 0; i < d; i++) u[i] += v * Ainv[row + i];
   }
-  let q = 0;
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
   const c = s / (1 + s * q);
   for (let i = 0; i < d; i++) {
@@ -31,6 +34,8 @@ export function shermanMorrisonSparse(
     const row = off + i * d;
     for (let j = 0; j < d; j++) Ainv[row + j] -= ci * u[j];
   }
+  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
+  return 1 + s * q;
 }
 
 /** xᵀ M x for sparse x and the d×d block of M at off. */

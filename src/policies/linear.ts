@@ -19,6 +19,8 @@ export class RidgeArms {
   /** θ_m = A_m⁻¹ b_m (per arm d). */
   readonly theta: Float64Array;
   readonly updates: Float64Array;
+  /** Bumped whenever an arm's state changes; invalidates that arm's cached per-pattern values. */
+  readonly version: Int32Array;
   private readonly u: Float64Array;
   private readonly work: Float64Array;
 
@@ -34,6 +36,7 @@ export class RidgeArms {
     this.b = new Float64Array(nModels * d);
     this.theta = new Float64Array(nModels * d);
     this.updates = new Float64Array(nModels);
+    this.version = new Int32Array(nModels);
     this.u = new Float64Array(d);
     this.work = new Float64Array(invertWorkSize(d));
     for (let m = 0; m < nModels; m++) this.reset(m);
@@ -47,22 +50,91 @@ export class RidgeArms {
     this.b.fill(0, m * d, (m + 1) * d);
     this.theta.fill(0, m * d, (m + 1) * d);
     this.updates[m] = 0;
+    this.version[m]++;
   }
 
-  /** A += s·x xᵀ, b += s·r·x, then θ = A⁻¹ b. */
+  /**
+   * A += s·x xᵀ, b += s·r·x, θ = A⁻¹b. θ moves by the recursive least-squares step
+   * θ ← θ + s·(r − xᵀθ)·A_old⁻¹x / (1 + s·xᵀA_old⁻¹x), O(d) instead of O(d²); the periodic exact refresh
+   * recomputes both A⁻¹ and θ from A and b.
+   */
   update(m: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, r: number, s: number): void {
-    const { d, dd } = this;
+    const { d, dd, theta, u } = this;
     const off = m * dd;
+    const to = m * d;
     addOuterSparse(this.A, off, d, idx, val, lo, hi, s);
-    for (let k = lo; k < hi; k++) this.b[m * d + idx[k]] += s * r * val[k];
-    this.updates[m] += 1;
-    if (this.updates[m] % REFRESH_EVERY === 0) {
-      if (!invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
-        shermanMorrisonSparse(this.Ainv, off, d, idx, val, lo, hi, s, this.u);
-      }
-    } else {
-      shermanMorrisonSparse(this.Ainv, off, d, idx, val, lo, hi, s, this.u);
+    let pred = 0;
+    for (let k = lo; k < hi; k++) {
+      this.b[to + idx[k]] += s * r * val[k];
+      pred += theta[to + idx[k]] * val[k];
     }
-    matVec(this.Ainv, off, d, this.b, m * d, this.theta, m * d);
+    this.updates[m] += 1;
+    this.version[m]++;
+    if (this.updates[m] % REFRESH_EVERY === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+      matVec(this.Ainv, off, d, this.b, to, theta, to);
+      return;
+    }
+    const denom = shermanMorrisonSparse(this.Ainv, off, d, idx, val, lo, hi, s, u);
+    const g = (s * (r - pred)) / denom;
+    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
+  }
+
+  /** Recompute A⁻¹ and θ exactly from A and b. */
+  refresh(m: number): void {
+    const { d, dd } = this;
+    this.version[m]++;
+    if (invertSPD(this.A, m * dd, d, this.Ainv, m * dd, this.work)) matVec(this.Ainv, m * dd, d, this.b, m * d, this.theta, m * d);
+  }
+}
+
+/**
+ * θ_mᵀx and xᵀA_m⁻¹x per (arm, context pattern), recomputed only after the arm changed. With one-hot
+ * contexts a step then touches O(nnz²) numbers for the one updated arm instead of for every arm.
+ */
+export class PatternCache {
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  private readonly stamp: Int32Array;
+  private readonly P: number;
+  private readonly pattern: Int32Array | null;
+
+  constructor(
+    private readonly st: RidgeArms,
+    nModels: number,
+    private readonly ctx: { ptr: Int32Array; idx: Int32Array; val: Float64Array; pattern?: Int32Array; nPatterns?: number },
+  ) {
+    this.pattern = ctx.pattern ?? null;
+    this.P = ctx.nPatterns ?? 0;
+    const n = this.pattern ? nModels * this.P : nModels;
+    this.mean = new Float64Array(n);
+    this.variance = new Float64Array(n);
+    this.stamp = new Int32Array(n).fill(-1);
+  }
+
+  /** Slot holding arm m's values for query q (fresh on return). */
+  slot(m: number, q: number): number {
+    const k = this.pattern ? m * this.P + this.pattern[q] : m;
+    const v = this.st.version[m];
+    if (this.pattern && this.stamp[k] === v) return k;
+    const { d, dd, theta, Ainv } = this.st;
+    const { idx, val } = this.ctx;
+    const lo = this.ctx.ptr[q];
+    const hi = this.ctx.ptr[q + 1];
+    const to = m * d;
+    const ao = m * dd;
+    let mean = 0;
+    let quad = 0;
+    for (let a = lo; a < hi; a++) {
+      const va = val[a];
+      const row = ao + idx[a] * d;
+      mean += theta[to + idx[a]] * va;
+      let t = 0;
+      for (let b = lo; b < hi; b++) t += val[b] * Ainv[row + idx[b]];
+      quad += va * t;
+    }
+    this.mean[k] = mean;
+    this.variance[k] = quad > 0 ? quad : 0;
+    this.stamp[k] = v;
+    return k;
   }
 }

@@ -1,6 +1,5 @@
 import { ArgMax } from './argmax.js';
-import { dotSparse } from './linalg.js';
-import { RidgeArms } from './linear.js';
+import { PatternCache, RidgeArms } from './linear.js';
 import { ArmSet, anyFeasible, isFeasible, uniformArm, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
@@ -14,6 +13,7 @@ class LinearEpsilonGreedy implements Policy {
   private readonly st: RidgeArms;
   private eps: number;
   private readonly am: ArgMax;
+  private readonly cache: PatternCache;
 
   constructor(
     private readonly env: PolicyEnv,
@@ -23,20 +23,21 @@ class LinearEpsilonGreedy implements Policy {
     this.st = new RidgeArms(env.nModels, env.contexts.d, p.ridge);
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
+    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
 
   select(q: number): number {
-    const { rng, feasible, contexts } = this.env;
+    const { rng, feasible } = this.env;
     const M = this.env.nModels;
     if (rng.next() < this.eps) return uniformArm(this.set, feasible, q, M, rng);
-    const lo = contexts.ptr[q];
-    const hi = contexts.ptr[q + 1];
-    const d = this.st.d;
-    const useFeasible = anyFeasible(this.set, feasible, q, M);
-    this.am.reset();
-    for (const m of this.set.list) {
+    const useFeasible = feasible !== null && anyFeasible(this.set, feasible, q, M);
+    const { am, cache } = this;
+    am.reset();
+    const list = this.set.list;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
       if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
-      this.am.offer(m, dotSparse(this.st.theta, m * d, contexts.idx, contexts.val, lo, hi));
+      am.offer(m, cache.mean[cache.slot(m, q)]);
     }
     return this.am.result();
   }

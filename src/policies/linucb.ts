@@ -1,6 +1,5 @@
 import { ArgMax } from './argmax.js';
-import { dotSparse, quadFormSparse } from './linalg.js';
-import { RidgeArms } from './linear.js';
+import { PatternCache, RidgeArms } from './linear.js';
 import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
@@ -13,6 +12,7 @@ class LinUCB implements Policy {
   private readonly st: RidgeArms;
   private readonly am: ArgMax;
   private readonly alpha: number;
+  private readonly cache: PatternCache;
 
   constructor(
     private readonly env: PolicyEnv,
@@ -22,26 +22,23 @@ class LinUCB implements Policy {
     this.st = new RidgeArms(env.nModels, env.contexts.d, p.reg);
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
     this.alpha = p.alpha;
+    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
 
   select(q: number): number {
-    const { feasible, contexts } = this.env;
-    const { idx, val } = contexts;
+    const { feasible } = this.env;
     const M = this.env.nModels;
-    const lo = contexts.ptr[q];
-    const hi = contexts.ptr[q + 1];
-    const { d, dd, theta, Ainv } = this.st;
-    const useFeasible = anyFeasible(this.set, feasible, q, M);
-    this.am.reset();
+    const useFeasible = feasible !== null && anyFeasible(this.set, feasible, q, M);
+    const { alpha, am, cache } = this;
+    am.reset();
     const list = this.set.list;
     for (let i = 0; i < list.length; i++) {
       const m = list[i];
       if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
-      const mean = dotSparse(theta, m * d, idx, val, lo, hi);
-      const v = quadFormSparse(Ainv, m * dd, d, idx, val, lo, hi);
-      this.am.offer(m, mean + this.alpha * Math.sqrt(v > 0 ? v : 0));
+      const k = cache.slot(m, q);
+      am.offer(m, cache.mean[k] + alpha * Math.sqrt(cache.variance[k]));
     }
-    return this.am.result();
+    return am.result();
   }
 
   update(q: number, arm: number, reward: number): void {

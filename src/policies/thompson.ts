@@ -1,6 +1,5 @@
 import { ArgMax } from './argmax.js';
-import { dotSparse, quadFormSparse } from './linalg.js';
-import { RidgeArms } from './linear.js';
+import { PatternCache, RidgeArms } from './linear.js';
 import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
@@ -18,6 +17,7 @@ class Thompson implements Policy {
   private readonly am: ArgMax;
   private readonly s: number;
   private readonly covScale: number;
+  private readonly cache: PatternCache;
 
   constructor(
     private readonly env: PolicyEnv,
@@ -30,26 +30,23 @@ class Thompson implements Policy {
     this.s = 1 / sigma2;
     this.covScale = env.semantics === 'repo' ? sigma2 : 1;
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
+    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
 
   select(q: number): number {
-    const { feasible, contexts, rng } = this.env;
-    const { idx, val } = contexts;
+    const { feasible, rng } = this.env;
     const M = this.env.nModels;
-    const lo = contexts.ptr[q];
-    const hi = contexts.ptr[q + 1];
-    const { d, dd, theta, Ainv } = this.st;
-    const useFeasible = anyFeasible(this.set, feasible, q, M);
-    this.am.reset();
+    const useFeasible = feasible !== null && anyFeasible(this.set, feasible, q, M);
+    const { am, cache, covScale } = this;
+    am.reset();
     const list = this.set.list;
     for (let i = 0; i < list.length; i++) {
       const m = list[i];
       if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
-      const mean = dotSparse(theta, m * d, idx, val, lo, hi);
-      const v = this.covScale * quadFormSparse(Ainv, m * dd, d, idx, val, lo, hi);
-      this.am.offer(m, mean + Math.sqrt(v > 0 ? v : 0) * rng.normal());
+      const k = cache.slot(m, q);
+      am.offer(m, cache.mean[k] + Math.sqrt(covScale * cache.variance[k]) * rng.normal());
     }
-    return this.am.result();
+    return am.result();
   }
 
   update(q: number, arm: number, reward: number): void {

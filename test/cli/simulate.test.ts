@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('greenserv simulate (built binary)', () => {
+  it('writes summary, runs, steps and manifest; the summary has the documented fields', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    const out = join(dir, 'res');
+    const r = await cli(['simulate', '--runs', '2', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/linucb/);
+    expect(r.stdout).toMatch(/final regret/);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'runs.csv', 'steps.csv', 'summary.json']);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.schemaVersion).toBe(1);
+    expect(s.dataset).toMatchObject({ name: 'greenserv-pool', queries: 2500, models: 16 });
+    expect(s.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(s).toMatchObject({ lambda: 0.5, runs: 2, seed: 40, semantics: 'paper' });
+    expect(typeof s.oracle.totalReward).toBe('number');
+    const names = s.policies.map((p: { name: string }) => p.name);
+    expect(names).toEqual(['random', 'largest', 'smallest', 'most-accurate', 'best-static', 'oracle', 'epsilon-greedy', 'linear-epsilon-greedy', 'linucb', 'thompson']);
+    for (const p of s.policies) {
+      expect(p.finalRegret.ci95).toHaveLength(2);
+      expect(p.finalRegret.ci95[0]).toBeLessThanOrEqual(p.finalRegret.mean);
+      for (const k of ['accuracy', 'energyWh', 'reward']) expect(typeof p[k].mean).toBe('number');
+      const shares = Object.values(p.selection as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(shares).toBeCloseTo(1, 9);
+    }
+    const runsCsv = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
+    expect(runsCsv).toHaveLength(1 + 10 * 2);
+    const steps = readFileSync(join(out, 'steps.csv'), 'utf8').trim().split('\n');
+    expect(steps).toHaveLength(1 + 10 * 2 * 2500);
+    // the last step of each (policy, run) carries the run's final regret
+    const last = steps.filter((l) => l.startsWith('1,2499,') && l.includes(',linucb,'))[0].split(',');
+    const lin = s.policies.find((p: { name: string }) => p.name === 'linucb');
+    expect(Number(last[7])).toBeCloseTo(lin.perRun[1].finalRegret, 9);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.dataset.sha256).toBe(s.dataset.sha256);
+    expect(manifest.runSeeds).toEqual([40, 41]);
+  });
+
+  it('same seed ⇒ byte-identical summary.json, runs.csv and steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    const a = await cli(['simulate', '--runs', '2', '--steps', 'arrow', '--out', join(dir, 'a')]);
+    const b = await cli(['simulate', '--runs', '2', '--steps', 'arrow', '--out', join(dir, 'b')]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    for (const f of ['summary.json', 'runs.csv', 'steps.arrow']) {
+      expect(readFileSync(join(dir, 'a', f)).equals(readFileSync(join(dir, 'b', f)))).toBe(true);
+    }
+    const c = await cli(['simulate', '--runs', '2', '--seed', '41', '--steps', 'none', '--out', join(dir, 'c')]);
+    expect(readFileSync(join(dir, 'c', 'summary.json')).equals(readFileSync(join(dir, 'a', 'summary.json')))).toBe(false);
+  });
+
+  it('--json prints summary.json to stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    const r = await cli(['simulate', '--runs', '1', '--policies', 'random,linucb', '--json', '--steps', 'none', '--out', join(dir, 'j')]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(dir, 'j', 'summary.json'), 'utf8')));
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['--policies', 'linucb,foo'], /unknown policy 'foo'; valid policies: random, largest/],
+    [['--param', 'linucb.beta=2'], /unknown parameter 'beta' for policy 'linucb'; valid parameters: alpha, reg/],
+    [['--policies', 'static:gpt-9'], /unknown model 'gpt-9'.*models: qwen2.5-0.5b/],
+    [['--lambda', '1.5'], /--lambda must be in \[0, 1\]/],
+    [['--lambda', 'abc'], /--lambda: 'abc' is not a number/],
+    [['--runs', '0'], /--runs must be an integer ≥ 1/],
+    [['--data', 'does-not-exist.csv'], /does-not-exist\.csv/],
+    [['--reward', 'accuracy * speed'], /unknown name 'speed'/],
+    [['--features', 'task,colour'], /unknown feature 'colour'/],
+    [['--semantics', 'other'], /invalid/],
+  ];
+  it.each(bad)('bad input %j exits 2 with a clear message and writes nothing', async (args, msg) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    const out = join(dir, 'out');
+    const r = await cli(['simulate', '--runs', '1', '--out', out, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

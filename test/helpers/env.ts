@@ -1,0 +1,39 @@
+import type { ModelInfo } from '../../src/data/pool.js';
+import { Rng } from '../../src/data/rng.js';
+import type { ContextSet } from '../../src/features/context.js';
+import type { PolicyEnv, Semantics } from '../../src/policies/policy.js';
+
+/** Contexts from dense rows (every entry stored, zeros included) for policy unit tests. */
+export function contextsFromRows(rows: number[][]): ContextSet {
+  const d = rows[0].length;
+  const ptr = new Int32Array(rows.length + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  rows.forEach((r, q) => {
+    r.forEach((v, j) => {
+      if (v !== 0) {
+        idx.push(j);
+        val.push(v);
+      }
+    });
+    ptr[q + 1] = idx.length;
+  });
+  return { d, nQueries: rows.length, ptr, idx: Int32Array.from(idx), val: Float64Array.from(val), names: rows[0].map((_, j) => `x${j}`) };
+}
+
+export function makeEnv(contexts: ContextSet, nModels: number, seed = 1, semantics: Semantics = 'paper', rewards?: Float64Array): PolicyEnv {
+  const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
+  const n = contexts.nQueries * nModels;
+  return {
+    contexts,
+    models,
+    nModels,
+    initialArms: models.map((_, m) => m),
+    feasible: null,
+    rng: new Rng(seed),
+    semantics,
+    rewards: rewards ?? new Float64Array(n),
+    present: new Uint8Array(n).fill(1),
+    modelStats: { meanReward: new Float64Array(nModels), meanAccuracy: new Float64Array(nModels) },
+  };
+}

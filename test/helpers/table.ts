@@ -1,0 +1,43 @@
+import { makePoolTable, type PoolTable } from '../../src/data/pool.js';
+import { Rng } from '../../src/data/rng.js';
+
+/** A small random table with every metric, tasks, clusters and complexity, for engine tests. */
+export function randomTable(seed: number, Q: number, M: number, opts: { missing?: number; tasks?: string[] } = {}): PoolTable {
+  const rng = new Rng(seed);
+  const tasks = opts.tasks ?? ['mmlu', 'gsm8k', 'cnn_dailymail'];
+  const n = Q * M;
+  const acc = new Float64Array(n);
+  const energy = new Float64Array(n);
+  const lat = new Float64Array(n);
+  const tin = new Float64Array(n);
+  const tout = new Float64Array(n);
+  const present = new Uint8Array(n);
+  const queryTasks: string[] = [];
+  for (let q = 0; q < Q; q++) {
+    const task = tasks[rng.int(tasks.length)];
+    queryTasks.push(task);
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      present[i] = rng.next() < (opts.missing ?? 0) ? 0 : 1;
+      acc[i] = present[i] ? (task === 'cnn_dailymail' ? rng.next() : rng.next() < 0.3 + 0.1 * m ? 1 : 0) : Number.NaN;
+      tin[i] = 50 + rng.int(200);
+      tout[i] = 1 + rng.int(100);
+      energy[i] = (0.05 + 0.1 * m) * (tin[i] + tout[i]) * (0.5 + rng.next());
+      lat[i] = 0.02 + 0.01 * m * tout[i] * rng.next();
+    }
+  }
+  return makePoolTable({
+    name: `random-${seed}`,
+    queryIds: Array.from({ length: Q }, (_, q) => `q${q}`),
+    queryTasks,
+    cluster: Int32Array.from({ length: Q }, () => rng.int(3)),
+    complexity: Float64Array.from({ length: Q }, () => rng.next() * 60),
+    models: Array.from({ length: M }, (_, m) => ({ id: `model-${m}`, name: `Model ${m}`, paramsB: [7, 1, 13, 3, 70, 2][m % 6] })),
+    accuracy: acc,
+    energyJ: energy,
+    latencyS: lat,
+    inputTokens: tin,
+    outputTokens: tout,
+    present,
+  });
+}

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { invertSPD, invertWorkSize, quadFormSparse, setScaledIdentity, shermanMorrisonSparse } from '../../src/policies/linalg.js';
+import { RidgeArms } from '../../src/policies/linear.js';
+import { Rng } from '../../src/data/rng.js';
+import { inverse, maxRelDiff, ridge } from '../helpers/linalg.js';
+
+describe('Sherman–Morrison on sparse vectors', () => {
+  it('matches a direct inverse after many random rank-one updates', () => {
+    const d = 7;
+    const rng = new Rng(3);
+    const Ainv = new Float64Array(d * d);
+    setScaledIdentity(Ainv, 0, d, 1 / 0.5);
+    const A = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 0.5 : 0)));
+    const u = new Float64Array(d);
+    for (let n = 0; n < 200; n++) {
+      const nnz = 1 + rng.int(3);
+      const idx = Int32Array.from(new Set(Array.from({ length: nnz }, () => rng.int(d))));
+      const val = Float64Array.from(idx, () => rng.normal());
+      const s = 0.5 + rng.next();
+      shermanMorrisonSparse(Ainv, 0, d, idx, val, 0, idx.length, s, u);
+      for (let a = 0; a < idx.length; a++) for (let b = 0; b < idx.length; b++) A[idx[a]][idx[b]] += s * val[a] * val[b];
+    }
+    expect(maxRelDiff(Ainv, inverse(A).flat())).toBeLessThan(1e-10);
+  });
+
+  it('Cholesky inverse times A is the identity; non-SPD input is refused', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (rows) => {
+        const d = 4;
+        const A = new Float64Array(d * d);
+        for (let i = 0; i < d; i++) A[i * d + i] = 0.1;
+        for (const x of rows) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A[i * d + j] += x[i] * x[j];
+        const out = new Float64Array(d * d);
+        expect(invertSPD(A, 0, d, out, 0, new Float64Array(invertWorkSize(d)))).toBe(true);
+        const dense = Array.from({ length: d }, (_, i) => Array.from(A.subarray(i * d, i * d + d)));
+        expect(maxRelDiff(out, inverse(dense).flat())).toBeLessThan(1e-8);
+      }),
+      { numRuns: 100 },
+    );
+    const bad = Float64Array.from([1, 2, 2, 1]);
+    expect(invertSPD(bad, 0, 2, new Float64Array(4), 0, new Float64Array(invertWorkSize(2)))).toBe(false);
+  });
+
+  it('xᵀMx on a sparse x equals the dense quadratic form', () => {
+    const d = 5;
+    const M = Float64Array.from({ length: d * d }, (_, k) => Math.sin(k + 1));
+    const idx = Int32Array.from([0, 3, 4]);
+    const val = Float64Array.from([1.5, -2, 0.25]);
+    const x = [1.5, 0, 0, -2, 0.25];
+    let expected = 0;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) expected += x[i] * M[i * d + j] * x[j];
+    expect(quadFormSparse(M, 0, d, idx, val, 0, 3)).toBeCloseTo(expected, 12);
+  });
+});
+
+describe('RidgeArms', () => {
+  it('keeps A⁻¹ within 1e-9 of a direct inverse and θ equal to the ridge solution over long streams', () => {
+    const d = 12;
+    const st = new RidgeArms(2, d, 0.05);
+    const rng = new Rng(11);
+    const xs: number[][] = [];
+    const rs: number[] = [];
+    for (let n = 0; n < 5000; n++) {
+      // one-hot context like the paper's: bias, task, cluster, complexity
+      const idx = Int32Array.from([0, 1 + rng.int(5), 6 + rng.int(3), 9 + rng.int(3)]);
+      const val = new Float64Array(4).fill(1);
+      const r = rng.next();
+      st.update(1, idx, val, 0, 4, r, 1);
+      const x = new Array(d).fill(0);
+      for (const i of idx) x[i] = 1;
+      xs.push(x);
+      rs.push(r);
+    }
+    const ref = ridge(xs, rs, 0.05);
+    expect(maxRelDiff(st.Ainv.subarray(d * d, 2 * d * d), ref.Ainv.flat())).toBeLessThan(1e-9);
+    expect(maxRelDiff(st.theta.subarray(d, 2 * d), ref.theta)).toBeLessThan(1e-9);
+    // arm 0 untouched: A⁻¹ = I/reg, θ = 0
+    expect(st.Ainv[0]).toBe(20);
+    expect(Array.from(st.theta.subarray(0, d)).every((v) => v === 0)).toBe(true);
+  });
+});
