@@ -51,11 +51,6 @@ export interface SummaryInput {
   d: number;
 }
 
-/** NaN is not JSON: report it as null. */
-function num(x: number): number {
-  return x;
-}
-
 function pct(x: number, ref: number): number | null {
   if (!Number.isFinite(x) || !Number.isFinite(ref) || ref === 0) return null;
   return (100 * (x - ref)) / ref;
@@ -88,7 +83,7 @@ export function buildSummary(inp: SummaryInput): Summary {
       misses,
       perRun: runs.map((r) => ({
         seed: r.seed,
-        finalRegret: num(r.finalRegret),
+        finalRegret: r.finalRegret,
         reward: r.meanReward,
         accuracy: r.accuracy,
         energyWh: r.energyWh,
