@@ -1,6 +1,8 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
+import { registerExperimentCommand } from './experiment.js';
+import { registerReportCommand } from './report.js';
 import { registerSimulateCommand } from './simulate.js';
 import { version } from './version.js';
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
   registerSimulateCommand(program);
+  registerExperimentCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

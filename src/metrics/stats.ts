@@ -44,3 +44,111 @@ export function meanSdCi(xs: ArrayLike<number>): MeanSdCi {
 export function tCritical95(dof: number): number {
   return jStat.studentt.inv(0.975, dof);
 }
+
+export function normalSf(z: number): number {
+  return 1 - jStat.normal.cdf(z, 0, 1);
+}
+
+export interface MannWhitneyResult {
+  /** U statistic of the first sample. */
+  u1: number;
+  /** Two-sided p-value. */
+  p: number;
+  method: 'exact' | 'asymptotic';
+}
+
+/**
+ * Two-sided Mann–Whitney U test as the reference computes it (scipy's default, spec §6.2): exact null
+ * distribution when both samples are smaller than 8 and there are no ties; otherwise the normal
+ * approximation with tie correction and continuity correction. Identical constant samples give p = 1.
+ */
+export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): MannWhitneyResult {
+  const n1 = x.length;
+  const n2 = y.length;
+  if (n1 === 0 || n2 === 0) throw new Error('Mann–Whitney U needs two non-empty samples');
+  const all = [...Array.from(x, (v) => ({ v, g: 0 })), ...Array.from(y, (v) => ({ v, g: 1 }))].sort((a, b) => a.v - b.v);
+  const n = n1 + n2;
+  const ranks = new Float64Array(n);
+  let tieTerm = 0;
+  let hasTies = false;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && all[j + 1].v === all[i].v) j++;
+    const r = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) ranks[k] = r;
+    const t = j - i + 1;
+    if (t > 1) {
+      hasTies = true;
+      tieTerm += t * t * t - t;
+    }
+    i = j + 1;
+  }
+  let r1 = 0;
+  for (let k = 0; k < n; k++) if (all[k].g === 0) r1 += ranks[k];
+  const u1 = r1 - (n1 * (n1 + 1)) / 2;
+  const u2 = n1 * n2 - u1;
+  const u = Math.max(u1, u2);
+  if (!hasTies && n1 < 8 && n2 < 8) {
+    const p = Math.min(1, 2 * exactUpperTail(n1, n2, u));
+    return { u1, p, method: 'exact' };
+  }
+  const mu = (n1 * n2) / 2;
+  const s2 = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  if (!(s2 > 0)) return { u1, p: 1, method: 'asymptotic' };
+  const z = (u - mu - 0.5) / Math.sqrt(s2);
+  return { u1, p: Math.min(1, Math.max(0, 2 * normalSf(z))), method: 'asymptotic' };
+}
+
+/** P(U ≥ u) under H0 without ties: counts of rank arrangements by U (recursive table). */
+function exactUpperTail(n1: number, n2: number, u: number): number {
+  const maxU = n1 * n2;
+  // f[i][j][k]: arrangements of i and j items with U = k
+  let prev: Float64Array[] = [];
+  for (let i = 0; i <= n1; i++) {
+    const row: Float64Array[] = [];
+    for (let j = 0; j <= n2; j++) {
+      const f = new Float64Array(maxU + 1);
+      if (i === 0 || j === 0) f[0] = 1;
+      else {
+        const a = prev[j]; // (i−1, j): the largest item is from x, adds j to U
+        const b = row[j - 1]; // (i, j−1): the largest is from y
+        for (let k = 0; k <= maxU; k++) f[k] = (k >= j ? a[k - j] : 0) + b[k];
+      }
+      row.push(f);
+    }
+    prev = row;
+  }
+  const dist = prev[n2];
+  let total = 0;
+  let tail = 0;
+  for (let k = 0; k <= maxU; k++) {
+    total += dist[k];
+    if (k >= u) tail += dist[k];
+  }
+  return tail / total;
+}
+
+/** Benjamini–Hochberg adjusted p-values (step-up, monotone, capped at 1), in input order. */
+export function benjaminiHochberg(p: readonly number[]): number[] {
+  const m = p.length;
+  const order = p.map((v, i) => i).sort((a, b) => p[a] - p[b] || a - b);
+  const adj = new Array<number>(m);
+  let running = 1;
+  for (let k = m - 1; k >= 0; k--) {
+    const i = order[k];
+    running = Math.min(running, (p[i] * m) / (k + 1));
+    adj[i] = Math.min(1, running);
+  }
+  return adj;
+}
+
+/** Trailing moving average with a window (min_periods 1, as pandas rolling in the reference). */
+export function movingAverage(xs: ArrayLike<number>, window: number, out = new Float64Array(xs.length)): Float64Array {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s += xs[i];
+    if (i >= window) s -= xs[i - window];
+    out[i] = s / Math.min(i + 1, window);
+  }
+  return out;
+}

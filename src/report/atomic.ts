@@ -23,7 +23,9 @@ export class AtomicDir {
   }
 
   write(name: string, data: string | Uint8Array): void {
-    writeFileSync(join(this.tmp, name), data);
+    const p = join(this.tmp, name);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, data);
   }
 
   path(name: string): string {

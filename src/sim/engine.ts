@@ -33,6 +33,8 @@ export interface SimConfig {
   /** Latency feasibility filter in seconds (paper §4.1), or null. */
   maxLatency?: number | null;
   recordSteps?: boolean;
+  /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
+  runList?: number[];
 }
 
 export interface RunMetrics {
@@ -176,7 +178,9 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
   const Q = t.nQueries;
   const M = t.nModels;
   const P = cfg.policies.length;
-  const R = cfg.runs;
+  const runList = cfg.runList ?? Array.from({ length: cfg.runs }, (_, r) => r);
+  for (const r of runList) if (!(Number.isInteger(r) && r >= 0)) throw new Error(`bad run index ${r}`);
+  const R = runList.length;
   const initial = cfg.initialModels ? cfg.initialModels.map((id) => modelIdx(t, id, 'initial pool')) : t.models.map((_, m) => m);
   if (initial.length === 0) throw new UsageError('the initial pool is empty');
   const events = [...(cfg.events ?? [])].sort((a, b) => a.step - b.step);
@@ -219,7 +223,8 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
   const inPool = new Uint8Array(M);
   const total = P * R;
   let done = 0;
-  for (let r = 0; r < R; r++) {
+  for (let ri = 0; ri < R; ri++) {
+    const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
     runSeeds.push(seedR);
     for (let q = 0; q < Q; q++) order[q] = q;
@@ -252,7 +257,7 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
       let nLat = 0;
       let misses = 0;
       const selection = new Float64Array(M);
-      const base = steps ? (p * R + r) * Q : 0;
+      const base = steps ? (p * R + ri) * Q : 0;
       for (let s = 0; s < Q; s++) {
         while (ev < events.length && events[ev].step === s) {
           for (const m of evRemove[ev]) {

@@ -2,6 +2,7 @@
  * Reward table and oracle (spec §2). Computed once per (table, λ) so the per-step loop is a lookup.
  *   a = clip(acc, 0, 1); e = clip((ept − min_t)/(max_t − min_t), 0, 1); r = clip((1−λ)·a + λ·(1−e), 0, 1)
  * A NaN term (missing value, zero tokens, missing or equal bounds) becomes 0.5 (spec §1.6).
+ * `costScale: 'log'` min–max normalises log(cost) instead, for costs spanning orders of magnitude.
  */
 import { UsageError } from '../data/errors.js';
 import { energyPerToken, type PoolTable } from '../data/pool.js';
@@ -9,9 +10,17 @@ import { energyPerToken, type PoolTable } from '../data/pool.js';
 /** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
 
+/** Scale on which the cost is min–max normalised (default linear, the reference's choice). */
+export type CostScale = 'linear' | 'log';
+
 export interface RewardOptions {
   lambda: number;
   cost?: CostKind;
+  /**
+   * 'log': e = (log v − log lo)/(log hi − log lo) per task. Costs ≤ 0 count as the task's smallest positive
+   * cost, since log is undefined there.
+   */
+  costScale?: CostScale;
   /** A user scalarisation over the pair's metrics (mathjs syntax), replacing the formula above. */
   expression?: string;
 }
@@ -19,6 +28,7 @@ export interface RewardOptions {
 export interface RewardTable {
   lambda: number;
   cost: CostKind;
+  costScale: CostScale;
   expression: string | null;
   /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, spec §2). */
   rewards: Float64Array;
@@ -45,6 +55,28 @@ function rawCost(t: PoolTable, i: number, kind: CostKind): number {
   if (kind === 'energy') return energyPerToken(t, i);
   if (kind === 'usd') return t.costUsd ? t.costUsd[i] : Number.NaN;
   return t.latencyS[i];
+}
+
+/** Per-task smallest positive cost over present cells (Infinity when there is none): the log scale's floor. */
+function positiveFloor(t: PoolTable, kind: CostKind): Float64Array {
+  const floor = new Float64Array(t.tasks.length).fill(Infinity);
+  const M = t.nModels;
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      if (!t.present[i]) continue;
+      const v = rawCost(t, i, kind);
+      if (v > 0 && v < floor[k]) floor[k] = v;
+    }
+  }
+  return floor;
+}
+
+function logCost(v: number, floor: number): number {
+  if (Number.isNaN(v)) return Number.NaN;
+  if (v > 0) return Math.log(v);
+  return Number.isFinite(floor) ? Math.log(floor) : Number.NaN;
 }
 
 /** Per-task min/max of a cost kind; energy uses the table's task bounds (given or computed). */
@@ -85,12 +117,30 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
   const n = t.nQueries * M;
   const rewards = new Float64Array(n);
   const costNorm = new Float64Array(n);
+  const costScale = opts.costScale ?? 'linear';
+  if (costScale !== 'linear' && costScale !== 'log') throw new UsageError(`cost scale must be linear or log, got '${String(costScale)}'`);
   const { lo, hi } = costBounds(t, cost);
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      costNorm[i] = normalise(rawCost(t, i, cost), lo[k], hi[k]);
+  if (costScale === 'log') {
+    // monotone transform: the bounds of log v are the logs of the bounds
+    const floor = positiveFloor(t, cost);
+    for (let k = 0; k < lo.length; k++) {
+      lo[k] = logCost(lo[k], floor[k]);
+      hi[k] = logCost(hi[k], floor[k]);
+    }
+    for (let q = 0; q < t.nQueries; q++) {
+      const k = t.queryTask[q];
+      for (let m = 0; m < M; m++) {
+        const i = q * M + m;
+        costNorm[i] = normalise(logCost(rawCost(t, i, cost), floor[k]), lo[k], hi[k]);
+      }
+    }
+  } else {
+    for (let q = 0; q < t.nQueries; q++) {
+      const k = t.queryTask[q];
+      for (let m = 0; m < M; m++) {
+        const i = q * M + m;
+        costNorm[i] = normalise(rawCost(t, i, cost), lo[k], hi[k]);
+      }
     }
   }
   if (opts.expression !== undefined) {
@@ -112,7 +162,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
     }
     oracle[q] = best === -Infinity ? Number.NaN : best;
   }
-  return { lambda, cost, expression: opts.expression ?? null, rewards, costNorm, oracle };
+  return { lambda, cost, costScale, expression: opts.expression ?? null, rewards, costNorm, oracle };
 }
 
 /**

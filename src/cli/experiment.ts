@@ -1,0 +1,166 @@
+/** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X4 ship in experiments/). */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { UsageError } from '../data/errors.js';
+import { loadTable, isBuiltinSource } from '../data/load.js';
+import { tableSha256 } from '../data/pool.js';
+import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
+import { toJson } from '../metrics/summary.js';
+import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
+import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
+import { renderTable } from '../report/terminalTable.js';
+import { expandJobs, ExperimentContext } from '../sim/experiment.js';
+import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { runJobs } from '../sim/workers.js';
+import { parseInteger } from './parse.js';
+import { version } from './version.js';
+
+/** The experiments/ folder shipped with the package. */
+export function experimentsDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../experiments');
+}
+
+export function resolveExperimentFile(nameOrFile: string): string {
+  if (existsSync(nameOrFile) && nameOrFile.match(/\.ya?ml$/)) return resolve(nameOrFile);
+  const p = join(experimentsDir(), `${nameOrFile}.yaml`);
+  if (existsSync(p)) return p;
+  throw new UsageError(`no experiment '${nameOrFile}': not a YAML file and not one of ${listExperiments().join(', ')}`);
+}
+
+export function listExperiments(): string[] {
+  const dir = experimentsDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace(/\.yaml$/, ''))
+    .sort();
+}
+
+function fmt(x: number, d: number): string {
+  return Number.isFinite(x) ? x.toFixed(d) : '–';
+}
+
+export function experimentTable(s: ExperimentSummary): string {
+  const multi = s.lambdas.length > 1;
+  const headers = [...(multi ? ['λ'] : []), 'policy', 'final regret', '95% CI', 'accuracy', 'energy Wh', 'reward'];
+  const rows = s.cells.map((c) => [
+    ...(multi ? [String(c.lambda)] : []),
+    c.label,
+    `${fmt(c.finalRegret.mean, 1)} ± ${fmt(c.finalRegret.sd, 1)}`,
+    `[${fmt(c.finalRegret.ci95[0], 1)}, ${fmt(c.finalRegret.ci95[1], 1)}]`,
+    fmt(c.accuracy.mean, 4),
+    fmt(c.energyWh.mean, 1),
+    fmt(c.reward.mean, 4),
+  ]);
+  let out = `${s.title ?? s.name} — ${s.dataset.name}, ${s.runs} runs, seed ${s.seed}, ${s.semantics} semantics\n\n`;
+  out += renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
+  if (s.comparison?.rows.length) {
+    out += `\nPublished figures (${s.comparison.source}):\n\n`;
+    out += renderTable(
+      ['policy', 'λ', 'metric', 'ours', 'published', 'gap'],
+      s.comparison.rows.map((r) => [r.label, String(r.lambda), r.metric, fmt(r.ours, 4), fmt(r.published, 4), `${r.gapPct >= 0 ? '+' : ''}${fmt(r.gapPct, 1)}%`]),
+      [false, true, false, true, true, true],
+    ) + '\n';
+  }
+  return out;
+}
+
+export interface ExperimentRunOptions {
+  runs?: number;
+  out?: string;
+  workers?: number;
+  force?: boolean;
+  charts?: boolean;
+  progress?: (done: number, total: number) => void;
+}
+
+/** Run an experiment config end to end and write its results directory. */
+export async function runExperiment(file: string, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
+  const text = readFileSync(file, 'utf8');
+  const cfg: ExperimentConfig = parseExperiment(text, file);
+  if (o.runs !== undefined) cfg.runs = o.runs;
+  const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
+  const source = isBuiltinSource(cfg.dataset) ? cfg.dataset : rel(cfg.dataset)!;
+  const src = { source, queries: rel(cfg.queries), models: rel(cfg.models) };
+  const table = await loadTable(src.source, { queries: src.queries, models: src.models });
+  const ctx = new ExperimentContext(table, cfg);
+  const jobs = expandJobs(cfg);
+  const results = await runJobs(table, src, cfg, jobs, o.workers ?? 1, (_r, done, total) => o.progress?.(done, total));
+  const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
+  const sha256 = tableSha256(table);
+  const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  const out = o.out ?? `results/${cfg.name}`;
+  const dir = new AtomicDir(out, o.force === true);
+  try {
+    const manifest = {
+      schemaVersion: 1,
+      command: 'experiment run',
+      greenserv: version(),
+      node: process.version,
+      experiment: cfg.name,
+      dataset: { name: table.name, sha256, source: cfg.dataset },
+      config: cfg,
+      runSeeds: Array.from({ length: cfg.runs }, (_, r) => cfg.seed + r),
+    };
+    writeExperimentData(dir, agg, text);
+    dir.write('manifest.json', toJson(manifest));
+    if (o.charts !== false) await writeChartsAndReport(dir, agg, text, manifest);
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+  return { summary: agg.summary, out };
+}
+
+export function registerExperimentCommand(program: Command): void {
+  const exp = program.command('experiment').description('run the paper experiments (X0–X4) or your own YAML experiments');
+  exp
+    .command('run <experiment>')
+    .description('run an experiment by name (see `experiment list`) or YAML file; writes summary, statistics, charts and report.html')
+    .option('--runs <n>', 'override the number of runs')
+    .option('--out <dir>', 'results directory (default results/<name>)')
+    .option('--force', 'replace an existing --out directory')
+    .option('--workers <n>', 'worker threads (results are identical for any count)', String(availableParallelism()))
+    .option('--no-charts', 'skip charts and report.html')
+    .option('--json', 'print summary.json to stdout')
+    .option('--no-progress', 'no progress output')
+    .action(async (name: string, o: { runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean }) => {
+      const file = resolveExperimentFile(name);
+      const runs = o.runs !== undefined ? parseInteger('--runs', o.runs, 1) : undefined;
+      const workers = parseInteger('--workers', o.workers, 1);
+      let lastPct = -1;
+      const progress = o.progress
+        ? (done: number, total: number): void => {
+            const pct = Math.floor((100 * done) / total);
+            if (process.stderr.isTTY) process.stderr.write(`\rexperiment ${name}: ${done}/${total} replays (${pct}%)${done === total ? '\n' : ''}`);
+            else if (pct >= lastPct + 10 || done === total) {
+              process.stderr.write(`experiment ${name}: ${done}/${total} replays (${pct}%)\n`);
+              lastPct = pct;
+            }
+          }
+        : undefined;
+      const { summary, out } = await runExperiment(file, { runs, out: o.out, workers, force: o.force, charts: o.charts, progress });
+      if (o.json) process.stdout.write(toJson(summary));
+      else process.stdout.write(experimentTable(summary) + `\nresults: ${out}\n`);
+    });
+  exp
+    .command('list')
+    .description('list the shipped experiments')
+    .action(() => {
+      for (const n of listExperiments()) {
+        const cfg = parseExperiment(readFileSync(join(experimentsDir(), `${n}.yaml`), 'utf8'), `${n}.yaml`);
+        process.stdout.write(`${n.padEnd(26)} ${cfg.title ?? ''}\n`);
+      }
+    });
+  exp
+    .command('schema')
+    .description('write the JSON Schema of the experiment format (for editors)')
+    .option('--out <file>', 'output file', 'experiments/schema.json')
+    .action((o: { out: string }) => {
+      writeFileAtomic(o.out, JSON.stringify(experimentJsonSchema(), null, 2) + '\n');
+    });
+}

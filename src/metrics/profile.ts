@@ -1,0 +1,249 @@
+/**
+ * Per-model accuracy/energy profile of a pool table (the paper's offline profiling stage, §1.5, §4.5):
+ * per model and per task accuracy with a 95% CI, energy per query / token / correct answer, latency
+ * percentiles, token means; the accuracy-vs-energy Pareto front and the static baselines.
+ * Pure computation: no file access. Non-finite values are reported as null so the JSON stays valid.
+ */
+import { energyPerToken, type PoolTable } from '../data/pool.js';
+import { modelStats } from '../sim/engine.js';
+import { buildRewards } from '../sim/reward.js';
+import { paretoFront } from './pareto.js';
+import { meanSdCi } from './stats.js';
+
+export const PROFILE_SCHEMA_VERSION = 1;
+
+export interface CellStats {
+  /** (query, model) cells with an outcome. */
+  n: number;
+  accuracy: { mean: number | null; ci95: [number, number] | null };
+  /** Mean energy per query, J and Wh. */
+  energyJ: number | null;
+  energyWh: number | null;
+  /** Summed energy over the cells, Wh. */
+  totalEnergyWh: number | null;
+  /** Mean over cells of J / (input + output tokens), as the published per-task figures (spec §1.3). */
+  energyPerTokenJ: number | null;
+  /** Σ energy / Σ accuracy: fractional credit for graded tasks (summaries). */
+  energyPerCorrectJ: number | null;
+  latencyS: { p50: number | null; p95: number | null };
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+export interface ModelProfile extends CellStats {
+  id: string;
+  name: string;
+  paramsB: number | null;
+  /** Mean reward at the profile's λ over the model's cells (spec §2). */
+  meanReward: number | null;
+  tasks: Record<string, CellStats>;
+  pareto: boolean;
+  /** Front models that dominate this one (empty when on the front or unranked). */
+  dominatedBy: string[];
+  /** Cells whose energy came from the estimation model rather than a measurement. */
+  estimatedEnergyCells: number;
+}
+
+export interface Baselines {
+  largest: string | null;
+  smallest: string | null;
+  mostAccurate: string | null;
+  /** Best mean reward at λ in hindsight (spec §4.5: the reference never reports it). */
+  bestStatic: string | null;
+}
+
+export interface Profile {
+  schemaVersion: number;
+  dataset: { name: string; queries: number; models: number; tasks: string[]; missingCells: number };
+  lambda: number;
+  models: ModelProfile[];
+  /** Model ids on the accuracy-vs-energy-per-query front, cheapest first. */
+  pareto: string[];
+  dominated: { id: string; by: string[] }[];
+  /** Models without a finite mean accuracy or energy: not on any front. */
+  unranked: string[];
+  /** Per-task fronts (accuracy vs mean J per query on that task). */
+  taskPareto: Record<string, string[]>;
+  baselines: Baselines;
+  bestStatic: string | null;
+  notes: string[];
+}
+
+export interface ProfileOptions {
+  lambda: number;
+  /** Per-cell flag (Q×M): 1 where energyJ is an estimate. */
+  estimated?: Uint8Array | null;
+}
+
+function fin(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Linear-interpolation quantile (numpy's default), of a sorted copy. */
+export function quantile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return s[lo] + (h - lo) * (s[hi] - s[lo]);
+}
+
+class Acc {
+  n = 0;
+  acc: number[] = [];
+  energySum = 0;
+  energyN = 0;
+  eptSum = 0;
+  eptN = 0;
+  // energy per correct: only cells with both values, so missing energy does not deflate it
+  epcEnergy = 0;
+  epcCorrect = 0;
+  latency: number[] = [];
+  inSum = 0;
+  inN = 0;
+  outSum = 0;
+  outN = 0;
+
+  add(t: PoolTable, i: number): void {
+    this.n++;
+    const a = t.accuracy[i];
+    const e = t.energyJ[i];
+    if (!Number.isNaN(a)) this.acc.push(a);
+    if (Number.isFinite(e)) {
+      this.energySum += e;
+      this.energyN++;
+      if (!Number.isNaN(a)) {
+        this.epcEnergy += e;
+        this.epcCorrect += a;
+      }
+    }
+    const ept = energyPerToken(t, i);
+    if (Number.isFinite(ept)) {
+      this.eptSum += ept;
+      this.eptN++;
+    }
+    if (Number.isFinite(t.latencyS[i])) this.latency.push(t.latencyS[i]);
+    if (Number.isFinite(t.inputTokens[i])) {
+      this.inSum += t.inputTokens[i];
+      this.inN++;
+    }
+    if (Number.isFinite(t.outputTokens[i])) {
+      this.outSum += t.outputTokens[i];
+      this.outN++;
+    }
+  }
+
+  stats(): CellStats {
+    const ci = this.acc.length ? meanSdCi(this.acc) : null;
+    const energyJ = this.energyN ? this.energySum / this.energyN : Number.NaN;
+    return {
+      n: this.n,
+      accuracy: ci ? { mean: fin(ci.mean), ci95: [ci.ci95[0], ci.ci95[1]] } : { mean: null, ci95: null },
+      energyJ: fin(energyJ),
+      energyWh: fin(energyJ / 3600),
+      totalEnergyWh: this.energyN ? this.energySum / 3600 : null,
+      energyPerTokenJ: this.eptN ? this.eptSum / this.eptN : null,
+      energyPerCorrectJ: this.epcCorrect > 0 ? this.epcEnergy / this.epcCorrect : null,
+      latencyS: { p50: fin(quantile(this.latency, 0.5)), p95: fin(quantile(this.latency, 0.95)) },
+      inputTokens: this.inN ? this.inSum / this.inN : null,
+      outputTokens: this.outN ? this.outSum / this.outN : null,
+    };
+  }
+}
+
+/** Index of the best model by key (ties: table order), skipping NaN; null when none has a value. */
+function argBest(n: number, key: (m: number) => number): number | null {
+  let best: number | null = null;
+  for (let m = 0; m < n; m++) {
+    const v = key(m);
+    if (Number.isNaN(v)) continue;
+    if (best === null || v > key(best)) best = m;
+  }
+  return best;
+}
+
+export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<Profile> {
+  const M = t.nModels;
+  const T = t.tasks.length;
+  const overall = Array.from({ length: M }, () => new Acc());
+  const perTask = Array.from({ length: M }, () => Array.from({ length: T }, () => new Acc()));
+  const estimatedCells = new Int32Array(M);
+  let missing = 0;
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      if (!t.present[i]) {
+        missing++;
+        continue;
+      }
+      overall[m].add(t, i);
+      perTask[m][k].add(t, i);
+      if (opts.estimated?.[i]) estimatedCells[m]++;
+    }
+  }
+  const rewards = await buildRewards(t, { lambda: opts.lambda });
+  const ms = modelStats(t, rewards);
+
+  const models: ModelProfile[] = t.models.map((info, m) => {
+    const tasks: Record<string, CellStats> = {};
+    t.tasks.forEach((name, k) => {
+      if (perTask[m][k].n > 0) tasks[name] = perTask[m][k].stats();
+    });
+    return {
+      id: info.id,
+      name: info.name,
+      paramsB: fin(info.paramsB),
+      ...overall[m].stats(),
+      meanReward: fin(ms.meanReward[m]),
+      tasks,
+      pareto: false,
+      dominatedBy: [],
+      estimatedEnergyCells: estimatedCells[m],
+    };
+  });
+
+  const front = paretoFront(models.map((p) => ({ id: p.id, accuracy: p.accuracy.mean ?? Number.NaN, energy: p.energyJ ?? Number.NaN })));
+  const onFront = new Set(front.front);
+  const byId = new Map(models.map((p) => [p.id, p]));
+  for (const p of models) p.pareto = onFront.has(p.id);
+  for (const d of front.dominated) byId.get(d.id)!.dominatedBy = d.by;
+
+  const taskPareto: Record<string, string[]> = {};
+  for (const name of t.tasks) {
+    taskPareto[name] = paretoFront(
+      models.map((p) => ({ id: p.id, accuracy: p.tasks[name]?.accuracy.mean ?? Number.NaN, energy: p.tasks[name]?.energyJ ?? Number.NaN })),
+    ).front;
+  }
+
+  const idOf = (m: number | null): string | null => (m === null ? null : t.models[m].id);
+  const baselines: Baselines = {
+    largest: idOf(argBest(M, (m) => t.models[m].paramsB)),
+    smallest: idOf(argBest(M, (m) => -t.models[m].paramsB)),
+    mostAccurate: idOf(argBest(M, (m) => ms.meanAccuracy[m])),
+    bestStatic: idOf(argBest(M, (m) => ms.meanReward[m])),
+  };
+
+  const notes: string[] = [];
+  if (missing > 0) {
+    notes.push(`${missing} of ${t.nQueries * M} (query, model) cells are missing; each model is profiled on the queries it has`);
+  }
+  if (front.unranked.length > 0) notes.push(`no accuracy or energy for: ${front.unranked.join(', ')} (not ranked on the front)`);
+  const est = estimatedCells.reduce((a, b) => a + b, 0);
+  if (est > 0) notes.push(`${est} cells carry estimated energy (--estimate-energy), not measurements`);
+
+  return {
+    schemaVersion: PROFILE_SCHEMA_VERSION,
+    dataset: { name: t.name, queries: t.nQueries, models: M, tasks: [...t.tasks], missingCells: missing },
+    lambda: opts.lambda,
+    models,
+    pareto: front.front,
+    dominated: front.dominated,
+    unranked: front.unranked,
+    taskPareto,
+    baselines,
+    bestStatic: baselines.bestStatic,
+    notes,
+  };
+}

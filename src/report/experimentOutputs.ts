@@ -1,0 +1,141 @@
+/**
+ * Files of an experiment results directory, and reading them back so `greenserv report <dir>` can rebuild
+ * charts and report.html without re-running: summary.json, runs.csv, curves.csv, selection.csv,
+ * significance.csv, comparison.csv, config.yaml, manifest.json, charts/*.svg|png, report.html.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { DataError } from '../data/errors.js';
+import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindows } from '../metrics/experiment.js';
+import { toJson } from '../metrics/summary.js';
+import type { AtomicDir } from './atomic.js';
+import { experimentCharts, focusLambdas } from './charts.js';
+import { experimentReport } from './html.js';
+import { renderChart } from './render.js';
+import { csvField, csvNum } from './simulateOutputs.js';
+
+export function runsCsvExperiment(s: ExperimentSummary): string {
+  const lines = ['lambda,label,policy,run,seed,final_regret,mean_reward,accuracy,energy_wh'];
+  for (const c of s.cells) {
+    for (const r of c.perRun) {
+      lines.push([c.lambda, csvField(c.label), csvField(c.policy), r.run, r.seed, csvNum(r.finalRegret), csvNum(r.reward), csvNum(r.accuracy), csvNum(r.energyWh)].join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function curvesCsv(curves: CellCurves[]): string {
+  const parts = ['lambda,label,step,mean_cum_regret,ci95_lo,ci95_hi,ma_regret\n'];
+  for (const c of curves) {
+    const l = csvField(c.label);
+    const rows: string[] = [];
+    for (let s = 0; s < c.meanCum.length; s++) rows.push(`${c.lambda},${l},${s + 1},${csvNum(c.meanCum[s])},${csvNum(c.ciLo[s])},${csvNum(c.ciHi[s])},${csvNum(c.movingAvg[s])}\n`);
+    parts.push(rows.join(''));
+  }
+  return parts.join('');
+}
+
+export function selectionCsv(sel: SelectionWindows[], modelIds: string[]): string {
+  const parts = ['lambda,label,window_start,model_id,share\n'];
+  for (const w of sel) {
+    const l = csvField(w.label);
+    const rows: string[] = [];
+    w.share.forEach((row, k) => row.forEach((v, m) => rows.push(`${w.lambda},${l},${w.windowStart[k]},${csvField(modelIds[m])},${csvNum(v)}\n`)));
+    parts.push(rows.join(''));
+  }
+  return parts.join('');
+}
+
+export function significanceCsv(s: ExperimentSummary): string {
+  const lines = ['lambda,a,b,u,p,p_bh,significant,method'];
+  for (const p of s.significance) lines.push([p.lambda, csvField(p.a), csvField(p.b), csvNum(p.u), csvNum(p.p), csvNum(p.pAdjusted), p.significant, p.method].join(','));
+  return lines.join('\n') + '\n';
+}
+
+export function comparisonCsv(s: ExperimentSummary): string {
+  const lines = ['lambda,label,metric,ours,published,gap_pct'];
+  for (const r of s.comparison?.rows ?? []) lines.push([r.lambda, csvField(r.label), r.metric, csvNum(r.ours), csvNum(r.published), csvNum(r.gapPct)].join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** Render every chart to SVG and PNG under charts/ and build report.html. */
+export async function writeChartsAndReport(dir: AtomicDir | { write(name: string, data: string | Uint8Array): void }, agg: ExperimentAggregate, configText: string, manifest: unknown): Promise<string[]> {
+  const specs = experimentCharts(agg);
+  const rendered: { name: string; title: string; svg: string }[] = [];
+  for (const c of specs) {
+    const r = await renderChart(c.spec);
+    dir.write(`charts/${c.name}.svg`, r.svg);
+    dir.write(`charts/${c.name}.png`, r.png);
+    rendered.push({ name: c.name, title: c.title, svg: r.svg });
+  }
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest }));
+  return specs.map((c) => c.name);
+}
+
+export function writeExperimentData(dir: AtomicDir, agg: ExperimentAggregate, configText: string): void {
+  const s = agg.summary;
+  dir.write('summary.json', toJson(s));
+  dir.write('runs.csv', runsCsvExperiment(s));
+  // per-step curves only for the λ values that get charts (all of them unless it is a long sweep)
+  const focus = new Set(focusLambdas(s.lambdas));
+  dir.write('curves.csv', curvesCsv(agg.curves.filter((c) => focus.has(c.lambda))));
+  dir.write(
+    'selection.csv',
+    selectionCsv(
+      agg.selection.filter((c) => focus.has(c.lambda)),
+      s.models.map((m) => m.id),
+    ),
+  );
+  dir.write('significance.csv', significanceCsv(s));
+  if (s.comparison) dir.write('comparison.csv', comparisonCsv(s));
+  dir.write('config.yaml', configText);
+}
+
+/** Read an experiment results directory back into the aggregate (for `greenserv report`). */
+export function readExperimentDir(dir: string): { agg: ExperimentAggregate; configText: string; manifest: unknown } {
+  const need = (f: string): string => {
+    const p = join(dir, f);
+    if (!existsSync(p)) throw new DataError(`not an experiment results directory: ${f} is missing`, dir);
+    return readFileSync(p, 'utf8');
+  };
+  const summary = JSON.parse(need('summary.json')) as ExperimentSummary;
+  if (summary.kind !== 'experiment') throw new DataError(`summary.json is not an experiment summary (kind '${String(summary.kind)}')`, join(dir, 'summary.json'));
+  const Q = summary.dataset.queries;
+  const num = (v: string): number => (v === '' ? Number.NaN : Number(v));
+  const curveRows = parse(need('curves.csv'), { columns: true }) as Record<string, string>[];
+  const curves = new Map<string, ExperimentAggregate['curves'][number]>();
+  for (const r of curveRows) {
+    const key = `${r.lambda}/${r.label}`;
+    let c = curves.get(key);
+    if (!c) {
+      c = { lambda: Number(r.lambda), label: r.label, meanCum: new Float64Array(Q), ciLo: new Float64Array(Q), ciHi: new Float64Array(Q), movingAvg: new Float64Array(Q) };
+      curves.set(key, c);
+    }
+    const s = Number(r.step) - 1;
+    c.meanCum[s] = num(r.mean_cum_regret);
+    c.ciLo[s] = num(r.ci95_lo);
+    c.ciHi[s] = num(r.ci95_hi);
+    c.movingAvg[s] = num(r.ma_regret);
+  }
+  const ids = summary.models.map((m) => m.id);
+  const selRows = parse(need('selection.csv'), { columns: true }) as Record<string, string>[];
+  const sel = new Map<string, SelectionWindows>();
+  for (const r of selRows) {
+    const key = `${r.lambda}/${r.label}`;
+    let w = sel.get(key);
+    if (!w) {
+      w = { lambda: Number(r.lambda), label: r.label, windowStart: [], share: [] };
+      sel.set(key, w);
+    }
+    const start = Number(r.window_start);
+    let k = w.windowStart.indexOf(start);
+    if (k < 0) {
+      k = w.windowStart.push(start) - 1;
+      w.share.push(new Float64Array(ids.length));
+    }
+    w.share[k][ids.indexOf(r.model_id)] = num(r.share);
+  }
+  const manifest = existsSync(join(dir, 'manifest.json')) ? JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) : {};
+  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: need('config.yaml'), manifest };
+}

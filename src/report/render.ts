@@ -1,0 +1,57 @@
+/**
+ * Headless chart rendering: Vega-Lite spec → Vega → SVG (no browser, no display) → PNG via resvg.
+ * Text uses fonts found on the system (DejaVu/Lato/Liberation on Debian); the SVG names a font stack so
+ * the inline charts of report.html render the same in a browser.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+
+export const CHART_FONT = 'DejaVu Sans, Lato, Liberation Sans, Arial, Helvetica, sans-serif';
+
+/** Vega-Lite config shared by every chart: paper-size fonts and a neutral theme. */
+export const CHART_CONFIG = {
+  font: CHART_FONT,
+  axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  title: { fontSize: 14, anchor: 'start' as const },
+  view: { stroke: '#bbbbbb' },
+  background: 'white',
+};
+
+export interface RenderedChart {
+  svg: string;
+  png: Uint8Array;
+}
+
+const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/truetype/lato', '/usr/share/fonts/truetype/liberation', '/usr/share/fonts/TTF', '/Library/Fonts', 'C:\\Windows\\Fonts'];
+const WANTED = /^(DejaVuSans(-Bold)?\.ttf|Lato-(Regular|Bold)\.ttf|LiberationSans-(Regular|Bold)\.ttf)$/;
+let fontFiles: string[] | null = null;
+
+/** A few known sans-serif files; scanning every system font for each chart would dominate render time. */
+function findFonts(): string[] {
+  if (fontFiles === null) {
+    fontFiles = [];
+    for (const d of FONT_DIRS) {
+      if (!existsSync(d)) continue;
+      for (const f of readdirSync(d)) if (WANTED.test(f)) fontFiles.push(join(d, f));
+    }
+  }
+  return fontFiles;
+}
+
+export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<RenderedChart> {
+  const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  const full = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+  // vega-lite's warnings go to the console; charts are checked in tests instead
+  const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const files = findFonts();
+  const font = files.length ? { fontFiles: files, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
+  const png = new Resvg(svg, { font, fitTo: { mode: 'zoom', value: scale } })
+    .render()
+    .asPng();
+  return { svg, png };
+}

@@ -1,0 +1,122 @@
+/**
+ * Experiment execution: an experiment expands into jobs (λ, arm, run). Each job is one replay of one policy
+ * over one run's query order, so jobs can run in any order, on any worker, with identical results.
+ */
+import { UsageError } from '../data/errors.js';
+import type { PoolTable } from '../data/pool.js';
+import { encodeContexts, type ContextSet, type FeatureName } from '../features/context.js';
+import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
+import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
+import { armLabel, type ExperimentConfig } from './experimentConfig.js';
+import { buildRewards, type RewardTable } from './reward.js';
+
+export interface Job {
+  lambdaIndex: number;
+  armIndex: number;
+  run: number;
+}
+
+export interface JobResult {
+  job: Job;
+  metrics: RunMetrics;
+  /** Step regret in stream order. */
+  stepRegret: Float64Array;
+  /** Chosen model index per step. */
+  chosen: Int32Array;
+}
+
+export function expandJobs(cfg: ExperimentConfig, runs = cfg.runs): Job[] {
+  const jobs: Job[] = [];
+  for (let l = 0; l < cfg.lambdas.length; l++) for (let a = 0; a < cfg.arms.length; a++) for (let r = 0; r < runs; r++) jobs.push({ lambdaIndex: l, armIndex: a, run: r });
+  return jobs;
+}
+
+/** Initial pool and events after validation against the table. */
+export function poolSetup(cfg: ExperimentConfig, t: PoolTable): { initial: string[] | undefined; events: PoolEvent[] } {
+  const ids = new Set(t.models.map((m) => m.id));
+  const check = (id: string, where: string): void => {
+    if (!ids.has(id)) throw new UsageError(`experiment '${cfg.name}': ${where}: unknown model '${id}'; models: ${[...ids].join(', ')}`);
+  };
+  let initial: string[] | undefined;
+  if (cfg.pool?.initial) {
+    cfg.pool.initial.forEach((id) => check(id, 'pool.initial'));
+    initial = cfg.pool.initial;
+  }
+  if (cfg.pool?.exclude) {
+    cfg.pool.exclude.forEach((id) => check(id, 'pool.exclude'));
+    initial = (initial ?? t.models.map((m) => m.id)).filter((id) => !cfg.pool!.exclude!.includes(id));
+  }
+  const events = cfg.pool?.events ?? [];
+  for (const e of events) {
+    (e.remove ?? []).forEach((id) => check(id, `pool.events[step ${e.step}].remove`));
+    (e.add ?? []).forEach((id) => check(id, `pool.events[step ${e.step}].add`));
+  }
+  return { initial, events };
+}
+
+/** Per-process cache of what jobs share: reward tables per λ, contexts per feature set, resolved arms. */
+export class ExperimentContext {
+  private readonly rewards = new Map<number, Promise<RewardTable>>();
+  private readonly contexts = new Map<string, ContextSet>();
+  readonly arms: ResolvedPolicy[];
+  readonly pool: { initial: string[] | undefined; events: PoolEvent[] };
+
+  constructor(
+    readonly table: PoolTable,
+    readonly cfg: ExperimentConfig,
+  ) {
+    this.arms = cfg.arms.map((a) => {
+      const overrides = Object.entries(a.params ?? {}).map(([k, v]) => `${a.policy}.${k}=${v}`);
+      const [r] = resolvePolicies([a.policy], overrides, table.models);
+      return r;
+    });
+    this.pool = poolSetup(cfg, table);
+  }
+
+  rewardTable(lambdaIndex: number): Promise<RewardTable> {
+    let p = this.rewards.get(lambdaIndex);
+    if (!p) {
+      p = buildRewards(this.table, { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward });
+      this.rewards.set(lambdaIndex, p);
+    }
+    return p;
+  }
+
+  featuresOf(armIndex: number): FeatureName[] {
+    return this.cfg.arms[armIndex].features ?? this.cfg.features;
+  }
+
+  contextSet(features: FeatureName[]): ContextSet {
+    const key = features.join(',');
+    let c = this.contexts.get(key);
+    if (!c) {
+      c = encodeContexts(this.table, { layout: this.cfg.semantics, features, binning: this.cfg.binning });
+      this.contexts.set(key, c);
+    }
+    return c;
+  }
+
+  async run(job: Job): Promise<JobResult> {
+    const rw = await this.rewardTable(job.lambdaIndex);
+    const ctx = this.contextSet(this.featuresOf(job.armIndex));
+    const config: SimConfig = {
+      runs: this.cfg.runs,
+      runList: [job.run],
+      seed: this.cfg.seed,
+      semantics: this.cfg.semantics,
+      oracle: this.cfg.oracle ?? (this.cfg.semantics === 'repo' ? 'full' : 'pool'),
+      policies: [this.arms[job.armIndex]],
+      initialModels: this.pool.initial,
+      events: this.pool.events,
+      recordSteps: true,
+    };
+    const res = simulate(this.table, ctx, rw, config);
+    const st = res.steps!;
+    return { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+  }
+
+  /** Label of an arm (for tables and charts). */
+  label(armIndex: number): string {
+    return armLabel(this.cfg.arms[armIndex]);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Experiment configuration (YAML): dataset, policies ("arms") with parameters and feature sets, λ values,
+ * runs, seed, pool events and optional published figures to compare against. Validated with zod; the JSON
+ * Schema for editors (experiments/schema.json) is generated from the same definition.
+ */
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { DataError } from '../data/errors.js';
+
+const featureName = z.enum(['task', 'cluster', 'complexity']);
+
+const arm = z
+  .object({
+    policy: z.string().min(1).describe('registry name, e.g. linucb or static:gemma-3-27b'),
+    label: z.string().min(1).optional().describe('name in tables and charts (default: the policy name)'),
+    params: z.record(z.string(), z.number()).optional().describe('hyperparameters, e.g. {alpha: 0.1}'),
+    features: z.array(featureName).optional().describe('context features for this arm (default: the experiment features); [] = bias only'),
+  })
+  .strict();
+
+const expectedValue = z
+  .object({
+    lambda: z.number().min(0).max(1),
+    label: z.string(),
+    finalRegret: z.number().optional(),
+    accuracy: z.number().optional(),
+    energyWh: z.number().optional(),
+    reward: z.number().optional(),
+  })
+  .strict();
+
+export const experimentSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    dataset: z.string().default('greenserv-pool').describe('built-in name or a file path (relative to the config file)'),
+    queries: z.string().optional(),
+    models: z.string().optional(),
+    semantics: z.enum(['paper', 'repo']).default('paper'),
+    oracle: z.enum(['full', 'pool']).optional().describe('default: repo → full, paper → pool'),
+    runs: z.number().int().min(1).default(5),
+    seed: z.number().int().min(0).default(40),
+    lambdas: z.array(z.number().min(0).max(1)).min(1).default([0.5]),
+    features: z.array(featureName).default(['task', 'cluster', 'complexity']),
+    binning: z.enum(['thresholds', 'equal-width']).default('thresholds'),
+    cost: z.enum(['energy', 'usd', 'latency']).default('energy'),
+    reward: z.string().optional().describe('custom reward expression (see README)'),
+    arms: z.array(arm).min(1),
+    pool: z
+      .object({
+        initial: z.array(z.string()).optional().describe('models in the pool at the start (default: all)'),
+        exclude: z.array(z.string()).optional().describe('models left out of the initial pool'),
+        events: z
+          .array(z.object({ step: z.number().int().min(0), remove: z.array(z.string()).optional(), add: z.array(z.string()).optional() }).strict())
+          .default([]),
+      })
+      .strict()
+      .optional(),
+    expected: z
+      .object({
+        source: z.string().describe('where the published figures come from'),
+        semantics: z.enum(['paper', 'repo']).default('repo'),
+        values: z.array(expectedValue),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type ExperimentConfig = z.infer<typeof experimentSchema>;
+export type ArmConfig = z.infer<typeof arm>;
+
+/** Parse and validate a YAML experiment; problems name the file and the field path. */
+export function parseExperiment(text: string, file: string): ExperimentConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
+    throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
+  }
+  const r = experimentSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue.path.join('.') || '(top level)';
+    throw new DataError(`${path}: ${issue.message}`, file, undefined, path);
+  }
+  const cfg = r.data;
+  const labels = new Set<string>();
+  for (const a of cfg.arms) {
+    const label = a.label ?? a.policy;
+    if (labels.has(label)) throw new DataError(`arms: label '${label}' is used twice (give each arm a distinct label)`, file, undefined, 'arms');
+    labels.add(label);
+  }
+  return cfg;
+}
+
+export function armLabel(a: ArmConfig): string {
+  return a.label ?? a.policy;
+}
+
+/** JSON Schema of the experiment format, for editors. */
+export function experimentJsonSchema(): unknown {
+  return z.toJSONSchema(experimentSchema, { io: 'input' });
+}

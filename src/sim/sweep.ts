@@ -1,0 +1,294 @@
+/**
+ * Trade-off sweep: the replay of sim/engine.ts once per λ of a grid, with the dollar cost as the reward's
+ * cost term, reduced to one (mean cost per query, mean quality) pair per policy × λ × run × task — the
+ * operating points RouterBench scores with AIQ. Pure: no files.
+ */
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DataError, UsageError } from '../data/errors.js';
+import type { PoolTable } from '../data/pool.js';
+import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
+import type { Semantics } from '../policies/policy.js';
+import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
+import { simulate, type OracleMode, type SimConfig } from './engine.js';
+import { buildRewards, type CostScale } from './reward.js';
+
+export interface SweepOptions {
+  policies: string[];
+  params: string[];
+  lambdas: number[];
+  runs: number;
+  seed: number;
+  semantics: Semantics;
+  features: FeatureName[];
+  binning?: ComplexityBinning;
+  costScale?: CostScale;
+  oracle?: OracleMode;
+  /** Worker threads over the λ grid (1: in this thread). */
+  jobs?: number;
+}
+
+export interface SweepResult {
+  lambdas: number[];
+  policyNames: string[];
+  params: Record<string, number>[];
+  /** The table's tasks (eval families); slot `tasks.length` of the last axis is all prompts. */
+  tasks: string[];
+  runs: number;
+  runSeeds: number[];
+  /** Prompts per task, then all. */
+  taskQueries: number[];
+  /**
+   * Per λ × policy × run × (task…, all), at index ((l·P + p)·R + r)·(T + 1) + k: mean USD cost per prompt
+   * and mean quality of the chosen cells. A chosen cell missing from the table scores quality 0 and costs 0.
+   */
+  cost: Float64Array;
+  quality: Float64Array;
+  misses: Float64Array;
+  d: number;
+}
+
+export function sweepIndex(s: SweepResult, l: number, p: number, r: number, k: number): number {
+  return ((l * s.policyNames.length + p) * s.runs + r) * (s.tasks.length + 1) + k;
+}
+
+export type SweepProgress = (done: number, total: number, label: string) => void;
+
+export function parseLambdaGrid(raw: string): number[] {
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (parts.length === 0) throw new UsageError('--lambdas: no value given');
+  const out = parts.map((s) => {
+    const v = Number(s);
+    if (!Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--lambdas: '${s}' is not a number in [0, 1]`);
+    return v;
+  });
+  if (new Set(out).size !== out.length) throw new UsageError(`--lambdas: '${raw}' repeats a value`);
+  return out;
+}
+
+/** 0, 0.1, …, 1 without accumulated round-off. */
+export const DEFAULT_LAMBDAS: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
+
+/** One λ of the sweep: per policy × run × (task…, all) block of the result arrays. */
+interface LambdaBlock {
+  cost: Float64Array;
+  quality: Float64Array;
+  misses: Float64Array;
+  runSeeds: number[];
+}
+
+async function sweepLambda(
+  table: PoolTable,
+  contexts: ContextSet,
+  policies: ResolvedPolicy[],
+  o: SweepOptions,
+  lambda: number,
+  progress?: (done: number, total: number, label: string) => void,
+): Promise<LambdaBlock> {
+  const P = policies.length;
+  const R = o.runs;
+  const T = table.tasks.length;
+  const K = T + 1;
+  const M = table.nModels;
+  const Q = table.nQueries;
+  const costUsd = table.costUsd!;
+  const taskQueries = countTaskQueries(table);
+  const cost = new Float64Array(P * R * K);
+  const quality = new Float64Array(P * R * K);
+  const misses = new Float64Array(P * R * K);
+  const rw = await buildRewards(table, { lambda, cost: 'usd', costScale: o.costScale });
+  const cfg: SimConfig = {
+    runs: R,
+    seed: o.seed,
+    semantics: o.semantics,
+    oracle: o.oracle ?? (o.semantics === 'repo' ? 'full' : 'pool'),
+    policies,
+    recordSteps: true,
+  };
+  const res = simulate(table, contexts, rw, cfg, progress);
+  const st = res.steps!;
+  const sumC = new Float64Array(K);
+  const sumA = new Float64Array(K);
+  const miss = new Float64Array(K);
+  // the trace is ordered policy, run, step
+  for (let p = 0; p < P; p++) {
+    for (let r = 0; r < R; r++) {
+      sumC.fill(0);
+      sumA.fill(0);
+      miss.fill(0);
+      const base = (p * R + r) * Q;
+      for (let s = 0; s < Q; s++) {
+        const q = st.query[base + s];
+        const i = q * M + st.model[base + s];
+        const k = table.queryTask[q];
+        if (!table.present[i]) {
+          miss[k]++;
+          continue;
+        }
+        const c = costUsd[i];
+        const a = table.accuracy[i];
+        if (Number.isFinite(c)) sumC[k] += c;
+        if (Number.isFinite(a)) sumA[k] += a;
+      }
+      let tc = 0;
+      let ta = 0;
+      let tm = 0;
+      const at = (p * R + r) * K;
+      for (let k = 0; k < T; k++) {
+        tc += sumC[k];
+        ta += sumA[k];
+        tm += miss[k];
+        const nk = taskQueries[k];
+        cost[at + k] = nk ? sumC[k] / nk : Number.NaN;
+        quality[at + k] = nk ? sumA[k] / nk : Number.NaN;
+        misses[at + k] = miss[k];
+      }
+      cost[at + T] = tc / Q;
+      quality[at + T] = ta / Q;
+      misses[at + T] = tm;
+    }
+  }
+  return { cost, quality, misses, runSeeds: res.runSeeds };
+}
+
+function countTaskQueries(table: PoolTable): number[] {
+  const T = table.tasks.length;
+  const n = new Array<number>(T + 1).fill(0);
+  for (let q = 0; q < table.nQueries; q++) n[table.queryTask[q]]++;
+  n[T] = table.nQueries;
+  return n;
+}
+
+/**
+ * Run the sweep. With `jobs` > 1 and the compiled module available, λ values run on worker threads; every
+ * λ is computed the same way in either case, so results do not depend on `jobs`.
+ */
+export async function runSweep(table: PoolTable, o: SweepOptions, progress?: SweepProgress): Promise<SweepResult> {
+  if (!table.costUsd) throw new UsageError(`dataset '${table.name}' has no cost column; the sweep trades quality against USD cost`);
+  if (o.lambdas.length === 0) throw new UsageError('the λ grid is empty');
+  for (const l of o.lambdas) if (!(l >= 0 && l <= 1)) throw new UsageError(`λ must be in [0, 1], got ${l}`);
+  if (!(Number.isInteger(o.runs) && o.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${o.runs}`);
+  const policies = resolvePolicies(o.policies, o.params, table.models);
+  const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
+  const L = o.lambdas.length;
+  const P = policies.length;
+  const R = o.runs;
+  const K = table.tasks.length + 1;
+  const block = P * R * K;
+  const cost = new Float64Array(L * block);
+  const quality = new Float64Array(L * block);
+  const misses = new Float64Array(L * block);
+  let runSeeds: number[] = [];
+  const put = (l: number, b: LambdaBlock): void => {
+    cost.set(b.cost, l * block);
+    quality.set(b.quality, l * block);
+    misses.set(b.misses, l * block);
+    runSeeds = b.runSeeds;
+  };
+  const jobs = Math.min(o.jobs ?? 1, L);
+  const script = jobs > 1 ? workerScript() : null;
+  if (script) {
+    await sweepOnWorkers(script, table, o, jobs, put, progress);
+  } else {
+    for (let l = 0; l < L; l++) {
+      const sub = progress ? (done: number, total: number, label: string) => progress(l * total + done, L * total, `λ=${o.lambdas[l]} ${label}`) : undefined;
+      put(l, await sweepLambda(table, contexts, policies, o, o.lambdas[l], sub));
+    }
+  }
+  return {
+    lambdas: [...o.lambdas],
+    policyNames: policies.map((p) => p.name),
+    params: policies.map((p) => ({ ...p.params })),
+    tasks: [...table.tasks],
+    runs: R,
+    runSeeds,
+    taskQueries: countTaskQueries(table),
+    cost,
+    quality,
+    misses,
+    d: contexts.d,
+  };
+}
+
+const WORKER_KEY = 'greenserv-sweep';
+
+/** This module as compiled JavaScript (worker threads cannot load the TypeScript sources tests run from). */
+function workerScript(): string | null {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.js') ? here : null;
+}
+
+interface WorkerInit {
+  key: typeof WORKER_KEY;
+  table: PoolTable;
+  options: SweepOptions;
+}
+
+type WorkerReply = { type: 'done'; l: number; block: LambdaBlock } | { type: 'error'; name: string; message: string };
+
+async function sweepOnWorkers(
+  script: string,
+  table: PoolTable,
+  o: SweepOptions,
+  jobs: number,
+  put: (l: number, b: LambdaBlock) => void,
+  progress?: SweepProgress,
+): Promise<void> {
+  const L = o.lambdas.length;
+  // prompt texts are not needed to replay and would be copied to every worker
+  const slim: PoolTable = { ...table, queryText: null };
+  const init: WorkerInit = { key: WORKER_KEY, table: slim, options: { ...o, jobs: 1 } };
+  let next = 0;
+  let done = 0;
+  const pool: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: jobs },
+        () =>
+          new Promise<void>((resolveWorker, reject) => {
+            const w = new Worker(script, { workerData: init });
+            pool.push(w);
+            const feed = (): void => {
+              if (next >= L) {
+                resolveWorker();
+                return;
+              }
+              w.postMessage(next++);
+            };
+            w.on('message', (m: WorkerReply) => {
+              if (m.type === 'done') {
+                put(m.l, m.block);
+                done++;
+                progress?.(done, L, `λ=${o.lambdas[m.l]}`);
+                feed();
+              } else {
+                const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;
+                reject(new Err(m.message));
+              }
+            });
+            w.on('error', reject);
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+if (!isMainThread && parentPort && (workerData as WorkerInit | undefined)?.key === WORKER_KEY) {
+  const { table, options } = workerData as WorkerInit;
+  const port = parentPort;
+  const policies = resolvePolicies(options.policies, options.params, table.models);
+  const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
+  port.on('message', (l: number) => {
+    sweepLambda(table, contexts, policies, options, options.lambdas[l]).then(
+      (block) => port.postMessage({ type: 'done', l, block } satisfies WorkerReply, [block.cost.buffer as ArrayBuffer, block.quality.buffer as ArrayBuffer, block.misses.buffer as ArrayBuffer]),
+      (e: Error) => port.postMessage({ type: 'error', name: e.name, message: e.message } satisfies WorkerReply),
+    );
+  });
+}
