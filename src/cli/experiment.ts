@@ -2,7 +2,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from '../data/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
@@ -16,11 +15,11 @@ import { expandJobs, ExperimentContext } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { runJobs } from '../sim/workers.js';
 import { parseInteger } from './parse.js';
-import { version } from './version.js';
+import { packageRoot, version } from './version.js';
 
 /** The experiments/ folder shipped with the package. */
 export function experimentsDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../experiments');
+  return join(packageRoot(), 'experiments');
 }
 
 export function resolveExperimentFile(nameOrFile: string): string {

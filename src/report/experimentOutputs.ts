@@ -64,7 +64,7 @@ export async function writeChartsAndReport(dir: AtomicDir | { write(name: string
   const specs = experimentCharts(agg);
   const rendered: { name: string; title: string; svg: string }[] = [];
   for (const c of specs) {
-    const r = await renderChart(c.spec);
+    const r = await renderChart(c.spec, 2, c.name);
     dir.write(`charts/${c.name}.svg`, r.svg);
     dir.write(`charts/${c.name}.png`, r.png);
     rendered.push({ name: c.name, title: c.title, svg: r.svg });

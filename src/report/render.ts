@@ -40,13 +40,28 @@ function findFonts(): string[] {
   return fontFiles;
 }
 
-export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<RenderedChart> {
+/**
+ * Vega numbers gradient and clip ids with a process-wide counter, so the same chart would get different
+ * ids on a second render; renumber them from 0 under a per-chart prefix (stable, and unique inside report.html).
+ */
+export function stableIds(svg: string, prefix: string): string {
+  const map = new Map<string, string>();
+  const safe = prefix.replace(/[^A-Za-z0-9_-]/g, '_');
+  svg.replace(/\bid="([^"]+)"/g, (_m, id: string) => {
+    if (!map.has(id)) map.set(id, `${safe}-${map.size}`);
+    return '';
+  });
+  if (map.size === 0) return svg;
+  return svg.replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${map.get(id)}"`).replace(/url\(#([^)]+)\)/g, (m, id: string) => (map.has(id) ? `url(#${map.get(id)})` : m));
+}
+
+export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'chart'): Promise<RenderedChart> {
   const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
   const full = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
   // vega-lite's warnings go to the console; charts are checked in tests instead
   const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg = await view.toSVG();
+  const svg = stableIds(await view.toSVG(), idPrefix);
   view.finalize();
   const files = findFonts();
   const font = files.length ? { fontFiles: files, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
