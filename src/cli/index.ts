@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
 import { registerExperimentCommand } from './experiment.js';
+import { registerRegressCommand } from './regress.js';
 import { registerReportCommand } from './report.js';
 import { registerSimulateCommand } from './simulate.js';
 import { version } from './version.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerExperimentCommand(program);
   registerReportCommand(program);
+  registerRegressCommand(program);
   return program;
 }
 

@@ -1,0 +1,196 @@
+/**
+ * `greenserv regress`: re-run the configuration recorded in a baseline file and compare its metrics with
+ * per-metric tolerances. Exit 0 pass, 1 regression (or dataset changed), 2 cannot run.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DataError, UsageError } from '../data/errors.js';
+import { isBuiltinSource, loadTable } from '../data/load.js';
+import { compareMetrics, failed, parseTolerance, type MetricDiff, type Tolerance } from '../metrics/regress.js';
+import { buildSummary, toJson } from '../metrics/summary.js';
+import { writeFileAtomic } from '../report/atomic.js';
+import { renderTable } from '../report/terminalTable.js';
+import { runSimulation } from '../sim/run.js';
+import { throughputRatios } from '../sim/throughput.js';
+import { collect } from './parse.js';
+import { version } from './version.js';
+
+const feature = z.enum(['task', 'cluster', 'complexity']);
+const simulateConfig = z
+  .object({
+    command: z.literal('simulate'),
+    data: z.string(),
+    queries: z.string().optional(),
+    models: z.string().optional(),
+    policies: z.array(z.string()).min(1),
+    params: z.array(z.string()).default([]),
+    lambda: z.number().min(0).max(1),
+    runs: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    semantics: z.enum(['paper', 'repo']),
+    oracle: z.enum(['full', 'pool']).optional(),
+    features: z.array(feature),
+    binning: z.enum(['thresholds', 'equal-width']).optional(),
+    cost: z.enum(['energy', 'usd', 'latency']).optional(),
+    reward: z.string().optional(),
+    maxLatency: z.number().positive().nullable().optional(),
+  })
+  .strict();
+const benchConfig = z.object({ command: z.literal('bench'), policies: z.array(z.string()).min(1), minMs: z.number().int().min(50).default(400) }).strict();
+
+export const baselineSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string(),
+    description: z.string().optional(),
+    /** A path (relative to the baseline file) that must exist, e.g. shared data; absent ⇒ skipped. */
+    requires: z.string().optional(),
+    config: z.discriminatedUnion('command', [simulateConfig, benchConfig]),
+    dataset: z.object({ name: z.string(), sha256: z.string() }).optional(),
+    tolerance: z.record(z.string(), z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict()).optional(),
+    machine: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    metrics: z.record(z.string(), z.number()),
+  })
+  .strict();
+export type Baseline = z.infer<typeof baselineSchema>;
+
+export interface RegressResult {
+  baseline: string;
+  name: string;
+  status: 'pass' | 'fail' | 'skipped' | 'updated';
+  reason?: string;
+  datasetMismatch?: { baseline: string; now: string };
+  diffs: MetricDiff[];
+}
+
+export function readBaseline(file: string): Baseline {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DataError(`cannot read baseline: ${(e as Error).message}`, file);
+  }
+  const r = baselineSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new DataError(`invalid baseline: ${i.path.join('.') || '(top level)'}: ${i.message}`, file, undefined, i.path.join('.'));
+  }
+  return r.data;
+}
+
+/** Re-run a baseline's configuration; returns its metrics (and the dataset hash where there is one). */
+export async function measureBaseline(b: Baseline, file: string, extraParams: string[] = []): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
+  const c = b.config;
+  if (c.command === 'bench') {
+    const { reference, decisions, ratio } = throughputRatios(c.policies, c.minMs);
+    const metrics: Record<string, number> = {};
+    for (const p of c.policies) metrics[`${p}.throughputRatio`] = ratio[p];
+    return { metrics, machine: { node: process.version, referenceOpsPerSecond: Math.round(reference), ...Object.fromEntries(c.policies.map((p) => [`${p}.decisionsPerSecond`, decisions[p]])) } };
+  }
+  const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
+  const data = isBuiltinSource(c.data) ? c.data : rel(c.data)!;
+  const table = await loadTable(data, { queries: rel(c.queries), models: rel(c.models) });
+  const prepared = await runSimulation(table, {
+    policies: c.policies,
+    params: [...c.params, ...extraParams],
+    lambda: c.lambda,
+    runs: c.runs,
+    seed: c.seed,
+    semantics: c.semantics,
+    oracle: c.oracle,
+    features: c.features,
+    binning: c.binning,
+    cost: c.cost,
+    reward: c.reward,
+    maxLatency: c.maxLatency ?? null,
+  });
+  const s = buildSummary({ table, sha256: prepared.sha256, config: prepared.config, rewards: prepared.rewards, result: prepared.result, layout: prepared.layout, features: prepared.features, d: prepared.d });
+  const metrics: Record<string, number> = {};
+  for (const p of s.policies) {
+    metrics[`${p.name}.finalRegret`] = p.finalRegret.mean;
+    metrics[`${p.name}.accuracy`] = p.accuracy.mean;
+    metrics[`${p.name}.energyWh`] = p.energyWh.mean;
+    metrics[`${p.name}.reward`] = p.reward.mean;
+  }
+  return { metrics, dataset: { name: table.name, sha256: prepared.sha256 } };
+}
+
+export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[] }): Promise<RegressResult> {
+  const b = readBaseline(file);
+  if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
+    return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };
+  }
+  const now = await measureBaseline(b, file, o.params ?? []);
+  if (o.update) {
+    const updated: Baseline = { ...b, metrics: now.metrics, ...(now.dataset ? { dataset: now.dataset } : {}), ...(now.machine ? { machine: now.machine } : {}) };
+    writeFileAtomic(file, JSON.stringify(updated, null, 2) + '\n');
+    return { baseline: file, name: b.name, status: 'updated', diffs: compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance) };
+  }
+  const diffs = compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance);
+  if (b.dataset && now.dataset && b.dataset.sha256 !== now.dataset.sha256) {
+    return {
+      baseline: file,
+      name: b.name,
+      status: 'fail',
+      reason: `dataset '${now.dataset.name}' changed: sha256 ${now.dataset.sha256.slice(0, 16)}… ≠ baseline ${b.dataset.sha256.slice(0, 16)}…; metrics are not comparable (re-record with --update if the change is intended)`,
+      datasetMismatch: { baseline: b.dataset.sha256, now: now.dataset.sha256 },
+      diffs,
+    };
+  }
+  return { baseline: file, name: b.name, status: failed(diffs) ? 'fail' : 'pass', diffs };
+}
+
+function baselineFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new UsageError(`--baseline: '${p}' does not exist`);
+    if (statSync(p).isDirectory()) {
+      out.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)));
+    } else out.push(p);
+  }
+  if (out.length === 0) throw new UsageError('--baseline: no baseline files found');
+  return out;
+}
+
+function fmt(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : x.toFixed(4);
+}
+
+export function regressTable(r: RegressResult): string {
+  const head = `${r.name} (${r.baseline}): ${r.status.toUpperCase()}${r.reason ? ` — ${r.reason}` : ''}`;
+  if (!r.diffs.length) return head + '\n';
+  const rows = r.diffs.map((d) => [d.metric, fmt(d.baseline), fmt(d.now), d.delta === null ? '–' : `${d.delta >= 0 ? '+' : ''}${fmt(d.delta)}`, d.allowed === null ? '–' : `±${fmt(d.allowed)}`, d.verdict]);
+  return head + '\n' + renderTable(['metric', 'baseline', 'now', 'delta', 'tolerance', 'verdict'], rows, [false, true, true, true, true, false]) + '\n';
+}
+
+export function registerRegressCommand(program: Command): void {
+  program
+    .command('regress')
+    .description('re-run baseline configurations and fail on regressions (exit 0 pass, 1 regression, 2 cannot run)')
+    .requiredOption('--baseline <file-or-dir>', 'baseline JSON file or a directory of them (repeatable)', collect, [])
+    .option('--tolerance <spec>', 'per-metric tolerances, e.g. finalRegret=rel:0.01,accuracy=abs:0.005')
+    .option('--param <policy.name=value>', 'apply a hyperparameter change before comparing (what-if)', collect, [])
+    .option('--update', 'rewrite the baselines with the current metrics after an intended change')
+    .option('--out <file>', 'where to write regress.json', 'results/regress.json')
+    .option('--json', 'print regress.json to stdout')
+    .action(async (o: { baseline: string[]; tolerance?: string; param: string[]; update?: boolean; out: string; json?: boolean }) => {
+      const tolerance = parseTolerance(o.tolerance);
+      const files = baselineFiles(o.baseline);
+      const results: RegressResult[] = [];
+      for (const f of files) {
+        const r = await regressOne(f, { tolerance, update: o.update, params: o.param });
+        results.push(r);
+        if (!o.json) process.stdout.write(regressTable(r) + '\n');
+      }
+      const failedAny = results.some((r) => r.status === 'fail');
+      const report = { schemaVersion: 1, greenserv: version(), node: process.version, status: failedAny ? 'fail' : 'pass', results };
+      writeFileAtomic(o.out, toJson(report));
+      if (o.json) process.stdout.write(toJson(report));
+      else process.stdout.write(failedAny ? `regress: FAIL (${results.filter((r) => r.status === 'fail').map((r) => r.name).join(', ')})\n` : `regress: pass (${results.length} baseline${results.length === 1 ? '' : 's'})\n`);
+      process.exitCode = failedAny ? 1 : 0;
+    });
+}

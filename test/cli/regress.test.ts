@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { compareMetrics, parseTolerance } from '../../src/metrics/regress.js';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function baseline(dir: string, config: Record<string, unknown>): string {
+  const f = join(dir, 'b.json');
+  writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'small', config, metrics: {} }, null, 2));
+  return f;
+}
+
+const SMALL = {
+  command: 'simulate',
+  data: 'greenserv-pool',
+  policies: ['linucb', 'random'],
+  params: [],
+  lambda: 0.5,
+  runs: 2,
+  seed: 40,
+  semantics: 'paper',
+  features: ['task', 'cluster', 'complexity'],
+};
+
+describe('metric comparison', () => {
+  it('a worse change beyond tolerance regresses, a better one is "improved", a vanished metric fails', () => {
+    const d = compareMetrics(
+      { 'a.finalRegret': 100, 'a.accuracy': 0.6, 'a.energyWh': 50, 'b.reward': 0.7 },
+      { 'a.finalRegret': 102, 'a.accuracy': 0.7, 'a.energyWh': 50.5, 'c.reward': 0.1 },
+    );
+    const v = Object.fromEntries(d.map((x) => [x.metric, x.verdict]));
+    expect(v).toEqual({ 'a.finalRegret': 'regressed', 'a.accuracy': 'improved', 'a.energyWh': 'ok', 'b.reward': 'missing', 'c.reward': 'new' });
+    // 1% of 100 allowed; 102 − 100 = 2 > 1
+    expect(d[0].allowed).toBeCloseTo(1, 12);
+    const loose = compareMetrics({ 'a.finalRegret': 100 }, { 'a.finalRegret': 102 }, parseTolerance('finalRegret=abs:3'));
+    expect(loose[0].verdict).toBe('ok');
+  });
+
+  it('rejects malformed tolerance specs with the expected form', () => {
+    expect(() => parseTolerance('finalRegret=0.1')).toThrow(/expected <metric>=abs/);
+    expect(() => parseTolerance('speed=abs:1')).toThrow(/unknown metric 'speed'/);
+    expect(parseTolerance('finalRegret=rel:0.02,accuracy=abs:0.01')).toEqual({ finalRegret: { rel: 0.02 }, accuracy: { abs: 0.01 } });
+  });
+});
+
+describe('greenserv regress (built binary)', () => {
+  it('records with --update, passes unchanged, fails with a diff when a policy parameter changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
+    const f = baseline(dir, SMALL);
+    const out = join(dir, 'regress.json');
+    expect((await cli(['regress', '--baseline', f, '--update', '--out', out])).code).toBe(0);
+    const recorded = JSON.parse(readFileSync(f, 'utf8'));
+    expect(recorded.metrics['linucb.finalRegret']).toBeGreaterThan(0);
+    expect(recorded.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const pass = await cli(['regress', '--baseline', f, '--out', out]);
+    expect(pass.code).toBe(0);
+    expect(pass.stdout).toMatch(/small .*PASS/);
+
+    const fail = await cli(['regress', '--baseline', f, '--param', 'linucb.alpha=3', '--out', out]);
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/linucb\.finalRegret\s+\S+\s+\S+\s+\+\S+\s+±\S+\s+regressed/);
+    expect(fail.stdout).toMatch(/random\.finalRegret .* ok/);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.status).toBe('fail');
+    expect(report.results[0].diffs.find((d: { metric: string }) => d.metric === 'linucb.finalRegret').verdict).toBe('regressed');
+  });
+
+  it('a changed dataset is its own failure; bad baselines exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
+    const pairs = join(dir, 'pairs.csv');
+    const rows = ['query_id,model_id,accuracy,energy_j,input_tokens,output_tokens'];
+    for (let q = 0; q < 40; q++) for (const m of ['a', 'b']) rows.push(`q${q},${m},${(q + (m === 'a' ? 1 : 0)) % 2},${m === 'a' ? 5 : 2},10,5`);
+    writeFileSync(pairs, rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'queries.csv'), 'query_id,task\n' + Array.from({ length: 40 }, (_, q) => `q${q},${q % 2 ? 'mmlu' : 'gsm8k'}`).join('\n') + '\n');
+    const f = baseline(dir, { ...SMALL, data: 'pairs.csv', queries: 'queries.csv', features: ['task'] });
+    expect((await cli(['regress', '--baseline', f, '--update', '--out', join(dir, 'r.json')])).code).toBe(0);
+    writeFileSync(pairs, rows.join('\n').replace('q0,a,1,5', 'q0,a,0,5') + '\n');
+    const r = await cli(['regress', '--baseline', f, '--out', join(dir, 'r.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/dataset 'pairs(\.csv)?' changed: sha256/);
+
+    writeFileSync(join(dir, 'bad.json'), '{"schemaVersion": 1, "name": "x"}');
+    const bad = await cli(['regress', '--baseline', join(dir, 'bad.json'), '--out', join(dir, 'r.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.json.*invalid baseline/);
+    expect((await cli(['regress', '--baseline', join(dir, 'none.json')])).code).toBe(2);
+  });
+
+  it('the committed baselines pass', async () => {
+    const r = await cli(['regress', '--baseline', resolve(__dirname, '../../results/baselines/x1-builtin.json'), '--out', join(mkdtempSync(join(tmpdir(), 'gs-reg-')), 'r.json')]);
+    expect(r.stdout).toMatch(/x1-builtin .*PASS/);
+    expect(r.code).toBe(0);
+  });
+});
