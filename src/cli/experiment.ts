@@ -1,5 +1,6 @@
 /** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X4 ship in experiments/). */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -11,7 +12,8 @@ import { toJson } from '../metrics/summary.js';
 import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { renderTable } from '../report/terminalTable.js';
-import { expandJobs, ExperimentContext } from '../sim/experiment.js';
+import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
+import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { runJobs } from '../sim/workers.js';
 import { parseInteger } from './parse.js';
@@ -68,6 +70,8 @@ export function experimentTable(s: ExperimentSummary): string {
 }
 
 export interface ExperimentRunOptions {
+  /** Resume the interrupted run whose checkpoint directory is given. */
+  resume?: string;
   runs?: number;
   out?: string;
   workers?: number;
@@ -77,8 +81,18 @@ export interface ExperimentRunOptions {
 }
 
 /** Run an experiment config end to end and write its results directory. */
-export async function runExperiment(file: string, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
+export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
+  let resumed: { state: CheckpointState; results: JobResult[] } | null = null;
+  if (o.resume) {
+    resumed = Checkpoint.load(o.resume);
+    o = { ...o, runs: resumed.state.runs, out: resumed.state.out, charts: resumed.state.charts };
+  }
+  const file = resumed ? resumed.state.experimentFile : fileArg!;
   const text = readFileSync(file, 'utf8');
+  const configSha256 = createHash('sha256').update(text).digest('hex');
+  if (resumed && resumed.state.configSha256 !== configSha256) {
+    throw new UsageError(`${file} changed since the interrupted run; its checkpoint (${o.resume}) cannot be resumed`);
+  }
   const cfg: ExperimentConfig = parseExperiment(text, file);
   if (o.runs !== undefined) cfg.runs = o.runs;
   const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
@@ -87,12 +101,41 @@ export async function runExperiment(file: string, o: ExperimentRunOptions): Prom
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const ctx = new ExperimentContext(table, cfg);
   const jobs = expandJobs(cfg);
-  const results = await runJobs(table, src, cfg, jobs, o.workers ?? 1, (_r, done, total) => o.progress?.(done, total));
+  const out = o.out ?? `results/${cfg.name}`;
+  if (!o.force && existsSync(out) && readdirSync(out).length > 0) {
+    throw new UsageError(`output directory '${out}' already exists and is not empty; choose another --out or pass --force`);
+  }
+  // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
+  const partial = partialDir(out);
+  if (!resumed && existsSync(partial)) {
+    if (!o.force) throw new UsageError(`an interrupted run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+    rmSync(partial, { recursive: true, force: true });
+  }
+  const checkpoint = new Checkpoint(partial, { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out, charts: o.charts !== false, totalJobs: jobs.length }, !resumed);
+  const key = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;
+  const done = new Map<string, JobResult>((resumed?.results ?? []).map((r) => [key(r.job), r]));
+  const todo = jobs.filter((j) => !done.has(key(j)));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    process.stderr.write(`\ngreenserv: ${sig}: ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runJobs(table, src, cfg, todo, o.workers ?? 1, (r) => {
+      checkpoint.append(r);
+      done.set(key(r.job), r);
+      o.progress?.(done.size, jobs.length);
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
   const sha256 = tableSha256(table);
   const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
-  const out = o.out ?? `results/${cfg.name}`;
-  const dir = new AtomicDir(out, o.force === true);
+  const dir = new AtomicDir(out, true);
   try {
     const manifest = {
       schemaVersion: 1,
@@ -112,14 +155,16 @@ export async function runExperiment(file: string, o: ExperimentRunOptions): Prom
     dir.abort();
     throw e;
   }
+  checkpoint.remove();
   return { summary: agg.summary, out };
 }
 
 export function registerExperimentCommand(program: Command): void {
   const exp = program.command('experiment').description('run the paper experiments (X0–X4) or your own YAML experiments');
   exp
-    .command('run <experiment>')
+    .command('run [experiment]')
     .description('run an experiment by name (see `experiment list`) or YAML file; writes summary, statistics, charts and report.html')
+    .option('--resume <dir>', 'finish an interrupted run from its checkpoint directory (<out>.partial)')
     .option('--runs <n>', 'override the number of runs')
     .option('--out <dir>', 'results directory (default results/<name>)')
     .option('--force', 'replace an existing --out directory')
@@ -127,8 +172,10 @@ export function registerExperimentCommand(program: Command): void {
     .option('--no-charts', 'skip charts and report.html')
     .option('--json', 'print summary.json to stdout')
     .option('--no-progress', 'no progress output')
-    .action(async (name: string, o: { runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean }) => {
-      const file = resolveExperimentFile(name);
+    .action(async (nameArg: string | undefined, o: { resume?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean }) => {
+      if (!nameArg && !o.resume) throw new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`);
+      const file = o.resume ? null : resolveExperimentFile(nameArg!);
+      const name = nameArg ?? o.resume!;
       const runs = o.runs !== undefined ? parseInteger('--runs', o.runs, 1) : undefined;
       const workers = parseInteger('--workers', o.workers, 1);
       let lastPct = -1;
@@ -142,7 +189,7 @@ export function registerExperimentCommand(program: Command): void {
             }
           }
         : undefined;
-      const { summary, out } = await runExperiment(file, { runs, out: o.out, workers, force: o.force, charts: o.charts, progress });
+      const { summary, out } = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress });
       if (o.json) process.stdout.write(toJson(summary));
       else process.stdout.write(experimentTable(summary) + `\nresults: ${out}\n`);
     });

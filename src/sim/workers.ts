@@ -44,6 +44,8 @@ export async function runJobs(
     for (let i = 0; i < jobs.length; i++) {
       out[i] = await ctx.run(jobs[i]);
       onResult?.(out[i], ++done, jobs.length);
+      // let signal handlers and progress output run between replays
+      await new Promise((r) => setImmediate(r));
     }
     return out;
   }
