@@ -17,6 +17,7 @@ import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { runJobs } from '../sim/workers.js';
 import { parseInteger } from './parse.js';
+import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import { packageRoot, version } from './version.js';
 
 /** The experiments/ folder shipped with the package. */
@@ -59,12 +60,26 @@ export function experimentTable(s: ExperimentSummary): string {
   let out = `${s.title ?? s.name} — ${s.dataset.name}, ${s.runs} runs, seed ${s.seed}, ${s.semantics} semantics\n\n`;
   out += renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
   if (s.comparison?.rows.length) {
+    const rows = s.comparison.rows;
     out += `\nPublished figures (${s.comparison.source}):\n\n`;
-    out += renderTable(
-      ['policy', 'λ', 'metric', 'ours', 'published', 'gap'],
-      s.comparison.rows.map((r) => [r.label, String(r.lambda), r.metric, fmt(r.ours, 4), fmt(r.published, 4), `${r.gapPct >= 0 ? '+' : ''}${fmt(r.gapPct, 1)}%`]),
-      [false, true, false, true, true, true],
-    ) + '\n';
+    if (rows.length <= 40) {
+      out += renderTable(
+        ['policy', 'λ', 'metric', 'ours', 'published', 'gap'],
+        rows.map((r) => [r.label, String(r.lambda), r.metric, fmt(r.ours, 4), fmt(r.published, 4), `${r.gapPct >= 0 ? '+' : ''}${fmt(r.gapPct, 1)}%`]),
+        [false, true, false, true, true, true],
+      ) + '\n';
+    } else {
+      // long sweeps: per metric, the median and largest absolute gap; every row is in comparison.csv
+      const metrics = [...new Set(rows.map((r) => r.metric))];
+      out += renderTable(
+        ['metric', 'comparisons', 'median |gap|', 'max |gap|'],
+        metrics.map((m) => {
+          const g = rows.filter((r) => r.metric === m && Number.isFinite(r.gapPct)).map((r) => Math.abs(r.gapPct)).sort((a, b) => a - b);
+          return [m, String(g.length), `${fmt(g[Math.floor((g.length - 1) / 2)], 1)}%`, `${fmt(g[g.length - 1], 1)}%`];
+        }),
+        [false, true, true, true],
+      ) + `\n(every comparison: comparison.csv and report.html)\n`;
+    }
   }
   return out;
 }
@@ -77,7 +92,10 @@ export interface ExperimentRunOptions {
   workers?: number;
   force?: boolean;
   charts?: boolean;
-  progress?: (done: number, total: number) => void;
+  /** Called after each replay with its (λ, arm) label. */
+  progress?: (done: number, total: number, r: JobResult, label: string) => void;
+  /** Called once the jobs are known (label → replays), before any runs. */
+  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[]) => void | Promise<void>;
 }
 
 /** Run an experiment config end to end and write its results directory. */
@@ -115,6 +133,12 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const key = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;
   const done = new Map<string, JobResult>((resumed?.results ?? []).map((r) => [key(r.job), r]));
   const todo = jobs.filter((j) => !done.has(key(j)));
+  // one live row per arm, over every λ of a sweep
+  const labelOf = (j: Job): string => ctx.label(j.armIndex);
+  const perLabel = new Map<string, number>();
+  for (const j of jobs) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
+  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id));
+  for (const r of done.values()) o.progress?.(0, jobs.length, r, labelOf(r.job));
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: ${sig}: ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
     process.exit(130);
@@ -125,7 +149,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     await runJobs(table, src, cfg, todo, o.workers ?? 1, (r) => {
       checkpoint.append(r);
       done.set(key(r.job), r);
-      o.progress?.(done.size, jobs.length);
+      o.progress?.(done.size, jobs.length, r, labelOf(r.job));
     });
   } finally {
     process.off('SIGINT', onSignal);
@@ -172,24 +196,31 @@ export function registerExperimentCommand(program: Command): void {
     .option('--no-charts', 'skip charts and report.html')
     .option('--json', 'print summary.json to stdout')
     .option('--no-progress', 'no progress output')
-    .action(async (nameArg: string | undefined, o: { resume?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean }) => {
+    .option('--no-ui', 'plain progress lines instead of the live dashboard')
+    .action(async (nameArg: string | undefined, o: { resume?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean; ui: boolean }) => {
       if (!nameArg && !o.resume) throw new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`);
       const file = o.resume ? null : resolveExperimentFile(nameArg!);
-      const name = nameArg ?? o.resume!;
       const runs = o.runs !== undefined ? parseInteger('--runs', o.runs, 1) : undefined;
       const workers = parseInteger('--workers', o.workers, 1);
-      let lastPct = -1;
-      const progress = o.progress
-        ? (done: number, total: number): void => {
-            const pct = Math.floor((100 * done) / total);
-            if (process.stderr.isTTY) process.stderr.write(`\rexperiment ${name}: ${done}/${total} replays (${pct}%)${done === total ? '\n' : ''}`);
-            else if (pct >= lastPct + 10 || done === total) {
-              process.stderr.write(`experiment ${name}: ${done}/${total} replays (${pct}%)\n`);
-              lastPct = pct;
-            }
-          }
-        : undefined;
-      const { summary, out } = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress });
+      let live: Progress | null = null;
+      let store: LiveStore | null = null;
+      let ids: string[] = [];
+      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[]): Promise<void> => {
+        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel);
+        ids = modelIds;
+        live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
+      };
+      const progress = (_done: number, _total: number, r: JobResult, label: string): void => {
+        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids);
+        live?.update();
+      };
+      let result;
+      try {
+        result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan });
+      } finally {
+        (live as Progress | null)?.stop();
+      }
+      const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
       else process.stdout.write(experimentTable(summary) + `\nresults: ${out}\n`);
     });

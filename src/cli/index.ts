@@ -1,6 +1,7 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
+import { registerDatasetsCommand } from './datasets.js';
 import { registerExperimentCommand } from './experiment.js';
 import { registerRegressCommand } from './regress.js';
 import { registerReportCommand } from './report.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
   registerSimulateCommand(program);
   registerExperimentCommand(program);
+  registerDatasetsCommand(program);
   registerReportCommand(program);
   registerRegressCommand(program);
   return program;

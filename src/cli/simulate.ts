@@ -10,6 +10,7 @@ import { AtomicDir } from '../report/atomic.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
 import { summaryTable } from '../report/terminalTable.js';
 import { runSimulation } from '../sim/run.js';
+import { LiveStore, startProgress } from './ui/live.js';
 import { collect, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { version } from './version.js';
 
@@ -35,6 +36,7 @@ interface SimulateCliOptions {
   steps: string;
   json?: boolean;
   progress: boolean;
+  ui: boolean;
 }
 
 export function parseFeatures(raw: string): FeatureName[] {
@@ -76,7 +78,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--force', 'replace an existing --out directory')
     .addOption(new Option('--steps <format>', 'per-step trace').choices(['csv', 'arrow', 'none']).default('csv'))
     .option('--json', 'print summary.json to stdout instead of the table')
-    .option('--no-progress', 'no progress bar')
+    .option('--no-progress', 'no progress display')
+    .option('--no-ui', 'a plain progress bar instead of the live dashboard')
     .action(async (o: SimulateCliOptions) => {
       await simulateAction(o);
     });
@@ -97,11 +100,16 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
 
   const table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
 
-  const showProgress = o.progress && process.stderr.isTTY === true;
-  const bar = showProgress
-    ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-    : null;
+  // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
+  const tty = o.progress && process.stderr.isTTY === true;
+  const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
+  const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
+  const bar =
+    tty && !o.ui
+      ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+      : null;
   bar?.start(runs * policies.length, 0, { label: '' });
+  const ids = table.models.map((m) => m.id);
   let prepared;
   try {
     prepared = await runSimulation(
@@ -121,9 +129,16 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
         maxLatency,
         recordSteps: steps !== 'none',
       },
-      bar ? (done, _total, label) => bar.update(done, { label }) : undefined,
+      live || bar
+        ? (done, _total, label, m) => {
+            store.record(label, m.finalRegret, m.selection, ids);
+            live?.update();
+            bar?.update(done, { label });
+          }
+        : undefined,
     );
   } finally {
+    live?.stop();
     bar?.stop();
   }
   const summary = buildSummary({

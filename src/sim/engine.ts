@@ -84,7 +84,7 @@ export interface SimResult {
 }
 
 export interface Progress {
-  (done: number, total: number, label: string): void;
+  (done: number, total: number, label: string, metrics: RunMetrics): void;
 }
 
 /** Seed of run r (the reference uses base seed + r, spec §5). */
@@ -325,7 +325,7 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
         misses,
       });
       done++;
-      progress?.(done, total, rp.name);
+      progress?.(done, total, rp.name, metrics[p][metrics[p].length - 1]);
     }
   }
   return { policyNames: cfg.policies.map((p) => p.name), metrics, runSeeds, oracleTotal, steps, infeasibleQueries };

@@ -1,0 +1,110 @@
+/**
+ * Dataset load times and peak memory for a generated table the size of RouterBench 0-shot
+ * (36,497 prompts × 11 models, correctness + dollar cost, no response text), read from Arrow, Parquet
+ * and long CSV. Each load runs in a fresh child process so its peak RSS is its own.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTable } from '../src/data/load.js';
+import { makePoolTable, type PoolTable } from '../src/data/pool.js';
+import { Rng } from '../src/data/rng.js';
+import { writeTable } from '../src/data/formats/write.js';
+
+const CHILD_FLAG = '--greenserv-datasets-bench-load';
+const PROMPTS = 36_497;
+const MODELS = 11;
+const TASKS = ['mmlu', 'hellaswag', 'gsm8k', 'arc-challenge', 'winogrande', 'mbpp', 'mt-bench', 'consistency', 'rag'];
+export const DATASET_TARGETS = { arrowSeconds: 0.5, parquetSeconds: 1.5, csvSeconds: 3, peakOverTable: 3 };
+
+export function generateRouterBenchSized(seed = 7): PoolTable {
+  const rng = new Rng(seed);
+  const n = PROMPTS * MODELS;
+  const accuracy = new Float64Array(n);
+  const costUsd = new Float64Array(n);
+  const queryTasks: string[] = [];
+  const queryIds: string[] = [];
+  for (let q = 0; q < PROMPTS; q++) {
+    const task = TASKS[q % TASKS.length];
+    queryTasks.push(task);
+    queryIds.push(`${task}.${q}`);
+    for (let m = 0; m < MODELS; m++) {
+      const i = q * MODELS + m;
+      // MT-Bench-like tasks have fractional scores; the rest are 0/1.
+      accuracy[i] = task === 'mt-bench' ? Math.round(rng.next() * 10) / 10 : rng.next() < 0.3 + 0.05 * m ? 1 : 0;
+      costUsd[i] = (m + 1) * 1e-5 * (0.5 + rng.next());
+    }
+  }
+  return makePoolTable({
+    name: 'routerbench-sized',
+    queryIds,
+    queryTasks,
+    models: Array.from({ length: MODELS }, (_, m) => ({ id: `model-${m}`, name: `model-${m}`, paramsB: Number.NaN })),
+    accuracy,
+    costUsd,
+  });
+}
+
+/** Bytes held by the table's arrays (ids and task names estimated at 2 bytes per character). */
+export function tableBytes(t: PoolTable): number {
+  let b = 0;
+  for (const a of [t.queryTask, t.cluster, t.complexity, t.accuracy, t.energyJ, t.latencyS, t.inputTokens, t.outputTokens, t.present]) b += a.byteLength;
+  if (t.costUsd) b += t.costUsd.byteLength;
+  for (const id of t.queryIds) b += 2 * id.length;
+  return b;
+}
+
+interface ChildResult {
+  seconds: number;
+  peakBytes: number;
+  tableBytes: number;
+}
+
+async function childMain(file: string): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const t = await loadTable(file);
+  const seconds = (performance.now() - t0) / 1000;
+  const peakBytes = process.resourceUsage().maxRSS * 1024 - rss0;
+  const out: ChildResult = { seconds, peakBytes, tableBytes: tableBytes(t) };
+  process.stdout.write(JSON.stringify(out));
+}
+
+function runChild(file: string): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, ['--expose-gc', self, CHILD_FLAG, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out) as ChildResult;
+}
+
+export async function benchDatasets(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-bench-data-'));
+  try {
+    const t = generateRouterBenchSized();
+    const files = { arrow: join(dir, 'rb.arrow'), parquet: join(dir, 'rb.parquet'), csv: join(dir, 'rb.csv') };
+    for (const f of Object.values(files)) await writeTable(t, f);
+    const result: Record<string, number> = {
+      'datasets.prompts': PROMPTS,
+      'datasets.models': MODELS,
+      'datasets.tableMiB': +(tableBytes(t) / 2 ** 20).toFixed(2),
+    };
+    for (const [fmt, file] of Object.entries(files)) {
+      // Best of three: the first run also pays for disk cache warm-up.
+      const runs = [runChild(file), runChild(file), runChild(file)];
+      const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+      const peak = Math.max(...runs.map((r) => r.peakBytes));
+      result[`datasets.${fmt}.fileMiB`] = +(statSync(file).size / 2 ** 20).toFixed(2);
+      result[`datasets.${fmt}.loadSeconds`] = +best.seconds.toFixed(3);
+      result[`datasets.${fmt}.peakMiB`] = +(peak / 2 ** 20).toFixed(1);
+      result[`datasets.${fmt}.peakOverTable`] = +(peak / best.tableBytes).toFixed(2);
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === CHILD_FLAG) await childMain(process.argv[3]);

@@ -1,0 +1,202 @@
+/** `greenserv datasets list | info | validate | convert`. Bad input throws DataError/UsageError (exit 2). */
+import type { Command } from 'commander';
+import { loadTable, resolveFormat, isBuiltinSource, type LoadOptions } from '../data/load.js';
+import { GREENSERV_POOL_NAME } from '../data/builtin/greenserv-pool.js';
+import { cacheDirectory, isHfUri, listCachedFiles } from '../data/hub.js';
+import { summarizeTable, type CellStats, type TableSummary } from '../data/formats/summary.js';
+import { writeTable } from '../data/formats/write.js';
+import { UsageError } from '../data/errors.js';
+import type { PoolTable } from '../data/pool.js';
+
+export interface DatasetsIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIO: DatasetsIO = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+interface InputOpts {
+  queries?: string;
+  models?: string;
+  format?: string;
+  bounds?: string;
+  offline?: boolean;
+}
+
+function addInputOptions(c: Command): Command {
+  return c
+    .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
+    .option('--models <file>', 'models file for a long table (model_id[, name, params_b])')
+    .option('--format <format>', 'force the input format (csv, tsv, jsonl, arrow, parquet, pickle, sql)')
+    .option('--bounds <file>', 'per-task energy-per-token bounds (metrics.yaml layout, YAML/JSON or CSV)')
+    .option('--offline', 'hf:// sources: use the cache only');
+}
+
+const BUILTINS = [
+  {
+    name: GREENSERV_POOL_NAME,
+    description: 'calibrated replica of the GreenServ 16-model × 2,500-query pool (not measurements)',
+  },
+];
+
+function describeSource(src: string, o: InputOpts): string {
+  if (isBuiltinSource(src)) return 'built-in';
+  if (isHfUri(src)) return 'hf';
+  try {
+    return resolveFormat(src, o.format);
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function load(src: string, o: InputOpts, warnings: string[]): Promise<PoolTable> {
+  const opts: LoadOptions = {
+    queries: o.queries,
+    models: o.models,
+    format: o.format,
+    bounds: o.bounds,
+    offline: o.offline,
+    warn: (m) => warnings.push(m),
+  };
+  return loadTable(src, opts);
+}
+
+function flushWarnings(io: DatasetsIO, warnings: string[]): void {
+  for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
+}
+
+export function registerDatasetsCommand(program: Command, io: DatasetsIO = defaultIO): void {
+  const ds = program.command('datasets').description('inspect, validate and convert datasets');
+
+  ds.command('list')
+    .description('built-in datasets and files in the download cache')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => {
+      const cached = listCachedFiles();
+      if (o.json) {
+        io.out(JSON.stringify({ builtin: BUILTINS, cache: { dir: cacheDirectory(), files: cached } }, null, 2) + '\n');
+        return;
+      }
+      io.out('built-in:\n');
+      for (const b of BUILTINS) io.out(`  ${b.name.padEnd(22)} ${b.description}\n`);
+      io.out(`cached (${cacheDirectory()}):\n`);
+      if (cached.length === 0) io.out('  (none)\n');
+      for (const f of cached) io.out(`  ${f.uri.padEnd(60)} ${formatBytes(f.bytes)}\n`);
+    });
+
+  addInputOptions(
+    ds
+      .command('info <source>')
+      .description('queries, models, tasks, coverage and per-model means per task')
+      .option('--json', 'print JSON'),
+  ).action(async (src: string, o: InputOpts & { json?: boolean }) => {
+    const warnings: string[] = [];
+    const t = await load(src, o, warnings);
+    const s = summarizeTable(t);
+    const format = describeSource(src, o);
+    if (o.json) {
+      io.out(JSON.stringify({ source: src, format, ...s, warnings }, null, 2) + '\n');
+      return;
+    }
+    flushWarnings(io, warnings);
+    io.out(renderInfo(src, format, s));
+  });
+
+  addInputOptions(ds.command('validate <source>').description('check a dataset; exit 0 when it loads, 2 with the first problem otherwise')).action(
+    async (src: string, o: InputOpts) => {
+      const warnings: string[] = [];
+      const t = await load(src, o, warnings);
+      flushWarnings(io, warnings);
+      const s = summarizeTable(t);
+      io.out(
+        `ok: ${src}: ${s.queries} queries × ${s.models} models, ${s.tasks.length} task(s), ` +
+          `coverage ${pct(s.coverage.fraction)}${warnings.length ? `, ${warnings.length} warning(s)` : ''}\n`,
+      );
+    },
+  );
+
+  addInputOptions(
+    ds
+      .command('convert <source> <destination>')
+      .description('write a dataset as Arrow (.arrow/.arrows), Parquet (.parquet) or long CSV/TSV/JSONL (+ side files)')
+      .option('--to <format>', 'output format when the extension does not say (arrow, arrows, parquet, csv, tsv, jsonl)'),
+  ).action(async (src: string, dst: string, o: InputOpts & { to?: string }) => {
+    if (dst === src) throw new UsageError('destination is the source file');
+    const warnings: string[] = [];
+    const t = await load(src, o, warnings);
+    flushWarnings(io, warnings);
+    const res = await writeTable(t, dst, o.to);
+    for (const f of res.files) io.out(`wrote ${f}\n`);
+    const h = res.loadHint;
+    const flags = [h.queries && `--queries ${h.queries}`, h.models && `--models ${h.models}`, h.bounds && `--bounds ${h.bounds}`].filter(Boolean);
+    if (flags.length > 0) io.out(`read it back with: --data ${dst} ${flags.join(' ')}\n`);
+  });
+}
+
+// ---- text rendering --------------------------------------------------------------------------------------
+
+function pct(f: number): string {
+  return `${(100 * f).toFixed(1)}%`;
+}
+
+function formatBytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 ** 2) return `${(b / 1024).toFixed(1)} KiB`;
+  if (b < 1024 ** 3) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(b / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function num(v: number | null, digits = 4): string {
+  if (v === null) return '—';
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(3);
+  return v.toFixed(digits);
+}
+
+type Col = { head: string; get: (c: CellStats) => string };
+
+function columnsFor(s: TableSummary): Col[] {
+  const cols: Col[] = [
+    { head: 'n', get: (c) => String(c.n) },
+    { head: 'accuracy', get: (c) => num(c.accuracy) },
+  ];
+  if (s.metrics.includes('energy_j')) cols.push({ head: 'energy_j', get: (c) => num(c.energyJ, 2) });
+  if (s.metrics.includes('energy_j') && s.metrics.includes('input_tokens')) cols.push({ head: 'J/token', get: (c) => num(c.energyPerToken) });
+  if (s.metrics.includes('cost_usd')) cols.push({ head: 'cost_usd', get: (c) => num(c.costUsd, 6) });
+  if (s.metrics.includes('latency_s')) cols.push({ head: 'latency_s', get: (c) => num(c.latencyS, 3) });
+  return cols;
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r) => '  ' + r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n') + '\n';
+}
+
+export function renderInfo(src: string, format: string, s: TableSummary): string {
+  const lines: string[] = [];
+  lines.push(`dataset    ${s.name} (${format})`);
+  if (s.name !== src) lines.push(`source     ${src}`);
+  lines.push(`queries    ${s.queries}`);
+  lines.push(`models     ${s.models}`);
+  lines.push(`tasks      ${s.tasks.map((t) => `${t.name} (${t.queries})`).join(', ')}`);
+  lines.push(`metrics    ${s.metrics.join(', ')}`);
+  const features = [s.hasText && 'text', s.hasClusters && 'cluster', s.hasComplexity && 'complexity'].filter(Boolean);
+  lines.push(`features   ${features.length ? features.join(', ') : '—'}`);
+  lines.push(`coverage   ${s.coverage.present} of ${s.coverage.cells} cells (${pct(s.coverage.fraction)})`);
+  lines.push(`sha256     ${s.sha256}`);
+  let out = lines.join('\n') + '\n';
+  const cols = columnsFor(s);
+  const header = ['model', 'coverage', ...cols.map((c) => c.head)];
+  out += '\nall tasks\n';
+  out += table([header, ...s.modelStats.map((m) => [m.id, pct(m.coverage), ...cols.map((c) => c.get(m.overall))])]);
+  if (s.tasks.length > 1) {
+    for (const t of s.tasks) {
+      const b = t.eptMin !== null ? `, J/token bounds ${num(t.eptMin)}–${num(t.eptMax)}` : '';
+      out += `\ntask ${t.name} (${t.queries} queries${b})\n`;
+      out += table([['model', ...cols.map((c) => c.head)], ...s.modelStats.map((m) => [m.id, ...cols.map((c) => c.get(m.byTask[t.name]))])]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * Eval families: RouterBench labels every prompt with an `eval_name` (57 `mmlu-<subject>` names, `hellaswag`,
+ * `arc-challenge`, …). Contexts and AIQ work per family (RouterBench reports AIQ per benchmark, GreenServ
+ * Table 1 averages over them), so the names are mapped to families by ordered glob rules; user rules come
+ * first and override the defaults. Also: concatenating tables read from several files of one dataset.
+ */
+import { DataError, UsageError } from './errors.js';
+import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
+
+export interface FamilyRule {
+  /** Glob over the eval name, case-insensitive: `*` any run of characters, `?` one character. */
+  pattern: string;
+  family: string;
+}
+
+/**
+ * Default mapping. Each benchmark keeps its own family; spelling variants seen in RouterBench-derived files
+ * (`winograde`, `grade-school-math`, `mtbench`) join the canonical name. Names no rule matches are their own family.
+ */
+export const DEFAULT_FAMILY_RULES: readonly FamilyRule[] = [
+  { pattern: 'mmlu', family: 'mmlu' },
+  { pattern: 'mmlu-*', family: 'mmlu' },
+  { pattern: 'mmlu_*', family: 'mmlu' },
+  { pattern: 'mmlu.*', family: 'mmlu' },
+  { pattern: 'hellaswag*', family: 'hellaswag' },
+  { pattern: 'winogrande*', family: 'winogrande' },
+  { pattern: 'winograde*', family: 'winogrande' },
+  { pattern: 'arc-challenge*', family: 'arc-challenge' },
+  { pattern: 'arc_challenge*', family: 'arc-challenge' },
+  { pattern: 'gsm8k*', family: 'gsm8k' },
+  { pattern: 'grade-school-math*', family: 'gsm8k' },
+  { pattern: 'mbpp*', family: 'mbpp' },
+  { pattern: 'mt-bench*', family: 'mt-bench' },
+  { pattern: 'mtbench*', family: 'mt-bench' },
+  { pattern: 'mt_bench*', family: 'mt-bench' },
+  { pattern: 'rag*', family: 'rag' },
+  { pattern: '*-rag', family: 'rag' },
+];
+
+function globRegex(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/** Parse `--family <pattern=family>` values; the pattern may not be empty, nor the family. */
+export function parseFamilyRules(raw: readonly string[]): FamilyRule[] {
+  return raw.map((r) => {
+    const eq = r.lastIndexOf('=');
+    const pattern = eq > 0 ? r.slice(0, eq).trim() : '';
+    const family = eq > 0 ? r.slice(eq + 1).trim() : '';
+    if (!pattern || !family) throw new UsageError(`bad --family '${r}': expected <eval-name glob>=<family>, e.g. 'mmlu-*=mmlu' or 'arc-*=reasoning'`);
+    return { pattern, family };
+  });
+}
+
+export class FamilyMapper {
+  private readonly rules: { re: RegExp; family: string }[];
+  private readonly cache = new Map<string, string>();
+
+  /** User rules are tried before the defaults (set `defaults` false to use only the user's). */
+  constructor(user: readonly FamilyRule[] = [], defaults = true) {
+    this.rules = [...user, ...(defaults ? DEFAULT_FAMILY_RULES : [])].map((r) => ({ re: globRegex(r.pattern), family: r.family }));
+  }
+
+  familyOf(evalName: string): string {
+    let f = this.cache.get(evalName);
+    if (f === undefined) {
+      f = this.rules.find((r) => r.re.test(evalName))?.family ?? evalName;
+      this.cache.set(evalName, f);
+    }
+    return f;
+  }
+}
+
+export interface FamilyMapping {
+  /** The table with tasks replaced by families (metric arrays shared with the input, not copied). */
+  table: PoolTable;
+  /** Family → the eval names it groups, sorted, in the table's family order. */
+  members: Map<string, string[]>;
+}
+
+/**
+ * A copy of `t` whose task of each query is its eval family. Columns are shared (read-only use); per-task
+ * bounds are recomputed for the new tasks.
+ */
+export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
+  const queryTasks = new Array<string>(t.nQueries);
+  const members = new Map<string, Set<string>>();
+  for (let q = 0; q < t.nQueries; q++) {
+    const name = t.tasks[t.queryTask[q]];
+    const f = mapper.familyOf(name);
+    queryTasks[q] = f;
+    let s = members.get(f);
+    if (!s) members.set(f, (s = new Set()));
+    s.add(name);
+  }
+  const table = makePoolTable({
+    name: t.name,
+    queryIds: t.queryIds,
+    queryTasks,
+    queryText: t.queryText,
+    cluster: t.cluster,
+    complexity: t.complexity,
+    models: t.models,
+    accuracy: t.accuracy,
+    energyJ: t.energyJ,
+    latencyS: t.latencyS,
+    inputTokens: t.inputTokens,
+    outputTokens: t.outputTokens,
+    costUsd: t.costUsd,
+    present: t.present,
+  });
+  const ordered = new Map<string, string[]>();
+  for (const f of table.tasks) ordered.set(f, [...members.get(f)!].sort());
+  return { table, members: ordered };
+}
+
+/**
+ * Concatenate tables of one dataset (e.g. the train and test files of a split). Models are matched by id
+ * (the union, in order of first appearance); a query id seen in several tables is merged cell by cell, as
+ * RouterBench splits some prompts over two rows with complementary empty cells. A cell filled in two
+ * tables with different values is an error.
+ */
+export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[]): PoolTable {
+  if (tables.length === 0) throw new UsageError('no table to concatenate');
+  if (tables.length === 1) return tables[0];
+  const models: ModelInfo[] = [];
+  const modelIdx = new Map<string, number>();
+  for (const t of tables) {
+    for (const m of t.models) {
+      if (!modelIdx.has(m.id)) {
+        modelIdx.set(m.id, models.length);
+        models.push(m);
+      }
+    }
+  }
+  const M = models.length;
+  const ids: string[] = [];
+  const where = new Map<string, number>();
+  const tasks: string[] = [];
+  const texts: (string | null)[] = [];
+  const cluster: number[] = [];
+  const complexity: number[] = [];
+  const origin: number[] = [];
+  for (let k = 0; k < tables.length; k++) {
+    const t = tables[k];
+    for (let q = 0; q < t.nQueries; q++) {
+      const id = t.queryIds[q];
+      if (where.has(id)) continue;
+      where.set(id, ids.length);
+      ids.push(id);
+      tasks.push(t.tasks[t.queryTask[q]]);
+      texts.push(t.queryText ? t.queryText[q] : null);
+      cluster.push(t.cluster[q]);
+      complexity.push(t.complexity[q]);
+      origin.push(k);
+    }
+  }
+  const Q = ids.length;
+  const n = Q * M;
+  const cols = ['accuracy', 'energyJ', 'latencyS', 'inputTokens', 'outputTokens'] as const;
+  const out: Record<(typeof cols)[number], Float64Array> = {
+    accuracy: new Float64Array(n).fill(Number.NaN),
+    energyJ: new Float64Array(n).fill(Number.NaN),
+    latencyS: new Float64Array(n).fill(Number.NaN),
+    inputTokens: new Float64Array(n).fill(Number.NaN),
+    outputTokens: new Float64Array(n).fill(Number.NaN),
+  };
+  const anyCost = tables.some((t) => t.costUsd !== null);
+  const cost = anyCost ? new Float64Array(n).fill(Number.NaN) : null;
+  const present = new Uint8Array(n);
+  const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+  for (let k = 0; k < tables.length; k++) {
+    const t = tables[k];
+    const map = t.models.map((m) => modelIdx.get(m.id)!);
+    for (let q = 0; q < t.nQueries; q++) {
+      const qq = where.get(t.queryIds[q])!;
+      for (let m = 0; m < t.nModels; m++) {
+        const i = q * t.nModels + m;
+        if (!t.present[i]) continue;
+        const j = qq * M + map[m];
+        if (present[j]) {
+          const differs =
+            cols.some((c) => !same(out[c][j], t[c][i])) || (cost !== null && !same(cost[j], t.costUsd ? t.costUsd[i] : Number.NaN));
+          if (differs) {
+            const a = files?.[origin[qq]] ?? `table ${origin[qq] + 1}`;
+            throw new DataError(`query '${t.queryIds[q]}' has different values for model '${models[map[m]].id}' here and in ${a}`, files?.[k]);
+          }
+          continue;
+        }
+        present[j] = 1;
+        for (const c of cols) out[c][j] = t[c][i];
+        if (cost) cost[j] = t.costUsd ? t.costUsd[i] : Number.NaN;
+      }
+    }
+  }
+  return makePoolTable({
+    name,
+    queryIds: ids,
+    queryTasks: tasks,
+    queryText: tables.every((t) => t.queryText === null) ? null : texts,
+    cluster: Int32Array.from(cluster),
+    complexity: Float64Array.from(complexity),
+    models,
+    ...out,
+    costUsd: cost,
+    present,
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Per-task energy-per-token normalisation bounds read from a file (spec §1.6): the reference's
+ * metrics.yaml layout (`<task>: {energy_per_token: {min, max}}`), a flat YAML/JSON map
+ * (`<task>: {ept_min, ept_max}`) or a CSV with columns `task, ept_min, ept_max`.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { DataError } from '../errors.js';
+import type { PoolTable, TaskBounds } from '../pool.js';
+import { assertReadable, extensionOf } from './input.js';
+import { openTextTable, parseNumber } from './text.js';
+
+export async function readBoundsFile(file: string): Promise<Map<string, TaskBounds>> {
+  assertReadable(file);
+  const ext = extensionOf(file);
+  const out = new Map<string, TaskBounds>();
+  if (ext === 'csv' || ext === 'tsv') {
+    const t = await openTextTable(file, ext);
+    const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
+    for (const c of ['task', 'ept_min', 'ept_max']) {
+      if (!idx.has(c)) throw new DataError(`missing required column '${c}'`, file, 1, c);
+    }
+    for await (const r of t.records) {
+      const task = String(r.cells[idx.get('task')!] ?? '').trim();
+      if (task === '') throw new DataError('empty task', file, r.line, 'task');
+      const lo = parseNumber(r.cells[idx.get('ept_min')!], file, r.line, 'ept_min');
+      const hi = parseNumber(r.cells[idx.get('ept_max')!], file, r.line, 'ept_max');
+      out.set(task, checkPair(lo, hi, file, r.line, task));
+    }
+  } else {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new DataError(`not valid YAML/JSON: ${(err as Error).message}`, file);
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new DataError('expected a map of task → bounds', file);
+    for (const [task, v] of Object.entries(doc as Record<string, unknown>)) {
+      if (v === null || typeof v !== 'object') throw new DataError(`task '${task}': expected a map`, file, undefined, task);
+      const o = v as Record<string, unknown>;
+      let lo: unknown;
+      let hi: unknown;
+      const ept = o.energy_per_token as Record<string, unknown> | undefined;
+      if (ept && typeof ept === 'object') {
+        lo = ept.min;
+        hi = ept.max;
+      } else {
+        lo = o.ept_min ?? o.eptMin;
+        hi = o.ept_max ?? o.eptMax;
+      }
+      if (typeof lo !== 'number' || typeof hi !== 'number') {
+        throw new DataError(`task '${task}': needs numeric energy_per_token.min/max (or ept_min/ept_max)`, file, undefined, task);
+      }
+      out.set(task, checkPair(lo, hi, file, undefined, task));
+    }
+  }
+  if (out.size === 0) throw new DataError('no bounds found', file);
+  return out;
+}
+
+function checkPair(lo: number, hi: number, file: string, line: number | undefined, task: string): TaskBounds {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new DataError(`task '${task}': bounds must be finite numbers`, file, line);
+  if (lo < 0 || hi < lo) throw new DataError(`task '${task}': need 0 ≤ min ≤ max, got ${lo} / ${hi}`, file, line);
+  return { eptMin: lo, eptMax: hi };
+}
+
+/** Replace the table's computed bounds with the file's, warning about tasks the file does not cover. */
+export async function applyBoundsFile(table: PoolTable, file: string, warn?: (m: string) => void): Promise<void> {
+  const b = await readBoundsFile(file);
+  const missing: string[] = [];
+  for (const t of table.tasks) {
+    const v = b.get(t);
+    if (v) table.taskBounds.set(t, v);
+    else missing.push(t);
+  }
+  if (missing.length > 0) warn?.(`${file}: no bounds for task(s) ${missing.join(', ')}; using the table's own min/max`);
+}

@@ -1,0 +1,169 @@
+/**
+ * Column-oriented sources (Arrow, Parquet, pandas pickles) in either layout: long (one row per outcome)
+ * or wide (one row per query). Values are normalised here: bigint → number, NaN → missing.
+ */
+import { DataError } from '../errors.js';
+import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
+import { tableNameOf } from './input.js';
+import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric, applySideFiles, isLongHeader } from './long.js';
+import { parseNumber, cellText, type Cell } from './text.js';
+import { classifyWideColumns, isWideHeader, WideTableBuilder } from './wide.js';
+
+export interface ColumnarSource {
+  file: string;
+  columns: string[];
+  nRows: number;
+  /** Values of column i, one per row (null = missing). */
+  column(i: number): ArrayLike<unknown>;
+  /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
+  metadata?: Map<string, string>;
+}
+
+/** Metadata key under which `datasets convert` stores model info and task bounds. */
+export const META_KEY = 'greenserv';
+
+export interface TableMeta {
+  version: 1;
+  models: { id: string; name: string; paramsB: number | null }[];
+  taskBounds: Record<string, [number | null, number | null]>;
+}
+
+export function encodeMeta(t: PoolTable): string {
+  const meta: TableMeta = {
+    version: 1,
+    models: t.models.map((m) => ({ id: m.id, name: m.name, paramsB: Number.isNaN(m.paramsB) ? null : m.paramsB })),
+    taskBounds: Object.fromEntries(
+      t.tasks.map((name) => {
+        const b = t.taskBounds.get(name)!;
+        return [name, [nanToNull(b.eptMin), nanToNull(b.eptMax)]];
+      }),
+    ),
+  };
+  return JSON.stringify(meta);
+}
+
+function nanToNull(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}
+
+function decodeMeta(src: ColumnarSource, warn?: (m: string) => void): { models?: Map<string, ModelInfo>; bounds?: Map<string, TaskBounds> } {
+  const raw = src.metadata?.get(META_KEY);
+  if (!raw) return {};
+  try {
+    const meta = JSON.parse(raw) as TableMeta;
+    const models = new Map<string, ModelInfo>();
+    for (const m of meta.models ?? []) {
+      if (typeof m.id === 'string') models.set(m.id, { id: m.id, name: typeof m.name === 'string' ? m.name : m.id, paramsB: typeof m.paramsB === 'number' ? m.paramsB : Number.NaN });
+    }
+    const bounds = new Map<string, TaskBounds>();
+    for (const [task, pair] of Object.entries(meta.taskBounds ?? {})) {
+      if (Array.isArray(pair)) bounds.set(task, { eptMin: pair[0] ?? Number.NaN, eptMax: pair[1] ?? Number.NaN });
+    }
+    return { models, bounds };
+  } catch {
+    warn?.(`${src.file}: ignoring unreadable '${META_KEY}' metadata`);
+    return {};
+  }
+}
+
+/** A cell as the text parsers expect it. */
+export function toCell(v: unknown): Cell {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'bigint':
+      return Number(v);
+    default:
+      if (v instanceof Date) return v.toISOString();
+      // A list of strings (e.g. a prompt kept as a Python list in a pickle) reads as its lines.
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join('\n');
+      return String(v);
+  }
+}
+
+function num(v: unknown, file: string, row: number, column: string): number {
+  const c = toCell(v);
+  if (typeof c === 'number' && Number.isNaN(c)) return Number.NaN;
+  return parseNumber(c, file, row, column);
+}
+
+export interface ColumnarOptions {
+  queries?: string;
+  models?: string;
+  warn?: (msg: string) => void;
+}
+
+export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = {}): Promise<PoolTable> {
+  if (src.nRows === 0) throw new DataError('no data rows', src.file);
+  if (isWideHeader(src.columns)) return loadWideColumnar(src, opts);
+  if (isLongHeader(src.columns)) return loadLongColumnar(src, opts);
+  throw new DataError(
+    `columns (${src.columns.slice(0, 8).join(', ')}${src.columns.length > 8 ? ', …' : ''}) are neither the long layout (query_id, model_id, accuracy) nor a wide layout`,
+    src.file,
+  );
+}
+
+function loadWideColumnar(src: ColumnarSource, opts: ColumnarOptions): PoolTable {
+  const meta = decodeMeta(src, opts.warn);
+  const layout = classifyWideColumns(src.columns, src.file);
+  const b = new WideTableBuilder(tableNameOf(src.file), src.file, layout, {
+    warn: opts.warn,
+    nanIsMissing: true,
+    modelInfo: meta.models,
+    taskBounds: meta.bounds,
+    rowWord: 'row',
+  });
+  b.reserveRows(src.nRows);
+  const columns = src.columns.map((_, c) => src.column(c));
+  const name = (c: number): string => src.columns[c];
+  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(columns[c][r]), r + 1, name);
+  return b.build();
+}
+
+async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Promise<PoolTable> {
+  const file = src.file;
+  const meta = decodeMeta(src, opts.warn);
+  const idx = new Map(src.columns.map((c, i) => [c.trim().toLowerCase(), i]));
+  for (const c of ['query_id', 'model_id', 'accuracy']) {
+    if (!idx.has(c)) throw new DataError(`missing required column '${c}' (long format)`, file, undefined, c);
+  }
+  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
+  await applySideFiles(b, opts);
+  const qCol = src.column(idx.get('query_id')!);
+  const mCol = src.column(idx.get('model_id')!);
+  const taskIdx = idx.get('task');
+  const tCol = taskIdx !== undefined ? src.column(taskIdx) : null;
+  const metric = LONG_METRIC_COLUMNS.map((c) => {
+    const i = idx.get(c);
+    return i === undefined ? null : src.column(i);
+  });
+  metric.forEach((c, k) => (b.hasMetric[k] = c !== null));
+  b.reserveRows(src.nRows);
+  const vals = new Float64Array(N_METRICS);
+  for (let r = 0; r < src.nRows; r++) {
+    const row = r + 1;
+    const q = b.query((cellText(toCell(qCol[r])) ?? '').trim(), row);
+    const m = b.model((cellText(toCell(mCol[r])) ?? '').trim(), row);
+    if (tCol) {
+      const task = (cellText(toCell(tCol[r])) ?? '').trim();
+      if (task === '') throw new DataError('empty task', file, row, 'task');
+      b.setTask(q, task, row);
+    }
+    for (let k = 0; k < N_METRICS; k++) {
+      const col = metric[k];
+      const name = LONG_METRIC_COLUMNS[k];
+      const v = col ? num(col[r], file, row, name) : Number.NaN;
+      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is missing (it is required on every row)', file, row, name);
+      checkMetric(k, v, file, row, name);
+      vals[k] = v;
+    }
+    b.add(q, m, vals, row);
+  }
+  const t = b.build();
+  if (meta.models) t.models.forEach((m, i) => (t.models[i] = meta.models!.get(m.id) ?? m));
+  if (meta.bounds) for (const [task, v] of meta.bounds) if (t.taskBounds.has(task)) t.taskBounds.set(task, v);
+  return t;
+}

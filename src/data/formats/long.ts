@@ -1,0 +1,461 @@
+/**
+ * The project's long format: one row per (query, model) outcome, plus optional queries and models files.
+ * `LongTableBuilder` is shared by every row-oriented reader (long CSV/JSONL, long Arrow/Parquet, pg dump).
+ */
+import { DataError } from '../errors.js';
+import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
+import { openTextTable, parseNumber, cellText, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
+import { tableNameOf } from './input.js';
+
+/** Metric columns of the long format, in the order the builder stores them. */
+export const LONG_METRIC_COLUMNS = ['accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+export type MetricColumn = (typeof LONG_METRIC_COLUMNS)[number];
+export const K_ACC = 0;
+export const K_ENERGY = 1;
+export const K_LATENCY = 2;
+export const K_IN = 3;
+export const K_OUT = 4;
+export const K_COST = 5;
+export const N_METRICS = 6;
+
+/** Task used when a table names none. */
+export const DEFAULT_TASK = 'all';
+
+/** Range check shared by all readers; `v` is already finite or NaN. */
+export function checkMetric(k: number, v: number, file: string, line: number | undefined, column: string): void {
+  if (Number.isNaN(v)) return;
+  if (k === K_ACC) {
+    if (v < 0 || v > 1) throw new DataError(`accuracy ${v} is outside [0, 1]`, file, line, column);
+  } else if (v < 0) {
+    throw new DataError(`${LONG_METRIC_COLUMNS[k]} ${v} is negative`, file, line, column);
+  }
+}
+
+export interface QueryMeta {
+  id: string;
+  task: string | null;
+  text: string | null;
+  cluster: number;
+  complexity: number;
+}
+
+export interface BuilderOptions {
+  /** 'error': conflicting duplicate (query, model) rows are a DataError; 'average': mean over duplicates. */
+  duplicates?: 'error' | 'average';
+  /** Message for averaged duplicates (`{n}` is replaced by the pair count). */
+  averageWarning?: string;
+  warn?: (msg: string) => void;
+}
+
+class GrowI32 {
+  a = new Int32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+class GrowF64 {
+  a = new Float64Array(4096);
+  n = 0;
+  reserve(k: number): number {
+    if (this.n + k > this.a.length) {
+      const b = new Float64Array(Math.max(this.a.length * 2, this.n + k));
+      b.set(this.a);
+      this.a = b;
+    }
+    const at = this.n;
+    this.n += k;
+    return at;
+  }
+}
+
+export class LongTableBuilder {
+  private qIndex = new Map<string, number>();
+  private queries: QueryMeta[] = [];
+  private qTaskLine: (number | undefined)[] = [];
+  private queriesFile: string | null = null;
+  private queriesLabel = '';
+  private mIndex = new Map<string, number>();
+  private models: ModelInfo[] = [];
+  private modelsFile: string | null = null;
+  private modelsLabel = '';
+  private rq = new GrowI32();
+  private rm = new GrowI32();
+  private rline = new GrowI32();
+  private rv = new GrowF64();
+  /** Which metric columns exist in the source (absent ones become NaN, cost becomes null). */
+  readonly hasMetric: boolean[] = [true, false, false, false, false, false];
+  hasText = false;
+
+  constructor(
+    readonly name: string,
+    readonly file: string,
+    private readonly opts: BuilderOptions = {},
+  ) {}
+
+  /** Fix the query list and order (queries file); rows naming other queries are then an error. */
+  setQueries(list: QueryMeta[], file: string, label = `the queries file ${file}`): void {
+    this.queriesFile = file;
+    this.queriesLabel = label;
+    for (const q of list) {
+      this.qIndex.set(q.id, this.queries.length);
+      this.queries.push(q);
+      this.qTaskLine.push(undefined);
+      if (q.text !== null) this.hasText = true;
+    }
+  }
+
+  /** Fix the model list and order (models file). */
+  setModels(list: ModelInfo[], file: string, label = `the models file ${file}`): void {
+    this.modelsFile = file;
+    this.modelsLabel = label;
+    for (const m of list) {
+      this.mIndex.set(m.id, this.models.length);
+      this.models.push(m);
+    }
+  }
+
+  /** Pre-size the row buffers when the row count is known (columnar sources). */
+  reserveRows(n: number): void {
+    const k = this.hasMetric.filter(Boolean).length;
+    if (this.rv.n === 0 && n * k > this.rv.a.length) this.rv.a = new Float64Array(n * k);
+  }
+
+  get rowCount(): number {
+    return this.rq.n;
+  }
+
+  /** Index of a query, adding it (in order of first appearance) when no queries file fixed the list. */
+  query(id: string, line: number | undefined, column = 'query_id'): number {
+    let q = this.qIndex.get(id);
+    if (q === undefined) {
+      if (id === '') throw new DataError('empty query id', this.file, line, column);
+      if (this.queriesFile !== null) {
+        throw new DataError(`query '${truncate(id)}' is not in ${this.queriesLabel}`, this.file, line, column);
+      }
+      q = this.queries.length;
+      this.qIndex.set(id, q);
+      this.queries.push({ id, task: null, text: null, cluster: -1, complexity: Number.NaN });
+      this.qTaskLine.push(undefined);
+    }
+    return q;
+  }
+
+  model(id: string, line: number | undefined, column = 'model_id'): number {
+    let m = this.mIndex.get(id);
+    if (m === undefined) {
+      if (id === '') throw new DataError('empty model id', this.file, line, column);
+      if (this.modelsFile !== null) {
+        throw new DataError(`model '${truncate(id)}' is not in ${this.modelsLabel}`, this.file, line, column);
+      }
+      m = this.models.length;
+      this.mIndex.set(id, m);
+      this.models.push({ id, name: id, paramsB: Number.NaN });
+    }
+    return m;
+  }
+
+  /** Record the task a row gives for its query; conflicting tasks for one query are an error. */
+  setTask(q: number, task: string, line: number | undefined, column = 'task'): void {
+    const meta = this.queries[q];
+    if (meta.task === null) {
+      meta.task = task;
+      this.qTaskLine[q] = line;
+    } else if (meta.task !== task) {
+      const where = this.qTaskLine[q] !== undefined ? ` on line ${this.qTaskLine[q]}` : ' in the queries file';
+      throw new DataError(`query '${truncate(meta.id)}' has task '${task}' here but '${meta.task}'${where}`, this.file, line, column);
+    }
+  }
+
+  queryMeta(q: number): QueryMeta {
+    return this.queries[q];
+  }
+
+  /** Metric kinds stored per row: only the columns the source has (fixed at the first row, saves memory). */
+  private kinds: number[] | null = null;
+
+  /** Append one outcome; `vals` holds the six metrics (NaN = unknown), already range-checked. */
+  add(q: number, m: number, vals: ArrayLike<number>, line: number): void {
+    const kinds = (this.kinds ??= this.hasMetric.flatMap((h, k) => (h ? [k] : [])));
+    this.rq.push(q);
+    this.rm.push(m);
+    this.rline.push(line);
+    const at = this.rv.reserve(kinds.length);
+    for (let j = 0; j < kinds.length; j++) this.rv.a[at + j] = vals[kinds[j]];
+  }
+
+  build(): PoolTable {
+    const nRows = this.rq.n;
+    if (nRows === 0) throw new DataError('no data rows (header only?)', this.file);
+    const Q = this.queries.length;
+    const M = this.models.length;
+    const n = Q * M;
+    const cols: Float64Array[] = [];
+    for (let k = 0; k < N_METRICS; k++) cols.push(new Float64Array(n).fill(Number.NaN));
+    const cellRow = new Int32Array(n).fill(-1);
+    const average = this.opts.duplicates === 'average';
+    const counts: Uint32Array[] | null = average ? cols.map(() => new Uint32Array(n)) : null;
+    const rq = this.rq.a;
+    const rm = this.rm.a;
+    let rv = this.rv.a;
+    const kinds = this.kinds ?? [];
+    const K = kinds.length;
+    let identical = 0;
+    const averagedCells = new Set<number>();
+    for (let r = 0; r < nRows; r++) {
+      const i = rq[r] * M + rm[r];
+      const base = r * K;
+      const prev = cellRow[i];
+      if (prev >= 0 && !average) {
+        const pb = prev * K;
+        for (let j = 0; j < K; j++) {
+          const a = rv[pb + j];
+          const b = rv[base + j];
+          if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) {
+            const k = kinds[j];
+            throw new DataError(
+              `conflicting duplicate rows for query '${truncate(this.queries[rq[r]].id)}', model '${this.models[rm[r]].id}': ` +
+                `${LONG_METRIC_COLUMNS[k]} is ${fmt(b)} here but ${fmt(a)} on line ${this.rline.a[prev]}`,
+              this.file,
+              this.rline.a[r],
+              LONG_METRIC_COLUMNS[k],
+            );
+          }
+        }
+        identical++;
+        continue;
+      }
+      if (prev >= 0) averagedCells.add(i);
+      else cellRow[i] = r;
+      for (let j = 0; j < K; j++) {
+        const k = kinds[j];
+        const v = rv[base + j];
+        if (average) {
+          if (Number.isNaN(v)) continue;
+          cols[k][i] = counts![k][i] === 0 ? v : cols[k][i] + v;
+          counts![k][i]++;
+        } else {
+          cols[k][i] = v;
+        }
+      }
+    }
+    // Row values are no longer needed; let them go before the table is assembled.
+    rv = new Float64Array(0);
+    this.rv = new GrowF64();
+    if (average) {
+      for (const i of averagedCells) {
+        for (const k of kinds) if (counts![k][i] > 1) cols[k][i] /= counts![k][i];
+      }
+      if (averagedCells.size > 0) {
+        const msg = this.opts.averageWarning ?? '{n} (query, model) pairs appear in several rows; their metrics were averaged';
+        this.opts.warn?.(`${this.file}: ${msg.replace('{n}', String(averagedCells.size))}`);
+      }
+    }
+    if (identical > 0) this.opts.warn?.(`${this.file}: ${identical} exact duplicate row(s) ignored`);
+
+    // Queries listed in a queries file without any outcome are dropped: nothing can be simulated for them.
+    const keep: number[] = [];
+    for (let q = 0; q < Q; q++) {
+      let any = false;
+      for (let m = 0; m < M && !any; m++) any = cellRow[q * M + m] >= 0;
+      if (any) keep.push(q);
+    }
+    let out = cols;
+    let queries = this.queries;
+    if (keep.length < Q) {
+      this.opts.warn?.(`${this.queriesFile ?? this.file}: ${Q - keep.length} of ${Q} queries have no outcomes and were dropped`);
+      queries = keep.map((q) => this.queries[q]);
+      out = cols.map((c) => {
+        const d = new Float64Array(keep.length * M);
+        keep.forEach((q, j) => d.set(c.subarray(q * M, (q + 1) * M), j * M));
+        return d;
+      });
+    }
+    const unused = this.models.filter((_, m) => {
+      for (let q = 0; q < Q; q++) if (cellRow[q * M + m] >= 0) return false;
+      return true;
+    });
+    if (unused.length > 0) {
+      this.opts.warn?.(`${this.modelsFile ?? this.file}: model(s) without any outcome: ${unused.map((m) => m.id).join(', ')}`);
+    }
+    const hasTask = queries.some((q) => q.task !== null);
+    if (hasTask) {
+      const missing = queries.find((q) => q.task === null);
+      if (missing) throw new DataError(`query '${truncate(missing.id)}' has no task`, this.file, undefined, 'task');
+    }
+    return makePoolTable({
+      name: this.name,
+      queryIds: queries.map((q) => q.id),
+      queryTasks: queries.map((q) => q.task ?? DEFAULT_TASK),
+      queryText: this.hasText ? queries.map((q) => q.text) : null,
+      cluster: Int32Array.from(queries, (q) => q.cluster),
+      complexity: Float64Array.from(queries, (q) => q.complexity),
+      models: this.models,
+      accuracy: out[K_ACC],
+      energyJ: out[K_ENERGY],
+      latencyS: out[K_LATENCY],
+      inputTokens: out[K_IN],
+      outputTokens: out[K_OUT],
+      costUsd: this.hasMetric[K_COST] ? out[K_COST] : null,
+    });
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isNaN(v) ? 'empty' : String(v);
+}
+
+function columnIndex(columns: string[]): Map<string, number> {
+  return new Map(columns.map((c, i) => [c.trim().toLowerCase(), i]));
+}
+
+function requireColumn(idx: Map<string, number>, name: string, file: string, what: string): number {
+  const i = idx.get(name);
+  if (i === undefined) throw new DataError(`missing required column '${name}' (${what})`, file, 1, name);
+  return i;
+}
+
+function idCell(v: Cell): string {
+  return (cellText(v) ?? '').trim();
+}
+
+export interface LongOptions {
+  queries?: string;
+  models?: string;
+  /** Text kind of the pairs file when not given by its extension. */
+  kind?: TextKind;
+  warn?: (msg: string) => void;
+}
+
+function kindFor(file: string, given?: TextKind): TextKind {
+  return given ?? textKindOf(file) ?? 'csv';
+}
+
+/** Read a queries file: `query_id, task[, text, cluster, complexity]`. */
+export async function readQueriesFile(file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
+  const t = await openTextTable(file, kindFor(file));
+  const idx = columnIndex(t.columns);
+  const cId = requireColumn(idx, 'query_id', file, 'queries file');
+  const cTask = requireColumn(idx, 'task', file, 'queries file');
+  const cText = idx.get('text');
+  const cCluster = idx.get('cluster');
+  const cComplexity = idx.get('complexity');
+  warnUnknown(t.columns, ['query_id', 'task', 'text', 'cluster', 'complexity'], file, warn);
+  const out: QueryMeta[] = [];
+  const seen = new Map<string, number>();
+  for await (const r of t.records) {
+    const id = idCell(r.cells[cId]);
+    if (id === '') throw new DataError('empty query id', file, r.line, 'query_id');
+    const before = seen.get(id);
+    if (before !== undefined) throw new DataError(`query '${truncate(id)}' is listed twice (also on line ${before})`, file, r.line, 'query_id');
+    seen.set(id, r.line);
+    const task = idCell(r.cells[cTask]);
+    if (task === '') throw new DataError('empty task', file, r.line, 'task');
+    let cluster = -1;
+    if (cCluster !== undefined) {
+      const c = parseNumber(r.cells[cCluster], file, r.line, 'cluster');
+      if (!Number.isNaN(c)) {
+        if (!Number.isInteger(c) || c < -1) throw new DataError(`cluster ${c} is not an integer ≥ -1`, file, r.line, 'cluster');
+        cluster = c;
+      }
+    }
+    const complexity = cComplexity !== undefined ? parseNumber(r.cells[cComplexity], file, r.line, 'complexity') : Number.NaN;
+    // An empty cell means no text: CSV cannot tell '' from missing.
+    out.push({ id, task, text: cText !== undefined ? cellText(r.cells[cText]) || null : null, cluster, complexity });
+  }
+  if (out.length === 0) throw new DataError('no data rows (header only?)', file);
+  return out;
+}
+
+/** Read a models file: `model_id[, name, params_b]`. */
+export async function readModelsFile(file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
+  const t = await openTextTable(file, kindFor(file));
+  const idx = columnIndex(t.columns);
+  const cId = requireColumn(idx, 'model_id', file, 'models file');
+  const cName = idx.get('name');
+  const cParams = idx.get('params_b');
+  warnUnknown(t.columns, ['model_id', 'name', 'params_b'], file, warn);
+  const out: ModelInfo[] = [];
+  const seen = new Map<string, number>();
+  for await (const r of t.records) {
+    const id = idCell(r.cells[cId]);
+    if (id === '') throw new DataError('empty model id', file, r.line, 'model_id');
+    const before = seen.get(id);
+    if (before !== undefined) throw new DataError(`model '${id}' is listed twice (also on line ${before})`, file, r.line, 'model_id');
+    seen.set(id, r.line);
+    const name = cName !== undefined ? idCell(r.cells[cName]) : '';
+    const paramsB = cParams !== undefined ? parseNumber(r.cells[cParams], file, r.line, 'params_b') : Number.NaN;
+    if (paramsB < 0) throw new DataError(`params_b ${paramsB} is negative`, file, r.line, 'params_b');
+    out.push({ id, name: name || id, paramsB });
+  }
+  if (out.length === 0) throw new DataError('no data rows (header only?)', file);
+  return out;
+}
+
+function warnUnknown(columns: string[], known: readonly string[], file: string, warn?: (m: string) => void): void {
+  const extra = columns.filter((c) => c.trim() !== '' && !known.includes(c.trim().toLowerCase()));
+  if (extra.length > 0) warn?.(`${file}: ignoring unknown column(s): ${extra.join(', ')}`);
+}
+
+/** Could this header be a long-format pairs header? (Loose, so missing columns get a precise message.) */
+export function isLongHeader(columns: string[]): boolean {
+  const s = new Set(columns.map((c) => c.trim().toLowerCase()));
+  return s.has('query_id') || s.has('model_id');
+}
+
+/** Attach optional queries/models files to a builder (shared by every long reader). */
+export async function applySideFiles(b: LongTableBuilder, opts: { queries?: string; models?: string; warn?: (m: string) => void }): Promise<void> {
+  if (opts.queries) b.setQueries(await readQueriesFile(opts.queries, opts.warn), opts.queries);
+  if (opts.models) b.setModels(await readModelsFile(opts.models, opts.warn), opts.models);
+}
+
+/** Load a long-format pairs file (CSV/TSV/JSONL, optionally gzipped). */
+export async function loadLong(file: string, opts: LongOptions = {}): Promise<PoolTable> {
+  return loadLongText(await openTextTable(file, kindFor(file, opts.kind)), opts);
+}
+
+/** Load long-format records from an already opened text table. */
+export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promise<PoolTable> {
+  const file = t.file;
+  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
+  await applySideFiles(b, opts);
+  const idx = columnIndex(t.columns);
+  const cQ = requireColumn(idx, 'query_id', file, 'long format');
+  const cM = requireColumn(idx, 'model_id', file, 'long format');
+  requireColumn(idx, 'accuracy', file, 'long format');
+  const metricCols = LONG_METRIC_COLUMNS.map((c) => idx.get(c) ?? -1);
+  metricCols.forEach((c, k) => (b.hasMetric[k] = c >= 0));
+  const cTask = idx.get('task');
+  warnUnknown(t.columns, ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS], file, opts.warn);
+  const vals = new Float64Array(N_METRICS);
+  for await (const batch of t.batches) for (const r of batch) {
+    const cells = r.cells;
+    const q = b.query(idCell(cells[cQ]), r.line);
+    const m = b.model(idCell(cells[cM]), r.line);
+    if (cTask !== undefined) {
+      const task = idCell(cells[cTask]);
+      if (task === '') throw new DataError('empty task', file, r.line, 'task');
+      b.setTask(q, task, r.line);
+    }
+    for (let k = 0; k < N_METRICS; k++) {
+      const c = metricCols[k];
+      if (c < 0) {
+        vals[k] = Number.NaN;
+        continue;
+      }
+      const col = LONG_METRIC_COLUMNS[k];
+      const v = parseNumber(cells[c], file, r.line, col);
+      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is empty (it is required on every row)', file, r.line, col);
+      checkMetric(k, v, file, r.line, col);
+      vals[k] = v;
+    }
+    b.add(q, m, vals, r.line);
+  }
+  return b.build();
+}

@@ -1,0 +1,74 @@
+/**
+ * Parquet via hyparquet (with its compressors for GZIP/ZSTD/BROTLI/LZ4), long or wide layout.
+ */
+import { parquetMetadata, parquetRead, type FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { DataError } from '../errors.js';
+import type { PoolTable } from '../pool.js';
+import { readAllBytes } from './input.js';
+import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
+
+export async function parquetSource(file: string): Promise<ColumnarSource> {
+  const bytes = readAllBytes(file);
+  if (bytes.length === 0) throw new DataError('file is empty', file);
+  // Use the file's own buffer when it is not a view into a shared pool (avoids a copy of the file).
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buf = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+  let meta: FileMetaData;
+  try {
+    meta = parquetMetadata(buf);
+  } catch (err) {
+    throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
+  }
+  // Only flat schemas: the root's direct children must be leaves.
+  const root = meta.schema[0];
+  const columns: string[] = [];
+  let i = 1;
+  for (let c = 0; c < (root.num_children ?? 0); c++) {
+    const el = meta.schema[i];
+    if (el.num_children) throw new DataError(`nested column '${el.name}' is not supported`, file, undefined, el.name);
+    columns.push(el.name);
+    i++;
+  }
+  const nRows = Number(meta.num_rows);
+  const data = new Map<string, unknown[] | ArrayLike<unknown>>();
+  const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
+  try {
+    await parquetRead({
+      file: buf,
+      metadata: meta,
+      compressors,
+      onChunk(chunk) {
+        let list = chunks.get(chunk.columnName);
+        if (!list) chunks.set(chunk.columnName, (list = []));
+        list.push({ start: chunk.rowStart, values: chunk.columnData as ArrayLike<unknown> });
+      },
+    });
+  } catch (err) {
+    throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
+  }
+  for (const [name, list] of chunks) {
+    if (list.length === 1 && list[0].start === 0 && list[0].values.length === nRows) {
+      data.set(name, list[0].values);
+      continue;
+    }
+    const out = new Array<unknown>(nRows);
+    for (const ch of list) for (let r = 0; r < ch.values.length && ch.start + r < nRows; r++) out[ch.start + r] = ch.values[r];
+    data.set(name, out);
+  }
+  const metadata = new Map<string, string>();
+  for (const kv of meta.key_value_metadata ?? []) if (kv.value !== undefined) metadata.set(kv.key, kv.value);
+  return {
+    file,
+    columns,
+    nRows,
+    metadata,
+    column(c) {
+      return data.get(columns[c]) ?? new Array(nRows).fill(null);
+    },
+  };
+}
+
+export async function loadParquet(file: string, opts: ColumnarOptions = {}): Promise<PoolTable> {
+  return loadColumnar(await parquetSource(file), opts);
+}

@@ -1,0 +1,438 @@
+/**
+ * Wide tables: one row per query, metric columns per model. Two column conventions are read:
+ * - RouterBench: `sample_id, prompt, eval_name`, a bare correctness column per model, `<model>|total_cost`,
+ *   `<model>|model_response` (ignored), `oracle_model_to_route_to` (ignored), an unnamed index column;
+ * - GreenServ wide (what `datasets convert` writes to Arrow/Parquet): `query_id, task, text, cluster,
+ *   complexity` and `<model>|accuracy`, `<model>|energy_j`, `<model>|latency_s`, `<model>|input_tokens`,
+ *   `<model>|output_tokens`, `<model>|cost_usd`.
+ * Rows repeating a query id are merged cell by cell (RouterBench splits some prompts over two rows with
+ * complementary empty cells); a cell filled in both rows with different values is an error.
+ */
+import { DataError } from '../errors.js';
+import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
+import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
+import { cellText, parseNumber, truncate, type Cell } from './text.js';
+
+const ID_COLUMNS = ['query_id', 'sample_id'];
+const TASK_COLUMNS = ['task', 'eval_name'];
+const TEXT_COLUMNS = ['text', 'prompt'];
+const IGNORED_COLUMNS = new Set(['', 'unnamed: 0', 'index', '__index_level_0__', 'oracle_model_to_route_to']);
+const SUFFIX_METRIC: Record<string, number> = {
+  accuracy: K_ACC,
+  correctness: K_ACC,
+  energy_j: 1,
+  latency_s: 2,
+  input_tokens: 3,
+  output_tokens: 4,
+  cost_usd: K_COST,
+  total_cost: K_COST,
+};
+const IGNORED_SUFFIXES = new Set(['model_response', 'response']);
+
+export interface WideLayout {
+  idCol: number;
+  taskCol: number;
+  textCol: number;
+  clusterCol: number;
+  complexityCol: number;
+  /** RouterBench prompts are stringified Python lists. */
+  decodePrompt: boolean;
+  models: ModelInfo[];
+  /** metricCols[k][m]: column index of metric k for model m, or -1. */
+  metricCols: Int32Array[];
+  ignored: string[];
+}
+
+/** Does this header look like a wide table (either convention)? */
+export function isWideHeader(columns: string[]): boolean {
+  const lc = columns.map((c) => c.trim().toLowerCase());
+  if (lc.includes('sample_id')) return true;
+  return lc.some((c) => c.endsWith('|accuracy') || c.endsWith('|total_cost') || c.endsWith('|cost_usd'));
+}
+
+export function classifyWideColumns(columns: string[], file: string): WideLayout {
+  const lc = columns.map((c) => c.trim().toLowerCase());
+  const find = (names: string[]): number => {
+    for (const n of names) {
+      const i = lc.indexOf(n);
+      if (i >= 0) return i;
+    }
+    return -1;
+  };
+  const idCol = find(ID_COLUMNS);
+  if (idCol < 0) throw new DataError(`wide table needs a query id column (${ID_COLUMNS.join(' or ')})`, file, 1, ID_COLUMNS[0]);
+  const taskCol = find(TASK_COLUMNS);
+  const textCol = find(TEXT_COLUMNS);
+  const clusterCol = lc.indexOf('cluster');
+  const complexityCol = lc.indexOf('complexity');
+  const reserved = new Set([idCol, taskCol, textCol, clusterCol, complexityCol]);
+  const greenservWide = lc.some((c) => c.endsWith('|accuracy'));
+  const modelIdx = new Map<string, number>();
+  const models: ModelInfo[] = [];
+  const cells: { m: string; k: number; col: number }[] = [];
+  const ignored: string[] = [];
+  columns.forEach((raw, col) => {
+    if (reserved.has(col)) return;
+    const name = raw.trim();
+    if (IGNORED_COLUMNS.has(name.toLowerCase()) || /^unnamed: \d+$/i.test(name)) return;
+    const bar = name.lastIndexOf('|');
+    let model: string;
+    let k: number;
+    if (bar > 0) {
+      const suffix = name.slice(bar + 1).toLowerCase();
+      if (IGNORED_SUFFIXES.has(suffix)) return;
+      const kk = SUFFIX_METRIC[suffix];
+      if (kk === undefined) {
+        ignored.push(name);
+        return;
+      }
+      model = name.slice(0, bar);
+      k = kk;
+    } else if (!greenservWide) {
+      model = name;
+      k = K_ACC;
+    } else {
+      ignored.push(name);
+      return;
+    }
+    if (k === K_ACC && !modelIdx.has(model)) {
+      modelIdx.set(model, models.length);
+      models.push({ id: model, name: model, paramsB: Number.NaN });
+    }
+    cells.push({ m: model, k, col });
+  });
+  if (models.length === 0) throw new DataError('wide table has no model correctness/accuracy columns', file, 1);
+  const metricCols: Int32Array[] = [];
+  for (let k = 0; k < N_METRICS; k++) metricCols.push(new Int32Array(models.length).fill(-1));
+  for (const c of cells) {
+    const m = modelIdx.get(c.m);
+    if (m === undefined) {
+      // A metric column for a model without a correctness column cannot be used.
+      ignored.push(columns[c.col]);
+      continue;
+    }
+    if (metricCols[c.k][m] >= 0) throw new DataError(`two columns give ${LONG_METRIC_COLUMNS[c.k]} for model '${c.m}'`, file, 1, columns[c.col]);
+    metricCols[c.k][m] = c.col;
+  }
+  return {
+    idCol,
+    taskCol,
+    textCol,
+    clusterCol,
+    complexityCol,
+    decodePrompt: lc[textCol] === 'prompt',
+    models,
+    metricCols,
+    ignored,
+  };
+}
+
+class Grow {
+  a: Float64Array;
+  n = 0;
+  constructor(cap = 4096) {
+    this.a = new Float64Array(cap);
+  }
+  reserve(k: number): number {
+    if (this.n + k > this.a.length) {
+      const b = new Float64Array(Math.max(this.a.length * 2, this.n + k));
+      b.set(this.a);
+      this.a = b;
+    }
+    const at = this.n;
+    this.n += k;
+    return at;
+  }
+}
+
+export interface WideBuilderOptions {
+  warn?: (msg: string) => void;
+  /** Treat NaN numbers as missing cells (binary formats written by pandas use NaN for missing). */
+  nanIsMissing?: boolean;
+  /** Model names / parameter counts by id (from file metadata). */
+  modelInfo?: Map<string, ModelInfo>;
+  taskBounds?: Map<string, TaskBounds>;
+  /** What a row number is called in messages (line for text files, row for binary ones). */
+  rowWord?: 'line' | 'row';
+}
+
+export class WideTableBuilder {
+  private readonly M: number;
+  private readonly kinds: number[];
+  private ids: string[] = [];
+  private idIndex = new Map<string, number>();
+  private rowLine: number[] = [];
+  private tasks: (string | null)[] = [];
+  private texts: (string | null)[] = [];
+  private clusters: number[] = [];
+  private complexities: number[] = [];
+  private vals = new Grow();
+  private skippedEmpty = 0;
+  private repeatedRows = 0;
+  private mergedCells = 0;
+  private readonly scratch: Float64Array;
+
+  constructor(
+    readonly name: string,
+    readonly file: string,
+    readonly layout: WideLayout,
+    private readonly opts: WideBuilderOptions = {},
+  ) {
+    this.M = layout.models.length;
+    this.kinds = [];
+    for (let k = 0; k < N_METRICS; k++) if (layout.metricCols[k].some((c) => c >= 0)) this.kinds.push(k);
+    this.scratch = new Float64Array(N_METRICS * this.M);
+    if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${layout.ignored.join(', ')}`);
+  }
+
+  private num(v: Cell, line: number, column: string): number {
+    if (this.opts.nanIsMissing && typeof v === 'number' && Number.isNaN(v)) return Number.NaN;
+    return parseNumber(v, this.file, line, column);
+  }
+
+  /** Add one row; `cell(i)` returns the value of column i. */
+  addRow(cell: (col: number) => Cell, line: number, columnName: (col: number) => string): void {
+    const L = this.layout;
+    const M = this.M;
+    const row = this.scratch;
+    for (const k of this.kinds) {
+      const cols = L.metricCols[k];
+      for (let m = 0; m < M; m++) {
+        const c = cols[m];
+        let v = Number.NaN;
+        if (c >= 0) {
+          v = this.num(cell(c), line, columnName(c));
+          checkMetric(k, v, this.file, line, columnName(c));
+        }
+        row[k * M + m] = v;
+      }
+    }
+    this.commit(cell, line, columnName);
+  }
+
+  /** Dedupe/merge the row in `scratch` and record its query fields. */
+  private commit(cell: (col: number) => Cell, line: number, columnName: (col: number) => string): void {
+    const L = this.layout;
+    const M = this.M;
+    const row = this.scratch;
+    const id = (cellText(cell(L.idCol)) ?? '').trim();
+    if (id === '') throw new DataError('empty query id', this.file, line, columnName(L.idCol));
+    let any = false;
+    for (let m = 0; m < M; m++) {
+      if (Number.isNaN(row[K_ACC * M + m])) {
+        // Metrics of a cell without an outcome are meaningless (RouterBench lists costs for them).
+        for (const k of this.kinds) row[k * M + m] = Number.NaN;
+      } else any = true;
+    }
+    const prev = this.idIndex.get(id);
+    if (prev !== undefined) {
+      this.repeatedRows++;
+      this.merge(prev, row, line, id, columnName);
+      return;
+    }
+    if (!any) {
+      this.skippedEmpty++;
+      return;
+    }
+    this.idIndex.set(id, this.ids.length);
+    this.ids.push(id);
+    this.rowLine.push(line);
+    let task: string | null = null;
+    if (L.taskCol >= 0) {
+      task = (cellText(cell(L.taskCol)) ?? '').trim();
+      if (task === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
+    }
+    this.tasks.push(task);
+    let text = L.textCol >= 0 ? cellText(cell(L.textCol)) : null;
+    if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
+    this.texts.push(text);
+    let cluster = -1;
+    if (L.clusterCol >= 0) {
+      const c = this.num(cell(L.clusterCol), line, 'cluster');
+      if (!Number.isNaN(c)) {
+        if (!Number.isInteger(c) || c < -1) throw new DataError(`cluster ${c} is not an integer ≥ -1`, this.file, line, 'cluster');
+        cluster = c;
+      }
+    }
+    this.clusters.push(cluster);
+    this.complexities.push(L.complexityCol >= 0 ? this.num(cell(L.complexityCol), line, 'complexity') : Number.NaN);
+    const at = this.vals.reserve(this.kinds.length * M);
+    const a = this.vals.a;
+    for (let j = 0; j < this.kinds.length; j++) {
+      const from = this.kinds[j] * M;
+      for (let m = 0; m < M; m++) a[at + j * M + m] = row[from + m];
+    }
+  }
+
+  /** Pre-size the value buffer when the row count is known (columnar sources). */
+  reserveRows(n: number): void {
+    const need = n * this.kinds.length * this.M;
+    if (this.vals.n === 0 && need > this.vals.a.length) this.vals.a = new Float64Array(need);
+  }
+
+  private merge(q: number, row: Float64Array, line: number, id: string, columnName: (col: number) => string): void {
+    const M = this.M;
+    const K = this.kinds.length;
+    const base = q * K * M;
+    const a = this.vals.a;
+    for (let m = 0; m < M; m++) {
+      if (Number.isNaN(row[K_ACC * M + m])) continue;
+      // Accuracy is always the first stored kind.
+      if (Number.isNaN(a[base + m])) {
+        this.kinds.forEach((k, j) => (a[base + j * M + m] = row[k * M + m]));
+        this.mergedCells++;
+        continue;
+      }
+      for (let j = 0; j < K; j++) {
+        const k = this.kinds[j];
+        const x = a[base + j * M + m];
+        const y = row[k * M + m];
+        if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) {
+          const col = this.layout.metricCols[k][m];
+          const word = this.opts.rowWord ?? 'line';
+          throw new DataError(
+            `query '${truncate(id)}' repeats with a different ${LONG_METRIC_COLUMNS[k]} for model '${this.layout.models[m].id}' (${y} here, ${x} on ${word} ${this.rowLine[q]})`,
+            this.file,
+            line,
+            columnName(col),
+          );
+        }
+      }
+    }
+  }
+
+  build(): PoolTable {
+    const L = this.layout;
+    const M = this.M;
+    const Q = this.ids.length;
+    if (Q === 0) {
+      throw new DataError(this.skippedEmpty > 0 ? 'no row has any correctness value' : 'no data rows (header only?)', this.file);
+    }
+    if (this.skippedEmpty > 0) this.opts.warn?.(`${this.file}: ${this.skippedEmpty} row(s) with every correctness cell empty skipped`);
+    if (this.repeatedRows > 0) {
+      this.opts.warn?.(
+        `${this.file}: ${this.repeatedRows} row(s) repeat a query id with empty correctness cells; ` +
+          `their ${this.mergedCells} filled cell(s) were merged into the first row for that id`,
+      );
+    }
+    const n = Q * M;
+    const cols: Float64Array[] = [];
+    for (let k = 0; k < N_METRICS; k++) cols.push(new Float64Array(n).fill(Number.NaN));
+    const a = this.vals.a;
+    const K = this.kinds.length;
+    for (let q = 0; q < Q; q++) {
+      const base = q * K * M;
+      this.kinds.forEach((k, j) => {
+        const dst = cols[k];
+        for (let m = 0; m < M; m++) dst[q * M + m] = a[base + j * M + m];
+      });
+    }
+    this.vals = new Grow(0);
+    const hasTask = this.tasks.some((t) => t !== null);
+    const models = L.models.map((m) => this.opts.modelInfo?.get(m.id) ?? m);
+    return makePoolTable({
+      name: this.name,
+      queryIds: this.ids,
+      queryTasks: this.tasks.map((t) => (hasTask ? t! : DEFAULT_TASK)),
+      queryText: L.textCol >= 0 ? this.texts : null,
+      cluster: Int32Array.from(this.clusters),
+      complexity: Float64Array.from(this.complexities),
+      models,
+      accuracy: cols[K_ACC],
+      energyJ: cols[1],
+      latencyS: cols[2],
+      inputTokens: cols[3],
+      outputTokens: cols[4],
+      costUsd: this.kinds.includes(K_COST) ? cols[K_COST] : null,
+      taskBounds: this.opts.taskBounds,
+    });
+  }
+}
+
+/**
+ * Decode a stringified Python list of strings (`"['line one\\n', 'two']"`) to its text, elements joined
+ * by a newline. Anything that is not such a literal is returned unchanged.
+ */
+export function decodePythonStringList(s: string): string {
+  const t = s.trim();
+  if (t.length < 2 || t[0] !== '[' || t[t.length - 1] !== ']') return s;
+  const parts: string[] = [];
+  let i = 1;
+  const end = t.length - 1;
+  const skipWs = (): void => {
+    while (i < end && /\s/.test(t[i])) i++;
+  };
+  skipWs();
+  while (i < end) {
+    const q = t[i];
+    if (q !== "'" && q !== '"') return s;
+    i++;
+    let out = '';
+    for (;;) {
+      if (i >= end) return s;
+      const c = t[i];
+      if (c === q) {
+        i++;
+        break;
+      }
+      if (c !== '\\') {
+        out += c;
+        i++;
+        continue;
+      }
+      const e = t[i + 1];
+      i += 2;
+      switch (e) {
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case '\\':
+        case "'":
+        case '"':
+          out += e;
+          break;
+        case 'a':
+          out += '\x07';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case '0':
+          out += '\0';
+          break;
+        case 'x':
+        case 'u':
+        case 'U': {
+          const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+          const hex = t.slice(i, i + len);
+          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) return s;
+          out += String.fromCodePoint(parseInt(hex, 16));
+          i += len;
+          break;
+        }
+        default:
+          // Python keeps unknown escapes literally.
+          out += '\\' + (e ?? '');
+      }
+    }
+    parts.push(out);
+    skipWs();
+    if (i < end && t[i] === ',') {
+      i++;
+      skipWs();
+    } else if (i < end) return s;
+  }
+  return parts.join('\n');
+}

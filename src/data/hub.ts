@@ -1,0 +1,182 @@
+/**
+ * `hf://<owner>/<dataset>[@revision]/<file>` sources: downloaded once with @huggingface/hub into the cache
+ * (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN` authenticates;
+ * it is passed to the client only and never printed. `HF_ENDPOINT` points at another hub.
+ */
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { downloadFile, HubApiError } from '@huggingface/hub';
+import cliProgress from 'cli-progress';
+import { DataError, UsageError } from './errors.js';
+
+export const HF_SCHEME = 'hf://';
+const DEFAULT_HUB = 'https://huggingface.co';
+
+export interface HfRef {
+  /** `owner/dataset`. */
+  repo: string;
+  revision: string;
+  /** Path of the file inside the repository. */
+  path: string;
+}
+
+export interface HubOptions {
+  /** Cache only; never touch the network. */
+  offline?: boolean;
+  /** Defaults to GREENSERV_CACHE, else ~/.cache/greenserv. */
+  cacheDir?: string;
+  /** Defaults to HF_ENDPOINT, else https://huggingface.co. */
+  hubUrl?: string;
+  fetch?: typeof fetch;
+  /** Defaults to HF_TOKEN. */
+  token?: string;
+  /** Show a progress bar (default: when stderr is a terminal). */
+  progress?: boolean;
+  warn?: (msg: string) => void;
+}
+
+export function isHfUri(source: string): boolean {
+  return source.startsWith(HF_SCHEME);
+}
+
+export function parseHfUri(uri: string): HfRef {
+  if (!isHfUri(uri)) throw new UsageError(`not an hf:// URI: ${uri}`);
+  let parts = uri.slice(HF_SCHEME.length).split('/').filter((p) => p !== '');
+  // Accept the fsspec spelling hf://datasets/<owner>/<name>/<file> too.
+  if (parts[0] === 'datasets') parts = parts.slice(1);
+  if (parts.length < 3) throw new UsageError(`expected hf://<owner>/<dataset>/<file>, got ${uri}`);
+  let [owner, name] = parts;
+  let revision = 'main';
+  const at = name.indexOf('@');
+  if (at >= 0) {
+    revision = name.slice(at + 1);
+    name = name.slice(0, at);
+  }
+  const path = parts.slice(2);
+  const bad = (s: string): boolean => s === '.' || s === '..' || s.includes('\\') || s === '';
+  if ([owner, name, revision, ...path].some(bad)) throw new UsageError(`invalid hf:// URI: ${uri}`);
+  return { repo: `${owner}/${name}`, revision, path: path.join('/') };
+}
+
+export function cacheDirectory(opts: { cacheDir?: string } = {}): string {
+  return opts.cacheDir ?? process.env.GREENSERV_CACHE ?? join(homedir(), '.cache', 'greenserv');
+}
+
+/** Where the file of an hf:// URI lives in the cache. */
+export function cachedPath(ref: HfRef, opts: { cacheDir?: string } = {}): string {
+  return join(cacheDirectory(opts), 'hf', 'datasets', ...ref.repo.split('/'), ref.revision, ...ref.path.split('/'));
+}
+
+function hubBase(opts: HubOptions): string {
+  return (opts.hubUrl ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB).replace(/\/+$/, '');
+}
+
+function webUrl(ref: HfRef, opts: HubOptions): string {
+  return `${hubBase(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
+}
+
+function placeHint(ref: HfRef, dest: string, opts: HubOptions): string {
+  return `download ${webUrl(ref, opts)} and place it at ${dest} (or pass the local file's path instead of the hf:// URI)`;
+}
+
+/** Local path of an hf:// source, downloading it into the cache unless it is there already. */
+export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promise<string> {
+  const ref = parseHfUri(uri);
+  const dest = cachedPath(ref, opts);
+  if (existsSync(dest) && statSync(dest).isFile()) return dest;
+  if (opts.offline) throw new DataError(`offline and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
+
+  const token = opts.token ?? process.env.HF_TOKEN ?? undefined;
+  let blob: Blob | null;
+  try {
+    blob = await downloadFile({
+      repo: { type: 'dataset', name: ref.repo },
+      path: ref.path,
+      revision: ref.revision,
+      hubUrl: hubBase(opts),
+      fetch: opts.fetch,
+      xet: false,
+      ...(token ? { accessToken: token } : {}),
+    });
+  } catch (err) {
+    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+  }
+  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${hubBase(opts)}`, uri);
+
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = join(dirname(dest), `.greenserv-tmp-${randomBytes(6).toString('hex')}`);
+  const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        { format: `${ref.path} [{bar}] {percentage}% {value}/{total} MB`, stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  const mb = (b: number): number => Math.round(b / 1e5) / 10;
+  let done = 0;
+  bar?.start(mb(blob.size), 0);
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      done += chunk.length;
+      bar?.update(mb(done));
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(blob.stream() as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
+    if (done !== blob.size) throw new Error(`received ${done} of ${blob.size} bytes`);
+    renameSync(tmp, dest);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+  } finally {
+    bar?.stop();
+  }
+  return dest;
+}
+
+function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, hadToken: boolean): Error {
+  if (err instanceof DataError || err instanceof UsageError) return err;
+  if (err instanceof HubApiError) {
+    if (err.statusCode === 401 || err.statusCode === 403) {
+      const how = hadToken ? 'the token in HF_TOKEN was not accepted for it' : 'set HF_TOKEN to a token that can read it';
+      return new DataError(`access to dataset ${ref.repo} denied (HTTP ${err.statusCode}): ${how}; or ${placeHint(ref, dest, opts)}`, uri);
+    }
+    if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${hubBase(opts)} (HTTP 404)`, uri);
+    return new DataError(`the hub answered HTTP ${err.statusCode}; ${placeHint(ref, dest, opts)}`, uri);
+  }
+  const msg = (err as Error)?.message ?? String(err);
+  return new DataError(`cannot reach ${hubBase(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
+}
+
+export interface CachedFile {
+  uri: string;
+  path: string;
+  bytes: number;
+}
+
+/** Files in the hf cache, as hf:// URIs. */
+export function listCachedFiles(opts: { cacheDir?: string } = {}): CachedFile[] {
+  const root = join(cacheDirectory(opts), 'hf', 'datasets');
+  if (!existsSync(root)) return [];
+  const out: CachedFile[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && !e.name.startsWith('.greenserv-tmp-')) {
+        const [owner, name, revision, ...rest] = relative(root, p).split(sep);
+        if (rest.length === 0) continue;
+        const rev = revision === 'main' ? '' : `@${revision}`;
+        out.push({ uri: `${HF_SCHEME}${owner}/${name}${rev}/${rest.join('/')}`, path: p, bytes: statSync(p).size });
+      }
+    }
+  };
+  walk(root);
+  return out.sort((a, b) => a.uri.localeCompare(b.uri));
+}

@@ -1,0 +1,165 @@
+/**
+ * Loading a pool table from any supported source: built-in datasets, the long format (CSV/TSV/JSONL),
+ * wide tables (RouterBench CSV/pickle, Arrow, Parquet), the GreenServ Postgres dump and hf:// URIs.
+ * The format comes from `--format`, else the extension, else the file's first bytes.
+ */
+import { DataError, UsageError } from './errors.js';
+import { isHfUri, resolveHfSource, type HubOptions } from './hub.js';
+import type { PoolTable } from './pool.js';
+import { extensionOf, readMagic, peekContent } from './formats/input.js';
+import { openTextTable, firstLine, type TextKind } from './formats/text.js';
+import { isLongHeader, loadLongText } from './formats/long.js';
+import { loadArrow } from './formats/arrow.js';
+import { loadParquet } from './formats/parquet.js';
+import { loadPickle } from './formats/pandas-pickle.js';
+import { loadPgDump } from './formats/pgdump.js';
+import { applyBoundsFile } from './formats/bounds.js';
+import { isWideHeader } from './formats/wide.js';
+import { loadWideText } from './formats/routerbench.js';
+import { isRecoveredHeader, loadRecoveredText } from './formats/recovered.js';
+
+export interface LoadOptions {
+  /** Queries file for the long format (`query_id, task[, text, cluster, complexity]`). */
+  queries?: string;
+  /** Models file for the long format (`model_id[, name, params_b]`). */
+  models?: string;
+  /** Force a format instead of detecting it (see FORMATS). */
+  format?: string;
+  /** Per-task energy-per-token bounds file (spec §1.6); computed from the data when absent. */
+  bounds?: string;
+  /** hf:// sources: use the cache only, never the network. */
+  offline?: boolean;
+  warn?: (msg: string) => void;
+  /** Hub client settings for hf:// sources (hub URL, fetch, cache directory); environment defaults otherwise. */
+  hub?: Omit<HubOptions, 'offline' | 'warn'>;
+}
+
+export type FormatName = 'csv' | 'tsv' | 'jsonl' | 'arrow' | 'parquet' | 'pickle' | 'sql';
+
+/** Accepted `--format` values and their aliases. */
+export const FORMATS: Record<string, FormatName> = {
+  csv: 'csv',
+  long: 'csv',
+  routerbench: 'csv',
+  'routerbench-csv': 'csv',
+  tsv: 'tsv',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  arrow: 'arrow',
+  ipc: 'arrow',
+  feather: 'arrow',
+  parquet: 'parquet',
+  pickle: 'pickle',
+  pkl: 'pickle',
+  'routerbench-pkl': 'pickle',
+  sql: 'sql',
+  pgdump: 'sql',
+  pg_dump: 'sql',
+};
+
+const EXTENSIONS: Record<string, FormatName> = {
+  csv: 'csv',
+  tsv: 'tsv',
+  tab: 'tsv',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  arrow: 'arrow',
+  arrows: 'arrow',
+  ipc: 'arrow',
+  feather: 'arrow',
+  parquet: 'parquet',
+  pq: 'parquet',
+  pkl: 'pickle',
+  pickle: 'pickle',
+  sql: 'sql',
+};
+
+const BUILTIN_PREFIX = 'builtin:';
+
+/** Names accepted for the built-in dataset(s). */
+export function isBuiltinSource(source: string): boolean {
+  const s = source.startsWith(BUILTIN_PREFIX) ? source.slice(BUILTIN_PREFIX.length) : source;
+  return s === 'greenserv-pool';
+}
+
+export async function loadTable(source: string, opts: LoadOptions = {}): Promise<PoolTable> {
+  if (!source) throw new UsageError('no data source given');
+  let table: PoolTable;
+  if (isBuiltinSource(source)) {
+    if (opts.queries || opts.models) throw new UsageError('--queries/--models apply to long-format files, not the built-in dataset');
+    const { loadGreenservPool } = await import('./builtin/greenserv-pool.js');
+    table = loadGreenservPool();
+  } else {
+    const file = isHfUri(source) ? await resolveHfSource(source, { ...opts.hub, offline: opts.offline, warn: opts.warn }) : source;
+    const format = resolveFormat(file, opts.format);
+    table = await loadFile(file, format, opts);
+  }
+  if (opts.bounds) {
+    // The built-in table is shared per process: give the caller its own bounds map.
+    table = { ...table, taskBounds: new Map(table.taskBounds) };
+    await applyBoundsFile(table, opts.bounds, opts.warn);
+  }
+  return table;
+}
+
+/** The format a file will be read as. */
+export function resolveFormat(file: string, forced?: string): FormatName {
+  if (forced) {
+    const f = FORMATS[forced.toLowerCase()];
+    if (!f) throw new UsageError(`unknown --format '${forced}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
+    return f;
+  }
+  const byExt = EXTENSIONS[extensionOf(file)];
+  if (byExt) return byExt;
+  return sniffFormat(file);
+}
+
+/** Guess the format from the first bytes (after gunzip) when the extension says nothing. */
+export function sniffFormat(file: string): FormatName {
+  if (readMagic(file, 1).length === 0) throw new DataError('file is empty', file);
+  const magic = peekContent(file, 64);
+  const ascii = magic.toString('latin1');
+  if (ascii.startsWith('PAR1')) return 'parquet';
+  if (ascii.startsWith('ARROW1')) return 'arrow';
+  // Arrow stream: continuation marker 0xFFFFFFFF then a little-endian metadata length.
+  if (magic.length >= 8 && magic.readUInt32LE(0) === 0xffffffff) return 'arrow';
+  if (magic[0] === 0x80 && magic[1] >= 2 && magic[1] <= 5) return 'pickle';
+  return sniffText(firstLine(file));
+}
+
+function sniffText(line: string): FormatName {
+  const t = line.trimStart();
+  if (t.startsWith('--') || /^(SET|COPY|CREATE|SELECT)\b/i.test(t)) return 'sql';
+  if (t.startsWith('{')) return 'jsonl';
+  if (t.includes('\t') && !t.includes(',')) return 'tsv';
+  return 'csv';
+}
+
+async function loadFile(file: string, format: FormatName, opts: LoadOptions): Promise<PoolTable> {
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+    case 'jsonl':
+      return loadText(file, format, opts);
+    case 'arrow':
+      return loadArrow(file, opts);
+    case 'parquet':
+      return loadParquet(file, opts);
+    case 'pickle':
+      return loadPickle(file, opts);
+    case 'sql':
+      return loadPgDump(file, opts);
+  }
+}
+
+async function loadText(file: string, kind: TextKind, opts: LoadOptions): Promise<PoolTable> {
+  const t = await openTextTable(file, kind);
+  if (isRecoveredHeader(t.columns)) return loadRecoveredText(t, opts);
+  if (isWideHeader(t.columns)) return loadWideText(t, opts);
+  if (isLongHeader(t.columns)) return loadLongText(t, opts);
+  throw new DataError(
+    `header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout`,
+    file,
+    1,
+  );
+}

@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataError, UsageError } from '../../src/data/errors.js';
+import { concatTables, DEFAULT_FAMILY_RULES, FamilyMapper, parseFamilyRules, remapTasks } from '../../src/data/families.js';
+import { loadTable } from '../../src/data/load.js';
+import { makePoolTable, type PoolTable } from '../../src/data/pool.js';
+
+const RB = resolve(__dirname, '../../../shared/data/routerbench');
+const haveRb = existsSync(RB);
+if (!haveRb) console.warn(`skipping RouterBench family tests: ${RB} not found (shared reference data is absent)`);
+
+function table(ids: string[], tasks: string[], acc: number[], cost: number[], models = ['a', 'b']): PoolTable {
+  return makePoolTable({
+    name: 't',
+    queryIds: ids,
+    queryTasks: tasks,
+    models: models.map((id) => ({ id, name: id, paramsB: Number.NaN })),
+    accuracy: Float64Array.from(acc),
+    costUsd: Float64Array.from(cost),
+  });
+}
+
+describe('eval-family mapping', () => {
+  const map = new FamilyMapper();
+
+  it('groups RouterBench eval names into benchmark families (case-insensitive), leaves unknown names alone', () => {
+    expect(map.familyOf('mmlu-abstract-algebra')).toBe('mmlu');
+    expect(map.familyOf('mmlu-high-school-world-history')).toBe('mmlu');
+    expect(map.familyOf('mmlu')).toBe('mmlu');
+    expect(map.familyOf('hellaswag')).toBe('hellaswag');
+    expect(map.familyOf('winogrande')).toBe('winogrande');
+    expect(map.familyOf('winograde')).toBe('winogrande');
+    expect(map.familyOf('arc-challenge')).toBe('arc-challenge');
+    expect(map.familyOf('grade-school-math')).toBe('gsm8k');
+    expect(map.familyOf('gsm8k')).toBe('gsm8k');
+    expect(map.familyOf('MT-Bench')).toBe('mt-bench');
+    expect(map.familyOf('mtbench')).toBe('mt-bench');
+    expect(map.familyOf('mbpp')).toBe('mbpp');
+    expect(map.familyOf('rag')).toBe('rag');
+    expect(map.familyOf('consumer-electronics')).toBe('consumer-electronics');
+    // "mmlu" must not swallow names that only start with the letters
+    expect(map.familyOf('mmlupro')).toBe('mmlupro');
+  });
+
+  it('user rules come before the defaults; without defaults unmatched names are their own family', () => {
+    const m = new FamilyMapper(parseFamilyRules(['arc-*=reasoning', 'winogrande=reasoning', 'mmlu-college-*=college']));
+    expect(m.familyOf('arc-challenge')).toBe('reasoning');
+    expect(m.familyOf('winogrande')).toBe('reasoning');
+    expect(m.familyOf('mmlu-college-physics')).toBe('college');
+    expect(m.familyOf('mmlu-anatomy')).toBe('mmlu');
+    const bare = new FamilyMapper(parseFamilyRules(['*=everything']), false);
+    expect(bare.familyOf('hellaswag')).toBe('everything');
+    expect(new FamilyMapper([], false).familyOf('mmlu-anatomy')).toBe('mmlu-anatomy');
+    expect(DEFAULT_FAMILY_RULES.length).toBeGreaterThan(5);
+  });
+
+  it('rejects malformed --family values', () => {
+    expect(() => parseFamilyRules(['mmlu'])).toThrow(UsageError);
+    expect(() => parseFamilyRules(['=x'])).toThrow(/expected <eval-name glob>=<family>/);
+    expect(() => parseFamilyRules(['mmlu-*='])).toThrow(UsageError);
+    // glob metacharacters other than * and ? are literal
+    expect(new FamilyMapper(parseFamilyRules(['a.b=dot'])).familyOf('axb')).toBe('axb');
+  });
+
+  it('remapTasks returns a table whose tasks are families, sharing the metric columns and leaving the input alone', () => {
+    const t = table(['1', '2', '3', '4'], ['mmlu-anatomy', 'winograde', 'mmlu-virology', 'other'], [1, 0, 0, 1, 1, 1, 0, 0], [1, 2, 1, 2, 1, 2, 1, 2]);
+    const { table: f, members } = remapTasks(t, new FamilyMapper());
+    expect(f.tasks).toEqual(['mmlu', 'winogrande', 'other']);
+    expect(Array.from(f.queryTask)).toEqual([0, 1, 0, 2]);
+    expect(f.accuracy).toBe(t.accuracy);
+    expect(f.costUsd).toBe(t.costUsd);
+    expect(f.present).toBe(t.present);
+    expect(members.get('mmlu')).toEqual(['mmlu-anatomy', 'mmlu-virology']);
+    expect(members.get('winogrande')).toEqual(['winograde']);
+    expect(t.tasks).toEqual(['mmlu-anatomy', 'winograde', 'mmlu-virology', 'other']);
+  });
+});
+
+describe('concatTables', () => {
+  it('merges a query split over two tables cell by cell and unions the models', () => {
+    const a = makePoolTable({
+      name: 'a',
+      queryIds: ['p1', 'p2'],
+      queryTasks: ['x', 'x'],
+      models: [
+        { id: 'm1', name: 'm1', paramsB: 1 },
+        { id: 'm2', name: 'm2', paramsB: 2 },
+      ],
+      accuracy: Float64Array.from([1, Number.NaN, 0, 1]),
+      costUsd: Float64Array.from([0.1, Number.NaN, 0.1, 0.2]),
+    });
+    const b = makePoolTable({
+      name: 'b',
+      queryIds: ['p1', 'p3'],
+      queryTasks: ['x', 'y'],
+      models: [
+        { id: 'm2', name: 'm2', paramsB: 2 },
+        { id: 'm3', name: 'm3', paramsB: 3 },
+      ],
+      accuracy: Float64Array.from([0, 1, 1, 0]),
+      costUsd: Float64Array.from([0.2, 0.3, 0.2, 0.3]),
+    });
+    const c = concatTables([a, b], 'ab');
+    expect(c.queryIds).toEqual(['p1', 'p2', 'p3']);
+    expect(c.models.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+    expect(c.tasks).toEqual(['x', 'y']);
+    const cell = (q: number, m: number): [number, number, number] => [c.present[q * 3 + m], c.accuracy[q * 3 + m], c.costUsd![q * 3 + m]];
+    expect(cell(0, 0)).toEqual([1, 1, 0.1]);
+    expect(cell(0, 1)).toEqual([1, 0, 0.2]); // filled by b
+    expect(cell(0, 2)).toEqual([1, 1, 0.3]);
+    expect(cell(1, 2)[0]).toBe(0); // p2 has no m3
+    expect(cell(2, 0)[0]).toBe(0);
+    expect(concatTables([a], 'one')).toBe(a);
+  });
+
+  it('a cell filled in two tables with different values is an error naming both files', () => {
+    const a = table(['p1'], ['x'], [1, 0], [0.1, 0.2]);
+    const b = table(['p1'], ['x'], [1, 1], [0.1, 0.2]);
+    expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(DataError);
+    expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(/b\.csv: query 'p1' has different values for model 'b' here and in a\.csv/);
+    // equal values in both tables are fine
+    expect(concatTables([a, table(['p1'], ['x'], [1, 0], [0.1, 0.2])], 'aa').nQueries).toBe(1);
+  });
+
+  it.skipIf(!haveRb)('the real ARC-Challenge split halves concatenate to 1,470 complete prompts', async () => {
+    const train = await loadTable(resolve(RB, 'arc_challenge_train.csv'), { warn: () => {} });
+    const test = await loadTable(resolve(RB, 'arc_challenge_test.csv'), { warn: () => {} });
+    const ids = new Set([...train.queryIds, ...test.queryIds]);
+    const c = concatTables([train, test], 'arc');
+    expect(c.nQueries).toBe(ids.size);
+    expect(c.nQueries).toBe(1470);
+    expect(c.nModels).toBe(11);
+    // the 6 prompts split across the two files get their missing cells from the other file
+    let missing = 0;
+    for (let i = 0; i < c.present.length; i++) if (!c.present[i]) missing++;
+    expect(missing).toBe(0);
+  });
+});

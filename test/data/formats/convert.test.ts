@@ -1,0 +1,171 @@
+import { describe, it, expect } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { loadTable, type LoadOptions } from '../../../src/data/load.js';
+import { writeTable } from '../../../src/data/formats/write.js';
+import { tableSha256, makePoolTable, type PoolTable } from '../../../src/data/pool.js';
+import { scratch, dataError, SHARED } from './helpers.js';
+
+const s = scratch();
+
+/** A small table with every feature: text with quotes/newlines, clusters, complexity, missing cells, cost. */
+function sample(): PoolTable {
+  const nan = Number.NaN;
+  return makePoolTable({
+    name: 'sample',
+    queryIds: ['q1', 'q 2', 'q,3'],
+    queryTasks: ['mmlu', 'gsm8k', 'mmlu'],
+    queryText: ['He said "hi",\nthen left', null, ' leading space'],
+    cluster: Int32Array.from([0, -1, 2]),
+    complexity: Float64Array.from([12.5, nan, 40]),
+    models: [
+      { id: 'a/b', name: 'Org/A-B', paramsB: 7 },
+      { id: 'c', name: 'c', paramsB: nan },
+    ],
+    accuracy: Float64Array.from([1, 0.25, 0, nan, 1, 1]),
+    energyJ: Float64Array.from([1.5, 2e-7, 3, nan, 5, nan]),
+    latencyS: Float64Array.from([0.1, 0.2, 0.3, nan, 0.5, 0.6]),
+    inputTokens: Float64Array.from([10, 20, 30, nan, 50, 60]),
+    outputTokens: Float64Array.from([1, 2, 3, nan, 5, 6]),
+    costUsd: Float64Array.from([0.001, 0.002, 0.003, nan, 0.005, 0.006]),
+    taskBounds: new Map([
+      ['mmlu', { eptMin: 0.001, eptMax: 0.9 }],
+      ['gsm8k', { eptMin: 0.01, eptMax: 19 }],
+    ]),
+  });
+}
+
+async function roundTrip(t: PoolTable, name: string): Promise<{ back: PoolTable; files: string[] }> {
+  const dst = join(s.dir, name);
+  const res = await writeTable(t, dst);
+  const opts: LoadOptions = { ...res.loadHint };
+  const back = await loadTable(dst, opts);
+  return { back, files: res.files };
+}
+
+describe('datasets convert round trips', () => {
+  for (const name of ['s.arrow', 's.arrows', 's.parquet', 's.csv', 's.tsv', 's.jsonl', 's.csv.gz']) {
+    it(`${name}: every field survives`, async () => {
+      const t = sample();
+      const { back, files } = await roundTrip(t, name);
+      expect(back.queryIds).toEqual(t.queryIds);
+      expect(back.models).toEqual(t.models);
+      expect(back.queryText).toEqual(t.queryText);
+      expect(Array.from(back.present)).toEqual(Array.from(t.present));
+      expect(back.taskBounds).toEqual(t.taskBounds);
+      expect(tableSha256(back)).toBe(tableSha256(t));
+      if (name.endsWith('.csv')) expect(files.map((f) => f.slice(s.dir.length + 1))).toEqual(['s.csv', 's.queries.csv', 's.models.csv', 's.bounds.csv']);
+    });
+  }
+
+  it('built-in pool → Parquet → CSV → Arrow keeps the same content hash', async () => {
+    const t = await loadTable('greenserv-pool');
+    const h = tableSha256(t);
+    const a = await roundTrip(t, 'pool.parquet');
+    expect(tableSha256(a.back)).toBe(h);
+    const b = await roundTrip(a.back, 'pool.csv');
+    expect(tableSha256(b.back)).toBe(h);
+    const c = await roundTrip(b.back, 'pool.arrow');
+    expect(tableSha256(c.back)).toBe(h);
+  });
+
+  it('writes nothing when the destination format is unknown', async () => {
+    const before = readdirSync(s.dir).length;
+    await expect(writeTable(sample(), join(s.dir, 'out.xlsx'))).rejects.toThrow(/output format/);
+    expect(readdirSync(s.dir).length).toBe(before);
+  });
+
+  const rb = join(SHARED, 'routerbench', 'winograde_test.csv');
+  const haveRb = existsSync(rb);
+  if (!haveRb) console.warn(`skipping RouterBench convert test: ${rb} not found (shared reference data is absent)`);
+  it.skipIf(!haveRb)('RouterBench CSV → Arrow/Parquet/CSV round-trips', async () => {
+    const t = await loadTable(rb);
+    for (const n of ['rb.arrow', 'rb.parquet', 'rb.csv']) {
+      const { back } = await roundTrip(t, n);
+      expect(tableSha256(back)).toBe(tableSha256(t));
+      expect(back.queryText).toEqual(t.queryText);
+    }
+  });
+});
+
+describe('Arrow and Parquet readers', () => {
+  const long = {
+    query_id: ['a', 'a', 'b'],
+    model_id: ['m1', 'm2', 'm1'],
+    accuracy: Float64Array.from([1, 0, 0.5]),
+    energy_j: Float64Array.from([1, 2, 3]),
+    input_tokens: BigInt64Array.from([10n, 20n, 30n]),
+  };
+
+  it('reads a long-layout Arrow file and stream', async () => {
+    const table = tableFromArrays(long);
+    for (const kind of ['file', 'stream'] as const) {
+      const f = s.write(`long-${kind}.arrow`, tableToIPC(table, kind));
+      const t = await loadTable(f);
+      expect(t.queryIds).toEqual(['a', 'b']);
+      expect(Array.from(t.present)).toEqual([1, 1, 1, 0]);
+      expect(Array.from(t.inputTokens).slice(0, 3)).toEqual([10, 20, 30]);
+    }
+  });
+
+  it('reads a long-layout Parquet file (with nulls)', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'query_id', data: ['a', 'a', 'b'], type: 'STRING' },
+        { name: 'model_id', data: ['m1', 'm2', 'm1'], type: 'STRING' },
+        { name: 'accuracy', data: [1, 0, 0.5], type: 'DOUBLE' },
+        { name: 'latency_s', data: [0.1, null, 0.3], type: 'DOUBLE' },
+      ],
+    });
+    const t = await loadTable(s.write('long.parquet', new Uint8Array(buf)));
+    expect(t.queryIds).toEqual(['a', 'b']);
+    expect(Array.from(t.accuracy)).toEqual([1, 0, 0.5, Number.NaN]);
+    expect(Number.isNaN(t.latencyS[1])).toBe(true);
+  });
+
+  it('reads a RouterBench-layout (wide) Parquet file', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'sample_id', data: ['s1', 's2'], type: 'STRING' },
+        { name: 'prompt', data: ["['hello']", "['bye']"], type: 'STRING' },
+        { name: 'eval_name', data: ['mmlu', 'mmlu'], type: 'STRING' },
+        { name: 'gpt-4', data: [1, Number.NaN], type: 'DOUBLE' },
+        { name: 'llama', data: [0, 1], type: 'DOUBLE' },
+        { name: 'gpt-4|total_cost', data: [0.01, 0.02], type: 'DOUBLE' },
+        { name: 'llama|total_cost', data: [0.001, 0.002], type: 'DOUBLE' },
+        { name: 'gpt-4|model_response', data: ['x', 'y'], type: 'STRING' },
+      ],
+    });
+    const t = await loadTable(s.write('wide.parquet', new Uint8Array(buf)));
+    expect(t.models.map((m) => m.id)).toEqual(['gpt-4', 'llama']);
+    expect(t.queryText).toEqual(['hello', 'bye']);
+    expect(Array.from(t.present)).toEqual([1, 1, 0, 1]);
+    expect(Array.from(t.costUsd!)).toEqual([0.01, 0.001, Number.NaN, 0.002]);
+  });
+
+  it('reports bad values with the row and column', async () => {
+    const table = tableFromArrays({ ...long, accuracy: Float64Array.from([1, 2, 0.5]) });
+    await dataError(loadTable(s.write('bad.arrow', tableToIPC(table, 'file'))), { line: 2, column: 'accuracy', message: /outside/ });
+    const inf = tableFromArrays({ ...long, energy_j: Float64Array.from([1, Infinity, 3]) });
+    await dataError(loadTable(s.write('inf.arrow', tableToIPC(inf, 'file'))), { line: 2, column: 'energy_j', message: /not allowed/ });
+  });
+
+  it('rejects truncated Arrow and Parquet files', async () => {
+    const ipc = tableToIPC(tableFromArrays(long), 'file');
+    await dataError(loadTable(s.write('trunc.arrow', ipc.subarray(0, ipc.length - 40))), { message: /Arrow/ });
+    const pq = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'query_id', data: ['a'], type: 'STRING' }] }));
+    await dataError(loadTable(s.write('trunc.parquet', pq.subarray(0, pq.length - 10))), { message: /Parquet/ });
+    await dataError(loadTable(s.write('empty.parquet', '')), { message: /empty/ });
+  });
+
+  it('Arrow output carries model info and bounds in schema metadata', async () => {
+    const dst = join(s.dir, 'meta.arrow');
+    await writeTable(sample(), dst);
+    const { readFileSync } = await import('node:fs');
+    const table = tableFromIPC(readFileSync(dst));
+    expect(JSON.parse(table.schema.metadata.get('greenserv')!).models[0]).toEqual({ id: 'a/b', name: 'Org/A-B', paramsB: 7 });
+    expect(table.schema.fields.map((f) => f.name)).toContain('a/b|accuracy');
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseHfUri, resolveHfSource, cachedPath, listCachedFiles } from '../../../src/data/hub.js';
+import { loadTable } from '../../../src/data/load.js';
+import { UsageError } from '../../../src/data/errors.js';
+import { scratch, dataError } from './helpers.js';
+
+const s = scratch();
+const TOKEN = 'hf_test_secret_value_123';
+const PAIRS = 'query_id,model_id,accuracy,cost_usd\nq1,a,1,0.01\nq1,b,0,0.001\nq2,a,1,0.02\n';
+const FILES: Record<string, { body: Buffer; private?: boolean }> = {
+  '/datasets/acme/bench/resolve/main/pairs.csv': { body: Buffer.from(PAIRS) },
+  '/datasets/acme/bench/resolve/v2/pairs.csv': { body: Buffer.from(PAIRS.replace('q2', 'q3')) },
+  '/datasets/acme/secret/resolve/main/pairs.csv': { body: Buffer.from(PAIRS), private: true },
+};
+
+let server: Server;
+let hubUrl = '';
+const requests: { url: string; auth?: string }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    requests.push({ url: req.url ?? '', auth: req.headers.authorization });
+    const f = FILES[req.url ?? ''];
+    if (!f) {
+      res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' }).end('not found');
+      return;
+    }
+    if (f.private && req.headers.authorization !== `Bearer ${TOKEN}`) {
+      res.writeHead(401).end('unauthorized');
+      return;
+    }
+    const etag = '"etag-1"';
+    const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+    if (range) {
+      const a = Number(range[1]);
+      const b = Math.min(Number(range[2]), f.body.length - 1);
+      res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${f.body.length}`, ETag: etag, 'Content-Length': b - a + 1 });
+      res.end(f.body.subarray(a, b + 1));
+      return;
+    }
+    res.writeHead(200, { ETag: etag, 'Content-Length': f.body.length });
+    res.end(f.body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+describe('hf:// URIs', () => {
+  it('parses owner, dataset, revision and path', () => {
+    expect(parseHfUri('hf://withmartian/routerbench/routerbench_0shot.pkl')).toEqual({ repo: 'withmartian/routerbench', revision: 'main', path: 'routerbench_0shot.pkl' });
+    expect(parseHfUri('hf://datasets/acme/bench@v2/sub/dir/x.csv')).toEqual({ repo: 'acme/bench', revision: 'v2', path: 'sub/dir/x.csv' });
+    expect(() => parseHfUri('hf://acme/bench')).toThrow(UsageError);
+    expect(() => parseHfUri('hf://acme/bench/../../etc/passwd')).toThrow(UsageError);
+  });
+
+  it('downloads into the cache once, then reads the cached file (also offline)', async () => {
+    const cacheDir = join(s.dir, 'cache1');
+    const before = requests.length;
+    const p = await resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl, cacheDir, progress: false });
+    expect(p).toBe(cachedPath({ repo: 'acme/bench', revision: 'main', path: 'pairs.csv' }, { cacheDir }));
+    expect(readFileSync(p, 'utf8')).toBe(PAIRS);
+    expect(requests.length).toBeGreaterThan(before);
+    const after = requests.length;
+    expect(await resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl, cacheDir })).toBe(p);
+    expect(await resolveHfSource('hf://acme/bench/pairs.csv', { offline: true, cacheDir })).toBe(p);
+    expect(requests.length).toBe(after);
+    expect(listCachedFiles({ cacheDir }).map((f) => f.uri)).toEqual(['hf://acme/bench/pairs.csv']);
+  });
+
+  it('loadTable reads hf:// sources, honouring the revision', async () => {
+    const cacheDir = join(s.dir, 'cache2');
+    const t = await loadTable('hf://acme/bench/pairs.csv', { hub: { hubUrl, cacheDir, progress: false } });
+    expect(t.queryIds).toEqual(['q1', 'q2']);
+    expect(t.name).toBe('pairs.csv');
+    const v2 = await loadTable('hf://acme/bench@v2/pairs.csv', { hub: { hubUrl, cacheDir, progress: false } });
+    expect(v2.queryIds).toEqual(['q1', 'q3']);
+  });
+
+  it('offline without a cached copy says which file to place where', async () => {
+    const cacheDir = join(s.dir, 'cache3');
+    const e = await dataError(loadTable('hf://withmartian/routerbench/routerbench_0shot.pkl', { offline: true, hub: { cacheDir } }));
+    const dest = join(cacheDir, 'hf', 'datasets', 'withmartian', 'routerbench', 'main', 'routerbench_0shot.pkl');
+    expect(e.message).toContain('offline and not in the cache');
+    expect(e.message).toContain('https://huggingface.co/datasets/withmartian/routerbench/resolve/main/routerbench_0shot.pkl');
+    expect(e.message).toContain(`place it at ${dest}`);
+  });
+
+  it('an unreachable hub gives the same instructions', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const cacheDir = join(s.dir, 'cache4');
+    const e = await dataError(resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl: `http://127.0.0.1:${port}`, cacheDir, progress: false }));
+    expect(e.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+/);
+    expect(e.message).toContain(`place it at ${join(cacheDir, 'hf', 'datasets', 'acme', 'bench', 'main', 'pairs.csv')}`);
+    expect(existsSync(join(cacheDir, 'hf', 'datasets', 'acme', 'bench', 'main', 'pairs.csv'))).toBe(false);
+  });
+
+  it('sends HF_TOKEN for private datasets and never prints it', async () => {
+    const cacheDir = join(s.dir, 'cache5');
+    const denied = await dataError(resolveHfSource('hf://acme/secret/pairs.csv', { hubUrl, cacheDir, progress: false, token: '' }));
+    expect(denied.message).toMatch(/denied \(HTTP 401\): set HF_TOKEN/);
+    const wrong = await dataError(resolveHfSource('hf://acme/secret/pairs.csv', { hubUrl, cacheDir, progress: false, token: 'hf_wrong_token_456' }));
+    expect(wrong.message).toMatch(/HF_TOKEN was not accepted/);
+    expect(wrong.message).not.toContain('hf_wrong_token_456');
+    const old = process.env.HF_TOKEN;
+    process.env.HF_TOKEN = TOKEN;
+    try {
+      const p = await resolveHfSource('hf://acme/secret/pairs.csv', { hubUrl, cacheDir, progress: false });
+      expect(readFileSync(p, 'utf8')).toBe(PAIRS);
+    } finally {
+      if (old === undefined) delete process.env.HF_TOKEN;
+      else process.env.HF_TOKEN = old;
+    }
+    expect(requests.some((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('a missing file is reported as not found', async () => {
+    const e = await dataError(resolveHfSource('hf://acme/bench/nope.csv', { hubUrl, cacheDir: join(s.dir, 'cache6'), progress: false }));
+    expect(e.message).toMatch(/no file 'nope.csv' in dataset acme\/bench/);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { unpickle, frameColumns, PickleError, ALLOWED_GLOBALS } from '../../../src/data/formats/pickle.js';
+import { loadTable } from '../../../src/data/load.js';
+import { scratch, dataError } from './helpers.js';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const fixture = (name: string): string => join(FIXTURES, name);
+const s = scratch();
+
+const FRAMES = readdirSync(FIXTURES).filter((f) => /^routerbench_small_pd\d_p\d\.pkl$/.test(f));
+
+interface Expected {
+  columns: string[];
+  rows: number;
+  data: Record<string, (string | number | null)[]>;
+}
+
+describe('restricted unpickler: DataFrames made by pandas 1.5 and 2.x, protocols 2, 4, 5', () => {
+  it('has fixtures for both pandas major versions and all protocols', () => {
+    expect(FRAMES.sort()).toEqual([
+      'routerbench_small_pd1_p2.pkl',
+      'routerbench_small_pd1_p4.pkl',
+      'routerbench_small_pd1_p5.pkl',
+      'routerbench_small_pd2_p2.pkl',
+      'routerbench_small_pd2_p4.pkl',
+      'routerbench_small_pd2_p5.pkl',
+    ]);
+  });
+
+  for (const name of FRAMES) {
+    it(`${name}: every column equals what pandas sees`, () => {
+      const exp = JSON.parse(readFileSync(fixture(name.replace('.pkl', '.expected.json')), 'utf8')) as Expected;
+      const frame = frameColumns(unpickle(readFileSync(fixture(name))));
+      expect(frame.columns).toEqual(exp.columns);
+      expect(frame.nRows).toBe(exp.rows);
+      frame.columns.forEach((c, i) => {
+        const got = Array.from(frame.data[i], (v) => (typeof v === 'number' && Number.isNaN(v) ? null : v));
+        expect(got, c).toEqual(exp.data[c]);
+      });
+    });
+
+    it(`${name}: loads as a RouterBench table`, async () => {
+      const warnings: string[] = [];
+      const t = await loadTable(fixture(name), { warn: (m) => warnings.push(m) });
+      expect(t.queryIds).toEqual(['mmlu.test.1', 'mmlu.test.2', 'arc-challenge.val.172', 'mt-bench.81']);
+      expect(t.models.map((m) => m.id)).toEqual(['gpt-4-1106-preview', 'meta/llama-2-70b-chat', 'mistralai/mistral-7b-chat']);
+      const nan = Number.NaN;
+      expect(Array.from(t.accuracy)).toEqual([1, 0, 1, 0, nan, 1, 1, 1, 0, 0.9, 0.45, 0.7]);
+      expect(Array.from(t.costUsd!)).toEqual([0.004, 0.0007, 0.0001, 0.003, nan, 0.0001, 0.0045, 0.0009, 0.0001, 0.02, 0.002, 0.0004]);
+      expect(t.tasks).toEqual(['mmlu', 'arc-challenge', 'mt-bench']);
+      expect(t.queryText![1]).toBe('Qu\'est-ce que c\'est ? — \u201cquoted\u201d \\ backslash');
+      expect(t.queryText![0]).toBe('Which gas do plants absorb?\nA) O2\nB) CO2\nAnswer:');
+      expect(warnings.join('\n')).toMatch(/1 row\(s\) with every correctness cell empty skipped/);
+      expect(warnings.join('\n')).toMatch(/1 row\(s\) repeat a query id/);
+    });
+  }
+
+  it('refuses a pickle naming a global outside the allow-list, without running it', () => {
+    const bytes = readFileSync(fixture('pickle_unknown_global.pkl'));
+    expect(() => unpickle(bytes)).toThrow(PickleError);
+    expect(() => unpickle(bytes)).toThrow(/refusing to load: the pickle refers to '(posix|os)\.system'/);
+  });
+
+  it('reports the refusal as a DataError naming the file', async () => {
+    const f = fixture('pickle_unknown_global.pkl');
+    const e = await dataError(loadTable(f), { message: /refusing to load/ });
+    expect(e.file).toBe(f);
+  });
+
+  it('reports a truncated pickle', async () => {
+    await dataError(loadTable(fixture('pickle_truncated.pkl')), { message: /truncated pickle/ });
+    // Any prefix must fail cleanly, never crash or hang.
+    const full = readFileSync(fixture('routerbench_small_pd2_p5.pkl'));
+    for (let k = 0; k < full.length; k += 97) expect(() => frameColumns(unpickle(full.subarray(0, k)))).toThrow(PickleError);
+  });
+
+  it('accepts a gzipped pickle', async () => {
+    const f = s.write('rb.pkl.gz', gzipSync(readFileSync(fixture('routerbench_small_pd1_p5.pkl'))));
+    const t = await loadTable(f);
+    expect(t.nQueries).toBe(4);
+  });
+
+  it('refuses other dangerous constructs', () => {
+    // GLOBAL 'builtins eval' then REDUCE: refused at the GLOBAL, before any call.
+    const evalPickle = Buffer.from("\x80\x02cbuiltins\neval\nX\x04\x00\x00\x001+1\x85R.", 'latin1');
+    expect(() => unpickle(evalPickle)).toThrow(/builtins\.eval/);
+    // Persistent ids and protocol-0 INST are not part of the data subset.
+    expect(() => unpickle(Buffer.from('\x80\x02X\x01\x00\x00\x00aQ.', 'latin1'))).toThrow(/persistent/);
+    expect(() => unpickle(Buffer.from('\x80\x02(ios\nsystem\n.', 'latin1'))).toThrow(/not supported/);
+    // An allowed global cannot be called where it is not a constructor of data.
+    expect(() => unpickle(Buffer.from('\x80\x02cnumpy\nndarray\n)R.', 'latin1'))).toThrow(/cannot be called/);
+    expect(ALLOWED_GLOBALS).not.toContain('builtins.eval');
+  });
+
+  it('rejects a pickle that is not a DataFrame', async () => {
+    // A plain list of ints.
+    await dataError(loadTable(s.write('list.pkl', Buffer.from('\x80\x04]\x94(K\x01K\x02e.', 'latin1'))), { message: /expected a pandas DataFrame/ });
+  });
+});

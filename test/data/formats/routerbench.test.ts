@@ -1,0 +1,151 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { loadTable } from '../../../src/data/load.js';
+import { decodePythonStringList } from '../../../src/data/formats/wide.js';
+import type { PoolTable } from '../../../src/data/pool.js';
+import { scratch, dataError, SHARED } from './helpers.js';
+
+const s = scratch();
+
+const HEADER = ',sample_id,prompt,eval_name,m1,m2,m1|model_response,m2|model_response,m1|total_cost,m2|total_cost,oracle_model_to_route_to';
+
+describe('RouterBench wide CSV', () => {
+  it('maps correctness, cost, task and decoded prompt; ignores responses and the index column', async () => {
+    const csv = [
+      HEADER,
+      `0,mmlu.1,"['What is 2+2?\\nA) 4\\nAnswer:']",mmlu,1.0,0.0,"['A']","['B']",0.001,0.0001,m1`,
+      `1,mt.1,"['Turn one', ""it's turn two""]",mt-bench,0.85,0.6,"['x']","['y']",0.002,0.0002,m1`,
+    ].join('\n');
+    const t = await loadTable(s.write('rb.csv', csv));
+    expect(t.queryIds).toEqual(['mmlu.1', 'mt.1']);
+    expect(t.models.map((m) => m.id)).toEqual(['m1', 'm2']);
+    expect(Array.from(t.accuracy)).toEqual([1, 0, 0.85, 0.6]);
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.0001, 0.002, 0.0002]);
+    expect(t.tasks).toEqual(['mmlu', 'mt-bench']);
+    expect(t.queryText![0]).toBe('What is 2+2?\nA) 4\nAnswer:');
+    expect(t.queryText![1]).toBe("Turn one\nit's turn two");
+    expect(t.energyJ.every(Number.isNaN)).toBe(true);
+  });
+
+  it('merges a repeated sample_id with complementary empty cells and reports the count', async () => {
+    const csv = [
+      HEADER,
+      `0,q1,"['p']",arc,,1.0,"['A']","['A']",0.5,0.002,m2`,
+      `1,q2,"['p2']",arc,1.0,0.0,"['A']","['B']",0.001,0.0001,m1`,
+      `2,q1,"['p']",arc,0.0,,"['A']","['A']",0.001,0.9,m2`,
+      `3,q3,"['p3']",arc,,,"['A']","['A']",0.001,0.9,m2`,
+    ].join('\n');
+    const warnings: string[] = [];
+    const t = await loadTable(s.write('rb-dup.csv', csv), { warn: (m) => warnings.push(m) });
+    expect(t.queryIds).toEqual(['q1', 'q2']);
+    expect(Array.from(t.accuracy)).toEqual([0, 1, 1, 0]);
+    // Cost comes from the row that holds the outcome.
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.002, 0.001, 0.0001]);
+    expect(warnings.join('\n')).toMatch(/1 row\(s\) repeat a query id with empty correctness cells; their 1 filled cell/);
+    expect(warnings.join('\n')).toMatch(/1 row\(s\) with every correctness cell empty skipped/);
+  });
+
+  it('keeps a partially empty row as a partial query (coverage)', async () => {
+    const t = await loadTable(s.write('rb-part.csv', [HEADER, `0,q1,"['p']",arc,,1.0,a,b,0.1,0.2,m2`].join('\n')));
+    expect(Array.from(t.present)).toEqual([0, 1]);
+    expect(Number.isNaN(t.costUsd![0])).toBe(true);
+  });
+
+  it('rejects a repeated sample_id with a conflicting value', async () => {
+    const csv = [HEADER, `0,q1,"['p']",arc,1.0,1.0,a,b,0.1,0.2,m2`, `1,q1,"['p']",arc,0.0,,a,b,0.1,0.2,m2`].join('\n');
+    await dataError(loadTable(s.write('rb-conf.csv', csv)), { line: 3, column: 'm1', message: /repeats with a different accuracy.*line 2/ });
+  });
+
+  it('rejects out-of-range correctness and negative cost', async () => {
+    await dataError(loadTable(s.write('rb-r.csv', [HEADER, `0,q1,p,arc,1.5,1.0,a,b,0.1,0.2,m2`].join('\n'))), { line: 2, column: 'm1', message: /outside/ });
+    await dataError(loadTable(s.write('rb-c.csv', [HEADER, `0,q1,p,arc,1,1.0,a,b,-0.1,0.2,m2`].join('\n'))), { line: 2, column: 'm1|total_cost', message: /negative/ });
+  });
+
+  it('decodes Python list literals and leaves other text alone', () => {
+    expect(decodePythonStringList(`['a\\tb', "c'd", '\\x41\\u00e9\\\\']`)).toBe("a\tb\nc'd\nAé\\");
+    expect(decodePythonStringList('plain text')).toBe('plain text');
+    expect(decodePythonStringList("['unterminated]")).toBe("['unterminated]");
+    expect(decodePythonStringList('[]')).toBe('');
+  });
+});
+
+// ---- real RouterBench rows (../shared/data/routerbench) -------------------------------------------------
+
+interface Expected {
+  rows: number;
+  models: string[];
+  meanAcc: Map<string, number>;
+  meanCost: Map<string, number>;
+}
+
+/** Figures computed straight from the raw CSV, independently of the loader. */
+function expectedFromRaw(file: string): Expected {
+  const recs: Record<string, string>[] = parse(readFileSync(file), { columns: true, bom: true });
+  const cols = Object.keys(recs[0]);
+  const models = cols.filter((c) => c.endsWith('|total_cost')).map((c) => c.slice(0, -'|total_cost'.length));
+  const ids = new Set<string>();
+  const meanAcc = new Map<string, number>();
+  const meanCost = new Map<string, number>();
+  for (const m of models) {
+    let a = 0;
+    let c = 0;
+    let n = 0;
+    for (const r of recs) {
+      if (r[m] === '') continue;
+      a += Number(r[m]);
+      c += Number(r[`${m}|total_cost`]);
+      n++;
+      ids.add(r.sample_id);
+    }
+    meanAcc.set(m, a / n);
+    meanCost.set(m, c / n);
+  }
+  return { rows: ids.size, models, meanAcc, meanCost };
+}
+
+function modelMeans(t: PoolTable, m: number): { acc: number; cost: number } {
+  let a = 0;
+  let c = 0;
+  let n = 0;
+  for (let q = 0; q < t.nQueries; q++) {
+    const i = q * t.nModels + m;
+    if (!t.present[i]) continue;
+    a += t.accuracy[i];
+    c += t.costUsd![i];
+    n++;
+  }
+  return { acc: a / n, cost: c / n };
+}
+
+const RB = join(SHARED, 'routerbench');
+const FILES = ['arc_challenge_test.csv', 'arc_challenge_train.csv', 'winograde_test.csv', 'winograde_train.csv'];
+
+describe('real data: RouterBench ARC-Challenge and Winogrande rows', () => {
+  for (const f of FILES) {
+    const path = join(RB, f);
+    const present = existsSync(path);
+    if (!present) console.warn(`skipping ${f}: ${path} not found (shared reference data is absent)`);
+    it.skipIf(!present)(`${f}: counts and per-model mean correctness and cost match the raw CSV`, async () => {
+      const exp = expectedFromRaw(path);
+      const warnings: string[] = [];
+      const t = await loadTable(path, { warn: (m) => warnings.push(m) });
+      expect(t.nModels).toBe(11);
+      expect(new Set(t.models.map((m) => m.id))).toEqual(new Set(exp.models));
+      expect(t.nQueries).toBe(exp.rows);
+      for (const [mi, m] of t.models.entries()) {
+        const got = modelMeans(t, mi);
+        expect(got.acc).toBeCloseTo(exp.meanAcc.get(m.id)!, 12);
+        expect(got.cost).toBeCloseTo(exp.meanCost.get(m.id)!, 12);
+      }
+      expect(t.tasks).toEqual([f.startsWith('arc') ? 'arc-challenge' : 'winogrande']);
+      expect(t.queryText!.every((x) => x !== null && !x.startsWith("['"))).toBe(true);
+      if (f === 'arc_challenge_test.csv') {
+        expect(t.nQueries).toBe(444);
+        expect(warnings.join('\n')).toMatch(/1 row\(s\) repeat a query id/);
+        expect(t.queryText![t.queryIds.indexOf('arc-challenge.test.1')]).toMatch(/^George wants to warm his hands quickly by rubbing them\.[^]*\nA\) dry palms\n/);
+      }
+    });
+  }
+});
