@@ -1,15 +1,23 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
-import { registerDatasetsCommand } from './datasets.js';
-import { registerExperimentCommand } from './experiment.js';
-import { registerRegressCommand } from './regress.js';
-import { registerReportCommand } from './report.js';
-import { registerSimulateCommand } from './simulate.js';
 import { version } from './version.js';
 
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+/**
+ * Subcommands, loaded on demand: a run of `greenserv simulate` does not pay for the modules of the others
+ * (Arrow/Parquet writers, schema validation, chart rendering).
+ */
+export const COMMANDS: Record<string, () => Promise<Register>> = {
+  simulate: async () => (await import('./simulate.js')).registerSimulateCommand,
+  experiment: async () => (await import('./experiment.js')).registerExperimentCommand,
+  report: async () => (await import('./report.js')).registerReportCommand,
+  regress: async () => (await import('./regress.js')).registerRegressCommand,
+  datasets: async () => (await import('./datasets.js')).registerDatasetsCommand,
+};
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('greenserv')
@@ -19,18 +27,16 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
-  registerSimulateCommand(program);
-  registerExperimentCommand(program);
-  registerDatasetsCommand(program);
-  registerReportCommand(program);
-  registerRegressCommand(program);
+  const sub = argv[2];
+  const names = sub !== undefined && sub in COMMANDS ? [sub] : Object.keys(COMMANDS);
+  for (const n of names) (await COMMANDS[n]())(program);
   return program;
 }
 
 /** Run the program; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

@@ -4,15 +4,11 @@
  * The format comes from `--format`, else the extension, else the file's first bytes.
  */
 import { DataError, UsageError } from './errors.js';
-import { isHfUri, resolveHfSource, type HubOptions } from './hub.js';
+import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
 import { extensionOf, readMagic, peekContent } from './formats/input.js';
 import { openTextTable, firstLine, type TextKind } from './formats/text.js';
 import { isLongHeader, loadLongText } from './formats/long.js';
-import { loadArrow } from './formats/arrow.js';
-import { loadParquet } from './formats/parquet.js';
-import { loadPickle } from './formats/pandas-pickle.js';
-import { loadPgDump } from './formats/pgdump.js';
 import { applyBoundsFile } from './formats/bounds.js';
 import { isWideHeader } from './formats/wide.js';
 import { loadWideText } from './formats/routerbench.js';
@@ -90,7 +86,8 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
     const { loadGreenservPool } = await import('./builtin/greenserv-pool.js');
     table = loadGreenservPool();
   } else {
-    const file = isHfUri(source) ? await resolveHfSource(source, { ...opts.hub, offline: opts.offline, warn: opts.warn }) : source;
+    // heavy readers (hub client, Arrow, Parquet, pickle, SQL) load only when a source needs them
+    const file = source.startsWith('hf://') ? await (await import('./hub.js')).resolveHfSource(source, { ...opts.hub, offline: opts.offline, warn: opts.warn }) : source;
     const format = resolveFormat(file, opts.format);
     table = await loadFile(file, format, opts);
   }
@@ -142,13 +139,13 @@ async function loadFile(file: string, format: FormatName, opts: LoadOptions): Pr
     case 'jsonl':
       return loadText(file, format, opts);
     case 'arrow':
-      return loadArrow(file, opts);
+      return (await import('./formats/arrow.js')).loadArrow(file, opts);
     case 'parquet':
-      return loadParquet(file, opts);
+      return (await import('./formats/parquet.js')).loadParquet(file, opts);
     case 'pickle':
-      return loadPickle(file, opts);
+      return (await import('./formats/pandas-pickle.js')).loadPickle(file, opts);
     case 'sql':
-      return loadPgDump(file, opts);
+      return (await import('./formats/pgdump.js')).loadPgDump(file, opts);
   }
 }
 

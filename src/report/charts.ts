@@ -19,11 +19,19 @@ function fmtLambda(l: number): string {
   return Number(l.toFixed(3)).toString();
 }
 
-/** λ values that get per-λ charts: all when few, else the ends and the one nearest 0.5. */
+function nearestHalf(lambdas: number[]): number {
+  return lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), lambdas[0]);
+}
+
+/** λ values that get time-series charts (and per-step curves on disk): all when few, else the one nearest 0.5. */
 export function focusLambdas(lambdas: number[]): number[] {
+  return lambdas.length <= 2 ? lambdas : [nearestHalf(lambdas)];
+}
+
+/** λ values that get an accuracy-vs-energy chart: all when few, else the ends and the one nearest 0.5. */
+export function paretoLambdas(lambdas: number[]): number[] {
   if (lambdas.length <= 2) return lambdas;
-  const mid = lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), lambdas[0]);
-  return [...new Set([Math.min(...lambdas), mid, Math.max(...lambdas)])].sort((a, b) => a - b);
+  return [...new Set([Math.min(...lambdas), nearestHalf(lambdas), Math.max(...lambdas)])].sort((a, b) => a - b);
 }
 
 function eventRules(agg: ExperimentAggregate): { step: number; what: string }[] {
@@ -117,6 +125,53 @@ export function experimentCharts(agg: ExperimentAggregate): ChartSpec[] {
       } as TopLevelSpec,
     });
 
+    // selection share over time: arms that learn (all of them when the pool changes)
+    const learners = s.cells.filter((c) => c.lambda === lambda && !isStatic(c.policy) && c.policy !== 'random');
+    const shown = rules.length || s.lambdas.length === 1 ? learners : learners.filter((c) => c.policy === 'linucb').concat(learners).slice(0, 1);
+    for (const c of shown) {
+      const sel = agg.selection.find((x) => x.lambda === lambda && x.label === c.label);
+      if (!sel) continue;
+      const cells: { start: number; end: number; model: string; share: number }[] = [];
+      const Q = s.dataset.queries;
+      sel.share.forEach((row, w) =>
+        row.forEach((v, m) => cells.push({ start: sel.windowStart[w], end: Math.min(Q, sel.windowStart[w] + 25), model: s.models[m].id, share: v })),
+      );
+      const order = s.models.map((m, j) => ({ id: m.id, tot: sel.share.reduce((t, row) => t + row[j], 0) })).sort((a, b) => b.tot - a.tot).map((x) => x.id);
+      charts.push({
+        name: `selection-${c.label.replace(/[^A-Za-z0-9_.-]/g, '_')}${suffix}`,
+        title: `Model selection share over time: ${c.label} (λ = ${fmtLambda(lambda)})`,
+        spec: {
+          width: W,
+          height: 16 * s.models.length,
+          title: `Selection share per 25 queries: ${c.label}, λ = ${fmtLambda(lambda)} (${runsNote} pooled)`,
+          layer: [
+            {
+              data: { values: cells },
+              mark: { type: 'rect' },
+              encoding: {
+                x: { field: 'start', type: 'quantitative', title: 'queries routed', axis: { grid: false }, scale: { domain: [0, s.dataset.queries], nice: false } },
+                x2: { field: 'end' },
+                y: { field: 'model', type: 'nominal', title: 'model', sort: order, axis: { grid: false } },
+                color: { field: 'share', type: 'quantitative', title: 'share of picks', scale: { scheme: 'blues', domain: [0, 1] } },
+              },
+            },
+            ...(rules.length
+              ? [
+                  {
+                    data: { values: rules },
+                    mark: { type: 'rule' as const, color: '#d62728', strokeWidth: 2 },
+                    encoding: { x: { field: 'step', type: 'quantitative' as const } },
+                  },
+                ]
+              : []),
+          ],
+        } as TopLevelSpec,
+      });
+    }
+  }
+
+  for (const lambda of paretoLambdas(s.lambdas)) {
+    const suffix = s.lambdas.length > 1 ? `-lambda-${fmtLambda(lambda)}` : '';
     // accuracy vs total energy: single models, their static front, and the policies
     const models = s.models.filter((m) => Number.isFinite(m.accuracy) && Number.isFinite(m.energyWh));
     const front = models.filter((m) => m.onFront).sort((a, b) => a.energyWh - b.energyWh);
@@ -165,49 +220,6 @@ export function experimentCharts(agg: ExperimentAggregate): ChartSpec[] {
       });
     }
 
-    // selection share over time: arms that learn (all of them when the pool changes)
-    const learners = s.cells.filter((c) => c.lambda === lambda && !isStatic(c.policy) && c.policy !== 'random');
-    const shown = rules.length || s.lambdas.length === 1 ? learners : learners.filter((c) => c.policy === 'linucb').concat(learners).slice(0, 1);
-    for (const c of shown) {
-      const sel = agg.selection.find((x) => x.lambda === lambda && x.label === c.label);
-      if (!sel) continue;
-      const cells: { start: number; end: number; model: string; share: number }[] = [];
-      const Q = s.dataset.queries;
-      sel.share.forEach((row, w) =>
-        row.forEach((v, m) => cells.push({ start: sel.windowStart[w], end: Math.min(Q, sel.windowStart[w] + 25), model: s.models[m].id, share: v })),
-      );
-      const order = s.models.map((m, j) => ({ id: m.id, tot: sel.share.reduce((t, row) => t + row[j], 0) })).sort((a, b) => b.tot - a.tot).map((x) => x.id);
-      charts.push({
-        name: `selection-${c.label.replace(/[^A-Za-z0-9_.-]/g, '_')}${suffix}`,
-        title: `Model selection share over time: ${c.label} (λ = ${fmtLambda(lambda)})`,
-        spec: {
-          width: W,
-          height: 16 * s.models.length,
-          title: `Selection share per 25 queries: ${c.label}, λ = ${fmtLambda(lambda)} (${runsNote} pooled)`,
-          layer: [
-            {
-              data: { values: cells },
-              mark: { type: 'rect' },
-              encoding: {
-                x: { field: 'start', type: 'quantitative', title: 'queries routed', axis: { grid: false }, scale: { domain: [0, s.dataset.queries], nice: false } },
-                x2: { field: 'end' },
-                y: { field: 'model', type: 'nominal', title: 'model', sort: order, axis: { grid: false } },
-                color: { field: 'share', type: 'quantitative', title: 'share of picks', scale: { scheme: 'blues', domain: [0, 1] } },
-              },
-            },
-            ...(rules.length
-              ? [
-                  {
-                    data: { values: rules },
-                    mark: { type: 'rule' as const, color: '#d62728', strokeWidth: 2 },
-                    encoding: { x: { field: 'step', type: 'quantitative' as const } },
-                  },
-                ]
-              : []),
-          ],
-        } as TopLevelSpec,
-      });
-    }
   }
 
   // distribution of final regret per arm (the feature-ablation box plot)
