@@ -1,64 +1,79 @@
-/** `npm run bench`: prints one JSON object with throughput and wall-time figures. */
-import { execFileSync } from 'node:child_process';
+/**
+ * `npm run bench`: prints one JSON object with throughput, wall-time and memory figures, and whether each
+ * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate);
+ * `--quick` shortens the timing loops.
+ */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadGreenservPool } from '../src/data/builtin/greenserv-pool.js';
-import { DEFAULT_POLICIES } from '../src/policies/registry.js';
-import { runSimulation } from '../src/sim/run.js';
 import { benchPolicies } from './policies.js';
 
-const TARGETS = { linucb: 1_000_000, thompson: 300_000, 'epsilon-greedy': 5_000_000, simulateSeconds: 2 };
+const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
+const TARGETS = { linucb: 1_000_000, thompson: 300_000, 'epsilon-greedy': 5_000_000, simulateSeconds: 2, x3SweepSeconds: 5 };
 
-async function simulateInProcess(): Promise<number> {
-  const t0 = performance.now();
-  const table = loadGreenservPool();
-  await runSimulation(table, {
-    policies: [...DEFAULT_POLICIES],
-    params: [],
-    lambda: 0.5,
-    runs: 5,
-    seed: 40,
-    semantics: 'paper',
-    features: ['task', 'cluster', 'complexity'],
-    recordSteps: true,
-  });
-  return (performance.now() - t0) / 1000;
-}
-
-/** Wall time of `greenserv simulate` as a user runs it (process start, table build, replay, writing). */
-function simulateCli(): number {
-  const bin = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
+/** Wall time of a CLI command as a user runs it (best of n), and the child's peak RSS. */
+function timeCli(args: string[], n: number): { seconds: number; peakRssMiB: number } {
   const dir = mkdtempSync(join(tmpdir(), 'gs-bench-'));
   const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    execFileSync(process.execPath, [bin, 'simulate', '--out', join(dir, `r${i}`)], { stdio: 'ignore' });
+    // a tiny wrapper reports the child's own peak RSS (worker threads included)
+    const res = spawnSync(
+      process.execPath,
+      ['-e', `process.argv=[process.argv[0], ${JSON.stringify(BIN)}, ...${JSON.stringify([...args, '--out', join(dir, `r${i}`)])}]; import(${JSON.stringify(BIN.replace(/bin\/greenserv$/, 'dist/src/cli/index.js'))}).then(m=>m.main(process.argv)).then(c=>{process.stderr.write('@@RSS '+process.resourceUsage().maxRSS+'\\n'); process.exitCode=c;})`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    if (res.status !== 0) throw new Error(`greenserv ${args.join(' ')} failed: ${res.stderr}`);
+    const out = res.stderr.toString();
     times.push((performance.now() - t0) / 1000);
+    const m = /@@RSS (\d+)/.exec(out);
+    if (m) peak = Math.max(peak, Number(m[1]) / 1024);
   }
   rmSync(dir, { recursive: true, force: true });
-  return Math.min(...times);
+  return { seconds: +Math.min(...times).toFixed(3), peakRssMiB: Math.round(peak) };
 }
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const decisions = benchPolicies(quick ? 200 : 1000);
-  const inProcess = await simulateInProcess();
-  const cli = simulateCli();
-  const d = decisions['onehot-d12'];
-  const result = {
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    decisionsPerSecond: decisions,
-    simulate: { inProcessSeconds: +inProcess.toFixed(3), cliSeconds: +cli.toFixed(3) },
+  const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
+  const want = (k: string): boolean => !onlyArg || onlyArg.split(',').includes(k);
+  const result: Record<string, unknown> = {
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     targets: TARGETS,
-    meetsTargets: {
-      linucb: d.linucb >= TARGETS.linucb,
-      thompson: d.thompson >= TARGETS.thompson,
-      'epsilon-greedy': d['epsilon-greedy'] >= TARGETS['epsilon-greedy'],
-      simulate: cli < TARGETS.simulateSeconds,
-    },
   };
+  const meets: Record<string, boolean> = {};
+  if (want('policies')) {
+    const decisions = benchPolicies(quick ? 200 : 1000);
+    result.decisionsPerSecond = decisions;
+    const d = decisions['onehot-d12'];
+    meets.linucb = d.linucb >= TARGETS.linucb;
+    meets.thompson = d.thompson >= TARGETS.thompson;
+    meets['epsilon-greedy'] = d['epsilon-greedy'] >= TARGETS['epsilon-greedy'];
+  }
+  if (want('simulate')) {
+    const sim = timeCli(['simulate'], 3);
+    result.simulate = sim;
+    meets.simulate = sim.seconds < TARGETS.simulateSeconds;
+  }
+  if (want('experiment')) {
+    const x3 = timeCli(['experiment', 'run', 'x3-lambda-sweep', '--workers', '2', '--no-progress'], quick ? 1 : 2);
+    result.x3Sweep = { ...x3, note: '11 λ × 8 policies × 5 runs × 2,500 queries, charts and report.html included' };
+    meets.x3Sweep = x3.seconds < TARGETS.x3SweepSeconds;
+  }
+  const sections: [string, string, string][] = [
+    ['datasets', './datasets.js', 'benchDatasets'],
+    ['features', './features.js', 'benchFeatures'],
+    ['evaluate', './evaluate.js', 'benchEvaluate'],
+  ];
+  for (const [key, mod, fn] of sections) {
+    if (!want(key)) continue;
+    const m = (await import(mod)) as Record<string, () => Promise<Record<string, unknown>>>;
+    result[key] = await m[fn]();
+  }
+  result.meetsTargets = meets;
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 
