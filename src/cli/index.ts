@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report.js')).registerReportCommand,
   regress: async () => (await import('./regress.js')).registerRegressCommand,
   datasets: async () => (await import('./datasets.js')).registerDatasetsCommand,
+  features: async () => (await import('./features.js')).registerFeaturesCommand,
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

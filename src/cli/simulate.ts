@@ -31,6 +31,7 @@ interface SimulateCliOptions {
   reward?: string;
   cost: string;
   maxLatency?: string;
+  taskModel?: string;
   out?: string;
   force?: boolean;
   steps: string;
@@ -73,6 +74,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--param <policy.name=value>', 'policy hyperparameter, repeatable (e.g. linucb.alpha=0.2)', collect, [])
     .option('--reward <expression>', 'custom reward over accuracy, energy_norm, energy_j, latency_s, tokens, cost_usd, lambda')
     .addOption(new Option('--cost <kind>', 'cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))
+    .option('--task-model <file>', 'task classifier (from `greenserv features train-task`) for queries without a task label')
     .option('--max-latency <seconds>', 'only route to models whose mean latency on the task is within this bound')
     .option('--out <dir>', 'results directory (default results/<timestamp>-simulate)')
     .option('--force', 'replace an existing --out directory')
@@ -100,6 +102,11 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
 
   const table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
 
+  if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
+    // size baselines need parameter counts; by default run the rest rather than fail
+    for (const p of ['largest', 'smallest']) policies.splice(policies.indexOf(p), 1);
+    process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
+  }
   // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
   const tty = o.progress && process.stderr.isTTY === true;
   const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
@@ -128,6 +135,7 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
         reward: o.reward,
         maxLatency,
         recordSteps: steps !== 'none',
+        textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
       },
       live || bar
         ? (done, _total, label, m) => {
@@ -151,6 +159,12 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
     features: prepared.features,
     d: prepared.d,
   });
+  if (prepared.textFeatures) {
+    const f = prepared.textFeatures;
+    process.stderr.write(
+      `greenserv: computed features from query text: ${f.clustersFilled} clusters, ${f.complexityFilled} complexity scores${f.tasksFilled ? `, ${f.tasksFilled} tasks` : ''}\n`,
+    );
+  }
   if (prepared.result.infeasibleQueries > 0) {
     process.stderr.write(
       `greenserv: warning: ${prepared.result.infeasibleQueries} queries have no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,

@@ -16,6 +16,8 @@ export interface PolicySummary {
   reward: MeanSd;
   accuracy: MeanSd;
   energyWh: MeanSd;
+  /** Total dollar cost of the chosen pairs per run (NaN/null without a cost column). */
+  costUsd: MeanSd;
   costNorm: MeanSd;
   latencyS: MeanSd;
   /** Relative difference to the random policy's mean, in percent (null when random was not run). */
@@ -76,6 +78,7 @@ export function buildSummary(inp: SummaryInput): Summary {
       reward: meanSd(runs.map((r) => r.meanReward)),
       accuracy: meanSd(runs.map((r) => r.accuracy)),
       energyWh: meanSd(runs.map((r) => r.energyWh)),
+      costUsd: meanSd(runs.map((r) => r.costUsd)),
       costNorm: meanSd(runs.map((r) => r.costNorm)),
       latencyS: meanSd(runs.map((r) => r.latencyS)),
       vsRandom: { regretPct: null, accuracyPct: null, energyWhPct: null },

@@ -1,3 +1,4 @@
+import { UsageError } from '../data/errors.js';
 import { ArmSet, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
@@ -46,7 +47,7 @@ function rankBy(n: number, key: (m: number) => number): number[] {
 
 function requireParams(env: PolicyEnv, what: string): void {
   if (env.models.every((m) => Number.isNaN(m.paramsB))) {
-    throw new Error(`policy '${what}' needs model parameter counts; the dataset has none (give a models file with params_b)`);
+    throw new UsageError(`policy '${what}' needs model parameter counts; the dataset has none (give a models file with params_b)`);
   }
 }
 

@@ -17,7 +17,7 @@ export function csvField(s: string): string {
 }
 
 export function runsCsv(res: SimResult): string {
-  const lines = ['policy,run,seed,final_regret,total_reward,mean_reward,accuracy,energy_wh,cost_norm,latency_s,misses'];
+  const lines = ['policy,run,seed,final_regret,total_reward,mean_reward,accuracy,energy_wh,cost_usd,cost_norm,latency_s,misses'];
   res.policyNames.forEach((name, p) => {
     for (const r of res.metrics[p]) {
       lines.push(
@@ -30,6 +30,7 @@ export function runsCsv(res: SimResult): string {
           csvNum(r.meanReward),
           csvNum(r.accuracy),
           csvNum(r.energyWh),
+          csvNum(r.costUsd),
           csvNum(r.costNorm),
           csvNum(r.latencyS),
           r.misses,

@@ -18,16 +18,19 @@ export function renderTable(headers: string[], rows: string[][], alignRight: boo
 }
 
 export function summaryTable(s: Summary): string {
-  const headers = ['policy', 'final regret', 'accuracy', 'energy Wh', 'reward', 'regret vs rnd', 'acc vs rnd', 'Wh vs rnd'];
+  // tables with dollar cost but no energy (RouterBench) show the cost instead
+  const usd = s.policies.every((p) => !Number.isFinite(p.energyWh.mean)) && s.policies.some((p) => Number.isFinite(p.costUsd.mean));
+  const headers = ['policy', 'final regret', 'accuracy', usd ? 'cost $' : 'energy Wh', 'reward', 'regret vs rnd', 'acc vs rnd', usd ? '$ vs rnd' : 'Wh vs rnd'];
+  const rnd = s.policies.find((p) => p.name === 'random');
   const rows = s.policies.map((p) => [
     p.name,
     `${fmt(p.finalRegret.mean, 1)} ± ${fmt(p.finalRegret.sd, 1)}`,
     fmt(p.accuracy.mean, 4),
-    fmt(p.energyWh.mean, 1),
+    usd ? fmt(p.costUsd.mean, 3) : fmt(p.energyWh.mean, 1),
     fmt(p.reward.mean, 4),
     signedPct(p.vsRandom.regretPct),
     signedPct(p.vsRandom.accuracyPct),
-    signedPct(p.vsRandom.energyWhPct),
+    usd ? signedPct(rnd && rnd.costUsd.mean ? (100 * (p.costUsd.mean - rnd.costUsd.mean)) / rnd.costUsd.mean : null) : signedPct(p.vsRandom.energyWhPct),
   ]);
   const head =
     `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${s.runs} runs · seed ${s.seed}` +

@@ -45,8 +45,10 @@ export interface RunMetrics {
   meanReward: number;
   /** Mean accuracy of the chosen pairs (present cells only). */
   accuracy: number;
-  /** Σ energy (J) of the chosen pairs / 3600. */
+  /** Σ energy (J) of the chosen pairs / 3600; NaN when the table has no energy. */
   energyWh: number;
+  /** Σ dollar cost of the chosen pairs; NaN when the table has no cost. */
+  costUsd: number;
   /** Mean normalised cost term of the chosen pairs. */
   costNorm: number;
   latencyS: number;
@@ -252,6 +254,9 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
       let sumAcc = 0;
       let nAcc = 0;
       let sumE = 0;
+      let nE = 0;
+      let sumUsd = 0;
+      let nUsd = 0;
       let sumCost = 0;
       let sumLat = 0;
       let nLat = 0;
@@ -289,7 +294,14 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
           sumAcc += acc;
           nAcc++;
         }
-        if (!Number.isNaN(e)) sumE += e;
+        if (!Number.isNaN(e)) {
+          sumE += e;
+          nE++;
+        }
+        if (has && t.costUsd && !Number.isNaN(t.costUsd[i])) {
+          sumUsd += t.costUsd[i];
+          nUsd++;
+        }
         if (has) sumCost += costNorm[i];
         const lat = has ? t.latencyS[i] : Number.NaN;
         if (!Number.isNaN(lat)) {
@@ -318,7 +330,8 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
         totalReward: sumReward,
         meanReward: sumReward / Q,
         accuracy: nAcc ? sumAcc / nAcc : Number.NaN,
-        energyWh: sumE / 3600,
+        energyWh: nE ? sumE / 3600 : Number.NaN,
+        costUsd: nUsd ? sumUsd : Number.NaN,
         costNorm: chosenPresent ? sumCost / chosenPresent : Number.NaN,
         latencyS: nLat ? sumLat / nLat : Number.NaN,
         selection,

@@ -9,6 +9,7 @@ import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
+import { fillTextFeatures } from './run.js';
 
 export interface Job {
   lambdaIndex: number;
@@ -71,6 +72,7 @@ export class ExperimentContext {
       return r;
     });
     this.pool = poolSetup(cfg, table);
+    fillTextFeatures(table, undefined, cfg.binning);
   }
 
   rewardTable(lambdaIndex: number): Promise<RewardTable> {

@@ -1,12 +1,18 @@
 /** One simulation from an in-memory table: contexts → reward table → replay → summary. No file access. */
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import { encodeContexts, type ComplexityBinning, type FeatureName } from '../features/context.js';
+import { applyFeatures, type ApplyReport } from '../features/pipeline.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies } from '../policies/registry.js';
 import { simulate, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
 import { buildRewards, type CostKind, type RewardTable } from './reward.js';
 
 export interface SimulateOptions {
+  /**
+   * Compute clusters and complexity from the query text when the table has text but not those features
+   * (spec §3); k = 3 clusters, seeded. Default on.
+   */
+  textFeatures?: { k?: number; seed?: number; taskModel?: import('../features/taskClassifier.js').TaskModel | null } | false;
   policies: string[];
   params: string[];
   lambda: number;
@@ -33,10 +39,15 @@ export interface PreparedRun {
   layout: Semantics;
   features: FeatureName[];
   d: number;
+  /** What was computed from query text (null when the table already had its features). */
+  textFeatures: ApplyReport | null;
 }
 
 export async function runSimulation(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<PreparedRun> {
   const policies = resolvePolicies(o.policies, o.params, table.models);
+  // the dataset hash is of the table as loaded, before derived features are filled in
+  const sha256 = tableSha256(table);
+  const features = fillTextFeatures(table, o.textFeatures, o.binning);
   const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward });
   // the context layout follows the semantics: repo d = 11, paper d = 12 (spec §3.4, §9.2)
   const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
@@ -52,5 +63,14 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     recordSteps: o.recordSteps ?? false,
   };
   const result = simulate(table, contexts, rewards, config, progress);
-  return { config, rewards, result, sha256: tableSha256(table), layout: o.semantics, features: o.features, d: contexts.d };
+  return { config, rewards, result, sha256, layout: o.semantics, features: o.features, d: contexts.d, textFeatures: features };
+}
+
+/** Fill missing cluster/complexity (and tasks, with a model) from query text; null when nothing was computed. */
+export function fillTextFeatures(table: PoolTable, opts: SimulateOptions['textFeatures'], binning?: ComplexityBinning): ApplyReport | null {
+  if (opts === false || !table.queryText) return null;
+  const missing = table.cluster.every((c) => c === -1) || table.complexity.some((c) => Number.isNaN(c));
+  if (!missing && !opts?.taskModel) return null;
+  const r = applyFeatures(table, { k: opts?.k ?? 3, seed: opts?.seed ?? 0, binning, taskModel: opts?.taskModel ?? null });
+  return r.computed ? r : null;
 }

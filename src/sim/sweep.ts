@@ -8,9 +8,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { DataError, UsageError } from '../data/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
-import type { Semantics } from '../policies/policy.js';
+import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
-import { simulate, type OracleMode, type SimConfig } from './engine.js';
+import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
 import { buildRewards, type CostScale } from './reward.js';
 
 export interface SweepOptions {
@@ -23,6 +23,7 @@ export interface SweepOptions {
   features: FeatureName[];
   binning?: ComplexityBinning;
   costScale?: CostScale;
+  /** Regret oracle of the replay (default full); it does not affect the operating points. */
   oracle?: OracleMode;
   /** Worker threads over the λ grid (1: in this thread). */
   jobs?: number;
@@ -80,6 +81,47 @@ interface LambdaBlock {
   runSeeds: number[];
 }
 
+/**
+ * Wraps a policy to tally the chosen cells' cost and quality per task as the engine feeds it back, so the
+ * sweep needs no per-step trace. Sums go to `sums` at [task·3 + 0 cost | 1 quality | 2 misses].
+ */
+class Tally implements Policy {
+  readonly name: string;
+  constructor(
+    private readonly inner: Policy,
+    private readonly t: PoolTable,
+    private readonly sums: Float64Array,
+  ) {
+    this.name = inner.name;
+  }
+  select(q: number): number {
+    return this.inner.select(q);
+  }
+  update(q: number, arm: number, reward: number): void {
+    this.inner.update(q, arm, reward);
+    const t = this.t;
+    const i = q * t.nModels + arm;
+    const k = 3 * t.queryTask[q];
+    if (!t.present[i]) {
+      this.sums[k + 2]++;
+      return;
+    }
+    const c = t.costUsd![i];
+    const a = t.accuracy[i];
+    if (Number.isFinite(c)) this.sums[k] += c;
+    if (Number.isFinite(a)) this.sums[k + 1] += a;
+  }
+  addArm(m: number): void {
+    this.inner.addArm(m);
+  }
+  removeArm(m: number): void {
+    this.inner.removeArm(m);
+  }
+  arms(): readonly number[] {
+    return this.inner.arms();
+  }
+}
+
 async function sweepLambda(
   table: PoolTable,
   contexts: ContextSet,
@@ -87,64 +129,63 @@ async function sweepLambda(
   o: SweepOptions,
   lambda: number,
   progress?: (done: number, total: number, label: string) => void,
+  skip: readonly boolean[] = [],
 ): Promise<LambdaBlock> {
   const P = policies.length;
   const R = o.runs;
   const T = table.tasks.length;
   const K = T + 1;
-  const M = table.nModels;
   const Q = table.nQueries;
-  const costUsd = table.costUsd!;
   const taskQueries = countTaskQueries(table);
-  const cost = new Float64Array(P * R * K);
-  const quality = new Float64Array(P * R * K);
-  const misses = new Float64Array(P * R * K);
+  // tallies[p][r]: filled by the run's policy instance; the engine creates one per (run, policy), runs in order
+  const tallies: Float64Array[][] = policies.map(() => []);
+  // a policy's RNG and the query orders do not depend on which other policies run, so skipping is safe
+  const run = policies.map((_, p) => !skip[p]);
+  const wrapped: ResolvedPolicy[] = policies
+    .map((rp, p) => ({
+      ...rp,
+      factory: {
+        ...rp.factory,
+        create: (env: PolicyEnv, params: Record<string, number>): Policy => {
+          const sums = new Float64Array(3 * T);
+          tallies[p].push(sums);
+          return new Tally(rp.factory.create(env, params), table, sums);
+        },
+      },
+    }))
+    .filter((_, p) => run[p]);
   const rw = await buildRewards(table, { lambda, cost: 'usd', costScale: o.costScale });
   const cfg: SimConfig = {
     runs: R,
     seed: o.seed,
     semantics: o.semantics,
-    oracle: o.oracle ?? (o.semantics === 'repo' ? 'full' : 'pool'),
-    policies,
-    recordSteps: true,
+    // regret is not reported by the sweep; the full-table oracle is a lookup instead of a per-step scan
+    oracle: o.oracle ?? 'full',
+    policies: wrapped,
   };
-  const res = simulate(table, contexts, rw, cfg, progress);
-  const st = res.steps!;
-  const sumC = new Float64Array(K);
-  const sumA = new Float64Array(K);
-  const miss = new Float64Array(K);
-  // the trace is ordered policy, run, step
+  const res = wrapped.length
+    ? simulate(table, contexts, rw, cfg, progress)
+    : { runSeeds: Array.from({ length: R }, (_, r) => runSeed(o.seed, r)) };
+  const cost = new Float64Array(P * R * K);
+  const quality = new Float64Array(P * R * K);
+  const misses = new Float64Array(P * R * K);
   for (let p = 0; p < P; p++) {
+    if (!run[p]) continue;
+    if (tallies[p].length !== R) throw new Error(`sweep: expected ${R} runs of '${policies[p].name}', saw ${tallies[p].length}`);
     for (let r = 0; r < R; r++) {
-      sumC.fill(0);
-      sumA.fill(0);
-      miss.fill(0);
-      const base = (p * R + r) * Q;
-      for (let s = 0; s < Q; s++) {
-        const q = st.query[base + s];
-        const i = q * M + st.model[base + s];
-        const k = table.queryTask[q];
-        if (!table.present[i]) {
-          miss[k]++;
-          continue;
-        }
-        const c = costUsd[i];
-        const a = table.accuracy[i];
-        if (Number.isFinite(c)) sumC[k] += c;
-        if (Number.isFinite(a)) sumA[k] += a;
-      }
+      const sums = tallies[p][r];
       let tc = 0;
       let ta = 0;
       let tm = 0;
       const at = (p * R + r) * K;
       for (let k = 0; k < T; k++) {
-        tc += sumC[k];
-        ta += sumA[k];
-        tm += miss[k];
+        tc += sums[3 * k];
+        ta += sums[3 * k + 1];
+        tm += sums[3 * k + 2];
         const nk = taskQueries[k];
-        cost[at + k] = nk ? sumC[k] / nk : Number.NaN;
-        quality[at + k] = nk ? sumA[k] / nk : Number.NaN;
-        misses[at + k] = miss[k];
+        cost[at + k] = nk ? sums[3 * k] / nk : Number.NaN;
+        quality[at + k] = nk ? sums[3 * k + 1] / nk : Number.NaN;
+        misses[at + k] = sums[3 * k + 2];
       }
       cost[at + T] = tc / Q;
       quality[at + T] = ta / Q;
@@ -152,6 +193,11 @@ async function sweepLambda(
     }
   }
   return { cost, quality, misses, runSeeds: res.runSeeds };
+}
+
+/** Policies whose picks ignore the reward: their points are the same at every λ, so they are simulated once. */
+export function lambdaFree(rp: ResolvedPolicy): boolean {
+  return ['random', 'largest', 'smallest', 'most-accurate'].includes(rp.factory.name) || rp.factory.name.startsWith('static:');
 }
 
 function countTaskQueries(table: PoolTable): number[] {
@@ -188,6 +234,7 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
     misses.set(b.misses, l * block);
     runSeeds = b.runSeeds;
   };
+  const free = policies.map(lambdaFree);
   const jobs = Math.min(o.jobs ?? 1, L);
   const script = jobs > 1 ? workerScript() : null;
   if (script) {
@@ -195,7 +242,19 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   } else {
     for (let l = 0; l < L; l++) {
       const sub = progress ? (done: number, total: number, label: string) => progress(l * total + done, L * total, `λ=${o.lambdas[l]} ${label}`) : undefined;
-      put(l, await sweepLambda(table, contexts, policies, o, o.lambdas[l], sub));
+      put(l, await sweepLambda(table, contexts, policies, o, o.lambdas[l], sub, l > 0 ? free : []));
+    }
+  }
+  // λ-free policies ran at the first λ only
+  const RK = R * K;
+  for (let l = 1; l < L; l++) {
+    for (let p = 0; p < P; p++) {
+      if (!free[p]) continue;
+      const from = p * RK;
+      const to = l * block + p * RK;
+      cost.copyWithin(to, from, from + RK);
+      quality.copyWithin(to, from, from + RK);
+      misses.copyWithin(to, from, from + RK);
     }
   }
   return {
@@ -284,9 +343,10 @@ if (!isMainThread && parentPort && (workerData as WorkerInit | undefined)?.key =
   const { table, options } = workerData as WorkerInit;
   const port = parentPort;
   const policies = resolvePolicies(options.policies, options.params, table.models);
+  const free = policies.map(lambdaFree);
   const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
   port.on('message', (l: number) => {
-    sweepLambda(table, contexts, policies, options, options.lambdas[l]).then(
+    sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []).then(
       (block) => port.postMessage({ type: 'done', l, block } satisfies WorkerReply, [block.cost.buffer as ArrayBuffer, block.quality.buffer as ArrayBuffer, block.misses.buffer as ArrayBuffer]),
       (e: Error) => port.postMessage({ type: 'error', name: e.name, message: e.message } satisfies WorkerReply),
     );

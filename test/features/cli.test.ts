@@ -1,0 +1,112 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DataError, UsageError } from '../../src/data/errors.js';
+import { registerFeaturesCommand } from '../../src/cli/features.js';
+import { syntheticPrompts } from '../../bench/features.js';
+import { HAVE_PROMPTS, PROMPTS_DIR, warnIfNoPrompts } from './helpers.js';
+
+warnIfNoPrompts('the features command on the real prompt files');
+
+const dir = mkdtempSync(join(tmpdir(), 'greenserv-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<{ out: string; err: string }> {
+  const program = new Command();
+  program.exitOverride();
+  let out = '';
+  let err = '';
+  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  registerFeaturesCommand(program, { out: (s) => (out += s), err: (s) => (err += s) });
+  await program.parseAsync(args, { from: 'user' });
+  return { out, err };
+}
+
+function csvQuote(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+const labelled = join(dir, 'labelled.csv');
+const queries = join(dir, 'queries.csv');
+const prompts = syntheticPrompts(50, 9);
+writeFileSync(labelled, 'query_id,text,task\n' + prompts.map((p, i) => `l${i},${csvQuote(p.text)},${p.task}`).join('\n') + '\n');
+writeFileSync(queries, 'query_id,text\n' + prompts.slice(0, 10).map((p, i) => `q${i},${csvQuote(p.text)}`).join('\n') + '\n');
+
+describe('greenserv features', () => {
+  it('prints CSV by default and a JSON array with --json', async () => {
+    const csv = await run(['features', queries]);
+    const rows = parse(csv.out, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0])).toEqual(['query_id', 'task', 'cluster', 'flesch', 'complexity', 'complexity_bin']);
+    expect(rows).toHaveLength(10);
+    expect(rows[0].task).toBe('unknown');
+    const json = JSON.parse((await run(['features', queries, '--json', '--k', '2', '--binning', 'equal-width'])).out);
+    expect(json).toHaveLength(10);
+    expect(Object.keys(json[0])).toEqual(['query_id', 'task', 'cluster', 'flesch', 'complexityBin']);
+    for (const r of json) {
+      expect([0, 1]).toContain(r.cluster);
+      expect([0, 1, 2]).toContain(r.complexityBin);
+      expect(typeof r.flesch).toBe('number');
+    }
+  });
+
+  it('trains a task model and uses it for queries without a task', async () => {
+    const model = join(dir, 'model.json');
+    const t = await run(['features', 'train-task', labelled, '--out', model, '--holdout', '0.2', '--seed', '4']);
+    expect(t.out).toMatch(/trained on 40 prompts, 5 labels/);
+    expect(t.out).toMatch(/held-out accuracy: \d+\.\d\d% on 10 prompts/);
+    expect(t.out).toMatch(/true \\ predicted/);
+    expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('greenserv-task-model');
+    const json = JSON.parse((await run(['features', queries, '--json', '--task-model', model])).out);
+    // synthetic Context: prompts differ only by a '_' (winogrande) or not (hellaswag); the other three
+    // tasks have their own instruction line and are always recognised
+    json.forEach((r: { task: string }, i: number) => {
+      if (['mmlu', 'gsm8k', 'cnn_dailymail'].includes(prompts[i].task)) expect(r.task).toBe(prompts[i].task);
+      else expect(['hellaswag', 'winogrande']).toContain(r.task);
+    });
+  });
+
+  it('writes --out atomically, leaving no temporary file', async () => {
+    // a path below a regular file cannot be created
+    await expect(run(['features', queries, '--out', join(queries, 'features.csv')])).rejects.toThrow(DataError);
+    const ok = join(dir, 'sub', 'features.csv');
+    const r = await run(['features', queries, '--out', ok]);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/10 queries written/);
+    expect(parse(readFileSync(ok), { columns: true })).toHaveLength(10);
+    expect(readdirSync(join(dir, 'sub'))).toEqual(['features.csv']);
+  });
+
+  it('reports bad arguments as UsageError and bad files as DataError', async () => {
+    await expect(run(['features', queries, '--k', '0'])).rejects.toThrow(UsageError);
+    await expect(run(['features', queries, '--k', 'three'])).rejects.toThrow(UsageError);
+    await expect(run(['features', queries, '--binning', 'quantile'])).rejects.toThrow(UsageError);
+    await expect(run(['features', queries, '--seed', '-3'])).rejects.toThrow(UsageError);
+    await expect(run(['features', queries, '--cluster-init', 'random'])).rejects.toThrow(UsageError);
+    await expect(run(['features', join(dir, 'nope.csv')])).rejects.toThrow(DataError);
+    const badModel = join(dir, 'bad-model.json');
+    writeFileSync(badModel, '{"format": "something else"}');
+    await expect(run(['features', queries, '--task-model', badModel])).rejects.toThrow(/bad-model\.json: not a task model/);
+    await expect(run(['features', 'train-task', labelled])).rejects.toThrow(UsageError);
+    await expect(run(['features', 'train-task', queries, '--out', join(dir, 'm2.json')])).rejects.toThrow(/missing task label/);
+    await expect(run(['features', 'train-task', labelled, '--out', join(dir, 'm3.json'), '--holdout', '2'])).rejects.toThrow(UsageError);
+    expect(existsSync(join(dir, 'm3.json'))).toBe(false);
+  });
+
+  it('warns about invalid UTF-8 on stderr and still computes features', async () => {
+    const p = join(dir, 'latin1.csv');
+    writeFileSync(p, Buffer.concat([Buffer.from('query_id,text\na,caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]));
+    const r = await run(['features', p, '--json']);
+    expect(r.err).toMatch(/latin1\.csv:2: invalid UTF-8/);
+    expect(JSON.parse(r.out)[0].flesch).toEqual(expect.any(Number));
+  });
+
+  it.skipIf(!HAVE_PROMPTS)('prints per-query features for a real prompt file', async () => {
+    const r = await run(['features', join(PROMPTS_DIR, 'mmlu.csv'), '--json']);
+    const rows = JSON.parse(r.out);
+    expect(rows).toHaveLength(500);
+    expect(rows[0]).toMatchObject({ query_id: 'mmlu_1', task: 'mmlu' });
+  });
+});

@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/data/rng.js';
+import { clusterPurity, clusterTexts, embeddingVectors, onlineKMeans, textVectors } from '../../src/features/cluster.js';
+import { HAVE_PROMPTS, realPrompts, warnIfNoPrompts } from './helpers.js';
+
+warnIfNoPrompts('cluster purity on the real prompts');
+
+const deg = (a: number): number[] => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)];
+
+describe('online k-means, reference initialisation (spec §3.2)', () => {
+  it('seeds with the first k distinct vectors; earlier queries get cluster 0', () => {
+    const e1 = [1, 0, 0];
+    const e2 = [0, 1, 0];
+    const e3 = [0, 0, 1];
+    // q1 repeats q0 (not distinct); q3 is the third distinct vector: it sets the centroids and gets its own
+    const c = onlineKMeans(embeddingVectors([e1, e1, e2, e3, [0.1, 0, 1], [0, 2, 0.1]]), { k: 3 });
+    expect(Array.from(c)).toEqual([0, 0, 0, 2, 2, 1]);
+  });
+
+  it('moves the winning centroid to the running mean', () => {
+    // k=2 seeds e1 (0°) and e2 (90°). q2 at 50° joins centroid 1, whose mean moves to 70°; q3 at 44° is then
+    // nearer centroid 1 (cos 26°) than centroid 0 (cos 44°), though it was nearer e1 than e2 before.
+    const c = onlineKMeans(embeddingVectors([deg(0), deg(90), deg(50), deg(44)]), { k: 2 });
+    expect(Array.from(c)).toEqual([0, 1, 1, 1]);
+    // without the update q3 would go to 0
+    expect(Array.from(onlineKMeans(embeddingVectors([deg(0), deg(90), deg(44)]), { k: 2 }))).toEqual([0, 1, 0]);
+  });
+
+  it('gives all queries cluster 0 when there are fewer than k distinct vectors', () => {
+    expect(Array.from(onlineKMeans(embeddingVectors([deg(10), deg(10), deg(80)]), { k: 3 }))).toEqual([0, 0, 0]);
+  });
+
+  it('accepts precomputed embeddings of any dimension, flat or as rows', () => {
+    const rng = new Rng(3);
+    const dim = 7;
+    const rows: number[][] = [];
+    for (let i = 0; i < 60; i++) {
+      const g = i % 3;
+      rows.push(Array.from({ length: dim }, (_, j) => (j === g ? 5 : 0) + rng.normal() * 0.3));
+    }
+    const labels = rows.map((_, i) => String(i % 3));
+    const c = onlineKMeans(embeddingVectors(rows), { k: 3, init: 'kmeans++', seed: 1 });
+    expect(clusterPurity(c, labels)).toBe(1);
+    const flat = Float64Array.from(rows.flat());
+    expect(Array.from(onlineKMeans(embeddingVectors(flat, dim), { k: 3, init: 'kmeans++', seed: 1 }))).toEqual(Array.from(c));
+    expect(() => embeddingVectors([[1, 2], [3]])).toThrow(/row 1/);
+    expect(() => embeddingVectors([[1, Number.NaN]])).toThrow(/non-finite/);
+  });
+});
+
+describe('text clustering', () => {
+  it('gives −1 without text and 0 to word-less text, which is never a seed', () => {
+    const c = clusterTexts([null, '', 'alpha beta', '...', 'gamma delta', 'epsilon zeta', 'alpha beta gamma'], { k: 3 });
+    expect(c[0]).toBe(-1);
+    expect(c[1]).toBe(0);
+    expect(c[3]).toBe(0);
+    // seeds: 'alpha beta', 'gamma delta', 'epsilon zeta' (the third distinct one takes cluster 2)
+    expect(c[2]).toBe(0);
+    expect(c[4]).toBe(0);
+    expect(c[5]).toBe(2);
+  });
+
+  it('produces unit rows, centred by default', () => {
+    const b = textVectors(['the cat sat', 'a dog ran home', null, '', 'cats and dogs']);
+    expect(b.n).toBe(5);
+    expect(b.dim).toBe(512);
+    const norm = (i: number): number => Math.hypot(...b.data.subarray(i * b.dim, (i + 1) * b.dim));
+    expect(norm(0)).toBeCloseTo(1, 12);
+    expect(norm(2)).toBe(0);
+    expect(norm(3)).toBe(0);
+  });
+
+  it('is deterministic, in range, and seeded', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.string({ unit: 'grapheme', maxLength: 60 }), { nil: null }), { maxLength: 25 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom('first-distinct' as const, 'kmeans++' as const),
+        fc.nat(1000),
+        (texts, k, init, seed) => {
+          const a = clusterTexts(texts, { k, init, seed });
+          const b = clusterTexts(texts, { k, init, seed });
+          return a.every((x, i) => x === b[i] && (texts[i] === null ? x === -1 : x >= 0 && x < k));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('purity counts the majority label per cluster and skips −1', () => {
+    expect(clusterPurity([0, 0, 1, 1, -1], ['a', 'a', 'b', 'a', 'b'])).toBe(0.75);
+    expect(clusterPurity([-1], ['a'])).toBeNaN();
+  });
+});
+
+describe.skipIf(!HAVE_PROMPTS)('cluster purity on the 2,500 real prompts', () => {
+  it('aligns clusters with tasks (k = 3 can reach at most 0.6)', () => {
+    const recs = realPrompts();
+    const texts = recs.map((r) => r.text);
+    const labels = recs.map((r) => r.task!);
+    const seeds = [0, 1, 2, 3, 4];
+    const table: Record<string, Record<string, string>> = {};
+    const med: Record<string, number> = {};
+    const min: Record<string, number> = {};
+    for (const k of [3, 5]) {
+      for (const init of ['first-distinct', 'kmeans++'] as const) {
+        const ps = seeds.map((seed) => clusterPurity(clusterTexts(texts, { k, init, seed }), labels));
+        const key = `k=${k} ${init}`;
+        table[key] = Object.fromEntries(ps.map((p, i) => [`seed ${seeds[i]}`, p.toFixed(3)]));
+        med[key] = [...ps].sort((a, b) => a - b)[2];
+        min[key] = Math.min(...ps);
+      }
+    }
+    console.table(table);
+    const c = clusterTexts(texts, { k: 3 });
+    const crossTab: Record<string, number[]> = {};
+    c.forEach((x, i) => ((crossTab[labels[i]] ??= [0, 0, 0])[x] += 1));
+    console.table(crossTab);
+    for (const init of ['first-distinct', 'kmeans++']) {
+      expect(med[`k=3 ${init}`]).toBeGreaterThan(0.5);
+      expect(min[`k=3 ${init}`]).toBeGreaterThan(0.4);
+      expect(med[`k=5 ${init}`]).toBeGreaterThan(0.65);
+    }
+  });
+});

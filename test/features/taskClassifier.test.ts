@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/data/errors.js';
+import {
+  DEFAULT_TASK_FEATURES,
+  TASK_MODEL_FORMAT,
+  TASK_MODEL_VERSION,
+  confusionMatrix,
+  instructionOf,
+  predictProba,
+  predictTask,
+  stratifiedSplit,
+  taskFeatures,
+  taskModelFromJson,
+  taskModelToJson,
+  taskPredictor,
+  trainTaskModel,
+} from '../../src/features/taskClassifier.js';
+import { HAVE_PROMPTS, realPrompts, warnIfNoPrompts } from './helpers.js';
+
+warnIfNoPrompts('task classifier accuracy on the real prompts');
+
+/** Small labelled set with the paper's instruction lines and varied bodies. */
+function toyExamples(): { text: string; label: string }[] {
+  const bodies = ['the river flooded the town', 'a farmer sells apples', 'the council voted on taxes', 'a robot learns to walk',
+    'students study for exams', 'the team won the final', 'a storm hit the coast', 'prices rose in march'];
+  const choose = 'Choose the correct answer. Respond with a single letter.';
+  const solve = "Solve this step by step. Provide your final answer in the format 'Answer: <answer> ####'.";
+  const out: { text: string; label: string }[] = [];
+  for (const b of bodies) {
+    out.push({ label: 'mmlu', text: `${choose}\nQuestion:\nWhy ${b}?\nOptions:\nA. x\nB. y\nAnswer:\n` });
+    out.push({ label: 'gsm8k', text: `${solve}\nQuestion:\nIf ${b} 3 times, how many?\n\nAnswer:\n` });
+    out.push({ label: 'winogrande', text: `${choose}\nContext:\nSam said _ ${b}.\nOptions:\nA. Sam\nB. Kim\nAnswer:\n` });
+  }
+  return out;
+}
+
+describe('instruction (spec §3.1)', () => {
+  it('takes the first three lines, at most 200 characters', () => {
+    expect(instructionOf('a\nb\nc\nd\ne')).toBe('a\nb\nc');
+    expect(instructionOf('one line')).toBe('one line');
+    expect(instructionOf('x'.repeat(500))).toHaveLength(200);
+    expect(instructionOf('a\r\nb\r\nc\r\nd')).toBe('a\nb\nc');
+    // 200 code points, not UTF-16 units
+    expect(Array.from(instructionOf('😀'.repeat(300)))).toHaveLength(200);
+  });
+
+  it('gives unit-norm features for any text, empty for empty text', () => {
+    expect(taskFeatures('').idx).toHaveLength(0);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (t) => {
+        const v = taskFeatures(t);
+        const n2 = v.val.reduce((s, x) => s + x * x, 0);
+        return v.idx.length === 0 || Math.abs(n2 - 1) < 1e-9;
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('multinomial logistic regression', () => {
+  const ex = toyExamples();
+  const model = trainTaskModel(ex);
+
+  it('separates the training tasks and is deterministic', () => {
+    for (const e of ex) expect(predictTask(model, e.text)).toBe(e.label);
+    expect(model.labels).toEqual(['gsm8k', 'mmlu', 'winogrande']);
+    const again = trainTaskModel([...ex].reverse());
+    expect(Array.from(again.weights)).toEqual(Array.from(model.weights));
+    expect(Array.from(again.bias)).toEqual(Array.from(model.bias));
+  });
+
+  it('batch predictor agrees with predictTask; probabilities sum to 1', () => {
+    const p = taskPredictor(model);
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (t) => {
+        const label = p(t);
+        const pr = predictProba(model, t);
+        const sum = pr.reduce((a, b) => a + b, 0);
+        return label === predictTask(model, t) && model.labels.includes(label) && Math.abs(sum - 1) < 1e-9;
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('round-trips through its JSON document', () => {
+    const doc = JSON.parse(JSON.stringify(taskModelToJson(model)));
+    expect(doc.format).toBe(TASK_MODEL_FORMAT);
+    expect(doc.version).toBe(TASK_MODEL_VERSION);
+    expect(doc.features).toEqual(DEFAULT_TASK_FEATURES);
+    const back = taskModelFromJson(doc, 'm.json');
+    expect(Array.from(back.weights)).toEqual(Array.from(model.weights));
+    for (const e of ex) expect(predictTask(back, e.text)).toBe(e.label);
+  });
+
+  it('rejects malformed model documents with a DataError naming the file', () => {
+    const good = taskModelToJson(model);
+    const bad: [unknown, RegExp][] = [
+      [null, /not a JSON object/],
+      [{ ...good, format: 'other' }, /not a task model/],
+      [{ ...good, version: 99 }, /version 99/],
+      [{ ...good, labels: [] }, /labels/],
+      [{ ...good, bias: [1] }, /bias/],
+      [{ ...good, features: { ...good.features, hashBits: 40 } }, /hashBits/],
+      [{ ...good, weights: { ...good.weights, data: 'AAAA' } }, /bytes/],
+    ];
+    for (const [doc, msg] of bad) {
+      expect(() => taskModelFromJson(doc, 'model.json')).toThrow(DataError);
+      expect(() => taskModelFromJson(doc, 'model.json')).toThrow(msg);
+      expect(() => taskModelFromJson(doc, 'model.json')).toThrow(/^model\.json: /);
+    }
+  });
+
+  it('refuses to train on nothing', () => {
+    expect(() => trainTaskModel([])).toThrow(DataError);
+  });
+});
+
+describe('stratified split and confusion matrix', () => {
+  it('holds out the same share of every label, reproducibly', () => {
+    const labels = [...Array(50).fill('a'), ...Array(30).fill('b')] as string[];
+    const s = stratifiedSplit(labels, 0.2, 7);
+    expect(s.test.filter((i) => labels[i] === 'a')).toHaveLength(10);
+    expect(s.test.filter((i) => labels[i] === 'b')).toHaveLength(6);
+    expect(new Set([...s.train, ...s.test]).size).toBe(80);
+    expect(stratifiedSplit(labels, 0.2, 7)).toEqual(s);
+    expect(stratifiedSplit(labels, 0.2, 8)).not.toEqual(s);
+  });
+  it('counts truth by row, prediction by column', () => {
+    expect(confusionMatrix(['a', 'b'], ['a', 'a', 'b'], ['a', 'b', 'b'])).toEqual([[1, 1], [0, 1]]);
+  });
+});
+
+describe.skipIf(!HAVE_PROMPTS)('task classifier on the 2,500 real prompts', () => {
+  it('reaches ≥ 98% held-out accuracy (80/20 stratified split, seed 42)', () => {
+    const rows = realPrompts().map((r) => ({ text: r.text, label: r.task! }));
+    const { train, test } = stratifiedSplit(rows.map((r) => r.label), 0.2, 42);
+    const model = trainTaskModel(train.map((i) => rows[i]));
+    const predict = taskPredictor(model);
+    const truth = test.map((i) => rows[i].label);
+    const pred = test.map((i) => predict(rows[i].text));
+    const m = confusionMatrix(model.labels, truth, pred);
+    const acc = pred.filter((p, j) => p === truth[j]).length / test.length;
+    console.log(`held-out accuracy ${(100 * acc).toFixed(2)}% on ${test.length} prompts (train ${train.length}); ` +
+      `JSON model ${(JSON.stringify(taskModelToJson(model)).length / 1024).toFixed(0)} KiB`);
+    console.table(Object.fromEntries(model.labels.map((l, i) => [l, Object.fromEntries(model.labels.map((c, j) => [c, m[i][j]]))])));
+    expect(acc).toBeGreaterThanOrEqual(0.98);
+    model.labels.forEach((_, i) => expect(m[i][i]).toBeGreaterThanOrEqual(98));
+  });
+});
