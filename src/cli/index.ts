@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   regress: async () => (await import('./regress.js')).registerRegressCommand,
   datasets: async () => (await import('./datasets.js')).registerDatasetsCommand,
   features: async () => (await import('./features.js')).registerFeaturesCommand,
+  'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

@@ -25,7 +25,9 @@ export interface CellStats {
   energyPerTokenJ: number | null;
   /** Σ energy / Σ accuracy: fractional credit for graded tasks (summaries). */
   energyPerCorrectJ: number | null;
-  latencyS: { p50: number | null; p95: number | null };
+  latencyS: { mean: number | null; p50: number | null; p95: number | null };
+  /** Mean dollar cost per query, when the table has one (RouterBench). */
+  costUsd: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
 }
@@ -52,17 +54,22 @@ export interface Baselines {
   bestStatic: string | null;
 }
 
+/** What the front's cost axis is: mean energy (J), dollars or latency (s) per query. */
+export type FrontCost = 'energy' | 'usd' | 'latency';
+
 export interface Profile {
   schemaVersion: number;
   dataset: { name: string; queries: number; models: number; tasks: string[]; missingCells: number };
   lambda: number;
+  /** Cost axis of the fronts and cost term of the reward (default energy). */
+  cost: FrontCost;
   models: ModelProfile[];
-  /** Model ids on the accuracy-vs-energy-per-query front, cheapest first. */
+  /** Model ids on the accuracy-vs-cost front (default: energy per query), cheapest first. */
   pareto: string[];
   dominated: { id: string; by: string[] }[];
-  /** Models without a finite mean accuracy or energy: not on any front. */
+  /** Models without a finite mean accuracy or cost: not on any front. */
   unranked: string[];
-  /** Per-task fronts (accuracy vs mean J per query on that task). */
+  /** Per-task fronts (accuracy vs mean cost per query on that task). */
   taskPareto: Record<string, string[]>;
   baselines: Baselines;
   bestStatic: string | null;
@@ -71,6 +78,8 @@ export interface Profile {
 
 export interface ProfileOptions {
   lambda: number;
+  /** Cost axis of the front and cost term of the best-static reward (spec §2 uses energy). */
+  cost?: FrontCost;
   /** Per-cell flag (Q×M): 1 where energyJ is an estimate. */
   estimated?: Uint8Array | null;
 }
@@ -100,6 +109,8 @@ class Acc {
   epcEnergy = 0;
   epcCorrect = 0;
   latency: number[] = [];
+  costSum = 0;
+  costN = 0;
   inSum = 0;
   inN = 0;
   outSum = 0;
@@ -124,6 +135,10 @@ class Acc {
       this.eptN++;
     }
     if (Number.isFinite(t.latencyS[i])) this.latency.push(t.latencyS[i]);
+    if (t.costUsd && Number.isFinite(t.costUsd[i])) {
+      this.costSum += t.costUsd[i];
+      this.costN++;
+    }
     if (Number.isFinite(t.inputTokens[i])) {
       this.inSum += t.inputTokens[i];
       this.inN++;
@@ -145,11 +160,24 @@ class Acc {
       totalEnergyWh: this.energyN ? this.energySum / 3600 : null,
       energyPerTokenJ: this.eptN ? this.eptSum / this.eptN : null,
       energyPerCorrectJ: this.epcCorrect > 0 ? this.epcEnergy / this.epcCorrect : null,
-      latencyS: { p50: fin(quantile(this.latency, 0.5)), p95: fin(quantile(this.latency, 0.95)) },
+      latencyS: {
+        mean: this.latency.length ? this.latency.reduce((a, b) => a + b, 0) / this.latency.length : null,
+        p50: fin(quantile(this.latency, 0.5)),
+        p95: fin(quantile(this.latency, 0.95)),
+      },
+      costUsd: this.costN ? this.costSum / this.costN : null,
       inputTokens: this.inN ? this.inSum / this.inN : null,
       outputTokens: this.outN ? this.outSum / this.outN : null,
     };
   }
+}
+
+const COST_LABEL: Record<FrontCost, string> = { energy: 'energy', usd: 'dollar cost', latency: 'latency' };
+
+/** The front's cost value of a model or task summary; NaN when unknown. */
+export function costOf(s: CellStats, cost: FrontCost): number {
+  const v = cost === 'energy' ? s.energyJ : cost === 'usd' ? s.costUsd : s.latencyS.mean;
+  return v ?? Number.NaN;
 }
 
 /** Index of the best model by key (ties: table order), skipping NaN; null when none has a value. */
@@ -183,7 +211,8 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
       if (opts.estimated?.[i]) estimatedCells[m]++;
     }
   }
-  const rewards = await buildRewards(t, { lambda: opts.lambda });
+  const cost = opts.cost ?? 'energy';
+  const rewards = await buildRewards(t, { lambda: opts.lambda, cost });
   const ms = modelStats(t, rewards);
 
   const models: ModelProfile[] = t.models.map((info, m) => {
@@ -204,7 +233,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
     };
   });
 
-  const front = paretoFront(models.map((p) => ({ id: p.id, accuracy: p.accuracy.mean ?? Number.NaN, energy: p.energyJ ?? Number.NaN })));
+  const front = paretoFront(models.map((p) => ({ id: p.id, accuracy: p.accuracy.mean ?? Number.NaN, energy: costOf(p, cost) })));
   const onFront = new Set(front.front);
   const byId = new Map(models.map((p) => [p.id, p]));
   for (const p of models) p.pareto = onFront.has(p.id);
@@ -213,7 +242,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
   const taskPareto: Record<string, string[]> = {};
   for (const name of t.tasks) {
     taskPareto[name] = paretoFront(
-      models.map((p) => ({ id: p.id, accuracy: p.tasks[name]?.accuracy.mean ?? Number.NaN, energy: p.tasks[name]?.energyJ ?? Number.NaN })),
+      models.map((p) => ({ id: p.id, accuracy: p.tasks[name]?.accuracy.mean ?? Number.NaN, energy: p.tasks[name] ? costOf(p.tasks[name], cost) : Number.NaN })),
     ).front;
   }
 
@@ -229,7 +258,10 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
   if (missing > 0) {
     notes.push(`${missing} of ${t.nQueries * M} (query, model) cells are missing; each model is profiled on the queries it has`);
   }
-  if (front.unranked.length > 0) notes.push(`no accuracy or energy for: ${front.unranked.join(', ')} (not ranked on the front)`);
+  if (front.unranked.length > 0) {
+    const hint = cost === 'energy' && t.costUsd ? '; the table has dollar costs: try --cost usd' : '';
+    notes.push(`no accuracy or ${COST_LABEL[cost]} for: ${front.unranked.join(', ')} (not ranked on the front${hint})`);
+  }
   const est = estimatedCells.reduce((a, b) => a + b, 0);
   if (est > 0) notes.push(`${est} cells carry estimated energy (--estimate-energy), not measurements`);
 
@@ -237,6 +269,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
     schemaVersion: PROFILE_SCHEMA_VERSION,
     dataset: { name: t.name, queries: t.nQueries, models: M, tasks: [...t.tasks], missingCells: missing },
     lambda: opts.lambda,
+    cost,
     models,
     pareto: front.front,
     dominated: front.dominated,

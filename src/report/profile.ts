@@ -3,7 +3,7 @@
  * scatter and per-task heatmap (Vega-Lite → SVG + PNG) and an HTML fragment for report.html.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
+import { costOf, type CellStats, type FrontCost, type ModelProfile, type Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
 import { csvField, csvNum } from './simulateOutputs.js';
@@ -21,6 +21,20 @@ export function fmtEnergy(x: number | null | undefined): string {
   return x.toPrecision(a >= 0.001 ? 3 : 2);
 }
 
+/** Labels of the front's cost axis. */
+export const COST_AXIS: Record<FrontCost, { noun: string; axis: string; short: string; perQuery: string }> = {
+  energy: { noun: 'energy', axis: 'Mean energy per query (J, log scale)', short: 'J/query', perQuery: 'Mean energy per query (J)' },
+  usd: { noun: 'cost', axis: 'Mean cost per query (USD, log scale)', short: 'USD/query', perQuery: 'Mean cost per query (USD)' },
+  latency: { noun: 'latency', axis: 'Mean latency per query (s, log scale)', short: 's/query', perQuery: 'Mean latency per query (s)' },
+};
+
+/** The cost-axis value when it can sit on a log axis (finite, > 0), else null. */
+function axisValue(s: CellStats | undefined, cost: FrontCost): number | null {
+  if (!s) return null;
+  const v = costOf(s, cost);
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
 function fmtCi(s: CellStats): string {
   const a = s.accuracy;
   if (a.mean === null) return '–';
@@ -32,12 +46,13 @@ function frontCell(p: ModelProfile): string {
   if (p.pareto) return 'front';
   if (p.dominatedBy.length === 0) return '–';
   const more = p.dominatedBy.length > 1 ? ` +${p.dominatedBy.length - 1}` : '';
-  return `< ${p.dominatedBy[0]}${more}`;
+  return `by ${p.dominatedBy[0]}${more}`;
 }
 
 /** The whole terminal report: model table, per-task table, front and baselines. */
 export function profileTerminal(p: Profile): string {
-  const headers = ['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'p50 s', 'p95 s', 'tok in', 'tok out', `reward λ=${p.lambda}`, 'Pareto'];
+  const hasUsd = p.models.some((m) => m.costUsd !== null);
+  const headers = ['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'p50 s', 'p95 s', 'tok in', 'tok out', ...(hasUsd ? ['USD/query'] : []), `reward λ=${p.lambda}`, 'front / dominated'];
   const rows = p.models.map((m) => [
     m.id + (m.estimatedEnergyCells > 0 ? '*' : ''),
     m.paramsB === null ? '–' : String(m.paramsB),
@@ -50,28 +65,31 @@ export function profileTerminal(p: Profile): string {
     fmt(m.latencyS.p95, 3),
     fmt(m.inputTokens, 0),
     fmt(m.outputTokens, 0),
+    ...(hasUsd ? [m.costUsd === null ? '–' : m.costUsd.toPrecision(3)] : []),
     fmt(m.meanReward, 4),
     frontCell(m),
   ]);
   const right = headers.map((_, j) => j > 0 && j < headers.length - 1);
   const d = p.dataset;
   const lines: string[] = [];
-  lines.push(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} tasks · λ = ${p.lambda}`);
+  const costNote = p.cost === 'energy' ? '' : ` · cost ${p.cost}`;
+  lines.push(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} tasks · λ = ${p.lambda}${costNote}`);
   lines.push('');
   lines.push(renderTable(headers, rows, right));
   lines.push('');
-  // per task: accuracy and J/query side by side, one column per task
-  const taskHeaders = ['model', ...d.tasks.map((t) => `${t} acc · J/q`)];
+  // per task: accuracy and cost per query side by side, one column per task
+  const unit = COST_AXIS[p.cost].short.replace('/query', '/q');
+  const taskHeaders = ['model', ...d.tasks.map((t) => `${t} acc · ${unit}`)];
   const taskRows = p.models.map((m) => [
     m.id,
     ...d.tasks.map((t) => {
       const s = m.tasks[t];
-      return s ? `${fmt(s.accuracy.mean, 3)} · ${fmtEnergy(s.energyJ)}` : '–';
+      return s ? `${fmt(s.accuracy.mean, 3)} · ${fmtEnergy(costOrNull(s, p.cost))}` : '–';
     }),
   ]);
   lines.push(renderTable(taskHeaders, taskRows, taskHeaders.map((_, j) => j > 0)));
   lines.push('');
-  lines.push(`Pareto front (accuracy vs J/query, cheapest first): ${p.pareto.join(', ') || '–'}`);
+  lines.push(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first): ${p.pareto.join(', ') || '–'}`);
   for (const x of p.dominated) lines.push(`  ${x.id} is dominated by ${x.by.join(', ')}`);
   const b = p.baselines;
   const best = p.models.find((m) => m.id === b.bestStatic);
@@ -82,6 +100,11 @@ export function profileTerminal(p: Profile): string {
   if (p.models.some((m) => m.estimatedEnergyCells > 0)) lines.push('* energy partly or wholly estimated (--estimate-energy)');
   for (const n of p.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
+}
+
+function costOrNull(s: CellStats, cost: FrontCost): number | null {
+  const v = costOf(s, cost);
+  return Number.isFinite(v) ? v : null;
 }
 
 export function profileJson(p: Profile): string {
@@ -102,8 +125,10 @@ const CSV_HEADER = [
   'total_energy_wh',
   'energy_per_token_j',
   'energy_per_correct_j',
+  'latency_mean_s',
   'latency_p50_s',
   'latency_p95_s',
+  'cost_usd',
   'input_tokens',
   'output_tokens',
   'mean_reward',
@@ -135,8 +160,10 @@ export function profileCsv(p: Profile): string {
         n(s.totalEnergyWh),
         n(s.energyPerTokenJ),
         n(s.energyPerCorrectJ),
+        n(s.latencyS.mean),
         n(s.latencyS.p50),
         n(s.latencyS.p95),
+        n(s.costUsd),
         n(s.inputTokens),
         n(s.outputTokens),
         n(reward),
@@ -222,8 +249,8 @@ export function placeLabels(
 export function paretoChartSpec(p: Profile): TopLevelSpec {
   const W = 620;
   const H = 400;
-  const pts = p.models.filter((m) => m.accuracy.mean !== null && m.energyJ !== null && m.energyJ > 0);
-  const es = pts.map((m) => m.energyJ!);
+  const pts = p.models.filter((m) => m.accuracy.mean !== null && axisValue(m, p.cost) !== null);
+  const es = pts.map((m) => axisValue(m, p.cost)!);
   const lo = pts.map((m) => m.accuracy.ci95?.[0] ?? m.accuracy.mean!);
   const hi = pts.map((m) => m.accuracy.ci95?.[1] ?? m.accuracy.mean!);
   // fixed domains so the label placement below knows where every point lands
@@ -239,13 +266,13 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const px = (e: number): number => ((Math.log10(e) - lx0) / (lx1 - lx0)) * W;
   const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
   const placed = placeLabels(
-    pts.map((m) => ({ px: px(m.energyJ!), py: py(m.accuracy.mean!), text: m.id })),
+    pts.map((m, i) => ({ px: px(es[i]), py: py(m.accuracy.mean!), text: m.id })),
     W,
     H,
   );
   const values = pts.map((m, i) => ({
     id: m.id,
-    energyJ: m.energyJ,
+    cost: es[i],
     accuracy: m.accuracy.mean,
     lo: lo[i],
     hi: hi[i],
@@ -257,14 +284,14 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   }));
   const xScale = { type: 'log', domain: [10 ** lx0, 10 ** lx1], nice: false, zero: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
-  const x = { field: 'energyJ', type: 'quantitative', scale: xScale, axis: { title: 'Mean energy per query (J, log scale)' } };
+  const x = { field: 'cost', type: 'quantitative', scale: xScale, axis: { title: COST_AXIS[p.cost].axis } };
   const y = { field: 'accuracy', type: 'quantitative', scale: yScale, axis: { title: 'Mean accuracy (bars: 95% CI)', format: '.2f' } };
   const domain = ['Pareto front', 'dominated'];
   const color = { field: 'status', type: 'nominal', scale: { domain, range: [FRONT_COLOUR, DOMINATED_COLOUR] }, legend: { title: 'Model', orient: 'top-left', labelLimit: 0, symbolOpacity: 1 } };
   const best = p.bestStatic ? ` · best static at λ = ${p.lambda}: ${p.bestStatic}` : '';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Accuracy vs energy per query', subtitle: `${p.dataset.name} · ${p.dataset.queries} queries${best}` },
+    title: { text: `Accuracy vs ${COST_AXIS[p.cost].noun} per query`, subtitle: `${p.dataset.name} · ${p.dataset.queries} queries${best}` },
     width: W,
     height: H,
     data: { values },
@@ -276,7 +303,7 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
       {
         transform: [{ filter: "datum.status === 'Pareto front'" }],
         mark: { type: 'line', interpolate: 'step-after', strokeDash: [5, 3], color: FRONT_COLOUR, opacity: 0.8 },
-        encoding: { x, y, order: { field: 'energyJ', type: 'quantitative' } },
+        encoding: { x, y, order: { field: 'cost', type: 'quantitative' } },
       },
       {
         mark: { type: 'point', filled: true, size: 80, opacity: 1 },
@@ -289,7 +316,7 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
             { field: 'id', title: 'model' },
             { field: 'paramsB', title: 'params (B)' },
             { field: 'accuracy', format: '.3f' },
-            { field: 'energyJ', title: 'J/query', format: ',.1f' },
+            { field: 'cost', title: COST_AXIS[p.cost].short, format: ',.4~g' },
             { field: 'dominatedBy', title: 'dominated by' },
           ],
         },
@@ -309,7 +336,7 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
 
 export function heatmapChartSpec(p: Profile): TopLevelSpec {
   // rows sorted by overall energy so the two panels read as cheap → expensive
-  const order = [...p.models].sort((a, b) => (a.energyJ ?? Infinity) - (b.energyJ ?? Infinity)).map((m) => m.id);
+  const order = [...p.models].sort((a, b) => (axisValue(a, p.cost) ?? Infinity) - (axisValue(b, p.cost) ?? Infinity)).map((m) => m.id);
   const values: Record<string, unknown>[] = [];
   for (const m of p.models) {
     for (const t of p.dataset.tasks) {
@@ -319,9 +346,9 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
         model: m.id,
         task: t,
         accuracy: s.accuracy.mean,
-        energyJ: s.energyJ !== null && s.energyJ > 0 ? s.energyJ : null,
+        cost: axisValue(s, p.cost),
         accLabel: s.accuracy.mean === null ? '' : s.accuracy.mean.toFixed(2),
-        energyLabel: fmtEnergy(s.energyJ),
+        costLabel: fmtEnergy(costOrNull(s, p.cost)),
       });
     }
   }
@@ -343,21 +370,21 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
         encoding: {
           x: xEnc,
           y: yEnc,
-          text: { field: field === 'accuracy' ? 'accLabel' : 'energyLabel' },
+          text: { field: field === 'accuracy' ? 'accLabel' : 'costLabel' },
           color: { condition: { test: dark, value: 'white' }, value: 'black' },
         },
       },
     ],
   });
-  const eVals = values.map((v) => v.energyJ as number | null).filter((v): v is number => v !== null);
+  const eVals = values.map((v) => v.cost as number | null).filter((v): v is number => v !== null);
   const logMid = eVals.length ? Math.sqrt(Math.min(...eVals) * Math.max(...eVals)) : 1;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Per-task accuracy and energy per query', subtitle: `${p.dataset.name} · cell text: mean accuracy / mean J per query` },
+    title: { text: `Per-task accuracy and ${COST_AXIS[p.cost].noun} per query`, subtitle: `${p.dataset.name} · cell text: mean accuracy / mean ${COST_AXIS[p.cost].short}` },
     data: { values },
     hconcat: [
       panel('accuracy', 'Accuracy', 'Mean accuracy', { scheme: 'blues', domain: [0, 1] }, 'datum.accuracy > 0.6'),
-      panel('energyJ', 'J per query (log)', 'Mean energy per query (J)', { type: 'log', scheme: 'oranges' }, `datum.energyJ > ${logMid * 3}`),
+      panel('cost', `${COST_AXIS[p.cost].short} (log)`, COST_AXIS[p.cost].perQuery, { type: 'log', scheme: 'oranges' }, `datum.cost > ${logMid * 3}`),
     ],
     resolve: { scale: { color: 'independent' } },
   } as unknown as TopLevelSpec;
@@ -401,15 +428,16 @@ function inlineSvg(svg: string): string {
  * accuracy axis, front as a dashed staircase.
  */
 export function simpleParetoSvg(p: Profile): string {
-  const pts = p.models.filter((m) => m.accuracy.mean !== null && m.energyJ !== null && m.energyJ > 0);
+  const pts = p.models.filter((m) => m.accuracy.mean !== null && axisValue(m, p.cost) !== null);
+  const cx = (m: ModelProfile): number => axisValue(m, p.cost)!;
   const W = 640;
   const H = 400;
   const L = 70;
   const R = 150;
   const T = 20;
   const B = 50;
-  if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="60"><text x="10" y="30">no model has both accuracy and energy</text></svg>`;
-  const lx = pts.map((m) => Math.log10(m.energyJ!));
+  if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="60"><text x="10" y="30">no model has both accuracy and ${COST_AXIS[p.cost].noun}</text></svg>`;
+  const lx = pts.map((m) => Math.log10(cx(m)));
   const ys = pts.map((m) => m.accuracy.mean!);
   let x0 = Math.min(...lx);
   let x1 = Math.max(...lx);
@@ -426,32 +454,44 @@ export function simpleParetoSvg(p: Profile): string {
   const sx = (v: number): number => L + ((Math.log10(v) - x0) / (x1 - x0)) * (W - L - R);
   const sy = (v: number): number => H - B - ((v - y0) / (y1 - y0)) * (H - T - B);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${CHART_FONT}" font-size="11" role="img" aria-label="Accuracy vs energy per query">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${CHART_FONT}" font-size="11" role="img" aria-label="Accuracy vs ${COST_AXIS[p.cost].noun} per query">`);
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="white" stroke="#bbb"/>`);
-  for (let e = Math.ceil(x0); e <= Math.floor(x1); e++) {
-    const x = sx(10 ** e);
-    parts.push(`<line x1="${x}" y1="${T}" x2="${x}" y2="${H - B}" stroke="#e6e6e6"/><text x="${x}" y="${H - B + 15}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)}</text>`);
+  // decades, plus 2× and 5× when the axis spans less than two decades
+  const mult = x1 - x0 < 2 ? [1, 2, 5] : [1];
+  for (let e = Math.floor(x0); e <= Math.ceil(x1); e++) {
+    for (const k of mult) {
+      const v = k * 10 ** e;
+      if (Math.log10(v) < x0 || Math.log10(v) > x1) continue;
+      const x = sx(v).toFixed(1);
+      const label = v >= 1 ? String(Math.round(v)) : v.toPrecision(1);
+      parts.push(`<line x1="${x}" y1="${T}" x2="${x}" y2="${H - B}" stroke="#e6e6e6"/><text x="${x}" y="${H - B + 15}" text-anchor="middle">${label}</text>`);
+    }
   }
   const step = niceStep((y1 - y0) / 5);
   for (let v = Math.ceil(y0 / step) * step; v <= y1; v += step) {
     const y = sy(v);
     parts.push(`<line x1="${L}" y1="${y}" x2="${W - R}" y2="${y}" stroke="#e6e6e6"/><text x="${L - 6}" y="${y + 4}" text-anchor="end">${v.toFixed(2)}</text>`);
   }
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">Mean energy per query (J, log scale)</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">${COST_AXIS[p.cost].axis}</text>`);
   parts.push(`<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle" font-size="12">Mean accuracy</text>`);
-  const front = pts.filter((m) => m.pareto).sort((a, b) => a.energyJ! - b.energyJ!);
+  const front = pts.filter((m) => m.pareto).sort((a, b) => cx(a) - cx(b));
   if (front.length > 1) {
-    let d = `M${sx(front[0].energyJ!)},${sy(front[0].accuracy.mean!)}`;
-    for (let i = 1; i < front.length; i++) d += ` H${sx(front[i].energyJ!)} V${sy(front[i].accuracy.mean!)}`;
+    let d = `M${sx(cx(front[0]))},${sy(front[0].accuracy.mean!)}`;
+    for (let i = 1; i < front.length; i++) d += ` H${sx(cx(front[i]))} V${sy(front[i].accuracy.mean!)}`;
     parts.push(`<path d="${d}" fill="none" stroke="${FRONT_COLOUR}" stroke-dasharray="5 3"/>`);
   }
-  for (const m of pts) {
-    const x = sx(m.energyJ!);
+  const labels = placeLabels(
+    pts.map((m) => ({ px: sx(cx(m)) - L, py: sy(m.accuracy.mean!) - T, text: m.id })),
+    W - L - R - 60,
+    H - T - B,
+  );
+  pts.forEach((m, i) => {
+    const x = sx(cx(m));
     const y = sy(m.accuracy.mean!);
     const c = m.pareto ? FRONT_COLOUR : DOMINATED_COLOUR;
-    parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4.5" fill="${c}"><title>${escapeHtml(`${m.id}: accuracy ${m.accuracy.mean!.toFixed(3)}, ${fmtEnergy(m.energyJ)} J/query`)}</title></circle>`);
-    parts.push(`<text x="${(x + 7).toFixed(1)}" y="${(y - 6).toFixed(1)}" font-size="10" fill="${c}">${escapeHtml(m.id)}</text>`);
-  }
+    parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4.5" fill="${c}"><title>${escapeHtml(`${m.id}: accuracy ${m.accuracy.mean!.toFixed(3)}, ${fmtEnergy(cx(m))} ${COST_AXIS[p.cost].short}`)}</title></circle>`);
+    parts.push(`<text x="${(labels[i].lx + L).toFixed(1)}" y="${(labels[i].ly + T).toFixed(1)}" font-size="10" fill="${c}">${escapeHtml(m.id)}</text>`);
+  });
   const lgX = W - R + 14;
   parts.push(`<circle cx="${lgX}" cy="${T + 10}" r="4.5" fill="${FRONT_COLOUR}"/><text x="${lgX + 9}" y="${T + 14}">Pareto front</text>`);
   parts.push(`<circle cx="${lgX}" cy="${T + 28}" r="4.5" fill="${DOMINATED_COLOUR}"/><text x="${lgX + 9}" y="${T + 32}">dominated</text>`);
@@ -482,11 +522,11 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts): string
   h.push('<h2>Model profiles</h2>');
   h.push(
     `<p>${escapeHtml(d.name)}: ${d.queries} queries × ${d.models} models, tasks ${escapeHtml(d.tasks.join(', '))}; λ = ${p.lambda}. ` +
-      `Pareto front (accuracy vs mean energy per query, cheapest first): <strong>${escapeHtml(p.pareto.join(', ') || '–')}</strong>. ` +
+      `Pareto front (accuracy vs mean ${COST_AXIS[p.cost].noun} per query, cheapest first): <strong>${escapeHtml(p.pareto.join(', ') || '–')}</strong>. ` +
       `Best static model at λ = ${p.lambda}: <strong>${escapeHtml(p.bestStatic ?? '–')}</strong>; largest ${escapeHtml(p.baselines.largest ?? '–')}, ` +
       `smallest ${escapeHtml(p.baselines.smallest ?? '–')}, most accurate ${escapeHtml(p.baselines.mostAccurate ?? '–')}.</p>`,
   );
-  h.push(`<figure style="margin:0 0 1em 0">${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs energy per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
+  h.push(`<figure style="margin:0 0 1em 0">${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
   const th = (s: string): string => `<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #999">${escapeHtml(s)}</th>`;
   const td = (s: string, right = true, style = ''): string => `<td style="padding:2px 8px;${right ? 'text-align:right;' : ''}${style}">${escapeHtml(s)}</td>`;
   h.push('<table style="border-collapse:collapse;font-size:0.9em">');
@@ -512,21 +552,21 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts): string
   }
   h.push('</tbody></table>');
   if (charts) {
-    h.push(`<figure style="margin:1em 0">${inlineSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean energy per query.</figcaption></figure>`);
+    h.push(`<figure style="margin:1em 0">${inlineSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query.</figcaption></figure>`);
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
-    const es = p.models.flatMap((m) => d.tasks.map((t) => m.tasks[t]?.energyJ ?? null)).filter((v): v is number => v !== null && v > 0);
+    const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);
     const lo = Math.log(Math.min(...es));
     const hi = Math.log(Math.max(...es));
     h.push('<table style="border-collapse:collapse;font-size:0.85em;margin-top:1em">');
-    h.push(`<thead><tr>${th('model')}${d.tasks.map((t) => th(`${t} accuracy`)).join('')}${d.tasks.map((t) => th(`${t} J/query`)).join('')}</tr></thead><tbody>`);
+    h.push(`<thead><tr>${th('model')}${d.tasks.map((t) => th(`${t} accuracy`)).join('')}${d.tasks.map((t) => th(`${t} ${COST_AXIS[p.cost].short}`)).join('')}</tr></thead><tbody>`);
     for (const m of p.models) {
       const acc = d.tasks.map((t) => {
         const a = m.tasks[t]?.accuracy.mean ?? null;
         return td(fmt(a, 3), true, a === null ? '' : `background:${shade(a, [33, 113, 181])};color:${a > 0.6 ? 'white' : 'black'}`);
       });
       const en = d.tasks.map((t) => {
-        const e = m.tasks[t]?.energyJ ?? null;
+        const e = m.tasks[t] ? costOrNull(m.tasks[t], p.cost) : null;
         const u = e !== null && e > 0 && hi > lo ? (Math.log(e) - lo) / (hi - lo) : 0;
         return td(fmtEnergy(e), true, e === null ? '' : `background:${shade(u, [230, 85, 13])};color:${u > 0.6 ? 'white' : 'black'}`);
       });

@@ -1,0 +1,350 @@
+/**
+ * `greenserv profile-models`: per-model accuracy/energy profiles of a table (default: the built-in pool), or,
+ * with --endpoint, live profiling of a served model into a long-format table that `simulate --data` reads.
+ */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { DataError, UsageError } from '../data/errors.js';
+import { loadTable } from '../data/load.js';
+import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
+import { toJson } from '../metrics/summary.js';
+import { AtomicDir } from '../report/atomic.js';
+import { escapeHtml, profileFiles, profileReportSection, profileTerminal, renderProfileCharts } from '../report/profile.js';
+import { METER_KINDS, MeterUnavailableError, measureIdlePower, startMeter, type MeterChoice, type MeterKind } from '../profiling/energy.js';
+import { fillEnergyEstimates } from '../profiling/estimate.js';
+import { runLiveProfile, sideFiles, type LiveResult } from '../profiling/live.js';
+import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
+import { readProfilingQueries } from '../profiling/queries.js';
+import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
+import { collect, parseInteger, parseList, parseNumber } from './parse.js';
+
+interface ProfileCliOptions {
+  data?: string;
+  queries: string[];
+  models?: string;
+  format?: string;
+  bounds?: string;
+  lambda: string;
+  cost: string;
+  json?: boolean;
+  out?: string;
+  force?: boolean;
+  estimateEnergy?: boolean;
+  estimateBatch: string;
+  // live
+  endpoint?: string;
+  model?: string;
+  modelId?: string;
+  paramsB?: string;
+  api: string;
+  apiKey?: string;
+  concurrency: string;
+  timeout: string;
+  retries: string;
+  backoff: string;
+  temperature: string;
+  seed?: string;
+  maxTokens?: string;
+  limit?: string;
+  tasks?: string;
+  scoring: string;
+  summaryMetric: string;
+  energy: string;
+  energyFallback?: string;
+  gpus?: string;
+  nvidiaSmi?: string;
+  powercapDir?: string;
+  sampleHz: string;
+  idleBaseline: string;
+  maxFailures: string;
+  progress: boolean;
+}
+
+const LIVE_ONLY: (keyof ProfileCliOptions)[] = ['model', 'modelId', 'paramsB', 'apiKey', 'seed', 'maxTokens', 'limit', 'tasks', 'energyFallback', 'gpus', 'nvidiaSmi', 'powercapDir'];
+
+export function registerProfileModelsCommand(program: Command): void {
+  program
+    .command('profile-models')
+    .description('per-model accuracy/energy profiles, Pareto front and static baselines of a table; with --endpoint, measure a served model into a table')
+    .option('--data <source>', 'table to profile: built-in name or a file (default greenserv-pool)')
+    .option('--queries <file>', 'table mode: queries side file of a long table; live mode: prompt file(s) or a directory of them (repeatable)', collect, [])
+    .option('--models <file>', 'models side file of a long table (model_id[, name, params_b])')
+    .option('--format <format>', 'force the input format instead of detecting it')
+    .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (spec §1.6)')
+    .option('--lambda <λ>', 'accuracy–energy trade-off for the best static model (spec §2)', '0.5')
+    .addOption(new Option('--cost <kind>', 'cost axis of the Pareto front and cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))
+    .option('--json', 'print the profile as JSON instead of the tables')
+    .option('--out <path>', 'table mode: output directory (profile.json, profile.csv, charts); live mode: the long-format .csv table to append to')
+    .option('--force', 'table mode: replace an existing --out directory')
+    .option('--estimate-energy', 'fill missing energy from parameter count and tokens (documented model; estimates are flagged)')
+    .option('--estimate-batch <n>', 'requests served together, for --estimate-energy', '1')
+    .option('--endpoint <url>', 'live mode: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'live mode: model name sent to the server')
+    .option('--model-id <id>', 'live mode: model id written to the table (default: --model)')
+    .option('--params-b <B>', 'live mode: parameter count in billions (models side file, --estimate-energy)')
+    .addOption(new Option('--api <kind>', 'live mode: raw-prompt completions (as the paper) or chat completions').choices(['completions', 'chat']).default('completions'))
+    .option('--api-key <key>', 'live mode: bearer token (default: $GREENSERV_API_KEY, then $OPENAI_API_KEY)')
+    .option('--concurrency <n>', 'live mode: requests in flight', '1')
+    .option('--timeout <s>', 'live mode: seconds per HTTP attempt', '120')
+    .option('--retries <n>', 'live mode: further attempts on transient failures', '3')
+    .option('--backoff <s>', 'live mode: first retry delay, doubling', '1')
+    .option('--temperature <t>', 'live mode: sampling temperature (the reference sampled; spec §9.21)', '0')
+    .option('--seed <n>', 'live mode: seed sent with every request')
+    .option('--max-tokens <n>', 'live mode: generation limit for every task (default: per task from the prompt files)')
+    .option('--limit <n>', 'live mode: only the first n queries')
+    .option('--tasks <list>', 'live mode: only these tasks')
+    .addOption(new Option('--scoring <mode>', 'live mode: greenserv (robust) or reference (the reference code rules, spec §1.4)').choices(['greenserv', 'reference']).default('greenserv'))
+    .addOption(new Option('--summary-metric <m>', 'live mode: accuracy of summaries').choices([...SUMMARY_METRICS]).default('rouge1'))
+    .addOption(new Option('--energy <meter>', 'live mode: energy meter').choices([...METER_KINDS]).default('nvml'))
+    .addOption(new Option('--energy-fallback <meter>', 'live mode: meter to use when --energy is unavailable (default: stop)').choices([...METER_KINDS]))
+    .option('--gpus <list>', 'live mode: GPU indices for nvml (default: all)')
+    .option('--nvidia-smi <path>', 'live mode: nvidia-smi executable', 'nvidia-smi')
+    .option('--powercap-dir <dir>', 'live mode: powercap root for rapl (default: $GREENSERV_POWERCAP_DIR or /sys/class/powercap)')
+    .option('--sample-hz <n>', 'live mode: meter samples per second (≥ 10)', '10')
+    .option('--idle-baseline <s>', 'live mode: measure idle power for this many seconds first and subtract it (0 = off)', '0')
+    .option('--max-failures <n>', 'live mode: per-query failures (e.g. HTTP 400) tolerated before stopping', '10')
+    .option('--no-progress', 'no progress bar')
+    .action(async (o: ProfileCliOptions, cmd: Command) => {
+      if (o.endpoint !== undefined) await liveAction(o, cmd);
+      else await tableAction(o, cmd);
+    });
+}
+
+function warn(m: string): void {
+  process.stderr.write(`greenserv: warning: ${m}\n`);
+}
+
+function parseLambda(raw: string): number {
+  const lambda = parseNumber('--lambda', raw);
+  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${raw}`);
+  return lambda;
+}
+
+function given(cmd: Command, name: string): boolean {
+  const src = cmd.getOptionValueSource(name);
+  return src !== undefined && src !== 'default';
+}
+
+// ---- table mode ---------------------------------------------------------------------------------------------------
+
+async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
+  const live = LIVE_ONLY.filter((k) => given(cmd, k as string));
+  for (const k of ['api', 'concurrency', 'timeout', 'retries', 'backoff', 'temperature', 'scoring', 'summaryMetric', 'energy', 'sampleHz', 'idleBaseline', 'maxFailures']) {
+    if (given(cmd, k)) live.push(k as keyof ProfileCliOptions);
+  }
+  if (live.length) {
+    const flags = live.map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UsageError(`${flags.join(', ')} appl${flags.length > 1 ? 'y' : 'ies'} to live profiling; add --endpoint <url> (or drop ${flags.length > 1 ? 'them' : 'it'} to profile a table)`);
+  }
+  const lambda = parseLambda(o.lambda);
+  if (o.queries.length > 1) throw new UsageError('--queries: a table takes one queries side file');
+  const batch = parseNumber('--estimate-batch', o.estimateBatch);
+  if (!(batch >= 1)) throw new UsageError(`--estimate-batch must be ≥ 1, got ${o.estimateBatch}`);
+  const dir = o.out !== undefined ? new AtomicDir(o.out, o.force === true) : null;
+  try {
+    const table = await loadTable(o.data ?? 'greenserv-pool', { queries: o.queries[0], models: o.models, format: o.format, bounds: o.bounds, warn });
+    let estimated: Uint8Array | null = null;
+    if (o.estimateEnergy) {
+      const r = fillEnergyEstimates(table, { batch });
+      estimated = r.estimated;
+      if (r.filled === 0 && r.unfillable === 0) warn('--estimate-energy: every cell already has a measured energy; nothing estimated');
+      if (r.unfillable > 0) warn(`--estimate-energy: ${r.unfillable} cells without energy lack params_b or token counts and stay empty`);
+    }
+    const profile = await buildProfile(table, { lambda, estimated, cost: o.cost as FrontCost });
+    if (dir) {
+      const charts = await renderProfileCharts(profile);
+      for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
+      dir.write('profile.html', standaloneHtml(profile, profileReportSection(profile, charts)));
+      dir.commit();
+    }
+    if (o.json) process.stdout.write(toJson(profile));
+    else {
+      process.stdout.write(profileTerminal(profile));
+      if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
+    }
+  } catch (e) {
+    dir?.abort();
+    throw e;
+  }
+}
+
+function standaloneHtml(p: Profile, section: string): string {
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title></head>\n` +
+    `<body style="font-family:DejaVu Sans,Lato,Arial,sans-serif;margin:1.5em">\n${section}</body></html>\n`
+  );
+}
+
+// ---- live mode ------------------------------------------------------------------------------------------------------
+
+async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
+  for (const k of ['data', 'models', 'format', 'bounds', 'force']) {
+    if (given(cmd, k)) throw new UsageError(`--${k} applies to profiling a table, not to live profiling (--endpoint)`);
+  }
+  if (!o.model) throw new UsageError('--endpoint needs --model <name> (the model name the server knows)');
+  if (o.queries.length === 0) throw new UsageError('--endpoint needs --queries <file|dir> (prompt files with a reference column)');
+  if (!o.out) throw new UsageError('--endpoint needs --out <table.csv> (rows are appended as queries complete)');
+  if (!/\.csv$/i.test(o.out)) throw new UsageError(`--out '${o.out}': live profiling writes a long-format .csv table`);
+  const lambda = parseLambda(o.lambda);
+  const concurrency = parseInteger('--concurrency', o.concurrency, 1);
+  const timeout = parseNumber('--timeout', o.timeout);
+  if (!(timeout > 0)) throw new UsageError(`--timeout must be > 0 seconds, got ${o.timeout}`);
+  const retries = parseInteger('--retries', o.retries, 0);
+  const backoff = parseNumber('--backoff', o.backoff);
+  if (!(backoff >= 0)) throw new UsageError(`--backoff must be ≥ 0 seconds, got ${o.backoff}`);
+  const temperature = parseNumber('--temperature', o.temperature);
+  if (!(temperature >= 0)) throw new UsageError(`--temperature must be ≥ 0, got ${o.temperature}`);
+  const sampleHz = parseNumber('--sample-hz', o.sampleHz);
+  if (!(sampleHz >= 10)) throw new UsageError(`--sample-hz must be ≥ 10 (power sampling below 10 Hz misses short requests), got ${o.sampleHz}`);
+  const idleS = parseNumber('--idle-baseline', o.idleBaseline);
+  if (!(idleS >= 0)) throw new UsageError(`--idle-baseline must be ≥ 0 seconds, got ${o.idleBaseline}`);
+  const maxFailures = parseInteger('--max-failures', o.maxFailures, 0);
+  const paramsB = o.paramsB !== undefined ? parseNumber('--params-b', o.paramsB) : undefined;
+  if (paramsB !== undefined && !(paramsB > 0)) throw new UsageError(`--params-b must be > 0, got ${o.paramsB}`);
+  const energy = o.energy as MeterKind;
+  if (o.estimateEnergy && paramsB === undefined) throw new UsageError('--estimate-energy in live mode needs --params-b <B>');
+  if (o.estimateEnergy && energy !== 'none' && o.energyFallback !== 'none') {
+    warn('--estimate-energy only fills energy when nothing is measured (--energy none); with a meter the estimate is logged beside each request');
+  }
+  const maxTokens = o.maxTokens !== undefined ? parseInteger('--max-tokens', o.maxTokens, 1) : undefined;
+  const limit = o.limit !== undefined ? parseInteger('--limit', o.limit, 1) : undefined;
+  const gpus = o.gpus !== undefined ? parseList(o.gpus).map((g) => parseInteger('--gpus', g, 0)) : undefined;
+  const modelId = o.modelId ?? o.model;
+
+  const side = sideFiles(o.out);
+  let queries = await readProfilingQueries(o.queries, { maxTokens, exclude: [o.out, side.queries, side.models, side.requests] });
+  if (o.tasks !== undefined) {
+    const want = new Set(parseList(o.tasks));
+    const have = new Set(queries.map((q) => q.task));
+    const unknown = [...want].filter((t) => !have.has(t));
+    if (unknown.length) throw new UsageError(`--tasks: no queries of task(s) ${unknown.join(', ')}; the files have ${[...have].join(', ')}`);
+    queries = queries.filter((q) => want.has(q.task));
+  }
+  if (limit !== undefined) queries = queries.slice(0, limit);
+
+  let client: OpenAIClient;
+  try {
+    client = new OpenAIClient({
+      baseUrl: o.endpoint!,
+      model: o.model,
+      api: o.api as ApiKind,
+      apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
+      timeoutMs: timeout * 1000,
+      retries,
+      backoffMs: backoff * 1000,
+      temperature,
+      extra: o.seed !== undefined ? { seed: parseInteger('--seed', o.seed, 0) } : undefined,
+    });
+  } catch (e) {
+    if (e instanceof EndpointError) throw new UsageError(e.message);
+    throw e;
+  }
+
+  const choice = (kind: MeterKind): MeterChoice => ({ kind, nvml: { nvidiaSmi: o.nvidiaSmi, gpus, sampleHz }, rapl: { dir: o.powercapDir } });
+  let meter;
+  try {
+    meter = await startMeter(choice(energy), o.energyFallback ? choice(o.energyFallback as MeterKind) : null, warn);
+  } catch (e) {
+    if (e instanceof MeterUnavailableError) {
+      throw new UsageError(`${e.message}. Choose another --energy, or allow a fallback with --energy-fallback rapl|none (energy_j is then left empty unless --estimate-energy)`);
+    }
+    throw e;
+  }
+
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\ngreenserv: interrupted — finishing the rows already received; press Ctrl-C again to quit at once\n');
+      ac.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const showProgress = o.progress && process.stderr.isTTY === true;
+  const bar = showProgress ? new cliProgress.SingleBar({ format: 'profile |{bar}| {value}/{total} queries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  let res: LiveResult;
+  try {
+    let idleW = 0;
+    if (idleS > 0 && meter.kind !== 'none') {
+      idleW = await measureIdlePower(meter, idleS);
+      process.stderr.write(`greenserv: idle baseline ${idleW.toFixed(1)} W over ${idleS} s (${meter.describe()})\n`);
+    }
+    bar?.start(queries.length, 0);
+    res = await runLiveProfile({
+      queries,
+      modelId,
+      modelName: o.model,
+      paramsB,
+      client,
+      meter,
+      out: o.out,
+      concurrency,
+      sampleHz,
+      idleW,
+      scoring: { mode: o.scoring as ScoringMode, summaryMetric: o.summaryMetric as SummaryMetric },
+      estimateEnergy: o.estimateEnergy === true,
+      maxFailures,
+      signal: ac.signal,
+      log: (m) => {
+        bar?.stop();
+        warn(m);
+      },
+      progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
+      runInfo: { endpoint: o.endpoint, model: o.model, api: o.api, temperature, scoring: o.scoring, summary_metric: o.summaryMetric, params_b: paramsB ?? null },
+    }).catch((e: unknown) => {
+      const err = e as NodeJS.ErrnoException;
+      // a file that cannot be written is the user's to fix, not an internal error
+      if (typeof err?.code === 'string' && typeof err.syscall === 'string') throw new DataError(`cannot write the table or its side files: ${err.message}`, o.out);
+      throw e;
+    });
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+    await meter.stop();
+  }
+
+  const kept = `${res.written} new row(s) appended to ${o.out}`;
+  for (const n of res.notes) warn(n);
+  if (res.emptyCompletions > 0) warn(`${res.emptyCompletions} completion(s) were empty (scored as wrong)`);
+  if (res.estimatedUsage > 0) warn(`${res.estimatedUsage} response(s) had no token usage; token counts estimated at 4 characters per token`);
+  if (res.clamped > 0) warn(`${res.clamped} request(s) measured below the idle baseline; their energy was set to 0`);
+  if (res.fatal !== null) {
+    throw new DataError(`${res.fatal}. ${kept}; re-run the same command to resume`);
+  }
+  if (res.interrupted) {
+    process.stderr.write(`greenserv: interrupted: ${kept} (${res.alreadyDone + res.written} of ${res.total} done); re-run the same command to resume\n`);
+    process.exitCode = 130;
+    return;
+  }
+  if (res.failed.length > 0) {
+    warn(`${res.failed.length} query(ies) failed and were not written (${res.failed.slice(0, 5).map((f) => f.id).join(', ')}${res.failed.length > 5 ? ', …' : ''}); re-run to retry them`);
+  }
+
+  const table = await loadTable(o.out, { queries: side.queries, models: side.models, warn: () => {} });
+  const profile = await buildProfile(table, { lambda, cost: o.cost as FrontCost });
+  if (o.json) {
+    process.stdout.write(
+      toJson({
+        live: {
+          table: o.out,
+          sideFiles: side,
+          meter: meter.describe(),
+          total: res.total,
+          alreadyDone: res.alreadyDone,
+          written: res.written,
+          failed: res.failed,
+        },
+        profile,
+      }),
+    );
+  } else {
+    process.stdout.write(
+      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${meter.describe()}\n` +
+        `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
+    );
+    process.stdout.write(profileTerminal(profile));
+  }
+}

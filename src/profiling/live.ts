@@ -1,0 +1,295 @@
+/**
+ * Live profiling: send each query to a model behind an OpenAI-compatible endpoint, score the answer, measure
+ * the energy of its request window and append one row per completed query to a long-format table
+ * (`query_id, model_id, task, accuracy, energy_j, latency_s, input_tokens, output_tokens`) that
+ * `greenserv simulate --data` reads directly.
+ *
+ * Durability: every row is appended (synchronously) as soon as its query completes, so an interrupt or a crash
+ * loses only the requests in flight; re-running skips the (query, model) pairs already in the table.
+ * Beside the table: `<stem>.requests.jsonl` (per request: completion, extracted answer, energy source,
+ * concurrency, attempts), `<stem>.queries.csv` (query text and complexity for the context features) and
+ * `<stem>.models.csv` (parameter counts).
+ */
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DataError, UsageError } from '../data/errors.js';
+import { cellText, openTextTable } from '../data/formats/text.js';
+import { fleschReadingEase, invertFlesch } from '../features/flesch.js';
+import { writeFileAtomic } from '../report/atomic.js';
+import { csvField, csvNum } from '../report/simulateOutputs.js';
+import { EnergyAttributor, type EnergyMeter, type EnergyWindow, type WindowResult } from './energy.js';
+import { estimateEnergyJ } from './estimate.js';
+import { EndpointError, type CompletionClient, type CompletionResult } from './openai.js';
+import type { ProfilingQuery } from './queries.js';
+import { applyStops, scoreCompletion, type ScoreOptions } from './scoring.js';
+
+export const LIVE_COLUMNS = ['query_id', 'model_id', 'task', 'accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens'] as const;
+
+export interface SideFiles {
+  requests: string;
+  queries: string;
+  models: string;
+}
+
+/** `runs/qwen.csv` → runs/qwen.requests.jsonl, runs/qwen.queries.csv, runs/qwen.models.csv */
+export function sideFiles(table: string): SideFiles {
+  const dir = dirname(table);
+  const b = basename(table).replace(/\.csv$/i, '');
+  return { requests: join(dir, `${b}.requests.jsonl`), queries: join(dir, `${b}.queries.csv`), models: join(dir, `${b}.models.csv`) };
+}
+
+const pairKey = (q: string, m: string): string => `${q}\u0000${m}`;
+
+export interface OpenedTable {
+  done: Set<string>;
+  rows: number;
+  /** A partial last line (from a crash mid-write) was cut off. */
+  repaired: boolean;
+}
+
+/** Create the table with its header, or read the pairs an earlier run already wrote. */
+export async function openLiveTable(file: string): Promise<OpenedTable> {
+  if (!/\.csv$/i.test(file)) throw new UsageError(`--out '${file}': live profiling writes a long-format .csv table`);
+  if (!existsSync(file) || statSync(file).size === 0) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, LIVE_COLUMNS.join(',') + '\n');
+    return { done: new Set(), rows: 0, repaired: false };
+  }
+  let repaired = false;
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r+');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] !== 0x0a) {
+      // cut a half-written last row; its query will be sent again
+      const text = readFileSync(file);
+      const nl = text.lastIndexOf(0x0a);
+      ftruncateSync(fd, nl + 1);
+      repaired = true;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const t = await openTextTable(file, 'csv');
+  const cols = t.columns.map((c) => c.trim().toLowerCase());
+  if (cols.join(',') !== LIVE_COLUMNS.join(',')) {
+    throw new DataError(`existing table has columns '${t.columns.join(', ')}', not the live-profiling layout (${LIVE_COLUMNS.join(', ')}); choose another --out`, file, 1);
+  }
+  const done = new Set<string>();
+  let rows = 0;
+  for await (const r of t.records) {
+    done.add(pairKey(cellText(r.cells[0]) ?? '', cellText(r.cells[1]) ?? ''));
+    rows++;
+  }
+  return { done, rows, repaired };
+}
+
+function csvLine(cells: (string | number)[]): string {
+  return cells.map((c) => (typeof c === 'number' ? csvNum(c) : csvField(c))).join(',') + '\n';
+}
+
+/** Rewrite a small side CSV as the union of its rows and `add` (keyed by the first column, new rows win). */
+async function mergeSideCsv(file: string, header: string[], add: (string | number)[][]): Promise<void> {
+  const rows = new Map<string, (string | number)[]>();
+  if (existsSync(file)) {
+    const t = await openTextTable(file, 'csv');
+    const idx = t.columns.map((c) => c.trim().toLowerCase());
+    for await (const r of t.records) {
+      const row = header.map((h) => {
+        const i = idx.indexOf(h);
+        return i < 0 ? '' : (cellText(r.cells[i]) ?? '');
+      });
+      rows.set(String(row[0]), row);
+    }
+  }
+  for (const r of add) {
+    const prev = rows.get(String(r[0]));
+    // keep a known value where the new row has none (e.g. params_b given on an earlier run)
+    rows.set(String(r[0]), prev ? r.map((v, i) => (v === '' || (typeof v === 'number' && !Number.isFinite(v)) ? prev[i] : v)) : r);
+  }
+  writeFileAtomic(file, [header.join(','), ...[...rows.values()].map((r) => csvLine(r).trimEnd())].join('\n') + '\n');
+}
+
+export interface LiveOptions {
+  queries: ProfilingQuery[];
+  modelId: string;
+  /** Display name for the models side file. */
+  modelName?: string;
+  paramsB?: number;
+  client: CompletionClient;
+  meter: EnergyMeter;
+  out: string;
+  concurrency?: number;
+  sampleHz?: number;
+  /** Idle power to subtract (W), from measureIdlePower. */
+  idleW?: number;
+  scoring?: ScoreOptions;
+  /** Fill energy from the estimation model when the meter measures nothing (needs paramsB). */
+  estimateEnergy?: boolean;
+  /** Per-query failures (e.g. HTTP 400) tolerated before the run stops. */
+  maxFailures?: number;
+  signal?: AbortSignal;
+  log?: (msg: string) => void;
+  progress?: (done: number, total: number) => void;
+  /** Extra fields for the run record in requests.jsonl (endpoint, meter, options…). */
+  runInfo?: Record<string, unknown>;
+}
+
+export interface LiveResult {
+  total: number;
+  alreadyDone: number;
+  written: number;
+  failed: { id: string; message: string }[];
+  interrupted: boolean;
+  /** Why the run stopped early, if it did (endpoint unreachable, meter broke, too many failures). */
+  fatal: string | null;
+  emptyCompletions: number;
+  estimatedUsage: number;
+  clamped: number;
+  repaired: boolean;
+  notes: string[];
+}
+
+export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
+  const log = o.log ?? (() => {});
+  const side = sideFiles(o.out);
+  const opened = await openLiveTable(o.out);
+  if (opened.repaired) log(`${o.out}: the last row was incomplete (interrupted write) and was removed; that query is sent again`);
+  const pending = o.queries.filter((q) => !opened.done.has(pairKey(q.id, o.modelId)));
+  const res: LiveResult = {
+    total: o.queries.length,
+    alreadyDone: o.queries.length - pending.length,
+    written: 0,
+    failed: [],
+    interrupted: false,
+    fatal: null,
+    emptyCompletions: 0,
+    estimatedUsage: 0,
+    clamped: 0,
+    repaired: opened.repaired,
+    notes: [],
+  };
+
+  await mergeSideCsv(
+    side.queries,
+    ['query_id', 'task', 'text', 'complexity'],
+    o.queries.map((q) => [q.id, q.task, q.prompt, invertFlesch(fleschReadingEase(q.prompt))]),
+  );
+  await mergeSideCsv(side.models, ['model_id', 'name', 'params_b'], [[o.modelId, o.modelName ?? o.modelId, o.paramsB ?? Number.NaN]]);
+  appendFileSync(
+    side.requests,
+    JSON.stringify({ type: 'run', started: new Date().toISOString(), model_id: o.modelId, meter: o.meter.describe(), idle_w: o.idleW ?? 0, concurrency: o.concurrency ?? 1, pending: pending.length, ...o.runInfo }) + '\n',
+  );
+  if (pending.length === 0) return res;
+
+  const attr = new EnergyAttributor(o.meter, { idleW: o.idleW, sampleHz: o.sampleHz });
+  attr.start();
+  const stop = new AbortController();
+  const onOuterAbort = (): void => {
+    res.interrupted = true;
+    stop.abort();
+  };
+  if (o.signal?.aborted) onOuterAbort();
+  o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const maxFailures = o.maxFailures ?? 10;
+  const measured = o.meter.kind !== 'none';
+  let next = 0;
+  let finished = 0;
+
+  const fail = (why: string): void => {
+    if (res.fatal === null) res.fatal = why;
+    stop.abort();
+  };
+
+  const one = async (q: ProfilingQuery): Promise<void> => {
+    let win: WindowResult | null = null;
+    let open: EnergyWindow | null = null;
+    let out: CompletionResult;
+    try {
+      out = await o.client.complete(
+        { prompt: q.prompt, maxTokens: q.maxTokens, stop: q.stop },
+        {
+          signal: stop.signal,
+          onAttempt: () => {
+            open = attr.open();
+            return {
+              done: (ok: boolean) => {
+                if (ok) win = open!.close();
+                else open!.discard();
+              },
+            };
+          },
+        },
+      );
+    } catch (e) {
+      if (e instanceof EndpointError) {
+        if (e.kind === 'aborted') return;
+        if (e.fatal) return fail(e.message);
+        res.failed.push({ id: q.id, message: e.message });
+        log(`query ${q.id} failed: ${e.message}`);
+        if (res.failed.length > maxFailures) fail(`${res.failed.length} queries failed (more than --max-failures ${maxFailures}); last: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    if (o.meter.failure) return fail(`energy meter failed: ${o.meter.failure}`);
+    // a response that arrived after an interrupt is complete, so it is kept
+    const text = applyStops(out.text, q.stop);
+    if (text.trim() === '') res.emptyCompletions++;
+    if (!out.usageReported) res.estimatedUsage++;
+    const score = scoreCompletion({ extraction: q.extraction, metric: q.metric, reference: q.reference, prompt: q.prompt }, text, o.scoring);
+    const w = win as WindowResult | null;
+    let energyJ = w ? w.energyJ : Number.NaN;
+    let source: string | null = measured ? o.meter.kind : null;
+    if (w?.clamped) res.clamped++;
+    const estimate = o.paramsB !== undefined && Number.isFinite(o.paramsB) ? estimateEnergyJ({ paramsB: o.paramsB, inputTokens: out.inputTokens, outputTokens: out.outputTokens }) : Number.NaN;
+    if (!measured && o.estimateEnergy && Number.isFinite(estimate)) {
+      energyJ = estimate;
+      source = 'estimate';
+    }
+    appendFileSync(o.out, csvLine([q.id, o.modelId, q.task, score.accuracy, energyJ, out.latencyS, out.inputTokens, out.outputTokens]));
+    appendFileSync(
+      side.requests,
+      JSON.stringify({
+        type: 'request',
+        query_id: q.id,
+        model_id: o.modelId,
+        task: q.task,
+        accuracy: score.accuracy,
+        extracted: score.extracted,
+        completion: out.text,
+        finish_reason: out.finishReason,
+        energy_j: Number.isFinite(energyJ) ? energyJ : null,
+        energy_source: source,
+        estimated_energy_j: Number.isFinite(estimate) ? estimate : null,
+        concurrency: w ? Number(w.concurrency.toFixed(3)) : null,
+        window_s: w ? w.windowS : null,
+        latency_s: out.latencyS,
+        input_tokens: out.inputTokens,
+        output_tokens: out.outputTokens,
+        usage_reported: out.usageReported,
+        attempts: out.attempts,
+      }) + '\n',
+    );
+    res.written++;
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stop.signal.aborted && next < pending.length) {
+      const q = pending[next++];
+      await one(q);
+      finished++;
+      o.progress?.(res.alreadyDone + finished, res.total);
+    }
+  };
+  try {
+    const n = Math.max(1, Math.min(o.concurrency ?? 1, pending.length));
+    await Promise.all(Array.from({ length: n }, () => worker()));
+  } finally {
+    attr.stop();
+    o.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  res.notes.push(...o.meter.notes());
+  return res;
+}
