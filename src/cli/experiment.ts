@@ -117,6 +117,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const source = isBuiltinSource(cfg.dataset) ? cfg.dataset : rel(cfg.dataset)!;
   const src = { source, queries: rel(cfg.queries), models: rel(cfg.models) };
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
+  const sha256 = tableSha256(table);
   const ctx = new ExperimentContext(table, cfg);
   const jobs = expandJobs(cfg);
   const out = o.out ?? `results/${cfg.name}`;
@@ -157,7 +158,6 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   }
   const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
-  const sha256 = tableSha256(table);
   const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
   const dir = new AtomicDir(out, true);
   try {
