@@ -8,6 +8,8 @@ import { UsageError } from '../data/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
+import { buildProfile } from '../metrics/profile.js';
+import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
@@ -173,7 +175,11 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     };
     writeExperimentData(dir, agg, text);
     dir.write('manifest.json', toJson(manifest));
-    if (o.charts !== false) await writeChartsAndReport(dir, agg, text, manifest);
+    // the dataset's model profile (front, static baselines) at the λ nearest 0.5, for the report
+    const lambda = cfg.lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), cfg.lambdas[0]);
+    const profile = await buildProfile(table, { lambda, cost: cfg.cost === 'usd' ? 'usd' : cfg.cost === 'latency' ? 'latency' : 'energy' });
+    dir.write('profile.json', profileJson(profile));
+    if (o.charts !== false) await writeChartsAndReport(dir, agg, text, manifest, profile);
     dir.commit();
   } catch (e) {
     dir.abort();

@@ -9,8 +9,8 @@ export function registerReportCommand(program: Command): void {
     .command('report <dir>')
     .description('rebuild charts/ and report.html of an experiment results directory')
     .action(async (dir: string) => {
-      const { agg, configText, manifest } = readExperimentDir(dir);
-      const names = await writeChartsAndReport({ write: (name, data) => writeFileAtomic(join(dir, name), data) }, agg, configText, manifest);
+      const { agg, configText, manifest, profile } = readExperimentDir(dir);
+      const names = await writeChartsAndReport({ write: (name, data) => writeFileAtomic(join(dir, name), data) }, agg, configText, manifest, profile);
       process.stdout.write(`rebuilt ${names.length} charts and report.html in ${dir}\n`);
     });
 }

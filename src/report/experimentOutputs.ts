@@ -12,6 +12,8 @@ import { toJson } from '../metrics/summary.js';
 import type { AtomicDir } from './atomic.js';
 import { experimentCharts, focusLambdas } from './charts.js';
 import { experimentReport } from './html.js';
+import type { Profile } from '../metrics/profile.js';
+import { profileReportSection } from './profile.js';
 import { renderChart } from './render.js';
 import { csvField, csvNum } from './simulateOutputs.js';
 
@@ -60,7 +62,13 @@ export function comparisonCsv(s: ExperimentSummary): string {
 }
 
 /** Render every chart to SVG and PNG under charts/ and build report.html. */
-export async function writeChartsAndReport(dir: AtomicDir | { write(name: string, data: string | Uint8Array): void }, agg: ExperimentAggregate, configText: string, manifest: unknown): Promise<string[]> {
+export async function writeChartsAndReport(
+  dir: AtomicDir | { write(name: string, data: string | Uint8Array): void },
+  agg: ExperimentAggregate,
+  configText: string,
+  manifest: unknown,
+  profile?: Profile | null,
+): Promise<string[]> {
   const specs = experimentCharts(agg);
   const rendered: { name: string; title: string; svg: string }[] = [];
   for (const c of specs) {
@@ -69,7 +77,8 @@ export async function writeChartsAndReport(dir: AtomicDir | { write(name: string
     dir.write(`charts/${c.name}.png`, r.png);
     rendered.push({ name: c.name, title: c.title, svg: r.svg });
   }
-  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest }));
+  const extraSections = profile ? [profileReportSection(profile)] : [];
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections }));
   return specs.map((c) => c.name);
 }
 
@@ -93,7 +102,7 @@ export function writeExperimentData(dir: AtomicDir, agg: ExperimentAggregate, co
 }
 
 /** Read an experiment results directory back into the aggregate (for `greenserv report`). */
-export function readExperimentDir(dir: string): { agg: ExperimentAggregate; configText: string; manifest: unknown } {
+export function readExperimentDir(dir: string): { agg: ExperimentAggregate; configText: string; manifest: unknown; profile: Profile | null } {
   const need = (f: string): string => {
     const p = join(dir, f);
     if (!existsSync(p)) throw new DataError(`not an experiment results directory: ${f} is missing`, dir);
@@ -137,5 +146,6 @@ export function readExperimentDir(dir: string): { agg: ExperimentAggregate; conf
     w.share[k][ids.indexOf(r.model_id)] = num(r.share);
   }
   const manifest = existsSync(join(dir, 'manifest.json')) ? JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) : {};
-  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: need('config.yaml'), manifest };
+  const profile = existsSync(join(dir, 'profile.json')) ? (JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as Profile) : null;
+  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: need('config.yaml'), manifest, profile };
 }

@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { costOf, type CellStats, type FrontCost, type ModelProfile, type Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
+import { esc as escapeHtml, inlineSvg } from './html.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
 import { csvField, csvNum } from './simulateOutputs.js';
 import { renderTable } from './terminalTable.js';
@@ -396,7 +397,7 @@ export interface ProfileCharts {
 }
 
 export async function renderProfileCharts(p: Profile): Promise<ProfileCharts> {
-  const [pareto, heatmap] = await Promise.all([renderChart(paretoChartSpec(p)), renderChart(heatmapChartSpec(p))]);
+  const [pareto, heatmap] = await Promise.all([renderChart(paretoChartSpec(p), 2, 'profile-pareto'), renderChart(heatmapChartSpec(p), 2, 'profile-heatmap')]);
   return { pareto, heatmap };
 }
 
@@ -414,14 +415,7 @@ export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, 
 
 // ---- HTML section -----------------------------------------------------------------------------------------
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** Strip the XML prolog so the SVG can sit inline in HTML. */
-function inlineSvg(svg: string): string {
-  return svg.replace(/^<\?xml[^>]*>\s*/, '');
-}
+export { esc as escapeHtml } from './html.js';
 
 /**
  * A dependency-free Pareto scatter (inline SVG) for when no rendered charts are passed: log energy axis,

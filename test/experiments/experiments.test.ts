@@ -69,6 +69,7 @@ describe('experiment run', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|src="http|href="http|@import/);
     expect(html).toContain('Mann–Whitney');
+    expect(html).toContain('Model profiles');
     // the last point of the mean cumulative regret curve equals the mean final regret
     const curves = readFileSync(join(dir, 'a', 'curves.csv'), 'utf8').trim().split('\n');
     const last = curves.filter((l) => l.startsWith('0.5,linucb,2500,'))[0].split(',');
@@ -80,9 +81,10 @@ describe('experiment run', () => {
     const file = smallConfig(dir, 'x4-adaptability', (y) => y.replace(/arms:[\s\S]*?pool:/, 'arms:\n  - policy: linucb\n  - policy: random\npool:'));
     await runExperiment(file, { runs: 2, out: join(dir, 'r'), workers: 1 });
     const before = readFileSync(join(dir, 'r', 'report.html'), 'utf8');
-    const { agg, configText, manifest } = readExperimentDir(join(dir, 'r'));
+    const { agg, configText, manifest, profile } = readExperimentDir(join(dir, 'r'));
+    expect(profile?.bestStatic).toBeTruthy();
     const files = new Map<string, string | Uint8Array>();
-    await writeChartsAndReport({ write: (n, d) => files.set(n, d) }, agg, configText, manifest);
+    await writeChartsAndReport({ write: (n, d) => files.set(n, d) }, agg, configText, manifest, profile);
     expect(files.get('report.html')).toBe(before);
     expect([...files.keys()]).toContain('charts/selection-linucb.png');
   });
