@@ -216,14 +216,6 @@ describe('greenserv-pool: determinism and speed', () => {
     expect(loadGreenservPool() === table).toBe(true);
   });
 
-  it('builds quickly', () => {
-    const t0 = performance.now();
-    buildGreenservPool();
-    const ms = performance.now() - t0;
-    console.log(`greenserv-pool build: ${ms.toFixed(1)} ms`);
-    // loose bound so a loaded machine does not fail the suite; the target is well under 200 ms
-    expect(ms).toBeLessThan(1000);
-  });
 });
 
 describe('greenserv-pool: structure for contextual routing (λ = 0.5, spec §2)', () => {

@@ -112,11 +112,9 @@ describe('Flesch Reading Ease (textstat 0.7.5 conventions, spec §3.3)', () => {
       const c = textCounts(big);
       expect(c).toEqual({ words: 9 * 23_000, sentences: 23_000, syllables: 11 * 23_000 });
     });
-    it('a 1 MB single token is one word, counted in linear time', () => {
+    it('a 1 MB single token is one word (a super-linear scan would exceed the test timeout)', () => {
       for (const tok of ['a'.repeat(1_000_000), 'some'.repeat(250_000), 'aeiou'.repeat(200_000)]) {
-        const t0 = performance.now();
         const c = textCounts(tok);
-        expect(performance.now() - t0).toBeLessThan(2000);
         expect(c.words).toBe(1);
         expect(c.syllables).toBeGreaterThanOrEqual(1);
         expect(Number.isFinite(fleschReadingEase(tok))).toBe(true);
