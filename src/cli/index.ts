@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   regress: async () => (await import('./regress.js')).registerRegressCommand,
   datasets: async () => (await import('./datasets.js')).registerDatasetsCommand,
   features: async () => (await import('./features.js')).registerFeaturesCommand,
+  evaluate: async () => (await import('./evaluate.js')).registerEvaluateCommand,
   'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
 };
 

@@ -96,7 +96,7 @@ export function evaluateTable(s: EvaluateSummary): string {
   const o = s.baselines.oracle;
   const oq = o.points[ALL]?.quality;
   rows.push(['oracle (hindsight frontier)', num(o.aiq.mean, 3), ...famCells(o.aiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
-  rows.push(['oracle point', num(o.pointAiq.mean, 3), ...famCells(o.pointAiq), pct(oq), pct(oq), '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
+  rows.push(['oracle point', num(o.pointAiq.mean, 3), ...famCells(o.pointAiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
   const right = headers.map((_, j) => j > 0);
   const main = renderTable(headers, rows, right);
 
@@ -200,6 +200,60 @@ export function hullPolyline(h: readonly CostQuality[], right: number, perSegmen
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 
+const CHART_W = 640;
+const CHART_H = 380;
+
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * Greedy label placement in pixels: each label takes the first candidate position (right, below, left,
+ * above…) that overlaps no marker, obstacle or earlier label; the first candidate when none is free.
+ * Returns the left end of each text's baseline.
+ */
+export function placeLabels(
+  pts: { px: number; py: number; text: string }[],
+  W: number,
+  H: number,
+  obstacles: { px: number; py: number }[] = [],
+  charW = 6.1,
+  lineH = 11,
+): { lx: number; ly: number }[] {
+  const boxes: Box[] = [...pts, ...obstacles].map((p) => ({ x0: p.px - 5, x1: p.px + 5, y0: p.py - 5, y1: p.py + 5 }));
+  const hit = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+  const out = pts.map((p) => ({ lx: p.px + 7, ly: p.py - 6 }));
+  const order = pts.map((_, i) => i).sort((a, b) => pts[a].px - pts[b].px || pts[a].py - pts[b].py);
+  for (const i of order) {
+    const p = pts[i];
+    const w = p.text.length * charW;
+    const cands: [number, number][] = [
+      [7, -5],
+      [7, 13],
+      [-7 - w, -5],
+      [-7 - w, 13],
+      [7, -17],
+      [7, 25],
+      [-w / 2, -10],
+      [-w / 2, 21],
+      [-7 - w, -17],
+      [-7 - w, 25],
+    ];
+    for (const [dx, dy] of cands) {
+      const b = { x0: p.px + dx, x1: p.px + dx + w, y0: p.py + dy - lineH + 2, y1: p.py + dy + 2 };
+      if (b.x0 < 0 || b.x1 > W + 40 || b.y0 < 0 || b.y1 > H) continue;
+      if (boxes.some((o) => hit(o, b))) continue;
+      boxes.push(b);
+      out[i] = { lx: p.px + dx, ly: p.py + dy };
+      break;
+    }
+  }
+  return out;
+}
+
 export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSpec {
   const info = s.dataset.families.find((f) => f.name === c.family);
   const all: number[] = [
@@ -210,6 +264,15 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   ].filter((x) => Number.isFinite(x) && x > 0);
   const xmin = Math.min(...all) / 1.25;
   const xmax = Math.max(...all) * 1.25;
+  const qs = [
+    ...c.models.map((m) => m.point.quality),
+    ...c.policies.flatMap((p) => p.points.map((x) => x.quality)),
+    c.oraclePoint.quality,
+    ...c.oracleFrontier.map((v) => v.quality),
+  ].filter((x) => Number.isFinite(x));
+  const ymin = Math.max(0, Math.floor(Math.min(...qs) * 20 - 0.5) / 20);
+  // headroom above 1 so markers at quality 1 are not cut
+  const ymax = Math.min(1.05, Math.ceil(Math.max(...qs) * 20 + 0.2) / 20);
   const right = Math.max(c.ctx.cMax, ...all);
   const seriesOrder = ['oracle frontier', 'zero router', ...c.policies.map((p) => policyLabel(p.name))];
   const colors = ['#222222', '#7f7f7f', ...c.policies.map((_, i) => PALETTE[i % PALETTE.length])];
@@ -224,7 +287,25 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   for (const p of c.policies) addLine(policyLabel(p.name), p.hull);
   const pts = c.policies.flatMap((p) => p.points.filter((x) => x.cost > 0).map((x) => ({ series: policyLabel(p.name), cost: x.cost, quality: x.quality, lambda: x.lambda })));
   const models = c.models.filter((m) => m.point.cost > 0).map((m) => ({ model: shortModel(m.id), cost: m.point.cost, quality: m.point.quality }));
-  const oracle = Number.isFinite(c.oraclePoint.cost) && c.oraclePoint.cost > 0 ? [{ label: 'oracle', cost: c.oraclePoint.cost, quality: c.oraclePoint.quality }] : [];
+  const oracle = Number.isFinite(c.oraclePoint.cost) && c.oraclePoint.cost > 0 ? [{ model: 'oracle', cost: c.oraclePoint.cost, quality: c.oraclePoint.quality }] : [];
+  // labels for the models and the oracle, placed in pixels and mapped back to data coordinates
+  const lx0 = Math.log(xmin);
+  const lx1 = Math.log(xmax);
+  const px = (cost: number): number => ((Math.log(cost) - lx0) / (lx1 - lx0)) * CHART_W;
+  const py = (q: number): number => CHART_H - ((q - ymin) / (ymax - ymin)) * CHART_H;
+  const labelled = [...models, ...oracle];
+  const placed = placeLabels(
+    labelled.map((m) => ({ px: px(m.cost), py: py(m.quality), text: m.model })),
+    CHART_W,
+    CHART_H,
+    pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })),
+  );
+  const labels = labelled.map((m, i) => ({
+    text: m.model,
+    cost: Math.exp(lx0 + (placed[i].lx / CHART_W) * (lx1 - lx0)),
+    quality: ymin + ((CHART_H - placed[i].ly) / CHART_H) * (ymax - ymin),
+    bold: m.model === 'oracle',
+  }));
   const x = {
     field: 'cost',
     type: 'quantitative',
@@ -232,17 +313,17 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     scale: { type: 'log', domain: [xmin, xmax], nice: false },
     axis: { format: '~g', tickCount: 6 },
   } as const;
-  const y = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { zero: false, nice: true } } as const;
+  const y = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { domain: [ymin, ymax], nice: false, zero: false } } as const;
   const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: { orient: 'bottom', columns: 3 } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `${c.family}: cost vs quality`,
-      subtitle: `${info?.queries ?? '?'} prompts · points: run means per λ · lines: non-decreasing convex hulls · AIQ (${s.aiqMode}) in the legend table`,
+      text: `${c.family}: cost vs quality (${(info?.queries ?? 0).toLocaleString('en-US')} prompts)`,
+      subtitle: `dots: policies' run means per λ · lines: non-decreasing convex hulls`,
       subtitleFontSize: 11,
     },
-    width: 640,
-    height: 380,
+    width: CHART_W,
+    height: CHART_H,
     layer: [
       {
         data: { values: lines },
@@ -266,19 +347,14 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
         encoding: { x, y, tooltip: [{ field: 'model' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }] },
       },
       {
-        data: { values: models },
-        mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10, color: '#333333', clip: true },
-        encoding: { x, y, text: { field: 'model' } },
-      },
-      {
         data: { values: oracle },
         mark: { type: 'point', shape: 'diamond', size: 140, filled: true, color: '#000000', clip: true },
         encoding: { x, y },
       },
       {
-        data: { values: oracle },
-        mark: { type: 'text', align: 'left', dx: 8, dy: 10, fontSize: 10, fontWeight: 'bold', clip: true },
-        encoding: { x, y, text: { field: 'label' } },
+        data: { values: labels },
+        mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 10, color: '#333333' },
+        encoding: { x, y, text: { field: 'text' }, fontWeight: { condition: { test: 'datum.bold', value: 'bold' }, value: 'normal' } },
       },
     ],
   } as unknown as TopLevelSpec;
@@ -310,7 +386,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
       (s.dataset.missingCells > 0 ? ` ${s.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0.` : '') +
       '</p>',
   );
-  parts.push(`<p class="note">${s.published.comparable ? 'Published figures shown beside ours' : 'Published figures are not comparable'}: ${esc(s.published.note)}.</p>`);
+  parts.push(`<p class="note">${s.published.comparable ? 'Published figures (GreenServ Table 1) shown beside ours' : 'Published figures (GreenServ Table 1) not shown'}: ${esc(s.published.note)}.</p>`);
   const cmp = s.published.comparable;
   parts.push(
     `<table><tr><th>router</th><th>AIQ (mean)</th>${fams.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
@@ -338,7 +414,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   );
   parts.push(
     `<tr><td>oracle point (best quality, cheapest among ties)</td><td>${num(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${num(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
-      `<td>${pct(o.points[ALL]?.quality)}</td><td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
+      `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push('</table>');
   parts.push(

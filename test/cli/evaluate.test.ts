@@ -1,0 +1,280 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { registerEvaluateCommand, routerbenchHeaderProblems } from '../../src/cli/evaluate.js';
+import { EXIT_BAD_INPUT, isUserError } from '../../src/cli/errors.js';
+import { DataError, UsageError } from '../../src/data/errors.js';
+import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
+import { evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
+
+const RB = resolve(__dirname, '../../../shared/data/routerbench');
+const haveRb = existsSync(resolve(RB, 'arc_challenge_test.csv'));
+if (!haveRb) console.warn(`skipping evaluate runs on real RouterBench rows: ${RB} not found (shared reference data is absent)`);
+
+const tmp = mkdtempSync(join(tmpdir(), 'gs-evaluate-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let out: string[] = [];
+let err: string[] = [];
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out.push(String(s));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err.push(String(s));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Run `greenserv evaluate …` on a fresh program, as main() would; resolves to the error, if any. */
+async function evaluate(args: string[]): Promise<unknown> {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerEvaluateCommand(program);
+  try {
+    await program.parseAsync(['node', 'greenserv', 'evaluate', ...args]);
+    return null;
+  } catch (e) {
+    return e;
+  }
+}
+
+/** The exit code main() gives an error: 2 for bad input (usage, data, command line). */
+function exitCode(e: unknown): number {
+  if (e === null) return 0;
+  if (e instanceof CommanderError || isUserError(e)) return EXIT_BAD_INPUT;
+  return 1;
+}
+
+const MODELS = ['gpt-4-1106-preview', 'mistralai/mistral-7b-chat'];
+function rbCsv(opts: { cost?: boolean; evalName?: boolean; costFor?: string[] } = {}): string {
+  const costFor = opts.costFor ?? (opts.cost === false ? [] : MODELS);
+  const head = ['', 'sample_id', 'prompt', ...(opts.evalName === false ? [] : ['eval_name']), ...MODELS, ...MODELS.map((m) => `${m}|model_response`), ...costFor.map((m) => `${m}|total_cost`), 'oracle_model_to_route_to'];
+  const rows = [0, 1, 2, 3].map((i) => [
+    String(i),
+    `mmlu-x.${i}`,
+    `"['Q${i}']"`,
+    ...(opts.evalName === false ? [] : [i % 2 ? 'mmlu-anatomy' : 'hellaswag']),
+    String(i % 2),
+    '1',
+    'a',
+    'b',
+    ...costFor.map((m) => (m === MODELS[0] ? '0.003' : '0.0001')),
+    MODELS[1],
+  ]);
+  return [head.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+}
+
+describe('greenserv evaluate --routerbench: bad input', () => {
+  it('names the missing cost columns of a RouterBench-like file; exit 2; no results directory', async () => {
+    const f = join(tmp, 'nocost.csv');
+    writeFileSync(f, rbCsv({ cost: false }));
+    const o = join(tmp, 'nocost-out');
+    const e = await evaluate(['--routerbench', f, '--out', o, '--no-charts']);
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as Error).message).toMatch(/nocost\.csv:1: not a RouterBench table: missing column.*cost columns <model>\|total_cost/);
+    expect(exitCode(e)).toBe(2);
+    expect(existsSync(o)).toBe(false);
+  });
+
+  it('lists each model whose cost column is missing, and a missing eval_name', async () => {
+    const f = join(tmp, 'partial.csv');
+    writeFileSync(f, rbCsv({ costFor: [MODELS[0]] }));
+    const e = await evaluate(['--routerbench', f, '--no-charts', '--out', join(tmp, 'x1')]);
+    expect((e as Error).message).toMatch(/missing column mistralai\/mistral-7b-chat\|total_cost$/);
+    const g = join(tmp, 'noeval.csv');
+    writeFileSync(g, rbCsv({ evalName: false }));
+    const e2 = await evaluate(['--routerbench', g, '--no-charts', '--out', join(tmp, 'x2')]);
+    expect((e2 as Error).message).toMatch(/missing column eval_name/);
+    expect(exitCode(e2)).toBe(2);
+    expect(routerbenchHeaderProblems(['sample_id', 'eval_name', 'm1', 'm1|total_cost'])).toEqual([]);
+    expect(routerbenchHeaderProblems(['query_id', 'task', 'm1|accuracy', 'm1|cost_usd'])).toEqual([]);
+    expect(routerbenchHeaderProblems(['model', 'mean_quality'])).toEqual(['sample_id', 'eval_name', 'a correctness column and a <model>|total_cost column per model']);
+    expect(routerbenchHeaderProblems(['sample_id', 'eval_name'])).toEqual(['one correctness column per model (e.g. gpt-4-1106-preview)']);
+  });
+
+  it('a long-format table without costs is rejected after loading, naming the cost column', async () => {
+    const f = join(tmp, 'long.csv');
+    writeFileSync(f, 'query_id,model_id,accuracy,task\nq1,m1,1,mmlu\nq1,m2,0,mmlu\n');
+    const e = await evaluate(['--routerbench', f, '--no-charts', '--out', join(tmp, 'x3')]);
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as Error).message).toMatch(/missing column cost columns <model>\|total_cost/);
+  });
+
+  it('a directory without RouterBench tables says what each file lacks', async () => {
+    const d = join(tmp, 'junk');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a.csv'), 'model,mean_quality\nx,1\n');
+    const e = await evaluate(['--routerbench', d, '--no-charts', '--out', join(tmp, 'x4')]);
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as Error).message).toMatch(/no RouterBench table in the directory; a\.csv: not a RouterBench table: missing columns sample_id, eval_name/);
+  });
+
+  it('hf:// offline without a cached copy says which file to download and where to put it', async () => {
+    const cache = join(tmp, 'empty-cache');
+    const prev = process.env.GREENSERV_CACHE;
+    process.env.GREENSERV_CACHE = cache;
+    try {
+      const e = await evaluate(['--routerbench', '--offline', '--no-charts', '--out', join(tmp, 'x5')]);
+      expect(e).toBeInstanceOf(DataError);
+      expect((e as Error).message).toMatch(/routerbench_0shot\.pkl/);
+      expect((e as Error).message).toContain(cache);
+      expect(exitCode(e)).toBe(2);
+    } finally {
+      if (prev === undefined) delete process.env.GREENSERV_CACHE;
+      else process.env.GREENSERV_CACHE = prev;
+    }
+  });
+
+  it('usage errors: no --routerbench, unknown policy, bad λ grid or runs, unknown --aiq-mode', async () => {
+    const f = join(tmp, 'ok.csv');
+    writeFileSync(f, rbCsv());
+    const none = await evaluate(['--no-charts']);
+    expect(none).toBeInstanceOf(UsageError);
+    expect((none as Error).message).toMatch(/--routerbench \[source\]/);
+    const pol = await evaluate(['--routerbench', f, '--policies', 'linucb,foo', '--out', join(tmp, 'x6')]);
+    expect((pol as Error).message).toMatch(/unknown policy 'foo'/);
+    expect(exitCode(pol)).toBe(2);
+    expect(((await evaluate(['--routerbench', f, '--lambdas', '0,2'])) as Error).message).toMatch(/--lambdas: '2' is not a number in \[0, 1\]/);
+    expect(((await evaluate(['--routerbench', f, '--runs', '0'])) as Error).message).toMatch(/--runs must be an integer ≥ 1/);
+    const mode = await evaluate(['--routerbench', f, '--aiq-mode', 'nope']);
+    expect(mode).toBeInstanceOf(CommanderError);
+    expect(exitCode(mode)).toBe(2);
+    expect(((await evaluate(['--routerbench', f, '--family', 'oops'])) as Error).message).toMatch(/bad --family 'oops'/);
+  });
+
+  it('runs on a small RouterBench-shaped file, mapping mmlu-* to mmlu', async () => {
+    const f = join(tmp, 'small.csv');
+    writeFileSync(f, rbCsv());
+    const o = join(tmp, 'small-out');
+    const e = await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--out', o, '--json']);
+    expect(e).toBeNull();
+    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    expect(s.dataset.families.map((x) => [x.name, x.queries, x.evalNames])).toEqual([
+      ['mmlu', 2, ['mmlu-anatomy']],
+      ['hellaswag', 2, ['hellaswag']],
+    ]);
+    expect(readdirSync(o).sort()).toEqual(['manifest.json', 'points.csv', 'report.html', 'runs.csv', 'summary.json']);
+  });
+});
+
+describe.skipIf(!haveRb)('greenserv evaluate --routerbench ../shared/data/routerbench/', () => {
+  it('prints AIQ / peak / average accuracy for the bandits and baselines and writes summary, CSVs, charts and report', async () => {
+    const o = join(tmp, 'rb');
+    const e = await evaluate(['--routerbench', RB, '--runs', '2', '--lambdas', '0,0.25,0.5,0.75,1', '--out', o, '--jobs', '1']);
+    expect(e).toBeNull();
+    const text = out.join('');
+    for (const name of ['linear-epsilon-greedy', 'linucb', 'thompson', 'random', 'zero router', 'oracle (hindsight frontier)', 'oracle point', 'gpt-4-1106-preview']) expect(text).toContain(name);
+    expect(text).toMatch(/AIQ +winogrande +arc-challenge +peak acc +avg acc +CPT\(50%\) +CPT\(80%\) +APGR/);
+    expect(text).toMatch(/the source is a subset \(2,737 of 36,497 prompts, 2 families/);
+    expect(text).not.toMatch(/pub AIQ/);
+    expect(err.join('')).toMatch(/skipping .*routerbench_0shot_per_model_mean_quality_cost\.csv: not a RouterBench table/);
+    expect(readdirSync(o).sort()).toEqual(['charts', 'manifest.json', 'points.csv', 'report.html', 'runs.csv', 'summary.json']);
+    expect(readdirSync(join(o, 'charts')).sort()).toEqual([
+      'cost-quality-arc-challenge.png',
+      'cost-quality-arc-challenge.svg',
+      'cost-quality-winogrande.png',
+      'cost-quality-winogrande.svg',
+    ]);
+    const png = readFileSync(join(o, 'charts', 'cost-quality-arc-challenge.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    const svg = readFileSync(join(o, 'charts', 'cost-quality-winogrande.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const label of ['winogrande: cost vs quality', 'gpt-4-1106-preview', 'oracle frontier', 'Thompson sampling']) expect(svg).toContain(label);
+
+    const s = JSON.parse(readFileSync(join(o, 'summary.json'), 'utf8')) as EvaluateSummary;
+    expect(s.schemaVersion).toBe(1);
+    expect(s).toMatchObject({ command: 'evaluate', runs: 2, seed: 40, lambdas: [0, 0.25, 0.5, 0.75, 1], aiqMode: 'paper', reward: { cost: 'usd', costScale: 'linear' } });
+    expect(s.policies.map((p) => p.name)).toEqual(['linear-epsilon-greedy', 'linucb', 'thompson', 'random']);
+    for (const p of s.policies) {
+      expect(Object.keys(p.aiq.byFamily).sort()).toEqual(['arc-challenge', 'winogrande']);
+      expect(p.aiq.mean).toBeCloseTo((p.aiq.byFamily['arc-challenge']! + p.aiq.byFamily.winogrande!) / 2, 15);
+      expect(p.aiq.mean!).toBeLessThanOrEqual(s.baselines.oracle.aiq.mean!);
+      expect(p.peakAccuracy).toBeGreaterThanOrEqual(p.avgAccuracy);
+      expect(p.points).toHaveLength(5 * 3);
+      expect(p.points[0]).toEqual({ lambda: 0, family: expect.any(String), cost: expect.any(Number), quality: expect.any(Number) });
+    }
+    expect(Object.keys(s.baselines.zeroRouter.aiq.byFamily).sort()).toEqual(['arc-challenge', 'winogrande']);
+    expect(s.baselines.models).toHaveLength(11);
+    expect(s.published.comparable).toBe(false);
+    const runs = readFileSync(join(o, 'runs.csv'), 'utf8').trim().split('\n');
+    expect(runs[0]).toBe('policy,lambda,run,seed,family,queries,cost_usd,quality,misses');
+    expect(runs).toHaveLength(1 + 4 * 5 * 2 * 3);
+    const points = readFileSync(join(o, 'points.csv'), 'utf8');
+    expect(points).toMatch(/^router,kind,lambda,family,cost_usd,quality\n/);
+    expect(points).toMatch(/\ngpt-4-1106-preview,model,,arc-challenge,/);
+    const html = readFileSync(join(o, 'report.html'), 'utf8');
+    expect(html).toContain('<section id="evaluate-routerbench">');
+    expect(html).toMatch(/<figure id="evaluate-arc-challenge"><svg/);
+    const manifest = JSON.parse(readFileSync(join(o, 'manifest.json'), 'utf8'));
+    expect(manifest.dataset.files).toHaveLength(4);
+    expect(manifest.files).toContain('charts/cost-quality-winogrande.png');
+    expect(manifest.runSeeds).toEqual([40, 41]);
+  });
+
+  it('same seed ⇒ byte-identical summary.json, runs.csv and points.csv; options are recorded', async () => {
+    const args = ['--routerbench', RB, '--runs', '2', '--lambdas', '0,0.5,1', '--policies', 'linucb,random', '--no-charts', '--aiq-mode', 'routerbench-code', '--cost-scale', 'log'];
+    expect(await evaluate([...args, '--out', join(tmp, 'd1')])).toBeNull();
+    expect(await evaluate([...args, '--out', join(tmp, 'd2')])).toBeNull();
+    for (const f of ['summary.json', 'runs.csv', 'points.csv']) expect(readFileSync(join(tmp, 'd1', f)).equals(readFileSync(join(tmp, 'd2', f)))).toBe(true);
+    const s = JSON.parse(readFileSync(join(tmp, 'd1', 'summary.json'), 'utf8')) as EvaluateSummary;
+    expect(s.aiqMode).toBe('routerbench-code');
+    expect(s.reward.costScale).toBe('log');
+    // an existing directory is kept unless --force
+    const again = await evaluate([...args, '--out', join(tmp, 'd1')]);
+    expect((again as Error).message).toMatch(/already exists/);
+    expect(await evaluate([...args, '--out', join(tmp, 'd1'), '--force', '--seed', '7'])).toBeNull();
+    expect(readFileSync(join(tmp, 'd1', 'summary.json')).equals(readFileSync(join(tmp, 'd2', 'summary.json')))).toBe(false);
+  });
+
+  it('--family overrides the mapping', async () => {
+    const e = await evaluate(['--routerbench', RB, '--runs', '1', '--lambdas', '0,1', '--policies', 'random', '--no-charts', '--json', '--family', 'arc-*=reasoning', '--family', 'winogra*=reasoning', '--out', join(tmp, 'fam')]);
+    expect(e).toBeNull();
+    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    expect(s.dataset.families).toHaveLength(1);
+    expect(s.dataset.families[0]).toMatchObject({ name: 'reasoning', queries: 2737, evalNames: ['arc-challenge', 'winogrande'] });
+  });
+});
+
+describe('evaluateReportSection', () => {
+  it('is an HTML fragment with the Table 1 columns, baselines and figures', async () => {
+    const f = join(tmp, 'sec.csv');
+    writeFileSync(f, rbCsv());
+    expect(await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, 'sec')])).toBeNull();
+    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    const html = evaluateReportSection(s);
+    expect(html.startsWith('<section id="evaluate-routerbench">')).toBe(true);
+    expect(html.trim().endsWith('</section>')).toBe(true);
+    expect(html).toMatch(/<th>AIQ \(mean\)<\/th><th>AIQ mmlu<\/th><th>AIQ hellaswag<\/th><th>peak accuracy \(λ\)<\/th><th>average accuracy<\/th>/);
+    expect(html).toContain('zero router');
+    expect(html).toContain('oracle, hindsight frontier');
+    expect(html).toContain('Published figures (GreenServ Table 1) not shown: the source is a subset');
+    expect(html).toContain('<img src="charts/cost-quality-mmlu.svg"');
+    const inlined = evaluateReportSection(s, { mmlu: '<?xml version="1.0"?><svg id="x"></svg>' });
+    expect(inlined).toContain('<figure id="evaluate-mmlu"><svg id="x"></svg>');
+    expect(inlined).not.toContain('evaluate-hellaswag"');
+    expect(html).not.toMatch(/<script/);
+  });
+});
+
+describe('evaluateTable', () => {
+  it('prints the published Table 1 numbers beside ours only when the source is the full 0-shot set', async () => {
+    const f = join(tmp, 'tab.csv');
+    writeFileSync(f, rbCsv());
+    expect(await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--policies', 'linear-epsilon-greedy,linucb,thompson', '--out', join(tmp, 'tab')])).toBeNull();
+    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    const subset = evaluateTable(s);
+    expect(subset).toMatch(/published GreenServ Table 1 numbers not shown: the source is a subset \(4 of 36,497 prompts/);
+    expect(subset).not.toMatch(/pub AIQ/);
+    const full = evaluateTable({ ...s, published: { ...s.published, comparable: true, note: 'the source is the full RouterBench 0-shot set' } });
+    expect(full).toMatch(/AIQ .* pub AIQ +pub peak +pub avg/);
+    expect(full).toMatch(/linear-epsilon-greedy .* 0\.637 +75\.4% +69\.2%/);
+    expect(full).toMatch(/thompson .* 0\.624 +69\.5% +66\.3%/);
+    expect(full).toMatch(/linucb .* 0\.607 +75\.7% +71\.7%/);
+  });
+});
