@@ -248,6 +248,42 @@ export function registerEvaluateCommand(program: Command): void {
     });
 }
 
+export interface EvaluateParams {
+  source: string;
+  format?: string;
+  offline?: boolean;
+  policies: string[];
+  params: string[];
+  lambdas: number[];
+  runs: number;
+  seed: number;
+  semantics: 'paper' | 'repo';
+  features: FeatureName[];
+  binning: ComplexityBinning;
+  familyRules: ReturnType<typeof parseFamilyRules>;
+  defaultFamilies: boolean;
+  costScale: 'linear' | 'log';
+  aiqMode: AiqMode;
+  jobs: number;
+}
+
+/** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
+export async function evaluateRouterbench(p: EvaluateParams, progress?: (done: number, total: number, label: string) => void) {
+  if (p.policies.length === 0) throw new UsageError('--policies: no policy given');
+  const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
+  // the dataset hash is of the table as loaded and mapped, before features are derived from its text
+  const sha256 = tableSha256(table);
+  const usable = contextFeatures(table, p.features, p.binning);
+  const sweep = await runSweep(
+    table,
+    { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
+    progress,
+  );
+  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: p.source, members, sha256 });
+  return { table, files, sweep, result, usable, sha256 };
+}
+
 async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   if (o.routerbench === undefined) {
     throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
@@ -263,30 +299,23 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const features = parseEvaluateFeatures(o.features);
   const binning = parseChoice('--binning', o.binning, ['thresholds', 'equal-width'] as const);
   const policies = parseList(o.policies);
-  if (policies.length === 0) throw new UsageError('--policies: no policy given');
   const rules = parseFamilyRules(o.family);
-
-  const { table: raw, files } = await loadRouterbench(source, { format: o.format, offline: o.offline });
-  const { table, members } = remapTasks(raw, new FamilyMapper(rules, o.defaultFamilies));
-  const usable = contextFeatures(table, features, binning);
 
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress
     ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {percentage}% · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
     : null;
   bar?.start(1000, 0, { label: '' });
-  let sweep;
+  let ev;
   try {
-    sweep = await runSweep(
-      table,
-      { policies, params: o.param, lambdas, runs, seed, semantics, features: usable, binning, costScale, jobs },
+    ev = await evaluateRouterbench(
+      { source, format: o.format, offline: o.offline, policies, params: o.param, lambdas, runs, seed, semantics, features, binning, familyRules: rules, defaultFamilies: o.defaultFamilies, costScale, aiqMode, jobs },
       bar ? (done, total, label) => bar.update(Math.round((1000 * done) / total), { label }) : undefined,
     );
   } finally {
     bar?.stop();
   }
-  const sha256 = tableSha256(table);
-  const result = evaluateSweep(table, sweep, { aiqMode, costScale, features: usable, semantics, seed, source, members, sha256 });
+  const { table, files, sweep, result, usable, sha256 } = ev;
   const { summary } = result;
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);
 

@@ -38,6 +38,21 @@ const simulateConfig = z
     maxLatency: z.number().positive().nullable().optional(),
   })
   .strict();
+const evaluateConfig = z
+  .object({
+    command: z.literal('evaluate'),
+    routerbench: z.string().describe('RouterBench file or directory (relative to the baseline file)'),
+    policies: z.array(z.string()).min(1),
+    params: z.array(z.string()).default([]),
+    lambdas: z.array(z.number().min(0).max(1)).min(1),
+    runs: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    semantics: z.enum(['paper', 'repo']).default('paper'),
+    features: z.array(feature).default(['task', 'cluster', 'complexity']),
+    costScale: z.enum(['linear', 'log']).default('linear'),
+    aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
+  })
+  .strict();
 const benchConfig = z.object({ command: z.literal('bench'), policies: z.array(z.string()).min(1), minMs: z.number().int().min(50).default(400) }).strict();
 
 export const baselineSchema = z
@@ -47,7 +62,7 @@ export const baselineSchema = z
     description: z.string().optional(),
     /** A path (relative to the baseline file) that must exist, e.g. shared data; absent ⇒ skipped. */
     requires: z.string().optional(),
-    config: z.discriminatedUnion('command', [simulateConfig, benchConfig]),
+    config: z.discriminatedUnion('command', [simulateConfig, evaluateConfig, benchConfig]),
     dataset: z.object({ name: z.string(), sha256: z.string() }).optional(),
     tolerance: z.record(z.string(), z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict()).optional(),
     machine: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
@@ -90,6 +105,35 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     return { metrics, machine: { node: process.version, referenceOpsPerSecond: Math.round(reference), ...Object.fromEntries(c.policies.map((p) => [`${p}.decisionsPerSecond`, decisions[p]])) } };
   }
   const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
+  if (c.command === 'evaluate') {
+    const { evaluateRouterbench } = await import('./evaluate.js');
+    const ev = await evaluateRouterbench({
+      source: rel(c.routerbench)!,
+      policies: c.policies,
+      params: [...c.params, ...extraParams],
+      lambdas: c.lambdas,
+      runs: c.runs,
+      seed: c.seed,
+      semantics: c.semantics,
+      features: c.features,
+      binning: 'thresholds',
+      familyRules: [],
+      defaultFamilies: true,
+      costScale: c.costScale,
+      aiqMode: c.aiqMode,
+      jobs: 1,
+    });
+    const metrics: Record<string, number> = {};
+    // an undefined figure (null) is recorded as NaN, which a comparison reports as missing
+    const num = (x: number | null): number => (x === null ? Number.NaN : x);
+    for (const p of ev.result.summary.policies) {
+      metrics[`${p.name}.aiq`] = num(p.aiq.mean);
+      for (const [fam, v] of Object.entries(p.aiq.byFamily)) metrics[`${p.name}.${fam}.aiq`] = num(v);
+      metrics[`${p.name}.peakAccuracy`] = num(p.peakAccuracy);
+      metrics[`${p.name}.avgAccuracy`] = num(p.avgAccuracy);
+    }
+    return { metrics, dataset: { name: ev.table.name, sha256: ev.sha256 } };
+  }
   const data = isBuiltinSource(c.data) ? c.data : rel(c.data)!;
   const table = await loadTable(data, { queries: rel(c.queries), models: rel(c.models) });
   const prepared = await runSimulation(table, {
