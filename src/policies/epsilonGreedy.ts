@@ -1,23 +1,22 @@
 import { ArgMax } from './argmax.js';
-import { ArmSet, anyFeasible, isFeasible, uniformArm, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, anyFeasible, isFeasible, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Non-contextual ε-greedy with per-update decay (spec §4.1): explore with probability ε, else an untried arm,
  * else the best empirical mean (uniform among exact ties); ε ← max(ε_min, ε·δ) after each update.
  */
-class EpsilonGreedy implements Policy {
+class EpsilonGreedy extends PoolPolicy {
   readonly name = 'epsilon-greedy';
-  private readonly set: ArmSet;
   private readonly n: Float64Array;
   private readonly sum: Float64Array;
   private eps: number;
   private readonly am: ArgMax;
 
   constructor(
-    private readonly env: PolicyEnv,
+    env: PolicyEnv,
     private readonly p: Record<string, number>,
   ) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+    super(env);
     this.n = new Float64Array(env.nModels);
     this.sum = new Float64Array(env.nModels);
     this.eps = p.epsilon;
@@ -56,20 +55,12 @@ class EpsilonGreedy implements Policy {
     this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);
   }
 
-  addArm(m: number): void {
-    if (this.set.add(m)) {
-      this.n[m] = 0;
-      this.sum[m] = 0;
-    }
+  protected override resetArm(m: number): void {
+    this.n[m] = 0;
+    this.sum[m] = 0;
   }
 
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
 
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 
   /** Current exploration rate (for tests). */
   epsilon(): number {

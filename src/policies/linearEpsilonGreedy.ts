@@ -1,25 +1,24 @@
 import { ArgMax } from './argmax.js';
 import { PatternCache, RidgeArms } from './linear.js';
-import { ArmSet, anyFeasible, isFeasible, uniformArm, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, anyFeasible, isFeasible, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Linear (contextual) ε-greedy, disjoint per arm (spec §4.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x
  * (A is positive definite, so the reference's pinv equals the inverse); explore with probability ε,
  * else argmax θ_mᵀx with uniform tie-breaking; ε decays per update.
  */
-class LinearEpsilonGreedy implements Policy {
+class LinearEpsilonGreedy extends PoolPolicy {
   readonly name = 'linear-epsilon-greedy';
-  private readonly set: ArmSet;
   private readonly st: RidgeArms;
   private eps: number;
   private readonly am: ArgMax;
   private readonly cache: PatternCache;
 
   constructor(
-    private readonly env: PolicyEnv,
+    env: PolicyEnv,
     private readonly p: Record<string, number>,
   ) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+    super(env);
     this.st = new RidgeArms(env.nModels, env.contexts.d, p.ridge);
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
@@ -48,18 +47,12 @@ class LinearEpsilonGreedy implements Policy {
     this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);
   }
 
-  addArm(m: number): void {
-    // fixes spec §9.14: the reference never registers the new arm
-    if (this.set.add(m)) this.st.reset(m);
+  // a joining arm is registered and reset (spec §9.14: the reference never registers it)
+  protected override resetArm(m: number): void {
+    this.st.reset(m);
   }
 
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
 
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 
   state(): RidgeArms {
     return this.st;

@@ -1,24 +1,23 @@
 import { ArgMax } from './argmax.js';
 import { PatternCache, RidgeArms } from './linear.js';
-import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Disjoint LinUCB (spec §4.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
  * repo semantics: first maximum wins; paper semantics: exact ties broken uniformly with the policy's RNG.
  */
-class LinUCB implements Policy {
+class LinUCB extends PoolPolicy {
   readonly name = 'linucb';
-  private readonly set: ArmSet;
   private readonly st: RidgeArms;
   private readonly am: ArgMax;
   private readonly alpha: number;
   private readonly cache: PatternCache;
 
   constructor(
-    private readonly env: PolicyEnv,
+    env: PolicyEnv,
     p: Record<string, number>,
   ) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+    super(env);
     this.st = new RidgeArms(env.nModels, env.contexts.d, p.reg);
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
     this.alpha = p.alpha;
@@ -46,17 +45,11 @@ class LinUCB implements Policy {
     this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, 1);
   }
 
-  addArm(m: number): void {
-    if (this.set.add(m)) this.st.reset(m);
+  protected override resetArm(m: number): void {
+    this.st.reset(m);
   }
 
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
 
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 
   state(): RidgeArms {
     return this.st;

@@ -1,13 +1,12 @@
 import { ArgMax } from './argmax.js';
-import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /** Hindsight oracle: the best reward among the current (feasible) arms for each query. Its regret against a pool oracle is 0. */
-class OraclePolicy implements Policy {
+class OraclePolicy extends PoolPolicy {
   readonly name = 'oracle';
-  private readonly set: ArmSet;
   private readonly am: ArgMax;
-  constructor(private readonly env: PolicyEnv) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+  constructor(env: PolicyEnv) {
+    super(env);
     this.am = new ArgMax(false, env.rng);
   }
   select(q: number): number {
@@ -23,15 +22,6 @@ class OraclePolicy implements Policy {
     return this.am.result();
   }
   update(): void {}
-  addArm(m: number): void {
-    this.set.add(m);
-  }
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 }
 
 export const oracleFactory: PolicyFactory = {

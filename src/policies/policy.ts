@@ -84,6 +84,37 @@ export class ArmSet {
 }
 
 /**
+ * What every policy shares: the pool of arms, in pool order, with add/remove. A policy with per-arm
+ * state resets it in `resetArm` when a model (re)joins.
+ */
+export abstract class PoolPolicy implements Policy {
+  abstract readonly name: string;
+  protected readonly set: ArmSet;
+
+  constructor(protected readonly env: PolicyEnv) {
+    this.set = new ArmSet(env.nModels, env.initialArms);
+  }
+
+  abstract select(q: number): number;
+  abstract update(q: number, arm: number, reward: number): void;
+
+  /** Fresh state for a model joining the pool. */
+  protected resetArm(_m: number): void {}
+
+  addArm(m: number): void {
+    if (this.set.add(m)) this.resetArm(m);
+  }
+
+  removeArm(m: number): void {
+    this.set.remove(m);
+  }
+
+  arms(): readonly number[] {
+    return this.set.list;
+  }
+}
+
+/**
  * Uniform choice among the arms feasible for q (all arms when none is feasible, so a policy always answers).
  */
 export function uniformArm(arms: ArmSet, feasible: Uint8Array | null, q: number, M: number, rng: Rng): number {

@@ -1,25 +1,15 @@
-import { ArmSet, uniformArm, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /** Uniform choice among the current (feasible) arms (spec §4.5). Seeded per run (the reference never reseeds it, §9.12). */
-class RandomPolicy implements Policy {
+class RandomPolicy extends PoolPolicy {
   readonly name = 'random';
-  private readonly set: ArmSet;
-  constructor(private readonly env: PolicyEnv) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+  constructor(env: PolicyEnv) {
+    super(env);
   }
   select(q: number): number {
     return uniformArm(this.set, this.env.feasible, q, this.env.nModels, this.env.rng);
   }
   update(): void {}
-  addArm(m: number): void {
-    this.set.add(m);
-  }
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 }
 
 export const randomFactory: PolicyFactory = {

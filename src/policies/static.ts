@@ -1,18 +1,17 @@
 import { UsageError } from '../data/errors.js';
-import { ArmSet, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * A static baseline: a fixed ranking of models; it always picks the best-ranked model that is in the pool
  * and feasible (so it still answers after its model is removed, or under a latency filter). Spec §4.5.
  */
-class StaticPolicy implements Policy {
-  private readonly set: ArmSet;
+class StaticPolicy extends PoolPolicy {
   constructor(
     readonly name: string,
-    private readonly env: PolicyEnv,
+    env: PolicyEnv,
     private readonly ranking: readonly number[],
   ) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+    super(env);
   }
   select(q: number): number {
     const { member } = this.set;
@@ -22,15 +21,6 @@ class StaticPolicy implements Policy {
     return this.set.list[0];
   }
   update(): void {}
-  addArm(m: number): void {
-    this.set.add(m);
-  }
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 }
 
 /** Indices sorted by key descending; ties keep table order. */

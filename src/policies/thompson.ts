@@ -1,6 +1,6 @@
 import { ArgMax } from './argmax.js';
 import { PatternCache, RidgeArms } from './linear.js';
-import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Linear-Gaussian Thompson sampling, disjoint per arm (spec §4.4). Precision B_m = I/v + Σ xxᵀ/σ²,
@@ -10,9 +10,8 @@ import { ArmSet, anyFeasible, isFeasible, type Policy, type PolicyEnv, type Poli
  * Only θ̃_mᵀx matters for the choice, and for θ̃_m ~ N(μ_m, Σ_m) that scalar is exactly
  * N(μ_mᵀx, xᵀΣ_m x); drawing it directly is the same distribution at O(nnz²) per arm instead of O(d³).
  */
-class Thompson implements Policy {
+class Thompson extends PoolPolicy {
   readonly name = 'thompson';
-  private readonly set: ArmSet;
   private readonly st: RidgeArms;
   private readonly am: ArgMax;
   private readonly s: number;
@@ -20,10 +19,10 @@ class Thompson implements Policy {
   private readonly cache: PatternCache;
 
   constructor(
-    private readonly env: PolicyEnv,
+    env: PolicyEnv,
     p: Record<string, number>,
   ) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
+    super(env);
     const sigma2 = p.sigma * p.sigma;
     // B = I/v + Σ xxᵀ/σ²: a ridge state with prior 1/v and updates weighted 1/σ²
     this.st = new RidgeArms(env.nModels, env.contexts.d, 1 / p.priorVariance);
@@ -55,17 +54,11 @@ class Thompson implements Policy {
     this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, this.s);
   }
 
-  addArm(m: number): void {
-    if (this.set.add(m)) this.st.reset(m);
+  protected override resetArm(m: number): void {
+    this.st.reset(m);
   }
 
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
 
-  arms(): readonly number[] {
-    return this.set.list;
-  }
 
   state(): RidgeArms {
     return this.st;
