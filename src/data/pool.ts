@@ -148,8 +148,8 @@ export function energyPerToken(t: PoolTable, i: number): number {
   return t.energyJ[i] / tok;
 }
 
-/** Per-task min/max of energy per token over present cells (the reference's bounds are DB-wide min/max, spec §1.6). */
-export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
+/** Per-task min and max of a per-cell value over present cells where it is a number (±Infinity where none). */
+export function perTaskRange(t: PoolTable, value: (i: number) => number): { lo: Float64Array; hi: Float64Array } {
   const lo = new Float64Array(t.tasks.length).fill(Infinity);
   const hi = new Float64Array(t.tasks.length).fill(-Infinity);
   const M = t.nModels;
@@ -158,12 +158,18 @@ export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
     for (let m = 0; m < M; m++) {
       const i = q * M + m;
       if (!t.present[i]) continue;
-      const e = energyPerToken(t, i);
-      if (Number.isNaN(e)) continue;
-      if (e < lo[k]) lo[k] = e;
-      if (e > hi[k]) hi[k] = e;
+      const v = value(i);
+      if (Number.isNaN(v)) continue;
+      if (v < lo[k]) lo[k] = v;
+      if (v > hi[k]) hi[k] = v;
     }
   }
+  return { lo, hi };
+}
+
+/** Per-task min/max of energy per token over present cells (the reference's bounds are DB-wide min/max, spec §1.6). */
+export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
+  const { lo, hi } = perTaskRange(t, (i) => energyPerToken(t, i));
   const out = new Map<string, TaskBounds>();
   t.tasks.forEach((name, k) => {
     out.set(name, Number.isFinite(lo[k]) ? { eptMin: lo[k], eptMax: hi[k] } : { eptMin: Number.NaN, eptMax: Number.NaN });

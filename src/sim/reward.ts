@@ -5,7 +5,7 @@
  * `costScale: 'log'` min–max normalises log(cost) instead, for costs spanning orders of magnitude.
  */
 import { UsageError } from '../data/errors.js';
-import { energyPerToken, type PoolTable } from '../data/pool.js';
+import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
 
 /** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
@@ -92,18 +92,9 @@ function costBounds(t: PoolTable, kind: CostKind): { lo: Float64Array; hi: Float
     });
     return { lo, hi };
   }
-  const M = t.nModels;
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      if (!t.present[i]) continue;
-      const v = rawCost(t, i, kind);
-      if (Number.isNaN(v)) continue;
-      if (v < lo[k]) lo[k] = v;
-      if (v > hi[k]) hi[k] = v;
-    }
-  }
+  const r = perTaskRange(t, (i) => rawCost(t, i, kind));
+  lo.set(r.lo);
+  hi.set(r.hi);
   for (let k = 0; k < T; k++) if (!Number.isFinite(lo[k])) lo[k] = hi[k] = Number.NaN;
   return { lo, hi };
 }
