@@ -229,7 +229,7 @@ export function experimentCharts(agg: ExperimentAggregate): ChartSpec[] {
       const rows = s.cells.filter((c) => c.lambda === lambda).flatMap((c) => c.perRun.map((r) => ({ label: c.label, regret: r.finalRegret })));
       const order = s.cells.filter((c) => c.lambda === lambda).map((c) => c.label);
       const x = { field: 'label', type: 'nominal' as const, title: 'policy / feature set', sort: order, axis: { labelAngle: -30, labelLimit: 220 } };
-      const y = { field: 'regret', type: 'quantitative' as const, title: 'final cumulative regret (reward units)', scale: { zero: false } };
+      const y = { field: 'regret', type: 'quantitative' as const, title: 'final cumulative regret (reward units)', scale: { zero: false, padding: 12 } };
       charts.push({
         name: `final-regret-box${suffix}`,
         title: `Final regret per run (λ = ${fmtLambda(lambda)})`,
