@@ -220,6 +220,10 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
     : null;
 
   const metrics: RunMetrics[][] = cfg.policies.map(() => []);
+  // hot-loop locals
+  const { present, accuracy, energyJ, latencyS, costUsd } = t;
+  const fullLookup = cfg.oracle === 'full' && feasible === null;
+  const hasEvents = events.length > 0;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
   const inPool = new Uint8Array(M);
@@ -264,7 +268,7 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
       const selection = new Float64Array(M);
       const base = steps ? (p * R + ri) * Q : 0;
       for (let s = 0; s < Q; s++) {
-        while (ev < events.length && events[ev].step === s) {
+        while (hasEvents && ev < events.length && events[ev].step === s) {
           for (const m of evRemove[ev]) {
             policy.removeArm(m);
             inPool[m] = 0;
@@ -279,17 +283,17 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
         const q = order[s];
         const m = policy.select(q);
         const i = q * M + m;
-        const has = t.present[i] === 1;
+        const has = present[i] === 1;
         const rew = has ? rewards[i] : 0;
         policy.update(q, m, rew);
-        const best = cfg.oracle === 'full' && feasible === null ? fullOracle[q] : poolOracle(q, M, rewards, t.present, inPool, feasible);
+        const best = fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
         const regret = Number.isNaN(best) ? 0 : best - rew;
         cum += regret;
         sumReward += rew;
         selection[m]++;
         if (!has) misses++;
-        const acc = has ? t.accuracy[i] : Number.NaN;
-        const e = has ? t.energyJ[i] : Number.NaN;
+        const acc = has ? accuracy[i] : Number.NaN;
+        const e = has ? energyJ[i] : Number.NaN;
         if (!Number.isNaN(acc)) {
           sumAcc += acc;
           nAcc++;
@@ -298,12 +302,12 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
           sumE += e;
           nE++;
         }
-        if (has && t.costUsd && !Number.isNaN(t.costUsd[i])) {
-          sumUsd += t.costUsd[i];
+        if (has && costUsd !== null && !Number.isNaN(costUsd[i])) {
+          sumUsd += costUsd[i];
           nUsd++;
         }
         if (has) sumCost += costNorm[i];
-        const lat = has ? t.latencyS[i] : Number.NaN;
+        const lat = has ? latencyS[i] : Number.NaN;
         if (!Number.isNaN(lat)) {
           sumLat += lat;
           nLat++;
