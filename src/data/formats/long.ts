@@ -18,6 +18,11 @@ export const K_OUT = 4;
 export const K_COST = 5;
 export const N_METRICS = 6;
 
+/** Tables up to this many (query, model) cells load whatever their coverage. */
+const MAX_SPARSE_CELLS = 1_000_000;
+/** Beyond that, at most this many cells per row (coverage of at least 1%). */
+const MIN_COVERAGE_RATIO = 100;
+
 /** Task used when a table names none. */
 export const DEFAULT_TASK = 'all';
 
@@ -196,6 +201,14 @@ export class LongTableBuilder {
     const Q = this.queries.length;
     const M = this.models.length;
     const n = Q * M;
+    // The table is dense (Q × M cells): rows that keep naming new queries and models would make a small
+    // file describe billions of cells. Any table up to a million cells is fine; beyond, ask for 1% coverage.
+    if (n > MAX_SPARSE_CELLS && n > MIN_COVERAGE_RATIO * nRows) {
+      throw new DataError(
+        `${Q} queries × ${M} models make ${n} cells, but only ${nRows} rows fill them (coverage ${((100 * nRows) / n).toPrecision(2)}%): too sparse to hold as a table`,
+        this.file,
+      );
+    }
     const cols: Float64Array[] = [];
     for (let k = 0; k < N_METRICS; k++) cols.push(new Float64Array(n).fill(Number.NaN));
     const cellRow = new Int32Array(n).fill(-1);

@@ -16,7 +16,8 @@ export function pickleSource(file: string): ColumnarSource {
     return { file, columns: frame.columns, nRows: frame.nRows, column: (i) => frame.data[i] };
   } catch (err) {
     if (err instanceof PickleError) throw new DataError(`pickle: ${err.message}`, file);
-    throw err;
+    // Whatever else a hostile stream provokes (a stack overflow on deep nesting, say) is still bad input.
+    throw new DataError(`pickle: cannot decode (${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)})`, file);
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * Parquet via hyparquet (with its compressors for GZIP/ZSTD/BROTLI/LZ4), long or wide layout.
  */
-import { parquetMetadata, parquetRead, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, parquetRead, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { DataError } from '../errors.js';
 import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
+import { ParquetFormatError, verifyParquet } from './parquet-verify.js';
 
 export async function parquetSource(file: string): Promise<ColumnarSource> {
   const bytes = readAllBytes(file);
@@ -23,12 +24,23 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   // Only flat schemas: the root's direct children must be leaves.
   const root = meta.schema[0];
   const columns: string[] = [];
+  const leaves = new Map<string, SchemaElement>();
   let i = 1;
-  for (let c = 0; c < (root.num_children ?? 0); c++) {
+  for (let c = 0; c < (root?.num_children ?? 0); c++) {
     const el = meta.schema[i];
+    if (!el || typeof el.name !== 'string') throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root.num_children} columns but holds ${meta.schema.length - 1}`, file);
     if (el.num_children) throw new DataError(`nested column '${el.name}' is not supported`, file, undefined, el.name);
+    if (el.repetition_type === 'REPEATED' || root.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
     columns.push(el.name);
+    leaves.set(el.name, el);
     i++;
+  }
+  try {
+    // hyparquet trusts every count and size in the file: check them before it allocates or loops on them.
+    verifyParquet(buf, meta, leaves, compressors);
+  } catch (err) {
+    const why = err instanceof ParquetFormatError ? err.message : `corrupt metadata (${(err as Error)?.message ?? String(err)})`;
+    throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${why}`, file);
   }
   const nRows = Number(meta.num_rows);
   const data = new Map<string, unknown[] | ArrayLike<unknown>>();

@@ -25,7 +25,9 @@ interface CopyBlock {
   line: number;
 }
 
-const COPY_RE = /^COPY\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)\s*(?:\(([^)]*)\))?\s+FROM\s+stdin\b/i;
+// The blank before the column list belongs to the optional group: two adjacent blank loops (`\s*(…)?\s+`)
+// backtrack quadratically on a long run of blanks.
+const COPY_RE = /^COPY\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)(?:\s*\(([^)]*)\))?\s+FROM\s+stdin\b/i;
 
 function bareName(qualified: string): string {
   const last = qualified.split('.').pop()!;

@@ -98,8 +98,16 @@ class PyGlobal {
   constructor(readonly qualname: string) {}
 }
 
+/** Per-pickle limits shared by the handlers. */
+interface DecodeContext {
+  /** Size of the pickle in bytes. */
+  size: number;
+  /** Block placement entries built so far (memo references can reuse one slice for many blocks). */
+  placed: number;
+}
+
 type Handler = {
-  call?: (args: PyValue[], at: number) => PyValue;
+  call?: (args: PyValue[], at: number, ctx: DecodeContext) => PyValue;
   newobj?: (args: PyValue[], at: number) => PyValue;
 };
 
@@ -161,10 +169,10 @@ const PD_NEW_INDEX: Handler = {
 };
 
 const PD_UNPICKLE_BLOCK: Handler = {
-  call: (args, at) => {
+  call: (args, at, ctx) => {
     const [values, placement, ndim] = args;
     if (!(values instanceof NDArray)) throw new PickleError(`block values of unsupported type ${describe(values)} (only numpy arrays are read)`, at);
-    return new PdBlock(values, placementOf(placement, at), typeof ndim === 'number' ? ndim : 2);
+    return new PdBlock(values, placementOf(placement, at, ctx), typeof ndim === 'number' ? ndim : 2);
   },
 };
 
@@ -266,9 +274,9 @@ function numOrNull(v: unknown): number | null {
 }
 
 function asShape(v: unknown, at: number): number[] {
-  if (typeof v === 'number') return [v];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) throw new PickleError('bad array shape', at);
-  return v as number[];
+  const dims = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(dims) || !dims.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) throw new PickleError('bad array shape', at);
+  return dims as number[];
 }
 
 function asDType(v: unknown, at: number): DType {
@@ -285,24 +293,35 @@ function parseTypeCode(code: string, at: number): DType {
   return { kind, itemsize: kind === 'U' ? size * 4 : size, littleEndian: m[1] !== '>' };
 }
 
-function placementOf(v: unknown, at: number): number[] {
-  if (v instanceof NDArray) return Array.from(v.data as ArrayLike<number>, Number);
-  if (v instanceof PySlice) {
+function placementOf(v: unknown, at: number, ctx: DecodeContext): number[] {
+  let out: number[];
+  if (v instanceof NDArray) out = Array.from(v.data as ArrayLike<number>, Number);
+  else if (v instanceof PySlice) {
     const start = v.start ?? 0;
     const step = v.step ?? 1;
     if (v.stop === null || step <= 0) throw new PickleError('open-ended block placement', at);
-    const out: number[] = [];
+    if (![start, v.stop, step].every(Number.isSafeInteger)) throw new PickleError('block placement slice with non-integer bounds', at);
+    // Each placed column needs its name somewhere in the pickle: a longer slice is corrupt (and would be built in full).
+    const n = Math.max(0, Math.ceil((v.stop - start) / step));
+    if (ctx.placed + n > 8 * ctx.size + 1024) throw new PickleError(`block placement of ${n} columns is more than the pickle can describe`, at);
+    out = [];
     for (let i = start; i < v.stop; i += step) out.push(i);
-    return out;
-  }
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
-  throw new PickleError(`unsupported block placement ${describe(v)}`, at);
+  } else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) out = v as number[];
+  else throw new PickleError(`unsupported block placement ${describe(v)}`, at);
+  ctx.placed += out.length;
+  if (ctx.placed > 8 * ctx.size + 1024) throw new PickleError('block placements cover more columns than the pickle can describe', at);
+  return out;
 }
 
 /** Decode `count` items of a numeric dtype from raw bytes into plain JS values. */
 function decodeNumeric(buf: Uint8Array, dt: DType, count: number, at: number): ArrayLike<unknown> {
   const { kind, itemsize, littleEndian: le } = dt;
   if (kind === 'O') throw new PickleError('object array given as raw bytes', at);
+  // Sizes come from the stream: check them before allocating `count` values.
+  const sizes: Record<string, number[]> = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1], M: [8], m: [8] };
+  const validSize = sizes[kind] ? sizes[kind].includes(itemsize) : itemsize > 0 && (kind !== 'U' || itemsize % 4 === 0);
+  if (!validSize || !Number.isSafeInteger(itemsize)) throw new PickleError(`unsupported item size ${itemsize} for numpy dtype kind '${kind}'`, at);
+  if (!Number.isSafeInteger(count) || count < 0) throw new PickleError(`bad array size ${count}`, at);
   if (buf.length < count * itemsize) throw new PickleError(`array data has ${buf.length} bytes, expected ${count * itemsize}`, at);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (kind === 'f') {
@@ -345,6 +364,7 @@ function decodeNumeric(buf: Uint8Array, dt: DType, count: number, at: number): A
         for (let j = 0; j < itemsize; j += 4) {
           const cp = dv.getUint32(i * itemsize + j, le);
           if (cp === 0) break;
+          if (cp > 0x10ffff) throw new PickleError(`numpy unicode array holds an invalid character (code point ${cp})`, at);
           s += String.fromCodePoint(cp);
         }
       } else {
@@ -407,7 +427,7 @@ function buildDType(d: DType, state: unknown, at: number): void {
   if (typeof elsize === 'number' && elsize > 0 && (d.kind === 'U' || d.kind === 'S')) d.itemsize = elsize;
 }
 
-function buildBlockManager(mgr: PdBlockManager, state: unknown, at: number): void {
+function buildBlockManager(mgr: PdBlockManager, state: unknown, at: number, ctx: DecodeContext): void {
   // Pre-1.3 layout: (axes, block values, block items, {"0.14.1": {axes, blocks: [{values, mgr_locs}]}}).
   if (!Array.isArray(state) || state.length < 4 || !(state[3] instanceof Map)) throw new PickleError('unsupported BlockManager state', at);
   const extra = state[3].get('0.14.1');
@@ -419,7 +439,7 @@ function buildBlockManager(mgr: PdBlockManager, state: unknown, at: number): voi
   mgr.axes = axes as PdIndex[];
   mgr.blocks = blocks.map((b) => {
     if (!(b instanceof Map) || !(b.get('values') instanceof NDArray)) throw new PickleError('unsupported block in BlockManager state', at);
-    return new PdBlock(b.get('values') as NDArray, placementOf(b.get('mgr_locs'), at), 2);
+    return new PdBlock(b.get('values') as NDArray, placementOf(b.get('mgr_locs'), at, ctx), 2);
   });
 }
 
@@ -448,6 +468,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
   const memo: unknown[] = [];
+  const ctx: DecodeContext = { size: n, placed: 0 };
 
   const need = (k: number): void => {
     if (pos + k > n) throw new PickleError('truncated pickle (unexpected end of data)', n);
@@ -519,7 +540,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
     const h = ALLOWED.get(fn.qualname)!;
     const f = how === 'call' ? h.call : h.newobj;
     if (!f) throw new PickleError(`'${fn.qualname}' cannot be ${how === 'call' ? 'called' : 'instantiated'} here`, at);
-    return f(args, at);
+    return f(args, at, ctx);
   };
   const signedLE = (b: Buffer): number | bigint => {
     if (b.length === 0) return 0;
@@ -795,7 +816,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
         if (obj instanceof NDArray) buildArray(obj, state, at);
         else if (obj instanceof PendingObject) {
           if (obj.target instanceof PdDataFrame) buildDataFrame(obj.target, state, at);
-          else buildBlockManager(obj.target, state, at);
+          else buildBlockManager(obj.target, state, at, ctx);
           stack[stack.length - 1] = obj.target;
         } else if (obj && typeof obj === 'object' && 'kind' in obj && 'itemsize' in obj) buildDType(obj as DType, state, at);
         else throw new PickleError(`cannot set the state of ${describe(obj)}`, at);
@@ -848,7 +869,14 @@ function parseIntText(s: string, at: number): number | bigint {
 
 function hashKey(k: unknown, at: number): unknown {
   if (k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean' || typeof k === 'bigint') return k;
-  if (Array.isArray(k)) return JSON.stringify(k);
+  if (Array.isArray(k)) {
+    // Tuples as keys; a cyclic or very deep one cannot be a key of a real pickle.
+    try {
+      return JSON.stringify(k);
+    } catch {
+      throw new PickleError('unsupported dict key (a cyclic or too deeply nested tuple)', at);
+    }
+  }
   throw new PickleError(`unsupported dict key ${describe(k)}`, at);
 }
 
@@ -868,10 +896,16 @@ export function frameColumns(v: unknown): FrameColumns {
   const [items, index] = mgr.axes;
   const nCols = items.length;
   const nRows = index.length;
+  if (!Number.isSafeInteger(nRows) || nRows < 0) throw new PickleError(`DataFrame row index of length ${nRows}`);
+  if (!Number.isSafeInteger(nCols) || nCols < 0) throw new PickleError(`DataFrame column index of length ${nCols}`);
+  // Every column comes from a block: more columns than the blocks place is corrupt, and a range index could
+  // otherwise claim any number of them.
+  const placed = mgr.blocks.reduce((a, b) => a + b.placement.length, 0);
+  if (nCols > placed) throw new PickleError(`the DataFrame lists ${nCols} columns but its blocks hold ${placed}`);
   const columns: string[] = [];
   for (let i = 0; i < nCols; i++) {
     const c = items.get(i);
-    columns.push(c === null || c === undefined ? '' : String(c));
+    columns.push(nameText(c));
   }
   const data: (ArrayLike<unknown> | undefined)[] = new Array(nCols);
   for (const b of mgr.blocks) {
@@ -889,6 +923,14 @@ export function frameColumns(v: unknown): FrameColumns {
   const missing = data.findIndex((d) => d === undefined);
   if (missing >= 0 && nCols > 0) throw new PickleError(`no block holds column '${columns[missing]}'`);
   return { columns, nRows, data: data as ArrayLike<unknown>[] };
+}
+
+/** A column label as text; nested or cyclic labels (only a corrupt pickle has them) are cut short. */
+function nameText(v: unknown, depth = 0): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return depth < 4 ? v.slice(0, 100).map((x) => nameText(x, depth + 1)).join(',') : '…';
+  return describe(v);
 }
 
 function columnOf(a: NDArray, j: number, k: number, n: number): ArrayLike<unknown> {

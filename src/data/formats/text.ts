@@ -100,7 +100,14 @@ async function* delimitedBatches(file: string, delimiter: string): AsyncGenerato
   const input = openStream(file, 16 * 1024);
   const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: false, relax_quotes: false });
   let parseErr: unknown = null;
-  parser.on('error', (e) => (parseErr = e));
+  // Parse errors are emitted asynchronously, possibly before the final flush is awaited (after which the
+  // parser never emits 'finish'): remember the first one and settle `failed` whenever it comes.
+  const failed = new Promise<void>((resolve) =>
+    parser.on('error', (e) => {
+      parseErr ??= e;
+      resolve();
+    }),
+  );
   let width = -1;
   let line = 1;
   function drain(): TextRecord[] {
@@ -124,13 +131,11 @@ async function* delimitedBatches(file: string, delimiter: string): AsyncGenerato
       parser.write(chunk);
       yield drain();
     }
+    if (parseErr) throw csvError(file, parseErr);
     // The final flush (which reports an unclosed quote) completes asynchronously.
-    const flushed = new Promise<void>((resolve) => {
-      parser.once('finish', () => resolve());
-      parser.once('error', () => resolve());
-    });
+    const flushed = new Promise<void>((resolve) => parser.once('finish', () => resolve()));
     parser.end();
-    await flushed;
+    await Promise.race([flushed, failed]);
     yield drain();
   } catch (err) {
     throw csvError(file, err);
@@ -139,16 +144,25 @@ async function* delimitedBatches(file: string, delimiter: string): AsyncGenerato
   }
 }
 
+/** The message without its trailing "at line N", which the DataError location replaces. */
+function withoutLinePhrase(message: string): string {
+  // Not /\s*(at|on) line \d+$/: from every start in a long blank run it would rescan the run (quadratic).
+  const m = /(?:at|on) line \d+\.?$/.exec(message);
+  return m ? message.slice(0, m.index).trimEnd() : message;
+}
+
 function csvError(file: string, err: unknown): DataError {
   if (err instanceof DataError) return err;
   if (err instanceof CsvError) {
     const e = err as CsvError & { lines?: number };
-    let msg = e.message.replace(/\s*(at|on) line \d+\.?$/, '');
+    let msg = withoutLinePhrase(e.message);
     if (e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
       msg = `ragged row: ${msg.replace(/^Invalid Record Length:\s*/i, '').replace(/^expect/, 'expected')} fields`;
     } else if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
       msg = 'unterminated quoted field (file truncated or stray quote)';
     }
+    // The parser quotes the whole offending field, which can be megabytes long.
+    if (msg.length > 300) msg = msg.slice(0, 300) + '…';
     return new DataError(msg, file, e.lines);
   }
   return gzipError(file, err);

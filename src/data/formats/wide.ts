@@ -418,7 +418,10 @@ export function decodePythonStringList(s: string): string {
           const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
           const hex = t.slice(i, i + len);
           if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) return s;
-          out += String.fromCodePoint(parseInt(hex, 16));
+          const cp = parseInt(hex, 16);
+          // Python rejects \U escapes above U+10FFFF: not a literal, so the text stays as written.
+          if (cp > 0x10ffff) return s;
+          out += String.fromCodePoint(cp);
           i += len;
           break;
         }

@@ -3,6 +3,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { parquetMetadata, type PageHeader } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { toCell } from '../../../src/data/formats/columnar.js';
 import { loadTable, type LoadOptions } from '../../../src/data/load.js';
 import { writeTable } from '../../../src/data/formats/write.js';
 import { tableSha256, makePoolTable, type PoolTable } from '../../../src/data/pool.js';
@@ -167,5 +170,134 @@ describe('Arrow and Parquet readers', () => {
     const table = tableFromIPC(readFileSync(dst));
     expect(JSON.parse(table.schema.metadata.get('greenserv')!).models[0]).toEqual({ id: 'a/b', name: 'Org/A-B', paramsB: 7 });
     expect(table.schema.fields.map((f) => f.name)).toContain('a/b|accuracy');
+  });
+});
+
+describe('corrupt Arrow and Parquet files found by fuzzing', () => {
+  const long = {
+    query_id: ['a', 'a', 'b'],
+    model_id: ['m1', 'm2', 'm1'],
+    accuracy: Float64Array.from([1, 0, 0.5]),
+  };
+
+  // Just enough flatbuffer reading to find the fields the corruptions below overwrite.
+  const deref = (dv: DataView, p: number): number => p + dv.getUint32(p, true);
+  function fbField(dv: DataView, t: number, f: number): number {
+    const vt = t - dv.getInt32(t, true);
+    const o = 4 + 2 * f;
+    if (o >= dv.getUint16(vt, true)) return -1;
+    const fo = dv.getUint16(vt + o, true);
+    return fo ? t + fo : -1;
+  }
+  /** Message tables of an Arrow stream, with their header type. */
+  function messages(b: Uint8Array): { table: number; type: number }[] {
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const out: { table: number; type: number }[] = [];
+    let pos = 0;
+    while (pos + 8 <= b.length && dv.getUint32(pos, true) === 0xffffffff) {
+      const len = dv.getInt32(pos + 4, true);
+      if (len === 0) break;
+      const meta = pos + 8;
+      const table = deref(dv, meta);
+      const type = dv.getUint8(fbField(dv, table, 1));
+      const bl = fbField(dv, table, 3);
+      out.push({ table, type });
+      pos = meta + len + (bl < 0 ? 0 : Number(dv.getBigInt64(bl, true)));
+    }
+    return out;
+  }
+
+  it('a corrupt vector length in the schema metadata (apache-arrow looped over it for hours)', async () => {
+    const table = tableFromArrays(long);
+    table.schema.metadata.set('greenserv', '{}');
+    const b = tableToIPC(table, 'stream').slice();
+    const dv = new DataView(b.buffer);
+    const schema = deref(dv, fbField(dv, messages(b)[0].table, 2));
+    // Schema field 2: the custom_metadata key/value pairs.
+    dv.setUint32(deref(dv, fbField(dv, schema, 2)), 0x7fffffff, true);
+    await dataError(loadTable(s.write('fz-veclen.arrows', b)), { message: /not a readable Arrow.*Schema field 2 lies outside the metadata/ });
+  });
+
+  it('a record batch block that points at a dictionary batch (apache-arrow re-read it forever)', async () => {
+    const b = tableToIPC(tableFromArrays(long), 'file').slice();
+    const dv = new DataView(b.buffer);
+    const footer = deref(dv, b.length - 10 - dv.getInt32(b.length - 10, true));
+    const dictionaries = deref(dv, fbField(dv, footer, 2));
+    const batches = deref(dv, fbField(dv, footer, 3));
+    expect(dv.getUint32(dictionaries, true)).toBeGreaterThan(0);
+    dv.setBigInt64(batches + 4, dv.getBigInt64(dictionaries + 4, true), true);
+    await dataError(loadTable(s.write('fz-block.arrow', b)), { message: /record batch 0: block points at a message of type 2, expected 3/ });
+  });
+
+  it('a record batch claiming a billion rows (the loader allocated for all of them)', async () => {
+    const b = tableToIPC(tableFromArrays(long), 'stream').slice();
+    const dv = new DataView(b.buffer);
+    const batch = messages(b).find((m) => m.type === 3)!;
+    dv.setBigInt64(fbField(dv, deref(dv, fbField(dv, batch.table, 2)), 0), 1_000_000_000n, true);
+    await dataError(loadTable(s.write('fz-rows.arrows', b)), { message: /record batch claims 1000000000 rows, more than the file can hold/ });
+  });
+
+  /** Byte offset of a column chunk's first page and the header in front of it. */
+  function firstPage(buf: Uint8Array, column: string): { at: number; dataAt: number; header: PageHeader } {
+    const meta = parquetMetadata(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+    const chunk = meta.row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === column)!.meta_data!;
+    const at = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+    const reader = { view: new DataView(buf.buffer, buf.byteOffset + at), offset: 0 };
+    const header = parquetHeader(reader);
+    return { at, dataAt: at + reader.offset, header };
+  }
+
+  it('a column chunk that names no schema column next to a corrupt one (left rejections unhandled)', async () => {
+    const buf = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'query_id', data: ['a', 'a', 'b'], type: 'STRING' },
+          { name: 'model_id', data: ['m1', 'm2', 'm1'], type: 'STRING' },
+          { name: 'accuracy', data: [1, 0, 0.5], type: 'DOUBLE' },
+        ],
+      }),
+    );
+    // Rename the schema's 'accuracy' (the footer's first mention) and break the snappy data of query_id.
+    const footerAt = buf.length - 8 - new DataView(buf.buffer).getInt32(buf.length - 8, true);
+    const name = Buffer.from(buf.buffer).indexOf('accuracy', footerAt);
+    buf[name + 7] = 'x'.charCodeAt(0);
+    const q = firstPage(buf, 'query_id');
+    buf.fill(0xff, q.dataAt, q.dataAt + 4);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown): void => void unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await dataError(loadTable(s.write('fz-names.parquet', buf)), { message: /not a readable Parquet file/ });
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('a definition-level run of 2^30 values in a page of three (hyparquet grew an array to that size)', async () => {
+    const buf = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'query_id', data: ['a', 'a', 'b'], type: 'STRING' },
+          { name: 'model_id', data: ['m1', 'm2', 'm1'], type: 'STRING' },
+          { name: 'accuracy', data: [1, null, 0.5], type: 'DOUBLE' },
+        ],
+        codec: 'UNCOMPRESSED',
+      }),
+    );
+    const page = firstPage(buf, 'accuracy');
+    expect(page.header.type).toBe('DATA_PAGE_V2');
+    // RLE run header (count << 1) as a varint, then the repeated level.
+    buf.set([0xfe, 0xff, 0xff, 0xff, 0x07, 0x01], page.dataAt + page.header.data_page_header_v2!.repetition_levels_byte_length);
+    await dataError(loadTable(s.write('fz-rle.parquet', buf)), { message: /column 'accuracy', row group 0: page at byte 0: run of 1073741823 values where 3 remain/ });
+  });
+
+  it('cells that are invalid dates or nested lists read as text without throwing', () => {
+    expect(toCell(new Date(Number.NaN))).toBeNull();
+    const cyclic: unknown[] = ['a'];
+    cyclic.push(cyclic);
+    expect(toCell(cyclic)).toBe('[a, [a, [a, [a, […]]]]]');
+    expect(toCell([1, [2, 3]])).toBe('[1, [2, 3]]');
   });
 });

@@ -229,3 +229,40 @@ describe('line numbers', () => {
     await dataError(loadTable(f), { line: 4, message: /ragged row: expected 3, got 2 fields/ });
   });
 });
+
+describe('inputs found by fuzzing', () => {
+  /** Fail fast instead of waiting for the test timeout when a load never settles. */
+  function settlesWithin<T>(p: Promise<T>, ms = 5000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`load still pending after ${ms} ms`)), ms);
+    });
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
+  }
+
+  it('a closing quote followed by text is a DataError (the parser reported it too late and the load never settled)', async () => {
+    await dataError(settlesWithin(loadTable(s.write('fz-quote.csv', 'query_id,model_id,accuracy\n"a".x,m,1\n'))), { message: /Closing Quote/ });
+    // As found: a quoted model id with a character after its closing quote, in a TSV with a queries file.
+    const tsv = 'query_id\tmodel_id\ttask\taccuracy\nq1\t"m\tx0"\tmmlu\t1\nq2\t"m\tx0".mmlu\t0\n';
+    await dataError(settlesWithin(loadTable(s.write('fz-quote.tsv', tsv))), { message: /Closing Quote/ });
+    await dataError(settlesWithin(loadTable(s.write('fz-quote2.csv', 'query_id,model_id,accuracy\na,m,1\nb,"m"x,1\nc,m,1\n'))), { message: /Closing Quote/ });
+  });
+
+  it('rows that each name a new query and a new model are a DataError, not gigabytes of empty cells', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `q${i},m${i},1`);
+    const f = s.write('fz-sparse.csv', ['query_id,model_id,accuracy', ...rows].join('\n'));
+    await dataError(loadTable(f), { message: /3000 queries × 3000 models make 9000000 cells, but only 3000 rows fill them \(coverage 0\.033%\): too sparse/ });
+    // Up to a million cells any coverage loads.
+    const small = Array.from({ length: 900 }, (_, i) => `q${i},m${i},1`);
+    const t = await loadTable(s.write('fz-sparse-ok.csv', ['query_id,model_id,accuracy', ...small].join('\n')));
+    expect(t.nQueries * t.nModels).toBe(810_000);
+  });
+
+  it('a stray quote after a long run of blanks fails fast, with a short message (the error text was trimmed in quadratic time)', async () => {
+    const csv = `query_id,model_id,accuracy\na,${' '.repeat(200_000)}"x,1\n`;
+    const t0 = performance.now();
+    const e = await dataError(loadTable(s.write('fz-blanks.csv', csv)), { line: 2, message: /Invalid Opening Quote/ });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(e.message.length).toBeLessThan(600);
+  });
+});

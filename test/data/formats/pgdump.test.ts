@@ -95,4 +95,15 @@ describe('GreenServ Postgres dump', () => {
     const t = await loadTable(s.write('dump.backup', text));
     expect(t.nModels).toBe(3);
   });
+
+  it('a COPY statement with a long run of blanks fails fast (found by fuzzing: the statement pattern backtracked quadratically)', async () => {
+    const bad = text.replace('COPY public.models (', `COPY public.models${' '.repeat(200_000)}x (`);
+    const line = bad.split('\n').findIndex((l) => l.startsWith('COPY public.models')) + 1;
+    const t0 = performance.now();
+    await dataError(loadTable(s.write('fz-blanks.sql', bad)), { line, message: /cannot parse COPY statement/ });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    // The blank before the column list is still optional.
+    const tight = await loadTable(s.write('fz-tight.sql', text.replace('COPY public.models (', 'COPY public.models(')));
+    expect(tight.nModels).toBe(3);
+  });
 });

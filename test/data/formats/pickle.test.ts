@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { unpickle, frameColumns, PickleError, ALLOWED_GLOBALS } from '../../../src/data/formats/pickle.js';
+import { unpickle, frameColumns, PickleError, ALLOWED_GLOBALS, PdDataFrame, PdBlockManager, PdIndex } from '../../../src/data/formats/pickle.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
 
@@ -99,5 +99,53 @@ describe('restricted unpickler: DataFrames made by pandas 1.5 and 2.x, protocols
   it('rejects a pickle that is not a DataFrame', async () => {
     // A plain list of ints.
     await dataError(loadTable(s.write('list.pkl', Buffer.from('\x80\x04]\x94(K\x01K\x02e.', 'latin1'))), { message: /expected a pandas DataFrame/ });
+  });
+});
+
+describe('corrupt pickles found by fuzzing', () => {
+  // Small protocol-2 streams spelled out opcode by opcode (latin-1 text, one character per byte).
+  const u32 = (n: number): string => String.fromCharCode(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+  const str = (t: string): string => `X${u32(t.length)}${t}`;
+  const bytes = (b: string): string => `C${String.fromCharCode(b.length)}${b}`;
+  const int = (n: number): string => `J${u32(n >>> 0)}`;
+  /** LONG1: little-endian two's complement. */
+  const long = (n: bigint): string => {
+    let hex = n.toString(16);
+    if (hex.length % 2) hex = '0' + hex;
+    const le = Buffer.from(hex, 'hex').reverse();
+    const body = le[le.length - 1] & 0x80 ? Buffer.concat([le, Buffer.from([0])]) : le;
+    return `\x8a${String.fromCharCode(body.length)}${body.toString('latin1')}`;
+  };
+  const call = (module: string, name: string, ...args: string[]): string => `c${module}\n${name}\n(${args.join('')}tR`;
+  const dtype = (code: string): string => call('numpy', 'dtype', str(code));
+  const frombuffer = (data: string, code: string, shape: string): string => call('numpy.core.numeric', '_frombuffer', bytes(data), dtype(code), shape, str('C'));
+  const pickle = (body: string): Buffer => Buffer.from(`\x80\x02${body}.`, 'latin1');
+
+  it('a numpy unicode array holding a code point above U+10FFFF (was a RangeError)', async () => {
+    const p = pickle(frombuffer('\xff\xff\xff\x7f', '<U1', `(${int(1)}t`));
+    expect(() => unpickle(p)).toThrow(/invalid character/);
+    await dataError(loadTable(s.write('fz-codepoint.pkl', p)), { message: /pickle: numpy unicode array holds an invalid character/ });
+  });
+
+  it('a block placement slice of 10^12 columns (was a fatal out-of-memory crash)', async () => {
+    const values = frombuffer('', 'f8', `(${int(0)}t`);
+    const slice = call('builtins', 'slice', int(0), long(10n ** 12n), int(1));
+    const p = pickle(call('pandas._libs.internals', '_unpickle_block', values, slice, int(2)));
+    expect(() => unpickle(p)).toThrow(/block placement of 1000000000000 columns is more than the pickle can describe/);
+    await dataError(loadTable(s.write('fz-placement.pkl', p)), { message: /block placement/ });
+  });
+
+  it('array sizes that would allocate without bound (was a RangeError)', () => {
+    // Zero-byte items: any count fits in no data.
+    expect(() => unpickle(pickle(frombuffer('', 'S0', `(${long(10n ** 12n)}t`)))).toThrow(/unsupported item size 0/);
+    // A negative shape given as a bare number.
+    expect(() => unpickle(pickle(frombuffer('', 'f8', int(-1))))).toThrow(/bad array shape/);
+  });
+
+  it('a column index longer than the blocks place (was a loop over 10^12 column names)', () => {
+    const df = new PdDataFrame();
+    const range = (stop: number): PdIndex => new PdIndex('pandas.core.indexes.range.RangeIndex', null, { start: 0, stop, step: 1 }, null);
+    df.mgr = new PdBlockManager([], [range(1e12), range(3)]);
+    expect(() => frameColumns(df)).toThrow(/lists 1000000000000 columns but its blocks hold 0/);
   });
 });

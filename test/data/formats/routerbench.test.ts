@@ -69,6 +69,16 @@ describe('RouterBench wide CSV', () => {
     expect(decodePythonStringList("['unterminated]")).toBe("['unterminated]");
     expect(decodePythonStringList('[]')).toBe('');
   });
+
+  it('leaves a \\U escape above U+10FFFF as written (found by fuzzing: it threw a RangeError)', async () => {
+    // Python refuses such a literal, so it is not one: the text is kept.
+    expect(decodePythonStringList("['\\U0011ffff']")).toBe("['\\U0011ffff']");
+    expect(decodePythonStringList("['ok', '\\Uffffffff']")).toBe("['ok', '\\Uffffffff']");
+    expect(decodePythonStringList("['\\U0010ffff']")).toBe('\u{10ffff}');
+    const csv = [HEADER, `0,q1,"['\\U0011ffff']",arc,1.0,0.0,a,b,0.1,0.2,m1`].join('\n');
+    const t = await loadTable(s.write('rb-cp.csv', csv));
+    expect(t.queryText).toEqual(["['\\U0011ffff']"]);
+  });
 });
 
 // ---- real RouterBench rows (../shared/data/routerbench) -------------------------------------------------
