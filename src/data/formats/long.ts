@@ -65,9 +65,13 @@ class GrowI32 {
   }
 }
 
-class GrowF64 {
-  a = new Float64Array(4096);
+/** A growable Float64Array; `reserve(k)` returns the offset of k new slots. */
+export class GrowF64 {
+  a: Float64Array;
   n = 0;
+  constructor(cap = 4096) {
+    this.a = new Float64Array(cap);
+  }
   reserve(k: number): number {
     if (this.n + k > this.a.length) {
       const b = new Float64Array(Math.max(this.a.length * 2, this.n + k));

@@ -10,7 +10,7 @@
  */
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
-import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
+import { GrowF64, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
 import { cellText, parseNumber, truncate, type Cell } from './text.js';
 
 const ID_COLUMNS = ['query_id', 'sample_id'];
@@ -127,24 +127,6 @@ export function classifyWideColumns(columns: string[], file: string): WideLayout
   };
 }
 
-class Grow {
-  a: Float64Array;
-  n = 0;
-  constructor(cap = 4096) {
-    this.a = new Float64Array(cap);
-  }
-  reserve(k: number): number {
-    if (this.n + k > this.a.length) {
-      const b = new Float64Array(Math.max(this.a.length * 2, this.n + k));
-      b.set(this.a);
-      this.a = b;
-    }
-    const at = this.n;
-    this.n += k;
-    return at;
-  }
-}
-
 export interface WideBuilderOptions {
   warn?: (msg: string) => void;
   /** Treat NaN numbers as missing cells (binary formats written by pandas use NaN for missing). */
@@ -166,7 +148,7 @@ export class WideTableBuilder {
   private texts: (string | null)[] = [];
   private clusters: number[] = [];
   private complexities: number[] = [];
-  private vals = new Grow();
+  private vals = new GrowF64();
   private skippedEmpty = 0;
   private repeatedRows = 0;
   private mergedCells = 0;
@@ -327,7 +309,7 @@ export class WideTableBuilder {
         for (let m = 0; m < M; m++) dst[q * M + m] = a[base + j * M + m];
       });
     }
-    this.vals = new Grow(0);
+    this.vals = new GrowF64(0);
     const hasTask = this.tasks.some((t) => t !== null);
     const models = L.models.map((m) => this.opts.modelInfo?.get(m.id) ?? m);
     return makePoolTable({
