@@ -60,8 +60,6 @@ class EpsilonGreedy extends PoolPolicy {
     this.sum[m] = 0;
   }
 
-
-
   /** Current exploration rate (for tests). */
   epsilon(): number {
     return this.eps;

@@ -3,6 +3,7 @@
  * with A itself kept too so the inverse is refreshed exactly (Cholesky) every `refreshEvery` updates of an arm.
  * That bounds round-off drift however long a run is.
  */
+import { PoolPolicy, type PolicyEnv } from './policy.js';
 import { addOuterSparse, invertSPD, invertWorkSize, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
 
 export const REFRESH_EVERY = 256;
@@ -136,5 +137,39 @@ export class PatternCache {
     this.variance[k] = quad > 0 ? quad : 0;
     this.stamp[k] = v;
     return k;
+  }
+}
+
+/**
+ * What the linear policies share: per-arm ridge state fed each reward with a weight (1, or 1/σ² for
+ * Thompson sampling), the per-pattern score cache, and a fresh state for a joining arm (spec §9.14: the
+ * reference's linear ε-greedy never registered it). Each subclass keeps its own selection loop, the hot path.
+ */
+export abstract class LinearPolicy extends PoolPolicy {
+  protected readonly st: RidgeArms;
+  protected readonly cache: PatternCache;
+
+  constructor(
+    env: PolicyEnv,
+    prior: number,
+    private readonly weight: number,
+  ) {
+    super(env);
+    this.st = new RidgeArms(env.nModels, env.contexts.d, prior);
+    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
+  }
+
+  update(q: number, arm: number, reward: number): void {
+    const c = this.env.contexts;
+    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, this.weight);
+  }
+
+  protected override resetArm(m: number): void {
+    this.st.reset(m);
+  }
+
+  /** The ridge state (for tests). */
+  state(): RidgeArms {
+    return this.st;
   }
 }

@@ -1,28 +1,24 @@
 import { ArgMax } from './argmax.js';
-import { PatternCache, RidgeArms } from './linear.js';
-import { PoolPolicy, anyFeasible, isFeasible, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { LinearPolicy } from './linear.js';
+import { anyFeasible, isFeasible, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Linear (contextual) ε-greedy, disjoint per arm (spec §4.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x
  * (A is positive definite, so the reference's pinv equals the inverse); explore with probability ε,
  * else argmax θ_mᵀx with uniform tie-breaking; ε decays per update.
  */
-class LinearEpsilonGreedy extends PoolPolicy {
+class LinearEpsilonGreedy extends LinearPolicy {
   readonly name = 'linear-epsilon-greedy';
-  private readonly st: RidgeArms;
   private eps: number;
   private readonly am: ArgMax;
-  private readonly cache: PatternCache;
 
   constructor(
     env: PolicyEnv,
     private readonly p: Record<string, number>,
   ) {
-    super(env);
-    this.st = new RidgeArms(env.nModels, env.contexts.d, p.ridge);
+    super(env, p.ridge, 1);
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
 
   select(q: number): number {
@@ -41,21 +37,9 @@ class LinearEpsilonGreedy extends PoolPolicy {
     return this.am.result();
   }
 
-  update(q: number, arm: number, reward: number): void {
-    const c = this.env.contexts;
-    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, 1);
+  override update(q: number, arm: number, reward: number): void {
+    super.update(q, arm, reward);
     this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);
-  }
-
-  // a joining arm is registered and reset (spec §9.14: the reference never registers it)
-  protected override resetArm(m: number): void {
-    this.st.reset(m);
-  }
-
-
-
-  state(): RidgeArms {
-    return this.st;
   }
 }
 

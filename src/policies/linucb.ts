@@ -1,27 +1,23 @@
 import { ArgMax } from './argmax.js';
-import { PatternCache, RidgeArms } from './linear.js';
-import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { LinearPolicy } from './linear.js';
+import { anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Disjoint LinUCB (spec §4.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
  * repo semantics: first maximum wins; paper semantics: exact ties broken uniformly with the policy's RNG.
  */
-class LinUCB extends PoolPolicy {
+class LinUCB extends LinearPolicy {
   readonly name = 'linucb';
-  private readonly st: RidgeArms;
   private readonly am: ArgMax;
   private readonly alpha: number;
-  private readonly cache: PatternCache;
 
   constructor(
     env: PolicyEnv,
     p: Record<string, number>,
   ) {
-    super(env);
-    this.st = new RidgeArms(env.nModels, env.contexts.d, p.reg);
+    super(env, p.reg, 1);
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
     this.alpha = p.alpha;
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
 
   select(q: number): number {
@@ -38,21 +34,6 @@ class LinUCB extends PoolPolicy {
       am.offer(m, cache.mean[k] + alpha * Math.sqrt(cache.variance[k]));
     }
     return am.result();
-  }
-
-  update(q: number, arm: number, reward: number): void {
-    const c = this.env.contexts;
-    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, 1);
-  }
-
-  protected override resetArm(m: number): void {
-    this.st.reset(m);
-  }
-
-
-
-  state(): RidgeArms {
-    return this.st;
   }
 }
 

@@ -1,6 +1,6 @@
 import { ArgMax } from './argmax.js';
-import { PatternCache, RidgeArms } from './linear.js';
-import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { LinearPolicy } from './linear.js';
+import { anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**
  * Linear-Gaussian Thompson sampling, disjoint per arm (spec §4.4). Precision B_m = I/v + Σ xxᵀ/σ²,
@@ -10,26 +10,20 @@ import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory
  * Only θ̃_mᵀx matters for the choice, and for θ̃_m ~ N(μ_m, Σ_m) that scalar is exactly
  * N(μ_mᵀx, xᵀΣ_m x); drawing it directly is the same distribution at O(nnz²) per arm instead of O(d³).
  */
-class Thompson extends PoolPolicy {
+class Thompson extends LinearPolicy {
   readonly name = 'thompson';
-  private readonly st: RidgeArms;
   private readonly am: ArgMax;
-  private readonly s: number;
   private readonly covScale: number;
-  private readonly cache: PatternCache;
 
   constructor(
     env: PolicyEnv,
     p: Record<string, number>,
   ) {
-    super(env);
+    // B = I/v + Σ xxᵀ/σ², f = Σ r x/σ²: a ridge state with prior 1/v and rewards weighted 1/σ², so θ = B⁻¹f = μ
+    super(env, 1 / p.priorVariance, 1 / (p.sigma * p.sigma));
     const sigma2 = p.sigma * p.sigma;
-    // B = I/v + Σ xxᵀ/σ²: a ridge state with prior 1/v and updates weighted 1/σ²
-    this.st = new RidgeArms(env.nModels, env.contexts.d, 1 / p.priorVariance);
-    this.s = 1 / sigma2;
     this.covScale = env.semantics === 'repo' ? sigma2 : 1;
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
 
   select(q: number): number {
@@ -46,22 +40,6 @@ class Thompson extends PoolPolicy {
       am.offer(m, cache.mean[k] + Math.sqrt(covScale * cache.variance[k]) * rng.normal());
     }
     return am.result();
-  }
-
-  update(q: number, arm: number, reward: number): void {
-    const c = this.env.contexts;
-    // b accumulates s·r·x = f; θ = B⁻¹ f = μ
-    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, this.s);
-  }
-
-  protected override resetArm(m: number): void {
-    this.st.reset(m);
-  }
-
-
-
-  state(): RidgeArms {
-    return this.st;
   }
 }
 
