@@ -59,18 +59,10 @@ function rawCost(t: PoolTable, i: number, kind: CostKind): number {
 
 /** Per-task smallest positive cost over present cells (Infinity when there is none): the log scale's floor. */
 function positiveFloor(t: PoolTable, kind: CostKind): Float64Array {
-  const floor = new Float64Array(t.tasks.length).fill(Infinity);
-  const M = t.nModels;
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      if (!t.present[i]) continue;
-      const v = rawCost(t, i, kind);
-      if (v > 0 && v < floor[k]) floor[k] = v;
-    }
-  }
-  return floor;
+  return perTaskRange(t, (i) => {
+    const v = rawCost(t, i, kind);
+    return v > 0 ? v : Number.NaN;
+  }).lo;
 }
 
 function logCost(v: number, floor: number): number {
