@@ -149,7 +149,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await runJobs(table, src, cfg, todo, o.workers ?? 1, (r) => {
+    await runJobs(ctx, src, todo, o.workers ?? 1, (r) => {
       checkpoint.append(r);
       done.set(key(r.job), r);
       o.progress?.(done.size, jobs.length, r, labelOf(r.job));

@@ -7,9 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../data/errors.js';
-import type { PoolTable } from '../data/pool.js';
-import { ExperimentContext, type Job, type JobResult } from './experiment.js';
-import type { ExperimentConfig } from './experimentConfig.js';
+import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 
 export interface JobSource {
@@ -28,10 +26,13 @@ function workerPath(): string {
   throw new Error('worker script not found: build with `npm run build`');
 }
 
+/**
+ * `ctx` is the caller's context (table, config, shared reward tables and contexts): inline runs use it, so
+ * what they compute is reused afterwards; workers build their own from `src`.
+ */
 export async function runJobs(
-  table: PoolTable,
+  ctx: ExperimentContext,
   src: JobSource,
-  cfg: ExperimentConfig,
   jobs: Job[],
   workers: number,
   onResult?: (r: JobResult, done: number, total: number) => void,
@@ -40,7 +41,6 @@ export async function runJobs(
   let done = 0;
   const n = Math.max(1, Math.min(workers, jobs.length));
   if (n === 1) {
-    const ctx = new ExperimentContext(table, cfg);
     for (let i = 0; i < jobs.length; i++) {
       out[i] = await ctx.run(jobs[i]);
       onResult?.(out[i], ++done, jobs.length);
@@ -49,8 +49,7 @@ export async function runJobs(
     }
     return out;
   }
-  // validate in the parent first so configuration errors surface once, with the usual message
-  new ExperimentContext(table, cfg);
+  const { cfg } = ctx;
   const path = workerPath();
   let next = 0;
   const pool: Worker[] = [];

@@ -48,7 +48,8 @@ describe('experiment run', () => {
     }
     const s = a.summary;
     expect(s.cells.map((c) => c.label)).toEqual(['epsilon-greedy', 'linear-epsilon-greedy', 'linucb', 'thompson', 'random', 'largest', 'smallest', 'accuracy']);
-    // 8 arms → 28 pairs, each p recomputed independently from the per-run regrets
+    // 8 arms → 28 pairs; each p is the test of the two arms' own per-run regrets (the test itself is checked against
+    // brute-force enumeration and the published p-values in stats.test.ts)
     expect(s.significance).toHaveLength(28);
     for (const p of s.significance) {
       const x = s.cells.find((c) => c.label === p.a)!.perRun.map((r) => r.finalRegret);
