@@ -13,7 +13,7 @@ import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
-import { renderTable } from '../report/terminalTable.js';
+import { fmt, renderTable } from '../report/terminalTable.js';
 import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
@@ -43,9 +43,6 @@ export function listExperiments(): string[] {
     .sort();
 }
 
-function fmt(x: number, d: number): string {
-  return Number.isFinite(x) ? x.toFixed(d) : '–';
-}
 
 export function experimentTable(s: ExperimentSummary): string {
   const multi = s.lambdas.length > 1;

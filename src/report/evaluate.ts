@@ -13,11 +13,7 @@ import type { SweepResult } from '../sim/sweep.js';
 import { sweepIndex } from '../sim/sweep.js';
 import type { AtomicDir } from './atomic.js';
 import { renderChart, type RenderedChart } from './render.js';
-import { renderTable } from './terminalTable.js';
-
-function num(x: number | null | undefined, d: number): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d);
-}
+import { fmt, renderTable } from './terminalTable.js';
 
 function pct(x: number | null | undefined, d = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(d)}%`;
@@ -75,38 +71,38 @@ export function evaluateTable(s: EvaluateSummary): string {
   const showFam = fams.length <= 9;
   const cmp = s.published.comparable;
   const headers = ['router', 'AIQ', ...(showFam ? fams : []), 'peak acc', 'avg acc', 'CPT(50%)', 'CPT(80%)', 'APGR', ...(cmp ? ['pub AIQ', 'pub peak', 'pub avg'] : [])];
-  const famCells = (a: ByFamily): string[] => (showFam ? fams.map((f) => num(a.byFamily[f], 3)) : []);
+  const famCells = (a: ByFamily): string[] => (showFam ? fams.map((f) => fmt(a.byFamily[f], 3)) : []);
   const rows: string[][] = [];
   for (const p of s.policies) {
     const pub = s.published.rows.find((r) => r.policy === p.name);
     rows.push([
       p.name,
-      num(p.aiq.mean, 3),
+      fmt(p.aiq.mean, 3),
       ...famCells(p.aiq),
       pct(p.peakAccuracy),
       pct(p.avgAccuracy),
       pctOf(p.cpt50.mean),
       pctOf(p.cpt80.mean),
-      num(p.apgr.mean, 3),
-      ...(cmp ? [num(pub?.aiq, 3), pct(pub?.peakAccuracy), pct(pub?.avgAccuracy)] : []),
+      fmt(p.apgr.mean, 3),
+      ...(cmp ? [fmt(pub?.aiq, 3), pct(pub?.peakAccuracy), pct(pub?.avgAccuracy)] : []),
     ]);
   }
   const z = s.baselines.zeroRouter;
-  rows.push(['zero router', num(z.aiq.mean, 3), ...famCells(z.aiq), '–', '–', pctOf(z.cpt50.mean), pctOf(z.cpt80.mean), num(z.apgr.mean, 3), ...(cmp ? ['', '', ''] : [])]);
+  rows.push(['zero router', fmt(z.aiq.mean, 3), ...famCells(z.aiq), '–', '–', pctOf(z.cpt50.mean), pctOf(z.cpt80.mean), fmt(z.apgr.mean, 3), ...(cmp ? ['', '', ''] : [])]);
   const o = s.baselines.oracle;
   const oq = o.points[ALL]?.quality;
-  rows.push(['oracle (hindsight frontier)', num(o.aiq.mean, 3), ...famCells(o.aiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
-  rows.push(['oracle point', num(o.pointAiq.mean, 3), ...famCells(o.pointAiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
+  rows.push(['oracle (hindsight frontier)', fmt(o.aiq.mean, 3), ...famCells(o.aiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
+  rows.push(['oracle point', fmt(o.pointAiq.mean, 3), ...famCells(o.pointAiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
   const right = headers.map((_, j) => j > 0);
   const main = renderTable(headers, rows, right);
 
   const mHeaders = ['model', 'cost/prompt (USD)', 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
   const mRows = s.baselines.models.map((m) => [
     m.id,
-    num(m.points[ALL]?.cost, 6),
-    num(m.points[ALL]?.quality, 4),
-    num(m.aiq.mean, 3),
-    ...(showFam ? fams.map((f) => num(m.points[f]?.quality, 3)) : []),
+    fmt(m.points[ALL]?.cost, 6),
+    fmt(m.points[ALL]?.quality, 4),
+    fmt(m.aiq.mean, 3),
+    ...(showFam ? fams.map((f) => fmt(m.points[f]?.quality, 3)) : []),
   ]);
   const models = renderTable(mHeaders, mRows, mHeaders.map((_, j) => j > 0));
   const note = `${cmp ? 'published (GreenServ Table 1' : 'published GreenServ Table 1 numbers not shown'}: ${s.published.note}${cmp ? ')' : ''}`;
@@ -395,9 +391,9 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   for (const p of s.policies) {
     const pub = s.published.rows.find((r) => r.policy === p.name);
     parts.push(
-      `<tr><td>${esc(policyLabel(p.name))} <span class="note">(${esc(p.name)})</span></td><td>${num(p.aiq.mean, 3)}</td>${fams.map((f) => `<td>${num(p.aiq.byFamily[f], 3)}</td>`).join('')}` +
-        `<td>${pct(p.peakAccuracy)} (${p.peakLambda})</td><td>${pct(p.avgAccuracy)}</td><td>${pctOf(p.cpt50.mean)}</td><td>${pctOf(p.cpt80.mean)}</td><td>${num(p.apgr.mean, 3)}</td>` +
-        (cmp ? `<td>${pub ? `${num(pub.aiq, 3)} / ${pct(pub.peakAccuracy)} / ${pct(pub.avgAccuracy)}` : '–'}</td>` : '') +
+      `<tr><td>${esc(policyLabel(p.name))} <span class="note">(${esc(p.name)})</span></td><td>${fmt(p.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(p.aiq.byFamily[f], 3)}</td>`).join('')}` +
+        `<td>${pct(p.peakAccuracy)} (${p.peakLambda})</td><td>${pct(p.avgAccuracy)}</td><td>${pctOf(p.cpt50.mean)}</td><td>${pctOf(p.cpt80.mean)}</td><td>${fmt(p.apgr.mean, 3)}</td>` +
+        (cmp ? `<td>${pub ? `${fmt(pub.aiq, 3)} / ${pct(pub.peakAccuracy)} / ${pct(pub.avgAccuracy)}` : '–'}</td>` : '') +
         '</tr>',
     );
   }
@@ -405,15 +401,15 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   const o = s.baselines.oracle;
   const blank = cmp ? '<td></td>' : '';
   parts.push(
-    `<tr><td>zero router (single models and their mixtures)</td><td>${num(z.aiq.mean, 3)}</td>${fams.map((f) => `<td>${num(z.aiq.byFamily[f], 3)}</td>`).join('')}` +
-      `<td>–</td><td>–</td><td>${pctOf(z.cpt50.mean)}</td><td>${pctOf(z.cpt80.mean)}</td><td>${num(z.apgr.mean, 3)}</td>${blank}</tr>`,
+    `<tr><td>zero router (single models and their mixtures)</td><td>${fmt(z.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(z.aiq.byFamily[f], 3)}</td>`).join('')}` +
+      `<td>–</td><td>–</td><td>${pctOf(z.cpt50.mean)}</td><td>${pctOf(z.cpt80.mean)}</td><td>${fmt(z.apgr.mean, 3)}</td>${blank}</tr>`,
   );
   parts.push(
-    `<tr><td>oracle, hindsight frontier</td><td>${num(o.aiq.mean, 3)}</td>${fams.map((f) => `<td>${num(o.aiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td>oracle, hindsight frontier</td><td>${fmt(o.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.aiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push(
-    `<tr><td>oracle point (best quality, cheapest among ties)</td><td>${num(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${num(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td>oracle point (best quality, cheapest among ties)</td><td>${fmt(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push('</table>');
@@ -427,8 +423,8 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   );
   for (const m of s.baselines.models) {
     parts.push(
-      `<tr><td>${esc(m.id)}</td><td>${num(m.points[ALL]?.cost, 6)}</td><td>${num(m.points[ALL]?.quality, 4)}</td><td>${num(m.aiq.mean, 3)}</td>` +
-        `${fams.map((f) => `<td>${num(m.points[f]?.cost, 6)} / ${num(m.points[f]?.quality, 3)}</td>`).join('')}</tr>`,
+      `<tr><td>${esc(m.id)}</td><td>${fmt(m.points[ALL]?.cost, 6)}</td><td>${fmt(m.points[ALL]?.quality, 4)}</td><td>${fmt(m.aiq.mean, 3)}</td>` +
+        `${fams.map((f) => `<td>${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}</td>`).join('')}</tr>`,
     );
   }
   parts.push('</table>');

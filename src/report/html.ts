@@ -1,13 +1,11 @@
 /** report.html: one self-contained file (inline SVG and CSS, no script, no network). */
+import { fmt } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function fmt(x: number | null | undefined, d: number): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d);
-}
 
 function pFmt(p: number): string {
   return p < 0.001 ? p.toExponential(2) : p.toFixed(4);

@@ -8,11 +8,8 @@ import { toJson } from '../metrics/summary.js';
 import { esc as escapeHtml, inlineSvg } from './html.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
 import { csvField, csvNum } from './simulateOutputs.js';
-import { renderTable } from './terminalTable.js';
+import { fmt, renderTable } from './terminalTable.js';
 
-function fmt(x: number | null | undefined, digits: number): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
-}
 
 /** Energy with about three significant digits: 0.0123, 5.81, 227, 3101. */
 export function fmtEnergy(x: number | null | undefined): string {

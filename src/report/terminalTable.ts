@@ -1,7 +1,8 @@
 /** Plain-text comparison table for the terminal. */
 import type { Summary } from '../metrics/summary.js';
 
-function fmt(x: number | null | undefined, digits: number): string {
+/** Fixed decimals, '–' for a missing or non-finite value. */
+export function fmt(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
