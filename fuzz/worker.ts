@@ -171,8 +171,18 @@ export class WorkerExecutor implements Executor {
     if (!slot) return Promise.reject(new Error('no idle fuzz worker'));
     return new Promise<Outcome>((resolve) => {
       // The first case of a child also pays for loading the modules.
-      const timer = setTimeout(() => this.fail(slot, 'hang', `no result after ${this.limits.timeoutMs} ms`), this.limits.timeoutMs + (slot.last ? 0 : 5000));
-      slot.pending = { c, resolve, timer, stray: null };
+      const limit = this.limits.timeoutMs + (slot.last ? 0 : 5000);
+      // When this process was itself busy (making a large input), timers run before waiting messages are
+      // read: give the child's result one turn of I/O before calling the case a hang.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (slot.pending === pending) this.fail(slot, 'hang', `no result after ${this.limits.timeoutMs} ms`);
+          }),
+        limit,
+      );
+      const pending: Pending = { c, resolve, timer, stray: null };
+      slot.pending = pending;
       slot.child.send(c);
     });
   }
