@@ -72,6 +72,13 @@ async function main(): Promise<void> {
     if (!want(key)) continue;
     const m = (await import(mod)) as Record<string, () => Promise<Record<string, unknown>>>;
     result[key] = await m[fn]();
+    if (key === 'datasets') {
+      const r = result[key] as Record<string, number>;
+      const t = (m as unknown as { DATASET_TARGETS: Record<string, number> }).DATASET_TARGETS;
+      for (const f of ['arrow', 'parquet', 'csv']) {
+        meets[`datasets.${f}`] = r[`datasets.${f}.loadSeconds`] < t[`${f}Seconds`] && r[`datasets.${f}.peakOverTable`] < t.peakOverTable;
+      }
+    }
   }
   result.meetsTargets = meets;
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -4,8 +4,10 @@
  */
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
-import { openTextTable, parseNumber, cellText, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
+import { openTextTable, parseNumber, parseNumberBytes, cellText, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
+import { F_ESCAPED, fieldText, sameField, type RecordView } from './csvScan.js';
 import { tableNameOf } from './input.js';
+import { GrowF64, GrowI32 } from '../grow.js';
 
 /** Metric columns of the long format, in the order the builder stores them. */
 export const LONG_METRIC_COLUMNS = ['accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
@@ -52,42 +54,18 @@ export interface BuilderOptions {
   warn?: (msg: string) => void;
 }
 
-class GrowI32 {
-  a = new Int32Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-}
-
-/** A growable Float64Array; `reserve(k)` returns the offset of k new slots. */
-export class GrowF64 {
-  a: Float64Array;
-  n = 0;
-  constructor(cap = 4096) {
-    this.a = new Float64Array(cap);
-  }
-  reserve(k: number): number {
-    if (this.n + k > this.a.length) {
-      const b = new Float64Array(Math.max(this.a.length * 2, this.n + k));
-      b.set(this.a);
-      this.a = b;
-    }
-    const at = this.n;
-    this.n += k;
-    return at;
-  }
-}
-
 export class LongTableBuilder {
   private qIndex = new Map<string, number>();
-  private queries: QueryMeta[] = [];
-  private qTaskLine: (number | undefined)[] = [];
+  // Per-query metadata is held in columns, not one object per query: a load creates tens of thousands of
+  // queries mid-parse, and that many small survivors make V8 grow its young generation to full size.
+  private qIds: string[] = [];
+  private qTasks: (string | null)[] = [];
+  private qTexts: (string | null)[] = [];
+  private qCluster = new GrowI32();
+  private qComplexity = new GrowF64(1024);
+  private taskNames = new Map<string, string>();
+  /** Line of the row that first gave each query's task (0: the queries file). */
+  private qTaskLine = new GrowI32();
   private queriesFile: string | null = null;
   private queriesLabel = '';
   private mIndex = new Map<string, number>();
@@ -113,9 +91,8 @@ export class LongTableBuilder {
     this.queriesFile = file;
     this.queriesLabel = label;
     for (const q of list) {
-      this.qIndex.set(q.id, this.queries.length);
-      this.queries.push(q);
-      this.qTaskLine.push(undefined);
+      this.qIndex.set(q.id, this.qIds.length);
+      this.pushQuery(q.id, q.task, q.text, q.cluster, q.complexity);
       if (q.text !== null) this.hasText = true;
     }
   }
@@ -130,10 +107,23 @@ export class LongTableBuilder {
     }
   }
 
+  private pushQuery(id: string, task: string | null, text: string | null, cluster: number, complexity: number): void {
+    this.qIds.push(id);
+    this.qTasks.push(task);
+    this.qTexts.push(text);
+    this.qCluster.push(cluster);
+    const at = this.qComplexity.reserve(1); // before reading `.a`: reserve may replace it
+    this.qComplexity.a[at] = complexity;
+    this.qTaskLine.push(0);
+  }
+
   /** Pre-size the row buffers when the row count is known (columnar sources). */
   reserveRows(n: number): void {
     const k = this.hasMetric.filter(Boolean).length;
-    if (this.rv.n === 0 && n * k > this.rv.a.length) this.rv.a = new Float64Array(n * k);
+    this.rq.ensure(n);
+    this.rm.ensure(n);
+    this.rline.ensure(n);
+    this.rv.ensure(n * k);
   }
 
   get rowCount(): number {
@@ -148,10 +138,9 @@ export class LongTableBuilder {
       if (this.queriesFile !== null) {
         throw new DataError(`query '${truncate(id)}' is not in ${this.queriesLabel}`, this.file, line, column);
       }
-      q = this.queries.length;
+      q = this.qIds.length;
       this.qIndex.set(id, q);
-      this.queries.push({ id, task: null, text: null, cluster: -1, complexity: Number.NaN });
-      this.qTaskLine.push(undefined);
+      this.pushQuery(id, null, null, -1, Number.NaN);
     }
     return q;
   }
@@ -172,18 +161,17 @@ export class LongTableBuilder {
 
   /** Record the task a row gives for its query; conflicting tasks for one query are an error. */
   setTask(q: number, task: string, line: number | undefined, column = 'task'): void {
-    const meta = this.queries[q];
-    if (meta.task === null) {
-      meta.task = task;
-      this.qTaskLine[q] = line;
-    } else if (meta.task !== task) {
-      const where = this.qTaskLine[q] !== undefined ? ` on line ${this.qTaskLine[q]}` : ' in the queries file';
-      throw new DataError(`query '${truncate(meta.id)}' has task '${task}' here but '${meta.task}'${where}`, this.file, line, column);
+    const prev = this.qTasks[q];
+    if (prev === null) {
+      // One string per task name, not one per query.
+      let name = this.taskNames.get(task);
+      if (name === undefined) this.taskNames.set(task, (name = task));
+      this.qTasks[q] = name;
+      this.qTaskLine.a[q] = line ?? 0;
+    } else if (prev !== task) {
+      const where = this.qTaskLine.a[q] > 0 ? ` on line ${this.qTaskLine.a[q]}` : ' in the queries file';
+      throw new DataError(`query '${truncate(this.qIds[q])}' has task '${task}' here but '${prev}'${where}`, this.file, line, column);
     }
-  }
-
-  queryMeta(q: number): QueryMeta {
-    return this.queries[q];
   }
 
   /** Metric kinds stored per row: only the columns the source has (fixed at the first row, saves memory). */
@@ -202,7 +190,7 @@ export class LongTableBuilder {
   build(): PoolTable {
     const nRows = this.rq.n;
     if (nRows === 0) throw new DataError('no data rows (header only?)', this.file);
-    const Q = this.queries.length;
+    const Q = this.qIds.length;
     const M = this.models.length;
     const n = Q * M;
     // The table is dense (Q × M cells): rows that keep naming new queries and models would make a small
@@ -213,15 +201,17 @@ export class LongTableBuilder {
         this.file,
       );
     }
-    const cols: Float64Array[] = [];
-    for (let k = 0; k < N_METRICS; k++) cols.push(new Float64Array(n).fill(Number.NaN));
+    const kinds = this.kinds ?? [];
+    // Only the source's metric columns are filled here; absent ones are made (all NaN) by makePoolTable
+    // after the row buffers are released, so the two never coexist at the load's peak.
+    const cols: (Float64Array | null)[] = [];
+    for (let k = 0; k < N_METRICS; k++) cols.push(kinds.includes(k) ? new Float64Array(n).fill(Number.NaN) : null);
     const cellRow = new Int32Array(n).fill(-1);
     const average = this.opts.duplicates === 'average';
-    const counts: Uint32Array[] | null = average ? cols.map(() => new Uint32Array(n)) : null;
-    const rq = this.rq.a;
-    const rm = this.rm.a;
+    const counts: (Uint32Array | null)[] | null = average ? cols.map((c) => (c ? new Uint32Array(n) : null)) : null;
+    let rq = this.rq.a;
+    let rm = this.rm.a;
     let rv = this.rv.a;
-    const kinds = this.kinds ?? [];
     const K = kinds.length;
     let identical = 0;
     const averagedCells = new Set<number>();
@@ -237,7 +227,7 @@ export class LongTableBuilder {
           if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) {
             const k = kinds[j];
             throw new DataError(
-              `conflicting duplicate rows for query '${truncate(this.queries[rq[r]].id)}', model '${this.models[rm[r]].id}': ` +
+              `conflicting duplicate rows for query '${truncate(this.qIds[rq[r]])}', model '${this.models[rm[r]].id}': ` +
                 `${LONG_METRIC_COLUMNS[k]} is ${fmt(b)} here but ${fmt(a)} on line ${this.rline.a[prev]}`,
               this.file,
               this.rline.a[r],
@@ -253,21 +243,27 @@ export class LongTableBuilder {
       for (let j = 0; j < K; j++) {
         const k = kinds[j];
         const v = rv[base + j];
+        const col = cols[k]!;
         if (average) {
           if (Number.isNaN(v)) continue;
-          cols[k][i] = counts![k][i] === 0 ? v : cols[k][i] + v;
-          counts![k][i]++;
+          const cnt = counts![k]!;
+          col[i] = cnt[i] === 0 ? v : col[i] + v;
+          cnt[i]++;
         } else {
-          cols[k][i] = v;
+          col[i] = v;
         }
       }
     }
-    // Row values are no longer needed; let them go before the table is assembled.
+    // Rows are no longer needed: give their memory back before the table is assembled.
     rv = new Float64Array(0);
-    this.rv = new GrowF64();
+    rq = rm = new Int32Array(0);
+    this.rv.release();
+    this.rq.release();
+    this.rm.release();
+    this.rline.release();
     if (average) {
       for (const i of averagedCells) {
-        for (const k of kinds) if (counts![k][i] > 1) cols[k][i] /= counts![k][i];
+        for (const k of kinds) if (counts![k]![i] > 1) cols[k]![i] /= counts![k]![i];
       }
       if (averagedCells.size > 0) {
         const msg = this.opts.averageWarning ?? '{n} (query, model) pairs appear in several rows; their metrics were averaged';
@@ -284,11 +280,20 @@ export class LongTableBuilder {
       if (any) keep.push(q);
     }
     let out = cols;
-    let queries = this.queries;
+    let ids = this.qIds;
+    let tasks = this.qTasks;
+    let texts = this.qTexts;
+    let cluster = this.qCluster.toArray();
+    let complexity = this.qComplexity.toArray();
     if (keep.length < Q) {
       this.opts.warn?.(`${this.queriesFile ?? this.file}: ${Q - keep.length} of ${Q} queries have no outcomes and were dropped`);
-      queries = keep.map((q) => this.queries[q]);
+      ids = keep.map((q) => this.qIds[q]);
+      tasks = keep.map((q) => this.qTasks[q]);
+      texts = keep.map((q) => this.qTexts[q]);
+      cluster = Int32Array.from(keep, (q) => cluster[q]);
+      complexity = Float64Array.from(keep, (q) => complexity[q]);
       out = cols.map((c) => {
+        if (!c) return null;
         const d = new Float64Array(keep.length * M);
         keep.forEach((q, j) => d.set(c.subarray(q * M, (q + 1) * M), j * M));
         return d;
@@ -301,25 +306,25 @@ export class LongTableBuilder {
     if (unused.length > 0) {
       this.opts.warn?.(`${this.modelsFile ?? this.file}: model(s) without any outcome: ${unused.map((m) => m.id).join(', ')}`);
     }
-    const hasTask = queries.some((q) => q.task !== null);
+    const hasTask = tasks.some((t) => t !== null);
     if (hasTask) {
-      const missing = queries.find((q) => q.task === null);
-      if (missing) throw new DataError(`query '${truncate(missing.id)}' has no task`, this.file, undefined, 'task');
+      const missing = tasks.indexOf(null);
+      if (missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
     }
     return makePoolTable({
       name: this.name,
-      queryIds: queries.map((q) => q.id),
-      queryTasks: queries.map((q) => q.task ?? DEFAULT_TASK),
-      queryText: this.hasText ? queries.map((q) => q.text) : null,
-      cluster: Int32Array.from(queries, (q) => q.cluster),
-      complexity: Float64Array.from(queries, (q) => q.complexity),
+      queryIds: ids,
+      queryTasks: hasTask ? (tasks as string[]) : ids.map(() => DEFAULT_TASK),
+      queryText: this.hasText ? texts : null,
+      cluster,
+      complexity,
       models: this.models,
-      accuracy: out[K_ACC],
-      energyJ: out[K_ENERGY],
-      latencyS: out[K_LATENCY],
-      inputTokens: out[K_IN],
-      outputTokens: out[K_OUT],
-      costUsd: this.hasMetric[K_COST] ? out[K_COST] : null,
+      accuracy: out[K_ACC]!,
+      energyJ: out[K_ENERGY] ?? undefined,
+      latencyS: out[K_LATENCY] ?? undefined,
+      inputTokens: out[K_IN] ?? undefined,
+      outputTokens: out[K_OUT] ?? undefined,
+      costUsd: out[K_COST],
     });
   }
 }
@@ -451,6 +456,25 @@ export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promis
   const cTask = idx.get('task');
   warnUnknown(t.columns, ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS], file, opts.warn);
   const vals = new Float64Array(N_METRICS);
+  /** One row: ids and task already resolved; metric cells given by `cell(c)` as text. */
+  const metrics = (line: number, cell: (c: number) => Cell): void => {
+    for (let k = 0; k < N_METRICS; k++) {
+      const c = metricCols[k];
+      if (c < 0) {
+        vals[k] = Number.NaN;
+        continue;
+      }
+      const col = LONG_METRIC_COLUMNS[k];
+      const v = parseNumber(cell(c), file, line, col);
+      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is empty (it is required on every row)', file, line, col);
+      checkMetric(k, v, file, line, col);
+      vals[k] = v;
+    }
+  };
+  if (t.each) {
+    await t.each(longViewReader(b, file, cQ, cM, cTask, metricCols, vals, metrics));
+    return b.build();
+  }
   for await (const batch of t.batches) for (const r of batch) {
     const cells = r.cells;
     const q = b.query(idCell(cells[cQ]), r.line);
@@ -460,19 +484,103 @@ export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promis
       if (task === '') throw new DataError('empty task', file, r.line, 'task');
       b.setTask(q, task, r.line);
     }
-    for (let k = 0; k < N_METRICS; k++) {
+    metrics(r.line, (c) => cells[c]);
+    b.add(q, m, vals, r.line);
+  }
+  return b.build();
+}
+
+/** The bytes and quoting of one field, kept to recognise the same id on later rows without decoding it. */
+class FieldMemo {
+  bytes = new Uint8Array(64);
+  len = -1;
+  flags = 0;
+  index = -1;
+
+  remember(v: RecordView, i: number, index: number): void {
+    const n = v.end[i] - v.start[i];
+    if (n > this.bytes.length) this.bytes = new Uint8Array(Math.max(n, this.bytes.length * 2));
+    this.bytes.set(v.buf.subarray(v.start[i], v.end[i]));
+    this.len = n;
+    this.flags = v.flags[i];
+    this.index = index;
+  }
+
+  matches(v: RecordView, i: number): boolean {
+    return this.len >= 0 && sameField(v, i, this.bytes, this.len, this.flags);
+  }
+}
+
+/** Models recognised by their bytes: a long table names a few models over and over. */
+const MODEL_MEMOS = 64;
+
+/**
+ * The long format's row reader on byte views. Rows of one query usually follow each other and name a few
+ * models, so ids and tasks are matched against the bytes of earlier rows and decoded only when new; plain
+ * numbers are read from bytes. Everything else goes through the same string path as other readers, so
+ * values and errors are identical.
+ */
+function longViewReader(
+  b: LongTableBuilder,
+  file: string,
+  cQ: number,
+  cM: number,
+  cTask: number | undefined,
+  metricCols: number[],
+  vals: Float64Array,
+  metrics: (line: number, cell: (c: number) => Cell) => void,
+): (v: RecordView) => void {
+  const lastQuery = new FieldMemo();
+  const lastTask = new FieldMemo();
+  const models: FieldMemo[] = [];
+  const text = (v: RecordView, c: number): string => fieldText(v, c);
+  return (v) => {
+    const line = v.line;
+    let q: number;
+    if (lastQuery.matches(v, cQ)) q = lastQuery.index;
+    else {
+      q = b.query(fieldText(v, cQ).trim(), line);
+      lastQuery.remember(v, cQ, q);
+      lastTask.len = -1;
+    }
+    let m = -1;
+    for (let j = 0; j < models.length; j++) {
+      if (models[j].matches(v, cM)) {
+        m = models[j].index;
+        break;
+      }
+    }
+    if (m < 0) {
+      m = b.model(fieldText(v, cM).trim(), line);
+      if (models.length < MODEL_MEMOS) {
+        const memo = new FieldMemo();
+        memo.remember(v, cM, m);
+        models.push(memo);
+      }
+    }
+    // The same task bytes as this query's previous row were already recorded and checked.
+    if (cTask !== undefined && !lastTask.matches(v, cTask)) {
+      const task = fieldText(v, cTask).trim();
+      if (task === '') throw new DataError('empty task', file, line, 'task');
+      b.setTask(q, task, line);
+      lastTask.remember(v, cTask, q);
+    }
+    let slow = false;
+    for (let k = 0; k < N_METRICS && !slow; k++) {
       const c = metricCols[k];
       if (c < 0) {
         vals[k] = Number.NaN;
         continue;
       }
-      const col = LONG_METRIC_COLUMNS[k];
-      const v = parseNumber(cells[c], file, r.line, col);
-      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is empty (it is required on every row)', file, r.line, col);
-      checkMetric(k, v, file, r.line, col);
-      vals[k] = v;
+      const x = v.flags[c] & F_ESCAPED ? Number.NaN : parseNumberBytes(v.buf, v.start[c], v.end[c]);
+      if (Number.isNaN(x)) slow = true;
+      else {
+        checkMetric(k, x, file, line, LONG_METRIC_COLUMNS[k]);
+        vals[k] = x;
+      }
     }
-    b.add(q, m, vals, r.line);
-  }
-  return b.build();
+    // Empty cells, long mantissas and anything malformed: the string path decides.
+    if (slow) metrics(line, (c) => text(v, c));
+    b.add(q, m, vals, line);
+  };
 }

@@ -1,12 +1,13 @@
 /**
  * Streaming record readers for delimited text (CSV/TSV) and JSON Lines, plus strict cell parsing.
- * Records come in batches (one per input chunk) with their line numbers: nothing holds the whole file as a
- * string, and hot loops avoid an await per record.
+ * Records come in batches (one per input chunk) with their line numbers, or for delimited files as byte
+ * views: nothing holds the whole file as a string, and hot loops avoid an await per record.
  */
-import { parse, CsvError } from 'csv-parse';
 import { createInterface } from 'node:readline';
 import { DataError } from '../errors.js';
+import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent } from './input.js';
+import { CsvScanner, fieldText, type RecordView } from './csvScan.js';
 
 export type Cell = string | number | boolean | null;
 
@@ -18,9 +19,11 @@ export interface TextRecord {
 export interface TextTable {
   file: string;
   columns: string[];
-  /** Data records in batches; use either this or `records`, not both. */
+  /** Data records in batches; use one of `batches`, `records` and `each`. */
   batches: AsyncIterable<TextRecord[]>;
   records: AsyncIterable<TextRecord>;
+  /** Delimited files only: every data record as a byte view, without a string per field. */
+  each: ((fn: (v: RecordView) => void) => Promise<void>) | null;
 }
 
 export type TextKind = 'csv' | 'tsv' | 'jsonl';
@@ -35,7 +38,51 @@ export function textKindOf(file: string): TextKind | null {
 
 /** Open a CSV/TSV/JSONL file, read its header (or first JSON object's keys) and stream the rest. */
 export async function openTextTable(file: string, kind: TextKind): Promise<TextTable> {
-  const it = (kind === 'jsonl' ? jsonlBatches(file) : delimitedBatches(file, kind === 'tsv' ? '\t' : ','))[Symbol.asyncIterator]();
+  if (kind === 'jsonl') return openJsonl(file);
+  const delimiter = kind === 'tsv' ? '\t' : ',';
+  const src = new DelimitedSource(file, delimiter);
+  let head: TextRecord | null;
+  try {
+    head = await src.first();
+    if (!head) throw new DataError('file is empty (no header line)', file);
+  } catch (err) {
+    src.close();
+    throw err;
+  }
+  const columns = head.cells.map((c) => String(c ?? '').trim());
+  try {
+    checkDelimiter(file, columns, delimiter);
+    const seen = new Set<string>();
+    for (const c of columns) {
+      if (c !== '' && seen.has(c)) throw new DataError(`duplicate column name '${c}' in header`, file, head.line, c);
+      seen.add(c);
+    }
+  } catch (err) {
+    src.close();
+    throw err;
+  }
+  const batches = (async function* (): AsyncGenerator<TextRecord[]> {
+    try {
+      yield* src.batches();
+    } finally {
+      src.close();
+    }
+  })();
+  const records = (async function* (): AsyncGenerator<TextRecord> {
+    for await (const b of batches) yield* b;
+  })();
+  const each = async (fn: (v: RecordView) => void): Promise<void> => {
+    try {
+      await src.each(fn);
+    } finally {
+      src.close();
+    }
+  };
+  return { file, columns, batches, records, each };
+}
+
+async function openJsonl(file: string): Promise<TextTable> {
+  const it = jsonlBatches(file)[Symbol.asyncIterator]();
   let head: TextRecord | undefined;
   let leftover: TextRecord[] = [];
   while (!head) {
@@ -46,19 +93,8 @@ export async function openTextTable(file: string, kind: TextKind): Promise<TextT
       leftover = n.value.slice(1);
     }
   }
-  let columns: string[];
-  if (kind === 'jsonl') {
-    // jsonlBatches yields the key list as the first record.
-    columns = head.cells as string[];
-  } else {
-    columns = head.cells.map((c) => String(c ?? '').trim());
-    checkDelimiter(file, columns, kind === 'tsv' ? '\t' : ',');
-    const seen = new Set<string>();
-    for (const c of columns) {
-      if (c !== '' && seen.has(c)) throw new DataError(`duplicate column name '${c}' in header`, file, head.line, c);
-      seen.add(c);
-    }
-  }
+  // jsonlBatches yields the key list as the first record.
+  const columns = head.cells as string[];
   const batches = (async function* (): AsyncGenerator<TextRecord[]> {
     try {
       if (leftover.length > 0) yield leftover;
@@ -74,7 +110,7 @@ export async function openTextTable(file: string, kind: TextKind): Promise<TextT
   const records = (async function* (): AsyncGenerator<TextRecord> {
     for await (const b of batches) yield* b;
   })();
-  return { file, columns, batches, records };
+  return { file, columns, batches, records, each: null };
 }
 
 function checkDelimiter(file: string, columns: string[], delimiter: string): void {
@@ -94,78 +130,78 @@ function checkDelimiter(file: string, columns: string[], delimiter: string): voi
   }
 }
 
-async function* delimitedBatches(file: string, delimiter: string): AsyncGenerator<TextRecord[]> {
-  // csv-parse's per-record `info` objects double the time and memory of a large read, so line numbers are
-  // counted here: each record starts on the line after the previous one plus any newlines it contained.
-  const input = openStream(file, 16 * 1024);
-  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: false, relax_quotes: false });
-  let parseErr: unknown = null;
-  // Parse errors are emitted asynchronously, possibly before the final flush is awaited (after which the
-  // parser never emits 'finish'): remember the first one and settle `failed` whenever it comes.
-  const failed = new Promise<void>((resolve) =>
-    parser.on('error', (e) => {
-      parseErr ??= e;
-      resolve();
-    }),
-  );
-  let width = -1;
-  let line = 1;
-  function drain(): TextRecord[] {
-    const out: TextRecord[] = [];
-    let rec: string[] | null;
-    while ((rec = parser.read() as string[] | null) !== null) {
-      const start = line;
-      let extra = 0;
-      for (const f of rec) if (f.includes('\n')) extra += f.split('\n').length - 1;
-      line += 1 + extra;
-      if (rec.length === 1 && rec[0] === '' && extra === 0) continue; // blank line
-      if (width < 0) width = rec.length;
-      else if (rec.length !== width) throw new DataError(`ragged row: expected ${width}, got ${rec.length} fields`, file, start);
-      out.push({ cells: rec, line: start });
-    }
-    if (parseErr) throw csvError(file, parseErr);
-    return out;
-  }
-  try {
-    for await (const chunk of input) {
-      parser.write(chunk);
-      yield drain();
-    }
-    if (parseErr) throw csvError(file, parseErr);
-    // The final flush (which reports an unclosed quote) completes asynchronously.
-    const flushed = new Promise<void>((resolve) => parser.once('finish', () => resolve()));
-    parser.end();
-    await Promise.race([flushed, failed]);
-    yield drain();
-  } catch (err) {
-    throw csvError(file, err);
-  } finally {
-    input.destroy();
-  }
-}
+/**
+ * A delimited file read through `CsvScanner`. Records come either as string cells in batches (one per input
+ * chunk, for small side files and wide tables) or, for the hot path of large loads, as byte views handed
+ * to a callback (`each`), which makes no string per field.
+ */
+class DelimitedSource {
+  private readonly scanner: CsvScanner;
+  private readonly input: Readable;
+  private readonly it: AsyncIterator<Buffer>;
+  private done = false;
 
-/** The message without its trailing "at line N", which the DataError location replaces. */
-function withoutLinePhrase(message: string): string {
-  // Not /\s*(at|on) line \d+$/: from every start in a long blank run it would rescan the run (quadratic).
-  const m = /(?:at|on) line \d+\.?$/.exec(message);
-  return m ? message.slice(0, m.index).trimEnd() : message;
-}
-
-function csvError(file: string, err: unknown): DataError {
-  if (err instanceof DataError) return err;
-  if (err instanceof CsvError) {
-    const e = err as CsvError & { lines?: number };
-    let msg = withoutLinePhrase(e.message);
-    if (e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
-      msg = `ragged row: ${msg.replace(/^Invalid Record Length:\s*/i, '').replace(/^expect/, 'expected')} fields`;
-    } else if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
-      msg = 'unterminated quoted field (file truncated or stray quote)';
-    }
-    // The parser quotes the whole offending field, which can be megabytes long.
-    if (msg.length > 300) msg = msg.slice(0, 300) + '…';
-    return new DataError(msg, file, e.lines);
+  constructor(
+    private readonly file: string,
+    delimiter: string,
+  ) {
+    this.scanner = new CsvScanner(file, delimiter.charCodeAt(0));
+    this.input = openStream(file, 64 * 1024);
+    this.it = this.input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
-  return gzipError(file, err);
+
+  /** Read more input; false when there is none. */
+  private async more(): Promise<boolean> {
+    if (this.done) return false;
+    let n: IteratorResult<Buffer>;
+    try {
+      n = await this.it.next();
+    } catch (err) {
+      throw gzipError(this.file, err);
+    }
+    if (n.done) {
+      this.done = true;
+      this.scanner.finish();
+    } else {
+      this.scanner.feed(n.value);
+    }
+    return true;
+  }
+
+  private cells(): TextRecord {
+    const v = this.scanner.view;
+    const cells: string[] = new Array(v.n);
+    for (let i = 0; i < v.n; i++) cells[i] = fieldText(v, i);
+    return { cells, line: v.line };
+  }
+
+  /** The first record (the header), or null for an empty file. */
+  async first(): Promise<TextRecord | null> {
+    while (!this.scanner.next()) if (!(await this.more())) return null;
+    return this.cells();
+  }
+
+  async *batches(): AsyncGenerator<TextRecord[]> {
+    for (;;) {
+      const out: TextRecord[] = [];
+      while (this.scanner.next()) out.push(this.cells());
+      if (out.length > 0) yield out;
+      if (!(await this.more())) return;
+    }
+  }
+
+  /** Hand every remaining record to `fn` as a byte view (valid during the call only). */
+  async each(fn: (v: RecordView) => void): Promise<void> {
+    const v = this.scanner.view;
+    for (;;) {
+      while (this.scanner.next()) fn(v);
+      if (!(await this.more())) return;
+    }
+  }
+
+  close(): void {
+    this.input.destroy();
+  }
 }
 
 async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
@@ -242,6 +278,69 @@ export function parseNumber(v: Cell, file: string, line: number, column: string)
   if (NUM_RE.test(s)) return Number(s);
   if (NONFINITE_RE.test(s)) throw new DataError(`'${s}' is not allowed (leave the cell empty for an unknown value)`, file, line, column);
   throw new DataError(`'${truncate(s)}' is not a number`, file, line, column);
+}
+
+/** Exact powers of ten (every one up to 1e22 is a double). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * A plain decimal number read straight from bytes, or NaN when the bytes need `parseNumber`: anything with
+ * more than 15 significant digits, an exponent beyond ±22, whitespace, or not matching the number syntax.
+ * Where it answers, the answer equals `Number(text)`: a mantissa of at most 15 digits is an exact integer
+ * and one multiplication or division by an exact power of ten rounds correctly (Clinger's fast path).
+ */
+export function parseNumberBytes(b: Uint8Array, s: number, e: number): number {
+  let p = s;
+  let neg = false;
+  if (p < e && (b[p] === 0x2b || b[p] === 0x2d)) neg = b[p++] === 0x2d;
+  let w = 0;
+  let sig = 0;
+  let digits = 0;
+  let scale = 0;
+  while (p < e) {
+    const d = b[p] - 0x30;
+    if (d < 0 || d > 9) break;
+    if (w !== 0 || d !== 0) sig++;
+    w = w * 10 + d;
+    digits++;
+    p++;
+  }
+  if (p < e && b[p] === 0x2e) {
+    p++;
+    while (p < e) {
+      const d = b[p] - 0x30;
+      if (d < 0 || d > 9) break;
+      if (w !== 0 || d !== 0) sig++;
+      w = w * 10 + d;
+      digits++;
+      scale--;
+      p++;
+    }
+  }
+  if (digits === 0 || sig > 15) return Number.NaN;
+  if (p < e && (b[p] === 0x65 || b[p] === 0x45)) {
+    p++;
+    let eneg = false;
+    if (p < e && (b[p] === 0x2b || b[p] === 0x2d)) eneg = b[p++] === 0x2d;
+    let x = 0;
+    let xd = 0;
+    while (p < e) {
+      const d = b[p] - 0x30;
+      if (d < 0 || d > 9) break;
+      if (++xd > 4) return Number.NaN;
+      x = x * 10 + d;
+      p++;
+    }
+    if (xd === 0) return Number.NaN;
+    scale += eneg ? -x : x;
+  }
+  if (p !== e) return Number.NaN;
+  let v: number;
+  if (w === 0) v = 0;
+  else if (scale >= 0 && scale <= 22) v = w * POW10[scale];
+  else if (scale < 0 && scale >= -22) v = w / POW10[-scale];
+  else return Number.NaN;
+  return neg ? -v : v;
 }
 
 export function cellText(v: Cell): string | null {

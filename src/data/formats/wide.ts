@@ -10,7 +10,8 @@
  */
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
-import { GrowF64, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
+import { GrowF64 } from '../grow.js';
+import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
 import { cellText, parseNumber, truncate, type Cell } from './text.js';
 
 const ID_COLUMNS = ['query_id', 'sample_id'];
@@ -249,7 +250,7 @@ export class WideTableBuilder {
   /** Pre-size the value buffer when the row count is known (columnar sources). */
   reserveRows(n: number): void {
     const need = n * this.kinds.length * this.M;
-    if (this.vals.n === 0 && need > this.vals.a.length) this.vals.a = new Float64Array(need);
+    if (this.vals.n === 0) this.vals.ensure(need);
   }
 
   private merge(q: number, row: Float64Array, line: number, id: string, columnName: (col: number) => string): void {
@@ -298,18 +299,20 @@ export class WideTableBuilder {
       );
     }
     const n = Q * M;
-    const cols: Float64Array[] = [];
-    for (let k = 0; k < N_METRICS; k++) cols.push(new Float64Array(n).fill(Number.NaN));
+    // Only the stored kinds are filled here; makePoolTable makes the absent ones (all NaN) after the row
+    // values are released, so the two never coexist.
+    const cols: (Float64Array | undefined)[] = [];
+    for (let k = 0; k < N_METRICS; k++) cols.push(this.kinds.includes(k) ? new Float64Array(n) : undefined);
     const a = this.vals.a;
     const K = this.kinds.length;
     for (let q = 0; q < Q; q++) {
       const base = q * K * M;
       this.kinds.forEach((k, j) => {
-        const dst = cols[k];
+        const dst = cols[k]!;
         for (let m = 0; m < M; m++) dst[q * M + m] = a[base + j * M + m];
       });
     }
-    this.vals = new GrowF64(0);
+    this.vals.release();
     const hasTask = this.tasks.some((t) => t !== null);
     const models = L.models.map((m) => this.opts.modelInfo?.get(m.id) ?? m);
     return makePoolTable({
@@ -320,12 +323,12 @@ export class WideTableBuilder {
       cluster: Int32Array.from(this.clusters),
       complexity: Float64Array.from(this.complexities),
       models,
-      accuracy: cols[K_ACC],
+      accuracy: cols[K_ACC]!,
       energyJ: cols[1],
       latencyS: cols[2],
       inputTokens: cols[3],
       outputTokens: cols[4],
-      costUsd: this.kinds.includes(K_COST) ? cols[K_COST] : null,
+      costUsd: cols[K_COST] ?? null,
       taskBounds: this.opts.taskBounds,
     });
   }
