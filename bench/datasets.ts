@@ -3,7 +3,7 @@
  * (36,497 prompts × 11 models, correctness + dollar cost, no response text), read from Arrow, Parquet
  * and long CSV. Each load runs in a fresh child process so its peak RSS is its own.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,10 +103,43 @@ export async function benchDatasets(): Promise<Record<string, number>> {
       result[`datasets.${fmt}.peakMiB`] = +(peak / 2 ** 20).toFixed(1);
       result[`datasets.${fmt}.peakOverTable`] = +(peak / best.tableBytes).toFixed(2);
     }
+    Object.assign(result, benchPickle(dir));
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A Python that can import pandas, to write a RouterBench-size pickle; null when there is none. */
+function pandasPython(): string | null {
+  for (const py of [process.env.GREENSERV_BENCH_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (!py) continue;
+    const r = spawnSync(py, ['-c', 'import pandas'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/**
+ * Load a RouterBench-layout pickle the size of routerbench_0shot.pkl, every model's responses included
+ * (which the loader never decodes). Needs Python with pandas to write the file; skipped otherwise.
+ */
+function benchPickle(dir: string): Record<string, number | string> {
+  const py = pandasPython();
+  if (!py) return { 'datasets.pickle': 'skipped: no python3 with pandas (GREENSERV_BENCH_PYTHON names one)' };
+  const file = join(dir, 'rb.pkl');
+  const script = fileURLToPath(new URL('../../bench/make_routerbench_pickle.py', import.meta.url));
+  execFileSync(py, [script, file, '4'], { stdio: 'ignore' });
+  const runs = [runChild(file), runChild(file)];
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const peak = Math.max(...runs.map((r) => r.peakBytes));
+  const size = statSync(file).size;
+  return {
+    'datasets.pickle.fileMiB': +(size / 2 ** 20).toFixed(1),
+    'datasets.pickle.loadSeconds': +best.seconds.toFixed(3),
+    'datasets.pickle.peakMiB': +(peak / 2 ** 20).toFixed(1),
+    'datasets.pickle.peakOverFile': +(peak / size).toFixed(2),
+  };
 }
 
 if (process.argv[2] === CHILD_FLAG) await childMain(process.argv[3]);

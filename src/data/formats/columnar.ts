@@ -130,9 +130,11 @@ function loadWideColumnar(src: ColumnarSource, opts: ColumnarOptions): PoolTable
     rowWord: 'row',
   });
   b.reserveRows(src.nRows);
-  const columns = src.columns.map((_, c) => src.column(c));
+  // Columns are fetched when first read: a RouterBench table's response columns never are.
+  const columns: (ArrayLike<unknown> | undefined)[] = new Array(src.columns.length);
+  const column = (c: number): ArrayLike<unknown> => (columns[c] ??= src.column(c));
   const name = (c: number): string => src.columns[c];
-  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(columns[c][r]), r + 1, name);
+  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(column(c)[r]), r + 1, name);
   return b.build();
 }
 

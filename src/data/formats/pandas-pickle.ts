@@ -13,7 +13,7 @@ export function pickleSource(file: string): ColumnarSource {
   if (bytes.length === 0) throw new DataError('file is empty', file);
   try {
     const frame = frameColumns(unpickle(bytes));
-    return { file, columns: frame.columns, nRows: frame.nRows, column: (i) => frame.data[i] };
+    return { file, columns: frame.columns, nRows: frame.nRows, column: (i) => frame.column(i) };
   } catch (err) {
     if (err instanceof PickleError) throw new DataError(`pickle: ${err.message}`, file);
     // Whatever else a hostile stream provokes (a stack overflow on deep nesting, say) is still bad input.

@@ -92,6 +92,45 @@ class PendingObject {
   ) {}
 }
 
+/**
+ * A string left as UTF-8 bytes in the pickle until something reads it. Object columns hold every model's
+ * response, which no loader uses: decoding them all doubled the memory of a RouterBench-size load.
+ */
+export class PyText {
+  constructor(
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+  toString(): string {
+    return this.buf.toString('utf8', this.start, this.end);
+  }
+}
+
+/** Strings at least this long (in bytes) are left undecoded; shorter ones (names, keys, codes) are decoded. */
+const LAZY_TEXT_BYTES = 32;
+
+/** `v` with every PyText decoded, walking tuples, lists and dicts (not array data) a few levels deep. */
+function decoded(v: unknown, depth = 0): unknown {
+  if (v instanceof PyText) return v.toString();
+  if (depth >= 6) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x = decoded(v[i], depth + 1);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return out === null ? v : Object.isFrozen(v) ? Object.freeze(out) : out;
+  }
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      const y = decoded(x, depth + 1);
+      if (y !== x) v.set(k, y);
+    }
+  }
+  return v;
+}
+
 // ---- the allow-list --------------------------------------------------------------------------------------
 
 class PyGlobal {
@@ -400,11 +439,13 @@ function buildArray(a: NDArray, state: unknown, at: number): void {
   a.fortran = s[2] === true;
   const raw = s[3];
   if (a.dtype.kind === 'O') {
+    // Cells stay as they are (long strings undecoded) until a column is read.
     if (!Array.isArray(raw)) throw new PickleError('object array without a value list', at);
     if (raw.length !== a.size) throw new PickleError(`object array has ${raw.length} values, expected ${a.size}`, at);
     a.data = raw;
   } else {
-    const bytes = typeof raw === 'string' ? latin1Bytes(raw) : raw;
+    const text = raw instanceof PyText ? raw.toString() : raw;
+    const bytes = typeof text === 'string' ? latin1Bytes(text) : text;
     if (!(bytes instanceof Uint8Array)) throw new PickleError('numeric array without raw bytes', at);
     a.data = decodeNumeric(bytes, a.dtype, a.size, at);
   }
@@ -540,7 +581,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
     const h = ALLOWED.get(fn.qualname)!;
     const f = how === 'call' ? h.call : h.newobj;
     if (!f) throw new PickleError(`'${fn.qualname}' cannot be ${how === 'call' ? 'called' : 'instantiated'} here`, at);
-    return f(args, at, ctx);
+    return f(decoded(args) as PyValue[], at, ctx);
   };
   const signedLE = (b: Buffer): number | bigint => {
     if (b.length === 0) return 0;
@@ -633,7 +674,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
         // SHORT_BINUNICODE
         const k = u8();
         need(k);
-        stack.push(buf.toString('utf8', pos, pos + k));
+        stack.push(k >= LAZY_TEXT_BYTES ? new PyText(buf, pos, pos + k) : buf.toString('utf8', pos, pos + k));
         pos += k;
         break;
       }
@@ -641,7 +682,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
         // BINUNICODE
         const k = u32();
         need(k);
-        stack.push(buf.toString('utf8', pos, pos + k));
+        stack.push(k >= LAZY_TEXT_BYTES ? new PyText(buf, pos, pos + k) : buf.toString('utf8', pos, pos + k));
         pos += k;
         break;
       }
@@ -649,7 +690,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
         // BINUNICODE8
         const k = u64();
         need(k);
-        stack.push(buf.toString('utf8', pos, pos + k));
+        stack.push(k >= LAZY_TEXT_BYTES ? new PyText(buf, pos, pos + k) : buf.toString('utf8', pos, pos + k));
         pos += k;
         break;
       }
@@ -780,8 +821,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
       }
       case 0x93: {
         // STACK_GLOBAL
-        const name = pop();
-        const module = pop();
+        const name = decoded(pop());
+        const module = decoded(pop());
         if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError('STACK_GLOBAL with non-string names', at);
         stack.push(lookupGlobal(module, name, at));
         break;
@@ -811,8 +852,10 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
       }
       case 0x62: {
         // BUILD
-        const state = pop();
+        const raw = pop();
         const obj = top();
+        // Only an object array's value list keeps its strings undecoded.
+        const state = obj instanceof NDArray ? raw : decoded(raw);
         if (obj instanceof NDArray) buildArray(obj, state, at);
         else if (obj instanceof PendingObject) {
           if (obj.target instanceof PdDataFrame) buildDataFrame(obj.target, state, at);
@@ -867,7 +910,8 @@ function parseIntText(s: string, at: number): number | bigint {
   return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
 }
 
-function hashKey(k: unknown, at: number): unknown {
+function hashKey(key: unknown, at: number): unknown {
+  const k = key instanceof PyText ? key.toString() : key;
   if (k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean' || typeof k === 'bigint') return k;
   if (Array.isArray(k)) {
     // Tuples as keys; a cyclic or very deep one cannot be a key of a real pickle.
@@ -885,7 +929,8 @@ function hashKey(k: unknown, at: number): unknown {
 export interface FrameColumns {
   columns: string[];
   nRows: number;
-  data: ArrayLike<unknown>[];
+  /** Column `i`'s values, strings decoded (object columns are decoded on each call). */
+  column(i: number): ArrayLike<unknown>;
 }
 
 /** Columns of an unpickled DataFrame, in the frame's column order. */
@@ -922,12 +967,21 @@ export function frameColumns(v: unknown): FrameColumns {
   }
   const missing = data.findIndex((d) => d === undefined);
   if (missing >= 0 && nCols > 0) throw new PickleError(`no block holds column '${columns[missing]}'`);
-  return { columns, nRows, data: data as ArrayLike<unknown>[] };
+  const cols = data as ArrayLike<unknown>[];
+  return {
+    columns,
+    nRows,
+    column: (i) => {
+      const d = cols[i];
+      return d instanceof Float64Array ? d : Array.from(d, (v) => decoded(v, 4));
+    },
+  };
 }
 
 /** A column label as text; nested or cyclic labels (only a corrupt pickle has them) are cut short. */
 function nameText(v: unknown, depth = 0): string {
   if (v === null || v === undefined) return '';
+  if (v instanceof PyText) return v.toString();
   if (typeof v !== 'object') return String(v);
   if (Array.isArray(v)) return depth < 4 ? v.slice(0, 100).map((x) => nameText(x, depth + 1)).join(',') : '…';
   return describe(v);

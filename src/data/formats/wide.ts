@@ -352,21 +352,26 @@ export function decodePythonStringList(s: string): string {
     const q = t[i];
     if (q !== "'" && q !== '"') return s;
     i++;
-    let out = '';
+    // Unescaped runs are copied as slices and joined once: appending character by character leaves a
+    // chain of thousands of small string pieces per prompt, which on a RouterBench-size file held ~1 GB.
+    const pieces: string[] = [];
+    const qc = q.charCodeAt(0);
+    let run = i;
     for (;;) {
+      while (i < end) {
+        const cc = t.charCodeAt(i);
+        if (cc === qc || cc === 0x5c) break;
+        i++;
+      }
       if (i >= end) return s;
-      const c = t[i];
-      if (c === q) {
+      if (i > run) pieces.push(t.slice(run, i));
+      if (t.charCodeAt(i) === qc) {
         i++;
         break;
       }
-      if (c !== '\\') {
-        out += c;
-        i++;
-        continue;
-      }
       const e = t[i + 1];
       i += 2;
+      let out = '';
       switch (e) {
         case 'n':
           out += '\n';
@@ -414,8 +419,10 @@ export function decodePythonStringList(s: string): string {
           // Python keeps unknown escapes literally.
           out += '\\' + (e ?? '');
       }
+      pieces.push(out);
+      run = i;
     }
-    parts.push(out);
+    parts.push(pieces.join(''));
     skipWs();
     if (i < end && t[i] === ',') {
       i++;

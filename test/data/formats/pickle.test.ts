@@ -38,7 +38,7 @@ describe('restricted unpickler: DataFrames made by pandas 1.5 and 2.x, protocols
       expect(frame.columns).toEqual(exp.columns);
       expect(frame.nRows).toBe(exp.rows);
       frame.columns.forEach((c, i) => {
-        const got = Array.from(frame.data[i], (v) => (typeof v === 'number' && Number.isNaN(v) ? null : v));
+        const got = Array.from(frame.column(i), (v) => (typeof v === 'number' && Number.isNaN(v) ? null : v));
         expect(got, c).toEqual(exp.data[c]);
       });
     });

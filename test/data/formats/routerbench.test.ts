@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -61,6 +62,35 @@ describe('RouterBench wide CSV', () => {
   it('rejects out-of-range correctness and negative cost', async () => {
     await dataError(loadTable(s.write('rb-r.csv', [HEADER, `0,q1,p,arc,1.5,1.0,a,b,0.1,0.2,m2`].join('\n'))), { line: 2, column: 'm1', message: /outside/ });
     await dataError(loadTable(s.write('rb-c.csv', [HEADER, `0,q1,p,arc,1,1.0,a,b,-0.1,0.2,m2`].join('\n'))), { line: 2, column: 'm1|total_cost', message: /negative/ });
+  });
+
+  it('decodes what Python repr() makes of a list of strings (property)', () => {
+    // Python 3's str repr: single quotes unless the text has ' and no ", backslash escapes for the quote,
+    // backslash, \n \r \t, and \xhh for other control characters; printable non-ASCII is kept.
+    const pyRepr = (text: string): string => {
+      const q = text.includes("'") && !text.includes('"') ? '"' : "'";
+      let out = q;
+      for (const ch of text) {
+        const cp = ch.codePointAt(0)!;
+        if (ch === '\\' || ch === q) out += '\\' + ch;
+        else if (ch === '\n') out += '\\n';
+        else if (ch === '\r') out += '\\r';
+        else if (ch === '\t') out += '\\t';
+        else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) out += '\\x' + cp.toString(16).padStart(2, '0');
+        else out += ch;
+      }
+      return out + q;
+    };
+    const alphabet = fc.constantFrom('a', 'Z', ' ', "'", '"', '\\', '\n', '\r', '\t', '\x01', '\x7f', '\u0085', 'é', '雪', '😀', ',', '[', ']');
+    fc.assert(
+      fc.property(fc.array(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')), { minLength: 1, maxLength: 4 }), (parts) => {
+        const literal = '[' + parts.map(pyRepr).join(', ') + ']';
+        expect(decodePythonStringList(literal)).toBe(parts.join('\n'));
+      }),
+      { numRuns: 500 },
+    );
+    // A prompt shaped like RouterBench's: both quote kinds, escaped newlines.
+    expect(decodePythonStringList(String.raw`['Question: Why?\nA) It\'s "late"\nAnswer:']`)).toBe('Question: Why?\nA) It\'s "late"\nAnswer:');
   });
 
   it('decodes Python list literals and leaves other text alone', () => {
