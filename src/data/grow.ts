@@ -17,23 +17,25 @@ function grownBytes(current: number, need: number, bytesPer: number): number {
   return Math.max(need, Math.ceil(current * 1.5), 1024) * bytesPer;
 }
 
-export class GrowF64 {
+type Column = Float64Array | Int32Array;
+
+interface ColumnType<A extends Column> {
+  new (buf: ArrayBuffer): A;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+class Growable<A extends Column> {
   private buf: ArrayBuffer;
   /** Length-tracking view: always covers the whole buffer. */
-  a: Float64Array;
+  a: A;
   n = 0;
 
-  constructor(cap = 4096) {
-    this.buf = resizable(cap * 8, INITIAL_RESERVE);
-    this.a = new Float64Array(this.buf);
-  }
-
-  /** Offset of `k` new slots at the end. */
-  reserve(k: number): number {
-    if (this.n + k > this.a.length) this.ensure(this.n + k);
-    const at = this.n;
-    this.n += k;
-    return at;
+  constructor(
+    private readonly type: ColumnType<A>,
+    cap: number,
+  ) {
+    this.buf = resizable(cap * type.BYTES_PER_ELEMENT, INITIAL_RESERVE);
+    this.a = new type(this.buf);
   }
 
   push(v: number): void {
@@ -44,22 +46,25 @@ export class GrowF64 {
   /** Room for `cap` values in total. */
   ensure(cap: number): void {
     if (cap <= this.a.length) return;
-    let bytes = grownBytes(this.a.length, cap, 8);
-    if (bytes > this.buf.maxByteLength && cap * 8 <= this.buf.maxByteLength) bytes = this.buf.maxByteLength;
-    if (bytes <= this.buf.maxByteLength) {
+    const size = this.type.BYTES_PER_ELEMENT;
+    const max = this.buf.maxByteLength;
+    let bytes = grownBytes(this.a.length, cap, size);
+    if (bytes > max && cap * size <= max) bytes = max;
+    if (bytes <= max) {
       this.buf.resize(bytes);
       return;
     }
-    const next = resizable(bytes, 4 * this.buf.maxByteLength);
-    new Float64Array(next).set(this.a.subarray(0, this.n));
+    const next = resizable(bytes, 4 * max);
+    const a = new this.type(next);
+    a.set(this.a.subarray(0, this.n));
     this.buf.resize(0);
     this.buf = next;
-    this.a = new Float64Array(next);
+    this.a = a;
   }
 
   /** The first `n` values as an ordinary (fixed-size) array. */
-  toArray(): Float64Array {
-    return this.a.slice(0, this.n);
+  toArray(): A {
+    return this.a.slice(0, this.n) as A;
   }
 
   /** Give the memory back now; the column is empty afterwards. */
@@ -69,44 +74,22 @@ export class GrowF64 {
   }
 }
 
-export class GrowI32 {
-  private buf: ArrayBuffer;
-  /** Length-tracking view: always covers the whole buffer. */
-  a: Int32Array;
-  n = 0;
+export class GrowF64 extends Growable<Float64Array> {
+  constructor(cap = 4096) {
+    super(Float64Array, cap);
+  }
 
+  /** Offset of `k` new slots at the end. */
+  reserve(k: number): number {
+    if (this.n + k > this.a.length) this.ensure(this.n + k);
+    const at = this.n;
+    this.n += k;
+    return at;
+  }
+}
+
+export class GrowI32 extends Growable<Int32Array> {
   constructor(cap = 1024) {
-    this.buf = resizable(cap * 4, INITIAL_RESERVE);
-    this.a = new Int32Array(this.buf);
-  }
-
-  push(v: number): void {
-    if (this.n === this.a.length) this.ensure(this.n + 1);
-    this.a[this.n++] = v;
-  }
-
-  /** Room for `cap` values in total. */
-  ensure(cap: number): void {
-    if (cap <= this.a.length) return;
-    let bytes = grownBytes(this.a.length, cap, 4);
-    if (bytes > this.buf.maxByteLength && cap * 4 <= this.buf.maxByteLength) bytes = this.buf.maxByteLength;
-    if (bytes <= this.buf.maxByteLength) {
-      this.buf.resize(bytes);
-      return;
-    }
-    const next = resizable(bytes, 4 * this.buf.maxByteLength);
-    new Int32Array(next).set(this.a.subarray(0, this.n));
-    this.buf.resize(0);
-    this.buf = next;
-    this.a = new Int32Array(next);
-  }
-
-  toArray(): Int32Array {
-    return this.a.slice(0, this.n);
-  }
-
-  release(): void {
-    this.buf.resize(0);
-    this.n = 0;
+    super(Int32Array, cap);
   }
 }

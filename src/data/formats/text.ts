@@ -297,25 +297,20 @@ export function parseNumberBytes(b: Uint8Array, s: number, e: number): number {
   let sig = 0;
   let digits = 0;
   let scale = 0;
+  let dot = false;
   while (p < e) {
+    if (b[p] === 0x2e && !dot) {
+      dot = true;
+      p++;
+      continue;
+    }
     const d = b[p] - 0x30;
     if (d < 0 || d > 9) break;
     if (w !== 0 || d !== 0) sig++;
     w = w * 10 + d;
     digits++;
+    if (dot) scale--;
     p++;
-  }
-  if (p < e && b[p] === 0x2e) {
-    p++;
-    while (p < e) {
-      const d = b[p] - 0x30;
-      if (d < 0 || d > 9) break;
-      if (w !== 0 || d !== 0) sig++;
-      w = w * 10 + d;
-      digits++;
-      scale--;
-      p++;
-    }
   }
   if (digits === 0 || sig > 15) return Number.NaN;
   if (p < e && (b[p] === 0x65 || b[p] === 0x45)) {
