@@ -7,7 +7,7 @@ import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric, applySideFiles, isLongHeader } from './long.js';
 import { parseNumber, cellText, type Cell } from './text.js';
-import { classifyWideColumns, isWideHeader, WideTableBuilder } from './wide.js';
+import { classifyWideColumns, isWideHeader, WideTableBuilder, type WideLayout } from './wide.js';
 
 export interface ColumnarSource {
   file: string;
@@ -15,6 +15,8 @@ export interface ColumnarSource {
   nRows: number;
   /** Values of column i, one per row (null = missing). */
   column(i: number): ArrayLike<unknown>;
+  /** Decode these columns before `column` reads them (sources that decode only what is asked for). */
+  fetch?(cols: number[]): Promise<void>;
   /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
   metadata?: Map<string, string>;
 }
@@ -111,7 +113,14 @@ export interface ColumnarOptions {
 
 export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = {}): Promise<PoolTable> {
   if (src.nRows === 0) throw new DataError('no data rows', src.file);
-  if (isWideHeader(src.columns)) return loadWideColumnar(src, opts);
+  if (isWideHeader(src.columns)) {
+    const layout = classifyWideColumns(src.columns, src.file);
+    // Only the columns the layout uses: a RouterBench table's responses are most of its bytes.
+    const used = [layout.idCol, layout.taskCol, layout.textCol, layout.clusterCol, layout.complexityCol];
+    for (const cols of layout.metricCols) used.push(...cols);
+    await src.fetch?.(used.filter((c) => c >= 0));
+    return loadWideColumnar(src, layout, opts);
+  }
   if (isLongHeader(src.columns)) return loadLongColumnar(src, opts);
   throw new DataError(
     `columns (${src.columns.slice(0, 8).join(', ')}${src.columns.length > 8 ? ', …' : ''}) are neither the long layout (query_id, model_id, accuracy) nor a wide layout`,
@@ -119,9 +128,8 @@ export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = 
   );
 }
 
-function loadWideColumnar(src: ColumnarSource, opts: ColumnarOptions): PoolTable {
+function loadWideColumnar(src: ColumnarSource, layout: WideLayout, opts: ColumnarOptions): PoolTable {
   const meta = decodeMeta(src, opts.warn);
-  const layout = classifyWideColumns(src.columns, src.file);
   const b = new WideTableBuilder(tableNameOf(src.file), src.file, layout, {
     warn: opts.warn,
     nanIsMissing: true,
@@ -147,6 +155,8 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   }
   const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
   await applySideFiles(b, opts);
+  const wanted = ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS].map((c) => idx.get(c) ?? -1);
+  await src.fetch?.(wanted.filter((c) => c >= 0));
   const qCol = src.column(idx.get('query_id')!);
   const mCol = src.column(idx.get('model_id')!);
   const taskIdx = idx.get('task');

@@ -43,31 +43,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
     throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${why}`, file);
   }
   const nRows = Number(meta.num_rows);
-  const data = new Map<string, unknown[] | ArrayLike<unknown>>();
-  const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
-  try {
-    await parquetRead({
-      file: buf,
-      metadata: meta,
-      compressors,
-      onChunk(chunk) {
-        let list = chunks.get(chunk.columnName);
-        if (!list) chunks.set(chunk.columnName, (list = []));
-        list.push({ start: chunk.rowStart, values: chunk.columnData as ArrayLike<unknown> });
-      },
-    });
-  } catch (err) {
-    throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
-  }
-  for (const [name, list] of chunks) {
-    if (list.length === 1 && list[0].start === 0 && list[0].values.length === nRows) {
-      data.set(name, list[0].values);
-      continue;
-    }
-    const out = new Array<unknown>(nRows);
-    for (const ch of list) for (let r = 0; r < ch.values.length && ch.start + r < nRows; r++) out[ch.start + r] = ch.values[r];
-    data.set(name, out);
-  }
+  const data = new Map<string, ArrayLike<unknown>>();
   const metadata = new Map<string, string>();
   for (const kv of meta.key_value_metadata ?? []) if (kv.value !== undefined) metadata.set(kv.key, kv.value);
   return {
@@ -75,8 +51,41 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
     columns,
     nRows,
     metadata,
+    // Columns are decoded when asked for, so unused ones (model responses) cost nothing.
+    async fetch(cols) {
+      const names = [...new Set(cols.map((c) => columns[c]))].filter((n) => !data.has(n));
+      if (names.length === 0) return;
+      const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
+      try {
+        await parquetRead({
+          file: buf,
+          metadata: meta,
+          compressors,
+          columns: names,
+          onChunk(chunk) {
+            let list = chunks.get(chunk.columnName);
+            if (!list) chunks.set(chunk.columnName, (list = []));
+            list.push({ start: chunk.rowStart, values: chunk.columnData as ArrayLike<unknown> });
+          },
+        });
+      } catch (err) {
+        throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
+      }
+      for (const name of names) {
+        const list = chunks.get(name) ?? [];
+        if (list.length === 1 && list[0].start === 0 && list[0].values.length === nRows) {
+          data.set(name, list[0].values);
+          continue;
+        }
+        const out = new Array<unknown>(nRows).fill(null);
+        for (const ch of list) for (let r = 0; r < ch.values.length && ch.start + r < nRows; r++) out[ch.start + r] = ch.values[r];
+        data.set(name, out);
+      }
+    },
     column(c) {
-      return data.get(columns[c]) ?? new Array(nRows).fill(null);
+      const d = data.get(columns[c]);
+      if (!d) throw new Error(`Parquet column '${columns[c]}' was read before it was fetched`);
+      return d;
     },
   };
 }

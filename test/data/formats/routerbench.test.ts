@@ -189,3 +189,44 @@ describe('real data: RouterBench ARC-Challenge and Winogrande rows', () => {
     });
   }
 });
+
+describe('RouterBench columnar sources read only the columns the table uses', () => {
+  it('Parquet and pickle: response and oracle columns are never fetched or read', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const { parquetSource } = await import('../../../src/data/formats/parquet.js');
+    const { pickleSource } = await import('../../../src/data/formats/pandas-pickle.js');
+    const { loadColumnar } = await import('../../../src/data/formats/columnar.js');
+    const n = 5;
+    const f = s.write(
+      'rb-lazy.parquet',
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'sample_id', data: Array.from({ length: n }, (_, i) => `mmlu.${i}`), type: 'STRING' },
+            { name: 'prompt', data: Array.from({ length: n }, (_, i) => `['prompt ${i}']`), type: 'STRING' },
+            { name: 'eval_name', data: Array.from({ length: n }, () => 'mmlu'), type: 'STRING' },
+            { name: 'm1', data: [1, 0, 1, 0, 1], type: 'DOUBLE' },
+            { name: 'm1|model_response', data: Array.from({ length: n }, () => "['long answer']"), type: 'STRING' },
+            { name: 'm1|total_cost', data: [0.1, 0.2, 0.3, 0.4, 0.5], type: 'DOUBLE' },
+            { name: 'oracle_model_to_route_to', data: Array.from({ length: n }, () => 'm1'), type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'routerbench_small_pd2_p4.pkl');
+    for (const src of [await parquetSource(f), pickleSource(fixture)]) {
+      const touched = new Set<string>();
+      const column = src.column.bind(src);
+      const fetch = src.fetch?.bind(src);
+      const spy = {
+        ...src,
+        column: (i: number) => (touched.add(src.columns[i]), column(i)),
+        fetch: fetch && ((cols: number[]) => (cols.forEach((i) => touched.add(src.columns[i])), fetch(cols))),
+      };
+      const t = await loadColumnar(spy, { warn: () => {} });
+      expect(t.nQueries).toBeGreaterThan(0);
+      expect([...touched].filter((c) => /response|oracle/.test(c))).toEqual([]);
+      expect(touched.has('sample_id')).toBe(true);
+    }
+  });
+});
