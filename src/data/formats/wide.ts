@@ -146,6 +146,7 @@ export class WideTableBuilder {
   private idIndex = new Map<string, number>();
   private rowLine: number[] = [];
   private tasks: (string | null)[] = [];
+  private taskNames = new Map<string, string>();
   private texts: (string | null)[] = [];
   private clusters: number[] = [];
   private complexities: number[] = [];
@@ -224,6 +225,10 @@ export class WideTableBuilder {
     if (L.taskCol >= 0) {
       task = (cellText(cell(L.taskCol)) ?? '').trim();
       if (task === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
+      // One string per task name, not one per query.
+      const known = this.taskNames.get(task);
+      if (known === undefined) this.taskNames.set(task, task);
+      else task = known;
     }
     this.tasks.push(task);
     let text = L.textCol >= 0 ? cellText(cell(L.textCol)) : null;
