@@ -28,11 +28,18 @@ export function shermanMorrisonSparse(
   }
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
   const c = s / (1 + s * q);
+  // Symmetric update: each off-diagonal pair gets one value, so A⁻¹ stays exactly symmetric and half the
+  // products are saved.
   for (let i = 0; i < d; i++) {
     const ci = c * u[i];
     if (ci === 0) continue;
     const row = off + i * d;
-    for (let j = 0; j < d; j++) Ainv[row + j] -= ci * u[j];
+    Ainv[row + i] -= ci * u[i];
+    for (let j = i + 1; j < d; j++) {
+      const v = Ainv[row + j] - ci * u[j];
+      Ainv[row + j] = v;
+      Ainv[off + j * d + i] = v;
+    }
   }
   // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
   return 1 + s * q;
