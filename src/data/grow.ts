@@ -8,8 +8,18 @@
 /** Address space reserved per column at first; a column that outgrows it moves once to a 4× larger one. */
 const INITIAL_RESERVE = 64 * 2 ** 20;
 
-function resizable(bytes: number, max: number): ArrayBuffer {
-  return new ArrayBuffer(bytes, { maxByteLength: Math.max(bytes, max) });
+/**
+ * A resizable buffer of `bytes`, reserving up to `max`. Where that much address space cannot be reserved
+ * (a 32-bit process, a ulimit), it asks for a quarter as much, down to `bytes` itself.
+ */
+export function resizable(bytes: number, max: number): ArrayBuffer {
+  for (let m = Math.max(bytes, max); ; m = Math.max(bytes, Math.floor(m / 4))) {
+    try {
+      return new ArrayBuffer(bytes, { maxByteLength: m });
+    } catch (err) {
+      if (!(err instanceof RangeError) || m === bytes) throw err;
+    }
+  }
 }
 
 /** A new byte length for at least `need` elements: grow by half again, so resizes stay few. */

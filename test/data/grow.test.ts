@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GrowF64, GrowI32 } from '../../src/data/grow.js';
+import { GrowF64, GrowI32, resizable } from '../../src/data/grow.js';
 
 /** Elements that fit in the first 64 MiB reservation. */
 const F64_RESERVED = (64 * 2 ** 20) / 8;
@@ -195,5 +195,19 @@ describe('GrowI32', () => {
     expect(g.a.buffer.byteLength).toBe(0);
     g.push(9);
     expect(Array.from(g.toArray())).toEqual([9]);
+  });
+});
+
+describe('resizable', () => {
+  it('asks for less address space when the reservation is refused', () => {
+    // 2^53 bytes is more than V8 will reserve: the request is quartered until it is accepted.
+    const b = resizable(16, 2 ** 53);
+    expect(b.resizable).toBe(true);
+    expect(b.byteLength).toBe(16);
+    expect(b.maxByteLength).toBeGreaterThanOrEqual(16);
+    expect(b.maxByteLength).toBeLessThan(2 ** 53);
+    b.resize(1024);
+    expect(new Uint8Array(b).length).toBe(1024);
+    expect(resizable(8, 8).maxByteLength).toBe(8);
   });
 });
