@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { parseQueryCsv, readQueries, requireLabels } from '../../src/features/queries.js';
 import { HAVE_PROMPTS, PAPER_ORDER, PROMPTS_DIR, warnIfNoPrompts } from './helpers.js';
+import { throwsDataError } from '../helpers/errors.js';
 
 warnIfNoPrompts('reading the real prompt files');
 
@@ -15,16 +16,6 @@ function file(name: string, content: string | Buffer): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
-}
-
-function dataError(f: () => unknown): DataError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('queries format (query_id, text[, task])', () => {
@@ -47,27 +38,27 @@ describe('queries format (query_id, text[, task])', () => {
   });
 
   it('names file, line and column for bad input', () => {
-    let e = dataError(() => parseQueryCsv('query_id,text\na,1\n,2\n', 'f.csv'));
+    let e = throwsDataError(() => parseQueryCsv('query_id,text\na,1\n,2\n', 'f.csv'));
     expect([e.file, e.line, e.column]).toEqual(['f.csv', 3, 'query_id']);
     expect(e.message).toMatch(/^f\.csv:3 \(column 'query_id'\): empty query id/);
-    e = dataError(() => parseQueryCsv('query_id\na\n', 'f.csv'));
+    e = throwsDataError(() => parseQueryCsv('query_id\na\n', 'f.csv'));
     expect([e.line, e.column]).toEqual([1, 'text']);
-    e = dataError(() => parseQueryCsv('foo,bar\n1,2\n', 'f.csv'));
+    e = throwsDataError(() => parseQueryCsv('foo,bar\n1,2\n', 'f.csv'));
     expect(e.message).toMatch(/unrecognised header/);
-    e = dataError(() => parseQueryCsv('query_id,text\na,"unterminated\n', 'f.csv'));
+    e = throwsDataError(() => parseQueryCsv('query_id,text\na,"unterminated\n', 'f.csv'));
     expect(e.message).toMatch(/malformed CSV/);
     expect(e.line).toBeGreaterThanOrEqual(2);
-    e = dataError(() => parseQueryCsv('query_id,text\na,1,extra\n', 'f.csv'));
+    e = throwsDataError(() => parseQueryCsv('query_id,text\na,1,extra\n', 'f.csv'));
     expect(e.line).toBe(2);
-    e = dataError(() => parseQueryCsv('query_id,text,text\na,1,2\n', 'f.csv'));
+    e = throwsDataError(() => parseQueryCsv('query_id,text,text\na,1,2\n', 'f.csv'));
     expect(e.column).toBe('text');
-    e = dataError(() => parseQueryCsv('', 'f.csv'));
+    e = throwsDataError(() => parseQueryCsv('', 'f.csv'));
     expect(e.message).toMatch(/empty file/);
     const dup = file('dup.csv', 'query_id,text\na,1\nb,2\na,3\n');
-    e = dataError(() => readQueries(dup));
+    e = throwsDataError(() => readQueries(dup));
     expect([e.line, e.column]).toEqual([4, 'query_id']);
     expect(e.message).toMatch(/duplicate query id 'a'/);
-    e = dataError(() => readQueries(join(dir, 'missing.csv')));
+    e = throwsDataError(() => readQueries(join(dir, 'missing.csv')));
     expect(e.message).toMatch(/no such file/);
   });
 
@@ -80,7 +71,7 @@ describe('queries format (query_id, text[, task])', () => {
 
   it('requires labels for training', () => {
     const p = file('nolabel.csv', 'query_id,text,task\na,x,t1\nb,y,\n');
-    const e = dataError(() => requireLabels(readQueries(p)));
+    const e = throwsDataError(() => requireLabels(readQueries(p)));
     expect(e.line).toBe(3);
   });
 });
@@ -98,7 +89,7 @@ describe("paper prompt format (id, dataset, processed_input, ...)", () => {
     expect(s.records.map((r) => [r.queryId, r.task])).toEqual([['mmlu_1', 'mmlu'], ['gsm8k_1', 'gsm8k'], ['z1', null]]);
     expect(() => readQueries(join(dir, 'prompts', 'notes.txt'))).toThrow(DataError);
     const bad = file('p.csv', 'dataset,processed_input\nmmlu,x\n');
-    expect(dataError(() => readQueries(bad)).column).toBe('id');
+    expect(throwsDataError(() => readQueries(bad)).column).toBe('id');
   });
 
   it.skipIf(!HAVE_PROMPTS)('reads the 2,500 real prompts, 500 per task, in query_id order', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CsvScanner, F_ESCAPED, F_QUOTED, fieldText, sameField } from '../../../src/data/formats/csvScan.js';
 import { parseNumberBytes } from '../../../src/data/formats/text.js';
 import { DataError } from '../../../src/data/errors.js';
+import { throwsDataError } from '../../helpers/errors.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -38,17 +39,6 @@ function scanAll(bytes: Uint8Array, sizes: number[] = [bytes.length || 1], delim
 }
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-/** Run `fn`, which must throw a DataError; return it. */
-function dataErr(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('CsvScanner vs csv-parse (differential)', () => {
   // '\n' and '\r\n' force quoting, so they only ever occur inside quoted fields.
@@ -136,7 +126,7 @@ describe('CsvScanner errors', () => {
       ['7-byte chunks', [7]],
     ] as const) {
       it(`${c.name} (${how})`, () => {
-        const e = dataErr(() => scanAll(utf8(c.text), sizes ? [...sizes] : undefined));
+        const e = throwsDataError(() => scanAll(utf8(c.text), sizes ? [...sizes] : undefined));
         expect(e.message).toMatch(c.msg);
         expect(e.line).toBe(c.line);
         expect(e.file).toBe('t.csv');

@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { DataError } from '../../src/data/errors.js';
+
+/** Run `fn`, which must throw a DataError; return it. */
+export function throwsDataError(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DataError);
+    return e as DataError;
+  }
+  throw new Error('expected a DataError');
+}
