@@ -103,12 +103,53 @@ export async function benchDatasets(): Promise<Record<string, number>> {
       result[`datasets.${fmt}.peakMiB`] = +(peak / 2 ** 20).toFixed(1);
       result[`datasets.${fmt}.peakOverTable`] = +(peak / best.tableBytes).toFixed(2);
     }
+    Object.assign(result, await benchLongParquet(t, dir));
     Object.assign(result, await benchRouterBenchCsv(dir));
     Object.assign(result, benchPickle(dir));
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same table as a long-layout Parquet file (one row per query × model), as pandas or polars write it:
+ * string columns dictionary-encoded, which is pyarrow's default.
+ */
+async function benchLongParquet(t: PoolTable, dir: string): Promise<Record<string, number>> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const { writeFileSync } = await import('node:fs');
+  const n = t.nQueries * t.nModels;
+  const q: string[] = new Array(n);
+  const m: string[] = new Array(n);
+  const task: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const qi = Math.floor(i / t.nModels);
+    q[i] = t.queryIds[qi];
+    m[i] = t.models[i % t.nModels].id;
+    task[i] = t.tasks[t.queryTask[qi]];
+  }
+  const file = join(dir, 'rb-long.parquet');
+  const dict = 'RLE_DICTIONARY' as const;
+  const bytes = parquetWriteBuffer({
+    columnData: [
+      { name: 'query_id', data: q, type: 'STRING', encoding: dict },
+      { name: 'model_id', data: m, type: 'STRING', encoding: dict },
+      { name: 'task', data: task, type: 'STRING', encoding: dict },
+      { name: 'accuracy', data: Float64Array.from(t.accuracy), type: 'DOUBLE' },
+      { name: 'cost_usd', data: Float64Array.from(t.costUsd!), type: 'DOUBLE' },
+    ],
+  });
+  writeFileSync(file, new Uint8Array(bytes));
+  const runs = [runChild(file), runChild(file), runChild(file)];
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const peak = Math.max(...runs.map((r) => r.peakBytes));
+  return {
+    'datasets.parquetLong.fileMiB': +(statSync(file).size / 2 ** 20).toFixed(2),
+    'datasets.parquetLong.loadSeconds': +best.seconds.toFixed(3),
+    'datasets.parquetLong.peakMiB': +(peak / 2 ** 20).toFixed(1),
+    'datasets.parquetLong.peakOverTable': +(peak / best.tableBytes).toFixed(2),
+  };
 }
 
 const WORDS = ['the', 'model', 'answer', 'question', 'because', 'energy', 'router', 'which', 'of', 'following', 'is', 'true'];

@@ -17,6 +17,8 @@ export interface ColumnarSource {
   column(i: number): ArrayLike<unknown>;
   /** Decode these columns before `column` reads them (sources that decode only what is asked for). */
   fetch?(cols: number[]): Promise<void>;
+  /** Forget decoded columns that will not be read again. */
+  release?(cols: number[]): void;
   /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
   metadata?: Map<string, string>;
 }
@@ -155,28 +157,41 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   }
   const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
   await applySideFiles(b, opts);
-  const wanted = ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS].map((c) => idx.get(c) ?? -1);
-  await src.fetch?.(wanted.filter((c) => c >= 0));
-  const qCol = src.column(idx.get('query_id')!);
-  const mCol = src.column(idx.get('model_id')!);
-  const taskIdx = idx.get('task');
-  const tCol = taskIdx !== undefined ? src.column(taskIdx) : null;
-  const metric = LONG_METRIC_COLUMNS.map((c) => {
-    const i = idx.get(c);
-    return i === undefined ? null : src.column(i);
+  const n = src.nRows;
+  // Column by column: ids become per-row codes first, so no more than one decoded text column is held at
+  // a time (a decoded string column costs far more than its codes).
+  const pass = async (c: number, each: (values: ArrayLike<unknown>) => void): Promise<void> => {
+    await src.fetch?.([c]);
+    each(src.column(c));
+    src.release?.([c]);
+  };
+  const text = (v: unknown): string => (cellText(toCell(v)) ?? '').trim();
+  const qCode = new Int32Array(n);
+  const mCode = new Int32Array(n);
+  await pass(idx.get('query_id')!, (col) => {
+    for (let r = 0; r < n; r++) qCode[r] = b.query(text(col[r]), r + 1);
   });
+  await pass(idx.get('model_id')!, (col) => {
+    for (let r = 0; r < n; r++) mCode[r] = b.model(text(col[r]), r + 1);
+  });
+  const taskIdx = idx.get('task');
+  if (taskIdx !== undefined) {
+    await pass(taskIdx, (col) => {
+      for (let r = 0; r < n; r++) {
+        const task = text(col[r]);
+        if (task === '') throw new DataError('empty task', file, r + 1, 'task');
+        b.setTask(qCode[r], task, r + 1);
+      }
+    });
+  }
+  const metricIdx = LONG_METRIC_COLUMNS.map((c) => idx.get(c) ?? -1);
+  await src.fetch?.(metricIdx.filter((c) => c >= 0));
+  const metric = metricIdx.map((c) => (c >= 0 ? src.column(c) : null));
   metric.forEach((c, k) => (b.hasMetric[k] = c !== null));
-  b.reserveRows(src.nRows);
+  b.reserveRows(n);
   const vals = new Float64Array(N_METRICS);
-  for (let r = 0; r < src.nRows; r++) {
+  for (let r = 0; r < n; r++) {
     const row = r + 1;
-    const q = b.query((cellText(toCell(qCol[r])) ?? '').trim(), row);
-    const m = b.model((cellText(toCell(mCol[r])) ?? '').trim(), row);
-    if (tCol) {
-      const task = (cellText(toCell(tCol[r])) ?? '').trim();
-      if (task === '') throw new DataError('empty task', file, row, 'task');
-      b.setTask(q, task, row);
-    }
     for (let k = 0; k < N_METRICS; k++) {
       const col = metric[k];
       const name = LONG_METRIC_COLUMNS[k];
@@ -185,8 +200,9 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
       checkMetric(k, v, file, row, name);
       vals[k] = v;
     }
-    b.add(q, m, vals, row);
+    b.add(qCode[r], mCode[r], vals, row);
   }
+  src.release?.(metricIdx.filter((c) => c >= 0));
   const t = b.build();
   if (meta.models) t.models.forEach((m, i) => (t.models[i] = meta.models!.get(m.id) ?? m));
   if (meta.bounds) for (const [task, v] of meta.bounds) if (t.taskBounds.has(task)) t.taskBounds.set(task, v);

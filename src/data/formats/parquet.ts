@@ -73,14 +73,12 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
       }
       for (const name of names) {
         const list = chunks.get(name) ?? [];
-        if (list.length === 1 && list[0].start === 0 && list[0].values.length === nRows) {
-          data.set(name, list[0].values);
-          continue;
-        }
-        const out = new Array<unknown>(nRows).fill(null);
-        for (const ch of list) for (let r = 0; r < ch.values.length && ch.start + r < nRows; r++) out[ch.start + r] = ch.values[r];
-        data.set(name, out);
+        chunks.delete(name);
+        data.set(name, joinChunks(list, nRows));
       }
+    },
+    release(cols) {
+      for (const c of cols) data.delete(columns[c]);
     },
     column(c) {
       const d = data.get(columns[c]);
@@ -88,6 +86,31 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
       return d;
     },
   };
+}
+
+/**
+ * One column from its row-group chunks. All-number columns become a Float64Array (8 bytes a value; a JS
+ * array that ever held null boxes every double), anything else a plain array with null for absent rows.
+ */
+function joinChunks(list: { start: number; values: ArrayLike<unknown> }[], nRows: number): ArrayLike<unknown> {
+  const whole = list.length === 1 && list[0].start === 0 && list[0].values.length === nRows;
+  if (whole && list[0].values instanceof Float64Array) return list[0].values;
+  let covered = 0;
+  let numeric = true;
+  for (const ch of list) {
+    covered += ch.values.length;
+    if (ch.values instanceof Float64Array) continue;
+    for (let r = 0; r < ch.values.length && numeric; r++) numeric = typeof ch.values[r] === 'number';
+  }
+  if (numeric && covered === nRows) {
+    const out = new Float64Array(nRows);
+    for (const ch of list) for (let r = 0; r < ch.values.length && ch.start + r < nRows; r++) out[ch.start + r] = ch.values[r] as number;
+    return out;
+  }
+  if (whole) return list[0].values;
+  const out = new Array<unknown>(nRows).fill(null);
+  for (const ch of list) for (let r = 0; r < ch.values.length && ch.start + r < nRows; r++) out[ch.start + r] = ch.values[r];
+  return out;
 }
 
 export async function loadParquet(file: string, opts: ColumnarOptions = {}): Promise<PoolTable> {
