@@ -82,6 +82,13 @@ function runChild(file: string): ChildResult {
   return JSON.parse(out) as ChildResult;
 }
 
+/** Fastest of `n` fresh-process loads (the first also warms the disk cache) and the highest peak among them. */
+function measureLoad(file: string, n: number): { seconds: number; peakBytes: number; tableBytes: number } {
+  const runs = Array.from({ length: n }, () => runChild(file));
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  return { seconds: best.seconds, peakBytes: Math.max(...runs.map((r) => r.peakBytes)), tableBytes: best.tableBytes };
+}
+
 export async function benchDatasets(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-bench-data-'));
   try {
@@ -94,10 +101,8 @@ export async function benchDatasets(): Promise<Record<string, number>> {
       'datasets.tableMiB': +(tableBytes(t) / 2 ** 20).toFixed(2),
     };
     for (const [fmt, file] of Object.entries(files)) {
-      // Best of three: the first run also pays for disk cache warm-up.
-      const runs = [runChild(file), runChild(file), runChild(file)];
-      const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-      const peak = Math.max(...runs.map((r) => r.peakBytes));
+      const best = measureLoad(file, 3);
+      const peak = best.peakBytes;
       result[`datasets.${fmt}.fileMiB`] = +(statSync(file).size / 2 ** 20).toFixed(2);
       result[`datasets.${fmt}.loadSeconds`] = +best.seconds.toFixed(3);
       result[`datasets.${fmt}.peakMiB`] = +(peak / 2 ** 20).toFixed(1);
@@ -141,9 +146,8 @@ async function benchLongParquet(t: PoolTable, dir: string): Promise<Record<strin
     ],
   });
   writeFileSync(file, new Uint8Array(bytes));
-  const runs = [runChild(file), runChild(file), runChild(file)];
-  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const peak = Math.max(...runs.map((r) => r.peakBytes));
+  const best = measureLoad(file, 3);
+  const peak = best.peakBytes;
   return {
     'datasets.parquetLong.fileMiB': +(statSync(file).size / 2 ** 20).toFixed(2),
     'datasets.parquetLong.loadSeconds': +best.seconds.toFixed(3),
@@ -189,9 +193,8 @@ async function writeRouterBenchCsv(file: string, seed = 11): Promise<void> {
 async function benchRouterBenchCsv(dir: string): Promise<Record<string, number>> {
   const file = join(dir, 'routerbench-wide.csv');
   await writeRouterBenchCsv(file);
-  const runs = [runChild(file), runChild(file)];
-  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const peak = Math.max(...runs.map((r) => r.peakBytes));
+  const best = measureLoad(file, 2);
+  const peak = best.peakBytes;
   return {
     'datasets.routerbenchCsv.fileMiB': +(statSync(file).size / 2 ** 20).toFixed(1),
     'datasets.routerbenchCsv.loadSeconds': +best.seconds.toFixed(3),
@@ -219,9 +222,8 @@ function benchPickle(dir: string): Record<string, number | string> {
   const file = join(dir, 'rb.pkl');
   const script = fileURLToPath(new URL('../../bench/make_routerbench_pickle.py', import.meta.url));
   execFileSync(py, [script, file, '4'], { stdio: 'ignore' });
-  const runs = [runChild(file), runChild(file)];
-  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const peak = Math.max(...runs.map((r) => r.peakBytes));
+  const best = measureLoad(file, 2);
+  const peak = best.peakBytes;
   const size = statSync(file).size;
   return {
     'datasets.pickle.fileMiB': +(size / 2 ** 20).toFixed(1),
