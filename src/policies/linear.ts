@@ -125,13 +125,16 @@ export class PatternCache {
     const ao = m * dd;
     let mean = 0;
     let quad = 0;
+    // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
+    // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
+    // is stale after each of its updates, so most slots of a pattern are recomputed when it comes round.
     for (let a = lo; a < hi; a++) {
       const va = val[a];
       const row = ao + idx[a] * d;
       mean += theta[to + idx[a]] * va;
-      let t = 0;
-      for (let b = lo; b < hi; b++) t += val[b] * Ainv[row + idx[b]];
-      quad += va * t;
+      let t = 0.5 * va * Ainv[row + idx[a]];
+      for (let b = a + 1; b < hi; b++) t += val[b] * Ainv[row + idx[b]];
+      quad += 2 * va * t;
     }
     this.mean[k] = mean;
     this.variance[k] = quad > 0 ? quad : 0;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { invertSPD, invertWorkSize, quadFormSparse, setScaledIdentity, shermanMorrisonSparse } from '../../src/policies/linalg.js';
-import { RidgeArms } from '../../src/policies/linear.js';
+import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
 import { Rng } from '../../src/data/rng.js';
 import { inverse, maxRelDiff, ridge } from '../helpers/linalg.js';
 
@@ -78,5 +78,54 @@ describe('RidgeArms', () => {
     // arm 0 untouched: A⁻¹ = I/reg, θ = 0
     expect(st.Ainv[0]).toBe(20);
     expect(Array.from(st.theta.subarray(0, d)).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('symmetric A⁻¹ and the cached scores', () => {
+  it('A⁻¹ stays exactly symmetric, and each cached θᵀx and xᵀA⁻¹x equals a direct full computation', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 600 }), fc.boolean(), (seed, steps, binary) => {
+        const d = 12;
+        const M = 3;
+        const rng = new Rng(seed);
+        // contexts in the paper's one-hot layout, or with real-valued entries
+        const Q = 20;
+        const ptr = new Int32Array(Q + 1);
+        const idx = new Int32Array(Q * 4);
+        const val = new Float64Array(Q * 4);
+        for (let q = 0; q < Q; q++) {
+          idx.set([0, 1 + rng.int(5), 6 + rng.int(3), 9 + rng.int(3)], q * 4);
+          for (let k = 0; k < 4; k++) val[q * 4 + k] = binary ? 1 : rng.normal();
+          ptr[q + 1] = (q + 1) * 4;
+        }
+        const st = new RidgeArms(M, d, 0.05);
+        const cache = new PatternCache(st, M, { ptr, idx, val, pattern: Int32Array.from({ length: Q }, (_, q) => q), nPatterns: Q });
+        for (let n = 0; n < steps; n++) {
+          const q = rng.int(Q);
+          const m = rng.int(M);
+          st.update(m, idx, val, ptr[q], ptr[q + 1], rng.next(), binary ? 1 : 0.5);
+          // read a few slots as a policy would, so stale and fresh slots mix
+          cache.slot(rng.int(M), rng.int(Q));
+        }
+        for (let m = 0; m < M; m++) {
+          const o = m * d * d;
+          for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) expect(st.Ainv[o + i * d + j]).toBe(st.Ainv[o + j * d + i]);
+          for (let q = 0; q < Q; q++) {
+            const x = new Array(d).fill(0);
+            for (let k = ptr[q]; k < ptr[q + 1]; k++) x[idx[k]] += val[k];
+            let mean = 0;
+            let quad = 0;
+            for (let i = 0; i < d; i++) {
+              mean += st.theta[m * d + i] * x[i];
+              for (let j = 0; j < d; j++) quad += x[i] * st.Ainv[o + i * d + j] * x[j];
+            }
+            const k = cache.slot(m, q);
+            expect(cache.mean[k]).toBeCloseTo(mean, 12);
+            expect(Math.abs(cache.variance[k] - Math.max(quad, 0))).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(quad)));
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
