@@ -7,7 +7,7 @@ import { DataError, UsageError } from './errors.js';
 import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
 import { extensionOf, readMagic, peekContent } from './formats/input.js';
-import { openTextTable, firstLine, type TextKind } from './formats/text.js';
+import { withTextTable, firstLine, type TextKind } from './formats/text.js';
 import { isLongHeader, loadLongText } from './formats/long.js';
 import { applyBoundsFile } from './formats/bounds.js';
 import { isWideHeader } from './formats/wide.js';
@@ -150,13 +150,14 @@ async function loadFile(file: string, format: FormatName, opts: LoadOptions): Pr
 }
 
 async function loadText(file: string, kind: TextKind, opts: LoadOptions): Promise<PoolTable> {
-  const t = await openTextTable(file, kind);
-  if (isRecoveredHeader(t.columns)) return loadRecoveredText(t, opts);
-  if (isWideHeader(t.columns)) return loadWideText(t, opts);
-  if (isLongHeader(t.columns)) return loadLongText(t, opts);
-  throw new DataError(
-    `header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout`,
-    file,
-    1,
-  );
+  return withTextTable(file, kind, async (t) => {
+    if (isRecoveredHeader(t.columns)) return loadRecoveredText(t, opts);
+    if (isWideHeader(t.columns)) return loadWideText(t, opts);
+    if (isLongHeader(t.columns)) return loadLongText(t, opts);
+    throw new DataError(
+      `header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout`,
+      file,
+      1,
+    );
+  });
 }

@@ -13,7 +13,7 @@
 import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../data/errors.js';
-import { cellText, openTextTable } from '../data/formats/text.js';
+import { cellText, withTextTable } from '../data/formats/text.js';
 import { fleschReadingEase, invertFlesch } from '../features/flesch.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { csvField, csvNum } from '../report/simulateOutputs.js';
@@ -71,18 +71,19 @@ export async function openLiveTable(file: string): Promise<OpenedTable> {
   } finally {
     closeSync(fd);
   }
-  const t = await openTextTable(file, 'csv');
-  const cols = t.columns.map((c) => c.trim().toLowerCase());
-  if (cols.join(',') !== LIVE_COLUMNS.join(',')) {
-    throw new DataError(`existing table has columns '${t.columns.join(', ')}', not the live-profiling layout (${LIVE_COLUMNS.join(', ')}); choose another --out`, file, 1);
-  }
-  const done = new Set<string>();
-  let rows = 0;
-  for await (const r of t.records) {
-    done.add(pairKey(cellText(r.cells[0]) ?? '', cellText(r.cells[1]) ?? ''));
-    rows++;
-  }
-  return { done, rows, repaired };
+  return withTextTable(file, 'csv', async (t) => {
+    const cols = t.columns.map((c) => c.trim().toLowerCase());
+    if (cols.join(',') !== LIVE_COLUMNS.join(',')) {
+      throw new DataError(`existing table has columns '${t.columns.join(', ')}', not the live-profiling layout (${LIVE_COLUMNS.join(', ')}); choose another --out`, file, 1);
+    }
+    const done = new Set<string>();
+    let rows = 0;
+    for await (const r of t.records) {
+      done.add(pairKey(cellText(r.cells[0]) ?? '', cellText(r.cells[1]) ?? ''));
+      rows++;
+    }
+    return { done, rows, repaired };
+  });
 }
 
 function csvLine(cells: (string | number)[]): string {
@@ -93,15 +94,16 @@ function csvLine(cells: (string | number)[]): string {
 async function mergeSideCsv(file: string, header: string[], add: (string | number)[][]): Promise<void> {
   const rows = new Map<string, (string | number)[]>();
   if (existsSync(file)) {
-    const t = await openTextTable(file, 'csv');
-    const idx = t.columns.map((c) => c.trim().toLowerCase());
-    for await (const r of t.records) {
-      const row = header.map((h) => {
-        const i = idx.indexOf(h);
-        return i < 0 ? '' : (cellText(r.cells[i]) ?? '');
-      });
-      rows.set(String(row[0]), row);
-    }
+    await withTextTable(file, 'csv', async (t) => {
+      const idx = t.columns.map((c) => c.trim().toLowerCase());
+      for await (const r of t.records) {
+        const row = header.map((h) => {
+          const i = idx.indexOf(h);
+          return i < 0 ? '' : (cellText(r.cells[i]) ?? '');
+        });
+        rows.set(String(row[0]), row);
+      }
+    });
   }
   for (const r of add) {
     const prev = rows.get(String(r[0]));

@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError } from '../data/errors.js';
-import { cellText, openTextTable, textKindOf, truncate } from '../data/formats/text.js';
+import { cellText, withTextTable, textKindOf, truncate, type TextTable } from '../data/formats/text.js';
 import { EVALUATION_METRICS, EXTRACTION_METHODS, type EvaluationMetric, type ExtractionMethod } from './scoring.js';
 
 export interface ProfilingQuery {
@@ -150,8 +150,10 @@ export interface ReadQueriesOptions {
 }
 
 async function readOne(file: string, opts: ReadQueriesOptions, seen: Map<string, string>, out: ProfilingQuery[]): Promise<void> {
-  const kind = textKindOf(file) ?? 'csv';
-  const t = await openTextTable(file, kind);
+  await withTextTable(file, textKindOf(file) ?? 'csv', (t) => readRows(t, file, opts, seen, out));
+}
+
+async function readRows(t: TextTable, file: string, opts: ReadQueriesOptions, seen: Map<string, string>, out: ProfilingQuery[]): Promise<void> {
   const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
   const col = {
     id: findColumn(idx, ALIASES.id),

@@ -8,25 +8,26 @@ import { parse as parseYaml } from 'yaml';
 import { DataError } from '../errors.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
-import { openTextTable, parseNumber } from './text.js';
+import { withTextTable, parseNumber } from './text.js';
 
 export async function readBoundsFile(file: string): Promise<Map<string, TaskBounds>> {
   assertReadable(file);
   const ext = extensionOf(file);
   const out = new Map<string, TaskBounds>();
   if (ext === 'csv' || ext === 'tsv') {
-    const t = await openTextTable(file, ext);
-    const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
-    for (const c of ['task', 'ept_min', 'ept_max']) {
-      if (!idx.has(c)) throw new DataError(`missing required column '${c}'`, file, 1, c);
-    }
-    for await (const r of t.records) {
-      const task = String(r.cells[idx.get('task')!] ?? '').trim();
-      if (task === '') throw new DataError('empty task', file, r.line, 'task');
-      const lo = parseNumber(r.cells[idx.get('ept_min')!], file, r.line, 'ept_min');
-      const hi = parseNumber(r.cells[idx.get('ept_max')!], file, r.line, 'ept_max');
-      out.set(task, checkPair(lo, hi, file, r.line, task));
-    }
+    await withTextTable(file, ext, async (t) => {
+      const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
+      for (const c of ['task', 'ept_min', 'ept_max']) {
+        if (!idx.has(c)) throw new DataError(`missing required column '${c}'`, file, 1, c);
+      }
+      for await (const r of t.records) {
+        const task = String(r.cells[idx.get('task')!] ?? '').trim();
+        if (task === '') throw new DataError('empty task', file, r.line, 'task');
+        const lo = parseNumber(r.cells[idx.get('ept_min')!], file, r.line, 'ept_min');
+        const hi = parseNumber(r.cells[idx.get('ept_max')!], file, r.line, 'ept_max');
+        out.set(task, checkPair(lo, hi, file, r.line, task));
+      }
+    });
   } else {
     let doc: unknown;
     try {

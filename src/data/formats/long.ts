@@ -4,7 +4,7 @@
  */
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
-import { openTextTable, parseNumber, parseNumberBytes, cellText, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
+import { withTextTable, parseNumber, parseNumberBytes, cellText, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
 import { F_ESCAPED, fieldText, sameField, type RecordView } from './csvScan.js';
 import { tableNameOf } from './input.js';
 import { GrowF64, GrowI32 } from '../grow.js';
@@ -361,7 +361,10 @@ function kindFor(file: string, given?: TextKind): TextKind {
 
 /** Read a queries file: `query_id, task[, text, cluster, complexity]`. */
 export async function readQueriesFile(file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
-  const t = await openTextTable(file, kindFor(file));
+  return withTextTable(file, kindFor(file), (t) => queriesFrom(t, file, warn));
+}
+
+async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
   const idx = columnIndex(t.columns);
   const cId = requireColumn(idx, 'query_id', file, 'queries file');
   const cTask = requireColumn(idx, 'task', file, 'queries file');
@@ -397,7 +400,10 @@ export async function readQueriesFile(file: string, warn?: (m: string) => void):
 
 /** Read a models file: `model_id[, name, params_b]`. */
 export async function readModelsFile(file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
-  const t = await openTextTable(file, kindFor(file));
+  return withTextTable(file, kindFor(file), (t) => modelsFrom(t, file, warn));
+}
+
+async function modelsFrom(t: TextTable, file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
   const idx = columnIndex(t.columns);
   const cId = requireColumn(idx, 'model_id', file, 'models file');
   const cName = idx.get('name');
@@ -439,7 +445,7 @@ export async function applySideFiles(b: LongTableBuilder, opts: { queries?: stri
 
 /** Load a long-format pairs file (CSV/TSV/JSONL, optionally gzipped). */
 export async function loadLong(file: string, opts: LongOptions = {}): Promise<PoolTable> {
-  return loadLongText(await openTextTable(file, kindFor(file, opts.kind)), opts);
+  return withTextTable(file, kindFor(file, opts.kind), (t) => loadLongText(t, opts));
 }
 
 /** Load long-format records from an already opened text table. */

@@ -24,6 +24,18 @@ export interface TextTable {
   records: AsyncIterable<TextRecord>;
   /** Delimited files only: every data record as a byte view, without a string per field. */
   each: ((fn: (v: RecordView) => void) => Promise<void>) | null;
+  /** Release the file (also when reading stopped early, e.g. on a header error). */
+  close(): void;
+}
+
+/** Open a text table, run `fn` on it, and release the file however `fn` ends. */
+export async function withTextTable<T>(file: string, kind: TextKind, fn: (t: TextTable) => Promise<T>): Promise<T> {
+  const t = await openTextTable(file, kind);
+  try {
+    return await fn(t);
+  } finally {
+    t.close();
+  }
 }
 
 export type TextKind = 'csv' | 'tsv' | 'jsonl';
@@ -78,7 +90,7 @@ export async function openTextTable(file: string, kind: TextKind): Promise<TextT
       src.close();
     }
   };
-  return { file, columns, batches, records, each };
+  return { file, columns, batches, records, each, close: () => src.close() };
 }
 
 async function openJsonl(file: string): Promise<TextTable> {
@@ -110,7 +122,10 @@ async function openJsonl(file: string): Promise<TextTable> {
   const records = (async function* (): AsyncGenerator<TextRecord> {
     for await (const b of batches) yield* b;
   })();
-  return { file, columns, batches, records, each: null };
+  const close = (): void => {
+    void it.return?.(undefined);
+  };
+  return { file, columns, batches, records, each: null, close };
 }
 
 function checkDelimiter(file: string, columns: string[], delimiter: string): void {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
 import { loadTable } from '../../../src/data/load.js';
 import { DataError } from '../../../src/data/errors.js';
 import { scratch, dataError } from './helpers.js';
@@ -214,6 +215,17 @@ describe('JSON Lines: truncated gzip', () => {
     const body = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ query_id: `q${i}`, model_id: 'm', accuracy: 1 })).join('\n');
     const gz = gzipSync(Buffer.from(body));
     await dataError(loadTable(s.write('trunc.jsonl.gz', gz.subarray(0, gz.length >> 1))), { message: /truncated gzip/ });
+  });
+});
+
+describe('files are released', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))('a load that fails on its header closes the file (was one open descriptor per failed load)', async () => {
+    const f = s.write('fd-bad-header.csv', 'a,b,c\n1,2,3\n');
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 50; i++) await expect(loadTable(f)).rejects.toThrow(/header has neither/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(open() - before).toBeLessThan(5);
   });
 });
 
