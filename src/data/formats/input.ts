@@ -5,6 +5,7 @@
 import { createReadStream, existsSync, openSync, readSync, closeSync, statSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync, createGunzip, constants as zc } from 'node:zlib';
+import { createInterface } from 'node:readline';
 import { pipeline, type Readable } from 'node:stream';
 import { DataError } from '../errors.js';
 
@@ -75,6 +76,32 @@ export function openStream(file: string, highWaterMark?: number): Readable {
   if (!isGzip(magic)) return raw;
   // pipeline forwards a zlib error to the last stream, so consumers see truncation as a stream error.
   return pipeline(raw, createGunzip(), () => {});
+}
+
+/**
+ * The file's text lines (gunzipped when compressed, a leading byte-order mark removed). Read and zlib
+ * failures become DataErrors; the file is closed however the caller's loop ends.
+ */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const input = openStream(file);
+  let streamErr: unknown = null;
+  input.on('error', (err) => {
+    streamErr = err;
+  });
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let first = true;
+  try {
+    for await (const line of rl) {
+      yield first && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      first = false;
+    }
+  } catch (err) {
+    throw gzipError(file, err);
+  } finally {
+    rl.close();
+    input.destroy();
+  }
+  if (streamErr) throw gzipError(file, streamErr);
 }
 
 /** The whole file as bytes, gunzipped when compressed (for formats that need random access). */

@@ -126,10 +126,6 @@ export class LongTableBuilder {
     this.rv.ensure(n * k);
   }
 
-  get rowCount(): number {
-    return this.rq.n;
-  }
-
   /** Index of a query, adding it (in order of first appearance) when no queries file fixed the list. */
   query(id: string, line: number | undefined, column = 'query_id'): number {
     let q = this.qIndex.get(id);
@@ -539,7 +535,6 @@ function longViewReader(
   const lastQuery = new FieldMemo();
   const lastTask = new FieldMemo();
   const models: FieldMemo[] = [];
-  const text = (v: RecordView, c: number): string => fieldText(v, c);
   return (v) => {
     const line = v.line;
     let q: number;
@@ -586,7 +581,7 @@ function longViewReader(
       }
     }
     // Empty cells, long mantissas and anything malformed: the string path decides.
-    if (slow) metrics(line, (c) => text(v, c));
+    if (slow) metrics(line, (c) => fieldText(v, c));
     b.add(q, m, vals, line);
   };
 }

@@ -4,10 +4,9 @@
  * and `pregenerated_results` are parsed. Several rows for one (query, model) pair under different run_ids
  * are averaged with a warning (spec §9.16: the reference silently kept the last one).
  */
-import { createInterface } from 'node:readline';
 import { DataError } from '../errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
-import { gzipError, openStream, tableNameOf } from './input.js';
+import { gzipError, readLines, tableNameOf } from './input.js';
 import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_LATENCY, K_IN, K_OUT, checkMetric, type QueryMeta } from './long.js';
 import { parseNumber } from './text.js';
 
@@ -79,18 +78,13 @@ export function unescapeCopy(s: string): string | null {
 
 /** Collect the COPY blocks of the tables we need; other blocks are skipped without keeping their rows. */
 async function readCopyBlocks(file: string): Promise<Map<TableName, CopyBlock>> {
-  const input = openStream(file);
-  let streamErr: unknown = null;
-  input.on('error', (e) => (streamErr = e));
-  const rl = createInterface({ input, crlfDelay: Infinity });
   const blocks = new Map<TableName, CopyBlock>();
   let current: { name: string; block: CopyBlock | null } | null = null;
   let lineNo = 0;
   let sawAny = false;
   try {
-    for await (const raw of rl) {
+    for await (const text of readLines(file)) {
       lineNo++;
-      const text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       if (text.trim() !== '') sawAny = true;
       if (current) {
         if (text === '\\.') {
@@ -120,12 +114,8 @@ async function readCopyBlocks(file: string): Promise<Map<TableName, CopyBlock>> 
       current = { name, block };
     }
   } catch (err) {
-    throw err instanceof DataError ? err : gzipError(file, err);
-  } finally {
-    rl.close();
-    input.destroy();
+    throw gzipError(file, err);
   }
-  if (streamErr) throw gzipError(file, streamErr);
   if (!sawAny) throw new DataError('file is empty', file);
   if (current) {
     const start = current.block?.line;

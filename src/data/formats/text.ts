@@ -3,10 +3,9 @@
  * Records come in batches (one per input chunk) with their line numbers, or for delimited files as byte
  * views: nothing holds the whole file as a string, and hot loops avoid an await per record.
  */
-import { createInterface } from 'node:readline';
 import { DataError } from '../errors.js';
 import type { Readable } from 'node:stream';
-import { extensionOf, gzipError, openStream, peekContent } from './input.js';
+import { extensionOf, gzipError, openStream, peekContent, readLines } from './input.js';
 import { CsvScanner, fieldText, type RecordView } from './csvScan.js';
 
 export type Cell = string | number | boolean | null;
@@ -53,16 +52,11 @@ export async function openTextTable(file: string, kind: TextKind): Promise<TextT
   if (kind === 'jsonl') return openJsonl(file);
   const delimiter = kind === 'tsv' ? '\t' : ',';
   const src = new DelimitedSource(file, delimiter);
-  let head: TextRecord | null;
+  let columns: string[];
   try {
-    head = await src.first();
+    const head = await src.first();
     if (!head) throw new DataError('file is empty (no header line)', file);
-  } catch (err) {
-    src.close();
-    throw err;
-  }
-  const columns = head.cells.map((c) => String(c ?? '').trim());
-  try {
+    columns = head.cells.map((c) => String(c ?? '').trim());
     checkDelimiter(file, columns, delimiter);
     const seen = new Set<string>();
     for (const c of columns) {
@@ -220,58 +214,43 @@ class DelimitedSource {
 }
 
 async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
-  const input = openStream(file);
-  let streamErr: unknown = null;
-  input.on('error', (err) => {
-    streamErr = err;
-  });
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let columns: string[] | null = null;
   let index: Map<string, number> | null = null;
   let line = 0;
   let batch: TextRecord[] = [];
-  try {
-    for await (let text of rl) {
-      line++;
-      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.trim() === '') continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch (err) {
-        throw new DataError(`invalid JSON: ${(err as Error).message}`, file, line);
-      }
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-        throw new DataError('expected one JSON object per line', file, line);
-      }
-      const rec = obj as Record<string, unknown>;
-      if (!columns) {
-        columns = Object.keys(rec);
-        index = new Map(columns.map((c, i) => [c, i]));
-        batch.push({ cells: columns, line });
-      }
-      const cells: Cell[] = new Array(columns.length).fill(null);
-      for (const k in rec) {
-        const i = index!.get(k);
-        if (i === undefined) throw new DataError(`key '${k}' is not in the first record`, file, line, k);
-        const v = rec[k];
-        if (v !== null && typeof v === 'object') throw new DataError('nested values are not supported', file, line, k);
-        cells[i] = v as Cell;
-      }
-      batch.push({ cells, line });
-      if (batch.length >= 1024) {
-        yield batch;
-        batch = [];
-      }
+  for await (const text of readLines(file)) {
+    line++;
+    if (text.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (err) {
+      throw new DataError(`invalid JSON: ${(err as Error).message}`, file, line);
     }
-    if (batch.length > 0) yield batch;
-  } catch (err) {
-    throw err instanceof DataError ? err : gzipError(file, err);
-  } finally {
-    rl.close();
-    input.destroy();
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      throw new DataError('expected one JSON object per line', file, line);
+    }
+    const rec = obj as Record<string, unknown>;
+    if (!columns) {
+      columns = Object.keys(rec);
+      index = new Map(columns.map((c, i) => [c, i]));
+      batch.push({ cells: columns, line });
+    }
+    const cells: Cell[] = new Array(columns.length).fill(null);
+    for (const k in rec) {
+      const i = index!.get(k);
+      if (i === undefined) throw new DataError(`key '${k}' is not in the first record`, file, line, k);
+      const v = rec[k];
+      if (v !== null && typeof v === 'object') throw new DataError('nested values are not supported', file, line, k);
+      cells[i] = v as Cell;
+    }
+    batch.push({ cells, line });
+    if (batch.length >= 1024) {
+      yield batch;
+      batch = [];
+    }
   }
-  if (streamErr) throw gzipError(file, streamErr);
+  if (batch.length > 0) yield batch;
 }
 
 const NUM_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
