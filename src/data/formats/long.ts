@@ -444,6 +444,8 @@ export async function loadLong(file: string, opts: LongOptions = {}): Promise<Po
   return withTextTable(file, kindFor(file, opts.kind), (t) => loadLongText(t, opts));
 }
 
+const EMPTY_ACCURACY = 'accuracy is empty (it is required on every row)';
+
 /** Load long-format records from an already opened text table. */
 export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promise<PoolTable> {
   const file = t.file;
@@ -458,23 +460,8 @@ export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promis
   const cTask = idx.get('task');
   warnUnknown(t.columns, ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS], file, opts.warn);
   const vals = new Float64Array(N_METRICS);
-  /** One row: ids and task already resolved; metric cells given by `cell(c)` as text. */
-  const metrics = (line: number, cell: (c: number) => Cell): void => {
-    for (let k = 0; k < N_METRICS; k++) {
-      const c = metricCols[k];
-      if (c < 0) {
-        vals[k] = Number.NaN;
-        continue;
-      }
-      const col = LONG_METRIC_COLUMNS[k];
-      const v = parseNumber(cell(c), file, line, col);
-      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is empty (it is required on every row)', file, line, col);
-      checkMetric(k, v, file, line, col);
-      vals[k] = v;
-    }
-  };
   if (t.each) {
-    await t.each(longViewReader(b, file, cQ, cM, cTask, metricCols, vals, metrics));
+    await t.each(longViewReader(b, file, cQ, cM, cTask, metricCols, vals));
     return b.build();
   }
   for await (const batch of t.batches) for (const r of batch) {
@@ -486,7 +473,18 @@ export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promis
       if (task === '') throw new DataError('empty task', file, r.line, 'task');
       b.setTask(q, task, r.line);
     }
-    metrics(r.line, (c) => cells[c]);
+    for (let k = 0; k < N_METRICS; k++) {
+      const c = metricCols[k];
+      if (c < 0) {
+        vals[k] = Number.NaN;
+        continue;
+      }
+      const col = LONG_METRIC_COLUMNS[k];
+      const v = parseNumber(cells[c], file, r.line, col);
+      if (k === K_ACC && Number.isNaN(v)) throw new DataError(EMPTY_ACCURACY, file, r.line, col);
+      checkMetric(k, v, file, r.line, col);
+      vals[k] = v;
+    }
     b.add(q, m, vals, r.line);
   }
   return b.build();
@@ -530,7 +528,6 @@ function longViewReader(
   cTask: number | undefined,
   metricCols: number[],
   vals: Float64Array,
-  metrics: (line: number, cell: (c: number) => Cell) => void,
 ): (v: RecordView) => void {
   const lastQuery = new FieldMemo();
   const lastTask = new FieldMemo();
@@ -566,22 +563,22 @@ function longViewReader(
       b.setTask(q, task, line);
       lastTask.remember(v, cTask, q);
     }
-    let slow = false;
-    for (let k = 0; k < N_METRICS && !slow; k++) {
+    for (let k = 0; k < N_METRICS; k++) {
       const c = metricCols[k];
       if (c < 0) {
         vals[k] = Number.NaN;
         continue;
       }
-      const x = v.flags[c] & F_ESCAPED ? Number.NaN : parseNumberBytes(v.buf, v.start[c], v.end[c]);
-      if (Number.isNaN(x)) slow = true;
-      else {
-        checkMetric(k, x, file, line, LONG_METRIC_COLUMNS[k]);
-        vals[k] = x;
+      const col = LONG_METRIC_COLUMNS[k];
+      let x = v.flags[c] & F_ESCAPED ? Number.NaN : parseNumberBytes(v.buf, v.start[c], v.end[c]);
+      // Empty cells, long mantissas and anything malformed: the string parser decides, as for other readers.
+      if (Number.isNaN(x)) {
+        x = parseNumber(fieldText(v, c), file, line, col);
+        if (k === K_ACC && Number.isNaN(x)) throw new DataError(EMPTY_ACCURACY, file, line, col);
       }
+      checkMetric(k, x, file, line, col);
+      vals[k] = x;
     }
-    // Empty cells, long mantissas and anything malformed: the string path decides.
-    if (slow) metrics(line, (c) => fieldText(v, c));
     b.add(q, m, vals, line);
   };
 }
