@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchFeatures, syntheticPrompts } from '../../bench/features.js';
+import { syntheticPrompts } from '../../bench/features.js';
 
 describe('features benchmark prompts', () => {
   it('generates prompts shaped like the five tasks', () => {
@@ -7,5 +7,4 @@ describe('features benchmark prompts', () => {
     expect(p.map((x) => x.task).slice(0, 5)).toEqual(['mmlu', 'hellaswag', 'winogrande', 'gsm8k', 'cnn_dailymail']);
     expect(syntheticPrompts(10)).toEqual(p);
   });
-
 });
