@@ -5,8 +5,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import { loadTable } from '../../src/data/load.js';
-import { frameColumns, unpickle, PickleError, PdDataFrame, PdBlockManager, PdIndex, PdBlock, NDArray, PyText } from '../../src/data/formats/pickle.js';
+import { frameColumns, unpickle, PickleError, PdDataFrame, PdBlockManager, PdIndex, PdBlock, NDArray, PyText, pickleLimitsFromEnv } from '../../src/data/formats/pickle.js';
 import { scratch, dataError } from '../data/formats/helpers.js';
+import { UsageError } from '../../src/data/errors.js';
 
 const s = scratch();
 
@@ -168,5 +169,55 @@ describe('pickle work bombs end quickly', () => {
     expect(first[0]).toBe(first[1999]);
     expect(first[0][0]).toBe('a response long enough to stay undecoded');
     expect(first[1999][1999]).toBe('a response long enough to stay undecoded');
+  });
+  it('list cells read in full count against the budget: one value shared by every cell is refused, distinct ones load', () => {
+    const objectFrame = (cells: unknown[]): PdDataFrame => {
+      const obj = new NDArray();
+      obj.dtype = { kind: 'O', itemsize: 8, littleEndian: true };
+      obj.shape = [1, cells.length];
+      obj.data = cells;
+      const df = new PdDataFrame();
+      df.mgr = new PdBlockManager([new PdBlock(obj, [0], 2)], [new PdIndex('pandas.core.indexes.base.Index', ['prompt'], null, null), new PdIndex('pandas.core.indexes.range.RangeIndex', null, { start: 0, stop: cells.length, step: 1 }, null)]);
+      df.decodeBudget = { steps: 1_000_000, perByte: 32 };
+      return df;
+    };
+    // 1000 cells, each the same list of 1000 references to one list of 100 strings: 10^8 strings to read.
+    const inner = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+    const shared = Array.from({ length: 1000 }, () => inner);
+    const r = timed(() => frameColumns(objectFrame(Array.from({ length: 1000 }, () => shared))).column(0));
+    expect(r.ms).toBeLessThan(FAST_MS);
+    expect((r.error as Error).message).toMatch(/takes more than 1000000 steps \(32 per input byte\)/);
+    // 1000 prompts kept as short lists of lines: well within the same budget.
+    const ok = frameColumns(objectFrame(Array.from({ length: 1000 }, (_, i) => [`question ${i}`, 'A) yes', 'B) no']))).column(0) as string[][];
+    expect(ok[999]).toEqual(['question 999', 'A) yes', 'B) no']);
+  });
+
+  it('the limits read from the environment: a bad value is a usage error naming the variable', async () => {
+    expect(pickleLimitsFromEnv({})).toEqual({});
+    expect(pickleLimitsFromEnv({ GREENSERV_PICKLE_WORK: '200', GREENSERV_PICKLE_MAX_INT_BYTES: '64' })).toEqual({ workPerByte: 200, maxIntBytes: 64 });
+    expect(() => pickleLimitsFromEnv({ GREENSERV_PICKLE_WORK: 'lots' })).toThrow(UsageError);
+    expect(() => pickleLimitsFromEnv({ GREENSERV_PICKLE_WORK: '-1' })).toThrow(/GREENSERV_PICKLE_WORK must be a positive number/);
+    expect(() => pickleLimitsFromEnv({ GREENSERV_PICKLE_MAX_INT_BYTES: '4' })).toThrow(/GREENSERV_PICKLE_MAX_INT_BYTES must be an integer from 8/);
+  });
+
+  it('GREENSERV_PICKLE_WORK and GREENSERV_PICKLE_MAX_INT_BYTES raise the limits of a load', async () => {
+    // 3000 rounds of the growing-list shape: about 4.5 million steps for 39 KB, over 32 per byte, under 200.
+    const regrow = pickle(`]${binput(0)}0cbuiltins\nslice\n${binput(1)}0` + `${binget(0)}K\x01a0${binget(1)}${binget(0)}\x85R0`.repeat(3000) + 'N');
+    const f = s.write('regrow-3000.pkl', regrow);
+    const long = s.write('long-20.pkl', pickle(`\x8a\x14${'\x01'.repeat(20)}`));
+    await dataError(loadTable(f), { message: /more than \d+ steps/ });
+    await dataError(loadTable(long), { message: /integer of 20 bytes/ });
+    const saved = { ...process.env };
+    try {
+      process.env.GREENSERV_PICKLE_WORK = '200';
+      process.env.GREENSERV_PICKLE_MAX_INT_BYTES = '32';
+      // Both now decode, and are refused only for not being a DataFrame.
+      await dataError(loadTable(f), { message: /expected a pandas DataFrame/ });
+      await dataError(loadTable(long), { message: /expected a pandas DataFrame/ });
+      process.env.GREENSERV_PICKLE_WORK = 'x';
+      await expect(loadTable(f)).rejects.toThrow(UsageError);
+    } finally {
+      process.env = saved;
+    }
   });
 });

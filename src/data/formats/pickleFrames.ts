@@ -54,13 +54,39 @@ export function frameColumns(v: unknown): FrameColumns {
     column: (i) => {
       const d = cols[i];
       if (d instanceof Float64Array) return d;
-      // Cells of one column share a decoder: a value many cells refer to is decoded once.
+      // Cells of one column share a decoder: a value many cells refer to is decoded once. Whoever reads a
+      // list cell reads it in full, shared parts again each time: that full size counts against the budget.
       const dec = new Decoder(steps, (b) => overBudget(b, perByte));
-      return Array.from(d, (x) => dec.decode(x, 4));
+      const sizes = new Map<object, number>();
+      return Array.from(d, (x) => {
+        const y = dec.decode(x, 4);
+        if (Array.isArray(y)) dec.charge(expandedSize(y, sizes, 0, steps));
+        return y;
+      });
     },
   };
 }
 
+
+/** Nesting followed by expandedSize (a cell deeper than this is cut off by any reader). */
+const MAX_CELL_DEPTH = 64;
+
+/**
+ * Size of a cell spelled out in full (values plus text characters), each shared part counted every time it
+ * is reached, worked out once per object; stops counting past `cap`. A cycle counts once.
+ */
+function expandedSize(v: unknown, sizes: Map<object, number>, depth: number, cap: number): number {
+  if (typeof v === 'string') return 1 + v.length;
+  if (v instanceof PyText) return 1 + v.byteLength;
+  if (!Array.isArray(v) || depth >= MAX_CELL_DEPTH) return 1;
+  const known = sizes.get(v);
+  if (known !== undefined) return known;
+  sizes.set(v, 1);
+  let n = 1;
+  for (let i = 0; i < v.length && n <= cap; i++) n += expandedSize(v[i], sizes, depth + 1, cap);
+  sizes.set(v, n);
+  return n;
+}
 
 /** Longest label made from a tuple (a real one is a few short names), and the values visited to make it. */
 const LABEL_CHARS = 1000;
