@@ -1,5 +1,6 @@
 /** Mutators for pickles: opcodes, their arguments, strings and array data. */
 import type { Rng } from '../src/data/rng.js';
+import { bombValue } from './pickleBombs.js';
 import { INTERESTING_FLOATS, latin1, concat, splice, pick, interestingInt, intBytes, floatBytes, applyGeneric, weighted, type Bytes, type Context } from './mutateCommon.js';
 
 type ArgKind = 'none' | 'u1' | 'u2' | 'i4' | 'f8' | 'u8' | 'len1' | 'len4' | 'len8' | 'line' | 'line2';
@@ -20,7 +21,7 @@ for (const c of 'ILFpgPSV') OPCODES[c.charCodeAt(0)] = 'line';
 for (const c of 'ci') OPCODES[c.charCodeAt(0)] = 'line2';
 const ALL_OPCODES = Object.keys(OPCODES).map(Number);
 
-interface PickleOp {
+export interface PickleOp {
   pos: number;
   op: number;
   kind: ArgKind;
@@ -233,7 +234,17 @@ const PICKLE_OPS: Record<string, (b: Bytes, ops: PickleOp[], rng: Rng) => Bytes 
   truncateop(b, ops, rng) {
     return b.slice(0, pick(rng, ops).pos);
   },
+  bomb(b, ops, rng) {
+    // A value (cell, name, key, count) becomes a shared DAG or a huge integer: work bombs for the decoder.
+    const cands = ops.filter((o) => VALUE_OPS.has(o.op));
+    if (cands.length === 0) return null;
+    const o = pick(rng, cands);
+    return splice(b, o.pos, o.end - o.pos, bombValue(rng).bytes);
+  },
 };
+
+/** Opcodes that push one plain value (strings, integers, None). */
+const VALUE_OPS = new Set([0x8c, 0x58, 0x55, 0x54, 0x4b, 0x4d, 0x4a, 0x8a, 0x4e, 0x88, 0x89]);
 
 const MEMO_OPS = new Set([0x94, 0x71, 0x72]);
 
@@ -241,7 +252,7 @@ const MEMO_OPS = new Set([0x94, 0x71, 0x72]);
  * String opcodes to edit. Mostly the data strings: a module or name read by STACK_GLOBAL, once edited, only
  * makes the reader refuse the global, which the edits reach often enough when they include those too.
  */
-function dataStrings(ops: PickleOp[], rng: Rng, kinds: number[]): PickleOp[] {
+export function dataStrings(ops: PickleOp[], rng: Rng, kinds: number[]): PickleOp[] {
   const all = ops.filter((o) => kinds.includes(o.op));
   if (rng.next() < 0.15) return all;
   const next = (i: number): number => {
@@ -276,6 +287,7 @@ const PICKLE_WEIGHTS: Record<string, number> = {
   intval: 3,
   swapstrings: 2,
   truncateop: 0.5,
+  bomb: 1,
 };
 
 export function mutatePickle(b: Bytes, rng: Rng, ctx: Context): Bytes {
