@@ -31,7 +31,8 @@ export function frameColumns(v: unknown): FrameColumns {
     const c = items.get(i);
     columns.push(nameText(c));
   }
-  const data: (ArrayLike<unknown> | undefined)[] = new Array(nCols);
+  // Where each column lives; copied out only when read (many columns can share one block's array).
+  const where: ({ a: NDArray; j: number; k: number } | undefined)[] = new Array(nCols);
   for (const b of mgr.blocks) {
     const a = b.values;
     const k = b.placement.length;
@@ -41,32 +42,39 @@ export function frameColumns(v: unknown): FrameColumns {
     }
     b.placement.forEach((col, j) => {
       if (col < 0 || col >= nCols) throw new PickleError('block placement outside the column range');
-      data[col] = columnOf(a, j, k, nRows);
+      where[col] = { a, j, k };
     });
   }
-  const missing = data.findIndex((d) => d === undefined);
+  const missing = where.findIndex((d) => d === undefined);
   if (missing >= 0 && nCols > 0) throw new PickleError(`no block holds column '${columns[missing]}'`);
-  const cols = data as ArrayLike<unknown>[];
   const { steps, perByte } = v.decodeBudget;
+  // One budget for all the column reads of the frame.
+  let spent = 0;
   return {
     columns,
     nRows,
     column: (i) => {
-      const d = cols[i];
+      const { a, j, k } = where[i]!;
+      const d = columnOf(a, j, k, nRows);
       if (d instanceof Float64Array) return d;
       // Cells of one column share a decoder: a value many cells refer to is decoded once. Whoever reads a
       // list cell reads it in full, shared parts again each time: that full size counts against the budget.
       const dec = new Decoder(steps, (b) => overBudget(b, perByte));
-      const sizes = new Map<object, number>();
-      return Array.from(d, (x) => {
-        const y = dec.decode(x, 4);
-        if (Array.isArray(y)) dec.charge(expandedSize(y, sizes, 0, steps));
-        return y;
-      });
+      dec.work = spent;
+      try {
+        dec.charge(nRows);
+        const sizes = new Map<object, number>();
+        return Array.from(d, (x) => {
+          const y = dec.decode(x, 4);
+          if (Array.isArray(y)) dec.charge(expandedSize(y, sizes, 0, steps));
+          return y;
+        });
+      } finally {
+        spent = dec.work;
+      }
     },
   };
 }
-
 
 /** Nesting followed by expandedSize (a cell deeper than this is cut off by any reader). */
 const MAX_CELL_DEPTH = 64;
