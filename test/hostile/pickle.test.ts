@@ -216,6 +216,33 @@ describe('pickle work bombs end quickly', () => {
     expect((all.error as Error).message).toMatch(/takes more than 1000000 steps/);
   });
 
+  it('column labels repeating one huge string, or each wrapping one deep value, stay within the budget', () => {
+    const n = 20_000;
+    const floats = new NDArray();
+    floats.dtype = { kind: 'f', itemsize: 8, littleEndian: true };
+    floats.shape = [n, 1];
+    floats.data = new Float64Array(n);
+    const frame = (labels: unknown[]): PdDataFrame => {
+      const df = new PdDataFrame();
+      const rows = new PdIndex('pandas.core.indexes.range.RangeIndex', null, { start: 0, stop: 1, step: 1 }, null);
+      df.mgr = new PdBlockManager([new PdBlock(floats, Array.from({ length: n }, (_, c) => c), 2)], [new PdIndex('pandas.core.indexes.base.Index', labels, null, null), rows]);
+      df.decodeBudget = { steps: 1_000_000, perByte: 32 };
+      return df;
+    };
+    // Every label the same 1 MiB string: read once, and only its start.
+    const big = Buffer.alloc(1 << 20, 'x');
+    const text = new PyText(big, 0, big.length);
+    const r = timed(() => frameColumns(frame(Array.from({ length: n }, () => text))));
+    expect(r.ms).toBeLessThan(FAST_MS);
+    expect(r.value!.columns[n - 1]).toBe(`${'x'.repeat(1000)}…`);
+    // Every label a 1-tuple of one shared 4-level DAG: 10,000 steps each without a shared budget.
+    let dag: unknown = 'x';
+    for (let i = 0; i < 4; i++) dag = Array.from({ length: 100 }, () => dag);
+    const d = timed(() => frameColumns(frame(Array.from({ length: n }, () => Object.freeze([dag])))));
+    expect(d.ms).toBeLessThan(FAST_MS);
+    expect((d.error as Error).message).toMatch(/takes more than 1000000 steps/);
+  });
+
   it('the limits read from the environment: a bad value is a usage error naming the variable', async () => {
     expect(pickleLimitsFromEnv({})).toEqual({});
     expect(pickleLimitsFromEnv({ GREENSERV_PICKLE_WORK: '200', GREENSERV_PICKLE_MAX_INT_BYTES: '64' })).toEqual({ workPerByte: 200, maxIntBytes: 64 });

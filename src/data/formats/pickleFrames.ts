@@ -26,11 +26,11 @@ export function frameColumns(v: unknown): FrameColumns {
   // otherwise claim any number of them.
   const placed = mgr.blocks.reduce((a, b) => a + b.placement.length, 0);
   if (nCols > placed) throw new PickleError(`the DataFrame lists ${nCols} columns but its blocks hold ${placed}`);
+  const { steps, perByte } = v.decodeBudget;
+  // Labels share one decoder: a label the index repeats is decoded once, and all of them within the budget.
+  const labels: Labels = { dec: new Decoder(steps, (b) => overBudget(b, perByte)), long: new Map() };
   const columns: string[] = [];
-  for (let i = 0; i < nCols; i++) {
-    const c = items.get(i);
-    columns.push(nameText(c));
-  }
+  for (let i = 0; i < nCols; i++) columns.push(nameText(items.get(i), labels));
   // Where each column lives; copied out only when read (many columns can share one block's array).
   const where: ({ a: NDArray; j: number; k: number } | undefined)[] = new Array(nCols);
   for (const b of mgr.blocks) {
@@ -47,7 +47,6 @@ export function frameColumns(v: unknown): FrameColumns {
   }
   const missing = where.findIndex((d) => d === undefined);
   if (missing >= 0 && nCols > 0) throw new PickleError(`no block holds column '${columns[missing]}'`);
-  const { steps, perByte } = v.decodeBudget;
   // One budget for all the column reads of the frame.
   let spent = 0;
   return {
@@ -96,6 +95,12 @@ function expandedSize(v: unknown, sizes: Map<object, number>, depth: number, cap
   return n;
 }
 
+/** Labels' decoder, and the start of each overlong text label already read. */
+interface Labels {
+  dec: Decoder;
+  long: Map<PyText, string>;
+}
+
 /** Longest label made from a tuple (a real one is a few short names), and the values visited to make it. */
 const LABEL_CHARS = 1000;
 const LABEL_STEPS = 10_000;
@@ -104,14 +109,15 @@ const LABEL_STEPS = 10_000;
  * A column label as text: a tuple reads as its parts joined by commas, nesting and length cut short. Only a
  * corrupt pickle has deep or shared labels; walking one in full could take exponential time.
  */
-function nameText(v: unknown): string {
-  if (!Array.isArray(v)) return leafText(v);
+function nameText(v: unknown, ctx: Labels): string {
+  if (!Array.isArray(v)) return leafText(v, ctx);
   let out = '';
   let steps = 0;
   const walk = (x: unknown, depth: number): boolean => {
     if (++steps > LABEL_STEPS || out.length > LABEL_CHARS) return false;
+    ctx.dec.charge(1);
     if (!Array.isArray(x)) {
-      out += leafText(x);
+      out += leafText(x, ctx);
       return true;
     }
     if (depth >= 4) {
@@ -128,9 +134,18 @@ function nameText(v: unknown): string {
   return whole && out.length <= LABEL_CHARS ? out : `${out.slice(0, LABEL_CHARS - 1)}…`;
 }
 
-function leafText(v: unknown): string {
+function leafText(v: unknown, ctx: Labels): string {
   if (v === null || v === undefined) return '';
-  if (v instanceof PyText) return v.byteLength > 4 * LABEL_CHARS ? `${v.toString().slice(0, LABEL_CHARS)}…` : v.toString();
+  if (v instanceof PyText) {
+    if (v.byteLength <= 4 * LABEL_CHARS) return ctx.dec.decode(v) as string;
+    // No column is named by kilobytes of text: read only the start, once.
+    let t = ctx.long.get(v);
+    if (t === undefined) {
+      ctx.dec.charge(LABEL_CHARS);
+      ctx.long.set(v, (t = `${v.prefix(4 * LABEL_CHARS).slice(0, LABEL_CHARS)}…`));
+    }
+    return t;
+  }
   if (typeof v !== 'object') return String(v);
   return describe(v);
 }

@@ -109,6 +109,10 @@ export class PyText {
   toString(): string {
     return this.buf.toString('utf8', this.start, this.end);
   }
+  /** The text of the first `bytes` bytes (a character cut in two reads as U+FFFD). */
+  prefix(bytes: number): string {
+    return this.buf.toString('utf8', this.start, Math.min(this.end, this.start + bytes));
+  }
 }
 
 /** Strings at least this long (in bytes) are left undecoded; shorter ones (names, keys, codes) are decoded. */
