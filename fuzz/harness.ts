@@ -12,7 +12,8 @@ import { DataError, UsageError } from '../src/data/errors.js';
 import { loadTable } from '../src/data/load.js';
 import { Rng } from '../src/data/rng.js';
 import { mutate } from './mutate.js';
-import { FUZZ_FORMATS, makeSeeds, valueVariant, type FuzzFormat, type Seed, type SeedFile } from './seeds.js';
+import { FUZZ_FORMATS, makeSeeds, type FuzzFormat, type Seed, type SeedFile } from './seeds.js';
+import { valueVariant } from './variants.js';
 
 export interface FuzzCase {
   format: FuzzFormat;

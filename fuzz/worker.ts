@@ -61,6 +61,8 @@ interface Pending {
   resolve: (o: Outcome) => void;
   timer: NodeJS.Timeout;
   stray: Failure | null;
+  /** The child's resident memory when the input was sent. */
+  baseRss: number;
 }
 
 interface Slot {
@@ -83,6 +85,26 @@ function rssOf(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+const MiB = 2 ** 20;
+
+/**
+ * Why a child's memory breaks the limits while an input loads, or null. One input may grow the child by
+ * `memoryLimitMb`; the child as a whole may not pass twice that plus 256 MiB (its heap limit plus room for
+ * native buffers, which the heap limit does not cover).
+ */
+export function memoryBreach(baseRss: number, rss: number, limits: Limits): string | null {
+  if (!Number.isFinite(rss)) return null;
+  if (Number.isFinite(baseRss) && rss - baseRss > limits.memoryLimitMb * MiB) {
+    return `this input grew the child's memory by ${Math.round((rss - baseRss) / MiB)} MiB (limit ${limits.memoryLimitMb} MiB per input)`;
+  }
+  const total = 2 * limits.memoryLimitMb + 256;
+  if (rss > total * MiB) return `child memory reached ${Math.round(rss / MiB)} MiB while this input was loading (limit ${total} MiB)`;
+  return null;
+}
+
+/** A child that holds more than this between inputs is replaced, so that one input's leftovers do not count against the next. */
+export const recycleAbove = (limits: Limits): number => (limits.memoryLimitMb + 256) * MiB;
 
 export class WorkerExecutor implements Executor {
   readonly slots: number;
@@ -158,34 +180,44 @@ export class WorkerExecutor implements Executor {
   }
 
   private checkRss(): void {
-    const limit = (2 * this.limits.memoryLimitMb + 256) * 2 ** 20;
     for (const slot of [...this.pool]) {
       if (!slot.pending) continue;
-      const rss = rssOf(slot.child.pid);
-      if (rss > limit) this.fail(slot, 'memory', `child memory reached ${Math.round(rss / 2 ** 20)} MiB while this input was loading`);
+      const breach = memoryBreach(slot.pending.baseRss, rssOf(slot.child.pid), this.limits);
+      if (breach) this.fail(slot, 'memory', breach);
     }
   }
 
   run(c: FuzzCase): Promise<Outcome> {
-    const slot = this.pool.find((s) => !s.pending && !s.retired);
+    let slot = this.pool.find((s) => !s.pending && !s.retired);
     if (!slot) return Promise.reject(new Error('no idle fuzz worker'));
+    if (rssOf(slot.child.pid) > recycleAbove(this.limits)) {
+      slot.retired = true;
+      slot.child.kill('SIGKILL');
+      const fresh = this.spawn();
+      this.pool[this.pool.indexOf(slot)] = fresh;
+      slot = fresh;
+    }
+    const s = slot;
+    // A new child is still loading its modules: only the overall limit applies to its first input.
+    const baseRss = s.last ? rssOf(s.child.pid) : Number.NaN;
     return new Promise<Outcome>((resolve) => {
       // The first case of a child also pays for loading the modules.
-      const limit = this.limits.timeoutMs + (slot.last ? 0 : 5000);
+      const limit = this.limits.timeoutMs + (s.last ? 0 : 5000);
       // When this process was itself busy (making a large input), timers run before waiting messages are
       // read: give the child's result one turn of I/O before calling the case a hang.
       const timer = setTimeout(
         () =>
           setImmediate(() => {
-            if (slot.pending === pending) this.fail(slot, 'hang', `no result after ${this.limits.timeoutMs} ms`);
+            if (s.pending === pending) this.fail(s, 'hang', `no result after ${this.limits.timeoutMs} ms`);
           }),
         limit,
       );
-      const pending: Pending = { c, resolve, timer, stray: null };
-      slot.pending = pending;
-      slot.child.send(c);
+      const pending: Pending = { c, resolve, timer, stray: null, baseRss };
+      s.pending = pending;
+      s.child.send(c);
     });
   }
+
 
   async close(): Promise<void> {
     clearInterval(this.watchdog);

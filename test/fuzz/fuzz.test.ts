@@ -8,6 +8,7 @@ import { Rng } from '../../src/data/rng.js';
 import { classify, fuzzFormat, InlineExecutor, makeCase } from '../../fuzz/harness.js';
 import { mutate } from '../../fuzz/mutate.js';
 import { FUZZ_FORMATS, makeSeeds } from '../../fuzz/seeds.js';
+import { memoryBreach, recycleAbove } from '../../fuzz/worker.js';
 
 const INPUTS = 200;
 const SEED = 11;
@@ -86,5 +87,19 @@ describe('fuzzing harness', () => {
       await slow.close();
       await greedy.close();
     }
+  });
+
+  it('caps the memory one input may add to its worker, and the worker as a whole', () => {
+    const MiB = 2 ** 20;
+    const limits = { timeoutMs: 5000, memoryLimitMb: 512 };
+    // Per input: growth over the memory the child had when the input was sent.
+    expect(memoryBreach(300 * MiB, 813 * MiB, limits)).toMatch(/this input grew the child's memory by 513 MiB \(limit 512 MiB per input\)/);
+    expect(memoryBreach(300 * MiB, 811 * MiB, limits)).toBeNull();
+    // Overall: twice the limit plus 256 MiB, whatever the starting point (unknown for a child's first input).
+    expect(memoryBreach(Number.NaN, 1279 * MiB, limits)).toBeNull();
+    expect(memoryBreach(Number.NaN, 1281 * MiB, limits)).toMatch(/child memory reached 1281 MiB .*\(limit 1280 MiB\)/);
+    // Where resident memory cannot be read, nothing is reported.
+    expect(memoryBreach(300 * MiB, Number.NaN, limits)).toBeNull();
+    expect(recycleAbove(limits)).toBe(768 * MiB);
   });
 });

@@ -6,18 +6,31 @@ import { DataError } from '../errors.js';
 import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
-import { frameColumns, PickleError, unpickle } from './pickle.js';
+import { frameColumns, PickleError, pickleLimitsFromEnv, unpickle } from './pickle.js';
+
+function pickleDataError(err: unknown, file: string): DataError {
+  if (err instanceof PickleError) return new DataError(`pickle: ${err.message}`, file);
+  // Whatever else a hostile stream provokes (a stack overflow on deep nesting, say) is still bad input.
+  return new DataError(`pickle: cannot decode (${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)})`, file);
+}
 
 export function pickleSource(file: string): ColumnarSource {
+  const limits = pickleLimitsFromEnv();
   const bytes = readAllBytes(file);
   if (bytes.length === 0) throw new DataError('file is empty', file);
   try {
-    const frame = frameColumns(unpickle(bytes));
-    return { file, columns: frame.columns, nRows: frame.nRows, column: (i) => frame.column(i) };
+    const frame = frameColumns(unpickle(bytes, limits));
+    // Cells are decoded when a column is read, within the pickle's work budget.
+    const column = (i: number): ArrayLike<unknown> => {
+      try {
+        return frame.column(i);
+      } catch (err) {
+        throw pickleDataError(err, file);
+      }
+    };
+    return { file, columns: frame.columns, nRows: frame.nRows, column };
   } catch (err) {
-    if (err instanceof PickleError) throw new DataError(`pickle: ${err.message}`, file);
-    // Whatever else a hostile stream provokes (a stack overflow on deep nesting, say) is still bad input.
-    throw new DataError(`pickle: cannot decode (${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)})`, file);
+    throw pickleDataError(err, file);
   }
 }
 
