@@ -179,7 +179,7 @@ function makeQueries(): Queries {
 /**
  * Latent utility u(q,m) = w(m,t)·(−κ·difficulty(q) + effect(m, bin) + effect(m, cluster)) + ε(q,m), ε ~ N(0,1).
  * Binary tasks: the target·500 queries of highest utility are correct (the model's ability is that threshold).
- * cnn_dailymail: acc = Φ(s·u + c(m)), with the ability c(m) solved so the mean matches the published value.
+ * cnn_dailymail: acc = Φ(s·u + c(m)), with the ability c(m) solved so the mean matches its target (accuracyTargets.ts).
  */
 function makeAccuracy(qs: Queries, M: number): Float64Array {
   const rngFx = Rng.derive(SEED, STREAM.effects);
