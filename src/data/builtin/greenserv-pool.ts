@@ -5,7 +5,8 @@
  *
  * Exact by construction: per-task complexity-bin counts (§3.3); per-model mean accuracy over the 2,500 queries
  * (Fig. 2b) with per-task means inside their recovered standard errors (./accuracyTargets.ts); per (model, task)
- * mean J/token to floating-point precision; energyJ = J/token × (input + output tokens). Solved numerically: per-model total Wh (±1%) and latency median (±3%).
+ * mean J/token to floating-point precision; energyJ = J/token × (input + output tokens). Solved numerically:
+ * per-model total Wh (±1%) and latency median (±3%).
  */
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
 import { Rng } from '../rng.js';
