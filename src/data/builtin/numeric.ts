@@ -1,4 +1,4 @@
-/** Numeric helpers of the built-in pool generator: a bracketing root finder, the normal CDF and a median. */
+/** Numeric routines of the built-in pool generator: a bracketing root finder, the normal CDF and a median. */
 
 /**
  * Root of a non-decreasing f on [lo, hi] by false position with the Illinois step (bracketing, so it also copes
