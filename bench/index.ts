@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseOnly } from './only.js';
 import { benchPolicies } from './policies.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
+const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate'];
 const TARGETS = { linucb: 1_000_000, thompson: 300_000, 'epsilon-greedy': 5_000_000, simulateSeconds: 2, x3SweepSeconds: 5 };
 
 /** Wall time of a CLI command as a user runs it (best of n), and the child's peak RSS. */
@@ -38,8 +40,13 @@ function timeCli(args: string[], n: number): { seconds: number; peakRssMiB: numb
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
-  const want = (k: string): boolean => !onlyArg || onlyArg.split(',').includes(k);
+  const only = parseOnly(process.argv.slice(2), SECTIONS);
+  if ('error' in only) {
+    process.stderr.write(`bench: error: ${only.error}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const want = (k: string): boolean => only.sections.has(k);
   const result: Record<string, unknown> = {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     targets: TARGETS,

@@ -1,11 +1,13 @@
 /** `greenserv datasets list | info | validate | convert`. Bad input throws DataError/UsageError (exit 2). */
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadTable, resolveFormat, isBuiltinSource, type LoadOptions } from '../data/load.js';
 import { GREENSERV_POOL_NAME } from '../data/builtin/greenserv-pool.js';
 import { cacheDirectory, isHfUri, listCachedFiles } from '../data/hub.js';
 import { summarizeTable, type CellStats, type TableSummary } from '../data/formats/summary.js';
 import { writeTable } from '../data/formats/write.js';
-import { UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
+import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 
 export interface DatasetsIO {
@@ -64,6 +66,31 @@ async function load(src: string, o: InputOpts, warnings: string[]): Promise<Pool
   return loadTable(src, opts);
 }
 
+/**
+ * One source as before; several, or a directory, through loadSources (files that are not tables are skipped
+ * with a note, queries sorted by id so the order of the sources does not matter).
+ */
+async function loadInfo(srcs: readonly string[], o: InputOpts, warnings: string[]): Promise<{ table: PoolTable; label: string; files: string[] }> {
+  const isDir = srcs.length === 1 && !isBuiltinSource(srcs[0]) && !isHfUri(srcs[0]) && existsSync(srcs[0]) && statSync(srcs[0]).isDirectory();
+  if (srcs.length === 1 && !isDir) return { table: await load(srcs[0], o, warnings), label: srcs[0], files: [srcs[0]] };
+  const builtin = srcs.find((x) => isBuiltinSource(x));
+  if (builtin) throw new UsageError(`'${builtin}' is built in and cannot be combined with other sources`);
+  const loadOne: LoadOne = async (file, strict) => {
+    try {
+      return await load(file, o, warnings);
+    } catch (e) {
+      if (strict || !(e instanceof DataError)) throw e;
+      // the skip note names the file already: keep only the line and the reason
+      if (!e.message.startsWith(`${file}:`)) return e.message;
+      const rest = e.message.slice(file.length + 1);
+      const line = /^(\d+): /.exec(rest);
+      return line ? `line ${line[1]}: ${rest.slice(line[0].length)}` : rest.trimStart();
+    }
+  };
+  const { table, files } = await loadSources(srcs, loadOne, { what: 'table', warn: (m) => warnings.push(m) });
+  return { table, label: [...srcs].sort().join(' '), files };
+}
+
 function flushWarnings(io: DatasetsIO, warnings: string[]): void {
   for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
 }
@@ -89,20 +116,20 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
 
   addInputOptions(
     ds
-      .command('info <source>')
-      .description('queries, models, tasks, coverage and per-model means per task')
+      .command('info <source...>')
+      .description('queries, models, tasks, coverage and per-model means per task; several files or a directory are combined')
       .option('--json', 'print JSON'),
-  ).action(async (src: string, o: InputOpts & { json?: boolean }) => {
+  ).action(async (srcs: string[], o: InputOpts & { json?: boolean }) => {
     const warnings: string[] = [];
-    const t = await load(src, o, warnings);
+    const { table: t, label, files } = await loadInfo(srcs, o, warnings);
     const s = summarizeTable(t);
-    const format = describeSource(src, o);
+    const format = files.length > 1 ? 'combined' : describeSource(files[0], o);
     if (o.json) {
-      io.out(JSON.stringify({ source: src, format, ...s, warnings }, null, 2) + '\n');
+      io.out(JSON.stringify({ source: label, ...(files.length > 1 || files[0] !== label ? { files } : {}), format, ...s, warnings }, null, 2) + '\n');
       return;
     }
     flushWarnings(io, warnings);
-    io.out(renderInfo(src, format, s));
+    io.out(renderInfo(label, format, s));
   });
 
   addInputOptions(ds.command('validate <source>').description('check a dataset; exit 0 when it loads, 2 with the first problem otherwise')).action(

@@ -4,14 +4,13 @@
  * zero router and the oracle are scored with RouterBench's AIQ, peak / average accuracy and RouteLLM's
  * CPT / APGR. Writes a results directory (summary.json, runs.csv, points.csv, charts, report.html).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { DataError, UsageError } from '../data/errors.js';
-import { concatTables, FamilyMapper, parseFamilyRules, remapTasks } from '../data/families.js';
+import { loadSources } from '../data/combine.js';
+import { FamilyMapper, parseFamilyRules, remapTasks } from '../data/families.js';
 import { isLongHeader } from '../data/formats/long.js';
 import { firstLine } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
@@ -32,11 +31,10 @@ export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbe
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
 export const DEFAULT_EVALUATE_POLICIES = ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'] as const;
 
-const TABLE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson|pkl|pickle|parquet|pq|arrow|arrows|ipc|feather)(\.gz)?$/i;
 const NON_MODEL_COLUMNS = new Set(['', 'sample_id', 'query_id', 'prompt', 'text', 'eval_name', 'task', 'oracle_model_to_route_to', 'index', 'cluster', 'complexity']);
 
 interface EvaluateCliOptions {
-  routerbench?: string | boolean;
+  routerbench?: string[] | boolean;
   format?: string;
   offline?: boolean;
   policies: string;
@@ -157,34 +155,15 @@ async function loadOne(file: string, o: SourceOptions, strict: boolean): Promise
 }
 
 /**
- * A RouterBench source: an hf:// URI, a file, or a directory whose RouterBench-shaped files (e.g. the train
- * and test halves of a split) are read and concatenated; other files there are skipped with a note.
+ * RouterBench sources: hf:// URIs, files, or directories whose RouterBench-shaped files (e.g. the train and
+ * test halves of a split) are read; other files in a directory are skipped with a note. Several tables are
+ * combined with queries sorted by id, so the order the sources are named in does not change any result.
  */
-export async function loadRouterbench(source: string, o: SourceOptions = {}): Promise<{ table: PoolTable; files: string[] }> {
-  if (!source.startsWith('hf://') && existsSync(source) && statSync(source).isDirectory()) {
-    const names = readdirSync(source)
-      .filter((f) => TABLE_EXTENSIONS.test(f) && !f.startsWith('.'))
-      .sort();
-    if (names.length === 0) throw new DataError('directory holds no table files (csv, tsv, jsonl, pkl, parquet, arrow)', source);
-    const tables: PoolTable[] = [];
-    const files: string[] = [];
-    const skipped: [string, string][] = [];
-    for (const n of names) {
-      const file = join(source, n);
-      const r = await loadOne(file, o, false);
-      if (typeof r === 'string') skipped.push([n, r]);
-      else {
-        tables.push(r);
-        files.push(file);
-      }
-    }
-    if (tables.length === 0) throw new DataError(`no RouterBench table in the directory; ${skipped.map(([n, why]) => `${n}: ${why}`).join('; ')}`, source);
-    for (const [n, why] of skipped) (o.warn ?? warn)(`skipping ${join(source, n)}: ${why}`);
-    const name = tables.length === 1 ? tables[0].name : `${basename(source.replace(/[\\/]+$/, '')) || source} (${files.map((f) => basename(f)).join(' + ')})`;
-    return { table: concatTables(tables, name, files), files };
-  }
-  const r = await loadOne(source, o, true);
-  return { table: r as PoolTable, files: [source] };
+export async function loadRouterbench(source: string | readonly string[], o: SourceOptions = {}): Promise<{ table: PoolTable; files: string[] }> {
+  return loadSources(typeof source === 'string' ? [source] : source, (file, strict) => loadOne(file, o, strict), {
+    what: 'RouterBench table',
+    warn: o.warn ?? warn,
+  });
 }
 
 export function parseEvaluateFeatures(raw: string): FeatureName[] {
@@ -222,7 +201,7 @@ export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('score routing policies on RouterBench: λ sweep, AIQ, peak/average accuracy, zero router and oracle (GreenServ Table 1)')
-    .option('--routerbench [source]', `RouterBench data: hf:// URI, file or directory of files (default ${DEFAULT_ROUTERBENCH_SOURCE})`)
+    .option('--routerbench [source...]', `RouterBench data: hf:// URIs, files or directories, combined in any order (default ${DEFAULT_ROUTERBENCH_SOURCE})`)
     .option('--format <format>', 'force the input format of the RouterBench file(s)')
     .option('--offline', 'hf:// sources: use the cache only, never the network')
     .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')})`, DEFAULT_EVALUATE_POLICIES.join(','))
@@ -249,7 +228,8 @@ export function registerEvaluateCommand(program: Command): void {
 }
 
 export interface EvaluateParams {
-  source: string;
+  /** One source or several (combined; their order does not matter). */
+  source: string | readonly string[];
   format?: string;
   offline?: boolean;
   policies: string[];
@@ -280,15 +260,21 @@ export async function evaluateRouterbench(p: EvaluateParams, progress?: (done: n
     { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
     progress,
   );
-  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: p.source, members, sha256 });
+  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 });
   return { table, files, sweep, result, usable, sha256 };
 }
 
+/** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
+export function sourceLabel(source: string | readonly string[]): string {
+  return typeof source === 'string' ? source : [...source].sort().join(' ');
+}
+
 async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
-  if (o.routerbench === undefined) {
-    throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
+  if (o.routerbench === undefined || o.routerbench === false) {
+    throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source...] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
   }
-  const source = o.routerbench === true ? DEFAULT_ROUTERBENCH_SOURCE : String(o.routerbench);
+  const sources = o.routerbench === true ? [DEFAULT_ROUTERBENCH_SOURCE] : o.routerbench;
+  const source = sourceLabel(sources.length === 1 ? sources[0] : sources);
   const lambdas = parseLambdaGrid(o.lambdas);
   const runs = parseInteger('--runs', o.runs, 1);
   const seed = parseInteger('--seed', o.seed, 0);
@@ -309,7 +295,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   let ev;
   try {
     ev = await evaluateRouterbench(
-      { source, format: o.format, offline: o.offline, policies, params: o.param, lambdas, runs, seed, semantics, features, binning, familyRules: rules, defaultFamilies: o.defaultFamilies, costScale, aiqMode, jobs },
+      { source: sources, format: o.format, offline: o.offline, policies, params: o.param, lambdas, runs, seed, semantics, features, binning, familyRules: rules, defaultFamilies: o.defaultFamilies, costScale, aiqMode, jobs },
       bar ? (done, total, label) => bar.update(Math.round((1000 * done) / total), { label }) : undefined,
     );
   } finally {

@@ -74,7 +74,7 @@ export type Baseline = z.infer<typeof baselineSchema>;
 export interface RegressResult {
   baseline: string;
   name: string;
-  status: 'pass' | 'fail' | 'skipped' | 'updated';
+  status: 'pass' | 'fail' | 'skipped' | 'updated' | 'unchanged';
   reason?: string;
   datasetMismatch?: { baseline: string; now: string };
   diffs: MetricDiff[];
@@ -168,9 +168,13 @@ export async function regressOne(file: string, o: { tolerance?: Record<string, T
   }
   const now = await measureBaseline(b, file, o.params ?? []);
   if (o.update) {
+    const diffs = compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance);
+    // a baseline that still passes keeps its file, so noisy figures do not churn on every update
+    const datasetSame = !now.dataset || b.dataset?.sha256 === now.dataset.sha256;
+    if (datasetSame && diffs.every((d) => d.verdict === 'ok')) return { baseline: file, name: b.name, status: 'unchanged', diffs };
     const updated: Baseline = { ...b, metrics: now.metrics, ...(now.dataset ? { dataset: now.dataset } : {}), ...(now.machine ? { machine: now.machine } : {}) };
     writeFileAtomic(file, JSON.stringify(updated, null, 2) + '\n');
-    return { baseline: file, name: b.name, status: 'updated', diffs: compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance) };
+    return { baseline: file, name: b.name, status: 'updated', diffs };
   }
   const diffs = compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance);
   if (b.dataset && now.dataset && b.dataset.sha256 !== now.dataset.sha256) {
@@ -218,10 +222,11 @@ export function registerRegressCommand(program: Command): void {
     .requiredOption('--baseline <file-or-dir>', 'baseline JSON file or a directory of them (repeatable)', collect, [])
     .option('--tolerance <spec>', 'per-metric tolerances, e.g. finalRegret=rel:0.01,accuracy=abs:0.005')
     .option('--param <policy.name=value>', 'apply a hyperparameter change before comparing (what-if)', collect, [])
-    .option('--update', 'rewrite the baselines with the current metrics after an intended change')
+    .option('--update', 'rewrite the baselines whose metrics or dataset changed beyond tolerance (after an intended change); passing ones are left as they are')
+    .option('--strict', 'a skipped baseline (its required data absent) fails the run')
     .option('--out <file>', 'where to write regress.json', 'results/regress.json')
     .option('--json', 'print regress.json to stdout')
-    .action(async (o: { baseline: string[]; tolerance?: string; param: string[]; update?: boolean; out: string; json?: boolean }) => {
+    .action(async (o: { baseline: string[]; tolerance?: string; param: string[]; update?: boolean; strict?: boolean; out: string; json?: boolean }) => {
       const tolerance = parseTolerance(o.tolerance);
       const files = baselineFiles(o.baseline);
       const results: RegressResult[] = [];
@@ -230,11 +235,29 @@ export function registerRegressCommand(program: Command): void {
         results.push(r);
         if (!o.json) process.stdout.write(regressTable(r) + '\n');
       }
-      const failedAny = results.some((r) => r.status === 'fail');
-      const report = { schemaVersion: 1, greenserv: version(), node: process.version, status: failedAny ? 'fail' : 'pass', results };
+      const v = verdict(results, o.strict === true);
+      const report = { schemaVersion: 1, greenserv: version(), node: process.version, status: v.failed ? 'fail' : 'pass', strict: o.strict === true, results };
       writeFileAtomic(o.out, toJson(report));
       if (o.json) process.stdout.write(toJson(report));
-      else process.stdout.write(failedAny ? `regress: FAIL (${results.filter((r) => r.status === 'fail').map((r) => r.name).join(', ')})\n` : `regress: pass (${results.length} baseline${results.length === 1 ? '' : 's'})\n`);
-      process.exitCode = failedAny ? 1 : 0;
+      else process.stdout.write(v.line + '\n');
+      process.exitCode = v.failed ? 1 : 0;
     });
+}
+
+/**
+ * The closing line: `regress: pass (2 baselines, 1 skipped)` or `regress: FAIL (x1-builtin, y (skipped))`.
+ * A skip passes unless `strict`, where it fails like a regression.
+ */
+export function verdict(results: readonly RegressResult[], strict: boolean): { failed: boolean; line: string } {
+  const skipped = results.filter((r) => r.status === 'skipped');
+  const failing = results.filter((r) => r.status === 'fail' || (strict && r.status === 'skipped'));
+  if (failing.length) {
+    return { failed: true, line: `regress: FAIL (${failing.map((r) => (r.status === 'skipped' ? `${r.name} (skipped${r.reason ? `: ${r.reason}` : ''})` : r.name)).join(', ')})` };
+  }
+  const n = results.length;
+  const parts = [`${n} baseline${n === 1 ? '' : 's'}`];
+  if (skipped.length) parts.push(`${skipped.length} skipped`);
+  const updated = results.filter((r) => r.status === 'updated').length;
+  if (updated) parts.push(`${updated} updated`);
+  return { failed: false, line: `regress: pass (${parts.join(', ')})` };
 }

@@ -44,58 +44,77 @@ function env(contexts: ContextSet, rng: Rng, rewards: Float64Array): PolicyEnv {
   };
 }
 
-/** Decisions per second of one policy with its default parameters. */
-export function measureDecisions(name: string, contexts: ContextSet, rewards: Float64Array, minMs: number): number {
+/** Milliseconds from an arbitrary origin; injectable so the slicing logic can be tested without timing. */
+export type Clock = () => number;
+const hrClock: Clock = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Operations per second of `step(batch)` repeated until `sliceMs` has passed on `clock`. */
+export function timedRate(step: (n: number) => void, batch: number, sliceMs: number, clock: Clock = hrClock): number {
+  let n = 0;
+  const start = clock();
+  let elapsed = 0;
+  while (elapsed < sliceMs) {
+    step(batch);
+    n += batch;
+    elapsed = clock() - start;
+  }
+  return n / (elapsed / 1000);
+}
+
+/** A policy with its default parameters, warmed up; the returned step makes n select + update decisions. */
+export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array): (n: number) => void {
   const f = FACTORIES.find((x) => x.name === name);
   if (!f) throw new Error(`unknown policy ${name}`);
   const params = Object.fromEntries(f.params.map((p) => [p.name, p.default]));
   const p = f.create(env(contexts, new Rng(7), rewards), params);
-  // warm-up so the timing sees optimised code
-  for (let t = 0; t < 50_000; t++) {
-    const q = t & (Q - 1);
-    p.update(q, p.select(q), rewards[q * M]);
-  }
-  let n = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  const batch = 20_000;
-  while (elapsed < minMs) {
-    for (let t = 0; t < batch; t++) {
-      const q = (n + t) & (Q - 1);
+  let t = 0;
+  const step = (n: number): void => {
+    const end = t + n;
+    for (let i = t; i < end; i++) {
+      const q = i & (Q - 1);
       const m = p.select(q);
       p.update(q, m, rewards[q * M + m]);
     }
-    n += batch;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  }
-  return Math.round(n / (elapsed / 1000));
+    t = end;
+  };
+  // warm-up so the timing sees optimised code
+  step(50_000);
+  return step;
 }
 
-/** Reference workload: 12×12 matrix–vector products per second (plain Float64Array arithmetic). */
-export function referenceOpsPerSecond(minMs: number): number {
+/** Reference workload: n 12×12 matrix–vector products (plain Float64Array arithmetic). */
+export function referenceStepper(): (n: number) => void {
   const d = 12;
   const A = Float64Array.from({ length: d * d }, (_, i) => ((i * 7) % 13) / 13);
   const x = Float64Array.from({ length: d }, (_, i) => i / d);
   const y = new Float64Array(d);
-  let n = 0;
   let sink = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < minMs) {
-    for (let t = 0; t < 20_000; t++) {
+  const step = (n: number): void => {
+    let acc = 0;
+    for (let t = 0; t < n; t++) {
       for (let i = 0; i < d; i++) {
         let s = 0;
         for (let j = 0; j < d; j++) s += A[i * d + j] * x[j];
         y[i] = s;
       }
       x[t % d] = y[(t + 1) % d] * 0.5;
-      sink += y[0];
+      acc += y[0];
     }
-    n += 20_000;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  }
-  if (sink === Number.POSITIVE_INFINITY) throw new Error('unreachable');
-  return Math.round(n / (elapsed / 1000));
+    sink += acc;
+    if (sink === Number.POSITIVE_INFINITY) throw new Error('unreachable');
+  };
+  step(200_000);
+  return step;
+}
+
+/** Decisions per second of one policy with its default parameters. */
+export function measureDecisions(name: string, contexts: ContextSet, rewards: Float64Array, minMs: number): number {
+  return Math.round(timedRate(decisionStepper(name, contexts, rewards), 20_000, minMs));
+}
+
+/** Reference workload: 12×12 matrix–vector products per second. */
+export function referenceOpsPerSecond(minMs: number): number {
+  return Math.round(timedRate(referenceStepper(), 20_000, minMs));
 }
 
 export function benchPolicies(minMs = 1000, names: readonly string[] = FACTORIES.map((f) => f.name)): Record<string, Record<string, number>> {
@@ -111,18 +130,67 @@ export function benchPolicies(minMs = 1000, names: readonly string[] = FACTORIES
   return out;
 }
 
-/** Throughput of each policy (one-hot d = 12) divided by the reference workload measured alongside. */
-export function throughputRatios(names: readonly string[], minMs: number): { reference: number; decisions: Record<string, number>; ratio: Record<string, number> } {
+export interface InterleavedRatio {
+  /** Median over slices of policy rate / reference rate. */
+  ratio: number;
+  policyRate: number;
+  referenceRate: number;
+  ratios: Float64Array;
+}
+
+/**
+ * Policy and reference measured in alternating short slices, each slice pair giving one ratio; the median ratio
+ * ignores the slices a busy machine slowed down on one side only. The order alternates (R P, P R, …) so a steady
+ * drift in machine speed favours neither side.
+ */
+export function interleavedRatio(policySlice: () => number, referenceSlice: () => number, slices: number): InterleavedRatio {
+  const ratios = new Float64Array(slices);
+  const pr = new Float64Array(slices);
+  const rr = new Float64Array(slices);
+  for (let i = 0; i < slices; i++) {
+    if (i % 2 === 0) {
+      rr[i] = referenceSlice();
+      pr[i] = policySlice();
+    } else {
+      pr[i] = policySlice();
+      rr[i] = referenceSlice();
+    }
+    ratios[i] = pr[i] / rr[i];
+  }
+  return { ratio: median(ratios), policyRate: median(pr), referenceRate: median(rr), ratios };
+}
+
+/** Median of a copy (mean of the two middle values for an even count). */
+export function median(xs: ArrayLike<number>): number {
+  const s = Float64Array.from(xs).sort();
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/** Length of one measuring slice, ms: short enough that a burst of load spoils few slices. */
+export const SLICE_MS = 20;
+
+/**
+ * Throughput of each policy (one-hot d = 12) as the median ratio to the reference workload over interleaved
+ * slices; `minMs` is the time spent measuring each policy (as much again goes to the reference).
+ */
+export function throughputRatios(names: readonly string[], minMs: number, sliceMs = SLICE_MS): { reference: number; decisions: Record<string, number>; ratio: Record<string, number> } {
   const rng = new Rng(1);
   const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
   const oneHot = oneHotContexts(rng);
+  // an odd count so the median is one slice's ratio
+  const slices = Math.max(5, Math.ceil(minMs / sliceMs)) | 1;
+  const ref = referenceStepper();
+  const refSlice = (): number => timedRate(ref, 1000, sliceMs);
   const decisions: Record<string, number> = {};
   const ratio: Record<string, number> = {};
-  // reference measured before and after; their mean absorbs slow drifts of machine speed
-  const r0 = referenceOpsPerSecond(minMs);
-  for (const n of names) decisions[n] = measureDecisions(n, oneHot, rewards, minMs);
-  const r1 = referenceOpsPerSecond(minMs);
-  const reference = (r0 + r1) / 2;
-  for (const n of names) ratio[n] = decisions[n] / reference;
-  return { reference, decisions, ratio };
+  const refRates: number[] = [];
+  for (const n of names) {
+    const step = decisionStepper(n, oneHot, rewards);
+    const r = interleavedRatio(() => timedRate(step, 1000, sliceMs), refSlice, slices);
+    decisions[n] = Math.round(r.policyRate);
+    ratio[n] = r.ratio;
+    refRates.push(r.referenceRate);
+  }
+  return { reference: median(refRates), decisions, ratio };
 }

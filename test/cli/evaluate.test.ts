@@ -136,7 +136,7 @@ describe('greenserv evaluate --routerbench: bad input', () => {
     writeFileSync(f, rbCsv());
     const none = await evaluate(['--no-charts']);
     expect(none).toBeInstanceOf(UsageError);
-    expect((none as Error).message).toMatch(/--routerbench \[source\]/);
+    expect((none as Error).message).toMatch(/--routerbench \[source\.\.\.\]/);
     const pol = await evaluate(['--routerbench', f, '--policies', 'linucb,foo', '--out', join(tmp, 'x6')]);
     expect((pol as Error).message).toMatch(/unknown policy 'foo'/);
     expect(exitCode(pol)).toBe(2);
@@ -160,6 +160,64 @@ describe('greenserv evaluate --routerbench: bad input', () => {
       ['hellaswag', 2, ['hellaswag']],
     ]);
     expect(readdirSync(o).sort()).toEqual(['manifest.json', 'points.csv', 'report.html', 'runs.csv', 'summary.json']);
+  });
+});
+
+/** RouterBench-shaped rows for sample ids `prefix.i`, i in `ids`, with correctness and cost varying per row. */
+function rbRows(prefix: string, ids: number[]): string {
+  const head = ['', 'sample_id', 'prompt', 'eval_name', ...MODELS, ...MODELS.map((m) => `${m}|total_cost`)];
+  const rows = ids.map((i) => [String(i), `${prefix}.${i}`, `"['Q${i}']"`, i % 3 ? 'mmlu-anatomy' : 'hellaswag', String((i * 7) % 5 > 1 ? 1 : 0), String((i * 3) % 4 > 1 ? 1 : 0), String(0.002 + (i % 7) / 1000), String(0.0001 + (i % 5) / 10000)]);
+  return [head.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+}
+
+describe('greenserv evaluate --routerbench with several sources', () => {
+  it('a.csv b.csv, b.csv a.csv and their directory give byte-identical results', async () => {
+    const d = join(tmp, 'split');
+    mkdirSync(d);
+    // a train/test split whose rows are not in id order
+    writeFileSync(join(d, 'train.csv'), rbRows('mmlu-x', [17, 3, 25, 8, 11, 30, 1, 22, 14, 5, 28, 19, 9, 26, 2, 13]));
+    writeFileSync(join(d, 'test.csv'), rbRows('mmlu-x', [6, 21, 4, 29, 12, 18, 0, 24, 15, 10, 27, 7, 20, 16, 23]));
+    const args = ['--runs', '2', '--lambdas', '0,0.5,1', '--policies', 'linucb,thompson,random', '--no-charts', '--jobs', '1'];
+    const a = join(d, 'train.csv');
+    const b = join(d, 'test.csv');
+    expect(await evaluate(['--routerbench', a, b, ...args, '--out', join(tmp, 'ab')])).toBeNull();
+    expect(await evaluate(['--routerbench', b, a, ...args, '--out', join(tmp, 'ba')])).toBeNull();
+    expect(await evaluate(['--routerbench', d, ...args, '--out', join(tmp, 'dir')])).toBeNull();
+    for (const f of ['summary.json', 'runs.csv', 'points.csv']) {
+      expect(readFileSync(join(tmp, 'ab', f)).equals(readFileSync(join(tmp, 'ba', f))), f).toBe(true);
+    }
+    // the directory names itself differently, everything computed is the same
+    const strip = (x: string): unknown => ({ ...JSON.parse(x), dataset: { ...JSON.parse(x).dataset, name: '', source: '' } });
+    expect(strip(readFileSync(join(tmp, 'dir', 'summary.json'), 'utf8'))).toEqual(strip(readFileSync(join(tmp, 'ab', 'summary.json'), 'utf8')));
+    expect(readFileSync(join(tmp, 'dir', 'runs.csv')).equals(readFileSync(join(tmp, 'ab', 'runs.csv')))).toBe(true);
+    const s = JSON.parse(readFileSync(join(tmp, 'ab', 'summary.json'), 'utf8')) as EvaluateSummary;
+    expect(s.dataset.queries).toBe(31);
+    const manifest = JSON.parse(readFileSync(join(tmp, 'ba', 'manifest.json'), 'utf8'));
+    expect(manifest.dataset.files).toEqual([b, a]);
+  });
+
+  it('the same rows split over files the other way round give the same results (queries sorted by id)', async () => {
+    const one = [17, 3, 25, 8, 11, 30, 1, 22, 14, 5];
+    const two = [6, 21, 4, 29, 12, 18, 0, 24, 15, 10, 27];
+    const args = ['--runs', '2', '--lambdas', '0,0.5,1', '--policies', 'linucb,random', '--no-charts', '--jobs', '1'];
+    for (const [dir, x, y] of [['swap1', one, two], ['swap2', two, one]] as const) {
+      mkdirSync(join(tmp, dir));
+      writeFileSync(join(tmp, dir, 'x.csv'), rbRows('mmlu-z', [...x]));
+      writeFileSync(join(tmp, dir, 'y.csv'), rbRows('mmlu-z', [...y]));
+      expect(await evaluate(['--routerbench', join(tmp, dir), ...args, '--out', join(tmp, `${dir}-out`)])).toBeNull();
+    }
+    for (const f of ['runs.csv', 'points.csv']) expect(readFileSync(join(tmp, 'swap1-out', f)).equals(readFileSync(join(tmp, 'swap2-out', f))), f).toBe(true);
+  });
+
+  it('a bad file among several is an error naming it; exit 2', async () => {
+    const good = join(tmp, 'good.csv');
+    writeFileSync(good, rbRows('mmlu-y', [1, 2, 3]));
+    const bad = join(tmp, 'bad.csv');
+    writeFileSync(bad, 'model,mean_quality\nx,1\n');
+    const e = await evaluate(['--routerbench', good, bad, '--no-charts', '--out', join(tmp, 'bad-out')]);
+    expect((e as Error).message).toMatch(/bad\.csv:1: not a RouterBench table/);
+    expect(exitCode(e)).toBe(2);
+    expect(existsSync(join(tmp, 'bad-out'))).toBe(false);
   });
 });
 

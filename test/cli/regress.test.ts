@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { verdict, type RegressResult } from '../../src/cli/regress.js';
 import { compareMetrics, parseTolerance } from '../../src/metrics/regress.js';
 
 const run = promisify(execFile);
@@ -58,7 +59,60 @@ describe('metric comparison', () => {
   });
 });
 
+describe('regress verdict line', () => {
+  const r = (name: string, status: RegressResult['status'], reason?: string): RegressResult => ({ baseline: `${name}.json`, name, status, reason, diffs: [] });
+
+  it('counts skipped baselines in a pass and fails them under --strict', () => {
+    const results = [r('a', 'pass'), r('b', 'skipped', 'data.csv is absent')];
+    expect(verdict(results, false)).toEqual({ failed: false, line: 'regress: pass (2 baselines, 1 skipped)' });
+    expect(verdict(results, true)).toEqual({ failed: true, line: 'regress: FAIL (b (skipped: data.csv is absent))' });
+    expect(verdict([r('a', 'pass')], true)).toEqual({ failed: false, line: 'regress: pass (1 baseline)' });
+    expect(verdict([r('a', 'fail'), r('b', 'skipped')], false)).toEqual({ failed: true, line: 'regress: FAIL (a)' });
+    expect(verdict([r('a', 'updated'), r('b', 'unchanged')], false).line).toBe('regress: pass (2 baselines, 1 updated)');
+  });
+});
+
 describe('greenserv regress (built binary)', () => {
+  it('a skipped baseline shows in the verdict; --strict turns it into a failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
+    const f = baseline(dir, SMALL);
+    // the report goes elsewhere: every .json in the directory is read as a baseline
+    const out = join(mkdtempSync(join(tmpdir(), 'gs-reg-out-')), 'regress.json');
+    expect((await cli(['regress', '--baseline', f, '--update', '--out', out])).code).toBe(0);
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ schemaVersion: 1, name: 'needs-data', requires: 'absent.csv', config: SMALL, metrics: {} }));
+    const lax = await cli(['regress', '--baseline', dir, '--out', out]);
+    expect(lax.code).toBe(0);
+    expect(lax.stdout).toMatch(/needs-data .*SKIPPED — absent\.csv is absent/);
+    expect(lax.stdout).toMatch(/regress: pass \(2 baselines, 1 skipped\)\n$/);
+    const strict = await cli(['regress', '--baseline', dir, '--strict', '--out', out]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/regress: FAIL \(needs-data \(skipped: absent\.csv is absent\)\)\n$/);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ status: 'fail', strict: true });
+  });
+
+  it('--update leaves a baseline that still passes byte for byte as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
+    const f = baseline(dir, SMALL);
+    const out = join(dir, 'regress.json');
+    expect((await cli(['regress', '--baseline', f, '--update', '--out', out])).code).toBe(0);
+    // same content in a layout --update would never write: any rewrite shows
+    const compact = JSON.stringify(JSON.parse(readFileSync(f, 'utf8')));
+    writeFileSync(f, compact);
+    const again = await cli(['regress', '--baseline', f, '--update', '--out', out]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/small .*UNCHANGED/);
+    expect(readFileSync(f, 'utf8')).toBe(compact);
+    // a changed metric is rewritten
+    const edited = JSON.parse(compact);
+    edited.metrics['linucb.finalRegret'] *= 2;
+    writeFileSync(f, JSON.stringify(edited));
+    const upd = await cli(['regress', '--baseline', f, '--update', '--out', out]);
+    expect(upd.stdout).toMatch(/small .*UPDATED/);
+    expect(upd.stdout).toMatch(/regress: pass \(1 baseline, 1 updated\)/);
+    expect(JSON.parse(readFileSync(f, 'utf8')).metrics['linucb.finalRegret']).toBe(JSON.parse(compact).metrics['linucb.finalRegret']);
+  });
+
+
   it('records with --update, passes unchanged, fails with a diff when a policy parameter changes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
     const f = baseline(dir, SMALL);

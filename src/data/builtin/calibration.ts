@@ -7,6 +7,9 @@
  *   `ept_J_per_token`; binary tasks decoded from λ = 0.5 rewards, cnn_dailymail implied from mean levels),
  *   per-model total energy over the 2,500 queries (`pool_aggregates.csv`, `total_energy_Wh_2500q__fig2b`,
  *   read from the paper's Fig. 2b) and latency percentiles in ms (paper Table 4).
+ * - Per-model mean accuracy over all 2,500 queries (`pool_aggregates.csv`, `mean_acc_norm_all5__fig2b`, Fig. 2b)
+ *   and the standard error of each recovered per-task accuracy (`pool_task_aggregates.csv`: `accuracy_se` for the
+ *   binary tasks, `acc_minus_eptnorm_se` for cnn_dailymail, whose accuracy is implied from acc − ept_norm).
  * - Per-task energy-per-token normalisation bounds: root `config/metrics.yaml` of the reference code (spec §1.6).
  * - Per-task complexity-bin counts (thresholds 20/30): spec §3.3 (an indicative reconstruction, not textstat output).
  * - Prompt lengths and generation limits: spec §1.1.
@@ -35,8 +38,12 @@ export interface ModelCalibration {
   id: string;
   hfName: string;
   paramsB: number;
-  /** Mean accuracy per task (cnn_dailymail: unigram-set recall, continuous; spec §1.4). */
+  /** Recovered mean accuracy per task (cnn_dailymail: unigram-set recall, continuous; spec §1.4). */
   accuracy: PerTask;
+  /** Standard error of each recovered per-task accuracy. */
+  accuracySe: PerTask;
+  /** Mean accuracy over all 2,500 queries, paper Fig. 2b. */
+  meanAccuracy: number;
   /** Mean energy per token per task, J/token, tokens = input + output (spec §1.3). */
   eptJPerToken: PerTask;
   /** Total GPU energy over all 2,500 queries, Wh. */
@@ -55,8 +62,29 @@ function row(
   lat: readonly [number, number, number, number, number, number],
 ): ModelCalibration {
   const [min, p25, median, mean, p75, max] = lat;
-  return { id, hfName, paramsB, accuracy, eptJPerToken, totalEnergyWh, latencyMs: { min, p25, median, mean, p75, max } };
+  const { meanAccuracy, se: accuracySe } = ACCURACY_FIT[id];
+  return { id, hfName, paramsB, accuracy, accuracySe, meanAccuracy, eptJPerToken, totalEnergyWh, latencyMs: { min, p25, median, mean, p75, max } };
 }
+
+/** Fig. 2b mean accuracy per model and the recovered per-task standard errors (task order as CALIBRATION_TASKS). */
+const ACCURACY_FIT: Readonly<Record<string, { meanAccuracy: number; se: PerTask }>> = {
+  'qwen2.5-0.5b': { meanAccuracy: 0.3225, se: [0.03859, 0.04132, 0.03811, 0.02896, 0.01716] },
+  'qwen2.5-1.5b': { meanAccuracy: 0.4998, se: [0.03484, 0.03247, 0.03311, 0.03252, 0.01415] },
+  'qwen2.5-3b': { meanAccuracy: 0.5511, se: [0.02202, 0.02035, 0.02151, 0.02185, 0.0049] },
+  'qwen2.5-7b': { meanAccuracy: 0.543, se: [0.03362, 0.02131, 0.02702, 0.03723, 0.00902] },
+  'qwen2.5-14b': { meanAccuracy: 0.6498, se: [0.02351, 0.01907, 0.02883, 0.0305, 0.00812] },
+  'mistral-7b': { meanAccuracy: 0.5334, se: [0.03111, 0.02987, 0.03477, 0.0325, 0.00933] },
+  'gemma-3-1b': { meanAccuracy: 0.3951, se: [0.03758, 0.03683, 0.03219, 0.03803, 0.00872] },
+  'gemma-3-4b': { meanAccuracy: 0.5482, se: [0.03881, 0.0326, 0.04041, 0.02671, 0.00879] },
+  'gemma-3-12b': { meanAccuracy: 0.6812, se: [0.02088, 0.01653, 0.01973, 0.02009, 0.00613] },
+  'gemma-3-27b': { meanAccuracy: 0.685, se: [0.03633, 0.02515, 0.03981, 0.03646, 0.01158] },
+  'llama-3.2-1b': { meanAccuracy: 0.3713, se: [0.03105, 0.0362, 0.03064, 0.03567, 0.00519] },
+  'llama-3.2-3b': { meanAccuracy: 0.4861, se: [0.03714, 0.03718, 0.03916, 0.03142, 0.00597] },
+  'llama-3.1-8b': { meanAccuracy: 0.6023, se: [0.02212, 0.02208, 0.02204, 0.02084, 0.00527] },
+  'phi-4-mini-4b': { meanAccuracy: 0.5836, se: [0.02949, 0.03165, 0.02438, 0.02329, 0.00803] },
+  'phi-4-14b': { meanAccuracy: 0.3412, se: [0.03274, 0.03841, 0.03675, 0.037, 0.01196] },
+  'yi-34b': { meanAccuracy: 0.3842, se: [0.03727, 0.03794, 0.03781, 0.0405, 0.01114] },
+};
 
 export const MODEL_CALIBRATION: readonly ModelCalibration[] = [
   //  id, HF name, params B, accuracy [mmlu, hellaswag, winogrande, gsm8k, cnn], J/token [same order], Wh, latency ms [min, p25, median, mean, p75, max]

@@ -3,9 +3,10 @@
  * The real per-query database is not public, so per-query outcomes are generated from a latent-difficulty model
  * and calibrated to the published aggregates in ./calibration.ts. Not measurements: see datasets/README.md.
  *
- * Exact by construction: per-task complexity-bin counts (§3.3); binary-task accuracy = round(acc·500)/500;
- * cnn_dailymail mean accuracy and per (model, task) mean J/token to floating-point precision; energyJ =
- * J/token × (input + output tokens). Solved numerically: per-model total Wh (±1%) and latency median (±3%).
+ * Exact by construction: per-task complexity-bin counts (§3.3); per-model mean accuracy over the 2,500 queries
+ * (Fig. 2b) with per-task means inside their recovered standard errors (./accuracyTargets.ts); per (model, task)
+ * mean J/token to floating-point precision; energyJ = J/token × (input + output tokens). Solved numerically:
+ * per-model total Wh (±1%) and latency median (±3%).
  */
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
 import { Rng } from '../rng.js';
@@ -18,6 +19,8 @@ import {
   TASK_PROMPTS,
   type CalibrationTask,
 } from './calibration.js';
+import { accuracyTargets } from './accuracyTargets.js';
+import { meanPhi, median, phi, solveIncreasing } from './numeric.js';
 
 export const GREENSERV_POOL_NAME = 'greenserv-pool';
 
@@ -175,8 +178,8 @@ function makeQueries(): Queries {
 
 /**
  * Latent utility u(q,m) = w(m,t)·(−κ·difficulty(q) + effect(m, bin) + effect(m, cluster)) + ε(q,m), ε ~ N(0,1).
- * Binary tasks: the round(acc·500) queries of highest utility are correct (the model's ability is that threshold).
- * cnn_dailymail: acc = Φ(s·u + c(m)), with the ability c(m) solved so the mean matches the published value.
+ * Binary tasks: the target·500 queries of highest utility are correct (the model's ability is that threshold).
+ * cnn_dailymail: acc = Φ(s·u + c(m)), with the ability c(m) solved so the mean matches its target (accuracyTargets.ts).
  */
 function makeAccuracy(qs: Queries, M: number): Float64Array {
   const rngFx = Rng.derive(SEED, STREAM.effects);
@@ -202,10 +205,10 @@ function makeAccuracy(qs: Queries, M: number): Float64Array {
   const order = new Int32Array(QUERIES_PER_TASK);
   const byUtilDesc = (a: number, b: number): number => util[b] - util[a] || a - b;
   for (let m = 0; m < M; m++) {
-    const cal = MODEL_CALIBRATION[m];
+    const targets = accuracyTargets(MODEL_CALIBRATION[m]);
     for (let k = 0; k < N_TASKS; k++) {
       const task = CALIBRATION_TASKS[k];
-      const target = cal.accuracy[k];
+      const target = targets[k];
       // Skill loading in [0.3, 1]: a model near chance is mostly noise, one 60% of the way from chance to perfect
       // (or better) follows the shared difficulty and the effects fully.
       const chance = CHANCE[task];
@@ -391,109 +394,4 @@ function inputTokenCount(x: number): number {
 
 function outputTokenCount(x: number, cap: number): number {
   return cap <= 1 ? 1 : Math.min(cap, Math.max(1, Math.round(x)));
-}
-
-/**
- * Root of a non-decreasing f on [lo, hi] by false position with the Illinois step (bracketing, so it also copes
- * with the step functions that token rounding produces). Stops once |f| ≤ fTol; returns the best point seen.
- */
-function solveIncreasing(f: (x: number) => number, lo: number, hi: number, fTol: number): number {
-  let flo = f(lo);
-  let fhi = f(hi);
-  if (flo >= 0) return lo;
-  if (fhi <= 0) return hi;
-  let best = Math.abs(flo) < Math.abs(fhi) ? lo : hi;
-  let bestF = Math.min(Math.abs(flo), Math.abs(fhi));
-  let side = 0;
-  for (let it = 0; it < 200; it++) {
-    let x = (lo * fhi - hi * flo) / (fhi - flo);
-    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
-    const fx = f(x);
-    if (Math.abs(fx) < bestF) {
-      best = x;
-      bestF = Math.abs(fx);
-    }
-    if (bestF <= fTol || hi - lo <= 1e-12 * Math.max(1, Math.abs(hi))) break;
-    if (fx < 0) {
-      lo = x;
-      flo = fx;
-      if (side === -1) fhi /= 2;
-      side = -1;
-    } else {
-      hi = x;
-      fhi = fx;
-      if (side === 1) flo /= 2;
-      side = 1;
-    }
-  }
-  return best;
-}
-
-function meanPhi(u: Float64Array, scale: number, offset: number): number {
-  let s = 0;
-  for (let i = 0; i < u.length; i++) s += phi(scale * u[i] + offset);
-  return s / u.length;
-}
-
-/** Standard normal CDF via erfc (Chebyshev fit of Numerical Recipes §6.2, fractional error < 1.2e-7). */
-function phi(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
-}
-
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-/** Median (mean of the two middle values for even n); reorders `a` in place. */
-function median(a: Float64Array): number {
-  const n = a.length;
-  const k = (n - 1) >> 1;
-  select(a, k);
-  if (n % 2 === 1) return a[k];
-  let next = Infinity;
-  for (let i = k + 1; i < n; i++) if (a[i] < next) next = a[i];
-  return 0.5 * (a[k] + next);
-}
-
-/** Quickselect: afterwards a[k] is the k-th smallest, a[0..k) ≤ a[k] ≤ a(k..n). */
-function select(a: Float64Array, k: number): void {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // median-of-three pivot keeps near-sorted input linear
-    if (a[mid] < a[lo]) swap(a, mid, lo);
-    if (a[hi] < a[lo]) swap(a, hi, lo);
-    if (a[hi] < a[mid]) swap(a, hi, mid);
-    const pivot = a[mid];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i];
-  a[i] = a[j];
-  a[j] = t;
 }

@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerDatasetsCommand } from '../../src/cli/datasets.js';
+import { DataError, UsageError } from '../../src/data/errors.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gs-dsinfo-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...args: string[]): Promise<{ out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const program = new Command().exitOverride();
+  registerDatasetsCommand(program, { out: (x) => (out += x), err: (x) => (err += x) });
+  await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
+  return { out, err };
+}
+
+const HEAD = 'query_id,model_id,accuracy,energy_j,input_tokens,output_tokens,task\n';
+const A = HEAD + 'q3,a,1,10,100,1,mmlu\nq3,b,0,2,100,1,mmlu\nq1,a,1,30,50,50,gsm8k\n';
+const B = HEAD + 'q2,a,0,12,100,1,mmlu\nq2,b,1,4,100,1,mmlu\n';
+
+describe('greenserv datasets info with several sources', () => {
+  it('combines files named in any order and a directory of them; non-tables in the directory are skipped with a note', async () => {
+    const d = join(tmp, 'parts');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a.csv'), A);
+    writeFileSync(join(d, 'b.csv'), B);
+    writeFileSync(join(d, 'notes.csv'), 'model,comment\nx,hello\n');
+    const ab = JSON.parse((await run('info', join(d, 'a.csv'), join(d, 'b.csv'), '--json')).out);
+    const ba = JSON.parse((await run('info', join(d, 'b.csv'), join(d, 'a.csv'), '--json')).out);
+    expect(ba).toEqual(ab);
+    expect(ab).toMatchObject({ format: 'combined', name: 'a.csv + b.csv', queries: 3, models: 2, files: [join(d, 'a.csv'), join(d, 'b.csv')] });
+    expect(ab.coverage).toEqual({ present: 5, cells: 6, fraction: 5 / 6 });
+    // mean mmlu accuracy of model a over q3 (1) and q2 (0)
+    expect(ab.modelStats[0].byTask.mmlu.accuracy).toBe(0.5);
+
+    const dir = await run('info', d, '--json');
+    const j = JSON.parse(dir.out);
+    expect(j.sha256).toBe(ab.sha256);
+    expect(j.warnings).toEqual([expect.stringMatching(/^skipping .*notes\.csv: line 1: /)]);
+    const text = await run('info', d);
+    expect(text.out).toMatch(/^dataset {4}parts \(a\.csv \+ b\.csv\) \(combined\)\nsource {5}.*parts\nqueries {4}3\n/);
+    expect(text.err).toMatch(/greenserv: warning: skipping .*notes\.csv/);
+  });
+
+  it('one file is read as before; a bad or missing file among several is an error naming it', async () => {
+    const f = join(tmp, 'one.csv');
+    writeFileSync(f, A);
+    const one = JSON.parse((await run('info', f, '--json')).out);
+    expect(one).toMatchObject({ source: f, format: 'csv', queries: 2 });
+    expect(one.files).toBeUndefined();
+    const bad = join(tmp, 'bad.csv');
+    writeFileSync(bad, HEAD + 'q9,a,1.5,1,1,1,mmlu\n');
+    await expect(run('info', f, bad)).rejects.toThrow(DataError);
+    await expect(run('info', f, bad)).rejects.toThrow(/bad\.csv:2.*accuracy/);
+    await expect(run('info', f, join(tmp, 'absent.csv'))).rejects.toThrow(/absent\.csv/);
+    await expect(run('info', f, 'greenserv-pool')).rejects.toThrow(UsageError);
+  });
+});
