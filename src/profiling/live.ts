@@ -10,7 +10,7 @@
  * concurrency, attempts), `<stem>.queries.csv` (query text and complexity for the context features) and
  * `<stem>.models.csv` (parameter counts).
  */
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../data/errors.js';
 import { cellText, withTextTable } from '../data/formats/text.js';
@@ -45,6 +45,54 @@ export interface OpenedTable {
   rows: number;
   /** A partial last line (from a crash mid-write) was cut off. */
   repaired: boolean;
+  /** The bytes cut off, for the log. */
+  removed: string | null;
+}
+
+const LIVE_HEADER = LIVE_COLUMNS.join(',');
+/** Longest trailing partial row we treat as our own interrupted append (our rows are far shorter). */
+const MAX_PARTIAL_ROW = 64 * 1024;
+
+function readAt(fd: number, pos: number, len: number): Buffer {
+  const b = Buffer.alloc(len);
+  const n = readSync(fd, b, 0, len, pos);
+  return b.subarray(0, n);
+}
+
+/**
+ * Prove an existing --out is a live table before anything touches it: its first line must be exactly our
+ * header. Returns the offset of a trailing unterminated row (our interrupted append) or -1.
+ */
+function inspectExisting(file: string): { partialAt: number; partial: string } {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const head = readAt(fd, 0, Math.min(size, LIVE_HEADER.length + 2)).toString('latin1');
+    const firstLine = head.split('\n')[0].replace(/\r$/, '');
+    const headerOk = head.startsWith(LIVE_HEADER + '\n') || head === LIVE_HEADER;
+    if (!headerOk) {
+      const shown = firstLine.length > 80 ? `${firstLine.slice(0, 80)}…` : firstLine;
+      throw new DataError(
+        `exists and is not a greenserv live table (its first line '${shown}' is not the header ${LIVE_HEADER}); it was left untouched — choose another --out`,
+        file,
+        1,
+      );
+    }
+    if (size === LIVE_HEADER.length) return { partialAt: size, partial: '' }; // header written without its newline
+    const tailLen = Math.min(size, MAX_PARTIAL_ROW + 1);
+    const tail = readAt(fd, size - tailLen, tailLen);
+    if (tail[tail.length - 1] === 0x0a) return { partialAt: -1, partial: '' };
+    const nl = tail.lastIndexOf(0x0a);
+    if (nl < 0) throw new DataError(`the last line has no line end and is longer than ${MAX_PARTIAL_ROW} bytes: not a row greenserv wrote; left untouched`, file);
+    const partial = tail.subarray(nl + 1).toString('utf8');
+    // our rows have 8 fields, ids quoted only when needed: a longer fragment is someone else's edit
+    if (partial.split(',').length > LIVE_COLUMNS.length) {
+      throw new DataError(`the last line has no line end and more than ${LIVE_COLUMNS.length} fields: not a row greenserv wrote; left untouched`, file);
+    }
+    return { partialAt: size - tailLen + nl + 1, partial };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Create the table with its header, or read the pairs an earlier run already wrote. */
@@ -52,38 +100,36 @@ export async function openLiveTable(file: string): Promise<OpenedTable> {
   if (!/\.csv$/i.test(file)) throw new UsageError(`--out '${file}': live profiling writes a long-format .csv table`);
   if (!existsSync(file) || statSync(file).size === 0) {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, LIVE_COLUMNS.join(',') + '\n');
-    return { done: new Set(), rows: 0, repaired: false };
+    writeFileSync(file, LIVE_HEADER + '\n');
+    return { done: new Set(), rows: 0, repaired: false, removed: null };
   }
+  const { partialAt, partial } = inspectExisting(file);
   let repaired = false;
-  const size = statSync(file).size;
-  const fd = openSync(file, 'r+');
-  try {
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    if (last[0] !== 0x0a) {
-      // cut a half-written last row; its query will be sent again
-      const text = readFileSync(file);
-      const nl = text.lastIndexOf(0x0a);
-      ftruncateSync(fd, nl + 1);
+  let removed: string | null = null;
+  if (partialAt >= 0) {
+    // the header proved the file ours: an unterminated last row is our append cut short by a crash
+    const fd = openSync(file, 'r+');
+    try {
+      ftruncateSync(fd, partialAt);
+    } finally {
+      closeSync(fd);
+    }
+    if (partial === '') appendFileSync(file, '\n');
+    else {
       repaired = true;
+      removed = partial;
     }
-  } finally {
-    closeSync(fd);
   }
-  return withTextTable(file, 'csv', async (t) => {
-    const cols = t.columns.map((c) => c.trim().toLowerCase());
-    if (cols.join(',') !== LIVE_COLUMNS.join(',')) {
-      throw new DataError(`existing table has columns '${t.columns.join(', ')}', not the live-profiling layout (${LIVE_COLUMNS.join(', ')}); choose another --out`, file, 1);
-    }
+  const opened = await withTextTable(file, 'csv', async (t) => {
     const done = new Set<string>();
     let rows = 0;
     for await (const r of t.records) {
       done.add(pairKey(cellText(r.cells[0]) ?? '', cellText(r.cells[1]) ?? ''));
       rows++;
     }
-    return { done, rows, repaired };
+    return { done, rows };
   });
+  return { ...opened, repaired, removed };
 }
 
 function csvLine(cells: (string | number)[]): string {
@@ -157,7 +203,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
   const log = o.log ?? (() => {});
   const side = sideFiles(o.out);
   const opened = await openLiveTable(o.out);
-  if (opened.repaired) log(`${o.out}: the last row was incomplete (interrupted write) and was removed; that query is sent again`);
+  if (opened.repaired) log(`${o.out}: the last row was incomplete (interrupted write) and was removed ('${opened.removed}'); that query is sent again`);
   const pending = o.queries.filter((q) => !opened.done.has(pairKey(q.id, o.modelId)));
   const res: LiveResult = {
     total: o.queries.length,
