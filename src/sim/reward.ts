@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../data/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
+import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
 
 /** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
@@ -23,6 +24,8 @@ export interface RewardOptions {
   costScale?: CostScale;
   /** A user scalarisation over the pair's metrics (mathjs syntax), replacing the formula above. */
   expression?: string;
+  /** Where the expression came from, for messages (default: the --reward option). */
+  expressionSource?: RewardSource;
 }
 
 export interface RewardTable {
@@ -38,7 +41,7 @@ export interface RewardTable {
   oracle: Float64Array;
 }
 
-export const REWARD_VARIABLES = ['accuracy', 'energy_norm', 'energy_j', 'latency_s', 'tokens', 'cost_usd', 'lambda'] as const;
+export { REWARD_VARIABLES } from './rewardExpression.js';
 
 function clip01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
@@ -127,7 +130,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
     }
   }
   if (opts.expression !== undefined) {
-    await evaluateExpression(t, opts.expression, lambda, costNorm, rewards);
+    await evaluateExpression(t, opts.expression, opts.expressionSource ?? {}, lambda, costNorm, rewards);
   } else {
     for (let i = 0; i < n; i++) {
       if (!t.present[i]) continue;
@@ -149,44 +152,14 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
 }
 
 /**
- * Compile a user reward expression with mathjs (parsed into an expression tree, never JavaScript eval),
- * check every name, and evaluate it once per present cell.
+ * Evaluate a user reward expression (checked against the sandbox whitelist and compiled first) once per
+ * present cell.
  */
-async function evaluateExpression(t: PoolTable, expr: string, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
-  const math = await import('mathjs');
-  let node: import('mathjs').MathNode;
-  try {
-    node = math.parse(expr);
-  } catch (e) {
-    throw new UsageError(`--reward: cannot parse '${expr}': ${(e as Error).message}`);
-  }
-  const allowed = new Set<string>([...REWARD_VARIABLES, 'pi', 'e']);
-  const problems: string[] = [];
-  const fnSymbols = new Set<import('mathjs').MathNode>();
-  node.traverse((n) => {
-    if (n.type === 'FunctionNode') {
-      const fn = (n as import('mathjs').FunctionNode).fn as import('mathjs').MathNode;
-      fnSymbols.add(fn);
-      const name = (fn as import('mathjs').SymbolNode).name;
-      if (fn.type !== 'SymbolNode' || typeof (math as unknown as Record<string, unknown>)[name] !== 'function') {
-        problems.push(`unknown function '${name ?? fn.toString()}'`);
-      }
-    } else if (n.type === 'AssignmentNode' || n.type === 'FunctionAssignmentNode' || n.type === 'BlockNode') {
-      problems.push('assignments and blocks are not allowed');
-    }
-  });
-  node.traverse((n) => {
-    if (n.type === 'SymbolNode' && !fnSymbols.has(n)) {
-      const name = (n as import('mathjs').SymbolNode).name;
-      if (!allowed.has(name)) problems.push(`unknown name '${name}'`);
-    }
-  });
-  if (problems.length) {
-    throw new UsageError(`--reward '${expr}': ${[...new Set(problems)].join('; ')}; valid names: ${REWARD_VARIABLES.join(', ')}`);
-  }
-  const code = node.compile();
+async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
+  const code = await compileRewardExpression(expr, src);
+  const where = src.file ? `${src.file}: ${src.field ?? 'reward'}` : (src.option ?? '--reward');
   const M = t.nModels;
-  const scope: Record<string, number> = {};
+  const scope: Record<string, unknown> = { clamp };
   for (let q = 0; q < t.nQueries; q++) {
     for (let m = 0; m < M; m++) {
       const i = q * M + m;
@@ -200,14 +173,12 @@ async function evaluateExpression(t: PoolTable, expr: string, lambda: number, co
       scope.lambda = lambda;
       let v: unknown;
       try {
-        v = code.evaluate(scope);
+        v = code(scope);
       } catch (e) {
-        throw new UsageError(`--reward '${expr}' failed for query '${t.queryIds[q]}', model '${t.models[m].id}': ${(e as Error).message}`);
+        throw new UsageError(`${where} '${expr}' failed for query '${t.queryIds[q]}', model '${t.models[m].id}': ${(e as Error).message}`);
       }
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new UsageError(
-          `--reward '${expr}' gave a non-finite value (${String(v)}) for query '${t.queryIds[q]}', model '${t.models[m].id}'`,
-        );
+        throw new UsageError(`${where} '${expr}' gave a non-finite value (${String(v)}) for query '${t.queryIds[q]}', model '${t.models[m].id}'`);
       }
       out[i] = v;
     }

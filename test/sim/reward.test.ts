@@ -62,8 +62,8 @@ describe('reward table (spec §2)', () => {
   });
 
   it('rejects unknown names, unknown functions, assignments and non-finite results', async () => {
-    await expect(buildRewards(t, { lambda: 0.5, expression: 'acuracy * 2' })).rejects.toThrow(/unknown name 'acuracy'.*valid names: accuracy/);
-    await expect(buildRewards(t, { lambda: 0.5, expression: 'frobnicate(accuracy)' })).rejects.toThrow(/unknown function 'frobnicate'/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'acuracy * 2' })).rejects.toThrow(/unknown name 'acuracy'.*allowed: variables accuracy/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'frobnicate(accuracy)' })).rejects.toThrow(/function 'frobnicate' is not allowed/);
     await expect(buildRewards(t, { lambda: 0.5, expression: 'x = 1' })).rejects.toThrow(/assignments/);
     await expect(buildRewards(t, { lambda: 0.5, expression: 'accuracy / 0 * 0 + 1 / (accuracy - accuracy)' })).rejects.toThrow(/non-finite/);
     await expect(buildRewards(t, { lambda: 0.5, expression: 'cost_usd' })).rejects.toThrow(/non-finite value \(NaN\)/);
