@@ -6,13 +6,14 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, HubApiError } from '@huggingface/hub';
+import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from './errors.js';
+import { envSeconds, NetTimeoutError, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
 export const HF_SCHEME = 'hf://';
 const DEFAULT_HUB = 'https://huggingface.co';
@@ -38,6 +39,58 @@ export interface HubOptions {
   /** Show a progress bar (default: when stderr is a terminal). */
   progress?: boolean;
   warn?: (msg: string) => void;
+  /** Network bounds; default from GREENSERV_HUB_CONNECT_TIMEOUT, GREENSERV_HUB_IDLE_TIMEOUT, GREENSERV_HUB_TIMEOUT. */
+  limits?: Partial<NetLimits>;
+}
+
+const TMP_PREFIX = '.greenserv-tmp-';
+/** A download must deliver at least this much in every idle window (60 s by default). */
+export const HUB_MIN_BYTES_PER_WINDOW = 1024;
+const LIMIT_ENV: Record<NetPhase, string> = { connect: 'GREENSERV_HUB_CONNECT_TIMEOUT', idle: 'GREENSERV_HUB_IDLE_TIMEOUT', total: 'GREENSERV_HUB_TIMEOUT' };
+
+export function hubLimits(opts: HubOptions = {}): NetLimits {
+  return {
+    connectMs: opts.limits?.connectMs ?? envSeconds(LIMIT_ENV.connect, 30),
+    idleMs: opts.limits?.idleMs ?? envSeconds(LIMIT_ENV.idle, 60),
+    minBytes: opts.limits?.minBytes ?? HUB_MIN_BYTES_PER_WINDOW,
+    totalMs: opts.limits?.totalMs ?? envSeconds(LIMIT_ENV.total, 3600),
+  };
+}
+
+function describeTimeout(l: NetLimits, phase: NetPhase): string {
+  const s = (ms: number): string => `${ms / 1000} s`;
+  if (phase === 'connect') return `no response within ${s(l.connectMs)} (raise ${LIMIT_ENV.connect})`;
+  if (phase === 'idle') return `stalled: fewer than ${l.minBytes} bytes in ${s(l.idleMs)} (raise ${LIMIT_ENV.idle})`;
+  return `not complete within ${s(l.totalMs)} (raise ${LIMIT_ENV.total})`;
+}
+
+/**
+ * What the hub's ETag promises about the content: a 64-hex ETag is the file's sha256 (LFS files), a 40-hex one
+ * its git blob id (small files). Anything else (weak or opaque tags) cannot be checked.
+ */
+export function etagDigest(etag: string | undefined, size: number): { kind: 'sha256' | 'git-sha1'; hex: string; hash: Hash } | null {
+  const m = /^"?([0-9a-f]{40}|[0-9a-f]{64})"?$/i.exec(etag ?? '');
+  if (!m) return null;
+  const hex = m[1].toLowerCase();
+  if (hex.length === 64) return { kind: 'sha256', hex, hash: createHash('sha256') };
+  const hash = createHash('sha1');
+  hash.update(`blob ${size}\0`);
+  return { kind: 'git-sha1', hex, hash };
+}
+
+/** Partial downloads left by a killed process: any temp file nobody has written to for a whole idle window. */
+function removeStaleTemps(dir: string, idleMs: number): void {
+  if (!existsSync(dir)) return;
+  const now = Date.now();
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isFile() || !e.name.startsWith(TMP_PREFIX)) continue;
+    const p = join(dir, e.name);
+    try {
+      if (now - statSync(p).mtimeMs > idleMs) rmSync(p, { force: true });
+    } catch {
+      // raced with another process: nothing to do
+    }
+  }
 }
 
 export function isHfUri(source: string): boolean {
@@ -92,24 +145,23 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   if (opts.offline) throw new DataError(`offline and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
 
   const token = opts.token ?? process.env.HF_TOKEN ?? undefined;
+  const limits = hubLimits(opts);
+  const fetchImpl = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
+  const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
   let blob: Blob | null;
+  let etag: string | undefined;
   try {
-    blob = await downloadFile({
-      repo: { type: 'dataset', name: ref.repo },
-      path: ref.path,
-      revision: ref.revision,
-      hubUrl: hubBase(opts),
-      fetch: opts.fetch,
-      xet: false,
-      ...(token ? { accessToken: token } : {}),
-    });
+    const info = await fileDownloadInfo(where);
+    etag = info?.etag;
+    blob = info ? await downloadFile({ ...where, downloadInfo: info, xet: false }) : null;
   } catch (err) {
     throw hubError(err, uri, ref, dest, opts, Boolean(token));
   }
   if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${hubBase(opts)}`, uri);
 
   mkdirSync(dirname(dest), { recursive: true });
-  const tmp = join(dirname(dest), `.greenserv-tmp-${randomBytes(6).toString('hex')}`);
+  removeStaleTemps(dirname(dest), limits.idleMs);
+  const tmp = join(dirname(dest), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -118,23 +170,32 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
       )
     : null;
   const mb = (b: number): number => Math.round(b / 1e5) / 10;
+  const expected = blob.size;
+  const digest = etagDigest(etag, expected);
   let done = 0;
-  bar?.start(mb(blob.size), 0);
+  bar?.start(mb(expected), 0);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       done += chunk.length;
+      // the declared size bounds what we write: a server that sends more is not serving this file
+      if (done > expected) return cb(new DataError(`the hub sent more than the ${expected} bytes it declared; download discarded`, uri));
+      digest?.hash.update(chunk);
       bar?.update(mb(done));
       cb(null, chunk);
     },
   });
   try {
     await pipeline(Readable.fromWeb(blob.stream() as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
-    if (done !== blob.size) throw new Error(`received ${done} of ${blob.size} bytes`);
+    if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
+    if (digest) {
+      const got = digest.hash.digest('hex');
+      if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ETag says ${digest.hex}; download discarded`, uri);
+    }
     renameSync(tmp, dest);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw hubError(err, uri, ref, dest, opts, Boolean(token));
   } finally {
+    rmSync(tmp, { force: true });
     bar?.stop();
   }
   return dest;
@@ -150,6 +211,7 @@ function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: Hub
     if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${hubBase(opts)} (HTTP 404)`, uri);
     return new DataError(`the hub answered HTTP ${err.statusCode}; ${placeHint(ref, dest, opts)}`, uri);
   }
+  if (err instanceof NetTimeoutError) return new DataError(`download from ${hubBase(opts)} timed out: ${err.message}; ${placeHint(ref, dest, opts)}`, uri);
   const msg = (err as Error)?.message ?? String(err);
   return new DataError(`cannot reach ${hubBase(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
 }
@@ -169,7 +231,7 @@ export function listCachedFiles(opts: { cacheDir?: string } = {}): CachedFile[] 
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && !e.name.startsWith('.greenserv-tmp-')) {
+      else if (e.isFile() && !e.name.startsWith(TMP_PREFIX)) {
         const [owner, name, revision, ...rest] = relative(root, p).split(sep);
         if (rest.length === 0) continue;
         const rev = revision === 'main' ? '' : `@${revision}`;
