@@ -168,6 +168,7 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
       `greenserv: computed features from query text: ${f.clustersFilled} clusters, ${f.complexityFilled} complexity scores${f.tasksFilled ? `, ${f.tasksFilled} tasks` : ''}\n`,
     );
   }
+  for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
   if (prepared.result.infeasibleQueries > 0) {
     process.stderr.write(
       `greenserv: warning: ${prepared.result.infeasibleQueries} queries have no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,

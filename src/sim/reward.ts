@@ -11,6 +11,15 @@ import { clamp, compileRewardExpression, type RewardSource } from './rewardExpre
 /** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
 
+/**
+ * What the energy cost is normalised per: energy per token (spec §2), or, for a table without any token
+ * counts, energy per query — otherwise every cost term would be undefined (0.5) and λ would change nothing.
+ */
+export type EnergyBasis = 'per-token' | 'per-query';
+
+/** Internal cost kinds: the energy cost split by its basis. */
+type CostSource = Exclude<CostKind, 'energy'> | 'energy-token' | 'energy-query';
+
 /** Scale on which the cost is min–max normalised (default linear, the reference's choice). */
 export type CostScale = 'linear' | 'log';
 
@@ -33,6 +42,10 @@ export interface RewardTable {
   cost: CostKind;
   costScale: CostScale;
   expression: string | null;
+  /** For the energy cost: per token, or per query when the table has no token counts; null for other costs. */
+  energyBasis: EnergyBasis | null;
+  /** Things the user should know about the reward (e.g. a cost term that is constant). */
+  warnings: string[];
   /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, spec §2). */
   rewards: Float64Array;
   /** Q×M normalised cost term e ∈ [0,1] (0.5 where undefined). */
@@ -53,15 +66,32 @@ export function normalise(v: number, lo: number, hi: number): number {
   return clip01((v - lo) / (hi - lo));
 }
 
+/** Per token unless no present cell has a token count while some has an energy. */
+export function energyBasis(t: PoolTable): EnergyBasis {
+  let energy = false;
+  for (let i = 0; i < t.present.length; i++) {
+    if (!t.present[i]) continue;
+    if (t.inputTokens[i] + t.outputTokens[i] > 0) return 'per-token';
+    if (Number.isFinite(t.energyJ[i])) energy = true;
+  }
+  return energy ? 'per-query' : 'per-token';
+}
+
+function hasEnergy(t: PoolTable): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] && Number.isFinite(t.energyJ[i])) return true;
+  return false;
+}
+
 /** Raw per-cell cost value for the chosen cost kind. */
-function rawCost(t: PoolTable, i: number, kind: CostKind): number {
-  if (kind === 'energy') return energyPerToken(t, i);
+function rawCost(t: PoolTable, i: number, kind: CostSource): number {
+  if (kind === 'energy-token') return energyPerToken(t, i);
+  if (kind === 'energy-query') return t.energyJ[i];
   if (kind === 'usd') return t.costUsd ? t.costUsd[i] : Number.NaN;
   return t.latencyS[i];
 }
 
 /** Per-task smallest positive cost over present cells (Infinity when there is none): the log scale's floor. */
-function positiveFloor(t: PoolTable, kind: CostKind): Float64Array {
+function positiveFloor(t: PoolTable, kind: CostSource): Float64Array {
   return perTaskRange(t, (i) => {
     const v = rawCost(t, i, kind);
     return v > 0 ? v : Number.NaN;
@@ -75,11 +105,11 @@ function logCost(v: number, floor: number): number {
 }
 
 /** Per-task min/max of a cost kind; energy uses the table's task bounds (given or computed). */
-function costBounds(t: PoolTable, kind: CostKind): { lo: Float64Array; hi: Float64Array } {
+function costBounds(t: PoolTable, kind: CostSource): { lo: Float64Array; hi: Float64Array } {
   const T = t.tasks.length;
   const lo = new Float64Array(T).fill(Infinity);
   const hi = new Float64Array(T).fill(-Infinity);
-  if (kind === 'energy') {
+  if (kind === 'energy-token') {
     t.tasks.forEach((name, k) => {
       const b = t.taskBounds.get(name);
       lo[k] = b ? b.eptMin : Number.NaN;
@@ -105,10 +135,16 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
   const costNorm = new Float64Array(n);
   const costScale = opts.costScale ?? 'linear';
   if (costScale !== 'linear' && costScale !== 'log') throw new UsageError(`cost scale must be linear or log, got '${String(costScale)}'`);
-  const { lo, hi } = costBounds(t, cost);
+  const basis = cost === 'energy' ? energyBasis(t) : null;
+  const source: CostSource = cost === 'energy' ? (basis === 'per-query' ? 'energy-query' : 'energy-token') : cost;
+  const warnings: string[] = [];
+  if (cost === 'energy' && lambda > 0 && opts.expression === undefined && !hasEnergy(t)) {
+    warnings.push(`'${t.name}' has no energy values: the cost term is 0.5 for every cell, so λ = ${lambda} only scales the accuracy term (add energy_j, or choose --cost usd|latency)`);
+  }
+  const { lo, hi } = costBounds(t, source);
   if (costScale === 'log') {
     // monotone transform: the bounds of log v are the logs of the bounds
-    const floor = positiveFloor(t, cost);
+    const floor = positiveFloor(t, source);
     for (let k = 0; k < lo.length; k++) {
       lo[k] = logCost(lo[k], floor[k]);
       hi[k] = logCost(hi[k], floor[k]);
@@ -117,7 +153,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
       const k = t.queryTask[q];
       for (let m = 0; m < M; m++) {
         const i = q * M + m;
-        costNorm[i] = normalise(logCost(rawCost(t, i, cost), floor[k]), lo[k], hi[k]);
+        costNorm[i] = normalise(logCost(rawCost(t, i, source), floor[k]), lo[k], hi[k]);
       }
     }
   } else {
@@ -125,7 +161,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
       const k = t.queryTask[q];
       for (let m = 0; m < M; m++) {
         const i = q * M + m;
-        costNorm[i] = normalise(rawCost(t, i, cost), lo[k], hi[k]);
+        costNorm[i] = normalise(rawCost(t, i, source), lo[k], hi[k]);
       }
     }
   }
@@ -148,7 +184,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
     }
     oracle[q] = best === -Infinity ? Number.NaN : best;
   }
-  return { lambda, cost, costScale, expression: opts.expression ?? null, rewards, costNorm, oracle };
+  return { lambda, cost, costScale, expression: opts.expression ?? null, energyBasis: basis, warnings, rewards, costNorm, oracle };
 }
 
 /**
