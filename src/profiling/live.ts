@@ -136,6 +136,41 @@ function csvLine(cells: (string | number)[]): string {
   return cells.map((c) => (typeof c === 'number' ? csvNum(c) : csvField(c))).join(',') + '\n';
 }
 
+const SIDE_QUERIES = ['query_id', 'task', 'text', 'complexity'];
+const SIDE_MODELS = ['model_id', 'name', 'params_b'];
+
+/** First line of a file (at most `max` bytes), without its line end. */
+function firstLine(file: string, max = 4096): string {
+  const fd = openSync(file, 'r');
+  try {
+    return readAt(fd, 0, max).toString('utf8').split('\n')[0].replace(/\r$/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The side files are rewritten (CSVs) or appended to (requests log): an existing one must be ours, or the run is
+ * refused before anything is written.
+ */
+export function checkSideFiles(side: SideFiles): void {
+  const foreign = (file: string, what: string): never => {
+    throw new DataError(`exists and is not a greenserv ${what}; it was left untouched — move it or choose another --out`, file, 1);
+  };
+  for (const [file, header] of [[side.queries, SIDE_QUERIES], [side.models, SIDE_MODELS]] as const) {
+    if (existsSync(file) && statSync(file).size > 0 && firstLine(file) !== header.join(',')) foreign(file, `side file (header ${header.join(',')})`);
+  }
+  if (existsSync(side.requests) && statSync(side.requests).size > 0) {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(firstLine(side.requests, 1 << 20));
+    } catch {
+      rec = null;
+    }
+    if ((rec as { type?: unknown } | null)?.type !== 'run') foreign(side.requests, 'requests log (its first line is not a run record)');
+  }
+}
+
 /** Rewrite a small side CSV as the union of its rows and `add` (keyed by the first column, new rows win). */
 async function mergeSideCsv(file: string, header: string[], add: (string | number)[][]): Promise<void> {
   const rows = new Map<string, (string | number)[]>();
@@ -202,6 +237,7 @@ export interface LiveResult {
 export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
   const log = o.log ?? (() => {});
   const side = sideFiles(o.out);
+  checkSideFiles(side);
   const opened = await openLiveTable(o.out);
   if (opened.repaired) log(`${o.out}: the last row was incomplete (interrupted write) and was removed ('${opened.removed}'); that query is sent again`);
   const pending = o.queries.filter((q) => !opened.done.has(pairKey(q.id, o.modelId)));
@@ -221,10 +257,10 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
 
   await mergeSideCsv(
     side.queries,
-    ['query_id', 'task', 'text', 'complexity'],
+    SIDE_QUERIES,
     o.queries.map((q) => [q.id, q.task, q.prompt, invertFlesch(fleschReadingEase(q.prompt))]),
   );
-  await mergeSideCsv(side.models, ['model_id', 'name', 'params_b'], [[o.modelId, o.modelName ?? o.modelId, o.paramsB ?? Number.NaN]]);
+  await mergeSideCsv(side.models, SIDE_MODELS, [[o.modelId, o.modelName ?? o.modelId, o.paramsB ?? Number.NaN]]);
   appendFileSync(
     side.requests,
     JSON.stringify({ type: 'run', started: new Date().toISOString(), model_id: o.modelId, meter: o.meter.describe(), idle_w: o.idleW ?? 0, concurrency: o.concurrency ?? 1, pending: pending.length, ...o.runInfo }) + '\n',

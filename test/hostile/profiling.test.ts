@@ -60,4 +60,22 @@ describe('live --out that is not a greenserv table is refused and left byte-iden
     expect([...o.done]).toEqual(['q1\u0000m']);
     expect(readFileSync(b, 'utf8')).toBe(`${HEADER}\nq1,m,mmlu,1,2,0.5,10,1\n`);
   });
+
+  for (const which of ['queries', 'models', 'requests'] as const) {
+    it(`a foreign ${which} side file: refused before anything is written`, async () => {
+      const dir = tempDir();
+      server = await startFakeServer({ answer: (p) => answerFor(p) });
+      writePromptFile(dir);
+      const out = join(dir, 'run.csv');
+      const side = sideFiles(out);
+      const content = which === 'requests' ? '{"note": "my own log"}\n' : 'id,comment\nx,keep me\n';
+      writeFileSync(side[which], content);
+      const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--out', out, '--energy', 'none']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${side[which]}:1: exists and is not a greenserv`);
+      expect(readFileSync(side[which], 'utf8')).toBe(content);
+      expect(existsSync(out)).toBe(false);
+      expect(server.requests).toHaveLength(0);
+    });
+  }
 });
