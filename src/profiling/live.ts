@@ -194,6 +194,9 @@ async function mergeSideCsv(file: string, header: string[], add: (string | numbe
   writeFileAtomic(file, [header.join(','), ...[...rows.values()].map((r) => csvLine(r).trimEnd())].join('\n') + '\n');
 }
 
+/** Queries timing out one after another (after at least one answer) before the run stops. */
+export const MAX_TIMEOUTS_IN_ROW = 3;
+
 export interface LiveOptions {
   queries: ProfilingQuery[];
   modelId: string;
@@ -279,6 +282,9 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
   const maxFailures = o.maxFailures ?? 10;
   const measured = o.meter.kind !== 'none';
   let next = 0;
+  // a server that never answers would otherwise cost every query its full timeout and retries
+  let answered = false;
+  let timeoutsInRow = 0;
   let finished = 0;
 
   const fail = (why: string): void => {
@@ -309,6 +315,11 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     } catch (e) {
       if (e instanceof EndpointError) {
         if (e.kind === 'aborted') return;
+        if (e.kind === 'timeout') {
+          timeoutsInRow++;
+          if (!answered) return fail(`${e.message}; no request has been answered yet — is the server up, and is --timeout long enough for this model?`);
+          if (timeoutsInRow >= MAX_TIMEOUTS_IN_ROW) return fail(`${timeoutsInRow} queries in a row timed out (the server stopped answering?); last: ${e.message}`);
+        }
         if (e.fatal) return fail(e.message);
         res.failed.push({ id: q.id, message: e.message });
         log(`query ${q.id} failed: ${e.message}`);
@@ -317,6 +328,8 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
       }
       throw e;
     }
+    answered = true;
+    timeoutsInRow = 0;
     if (o.meter.failure) return fail(`energy meter failed: ${o.meter.failure}`);
     // a response that arrived after an interrupt is complete, so it is kept
     const text = applyStops(out.text, q.stop);

@@ -74,17 +74,41 @@ describe('live profiling client: bounded attempts', () => {
     });
   }
 
-  it('CLI --timeout 1 on a silent server: done in seconds, exit 2, no row written', async () => {
+  it('CLI on a silent server: the first timed-out query stops the run, not one timeout per query', async () => {
     const url = await serve(silent);
+    const dir = tempDir();
+    writePromptFile(dir); // 6 queries: before, 6 × 2 attempts × 0.5 s
+    const out = join(dir, 't.csv');
+    const t0 = Date.now();
+    const r = await runCli(['--endpoint', `${url}/v1`, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--out', out, '--energy', 'none', '--timeout', '0.5', '--retries', '1', '--backoff', '0']);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/did not answer within 0\.5 s \(--timeout\) \(after 2 attempts\); no request has been answered yet/);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('CLI: a server that stops answering mid-run stops the run after 3 timed-out queries; the answered row is kept', async () => {
+    let n = 0;
+    const url = await serve((req, res) => {
+      if (++n > 1) return; // silent from the second request on
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const prompt = (JSON.parse(body) as { prompt: string }).prompt;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ text: answerFor(prompt), finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1 } }));
+      });
+    });
     const dir = tempDir();
     writePromptFile(dir);
     const out = join(dir, 't.csv');
     const t0 = Date.now();
-    const r = await runCli(['--endpoint', `${url}/v1`, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--out', out, '--energy', 'none', '--timeout', '1', '--retries', '0', '--limit', '2']);
-    expect(Date.now() - t0).toBeLessThan(6000);
+    const r = await runCli(['--endpoint', `${url}/v1`, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--out', out, '--energy', 'none', '--timeout', '0.4', '--retries', '0']);
+    expect(Date.now() - t0).toBeLessThan(4000);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/did not answer within 1 s \(--timeout\)/);
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/3 queries in a row timed out \(the server stopped answering\?\); last: .*did not answer within 0\.4 s/);
+    expect(r.stderr).toContain(`1 new row(s) appended to ${out}`);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('an answer larger than the limit is refused without being buffered whole', async () => {
