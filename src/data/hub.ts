@@ -13,7 +13,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from './errors.js';
-import { envSeconds, NetTimeoutError, timedFetch, type NetLimits, type NetPhase } from './net.js';
+import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
 export const HF_SCHEME = 'hf://';
 const DEFAULT_HUB = 'https://huggingface.co';
@@ -129,8 +129,13 @@ function hubBase(opts: HubOptions): string {
   return (opts.hubUrl ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB).replace(/\/+$/, '');
 }
 
+/** The hub's address as shown in messages: credentials in HF_ENDPOINT are never printed. */
+function shownHub(opts: HubOptions): string {
+  return redactUrl(hubBase(opts));
+}
+
 function webUrl(ref: HfRef, opts: HubOptions): string {
-  return `${hubBase(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
+  return `${shownHub(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
 }
 
 function placeHint(ref: HfRef, dest: string, opts: HubOptions): string {
@@ -157,7 +162,7 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   } catch (err) {
     throw hubError(err, uri, ref, dest, opts, Boolean(token));
   }
-  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${hubBase(opts)}`, uri);
+  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${shownHub(opts)}`, uri);
 
   mkdirSync(dirname(dest), { recursive: true });
   removeStaleTemps(dirname(dest), limits.idleMs);
@@ -208,12 +213,12 @@ function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: Hub
       const how = hadToken ? 'the token in HF_TOKEN was not accepted for it' : 'set HF_TOKEN to a token that can read it';
       return new DataError(`access to dataset ${ref.repo} denied (HTTP ${err.statusCode}): ${how}; or ${placeHint(ref, dest, opts)}`, uri);
     }
-    if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${hubBase(opts)} (HTTP 404)`, uri);
+    if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${shownHub(opts)} (HTTP 404)`, uri);
     return new DataError(`the hub answered HTTP ${err.statusCode}; ${placeHint(ref, dest, opts)}`, uri);
   }
-  if (err instanceof NetTimeoutError) return new DataError(`download from ${hubBase(opts)} timed out: ${err.message}; ${placeHint(ref, dest, opts)}`, uri);
-  const msg = (err as Error)?.message ?? String(err);
-  return new DataError(`cannot reach ${hubBase(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
+  if (err instanceof NetTimeoutError) return new DataError(`download from ${shownHub(opts)} timed out: ${err.message}; ${placeHint(ref, dest, opts)}`, uri);
+  const msg = redactText((err as Error)?.message ?? String(err));
+  return new DataError(`cannot reach ${shownHub(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
 }
 
 export interface CachedFile {

@@ -14,6 +14,25 @@ export interface NetLimits {
   totalMs: number;
 }
 
+/** A URL as it may be shown or logged: any user name or password replaced by `***`. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (!u.username && !u.password) return raw;
+    u.username = '***';
+    u.password = u.password ? '***' : '';
+    return u.href;
+  } catch {
+    // not a URL: hide anything that looks like userinfo before an @
+    return raw.replace(/\/\/[^/@\s]*@/, '//***@');
+  }
+}
+
+/** Any `scheme://user:pass@` inside a message, with the credentials replaced by `***`. */
+export function redactText(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+}
+
 export type NetPhase = 'connect' | 'idle' | 'total';
 
 export class NetTimeoutError extends Error {

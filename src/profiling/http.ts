@@ -5,6 +5,9 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { redactUrl } from '../data/net.js';
+
+export { redactUrl };
 
 export interface HttpLimits {
   connectMs: number;
@@ -40,20 +43,6 @@ export function splitCredentials(url: URL): { url: URL; authorization: string | 
   clean.username = '';
   clean.password = '';
   return { url: clean, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
-}
-
-/** A URL as it may be shown or logged: any user name or password replaced by `***`. */
-export function redactUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    if (!u.username && !u.password) return raw;
-    u.username = '***';
-    u.password = u.password ? '***' : '';
-    return u.href;
-  } catch {
-    // not a URL: hide anything that looks like userinfo before an @
-    return raw.replace(/\/\/[^/@\s]*@/, '//***@');
-  }
 }
 
 export function postOnce(url: URL, body: string, headers: Record<string, string>, limits: HttpLimits, signal?: AbortSignal): Promise<HttpReply> {

@@ -275,3 +275,12 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
     }
   });
 });
+
+describe('credentials in HF_ENDPOINT', () => {
+  it('are not printed when the hub cannot be used', async () => {
+    const e = await hubFailure(resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl: 'http://carol:t0ps3cret@127.0.0.1:1', cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e.message).toMatch(/http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1/);
+    expect(e.message).not.toContain('t0ps3cret');
+    expect(e.message).not.toContain('carol');
+  });
+});
