@@ -10,7 +10,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
+import { downloadFile, fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from './errors.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
@@ -68,14 +68,44 @@ function describeTimeout(l: NetLimits, phase: NetPhase): string {
  * What the hub's ETag promises about the content: a 64-hex ETag is the file's sha256 (LFS files), a 40-hex one
  * its git blob id (small files). Anything else (weak or opaque tags) cannot be checked.
  */
-export function etagDigest(etag: string | undefined, size: number): { kind: 'sha256' | 'git-sha1'; hex: string; hash: Hash } | null {
+export function etagDigest(etag: string | undefined, size: number, from = 'ETag'): { kind: 'sha256' | 'git-sha1'; hex: string; hash: Hash; from: string } | null {
   const m = /^"?([0-9a-f]{40}|[0-9a-f]{64})"?$/i.exec(etag ?? '');
   if (!m) return null;
   const hex = m[1].toLowerCase();
-  if (hex.length === 64) return { kind: 'sha256', hex, hash: createHash('sha256') };
+  if (hex.length === 64) return { kind: 'sha256', hex, hash: createHash('sha256'), from };
   const hash = createHash('sha1');
   hash.update(`blob ${size}\0`);
-  return { kind: 'git-sha1', hex, hash };
+  return { kind: 'git-sha1', hex, hash, from };
+}
+
+type Digest = NonNullable<ReturnType<typeof etagDigest>>;
+
+/**
+ * The content hash to check a download against: from the hub's paths-info API (the sha256 of an LFS file, or
+ * the git blob id of a small one), else from the ETag. Also refuses a download whose declared size is not the
+ * size the API records. Null when nothing can be checked (e.g. xet-only hashes).
+ */
+async function expectedDigest(
+  where: { repo: { type: 'dataset'; name: string }; path: string; revision: string; hubUrl: string; fetch: typeof fetch; accessToken?: string },
+  etag: string | undefined,
+  size: number,
+  uri: string,
+): Promise<Digest | null> {
+  let info: { oid?: string; size: number; lfs?: { oid: string; size: number } } | undefined;
+  try {
+    const { path, ...rest } = where;
+    [info] = await pathsInfo({ ...rest, paths: [path], expand: false });
+  } catch {
+    // a hub without the paths API (mirrors, local servers): the ETag is all there is
+    return etagDigest(etag, size);
+  }
+  if (!info) return etagDigest(etag, size);
+  const recorded = info.lfs?.size ?? info.size;
+  if (Number.isFinite(recorded) && recorded !== size) {
+    throw new DataError(`the hub declares ${size} bytes for the download but records ${recorded} for the file; download refused`, uri);
+  }
+  if (info.lfs) return etagDigest(info.lfs.oid, size, 'paths-info API');
+  return etagDigest(info.oid, size, 'paths-info API');
 }
 
 /** Partial downloads left by a killed process: any temp file nobody has written to for a whole idle window. */
@@ -176,7 +206,12 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     : null;
   const mb = (b: number): number => Math.round(b / 1e5) / 10;
   const expected = blob.size;
-  const digest = etagDigest(etag, expected);
+  let digest: Digest | null;
+  try {
+    digest = await expectedDigest(where, etag, expected, uri);
+  } catch (err) {
+    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+  }
   let done = 0;
   bar?.start(mb(expected), 0);
   const counter = new Transform({
@@ -194,7 +229,7 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
     if (digest) {
       const got = digest.hash.digest('hex');
-      if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ETag says ${digest.hex}; download discarded`, uri);
+      if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ${digest.from} says ${digest.hex}; download discarded`, uri);
     }
     renameSync(tmp, dest);
   } catch (err) {

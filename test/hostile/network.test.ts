@@ -160,9 +160,18 @@ describe('credentials in --endpoint', () => {
 const BODY = Buffer.from('query_id,model_id,accuracy,cost_usd\nq1,a,1,0.01\nq1,b,0,0.001\n');
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** A hub answering the size probe (Range 0-0) honestly; `full` serves the download itself. */
-function hub(etag: string, full: Handler): Handler {
+/**
+ * A hub answering the size probe (Range 0-0) honestly; `full` serves the download itself; `info` is what its
+ * paths-info API says about the file (no API when absent).
+ */
+function hub(etag: string, full: Handler, info?: Record<string, unknown>): Handler {
   return (req, res) => {
+    if (req.url?.startsWith('/api/')) {
+      if (info && req.url === '/api/datasets/acme/bench/paths-info/main' && req.method === 'POST') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ path: 'pairs.csv', type: 'file', ...info }]));
+      } else res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' }).end('not found');
+      return;
+    }
     if (req.headers.range === 'bytes=0-0') {
       res.writeHead(206, { 'Content-Range': `bytes 0-0/${BODY.length}`, ETag: etag, 'Content-Length': 1 }).end(BODY.subarray(0, 1));
       return;
@@ -240,6 +249,24 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
     const hubUrl = await serve(hub('"0123456789012345678901234567890123456789"', honest));
     const e = await hubFailure(resolveHfSource(uri, { hubUrl, cacheDir: tempDir('gs-hub-'), progress: false }));
     expect(e.message).toMatch(/git-sha1 is [0-9a-f]{40}, the hub's ETag says 0123456789012345678901234567890123456789/);
+  });
+
+  it("the paths-info API's sha256 (LFS) or git id wins over the ETag; a size it contradicts is refused", async () => {
+    const gitId = execFileSync('git', ['hash-object', '--stdin'], { input: BODY }).toString().trim();
+    const other = sha256(Buffer.from('other'));
+    // opaque ETag, authoritative hashes from the API
+    const ok1 = await serve(hub('"opaque"', honest, { oid: 'f'.repeat(40), size: 132, lfs: { oid: sha256(BODY), size: BODY.length, pointerSize: 132 } }));
+    expect(readFileSync(await resolveHfSource(uri, { hubUrl: ok1, cacheDir: tempDir('gs-hub-'), progress: false }))).toEqual(BODY);
+    const ok2 = await serve(hub(`"${other}"`, honest, { oid: gitId, size: BODY.length }));
+    expect(readFileSync(await resolveHfSource(uri, { hubUrl: ok2, cacheDir: tempDir('gs-hub-'), progress: false }))).toEqual(BODY);
+    const bad = await serve(hub(`"${sha256(BODY)}"`, honest, { oid: 'f'.repeat(40), size: 132, lfs: { oid: other, size: BODY.length, pointerSize: 132 } }));
+    const cacheDir = tempDir('gs-hub-');
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: bad, cacheDir, progress: false }));
+    expect(e.message).toContain(`the downloaded file's sha256 is ${sha256(BODY)}, the hub's paths-info API says ${other}; download discarded`);
+    expect(tempsIn(join(cachedPath(ref, { cacheDir }), '..'))).toEqual([]);
+    const short = await serve(hub('"opaque"', honest, { oid: gitId, size: BODY.length + 5 }));
+    const s2 = await hubFailure(resolveHfSource(uri, { hubUrl: short, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(s2.message).toContain(`the hub declares ${BODY.length} bytes for the download but records ${BODY.length + 5} for the file; download refused`);
   });
 
   it('more bytes than declared are refused as they arrive', async () => {
