@@ -2,11 +2,11 @@
  * Every network call is bounded in time and size, against local servers that never answer, trickle bytes,
  * send too much or send the wrong bytes; credentials in an endpoint URL are never printed or logged.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
@@ -109,6 +109,27 @@ describe('live profiling client: bounded attempts', () => {
     expect(r.stderr).toMatch(/3 queries in a row timed out \(the server stopped answering\?\); last: .*did not answer within 0\.4 s/);
     expect(r.stderr).toContain(`1 new row(s) appended to ${out}`);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  // a listening socket that never accepts: once its queue is full, further connections hang in the handshake
+  const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
+  if (!hasPython) console.warn('connect-timeout test skipped: python3 is needed for a socket that listens without accepting');
+  it.skipIf(!hasPython)('a server that never completes the connection: the attempt ends at --connect-timeout', async () => {
+    const py = spawn('python3', ['-c', "import socket,time\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(20)"]);
+    const fillers: Socket[] = [];
+    try {
+      const port = await new Promise<number>((r) => py.stdout.once('data', (d: Buffer) => r(Number(String(d).trim()))));
+      for (let i = 0; i < 3; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => {}));
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      const e = await endpointError(new OpenAIClient({ baseUrl: `http://127.0.0.1:${port}/v1`, model: 'm', timeoutMs: 10_000, connectTimeoutMs: 500, retries: 0 }).complete(REQ));
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(e).toMatchObject({ kind: 'unreachable', fatal: true });
+      expect(e.message).toMatch(/no connection within 0\.5 s \(--connect-timeout\)/);
+    } finally {
+      for (const f of fillers) f.destroy();
+      py.kill();
+    }
   });
 
   it('an answer larger than the limit is refused without being buffered whole', async () => {
