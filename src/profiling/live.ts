@@ -53,6 +53,17 @@ const LIVE_HEADER = LIVE_COLUMNS.join(',');
 /** Longest trailing partial row we treat as our own interrupted append (our rows are far shorter). */
 const MAX_PARTIAL_ROW = 64 * 1024;
 
+/** Fields in one CSV line, commas inside double quotes not counted. */
+function csvFieldCount(line: string): number {
+  let n = 1;
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) n++;
+  }
+  return n;
+}
+
 function readAt(fd: number, pos: number, len: number): Buffer {
   const b = Buffer.alloc(len);
   const n = readSync(fd, b, 0, len, pos);
@@ -85,8 +96,8 @@ function inspectExisting(file: string): { partialAt: number; partial: string } {
     const nl = tail.lastIndexOf(0x0a);
     if (nl < 0) throw new DataError(`the last line has no line end and is longer than ${MAX_PARTIAL_ROW} bytes: not a row greenserv wrote; left untouched`, file);
     const partial = tail.subarray(nl + 1).toString('utf8');
-    // our rows have 8 fields, ids quoted only when needed: a longer fragment is someone else's edit
-    if (partial.split(',').length > LIVE_COLUMNS.length) {
+    // our rows have 8 fields: a fragment with more is someone else's edit
+    if (csvFieldCount(partial) > LIVE_COLUMNS.length) {
       throw new DataError(`the last line has no line end and more than ${LIVE_COLUMNS.length} fields: not a row greenserv wrote; left untouched`, file);
     }
     return { partialAt: size - tailLen + nl + 1, partial };

@@ -59,6 +59,10 @@ describe('live --out that is not a greenserv table is refused and left byte-iden
     expect(o).toMatchObject({ rows: 1, repaired: true, removed: 'q2,m,mm' });
     expect([...o.done]).toEqual(['q1\u0000m']);
     expect(readFileSync(b, 'utf8')).toBe(`${HEADER}\nq1,m,mmlu,1,2,0.5,10,1\n`);
+    // quoted ids may hold commas: still a prefix of one of our rows
+    const c = join(dir, 'c.csv');
+    writeFileSync(c, `${HEADER}\n"q,1",m,mmlu,1,2,0.5,10,1\n"q,2","m,x",mmlu,1,2,0.5,1`);
+    expect(await openLiveTable(c)).toMatchObject({ rows: 1, repaired: true, removed: '"q,2","m,x",mmlu,1,2,0.5,1' });
   });
 
   for (const which of ['queries', 'models', 'requests'] as const) {
