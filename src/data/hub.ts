@@ -2,6 +2,8 @@
  * `hf://<owner>/<dataset>[@revision]/<file>` sources: downloaded once with @huggingface/hub into the cache
  * (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN` authenticates;
  * it is passed to the client only and never printed. `HF_ENDPOINT` points at another hub.
+ * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
+ * checked against the hash it records, and it lands in the cache only by an atomic rename.
  */
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
