@@ -48,7 +48,9 @@ const HOSTILE: [string, RegExp][] = [
 
 describe('reward sandbox: hostile expressions are refused by name, before evaluation, quickly', () => {
   // load mathjs once, so the timings below measure the check, not the import
-  beforeAll(() => compileRewardExpression('accuracy'));
+  beforeAll(async () => {
+    await compileRewardExpression('accuracy');
+  });
   for (const [expr, re] of HOSTILE) {
     it(expr.length > 40 ? `${expr.slice(0, 40)}… (${expr.length} chars)` : expr || '(empty)', async () => {
       const t0 = performance.now();
