@@ -17,6 +17,7 @@ import { fmt, renderTable } from '../report/terminalTable.js';
 import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs } from '../sim/workers.js';
 import { parseInteger } from './parse.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
@@ -112,6 +113,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   }
   const cfg: ExperimentConfig = parseExperiment(text, file);
   if (o.runs !== undefined) cfg.runs = o.runs;
+  if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
   const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
   const source = isBuiltinSource(cfg.dataset) ? cfg.dataset : rel(cfg.dataset)!;
   const src = { source, queries: rel(cfg.queries), models: rel(cfg.models) };

@@ -13,6 +13,7 @@ import { escapeHtml, profileFiles, profileReportSection, profileTerminal, render
 import { METER_KINDS, MeterUnavailableError, measureIdlePower, startMeter, type MeterChoice, type MeterKind } from '../profiling/energy.js';
 import { fillEnergyEstimates } from '../profiling/estimate.js';
 import { runLiveProfile, sideFiles, type LiveResult } from '../profiling/live.js';
+import { redactUrl } from '../profiling/http.js';
 import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
 import { readProfilingQueries } from '../profiling/queries.js';
 import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
@@ -40,6 +41,7 @@ interface ProfileCliOptions {
   apiKey?: string;
   concurrency: string;
   timeout: string;
+  connectTimeout: string;
   retries: string;
   backoff: string;
   temperature: string;
@@ -85,7 +87,8 @@ export function registerProfileModelsCommand(program: Command): void {
     .addOption(new Option('--api <kind>', 'live mode: raw-prompt completions (as the paper) or chat completions').choices(['completions', 'chat']).default('completions'))
     .option('--api-key <key>', 'live mode: bearer token (default: $GREENSERV_API_KEY, then $OPENAI_API_KEY)')
     .option('--concurrency <n>', 'live mode: requests in flight', '1')
-    .option('--timeout <s>', 'live mode: seconds per HTTP attempt', '120')
+    .option('--timeout <s>', 'live mode: seconds per HTTP attempt, connection to last byte', '120')
+    .option('--connect-timeout <s>', 'live mode: seconds to open the connection (capped at --timeout)', '10')
     .option('--retries <n>', 'live mode: further attempts on transient failures', '3')
     .option('--backoff <s>', 'live mode: first retry delay, doubling', '1')
     .option('--temperature <t>', 'live mode: sampling temperature (the reference sampled; spec §9.21)', '0')
@@ -129,7 +132,7 @@ function given(cmd: Command, name: string): boolean {
 
 async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const live = LIVE_ONLY.filter((k) => given(cmd, k as string));
-  for (const k of ['api', 'concurrency', 'timeout', 'retries', 'backoff', 'temperature', 'scoring', 'summaryMetric', 'energy', 'sampleHz', 'idleBaseline', 'maxFailures']) {
+  for (const k of ['api', 'concurrency', 'timeout', 'connectTimeout', 'retries', 'backoff', 'temperature', 'scoring', 'summaryMetric', 'energy', 'sampleHz', 'idleBaseline', 'maxFailures']) {
     if (given(cmd, k)) live.push(k as keyof ProfileCliOptions);
   }
   if (live.length) {
@@ -189,6 +192,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const concurrency = parseInteger('--concurrency', o.concurrency, 1);
   const timeout = parseNumber('--timeout', o.timeout);
   if (!(timeout > 0)) throw new UsageError(`--timeout must be > 0 seconds, got ${o.timeout}`);
+  const connectTimeout = parseNumber('--connect-timeout', o.connectTimeout);
+  if (!(connectTimeout > 0)) throw new UsageError(`--connect-timeout must be > 0 seconds, got ${o.connectTimeout}`);
   const retries = parseInteger('--retries', o.retries, 0);
   const backoff = parseNumber('--backoff', o.backoff);
   if (!(backoff >= 0)) throw new UsageError(`--backoff must be ≥ 0 seconds, got ${o.backoff}`);
@@ -230,6 +235,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       api: o.api as ApiKind,
       apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
       timeoutMs: timeout * 1000,
+      connectTimeoutMs: connectTimeout * 1000,
       retries,
       backoffMs: backoff * 1000,
       temperature,
@@ -293,7 +299,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
         warn(m);
       },
       progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
-      runInfo: { endpoint: o.endpoint, model: o.model, api: o.api, temperature, scoring: o.scoring, summary_metric: o.summaryMetric, params_b: paramsB ?? null },
+      runInfo: { endpoint: redactUrl(o.endpoint!), model: o.model, api: o.api, temperature, scoring: o.scoring, summary_metric: o.summaryMetric, params_b: paramsB ?? null },
     }).catch((e: unknown) => {
       const err = e as NodeJS.ErrnoException;
       // a file that cannot be written is the user's to fix, not an internal error

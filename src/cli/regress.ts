@@ -12,6 +12,7 @@ import { compareMetrics, failed, parseTolerance, type MetricDiff, type Tolerance
 import { buildSummary, toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { renderTable } from '../report/terminalTable.js';
+import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runSimulation } from '../sim/run.js';
 import { throughputRatios } from '../sim/throughput.js';
 import { collect } from './parse.js';
@@ -134,6 +135,7 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     }
     return { metrics, dataset: { name: ev.table.name, sha256: ev.sha256 } };
   }
+  if (c.reward !== undefined) await compileRewardExpression(c.reward, { file, field: 'config.reward' });
   const data = isBuiltinSource(c.data) ? c.data : rel(c.data)!;
   const table = await loadTable(data, { queries: rel(c.queries), models: rel(c.models) });
   const prepared = await runSimulation(table, {

@@ -9,6 +9,7 @@ import { DEFAULT_POLICIES, POLICY_NAMES } from '../policies/registry.js';
 import { AtomicDir } from '../report/atomic.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
 import { summaryTable } from '../report/terminalTable.js';
+import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runSimulation } from '../sim/run.js';
 import { LiveStore, startProgress } from './ui/live.js';
 import { collect, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
@@ -97,6 +98,8 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
   const maxLatency = o.maxLatency !== undefined ? parseNumber('--max-latency', o.maxLatency) : null;
   if (maxLatency !== null && !(maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${o.maxLatency}`);
   const steps = o.steps as StepsFormat;
+  // a bad --reward is refused before any data is read
+  if (o.reward !== undefined) await compileRewardExpression(o.reward, { option: '--reward' });
   const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
   if (policies.length === 0) throw new UsageError('--policies: no policy given');
 
@@ -165,6 +168,7 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
       `greenserv: computed features from query text: ${f.clustersFilled} clusters, ${f.complexityFilled} complexity scores${f.tasksFilled ? `, ${f.tasksFilled} tasks` : ''}\n`,
     );
   }
+  for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
   if (prepared.result.infeasibleQueries > 0) {
     process.stderr.write(
       `greenserv: warning: ${prepared.result.infeasibleQueries} queries have no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,

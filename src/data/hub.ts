@@ -2,17 +2,20 @@
  * `hf://<owner>/<dataset>[@revision]/<file>` sources: downloaded once with @huggingface/hub into the cache
  * (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN` authenticates;
  * it is passed to the client only and never printed. `HF_ENDPOINT` points at another hub.
+ * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
+ * checked against the hash it records, and it lands in the cache only by an atomic rename.
  */
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, HubApiError } from '@huggingface/hub';
+import { downloadFile, fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from './errors.js';
+import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
 export const HF_SCHEME = 'hf://';
 const DEFAULT_HUB = 'https://huggingface.co';
@@ -38,6 +41,88 @@ export interface HubOptions {
   /** Show a progress bar (default: when stderr is a terminal). */
   progress?: boolean;
   warn?: (msg: string) => void;
+  /** Network bounds; default from GREENSERV_HUB_CONNECT_TIMEOUT, GREENSERV_HUB_IDLE_TIMEOUT, GREENSERV_HUB_TIMEOUT. */
+  limits?: Partial<NetLimits>;
+}
+
+const TMP_PREFIX = '.greenserv-tmp-';
+/** A download must deliver at least this much in every idle window (60 s by default). */
+export const HUB_MIN_BYTES_PER_WINDOW = 1024;
+const LIMIT_ENV: Record<NetPhase, string> = { connect: 'GREENSERV_HUB_CONNECT_TIMEOUT', idle: 'GREENSERV_HUB_IDLE_TIMEOUT', total: 'GREENSERV_HUB_TIMEOUT' };
+
+export function hubLimits(opts: HubOptions = {}): NetLimits {
+  return {
+    connectMs: opts.limits?.connectMs ?? envSeconds(LIMIT_ENV.connect, 30),
+    idleMs: opts.limits?.idleMs ?? envSeconds(LIMIT_ENV.idle, 60),
+    minBytes: opts.limits?.minBytes ?? HUB_MIN_BYTES_PER_WINDOW,
+    totalMs: opts.limits?.totalMs ?? envSeconds(LIMIT_ENV.total, 3600),
+  };
+}
+
+function describeTimeout(l: NetLimits, phase: NetPhase): string {
+  const s = (ms: number): string => `${ms / 1000} s`;
+  if (phase === 'connect') return `no response within ${s(l.connectMs)} (raise ${LIMIT_ENV.connect})`;
+  if (phase === 'idle') return `stalled: fewer than ${l.minBytes} bytes in ${s(l.idleMs)} (raise ${LIMIT_ENV.idle})`;
+  return `not complete within ${s(l.totalMs)} (raise ${LIMIT_ENV.total})`;
+}
+
+/**
+ * What the hub's ETag promises about the content: a 64-hex ETag is the file's sha256 (LFS files), a 40-hex one
+ * its git blob id (small files). Anything else (weak or opaque tags) cannot be checked.
+ */
+export function etagDigest(etag: string | undefined, size: number, from = 'ETag'): { kind: 'sha256' | 'git-sha1'; hex: string; hash: Hash; from: string } | null {
+  const m = /^"?([0-9a-f]{40}|[0-9a-f]{64})"?$/i.exec(etag ?? '');
+  if (!m) return null;
+  const hex = m[1].toLowerCase();
+  if (hex.length === 64) return { kind: 'sha256', hex, hash: createHash('sha256'), from };
+  const hash = createHash('sha1');
+  hash.update(`blob ${size}\0`);
+  return { kind: 'git-sha1', hex, hash, from };
+}
+
+type Digest = NonNullable<ReturnType<typeof etagDigest>>;
+
+/**
+ * The content hash to check a download against: from the hub's paths-info API (the sha256 of an LFS file, or
+ * the git blob id of a small one), else from the ETag. Also refuses a download whose declared size is not the
+ * size the API records. Null when nothing can be checked (e.g. xet-only hashes).
+ */
+async function expectedDigest(
+  where: { repo: { type: 'dataset'; name: string }; path: string; revision: string; hubUrl: string; fetch: typeof fetch; accessToken?: string },
+  etag: string | undefined,
+  size: number,
+  uri: string,
+): Promise<Digest | null> {
+  let info: { oid?: string; size: number; lfs?: { oid: string; size: number } } | undefined;
+  try {
+    const { path, ...rest } = where;
+    [info] = await pathsInfo({ ...rest, paths: [path], expand: false });
+  } catch {
+    // a hub without the paths API (mirrors, local servers): the ETag is all there is
+    return etagDigest(etag, size);
+  }
+  if (!info) return etagDigest(etag, size);
+  const recorded = info.lfs?.size ?? info.size;
+  if (Number.isFinite(recorded) && recorded !== size) {
+    throw new DataError(`the hub declares ${size} bytes for the download but records ${recorded} for the file; download refused`, uri);
+  }
+  if (info.lfs) return etagDigest(info.lfs.oid, size, 'paths-info API');
+  return etagDigest(info.oid, size, 'paths-info API');
+}
+
+/** Partial downloads left by a killed process: any temp file nobody has written to for a whole idle window. */
+function removeStaleTemps(dir: string, idleMs: number): void {
+  if (!existsSync(dir)) return;
+  const now = Date.now();
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isFile() || !e.name.startsWith(TMP_PREFIX)) continue;
+    const p = join(dir, e.name);
+    try {
+      if (now - statSync(p).mtimeMs > idleMs) rmSync(p, { force: true });
+    } catch {
+      // raced with another process: nothing to do
+    }
+  }
 }
 
 export function isHfUri(source: string): boolean {
@@ -76,8 +161,13 @@ function hubBase(opts: HubOptions): string {
   return (opts.hubUrl ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB).replace(/\/+$/, '');
 }
 
+/** The hub's address as shown in messages: credentials in HF_ENDPOINT are never printed. */
+function shownHub(opts: HubOptions): string {
+  return redactUrl(hubBase(opts));
+}
+
 function webUrl(ref: HfRef, opts: HubOptions): string {
-  return `${hubBase(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
+  return `${shownHub(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
 }
 
 function placeHint(ref: HfRef, dest: string, opts: HubOptions): string {
@@ -92,24 +182,23 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   if (opts.offline) throw new DataError(`offline and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
 
   const token = opts.token ?? process.env.HF_TOKEN ?? undefined;
+  const limits = hubLimits(opts);
+  const fetchImpl = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
+  const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
   let blob: Blob | null;
+  let etag: string | undefined;
   try {
-    blob = await downloadFile({
-      repo: { type: 'dataset', name: ref.repo },
-      path: ref.path,
-      revision: ref.revision,
-      hubUrl: hubBase(opts),
-      fetch: opts.fetch,
-      xet: false,
-      ...(token ? { accessToken: token } : {}),
-    });
+    const info = await fileDownloadInfo(where);
+    etag = info?.etag;
+    blob = info ? await downloadFile({ ...where, downloadInfo: info, xet: false }) : null;
   } catch (err) {
     throw hubError(err, uri, ref, dest, opts, Boolean(token));
   }
-  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${hubBase(opts)}`, uri);
+  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${shownHub(opts)}`, uri);
 
   mkdirSync(dirname(dest), { recursive: true });
-  const tmp = join(dirname(dest), `.greenserv-tmp-${randomBytes(6).toString('hex')}`);
+  removeStaleTemps(dirname(dest), limits.idleMs);
+  const tmp = join(dirname(dest), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -118,23 +207,37 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
       )
     : null;
   const mb = (b: number): number => Math.round(b / 1e5) / 10;
+  const expected = blob.size;
+  let digest: Digest | null;
+  try {
+    digest = await expectedDigest(where, etag, expected, uri);
+  } catch (err) {
+    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+  }
   let done = 0;
-  bar?.start(mb(blob.size), 0);
+  bar?.start(mb(expected), 0);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       done += chunk.length;
+      // the declared size bounds what we write: a server that sends more is not serving this file
+      if (done > expected) return cb(new DataError(`the hub sent more than the ${expected} bytes it declared; download discarded`, uri));
+      digest?.hash.update(chunk);
       bar?.update(mb(done));
       cb(null, chunk);
     },
   });
   try {
     await pipeline(Readable.fromWeb(blob.stream() as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
-    if (done !== blob.size) throw new Error(`received ${done} of ${blob.size} bytes`);
+    if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
+    if (digest) {
+      const got = digest.hash.digest('hex');
+      if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ${digest.from} says ${digest.hex}; download discarded`, uri);
+    }
     renameSync(tmp, dest);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw hubError(err, uri, ref, dest, opts, Boolean(token));
   } finally {
+    rmSync(tmp, { force: true });
     bar?.stop();
   }
   return dest;
@@ -147,11 +250,12 @@ function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: Hub
       const how = hadToken ? 'the token in HF_TOKEN was not accepted for it' : 'set HF_TOKEN to a token that can read it';
       return new DataError(`access to dataset ${ref.repo} denied (HTTP ${err.statusCode}): ${how}; or ${placeHint(ref, dest, opts)}`, uri);
     }
-    if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${hubBase(opts)} (HTTP 404)`, uri);
+    if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${shownHub(opts)} (HTTP 404)`, uri);
     return new DataError(`the hub answered HTTP ${err.statusCode}; ${placeHint(ref, dest, opts)}`, uri);
   }
-  const msg = (err as Error)?.message ?? String(err);
-  return new DataError(`cannot reach ${hubBase(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
+  if (err instanceof NetTimeoutError) return new DataError(`download from ${shownHub(opts)} timed out: ${err.message}; ${placeHint(ref, dest, opts)}`, uri);
+  const msg = redactText((err as Error)?.message ?? String(err));
+  return new DataError(`cannot reach ${shownHub(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
 }
 
 export interface CachedFile {
@@ -169,7 +273,7 @@ export function listCachedFiles(opts: { cacheDir?: string } = {}): CachedFile[] 
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && !e.name.startsWith('.greenserv-tmp-')) {
+      else if (e.isFile() && !e.name.startsWith(TMP_PREFIX)) {
         const [owner, name, revision, ...rest] = relative(root, p).split(sep);
         if (rest.length === 0) continue;
         const rev = revision === 'main' ? '' : `@${revision}`;

@@ -35,7 +35,8 @@ export interface Summary {
   runs: number;
   seed: number;
   semantics: string;
-  reward: { cost: string; expression: string | null };
+  /** `energyBasis: 'per-query'` only when the table has no token counts (energy is then normalised per query). */
+  reward: { cost: string; expression: string | null; energyBasis?: 'per-query' };
   contexts: { layout: string; features: string[]; d: number };
   maxLatency: number | null;
   oracle: { mode: string; totalReward: number; meanReward: number };
@@ -112,7 +113,8 @@ export function buildSummary(inp: SummaryInput): Summary {
     runs: cfg.runs,
     seed: cfg.seed,
     semantics: cfg.semantics,
-    reward: { cost: inp.rewards.cost, expression: inp.rewards.expression },
+    // the field appears only when the per-query rule applies, so other summaries stay as they were
+    reward: { cost: inp.rewards.cost, expression: inp.rewards.expression, ...(inp.rewards.energyBasis === 'per-query' ? { energyBasis: 'per-query' as const } : {}) },
     contexts: { layout: inp.layout, features: inp.features, d: inp.d },
     maxLatency: cfg.maxLatency ?? null,
     oracle: { mode: cfg.oracle, totalReward: res.oracleTotal, meanReward: nOracle ? res.oracleTotal / nOracle : Number.NaN },

@@ -10,7 +10,7 @@
  * concurrency, attempts), `<stem>.queries.csv` (query text and complexity for the context features) and
  * `<stem>.models.csv` (parameter counts).
  */
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../data/errors.js';
 import { cellText, withTextTable } from '../data/formats/text.js';
@@ -45,6 +45,65 @@ export interface OpenedTable {
   rows: number;
   /** A partial last line (from a crash mid-write) was cut off. */
   repaired: boolean;
+  /** The bytes cut off, for the log. */
+  removed: string | null;
+}
+
+const LIVE_HEADER = LIVE_COLUMNS.join(',');
+/** Longest trailing partial row we treat as our own interrupted append (our rows are far shorter). */
+const MAX_PARTIAL_ROW = 64 * 1024;
+
+/** Fields in one CSV line, commas inside double quotes not counted. */
+function csvFieldCount(line: string): number {
+  let n = 1;
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) n++;
+  }
+  return n;
+}
+
+function readAt(fd: number, pos: number, len: number): Buffer {
+  const b = Buffer.alloc(len);
+  const n = readSync(fd, b, 0, len, pos);
+  return b.subarray(0, n);
+}
+
+/**
+ * Prove an existing --out is a live table before anything touches it: its first line must be exactly our
+ * header. Returns the offset of a trailing unterminated row (our interrupted append) or -1.
+ */
+function inspectExisting(file: string): { partialAt: number; partial: string } {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const head = readAt(fd, 0, Math.min(size, LIVE_HEADER.length + 2)).toString('latin1');
+    const firstLine = head.split('\n')[0].replace(/\r$/, '');
+    const headerOk = head.startsWith(LIVE_HEADER + '\n') || head === LIVE_HEADER;
+    if (!headerOk) {
+      const shown = firstLine.length > 80 ? `${firstLine.slice(0, 80)}…` : firstLine;
+      throw new DataError(
+        `exists and is not a greenserv live table (its first line '${shown}' is not the header ${LIVE_HEADER}); it was left untouched — choose another --out`,
+        file,
+        1,
+      );
+    }
+    if (size === LIVE_HEADER.length) return { partialAt: size, partial: '' }; // header written without its newline
+    const tailLen = Math.min(size, MAX_PARTIAL_ROW + 1);
+    const tail = readAt(fd, size - tailLen, tailLen);
+    if (tail[tail.length - 1] === 0x0a) return { partialAt: -1, partial: '' };
+    const nl = tail.lastIndexOf(0x0a);
+    if (nl < 0) throw new DataError(`the last line has no line end and is longer than ${MAX_PARTIAL_ROW} bytes: not a row greenserv wrote; left untouched`, file);
+    const partial = tail.subarray(nl + 1).toString('utf8');
+    // our rows have 8 fields: a fragment with more is someone else's edit
+    if (csvFieldCount(partial) > LIVE_COLUMNS.length) {
+      throw new DataError(`the last line has no line end and more than ${LIVE_COLUMNS.length} fields: not a row greenserv wrote; left untouched`, file);
+    }
+    return { partialAt: size - tailLen + nl + 1, partial };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Create the table with its header, or read the pairs an earlier run already wrote. */
@@ -52,42 +111,75 @@ export async function openLiveTable(file: string): Promise<OpenedTable> {
   if (!/\.csv$/i.test(file)) throw new UsageError(`--out '${file}': live profiling writes a long-format .csv table`);
   if (!existsSync(file) || statSync(file).size === 0) {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, LIVE_COLUMNS.join(',') + '\n');
-    return { done: new Set(), rows: 0, repaired: false };
+    writeFileSync(file, LIVE_HEADER + '\n');
+    return { done: new Set(), rows: 0, repaired: false, removed: null };
   }
+  const { partialAt, partial } = inspectExisting(file);
   let repaired = false;
-  const size = statSync(file).size;
-  const fd = openSync(file, 'r+');
-  try {
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    if (last[0] !== 0x0a) {
-      // cut a half-written last row; its query will be sent again
-      const text = readFileSync(file);
-      const nl = text.lastIndexOf(0x0a);
-      ftruncateSync(fd, nl + 1);
+  let removed: string | null = null;
+  if (partialAt >= 0) {
+    // the header proved the file ours: an unterminated last row is our append cut short by a crash
+    const fd = openSync(file, 'r+');
+    try {
+      ftruncateSync(fd, partialAt);
+    } finally {
+      closeSync(fd);
+    }
+    if (partial === '') appendFileSync(file, '\n');
+    else {
       repaired = true;
+      removed = partial;
     }
-  } finally {
-    closeSync(fd);
   }
-  return withTextTable(file, 'csv', async (t) => {
-    const cols = t.columns.map((c) => c.trim().toLowerCase());
-    if (cols.join(',') !== LIVE_COLUMNS.join(',')) {
-      throw new DataError(`existing table has columns '${t.columns.join(', ')}', not the live-profiling layout (${LIVE_COLUMNS.join(', ')}); choose another --out`, file, 1);
-    }
+  const opened = await withTextTable(file, 'csv', async (t) => {
     const done = new Set<string>();
     let rows = 0;
     for await (const r of t.records) {
       done.add(pairKey(cellText(r.cells[0]) ?? '', cellText(r.cells[1]) ?? ''));
       rows++;
     }
-    return { done, rows, repaired };
+    return { done, rows };
   });
+  return { ...opened, repaired, removed };
 }
 
 function csvLine(cells: (string | number)[]): string {
   return cells.map((c) => (typeof c === 'number' ? csvNum(c) : csvField(c))).join(',') + '\n';
+}
+
+const SIDE_QUERIES = ['query_id', 'task', 'text', 'complexity'];
+const SIDE_MODELS = ['model_id', 'name', 'params_b'];
+
+/** First line of a file (at most `max` bytes), without its line end. */
+function firstLine(file: string, max = 4096): string {
+  const fd = openSync(file, 'r');
+  try {
+    return readAt(fd, 0, max).toString('utf8').split('\n')[0].replace(/\r$/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The side files are rewritten (CSVs) or appended to (requests log): an existing one must be ours, or the run is
+ * refused before anything is written.
+ */
+export function checkSideFiles(side: SideFiles): void {
+  const foreign = (file: string, what: string): never => {
+    throw new DataError(`exists and is not a greenserv ${what}; it was left untouched — move it or choose another --out`, file, 1);
+  };
+  for (const [file, header] of [[side.queries, SIDE_QUERIES], [side.models, SIDE_MODELS]] as const) {
+    if (existsSync(file) && statSync(file).size > 0 && firstLine(file) !== header.join(',')) foreign(file, `side file (header ${header.join(',')})`);
+  }
+  if (existsSync(side.requests) && statSync(side.requests).size > 0) {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(firstLine(side.requests, 1 << 20));
+    } catch {
+      rec = null;
+    }
+    if ((rec as { type?: unknown } | null)?.type !== 'run') foreign(side.requests, 'requests log (its first line is not a run record)');
+  }
 }
 
 /** Rewrite a small side CSV as the union of its rows and `add` (keyed by the first column, new rows win). */
@@ -112,6 +204,9 @@ async function mergeSideCsv(file: string, header: string[], add: (string | numbe
   }
   writeFileAtomic(file, [header.join(','), ...[...rows.values()].map((r) => csvLine(r).trimEnd())].join('\n') + '\n');
 }
+
+/** Queries timing out one after another (after at least one answer) before the run stops. */
+export const MAX_TIMEOUTS_IN_ROW = 3;
 
 export interface LiveOptions {
   queries: ProfilingQuery[];
@@ -156,8 +251,9 @@ export interface LiveResult {
 export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
   const log = o.log ?? (() => {});
   const side = sideFiles(o.out);
+  checkSideFiles(side);
   const opened = await openLiveTable(o.out);
-  if (opened.repaired) log(`${o.out}: the last row was incomplete (interrupted write) and was removed; that query is sent again`);
+  if (opened.repaired) log(`${o.out}: the last row was incomplete (interrupted write) and was removed ('${opened.removed}'); that query is sent again`);
   const pending = o.queries.filter((q) => !opened.done.has(pairKey(q.id, o.modelId)));
   const res: LiveResult = {
     total: o.queries.length,
@@ -175,10 +271,10 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
 
   await mergeSideCsv(
     side.queries,
-    ['query_id', 'task', 'text', 'complexity'],
+    SIDE_QUERIES,
     o.queries.map((q) => [q.id, q.task, q.prompt, invertFlesch(fleschReadingEase(q.prompt))]),
   );
-  await mergeSideCsv(side.models, ['model_id', 'name', 'params_b'], [[o.modelId, o.modelName ?? o.modelId, o.paramsB ?? Number.NaN]]);
+  await mergeSideCsv(side.models, SIDE_MODELS, [[o.modelId, o.modelName ?? o.modelId, o.paramsB ?? Number.NaN]]);
   appendFileSync(
     side.requests,
     JSON.stringify({ type: 'run', started: new Date().toISOString(), model_id: o.modelId, meter: o.meter.describe(), idle_w: o.idleW ?? 0, concurrency: o.concurrency ?? 1, pending: pending.length, ...o.runInfo }) + '\n',
@@ -197,6 +293,9 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
   const maxFailures = o.maxFailures ?? 10;
   const measured = o.meter.kind !== 'none';
   let next = 0;
+  // a server that never answers would otherwise cost every query its full timeout and retries
+  let answered = false;
+  let timeoutsInRow = 0;
   let finished = 0;
 
   const fail = (why: string): void => {
@@ -227,6 +326,11 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     } catch (e) {
       if (e instanceof EndpointError) {
         if (e.kind === 'aborted') return;
+        if (e.kind === 'timeout') {
+          timeoutsInRow++;
+          if (!answered) return fail(`${e.message}; no request has been answered yet — is the server up, and is --timeout long enough for this model?`);
+          if (timeoutsInRow >= MAX_TIMEOUTS_IN_ROW) return fail(`${timeoutsInRow} queries in a row timed out (the server stopped answering?); last: ${e.message}`);
+        }
         if (e.fatal) return fail(e.message);
         res.failed.push({ id: q.id, message: e.message });
         log(`query ${q.id} failed: ${e.message}`);
@@ -235,6 +339,8 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
       }
       throw e;
     }
+    answered = true;
+    timeoutsInRow = 0;
     if (o.meter.failure) return fail(`energy meter failed: ${o.meter.failure}`);
     // a response that arrived after an interrupt is complete, so it is kept
     const text = applyStops(out.text, q.stop);

@@ -1,9 +1,11 @@
 /**
  * A minimal client for OpenAI-compatible servers (vLLM, llama.cpp server, Ollama): `/v1/completions` with a raw
- * prompt (the paper fed raw text, spec §1.1) or `/v1/chat/completions` with one user message. Timeout per
- * attempt, retries with exponential backoff on transient failures, errors classified so the runner knows
- * whether the run can go on.
+ * prompt (the paper fed raw text, spec §1.1) or `/v1/chat/completions` with one user message. Connect timeout
+ * and a hard deadline per attempt, a bounded answer size, retries with exponential backoff on transient
+ * failures, errors classified so the runner knows whether the run can go on.
  */
+
+import { HttpError, postOnce, redactUrl, splitCredentials, type HttpReply } from './http.js';
 
 export type ApiKind = 'completions' | 'chat';
 
@@ -13,7 +15,12 @@ export interface ClientOptions {
   model: string;
   api?: ApiKind;
   apiKey?: string;
+  /** Whole attempt: connect, generation and answer (default 120 s). */
   timeoutMs?: number;
+  /** TCP/TLS connection (default 10 s, never more than timeoutMs). */
+  connectTimeoutMs?: number;
+  /** Largest answer body accepted (default 16 MiB). */
+  maxResponseBytes?: number;
   /** Further attempts after the first on transient failures. */
   retries?: number;
   /** First backoff; doubles per retry (a Retry-After header wins, capped at 60 s). */
@@ -68,6 +75,8 @@ export interface CompletionClient {
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -105,8 +114,12 @@ function serverMessage(body: string): string {
 
 export class OpenAIClient implements CompletionClient {
   private readonly url: string;
+  private readonly target: URL;
+  private readonly basicAuth: string | null;
   private readonly api: ApiKind;
   private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly retries: number;
   private readonly backoffMs: number;
 
@@ -115,14 +128,20 @@ export class OpenAIClient implements CompletionClient {
     try {
       base = new URL(o.baseUrl);
     } catch {
-      throw new EndpointError(`--endpoint '${o.baseUrl}' is not a URL (expected e.g. http://127.0.0.1:8000/v1)`, 'unreachable', true);
+      throw new EndpointError(`--endpoint '${redactUrl(o.baseUrl)}' is not a URL (expected e.g. http://127.0.0.1:8000/v1)`, 'unreachable', true);
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new EndpointError(`--endpoint '${o.baseUrl}' must be an http(s) URL`, 'unreachable', true);
+      throw new EndpointError(`--endpoint '${redactUrl(o.baseUrl)}' must be an http(s) URL`, 'unreachable', true);
     }
     this.api = o.api ?? 'completions';
-    this.url = `${o.baseUrl.replace(/\/+$/, '')}/${this.api === 'chat' ? 'chat/completions' : 'completions'}`;
+    // credentials in the URL become a Basic header; the URL we print and log carries none
+    const { url: clean, authorization } = splitCredentials(base);
+    this.basicAuth = authorization;
+    this.url = `${clean.href.replace(/\/+$/, '')}/${this.api === 'chat' ? 'chat/completions' : 'completions'}`;
+    this.target = new URL(this.url);
     this.timeoutMs = o.timeoutMs ?? 120_000;
+    this.connectTimeoutMs = Math.min(o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, this.timeoutMs);
+    this.maxResponseBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.retries = o.retries ?? 3;
     this.backoffMs = o.backoffMs ?? 1000;
   }
@@ -141,6 +160,7 @@ export class OpenAIClient implements CompletionClient {
     const body = this.body(req);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
+    else if (this.basicAuth) headers.authorization = this.basicAuth;
     let lastError: EndpointError | null = null;
     for (let attempt = 1; attempt <= this.retries + 1; attempt++) {
       if (opts.signal?.aborted) throw new EndpointError('interrupted', 'aborted', true);
@@ -149,10 +169,11 @@ export class OpenAIClient implements CompletionClient {
       let retryAfterMs: number | null = null;
       try {
         const res = await this.post(body, headers, opts.signal);
-        const text = await res.text();
+        const text = res.body;
         const latencyS = (performance.now() - started) / 1000;
-        if (!res.ok) {
-          retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+        if (res.status < 200 || res.status >= 300) {
+          const ra = res.headers['retry-after'];
+          retryAfterMs = parseRetryAfter(typeof ra === 'string' ? ra : null);
           throw httpError(res.status, this.url, serverMessage(text));
         }
         const out = this.parse(text, latencyS, attempt, req.prompt);
@@ -160,7 +181,7 @@ export class OpenAIClient implements CompletionClient {
         return out;
       } catch (e) {
         hook?.done(false);
-        const err = e instanceof EndpointError ? e : classifyFetchError(e, this.url, this.timeoutMs, opts.signal);
+        const err = e instanceof EndpointError ? e : classifyFetchError(e, this.url, this.timeoutMs, this.connectTimeoutMs, opts.signal);
         if (err.kind === 'aborted') throw err;
         lastError = err;
         if (!isRetryable(err) || attempt > this.retries) break;
@@ -174,9 +195,8 @@ export class OpenAIClient implements CompletionClient {
     throw new EndpointError(`${e.message}${after}`, e.kind, e.fatal, e.status);
   }
 
-  private async post(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    return fetch(this.url, { method: 'POST', body, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  private post(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpReply> {
+    return postOnce(this.target, body, headers, { connectMs: this.connectTimeoutMs, totalMs: this.timeoutMs, maxBytes: this.maxResponseBytes }, signal);
   }
 
   private parse(text: string, latencyS: number, attempts: number, prompt: string): CompletionResult {
@@ -227,6 +247,7 @@ function parseRetryAfter(h: string | null): number | null {
 function httpError(status: number, url: string, msg: string): EndpointError {
   const base = `${url} answered HTTP ${status}: ${msg}`;
   if (status === 401 || status === 403) return new EndpointError(`${base} — check --api-key / GREENSERV_API_KEY`, 'http', true, status);
+  if (status >= 300 && status < 400) return new EndpointError(`${base} — redirects are not followed; give the final URL as --endpoint`, 'http', true, status);
   if (status === 404) return new EndpointError(`${base} — check the --endpoint path (it should end in /v1) and --model`, 'http', true, status);
   if (status === 408 || status === 429 || status >= 500) return new EndpointError(base, 'http', true, status);
   // 400, 413, 422…: this request is at fault (e.g. the prompt exceeds the context window)
@@ -238,13 +259,15 @@ function isRetryable(e: EndpointError): boolean {
   return e.kind === 'http' && e.status !== undefined && (e.status === 408 || e.status === 429 || e.status >= 500);
 }
 
-function classifyFetchError(e: unknown, url: string, timeoutMs: number, signal?: AbortSignal): EndpointError {
+function classifyFetchError(e: unknown, url: string, timeoutMs: number, connectMs: number, signal?: AbortSignal): EndpointError {
   if (signal?.aborted) return new EndpointError('interrupted', 'aborted', true);
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || (err?.name === 'AbortError' && !signal?.aborted)) {
-    return new EndpointError(`${url} did not answer within ${timeoutMs / 1000} s (--timeout)`, 'timeout', false);
+  if (e instanceof HttpError) {
+    if (e.kind === 'aborted') return new EndpointError('interrupted', 'aborted', true);
+    if (e.kind === 'timeout') return new EndpointError(`${url} did not answer within ${timeoutMs / 1000} s (--timeout)`, 'timeout', false);
+    if (e.kind === 'connect-timeout') return new EndpointError(`cannot reach ${url}: no connection within ${connectMs / 1000} s (--connect-timeout)`, 'unreachable', true);
+    if (e.kind === 'too-large') return new EndpointError(`${url}: ${e.message}; not a completion`, 'malformed', true);
+    const why = e.code === 'ECONNREFUSED' ? 'connection refused — is the server running?' : e.code === 'ENOTFOUND' ? 'host not found' : e.message;
+    return new EndpointError(`cannot reach ${url}: ${why}`, 'unreachable', true);
   }
-  const code = err?.cause?.code;
-  const why = code === 'ECONNREFUSED' ? 'connection refused — is the server running?' : code === 'ENOTFOUND' ? 'host not found' : (err?.cause?.message ?? err?.message ?? String(e));
-  return new EndpointError(`cannot reach ${url}: ${why}`, 'unreachable', true);
+  return new EndpointError(`cannot reach ${url}: ${(e as Error)?.message ?? String(e)}`, 'unreachable', true);
 }

@@ -35,6 +35,7 @@ export function summaryTable(s: Summary): string {
   ]);
   const head =
     `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${s.runs} runs · seed ${s.seed}` +
-    ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
+    ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}` +
+    (s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '');
   return head + '\n\n' + renderTable(headers, rows, [false, true, true, true, true, true, true, true]) + '\n';
 }

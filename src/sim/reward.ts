@@ -6,9 +6,19 @@
  */
 import { UsageError } from '../data/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
+import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
 
 /** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
+
+/**
+ * What the energy cost is normalised per: energy per token (spec §2), or, for a table without any token
+ * counts, energy per query — otherwise every cost term would be undefined (0.5) and λ would change nothing.
+ */
+export type EnergyBasis = 'per-token' | 'per-query';
+
+/** Internal cost kinds: the energy cost split by its basis. */
+type CostSource = Exclude<CostKind, 'energy'> | 'energy-token' | 'energy-query';
 
 /** Scale on which the cost is min–max normalised (default linear, the reference's choice). */
 export type CostScale = 'linear' | 'log';
@@ -23,6 +33,8 @@ export interface RewardOptions {
   costScale?: CostScale;
   /** A user scalarisation over the pair's metrics (mathjs syntax), replacing the formula above. */
   expression?: string;
+  /** Where the expression came from, for messages (default: the --reward option). */
+  expressionSource?: RewardSource;
 }
 
 export interface RewardTable {
@@ -30,6 +42,10 @@ export interface RewardTable {
   cost: CostKind;
   costScale: CostScale;
   expression: string | null;
+  /** For the energy cost: per token, or per query when the table has no token counts; null for other costs. */
+  energyBasis: EnergyBasis | null;
+  /** Things the user should know about the reward (e.g. a cost term that is constant). */
+  warnings: string[];
   /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, spec §2). */
   rewards: Float64Array;
   /** Q×M normalised cost term e ∈ [0,1] (0.5 where undefined). */
@@ -38,7 +54,7 @@ export interface RewardTable {
   oracle: Float64Array;
 }
 
-export const REWARD_VARIABLES = ['accuracy', 'energy_norm', 'energy_j', 'latency_s', 'tokens', 'cost_usd', 'lambda'] as const;
+export { REWARD_VARIABLES } from './rewardExpression.js';
 
 function clip01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
@@ -50,15 +66,32 @@ export function normalise(v: number, lo: number, hi: number): number {
   return clip01((v - lo) / (hi - lo));
 }
 
+/** Per token unless no present cell has a token count while some has an energy. */
+export function energyBasis(t: PoolTable): EnergyBasis {
+  let energy = false;
+  for (let i = 0; i < t.present.length; i++) {
+    if (!t.present[i]) continue;
+    if (t.inputTokens[i] + t.outputTokens[i] > 0) return 'per-token';
+    if (Number.isFinite(t.energyJ[i])) energy = true;
+  }
+  return energy ? 'per-query' : 'per-token';
+}
+
+function hasEnergy(t: PoolTable): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] && Number.isFinite(t.energyJ[i])) return true;
+  return false;
+}
+
 /** Raw per-cell cost value for the chosen cost kind. */
-function rawCost(t: PoolTable, i: number, kind: CostKind): number {
-  if (kind === 'energy') return energyPerToken(t, i);
+function rawCost(t: PoolTable, i: number, kind: CostSource): number {
+  if (kind === 'energy-token') return energyPerToken(t, i);
+  if (kind === 'energy-query') return t.energyJ[i];
   if (kind === 'usd') return t.costUsd ? t.costUsd[i] : Number.NaN;
   return t.latencyS[i];
 }
 
 /** Per-task smallest positive cost over present cells (Infinity when there is none): the log scale's floor. */
-function positiveFloor(t: PoolTable, kind: CostKind): Float64Array {
+function positiveFloor(t: PoolTable, kind: CostSource): Float64Array {
   return perTaskRange(t, (i) => {
     const v = rawCost(t, i, kind);
     return v > 0 ? v : Number.NaN;
@@ -72,11 +105,11 @@ function logCost(v: number, floor: number): number {
 }
 
 /** Per-task min/max of a cost kind; energy uses the table's task bounds (given or computed). */
-function costBounds(t: PoolTable, kind: CostKind): { lo: Float64Array; hi: Float64Array } {
+function costBounds(t: PoolTable, kind: CostSource): { lo: Float64Array; hi: Float64Array } {
   const T = t.tasks.length;
   const lo = new Float64Array(T).fill(Infinity);
   const hi = new Float64Array(T).fill(-Infinity);
-  if (kind === 'energy') {
+  if (kind === 'energy-token') {
     t.tasks.forEach((name, k) => {
       const b = t.taskBounds.get(name);
       lo[k] = b ? b.eptMin : Number.NaN;
@@ -102,10 +135,16 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
   const costNorm = new Float64Array(n);
   const costScale = opts.costScale ?? 'linear';
   if (costScale !== 'linear' && costScale !== 'log') throw new UsageError(`cost scale must be linear or log, got '${String(costScale)}'`);
-  const { lo, hi } = costBounds(t, cost);
+  const basis = cost === 'energy' ? energyBasis(t) : null;
+  const source: CostSource = cost === 'energy' ? (basis === 'per-query' ? 'energy-query' : 'energy-token') : cost;
+  const warnings: string[] = [];
+  if (cost === 'energy' && lambda > 0 && opts.expression === undefined && !hasEnergy(t)) {
+    warnings.push(`'${t.name}' has no energy values: the cost term is 0.5 for every cell, so λ = ${lambda} only scales the accuracy term (add energy_j, or choose --cost usd|latency)`);
+  }
+  const { lo, hi } = costBounds(t, source);
   if (costScale === 'log') {
     // monotone transform: the bounds of log v are the logs of the bounds
-    const floor = positiveFloor(t, cost);
+    const floor = positiveFloor(t, source);
     for (let k = 0; k < lo.length; k++) {
       lo[k] = logCost(lo[k], floor[k]);
       hi[k] = logCost(hi[k], floor[k]);
@@ -114,7 +153,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
       const k = t.queryTask[q];
       for (let m = 0; m < M; m++) {
         const i = q * M + m;
-        costNorm[i] = normalise(logCost(rawCost(t, i, cost), floor[k]), lo[k], hi[k]);
+        costNorm[i] = normalise(logCost(rawCost(t, i, source), floor[k]), lo[k], hi[k]);
       }
     }
   } else {
@@ -122,12 +161,12 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
       const k = t.queryTask[q];
       for (let m = 0; m < M; m++) {
         const i = q * M + m;
-        costNorm[i] = normalise(rawCost(t, i, cost), lo[k], hi[k]);
+        costNorm[i] = normalise(rawCost(t, i, source), lo[k], hi[k]);
       }
     }
   }
   if (opts.expression !== undefined) {
-    await evaluateExpression(t, opts.expression, lambda, costNorm, rewards);
+    await evaluateExpression(t, opts.expression, opts.expressionSource ?? {}, lambda, costNorm, rewards);
   } else {
     for (let i = 0; i < n; i++) {
       if (!t.present[i]) continue;
@@ -145,48 +184,18 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
     }
     oracle[q] = best === -Infinity ? Number.NaN : best;
   }
-  return { lambda, cost, costScale, expression: opts.expression ?? null, rewards, costNorm, oracle };
+  return { lambda, cost, costScale, expression: opts.expression ?? null, energyBasis: basis, warnings, rewards, costNorm, oracle };
 }
 
 /**
- * Compile a user reward expression with mathjs (parsed into an expression tree, never JavaScript eval),
- * check every name, and evaluate it once per present cell.
+ * Evaluate a user reward expression (checked against the sandbox whitelist and compiled first) once per
+ * present cell.
  */
-async function evaluateExpression(t: PoolTable, expr: string, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
-  const math = await import('mathjs');
-  let node: import('mathjs').MathNode;
-  try {
-    node = math.parse(expr);
-  } catch (e) {
-    throw new UsageError(`--reward: cannot parse '${expr}': ${(e as Error).message}`);
-  }
-  const allowed = new Set<string>([...REWARD_VARIABLES, 'pi', 'e']);
-  const problems: string[] = [];
-  const fnSymbols = new Set<import('mathjs').MathNode>();
-  node.traverse((n) => {
-    if (n.type === 'FunctionNode') {
-      const fn = (n as import('mathjs').FunctionNode).fn as import('mathjs').MathNode;
-      fnSymbols.add(fn);
-      const name = (fn as import('mathjs').SymbolNode).name;
-      if (fn.type !== 'SymbolNode' || typeof (math as unknown as Record<string, unknown>)[name] !== 'function') {
-        problems.push(`unknown function '${name ?? fn.toString()}'`);
-      }
-    } else if (n.type === 'AssignmentNode' || n.type === 'FunctionAssignmentNode' || n.type === 'BlockNode') {
-      problems.push('assignments and blocks are not allowed');
-    }
-  });
-  node.traverse((n) => {
-    if (n.type === 'SymbolNode' && !fnSymbols.has(n)) {
-      const name = (n as import('mathjs').SymbolNode).name;
-      if (!allowed.has(name)) problems.push(`unknown name '${name}'`);
-    }
-  });
-  if (problems.length) {
-    throw new UsageError(`--reward '${expr}': ${[...new Set(problems)].join('; ')}; valid names: ${REWARD_VARIABLES.join(', ')}`);
-  }
-  const code = node.compile();
+async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
+  const code = await compileRewardExpression(expr, src);
+  const where = src.file ? `${src.file}: ${src.field ?? 'reward'}` : (src.option ?? '--reward');
   const M = t.nModels;
-  const scope: Record<string, number> = {};
+  const scope: Record<string, unknown> = { clamp };
   for (let q = 0; q < t.nQueries; q++) {
     for (let m = 0; m < M; m++) {
       const i = q * M + m;
@@ -200,14 +209,12 @@ async function evaluateExpression(t: PoolTable, expr: string, lambda: number, co
       scope.lambda = lambda;
       let v: unknown;
       try {
-        v = code.evaluate(scope);
+        v = code(scope);
       } catch (e) {
-        throw new UsageError(`--reward '${expr}' failed for query '${t.queryIds[q]}', model '${t.models[m].id}': ${(e as Error).message}`);
+        throw new UsageError(`${where} '${expr}' failed for query '${t.queryIds[q]}', model '${t.models[m].id}': ${(e as Error).message}`);
       }
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new UsageError(
-          `--reward '${expr}' gave a non-finite value (${String(v)}) for query '${t.queryIds[q]}', model '${t.models[m].id}'`,
-        );
+        throw new UsageError(`${where} '${expr}' gave a non-finite value (${String(v)}) for query '${t.queryIds[q]}', model '${t.models[m].id}'`);
       }
       out[i] = v;
     }

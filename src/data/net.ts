@@ -1,0 +1,131 @@
+/**
+ * A fetch whose every call is bounded: response headers within `connectMs`, then at least `minBytes` of body in
+ * every `idleMs` window (a server that trickles a byte now and then is as stuck as a silent one), and the
+ * whole exchange within `totalMs`. The timers are ours, held and cleared explicitly, never left to an
+ * AbortSignal that might be collected.
+ */
+import { UsageError } from './errors.js';
+
+export interface NetLimits {
+  connectMs: number;
+  idleMs: number;
+  /** Bytes that must arrive in each idle window. */
+  minBytes: number;
+  totalMs: number;
+}
+
+/** A URL as it may be shown or logged: any user name or password replaced by `***`. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (!u.username && !u.password) return raw;
+    u.username = '***';
+    u.password = u.password ? '***' : '';
+    return u.href;
+  } catch {
+    // not a URL: hide anything that looks like userinfo before an @
+    return raw.replace(/\/\/[^/@\s]*@/, '//***@');
+  }
+}
+
+/** Any `scheme://user:pass@` inside a message, with the credentials replaced by `***`. */
+export function redactText(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+}
+
+export type NetPhase = 'connect' | 'idle' | 'total';
+
+export class NetTimeoutError extends Error {
+  constructor(
+    message: string,
+    readonly phase: NetPhase,
+  ) {
+    super(message);
+    this.name = 'NetTimeoutError';
+  }
+}
+
+/** Seconds from an environment variable, or the default; a bad value names the variable. */
+export function envSeconds(name: string, fallbackS: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallbackS * 1000;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${name} must be a number of seconds > 0, got '${raw}'`);
+  return v * 1000;
+}
+
+export function timedFetch(limits: NetLimits, describe: (phase: NetPhase) => string, base: typeof fetch = fetch): typeof fetch {
+  return async (input, init = {}) => {
+    const ac = new AbortController();
+    const outer = init.signal ?? undefined;
+    const onOuter = (): void => ac.abort(outer?.reason);
+    if (outer?.aborted) onOuter();
+    else outer?.addEventListener('abort', onOuter, { once: true });
+    let failure: NetTimeoutError | null = null;
+    const trip = (phase: NetPhase): void => {
+      failure ??= new NetTimeoutError(describe(phase), phase);
+      ac.abort(failure);
+    };
+    // unref: a response whose body nobody reads must not keep the process alive
+    const total = setTimeout(() => trip('total'), limits.totalMs);
+    total.unref();
+    let phase = setTimeout(() => trip('connect'), limits.connectMs);
+    phase.unref();
+    const cleanup = (): void => {
+      clearTimeout(total);
+      clearTimeout(phase);
+      outer?.removeEventListener('abort', onOuter);
+    };
+    let res: Response;
+    try {
+      res = await base(input, { ...init, signal: ac.signal });
+    } catch (e) {
+      cleanup();
+      throw failure ?? e;
+    }
+    clearTimeout(phase);
+    if (!res.body || [101, 103, 204, 205, 304].includes(res.status)) {
+      cleanup();
+      return res;
+    }
+    const reader = res.body.getReader();
+    let windowBytes = 0;
+    const window = (): void => {
+      clearTimeout(phase);
+      phase = setTimeout(() => {
+        if (windowBytes < limits.minBytes) trip('idle');
+        else {
+          windowBytes = 0;
+          window();
+        }
+      }, limits.idleMs);
+      phase.unref();
+    };
+    window();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctrl) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            cleanup();
+            ctrl.close();
+            return;
+          }
+          windowBytes += value.byteLength;
+          ctrl.enqueue(value);
+        } catch (e) {
+          cleanup();
+          ctrl.error(failure ?? e);
+        }
+      },
+      cancel(reason) {
+        cleanup();
+        return reader.cancel(reason);
+      },
+    });
+    const out = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    // keep the final address after redirects (the hub client reads it)
+    Object.defineProperty(out, 'url', { value: res.url });
+    return out;
+  };
+}

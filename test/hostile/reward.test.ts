@@ -1,0 +1,133 @@
+/** The reward expression is a sandbox: only whitelisted scalar operations, bounded in length and depth. */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildRewards } from '../../src/sim/reward.js';
+import { compileRewardExpression, MAX_REWARD_LENGTH } from '../../src/sim/rewardExpression.js';
+import { randomTable } from '../helpers/table.js';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+async function cli(args: string[]): Promise<{ code: number; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  try {
+    const { stderr } = await run(process.execPath, [BIN, ...args], { timeout: 20_000 });
+    return { code: 0, stderr, ms: Date.now() - t0 };
+  } catch (e) {
+    const err = e as { code: number; stderr: string };
+    return { code: err.code, stderr: err.stderr, ms: Date.now() - t0 };
+  }
+}
+
+const longSum = Array.from({ length: 2000 }, () => 'accuracy').join(' + ');
+const deepSum = Array.from({ length: 80 }, () => 'accuracy').join('+'); // short enough, too deep a tree
+
+const HOSTILE: [string, RegExp][] = [
+  ['range(1,1e9)', /function 'range' is not allowed/],
+  ['zeros(1e5,1e5)', /function 'zeros' is not allowed/],
+  ['det(ones(300,300))', /function 'det' is not allowed; function 'ones' is not allowed/],
+  ['evaluate("a=1; b=a+1; b")', /function 'evaluate' is not allowed; constant "a=1; b=a\+1; b" is not a number/],
+  [longSum, new RegExp(`is ${longSum.length} characters long; at most ${MAX_REWARD_LENGTH}`)],
+  [deepSum, /nests more than \d+ levels deep/],
+  ['('.repeat(200) + 'accuracy' + ')'.repeat(200), /brackets nest more than \d+ deep/],
+  ['1:1e9', /range expressions are not allowed \(RangeNode\)/],
+  ['[accuracy, 1]', /array expressions are not allowed \(ArrayNode\)/],
+  ['a = 1; a', /assignments and blocks are not allowed/],
+  ['f(x) = x', /assignments and blocks are not allowed \(FunctionAssignmentNode\)/],
+  ['accuracy!', /operator '!' \(factorial\) is not allowed/],
+  ['accuracy to cm', /operator 'to' \(to\) is not allowed; unknown name 'cm'/],
+  ['accuracy.constructor', /accessor expressions are not allowed/],
+  ['accuracy(1)', /function 'accuracy' is not allowed/],
+  ['import({}, {})', /function 'import' is not allowed/],
+  ['', /the expression is empty/],
+];
+
+describe('reward sandbox: hostile expressions are refused by name, before evaluation, quickly', () => {
+  // load mathjs once, so the timings below measure the check, not the import
+  beforeAll(async () => {
+    await compileRewardExpression('accuracy');
+  });
+  for (const [expr, re] of HOSTILE) {
+    it(expr.length > 40 ? `${expr.slice(0, 40)}… (${expr.length} chars)` : expr || '(empty)', async () => {
+      const t0 = performance.now();
+      await expect(compileRewardExpression(expr, { option: '--reward' })).rejects.toThrow(re);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    });
+  }
+
+  it('buildRewards refuses them too, naming the file and field when the expression came from one', async () => {
+    const t = randomTable(3, 20, 3);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'range(1,1e9)' })).rejects.toThrow(/^--reward 'range\(1,1e9\)': function 'range'/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'zeros(1e5,1e5)', expressionSource: { file: 'x.yaml', field: 'reward' } })).rejects.toThrow(
+      /^x\.yaml: reward 'zeros\(1e5,1e5\)': function 'zeros'/,
+    );
+  });
+});
+
+describe('reward sandbox: the documented expressions give the same numbers', () => {
+  const t = randomTable(11, 50, 4, { missing: 0.1 });
+
+  it("README's example: accuracy - 0.002 * energy_j / tokens", async () => {
+    const r = await buildRewards(t, { lambda: 0.5, expression: 'accuracy - 0.002 * energy_j / tokens' });
+    for (let i = 0; i < r.rewards.length; i++) {
+      const want = t.present[i] ? t.accuracy[i] - (0.002 * t.energyJ[i]) / (t.inputTokens[i] + t.outputTokens[i]) : 0;
+      expect(r.rewards[i]).toBe(want);
+    }
+  });
+
+  it('the built-in formula written out, with min/max or with clamp, equals the default table bit for bit', async () => {
+    for (const lambda of [0, 0.3, 1]) {
+      const a = await buildRewards(t, { lambda });
+      const b = await buildRewards(t, { lambda, expression: 'min(1, max(0, (1 - lambda) * accuracy + lambda * (1 - energy_norm)))' });
+      const c = await buildRewards(t, { lambda, expression: 'clamp((1 - lambda) * accuracy + lambda * (1 - energy_norm), 0, 1)' });
+      expect([...b.rewards]).toEqual([...a.rewards]);
+      expect([...c.rewards]).toEqual([...a.rewards]);
+    }
+  });
+
+  it('the conditional, comparisons and logic work on scalars', async () => {
+    const r = await buildRewards(t, { lambda: 0.5, expression: 'accuracy >= 0.5 and latency_s < 1e9 ? 1 : energy_norm' });
+    for (let i = 0; i < r.rewards.length; i++) {
+      if (t.present[i]) expect(r.rewards[i]).toBe(t.accuracy[i] >= 0.5 ? 1 : r.costNorm[i]);
+    }
+  });
+});
+
+describe('reward sandbox from every source: exit 2, file or option named, nothing written, in seconds', () => {
+  it('--reward on simulate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rw-'));
+    const out = join(dir, 'out');
+    const r = await cli(['simulate', '--reward', 'range(1,1e9)', '--runs', '1', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^greenserv: error: --reward 'range\(1,1e9\)': function 'range' is not allowed/m);
+    expect(existsSync(out)).toBe(false);
+    expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it('reward: in an experiment YAML', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rw-'));
+    const yaml = join(dir, 'x.yaml');
+    writeFileSync(yaml, 'name: hostile\nruns: 1\nreward: "zeros(1e5,1e5)"\narms:\n  - policy: random\n');
+    const out = join(dir, 'out');
+    const r = await cli(['experiment', 'run', yaml, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`greenserv: error: ${yaml}: reward 'zeros(1e5,1e5)': function 'zeros' is not allowed`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a baseline's config.reward", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rw-'));
+    const f = join(dir, 'b.json');
+    const config = { command: 'simulate', data: 'greenserv-pool', policies: ['random'], params: [], lambda: 0.5, runs: 1, seed: 40, semantics: 'paper', features: ['task'], reward: 'det(ones(300,300))' };
+    writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'hostile', config, metrics: {} }));
+    const out = join(dir, 'regress.json');
+    const r = await cli(['regress', '--baseline', f, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`greenserv: error: ${f}: config.reward 'det(ones(300,300))': function 'det' is not allowed`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
