@@ -6,6 +6,7 @@
  */
 import { DataError, UsageError } from './errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
+import { sameNumber, MERGE_TOLERANCE } from './formats/wide.js';
 
 export interface FamilyRule {
   /** Glob over the eval name, case-insensitive: `*` any run of characters, `?` one character. */
@@ -119,7 +120,8 @@ export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
  * Concatenate tables of one dataset (e.g. the train and test files of a split). Models are matched by id
  * (the union, in order of first appearance); a query id seen in several tables is merged cell by cell, as
  * RouterBench splits some prompts over two rows with complementary empty cells. A cell filled in two
- * tables with different values is an error.
+ * tables must agree within a relative MERGE_TOLERANCE (the files may round differently); a real conflict
+ * is an error naming the metric and both values.
  */
 export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[]): PoolTable {
   if (tables.length === 0) throw new UsageError('no table to concatenate');
@@ -169,7 +171,14 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
   const anyCost = tables.some((t) => t.costUsd !== null);
   const cost = anyCost ? new Float64Array(n).fill(Number.NaN) : null;
   const present = new Uint8Array(n);
-  const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+  const metricNames: Record<(typeof cols)[number] | 'costUsd', string> = {
+    accuracy: 'accuracy',
+    energyJ: 'energy_j',
+    latencyS: 'latency_s',
+    inputTokens: 'input_tokens',
+    outputTokens: 'output_tokens',
+    costUsd: 'cost_usd',
+  };
   for (let k = 0; k < tables.length; k++) {
     const t = tables[k];
     const map = t.models.map((m) => modelIdx.get(m.id)!);
@@ -180,11 +189,19 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
         if (!t.present[i]) continue;
         const j = qq * M + map[m];
         if (present[j]) {
-          const differs =
-            cols.some((c) => !same(out[c][j], t[c][i])) || (cost !== null && !same(cost[j], t.costUsd ? t.costUsd[i] : Number.NaN));
-          if (differs) {
+          let metric: (typeof cols)[number] | 'costUsd' | null = cols.find((c) => !sameNumber(out[c][j], t[c][i])) ?? null;
+          const y = metric ? t[metric][i] : t.costUsd ? t.costUsd[i] : Number.NaN;
+          if (!metric && cost !== null && !sameNumber(cost[j], y)) metric = 'costUsd';
+          if (metric) {
+            const x = metric === 'costUsd' ? cost![j] : out[metric][j];
             const a = files?.[origin[qq]] ?? `table ${origin[qq] + 1}`;
-            throw new DataError(`query '${t.queryIds[q]}' has different values for model '${models[map[m]].id}' here and in ${a}`, files?.[k]);
+            throw new DataError(
+              `query '${t.queryIds[q]}', model '${models[map[m]].id}': ${metricNames[metric]} is ${y} here but ${x} in ${a} ` +
+                `(values from two files must agree within a relative ${MERGE_TOLERANCE})`,
+              files?.[k],
+              undefined,
+              metricNames[metric],
+            );
           }
           continue;
         }

@@ -114,13 +114,29 @@ describe('concatTables', () => {
     expect(concatTables([a], 'one')).toBe(a);
   });
 
-  it('a cell filled in two tables with different values is an error naming both files', () => {
+  it('a cell filled in two tables with different values is an error naming both files, the metric and both values', () => {
     const a = table(['p1'], ['x'], [1, 0], [0.1, 0.2]);
     const b = table(['p1'], ['x'], [1, 1], [0.1, 0.2]);
     expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(DataError);
-    expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(/b\.csv: query 'p1' has different values for model 'b' here and in a\.csv/);
+    expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(
+      /b\.csv \(column 'accuracy'\): query 'p1', model 'b': accuracy is 1 here but 0 in a\.csv/,
+    );
+    const c = table(['p1'], ['x'], [1, 0], [0.1, 0.25]);
+    expect(() => concatTables([a, c], 'ac', ['a.csv', 'c.csv'])).toThrow(/column 'cost_usd'\): query 'p1', model 'b': cost_usd is 0\.25 here but 0\.2 in a\.csv/);
     // equal values in both tables are fine
     expect(concatTables([a, table(['p1'], ['x'], [1, 0], [0.1, 0.2])], 'aa').nQueries).toBe(1);
+  });
+
+  it('compares values from two files with a relative tolerance of 1e-12', () => {
+    const a = table(['p1'], ['x'], [1, 0], [0.1, 0.2]);
+    // 0.1 + 0.2 is 0.30000000000000004: a rounding difference, not a conflict
+    const near = table(['p1'], ['x'], [1, 0], [0.1, (0.1 + 0.2) * (0.2 / 0.3)]);
+    expect(near.costUsd![1]).not.toBe(0.2);
+    const c = concatTables([a, near], 'an', ['a.csv', 'n.csv']);
+    expect(c.costUsd![1]).toBe(0.2); // the first file's value is kept
+    // 1e-11 relative is beyond the tolerance
+    const far = table(['p1'], ['x'], [1, 0], [0.1, 0.2 * (1 + 1e-11)]);
+    expect(() => concatTables([a, far], 'af', ['a.csv', 'f.csv'])).toThrow(/cost_usd is 0\.2000000000\d* here but 0\.2 in a\.csv/);
   });
 
   it.skipIf(!haveRb)('the real ARC-Challenge split halves concatenate to 1,470 complete prompts', async () => {
