@@ -1,9 +1,9 @@
 /**
  * Process-wide bounds on reading input: how far gzip data may inflate and how long one text line (or CSV
- * record) may be. Defaults come from the environment (GREENSERV_MAX_DECOMPRESSED, GREENSERV_MAX_LINE_BYTES),
- * and the commands that load tables override them with --max-decompressed and --max-line-bytes.
+ * record) may be. They live in the environment (GREENSERV_MAX_DECOMPRESSED, GREENSERV_MAX_LINE_BYTES);
+ * the commands that load tables set them from --max-decompressed and --max-line-bytes.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from './errors.js';
 
 /** Default inflation cap: this many times the compressed size… */
@@ -16,12 +16,8 @@ export const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
 /** An absolute byte count, or a multiple of the compressed size. */
 export type DecompressLimit = { bytes: number } | { ratio: number };
 
-interface Limits {
-  decompressed: DecompressLimit | null;
-  lineBytes: number | null;
-}
-
-const current: Limits = { decompressed: null, lineBytes: null };
+const ENV_DECOMPRESSED = 'GREENSERV_MAX_DECOMPRESSED';
+const ENV_LINE = 'GREENSERV_MAX_LINE_BYTES';
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
@@ -44,10 +40,24 @@ export function parseDecompressLimit(raw: string, what: string): DecompressLimit
   return { bytes: parseByteSize(raw, `${what} (a size like 2G or a ratio like 100x)`) };
 }
 
-/** Set the limits (undefined: from the environment, else the default). */
+/** The environment as the user gave it, before any option overrode it. */
+let userEnv: { decompressed?: string; line?: string } | null = null;
+
+function putEnv(name: string, v: string | undefined): void {
+  if (v === undefined) delete process.env[name];
+  else process.env[name] = v;
+}
+
+/**
+ * Apply the options (undefined: the user's environment, else the default). They are stored in the
+ * environment so worker threads and child processes read the same limits.
+ */
 export function setInputLimits(o: { maxDecompressed?: string; maxLineBytes?: string }): void {
-  current.decompressed = o.maxDecompressed !== undefined ? parseDecompressLimit(o.maxDecompressed, '--max-decompressed') : null;
-  current.lineBytes = o.maxLineBytes !== undefined ? parseByteSize(o.maxLineBytes, '--max-line-bytes') : null;
+  if (o.maxDecompressed !== undefined) parseDecompressLimit(o.maxDecompressed, '--max-decompressed');
+  if (o.maxLineBytes !== undefined) parseByteSize(o.maxLineBytes, '--max-line-bytes');
+  userEnv ??= { decompressed: process.env[ENV_DECOMPRESSED], line: process.env[ENV_LINE] };
+  putEnv(ENV_DECOMPRESSED, o.maxDecompressed ?? userEnv.decompressed);
+  putEnv(ENV_LINE, o.maxLineBytes ?? userEnv.line);
 }
 
 function envValue(name: string): string | undefined {
@@ -57,20 +67,16 @@ function envValue(name: string): string | undefined {
 
 /** Most bytes a gzip file of `compressedSize` bytes may inflate to. */
 export function maxDecompressedBytes(compressedSize: number): number {
-  let lim = current.decompressed;
-  if (!lim) {
-    const env = envValue('GREENSERV_MAX_DECOMPRESSED');
-    lim = env !== undefined ? parseDecompressLimit(env, 'GREENSERV_MAX_DECOMPRESSED') : null;
-  }
+  const env = envValue(ENV_DECOMPRESSED);
+  const lim = env !== undefined ? parseDecompressLimit(env, ENV_DECOMPRESSED) : null;
   if (!lim) return Math.max(DEFAULT_DECOMPRESS_RATIO * compressedSize, DEFAULT_DECOMPRESS_FLOOR);
   return 'bytes' in lim ? lim.bytes : Math.max(1, Math.floor(lim.ratio * compressedSize));
 }
 
 /** Longest text line / CSV record in bytes. */
 export function maxLineBytes(): number {
-  if (current.lineBytes !== null) return current.lineBytes;
-  const env = envValue('GREENSERV_MAX_LINE_BYTES');
-  return env !== undefined ? parseByteSize(env, 'GREENSERV_MAX_LINE_BYTES') : DEFAULT_MAX_LINE_BYTES;
+  const env = envValue(ENV_LINE);
+  return env !== undefined ? parseByteSize(env, ENV_LINE) : DEFAULT_MAX_LINE_BYTES;
 }
 
 /** How the limits read in messages, with the way to raise them. */
@@ -82,11 +88,18 @@ export function lineHint(): string {
   return 'raise the limit with --max-line-bytes <bytes> or GREENSERV_MAX_LINE_BYTES';
 }
 
-/** Add --max-decompressed and --max-line-bytes to a command that loads tables, applied before its action. */
-export function withInputLimits<C extends Command>(cmd: C): C {
-  cmd
-    .option('--max-decompressed <bytes|ratio>', 'cap on gzip inflation: a size (2G) or a multiple of the compressed size (100x); default 64x, at least 64M')
-    .option('--max-line-bytes <bytes>', 'longest text line / CSV record accepted (default 256M)')
-    .hook('preAction', (_self, action) => setInputLimits(action.opts()));
-  return cmd;
+export function maxDecompressedOption(): Option {
+  return new Option(
+    '--max-decompressed <bytes|ratio>',
+    `cap on gzip inflation: a size (2G) or a multiple of the compressed size (100x); default ${DEFAULT_DECOMPRESS_RATIO}x, at least 64M (env ${ENV_DECOMPRESSED})`,
+  );
+}
+
+export function maxLineBytesOption(): Option {
+  return new Option('--max-line-bytes <bytes>', `longest text line or CSV record accepted; default 256M (env ${ENV_LINE})`);
+}
+
+/** preAction hook: apply the action command's limit options. */
+export function applyInputLimits(_self: Command, action: Command): void {
+  setInputLimits(action.opts());
 }
