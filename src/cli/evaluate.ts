@@ -182,7 +182,7 @@ export async function loadRouterbench(source: string, o: SourceOptions = {}): Pr
     if (tables.length === 0) throw new DataError(`no RouterBench table in the directory; ${skipped.map(([n, why]) => `${n}: ${why}`).join('; ')}`, source);
     for (const [n, why] of skipped) (o.warn ?? warn)(`skipping ${join(source, n)}: ${why}`);
     const name = tables.length === 1 ? tables[0].name : `${basename(source.replace(/[\\/]+$/, '')) || source} (${files.map((f) => basename(f)).join(' + ')})`;
-    return { table: concatTables(tables, name, files), files };
+    return { table: concatTables(tables, name, files, o.warn ?? warn), files };
   }
   const r = await loadOne(source, o, true);
   return { table: r as PoolTable, files: [source] };

@@ -123,7 +123,7 @@ export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
  * tables must agree within a relative MERGE_TOLERANCE (the files may round differently); a real conflict
  * is an error naming the metric and both values.
  */
-export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[]): PoolTable {
+export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[], warn?: (msg: string) => void): PoolTable {
   if (tables.length === 0) throw new UsageError('no table to concatenate');
   if (tables.length === 1) return tables[0];
   const models: ModelInfo[] = [];
@@ -211,6 +211,7 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
       }
     }
   }
+  countUnscoredConflicts(tables, where, modelIdx, M, present, { ...out, costUsd: cost }, name, warn);
   return makePoolTable({
     name,
     queryIds: ids,
@@ -223,4 +224,42 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
     costUsd: cost,
     present,
   });
+}
+
+const METRIC_FIELDS = ['accuracy', 'energyJ', 'latencyS', 'inputTokens', 'outputTokens', 'costUsd'] as const;
+
+/**
+ * Values a table gave for cells without a score, where another table holds the score and a different value
+ * (a prompt split across two files): they were discarded, as within one file; say how many.
+ */
+function countUnscoredConflicts(
+  tables: readonly PoolTable[],
+  where: Map<string, number>,
+  modelIdx: Map<string, number>,
+  M: number,
+  present: Uint8Array,
+  merged: Record<(typeof METRIC_FIELDS)[number], Float64Array | null>,
+  name: string,
+  warn?: (msg: string) => void,
+): void {
+  const counts = new Array<number>(METRIC_FIELDS.length).fill(0);
+  for (const t of tables) {
+    const u = t.unscored;
+    if (!u) continue;
+    for (let e = 0; e < u.cell.length; e++) {
+      const q = Math.floor(u.cell[e] / t.nModels);
+      const j = where.get(t.queryIds[q])! * M + modelIdx.get(t.models[u.cell[e] % t.nModels].id)!;
+      const col = merged[METRIC_FIELDS[u.metric[e]]];
+      if (!present[j] || !col || Number.isNaN(col[j])) continue;
+      if (!sameNumber(col[j], u.value[e])) counts[u.metric[e]]++;
+    }
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return;
+  const names = ['accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens', 'cost_usd'];
+  const by = counts.map((c, k) => [names[k], c] as const).filter(([, c]) => c > 0);
+  warn?.(
+    `${name}: ${total} value(s) (${by.map(([n, c]) => `${n}: ${c}`).join(', ')}) in rows without a score for the model differ from ` +
+      `the scored row of the same query in another file and were discarded; metrics come from the row that holds the score`,
+  );
 }

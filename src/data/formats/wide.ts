@@ -336,12 +336,25 @@ export class WideTableBuilder {
     for (let k = 0; k < N_METRICS; k++) cols.push(this.kinds.includes(k) ? new Float64Array(n) : undefined);
     const a = this.vals.a;
     const K = this.kinds.length;
+    const unscored: { cell: number[]; metric: number[]; value: number[] } = { cell: [], metric: [], value: [] };
     for (let q = 0; q < Q; q++) {
       const base = q * K * M;
       this.kinds.forEach((k, j) => {
         const dst = cols[k]!;
-        // Metrics of a cell without an outcome are meaningless (RouterBench lists costs for them).
-        for (let m = 0; m < M; m++) dst[q * M + m] = Number.isNaN(a[base + m]) ? Number.NaN : a[base + j * M + m];
+        for (let m = 0; m < M; m++) {
+          const v = a[base + j * M + m];
+          if (!Number.isNaN(a[base + m])) dst[q * M + m] = v;
+          else {
+            // Metrics of a cell without an outcome are not used (RouterBench lists costs for them); they are
+            // kept aside so that merging the other half of a split prompt from another file can check them.
+            dst[q * M + m] = Number.NaN;
+            if (j > 0 && !Number.isNaN(v)) {
+              unscored.cell.push(q * M + m);
+              unscored.metric.push(k);
+              unscored.value.push(v);
+            }
+          }
+        }
       });
     }
     this.vals.release();
@@ -362,6 +375,10 @@ export class WideTableBuilder {
       outputTokens: cols[4],
       costUsd: cols[K_COST] ?? null,
       taskBounds: this.opts.taskBounds,
+      unscored:
+        unscored.cell.length > 0
+          ? { cell: Int32Array.from(unscored.cell), metric: Uint8Array.from(unscored.metric), value: Float64Array.from(unscored.value) }
+          : undefined,
     });
   }
 }
