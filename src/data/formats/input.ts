@@ -135,57 +135,73 @@ function lineTooLong(file: string, line: number, limit: number): DataError {
 }
 
 /**
- * The file's text lines (gunzipped when compressed, a leading byte-order mark removed); LF, CRLF and lone
- * CR end a line. A line longer than the line cap, or one that is not valid UTF-8, is a DataError naming
- * it. Read and zlib failures become DataErrors; the file is closed however the caller's loop ends.
+ * The file's text lines in batches, one per input chunk (gunzipped when compressed, a leading byte-order
+ * mark removed); LF, CRLF and lone CR end a line. A line longer than the line cap, or one that is not valid
+ * UTF-8, is a DataError naming it, raised after the lines before it have been handed out. Read and zlib
+ * failures become DataErrors; the file is closed however the caller's loop ends.
  */
-export async function* readLines(file: string): AsyncGenerator<string> {
+export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
   const input = openStream(file);
   const limit = maxLineBytes();
   let line = 0;
   let parts: Buffer[] = [];
   let partLen = 0;
   let skipLf = false;
-  const text = (b: Buffer): string => {
-    if (!isUtf8(b)) throw new DataError('not valid UTF-8 text', file, line);
-    const s = b.toString('utf8');
+  const text = (b: Buffer, from: number, to: number): string => {
+    const s = b.toString('utf8', from, to);
+    // Only a line holding U+FFFD can hold invalid bytes: the check runs where it can fail.
+    if (s.includes('\ufffd') && !isUtf8(b.subarray(from, to))) throw new DataError('not valid UTF-8 text', file, line);
     return line === 1 && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
   };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      const out: string[] = [];
       let p = 0;
       if (skipLf && chunk.length > 0) {
         if (chunk[0] === LF) p = 1;
         skipLf = false;
       }
-      while (p < chunk.length) {
-        let e = p;
-        while (e < chunk.length && chunk[e] !== LF && chunk[e] !== CR) e++;
-        if (e === chunk.length) {
-          if (partLen + e - p > limit) throw lineTooLong(file, line + 1, limit);
-          parts.push(chunk.subarray(p, e));
-          partLen += e - p;
-          break;
-        }
-        line++;
-        if (partLen + e - p > limit) throw lineTooLong(file, line, limit);
-        const piece = chunk.subarray(p, e);
-        const whole = partLen === 0 ? piece : Buffer.concat([...parts, piece]);
-        parts = [];
-        partLen = 0;
-        yield text(whole);
-        if (chunk[e] === CR) {
-          if (e + 1 < chunk.length) p = chunk[e + 1] === LF ? e + 2 : e + 1;
-          else {
-            skipLf = true;
-            p = e + 1;
+      try {
+        // Next CR at or after p (-1: none in this chunk), found once per CR rather than once per line.
+        let cr = chunk.indexOf(CR, p);
+        while (p < chunk.length) {
+          let e = chunk.indexOf(LF, p);
+          if (cr >= 0 && cr < p) cr = chunk.indexOf(CR, p);
+          if (cr >= 0 && (e < 0 || cr < e)) e = cr;
+          if (e < 0) {
+            if (partLen + chunk.length - p > limit) throw lineTooLong(file, line + 1, limit);
+            parts.push(chunk.subarray(p));
+            partLen += chunk.length - p;
+            break;
           }
-        } else p = e + 1;
+          line++;
+          if (partLen + e - p > limit) throw lineTooLong(file, line, limit);
+          if (partLen === 0) out.push(text(chunk, p, e));
+          else {
+            const whole = Buffer.concat([...parts, chunk.subarray(p, e)]);
+            parts = [];
+            partLen = 0;
+            out.push(text(whole, 0, whole.length));
+          }
+          if (chunk[e] === CR) {
+            if (e + 1 < chunk.length) p = chunk[e + 1] === LF ? e + 2 : e + 1;
+            else {
+              skipLf = true;
+              p = e + 1;
+            }
+          } else p = e + 1;
+        }
+      } catch (err) {
+        // The lines before the bad one come first, so their problems are reported first.
+        if (out.length > 0) yield out;
+        throw err;
       }
+      if (out.length > 0) yield out;
     }
     if (partLen > 0) {
       line++;
-      yield text(Buffer.concat(parts));
+      const whole = Buffer.concat(parts);
+      yield [text(whole, 0, whole.length)];
     }
   } catch (err) {
     throw gzipError(file, err);

@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
-import { gzipError, readLines, tableNameOf } from './input.js';
+import { gzipError, readLineBatches, tableNameOf } from './input.js';
 import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_LATENCY, K_IN, K_OUT, checkMetric, type QueryMeta } from './long.js';
 import { parseNumber } from './text.js';
 
@@ -87,7 +87,7 @@ async function readCopyBlocks(file: string): Promise<Map<TableName, CopyBlock>> 
   let lineNo = 0;
   let sawAny = false;
   try {
-    for await (const text of readLines(file)) {
+    for await (const lines of readLineBatches(file)) for (const text of lines) {
       lineNo++;
       if (text.trim() !== '') sawAny = true;
       if (current) {

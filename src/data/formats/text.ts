@@ -5,7 +5,7 @@
  */
 import { DataError } from '../errors.js';
 import type { Readable } from 'node:stream';
-import { extensionOf, gzipError, openStream, peekContent, readLines } from './input.js';
+import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
 import { maxLineBytes } from '../limits.js';
 
@@ -225,7 +225,7 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
   let index: Map<string, number> | null = null;
   let line = 0;
   let batch: TextRecord[] = [];
-  for await (const text of readLines(file)) {
+  for await (const lines of readLineBatches(file)) for (const text of lines) {
     line++;
     if (text.trim() === '') continue;
     let obj: unknown;
