@@ -162,6 +162,26 @@ describe('hostile input, in process', () => {
     expect((await loadTable(tiny)).energyJ[0]).toBe(0);
   });
 
+  it('Arrow/Parquet table metadata with an overflowing bound is not used', async () => {
+    const { loadColumnar } = await import('../../src/data/formats/columnar.js');
+    const cols = [['q1', 'q2'], ['m', 'm'], [1, 0], [10, 30], [5, 5], [5, 5]];
+    const src = (bounds: string) => ({
+      file: 't.arrow',
+      columns: ['query_id', 'model_id', 'accuracy', 'energy_j', 'input_tokens', 'output_tokens'],
+      nRows: 2,
+      column: (i: number) => cols[i],
+      metadata: new Map([['greenserv', `{"version":1,"models":[{"id":"m","name":"M","paramsB":1e309}],"taskBounds":{"all":${bounds}}}`]]),
+    });
+    const warnings: string[] = [];
+    const bad = await loadColumnar(src('[1e309, 2]'), { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual(["t.arrow: ignoring unreadable 'greenserv' metadata"]);
+    // Bounds computed from the data instead: energy per token 1 and 3 J.
+    expect(bad.taskBounds.get('all')).toEqual({ eptMin: 1, eptMax: 3 });
+    const good = await loadColumnar(src('[0.5, 4]'));
+    expect(good.taskBounds.get('all')).toEqual({ eptMin: 0.5, eptMax: 4 });
+    expect(good.models[0]).toEqual({ id: 'm', name: 'M', paramsB: Number.NaN });
+  });
+
   it('ids that are not UTF-8 are refused instead of merging (CSV long and wide, JSONL, side files, pg_dump)', async () => {
     const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
     const long = s.write('ids.csv', bytes('query_id,model_id,accuracy\nq', [0xff], ',m1,1\nq', [0xfe], ',m1,0\n'));
