@@ -98,7 +98,10 @@ export class CsvScanner {
     const shift = this.recStart;
     const need = keep + chunk.length;
     if (need > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      // Doubling, but the step past the record cap goes straight to the most a capped record can need
+      // (the cap plus the next chunks), so the cap never costs a second buffer of its size.
+      const ceiling = this.maxRecord + 2 * Math.max(chunk.length, 1 << 16);
+      const b = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2 >= this.maxRecord ? ceiling : this.buf.length * 2));
       this.buf.copy(b, 0, shift, this.len);
       this.buf = b;
       this.view.buf = b;
