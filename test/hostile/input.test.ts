@@ -215,6 +215,15 @@ describe('hostile input, in process', () => {
   });
 });
 
+describe('messages stay short', () => {
+  it('a duplicate 100,000-character column name is shown by its start', async () => {
+    const long = 'x'.repeat(100_000);
+    const d = await dataError(loadTable(s.write('dup.csv', `query_id,model_id,accuracy,${long},${long}\nq,m,1,,\n`)), { line: 1, message: /duplicate column name 'x{40}…'/ });
+    expect(d.column).toBe(long);
+    expect(d.message.length).toBeLessThan(300);
+  });
+});
+
 describe('peekContent', () => {
   it('returns the first bytes of a gzipped file, also when they are incompressible', () => {
     const rnd = Buffer.alloc(300_000);

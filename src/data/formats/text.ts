@@ -61,7 +61,7 @@ export async function openTextTable(file: string, kind: TextKind): Promise<TextT
     checkDelimiter(file, columns, delimiter);
     const seen = new Set<string>();
     for (const c of columns) {
-      if (c !== '' && seen.has(c)) throw new DataError(`duplicate column name '${c}' in header`, file, head.line, c);
+      if (c !== '' && seen.has(c)) throw new DataError(`duplicate column name '${truncate(c)}' in header`, file, head.line, c);
       seen.add(c);
     }
   } catch (err) {
