@@ -9,6 +9,7 @@ import { writeTable } from '../data/formats/write.js';
 import { DataError, UsageError } from '../data/errors.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
+import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
@@ -34,7 +35,8 @@ function addInputOptions(c: Command): Command {
     .option('--models <file>', 'models file for a long table (model_id[, name, params_b])')
     .option('--format <format>', 'force the input format (csv, tsv, jsonl, arrow, parquet, pickle, sql)')
     .option('--bounds <file>', 'per-task energy-per-token bounds (metrics.yaml layout, YAML/JSON or CSV)')
-    .option('--offline', 'hf:// sources: use the cache only');
+    .option('--offline', 'hf:// sources: use the cache only')
+    .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits);
 }
 
 const BUILTINS = [

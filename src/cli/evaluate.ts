@@ -26,6 +26,7 @@ import { evaluateTable, writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid, runSweep } from '../sim/sweep.js';
 import { collect, parseChoice, parseInteger, parseList } from './parse.js';
 import { version } from './version.js';
+import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -222,6 +223,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--json', 'print summary.json to stdout instead of the tables')
     .option('--no-charts', 'skip the SVG/PNG charts')
     .option('--no-progress', 'no progress bar')
+    .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: EvaluateCliOptions) => {
       await evaluateAction(o);
     });

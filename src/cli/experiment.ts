@@ -22,6 +22,7 @@ import { runJobs } from '../sim/workers.js';
 import { parseInteger } from './parse.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import { packageRoot, version } from './version.js';
+import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 /** The experiments/ folder shipped with the package. */
 export function experimentsDir(): string {
@@ -202,6 +203,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--json', 'print summary.json to stdout')
     .option('--no-progress', 'no progress output')
     .option('--no-ui', 'plain progress lines instead of the live dashboard')
+    .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (nameArg: string | undefined, o: { resume?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean; ui: boolean }) => {
       if (!nameArg && !o.resume) throw new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`);
       const file = o.resume ? null : resolveExperimentFile(nameArg!);

@@ -18,6 +18,7 @@ import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.j
 import { readProfilingQueries } from '../profiling/queries.js';
 import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
 import { collect, parseInteger, parseList, parseNumber } from './parse.js';
+import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 interface ProfileCliOptions {
   data?: string;
@@ -107,6 +108,7 @@ export function registerProfileModelsCommand(program: Command): void {
     .option('--idle-baseline <s>', 'live mode: measure idle power for this many seconds first and subtract it (0 = off)', '0')
     .option('--max-failures <n>', 'live mode: per-query failures (e.g. HTTP 400) tolerated before stopping', '10')
     .option('--no-progress', 'no progress bar')
+    .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: ProfileCliOptions, cmd: Command) => {
       if (o.endpoint !== undefined) await liveAction(o, cmd);
       else await tableAction(o, cmd);

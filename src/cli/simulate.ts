@@ -14,6 +14,7 @@ import { runSimulation } from '../sim/run.js';
 import { LiveStore, startProgress } from './ui/live.js';
 import { collect, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { version } from './version.js';
+import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 interface SimulateCliOptions {
   data: string;
@@ -83,6 +84,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--json', 'print summary.json to stdout instead of the table')
     .option('--no-progress', 'no progress display')
     .option('--no-ui', 'a plain progress bar instead of the live dashboard')
+    .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: SimulateCliOptions) => {
       await simulateAction(o);
     });

@@ -69,12 +69,12 @@ export async function loadSources(
   if (loaded.length === 1) name = loaded[0].table.name;
   else if (sources.length === 1) name = `${basename(sources[0].replace(/[\\/]+$/, '')) || sources[0]} (${files.map((f) => basename(f)).join(' + ')})`;
   else name = files.map((f) => basename(f)).join(' + ');
-  return { table: combineTables(loaded.map((l) => l.table), name, files), files };
+  return { table: combineTables(loaded.map((l) => l.table), name, files, o.warn), files };
 }
 
-export function combineTables(tables: readonly PoolTable[], name: string, files?: readonly string[]): PoolTable {
+export function combineTables(tables: readonly PoolTable[], name: string, files?: readonly string[], warn?: (msg: string) => void): PoolTable {
   if (tables.length === 1) return tables[0];
-  const c = concatTables(tables, name, files);
+  const c = concatTables(tables, name, files, warn);
   const first = tables[0].models;
   const sameModels = tables.every((t) => t.models.length === first.length && t.models.every((m, j) => m.id === first[j].id));
   return reorder(c, orderById(c.queryIds), sameModels ? null : orderById(c.models.map((m) => m.id)));

@@ -23,6 +23,7 @@ function formatLocation(file?: string, line?: number, column?: string): string {
   if (!file) return '';
   let s = file;
   if (line !== undefined) s += `:${line}`;
-  if (column !== undefined) s += ` (column '${column}')`;
+  // A hostile header can name a column with megabytes: the message shows its start.
+  if (column !== undefined) s += ` (column '${column.length > 80 ? column.slice(0, 80) + '…' : column}')`;
   return s + ': ';
 }

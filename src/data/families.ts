@@ -6,6 +6,7 @@
  */
 import { DataError, UsageError } from './errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
+import { sameNumber, MERGE_TOLERANCE } from './formats/wide.js';
 
 export interface FamilyRule {
   /** Glob over the eval name, case-insensitive: `*` any run of characters, `?` one character. */
@@ -119,9 +120,10 @@ export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
  * Concatenate tables of one dataset (e.g. the train and test files of a split). Models are matched by id
  * (the union, in order of first appearance); a query id seen in several tables is merged cell by cell, as
  * RouterBench splits some prompts over two rows with complementary empty cells. A cell filled in two
- * tables with different values is an error.
+ * tables must agree within a relative MERGE_TOLERANCE (the files may round differently); a real conflict
+ * is an error naming the metric and both values.
  */
-export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[]): PoolTable {
+export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[], warn?: (msg: string) => void): PoolTable {
   if (tables.length === 0) throw new UsageError('no table to concatenate');
   if (tables.length === 1) return tables[0];
   const models: ModelInfo[] = [];
@@ -169,7 +171,14 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
   const anyCost = tables.some((t) => t.costUsd !== null);
   const cost = anyCost ? new Float64Array(n).fill(Number.NaN) : null;
   const present = new Uint8Array(n);
-  const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+  const metricNames: Record<(typeof cols)[number] | 'costUsd', string> = {
+    accuracy: 'accuracy',
+    energyJ: 'energy_j',
+    latencyS: 'latency_s',
+    inputTokens: 'input_tokens',
+    outputTokens: 'output_tokens',
+    costUsd: 'cost_usd',
+  };
   for (let k = 0; k < tables.length; k++) {
     const t = tables[k];
     const map = t.models.map((m) => modelIdx.get(m.id)!);
@@ -180,11 +189,19 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
         if (!t.present[i]) continue;
         const j = qq * M + map[m];
         if (present[j]) {
-          const differs =
-            cols.some((c) => !same(out[c][j], t[c][i])) || (cost !== null && !same(cost[j], t.costUsd ? t.costUsd[i] : Number.NaN));
-          if (differs) {
+          let metric: (typeof cols)[number] | 'costUsd' | null = cols.find((c) => !sameNumber(out[c][j], t[c][i])) ?? null;
+          const y = metric ? t[metric][i] : t.costUsd ? t.costUsd[i] : Number.NaN;
+          if (!metric && cost !== null && !sameNumber(cost[j], y)) metric = 'costUsd';
+          if (metric) {
+            const x = metric === 'costUsd' ? cost![j] : out[metric][j];
             const a = files?.[origin[qq]] ?? `table ${origin[qq] + 1}`;
-            throw new DataError(`query '${t.queryIds[q]}' has different values for model '${models[map[m]].id}' here and in ${a}`, files?.[k]);
+            throw new DataError(
+              `query '${t.queryIds[q]}', model '${models[map[m]].id}': ${metricNames[metric]} is ${y} here but ${x} in ${a} ` +
+                `(values from two files must agree within a relative ${MERGE_TOLERANCE})`,
+              files?.[k],
+              undefined,
+              metricNames[metric],
+            );
           }
           continue;
         }
@@ -194,6 +211,7 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
       }
     }
   }
+  countUnscoredConflicts(tables, where, modelIdx, M, present, { ...out, costUsd: cost }, name, warn);
   return makePoolTable({
     name,
     queryIds: ids,
@@ -206,4 +224,42 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
     costUsd: cost,
     present,
   });
+}
+
+const METRIC_FIELDS = ['accuracy', 'energyJ', 'latencyS', 'inputTokens', 'outputTokens', 'costUsd'] as const;
+
+/**
+ * Values a table gave for cells without a score, where another table holds the score and a different value
+ * (a prompt split across two files): they were discarded, as within one file; say how many.
+ */
+function countUnscoredConflicts(
+  tables: readonly PoolTable[],
+  where: Map<string, number>,
+  modelIdx: Map<string, number>,
+  M: number,
+  present: Uint8Array,
+  merged: Record<(typeof METRIC_FIELDS)[number], Float64Array | null>,
+  name: string,
+  warn?: (msg: string) => void,
+): void {
+  const counts = new Array<number>(METRIC_FIELDS.length).fill(0);
+  for (const t of tables) {
+    const u = t.unscored;
+    if (!u) continue;
+    for (let e = 0; e < u.cell.length; e++) {
+      const q = Math.floor(u.cell[e] / t.nModels);
+      const j = where.get(t.queryIds[q])! * M + modelIdx.get(t.models[u.cell[e] % t.nModels].id)!;
+      const col = merged[METRIC_FIELDS[u.metric[e]]];
+      if (!present[j] || !col || Number.isNaN(col[j])) continue;
+      if (!sameNumber(col[j], u.value[e])) counts[u.metric[e]]++;
+    }
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return;
+  const names = ['accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens', 'cost_usd'];
+  const by = counts.map((c, k) => [names[k], c] as const).filter(([, c]) => c > 0);
+  warn?.(
+    `${name}: ${total} value(s) (${by.map(([n, c]) => `${n}: ${c}`).join(', ')}) in rows without a score for the model differ from ` +
+      `the scored row of the same query in another file and were discarded; metrics come from the row that holds the score`,
+  );
 }

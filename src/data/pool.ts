@@ -52,6 +52,15 @@ export interface PoolTable {
   present: Uint8Array;
   /** Energy-per-token normalisation bounds per task; computed from the data when not given. */
   taskBounds: Map<string, TaskBounds>;
+  /** Wide sources: metric values given for cells without a score (not used; kept to check merges of split rows). */
+  unscored?: UnscoredValues;
+}
+
+/** Metric values of cells without a score: cell index (q*M + m), metric (long-format column index), value. */
+export interface UnscoredValues {
+  cell: Int32Array;
+  metric: Uint8Array;
+  value: Float64Array;
 }
 
 export interface PoolTableInit {
@@ -70,6 +79,7 @@ export interface PoolTableInit {
   costUsd?: Float64Array | null;
   present?: Uint8Array;
   taskBounds?: Map<string, TaskBounds>;
+  unscored?: UnscoredValues;
 }
 
 /** Build a table, filling absent columns with NaN and computing per-task bounds where not given. */
@@ -136,6 +146,7 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
     present,
     taskBounds: new Map(),
   };
+  if (init.unscored) table.unscored = init.unscored;
   const computed = computeTaskBounds(table);
   for (const t of tasks) table.taskBounds.set(t, init.taskBounds?.get(t) ?? computed.get(t)!);
   return table;

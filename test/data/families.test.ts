@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { DataError, UsageError } from '../../src/data/errors.js';
 import { concatTables, DEFAULT_FAMILY_RULES, FamilyMapper, parseFamilyRules, remapTasks } from '../../src/data/families.js';
@@ -114,13 +116,93 @@ describe('concatTables', () => {
     expect(concatTables([a], 'one')).toBe(a);
   });
 
-  it('a cell filled in two tables with different values is an error naming both files', () => {
+  it('a cell filled in two tables with different values is an error naming both files, the metric and both values', () => {
     const a = table(['p1'], ['x'], [1, 0], [0.1, 0.2]);
     const b = table(['p1'], ['x'], [1, 1], [0.1, 0.2]);
     expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(DataError);
-    expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(/b\.csv: query 'p1' has different values for model 'b' here and in a\.csv/);
+    expect(() => concatTables([a, b], 'ab', ['a.csv', 'b.csv'])).toThrow(
+      /b\.csv \(column 'accuracy'\): query 'p1', model 'b': accuracy is 1 here but 0 in a\.csv/,
+    );
+    const c = table(['p1'], ['x'], [1, 0], [0.1, 0.25]);
+    expect(() => concatTables([a, c], 'ac', ['a.csv', 'c.csv'])).toThrow(/column 'cost_usd'\): query 'p1', model 'b': cost_usd is 0\.25 here but 0\.2 in a\.csv/);
     // equal values in both tables are fine
     expect(concatTables([a, table(['p1'], ['x'], [1, 0], [0.1, 0.2])], 'aa').nQueries).toBe(1);
+  });
+
+  it('compares values from two files with a relative tolerance of 1e-12', () => {
+    const a = table(['p1'], ['x'], [1, 0], [0.1, 0.2]);
+    // 0.1 + 0.2 is 0.30000000000000004: a rounding difference, not a conflict
+    const near = table(['p1'], ['x'], [1, 0], [0.1, (0.1 + 0.2) * (0.2 / 0.3)]);
+    expect(near.costUsd![1]).not.toBe(0.2);
+    const c = concatTables([a, near], 'an', ['a.csv', 'n.csv']);
+    expect(c.costUsd![1]).toBe(0.2); // the first file's value is kept
+    // 1e-11 relative is beyond the tolerance
+    const far = table(['p1'], ['x'], [1, 0], [0.1, 0.2 * (1 + 1e-11)]);
+    expect(() => concatTables([a, far], 'af', ['a.csv', 'f.csv'])).toThrow(/cost_usd is 0\.2000000000\d* here but 0\.2 in a\.csv/);
+  });
+
+  it('a prompt split across two files: the differing values of the unscored half are counted when merged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-concat-'));
+    try {
+      const head = 'sample_id,eval_name,m1,m2,m1|total_cost,m2|total_cost';
+      // p1: m1 scored in a.csv, m2 in b.csv; each half also lists a cost for the other model.
+      const a = join(dir, 'a.csv');
+      const b = join(dir, 'b.csv');
+      writeFileSync(a, `${head}\np1,arc,1,,0.1,0.4\np2,arc,1,1,0.1,0.2\n`);
+      writeFileSync(b, `${head}\np1,arc,,0,0.3,0.2\np3,arc,0,1,0.1,0.2\n`);
+      const warnings: string[] = [];
+      const ta = await loadTable(a, { warn: (m) => warnings.push(m) });
+      const tb = await loadTable(b, { warn: (m) => warnings.push(m) });
+      expect(warnings).toEqual([]); // nothing repeats within one file
+      const c = concatTables([ta, tb], 'ab', [a, b], (m) => warnings.push(m));
+      expect(Array.from(c.costUsd!.subarray(0, 2))).toEqual([0.1, 0.2]);
+      // a.csv's 0.4 for m2 differs from b.csv's scored 0.2; b.csv's 0.3 for m1 differs from a.csv's 0.1
+      expect(warnings).toEqual([
+        'ab: 2 value(s) (cost_usd: 2) in rows without a score for the model differ from the scored row of the same query in another file and were discarded; metrics come from the row that holds the score',
+      ]);
+      // the same halves with agreeing costs: nothing to report
+      writeFileSync(b, `${head}\np1,arc,,0,0.1,0.2\n`);
+      writeFileSync(a, `${head}\np1,arc,1,,0.1,0.2\n`);
+      const quiet: string[] = [];
+      concatTables([await loadTable(a), await loadTable(b)], 'ab', [a, b], (m) => quiet.push(m));
+      expect(quiet).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!haveRb)('real ARC-Challenge: every discarded cost of a split prompt is reported (within and across the two files)', async () => {
+    const files = ['arc_challenge_train.csv', 'arc_challenge_test.csv'].map((f) => resolve(RB, f));
+    // Independent count from the raw rows: cost cells of a row without a score for that model, where another
+    // row of the same prompt (in either file) holds the score and a different cost.
+    const rows = files.flatMap((f, k) => (parse(readFileSync(f), { columns: true }) as Record<string, string>[]).map((r) => ({ k, r })));
+    const models = Object.keys(rows[0].r).filter((c) => c !== '' && !c.includes('|') && !['sample_id', 'prompt', 'eval_name', 'oracle_model_to_route_to'].includes(c));
+    const groups = new Map<string, { k: number; r: Record<string, string> }[]>();
+    for (const x of rows) groups.set(x.r.sample_id, [...(groups.get(x.r.sample_id) ?? []), x]);
+    const expected = [0, 0, 0]; // in file 0, in file 1, across files
+    for (const g of groups.values()) {
+      if (g.length < 2) continue;
+      for (const m of models) {
+        const scored = g.find((x) => x.r[m] !== '');
+        if (!scored) continue;
+        for (const x of g) {
+          if (x.r[m] !== '' || x.r[`${m}|total_cost`] === '' || Number(x.r[`${m}|total_cost`]) === Number(scored.r[`${m}|total_cost`])) continue;
+          expected[x.k === scored.k ? x.k : 2]++;
+        }
+      }
+    }
+    const warnings: string[] = [];
+    const tables = [];
+    for (const f of files) tables.push(await loadTable(f, { warn: (m) => warnings.push(m) }));
+    concatTables(tables, 'arc', files, (m) => warnings.push(m));
+    const counted = (re: RegExp): number => Number(warnings.map((w) => re.exec(w)?.[1]).find((x) => x !== undefined) ?? 0);
+    const got = [
+      counted(/arc_challenge_train\.csv: (\d+) value\(s\) \(cost_usd/),
+      counted(/arc_challenge_test\.csv: (\d+) value\(s\) \(cost_usd/),
+      counted(/^arc: (\d+) value\(s\) \(cost_usd: \d+\) in rows without a score .* in another file/),
+    ];
+    expect(got).toEqual(expected);
+    expect(expected[0] + expected[1] + expected[2]).toBeGreaterThan(0);
   });
 
   it.skipIf(!haveRb)('the real ARC-Challenge split halves concatenate to 1,470 complete prompts', async () => {

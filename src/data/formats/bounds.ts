@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { DataError } from '../errors.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
-import { withTextTable, parseNumber } from './text.js';
+import { withTextTable, parseNumber, someOf } from './text.js';
 
 export async function readBoundsFile(file: string): Promise<Map<string, TaskBounds>> {
   assertReadable(file);
@@ -74,5 +74,5 @@ export async function applyBoundsFile(table: PoolTable, file: string, warn?: (m:
     if (v) table.taskBounds.set(t, v);
     else missing.push(t);
   }
-  if (missing.length > 0) warn?.(`${file}: no bounds for task(s) ${missing.join(', ')}; using the table's own min/max`);
+  if (missing.length > 0) warn?.(`${file}: no bounds for task(s) ${someOf(missing)}; using the table's own min/max`);
 }

@@ -57,11 +57,14 @@ function decodeMeta(src: ColumnarSource, warn?: (m: string) => void): { models?:
     const meta = JSON.parse(raw) as TableMeta;
     const models = new Map<string, ModelInfo>();
     for (const m of meta.models ?? []) {
-      if (typeof m.id === 'string') models.set(m.id, { id: m.id, name: typeof m.name === 'string' ? m.name : m.id, paramsB: typeof m.paramsB === 'number' ? m.paramsB : Number.NaN });
+      if (typeof m.id === 'string') models.set(m.id, { id: m.id, name: typeof m.name === 'string' ? m.name : m.id, paramsB: Number.isFinite(m.paramsB) ? m.paramsB! : Number.NaN });
     }
     const bounds = new Map<string, TaskBounds>();
     for (const [task, pair] of Object.entries(meta.taskBounds ?? {})) {
-      if (Array.isArray(pair)) bounds.set(task, { eptMin: pair[0] ?? Number.NaN, eptMax: pair[1] ?? Number.NaN });
+      if (!Array.isArray(pair)) continue;
+      // JSON reads 1e309 as Infinity: such metadata is not used.
+      if (pair.some((x) => x !== null && !Number.isFinite(x))) throw new Error(`non-finite bounds for task '${task}'`);
+      bounds.set(task, { eptMin: pair[0] ?? Number.NaN, eptMax: pair[1] ?? Number.NaN });
     }
     return { models, bounds };
   } catch {

@@ -7,7 +7,9 @@
  * Usage: `feed(chunk)`, then `next()` until it returns false, repeat; `finish()` at end of input and
  * drain `next()` once more. The `view` is valid until the next `feed`.
  */
+import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
+import { lineHint } from '../limits.js';
 
 /** Field flag: the field was quoted (its range excludes the quotes). */
 export const F_QUOTED = 1;
@@ -34,6 +36,18 @@ const CR = 0x0d;
 export function fieldText(v: RecordView, i: number): string {
   const s = v.buf.toString('utf8', v.start[i], v.end[i]);
   return v.flags[i] & F_ESCAPED ? s.replaceAll('""', '"') : s;
+}
+
+/**
+ * An id-like field's text. Bytes that are not UTF-8 are refused: decoding them would turn distinct ids
+ * into the same replacement characters.
+ */
+export function strictFieldText(v: RecordView, i: number, file: string, column: string): string {
+  const s = fieldText(v, i);
+  if (s.includes('\ufffd') && !isUtf8(v.buf.subarray(v.start[i], v.end[i]))) {
+    throw new DataError('not valid UTF-8 (ids must be UTF-8 text; distinct byte strings would decode alike)', file, v.line, column);
+  }
+  return s;
 }
 
 /** Do two fields hold the same raw bytes and quoting (and so the same text)? */
@@ -69,6 +83,8 @@ export class CsvScanner {
   constructor(
     private readonly file: string,
     private readonly delimiter: number,
+    /** Longest record (and so field) kept in memory; a longer one is a DataError naming its line. */
+    private readonly maxRecord = Number.MAX_SAFE_INTEGER,
   ) {
     this.view = { buf: this.buf, n: 0, start: new Int32Array(64), end: new Int32Array(64), flags: new Uint8Array(64), line: 1 };
   }
@@ -76,10 +92,16 @@ export class CsvScanner {
   /** Append input. Moves the unfinished record to the buffer's front first; earlier views become invalid. */
   feed(chunk: Uint8Array): void {
     const keep = this.len - this.recStart;
+    if (keep > this.maxRecord) {
+      throw new DataError(`record is longer than ${this.maxRecord} bytes (unterminated field or line?) — ${lineHint()}`, this.file, this.recLine);
+    }
     const shift = this.recStart;
     const need = keep + chunk.length;
     if (need > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      // Doubling, but the step past the record cap goes straight to the most a capped record can need
+      // (the cap plus the next chunks), so the cap never costs a second buffer of its size.
+      const ceiling = this.maxRecord + 2 * Math.max(chunk.length, 1 << 16);
+      const b = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2 >= this.maxRecord ? ceiling : this.buf.length * 2));
       this.buf.copy(b, 0, shift, this.len);
       this.buf = b;
       this.view.buf = b;

@@ -4,8 +4,8 @@
  */
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
-import { withTextTable, parseNumber, parseNumberBytes, cellText, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
-import { F_ESCAPED, fieldText, sameField, type RecordView } from './csvScan.js';
+import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
+import { F_ESCAPED, fieldText, sameField, strictFieldText, type RecordView } from './csvScan.js';
 import { tableNameOf } from './input.js';
 import { GrowF64, GrowI32 } from '../grow.js';
 
@@ -300,7 +300,7 @@ export class LongTableBuilder {
       return true;
     });
     if (unused.length > 0) {
-      this.opts.warn?.(`${this.modelsFile ?? this.file}: model(s) without any outcome: ${unused.map((m) => m.id).join(', ')}`);
+      this.opts.warn?.(`${this.modelsFile ?? this.file}: model(s) without any outcome: ${someOf(unused.map((m) => m.id))}`);
     }
     const hasTask = tasks.some((t) => t !== null);
     if (hasTask) {
@@ -424,7 +424,7 @@ async function modelsFrom(t: TextTable, file: string, warn?: (m: string) => void
 
 function warnUnknown(columns: string[], known: readonly string[], file: string, warn?: (m: string) => void): void {
   const extra = columns.filter((c) => c.trim() !== '' && !known.includes(c.trim().toLowerCase()));
-  if (extra.length > 0) warn?.(`${file}: ignoring unknown column(s): ${extra.join(', ')}`);
+  if (extra.length > 0) warn?.(`${file}: ignoring unknown column(s): ${someOf(extra)}`);
 }
 
 /** Could this header be a long-format pairs header? (Loose, so missing columns get a precise message.) */
@@ -537,7 +537,7 @@ function longViewReader(
     let q: number;
     if (lastQuery.matches(v, cQ)) q = lastQuery.index;
     else {
-      q = b.query(fieldText(v, cQ).trim(), line);
+      q = b.query(strictFieldText(v, cQ, file, 'query_id').trim(), line);
       lastQuery.remember(v, cQ, q);
       lastTask.len = -1;
     }
@@ -549,7 +549,7 @@ function longViewReader(
       }
     }
     if (m < 0) {
-      m = b.model(fieldText(v, cM).trim(), line);
+      m = b.model(strictFieldText(v, cM, file, 'model_id').trim(), line);
       if (models.length < MODEL_MEMOS) {
         const memo = new FieldMemo();
         memo.remember(v, cM, m);
@@ -558,7 +558,7 @@ function longViewReader(
     }
     // The same task bytes as this query's previous row were already recorded and checked.
     if (cTask !== undefined && !lastTask.matches(v, cTask)) {
-      const task = fieldText(v, cTask).trim();
+      const task = strictFieldText(v, cTask, file, 'task').trim();
       if (task === '') throw new DataError('empty task', file, line, 'task');
       b.setTask(q, task, line);
       lastTask.remember(v, cTask, q);

@@ -4,9 +4,10 @@
  * and `pregenerated_results` are parsed. Several rows for one (query, model) pair under different run_ids
  * are averaged with a warning (spec §9.16: the reference silently kept the last one).
  */
+import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
-import { gzipError, readLines, tableNameOf } from './input.js';
+import { gzipError, readLineBatches, tableNameOf } from './input.js';
 import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_LATENCY, K_IN, K_OUT, checkMetric, type QueryMeta } from './long.js';
 import { parseNumber } from './text.js';
 
@@ -73,7 +74,10 @@ export function unescapeCopy(s: string): string | null {
   if (!bytes) return run;
   parts.push(run);
   const chunks = parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : Buffer.from(p, 'utf8')));
-  return Buffer.concat(chunks).toString('utf8');
+  const buf = Buffer.concat(chunks);
+  // Decoding stray bytes would turn distinct values (ids) into the same replacement characters.
+  if (!isUtf8(buf)) throw new DataError('escaped bytes are not valid UTF-8');
+  return buf.toString('utf8');
 }
 
 /** Collect the COPY blocks of the tables we need; other blocks are skipped without keeping their rows. */
@@ -83,7 +87,7 @@ async function readCopyBlocks(file: string): Promise<Map<TableName, CopyBlock>> 
   let lineNo = 0;
   let sawAny = false;
   try {
-    for await (const text of readLines(file)) {
+    for await (const lines of readLineBatches(file)) for (const text of lines) {
       lineNo++;
       if (text.trim() !== '') sawAny = true;
       if (current) {
@@ -97,7 +101,15 @@ async function readCopyBlocks(file: string): Promise<Map<TableName, CopyBlock>> 
         if (cells.length !== b.columns.length) {
           throw new DataError(`ragged COPY row for ${current.name}: expected ${b.columns.length} fields, got ${cells.length}`, file, lineNo);
         }
-        b.rows.push({ cells: cells.map(unescapeCopy), line: lineNo });
+        const row: (string | null)[] = new Array(cells.length);
+        for (let i = 0; i < cells.length; i++) {
+          try {
+            row[i] = unescapeCopy(cells[i]);
+          } catch (err) {
+            throw err instanceof DataError && !err.file ? new DataError(err.message, file, lineNo, b.columns[i]) : err;
+          }
+        }
+        b.rows.push({ cells: row, line: lineNo });
         continue;
       }
       if (!/^COPY\s/i.test(text)) continue;

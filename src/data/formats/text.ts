@@ -5,8 +5,9 @@
  */
 import { DataError } from '../errors.js';
 import type { Readable } from 'node:stream';
-import { extensionOf, gzipError, openStream, peekContent, readLines } from './input.js';
-import { CsvScanner, fieldText, type RecordView } from './csvScan.js';
+import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
+import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
+import { maxLineBytes } from '../limits.js';
 
 export type Cell = string | number | boolean | null;
 
@@ -60,7 +61,7 @@ export async function openTextTable(file: string, kind: TextKind): Promise<TextT
     checkDelimiter(file, columns, delimiter);
     const seen = new Set<string>();
     for (const c of columns) {
-      if (c !== '' && seen.has(c)) throw new DataError(`duplicate column name '${c}' in header`, file, head.line, c);
+      if (c !== '' && seen.has(c)) throw new DataError(`duplicate column name '${truncate(c)}' in header`, file, head.line, c);
       seen.add(c);
     }
   } catch (err) {
@@ -154,7 +155,7 @@ class DelimitedSource {
     private readonly file: string,
     delimiter: string,
   ) {
-    this.scanner = new CsvScanner(file, delimiter.charCodeAt(0));
+    this.scanner = new CsvScanner(file, delimiter.charCodeAt(0), maxLineBytes());
     this.input = openStream(file, 64 * 1024);
     this.it = this.input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
@@ -177,17 +178,23 @@ class DelimitedSource {
     return true;
   }
 
+  /** Names for messages once the header is read. */
+  private header: string[] | null = null;
+
+  /** String cells (header and side files): every field must be UTF-8, as any of them may be an id. */
   private cells(): TextRecord {
     const v = this.scanner.view;
     const cells: string[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) cells[i] = fieldText(v, i);
+    for (let i = 0; i < v.n; i++) cells[i] = strictFieldText(v, i, this.file, this.header?.[i] ?? `header field ${i + 1}`);
     return { cells, line: v.line };
   }
 
   /** The first record (the header), or null for an empty file. */
   async first(): Promise<TextRecord | null> {
     while (!this.scanner.next()) if (!(await this.more())) return null;
-    return this.cells();
+    const head = this.cells();
+    this.header = head.cells.map((c) => String(c).trim());
+    return head;
   }
 
   async *batches(): AsyncGenerator<TextRecord[]> {
@@ -218,7 +225,7 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
   let index: Map<string, number> | null = null;
   let line = 0;
   let batch: TextRecord[] = [];
-  for await (const text of readLines(file)) {
+  for await (const lines of readLineBatches(file)) for (const text of lines) {
     line++;
     if (text.trim() === '') continue;
     let obj: unknown;
@@ -263,13 +270,18 @@ const NONFINITE_RE = /^[+-]?(?:nan|inf|infinity)$/i;
 export function parseNumber(v: Cell, file: string, line: number, column: string): number {
   if (v === null || v === undefined) return Number.NaN;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new DataError(`${v} is not allowed (leave the cell empty for an unknown value)`, file, line, column);
+    // JSON.parse turns an overflowing literal (1e309) into Infinity.
+    if (!Number.isFinite(v)) throw new DataError(`${v} is not allowed (a non-finite or overflowing number; leave the cell empty for an unknown value)`, file, line, column);
     return v;
   }
   if (typeof v === 'boolean') return v ? 1 : 0;
   const s = v.trim();
   if (s === '') return Number.NaN;
-  if (NUM_RE.test(s)) return Number(s);
+  if (NUM_RE.test(s)) {
+    const x = Number(s);
+    if (!Number.isFinite(x)) throw new DataError(`'${truncate(s)}' is too large for a number (overflows to infinity)`, file, line, column);
+    return x;
+  }
   if (NONFINITE_RE.test(s)) throw new DataError(`'${s}' is not allowed (leave the cell empty for an unknown value)`, file, line, column);
   throw new DataError(`'${truncate(s)}' is not a number`, file, line, column);
 }
@@ -339,6 +351,12 @@ export function cellText(v: Cell): string | null {
 
 export function truncate(s: string, n = 40): string {
   return s.length > n ? s.slice(0, n) + '…' : s;
+}
+
+/** A list for a message: the first `max` names (each truncated), then how many more. */
+export function someOf(names: readonly string[], max = 10): string {
+  const head = names.slice(0, max).map((n) => truncate(n)).join(', ');
+  return names.length > max ? `${head} and ${names.length - max} more` : head;
 }
 
 /** The first text line of a possibly gzipped file (for content sniffing). */

@@ -6,13 +6,17 @@
  *   complexity` and `<model>|accuracy`, `<model>|energy_j`, `<model>|latency_s`, `<model>|input_tokens`,
  *   `<model>|output_tokens`, `<model>|cost_usd`.
  * Rows repeating a query id are merged cell by cell (RouterBench splits some prompts over two rows with
- * complementary empty cells); a cell filled in both rows with different values is an error.
+ * complementary empty cells): per model, metrics come from the row that holds the score, and two scored
+ * rows that disagree (beyond MERGE_TOLERANCE) are an error.
  */
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
 import { GrowF64 } from '../grow.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
-import { cellText, parseNumber, truncate, type Cell } from './text.js';
+import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
+import { decodePythonStringList } from './pyrepr.js';
+
+export { decodePythonStringList };
 
 const ID_COLUMNS = ['query_id', 'sample_id'];
 const TASK_COLUMNS = ['task', 'eval_name'];
@@ -154,6 +158,8 @@ export class WideTableBuilder {
   private skippedEmpty = 0;
   private repeatedRows = 0;
   private mergedCells = 0;
+  /** Per stored kind: values from rows without a score that differ from the scored row's (and were dropped). */
+  private discarded: number[];
   private readonly scratch: Float64Array;
 
   constructor(
@@ -166,7 +172,8 @@ export class WideTableBuilder {
     this.kinds = [];
     for (let k = 0; k < N_METRICS; k++) if (layout.metricCols[k].some((c) => c >= 0)) this.kinds.push(k);
     this.scratch = new Float64Array(N_METRICS * this.M);
-    if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${layout.ignored.join(', ')}`);
+    this.discarded = new Array<number>(this.kinds.length).fill(0);
+    if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${someOf(layout.ignored)}`);
   }
 
   private num(v: Cell, line: number, column: string): number {
@@ -202,12 +209,7 @@ export class WideTableBuilder {
     const id = (cellText(cell(L.idCol)) ?? '').trim();
     if (id === '') throw new DataError('empty query id', this.file, line, columnName(L.idCol));
     let any = false;
-    for (let m = 0; m < M; m++) {
-      if (Number.isNaN(row[K_ACC * M + m])) {
-        // Metrics of a cell without an outcome are meaningless (RouterBench lists costs for them).
-        for (const k of this.kinds) row[k * M + m] = Number.NaN;
-      } else any = true;
-    }
+    for (let m = 0; m < M; m++) if (!Number.isNaN(row[K_ACC * M + m])) any = true;
     const prev = this.idIndex.get(id);
     if (prev !== undefined) {
       this.repeatedRows++;
@@ -258,24 +260,40 @@ export class WideTableBuilder {
     if (this.vals.n === 0) this.vals.ensure(need);
   }
 
+  /**
+   * Merge a row into the stored row of the same query. Per model, metrics come from the row that holds the
+   * score: values a row without a score gives are discarded (they are counted when they differ from the
+   * scored row's); two scored rows must agree within `sameNumber`.
+   */
   private merge(q: number, row: Float64Array, line: number, id: string, columnName: (col: number) => string): void {
     const M = this.M;
     const K = this.kinds.length;
     const base = q * K * M;
     const a = this.vals.a;
     for (let m = 0; m < M; m++) {
-      if (Number.isNaN(row[K_ACC * M + m])) continue;
       // Accuracy is always the first stored kind.
-      if (Number.isNaN(a[base + m])) {
-        this.kinds.forEach((k, j) => (a[base + j * M + m] = row[k * M + m]));
-        this.mergedCells++;
+      const rowScored = !Number.isNaN(row[K_ACC * M + m]);
+      const storedScored = !Number.isNaN(a[base + m]);
+      if (!rowScored || !storedScored) {
+        for (let j = 1; j < K; j++) {
+          const x = a[base + j * M + m];
+          const y = row[this.kinds[j] * M + m];
+          if ((rowScored || storedScored) && !Number.isNaN(x) && !Number.isNaN(y) && !sameNumber(x, y)) this.discarded[j]++;
+        }
+        if (rowScored) {
+          this.kinds.forEach((k, j) => (a[base + j * M + m] = row[k * M + m]));
+          this.mergedCells++;
+        } else if (!storedScored) {
+          // Neither row scores this model yet: keep the first values given, to compare with a later scored row.
+          for (let j = 1; j < K; j++) if (Number.isNaN(a[base + j * M + m])) a[base + j * M + m] = row[this.kinds[j] * M + m];
+        }
         continue;
       }
       for (let j = 0; j < K; j++) {
         const k = this.kinds[j];
         const x = a[base + j * M + m];
         const y = row[k * M + m];
-        if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) {
+        if (!sameNumber(x, y)) {
           const col = this.layout.metricCols[k][m];
           const word = this.opts.rowWord ?? 'line';
           throw new DataError(
@@ -303,6 +321,14 @@ export class WideTableBuilder {
           `their ${this.mergedCells} filled cell(s) were merged into the first row for that id`,
       );
     }
+    const dropped = this.kinds.map((k, j) => [LONG_METRIC_COLUMNS[k], this.discarded[j]] as const).filter(([, c]) => c > 0);
+    if (dropped.length > 0) {
+      const total = dropped.reduce((s, [, c]) => s + c, 0);
+      this.opts.warn?.(
+        `${this.file}: ${total} value(s) (${dropped.map(([n, c]) => `${n}: ${c}`).join(', ')}) in rows without a score for the model ` +
+          `differ from the scored row of the same query and were discarded; metrics come from the row that holds the score`,
+      );
+    }
     const n = Q * M;
     // Only the stored kinds are filled here; makePoolTable makes the absent ones (all NaN) after the row
     // values are released, so the two never coexist.
@@ -310,11 +336,25 @@ export class WideTableBuilder {
     for (let k = 0; k < N_METRICS; k++) cols.push(this.kinds.includes(k) ? new Float64Array(n) : undefined);
     const a = this.vals.a;
     const K = this.kinds.length;
+    const unscored: { cell: number[]; metric: number[]; value: number[] } = { cell: [], metric: [], value: [] };
     for (let q = 0; q < Q; q++) {
       const base = q * K * M;
       this.kinds.forEach((k, j) => {
         const dst = cols[k]!;
-        for (let m = 0; m < M; m++) dst[q * M + m] = a[base + j * M + m];
+        for (let m = 0; m < M; m++) {
+          const v = a[base + j * M + m];
+          if (!Number.isNaN(a[base + m])) dst[q * M + m] = v;
+          else {
+            // Metrics of a cell without an outcome are not used (RouterBench lists costs for them); they are
+            // kept aside so that merging the other half of a split prompt from another file can check them.
+            dst[q * M + m] = Number.NaN;
+            if (j > 0 && !Number.isNaN(v)) {
+              unscored.cell.push(q * M + m);
+              unscored.metric.push(k);
+              unscored.value.push(v);
+            }
+          }
+        }
       });
     }
     this.vals.release();
@@ -335,104 +375,20 @@ export class WideTableBuilder {
       outputTokens: cols[4],
       costUsd: cols[K_COST] ?? null,
       taskBounds: this.opts.taskBounds,
+      unscored:
+        unscored.cell.length > 0
+          ? { cell: Int32Array.from(unscored.cell), metric: Uint8Array.from(unscored.metric), value: Float64Array.from(unscored.value) }
+          : undefined,
     });
   }
 }
 
-/**
- * Decode a stringified Python list of strings (`"['line one\\n', 'two']"`) to its text, elements joined
- * by a newline. Anything that is not such a literal is returned unchanged.
- */
-export function decodePythonStringList(s: string): string {
-  const t = s.trim();
-  if (t.length < 2 || t[0] !== '[' || t[t.length - 1] !== ']') return s;
-  const parts: string[] = [];
-  let i = 1;
-  const end = t.length - 1;
-  const skipWs = (): void => {
-    while (i < end && /\s/.test(t[i])) i++;
-  };
-  skipWs();
-  while (i < end) {
-    const q = t[i];
-    if (q !== "'" && q !== '"') return s;
-    i++;
-    // Unescaped runs are copied as slices and joined once: appending character by character leaves a
-    // chain of thousands of small string pieces per prompt, which on a RouterBench-size file held ~1 GB.
-    const pieces: string[] = [];
-    const qc = q.charCodeAt(0);
-    let run = i;
-    for (;;) {
-      while (i < end) {
-        const cc = t.charCodeAt(i);
-        if (cc === qc || cc === 0x5c) break;
-        i++;
-      }
-      if (i >= end) return s;
-      if (i > run) pieces.push(t.slice(run, i));
-      if (t.charCodeAt(i) === qc) {
-        i++;
-        break;
-      }
-      const e = t[i + 1];
-      i += 2;
-      let out = '';
-      switch (e) {
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case '\\':
-        case "'":
-        case '"':
-          out += e;
-          break;
-        case 'a':
-          out += '\x07';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'v':
-          out += '\v';
-          break;
-        case '0':
-          out += '\0';
-          break;
-        case 'x':
-        case 'u':
-        case 'U': {
-          const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-          const hex = t.slice(i, i + len);
-          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) return s;
-          const cp = parseInt(hex, 16);
-          // Python rejects \U escapes above U+10FFFF: not a literal, so the text stays as written.
-          if (cp > 0x10ffff) return s;
-          out += String.fromCodePoint(cp);
-          i += len;
-          break;
-        }
-        default:
-          // Python keeps unknown escapes literally.
-          out += '\\' + (e ?? '');
-      }
-      pieces.push(out);
-      run = i;
-    }
-    parts.push(pieces.join(''));
-    skipWs();
-    if (i < end && t[i] === ',') {
-      i++;
-      skipWs();
-    } else if (i < end) return s;
-  }
-  return parts.join('\n');
+/** Relative tolerance when the same value arrives twice (from split rows or from two files). */
+export const MERGE_TOLERANCE = 1e-12;
+
+/** Equal, both missing, or within MERGE_TOLERANCE of each other relative to the larger magnitude. */
+export function sameNumber(a: number, b: number): boolean {
+  if (a === b) return true;
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  return Math.abs(a - b) <= MERGE_TOLERANCE * Math.max(Math.abs(a), Math.abs(b));
 }

@@ -87,7 +87,9 @@ describe('GreenServ Postgres dump', () => {
   it('unescapes COPY text', () => {
     expect(unescapeCopy('\\N')).toBeNull();
     expect(unescapeCopy('a\\tb\\\\c\\nd')).toBe('a\tb\\c\nd');
-    expect(unescapeCopy('\\303\\251t\\xe9')).toBe('ét\ufffd');
+    expect(unescapeCopy('\\303\\251t\\x41')).toBe('étA');
+    // Stray bytes would decode to the same replacement character, merging distinct ids: refused.
+    expect(() => unescapeCopy('t\\xe9')).toThrow(/not valid UTF-8/);
     expect(unescapeCopy('plain')).toBe('plain');
   });
 

@@ -48,6 +48,34 @@ describe('RouterBench wide CSV', () => {
     expect(warnings.join('\n')).toMatch(/1 row\(s\) with every correctness cell empty skipped/);
   });
 
+  it('split rows: cost from the half without a score is discarded, and conflicting ones are counted', async () => {
+    // q1 is split: m1 scored in the first half, m2 in the second; each half also lists a cost for the other model.
+    const csv = [
+      HEADER,
+      `0,q1,"['p']",arc,1.0,,a,b,0.001,0.004,m1`,
+      `1,q1,"['p']",arc,,0.0,a,b,0.002,0.0002,m1`,
+      // q2: the unscored half repeats the scored half's cost exactly (no conflict)
+      `2,q2,"['p']",arc,,1.0,a,b,0.003,0.0005,m2`,
+      `3,q2,"['p']",arc,0.0,,a,b,0.003,0.0009,m2`,
+    ].join('\n');
+    const warnings: string[] = [];
+    const t = await loadTable(s.write('rb-split.csv', csv), { warn: (m) => warnings.push(m) });
+    expect(Array.from(t.accuracy)).toEqual([1, 0, 0, 1]);
+    // Cost always from the row holding the score.
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.0002, 0.003, 0.0005]);
+    // Conflicts: q1/m1 (0.002 vs 0.001), q1/m2 (0.004 vs 0.0002), q2/m1 none (0.003 both), q2/m2 (0.0009 vs 0.0005).
+    expect(warnings.join('\n')).toMatch(/rb-split\.csv: 3 value\(s\) \(cost_usd: 3\) in rows without a score for the model differ from the scored row/);
+  });
+
+  it('split rows: a scored value repeated within the 1e-12 relative tolerance is not a conflict', async () => {
+    const near = (0.1 + 0.2) * (0.2 / 0.3); // 0.2 up to rounding
+    const ok = [HEADER, `0,q1,p,arc,1.0,,a,b,0.2,,m1`, `1,q1,p,arc,1.0,1.0,a,b,${near},0.5,m1`].join('\n');
+    const t = await loadTable(s.write('rb-near.csv', ok));
+    expect(t.costUsd![0]).toBe(0.2);
+    const bad = [HEADER, `0,q1,p,arc,1.0,,a,b,0.2,,m1`, `1,q1,p,arc,1.0,1.0,a,b,0.2000001,0.5,m1`].join('\n');
+    await dataError(loadTable(s.write('rb-far.csv', bad)), { line: 3, column: 'm1|total_cost', message: /different cost_usd for model 'm1' \(0\.2000001 here, 0\.2 on line 2\)/ });
+  });
+
   it('keeps a partially empty row as a partial query (coverage)', async () => {
     const t = await loadTable(s.write('rb-part.csv', [HEADER, `0,q1,"['p']",arc,,1.0,a,b,0.1,0.2,m2`].join('\n')));
     expect(Array.from(t.present)).toEqual([0, 1]);
@@ -160,6 +188,26 @@ function modelMeans(t: PoolTable, m: number): { acc: number; cost: number } {
 }
 
 const RB = join(SHARED, 'routerbench');
+
+/** Cost cells of split rows that lack a score for their model and differ from the scored row's cost. */
+function conflictingUnscoredCosts(path: string): number {
+  const rows = parse(readFileSync(path), { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, string>[];
+  const models = Object.keys(rows[0]).filter((c) => c !== '' && !c.includes('|') && !['sample_id', 'prompt', 'eval_name', 'oracle_model_to_route_to'].includes(c));
+  const byId = new Map<string, Record<string, string>[]>();
+  for (const r of rows) byId.set(r.sample_id, [...(byId.get(r.sample_id) ?? []), r]);
+  let n = 0;
+  for (const group of byId.values()) {
+    if (group.length < 2) continue;
+    for (const m of models) {
+      const scored = group.find((r) => r[m] !== '');
+      if (!scored) continue;
+      for (const r of group) {
+        if (r[m] === '' && r[`${m}|total_cost`] !== '' && Number(r[`${m}|total_cost`]) !== Number(scored[`${m}|total_cost`])) n++;
+      }
+    }
+  }
+  return n;
+}
 const FILES = ['arc_challenge_test.csv', 'arc_challenge_train.csv', 'winograde_test.csv', 'winograde_train.csv'];
 
 describe('real data: RouterBench ARC-Challenge and Winogrande rows', () => {
@@ -181,6 +229,10 @@ describe('real data: RouterBench ARC-Challenge and Winogrande rows', () => {
       }
       expect(t.tasks).toEqual([f.startsWith('arc') ? 'arc-challenge' : 'winogrande']);
       expect(t.queryText!.every((x) => x !== null && !x.startsWith("['"))).toBe(true);
+      const conflicts = conflictingUnscoredCosts(path);
+      if (f.startsWith('arc')) expect(conflicts).toBeGreaterThan(0);
+      if (conflicts > 0) expect(warnings.join('\n')).toContain(`${path}: ${conflicts} value(s) (cost_usd: ${conflicts}) in rows without a score`);
+      else expect(warnings.join('\n')).not.toMatch(/without a score/);
       if (f === 'arc_challenge_test.csv') {
         expect(t.nQueries).toBe(444);
         expect(warnings.join('\n')).toMatch(/1 row\(s\) repeat a query id/);
