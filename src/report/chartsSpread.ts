@@ -1,0 +1,158 @@
+/** Charts of outcomes per run and per model: final-regret boxes, the λ sweep and accuracy vs energy. */
+import type { TopLevelSpec } from 'vega-lite';
+import type { ModelPoint } from '../metrics/experiment.js';
+import { placeLabels } from './labels.js';
+import { colourScale } from './palette.js';
+import { H, W, niceCeil } from './chartsTime.js';
+
+/** y domain holding every value (whiskers included) with a little room at both ends. */
+export function paddedDomain(values: number[], zeroFloor = false): [number, number] {
+  const fin = values.filter(Number.isFinite);
+  if (!fin.length) return [0, 1];
+  let lo = Math.min(...fin);
+  let hi = Math.max(...fin);
+  const pad = hi > lo ? (hi - lo) * 0.06 : Math.max(Math.abs(hi) * 0.05, 0.01);
+  lo -= pad;
+  hi += pad;
+  if (zeroFloor && lo < 0 && Math.min(...fin) >= 0) lo = 0;
+  return [lo, hi];
+}
+
+/** Groups whose runs all gave the same value: a box of zero height would not show, so they get a tick. */
+function flatGroups<T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[], field: keyof T): T[] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = keys.map((key) => String(r[key])).join('\u0000');
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.values()].filter((g) => g.every((r) => r[field] === g[0][field] && Number.isFinite(g[0][field] as number))).map((g) => g[0]);
+}
+
+export function finalRegretBoxSpec(o: { title: string; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
+  const domain = paddedDomain(
+    o.rows.map((r) => r.regret),
+    true,
+  );
+  const x = { field: 'label', type: 'nominal', title: 'policy / feature set', sort: o.order, axis: { labelAngle: -30, labelLimit: 220 } };
+  const y = { field: 'regret', type: 'quantitative', title: 'final cumulative regret (reward units)', scale: { domain, nice: false, zero: false } };
+  const color = { field: 'label', type: 'nominal', legend: null, scale: colourScale(o.colours, o.order) };
+  const flat = flatGroups(o.rows, ['label'], 'regret');
+  return {
+    width: W,
+    height: H,
+    title: o.title,
+    data: { values: o.rows },
+    layer: [
+      { mark: { type: 'boxplot', extent: 'min-max', size: 22 }, encoding: { x, y, color } },
+      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 3, size: 26 }, encoding: { x, y, color } }] : []),
+      { mark: { type: 'point', filled: true, size: 18, color: '#222', opacity: 0.7 }, encoding: { x, y } },
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+export function lambdaSweepSpec(o: {
+  title: string;
+  field: 'accuracy' | 'wh';
+  axisTitle: string;
+  rows: { lambda: string; label: string; accuracy: number; wh: number }[];
+  labels: string[];
+  colours: Map<string, string>;
+}): TopLevelSpec {
+  const domain = paddedDomain(
+    o.rows.map((r) => r[o.field]),
+    true,
+  );
+  const x = { field: 'lambda', type: 'ordinal', title: 'λ (weight of energy in the reward)', axis: { labelAngle: 0 } };
+  const xOffset = { field: 'label', type: 'nominal', sort: o.labels };
+  const y = { field: o.field, type: 'quantitative', title: o.axisTitle, scale: { domain, nice: false, zero: false } };
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, o.labels) };
+  const flat = flatGroups(o.rows, ['lambda', 'label'], o.field);
+  return {
+    width: W + 160,
+    height: H,
+    title: o.title,
+    data: { values: o.rows },
+    layer: [
+      { mark: { type: 'boxplot', extent: 'min-max', size: 8 }, encoding: { x, xOffset, y, color } },
+      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 2.5, size: 10 }, encoding: { x, xOffset, y, color: { ...color, legend: null } } }] : []),
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+/**
+ * Accuracy vs total energy: single models (grey, labelled clear of every other label and marker), their
+ * static Pareto front, and the policies in their own colours.
+ */
+export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelPoint[]; policies: { label: string; wh: number; acc: number }[]; colours: Map<string, string> }): TopLevelSpec {
+  const models = o.models;
+  const front = models.filter((m) => m.onFront).sort((a, b) => a.energyWh - b.energyWh);
+  const xs = [...models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter(Number.isFinite);
+  const xTop = niceCeil(Math.max(...xs) * 1.04);
+  const [y0, y1] = paddedDomain([...models.map((m) => m.accuracy), ...o.policies.map((p) => p.acc)]);
+  const px = (e: number): number => (e / xTop) * W;
+  const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
+  const placed = placeLabels(
+    models.map((m) => ({ px: px(m.energyWh), py: py(m.accuracy), text: m.id })),
+    W,
+    H,
+    5.5,
+    11,
+    { overhang: 0, obstacles: o.policies.filter((p) => Number.isFinite(p.wh) && Number.isFinite(p.acc)).map((p) => ({ px: px(p.wh), py: py(p.acc) })), leaders: true },
+  );
+  const labels = models.map((m, i) => ({
+    id: m.id,
+    energyWh: m.energyWh,
+    accuracy: m.accuracy,
+    // text baseline a little below the box centre; the leader ends at the label's middle
+    lx: (placed[i].lx / W) * xTop,
+    ly: y0 + ((H - placed[i].ly) / H) * (y1 - y0),
+    mx: ((placed[i].lx + (placed[i].lx < px(m.energyWh) ? m.id.length * 5.5 : 0)) / W) * xTop,
+    my: y0 + ((H - placed[i].ly + 4) / H) * (y1 - y0),
+    leader: placed[i].leader,
+  }));
+  const xScale = { domain: [0, xTop], nice: false };
+  const yScale = { domain: [y0, y1], nice: false, zero: false };
+  const labelsShown = o.policies.map((p) => p.label);
+  return {
+    width: W,
+    height: H,
+    title: o.title,
+    layer: [
+      {
+        data: { values: front },
+        mark: { type: 'line', color: '#999', strokeDash: [5, 3], interpolate: 'step-after' },
+        encoding: { x: { field: 'energyWh', type: 'quantitative', scale: xScale }, y: { field: 'accuracy', type: 'quantitative', scale: yScale } },
+      },
+      {
+        data: { values: labels.filter((l) => l.leader) },
+        mark: { type: 'rule', color: '#aaa', strokeWidth: 0.8 },
+        encoding: { x: { field: 'energyWh', type: 'quantitative', scale: xScale }, y: { field: 'accuracy', type: 'quantitative', scale: yScale }, x2: { field: 'mx' }, y2: { field: 'my' } },
+      },
+      {
+        data: { values: models },
+        mark: { type: 'point', color: '#888', filled: true, size: 40 },
+        encoding: {
+          x: { field: 'energyWh', type: 'quantitative', title: `total energy over ${o.Q} queries (Wh)`, scale: xScale },
+          y: { field: 'accuracy', type: 'quantitative', title: 'mean accuracy', scale: yScale },
+          tooltip: [{ field: 'id' }],
+        },
+      },
+      {
+        data: { values: labels },
+        mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 9, color: '#666' },
+        encoding: { x: { field: 'lx', type: 'quantitative', scale: xScale }, y: { field: 'ly', type: 'quantitative', scale: yScale }, text: { field: 'id' } },
+      },
+      {
+        data: { values: o.policies },
+        mark: { type: 'point', filled: true, size: 110, shape: 'diamond', opacity: 1 },
+        encoding: {
+          x: { field: 'wh', type: 'quantitative', scale: xScale },
+          y: { field: 'acc', type: 'quantitative', scale: yScale },
+          color: { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labelsShown), legend: { symbolOpacity: 1 } },
+        },
+      },
+    ],
+  } as unknown as TopLevelSpec;
+}
