@@ -125,7 +125,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
         name: `final-regret-box${suffix}`,
         title: `Final regret per run (λ = ${fmtLambda(lambda)})`,
         spec: finalRegretBoxSpec({
-          title: `Final regret per run, λ = ${fmtLambda(lambda)} (${runsNote}; box = quartiles, dots = runs, bar = all runs equal)`,
+          title: { text: `Final regret per run, λ = ${fmtLambda(lambda)} (${runsNote})`, subtitle: 'box: quartiles · dots: runs · bar: every run equal' },
           rows: cells.flatMap((c) => c.perRun.map((r) => ({ label: c.label, regret: r.finalRegret }))),
           order: cells.map((c) => c.label),
           colours,
@@ -146,7 +146,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
       charts.push({
         name,
         title: `λ sweep: ${title} per run`,
-        spec: lambdaSweepSpec({ title: `λ sweep: ${title} per run (${runsNote} per box; bar = all runs equal)`, field, axisTitle: title, rows, labels, colours }),
+        spec: lambdaSweepSpec({ title: { text: `λ sweep: ${title} per run (${runsNote} per box)`, subtitle: 'bar: every run equal' }, field, axisTitle: title, rows, labels, colours }),
       });
     }
   }

@@ -27,10 +27,18 @@ function flatGroups<T extends Record<string, unknown>>(rows: T[], keys: (keyof T
     if (g) g.push(r);
     else groups.set(k, [r]);
   }
-  return [...groups.values()].filter((g) => g.every((r) => r[field] === g[0][field] && Number.isFinite(g[0][field] as number))).map((g) => g[0]);
+  // runs of a fixed policy sum the same regrets in another order, so "equal" allows rounding
+  const flat = (g: T[]): boolean => {
+    const v = g.map((r) => r[field] as number);
+    if (!v.every(Number.isFinite)) return false;
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    return hi - lo <= 1e-9 * Math.max(1, Math.abs(hi));
+  };
+  return [...groups.values()].filter(flat).map((g) => g[0]);
 }
 
-export function finalRegretBoxSpec(o: { title: string; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
+export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle: string }; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
   const domain = paddedDomain(
     o.rows.map((r) => r.regret),
     true,
@@ -46,14 +54,14 @@ export function finalRegretBoxSpec(o: { title: string; rows: { label: string; re
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 22 }, encoding: { x, y, color } },
-      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 3, size: 26 }, encoding: { x, y, color } }] : []),
+      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 3, size: 26, opacity: 1 }, encoding: { x, y, color } }] : []),
       { mark: { type: 'point', filled: true, size: 18, color: '#222', opacity: 0.7 }, encoding: { x, y } },
     ],
   } as unknown as TopLevelSpec;
 }
 
 export function lambdaSweepSpec(o: {
-  title: string;
+  title: string | { text: string; subtitle: string };
   field: 'accuracy' | 'wh';
   axisTitle: string;
   rows: { lambda: string; label: string; accuracy: number; wh: number }[];
@@ -67,16 +75,17 @@ export function lambdaSweepSpec(o: {
   const x = { field: 'lambda', type: 'ordinal', title: 'λ (weight of energy in the reward)', axis: { labelAngle: 0 } };
   const xOffset = { field: 'label', type: 'nominal', sort: o.labels };
   const y = { field: o.field, type: 'quantitative', title: o.axisTitle, scale: { domain, nice: false, zero: false } };
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, o.labels) };
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, o.labels), legend: { symbolType: 'square', symbolOpacity: 1 } };
   const flat = flatGroups(o.rows, ['lambda', 'label'], o.field);
   return {
     width: W + 160,
     height: H,
-    title: o.title,
+    // the note on bars only when a bar is drawn
+    title: flat.length || typeof o.title === 'string' ? o.title : o.title.text,
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 8 }, encoding: { x, xOffset, y, color } },
-      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 2.5, size: 10 }, encoding: { x, xOffset, y, color: { ...color, legend: null } } }] : []),
+      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 2.5, size: 10, opacity: 1 }, encoding: { x, xOffset, y, color: { ...color, legend: null } } }] : []),
     ],
   } as unknown as TopLevelSpec;
 }
