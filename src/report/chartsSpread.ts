@@ -48,7 +48,7 @@ export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle
   const color = { field: 'label', type: 'nominal', legend: null, scale: colourScale(o.colours, o.order) };
   const flat = flatGroups(o.rows, ['label'], 'regret');
   return {
-    width: W,
+    width: W + 120,
     height: H,
     title: o.title,
     data: { values: o.rows },

@@ -95,7 +95,8 @@ export async function writeChartsAndReport(
     dir.write(`charts/${c.name}.png`, r.png);
     rendered.push({ name: c.name, title: c.title, svg: r.svg });
   }
-  const extraSections = profile ? [profileReportSection(profile)] : [];
+  const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
+  const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart })] : [];
   dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections }));
   return specs.map((c) => c.name);
 }

@@ -166,9 +166,9 @@ function shade(t: number, rgb: [number, number, number]): string {
 
 /**
  * Self-contained HTML fragment (inline SVG, inline styles, no scripts) for report.html. Pass the rendered
- * charts to inline the Vega-Lite SVGs; without them a built-in scatter is drawn.
+ * charts to inline the Vega-Lite SVGs; without them a built-in scatter is drawn, unless `pareto: false`.
  */
-export function profileReportSection(p: Profile, charts?: ProfileCharts): string {
+export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean } = {}): string {
   const h: string[] = [];
   const d = p.dataset;
   h.push('<section class="greenserv-profile">');
@@ -179,9 +179,16 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts): string
       `Best static model at λ = ${p.lambda}: <strong>${escapeHtml(p.bestStatic ?? '–')}</strong>; largest ${escapeHtml(p.baselines.largest ?? '–')}, ` +
       `smallest ${escapeHtml(p.baselines.smallest ?? '–')}, most accurate ${escapeHtml(p.baselines.mostAccurate ?? '–')}.</p>`,
   );
-  h.push(`<figure style="margin:0 0 1em 0">${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
+  // a report that already charts accuracy vs energy keeps one Pareto chart style
+  if (opts.pareto === false) h.push('<p class="note">Every model\'s accuracy and energy, with the Pareto front, are in the accuracy-vs-energy chart above.</p>');
+  else h.push(`<figure style="margin:0 0 1em 0">${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
   const th = (s: string): string => `<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #999">${escapeHtml(s)}</th>`;
   const td = (s: string, right = true, style = ''): string => `<td style="padding:2px 8px;${right ? 'text-align:right;' : ''}${style}">${escapeHtml(s)}</td>`;
+  // the list may wrap between model names, never inside one
+  const frontTd = (m: ModelProfile): string =>
+    m.pareto || !m.dominatedBy.length
+      ? td(m.pareto ? 'front' : '–', false)
+      : `<td style="padding:2px 8px;white-space:normal;min-width:14em">dominated by ${m.dominatedBy.map((id) => `<span style="white-space:nowrap">${escapeHtml(id)}</span>`).join(', ')}</td>`;
   h.push('<table style="border-collapse:collapse;font-size:0.9em">');
   h.push(`<thead><tr>${['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', `reward λ=${p.lambda}`, 'Pareto'].map(th).join('')}</tr></thead><tbody>`);
   for (const m of p.models) {
@@ -199,7 +206,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts): string
         td(fmt(m.inputTokens, 0)) +
         td(fmt(m.outputTokens, 0)) +
         td(fmt(m.meanReward, 4)) +
-        td(m.pareto ? 'front' : m.dominatedBy.length ? `dominated by ${m.dominatedBy.join(', ')}` : '–', false) +
+        frontTd(m) +
         '</tr>',
     );
   }
