@@ -107,11 +107,19 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
     // accuracy vs total energy: single models, their static front, and the policies
     const models = s.models.filter((m) => Number.isFinite(m.accuracy) && Number.isFinite(m.energyWh));
     const pol = s.cells.filter((c) => c.lambda === lambda && c.policy !== 'oracle').map((c) => ({ label: c.label, wh: c.energyWh.mean, acc: c.accuracy.mean }));
-    if (models.length && models.some((m) => m.energyWh > 0)) {
+    const withModels = models.length > 0 && models.some((m) => m.energyWh > 0);
+    // without the single models (a simulation whose dataset is not at hand) the policies still compare
+    if (withModels || pol.some((p) => Number.isFinite(p.wh) && p.wh > 0 && Number.isFinite(p.acc))) {
       charts.push({
         name: `accuracy-vs-energy${suffix}`,
         title: `Accuracy vs total energy (λ = ${fmtLambda(lambda)})`,
-        spec: accuracyEnergySpec({ title: `Accuracy vs total energy, λ = ${fmtLambda(lambda)}: models (grey), static Pareto front, policies`, Q, models, policies: pol, colours }),
+        spec: accuracyEnergySpec({
+          title: `Accuracy vs total energy, λ = ${fmtLambda(lambda)}: ${withModels ? 'models (grey), static Pareto front, policies' : 'policies'}`,
+          Q,
+          models: withModels ? models : [],
+          policies: pol,
+          colours,
+        }),
       });
     }
   }

@@ -86,6 +86,7 @@ export async function writeChartsAndReport(
   configText: string,
   manifest: unknown,
   profile?: Profile | null,
+  opts: { configTitle?: string } = {},
 ): Promise<string[]> {
   const specs = experimentCharts(agg, { initialPool: initialPool(configText, agg.summary.models.map((m) => m.id)) });
   const rendered: { name: string; title: string; svg: string }[] = [];
@@ -97,7 +98,7 @@ export async function writeChartsAndReport(
   }
   const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
   const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart })] : [];
-  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections }));
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle }));
   return specs.map((c) => c.name);
 }
 

@@ -88,7 +88,7 @@ export function experimentReport(inp: ReportInput): string {
   parts.push(`<h1>${esc(s.title ?? s.name)}</h1>`);
   parts.push(
     `<p class="note">Dataset <b>${esc(s.dataset.name)}</b> (${s.dataset.queries} queries × ${s.dataset.models} models, sha256 ${s.dataset.sha256.slice(0, 12)}…) · ` +
-      `${s.runs} runs from seed ${s.seed} · ${esc(s.semantics)} semantics · oracle over the ${esc(s.oracle)} pool · λ ∈ {${s.lambdas.join(', ')}}</p>`,
+      `${s.runs} runs from seed ${s.seed} · ${esc(s.semantics)} semantics · oracle over the ${s.oracle === 'pool' ? 'current' : esc(s.oracle)} pool · λ ∈ {${s.lambdas.join(', ')}}</p>`,
   );
   if (inp.charts.length) {
     parts.push('<h2>Charts</h2>');
