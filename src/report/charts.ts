@@ -133,7 +133,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
         name: `final-regret-box${suffix}`,
         title: `Final regret per run (λ = ${fmtLambda(lambda)})`,
         spec: finalRegretBoxSpec({
-          title: { text: `Final regret per run, λ = ${fmtLambda(lambda)} (${runsNote})`, subtitle: 'box: quartiles · dots: runs · bar: every run equal' },
+          title: { text: `Final regret per run, λ = ${fmtLambda(lambda)} (${runsNote})`, subtitle: 'box: quartiles · dots: runs · bar: quartiles equal' },
           rows: cells.flatMap((c) => c.perRun.map((r) => ({ label: c.label, regret: r.finalRegret }))),
           order: cells.map((c) => c.label),
           colours,
@@ -154,7 +154,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
       charts.push({
         name,
         title: `λ sweep: ${title} per run`,
-        spec: lambdaSweepSpec({ title: { text: `λ sweep: ${title} per run (${runsNote} per box)`, subtitle: 'bar: every run equal' }, field, axisTitle: title, rows, labels, colours }),
+        spec: lambdaSweepSpec({ title: { text: `λ sweep: ${title} per run (${runsNote} per box)`, subtitle: 'bar: quartiles equal' }, field, axisTitle: title, rows, labels, colours }),
       });
     }
   }

@@ -18,8 +18,18 @@ export function paddedDomain(values: number[], zeroFloor = false): [number, numb
   return [lo, hi];
 }
 
-/** Groups whose runs all gave the same value: a box of zero height would not show, so they get a tick. */
-function flatGroups<T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[], field: keyof T): T[] {
+/** Quantile of sorted values, linear between order statistics (as the box plot computes its quartiles). */
+function quantile(sorted: number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+}
+
+/**
+ * Groups whose box has no visible height (quartiles closer than `minHeight`, e.g. every run of a fixed policy
+ * gave the same value): the box would not show, so they get a bar at the median.
+ */
+export function flatBoxes<T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[], field: keyof T, minHeight = 0): T[] {
   const groups = new Map<string, T[]>();
   for (const r of rows) {
     const k = keys.map((key) => String(r[key])).join('\u0000');
@@ -27,15 +37,16 @@ function flatGroups<T extends Record<string, unknown>>(rows: T[], keys: (keyof T
     if (g) g.push(r);
     else groups.set(k, [r]);
   }
-  // runs of a fixed policy sum the same regrets in another order, so "equal" allows rounding
-  const flat = (g: T[]): boolean => {
-    const v = g.map((r) => r[field] as number);
-    if (!v.every(Number.isFinite)) return false;
-    const lo = Math.min(...v);
-    const hi = Math.max(...v);
-    return hi - lo <= 1e-9 * Math.max(1, Math.abs(hi));
-  };
-  return [...groups.values()].filter(flat).map((g) => g[0]);
+  const out: T[] = [];
+  for (const g of groups.values()) {
+    const v = g.map((r) => r[field] as number).filter(Number.isFinite).sort((a, b) => a - b);
+    if (!v.length) continue;
+    const q1 = quantile(v, 0.25);
+    const q3 = quantile(v, 0.75);
+    // runs of a fixed policy sum the same regrets in another order, so "equal" allows rounding
+    if (q3 - q1 <= Math.max(minHeight, 1e-9 * Math.max(1, Math.abs(q3)))) out.push({ ...g[0], [field]: quantile(v, 0.5) });
+  }
+  return out;
 }
 
 export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle: string }; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
@@ -43,10 +54,12 @@ export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle
     o.rows.map((r) => r.regret),
     true,
   );
-  const x = { field: 'label', type: 'nominal', title: 'policy / feature set', sort: o.order, axis: { labelAngle: -30, labelLimit: 220 } };
+  // no axis title: the labels name themselves, and a rotated axis leaves the title far below
+  const x = { field: 'label', type: 'nominal', title: null, sort: o.order, axis: { labelAngle: -30, labelLimit: 220 } };
   const y = { field: 'regret', type: 'quantitative', title: 'final cumulative regret (reward units)', scale: { domain, nice: false, zero: false } };
   const color = { field: 'label', type: 'nominal', legend: null, scale: colourScale(o.colours, o.order) };
-  const flat = flatGroups(o.rows, ['label'], 'regret');
+  // a box under 2 px tall does not show
+  const flat = flatBoxes(o.rows, ['label'], 'regret', ((domain[1] - domain[0]) / H) * 2);
   return {
     width: W + 120,
     height: H,
@@ -76,7 +89,7 @@ export function lambdaSweepSpec(o: {
   const xOffset = { field: 'label', type: 'nominal', sort: o.labels };
   const y = { field: o.field, type: 'quantitative', title: o.axisTitle, scale: { domain, nice: false, zero: false } };
   const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, o.labels), legend: { symbolType: 'square', symbolOpacity: 1 } };
-  const flat = flatGroups(o.rows, ['lambda', 'label'], o.field);
+  const flat = flatBoxes(o.rows, ['lambda', 'label'], o.field, ((domain[1] - domain[0]) / H) * 2);
   return {
     width: W + 160,
     height: H,

@@ -18,8 +18,8 @@ export const POLICY_COLOURS: Readonly<Record<string, string>> = {
   oracle: '#333333',
 };
 
-/** Colours no shipped policy uses, for the other labels. */
-const SPARE = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f', '#d62728', '#ff7f0e', '#393b79', '#e377c2', '#637939', '#843c39', '#5254a3'];
+/** Colours no shipped policy uses and far from theirs (most distinct first), for the other labels. */
+const SPARE = ['#7570b3', '#e7298a', '#bcbd22', '#17becf', '#7f7f7f', '#1b9e77', '#08306b', '#a6761d', '#d62728', '#393b79', '#637939', '#843c39', '#5254a3', '#8c564b'];
 
 /**
  * Colour of each distinct label. A label that names a shipped policy gets that policy's colour; else the

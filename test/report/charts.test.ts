@@ -3,6 +3,7 @@ import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
 import { MA_WINDOW, modelPoints, SELECTION_WINDOW, type CellSummary, type ExperimentAggregate } from '../../src/metrics/experiment.js';
 import { meanSd, meanSdCi, movingAverage } from '../../src/metrics/stats.js';
 import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
+import { flatBoxes } from '../../src/report/chartsSpread.js';
 import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
 import { POLICY_COLOURS } from '../../src/report/palette.js';
 
@@ -158,14 +159,24 @@ describe('experiment charts', () => {
     expect(spec.layer[0].encoding.x.scale.domain).toEqual([0, 300]);
   });
 
-  it('final regret: a group whose runs all agree gets a bar; others do not', () => {
+  it('final regret: a bar exactly for the boxes under 2 px tall (all runs of a fixed policy agree)', () => {
     const spec = chart(experimentCharts(aggregate(X1)), 'final-regret-box');
-    const ticks = spec.layer.find((l: Layer) => l.mark.type === 'tick');
-    expect(ticks.data.values.map((r: { label: string }) => r.label)).toEqual(['largest']);
-    const all = spec.data.values.map((r: { regret: number }) => r.regret);
+    const ticks = spec.layer.find((l: Layer) => l.mark.type === 'tick').data.values.map((r: { label: string }) => r.label);
+    const rows = spec.data.values as { label: string; regret: number }[];
     const [lo, hi] = spec.layer[0].encoding.y.scale.domain;
-    expect(lo).toBeLessThanOrEqual(Math.min(...all));
-    expect(hi).toBeGreaterThanOrEqual(Math.max(...all));
+    expect(lo).toBeLessThanOrEqual(Math.min(...rows.map((r) => r.regret)));
+    expect(hi).toBeGreaterThanOrEqual(Math.max(...rows.map((r) => r.regret)));
+    const height = spec.height as number;
+    for (const a of X1) {
+      const v = rows.filter((r) => r.label === a.label).map((r) => r.regret).sort((x, y) => x - y);
+      // quartiles by linear interpolation between order statistics (n = 3: the 2nd ± half a step)
+      const q1 = v[0] + 0.5 * (v[1] - v[0]);
+      const q3 = v[1] + 0.5 * (v[2] - v[1]);
+      const px = ((q3 - q1) / (hi - lo)) * height;
+      expect(ticks.includes(a.label), `${a.label}: ${px.toFixed(2)} px`).toBe(px <= 2);
+    }
+    expect(ticks).toContain('largest');
+    expect(ticks.length).toBeLessThan(X1.length);
   });
 
   it('λ sweep: whiskers inside the axis, upright λ labels, a bar for a zero-spread box', () => {
@@ -230,6 +241,14 @@ describe('experiment charts', () => {
 });
 
 describe('chart helpers', () => {
+  it('flatBoxes: a bar at the median where the quartiles meet, even with an outlying run', () => {
+    const rows = (label: string, v: number[]): { label: string; v: number }[] => v.map((x) => ({ label, v: x }));
+    const data = [...rows('fixed', [7, 7, 7]), ...rows('outlier', [520, 520, 520, 520, 679]), ...rows('spread', [1, 2, 3, 4, 5]), ...rows('close', [10, 10.01, 10.02, 10.03])];
+    expect(flatBoxes(data, ['label'], 'v').map((r) => `${r.label}=${r.v}`)).toEqual(['fixed=7', 'outlier=520']);
+    // quartiles 10.0075 and 10.0225 are under 0.05 apart: too close to show as a box at that scale
+    expect(flatBoxes(data, ['label'], 'v', 0.05).map((r) => r.label)).toEqual(['fixed', 'outlier', 'close']);
+  });
+
   it('niceCeil ends an axis on a round value just above the data', () => {
     expect(niceCeil(1106)).toBe(1200);
     expect(niceCeil(632)).toBe(700);
