@@ -113,27 +113,34 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
   const xs = [...models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter(Number.isFinite);
   const xTop = niceCeil(Math.max(...xs) * 1.04);
   const [y0, y1] = paddedDomain([...models.map((m) => m.accuracy), ...o.policies.map((p) => p.acc)]);
+  const CHAR_W = 5.5;
   const px = (e: number): number => (e / xTop) * W;
   const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
   const placed = placeLabels(
     models.map((m) => ({ px: px(m.energyWh), py: py(m.accuracy), text: m.id })),
     W,
     H,
-    5.5,
+    CHAR_W,
     11,
     { overhang: 0, obstacles: o.policies.filter((p) => Number.isFinite(p.wh) && Number.isFinite(p.acc)).map((p) => ({ px: px(p.wh), py: py(p.acc) })), leaders: true },
   );
-  const labels = models.map((m, i) => ({
-    id: m.id,
-    energyWh: m.energyWh,
-    accuracy: m.accuracy,
-    // text baseline a little below the box centre; the leader ends at the label's middle
-    lx: (placed[i].lx / W) * xTop,
-    ly: y0 + ((H - placed[i].ly) / H) * (y1 - y0),
-    mx: ((placed[i].lx + (placed[i].lx < px(m.energyWh) ? m.id.length * 5.5 : 0)) / W) * xTop,
-    my: y0 + ((H - placed[i].ly + 4) / H) * (y1 - y0),
-    leader: placed[i].leader,
-  }));
+  const labels = models.map((m, i) => {
+    const p = placed[i];
+    // leader from the point to the nearest edge of a label set away from it (not right beside it)
+    const w = m.id.length * CHAR_W;
+    const ex = Math.max(p.lx, Math.min(p.lx + w, px(m.energyWh)));
+    const ey = Math.max(p.ly - 9, Math.min(p.ly + 2, py(m.accuracy)));
+    return {
+      id: m.id,
+      energyWh: m.energyWh,
+      accuracy: m.accuracy,
+      lx: (p.lx / W) * xTop,
+      ly: y0 + ((H - p.ly) / H) * (y1 - y0),
+      mx: (ex / W) * xTop,
+      my: y0 + ((H - ey) / H) * (y1 - y0),
+      leader: p.leader || p.rank >= 4,
+    };
+  });
   const xScale = { domain: [0, xTop], nice: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
   const labelsShown = o.policies.map((p) => p.label);

@@ -23,7 +23,10 @@ export interface PlaceOptions {
 export interface PlacedLabel {
   lx: number;
   ly: number;
+  /** Placed on a far ring: join it to its point. */
   leader: boolean;
+  /** Index of the candidate taken (0: right of and above the point); -1 when none was free. */
+  rank: number;
 }
 
 /**
@@ -43,7 +46,7 @@ export function placeLabels(
   const boxes: LabelBox[] = pts.map((p) => ({ x0: p.px - 5, x1: p.px + 5, y0: p.py - 5, y1: p.py + 5 }));
   for (const o of opts.obstacles ?? []) boxes.push({ x0: o.px - 6, x1: o.px + 6, y0: o.py - 6, y1: o.py + 6 });
   const order = pts.map((_, i) => i).sort((a, b) => pts[a].px - pts[b].px || pts[a].py - pts[b].py);
-  const out: PlacedLabel[] = pts.map(() => ({ lx: 0, ly: 0, leader: false }));
+  const out: PlacedLabel[] = pts.map(() => ({ lx: 0, ly: 0, leader: false, rank: -1 }));
   for (const i of order) {
     const p = pts[i];
     const w = p.text.length * charW;
@@ -65,6 +68,7 @@ export function placeLabels(
     let chosen: LabelBox | null = null;
     let anchor = { lx: p.px + 7, ly: p.py - 6 };
     let leader = false;
+    let rank = -1;
     for (let k = 0; k < cands.length; k++) {
       const [dx, dy] = cands[k];
       const b = { x0: p.px + dx, x1: p.px + dx + w, y0: p.py + dy - lineH + 2, y1: p.py + dy + 2 };
@@ -73,10 +77,11 @@ export function placeLabels(
       chosen = b;
       anchor = { lx: p.px + dx, ly: p.py + dy };
       leader = k >= near;
+      rank = k;
       break;
     }
     if (chosen) boxes.push(chosen);
-    out[i] = { ...anchor, leader };
+    out[i] = { ...anchor, leader, rank };
   }
   return out;
 }
