@@ -186,7 +186,7 @@ export function poolWindows(models: string[], initial: string[] | null, events: 
 
 /**
  * ColorBrewer Blues from white: the lowest share reads as empty and grey (not in the pool) stands apart. Stops
- * are spaced quadratically over the data's range so the many small shares are not all one pale tone.
+ * are spaced as t^1.5 over the data's range so the many small shares are not all one pale tone.
  */
 const BLUES = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
 
@@ -228,7 +228,7 @@ export function selectionSpec(o: { title: string; sel: SelectionWindows; models:
           x,
           x2: { field: 'end' },
           y,
-          color: { field: 'share', type: 'quantitative', title: 'share of picks', scale: { domain: BLUES.map((_, k) => lo + (hi - lo) * (k / (BLUES.length - 1)) ** 2), range: BLUES, nice: false }, legend: { format: '.2f' } },
+          color: { field: 'share', type: 'quantitative', title: 'share of picks', scale: { domain: BLUES.map((_, k) => lo + (hi - lo) * (k / (BLUES.length - 1)) ** 1.5), range: BLUES, nice: false }, legend: { format: '.2f' } },
         },
       },
       ...(out.length
