@@ -4,9 +4,9 @@
  * charts (cumulative and moving-average regret, selection over time, accuracy vs energy, final regret) and
  * report.html. Nothing in the directory is changed but charts/ and report.html.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { parse as parseCsv } from 'csv-parse';
 import { stringify as yamlStringify } from 'yaml';
 import { DataError } from '../data/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
@@ -18,7 +18,7 @@ import { readSimulateSummary, type SimSummary } from './simulateSummary.js';
 /** Policy × run × step values held in memory at most (two arrays of this length). */
 export const MAX_TRACE = 20_000_000;
 /** A steps.csv row is far shorter than this; a longer file is not a trace of this summary. */
-const MAX_ROW_BYTES = 1024;
+const MAX_ROW_BYTES = 512;
 
 interface Trace {
   /** Step regret at [(policy · runs + run) · queries + step]. */
@@ -77,15 +77,26 @@ async function readTrace(dir: string, s: SimSummary, knownModels: string[] | nul
     const size = statSync(csvFile).size;
     if (size > 256 + n * MAX_ROW_BYTES) throw new DataError(`${size} bytes is too long for a trace of ${n} steps`, csvFile);
     const put = placer(csvFile, s, t, knownModels);
-    const records = parse(readFileSync(csvFile, 'utf8'), { relax_column_count: false }) as string[][];
-    const head = records[0] ?? [];
-    if (head.join(',') !== STEPS_HEADER.join(',')) throw new DataError(`header must be ${STEPS_HEADER.join(',')}`, csvFile, 1);
-    for (let i = 1; i < records.length; i++) {
-      const r = records[i];
-      put(i + 1, Number(r[0]), Number(r[1]), r[3], r[4], r[6] === '' ? Number.NaN : Number(r[6]));
+    // streamed record by record: a trace can be larger than one string may hold
+    const parser = createReadStream(csvFile).pipe(parseCsv({ relax_column_count: false }));
+    try {
+      for await (const r of parser as AsyncIterable<string[]>) {
+        rows++;
+        if (rows === 1) {
+          if (r.join(',') !== STEPS_HEADER.join(',')) throw new DataError(`header must be ${STEPS_HEADER.join(',')}`, csvFile, 1);
+          continue;
+        }
+        if (rows - 1 > n) throw new DataError(`more than the ${n} steps summary.json needs (policies × runs × queries)`, csvFile, rows);
+        put(rows, Number(r[0]), Number(r[1]), r[3], r[4], r[6] === '' ? Number.NaN : Number(r[6]));
+      }
+    } catch (e) {
+      if (e instanceof DataError) throw e;
+      const lines = (e as { lines?: number }).lines;
+      throw new DataError(`malformed CSV (${(e as Error).message})`, csvFile, lines);
+    } finally {
+      parser.destroy();
     }
-    rows = records.length - 1;
-    if (rows !== n) throw new DataError(`has ${rows} steps, summary.json needs ${n} (policies × runs × queries)`, csvFile);
+    if (rows - 1 !== n) throw new DataError(`has ${Math.max(0, rows - 1)} steps, summary.json needs ${n} (policies × runs × queries)`, csvFile);
     return t;
   }
   if (existsSync(arrowFile)) {

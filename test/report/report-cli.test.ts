@@ -55,6 +55,13 @@ describe('greenserv report', () => {
     const perRun = [0, 1].map((r) => Float64Array.from(steps.filter((s) => s[3] === 'linucb' && Number(s[0]) === r).map((s) => Number(s[6]))));
     const ma = perRun.map((x) => movingAverage(x, MA_WINDOW));
     expect(lin.movingAvg[1234]).toBeCloseTo((ma[0][1234] + ma[1][1234]) / 2, 12);
+
+    // the Arrow trace of the same run gives the same aggregate
+    const arrowOut = join(dir, 'a');
+    expect((await cli([...SIM, '--steps', 'arrow', '--out', arrowOut])).code).toBe(0);
+    const fromArrow = (await readSimulateDir(arrowOut, readFileSync(join(arrowOut, 'summary.json'), 'utf8'), () => {})).agg;
+    expect(fromArrow.curves).toEqual(agg.curves);
+    expect(fromArrow.selection).toEqual(agg.selection);
   });
 
   it('on an experiment directory', async () => {
@@ -88,6 +95,14 @@ describe('greenserv report', () => {
     const rebuild = (): Promise<unknown> => rebuildReport(out, () => {});
     writeFileSync(join(out, 'steps.csv'), steps.filter((_, i) => i !== 5).join('\n'));
     await expect(rebuild()).rejects.toThrow(/steps\.csv: has 14999 steps, summary\.json needs 15000/);
+    const extra = [...steps];
+    extra[3] += ',1';
+    writeFileSync(join(out, 'steps.csv'), extra.join('\n'));
+    await expect(rebuild()).rejects.toThrow(/steps\.csv:4: malformed CSV/);
+    const nan = [...steps];
+    nan[6] = nan[6].split(',').map((v, i) => (i === 6 ? 'x' : v)).join(',');
+    writeFileSync(join(out, 'steps.csv'), nan.join('\n'));
+    await expect(rebuild()).rejects.toThrow(/steps\.csv:7 \(column 'regret'\): regret must be a number/);
     writeFileSync(join(out, 'steps.csv'), steps.join('\n'));
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, kind: 'other' }));
