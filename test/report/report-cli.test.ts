@@ -42,7 +42,7 @@ describe('greenserv report', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html.indexOf('<h2>Charts</h2>')).toBeLessThan(html.indexOf('<h2>Results at λ = 0.5</h2>'));
-    expect(await cli(['report', out])).toMatchObject({ code: 0 });
+    await rebuildReport(out, () => {});
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe(html);
 
     // the curves are the steps' own: mean cumulative regret ends at the mean final regret, the moving
