@@ -98,7 +98,7 @@ export function lambdaSweepSpec(o: {
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 8 }, encoding: { x, xOffset, y, color } },
-      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 2.5, size: 10, opacity: 1 }, encoding: { x, xOffset, y, color: { ...color, legend: null } } }] : []),
+      ...(flat.length ? [{ data: { values: flat }, mark: { type: 'tick', thickness: 2.5, size: 10, opacity: 1 }, encoding: { x, xOffset, y, color } }] : []),
     ],
   } as unknown as TopLevelSpec;
 }

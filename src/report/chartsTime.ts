@@ -74,7 +74,8 @@ function endLabelLayers(ends: { label: string; x: number; value: number }[], yTo
   );
   const perPx = Q / W;
   const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: e.value, x2: Q + 10 * perPx, labelY: pos[i] }));
-  const c = { ...color, legend: null };
+  // same encoding as the lines, so the legends merge into one
+  const c = color;
   return [
     {
       data: { values },
