@@ -7,7 +7,6 @@ import { flatBoxes } from '../../src/report/chartsSpread.js';
 import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
 import { POLICY_COLOURS } from '../../src/report/palette.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Layer = any;
 
 /** Deterministic pseudo-random numbers in [0, 1). */
