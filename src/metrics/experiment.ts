@@ -121,7 +121,7 @@ export function paretoFlags(points: { accuracy: number; energyWh: number }[]): b
   );
 }
 
-function modelPoints(t: PoolTable, rewards: RewardTable[]): ModelPoint[] {
+export function modelPoints(t: PoolTable, rewards: RewardTable[]): ModelPoint[] {
   const M = t.nModels;
   const pts = t.models.map((m, j) => {
     let acc = 0;

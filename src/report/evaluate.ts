@@ -1,19 +1,18 @@
 /**
- * Outputs of `greenserv evaluate --routerbench`: terminal tables, runs.csv / points.csv, one cost–quality
- * chart per eval family (SVG + PNG) with every router's non-decreasing hull, the report.html section and
- * the results directory.
+ * Outputs of `greenserv evaluate --routerbench`: terminal tables, runs.csv / points.csv, the report.html
+ * section and the results directory (charts in evaluateCharts.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
-import type { CostQuality } from '../metrics/aiq.js';
-import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult, type FamilyCurves } from '../metrics/routerbench.js';
+import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from '../metrics/routerbench.js';
 import { toJson } from '../metrics/summary.js';
 import type { SweepResult } from '../sim/sweep.js';
 import { sweepIndex } from '../sim/sweep.js';
 import type { AtomicDir } from './atomic.js';
-import { renderChart, type RenderedChart } from './render.js';
+import { chartFileBase, familySlug, policyLabel, renderEvaluateCharts } from './evaluateCharts.js';
 import { fmt, renderTable } from './terminalTable.js';
+
+export { chartFileBase, familyChartSpec, familySlug, hullPolyline, placeLabels, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
 function pct(x: number | null | undefined, d = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(d)}%`;
@@ -31,32 +30,6 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** `mistralai/mixtral-8x7b-chat` → `mixtral-8x7b-chat`: chart labels and narrow columns. */
-export function shortModel(id: string): string {
-  const s = id.lastIndexOf('/');
-  return s >= 0 ? id.slice(s + 1) : id;
-}
-
-/** File-name-safe family name. */
-export function familySlug(f: string): string {
-  return f.toLowerCase().replace(/[^a-z0-9._-]+/g, '_') || 'family';
-}
-
-export function chartFileBase(f: string): string {
-  return `charts/cost-quality-${familySlug(f)}`;
-}
-
-const POLICY_LABELS: Record<string, string> = {
-  'linear-epsilon-greedy': 'ε-greedy (contextual)',
-  'epsilon-greedy': 'ε-greedy',
-  linucb: 'LinUCB',
-  thompson: 'Thompson sampling',
-  random: 'random',
-};
-
-export function policyLabel(name: string): string {
-  return POLICY_LABELS[name] ?? name;
-}
 
 // ---------------------------------------------------------------------------------------------- terminal
 
@@ -147,219 +120,6 @@ export function evaluatePointsCsv(s: EvaluateSummary): string {
     for (const v of hull) lines.push([csvField(`zero-router:${v.model}`), 'zero-router-hull', '', csvField(f), csvNum(v.cost), csvNum(v.quality)].join(','));
   }
   return lines.join('\n') + '\n';
-}
-
-// ---------------------------------------------------------------------------------------------- charts
-
-/** At most `max` vertices, evenly spread in log cost (first and last kept): a drawing aid only. */
-export function thinHull(h: readonly CostQuality[], max = 240): CostQuality[] {
-  if (h.length <= max) return [...h];
-  const lo = Math.log(Math.max(h[0].cost, 1e-12));
-  const hi = Math.log(Math.max(h[h.length - 1].cost, 1e-12));
-  const step = (hi - lo) / (max - 1);
-  const out: CostQuality[] = [h[0]];
-  let last = lo;
-  for (let i = 1; i < h.length - 1; i++) {
-    const x = Math.log(Math.max(h[i].cost, 1e-12));
-    if (x - last >= step) {
-      out.push(h[i]);
-      last = x;
-    }
-  }
-  out.push(h[h.length - 1]);
-  return out;
-}
-
-/**
- * Polyline of a hull on a log cost axis: straight segments in linear cost are sampled geometrically so they
- * draw as the curves they are; then flat to `right` (AIQ counts the hull as flat beyond its last vertex).
- */
-export function hullPolyline(h: readonly CostQuality[], right: number, perSegment = 12): CostQuality[] {
-  const out: CostQuality[] = [];
-  for (let i = 0; i < h.length; i++) {
-    if (i > 0) {
-      const a = h[i - 1];
-      const b = h[i];
-      if (a.cost > 0 && b.cost > a.cost) {
-        for (let j = 1; j < perSegment; j++) {
-          const c = a.cost * Math.pow(b.cost / a.cost, j / perSegment);
-          out.push({ cost: c, quality: a.quality + ((b.quality - a.quality) * (c - a.cost)) / (b.cost - a.cost) });
-        }
-      }
-    }
-    out.push(h[i]);
-  }
-  const last = h[h.length - 1];
-  if (last && right > last.cost) out.push({ cost: right, quality: last.quality });
-  return out;
-}
-
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
-
-const CHART_W = 640;
-const CHART_H = 380;
-
-interface Box {
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-}
-
-/**
- * Greedy label placement in pixels: each label takes the first candidate position (right, below, left,
- * above…) that overlaps no marker, obstacle or earlier label; the first candidate when none is free.
- * Returns the left end of each text's baseline.
- */
-export function placeLabels(
-  pts: { px: number; py: number; text: string }[],
-  W: number,
-  H: number,
-  obstacles: { px: number; py: number }[] = [],
-  charW = 6.1,
-  lineH = 11,
-): { lx: number; ly: number }[] {
-  const boxes: Box[] = [...pts, ...obstacles].map((p) => ({ x0: p.px - 5, x1: p.px + 5, y0: p.py - 5, y1: p.py + 5 }));
-  const hit = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
-  const out = pts.map((p) => ({ lx: p.px + 7, ly: p.py - 6 }));
-  const order = pts.map((_, i) => i).sort((a, b) => pts[a].px - pts[b].px || pts[a].py - pts[b].py);
-  for (const i of order) {
-    const p = pts[i];
-    const w = p.text.length * charW;
-    const cands: [number, number][] = [
-      [7, -5],
-      [7, 13],
-      [-7 - w, -5],
-      [-7 - w, 13],
-      [7, -17],
-      [7, 25],
-      [-w / 2, -10],
-      [-w / 2, 21],
-      [-7 - w, -17],
-      [-7 - w, 25],
-    ];
-    for (const [dx, dy] of cands) {
-      const b = { x0: p.px + dx, x1: p.px + dx + w, y0: p.py + dy - lineH + 2, y1: p.py + dy + 2 };
-      if (b.x0 < 0 || b.x1 > W + 40 || b.y0 < 0 || b.y1 > H) continue;
-      if (boxes.some((o) => hit(o, b))) continue;
-      boxes.push(b);
-      out[i] = { lx: p.px + dx, ly: p.py + dy };
-      break;
-    }
-  }
-  return out;
-}
-
-export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSpec {
-  const info = s.dataset.families.find((f) => f.name === c.family);
-  const all: number[] = [
-    ...c.models.map((m) => m.point.cost),
-    ...c.oracleFrontier.map((v) => v.cost),
-    ...c.policies.flatMap((p) => p.points.map((x) => x.cost)),
-    c.oraclePoint.cost,
-  ].filter((x) => Number.isFinite(x) && x > 0);
-  const xmin = Math.min(...all) / 1.25;
-  const xmax = Math.max(...all) * 1.25;
-  const qs = [
-    ...c.models.map((m) => m.point.quality),
-    ...c.policies.flatMap((p) => p.points.map((x) => x.quality)),
-    c.oraclePoint.quality,
-    ...c.oracleFrontier.map((v) => v.quality),
-  ].filter((x) => Number.isFinite(x));
-  const ymin = Math.max(0, Math.floor(Math.min(...qs) * 20 - 0.5) / 20);
-  // headroom above 1 so markers at quality 1 are not cut
-  const ymax = Math.min(1.05, Math.ceil(Math.max(...qs) * 20 + 0.2) / 20);
-  const right = Math.max(c.ctx.cMax, ...all);
-  const seriesOrder = ['oracle frontier', 'zero router', ...c.policies.map((p) => policyLabel(p.name))];
-  const colors = ['#222222', '#7f7f7f', ...c.policies.map((_, i) => PALETTE[i % PALETTE.length])];
-  const lines: Record<string, unknown>[] = [];
-  const addLine = (series: string, h: readonly CostQuality[]): void => {
-    hullPolyline(h, right).forEach((v, i) => {
-      if (v.cost > 0) lines.push({ series, cost: v.cost, quality: v.quality, i });
-    });
-  };
-  addLine('oracle frontier', thinHull(c.oracleFrontier));
-  addLine('zero router', c.zeroRouter);
-  for (const p of c.policies) addLine(policyLabel(p.name), p.hull);
-  const pts = c.policies.flatMap((p) => p.points.filter((x) => x.cost > 0).map((x) => ({ series: policyLabel(p.name), cost: x.cost, quality: x.quality, lambda: x.lambda })));
-  const models = c.models.filter((m) => m.point.cost > 0).map((m) => ({ model: shortModel(m.id), cost: m.point.cost, quality: m.point.quality }));
-  const oracle = Number.isFinite(c.oraclePoint.cost) && c.oraclePoint.cost > 0 ? [{ model: 'oracle', cost: c.oraclePoint.cost, quality: c.oraclePoint.quality }] : [];
-  // labels for the models and the oracle, placed in pixels and mapped back to data coordinates
-  const lx0 = Math.log(xmin);
-  const lx1 = Math.log(xmax);
-  const px = (cost: number): number => ((Math.log(cost) - lx0) / (lx1 - lx0)) * CHART_W;
-  const py = (q: number): number => CHART_H - ((q - ymin) / (ymax - ymin)) * CHART_H;
-  const labelled = [...models, ...oracle];
-  const placed = placeLabels(
-    labelled.map((m) => ({ px: px(m.cost), py: py(m.quality), text: m.model })),
-    CHART_W,
-    CHART_H,
-    pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })),
-  );
-  const labels = labelled.map((m, i) => ({
-    text: m.model,
-    cost: Math.exp(lx0 + (placed[i].lx / CHART_W) * (lx1 - lx0)),
-    quality: ymin + ((CHART_H - placed[i].ly) / CHART_H) * (ymax - ymin),
-    bold: m.model === 'oracle',
-  }));
-  const x = {
-    field: 'cost',
-    type: 'quantitative',
-    title: 'mean cost per prompt (USD, log scale)',
-    scale: { type: 'log', domain: [xmin, xmax], nice: false },
-    axis: { format: '~g', tickCount: 6 },
-  } as const;
-  const y = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { domain: [ymin, ymax], nice: false, zero: false } } as const;
-  const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: { orient: 'bottom', columns: 3 } } as const;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: {
-      text: `${c.family}: cost vs quality (${(info?.queries ?? 0).toLocaleString('en-US')} prompts)`,
-      subtitle: `dots: policies' run means per λ · lines: non-decreasing convex hulls`,
-      subtitleFontSize: 11,
-    },
-    width: CHART_W,
-    height: CHART_H,
-    layer: [
-      {
-        data: { values: lines },
-        mark: { type: 'line', strokeWidth: 1.8, clip: true },
-        encoding: {
-          x,
-          y,
-          color,
-          order: { field: 'i', type: 'quantitative' },
-          strokeDash: { condition: { test: "datum.series === 'zero router'", value: [6, 3] }, value: [1, 0] },
-        },
-      },
-      {
-        data: { values: pts },
-        mark: { type: 'point', filled: true, size: 38, opacity: 0.85, clip: true },
-        encoding: { x, y, color, tooltip: [{ field: 'series' }, { field: 'lambda' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }] },
-      },
-      {
-        data: { values: models },
-        mark: { type: 'square', size: 60, color: '#555555', clip: true },
-        encoding: { x, y, tooltip: [{ field: 'model' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }] },
-      },
-      {
-        data: { values: oracle },
-        mark: { type: 'point', shape: 'diamond', size: 140, filled: true, color: '#000000', clip: true },
-        encoding: { x, y },
-      },
-      {
-        data: { values: labels },
-        mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 10, color: '#333333' },
-        encoding: { x, y, text: { field: 'text' }, fontWeight: { condition: { test: 'datum.bold', value: 'bold' }, value: 'normal' } },
-      },
-    ],
-  } as unknown as TopLevelSpec;
-}
-
-export async function renderEvaluateCharts(r: EvaluationResult): Promise<Map<string, RenderedChart>> {
-  const out = new Map<string, RenderedChart>();
-  for (const c of r.curves) out.set(c.family, await renderChart(familyChartSpec(c, r.summary)));
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------- HTML

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { parse as parseYaml } from 'yaml';
 import { DataError } from '../data/errors.js';
 import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindows } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
@@ -61,6 +62,23 @@ export function comparisonCsv(s: ExperimentSummary): string {
   return lines.join('\n') + '\n';
 }
 
+/** Models in the pool at the start, from the experiment config (pool.initial, pool.exclude); null when it names none. */
+export function initialPool(configText: string, ids: string[]): string[] | null {
+  let cfg: unknown;
+  try {
+    cfg = parseYaml(configText);
+  } catch {
+    return null;
+  }
+  const pool = (cfg as { pool?: { initial?: unknown; exclude?: unknown } } | null)?.pool;
+  if (!pool) return null;
+  const list = (v: unknown): string[] | null => (Array.isArray(v) ? v.map(String) : null);
+  const initial = list(pool.initial);
+  const exclude = list(pool.exclude);
+  if (!initial && !exclude) return null;
+  return (initial ?? ids).filter((id) => !(exclude ?? []).includes(id));
+}
+
 /** Render every chart to SVG and PNG under charts/ and build report.html. */
 export async function writeChartsAndReport(
   dir: AtomicDir | { write(name: string, data: string | Uint8Array): void },
@@ -68,8 +86,9 @@ export async function writeChartsAndReport(
   configText: string,
   manifest: unknown,
   profile?: Profile | null,
+  opts: { configTitle?: string } = {},
 ): Promise<string[]> {
-  const specs = experimentCharts(agg);
+  const specs = experimentCharts(agg, { initialPool: initialPool(configText, agg.summary.models.map((m) => m.id)) });
   const rendered: { name: string; title: string; svg: string }[] = [];
   for (const c of specs) {
     const r = await renderChart(c.spec, 2, c.name);
@@ -77,8 +96,9 @@ export async function writeChartsAndReport(
     dir.write(`charts/${c.name}.png`, r.png);
     rendered.push({ name: c.name, title: c.title, svg: r.svg });
   }
-  const extraSections = profile ? [profileReportSection(profile)] : [];
-  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections }));
+  const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
+  const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart })] : [];
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle }));
   return specs.map((c) => c.name);
 }
 

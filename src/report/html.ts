@@ -16,11 +16,21 @@ export function inlineSvg(svg: string): string {
   return svg.replace(/^<\?xml[^>]*>\s*/, '');
 }
 
-export const REPORT_CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
+/** Charts share one text scale (1.25× their pixel size) and stop at the content width, which the wide ones fill. */
+export function chartSvg(svg: string): string {
+  const inl = inlineSvg(svg);
+  const w = /^<svg[^>]*\swidth="([\d.]+)"/.exec(inl);
+  if (!w) return inl;
+  return inl.replace(/^<svg/, `<svg style="width:${Math.round(Number(w[1]) * 1.25)}px"`);
+}
+
+export const REPORT_CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}
-figure{margin:1.5em 0}figcaption{font-size:.9em;color:#444}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}td{white-space:nowrap}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left;white-space:nowrap}.note{color:#555;font-size:.9em}
+.wide{overflow-x:auto}figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
+details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
+pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 .sig{font-weight:bold}`;
 
 export interface ReportInput {
@@ -28,10 +38,49 @@ export interface ReportInput {
   charts: { name: string; title: string; svg: string }[];
   configText: string;
   manifest: unknown;
-  /** Extra HTML sections (e.g. a model profile) appended before the configuration. */
+  /** Extra HTML sections (e.g. a model profile) after the results. */
   extraSections?: string[];
+  /** Heading of the configuration block (default "Configuration"). */
+  configTitle?: string;
 }
 
+/** A percentage with its sign: +1.7%, −0.4%, 0.0%. */
+export function signedPct(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  const v = x.toFixed(1);
+  if (Number(v) === 0) return '0.0%';
+  return x > 0 ? `+${v}%` : `−${v.slice(1)}%`;
+}
+
+function resultsTable(s: ExperimentSummary, lambda: number): string {
+  const parts: string[] = [];
+  parts.push('<div class="wide"><table><tr><th>policy</th><th>final regret (mean ± sd)</th><th>95% CI</th><th>accuracy</th><th>energy (Wh)</th><th>mean reward</th></tr>');
+  for (const c of s.cells.filter((x) => x.lambda === lambda)) {
+    parts.push(
+      `<tr><td>${esc(c.label)}</td><td>${fmt(c.finalRegret.mean, 2)} ± ${fmt(c.finalRegret.sd, 2)}</td><td>[${fmt(c.finalRegret.ci95[0], 1)}, ${fmt(c.finalRegret.ci95[1], 1)}]</td>` +
+        `<td>${fmt(c.accuracy.mean, 4)}</td><td>${fmt(c.energyWh.mean, 1)} ± ${fmt(c.energyWh.sd, 1)}</td><td>${fmt(c.reward.mean, 4)}</td></tr>`,
+    );
+  }
+  parts.push('</table></div>');
+  const sig = s.significance.filter((p) => p.lambda === lambda);
+  if (sig.length) {
+    parts.push(
+      `<details><summary>Pairwise Mann–Whitney U on final regret (two-sided, Benjamini–Hochberg corrected, α = 0.05): ${sig.filter((p) => p.significant).length} of ${sig.length} pairs differ</summary><div class="wide"><table><tr><th>pair</th><th>U</th><th>p</th><th>p (BH)</th><th>method</th></tr>`,
+    );
+    for (const p of sig) {
+      parts.push(`<tr${p.significant ? ' class="sig"' : ''}><td>${esc(p.a)} vs ${esc(p.b)}</td><td>${fmt(p.u, 1)}</td><td>${pFmt(p.p)}</td><td>${pFmt(p.pAdjusted)}</td><td>${p.method}</td></tr>`);
+    }
+    parts.push('</table></div></details>');
+  }
+  return parts.join('\n');
+}
+
+/** The λ whose table heads the report: the only one, else the one nearest 0.5. */
+function headlineLambda(lambdas: number[]): number {
+  return lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), lambdas[0]);
+}
+
+/** Charts first, then the headline table; long tables, configuration and manifest collapsed. */
 export function experimentReport(inp: ReportInput): string {
   const s = inp.summary;
   const parts: string[] = [];
@@ -39,47 +88,37 @@ export function experimentReport(inp: ReportInput): string {
   parts.push(`<h1>${esc(s.title ?? s.name)}</h1>`);
   parts.push(
     `<p class="note">Dataset <b>${esc(s.dataset.name)}</b> (${s.dataset.queries} queries × ${s.dataset.models} models, sha256 ${s.dataset.sha256.slice(0, 12)}…) · ` +
-      `${s.runs} runs from seed ${s.seed} · ${esc(s.semantics)} semantics · oracle over the ${esc(s.oracle)} pool · λ ∈ {${s.lambdas.join(', ')}}</p>`,
+      `${s.runs} runs from seed ${s.seed} · ${esc(s.semantics)} semantics · oracle over the ${s.oracle === 'pool' ? 'current' : esc(s.oracle)} pool · λ ∈ {${s.lambdas.join(', ')}}</p>`,
   );
-  for (const lambda of s.lambdas) {
-    const cells = s.cells.filter((c) => c.lambda === lambda);
-    parts.push(`<h2>Results at λ = ${lambda}</h2><table><tr><th>policy</th><th>final regret (mean ± sd)</th><th>95% CI</th><th>accuracy</th><th>energy (Wh)</th><th>mean reward</th></tr>`);
-    for (const c of cells) {
-      parts.push(
-        `<tr><td>${esc(c.label)}</td><td>${fmt(c.finalRegret.mean, 2)} ± ${fmt(c.finalRegret.sd, 2)}</td><td>[${fmt(c.finalRegret.ci95[0], 1)}, ${fmt(c.finalRegret.ci95[1], 1)}]</td>` +
-          `<td>${fmt(c.accuracy.mean, 4)}</td><td>${fmt(c.energyWh.mean, 1)} ± ${fmt(c.energyWh.sd, 1)}</td><td>${fmt(c.reward.mean, 4)}</td></tr>`,
-      );
-    }
-    parts.push('</table>');
-    const sig = s.significance.filter((p) => p.lambda === lambda);
-    if (sig.length) {
-      parts.push(
-        `<details><summary>Pairwise Mann–Whitney U on final regret (two-sided, Benjamini–Hochberg corrected, α = 0.05): ${sig.filter((p) => p.significant).length} of ${sig.length} pairs differ</summary><table><tr><th>pair</th><th>U</th><th>p</th><th>p (BH)</th><th>method</th></tr>`,
-      );
-      for (const p of sig) {
-        parts.push(`<tr${p.significant ? ' class="sig"' : ''}><td>${esc(p.a)} vs ${esc(p.b)}</td><td>${fmt(p.u, 1)}</td><td>${pFmt(p.p)}</td><td>${pFmt(p.pAdjusted)}</td><td>${p.method}</td></tr>`);
-      }
-      parts.push('</table></details>');
+  if (inp.charts.length) {
+    parts.push('<h2>Charts</h2>');
+    for (const c of inp.charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption></figure>`);
+  }
+  if (s.lambdas.length) {
+    const head = headlineLambda(s.lambdas);
+    parts.push(`<h2>Results at λ = ${head}</h2>`);
+    parts.push(resultsTable(s, head));
+    if (s.lambdas.length > 1) {
+      parts.push(`<details><summary>Results at every λ (${s.lambdas.length} tables)</summary>`);
+      for (const lambda of s.lambdas) parts.push(`<h3>λ = ${lambda}</h3>`, resultsTable(s, lambda));
+      parts.push('</details>');
     }
   }
   if (s.comparison && s.comparison.rows.length) {
     parts.push(
       `<h2>Published figures</h2><p class="note">Source: ${esc(s.comparison.source)} (reference semantics: ${esc(s.comparison.semantics)}). ` +
         `Ours come from the built-in replica, which is calibrated on per-model aggregates only; gaps are expected and reported as they are.</p>` +
-        `<table><tr><th>policy</th><th>λ</th><th>metric</th><th>ours</th><th>published</th><th>gap</th></tr>`,
+        `<details><summary>Ours vs published: ${s.comparison.rows.length} figures</summary>` +
+        `<div class="wide"><table><tr><th>policy</th><th>λ</th><th>metric</th><th>ours</th><th>published</th><th>gap</th></tr>`,
     );
     for (const r of s.comparison.rows) {
-      parts.push(`<tr><td>${esc(r.label)}</td><td>${r.lambda}</td><td>${r.metric}</td><td>${fmt(r.ours, 4)}</td><td>${fmt(r.published, 4)}</td><td>${fmt(r.gapPct, 1)}%</td></tr>`);
+      parts.push(`<tr><td>${esc(r.label)}</td><td>${r.lambda}</td><td>${r.metric}</td><td>${fmt(r.ours, 4)}</td><td>${fmt(r.published, 4)}</td><td>${signedPct(r.gapPct)}</td></tr>`);
     }
-    parts.push('</table>');
-  }
-  if (inp.charts.length) {
-    parts.push('<h2>Charts</h2>');
-    for (const c of inp.charts) parts.push(`<figure id="${esc(c.name)}">${inlineSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption></figure>`);
+    parts.push('</table></div></details>');
   }
   for (const extra of inp.extraSections ?? []) parts.push(extra);
-  parts.push(`<h2>Configuration</h2><pre>${esc(inp.configText)}</pre>`);
-  parts.push(`<h2>Manifest</h2><pre>${esc(JSON.stringify(inp.manifest, null, 2))}</pre>`);
+  parts.push(`<details><summary>${esc(inp.configTitle ?? 'Configuration')}</summary><pre>${esc(inp.configText)}</pre></details>`);
+  parts.push(`<details><summary>Manifest</summary><pre>${esc(JSON.stringify(inp.manifest, null, 2))}</pre></details>`);
   parts.push('</body></html>\n');
   return parts.join('\n');
 }

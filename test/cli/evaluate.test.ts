@@ -8,6 +8,7 @@ import { EXIT_BAD_INPUT, isUserError } from '../../src/cli/errors.js';
 import { DataError, UsageError } from '../../src/data/errors.js';
 import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
 import { evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
+import { POLICY_COLOURS } from '../../src/report/palette.js';
 
 const RB = resolve(__dirname, '../../../shared/data/routerbench');
 const haveRb = existsSync(resolve(RB, 'arc_challenge_test.csv'));
@@ -244,6 +245,8 @@ describe.skipIf(!haveRb)('greenserv evaluate --routerbench ../shared/data/router
     const svg = readFileSync(join(o, 'charts', 'cost-quality-winogrande.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     for (const label of ['winogrande: cost vs quality', 'gpt-4-1106-preview', 'oracle frontier', 'Thompson sampling']) expect(svg).toContain(label);
+    // the policies keep the colours they have in the experiment charts
+    for (const p of ['linucb', 'thompson', 'random']) expect(svg).toContain(`stroke="${POLICY_COLOURS[p]}"`);
 
     const s = JSON.parse(readFileSync(join(o, 'summary.json'), 'utf8')) as EvaluateSummary;
     expect(s.schemaVersion).toBe(1);

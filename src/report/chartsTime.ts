@@ -1,0 +1,252 @@
+/** Charts over the query stream: cumulative regret, moving-average regret and selection heatmaps. */
+import type { TopLevelSpec } from 'vega-lite';
+import type { CellCurves, SelectionWindows } from '../metrics/experiment.js';
+import { colourScale } from './palette.js';
+
+export const W = 560;
+export const H = 320;
+/** Plot every k-th step of per-step curves: the SVG stays small and the curve shape is unchanged at paper size. */
+const STRIDE = 10;
+/** Direct labels at the line ends: font size and the vertical room each needs (px). */
+const END_FONT = 10;
+const END_LINE = 12;
+
+export interface PoolEvent {
+  step: number;
+  what: string;
+}
+
+/** v rounded up to a round step (⅕, ½ or 1 × 10ᵏ by magnitude) so an axis ends on a tick just above the data. */
+export function niceCeil(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const e = 10 ** Math.floor(Math.log10(v));
+  const f = v / e;
+  const step = f < 2 ? e / 5 : f < 5 ? e / 2 : e;
+  return Number((Math.ceil(v / step - 1e-9) * step).toPrecision(12));
+}
+
+/**
+ * Vertical positions (data units) of labels at the line ends: each as close to its line's last value as
+ * possible while labels keep END_LINE px apart and stay inside the plot.
+ */
+export function endLabelPositions(values: number[], yTop: number, height = H, gap = END_LINE): number[] {
+  const px = values.map((v) => height - (Math.max(0, Math.min(yTop, v)) / yTop) * height);
+  const order = px.map((_, i) => i).sort((a, b) => px[a] - px[b] || a - b);
+  const pos = new Float64Array(px.length);
+  let prev = -Infinity;
+  for (const i of order) {
+    pos[i] = Math.max(px[i], prev + gap);
+    prev = pos[i];
+  }
+  // pushed past the bottom: shift the stack up
+  let over = prev - height;
+  for (let k = order.length - 1; k >= 0 && over > 0; k--) {
+    const i = order[k];
+    pos[i] -= over;
+    const next = k > 0 ? pos[order[k - 1]] : -Infinity;
+    over = next + gap - pos[i];
+  }
+  return [...pos].map((p) => ((height - p) / height) * yTop);
+}
+
+/** Event rules with a label naming the change, for charts over queries routed. */
+function eventLayers(events: PoolEvent[], above: boolean): Record<string, unknown>[] {
+  if (!events.length) return [];
+  return [
+    {
+      data: { values: events },
+      mark: { type: 'rule', strokeDash: above ? [] : [4, 3], color: above ? '#d62728' : '#444', strokeWidth: above ? 2 : 1 },
+      encoding: { x: { field: 'step', type: 'quantitative' } },
+    },
+    {
+      data: { values: events.map((e) => ({ ...e, text: `query ${e.step}: ${e.what}` })) },
+      mark: { type: 'text', align: 'left', baseline: above ? 'bottom' : 'top', dx: 4, dy: above ? -3 : 4, fontSize: 10, color: above ? '#d62728' : '#444' },
+      encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
+    },
+  ];
+}
+
+/** Line layers with labels at the right end of each line (leader when the label had to move). */
+function endLabelLayers(ends: { label: string; x: number; value: number }[], yTop: number, Q: number, color: Record<string, unknown>): Record<string, unknown>[] {
+  const pos = endLabelPositions(
+    ends.map((e) => e.value),
+    yTop,
+  );
+  const perPx = Q / W;
+  const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: e.value, x2: Q + 10 * perPx, labelY: pos[i] }));
+  // same encoding as the lines, so the legends merge into one
+  const c = color;
+  return [
+    {
+      data: { values },
+      mark: { type: 'rule', strokeWidth: 0.8, opacity: 0.8 },
+      encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' }, y: { field: 'value', type: 'quantitative' }, y2: { field: 'labelY' }, color: c },
+    },
+    {
+      data: { values },
+      mark: { type: 'text', align: 'left', baseline: 'middle', dx: 12, fontSize: END_FONT },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'labelY', type: 'quantitative' }, text: { field: 'label' }, color: c },
+    },
+  ];
+}
+
+/** Legend right of the end labels, line symbols at full opacity. */
+function legendFor(labels: string[]): Record<string, unknown> {
+  const room = 16 + Math.max(0, ...labels.map((l) => l.length)) * 6.2;
+  return { orient: 'right', offset: Math.round(room), symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5, labelLimit: 220 };
+}
+
+/** Mean cumulative regret with its 95% band; axes from 0 to the stream length, labels at the line ends. */
+export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q: number; colours: Map<string, string>; events: PoolEvent[] }): TopLevelSpec {
+  const rows: { step: number; label: string; mean: number; lo: number; hi: number }[] = [];
+  let top = 0;
+  for (const c of o.curves) {
+    const n = c.meanCum.length;
+    for (let i = 0; i < n; i++) if (c.ciHi[i] > top || c.meanCum[i] > top) top = Math.max(top, c.ciHi[i], c.meanCum[i]);
+    for (let i = 0; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, mean: c.meanCum[i], lo: c.ciLo[i], hi: c.ciHi[i] });
+    if ((n - 1) % STRIDE !== 0) rows.push({ step: n, label: c.label, mean: c.meanCum[n - 1], lo: c.ciLo[n - 1], hi: c.ciHi[n - 1] });
+  }
+  // the line starts at 0 regret before the first query
+  for (const c of o.curves) rows.unshift({ step: 0, label: c.label, mean: 0, lo: 0, hi: 0 });
+  const yTop = niceCeil(top);
+  const labels = o.curves.map((c) => c.label);
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labels), legend: legendFor(labels) };
+  const x = { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, o.Q], nice: false } };
+  const y = { field: 'mean', type: 'quantitative', title: 'cumulative regret (reward units)', scale: { domain: [0, yTop], nice: false } };
+  const ends = o.curves.map((c) => ({ label: c.label, x: o.Q, value: c.meanCum[c.meanCum.length - 1] }));
+  return {
+    width: W,
+    height: H,
+    title: o.title,
+    data: { values: rows },
+    layer: [
+      { mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+      { mark: { type: 'line', strokeWidth: 1.6, clip: true }, encoding: { x, y, color } },
+      ...endLabelLayers(ends, yTop, o.Q, color),
+      ...eventLayers(o.events, false),
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+/** Moving-average step regret, plotted from the first full window on. */
+export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: number; window: number; colours: Map<string, string>; events: PoolEvent[] }): TopLevelSpec {
+  const rows: { step: number; label: string; ma: number }[] = [];
+  let top = 0;
+  const first = Math.min(o.window, o.Q) - 1;
+  for (const c of o.curves) {
+    const n = c.movingAvg.length;
+    for (let i = first; i < n; i++) if (c.movingAvg[i] > top) top = c.movingAvg[i];
+    for (let i = first; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, ma: c.movingAvg[i] });
+    if ((n - 1 - first) % STRIDE !== 0) rows.push({ step: n, label: c.label, ma: c.movingAvg[n - 1] });
+  }
+  const yTop = niceCeil(top);
+  const labels = o.curves.map((c) => c.label);
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labels), legend: legendFor(labels) };
+  const ends = o.curves.map((c) => ({ label: c.label, x: o.Q, value: c.movingAvg[c.movingAvg.length - 1] }));
+  return {
+    width: W,
+    height: H,
+    title: o.title,
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 1.4, clip: true },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, o.Q], nice: false } },
+          y: { field: 'ma', type: 'quantitative', title: 'step regret (reward units)', scale: { domain: [0, yTop], nice: false } },
+          color,
+        },
+      },
+      ...endLabelLayers(ends, yTop, o.Q, color),
+      ...eventLayers(o.events, false),
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+/**
+ * Whether each model is in the pool during each selection window: the initial pool, then the events in step
+ * order (a window counts as in the pool when the model is there for any of its queries).
+ */
+export function poolWindows(models: string[], initial: string[] | null, events: { step: number; remove: string[]; add: string[] }[], starts: number[], window: number): boolean[][] {
+  const sorted = [...events].sort((a, b) => a.step - b.step);
+  const inPoolAt = (s: number): Set<string> => {
+    const pool = new Set(initial ?? models);
+    for (const e of sorted) {
+      if (e.step > s) break;
+      for (const m of e.remove) pool.delete(m);
+      for (const m of e.add) pool.add(m);
+    }
+    return pool;
+  };
+  return starts.map((start) => {
+    const here = new Set<string>();
+    for (const s of [start, ...sorted.map((e) => e.step).filter((t) => t > start && t < start + window)]) for (const m of inPoolAt(s)) here.add(m);
+    return models.map((m) => here.has(m));
+  });
+}
+
+/**
+ * ColorBrewer Blues from white: the lowest share reads as empty and grey (not in the pool) stands apart. Stops
+ * are spaced as t^1.5 over the data's range so the many small shares are not all one pale tone.
+ */
+const BLUES = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
+
+/** Selection share per window: colour scaled to the data's range, windows outside the pool in grey. */
+export function selectionSpec(o: { title: string; sel: SelectionWindows; models: string[]; inPool: boolean[][]; Q: number; window: number; events: PoolEvent[] }): TopLevelSpec {
+  const cells: { start: number; end: number; model: string; share: number }[] = [];
+  const out: { start: number; end: number; model: string; status: string }[] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  o.sel.share.forEach((row, w) =>
+    row.forEach((v, m) => {
+      const start = o.sel.windowStart[w];
+      const end = Math.min(o.Q, start + o.window);
+      if (!o.inPool[w][m]) {
+        out.push({ start, end, model: o.models[m], status: 'not in the pool' });
+        return;
+      }
+      cells.push({ start, end, model: o.models[m], share: v });
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }),
+  );
+  if (!(hi > lo)) [lo, hi] = [0, Math.max(hi, 1e-9)];
+  const order = o.models
+    .map((id, j) => ({ id, tot: o.sel.share.reduce((t, row) => t + row[j], 0) }))
+    .sort((a, b) => b.tot - a.tot)
+    .map((x) => x.id);
+  const x = { field: 'start', type: 'quantitative', title: 'queries routed', axis: { grid: false }, scale: { domain: [0, o.Q], nice: false } };
+  const y = { field: 'model', type: 'nominal', title: 'model', sort: order, axis: { grid: false } };
+  return {
+    width: W,
+    height: 16 * o.models.length,
+    title: { text: o.title, offset: o.events.length ? 18 : 8 },
+    layer: [
+      {
+        data: { values: cells },
+        mark: { type: 'rect' },
+        encoding: {
+          x,
+          x2: { field: 'end' },
+          y,
+          color: { field: 'share', type: 'quantitative', title: 'share of picks', scale: { domain: BLUES.map((_, k) => lo + (hi - lo) * (k / (BLUES.length - 1)) ** 1.5), range: BLUES, nice: false }, legend: { format: '.2f' } },
+        },
+      },
+      ...(out.length
+        ? [
+            {
+              data: { values: out },
+              mark: { type: 'rect', color: '#bdbdbd' },
+              encoding: {
+                x,
+                x2: { field: 'end' },
+                y,
+                fill: { field: 'status', type: 'nominal', title: null, scale: { domain: ['not in the pool'], range: ['#bdbdbd'] } },
+              },
+            },
+          ]
+        : []),
+      ...eventLayers(o.events, true),
+    ],
+  } as unknown as TopLevelSpec;
+}

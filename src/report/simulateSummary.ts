@@ -1,0 +1,59 @@
+/** The parts of a simulate summary.json the report reads, validated so a bad file names its field. */
+import { z } from 'zod';
+import { DataError } from '../data/errors.js';
+
+/** JSON writes an undefined value (NaN) as null. */
+const num = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
+const meanSd = z.object({ mean: num, sd: num });
+const meanSdCi = z.object({ mean: num, sd: num, ci95: z.tuple([num, num]) });
+
+const policy = z.object({
+  name: z.string().min(1),
+  params: z.record(z.string(), z.number()),
+  finalRegret: meanSdCi,
+  reward: meanSd,
+  accuracy: meanSd,
+  energyWh: meanSd,
+  costNorm: meanSd,
+  latencyS: meanSd,
+  selection: z.record(z.string(), z.number()),
+  perRun: z.array(z.object({ seed: z.number(), finalRegret: num, reward: num, accuracy: num, energyWh: num })),
+});
+
+const simSummary = z.object({
+  dataset: z.object({ name: z.string(), queries: z.number().int().min(1), models: z.number().int().min(1), sha256: z.string() }),
+  lambda: z.number(),
+  runs: z.number().int().min(1),
+  seed: z.number(),
+  semantics: z.string(),
+  contexts: z.object({ features: z.array(z.string()) }),
+  oracle: z.object({ mode: z.string(), totalReward: num }),
+  policies: z.array(policy).min(1),
+});
+
+export type SimSummary = z.infer<typeof simSummary>;
+
+export function readSimulateSummary(text: string, file: string): SimSummary {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DataError(`invalid JSON (${(e as Error).message})`, file);
+  }
+  const r = simSummary.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new DataError(`not a simulate summary: field '${issue.path.join('.') || '(root)'}': ${issue.message}`, file);
+  }
+  const s = r.data;
+  const names = new Set<string>();
+  s.policies.forEach((p, i) => {
+    if (names.has(p.name)) throw new DataError(`field 'policies.${i}.name': '${p.name}' appears twice`, file);
+    names.add(p.name);
+    if (p.perRun.length !== s.runs) throw new DataError(`field 'policies.${i}.perRun': ${p.perRun.length} runs, 'runs' says ${s.runs}`, file);
+  });
+  return s;
+}

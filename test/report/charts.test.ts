@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
+import { MA_WINDOW, modelPoints, SELECTION_WINDOW, type CellSummary, type ExperimentAggregate } from '../../src/metrics/experiment.js';
+import { meanSd, meanSdCi, movingAverage } from '../../src/metrics/stats.js';
+import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
+import { flatBoxes } from '../../src/report/chartsSpread.js';
+import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
+import { POLICY_COLOURS } from '../../src/report/palette.js';
+
+type Layer = any;
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+interface Arm {
+  label: string;
+  policy?: string;
+  /** Mean step regret; 0 spread across runs when `fixed`. */
+  rate: number;
+  fixed?: boolean;
+}
+
+/**
+ * An aggregate built the way aggregateExperiment builds one, from synthetic per-run step regrets: curves are
+ * the mean of the runs' cumulative sums, the moving average the mean of the runs' moving averages.
+ */
+function aggregate(arms: Arm[], o: { Q?: number; runs?: number; lambdas?: number[]; events?: ExperimentAggregate['summary']['events']; models?: string[] } = {}): ExperimentAggregate {
+  const Q = o.Q ?? 400;
+  const R = o.runs ?? 3;
+  const lambdas = o.lambdas ?? [0.5];
+  const models = o.models ?? ['m0', 'm1', 'm2', 'm3'];
+  const rnd = lcg(7);
+  const cells: CellSummary[] = [];
+  const curves: ExperimentAggregate['curves'] = [];
+  const selection: ExperimentAggregate['selection'] = [];
+  for (const lambda of lambdas) {
+    for (const a of arms) {
+      const runs = Array.from({ length: R }, () => Float64Array.from({ length: Q }, () => (a.fixed ? a.rate : a.rate * 2 * rnd())));
+      const finals = runs.map((r) => r.reduce((s, x) => s + x, 0));
+      const meanCum = new Float64Array(Q);
+      const movingAvg = new Float64Array(Q);
+      let acc = 0;
+      for (let q = 0; q < Q; q++) {
+        acc += runs.reduce((s, r) => s + r[q], 0) / R;
+        meanCum[q] = acc;
+      }
+      for (const r of runs) movingAverage(r, MA_WINDOW).forEach((v, q) => (movingAvg[q] += v / R));
+      // a band that dips below 0 at the start, as a wide CI does
+      curves.push({ lambda, label: a.label, meanCum, ciLo: meanCum.map((v) => v - 3), ciHi: meanCum.map((v) => v + 3), movingAvg });
+      const nW = Math.ceil(Q / SELECTION_WINDOW);
+      const share = Array.from({ length: nW }, (_, w) => Float64Array.from(models, (_, m) => (m === w % models.length ? 0.31 : 0.23)));
+      selection.push({ lambda, label: a.label, windowStart: Array.from({ length: nW }, (_, w) => w * SELECTION_WINDOW), share });
+      cells.push({
+        lambda,
+        label: a.label,
+        policy: a.policy ?? a.label,
+        params: {},
+        features: [],
+        finalRegret: meanSdCi(finals),
+        reward: meanSd([0.5]),
+        accuracy: meanSd([0.6]),
+        energyWh: meanSd([100 + 10 * a.rate]),
+        costNorm: meanSd([0.1]),
+        latencyS: meanSd([0.1]),
+        selection: {},
+        // fixed arms: the same total summed in a different order differs in the last bits
+        perRun: finals.map((f, run) => ({ run, seed: run, finalRegret: a.fixed ? f + run * 1e-13 : f, reward: 0.5, accuracy: a.fixed ? 0.6 : 0.5 + 0.1 * rnd(), energyWh: 100 })),
+      });
+    }
+  }
+  return {
+    summary: {
+      schemaVersion: 1,
+      kind: 'experiment',
+      name: 't',
+      title: null,
+      dataset: { name: 't', queries: Q, models: models.length, sha256: '0'.repeat(64) },
+      semantics: 'paper',
+      oracle: 'pool',
+      runs: R,
+      seed: 1,
+      lambdas,
+      oracleTotal: lambdas.map(() => 0),
+      events: o.events ?? [],
+      cells,
+      significance: [],
+      models: models.map((id, j) => ({ id, paramsB: j + 1, accuracy: 0.4 + 0.05 * j, energyWh: 50 + 40 * j, reward: [], onFront: true })),
+      comparison: null,
+    },
+    curves,
+    selection,
+  };
+}
+
+function chart(charts: ChartSpec[], name: string): Layer {
+  const c = charts.find((x) => x.name === name);
+  if (!c) throw new Error(`no chart ${name}: ${charts.map((x) => x.name).join(', ')}`);
+  return c.spec as Layer;
+}
+
+/** label → colour of a chart's colour scale (from the layer that has a legend). */
+function colourOf(spec: Layer): Map<string, string> {
+  const layer = spec.layer.find((l: Layer) => l.encoding?.color?.scale?.domain);
+  const { domain, range } = layer.encoding.color.scale;
+  return new Map(domain.map((d: string, i: number) => [d, range[i]]));
+}
+
+const X1 = [{ label: 'epsilon-greedy', rate: 0.2 }, { label: 'linear-epsilon-greedy', rate: 0.17 }, { label: 'linucb', rate: 0.16 }, { label: 'thompson', rate: 0.165 }, { label: 'random', rate: 0.25 }, { label: 'largest', rate: 0.44, fixed: true }];
+
+describe('experiment charts', () => {
+  it('a policy has the same colour in every experiment, whatever the arm order', () => {
+    const x1 = colourOf(chart(experimentCharts(aggregate(X1)), 'cumulative-regret'));
+    const x4 = colourOf(chart(experimentCharts(aggregate([{ label: 'linucb', rate: 0.16 }, { label: 'thompson', rate: 0.17 }, { label: 'random', rate: 0.25 }])), 'cumulative-regret'));
+    for (const p of ['linucb', 'thompson', 'random']) {
+      expect(x1.get(p)).toBe(POLICY_COLOURS[p]);
+      expect(x4.get(p)).toBe(POLICY_COLOURS[p]);
+    }
+    // custom labels take colours no shipped policy uses, and no two labels of a chart share one
+    const ab = colourOf(chart(experimentCharts(aggregate([{ label: 'full', policy: 'linucb', rate: 0.2 }, { label: 'task', policy: 'linucb', rate: 0.3 }, { label: 'linucb', rate: 0.1 }])), 'cumulative-regret'));
+    expect(ab.get('linucb')).toBe(POLICY_COLOURS.linucb);
+    expect(new Set(ab.values()).size).toBe(3);
+    // legends draw line symbols at full opacity
+    const legend = chart(experimentCharts(aggregate(X1)), 'cumulative-regret').layer.find((l: Layer) => l.encoding?.color?.legend).encoding.color.legend;
+    expect(legend.symbolOpacity).toBe(1);
+  });
+
+  it('cumulative regret: axes from 0 to the stream length, labels at the line ends never closer than a line', () => {
+    const agg = aggregate(X1, { Q: 437 });
+    const spec = chart(experimentCharts(agg), 'cumulative-regret');
+    const line = spec.layer[1];
+    expect(line.encoding.x.scale.domain).toEqual([0, 437]);
+    const [y0, y1] = line.encoding.y.scale.domain;
+    expect(y0).toBe(0);
+    const top = Math.max(...agg.curves.flatMap((c) => [...c.ciHi]));
+    expect(y1).toBeGreaterThanOrEqual(top);
+    expect(y1).toBeLessThan(top * 1.25);
+    const steps = spec.data.values.map((r: { step: number }) => r.step);
+    expect(Math.min(...steps)).toBe(0);
+    expect(Math.max(...steps)).toBe(437);
+    // end labels: one per line, ≥ 12 px apart on a 320 px plot
+    const labels = spec.layer.find((l: Layer) => l.mark.type === 'text' && l.encoding.text?.field === 'label').data.values;
+    expect(labels.map((l: { label: string }) => l.label).sort()).toEqual(X1.map((a) => a.label).sort());
+    const px = labels.map((l: { labelY: number }) => (l.labelY / y1) * 320).sort((a: number, b: number) => a - b);
+    for (let i = 1; i < px.length; i++) expect(px[i] - px[i - 1]).toBeGreaterThan(12 - 1e-9);
+  });
+
+  it('moving-average regret starts at the first full window', () => {
+    const agg = aggregate(X1, { Q: 300 });
+    const spec = chart(experimentCharts(agg), 'moving-average-regret');
+    const rows = spec.data.values as { step: number; label: string; ma: number }[];
+    expect(Math.min(...rows.map((r) => r.step))).toBe(MA_WINDOW);
+    // each plotted value is the curve's value at that step
+    const c = agg.curves.find((x) => x.label === 'linucb')!;
+    for (const r of rows.filter((x) => x.label === 'linucb')) expect(r.ma).toBe(c.movingAvg[r.step - 1]);
+    expect(spec.layer[0].encoding.x.scale.domain).toEqual([0, 300]);
+  });
+
+  it('final regret: a bar exactly for the boxes under 2 px tall (all runs of a fixed policy agree)', () => {
+    const spec = chart(experimentCharts(aggregate(X1)), 'final-regret-box');
+    const ticks = spec.layer.find((l: Layer) => l.mark.type === 'tick').data.values.map((r: { label: string }) => r.label);
+    const rows = spec.data.values as { label: string; regret: number }[];
+    const [lo, hi] = spec.layer[0].encoding.y.scale.domain;
+    expect(lo).toBeLessThanOrEqual(Math.min(...rows.map((r) => r.regret)));
+    expect(hi).toBeGreaterThanOrEqual(Math.max(...rows.map((r) => r.regret)));
+    const height = spec.height as number;
+    for (const a of X1) {
+      const v = rows.filter((r) => r.label === a.label).map((r) => r.regret).sort((x, y) => x - y);
+      // quartiles by linear interpolation between order statistics (n = 3: the 2nd ± half a step)
+      const q1 = v[0] + 0.5 * (v[1] - v[0]);
+      const q3 = v[1] + 0.5 * (v[2] - v[1]);
+      const px = ((q3 - q1) / (hi - lo)) * height;
+      expect(ticks.includes(a.label), `${a.label}: ${px.toFixed(2)} px`).toBe(px <= 2);
+    }
+    expect(ticks).toContain('largest');
+    expect(ticks.length).toBeLessThan(X1.length);
+  });
+
+  it('λ sweep: whiskers inside the axis, upright λ labels, a bar for a zero-spread box', () => {
+    const charts = experimentCharts(aggregate(X1, { lambdas: [0, 0.5, 1] }));
+    const acc = chart(charts, 'lambda-sweep-accuracy');
+    const box = acc.layer[0];
+    expect(box.encoding.x.axis.labelAngle).toBe(0);
+    const vals = acc.data.values.map((r: { accuracy: number }) => r.accuracy);
+    const [lo, hi] = box.encoding.y.scale.domain;
+    expect(lo).toBeLessThan(Math.min(...vals));
+    expect(hi).toBeGreaterThan(Math.max(...vals));
+    // no arm of the sweep is static here except 'largest', which the sweep leaves out; make one flat
+    const flat = experimentCharts(aggregate([{ label: 'linucb', rate: 0.1, fixed: true }, { label: 'thompson', rate: 0.1 }], { lambdas: [0, 0.5, 1] }));
+    const tick = chart(flat, 'lambda-sweep-accuracy').layer.find((l: Layer) => l.mark.type === 'tick');
+    expect(tick.data.values.map((r: { label: string; lambda: string }) => `${r.label}@${r.lambda}`)).toEqual(['linucb@0', 'linucb@0.5', 'linucb@1']);
+  });
+
+  it('selection heatmap: colour domain is the data range, pool gaps apart from 0, change point labelled', () => {
+    const models = ['a', 'b', 'c', 'd'];
+    const agg = aggregate([{ label: 'linucb', rate: 0.2 }], { Q: 200, models, events: [{ step: 100, remove: ['b'], add: ['d'] }] });
+    const charts = experimentCharts(agg, { initialPool: ['a', 'b', 'c'] });
+    const spec = chart(charts, 'selection-linucb');
+    const cells = spec.layer[0].data.values as { start: number; model: string; share: number }[];
+    const domain = spec.layer[0].encoding.color.scale.domain as number[];
+    const shares = cells.map((c) => c.share);
+    expect(domain[0]).toBe(Math.min(...shares));
+    expect(domain[domain.length - 1]).toBe(Math.max(...shares));
+    const out = spec.layer[1].data.values as { start: number; model: string }[];
+    // d before the change and b from it on are outside the pool, and drawn as such rather than as a share
+    expect(out.map((c) => `${c.model}@${c.start}`).sort()).toEqual([...[0, 25, 50, 75].map((s) => `d@${s}`), ...[100, 125, 150, 175].map((s) => `b@${s}`)].sort());
+    expect(cells.some((c) => (c.model === 'd' && c.start < 100) || (c.model === 'b' && c.start >= 100))).toBe(false);
+    const text = spec.layer.find((l: Layer) => l.mark.type === 'text');
+    expect(text.data.values[0].text).toBe('query 100: −b +d');
+  });
+
+  it('accuracy vs energy on the built-in pool: no model label overlaps another or leaves the plot', () => {
+    const models = modelPoints(loadGreenservPool(), []);
+    const agg = aggregate(X1);
+    agg.summary.models = models;
+    const spec = chart(experimentCharts(agg), 'accuracy-vs-energy');
+    const text = spec.layer.find((l: Layer) => l.mark.type === 'text');
+    const [x0, x1] = text.encoding.x.scale.domain;
+    const [y0, y1] = text.encoding.y.scale.domain;
+    expect(x0).toBe(0);
+    expect(x1).toBeGreaterThanOrEqual(Math.max(...models.map((m) => m.energyWh)));
+    const boxes = text.data.values.map((l: { id: string; lx: number; ly: number }) => {
+      const px = ((l.lx - x0) / (x1 - x0)) * 560;
+      const py = 320 - ((l.ly - y0) / (y1 - y0)) * 320;
+      return { id: l.id, x0: px, x1: px + l.id.length * 5.5, y0: py - 9, y1: py + 2 };
+    });
+    expect(boxes).toHaveLength(16);
+    for (const b of boxes) expect(b.x1).toBeLessThanOrEqual(560 + 1e-9);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i];
+        const b = boxes[j];
+        const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+        expect(overlap, `${a.id} / ${b.id}`).toBe(false);
+      }
+    }
+  });
+});
+
+describe('chart helpers', () => {
+  it('flatBoxes: a bar at the median where the quartiles meet, even with an outlying run', () => {
+    const rows = (label: string, v: number[]): { label: string; v: number }[] => v.map((x) => ({ label, v: x }));
+    const data = [...rows('fixed', [7, 7, 7]), ...rows('outlier', [520, 520, 520, 520, 679]), ...rows('spread', [1, 2, 3, 4, 5]), ...rows('close', [10, 10.01, 10.02, 10.03])];
+    expect(flatBoxes(data, ['label'], 'v').map((r) => `${r.label}=${r.v}`)).toEqual(['fixed=7', 'outlier=520']);
+    // quartiles 10.0075 and 10.0225 are under 0.05 apart: too close to show as a box at that scale
+    expect(flatBoxes(data, ['label'], 'v', 0.05).map((r) => r.label)).toEqual(['fixed', 'outlier', 'close']);
+  });
+
+  it('niceCeil ends an axis on a round value just above the data', () => {
+    expect(niceCeil(1106)).toBe(1200);
+    expect(niceCeil(632)).toBe(700);
+    expect(niceCeil(0.487)).toBe(0.5);
+    expect(niceCeil(400)).toBe(400);
+    expect(niceCeil(0)).toBe(1);
+  });
+
+  it('end labels keep their order, stay apart and inside the plot', () => {
+    const pos = endLabelPositions([100, 101, 102, 5, 0.1, 0], 200, 320, 12);
+    const px = pos.map((v) => 320 - (v / 200) * 320);
+    expect(px[0]).toBeGreaterThan(px[1]);
+    expect(px[1]).toBeGreaterThan(px[2]);
+    const sorted = [...px].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(12 - 1e-9);
+    expect(Math.max(...px)).toBeLessThanOrEqual(320 + 1e-9);
+    // a label that need not move stays at its line's value
+    expect(endLabelPositions([50, 150], 200)).toEqual([50, 150]);
+  });
+});

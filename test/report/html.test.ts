@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { CellSummary, ExperimentSummary } from '../../src/metrics/experiment.js';
+import { meanSd, meanSdCi } from '../../src/metrics/stats.js';
+import { chartSvg, experimentReport, signedPct } from '../../src/report/html.js';
+
+function cell(lambda: number, label: string, regret: number[]): CellSummary {
+  return {
+    lambda,
+    label,
+    policy: label,
+    params: {},
+    features: [],
+    finalRegret: meanSdCi(regret),
+    reward: meanSd([0.7]),
+    accuracy: meanSd([0.6]),
+    energyWh: meanSd([150]),
+    costNorm: meanSd([0.1]),
+    latencyS: meanSd([0.1]),
+    selection: {},
+    perRun: regret.map((r, run) => ({ run, seed: run, finalRegret: r, reward: 0.7, accuracy: 0.6, energyWh: 150 })),
+  };
+}
+
+function summary(lambdas: number[]): ExperimentSummary {
+  return {
+    schemaVersion: 1,
+    kind: 'experiment',
+    name: 's',
+    title: 'S',
+    dataset: { name: 'd', queries: 100, models: 2, sha256: 'a'.repeat(64) },
+    semantics: 'repo',
+    oracle: 'full',
+    runs: 2,
+    seed: 1,
+    lambdas,
+    oracleTotal: lambdas.map(() => 1),
+    events: [],
+    cells: lambdas.flatMap((l) => [cell(l, 'linucb-qwen2.5-1.5b-long-label', [10 + l, 12]), cell(l, 'random', [20, 21 + l])]),
+    significance: [],
+    models: [],
+    comparison: {
+      source: 'paper',
+      semantics: 'repo',
+      rows: [
+        { lambda: 0.5, label: 'linucb', metric: 'finalRegret', ours: 101.7, published: 100, gapPct: 1.7 },
+        { lambda: 0.5, label: 'random', metric: 'finalRegret', ours: 99.6, published: 100, gapPct: -0.4 },
+      ],
+    },
+  };
+}
+
+const SVG = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="800" height="300" viewBox="0 0 800 300"><rect/></svg>';
+
+describe('report.html', () => {
+  it('charts first, the headline table at λ nearest 0.5, long tables, configuration and manifest collapsed', () => {
+    const html = experimentReport({ summary: summary([0, 0.4, 1]), charts: [{ name: 'c', title: 'C', svg: SVG }], configText: 'name: s', manifest: { files: ['x'] } });
+    const at = (s: string): number => {
+      const i = html.indexOf(s);
+      expect(i, s).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    expect(at('<h2>Charts</h2>')).toBeLessThan(at('<h2>Results at λ = 0.4</h2>'));
+    // the headline table is open; every λ's table is inside one <details>
+    const every = at('<details><summary>Results at every λ (3 tables)</summary>');
+    expect(every).toBeGreaterThan(at('<h2>Results at λ = 0.4</h2>'));
+    const closeEvery = html.indexOf('</details>', html.lastIndexOf('<h3>λ = 1</h3>'));
+    for (const l of [0, 0.4, 1]) {
+      expect(at(`<h3>λ = ${l}</h3>`)).toBeGreaterThan(every);
+      expect(at(`<h3>λ = ${l}</h3>`)).toBeLessThan(closeEvery);
+    }
+    // published figures collapsed, gaps with their sign
+    expect(at('<details><summary>Ours vs published: 2 figures</summary>')).toBeGreaterThan(at('<h2>Published figures</h2>'));
+    expect(html).toContain('<td>+1.7%</td>');
+    expect(html).toContain('<td>−0.4%</td>');
+    // configuration then manifest, both collapsed, at the end; long lines wrap
+    expect(at('<details><summary>Configuration</summary>')).toBeLessThan(at('<details><summary>Manifest</summary>'));
+    expect(html.slice(at('<details><summary>Manifest</summary>'))).toMatch(/^<details><summary>Manifest<\/summary><pre>[^<]*<\/pre><\/details>\n<\/body><\/html>\n$/);
+    expect(html).toMatch(/pre\{[^}]*white-space:pre-wrap/);
+    // model names in the first column never wrap
+    expect(html).toMatch(/td:first-child,th:first-child\{[^}]*white-space:nowrap/);
+  });
+
+  it('one λ: a single open table and no "every λ" block', () => {
+    const html = experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} });
+    expect(html).toContain('<h2>Results at λ = 0.5</h2>');
+    expect(html).not.toContain('Results at every λ');
+  });
+
+  it('charts share one text scale and stop at the content width', () => {
+    expect(chartSvg(SVG)).toMatch(/^<svg style="width:1000px" xmlns/);
+    expect(experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} })).toMatch(/figure svg\{[^}]*max-width:100%/);
+  });
+
+  it('signedPct keeps the sign', () => {
+    expect(signedPct(1.74)).toBe('+1.7%');
+    expect(signedPct(-0.44)).toBe('−0.4%');
+    expect(signedPct(-0.04)).toBe('0.0%');
+    expect(signedPct(Number.NaN)).toBe('–');
+  });
+});

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../../src/cli/experiment.js';
+import { MA_WINDOW } from '../../src/metrics/experiment.js';
+import { movingAverage } from '../../src/metrics/stats.js';
+import { rebuildReport } from '../../src/report/rebuild.js';
+import { readSimulateDir } from '../../src/report/simulateReport.js';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const SIM = ['simulate', '--policies', 'linucb,random,largest', '--runs', '2', '--no-progress'];
+
+describe('greenserv report', () => {
+  it('on a simulate directory: charts and report.html from the trace, the same on every rebuild', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const out = join(dir, 's');
+    expect((await cli([...SIM, '--out', out])).code).toBe(0);
+    const before = new Map(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
+    const r = await cli(['report', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/simulate results/);
+    // the run's own files are untouched
+    for (const [f, data] of before) expect(readFileSync(join(out, f)).equals(data), f).toBe(true);
+    const charts = readdirSync(join(out, 'charts'));
+    for (const c of ['cumulative-regret', 'moving-average-regret', 'accuracy-vs-energy', 'final-regret-box', 'selection-linucb']) expect(charts).toContain(`${c}.svg`);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html.indexOf('<h2>Charts</h2>')).toBeLessThan(html.indexOf('<h2>Results at λ = 0.5</h2>'));
+    await rebuildReport(out, () => {});
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe(html);
+
+    // the curves are the steps' own: mean cumulative regret ends at the mean final regret, the moving
+    // average is the runs' mean moving average of step regret
+    const { agg } = await readSimulateDir(out, readFileSync(join(out, 'summary.json'), 'utf8'), () => {});
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const lin = agg.curves.find((c) => c.label === 'linucb')!;
+    expect(lin.meanCum[2499]).toBeCloseTo(summary.policies[0].finalRegret.mean, 9);
+    const steps = readFileSync(join(out, 'steps.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const perRun = [0, 1].map((r) => Float64Array.from(steps.filter((s) => s[3] === 'linucb' && Number(s[0]) === r).map((s) => Number(s[6]))));
+    const ma = perRun.map((x) => movingAverage(x, MA_WINDOW));
+    expect(lin.movingAvg[1234]).toBeCloseTo((ma[0][1234] + ma[1][1234]) / 2, 12);
+
+    // the Arrow trace of the same run gives the same aggregate
+    const arrowOut = join(dir, 'a');
+    expect((await cli([...SIM, '--steps', 'arrow', '--out', arrowOut])).code).toBe(0);
+    const fromArrow = (await readSimulateDir(arrowOut, readFileSync(join(arrowOut, 'summary.json'), 'utf8'), () => {})).agg;
+    expect(fromArrow.curves).toEqual(agg.curves);
+    expect(fromArrow.selection).toEqual(agg.selection);
+  });
+
+  it('on an experiment directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const cfg = join(dir, 'e.yaml');
+    writeFileSync(cfg, 'name: e\ndataset: greenserv-pool\nruns: 2\nseed: 3\nlambdas: [0.5]\narms:\n  - policy: linucb\n  - policy: random\n');
+    await runExperiment(cfg, { runs: 2, out: join(dir, 'x'), workers: 1 });
+    const before = readFileSync(join(dir, 'x', 'report.html'), 'utf8');
+    const r = await cli(['report', join(dir, 'x')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/experiment results/);
+    expect(readFileSync(join(dir, 'x', 'report.html'), 'utf8')).toBe(before);
+  });
+
+  it('bad directories: exit 2 naming the file, line and field; nothing written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const out = join(dir, 's');
+    expect((await cli([...SIM, '--out', out])).code).toBe(0);
+    const steps = readFileSync(join(out, 'steps.csv'), 'utf8').split('\n');
+
+    // a policy the summary does not know, on line 3
+    const bad = [...steps];
+    bad[2] = bad[2].replace(',linucb,', ',nosuch,');
+    writeFileSync(join(out, 'steps.csv'), bad.join('\n'));
+    let r = await cli(['report', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/greenserv: error: .*steps\.csv:3 \(column 'policy'\): policy 'nosuch'/);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+
+    // the rest in-process (the exit code is checked above): each error names the file and field
+    const rebuild = (): Promise<unknown> => rebuildReport(out, () => {});
+    writeFileSync(join(out, 'steps.csv'), steps.filter((_, i) => i !== 5).join('\n'));
+    await expect(rebuild()).rejects.toThrow(/steps\.csv: has 14999 steps, summary\.json needs 15000/);
+    const extra = [...steps];
+    extra[3] += ',1';
+    writeFileSync(join(out, 'steps.csv'), extra.join('\n'));
+    await expect(rebuild()).rejects.toThrow(/steps\.csv:4: malformed CSV/);
+    const nan = [...steps];
+    nan[6] = nan[6].split(',').map((v, i) => (i === 6 ? 'x' : v)).join(',');
+    writeFileSync(join(out, 'steps.csv'), nan.join('\n'));
+    await expect(rebuild()).rejects.toThrow(/steps\.csv:7 \(column 'regret'\): regret must be a number/);
+    writeFileSync(join(out, 'steps.csv'), steps.join('\n'));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, kind: 'other' }));
+    await expect(rebuild()).rejects.toThrow(/summary\.json: field 'kind': 'other' is neither/);
+    writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, runs: 'two' }));
+    await expect(rebuild()).rejects.toThrow(/summary\.json: not a simulate summary: field 'runs'/);
+    writeFileSync(join(out, 'summary.json'), '{"dataset": ');
+    await expect(rebuild()).rejects.toThrow(/summary\.json: invalid JSON/);
+    // a trace too large to chart is refused before anything is read
+    writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, dataset: { ...summary.dataset, queries: 1e9 } }));
+    await expect(rebuild()).rejects.toThrow(/at most \d+ can be charted/);
+    expect(existsSync(join(out, 'charts'))).toBe(false);
+  });
+});
