@@ -196,7 +196,7 @@ export class AtomicDir {
     io(parent, 'create output directory', () => atomicFs.mkdirSync(parent, { recursive: true }));
     removeStaleTemporaries(parent);
     this.tmp = tempName(this.target);
-    io(this.tmp, 'create', () => atomicFs.mkdirSync(this.tmp));
+    io(this.target, 'create output directory', () => atomicFs.mkdirSync(this.tmp));
     track(this.tmp);
   }
 

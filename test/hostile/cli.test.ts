@@ -1,0 +1,232 @@
+/**
+ * User-caused I/O problems end in exit 2 with the path and the reason, never a stack trace; results are
+ * committed atomically, once, and no temporary directory survives a signal. CLI tests need a build
+ * (`npx tsc -p tsconfig.json`).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../../src/data/errors.js';
+import { AtomicDir, atomicFs, pendingTemporaries, removeStaleTemporaries, writeFileAtomic } from '../../src/report/atomic.js';
+
+const ROOT = resolve(__dirname, '../..');
+const BIN = join(ROOT, 'bin/greenserv');
+
+interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], cwd?: string): Promise<Ran> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code, signal) => res({ code, signal, stdout, stderr }));
+  });
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'gs-hostile-'));
+}
+
+/** Exit 2, the `greenserv: error:` prefix, the expected text, and no stack trace. */
+function expectUserError(r: Ran, pattern: RegExp): void {
+  expect(r.stderr).toMatch(/^greenserv: error: /m);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.code).toBe(2);
+}
+
+function temporaries(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.includes('.tmp-'));
+}
+
+/** A pid that belonged to a process which has exited. */
+function deadPid(): number {
+  const p = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(p.stdout);
+}
+
+const SIM = ['simulate', '--runs', '1', '--no-progress', '--policies', 'random,linucb'];
+
+describe('--out problems (simulate)', () => {
+  it('--out that is a regular file', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'F'), 'x');
+    expectUserError(await cli([...SIM, '--out', join(d, 'F'), '--force']), /'.*F' exists and is not a directory/);
+    expect(readFileSync(join(d, 'F'), 'utf8')).toBe('x');
+    expect(temporaries(d)).toEqual([]);
+  });
+
+  it('--out that is a dangling symlink', async () => {
+    const d = tmp();
+    symlinkSync(join(d, 'nowhere'), join(d, 'L'));
+    expectUserError(await cli([...SIM, '--out', join(d, 'L')]), /'.*L' is a dangling symbolic link/);
+    expect(existsSync(join(d, 'nowhere'))).toBe(false);
+  });
+
+  it('--out below a regular file (ENOTDIR)', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'F'), 'x');
+    expectUserError(await cli([...SIM, '--out', join(d, 'F', 'sub')]), /F\/sub': a component of the path is not a directory \[ENOTDIR\]/);
+  });
+
+  // tests run as root, so chmod cannot make a directory read-only; /sys refuses new entries even to root
+  it('--out where the file system refuses new entries (/sys)', async () => {
+    if (!existsSync('/sys/kernel')) return void console.warn('skipped: no /sys on this system');
+    expectUserError(await cli([...SIM, '--out', '/sys/greenserv-out']), /cannot create output directory '\/sys\/greenserv-out': (operation not permitted|permission denied|read-only file system)/);
+  });
+
+  it('--out that is a mount point, even with --force (/proc)', async () => {
+    if (!existsSync('/proc/self')) return void console.warn('skipped: no /proc on this system');
+    expectUserError(await cli([...SIM, '--out', '/proc', '--force']), /'\/proc' is a mount point and cannot be replaced \(even with --force\)/);
+  });
+
+  it('two concurrent runs to the same --out: one commits, the other exits 2 and leaves no temp dir', async () => {
+    const d = tmp();
+    const out = join(d, 'D');
+    const [a, b] = await Promise.all([cli([...SIM, '--out', out]), cli([...SIM, '--seed', '41', '--out', out])]);
+    const codes = [a.code, b.code].sort();
+    expect(codes).toEqual([0, 2]);
+    const loser = a.code === 2 ? a : b;
+    const winner = a.code === 0 ? a : b;
+    expectUserError(loser, /output directory '.*D' was written by another run|already exists and is not empty/);
+    // the directory holds the winner's results, whole
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.seed).toBe(winner === a ? 40 : 41);
+    expect(temporaries(d)).toEqual([]);
+    expect(readdirSync(d).filter((n) => n.endsWith('.lock'))).toEqual([]);
+  });
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${sig} during simulate --runs 200 leaves neither D nor a .D.tmp-* directory`, async () => {
+      const d = tmp();
+      const p = spawn(process.execPath, [BIN, 'simulate', '--runs', '200', '--steps', 'none', '--no-progress', '--out', join(d, 'D')], { stdio: 'ignore' });
+      const exited = new Promise<void>((res) => p.on('exit', () => res()));
+      await new Promise((r) => setTimeout(r, 1500));
+      p.kill(sig);
+      await exited;
+      expect(existsSync(join(d, 'D'))).toBe(false);
+      expect(temporaries(d)).toEqual([]);
+    });
+  }
+
+  it('a stale temp dir of a dead process is removed by the next run; a live one is kept', async () => {
+    const d = tmp();
+    const stale = join(d, `.D.tmp-${deadPid()}-1700000000000`);
+    const live = join(d, `.D.tmp-${process.pid}-1700000000000`);
+    mkdirSync(join(stale, 'charts'), { recursive: true });
+    mkdirSync(live);
+    const r = await cli([...SIM, '--out', join(d, 'D')]);
+    expect(r.code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+});
+
+/** A child that opens an AtomicDir, writes into it and waits to be signalled. */
+function holder(ownHandler: boolean, cwd: string): ReturnType<typeof spawn> {
+  const atomic = join(ROOT, 'dist/src/report/atomic.js');
+  const code = `
+    const { AtomicDir } = await import(${JSON.stringify(atomic)});
+    ${ownHandler ? "process.on('SIGTERM', () => process.exit(130));" : ''}
+    const d = new AtomicDir(process.argv[1]);
+    d.write('a.txt', 'x');
+    process.stdout.write(d.tmp + '\\n');
+    setInterval(() => {}, 1000);`;
+  return spawn(process.execPath, ['--input-type=module', '-e', code, 'X'], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+describe('temporary directories and signals', () => {
+  for (const own of [false, true]) {
+    it(`SIGTERM while a temp dir exists removes it (${own ? 'command exits by its own handler' : 'no other handler'})`, async () => {
+      const d = tmp();
+      const atomic = join(ROOT, 'dist/src/report/atomic.js');
+      if (!existsSync(atomic)) return void console.warn('skipped: build first (npx tsc -p tsconfig.json)');
+      const p = holder(own, d);
+      const tmpDir = await new Promise<string>((res) => p.stdout!.once('data', (b) => res(String(b).trim())));
+      expect(existsSync(tmpDir)).toBe(true);
+      const exit = new Promise<[number | null, string | null]>((res) => p.on('exit', (c, s) => res([c, s])));
+      p.kill('SIGTERM');
+      const [code, signal] = await exit;
+      if (own) expect(code).toBe(130);
+      else expect(signal).toBe('SIGTERM');
+      expect(existsSync(tmpDir)).toBe(false);
+      expect(existsSync(join(d, 'X'))).toBe(false);
+    });
+  }
+});
+
+describe('write failures become user errors naming the path', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const fail = (code: string) => () => {
+    throw Object.assign(new Error(`${code}: simulated`), { code });
+  };
+
+  for (const [code, reason] of [
+    ['ENOSPC', 'no space left on device'],
+    ['EROFS', 'read-only file system'],
+    ['EDQUOT', 'disk quota exceeded'],
+  ]) {
+    it(`${code} while writing a results file`, () => {
+      const d = tmp();
+      const dir = new AtomicDir(join(d, 'out'));
+      vi.spyOn(atomicFs, 'writeFileSync').mockImplementation(fail(code));
+      let err: unknown;
+      try {
+        dir.write('summary.json', '{}');
+      } catch (e) {
+        err = e;
+      }
+      dir.abort();
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toBe(`cannot write '${join(d, 'out', 'summary.json')}': ${reason} [${code}]`);
+      expect(readdirSync(d)).toEqual([]);
+      expect(pendingTemporaries()).toEqual([]);
+    });
+  }
+
+  it('ENOSPC in writeFileAtomic leaves the old file and no temp file', () => {
+    const d = tmp();
+    const f = join(d, 'regress.json');
+    writeFileSync(f, 'old');
+    vi.spyOn(atomicFs, 'writeFileSync').mockImplementation(fail('ENOSPC'));
+    expect(() => writeFileAtomic(f, 'new')).toThrow(new UsageError(`cannot write '${f}': no space left on device [ENOSPC]`));
+    expect(readFileSync(f, 'utf8')).toBe('old');
+    expect(readdirSync(d)).toEqual(['regress.json']);
+  });
+
+  it('a real write to /dev/full is reported as ENOSPC', () => {
+    if (!existsSync('/dev/full')) return void console.warn('skipped: no /dev/full');
+    vi.spyOn(atomicFs, 'renameSync').mockImplementation(() => undefined);
+    // the temp file is the device itself: the rename is skipped so /dev/full stays as it is
+    vi.spyOn(atomicFs, 'writeFileSync').mockImplementation((_p, data) => writeFileSync('/dev/full', data as string));
+    expect(() => writeFileAtomic(join(tmp(), 'x.json'), 'data')).toThrow(/no space left on device \[ENOSPC\]/);
+  });
+
+  it('an unknown failure stays an internal error', () => {
+    const d = tmp();
+    const dir = new AtomicDir(join(d, 'out'));
+    vi.spyOn(atomicFs, 'writeFileSync').mockImplementation(() => {
+      throw new TypeError('bug');
+    });
+    expect(() => dir.write('a', 'b')).toThrow(TypeError);
+    dir.abort();
+  });
+
+  it('removeStaleTemporaries removes only entries of dead processes', () => {
+    const d = tmp();
+    const pid = deadPid();
+    for (const n of [`.a.tmp-${pid}-1`, `.a.tmp-${pid}-1.old`, `.b.tmp-${process.pid}-2`, 'a.tmp-1-1', '.a.lock']) mkdirSync(join(d, n));
+    expect(removeStaleTemporaries(d).sort()).toEqual([`.a.tmp-${pid}-1`, `.a.tmp-${pid}-1.old`]);
+    expect(readdirSync(d).sort()).toEqual(['.a.lock', `.b.tmp-${process.pid}-2`, 'a.tmp-1-1']);
+  });
+});
