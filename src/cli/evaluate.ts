@@ -27,6 +27,7 @@ import { evaluateTable, writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid, runSweep } from '../sim/sweep.js';
 import { collect, parseChoice, parseInteger, parseList } from './parse.js';
 import { version } from './version.js';
+import { MAX_RUNS } from '../sim/limits.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -290,7 +291,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   }
   const source = o.routerbench === true ? DEFAULT_ROUTERBENCH_SOURCE : String(o.routerbench);
   const lambdas = parseLambdaGrid(o.lambdas);
-  const runs = parseInteger('--runs', o.runs, 1);
+  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
   const seed = parseInteger('--seed', o.seed, 0);
   const jobs = parseInteger('--jobs', o.jobs, 1);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);

@@ -13,6 +13,7 @@ import { runSimulation } from '../sim/run.js';
 import { LiveStore, startProgress } from './ui/live.js';
 import { collect, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { version } from './version.js';
+import { MAX_RUNS } from '../sim/limits.js';
 
 interface SimulateCliOptions {
   data: string;
@@ -90,7 +91,7 @@ export function registerSimulateCommand(program: Command): void {
 async function simulateAction(o: SimulateCliOptions): Promise<void> {
   const lambda = parseNumber('--lambda', o.lambda);
   if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
-  const runs = parseInteger('--runs', o.runs, 1);
+  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
   const seed = parseInteger('--seed', o.seed, 0);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
   const features = parseFeatures(o.features);

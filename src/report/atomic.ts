@@ -3,12 +3,12 @@
  * into place only when complete. A failure, SIGINT or SIGTERM leaves nothing behind at the target; temp
  * directories of processes that died harder (SIGKILL, power loss) are removed by the next run.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../data/errors.js';
 
 /** File-system calls used for writing, swappable by tests to simulate a full or failing disk. */
-export const atomicFs = { writeFileSync, mkdirSync, renameSync };
+export const atomicFs = { writeFileSync, mkdirSync, renameSync, appendFileSync };
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on device',
