@@ -41,7 +41,7 @@ function b64(a: Float64Array | Int32Array): string {
 function decode(s: unknown, bytesPer: number, n: number, what: string): ArrayBuffer {
   if (typeof s !== 'string') throw new Error(`${what} is not a base64 string`);
   const b = Buffer.from(s, 'base64');
-  if (b.byteLength !== n * bytesPer) throw new Error(`${what} holds ${b.byteLength / bytesPer} values, expected ${n}`);
+  if (b.byteLength !== n * bytesPer) throw new Error(`${what} holds ${b.byteLength} bytes, expected ${n} values of ${bytesPer} bytes`);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 }
 
