@@ -16,3 +16,7 @@ export const MAX_JOBS = 100_000;
 export const MAX_POOL_EVENTS = 10_000;
 /** Bytes of an experiment YAML or a baseline JSON file. */
 export const MAX_CONFIG_BYTES = 16 << 20;
+/** Minimum measuring time of a throughput baseline, per policy (ms). */
+export const MAX_BENCH_MS = 60_000;
+
+export const atMost = (n: number): string => `at most ${n} (see docs/limits.md)`;
