@@ -4,7 +4,7 @@
  * (`npx tsc -p tsconfig.json`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -228,5 +228,143 @@ describe('write failures become user errors naming the path', () => {
     for (const n of [`.a.tmp-${pid}-1`, `.a.tmp-${pid}-1.old`, `.b.tmp-${process.pid}-2`, 'a.tmp-1-1', '.a.lock']) mkdirSync(join(d, n));
     expect(removeStaleTemporaries(d).sort()).toEqual([`.a.tmp-${pid}-1`, `.a.tmp-${pid}-1.old`]);
     expect(readdirSync(d).sort()).toEqual(['.a.lock', `.b.tmp-${process.pid}-2`, 'a.tmp-1-1']);
+  });
+});
+
+/** A 40-query long table whose model ids include names that live on Object.prototype. */
+function protoTable(d: string): string[] {
+  const rows = ['query_id,model_id,accuracy,energy_j,input_tokens,output_tokens'];
+  for (let q = 0; q < 40; q++) for (const m of ['__proto__', 'constructor', 'b']) rows.push(`q${q},${m},${(q + m.length) % 2},${m.length},10,5`);
+  writeFileSync(join(d, 'pairs.csv'), rows.join('\n') + '\n');
+  writeFileSync(join(d, 'queries.csv'), 'query_id,task\n' + Array.from({ length: 40 }, (_, q) => `q${q},${q % 2 ? 'mmlu' : 'gsm8k'}`).join('\n') + '\n');
+  return ['--data', join(d, 'pairs.csv'), '--queries', join(d, 'queries.csv'), '--features', 'task'];
+}
+
+describe('user-keyed records', () => {
+  it('a model named __proto__ keeps its selection share (simulate and experiment)', async () => {
+    const d = tmp();
+    const data = protoTable(d);
+    const r = await cli(['simulate', ...data, '--runs', '2', '--policies', 'random', '--no-progress', '--out', join(d, 'S')]);
+    expect(r.code).toBe(0);
+    const sel = JSON.parse(readFileSync(join(d, 'S', 'summary.json'), 'utf8')).policies[0].selection;
+    expect(Object.keys(sel).sort()).toEqual(['__proto__', 'b', 'constructor']);
+    // shares sum to 1 over the three models
+    expect(sel.__proto__ + sel.constructor + sel.b).toBeCloseTo(1, 12);
+
+    writeFileSync(join(d, 'x.yaml'), 'name: p\ndataset: pairs.csv\nqueries: queries.csv\nfeatures: [task]\nruns: 2\narms:\n  - policy: random\n');
+    const e = await cli(['experiment', 'run', join(d, 'x.yaml'), '--out', join(d, 'E'), '--no-charts', '--no-progress', '--workers', '1']);
+    expect(e.code).toBe(0);
+    const cell = JSON.parse(readFileSync(join(d, 'E', 'summary.json'), 'utf8')).cells[0].selection;
+    expect(Object.keys(cell).sort()).toEqual(['__proto__', 'b', 'constructor']);
+  });
+});
+
+describe('datasets convert', () => {
+  it('refuses an existing destination or side file without --force, a directory always', async () => {
+    const d = tmp();
+    const data = protoTable(d).slice(0, 4);
+    const dst = join(d, 'out.csv');
+    writeFileSync(dst, 'mine');
+    expectUserError(await cli(['datasets', 'convert', data[1], dst, ...data.slice(2)]), /destination exists: .*out\.csv; pass --force/);
+    expect(readFileSync(dst, 'utf8')).toBe('mine');
+    const ok = await cli(['datasets', 'convert', data[1], dst, ...data.slice(2), '--force']);
+    expect(ok.code).toBe(0);
+    expect(readFileSync(dst, 'utf8')).toMatch(/^query_id,model_id/);
+
+    const dst2 = join(d, 'two.csv');
+    writeFileSync(join(d, 'two.models.csv'), 'mine');
+    expectUserError(await cli(['datasets', 'convert', data[1], dst2, ...data.slice(2)]), /destination exists: .*two\.models\.csv/);
+    expect(existsSync(dst2)).toBe(false);
+
+    mkdirSync(join(d, 'dir.csv'));
+    expectUserError(await cli(['datasets', 'convert', data[1], join(d, 'dir.csv'), ...data.slice(2), '--force']), /destination '.*dir\.csv' is a directory/);
+  });
+});
+
+describe('bounds on counts', () => {
+  it('simulate --runs 1e15 and experiment --runs 100000000 are refused at once', async () => {
+    expectUserError(await cli(['simulate', '--runs', '1e15', '--no-progress', '--out', join(tmp(), 'o')]), /--runs must be at most 10000, got '1e15'/);
+    expectUserError(await cli(['experiment', 'run', 'x0-warmup', '--runs', '100000000', '--out', join(tmp(), 'o')]), /--runs must be at most 10000/);
+  });
+
+  it('YAML runs: 100000000, 200k λ values and too many replays name the field', async () => {
+    const d = tmp();
+    const arms = 'arms:\n  - policy: random\n';
+    const cases: [string, RegExp][] = [
+      ['runs: 100000000\n', /x\.yaml \(column 'runs'\): runs: at most 10000/],
+      [`lambdas: [${Array.from({ length: 200_000 }, (_, i) => (i / 200_000).toFixed(6)).join(', ')}]\n`, /x\.yaml \(column 'lambdas'\): lambdas: at most 1001/],
+      [`runs: 5000\nlambdas: [${Array.from({ length: 101 }, (_, i) => i / 100).join(', ')}]\n`, /x\.yaml \(column 'runs'\): 101 λ values × 1 arms × 5000 runs = 505000 replays, at most 100000/],
+    ];
+    for (const [body, msg] of cases) {
+      writeFileSync(join(d, 'x.yaml'), `name: x\n${body}${arms}`);
+      const t0 = Date.now();
+      const r = await cli(['experiment', 'run', join(d, 'x.yaml'), '--out', join(d, 'o'), '--no-progress']);
+      expectUserError(r, msg);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(existsSync(join(d, 'o'))).toBe(false);
+    }
+  });
+
+  it('baselines with runs: 1e15 or 200k λ values name the field', async () => {
+    const d = tmp();
+    const sim = { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 0.5, runs: 1e15, seed: 1, semantics: 'paper', features: ['task'] };
+    writeFileSync(join(d, 'a.json'), JSON.stringify({ schemaVersion: 1, name: 'a', config: sim, metrics: {} }));
+    expectUserError(await cli(['regress', '--baseline', join(d, 'a.json'), '--out', join(d, 'r.json')]), /a\.json \(column 'config\.runs'\): invalid baseline: config\.runs: at most 10000/);
+    const ev = { command: 'evaluate', routerbench: 'x.csv', policies: ['random'], lambdas: Array.from({ length: 200_000 }, () => 0.5), runs: 1, seed: 1 };
+    writeFileSync(join(d, 'b.json'), JSON.stringify({ schemaVersion: 1, name: 'b', config: ev, metrics: {} }));
+    expectUserError(await cli(['regress', '--baseline', join(d, 'b.json'), '--out', join(d, 'r.json')]), /b\.json \(column 'config\.lambdas'\): invalid baseline: config\.lambdas: at most 1001/);
+    expect(existsSync(join(d, 'r.json'))).toBe(false);
+  });
+});
+
+describe('experiment and report', () => {
+  it('experiment --out that is a file is exit 2 before any replay', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'F'), 'x');
+    expectUserError(await cli(['experiment', 'run', 'x0-warmup', '--out', join(d, 'F'), '--no-progress']), /'.*F' exists and is not a directory/);
+    expect(existsSync(join(d, 'F.partial'))).toBe(false);
+  });
+
+  it('report on a malformed or reshaped summary.json is exit 2 naming the file', async () => {
+    const d = tmp();
+    mkdirSync(join(d, 'R'));
+    writeFileSync(join(d, 'R', 'summary.json'), '{"kind": "experiment",');
+    expectUserError(await cli(['report', join(d, 'R')]), /R\/summary\.json: malformed JSON/);
+    writeFileSync(join(d, 'R', 'summary.json'), JSON.stringify({ kind: 'experiment', name: 'x', dataset: { name: 'd', queries: 1e12, models: 2 }, runs: 1, lambdas: [0.5], models: [{ id: 'a' }], cells: [] }));
+    expectUserError(await cli(['report', join(d, 'R')]), /R\/summary\.json \(column 'dataset\.queries'\): not an experiment summary: dataset\.queries/);
+  });
+});
+
+describe('hf:// sources in configuration files', () => {
+  it('an hf:// dataset in experiment YAML and in a baseline is read from the cache, not mangled into a path', async () => {
+    const d = tmp();
+    const cache = join(d, 'cache');
+    const hub = join(cache, 'hf', 'datasets', 'owner', 'pool', 'main');
+    mkdirSync(hub, { recursive: true });
+    protoTable(hub);
+    // side files (--queries) are local paths, relative to the config file
+    cpSync(join(hub, 'queries.csv'), join(d, 'queries.csv'));
+    const env = { ...process.env, GREENSERV_CACHE: cache, HF_ENDPOINT: 'http://127.0.0.1:9' };
+    const run = (args: string[]): Promise<Ran> =>
+      new Promise((res) => {
+        const p = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (x) => (stdout += x));
+        p.stderr.on('data', (x) => (stderr += x));
+        p.on('exit', (code, signal) => res({ code, signal, stdout, stderr }));
+      });
+    writeFileSync(join(d, 'x.yaml'), 'name: h\ndataset: hf://owner/pool/pairs.csv\nqueries: queries.csv\nfeatures: [task]\nruns: 1\narms:\n  - policy: random\n');
+    const e = await run(['experiment', 'run', join(d, 'x.yaml'), '--out', join(d, 'E'), '--no-charts', '--no-progress', '--workers', '1']);
+    expect(e.stderr).toBe('');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'E', 'summary.json'), 'utf8')).dataset.queries).toBe(40);
+
+    const sim = { command: 'simulate', data: 'hf://owner/pool/pairs.csv', queries: 'queries.csv', policies: ['random'], lambda: 0.5, runs: 1, seed: 1, semantics: 'paper', features: ['task'] };
+    writeFileSync(join(d, 'b.json'), JSON.stringify({ schemaVersion: 1, name: 'hf', config: sim, metrics: {} }));
+    const r = await run(['regress', '--baseline', join(d, 'b.json'), '--update', '--out', join(d, 'r.json')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'b.json'), 'utf8')).metrics['random.accuracy']).toBeGreaterThan(0);
   });
 });
