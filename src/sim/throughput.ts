@@ -2,6 +2,7 @@
  * Decision throughput (select + update per second) of each policy on synthetic contexts, and a reference
  * workload of the same kind of arithmetic. Their ratio is comparable across machines, unlike seconds.
  */
+import { UsageError } from '../data/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../data/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
@@ -47,7 +48,7 @@ function env(contexts: ContextSet, rng: Rng, rewards: Float64Array): PolicyEnv {
 /** Decisions per second of one policy with its default parameters. */
 export function measureDecisions(name: string, contexts: ContextSet, rewards: Float64Array, minMs: number): number {
   const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new Error(`unknown policy ${name}`);
+  if (!f) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
   const params = Object.fromEntries(f.params.map((p) => [p.name, p.default]));
   const p = f.create(env(contexts, new Rng(7), rewards), params);
   // warm-up so the timing sees optimised code

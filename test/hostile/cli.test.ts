@@ -314,6 +314,8 @@ describe('bounds on counts', () => {
     writeFileSync(join(d, 'b.json'), JSON.stringify({ schemaVersion: 1, name: 'b', config: ev, metrics: {} }));
     expectUserError(await cli(['regress', '--baseline', join(d, 'b.json'), '--out', join(d, 'r.json')]), /b\.json \(column 'config\.lambdas'\): invalid baseline: config\.lambdas: at most 1001/);
     expect(existsSync(join(d, 'r.json'))).toBe(false);
+    writeFileSync(join(d, 'c.json'), JSON.stringify({ schemaVersion: 1, name: 'c', config: { command: 'bench', policies: ['nope'], minMs: 50 }, metrics: {} }));
+    expectUserError(await cli(['regress', '--baseline', join(d, 'c.json'), '--out', join(d, 'r.json')]), /unknown policy 'nope'; policies: random/);
   });
 });
 
