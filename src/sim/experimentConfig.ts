@@ -83,6 +83,8 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
     throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
   }
+  const proto = protoKeyPath(raw, []);
+  if (proto) throw new DataError(`${proto}: '__proto__' is not a valid key`, file, undefined, proto);
   const r = experimentSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -113,6 +115,17 @@ export function checkJobCount(cfg: Pick<ExperimentConfig, 'lambdas' | 'arms'>, r
 export function resolveSourcePath(configFile: string, p: string | undefined, isBuiltin: (s: string) => boolean = () => false): string | undefined {
   if (p === undefined || isAbsolute(p) || p.startsWith('hf://') || isBuiltin(p)) return p;
   return resolve(dirname(configFile), p);
+}
+
+/** Path of a `__proto__` key, which validation would otherwise drop silently (no field has that name). */
+function protoKeyPath(v: unknown, path: string[]): string | null {
+  if (typeof v !== 'object' || v === null || path.length > 8) return null;
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') return [...path, k].join('.');
+    const p = protoKeyPath(x, [...path, k]);
+    if (p) return p;
+  }
+  return null;
 }
 
 export function armLabel(a: ArmConfig): string {

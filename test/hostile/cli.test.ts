@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../src/data/errors.js';
+import { DataError, UsageError } from '../../src/data/errors.js';
+import { parseExperiment } from '../../src/sim/experimentConfig.js';
 import { AtomicDir, atomicFs, pendingTemporaries, removeStaleTemporaries, writeFileAtomic } from '../../src/report/atomic.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -256,6 +257,13 @@ describe('user-keyed records', () => {
     expect(e.code).toBe(0);
     const cell = JSON.parse(readFileSync(join(d, 'E', 'summary.json'), 'utf8')).cells[0].selection;
     expect(Object.keys(cell).sort()).toEqual(['__proto__', 'b', 'constructor']);
+  });
+
+
+  it('a __proto__ key in experiment YAML is refused, not dropped', () => {
+    const text = 'name: q\narms:\n  - policy: linucb\n    params: {__proto__: 1, alpha: 0.2}\n';
+    expect(() => parseExperiment(text, 'q.yaml')).toThrow(new DataError("arms.0.params.__proto__: '__proto__' is not a valid key", 'q.yaml', undefined, 'arms.0.params.__proto__'));
+    expect(parseExperiment(text.replace('__proto__: 1, ', ''), 'q.yaml').arms[0].params).toEqual({ alpha: 0.2 });
   });
 });
 
