@@ -59,7 +59,7 @@ export function registerReportCommand(program: Command): void {
       let names: string[];
       try {
         const { agg, configText, manifest, profile } = readExperimentDir(dir);
-        names = await writeChartsAndReport({ write: (name, data) => writeFileAtomic(join(dir, name), data) }, agg, configText, manifest, profile);
+        names = await writeChartsAndReport({ write: (name: string, data: string | Uint8Array) => writeFileAtomic(join(dir, name), data) }, agg, configText, manifest, profile);
       } catch (e) {
         // the files were written by `experiment run`; what no longer fits together was edited since
         if (e instanceof SyntaxError || e instanceof TypeError || e instanceof RangeError) {

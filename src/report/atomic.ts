@@ -225,11 +225,14 @@ export class AtomicDir {
     return abs;
   }
 
-  write(name: string, data: string | Uint8Array): void {
+  /** Write one file; chunks (an iterable of strings) are written as they come, never joined in memory. */
+  write(name: string, data: string | Uint8Array | Iterable<string>): void {
     const p = join(this.tmp, name);
     io(join(this.target, name), 'write', () => {
       atomicFs.mkdirSync(dirname(p), { recursive: true });
-      atomicFs.writeFileSync(p, data);
+      if (typeof data === 'string' || data instanceof Uint8Array) return atomicFs.writeFileSync(p, data);
+      atomicFs.writeFileSync(p, '');
+      for (const chunk of data) atomicFs.appendFileSync(p, chunk);
     });
   }
 

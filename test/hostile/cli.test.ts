@@ -223,6 +223,19 @@ describe('write failures become user errors naming the path', () => {
     dir.abort();
   });
 
+  it('a file given as chunks is written chunk by chunk, never joined', () => {
+    const d = tmp();
+    const dir = new AtomicDir(join(d, 'out'));
+    const append = vi.spyOn(atomicFs, 'appendFileSync');
+    function* chunks(): Generator<string> {
+      for (let i = 0; i < 3; i++) yield `row ${i}\n`;
+    }
+    dir.write('steps.csv', chunks());
+    expect(append).toHaveBeenCalledTimes(3);
+    dir.commit();
+    expect(readFileSync(join(d, 'out', 'steps.csv'), 'utf8')).toBe('row 0\nrow 1\nrow 2\n');
+  });
+
   it('removeStaleTemporaries removes only entries of dead processes', () => {
     const d = tmp();
     const pid = deadPid();
