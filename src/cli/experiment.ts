@@ -212,7 +212,7 @@ export function registerExperimentCommand(program: Command): void {
     .command('run [experiment]')
     .description('run an experiment by name (see `experiment list`) or YAML file; writes summary, statistics, charts and report.html')
     .option('--resume <dir>', 'finish an interrupted run from its checkpoint directory (<out>.partial)')
-    .option('--runs <n>', 'override the number of runs')
+    .option('--runs <n>', `override the number of runs (at most ${MAX_RUNS})`)
     .option('--out <dir>', 'results directory (default results/<name>)')
     .option('--force', 'replace an existing --out directory')
     .option('--workers <n>', 'worker threads (results are identical for any count)', String(availableParallelism()))
