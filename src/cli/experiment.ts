@@ -137,7 +137,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   if (!state && existsSync(partial)) {
-    if (!o.force) throw new UsageError(`an interrupted run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+    if (!o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
     rmSync(partial, { recursive: true, force: true });
   }
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });

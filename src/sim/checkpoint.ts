@@ -5,10 +5,10 @@
  * was edited, or a state that does not describe this experiment, is refused rather than trusted.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DataError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
 import { atomicFs, userIoError } from '../report/atomic.js';
 import type { RunMetrics } from './engine.js';
 import type { Job, JobResult } from './experiment.js';
@@ -28,9 +28,8 @@ const stateSchema = z
 
 export type CheckpointState = z.infer<typeof stateSchema>;
 
-/** Largest checkpoint files read: far above any bounded experiment, far below what would exhaust memory. */
+/** Largest state.json read (a real one is a few hundred bytes); jobs.ndjson is bounded by the experiment. */
 const MAX_STATE_BYTES = 1 << 20;
-const MAX_JOBS_BYTES = 1 << 30;
 
 const SCALARS = ['run', 'seed', 'finalRegret', 'totalReward', 'meanReward', 'accuracy', 'energyWh', 'costUsd', 'costNorm', 'latencyS', 'misses'] as const;
 
@@ -81,7 +80,18 @@ export class Checkpoint {
     this.file = join(dir, 'jobs.ndjson');
     if (fresh) {
       try {
-        mkdirSync(dir, { recursive: true });
+        mkdirSync(dirname(resolve(dir)), { recursive: true });
+      } catch (e) {
+        throw userIoError(e, dir, 'create checkpoint');
+      }
+      try {
+        // the claim: of two runs starting at once, only one creates the directory
+        mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${dir} appeared meanwhile: another run of this experiment is writing there; choose another --out`);
+        throw userIoError(e, dir, 'create checkpoint');
+      }
+      try {
         writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
         writeFileSync(this.file, '');
       } catch (e) {
@@ -129,34 +139,27 @@ export class Checkpoint {
    * Finished jobs of a checkpoint, checked against the experiment's shape. An unterminated last line (cut
    * by a crash) is dropped and cut from the file, so appending continues on a clean line.
    */
-  static loadJobs(dir: string, shape: CheckpointShape): JobResult[] {
+  static loadJobs(dir: string, s: CheckpointShape): JobResult[] {
     const file = join(dir, 'jobs.ndjson');
     if (!existsSync(file)) return [];
-    let text = readBounded(file, MAX_JOBS_BYTES);
-    const end = text.lastIndexOf('\n') + 1;
-    if (end < text.length) {
-      text = text.slice(0, end);
-      try {
-        truncateSync(file, Buffer.byteLength(text));
-      } catch (e) {
-        throw userIoError(e, file, 'repair');
-      }
-    }
+    // a record holds two per-step arrays and the selection counts, in base64, plus a little JSON
+    const maxLine = Math.ceil(((s.queries * 12 + s.models * 8) * 4) / 3) + 4096;
+    const jobs = s.lambdas * s.arms * s.runs;
+    checkRegularFile(file, (jobs + 1) * (maxLine + 1));
     const results: JobResult[] = [];
     const seen = new Set<string>();
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      if (!line) continue;
+    const cut = forEachLine(file, maxLine, (line, i) => {
       const fail = (why: string): never => {
-        throw new DataError(`corrupted checkpoint: ${why}; delete this line to re-run its replay, or start over with --force`, file, i + 1);
+        throw new DataError(`corrupted checkpoint: ${why}; delete this line to re-run its replay, or start over with --force`, file, i);
       };
+      if (line === null) return fail(`record longer than ${maxLine} bytes`);
+      if (!line) return;
       const m = LINE.exec(line);
       if (!m) fail('not a checkpoint record');
       if (sha256(m![2]) !== m![1]) fail('checksum mismatch (the record was modified)');
       let r: JobResult;
       try {
-        r = parseRecord(JSON.parse(m![2]), shape);
+        r = parseRecord(JSON.parse(m![2]), s);
       } catch (e) {
         return fail((e as Error).message);
       }
@@ -164,8 +167,74 @@ export class Checkpoint {
       if (seen.has(key)) fail(`job ${key} is recorded twice`);
       seen.add(key);
       results.push(r);
+    });
+    if (cut !== null) {
+      try {
+        truncateSync(file, cut);
+      } catch (e) {
+        throw userIoError(e, file, 'repair');
+      }
     }
     return results;
+  }
+}
+
+function checkRegularFile(file: string, max: number): void {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  if (!st.isFile()) throw new DataError('not a regular file', file);
+  if (st.size > max) throw new DataError(`${st.size} bytes, more than a checkpoint of this experiment can hold (${max})`, file);
+}
+
+/**
+ * Calls `fn` for each complete line (1-based numbers), reading in blocks so that no single string holds
+ * the file; a line over `maxLine` bytes is passed as null. Returns the byte length of the complete lines
+ * when the file ends in an unterminated one (cut by a crash), else null.
+ */
+function forEachLine(file: string, maxLine: number, fn: (line: string | null, no: number) => void): number | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  try {
+    const block = Buffer.allocUnsafe(1 << 20);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let done = 0;
+    let no = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, block, 0, block.length, null);
+      } catch (e) {
+        throw userIoError(e, file, 'read');
+      }
+      if (n === 0) break;
+      let start = 0;
+      for (let nl = block.indexOf(10, 0); nl >= 0 && nl < n; nl = block.indexOf(10, start)) {
+        const part = block.subarray(start, nl);
+        no++;
+        fn(pendingBytes + part.length > maxLine ? null : Buffer.concat([...pending, part]).toString('utf8'), no);
+        done += pendingBytes + part.length + 1;
+        pending = [];
+        pendingBytes = 0;
+        start = nl + 1;
+      }
+      if (start < n) {
+        pendingBytes += n - start;
+        if (pendingBytes > maxLine) fn(null, no + 1);
+        pending.push(Buffer.from(block.subarray(start, n)));
+      }
+    }
+    return pendingBytes > 0 ? done : null;
+  } finally {
+    closeSync(fd);
   }
 }
 

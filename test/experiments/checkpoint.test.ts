@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runExperiment } from '../../src/cli/experiment.js';
 import { DataError, UsageError } from '../../src/data/errors.js';
 import { atomicFs } from '../../src/report/atomic.js';
+import { Checkpoint } from '../../src/sim/checkpoint.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 
@@ -101,6 +102,8 @@ describe('corrupted checkpoints', () => {
     ['an array of the wrong length', (p) => writeLines(p, [resign(lines(p)[0], (o) => (o.chosen = o.chosen.slice(0, 8)))]), /jobs\.ndjson:1: corrupted checkpoint: chosen holds 6 bytes, expected 2500 values of 4 bytes/, DataError],
     ['a metric that is not a number', (p) => writeLines(p, [resign(lines(p)[0], (o) => (o.metrics.accuracy = 'high'))]), /jobs\.ndjson:1: corrupted checkpoint: metrics\.accuracy is not a number/, DataError],
     ['a job recorded twice', (p) => writeLines(p, [lines(p)[0], lines(p)[0]]), /jobs\.ndjson:2: corrupted checkpoint: job 0\/0\/0 is recorded twice/, DataError],
+    ['a record longer than any real one', (p) => writeLines(p, [lines(p)[0], 'x'.repeat(60_000)]), /jobs\.ndjson:2: corrupted checkpoint: record longer than \d+ bytes/, DataError],
+    ['jobs.ndjson larger than the experiment can fill', (p) => writeFileSync(join(p, 'jobs.ndjson'), Buffer.alloc(2_000_000, 10)), /jobs\.ndjson: 2000000 bytes, more than a checkpoint of this experiment can hold/, DataError],
     ['jobs.ndjson is a directory', (p) => (rmSync(join(p, 'jobs.ndjson')), mkdirSync(join(p, 'jobs.ndjson'))), /jobs\.ndjson: not a regular file/, DataError],
   ];
   cases.forEach(([name, edit, message, type], i) => {
@@ -121,6 +124,28 @@ describe('corrupted checkpoints', () => {
     const out = join(root, 'cut', 'out');
     for (const f of ['summary.json', 'runs.csv', 'curves.csv']) expect(readFileSync(join(out, f)).equals(readFileSync(join(reference, f))), f).toBe(true);
     expect(existsSync(partial)).toBe(false);
+  });
+});
+
+describe('long checkpoints', () => {
+  it('are read in blocks: records across block boundaries come back bit for bit', async () => {
+    const big = join(root, 'big.yaml');
+    writeFileSync(big, CONFIG.replace('runs: 2', 'runs: 20'));
+    const out = join(root, 'big');
+    const stop = new Error('stop');
+    await expect(runExperiment(big, { out, charts: false, workers: 1, progress: (done) => { if (done >= 30) throw stop; } })).rejects.toBe(stop);
+    const partial = `${out}.partial`;
+    expect(readFileSync(join(partial, 'jobs.ndjson')).length).toBeGreaterThan(1 << 20);
+    const got = Checkpoint.loadJobs(partial, { lambdas: 1, arms: 2, runs: 20, queries: 2500, models: 16 });
+    expect(got).toHaveLength(30);
+    // independently: every line's payload, decoded with plain JSON and Buffer
+    lines(partial).forEach((l, i) => {
+      const o = JSON.parse(l).data;
+      expect(got[i].job).toEqual(o.job);
+      expect(Buffer.from(got[i].stepRegret.buffer).toString('base64')).toBe(o.stepRegret);
+      expect(Buffer.from(got[i].chosen.buffer).toString('base64')).toBe(o.chosen);
+      expect(got[i].metrics.finalRegret).toBe(o.metrics.finalRegret);
+    });
   });
 });
 
@@ -146,6 +171,16 @@ describe('resume from the command line', () => {
     expect(readFileSync(join(a, 'out', 'summary.json')).equals(readFileSync(join(reference, 'summary.json')))).toBe(true);
     expect(existsSync(join(b, 'out'))).toBe(false);
     expect(existsSync(join(a, 'out.partial'))).toBe(false);
+  });
+
+  it('two runs of one experiment started at once: one finishes, the other exits 2', async () => {
+    const out = join(root, 'twice');
+    const args = ['experiment', 'run', cfg, '--out', out, '--no-charts', '--no-progress', '--workers', '1'];
+    const [a, b] = await Promise.all([cli(args, root), cli(args, root)]);
+    expect([a.code, b.code].sort()).toEqual([0, 2]);
+    expect((a.code === 2 ? a : b).stderr).toMatch(/^greenserv: error: .*(twice\.partial|twice')/);
+    expect(readFileSync(join(out, 'summary.json')).equals(readFileSync(join(reference, 'summary.json')))).toBe(true);
+    expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
   it('a corrupted state.json is exit 2 with the file, no stack trace', async () => {
