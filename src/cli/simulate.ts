@@ -92,6 +92,8 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
   const lambda = parseNumber('--lambda', o.lambda);
   if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
   const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
+  // an unusable --out fails before the simulation, not after it (checked again when committing)
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   const seed = parseInteger('--seed', o.seed, 0);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
   const features = parseFeatures(o.features);

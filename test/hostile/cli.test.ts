@@ -63,6 +63,10 @@ describe('--out problems (simulate)', () => {
     writeFileSync(join(d, 'F'), 'x');
     expectUserError(await cli([...SIM, '--out', join(d, 'F'), '--force']), /'.*F' exists and is not a directory/);
     expect(readFileSync(join(d, 'F'), 'utf8')).toBe('x');
+    // refused before the simulation: 2,000 runs would take minutes
+    const t0 = Date.now();
+    expectUserError(await cli(['simulate', '--runs', '2000', '--no-progress', '--out', join(d, 'F')]), /exists and is not a directory/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(temporaries(d)).toEqual([]);
   });
 
