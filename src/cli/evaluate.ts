@@ -292,6 +292,8 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const source = o.routerbench === true ? DEFAULT_ROUTERBENCH_SOURCE : String(o.routerbench);
   const lambdas = parseLambdaGrid(o.lambdas);
   const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
+  // an unusable --out fails before the sweep, not after it (checked again when committing)
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   const seed = parseInteger('--seed', o.seed, 0);
   const jobs = parseInteger('--jobs', o.jobs, 1);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
