@@ -74,8 +74,10 @@ function onSignal(sig: NodeJS.Signals): void {
   cleanupPending();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  // another handler (a command's own) decides how to exit; alone, die by the signal as if never caught
+  // alone, die by the signal as if never caught; otherwise let the other handlers (a command's own) end
+  // the process, and re-send the signal if none did in this turn (e.g. one that only acts when alone)
   if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  else setImmediate(() => process.kill(process.pid, sig));
 }
 
 function track(p: string): void {

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DataError, UsageError } from '../../src/data/errors.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
 import { AtomicDir, atomicFs, pendingTemporaries, removeStaleTemporaries, writeFileAtomic } from '../../src/report/atomic.js';
@@ -137,11 +137,19 @@ describe('--out problems (simulate)', () => {
 });
 
 /** A child that opens an AtomicDir, writes into it and waits to be signalled. */
-function holder(ownHandler: boolean, cwd: string): ReturnType<typeof spawn> {
+type OtherHandler = 'none' | 'exits' | 'only-when-alone';
+const HANDLERS: Record<OtherHandler, string> = {
+  none: '',
+  exits: "process.on('SIGTERM', () => process.exit(130));",
+  // what libraries that restore the terminal do: act only when no one else listens
+  'only-when-alone': "process.on('SIGTERM', function h() { if (process.listenerCount('SIGTERM') === 1) { process.off('SIGTERM', h); process.kill(process.pid, 'SIGTERM'); } });",
+};
+
+function holder(other: OtherHandler, cwd: string): ReturnType<typeof spawn> {
   const atomic = join(ROOT, 'dist/src/report/atomic.js');
   const code = `
     const { AtomicDir } = await import(${JSON.stringify(atomic)});
-    ${ownHandler ? "process.on('SIGTERM', () => process.exit(130));" : ''}
+    ${HANDLERS[other]}
     const d = new AtomicDir(process.argv[1]);
     d.write('a.txt', 'x');
     process.stdout.write(d.tmp + '\\n');
@@ -150,18 +158,19 @@ function holder(ownHandler: boolean, cwd: string): ReturnType<typeof spawn> {
 }
 
 describe('temporary directories and signals', () => {
-  for (const own of [false, true]) {
-    it(`SIGTERM while a temp dir exists removes it (${own ? 'command exits by its own handler' : 'no other handler'})`, async () => {
+  for (const other of ['none', 'exits', 'only-when-alone'] as const) {
+    it(`SIGTERM while a temp dir exists removes it (other handler: ${other})`, async () => {
       const d = tmp();
       const atomic = join(ROOT, 'dist/src/report/atomic.js');
       if (!existsSync(atomic)) return void console.warn('skipped: build first (npx tsc -p tsconfig.json)');
-      const p = holder(own, d);
+      const p = holder(other, d);
+      onTestFinished(() => void p.kill('SIGKILL'));
       const tmpDir = await new Promise<string>((res) => p.stdout!.once('data', (b) => res(String(b).trim())));
       expect(existsSync(tmpDir)).toBe(true);
       const exit = new Promise<[number | null, string | null]>((res) => p.on('exit', (c, s) => res([c, s])));
       p.kill('SIGTERM');
       const [code, signal] = await exit;
-      if (own) expect(code).toBe(130);
+      if (other === 'exits') expect(code).toBe(130);
       else expect(signal).toBe('SIGTERM');
       expect(existsSync(tmpDir)).toBe(false);
       expect(existsSync(join(d, 'X'))).toBe(false);
