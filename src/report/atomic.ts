@@ -1,7 +1,9 @@
 /**
  * Atomic results directories: everything is written into a temporary sibling directory, which is renamed
  * into place only when complete. A failure, SIGINT or SIGTERM leaves nothing behind at the target; temp
- * directories of processes that died harder (SIGKILL, power loss) are removed by the next run.
+ * directories of processes that died harder (SIGKILL, power loss) are removed by the next run. While a
+ * temporary exists a signal ends the process (after the command's own handlers ran), so a command that
+ * stops gracefully on a signal should open its AtomicDir only once the long work is done.
  */
 import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
