@@ -87,8 +87,9 @@ export interface RegressResult {
 export function readBaseline(file: string): Baseline {
   let raw: unknown;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES) throw new Error(`${size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`);
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw new Error(`${st.size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`);
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new DataError(`cannot read baseline: ${(e as Error).message}`, file);

@@ -33,8 +33,9 @@ function checkSummary(dir: string): void {
   const file = join(dir, 'summary.json');
   let raw: unknown;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES * 16) throw new DataError(`${size} bytes, too large for a summary`, file);
+    const st = statSync(file);
+    if (!st.isFile()) throw new DataError('not a regular file', file);
+    if (st.size > MAX_CONFIG_BYTES * 16) throw new DataError(`${st.size} bytes, too large for a summary`, file);
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     if (e instanceof DataError) throw e;

@@ -288,9 +288,20 @@ export class AtomicDir {
 
 /** Write a single file atomically (temp file in the same directory, then rename). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const p = resolve(path);
-  const st = lstatOrNull(p);
+  let p = resolve(path);
+  let st = lstatOrNull(p);
+  if (st?.isSymbolicLink()) {
+    // write where the link points, keeping the link
+    try {
+      p = realpathSync(p);
+    } catch {
+      throw new UsageError(`cannot write '${path}': it is a dangling symbolic link`);
+    }
+    st = lstatOrNull(p);
+  }
   if (st?.isDirectory()) throw new UsageError(`cannot write '${path}': it is a directory`);
+  // a rename would replace a device, FIFO or socket by a regular file
+  if (st && !st.isFile()) throw new UsageError(`cannot write '${path}': not a regular file (a device, FIFO or socket); name a file`);
   io(path, 'create the directory of', () => atomicFs.mkdirSync(dirname(p), { recursive: true }));
   const tmp = tempName(p);
   track(tmp);

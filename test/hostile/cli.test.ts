@@ -4,7 +4,7 @@
  * (`npx tsc -p tsconfig.json`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -352,6 +352,31 @@ describe('bounds on counts', () => {
     expect(existsSync(join(d, 'r.json'))).toBe(false);
     writeFileSync(join(d, 'c.json'), JSON.stringify({ schemaVersion: 1, name: 'c', config: { command: 'bench', policies: ['nope'], minMs: 50 }, metrics: {} }));
     expectUserError(await cli(['regress', '--baseline', join(d, 'c.json'), '--out', join(d, 'r.json')]), /unknown policy 'nope'; policies: random/);
+  });
+});
+
+describe('special files', () => {
+  const fifo = (p: string): boolean => spawnSync('mkfifo', [p]).status === 0;
+
+  it('a FIFO is never replaced, read or waited on: --out, summary.json, a baseline', async () => {
+    const d = tmp();
+    const f = join(d, 'pipe.json');
+    if (!fifo(f)) return void console.warn('skipped: mkfifo unavailable');
+    expectUserError(await cli(['experiment', 'schema', '--out', f]), /cannot write '.*pipe\.json': not a regular file/);
+    expect(lstatSync(f).isFIFO()).toBe(true);
+    expectUserError(await cli(['regress', '--baseline', f, '--out', join(d, 'r.json')]), /pipe\.json: cannot read baseline: not a regular file/);
+    mkdirSync(join(d, 'R'));
+    fifo(join(d, 'R', 'summary.json'));
+    expectUserError(await cli(['report', join(d, 'R')]), /summary\.json: not a regular file/);
+  });
+
+  it('writing to a symlink writes the file it points to and keeps the link', () => {
+    const d = tmp();
+    writeFileSync(join(d, 'real.json'), 'old');
+    symlinkSync(join(d, 'real.json'), join(d, 'link.json'));
+    writeFileAtomic(join(d, 'link.json'), 'new');
+    expect(lstatSync(join(d, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(d, 'real.json'), 'utf8')).toBe('new');
   });
 });
 
