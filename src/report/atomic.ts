@@ -39,10 +39,15 @@ const REASONS: Record<string, string> = {
  */
 export function userIoError(e: unknown, path: string, action = 'write'): unknown {
   const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (typeof code !== 'string' || !(code in REASONS)) return e;
+  if (typeof code !== 'string' || !isUserIoCode(code)) return e;
   const sys = (e as NodeJS.ErrnoException).path;
   const detail = sys && resolve(sys) !== resolve(path) ? ` (${sys})` : '';
   return new UsageError(`cannot ${action} '${path}': ${REASONS[code]} [${code}]${detail}`);
+}
+
+/** Whether an errno code is one of the user's problems (a path, a permission, a full disk…). */
+export function isUserIoCode(code: string): boolean {
+  return Object.hasOwn(REASONS, code);
 }
 
 function io<T>(path: string, action: string, fn: () => T): T {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DataError, UsageError } from '../../src/data/errors.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
+import { isUserError } from '../../src/cli/errors.js';
 import { AtomicDir, atomicFs, pendingTemporaries, removeStaleTemporaries, writeFileAtomic } from '../../src/report/atomic.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -224,6 +225,15 @@ describe('write failures become user errors naming the path', () => {
     // the temp file is the device itself: the rename is skipped so /dev/full stays as it is
     vi.spyOn(atomicFs, 'writeFileSync').mockImplementation((_p, data) => writeFileSync('/dev/full', data as string));
     expect(() => writeFileAtomic(join(tmp(), 'x.json'), 'data')).toThrow(/no space left on device \[ENOSPC\]/);
+  });
+
+  it('an unwrapped file-system failure on a named path is a user error at the top; others stay internal', () => {
+    const errno = (code: string, path?: string): Error => Object.assign(new Error(`${code}: x`), { code, ...(path ? { path } : {}) });
+    expect(isUserError(errno('EACCES', '/x'))).toBe(true);
+    expect(isUserError(errno('ENOSPC', '/x'))).toBe(true);
+    expect(isUserError(errno('EIO'))).toBe(false);
+    expect(isUserError(errno('ERR_INVALID_ARG_TYPE', '/x'))).toBe(false);
+    expect(isUserError(new TypeError('bug'))).toBe(false);
   });
 
   it('an unknown failure stays an internal error', () => {
