@@ -106,6 +106,12 @@ function untrack(p: string): void {
   }
 }
 
+/**
+ * For writers with their own temporary files: `trackTemporary(p)` has `p` removed on SIGINT, SIGTERM or
+ * exit until `releaseTemporary(p)` (after it was renamed into place or removed).
+ */
+export { track as trackTemporary, untrack as releaseTemporary };
+
 /** Paths of temporary files and directories this process would remove on SIGINT/SIGTERM or exit. */
 export function pendingTemporaries(): string[] {
   return [...pending];
