@@ -1,13 +1,15 @@
 /** `greenserv datasets list | info | validate | convert`. Bad input throws DataError/UsageError (exit 2). */
-import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadTable, resolveFormat, isBuiltinSource, type LoadOptions } from '../data/load.js';
 import { GREENSERV_POOL_NAME } from '../data/builtin/greenserv-pool.js';
 import { cacheDirectory, isHfUri, listCachedFiles } from '../data/hub.js';
 import { summarizeTable, type CellStats, type TableSummary } from '../data/formats/summary.js';
 import { writeTable } from '../data/formats/write.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../data/errors.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
+import { userIoError } from '../report/atomic.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
@@ -151,18 +153,40 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
     ds
       .command('convert <source> <destination>')
       .description('write a dataset as Arrow (.arrow/.arrows), Parquet (.parquet) or long CSV/TSV/JSONL (+ side files)')
-      .option('--to <format>', 'output format when the extension does not say (arrow, arrows, parquet, csv, tsv, jsonl)'),
-  ).action(async (src: string, dst: string, o: InputOpts & { to?: string }) => {
+      .option('--to <format>', 'output format when the extension does not say (arrow, arrows, parquet, csv, tsv, jsonl)')
+      .option('--force', 'replace an existing destination and its side files'),
+  ).action(async (src: string, dst: string, o: InputOpts & { to?: string; force?: boolean }) => {
     if (dst === src) throw new UsageError('destination is the source file');
+    checkDestination(dst, o.force === true);
     const warnings: string[] = [];
     const t = await load(src, o, warnings);
     flushWarnings(io, warnings);
-    const res = await writeTable(t, dst, o.to);
+    let res;
+    try {
+      res = await writeTable(t, dst, o.to);
+    } catch (e) {
+      throw userIoError(e, dst, 'write');
+    }
     for (const f of res.files) io.out(`wrote ${f}\n`);
     const h = res.loadHint;
     const flags = [h.queries && `--queries ${h.queries}`, h.models && `--models ${h.models}`, h.bounds && `--bounds ${h.bounds}`].filter(Boolean);
     if (flags.length > 0) io.out(`read it back with: --data ${dst} ${flags.join(' ')}\n`);
   });
+}
+
+/** Side files the long format writes next to `<stem>.<ext>` (queries, models, bounds). */
+const SIDE_FILE = /^(.*)\.(?:queries|models)\.[a-z]+(?:\.gz)?$|^(.*)\.bounds\.csv$/i;
+
+/** Refuse to overwrite the destination (or a side file of it) unless --force; never replace a directory. */
+function checkDestination(dst: string, force: boolean): void {
+  const abs = resolve(dst);
+  if (existsSync(abs) && statSync(abs).isDirectory()) throw new UsageError(`destination '${dst}' is a directory; name a file`);
+  const stem = basename(abs).replace(/\.gz$/i, '').replace(/\.[^.]*$/, '');
+  let clash = existsSync(abs) ? [dst] : [];
+  if (existsSync(dirname(abs)) && statSync(dirname(abs)).isDirectory()) {
+    clash = clash.concat(readdirSync(dirname(abs)).filter((n) => SIDE_FILE.exec(n)?.slice(1).includes(stem)).map((n) => join(dirname(dst), n)));
+  }
+  if (clash.length > 0 && !force) throw new UsageError(`destination exists: ${clash.join(', ')}; pass --force to replace it`);
 }
 
 // ---- text rendering --------------------------------------------------------------------------------------

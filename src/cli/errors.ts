@@ -1,8 +1,15 @@
 import { DataError, UsageError } from '../data/errors.js';
+import { isUserIoCode } from '../report/atomic.js';
 
 /** Exit code for bad input (usage, data). */
 export const EXIT_BAD_INPUT = 2;
 
+/**
+ * Errors the user can fix: typed input errors, and file-system failures on a named path (missing,
+ * unwritable, full…) that reached the top without being wrapped; their message names the path.
+ */
 export function isUserError(e: unknown): e is Error {
-  return e instanceof UsageError || e instanceof DataError;
+  if (e instanceof UsageError || e instanceof DataError) return true;
+  const x = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof x.code === 'string' && typeof x.path === 'string' && isUserIoCode(x.code);
 }

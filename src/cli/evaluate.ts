@@ -27,6 +27,7 @@ import { DEFAULT_LAMBDAS, parseLambdaGrid, runSweep } from '../sim/sweep.js';
 import { collect, parseChoice, parseInteger, parseList } from './parse.js';
 import { version } from './version.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
+import { MAX_RUNS } from '../sim/limits.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -278,7 +279,9 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const sources = o.routerbench === true ? [DEFAULT_ROUTERBENCH_SOURCE] : o.routerbench;
   const source = sourceLabel(sources.length === 1 ? sources[0] : sources);
   const lambdas = parseLambdaGrid(o.lambdas);
-  const runs = parseInteger('--runs', o.runs, 1);
+  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
+  // an unusable --out fails before the sweep, not after it (checked again when committing)
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   const seed = parseInteger('--seed', o.seed, 0);
   const jobs = parseInteger('--jobs', o.jobs, 1);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);

@@ -1,22 +1,23 @@
 /** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X4 ship in experiments/). */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
 import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
+import { AtomicDir, userIoError, writeFileAtomic } from '../report/atomic.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { fmt, renderTable } from '../report/terminalTable.js';
-import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
+import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
-import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { checkJobCount, experimentJsonSchema, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { MAX_CONFIG_BYTES, MAX_RUNS } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs } from '../sim/workers.js';
 import { parseInteger } from './parse.js';
@@ -99,42 +100,61 @@ export interface ExperimentRunOptions {
   onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[]) => void | Promise<void>;
 }
 
+/** The text of an experiment file, bounded in size; a missing or unreadable file is the user's problem. */
+function readConfigText(file: string, recordedIn?: string): string {
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UsageError(`experiment file '${file}' is not a regular file`);
+    if (st.size > MAX_CONFIG_BYTES) throw new DataError(`${st.size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`, file);
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof DataError) throw e;
+    const err = userIoError(e, file, 'read experiment file');
+    if (recordedIn && err instanceof UsageError) throw new DataError(`experimentFile: ${err.message}`, recordedIn, undefined, 'experimentFile');
+    throw err;
+  }
+}
+
 /** Run an experiment config end to end and write its results directory. */
 export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
-  let resumed: { state: CheckpointState; results: JobResult[] } | null = null;
+  let state: CheckpointState | null = null;
   if (o.resume) {
-    resumed = Checkpoint.load(o.resume);
-    o = { ...o, runs: resumed.state.runs, out: resumed.state.out, charts: resumed.state.charts };
+    state = Checkpoint.readState(o.resume);
+    // the results go beside the checkpoint, whichever directory the run is resumed from
+    o = { ...o, runs: state.runs, out: outOfPartial(o.resume, state), charts: state.charts };
   }
-  const file = resumed ? resumed.state.experimentFile : fileArg!;
-  const text = readFileSync(file, 'utf8');
+  const file = state ? state.experimentFile : fileArg!;
+  const text = readConfigText(file, state ? join(o.resume!, 'state.json') : undefined);
   const configSha256 = createHash('sha256').update(text).digest('hex');
-  if (resumed && resumed.state.configSha256 !== configSha256) {
+  if (state && state.configSha256 !== configSha256) {
     throw new UsageError(`${file} changed since the interrupted run; its checkpoint (${o.resume}) cannot be resumed`);
   }
   const cfg: ExperimentConfig = parseExperiment(text, file);
   if (o.runs !== undefined) cfg.runs = o.runs;
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
-  const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
-  const source = isBuiltinSource(cfg.dataset) ? cfg.dataset : rel(cfg.dataset)!;
-  const src = { source, queries: rel(cfg.queries), models: rel(cfg.models) };
+  checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
+  const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
+  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models) };
+  const out = o.out ?? `results/${cfg.name}`;
+  AtomicDir.checkTarget(out, o.force === true);
+  // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
+  const partial = o.resume ?? partialDir(out);
+  if (!state && existsSync(partial)) {
+    if (!o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+    rmSync(partial, { recursive: true, force: true });
+  }
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
   const ctx = new ExperimentContext(table, cfg);
   const jobs = expandJobs(cfg);
-  const out = o.out ?? `results/${cfg.name}`;
-  if (!o.force && existsSync(out) && readdirSync(out).length > 0) {
-    throw new UsageError(`output directory '${out}' already exists and is not empty; choose another --out or pass --force`);
+  let previous: JobResult[] = [];
+  if (state) {
+    if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
+    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: table.nQueries, models: table.nModels });
   }
-  // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
-  const partial = partialDir(out);
-  if (!resumed && existsSync(partial)) {
-    if (!o.force) throw new UsageError(`an interrupted run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
-    rmSync(partial, { recursive: true, force: true });
-  }
-  const checkpoint = new Checkpoint(partial, { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out, charts: o.charts !== false, totalJobs: jobs.length }, !resumed);
+  const checkpoint = new Checkpoint(partial, { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length }, !state);
   const key = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;
-  const done = new Map<string, JobResult>((resumed?.results ?? []).map((r) => [key(r.job), r]));
+  const done = new Map<string, JobResult>(previous.map((r) => [key(r.job), r]));
   const todo = jobs.filter((j) => !done.has(key(j)));
   // one live row per arm, over every λ of a sweep
   const labelOf = (j: Job): string => ctx.label(j.armIndex);
@@ -161,7 +181,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
   const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
-  const dir = new AtomicDir(out, true);
+  const dir = new AtomicDir(out, o.force === true);
   try {
     const manifest = {
       schemaVersion: 1,
@@ -195,7 +215,7 @@ export function registerExperimentCommand(program: Command): void {
     .command('run [experiment]')
     .description('run an experiment by name (see `experiment list`) or YAML file; writes summary, statistics, charts and report.html')
     .option('--resume <dir>', 'finish an interrupted run from its checkpoint directory (<out>.partial)')
-    .option('--runs <n>', 'override the number of runs')
+    .option('--runs <n>', `override the number of runs (at most ${MAX_RUNS})`)
     .option('--out <dir>', 'results directory (default results/<name>)')
     .option('--force', 'replace an existing --out directory')
     .option('--workers <n>', 'worker threads (results are identical for any count)', String(availableParallelism()))
@@ -207,7 +227,7 @@ export function registerExperimentCommand(program: Command): void {
     .action(async (nameArg: string | undefined, o: { resume?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean; ui: boolean }) => {
       if (!nameArg && !o.resume) throw new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`);
       const file = o.resume ? null : resolveExperimentFile(nameArg!);
-      const runs = o.runs !== undefined ? parseInteger('--runs', o.runs, 1) : undefined;
+      const runs = o.runs !== undefined ? parseInteger('--runs', o.runs, 1, MAX_RUNS) : undefined;
       const workers = parseInteger('--workers', o.workers, 1);
       let live: Progress | null = null;
       let store: LiveStore | null = null;

@@ -7,9 +7,11 @@ export function parseNumber(opt: string, raw: string): number {
   return v;
 }
 
-export function parseInteger(opt: string, raw: string, min: number): number {
+/** An integer in [min, max]; the upper bound is a documented limit (docs/limits.md). */
+export function parseInteger(opt: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = parseNumber(opt, raw);
   if (!Number.isInteger(v) || v < min) throw new UsageError(`${opt} must be an integer ≥ ${min}, got '${raw}'`);
+  if (v > max) throw new UsageError(`${opt} must be at most ${max}, got '${raw}' (see docs/limits.md)`);
   return v;
 }
 

@@ -3,7 +3,7 @@
  * per-metric tolerances. Exit 0 pass, 1 regression (or dataset changed), 2 cannot run.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DataError, UsageError } from '../data/errors.js';
@@ -17,6 +17,8 @@ import { runSimulation } from '../sim/run.js';
 import { throughputRatios } from '../sim/throughput.js';
 import { collect } from './parse.js';
 import { version } from './version.js';
+import { resolveSourcePath } from '../sim/experimentConfig.js';
+import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, MAX_RUNS, atMost } from '../sim/limits.js';
 
 const feature = z.enum(['task', 'cluster', 'complexity']);
 const simulateConfig = z
@@ -25,10 +27,10 @@ const simulateConfig = z
     data: z.string(),
     queries: z.string().optional(),
     models: z.string().optional(),
-    policies: z.array(z.string()).min(1),
+    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     params: z.array(z.string()).default([]),
     lambda: z.number().min(0).max(1),
-    runs: z.number().int().min(1),
+    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)),
     seed: z.number().int().min(0),
     semantics: z.enum(['paper', 'repo']),
     oracle: z.enum(['full', 'pool']).optional(),
@@ -43,10 +45,10 @@ const evaluateConfig = z
   .object({
     command: z.literal('evaluate'),
     routerbench: z.string().describe('RouterBench file or directory (relative to the baseline file)'),
-    policies: z.array(z.string()).min(1),
+    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     params: z.array(z.string()).default([]),
-    lambdas: z.array(z.number().min(0).max(1)).min(1),
-    runs: z.number().int().min(1),
+    lambdas: z.array(z.number().min(0).max(1)).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)),
+    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)),
     seed: z.number().int().min(0),
     semantics: z.enum(['paper', 'repo']).default('paper'),
     features: z.array(feature).default(['task', 'cluster', 'complexity']),
@@ -54,7 +56,9 @@ const evaluateConfig = z
     aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
   })
   .strict();
-const benchConfig = z.object({ command: z.literal('bench'), policies: z.array(z.string()).min(1), minMs: z.number().int().min(50).default(400) }).strict();
+const benchConfig = z
+  .object({ command: z.literal('bench'), policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)), minMs: z.number().int().min(50).max(MAX_BENCH_MS, atMost(MAX_BENCH_MS)).default(400) })
+  .strict();
 
 export const baselineSchema = z
   .object({
@@ -84,6 +88,9 @@ export interface RegressResult {
 export function readBaseline(file: string): Baseline {
   let raw: unknown;
   try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw new Error(`${st.size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`);
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new DataError(`cannot read baseline: ${(e as Error).message}`, file);
@@ -105,7 +112,7 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     for (const p of c.policies) metrics[`${p}.throughputRatio`] = ratio[p];
     return { metrics, machine: { node: process.version, referenceOpsPerSecond: Math.round(reference), ...Object.fromEntries(c.policies.map((p) => [`${p}.decisionsPerSecond`, decisions[p]])) } };
   }
-  const rel = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(dirname(file), p));
+  const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   if (c.command === 'evaluate') {
     const { evaluateRouterbench } = await import('./evaluate.js');
     const ev = await evaluateRouterbench({
@@ -136,7 +143,7 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     return { metrics, dataset: { name: ev.table.name, sha256: ev.sha256 } };
   }
   if (c.reward !== undefined) await compileRewardExpression(c.reward, { file, field: 'config.reward' });
-  const data = isBuiltinSource(c.data) ? c.data : rel(c.data)!;
+  const data = rel(c.data)!;
   const table = await loadTable(data, { queries: rel(c.queries), models: rel(c.models) });
   const prepared = await runSimulation(table, {
     policies: c.policies,

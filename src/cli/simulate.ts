@@ -15,6 +15,7 @@ import { LiveStore, startProgress } from './ui/live.js';
 import { collect, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { version } from './version.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
+import { MAX_RUNS } from '../sim/limits.js';
 
 interface SimulateCliOptions {
   data: string;
@@ -93,7 +94,9 @@ export function registerSimulateCommand(program: Command): void {
 async function simulateAction(o: SimulateCliOptions): Promise<void> {
   const lambda = parseNumber('--lambda', o.lambda);
   if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
-  const runs = parseInteger('--runs', o.runs, 1);
+  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
+  // an unusable --out fails before the simulation, not after it (checked again when committing)
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   const seed = parseInteger('--seed', o.seed, 0);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
   const features = parseFeatures(o.features);

@@ -176,7 +176,8 @@ export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
       const label = armLabel(arm);
       const sel = new Float64Array(M);
       for (const r of rs) for (let m = 0; m < M; m++) sel[m] += r.metrics.selection[m];
-      const selRec: Record<string, number> = {};
+      // keyed by model id: no prototype, so an id such as __proto__ is an ordinary key
+      const selRec: Record<string, number> = Object.create(null);
       for (let m = 0; m < M; m++) if (sel[m] > 0) selRec[t.models[m].id] = sel[m] / (Q * rs.length);
       cells.push({
         lambda,

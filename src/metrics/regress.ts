@@ -31,7 +31,7 @@ export function metricFamily(key: string): string {
 
 /** Parse `--tolerance "finalRegret=rel:0.005,accuracy=abs:0.01"`. */
 export function parseTolerance(spec: string | undefined): Record<string, Tolerance> {
-  const out: Record<string, Tolerance> = {};
+  const out: Record<string, Tolerance> = Object.create(null);
   if (!spec) return out;
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^([A-Za-z][\w.-]*)=(abs|rel):([0-9.eE+-]+)$/.exec(part);
@@ -43,6 +43,11 @@ export function parseTolerance(spec: string | undefined): Record<string, Toleran
     out[m[1]] = { ...(out[m[1]] ?? {}), [m[2]]: v };
   }
   return out;
+}
+
+/** A user-keyed record's own entry (metric names such as `constructor` must not reach the prototype). */
+function own<T>(r: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(r, key) ? r[key] : undefined;
 }
 
 export type Verdict = 'ok' | 'improved' | 'regressed' | 'missing' | 'new';
@@ -74,10 +79,10 @@ export function compareMetrics(
   const out: MetricDiff[] = [];
   for (const key of Object.keys(baseline)) {
     const fam = metricFamily(key);
-    const rule = METRIC_RULES[fam] ?? { direction: 'lower-is-better' as Direction, tolerance: { rel: 0 } };
-    const tol = overrides[key] ?? overrides[fam] ?? baselineTolerance[key] ?? baselineTolerance[fam] ?? rule.tolerance;
+    const rule = own(METRIC_RULES, fam) ?? { direction: 'lower-is-better' as Direction, tolerance: { rel: 0 } };
+    const tol = own(overrides, key) ?? own(overrides, fam) ?? own(baselineTolerance, key) ?? own(baselineTolerance, fam) ?? rule.tolerance;
     const b = baseline[key];
-    const n = now[key];
+    const n = own(now, key);
     if (n === undefined || n === null || !Number.isFinite(n)) {
       out.push({ metric: key, baseline: b, now: n ?? null, delta: null, allowed: null, verdict: 'missing' });
       continue;
@@ -89,7 +94,7 @@ export function compareMetrics(
     out.push({ metric: key, baseline: b, now: n, delta, allowed, verdict });
   }
   for (const key of Object.keys(now)) {
-    if (!(key in baseline)) out.push({ metric: key, baseline: null, now: now[key], delta: null, allowed: null, verdict: 'new' });
+    if (!Object.hasOwn(baseline, key)) out.push({ metric: key, baseline: null, now: now[key], delta: null, allowed: null, verdict: 'new' });
   }
   return out;
 }

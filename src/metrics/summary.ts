@@ -70,7 +70,8 @@ export function buildSummary(inp: SummaryInput): Summary {
       for (let m = 0; m < t.nModels; m++) sel[m] += r.selection[m];
       misses += r.misses;
     }
-    const selection: Record<string, number> = {};
+    // keyed by model id: no prototype, so an id such as __proto__ is an ordinary key
+    const selection: Record<string, number> = Object.create(null);
     for (let m = 0; m < t.nModels; m++) if (sel[m] > 0) selection[t.models[m].id] = sel[m] / (Q * runs.length);
     return {
       name,

@@ -1,25 +1,71 @@
 /** `greenserv report <dir>`: charts/ and report.html again from an experiment or a simulate results directory. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { DataError } from '../data/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { MAX_ARMS, MAX_CONFIG_BYTES, MAX_LAMBDAS, MAX_RUNS } from '../sim/limits.js';
+import { userIoError, writeFileAtomic } from './atomic.js';
 import { readExperimentDir, writeChartsAndReport } from './experimentOutputs.js';
 import { readSimulateDir } from './simulateReport.js';
 
-export async function rebuildReport(dir: string, warn: (m: string) => void): Promise<{ kind: 'experiment' | 'simulate'; charts: string[] }> {
+/** Largest query count a summary may claim (curves hold one value per query and cell). */
+const MAX_QUERIES = 10_000_000;
+
+const num = z.number().nullable();
+const stat = z.object({ mean: num, sd: num }).passthrough();
+
+/** What the experiment rebuild relies on; a summary.json edited into another shape is refused up front. */
+const experimentSummary = z
+  .object({
+    kind: z.literal('experiment'),
+    name: z.string(),
+    dataset: z.object({ name: z.string(), queries: z.number().int().min(1).max(MAX_QUERIES), models: z.number().int().min(1) }).passthrough(),
+    runs: z.number().int().min(1).max(MAX_RUNS),
+    lambdas: z.array(z.number()).min(1).max(MAX_LAMBDAS),
+    models: z.array(z.object({ id: z.string() }).passthrough()).min(1),
+    cells: z
+      .array(z.object({ lambda: z.number(), label: z.string(), finalRegret: stat, accuracy: stat, energyWh: stat, reward: stat, selection: z.record(z.string(), z.number()) }).passthrough())
+      .max(MAX_LAMBDAS * MAX_ARMS),
+  })
+  .passthrough();
+
+function readSummary(dir: string): { file: string; text: string; doc: unknown } {
   const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new DataError('not a results directory: summary.json is missing', dir);
-  const text = readFileSync(file, 'utf8');
-  let kind: unknown;
   try {
-    kind = (JSON.parse(text) as { kind?: unknown } | null)?.kind;
+    const st = statSync(file);
+    if (!st.isFile()) throw new DataError('not a regular file', file);
+    if (st.size > MAX_CONFIG_BYTES * 16) throw new DataError(`${st.size} bytes, too large for a summary`, file);
+    const text = readFileSync(file, 'utf8');
+    return { file, text, doc: JSON.parse(text) };
   } catch (e) {
-    throw new DataError(`invalid JSON (${(e as Error).message})`, file);
+    if (e instanceof DataError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('not a results directory: summary.json is missing', dir);
+    if (e instanceof SyntaxError) throw new DataError(`invalid JSON (${e.message})`, file);
+    throw userIoError(e, file, 'read');
   }
+}
+
+export async function rebuildReport(dir: string, warn: (m: string) => void): Promise<{ kind: 'experiment' | 'simulate'; charts: string[] }> {
+  const { file, text, doc } = readSummary(dir);
+  const kind = doc !== null && typeof doc === 'object' ? (doc as { kind?: unknown }).kind : null;
   const out = { write: (name: string, data: string | Uint8Array) => writeFileAtomic(join(dir, name), data) };
   if (kind === 'experiment') {
-    const { agg, configText, manifest, profile } = readExperimentDir(dir);
-    return { kind, charts: await writeChartsAndReport(out, agg, configText, manifest, profile) };
+    const r = experimentSummary.safeParse(doc);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      const path = i.path.join('.') || '(top level)';
+      throw new DataError(`not an experiment summary: ${path}: ${i.message}`, file, undefined, path);
+    }
+    try {
+      const { agg, configText, manifest, profile } = readExperimentDir(dir);
+      return { kind, charts: await writeChartsAndReport(out, agg, configText, manifest, profile) };
+    } catch (e) {
+      // the files were written by `experiment run`; what no longer fits together was edited since
+      if (e instanceof SyntaxError || e instanceof TypeError || e instanceof RangeError) {
+        throw new DataError(`the results files do not fit together (edited since the run?): ${e.message}`, dir);
+      }
+      throw e;
+    }
   }
   // simulate summaries carry no kind
   if (kind === undefined) {

@@ -41,24 +41,26 @@ export function runsCsv(res: SimResult): string {
   return lines.join('\n') + '\n';
 }
 
-/** steps.csv built in chunks (≈10⁵ rows for the default run). */
-export function stepsCsv(st: StepTrace, t: PoolTable, policyNames: string[]): string {
+/**
+ * steps.csv in chunks of 8192 rows, written one by one: a long run (millions of rows) exceeds the longest
+ * string JavaScript can hold.
+ */
+export function* stepsCsv(st: StepTrace, t: PoolTable, policyNames: string[]): Generator<string> {
   const qid = t.queryIds.map(csvField);
   const mid = t.models.map((m) => csvField(m.id));
   const pn = policyNames.map(csvField);
-  const parts: string[] = ['run,step,query_id,policy,model_id,reward,regret,cum_regret,accuracy,energy_j\n'];
+  yield 'run,step,query_id,policy,model_id,reward,regret,cum_regret,accuracy,energy_j\n';
   let chunk: string[] = [];
   for (let i = 0; i < st.length; i++) {
     chunk.push(
       `${st.run[i]},${st.step[i]},${qid[st.query[i]]},${pn[st.policy[i]]},${mid[st.model[i]]},${csvNum(st.reward[i])},${csvNum(st.regret[i])},${csvNum(st.cumRegret[i])},${csvNum(st.accuracy[i])},${csvNum(st.energyJ[i])}\n`,
     );
     if (chunk.length === 8192) {
-      parts.push(chunk.join(''));
+      yield chunk.join('');
       chunk = [];
     }
   }
-  parts.push(chunk.join(''));
-  return parts.join('');
+  yield chunk.join('');
 }
 
 /** steps.arrow: Arrow IPC file with dictionary-encoded ids. */

@@ -1,41 +1,73 @@
 /**
  * Checkpoints of interrupted experiment runs: every finished job is appended as one JSON line (arrays as
- * base64 of their raw bytes, so numbers come back bit for bit). A resumed run skips the recorded jobs and
- * produces the same results as an uninterrupted one.
+ * base64 of their raw bytes, so numbers come back bit for bit) with a sha256 of the line's payload. A
+ * resumed run skips the recorded jobs and produces the same results as an uninterrupted one; a line that
+ * was edited, or a state that does not describe this experiment, is refused rather than trusted.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataError } from '../data/errors.js';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DataError, UsageError } from '../data/errors.js';
+import { atomicFs, userIoError } from '../report/atomic.js';
 import type { RunMetrics } from './engine.js';
 import type { Job, JobResult } from './experiment.js';
+import { MAX_JOBS, MAX_RUNS } from './limits.js';
 
-export interface CheckpointState {
-  schemaVersion: 1;
-  experimentFile: string;
-  configSha256: string;
-  runs: number;
-  out: string;
-  charts: boolean;
-  totalJobs: number;
-}
+const stateSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    experimentFile: z.string().min(1),
+    configSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    runs: z.number().int().min(1).max(MAX_RUNS),
+    out: z.string().min(1),
+    charts: z.boolean(),
+    totalJobs: z.number().int().min(1).max(MAX_JOBS),
+  })
+  .strict();
+
+export type CheckpointState = z.infer<typeof stateSchema>;
+
+/** Largest state.json read (a real one is a few hundred bytes); jobs.ndjson is bounded by the experiment. */
+const MAX_STATE_BYTES = 1 << 20;
+
+const SCALARS = ['run', 'seed', 'finalRegret', 'totalReward', 'meanReward', 'accuracy', 'energyWh', 'costUsd', 'costNorm', 'latencyS', 'misses'] as const;
 
 function b64(a: Float64Array | Int32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
 
-function f64(s: string): Float64Array {
+function decode(s: unknown, bytesPer: number, n: number, what: string): ArrayBuffer {
+  if (typeof s !== 'string') throw new Error(`${what} is not a base64 string`);
   const b = Buffer.from(s, 'base64');
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  if (b.byteLength !== n * bytesPer) throw new Error(`${what} holds ${b.byteLength} bytes, expected ${n} values of ${bytesPer} bytes`);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 }
 
-function i32(s: string): Int32Array {
-  const b = Buffer.from(s, 'base64');
-  return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
 }
 
 export function partialDir(out: string): string {
   return `${out.replace(/\/+$/, '')}.partial`;
 }
+
+/** The results directory a checkpoint directory belongs to (beside it, whatever the working directory). */
+export function outOfPartial(dir: string, state: CheckpointState): string {
+  const abs = resolve(dir);
+  return abs.endsWith('.partial') ? abs.slice(0, -'.partial'.length) : join(dirname(abs), basename(state.out));
+}
+
+/** Shape of the jobs a checkpoint must match: counts per axis and array lengths. */
+export interface CheckpointShape {
+  lambdas: number;
+  arms: number;
+  runs: number;
+  queries: number;
+  models: number;
+}
+
+const LINE = /^\{"sha256":"([0-9a-f]{64})","data":(.*)\}$/;
 
 export class Checkpoint {
   private readonly file: string;
@@ -47,45 +79,194 @@ export class Checkpoint {
   ) {
     this.file = join(dir, 'jobs.ndjson');
     if (fresh) {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-      writeFileSync(this.file, '');
+      try {
+        mkdirSync(dirname(resolve(dir)), { recursive: true });
+      } catch (e) {
+        throw userIoError(e, dir, 'create checkpoint');
+      }
+      try {
+        // the claim: of two runs starting at once, only one creates the directory
+        mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${dir} appeared meanwhile: another run of this experiment is writing there; choose another --out`);
+        throw userIoError(e, dir, 'create checkpoint');
+      }
+      try {
+        writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+        writeFileSync(this.file, '');
+      } catch (e) {
+        rmSync(dir, { recursive: true, force: true });
+        throw userIoError(e, dir, 'create checkpoint');
+      }
     }
   }
 
   append(r: JobResult): void {
     const m = r.metrics;
-    const line = {
-      job: r.job,
-      metrics: { ...m, selection: b64(m.selection) },
-      stepRegret: b64(r.stepRegret),
-      chosen: b64(r.chosen),
-    };
-    // one write per line: a line cut by a crash is dropped on load
-    appendFileSync(this.file, JSON.stringify(line) + '\n');
+    const data = JSON.stringify({ job: r.job, metrics: { ...m, selection: b64(m.selection) }, stepRegret: b64(r.stepRegret), chosen: b64(r.chosen) });
+    // one write per line: a line cut by a crash or a full disk is dropped on load
+    try {
+      atomicFs.appendFileSync(this.file, `{"sha256":"${sha256(data)}","data":${data}}\n`);
+    } catch (e) {
+      throw userIoError(e, this.file, 'write checkpoint');
+    }
   }
 
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  static load(dir: string): { state: CheckpointState; results: JobResult[] } {
+  static readState(dir: string): CheckpointState {
     const stateFile = join(dir, 'state.json');
     if (!existsSync(stateFile)) throw new DataError('not a checkpoint directory (state.json is missing)', dir);
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as CheckpointState;
-    const results: JobResult[] = [];
-    const file = join(dir, 'jobs.ndjson');
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let o: { job: Job; metrics: Omit<RunMetrics, 'selection'> & { selection: string }; stepRegret: string; chosen: string };
-      try {
-        o = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      results.push({ job: o.job, metrics: { ...o.metrics, selection: f64(o.metrics.selection) }, stepRegret: f64(o.stepRegret), chosen: i32(o.chosen) });
+    const text = readBounded(stateFile, MAX_STATE_BYTES);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new DataError(`corrupted checkpoint state: ${(e as Error).message}; start over with --force`, stateFile);
     }
-    return { state, results };
+    const r = stateSchema.safeParse(raw);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      const path = i.path.join('.') || '(top level)';
+      throw new DataError(`corrupted checkpoint state: ${path}: ${i.message}; start over with --force`, stateFile, undefined, path);
+    }
+    return r.data;
   }
+
+  /**
+   * Finished jobs of a checkpoint, checked against the experiment's shape. An unterminated last line (cut
+   * by a crash) is dropped and cut from the file, so appending continues on a clean line.
+   */
+  static loadJobs(dir: string, s: CheckpointShape): JobResult[] {
+    const file = join(dir, 'jobs.ndjson');
+    if (!existsSync(file)) return [];
+    // a record holds two per-step arrays and the selection counts, in base64, plus a little JSON
+    const maxLine = Math.ceil(((s.queries * 12 + s.models * 8) * 4) / 3) + 4096;
+    const jobs = s.lambdas * s.arms * s.runs;
+    checkRegularFile(file, (jobs + 1) * (maxLine + 1));
+    const results: JobResult[] = [];
+    const seen = new Set<string>();
+    const cut = forEachLine(file, maxLine, (line, i) => {
+      const fail = (why: string): never => {
+        throw new DataError(`corrupted checkpoint: ${why}; delete this line to re-run its replay, or start over with --force`, file, i);
+      };
+      if (line === null) return fail(`record longer than ${maxLine} bytes`);
+      if (!line) return;
+      const m = LINE.exec(line);
+      if (!m) fail('not a checkpoint record');
+      if (sha256(m![2]) !== m![1]) fail('checksum mismatch (the record was modified)');
+      let r: JobResult;
+      try {
+        r = parseRecord(JSON.parse(m![2]), s);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
+      const key = `${r.job.lambdaIndex}/${r.job.armIndex}/${r.job.run}`;
+      if (seen.has(key)) fail(`job ${key} is recorded twice`);
+      seen.add(key);
+      results.push(r);
+    });
+    if (cut !== null) {
+      try {
+        truncateSync(file, cut);
+      } catch (e) {
+        throw userIoError(e, file, 'repair');
+      }
+    }
+    return results;
+  }
+}
+
+function checkRegularFile(file: string, max: number): void {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  if (!st.isFile()) throw new DataError('not a regular file', file);
+  if (st.size > max) throw new DataError(`${st.size} bytes, more than a checkpoint of this experiment can hold (${max})`, file);
+}
+
+/**
+ * Calls `fn` for each complete line (1-based numbers), reading in blocks so that no single string holds
+ * the file; a line over `maxLine` bytes is passed as null. Returns the byte length of the complete lines
+ * when the file ends in an unterminated one (cut by a crash), else null.
+ */
+function forEachLine(file: string, maxLine: number, fn: (line: string | null, no: number) => void): number | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  try {
+    const block = Buffer.allocUnsafe(1 << 20);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let done = 0;
+    let no = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, block, 0, block.length, null);
+      } catch (e) {
+        throw userIoError(e, file, 'read');
+      }
+      if (n === 0) break;
+      let start = 0;
+      for (let nl = block.indexOf(10, 0); nl >= 0 && nl < n; nl = block.indexOf(10, start)) {
+        const part = block.subarray(start, nl);
+        no++;
+        fn(pendingBytes + part.length > maxLine ? null : Buffer.concat([...pending, part]).toString('utf8'), no);
+        done += pendingBytes + part.length + 1;
+        pending = [];
+        pendingBytes = 0;
+        start = nl + 1;
+      }
+      if (start < n) {
+        pendingBytes += n - start;
+        if (pendingBytes > maxLine) fn(null, no + 1);
+        pending.push(Buffer.from(block.subarray(start, n)));
+      }
+    }
+    return pendingBytes > 0 ? done : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBounded(file: string, max: number): string {
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new DataError('not a regular file', file);
+    if (st.size > max) throw new DataError(`${st.size} bytes, more than a checkpoint of this kind can hold (${max})`, file);
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw userIoError(e, file, 'read');
+  }
+}
+
+function parseRecord(o: unknown, s: CheckpointShape): JobResult {
+  const rec = o as { job?: Record<string, unknown>; metrics?: Record<string, unknown>; stepRegret?: unknown; chosen?: unknown };
+  const j = rec?.job;
+  const idx = (v: unknown, n: number, what: string): number => {
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= n) throw new Error(`job.${what} ${String(v)} is not in 0…${n - 1}`);
+    return v as number;
+  };
+  if (!j || typeof j !== 'object') throw new Error('job is missing');
+  const job: Job = { lambdaIndex: idx(j.lambdaIndex, s.lambdas, 'lambdaIndex'), armIndex: idx(j.armIndex, s.arms, 'armIndex'), run: idx(j.run, s.runs, 'run') };
+  const mt = rec.metrics;
+  if (!mt || typeof mt !== 'object') throw new Error('metrics are missing');
+  const metrics = { selection: new Float64Array(decode(mt.selection, 8, s.models, 'metrics.selection')) } as RunMetrics;
+  for (const k of SCALARS) {
+    const v = mt[k];
+    // JSON has no NaN: a metric the table cannot give (e.g. cost without a cost column) is written as null
+    if (v !== null && typeof v !== 'number') throw new Error(`metrics.${k} is not a number`);
+    metrics[k] = v === null ? Number.NaN : v;
+  }
+  return { job, metrics, stepRegret: new Float64Array(decode(rec.stepRegret, 8, s.queries, 'stepRegret')), chosen: new Int32Array(decode(rec.chosen, 4, s.queries, 'chosen')) };
 }

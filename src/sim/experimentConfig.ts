@@ -5,7 +5,9 @@
  */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../data/errors.js';
+import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS, MAX_RUNS } from './limits.js';
 
 const featureName = z.enum(['task', 'cluster', 'complexity']);
 
@@ -39,20 +41,21 @@ export const experimentSchema = z
     models: z.string().optional(),
     semantics: z.enum(['paper', 'repo']).default('paper'),
     oracle: z.enum(['full', 'pool']).optional().describe('default: repo → full, paper → pool'),
-    runs: z.number().int().min(1).default(5),
+    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)).default(5),
     seed: z.number().int().min(0).default(40),
-    lambdas: z.array(z.number().min(0).max(1)).min(1).default([0.5]),
+    lambdas: z.array(z.number().min(0).max(1)).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
     features: z.array(featureName).default(['task', 'cluster', 'complexity']),
     binning: z.enum(['thresholds', 'equal-width']).default('thresholds'),
     cost: z.enum(['energy', 'usd', 'latency']).default('energy'),
     reward: z.string().optional().describe('custom reward expression (see README)'),
-    arms: z.array(arm).min(1),
+    arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     pool: z
       .object({
         initial: z.array(z.string()).optional().describe('models in the pool at the start (default: all)'),
         exclude: z.array(z.string()).optional().describe('models left out of the initial pool'),
         events: z
           .array(z.object({ step: z.number().int().min(0), remove: z.array(z.string()).optional(), add: z.array(z.string()).optional() }).strict())
+          .max(MAX_POOL_EVENTS, atMost(MAX_POOL_EVENTS))
           .default([]),
       })
       .strict()
@@ -61,7 +64,7 @@ export const experimentSchema = z
       .object({
         source: z.string().describe('where the published figures come from'),
         semantics: z.enum(['paper', 'repo']).default('repo'),
-        values: z.array(expectedValue),
+        values: z.array(expectedValue).max(MAX_JOBS, atMost(MAX_JOBS)),
       })
       .strict()
       .optional(),
@@ -80,6 +83,8 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
     throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
   }
+  const proto = protoKeyPath(raw, []);
+  if (proto) throw new DataError(`${proto}: '__proto__' is not a valid key`, file, undefined, proto);
   const r = experimentSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -93,7 +98,34 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     if (labels.has(label)) throw new DataError(`arms: label '${label}' is used twice (give each arm a distinct label)`, file, undefined, 'arms');
     labels.add(label);
   }
+  checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
   return cfg;
+}
+
+/** λ values × arms × runs must stay within MAX_JOBS (each replay keeps its trace in memory). */
+export function checkJobCount(cfg: Pick<ExperimentConfig, 'lambdas' | 'arms'>, runs: number, err: (msg: string) => Error): void {
+  const n = cfg.lambdas.length * cfg.arms.length * runs;
+  if (n > MAX_JOBS) throw err(`${cfg.lambdas.length} λ values × ${cfg.arms.length} arms × ${runs} runs = ${n} replays, ${atMost(MAX_JOBS)}`);
+}
+
+/**
+ * A data path of a config file: relative paths are relative to the file; built-in names and hf:// URIs
+ * are sources, not paths, and stay as written.
+ */
+export function resolveSourcePath(configFile: string, p: string | undefined, isBuiltin: (s: string) => boolean = () => false): string | undefined {
+  if (p === undefined || isAbsolute(p) || p.startsWith('hf://') || isBuiltin(p)) return p;
+  return resolve(dirname(configFile), p);
+}
+
+/** Path of a `__proto__` key, which validation would otherwise drop silently (no field has that name). */
+function protoKeyPath(v: unknown, path: string[]): string | null {
+  if (typeof v !== 'object' || v === null || path.length > 8) return null;
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') return [...path, k].join('.');
+    const p = protoKeyPath(x, [...path, k]);
+    if (p) return p;
+  }
+  return null;
 }
 
 export function armLabel(a: ArmConfig): string {

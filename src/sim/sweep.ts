@@ -12,6 +12,7 @@ import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
 import { buildRewards, type CostScale } from './reward.js';
+import { MAX_LAMBDAS } from './limits.js';
 
 export interface SweepOptions {
   policies: string[];
@@ -61,6 +62,7 @@ export function parseLambdaGrid(raw: string): number[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (parts.length === 0) throw new UsageError('--lambdas: no value given');
+  if (parts.length > MAX_LAMBDAS) throw new UsageError(`--lambdas: ${parts.length} values, at most ${MAX_LAMBDAS} (see docs/limits.md)`);
   const out = parts.map((s) => {
     const v = Number(s);
     if (!Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--lambdas: '${s}' is not a number in [0, 1]`);

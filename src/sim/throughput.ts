@@ -2,6 +2,7 @@
  * Decision throughput (select + update per second) of each policy on synthetic contexts, and a reference
  * workload of the same kind of arithmetic. Their ratio is comparable across machines, unlike seconds.
  */
+import { UsageError } from '../data/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../data/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
@@ -64,7 +65,7 @@ export function timedRate(step: (n: number) => void, batch: number, sliceMs: num
 /** A policy with its default parameters, warmed up; the returned step makes n select + update decisions. */
 export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array): (n: number) => void {
   const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new Error(`unknown policy ${name}`);
+  if (!f) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
   const params = Object.fromEntries(f.params.map((p) => [p.name, p.default]));
   const p = f.create(env(contexts, new Rng(7), rewards), params);
   let t = 0;

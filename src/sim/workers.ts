@@ -72,7 +72,13 @@ export async function runJobs(
             if (m.type === 'ready') feed();
             else if (m.type === 'result') {
               out[m.id] = m.result;
-              onResult?.(m.result, ++done, jobs.length);
+              // a failing callback (e.g. a full disk while checkpointing) ends the run with its error
+              try {
+                onResult?.(m.result, ++done, jobs.length);
+              } catch (e) {
+                reject(e);
+                return;
+              }
               feed();
             } else {
               const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;

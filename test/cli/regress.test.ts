@@ -52,6 +52,20 @@ describe('metric comparison', () => {
     expect(loose[0].verdict).toBe('ok');
   });
 
+  it('metric names that exist on Object.prototype are ordinary keys', () => {
+    // JSON.parse makes __proto__ an own key, as in a baseline file
+    const base = JSON.parse('{"__proto__.finalRegret": 10, "constructor": 5}');
+    const d = compareMetrics(base, JSON.parse('{"__proto__.finalRegret": 10, "toString": 1}'));
+    const v = Object.fromEntries(d.map((x) => [x.metric, x.verdict]));
+    expect(v).toEqual({ '__proto__.finalRegret': 'ok', constructor: 'missing', toString: 'new' });
+    // an unknown family is lower-is-better with no tolerance, whatever its name
+    expect(compareMetrics({ 'a.constructor': 5 }, { 'a.constructor': 5.5 })[0].verdict).toBe('regressed');
+    expect(compareMetrics({ 'a.constructor': 5 }, { 'a.constructor': 4.5 })[0].verdict).toBe('improved');
+    const tol = parseTolerance('a.constructor=abs:1');
+    expect(Object.keys(tol)).toEqual(['a.constructor']);
+    expect(compareMetrics({ 'a.constructor': 5 }, { 'a.constructor': 5.5 }, tol)[0].verdict).toBe('ok');
+  });
+
   it('rejects malformed tolerance specs with the expected form', () => {
     expect(() => parseTolerance('finalRegret=0.1')).toThrow(/expected <metric>=abs/);
     expect(() => parseTolerance('speed=abs:1')).toThrow(/unknown metric 'speed'/);
