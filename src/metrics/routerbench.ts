@@ -19,8 +19,10 @@ import {
   type RouteLlmMetrics,
 } from './aiq.js';
 import { mean, sd } from './stats.js';
+import { modelPoints, oraclePoints, type ModelPoint } from './routerbenchPoints.js';
+import { PUBLISHED_TABLE1, PUBLISHED_TABLE1_SOURCE, ROUTERBENCH_0SHOT, type PublishedRow } from './routerbenchPublished.js';
 
-export const EVALUATE_SCHEMA_VERSION = 1;
+const EVALUATE_SCHEMA_VERSION = 1;
 /** Name of the all-prompts slot in points (never an AIQ family). */
 export const ALL = 'all';
 
@@ -59,11 +61,6 @@ export interface PolicyEvaluation {
   points: EvalPoint[];
 }
 
-export interface ModelPoint {
-  cost: number;
-  quality: number;
-}
-
 export interface ModelEvaluation {
   id: string;
   name: string;
@@ -83,39 +80,6 @@ export interface FamilyInfo {
   cheapestModel: string;
   bestModel: string;
 }
-
-export interface PublishedRow {
-  policy: string;
-  label: string;
-  aiq: number;
-  peakAccuracy: number;
-  avgAccuracy: number;
-}
-
-/** GreenServ Table 1 (paper §7.3.6): full RouterBench 0-shot set, 9 tasks; "ε-greedy" is the contextual one. */
-export const PUBLISHED_TABLE1: readonly PublishedRow[] = [
-  { policy: 'linear-epsilon-greedy', label: 'ε-greedy (contextual)', aiq: 0.637, peakAccuracy: 0.754, avgAccuracy: 0.692 },
-  { policy: 'thompson', label: 'Thompson sampling', aiq: 0.624, peakAccuracy: 0.695, avgAccuracy: 0.663 },
-  { policy: 'linucb', label: 'LinUCB', aiq: 0.607, peakAccuracy: 0.757, avgAccuracy: 0.717 },
-];
-
-/** Prompts and models of the full RouterBench 0-shot set (routerbench_0shot.pkl). */
-export const ROUTERBENCH_0SHOT = {
-  prompts: 36497,
-  models: [
-    'WizardLM/WizardLM-13B-V1.2',
-    'claude-instant-v1',
-    'claude-v1',
-    'claude-v2',
-    'gpt-3.5-turbo-1106',
-    'gpt-4-1106-preview',
-    'meta/code-llama-instruct-34b-chat',
-    'meta/llama-2-70b-chat',
-    'mistralai/mistral-7b-chat',
-    'mistralai/mixtral-8x7b-chat',
-    'zero-one-ai/Yi-34B-Chat',
-  ],
-} as const;
 
 export interface PublishedComparison {
   source: string;
@@ -137,7 +101,7 @@ export function publishedComparison(t: PoolTable, families: readonly string[]): 
     ? 'the source is the full RouterBench 0-shot set, as in the paper; the paper does not state its contexts, λ grid, cost normalisation, runs or seeds'
     : `the source is a subset (${t.nQueries.toLocaleString('en-US')} of ${ROUTERBENCH_0SHOT.prompts.toLocaleString('en-US')} prompts, ` +
       `${families.length} famil${families.length === 1 ? 'y' : 'ies'}: ${families.join(', ')}); the published numbers are over the full 0-shot set (9 tasks) and are not comparable`;
-  return { source: 'GreenServ (arXiv 2601.17551) Table 1', comparable: full, note, rows: PUBLISHED_TABLE1.map((r) => ({ ...r })) };
+  return { source: PUBLISHED_TABLE1_SOURCE, comparable: full, note, rows: PUBLISHED_TABLE1.map((r) => ({ ...r })) };
 }
 
 export interface EvaluateSummary {
@@ -214,221 +178,201 @@ function byFamily(families: readonly string[], values: (number | null)[]): ByFam
   return { mean: ok.length ? mean(ok) : null, byFamily: rec };
 }
 
-/** Mean cost and quality per model and task over present cells; slot T is all prompts. */
-export function modelPoints(t: PoolTable): ModelPoint[][] {
-  const T = t.tasks.length;
-  const M = t.nModels;
-  const cost = t.costUsd!;
-  const sc = new Float64Array((T + 1) * M);
-  const sa = new Float64Array((T + 1) * M);
-  const n = new Float64Array((T + 1) * M);
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      if (!t.present[i] || !Number.isFinite(cost[i]) || !Number.isFinite(t.accuracy[i])) continue;
-      for (const kk of [k, T]) {
-        sc[kk * M + m] += cost[i];
-        sa[kk * M + m] += t.accuracy[i];
-        n[kk * M + m]++;
-      }
-    }
-  }
-  return Array.from({ length: M }, (_, m) =>
-    Array.from({ length: T + 1 }, (_, k) => {
-      const c = n[k * M + m];
-      return c ? { cost: sc[k * M + m] / c, quality: sa[k * M + m] / c } : { cost: Number.NaN, quality: Number.NaN };
-    }),
-  );
-}
-
-/** Per prompt: best quality, cheapest among ties (RouterBench's oracle); mean per task, slot T all prompts. */
-export function oraclePoints(t: PoolTable): ModelPoint[] {
-  const T = t.tasks.length;
-  const M = t.nModels;
-  const cost = t.costUsd!;
-  const sc = new Float64Array(T + 1);
-  const sa = new Float64Array(T + 1);
-  const n = new Float64Array(T + 1);
-  for (let q = 0; q < t.nQueries; q++) {
-    let bq = -Infinity;
-    let bc = Infinity;
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      if (!t.present[i] || !Number.isFinite(cost[i]) || !Number.isFinite(t.accuracy[i])) continue;
-      const a = t.accuracy[i];
-      if (a > bq || (a === bq && cost[i] < bc)) {
-        bq = a;
-        bc = cost[i];
-      }
-    }
-    if (bq === -Infinity) continue;
-    for (const k of [t.queryTask[q], T]) {
-      sc[k] += bc;
-      sa[k] += bq;
-      n[k]++;
-    }
-  }
-  return Array.from({ length: T + 1 }, (_, k) => (n[k] ? { cost: sc[k] / n[k], quality: sa[k] / n[k] } : { cost: Number.NaN, quality: Number.NaN }));
-}
-
 function fin(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-export function evaluateSweep(t: PoolTable, s: SweepResult, o: EvaluateOptions): EvaluationResult {
-  if (!t.costUsd) throw new Error('evaluateSweep needs a cost column');
-  const T = t.tasks.length;
-  const L = s.lambdas.length;
-  const P = s.policyNames.length;
-  const R = s.runs;
-  const M = t.nModels;
-  const families = t.tasks;
-  const mp = modelPoints(t);
-  const op = oraclePoints(t);
+/** Name of family slot k; slot T (one past the families) is all prompts. */
+function slotName(families: readonly string[], k: number): string {
+  return k < families.length ? families[k] : ALL;
+}
 
-  // prompts of each family, for the frontier
-  const rowsOf: number[][] = families.map(() => []);
-  for (let q = 0; q < t.nQueries; q++) rowsOf[t.queryTask[q]].push(q);
-  let missingCells = 0;
-  for (let i = 0; i < t.present.length; i++) if (!t.present[i]) missingCells++;
+function countMissing(t: PoolTable): number {
+  let missing = 0;
+  for (let i = 0; i < t.present.length; i++) if (!t.present[i]) missing++;
+  return missing;
+}
 
-  const famInfo: FamilyInfo[] = [];
-  const curves: FamilyCurves[] = [];
-  // run-mean policy points [p][l][k]
-  const meanPt = (p: number, l: number, k: number): ModelPoint => {
-    let c = 0;
-    let a = 0;
-    for (let r = 0; r < R; r++) {
-      const i = sweepIndex(s, l, p, r, k);
-      c += s.cost[i];
-      a += s.quality[i];
-    }
-    return { cost: c / R, quality: a / R };
-  };
+/** Prompts of each family, for the hindsight frontier. */
+function promptsByFamily(t: PoolTable): number[][] {
+  const rows: number[][] = t.tasks.map(() => []);
+  for (let q = 0; q < t.nQueries; q++) rows[t.queryTask[q]].push(q);
+  return rows;
+}
 
-  for (let k = 0; k < T; k++) {
-    const f = families[k];
-    const models = t.models.map((m, j) => ({ id: m.id, point: mp[j][k] })).filter((x) => Number.isFinite(x.point.cost));
-    let cheapest = models[0];
-    let best = models[0];
-    for (const x of models) {
-      if (x.point.cost < cheapest.point.cost || (x.point.cost === cheapest.point.cost && x.point.quality > cheapest.point.quality)) cheapest = x;
-      if (x.point.quality > best.point.quality || (x.point.quality === best.point.quality && x.point.cost < best.point.cost)) best = x;
-    }
-    const costMin = Math.min(...models.map((x) => x.point.cost));
-    const costMax = Math.max(...models.map((x) => x.point.cost));
-    famInfo.push({
-      name: f,
-      queries: s.taskQueries[k],
-      evalNames: o.members?.get(f) ?? [f],
-      costMin,
-      costMax,
-      cheapestModel: cheapest?.id ?? '',
-      bestModel: best?.id ?? '',
-    });
-    const zero = nonDecreasingHull(models.map((x) => x.point));
-    const frontier = hindsightFrontier(rowsOf[k], M, t.costUsd, t.accuracy, t.present);
-    const policies = s.policyNames.map((name, p) => {
-      const points: EvalPoint[] = s.lambdas.map((lambda, l) => ({ lambda, family: f, ...meanPt(p, l, k) }));
-      return { name, points, hull: nonDecreasingHull(points) };
-    });
-    const hulls = [zero, frontier, ...policies.map((x) => x.hull), ...models.map((x) => [x.point])];
-    const maxCost = Math.max(...hulls.filter((h) => h.length > 0).map((h) => h[h.length - 1].cost));
-    curves.push({
-      family: f,
-      models,
-      zeroRouter: zero,
-      oracleFrontier: frontier,
-      oraclePoint: op[k],
-      policies,
-      ctx: { cMin: costMin, cMax: costMax, maxCost },
-    });
+/** Run-mean cost and quality of policy p at λ index l over family slot k. */
+function runMeanPoint(s: SweepResult, p: number, l: number, k: number): ModelPoint {
+  let c = 0;
+  let a = 0;
+  for (let r = 0; r < s.runs; r++) {
+    const i = sweepIndex(s, l, p, r, k);
+    c += s.cost[i];
+    a += s.quality[i];
   }
+  return { cost: c / s.runs, quality: a / s.runs };
+}
 
-  const famAiq = (hullOf: (c: FamilyCurves) => CostQuality[]): ByFamily =>
-    byFamily(
-      families,
-      curves.map((c) => fin(aiq(hullOf(c), o.aiqMode, c.ctx))),
-    );
-  const famRouteLlm = (pointsOf: (c: FamilyCurves) => CostQuality[]): { cpt50: ByFamily; cpt80: ByFamily; apgr: ByFamily } => {
-    const ms: RouteLlmMetrics[] = curves.map((c, k) => {
-      const w = c.models.find((x) => x.id === famInfo[k].cheapestModel);
-      const st = c.models.find((x) => x.id === famInfo[k].bestModel);
-      return w && st ? routeLlmMetrics(pointsOf(c), w.point, st.point) : { cpt50: null, cpt80: null, apgr: null };
-    });
-    return {
-      cpt50: byFamily(
-        families,
-        ms.map((m) => m.cpt50),
-      ),
-      cpt80: byFamily(
-        families,
-        ms.map((m) => m.cpt80),
-      ),
-      apgr: byFamily(
-        families,
-        ms.map((m) => m.apgr),
-      ),
-    };
+type FamilyModel = { id: string; point: ModelPoint };
+
+/** A family's cost range and RouteLLM's weak (cheapest) and strong (best-quality) model. */
+function familyInfo(name: string, queries: number, models: FamilyModel[], o: EvaluateOptions): FamilyInfo {
+  let cheapest = models[0];
+  let best = models[0];
+  for (const x of models) {
+    if (x.point.cost < cheapest.point.cost || (x.point.cost === cheapest.point.cost && x.point.quality > cheapest.point.quality)) cheapest = x;
+    if (x.point.quality > best.point.quality || (x.point.quality === best.point.quality && x.point.cost < best.point.cost)) best = x;
+  }
+  return {
+    name,
+    queries,
+    evalNames: o.members?.get(name) ?? [name],
+    costMin: Math.min(...models.map((x) => x.point.cost)),
+    costMax: Math.max(...models.map((x) => x.point.cost)),
+    cheapestModel: cheapest?.id ?? '',
+    bestModel: best?.id ?? '',
   };
+}
 
-  const policies: PolicyEvaluation[] = s.policyNames.map((name, p) => {
-    const perRun: (number | null)[] = [];
-    for (let r = 0; r < R; r++) {
-      const vals = curves.map((c, k) => {
-        const pts = s.lambdas.map((_, l) => {
-          const i = sweepIndex(s, l, p, r, k);
-          return { cost: s.cost[i], quality: s.quality[i] };
-        });
-        return fin(aiq(nonDecreasingHull(pts), o.aiqMode, c.ctx));
-      });
-      perRun.push(byFamily(families, vals).mean);
-    }
-    const okRuns = perRun.filter((x): x is number => x !== null);
-    const overall = s.lambdas.map((_, l) => meanPt(p, l, T).quality);
-    let peak = 0;
-    for (let l = 1; l < L; l++) if (overall[l] > overall[peak]) peak = l;
-    let misses = 0;
-    for (let l = 0; l < L; l++) for (let r = 0; r < R; r++) misses += s.misses[sweepIndex(s, l, p, r, T)];
-    const points: EvalPoint[] = [];
-    for (let l = 0; l < L; l++) {
-      for (let k = 0; k <= T; k++) points.push({ lambda: s.lambdas[l], family: k < T ? families[k] : ALL, ...meanPt(p, l, k) });
-    }
-    return {
-      name,
-      params: s.params[p],
-      aiq: famAiq((c) => c.policies[p].hull),
-      aiqRuns: { mean: okRuns.length ? mean(okRuns) : null, sd: okRuns.length ? sd(okRuns) : null, perRun },
-      peakAccuracy: overall[peak],
-      peakLambda: s.lambdas[peak],
-      avgAccuracy: mean(overall),
-      ...famRouteLlm((c) => c.policies[p].points),
-      misses,
-      points,
-    };
+/** Family k's curves: single models, zero router, oracle frontier and each policy's run-mean points and hull. */
+function familyCurves(t: PoolTable, s: SweepResult, k: number, models: FamilyModel[], info: FamilyInfo, rows: number[], oracle: ModelPoint): FamilyCurves {
+  const family = t.tasks[k];
+  const zero = nonDecreasingHull(models.map((x) => x.point));
+  const frontier = hindsightFrontier(rows, t.nModels, t.costUsd!, t.accuracy, t.present);
+  const policies = s.policyNames.map((name, p) => {
+    const points: EvalPoint[] = s.lambdas.map((lambda, l) => ({ lambda, family, ...runMeanPoint(s, p, l, k) }));
+    return { name, points, hull: nonDecreasingHull(points) };
   });
+  // The AIQ integration range ends at the costliest point any curve reaches.
+  const hulls = [zero, frontier, ...policies.map((x) => x.hull), ...models.map((x) => [x.point])];
+  const maxCost = Math.max(...hulls.filter((h) => h.length > 0).map((h) => h[h.length - 1].cost));
+  return {
+    family,
+    models,
+    zeroRouter: zero,
+    oracleFrontier: frontier,
+    oraclePoint: oracle,
+    policies,
+    ctx: { cMin: info.costMin, cMax: info.costMax, maxCost },
+  };
+}
 
-  const models: ModelEvaluation[] = t.models.map((m, j) => {
+/** The per-family curves with the family facts they were scored against. */
+interface Scored {
+  families: readonly string[];
+  info: FamilyInfo[];
+  curves: FamilyCurves[];
+  mode: AiqMode;
+}
+
+function familyAiq(sc: Scored, hullOf: (c: FamilyCurves) => CostQuality[]): ByFamily {
+  return byFamily(sc.families, sc.curves.map((c) => fin(aiq(hullOf(c), sc.mode, c.ctx))));
+}
+
+/** RouteLLM's CPT(50%), CPT(80%) and APGR per family, against its weak and strong model. */
+function familyRouteLlm(sc: Scored, pointsOf: (c: FamilyCurves) => CostQuality[]): { cpt50: ByFamily; cpt80: ByFamily; apgr: ByFamily } {
+  const ms: RouteLlmMetrics[] = sc.curves.map((c, k) => {
+    const w = c.models.find((x) => x.id === sc.info[k].cheapestModel);
+    const st = c.models.find((x) => x.id === sc.info[k].bestModel);
+    return w && st ? routeLlmMetrics(pointsOf(c), w.point, st.point) : { cpt50: null, cpt80: null, apgr: null };
+  });
+  return {
+    cpt50: byFamily(sc.families, ms.map((m) => m.cpt50)),
+    cpt80: byFamily(sc.families, ms.map((m) => m.cpt80)),
+    apgr: byFamily(sc.families, ms.map((m) => m.apgr)),
+  };
+}
+
+/** Family-mean AIQ of each run's own points (not run-averaged): the spread of policy p over runs. */
+function perRunAiq(s: SweepResult, p: number, sc: Scored): (number | null)[] {
+  const perRun: (number | null)[] = [];
+  for (let r = 0; r < s.runs; r++) {
+    const vals = sc.curves.map((c, k) => {
+      const pts = s.lambdas.map((_, l) => {
+        const i = sweepIndex(s, l, p, r, k);
+        return { cost: s.cost[i], quality: s.quality[i] };
+      });
+      return fin(aiq(nonDecreasingHull(pts), sc.mode, c.ctx));
+    });
+    perRun.push(byFamily(sc.families, vals).mean);
+  }
+  return perRun;
+}
+
+function evaluatePolicy(s: SweepResult, p: number, sc: Scored): PolicyEvaluation {
+  const T = sc.families.length;
+  const L = s.lambdas.length;
+  const perRun = perRunAiq(s, p, sc);
+  const okRuns = perRun.filter((x): x is number => x !== null);
+  const overall = s.lambdas.map((_, l) => runMeanPoint(s, p, l, T).quality);
+  let peak = 0;
+  for (let l = 1; l < L; l++) if (overall[l] > overall[peak]) peak = l;
+  let misses = 0;
+  for (let l = 0; l < L; l++) for (let r = 0; r < s.runs; r++) misses += s.misses[sweepIndex(s, l, p, r, T)];
+  const points: EvalPoint[] = [];
+  for (let l = 0; l < L; l++) {
+    for (let k = 0; k <= T; k++) points.push({ lambda: s.lambdas[l], family: slotName(sc.families, k), ...runMeanPoint(s, p, l, k) });
+  }
+  return {
+    name: s.policyNames[p],
+    params: s.params[p],
+    aiq: familyAiq(sc, (c) => c.policies[p].hull),
+    aiqRuns: { mean: okRuns.length ? mean(okRuns) : null, sd: okRuns.length ? sd(okRuns) : null, perRun },
+    peakAccuracy: overall[peak],
+    peakLambda: s.lambdas[peak],
+    avgAccuracy: mean(overall),
+    ...familyRouteLlm(sc, (c) => c.policies[p].points),
+    misses,
+    points,
+  };
+}
+
+/** Each single model as a one-point router. */
+function evaluateModels(t: PoolTable, mp: ModelPoint[][], sc: Scored): ModelEvaluation[] {
+  const T = sc.families.length;
+  return t.models.map((m, j) => {
     const points: Record<string, ModelPoint> = {};
-    for (let k = 0; k <= T; k++) points[k < T ? families[k] : ALL] = mp[j][k];
+    for (let k = 0; k <= T; k++) points[slotName(sc.families, k)] = mp[j][k];
     return {
       id: m.id,
       name: m.name,
-      aiq: byFamily(
-        families,
-        curves.map((c, k) => (Number.isFinite(mp[j][k].cost) ? fin(aiq([mp[j][k]], o.aiqMode, c.ctx)) : null)),
-      ),
+      aiq: byFamily(sc.families, sc.curves.map((c, k) => (Number.isFinite(mp[j][k].cost) ? fin(aiq([mp[j][k]], sc.mode, c.ctx)) : null))),
       points,
     };
   });
+}
+
+function analyticBaselines(t: PoolTable, mp: ModelPoint[][], op: ModelPoint[], sc: Scored): EvaluateSummary['baselines'] {
   const oraclePts: Record<string, ModelPoint> = {};
-  for (let k = 0; k <= T; k++) oraclePts[k < T ? families[k] : ALL] = op[k];
+  for (let k = 0; k < op.length; k++) oraclePts[slotName(sc.families, k)] = op[k];
   const zeroHull: Record<string, (ModelPoint & { model: string })[]> = {};
-  for (const c of curves) {
+  for (const c of sc.curves) {
     zeroHull[c.family] = c.zeroRouter.map((v) => ({ model: c.models.find((x) => x.point.cost === v.cost && x.point.quality === v.quality)?.id ?? '', ...v }));
   }
+  return {
+    oracle: {
+      aiq: familyAiq(sc, (c) => c.oracleFrontier),
+      pointAiq: familyAiq(sc, (c) => (Number.isFinite(c.oraclePoint.cost) ? [c.oraclePoint] : [])),
+      points: oraclePts,
+    },
+    zeroRouter: { aiq: familyAiq(sc, (c) => c.zeroRouter), ...familyRouteLlm(sc, (c) => c.zeroRouter), hull: zeroHull },
+    models: evaluateModels(t, mp, sc),
+  };
+}
 
+export function evaluateSweep(t: PoolTable, s: SweepResult, o: EvaluateOptions): EvaluationResult {
+  if (!t.costUsd) throw new Error('evaluateSweep needs a cost column');
+  const families = t.tasks;
+  const mp = modelPoints(t);
+  const op = oraclePoints(t);
+  const rowsOf = promptsByFamily(t);
+  const info: FamilyInfo[] = [];
+  const curves: FamilyCurves[] = [];
+  for (let k = 0; k < families.length; k++) {
+    const models = t.models.map((m, j) => ({ id: m.id, point: mp[j][k] })).filter((x) => Number.isFinite(x.point.cost));
+    info.push(familyInfo(families[k], s.taskQueries[k], models, o));
+    curves.push(familyCurves(t, s, k, models, info[k], rowsOf[k], op[k]));
+  }
+  const sc: Scored = { families, info, curves, mode: o.aiqMode };
   const summary: EvaluateSummary = {
     schemaVersion: EVALUATE_SCHEMA_VERSION,
     command: 'evaluate',
@@ -436,29 +380,21 @@ export function evaluateSweep(t: PoolTable, s: SweepResult, o: EvaluateOptions):
       name: t.name,
       source: o.source ?? null,
       queries: t.nQueries,
-      models: M,
+      models: t.nModels,
       sha256: o.sha256 ?? tableSha256(t),
-      missingCells,
-      families: famInfo,
+      missingCells: countMissing(t),
+      families: info,
     },
     lambdas: [...s.lambdas],
-    runs: R,
+    runs: s.runs,
     seed: o.seed ?? s.runSeeds[0] ?? 0,
     runSeeds: [...s.runSeeds],
     semantics: o.semantics ?? 'paper',
     contexts: { features: o.features ?? ['task'], d: s.d },
     reward: { cost: 'usd', costScale: o.costScale ?? 'linear', normalisation: 'min–max per eval family over present cells' },
     aiqMode: o.aiqMode,
-    policies,
-    baselines: {
-      oracle: {
-        aiq: famAiq((c) => c.oracleFrontier),
-        pointAiq: famAiq((c) => (Number.isFinite(c.oraclePoint.cost) ? [c.oraclePoint] : [])),
-        points: oraclePts,
-      },
-      zeroRouter: { aiq: famAiq((c) => c.zeroRouter), ...famRouteLlm((c) => c.zeroRouter), hull: zeroHull },
-      models,
-    },
+    policies: s.policyNames.map((_, p) => evaluatePolicy(s, p, sc)),
+    baselines: analyticBaselines(t, mp, op, sc),
     published: publishedComparison(t, families),
   };
   return { summary, curves };

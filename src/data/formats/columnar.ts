@@ -5,7 +5,8 @@
 import { DataError } from '../errors.js';
 import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
 import { tableNameOf } from './input.js';
-import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric, applySideFiles, isLongHeader } from './long.js';
+import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './longBuilder.js';
+import { applySideFiles, isLongHeader } from './long.js';
 import { parseNumber, cellText, type Cell } from './text.js';
 import { classifyWideColumns, isWideHeader, WideTableBuilder, type WideLayout } from './wide.js';
 

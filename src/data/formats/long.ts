@@ -1,333 +1,13 @@
 /**
  * The project's long format: one row per (query, model) outcome, plus optional queries and models files.
- * `LongTableBuilder` is shared by every row-oriented reader (long CSV/JSONL, long Arrow/Parquet, pg dump).
+ * The readers here parse the rows; `LongTableBuilder` (longBuilder.ts) assembles the table.
  */
 import { DataError } from '../errors.js';
-import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
+import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
 import { F_ESCAPED, fieldText, sameField, strictFieldText, type RecordView } from './csvScan.js';
 import { tableNameOf } from './input.js';
-import { GrowF64, GrowI32 } from '../grow.js';
-
-/** Metric columns of the long format, in the order the builder stores them. */
-export const LONG_METRIC_COLUMNS = ['accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
-export type MetricColumn = (typeof LONG_METRIC_COLUMNS)[number];
-export const K_ACC = 0;
-export const K_ENERGY = 1;
-export const K_LATENCY = 2;
-export const K_IN = 3;
-export const K_OUT = 4;
-export const K_COST = 5;
-export const N_METRICS = 6;
-
-/** Tables up to this many (query, model) cells load whatever their coverage. */
-const MAX_SPARSE_CELLS = 1_000_000;
-/** Beyond that, at most this many cells per row (coverage of at least 1%). */
-const MIN_COVERAGE_RATIO = 100;
-
-/** Task used when a table names none. */
-export const DEFAULT_TASK = 'all';
-
-/** Range check shared by all readers; `v` is already finite or NaN. */
-export function checkMetric(k: number, v: number, file: string, line: number | undefined, column: string): void {
-  if (Number.isNaN(v)) return;
-  if (k === K_ACC) {
-    if (v < 0 || v > 1) throw new DataError(`accuracy ${v} is outside [0, 1]`, file, line, column);
-  } else if (v < 0) {
-    throw new DataError(`${LONG_METRIC_COLUMNS[k]} ${v} is negative`, file, line, column);
-  }
-}
-
-export interface QueryMeta {
-  id: string;
-  task: string | null;
-  text: string | null;
-  cluster: number;
-  complexity: number;
-}
-
-export interface BuilderOptions {
-  /** 'error': conflicting duplicate (query, model) rows are a DataError; 'average': mean over duplicates. */
-  duplicates?: 'error' | 'average';
-  /** Message for averaged duplicates (`{n}` is replaced by the pair count). */
-  averageWarning?: string;
-  warn?: (msg: string) => void;
-}
-
-export class LongTableBuilder {
-  private qIndex = new Map<string, number>();
-  // Per-query metadata is held in columns, not one object per query: a load creates tens of thousands of
-  // queries mid-parse, and that many small survivors make V8 grow its young generation to full size.
-  private qIds: string[] = [];
-  private qTasks: (string | null)[] = [];
-  private qTexts: (string | null)[] = [];
-  private qCluster = new GrowI32();
-  private qComplexity = new GrowF64(1024);
-  private taskNames = new Map<string, string>();
-  /** Line of the row that first gave each query's task (0: the queries file). */
-  private qTaskLine = new GrowI32();
-  private queriesFile: string | null = null;
-  private queriesLabel = '';
-  private mIndex = new Map<string, number>();
-  private models: ModelInfo[] = [];
-  private modelsFile: string | null = null;
-  private modelsLabel = '';
-  private rq = new GrowI32();
-  private rm = new GrowI32();
-  private rline = new GrowI32();
-  private rv = new GrowF64();
-  /** Which metric columns exist in the source (absent ones become NaN, cost becomes null). */
-  readonly hasMetric: boolean[] = [true, false, false, false, false, false];
-  hasText = false;
-
-  constructor(
-    readonly name: string,
-    readonly file: string,
-    private readonly opts: BuilderOptions = {},
-  ) {}
-
-  /** Fix the query list and order (queries file); rows naming other queries are then an error. */
-  setQueries(list: QueryMeta[], file: string, label = `the queries file ${file}`): void {
-    this.queriesFile = file;
-    this.queriesLabel = label;
-    for (const q of list) {
-      this.qIndex.set(q.id, this.qIds.length);
-      this.pushQuery(q.id, q.task, q.text, q.cluster, q.complexity);
-      if (q.text !== null) this.hasText = true;
-    }
-  }
-
-  /** Fix the model list and order (models file). */
-  setModels(list: ModelInfo[], file: string, label = `the models file ${file}`): void {
-    this.modelsFile = file;
-    this.modelsLabel = label;
-    for (const m of list) {
-      this.mIndex.set(m.id, this.models.length);
-      this.models.push(m);
-    }
-  }
-
-  private pushQuery(id: string, task: string | null, text: string | null, cluster: number, complexity: number): void {
-    this.qIds.push(id);
-    this.qTasks.push(task);
-    this.qTexts.push(text);
-    this.qCluster.push(cluster);
-    const at = this.qComplexity.reserve(1); // before reading `.a`: reserve may replace it
-    this.qComplexity.a[at] = complexity;
-    this.qTaskLine.push(0);
-  }
-
-  /** Pre-size the row buffers when the row count is known (columnar sources). */
-  reserveRows(n: number): void {
-    const k = this.hasMetric.filter(Boolean).length;
-    this.rq.ensure(n);
-    this.rm.ensure(n);
-    this.rline.ensure(n);
-    this.rv.ensure(n * k);
-  }
-
-  /** Index of a query, adding it (in order of first appearance) when no queries file fixed the list. */
-  query(id: string, line: number | undefined, column = 'query_id'): number {
-    let q = this.qIndex.get(id);
-    if (q === undefined) {
-      if (id === '') throw new DataError('empty query id', this.file, line, column);
-      if (this.queriesFile !== null) {
-        throw new DataError(`query '${truncate(id)}' is not in ${this.queriesLabel}`, this.file, line, column);
-      }
-      q = this.qIds.length;
-      this.qIndex.set(id, q);
-      this.pushQuery(id, null, null, -1, Number.NaN);
-    }
-    return q;
-  }
-
-  model(id: string, line: number | undefined, column = 'model_id'): number {
-    let m = this.mIndex.get(id);
-    if (m === undefined) {
-      if (id === '') throw new DataError('empty model id', this.file, line, column);
-      if (this.modelsFile !== null) {
-        throw new DataError(`model '${truncate(id)}' is not in ${this.modelsLabel}`, this.file, line, column);
-      }
-      m = this.models.length;
-      this.mIndex.set(id, m);
-      this.models.push({ id, name: id, paramsB: Number.NaN });
-    }
-    return m;
-  }
-
-  /** Record the task a row gives for its query; conflicting tasks for one query are an error. */
-  setTask(q: number, task: string, line: number | undefined, column = 'task'): void {
-    const prev = this.qTasks[q];
-    if (prev === null) {
-      // One string per task name, not one per query.
-      let name = this.taskNames.get(task);
-      if (name === undefined) this.taskNames.set(task, (name = task));
-      this.qTasks[q] = name;
-      this.qTaskLine.a[q] = line ?? 0;
-    } else if (prev !== task) {
-      const where = this.qTaskLine.a[q] > 0 ? ` on line ${this.qTaskLine.a[q]}` : ' in the queries file';
-      throw new DataError(`query '${truncate(this.qIds[q])}' has task '${task}' here but '${prev}'${where}`, this.file, line, column);
-    }
-  }
-
-  /** Metric kinds stored per row: only the columns the source has (fixed at the first row, saves memory). */
-  private kinds: number[] | null = null;
-
-  /** Append one outcome; `vals` holds the six metrics (NaN = unknown), already range-checked. */
-  add(q: number, m: number, vals: ArrayLike<number>, line: number): void {
-    const kinds = (this.kinds ??= this.hasMetric.flatMap((h, k) => (h ? [k] : [])));
-    this.rq.push(q);
-    this.rm.push(m);
-    this.rline.push(line);
-    const at = this.rv.reserve(kinds.length);
-    for (let j = 0; j < kinds.length; j++) this.rv.a[at + j] = vals[kinds[j]];
-  }
-
-  build(): PoolTable {
-    const nRows = this.rq.n;
-    if (nRows === 0) throw new DataError('no data rows (header only?)', this.file);
-    const Q = this.qIds.length;
-    const M = this.models.length;
-    const n = Q * M;
-    // The table is dense (Q × M cells): rows that keep naming new queries and models would make a small
-    // file describe billions of cells. Any table up to a million cells is fine; beyond, ask for 1% coverage.
-    if (n > MAX_SPARSE_CELLS && n > MIN_COVERAGE_RATIO * nRows) {
-      throw new DataError(
-        `${Q} queries × ${M} models make ${n} cells, but only ${nRows} rows fill them (coverage ${((100 * nRows) / n).toPrecision(2)}%): too sparse to hold as a table`,
-        this.file,
-      );
-    }
-    const kinds = this.kinds ?? [];
-    // Only the source's metric columns are filled here; absent ones are made (all NaN) by makePoolTable
-    // after the row buffers are released, so the two never coexist at the load's peak.
-    const cols: (Float64Array | null)[] = [];
-    for (let k = 0; k < N_METRICS; k++) cols.push(kinds.includes(k) ? new Float64Array(n).fill(Number.NaN) : null);
-    const cellRow = new Int32Array(n).fill(-1);
-    const average = this.opts.duplicates === 'average';
-    const counts: (Uint32Array | null)[] | null = average ? cols.map((c) => (c ? new Uint32Array(n) : null)) : null;
-    let rq = this.rq.a;
-    let rm = this.rm.a;
-    let rv = this.rv.a;
-    const K = kinds.length;
-    let identical = 0;
-    const averagedCells = new Set<number>();
-    for (let r = 0; r < nRows; r++) {
-      const i = rq[r] * M + rm[r];
-      const base = r * K;
-      const prev = cellRow[i];
-      if (prev >= 0 && !average) {
-        const pb = prev * K;
-        for (let j = 0; j < K; j++) {
-          const a = rv[pb + j];
-          const b = rv[base + j];
-          if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) {
-            const k = kinds[j];
-            throw new DataError(
-              `conflicting duplicate rows for query '${truncate(this.qIds[rq[r]])}', model '${this.models[rm[r]].id}': ` +
-                `${LONG_METRIC_COLUMNS[k]} is ${fmt(b)} here but ${fmt(a)} on line ${this.rline.a[prev]}`,
-              this.file,
-              this.rline.a[r],
-              LONG_METRIC_COLUMNS[k],
-            );
-          }
-        }
-        identical++;
-        continue;
-      }
-      if (prev >= 0) averagedCells.add(i);
-      else cellRow[i] = r;
-      for (let j = 0; j < K; j++) {
-        const k = kinds[j];
-        const v = rv[base + j];
-        const col = cols[k]!;
-        if (average) {
-          if (Number.isNaN(v)) continue;
-          const cnt = counts![k]!;
-          col[i] = cnt[i] === 0 ? v : col[i] + v;
-          cnt[i]++;
-        } else {
-          col[i] = v;
-        }
-      }
-    }
-    // Rows are no longer needed: give their memory back before the table is assembled.
-    rv = new Float64Array(0);
-    rq = rm = new Int32Array(0);
-    this.rv.release();
-    this.rq.release();
-    this.rm.release();
-    this.rline.release();
-    if (average) {
-      for (const i of averagedCells) {
-        for (const k of kinds) if (counts![k]![i] > 1) cols[k]![i] /= counts![k]![i];
-      }
-      if (averagedCells.size > 0) {
-        const msg = this.opts.averageWarning ?? '{n} (query, model) pairs appear in several rows; their metrics were averaged';
-        this.opts.warn?.(`${this.file}: ${msg.replace('{n}', String(averagedCells.size))}`);
-      }
-    }
-    if (identical > 0) this.opts.warn?.(`${this.file}: ${identical} exact duplicate row(s) ignored`);
-
-    // Queries listed in a queries file without any outcome are dropped: nothing can be simulated for them.
-    const keep: number[] = [];
-    for (let q = 0; q < Q; q++) {
-      let any = false;
-      for (let m = 0; m < M && !any; m++) any = cellRow[q * M + m] >= 0;
-      if (any) keep.push(q);
-    }
-    let out = cols;
-    let ids = this.qIds;
-    let tasks = this.qTasks;
-    let texts = this.qTexts;
-    let cluster = this.qCluster.toArray();
-    let complexity = this.qComplexity.toArray();
-    if (keep.length < Q) {
-      this.opts.warn?.(`${this.queriesFile ?? this.file}: ${Q - keep.length} of ${Q} queries have no outcomes and were dropped`);
-      ids = keep.map((q) => this.qIds[q]);
-      tasks = keep.map((q) => this.qTasks[q]);
-      texts = keep.map((q) => this.qTexts[q]);
-      cluster = Int32Array.from(keep, (q) => cluster[q]);
-      complexity = Float64Array.from(keep, (q) => complexity[q]);
-      out = cols.map((c) => {
-        if (!c) return null;
-        const d = new Float64Array(keep.length * M);
-        keep.forEach((q, j) => d.set(c.subarray(q * M, (q + 1) * M), j * M));
-        return d;
-      });
-    }
-    const unused = this.models.filter((_, m) => {
-      for (let q = 0; q < Q; q++) if (cellRow[q * M + m] >= 0) return false;
-      return true;
-    });
-    if (unused.length > 0) {
-      this.opts.warn?.(`${this.modelsFile ?? this.file}: model(s) without any outcome: ${someOf(unused.map((m) => m.id))}`);
-    }
-    const hasTask = tasks.some((t) => t !== null);
-    if (hasTask) {
-      const missing = tasks.indexOf(null);
-      if (missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
-    }
-    return makePoolTable({
-      name: this.name,
-      queryIds: ids,
-      queryTasks: hasTask ? (tasks as string[]) : ids.map(() => DEFAULT_TASK),
-      queryText: this.hasText ? texts : null,
-      cluster,
-      complexity,
-      models: this.models,
-      accuracy: out[K_ACC]!,
-      energyJ: out[K_ENERGY] ?? undefined,
-      latencyS: out[K_LATENCY] ?? undefined,
-      inputTokens: out[K_IN] ?? undefined,
-      outputTokens: out[K_OUT] ?? undefined,
-      costUsd: out[K_COST],
-    });
-  }
-}
-
-function fmt(v: number): string {
-  return Number.isNaN(v) ? 'empty' : String(v);
-}
+import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric, type QueryMeta } from './longBuilder.js';
 
 function columnIndex(columns: string[]): Map<string, number> {
   return new Map(columns.map((c, i) => [c.trim().toLowerCase(), i]));
@@ -346,17 +26,16 @@ function idCell(v: Cell): string {
 export interface LongOptions {
   queries?: string;
   models?: string;
-  /** Text kind of the pairs file when not given by its extension. */
-  kind?: TextKind;
   warn?: (msg: string) => void;
 }
 
-function kindFor(file: string, given?: TextKind): TextKind {
-  return given ?? textKindOf(file) ?? 'csv';
+/** Side files are read by their extension, CSV when it names no text kind. */
+function kindFor(file: string): TextKind {
+  return textKindOf(file) ?? 'csv';
 }
 
 /** Read a queries file: `query_id, task[, text, cluster, complexity]`. */
-export async function readQueriesFile(file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
+async function readQueriesFile(file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
   return withTextTable(file, kindFor(file), (t) => queriesFrom(t, file, warn));
 }
 
@@ -395,7 +74,7 @@ async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => voi
 }
 
 /** Read a models file: `model_id[, name, params_b]`. */
-export async function readModelsFile(file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
+async function readModelsFile(file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
   return withTextTable(file, kindFor(file), (t) => modelsFrom(t, file, warn));
 }
 
@@ -437,11 +116,6 @@ export function isLongHeader(columns: string[]): boolean {
 export async function applySideFiles(b: LongTableBuilder, opts: { queries?: string; models?: string; warn?: (m: string) => void }): Promise<void> {
   if (opts.queries) b.setQueries(await readQueriesFile(opts.queries, opts.warn), opts.queries);
   if (opts.models) b.setModels(await readModelsFile(opts.models, opts.warn), opts.models);
-}
-
-/** Load a long-format pairs file (CSV/TSV/JSONL, optionally gzipped). */
-export async function loadLong(file: string, opts: LongOptions = {}): Promise<PoolTable> {
-  return withTextTable(file, kindFor(file, opts.kind), (t) => loadLongText(t, opts));
 }
 
 const EMPTY_ACCURACY = 'accuracy is empty (it is required on every row)';

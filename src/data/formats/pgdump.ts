@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { gzipError, readLineBatches, tableNameOf } from './input.js';
-import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_LATENCY, K_IN, K_OUT, checkMetric, type QueryMeta } from './long.js';
+import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_LATENCY, K_IN, K_OUT, checkMetric, type QueryMeta } from './longBuilder.js';
 import { parseNumber } from './text.js';
 
 const TABLES = ['queries', 'query_features', 'models', 'pregenerated_results'] as const;

@@ -8,7 +8,7 @@
 import { DataError } from '../errors.js';
 import type { PoolTable } from '../pool.js';
 import { tableNameOf } from './input.js';
-import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_IN, K_OUT, checkMetric } from './long.js';
+import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_IN, K_OUT, checkMetric } from './longBuilder.js';
 import { parseNumber, cellText, type TextTable } from './text.js';
 
 const REQUIRED = ['query_id', 'dataset', 'model_id', 'accuracy_decoded', 'ept_j_per_token_decoded'];

@@ -12,7 +12,7 @@
 import { DataError } from '../errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
 import { GrowF64 } from '../grow.js';
-import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './long.js';
+import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './longBuilder.js';
 import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
 import { decodePythonStringList } from './pyrepr.js';
 

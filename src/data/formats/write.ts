@@ -17,7 +17,7 @@ import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { UsageError } from '../errors.js';
 import { computeTaskBounds, type PoolTable } from '../pool.js';
 import { encodeMeta, META_KEY } from './columnar.js';
-import { DEFAULT_TASK } from './long.js';
+import { DEFAULT_TASK } from './longBuilder.js';
 
 export type OutputFormat = 'arrow' | 'arrow-stream' | 'parquet' | 'csv' | 'tsv' | 'jsonl';
 
