@@ -12,6 +12,7 @@ import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
+import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { fmt, renderTable } from '../report/terminalTable.js';
 import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
@@ -94,7 +95,9 @@ export interface ExperimentRunOptions {
   /** Called after each replay with its (λ, arm) label. */
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
   /** Called once the jobs are known (label → replays), before any runs. */
-  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[]) => void | Promise<void>;
+  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[]) => void | Promise<void>;
+  /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
+  onPhase?: (text: string) => void | Promise<void>;
 }
 
 /** Run an experiment config end to end and write its results directory. */
@@ -137,10 +140,10 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const labelOf = (j: Job): string => ctx.label(j.armIndex);
   const perLabel = new Map<string, number>();
   for (const j of jobs) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
-  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id));
+  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id), cfg.lambdas);
   for (const r of done.values()) o.progress?.(0, jobs.length, r, labelOf(r.job));
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: ${sig}: ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
+    process.stderr.write(`\ngreenserv: ${sig}: ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
@@ -155,6 +158,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  await o.onPhase?.('aggregating…');
   const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
   const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
@@ -176,7 +180,10 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     const lambda = cfg.lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), cfg.lambdas[0]);
     const profile = await buildProfile(table, { lambda, cost: cfg.cost === 'usd' ? 'usd' : cfg.cost === 'latency' ? 'latency' : 'energy' });
     dir.write('profile.json', profileJson(profile));
-    if (o.charts !== false) await writeChartsAndReport(dir, agg, text, manifest, profile);
+    if (o.charts !== false) {
+      await o.onPhase?.(`drawing ${experimentCharts(agg).length} charts and report.html…`);
+      await writeChartsAndReport(dir, agg, text, manifest, profile);
+    }
     dir.commit();
   } catch (e) {
     dir.abort();
@@ -208,20 +215,36 @@ export function registerExperimentCommand(program: Command): void {
       let live: Progress | null = null;
       let store: LiveStore | null = null;
       let ids: string[] = [];
-      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[]): Promise<void> => {
-        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel);
+      let sweep: number[] | null = null;
+      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[]): Promise<void> => {
+        // a sweep shows each policy's regret at the λ it is running, not pooled over λ
+        sweep = lambdas.length > 1 ? lambdas : null;
+        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel, sweep ? 'λ' : null);
         ids = modelIds;
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
       };
       const progress = (_done: number, _total: number, r: JobResult, label: string): void => {
-        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids);
+        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined);
         live?.update();
       };
+      // Ctrl-C: clear the live display first; runExperiment's own handler then keeps the checkpoint and exits
+      const clear = (sig: NodeJS.Signals): void => {
+        (live as Progress | null)?.stop(false);
+        if (process.listenerCount(sig) > 1) return;
+        process.stderr.write(`greenserv: interrupted (${sig}) before any replay; nothing written\n`);
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      };
+      process.prependListener('SIGINT', clear);
+      process.prependListener('SIGTERM', clear);
       let result;
       try {
-        result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan });
-      } finally {
+        const onPhase = async (text: string): Promise<void> => (live as Progress | null)?.phase(text);
+        result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase });
         (live as Progress | null)?.stop();
+      } finally {
+        (live as Progress | null)?.stop(false);
+        process.off('SIGINT', clear);
+        process.off('SIGTERM', clear);
       }
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));

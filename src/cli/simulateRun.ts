@@ -8,7 +8,9 @@ import { AtomicDir } from '../report/atomic.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
 import { summaryTable } from '../report/terminalTable.js';
 import { runSimulation } from '../sim/run.js';
-import { LiveStore, startProgress } from './ui/live.js';
+import { LiveStore, startProgress, type Progress } from './ui/live.js';
+import type { PoolTable } from '../data/pool.js';
+import type { FeatureName } from '../features/context.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { parseFeatures, type SimulateCliOptions } from './simulate.js';
 import { version } from './version.js';
@@ -80,42 +82,63 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
       : null;
   bar?.start(runs * policies.length, 0, { label: '' });
   interrupts.onInterrupt(() => {
-    live?.stop();
+    live?.stop(false);
     bar?.stop();
   });
-  const ids = table.models.map((m) => m.id);
-  let prepared;
   try {
-    prepared = await runSimulation(
-      table,
-      {
-        policies,
-        params: o.param,
-        lambda,
-        runs,
-        seed,
-        semantics,
-        oracle: o.oracle as 'full' | 'pool' | undefined,
-        features,
-        binning: o.binning as 'thresholds' | 'equal-width',
-        cost: o.cost as 'energy' | 'usd' | 'latency',
-        reward: o.reward,
-        maxLatency,
-        recordSteps: steps !== 'none',
-        textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
-      },
-      live || bar
-        ? (done, _total, label, m) => {
-            store.record(label, m.finalRegret, m.selection, ids);
-            live?.update();
-            bar?.update(done, { label });
-          }
-        : undefined,
-    );
-  } finally {
+    await replayAndWrite(o, { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps }, interrupts, store, live, bar);
     live?.stop();
+  } catch (e) {
+    live?.stop(false);
+    throw e;
+  } finally {
     bar?.stop();
   }
+}
+
+interface Checked {
+  table: PoolTable;
+  policies: string[];
+  lambda: number;
+  runs: number;
+  seed: number;
+  semantics: 'paper' | 'repo';
+  features: FeatureName[];
+  maxLatency: number | null;
+  steps: StepsFormat;
+}
+
+async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: cliProgress.SingleBar | null): Promise<void> {
+  const { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps } = c;
+  const ids = table.models.map((m) => m.id);
+  const prepared = await runSimulation(
+    table,
+    {
+      policies,
+      params: o.param,
+      lambda,
+      runs,
+      seed,
+      semantics,
+      oracle: o.oracle as 'full' | 'pool' | undefined,
+      features,
+      binning: o.binning as 'thresholds' | 'equal-width',
+      cost: o.cost as 'energy' | 'usd' | 'latency',
+      reward: o.reward,
+      maxLatency,
+      recordSteps: steps !== 'none',
+      textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
+    },
+    live || bar
+      ? (done, _total, label, m) => {
+          store.record(label, m.finalRegret, m.selection, ids);
+          bar?.update(done, { label });
+        }
+      : undefined,
+  );
+  bar?.stop();
+  // notes wait until the live display is gone, so they do not tear it
+  const notes: string[] = [];
   const summary = buildSummary({
     table,
     sha256: prepared.sha256,
@@ -128,17 +151,18 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   });
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
-    process.stderr.write(
+    notes.push(
       `greenserv: computed features from query text: ${f.clustersFilled} clusters, ${f.complexityFilled} complexity scores${f.tasksFilled ? `, ${f.tasksFilled} tasks` : ''}\n`,
     );
   }
   if (prepared.result.infeasibleQueries > 0) {
-    process.stderr.write(
+    notes.push(
       `greenserv: warning: ${prepared.result.infeasibleQueries} queries have no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,
     );
   }
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
+  await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
   const dir = new AtomicDir(outDir, o.force === true);
   interrupts.onInterrupt(() => dir.abort());
   try {
@@ -182,6 +206,8 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
     dir.abort();
     throw e;
   }
+  live?.stop();
+  for (const n of notes) process.stderr.write(n);
   if (o.json) {
     process.stdout.write(toJson(summary));
   } else {
