@@ -22,9 +22,11 @@ function timestamp(): string {
 /** Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. */
 class Interrupts {
   private cleanups: (() => void)[] = [];
+  /** A cleared live display leaves the cursor on a fresh line; otherwise start one after the echoed ^C. */
+  freshLine = false;
   private readonly handler = (sig: NodeJS.Signals): void => {
     for (const f of this.cleanups.reverse()) f();
-    process.stderr.write(`\ngreenserv: interrupted (${sig}); stopped, no results written\n`);
+    process.stderr.write(`${this.freshLine ? '' : '\n'}greenserv: interrupted (${sig}); stopped, no results written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
 
@@ -81,6 +83,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
       ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
       : null;
   bar?.start(runs * policies.length, 0, { label: '' });
+  interrupts.freshLine = live !== null;
   interrupts.onInterrupt(() => {
     live?.stop(false);
     bar?.stop();

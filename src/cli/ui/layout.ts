@@ -106,9 +106,9 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   let rest = width - labelW - gap - countW - gap - regretW;
   let barW = 0;
   let modelsW = 0;
-  if (rest >= 8 + gap + 16) {
-    barW = Math.max(8, Math.min(20, rest - gap - 24));
-    modelsW = rest - barW - gap;
+  if (rest >= 8 + 2 * gap + 16) {
+    barW = Math.max(8, Math.min(20, rest - 2 * gap - 24));
+    modelsW = rest - barW - 2 * gap;
   } else if (rest >= 6 + gap) {
     barW = Math.min(20, rest - gap);
   } else if (rest < 0) {
