@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../data/errors.js';
+import { DataError, didYouMean, UsageError } from '../data/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
@@ -14,7 +14,7 @@ import { toJson } from '../metrics/summary.js';
 import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
-import { fmt, renderTable } from '../report/terminalTable.js';
+import { fmt, fmtSmall, plural, renderTable } from '../report/terminalTable.js';
 import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
@@ -29,10 +29,15 @@ export function experimentsDir(): string {
 }
 
 export function resolveExperimentFile(nameOrFile: string): string {
-  if (existsSync(nameOrFile) && nameOrFile.match(/\.ya?ml$/)) return resolve(nameOrFile);
+  // a path (YAML extension or a directory part) must exist; anything else is a shipped experiment's name
+  if (/\.ya?ml$/i.test(nameOrFile) || /[\\/]/.test(nameOrFile)) {
+    if (!existsSync(nameOrFile)) throw new DataError('file not found', nameOrFile);
+    return resolve(nameOrFile);
+  }
   const p = join(experimentsDir(), `${nameOrFile}.yaml`);
   if (existsSync(p)) return p;
-  throw new UsageError(`no experiment '${nameOrFile}': not a YAML file and not one of ${listExperiments().join(', ')}`);
+  const names = listExperiments();
+  throw new UsageError(`no experiment '${nameOrFile}'${didYouMean(nameOrFile, names)}; shipped experiments: ${names.join(', ')} (or give a YAML file)`);
 }
 
 export function listExperiments(): string[] {
@@ -54,10 +59,10 @@ export function experimentTable(s: ExperimentSummary): string {
     `${fmt(c.finalRegret.mean, 1)} ± ${fmt(c.finalRegret.sd, 1)}`,
     `[${fmt(c.finalRegret.ci95[0], 1)}, ${fmt(c.finalRegret.ci95[1], 1)}]`,
     fmt(c.accuracy.mean, 4),
-    fmt(c.energyWh.mean, 1),
+    fmtSmall(c.energyWh.mean, 1),
     fmt(c.reward.mean, 4),
   ]);
-  let out = `${s.title ?? s.name} — ${s.dataset.name}, ${s.runs} runs, seed ${s.seed}, ${s.semantics} semantics\n\n`;
+  let out = `${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics\n\n`;
   out += renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
   if (s.comparison?.rows.length) {
     const rows = s.comparison.rows;
@@ -143,7 +148,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id), cfg.lambdas);
   for (const r of done.values()) o.progress?.(0, jobs.length, r, labelOf(r.job));
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: ${sig}: ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
+    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);

@@ -1,12 +1,13 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import cliProgress from 'cli-progress';
-import { UsageError } from '../data/errors.js';
+import { existsSync } from 'node:fs';
+import { DataError, UsageError } from '../data/errors.js';
 import { loadTable } from '../data/load.js';
 import { buildSummary, toJson } from '../metrics/summary.js';
 import { DEFAULT_POLICIES } from '../policies/registry.js';
 import { AtomicDir } from '../report/atomic.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
-import { summaryTable } from '../report/terminalTable.js';
+import { plural, summaryTable } from '../report/terminalTable.js';
 import { runSimulation } from '../sim/run.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
@@ -64,6 +65,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   const maxLatency = o.maxLatency !== undefined ? parseNumber('--max-latency', o.maxLatency) : null;
   if (maxLatency !== null && !(maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${o.maxLatency}`);
   const steps = o.steps as StepsFormat;
+  if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
   const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
   if (policies.length === 0) throw new UsageError('--policies: no policy given');
 
@@ -155,12 +157,12 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
     notes.push(
-      `greenserv: computed features from query text: ${f.clustersFilled} clusters, ${f.complexityFilled} complexity scores${f.tasksFilled ? `, ${f.tasksFilled} tasks` : ''}\n`,
+      `greenserv: computed features from query text: ${plural(f.clustersFilled, 'cluster')}, ${plural(f.complexityFilled, 'complexity score')}${f.tasksFilled ? `, ${plural(f.tasksFilled, 'task')}` : ''}\n`,
     );
   }
   if (prepared.result.infeasibleQueries > 0) {
     notes.push(
-      `greenserv: warning: ${prepared.result.infeasibleQueries} queries have no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,
+      `greenserv: warning: ${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,
     );
   }
 

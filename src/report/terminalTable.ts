@@ -6,6 +6,17 @@ export function fmt(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
+/** As fmt, but values below 1 keep three significant digits (small tables: 0.0123 Wh, not 0.0). */
+export function fmtSmall(x: number | null | undefined, digits: number): string {
+  if (x === null || x === undefined || !Number.isFinite(x) || x === 0 || Math.abs(x) >= 1) return fmt(x, digits);
+  return x.toFixed(Math.min(8, Math.max(digits, 2 - Math.floor(Math.log10(Math.abs(x))))));
+}
+
+/** `1 run`, `5 runs`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function signedPct(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return '–';
   return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
@@ -27,14 +38,14 @@ export function summaryTable(s: Summary): string {
     p.name,
     `${fmt(p.finalRegret.mean, 1)} ± ${fmt(p.finalRegret.sd, 1)}`,
     fmt(p.accuracy.mean, 4),
-    usd ? fmt(p.costUsd.mean, 3) : fmt(p.energyWh.mean, 1),
+    usd ? fmtSmall(p.costUsd.mean, 3) : fmtSmall(p.energyWh.mean, 1),
     fmt(p.reward.mean, 4),
     signedPct(p.vsRandom.regretPct),
     signedPct(p.vsRandom.accuracyPct),
     usd ? signedPct(rnd && rnd.costUsd.mean ? (100 * (p.costUsd.mean - rnd.costUsd.mean)) / rnd.costUsd.mean : null) : signedPct(p.vsRandom.energyWhPct),
   ]);
   const head =
-    `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${s.runs} runs · seed ${s.seed}` +
+    `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
     ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
   return head + '\n\n' + renderTable(headers, rows, [false, true, true, true, true, true, true, true]) + '\n';
 }
