@@ -345,7 +345,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   } else {
     process.stdout.write(
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${meter.describe()}\n` +
-        `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
+        `simulate with: npx greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
     process.stdout.write(profileTerminal(profile));
   }
