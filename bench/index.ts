@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints one JSON object with throughput, wall-time and memory figures, and whether each
- * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate);
- * `--quick` shortens the timing loops.
+ * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate,
+ * startup); `--quick` shortens the timing loops.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -62,6 +62,12 @@ async function main(): Promise<void> {
     const x3 = timeCli(['experiment', 'run', 'x3-lambda-sweep', '--workers', '2', '--no-progress'], quick ? 1 : 2);
     result.x3Sweep = { ...x3, note: '11 λ × 8 policies × 5 runs × 2,500 queries, charts and report.html included' };
     meets.x3Sweep = x3.seconds < TARGETS.x3SweepSeconds;
+  }
+  if (want('startup')) {
+    const { benchStartup, STARTUP_TARGETS } = await import('./startup.js');
+    const r = benchStartup(quick);
+    result.startup = { ...r.figures, targets: STARTUP_TARGETS, note: 'median wall seconds of child processes' };
+    Object.assign(meets, r.meets);
   }
   const sections: [string, string, string][] = [
     ['datasets', './datasets.js', 'benchDatasets'],

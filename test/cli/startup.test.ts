@@ -33,8 +33,18 @@ const ours = (mods: string[]): string[] => mods.filter((u) => u.includes('/dist/
 const packages = (mods: string[]): string[] => [...new Set(mods.filter((u) => u.includes('/node_modules/')).map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]))];
 
 describe('start-up (built binary)', () => {
-  it('--version and --help load only the entry point and commander', () => {
-    for (const args of [['--version'], ['--help'], ['-V'], []]) {
+  it('--version loads only the version module', () => {
+    for (const args of [['--version'], ['-V']]) {
+      const r = loaded(args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version}\n`);
+      expect(ours(r.modules)).toEqual(['cli/version.js']);
+      expect(packages(r.modules)).toEqual([]);
+    }
+  });
+
+  it('--help loads only the entry point and commander', () => {
+    for (const args of [['--help'], [], ['help']]) {
       const r = loaded(args);
       expect(r.status).toBe(0);
       expect(ours(r.modules).sort()).toEqual(['cli/errors.js', 'cli/index.js', 'cli/version.js', 'data/errors.js']);
