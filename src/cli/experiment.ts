@@ -14,7 +14,7 @@ import { toJson } from '../metrics/summary.js';
 import { AtomicDir, writeFileAtomic } from '../report/atomic.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
-import { fmt, fmtSmall, plural, renderTable } from '../report/terminalTable.js';
+import { fmt, fmtSmall, plural, renderTable, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { Checkpoint, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment, type ExperimentConfig } from '../sim/experimentConfig.js';
@@ -50,7 +50,8 @@ export function listExperiments(): string[] {
 }
 
 
-export function experimentTable(s: ExperimentSummary): string {
+/** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
+export function experimentTable(s: ExperimentSummary, width = Infinity): string {
   const multi = s.lambdas.length > 1;
   const headers = [...(multi ? ['λ'] : []), 'policy', 'final regret', '95% CI', 'accuracy', 'energy Wh', 'reward'];
   const rows = s.cells.map((c) => [
@@ -62,11 +63,11 @@ export function experimentTable(s: ExperimentSummary): string {
     fmtSmall(c.energyWh.mean, 1),
     fmt(c.reward.mean, 4),
   ]);
-  let out = `${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics\n\n`;
-  out += renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
+  let out = wrapAt(`${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics`, ' ', width) + '\n\n';
+  out += renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.indexOf('95% CI'), headers.indexOf('reward')]) + '\n';
   if (s.comparison?.rows.length) {
     const rows = s.comparison.rows;
-    out += `\nPublished figures (${s.comparison.source}):\n\n`;
+    out += '\n' + wrapAt(`Published figures (${s.comparison.source}):`, ' ', width) + '\n\n';
     if (rows.length <= 40) {
       out += renderTable(
         ['policy', 'λ', 'metric', 'ours', 'published', 'gap'],
@@ -253,7 +254,7 @@ export function registerExperimentCommand(program: Command): void {
       }
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
-      else process.stdout.write(experimentTable(summary) + `\nresults: ${out}\n`);
+      else process.stdout.write(experimentTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity) + `\nresults: ${out}\n`);
     });
   exp
     .command('list')

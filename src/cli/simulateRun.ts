@@ -216,7 +216,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   if (o.json) {
     process.stdout.write(toJson(summary));
   } else {
-    process.stdout.write(summaryTable(summary));
+    process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
     process.stdout.write(`\nresults: ${outDir}\n`);
   }
 }

@@ -29,7 +29,38 @@ export function renderTable(headers: string[], rows: string[][], alignRight: boo
   return [line(headers), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function summaryTable(s: Summary): string {
+/**
+ * renderTable within `width` characters: drops columns in `dropOrder` (indices) until the table fits, so a
+ * narrow terminal gets fewer columns rather than wrapped rows.
+ */
+export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: number[]): string {
+  const keep = headers.map(() => true);
+  const render = (): string => {
+    const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
+    return renderTable(pick(headers), rows.map(pick), pick(alignRight));
+  };
+  let out = render();
+  for (const j of dropOrder) {
+    if (Math.max(...out.split('\n').map((l) => l.length)) <= width) break;
+    keep[j] = false;
+    out = render();
+  }
+  return out;
+}
+
+/** Break a line at `sep` (which it drops) so that no piece is wider than `width` where avoidable. */
+export function wrapAt(line: string, sep: string, width: number): string {
+  const lines: string[] = [];
+  for (const part of line.split(sep)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
+    else lines.push(part);
+  }
+  return lines.join('\n');
+}
+
+/** The comparison table; `width` (a terminal's) drops the "vs rnd" columns, then reward, to fit. */
+export function summaryTable(s: Summary, width = Infinity): string {
   // tables with dollar cost but no energy (RouterBench) show the cost instead
   const usd = s.policies.every((p) => !Number.isFinite(p.energyWh.mean)) && s.policies.some((p) => Number.isFinite(p.costUsd.mean));
   const headers = ['policy', 'final regret', 'accuracy', usd ? 'cost $' : 'energy Wh', 'reward', 'regret vs rnd', 'acc vs rnd', usd ? '$ vs rnd' : 'Wh vs rnd'];
@@ -47,5 +78,7 @@ export function summaryTable(s: Summary): string {
   const head =
     `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
     ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
-  return head + '\n\n' + renderTable(headers, rows, [false, true, true, true, true, true, true, true]) + '\n';
+  const table = renderTableFit(headers, rows, [false, true, true, true, true, true, true, true], width, [7, 6, 5, 4]);
+  // a head line wider than the terminal breaks at its separators instead of mid-word
+  return wrapAt(head, ' · ', width) + '\n\n' + table + '\n';
 }

@@ -141,7 +141,7 @@ function pty(args: string[], cols: number, rows: number, ctrlC?: (out: string) =
 }
 
 describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () => {
-  it('simulate redraws its dashboard at least every 250 ms and fits 80 columns', async () => {
+  it('simulate redraws its dashboard at least every 250 ms, and it and the results table fit 80 columns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
     const r = await pty(['simulate', '--runs', '12', '--steps', 'none', '--out', join(dir, 'res')], 80, 30);
     expect(r.code).toBe(0);
@@ -150,9 +150,10 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
     // gaps between redraws while the replays run (the median, robust to a busy machine)
     const gaps = r.frames.slice(1).map(([t], i) => t - r.frames[i][0]).sort((a, b) => a - b);
     expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThanOrEqual(250);
-    // the dashboard (the results table on stdout follows it)
-    const display = r.out.slice(0, r.out.indexOf('simulate: 120 replays in'));
-    for (const line of display.replace(ANSI, '').split(/\r?\n|\r/)) expect(line.length).toBeLessThan(80);
+    // the dashboard, then the results table: columns that do not fit are left out rather than wrapped
+    for (const line of r.out.replace(ANSI, '').split(/\r?\n|\r/)) expect(line.length).toBeLessThan(80);
+    expect(r.out).toMatch(/^policy +final regret +accuracy +energy Wh/m);
+    expect(r.out).not.toContain('Wh vs rnd');
     expect(r.out).toMatch(/simulate: 120 replays in \d+\.\d s/);
     expect(existsSync(join(dir, 'res', 'summary.json'))).toBe(true);
   }, 90_000);
@@ -170,7 +171,7 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
 });
 
 describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (built binary)', () => {
-  it('leaves one summary line and no stale progress in the scrollback', async () => {
+  it('leaves one summary line and no stale progress in the scrollback; nothing wraps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
     const sock = `gs-test-${process.pid}`;
     const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
@@ -181,7 +182,7 @@ describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (bui
       const t0 = Date.now();
       while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
         await new Promise((r) => setTimeout(r, 100));
-        screen = tmux('capture-pane', '-p', '-S', '-2000');
+        screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
       }
       expect(screen).toMatch(/EXIT=0/);
       const lines = screen.split('\n');
@@ -191,6 +192,8 @@ describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (bui
       // the results table follows the summary line directly
       const at = lines.findIndex((l) => l.startsWith('experiment x3-lambda-sweep: 88'));
       expect(lines[at + 1]).toMatch(/^X3/);
+      // -J joins wrapped lines: nothing was wider than the window
+      for (const l of lines) expect(l.length).toBeLessThan(80);
     } finally {
       tmux('kill-server');
     }
