@@ -1,5 +1,5 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../data/errors.js';
 import { loadTable } from '../data/load.js';
@@ -15,6 +15,12 @@ import type { FeatureName } from '../features/context.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { parseFeatures, type SimulateCliOptions } from './simulate.js';
 import { version } from './version.js';
+
+/** The --no-ui progress bar (cli-progress is loaded only for it). */
+async function plainBar(): Promise<SingleBar> {
+  const cliProgress = (await import('cli-progress')).default;
+  return new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -80,10 +86,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   const tty = o.progress && process.stderr.isTTY === true;
   const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
   const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
-  const bar =
-    tty && !o.ui
-      ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-      : null;
+  const bar = tty && !o.ui ? await plainBar() : null;
   bar?.start(runs * policies.length, 0, { label: '' });
   interrupts.freshLine = live !== null;
   interrupts.onInterrupt(() => {
@@ -113,7 +116,7 @@ interface Checked {
   steps: StepsFormat;
 }
 
-async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: cliProgress.SingleBar | null): Promise<void> {
+async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
   const { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps } = c;
   const ids = table.models.map((m) => m.id);
   const prepared = await runSimulation(
