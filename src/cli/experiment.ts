@@ -101,7 +101,7 @@ export interface ExperimentRunOptions {
   /** Called after each replay with its (λ, arm) label. */
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
   /** Called once the jobs are known (label → replays), before any runs. */
-  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[]) => void | Promise<void>;
+  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
   /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
   onPhase?: (text: string) => void | Promise<void>;
 }
@@ -146,7 +146,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const labelOf = (j: Job): string => ctx.label(j.armIndex);
   const perLabel = new Map<string, number>();
   for (const j of jobs) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
-  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id), cfg.lambdas);
+  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id), cfg.lambdas, partial);
   for (const r of done.values()) o.progress?.(0, jobs.length, r, labelOf(r.job));
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
@@ -222,29 +222,42 @@ export function registerExperimentCommand(program: Command): void {
       let store: LiveStore | null = null;
       let ids: string[] = [];
       let sweep: number[] | null = null;
-      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[]): Promise<void> => {
+      // which part of the run a Ctrl-C interrupts, and where the finished replays are kept
+      let stage: 'loading' | 'replays' | 'writing' = 'loading';
+      let partial = '';
+      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string): Promise<void> => {
         // a sweep shows each policy's regret at the λ it is running, not pooled over λ
         sweep = lambdas.length > 1 ? lambdas : null;
         store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel, sweep ? 'λ' : null);
         ids = modelIds;
+        partial = partialDir;
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
+        stage = 'replays';
       };
       const progress = (_done: number, _total: number, r: JobResult, label: string): void => {
         store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined);
         live?.update();
       };
-      // Ctrl-C: clear the live display first; runExperiment's own handler then keeps the checkpoint and exits
+      // Ctrl-C clears the live display first; during the replays runExperiment's own handler then keeps the
+      // checkpoint and exits, before and after them this one says what is kept
       const clear = (sig: NodeJS.Signals): void => {
         (live as Progress | null)?.stop(false);
-        if (process.listenerCount(sig) > 1) return;
-        process.stderr.write(`greenserv: interrupted (${sig}) before any replay; nothing written\n`);
+        if (stage === 'replays') return;
+        process.stderr.write(
+          stage === 'loading'
+            ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`
+            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`,
+        );
         process.exit(sig === 'SIGINT' ? 130 : 143);
       };
       process.prependListener('SIGINT', clear);
       process.prependListener('SIGTERM', clear);
       let result;
       try {
-        const onPhase = async (text: string): Promise<void> => (live as Progress | null)?.phase(text);
+        const onPhase = async (text: string): Promise<void> => {
+          stage = 'writing';
+          await (live as Progress | null)?.phase(text);
+        };
         result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase });
         (live as Progress | null)?.stop();
       } finally {
