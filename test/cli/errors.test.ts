@@ -1,5 +1,5 @@
 /** What a user sees when something is wrong, and small-table wording (built binary; build first). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -106,4 +106,26 @@ describe('simulate --bounds and --offline on a small table (built binary)', () =
     expect(line).toContain(` ${(9 / 3600).toPrecision(3)} `);
     expect(existsSync(join(dir, 'computed', 'summary.json'))).toBe(true);
   });
+});
+
+describe('experiment: Ctrl-C after the replays (built binary)', () => {
+  it('says the replays are kept in <out>.partial, exits 130, and --resume finishes; progress names the charts it draws', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-int-'));
+    const out = join(dir, 'x0');
+    const p = spawn(process.execPath, [BIN, 'experiment', 'run', 'x0-warmup', '--runs', '1', '--workers', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/drawing \d+ charts/.test(stderr)) p.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((done) => p.on('exit', (c) => done(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain(`greenserv: interrupted (SIGINT) while writing results; every replay is kept in ${out}.partial; finish with: npx greenserv experiment run --resume ${out}.partial\n`);
+    expect(existsSync(out)).toBe(false);
+    const charts = Number(/drawing (\d+) charts and report\.html…/.exec(stderr)![1]);
+    const r = await cli(['experiment', 'run', '--resume', `${out}.partial`, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(out, 'charts')).filter((f) => f.endsWith('.svg'))).toHaveLength(charts);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  }, 60_000);
 });
