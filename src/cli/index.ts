@@ -65,7 +65,11 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
     for (const n of full ? Object.keys(COMMANDS) : [sub!]) (await COMMANDS[n]())(program);
     return program;
   }
-  for (const [name, [, description]] of Object.entries(COMMAND_SUMMARIES)) program.command(name).description(description);
+  for (const name of Object.keys(COMMANDS)) {
+    // a command without a summary is registered for real (slower, but listed)
+    if (name in COMMAND_SUMMARIES) program.command(name).description(COMMAND_SUMMARIES[name][1]);
+    else (await COMMANDS[name]())(program);
+  }
   const terms = new Map(Object.entries(COMMAND_SUMMARIES).map(([n, [t]]) => [n, t]));
   program.configureHelp({
     subcommandTerm(this: Help, c: Command): string {
