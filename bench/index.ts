@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints one JSON object with throughput, wall-time and memory figures, and whether each
- * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate);
- * `--quick` shortens the timing loops.
+ * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate,
+ * startup); `--quick` shortens the timing loops.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { parseOnly } from './only.js';
 import { benchPolicies } from './policies.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
-const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate'];
+const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate', 'startup'];
 const TARGETS = { linucb: 1_000_000, thompson: 300_000, 'epsilon-greedy': 5_000_000, simulateSeconds: 2, x3SweepSeconds: 5 };
 
 /** Wall time of a CLI command as a user runs it (best of n), and the child's peak RSS. */
@@ -69,6 +69,12 @@ async function main(): Promise<void> {
     const x3 = timeCli(['experiment', 'run', 'x3-lambda-sweep', '--workers', '2', '--no-progress'], quick ? 1 : 2);
     result.x3Sweep = { ...x3, note: '11 λ × 8 policies × 5 runs × 2,500 queries, charts and report.html included' };
     meets.x3Sweep = x3.seconds < TARGETS.x3SweepSeconds;
+  }
+  if (want('startup')) {
+    const { benchStartup, STARTUP_TARGETS } = await import('./startup.js');
+    const r = benchStartup(quick);
+    result.startup = { ...r.figures, targets: STARTUP_TARGETS, note: 'median wall seconds of child processes' };
+    Object.assign(meets, r.meets);
   }
   const sections: [string, string, string][] = [
     ['datasets', './datasets.js', 'benchDatasets'],

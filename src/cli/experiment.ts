@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, didYouMean, UsageError } from '../data/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
@@ -12,8 +12,9 @@ import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, userIoError, writeFileAtomic } from '../report/atomic.js';
+import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
-import { fmt, renderTable } from '../report/terminalTable.js';
+import { fmt, fmtSmall, plural, renderTable, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { checkJobCount, experimentJsonSchema, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
@@ -31,10 +32,15 @@ export function experimentsDir(): string {
 }
 
 export function resolveExperimentFile(nameOrFile: string): string {
-  if (existsSync(nameOrFile) && nameOrFile.match(/\.ya?ml$/)) return resolve(nameOrFile);
+  // a path (YAML extension or a directory part) must exist; anything else is a shipped experiment's name
+  if (/\.ya?ml$/i.test(nameOrFile) || /[\\/]/.test(nameOrFile)) {
+    if (!existsSync(nameOrFile)) throw new DataError('file not found', nameOrFile);
+    return resolve(nameOrFile);
+  }
   const p = join(experimentsDir(), `${nameOrFile}.yaml`);
   if (existsSync(p)) return p;
-  throw new UsageError(`no experiment '${nameOrFile}': not a YAML file and not one of ${listExperiments().join(', ')}`);
+  const names = listExperiments();
+  throw new UsageError(`no experiment '${nameOrFile}'${didYouMean(nameOrFile, names)}; shipped experiments: ${names.join(', ')} (or give a YAML file)`);
 }
 
 export function listExperiments(): string[] {
@@ -47,7 +53,8 @@ export function listExperiments(): string[] {
 }
 
 
-export function experimentTable(s: ExperimentSummary): string {
+/** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
+export function experimentTable(s: ExperimentSummary, width = Infinity): string {
   const multi = s.lambdas.length > 1;
   const headers = [...(multi ? ['λ'] : []), 'policy', 'final regret', '95% CI', 'accuracy', 'energy Wh', 'reward'];
   const rows = s.cells.map((c) => [
@@ -56,14 +63,14 @@ export function experimentTable(s: ExperimentSummary): string {
     `${fmt(c.finalRegret.mean, 1)} ± ${fmt(c.finalRegret.sd, 1)}`,
     `[${fmt(c.finalRegret.ci95[0], 1)}, ${fmt(c.finalRegret.ci95[1], 1)}]`,
     fmt(c.accuracy.mean, 4),
-    fmt(c.energyWh.mean, 1),
+    fmtSmall(c.energyWh.mean, 1),
     fmt(c.reward.mean, 4),
   ]);
-  let out = `${s.title ?? s.name} — ${s.dataset.name}, ${s.runs} runs, seed ${s.seed}, ${s.semantics} semantics\n\n`;
-  out += renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
+  let out = wrapAt(`${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics`, ' ', width) + '\n\n';
+  out += renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.indexOf('95% CI'), headers.indexOf('reward')]) + '\n';
   if (s.comparison?.rows.length) {
     const rows = s.comparison.rows;
-    out += `\nPublished figures (${s.comparison.source}):\n\n`;
+    out += '\n' + wrapAt(`Published figures (${s.comparison.source}):`, ' ', width) + '\n\n';
     if (rows.length <= 40) {
       out += renderTable(
         ['policy', 'λ', 'metric', 'ours', 'published', 'gap'],
@@ -97,7 +104,9 @@ export interface ExperimentRunOptions {
   /** Called after each replay with its (λ, arm) label. */
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
   /** Called once the jobs are known (label → replays), before any runs. */
-  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[]) => void | Promise<void>;
+  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
+  /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
+  onPhase?: (text: string) => void | Promise<void>;
 }
 
 /** The text of an experiment file, bounded in size; a missing or unreadable file is the user's problem. */
@@ -160,10 +169,10 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const labelOf = (j: Job): string => ctx.label(j.armIndex);
   const perLabel = new Map<string, number>();
   for (const j of jobs) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
-  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id));
+  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id), cfg.lambdas, partial);
   for (const r of done.values()) o.progress?.(0, jobs.length, r, labelOf(r.job));
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: ${sig}: ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
+    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
@@ -178,6 +187,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  await o.onPhase?.('aggregating…');
   const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
   const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
@@ -199,7 +209,10 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     const lambda = cfg.lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), cfg.lambdas[0]);
     const profile = await buildProfile(table, { lambda, cost: cfg.cost === 'usd' ? 'usd' : cfg.cost === 'latency' ? 'latency' : 'energy' });
     dir.write('profile.json', profileJson(profile));
-    if (o.charts !== false) await writeChartsAndReport(dir, agg, text, manifest, profile);
+    if (o.charts !== false) {
+      await o.onPhase?.(`drawing ${experimentCharts(agg).length} charts and report.html…`);
+      await writeChartsAndReport(dir, agg, text, manifest, profile);
+    }
     dir.commit();
   } catch (e) {
     dir.abort();
@@ -232,24 +245,53 @@ export function registerExperimentCommand(program: Command): void {
       let live: Progress | null = null;
       let store: LiveStore | null = null;
       let ids: string[] = [];
-      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[]): Promise<void> => {
-        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel);
+      let sweep: number[] | null = null;
+      // which part of the run a Ctrl-C interrupts, and where the finished replays are kept
+      let stage: 'loading' | 'replays' | 'writing' = 'loading';
+      let partial = '';
+      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string): Promise<void> => {
+        // a sweep shows each policy's regret at the λ it is running, not pooled over λ
+        sweep = lambdas.length > 1 ? lambdas : null;
+        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel, sweep ? 'λ' : null);
         ids = modelIds;
+        partial = partialDir;
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
+        stage = 'replays';
       };
       const progress = (_done: number, _total: number, r: JobResult, label: string): void => {
-        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids);
+        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined);
         live?.update();
       };
+      // Ctrl-C clears the live display first; during the replays runExperiment's own handler then keeps the
+      // checkpoint and exits, before and after them this one says what is kept
+      const clear = (sig: NodeJS.Signals): void => {
+        (live as Progress | null)?.stop(false);
+        if (stage === 'replays') return;
+        process.stderr.write(
+          stage === 'loading'
+            ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`
+            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`,
+        );
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      };
+      process.prependListener('SIGINT', clear);
+      process.prependListener('SIGTERM', clear);
       let result;
       try {
-        result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan });
-      } finally {
+        const onPhase = async (text: string): Promise<void> => {
+          stage = 'writing';
+          await (live as Progress | null)?.phase(text);
+        };
+        result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase });
         (live as Progress | null)?.stop();
+      } finally {
+        (live as Progress | null)?.stop(false);
+        process.off('SIGINT', clear);
+        process.off('SIGTERM', clear);
       }
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
-      else process.stdout.write(experimentTable(summary) + `\nresults: ${out}\n`);
+      else process.stdout.write(experimentTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity) + `\nresults: ${out}\n`);
     });
   exp
     .command('list')

@@ -1,5 +1,5 @@
 /** The greenserv command-line program. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
 import { version } from './version.js';
 
@@ -20,7 +20,36 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
 };
 
-export async function buildProgram(argv: string[] = []): Promise<Command> {
+/**
+ * What the top-level help lists for each subcommand (its usage term and description), so that `--help`,
+ * `--version` and unknown-command errors load no subcommand module. test/cli/startup.test.ts checks these
+ * against the real registrations.
+ */
+export const COMMAND_SUMMARIES: Record<string, [term: string, description: string]> = {
+  simulate: ['simulate [options]', 'replay a query stream through routing policies (partial feedback) and report regret, accuracy and energy'],
+  experiment: ['experiment', 'run the paper experiments (X0–X4) or your own YAML experiments'],
+  report: ['report <dir>', 'rebuild charts/ and report.html of an experiment results directory'],
+  regress: ['regress [options]', 're-run baseline configurations and fail on regressions (exit 0 pass, 1 regression, 2 cannot run)'],
+  datasets: ['datasets', 'inspect, validate and convert datasets'],
+  features: ['features [options] <queries>', 'compute query features (task, semantic cluster, Flesch complexity) from query text'],
+  evaluate: [
+    'evaluate [options]',
+    'score routing policies on RouterBench: λ sweep, AIQ, peak/average accuracy, zero router and oracle (GreenServ Table 1)',
+  ],
+  'profile-models': [
+    'profile-models [options]',
+    'per-model accuracy/energy profiles, Pareto front and static baselines of a table; with --endpoint, measure a served model into a table',
+  ],
+};
+
+/** The subcommand a command line runs (also through `help <command>`), or null. */
+function subcommandOf(argv: string[]): string | null {
+  const sub = argv[2] === 'help' ? argv[3] : argv[2];
+  return sub !== undefined && sub in COMMANDS ? sub : null;
+}
+
+/** `full`: register every subcommand for real (tests compare it with the summaries). */
+export async function buildProgram(argv: string[] = [], full = false): Promise<Command> {
   const program = new Command();
   program
     .name('greenserv')
@@ -28,11 +57,25 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // one prefix for every error, whether commander or greenserv reports it
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'greenserv: error: ')) });
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
-  const sub = argv[2];
-  const names = sub !== undefined && sub in COMMANDS ? [sub] : Object.keys(COMMANDS);
-  for (const n of names) (await COMMANDS[n]())(program);
+  const sub = subcommandOf(argv);
+  if (full || sub !== null) {
+    for (const n of full ? Object.keys(COMMANDS) : [sub!]) (await COMMANDS[n]())(program);
+    return program;
+  }
+  for (const name of Object.keys(COMMANDS)) {
+    // a command without a summary is registered for real (slower, but listed)
+    if (name in COMMAND_SUMMARIES) program.command(name).description(COMMAND_SUMMARIES[name][1]);
+    else (await COMMANDS[name]())(program);
+  }
+  const terms = new Map(Object.entries(COMMAND_SUMMARIES).map(([n, [t]]) => [n, t]));
+  program.configureHelp({
+    subcommandTerm(this: Help, c: Command): string {
+      return terms.get(c.name()) ?? Help.prototype.subcommandTerm.call(this, c);
+    },
+  });
   return program;
 }
 

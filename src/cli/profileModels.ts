@@ -26,6 +26,7 @@ interface ProfileCliOptions {
   models?: string;
   format?: string;
   bounds?: string;
+  offline?: boolean;
   lambda: string;
   cost: string;
   json?: boolean;
@@ -74,6 +75,7 @@ export function registerProfileModelsCommand(program: Command): void {
     .option('--models <file>', 'models side file of a long table (model_id[, name, params_b])')
     .option('--format <format>', 'force the input format instead of detecting it')
     .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (spec §1.6)')
+    .option('--offline', 'table mode: hf:// sources use the cache only, never the network')
     .option('--lambda <λ>', 'accuracy–energy trade-off for the best static model (spec §2)', '0.5')
     .addOption(new Option('--cost <kind>', 'cost axis of the Pareto front and cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))
     .option('--json', 'print the profile as JSON instead of the tables')
@@ -147,7 +149,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (!(batch >= 1)) throw new UsageError(`--estimate-batch must be ≥ 1, got ${o.estimateBatch}`);
   const dir = o.out !== undefined ? new AtomicDir(o.out, o.force === true) : null;
   try {
-    const table = await loadTable(o.data ?? 'greenserv-pool', { queries: o.queries[0], models: o.models, format: o.format, bounds: o.bounds, warn });
+    const table = await loadTable(o.data ?? 'greenserv-pool', { queries: o.queries[0], models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn });
     let estimated: Uint8Array | null = null;
     if (o.estimateEnergy) {
       const r = fillEnergyEstimates(table, { batch });
@@ -183,7 +185,7 @@ function standaloneHtml(p: Profile, section: string): string {
 // ---- live mode ------------------------------------------------------------------------------------------------------
 
 async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
-  for (const k of ['data', 'models', 'format', 'bounds', 'force']) {
+  for (const k of ['data', 'models', 'format', 'bounds', 'offline', 'force']) {
     if (given(cmd, k)) throw new UsageError(`--${k} applies to profiling a table, not to live profiling (--endpoint)`);
   }
   if (!o.model) throw new UsageError('--endpoint needs --model <name> (the model name the server knows)');
@@ -351,7 +353,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   } else {
     process.stdout.write(
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${meter.describe()}\n` +
-        `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
+        `simulate with: npx greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
     process.stdout.write(profileTerminal(profile));
   }

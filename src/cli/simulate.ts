@@ -1,27 +1,21 @@
-/** `greenserv simulate`: replay a query stream through routing policies and write a results directory. */
+/**
+ * `greenserv simulate`: replay a query stream through routing policies and write a results directory.
+ * This module only declares the options (so `simulate --help` stays fast); the run is in simulateRun.ts.
+ */
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { UsageError } from '../data/errors.js';
-import { loadTable } from '../data/load.js';
 import { ALL_FEATURES, type FeatureName } from '../features/context.js';
-import { buildSummary, toJson } from '../metrics/summary.js';
-import { DEFAULT_POLICIES, POLICY_NAMES } from '../policies/registry.js';
-import { AtomicDir } from '../report/atomic.js';
-import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
-import { summaryTable } from '../report/terminalTable.js';
-import { compileRewardExpression } from '../sim/rewardExpression.js';
-import { runSimulation } from '../sim/run.js';
-import { LiveStore, startProgress } from './ui/live.js';
-import { collect, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
-import { version } from './version.js';
+import { POLICY_NAMES } from '../policies/registry.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { MAX_RUNS } from '../sim/limits.js';
+import { collect, parseList } from './parse.js';
 
-interface SimulateCliOptions {
+export interface SimulateCliOptions {
   data: string;
   queries?: string;
   models?: string;
   format?: string;
+  bounds?: string;
+  offline?: boolean;
   policies?: string;
   lambda: string;
   runs: string;
@@ -54,10 +48,6 @@ export function parseFeatures(raw: string): FeatureName[] {
   return ALL_FEATURES.filter((f) => list.includes(f));
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
 export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
@@ -66,6 +56,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
     .option('--models <file>', 'models file for a long table (model_id[, name, params_b])')
     .option('--format <format>', 'force the input format instead of detecting it')
+    .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (spec §1.6); computed from the table by default')
+    .option('--offline', 'hf:// sources: use the cache only, never the network')
     .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')}); default: all but static:<model>`)
     .option('--lambda <λ>', 'accuracy–energy trade-off λ in [0, 1] (spec §2)', '0.5')
     .option('--runs <n>', 'independent runs (query orders)', '5')
@@ -77,7 +69,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--param <policy.name=value>', 'policy hyperparameter, repeatable (e.g. linucb.alpha=0.2)', collect, [])
     .option('--reward <expression>', 'custom reward over accuracy, energy_norm, energy_j, latency_s, tokens, cost_usd, lambda')
     .addOption(new Option('--cost <kind>', 'cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))
-    .option('--task-model <file>', 'task classifier (from `greenserv features train-task`) for queries without a task label')
+    .option('--task-model <file>', 'task classifier (from `npx greenserv features train-task`) for queries without a task label')
     .option('--max-latency <seconds>', 'only route to models whose mean latency on the task is within this bound')
     .option('--out <dir>', 'results directory (default results/<timestamp>-simulate)')
     .option('--force', 'replace an existing --out directory')
@@ -87,144 +79,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--no-ui', 'a plain progress bar instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: SimulateCliOptions) => {
-      await simulateAction(o);
+      await (await import('./simulateRun.js')).simulateAction(o);
     });
 }
 
-async function simulateAction(o: SimulateCliOptions): Promise<void> {
-  const lambda = parseNumber('--lambda', o.lambda);
-  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
-  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
-  // an unusable --out fails before the simulation, not after it (checked again when committing)
-  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
-  const seed = parseInteger('--seed', o.seed, 0);
-  const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
-  const features = parseFeatures(o.features);
-  const maxLatency = o.maxLatency !== undefined ? parseNumber('--max-latency', o.maxLatency) : null;
-  if (maxLatency !== null && !(maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${o.maxLatency}`);
-  const steps = o.steps as StepsFormat;
-  // a bad --reward is refused before any data is read
-  if (o.reward !== undefined) await compileRewardExpression(o.reward, { option: '--reward' });
-  const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
-  if (policies.length === 0) throw new UsageError('--policies: no policy given');
-
-  const table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
-
-  if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
-    // size baselines need parameter counts; by default run the rest rather than fail
-    for (const p of ['largest', 'smallest']) policies.splice(policies.indexOf(p), 1);
-    process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
-  }
-  // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
-  const tty = o.progress && process.stderr.isTTY === true;
-  const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
-  const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
-  const bar =
-    tty && !o.ui
-      ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-      : null;
-  bar?.start(runs * policies.length, 0, { label: '' });
-  const ids = table.models.map((m) => m.id);
-  let prepared;
-  try {
-    prepared = await runSimulation(
-      table,
-      {
-        policies,
-        params: o.param,
-        lambda,
-        runs,
-        seed,
-        semantics,
-        oracle: o.oracle as 'full' | 'pool' | undefined,
-        features,
-        binning: o.binning as 'thresholds' | 'equal-width',
-        cost: o.cost as 'energy' | 'usd' | 'latency',
-        reward: o.reward,
-        maxLatency,
-        recordSteps: steps !== 'none',
-        textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
-      },
-      live || bar
-        ? (done, _total, label, m) => {
-            store.record(label, m.finalRegret, m.selection, ids);
-            live?.update();
-            bar?.update(done, { label });
-          }
-        : undefined,
-    );
-  } finally {
-    live?.stop();
-    bar?.stop();
-  }
-  const summary = buildSummary({
-    table,
-    sha256: prepared.sha256,
-    config: prepared.config,
-    rewards: prepared.rewards,
-    result: prepared.result,
-    layout: prepared.layout,
-    features: prepared.features,
-    d: prepared.d,
-  });
-  if (prepared.textFeatures) {
-    const f = prepared.textFeatures;
-    process.stderr.write(
-      `greenserv: computed features from query text: ${f.clustersFilled} clusters, ${f.complexityFilled} complexity scores${f.tasksFilled ? `, ${f.tasksFilled} tasks` : ''}\n`,
-    );
-  }
-  for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
-  if (prepared.result.infeasibleQueries > 0) {
-    process.stderr.write(
-      `greenserv: warning: ${prepared.result.infeasibleQueries} queries have no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,
-    );
-  }
-
-  const outDir = o.out ?? `results/${timestamp()}-simulate`;
-  const dir = new AtomicDir(outDir, o.force === true);
-  try {
-    const files = ['summary.json', 'runs.csv', ...(steps === 'none' ? [] : [`steps.${steps}`]), 'manifest.json'];
-    await writeSimulateOutputs(
-      dir,
-      summary,
-      prepared.result,
-      table,
-      {
-        schemaVersion: 1,
-        command: 'simulate',
-        greenserv: version(),
-        node: process.version,
-        dataset: { name: table.name, sha256: prepared.sha256, source: o.data },
-        config: {
-          policies: prepared.config.policies.map((p) => ({ name: p.name, params: p.params })),
-          lambda,
-          runs,
-          seed,
-          semantics,
-          oracle: prepared.config.oracle,
-          features,
-          binning: o.binning,
-          cost: o.cost,
-          reward: o.reward ?? null,
-          maxLatency,
-          queries: o.queries ?? null,
-          models: o.models ?? null,
-          steps,
-        },
-        runSeeds: prepared.result.runSeeds,
-        files,
-      },
-      steps,
-    );
-    dir.commit();
-  } catch (e) {
-    dir.abort();
-    throw e;
-  }
-  if (o.json) {
-    process.stdout.write(toJson(summary));
-  } else {
-    process.stdout.write(summaryTable(summary));
-    process.stdout.write(`\nresults: ${outDir}\n`);
-  }
-}

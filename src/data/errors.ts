@@ -27,3 +27,32 @@ function formatLocation(file?: string, line?: number, column?: string): string {
   if (column !== undefined) s += ` (column '${column.length > 80 ? column.slice(0, 80) + '…' : column}')`;
   return s + ': ';
 }
+
+/** Edit distance (insert, delete, substitute, swap adjacent), for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** ` (did you mean 'x'?)` for the closest candidate within a few edits (or a prefix match), else ''. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const w = word.toLowerCase();
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = c.toLowerCase().startsWith(w) && w.length >= 2 ? 1 : editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best !== null && bestD <= Math.max(1, Math.min(3, Math.floor(w.length * 0.4))) ? ` (did you mean '${best}'?)` : '';
+}

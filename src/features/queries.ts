@@ -35,7 +35,7 @@ export function readQueries(path: string): QuerySet {
   try {
     st = statSync(path);
   } catch {
-    throw new DataError('no such file or directory', path);
+    throw new DataError('file not found', path);
   }
   let files: string[];
   if (st.isDirectory()) {

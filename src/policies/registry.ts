@@ -1,5 +1,5 @@
 /** Policy registry: names used on the command line and in summary.json. */
-import { UsageError } from '../data/errors.js';
+import { didYouMean, UsageError } from '../data/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { epsilonGreedyFactory } from './epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from './linearEpsilonGreedy.js';
@@ -39,11 +39,11 @@ export function resolvePolicy(name: string, models: readonly ModelInfo[]): Polic
   if (name.startsWith('static:')) {
     const id = name.slice('static:'.length);
     const m = models.findIndex((x) => x.id === id);
-    if (m < 0) throw new UsageError(`unknown model '${id}' in '${name}'; models: ${models.map((x) => x.id).join(', ')}`);
+    if (m < 0) throw new UsageError(`unknown model '${id}' in '${name}'${didYouMean(id, models.map((x) => x.id))}; models: ${models.map((x) => x.id).join(', ')}`);
     return staticModelFactory(m, id);
   }
   const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new UsageError(`unknown policy '${name}'; valid policies: ${POLICY_NAMES.join(', ')}`);
+  if (!f) throw new UsageError(`unknown policy '${name}'${didYouMean(name, DEFAULT_POLICIES)}; valid policies: ${POLICY_NAMES.join(', ')}`);
   return f;
 }
 
@@ -67,7 +67,7 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     if (!m) throw new UsageError(`bad --param '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
     const [, pol, key, raw] = m;
     const factory = FACTORIES.find((f) => f.name === pol);
-    if (!factory) throw new UsageError(`unknown policy '${pol}' in --param '${o}'; valid policies: ${FACTORIES.map((f) => f.name).join(', ')}`);
+    if (!factory) throw new UsageError(`unknown policy '${pol}' in --param '${o}'${didYouMean(pol, DEFAULT_POLICIES)}; valid policies: ${FACTORIES.map((f) => f.name).join(', ')}`);
     const spec = factory.params.find((p) => p.name === key);
     if (!spec) {
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';

@@ -39,7 +39,7 @@ export function profileTerminal(p: Profile): string {
   const d = p.dataset;
   const lines: string[] = [];
   const costNote = p.cost === 'energy' ? '' : ` · cost ${p.cost}`;
-  lines.push(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} tasks · λ = ${p.lambda}${costNote}`);
+  lines.push(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} task${d.tasks.length === 1 ? '' : 's'} · λ = ${p.lambda}${costNote}`);
   lines.push('');
   lines.push(renderTable(headers, rows, right));
   lines.push('');

@@ -6,6 +6,17 @@ export function fmt(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
+/** As fmt, but values below 1 keep three significant digits (small tables: 0.0123 Wh, not 0.0). */
+export function fmtSmall(x: number | null | undefined, digits: number): string {
+  if (x === null || x === undefined || !Number.isFinite(x) || x === 0 || Math.abs(x) >= 1) return fmt(x, digits);
+  return x.toFixed(Math.min(8, Math.max(digits, 2 - Math.floor(Math.log10(Math.abs(x))))));
+}
+
+/** `1 run`, `5 runs`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function signedPct(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return '–';
   return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
@@ -18,7 +29,38 @@ export function renderTable(headers: string[], rows: string[][], alignRight: boo
   return [line(headers), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function summaryTable(s: Summary): string {
+/**
+ * renderTable within `width` characters: drops columns in `dropOrder` (indices) until the table fits, so a
+ * narrow terminal gets fewer columns rather than wrapped rows.
+ */
+export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: number[]): string {
+  const keep = headers.map(() => true);
+  const render = (): string => {
+    const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
+    return renderTable(pick(headers), rows.map(pick), pick(alignRight));
+  };
+  let out = render();
+  for (const j of dropOrder) {
+    if (Math.max(...out.split('\n').map((l) => l.length)) <= width) break;
+    keep[j] = false;
+    out = render();
+  }
+  return out;
+}
+
+/** Break a line at `sep` (which it drops) so that no piece is wider than `width` where avoidable. */
+export function wrapAt(line: string, sep: string, width: number): string {
+  const lines: string[] = [];
+  for (const part of line.split(sep)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
+    else lines.push(part);
+  }
+  return lines.join('\n');
+}
+
+/** The comparison table; `width` (a terminal's) drops the "vs rnd" columns, then reward, to fit. */
+export function summaryTable(s: Summary, width = Infinity): string {
   // tables with dollar cost but no energy (RouterBench) show the cost instead
   const usd = s.policies.every((p) => !Number.isFinite(p.energyWh.mean)) && s.policies.some((p) => Number.isFinite(p.costUsd.mean));
   const headers = ['policy', 'final regret', 'accuracy', usd ? 'cost $' : 'energy Wh', 'reward', 'regret vs rnd', 'acc vs rnd', usd ? '$ vs rnd' : 'Wh vs rnd'];
@@ -27,15 +69,17 @@ export function summaryTable(s: Summary): string {
     p.name,
     `${fmt(p.finalRegret.mean, 1)} ± ${fmt(p.finalRegret.sd, 1)}`,
     fmt(p.accuracy.mean, 4),
-    usd ? fmt(p.costUsd.mean, 3) : fmt(p.energyWh.mean, 1),
+    usd ? fmtSmall(p.costUsd.mean, 3) : fmtSmall(p.energyWh.mean, 1),
     fmt(p.reward.mean, 4),
     signedPct(p.vsRandom.regretPct),
     signedPct(p.vsRandom.accuracyPct),
     usd ? signedPct(rnd && rnd.costUsd.mean ? (100 * (p.costUsd.mean - rnd.costUsd.mean)) / rnd.costUsd.mean : null) : signedPct(p.vsRandom.energyWhPct),
   ]);
   const head =
-    `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${s.runs} runs · seed ${s.seed}` +
-    ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}` +
-    (s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '');
-  return head + '\n\n' + renderTable(headers, rows, [false, true, true, true, true, true, true, true]) + '\n';
+    `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
+    ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
+  const table = renderTableFit(headers, rows, [false, true, true, true, true, true, true, true], width, [7, 6, 5, 4]);
+  const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
+  // a head line wider than the terminal breaks at its separators instead of mid-word
+  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n';
 }

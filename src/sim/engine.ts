@@ -175,6 +175,47 @@ function modelIdx(t: PoolTable, id: string, where: string): number {
 }
 
 export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimConfig, progress?: Progress): SimResult {
+  const it = replay(t, contexts, rw, cfg, progress);
+  for (let r = it.next(); ; r = it.next()) if (r.done) return r.value;
+}
+
+/**
+ * `simulate` that hands the event loop back (at most every `sliceMs`, between policy-runs) so a live display
+ * can redraw and a signal be handled while it runs. Same work in the same order, so identical results.
+ */
+export async function simulateAsync(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimConfig, progress?: Progress, sliceMs = 40): Promise<SimResult> {
+  const it = replay(t, contexts, rw, cfg, progress);
+  let last = performance.now();
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return r.value;
+    if (performance.now() - last >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
+}
+
+/** What every policy-run of a replay shares (arrays are reused across policy-runs). */
+interface ReplayState {
+  t: PoolTable;
+  contexts: ContextSet;
+  rw: RewardTable;
+  cfg: SimConfig;
+  stats: ReturnType<typeof modelStats>;
+  feasible: Uint8Array | null;
+  initial: number[];
+  events: PoolEvent[];
+  evRemove: number[][];
+  evAdd: number[][];
+  fullLookup: boolean;
+  order: Int32Array;
+  inPool: Uint8Array;
+  steps: StepTrace | null;
+  R: number;
+}
+
+/** The replay as a sequence of policy-runs; yields after each one. */
+function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimConfig, progress?: Progress): Generator<void, SimResult, void> {
   if (!(Number.isInteger(cfg.runs) && cfg.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${cfg.runs}`);
   if (contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
   const Q = t.nQueries;
@@ -199,7 +240,7 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
     ({ feasible, infeasibleQueries } = latencyFeasibility(t, cfg.maxLatency));
   }
   const stats = modelStats(t, rw);
-  const { rewards, oracle: fullOracle, costNorm } = rw;
+  const fullOracle = rw.oracle;
   let oracleTotal = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
 
@@ -220,15 +261,13 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
     : null;
 
   const metrics: RunMetrics[][] = cfg.policies.map(() => []);
-  // hot-loop locals
-  const { present, accuracy, energyJ, latencyS, costUsd } = t;
   const fullLookup = cfg.oracle === 'full' && feasible === null;
-  const hasEvents = events.length > 0;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
   const inPool = new Uint8Array(M);
   const total = P * R;
   let done = 0;
+  const st: ReplayState = { t, contexts, rw, cfg, stats, feasible, initial, events, evRemove, evAdd, fullLookup, order, inPool, steps, R };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -236,116 +275,128 @@ export function simulate(t: PoolTable, contexts: ContextSet, rw: RewardTable, cf
     for (let q = 0; q < Q; q++) order[q] = q;
     Rng.derive(seedR, 0).shuffle(order);
     for (let p = 0; p < P; p++) {
-      const rp = cfg.policies[p];
-      const env: PolicyEnv = {
-        contexts,
-        models: t.models,
-        nModels: M,
-        initialArms: initial,
-        feasible,
-        rng: Rng.derive(seedR, 1, nameKey(rp.name)),
-        semantics: cfg.semantics,
-        rewards,
-        present: t.present,
-        modelStats: stats,
-      };
-      const policy: Policy = rp.factory.create(env, rp.params);
-      inPool.fill(0);
-      for (const m of initial) inPool[m] = 1;
-      let ev = 0;
-      let cum = 0;
-      let sumReward = 0;
-      let sumAcc = 0;
-      let nAcc = 0;
-      let sumE = 0;
-      let nE = 0;
-      let sumUsd = 0;
-      let nUsd = 0;
-      let sumCost = 0;
-      let sumLat = 0;
-      let nLat = 0;
-      let misses = 0;
-      const selection = new Float64Array(M);
-      const base = steps ? (p * R + ri) * Q : 0;
-      for (let s = 0; s < Q; s++) {
-        while (hasEvents && ev < events.length && events[ev].step === s) {
-          for (const m of evRemove[ev]) {
-            policy.removeArm(m);
-            inPool[m] = 0;
-          }
-          for (const m of evAdd[ev]) {
-            policy.addArm(m);
-            inPool[m] = 1;
-          }
-          if (policy.arms().length === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
-          ev++;
-        }
-        const q = order[s];
-        const m = policy.select(q);
-        const i = q * M + m;
-        const has = present[i] === 1;
-        const rew = has ? rewards[i] : 0;
-        policy.update(q, m, rew);
-        const best = fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
-        const regret = Number.isNaN(best) ? 0 : best - rew;
-        cum += regret;
-        sumReward += rew;
-        selection[m]++;
-        if (!has) misses++;
-        const acc = has ? accuracy[i] : Number.NaN;
-        const e = has ? energyJ[i] : Number.NaN;
-        if (!Number.isNaN(acc)) {
-          sumAcc += acc;
-          nAcc++;
-        }
-        if (!Number.isNaN(e)) {
-          sumE += e;
-          nE++;
-        }
-        if (has && costUsd !== null && !Number.isNaN(costUsd[i])) {
-          sumUsd += costUsd[i];
-          nUsd++;
-        }
-        if (has) sumCost += costNorm[i];
-        const lat = has ? latencyS[i] : Number.NaN;
-        if (!Number.isNaN(lat)) {
-          sumLat += lat;
-          nLat++;
-        }
-        if (steps) {
-          const j = base + s;
-          steps.policy[j] = p;
-          steps.run[j] = r;
-          steps.step[j] = s;
-          steps.query[j] = q;
-          steps.model[j] = m;
-          steps.reward[j] = rew;
-          steps.regret[j] = regret;
-          steps.cumRegret[j] = cum;
-          steps.accuracy[j] = acc;
-          steps.energyJ[j] = e;
-        }
-      }
-      const chosenPresent = Q - misses;
-      metrics[p].push({
-        run: r,
-        seed: seedR,
-        finalRegret: cum,
-        totalReward: sumReward,
-        meanReward: sumReward / Q,
-        accuracy: nAcc ? sumAcc / nAcc : Number.NaN,
-        energyWh: nE ? sumE / 3600 : Number.NaN,
-        costUsd: nUsd ? sumUsd : Number.NaN,
-        costNorm: chosenPresent ? sumCost / chosenPresent : Number.NaN,
-        latencyS: nLat ? sumLat / nLat : Number.NaN,
-        selection,
-        misses,
-      });
+      metrics[p].push(policyRun(st, p, ri, r, seedR));
       done++;
-      progress?.(done, total, rp.name, metrics[p][metrics[p].length - 1]);
+      progress?.(done, total, cfg.policies[p].name, metrics[p][metrics[p].length - 1]);
+      yield;
     }
   }
   return { policyNames: cfg.policies.map((p) => p.name), metrics, runSeeds, oracleTotal, steps, infeasibleQueries };
+}
+
+/** One policy over one run's query order: the hot loop (table columns read from locals). */
+function policyRun(st: ReplayState, p: number, ri: number, r: number, seedR: number): RunMetrics {
+  const { t, contexts, cfg, stats, feasible, initial, events, evRemove, evAdd, fullLookup, order, inPool, steps, R } = st;
+  const { rewards, oracle: fullOracle, costNorm } = st.rw;
+  const { present, accuracy, energyJ, latencyS, costUsd } = t;
+  const Q = t.nQueries;
+  const M = t.nModels;
+  const hasEvents = events.length > 0;
+  const rp = cfg.policies[p];
+  const env: PolicyEnv = {
+    contexts,
+    models: t.models,
+    nModels: M,
+    initialArms: initial,
+    feasible,
+    rng: Rng.derive(seedR, 1, nameKey(rp.name)),
+    semantics: cfg.semantics,
+    rewards,
+    present: t.present,
+    modelStats: stats,
+  };
+  const policy: Policy = rp.factory.create(env, rp.params);
+  inPool.fill(0);
+  for (const m of initial) inPool[m] = 1;
+  let ev = 0;
+  let cum = 0;
+  let sumReward = 0;
+  let sumAcc = 0;
+  let nAcc = 0;
+  let sumE = 0;
+  let nE = 0;
+  let sumUsd = 0;
+  let nUsd = 0;
+  let sumCost = 0;
+  let sumLat = 0;
+  let nLat = 0;
+  let misses = 0;
+  const selection = new Float64Array(M);
+  const base = steps ? (p * R + ri) * Q : 0;
+  for (let s = 0; s < Q; s++) {
+    while (hasEvents && ev < events.length && events[ev].step === s) {
+      for (const m of evRemove[ev]) {
+        policy.removeArm(m);
+        inPool[m] = 0;
+      }
+      for (const m of evAdd[ev]) {
+        policy.addArm(m);
+        inPool[m] = 1;
+      }
+      if (policy.arms().length === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
+      ev++;
+    }
+    const q = order[s];
+    const m = policy.select(q);
+    const i = q * M + m;
+    const has = present[i] === 1;
+    const rew = has ? rewards[i] : 0;
+    policy.update(q, m, rew);
+    const best = fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
+    const regret = Number.isNaN(best) ? 0 : best - rew;
+    cum += regret;
+    sumReward += rew;
+    selection[m]++;
+    if (!has) misses++;
+    const acc = has ? accuracy[i] : Number.NaN;
+    const e = has ? energyJ[i] : Number.NaN;
+    if (!Number.isNaN(acc)) {
+      sumAcc += acc;
+      nAcc++;
+    }
+    if (!Number.isNaN(e)) {
+      sumE += e;
+      nE++;
+    }
+    if (has && costUsd !== null && !Number.isNaN(costUsd[i])) {
+      sumUsd += costUsd[i];
+      nUsd++;
+    }
+    if (has) sumCost += costNorm[i];
+    const lat = has ? latencyS[i] : Number.NaN;
+    if (!Number.isNaN(lat)) {
+      sumLat += lat;
+      nLat++;
+    }
+    if (steps) {
+      const j = base + s;
+      steps.policy[j] = p;
+      steps.run[j] = r;
+      steps.step[j] = s;
+      steps.query[j] = q;
+      steps.model[j] = m;
+      steps.reward[j] = rew;
+      steps.regret[j] = regret;
+      steps.cumRegret[j] = cum;
+      steps.accuracy[j] = acc;
+      steps.energyJ[j] = e;
+    }
+  }
+  const chosenPresent = Q - misses;
+  return {
+    run: r,
+    seed: seedR,
+    finalRegret: cum,
+    totalReward: sumReward,
+    meanReward: sumReward / Q,
+    accuracy: nAcc ? sumAcc / nAcc : Number.NaN,
+    energyWh: nE ? sumE / 3600 : Number.NaN,
+    costUsd: nUsd ? sumUsd : Number.NaN,
+    costNorm: chosenPresent ? sumCost / chosenPresent : Number.NaN,
+    latencyS: nLat ? sumLat / nLat : Number.NaN,
+    selection,
+    misses,
+  };
 }
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */

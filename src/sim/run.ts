@@ -4,7 +4,7 @@ import { encodeContexts, type ComplexityBinning, type FeatureName } from '../fea
 import { applyFeatures, type ApplyReport } from '../features/pipeline.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies } from '../policies/registry.js';
-import { simulate, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
+import { simulateAsync, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
 import { buildRewards, type CostKind, type RewardTable } from './reward.js';
 
 export interface SimulateOptions {
@@ -62,7 +62,8 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
   };
-  const result = simulate(table, contexts, rewards, config, progress);
+  // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
+  const result = await simulateAsync(table, contexts, rewards, config, progress);
   return { config, rewards, result, sha256, layout: o.semantics, features: o.features, d: contexts.d, textFeatures: features };
 }
 

@@ -59,7 +59,7 @@ describe('queries format (query_id, text[, task])', () => {
     expect([e.line, e.column]).toEqual([4, 'query_id']);
     expect(e.message).toMatch(/duplicate query id 'a'/);
     e = throwsDataError(() => readQueries(join(dir, 'missing.csv')));
-    expect(e.message).toMatch(/no such file/);
+    expect(e.message).toMatch(/missing.csv: file not found/);
   });
 
   it('replaces invalid UTF-8 by U+FFFD and warns with the line', () => {

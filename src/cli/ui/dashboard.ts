@@ -1,33 +1,32 @@
 /** The ink dashboard (loaded only on a terminal: ink and React stay out of plain runs). */
 import { Box, render, Text } from 'ink';
 import { createElement as h, type ReactElement } from 'react';
-import { bar, formatEta, topModels, type LiveSnapshot } from './live.js';
+import { dashboardLines, type LiveSnapshot } from './layout.js';
 
-export function Dashboard({ snap }: { snap: LiveSnapshot }): ReactElement {
-  const width = Math.max(6, ...snap.rows.map((r) => r.label.length));
+export function Dashboard({ snap, columns, rows }: { snap: LiveSnapshot; columns: number; rows: number }): ReactElement {
   return h(
     Box,
     { flexDirection: 'column' },
-    h(Text, { bold: true }, `${snap.title}  ${snap.done}/${snap.total} replays · ${formatEta(snap)}`),
-    ...snap.rows.map((r) =>
+    ...dashboardLines(snap, columns, rows).map((line, i) =>
       h(
-        Box,
-        { key: r.label },
-        h(Text, null, r.label.padEnd(width + 2)),
-        h(Text, { color: r.done >= r.total ? 'green' : 'cyan' }, bar(r.total ? r.done / r.total : 0, 20)),
-        h(Text, null, ` ${String(r.done).padStart(3)}/${r.total}  `),
-        h(Text, null, r.done ? `regret ${(r.regretSum / r.done).toFixed(1).padStart(7)}  ` : ' '.repeat(16)),
-        h(Text, { dimColor: true }, topModels(r.selection, 3)),
+        Text,
+        { key: i, wrap: 'truncate-end' },
+        ...line.map((seg, j) => h(Text, { key: j, color: seg.color, dimColor: seg.dim, bold: seg.bold }, seg.text)),
       ),
     ),
   );
 }
 
-export function element(snap: LiveSnapshot): ReactElement {
-  return h(Dashboard, { snap });
+export function element(snap: LiveSnapshot, columns: number, rows: number): ReactElement {
+  return h(Dashboard, { snap, columns, rows });
 }
 
-export function mount(snap: LiveSnapshot, stream: NodeJS.WriteStream): { rerender(el: unknown): void; unmount(): void } {
-  const inst = render(element(snap), { stdout: stream, patchConsole: false, exitOnCtrlC: false });
-  return { rerender: (el) => inst.rerender(el as ReactElement), unmount: () => inst.unmount() };
+/** A single line of text (the summary left when the dashboard ends); empty renders nothing. */
+export function textElement(text: string): ReactElement {
+  return text ? h(Text, null, text) : h(Box, null);
+}
+
+export function mount(el: unknown, stream: NodeJS.WriteStream): { rerender(el: unknown): void; unmount(): void } {
+  const inst = render(el as ReactElement, { stdout: stream, patchConsole: false, exitOnCtrlC: false });
+  return { rerender: (e) => inst.rerender(e as ReactElement), unmount: () => inst.unmount() };
 }

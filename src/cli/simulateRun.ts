@@ -1,0 +1,232 @@
+/** The run behind `greenserv simulate` (loaded only when the command runs). */
+import type { SingleBar } from 'cli-progress';
+import { existsSync } from 'node:fs';
+import { DataError, UsageError } from '../data/errors.js';
+import { loadTable } from '../data/load.js';
+import { buildSummary, toJson } from '../metrics/summary.js';
+import { DEFAULT_POLICIES } from '../policies/registry.js';
+import { AtomicDir } from '../report/atomic.js';
+import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
+import { plural, summaryTable } from '../report/terminalTable.js';
+import { MAX_RUNS } from '../sim/limits.js';
+import { compileRewardExpression } from '../sim/rewardExpression.js';
+import { runSimulation } from '../sim/run.js';
+import { LiveStore, startProgress, type Progress } from './ui/live.js';
+import type { PoolTable } from '../data/pool.js';
+import type { FeatureName } from '../features/context.js';
+import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
+import { parseFeatures, type SimulateCliOptions } from './simulate.js';
+import { version } from './version.js';
+
+/** The --no-ui progress bar (cli-progress is loaded only for it). */
+async function plainBar(): Promise<SingleBar> {
+  const cliProgress = (await import('cli-progress')).default;
+  return new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. */
+class Interrupts {
+  private cleanups: (() => void)[] = [];
+  /** A cleared live display leaves the cursor on a fresh line; otherwise start one after the echoed ^C. */
+  freshLine = false;
+  private readonly handler = (sig: NodeJS.Signals): void => {
+    for (const f of this.cleanups.reverse()) f();
+    process.stderr.write(`${this.freshLine ? '' : '\n'}greenserv: interrupted (${sig}); stopped, no results written\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+
+  constructor() {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+
+  onInterrupt(f: () => void): void {
+    this.cleanups.push(f);
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
+}
+
+export async function simulateAction(o: SimulateCliOptions): Promise<void> {
+  const interrupts = new Interrupts();
+  try {
+    await simulateRun(o, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promise<void> {
+  const lambda = parseNumber('--lambda', o.lambda);
+  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
+  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
+  // an unusable --out fails before the simulation, not after it (checked again when committing)
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+  const seed = parseInteger('--seed', o.seed, 0);
+  const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
+  const features = parseFeatures(o.features);
+  const maxLatency = o.maxLatency !== undefined ? parseNumber('--max-latency', o.maxLatency) : null;
+  if (maxLatency !== null && !(maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${o.maxLatency}`);
+  const steps = o.steps as StepsFormat;
+  if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
+  // a bad --reward is refused before any data is read
+  if (o.reward !== undefined) await compileRewardExpression(o.reward, { option: '--reward' });
+  const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
+  if (policies.length === 0) throw new UsageError('--policies: no policy given');
+
+  const table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+
+  if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
+    // size baselines need parameter counts; by default run the rest rather than fail
+    for (const p of ['largest', 'smallest']) policies.splice(policies.indexOf(p), 1);
+    process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
+  }
+  // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
+  const tty = o.progress && process.stderr.isTTY === true;
+  const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
+  const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
+  const bar = tty && !o.ui ? await plainBar() : null;
+  bar?.start(runs * policies.length, 0, { label: '' });
+  interrupts.freshLine = live !== null;
+  interrupts.onInterrupt(() => {
+    live?.stop(false);
+    bar?.stop();
+  });
+  try {
+    await replayAndWrite(o, { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps }, interrupts, store, live, bar);
+    live?.stop();
+  } catch (e) {
+    live?.stop(false);
+    throw e;
+  } finally {
+    bar?.stop();
+  }
+}
+
+interface Checked {
+  table: PoolTable;
+  policies: string[];
+  lambda: number;
+  runs: number;
+  seed: number;
+  semantics: 'paper' | 'repo';
+  features: FeatureName[];
+  maxLatency: number | null;
+  steps: StepsFormat;
+}
+
+async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
+  const { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps } = c;
+  const ids = table.models.map((m) => m.id);
+  const prepared = await runSimulation(
+    table,
+    {
+      policies,
+      params: o.param,
+      lambda,
+      runs,
+      seed,
+      semantics,
+      oracle: o.oracle as 'full' | 'pool' | undefined,
+      features,
+      binning: o.binning as 'thresholds' | 'equal-width',
+      cost: o.cost as 'energy' | 'usd' | 'latency',
+      reward: o.reward,
+      maxLatency,
+      recordSteps: steps !== 'none',
+      textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
+    },
+    live || bar
+      ? (done, _total, label, m) => {
+          store.record(label, m.finalRegret, m.selection, ids);
+          bar?.update(done, { label });
+        }
+      : undefined,
+  );
+  bar?.stop();
+  // notes wait until the live display is gone, so they do not tear it
+  const notes: string[] = [];
+  const summary = buildSummary({
+    table,
+    sha256: prepared.sha256,
+    config: prepared.config,
+    rewards: prepared.rewards,
+    result: prepared.result,
+    layout: prepared.layout,
+    features: prepared.features,
+    d: prepared.d,
+  });
+  if (prepared.textFeatures) {
+    const f = prepared.textFeatures;
+    notes.push(
+      `greenserv: computed features from query text: ${plural(f.clustersFilled, 'cluster')}, ${plural(f.complexityFilled, 'complexity score')}${f.tasksFilled ? `, ${plural(f.tasksFilled, 'task')}` : ''}\n`,
+    );
+  }
+  for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
+  if (prepared.result.infeasibleQueries > 0) {
+    notes.push(
+      `greenserv: warning: ${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,
+    );
+  }
+
+  const outDir = o.out ?? `results/${timestamp()}-simulate`;
+  await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
+  const dir = new AtomicDir(outDir, o.force === true);
+  interrupts.onInterrupt(() => dir.abort());
+  try {
+    const files = ['summary.json', 'runs.csv', ...(steps === 'none' ? [] : [`steps.${steps}`]), 'manifest.json'];
+    await writeSimulateOutputs(
+      dir,
+      summary,
+      prepared.result,
+      table,
+      {
+        schemaVersion: 1,
+        command: 'simulate',
+        greenserv: version(),
+        node: process.version,
+        dataset: { name: table.name, sha256: prepared.sha256, source: o.data },
+        config: {
+          policies: prepared.config.policies.map((p) => ({ name: p.name, params: p.params })),
+          lambda,
+          runs,
+          seed,
+          semantics,
+          oracle: prepared.config.oracle,
+          features,
+          binning: o.binning,
+          cost: o.cost,
+          reward: o.reward ?? null,
+          maxLatency,
+          queries: o.queries ?? null,
+          models: o.models ?? null,
+          // only when given, so default manifests keep their bytes
+          ...(o.bounds !== undefined ? { bounds: o.bounds } : {}),
+          steps,
+        },
+        runSeeds: prepared.result.runSeeds,
+        files,
+      },
+      steps,
+    );
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+  live?.stop();
+  for (const n of notes) process.stderr.write(n);
+  if (o.json) {
+    process.stdout.write(toJson(summary));
+  } else {
+    process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
+    process.stdout.write(`\nresults: ${outDir}\n`);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Text layout of the live dashboard for a terminal of a given size: no line longer than the width (a
+ * wrapped line breaks the redraw and leaves stale copies in the scrollback), no more lines than the height.
+ * Pure functions, so the layout is tested without a terminal.
+ */
+
+export interface LiveRow {
+  label: string;
+  done: number;
+  total: number;
+  regretSum: number;
+  selection: Map<string, number>;
+  /** Per group (e.g. λ of a sweep): replays and Σ final regret. */
+  groups: Map<string, { n: number; regretSum: number }>;
+  /** The group of the latest replay: the cell being run now. */
+  lastGroup: string | null;
+}
+
+export interface LiveSnapshot {
+  title: string;
+  rows: LiveRow[];
+  done: number;
+  total: number;
+  elapsedMs: number;
+  /** Seconds the replays took, once all are done. */
+  replaysMs: number | null;
+  /** What runs after the replays (e.g. 'drawing 14 charts…'), or null. */
+  phase: string | null;
+  /** Name of the grouping (e.g. 'λ'); rows then show the regret of their current group. */
+  groupName: string | null;
+}
+
+export interface Segment {
+  text: string;
+  color?: 'green' | 'cyan';
+  dim?: boolean;
+  bold?: boolean;
+}
+
+export type Line = Segment[];
+
+export function bar(frac: number, width: number): string {
+  const n = Math.round(Math.max(0, Math.min(1, frac)) * width);
+  return '█'.repeat(n) + '░'.repeat(width - n);
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export function formatEta(s: LiveSnapshot): string {
+  if (s.done >= s.total && s.total > 0) return `took ${seconds(s.replaysMs ?? s.elapsedMs)}`;
+  if (s.done === 0) return `${seconds(s.elapsedMs)} · ETA –`;
+  const rest = (s.elapsedMs / s.done) * (s.total - s.done);
+  return `${seconds(s.elapsedMs)} · ETA ${seconds(rest)}`;
+}
+
+export function topModels(sel: Map<string, number>, k: number): string {
+  const total = [...sel.values()].reduce((a, b) => a + b, 0);
+  if (!total) return '';
+  return [...sel.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, k)
+    .map(([id, n]) => `${id} ${Math.round((100 * n) / total)}%`)
+    .join(', ');
+}
+
+/** Cut to at most w characters, marking the cut with '…'. */
+export function fit(s: string, w: number): string {
+  if (w <= 0) return '';
+  return s.length <= w ? s : s.slice(0, w - 1) + '…';
+}
+
+/** `1 replay`, `2 replays`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The regret cell of a row: mean over the current group's replays (a sweep), else over all of them. */
+function regretCell(r: LiveRow, groupName: string | null): string {
+  if (groupName !== null && r.lastGroup !== null) {
+    const g = r.groups.get(r.lastGroup)!;
+    return `${groupName}=${r.lastGroup} ${(g.regretSum / g.n).toFixed(1)}`;
+  }
+  return r.done ? (r.regretSum / r.done).toFixed(1) : '';
+}
+
+/** The header line: title, counts, elapsed time and ETA (or what runs now). */
+export function headerLine(s: LiveSnapshot, columns: number): Line {
+  const text = `${s.title}  ${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}${s.phase ? ` · ${s.phase}` : ''}`;
+  return [{ text: fit(text, columns - 1), bold: true }];
+}
+
+/**
+ * The dashboard for a terminal of `columns` × `rows`. Columns are dropped in this order as the width
+ * shrinks: most chosen models, the bar; names are cut last. Rows beyond the height are summarised in one line.
+ */
+export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): Line[] {
+  const width = Math.max(20, columns - 1);
+  const gap = 2;
+  const regretHead = s.groupName !== null ? `regret @${s.groupName}` : 'mean regret';
+  const regrets = s.rows.map((r) => regretCell(r, s.groupName));
+  const counts = s.rows.map((r) => `${r.done}/${r.total}`);
+  const countW = Math.max(7, ...counts.map((c) => c.length));
+  const regretW = Math.max(s.groupName !== null ? 14 : 11, ...regrets.map((c) => c.length));
+  let labelW = Math.min(22, Math.max(6, ...s.rows.map((r) => r.label.length)));
+  // what is left for the bar and the models after name, count and regret
+  let rest = width - labelW - gap - countW - gap - regretW;
+  let barW = 0;
+  let modelsW = 0;
+  if (rest >= 8 + 2 * gap + 16) {
+    barW = Math.max(8, Math.min(20, rest - 2 * gap - 24));
+    modelsW = rest - barW - 2 * gap;
+  } else if (rest >= 6 + gap) {
+    barW = Math.min(20, rest - gap);
+  } else if (rest < 0) {
+    labelW = Math.max(6, labelW + rest);
+    rest = 0;
+  }
+  const pad = (t: string, w: number, right = false): string => (right ? fit(t, w).padStart(w) : fit(t, w).padEnd(w));
+  const sp = ' '.repeat(gap);
+  const head: Line = [
+    {
+      text:
+        pad('policy', labelW) +
+        sp +
+        (barW ? ' '.repeat(barW) + sp : '') +
+        pad('replays', countW, true) +
+        sp +
+        pad(regretHead, regretW, true) +
+        (modelsW ? sp + 'most chosen' : ''),
+      dim: true,
+    },
+  ];
+  head[0].text = head[0].text.trimEnd();
+  const maxRows = Math.max(1, rows - 4);
+  const shown = s.rows.length > maxRows ? s.rows.slice(0, maxRows - 1) : s.rows;
+  const lines: Line[] = [headerLine(s, columns), head];
+  shown.forEach((r, i) => {
+    const line: Line = [{ text: pad(r.label, labelW) + sp }];
+    if (barW) line.push({ text: bar(r.total ? r.done / r.total : 0, barW), color: r.done >= r.total ? 'green' : 'cyan' }, { text: sp });
+    line.push({ text: pad(counts[i], countW, true) + sp + pad(regrets[i], regretW, true) });
+    if (modelsW) line.push({ text: sp + fit(topModels(r.selection, 3), modelsW), dim: true });
+    lines.push(line);
+  });
+  if (shown.length < s.rows.length) {
+    const more = s.rows.length - shown.length;
+    lines.push([{ text: fit(`… and ${more} more (the terminal is too short to show them)`, width), dim: true }]);
+  }
+  return lines;
+}
+
+/** The one line left on screen when the display ends normally. */
+export function finalLine(s: LiveSnapshot, columns: number): string {
+  const after = s.replaysMs !== null ? s.elapsedMs - s.replaysMs : 0;
+  const tail = s.replaysMs !== null && after >= 100 ? `, then ${seconds(after)} writing results` : '';
+  return fit(`${s.title}: ${plural(s.done, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${tail}`, Math.max(20, columns - 1));
+}

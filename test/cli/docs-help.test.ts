@@ -1,0 +1,126 @@
+/**
+ * Every option the docs name exists in the `--help` of the command they name it for (or of its parent or one of its subcommands).
+ *
+ * Heuristic: a `--option` token belongs to the `greenserv <command> [<subcommand>]` written before it on the
+ * same line (or on the line a `\` continues); otherwise to the command of the nearest heading that names one
+ * (`## Experiments: \`greenserv experiment run\``); otherwise to the file's default command below. Lines of
+ * code blocks that run another program (npm, vllm, …) are skipped. An option passes when the help of its
+ * command, of that command's parent or of one of its subcommands lists it. OTHER_TOOLS lists the options of
+ * other programs that prose mentions.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/index.js';
+
+const ROOT = resolve(__dirname, '../..');
+const FILES = ['README.md', 'datasets/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+/** Command of a file's lines that no heading or line attributes. */
+const FILE_DEFAULT: Record<string, string> = {
+  'README.md': 'simulate',
+  'datasets/README.md': 'simulate',
+  'docs/evaluate.md': 'evaluate',
+  'docs/features.md': 'features',
+  'docs/outputs.md': 'simulate',
+  'docs/profile-models.md': 'profile-models',
+};
+
+/** Options of other programs named in prose: [file, option, program]. */
+const OTHER_TOOLS: [string, string, string][] = [
+  ['README.md', '--only', 'npm run bench'],
+  ['README.md', '--quick', 'npm run bench'],
+  ['README.md', '--expose-gc', 'node'],
+  ['docs/profile-models.md', '--port', 'vllm / llama-server'],
+  ['docs/profile-models.md', '--served-model-name', 'vllm'],
+  ['docs/profile-models.md', '--query-gpu', 'nvidia-smi'],
+];
+
+interface Mention {
+  file: string;
+  line: number;
+  command: string;
+  option: string;
+}
+
+const OPTION = /(?<![\w-])--[a-z][a-z0-9-]*/g;
+const COMMAND = /greenserv ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/;
+
+export function mentions(file: string, text: string, subcommands: Map<string, Set<string>>): Mention[] {
+  const out: Mention[] = [];
+  let section: string | null = null;
+  let fence = false;
+  let continued: string | null = null;
+  const commandOf = (m: RegExpExecArray): string => (m[2] && subcommands.get(m[1])?.has(m[2]) ? `${m[1]} ${m[2]}` : m[1]);
+  text.split('\n').forEach((line, i) => {
+    if (line.startsWith('```')) {
+      fence = !fence;
+      continued = null;
+      return;
+    }
+    if (!fence && line.startsWith('#')) {
+      const m = COMMAND.exec(line);
+      if (m && subcommands.has(m[1])) section = commandOf(m);
+    }
+    const m = COMMAND.exec(line);
+    let command: string | null;
+    let rest = line;
+    if (m && subcommands.has(m[1])) {
+      command = commandOf(m);
+      rest = line.slice(m.index + m[0].length);
+    } else if (fence) {
+      // a code line that does not run greenserv runs something else, unless it continues a greenserv line
+      command = continued;
+    } else {
+      command = section ?? FILE_DEFAULT[file];
+    }
+    continued = fence && command !== null && line.trimEnd().endsWith('\\') ? command : null;
+    if (command === null) return;
+    for (const o of rest.matchAll(OPTION)) out.push({ file, line: i + 1, command, option: o[0] });
+  });
+  return out;
+}
+
+function find(program: Command, path: string): Command | null {
+  let c: Command | null = program;
+  for (const name of path.split(' ')) c = c?.commands.find((s) => s.name() === name) ?? null;
+  return c;
+}
+
+describe('options named in the docs exist in --help', async () => {
+  const program = await buildProgram([], true);
+  const subcommands = new Map(program.commands.map((c) => [c.name(), new Set(c.commands.map((s) => s.name()))]));
+  const all = FILES.flatMap((f) => mentions(f, readFileSync(join(ROOT, f), 'utf8'), subcommands));
+
+  it('the scan finds the option tables and command lines (so the check has something to check)', () => {
+    const simulate = new Set(all.filter((m) => m.command === 'simulate').map((m) => m.option));
+    for (const o of ['--bounds', '--offline', '--policies', '--no-ui', '--steps']) expect(simulate).toContain(o);
+    expect(all.filter((m) => m.command === 'experiment run').length).toBeGreaterThan(3);
+    expect(all.filter((m) => m.command === 'profile-models').length).toBeGreaterThan(20);
+  });
+
+  it('attributes by line, continuation, heading and file (unit)', () => {
+    const sub = new Map([
+      ['simulate', new Set<string>()],
+      ['datasets', new Set(['info'])],
+    ]);
+    const text = ['# Title', 'use --alpha here', '## `greenserv datasets info`', 'then --beta', '```sh', 'npx greenserv simulate --gamma \\', '  --delta', 'vllm serve --port 1', '```'].join('\n');
+    expect(mentions('README.md', text, sub).map((m) => `${m.command}:${m.option}`)).toEqual(['simulate:--alpha', 'datasets info:--beta', 'simulate:--gamma', 'simulate:--delta']);
+  });
+
+  it('every documented option is in its command’s --help', () => {
+    const missing: string[] = [];
+    for (const m of all) {
+      if (OTHER_TOOLS.some(([f, o]) => f === m.file && o === m.option)) continue;
+      const cmd = find(program, m.command);
+      if (!cmd) {
+        missing.push(`${m.file}:${m.line}: no command '${m.command}'`);
+        continue;
+      }
+      const help = [cmd, cmd.parent, ...cmd.commands].map((c) => (c ? c.helpInformation() : '')).join('\n');
+      if (!new RegExp(`(?<![\\w-])${m.option}(?![\\w-])`).test(help)) missing.push(`${m.file}:${m.line}: ${m.option} is not in \`greenserv ${m.command} --help\``);
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * The live display as a person sees it: the layout for a terminal size, and the built binary on a real
+ * pseudo-terminal (util-linux `script`; tmux for what is left in the scrollback). Build first.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dashboardLines, finalLine, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
+import { LiveStore } from '../../src/cli/ui/live.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
+const hasScript = spawnSync('script', ['--version']).status === 0;
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasScript) console.warn('SKIPPED: pseudo-terminal tests need util-linux `script`, which is not installed');
+if (!hasTmux) console.warn('SKIPPED: scrollback test needs tmux, which is not installed');
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+const text = (line: { text: string }[]): string => line.map((s) => s.text).join('');
+
+function row(label: string, done: number, total: number, regrets: [string, number][] = []): LiveRow {
+  const groups = new Map<string, { n: number; regretSum: number }>();
+  for (const [g, r] of regrets) {
+    const e = groups.get(g) ?? { n: 0, regretSum: 0 };
+    e.n++;
+    e.regretSum += r;
+    groups.set(g, e);
+  }
+  return {
+    label,
+    done,
+    total,
+    regretSum: regrets.reduce((a, [, r]) => a + r, 0),
+    selection: new Map([
+      ['qwen2.5-14b', 60],
+      ['gemma-3-12b', 30],
+      ['llama-3.1-8b', 10],
+    ]),
+    groups,
+    lastGroup: regrets.length ? regrets[regrets.length - 1][0] : null,
+  };
+}
+
+function snap(rows: LiveRow[], groupName: string | null = null): LiveSnapshot {
+  const done = rows.reduce((a, r) => a + r.done, 0);
+  const total = rows.reduce((a, r) => a + r.total, 0);
+  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, phase: null, groupName };
+}
+
+describe('dashboard layout', () => {
+  const rows = [
+    row('epsilon-greedy', 9, 22, [['0', 600], ['0.1', 580], ['0.1', 590]]),
+    row('linear-epsilon-greedy', 4, 22, [['0', 550], ['0.1', 500]]),
+    row('largest', 20, 22, [['0.9', 1298.2]]),
+  ];
+
+  it('no line reaches the terminal width, at 150, 80 and 40 columns', () => {
+    for (const cols of [150, 80, 40]) {
+      for (const l of dashboardLines(snap(rows, 'λ'), cols, 30)) expect(text(l).length).toBeLessThan(cols);
+    }
+  });
+
+  it('keeps whole names and the most chosen models when there is room, cuts and drops them when not', () => {
+    const wide = dashboardLines(snap(rows, 'λ'), 150, 30).map(text);
+    expect(wide[3]).toMatch(/^linear-epsilon-greedy /);
+    expect(wide[2]).toContain('qwen2.5-14b 60%, gemma-3-12b 30%, llama-3.1-8b 10%');
+    const narrow = dashboardLines(snap(rows, 'λ'), 40, 30).map(text);
+    expect(narrow.some((l) => l.includes('qwen'))).toBe(false);
+    expect(narrow[3]).toMatch(/^linear-e[a-z-]*… /);
+    // counts are never cut
+    expect(narrow[3]).toContain('4/22');
+  });
+
+  it('a sweep shows each policy the mean regret of the λ it is running, not the mean over every λ', () => {
+    const lines = dashboardLines(snap(rows, 'λ'), 80, 30).map(text);
+    expect(lines[2]).toContain(`λ=0.1 ${((580 + 590) / 2).toFixed(1)}`);
+    expect(lines[2]).not.toContain(((600 + 580 + 590) / 3).toFixed(1));
+    expect(lines[4]).toContain('λ=0.9 1298.2');
+    // without groups, the mean over all replays
+    const plain = dashboardLines(snap([row('linucb', 2, 5, [['a', 10], ['b', 20]])]), 80, 30).map(text);
+    expect(plain[2]).toContain('15.0');
+  });
+
+  it('never more lines than the terminal has rows', () => {
+    const many = Array.from({ length: 30 }, (_, i) => row(`policy-${i}`, 1, 5, [['0', i]]));
+    const lines = dashboardLines(snap(many), 80, 12).map(text);
+    expect(lines.length).toBeLessThan(12);
+    // header, column names, 7 policies and a line for the 23 others
+    expect(lines).toHaveLength(10);
+    expect(lines[9]).toMatch(/and 23 more/);
+  });
+
+  it('the store times the replays once, and the summary line says so with the right plural', () => {
+    const store = new LiveStore('simulate', 1, new Map([['random', 1]]));
+    store.record('random', 5, new Float64Array([1]), ['m']);
+    const a = store.snapshot(Date.now() + 5000);
+    expect(a.replaysMs).not.toBeNull();
+    expect(a.replaysMs!).toBeLessThan(1000);
+    expect(finalLine(a, 80)).toMatch(/^simulate: 1 replay in \d+\.\d s, then \d+\.\d s writing results$/);
+  });
+});
+
+interface PtyRun {
+  code: number | null;
+  out: string;
+  /** [ms since start, replays done] for every redraw of the header. */
+  frames: [number, number][];
+  /** ms from Ctrl-C to the line saying the run stopped (when Ctrl-C was sent). */
+  stopMs: number | null;
+}
+
+/** Run the CLI on a pseudo-terminal of the given size; optionally press Ctrl-C once `ctrlC` holds. */
+function pty(args: string[], cols: number, rows: number, ctrlC?: (out: string) => boolean): Promise<PtyRun> {
+  const cmd = `stty cols ${cols} rows ${rows}; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const t0 = Date.now();
+  const res: PtyRun = { code: null, out: '', frames: [], stopMs: null };
+  let sentAt = 0;
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      fail(new Error(`no exit within 60 s; output so far: ${res.out.slice(-500)}`));
+    }, 60_000);
+    p.stdout.on('data', (d: Buffer) => {
+      const s = d.toString();
+      res.out += s;
+      for (const m of s.matchAll(/ (\d+)\/[\d,]+ replays? ·/g)) res.frames.push([Date.now() - t0, Number(m[1])]);
+      if (ctrlC && !sentAt && ctrlC(res.out)) {
+        sentAt = Date.now();
+        p.stdin.write('\x03');
+      }
+      if (sentAt && res.stopMs === null && /interrupted/.test(res.out)) res.stopMs = Date.now() - sentAt;
+    });
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      res.code = code;
+      done(res);
+    });
+  });
+}
+
+describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () => {
+  it('simulate redraws its dashboard at least every 250 ms, and it and the results table fit 80 columns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
+    const r = await pty(['simulate', '--runs', '12', '--steps', 'none', '--out', join(dir, 'res')], 80, 30);
+    expect(r.code).toBe(0);
+    const counts = new Set(r.frames.map(([, n]) => n));
+    expect(counts.size).toBeGreaterThanOrEqual(4);
+    // gaps between redraws while the replays run (the median, robust to a busy machine)
+    const gaps = r.frames.slice(1).map(([t], i) => t - r.frames[i][0]).sort((a, b) => a - b);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThanOrEqual(250);
+    // the dashboard, then the results table: columns that do not fit are left out rather than wrapped
+    for (const line of r.out.replace(ANSI, '').split(/\r?\n|\r/)) expect(line.length).toBeLessThan(80);
+    expect(r.out).toMatch(/^policy +final regret +accuracy +energy Wh/m);
+    expect(r.out).not.toContain('Wh vs rnd');
+    expect(r.out).toMatch(/simulate: 120 replays in \d+\.\d s/);
+    expect(existsSync(join(dir, 'res', 'summary.json'))).toBe(true);
+  }, 90_000);
+
+  it('Ctrl-C stops simulate within 0.5 s with one line, exit 130 and nothing written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
+    const r = await pty(['simulate', '--runs', '200', '--out', join(dir, 'res')], 80, 30, (out) => / [1-9]\d*\/2,?000 replays ·/.test(out));
+    expect(r.code).toBe(130);
+    expect(r.stopMs).not.toBeNull();
+    expect(r.stopMs!).toBeLessThanOrEqual(500);
+    const after = r.out.slice(r.out.lastIndexOf('\x1b[?25h', r.out.indexOf('interrupted')));
+    expect(after.replace(ANSI, '').trim()).toBe('greenserv: interrupted (SIGINT); stopped, no results written');
+    expect(readdirSync(dir)).toEqual([]);
+  }, 90_000);
+});
+
+describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (built binary)', () => {
+  it('leaves one summary line and no stale progress in the scrollback; nothing wraps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+    const sock = `gs-test-${process.pid}`;
+    const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} experiment run x3-lambda-sweep --runs 1 --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'x3'))}; echo EXIT=$?; sleep 30`;
+    tmux('new-session', '-d', '-x', '80', '-y', '30', cmd);
+    try {
+      let screen = '';
+      const t0 = Date.now();
+      while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
+      }
+      expect(screen).toMatch(/EXIT=0/);
+      const lines = screen.split('\n');
+      expect(lines.filter((l) => /replays? ·/.test(l))).toEqual([]);
+      expect(lines.filter((l) => /^experiment x3-lambda-sweep: 88 replays in \d+\.\d s/.test(l))).toHaveLength(1);
+      expect(lines.filter((l) => / done in /.test(l))).toEqual([]);
+      // the results table follows the summary line directly
+      const at = lines.findIndex((l) => l.startsWith('experiment x3-lambda-sweep: 88'));
+      expect(lines[at + 1]).toMatch(/^X3/);
+      // -J joins wrapped lines: nothing was wider than the window
+      for (const l of lines) expect(l.length).toBeLessThan(80);
+    } finally {
+      tmux('kill-server');
+    }
+  }, 90_000);
+});
