@@ -1,5 +1,4 @@
-import { DataError, UsageError } from '../data/errors.js';
-import { isUserIoCode } from '../report/atomic.js';
+import { DataError, isUserIoCode, UsageError } from '../data/errors.js';
 
 /** Exit code for bad input (usage, data). */
 export const EXIT_BAD_INPUT = 2;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 /** An input problem the user can fix: names the file and, where known, the line and column. Exit code 2. */
 export class DataError extends Error {
   constructor(
@@ -55,4 +56,42 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   return best !== null && bestD <= Math.max(1, Math.min(3, Math.floor(w.length * 0.4))) ? ` (did you mean '${best}'?)` : '';
+}
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EEXIST: 'already exists',
+  ENOTEMPTY: 'directory not empty',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'is a directory',
+  ENOENT: 'no such file or directory',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EBUSY: 'resource busy (a mount point?)',
+  EXDEV: 'crosses file systems',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EIO: 'input/output error',
+};
+
+/**
+ * The one place where errno failures of reading or writing the user's paths become user errors (exit 2):
+ * a known code gives a UsageError naming the path and the reason; anything else is returned unchanged.
+ */
+export function userIoError(e: unknown, path: string, action = 'write'): unknown {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string' || !isUserIoCode(code)) return e;
+  const sys = (e as NodeJS.ErrnoException).path;
+  const detail = sys && resolve(sys) !== resolve(path) ? ` (${sys})` : '';
+  return new UsageError(`cannot ${action} '${path}': ${REASONS[code]} [${code}]${detail}`);
+}
+
+/** Whether an errno code is one of the user's problems (a path, a permission, a full disk…). */
+export function isUserIoCode(code: string): boolean {
+  return Object.hasOwn(REASONS, code);
 }

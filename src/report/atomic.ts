@@ -7,48 +7,14 @@
  */
 import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../data/errors.js';
+import { UsageError, userIoError } from '../data/errors.js';
+
+// the errno → user error mapping lives with the error types, so the CLI's error path loads nothing heavy
+export { isUserIoCode, userIoError } from '../data/errors.js';
 
 /** File-system calls used for writing, swappable by tests to simulate a full or failing disk. */
 export const atomicFs = { writeFileSync, mkdirSync, renameSync, appendFileSync };
 
-const REASONS: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EEXIST: 'already exists',
-  ENOTEMPTY: 'directory not empty',
-  ENOTDIR: 'a component of the path is not a directory',
-  EISDIR: 'is a directory',
-  ENOENT: 'no such file or directory',
-  ENAMETOOLONG: 'file name too long',
-  ELOOP: 'too many levels of symbolic links',
-  EBUSY: 'resource busy (a mount point?)',
-  EXDEV: 'crosses file systems',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in the system',
-  EIO: 'input/output error',
-};
-
-/**
- * The one place where errno failures of reading or writing the user's paths become user errors (exit 2):
- * a known code gives a UsageError naming the path and the reason; anything else is returned unchanged.
- */
-export function userIoError(e: unknown, path: string, action = 'write'): unknown {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (typeof code !== 'string' || !isUserIoCode(code)) return e;
-  const sys = (e as NodeJS.ErrnoException).path;
-  const detail = sys && resolve(sys) !== resolve(path) ? ` (${sys})` : '';
-  return new UsageError(`cannot ${action} '${path}': ${REASONS[code]} [${code}]${detail}`);
-}
-
-/** Whether an errno code is one of the user's problems (a path, a permission, a full disk…). */
-export function isUserIoCode(code: string): boolean {
-  return Object.hasOwn(REASONS, code);
-}
 
 function io<T>(path: string, action: string, fn: () => T): T {
   try {

@@ -25,6 +25,9 @@ const FILE_DEFAULT: Record<string, string> = {
   'docs/features.md': 'features',
   'docs/outputs.md': 'simulate',
   'docs/profile-models.md': 'profile-models',
+  'docs/experiments.md': 'experiment run',
+  'docs/model.md': 'simulate',
+  'docs/limits.md': 'simulate',
 };
 
 /** Options of other programs named in prose: [file, option, program]. */
@@ -73,7 +76,7 @@ export function mentions(file: string, text: string, subcommands: Map<string, Se
       // a code line that does not run greenserv runs something else, unless it continues a greenserv line
       command = continued;
     } else {
-      command = section ?? FILE_DEFAULT[file];
+      command = section ?? FILE_DEFAULT[file] ?? 'simulate';
     }
     continued = fence && command !== null && line.trimEnd().endsWith('\\') ? command : null;
     if (command === null) return;

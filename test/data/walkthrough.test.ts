@@ -54,15 +54,29 @@ describe('datasets/README.md walkthrough', () => {
     for (const line of gsm) expect(section).toContain(`# ${line}`);
   });
 
-  it('the token columns carry the energy side: without them the largest model wins at λ = 0.5', async () => {
+  it('the token columns carry the energy side: without them energy is normalised per query', async () => {
     const withTokens = await rewards('pairs.csv', SIDE);
     expect(withTokens.smallest).toBeGreaterThan(withTokens.largest);
     writeFileSync(join(dir, 'no-tokens.csv'), files['pairs.csv'].split('\n').map((l) => l.split(',').slice(0, 5).join(',')).join('\n'));
     const without = await rewards('no-tokens.csv', SIDE);
-    expect(without.largest).toBeGreaterThan(without.smallest);
-    // accuracy only: 0.5·acc + 0.5·0.5 for each model (big-8b 5/6 correct, small-1b 3/6)
-    expect(without.largest).toBeCloseTo(0.5 * (5 / 6) + 0.25, 12);
-    expect(without.smallest).toBeCloseTo(0.5 * 0.5 + 0.25, 12);
+    // direct computation: per task, e = (J − min J)/(max J − min J); r = 0.5·acc + 0.5·(1 − e), averaged per model
+    const taskOf = new Map(files['queries.csv'].trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+    const rows = files['pairs.csv'].trim().split('\n').slice(1).map((l) => l.split(','));
+    const range = new Map<string, [number, number]>();
+    for (const [q, , , j] of rows) {
+      const t = taskOf.get(q)!;
+      const [lo, hi] = range.get(t) ?? [Infinity, -Infinity];
+      range.set(t, [Math.min(lo, Number(j)), Math.max(hi, Number(j))]);
+    }
+    const mean = (model: string): number => {
+      const rs = rows.filter((r) => r[1] === model).map(([q, , acc, j]) => {
+        const [lo, hi] = range.get(taskOf.get(q)!)!;
+        return 0.5 * Number(acc) + 0.5 * (1 - (Number(j) - lo) / (hi - lo));
+      });
+      return rs.reduce((a, b) => a + b, 0) / rs.length;
+    };
+    expect(without.largest).toBeCloseTo(mean('big-8b'), 12);
+    expect(without.smallest).toBeCloseTo(mean('small-1b'), 12);
   });
 
   it('bounds stored with the table by convert are the ones simulate normalises with', async () => {
