@@ -4,3 +4,4 @@ export * from './replay.js';
 export * from './bootstrap.js';
 export * from './diagnostics.js';
 export * from './ridge.js';
+export * from './fromLogs.js';
