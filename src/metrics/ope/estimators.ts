@@ -133,6 +133,24 @@ export interface EstimatorParams {
   drosLambda?: number;
 }
 
+/**
+ * Check that a target is a distribution per decision: entries in [0, 1] summing to 1 (within 1e-9 per row).
+ * Returns a message for the first bad row, or null.
+ */
+export function checkTarget(target: Float64Array, n: number, M: number): string | null {
+  if (target.length !== n * M) return `target distribution has ${target.length} entries, expected n×M = ${n * M}`;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let a = 0; a < M; a++) {
+      const v = target[i * M + a];
+      if (!(v >= 0 && v <= 1)) return `target probability ${v} for model ${a} at decision ${i} is outside [0, 1]`;
+      s += v;
+    }
+    if (Math.abs(s - 1) > 1e-9) return `target probabilities at decision ${i} sum to ${s}, not 1`;
+  }
+  return null;
+}
+
 /** Run one estimator by name. */
 export function estimate(name: EstimatorName, d: LoggedBandit, target: Float64Array, p: EstimatorParams = {}): Estimate {
   if (name === 'ips') return ips(d, target);

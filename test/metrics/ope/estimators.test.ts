@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dm, dr, dros, estimate, importanceWeights, ips, oneHot, snips, switchDr, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
+import { checkTarget, dm, dr, dros, estimate, importanceWeights, ips, oneHot, snips, switchDr, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapCi, bootstrapMany, quantileSorted } from '../../../src/metrics/ope/bootstrap.js';
 import { supportShare, weightDiagnostics } from '../../../src/metrics/ope/diagnostics.js';
 import { Rng } from '../../../src/data/rng.js';
@@ -81,6 +81,14 @@ describe('estimators on a hand-computed example', () => {
     expect(() => estimate('dros', log, target, { qhat })).toThrow(/λ/);
     expect(() => oneHot([0, 2], 2)).toThrow(/model index/);
     expect(() => ips(log, new Float64Array(5))).toThrow(/n×M/);
+  });
+
+  it('checks that a target is a distribution per decision', () => {
+    expect(checkTarget(target, 3, 2)).toBeNull();
+    expect(checkTarget(Float64Array.from([0.5, 0.5, 0.25, 0.5, 1, 0]), 3, 2)).toMatch(/decision 1 sum to 0\.75,/);
+    expect(checkTarget(Float64Array.from([1.5, -0.5, 0, 1, 1, 0]), 3, 2)).toMatch(/1\.5 for model 0 at decision 0/);
+    expect(checkTarget(Float64Array.from([NaN, 1, 0, 1, 1, 0]), 3, 2)).toMatch(/NaN/);
+    expect(checkTarget(new Float64Array(4), 3, 2)).toMatch(/n×M/);
   });
 
   it('SNIPS is NaN when the target puts no weight on any logged choice', () => {
