@@ -6,7 +6,9 @@
 import { DataError } from './errors.js';
 import { GrowF64, GrowI32 } from './grow.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/long.js';
-import { withTextTable, parseNumber, cellText, textKindOf, truncate, type Cell, type TextKind, type TextTable } from './formats/text.js';
+import { withTextTable, parseNumber, cellText, truncate, type Cell, type TextRecord } from './formats/text.js';
+import { toCell, type ColumnarSource } from './formats/columnar.js';
+import { resolveFormat } from './load.js';
 
 /** Columns every log needs. */
 export const LOG_REQUIRED_COLUMNS = ['query_id', 'model_id', 'accuracy'] as const;
@@ -46,25 +48,59 @@ export interface LogTable {
 export interface LogOptions {
   /** Known model ids (e.g. the table being routed over): other ids are an error, indices follow this order. */
   models?: readonly string[];
-  kind?: TextKind;
+  /** Input format when the extension does not say (csv, tsv, jsonl, parquet, arrow). */
+  format?: string;
   warn?: (msg: string) => void;
 }
 
-/** Load a routing log from CSV, TSV or JSON Lines (optionally gzipped). */
+/** Rows of a log with their line (text) or 1-based row number (Parquet, Arrow). */
+interface LogSource {
+  file: string;
+  columns: string[];
+  batches: AsyncIterable<TextRecord[]>;
+  /** Line of the header, for messages about columns (none for column-oriented files). */
+  headerLine?: number;
+}
+
+/** Load a routing log from CSV, TSV, JSON Lines (optionally gzipped), Parquet or Arrow. */
 export async function loadLogs(file: string, opts: LogOptions = {}): Promise<LogTable> {
-  const kind = opts.kind ?? textKindOf(file);
-  if (!kind) throw new DataError('routing logs are read from .csv, .tsv or .jsonl files (optionally .gz); convert other formats first', file);
-  return withTextTable(file, kind, (t) => readLogs(t, opts));
+  const format = resolveFormat(file, opts.format);
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+    case 'jsonl':
+      return withTextTable(file, format, (t) => readLogs({ ...t, headerLine: 1 }, opts));
+    case 'parquet':
+      return readLogs(columnarLog(await (await import('./formats/parquet.js')).parquetSource(file)), opts);
+    case 'arrow':
+      return readLogs(columnarLog((await import('./formats/arrow.js')).arrowSource(file)), opts);
+    default:
+      throw new DataError(`routing logs are read from CSV, TSV, JSON Lines, Parquet or Arrow files, not ${format}`, file);
+  }
+}
+
+/** A column-oriented file's rows in batches of cells (row r is reported as line r + 1). */
+function columnarLog(src: ColumnarSource): LogSource {
+  const batches = (async function* (): AsyncGenerator<TextRecord[]> {
+    await src.fetch?.(src.columns.map((_, i) => i));
+    const cols = src.columns.map((_, i) => src.column(i));
+    for (let r0 = 0; r0 < src.nRows; r0 += 1024) {
+      const out: TextRecord[] = [];
+      for (let r = r0; r < Math.min(src.nRows, r0 + 1024); r++) out.push({ cells: cols.map((c) => toCell(c[r])), line: r + 1 });
+      yield out;
+    }
+  })();
+  return { file: src.file, columns: src.columns, batches };
 }
 
 const idText = (v: Cell): string => (cellText(v) ?? '').trim();
 
-async function readLogs(t: TextTable, opts: LogOptions): Promise<LogTable> {
+async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   const file = t.file;
   const idx = new Map<string, number>();
   t.columns.forEach((c, i) => idx.set(c.trim().toLowerCase(), i));
   for (const c of LOG_REQUIRED_COLUMNS) {
-    if (!idx.has(c)) throw new DataError(`missing required column '${c}' (routing log)`, file, 1, c);
+    if (!idx.has(c)) throw new DataError(`missing required column '${c}' (routing log)`, file, t.headerLine, c);
   }
   const col = (c: string): number => idx.get(c) ?? -1;
   const cQ = col('query_id');
@@ -86,7 +122,7 @@ async function readLogs(t: TextTable, opts: LogOptions): Promise<LogTable> {
     } else ignored.push(raw.trim());
   });
   if (ctxCols.length > MAX_CONTEXT_COLUMNS) {
-    throw new DataError(`${ctxCols.length} context columns (${CONTEXT_PREFIX}*); at most ${MAX_CONTEXT_COLUMNS} are supported`, file, 1);
+    throw new DataError(`${ctxCols.length} context columns (${CONTEXT_PREFIX}*); at most ${MAX_CONTEXT_COLUMNS} are supported`, file, t.headerLine);
   }
   if (ignored.length > 0) opts.warn?.(`${file}: ignoring unknown column(s): ${ignored.join(', ')} (context features need the '${CONTEXT_PREFIX}' prefix)`);
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { estimatePropensities, loadLogs, logContexts, MAX_LOG_MODELS } from '../../src/data/logs.js';
 import { loggedBandit, logRewardModel } from '../../src/metrics/ope/fromLogs.js';
 import { ips } from '../../src/metrics/ope/estimators.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { dataError, scratch } from './formats/helpers.js';
 
 const s = scratch();
@@ -42,6 +44,35 @@ describe('loading routing logs', () => {
       expect(c.d).toBe(3);
       expect(Array.from(c.X)).toEqual([1, 0, 12, 0, 1, 3]);
     }
+  });
+
+  it('reads Parquet and Arrow logs, with row numbers in messages', async () => {
+    const pq = (prop: number[]): Uint8Array =>
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'query_id', data: ['q1', 'q2'], type: 'STRING' },
+            { name: 'model_id', data: ['b', 'a'], type: 'STRING' },
+            { name: 'propensity', data: prop, type: 'DOUBLE' },
+            { name: 'accuracy', data: [1, 0.5], type: 'DOUBLE' },
+          ],
+        }),
+      );
+    const log = await loadLogs(s.write('log.parquet', pq([0.5, 0.25])));
+    expect(log.models).toEqual(['a', 'b']);
+    expect(Array.from(log.model)).toEqual([1, 0]);
+    expect(Array.from(log.propensity)).toEqual([0.5, 0.25]);
+    expect(Array.from(log.metrics[0]!)).toEqual([1, 0.5]);
+    const e = await dataError(loadLogs(s.write('bad.parquet', pq([0.5, 0]))), { line: 2, column: 'propensity' });
+    expect(e.message).toContain('bad.parquet:2');
+    const arrow = tableToIPC(
+      tableFromArrays({ query_id: ['q1', 'q1'], model_id: ['a', 'a'], propensity: Float64Array.from([1, 1]), accuracy: Float64Array.from([1, 0]) }),
+      'file',
+    );
+    await dataError(loadLogs(s.write('dup.arrow', arrow)), { line: 2, column: 'query_id', message: /duplicate decision/ });
+    const noAcc = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'query_id', data: ['q1'], type: 'STRING' }, { name: 'model_id', data: ['a'], type: 'STRING' }] }));
+    const m = await dataError(loadLogs(s.write('noacc.parquet', noAcc)), { column: 'accuracy', message: /missing required column/ });
+    expect(m.line).toBeUndefined();
   });
 
   it('estimates propensities per task when the column is absent, and says so', async () => {
@@ -122,7 +153,8 @@ describe('bad logs are a DataError naming file, line and column', () => {
     await dataError(loadLogs(s.write('e3.csv', HEAD + ',a,1,1,1\n')), { line: 2, column: 'query_id' });
     await dataError(loadLogs(s.write('e4.csv', 'query_id,model_id,accuracy,ctx_x\nq1,a,1,abc\n')), { line: 2, column: 'ctx_x', message: /not a number/ });
     await dataError(loadLogs(s.write('e5.csv', HEAD)), { message: /no decisions/ });
-    await dataError(loadLogs(s.write('e6.parquet', 'PAR1')), { message: /\.csv, \.tsv or \.jsonl/ });
+    await dataError(loadLogs(s.write('e6.sql', '-- PostgreSQL database dump\n')), { message: /CSV, TSV, JSON Lines, Parquet or Arrow files, not sql/ });
+    await dataError(loadLogs(s.write('e7.parquet', 'PAR1')), { message: /not a readable Parquet file/ });
   });
 
   it('too many distinct models without a model list', async () => {
