@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimatePropensities, loadLogs, logContexts, MAX_LOG_MODELS } from '../../src/data/logs.js';
+import { estimatePropensities, loadLogs, logContexts, MAX_CONTEXT_COLUMNS, MAX_LOG_MODELS } from '../../src/data/logs.js';
 import { loggedBandit, logRewardModel } from '../../src/metrics/ope/fromLogs.js';
 import { ips } from '../../src/metrics/ope/estimators.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -160,5 +160,12 @@ describe('bad logs are a DataError naming file, line and column', () => {
   it('too many distinct models without a model list', async () => {
     const rows = Array.from({ length: MAX_LOG_MODELS + 1 }, (_, i) => `q${i},m${i},1,1,1`).join('\n');
     await dataError(loadLogs(s.write('many.csv', HEAD + rows + '\n')), { line: MAX_LOG_MODELS + 2, column: 'model_id', message: /distinct models/ });
+  });
+
+  it('too many context columns, and binary junk', async () => {
+    const cols = Array.from({ length: MAX_CONTEXT_COLUMNS + 1 }, (_, i) => `ctx_f${i}`);
+    await dataError(loadLogs(s.write('wide.csv', 'query_id,model_id,accuracy,' + cols.join(',') + '\n')), { line: 1, message: /257 context columns/ });
+    const junk = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251);
+    await dataError(loadLogs(s.write('junk.csv', junk)));
   });
 });
