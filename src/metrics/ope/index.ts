@@ -5,3 +5,4 @@ export * from './bootstrap.js';
 export * from './diagnostics.js';
 export * from './ridge.js';
 export * from './fromLogs.js';
+export * from './tuning.js';
