@@ -164,14 +164,18 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
       }
     }
     let ts: string | null = null;
+    let ms = Number.NaN;
     if (timestamp) {
       ts = idText(cells[cTs]);
       if (ts === '') ts = null;
-      else if (!validTimestamp(ts)) throw new DataError(`'${truncate(ts)}' is not a timestamp (ISO 8601 or seconds since 1970)`, file, ln, 'timestamp');
+      else {
+        ms = timestampMs(ts);
+        if (Number.isNaN(ms)) throw new DataError(`'${truncate(ts)}' is not a timestamp (ISO 8601 or seconds since 1970)`, file, ln, 'timestamp');
+      }
       timestamp.push(ts);
     }
-    // One row per decision: a query may recur only at distinct timestamps.
-    const key = ts === null ? q : `${q}\u0000${ts}`;
+    // One row per decision: a query may recur only at distinct instants (compared as times, not as text).
+    const key = ts === null ? q : `${q}\u0000${ms}`;
     const first = seen.get(key);
     if (first !== undefined) {
       const why = ts === null ? (timestamp ? 'give each its own timestamp' : 'add a timestamp column to log a query more than once') : 'the same query at the same timestamp';
@@ -253,12 +257,20 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   };
 }
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const EPOCH_RE = /^\d+(?:\.\d+)?$/;
 
-function validTimestamp(s: string): boolean {
-  if (EPOCH_RE.test(s)) return true;
-  return ISO_RE.test(s) && !Number.isNaN(Date.parse(s.replace(' ', 'T')));
+/**
+ * Milliseconds since 1970 of a log timestamp, or NaN. Seconds since 1970, or ISO 8601; an ISO time without
+ * an offset is read as UTC, so the result does not depend on the machine's time zone.
+ */
+export function timestampMs(s: string): number {
+  if (EPOCH_RE.test(s)) return Number(s) * 1000;
+  const m = ISO_RE.exec(s);
+  if (!m) return Number.NaN;
+  let iso = s.replace(' ', 'T');
+  if (iso.length > 10 && m[1] === undefined) iso += 'Z';
+  return Date.parse(iso);
 }
 
 /**

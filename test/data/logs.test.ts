@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimatePropensities, loadLogs, logContexts, MAX_CONTEXT_COLUMNS, MAX_LOG_MODELS } from '../../src/data/logs.js';
+import { estimatePropensities, loadLogs, timestampMs, logContexts, MAX_CONTEXT_COLUMNS, MAX_LOG_MODELS } from '../../src/data/logs.js';
 import { loggedBandit, logRewardModel } from '../../src/metrics/ope/fromLogs.js';
 import { ips } from '../../src/metrics/ope/estimators.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -136,6 +136,14 @@ describe('bad logs are a DataError naming file, line and column', () => {
     await dataError(loadLogs(s.write('d1.csv', h + 'q1,a,1,1,2025-01-01\nq1,b,1,0,2025-01-01\n')), { line: 3, column: 'query_id', message: /same timestamp/ });
     await dataError(loadLogs(s.write('d2.csv', h + 'q1,a,1,1,\nq1,b,1,0,\n')), { line: 3, column: 'query_id', message: /own timestamp/ });
     await dataError(loadLogs(s.write('d3.csv', h + 'q1,a,1,1,yesterday\n')), { line: 2, column: 'timestamp' });
+    await dataError(loadLogs(s.write('d4.csv', h + 'q1,a,1,1,2025-13-45\n')), { line: 2, column: 'timestamp' });
+    // the same instant spelled three ways
+    const same = 'q1,a,1,1,2025-01-01T10:00:00Z\nq1,b,1,0,2025-01-01 10:00\nq1,a,1,0,1735725600\n';
+    await dataError(loadLogs(s.write('d5.csv', h + same)), { line: 3, column: 'query_id', message: /first on line 2; the same query at the same timestamp/ });
+    expect(timestampMs('1735725600')).toBe(Date.UTC(2025, 0, 1, 10));
+    expect(timestampMs('2025-01-01T12:00:00+02:00')).toBe(Date.UTC(2025, 0, 1, 10));
+    expect(timestampMs('2025-01-01')).toBe(Date.UTC(2025, 0, 1));
+    expect(timestampMs('2025-01-01T10:00:00.5')).toBe(Date.UTC(2025, 0, 1, 10, 0, 0, 500));
   });
 
   it('missing required columns', async () => {
