@@ -6,3 +6,4 @@ export * from './diagnostics.js';
 export * from './ridge.js';
 export * from './fromLogs.js';
 export * from './tuning.js';
+export * from './evaluate.js';
