@@ -1,0 +1,80 @@
+/** One target policy through several estimators: estimates, paired bootstrap intervals and diagnostics. */
+import { UsageError } from '../../data/errors.js';
+import { bootstrapMany } from './bootstrap.js';
+import { supportShare, weightDiagnostics, type WeightDiagnostics } from './diagnostics.js';
+import { checkTarget, ESTIMATOR_NAMES, estimate, importanceWeights, type Estimate, type EstimatorName, type LoggedBandit } from './estimators.js';
+import { tuneDrosLambda, tuneSwitchTau } from './tuning.js';
+
+export interface OpeOptions {
+  estimators: readonly EstimatorName[];
+  /** Reward model predictions (n×M); required by dm, dr, switch-dr and dros. */
+  qhat?: Float64Array;
+  /** A fixed τ, or 'auto' (default) to choose it by estimated MSE. */
+  switchTau?: number | 'auto';
+  /** A fixed λ, or 'auto' (default) to choose it by estimated MSE. */
+  drosLambda?: number | 'auto';
+  seed: number;
+  resamples?: number;
+  level?: number;
+  /** Context group per decision (task) for the support share; null = one group. */
+  group?: Int32Array | null;
+  nGroups?: number;
+}
+
+export interface OpeRow {
+  estimator: EstimatorName;
+  value: number;
+  lo: number;
+  hi: number;
+  sd: number;
+  /** τ for switch-dr, λ for dros. */
+  param: number | null;
+}
+
+export interface OpeResult {
+  rows: OpeRow[];
+  diagnostics: WeightDiagnostics & { n: number; supportShare: number };
+}
+
+/** Parse a comma-separated estimator list (`--estimators`); an unknown name is a UsageError. */
+export function parseEstimators(list: string): EstimatorName[] {
+  const out: EstimatorName[] = [];
+  for (const raw of list.split(',')) {
+    const s = raw.trim().toLowerCase();
+    if (s === '') continue;
+    if (!(ESTIMATOR_NAMES as readonly string[]).includes(s)) throw new UsageError(`unknown estimator '${raw.trim()}' (expected some of: ${ESTIMATOR_NAMES.join(', ')})`);
+    if (!out.includes(s as EstimatorName)) out.push(s as EstimatorName);
+  }
+  if (out.length === 0) throw new UsageError('no estimator given');
+  return out;
+}
+
+export function evaluateTarget(d: LoggedBandit, target: Float64Array, opts: OpeOptions): OpeResult {
+  const bad = checkTarget(target, d.n, d.M);
+  if (bad) throw new Error(bad);
+  const q = opts.qhat;
+  const params = new Map<EstimatorName, number>();
+  const ests: Estimate[] = opts.estimators.map((name) => {
+    let p: number | null = null;
+    if (name === 'switch-dr') {
+      const t = opts.switchTau ?? 'auto';
+      p = t === 'auto' && q ? tuneSwitchTau(d, target, q).best : (t as number);
+    } else if (name === 'dros') {
+      const l = opts.drosLambda ?? 'auto';
+      p = l === 'auto' && q ? tuneDrosLambda(d, target, q).best : (l as number);
+    }
+    if (p !== null) params.set(name, p);
+    return estimate(name, d, target, { qhat: q, switchTau: p ?? undefined, drosLambda: p ?? undefined });
+  });
+  const cis = bootstrapMany(ests, { seed: opts.seed, resamples: opts.resamples, level: opts.level });
+  const rows = opts.estimators.map((estimator, k) => ({
+    estimator,
+    value: ests[k].value,
+    lo: cis[k].lo,
+    hi: cis[k].hi,
+    sd: cis[k].sd,
+    param: params.get(estimator) ?? null,
+  }));
+  const w = weightDiagnostics(importanceWeights(d, target));
+  return { rows, diagnostics: { n: d.n, ...w, supportShare: supportShare(d, target, opts.group ?? null, opts.nGroups ?? 1) } };
+}
