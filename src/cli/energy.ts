@@ -90,6 +90,9 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       for (const [k, v] of Object.entries(f.coefficients)) s += `  ${k.padEnd(6)} ${v}\n`;
       s += '\nA100 / H100-model ratio per load-test model\n';
       for (const r of f.a100Ratios) s += `  ${r.model.padEnd(26)} ${r.ratio.toFixed(3)}\n`;
+      const lr = f.a100Ratios.map((r) => Math.log(r.ratio));
+      const sd = Math.sqrt(lr.reduce((a, x) => a + (x - f.coefficients.a100) ** 2, 0) / Math.max(1, lr.length - 1));
+      s += `  factor ${Math.exp(f.coefficients.a100).toFixed(3)}, sd of ln ratio ${sd.toFixed(4)}\n`;
       s += '\n| GPU | max_num_seqs | n | mean ln-residual | sd | max abs | ×/÷ at 1 sd |\n|---|---|---|---|---|---|---|\n';
       const label = { 8: '8', 32: '16–32', 128: '64–192', 512: '≥256' } as Record<number, string>;
       for (const c of [...f.residuals.cells, f.residuals.all]) {

@@ -4,7 +4,7 @@
  *
  * The tokenizer's cost grows with the square of a pre-token's length (a run of 10⁵ spaces or punctuation
  * marks takes seconds), so text is counted in slices of at most SLICE characters, cut where a whitespace run
- * starts. Such cuts never split a pre-token of the cl100k/o200k patterns; only a slice with no such point is
+ * starts with a character other than a line break. Such cuts never split a pre-token of the cl100k/o200k patterns; only a slice with no such point is
  * cut hard, which can change its count by a token per cut.
  */
 import { UsageError } from '../errors.js';
@@ -44,10 +44,11 @@ function countSliced(text: string, count: Count): number {
   while (start < n) {
     let end = Math.min(n, start + SLICE);
     if (end < n) {
-      // last whitespace-run start in (start, end]
+      // last whitespace-run start in (start, end], not a line break (punctuation takes the line breaks after it)
       let cut = -1;
       for (let i = end; i > start; i--) {
-        if (isSpace(text.charCodeAt(i)) && !isSpace(text.charCodeAt(i - 1))) {
+        const c = text.charCodeAt(i);
+        if (c !== 0x0a && c !== 0x0d && isSpace(c) && !isSpace(text.charCodeAt(i - 1))) {
           cut = i;
           break;
         }
