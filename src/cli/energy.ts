@@ -5,13 +5,10 @@
 import type { Command } from 'commander';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { UsageError } from '../data/errors.js';
-import { writeTable } from '../data/formats/write.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from '../data/energy/attach.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer, TOKENIZERS } from '../data/energy/tokens.js';
 import { countResponseTokens, responseSourceKind } from '../data/energy/responses.js';
-import { fitEnergyModelFiles } from '../data/energy/fit.js';
-import { checkPool } from '../data/energy/validate.js';
 import { GPUS } from '../data/energy/types.js';
 import { parseNumber } from './parse.js';
 
@@ -71,6 +68,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
       const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, overwrite: o.overwrite, source: src });
       warnings.push(...res.warnings);
+      const { writeTable } = await import('../data/formats/write.js');
       const written = await writeTable(res.table, o.out, o.to);
       for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
       io.out(renderAttach(res, gpu, batch, tokenizer.name));
@@ -84,7 +82,9 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
     .description('refit the energy model on ML.ENERGY v3 and the A100 load test; print coefficients and residuals')
     .requiredOption('--mlenergy <csv>', 'mlenergy_v3_llm_configurations_flat.csv')
     .requiredOption('--loadtest <csv>', 'inference_energy_loadtest_per_model_gpu.csv')
-    .action((o: { mlenergy: string; loadtest: string }) => {
+    .action(async (o: { mlenergy: string; loadtest: string }) => {
+      // the least-squares solver (mathjs) loads only for this command
+      const { fitEnergyModelFiles } = await import('../data/energy/fit.js');
       const f = fitEnergyModelFiles(o.mlenergy, o.loadtest);
       let s = `rows ${f.rows.length}\ncoefficients\n`;
       for (const [k, v] of Object.entries(f.coefficients)) s += `  ${k.padEnd(6)} ${v}\n`;
@@ -109,6 +109,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const gpu = parseGpu(o.gpu);
       const batch = parseNumber('--batch', o.batch);
       checkBatch(batch);
+      const { checkPool } = await import('../data/energy/validate.js');
       const rows = await checkPool(gpu, batch);
       let s = `| model | params (B) | published Wh | modelled Wh (${gpu}, batch ${batch}) | 90 % band | error |\n|---|---|---|---|---|---|\n`;
       for (const r of rows) s += `| ${r.model} | ${r.paramsB} | ${r.publishedWh.toFixed(1)} | ${r.modelledWh.toFixed(1)} | ${r.lowWh.toFixed(1)}–${r.highWh.toFixed(1)} | ${fmtPct(r.relError)} |\n`;
