@@ -15,6 +15,7 @@ import { collect, parseChoice, parseInteger, parseList, parseNumber } from './pa
 import { version } from './version.js';
 
 interface SimulateCliOptions {
+  energyModel?: string;
   data: string;
   queries?: string;
   models?: string;
@@ -63,6 +64,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
     .option('--models <file>', 'models file for a long table (model_id[, name, params_b])')
     .option('--format <format>', 'force the input format instead of detecting it')
+    .option('--energy-model <spec>', 'modelled energy instead of the table\'s: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)')
     .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')}); default: all but static:<model>`)
     .option('--lambda <λ>', 'accuracy–energy trade-off λ in [0, 1] (spec §2)', '0.5')
     .option('--runs <n>', 'independent runs (query orders)', '5')
@@ -100,7 +102,10 @@ async function simulateAction(o: SimulateCliOptions): Promise<void> {
   const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
   if (policies.length === 0) throw new UsageError('--policies: no policy given');
 
-  const table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+  const em = o.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
+  const emSpec = em ? em.parseEnergyModelFlag(o.energyModel!) : null;
+  let table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+  if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
 
   if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
     // size baselines need parameter counts; by default run the rest rather than fail
