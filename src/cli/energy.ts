@@ -2,6 +2,8 @@
  * `greenserv energy attach | fit | check-pool`: modelled energy for routing tables that carry no energy
  * (docs/energy-model.md).
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { UsageError } from '../data/errors.js';
@@ -57,6 +59,10 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const batch = parseNumber('--batch', o.batch);
       checkBatch(batch);
       if (o.out === src) throw new UsageError('--out is the source file');
+      const { outputFormatOf } = await import('../data/formats/write.js');
+      outputFormatOf(o.out, o.to);
+      const outDir = dirname(resolve(o.out));
+      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' does not exist`);
       const tokenizer = await loadTokenizer(o.tokenizer);
       const models = o.models ? readSizesFile(o.models) : null;
       const warnings: string[] = [];
