@@ -31,6 +31,7 @@ interface AttachCli {
   models?: string;
   tokenizer: string;
   overwrite?: boolean;
+  assumeOutputTokens?: string;
   to?: string;
   queries?: string;
   tableModels?: string;
@@ -49,6 +50,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
     .option('--models <csv>', 'model sizes: model,total_params_b[,active_params_b,precision] (overrides the defaults)')
     .option('--tokenizer <name>', `encoding for counting prompt/response text (${TOKENIZERS.join(', ')})`, 'cl100k')
     .option('--overwrite', 'replace energy the table already has')
+    .option('--assume-output-tokens <n>', 'output tokens of cells with neither output_tokens nor response text (else an error)')
     .option('--to <format>', 'output format when the extension does not say (arrow, arrows, parquet, csv, tsv, jsonl)')
     .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
     .option('--table-models <file>', 'models file for a long table (model_id[, name, params_b])')
@@ -63,6 +65,11 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       outputFormatOf(o.out, o.to);
       const outDir = dirname(resolve(o.out));
       if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' does not exist`);
+      let assumeOutputTokens: number | undefined;
+      if (o.assumeOutputTokens !== undefined) {
+        assumeOutputTokens = parseNumber('--assume-output-tokens', o.assumeOutputTokens);
+        if (!(assumeOutputTokens >= 0 && assumeOutputTokens <= 1e7)) throw new UsageError(`--assume-output-tokens must be from 0 to 10000000, got '${o.assumeOutputTokens}'`);
+      }
       const tokenizer = await loadTokenizer(o.tokenizer);
       const models = o.models ? readSizesFile(o.models) : null;
       const warnings: string[] = [];
@@ -72,7 +79,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       let responseTokens: Float64Array | null = null;
       const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
       if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
-      const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, overwrite: o.overwrite, source: src });
+      const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
       warnings.push(...res.warnings);
       const { writeTable } = await import('../data/formats/write.js');
       const written = await writeTable(res.table, o.out, o.to);
@@ -145,7 +152,7 @@ export function renderAttach(r: AttachResult, gpu: string, batch: number, tokeni
   }
   const w = rows[0].map((_, j) => Math.max(...rows.map((x) => x[j].length)));
   const tk = r.tokens;
-  let s = `energy model: ${gpu}, batch ${batch}; tokens: input ${tk.inputFromTable} from the table, ${tk.inputCounted} counted; output ${tk.outputFromTable} from the table, ${tk.outputCounted} counted (${tokenizer})\n`;
+  let s = `energy model: ${gpu}, batch ${batch}; tokens: input ${tk.inputFromTable} from the table, ${tk.inputCounted} counted; output ${tk.outputFromTable} from the table, ${tk.outputCounted} counted${tk.outputAssumed ? `, ${tk.outputAssumed} assumed` : ''} (${tokenizer})\n`;
   s += rows.map((x) => '  ' + x.map((c, j) => (j === 0 || j === 3 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n') + '\n';
   return s;
 }

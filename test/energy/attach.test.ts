@@ -146,6 +146,32 @@ describe('energy attach', () => {
   });
 });
 
+describe('energy attach on a source without response text (RouterBench pickle)', () => {
+  it('needs --assume-output-tokens, then uses it for every cell and counts the prompts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-attach-'));
+    const pkl = resolve(__dirname, '../fixtures/routerbench_small_pd2_p4.pkl');
+    const out = join(dir, 'p.csv');
+    const no = await cli(['energy', 'attach', pkl, '--gpu', 'H100', '--batch', '8', '--out', out]);
+    expect(no.code).toBe(2);
+    expect(no.stderr).toMatch(/no output_tokens and no response text to count \(--assume-output-tokens sets a value\)/);
+    expect(readdirSync(dir)).toEqual([]);
+    const bad = await cli(['energy', 'attach', pkl, '--gpu', 'H100', '--batch', '8', '--out', out, '--assume-output-tokens', '-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--assume-output-tokens must be from 0/);
+    const ok = await cli(['energy', 'attach', pkl, '--gpu', 'H100', '--batch', '8', '--out', out, '--assume-output-tokens', '5']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/output 0 from the table, 0 counted, 11 assumed/);
+    const t = await loadTable(out, { queries: join(dir, 'p.queries.csv'), models: join(dir, 'p.models.csv') });
+    const tok = await loadTokenizer('cl100k');
+    for (let i = 0; i < t.present.length; i++) {
+      if (!t.present[i]) continue;
+      const q = Math.floor(i / t.nModels);
+      expect(t.outputTokens[i]).toBe(5);
+      expect(t.inputTokens[i]).toBe(tok.count(t.queryText![q]!));
+    }
+  });
+});
+
 describe('attachEnergy', () => {
   it('uses token columns, leaves missing cells missing, and scales with the A100 factor', () => {
     const acc = new Float64Array([1, 0, 1, Number.NaN]);

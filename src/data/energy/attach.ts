@@ -20,6 +20,8 @@ export interface AttachOptions {
   tokenizer?: TokenCounter | null;
   /** Output tokens per cell counted from response text (NaN where none). */
   responseTokens?: Float64Array | null;
+  /** Output tokens for cells with neither an output_tokens value nor response text (an explicit assumption). */
+  assumeOutputTokens?: number;
   /** Replace energy the table already has. */
   overwrite?: boolean;
   /** Names the source in messages. */
@@ -43,7 +45,7 @@ export interface AttachResult {
   table: PoolTable;
   models: ModelEnergy[];
   /** Cells whose tokens came from the table's columns, and from counting text. */
-  tokens: { inputFromTable: number; inputCounted: number; outputFromTable: number; outputCounted: number };
+  tokens: { inputFromTable: number; inputCounted: number; outputFromTable: number; outputCounted: number; outputAssumed: number };
   /** A note when the batch lies outside the fitted range. */
   warnings: string[];
 }
@@ -95,7 +97,7 @@ export function attachEnergy(t: PoolTable, o: AttachOptions): AttachResult {
   const sumIn = new Float64Array(M);
   const sumOut = new Float64Array(M);
   const cells = new Int32Array(M);
-  const counts = { inputFromTable: 0, inputCounted: 0, outputFromTable: 0, outputCounted: 0 };
+  const counts = { inputFromTable: 0, inputCounted: 0, outputFromTable: 0, outputCounted: 0, outputAssumed: 0 };
   for (let q = 0; q < Q; q++) {
     let promptTokens = Number.NaN;
     for (let m = 0; m < M; m++) {
@@ -120,8 +122,13 @@ export function attachEnergy(t: PoolTable, o: AttachOptions): AttachResult {
       if (tout >= 0) counts.outputFromTable++;
       else {
         tout = o.responseTokens ? o.responseTokens[i] : Number.NaN;
-        if (!(tout >= 0)) throw new DataError(`query '${t.queryIds[q]}', model '${t.models[m].id}': no output_tokens and no response text to count`, src);
-        counts.outputCounted++;
+        if (tout >= 0) counts.outputCounted++;
+        else if (o.assumeOutputTokens !== undefined) {
+          tout = o.assumeOutputTokens;
+          counts.outputAssumed++;
+        } else {
+          throw new DataError(`query '${t.queryIds[q]}', model '${t.models[m].id}': no output_tokens and no response text to count (--assume-output-tokens sets a value)`, src);
+        }
       }
       inTok[i] = tin;
       outTok[i] = tout;
