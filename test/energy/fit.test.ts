@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,5 +97,27 @@ describe('energy model terms', () => {
     expect(() => readMlEnergy(f)).toThrow(/:2 \(column 'gpu_model'\)/);
     writeFileSync(f, 'task,model_id\ngpqa,m\n');
     expect(() => readMlEnergy(f)).toThrow(/missing column 'gpu_model'/);
+  });
+});
+
+describe('energy fit and check-pool commands', () => {
+  const BIN = resolve(__dirname, '../../bin/greenserv');
+  const cli = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+  it.skipIf(!have)('fit prints the transcribed coefficients and the residual table', () => {
+    const r = cli(['energy', 'fit', '--mlenergy', ML, '--loadtest', LT]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('rows 565');
+    expect(r.stdout).toContain(`c0     ${COEFFICIENTS.c0}`);
+    expect(r.stdout).toMatch(/\| all \| all \| 565 \| 0\.000 \| 0\.311 \|/);
+  });
+
+  it('check-pool prints one row per pool model and rejects a bad GPU', () => {
+    const r = cli(['energy', 'check-pool']);
+    expect(r.status).toBe(0);
+    expect((r.stdout as string).split('\n').filter((l) => /^\| [a-z]/.test(l) && !l.startsWith('| model'))).toHaveLength(16);
+    const bad = cli(['energy', 'check-pool', '--gpu', 'V100']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--gpu: 'V100' is not one of H100, B200, A100/);
   });
 });
