@@ -3,6 +3,7 @@
  * it is loaded, without writing a file (simulate, evaluate). Modelled energy replaces any the table has.
  */
 import { UsageError } from '../errors.js';
+import { isBuiltinSource } from '../load.js';
 import type { PoolTable } from '../pool.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from './attach.js';
 import { countResponseTokens, responseSourceKind } from './responses.js';
@@ -40,7 +41,7 @@ export async function applyEnergyModel(t: PoolTable, spec: EnergyModelSpec, sour
   const tokenizer = await loadTokenizer(spec.tokenizer);
   const models = spec.models ? readSizesFile(spec.models) : null;
   let responseTokens: Float64Array | null = null;
-  const kind = source.startsWith('hf://') || source.startsWith('builtin:') || source === 'greenserv-pool' ? null : responseSourceKind(source, format);
+  const kind = source.startsWith('hf://') || isBuiltinSource(source) ? null : responseSourceKind(source, format);
   if (kind) {
     let need = false;
     for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(t.outputTokens[i] >= 0);
