@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   features: async () => (await import('./features.js')).registerFeaturesCommand,
   evaluate: async () => (await import('./evaluate.js')).registerEvaluateCommand,
   'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
+  energy: async () => (await import('./energy.js')).registerEnergyCommand,
 };
 
 /**

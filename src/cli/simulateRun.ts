@@ -81,7 +81,10 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
   if (policies.length === 0) throw new UsageError('--policies: no policy given');
 
-  const table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+  const em = o.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
+  const emSpec = em ? em.parseEnergyModelFlag(o.energyModel!) : null;
+  let table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+  if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
 
   if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
     // size baselines need parameter counts; by default run the rest rather than fail
@@ -209,6 +212,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
           models: o.models ?? null,
           // only when given, so default manifests keep their bytes
           ...(o.bounds !== undefined ? { bounds: o.bounds } : {}),
+          ...(o.energyModel !== undefined ? { energyModel: o.energyModel } : {}),
           steps,
         },
         runSeeds: prepared.result.runSeeds,

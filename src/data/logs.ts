@@ -5,7 +5,7 @@
  */
 import { DataError } from './errors.js';
 import { GrowF64, GrowI32 } from './grow.js';
-import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/long.js';
+import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/longBuilder.js';
 import { withTextTable, parseNumber, cellText, truncate, type Cell, type TextRecord } from './formats/text.js';
 import { toCell, type ColumnarSource } from './formats/columnar.js';
 import { resolveFormat } from './load.js';

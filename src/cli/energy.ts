@@ -1,0 +1,158 @@
+/**
+ * `greenserv energy attach | fit | check-pool`: modelled energy for routing tables that carry no energy
+ * (docs/energy-model.md).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadTable, isBuiltinSource } from '../data/load.js';
+import { UsageError } from '../data/errors.js';
+import { attachEnergy, checkBatch, parseGpu, type AttachResult } from '../data/energy/attach.js';
+import { readSizesFile } from '../data/energy/sizes.js';
+import { loadTokenizer, TOKENIZERS } from '../data/energy/tokens.js';
+import { countResponseTokens, responseSourceKind } from '../data/energy/responses.js';
+import { GPUS } from '../data/energy/types.js';
+import { parseNumber } from './parse.js';
+
+export interface EnergyIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIO: EnergyIO = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+interface AttachCli {
+  gpu: string;
+  batch: string;
+  out: string;
+  models?: string;
+  tokenizer: string;
+  overwrite?: boolean;
+  assumeOutputTokens?: string;
+  to?: string;
+  queries?: string;
+  tableModels?: string;
+  format?: string;
+  offline?: boolean;
+}
+
+export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO): void {
+  const en = program.command('energy').description('modelled energy for routing tables without measurements (docs/energy-model.md)');
+
+  en.command('attach <source>')
+    .description('add energy_j, input_tokens and output_tokens to every (query, model) cell and write the table')
+    .requiredOption('--gpu <gpu>', `GPU the energy is modelled for (${GPUS.join(', ')})`)
+    .requiredOption('--batch <n>', 'average number of sequences decoded together (fitted range 7.5–4095)')
+    .requiredOption('--out <file>', 'output table (.csv/.tsv/.jsonl long format, .arrow, .parquet)')
+    .option('--models <csv>', 'model sizes: model,total_params_b[,active_params_b,precision] (overrides the defaults)')
+    .option('--tokenizer <name>', `encoding for counting prompt/response text (${TOKENIZERS.join(', ')})`, 'cl100k')
+    .option('--overwrite', 'replace energy the table already has')
+    .option('--assume-output-tokens <n>', 'output tokens of cells with neither output_tokens nor response text (else an error)')
+    .option('--to <format>', 'output format when the extension does not say (arrow, arrows, parquet, csv, tsv, jsonl)')
+    .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
+    .option('--table-models <file>', 'models file for a long table (model_id[, name, params_b])')
+    .option('--format <format>', 'force the input format (csv, tsv, jsonl, arrow, parquet, pickle, sql)')
+    .option('--offline', 'hf:// sources: use the cache only')
+    .action(async (src: string, o: AttachCli) => {
+      const gpu = parseGpu(o.gpu);
+      const batch = parseNumber('--batch', o.batch);
+      checkBatch(batch);
+      if (o.out === src) throw new UsageError('--out is the source file');
+      const { outputFormatOf } = await import('../data/formats/write.js');
+      outputFormatOf(o.out, o.to);
+      const outDir = dirname(resolve(o.out));
+      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' does not exist`);
+      let assumeOutputTokens: number | undefined;
+      if (o.assumeOutputTokens !== undefined) {
+        assumeOutputTokens = parseNumber('--assume-output-tokens', o.assumeOutputTokens);
+        if (!(assumeOutputTokens >= 0 && assumeOutputTokens <= 1e7)) throw new UsageError(`--assume-output-tokens must be from 0 to 10000000, got '${o.assumeOutputTokens}'`);
+      }
+      const tokenizer = await loadTokenizer(o.tokenizer);
+      const models = o.models ? readSizesFile(o.models) : null;
+      const warnings: string[] = [];
+      const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
+      if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
+      // response text is read only when some cell lacks output tokens
+      let responseTokens: Float64Array | null = null;
+      const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
+      if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
+      const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
+      warnings.push(...res.warnings);
+      const { writeTable } = await import('../data/formats/write.js');
+      const written = await writeTable(res.table, o.out, o.to);
+      for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
+      io.out(renderAttach(res, gpu, batch, tokenizer.name));
+      for (const f of written.files) io.out(`wrote ${f}\n`);
+      const h = written.loadHint;
+      const flags = [h.queries && `--queries ${h.queries}`, h.models && `--models ${h.models}`, h.bounds && `--bounds ${h.bounds}`].filter(Boolean);
+      if (flags.length > 0) io.out(`read it back with: --data ${o.out} ${flags.join(' ')}\n`);
+    });
+
+  en.command('fit')
+    .description('refit the energy model on ML.ENERGY v3 and the A100 load test; print coefficients and residuals')
+    .requiredOption('--mlenergy <csv>', 'mlenergy_v3_llm_configurations_flat.csv')
+    .requiredOption('--loadtest <csv>', 'inference_energy_loadtest_per_model_gpu.csv')
+    .action(async (o: { mlenergy: string; loadtest: string }) => {
+      // the least-squares solver (mathjs) loads only for this command
+      const { fitEnergyModelFiles } = await import('../data/energy/fit.js');
+      const f = fitEnergyModelFiles(o.mlenergy, o.loadtest);
+      let s = `rows ${f.rows.length}\ncoefficients\n`;
+      for (const [k, v] of Object.entries(f.coefficients)) s += `  ${k.padEnd(6)} ${v}\n`;
+      s += '\nA100 / H100-model ratio per load-test model\n';
+      for (const r of f.a100Ratios) s += `  ${r.model.padEnd(26)} ${r.ratio.toFixed(3)}\n`;
+      const lr = f.a100Ratios.map((r) => Math.log(r.ratio));
+      const sd = Math.sqrt(lr.reduce((a, x) => a + (x - f.coefficients.a100) ** 2, 0) / Math.max(1, lr.length - 1));
+      s += `  factor ${Math.exp(f.coefficients.a100).toFixed(3)}, sd of ln ratio ${sd.toFixed(4)}\n`;
+      s += '\n| GPU | max_num_seqs | n | mean ln-residual | sd | max abs | ×/÷ at 1 sd |\n|---|---|---|---|---|---|---|\n';
+      const label = { 8: '8', 32: '16–32', 128: '64–192', 512: '≥256' } as Record<number, string>;
+      for (const c of [...f.residuals.cells, f.residuals.all]) {
+        s += `| ${c.gpu} | ${c.bucket ? label[c.bucket] : 'all'} | ${c.n} | ${c.mean.toFixed(3)} | ${c.sd.toFixed(3)} | ${c.maxAbs.toFixed(3)} | ${Math.exp(c.sd).toFixed(2)} |\n`;
+      }
+      io.out(s);
+    });
+
+  en.command('check-pool')
+    .description("apply the energy model to the built-in pool's 16 models and token counts; compare with the published Wh (Fig. 2b)")
+    .option('--gpu <gpu>', `GPU (${GPUS.join(', ')})`, 'A100')
+    .option('--batch <n>', 'batch size', '1')
+    .action(async (o: { gpu: string; batch: string }) => {
+      const gpu = parseGpu(o.gpu);
+      const batch = parseNumber('--batch', o.batch);
+      checkBatch(batch);
+      const { checkPool } = await import('../data/energy/validate.js');
+      const rows = await checkPool(gpu, batch);
+      let s = `| model | params (B) | published Wh | modelled Wh (${gpu}, batch ${batch}) | 90 % band | error |\n|---|---|---|---|---|---|\n`;
+      for (const r of rows) s += `| ${r.model} | ${r.paramsB} | ${r.publishedWh.toFixed(1)} | ${r.modelledWh.toFixed(1)} | ${r.lowWh.toFixed(1)}–${r.highWh.toFixed(1)} | ${fmtPct(r.relError)} |\n`;
+      const abs = rows.map((r) => Math.abs(Math.log(r.modelledWh / r.publishedWh)));
+      s += `\nmean |ln(modelled/published)| ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(3)}\n`;
+      io.out(s);
+    });
+}
+
+function needsOutputTokens(t: { present: Uint8Array; outputTokens: Float64Array }): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !(t.outputTokens[i] >= 0)) return true;
+  return false;
+}
+
+function fmtPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(0)} %`;
+}
+
+function fmtJ(j: number): string {
+  return j >= 3600 ? `${(j / 3600).toFixed(2)} Wh` : `${j.toFixed(1)} J`;
+}
+
+export function renderAttach(r: AttachResult, gpu: string, batch: number, tokenizer: string): string {
+  const rows = [['model', 'total B', 'active B', 'size from', 'J/out-tok', 'J/in-tok', 'cells', 'energy', '90 % band']];
+  for (const m of r.models) {
+    rows.push([m.id, String(m.size.totalB), String(m.size.activeB), m.size.source, m.eOut.toPrecision(3), m.eIn.toPrecision(3), String(m.cells), fmtJ(m.totalJ), `${fmtJ(m.lowJ)} – ${fmtJ(m.highJ)}`]);
+  }
+  const w = rows[0].map((_, j) => Math.max(...rows.map((x) => x[j].length)));
+  const tk = r.tokens;
+  let s = `energy model: ${gpu}, batch ${batch}; tokens: input ${tk.inputFromTable} from the table, ${tk.inputCounted} counted; output ${tk.outputFromTable} from the table, ${tk.outputCounted} counted${tk.outputAssumed ? `, ${tk.outputAssumed} assumed` : ''} (${tokenizer})\n`;
+  s += rows.map((x) => '  ' + x.map((c, j) => (j === 0 || j === 3 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n') + '\n';
+  return s;
+}

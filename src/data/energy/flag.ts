@@ -1,0 +1,53 @@
+/**
+ * `--energy-model gpu=H100,batch=32[,models=<csv>][,tokenizer=o200k]`: attach modelled energy to a table as
+ * it is loaded, without writing a file (simulate, evaluate). Modelled energy replaces any the table has.
+ */
+import { UsageError } from '../errors.js';
+import { isBuiltinSource } from '../load.js';
+import type { PoolTable } from '../pool.js';
+import { attachEnergy, checkBatch, parseGpu, type AttachResult } from './attach.js';
+import { countResponseTokens, responseSourceKind } from './responses.js';
+import { readSizesFile } from './sizes.js';
+import { loadTokenizer } from './tokens.js';
+import type { Gpu } from './types.js';
+
+export interface EnergyModelSpec {
+  gpu: Gpu;
+  batch: number;
+  models?: string;
+  tokenizer: string;
+}
+
+export function parseEnergyModelFlag(raw: string, opt = '--energy-model'): EnergyModelSpec {
+  const kv = new Map<string, string>();
+  for (const part of raw.split(',')) {
+    const eq = part.indexOf('=');
+    const k = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (eq < 0 || !['gpu', 'batch', 'models', 'tokenizer'].includes(k)) throw new UsageError(`${opt}: '${part}' is not gpu=…, batch=…, models=… or tokenizer=…`);
+    if (kv.has(k)) throw new UsageError(`${opt}: '${k}' given twice`);
+    kv.set(k, part.slice(eq + 1).trim());
+  }
+  if (!kv.has('gpu') || !kv.has('batch')) throw new UsageError(`${opt}: needs gpu=<H100|B200|A100> and batch=<n>, got '${raw}'`);
+  const gpu = parseGpu(kv.get('gpu')!, opt);
+  const b = kv.get('batch')!;
+  const batch = Number(b);
+  if (b === '') throw new UsageError(`${opt}: batch is empty`);
+  checkBatch(batch, `${opt} batch`);
+  return { gpu, batch, models: kv.get('models'), tokenizer: kv.get('tokenizer') ?? 'cl100k' };
+}
+
+/** The table with modelled energy; `source`/`format` let response text be counted for text sources. */
+export async function applyEnergyModel(t: PoolTable, spec: EnergyModelSpec, source: string, format?: string, warn?: (m: string) => void): Promise<AttachResult> {
+  const tokenizer = await loadTokenizer(spec.tokenizer);
+  const models = spec.models ? readSizesFile(spec.models) : null;
+  let responseTokens: Float64Array | null = null;
+  const kind = source.startsWith('hf://') || isBuiltinSource(source) ? null : responseSourceKind(source, format);
+  if (kind) {
+    let need = false;
+    for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(t.outputTokens[i] >= 0);
+    if (need) responseTokens = await countResponseTokens(source, kind, t, tokenizer);
+  }
+  const r = attachEnergy(t, { gpu: spec.gpu, batch: spec.batch, models, tokenizer, responseTokens, overwrite: true, source });
+  for (const w of r.warnings) warn?.(w);
+  return r;
+}

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseEnergyModelFlag } from '../../src/data/energy/flag.js';
+import { UsageError } from '../../src/data/errors.js';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function toyRouterbench(dir: string): string {
+  const models = ['tiny-7B-chat', 'big-70B-chat'];
+  let s = ['sample_id', 'prompt', 'eval_name', ...models, ...models.map((m) => `${m}|model_response`), ...models.map((m) => `${m}|total_cost`)].join(',') + '\n';
+  for (let i = 0; i < 40; i++) {
+    const prompt = `"['Question ${i}: ${'why '.repeat(i % 7)}?']"`;
+    s += [`q.${i}`, prompt, i % 2 ? 'fam-a' : 'fam-b', String(i % 3 === 0 ? 1 : 0), String(i % 4 === 0 ? 0 : 1), `"['${'ok '.repeat(1 + (i % 5))}']"`, `"['${'sure '.repeat(2 + (i % 3))}']"`, '0.0001', '0.001'].join(',') + '\n';
+  }
+  const f = join(dir, 'toy.csv');
+  writeFileSync(f, s);
+  return f;
+}
+
+describe('--energy-model', () => {
+  it('parses gpu, batch, models and tokenizer and names the option on errors', () => {
+    expect(parseEnergyModelFlag('gpu=h100,batch=32')).toEqual({ gpu: 'H100', batch: 32, models: undefined, tokenizer: 'cl100k' });
+    expect(parseEnergyModelFlag('batch=8, gpu=A100, models=s.csv, tokenizer=o200k')).toEqual({ gpu: 'A100', batch: 8, models: 's.csv', tokenizer: 'o200k' });
+    for (const bad of ['gpu=H100', 'gpu=H100,batch=32,color=red', 'gpu=H100,batch=x', 'gpu=H100,batch=', 'gpu=H100,gpu=B200,batch=8', 'gpu=TPU,batch=8']) {
+      expect(() => parseEnergyModelFlag(bad), bad).toThrow(UsageError);
+      expect(() => parseEnergyModelFlag(bad), bad).toThrow(/--energy-model/);
+    }
+  });
+
+  it('simulate --energy-model scores exactly as simulate on the table energy attach writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-emflag-'));
+    const src = toyRouterbench(dir);
+    const common = ['--runs', '2', '--policies', 'random,smallest,linucb', '--no-progress', '--json'];
+    const direct = await cli(['simulate', '--data', src, '--energy-model', 'gpu=B200,batch=64', '--out', join(dir, 'r1'), ...common]);
+    expect(direct.stderr).not.toMatch(/error/);
+    expect(direct.code).toBe(0);
+    const out = join(dir, 'att.csv');
+    expect((await cli(['energy', 'attach', src, '--gpu', 'B200', '--batch', '64', '--out', out])).code).toBe(0);
+    const viaFile = await cli(['simulate', '--data', out, '--queries', join(dir, 'att.queries.csv'), '--models', join(dir, 'att.models.csv'), '--out', join(dir, 'r2'), ...common]);
+    expect(viaFile.code).toBe(0);
+    const a = JSON.parse(direct.stdout);
+    const b = JSON.parse(viaFile.stdout);
+    expect(a.dataset.sha256).toBe(b.dataset.sha256);
+    expect(a.policies).toEqual(b.policies);
+    expect(a.policies.find((p: { name: string }) => p.name === 'random').energyWh.mean).toBeGreaterThan(0);
+  });
+
+  it('a bad spec is exit 2 before anything is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-emflag-'));
+    const src = toyRouterbench(dir);
+    const r = await cli(['simulate', '--data', src, '--energy-model', 'gpu=H100', '--out', join(dir, 'r'), '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/greenserv: error: --energy-model: needs gpu=<H100\|B200\|A100> and batch=<n>/);
+    expect(readdirSync(dir)).toEqual(['toy.csv']);
+  });
+});
