@@ -41,6 +41,7 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
     'profile-models [options]',
     'per-model accuracy/energy profiles, Pareto front and static baselines of a table; with --endpoint, measure a served model into a table',
   ],
+  energy: ['energy', 'modelled energy for routing tables without measurements (docs/energy-model.md)'],
 };
 
 /** The subcommand a command line runs (also through `help <command>`), or null. */
