@@ -3,7 +3,7 @@
  *
  * Heuristic: a `--option` token belongs to the `greenserv <command> [<subcommand>]` written before it on the
  * same line (or on the line a `\` continues); otherwise to the command of the nearest heading that names one
- * (`## Experiments: \`greenserv experiment run\``); otherwise to the file's default command below. Lines of
+ * (`## Experiments: \`greenserv experiment run\``, up to the next heading); otherwise to the file's default command below. Lines of
  * code blocks that run another program (npm, vllm, …) are skipped. An option passes when the help of its
  * command, of that command's parent or of one of its subcommands lists it. OTHER_TOOLS lists the options of
  * other programs that prose mentions.
@@ -28,6 +28,8 @@ const FILE_DEFAULT: Record<string, string> = {
   'docs/experiments.md': 'experiment run',
   'docs/model.md': 'simulate',
   'docs/limits.md': 'simulate',
+  'docs/energy-model.md': 'energy attach',
+  'docs/ope.md': 'simulate',
 };
 
 /** Options of other programs named in prose: [file, option, program]. */
@@ -63,8 +65,9 @@ export function mentions(file: string, text: string, subcommands: Map<string, Se
       return;
     }
     if (!fence && line.startsWith('#')) {
+      // a heading that names no command ends the previous heading's section
       const m = COMMAND.exec(line);
-      if (m && subcommands.has(m[1])) section = commandOf(m);
+      section = m && subcommands.has(m[1]) ? commandOf(m) : null;
     }
     const m = COMMAND.exec(line);
     let command: string | null;
