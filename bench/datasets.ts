@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTable } from '../src/data/load.js';
 import { makePoolTable, type PoolTable } from '../src/data/pool.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { writeTable } from '../src/data/formats/write.js';
 
 const CHILD_FLAG = '--greenserv-datasets-bench-load';

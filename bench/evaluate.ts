@@ -6,7 +6,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { makePoolTable, type PoolTable } from '../src/data/pool.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { evaluateSweep } from '../src/metrics/routerbench.js';
 import { DEFAULT_LAMBDAS, runSweep } from '../src/sim/sweep.js';
 

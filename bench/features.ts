@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { onlineKMeans, textVectors } from '../src/features/cluster.js';
 import { fleschFromCounts, scanText } from '../src/features/flesch.js';
 import { type FeatureInput, computeFeatures } from '../src/features/pipeline.js';

@@ -6,7 +6,7 @@
  * most of the file intact so the input gets past the first sanity checks and into the deeper code.
  * A mutator that cannot find the structure it edits falls back to a generic edit.
  */
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 import type { FuzzFormat } from './seeds.js';
 import { applyGeneric, type Bytes, type Context } from './mutateCommon.js';
 import { mutateDelimited, mutateJsonl } from './mutateText.js';

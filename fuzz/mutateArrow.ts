@@ -1,5 +1,5 @@
 /** Mutators for Arrow IPC files and streams: message, batch, node, buffer and footer lengths. */
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 import { INTERESTING_FLOATS, latin1, splice, pick, interestingInt, intBytes, floatBytes, applyGeneric, type Bytes, type Context } from './mutateCommon.js';
 
 interface ArrowMessage {

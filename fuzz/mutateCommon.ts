@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the fuzzer's mutators: byte helpers, interesting values, the generic byte edits.
  */
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/core/rng.js';
 
 export type Bytes = Uint8Array;
 

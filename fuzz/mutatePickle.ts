@@ -1,5 +1,5 @@
 /** Mutators for pickles: opcodes, their arguments, strings and array data. */
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 import { bombValue } from './pickleBombs.js';
 import { INTERESTING_FLOATS, latin1, concat, splice, pick, interestingInt, intBytes, floatBytes, applyGeneric, weighted, type Bytes, type Context } from './mutateCommon.js';
 

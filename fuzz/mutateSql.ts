@@ -1,5 +1,5 @@
 /** Mutators for pg_dump text: COPY cells, column lists and terminators. */
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 import { INTERESTING_TEXT, LONG_SPACE, latin1, fromLatin1, u8s, splice, pick, applyGeneric, type Bytes, type Context } from './mutateCommon.js';
 
 interface CopySpan {

@@ -3,7 +3,7 @@
  * (a DAG with exponentially many paths), DUP'd tuples used as dict keys, and integers of hundreds of KiB.
  * The fuzzer starts from them as seeds and splices them into other pickles in place of a value.
  */
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 
 const u32 = (n: number): string => String.fromCharCode(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
 const binput = (i: number): string => `q${String.fromCharCode(i)}`;

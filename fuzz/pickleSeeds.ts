@@ -2,7 +2,7 @@
  * Pickle seeds: the committed RouterBench fixtures, the work-bomb shapes on their own, and fixtures with a
  * bomb in place of one of their strings (a query id cell, and a string picked at random).
  */
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 import { bytesOf, dupListDag, standaloneBombs, tupleDag } from './pickleBombs.js';
 import { dataStrings, pickleOps, type PickleOp } from './mutatePickle.js';
 import type { Seed } from './seeds.js';

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bool, Dictionary, Float64, Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { makePoolTable, PAPER_TASKS, type PoolTable } from '../src/data/pool.js';
 import { arrowTable, parquetBytes, writeTable } from '../src/data/formats/write.js';
 import { pickleSeeds } from './pickleSeeds.js';

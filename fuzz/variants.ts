@@ -4,7 +4,7 @@
  * checks of the columnar loaders.
  */
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import type { Rng } from '../src/data/rng.js';
+import type { Rng } from '../src/core/rng.js';
 import { arrowBytes, randomTable, tableColumns, type Column, type SeedFile } from './seeds.js';
 
 const BAD_NUMBERS: readonly (number | null)[] = [Number.NaN, Infinity, -Infinity, -1, 2, 1.5, 1e308, -1e-300, -0, null, 5e-324, 2 ** 53 + 1];

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadTable, isBuiltinSource } from '../data/load.js';
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from '../data/energy/attach.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer, TOKENIZERS } from '../data/energy/tokens.js';

@@ -1,4 +1,4 @@
-import { DataError, isUserIoCode, UsageError } from '../data/errors.js';
+import { DataError, isUserIoCode, UsageError } from '../core/errors.js';
 
 /** Exit code for bad input (usage, data). */
 export const EXIT_BAD_INPUT = 2;

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { loadSources } from '../data/combine.js';
 import { FamilyMapper, parseFamilyRules, remapTasks } from '../data/families.js';
 import { isLongHeader } from '../data/formats/long.js';
@@ -21,13 +21,14 @@ import { AIQ_MODES, type AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep } from '../metrics/routerbench.js';
 import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES } from '../policies/registry.js';
-import { AtomicDir } from '../report/atomic.js';
+import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable, writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid, runSweep } from '../sim/sweep.js';
 import { collect, parseChoice, parseInteger, parseList } from './parse.js';
 import { version } from './version.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { MAX_RUNS } from '../sim/limits.js';
+import { timestamp } from '../core/format.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -195,9 +196,6 @@ export function contextFeatures(table: PoolTable, features: FeatureName[], binni
   return usable;
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 export function registerEvaluateCommand(program: Command): void {
   program

@@ -4,14 +4,14 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DataError, didYouMean, UsageError } from '../data/errors.js';
+import { DataError, didYouMean, UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
 import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir, userIoError, writeFileAtomic } from '../report/atomic.js';
+import { AtomicDir, userIoError, writeFileAtomic } from '../core/atomic.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { fmt, fmtSmall, plural, renderTable, renderTableFit, wrapAt } from '../report/terminalTable.js';

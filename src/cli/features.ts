@@ -3,7 +3,8 @@
  * `greenserv features train-task <labelled> --out model.json`: the task classifier behind `--task-model`.
  */
 import type { Command } from 'commander';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { csvField } from '../core/escape.js';
 import type { ComplexityBinning } from '../features/context.js';
 import type { ClusterInit } from '../features/cluster.js';
 import { writeOutput } from '../features/fsutil.js';
@@ -50,9 +51,6 @@ function num(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x;
 }
 
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function featuresCsv(ids: readonly string[], feats: readonly QueryFeatures[]): string {
   const lines = ['query_id,task,cluster,flesch,complexity,complexity_bin'];

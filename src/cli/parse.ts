@@ -1,5 +1,5 @@
 /** Strict parsers for command-line values; each failure is a UsageError naming the option. */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export function parseNumber(opt: string, raw: string): number {
   const v = Number(raw);

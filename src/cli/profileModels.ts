@@ -4,11 +4,11 @@
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir } from '../report/atomic.js';
+import { AtomicDir } from '../core/atomic.js';
 import { escapeHtml, profileFiles, profileReportSection, profileTerminal, renderProfileCharts } from '../report/profile.js';
 import { METER_KINDS, MeterUnavailableError, measureIdlePower, startMeter, type MeterChoice, type MeterKind } from '../profiling/energy.js';
 import { fillEnergyEstimates } from '../profiling/estimate.js';

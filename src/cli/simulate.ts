@@ -3,51 +3,10 @@
  * This module only declares the options (so `simulate --help` stays fast); the run is in simulateRun.ts.
  */
 import { Command, Option } from 'commander';
-import { UsageError } from '../data/errors.js';
-import { ALL_FEATURES, type FeatureName } from '../features/context.js';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { collect, parseList } from './parse.js';
-
-export interface SimulateCliOptions {
-  energyModel?: string;
-  data: string;
-  queries?: string;
-  models?: string;
-  format?: string;
-  bounds?: string;
-  offline?: boolean;
-  policies?: string;
-  lambda: string;
-  runs: string;
-  seed: string;
-  semantics: string;
-  oracle?: string;
-  features: string;
-  binning: string;
-  param: string[];
-  reward?: string;
-  cost: string;
-  maxLatency?: string;
-  taskModel?: string;
-  out?: string;
-  force?: boolean;
-  steps: string;
-  json?: boolean;
-  progress: boolean;
-  ui: boolean;
-}
-
-export function parseFeatures(raw: string): FeatureName[] {
-  if (raw.trim() === 'none') return [];
-  const list = parseList(raw);
-  for (const f of list) {
-    if (!(ALL_FEATURES as readonly string[]).includes(f)) {
-      throw new UsageError(`--features: unknown feature '${f}'; valid: ${ALL_FEATURES.join(', ')} or none`);
-    }
-  }
-  return ALL_FEATURES.filter((f) => list.includes(f));
-}
+import { collect } from './parse.js';
+import type { SimulateCliOptions } from './simulateOptions.js';
 
 export function registerSimulateCommand(program: Command): void {
   program

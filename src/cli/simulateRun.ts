@@ -1,11 +1,11 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { buildSummary, toJson } from '../metrics/summary.js';
 import { DEFAULT_POLICIES } from '../policies/registry.js';
-import { AtomicDir } from '../report/atomic.js';
+import { AtomicDir } from '../core/atomic.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { MAX_RUNS } from '../sim/limits.js';
@@ -15,8 +15,9 @@ import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import type { FeatureName } from '../features/context.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
-import { parseFeatures, type SimulateCliOptions } from './simulate.js';
+import { parseFeatures, type SimulateCliOptions } from './simulateOptions.js';
 import { version } from './version.js';
+import { timestamp } from '../core/format.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -24,9 +25,6 @@ async function plainBar(): Promise<SingleBar> {
   return new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 /** Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. */
 class Interrupts {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { DataError, UsageError } from './errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { concatTables } from './families.js';
 import { makePoolTable, type PoolTable } from './pool.js';
 

@@ -4,7 +4,7 @@
  * Table 1 averages over them), so the names are mapped to families by ordered glob rules; user rules come
  * first and override the defaults. Also: concatenating tables read from several files of one dataset.
  */
-import { DataError, UsageError } from './errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
 import { sameNumber, MERGE_TOLERANCE } from './formats/wide.js';
 

@@ -4,7 +4,7 @@
  * the commands that load tables set them from --max-decompressed and --max-line-bytes.
  */
 import { Option, type Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Default inflation cap: this many times the compressed size… */
 export const DEFAULT_DECOMPRESS_RATIO = 64;

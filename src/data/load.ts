@@ -3,7 +3,7 @@
  * wide tables (RouterBench CSV/pickle, Arrow, Parquet), the GreenServ Postgres dump and hf:// URIs.
  * The format comes from `--format`, else the extension, else the file's first bytes.
  */
-import { DataError, UsageError } from './errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
 import { extensionOf, readMagic, peekContent } from './formats/input.js';

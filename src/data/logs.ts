@@ -3,7 +3,7 @@
  * probability of that choice, the chosen model's outcome). Format and rules in datasets/README.md
  * ("Routing logs"); the estimators that read them are in src/metrics/ope.
  */
-import { DataError } from './errors.js';
+import { DataError } from '../core/errors.js';
 import { GrowF64, GrowI32 } from './grow.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/longBuilder.js';
 import { withTextTable, parseNumber, cellText, truncate, type Cell, type TextRecord } from './formats/text.js';

@@ -4,7 +4,7 @@
  * whole exchange within `totalMs`. The timers are ours, held and cleared explicitly, never left to an
  * AbortSignal that might be collected.
  */
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface NetLimits {
   connectMs: number;

@@ -18,7 +18,7 @@
  * and then streams every query the same way (a seed query itself is assigned but not added again).
  * A query without text gets −1; an all-zero vector (text without words) gets 0 and moves no centroid.
  */
-import { Rng } from '../data/rng.js';
+import { Rng } from '../core/rng.js';
 import { mix32 } from './hashing.js';
 import { type TextCounts, type WordSink, scanText } from './flesch.js';
 

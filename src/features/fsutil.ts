@@ -1,6 +1,6 @@
 /** File output for the features command and the task model: the project's atomic write, as a DataError. */
-import { DataError } from '../data/errors.js';
-import { writeFileAtomic } from '../report/atomic.js';
+import { DataError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 
 /** Write atomically (temporary file beside the target, then rename); parent directories are created. */
 export function writeOutput(path: string, data: string | Uint8Array): void {

@@ -2,7 +2,7 @@
  * Query features from text (spec §3): task type, semantic cluster and Flesch complexity for a batch of
  * queries, and filling them into a pool table that has query text but no precomputed features.
  */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import { PAPER_TASKS, type PoolTable, type TaskBounds, computeTaskBounds } from '../data/pool.js';
 import { type ComplexityBinning, complexityBin } from './context.js';
 import { type ClusterInit, type VectorBatch, embeddingVectors, onlineKMeans, textVectors } from './cluster.js';

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../core/errors.js';
 
 export type QueryFileFormat = 'queries' | 'prompts';
 

@@ -6,8 +6,8 @@
  * model. Saved as a versioned JSON document with the weights as base64 little-endian float32.
  */
 import { readFileSync } from 'node:fs';
-import { DataError } from '../data/errors.js';
-import { Rng } from '../data/rng.js';
+import { DataError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 import { ASCII, C_SPACE, C_WORD, classOf, cpAt } from './textscan.js';
 import { writeOutput } from './fsutil.js';
 import { FNV_OFFSET, SparseAccumulator, type SparseVec, combine, fnvStep, logTf, mix32 } from './hashing.js';

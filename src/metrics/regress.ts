@@ -2,7 +2,7 @@
  * Regression comparison: metrics of a re-run against a committed baseline, with a per-metric tolerance
  * and a direction (is higher better or worse). Pure functions; the command lives in cli/regress.ts.
  */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export type Direction = 'lower-is-better' | 'higher-is-better';
 

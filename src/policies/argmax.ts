@@ -1,4 +1,4 @@
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../core/rng.js';
 
 /**
  * Streaming argmax with a tie rule: 'first' keeps the first maximum (the reference's np.argmax, spec §4.3),

@@ -3,7 +3,7 @@
  * pool (and feasible for the query), and is told only that model's reward (partial feedback, spec §0).
  */
 import type { ModelInfo } from '../data/pool.js';
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
 
 export type Semantics = 'repo' | 'paper';

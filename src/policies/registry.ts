@@ -1,5 +1,5 @@
 /** Policy registry: names used on the command line and in summary.json. */
-import { didYouMean, UsageError } from '../data/errors.js';
+import { didYouMean, UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { epsilonGreedyFactory } from './epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from './linearEpsilonGreedy.js';

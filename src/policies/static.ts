@@ -1,4 +1,4 @@
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import { PoolPolicy, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
 
 /**

@@ -12,11 +12,11 @@
  */
 import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { cellText, withTextTable } from '../data/formats/text.js';
 import { fleschReadingEase, invertFlesch } from '../features/flesch.js';
-import { writeFileAtomic } from '../report/atomic.js';
-import { csvField, csvNum } from '../report/simulateOutputs.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { csvField, csvNum } from '../core/escape.js';
 import { EnergyAttributor, type EnergyMeter, type EnergyWindow, type WindowResult } from './energy.js';
 import { estimateEnergyJ } from './estimate.js';
 import { EndpointError, type CompletionClient, type CompletionResult } from './openai.js';

@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../core/errors.js';
 import { cellText, withTextTable, textKindOf, truncate, type TextTable } from '../data/formats/text.js';
 import { EVALUATION_METRICS, EXTRACTION_METHODS, type EvaluationMetric, type ExtractionMethod } from './scoring.js';
 

@@ -8,9 +8,10 @@ import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from 
 import { toJson } from '../metrics/summary.js';
 import type { SweepResult } from '../sim/sweep.js';
 import { sweepIndex } from '../sim/sweep.js';
-import type { AtomicDir } from './atomic.js';
+import type { AtomicDir } from '../core/atomic.js';
 import { chartFileBase, familySlug, policyLabel, renderEvaluateCharts } from './evaluateCharts.js';
 import { fmt, renderTable } from './terminalTable.js';
+import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, placeLabels, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
@@ -18,17 +19,8 @@ function pct(x: number | null | undefined, d = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(d)}%`;
 }
 
-function csvNum(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '' : String(x);
-}
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 
 // ---------------------------------------------------------------------------------------------- terminal

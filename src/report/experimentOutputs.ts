@@ -7,16 +7,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../core/errors.js';
 import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindows } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
-import type { AtomicDir } from './atomic.js';
+import type { AtomicDir } from '../core/atomic.js';
 import { experimentCharts, focusLambdas } from './charts.js';
 import { experimentReport } from './html.js';
 import type { Profile } from '../metrics/profile.js';
 import { profileReportSection } from './profile.js';
 import { renderChart } from './render.js';
-import { csvField, csvNum } from './simulateOutputs.js';
+import { csvField, csvNum } from '../core/escape.js';
 
 export function runsCsvExperiment(s: ExperimentSummary): string {
   const lines = ['lambda,label,policy,run,seed,final_regret,mean_reward,accuracy,energy_wh'];

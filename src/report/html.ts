@@ -1,10 +1,8 @@
 /** report.html: one self-contained file (inline SVG and CSS, no script, no network). */
+import { escHtml as esc } from '../core/escape.js';
 import { fmt } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 
 function pFmt(p: number): string {

@@ -4,16 +4,17 @@
  */
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
-import { esc as escapeHtml, inlineSvg } from './html.js';
+import { escHtml as escapeHtml } from '../core/escape.js';
+import { inlineSvg } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
-import { csvField, csvNum } from './simulateOutputs.js';
+import { csvField, csvNum } from '../core/escape.js';
 import { fmt, renderTable } from './terminalTable.js';
 
 export { fmtEnergy, COST_AXIS } from './profileFormat.js';
 export { placeLabels } from './labels.js';
 export { heatmapChartSpec, paretoChartSpec, renderProfileCharts, simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
-export { esc as escapeHtml } from './html.js';
+export { escHtml as escapeHtml } from '../core/escape.js';
 
 /** The whole terminal report: model table, per-task table, front and baselines. */
 export function profileTerminal(p: Profile): string {

@@ -1,7 +1,7 @@
 /** Charts of a model profile: the Pareto scatter and per-task heatmap (Vega-Lite), and a built-in SVG scatter. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelProfile, Profile } from '../metrics/profile.js';
-import { esc as escapeHtml } from './html.js';
+import { escHtml as escapeHtml } from '../core/escape.js';
 import { placeLabels } from './labels.js';
 import { axisValue, costOrNull, COST_AXIS, fmtEnergy } from './profileFormat.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';

@@ -3,18 +3,14 @@ import type { PoolTable } from '../data/pool.js';
 import type { Summary } from '../metrics/summary.js';
 import { toJson } from '../metrics/summary.js';
 import type { SimResult, StepTrace } from '../sim/engine.js';
-import type { AtomicDir } from './atomic.js';
+import type { AtomicDir } from '../core/atomic.js';
+
+import { csvField, csvNum } from '../core/escape.js';
 
 export type StepsFormat = 'csv' | 'arrow' | 'none';
 
 /** Shortest round-trip decimal; NaN as an empty field. */
-export function csvNum(x: number): string {
-  return Number.isFinite(x) ? String(x) : '';
-}
 
-export function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function runsCsv(res: SimResult): string {
   const lines = ['policy,run,seed,final_regret,total_reward,mean_reward,accuracy,energy_wh,cost_usd,cost_norm,latency_s,misses'];

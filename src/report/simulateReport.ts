@@ -8,7 +8,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { stringify as yamlStringify } from 'yaml';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { modelPoints, SELECTION_WINDOW, MA_WINDOW, type CellSummary, type ExperimentAggregate, type ExperimentSummary, type ModelPoint, type PairTest } from '../metrics/experiment.js';

@@ -1,6 +1,6 @@
 /** The parts of a simulate summary.json the report reads, validated so a bad file names its field. */
 import { z } from 'zod';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../core/errors.js';
 
 /** JSON writes an undefined value (NaN) as null. */
 const num = z

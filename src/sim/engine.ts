@@ -3,9 +3,9 @@
  * every policy; a policy picks a model, is told only that model's stored reward, and the step regret is
  * oracle − obtained.
  */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
 import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';

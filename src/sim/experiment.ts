@@ -2,7 +2,7 @@
  * Experiment execution: an experiment expands into jobs (λ, arm, run). Each job is one replay of one policy
  * over one run's query order, so jobs can run in any order, on any worker, with identical results.
  */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { encodeContexts, type ContextSet, type FeatureName } from '../features/context.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';

@@ -6,7 +6,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../core/errors.js';
 import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS, MAX_RUNS } from './limits.js';
 
 const featureName = z.enum(['task', 'cluster', 'complexity']);

@@ -4,7 +4,7 @@
  * A NaN term (missing value, zero tokens, missing or equal bounds) becomes 0.5 (spec §1.6).
  * `costScale: 'log'` min–max normalises log(cost) instead, for costs spanning orders of magnitude.
  */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
 import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
 

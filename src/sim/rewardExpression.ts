@@ -6,7 +6,7 @@
  * evaluating stay within a small, fixed budget.
  */
 import type { MathNode } from 'mathjs';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 
 export const REWARD_VARIABLES = ['accuracy', 'energy_norm', 'energy_j', 'latency_s', 'tokens', 'cost_usd', 'lambda'] as const;
 const CONSTANTS = ['pi', 'e'] as const;

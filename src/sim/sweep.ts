@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
 import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';

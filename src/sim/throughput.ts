@@ -2,9 +2,9 @@
  * Decision throughput (select + update per second) of each policy on synthetic contexts, and a reference
  * workload of the same kind of arithmetic. Their ratio is comparable across machines, unlike seconds.
  */
-import { UsageError } from '../data/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../core/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
 import type { PolicyEnv } from '../policies/policy.js';
 import { FACTORIES } from '../policies/registry.js';

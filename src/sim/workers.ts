@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DataError, UsageError } from '../data/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 

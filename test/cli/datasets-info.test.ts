@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerDatasetsCommand } from '../../src/cli/datasets.js';
-import { DataError, UsageError } from '../../src/data/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gs-dsinfo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { didYouMean } from '../../src/data/errors.js';
+import { didYouMean } from '../../src/core/errors.js';
 import { fmtSmall, plural } from '../../src/report/terminalTable.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerEvaluateCommand, routerbenchHeaderProblems } from '../../src/cli/evaluate.js';
 import { EXIT_BAD_INPUT, isUserError } from '../../src/cli/errors.js';
-import { DataError, UsageError } from '../../src/data/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
 import { evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
 import { POLICY_COLOURS } from '../../src/report/palette.js';

@@ -47,7 +47,7 @@ describe('start-up (built binary)', () => {
     for (const args of [['--help'], [], ['help']]) {
       const r = loaded(args);
       expect(r.status).toBe(0);
-      expect(ours(r.modules).sort()).toEqual(['cli/errors.js', 'cli/index.js', 'cli/version.js', 'data/errors.js']);
+      expect(ours(r.modules).sort()).toEqual(['cli/errors.js', 'cli/index.js', 'cli/version.js', 'core/errors.js']);
       expect(packages(r.modules)).toEqual(['commander']);
     }
   });
@@ -58,7 +58,7 @@ describe('start-up (built binary)', () => {
     expect(r.stdout).toContain('--bounds <file>');
     const mods = ours(r.modules);
     expect(mods).toContain('cli/simulate.js');
-    for (const m of ['cli/simulateRun.js', 'data/load.js', 'sim/run.js', 'report/atomic.js', 'cli/ui/dashboard.js']) expect(mods).not.toContain(m);
+    for (const m of ['cli/simulateRun.js', 'data/load.js', 'sim/run.js', 'core/atomic.js', 'cli/ui/dashboard.js']) expect(mods).not.toContain(m);
     for (const p of HEAVY) expect(packages(r.modules)).not.toContain(p);
   });
 

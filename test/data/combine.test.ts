@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { combineTables, loadSources, orderById, type LoadOne } from '../../src/data/combine.js';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import { makePoolTable, tableSha256, type PoolTable } from '../../src/data/pool.js';
 
 /** A table whose accuracy cell encodes (query id, model id), so any misplaced cell shows. */

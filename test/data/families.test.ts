@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { DataError, UsageError } from '../../src/data/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import { concatTables, DEFAULT_FAMILY_RULES, FamilyMapper, parseFamilyRules, remapTasks } from '../../src/data/families.js';
 import { loadTable } from '../../src/data/load.js';
 import { makePoolTable, type PoolTable } from '../../src/data/pool.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/data/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { maxDecompressedBytes, maxLineBytes, parseByteSize, parseDecompressLimit, setInputLimits } from '../../src/data/limits.js';
 
 const KEYS = ['GREENSERV_MAX_DECOMPRESSED', 'GREENSERV_MAX_LINE_BYTES'] as const;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTable, resolveFormat } from '../../src/data/load.js';
-import { UsageError } from '../../src/data/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { energyPerToken } from '../../src/data/pool.js';
 import { SHARED, scratch } from './formats/helpers.js';
 
@@ -81,7 +81,7 @@ describe('bounds files', () => {
   });
 
   it('reject bad bounds', async () => {
-    const { DataError } = await import('../../src/data/errors.js');
+    const { DataError } = await import('../../src/core/errors.js');
     await expect(loadTable('greenserv-pool', { bounds: s.write('bad.csv', 'task,ept_min,ept_max\nmmlu,0.9,0.1\n') })).rejects.toBeInstanceOf(DataError);
     await expect(loadTable('greenserv-pool', { bounds: s.write('bad.yaml', 'mmlu: 3\n') })).rejects.toBeInstanceOf(DataError);
   });

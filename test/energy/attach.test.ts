@@ -9,7 +9,7 @@ import { attachEnergy } from '../../src/data/energy/attach.js';
 import { loadTokenizer } from '../../src/data/energy/tokens.js';
 import { loadTable } from '../../src/data/load.js';
 import { makePoolTable } from '../../src/data/pool.js';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../bin/greenserv');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { A100_RATIO_SD, COEFFICIENTS, MAX_ABS_RESIDUAL, RESIDUAL_SD } from '../../src/data/energy/coefficients.js';
 import { batchBucket, designRow, fitEnergyModelFiles, readMlEnergy } from '../../src/data/energy/fit.js';
 import { joulesPerInputToken, joulesPerOutputToken } from '../../src/data/energy/model.js';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 
 const DIR = resolve(__dirname, '../../../shared/data/energy');
 const ML = join(DIR, 'mlenergy_v3_llm_configurations_flat.csv');

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseEnergyModelFlag } from '../../src/data/energy/flag.js';
-import { UsageError } from '../../src/data/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../bin/greenserv');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countTokens as rawCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as rawO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { loadTokenizer, SLICE } from '../../src/data/energy/tokens.js';
-import { UsageError } from '../../src/data/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 describe('token counting', () => {
   it('gives the known cl100k and o200k counts', async () => {

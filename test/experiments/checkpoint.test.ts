@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runExperiment } from '../../src/cli/experiment.js';
-import { DataError, UsageError } from '../../src/data/errors.js';
-import { atomicFs } from '../../src/report/atomic.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
+import { atomicFs } from '../../src/core/atomic.js';
 import { Checkpoint } from '../../src/sim/checkpoint.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, UsageError } from '../../src/data/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import { registerFeaturesCommand } from '../../src/cli/features.js';
 import { syntheticPrompts } from '../../bench/features.js';
 import { HAVE_PROMPTS, PROMPTS_DIR, warnIfNoPrompts } from './helpers.js';

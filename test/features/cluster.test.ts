@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { clusterPurity, clusterTexts, embeddingVectors, onlineKMeans, textVectors } from '../../src/features/cluster.js';
 import { HAVE_PROMPTS, realPrompts, warnIfNoPrompts } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/data/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { makePoolTable } from '../../src/data/pool.js';
 import { encodeContexts } from '../../src/features/context.js';
 import { UNKNOWN_TASK, applyFeatures, computeFeatures } from '../../src/features/pipeline.js';

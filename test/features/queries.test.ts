@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import { parseQueryCsv, readQueries, requireLabels } from '../../src/features/queries.js';
 import { HAVE_PROMPTS, PAPER_ORDER, PROMPTS_DIR, warnIfNoPrompts } from './helpers.js';
 import { throwsDataError } from '../helpers/errors.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import {
   DEFAULT_TASK_FEATURES,
   TASK_MODEL_FORMAT,

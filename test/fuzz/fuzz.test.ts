@@ -3,8 +3,8 @@
  * with fewer inputs per format. The full run (10,000 per format, each in a worker process) is the script.
  */
 import { describe, it, expect } from 'vitest';
-import { DataError, UsageError } from '../../src/data/errors.js';
-import { Rng } from '../../src/data/rng.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
 import { classify, fuzzFormat, InlineExecutor, makeCase } from '../../fuzz/harness.js';
 import { mutate } from '../../fuzz/mutate.js';
 import { FUZZ_FORMATS, makeSeeds } from '../../fuzz/seeds.js';

@@ -1,5 +1,5 @@
 import type { ModelInfo } from '../../src/data/pool.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import type { ContextSet } from '../../src/features/context.js';
 import type { PolicyEnv, Semantics } from '../../src/policies/policy.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 
 /** Run `fn`, which must throw a DataError; return it. */
 export function throwsDataError(fn: () => unknown): DataError {

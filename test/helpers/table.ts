@@ -1,5 +1,5 @@
 import { makePoolTable, type PoolTable } from '../../src/data/pool.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 /** A small random table with every metric, tasks, clusters and complexity, for engine tests. */
 export function randomTable(seed: number, Q: number, M: number, opts: { missing?: number; tasks?: string[] } = {}): PoolTable {

@@ -8,10 +8,10 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { DataError, UsageError } from '../../src/data/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
 import { isUserError } from '../../src/cli/errors.js';
-import { AtomicDir, atomicFs, pendingTemporaries, removeStaleTemporaries, writeFileAtomic } from '../../src/report/atomic.js';
+import { AtomicDir, atomicFs, pendingTemporaries, removeStaleTemporaries, writeFileAtomic } from '../../src/core/atomic.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/greenserv');
@@ -147,7 +147,7 @@ const HANDLERS: Record<OtherHandler, string> = {
 };
 
 function holder(other: OtherHandler, cwd: string): ReturnType<typeof spawn> {
-  const atomic = join(ROOT, 'dist/src/report/atomic.js');
+  const atomic = join(ROOT, 'dist/src/core/atomic.js');
   const code = `
     const { AtomicDir } = await import(${JSON.stringify(atomic)});
     ${HANDLERS[other]}
@@ -162,7 +162,7 @@ describe('temporary directories and signals', () => {
   for (const other of ['none', 'exits', 'only-when-alone'] as const) {
     it(`SIGTERM while a temp dir exists removes it (other handler: ${other})`, async () => {
       const d = tmp();
-      const atomic = join(ROOT, 'dist/src/report/atomic.js');
+      const atomic = join(ROOT, 'dist/src/core/atomic.js');
       if (!existsSync(atomic)) return void console.warn('skipped: build first (npx tsc -p tsconfig.json)');
       const p = holder(other, d);
       onTestFinished(() => void p.kill('SIGKILL'));

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import { cachedPath, resolveHfSource } from '../../src/data/hub.js';
 import { EndpointError, OpenAIClient } from '../../src/profiling/openai.js';
 import { sideFiles } from '../../src/profiling/live.js';

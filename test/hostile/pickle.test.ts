@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { loadTable } from '../../src/data/load.js';
 import { frameColumns, unpickle, PickleError, PdDataFrame, PdBlockManager, PdIndex, PdBlock, NDArray, PyText, pickleLimitsFromEnv } from '../../src/data/formats/pickle.js';
 import { scratch, dataError } from '../data/formats/helpers.js';
-import { UsageError } from '../../src/data/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const s = scratch();
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { invertSPD, invertWorkSize, quadFormSparse, setScaledIdentity, shermanMorrisonSparse } from '../../src/policies/linalg.js';
 import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { inverse, maxRelDiff, ridge } from '../helpers/linalg.js';
 
 describe('Sherman–Morrison on sparse vectors', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import type { RidgeArms } from '../../src/policies/linear.js';
 import type { Policy } from '../../src/policies/policy.js';
 import { epsilonGreedyFactory } from '../../src/policies/epsilonGreedy.js';

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import { parseStopList, readProfilingQueries } from '../../src/profiling/queries.js';
 import { scoreCompletion } from '../../src/profiling/scoring.js';
 import { FIXTURE, writePromptFile } from './fixtures.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { encodeContexts } from '../../src/features/context.js';
 import { FACTORIES } from '../../src/policies/registry.js';
 import { RidgeArms } from '../../src/policies/linear.js';

@@ -9,7 +9,7 @@
  * per-model total Wh (±1%) and latency median (±3%).
  */
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../core/rng.js';
 import {
   CALIBRATION_TASKS,
   COMPLEXITY_BIN_COUNTS,

@@ -3,7 +3,7 @@
  * energy_j = T_out·e_out(model, GPU, batch) + T_in·e_in(model, GPU), with token counts from the table's token
  * columns where it has them, else counted from prompt and response text.
  */
-import { DataError, UsageError } from '../errors.js';
+import { DataError, UsageError } from '../../core/errors.js';
 import { computeTaskBounds, type PoolTable } from '../pool.js';
 import { PREFILL_MFU } from './coefficients.js';
 import { batchInFittedRange, joulesPerInputToken, joulesPerOutputToken, logSpread } from './model.js';

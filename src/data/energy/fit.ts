@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { lusolve } from 'mathjs';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { EnergyCoefficients } from './types.js';
 
 /** Larger inputs are refused: the real files are a few hundred KiB. */

@@ -2,7 +2,7 @@
  * `--energy-model gpu=H100,batch=32[,models=<csv>][,tokenizer=o200k]`: attach modelled energy to a table as
  * it is loaded, without writing a file (simulate, evaluate). Modelled energy replaces any the table has.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { isBuiltinSource } from '../load.js';
 import type { PoolTable } from '../pool.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from './attach.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import { PRECISIONS, type ModelSize, type Precision } from './types.js';
 
 export interface SizeEntry extends ModelSize {

@@ -7,7 +7,7 @@
  * starts with a character other than a line break. Such cuts never split a pre-token of the cl100k/o200k patterns; only a slice with no such point is
  * cut hard, which can change its count by a token per cut.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 
 export const TOKENIZERS = ['cl100k', 'o200k'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];

@@ -2,7 +2,7 @@
  * Arrow IPC (file or stream format) via apache-arrow, long or wide layout.
  */
 import { tableFromIPC, Type, type Table, type Vector } from 'apache-arrow';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';

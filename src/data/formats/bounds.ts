@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
 import { withTextTable, parseNumber, someOf } from './text.js';

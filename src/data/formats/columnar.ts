@@ -2,7 +2,7 @@
  * Column-oriented sources (Arrow, Parquet, pandas pickles) in either layout: long (one row per outcome)
  * or wide (one row per query). Values are normalised here: bigint → number, NaN → missing.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './longBuilder.js';

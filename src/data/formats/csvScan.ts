@@ -8,7 +8,7 @@
  * drain `next()` once more. The `view` is valid until the next `feed`.
  */
 import { isUtf8 } from 'node:buffer';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import { lineHint } from '../limits.js';
 
 /** Field flag: the field was quoted (its range excludes the quotes). */

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { gunzipSync, createGunzip, constants as zc } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import { decompressHint, lineHint, maxDecompressedBytes, maxLineBytes } from '../limits.js';
 
 /** The file exists and is a regular file (not a directory, device or pipe: /dev/zero never ends). */

@@ -2,7 +2,7 @@
  * The project's long format: one row per (query, model) outcome, plus optional queries and models files.
  * The readers here parse the rows; `LongTableBuilder` (longBuilder.ts) assembles the table.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
 import { F_ESCAPED, fieldText, sameField, strictFieldText, type RecordView } from './csvScan.js';

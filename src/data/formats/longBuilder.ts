@@ -2,7 +2,7 @@
  * The builder shared by every row-oriented reader of the long layout (long CSV/JSONL, long Arrow/Parquet,
  * pg dump, recovered logs): collects (query, model) outcomes and assembles the dense table.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';

@@ -2,7 +2,7 @@
  * RouterBench pickles (`routerbench_0shot.pkl`, `routerbench_5shot.pkl`): a pandas DataFrame read through
  * the restricted unpickler, then loaded as a wide table. `.pkl.gz` is accepted.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';

@@ -5,7 +5,7 @@
  * are averaged with a warning (spec §9.16: the reference silently kept the last one).
  */
 import { isUtf8 } from 'node:buffer';
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { gzipError, readLineBatches, tableNameOf } from './input.js';
 import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_LATENCY, K_IN, K_OUT, checkMetric, type QueryMeta } from './longBuilder.js';

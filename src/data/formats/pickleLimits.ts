@@ -2,7 +2,7 @@
  * Limits that keep unpickling proportional to the input: the work budget, the integer length cap, and dict
  * keys made from tuples by structure (a DUP'd tuple DAG spelled out in full is exponential in its size).
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { Decoder, PickleError, PyText } from './pickleValues.js';
 
 export interface UnpickleOptions {

@@ -5,7 +5,7 @@
  * uses) is then exact, while per-query joules are not available. cnn_dailymail rows carry no decoded
  * accuracy and are skipped.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_IN, K_OUT, checkMetric } from './longBuilder.js';

@@ -3,7 +3,7 @@
  * Records come in batches (one per input chunk) with their line numbers, or for delimited files as byte
  * views: nothing holds the whole file as a string, and hot loops avoid an await per record.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';

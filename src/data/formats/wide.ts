@@ -9,7 +9,7 @@
  * complementary empty cells): per model, metrics come from the row that holds the score, and two scored
  * rows that disagree (beyond MERGE_TOLERANCE) are an error.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
 import { GrowF64 } from '../grow.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './longBuilder.js';

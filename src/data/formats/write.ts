@@ -14,7 +14,7 @@ import type { Writable } from 'node:stream';
 import { Table, makeVector, vectorFromArray, Utf8, type Vector } from 'apache-arrow';
 import { tableToIPC } from 'apache-arrow';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { computeTaskBounds, type PoolTable } from '../pool.js';
 import { encodeMeta, META_KEY } from './columnar.js';
 import { DEFAULT_TASK } from './longBuilder.js';

@@ -1,5 +1,5 @@
 /** Percentile bootstrap over logged decisions, seeded with the project's Rng. */
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { Estimate } from './estimators.js';
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000;

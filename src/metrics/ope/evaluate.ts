@@ -1,5 +1,5 @@
 /** One target policy through several estimators: estimates, paired bootstrap intervals and diagnostics. */
-import { UsageError } from '../../data/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { bootstrapMany } from './bootstrap.js';
 import { supportShare, weightDiagnostics, type WeightDiagnostics } from './diagnostics.js';
 import { checkTarget, ESTIMATOR_NAMES, estimate, importanceWeights, type Estimate, type EstimatorName, type LoggedBandit } from './estimators.js';

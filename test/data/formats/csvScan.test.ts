@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CsvScanner, F_ESCAPED, F_QUOTED, fieldText, sameField } from '../../../src/data/formats/csvScan.js';
 import { parseNumberBytes } from '../../../src/data/formats/text.js';
-import { DataError } from '../../../src/data/errors.js';
+import { DataError } from '../../../src/core/errors.js';
 import { throwsDataError } from '../../helpers/errors.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

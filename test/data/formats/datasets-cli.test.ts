@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerDatasetsCommand } from '../../../src/cli/datasets.js';
-import { DataError, UsageError } from '../../../src/data/errors.js';
+import { DataError, UsageError } from '../../../src/core/errors.js';
 import { scratch, SHARED } from './helpers.js';
 
 const s = scratch();

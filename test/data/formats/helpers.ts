@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, expect } from 'vitest';
-import { DataError } from '../../../src/data/errors.js';
+import { DataError } from '../../../src/core/errors.js';
 
 /** A per-test-file scratch directory, removed after the file's tests. */
 export function scratch(): { dir: string; write: (name: string, content: string | Uint8Array, gzip?: boolean) => string } {

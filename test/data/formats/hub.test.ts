@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHfUri, resolveHfSource, cachedPath, listCachedFiles } from '../../../src/data/hub.js';
 import { loadTable } from '../../../src/data/load.js';
-import { UsageError } from '../../../src/data/errors.js';
+import { UsageError } from '../../../src/core/errors.js';
 import { scratch, dataError } from './helpers.js';
 
 const s = scratch();

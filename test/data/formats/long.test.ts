@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { loadTable } from '../../../src/data/load.js';
-import { DataError } from '../../../src/data/errors.js';
+import { DataError } from '../../../src/core/errors.js';
 import { scratch, dataError } from './helpers.js';
 
 const s = scratch();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkTarget, dm, dr, dros, estimate, importanceWeights, ips, oneHot, snips, switchDr, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapCi, bootstrapMany, quantileSorted } from '../../../src/metrics/ope/bootstrap.js';
 import { supportShare, weightDiagnostics } from '../../../src/metrics/ope/diagnostics.js';
-import { Rng } from '../../../src/data/rng.js';
+import { Rng } from '../../../src/core/rng.js';
 
 // Three logged decisions over two models.
 //   i  a  p     r   target  q̂(x,0) q̂(x,1)

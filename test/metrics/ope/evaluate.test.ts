@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/data/errors.js';
+import { UsageError } from '../../../src/core/errors.js';
 import { dm, dros, ips, oneHot, snips, switchDr, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapMany } from '../../../src/metrics/ope/bootstrap.js';
 import { evaluateTarget, parseEstimators } from '../../../src/metrics/ope/evaluate.js';

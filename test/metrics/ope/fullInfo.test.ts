@@ -4,7 +4,7 @@
  * under the target.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/data/rng.js';
+import { Rng } from '../../../src/core/rng.js';
 import { dm, dr, dros, ips, oneHot, snips, switchDr, type Estimate, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapCi, bootstrapMany } from '../../../src/metrics/ope/bootstrap.js';
 import { fitRidge, predictRidge } from '../../../src/metrics/ope/ridge.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTable } from '../../../src/data/load.js';
 import { loadLogs } from '../../../src/data/logs.js';
-import { Rng } from '../../../src/data/rng.js';
+import { Rng } from '../../../src/core/rng.js';
 import { dr, ips, oneHot, snips } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapMany } from '../../../src/metrics/ope/bootstrap.js';
 import { supportShare, weightDiagnostics } from '../../../src/metrics/ope/diagnostics.js';
