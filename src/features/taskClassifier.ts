@@ -2,7 +2,15 @@
  * Task-type classifier (spec §3.1), split by concern: features (taskFeatures.ts), training and prediction
  * (taskTrain.ts), model file (taskModelIo.ts). This module keeps the public exports in one place.
  */
-export { DEFAULT_TASK_FEATURES, type TaskFeatureConfig, instructionOf, taskFeatures } from './taskFeatures.js';
+export {
+  DEFAULT_TASK_FEATURES,
+  INSTRUCTION_TASK_FEATURES,
+  type TaskFeatureConfig,
+  instructionOf,
+  taskFeatures,
+  taskInput,
+} from './taskFeatures.js';
+export { INSTRUCTION_POOL, augmentExamples, contentOf, contentParts } from './taskContent.js';
 export {
   type TaskModel,
   type TrainOptions,

@@ -1,12 +1,20 @@
 /**
- * Task-classifier features (spec §3.1): hashed word and character n-grams of the instruction — the first
- * 3 lines of the prompt cut to 200 characters — log term frequency, unit L2 norm.
+ * Task-classifier features: hashed word and character n-grams, log term frequency, unit L2 norm, of either
+ * the prompt's content with its template removed (taskContent.ts, the default) or the instruction — the
+ * first 3 lines cut to 200 characters, as spec §3.1 (models of format version 1).
  */
 import { DataError } from '../data/errors.js';
 import { ASCII, C_SPACE, C_WORD, classOf, cpAt } from './textscan.js';
+import { contentOf } from './taskContent.js';
 import { FNV_OFFSET, SparseAccumulator, type SparseVec, combine, fnvStep, logTf, mix32 } from './hashing.js';
 
 export interface TaskFeatureConfig {
+  /** What is read: the content with the template removed, or the instruction lines (spec §3.1). */
+  input: 'content' | 'instruction';
+  /** Content is cut to this many UTF-16 units (input 'content'). */
+  contentChars: number;
+  /** Every digit reads as 0, so numbers count by shape, not value. */
+  foldDigits: boolean;
   /** log2 of the number of hash buckets. */
   hashBits: number;
   /** Inclusive range of word n-gram lengths. */
@@ -19,12 +27,29 @@ export interface TaskFeatureConfig {
 }
 
 export const DEFAULT_TASK_FEATURES: TaskFeatureConfig = {
-  hashBits: 12,
+  input: 'content',
+  contentChars: 1000,
+  foldDigits: true,
+  hashBits: 14,
   wordNgrams: [1, 2],
-  charNgrams: [3, 3],
+  charNgrams: [0, 0],
   instructionLines: 3,
   instructionChars: 200,
 };
+
+/** The features of format-version-1 models: the instruction only, 2^12 buckets. */
+export const INSTRUCTION_TASK_FEATURES: TaskFeatureConfig = {
+  ...DEFAULT_TASK_FEATURES,
+  input: 'instruction',
+  foldDigits: false,
+  hashBits: 12,
+  charNgrams: [3, 3],
+};
+
+/** The text the features are computed from. */
+export function taskInput(text: string, cfg: TaskFeatureConfig): string {
+  return cfg.input === 'content' ? contentOf(text, cfg.contentChars) : instructionOf(text, cfg.instructionLines, cfg.instructionChars);
+}
 
 const SALT_WORD = 0x5bd1e995;
 const SALT_CHAR = 0x27d4eb2f;
@@ -59,7 +84,8 @@ export function taskFeatures(text: string, cfg: TaskFeatureConfig = DEFAULT_TASK
 
 /** Add the instruction's word and character n-gram counts of `text` to `a`. */
 export function accumulateNgrams(text: string, cfg: TaskFeatureConfig, a: SparseAccumulator): void {
-  const s = instructionOf(text, cfg.instructionLines, cfg.instructionChars);
+  const s = taskInput(text, cfg);
+  const fold = cfg.foldDigits;
   if (tokBuf.length < s.length + 1) tokBuf = new Int32Array(2 * s.length + 1);
   if (charBuf.length < 2 * s.length + 1) charBuf = new Int32Array(2 * s.length + 1);
   // word tokens: runs of word characters; every other non-space character is a token of its own
@@ -76,6 +102,7 @@ export function accumulateNgrams(text: string, cfg: TaskFeatureConfig, a: Sparse
     if (cp < 128) {
       k = ASCII[cp];
       if (cp >= 65 && cp <= 90) cp += 32;
+      else if (fold && cp >= 49 && cp <= 57) cp = 48;
       i++;
     } else {
       cp = cpAt(s, i);
@@ -148,6 +175,9 @@ export function validateFeatureConfig(c: TaskFeatureConfig, file?: string): void
     }
     if ((r as number[])[1] > 0 && (r as number[])[0] < min) bad(`${name} ${JSON.stringify(r)}`);
   };
+  if (c.input !== 'content' && c.input !== 'instruction') bad(`input ${JSON.stringify(c.input)}`);
+  if (!Number.isInteger(c.contentChars) || c.contentChars < 1) bad(`contentChars ${c.contentChars}`);
+  if (typeof c.foldDigits !== 'boolean') bad(`foldDigits ${JSON.stringify(c.foldDigits)}`);
   range(c.wordNgrams, 'wordNgrams', 1);
   range(c.charNgrams, 'charNgrams', 1);
   if (!Number.isInteger(c.instructionLines) || c.instructionLines < 1) bad(`instructionLines ${c.instructionLines}`);

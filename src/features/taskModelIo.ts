@@ -2,11 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../data/errors.js';
 import { writeOutput } from './fsutil.js';
-import { type TaskFeatureConfig, validateFeatureConfig } from './taskFeatures.js';
+import { INSTRUCTION_TASK_FEATURES, type TaskFeatureConfig, validateFeatureConfig } from './taskFeatures.js';
 import type { TaskModel, TrainingInfo } from './taskTrain.js';
 
 export const TASK_MODEL_FORMAT = 'greenserv-task-model';
-export const TASK_MODEL_VERSION = 1;
+/** Version 2 added `input`, `contentChars` and `foldDigits`; version 1 files read as instruction models. */
+export const TASK_MODEL_VERSION = 2;
 
 export interface TaskModelJson {
   format: typeof TASK_MODEL_FORMAT;
@@ -43,15 +44,16 @@ export function taskModelFromJson(doc: unknown, file?: string): TaskModel {
   if (o.format !== TASK_MODEL_FORMAT) {
     fail(`not a task model (format is ${JSON.stringify(o.format)}, expected "${TASK_MODEL_FORMAT}")`);
   }
-  if (o.version !== TASK_MODEL_VERSION) {
+  if (o.version !== TASK_MODEL_VERSION && o.version !== 1) {
     fail(`task model version ${JSON.stringify(o.version)} is not supported (expected ${TASK_MODEL_VERSION})`);
   }
   const labels = o.labels;
   if (!Array.isArray(labels) || labels.length < 1 || !labels.every((l) => typeof l === 'string' && l.length > 0)) {
     fail('task model: labels must be a non-empty array of strings');
   }
-  const features = o.features as TaskFeatureConfig;
-  if (typeof features !== 'object' || features === null) fail('task model: missing features');
+  if (typeof o.features !== 'object' || o.features === null) fail('task model: missing features');
+  const v1 = o.version === 1 ? { input: 'instruction', contentChars: INSTRUCTION_TASK_FEATURES.contentChars, foldDigits: false } : {};
+  const features = { ...(o.features as TaskFeatureConfig), ...v1 } as TaskFeatureConfig;
   validateFeatureConfig(features, file);
   const K = (labels as string[]).length;
   const D = 1 << features.hashBits;
@@ -75,6 +77,9 @@ export function taskModelFromJson(doc: unknown, file?: string): TaskModel {
   return {
     labels: labels as string[],
     features: {
+      input: features.input,
+      contentChars: features.contentChars,
+      foldDigits: features.foldDigits,
       hashBits: features.hashBits,
       wordNgrams: [features.wordNgrams[0], features.wordNgrams[1]],
       charNgrams: [features.charNgrams[0], features.charNgrams[1]],
@@ -89,6 +94,7 @@ export function taskModelFromJson(doc: unknown, file?: string): TaskModel {
       iterations: Number(t.iterations ?? 0),
       loss: Number(t.loss ?? Number.NaN),
       classWeight: t.classWeight === 'none' ? 'none' : 'balanced',
+      augment: Number(t.augment ?? 0),
     },
   };
 }

@@ -4,10 +4,11 @@
  * needed. Trained full-batch with L-BFGS from zero weights (deterministic), L2 penalty, balanced class
  * weights as the reference's sklearn model.
  */
-import { DataError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
 import { Rng } from '../data/rng.js';
 import { SparseAccumulator, type SparseVec, logTf } from './hashing.js';
 import { lbfgs } from './lbfgs.js';
+import { augmentExamples } from './taskContent.js';
 import { DEFAULT_TASK_FEATURES, type TaskFeatureConfig, accumulateNgrams, taskFeatures, validateFeatureConfig } from './taskFeatures.js';
 
 export interface TaskModel {
@@ -25,14 +26,24 @@ export interface TrainingInfo {
   iterations: number;
   loss: number;
   classWeight: 'balanced' | 'none';
+  /** Re-templated copies per example (0 for instruction models and version-1 files). */
+  augment?: number;
 }
 
 export interface TrainOptions {
   /** L2 penalty on the weights (objective: weighted mean cross-entropy + l2/2·‖W‖²). Default 1e-4. */
   l2?: number;
+  /** Default 100 for content models, 300 for instruction models. */
   maxIter?: number;
   features?: Partial<TaskFeatureConfig>;
   classWeight?: 'balanced' | 'none';
+  /**
+   * Re-templated copies per example for content models (taskContent.ts `augmentExamples`); default 2,
+   * 0 trains on the content alone. Ignored for instruction models.
+   */
+  augment?: number;
+  /** Seed of the augmentation (default 0). */
+  seed?: number;
 }
 
 /** Class scores (logits) of a feature vector. */
@@ -69,11 +80,15 @@ function softmaxInPlace(z: Float64Array): void {
 export function trainTaskModel(input: readonly { text: string; label: string }[], opts: TrainOptions = {}): TaskModel {
   if (input.length === 0) throw new DataError('no labelled examples to train the task classifier on');
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  const examples = [...input].sort((a, b) => cmp(a.label, b.label) || cmp(a.text, b.text));
+  const sorted = [...input].sort((a, b) => cmp(a.label, b.label) || cmp(a.text, b.text));
   const cfg: TaskFeatureConfig = { ...DEFAULT_TASK_FEATURES, ...opts.features };
   validateFeatureConfig(cfg);
+  const augment = cfg.input === 'content' ? (opts.augment ?? 2) : 0;
+  if (!Number.isInteger(augment) || augment < 0 || augment > 16) throw new UsageError(`augment must be an integer in [0, 16], got ${augment}`);
+  const examples = cfg.input === 'content' ? augmentExamples(sorted, augment, opts.seed ?? 0, cfg.contentChars) : sorted;
   const l2 = opts.l2 ?? 1e-4;
-  const maxIter = opts.maxIter ?? 300;
+  // content models converge within ~100 L-BFGS steps; more only costs time
+  const maxIter = opts.maxIter ?? (cfg.input === 'content' ? 100 : 300);
   const classWeight = opts.classWeight ?? 'balanced';
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   const K = labels.length;
@@ -132,7 +147,7 @@ export function trainTaskModel(input: readonly { text: string; label: string }[]
     features: cfg,
     weights: Float32Array.from(theta.subarray(0, K * D)),
     bias: Float64Array.from(theta.subarray(K * D)),
-    training: { examples: N, l2, iterations, loss, classWeight },
+    training: { examples: sorted.length, l2, iterations, loss, classWeight, augment },
   };
 }
 
