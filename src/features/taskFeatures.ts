@@ -82,9 +82,16 @@ export function taskFeatures(text: string, cfg: TaskFeatureConfig = DEFAULT_TASK
   return a.finish(logTf);
 }
 
-/** Add the instruction's word and character n-gram counts of `text` to `a`. */
+/** Add the word and character n-gram counts of the task input of `text` (taskInput) to `a`. */
 export function accumulateNgrams(text: string, cfg: TaskFeatureConfig, a: SparseAccumulator): void {
-  const s = taskInput(text, cfg);
+  accumulateText(taskInput(text, cfg), cfg, a);
+}
+
+/** N-gram settings `accumulateText` reads. */
+export type NgramConfig = Pick<TaskFeatureConfig, 'wordNgrams' | 'charNgrams' | 'foldDigits'>;
+
+/** Add the word and character n-gram counts of `s` itself to `a`. */
+export function accumulateText(s: string, cfg: NgramConfig, a: SparseAccumulator): void {
   const fold = cfg.foldDigits;
   if (tokBuf.length < s.length + 1) tokBuf = new Int32Array(2 * s.length + 1);
   if (charBuf.length < 2 * s.length + 1) charBuf = new Int32Array(2 * s.length + 1);
