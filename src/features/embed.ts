@@ -35,7 +35,7 @@ export interface Embedder {
   charNgrams: [number, number];
   maxChars: number;
   /** IDF per hash bucket, fitted on the training texts: ln((1 + N) / (1 + df)) + 1. */
-  idf: Float32Array;
+  idf: Float64Array;
   /**
    * Projection key, drawn from the seed: bucket i adds ±1/√s to one coordinate in each of s blocks of
    * the output (block construction: the s coordinates are distinct), coordinate and sign hashed from
@@ -75,7 +75,7 @@ export function fitEmbedder(train: readonly string[], opts: EmbedOptions = {}): 
       sc.count[sc.touched[k]] = 0;
     }
   }
-  const idf = new Float32Array(D);
+  const idf = new Float64Array(D);
   const n = train.length;
   for (let i = 0; i < D; i++) idf[i] = Math.log((1 + n) / (1 + df[i])) + 1;
   const key = new Rng(seed).nextU32();
