@@ -1,6 +1,6 @@
 /**
- * Throughput of the text features (complexity + cluster + task, and the `embed` embedding) on one core: the 2,500 real prompts
- * from ../shared when present, else synthetic prompts of similar shape. Numbers are queries per second,
+ * Throughput of the text features (complexity + cluster + task, and the `embed` embedding) on one core:
+ * the 2,500 real prompts from ../shared when present, else synthetic prompts of similar shape. Numbers are queries per second,
  * median of 7 warm runs, by wall clock (`qps`) and by process CPU time (`cpuQps`); `coldQps` is the first
  * run with an empty syllable cache.
  */
