@@ -10,6 +10,7 @@ import { Rng } from '../data/rng.js';
 import { type ContextSet, denseContexts } from './context.js';
 import { FNV_OFFSET, type SparseVec, combine, fnvStep, mix32 } from './hashing.js';
 import { ASCII, C_SPACE, C_WORD, classOf } from './textscan.js';
+import { type Pca, fitPca } from './pca.js';
 
 export interface EmbedOptions {
   /** Output dimension (default 64). */
@@ -26,10 +27,22 @@ export interface EmbedOptions {
   maxChars?: number;
   /** Non-zeros per bucket in the projection (default 4). */
   sparsity?: number;
+  /**
+   * 'random' (default): the seeded projection goes straight to `dim`. 'pca': project to `pcaFrom`
+   * dimensions, then keep the top `dim` principal components fitted on the training texts.
+   */
+  reduce?: 'random' | 'pca';
+  /** Width of the random projection before PCA (default max(256, 2·dim)). */
+  pcaFrom?: number;
 }
 
 export interface Embedder {
+  /** Output width. */
   dim: number;
+  /** Width of the random projection (`dim` without PCA). */
+  projDim: number;
+  /** Principal components over the projection, fitted on the training texts; null for 'random'. */
+  pca: Pca | null;
   hashBits: number;
   wordNgrams: [number, number];
   charNgrams: [number, number];
@@ -58,7 +71,10 @@ export function fitEmbedder(train: readonly string[], opts: EmbedOptions = {}): 
   const hashBits = intIn(opts.hashBits ?? 16, 'hashBits', 8, 24);
   const seed = intIn(opts.seed ?? 0, 'seed', 0, 0xffffffff);
   const maxChars = intIn(opts.maxChars ?? 1000, 'maxChars', 1, 1 << 24);
-  const sparsity = intIn(opts.sparsity ?? 4, 'sparsity', 1, Math.min(dim, 64));
+  const reduce = opts.reduce ?? 'random';
+  if (reduce !== 'random' && reduce !== 'pca') throw new UsageError(`embed: reduce must be 'random' or 'pca', got '${String(reduce)}'`);
+  const projDim = reduce === 'pca' ? intIn(opts.pcaFrom ?? Math.min(MAX_DIM, Math.max(256, 2 * dim)), 'pcaFrom', dim, MAX_DIM) : dim;
+  const sparsity = intIn(opts.sparsity ?? 4, 'sparsity', 1, Math.min(projDim, 64));
   const wordNgrams = opts.wordNgrams ?? [1, 2];
   const charNgrams = opts.charNgrams ?? [4, 4];
   for (const [r, name, min] of [[wordNgrams, 'wordNgrams', 1], [charNgrams, 'charNgrams', 1]] as const) {
@@ -79,7 +95,21 @@ export function fitEmbedder(train: readonly string[], opts: EmbedOptions = {}): 
   const n = train.length;
   for (let i = 0; i < D; i++) idf[i] = Math.log((1 + n) / (1 + df[i])) + 1;
   const key = new Rng(seed).nextU32();
-  return { dim, hashBits, wordNgrams: [wordNgrams[0], wordNgrams[1]], charNgrams: [charNgrams[0], charNgrams[1]], maxChars, idf, key, sparsity };
+  const e: Embedder = {
+    dim: projDim,
+    projDim,
+    pca: null,
+    hashBits,
+    wordNgrams: [wordNgrams[0], wordNgrams[1]],
+    charNgrams: [charNgrams[0], charNgrams[1]],
+    maxChars,
+    idf,
+    key,
+    sparsity,
+  };
+  if (reduce === 'random') return e;
+  const rows = embedTexts(e, train);
+  return { ...e, dim, pca: fitPca(rows, train.length, projDim, dim, seed) };
 }
 
 const SALT_WORD = 0x5bd1e995;
@@ -218,15 +248,20 @@ export function tfidfVector(e: Embedder, text: string): SparseVec {
  * counting array and buffers are reused: no allocation per text beyond its lower-cased copy.
  */
 export function embedTexts(e: Embedder, texts: readonly string[]): Float64Array {
-  const { dim, idf, key, sparsity: sp } = e;
+  const { dim, projDim: pd, pca, idf, key, sparsity: sp } = e;
   // block t covers coordinates [start[t], start[t+1])
-  const start = Int32Array.from({ length: sp + 1 }, (_, t) => Math.floor((t * dim) / sp));
+  const start = Int32Array.from({ length: sp + 1 }, (_, t) => Math.floor((t * pd) / sp));
   const out = new Float64Array(texts.length * dim);
+  // with PCA the projection goes to a scratch row first
+  const buf = pca ? new Float64Array(pd) : out;
+  const basis = pca ? pca.basis : buf;
+  const mean = pca ? pca.mean : buf;
   const sc = new Scanner(e.hashBits);
   const count = sc.count;
   const scale = 1 / Math.sqrt(sp);
   for (let q = 0; q < texts.length; q++) {
-    const off = q * dim;
+    const off = pca ? 0 : q * dim;
+    if (pca) buf.fill(0);
     const n = sc.scan(texts[q], e.maxChars, e.wordNgrams, e.charNgrams);
     const touched = sc.touched;
     for (let k = 0; k < n; k++) {
@@ -237,16 +272,32 @@ export function embedTexts(e: Embedder, texts: readonly string[]): Float64Array 
       let h = mix32((Math.imul(i, 0x9e3779b1) ^ key) >>> 0);
       for (let t = 0; t < sp; t++) {
         const len = start[t + 1] - start[t];
-        out[off + start[t] + ((h >>> 1) % len)] += h & 1 ? -w : w;
+        buf[off + start[t] + ((h >>> 1) % len)] += h & 1 ? -w : w;
         h = mix32((h + 0x6d2b79f5) >>> 0);
       }
     }
+    if (pca) {
+      // unit projection, centred, onto the components
+      let b2 = 0;
+      for (let j = 0; j < pd; j++) b2 += buf[j] * buf[j];
+      if (b2 === 0) continue;
+      const rb = 1 / Math.sqrt(b2);
+      for (let j = 0; j < pd; j++) buf[j] = buf[j] * rb - mean[j];
+      const o = q * dim;
+      for (let c = 0; c < dim; c++) {
+        let z = 0;
+        const row = c * pd;
+        for (let j = 0; j < pd; j++) z += basis[row + j] * buf[j];
+        out[o + c] = z;
+      }
+    }
     // the TF-IDF norm cancels in the final normalisation, so it is never computed
+    const o = q * dim;
     let n2 = 0;
-    for (let j = 0; j < dim; j++) n2 += out[off + j] * out[off + j];
+    for (let j = 0; j < dim; j++) n2 += out[o + j] * out[o + j];
     if (n2 > 0) {
       const r = 1 / Math.sqrt(n2);
-      for (let j = 0; j < dim; j++) out[off + j] *= r;
+      for (let j = 0; j < dim; j++) out[o + j] *= r;
     }
   }
   return out;
