@@ -135,6 +135,18 @@ class Scanner {
     for (let n = 1; n < 9; n++) this.pow[n] = Math.imul(this.pow[n - 1], POLY);
   }
 
+  private prevTok = 0;
+  private haveTok = false;
+
+  /** Count a word token (hash h) as a unigram and, after another token, a bigram. */
+  private token(h: number, n: number, unigrams: boolean, bigrams: boolean): number {
+    if (unigrams) n = this.bump(h, n);
+    if (bigrams && this.haveTok) n = this.bump(combine(this.prevTok, h), n);
+    this.prevTok = h;
+    this.haveTok = true;
+    return n;
+  }
+
   private bump(h: number, n: number): number {
     const i = h & this.mask;
     if (this.count[i] === 0) {
@@ -166,44 +178,30 @@ class Scanner {
     const w0h = (FNV_OFFSET ^ SALT_WORD) >>> 0;
     let cur = w0h;
     let inWord = false;
-    let prevTok = 0;
-    let haveTok = false;
+    this.haveTok = false;
     let space = false;
     const bigrams = w[0] <= 2 && w[1] >= 2;
-    const unigrams = w[0] === 1;
+    const unigrams = w[0] === 1 && w[1] >= 1;
     for (let i = 0; i <= s.length; i++) {
       const ch = i < s.length ? s.charCodeAt(i) : 32;
       const k = ch < 128 ? ASCII[ch] : classOf(ch);
-      let tok = 0;
-      let emit = false;
       if (k & C_WORD) {
         cur = fnvStep(cur, ch);
         inWord = true;
-      } else {
-        if (inWord) {
-          tok = cur;
-          emit = true;
-        }
-        inWord = false;
-        cur = w0h;
+        if (space) chars[nChar++] = 32;
+        space = false;
+        chars[nChar++] = ch;
+        continue;
       }
-      // a word ends here, then maybe a symbol token
-      for (let pass = 0; pass < 2; pass++) {
-        if (emit && w[1] > 0) {
-          const h = mix32(tok);
-          if (unigrams) nt = this.bump(h, nt);
-          if (bigrams && haveTok) nt = this.bump(combine(prevTok, h), nt);
-          prevTok = h;
-          haveTok = true;
-        }
-        emit = pass === 0 && !(k & (C_WORD | C_SPACE)) && i < s.length;
-        tok = fnvStep(w0h, ch);
-      }
-      if (i === s.length) break;
+      if (inWord) nt = this.token(mix32(cur), nt, unigrams, bigrams);
+      inWord = false;
+      cur = w0h;
       if (k & C_SPACE) {
         space = nChar > 0;
         continue;
       }
+      // any other character is a token of its own (the sentinel at i = s.length is a space)
+      nt = this.token(mix32(fnvStep(w0h, ch)), nt, unigrams, bigrams);
       if (space) chars[nChar++] = 32;
       space = false;
       chars[nChar++] = ch;
