@@ -1,6 +1,6 @@
 /**
- * Throughput of the text features (complexity + cluster + task) on one core: the 2,500 real prompts
- * from ../shared when present, else synthetic prompts of similar shape. Numbers are queries per second,
+ * Throughput of the text features (complexity + cluster + task, and the `embed` embedding) on one core:
+ * the 2,500 real prompts from ../shared when present, else synthetic prompts of similar shape. Numbers are queries per second,
  * median of 7 warm runs, by wall clock (`qps`) and by process CPU time (`cpuQps`); `coldQps` is the first
  * run with an empty syllable cache.
  */
@@ -14,6 +14,7 @@ import { type FeatureInput, computeFeatures } from '../src/features/pipeline.js'
 import { readQueries } from '../src/features/queries.js';
 import { clearSyllableCache } from '../src/features/syllables.js';
 import { taskPredictor, trainTaskModel } from '../src/features/taskClassifier.js';
+import { embedTexts, fitEmbedder } from '../src/features/embed.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -86,13 +87,15 @@ export async function benchFeatures(): Promise<Record<string, number>> {
   clearSyllableCache();
   const cold = time(() => computeFeatures(items, { taskModel: model }));
   const reps = 7;
-  const runs: Record<string, { wall: number; cpu: number }[]> = { total: [], complexity: [], cluster: [], task: [] };
+  const runs: Record<string, { wall: number; cpu: number }[]> = { total: [], complexity: [], cluster: [], task: [], embed: [] };
+  const embedder = fitEmbedder(texts);
   for (let r = 0; r < reps; r++) {
     runs.total.push(time(() => computeFeatures(items, { taskModel: model })));
     runs.complexity.push(time(() => texts.forEach((t) => fleschFromCounts(scanText(t)))));
     runs.cluster.push(time(() => onlineKMeans(textVectors(texts), { k: 3 })));
     const predict = taskPredictor(model);
     runs.task.push(time(() => texts.forEach((t) => predict(t))));
+    runs.embed.push(time(() => embedTexts(embedder, texts)));
   }
   const out: Record<string, number> = {
     'features.queries': n,

@@ -58,14 +58,14 @@ describe('greenserv features', () => {
     expect(t.out).toMatch(/trained on 40 prompts, 5 labels/);
     expect(t.out).toMatch(/held-out accuracy: \d+\.\d\d% on 10 prompts/);
     expect(t.out).toMatch(/true \\ predicted/);
-    expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('greenserv-task-model');
+    const doc = JSON.parse(readFileSync(model, 'utf8'));
+    expect(doc.format).toBe('greenserv-task-model');
+    expect(doc.features.input).toBe('content');
+    expect(doc.training.augment).toBe(2);
     const json = JSON.parse((await run(['features', queries, '--json', '--task-model', model])).out);
-    // synthetic Context: prompts differ only by a '_' (winogrande) or not (hellaswag); the other three
-    // tasks have their own instruction line and are always recognised
-    json.forEach((r: { task: string }, i: number) => {
-      if (['mmlu', 'gsm8k', 'cnn_dailymail'].includes(prompts[i].task)) expect(r.task).toBe(prompts[i].task);
-      else expect(['hellaswag', 'winogrande']).toContain(r.task);
-    });
+    // the synthetic bodies are random words shared by all tasks, and a content model ignores instruction
+    // lines, so only the predicted labels are checked here (accuracy: taskContent.test.ts)
+    json.forEach((r: { task: string }) => expect(doc.labels).toContain(r.task));
   });
 
   it('writes --out atomically, leaving no temporary file', async () => {

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
+import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector } from '../../src/features/embed.js';
+import { fitPca } from '../../src/features/pca.js';
+import type { SparseVec } from '../../src/features/hashing.js';
+
+const VOCAB = ('river town farmer apples council taxes robot walk students exams team final storm coast prices ' +
+  'march engine fuel doctor patient court judge music piano garden flowers ocean ship bridge steel bread oven')
+  .split(' ');
+
+/** Texts over a small vocabulary, so pairs share anywhere from no words to most of them. */
+function texts(n: number, seed = 3): string[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => Array.from({ length: 6 + rng.int(20) }, () => VOCAB[rng.int(VOCAB.length)]).join(' '));
+}
+
+function row(m: Float64Array, q: number, dim: number): Float64Array {
+  return m.subarray(q * dim, (q + 1) * dim);
+}
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
+  return s;
+}
+function sparseCos(a: SparseVec, b: SparseVec): number {
+  const m = new Map<number, number>();
+  a.idx.forEach((i, k) => m.set(i, a.val[k]));
+  let s = 0;
+  b.idx.forEach((i, k) => (s += (m.get(i) ?? 0) * b.val[k]));
+  return s;
+}
+
+describe('embed: TF-IDF', () => {
+  it('IDF is ln((1+N)/(1+df))+1 fitted on the train texts, TF is 1+ln c, unit norm', () => {
+    const e = fitEmbedder(['apple banana', 'apple cherry', 'apple'], { wordNgrams: [1, 1], charNgrams: [0, 0] });
+    const idfApple = Math.log(4 / 4) + 1;
+    const idfBanana = Math.log(4 / 2) + 1;
+    const idfUnseen = Math.log(4 / 1) + 1;
+    const norm = (xs: number[]): number[] => {
+      const n = Math.hypot(...xs);
+      return xs.map((x) => x / n).sort((a, b) => a - b);
+    };
+    const v = tfidfVector(e, 'Apple banana apple');
+    expect(v.idx).toHaveLength(2);
+    const want = norm([(1 + Math.log(2)) * idfApple, 1 * idfBanana]);
+    Array.from(v.val).sort((a, b) => a - b).forEach((x, k) => expect(x).toBeCloseTo(want[k], 12));
+    const u = tfidfVector(e, 'durian apple');
+    const wantU = norm([idfUnseen, idfApple]);
+    Array.from(u.val).sort((a, b) => a - b).forEach((x, k) => expect(x).toBeCloseTo(wantU[k], 12));
+    expect(tfidfVector(e, '').idx).toHaveLength(0);
+  });
+});
+
+describe('embed: projection', () => {
+  const T = texts(40);
+  it('is deterministic for a seed and changes with it', () => {
+    const a = embedTexts(fitEmbedder(T, { seed: 7 }), T);
+    expect(embedTexts(fitEmbedder(T, { seed: 7 }), T)).toEqual(a);
+    expect(embedTexts(fitEmbedder(T, { seed: 8 }), T)).not.toEqual(a);
+  });
+
+  it('gives unit rows, and a zero row for a text without n-grams', () => {
+    const e = fitEmbedder(T);
+    const m = embedTexts(e, [...T, '', ' \n ']);
+    for (let q = 0; q < T.length; q++) expect(Math.hypot(...row(m, q, 64))).toBeCloseTo(1, 12);
+    expect(Array.from(row(m, T.length, 64)).every((x) => x === 0)).toBe(true);
+    expect(Array.from(row(m, T.length + 1, 64)).every((x) => x === 0)).toBe(true);
+  });
+
+  it('puts a near-duplicate closer than unrelated texts', () => {
+    const base = 'The council voted to raise taxes on imported steel after a long debate in the town hall.';
+    const near = 'The council voted to raise the taxes on imported steel after a long debate at the town hall!';
+    const other = ['A robot learns to walk across the garden.', 'Solve for x: 3x + 5 = 20.', 'Piano music filled the ocean ship.'];
+    const all = [base, near, ...other];
+    const m = embedTexts(fitEmbedder(all), all);
+    const cNear = dot(row(m, 0, 64), row(m, 1, 64));
+    for (let k = 2; k < all.length; k++) expect(cNear).toBeGreaterThan(dot(row(m, 0, 64), row(m, k, 64)) + 0.3);
+  });
+
+  it('keeps the TF-IDF cosines approximately (Johnson–Lindenstrauss)', () => {
+    const dim = 512;
+    const e = fitEmbedder(T, { dim, seed: 1 });
+    const m = embedTexts(e, T);
+    const v = T.map((t) => tfidfVector(e, t));
+    let sumErr = 0;
+    let maxErr = 0;
+    let pairs = 0;
+    let spread = 0;
+    for (let a = 0; a < T.length; a++) {
+      for (let b = a + 1; b < T.length; b++) {
+        const exact = sparseCos(v[a], v[b]);
+        const err = Math.abs(dot(row(m, a, dim), row(m, b, dim)) - exact);
+        sumErr += err;
+        maxErr = Math.max(maxErr, err);
+        spread += Math.abs(exact - 0.5);
+        pairs++;
+      }
+    }
+    // sparse JL at d = 512: cosine error about 1/sqrt(d) ≈ 0.044 per pair
+    expect(sumErr / pairs).toBeLessThan(0.05);
+    expect(maxErr).toBeLessThan(0.2);
+    expect(spread / pairs).toBeGreaterThan(0.1); // the pairs are not all alike
+  });
+});
+
+describe('embed contexts', () => {
+  const T = texts(12, 5);
+  it('has a bias slot then dim dense slots per query', () => {
+    const c = embedContexts(T, { dim: 8 });
+    expect(c.d).toBe(9);
+    expect(c.nQueries).toBe(12);
+    expect(c.names).toEqual(['bias', ...Array.from({ length: 8 }, (_, j) => `embed=${j}`)]);
+    for (let q = 0; q < 12; q++) {
+      expect(c.ptr[q + 1] - c.ptr[q]).toBe(9);
+      expect(c.idx[c.ptr[q]]).toBe(0);
+      expect(c.val[c.ptr[q]]).toBe(1);
+      const r = Array.from(c.val.subarray(c.ptr[q] + 1, c.ptr[q + 1]));
+      expect(Math.hypot(...r)).toBeCloseTo(1, 12);
+    }
+  });
+
+  it('fits IDF on the train part only', () => {
+    const train = [0, 1, 2, 3, 4, 5];
+    const a = embedContexts(T, { train });
+    const changed = [...T];
+    changed[11] = 'something else entirely, not in training';
+    const b = embedContexts(changed, { train });
+    expect(b.val.subarray(0, b.ptr[11])).toEqual(a.val.subarray(0, a.ptr[11]));
+    const c = embedContexts(changed);
+    expect(c.val.subarray(0, c.ptr[11])).not.toEqual(a.val.subarray(0, a.ptr[11]));
+  });
+
+  it('rejects bad options', () => {
+    expect(() => embedContexts(T, { dim: 0 })).toThrow(UsageError);
+    expect(() => embedContexts(T, { train: [99] })).toThrow(/train index 99/);
+    expect(() => fitEmbedder(T, { charNgrams: [5, 3] })).toThrow(/charNgrams/);
+  });
+});
+
+describe('contexts from user embeddings', () => {
+  it('builds [1, e] rows, unit length by default', () => {
+    const c = contextsFromEmbeddings([[3, 4], [0, 0], [1e300, 1e300]]);
+    expect(c.d).toBe(3);
+    expect(c.names).toEqual(['bias', 'emb_0', 'emb_1']);
+    const want = [1, 0.6, 0.8, 1, 0, 0, 1, Math.SQRT1_2, Math.SQRT1_2];
+    expect(c.val).toHaveLength(want.length);
+    want.forEach((x, k) => expect(c.val[k]).toBeCloseTo(x, 14));
+    const raw = contextsFromEmbeddings(Float64Array.from([3, 4, 5, 6]), { dim: 2, normalize: false });
+    expect(Array.from(raw.val)).toEqual([1, 3, 4, 1, 5, 6]);
+  });
+
+  it('names the row and column of bad values', () => {
+    expect(() => contextsFromEmbeddings([[1, 2], [1]], { file: 'q.csv' })).toThrow(/^q\.csv: embeddings: row 2 has 1 values, expected 2/);
+    expect(() => contextsFromEmbeddings([[1, 2], [1, Number.NaN]])).toThrow(DataError);
+    expect(() => contextsFromEmbeddings([[1, 2], [1, Number.NaN]])).toThrow(/row 2, emb_1 is not a finite number/);
+    expect(() => contextsFromEmbeddings(Float64Array.from([1, 2, 3]), { dim: 2 })).toThrow(/3 values do not make rows of 2/);
+    expect(() => contextsFromEmbeddings(Float64Array.from([1, 2]))).toThrow(UsageError);
+  });
+});
+
+describe('PCA', () => {
+  it('finds the principal axes of a 2-D cloud (checked against the closed-form eigenvectors)', () => {
+    const rng = new Rng(11);
+    const n = 2000;
+    const rows = new Float64Array(n * 2);
+    for (let q = 0; q < n; q++) {
+      const a = 3 * rng.normal();
+      const b = rng.normal();
+      rows[2 * q] = 5 + a * Math.cos(0.5) - b * Math.sin(0.5);
+      rows[2 * q + 1] = -2 + a * Math.sin(0.5) + b * Math.cos(0.5);
+    }
+    // closed form for the sample covariance [[sxx, sxy], [sxy, syy]]
+    let mx = 0, my = 0;
+    for (let q = 0; q < n; q++) {
+      mx += rows[2 * q] / n;
+      my += rows[2 * q + 1] / n;
+    }
+    let sxx = 0, sxy = 0, syy = 0;
+    for (let q = 0; q < n; q++) {
+      const dx = rows[2 * q] - mx, dy = rows[2 * q + 1] - my;
+      sxx += (dx * dx) / n;
+      sxy += (dx * dy) / n;
+      syy += (dy * dy) / n;
+    }
+    const tr = sxx + syy, det = sxx * syy - sxy * sxy;
+    const l1 = tr / 2 + Math.sqrt((tr * tr) / 4 - det);
+    const l2 = tr / 2 - Math.sqrt((tr * tr) / 4 - det);
+    const p = fitPca(rows, n, 2, 2, 1);
+    expect(p.mean[0]).toBeCloseTo(mx, 12);
+    expect(p.variance[0]).toBeCloseTo(l1, 9);
+    expect(p.variance[1]).toBeCloseTo(l2, 9);
+    const v1 = [sxy, l1 - sxx];
+    const n1 = Math.hypot(...v1);
+    expect(Math.abs(p.basis[0] * v1[0] + p.basis[1] * v1[1]) / n1).toBeCloseTo(1, 9);
+    expect(p.basis[0] * p.basis[2] + p.basis[1] * p.basis[3]).toBeCloseTo(0, 12);
+  });
+
+  it('embed with reduce=pca: deterministic, unit rows, near-duplicates close', () => {
+    const T = texts(60, 9);
+    const near = [...T, `${T[0]} again`];
+    const e = fitEmbedder(T, { reduce: 'pca', dim: 8, pcaFrom: 64, seed: 2 });
+    expect(e.dim).toBe(8);
+    const m = embedTexts(e, near);
+    expect(embedTexts(fitEmbedder(T, { reduce: 'pca', dim: 8, pcaFrom: 64, seed: 2 }), near)).toEqual(m);
+    for (let q = 0; q < near.length; q++) expect(Math.hypot(...row(m, q, 8))).toBeCloseTo(1, 12);
+    const cNear = dot(row(m, 0, 8), row(m, 60, 8));
+    const others = Array.from({ length: 59 }, (_, k) => dot(row(m, 0, 8), row(m, k + 1, 8)));
+    expect(cNear).toBeGreaterThan(0.9);
+    expect(others.filter((c) => c >= cNear).length).toBeLessThan(3);
+    expect(() => fitEmbedder(T, { reduce: 'pca', dim: 64, pcaFrom: 32 })).toThrow(/pcaFrom/);
+  });
+});
