@@ -64,7 +64,7 @@ describe('greenserv features', () => {
     expect(doc.training.augment).toBe(2);
     const json = JSON.parse((await run(['features', queries, '--json', '--task-model', model])).out);
     // the synthetic bodies are random words shared by all tasks, and a content model ignores instruction
-    // lines, so only the predicted labels are checked here (accuracy: taskContent.test.ts)
+    // lines, so only the predicted labels are checked here (accuracy: taskContent.e2e.test.ts)
     json.forEach((r: { task: string }) => expect(doc.labels).toContain(r.task));
   });
 

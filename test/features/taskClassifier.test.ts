@@ -148,7 +148,7 @@ describe('stratified split and confusion matrix', () => {
 });
 
 describe.skipIf(!HAVE_PROMPTS)('task classifier on the 2,500 real prompts', () => {
-  // the content model's figures are in taskContent.test.ts
+  // the content model's figures are in taskContent.e2e.test.ts
   it('instruction model reaches ≥ 98% held-out accuracy (80/20 stratified split, seed 42)', () => {
     const rows = realPrompts().map((r) => ({ text: r.text, label: r.task! }));
     const { train, test } = stratifiedSplit(rows.map((r) => r.label), 0.2, 42);

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// The slow end-to-end files: whole experiments, resume after SIGINT, terminal sessions, report rebuilds,
+// energy attach round trips and the task classifier trained on the real prompts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.e2e.test.ts'],
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
