@@ -89,6 +89,14 @@ describe('hostile input through the CLI (built binary)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it.skipIf(!existsSync('/proc/self/mem'))('a file whose read fails (EIO from /proc/self/mem) is exit 2 naming it, not an internal error', async () => {
+    const out = join(s.dir, 'out-mem');
+    const r = await cli(['simulate', '--data', '/proc/self/mem', '--out', out, '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("greenserv: error: cannot read '/proc/self/mem': input/output error [EIO]");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a bad --max-decompressed / --max-line-bytes value is a usage error', async () => {
     const r = await cli(['datasets', 'validate', 'greenserv-pool', '--max-line-bytes', 'lots']);
     expect(r.code).toBe(2);

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { gunzipSync, createGunzip, constants as zc } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { DataError } from '../../core/errors.js';
+import { DataError, userIoError } from '../../core/errors.js';
 import { decompressHint, lineHint, maxDecompressedBytes, maxLineBytes } from '../limits.js';
 
 /** The file exists and is a regular file (not a directory, device or pipe: /dev/zero never ends). */
@@ -22,13 +22,18 @@ export function assertReadable(file: string): void {
 /** First `n` bytes of a file (fewer if the file is shorter). */
 export function readMagic(file: string, n = 16): Buffer {
   assertReadable(file);
-  const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(n);
-    const got = readSync(fd, buf, 0, n, 0);
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      const got = readSync(fd, buf, 0, n, 0);
+      return buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    // e.g. EIO from /proc/self/mem, EACCES: the user's file, not our bug
+    throw userIoError(e, file, 'read');
   }
 }
 
@@ -213,13 +218,17 @@ export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
 /** The whole file as bytes, gunzipped (within the inflation cap) when compressed, for formats that need random access. */
 export function readAllBytes(file: string): Uint8Array {
   assertReadable(file);
-  const fd = openSync(file, 'r');
   let buf: Buffer;
   try {
-    if (!fstatSync(fd).isFile()) throw new DataError('is not a regular file', file);
-    buf = readFileSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(file, 'r');
+    try {
+      if (!fstatSync(fd).isFile()) throw new DataError('is not a regular file', file);
+      buf = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw userIoError(e, file, 'read');
   }
   if (!isGzip(buf)) return buf;
   const limit = maxDecompressedBytes(buf.length);
