@@ -2,10 +2,14 @@
  * Reading query text: the project's queries format (`query_id,text[,task]`) and the paper's prompt files
  * (`id,dataset,processed_input,...`, spec §1.1), one file or a directory of them.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../core/errors.js';
+import { readFileBounded } from '../core/readFile.js';
+
+/** Queries are read whole: 1 GiB is far more text than a query set needs. */
+const MAX_QUERY_FILE_BYTES = 1024 * 1024 * 1024;
 
 export type QueryFileFormat = 'queries' | 'prompts';
 
@@ -54,12 +58,7 @@ export function readQueries(path: string): QuerySet {
   const out: QuerySet = { records: [], files, warnings: [] };
   const seen = new Map<string, QueryRecord>();
   for (const f of files) {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(f);
-    } catch (e) {
-      throw new DataError(`cannot read: ${(e as Error).message}`, f);
-    }
+    const buf = readFileBounded(f, 'queries file', MAX_QUERY_FILE_BYTES);
     const parsed = parseQueryCsv(buf, f);
     out.warnings.push(...parsed.warnings);
     for (const r of parsed.records) {

@@ -1,9 +1,10 @@
 /** Task model file: a versioned JSON document with the weights as base64 little-endian float32. */
-import { readFileSync } from 'node:fs';
+
 import { DataError } from '../core/errors.js';
 import { writeOutput } from './fsutil.js';
 import { INSTRUCTION_TASK_FEATURES, type TaskFeatureConfig, validateFeatureConfig } from './taskFeatures.js';
 import type { TaskModel, TrainingInfo } from './taskTrain.js';
+import { readFileBounded } from '../core/readFile.js';
 
 export const TASK_MODEL_FORMAT = 'greenserv-task-model';
 /** Version 2 added `input`, `contentChars` and `foldDigits`; version 1 files read as instruction models. */
@@ -101,12 +102,7 @@ export function taskModelFromJson(doc: unknown, file?: string): TaskModel {
 
 /** Read and validate a model file (DataError naming the file on any problem). */
 export function loadTaskModel(path: string): TaskModel {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DataError(`cannot read task model: ${(e as Error).message}`, path);
-  }
+  const text = readFileBounded(path, 'task model').toString('utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);

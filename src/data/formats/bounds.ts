@@ -3,12 +3,13 @@
  * metrics.yaml layout (`<task>: {energy_per_token: {min, max}}`), a flat YAML/JSON map
  * (`<task>: {ept_min, ept_max}`) or a CSV with columns `task, ept_min, ept_max`.
  */
-import { readFileSync } from 'node:fs';
+
 import { parse as parseYaml } from 'yaml';
 import { DataError } from '../../core/errors.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
 import { withTextTable, parseNumber, someOf } from './text.js';
+import { readFileBounded } from '../../core/readFile.js';
 
 export async function readBoundsFile(file: string): Promise<Map<string, TaskBounds>> {
   assertReadable(file);
@@ -30,8 +31,9 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
     });
   } else {
     let doc: unknown;
+    const text = readFileBounded(file, 'bounds file', 16 * 1024 * 1024).toString('utf8');
     try {
-      doc = parseYaml(readFileSync(file, 'utf8'));
+      doc = parseYaml(text);
     } catch (err) {
       throw new DataError(`not valid YAML/JSON: ${(err as Error).message}`, file);
     }
