@@ -13,7 +13,7 @@ import { chartFileBase, familySlug, policyLabel, renderEvaluateCharts } from './
 import { fmt, renderTable } from './terminalTable.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 
-export { chartFileBase, familyChartSpec, familySlug, hullPolyline, placeLabels, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
+export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
 function pct(x: number | null | undefined, d = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(d)}%`;

@@ -4,6 +4,7 @@ import type { CostQuality } from '../metrics/aiq.js';
 import type { EvaluateSummary, EvaluationResult, FamilyCurves } from '../metrics/routerbench.js';
 import { policyColours } from './palette.js';
 import { renderChart, type RenderedChart } from './render.js';
+import { placeLabels } from './labels.js';
 
 /** `mistralai/mixtral-8x7b-chat` → `mixtral-8x7b-chat`: chart labels and narrow columns. */
 export function shortModel(id: string): string {
@@ -78,57 +79,6 @@ export function hullPolyline(h: readonly CostQuality[], right: number, perSegmen
 const CHART_W = 640;
 const CHART_H = 380;
 
-interface Box {
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-}
-
-/**
- * Greedy label placement in pixels: each label takes the first candidate position (right, below, left,
- * above…) that overlaps no marker, obstacle or earlier label; the first candidate when none is free.
- * Returns the left end of each text's baseline.
- */
-export function placeLabels(
-  pts: { px: number; py: number; text: string }[],
-  W: number,
-  H: number,
-  obstacles: { px: number; py: number }[] = [],
-  charW = 6.1,
-  lineH = 11,
-): { lx: number; ly: number }[] {
-  const boxes: Box[] = [...pts, ...obstacles].map((p) => ({ x0: p.px - 5, x1: p.px + 5, y0: p.py - 5, y1: p.py + 5 }));
-  const hit = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
-  const out = pts.map((p) => ({ lx: p.px + 7, ly: p.py - 6 }));
-  const order = pts.map((_, i) => i).sort((a, b) => pts[a].px - pts[b].px || pts[a].py - pts[b].py);
-  for (const i of order) {
-    const p = pts[i];
-    const w = p.text.length * charW;
-    const cands: [number, number][] = [
-      [7, -5],
-      [7, 13],
-      [-7 - w, -5],
-      [-7 - w, 13],
-      [7, -17],
-      [7, 25],
-      [-w / 2, -10],
-      [-w / 2, 21],
-      [-7 - w, -17],
-      [-7 - w, 25],
-    ];
-    for (const [dx, dy] of cands) {
-      const b = { x0: p.px + dx, x1: p.px + dx + w, y0: p.py + dy - lineH + 2, y1: p.py + dy + 2 };
-      if (b.x0 < 0 || b.x1 > W + 40 || b.y0 < 0 || b.y1 > H) continue;
-      if (boxes.some((o) => hit(o, b))) continue;
-      boxes.push(b);
-      out[i] = { lx: p.px + dx, ly: p.py + dy };
-      break;
-    }
-  }
-  return out;
-}
-
 export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSpec {
   const info = s.dataset.families.find((f) => f.name === c.family);
   const all: number[] = [
@@ -175,7 +125,9 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     labelled.map((m) => ({ px: px(m.cost), py: py(m.quality), text: m.model })),
     CHART_W,
     CHART_H,
-    pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })),
+    6.1,
+    11,
+    { overhang: 40, obstacles: pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })) },
   );
   const labels = labelled.map((m, i) => ({
     text: m.model,

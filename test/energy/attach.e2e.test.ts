@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { COEFFICIENTS } from '../../src/data/energy/coefficients.js';
 import { attachEnergy } from '../../src/data/energy/attach.js';
@@ -10,19 +8,7 @@ import { loadTokenizer } from '../../src/data/energy/tokens.js';
 import { loadTable } from '../../src/data/load.js';
 import { makePoolTable } from '../../src/data/pool.js';
 import { DataError } from '../../src/core/errors.js';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/greenserv');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 /** ln e_out by hand for a dense bf16 model on H100 (no GPU or precision terms). */
 function eOutH100(activeB: number, totalB: number, batch: number, precision = 0): number {

@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/cli/experiment.js';
 import { MA_WINDOW } from '../../src/metrics/experiment.js';
 import { movingAverage } from '../../src/metrics/stats.js';
 import { rebuildReport } from '../../src/report/rebuild.js';
 import { readSimulateDir } from '../../src/report/simulateReport.js';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/greenserv');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 const SIM = ['simulate', '--policies', 'linucb,random,largest', '--runs', '2', '--no-progress'];
 
