@@ -8,9 +8,10 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { DataError, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
-import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';
+import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
+import { TaskTallyRecorder } from './recorders.js';
 import { buildRewards, type CostScale } from './reward.js';
 import { MAX_LAMBDAS } from './limits.js';
 
@@ -83,47 +84,6 @@ interface LambdaBlock {
   runSeeds: number[];
 }
 
-/**
- * Wraps a policy to tally the chosen cells' cost and quality per task as the engine feeds it back, so the
- * sweep needs no per-step trace. Sums go to `sums` at [task·3 + 0 cost | 1 quality | 2 misses].
- */
-class Tally implements Policy {
-  readonly name: string;
-  constructor(
-    private readonly inner: Policy,
-    private readonly t: PoolTable,
-    private readonly sums: Float64Array,
-  ) {
-    this.name = inner.name;
-  }
-  select(q: number): number {
-    return this.inner.select(q);
-  }
-  update(q: number, arm: number, reward: number): void {
-    this.inner.update(q, arm, reward);
-    const t = this.t;
-    const i = q * t.nModels + arm;
-    const k = 3 * t.queryTask[q];
-    if (!t.present[i]) {
-      this.sums[k + 2]++;
-      return;
-    }
-    const c = t.costUsd![i];
-    const a = t.accuracy[i];
-    if (Number.isFinite(c)) this.sums[k] += c;
-    if (Number.isFinite(a)) this.sums[k + 1] += a;
-  }
-  addArm(m: number): void {
-    this.inner.addArm(m);
-  }
-  removeArm(m: number): void {
-    this.inner.removeArm(m);
-  }
-  arms(): readonly number[] {
-    return this.inner.arms();
-  }
-}
-
 async function sweepLambda(
   table: PoolTable,
   contexts: ContextSet,
@@ -139,23 +99,10 @@ async function sweepLambda(
   const K = T + 1;
   const Q = table.nQueries;
   const taskQueries = countTaskQueries(table);
-  // tallies[p][r]: filled by the run's policy instance; the engine creates one per (run, policy), runs in order
-  const tallies: Float64Array[][] = policies.map(() => []);
   // a policy's RNG and the query orders do not depend on which other policies run, so skipping is safe
   const run = policies.map((_, p) => !skip[p]);
-  const wrapped: ResolvedPolicy[] = policies
-    .map((rp, p) => ({
-      ...rp,
-      factory: {
-        ...rp.factory,
-        create: (env: PolicyEnv, params: Record<string, number>): Policy => {
-          const sums = new Float64Array(3 * T);
-          tallies[p].push(sums);
-          return new Tally(rp.factory.create(env, params), table, sums);
-        },
-      },
-    }))
-    .filter((_, p) => run[p]);
+  const ran = policies.filter((_, p) => run[p]);
+  const tally = new TaskTallyRecorder(table, ran.length);
   const rw = await buildRewards(table, { lambda, cost: 'usd', costScale: o.costScale });
   const cfg: SimConfig = {
     runs: R,
@@ -163,19 +110,21 @@ async function sweepLambda(
     semantics: o.semantics,
     // regret is not reported by the sweep; the full-table oracle is a lookup instead of a per-step scan
     oracle: o.oracle ?? 'full',
-    policies: wrapped,
+    policies: ran,
+    recorders: [tally],
   };
-  const res = wrapped.length
+  const res = ran.length
     ? simulate(table, contexts, rw, cfg, progress)
     : { runSeeds: Array.from({ length: R }, (_, r) => runSeed(o.seed, r)) };
   const cost = new Float64Array(P * R * K);
   const quality = new Float64Array(P * R * K);
   const misses = new Float64Array(P * R * K);
-  for (let p = 0; p < P; p++) {
+  for (let p = 0, j = 0; p < P; p++) {
     if (!run[p]) continue;
-    if (tallies[p].length !== R) throw new Error(`sweep: expected ${R} runs of '${policies[p].name}', saw ${tallies[p].length}`);
+    const runs = tally.sums[j++];
+    if (runs.length !== R) throw new Error(`sweep: expected ${R} runs of '${policies[p].name}', saw ${runs.length}`);
     for (let r = 0; r < R; r++) {
-      const sums = tallies[p][r];
+      const sums = runs[r];
       let tc = 0;
       let ta = 0;
       let tm = 0;
@@ -199,7 +148,7 @@ async function sweepLambda(
 
 /** Policies whose picks ignore the reward: their points are the same at every λ, so they are simulated once. */
 export function lambdaFree(rp: ResolvedPolicy): boolean {
-  return ['random', 'largest', 'smallest', 'most-accurate'].includes(rp.factory.name) || rp.factory.name.startsWith('static:');
+  return rp.factory.rewardIndependent;
 }
 
 function countTaskQueries(table: PoolTable): number[] {
