@@ -3,9 +3,7 @@
  * cost term, reduced to one (mean cost per query, mean quality) pair per policy × λ × run × task — the
  * operating points RouterBench scores with AIQ. Pure: no files.
  */
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { DataError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
 import type { Semantics } from '../policies/policy.js';
@@ -14,6 +12,7 @@ import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js'
 import { TaskTallyRecorder } from './recorders.js';
 import { buildRewards, type CostScale } from './reward.js';
 import { MAX_LAMBDAS } from './limits.js';
+import { runPool, workerScript, type PoolInit } from './workers.js';
 
 export interface SweepOptions {
   policies: string[];
@@ -77,7 +76,7 @@ export function parseLambdaGrid(raw: string): number[] {
 export const DEFAULT_LAMBDAS: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
 
 /** One λ of the sweep: per policy × run × (task…, all) block of the result arrays. */
-interface LambdaBlock {
+export interface LambdaBlock {
   cost: Float64Array;
   quality: Float64Array;
   misses: Float64Array;
@@ -160,7 +159,7 @@ function countTaskQueries(table: PoolTable): number[] {
 }
 
 /**
- * Run the sweep. With `jobs` > 1 and the compiled module available, λ values run on worker threads; every
+ * Run the sweep. With `jobs` > 1 and the compiled pool available, λ values run on worker threads; every
  * λ is computed the same way in either case, so results do not depend on `jobs`.
  */
 export async function runSweep(table: PoolTable, o: SweepOptions, progress?: SweepProgress): Promise<SweepResult> {
@@ -189,7 +188,13 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   const jobs = Math.min(o.jobs ?? 1, L);
   const script = jobs > 1 ? workerScript() : null;
   if (script) {
-    await sweepOnWorkers(script, table, o, jobs, put, progress);
+    // prompt texts are not needed to replay and would be copied to every worker
+    const init: SweepInit = { kind: 'sweep', table: { ...table, queryText: null }, options: { ...o, jobs: 1 } };
+    let done = 0;
+    await runPool<number, LambdaBlock>(script, init, o.lambdas.map((_, l) => l), jobs, (l, b) => {
+      put(l, b);
+      progress?.(++done, L, `λ=${o.lambdas[l]}`);
+    });
   } else {
     for (let l = 0; l < L; l++) {
       const sub = progress ? (done: number, total: number, label: string) => progress(l * total + done, L * total, `λ=${o.lambdas[l]} ${label}`) : undefined;
@@ -223,83 +228,17 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   };
 }
 
-const WORKER_KEY = 'greenserv-sweep';
-
-/** This module as compiled JavaScript (worker threads cannot load the TypeScript sources tests run from). */
-function workerScript(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.js') ? here : null;
-}
-
-interface WorkerInit {
-  key: typeof WORKER_KEY;
+/** The worker pool's init message for a sweep. */
+export interface SweepInit extends PoolInit {
+  kind: 'sweep';
   table: PoolTable;
   options: SweepOptions;
 }
 
-type WorkerReply = { type: 'done'; l: number; block: LambdaBlock } | { type: 'error'; name: string; message: string };
-
-async function sweepOnWorkers(
-  script: string,
-  table: PoolTable,
-  o: SweepOptions,
-  jobs: number,
-  put: (l: number, b: LambdaBlock) => void,
-  progress?: SweepProgress,
-): Promise<void> {
-  const L = o.lambdas.length;
-  // prompt texts are not needed to replay and would be copied to every worker
-  const slim: PoolTable = { ...table, queryText: null };
-  const init: WorkerInit = { key: WORKER_KEY, table: slim, options: { ...o, jobs: 1 } };
-  let next = 0;
-  let done = 0;
-  const pool: Worker[] = [];
-  try {
-    await Promise.all(
-      Array.from(
-        { length: jobs },
-        () =>
-          new Promise<void>((resolveWorker, reject) => {
-            const w = new Worker(script, { workerData: init });
-            pool.push(w);
-            const feed = (): void => {
-              if (next >= L) {
-                resolveWorker();
-                return;
-              }
-              w.postMessage(next++);
-            };
-            w.on('message', (m: WorkerReply) => {
-              if (m.type === 'done') {
-                put(m.l, m.block);
-                done++;
-                progress?.(done, L, `λ=${o.lambdas[m.l]}`);
-                feed();
-              } else {
-                const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;
-                reject(new Err(m.message));
-              }
-            });
-            w.on('error', reject);
-            feed();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
-}
-
-if (!isMainThread && parentPort && (workerData as WorkerInit | undefined)?.key === WORKER_KEY) {
-  const { table, options } = workerData as WorkerInit;
-  const port = parentPort;
+/** A worker's λ runner: the table's policies and contexts built once, then one block per λ index. */
+export function sweepTasks(table: PoolTable, options: SweepOptions): (l: number) => Promise<LambdaBlock> {
   const policies = resolvePolicies(options.policies, options.params, table.models);
   const free = policies.map(lambdaFree);
   const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
-  port.on('message', (l: number) => {
-    sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []).then(
-      (block) => port.postMessage({ type: 'done', l, block } satisfies WorkerReply, [block.cost.buffer as ArrayBuffer, block.quality.buffer as ArrayBuffer, block.misses.buffer as ArrayBuffer]),
-      (e: Error) => port.postMessage({ type: 'error', name: e.name, message: e.message } satisfies WorkerReply),
-    );
-  });
+  return (l) => sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []);
 }
