@@ -1,6 +1,7 @@
 /** Worker-thread entry of the pool in workers.ts: builds its state once from the init message, then runs tasks. */
 import { parentPort } from 'node:worker_threads';
 import { loadTable } from '../data/load.js';
+import { loadPolicyModule } from '../policies/registry.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
 import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
@@ -41,6 +42,7 @@ const port = parentPort;
 port?.on('message', async (msg: WorkerRequest) => {
   if (msg.type === 'init') {
     try {
+      for (const m of msg.modules) await loadPolicyModule(m);
       runner = await build(msg.init as WorkerInit);
       port.postMessage({ type: 'ready' } satisfies WorkerResponse);
     } catch (e) {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../core/errors.js';
+import { policyModules } from '../policies/plugins.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { ExperimentConfig } from './experimentConfig.js';
 
@@ -24,7 +25,8 @@ export interface ExperimentInit extends PoolInit {
   cfg: ExperimentConfig;
 }
 
-export type WorkerRequest = { type: 'init'; init: PoolInit } | { type: 'task'; id: number; task: unknown } | { type: 'stop' };
+/** `modules`: policy plugin files loaded in the parent, loaded again in each worker before it builds. */
+export type WorkerRequest = { type: 'init'; init: PoolInit; modules: string[] } | { type: 'task'; id: number; task: unknown } | { type: 'stop' };
 export type WorkerResponse = { type: 'ready' } | { type: 'result'; id: number; result: unknown } | { type: 'error'; id: number; message: string; name: string };
 
 /** The compiled worker script beside this module, or null when running from sources. */
@@ -79,7 +81,7 @@ export async function runPool<T, R>(script: string, init: PoolInit, tasks: reado
               } else reject(rebuild(m));
             });
             w.on('error', reject);
-            send({ type: 'init', init });
+            send({ type: 'init', init, modules: [...policyModules()] });
           }),
       ),
     );
