@@ -15,6 +15,8 @@ export interface PolicyEnv {
   contexts: ContextSet;
   models: ModelInfo[];
   nModels: number;
+  /** Model indices in the pool at the start, in pool order (later changes come as addArm/removeArm). */
+  initialArms: readonly number[];
   /** The policy's own RNG, seeded by the caller. */
   rng: Rng;
   semantics: Semantics;

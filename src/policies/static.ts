@@ -10,18 +10,43 @@ type NoParams = Record<string, never>;
 class StaticPolicy extends StatelessPolicy {
   /** Position of each model in the ranking. */
   private readonly rank: Int32Array;
+  private readonly inPool: Uint8Array;
+  private poolSize = 0;
+  /** Best-ranked model in the pool. */
+  private top = -1;
+
   constructor(
     readonly name: string,
-    ranking: readonly number[],
+    env: PolicyEnv,
+    private readonly ranking: readonly number[],
   ) {
     super();
     this.rank = new Int32Array(ranking.length);
     ranking.forEach((m, i) => (this.rank[m] = i));
+    this.inPool = new Uint8Array(env.nModels);
+    for (const m of env.initialArms) this.addArm(m);
   }
+
   select(_q: number, arms: Int32Array, n: number): number {
+    // the allowed arms are a subset of the pool: as many as the pool means all of it
+    if (n === this.poolSize) return this.top;
     let best = arms[0];
     for (let i = 1; i < n; i++) if (this.rank[arms[i]] < this.rank[best]) best = arms[i];
     return best;
+  }
+
+  override addArm(m: number): void {
+    if (this.inPool[m]) return;
+    this.inPool[m] = 1;
+    this.poolSize++;
+    if (this.top < 0 || this.rank[m] < this.rank[this.top]) this.top = m;
+  }
+
+  override removeArm(m: number): void {
+    if (!this.inPool[m]) return;
+    this.inPool[m] = 0;
+    this.poolSize--;
+    if (m === this.top) this.top = this.ranking.find((x) => this.inPool[x] === 1) ?? -1;
   }
 }
 
@@ -52,7 +77,7 @@ export const largestFactory: PolicyFactory<NoParams> = {
   hindsight: false,
   create(env) {
     requireParams(env, 'largest');
-    return new StaticPolicy('largest', rankBy(env.nModels, (m) => env.models[m].paramsB));
+    return new StaticPolicy('largest', env, rankBy(env.nModels, (m) => env.models[m].paramsB));
   },
 };
 
@@ -65,7 +90,7 @@ export const smallestFactory: PolicyFactory<NoParams> = {
   hindsight: false,
   create(env) {
     requireParams(env, 'smallest');
-    return new StaticPolicy('smallest', rankBy(env.nModels, (m) => -env.models[m].paramsB));
+    return new StaticPolicy('smallest', env, rankBy(env.nModels, (m) => -env.models[m].paramsB));
   },
 };
 
@@ -79,7 +104,7 @@ export const mostAccurateFactory: PolicyFactory<NoParams> = {
   hindsight: true,
   create(env, _p, h) {
     const { meanAccuracy } = needHindsight('most-accurate', h);
-    return new StaticPolicy('most-accurate', rankBy(env.nModels, (m) => meanAccuracy[m]));
+    return new StaticPolicy('most-accurate', env, rankBy(env.nModels, (m) => meanAccuracy[m]));
   },
 };
 
@@ -92,7 +117,7 @@ export const bestStaticFactory: PolicyFactory<NoParams> = {
   hindsight: true,
   create(env, _p, h) {
     const { meanReward } = needHindsight('best-static', h);
-    return new StaticPolicy('best-static', rankBy(env.nModels, (m) => meanReward[m]));
+    return new StaticPolicy('best-static', env, rankBy(env.nModels, (m) => meanReward[m]));
   },
 };
 
@@ -107,7 +132,7 @@ export function staticModelFactory(modelIndex: number, modelId: string): PolicyF
     hindsight: false,
     create(env) {
       const ranking = [modelIndex, ...Array.from({ length: env.nModels }, (_, m) => m).filter((m) => m !== modelIndex)];
-      return new StaticPolicy(`static:${modelId}`, ranking);
+      return new StaticPolicy(`static:${modelId}`, env, ranking);
     },
   };
 }

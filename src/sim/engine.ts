@@ -253,7 +253,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const hasEvents = events.length > 0;
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
-  const env: PolicyEnv = { contexts, models: t.models, nModels: M, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), semantics: cfg.semantics };
+  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), semantics: cfg.semantics };
   const policy: Policy = rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;

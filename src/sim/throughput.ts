@@ -31,7 +31,7 @@ export function dense32(rng: Rng): ContextSet {
 
 function env(contexts: ContextSet, rng: Rng): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: M }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels: M, rng, semantics: 'paper' };
+  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, semantics: 'paper' };
 }
 
 function hindsight(rewards: Float64Array): HindsightData {

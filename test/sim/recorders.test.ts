@@ -44,7 +44,7 @@ describe('policy environment', () => {
     const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
     const seen: { env?: PolicyEnv; createArgs?: number; arms: number[][] } = { arms: [] };
     simulate(t, ctx, rw, base([spyFactory(seen)]));
-    expect(Object.keys(seen.env!).sort()).toEqual(['contexts', 'models', 'nModels', 'rng', 'semantics']);
+    expect(Object.keys(seen.env!).sort()).toEqual(['contexts', 'initialArms', 'models', 'nModels', 'rng', 'semantics']);
     expect(seen.createArgs).toBe(2);
     // nothing reachable from the env is a Q×M array (rewards, presence) or a per-model statistic
     const sizes = Object.values(seen.env!).filter((v) => ArrayBuffer.isView(v)).map((v) => (v as Uint8Array).length);
@@ -94,6 +94,32 @@ describe('policy environment', () => {
       cases.add(ok.length === 0 ? 'fallback' : ok.length < pool.length ? 'subset' : 'all');
     }
     expect([...cases].sort()).toEqual(['fallback', 'subset']);
+  });
+
+  it('static baselines pick the best-ranked allowed model through pool events and the latency filter', async () => {
+    const t0 = randomTable(12, 120, 4);
+    const fast: Record<string, number[]> = { mmlu: [1], gsm8k: [0, 2], cnn_dailymail: [] };
+    const latencyS = Float64Array.from({ length: 120 * 4 }, (_, i) => (fast[t0.tasks[t0.queryTask[Math.floor(i / 4)]]].includes(i % 4) ? 0.1 : 1));
+    const rw = await buildRewards({ ...t0, latencyS }, { lambda: 0.5 });
+    const ctx = encodeContexts(t0, { layout: 'paper', features: ['task'] });
+    const { feasible } = latencyFeasibility({ ...t0, latencyS }, 0.3);
+    const events = [{ step: 30, remove: ['model-2'] }, { step: 70, add: ['model-2', 'model-3'], remove: ['model-0'] }];
+    for (const maxLatency of [null, 0.3]) {
+      const t = maxLatency ? { ...t0, latencyS } : t0;
+      const res = simulate(t, ctx, rw, { ...base(resolvePolicies(['largest', 'smallest'], [], t.models)), runs: 1, maxLatency, initialModels: ['model-0', 'model-1', 'model-2'], events, recordSteps: true });
+      const st = res.steps!;
+      for (let p = 0; p < 2; p++) {
+        for (let s = 0; s < 120; s++) {
+          const q = st.query[p * 120 + s];
+          const pool = s < 30 ? [0, 1, 2] : s < 70 ? [0, 1] : [1, 2, 3];
+          const ok = maxLatency ? pool.filter((m) => feasible[q * 4 + m] === 1) : pool;
+          const allowed = ok.length ? ok : pool;
+          const size = allowed.map((m) => t.models[m].paramsB);
+          const want = allowed[size.indexOf(p === 0 ? Math.max(...size) : Math.min(...size))];
+          expect(st.model[p * 120 + s]).toBe(want);
+        }
+      }
+    }
   });
 
   it('a policy answering outside the allowed arms is an error, not a silent result', async () => {
