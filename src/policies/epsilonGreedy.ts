@@ -1,11 +1,13 @@
 import { ArgMax } from './argmax.js';
-import { PoolPolicy, anyFeasible, isFeasible, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
+import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
+
+export type EpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number };
 
 /**
  * Non-contextual ε-greedy with per-update decay (spec §4.1): explore with probability ε, else an untried arm,
  * else the best empirical mean (uniform among exact ties); ε ← max(ε_min, ε·δ) after each update.
  */
-class EpsilonGreedy extends PoolPolicy {
+class EpsilonGreedy implements Policy {
   readonly name = 'epsilon-greedy';
   private readonly n: Float64Array;
   private readonly sum: Float64Array;
@@ -13,39 +15,27 @@ class EpsilonGreedy extends PoolPolicy {
   private readonly am: ArgMax;
 
   constructor(
-    env: PolicyEnv,
-    private readonly p: Record<string, number>,
+    private readonly env: PolicyEnv,
+    private readonly p: EpsilonGreedyParams,
   ) {
-    super(env);
     this.n = new Float64Array(env.nModels);
     this.sum = new Float64Array(env.nModels);
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
   }
 
-  select(q: number): number {
-    const { rng, feasible } = this.env;
-    const M = this.env.nModels;
-    if (rng.next() < this.eps) return uniformArm(this.set, feasible, q, M, rng);
-    const useFeasible = anyFeasible(this.set, feasible, q, M);
+  select(_q: number, arms: Int32Array, na: number): number {
+    const { rng } = this.env;
+    if (rng.next() < this.eps) return arms[rng.int(na)];
     // untried arms first, uniformly
     let untried = 0;
-    for (const m of this.set.list) {
-      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
-      if (this.n[m] === 0) untried++;
-    }
+    for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0) untried++;
     if (untried > 0) {
       let k = rng.int(untried);
-      for (const m of this.set.list) {
-        if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
-        if (this.n[m] === 0 && k-- === 0) return m;
-      }
+      for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0 && k-- === 0) return arms[i];
     }
     this.am.reset();
-    for (const m of this.set.list) {
-      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
-      this.am.offer(m, this.sum[m] / this.n[m]);
-    }
+    for (let i = 0; i < na; i++) this.am.offer(arms[i], this.sum[arms[i]] / this.n[arms[i]]);
     return this.am.result();
   }
 
@@ -55,10 +45,12 @@ class EpsilonGreedy extends PoolPolicy {
     this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);
   }
 
-  protected override resetArm(m: number): void {
+  addArm(m: number): void {
     this.n[m] = 0;
     this.sum[m] = 0;
   }
+
+  removeArm(_m: number): void {}
 
   /** Current exploration rate (for tests). */
   epsilon(): number {
@@ -66,7 +58,7 @@ class EpsilonGreedy extends PoolPolicy {
   }
 }
 
-export const epsilonGreedyFactory: PolicyFactory = {
+export const epsilonGreedyFactory: PolicyFactory<EpsilonGreedyParams> = {
   name: 'epsilon-greedy',
   description: 'non-contextual ε-greedy with decaying ε (spec §4.1)',
   contextual: false,
@@ -75,5 +67,7 @@ export const epsilonGreedyFactory: PolicyFactory = {
     { name: 'decay', default: 0.98, min: 0, max: 1, description: 'multiplicative decay δ per update' },
     { name: 'minEpsilon', default: 0.01, min: 0, max: 1, description: 'floor ε_min' },
   ],
+  rewardIndependent: false,
+  hindsight: false,
   create: (env, p) => new EpsilonGreedy(env, p),
 };

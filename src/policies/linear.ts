@@ -3,7 +3,7 @@
  * with A itself kept too so the inverse is refreshed exactly (Cholesky) every `refreshEvery` updates of an arm.
  * That bounds round-off drift however long a run is.
  */
-import { PoolPolicy, type PolicyEnv } from './policy.js';
+import type { Policy, PolicyEnv } from './policy.js';
 import { addOuterSparse, invertSPD, invertWorkSize, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
 
 export const REFRESH_EVERY = 256;
@@ -148,16 +148,16 @@ export class PatternCache {
  * Thompson sampling), the per-pattern score cache, and a fresh state for a joining arm (spec §9.14: the
  * reference's linear ε-greedy never registered it). Each subclass keeps its own selection loop, the hot path.
  */
-export abstract class LinearPolicy extends PoolPolicy {
+export abstract class LinearPolicy implements Policy {
+  abstract readonly name: string;
   protected readonly st: RidgeArms;
   protected readonly cache: PatternCache;
 
   constructor(
-    env: PolicyEnv,
+    protected readonly env: PolicyEnv,
     prior: number,
     private readonly weight: number,
   ) {
-    super(env);
     this.st = new RidgeArms(env.nModels, env.contexts.d, prior);
     this.cache = new PatternCache(this.st, env.nModels, env.contexts);
   }
@@ -167,9 +167,14 @@ export abstract class LinearPolicy extends PoolPolicy {
     this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, this.weight);
   }
 
-  protected override resetArm(m: number): void {
+  abstract select(q: number, arms: Int32Array, n: number): number;
+
+  /** A joining arm starts from the prior. */
+  addArm(m: number): void {
     this.st.reset(m);
   }
+
+  removeArm(_m: number): void {}
 
   /** The ridge state (for tests). */
   state(): RidgeArms {

@@ -1,6 +1,8 @@
 import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
-import { anyFeasible, isFeasible, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
+import type { PolicyEnv, PolicyFactory } from './policy.js';
+
+export type LinearEpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number; ridge: number };
 
 /**
  * Linear (contextual) ε-greedy, disjoint per arm (spec §4.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x
@@ -14,27 +16,23 @@ class LinearEpsilonGreedy extends LinearPolicy {
 
   constructor(
     env: PolicyEnv,
-    private readonly p: Record<string, number>,
+    private readonly p: LinearEpsilonGreedyParams,
   ) {
     super(env, p.ridge, 1);
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
   }
 
-  select(q: number): number {
-    const { rng, feasible } = this.env;
-    const M = this.env.nModels;
-    if (rng.next() < this.eps) return uniformArm(this.set, feasible, q, M, rng);
-    const useFeasible = feasible !== null && anyFeasible(this.set, feasible, q, M);
+  select(q: number, arms: Int32Array, n: number): number {
+    const { rng } = this.env;
+    if (rng.next() < this.eps) return arms[rng.int(n)];
     const { am, cache } = this;
     am.reset();
-    const list = this.set.list;
-    for (let i = 0; i < list.length; i++) {
-      const m = list[i];
-      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
+    for (let i = 0; i < n; i++) {
+      const m = arms[i];
       am.offer(m, cache.mean[cache.slot(m, q)]);
     }
-    return this.am.result();
+    return am.result();
   }
 
   override update(q: number, arm: number, reward: number): void {
@@ -43,7 +41,7 @@ class LinearEpsilonGreedy extends LinearPolicy {
   }
 }
 
-export const linearEpsilonGreedyFactory: PolicyFactory = {
+export const linearEpsilonGreedyFactory: PolicyFactory<LinearEpsilonGreedyParams> = {
   name: 'linear-epsilon-greedy',
   description: 'contextual ε-greedy over per-model ridge regressions (spec §4.2)',
   contextual: true,
@@ -53,5 +51,7 @@ export const linearEpsilonGreedyFactory: PolicyFactory = {
     { name: 'minEpsilon', default: 0.01, min: 0, max: 1, description: 'floor ε_min' },
     { name: 'ridge', default: 0.25, positive: true, description: 'ridge regulariser λ_ (A starts at λ_·I)' },
   ],
+  rewardIndependent: false,
+  hindsight: false,
   create: (env, p) => new LinearEpsilonGreedy(env, p),
 };

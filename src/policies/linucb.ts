@@ -1,6 +1,8 @@
 import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
-import { anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
+import type { PolicyEnv, PolicyFactory } from './policy.js';
+
+export type LinUCBParams = { alpha: number; reg: number };
 
 /**
  * Disjoint LinUCB (spec §4.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
@@ -11,25 +13,17 @@ class LinUCB extends LinearPolicy {
   private readonly am: ArgMax;
   private readonly alpha: number;
 
-  constructor(
-    env: PolicyEnv,
-    p: Record<string, number>,
-  ) {
+  constructor(env: PolicyEnv, p: LinUCBParams) {
     super(env, p.reg, 1);
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
     this.alpha = p.alpha;
   }
 
-  select(q: number): number {
-    const { feasible } = this.env;
-    const M = this.env.nModels;
-    const useFeasible = feasible !== null && anyFeasible(this.set, feasible, q, M);
+  select(q: number, arms: Int32Array, n: number): number {
     const { alpha, am, cache } = this;
     am.reset();
-    const list = this.set.list;
-    for (let i = 0; i < list.length; i++) {
-      const m = list[i];
-      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
+    for (let i = 0; i < n; i++) {
+      const m = arms[i];
       const k = cache.slot(m, q);
       am.offer(m, cache.mean[k] + alpha * Math.sqrt(cache.variance[k]));
     }
@@ -37,7 +31,7 @@ class LinUCB extends LinearPolicy {
   }
 }
 
-export const linucbFactory: PolicyFactory = {
+export const linucbFactory: PolicyFactory<LinUCBParams> = {
   name: 'linucb',
   description: 'disjoint LinUCB (spec §4.3; "GreenServ (C)" in the paper)',
   contextual: true,
@@ -45,5 +39,7 @@ export const linucbFactory: PolicyFactory = {
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
     { name: 'reg', default: 0.05, positive: true, description: 'regularisation (A starts at reg·I)' },
   ],
+  rewardIndependent: false,
+  hindsight: false,
   create: (env, p) => new LinUCB(env, p),
 };

@@ -1,33 +1,37 @@
 import { ArgMax } from './argmax.js';
-import { PoolPolicy, anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { needHindsight, StatelessPolicy, type HindsightData, type PolicyFactory } from './policy.js';
+import type { Rng } from '../core/rng.js';
 
-/** Hindsight oracle: the best reward among the current (feasible) arms for each query. Its regret against a pool oracle is 0. */
-class OraclePolicy extends PoolPolicy {
+/** Hindsight oracle: the best reward among the allowed arms for each query. Its regret against a pool oracle is 0. */
+class OraclePolicy extends StatelessPolicy {
   readonly name = 'oracle';
   private readonly am: ArgMax;
-  constructor(env: PolicyEnv) {
-    super(env);
-    this.am = new ArgMax(false, env.rng);
+  constructor(
+    rng: Rng,
+    private readonly M: number,
+    private readonly h: HindsightData,
+  ) {
+    super();
+    this.am = new ArgMax(false, rng);
   }
-  select(q: number): number {
-    const { rewards, present, feasible } = this.env;
-    const M = this.env.nModels;
-    const base = q * M;
-    const useFeasible = anyFeasible(this.set, feasible, q, M);
+  select(q: number, arms: Int32Array, n: number): number {
+    const { rewards, present } = this.h;
+    const base = q * this.M;
     this.am.reset();
-    for (const m of this.set.list) {
-      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
+    for (let i = 0; i < n; i++) {
+      const m = arms[i];
       this.am.offer(m, present[base + m] ? rewards[base + m] : -Infinity);
     }
     return this.am.result();
   }
-  update(): void {}
 }
 
-export const oracleFactory: PolicyFactory = {
+export const oracleFactory: PolicyFactory<Record<string, never>> = {
   name: 'oracle',
   description: 'best model per query in hindsight (upper bound)',
   contextual: false,
   params: [],
-  create: (env) => new OraclePolicy(env),
+  rewardIndependent: false,
+  hindsight: true,
+  create: (env, _p, h) => new OraclePolicy(env.rng, env.nModels, needHindsight('oracle', h)),
 };

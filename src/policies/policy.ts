@@ -1,6 +1,8 @@
 /**
- * The policy interface. A policy sees a query's context, picks one model among the arms currently in the
- * pool (and feasible for the query), and is told only that model's reward (partial feedback, spec §0).
+ * The policy interface. The engine owns the action set: per query it hands a policy the models in the pool
+ * and feasible for that query; the policy picks one and is told only that model's reward (partial feedback,
+ * spec §0). A learning policy's environment holds no reward data at all; hindsight baselines get theirs
+ * through their factory.
  */
 import type { ModelInfo } from '../data/pool.js';
 import type { Rng } from '../core/rng.js';
@@ -8,36 +10,41 @@ import type { ContextSet } from '../features/context.js';
 
 export type Semantics = 'repo' | 'paper';
 
+/** What every policy may see: contexts, model descriptions, its own RNG and the semantics switch. */
 export interface PolicyEnv {
   contexts: ContextSet;
   models: ModelInfo[];
   nModels: number;
-  /** Model indices in the pool at the start. */
+  /** Model indices in the pool at the start, in pool order (later changes come as addArm/removeArm). */
   initialArms: readonly number[];
-  /** Q×M feasibility (1 = allowed) from the latency filter, or null for no filter. */
-  feasible: Uint8Array | null;
   /** The policy's own RNG, seeded by the caller. */
   rng: Rng;
   semantics: Semantics;
-  /** Q×M reward table and presence mask: only hindsight baselines (oracle) read them. */
+}
+
+/** Hindsight data over the whole table: only factories with `hindsight: true` receive it. */
+export interface HindsightData {
+  /** Q×M reward table and presence mask. */
   rewards: Float64Array;
   present: Uint8Array;
-  /** Per-model hindsight statistics over the whole table (static baselines rank models with them). */
-  modelStats: { meanReward: Float64Array; meanAccuracy: Float64Array };
+  /** Per-model means over present cells (static baselines rank models with them). */
+  meanReward: Float64Array;
+  meanAccuracy: Float64Array;
 }
 
 export interface Policy {
   readonly name: string;
-  /** Pick a model index for query q. */
-  select(q: number): number;
+  /**
+   * Pick a model for query q among `arms[0..n)`: the engine's allowed arms (pool ∩ feasible, or the whole
+   * pool when none is feasible), in pool order. `arms` is a reused buffer, valid during the call only.
+   */
+  select(q: number, arms: Int32Array, n: number): number;
   /** Feedback for the chosen model only. */
   update(q: number, arm: number, reward: number): void;
-  /** Put a model (back) into the pool with fresh state. */
+  /** A model (re)joins the pool: its state starts fresh. */
   addArm(m: number): void;
-  /** Take a model out of the pool; its state is dropped. */
+  /** A model leaves the pool. */
   removeArm(m: number): void;
-  /** Model indices currently in the pool, in pool order. */
-  arms(): readonly number[];
 }
 
 export interface ParamSpec {
@@ -50,12 +57,32 @@ export interface ParamSpec {
   description: string;
 }
 
-export interface PolicyFactory {
+export type Params = Record<string, number>;
+
+export interface PolicyFactory<P extends Params = Params> {
   name: string;
   description: string;
   contextual: boolean;
+  /** Parsing, validation and help of the parameters; `create` receives them as the typed object P. */
   params: ParamSpec[];
-  create(env: PolicyEnv, params: Record<string, number>): Policy;
+  /** Picks never depend on the reward (so a λ sweep simulates the policy once). */
+  rewardIndependent: boolean;
+  /** The factory needs `HindsightData` (baselines); learning policies never get it. */
+  hindsight: boolean;
+  create(env: PolicyEnv, params: P, hindsight?: HindsightData): Policy;
+}
+
+/** The hindsight data a baseline factory was promised (a caller bug when absent). */
+export function needHindsight(name: string, h: HindsightData | undefined): HindsightData {
+  if (!h) throw new Error(`policy '${name}' needs hindsight data`);
+  return h;
+}
+
+/** Default parameters of a factory as its typed object. */
+export function defaultParams<P extends Params>(f: PolicyFactory<P>): P {
+  const out: Params = {};
+  for (const p of f.params) out[p.name] = p.default;
+  return out as P;
 }
 
 /** Ordered set of active arms with O(1) membership; keeps pool order (additions go last, spec §5 X4). */
@@ -83,63 +110,11 @@ export class ArmSet {
   }
 }
 
-/**
- * What every policy shares: the pool of arms, in pool order, with add/remove. A policy with per-arm
- * state resets it in `resetArm` when a model (re)joins.
- */
-export abstract class PoolPolicy implements Policy {
+/** A policy without per-arm state: pool notifications are no-ops. */
+export abstract class StatelessPolicy implements Policy {
   abstract readonly name: string;
-  protected readonly set: ArmSet;
-
-  constructor(protected readonly env: PolicyEnv) {
-    this.set = new ArmSet(env.nModels, env.initialArms);
-  }
-
-  abstract select(q: number): number;
-  abstract update(q: number, arm: number, reward: number): void;
-
-  /** Fresh state for a model joining the pool. */
-  protected resetArm(_m: number): void {}
-
-  addArm(m: number): void {
-    if (this.set.add(m)) this.resetArm(m);
-  }
-
-  removeArm(m: number): void {
-    this.set.remove(m);
-  }
-
-  arms(): readonly number[] {
-    return this.set.list;
-  }
-}
-
-/**
- * Uniform choice among the arms feasible for q (all arms when none is feasible, so a policy always answers).
- */
-export function uniformArm(arms: ArmSet, feasible: Uint8Array | null, q: number, M: number, rng: Rng): number {
-  const list = arms.list;
-  if (!feasible) return list[rng.int(list.length)];
-  const base = q * M;
-  let n = 0;
-  for (let i = 0; i < list.length; i++) if (feasible[base + list[i]]) n++;
-  if (n === 0) return list[rng.int(list.length)];
-  let k = rng.int(n);
-  for (let i = 0; i < list.length; i++) {
-    if (feasible[base + list[i]] && k-- === 0) return list[i];
-  }
-  return list[0];
-}
-
-/** True when arm m may be chosen for q. */
-export function isFeasible(feasible: Uint8Array | null, q: number, M: number, m: number): boolean {
-  return feasible === null || feasible[q * M + m] === 1;
-}
-
-/** True when at least one active arm is feasible for q (otherwise policies fall back to every arm). */
-export function anyFeasible(arms: ArmSet, feasible: Uint8Array | null, q: number, M: number): boolean {
-  if (!feasible) return true;
-  const base = q * M;
-  for (const m of arms.list) if (feasible[base + m]) return true;
-  return false;
+  abstract select(q: number, arms: Int32Array, n: number): number;
+  update(_q: number, _arm: number, _reward: number): void {}
+  addArm(_m: number): void {}
+  removeArm(_m: number): void {}
 }

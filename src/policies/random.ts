@@ -1,21 +1,22 @@
-import { PoolPolicy, uniformArm, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { StatelessPolicy, type PolicyEnv, type PolicyFactory } from './policy.js';
 
-/** Uniform choice among the current (feasible) arms (spec §4.5). Seeded per run (the reference never reseeds it, §9.12). */
-class RandomPolicy extends PoolPolicy {
+/** Uniform choice among the allowed arms (spec §4.5). Seeded per run (the reference never reseeds it, §9.12). */
+class RandomPolicy extends StatelessPolicy {
   readonly name = 'random';
-  constructor(env: PolicyEnv) {
-    super(env);
+  constructor(private readonly env: PolicyEnv) {
+    super();
   }
-  select(q: number): number {
-    return uniformArm(this.set, this.env.feasible, q, this.env.nModels, this.env.rng);
+  select(_q: number, arms: Int32Array, n: number): number {
+    return arms[this.env.rng.int(n)];
   }
-  update(): void {}
 }
 
-export const randomFactory: PolicyFactory = {
+export const randomFactory: PolicyFactory<Record<string, never>> = {
   name: 'random',
   description: 'uniformly random model from the current pool',
   contextual: false,
   params: [],
+  rewardIndependent: true,
+  hindsight: false,
   create: (env) => new RandomPolicy(env),
 };

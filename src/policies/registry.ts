@@ -5,6 +5,7 @@ import { epsilonGreedyFactory } from './epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from './linearEpsilonGreedy.js';
 import { linucbFactory } from './linucb.js';
 import { oracleFactory } from './oracle.js';
+import { loadPluginModule, pluginFactories, registerPluginFactory } from './plugins.js';
 import type { PolicyFactory } from './policy.js';
 import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
@@ -28,6 +29,24 @@ export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
 
 export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>'];
 
+const isBuiltin = (name: string): boolean => FACTORIES.some((f) => f.name === name) || name.startsWith('static:');
+
+/** Add a policy factory (a plugin) under its own name; built-in names cannot be taken. */
+export function registerPolicy(factory: PolicyFactory): void {
+  registerPluginFactory(factory, isBuiltin);
+}
+
+/** Load and register the factories of an ES module file (see plugins.ts). */
+export async function loadPolicyModule(path: string): Promise<readonly PolicyFactory[]> {
+  return loadPluginModule(path, isBuiltin);
+}
+
+/** Built-in factories, then plugins. */
+function allFactories(): readonly PolicyFactory[] {
+  const plugins = pluginFactories();
+  return plugins.length ? [...FACTORIES, ...plugins] : FACTORIES;
+}
+
 export interface ResolvedPolicy {
   name: string;
   factory: PolicyFactory;
@@ -42,8 +61,9 @@ export function resolvePolicy(name: string, models: readonly ModelInfo[]): Polic
     if (m < 0) throw new UsageError(`unknown model '${id}' in '${name}'${didYouMean(id, models.map((x) => x.id))}; models: ${models.map((x) => x.id).join(', ')}`);
     return staticModelFactory(m, id);
   }
-  const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new UsageError(`unknown policy '${name}'${didYouMean(name, DEFAULT_POLICIES)}; valid policies: ${POLICY_NAMES.join(', ')}`);
+  const all = allFactories();
+  const f = all.find((x) => x.name === name);
+  if (!f) throw new UsageError(`unknown policy '${name}'${didYouMean(name, all.map((x) => x.name))}; valid policies: ${[...POLICY_NAMES, ...pluginFactories().map((x) => x.name)].join(', ')}`);
   return f;
 }
 
@@ -66,8 +86,9 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     const m = /^([^.=\s]+)\.([^=\s]+)=(.+)$/.exec(o.trim());
     if (!m) throw new UsageError(`bad --param '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
     const [, pol, key, raw] = m;
-    const factory = FACTORIES.find((f) => f.name === pol);
-    if (!factory) throw new UsageError(`unknown policy '${pol}' in --param '${o}'${didYouMean(pol, DEFAULT_POLICIES)}; valid policies: ${FACTORIES.map((f) => f.name).join(', ')}`);
+    const all = allFactories();
+    const factory = all.find((f) => f.name === pol);
+    if (!factory) throw new UsageError(`unknown policy '${pol}' in --param '${o}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
     const spec = factory.params.find((p) => p.name === key);
     if (!spec) {
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';

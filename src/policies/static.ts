@@ -1,26 +1,53 @@
 import { UsageError } from '../core/errors.js';
-import { PoolPolicy, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
+import { needHindsight, StatelessPolicy, type PolicyEnv, type PolicyFactory } from './policy.js';
+
+type NoParams = Record<string, never>;
 
 /**
- * A static baseline: a fixed ranking of models; it always picks the best-ranked model that is in the pool
- * and feasible (so it still answers after its model is removed, or under a latency filter). Spec §4.5.
+ * A static baseline: a fixed ranking of models; it always picks the best-ranked allowed model (so it still
+ * answers after its model is removed, or under a latency filter). Spec §4.5.
  */
-class StaticPolicy extends PoolPolicy {
+class StaticPolicy extends StatelessPolicy {
+  /** Position of each model in the ranking. */
+  private readonly rank: Int32Array;
+  private readonly inPool: Uint8Array;
+  private poolSize = 0;
+  /** Best-ranked model in the pool. */
+  private top = -1;
+
   constructor(
     readonly name: string,
     env: PolicyEnv,
     private readonly ranking: readonly number[],
   ) {
-    super(env);
+    super();
+    this.rank = new Int32Array(ranking.length);
+    ranking.forEach((m, i) => (this.rank[m] = i));
+    this.inPool = new Uint8Array(env.nModels);
+    for (const m of env.initialArms) this.addArm(m);
   }
-  select(q: number): number {
-    const { member } = this.set;
-    const M = this.env.nModels;
-    for (const m of this.ranking) if (member[m] && isFeasible(this.env.feasible, q, M, m)) return m;
-    for (const m of this.ranking) if (member[m]) return m;
-    return this.set.list[0];
+
+  select(_q: number, arms: Int32Array, n: number): number {
+    // the allowed arms are a subset of the pool: as many as the pool means all of it
+    if (n === this.poolSize) return this.top;
+    let best = arms[0];
+    for (let i = 1; i < n; i++) if (this.rank[arms[i]] < this.rank[best]) best = arms[i];
+    return best;
   }
-  update(): void {}
+
+  override addArm(m: number): void {
+    if (this.inPool[m]) return;
+    this.inPool[m] = 1;
+    this.poolSize++;
+    if (this.top < 0 || this.rank[m] < this.rank[this.top]) this.top = m;
+  }
+
+  override removeArm(m: number): void {
+    if (!this.inPool[m]) return;
+    this.inPool[m] = 0;
+    this.poolSize--;
+    if (m === this.top) this.top = this.ranking.find((x) => this.inPool[x] === 1) ?? -1;
+  }
 }
 
 /** Indices sorted by key descending; ties keep table order. */
@@ -41,51 +68,68 @@ function requireParams(env: PolicyEnv, what: string): void {
   }
 }
 
-export const largestFactory: PolicyFactory = {
+export const largestFactory: PolicyFactory<NoParams> = {
   name: 'largest',
   description: 'always the model with the most parameters',
   contextual: false,
   params: [],
+  rewardIndependent: true,
+  hindsight: false,
   create(env) {
     requireParams(env, 'largest');
     return new StaticPolicy('largest', env, rankBy(env.nModels, (m) => env.models[m].paramsB));
   },
 };
 
-export const smallestFactory: PolicyFactory = {
+export const smallestFactory: PolicyFactory<NoParams> = {
   name: 'smallest',
   description: 'always the model with the fewest parameters',
   contextual: false,
   params: [],
+  rewardIndependent: true,
+  hindsight: false,
   create(env) {
     requireParams(env, 'smallest');
     return new StaticPolicy('smallest', env, rankBy(env.nModels, (m) => -env.models[m].paramsB));
   },
 };
 
-export const mostAccurateFactory: PolicyFactory = {
+export const mostAccurateFactory: PolicyFactory<NoParams> = {
   name: 'most-accurate',
   description: 'always the model with the highest mean accuracy over the table',
   contextual: false,
   params: [],
-  create: (env) => new StaticPolicy('most-accurate', env, rankBy(env.nModels, (m) => env.modelStats.meanAccuracy[m])),
+  // ranked by accuracy, whatever the reward's weights
+  rewardIndependent: true,
+  hindsight: true,
+  create(env, _p, h) {
+    const { meanAccuracy } = needHindsight('most-accurate', h);
+    return new StaticPolicy('most-accurate', env, rankBy(env.nModels, (m) => meanAccuracy[m]));
+  },
 };
 
-export const bestStaticFactory: PolicyFactory = {
+export const bestStaticFactory: PolicyFactory<NoParams> = {
   name: 'best-static',
   description: 'always the model with the best mean reward in hindsight (spec §4.5: the reference never reports it)',
   contextual: false,
   params: [],
-  create: (env) => new StaticPolicy('best-static', env, rankBy(env.nModels, (m) => env.modelStats.meanReward[m])),
+  rewardIndependent: false,
+  hindsight: true,
+  create(env, _p, h) {
+    const { meanReward } = needHindsight('best-static', h);
+    return new StaticPolicy('best-static', env, rankBy(env.nModels, (m) => meanReward[m]));
+  },
 };
 
 /** `static:<model>`: always that model (then the rest in table order if it leaves the pool). */
-export function staticModelFactory(modelIndex: number, modelId: string): PolicyFactory {
+export function staticModelFactory(modelIndex: number, modelId: string): PolicyFactory<NoParams> {
   return {
     name: `static:${modelId}`,
     description: `always ${modelId}`,
     contextual: false,
     params: [],
+    rewardIndependent: true,
+    hindsight: false,
     create(env) {
       const ranking = [modelIndex, ...Array.from({ length: env.nModels }, (_, m) => m).filter((m) => m !== modelIndex)];
       return new StaticPolicy(`static:${modelId}`, env, ranking);

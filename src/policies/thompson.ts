@@ -1,6 +1,8 @@
 import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
-import { anyFeasible, isFeasible, type PolicyEnv, type PolicyFactory } from './policy.js';
+import type { PolicyEnv, PolicyFactory } from './policy.js';
+
+export type ThompsonParams = { sigma: number; priorVariance: number };
 
 /**
  * Linear-Gaussian Thompson sampling, disjoint per arm (spec §4.4). Precision B_m = I/v + Σ xxᵀ/σ²,
@@ -15,10 +17,7 @@ class Thompson extends LinearPolicy {
   private readonly am: ArgMax;
   private readonly covScale: number;
 
-  constructor(
-    env: PolicyEnv,
-    p: Record<string, number>,
-  ) {
+  constructor(env: PolicyEnv, p: ThompsonParams) {
     // B = I/v + Σ xxᵀ/σ², f = Σ r x/σ²: a ridge state with prior 1/v and rewards weighted 1/σ², so θ = B⁻¹f = μ
     super(env, 1 / p.priorVariance, 1 / (p.sigma * p.sigma));
     const sigma2 = p.sigma * p.sigma;
@@ -26,16 +25,12 @@ class Thompson extends LinearPolicy {
     this.am = new ArgMax(env.semantics === 'paper', env.rng);
   }
 
-  select(q: number): number {
-    const { feasible, rng } = this.env;
-    const M = this.env.nModels;
-    const useFeasible = feasible !== null && anyFeasible(this.set, feasible, q, M);
+  select(q: number, arms: Int32Array, n: number): number {
+    const { rng } = this.env;
     const { am, cache, covScale } = this;
     am.reset();
-    const list = this.set.list;
-    for (let i = 0; i < list.length; i++) {
-      const m = list[i];
-      if (useFeasible && !isFeasible(feasible, q, M, m)) continue;
+    for (let i = 0; i < n; i++) {
+      const m = arms[i];
       const k = cache.slot(m, q);
       am.offer(m, cache.mean[k] + Math.sqrt(covScale * cache.variance[k]) * rng.normal());
     }
@@ -43,7 +38,7 @@ class Thompson extends LinearPolicy {
   }
 }
 
-export const thompsonFactory: PolicyFactory = {
+export const thompsonFactory: PolicyFactory<ThompsonParams> = {
   name: 'thompson',
   description: 'linear Thompson sampling with a Gaussian posterior per model (spec §4.4)',
   contextual: true,
@@ -51,5 +46,7 @@ export const thompsonFactory: PolicyFactory = {
     { name: 'sigma', default: 0.25, positive: true, description: 'reward noise σ (paper text: 0.01; experiments: 0.25)' },
     { name: 'priorVariance', default: 2, positive: true, description: 'prior variance v (B starts at I/v)' },
   ],
+  rewardIndependent: false,
+  hindsight: false,
   create: (env, p) => new Thompson(env, p),
 };

@@ -7,8 +7,10 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
-import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';
+import type { HindsightData, Policy, PolicyEnv, Semantics } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
+import { ActionSet } from './actions.js';
+import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
 
 /** Oracle over the full table (the reference, spec §9.17) or over the models in the pool at each step. */
@@ -33,45 +35,13 @@ export interface SimConfig {
   /** Latency feasibility filter in seconds (paper §4.1), or null. */
   maxLatency?: number | null;
   recordSteps?: boolean;
+  /** Further observers of every policy-run (e.g. the sweep's per-task tallies). */
+  recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
   runList?: number[];
 }
 
-export interface RunMetrics {
-  run: number;
-  seed: number;
-  finalRegret: number;
-  totalReward: number;
-  meanReward: number;
-  /** Mean accuracy of the chosen pairs (present cells only). */
-  accuracy: number;
-  /** Σ energy (J) of the chosen pairs / 3600; NaN when the table has no energy. */
-  energyWh: number;
-  /** Σ dollar cost of the chosen pairs; NaN when the table has no cost. */
-  costUsd: number;
-  /** Mean normalised cost term of the chosen pairs. */
-  costNorm: number;
-  latencyS: number;
-  /** Chosen count per model index. */
-  selection: Float64Array;
-  /** Steps whose chosen pair was missing from the table (reward 0). */
-  misses: number;
-}
-
-/** Per-step trace in columns; row i = (policy, run, step) in that nesting order. */
-export interface StepTrace {
-  length: number;
-  policy: Int32Array;
-  run: Int32Array;
-  step: Int32Array;
-  query: Int32Array;
-  model: Int32Array;
-  reward: Float64Array;
-  regret: Float64Array;
-  cumRegret: Float64Array;
-  accuracy: Float64Array;
-  energyJ: Float64Array;
-}
+export type { RunMetrics, StepTrace } from './recorders.js';
 
 export interface SimResult {
   policyNames: string[];
@@ -201,7 +171,7 @@ interface ReplayState {
   contexts: ContextSet;
   rw: RewardTable;
   cfg: SimConfig;
-  stats: ReturnType<typeof modelStats>;
+  hindsight: HindsightData | null;
   feasible: Uint8Array | null;
   initial: number[];
   events: PoolEvent[];
@@ -209,9 +179,15 @@ interface ReplayState {
   evAdd: number[][];
   fullLookup: boolean;
   order: Int32Array;
-  inPool: Uint8Array;
-  steps: StepTrace | null;
-  R: number;
+  metrics: MetricsRecorder;
+  steps: StepsRecorder | null;
+  extra: Recorder[];
+}
+
+/** Hindsight data for the baselines, built only when a policy asks for it. */
+function hindsightData(t: PoolTable, rw: RewardTable): HindsightData {
+  const { meanReward, meanAccuracy } = modelStats(t, rw);
+  return { rewards: rw.rewards, present: t.present, meanReward, meanAccuracy };
 }
 
 /** The replay as a sequence of policy-runs; yields after each one. */
@@ -219,7 +195,6 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   if (!(Number.isInteger(cfg.runs) && cfg.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${cfg.runs}`);
   if (contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
   const Q = t.nQueries;
-  const M = t.nModels;
   const P = cfg.policies.length;
   const runList = cfg.runList ?? Array.from({ length: cfg.runs }, (_, r) => r);
   for (const r of runList) if (!(Number.isInteger(r) && r >= 0)) throw new Error(`bad run index ${r}`);
@@ -239,35 +214,19 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
     if (!(cfg.maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${cfg.maxLatency}`);
     ({ feasible, infeasibleQueries } = latencyFeasibility(t, cfg.maxLatency));
   }
-  const stats = modelStats(t, rw);
+  const hindsight = cfg.policies.some((p) => p.factory.hindsight) ? hindsightData(t, rw) : null;
   const fullOracle = rw.oracle;
   let oracleTotal = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
 
-  const steps: StepTrace | null = cfg.recordSteps
-    ? {
-        length: P * R * Q,
-        policy: new Int32Array(P * R * Q),
-        run: new Int32Array(P * R * Q),
-        step: new Int32Array(P * R * Q),
-        query: new Int32Array(P * R * Q),
-        model: new Int32Array(P * R * Q),
-        reward: new Float64Array(P * R * Q),
-        regret: new Float64Array(P * R * Q),
-        cumRegret: new Float64Array(P * R * Q),
-        accuracy: new Float64Array(P * R * Q),
-        energyJ: new Float64Array(P * R * Q),
-      }
-    : null;
-
-  const metrics: RunMetrics[][] = cfg.policies.map(() => []);
+  const metrics = new MetricsRecorder(t, rw, P);
+  const steps = cfg.recordSteps ? new StepsRecorder(t, P, R) : null;
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
-  const inPool = new Uint8Array(M);
   const total = P * R;
   let done = 0;
-  const st: ReplayState = { t, contexts, rw, cfg, stats, feasible, initial, events, evRemove, evAdd, fullLookup, order, inPool, steps, R };
+  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra: cfg.recorders ?? [] };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -275,128 +234,57 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
     for (let q = 0; q < Q; q++) order[q] = q;
     Rng.derive(seedR, 0).shuffle(order);
     for (let p = 0; p < P; p++) {
-      metrics[p].push(policyRun(st, p, ri, r, seedR));
+      policyRun(st, { p, ri, r, seed: seedR });
       done++;
-      progress?.(done, total, cfg.policies[p].name, metrics[p][metrics[p].length - 1]);
+      progress?.(done, total, cfg.policies[p].name, metrics.last());
       yield;
     }
   }
-  return { policyNames: cfg.policies.map((p) => p.name), metrics, runSeeds, oracleTotal, steps, infeasibleQueries };
+  return { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal, steps: steps ? steps.trace : null, infeasibleQueries };
 }
 
-/** One policy over one run's query order: the hot loop (table columns read from locals). */
-function policyRun(st: ReplayState, p: number, ri: number, r: number, seedR: number): RunMetrics {
-  const { t, contexts, cfg, stats, feasible, initial, events, evRemove, evAdd, fullLookup, order, inPool, steps, R } = st;
-  const { rewards, oracle: fullOracle, costNorm } = st.rw;
-  const { present, accuracy, energyJ, latencyS, costUsd } = t;
+/** One policy over one run's query order: the hot loop. It only makes decisions; recorders keep the rest. */
+function policyRun(st: ReplayState, run: RunStart): void {
+  const { t, contexts, cfg, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra } = st;
+  const { rewards, oracle: fullOracle } = st.rw;
+  const present = t.present;
   const Q = t.nQueries;
   const M = t.nModels;
   const hasEvents = events.length > 0;
-  const rp = cfg.policies[p];
-  const env: PolicyEnv = {
-    contexts,
-    models: t.models,
-    nModels: M,
-    initialArms: initial,
-    feasible,
-    rng: Rng.derive(seedR, 1, nameKey(rp.name)),
-    semantics: cfg.semantics,
-    rewards,
-    present: t.present,
-    modelStats: stats,
-  };
-  const policy: Policy = rp.factory.create(env, rp.params);
-  inPool.fill(0);
-  for (const m of initial) inPool[m] = 1;
+  const rp = cfg.policies[run.p];
+  // learning policies see no reward data; hindsight baselines get it from their factory
+  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), semantics: cfg.semantics };
+  const policy: Policy = rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
+  const acts = new ActionSet(M, initial, feasible);
+  const inPool = acts.pool.member;
+  const nExtra = extra.length;
+  metrics.begin(run);
+  steps?.begin(run);
+  for (let k = 0; k < nExtra; k++) extra[k].begin(run);
   let ev = 0;
-  let cum = 0;
-  let sumReward = 0;
-  let sumAcc = 0;
-  let nAcc = 0;
-  let sumE = 0;
-  let nE = 0;
-  let sumUsd = 0;
-  let nUsd = 0;
-  let sumCost = 0;
-  let sumLat = 0;
-  let nLat = 0;
-  let misses = 0;
-  const selection = new Float64Array(M);
-  const base = steps ? (p * R + ri) * Q : 0;
   for (let s = 0; s < Q; s++) {
     while (hasEvents && ev < events.length && events[ev].step === s) {
-      for (const m of evRemove[ev]) {
-        policy.removeArm(m);
-        inPool[m] = 0;
-      }
-      for (const m of evAdd[ev]) {
-        policy.addArm(m);
-        inPool[m] = 1;
-      }
-      if (policy.arms().length === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
+      for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
+      for (const m of evAdd[ev]) if (acts.add(m)) policy.addArm(m);
+      if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
       ev++;
     }
     const q = order[s];
-    const m = policy.select(q);
+    const m = policy.select(q, acts.buf, acts.allowed(q));
+    if (inPool[m] !== 1) throw new Error(`policy '${rp.name}' chose ${m}, which is not an allowed model`);
     const i = q * M + m;
     const has = present[i] === 1;
     const rew = has ? rewards[i] : 0;
     policy.update(q, m, rew);
     const best = fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
-    cum += regret;
-    sumReward += rew;
-    selection[m]++;
-    if (!has) misses++;
-    const acc = has ? accuracy[i] : Number.NaN;
-    const e = has ? energyJ[i] : Number.NaN;
-    if (!Number.isNaN(acc)) {
-      sumAcc += acc;
-      nAcc++;
-    }
-    if (!Number.isNaN(e)) {
-      sumE += e;
-      nE++;
-    }
-    if (has && costUsd !== null && !Number.isNaN(costUsd[i])) {
-      sumUsd += costUsd[i];
-      nUsd++;
-    }
-    if (has) sumCost += costNorm[i];
-    const lat = has ? latencyS[i] : Number.NaN;
-    if (!Number.isNaN(lat)) {
-      sumLat += lat;
-      nLat++;
-    }
-    if (steps) {
-      const j = base + s;
-      steps.policy[j] = p;
-      steps.run[j] = r;
-      steps.step[j] = s;
-      steps.query[j] = q;
-      steps.model[j] = m;
-      steps.reward[j] = rew;
-      steps.regret[j] = regret;
-      steps.cumRegret[j] = cum;
-      steps.accuracy[j] = acc;
-      steps.energyJ[j] = e;
-    }
+    metrics.step(s, q, m, has, rew, regret);
+    if (steps) steps.step(s, q, m, has, rew, regret);
+    for (let k = 0; k < nExtra; k++) extra[k].step(s, q, m, has, rew, regret);
   }
-  const chosenPresent = Q - misses;
-  return {
-    run: r,
-    seed: seedR,
-    finalRegret: cum,
-    totalReward: sumReward,
-    meanReward: sumReward / Q,
-    accuracy: nAcc ? sumAcc / nAcc : Number.NaN,
-    energyWh: nE ? sumE / 3600 : Number.NaN,
-    costUsd: nUsd ? sumUsd : Number.NaN,
-    costNorm: chosenPresent ? sumCost / chosenPresent : Number.NaN,
-    latencyS: nLat ? sumLat / nLat : Number.NaN,
-    selection,
-    misses,
-  };
+  metrics.end();
+  steps?.end();
+  for (let k = 0; k < nExtra; k++) extra[k].end();
 }
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */

@@ -3,16 +3,16 @@
  * cost term, reduced to one (mean cost per query, mean quality) pair per policy × λ × run × task — the
  * operating points RouterBench scores with AIQ. Pure: no files.
  */
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { DataError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
-import type { Policy, PolicyEnv, Semantics } from '../policies/policy.js';
+import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
+import { TaskTallyRecorder } from './recorders.js';
 import { buildRewards, type CostScale } from './reward.js';
 import { MAX_LAMBDAS } from './limits.js';
+import { runPool, workerScript, type PoolInit } from './workers.js';
 
 export interface SweepOptions {
   policies: string[];
@@ -76,52 +76,11 @@ export function parseLambdaGrid(raw: string): number[] {
 export const DEFAULT_LAMBDAS: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
 
 /** One λ of the sweep: per policy × run × (task…, all) block of the result arrays. */
-interface LambdaBlock {
+export interface LambdaBlock {
   cost: Float64Array;
   quality: Float64Array;
   misses: Float64Array;
   runSeeds: number[];
-}
-
-/**
- * Wraps a policy to tally the chosen cells' cost and quality per task as the engine feeds it back, so the
- * sweep needs no per-step trace. Sums go to `sums` at [task·3 + 0 cost | 1 quality | 2 misses].
- */
-class Tally implements Policy {
-  readonly name: string;
-  constructor(
-    private readonly inner: Policy,
-    private readonly t: PoolTable,
-    private readonly sums: Float64Array,
-  ) {
-    this.name = inner.name;
-  }
-  select(q: number): number {
-    return this.inner.select(q);
-  }
-  update(q: number, arm: number, reward: number): void {
-    this.inner.update(q, arm, reward);
-    const t = this.t;
-    const i = q * t.nModels + arm;
-    const k = 3 * t.queryTask[q];
-    if (!t.present[i]) {
-      this.sums[k + 2]++;
-      return;
-    }
-    const c = t.costUsd![i];
-    const a = t.accuracy[i];
-    if (Number.isFinite(c)) this.sums[k] += c;
-    if (Number.isFinite(a)) this.sums[k + 1] += a;
-  }
-  addArm(m: number): void {
-    this.inner.addArm(m);
-  }
-  removeArm(m: number): void {
-    this.inner.removeArm(m);
-  }
-  arms(): readonly number[] {
-    return this.inner.arms();
-  }
 }
 
 async function sweepLambda(
@@ -139,23 +98,10 @@ async function sweepLambda(
   const K = T + 1;
   const Q = table.nQueries;
   const taskQueries = countTaskQueries(table);
-  // tallies[p][r]: filled by the run's policy instance; the engine creates one per (run, policy), runs in order
-  const tallies: Float64Array[][] = policies.map(() => []);
   // a policy's RNG and the query orders do not depend on which other policies run, so skipping is safe
   const run = policies.map((_, p) => !skip[p]);
-  const wrapped: ResolvedPolicy[] = policies
-    .map((rp, p) => ({
-      ...rp,
-      factory: {
-        ...rp.factory,
-        create: (env: PolicyEnv, params: Record<string, number>): Policy => {
-          const sums = new Float64Array(3 * T);
-          tallies[p].push(sums);
-          return new Tally(rp.factory.create(env, params), table, sums);
-        },
-      },
-    }))
-    .filter((_, p) => run[p]);
+  const ran = policies.filter((_, p) => run[p]);
+  const tally = new TaskTallyRecorder(table, ran.length);
   const rw = await buildRewards(table, { lambda, cost: 'usd', costScale: o.costScale });
   const cfg: SimConfig = {
     runs: R,
@@ -163,19 +109,21 @@ async function sweepLambda(
     semantics: o.semantics,
     // regret is not reported by the sweep; the full-table oracle is a lookup instead of a per-step scan
     oracle: o.oracle ?? 'full',
-    policies: wrapped,
+    policies: ran,
+    recorders: [tally],
   };
-  const res = wrapped.length
+  const res = ran.length
     ? simulate(table, contexts, rw, cfg, progress)
     : { runSeeds: Array.from({ length: R }, (_, r) => runSeed(o.seed, r)) };
   const cost = new Float64Array(P * R * K);
   const quality = new Float64Array(P * R * K);
   const misses = new Float64Array(P * R * K);
-  for (let p = 0; p < P; p++) {
+  for (let p = 0, j = 0; p < P; p++) {
     if (!run[p]) continue;
-    if (tallies[p].length !== R) throw new Error(`sweep: expected ${R} runs of '${policies[p].name}', saw ${tallies[p].length}`);
+    const runs = tally.sums[j++];
+    if (runs.length !== R) throw new Error(`sweep: expected ${R} runs of '${policies[p].name}', saw ${runs.length}`);
     for (let r = 0; r < R; r++) {
-      const sums = tallies[p][r];
+      const sums = runs[r];
       let tc = 0;
       let ta = 0;
       let tm = 0;
@@ -199,7 +147,7 @@ async function sweepLambda(
 
 /** Policies whose picks ignore the reward: their points are the same at every λ, so they are simulated once. */
 export function lambdaFree(rp: ResolvedPolicy): boolean {
-  return ['random', 'largest', 'smallest', 'most-accurate'].includes(rp.factory.name) || rp.factory.name.startsWith('static:');
+  return rp.factory.rewardIndependent;
 }
 
 function countTaskQueries(table: PoolTable): number[] {
@@ -211,7 +159,7 @@ function countTaskQueries(table: PoolTable): number[] {
 }
 
 /**
- * Run the sweep. With `jobs` > 1 and the compiled module available, λ values run on worker threads; every
+ * Run the sweep. With `jobs` > 1 and the compiled pool available, λ values run on worker threads; every
  * λ is computed the same way in either case, so results do not depend on `jobs`.
  */
 export async function runSweep(table: PoolTable, o: SweepOptions, progress?: SweepProgress): Promise<SweepResult> {
@@ -240,7 +188,13 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   const jobs = Math.min(o.jobs ?? 1, L);
   const script = jobs > 1 ? workerScript() : null;
   if (script) {
-    await sweepOnWorkers(script, table, o, jobs, put, progress);
+    // prompt texts are not needed to replay and would be copied to every worker
+    const init: SweepInit = { kind: 'sweep', table: { ...table, queryText: null }, options: { ...o, jobs: 1 } };
+    let done = 0;
+    await runPool<number, LambdaBlock>(script, init, o.lambdas.map((_, l) => l), jobs, (l, b) => {
+      put(l, b);
+      progress?.(++done, L, `λ=${o.lambdas[l]}`);
+    });
   } else {
     for (let l = 0; l < L; l++) {
       const sub = progress ? (done: number, total: number, label: string) => progress(l * total + done, L * total, `λ=${o.lambdas[l]} ${label}`) : undefined;
@@ -274,83 +228,17 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   };
 }
 
-const WORKER_KEY = 'greenserv-sweep';
-
-/** This module as compiled JavaScript (worker threads cannot load the TypeScript sources tests run from). */
-function workerScript(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.js') ? here : null;
-}
-
-interface WorkerInit {
-  key: typeof WORKER_KEY;
+/** The worker pool's init message for a sweep. */
+export interface SweepInit extends PoolInit {
+  kind: 'sweep';
   table: PoolTable;
   options: SweepOptions;
 }
 
-type WorkerReply = { type: 'done'; l: number; block: LambdaBlock } | { type: 'error'; name: string; message: string };
-
-async function sweepOnWorkers(
-  script: string,
-  table: PoolTable,
-  o: SweepOptions,
-  jobs: number,
-  put: (l: number, b: LambdaBlock) => void,
-  progress?: SweepProgress,
-): Promise<void> {
-  const L = o.lambdas.length;
-  // prompt texts are not needed to replay and would be copied to every worker
-  const slim: PoolTable = { ...table, queryText: null };
-  const init: WorkerInit = { key: WORKER_KEY, table: slim, options: { ...o, jobs: 1 } };
-  let next = 0;
-  let done = 0;
-  const pool: Worker[] = [];
-  try {
-    await Promise.all(
-      Array.from(
-        { length: jobs },
-        () =>
-          new Promise<void>((resolveWorker, reject) => {
-            const w = new Worker(script, { workerData: init });
-            pool.push(w);
-            const feed = (): void => {
-              if (next >= L) {
-                resolveWorker();
-                return;
-              }
-              w.postMessage(next++);
-            };
-            w.on('message', (m: WorkerReply) => {
-              if (m.type === 'done') {
-                put(m.l, m.block);
-                done++;
-                progress?.(done, L, `λ=${o.lambdas[m.l]}`);
-                feed();
-              } else {
-                const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;
-                reject(new Err(m.message));
-              }
-            });
-            w.on('error', reject);
-            feed();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
-}
-
-if (!isMainThread && parentPort && (workerData as WorkerInit | undefined)?.key === WORKER_KEY) {
-  const { table, options } = workerData as WorkerInit;
-  const port = parentPort;
+/** A worker's λ runner: the table's policies and contexts built once, then one block per λ index. */
+export function sweepTasks(table: PoolTable, options: SweepOptions): (l: number) => Promise<LambdaBlock> {
   const policies = resolvePolicies(options.policies, options.params, table.models);
   const free = policies.map(lambdaFree);
   const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
-  port.on('message', (l: number) => {
-    sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []).then(
-      (block) => port.postMessage({ type: 'done', l, block } satisfies WorkerReply, [block.cost.buffer as ArrayBuffer, block.quality.buffer as ArrayBuffer, block.misses.buffer as ArrayBuffer]),
-      (e: Error) => port.postMessage({ type: 'error', name: e.name, message: e.message } satisfies WorkerReply),
-    );
-  });
+  return (l) => sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []);
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
-import type { PolicyEnv } from '../policies/policy.js';
+import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
 import { FACTORIES } from '../policies/registry.js';
 
 const Q = 4096;
@@ -29,19 +29,17 @@ export function dense32(rng: Rng): ContextSet {
   return denseContexts(rows, Q, 31);
 }
 
-function env(contexts: ContextSet, rng: Rng, rewards: Float64Array): PolicyEnv {
+function env(contexts: ContextSet, rng: Rng): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: M }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
+  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, semantics: 'paper' };
+}
+
+function hindsight(rewards: Float64Array): HindsightData {
   return {
-    contexts,
-    models,
-    nModels: M,
-    initialArms: models.map((_, m) => m),
-    feasible: null,
-    rng,
-    semantics: 'paper',
     rewards,
     present: new Uint8Array(Q * M).fill(1),
-    modelStats: { meanReward: Float64Array.from({ length: M }, (_, m) => m / M), meanAccuracy: Float64Array.from({ length: M }, (_, m) => m / M) },
+    meanReward: Float64Array.from({ length: M }, (_, m) => m / M),
+    meanAccuracy: Float64Array.from({ length: M }, (_, m) => m / M),
   };
 }
 
@@ -66,14 +64,15 @@ export function timedRate(step: (n: number) => void, batch: number, sliceMs: num
 export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array): (n: number) => void {
   const f = FACTORIES.find((x) => x.name === name);
   if (!f) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
-  const params = Object.fromEntries(f.params.map((p) => [p.name, p.default]));
-  const p = f.create(env(contexts, new Rng(7), rewards), params);
+  const p = f.create(env(contexts, new Rng(7)), defaultParams(f), f.hindsight ? hindsight(rewards) : undefined);
+  // every model allowed at every step
+  const arms = Int32Array.from({ length: M }, (_, m) => m);
   let t = 0;
   const step = (n: number): void => {
     const end = t + n;
     for (let i = t; i < end; i++) {
       const q = i & (Q - 1);
-      const m = p.select(q);
+      const m = p.select(q, arms, M);
       p.update(q, m, rewards[q * M + m]);
     }
     t = end;

@@ -1,41 +1,59 @@
-/** Worker-thread entry: loads the table once, then runs experiment jobs sent by the parent. */
+/** Worker-thread entry of the pool in workers.ts: builds its state once from the init message, then runs tasks. */
 import { parentPort } from 'node:worker_threads';
 import { loadTable } from '../data/load.js';
+import { loadPolicyModule } from '../policies/registry.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
-import type { ExperimentConfig } from './experimentConfig.js';
+import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
+import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
 
-export interface WorkerInit {
-  type: 'init';
-  source: string;
-  queries?: string;
-  models?: string;
-  cfg: ExperimentConfig;
+type WorkerInit = ExperimentInit | SweepInit;
+
+interface Runner {
+  run(task: unknown): Promise<unknown>;
+  /** Buffers handed to the parent instead of copied. */
+  transfer(result: unknown): ArrayBuffer[];
 }
 
-export type WorkerRequest = WorkerInit | { type: 'job'; id: number; job: Job } | { type: 'stop' };
-export type WorkerResponse = { type: 'ready' } | { type: 'result'; id: number; result: JobResult } | { type: 'error'; id: number; message: string; name: string };
+async function build(init: WorkerInit): Promise<Runner> {
+  if (init.kind === 'experiment') {
+    const table = await loadTable(init.source, { queries: init.queries, models: init.models });
+    const ctx = new ExperimentContext(table, init.cfg);
+    return {
+      run: (job) => ctx.run(job as Job),
+      transfer: (r) => {
+        const x = r as JobResult;
+        return [x.stepRegret.buffer as ArrayBuffer, x.chosen.buffer as ArrayBuffer, x.metrics.selection.buffer as ArrayBuffer];
+      },
+    };
+  }
+  const run = sweepTasks(init.table, init.options);
+  return {
+    run: (l) => run(l as number),
+    transfer: (r) => {
+      const b = r as LambdaBlock;
+      return [b.cost.buffer as ArrayBuffer, b.quality.buffer as ArrayBuffer, b.misses.buffer as ArrayBuffer];
+    },
+  };
+}
 
-let ctx: ExperimentContext | null = null;
+let runner: Runner | null = null;
+const port = parentPort;
 
-parentPort?.on('message', async (msg: WorkerRequest) => {
+port?.on('message', async (msg: WorkerRequest) => {
   if (msg.type === 'init') {
     try {
-      const table = await loadTable(msg.source, { queries: msg.queries, models: msg.models });
-      ctx = new ExperimentContext(table, msg.cfg);
-      parentPort!.postMessage({ type: 'ready' } satisfies WorkerResponse);
+      for (const m of msg.modules) await loadPolicyModule(m);
+      runner = await build(msg.init as WorkerInit);
+      port.postMessage({ type: 'ready' } satisfies WorkerResponse);
     } catch (e) {
-      parentPort!.postMessage({ type: 'error', id: -1, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
+      port.postMessage({ type: 'error', id: -1, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
     }
-  } else if (msg.type === 'job') {
+  } else if (msg.type === 'task') {
     try {
-      const result = await ctx!.run(msg.job);
-      parentPort!.postMessage({ type: 'result', id: msg.id, result } satisfies WorkerResponse, [
-        result.stepRegret.buffer as ArrayBuffer,
-        result.chosen.buffer as ArrayBuffer,
-        result.metrics.selection.buffer as ArrayBuffer,
-      ]);
+      const result = await runner!.run(msg.task);
+      port.postMessage({ type: 'result', id: msg.id, result } satisfies WorkerResponse, runner!.transfer(result));
     } catch (e) {
-      parentPort!.postMessage({ type: 'error', id: msg.id, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
+      port.postMessage({ type: 'error', id: msg.id, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
     }
   } else if (msg.type === 'stop') {
     process.exit(0);

@@ -1,14 +1,94 @@
 /**
- * Runs experiment jobs inline or on worker threads. Results come back in job order whatever the worker
- * count, and every job is deterministic, so the output does not depend on --workers.
+ * The one worker pool: experiment jobs and λ-sweep blocks run on worker threads through it. Tasks go out in
+ * order to whichever worker is free; results are stored by task index, and every task is deterministic, so
+ * the output does not depend on the worker count. Worker threads run the compiled worker.js next to this
+ * module; when this module is not compiled (the TypeScript sources under test) callers run inline.
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../core/errors.js';
+import { policyModules } from '../policies/plugins.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
-import type { WorkerRequest, WorkerResponse } from './worker.js';
+import type { ExperimentConfig } from './experimentConfig.js';
+
+/** What a worker builds once before taking tasks; `kind` picks the builder in worker.ts. */
+export interface PoolInit {
+  kind: string;
+}
+
+export interface ExperimentInit extends PoolInit {
+  kind: 'experiment';
+  source: string;
+  queries?: string;
+  models?: string;
+  cfg: ExperimentConfig;
+}
+
+/** `modules`: policy plugin files loaded in the parent, loaded again in each worker before it builds. */
+export type WorkerRequest = { type: 'init'; init: PoolInit; modules: string[] } | { type: 'task'; id: number; task: unknown } | { type: 'stop' };
+export type WorkerResponse = { type: 'ready' } | { type: 'result'; id: number; result: unknown } | { type: 'error'; id: number; message: string; name: string };
+
+/** The compiled worker script beside this module, or null when running from sources. */
+export function workerScript(): string | null {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.js')) return null;
+  const script = fileURLToPath(new URL('./worker.js', import.meta.url));
+  return existsSync(script) ? script : null;
+}
+
+/** A worker's error as the class the CLI maps to its exit code. */
+function rebuild(m: { name: string; message: string }): Error {
+  const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;
+  return new Err(m.message);
+}
+
+/**
+ * Run `tasks` on `n` worker threads built from `init`; `onResult` gets each result with its task index as it
+ * arrives (an exception from it ends the pool with that error). Workers are always terminated.
+ */
+export async function runPool<T, R>(script: string, init: PoolInit, tasks: readonly T[], n: number, onResult: (id: number, result: R) => void): Promise<void> {
+  let next = 0;
+  const pool: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: Math.max(1, Math.min(n, tasks.length)) },
+        () =>
+          new Promise<void>((resolveWorker, reject) => {
+            const w = new Worker(script);
+            pool.push(w);
+            const send = (m: WorkerRequest): void => w.postMessage(m);
+            const feed = (): void => {
+              if (next >= tasks.length) {
+                resolveWorker();
+                return;
+              }
+              const id = next++;
+              send({ type: 'task', id, task: tasks[id] });
+            };
+            w.on('message', (m: WorkerResponse) => {
+              if (m.type === 'ready') feed();
+              else if (m.type === 'result') {
+                // a failing callback (e.g. a full disk while checkpointing) ends the run with its error
+                try {
+                  onResult(m.id, m.result as R);
+                } catch (e) {
+                  reject(e);
+                  return;
+                }
+                feed();
+              } else reject(rebuild(m));
+            });
+            w.on('error', reject);
+            send({ type: 'init', init, modules: [...policyModules()] });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
 
 export interface JobSource {
   source: string;
@@ -16,19 +96,10 @@ export interface JobSource {
   models?: string;
 }
 
-/** The compiled worker script (tests run from TypeScript sources, so fall back to the build output). */
-function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const sibling = resolve(dirname(here), 'worker.js');
-  if (here.endsWith('.js') && existsSync(sibling)) return sibling;
-  const built = resolve(dirname(here), '../../dist/src/sim/worker.js');
-  if (existsSync(built)) return built;
-  throw new Error('worker script not found: build with `npm run build`');
-}
-
 /**
- * `ctx` is the caller's context (table, config, shared reward tables and contexts): inline runs use it, so
- * what they compute is reused afterwards; workers build their own from `src`.
+ * Experiment jobs inline or on worker threads. `ctx` is the caller's context (table, config, shared reward
+ * tables and contexts): inline runs use it, so what they compute is reused afterwards; workers build their
+ * own from `src`. Results come back in job order.
  */
 export async function runJobs(
   ctx: ExperimentContext,
@@ -40,7 +111,8 @@ export async function runJobs(
   const out = new Array<JobResult>(jobs.length);
   let done = 0;
   const n = Math.max(1, Math.min(workers, jobs.length));
-  if (n === 1) {
+  const script = n > 1 ? workerScript() : null;
+  if (!script) {
     for (let i = 0; i < jobs.length; i++) {
       out[i] = await ctx.run(jobs[i]);
       onResult?.(out[i], ++done, jobs.length);
@@ -49,49 +121,10 @@ export async function runJobs(
     }
     return out;
   }
-  const { cfg } = ctx;
-  const path = workerPath();
-  let next = 0;
-  const pool: Worker[] = [];
-  try {
-    await Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise<void>((resolveWorker, reject) => {
-          const w = new Worker(path);
-          pool.push(w);
-          const send = (m: WorkerRequest): void => w.postMessage(m);
-          const feed = (): void => {
-            if (next >= jobs.length) {
-              resolveWorker();
-              return;
-            }
-            const id = next++;
-            send({ type: 'job', id, job: jobs[id] });
-          };
-          w.on('message', (m: WorkerResponse) => {
-            if (m.type === 'ready') feed();
-            else if (m.type === 'result') {
-              out[m.id] = m.result;
-              // a failing callback (e.g. a full disk while checkpointing) ends the run with its error
-              try {
-                onResult?.(m.result, ++done, jobs.length);
-              } catch (e) {
-                reject(e);
-                return;
-              }
-              feed();
-            } else {
-              const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;
-              reject(new Err(m.message));
-            }
-          });
-          w.on('error', reject);
-          send({ type: 'init', source: src.source, queries: src.queries, models: src.models, cfg });
-        }),
-      ),
-    );
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
+  const init: ExperimentInit = { kind: 'experiment', source: src.source, queries: src.queries, models: src.models, cfg: ctx.cfg };
+  await runPool<Job, JobResult>(script, init, jobs, n, (id, r) => {
+    out[id] = r;
+    onResult?.(r, ++done, jobs.length);
+  });
   return out;
 }

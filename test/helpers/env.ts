@@ -1,7 +1,7 @@
 import type { ModelInfo } from '../../src/data/pool.js';
 import { Rng } from '../../src/core/rng.js';
 import type { ContextSet } from '../../src/features/context.js';
-import type { PolicyEnv, Semantics } from '../../src/policies/policy.js';
+import type { HindsightData, PolicyEnv, Semantics } from '../../src/policies/policy.js';
 
 /** Contexts from dense rows (every entry stored, zeros included) for policy unit tests. */
 export function contextsFromRows(rows: number[][]): ContextSet {
@@ -21,19 +21,12 @@ export function contextsFromRows(rows: number[][]): ContextSet {
   return { d, nQueries: rows.length, ptr, idx: Int32Array.from(idx), val: Float64Array.from(val), names: rows[0].map((_, j) => `x${j}`) };
 }
 
-export function makeEnv(contexts: ContextSet, nModels: number, seed = 1, semantics: Semantics = 'paper', rewards?: Float64Array): PolicyEnv {
+export function makeEnv(contexts: ContextSet, nModels: number, seed = 1, semantics: Semantics = 'paper'): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  const n = contexts.nQueries * nModels;
-  return {
-    contexts,
-    models,
-    nModels,
-    initialArms: models.map((_, m) => m),
-    feasible: null,
-    rng: new Rng(seed),
-    semantics,
-    rewards: rewards ?? new Float64Array(n),
-    present: new Uint8Array(n).fill(1),
-    modelStats: { meanReward: new Float64Array(nModels), meanAccuracy: new Float64Array(nModels) },
-  };
+  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng: new Rng(seed), semantics };
+}
+
+/** Hindsight data over a fully present table (baselines only). */
+export function makeHindsight(rewards: Float64Array, nModels: number): HindsightData {
+  return { rewards, present: new Uint8Array(rewards.length).fill(1), meanReward: new Float64Array(nModels), meanAccuracy: new Float64Array(nModels) };
 }

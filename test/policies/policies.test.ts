@@ -9,10 +9,14 @@ import { thompsonFactory } from '../../src/policies/thompson.js';
 import { oracleFactory } from '../../src/policies/oracle.js';
 import { randomFactory } from '../../src/policies/random.js';
 import { resolvePolicies } from '../../src/policies/registry.js';
-import { contextsFromRows, makeEnv } from '../helpers/env.js';
+import { ActionSet } from '../../src/sim/actions.js';
+import { contextsFromRows, makeEnv, makeHindsight } from '../helpers/env.js';
 import { maxRelDiff, ridge } from '../helpers/linalg.js';
 
 type WithState = Policy & { state(): RidgeArms };
+
+/** Every model allowed (the engine's buffer when the pool is the whole table and no filter applies). */
+const ALL = Int32Array.from({ length: 8 }, (_, m) => m);
 
 /** Random one-hot-ish rows with a bias, 6 dimensions. */
 function rows(n: number, seed: number): number[][] {
@@ -34,7 +38,7 @@ function drive(p: Policy, X: number[][], reward: (q: number, m: number) => numbe
   const xs: number[][][] = Array.from({ length: M }, () => []);
   const rs: number[][] = Array.from({ length: M }, () => []);
   X.forEach((x, q) => {
-    const m = p.select(q);
+    const m = p.select(q, ALL, M);
     const r = reward(q, m);
     p.update(q, m, r);
     xs[m].push(x);
@@ -66,7 +70,7 @@ describe('LinUCB', () => {
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) v += x[i] * ref.Ainv[i][j] * x[j];
       return mean + 0.3 * Math.sqrt(v);
     });
-    expect(p.select(0)).toBe(ucb.indexOf(Math.max(...ucb)));
+    expect(p.select(0, ALL, 4)).toBe(ucb.indexOf(Math.max(...ucb)));
   });
 
   it('repo semantics takes the first maximum; paper semantics spreads exact ties', () => {
@@ -74,11 +78,11 @@ describe('LinUCB', () => {
     const ctx = contextsFromRows(X);
     const first = linucbFactory.create(makeEnv(ctx, 3, 1, 'repo'), { alpha: 0.1, reg: 0.05 });
     const seen = new Set<number>();
-    for (let q = 0; q < 50; q++) seen.add(first.select(q));
+    for (let q = 0; q < 50; q++) seen.add(first.select(q, ALL, 3));
     expect([...seen]).toEqual([0]);
     const paper = linucbFactory.create(makeEnv(ctx, 3, 1, 'paper'), { alpha: 0.1, reg: 0.05 });
     const counts = [0, 0, 0];
-    for (let q = 0; q < 300; q++) counts[paper.select(q)]++;
+    for (let q = 0; q < 300; q++) counts[paper.select(q, ALL, 3)]++;
     expect(Math.min(...counts)).toBeGreaterThan(60);
   });
 });
@@ -121,7 +125,7 @@ describe('Thompson sampling', () => {
       const expected = normalCdf(z);
       let c0 = 0;
       const N = 20000;
-      for (let q = 0; q < N; q++) if (p.select(q) === 0) c0++;
+      for (let q = 0; q < N; q++) if (p.select(q, ALL, 2) === 0) c0++;
       const se = Math.sqrt((expected * (1 - expected)) / N);
       expect(Math.abs(c0 / N - expected)).toBeLessThan(5 * se);
     }
@@ -148,47 +152,65 @@ describe('ε-greedy', () => {
     const ctx = contextsFromRows(Array.from({ length: 2000 }, () => [1]));
     const p = epsilonGreedyFactory.create(makeEnv(ctx, 3, 2), { epsilon: 1, decay: 0.98, minEpsilon: 0.01 }) as Policy & { epsilon(): number };
     for (let n = 1; n <= 300; n++) {
-      const m = p.select(n);
+      const m = p.select(n, ALL, 3);
       p.update(n, m, m === 2 ? 0.9 : 0.1);
       expect(p.epsilon()).toBeCloseTo(Math.max(0.01, 0.98 ** n), 12);
     }
     const g = epsilonGreedyFactory.create(makeEnv(ctx, 3, 2), { epsilon: 0, decay: 1, minEpsilon: 0 });
     // untried arms come first, then the best mean
     const firstThree = new Set([0, 1, 2].map((q) => {
-      const m = g.select(q);
+      const m = g.select(q, ALL, 3);
       g.update(q, m, [0.2, 0.7, 0.4][m]);
       return m;
     }));
     expect(firstThree.size).toBe(3);
-    for (let q = 3; q < 20; q++) expect(g.select(q)).toBe(1);
+    for (let q = 3; q < 20; q++) expect(g.select(q, ALL, 3)).toBe(1);
   });
 });
 
 describe('arms come and go', () => {
-  it('a removed arm is never chosen and an added arm starts fresh', () => {
+  it('a policy picks only among the arms it is handed, and an added arm starts fresh', () => {
     const X = rows(600, 8);
     const ctx = contextsFromRows(X);
+    const rewards = Float64Array.from({ length: 600 * 4 }, (_, i) => (i % 4) / 4);
     for (const f of [randomFactory, epsilonGreedyFactory, linearEpsilonGreedyFactory, linucbFactory, thompsonFactory, oracleFactory]) {
-      const env = makeEnv(ctx, 4, 3, 'paper', Float64Array.from({ length: 600 * 4 }, (_, i) => (i % 4) / 4));
-      env.initialArms = [0, 1, 2];
-      const p = f.create(env, defaults(f));
+      const env = makeEnv(ctx, 4, 3, 'paper');
+      const p = f.create(env, defaults(f), f.hindsight ? makeHindsight(rewards, 4) : undefined);
+      const acts = new ActionSet(4, [0, 1, 2], null);
       for (let q = 0; q < 200; q++) {
-        const m = p.select(q);
+        const m = p.select(q, acts.buf, acts.allowed(q));
         expect([0, 1, 2]).toContain(m);
         p.update(q, m, 0.5);
       }
-      p.removeArm(1);
-      p.addArm(3);
-      expect([...p.arms()]).toEqual([0, 2, 3]);
+      if (acts.remove(1)) p.removeArm(1);
+      if (acts.add(3)) p.addArm(3);
+      expect([...acts.pool.list]).toEqual([0, 2, 3]);
       const seen = new Set<number>();
       for (let q = 200; q < 600; q++) {
-        const m = p.select(q);
+        const m = p.select(q, acts.buf, acts.allowed(q));
         expect(m).not.toBe(1);
         seen.add(m);
         p.update(q, m, m === 3 ? 0.9 : 0.2);
       }
       expect(seen.has(3)).toBe(true);
     }
+  });
+
+  it('the action set hands out pool ∩ feasible in pool order, and the whole pool when none is feasible', () => {
+    // 3 queries × 4 models; query 2 has no feasible model
+    const feasible = Uint8Array.from([1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
+    const acts = new ActionSet(4, [3, 0, 1], feasible);
+    expect([...acts.buf.subarray(0, acts.allowed(0))]).toEqual([3, 0]);
+    expect([...acts.buf.subarray(0, acts.allowed(1))]).toEqual([1]);
+    expect([...acts.buf.subarray(0, acts.allowed(2))]).toEqual([3, 0, 1]);
+    acts.remove(3);
+    acts.add(2);
+    expect([...acts.buf.subarray(0, acts.allowed(0))]).toEqual([0, 2]);
+    const open = new ActionSet(4, [2, 0], null);
+    expect([...open.buf.subarray(0, open.allowed(1))]).toEqual([2, 0]);
+    open.add(1);
+    open.remove(2);
+    expect([...open.buf.subarray(0, open.allowed(1))]).toEqual([0, 1]);
   });
 });
 

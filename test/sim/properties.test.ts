@@ -4,6 +4,8 @@ import { Rng } from '../../src/core/rng.js';
 import { encodeContexts } from '../../src/features/context.js';
 import { FACTORIES } from '../../src/policies/registry.js';
 import { RidgeArms } from '../../src/policies/linear.js';
+import { defaultParams } from '../../src/policies/policy.js';
+import { ActionSet } from '../../src/sim/actions.js';
 import { modelStats } from '../../src/sim/engine.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { inverse, maxRelDiff } from '../helpers/linalg.js';
@@ -38,23 +40,25 @@ describe('invariants', () => {
     fc.assert(
       fc.property(fc.constantFrom(...FACTORIES), fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 1000 }), (f, ops, seed) => {
         const pool = new Set([0, 1, 2]);
+        const acts = new ActionSet(6, [0, 1, 2], null);
         const p = f.create(
-          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], feasible: null, rng: new Rng(seed), semantics: seed % 2 ? 'repo' : 'paper', rewards: rw.rewards, present: t.present, modelStats: stats },
-          Object.fromEntries(f.params.map((x) => [x.name, x.default])),
+          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), semantics: seed % 2 ? 'repo' : 'paper' },
+          defaultParams(f),
+          f.hindsight ? { rewards: rw.rewards, present: t.present, ...stats } : undefined,
         );
         for (const o of ops) {
           if (o.kind === 'add') {
-            p.addArm(o.model);
+            if (acts.add(o.model)) p.addArm(o.model);
             pool.add(o.model);
           } else if (o.kind === 'remove' && pool.size > 1 && pool.has(o.model)) {
-            p.removeArm(o.model);
+            if (acts.remove(o.model)) p.removeArm(o.model);
             pool.delete(o.model);
           } else {
-            const m = p.select(o.q);
+            const m = p.select(o.q, acts.buf, acts.allowed(o.q));
             expect(pool.has(m)).toBe(true);
             p.update(o.q, m, rw.rewards[o.q * 6 + m]);
           }
-          expect(new Set(p.arms())).toEqual(pool);
+          expect(new Set(acts.pool.list)).toEqual(pool);
         }
       }),
       { numRuns: 200 },

@@ -1,0 +1,79 @@
+/**
+ * Policy plugins: factories registered at run time, from code or from an ES module file. A module file is
+ * loaded in worker threads too (the pool passes the loaded paths on), so a plugin runs the same on any
+ * worker count. A plugin draws randomness only from `env.rng`, seeded per run and policy name, so the same
+ * seed gives the same results.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import type { PolicyFactory } from './policy.js';
+
+const NAME = /^[a-z][a-z0-9-]{0,63}$/;
+const registered: PolicyFactory[] = [];
+const modules: string[] = [];
+
+/** Plugin factories in registration order. */
+export function pluginFactories(): readonly PolicyFactory[] {
+  return registered;
+}
+
+/** Absolute paths of the policy modules loaded so far (worker threads load the same ones). */
+export function policyModules(): readonly string[] {
+  return modules;
+}
+
+function checkFactory(f: unknown, where: string, taken: (name: string) => boolean): PolicyFactory {
+  const bad = (why: string): never => {
+    throw new UsageError(`${where}: ${why}`);
+  };
+  if (typeof f !== 'object' || f === null) return bad('a policy factory must be an object');
+  const x = f as Partial<PolicyFactory>;
+  if (typeof x.name !== 'string' || !NAME.test(x.name)) return bad(`policy name ${JSON.stringify(x.name)} must match ${NAME}`);
+  const at = `${where}: policy '${x.name}'`;
+  if (taken(x.name)) throw new UsageError(`${at}: the name is already taken`);
+  if (typeof x.create !== 'function') throw new UsageError(`${at}: create must be a function`);
+  if (typeof x.rewardIndependent !== 'boolean') throw new UsageError(`${at}: rewardIndependent must be true or false`);
+  if (typeof x.hindsight !== 'boolean') throw new UsageError(`${at}: hindsight must be true or false`);
+  if (!Array.isArray(x.params) || x.params.length > 64) throw new UsageError(`${at}: params must be an array of at most 64 parameters`);
+  const names = new Set<string>();
+  for (const p of x.params) {
+    if (typeof p?.name !== 'string' || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(p.name) || names.has(p.name)) throw new UsageError(`${at}: bad or repeated parameter name ${JSON.stringify(p?.name)}`);
+    names.add(p.name);
+    const d = p.default;
+    if (typeof d !== 'number' || !Number.isFinite(d)) throw new UsageError(`${at}: parameter '${p.name}' needs a finite default`);
+    if ((p.min !== undefined && d < p.min) || (p.max !== undefined && d > p.max) || (p.positive && !(d > 0))) throw new UsageError(`${at}: the default of '${p.name}' is outside its own bounds`);
+  }
+  return { description: '', contextual: false, ...x } as PolicyFactory;
+}
+
+/** Register a factory; `isBuiltin` guards the built-in names (the registry passes it in). */
+export function registerPluginFactory(f: PolicyFactory, isBuiltin: (name: string) => boolean, where = 'registerPolicy'): void {
+  registered.push(checkFactory(f, where, (n) => isBuiltin(n) || registered.some((r) => r.name === n)));
+}
+
+/**
+ * Load an ES module whose default export (or `policies` export) is a factory or an array of factories and
+ * register them. Loading the same file twice is a no-op.
+ */
+export async function loadPluginModule(path: string, isBuiltin: (name: string) => boolean): Promise<readonly PolicyFactory[]> {
+  const abs = isAbsolute(path) ? path : resolve(path);
+  if (modules.includes(abs)) return registered;
+  if (!existsSync(abs)) throw new UsageError(`policy module '${path}': no such file`);
+  let mod: { default?: unknown; policies?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as typeof mod;
+  } catch (e) {
+    throw new UsageError(`policy module '${path}': cannot load it: ${(e as Error).message}`);
+  }
+  const exported = mod.policies ?? mod.default;
+  const list = Array.isArray(exported) ? exported : exported === undefined ? [] : [exported];
+  if (list.length === 0) throw new UsageError(`policy module '${path}': exports no policy factory (export default a factory or an array of them)`);
+  // check them all before registering any, so a bad module leaves the registry as it was
+  const fresh: PolicyFactory[] = [];
+  for (const f of list) fresh.push(checkFactory(f, `policy module '${path}'`, (n) => isBuiltin(n) || registered.some((r) => r.name === n) || fresh.some((r) => r.name === n)));
+  registered.push(...fresh);
+  modules.push(abs);
+  return registered;
+}

@@ -1,0 +1,245 @@
+/**
+ * Recorders: observers of a replay. The engine loop only produces decisions (query, chosen model, reward,
+ * regret); each recorder keeps what it needs. The engine calls the ones switched on, so one that is off
+ * costs nothing.
+ */
+import type { PoolTable } from '../data/pool.js';
+import type { RewardTable } from './reward.js';
+
+/** Which policy-run is starting: policy index p, position ri in the run list, run index r and its seed. */
+export interface RunStart {
+  p: number;
+  ri: number;
+  r: number;
+  seed: number;
+}
+
+export interface Recorder {
+  begin(run: RunStart): void;
+  /** Step s served query q with model m; `present` says whether the pair is in the table. */
+  step(s: number, q: number, m: number, present: boolean, reward: number, regret: number): void;
+  end(): void;
+}
+
+export interface RunMetrics {
+  run: number;
+  seed: number;
+  finalRegret: number;
+  totalReward: number;
+  meanReward: number;
+  /** Mean accuracy of the chosen pairs (present cells only). */
+  accuracy: number;
+  /** Σ energy (J) of the chosen pairs / 3600; NaN when the table has no energy. */
+  energyWh: number;
+  /** Σ dollar cost of the chosen pairs; NaN when the table has no cost. */
+  costUsd: number;
+  /** Mean normalised cost term of the chosen pairs. */
+  costNorm: number;
+  latencyS: number;
+  /** Chosen count per model index. */
+  selection: Float64Array;
+  /** Steps whose chosen pair was missing from the table (reward 0). */
+  misses: number;
+}
+
+/** Per-run metrics: regret, reward, accuracy, energy, cost, latency, misses and selection counts. */
+export class MetricsRecorder implements Recorder {
+  /** [policy][run] */
+  readonly metrics: RunMetrics[][];
+  private run: RunStart = { p: 0, ri: 0, r: 0, seed: 0 };
+  private cum = 0;
+  private sumReward = 0;
+  private sumAcc = 0;
+  private nAcc = 0;
+  private sumE = 0;
+  private nE = 0;
+  private sumUsd = 0;
+  private nUsd = 0;
+  private sumCost = 0;
+  private sumLat = 0;
+  private nLat = 0;
+  private misses = 0;
+  private selection = new Float64Array(0);
+
+  constructor(
+    private readonly t: PoolTable,
+    private readonly rw: RewardTable,
+    nPolicies: number,
+  ) {
+    this.metrics = Array.from({ length: nPolicies }, () => []);
+  }
+
+  begin(run: RunStart): void {
+    this.run = run;
+    this.cum = this.sumReward = this.sumAcc = this.nAcc = this.sumE = this.nE = 0;
+    this.sumUsd = this.nUsd = this.sumCost = this.sumLat = this.nLat = this.misses = 0;
+    this.selection = new Float64Array(this.t.nModels);
+  }
+
+  step(_s: number, q: number, m: number, has: boolean, rew: number, regret: number): void {
+    const t = this.t;
+    const i = q * t.nModels + m;
+    this.cum += regret;
+    this.sumReward += rew;
+    this.selection[m]++;
+    if (!has) {
+      this.misses++;
+      return;
+    }
+    const acc = t.accuracy[i];
+    const e = t.energyJ[i];
+    if (!Number.isNaN(acc)) {
+      this.sumAcc += acc;
+      this.nAcc++;
+    }
+    if (!Number.isNaN(e)) {
+      this.sumE += e;
+      this.nE++;
+    }
+    const usd = t.costUsd;
+    if (usd !== null && !Number.isNaN(usd[i])) {
+      this.sumUsd += usd[i];
+      this.nUsd++;
+    }
+    this.sumCost += this.rw.costNorm[i];
+    const lat = t.latencyS[i];
+    if (!Number.isNaN(lat)) {
+      this.sumLat += lat;
+      this.nLat++;
+    }
+  }
+
+  end(): void {
+    const Q = this.t.nQueries;
+    const chosenPresent = Q - this.misses;
+    this.metrics[this.run.p].push({
+      run: this.run.r,
+      seed: this.run.seed,
+      finalRegret: this.cum,
+      totalReward: this.sumReward,
+      meanReward: this.sumReward / Q,
+      accuracy: this.nAcc ? this.sumAcc / this.nAcc : Number.NaN,
+      energyWh: this.nE ? this.sumE / 3600 : Number.NaN,
+      costUsd: this.nUsd ? this.sumUsd : Number.NaN,
+      costNorm: chosenPresent ? this.sumCost / chosenPresent : Number.NaN,
+      latencyS: this.nLat ? this.sumLat / this.nLat : Number.NaN,
+      selection: this.selection,
+      misses: this.misses,
+    });
+  }
+
+  /** Metrics of the policy-run that just ended. */
+  last(): RunMetrics {
+    const list = this.metrics[this.run.p];
+    return list[list.length - 1];
+  }
+}
+
+/** Per-step trace in columns; row i = (policy, run, step) in that nesting order. */
+export interface StepTrace {
+  length: number;
+  policy: Int32Array;
+  run: Int32Array;
+  step: Int32Array;
+  query: Int32Array;
+  model: Int32Array;
+  reward: Float64Array;
+  regret: Float64Array;
+  cumRegret: Float64Array;
+  accuracy: Float64Array;
+  energyJ: Float64Array;
+}
+
+/** Every step of every policy-run, for plots and the step CSV. */
+export class StepsRecorder implements Recorder {
+  readonly trace: StepTrace;
+  private base = 0;
+  private p = 0;
+  private r = 0;
+  private cum = 0;
+
+  constructor(
+    private readonly t: PoolTable,
+    nPolicies: number,
+    private readonly nRuns: number,
+  ) {
+    const n = nPolicies * nRuns * t.nQueries;
+    this.trace = {
+      length: n,
+      policy: new Int32Array(n),
+      run: new Int32Array(n),
+      step: new Int32Array(n),
+      query: new Int32Array(n),
+      model: new Int32Array(n),
+      reward: new Float64Array(n),
+      regret: new Float64Array(n),
+      cumRegret: new Float64Array(n),
+      accuracy: new Float64Array(n),
+      energyJ: new Float64Array(n),
+    };
+  }
+
+  begin(run: RunStart): void {
+    this.base = (run.p * this.nRuns + run.ri) * this.t.nQueries;
+    this.p = run.p;
+    this.r = run.r;
+    this.cum = 0;
+  }
+
+  step(s: number, q: number, m: number, has: boolean, rew: number, regret: number): void {
+    const tr = this.trace;
+    const i = q * this.t.nModels + m;
+    const j = this.base + s;
+    this.cum += regret;
+    tr.policy[j] = this.p;
+    tr.run[j] = this.r;
+    tr.step[j] = s;
+    tr.query[j] = q;
+    tr.model[j] = m;
+    tr.reward[j] = rew;
+    tr.regret[j] = regret;
+    tr.cumRegret[j] = this.cum;
+    tr.accuracy[j] = has ? this.t.accuracy[i] : Number.NaN;
+    tr.energyJ[j] = has ? this.t.energyJ[i] : Number.NaN;
+  }
+
+  end(): void {}
+}
+
+/**
+ * Per-task tallies of the chosen cells (the λ sweep's operating points): sums per policy-run at
+ * [task·3 + 0 USD cost | 1 quality | 2 misses]. A missing cell counts as a miss and adds nothing.
+ */
+export class TaskTallyRecorder implements Recorder {
+  /** [policy][run position] */
+  readonly sums: Float64Array[][];
+  private cur = new Float64Array(0);
+
+  constructor(
+    private readonly t: PoolTable,
+    nPolicies: number,
+  ) {
+    this.sums = Array.from({ length: nPolicies }, () => []);
+  }
+
+  begin(run: RunStart): void {
+    this.cur = new Float64Array(3 * this.t.tasks.length);
+    this.sums[run.p].push(this.cur);
+  }
+
+  step(_s: number, q: number, m: number, has: boolean): void {
+    const t = this.t;
+    const k = 3 * t.queryTask[q];
+    if (!has) {
+      this.cur[k + 2]++;
+      return;
+    }
+    const i = q * t.nModels + m;
+    const c = t.costUsd ? t.costUsd[i] : Number.NaN;
+    const a = t.accuracy[i];
+    if (Number.isFinite(c)) this.cur[k] += c;
+    if (Number.isFinite(a)) this.cur[k + 1] += a;
+  }
+
+  end(): void {}
+}

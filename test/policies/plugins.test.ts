@@ -1,0 +1,111 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeContexts } from '../../src/features/context.js';
+import type { PolicyFactory } from '../../src/policies/policy.js';
+import { loadPolicyModule, registerPolicy, resolvePolicies } from '../../src/policies/registry.js';
+import { simulate } from '../../src/sim/engine.js';
+import { buildRewards } from '../../src/sim/reward.js';
+import { randomTable } from '../helpers/table.js';
+
+/** A plugin as a user would write it: plain ESM, no import of greenserv, randomness only from env.rng. */
+const PLUGIN = `
+export default [{
+  name: 'sticky-random',
+  description: 'keeps its last choice with probability keep',
+  params: [{ name: 'keep', default: 0.5, min: 0, max: 1, description: 'stay probability' }],
+  rewardIndependent: true,
+  hindsight: false,
+  create(env, p) {
+    let last = -1;
+    return {
+      name: 'sticky-random',
+      select(q, arms, n) {
+        for (let i = 0; i < n; i++) if (arms[i] === last && env.rng.next() < p.keep) return last;
+        last = arms[env.rng.int(n)];
+        return last;
+      },
+      update() {},
+      addArm() {},
+      removeArm() {},
+    };
+  },
+}];
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'gs-plugin-'));
+const file = join(dir, 'sticky.mjs');
+writeFileSync(file, PLUGIN);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function setup() {
+  const t = randomTable(5, 60, 4);
+  const rw = await buildRewards(t, { lambda: 0.5 });
+  const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
+  return { t, rw, ctx };
+}
+
+describe('policy plugins', () => {
+  it('a module file registers its factories; they run with their parameters, seeded, and stay within the pool', async () => {
+    await loadPolicyModule(file);
+    await loadPolicyModule(file); // a second load is a no-op, not a name clash
+    const { t, rw, ctx } = await setup();
+    const policies = resolvePolicies(['sticky-random'], ['sticky-random.keep=1'], t.models);
+    expect(policies[0].params).toEqual({ keep: 1 });
+    const cfg = { runs: 2, seed: 3, semantics: 'paper' as const, oracle: 'pool' as const, policies, recordSteps: true, initialModels: ['model-1', 'model-2'] };
+    const a = simulate(t, ctx, rw, cfg).steps!;
+    const b = simulate(t, ctx, rw, cfg).steps!;
+    expect(Array.from(a.model)).toEqual(Array.from(b.model));
+    // keep = 1: the first choice of each run sticks for the whole run
+    for (let r = 0; r < 2; r++) expect(new Set(a.model.subarray(r * 60, (r + 1) * 60)).size).toBe(1);
+    for (const m of a.model) expect([1, 2]).toContain(m);
+  });
+
+  it('registerPolicy takes a typed factory; built-in and taken names, bad parameters and broken modules are usage errors naming the file', async () => {
+    type P = { bias: number };
+    const first: PolicyFactory<P> = {
+      name: 'first-arm',
+      description: 'always the first allowed arm',
+      contextual: false,
+      params: [{ name: 'bias', default: 0, description: 'unused' }],
+      rewardIndependent: true,
+      hindsight: false,
+      create: () => ({ name: 'first-arm', select: (_q, arms) => arms[0], update() {}, addArm() {}, removeArm() {} }),
+    };
+    registerPolicy(first);
+    const { t, rw, ctx } = await setup();
+    const res = simulate(t, ctx, rw, { runs: 1, seed: 1, semantics: 'paper', oracle: 'pool', policies: resolvePolicies(['first-arm'], [], t.models), recordSteps: true, initialModels: ['model-3', 'model-0'] });
+    expect(new Set(res.steps!.model)).toEqual(new Set([3]));
+    expect(() => registerPolicy(first)).toThrow(/'first-arm': the name is already taken/);
+    expect(() => registerPolicy({ ...first, name: 'linucb' })).toThrow(/'linucb': the name is already taken/);
+    expect(() => registerPolicy({ ...first, name: 'Bad Name' })).toThrow(/must match/);
+    expect(() => registerPolicy({ ...first, name: 'bounded', params: [{ name: 'bias', default: 2, max: 1, description: '' }] })).toThrow(/default of 'bias' is outside its own bounds/);
+    await expect(loadPolicyModule(join(dir, 'absent.mjs'))).rejects.toThrow(/policy module '.*absent\.mjs': no such file/);
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export const x = 1;\n');
+    await expect(loadPolicyModule(empty)).rejects.toThrow(/empty\.mjs': exports no policy factory/);
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, 'export default {{;\n');
+    await expect(loadPolicyModule(broken)).rejects.toThrow(/broken\.mjs': cannot load it/);
+    // a module with one bad factory registers none of them
+    const half = join(dir, 'half.mjs');
+    writeFileSync(half, PLUGIN.replace("'sticky-random'", "'half-ok'").replace('export default [{', "export default [{ name: 'half-bad', params: [], rewardIndependent: true, hindsight: false }, {"));
+    await expect(loadPolicyModule(half)).rejects.toThrow(/'half-bad': create must be a function/);
+    expect(() => resolvePolicies(['half-ok'], [], t.models)).toThrow(/unknown policy 'half-ok'/);
+  });
+
+  const DIST = resolve(__dirname, '../../dist/src');
+  it.skipIf(!existsSync(join(DIST, 'sim/worker.js')))('worker threads load the same plugin modules: a sweep gives the same points on 1 and 2 workers', async () => {
+    const reg = (await import(join(DIST, 'policies/registry.js'))) as typeof import('../../src/policies/registry.js');
+    const sweep = (await import(join(DIST, 'sim/sweep.js'))) as typeof import('../../src/sim/sweep.js');
+    await reg.loadPolicyModule(file);
+    const t0 = randomTable(8, 80, 4);
+    const t = { ...t0, costUsd: Float64Array.from({ length: 320 }, (_, i) => (i % 7) / 1000) };
+    const opts = { policies: ['sticky-random', 'linucb'], params: [], lambdas: [0, 0.5, 1], runs: 2, seed: 4, semantics: 'paper' as const, features: ['task' as const] };
+    const one = await sweep.runSweep(t, { ...opts, jobs: 1 });
+    const two = await sweep.runSweep(t, { ...opts, jobs: 2 });
+    expect(Array.from(two.quality)).toEqual(Array.from(one.quality));
+    expect(Array.from(two.cost)).toEqual(Array.from(one.cost));
+  });
+});

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SweepInit } from '../../src/sim/sweep.js';
+import { workerScript } from '../../src/sim/workers.js';
+import { randomTable } from '../helpers/table.js';
+
+const DIST = resolve(__dirname, '../../dist/src');
+const built = existsSync(resolve(DIST, 'sim/workers.js')) && existsSync(resolve(DIST, 'sim/worker.js'));
+if (!built) console.warn('workers.test: dist/ not built (npx tsc -p tsconfig.json); worker-thread cases skipped');
+
+describe('worker pool', () => {
+  it('from the TypeScript sources there is no worker script (callers run inline, nothing is loaded from dist/)', () => {
+    expect(workerScript()).toBeNull();
+  });
+
+  it.skipIf(!built)('experiment jobs give the same results on 1 and 2 workers, in job order', async () => {
+    const pool = (await import(resolve(DIST, 'sim/workers.js'))) as typeof import('../../src/sim/workers.js');
+    const exp = (await import(resolve(DIST, 'sim/experiment.js'))) as typeof import('../../src/sim/experiment.js');
+    const conf = (await import(resolve(DIST, 'sim/experimentConfig.js'))) as typeof import('../../src/sim/experimentConfig.js');
+    const load = (await import(resolve(DIST, 'data/load.js'))) as typeof import('../../src/data/load.js');
+    expect(pool.workerScript()).toMatch(/worker\.js$/);
+    const cfg = conf.parseExperiment(readFileSync(resolve(__dirname, '../../experiments/x0-warmup.yaml'), 'utf8'), 'x0-warmup');
+    const table = await load.loadTable(cfg.dataset);
+    const jobs = exp.expandJobs(cfg, 2);
+    const seen: number[] = [];
+    const inline = await pool.runJobs(new exp.ExperimentContext(table, cfg), { source: cfg.dataset }, jobs, 1);
+    const threads = await pool.runJobs(new exp.ExperimentContext(table, cfg), { source: cfg.dataset }, jobs, 2, (_r, done) => seen.push(done));
+    expect(seen).toEqual(jobs.map((_, i) => i + 1));
+    expect(threads.map((r) => r.metrics.finalRegret)).toEqual(inline.map((r) => r.metrics.finalRegret));
+    expect(threads.map((r) => Array.from(r.chosen))).toEqual(inline.map((r) => Array.from(r.chosen)));
+  });
+
+  it.skipIf(!built)('a worker error comes back as its class with its message; a failing callback ends the pool', async () => {
+    const pool = (await import(resolve(DIST, 'sim/workers.js'))) as typeof import('../../src/sim/workers.js');
+    const t = randomTable(3, 30, 3);
+    const costed = { ...t, costUsd: new Float64Array(90).fill(0.01) };
+    const options = { policies: ['nope'], params: [], lambdas: [0, 1], runs: 1, seed: 1, semantics: 'paper' as const, features: ['task' as const] };
+    const err = await pool.runPool(pool.workerScript()!, { kind: 'sweep', table: costed, options } satisfies SweepInit, [0, 1], 2, () => {}).catch((e: Error) => e);
+    expect((err as Error).name).toBe('UsageError');
+    expect((err as Error).message).toMatch(/unknown policy 'nope'/);
+    const stop = new Error('disk full');
+    const ok = { ...options, policies: ['random'] };
+    await expect(pool.runPool(pool.workerScript()!, { kind: 'sweep', table: costed, options: ok } satisfies SweepInit, [0, 1], 2, () => { throw stop; })).rejects.toBe(stop);
+  });
+});
