@@ -21,7 +21,7 @@ export interface LoadOptions {
   models?: string;
   /** Force a format instead of detecting it (see FORMATS). */
   format?: string;
-  /** Per-task energy-per-token bounds file (spec §1.6); computed from the data when absent. */
+  /** Per-task energy-per-token bounds file (docs/model.md §2.2); computed from the data when absent. */
   bounds?: string;
   /** hf:// sources: use the cache only, never the network. */
   offline?: boolean;

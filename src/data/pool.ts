@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 
-/** Task order of the task one-hot block (spec §3.1). Tasks outside this list are appended in order of appearance. */
+/** Task order of the task one-hot block (docs/features.md, task type). Tasks outside this list are appended in order of appearance. */
 export const PAPER_TASKS = ['mmlu', 'gsm8k', 'hellaswag', 'winogrande', 'cnn_dailymail'] as const;
 
 export interface ModelInfo {
@@ -16,7 +16,7 @@ export interface ModelInfo {
   paramsB: number;
 }
 
-/** Per-task min–max bounds of energy per token (J/token) used to normalise energy (spec §1.6). */
+/** Per-task min–max bounds of energy per token (J/token) used to normalise energy (docs/model.md §2.2). */
 export interface TaskBounds {
   eptMin: number;
   eptMax: number;
@@ -35,7 +35,7 @@ export interface PoolTable {
   queryText: (string | null)[] | null;
   /** Precomputed semantic cluster id per query, −1 when absent. */
   cluster: Int32Array;
-  /** Precomputed complexity score per query (inverted Flesch, 0–100, higher = harder; spec §3.3), NaN when absent. */
+  /** Precomputed complexity score per query (inverted Flesch, 0–100, higher = harder; docs/features.md, complexity), NaN when absent. */
   complexity: Float64Array;
   models: ModelInfo[];
   /** Accuracy in [0,1]; NaN where the cell is missing. */
@@ -152,7 +152,7 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
   return table;
 }
 
-/** Energy per token of a cell (spec §1.3): energyJ / (input + output tokens); NaN when tokens are 0 or unknown. */
+/** Energy per token of a cell (docs/model.md §1): energyJ / (input + output tokens); NaN when tokens are 0 or unknown. */
 export function energyPerToken(t: PoolTable, i: number): number {
   const tok = t.inputTokens[i] + t.outputTokens[i];
   if (!(tok > 0)) return Number.NaN;
@@ -178,7 +178,7 @@ export function perTaskRange(t: PoolTable, value: (i: number) => number): { lo: 
   return { lo, hi };
 }
 
-/** Per-task min/max of energy per token over present cells (the reference's bounds are DB-wide min/max, spec §1.6). */
+/** Per-task min/max of energy per token over present cells (the reference's bounds are DB-wide min/max, docs/model.md §2.2). */
 export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
   const { lo, hi } = perTaskRange(t, (i) => energyPerToken(t, i));
   const out = new Map<string, TaskBounds>();

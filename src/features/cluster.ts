@@ -1,5 +1,5 @@
 /**
- * Semantic cluster (spec §3.2): online k-means with cosine assignment over unit vectors — either hashed
+ * Semantic cluster (docs/features.md, semantic cluster): online k-means with cosine assignment over unit vectors — either hashed
  * word vectors of the full prompt (in place of the reference's sentence embedding), or caller-supplied
  * embeddings of any dimension.
  *
@@ -25,7 +25,7 @@ import { type TextCounts, type WordSink, scanText } from './flesch.js';
 export type ClusterInit = 'first-distinct' | 'kmeans++';
 
 export interface ClusterOptions {
-  /** Number of clusters (default 3, spec §3.2). */
+  /** Number of clusters (default 3, docs/features.md, semantic cluster). */
   k?: number;
   /** Default 'first-distinct' (the reference's). */
   init?: ClusterInit;
@@ -250,7 +250,7 @@ class OnlineKMeans {
     return best;
   }
 
-  /** n_c += 1; μ_c += (x − μ_c)/n_c (spec §3.2). */
+  /** n_c += 1; μ_c += (x − μ_c)/n_c (docs/features.md, semantic cluster). */
   update(c: number, b: VectorBatch, i: number): void {
     const n = ++this.count[c];
     const d = this.dim;

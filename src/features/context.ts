@@ -1,5 +1,5 @@
 /**
- * Context encoding (spec §3.4): x = [1, onehot(task), onehot(cluster), onehot(complexity bin)].
+ * Context encoding (docs/model.md §4): x = [1, onehot(task), onehot(cluster), onehot(complexity bin)].
  * Stored sparse (CSR) because one-hot contexts have at most 4 non-zeros; dense embeddings fit the same shape.
  */
 import type { PoolTable } from '../data/pool.js';
@@ -55,7 +55,7 @@ export interface EncodeOptions {
   nClusters?: number;
 }
 
-/** Complexity bin of an inverted Flesch score s (spec §3.3); −1 when s is NaN. */
+/** Complexity bin of an inverted Flesch score s (docs/features.md, complexity); −1 when s is NaN. */
 export function complexityBin(s: number, binning: ComplexityBinning = 'thresholds'): number {
   if (Number.isNaN(s)) return -1;
   if (binning === 'thresholds') return s < 20 ? 0 : s < 30 ? 1 : 2;
@@ -92,7 +92,7 @@ export function encodeContexts(t: PoolTable, opts: EncodeOptions): ContextSet {
     }
     if (useCx) {
       const b = complexityBin(t.complexity[q], binning);
-      // repo layout has no slot for the top bin: it encodes as zeros (spec §3.4)
+      // repo layout has no slot for the top bin: it encodes as zeros (docs/model.md §4)
       if (b >= 0 && b < cxSlots) idx.push(cxOff + b);
     }
     ptr[q + 1] = idx.length;

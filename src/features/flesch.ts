@@ -1,5 +1,5 @@
 /**
- * Flesch Reading Ease and the stored complexity score (spec §3.3).
+ * Flesch Reading Ease and the stored complexity score (docs/features.md, complexity).
  *
  * Counting follows textstat 0.7.5, the version the reference pins:
  * - words: punctuation (anything that is neither a word character nor whitespace) is deleted, then the
@@ -153,12 +153,12 @@ export function scanText(text: string, sink?: WordSink): TextCounts {
   return { words, sentences: Math.max(1, sentences - ignored), syllables };
 }
 
-/** Flesch Reading Ease (spec §3.3), textstat 0.7.5 conventions (see the module comment). */
+/** Flesch Reading Ease (docs/features.md, complexity), textstat 0.7.5 conventions (see the module comment). */
 export function fleschReadingEase(text: string, opts: FleschOptions = {}): number {
   return fleschFromCounts(textCounts(text), opts);
 }
 
-/** FRE from counts: 206.835 − 1.015·ASL − 84.6·ASW (spec §3.3), with textstat 0.7.5's rounding by default. */
+/** FRE from counts: 206.835 − 1.015·ASL − 84.6·ASW (docs/features.md, complexity), with textstat 0.7.5's rounding by default. */
 export function fleschFromCounts(c: TextCounts, opts: FleschOptions = {}): number {
   const legacy = opts.legacyRounding ?? true;
   let asl = c.words / c.sentences;
@@ -171,7 +171,7 @@ export function fleschFromCounts(c: TextCounts, opts: FleschOptions = {}): numbe
   return legacy ? legacyRound(fre, 2) : fre;
 }
 
-/** Stored complexity score s = clip(100 − FRE, 0, 100): higher is harder (spec §3.3). NaN stays NaN. */
+/** Stored complexity score s = clip(100 − FRE, 0, 100): higher is harder (docs/features.md, complexity). NaN stays NaN. */
 export function invertFlesch(fre: number): number {
   if (Number.isNaN(fre)) return Number.NaN;
   return Math.min(100, Math.max(0, 100 - fre));

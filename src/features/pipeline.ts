@@ -1,5 +1,5 @@
 /**
- * Query features from text (spec §3): task type, semantic cluster and Flesch complexity for a batch of
+ * Query features from text (docs/features.md): task type, semantic cluster and Flesch complexity for a batch of
  * queries, and filling them into a pool table that has query text but no precomputed features.
  */
 import { UsageError } from '../core/errors.js';
@@ -16,7 +16,7 @@ export interface FeatureInput {
   queryId: string;
   /** Prompt text; null when unknown (then cluster −1, Flesch/complexity NaN, bin −1). */
   text: string | null;
-  /** Ground-truth task; empty or missing means "predict it" (spec §3.1). */
+  /** Ground-truth task; empty or missing means "predict it" (docs/features.md, task type). */
   task?: string | null;
 }
 
@@ -26,7 +26,7 @@ export interface QueryFeatures {
   cluster: number;
   /** Flesch Reading Ease (textstat scale). */
   flesch: number;
-  /** Stored complexity s = clip(100 − FRE, 0, 100) (spec §3.3). */
+  /** Stored complexity s = clip(100 − FRE, 0, 100) (docs/features.md, complexity). */
   complexity: number;
   /** Bin of `complexity` under the chosen binning, −1 when unknown. */
   complexityBin: number;
@@ -70,7 +70,7 @@ function hasTask(t: string | null | undefined): t is string {
   return typeof t === 'string' && t.trim().length > 0 && t.trim() !== UNKNOWN_TASK;
 }
 
-/** Features of queries in the given order (clustering is online, so order matters; spec §3.2). */
+/** Features of queries in the given order (clustering is online, so order matters; docs/features.md, semantic cluster). */
 export function computeFeatures(items: readonly FeatureInput[], opts: FeatureOptions = {}): QueryFeatures[] {
   checkOptions(opts);
   const n = items.length;

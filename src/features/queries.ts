@@ -1,6 +1,6 @@
 /**
  * Reading query text: the project's queries format (`query_id,text[,task]`) and the paper's prompt files
- * (`id,dataset,processed_input,...`, spec §1.1), one file or a directory of them.
+ * (`id,dataset,processed_input,...`, docs/model.md §1), one file or a directory of them.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -30,7 +30,7 @@ export interface QuerySet {
   warnings: string[];
 }
 
-/** The reference's query_id order of the paper's tasks (spec §1.1): directory files are read in it. */
+/** The reference's query_id order of the paper's tasks (docs/model.md §1): directory files are read in it. */
 const PAPER_FILE_ORDER = ['mmlu', 'hellaswag', 'winogrande', 'gsm8k', 'cnn_dailymail', 'combined'];
 
 /** Read a queries or prompts CSV file, or every `.csv` file of a directory (paper task order, then name). */

@@ -1,5 +1,5 @@
 /**
- * English syllable estimate for one word, used by the Flesch score (spec §3.3).
+ * English syllable estimate for one word, used by the Flesch score (docs/features.md, complexity).
  *
  * The reference pins textstat 0.7.5, which looks each lower-cased word up in the CMU pronouncing dictionary
  * and falls back to pyphen's hyphenation points for words the dictionary lacks. Neither dictionary ships

@@ -1,5 +1,5 @@
 /**
- * Task-type classifier (spec §3.1), split by concern: features (taskFeatures.ts), training and prediction
+ * Task-type classifier (docs/features.md, task type), split by concern: features (taskFeatures.ts), training and prediction
  * (taskTrain.ts), model file (taskModelIo.ts). This module keeps the public exports in one place.
  */
 export {

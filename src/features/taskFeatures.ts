@@ -1,7 +1,7 @@
 /**
  * Task-classifier features: hashed word and character n-grams, log term frequency, unit L2 norm, of either
  * the prompt's content with its template removed (taskContent.ts, the default) or the instruction — the
- * first 3 lines cut to 200 characters, as spec §3.1 (models of format version 1).
+ * first 3 lines cut to 200 characters, as docs/features.md, task type (models of format version 1).
  */
 import { DataError } from '../core/errors.js';
 import { ASCII, C_SPACE, C_WORD, classOf, cpAt } from './textscan.js';
@@ -9,7 +9,7 @@ import { contentOf } from './taskContent.js';
 import { FNV_OFFSET, SparseAccumulator, type SparseVec, combine, fnvStep, logTf, mix32 } from './hashing.js';
 
 export interface TaskFeatureConfig {
-  /** What is read: the content with the template removed, or the instruction lines (spec §3.1). */
+  /** What is read: the content with the template removed, or the instruction lines (docs/features.md, task type). */
   input: 'content' | 'instruction';
   /** Content is cut to this many UTF-16 units (input 'content'). */
   contentChars: number;
@@ -21,7 +21,7 @@ export interface TaskFeatureConfig {
   wordNgrams: [number, number];
   /** Inclusive range of character n-gram lengths (0, 0 for none). */
   charNgrams: [number, number];
-  /** Instruction = first `instructionLines` lines, cut to `instructionChars` characters (spec §3.1). */
+  /** Instruction = first `instructionLines` lines, cut to `instructionChars` characters (docs/features.md, task type). */
   instructionLines: number;
   instructionChars: number;
 }
@@ -54,7 +54,7 @@ export function taskInput(text: string, cfg: TaskFeatureConfig): string {
 const SALT_WORD = 0x5bd1e995;
 const SALT_CHAR = 0x27d4eb2f;
 
-/** First `lines` lines of a prompt, cut to `chars` code points, without carriage returns (spec §3.1). */
+/** First `lines` lines of a prompt, cut to `chars` code points, without carriage returns (docs/features.md, task type). */
 export function instructionOf(text: string, lines = 3, chars = 200): string {
   let end = -1;
   for (let l = 0; l < lines; l++) {

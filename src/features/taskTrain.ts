@@ -1,5 +1,5 @@
 /**
- * Task-type classifier (spec §3.1, the classifier path): multinomial logistic regression over hashed
+ * Task-type classifier (docs/features.md, task type, the classifier path): multinomial logistic regression over hashed
  * n-gram features (taskFeatures.ts) in place of the reference's sentence embedding, so no model download is
  * needed. Trained full-batch with L-BFGS from zero weights (deterministic), L2 penalty, balanced class
  * weights as the reference's sklearn model.

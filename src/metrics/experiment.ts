@@ -1,6 +1,6 @@
 /**
  * Aggregates experiment jobs into the experiment summary: per (λ, arm) statistics across runs, pairwise
- * significance (Mann–Whitney U + Benjamini–Hochberg, spec §5 X1), curves (mean cumulative regret with a 95%
+ * significance (Mann–Whitney U + Benjamini–Hochberg, docs/model.md §7 X1), curves (mean cumulative regret with a 95%
  * interval, moving-average regret, window 50) and selection shares per 25-query window, single-model
  * reference points, and the comparison with published figures.
  */
@@ -45,7 +45,7 @@ export interface ModelPoint {
   id: string;
   paramsB: number | null;
   accuracy: number;
-  /** Σ energy over every query of the table / 3600 (the "individual model" points of spec §5 X1). */
+  /** Σ energy over every query of the table / 3600 (the "individual model" points of docs/model.md §7 X1). */
   energyWh: number;
   /** Mean reward per λ, in lambdas order. */
   reward: number[];
@@ -238,7 +238,7 @@ export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
     });
   });
 
-  // pairwise two-sided Mann–Whitney U on final regret, BH-corrected over all pairs of a λ (spec §5 X1)
+  // pairwise two-sided Mann–Whitney U on final regret, BH-corrected over all pairs of a λ (docs/model.md §7 X1)
   const significance: PairTest[] = [];
   for (const lambda of cfg.lambdas) {
     const cs = cells.filter((c) => c.lambda === lambda);

@@ -21,7 +21,7 @@ export interface CellStats {
   energyWh: number | null;
   /** Summed energy over the cells, Wh. */
   totalEnergyWh: number | null;
-  /** Mean over cells of J / (input + output tokens), as the published per-task figures (spec §1.3). */
+  /** Mean over cells of J / (input + output tokens), as the published per-task figures (docs/model.md §1). */
   energyPerTokenJ: number | null;
   /** Σ energy / Σ accuracy: fractional credit for graded tasks (summaries). */
   energyPerCorrectJ: number | null;
@@ -36,7 +36,7 @@ export interface ModelProfile extends CellStats {
   id: string;
   name: string;
   paramsB: number | null;
-  /** Mean reward at the profile's λ over the model's cells (spec §2). */
+  /** Mean reward at the profile's λ over the model's cells (docs/model.md §2–3). */
   meanReward: number | null;
   tasks: Record<string, CellStats>;
   pareto: boolean;
@@ -50,7 +50,7 @@ export interface Baselines {
   largest: string | null;
   smallest: string | null;
   mostAccurate: string | null;
-  /** Best mean reward at λ in hindsight (spec §4.5: the reference never reports it). */
+  /** Best mean reward at λ in hindsight (docs/model.md §5.5: the reference never reports it). */
   bestStatic: string | null;
 }
 
@@ -78,7 +78,7 @@ export interface Profile {
 
 export interface ProfileOptions {
   lambda: number;
-  /** Cost axis of the front and cost term of the best-static reward (spec §2 uses energy). */
+  /** Cost axis of the front and cost term of the best-static reward (docs/model.md §2–3 uses energy). */
   cost?: FrontCost;
   /** Per-cell flag (Q×M): 1 where energyJ is an estimate. */
   estimated?: Uint8Array | null;

@@ -58,7 +58,7 @@ export interface MannWhitneyResult {
 }
 
 /**
- * Two-sided Mann–Whitney U test as the reference computes it (scipy's default, spec §6.2): exact null
+ * Two-sided Mann–Whitney U test as the reference computes it (scipy's default, README, published comparison): exact null
  * distribution when both samples are smaller than 8 and there are no ties; otherwise the normal
  * approximation with tie correction and continuity correction. Identical constant samples give p = 1.
  */

@@ -1,7 +1,7 @@
 import type { Rng } from '../core/rng.js';
 
 /**
- * Streaming argmax with a tie rule: 'first' keeps the first maximum (the reference's np.argmax, spec §4.3),
+ * Streaming argmax with a tie rule: 'first' keeps the first maximum (the reference's np.argmax, docs/model.md §5.3),
  * 'random' picks uniformly among exact ties by reservoir sampling with the policy's RNG.
  */
 export class ArgMax {

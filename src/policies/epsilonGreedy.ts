@@ -4,7 +4,7 @@ import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 export type EpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number };
 
 /**
- * Non-contextual ε-greedy with per-update decay (spec §4.1): explore with probability ε, else an untried arm,
+ * Non-contextual ε-greedy with per-update decay (docs/model.md §5.1): explore with probability ε, else an untried arm,
  * else the best empirical mean (uniform among exact ties); ε ← max(ε_min, ε·δ) after each update.
  */
 class EpsilonGreedy implements Policy {
@@ -60,7 +60,7 @@ class EpsilonGreedy implements Policy {
 
 export const epsilonGreedyFactory: PolicyFactory<EpsilonGreedyParams> = {
   name: 'epsilon-greedy',
-  description: 'non-contextual ε-greedy with decaying ε (spec §4.1)',
+  description: 'non-contextual ε-greedy with decaying ε (docs/model.md §5.1)',
   contextual: false,
   params: [
     { name: 'epsilon', default: 1.0, min: 0, max: 1, description: 'initial exploration rate ε0' },

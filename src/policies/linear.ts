@@ -43,7 +43,7 @@ export class RidgeArms {
     for (let m = 0; m < nModels; m++) this.reset(m);
   }
 
-  /** A = prior·I, b = 0 (spec §4.2–4.4 initial state). */
+  /** A = prior·I, b = 0 (docs/model.md §5.2–5.4 initial state). */
   reset(m: number): void {
     const { d, dd } = this;
     setScaledIdentity(this.A, m * dd, d, this.prior);
@@ -145,7 +145,7 @@ export class PatternCache {
 
 /**
  * What the linear policies share: per-arm ridge state fed each reward with a weight (1, or 1/σ² for
- * Thompson sampling), the per-pattern score cache, and a fresh state for a joining arm (spec §9.14: the
+ * Thompson sampling), the per-pattern score cache, and a fresh state for a joining arm (docs/model.md §6: the
  * reference's linear ε-greedy never registered it). Each subclass keeps its own selection loop, the hot path.
  */
 export abstract class LinearPolicy implements Policy {

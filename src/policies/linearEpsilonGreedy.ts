@@ -5,7 +5,7 @@ import type { PolicyEnv, PolicyFactory } from './policy.js';
 export type LinearEpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number; ridge: number };
 
 /**
- * Linear (contextual) ε-greedy, disjoint per arm (spec §4.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x
+ * Linear (contextual) ε-greedy, disjoint per arm (docs/model.md §5.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x
  * (A is positive definite, so the reference's pinv equals the inverse); explore with probability ε,
  * else argmax θ_mᵀx with uniform tie-breaking; ε decays per update.
  */
@@ -43,7 +43,7 @@ class LinearEpsilonGreedy extends LinearPolicy {
 
 export const linearEpsilonGreedyFactory: PolicyFactory<LinearEpsilonGreedyParams> = {
   name: 'linear-epsilon-greedy',
-  description: 'contextual ε-greedy over per-model ridge regressions (spec §4.2)',
+  description: 'contextual ε-greedy over per-model ridge regressions (docs/model.md §5.2)',
   contextual: true,
   params: [
     { name: 'epsilon', default: 1.0, min: 0, max: 1, description: 'initial exploration rate ε0' },

@@ -5,7 +5,7 @@ import type { PolicyEnv, PolicyFactory } from './policy.js';
 export type LinUCBParams = { alpha: number; reg: number };
 
 /**
- * Disjoint LinUCB (spec §4.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
+ * Disjoint LinUCB (docs/model.md §5.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
  * repo semantics: first maximum wins; paper semantics: exact ties broken uniformly with the policy's RNG.
  */
 class LinUCB extends LinearPolicy {
@@ -33,7 +33,7 @@ class LinUCB extends LinearPolicy {
 
 export const linucbFactory: PolicyFactory<LinUCBParams> = {
   name: 'linucb',
-  description: 'disjoint LinUCB (spec §4.3; "GreenServ (C)" in the paper)',
+  description: 'disjoint LinUCB (docs/model.md §5.3; "GreenServ (C)" in the paper)',
   contextual: true,
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },

@@ -1,7 +1,7 @@
 /**
  * The policy interface. The engine owns the action set: per query it hands a policy the models in the pool
  * and feasible for that query; the policy picks one and is told only that model's reward (partial feedback,
- * spec §0). A learning policy's environment holds no reward data at all; hindsight baselines get theirs
+ * docs/model.md §5). A learning policy's environment holds no reward data at all; hindsight baselines get theirs
  * through their factory.
  */
 import type { ModelInfo } from '../data/pool.js';
@@ -85,7 +85,7 @@ export function defaultParams<P extends Params>(f: PolicyFactory<P>): P {
   return out as P;
 }
 
-/** Ordered set of active arms with O(1) membership; keeps pool order (additions go last, spec §5 X4). */
+/** Ordered set of active arms with O(1) membership; keeps pool order (additions go last, docs/model.md §7 X4). */
 export class ArmSet {
   readonly list: number[] = [];
   readonly member: Uint8Array;

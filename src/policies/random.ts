@@ -1,6 +1,6 @@
 import { StatelessPolicy, type PolicyEnv, type PolicyFactory } from './policy.js';
 
-/** Uniform choice among the allowed arms (spec §4.5). Seeded per run (the reference never reseeds it, §9.12). */
+/** Uniform choice among the allowed arms (docs/model.md §5.5). Seeded per run (the reference never reseeds it, §9.12). */
 class RandomPolicy extends StatelessPolicy {
   readonly name = 'random';
   constructor(private readonly env: PolicyEnv) {

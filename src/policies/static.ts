@@ -110,7 +110,7 @@ export const mostAccurateFactory: PolicyFactory<NoParams> = {
 
 export const bestStaticFactory: PolicyFactory<NoParams> = {
   name: 'best-static',
-  description: 'always the model with the best mean reward in hindsight (spec §4.5: the reference never reports it)',
+  description: 'always the model with the best mean reward in hindsight (docs/model.md §5.5: the reference never reports it)',
   contextual: false,
   params: [],
   rewardIndependent: false,

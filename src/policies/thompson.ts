@@ -5,9 +5,9 @@ import type { PolicyEnv, PolicyFactory } from './policy.js';
 export type ThompsonParams = { sigma: number; priorVariance: number };
 
 /**
- * Linear-Gaussian Thompson sampling, disjoint per arm (spec §4.4). Precision B_m = I/v + Σ xxᵀ/σ²,
+ * Linear-Gaussian Thompson sampling, disjoint per arm (docs/model.md §5.4). Precision B_m = I/v + Σ xxᵀ/σ²,
  * f_m = Σ r x/σ², mean μ_m = B_m⁻¹ f_m. Covariance: repo semantics σ²·B_m⁻¹ (the reference's extra σ²),
- * paper semantics the proper posterior B_m⁻¹ (spec §9.3).
+ * paper semantics the proper posterior B_m⁻¹ (docs/model.md §6).
  *
  * Only θ̃_mᵀx matters for the choice, and for θ̃_m ~ N(μ_m, Σ_m) that scalar is exactly
  * N(μ_mᵀx, xᵀΣ_m x); drawing it directly is the same distribution at O(nnz²) per arm instead of O(d³).
@@ -40,7 +40,7 @@ class Thompson extends LinearPolicy {
 
 export const thompsonFactory: PolicyFactory<ThompsonParams> = {
   name: 'thompson',
-  description: 'linear Thompson sampling with a Gaussian posterior per model (spec §4.4)',
+  description: 'linear Thompson sampling with a Gaussian posterior per model (docs/model.md §5.4)',
   contextual: true,
   params: [
     { name: 'sigma', default: 0.25, positive: true, description: 'reward noise σ (paper text: 0.01; experiments: 0.25)' },

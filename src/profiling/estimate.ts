@@ -11,7 +11,7 @@
  * Calibration (see docs/profile-models.md for the error tables):
  * - a, b, c: least squares weighted by 1/E over the 16 × 5 (model, task) cells of the GreenServ pool at batch 1
  *   (paper testbed: one A100, HF transformers). Energy per cell = the published mean J/token
- *   (src/data/builtin/calibration.ts, spec §8) × the cell's mean tokens; prompt tokens and the 1-token
+ *   (src/data/builtin/calibration.ts, datasets/README.md, calibration) × the cell's mean tokens; prompt tokens and the 1-token
  *   multiple-choice answers are known, the gsm8k/cnn_dailymail answer lengths are those of the built-in replica,
  *   which were solved so that every model's total matches the paper's Wh (Fig. 2b).
  * - f: least squares on ML.ENERGY leaderboard v3 measurements (H100, vLLM, dense bf16 models, lm-arena-chat,

@@ -1,6 +1,6 @@
 /**
  * A minimal client for OpenAI-compatible servers (vLLM, llama.cpp server, Ollama): `/v1/completions` with a raw
- * prompt (the paper fed raw text, spec §1.1) or `/v1/chat/completions` with one user message. Connect timeout
+ * prompt (the paper fed raw text, docs/model.md §1) or `/v1/chat/completions` with one user message. Connect timeout
  * and a hard deadline per attempt, a bounded answer size, retries with exponential backoff on transient
  * failures, errors classified so the runner knows whether the run can go on.
  */

@@ -1,6 +1,6 @@
 /**
  * Queries for live profiling: the paper's prompt files (`dataset, processed_input, reference, max_new_tokens,
- * stop_sequence, extraction_method, evaluation_metric, id`, spec §1.1) or the project's queries format with
+ * stop_sequence, extraction_method, evaluation_metric, id`, docs/model.md §1) or the project's queries format with
  * a reference (`query_id, task, text, reference[, max_new_tokens, stop_sequence, …]`). CSV, TSV or JSONL;
  * a directory means every such file in it.
  */
@@ -30,7 +30,7 @@ export interface TaskDefaults {
 
 const MC: TaskDefaults = { maxTokens: 1, stop: ['\n'], extraction: 'multiple_choice', metric: 'exact_match' };
 
-/** Generation and scoring per known task when the file has no such columns (spec §1.1). */
+/** Generation and scoring per known task when the file has no such columns (docs/model.md §1). */
 export const TASK_DEFAULTS: Readonly<Record<string, TaskDefaults>> = {
   mmlu: MC,
   hellaswag: MC,

@@ -1,5 +1,5 @@
 /**
- * Scoring a completion against its reference (spec §1.4), in two flavours:
+ * Scoring a completion against its reference (docs/model.md §1.1), in two flavours:
  * - `greenserv` (default): robust multiple-choice letter extraction limited to the prompt's options, GSM8K
  *   final-number match (negatives, thousands separators, 18.0 = 18), ROUGE-1 or ROUGE-L F1 for summaries.
  * - `reference`: the reference code's rules, bugs included (first A–D anywhere, no minus sign, string-equal
@@ -193,7 +193,7 @@ export function unigramSetRecall(pred: string, ref: string): number {
   return hit / r.size;
 }
 
-// ---- reference-code rules (spec §1.4) -------------------------------------------------------------------
+// ---- reference-code rules (docs/model.md §1.1) -------------------------------------------------------------------
 
 function normaliseText(s: string): string {
   return s.replace(/[^A-Za-z0-9]/g, ' ').toLowerCase().replace(/\s+/g, ' ').trim();

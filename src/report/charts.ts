@@ -142,7 +142,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
     }
   }
 
-  // λ sweep: per-run accuracy and total energy by λ for the learning arms (spec §5 X3, paper Figs 4–5)
+  // λ sweep: per-run accuracy and total energy by λ for the learning arms (docs/model.md §7 X3, paper Figs 4–5)
   if (s.lambdas.length > 2) {
     const sweep = s.cells.filter((c) => !isStatic(c.policy));
     const labels = [...new Set(sweep.map((c) => c.label))];

@@ -1,5 +1,5 @@
 /**
- * Offline replay engine with partial feedback (spec §0, §5): per run, one shuffled query order shared by
+ * Offline replay engine with partial feedback (docs/model.md §5): per run, one shuffled query order shared by
  * every policy; a policy picks a model, is told only that model's stored reward, and the step regret is
  * oracle − obtained.
  */
@@ -13,10 +13,10 @@ import { ActionSet } from './actions.js';
 import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
 
-/** Oracle over the full table (the reference, spec §9.17) or over the models in the pool at each step. */
+/** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
 export type OracleMode = 'full' | 'pool';
 
-/** Models leaving or joining the pool just before step `step` (0-based) of every run (spec §5 X4). */
+/** Models leaving or joining the pool just before step `step` (0-based) of every run (docs/model.md §7 X4). */
 export interface PoolEvent {
   step: number;
   remove?: string[];
@@ -48,7 +48,7 @@ export interface SimResult {
   /** [policy][run] */
   metrics: RunMetrics[][];
   runSeeds: number[];
-  /** Σ_q oracle reward over the full table (spec §2 identity: final regret + total reward of a full-oracle run). */
+  /** Σ_q oracle reward over the full table (docs/model.md §2–3 identity: final regret + total reward of a full-oracle run). */
   oracleTotal: number;
   steps: StepTrace | null;
   /** Queries for which no model was feasible under the latency filter (policies then choose among all arms). */
@@ -59,7 +59,7 @@ export interface Progress {
   (done: number, total: number, label: string, metrics: RunMetrics): void;
 }
 
-/** Seed of run r (the reference uses base seed + r, spec §5). */
+/** Seed of run r (the reference uses base seed + r, docs/model.md §7). */
 export function runSeed(seed: number, r: number): number {
   return (seed + r) >>> 0;
 }

@@ -1,18 +1,18 @@
 /**
- * Reward table and oracle (spec §2). Computed once per (table, λ) so the per-step loop is a lookup.
+ * Reward table and oracle (docs/model.md §2–3). Computed once per (table, λ) so the per-step loop is a lookup.
  *   a = clip(acc, 0, 1); e = clip((ept − min_t)/(max_t − min_t), 0, 1); r = clip((1−λ)·a + λ·(1−e), 0, 1)
- * A NaN term (missing value, zero tokens, missing or equal bounds) becomes 0.5 (spec §1.6).
+ * A NaN term (missing value, zero tokens, missing or equal bounds) becomes 0.5 (docs/model.md §2.2).
  * `costScale: 'log'` min–max normalises log(cost) instead, for costs spanning orders of magnitude.
  */
 import { UsageError } from '../core/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
 import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
 
-/** Which per-query cost the reward's cost term normalises: energy per token (spec §2), dollar cost or latency. */
+/** Which per-query cost the reward's cost term normalises: energy per token (docs/model.md §2–3), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
 
 /**
- * What the energy cost is normalised per: energy per token (spec §2), or, for a table without any token
+ * What the energy cost is normalised per: energy per token (docs/model.md §2–3), or, for a table without any token
  * counts, energy per query — otherwise every cost term would be undefined (0.5) and λ would change nothing.
  */
 export type EnergyBasis = 'per-token' | 'per-query';
@@ -46,11 +46,11 @@ export interface RewardTable {
   energyBasis: EnergyBasis | null;
   /** Things the user should know about the reward (e.g. a cost term that is constant). */
   warnings: string[];
-  /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, spec §2). */
+  /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, docs/model.md §2–3). */
   rewards: Float64Array;
   /** Q×M normalised cost term e ∈ [0,1] (0.5 where undefined). */
   costNorm: Float64Array;
-  /** Per query: best reward over all present cells (the full-pool oracle, spec §2); NaN if the query has none. */
+  /** Per query: best reward over all present cells (the full-pool oracle, docs/model.md §2–3); NaN if the query has none. */
   oracle: Float64Array;
 }
 
@@ -60,7 +60,7 @@ function clip01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
-/** Min–max normalisation, clipped; 0.5 when undefined (spec §1.6). */
+/** Min–max normalisation, clipped; 0.5 when undefined (docs/model.md §2.2). */
 export function normalise(v: number, lo: number, hi: number): number {
   if (Number.isNaN(v) || Number.isNaN(lo) || Number.isNaN(hi) || !(hi > lo)) return 0.5;
   return clip01((v - lo) / (hi - lo));

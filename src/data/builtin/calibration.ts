@@ -2,7 +2,7 @@
  * Calibration facts for the built-in `greenserv-pool` replica: published aggregate figures only, no per-query data.
  *
  * Sources (values as published; see datasets/README.md):
- * - GreenServ, arXiv 2601.17551, and the figures recovered from its public repository (spec §8):
+ * - GreenServ, arXiv 2601.17551, and the figures recovered from its public repository (datasets/README.md, calibration):
  *   per (model, task) accuracy and mean energy per token (`pool_task_aggregates.csv`, columns `accuracy`,
  *   `ept_J_per_token`; binary tasks decoded from λ = 0.5 rewards, cnn_dailymail implied from mean levels),
  *   per-model total energy over the 2,500 queries (`pool_aggregates.csv`, `total_energy_Wh_2500q__fig2b`,
@@ -10,11 +10,11 @@
  * - Per-model mean accuracy over all 2,500 queries (`pool_aggregates.csv`, `mean_acc_norm_all5__fig2b`, Fig. 2b)
  *   and the standard error of each recovered per-task accuracy (`pool_task_aggregates.csv`: `accuracy_se` for the
  *   binary tasks, `acc_minus_eptnorm_se` for cnn_dailymail, whose accuracy is implied from acc − ept_norm).
- * - Per-task energy-per-token normalisation bounds: root `config/metrics.yaml` of the reference code (spec §1.6).
- * - Per-task complexity-bin counts (thresholds 20/30): spec §3.3 (an indicative reconstruction, not textstat output).
- * - Prompt lengths and generation limits: spec §1.1.
+ * - Per-task energy-per-token normalisation bounds: root `config/metrics.yaml` of the reference code (docs/model.md §2.2).
+ * - Per-task complexity-bin counts (thresholds 20/30): docs/features.md, complexity (an indicative reconstruction, not textstat output).
+ * - Prompt lengths and generation limits: docs/model.md §1
  *
- * Model order and ids follow spec §1.2. `paramsB` is the reference config value, so phi-4-14b is 15 (the paper
+ * Model order and ids follow docs/model.md §1. `paramsB` is the reference config value, so phi-4-14b is 15 (the paper
  * says 14); hfName is the config handle (the paper's `microsoft/Phi-4-14B` does not exist).
  */
 
@@ -38,13 +38,13 @@ export interface ModelCalibration {
   id: string;
   hfName: string;
   paramsB: number;
-  /** Recovered mean accuracy per task (cnn_dailymail: unigram-set recall, continuous; spec §1.4). */
+  /** Recovered mean accuracy per task (cnn_dailymail: unigram-set recall, continuous; docs/model.md §1.1). */
   accuracy: PerTask;
   /** Standard error of each recovered per-task accuracy. */
   accuracySe: PerTask;
   /** Mean accuracy over all 2,500 queries, paper Fig. 2b. */
   meanAccuracy: number;
-  /** Mean energy per token per task, J/token, tokens = input + output (spec §1.3). */
+  /** Mean energy per token per task, J/token, tokens = input + output (docs/model.md §1). */
   eptJPerToken: PerTask;
   /** Total GPU energy over all 2,500 queries, Wh. */
   totalEnergyWh: number;
@@ -106,7 +106,7 @@ export const MODEL_CALIBRATION: readonly ModelCalibration[] = [
   row('yi-34b', '01-ai/Yi-34B', 34, [0.25, 0.61818, 0.2766, 0.33577, 0.3198], [0.24822, 0.19468, 0.34755, 8.18959, 1.3494], 440.466, [71.5, 113.8, 163.4, 2195.5, 3924.0, 14571.3]),
 ];
 
-/** Energy-per-token normalisation bounds (J/token) per task, full precision (spec §1.6). */
+/** Energy-per-token normalisation bounds (J/token) per task, full precision (docs/model.md §2.2). */
 export const TASK_EPT_BOUNDS: Readonly<Record<CalibrationTask, { eptMin: number; eptMax: number }>> = {
   mmlu: { eptMin: 0.00589002367859144, eptMax: 0.7173971270892932 },
   hellaswag: { eptMin: 0.006735516852890419, eptMax: 0.41918169083913165 },
@@ -115,13 +115,13 @@ export const TASK_EPT_BOUNDS: Readonly<Record<CalibrationTask, { eptMin: number;
   cnn_dailymail: { eptMin: 0.0011508638890426154, eptMax: 5.481949859030518 },
 };
 
-/** Queries per task in the pool (spec §1.1). */
+/** Queries per task in the pool (docs/model.md §1). */
 export const QUERIES_PER_TASK = 500;
 
-/** Complexity thresholds on the inverted Flesch score: bins s<20, 20≤s<30, s≥30 (spec §3.3). */
+/** Complexity thresholds on the inverted Flesch score: bins s<20, 20≤s<30, s≥30 (docs/features.md, complexity). */
 export const COMPLEXITY_THRESHOLDS = [20, 30] as const;
 
-/** Queries per complexity bin 0/1/2 for each task (spec §3.3); each row sums to 500. */
+/** Queries per complexity bin 0/1/2 for each task (docs/features.md, complexity); each row sums to 500. */
 export const COMPLEXITY_BIN_COUNTS: Readonly<Record<CalibrationTask, readonly [number, number, number]>> = {
   mmlu: [102, 64, 334],
   hellaswag: [156, 208, 136],
@@ -130,7 +130,7 @@ export const COMPLEXITY_BIN_COUNTS: Readonly<Record<CalibrationTask, readonly [n
   cnn_dailymail: [7, 75, 418],
 };
 
-/** Mean prompt length in characters and the generation limit per task (spec §1.1). */
+/** Mean prompt length in characters and the generation limit per task (docs/model.md §1). */
 export const TASK_PROMPTS: Readonly<Record<CalibrationTask, { meanChars: number; maxNewTokens: number }>> = {
   mmlu: { meanChars: 530, maxNewTokens: 1 },
   hellaswag: { meanChars: 887, maxNewTokens: 1 },
@@ -139,7 +139,7 @@ export const TASK_PROMPTS: Readonly<Record<CalibrationTask, { meanChars: number;
   cnn_dailymail: { meanChars: 3918, maxNewTokens: 128 },
 };
 
-/** Reference figures at λ = 0.5 on the real pool (spec §2, §8), for comparison only. */
+/** Reference figures at λ = 0.5 on the real pool (docs/model.md §2–3), for comparison only. */
 export const PUBLISHED_REFERENCE_L05 = {
   oracleMeanReward: 0.9143,
   bestStaticModel: 'phi-4-mini-4b',

@@ -1,5 +1,5 @@
 /**
- * Built-in `greenserv-pool`: a calibrated replica of the paper's 2,500-query × 16-model pool (spec §1, §8).
+ * Built-in `greenserv-pool`: a calibrated replica of the paper's 2,500-query × 16-model pool (docs/model.md §1).
  * The real per-query database is not public, so per-query outcomes are generated from a latent-difficulty model
  * and calibrated to the published aggregates in ./calibration.ts. Not measurements: see datasets/README.md.
  *
@@ -35,7 +35,7 @@ const N_CLUSTERS = 3;
 const DIFFICULTY_BY_BIN = [-0.5, 0, 0.6];
 /**
  * Weight of the shared query difficulty against the idiosyncratic (query, model) noise N(0,1). Sets how often
- * some cheap model gets a query right, hence the oracle: tuned so the λ = 0.5 oracle mean lands near 0.91 (spec §2).
+ * some cheap model gets a query right, hence the oracle: tuned so the λ = 0.5 oracle mean lands near 0.91 (docs/model.md §2–3).
  */
 const DIFFICULTY_WEIGHT = 1.4;
 /** Size × complexity interaction: per bin step, a model one SD of log-size larger gains this much utility. */
@@ -47,7 +47,7 @@ const CHANCE: Record<CalibrationTask, number> = { mmlu: 0.25, hellaswag: 0.25, w
 /** cnn_dailymail accuracy = Φ(CNN_SCALE·utility + offset); the scale sets the per-query spread and the cnn oracle (real 0.7514). */
 const CNN_SCALE = 0.3;
 
-/** Cluster mix per task (k = 3, spec §3.2): the MC tasks share clusters, gsm8k and cnn mostly sit in their own. */
+/** Cluster mix per task (k = 3, docs/features.md, semantic cluster): the MC tasks share clusters, gsm8k and cnn mostly sit in their own. */
 const CLUSTER_MIX: Record<CalibrationTask, readonly [number, number, number]> = {
   mmlu: [0.55, 0.3, 0.15],
   hellaswag: [0.15, 0.7, 0.15],
@@ -61,7 +61,7 @@ const CLUSTER_FROM_COMPLEXITY = 0.15;
 const COMPLEXITY_TAIL: Record<CalibrationTask, number> = { mmlu: 14, hellaswag: 8, winogrande: 10, gsm8k: 6, cnn_dailymail: 16 };
 
 const CHARS_PER_TOKEN = 4;
-const MAX_INPUT_TOKENS = 8192; // prompt truncation (spec §1.4)
+const MAX_INPUT_TOKENS = 8192; // prompt truncation (docs/model.md §1.1)
 const INPUT_SPREAD: Record<CalibrationTask, number> = { mmlu: 0.35, hellaswag: 0.2, winogrande: 0.15, gsm8k: 0.3, cnn_dailymail: 0.35 };
 /** Median natural answer length (tokens) before the per-model verbosity factor, and its log-spread. */
 const OUTPUT_BASE: Record<CalibrationTask, { median: number; sd: number }> = {
@@ -130,7 +130,7 @@ interface Queries {
   difficulty: Float64Array;
 }
 
-/** Queries in task blocks of 500 (spec §1.1 order): complexity with exact bin counts, cluster, latent difficulty. */
+/** Queries in task blocks of 500 (docs/model.md §1 order): complexity with exact bin counts, cluster, latent difficulty. */
 function makeQueries(): Queries {
   const Q = N_TASKS * QUERIES_PER_TASK;
   const qs: Queries = {
@@ -163,7 +163,7 @@ function makeQueries(): Queries {
       const b = bins[i];
       qs.bin[q] = b;
       const u = rngCx.next();
-      // Each draw stays strictly inside its bin, so the bin counts are exact (thresholds 20/30, spec §3.3).
+      // Each draw stays strictly inside its bin, so the bin counts are exact (thresholds 20/30, docs/features.md, complexity).
       qs.complexity[q] = b === 0 ? 20 * Math.sqrt(u) : b === 1 ? 20 + 10 * u : Math.min(100, 30 - tail * Math.log(1 - u));
       if (rngCl.next() < CLUSTER_FROM_COMPLEXITY) qs.cluster[q] = b;
       else {
@@ -235,7 +235,7 @@ function makeAccuracy(qs: Queries, M: number): Float64Array {
 
 /**
  * Tokens and energy. J/token per cell = published (model, task) mean × mean-one lognormal noise, rescaled so the
- * (model, task) mean is exact; energyJ = J/token × (input + output) keeps spec §1.3's identity. Each model's
+ * (model, task) mean is exact; energyJ = J/token × (input + output) keeps the identity energy = J/token × tokens (docs/model.md §1). Each model's
  * verbosity (and, only if its answers all hit max_new_tokens first, its prompt-length scale on the generative
  * tasks) is solved so its total over the 2,500 queries equals the published Wh.
  */
@@ -330,7 +330,7 @@ function makeTokensAndEnergy(qs: Queries, M: number): { inputTokens: Float64Arra
       const outTok = outputTokenCount(verbosity * gen.outRaw[g], gen.cap[g]);
       inputTokens[i] = inTok;
       outputTokens[i] = outTok;
-      energyJ[i] = ept[i] * (inTok + outTok); // spec §1.3: ept = energy / (input + output)
+      energyJ[i] = ept[i] * (inTok + outTok); // docs/model.md §1: ept = energy / (input + output)
     }
   }
   return { inputTokens, outputTokens, energyJ };

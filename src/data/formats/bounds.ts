@@ -1,5 +1,5 @@
 /**
- * Per-task energy-per-token normalisation bounds read from a file (spec §1.6): the reference's
+ * Per-task energy-per-token normalisation bounds read from a file (docs/model.md §2.2): the reference's
  * metrics.yaml layout (`<task>: {energy_per_token: {min, max}}`), a flat YAML/JSON map
  * (`<task>: {ept_min, ept_max}`) or a CSV with columns `task, ept_min, ept_max`.
  */

@@ -1,8 +1,8 @@
 /**
- * The GreenServ Postgres dump (plain `pg_dump` SQL, `.sql` or `.sql.gz`; schema in spec §1.3), read
+ * The GreenServ Postgres dump (plain `pg_dump` SQL, `.sql` or `.sql.gz`; schema in docs/model.md §1), read
  * without a database server: only the `COPY … FROM stdin` blocks of `queries`, `query_features`, `models`
  * and `pregenerated_results` are parsed. Several rows for one (query, model) pair under different run_ids
- * are averaged with a warning (spec §9.16: the reference silently kept the last one).
+ * are averaged with a warning (docs/model.md §6: the reference silently kept the last one).
  */
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '../../core/errors.js';
@@ -151,7 +151,7 @@ export async function loadPgDump(file: string, opts: { warn?: (m: string) => voi
   const b = new LongTableBuilder(tableNameOf(file), file, {
     warn: opts.warn,
     duplicates: 'average',
-    averageWarning: '{n} (query, model) pairs have results from several run_ids; their metrics were averaged (spec §9.16)',
+    averageWarning: '{n} (query, model) pairs have results from several run_ids; their metrics were averaged (docs/model.md §6)',
   });
 
   // Queries (with task = dataset) in table order, features merged in.

@@ -1,5 +1,5 @@
 /**
- * The recovered GreenServ pairs (`recovered_pairs_lambda0p5.csv`, spec §8): outcomes decoded from the
+ * The recovered GreenServ pairs (`recovered_pairs_lambda0p5.csv`, datasets/README.md, calibration): outcomes decoded from the
  * published λ = 0.5 logs. Only J/token survives, not joules or token counts, so each cell stores
  * energy_j = J/token with input_tokens = 1 and output_tokens = 0; energy per token (what the reward
  * uses) is then exact, while per-query joules are not available. cnn_dailymail rows carry no decoded
