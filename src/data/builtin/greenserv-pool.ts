@@ -61,7 +61,7 @@ const CLUSTER_FROM_COMPLEXITY = 0.15;
 const COMPLEXITY_TAIL: Record<CalibrationTask, number> = { mmlu: 14, hellaswag: 8, winogrande: 10, gsm8k: 6, cnn_dailymail: 16 };
 
 const CHARS_PER_TOKEN = 4;
-const MAX_INPUT_TOKENS = 8192; // prompt truncation (docs/model.md §1.1)
+const MAX_INPUT_TOKENS = 8192; // prompts are truncated to this many tokens, as the reference generation does
 const INPUT_SPREAD: Record<CalibrationTask, number> = { mmlu: 0.35, hellaswag: 0.2, winogrande: 0.15, gsm8k: 0.3, cnn_dailymail: 0.35 };
 /** Median natural answer length (tokens) before the per-model verbosity factor, and its log-spread. */
 const OUTPUT_BASE: Record<CalibrationTask, { median: number; sd: number }> = {
