@@ -167,7 +167,7 @@ const PARQUET_OPS: Record<string, (b: Bytes, p: ParquetLayout, rng: Rng) => Byte
     const v = rng.next() < 0.3 ? decodeZigzag(b, t) + pick(rng, [-1, 1, 8, -8]) : interestingInt(rng, b.length);
     return replaceThriftInt(b, t, v, p.footer, rng);
   },
-  footerlen(b, p, rng) {
+  footerlen(b, _p, rng) {
     if (b.length < 8) return null;
     return splice(b, b.length - 8, 4, intBytes(interestingInt(rng, b.length), 4, true));
   },
@@ -187,7 +187,7 @@ const PARQUET_OPS: Record<string, (b: Bytes, p: ParquetLayout, rng: Rng) => Byte
     if (!p.footer) return null;
     return b.slice(0, p.footer.pos + rng.int(p.footer.len + 8));
   },
-  magic(b, p, rng) {
+  magic(b, _p, rng) {
     const out = b.slice();
     const at = rng.next() < 0.5 ? rng.int(4) : b.length - 1 - rng.int(4);
     if (at >= 0 && at < out.length) out[at] ^= 0x20;

@@ -1,7 +1,7 @@
 /** Mutators for pickles: opcodes, their arguments, strings and array data. */
 import type { Rng } from '../src/core/rng.js';
 import { bombValue } from './pickleBombs.js';
-import { INTERESTING_FLOATS, latin1, concat, splice, pick, interestingInt, intBytes, floatBytes, applyGeneric, weighted, type Bytes, type Context } from './mutateCommon.js';
+import { INTERESTING_FLOATS, concat, splice, pick, interestingInt, intBytes, floatBytes, applyGeneric, weighted, type Bytes, type Context } from './mutateCommon.js';
 
 type ArgKind = 'none' | 'u1' | 'u2' | 'i4' | 'f8' | 'u8' | 'len1' | 'len4' | 'len8' | 'line' | 'line2';
 

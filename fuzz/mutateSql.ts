@@ -1,6 +1,6 @@
 /** Mutators for pg_dump text: COPY cells, column lists and terminators. */
 import type { Rng } from '../src/core/rng.js';
-import { INTERESTING_TEXT, LONG_SPACE, latin1, fromLatin1, u8s, splice, pick, applyGeneric, type Bytes, type Context } from './mutateCommon.js';
+import { INTERESTING_TEXT, LONG_SPACE, latin1, fromLatin1, u8s, pick, applyGeneric, type Bytes, type Context } from './mutateCommon.js';
 
 interface CopySpan {
   /** Line index of the COPY statement and of the terminator (or lines.length). */
@@ -94,7 +94,7 @@ const SQL_OPS: Record<string, (lines: string[], spans: CopySpan[], rng: Rng) => 
     lines.splice(i, 0, lines[i]);
     return lines;
   },
-  line(lines, spans, rng) {
+  line(lines, _spans, rng) {
     const i = rng.int(lines.length);
     const r = rng.next();
     if (r < 0.4) lines.splice(i, 1);

@@ -1,6 +1,6 @@
 /** Mutators for delimited text (CSV/TSV) and JSON Lines: cells, headers, quotes, line ends, values and keys. */
 import type { Rng } from '../src/core/rng.js';
-import { INTERESTING_TEXT, LONG_SPACE, latin1, fromLatin1, u8s, splice, pick, applyGeneric, type Bytes, type Context } from './mutateCommon.js';
+import { INTERESTING_TEXT, LONG_SPACE, latin1, fromLatin1, u8s, pick, applyGeneric, type Bytes, type Context } from './mutateCommon.js';
 
 function delimiterOf(s: string): string {
   const nl = s.indexOf('\n');

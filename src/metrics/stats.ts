@@ -131,7 +131,7 @@ function exactUpperTail(n1: number, n2: number, u: number): number {
 /** Benjamini–Hochberg adjusted p-values (step-up, monotone, capped at 1), in input order. */
 export function benjaminiHochberg(p: readonly number[]): number[] {
   const m = p.length;
-  const order = p.map((v, i) => i).sort((a, b) => p[a] - p[b] || a - b);
+  const order = p.map((_, i) => i).sort((a, b) => p[a] - p[b] || a - b);
   const adj = new Array<number>(m);
   let running = 1;
   for (let k = m - 1; k >= 0; k--) {

@@ -6,7 +6,6 @@ import { ALLOWED, buildArray, buildBlockManager, buildDataFrame, buildDType, loo
 import { DictKeys, decoderFor, parseIntText, PICKLE_LIMITS, signedLE, tooLongInt, type UnpickleOptions } from './pickleLimits.js';
 import { describe, LAZY_TEXT_BYTES, NDArray, PdDataFrame, PendingObject, PickleError, PyGlobal, PyText, type DType, type PyValue } from './pickleValues.js';
 
-const MARK = Symbol('mark');
 
 /** Decode a pickle into plain values; throws PickleError on anything outside the allowed subset. */
 export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue {
