@@ -58,13 +58,6 @@ export function quadFormSparse(M: Float64Array, off: number, d: number, idx: Int
   return s;
 }
 
-/** θᵀx for sparse x, θ stored at off. */
-export function dotSparse(theta: Float64Array, off: number, idx: Int32Array, val: Float64Array, lo: number, hi: number): number {
-  let s = 0;
-  for (let k = lo; k < hi; k++) s += theta[off + idx[k]] * val[k];
-  return s;
-}
-
 /** A += s·x xᵀ (sparse x), block at off. */
 export function addOuterSparse(A: Float64Array, off: number, d: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, s: number): void {
   for (let a = lo; a < hi; a++) {

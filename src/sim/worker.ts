@@ -55,7 +55,5 @@ port?.on('message', async (msg: WorkerRequest) => {
     } catch (e) {
       port.postMessage({ type: 'error', id: msg.id, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
     }
-  } else if (msg.type === 'stop') {
-    process.exit(0);
   }
 });

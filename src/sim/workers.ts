@@ -26,7 +26,7 @@ export interface ExperimentInit extends PoolInit {
 }
 
 /** `modules`: policy plugin files loaded in the parent, loaded again in each worker before it builds. */
-export type WorkerRequest = { type: 'init'; init: PoolInit; modules: string[] } | { type: 'task'; id: number; task: unknown } | { type: 'stop' };
+export type WorkerRequest = { type: 'init'; init: PoolInit; modules: string[] } | { type: 'task'; id: number; task: unknown };
 export type WorkerResponse = { type: 'ready' } | { type: 'result'; id: number; result: unknown } | { type: 'error'; id: number; message: string; name: string };
 
 /** The compiled worker script beside this module, or null when running from sources. */

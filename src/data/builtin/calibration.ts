@@ -118,9 +118,6 @@ export const TASK_EPT_BOUNDS: Readonly<Record<CalibrationTask, { eptMin: number;
 /** Queries per task in the pool (docs/model.md §1). */
 export const QUERIES_PER_TASK = 500;
 
-/** Complexity thresholds on the inverted Flesch score: bins s<20, 20≤s<30, s≥30 (docs/features.md, complexity). */
-export const COMPLEXITY_THRESHOLDS = [20, 30] as const;
-
 /** Queries per complexity bin 0/1/2 for each task (docs/features.md, complexity); each row sums to 500. */
 export const COMPLEXITY_BIN_COUNTS: Readonly<Record<CalibrationTask, readonly [number, number, number]>> = {
   mmlu: [102, 64, 334],
@@ -138,13 +135,6 @@ export const TASK_PROMPTS: Readonly<Record<CalibrationTask, { meanChars: number;
   gsm8k: { meanChars: 349, maxNewTokens: 256 },
   cnn_dailymail: { meanChars: 3918, maxNewTokens: 128 },
 };
-
-/** Reference figures at λ = 0.5 on the real pool (docs/model.md §2–3), for comparison only. */
-export const PUBLISHED_REFERENCE_L05 = {
-  oracleMeanReward: 0.9143,
-  bestStaticModel: 'phi-4-mini-4b',
-  bestStaticMeanReward: 0.7467,
-} as const;
 
 export function taskIndexOf(task: string): number {
   return (CALIBRATION_TASKS as readonly string[]).indexOf(task);
