@@ -228,13 +228,15 @@ export class EnergyAttributor {
 
   open(): EnergyWindow {
     this.tick();
-    const w: Live = { energy: 0, overlap: 0, opened: this.now() };
+    // the window starts and ends at the readings that bound it, so with one request in flight its overlap
+    // equals its length exactly (a separate clock read made concurrency come out as 0.999 under load)
+    const w: Live = { energy: 0, overlap: 0, opened: this.lastT };
     this.active.add(w);
     return {
       close: (): WindowResult => {
         this.tick();
         this.active.delete(w);
-        const windowS = this.now() - w.opened;
+        const windowS = this.lastT - w.opened;
         const measured = this.meter.kind !== 'none';
         return {
           energyJ: measured ? Math.max(0, w.energy) : Number.NaN,

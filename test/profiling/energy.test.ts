@@ -167,6 +167,23 @@ describe('EnergyAttributor', () => {
     expect(r1.windowS).toBe(2);
   });
 
+  it('a lone request has concurrency exactly 1 even when every clock read sees time move', () => {
+    // a clock that advances on each read stands for a loaded machine between two reads of the same event
+    const m = new ManualMeter();
+    let t = 0;
+    const a = new EnergyAttributor(m, { now: () => (t += 0.0137) });
+    a.start();
+    for (let i = 0; i < 20; i++) {
+      const w = a.open();
+      a.tick();
+      m.e += 3;
+      a.tick();
+      const r = w.close();
+      expect(r.concurrency).toBe(1);
+      expect(r.windowS).toBeGreaterThan(0);
+    }
+  });
+
   it('property: the attributed energies add up to the energy of the busy intervals', () => {
     // events: open a window, close the oldest open one, or let time pass burning energy
     const step = fc.oneof(fc.constant({ k: 'open' as const }), fc.constant({ k: 'close' as const }), fc.record({ k: fc.constant('burn' as const), e: fc.double({ min: 0, max: 100, noNaN: true }), dt: fc.double({ min: 0.001, max: 2, noNaN: true }) }));
