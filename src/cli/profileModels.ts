@@ -6,12 +6,11 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
-import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
+import { buildProfile, type FrontCost } from '../metrics/profile.js';
+import { profileTable } from '../app/profile.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir } from '../core/atomic.js';
-import { escapeHtml, profileFiles, profileReportSection, profileTerminal, renderProfileCharts } from '../report/profile.js';
+import { profileTerminal } from '../report/profile.js';
 import { METER_KINDS, MeterUnavailableError, measureIdlePower, startMeter, type MeterChoice, type MeterKind } from '../profiling/energy.js';
-import { fillEnergyEstimates } from '../profiling/estimate.js';
 import { runLiveProfile, sideFiles, type LiveResult } from '../profiling/live.js';
 import { redactUrl } from '../profiling/http.js';
 import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
@@ -147,39 +146,25 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (o.queries.length > 1) throw new UsageError('--queries: a table takes one queries side file');
   const batch = parseNumber('--estimate-batch', o.estimateBatch);
   if (!(batch >= 1)) throw new UsageError(`--estimate-batch must be ≥ 1, got ${o.estimateBatch}`);
-  const dir = o.out !== undefined ? new AtomicDir(o.out, o.force === true) : null;
-  try {
-    const table = await loadTable(o.data ?? 'greenserv-pool', { queries: o.queries[0], models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn });
-    let estimated: Uint8Array | null = null;
-    if (o.estimateEnergy) {
-      const r = fillEnergyEstimates(table, { batch });
-      estimated = r.estimated;
-      if (r.filled === 0 && r.unfillable === 0) warn('--estimate-energy: every cell already has a measured energy; nothing estimated');
-      if (r.unfillable > 0) warn(`--estimate-energy: ${r.unfillable} cells without energy lack params_b or token counts and stay empty`);
-    }
-    const profile = await buildProfile(table, { lambda, estimated, cost: o.cost as FrontCost });
-    if (dir) {
-      const charts = await renderProfileCharts(profile);
-      for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
-      dir.write('profile.html', standaloneHtml(profile, profileReportSection(profile, charts)));
-      dir.commit();
-    }
-    if (o.json) process.stdout.write(toJson(profile));
-    else {
-      process.stdout.write(profileTerminal(profile));
-      if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
-    }
-  } catch (e) {
-    dir?.abort();
-    throw e;
+  const profile = await profileTable({
+    data: o.data,
+    queries: o.queries[0],
+    models: o.models,
+    format: o.format,
+    bounds: o.bounds,
+    offline: o.offline,
+    warn,
+    lambda,
+    cost: o.cost as FrontCost,
+    estimateBatch: o.estimateEnergy ? batch : undefined,
+    out: o.out,
+    force: o.force,
+  });
+  if (o.json) process.stdout.write(toJson(profile));
+  else {
+    process.stdout.write(profileTerminal(profile));
+    if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
   }
-}
-
-function standaloneHtml(p: Profile, section: string): string {
-  return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title></head>\n` +
-    `<body style="font-family:DejaVu Sans,Lato,Arial,sans-serif;margin:1.5em">\n${section}</body></html>\n`
-  );
 }
 
 // ---- live mode ------------------------------------------------------------------------------------------------------

@@ -3,20 +3,19 @@ import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
-import { buildSummary, toJson } from '../metrics/summary.js';
+import { toJson } from '../metrics/summary.js';
 import { DEFAULT_POLICIES } from '../policies/registry.js';
 import { AtomicDir } from '../core/atomic.js';
-import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
+import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
-import { runSimulation } from '../sim/run.js';
+import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import type { FeatureName } from '../features/context.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { parseFeatures, type SimulateCliOptions } from './simulateOptions.js';
-import { version } from './version.js';
 import { timestamp } from '../core/format.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
@@ -76,7 +75,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
   // a bad --reward is refused before any data is read
   if (o.reward !== undefined) await compileRewardExpression(o.reward, { option: '--reward' });
-  const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
+  let policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
   if (policies.length === 0) throw new UsageError('--policies: no policy given');
 
   const em = o.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
@@ -84,9 +83,10 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   let table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
   if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
 
-  if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
+  const defaults = defaultPolicies(table);
+  if (o.policies === undefined && defaults.dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
-    for (const p of ['largest', 'smallest']) policies.splice(policies.indexOf(p), 1);
+    policies = defaults.policies;
     process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
   }
   // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
@@ -126,7 +126,7 @@ interface Checked {
 async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
   const { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps } = c;
   const ids = table.models.map((m) => m.id);
-  const prepared = await runSimulation(
+  const run = await simulateTable(
     table,
     {
       policies,
@@ -154,16 +154,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   bar?.stop();
   // notes wait until the live display is gone, so they do not tear it
   const notes: string[] = [];
-  const summary = buildSummary({
-    table,
-    sha256: prepared.sha256,
-    config: prepared.config,
-    rewards: prepared.rewards,
-    result: prepared.result,
-    layout: prepared.layout,
-    features: prepared.features,
-    d: prepared.d,
-  });
+  const { prepared, summary } = run;
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
     notes.push(
@@ -179,50 +170,13 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
   await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
-  const dir = new AtomicDir(outDir, o.force === true);
-  interrupts.onInterrupt(() => dir.abort());
-  try {
-    const files = ['summary.json', 'runs.csv', ...(steps === 'none' ? [] : [`steps.${steps}`]), 'manifest.json'];
-    await writeSimulateOutputs(
-      dir,
-      summary,
-      prepared.result,
-      table,
-      {
-        schemaVersion: 1,
-        command: 'simulate',
-        greenserv: version(),
-        node: process.version,
-        dataset: { name: table.name, sha256: prepared.sha256, source: o.data },
-        config: {
-          policies: prepared.config.policies.map((p) => ({ name: p.name, params: p.params })),
-          lambda,
-          runs,
-          seed,
-          semantics,
-          oracle: prepared.config.oracle,
-          features,
-          binning: o.binning,
-          cost: o.cost,
-          reward: o.reward ?? null,
-          maxLatency,
-          queries: o.queries ?? null,
-          models: o.models ?? null,
-          // only when given, so default manifests keep their bytes
-          ...(o.bounds !== undefined ? { bounds: o.bounds } : {}),
-          ...(o.energyModel !== undefined ? { energyModel: o.energyModel } : {}),
-          steps,
-        },
-        runSeeds: prepared.result.runSeeds,
-        files,
-      },
-      steps,
-    );
-    dir.commit();
-  } catch (e) {
-    dir.abort();
-    throw e;
-  }
+  await writeSimulateResults(
+    outDir,
+    table,
+    run,
+    { source: o.data, binning: o.binning, cost: o.cost, reward: o.reward, queries: o.queries, models: o.models, bounds: o.bounds, energyModel: o.energyModel, steps },
+    { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
+  );
   live?.stop();
   for (const n of notes) process.stderr.write(n);
   if (o.json) {
