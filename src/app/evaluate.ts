@@ -12,12 +12,12 @@ import { isLongHeader } from '../data/formats/long.js';
 import { firstLine } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
-import type { ComplexityBinning, FeatureName } from '../features/context.js';
+import { ALL_FEATURES, type ComplexityBinning, type FeatureName } from '../features/context.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep } from '../metrics/routerbench.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
-import { runSweep } from '../sim/sweep.js';
+import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
 import { version } from './version.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
@@ -175,8 +175,34 @@ export interface EvaluateParams {
   jobs: number;
 }
 
+/** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
+export type EvaluateRequest = Partial<EvaluateParams>;
+
+/** The CLI's defaults for whatever a request leaves out (jobs: 1; results do not depend on it). */
+export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
+  return {
+    source: r.source ?? DEFAULT_ROUTERBENCH_SOURCE,
+    format: r.format,
+    offline: r.offline,
+    policies: r.policies ?? [...DEFAULT_EVALUATE_POLICIES],
+    params: r.params ?? [],
+    lambdas: r.lambdas ?? [...DEFAULT_LAMBDAS],
+    runs: r.runs ?? 5,
+    seed: r.seed ?? 40,
+    semantics: r.semantics ?? 'paper',
+    features: r.features ?? [...ALL_FEATURES],
+    binning: r.binning ?? 'thresholds',
+    familyRules: r.familyRules ?? [],
+    defaultFamilies: r.defaultFamilies ?? true,
+    costScale: r.costScale ?? 'linear',
+    aiqMode: r.aiqMode ?? 'paper',
+    jobs: r.jobs ?? 1,
+  };
+}
+
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
-export async function evaluateRouterbench(p: EvaluateParams, progress?: (done: number, total: number, label: string) => void) {
+export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
+  const p = evaluateDefaults(request);
   if (p.policies.length === 0) throw new UsageError('--policies: no policy given');
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
@@ -189,7 +215,7 @@ export async function evaluateRouterbench(p: EvaluateParams, progress?: (done: n
     progress,
   );
   const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 });
-  return { table, files, sweep, result, usable, sha256 };
+  return { table, files, sweep, result, usable, sha256, params: p };
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
@@ -203,8 +229,8 @@ export type Evaluation = Awaited<ReturnType<typeof evaluateRouterbench>>;
  * Write an evaluation's results directory atomically (summary.json, runs.csv, points.csv, charts,
  * report.html, manifest.json). `source` is the sources as named; `outDir` must not exist unless `force`.
  */
-export async function writeEvaluateResults(outDir: string, ev: Evaluation, p: EvaluateParams, o: { force?: boolean; charts?: boolean } = {}): Promise<void> {
-  const { table, files, sweep, result, usable, sha256 } = ev;
+export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { force?: boolean; charts?: boolean } = {}): Promise<void> {
+  const { table, files, sweep, result, usable, sha256, params: p } = ev;
   const dir = new AtomicDir(outDir, o.force === true);
   try {
     await writeEvaluateOutputs(

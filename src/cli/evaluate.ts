@@ -120,7 +120,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);
 
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
-  await writeEvaluateResults(outDir, ev, params, { force: o.force, charts: o.charts });
+  await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
   else process.stdout.write(`${evaluateTable(summary)}\nresults: ${outDir}\n`);
 }
