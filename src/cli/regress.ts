@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { renderTable } from '../report/terminalTable.js';
 import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
-import { version } from './version.js';
+import { version } from '../app/version.js';
 
 function baselineFiles(paths: string[]): string[] {
   const out: string[] = [];

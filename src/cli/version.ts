@@ -1,2 +1,0 @@
-/** Re-exported for the commands: the version and package root live with the use cases that record them. */
-export { packageRoot, version } from '../app/version.js';
