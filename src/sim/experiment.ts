@@ -67,9 +67,9 @@ export class ExperimentContext {
     readonly cfg: ExperimentConfig,
   ) {
     this.arms = cfg.arms.map((a) => {
-      const overrides = Object.entries(a.params ?? {}).map(([k, v]) => `${a.policy}.${k}=${v}`);
-      const [r] = resolvePolicies([a.policy], overrides, table.models);
-      return r;
+      // parameters were checked against the policy's specs when the config was parsed
+      const [r] = resolvePolicies([a.policy], [], table.models);
+      return { ...r, params: { ...r.params, ...a.params } };
     });
     this.pool = poolSetup(cfg, table);
     fillTextFeatures(table, undefined, cfg.binning);

@@ -7,6 +7,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
+import { FACTORIES } from '../policies/registry.js';
+import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS, MAX_RUNS } from './limits.js';
 
 const featureName = z.enum(['task', 'cluster', 'complexity']);
@@ -98,8 +100,36 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     if (labels.has(label)) throw new DataError(`arms: label '${label}' is used twice (give each arm a distinct label)`, file, undefined, 'arms');
     labels.add(label);
   }
+  checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
   return cfg;
+}
+
+/** Why `v` is not a valid value of the parameter, or null. */
+export function paramProblem(spec: ParamSpec, v: number): string | null {
+  if (!Number.isFinite(v)) return 'must be a finite number';
+  if (spec.min !== undefined && v < spec.min) return `must be ≥ ${spec.min}`;
+  if (spec.max !== undefined && v > spec.max) return `must be ≤ ${spec.max}`;
+  if (spec.positive && !(v > 0)) return 'must be > 0';
+  return null;
+}
+
+/**
+ * Each arm's `params` against its policy's parameters, named as written (`arms[2].params.alpha`). An unknown
+ * policy is left to policy resolution, which lists the valid names.
+ */
+function checkArmParams(cfg: ExperimentConfig, file: string): void {
+  cfg.arms.forEach((a, i) => {
+    const specs = a.policy.startsWith('static:') ? [] : FACTORIES.find((f) => f.name === a.policy)?.params;
+    if (!a.params || !specs) return;
+    for (const [key, v] of Object.entries(a.params)) {
+      const field = `arms[${i}].params.${key}`;
+      const spec = specs.find((p) => p.name === key);
+      if (!spec) throw new DataError(`${field}: policy '${a.policy}' has no parameter '${key}'; valid parameters: ${specs.map((p) => p.name).join(', ') || '(none)'}`, file);
+      const problem = paramProblem(spec, v);
+      if (problem) throw new DataError(`${field}: ${problem}`, file);
+    }
+  });
 }
 
 /** λ values × arms × runs must stay within MAX_JOBS (each replay keeps its trace in memory). */
