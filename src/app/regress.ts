@@ -12,28 +12,30 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { throughputRatios } from '../sim/throughput.js';
 import { resolveSourcePath } from '../sim/experimentConfig.js';
-import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, MAX_RUNS, atMost } from '../sim/limits.js';
+import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, atMost } from '../sim/limits.js';
+import { runFields } from '../sim/runConfig.js';
+import { runConfigFromBaseline, simulateOptions } from './runConfig.js';
 import { simulateTable } from './simulate.js';
 
-const feature = z.enum(['task', 'cluster', 'complexity']);
+const feature = runFields.feature;
 const simulateConfig = z
   .object({
     command: z.literal('simulate'),
     data: z.string(),
-    queries: z.string().optional(),
-    models: z.string().optional(),
+    queries: runFields.queries.optional(),
+    models: runFields.models.optional(),
     policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
-    params: z.array(z.string()).default([]),
-    lambda: z.number().min(0).max(1),
-    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)),
-    seed: z.number().int().min(0),
-    semantics: z.enum(['paper', 'repo']),
-    oracle: z.enum(['full', 'pool']).optional(),
+    params: runFields.params.default([]),
+    lambda: runFields.lambda,
+    runs: runFields.runs,
+    seed: runFields.seed,
+    semantics: runFields.semantics,
+    oracle: runFields.oracle.optional(),
     features: z.array(feature),
-    binning: z.enum(['thresholds', 'equal-width']).optional(),
-    cost: z.enum(['energy', 'usd', 'latency']).optional(),
-    reward: z.string().optional(),
-    maxLatency: z.number().positive().nullable().optional(),
+    binning: runFields.binning.optional(),
+    cost: runFields.cost.optional(),
+    reward: runFields.reward.optional(),
+    maxLatency: runFields.maxLatency.nullable().optional(),
   })
   .strict();
 const evaluateConfig = z
@@ -41,11 +43,11 @@ const evaluateConfig = z
     command: z.literal('evaluate'),
     routerbench: z.string().describe('RouterBench file or directory (relative to the baseline file)'),
     policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
-    params: z.array(z.string()).default([]),
-    lambdas: z.array(z.number().min(0).max(1)).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)),
-    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)),
-    seed: z.number().int().min(0),
-    semantics: z.enum(['paper', 'repo']).default('paper'),
+    params: runFields.params.default([]),
+    lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)),
+    runs: runFields.runs,
+    seed: runFields.seed,
+    semantics: runFields.semantics.default('paper'),
     features: z.array(feature).default(['task', 'cluster', 'complexity']),
     costScale: z.enum(['linear', 'log']).default('linear'),
     aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
@@ -138,22 +140,10 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     return { metrics, dataset: { name: ev.table.name, sha256: ev.sha256 } };
   }
   if (c.reward !== undefined) await compileRewardExpression(c.reward, { file, field: 'config.reward' });
-  const data = rel(c.data)!;
-  const table = await loadTable(data, { queries: rel(c.queries), models: rel(c.models) });
-  const { summary: s } = await simulateTable(table, {
-    policies: c.policies,
-    params: [...c.params, ...extraParams],
-    lambda: c.lambda,
-    runs: c.runs,
-    seed: c.seed,
-    semantics: c.semantics,
-    oracle: c.oracle,
-    features: c.features,
-    binning: c.binning,
-    cost: c.cost,
-    reward: c.reward,
-    maxLatency: c.maxLatency ?? null,
-  });
+  const { command: _, ...recorded } = c;
+  const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models) }, extraParams);
+  const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
+  const { summary: s } = await simulateTable(table, simulateOptions(rc, table));
   const metrics: Record<string, number> = {};
   for (const p of s.policies) {
     metrics[`${p.name}.finalRegret`] = p.finalRegret.mean;

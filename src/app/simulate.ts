@@ -3,18 +3,18 @@
  * results directory. `simulate`, `regress` and the library API call it.
  */
 import { AtomicDir } from '../core/atomic.js';
-import { UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
-import { ALL_FEATURES, type ComplexityBinning, type FeatureName } from '../features/context.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
-import { DEFAULT_POLICIES } from '../policies/registry.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
-import type { OracleMode, Progress } from '../sim/engine.js';
-import type { CostKind } from '../sim/reward.js';
+import type { Progress } from '../sim/engine.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runSimulation, type PreparedRun, type SimulateOptions } from '../sim/run.js';
+import type { RunConfigInput } from '../sim/runConfig.js';
+import { runConfigFromRequest, simulateOptions } from './runConfig.js';
 import { version } from './version.js';
+
+export { defaultPolicies } from './runConfig.js';
 
 export interface SimulateRun {
   prepared: PreparedRun;
@@ -38,69 +38,22 @@ export async function simulateTable(table: PoolTable, o: SimulateOptions, progre
   return { prepared, summary };
 }
 
-/**
- * The policies `simulate` runs when none are named: every registered one, less the size baselines when the
- * table has no parameter counts (`dropped` says which were left out).
- */
-export function defaultPolicies(table: PoolTable): { policies: string[]; dropped: string[] } {
-  const policies = [...DEFAULT_POLICIES];
-  if (!table.models.every((m) => Number.isNaN(m.paramsB))) return { policies, dropped: [] };
-  const dropped = ['largest', 'smallest'];
-  return { policies: policies.filter((p) => !dropped.includes(p)), dropped };
-}
-
-/** What a library caller gives `simulate`; every field but `data` has the CLI's default. */
-export interface SimulateRequest {
+/** What a library caller gives `simulate`: a run configuration (every field defaulted as in the CLI) and where the data is. */
+export type SimulateRequest = Omit<RunConfigInput, 'data'> & {
   /** Built-in dataset name, a file, or a table already loaded (default greenserv-pool). */
   data?: string | PoolTable;
-  queries?: string;
-  models?: string;
   format?: string;
   offline?: boolean;
-  /** Default: every registered policy (as `simulate` without --policies). */
-  policies?: string[];
-  /** `policy.param=value` overrides, e.g. `linucb.alpha=0.2`. */
-  params?: string[];
-  lambda?: number;
-  runs?: number;
-  seed?: number;
-  semantics?: 'paper' | 'repo';
-  oracle?: OracleMode;
-  features?: FeatureName[];
-  binning?: ComplexityBinning;
-  cost?: CostKind;
-  reward?: string;
-  maxLatency?: number | null;
   progress?: Progress;
-}
+};
 
 /** Load (when needed) and simulate with the CLI's defaults; the summary equals `simulate`'s summary.json. */
 export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
-  const lambda = req.lambda ?? 0.5;
-  if (!(lambda >= 0 && lambda <= 1)) throw new UsageError(`lambda must be in [0, 1], got ${lambda}`);
-  if (req.reward !== undefined) await compileRewardExpression(req.reward, { field: 'reward' });
-  const table = typeof req.data === 'object' ? req.data : await loadTable(req.data ?? 'greenserv-pool', { queries: req.queries, models: req.models, format: req.format, offline: req.offline });
-  const policies = req.policies ?? defaultPolicies(table).policies;
-  if (policies.length === 0) throw new UsageError('policies: no policy given');
-  const run = await simulateTable(
-    table,
-    {
-      policies,
-      params: req.params ?? [],
-      lambda,
-      runs: req.runs ?? 5,
-      seed: req.seed ?? 40,
-      semantics: req.semantics ?? 'paper',
-      oracle: req.oracle,
-      features: req.features ?? [...ALL_FEATURES],
-      binning: req.binning ?? 'thresholds',
-      cost: req.cost ?? 'energy',
-      reward: req.reward,
-      maxLatency: req.maxLatency ?? null,
-    },
-    req.progress,
-  );
-  return run.summary;
+  const { data, format, offline, progress, ...rest } = req;
+  const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
+  if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
+  const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline });
+  return (await simulateTable(table, simulateOptions(rc, table), progress)).summary;
 }
 
 /** How the run was asked for, as recorded in manifest.json beside what the run resolved. */

@@ -9,9 +9,10 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
 import { FACTORIES } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
-import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS, MAX_RUNS } from './limits.js';
+import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
+import { runFields } from './runConfig.js';
 
-const featureName = z.enum(['task', 'cluster', 'complexity']);
+const featureName = runFields.feature;
 
 const arm = z
   .object({
@@ -24,7 +25,7 @@ const arm = z
 
 const expectedValue = z
   .object({
-    lambda: z.number().min(0).max(1),
+    lambda: runFields.lambda,
     label: z.string(),
     finalRegret: z.number().optional(),
     accuracy: z.number().optional(),
@@ -39,17 +40,17 @@ export const experimentSchema = z
     title: z.string().optional(),
     description: z.string().optional(),
     dataset: z.string().default('greenserv-pool').describe('built-in name or a file path (relative to the config file)'),
-    queries: z.string().optional(),
-    models: z.string().optional(),
-    semantics: z.enum(['paper', 'repo']).default('paper'),
-    oracle: z.enum(['full', 'pool']).optional().describe('default: repo → full, paper → pool'),
-    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)).default(5),
-    seed: z.number().int().min(0).default(40),
-    lambdas: z.array(z.number().min(0).max(1)).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
+    queries: runFields.queries.optional(),
+    models: runFields.models.optional(),
+    semantics: runFields.semantics.default('paper'),
+    oracle: runFields.oracle.optional().describe('default: repo → full, paper → pool'),
+    runs: runFields.runs.default(5),
+    seed: runFields.seed.default(40),
+    lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
     features: z.array(featureName).default(['task', 'cluster', 'complexity']),
-    binning: z.enum(['thresholds', 'equal-width']).default('thresholds'),
-    cost: z.enum(['energy', 'usd', 'latency']).default('energy'),
-    reward: z.string().optional().describe('custom reward expression (see README)'),
+    binning: runFields.binning.default('thresholds'),
+    cost: runFields.cost.default('energy'),
+    reward: runFields.reward.optional().describe('custom reward expression (see README)'),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     pool: z
       .object({
@@ -65,7 +66,7 @@ export const experimentSchema = z
     expected: z
       .object({
         source: z.string().describe('where the published figures come from'),
-        semantics: z.enum(['paper', 'repo']).default('repo'),
+        semantics: runFields.semantics.default('repo'),
         values: z.array(expectedValue).max(MAX_JOBS, atMost(MAX_JOBS)),
       })
       .strict()

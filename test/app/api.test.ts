@@ -45,8 +45,11 @@ describe('library API', () => {
     expect(FACTORIES.length).toBe(before);
   });
 
-  it('simulate refuses λ outside [0, 1] naming the field', async () => {
-    await expect(simulate({ lambda: 1.5 })).rejects.toThrow(new UsageError('lambda must be in [0, 1], got 1.5'));
+  it('simulate validates its request against the run configuration schema, naming the field', async () => {
+    await expect(simulate({ lambda: 1.5 })).rejects.toThrow(new UsageError('lambda: Too big: expected number to be <=1'));
+    await expect(simulate({ runs: 0 })).rejects.toThrow(new UsageError('runs: Too small: expected number to be >=1'));
+    await expect(simulate({ policies: [] })).rejects.toThrow(new UsageError('policies: Too small: expected array to have >=1 items'));
+    await expect(simulate({ bogus: 1 } as never)).rejects.toThrow(new UsageError('(request): Unrecognized key: "bogus"'));
   });
 
   it('evaluateRouterbench fills what a request leaves out with the CLI defaults', () => {
