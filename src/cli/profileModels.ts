@@ -5,15 +5,14 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
-import { loadTable } from '../data/load.js';
-import { buildProfile, type FrontCost } from '../metrics/profile.js';
+import type { FrontCost } from '../metrics/profile.js';
 import { profileTable } from '../app/profile.js';
+import { profileLive } from '../app/profileLive.js';
 import { toJson } from '../metrics/summary.js';
 import { profileTerminal } from '../report/profile.js';
-import { METER_KINDS, MeterUnavailableError, measureIdlePower, startMeter, type MeterChoice, type MeterKind } from '../profiling/energy.js';
-import { runLiveProfile, sideFiles, type LiveResult } from '../profiling/live.js';
-import { redactUrl } from '../profiling/http.js';
-import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
+import { METER_KINDS, MeterUnavailableError, type MeterChoice, type MeterKind } from '../profiling/energy.js';
+import { sideFiles } from '../profiling/live.js';
+import type { ApiKind } from '../profiling/openai.js';
 import { readProfilingQueries } from '../profiling/queries.js';
 import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
 import { collect, parseInteger, parseList, parseNumber } from './parse.js';
@@ -205,8 +204,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const gpus = o.gpus !== undefined ? parseList(o.gpus).map((g) => parseInteger('--gpus', g, 0)) : undefined;
   const modelId = o.modelId ?? o.model;
 
-  const side = sideFiles(o.out);
-  let queries = await readProfilingQueries(o.queries, { maxTokens, exclude: [o.out, side.queries, side.models, side.requests] });
+  const sideOut = sideFiles(o.out);
+  let queries = await readProfilingQueries(o.queries, { maxTokens, exclude: [o.out, sideOut.queries, sideOut.models, sideOut.requests] });
   if (o.tasks !== undefined) {
     const want = new Set(parseList(o.tasks));
     const have = new Set(queries.map((q) => q.task));
@@ -216,35 +215,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   }
   if (limit !== undefined) queries = queries.slice(0, limit);
 
-  let client: OpenAIClient;
-  try {
-    client = new OpenAIClient({
-      baseUrl: o.endpoint!,
-      model: o.model,
-      api: o.api as ApiKind,
-      apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
-      timeoutMs: timeout * 1000,
-      connectTimeoutMs: connectTimeout * 1000,
-      retries,
-      backoffMs: backoff * 1000,
-      temperature,
-      extra: o.seed !== undefined ? { seed: parseInteger('--seed', o.seed, 0) } : undefined,
-    });
-  } catch (e) {
-    if (e instanceof EndpointError) throw new UsageError(e.message);
-    throw e;
-  }
-
+  const seed = o.seed !== undefined ? parseInteger('--seed', o.seed, 0) : undefined;
   const choice = (kind: MeterKind): MeterChoice => ({ kind, nvml: { nvidiaSmi: o.nvidiaSmi, gpus, sampleHz }, rapl: { dir: o.powercapDir } });
-  let meter;
-  try {
-    meter = await startMeter(choice(energy), o.energyFallback ? choice(o.energyFallback as MeterKind) : null, warn);
-  } catch (e) {
-    if (e instanceof MeterUnavailableError) {
-      throw new UsageError(`${e.message}. Choose another --energy, or allow a fallback with --energy-fallback rapl|none (energy_j is then left empty unless --estimate-energy)`);
-    }
-    throw e;
-  }
 
   const ac = new AbortController();
   let interrupts = 0;
@@ -260,46 +232,58 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   process.on('SIGINT', onSigint);
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress ? new cliProgress.SingleBar({ format: 'profile |{bar}| {value}/{total} queries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
-  let res: LiveResult;
+  let live;
   try {
-    let idleW = 0;
-    if (idleS > 0 && meter.kind !== 'none') {
-      idleW = await measureIdlePower(meter, idleS);
-      process.stderr.write(`greenserv: idle baseline ${idleW.toFixed(1)} W over ${idleS} s (${meter.describe()})\n`);
-    }
-    bar?.start(queries.length, 0);
-    res = await runLiveProfile({
-      queries,
-      modelId,
-      modelName: o.model,
-      paramsB,
-      client,
-      meter,
-      out: o.out,
-      concurrency,
-      sampleHz,
-      idleW,
-      scoring: { mode: o.scoring as ScoringMode, summaryMetric: o.summaryMetric as SummaryMetric },
-      estimateEnergy: o.estimateEnergy === true,
-      maxFailures,
-      signal: ac.signal,
-      log: (m) => {
-        bar?.stop();
-        warn(m);
+    live = await profileLive(
+      {
+        endpoint: o.endpoint!,
+        model: o.model,
+        modelId,
+        paramsB,
+        api: o.api as ApiKind,
+        apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
+        queries,
+        out: o.out,
+        concurrency,
+        timeoutS: timeout,
+        connectTimeoutS: connectTimeout,
+        retries,
+        backoffS: backoff,
+        temperature,
+        seed,
+        scoring: o.scoring as ScoringMode,
+        summaryMetric: o.summaryMetric as SummaryMetric,
+        meter: choice(energy),
+        fallback: o.energyFallback ? choice(o.energyFallback as MeterKind) : null,
+        sampleHz,
+        idleS,
+        maxFailures,
+        estimateEnergy: o.estimateEnergy === true,
+        lambda,
+        cost: o.cost as FrontCost,
       },
-      progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
-      runInfo: { endpoint: redactUrl(o.endpoint!), model: o.model, api: o.api, temperature, scoring: o.scoring, summary_metric: o.summaryMetric, params_b: paramsB ?? null },
-    }).catch((e: unknown) => {
-      const err = e as NodeJS.ErrnoException;
-      // a file that cannot be written is the user's to fix, not an internal error
-      if (typeof err?.code === 'string' && typeof err.syscall === 'string') throw new DataError(`cannot write the table or its side files: ${err.message}`, o.out);
+      {
+        warn,
+        idle: (w, s, meter) => process.stderr.write(`greenserv: idle baseline ${w.toFixed(1)} W over ${s} s (${meter})\n`),
+        start: (total) => bar?.start(total, 0),
+        log: (m) => {
+          bar?.stop();
+          warn(m);
+        },
+        progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
+        signal: ac.signal,
+      },
+    ).catch((e: unknown) => {
+      if (e instanceof MeterUnavailableError) {
+        throw new UsageError(`${e.message}. Choose another --energy, or allow a fallback with --energy-fallback rapl|none (energy_j is then left empty unless --estimate-energy)`);
+      }
       throw e;
     });
   } finally {
     bar?.stop();
     process.off('SIGINT', onSigint);
-    await meter.stop();
   }
+  const { res, side, profile } = live;
 
   const kept = `${res.written} new row(s) appended to ${o.out}`;
   for (const n of res.notes) warn(n);
@@ -318,15 +302,14 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     warn(`${res.failed.length} query(ies) failed and were not written (${res.failed.slice(0, 5).map((f) => f.id).join(', ')}${res.failed.length > 5 ? ', …' : ''}); re-run to retry them`);
   }
 
-  const table = await loadTable(o.out, { queries: side.queries, models: side.models, warn: () => {} });
-  const profile = await buildProfile(table, { lambda, cost: o.cost as FrontCost });
+  if (!profile) throw new Error('live profile ended without a table');
   if (o.json) {
     process.stdout.write(
       toJson({
         live: {
           table: o.out,
           sideFiles: side,
-          meter: meter.describe(),
+          meter: live.meter,
           total: res.total,
           alreadyDone: res.alreadyDone,
           written: res.written,
@@ -337,7 +320,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     );
   } else {
     process.stdout.write(
-      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${meter.describe()}\n` +
+      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
         `simulate with: npx greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
     process.stdout.write(profileTerminal(profile));
