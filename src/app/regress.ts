@@ -143,7 +143,7 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   const { command: _, ...recorded } = c;
   const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models) }, extraParams);
   const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
-  const { summary: s } = await simulateTable(table, simulateOptions(rc, table));
+  const { summary: s } = await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { file, field: 'config.reward' } });
   const metrics: Record<string, number> = {};
   for (const p of s.policies) {
     metrics[`${p.name}.finalRegret`] = p.finalRegret.mean;

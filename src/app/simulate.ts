@@ -53,7 +53,7 @@ export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
   const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
   const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline });
-  return (await simulateTable(table, simulateOptions(rc, table), progress)).summary;
+  return (await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { field: 'reward' } }, progress)).summary;
 }
 
 /** How the run was asked for, as recorded in manifest.json beside what the run resolved. */

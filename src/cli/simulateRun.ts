@@ -1,7 +1,7 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
-import { DataError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -72,7 +72,10 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   let table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
   if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
 
-  const options = simulateOptions(rc, table);
+  // what the table cannot support is named as the flag typed (the simulation names the setting)
+  if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
+  if (rc.maxLatency !== null && !hasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
+  const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' } };
   const { policies, runs } = options;
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
@@ -157,4 +160,10 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
     process.stdout.write(`\nresults: ${outDir}\n`);
   }
+}
+
+/** Whether any present cell has a latency (a latency bound needs some). */
+function hasLatency(t: PoolTable): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(t.latencyS[i])) return true;
+  return false;
 }

@@ -7,6 +7,7 @@ import { resolvePolicies } from '../policies/registry.js';
 import { simulateAsync, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
 import { resolveSemantics } from './runConfig.js';
 import { buildRewards, type CostKind, type RewardTable } from './reward.js';
+import type { RewardSource } from './rewardExpression.js';
 
 export interface SimulateOptions {
   /**
@@ -26,6 +27,8 @@ export interface SimulateOptions {
   binning?: ComplexityBinning;
   cost?: CostKind;
   reward?: string;
+  /** Where `reward` was written, for its messages (default: the setting's name). */
+  rewardSource?: RewardSource;
   maxLatency?: number | null;
   initialModels?: string[];
   events?: PoolEvent[];
@@ -49,7 +52,7 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
   // the dataset hash is of the table as loaded, before derived features are filled in
   const sha256 = tableSha256(table);
   const features = fillTextFeatures(table, o.textFeatures, o.binning);
-  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward });
+  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource });
   const sem = resolveSemantics(o.semantics, o.oracle);
   const contexts = encodeContexts(table, { layout: sem.layout, features: o.features, binning: o.binning });
   const config: SimConfig = {
