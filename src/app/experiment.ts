@@ -22,6 +22,7 @@ import { checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfi
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs } from '../sim/workers.js';
+import { tableHasLatency } from './runConfig.js';
 import { packageRoot, version } from './version.js';
 
 /** The experiments/ folder shipped with the package. */
@@ -112,6 +113,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   }
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
+  if (cfg.maxLatency !== undefined && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const ctx = new ExperimentContext(table, cfg);
   const jobs = expandJobs(cfg);
   let previous: JobResult[] = [];

@@ -52,3 +52,9 @@ export function defaultPolicies(table: PoolTable): { policies: string[]; dropped
   const dropped = ['largest', 'smallest'];
   return { policies: policies.filter((p) => !dropped.includes(p)), dropped };
 }
+
+/** Whether any present cell has a latency (a latency bound needs some). */
+export function tableHasLatency(t: PoolTable): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(t.latencyS[i])) return true;
+  return false;
+}

@@ -9,7 +9,7 @@ import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
-import { simulateOptions } from '../app/runConfig.js';
+import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
 import type { SimulateOptions } from '../sim/run.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
@@ -74,7 +74,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
 
   // what the table cannot support is named as the flag typed (the simulation names the setting)
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
-  if (rc.maxLatency !== null && !hasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
+  if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
   const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' } };
   const { policies, runs } = options;
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
@@ -160,10 +160,4 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
     process.stdout.write(`\nresults: ${outDir}\n`);
   }
-}
-
-/** Whether any present cell has a latency (a latency bound needs some). */
-function hasLatency(t: PoolTable): boolean {
-  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(t.latencyS[i])) return true;
-  return false;
 }

@@ -113,6 +113,7 @@ export class ExperimentContext {
       policies: [this.arms[job.armIndex]],
       initialModels: this.pool.initial,
       events: this.pool.events,
+      maxLatency: this.cfg.maxLatency ?? null,
       recordSteps: true,
     };
     const res = simulate(this.table, ctx, rw, config);

@@ -51,6 +51,7 @@ export const experimentSchema = z
     binning: runFields.binning.default('thresholds'),
     cost: runFields.cost.default('energy'),
     reward: runFields.reward.optional().describe('custom reward expression (see README)'),
+    maxLatency: runFields.maxLatency.optional().describe('only route to models whose mean latency on the task is within this bound (seconds)'),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     pool: z
       .object({
