@@ -7,7 +7,6 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../core/errors.js';
 import { parseFamilyRules } from '../data/families.js';
-import { ALL_FEATURES, type FeatureName } from '../features/context.js';
 import { AIQ_MODES, type AiqMode } from '../metrics/aiq.js';
 import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES } from '../policies/registry.js';
@@ -15,6 +14,7 @@ import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { collect, parseChoice, parseInteger, parseList } from './parse.js';
+import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { timestamp } from '../core/format.js';
@@ -42,15 +42,6 @@ interface EvaluateCliOptions {
   json?: boolean;
   charts: boolean;
   progress: boolean;
-}
-
-export function parseEvaluateFeatures(raw: string): FeatureName[] {
-  if (raw.trim() === 'none') return [];
-  const list = parseList(raw);
-  for (const f of list) {
-    if (!(ALL_FEATURES as readonly string[]).includes(f)) throw new UsageError(`--features: unknown feature '${f}'; valid: ${ALL_FEATURES.join(', ')} or none`);
-  }
-  return ALL_FEATURES.filter((f) => list.includes(f));
 }
 
 export function registerEvaluateCommand(program: Command): void {
@@ -98,7 +89,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
   const costScale = parseChoice('--cost-scale', o.costScale, ['linear', 'log'] as const);
   const aiqMode = parseChoice('--aiq-mode', o.aiqMode, AIQ_MODES) as AiqMode;
-  const features = parseEvaluateFeatures(o.features);
+  const features = parseFeatures(o.features);
   const binning = parseChoice('--binning', o.binning, ['thresholds', 'equal-width'] as const);
   const policies = parseList(o.policies);
   const rules = parseFamilyRules(o.family);

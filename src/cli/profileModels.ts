@@ -15,7 +15,7 @@ import { sideFiles } from '../profiling/live.js';
 import type { ApiKind } from '../profiling/openai.js';
 import { readProfilingQueries } from '../profiling/queries.js';
 import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
-import { collect, parseInteger, parseList, parseNumber } from './parse.js';
+import { collect, parseInteger, parseLambda, parseList, parseNumber } from './parse.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 interface ProfileCliOptions {
@@ -119,12 +119,6 @@ function warn(m: string): void {
   process.stderr.write(`greenserv: warning: ${m}\n`);
 }
 
-function parseLambda(raw: string): number {
-  const lambda = parseNumber('--lambda', raw);
-  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${raw}`);
-  return lambda;
-}
-
 function given(cmd: Command, name: string): boolean {
   const src = cmd.getOptionValueSource(name);
   return src !== undefined && src !== 'default';
@@ -141,7 +135,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     const flags = live.map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UsageError(`${flags.join(', ')} appl${flags.length > 1 ? 'y' : 'ies'} to live profiling; add --endpoint <url> (or drop ${flags.length > 1 ? 'them' : 'it'} to profile a table)`);
   }
-  const lambda = parseLambda(o.lambda);
+  const lambda = parseLambda('--lambda', o.lambda);
   if (o.queries.length > 1) throw new UsageError('--queries: a table takes one queries side file');
   const batch = parseNumber('--estimate-batch', o.estimateBatch);
   if (!(batch >= 1)) throw new UsageError(`--estimate-batch must be ≥ 1, got ${o.estimateBatch}`);
@@ -176,7 +170,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (o.queries.length === 0) throw new UsageError('--endpoint needs --queries <file|dir> (prompt files with a reference column)');
   if (!o.out) throw new UsageError('--endpoint needs --out <table.csv> (rows are appended as queries complete)');
   if (!/\.csv$/i.test(o.out)) throw new UsageError(`--out '${o.out}': live profiling writes a long-format .csv table`);
-  const lambda = parseLambda(o.lambda);
+  const lambda = parseLambda('--lambda', o.lambda);
   const concurrency = parseInteger('--concurrency', o.concurrency, 1);
   const timeout = parseNumber('--timeout', o.timeout);
   if (!(timeout > 0)) throw new UsageError(`--timeout must be > 0 seconds, got ${o.timeout}`);

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { ALL_FEATURES, type FeatureName } from '../features/context.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { runConfigSchema, type RunConfig } from '../sim/runConfig.js';
-import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
+import { parseChoice, parseInteger, parseLambda, parseList, parseNumber } from './parse.js';
 
 export interface SimulateCliOptions {
   energyModel?: string;
@@ -50,8 +50,7 @@ export function parseFeatures(raw: string): FeatureName[] {
 
 /** The flags as a run configuration; a bad value is reported as the flag the user typed. */
 export function runConfigFromFlags(o: SimulateCliOptions): RunConfig {
-  const lambda = parseNumber('--lambda', o.lambda);
-  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
+  const lambda = parseLambda('--lambda', o.lambda);
   const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
   const seed = parseInteger('--seed', o.seed, 0);
   const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
