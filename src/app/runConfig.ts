@@ -26,20 +26,9 @@ export function runConfigFromBaseline(c: RunConfigInput & { data: string }, extr
 
 /** The simulation a configuration asks for, on a loaded table (the default policies depend on the table). */
 export function simulateOptions(rc: RunConfig, table: PoolTable): SimulateOptions {
-  return {
-    policies: rc.policies ?? defaultPolicies(table).policies,
-    params: rc.params,
-    lambda: rc.lambda,
-    runs: rc.runs,
-    seed: rc.seed,
-    semantics: rc.semantics,
-    oracle: rc.oracle,
-    features: rc.features,
-    binning: rc.binning,
-    cost: rc.cost,
-    reward: rc.reward,
-    maxLatency: rc.maxLatency,
-  };
+  // every run setting passes through as it is; only where the data comes from stays behind
+  const { data: _data, queries: _queries, models: _models, policies, ...run } = rc;
+  return { ...run, policies: policies ?? defaultPolicies(table).policies };
 }
 
 /**
