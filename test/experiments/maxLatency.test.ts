@@ -1,5 +1,5 @@
 /** `maxLatency` in experiment YAML: the same latency filter as `simulate --max-latency`, checked where it is written. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,5 +28,15 @@ describe('experiment maxLatency', () => {
   it('a bound that is not positive names the file and field', () => {
     expect(() => parseExperiment('name: l\nmaxLatency: 0\narms:\n  - policy: random\n', 'l.yaml')).toThrow(DataError);
     expect(() => parseExperiment('name: l\nmaxLatency: 0\narms:\n  - policy: random\n', 'l.yaml')).toThrow(/^l\.yaml.*maxLatency: Too small/);
+  });
+
+  it('a table without latencies is refused naming the file and field, before any replay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-lat-'));
+    writeFileSync(join(dir, 'nolat.csv'), 'query_id,model_id,task,accuracy\nq1,a,mmlu,1\nq1,b,mmlu,0\nq2,a,mmlu,0\nq2,b,mmlu,1\n');
+    writeFileSync(join(dir, 'x.yaml'), 'name: x\ndataset: nolat.csv\nruns: 1\nmaxLatency: 3\narms:\n  - policy: random\n');
+    const err = await runExperiment(join(dir, 'x.yaml'), { out: join(dir, 'out'), charts: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toBe(`${join(dir, 'x.yaml')}: maxLatency: dataset 'nolat.csv' has no latency values`);
+    expect(existsSync(join(dir, 'out.partial'))).toBe(false);
   });
 });
