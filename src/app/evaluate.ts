@@ -18,6 +18,9 @@ import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep } from '../metrics/routerbench.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
+import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
+import { runFields } from '../sim/runConfig.js';
+import { z } from 'zod';
 import { version } from './version.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
@@ -178,32 +181,42 @@ export interface EvaluateParams {
 /** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
 export type EvaluateRequest = Partial<EvaluateParams>;
 
-/** The CLI's defaults for whatever a request leaves out (jobs: 1; results do not depend on it). */
+/** An evaluation's settings, built from the same field definitions as a simulation's (sim/runConfig.ts). */
+const evaluateSchema = z
+  .object({
+    source: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default(DEFAULT_ROUTERBENCH_SOURCE),
+    format: z.string().optional(),
+    offline: z.boolean().optional(),
+    policies: runFields.policies.default([...DEFAULT_EVALUATE_POLICIES]),
+    params: runFields.params.default([]),
+    lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([...DEFAULT_LAMBDAS]),
+    runs: runFields.runs.default(5),
+    seed: runFields.seed.default(40),
+    semantics: runFields.semantics.default('paper'),
+    features: z.array(runFields.feature).default([...ALL_FEATURES]),
+    binning: runFields.binning.default('thresholds'),
+    familyRules: z.array(z.object({ pattern: z.string(), family: z.string() }).strict()).default([]),
+    defaultFamilies: z.boolean().default(true),
+    costScale: z.enum(['linear', 'log']).default('linear'),
+    aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
+    jobs: z.number().int().min(1).default(1),
+  })
+  .strict();
+
+/**
+ * The CLI's defaults for whatever a request leaves out (jobs: 1; results do not depend on it). A bad value
+ * is a UsageError naming the field.
+ */
 export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
-  return {
-    source: r.source ?? DEFAULT_ROUTERBENCH_SOURCE,
-    format: r.format,
-    offline: r.offline,
-    policies: r.policies ?? [...DEFAULT_EVALUATE_POLICIES],
-    params: r.params ?? [],
-    lambdas: r.lambdas ?? [...DEFAULT_LAMBDAS],
-    runs: r.runs ?? 5,
-    seed: r.seed ?? 40,
-    semantics: r.semantics ?? 'paper',
-    features: r.features ?? [...ALL_FEATURES],
-    binning: r.binning ?? 'thresholds',
-    familyRules: r.familyRules ?? [],
-    defaultFamilies: r.defaultFamilies ?? true,
-    costScale: r.costScale ?? 'linear',
-    aiqMode: r.aiqMode ?? 'paper',
-    jobs: r.jobs ?? 1,
-  };
+  const parsed = evaluateSchema.safeParse(r);
+  if (parsed.success) return parsed.data;
+  const i = parsed.error.issues[0];
+  throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
 }
 
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
-  if (p.policies.length === 0) throw new UsageError('--policies: no policy given');
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
   // the dataset hash is of the table as loaded and mapped, before features are derived from its text

@@ -92,6 +92,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const features = parseFeatures(o.features);
   const binning = parseChoice('--binning', o.binning, ['thresholds', 'equal-width'] as const);
   const policies = parseList(o.policies);
+  if (policies.length === 0) throw new UsageError('--policies: no policy given');
   const rules = parseFamilyRules(o.family);
 
   const params: EvaluateParams = { source: sources, format: o.format, offline: o.offline, policies, params: o.param, lambdas, runs, seed, semantics, features, binning, familyRules: rules, defaultFamilies: o.defaultFamilies, costScale, aiqMode, jobs };

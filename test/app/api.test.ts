@@ -58,3 +58,12 @@ describe('library API', () => {
     expect(d.lambdas).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
   });
 });
+
+describe('evaluateRouterbench requests', () => {
+  it('are checked against the shared field definitions before any data is read, naming the field', async () => {
+    const { evaluateRouterbench } = await import('../../src/app/index.js');
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', runs: 0 })).rejects.toThrow(new UsageError('runs: Too small: expected number to be >=1'));
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', lambdas: [0.5, 2] })).rejects.toThrow(new UsageError('lambdas.1: Too big: expected number to be <=1'));
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: [] })).rejects.toThrow(new UsageError('policies: Too small: expected array to have >=1 items'));
+  });
+});
