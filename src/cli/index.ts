@@ -1,7 +1,7 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError, Help } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
-import { version } from './version.js';
+import { version } from '../app/version.js';
 
 type Register = (program: Command) => void;
 

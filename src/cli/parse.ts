@@ -15,6 +15,13 @@ export function parseInteger(opt: string, raw: string, min: number, max = Number
   return v;
 }
 
+/** λ in [0, 1] (the accuracy–cost trade-off), one check for every command that takes one. */
+export function parseLambda(opt: string, raw: string): number {
+  const lambda = parseNumber(opt, raw);
+  if (lambda < 0 || lambda > 1) throw new UsageError(`${opt} must be in [0, 1], got ${raw}`);
+  return lambda;
+}
+
 export function parseChoice<T extends string>(opt: string, raw: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${opt}: '${raw}' is not one of ${choices.join(', ')}`);
   return raw as T;

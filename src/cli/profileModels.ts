@@ -5,19 +5,17 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
-import { loadTable } from '../data/load.js';
-import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
+import type { FrontCost } from '../metrics/profile.js';
+import { profileTable } from '../app/profile.js';
+import { profileLive } from '../app/profileLive.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir } from '../core/atomic.js';
-import { escapeHtml, profileFiles, profileReportSection, profileTerminal, renderProfileCharts } from '../report/profile.js';
-import { METER_KINDS, MeterUnavailableError, measureIdlePower, startMeter, type MeterChoice, type MeterKind } from '../profiling/energy.js';
-import { fillEnergyEstimates } from '../profiling/estimate.js';
-import { runLiveProfile, sideFiles, type LiveResult } from '../profiling/live.js';
-import { redactUrl } from '../profiling/http.js';
-import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
+import { profileTerminal } from '../report/profile.js';
+import { METER_KINDS, MeterUnavailableError, type MeterChoice, type MeterKind } from '../profiling/energy.js';
+import { sideFiles } from '../profiling/live.js';
+import type { ApiKind } from '../profiling/openai.js';
 import { readProfilingQueries } from '../profiling/queries.js';
 import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
-import { collect, parseInteger, parseList, parseNumber } from './parse.js';
+import { collect, parseInteger, parseLambda, parseList, parseNumber } from './parse.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 interface ProfileCliOptions {
@@ -121,12 +119,6 @@ function warn(m: string): void {
   process.stderr.write(`greenserv: warning: ${m}\n`);
 }
 
-function parseLambda(raw: string): number {
-  const lambda = parseNumber('--lambda', raw);
-  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${raw}`);
-  return lambda;
-}
-
 function given(cmd: Command, name: string): boolean {
   const src = cmd.getOptionValueSource(name);
   return src !== undefined && src !== 'default';
@@ -143,43 +135,29 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     const flags = live.map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UsageError(`${flags.join(', ')} appl${flags.length > 1 ? 'y' : 'ies'} to live profiling; add --endpoint <url> (or drop ${flags.length > 1 ? 'them' : 'it'} to profile a table)`);
   }
-  const lambda = parseLambda(o.lambda);
+  const lambda = parseLambda('--lambda', o.lambda);
   if (o.queries.length > 1) throw new UsageError('--queries: a table takes one queries side file');
   const batch = parseNumber('--estimate-batch', o.estimateBatch);
   if (!(batch >= 1)) throw new UsageError(`--estimate-batch must be ≥ 1, got ${o.estimateBatch}`);
-  const dir = o.out !== undefined ? new AtomicDir(o.out, o.force === true) : null;
-  try {
-    const table = await loadTable(o.data ?? 'greenserv-pool', { queries: o.queries[0], models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn });
-    let estimated: Uint8Array | null = null;
-    if (o.estimateEnergy) {
-      const r = fillEnergyEstimates(table, { batch });
-      estimated = r.estimated;
-      if (r.filled === 0 && r.unfillable === 0) warn('--estimate-energy: every cell already has a measured energy; nothing estimated');
-      if (r.unfillable > 0) warn(`--estimate-energy: ${r.unfillable} cells without energy lack params_b or token counts and stay empty`);
-    }
-    const profile = await buildProfile(table, { lambda, estimated, cost: o.cost as FrontCost });
-    if (dir) {
-      const charts = await renderProfileCharts(profile);
-      for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
-      dir.write('profile.html', standaloneHtml(profile, profileReportSection(profile, charts)));
-      dir.commit();
-    }
-    if (o.json) process.stdout.write(toJson(profile));
-    else {
-      process.stdout.write(profileTerminal(profile));
-      if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
-    }
-  } catch (e) {
-    dir?.abort();
-    throw e;
+  const profile = await profileTable({
+    data: o.data,
+    queries: o.queries[0],
+    models: o.models,
+    format: o.format,
+    bounds: o.bounds,
+    offline: o.offline,
+    warn,
+    lambda,
+    cost: o.cost as FrontCost,
+    estimateBatch: o.estimateEnergy ? batch : undefined,
+    out: o.out,
+    force: o.force,
+  });
+  if (o.json) process.stdout.write(toJson(profile));
+  else {
+    process.stdout.write(profileTerminal(profile));
+    if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
   }
-}
-
-function standaloneHtml(p: Profile, section: string): string {
-  return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title></head>\n` +
-    `<body style="font-family:DejaVu Sans,Lato,Arial,sans-serif;margin:1.5em">\n${section}</body></html>\n`
-  );
 }
 
 // ---- live mode ------------------------------------------------------------------------------------------------------
@@ -192,7 +170,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (o.queries.length === 0) throw new UsageError('--endpoint needs --queries <file|dir> (prompt files with a reference column)');
   if (!o.out) throw new UsageError('--endpoint needs --out <table.csv> (rows are appended as queries complete)');
   if (!/\.csv$/i.test(o.out)) throw new UsageError(`--out '${o.out}': live profiling writes a long-format .csv table`);
-  const lambda = parseLambda(o.lambda);
+  const lambda = parseLambda('--lambda', o.lambda);
   const concurrency = parseInteger('--concurrency', o.concurrency, 1);
   const timeout = parseNumber('--timeout', o.timeout);
   if (!(timeout > 0)) throw new UsageError(`--timeout must be > 0 seconds, got ${o.timeout}`);
@@ -220,8 +198,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const gpus = o.gpus !== undefined ? parseList(o.gpus).map((g) => parseInteger('--gpus', g, 0)) : undefined;
   const modelId = o.modelId ?? o.model;
 
-  const side = sideFiles(o.out);
-  let queries = await readProfilingQueries(o.queries, { maxTokens, exclude: [o.out, side.queries, side.models, side.requests] });
+  const sideOut = sideFiles(o.out);
+  let queries = await readProfilingQueries(o.queries, { maxTokens, exclude: [o.out, sideOut.queries, sideOut.models, sideOut.requests] });
   if (o.tasks !== undefined) {
     const want = new Set(parseList(o.tasks));
     const have = new Set(queries.map((q) => q.task));
@@ -231,35 +209,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   }
   if (limit !== undefined) queries = queries.slice(0, limit);
 
-  let client: OpenAIClient;
-  try {
-    client = new OpenAIClient({
-      baseUrl: o.endpoint!,
-      model: o.model,
-      api: o.api as ApiKind,
-      apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
-      timeoutMs: timeout * 1000,
-      connectTimeoutMs: connectTimeout * 1000,
-      retries,
-      backoffMs: backoff * 1000,
-      temperature,
-      extra: o.seed !== undefined ? { seed: parseInteger('--seed', o.seed, 0) } : undefined,
-    });
-  } catch (e) {
-    if (e instanceof EndpointError) throw new UsageError(e.message);
-    throw e;
-  }
-
+  const seed = o.seed !== undefined ? parseInteger('--seed', o.seed, 0) : undefined;
   const choice = (kind: MeterKind): MeterChoice => ({ kind, nvml: { nvidiaSmi: o.nvidiaSmi, gpus, sampleHz }, rapl: { dir: o.powercapDir } });
-  let meter;
-  try {
-    meter = await startMeter(choice(energy), o.energyFallback ? choice(o.energyFallback as MeterKind) : null, warn);
-  } catch (e) {
-    if (e instanceof MeterUnavailableError) {
-      throw new UsageError(`${e.message}. Choose another --energy, or allow a fallback with --energy-fallback rapl|none (energy_j is then left empty unless --estimate-energy)`);
-    }
-    throw e;
-  }
 
   const ac = new AbortController();
   let interrupts = 0;
@@ -275,46 +226,58 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   process.on('SIGINT', onSigint);
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress ? new cliProgress.SingleBar({ format: 'profile |{bar}| {value}/{total} queries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
-  let res: LiveResult;
+  let live;
   try {
-    let idleW = 0;
-    if (idleS > 0 && meter.kind !== 'none') {
-      idleW = await measureIdlePower(meter, idleS);
-      process.stderr.write(`greenserv: idle baseline ${idleW.toFixed(1)} W over ${idleS} s (${meter.describe()})\n`);
-    }
-    bar?.start(queries.length, 0);
-    res = await runLiveProfile({
-      queries,
-      modelId,
-      modelName: o.model,
-      paramsB,
-      client,
-      meter,
-      out: o.out,
-      concurrency,
-      sampleHz,
-      idleW,
-      scoring: { mode: o.scoring as ScoringMode, summaryMetric: o.summaryMetric as SummaryMetric },
-      estimateEnergy: o.estimateEnergy === true,
-      maxFailures,
-      signal: ac.signal,
-      log: (m) => {
-        bar?.stop();
-        warn(m);
+    live = await profileLive(
+      {
+        endpoint: o.endpoint!,
+        model: o.model,
+        modelId,
+        paramsB,
+        api: o.api as ApiKind,
+        apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
+        queries,
+        out: o.out,
+        concurrency,
+        timeoutS: timeout,
+        connectTimeoutS: connectTimeout,
+        retries,
+        backoffS: backoff,
+        temperature,
+        seed,
+        scoring: o.scoring as ScoringMode,
+        summaryMetric: o.summaryMetric as SummaryMetric,
+        meter: choice(energy),
+        fallback: o.energyFallback ? choice(o.energyFallback as MeterKind) : null,
+        sampleHz,
+        idleS,
+        maxFailures,
+        estimateEnergy: o.estimateEnergy === true,
+        lambda,
+        cost: o.cost as FrontCost,
       },
-      progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
-      runInfo: { endpoint: redactUrl(o.endpoint!), model: o.model, api: o.api, temperature, scoring: o.scoring, summary_metric: o.summaryMetric, params_b: paramsB ?? null },
-    }).catch((e: unknown) => {
-      const err = e as NodeJS.ErrnoException;
-      // a file that cannot be written is the user's to fix, not an internal error
-      if (typeof err?.code === 'string' && typeof err.syscall === 'string') throw new DataError(`cannot write the table or its side files: ${err.message}`, o.out);
+      {
+        warn,
+        idle: (w, s, meter) => process.stderr.write(`greenserv: idle baseline ${w.toFixed(1)} W over ${s} s (${meter})\n`),
+        start: (total) => bar?.start(total, 0),
+        log: (m) => {
+          bar?.stop();
+          warn(m);
+        },
+        progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
+        signal: ac.signal,
+      },
+    ).catch((e: unknown) => {
+      if (e instanceof MeterUnavailableError) {
+        throw new UsageError(`${e.message}. Choose another --energy, or allow a fallback with --energy-fallback rapl|none (energy_j is then left empty unless --estimate-energy)`);
+      }
       throw e;
     });
   } finally {
     bar?.stop();
     process.off('SIGINT', onSigint);
-    await meter.stop();
   }
+  const { res, side, profile } = live;
 
   const kept = `${res.written} new row(s) appended to ${o.out}`;
   for (const n of res.notes) warn(n);
@@ -333,15 +296,14 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     warn(`${res.failed.length} query(ies) failed and were not written (${res.failed.slice(0, 5).map((f) => f.id).join(', ')}${res.failed.length > 5 ? ', …' : ''}); re-run to retry them`);
   }
 
-  const table = await loadTable(o.out, { queries: side.queries, models: side.models, warn: () => {} });
-  const profile = await buildProfile(table, { lambda, cost: o.cost as FrontCost });
+  if (!profile) throw new Error('live profile ended without a table');
   if (o.json) {
     process.stdout.write(
       toJson({
         live: {
           table: o.out,
           sideFiles: side,
-          meter: meter.describe(),
+          meter: live.meter,
           total: res.total,
           alreadyDone: res.alreadyDone,
           written: res.written,
@@ -352,7 +314,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     );
   } else {
     process.stdout.write(
-      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${meter.describe()}\n` +
+      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
         `simulate with: npx greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
     process.stdout.write(profileTerminal(profile));

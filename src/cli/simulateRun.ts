@@ -3,20 +3,17 @@ import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
-import { buildSummary, toJson } from '../metrics/summary.js';
-import { DEFAULT_POLICIES } from '../policies/registry.js';
+import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
-import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
+import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
-import { MAX_RUNS } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
-import { runSimulation } from '../sim/run.js';
+import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
+import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
+import type { SimulateOptions } from '../sim/run.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
-import type { FeatureName } from '../features/context.js';
-import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
-import { parseFeatures, type SimulateCliOptions } from './simulateOptions.js';
-import { version } from './version.js';
+import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import { timestamp } from '../core/format.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
@@ -62,31 +59,26 @@ export async function simulateAction(o: SimulateCliOptions): Promise<void> {
 }
 
 async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promise<void> {
-  const lambda = parseNumber('--lambda', o.lambda);
-  if (lambda < 0 || lambda > 1) throw new UsageError(`--lambda must be in [0, 1], got ${o.lambda}`);
-  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
   // an unusable --out fails before the simulation, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
-  const seed = parseInteger('--seed', o.seed, 0);
-  const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
-  const features = parseFeatures(o.features);
-  const maxLatency = o.maxLatency !== undefined ? parseNumber('--max-latency', o.maxLatency) : null;
-  if (maxLatency !== null && !(maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${o.maxLatency}`);
+  const rc = runConfigFromFlags(o);
   const steps = o.steps as StepsFormat;
   if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
   // a bad --reward is refused before any data is read
-  if (o.reward !== undefined) await compileRewardExpression(o.reward, { option: '--reward' });
-  const policies = o.policies !== undefined ? parseList(o.policies) : [...DEFAULT_POLICIES];
-  if (policies.length === 0) throw new UsageError('--policies: no policy given');
+  if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { option: '--reward' });
 
   const em = o.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
   const emSpec = em ? em.parseEnergyModelFlag(o.energyModel!) : null;
-  let table = await loadTable(o.data, { queries: o.queries, models: o.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+  let table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
   if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
 
-  if (o.policies === undefined && table.models.every((m) => Number.isNaN(m.paramsB))) {
+  // what the table cannot support is named as the flag typed (the simulation names the setting)
+  if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
+  if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
+  const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' } };
+  const { policies, runs } = options;
+  if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
-    for (const p of ['largest', 'smallest']) policies.splice(policies.indexOf(p), 1);
     process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
   }
   // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
@@ -101,7 +93,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
     bar?.stop();
   });
   try {
-    await replayAndWrite(o, { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps }, interrupts, store, live, bar);
+    await replayAndWrite(o, { table, options, steps }, interrupts, store, live, bar);
     live?.stop();
   } catch (e) {
     live?.stop(false);
@@ -113,34 +105,17 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
 
 interface Checked {
   table: PoolTable;
-  policies: string[];
-  lambda: number;
-  runs: number;
-  seed: number;
-  semantics: 'paper' | 'repo';
-  features: FeatureName[];
-  maxLatency: number | null;
+  options: SimulateOptions;
   steps: StepsFormat;
 }
 
 async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
-  const { table, policies, lambda, runs, seed, semantics, features, maxLatency, steps } = c;
+  const { table, options, steps } = c;
   const ids = table.models.map((m) => m.id);
-  const prepared = await runSimulation(
+  const run = await simulateTable(
     table,
     {
-      policies,
-      params: o.param,
-      lambda,
-      runs,
-      seed,
-      semantics,
-      oracle: o.oracle as 'full' | 'pool' | undefined,
-      features,
-      binning: o.binning as 'thresholds' | 'equal-width',
-      cost: o.cost as 'energy' | 'usd' | 'latency',
-      reward: o.reward,
-      maxLatency,
+      ...options,
       recordSteps: steps !== 'none',
       textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
     },
@@ -154,16 +129,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   bar?.stop();
   // notes wait until the live display is gone, so they do not tear it
   const notes: string[] = [];
-  const summary = buildSummary({
-    table,
-    sha256: prepared.sha256,
-    config: prepared.config,
-    rewards: prepared.rewards,
-    result: prepared.result,
-    layout: prepared.layout,
-    features: prepared.features,
-    d: prepared.d,
-  });
+  const { prepared, summary } = run;
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
     notes.push(
@@ -173,56 +139,19 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
   if (prepared.result.infeasibleQueries > 0) {
     notes.push(
-      `greenserv: warning: ${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${maxLatency} s; every model was allowed for them\n`,
+      `greenserv: warning: ${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${options.maxLatency} s; every model was allowed for them\n`,
     );
   }
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
   await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
-  const dir = new AtomicDir(outDir, o.force === true);
-  interrupts.onInterrupt(() => dir.abort());
-  try {
-    const files = ['summary.json', 'runs.csv', ...(steps === 'none' ? [] : [`steps.${steps}`]), 'manifest.json'];
-    await writeSimulateOutputs(
-      dir,
-      summary,
-      prepared.result,
-      table,
-      {
-        schemaVersion: 1,
-        command: 'simulate',
-        greenserv: version(),
-        node: process.version,
-        dataset: { name: table.name, sha256: prepared.sha256, source: o.data },
-        config: {
-          policies: prepared.config.policies.map((p) => ({ name: p.name, params: p.params })),
-          lambda,
-          runs,
-          seed,
-          semantics,
-          oracle: prepared.config.oracle,
-          features,
-          binning: o.binning,
-          cost: o.cost,
-          reward: o.reward ?? null,
-          maxLatency,
-          queries: o.queries ?? null,
-          models: o.models ?? null,
-          // only when given, so default manifests keep their bytes
-          ...(o.bounds !== undefined ? { bounds: o.bounds } : {}),
-          ...(o.energyModel !== undefined ? { energyModel: o.energyModel } : {}),
-          steps,
-        },
-        runSeeds: prepared.result.runSeeds,
-        files,
-      },
-      steps,
-    );
-    dir.commit();
-  } catch (e) {
-    dir.abort();
-    throw e;
-  }
+  await writeSimulateResults(
+    outDir,
+    table,
+    run,
+    { source: o.data, binning: o.binning, cost: o.cost, reward: o.reward, queries: o.queries, models: o.models, bounds: o.bounds, energyModel: o.energyModel, steps },
+    { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
+  );
   live?.stop();
   for (const n of notes) process.stderr.write(n);
   if (o.json) {

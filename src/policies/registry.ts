@@ -84,23 +84,23 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
   }
   for (const o of overrides) {
     const m = /^([^.=\s]+)\.([^=\s]+)=(.+)$/.exec(o.trim());
-    if (!m) throw new UsageError(`bad --param '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
+    if (!m) throw new UsageError(`bad parameter override '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
     const [, pol, key, raw] = m;
     const all = allFactories();
     const factory = all.find((f) => f.name === pol);
-    if (!factory) throw new UsageError(`unknown policy '${pol}' in --param '${o}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
+    if (!factory) throw new UsageError(`unknown policy '${pol}' in parameter override '${o}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
     const spec = factory.params.find((p) => p.name === key);
     if (!spec) {
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';
       throw new UsageError(`unknown parameter '${key}' for policy '${pol}'; valid parameters: ${valid}`);
     }
     const v = Number(raw);
-    if (!Number.isFinite(v)) throw new UsageError(`--param '${o}': '${raw}' is not a finite number`);
-    if (spec.min !== undefined && v < spec.min) throw new UsageError(`--param '${o}': ${key} must be ≥ ${spec.min}`);
-    if (spec.max !== undefined && v > spec.max) throw new UsageError(`--param '${o}': ${key} must be ≤ ${spec.max}`);
-    if (spec.positive && !(v > 0)) throw new UsageError(`--param '${o}': ${key} must be > 0`);
+    if (!Number.isFinite(v)) throw new UsageError(`parameter override '${o}': '${raw}' is not a finite number`);
+    if (spec.min !== undefined && v < spec.min) throw new UsageError(`parameter override '${o}': ${key} must be ≥ ${spec.min}`);
+    if (spec.max !== undefined && v > spec.max) throw new UsageError(`parameter override '${o}': ${key} must be ≤ ${spec.max}`);
+    if (spec.positive && !(v > 0)) throw new UsageError(`parameter override '${o}': ${key} must be > 0`);
     const target = out.find((r) => r.factory.name === pol);
-    if (!target) throw new UsageError(`--param '${o}': policy '${pol}' is not among the policies being run (${names.join(', ')})`);
+    if (!target) throw new UsageError(`parameter override '${o}': policy '${pol}' is not among the policies being run (${names.join(', ')})`);
     target.params[key] = v;
   }
   return out;

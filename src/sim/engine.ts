@@ -121,7 +121,7 @@ export function latencyFeasibility(t: PoolTable, maxLatency: number): { feasible
   }
   let any = false;
   for (let i = 0; i < T * M; i++) if (cnt[i] > 0) any = true;
-  if (!any) throw new UsageError('--max-latency: the dataset has no latency values');
+  if (!any) throw new UsageError('maximum latency: the dataset has no latency values');
   const feasible = new Uint8Array(t.nQueries * M);
   let infeasibleQueries = 0;
   for (let q = 0; q < t.nQueries; q++) {
@@ -211,7 +211,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   let feasible: Uint8Array | null = null;
   let infeasibleQueries = 0;
   if (cfg.maxLatency !== undefined && cfg.maxLatency !== null) {
-    if (!(cfg.maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${cfg.maxLatency}`);
+    if (!(cfg.maxLatency > 0)) throw new UsageError(`maximum latency must be > 0 seconds, got ${cfg.maxLatency}`);
     ({ feasible, infeasibleQueries } = latencyFeasibility(t, cfg.maxLatency));
   }
   const hindsight = cfg.policies.some((p) => p.factory.hindsight) ? hindsightData(t, rw) : null;

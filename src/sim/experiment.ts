@@ -10,6 +10,7 @@ import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './eng
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
 import { fillTextFeatures } from './run.js';
+import { resolveSemantics, type ResolvedSemantics } from './runConfig.js';
 
 export interface Job {
   lambdaIndex: number;
@@ -61,17 +62,19 @@ export class ExperimentContext {
   private readonly contexts = new Map<string, ContextSet>();
   readonly arms: ResolvedPolicy[];
   readonly pool: { initial: string[] | undefined; events: PoolEvent[] };
+  readonly semantics: ResolvedSemantics;
 
   constructor(
     readonly table: PoolTable,
     readonly cfg: ExperimentConfig,
   ) {
     this.arms = cfg.arms.map((a) => {
-      const overrides = Object.entries(a.params ?? {}).map(([k, v]) => `${a.policy}.${k}=${v}`);
-      const [r] = resolvePolicies([a.policy], overrides, table.models);
-      return r;
+      // parameters were checked against the policy's specs when the config was parsed
+      const [r] = resolvePolicies([a.policy], [], table.models);
+      return { ...r, params: { ...r.params, ...a.params } };
     });
     this.pool = poolSetup(cfg, table);
+    this.semantics = resolveSemantics(cfg.semantics, cfg.oracle);
     fillTextFeatures(table, undefined, cfg.binning);
   }
 
@@ -92,7 +95,7 @@ export class ExperimentContext {
     const key = features.join(',');
     let c = this.contexts.get(key);
     if (!c) {
-      c = encodeContexts(this.table, { layout: this.cfg.semantics, features, binning: this.cfg.binning });
+      c = encodeContexts(this.table, { layout: this.semantics.layout, features, binning: this.cfg.binning });
       this.contexts.set(key, c);
     }
     return c;
@@ -105,11 +108,12 @@ export class ExperimentContext {
       runs: this.cfg.runs,
       runList: [job.run],
       seed: this.cfg.seed,
-      semantics: this.cfg.semantics,
-      oracle: this.cfg.oracle ?? (this.cfg.semantics === 'repo' ? 'full' : 'pool'),
+      semantics: this.semantics.semantics,
+      oracle: this.semantics.oracle,
       policies: [this.arms[job.armIndex]],
       initialModels: this.pool.initial,
       events: this.pool.events,
+      maxLatency: this.cfg.maxLatency ?? null,
       recordSteps: true,
     };
     const res = simulate(this.table, ctx, rw, config);

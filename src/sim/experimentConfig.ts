@@ -7,9 +7,12 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
-import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS, MAX_RUNS } from './limits.js';
+import { FACTORIES } from '../policies/registry.js';
+import type { ParamSpec } from '../policies/policy.js';
+import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
+import { runFields } from './runConfig.js';
 
-const featureName = z.enum(['task', 'cluster', 'complexity']);
+const featureName = runFields.feature;
 
 const arm = z
   .object({
@@ -22,7 +25,7 @@ const arm = z
 
 const expectedValue = z
   .object({
-    lambda: z.number().min(0).max(1),
+    lambda: runFields.lambda,
     label: z.string(),
     finalRegret: z.number().optional(),
     accuracy: z.number().optional(),
@@ -37,17 +40,18 @@ export const experimentSchema = z
     title: z.string().optional(),
     description: z.string().optional(),
     dataset: z.string().default('greenserv-pool').describe('built-in name or a file path (relative to the config file)'),
-    queries: z.string().optional(),
-    models: z.string().optional(),
-    semantics: z.enum(['paper', 'repo']).default('paper'),
-    oracle: z.enum(['full', 'pool']).optional().describe('default: repo → full, paper → pool'),
-    runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)).default(5),
-    seed: z.number().int().min(0).default(40),
-    lambdas: z.array(z.number().min(0).max(1)).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
+    queries: runFields.queries.optional(),
+    models: runFields.models.optional(),
+    semantics: runFields.semantics.default('paper'),
+    oracle: runFields.oracle.optional().describe('default: repo → full, paper → pool'),
+    runs: runFields.runs.default(5),
+    seed: runFields.seed.default(40),
+    lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
     features: z.array(featureName).default(['task', 'cluster', 'complexity']),
-    binning: z.enum(['thresholds', 'equal-width']).default('thresholds'),
-    cost: z.enum(['energy', 'usd', 'latency']).default('energy'),
-    reward: z.string().optional().describe('custom reward expression (see README)'),
+    binning: runFields.binning.default('thresholds'),
+    cost: runFields.cost.default('energy'),
+    reward: runFields.reward.optional().describe('custom reward expression (see README)'),
+    maxLatency: runFields.maxLatency.optional().describe('only route to models whose mean latency on the task is within this bound (seconds)'),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     pool: z
       .object({
@@ -63,7 +67,7 @@ export const experimentSchema = z
     expected: z
       .object({
         source: z.string().describe('where the published figures come from'),
-        semantics: z.enum(['paper', 'repo']).default('repo'),
+        semantics: runFields.semantics.default('repo'),
         values: z.array(expectedValue).max(MAX_JOBS, atMost(MAX_JOBS)),
       })
       .strict()
@@ -98,8 +102,36 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     if (labels.has(label)) throw new DataError(`arms: label '${label}' is used twice (give each arm a distinct label)`, file, undefined, 'arms');
     labels.add(label);
   }
+  checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
   return cfg;
+}
+
+/** Why `v` is not a valid value of the parameter, or null. */
+export function paramProblem(spec: ParamSpec, v: number): string | null {
+  if (!Number.isFinite(v)) return 'must be a finite number';
+  if (spec.min !== undefined && v < spec.min) return `must be ≥ ${spec.min}`;
+  if (spec.max !== undefined && v > spec.max) return `must be ≤ ${spec.max}`;
+  if (spec.positive && !(v > 0)) return 'must be > 0';
+  return null;
+}
+
+/**
+ * Each arm's `params` against its policy's parameters, named as written (`arms[2].params.alpha`). An unknown
+ * policy is left to policy resolution, which lists the valid names.
+ */
+function checkArmParams(cfg: ExperimentConfig, file: string): void {
+  cfg.arms.forEach((a, i) => {
+    const specs = a.policy.startsWith('static:') ? [] : FACTORIES.find((f) => f.name === a.policy)?.params;
+    if (!a.params || !specs) return;
+    for (const [key, v] of Object.entries(a.params)) {
+      const field = `arms[${i}].params.${key}`;
+      const spec = specs.find((p) => p.name === key);
+      if (!spec) throw new DataError(`${field}: policy '${a.policy}' has no parameter '${key}'; valid parameters: ${specs.map((p) => p.name).join(', ') || '(none)'}`, file);
+      const problem = paramProblem(spec, v);
+      if (problem) throw new DataError(`${field}: ${problem}`, file);
+    }
+  });
 }
 
 /** λ values × arms × runs must stay within MAX_JOBS (each replay keeps its trace in memory). */

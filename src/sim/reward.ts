@@ -33,7 +33,7 @@ export interface RewardOptions {
   costScale?: CostScale;
   /** A user scalarisation over the pair's metrics (mathjs syntax), replacing the formula above. */
   expression?: string;
-  /** Where the expression came from, for messages (default: the --reward option). */
+  /** Where the expression came from, for messages (default: the setting's name, reward). */
   expressionSource?: RewardSource;
 }
 
@@ -128,7 +128,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
   const { lambda } = opts;
   if (!(lambda >= 0 && lambda <= 1)) throw new UsageError(`λ must be in [0, 1], got ${lambda}`);
   const cost = opts.cost ?? 'energy';
-  if (cost === 'usd' && !t.costUsd) throw new UsageError(`--cost usd: dataset '${t.name}' has no cost_usd column`);
+  if (cost === 'usd' && !t.costUsd) throw new UsageError(`cost usd: dataset '${t.name}' has no cost_usd column`);
   const M = t.nModels;
   const n = t.nQueries * M;
   const rewards = new Float64Array(n);
@@ -139,7 +139,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
   const source: CostSource = cost === 'energy' ? (basis === 'per-query' ? 'energy-query' : 'energy-token') : cost;
   const warnings: string[] = [];
   if (cost === 'energy' && lambda > 0 && opts.expression === undefined && !hasEnergy(t)) {
-    warnings.push(`'${t.name}' has no energy values: the cost term is 0.5 for every cell, so λ = ${lambda} only scales the accuracy term (add energy_j, or choose --cost usd|latency)`);
+    warnings.push(`'${t.name}' has no energy values: the cost term is 0.5 for every cell, so λ = ${lambda} only scales the accuracy term (add energy_j, or choose the usd or latency cost)`);
   }
   const { lo, hi } = costBounds(t, source);
   if (costScale === 'log') {
@@ -193,7 +193,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
  */
 async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
   const code = await compileRewardExpression(expr, src);
-  const where = src.file ? `${src.file}: ${src.field ?? 'reward'}` : (src.option ?? '--reward');
+  const where = src.file ? `${src.file}: ${src.field ?? 'reward'}` : (src.option ?? src.field ?? 'reward');
   const M = t.nModels;
   const scope: Record<string, unknown> = { clamp };
   for (let q = 0; q < t.nQueries; q++) {

@@ -37,7 +37,7 @@ export interface RewardSource {
 function fail(src: RewardSource, expr: string, why: string): never {
   const shown = expr.length > 120 ? `${expr.slice(0, 120)}…` : expr;
   if (src.file) throw new DataError(`${src.field ?? 'reward'} '${shown}': ${why}`, src.file);
-  throw new UsageError(`${src.option ?? '--reward'} '${shown}': ${why}`);
+  throw new UsageError(`${src.option ?? src.field ?? 'reward'} '${shown}': ${why}`);
 }
 
 const allowedHint = (): string =>

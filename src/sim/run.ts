@@ -5,7 +5,9 @@ import { applyFeatures, type ApplyReport } from '../features/pipeline.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies } from '../policies/registry.js';
 import { simulateAsync, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
+import { resolveSemantics } from './runConfig.js';
 import { buildRewards, type CostKind, type RewardTable } from './reward.js';
+import type { RewardSource } from './rewardExpression.js';
 
 export interface SimulateOptions {
   /**
@@ -25,6 +27,8 @@ export interface SimulateOptions {
   binning?: ComplexityBinning;
   cost?: CostKind;
   reward?: string;
+  /** Where `reward` was written, for its messages (default: the setting's name). */
+  rewardSource?: RewardSource;
   maxLatency?: number | null;
   initialModels?: string[];
   events?: PoolEvent[];
@@ -48,14 +52,14 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
   // the dataset hash is of the table as loaded, before derived features are filled in
   const sha256 = tableSha256(table);
   const features = fillTextFeatures(table, o.textFeatures, o.binning);
-  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward });
-  // the context layout follows the semantics: repo d = 11, paper d = 12 (spec §3.4, §9.2)
-  const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
+  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource });
+  const sem = resolveSemantics(o.semantics, o.oracle);
+  const contexts = encodeContexts(table, { layout: sem.layout, features: o.features, binning: o.binning });
   const config: SimConfig = {
     runs: o.runs,
     seed: o.seed,
-    semantics: o.semantics,
-    oracle: o.oracle ?? (o.semantics === 'repo' ? 'full' : 'pool'),
+    semantics: sem.semantics,
+    oracle: sem.oracle,
     policies,
     initialModels: o.initialModels,
     events: o.events,
@@ -64,7 +68,7 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
   };
   // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
   const result = await simulateAsync(table, contexts, rewards, config, progress);
-  return { config, rewards, result, sha256, layout: o.semantics, features: o.features, d: contexts.d, textFeatures: features };
+  return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, textFeatures: features };
 }
 
 /** Fill missing cluster/complexity (and tasks, with a model) from query text; null when nothing was computed. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { verdict, type RegressResult } from '../../src/cli/regress.js';
+import { verdict, type RegressResult } from '../../src/app/regress.js';
 import { compareMetrics, parseTolerance } from '../../src/metrics/regress.js';
 
 const run = promisify(execFile);

@@ -38,7 +38,7 @@ describe('start-up (built binary)', () => {
       const r = loaded(args);
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(`${JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version}\n`);
-      expect(ours(r.modules)).toEqual(['cli/version.js']);
+      expect(ours(r.modules)).toEqual(['app/version.js']);
       expect(packages(r.modules)).toEqual([]);
     }
   });
@@ -47,7 +47,7 @@ describe('start-up (built binary)', () => {
     for (const args of [['--help'], [], ['help']]) {
       const r = loaded(args);
       expect(r.status).toBe(0);
-      expect(ours(r.modules).sort()).toEqual(['cli/errors.js', 'cli/index.js', 'cli/version.js', 'core/errors.js']);
+      expect(ours(r.modules).sort()).toEqual(['app/version.js', 'cli/errors.js', 'cli/index.js', 'core/errors.js']);
       expect(packages(r.modules)).toEqual(['commander']);
     }
   });

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runExperiment } from '../../src/cli/experiment.js';
+import { runExperiment } from '../../src/app/experiment.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { atomicFs } from '../../src/core/atomic.js';
 import { Checkpoint } from '../../src/sim/checkpoint.js';

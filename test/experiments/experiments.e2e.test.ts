@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listExperiments, runExperiment } from '../../src/cli/experiment.js';
+import { listExperiments, runExperiment } from '../../src/app/experiment.js';
 import { readExperimentDir, writeChartsAndReport } from '../../src/report/experimentOutputs.js';
 import { experimentJsonSchema, parseExperiment } from '../../src/sim/experimentConfig.js';
 import { mannWhitneyU } from '../../src/metrics/stats.js';

@@ -61,7 +61,9 @@ describe('reward sandbox: hostile expressions are refused by name, before evalua
 
   it('buildRewards refuses them too, naming the file and field when the expression came from one', async () => {
     const t = randomTable(3, 20, 3);
-    await expect(buildRewards(t, { lambda: 0.5, expression: 'range(1,1e9)' })).rejects.toThrow(/^--reward 'range\(1,1e9\)': function 'range'/);
+    // without a source the setting is named, not a flag the caller may not have typed
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'range(1,1e9)' })).rejects.toThrow(/^reward 'range\(1,1e9\)': function 'range'/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'range(1,1e9)', expressionSource: { option: '--reward' } })).rejects.toThrow(/^--reward 'range\(1,1e9\)': function 'range'/);
     await expect(buildRewards(t, { lambda: 0.5, expression: 'zeros(1e5,1e5)', expressionSource: { file: 'x.yaml', field: 'reward' } })).rejects.toThrow(
       /^x\.yaml: reward 'zeros\(1e5,1e5\)': function 'zeros'/,
     );

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROUTERBENCH_SOURCE, loadRouterbench } from '../../src/cli/evaluate.js';
+import { DEFAULT_ROUTERBENCH_SOURCE, loadRouterbench } from '../../src/app/evaluate.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
 import { FamilyMapper, remapTasks } from '../../src/data/families.js';
 import { makePoolTable, type PoolTable } from '../../src/data/pool.js';

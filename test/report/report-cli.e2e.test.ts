@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/cli/experiment.js';
+import { runExperiment } from '../../src/app/experiment.js';
 import { MA_WINDOW } from '../../src/metrics/experiment.js';
 import { movingAverage } from '../../src/metrics/stats.js';
 import { rebuildReport } from '../../src/report/rebuild.js';

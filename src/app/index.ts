@@ -1,0 +1,19 @@
+/**
+ * The library API of greenserv: the same use cases the commands run, with the same defaults, so a program
+ * gets the numbers the CLI prints. See docs/api.md.
+ */
+export { loadTable, type LoadOptions } from '../data/load.js';
+export type { PoolTable, ModelInfo } from '../data/pool.js';
+export { DataError, UsageError } from '../core/errors.js';
+export { simulate, simulateTable, writeSimulateResults, defaultPolicies, type SimulateRequest, type SimulateRun } from './simulate.js';
+export { runExperiment, listExperiments, resolveExperimentFile, type ExperimentRunOptions } from './experiment.js';
+export { evaluateRouterbench, loadRouterbench, writeEvaluateResults, DEFAULT_ROUTERBENCH_SOURCE, DEFAULT_EVALUATE_POLICIES, type EvaluateRequest, type EvaluateParams, type Evaluation } from './evaluate.js';
+export { profileTable, type ProfileRequest } from './profile.js';
+export { regressOne, readBaseline, type Baseline, type RegressResult } from './regress.js';
+export { registerPolicy } from './policies.js';
+export { POLICY_NAMES } from '../policies/registry.js';
+export type { Policy, PolicyEnv, PolicyFactory, ParamSpec } from '../policies/policy.js';
+export type { Summary, PolicySummary } from '../metrics/summary.js';
+export type { ExperimentSummary } from '../metrics/experiment.js';
+export type { Profile } from '../metrics/profile.js';
+export { version } from './version.js';

@@ -1,0 +1,55 @@
+/**
+ * The profile use case: per-model accuracy/energy profiles of a table, its Pareto front and static
+ * baselines, optionally with estimated energy, written as a results directory.
+ */
+import { AtomicDir } from '../core/atomic.js';
+import { loadTable, type LoadOptions } from '../data/load.js';
+import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
+import { escapeHtml, profileFiles, profileReportSection, renderProfileCharts } from '../report/profile.js';
+import { fillEnergyEstimates } from '../profiling/estimate.js';
+
+export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' | 'format' | 'bounds' | 'offline' | 'warn'> {
+  /** Built-in dataset name or a file (default greenserv-pool). */
+  data?: string;
+  lambda: number;
+  cost: FrontCost;
+  /** Fill cells without a measured energy from the energy model, at this batch size. */
+  estimateBatch?: number;
+  /** Write profile.json/csv, charts and profile.html here (atomically). */
+  out?: string;
+  force?: boolean;
+}
+
+/** Load and profile a table; what the user should know goes to `warn`. */
+export async function profileTable(r: ProfileRequest): Promise<Profile> {
+  // an unusable --out fails before any data is read
+  const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true) : null;
+  try {
+    const table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
+    let estimated: Uint8Array | null = null;
+    if (r.estimateBatch !== undefined) {
+      const e = fillEnergyEstimates(table, { batch: r.estimateBatch });
+      estimated = e.estimated;
+      if (e.filled === 0 && e.unfillable === 0) r.warn?.('--estimate-energy: every cell already has a measured energy; nothing estimated');
+      if (e.unfillable > 0) r.warn?.(`--estimate-energy: ${e.unfillable} cells without energy lack params_b or token counts and stay empty`);
+    }
+    const profile = await buildProfile(table, { lambda: r.lambda, estimated, cost: r.cost });
+    if (dir) {
+      const charts = await renderProfileCharts(profile);
+      for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
+      dir.write('profile.html', standaloneHtml(profile, profileReportSection(profile, charts)));
+      dir.commit();
+    }
+    return profile;
+  } catch (e) {
+    dir?.abort();
+    throw e;
+  }
+}
+
+function standaloneHtml(p: Profile, section: string): string {
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title></head>\n` +
+    `<body style="font-family:DejaVu Sans,Lato,Arial,sans-serif;margin:1.5em">\n${section}</body></html>\n`
+  );
+}

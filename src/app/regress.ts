@@ -1,0 +1,203 @@
+/**
+ * The regression use case: re-run the configuration recorded in a baseline file and compare its metrics
+ * with per-metric tolerances (optionally rewriting the baseline after an intended change).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { DataError } from '../core/errors.js';
+import { isBuiltinSource, loadTable } from '../data/load.js';
+import { compareMetrics, failed, type MetricDiff, type Tolerance } from '../metrics/regress.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { compileRewardExpression } from '../sim/rewardExpression.js';
+import { throughputRatios } from '../sim/throughput.js';
+import { resolveSourcePath } from '../sim/experimentConfig.js';
+import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, atMost } from '../sim/limits.js';
+import { runFields } from '../sim/runConfig.js';
+import { runConfigFromBaseline, simulateOptions } from './runConfig.js';
+import { simulateTable } from './simulate.js';
+
+const feature = runFields.feature;
+const simulateConfig = z
+  .object({
+    command: z.literal('simulate'),
+    data: z.string(),
+    queries: runFields.queries.optional(),
+    models: runFields.models.optional(),
+    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    params: runFields.params.default([]),
+    lambda: runFields.lambda,
+    runs: runFields.runs,
+    seed: runFields.seed,
+    semantics: runFields.semantics,
+    oracle: runFields.oracle.optional(),
+    features: z.array(feature),
+    binning: runFields.binning.optional(),
+    cost: runFields.cost.optional(),
+    reward: runFields.reward.optional(),
+    maxLatency: runFields.maxLatency.nullable().optional(),
+  })
+  .strict();
+const evaluateConfig = z
+  .object({
+    command: z.literal('evaluate'),
+    routerbench: z.string().describe('RouterBench file or directory (relative to the baseline file)'),
+    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    params: runFields.params.default([]),
+    lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)),
+    runs: runFields.runs,
+    seed: runFields.seed,
+    semantics: runFields.semantics.default('paper'),
+    features: z.array(feature).default(['task', 'cluster', 'complexity']),
+    costScale: z.enum(['linear', 'log']).default('linear'),
+    aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
+  })
+  .strict();
+const benchConfig = z
+  .object({ command: z.literal('bench'), policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)), minMs: z.number().int().min(50).max(MAX_BENCH_MS, atMost(MAX_BENCH_MS)).default(400) })
+  .strict();
+
+export const baselineSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string(),
+    description: z.string().optional(),
+    /** A path (relative to the baseline file) that must exist, e.g. shared data; absent ⇒ skipped. */
+    requires: z.string().optional(),
+    config: z.discriminatedUnion('command', [simulateConfig, evaluateConfig, benchConfig]),
+    dataset: z.object({ name: z.string(), sha256: z.string() }).optional(),
+    tolerance: z.record(z.string(), z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict()).optional(),
+    machine: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    metrics: z.record(z.string(), z.number()),
+  })
+  .strict();
+export type Baseline = z.infer<typeof baselineSchema>;
+
+export interface RegressResult {
+  baseline: string;
+  name: string;
+  status: 'pass' | 'fail' | 'skipped' | 'updated' | 'unchanged';
+  reason?: string;
+  datasetMismatch?: { baseline: string; now: string };
+  diffs: MetricDiff[];
+}
+
+export function readBaseline(file: string): Baseline {
+  let raw: unknown;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw new Error(`${st.size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`);
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DataError(`cannot read baseline: ${(e as Error).message}`, file);
+  }
+  const r = baselineSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new DataError(`invalid baseline: ${i.path.join('.') || '(top level)'}: ${i.message}`, file, undefined, i.path.join('.'));
+  }
+  return r.data;
+}
+
+/** Re-run a baseline's configuration; returns its metrics (and the dataset hash where there is one). */
+export async function measureBaseline(b: Baseline, file: string, extraParams: string[] = []): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
+  const c = b.config;
+  if (c.command === 'bench') {
+    const { reference, decisions, ratio } = throughputRatios(c.policies, c.minMs);
+    const metrics: Record<string, number> = {};
+    for (const p of c.policies) metrics[`${p}.throughputRatio`] = ratio[p];
+    return { metrics, machine: { node: process.version, referenceOpsPerSecond: Math.round(reference), ...Object.fromEntries(c.policies.map((p) => [`${p}.decisionsPerSecond`, decisions[p]])) } };
+  }
+  const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
+  if (c.command === 'evaluate') {
+    const { evaluateRouterbench } = await import('./evaluate.js');
+    const ev = await evaluateRouterbench({
+      source: rel(c.routerbench)!,
+      policies: c.policies,
+      params: [...c.params, ...extraParams],
+      lambdas: c.lambdas,
+      runs: c.runs,
+      seed: c.seed,
+      semantics: c.semantics,
+      features: c.features,
+      binning: 'thresholds',
+      familyRules: [],
+      defaultFamilies: true,
+      costScale: c.costScale,
+      aiqMode: c.aiqMode,
+      jobs: 1,
+    });
+    const metrics: Record<string, number> = {};
+    // an undefined figure (null) is recorded as NaN, which a comparison reports as missing
+    const num = (x: number | null): number => (x === null ? Number.NaN : x);
+    for (const p of ev.result.summary.policies) {
+      metrics[`${p.name}.aiq`] = num(p.aiq.mean);
+      for (const [fam, v] of Object.entries(p.aiq.byFamily)) metrics[`${p.name}.${fam}.aiq`] = num(v);
+      metrics[`${p.name}.peakAccuracy`] = num(p.peakAccuracy);
+      metrics[`${p.name}.avgAccuracy`] = num(p.avgAccuracy);
+    }
+    return { metrics, dataset: { name: ev.table.name, sha256: ev.sha256 } };
+  }
+  if (c.reward !== undefined) await compileRewardExpression(c.reward, { file, field: 'config.reward' });
+  const { command: _, ...recorded } = c;
+  const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models) }, extraParams);
+  const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
+  const { summary: s } = await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { file, field: 'config.reward' } });
+  const metrics: Record<string, number> = {};
+  for (const p of s.policies) {
+    metrics[`${p.name}.finalRegret`] = p.finalRegret.mean;
+    metrics[`${p.name}.accuracy`] = p.accuracy.mean;
+    metrics[`${p.name}.energyWh`] = p.energyWh.mean;
+    metrics[`${p.name}.reward`] = p.reward.mean;
+  }
+  return { metrics, dataset: { name: table.name, sha256: s.dataset.sha256 } };
+}
+
+export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[] }): Promise<RegressResult> {
+  const b = readBaseline(file);
+  if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
+    return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };
+  }
+  const now = await measureBaseline(b, file, o.params ?? []);
+  if (o.update) {
+    const diffs = compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance);
+    // a baseline that still passes keeps its file, so noisy figures do not churn on every update
+    const datasetSame = !now.dataset || b.dataset?.sha256 === now.dataset.sha256;
+    if (datasetSame && diffs.every((d) => d.verdict === 'ok')) return { baseline: file, name: b.name, status: 'unchanged', diffs };
+    const updated: Baseline = { ...b, metrics: now.metrics, ...(now.dataset ? { dataset: now.dataset } : {}), ...(now.machine ? { machine: now.machine } : {}) };
+    writeFileAtomic(file, JSON.stringify(updated, null, 2) + '\n');
+    return { baseline: file, name: b.name, status: 'updated', diffs };
+  }
+  const diffs = compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance);
+  if (b.dataset && now.dataset && b.dataset.sha256 !== now.dataset.sha256) {
+    return {
+      baseline: file,
+      name: b.name,
+      status: 'fail',
+      reason: `dataset '${now.dataset.name}' changed: sha256 ${now.dataset.sha256.slice(0, 16)}… ≠ baseline ${b.dataset.sha256.slice(0, 16)}…; metrics are not comparable (re-record with --update if the change is intended)`,
+      datasetMismatch: { baseline: b.dataset.sha256, now: now.dataset.sha256 },
+      diffs,
+    };
+  }
+  return { baseline: file, name: b.name, status: failed(diffs) ? 'fail' : 'pass', diffs };
+}
+
+
+/**
+ * The closing line: `regress: pass (2 baselines, 1 skipped)` or `regress: FAIL (x1-builtin, y (skipped))`.
+ * A skip passes unless `strict`, where it fails like a regression.
+ */
+export function verdict(results: readonly RegressResult[], strict: boolean): { failed: boolean; line: string } {
+  const skipped = results.filter((r) => r.status === 'skipped');
+  const failing = results.filter((r) => r.status === 'fail' || (strict && r.status === 'skipped'));
+  if (failing.length) {
+    return { failed: true, line: `regress: FAIL (${failing.map((r) => (r.status === 'skipped' ? `${r.name} (skipped${r.reason ? `: ${r.reason}` : ''})` : r.name)).join(', ')})` };
+  }
+  const n = results.length;
+  const parts = [`${n} baseline${n === 1 ? '' : 's'}`];
+  if (skipped.length) parts.push(`${skipped.length} skipped`);
+  const updated = results.filter((r) => r.status === 'updated').length;
+  if (updated) parts.push(`${updated} updated`);
+  return { failed: false, line: `regress: pass (${parts.join(', ')})` };
+}

@@ -1,0 +1,49 @@
+/**
+ * Adapters from what a user wrote to one `RunConfig` (sim/runConfig.ts), and from a `RunConfig` to the
+ * simulation. Flags are adapted in cli/simulateOptions.ts; errors name the field, flag or baseline key.
+ */
+import { UsageError } from '../core/errors.js';
+import type { PoolTable } from '../data/pool.js';
+import type { SimulateOptions } from '../sim/run.js';
+import { runConfigSchema, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
+import { DEFAULT_POLICIES } from '../policies/registry.js';
+
+/** A library request: validated against the one schema, problems named by field (`lambda: …`). */
+export function runConfigFromRequest(req: RunConfigInput): RunConfig {
+  const r = runConfigSchema.safeParse(req);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
+}
+
+/**
+ * A baseline's `config` (already validated by the baseline schema): its paths are resolved by the caller,
+ * what-if `--param` overrides follow the recorded ones.
+ */
+export function runConfigFromBaseline(c: RunConfigInput & { data: string }, extraParams: readonly string[]): RunConfig {
+  return runConfigSchema.parse({ ...c, params: [...(c.params ?? []), ...extraParams], maxLatency: c.maxLatency ?? null });
+}
+
+/** The simulation a configuration asks for, on a loaded table (the default policies depend on the table). */
+export function simulateOptions(rc: RunConfig, table: PoolTable): SimulateOptions {
+  // every run setting passes through as it is; only where the data comes from stays behind
+  const { data: _data, queries: _queries, models: _models, policies, ...run } = rc;
+  return { ...run, policies: policies ?? defaultPolicies(table).policies };
+}
+
+/**
+ * The policies `simulate` runs when none are named: every registered one, less the size baselines when the
+ * table has no parameter counts (`dropped` says which were left out).
+ */
+export function defaultPolicies(table: PoolTable): { policies: string[]; dropped: string[] } {
+  const policies = [...DEFAULT_POLICIES];
+  if (!table.models.every((m) => Number.isNaN(m.paramsB))) return { policies, dropped: [] };
+  const dropped = ['largest', 'smallest'];
+  return { policies: policies.filter((p) => !dropped.includes(p)), dropped };
+}
+
+/** Whether any present cell has a latency (a latency bound needs some). */
+export function tableHasLatency(t: PoolTable): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(t.latencyS[i])) return true;
+  return false;
+}

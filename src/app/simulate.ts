@@ -1,0 +1,120 @@
+/**
+ * The simulation use case: replay a table's query stream through routing policies, summarise, and write a
+ * results directory. `simulate`, `regress` and the library API call it.
+ */
+import { AtomicDir } from '../core/atomic.js';
+import { loadTable } from '../data/load.js';
+import type { PoolTable } from '../data/pool.js';
+import { buildSummary, type Summary } from '../metrics/summary.js';
+import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
+import type { Progress } from '../sim/engine.js';
+import { compileRewardExpression } from '../sim/rewardExpression.js';
+import { runSimulation, type PreparedRun, type SimulateOptions } from '../sim/run.js';
+import type { RunConfigInput } from '../sim/runConfig.js';
+import { runConfigFromRequest, simulateOptions } from './runConfig.js';
+import { version } from './version.js';
+
+export { defaultPolicies } from './runConfig.js';
+
+export interface SimulateRun {
+  prepared: PreparedRun;
+  /** What summary.json holds. */
+  summary: Summary;
+}
+
+/** Run the policies over an in-memory table and summarise (the table's derived features are filled in place). */
+export async function simulateTable(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<SimulateRun> {
+  const prepared = await runSimulation(table, o, progress);
+  const summary = buildSummary({
+    table,
+    sha256: prepared.sha256,
+    config: prepared.config,
+    rewards: prepared.rewards,
+    result: prepared.result,
+    layout: prepared.layout,
+    features: prepared.features,
+    d: prepared.d,
+  });
+  return { prepared, summary };
+}
+
+/** What a library caller gives `simulate`: a run configuration (every field defaulted as in the CLI) and where the data is. */
+export type SimulateRequest = Omit<RunConfigInput, 'data'> & {
+  /** Built-in dataset name, a file, or a table already loaded (default greenserv-pool). */
+  data?: string | PoolTable;
+  format?: string;
+  offline?: boolean;
+  progress?: Progress;
+};
+
+/** Load (when needed) and simulate with the CLI's defaults; the summary equals `simulate`'s summary.json. */
+export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
+  const { data, format, offline, progress, ...rest } = req;
+  const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
+  if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
+  const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline });
+  return (await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { field: 'reward' } }, progress)).summary;
+}
+
+/** How the run was asked for, as recorded in manifest.json beside what the run resolved. */
+export interface SimulateRecord {
+  source: string;
+  binning: string;
+  cost: string;
+  reward?: string;
+  queries?: string;
+  models?: string;
+  bounds?: string;
+  energyModel?: string;
+  steps: StepsFormat;
+}
+
+/** Write summary.json, runs.csv, the step trace and manifest.json atomically into `outDir`. */
+export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, r: SimulateRecord, o: { force?: boolean; onDir?: (dir: AtomicDir) => void } = {}): Promise<void> {
+  const { prepared, summary } = run;
+  const c = prepared.config;
+  const dir = new AtomicDir(outDir, o.force === true);
+  o.onDir?.(dir);
+  try {
+    const files = ['summary.json', 'runs.csv', ...(r.steps === 'none' ? [] : [`steps.${r.steps}`]), 'manifest.json'];
+    await writeSimulateOutputs(
+      dir,
+      summary,
+      prepared.result,
+      table,
+      {
+        schemaVersion: 1,
+        command: 'simulate',
+        greenserv: version(),
+        node: process.version,
+        dataset: { name: table.name, sha256: prepared.sha256, source: r.source },
+        config: {
+          policies: c.policies.map((p) => ({ name: p.name, params: p.params })),
+          lambda: prepared.rewards.lambda,
+          runs: c.runs,
+          seed: c.seed,
+          semantics: c.semantics,
+          oracle: c.oracle,
+          features: prepared.features,
+          binning: r.binning,
+          cost: r.cost,
+          reward: r.reward ?? null,
+          maxLatency: c.maxLatency ?? null,
+          queries: r.queries ?? null,
+          models: r.models ?? null,
+          // only when given, so default manifests keep their bytes
+          ...(r.bounds !== undefined ? { bounds: r.bounds } : {}),
+          ...(r.energyModel !== undefined ? { energyModel: r.energyModel } : {}),
+          steps: r.steps,
+        },
+        runSeeds: prepared.result.runSeeds,
+        files,
+      },
+      r.steps,
+    );
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,69 @@
+/** The library entry point in-process: defaults match the CLI's, registered policies run by name, bad registrations are refused. */
+import { describe, expect, it } from 'vitest';
+import { loadTable, registerPolicy, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
+import { evaluateDefaults } from '../../src/app/evaluate.js';
+import { pluginFactories } from '../../src/policies/plugins.js';
+
+/** Always the model at index `m`, whatever the pool: what static:<model m> does. */
+function fixedFactory(name: string, m: number): PolicyFactory {
+  return {
+    name,
+    description: 'always one model',
+    contextual: false,
+    rewardIndependent: true,
+    hindsight: false,
+    params: [],
+    // always model m, as static:<model m> does (the engine keeps m allowed: every model stays in this pool)
+    create: () => ({ name, select: () => m, update: () => {}, addArm: () => {}, removeArm: () => {} }),
+  };
+}
+
+describe('library API', () => {
+  it('simulate without options runs what `greenserv simulate` runs by default', async () => {
+    const table = await loadTable('greenserv-pool');
+    const lib = await simulate({ policies: ['linucb', 'random'], runs: 2 });
+    const explicit = await simulateTable(table, { policies: ['linucb', 'random'], params: [], lambda: 0.5, runs: 2, seed: 40, semantics: 'paper', features: ['task', 'cluster', 'complexity'], binning: 'thresholds', cost: 'energy', maxLatency: null });
+    expect(lib).toEqual(explicit.summary);
+    expect(lib.lambda).toBe(0.5);
+    expect(lib.seed).toBe(40);
+  });
+
+  it('a registered policy runs by name and scores like the built-in policy it copies', async () => {
+    const table = await loadTable('greenserv-pool');
+    registerPolicy(fixedFactory('always-model-two', 2));
+    const s = await simulate({ data: table, policies: ['always-model-two', `static:${table.models[2].id}`], runs: 2 });
+    expect(s.policies.map((p) => p.name)).toEqual(['always-model-two', `static:${table.models[2].id}`]);
+    expect(s.policies[0].finalRegret).toEqual(s.policies[1].finalRegret);
+    expect(s.policies[0].accuracy).toEqual(s.policies[1].accuracy);
+  });
+
+  it('refuses a duplicate or malformed registration without touching the registry', () => {
+    const before = pluginFactories().length;
+    expect(() => registerPolicy(fixedFactory('linucb', 0))).toThrow(new UsageError("registerPolicy: policy 'linucb': the name is already taken"));
+    expect(() => registerPolicy(fixedFactory('Bad Name', 0))).toThrow(UsageError);
+    expect(() => registerPolicy({ ...fixedFactory('no-create', 0), create: undefined as never })).toThrow(/create must be a function/);
+    expect(pluginFactories().length).toBe(before);
+  });
+
+  it('simulate validates its request against the run configuration schema, naming the field', async () => {
+    await expect(simulate({ lambda: 1.5 })).rejects.toThrow(new UsageError('lambda: Too big: expected number to be <=1'));
+    await expect(simulate({ runs: 0 })).rejects.toThrow(new UsageError('runs: Too small: expected number to be >=1'));
+    await expect(simulate({ policies: [] })).rejects.toThrow(new UsageError('policies: Too small: expected array to have >=1 items'));
+    await expect(simulate({ bogus: 1 } as never)).rejects.toThrow(new UsageError('(request): Unrecognized key: "bogus"'));
+  });
+
+  it('evaluateRouterbench fills what a request leaves out with the CLI defaults', () => {
+    const d = evaluateDefaults({ source: 'x.csv', runs: 2 });
+    expect(d).toMatchObject({ source: 'x.csv', runs: 2, seed: 40, semantics: 'paper', policies: ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'], costScale: 'linear', aiqMode: 'paper', defaultFamilies: true, jobs: 1 });
+    expect(d.lambdas).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+  });
+});
+
+describe('evaluateRouterbench requests', () => {
+  it('are checked against the shared field definitions before any data is read, naming the field', async () => {
+    const { evaluateRouterbench } = await import('../../src/app/index.js');
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', runs: 0 })).rejects.toThrow(new UsageError('runs: Too small: expected number to be >=1'));
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', lambdas: [0.5, 2] })).rejects.toThrow(new UsageError('lambdas.1: Too big: expected number to be <=1'));
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: [] })).rejects.toThrow(new UsageError('policies: Too small: expected array to have >=1 items'));
+  });
+});

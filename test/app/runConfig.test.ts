@@ -1,0 +1,61 @@
+/** One run configuration: flags, baselines and library requests meet in the same schema with the same defaults. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readBaseline } from '../../src/app/regress.js';
+import { runConfigFromBaseline, runConfigFromRequest, simulateOptions } from '../../src/app/runConfig.js';
+import { buildProgram } from '../../src/cli/index.js';
+import { runConfigFromFlags, type SimulateCliOptions } from '../../src/cli/simulateOptions.js';
+import { DataError } from '../../src/core/errors.js';
+import { loadTable } from '../../src/data/load.js';
+import { parseExperiment } from '../../src/sim/experimentConfig.js';
+import { resolveSemantics } from '../../src/sim/runConfig.js';
+
+/** `simulate`'s options as commander gives them when no flag is typed: the defaults declared for --help. */
+async function flagDefaults(): Promise<SimulateCliOptions> {
+  const program = await buildProgram([], true);
+  const cmd = program.commands.find((c) => c.name() === 'simulate')!;
+  return Object.fromEntries(cmd.options.map((o) => [o.attributeName(), o.defaultValue])) as unknown as SimulateCliOptions;
+}
+
+describe('RunConfig', () => {
+  it('the flags with nothing typed give the schema defaults (so --help and the library agree)', async () => {
+    const o = await flagDefaults();
+    expect(o.lambda).toBe('0.5');
+    expect(runConfigFromFlags(o)).toEqual(runConfigFromRequest({}));
+    expect(runConfigFromRequest({})).toEqual({ data: 'greenserv-pool', params: [], lambda: 0.5, runs: 5, seed: 40, semantics: 'paper', features: ['task', 'cluster', 'complexity'], binning: 'thresholds', cost: 'energy', maxLatency: null });
+  });
+
+  it('a flag error names the flag typed, a request error the field', async () => {
+    const o = await flagDefaults();
+    expect(() => runConfigFromFlags({ ...o, lambda: '2' })).toThrow('--lambda must be in [0, 1], got 2');
+    expect(() => runConfigFromFlags({ ...o, oracle: 'half' })).toThrow(/--oracle/);
+    expect(() => runConfigFromRequest({ maxLatency: -1 })).toThrow(/^maxLatency: /);
+  });
+
+  it('a committed baseline becomes the configuration it records, what-if params after its own', async () => {
+    const b = readBaseline(join(__dirname, '../../results/baselines/x1-builtin.json'));
+    if (b.config.command !== 'simulate') throw new Error('x1-builtin is a simulate baseline');
+    const { command: _, ...c } = b.config;
+    const rc = runConfigFromBaseline(c, ['linucb.alpha=0.2']);
+    expect(rc).toMatchObject({ data: 'greenserv-pool', lambda: 0.5, runs: 5, seed: 40, semantics: 'repo', params: ['linucb.alpha=0.2'], maxLatency: null, binning: 'thresholds', cost: 'energy' });
+    const table = await loadTable('greenserv-pool');
+    expect(simulateOptions(rc, table).policies).toEqual(b.config.policies);
+  });
+
+  it('λ is checked by the same definition in experiment YAML and baselines, named where it was written', () => {
+    expect(() => parseExperiment('name: l\nlambdas: [0.5, 1.5]\narms:\n  - policy: random\n', 'l.yaml')).toThrow(DataError);
+    expect(() => parseExperiment('name: l\nlambdas: [0.5, 1.5]\narms:\n  - policy: random\n', 'l.yaml')).toThrow(/l\.yaml.*lambdas\.1: Too big: expected number to be <=1/);
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rc-'));
+    const f = join(dir, 'b.json');
+    writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'b', config: { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 1.5, runs: 1, seed: 0, semantics: 'paper', features: [] }, metrics: {} }));
+    expect(() => readBaseline(f)).toThrow(/invalid baseline: config\.lambda: Too big: expected number to be <=1/);
+  });
+
+  it('semantics is resolved once: repo → full oracle, paper → pool, an explicit oracle wins', () => {
+    expect(resolveSemantics('repo')).toEqual({ semantics: 'repo', layout: 'repo', oracle: 'full' });
+    expect(resolveSemantics('paper')).toEqual({ semantics: 'paper', layout: 'paper', oracle: 'pool' });
+    expect(resolveSemantics('repo', 'pool').oracle).toBe('pool');
+  });
+});

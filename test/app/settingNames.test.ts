@@ -1,0 +1,41 @@
+/** Errors name what the user wrote: a flag on the command line, a setting in YAML or a library call — never a flag not typed. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../../src/app/experiment.js';
+import { simulate } from '../../src/app/simulate.js';
+import { UsageError } from '../../src/core/errors.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+function cli(args: string[]): { status: number | null; stderr: string } {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+}
+
+describe('setting names in errors', () => {
+  it('a YAML experiment asking for the usd cost on a table without it does not mention --cost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-names-'));
+    writeFileSync(join(dir, 'c.yaml'), 'name: c\nruns: 1\ncost: usd\narms:\n  - policy: random\n');
+    const err = await runExperiment(join(dir, 'c.yaml'), { out: join(dir, 'out'), charts: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe("cost usd: dataset 'greenserv-pool' has no cost_usd column");
+  });
+
+  it('library calls name the setting: parameter overrides, a reward expression', async () => {
+    await expect(simulate({ policies: ['linucb'], params: ['linucb.alpha=-1'], runs: 1 })).rejects.toThrow(new UsageError("parameter override 'linucb.alpha=-1': alpha must be ≥ 0"));
+    await expect(simulate({ policies: ['random'], params: ['alpha'], runs: 1 })).rejects.toThrow(/^bad parameter override 'alpha'/);
+    await expect(simulate({ policies: ['random'], reward: 'accuracy +', runs: 1 })).rejects.toThrow(/^reward 'accuracy \+': cannot parse/);
+  });
+
+  it('the command line still names the flag typed', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o');
+    const usd = cli(['simulate', '--cost', 'usd', '--runs', '1', '--out', out]);
+    expect(usd.status).toBe(2);
+    expect(usd.stderr).toBe("greenserv: error: --cost usd: dataset 'greenserv-pool' has no cost_usd column\n");
+    const reward = cli(['simulate', '--reward', 'accuracy +', '--runs', '1', '--out', out]);
+    expect(reward.status).toBe(2);
+    expect(reward.stderr).toMatch(/^greenserv: error: --reward 'accuracy \+': cannot parse/);
+  });
+});

@@ -1,0 +1,43 @@
+/** YAML policy parameters: checked where they are written, applied as numbers (no `policy.param=value` round trip). */
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/core/errors.js';
+import { loadTable } from '../../src/data/load.js';
+import { resolvePolicies } from '../../src/policies/registry.js';
+import { ExperimentContext } from '../../src/sim/experiment.js';
+import { parseExperiment } from '../../src/sim/experimentConfig.js';
+
+const yaml = (params: string): string => `name: p\nruns: 1\narms:\n  - policy: random\n  - policy: thompson\n  - policy: linucb\n    params: ${params}\n`;
+
+function message(text: string): string {
+  try {
+    parseExperiment(text, 'x3.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(DataError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('experiment arm parameters', () => {
+  it('an out-of-range value names the file and the field as written', () => {
+    expect(message(yaml('{alpha: -0.5}'))).toBe('x3.yaml: arms[2].params.alpha: must be ≥ 0');
+    expect(message(yaml('{reg: 0}'))).toBe('x3.yaml: arms[2].params.reg: must be > 0');
+  });
+
+  it('an unknown parameter names the field and lists the valid ones', () => {
+    expect(message(yaml('{alpah: 0.2}'))).toBe("x3.yaml: arms[2].params.alpah: policy 'linucb' has no parameter 'alpah'; valid parameters: alpha, reg");
+    expect(message('name: p\narms:\n  - policy: random\n    params: {x: 1}\n')).toBe("x3.yaml: arms[0].params.x: policy 'random' has no parameter 'x'; valid parameters: (none)");
+  });
+
+  it('applies the values as given, equal to the same override on the command line', async () => {
+    const table = await loadTable('greenserv-pool');
+    const alpha = 0.1 + 0.2; // not a short decimal: a string round trip would have to be exact
+    const ctx = new ExperimentContext(table, parseExperiment(yaml(`{alpha: ${alpha}, reg: 0.25}`), 'x3.yaml'));
+    const [flag] = resolvePolicies(['linucb'], [`linucb.alpha=${alpha}`, 'linucb.reg=0.25'], table.models);
+    expect(ctx.arms[2].params).toEqual({ alpha: 0.30000000000000004, reg: 0.25 });
+    expect(Object.keys(ctx.arms[2].params)).toEqual(Object.keys(flag.params));
+    expect(ctx.arms[2].params).toEqual(flag.params);
+    // the other arms keep their defaults
+    expect(ctx.arms[1].params).toEqual(resolvePolicies(['thompson'], [], table.models)[0].params);
+  });
+});
