@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError, didYouMean, UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
@@ -24,6 +24,7 @@ import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs } from '../sim/workers.js';
 import { tableHasLatency } from './runConfig.js';
 import { packageRoot, version } from './version.js';
+import { loadPolicyModule } from '../policies/registry.js';
 
 /** The experiments/ folder shipped with the package. */
 export function experimentsDir(): string {
@@ -98,6 +99,8 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     throw new UsageError(`${file} changed since the interrupted run; its checkpoint (${o.resume}) cannot be resumed`);
   }
   const cfg: ExperimentConfig = parseExperiment(text, file);
+  // plugin modules named by arms, relative to the YAML file (worker threads load the same files)
+  for (const a of cfg.arms) if (a.module !== undefined) await loadPolicyModule(isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module));
   if (o.runs !== undefined) cfg.runs = o.runs;
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));

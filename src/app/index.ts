@@ -10,7 +10,7 @@ export { runExperiment, listExperiments, resolveExperimentFile, type ExperimentR
 export { evaluateRouterbench, loadRouterbench, writeEvaluateResults, DEFAULT_ROUTERBENCH_SOURCE, DEFAULT_EVALUATE_POLICIES, type EvaluateRequest, type EvaluateParams, type Evaluation } from './evaluate.js';
 export { profileTable, type ProfileRequest } from './profile.js';
 export { regressOne, readBaseline, type Baseline, type RegressResult } from './regress.js';
-export { registerPolicy } from './policies.js';
+export { loadPolicyModule, registerPolicy } from './policies.js';
 export { POLICY_NAMES } from '../policies/registry.js';
 export type { Policy, PolicyEnv, PolicyFactory, ParamSpec } from '../policies/policy.js';
 export type { Summary, PolicySummary } from '../metrics/summary.js';

@@ -66,6 +66,8 @@ export interface SimulateRecord {
   models?: string;
   bounds?: string;
   energyModel?: string;
+  /** Policy plugin modules that were loaded (recorded in the manifest). */
+  policyModules?: readonly string[];
   steps: StepsFormat;
 }
 
@@ -105,6 +107,7 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
           // only when given, so default manifests keep their bytes
           ...(r.bounds !== undefined ? { bounds: r.bounds } : {}),
           ...(r.energyModel !== undefined ? { energyModel: r.energyModel } : {}),
+          ...(r.policyModules !== undefined && r.policyModules.length > 0 ? { policyModules: r.policyModules } : {}),
           steps: r.steps,
         },
         runSeeds: prepared.result.runSeeds,

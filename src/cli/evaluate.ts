@@ -19,8 +19,10 @@ import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../
 import { MAX_RUNS } from '../sim/limits.js';
 import { timestamp } from '../core/format.js';
 import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbench, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
+import { loadPolicyModule } from '../app/policies.js';
 
 interface EvaluateCliOptions {
+  policyModule: string[];
   routerbench?: string[] | boolean;
   format?: string;
   offline?: boolean;
@@ -51,6 +53,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--routerbench [source...]', `RouterBench data: hf:// URIs, files or directories, combined in any order (default ${DEFAULT_ROUTERBENCH_SOURCE})`)
     .option('--format <format>', 'force the input format of the RouterBench file(s)')
     .option('--offline', 'hf:// sources: use the cache only, never the network')
+    .option('--policy-module <file>', 'load routing policies from an ES module (repeatable; examples/policies/softmax.mjs)', collect, [])
     .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')})`, DEFAULT_EVALUATE_POLICIES.join(','))
     .option('--param <policy.name=value>', 'policy hyperparameter, repeatable (e.g. linucb.alpha=0.2)', collect, [])
     .option('--lambdas <list>', 'λ grid: accuracy–cost trade-offs in [0, 1]', DEFAULT_LAMBDAS.join(','))
@@ -76,6 +79,7 @@ export function registerEvaluateCommand(program: Command): void {
 }
 
 async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
+  for (const f of o.policyModule) await loadPolicyModule(f);
   if (o.routerbench === undefined || o.routerbench === false) {
     throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source...] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
   }

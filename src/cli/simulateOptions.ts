@@ -9,6 +9,7 @@ import { runConfigSchema, type RunConfig } from '../sim/runConfig.js';
 import { parseChoice, parseInteger, parseLambda, parseList, parseNumber } from './parse.js';
 
 export interface SimulateCliOptions {
+  policyModule: string[];
   energyModel?: string;
   data: string;
   queries?: string;

@@ -15,6 +15,7 @@ import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import { timestamp } from '../core/format.js';
+import { loadPolicyModule } from '../app/policies.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -61,6 +62,8 @@ export async function simulateAction(o: SimulateCliOptions): Promise<void> {
 async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promise<void> {
   // an unusable --out fails before the simulation, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+  // plugins first: --policies and --param may name their policies
+  for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
   const steps = o.steps as StepsFormat;
   if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
@@ -149,7 +152,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     outDir,
     table,
     run,
-    { source: o.data, binning: o.binning, cost: o.cost, reward: o.reward, queries: o.queries, models: o.models, bounds: o.bounds, energyModel: o.energyModel, steps },
+    { source: o.data, binning: o.binning, cost: o.cost, reward: o.reward, queries: o.queries, models: o.models, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
     { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
   );
   live?.stop();

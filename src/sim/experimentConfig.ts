@@ -17,6 +17,7 @@ const featureName = runFields.feature;
 const arm = z
   .object({
     policy: z.string().min(1).describe('registry name, e.g. linucb or static:gemma-3-27b'),
+    module: z.string().min(1).optional().describe('ES module file that provides the policy (a plugin), relative to the YAML file'),
     label: z.string().min(1).optional().describe('name in tables and charts (default: the policy name)'),
     params: z.record(z.string(), z.number()).optional().describe('hyperparameters, e.g. {alpha: 0.1}'),
     features: z.array(featureName).optional().describe('context features for this arm (default: the experiment features); [] = bias only'),
