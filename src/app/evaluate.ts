@@ -142,7 +142,7 @@ export async function loadRouterbench(source: string | readonly string[], o: Sou
 
 /**
  * The context features to use: cluster and complexity come from the table, else from the prompt text
- * (features pipeline, spec §3: k = 3 online clusters, inverted Flesch); a feature with neither is dropped
+ * (features pipeline, docs/features.md: k = 3 online clusters, inverted Flesch); a feature with neither is dropped
  * with a warning. Fills the table's cluster/complexity columns in place.
  */
 export function contextFeatures(table: PoolTable, features: FeatureName[], binning: ComplexityBinning, say: (m: string) => void = warn): FeatureName[] {

@@ -1,5 +1,5 @@
 /**
- * `greenserv features <queries>`: per-query task, semantic cluster and Flesch complexity (spec §3), and
+ * `greenserv features <queries>`: per-query task, semantic cluster and Flesch complexity (docs/features.md), and
  * `greenserv features train-task <labelled> --out model.json`: the task classifier behind `--task-model`.
  */
 import type { Command } from 'commander';

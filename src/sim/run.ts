@@ -12,7 +12,7 @@ import type { RewardSource } from './rewardExpression.js';
 export interface SimulateOptions {
   /**
    * Compute clusters and complexity from the query text when the table has text but not those features
-   * (spec §3); k = 3 clusters, seeded. Default on.
+   * (docs/features.md); k = 3 clusters, seeded. Default on.
    */
   textFeatures?: { k?: number; seed?: number; taskModel?: import('../features/taskClassifier.js').TaskModel | null } | false;
   policies: string[];
@@ -21,7 +21,7 @@ export interface SimulateOptions {
   runs: number;
   seed: number;
   semantics: Semantics;
-  /** Default: full for repo semantics (spec §9.17), pool for paper semantics. */
+  /** Default: full for repo semantics (docs/model.md §6), pool for paper semantics. */
   oracle?: OracleMode;
   features: FeatureName[];
   binning?: ComplexityBinning;

@@ -56,9 +56,9 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 /** What a `semantics` choice means for a run, decided in one place. */
 export interface ResolvedSemantics {
   semantics: 'paper' | 'repo';
-  /** Context vector layout: repo d = 11, paper d = 12 (spec §3.4, §9.2). */
+  /** Context vector layout: repo d = 11, paper d = 12 (docs/model.md §4). */
   layout: ContextLayout;
-  /** Regret oracle: full table for repo (spec §9.17), current pool for paper, unless set. */
+  /** Regret oracle: full table for repo (docs/model.md §6), current pool for paper, unless set. */
   oracle: OracleMode;
 }
 
