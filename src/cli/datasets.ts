@@ -12,6 +12,7 @@ import { loadSources, type LoadOne } from '../data/combine.js';
 import { userIoError } from '../core/atomic.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
+import { plural } from '../report/terminalTable.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
@@ -143,8 +144,8 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
       flushWarnings(io, warnings);
       const s = summarizeTable(t);
       io.out(
-        `ok: ${src}: ${s.queries} queries × ${s.models} models, ${s.tasks.length} task(s), ` +
-          `coverage ${pct(s.coverage.fraction)}${warnings.length ? `, ${warnings.length} warning(s)` : ''}\n`,
+        `ok: ${src}: ${plural(s.queries, 'query', 'queries')} × ${plural(s.models, 'model')}, ${plural(s.tasks.length, 'task')}, ` +
+          `coverage ${pct(s.coverage.fraction)}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
       );
     },
   );

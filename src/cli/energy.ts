@@ -64,7 +64,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const { outputFormatOf } = await import('../data/formats/write.js');
       outputFormatOf(o.out, o.to);
       const outDir = dirname(resolve(o.out));
-      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' does not exist`);
+      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' not found`);
       let assumeOutputTokens: number | undefined;
       if (o.assumeOutputTokens !== undefined) {
         assumeOutputTokens = parseNumber('--assume-output-tokens', o.assumeOutputTokens);

@@ -204,7 +204,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     const want = new Set(parseList(o.tasks));
     const have = new Set(queries.map((q) => q.task));
     const unknown = [...want].filter((t) => !have.has(t));
-    if (unknown.length) throw new UsageError(`--tasks: no queries of task(s) ${unknown.join(', ')}; the files have ${[...have].join(', ')}`);
+    if (unknown.length) throw new UsageError(`--tasks: no queries of ${unknown.length === 1 ? 'task' : 'tasks'} ${unknown.join(', ')}; the files have ${[...have].join(', ')}`);
     queries = queries.filter((q) => want.has(q.task));
   }
   if (limit !== undefined) queries = queries.slice(0, limit);

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { parseTolerance } from '../metrics/regress.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -18,7 +18,7 @@ import { version } from '../app/version.js';
 function baselineFiles(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (!existsSync(p)) throw new UsageError(`--baseline: '${p}' does not exist`);
+    if (!existsSync(p)) throw new DataError('file not found', p);
     if (statSync(p).isDirectory()) {
       out.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)));
     } else out.push(p);

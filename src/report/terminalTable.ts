@@ -12,9 +12,9 @@ export function fmtSmall(x: number | null | undefined, digits: number): string {
   return x.toFixed(Math.min(8, Math.max(digits, 2 - Math.floor(Math.log10(Math.abs(x))))));
 }
 
-/** `1 run`, `5 runs`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 run`, `5 runs`; irregular plurals given (`plural(n, 'query', 'queries')`). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 function signedPct(x: number | null): string {

@@ -118,7 +118,7 @@ describe('energy attach', () => {
     expect(batch.stderr).toMatch(/--batch must be a number from 1 to 65536/);
     const nodir = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '8', '--out', join(dir, 'missing', 'x.csv')]);
     expect(nodir.code).toBe(2);
-    expect(nodir.stderr).toMatch(/--out: directory '.*missing' does not exist/);
+    expect(nodir.stderr).toMatch(/--out: directory '.*missing' not found/);
     const sizes = join(dir, 'sizes.csv');
     writeFileSync(sizes, 'model,total_params_b\nsecret-model,abc\n');
     const bad = await cli([...base, '--gpu', 'H100', '--batch', '8', '--models', sizes]);

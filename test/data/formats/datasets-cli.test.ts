@@ -55,7 +55,7 @@ describe('greenserv datasets', () => {
 
   it('validate: ok (exit 0) or a DataError (exit 2 in the program)', async () => {
     const ok = await run('validate', s.write('ok.csv', PAIRS));
-    expect(ok.out).toMatch(/^ok: .*2 queries × 2 models, 2 task\(s\), coverage 75\.0%/);
+    expect(ok.out).toMatch(/^ok: .*2 queries × 2 models, 2 tasks, coverage 75\.0%/);
     const bad = s.write('bad.csv', PAIRS.replace('q2,a,1,30', 'q2,a,7,30'));
     await expect(run('validate', bad)).rejects.toBeInstanceOf(DataError);
     await expect(run('validate', bad)).rejects.toThrow(/bad\.csv:4 \(column 'accuracy'\)/);
