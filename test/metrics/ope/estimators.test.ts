@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkTarget, dm, dr, dros, estimate, importanceWeights, ips, oneHot, snips, switchDr, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
+import { checkTarget, dm, dr, dros, estimate, importanceWeights, ips, oneHot, snips, switchDr } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapCi, bootstrapMany, quantileSorted } from '../../../src/metrics/ope/bootstrap.js';
 import { supportShare, weightDiagnostics } from '../../../src/metrics/ope/diagnostics.js';
 import { Rng } from '../../../src/core/rng.js';
+import { log, qhat, target } from './example.js';
 
-// Three logged decisions over two models.
-//   i  a  p     r   target  q̂(x,0) q̂(x,1)
-//   0  0  0.5   1   0       0.6     0.3
-//   1  1  0.25  1   1       0.4     0.2
-//   2  0  0.8   0.5 1       0.7     0.1
-// Weights w = π(a_i|x_i)/p_i = [1/0.5, 1/0.25, 0/0.8] = [2, 4, 0].
-const log: LoggedBandit = {
-  n: 3,
-  M: 2,
-  action: Int32Array.from([0, 1, 0]),
-  propensity: Float64Array.from([0.5, 0.25, 0.8]),
-  reward: Float64Array.from([1, 1, 0.5]),
-};
-const target = oneHot([0, 1, 1], 2);
-const qhat = Float64Array.from([0.6, 0.3, 0.4, 0.2, 0.7, 0.1]);
+// The shared example (./example.ts): weights w = [2, 4, 0].
 
 describe('estimators on a hand-computed example', () => {
   it('importance weights', () => {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
-import { dm, dros, ips, oneHot, snips, switchDr, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
+import { dm, dros, ips, snips, switchDr } from '../../../src/metrics/ope/estimators.js';
 import { bootstrapMany } from '../../../src/metrics/ope/bootstrap.js';
 import { evaluateTarget, parseEstimators } from '../../../src/metrics/ope/evaluate.js';
 import { tuneDrosLambda } from '../../../src/metrics/ope/tuning.js';
+import { log, qhat, target } from './example.js';
 
 // The hand-computed example of estimators.test.ts.
-const log: LoggedBandit = {
-  n: 3,
-  M: 2,
-  action: Int32Array.from([0, 1, 0]),
-  propensity: Float64Array.from([0.5, 0.25, 0.8]),
-  reward: Float64Array.from([1, 1, 0.5]),
-};
-const target = oneHot([0, 1, 1], 2);
-const qhat = Float64Array.from([0.6, 0.3, 0.4, 0.2, 0.7, 0.1]);
 
 describe('evaluating one target with several estimators', () => {
   it('rows hold each estimate with paired intervals; diagnostics from the weights', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { oneHot, type LoggedBandit } from '../../../src/metrics/ope/estimators.js';
 import { switchTauGrid, tuneDrosLambda, tuneSwitchTau } from '../../../src/metrics/ope/tuning.js';
+import { log, qhat, target } from './example.js';
 
 // The hand-computed example of estimators.test.ts: w = [2, 4, 0], DR contributions [1.4, 3.4, 0.1].
-const log: LoggedBandit = {
-  n: 3,
-  M: 2,
-  action: Int32Array.from([0, 1, 0]),
-  propensity: Float64Array.from([0.5, 0.25, 0.8]),
-  reward: Float64Array.from([1, 1, 0.5]),
-};
-const target = oneHot([0, 1, 1], 2);
-const qhat = Float64Array.from([0.6, 0.3, 0.4, 0.2, 0.7, 0.1]);
 const DR = 4.9 / 3;
 
 describe('tuning the shrinkage of DRos and the switch of Switch-DR', () => {
