@@ -309,7 +309,7 @@ describe('profile-models --endpoint (live)', () => {
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--data', 'greenserv-pool'], /--data applies to profiling a table/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--sample-hz', '2'], /--sample-hz must be ≥ 10/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--estimate-energy', '--energy', 'none'], /--estimate-energy in live mode needs --params-b/],
-    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task\(s\) poetry/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task poetry/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'other', 'noref.csv'), '--out', join(d, 'x.csv')], /lacks column\(s\) reference, needed to score the answers/],
     [(d) => (mkdirSync(join(d, 'dir.csv')), ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'dir.csv'), '--energy', 'none']), /dir\.csv: cannot write the table or its side files: EISDIR/],
   ];
