@@ -1,24 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { verdict, type RegressResult } from '../../src/app/regress.js';
 import { compareMetrics, parseTolerance } from '../../src/metrics/regress.js';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/greenserv');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 function baseline(dir: string, config: Record<string, unknown>): string {
   const f = join(dir, 'b.json');
