@@ -113,7 +113,10 @@ interface PtyRun {
 /** Run the CLI on a pseudo-terminal of the given size; optionally press Ctrl-C once `ctrlC` holds. */
 function pty(args: string[], cols: number, rows: number, ctrlC?: (out: string) => boolean): Promise<PtyRun> {
   const cmd = `stty cols ${cols} rows ${rows}; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
-  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // a person's terminal: CI=true (as CI sets it) makes ink print only the final frame
+  const env = { ...process.env };
+  delete env.CI;
+  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env });
   const t0 = Date.now();
   const res: PtyRun = { code: null, out: '', frames: [], stopMs: null };
   let sentAt = 0;
@@ -175,7 +178,7 @@ describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (bui
     const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
     const sock = `gs-test-${process.pid}`;
     const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} experiment run x3-lambda-sweep --runs 1 --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'x3'))}; echo EXIT=$?; sleep 30`;
+    const cmd = `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} experiment run x3-lambda-sweep --runs 1 --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'x3'))}; echo EXIT=$?; sleep 30`;
     tmux('new-session', '-d', '-x', '80', '-y', '30', cmd);
     try {
       let screen = '';
