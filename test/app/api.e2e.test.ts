@@ -93,6 +93,27 @@ describe('public API from the packed tarball', () => {
     expect(bad.stdout).toMatch(/bad\.mts\(2,18\): error TS2322: Type 'string' is not assignable to type 'number'/);
   });
 
+  it('the shipped plugin example runs from the installed package, the same through the library and the CLI', async () => {
+    const example = join(pkg, 'examples/policies/softmax.mjs');
+    expect(existsSync(example)).toBe(true);
+    const s = cli(['simulate', '--policy-module', example, '--policies', 'softmax,random', '--runs', '2', '--steps', 'none', '--out', join(tmp, 'plug')]) as { policies: { name: string; finalRegret: { mean: number } }[] };
+    expect(s.policies.map((p) => p.name)).toEqual(['softmax', 'random']);
+    // the same through the packed library, in a separate process of the temp project
+    writeFileSync(
+      join(proj, 'plugin.mjs'),
+      [
+        "import { loadPolicyModule, simulate } from 'greenserv';",
+        `await loadPolicyModule(${JSON.stringify(example)});`,
+        "const r = await simulate({ policies: ['softmax', 'random'], runs: 2 });",
+        'console.log(JSON.stringify(r.policies.map((p) => p.finalRegret.mean)));',
+        '',
+      ].join('\n'),
+    );
+    const lib = spawnSync(process.execPath, ['plugin.mjs'], { cwd: proj, encoding: 'utf8' });
+    expect(lib.status, lib.stderr).toBe(0);
+    expect(JSON.parse(lib.stdout)).toEqual(s.policies.map((p) => p.finalRegret.mean));
+  });
+
   it('prints the numbers the CLI writes for the same settings', async () => {
     const run = spawnSync(process.execPath, ['example.mjs', ...(haveRb ? [RB] : [])], { cwd: proj, encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(run.status, run.stderr).toBe(0);
