@@ -3,12 +3,11 @@
  * Stored sparse (CSR) because one-hot contexts have at most 4 non-zeros; dense embeddings fit the same shape.
  */
 import type { PoolTable } from '../data/pool.js';
+import type { Semantics } from '../core/semantics.js';
 
 export type FeatureName = 'task' | 'cluster' | 'complexity';
 export const ALL_FEATURES: readonly FeatureName[] = ['task', 'cluster', 'complexity'];
 
-/** repo: two complexity slots, bin 2 encodes as zeros (d = 11); paper: three slots (d = 12). Spec §3.4, §9.2. */
-export type ContextLayout = 'repo' | 'paper';
 /** thresholds: bins at inverted-Flesch 20/30 (reference code); equal-width: three bins over [0,100] (paper text). */
 export type ComplexityBinning = 'thresholds' | 'equal-width';
 
@@ -48,7 +47,8 @@ export function withPatterns(c: ContextSet): ContextSet {
 }
 
 export interface EncodeOptions {
-  layout: ContextLayout;
+  /** repo: two complexity slots, bin 2 encodes as zeros (d = 11); paper: three slots (d = 12); docs/model.md §4. */
+  layout: Semantics;
   features: readonly FeatureName[];
   binning?: ComplexityBinning;
   /** Number of cluster slots; default max(3, largest cluster id + 1). */

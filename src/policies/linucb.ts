@@ -6,7 +6,7 @@ export type LinUCBParams = { alpha: number; reg: number };
 
 /**
  * Disjoint LinUCB (docs/model.md §5.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
- * repo semantics: first maximum wins; paper semantics: exact ties broken uniformly with the policy's RNG.
+ * Ties (env.rules.ties): the first maximum wins, or exact ties are broken uniformly with the policy's RNG.
  */
 class LinUCB extends LinearPolicy {
   readonly name = 'linucb';
@@ -15,7 +15,7 @@ class LinUCB extends LinearPolicy {
 
   constructor(env: PolicyEnv, p: LinUCBParams) {
     super(env, p.reg, 1);
-    this.am = new ArgMax(env.semantics === 'paper', env.rng);
+    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
     this.alpha = p.alpha;
   }
 

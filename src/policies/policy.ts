@@ -7,10 +7,11 @@
 import type { ModelInfo } from '../data/pool.js';
 import type { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
+import type { DecisionRules } from '../core/semantics.js';
 
-export type Semantics = 'repo' | 'paper';
+export type { Semantics } from '../core/semantics.js';
 
-/** What every policy may see: contexts, model descriptions, its own RNG and the semantics switch. */
+/** What every policy may see: contexts, model descriptions, its own RNG and the decision rules of the run. */
 export interface PolicyEnv {
   contexts: ContextSet;
   models: ModelInfo[];
@@ -19,7 +20,8 @@ export interface PolicyEnv {
   initialArms: readonly number[];
   /** The policy's own RNG, seeded by the caller. */
   rng: Rng;
-  semantics: Semantics;
+  /** Tie rule and Thompson covariance, resolved from the run's semantics (docs/model.md §6). */
+  rules: DecisionRules;
 }
 
 /** Hindsight data over the whole table: only factories with `hindsight: true` receive it. */

@@ -6,8 +6,8 @@ export type ThompsonParams = { sigma: number; priorVariance: number };
 
 /**
  * Linear-Gaussian Thompson sampling, disjoint per arm (docs/model.md §5.4). Precision B_m = I/v + Σ xxᵀ/σ²,
- * f_m = Σ r x/σ², mean μ_m = B_m⁻¹ f_m. Covariance: repo semantics σ²·B_m⁻¹ (the reference's extra σ²),
- * paper semantics the proper posterior B_m⁻¹ (docs/model.md §6).
+ * f_m = Σ r x/σ², mean μ_m = B_m⁻¹ f_m. Covariance (env.rules.thompsonCovariance): σ²·B_m⁻¹ (the reference's
+ * extra σ²) or the proper posterior B_m⁻¹ (docs/model.md §5.4, §6).
  *
  * Only θ̃_mᵀx matters for the choice, and for θ̃_m ~ N(μ_m, Σ_m) that scalar is exactly
  * N(μ_mᵀx, xᵀΣ_m x); drawing it directly is the same distribution at O(nnz²) per arm instead of O(d³).
@@ -21,8 +21,8 @@ class Thompson extends LinearPolicy {
     // B = I/v + Σ xxᵀ/σ², f = Σ r x/σ²: a ridge state with prior 1/v and rewards weighted 1/σ², so θ = B⁻¹f = μ
     super(env, 1 / p.priorVariance, 1 / (p.sigma * p.sigma));
     const sigma2 = p.sigma * p.sigma;
-    this.covScale = env.semantics === 'repo' ? sigma2 : 1;
-    this.am = new ArgMax(env.semantics === 'paper', env.rng);
+    this.covScale = env.rules.thompsonCovariance === 'sigma2' ? sigma2 : 1;
+    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
   }
 
   select(q: number, arms: Int32Array, n: number): number {

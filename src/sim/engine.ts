@@ -12,6 +12,7 @@ import type { ResolvedPolicy } from '../policies/registry.js';
 import { ActionSet } from './actions.js';
 import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
+import { decisionRules } from '../core/semantics.js';
 
 /** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
 export type OracleMode = 'full' | 'pool';
@@ -253,7 +254,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const hasEvents = events.length > 0;
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
-  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), semantics: cfg.semantics };
+  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), rules: decisionRules(cfg.semantics) };
   const policy: Policy = rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;

@@ -4,7 +4,7 @@
  * requests are turned into a `RunConfig` by adapters (app/runConfig.ts) that name what the user wrote.
  */
 import { z } from 'zod';
-import type { ContextLayout } from '../features/context.js';
+import { decisionRules, type DecisionRules, type Semantics } from '../core/semantics.js';
 import type { OracleMode } from './engine.js';
 import { atMost, MAX_ARMS, MAX_RUNS } from './limits.js';
 
@@ -57,11 +57,13 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 export interface ResolvedSemantics {
   semantics: 'paper' | 'repo';
   /** Context vector layout: repo d = 11, paper d = 12 (docs/model.md §4). */
-  layout: ContextLayout;
+  layout: Semantics;
+  /** Tie rule and Thompson covariance scale of the policies. */
+  rules: DecisionRules;
   /** Regret oracle: full table for repo (docs/model.md §6), current pool for paper, unless set. */
   oracle: OracleMode;
 }
 
 export function resolveSemantics(semantics: 'paper' | 'repo', oracle?: OracleMode): ResolvedSemantics {
-  return { semantics, layout: semantics, oracle: oracle ?? (semantics === 'repo' ? 'full' : 'pool') };
+  return { semantics, layout: semantics, rules: decisionRules(semantics), oracle: oracle ?? (semantics === 'repo' ? 'full' : 'pool') };
 }

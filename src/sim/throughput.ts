@@ -8,6 +8,7 @@ import { Rng } from '../core/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
 import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
 import { FACTORIES } from '../policies/registry.js';
+import { decisionRules } from '../core/semantics.js';
 
 const Q = 4096;
 const M = 16;
@@ -31,7 +32,7 @@ export function dense32(rng: Rng): ContextSet {
 
 function env(contexts: ContextSet, rng: Rng): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: M }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, semantics: 'paper' };
+  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper') };
 }
 
 function hindsight(rewards: Float64Array): HindsightData {

@@ -2,6 +2,7 @@ import type { ModelInfo } from '../../src/data/pool.js';
 import { Rng } from '../../src/core/rng.js';
 import type { ContextSet } from '../../src/features/context.js';
 import type { HindsightData, PolicyEnv, Semantics } from '../../src/policies/policy.js';
+import { decisionRules } from '../../src/core/semantics.js';
 
 /** Contexts from dense rows (every entry stored, zeros included) for policy unit tests. */
 export function contextsFromRows(rows: number[][]): ContextSet {
@@ -23,7 +24,7 @@ export function contextsFromRows(rows: number[][]): ContextSet {
 
 export function makeEnv(contexts: ContextSet, nModels: number, seed = 1, semantics: Semantics = 'paper'): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng: new Rng(seed), semantics };
+  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng: new Rng(seed), rules: decisionRules(semantics) };
 }
 
 /** Hindsight data over a fully present table (baselines only). */

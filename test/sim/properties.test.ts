@@ -10,6 +10,7 @@ import { modelStats } from '../../src/sim/engine.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { inverse, maxRelDiff } from '../helpers/linalg.js';
 import { randomTable } from '../helpers/table.js';
+import { decisionRules } from '../../src/core/semantics.js';
 
 describe('invariants', () => {
   it('rewards lie in [0, 1] for any table and λ', async () => {
@@ -42,7 +43,7 @@ describe('invariants', () => {
         const pool = new Set([0, 1, 2]);
         const acts = new ActionSet(6, [0, 1, 2], null);
         const p = f.create(
-          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), semantics: seed % 2 ? 'repo' : 'paper' },
+          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), rules: decisionRules(seed % 2 ? 'repo' : 'paper') },
           defaultParams(f),
           f.hindsight ? { rewards: rw.rewards, present: t.present, ...stats } : undefined,
         );

@@ -44,7 +44,7 @@ describe('policy environment', () => {
     const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
     const seen: { env?: PolicyEnv; createArgs?: number; arms: number[][] } = { arms: [] };
     simulate(t, ctx, rw, base([spyFactory(seen)]));
-    expect(Object.keys(seen.env!).sort()).toEqual(['contexts', 'initialArms', 'models', 'nModels', 'rng', 'semantics']);
+    expect(Object.keys(seen.env!).sort()).toEqual(['contexts', 'initialArms', 'models', 'nModels', 'rng', 'rules']);
     expect(seen.createArgs).toBe(2);
     // nothing reachable from the env is a Q×M array (rewards, presence) or a per-model statistic
     const sizes = Object.values(seen.env!).filter((v) => ArrayBuffer.isView(v)).map((v) => (v as Uint8Array).length);
