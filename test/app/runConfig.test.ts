@@ -53,9 +53,9 @@ describe('RunConfig', () => {
     expect(() => readBaseline(f)).toThrow(/invalid baseline: config\.lambda: Too big: expected number to be <=1/);
   });
 
-  it('semantics is resolved once: repo → full oracle, paper → pool, an explicit oracle wins', () => {
-    expect(resolveSemantics('repo')).toEqual({ semantics: 'repo', layout: 'repo', oracle: 'full' });
-    expect(resolveSemantics('paper')).toEqual({ semantics: 'paper', layout: 'paper', oracle: 'pool' });
+  it('semantics is resolved once into layout, tie rule, Thompson covariance and oracle; an explicit oracle wins', () => {
+    expect(resolveSemantics('repo')).toEqual({ semantics: 'repo', layout: 'repo', rules: { ties: 'first', thompsonCovariance: 'sigma2' }, oracle: 'full' });
+    expect(resolveSemantics('paper')).toEqual({ semantics: 'paper', layout: 'paper', rules: { ties: 'uniform', thompsonCovariance: 'posterior' }, oracle: 'pool' });
     expect(resolveSemantics('repo', 'pool').oracle).toBe('pool');
   });
 });
