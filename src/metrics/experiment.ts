@@ -154,6 +154,25 @@ export function modelPoints(t: PoolTable, rewards: RewardTable[]): ModelPoint[] 
   return pts;
 }
 
+/**
+ * Pairwise two-sided Mann–Whitney U on the final regret of the cells of one λ, Benjamini–Hochberg corrected
+ * over those pairs (docs/model.md §7).
+ */
+export function pairwiseTests(lambda: number, cells: readonly { label: string; perRun: readonly { finalRegret: number }[] }[]): PairTest[] {
+  const pairs: Omit<PairTest, 'pAdjusted' | 'significant'>[] = [];
+  for (let i = 0; i < cells.length; i++) {
+    for (let j = i + 1; j < cells.length; j++) {
+      const r = mannWhitneyU(
+        cells[i].perRun.map((x) => x.finalRegret),
+        cells[j].perRun.map((x) => x.finalRegret),
+      );
+      pairs.push({ lambda, a: cells[i].label, b: cells[j].label, u: r.u1, p: r.p, method: r.method });
+    }
+  }
+  const adj = benjaminiHochberg(pairs.map((p) => p.p));
+  return pairs.map((p, k) => ({ ...p, pAdjusted: adj[k], significant: adj[k] < 0.05 }));
+}
+
 export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
   const { cfg, table: t, results } = inp;
   const Q = t.nQueries;
@@ -238,23 +257,7 @@ export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
     });
   });
 
-  // pairwise two-sided Mann–Whitney U on final regret, BH-corrected over all pairs of a λ (docs/model.md §7 X1)
-  const significance: PairTest[] = [];
-  for (const lambda of cfg.lambdas) {
-    const cs = cells.filter((c) => c.lambda === lambda);
-    const pairs: Omit<PairTest, 'pAdjusted' | 'significant'>[] = [];
-    for (let i = 0; i < cs.length; i++) {
-      for (let j = i + 1; j < cs.length; j++) {
-        const r = mannWhitneyU(
-          cs[i].perRun.map((x) => x.finalRegret),
-          cs[j].perRun.map((x) => x.finalRegret),
-        );
-        pairs.push({ lambda, a: cs[i].label, b: cs[j].label, u: r.u1, p: r.p, method: r.method });
-      }
-    }
-    const adj = benjaminiHochberg(pairs.map((p) => p.p));
-    pairs.forEach((p, k) => significance.push({ ...p, pAdjusted: adj[k], significant: adj[k] < 0.05 }));
-  }
+  const significance: PairTest[] = cfg.lambdas.flatMap((lambda) => pairwiseTests(lambda, cells.filter((c) => c.lambda === lambda)));
 
   let comparison: ExperimentSummary['comparison'] = null;
   if (cfg.expected) {

@@ -11,8 +11,8 @@ import { stringify as yamlStringify } from 'yaml';
 import { DataError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
-import { modelPoints, SELECTION_WINDOW, MA_WINDOW, type CellSummary, type ExperimentAggregate, type ExperimentSummary, type ModelPoint, type PairTest } from '../metrics/experiment.js';
-import { benjaminiHochberg, mannWhitneyU, movingAverage, tCritical95 } from '../metrics/stats.js';
+import { modelPoints, pairwiseTests, SELECTION_WINDOW, MA_WINDOW, type CellSummary, type ExperimentAggregate, type ExperimentSummary, type ModelPoint } from '../metrics/experiment.js';
+import { movingAverage, tCritical95 } from '../metrics/stats.js';
 import { readSimulateSummary, type SimSummary } from './simulateSummary.js';
 
 /** Policy × run × step values held in memory at most (two arrays of this length). */
@@ -165,17 +165,6 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
     selection: p.selection,
     perRun: p.perRun.map((r, run) => ({ run, ...r })),
   }));
-  const pairs: Omit<PairTest, 'pAdjusted' | 'significant'>[] = [];
-  for (let i = 0; i < cells.length; i++) {
-    for (let j = i + 1; j < cells.length; j++) {
-      const r = mannWhitneyU(
-        cells[i].perRun.map((x) => x.finalRegret),
-        cells[j].perRun.map((x) => x.finalRegret),
-      );
-      pairs.push({ lambda, a: cells[i].label, b: cells[j].label, u: r.u1, p: r.p, method: r.method });
-    }
-  }
-  const adj = benjaminiHochberg(pairs.map((p) => p.p));
   const ids = models ? models.map((m) => m.id) : (trace?.models ?? []);
   const points: ModelPoint[] = models ?? ids.map((id) => ({ id, paramsB: null, accuracy: Number.NaN, energyWh: Number.NaN, reward: [], onFront: false }));
   const summary: ExperimentSummary = {
@@ -192,7 +181,7 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
     oracleTotal: [s.oracle.totalReward],
     events: [],
     cells,
-    significance: pairs.map((p, k) => ({ ...p, pAdjusted: adj[k], significant: adj[k] < 0.05 })),
+    significance: pairwiseTests(lambda, cells),
     models: points,
     comparison: null,
   };
