@@ -1,22 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerDatasetsCommand } from '../../src/cli/datasets.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
+import { datasetsInProcess } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gs-dsinfo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = new Command().exitOverride();
-  registerDatasetsCommand(program, { out: (x) => (out += x), err: (x) => (err += x) });
-  await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
-  return { out, err };
-}
+const run = datasetsInProcess;
 
 const HEAD = 'query_id,model_id,accuracy,energy_j,input_tokens,output_tokens,task\n';
 const A = HEAD + 'q3,a,1,10,100,1,mmlu\nq3,b,0,2,100,1,mmlu\nq1,a,1,30,50,50,gsm8k\n';

@@ -21,3 +21,14 @@ export async function cli(args: string[], opts: { cwd?: string; env?: NodeJS.Pro
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
+
+/** Run `greenserv datasets …` in this process, capturing what it prints (errors are thrown, not exited). */
+export async function datasetsInProcess(...args: string[]): Promise<{ out: string; err: string }> {
+  const [{ Command }, { registerDatasetsCommand }] = await Promise.all([import('commander'), import('../../src/cli/datasets.js')]);
+  let out = '';
+  let err = '';
+  const program = new Command().exitOverride();
+  registerDatasetsCommand(program, { out: (x) => (out += x), err: (x) => (err += x) });
+  await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
+  return { out, err };
+}

@@ -1,21 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerDatasetsCommand } from '../../../src/cli/datasets.js';
 import { DataError, UsageError } from '../../../src/core/errors.js';
 import { scratch, SHARED } from './helpers.js';
+import { datasetsInProcess } from '../../helpers/cli.js';
 
 const s = scratch();
 
-async function run(...args: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = new Command().exitOverride();
-  registerDatasetsCommand(program, { out: (x) => (out += x), err: (x) => (err += x) });
-  await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
-  return { out, err };
-}
+const run = datasetsInProcess;
 
 const PAIRS = 'query_id,model_id,accuracy,energy_j,input_tokens,output_tokens,task\nq1,a,1,10,100,1,mmlu\nq1,b,0,2,100,1,mmlu\nq2,a,1,30,50,50,gsm8k\n';
 
