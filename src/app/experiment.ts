@@ -5,14 +5,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { DataError, didYouMean, UsageError } from '../core/errors.js';
+import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
 import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir, userIoError } from '../core/atomic.js';
+import { AtomicDir } from '../core/atomic.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';

@@ -7,9 +7,8 @@ import { summarizeTable, type CellStats, type TableSummary } from '../data/forma
 import { writeTable } from '../data/formats/write.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
-import { userIoError } from '../core/atomic.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { plural } from '../report/terminalTable.js';

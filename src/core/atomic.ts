@@ -9,9 +9,6 @@ import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpa
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError, userIoError } from './errors.js';
 
-// the errno → user error mapping lives with the error types, so the CLI's error path loads nothing heavy
-export { isUserIoCode, userIoError } from './errors.js';
-
 /** File-system calls used for writing, swappable by tests to simulate a full or failing disk. */
 export const atomicFs = { writeFileSync, mkdirSync, renameSync, appendFileSync };
 

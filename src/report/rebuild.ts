@@ -2,9 +2,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DataError } from '../core/errors.js';
+import { DataError, userIoError } from '../core/errors.js';
 import { MAX_ARMS, MAX_CONFIG_BYTES, MAX_LAMBDAS, MAX_RUNS } from '../sim/limits.js';
-import { userIoError, writeFileAtomic } from '../core/atomic.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { readExperimentDir, writeChartsAndReport } from './experimentOutputs.js';
 import { readSimulateDir } from './simulateReport.js';
 
