@@ -34,6 +34,24 @@ export interface HindsightData {
   meanAccuracy: Float64Array;
 }
 
+/**
+ * The train part of a train/test split (full information on the train queries only): supervised and
+ * warm-started routers fit on it; only factories with `train: true` receive it. Arrays are Q×M row-major over
+ * the whole table, but only rows listed in `queries` may be read.
+ */
+export interface TrainData {
+  /** Train query indices (rows of `env.contexts`), in table order. */
+  queries: Int32Array;
+  /** Reward at the run's λ (docs/model.md §2); NaN where absent. */
+  rewards: Float64Array;
+  /** Accuracy in [0, 1]; NaN where absent. */
+  accuracy: Float64Array;
+  /** The reward's normalised cost term (energy, usd or latency, in [0, 1]); NaN where absent. */
+  cost: Float64Array;
+  present: Uint8Array;
+  lambda: number;
+}
+
 export interface Policy {
   readonly name: string;
   /**
@@ -71,7 +89,9 @@ export interface PolicyFactory<P extends Params = Params> {
   rewardIndependent: boolean;
   /** The factory needs `HindsightData` (baselines); learning policies never get it. */
   hindsight: boolean;
-  create(env: PolicyEnv, params: P, hindsight?: HindsightData): Policy;
+  /** The factory needs `TrainData` (supervised and warm-started routers; only under a train/test split). */
+  train?: boolean;
+  create(env: PolicyEnv, params: P, hindsight?: HindsightData, train?: TrainData): Policy;
 }
 
 /** The hindsight data a baseline factory was promised (a caller bug when absent). */
