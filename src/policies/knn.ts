@@ -1,0 +1,221 @@
+import { UsageError } from '../core/errors.js';
+import { ArgMax } from './argmax.js';
+import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
+import { StatelessPolicy } from './policy.js';
+import { fillMissing, needTrain, trainMeans, usable, wholeParam } from './supervised.js';
+
+export type KnnParams = { k: number; weighting: number };
+
+/** Distances below this count as this (an exact duplicate then dominates instead of dividing by zero). */
+export const KNN_MIN_DISTANCE = 1e-6;
+/** Largest train matrix (train queries × context slots) the exact search holds in memory. */
+export const KNN_MAX_CELLS = 50_000_000;
+
+/**
+ * k nearest train queries by cosine similarity of the contexts (docs/model.md §5.9), exact search: each
+ * model's predicted reward is the (distance-weighted) mean of its train rewards over those neighbours; the best
+ * prediction wins. Neighbours tied with the k-th are all kept, so the answer does not depend on row order.
+ * The train contexts are one flat Float32 matrix of unit rows; the bias slot is left out of the similarity.
+ */
+export class Knn extends StatelessPolicy {
+  readonly name = 'knn';
+  private readonly M: number;
+  private readonly k: number;
+  private readonly distance: boolean;
+  /** First context slot used (1 skips the bias). */
+  private readonly skip: number;
+  /** Context slots used. */
+  private readonly D: number;
+  private readonly nTrain: number;
+  /** nTrain × D unit rows. */
+  private readonly X: Float32Array;
+  /** nTrain × M train rewards, NaN where unusable. */
+  private readonly R: Float64Array;
+  private readonly fallback: Float64Array;
+  private readonly am: ArgMax;
+  // Per-query scratch, reused.
+  private readonly qv: Float64Array;
+  private readonly sims: Float64Array;
+  private readonly heap: Float64Array;
+  private readonly sumR: Float64Array;
+  private readonly sumW: Float64Array;
+  private readonly pred: Float64Array;
+  /** Predictions per context pattern (one-hot contexts repeat few patterns). */
+  private readonly byPattern: Float64Array | null;
+  private readonly patternDone: Uint8Array | null;
+
+  constructor(
+    private readonly env: PolicyEnv,
+    p: KnnParams,
+    t: TrainData,
+  ) {
+    super();
+    const k = wholeParam('knn', 'k', p.k);
+    const weighting = wholeParam('knn', 'weighting', p.weighting);
+    const c = env.contexts;
+    const M = env.nModels;
+    this.M = M;
+    this.k = k;
+    this.distance = weighting === 1;
+    this.skip = c.names[0] === 'bias' ? 1 : 0;
+    const D = c.d - this.skip;
+    this.D = D;
+    const n = t.queries.length;
+    this.nTrain = n;
+    if (n * D > KNN_MAX_CELLS) throw new UsageError(`knn: the train part has ${n} queries × ${D} context slots, over the exact search's limit of ${KNN_MAX_CELLS} cells; use fewer train queries or a smaller --embed-dim`);
+    this.X = new Float32Array(n * D);
+    this.R = new Float64Array(n * M);
+    for (let i = 0; i < n; i++) {
+      const q = t.queries[i];
+      this.fillRow(q, this.X, i * D, true);
+      for (let m = 0; m < M; m++) this.R[i * M + m] = usable(t, t.rewards, q, m, M) ? t.rewards[q * M + m] : NaN;
+    }
+    this.fallback = fillMissing(trainMeans(t, t.rewards, M));
+    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
+    this.qv = new Float64Array(D);
+    this.sims = new Float64Array(n);
+    this.heap = new Float64Array(Math.max(1, k));
+    this.sumR = new Float64Array(M);
+    this.sumW = new Float64Array(M);
+    this.pred = new Float64Array(M);
+    const P = c.pattern ? (c.nPatterns ?? 0) : 0;
+    this.byPattern = c.pattern ? new Float64Array(P * M) : null;
+    this.patternDone = c.pattern ? new Uint8Array(P) : null;
+  }
+
+  /** Context q (bias left out) as a unit row at out[off..off+D); a zero context stays zero. */
+  private fillRow(q: number, out: Float32Array | Float64Array, off: number, zero: boolean): void {
+    const { idx, val, ptr } = this.env.contexts;
+    const { skip, D } = this;
+    if (zero) out.fill(0, off, off + D);
+    let ss = 0;
+    for (let a = ptr[q]; a < ptr[q + 1]; a++) {
+      const j = idx[a] - skip;
+      if (j < 0) continue;
+      out[off + j] += val[a];
+    }
+    for (let j = 0; j < D; j++) ss += out[off + j] * out[off + j];
+    if (ss > 0) {
+      const s = 1 / Math.sqrt(ss);
+      for (let j = 0; j < D; j++) out[off + j] *= s;
+    }
+  }
+
+  /** Cosine similarity of query q to every train row, into sims. */
+  private similarities(q: number): void {
+    const { qv, X, D, nTrain, sims } = this;
+    this.fillRow(q, qv, 0, true);
+    const D4 = D - (D % 4);
+    for (let i = 0; i < nTrain; i++) {
+      const o = i * D;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let j = 0;
+      for (; j < D4; j += 4) {
+        a0 += qv[j] * X[o + j];
+        a1 += qv[j + 1] * X[o + j + 1];
+        a2 += qv[j + 2] * X[o + j + 2];
+        a3 += qv[j + 3] * X[o + j + 3];
+      }
+      for (; j < D; j++) a0 += qv[j] * X[o + j];
+      sims[i] = a0 + a1 + a2 + a3;
+    }
+  }
+
+  /** The k-th largest similarity (a min-heap of the k best so far); −∞ when there are at most k rows. */
+  private threshold(): number {
+    const { sims, heap, k, nTrain } = this;
+    if (nTrain <= k) return -Infinity;
+    let size = 0;
+    for (let i = 0; i < nTrain; i++) {
+      const s = sims[i];
+      if (size < k) {
+        // sift up
+        let c = size++;
+        while (c > 0) {
+          const par = (c - 1) >> 1;
+          if (heap[par] <= s) break;
+          heap[c] = heap[par];
+          c = par;
+        }
+        heap[c] = s;
+      } else if (s > heap[0]) {
+        // replace the root, sift down
+        let c = 0;
+        for (;;) {
+          const l = 2 * c + 1;
+          if (l >= k) break;
+          const r = l + 1;
+          const ch = r < k && heap[r] < heap[l] ? r : l;
+          if (heap[ch] >= s) break;
+          heap[c] = heap[ch];
+          c = ch;
+        }
+        heap[c] = s;
+      }
+    }
+    return heap[0];
+  }
+
+  /** Predicted reward per model for query q (a reused buffer, valid until the next call). */
+  predict(q: number): Float64Array {
+    const { M, pred, byPattern, patternDone } = this;
+    const pat = this.env.contexts.pattern;
+    if (byPattern && patternDone && pat) {
+      const id = pat[q];
+      if (!patternDone[id]) {
+        this.compute(q);
+        byPattern.set(pred, id * M);
+        patternDone[id] = 1;
+      } else for (let m = 0; m < M; m++) pred[m] = byPattern[id * M + m];
+      return pred;
+    }
+    this.compute(q);
+    return pred;
+  }
+
+  private compute(q: number): void {
+    const { M, R, sims, sumR, sumW, pred, nTrain, distance, fallback } = this;
+    this.similarities(q);
+    const tau = this.threshold();
+    sumR.fill(0);
+    sumW.fill(0);
+    for (let i = 0; i < nTrain; i++) {
+      const s = sims[i];
+      if (!(s >= tau)) continue;
+      const w = distance ? 1 / Math.max(1 - s, KNN_MIN_DISTANCE) : 1;
+      const o = i * M;
+      for (let m = 0; m < M; m++) {
+        const r = R[o + m];
+        if (r !== r) continue; // NaN: not usable
+        sumR[m] += w * r;
+        sumW[m] += w;
+      }
+    }
+    for (let m = 0; m < M; m++) pred[m] = sumW[m] > 0 ? sumR[m] / sumW[m] : fallback[m];
+  }
+
+  select(q: number, arms: Int32Array, n: number): number {
+    const pred = this.predict(q);
+    const { am } = this;
+    am.reset();
+    for (let i = 0; i < n; i++) am.offer(arms[i], pred[arms[i]]);
+    return am.result();
+  }
+}
+
+export const knnFactory: PolicyFactory<KnnParams> = {
+  name: 'knn',
+  description: 'k nearest train queries by cosine similarity of the context; best mean train reward among them (docs/model.md §5.9)',
+  contextual: true,
+  params: [
+    { name: 'k', default: 20, min: 1, description: 'neighbours (a whole number; ties with the k-th are kept)' },
+    { name: 'weighting', default: 0, min: 0, max: 1, description: '0: uniform mean; 1: weights 1/(1 − cosine)' },
+  ],
+  rewardIndependent: false,
+  hindsight: false,
+  train: true,
+  create: (env, p, _h, t) => new Knn(env, p, needTrain('knn', t)),
+};
