@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
+import { withPatterns, type ContextSet } from '../../src/features/context.js';
+import { Knn, knnFactory } from '../../src/policies/knn.js';
+import type { TrainData } from '../../src/policies/policy.js';
+import { contextsFromRows, makeEnv } from '../helpers/env.js';
+import { gaussianRows, makeTrain } from '../helpers/train.js';
+
+const withBias = (c: ContextSet): ContextSet => ({ ...c, names: ['bias', ...c.names.slice(1)] });
+
+/** Brute force: cosine over the non-bias slots, every train row sorted, the k best plus ties, weighted mean reward. */
+function bruteForce(X: number[][], t: TrainData, M: number, q: number, k: number, distance: boolean): number[] {
+  const cos = (a: number[], b: number[]): number => {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let j = 1; j < a.length; j++) {
+      ab += a[j] * b[j];
+      aa += a[j] * a[j];
+      bb += b[j] * b[j];
+    }
+    return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+  };
+  const sims = Array.from(t.queries, (tq) => ({ tq, s: cos(X[q], X[tq]) })).sort((a, b) => b.s - a.s);
+  const kth = sims[Math.min(k, sims.length) - 1].s;
+  const near = sims.filter((x) => x.s >= kth - 1e-9);
+  return Array.from({ length: M }, (_, m) => {
+    let sw = 0;
+    let sr = 0;
+    for (const { tq, s } of near) {
+      if (!t.present[tq * M + m]) continue;
+      const w = distance ? 1 / Math.max(1 - s, 1e-6) : 1;
+      sw += w;
+      sr += w * t.rewards[tq * M + m];
+    }
+    if (sw > 0) return sr / sw;
+    // no neighbour has this model: its mean train reward
+    let s = 0;
+    let n = 0;
+    for (const tq of t.queries) if (t.present[tq * M + m]) ((s += t.rewards[tq * M + m]), n++);
+    return s / n;
+  });
+}
+
+describe('knn', () => {
+  const rng = new Rng(11);
+  const X = gaussianRows(260, 6, () => rng.next());
+  const M = 4;
+  const train = Array.from({ length: 160 }, (_, i) => i);
+  // accuracy depends on the direction of the context, so neighbours carry signal; some cells are absent
+  const t = makeTrain(260, M, train, (q, m) => (X[q][1 + m] > 0 ? 0.9 : 0.2), (q, m) => ((q * 3 + m) % 7) / 7, 0.3, (q, m) => (q + m) % 11 === 0);
+  const ctx = withBias(contextsFromRows(X));
+  const all = Int32Array.from({ length: M }, (_, m) => m);
+
+  for (const [k, weighting] of [
+    [1, 0],
+    [7, 0],
+    [7, 1],
+  ] as const) {
+    it(`k = ${k}, weighting ${weighting}: predictions equal a brute-force search; picks their argmax`, () => {
+      const p = new Knn(makeEnv(ctx, M), { k, weighting }, t);
+      for (let q = 160; q < 260; q++) {
+        const ref = bruteForce(X, t, M, q, k, weighting === 1);
+        const got = Array.from(p.predict(q));
+        for (let m = 0; m < M; m++) expect(got[m]).toBeCloseTo(ref[m], 5);
+        expect(p.select(q, all, M)).toBe(ref.indexOf(Math.max(...ref)));
+      }
+    });
+  }
+
+  it('one-hot contexts: the neighbours tied with the k-th all count (the mean over the identical train contexts)', () => {
+    const rows = Array.from({ length: 120 }, (_, q) => [1, q % 3 === 0 ? 1 : 0, q % 3 === 1 ? 1 : 0, q % 3 === 2 ? 1 : 0]);
+    const oh = withPatterns(withBias(contextsFromRows(rows)));
+    const tt = makeTrain(120, 2, Array.from({ length: 60 }, (_, i) => i), (q, m) => ((q * 7 + m * 5) % 10) / 10, () => 0, 0);
+    const p = new Knn(makeEnv(oh, 2), { k: 1, weighting: 0 }, tt);
+    for (let q = 60; q < 120; q++) {
+      for (let m = 0; m < 2; m++) {
+        const same = tt.queries.filter((x) => x % 3 === q % 3);
+        const mean = same.reduce((s, x) => s + tt.rewards[x * 2 + m], 0) / same.length;
+        expect(p.predict(q)[m]).toBeCloseTo(mean, 12);
+      }
+    }
+  });
+
+  it('bias-only contexts: every train query is a neighbour, so it picks the best mean train reward', () => {
+    const rows = Array.from({ length: 50 }, () => [1]);
+    const c = withBias(contextsFromRows(rows));
+    const tt = makeTrain(50, 3, Array.from({ length: 25 }, (_, i) => i), (q, m) => (m === 1 ? 0.6 : 0.5) + ((q % 5) - 2) / 10, () => 0.5, 0.5);
+    const p = knnFactory.create(makeEnv(c, 3), { k: 3, weighting: 0 }, undefined, tt);
+    for (let q = 25; q < 50; q++) expect(p.select(q, Int32Array.from([0, 1, 2]), 3)).toBe(1);
+    // restricted to the allowed models
+    expect(p.select(30, Int32Array.from([0, 2]), 2)).toBe(0);
+  });
+
+  it('is deterministic for a seed', () => {
+    const picks = (): number[] => {
+      const p = knnFactory.create(makeEnv(ctx, M, 5), { k: 5, weighting: 1 }, undefined, t);
+      return Array.from({ length: 100 }, (_, i) => p.select(160 + i, all, M));
+    };
+    expect(picks()).toEqual(picks());
+  });
+
+  it('refuses a fractional k and a run without a train part, as usage errors', () => {
+    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2.5, weighting: 0 }, undefined, t)).toThrow(UsageError);
+    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2, weighting: 0 })).toThrow(/--split/);
+  });
+});
