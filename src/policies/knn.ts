@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import { ArgMax } from './argmax.js';
+import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { StatelessPolicy } from './policy.js';
 import { fillMissing, needTrain, trainMeans, usable, wholeParam } from './supervised.js';
@@ -15,7 +16,8 @@ export const KNN_MAX_CELLS = 50_000_000;
  * k nearest train queries by cosine similarity of the contexts (docs/model.md §5.9), exact search: each
  * model's predicted reward is the (distance-weighted) mean of its train rewards over those neighbours; the best
  * prediction wins. Neighbours tied with the k-th are all kept, so the answer does not depend on row order.
- * The train contexts are one flat Float32 matrix of unit rows; the bias slot is left out of the similarity.
+ * The train contexts are one flat float32 matrix of unit rows (dotKernel.ts computes a query against all of
+ * them); the bias slot is left out of the similarity.
  */
 export class Knn extends StatelessPolicy {
   readonly name = 'knn';
@@ -24,18 +26,17 @@ export class Knn extends StatelessPolicy {
   private readonly distance: boolean;
   /** First context slot used (1 skips the bias). */
   private readonly skip: number;
-  /** Context slots used. */
+  /** Context slots used, and the padded row length of the kernel. */
   private readonly D: number;
+  private readonly stride: number;
   private readonly nTrain: number;
-  /** nTrain × D unit rows. */
-  private readonly X: Float32Array;
+  /** nTrain unit rows, the query and the similarities. */
+  private readonly kernel: DotKernel;
   /** nTrain × M train rewards, NaN where unusable. */
   private readonly R: Float64Array;
   private readonly fallback: Float64Array;
   private readonly am: ArgMax;
   // Per-query scratch, reused.
-  private readonly qv: Float64Array;
-  private readonly sims: Float64Array;
   private readonly heap: Float64Array;
   private readonly sumR: Float64Array;
   private readonly sumW: Float64Array;
@@ -63,17 +64,16 @@ export class Knn extends StatelessPolicy {
     const n = t.queries.length;
     this.nTrain = n;
     if (n * D > KNN_MAX_CELLS) throw new UsageError(`knn: the train part has ${n} queries × ${D} context slots, over the exact search's limit of ${KNN_MAX_CELLS} cells; use fewer train queries or a smaller --embed-dim`);
-    this.X = new Float32Array(n * D);
+    this.stride = padDim(D);
+    this.kernel = createDotKernel(n, D);
     this.R = new Float64Array(n * M);
     for (let i = 0; i < n; i++) {
       const q = t.queries[i];
-      this.fillRow(q, this.X, i * D, true);
+      this.fillRow(q, this.kernel.x, i * this.stride);
       for (let m = 0; m < M; m++) this.R[i * M + m] = usable(t, t.rewards, q, m, M) ? t.rewards[q * M + m] : NaN;
     }
     this.fallback = fillMissing(trainMeans(t, t.rewards, M));
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    this.qv = new Float64Array(D);
-    this.sims = new Float64Array(n);
     this.heap = new Float64Array(Math.max(1, k));
     this.sumR = new Float64Array(M);
     this.sumW = new Float64Array(M);
@@ -83,50 +83,27 @@ export class Knn extends StatelessPolicy {
     this.patternDone = c.pattern ? new Uint8Array(P) : null;
   }
 
-  /** Context q (bias left out) as a unit row at out[off..off+D); a zero context stays zero. */
-  private fillRow(q: number, out: Float32Array | Float64Array, off: number, zero: boolean): void {
+  /** Context q (bias left out) as a unit row at out[off..off+stride), zero-padded; a zero context stays zero. */
+  private fillRow(q: number, out: Float32Array, off: number): void {
     const { idx, val, ptr } = this.env.contexts;
-    const { skip, D } = this;
-    if (zero) out.fill(0, off, off + D);
+    const { skip, D, stride } = this;
+    out.fill(0, off, off + stride);
     let ss = 0;
     for (let a = ptr[q]; a < ptr[q + 1]; a++) {
       const j = idx[a] - skip;
-      if (j < 0) continue;
-      out[off + j] += val[a];
+      if (j >= 0 && j < D) ss += val[a] * val[a];
     }
-    for (let j = 0; j < D; j++) ss += out[off + j] * out[off + j];
-    if (ss > 0) {
-      const s = 1 / Math.sqrt(ss);
-      for (let j = 0; j < D; j++) out[off + j] *= s;
-    }
-  }
-
-  /** Cosine similarity of query q to every train row, into sims. */
-  private similarities(q: number): void {
-    const { qv, X, D, nTrain, sims } = this;
-    this.fillRow(q, qv, 0, true);
-    const D4 = D - (D % 4);
-    for (let i = 0; i < nTrain; i++) {
-      const o = i * D;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let j = 0;
-      for (; j < D4; j += 4) {
-        a0 += qv[j] * X[o + j];
-        a1 += qv[j + 1] * X[o + j + 1];
-        a2 += qv[j + 2] * X[o + j + 2];
-        a3 += qv[j + 3] * X[o + j + 3];
-      }
-      for (; j < D; j++) a0 += qv[j] * X[o + j];
-      sims[i] = a0 + a1 + a2 + a3;
+    const s = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let a = ptr[q]; a < ptr[q + 1]; a++) {
+      const j = idx[a] - skip;
+      if (j >= 0 && j < D) out[off + j] = val[a] * s;
     }
   }
 
   /** The k-th largest similarity (a min-heap of the k best so far); −∞ when there are at most k rows. */
   private threshold(): number {
-    const { sims, heap, k, nTrain } = this;
+    const { heap, k, nTrain } = this;
+    const sims = this.kernel.out;
     if (nTrain <= k) return -Infinity;
     let size = 0;
     for (let i = 0; i < nTrain; i++) {
@@ -177,8 +154,10 @@ export class Knn extends StatelessPolicy {
   }
 
   private compute(q: number): void {
-    const { M, R, sims, sumR, sumW, pred, nTrain, distance, fallback } = this;
-    this.similarities(q);
+    const { M, R, sumR, sumW, pred, nTrain, distance, fallback, kernel } = this;
+    this.fillRow(q, kernel.q, 0);
+    kernel.run();
+    const sims = kernel.out;
     const tau = this.threshold();
     sumR.fill(0);
     sumW.fill(0);
