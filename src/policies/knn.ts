@@ -63,7 +63,7 @@ export class Knn extends StatelessPolicy {
     this.D = D;
     const n = t.queries.length;
     this.nTrain = n;
-    if (n * D > KNN_MAX_CELLS) throw new UsageError(`knn: the train part has ${n} queries × ${D} context slots, over the exact search's limit of ${KNN_MAX_CELLS} cells; use fewer train queries or a smaller --embed-dim`);
+    if (n * D > KNN_MAX_CELLS) throw new UsageError(`knn: the train part has ${n} queries × ${D} context slots, over the exact search's limit of ${KNN_MAX_CELLS} cells; use fewer train queries or fewer embedding dimensions`);
     this.stride = padDim(D);
     this.kernel = createDotKernel(n, D);
     this.R = new Float64Array(n * M);
