@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { withPatterns, type ContextSet } from '../../src/features/context.js';
-import { Knn, knnFactory } from '../../src/policies/knn.js';
+import { Knn, KNN_MAX_CELLS, knnFactory } from '../../src/policies/knn.js';
+import { DEFAULT_POLICIES, POLICY_NAMES, resolvePolicies } from '../../src/policies/registry.js';
 import type { TrainData } from '../../src/policies/policy.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { gaussianRows, makeTrain } from '../helpers/train.js';
@@ -104,5 +105,28 @@ describe('knn', () => {
   it('refuses a fractional k and a run without a train part, as usage errors', () => {
     expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2.5, weighting: 0 }, undefined, t)).toThrow(UsageError);
     expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2, weighting: 0 })).toThrow(/--split/);
+  });
+
+  it('refuses a train matrix over its limit before allocating it', () => {
+    const d = Math.floor(KNN_MAX_CELLS / 100) + 2;
+    const n = 101;
+    const big: ContextSet = { d, nQueries: n, ptr: Int32Array.from({ length: n + 1 }, (_, i) => i), idx: new Int32Array(n), val: new Float64Array(n).fill(1), names: ['bias'] };
+    const tt = makeTrain(n, 1, Array.from({ length: n }, (_, i) => i), () => 1, () => 0, 0);
+    expect(() => new Knn(makeEnv(big, 1), { k: 1, weighting: 0 }, tt)).toThrow(/over the exact search's limit/);
+  });
+});
+
+describe('the routers trained on a split in the registry', () => {
+  const names = ['knn', 'predictive', 'warm-linucb', 'warm-thompson'];
+  it('are named policies with parameters, never run by default', () => {
+    for (const n of names) {
+      expect(POLICY_NAMES).toContain(n);
+      expect(DEFAULT_POLICIES).not.toContain(n);
+    }
+    const r = resolvePolicies(names, ['knn.k=5', 'warm-linucb.discount=0.5', 'predictive.target=1'], []);
+    expect(r.map((x) => [x.name, x.factory.train])).toEqual(names.map((n) => [n, true]));
+    expect(r[0].params).toEqual({ k: 5, weighting: 0 });
+    expect(r[2].params.discount).toBe(0.5);
+    expect(() => resolvePolicies(['knn'], ['knn.weighting=2'], [])).toThrow(/weighting must be ≤ 1/);
   });
 });
