@@ -1,14 +1,14 @@
 import { UsageError } from '../core/errors.js';
 import { ArgMax } from './argmax.js';
 import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
+import { chooseK, KNN_MIN_DISTANCE } from './knnTune.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { StatelessPolicy } from './policy.js';
 import { fillMissing, needTrain, trainMeans, usable, wholeParam } from './supervised.js';
 
 export type KnnParams = { k: number; weighting: number };
 
-/** Distances below this count as this (an exact duplicate then dominates instead of dividing by zero). */
-export const KNN_MIN_DISTANCE = 1e-6;
+export { KNN_MIN_DISTANCE } from './knnTune.js';
 /** Largest train matrix (train queries × context slots) the exact search holds in memory. */
 export const KNN_MAX_CELLS = 50_000_000;
 
@@ -22,7 +22,8 @@ export const KNN_MAX_CELLS = 50_000_000;
 export class Knn extends StatelessPolicy {
   readonly name = 'knn';
   private readonly M: number;
-  private readonly k: number;
+  /** Neighbours used (given, or chosen on the train part when the parameter is 0). */
+  readonly k: number;
   private readonly distance: boolean;
   /** First context slot used (1 skips the bias). */
   private readonly skip: number;
@@ -56,7 +57,6 @@ export class Knn extends StatelessPolicy {
     const c = env.contexts;
     const M = env.nModels;
     this.M = M;
-    this.k = k;
     this.distance = weighting === 1;
     this.skip = c.names[0] === 'bias' ? 1 : 0;
     const D = c.d - this.skip;
@@ -72,9 +72,10 @@ export class Knn extends StatelessPolicy {
       this.fillRow(q, this.kernel.x, i * this.stride);
       for (let m = 0; m < M; m++) this.R[i * M + m] = usable(t, t.rewards, q, m, M) ? t.rewards[q * M + m] : NaN;
     }
+    this.k = k > 0 ? k : chooseK({ nTrain: n, M, stride: this.stride, kernel: this.kernel, R: this.R, distance: this.distance });
     this.fallback = fillMissing(trainMeans(t, t.rewards, M));
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    this.heap = new Float64Array(Math.max(1, k));
+    this.heap = new Float64Array(Math.max(1, this.k));
     this.sumR = new Float64Array(M);
     this.sumW = new Float64Array(M);
     this.pred = new Float64Array(M);
@@ -190,7 +191,7 @@ export const knnFactory: PolicyFactory<KnnParams> = {
   description: 'k nearest train queries by cosine similarity of the context; best mean train reward among them (docs/model.md §5.9)',
   contextual: true,
   params: [
-    { name: 'k', default: 20, min: 1, description: 'neighbours (a whole number; ties with the k-th are kept)' },
+    { name: 'k', default: 0, min: 0, description: 'neighbours (a whole number; ties with the k-th are kept); 0: chosen by leave-one-out on the train part' },
     { name: 'weighting', default: 0, min: 0, max: 1, description: '0: uniform mean; 1: weights 1/(1 − cosine)' },
   ],
   rewardIndependent: false,

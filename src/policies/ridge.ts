@@ -71,6 +71,21 @@ export class RidgeNormal {
     }
   }
 
+  /** These sums with `other`'s added (sign 1) or taken out (sign −1), as a new accumulator (for cross-validation). */
+  plus(other: RidgeNormal, sign: 1 | -1 = 1): RidgeNormal {
+    const out = new RidgeNormal(this.d, this.k);
+    out.weight = this.weight + sign * other.weight;
+    out.rows = this.rows + sign * other.rows;
+    const pairs: [Float64Array, Float64Array, Float64Array][] = [
+      [out.sx, this.sx, other.sx],
+      [out.sxx, this.sxx, other.sxx],
+      [out.sy, this.sy, other.sy],
+      [out.sxy, this.sxy, other.sxy],
+    ];
+    for (const [o, a, b] of pairs) for (let i = 0; i < o.length; i++) o[i] = a[i] + sign * b[i];
+    return out;
+  }
+
   /**
    * Solve for every target: θ_t into theta[t·d ..], β_t into intercept[t]. Returns false (outputs untouched)
    * when no row was added. Throws when the system is not positive definite (only possible for λ ≤ 0).
@@ -78,7 +93,7 @@ export class RidgeNormal {
   solve(lambda: number, theta: Float64Array, thetaOff: number, intercept: Float64Array, interceptOff: number): boolean {
     if (!(lambda > 0) || !Number.isFinite(lambda)) throw new RangeError(`ridge λ must be a positive number, got ${lambda}`);
     const { d, k, sx, sxx, sy, sxy, weight: W } = this;
-    if (!(W > 0)) return false;
+    if (this.rows <= 0 || !(W > 0)) return false;
     const G = new Float64Array(d * d);
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < d; b++) G[a * d + b] = sxx[a * d + b] - (sx[a] * sx[b]) / W;

@@ -3,6 +3,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { withPatterns, type ContextSet } from '../../src/features/context.js';
 import { Knn, KNN_MAX_CELLS, knnFactory } from '../../src/policies/knn.js';
+import { KNN_CV_QUERIES, KNN_K_GRID } from '../../src/policies/knnTune.js';
 import { DEFAULT_POLICIES, POLICY_NAMES, resolvePolicies } from '../../src/policies/registry.js';
 import type { TrainData } from '../../src/policies/policy.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
@@ -116,6 +117,56 @@ describe('knn', () => {
   });
 });
 
+describe('knn with k = 0: k chosen by leave-one-out on the train part', () => {
+  /** Brute force: for each held-out train query, the tie-aware neighbours among the other train queries. */
+  function bruteChoice(X: number[][], t: TrainData, M: number): number {
+    const n = t.queries.length;
+    const grid = KNN_K_GRID.filter((k) => k < n - 1);
+    const H = Math.min(n, KNN_CV_QUERIES);
+    const gains = new Array(grid.length + 1).fill(0);
+    for (let h = 0; h < H; h++) {
+      const i = Math.floor((h * n) / H);
+      const q = t.queries[i];
+      const others: TrainData = { ...t, queries: t.queries.filter((_, j) => j !== i) };
+      const pick = (pred: number[]): number => {
+        let best = -Infinity;
+        let got = 0;
+        for (let m = 0; m < M; m++) if (t.present[q * M + m] && pred[m] > best) ((best = pred[m]), (got = t.rewards[q * M + m]));
+        return got;
+      };
+      grid.forEach((k, g) => (gains[g] += pick(bruteForce(X, others, M, q, k, false))));
+      gains[grid.length] += pick(bruteForce(X, others, M, q, n, false));
+    }
+    let best = 0;
+    for (let g = 1; g < gains.length; g++) if (gains[g] >= gains[best] - 1e-9) best = g;
+    return best < grid.length ? grid[best] : n;
+  }
+
+  it('picks the k a brute-force leave-one-out picks: a small k where the context predicts the best model, all train queries where it does not', () => {
+    const r = new Rng(17);
+    const Xs = gaussianRows(240, 4, () => r.next());
+    const c = withBias(contextsFromRows(Xs));
+    const trainQ = Array.from({ length: 240 }, (_, q) => q);
+    // signal: model m is right where coordinate m is largest
+    const signal = makeTrain(240, 3, trainQ, (q, m) => (Xs[q].slice(1, 4).indexOf(Math.max(...Xs[q].slice(1, 4))) === m ? 1 : 0), () => 0, 0);
+    // noise: model 1 is slightly better on average, nothing depends on the context
+    const noise = makeTrain(240, 3, trainQ, (q, m) => (m === 1 ? 0.55 : 0.5) + (((q * 7919 + m * 104729) % 101) / 101 - 0.5) * 0.2, () => 0, 0);
+    const kSignal = new Knn(makeEnv(c, 3), { k: 0, weighting: 0 }, signal).k;
+    const kNoise = new Knn(makeEnv(c, 3), { k: 0, weighting: 0 }, noise).k;
+    expect(kSignal).toBe(bruteChoice(Xs, signal, 3));
+    expect(kNoise).toBe(bruteChoice(Xs, noise, 3));
+    expect(kSignal).toBeLessThan(100);
+    expect(kNoise).toBe(240);
+  });
+
+  it('one-hot contexts (ties past the selected list) agree with the brute force too', () => {
+    const rows = Array.from({ length: 300 }, (_, q) => [1, q % 2, q % 3 === 0 ? 1 : 0, q % 5 === 0 ? 1 : 0]);
+    const c = withPatterns(withBias(contextsFromRows(rows)));
+    const tt = makeTrain(300, 2, Array.from({ length: 300 }, (_, q) => q), (q, m) => ((q % 2 === m ? 0.8 : 0.3) + ((q * 31) % 7) / 70), () => 0, 0);
+    expect(new Knn(makeEnv(c, 2), { k: 0, weighting: 0 }, tt).k).toBe(bruteChoice(rows, tt, 2));
+  });
+});
+
 describe('the routers trained on a split in the registry', () => {
   const names = ['knn', 'predictive', 'warm-linucb', 'warm-thompson'];
   it('are named policies with parameters, never run by default', () => {
@@ -126,6 +177,7 @@ describe('the routers trained on a split in the registry', () => {
     const r = resolvePolicies(names, ['knn.k=5', 'warm-linucb.discount=0.5', 'predictive.target=1'], []);
     expect(r.map((x) => [x.name, x.factory.train])).toEqual(names.map((n) => [n, true]));
     expect(r[0].params).toEqual({ k: 5, weighting: 0 });
+    expect(r[1].params).toEqual({ reg: 0, target: 1 });
     expect(r[2].params.discount).toBe(0.5);
     expect(() => resolvePolicies(['knn'], ['knn.weighting=2'], [])).toThrow(/weighting must be ≤ 1/);
   });

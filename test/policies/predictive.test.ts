@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { Predictive, predictiveFactory } from '../../src/policies/predictive.js';
+import { CV_FOLDS, CV_GRID, Predictive, predictiveFactory } from '../../src/policies/predictive.js';
 import type { TrainData } from '../../src/policies/policy.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { inverse, matVec } from '../helpers/linalg.js';
@@ -88,6 +88,36 @@ print(json.dumps([float(y.mean()-X.mean(0)@th)]+th.tolist()))`;
     const t0 = makeTrain(200, M, trainQ, acc, cost, 0);
     const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target: 1 }, t0);
     for (const q of [1, 51, 151]) expect(p.score(q, 0)).toBeCloseTo(b + theta.reduce((s, v, j) => s + v * X[q][1 + j], 0), 9);
+  });
+
+  it('penalty 0: the penalty a brute-force 5-fold cross-validation picks, strong where the context is noise', () => {
+    const choose = (t: TrainData): number => {
+      const n = t.queries.length;
+      let best = -Infinity;
+      let reg = 0;
+      for (const g of CV_GRID) {
+        let got = 0;
+        for (let f = 0; f < CV_FOLDS; f++) {
+          const fit: TrainData = { ...t, queries: t.queries.filter((_, i) => i % CV_FOLDS !== f) };
+          const pred = direct(X, fit, M, g * n, 0);
+          t.queries.forEach((q, i) => {
+            if (i % CV_FOLDS !== f) return;
+            const r = [0, 1, 2].map((m) => pred(q, m));
+            got += t.rewards[q * M + r.indexOf(Math.max(...r))];
+          });
+        }
+        if (got >= best - 1e-9) ((best = got), (reg = g * n));
+      }
+      return reg;
+    };
+    const signal = cases[0][1];
+    const noise = makeTrain(200, M, trainQ, (q, m) => (m === 2 ? 0.6 : 0.5) + 0.3 * Math.sin(q * 12.9898 + m * 78.233), () => 0.5, 0.4);
+    for (const t of [signal, noise]) {
+      const p = new Predictive(makeEnv(ctx, M), { reg: 0, target: 0 }, t);
+      expect(p.reg).toBe(choose(t));
+    }
+    expect(new Predictive(makeEnv(ctx, M), { reg: 0, target: 0 }, signal).reg).toBeLessThan(100 * 100);
+    expect(new Predictive(makeEnv(ctx, M), { reg: 0, target: 0 }, noise).reg).toBeGreaterThanOrEqual(10 * 100);
   });
 
   it('a model with no train rows predicts the mean of the other models', () => {
