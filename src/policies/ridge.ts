@@ -88,12 +88,16 @@ export class RidgeNormal {
 
   /**
    * Solve for every target: θ_t into theta[t·d ..], β_t into intercept[t]. Returns false (outputs untouched)
-   * when no row was added. Throws when the system is not positive definite (only possible for λ ≤ 0).
+   * when no row was added. With `centre` false the intercept is 0 and θ = (Σ w x xᵀ + λI)⁻¹ Σ w y x.
    */
-  solve(lambda: number, theta: Float64Array, thetaOff: number, intercept: Float64Array, interceptOff: number): boolean {
+  solve(lambda: number, theta: Float64Array, thetaOff: number, intercept: Float64Array, interceptOff: number, centre = true): boolean {
     if (!(lambda > 0) || !Number.isFinite(lambda)) throw new RangeError(`ridge λ must be a positive number, got ${lambda}`);
-    const { d, k, sx, sxx, sy, sxy, weight: W } = this;
+    const { d, k, sxx, sxy } = this;
+    const W = this.weight;
     if (this.rows <= 0 || !(W > 0)) return false;
+    // uncentred (every coefficient penalised, no intercept): the form of the linear policies' A = λI + Σ xxᵀ
+    const sx = centre ? this.sx : new Float64Array(d);
+    const sy = centre ? this.sy : new Float64Array(k);
     const G = new Float64Array(d * d);
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < d; b++) G[a * d + b] = sxx[a * d + b] - (sx[a] * sx[b]) / W;

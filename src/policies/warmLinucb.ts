@@ -2,7 +2,10 @@ import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
-import { WarmPrior } from './warmStart.js';
+import { WarmPrior, warmPenalty } from './warmStart.js';
+
+/** The penalty when it cannot be chosen (no or too small a train part): LinUCB's default. */
+const FALLBACK_REG = 0.05;
 
 export type WarmLinUCBParams = { alpha: number; reg: number; discount: number };
 
@@ -16,8 +19,15 @@ export class WarmLinUCB extends LinearPolicy {
   private readonly alpha: number;
   private readonly prior: WarmPrior;
 
+  /** The regularisation used (given, or chosen on the train part when the parameter is 0). */
+  readonly reg: number;
+
   constructor(env: PolicyEnv, p: WarmLinUCBParams, t: TrainData) {
-    super(env, p.reg, 1);
+    // A = reg·I + γΣxxᵀ solves the train ridge at penalty reg/γ, so a chosen penalty ρ gives reg = γρ
+    const rho = p.reg > 0 || p.discount === 0 ? null : warmPenalty(env, t);
+    const reg = p.reg > 0 ? p.reg : rho === null ? FALLBACK_REG : p.discount * rho;
+    super(env, reg, 1);
+    this.reg = reg;
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
     this.alpha = p.alpha;
     this.prior = new WarmPrior(env, t, p.discount);
@@ -48,7 +58,7 @@ export const warmLinucbFactory: PolicyFactory<WarmLinUCBParams> = {
   contextual: true,
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
-    { name: 'reg', default: 0.05, positive: true, description: 'regularisation (A starts at reg·I before the train part)' },
+    { name: 'reg', default: 0, min: 0, description: 'regularisation (A starts at reg·I before the train part); 0: chosen by 5-fold cross-validation on the train part' },
     { name: 'discount', default: 1, min: 0, description: 'weight of each train observation in the prior (0: plain LinUCB)' },
   ],
   rewardIndependent: false,

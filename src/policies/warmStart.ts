@@ -6,7 +6,27 @@
 import { addOuterSparse } from './linalg.js';
 import type { RidgeArms } from './linear.js';
 import type { PolicyEnv, TrainData } from './policy.js';
-import { usable } from './supervised.js';
+import { predictSparse } from './ridge.js';
+import { CV_FOLDS, crossValidatePenalty, foldSums, solveSums, usable } from './supervised.js';
+
+/**
+ * The penalty ρ of the train part's own ridge fit θ_m = (ρI + Σ x xᵀ)⁻¹ Σ r x (the posterior mean the warm start
+ * begins from, up to the discount) chosen by 5-fold cross-validation on the train part, scoring the train reward
+ * of argmax_m θ_mᵀx on the held-out folds (docs/model.md §5.11); null when the train part is too small.
+ */
+export function warmPenalty(env: PolicyEnv, t: TrainData): number | null {
+  if (t.queries.length < 2 * CV_FOLDS) return null;
+  const M = env.nModels;
+  const c = env.contexts;
+  const sums = foldSums(c, M, t, [t.rewards], CV_FOLDS);
+  return crossValidatePenalty(
+    t,
+    M,
+    sums,
+    (x, reg) => solveSums(x, M, 1, c.d, reg, false),
+    (fit, q, m) => predictSparse(fit.theta, m * c.d, 0, c.idx, c.val, c.ptr[q], c.ptr[q + 1]),
+  );
+}
 
 export class WarmPrior {
   /** Σ x xᵀ over the train rows usable for every model. */
