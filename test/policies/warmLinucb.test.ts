@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { linucbFactory } from '../../src/policies/linucb.js';
 import type { TrainData } from '../../src/policies/policy.js';
+import { CV_FOLDS, CV_GRID } from '../../src/policies/supervised.js';
 import { WarmLinUCB, warmLinucbFactory } from '../../src/policies/warmLinucb.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { maxRelDiff, ridge } from '../helpers/linalg.js';
@@ -84,5 +85,38 @@ describe('warm-linucb', () => {
     };
     expect(run(1)).toEqual(run(1));
     expect(run(1)).not.toEqual(run(0));
+  });
+
+  it('reg 0: reg = discount × the penalty a brute-force 5-fold cross-validation of the train ridge fit picks', () => {
+    const n = t.queries.length;
+    let best = -Infinity;
+    let rho = NaN;
+    for (const g of CV_GRID) {
+      let got = 0;
+      for (let f = 0; f < CV_FOLDS; f++) {
+        const fitQ = Array.from(t.queries).filter((_, i) => i % CV_FOLDS !== f);
+        const thetas = [0, 1, 2].map((m) => {
+          const qs = fitQ.filter((q) => t.present[q * M + m]);
+          return ridge(qs.map((q) => X[q]), qs.map((q) => t.rewards[q * M + m]), g * n).theta;
+        });
+        t.queries.forEach((q, i) => {
+          if (i % CV_FOLDS !== f) return;
+          let top = -Infinity;
+          let r = 0;
+          for (let m = 0; m < M; m++) {
+            if (!t.present[q * M + m]) continue;
+            const s = thetas[m].reduce((a, th, j) => a + th * X[q][j], 0);
+            if (s > top) ((top = s), (r = t.rewards[q * M + m]));
+          }
+          got += r;
+        });
+      }
+      if (got >= best - 1e-9) ((best = got), (rho = g * n));
+    }
+    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.1, reg: 0, discount: 0.5 }, t);
+    expect(p.reg).toBeCloseTo(0.5 * rho, 9);
+    // the state starts at that regularisation plus the discounted train part
+    const ref = ridge(trainRows(t, 1, 0.5).xs, trainRows(t, 1, 0.5).rs, p.reg);
+    expect(maxRelDiff(p.state().theta.subarray(5, 10), ref.theta)).toBeLessThan(1e-9);
   });
 });
