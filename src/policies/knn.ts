@@ -156,6 +156,11 @@ export class Knn extends StatelessPolicy {
 
   private compute(q: number): void {
     const { M, R, sumR, sumW, pred, nTrain, distance, fallback, kernel } = this;
+    if (!distance && this.k >= nTrain) {
+      // every train query, uniformly weighted: the train means, whatever the context
+      pred.set(fallback);
+      return;
+    }
     this.fillRow(q, kernel.q, 0);
     kernel.run();
     const sims = kernel.out;

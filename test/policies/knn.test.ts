@@ -59,6 +59,8 @@ describe('knn', () => {
     [1, 0],
     [7, 0],
     [7, 1],
+    [160, 0],
+    [500, 1],
   ] as const) {
     it(`k = ${k}, weighting ${weighting}: predictions equal a brute-force search; picks their argmax`, () => {
       const p = new Knn(makeEnv(ctx, M), { k, weighting }, t);
