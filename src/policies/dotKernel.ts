@@ -19,8 +19,14 @@ export interface DotKernel {
   readonly q: Float32Array;
   /** n dot products, written by run(). */
   readonly out: Float32Array;
+  /** Four queries, 4 × padDim(d) floats, for runBatch(). */
+  readonly qBatch: Float32Array;
+  /** 4 × n dot products (query g's at g·n), written by runBatch(). */
+  readonly outBatch: Float32Array;
   readonly simd: boolean;
   run(): void;
+  /** The four queries of qBatch at once (the same results as four run() calls, in less memory traffic). */
+  runBatch(): void;
 }
 
 // WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
@@ -77,6 +83,45 @@ const BODY = [
   END,
 ];
 
+// dots4(x, q0, q1, q2, q3, n, rowBytes, o0, o1, o2, o3): four queries per pass over the rows (each row is read
+// once for all four), each summed in exactly the order of dots. Locals: end, j, the x chunk, 8 accumulators.
+const P4 = { X: 0, N: 5, RB: 6, E: 11, J: 12, XV: 13 };
+const q4 = (g: number): number => 1 + g;
+const o4 = (g: number): number => 7 + g;
+const acc4 = (g: number, odd: number): number => 14 + 2 * g + odd;
+const chunk4 = (odd: number): number[] => [
+  LOCAL_GET, P4.X, LOCAL_GET, P4.J, I32_ADD, ...V128_LOAD, 2, 16 * odd, LOCAL_SET, P4.XV,
+  ...[0, 1, 2, 3].flatMap((g) => [
+    LOCAL_GET, acc4(g, odd),
+    LOCAL_GET, P4.XV,
+    LOCAL_GET, q4(g), LOCAL_GET, P4.J, I32_ADD, ...V128_LOAD, 2, 16 * odd,
+    ...F32X4_MUL, ...F32X4_ADD, LOCAL_SET, acc4(g, odd),
+  ]),
+];
+const store4 = (g: number): number[] => [
+  LOCAL_GET, acc4(g, 0), LOCAL_GET, acc4(g, 1), ...F32X4_ADD, LOCAL_SET, acc4(g, 0),
+  LOCAL_GET, o4(g), ...lane(acc4(g, 0), 0), ...lane(acc4(g, 0), 1), F32_ADD, ...lane(acc4(g, 0), 2), ...lane(acc4(g, 0), 3), F32_ADD, F32_ADD, F32_STORE, 2, 0,
+];
+const BODY4 = [
+  2, 2, I32, 9, V128, // locals
+  LOCAL_GET, o4(0), LOCAL_GET, P4.N, I32_CONST, 2, I32_SHL, I32_ADD, LOCAL_SET, P4.E,
+  BLOCK, VOID,
+  LOCAL_GET, o4(0), LOCAL_GET, P4.E, I32_GE_U, BR_IF, 0,
+  LOOP, VOID,
+  ...[0, 1, 2, 3].flatMap((g) => [...zero(acc4(g, 0)), ...zero(acc4(g, 1))]), I32_CONST, 0, LOCAL_SET, P4.J,
+  LOOP, VOID,
+  ...chunk4(0), ...chunk4(1),
+  LOCAL_GET, P4.J, I32_CONST, 32, I32_ADD, LOCAL_TEE, P4.J, LOCAL_GET, P4.RB, I32_LT_U, BR_IF, 0,
+  END,
+  ...[0, 1, 2, 3].flatMap(store4),
+  LOCAL_GET, P4.X, LOCAL_GET, P4.RB, I32_ADD, LOCAL_SET, P4.X,
+  ...[1, 2, 3].flatMap((g) => [LOCAL_GET, o4(g), I32_CONST, 4, I32_ADD, LOCAL_SET, o4(g)]),
+  LOCAL_GET, o4(0), I32_CONST, 4, I32_ADD, LOCAL_TEE, o4(0), LOCAL_GET, P4.E, I32_LT_U, BR_IF, 0,
+  END,
+  END,
+  END,
+];
+
 const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
 function uleb(v: number): number[] {
   const out: number[] = [];
@@ -92,11 +137,11 @@ const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charC
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 0]),
+  ...section(1, [2, 0x60, 5, ...new Array<number>(5).fill(I32), 0, 0x60, 11, ...new Array<number>(11).fill(I32), 0]),
   ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-  ...section(3, [1, 0]),
-  ...section(7, [1, ...name('dots'), 0x00, 0]),
-  ...section(10, [1, ...uleb(BODY.length), ...BODY]),
+  ...section(3, [2, 0, 1]),
+  ...section(7, [2, ...name('dots'), 0x00, 0, ...name('dots4'), 0x00, 1]),
+  ...section(10, [2, ...uleb(BODY.length), ...BODY, ...uleb(BODY4.length), ...BODY4]),
 ]);
 
 /** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
@@ -121,19 +166,52 @@ export function createDotKernel(n: number, d: number, portable = false): DotKern
   const D = padDim(d);
   const mod = portable ? null : simdModule();
   if (mod && wasm) {
-    const bytes = (n * D + D + n) * 4;
+    const bytes = (n * D + D + n + 4 * D + 4 * n) * 4;
     const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
     const inst = new wasm.Instance(mod, { env: { mem: memory } });
     const dots = inst.exports.dots as (x: number, q: number, n: number, rowBytes: number, out: number) => void;
+    const dots4 = inst.exports.dots4 as (x: number, q0: number, q1: number, q2: number, q3: number, n: number, rowBytes: number, o0: number, o1: number, o2: number, o3: number) => void;
+    const qAt = n * D * 4;
+    const outAt = qAt + D * 4;
+    const qbAt = outAt + n * 4;
+    const obAt = qbAt + 4 * D * 4;
     const x = new Float32Array(memory.buffer, 0, n * D);
-    const q = new Float32Array(memory.buffer, n * D * 4, D);
-    const out = new Float32Array(memory.buffer, (n * D + D) * 4, n);
-    return { x, q, out, simd: true, run: () => dots(0, n * D * 4, n, D * 4, (n * D + D) * 4) };
+    const q = new Float32Array(memory.buffer, qAt, D);
+    const out = new Float32Array(memory.buffer, outAt, n);
+    const qBatch = new Float32Array(memory.buffer, qbAt, 4 * D);
+    const outBatch = new Float32Array(memory.buffer, obAt, 4 * n);
+    const rb = D * 4;
+    const ob = n * 4;
+    return {
+      x,
+      q,
+      out,
+      qBatch,
+      outBatch,
+      simd: true,
+      run: () => dots(0, qAt, n, rb, outAt),
+      runBatch: () => dots4(0, qbAt, qbAt + rb, qbAt + 2 * rb, qbAt + 3 * rb, n, rb, obAt, obAt + ob, obAt + 2 * ob, obAt + 3 * ob),
+    };
   }
   const x = new Float32Array(n * D);
   const q = new Float32Array(D);
   const out = new Float32Array(n);
-  return { x, q, out, simd: false, run: () => portableDots(x, q, out, n, D) };
+  const qBatch = new Float32Array(4 * D);
+  const outBatch = new Float32Array(4 * n);
+  const qViews = [0, 1, 2, 3].map((g) => qBatch.subarray(g * D, (g + 1) * D));
+  const oViews = [0, 1, 2, 3].map((g) => outBatch.subarray(g * n, (g + 1) * n));
+  return {
+    x,
+    q,
+    out,
+    qBatch,
+    outBatch,
+    simd: false,
+    run: () => portableDots(x, q, out, n, D),
+    runBatch: () => {
+      for (let g = 0; g < 4; g++) portableDots(x, qViews[g], oViews[g], n, D);
+    },
+  };
 }
 
 const f = Math.fround;

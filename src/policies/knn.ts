@@ -45,6 +45,8 @@ export class Knn extends StatelessPolicy {
   /** Predictions per context pattern (one-hot contexts repeat few patterns). */
   private readonly byPattern: Float64Array | null;
   private readonly patternDone: Uint8Array | null;
+  /** Dense contexts: predictions of the test queries (those not in the train part), computed four at a time. */
+  private readonly byQuery: Float64Array | null = null;
 
   constructor(
     private readonly env: PolicyEnv,
@@ -82,6 +84,41 @@ export class Knn extends StatelessPolicy {
     const P = c.pattern ? (c.nPatterns ?? 0) : 0;
     this.byPattern = c.pattern ? new Float64Array(P * M) : null;
     this.patternDone = c.pattern ? new Uint8Array(P) : null;
+    if (!c.pattern && !this.everyQuery()) this.byQuery = this.predictTest(t);
+  }
+
+  /** Uniform weights over every train query: the prediction is the train means, whatever the context. */
+  private everyQuery(): boolean {
+    return !this.distance && this.k >= this.nTrain;
+  }
+
+  /** Predictions of every query outside the train part (NaN rows for train queries), four per kernel pass. */
+  private predictTest(t: TrainData): Float64Array {
+    const { M, kernel, stride, nTrain, pred } = this;
+    const Q = this.env.contexts.nQueries;
+    const out = new Float64Array(Q * M).fill(NaN);
+    const inTrain = new Uint8Array(Q);
+    for (const q of t.queries) inTrain[q] = 1;
+    const group = new Int32Array(4);
+    const views = [0, 1, 2, 3].map((g) => kernel.outBatch.subarray(g * nTrain, (g + 1) * nTrain));
+    let size = 0;
+    const flush = (): void => {
+      for (let g = size; g < 4; g++) kernel.qBatch.fill(0, g * stride, (g + 1) * stride);
+      kernel.runBatch();
+      for (let g = 0; g < size; g++) {
+        this.fromSimilarities(views[g]);
+        out.set(pred, group[g] * M);
+      }
+      size = 0;
+    };
+    for (let q = 0; q < Q; q++) {
+      if (inTrain[q]) continue;
+      this.fillRow(q, kernel.qBatch, size * stride);
+      group[size++] = q;
+      if (size === 4) flush();
+    }
+    if (size > 0) flush();
+    return out;
   }
 
   /** Context q (bias left out) as a unit row at out[off..off+stride), zero-padded; a zero context stays zero. */
@@ -102,9 +139,8 @@ export class Knn extends StatelessPolicy {
   }
 
   /** The k-th largest similarity (a min-heap of the k best so far); −∞ when there are at most k rows. */
-  private threshold(): number {
+  private threshold(sims: Float32Array): number {
     const { heap, k, nTrain } = this;
-    const sims = this.kernel.out;
     if (nTrain <= k) return -Infinity;
     let size = 0;
     for (let i = 0; i < nTrain; i++) {
@@ -139,7 +175,7 @@ export class Knn extends StatelessPolicy {
 
   /** Predicted reward per model for query q (a reused buffer, valid until the next call). */
   predict(q: number): Float64Array {
-    const { M, pred, byPattern, patternDone } = this;
+    const { M, pred, byPattern, patternDone, byQuery } = this;
     const pat = this.env.contexts.pattern;
     if (byPattern && patternDone && pat) {
       const id = pat[q];
@@ -150,21 +186,29 @@ export class Knn extends StatelessPolicy {
       } else for (let m = 0; m < M; m++) pred[m] = byPattern[id * M + m];
       return pred;
     }
+    if (byQuery && byQuery[q * M] === byQuery[q * M]) {
+      for (let m = 0; m < M; m++) pred[m] = byQuery[q * M + m];
+      return pred;
+    }
     this.compute(q);
     return pred;
   }
 
   private compute(q: number): void {
-    const { M, R, sumR, sumW, pred, nTrain, distance, fallback, kernel } = this;
-    if (!distance && this.k >= nTrain) {
-      // every train query, uniformly weighted: the train means, whatever the context
-      pred.set(fallback);
+    const { kernel } = this;
+    if (this.everyQuery()) {
+      this.pred.set(this.fallback);
       return;
     }
     this.fillRow(q, kernel.q, 0);
     kernel.run();
-    const sims = kernel.out;
-    const tau = this.threshold();
+    this.fromSimilarities(kernel.out);
+  }
+
+  /** Predictions into pred from the similarities of one query to every train row. */
+  private fromSimilarities(sims: Float32Array): void {
+    const { M, R, sumR, sumW, pred, nTrain, distance, fallback } = this;
+    const tau = this.threshold(sims);
     sumR.fill(0);
     sumW.fill(0);
     for (let i = 0; i < nTrain; i++) {

@@ -28,6 +28,27 @@ describe('dot kernel', () => {
     }
   });
 
+  it('four queries at once give exactly what four single runs give (SIMD and portable)', () => {
+    const rng = new Rng(9);
+    for (const d of [3, 16, 65]) {
+      const n = 101;
+      const D = padDim(d);
+      for (const portable of [false, true]) {
+        const k = createDotKernel(n, d, portable);
+        for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) k.x[i * D + j] = rng.normal();
+        const qs = [0, 1, 2, 3].map(() => Array.from({ length: d }, () => rng.normal()));
+        qs.forEach((q, g) => q.forEach((v, j) => (k.qBatch[g * D + j] = v)));
+        k.runBatch();
+        qs.forEach((q, g) => {
+          k.q.fill(0);
+          q.forEach((v, j) => (k.q[j] = v));
+          k.run();
+          expect(Array.from(k.outBatch.subarray(g * n, (g + 1) * n))).toEqual(Array.from(k.out));
+        });
+      }
+    }
+  });
+
   it('zero rows give zero', () => {
     const k = createDotKernel(3, 5);
     k.q.fill(1);

@@ -70,8 +70,24 @@ describe('knn', () => {
         for (let m = 0; m < M; m++) expect(got[m]).toBeCloseTo(ref[m], 5);
         expect(p.select(q, all, M)).toBe(ref.indexOf(Math.max(...ref)));
       }
+      // a train query asked for (computed on its own, itself among its neighbours)
+      for (const q of [0, 77, 159]) {
+        const ref = bruteForce(X, t, M, q, k, weighting === 1);
+        const got = Array.from(p.predict(q));
+        for (let m = 0; m < M; m++) expect(got[m]).toBeCloseTo(ref[m], 5);
+      }
     });
   }
+
+  it('a test part that is not a multiple of four (the last kernel pass is partly empty)', () => {
+    const t2 = makeTrain(260, M, Array.from({ length: 161 }, (_, i) => i), (q, m) => (X[q][1 + m] > 0 ? 0.9 : 0.2), () => 0, 0);
+    const p = new Knn(makeEnv(ctx, M), { k: 5, weighting: 0 }, t2);
+    for (let q = 161; q < 260; q++) {
+      const ref = bruteForce(X, t2, M, q, 5, false);
+      const got = Array.from(p.predict(q));
+      for (let m = 0; m < M; m++) expect(got[m]).toBeCloseTo(ref[m], 5);
+    }
+  });
 
   it('one-hot contexts: the neighbours tied with the k-th all count (the mean over the identical train contexts)', () => {
     const rows = Array.from({ length: 120 }, (_, q) => [1, q % 3 === 0 ? 1 : 0, q % 3 === 1 ? 1 : 0, q % 3 === 2 ? 1 : 0]);
