@@ -1,5 +1,5 @@
 /**
- * End to end on real tables, with the train part built here (the split protocol is not needed): a 50/50 split
+ * End to end on real tables (slow: npm run test:e2e), with the train part built here (the split protocol is not needed): a 50/50 split
  * stratified by task, each router trained on one half and replayed over the other, its test regret compared with
  * the model that has the best mean train reward.
  */
