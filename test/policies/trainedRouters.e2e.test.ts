@@ -1,7 +1,7 @@
 /**
- * End to end on real tables (slow: npm run test:e2e), with the train part built here (the split protocol is not needed): a 50/50 split
- * stratified by task, each router trained on one half and replayed over the other, its test regret compared with
- * the model that has the best mean train reward.
+ * End to end on real tables (slow: npm run test:e2e), with the train part built here: a 50/50 split stratified
+ * by task, each router trained on one half and replayed over the other, its test regret compared with the model
+ * that has the best mean train reward.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
