@@ -39,7 +39,7 @@ class EpsilonGreedy implements Policy {
     return this.am.result();
   }
 
-  /** ε/n + (1 − ε)·[m in the greedy set]/|set|: the untried arms if any, else the tied best means. */
+  /** ε/n + (1 − ε)·[m in the greedy set]/|set|: the untried arms if any, else the tied best means (docs/model.md §9). */
   propensity(_q: number, arms: Int32Array, na: number, m: number): number {
     let untried = 0;
     for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0) untried++;

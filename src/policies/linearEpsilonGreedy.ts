@@ -35,7 +35,7 @@ class LinearEpsilonGreedy extends LinearPolicy {
     return am.result();
   }
 
-  /** ε/n + (1 − ε)/|ties| when m is among the tied best predictions, else ε/n. */
+  /** ε/n + (1 − ε)/|ties| when m is among the tied best predictions, else ε/n (docs/model.md §9). */
   propensity(q: number, arms: Int32Array, n: number, m: number): number {
     const { cache } = this;
     let best = -Infinity;

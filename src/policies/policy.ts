@@ -67,7 +67,7 @@ export interface Policy {
   removeArm(m: number): void;
   /**
    * Probability that `select(q, arms, n)` picks model m in the policy's current state (before `update`), for
-   * routing logs (docs/ope.md, "Propensities of simulated logs"). Exact where it has a closed form; a policy
+   * routing logs (docs/model.md §9). Exact where it has a closed form; a policy
    * that can only estimate it draws from `mc`, an RNG its caller owns, never from its own. Optional.
    */
   propensity?(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number;

@@ -35,7 +35,7 @@ class StaticPolicy extends StatelessPolicy {
     return best;
   }
 
-  /** Deterministic: 1 for the model `select` returns, 0 otherwise. */
+  /** Deterministic: 1 for the model `select` returns, 0 otherwise (docs/model.md §9). */
   propensity(q: number, arms: Int32Array, n: number, m: number): number {
     return this.select(q, arms, n) === m ? 1 : 0;
   }

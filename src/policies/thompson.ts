@@ -3,7 +3,7 @@ import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory } from './policy.js';
 import type { Rng } from '../core/rng.js';
 
-/** Monte-Carlo draws per propensity estimate of Thompson sampling (docs/ope.md). */
+/** Monte-Carlo draws per propensity estimate of Thompson sampling (docs/model.md §9). */
 export const THOMPSON_PROPENSITY_SAMPLES = 256;
 
 export type ThompsonParams = { sigma: number; priorVariance: number };
@@ -45,7 +45,7 @@ class Thompson extends LinearPolicy {
   }
 
   /**
-   * Monte-Carlo estimate (docs/ope.md): K fresh posterior draws from `mc`, plus the draw `select` made, which m
+   * Monte-Carlo estimate (docs/model.md §9): K fresh posterior draws from `mc`, plus the draw `select` made, which m
    * won; (wins + 1)/(K + 1) is never 0. Exact ties have probability 0 under continuous draws and are ignored.
    */
   propensity(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number {
