@@ -11,7 +11,7 @@ import { nameKey } from '../../sim/engine.js';
 import { bootstrapMany } from './bootstrap.js';
 import type { EstimatorName, LoggedBandit } from './estimators.js';
 import { evaluateTarget } from './evaluate.js';
-import { logRewardModel } from './fromLogs.js';
+import { crossFitRewardModel } from './fromLogs.js';
 import { replay } from './replay.js';
 import { opeHindsight, type OpeData, type OpeMetric } from './setup.js';
 
@@ -178,6 +178,6 @@ function evaluateReplay(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Op
 export function runOpe(data: OpeData, policies: readonly ResolvedPolicy[], o: OpeRunOptions): OpePolicyResult[] {
   const qhat = new Map<OpeMetric, Float64Array>();
   const needQ = o.estimators.some((e) => e !== 'ips' && e !== 'snips');
-  if (needQ && policies.some((p) => !isLearning(p))) for (const [metric, v] of data.values) qhat.set(metric, logRewardModel(data.log, v));
+  if (needQ && policies.some((p) => !isLearning(p))) for (const [metric, v] of data.values) qhat.set(metric, crossFitRewardModel(data.log, v));
   return policies.map((rp) => (isLearning(rp) ? evaluateReplay(data, rp, o) : evaluateDistribution(data, rp, o, qhat)));
 }
