@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ope, writeOpeResults } from '../app/ope.js';
+import { AtomicDir } from '../core/atomic.js';
 import { timestamp } from '../core/format.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
 import { opeTable } from '../report/ope.js';
@@ -13,6 +14,7 @@ interface OpeFlags {
   logs: string;
   policies: string;
   param: string[];
+  policyModule: string[];
   estimators?: string;
   lambda?: string;
   seed: string;
@@ -31,6 +33,7 @@ export function registerOpeCommand(program: Command): void {
     .requiredOption('--logs <file>', 'routing log: CSV, TSV, JSON Lines, Parquet or Arrow (datasets/README.md, "Routing logs")')
     .requiredOption('--policies <list>', 'target policies, comma-separated (as in simulate; learning policies are evaluated by replay)')
     .option('--param <policy.name=value>', 'hyperparameter of a target policy, repeatable', collect, [])
+    .option('--policy-module <file>', 'load routing policies from an ES module (repeatable; examples/policies/softmax.mjs)', collect, [])
     .option('--estimators <list>', 'some of dm, ips, snips, dr, switch-dr, dros (default: all)')
     .option('--lambda <λ>', "accuracy–energy trade-off of the reward (default: the log's reward column as logged, else 0.5)")
     .option('--table <source>', 'the full table the log was drawn from: exact rewards and each policy’s true value')
@@ -42,10 +45,13 @@ export function registerOpeCommand(program: Command): void {
     .option('--json', 'print summary.json to stdout instead of the table')
     .action(async (o: OpeFlags) => {
       const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${m}\n`);
+      // an unusable --out fails before the evaluation (checked again when committing)
+      if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
       const summary = await ope({
         logs: o.logs,
         policies: parseList(o.policies),
         params: o.param,
+        policyModules: o.policyModule,
         estimators: o.estimators,
         lambda: o.lambda === undefined ? undefined : parseLambda('--lambda', o.lambda),
         seed: parseInteger('--seed', o.seed, 0, 0xffffffff),

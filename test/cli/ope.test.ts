@@ -61,6 +61,16 @@ describe('greenserv ope refuses bad logs', () => {
   });
 });
 
+describe('greenserv ope bounds its memory', () => {
+  it('a log of more than 20,000,000 decisions × models is refused before any matrix is allocated', async () => {
+    const f = join(dir, 'wide.csv');
+    const rows = Array.from({ length: 19_600 }, (_, i) => `q${i},m${i % 1024},0.001,1`);
+    writeFileSync(f, 'query_id,model_id,propensity,accuracy\n' + rows.join('\n') + '\n');
+    const err = await refused(['ope', '--logs', f, '--policies', 'random'], join(dir, 'o-wide'));
+    expect(err).toContain(`${f}: 19600 decisions × 1024 models = 20070400 cells; ope handles at most 20000000`);
+  });
+});
+
 describe('simulate --log refuses what it cannot write', () => {
   it('more than one policy, or an unknown extension, before any work', async () => {
     const a = join(dir, 'two.csv');
