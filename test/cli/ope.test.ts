@@ -1,5 +1,5 @@
 /** `greenserv ope` and `simulate --log`: bad input exits 2 naming file, line and field (or the option), writing nothing. */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,18 @@ describe('greenserv ope refuses bad logs', () => {
     expect(await refused(['ope', '--logs', f, '--policies', 'random', '--lambda', '2'], join(dir, 'o3'))).toContain('--lambda: must be in [0, 1]');
     expect(await refused(['ope', '--logs', f, '--policies', 'oracle'], join(dir, 'o4'))).toContain("policy 'oracle' needs every model's outcome");
     expect(await refused(['ope', '--logs', join(dir, 'absent.csv'), '--policies', 'random'], join(dir, 'o5'))).toContain('absent.csv');
+  });
+});
+
+describe('greenserv report on an ope directory', () => {
+  it('an edited summary.json is refused naming the field, and nothing is written', async () => {
+    const d = join(dir, 'edited');
+    mkdirSync(d);
+    writeFileSync(join(d, 'summary.json'), JSON.stringify({ kind: 'ope', schemaVersion: 1, logs: { file: 'x', decisions: -3, models: [], propensity: 'logged', uniform: false }, table: null, lambda: 0.5, estimators: [], seed: 1, bootstrap: 10, policies: [] }));
+    const r = await cli(['report', d]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(d, 'summary.json')} (column 'logs.decisions'): not an ope summary: logs.decisions`);
+    expect(existsSync(join(d, 'report.html'))).toBe(false);
   });
 });
 
