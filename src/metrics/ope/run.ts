@@ -3,6 +3,7 @@
  * not learn from rewards is evaluated through its distribution over models at each logged context (every
  * estimator); a learning policy by replay (Li et al. 2011), unbiased on uniformly random logs only.
  */
+import { UsageError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { decisionRules, type Semantics } from '../../core/semantics.js';
 import type { Policy, PolicyEnv } from '../../policies/policy.js';
@@ -62,6 +63,7 @@ export function uniformLogs(data: OpeData): boolean {
 
 /** A policy instance over the decisions, with its own RNG derived from the seed and its name. */
 function createPolicy(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Policy {
+  if (rp.factory.train) throw new UsageError(`policy '${rp.name}' is trained on a train/test split of a full table; ope cannot evaluate it from a log`);
   const M = data.models.length;
   const env: PolicyEnv = {
     contexts: data.contexts,
