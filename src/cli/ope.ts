@@ -67,7 +67,7 @@ export function registerOpeCommand(program: Command): void {
         const lam = Number.isFinite(summary.lambda) ? `λ = ${summary.lambda}` : 'reward as logged';
         process.stdout.write(`${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}\n\n`);
         process.stdout.write(opeTable(summary) + '\n\n');
-        process.stdout.write(`results in ${outDir}\n`);
+        process.stdout.write(`results: ${outDir}\n`);
       }
     });
 }

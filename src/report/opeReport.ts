@@ -37,12 +37,12 @@ const opeSummary = z
   })
   .passthrough();
 
-/** null back to NaN and "inf" back to ∞, so the summary reads as it was built. */
-function revive(v: unknown): unknown {
-  if (v === null) return Number.NaN;
-  if (v === 'inf') return Number.POSITIVE_INFINITY;
-  if (Array.isArray(v)) return v.map(revive);
-  if (typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, k === 'table' || k === 'truth' || k === 'diagnostics' ? (x === null ? null : revive(x)) : revive(x)]));
+/** null back to NaN (except the nullable objects) and a switch-dr `param` of "inf" back to ∞, so the summary reads as built. */
+function revive(v: unknown, key = ''): unknown {
+  if (v === null) return key === 'table' || key === 'truth' || key === 'diagnostics' ? null : Number.NaN;
+  if (v === 'inf' && key === 'param') return Number.POSITIVE_INFINITY;
+  if (Array.isArray(v)) return v.map((x) => revive(x));
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, revive(x, k)]));
   return v;
 }
 
