@@ -68,10 +68,10 @@ export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLe
   for (const p of s.policies) {
     for (const e of p.estimates) {
       if (e.metric !== metric || !Number.isFinite(e.value)) continue;
-      values.push({ policy: p.name, estimator: e.estimator, value: e.value, lo: Number.isFinite(e.lo) ? e.lo : e.value, hi: Number.isFinite(e.hi) ? e.hi : e.value, truth: p.truth?.[metric] ?? null });
+      values.push({ policy: p.name, estimator: e.estimator === 'replay' && !p.unbiased ? 'replay (biased)' : e.estimator, value: e.value, lo: Number.isFinite(e.lo) ? e.lo : e.value, hi: Number.isFinite(e.hi) ? e.hi : e.value, truth: p.truth?.[metric] ?? null });
     }
   }
-  const order = [...s.estimators, 'replay'];
+  const order = [...s.estimators, 'replay', 'replay (biased)'];
   const x = { type: 'quantitative', scale: { zero: false }, title: `estimated ${METRIC_LABEL[metric]}` } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
