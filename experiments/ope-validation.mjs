@@ -62,7 +62,7 @@ try {
       const rec = new LogRecorder(Q, runs);
       simulate(table, contexts, rw, { runs, seed, semantics: 'paper', oracle: 'pool', policies: resolvePolicies([logger.policy], logger.params, table.models), recorders: [rec] });
       const file = join(tmp, 'log.csv');
-      writeLogFile(file, logColumns(rec, table, contexts), size);
+      await writeLogFile(file, logColumns(rec, table, contexts), size);
       return loadLogs(file, { models });
     }
     async function evaluate(log, seed) {

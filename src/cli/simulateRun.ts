@@ -164,7 +164,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
   );
   if (log) {
-    writeLogFile(o.log!, logColumns(log, table, prepared.contexts), log.length);
+    await writeLogFile(o.log!, logColumns(log, table, prepared.contexts), log.length);
     if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
   }
   live?.stop();

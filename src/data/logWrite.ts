@@ -3,7 +3,7 @@
  * chosen by the file's extension, written atomically (nothing appears at the destination on error).
  */
 import { basename } from 'node:path';
-import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { csvField } from '../core/escape.js';
@@ -50,7 +50,9 @@ function jsonLines(cols: readonly LogColumn[], n: number): string {
   return out.join('\n') + '\n';
 }
 
-function parquet(cols: readonly LogColumn[]): Uint8Array {
+/** The Parquet writer is loaded only for a Parquet log, so `simulate` does not pay for it otherwise. */
+async function parquet(cols: readonly LogColumn[]): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
   const columnData: ColumnSource[] = cols.map((c) => {
     if (c.kind === 'text') return { name: c.name, data: [...c.data], type: 'STRING' };
     if (c.kind === 'int') return { name: c.name, data: c.data, type: 'INT32', nullable: false };
@@ -60,8 +62,8 @@ function parquet(cols: readonly LogColumn[]): Uint8Array {
 }
 
 /** Write n rows of `cols` to `file` in the format its extension names. */
-export function writeLogFile(file: string, cols: readonly LogColumn[], n: number): void {
+export async function writeLogFile(file: string, cols: readonly LogColumn[], n: number): Promise<void> {
   const f = logFormatOf(file);
-  const data = f === 'parquet' ? parquet(cols) : f === 'jsonl' ? jsonLines(cols, n) : delimited(cols, n, f === 'csv' ? ',' : '\t');
+  const data = f === 'parquet' ? await parquet(cols) : f === 'jsonl' ? jsonLines(cols, n) : delimited(cols, n, f === 'csv' ? ',' : '\t');
   writeFileAtomic(file, data);
 }

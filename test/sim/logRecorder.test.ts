@@ -98,7 +98,7 @@ describe('log recorder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-log-'));
     for (const ext of ['csv', 'jsonl', 'parquet']) {
       const file = join(dir, `log.${ext}`);
-      writeLogFile(file, logColumns(rec, t, ctx), rec.length);
+      await writeLogFile(file, logColumns(rec, t, ctx), rec.length);
       const log = await loadLogs(file, { models: t.models.map((m) => m.id) });
       expect(log.n).toBe(90);
       expect(Array.from(log.model)).toEqual(Array.from(rec.model));

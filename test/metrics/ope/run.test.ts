@@ -26,7 +26,7 @@ async function makeLog(policy: string, params: string[] = [], Q = 400, M = 4) {
   const rec = new LogRecorder(Q, 5);
   simulate(t, ctx, rw, { runs: 5, seed: 2, semantics: 'paper', oracle: 'pool', policies: resolvePolicies([policy], params, t.models), recorders: [rec] });
   const file = join(dir, `${policy}.csv`);
-  writeLogFile(file, logColumns(rec, t, ctx), rec.length);
+  await writeLogFile(file, logColumns(rec, t, ctx), rec.length);
   const log = await loadLogs(file, { models: t.models.map((m) => m.id) });
   return { t, rw, log };
 }
