@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COEFFICIENTS, GPU_SPECS } from '../../src/data/energy/coefficients.js';
+import { loadTokenizer } from '../../src/data/energy/tokens.js';
+import { cli } from '../helpers/cli.js';
+
+const MODELS = { 'tiny-7B-chat': 7, 'mid-13B-chat': 13, 'big-70B-chat': 70 } as Record<string, number>;
+const IDS = Object.keys(MODELS);
+const Q = 12;
+const prompt = (i: number): string => `Question ${i}: ${'why is the sky blue and the grass green? '.repeat(1 + (i % 4))}`;
+const response = (i: number, m: number): string => `Answer ${i}.${' Because of scattering and chlorophyll.'.repeat(1 + ((i + 2 * m) % 5))}`;
+// the big model is right most often, the tiny one least
+const correct = (i: number, m: number): number => ((i * (m + 1)) % 5 < 1 + 1.5 * m ? 1 : 0);
+
+function writeTable(dir: string): string {
+  const q = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+  let s = ['sample_id', 'prompt', 'eval_name', ...IDS, ...IDS.map((m) => `${m}|model_response`), ...IDS.map((m) => `${m}|total_cost`)].join(',') + '\n';
+  for (let i = 0; i < Q; i++) {
+    s += [`s.${String(i).padStart(2, '0')}`, q(`['${prompt(i)}']`), i % 2 ? 'arc' : 'wino', ...IDS.map((_, m) => String(correct(i, m))), ...IDS.map((_, m) => q(`['${response(i, m)}']`)), ...IDS.map(() => '0.001')].join(',') + '\n';
+  }
+  const f = join(dir, 'rb.csv');
+  writeFileSync(f, s);
+  return f;
+}
+
+/** Mean modelled J per prompt of model m, by hand: T_out·e_out + T_in·e_in with the fitted coefficients. */
+async function handJPerPrompt(m: number, gpu: 'H100' | 'B200', batch: number): Promise<number> {
+  const tok = await loadTokenizer('cl100k');
+  const c = COEFFICIENTS;
+  const a = MODELS[IDS[m]];
+  const lb = Math.log(batch);
+  const eOut = Math.exp(c.c0 + c.cA * Math.log(a) + c.cB * lb + c.cBB * lb * lb + (gpu === 'B200' ? c.b200 + c.b200B * lb : 0));
+  const eIn = (2 * a * 1e9 * GPU_SPECS[gpu].watts) / (GPU_SPECS[gpu].peakFlops * 0.5);
+  let sum = 0;
+  for (let i = 0; i < Q; i++) sum += tok.count(response(i, m)) * eOut + tok.count(prompt(i)) * eIn;
+  return sum / Q;
+}
+
+describe('energy sensitivity', () => {
+  it('re-prices the same tokens for every GPU × batch and ranks the routers by energy AIQ', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sens-'));
+    const src = writeTable(dir);
+    const out = join(dir, 'sens');
+    const args = ['energy', 'sensitivity', src, '--gpus', 'H100,B200', '--batches', '8,64', '--policies', 'linucb,random', '--lambdas', '0,0.5,1', '--runs', '2'];
+    const r = await cli([...args, '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(join(out, 'sensitivity.json'), 'utf8'));
+    expect(j.schemaVersion).toBe(1);
+    expect(j.command).toBe('energy sensitivity');
+    expect(j.settings.map((s: { gpu: string; batch: number }) => `${s.gpu}/${s.batch}`)).toEqual(['H100/8', 'H100/64', 'B200/8', 'B200/64']);
+    // the best single model is the 70B one; its energy is the hand-priced token counts
+    for (const s of j.settings) {
+      expect(s.energy.reference.model).toBe('big-70B-chat');
+      const big = s.energy.routers.find((x: { name: string }) => x.name === 'big-70B-chat');
+      expect(big.peak.jPerPrompt).toBeCloseTo(await handJPerPrompt(2, s.gpu, s.batch), 6);
+      const tiny = s.energy.routers.find((x: { name: string }) => x.name === 'tiny-7B-chat');
+      expect(tiny.peak.jPerPrompt).toBeCloseTo(await handJPerPrompt(0, s.gpu, s.batch), 6);
+      const aiqs = s.ranking.map((n: string) => s.energy.routers.find((x: { name: string }) => x.name === n).aiq);
+      expect(aiqs).toEqual([...aiqs].sort((a: number, b: number) => b - a));
+    }
+    const md = readFileSync(join(out, 'sensitivity.md'), 'utf8');
+    expect(r.stdout).toContain(md);
+    expect(md).toMatch(/\| B200 \| 64 \| big-70B-chat \|/);
+    expect(md).toContain(j.rankingStable ? 'Ranking identical in every setting' : 'Ranking changes between settings');
+    // same seed, same bytes
+    expect((await cli([...args, '--out', join(dir, 'again')])).code).toBe(0);
+    expect(readFileSync(join(dir, 'again', 'sensitivity.json'))).toEqual(readFileSync(join(out, 'sensitivity.json')));
+  });
+
+  it('rejects a bad GPU, batch size or source with exit 2 and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sens-'));
+    const src = writeTable(dir);
+    const out = join(dir, 'sens');
+    for (const [extra, msg] of [
+      [['--gpus', 'H100,V100'], /--gpus: 'V100' is not one of H100, B200, A100/],
+      [['--batches', '8,0'], /--batches: each batch size must be a number from 1 to 65536, got '0'/],
+      [['--batches', '8,8'], /--batches: a batch size is listed twice/],
+    ] as [string[], RegExp][]) {
+      const r = await cli(['energy', 'sensitivity', src, ...extra, '--runs', '1', '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    }
+    writeFileSync(join(dir, 'bad.csv'), 'sample_id,prompt\n1,x\n');
+    const bad = await cli(['energy', 'sensitivity', join(dir, 'bad.csv'), '--runs', '1', '--out', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/greenserv: error: .*bad\.csv.*not a RouterBench table/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
