@@ -23,6 +23,15 @@ function pct(x: number | null | undefined, d = 1): string {
 
 
 
+/** The cost axis's unit: USD, or modelled joules per prompt under `--cost energy`. */
+export function costUnit(s: EvaluateSummary): string {
+  return s.reward.cost === 'energy' ? 'J' : 'USD';
+}
+
+function costColumn(cost: 'usd' | 'energy'): string {
+  return cost === 'energy' ? 'energy_j' : 'cost_usd';
+}
+
 // ---------------------------------------------------------------------------------------------- terminal
 
 export function evaluateTable(s: EvaluateSummary): string {
@@ -61,7 +70,7 @@ export function evaluateTable(s: EvaluateSummary): string {
   const right = headers.map((_, j) => j > 0);
   const main = renderTable(headers, rows, right);
 
-  const mHeaders = ['model', 'cost/prompt (USD)', 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
+  const mHeaders = ['model', `cost/prompt (${costUnit(s)})`, 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
   const mRows = s.baselines.models.map((m) => [
     m.id,
     fmt(m.points[ALL]?.cost, 6),
@@ -80,8 +89,8 @@ function pctOf(x: number | null): string {
 
 // ---------------------------------------------------------------------------------------------- CSV
 
-export function evaluateRunsCsv(s: SweepResult): string {
-  const lines = ['policy,lambda,run,seed,family,queries,cost_usd,quality,misses'];
+export function evaluateRunsCsv(s: SweepResult, cost: 'usd' | 'energy' = 'usd'): string {
+  const lines = [`policy,lambda,run,seed,family,queries,${costColumn(cost)},quality,misses`];
   const K = s.tasks.length + 1;
   for (let p = 0; p < s.policyNames.length; p++) {
     for (let l = 0; l < s.lambdas.length; l++) {
@@ -100,7 +109,7 @@ export function evaluateRunsCsv(s: SweepResult): string {
 
 /** Every plotted point: policies (run means per λ), single models, the oracle point and the zero router's hull vertices. */
 export function evaluatePointsCsv(s: EvaluateSummary): string {
-  const lines = ['router,kind,lambda,family,cost_usd,quality'];
+  const lines = [`router,kind,lambda,family,${costColumn(s.reward.cost)},quality`];
   for (const p of s.policies) {
     for (const pt of p.points) lines.push([csvField(p.name), 'policy', pt.lambda, csvField(pt.family), csvNum(pt.cost), csvNum(pt.quality)].join(','));
   }
@@ -171,7 +180,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
       'CPT(x%): cost, as a share of the cost gap between the family\'s cheapest and best single model, at which the hull recovers x% of their quality gap; APGR: the average share recovered (RouteLLM).</p>',
   );
   parts.push(
-    `<table><tr><th>model</th><th>cost per prompt (USD)</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
+    `<table><tr><th>model</th><th>cost per prompt (${costUnit(s)})</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
   );
   for (const m of s.baselines.models) {
     parts.push(
@@ -228,7 +237,7 @@ export async function writeEvaluateOutputs(
   r: EvaluationResult,
   sweep: SweepResult,
   manifest: Omit<EvaluateManifest, 'files'>,
-  opts: { charts?: boolean } = {},
+  opts: { charts?: boolean; extra?: Record<string, string> } = {},
 ): Promise<string[]> {
   const files: string[] = [];
   const w = (name: string, data: string | Uint8Array): void => {
@@ -236,7 +245,7 @@ export async function writeEvaluateOutputs(
     files.push(name);
   };
   w('summary.json', toJson(r.summary));
-  w('runs.csv', evaluateRunsCsv(sweep));
+  w('runs.csv', evaluateRunsCsv(sweep, r.summary.reward.cost));
   w('points.csv', evaluatePointsCsv(r.summary));
   const svgs = new Map<string, string>();
   if (opts.charts !== false) {
@@ -248,6 +257,7 @@ export async function writeEvaluateOutputs(
     }
   }
   w('report.html', evaluateReportHtml(r.summary, opts.charts !== false ? svgs : undefined));
+  for (const [name, data] of Object.entries(opts.extra ?? {})) w(name, data);
   files.push('manifest.json');
   put(dir, 'manifest.json', toJson({ ...manifest, files } satisfies EvaluateManifest));
   return files;
