@@ -59,9 +59,13 @@ export async function energyCostTable(t: PoolTable, files: readonly string[], sp
   return { table: withEnergyCost(attach.table), attach };
 }
 
-/** The same table at another GPU and batch size, from the token counts it already holds. */
-export function reattach(t: PoolTable, gpu: Gpu, batch: number, models: EnergyModelSpec['models']): EnergyTable {
-  const sizes = models ? readSizesFile(models) : null;
+/**
+ * The same table at another GPU and batch size, from the token counts it already holds. `first` is the
+ * attachment that counted them: its sizes are reused, since the attached table records only total parameters
+ * and would price a mixture-of-experts model as dense.
+ */
+export function reattach(t: PoolTable, gpu: Gpu, batch: number, first: AttachResult): EnergyTable {
+  const sizes = new Map(first.models.map((m) => [m.id, m.size]));
   const attach = attachEnergy(t, { gpu, batch, models: sizes, overwrite: true, source: t.name });
   return { table: withEnergyCost(attach.table), attach };
 }

@@ -67,7 +67,7 @@ export async function energySensitivity(req: SensitivityRequest, progress?: (don
   const total = gpus.length * batches.length;
   for (const gpu of gpus) {
     for (const batch of batches) {
-      const { table } = reattach(mapped, gpu, batch, sizes);
+      const { table } = reattach(mapped, gpu, batch, base.attach);
       const label = `${gpu} batch ${batch}`;
       const sweep = await runSweep(
         table,

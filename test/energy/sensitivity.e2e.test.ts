@@ -6,7 +6,8 @@ import { COEFFICIENTS, GPU_SPECS } from '../../src/data/energy/coefficients.js';
 import { loadTokenizer } from '../../src/data/energy/tokens.js';
 import { cli } from '../helpers/cli.js';
 
-const MODELS = { 'tiny-7B-chat': 7, 'mid-13B-chat': 13, 'big-70B-chat': 70 } as Record<string, number>;
+// [active, total] billions: the mixture-of-experts model's default size must survive every re-pricing
+const MODELS = { 'tiny-7B-chat': [7, 7], 'mistralai/mixtral-8x7b-chat': [12.9, 46.7], 'big-70B-chat': [70, 70] } as Record<string, [number, number]>;
 const IDS = Object.keys(MODELS);
 const Q = 12;
 const prompt = (i: number): string => `Question ${i}: ${'why is the sky blue and the grass green? '.repeat(1 + (i % 4))}`;
@@ -29,9 +30,9 @@ function writeTable(dir: string): string {
 async function handJPerPrompt(m: number, gpu: 'H100' | 'B200', batch: number): Promise<number> {
   const tok = await loadTokenizer('cl100k');
   const c = COEFFICIENTS;
-  const a = MODELS[IDS[m]];
+  const [a, total] = MODELS[IDS[m]];
   const lb = Math.log(batch);
-  const eOut = Math.exp(c.c0 + c.cA * Math.log(a) + c.cB * lb + c.cBB * lb * lb + (gpu === 'B200' ? c.b200 + c.b200B * lb : 0));
+  const eOut = Math.exp(c.c0 + c.cA * Math.log(a) + c.cR * Math.log(total / a) + c.cB * lb + c.cBB * lb * lb + (gpu === 'B200' ? c.b200 + c.b200B * lb : 0));
   const eIn = (2 * a * 1e9 * GPU_SPECS[gpu].watts) / (GPU_SPECS[gpu].peakFlops * 0.5);
   let sum = 0;
   for (let i = 0; i < Q; i++) sum += tok.count(response(i, m)) * eOut + tok.count(prompt(i)) * eIn;
@@ -58,6 +59,8 @@ describe('energy sensitivity', () => {
       expect(big.peak.jPerPrompt).toBeCloseTo(await handJPerPrompt(2, s.gpu, s.batch), 6);
       const tiny = s.energy.routers.find((x: { name: string }) => x.name === 'tiny-7B-chat');
       expect(tiny.peak.jPerPrompt).toBeCloseTo(await handJPerPrompt(0, s.gpu, s.batch), 6);
+      const moe = s.energy.routers.find((x: { name: string }) => x.name === 'mistralai/mixtral-8x7b-chat');
+      expect(moe.peak.jPerPrompt).toBeCloseTo(await handJPerPrompt(1, s.gpu, s.batch), 6);
       const aiqs = s.ranking.map((n: string) => s.energy.routers.find((x: { name: string }) => x.name === n).aiq);
       expect(aiqs).toEqual([...aiqs].sort((a: number, b: number) => b - a));
     }
