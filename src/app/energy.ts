@@ -8,10 +8,13 @@ import { attachEnergy, type AttachResult } from '../data/energy/attach.js';
 import { countResponseTokens, responseSourceKind } from '../data/energy/responses.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer } from '../data/energy/tokens.js';
-import type { EnergyModelSpec } from '../data/energy/flag.js';
+import { parseEnergyModelFlag, type EnergyModelSpec } from '../data/energy/flag.js';
+import { batchInFittedRange } from '../data/energy/model.js';
 import type { Gpu } from '../data/energy/types.js';
 import { isBuiltinSource } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
+import { energyMetrics, type EnergyMetrics } from '../metrics/energy.js';
+import type { EvaluateSummary } from '../metrics/routerbench.js';
 
 export interface EnergyTable {
   /** The table with energy_j filled and its cost column holding the same joules. */
@@ -72,4 +75,39 @@ export function reattach(t: PoolTable, gpu: Gpu, batch: number, first: AttachRes
 
 function withEnergyCost(t: PoolTable): PoolTable {
   return { ...t, costUsd: t.energyJ };
+}
+
+/** The `energy` block of summary.json under `--cost energy` (docs/energy-model.md). */
+export interface EvaluateEnergy {
+  energyModel: { gpu: Gpu; batch: number; models: string | null; tokenizer: string; inFittedRange: boolean };
+  tokens: AttachResult['tokens'];
+  /** Per model: size, J per output and prompt token, total over the table's cells and its 90 % band. */
+  models: { id: string; totalB: number; activeB: number; precision: string; sizeFrom: string; jPerOutputToken: number; jPerInputToken: number; totalJ: number; lowJ: number; highJ: number }[];
+  metrics: EnergyMetrics;
+}
+
+/** Parse `--energy-model` and put the modelled energy on the table's cost axis. */
+export async function energyForEvaluate(t: PoolTable, files: readonly string[], energyModel: string, o: { format?: string; warn?: (m: string) => void } = {}): Promise<EnergyTable & { spec: EnergyModelSpec }> {
+  const spec = parseEnergyModelFlag(energyModel);
+  return { ...(await energyCostTable(t, files, spec, o)), spec };
+}
+
+export function evaluateEnergy(t: PoolTable, s: EvaluateSummary, spec: EnergyModelSpec, attach: AttachResult): EvaluateEnergy {
+  return {
+    energyModel: { gpu: spec.gpu, batch: spec.batch, models: spec.models ?? null, tokenizer: spec.tokenizer, inFittedRange: batchInFittedRange(spec.batch) },
+    tokens: attach.tokens,
+    models: attach.models.map((m) => ({
+      id: m.id,
+      totalB: m.size.totalB,
+      activeB: m.size.activeB,
+      precision: m.size.precision,
+      sizeFrom: m.size.source,
+      jPerOutputToken: m.eOut,
+      jPerInputToken: m.eIn,
+      totalJ: m.totalJ,
+      lowJ: m.lowJ,
+      highJ: m.highJ,
+    })),
+    metrics: energyMetrics(t, s),
+  };
 }

@@ -73,7 +73,7 @@ export function evaluateTable(s: EvaluateSummary): string {
   const mHeaders = ['model', `cost/prompt (${costUnit(s)})`, 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
   const mRows = s.baselines.models.map((m) => [
     m.id,
-    fmt(m.points[ALL]?.cost, 6),
+    fmt(m.points[ALL]?.cost, s.reward.cost === 'energy' ? 2 : 6),
     fmt(m.points[ALL]?.quality, 4),
     fmt(m.aiq.mean, 3),
     ...(showFam ? fams.map((f) => fmt(m.points[f]?.quality, 3)) : []),
