@@ -67,6 +67,22 @@ describe('evaluate --routerbench --cost energy', () => {
     }
   });
 
+  it('a source without response text is refused with the way out, which then evaluates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-eve-'));
+    const pkl = resolve(__dirname, '../fixtures/routerbench_small_pd1_p2.pkl');
+    const r = await cli(['evaluate', '--routerbench', pkl, '--cost', 'energy', '--energy-model', 'gpu=H100,batch=32', ...FAST, '--out', join(dir, 'e')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/greenserv: error: .*routerbench_small_pd1_p2\.pkl: query '[^']+', model '[^']+': no output_tokens and no response text to count; write a table with tokens first: greenserv energy attach <source> --assume-output-tokens <n>/);
+    expect(existsSync(join(dir, 'e'))).toBe(false);
+    const t = join(dir, 't.parquet');
+    expect((await cli(['energy', 'attach', pkl, '--gpu', 'H100', '--batch', '32', '--assume-output-tokens', '100', '--out', t])).code).toBe(0);
+    const ok = await cli(['evaluate', '--routerbench', t, '--cost', 'energy', '--energy-model', 'gpu=H100,batch=32', ...FAST, '--out', join(dir, 'e')]);
+    expect(ok.code).toBe(0);
+    const s = JSON.parse(readFileSync(join(dir, 'e', 'summary.json'), 'utf8'));
+    expect(s.energy.tokens.outputAssumed).toBe(0);
+    expect(s.energy.tokens.outputFromTable).toBeGreaterThan(0);
+  });
+
   it.skipIf(!haveRb)('runs on the RouterBench files in ../shared (the API models at their documented assumed sizes)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-eve-'));
     const r = await cli(['evaluate', '--routerbench', RB, '--cost', 'energy', '--energy-model', 'gpu=H100,batch=32', ...FAST, '--out', join(dir, 'e')]);
