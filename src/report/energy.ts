@@ -4,7 +4,7 @@
  */
 import type { EnergyMetrics, RouterEnergy } from '../metrics/energy.js';
 import type { SensitivitySetting, SensitivitySummary } from '../metrics/energySensitivity.js';
-import { fmt, renderTable } from './terminalTable.js';
+import { fmt, plural, renderTable } from './terminalTable.js';
 
 /** Joules with a unit that keeps 3 significant digits readable (J, kJ). */
 export function fmtJ(j: number | null | undefined): string {
@@ -105,7 +105,7 @@ export function renderSensitivityMarkdown(r: SensitivityReport): string {
   const rangeOf = (x: { min: number | null; max: number | null }): string => (x.max === null ? 'n/r' : `${x.min === null ? 'n/r' : signedPct(x.min)} … ${signedPct(x.max)}`);
   for (const x of r.routers) {
     const rank = x.rank.min === 0 ? '–' : x.rank.min === x.rank.max ? String(x.rank.min) : `${x.rank.min}–${x.rank.max}`;
-    lines.push(mdRow([x.name, `${fmt(x.aiq.min, 4)} … ${fmt(x.aiq.max, 4)}`, rank, rangeOf(x.savedPct), x.vsModelsPct.max === null ? '–' : rangeOf(x.vsModelsPct), `${x.reachesReference} of ${r.settings.length} settings`]));
+    lines.push(mdRow([x.name, `${fmt(x.aiq.min, 4)} … ${fmt(x.aiq.max, 4)}`, rank, rangeOf(x.savedPct), x.vsModelsPct.max === null ? '–' : rangeOf(x.vsModelsPct), `${x.reachesReference} of ${plural(r.settings.length, 'setting')}`]));
   }
   lines.push('');
   lines.push(`Ranking ${r.rankingStable ? 'identical in every setting' : 'changes between settings'}; best single model: ${r.referenceModels.join(', ')}.`);

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { handJPerPrompt, writeRouterbenchCsv as writeTable } from '../helpers/energyTable.js';
@@ -58,5 +58,21 @@ describe('energy sensitivity', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/greenserv: error: .*bad\.csv.*not a RouterBench table/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+const RB = resolve(__dirname, '../../../shared/data/routerbench');
+const haveRb = existsSync(join(RB, 'arc_challenge_test.csv'));
+if (!haveRb) console.warn(`skipping the README sensitivity row check: ${RB} not found (shared reference data is absent)`);
+
+describe('the sensitivity table in the README', () => {
+  it.skipIf(!haveRb)('its H100, batch 32 row is what the command computes on ../shared', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sens-'));
+    const r = await cli(['energy', 'sensitivity', RB, '--gpus', 'H100', '--batches', '32', '--out', join(dir, 's')]);
+    expect(r.code).toBe(0);
+    const row = (text: string): string | undefined => text.split('\n').find((l) => l.startsWith('| H100 | 32 | gpt-4'));
+    const computed = row(readFileSync(join(dir, 's', 'sensitivity.md'), 'utf8'));
+    expect(computed).toBeDefined();
+    expect(row(readFileSync(resolve(__dirname, '../../README.md'), 'utf8'))).toBe(computed);
   });
 });
