@@ -47,7 +47,7 @@ describe('energy attach', () => {
     expect(readdirSync(dir)).toEqual(['rb.csv']);
   });
 
-  it('attaches energy from counted tokens and round-trips through datasets validate (CSV and Parquet)', async () => {
+  it('attaches energy from counted tokens and round-trips through datasets validate (CSV, Parquet, Arrow, JSONL)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-attach-'));
     const src = routerbenchCsv(dir);
     const sizes = join(dir, 'sizes.csv');
@@ -88,6 +88,20 @@ describe('energy attach', () => {
     expect((await cli(['datasets', 'validate', pq])).code).toBe(0);
     const tp = await loadTable(pq);
     expect(Array.from(tp.energyJ)).toEqual(Array.from(t.energyJ));
+    // Arrow and JSONL (long, with side files named by the command's hint) round-trip the same way
+    for (const ext of ['arrow', 'jsonl']) {
+      const f = join(dir, `out.${ext}`);
+      const a = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '32', '--out', f, '--models', sizes]);
+      expect(a.code, ext).toBe(0);
+      const hint = /read it back with: --data \S+ (.*)$/m.exec(a.stdout)?.[1].split(' ') ?? [];
+      const ok = await cli(['datasets', 'validate', f, ...hint]);
+      expect(ok.code, `${ext}: ${ok.stderr}`).toBe(0);
+      expect(ok.stdout).toMatch(/ok: .*3 queries × 3 models/);
+      const opt = (k: string): string | undefined => (hint.includes(k) ? hint[hint.indexOf(k) + 1] : undefined);
+      const back = await loadTable(f, { queries: opt('--queries'), models: opt('--models') });
+      expect(Array.from(back.energyJ), ext).toEqual(Array.from(t.energyJ));
+      expect(Array.from(back.outputTokens), ext).toEqual(Array.from(t.outputTokens));
+    }
 
     // same input, same bytes
     const out2 = join(dir, 'again.csv');
