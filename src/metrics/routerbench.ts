@@ -104,6 +104,11 @@ export function publishedComparison(t: PoolTable, families: readonly string[]): 
   return { source: PUBLISHED_TABLE1_SOURCE, comparable: full, note, rows: PUBLISHED_TABLE1.map((r) => ({ ...r })) };
 }
 
+/** Table 1 scores dollar cost: beside an evaluation on modelled energy it is never comparable. */
+function onEnergy(p: PublishedComparison): PublishedComparison {
+  return { ...p, comparable: false, note: `the published numbers score dollar cost and this evaluation scores modelled energy; ${p.note}` };
+}
+
 export interface EvaluateSummary {
   schemaVersion: number;
   command: 'evaluate';
@@ -397,7 +402,7 @@ export function evaluateSweep(t: PoolTable, s: SweepResult, o: EvaluateOptions):
     aiqMode: o.aiqMode,
     policies: s.policyNames.map((_, p) => evaluatePolicy(s, p, sc)),
     baselines: analyticBaselines(t, mp, op, sc),
-    published: publishedComparison(t, families),
+    published: o.cost === 'energy' ? onEnergy(publishedComparison(t, families)) : publishedComparison(t, families),
   };
   return { summary, curves };
 }

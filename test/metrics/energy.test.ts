@@ -61,6 +61,8 @@ describe('energy metrics (docs/model.md §9)', () => {
     const sweep = await runSweep(t, { policies: ['linucb', 'random'], params: [], lambdas: [0, 0.5, 1], runs: 2, seed: 3, semantics: 'paper', features: ['task'], binning: 'thresholds', costScale: 'linear', jobs: 1 });
     const ev = evaluateSweep(t, sweep, { aiqMode: 'paper', cost: 'energy' });
     expect(ev.summary.reward.cost).toBe('energy');
+    expect(ev.summary.published.comparable).toBe(false);
+    expect(ev.summary.published.note).toMatch(/^the published numbers score dollar cost and this evaluation scores modelled energy; /);
     const e = energyMetrics(t, ev.summary);
     // dear: accuracy 3/4 at (3+3+4+8)/4 = 4.5 J; cheap: 1/4 at 1.5 J
     expect(e.reference.model).toBe('dear');
