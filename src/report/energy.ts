@@ -4,6 +4,7 @@
  */
 import type { EnergyMetrics, RouterEnergy } from '../metrics/energy.js';
 import type { SensitivitySetting, SensitivitySummary } from '../metrics/energySensitivity.js';
+import { escHtml as esc } from '../core/escape.js';
 import { fmt, plural, renderTable } from './terminalTable.js';
 
 /** Joules with a unit that keeps 3 significant digits readable (J, kJ). */
@@ -51,6 +52,20 @@ export function energyEvaluateTable(e: EnergyMetrics, setting: { gpu: string; ba
     '@peak: the router\'s most accurate λ; "saved vs models": against the cheapest mix of single models with that accuracy. ' +
     '@ref acc: the cheapest point of the router\'s hull at the reference accuracy, and what it saves against the reference model (docs/model.md §9). ± : sd over runs.';
   return `${head}\n\n${routers}\n\n${models}\n${note}\n`;
+}
+
+/** The report.html section of an evaluation on modelled energy: the terminal table's columns as HTML. */
+export function energyReportSection(e: EnergyMetrics, setting: { gpu: string; batch: number }): string {
+  const ref = e.reference;
+  const heads = ['router', 'energy AIQ', 'peak accuracy', 'J/prompt @peak', 'J/correct @peak', 'saved vs models @peak', 'J/prompt @ref accuracy', 'J/correct @ref accuracy', 'saved @ref accuracy'];
+  const rows = e.routers.map((r) => `<tr>${routerRow(r).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+  return (
+    '<section id="evaluate-energy">\n<h2>Energy: modelled J per prompt</h2>\n' +
+    `<p class="note">${esc(setting.gpu)}, batch ${setting.batch} (docs/energy-model.md). Reference: the best single model, ${esc(ref.model)} ` +
+    `(accuracy ${pct(ref.accuracy)}, ${esc(fmtJ(ref.jPerPrompt))} per prompt, ${esc(fmtJ(ref.jPerCorrect))} per correct answer). ` +
+    '@peak: the router\'s most accurate λ; "saved vs models": against the cheapest mix of single models with that accuracy; @ref accuracy: the cheapest point of its hull at the reference accuracy (docs/model.md §9).</p>\n' +
+    `<table><tr>${heads.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n${rows.join('\n')}\n</table>\n</section>`
+  );
 }
 
 /** What the sensitivity markdown needs (the app's result has more). */

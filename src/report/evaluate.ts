@@ -11,6 +11,8 @@ import { sweepIndex } from '../sim/sweep.js';
 import type { AtomicDir } from '../core/atomic.js';
 import { chartFileBase, familySlug, policyLabel, renderEvaluateCharts } from './evaluateCharts.js';
 import { fmt, renderTable } from './terminalTable.js';
+import { energyReportSection } from './energy.js';
+import type { EnergyMetrics } from '../metrics/energy.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
@@ -205,11 +207,17 @@ h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d
 table{border-collapse:collapse;margin:1em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}figure{margin:1.5em 0}figcaption{font-size:.9em;color:#444}`;
 
+/** The energy section under `--cost energy` (summary.json's `energy` block), else nothing. */
+function energyOf(s: EvaluateSummary): string {
+  const e = (s as EvaluateSummary & { energy?: { metrics: EnergyMetrics; energyModel: { gpu: string; batch: number } } }).energy;
+  return e ? `${energyReportSection(e.metrics, e.energyModel)}\n` : '';
+}
+
 /** A standalone report.html holding the evaluation section. */
 export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>greenserv evaluate: ${esc(s.dataset.name)}</title><style>${CSS}</style></head><body>\n` +
-    `<h1>greenserv evaluate --routerbench</h1>\n${evaluateReportSection(s, charts)}\n</body></html>\n`
+    `<h1>greenserv evaluate --routerbench</h1>\n${evaluateReportSection(s, charts)}\n${energyOf(s)}</body></html>\n`
   );
 }
 

@@ -37,12 +37,16 @@ describe('evaluate --routerbench --cost energy', () => {
     const zero = s.energy.metrics.routers.find((x: { name: string }) => x.name === 'zero router');
     expect(zero.atReference.savedJPerPrompt).toBe(0);
     expect(readFileSync(join(out, 'runs.csv'), 'utf8').split('\n')[0]).toBe('policy,lambda,run,seed,family,queries,energy_j,quality,misses');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<section id="evaluate-energy">[\s\S]*Reference: the best single model, big-70B-chat/);
+    expect(html).toContain('<td>zero router</td>');
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).config).toMatchObject({ cost: 'energy', energyModel: 'gpu=B200,batch=64' });
 
     // without --cost energy: dollars, no energy block, the USD columns
     const usd = await cli(['evaluate', '--routerbench', src, ...FAST, '--out', join(dir, 'u')]);
     expect(usd.code).toBe(0);
     expect(usd.stdout).not.toMatch(/energy axis/);
+    expect(readFileSync(join(dir, 'u', 'report.html'), 'utf8')).not.toContain('evaluate-energy');
     const su = JSON.parse(readFileSync(join(dir, 'u', 'summary.json'), 'utf8'));
     expect(su.reward.cost).toBe('usd');
     expect(su.energy).toBeUndefined();
