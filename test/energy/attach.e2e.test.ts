@@ -202,6 +202,28 @@ describe('attachEnergy', () => {
     expect(attachEnergy(t, { gpu: 'H100', batch: 2 }).warnings[0]).toMatch(/outside the fitted range/);
   });
 
+  it('re-attaching an attached table prices a known mixture-of-experts model as before, not as dense', () => {
+    const t = makePoolTable({
+      name: 'toy',
+      queryIds: ['a'],
+      queryTasks: ['x'],
+      models: [{ id: 'mistralai/mixtral-8x7b-chat', name: 'mixtral', paramsB: Number.NaN }],
+      accuracy: new Float64Array([1]),
+      inputTokens: new Float64Array([100]),
+      outputTokens: new Float64Array([10]),
+    });
+    const first = attachEnergy(t, { gpu: 'H100', batch: 32 });
+    expect(first.table.energyJ[0]).toBeCloseTo(10 * eOutH100(12.9, 46.7, 32) + 100 * eInH100(12.9), 12);
+    // the attached table records the total (46.7 B) as its parameter count
+    expect(first.table.models[0].paramsB).toBe(46.7);
+    const again = attachEnergy(first.table, { gpu: 'H100', batch: 32, overwrite: true });
+    expect(again.models[0].size.activeB).toBe(12.9);
+    expect(again.table.energyJ[0]).toBe(first.table.energyJ[0]);
+    // a table's own count that differs from the default's total is the table's (a dense model of that size)
+    const other = attachEnergy({ ...t, models: [{ ...t.models[0], paramsB: 40 }] }, { gpu: 'H100', batch: 32 });
+    expect(other.models[0].size).toMatchObject({ totalB: 40, activeB: 40, source: 'table' });
+  });
+
   it('names the query without tokens or text', () => {
     const t = makePoolTable({ name: 'toy', queryIds: ['q1'], queryTasks: ['x'], models: [{ id: 'm', name: 'm', paramsB: 7 }], accuracy: new Float64Array([1]) });
     expect(() => attachEnergy(t, { gpu: 'H100', batch: 8, source: 'toy.csv' })).toThrow(DataError);
