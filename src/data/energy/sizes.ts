@@ -1,7 +1,8 @@
 /**
  * Model sizes for the energy model: `--models <csv>` overrides, then the table's own parameter counts (with a
- * default's active count when the totals agree), then the defaults below, then a size in the model name ("…-13B-…"). The API models' sizes are not public: their
- * defaults are stated assumptions (docs/energy-model.md), to be overridden when better figures are known.
+ * default's active count when the totals agree), then the defaults below, then a size in the model name
+ * ("…-13B-…"). The API models' sizes are not public: their defaults are stated assumptions
+ * (docs/energy-model.md), to be overridden when better figures are known.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
