@@ -113,7 +113,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
-  else if (ev.energy) process.stdout.write(`${evaluateTable(summary)}\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel)}\nresults: ${outDir}\n`);
+  else if (ev.energy) process.stdout.write(`${evaluateTable(summary)}\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}\nresults: ${outDir}\n`);
   else process.stdout.write(`${evaluateTable(summary)}\nresults: ${outDir}\n`);
 }
 

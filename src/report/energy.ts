@@ -38,8 +38,11 @@ function routerRow(r: RouterEnergy): string[] {
   ];
 }
 
-/** Routers and baselines, then the single models, on the energy axis. */
-export function energyEvaluateTable(e: EnergyMetrics, setting: { gpu: string; batch: number }): string {
+/**
+ * Routers and baselines, then the single models, on the energy axis. `bands`: each model's total energy and its
+ * 90 % band (decode spread of the fit, prefill utilisation), shown per prompt beside the model.
+ */
+export function energyEvaluateTable(e: EnergyMetrics, setting: { gpu: string; batch: number }, bands?: readonly { id: string; totalJ: number; lowJ: number; highJ: number }[]): string {
   const ref = e.reference;
   const head =
     `energy axis: modelled J per prompt (${setting.gpu}, batch ${setting.batch}; docs/energy-model.md). ` +
@@ -47,7 +50,13 @@ export function energyEvaluateTable(e: EnergyMetrics, setting: { gpu: string; ba
   const headers = ['router', 'energy AIQ', 'peak acc', 'J/prompt @peak', 'J/correct @peak', 'saved vs models @peak', 'J/prompt @ref acc', 'J/correct @ref acc', 'saved @ref acc'];
   const right = headers.map((_, j) => j > 0);
   const routers = renderTable(headers, e.routers.filter((r) => r.kind !== 'model').map(routerRow), right);
-  const models = renderTable(['model', ...headers.slice(1)], e.routers.filter((r) => r.kind === 'model').map(routerRow), right);
+  const band = (r: RouterEnergy): string => {
+    const b = bands?.find((x) => x.id === r.name);
+    const j = r.peak.jPerPrompt;
+    return b && j !== null && b.totalJ > 0 ? `${fmtJ((j * b.lowJ) / b.totalJ)} – ${fmtJ((j * b.highJ) / b.totalJ)}` : '–';
+  };
+  const mHeaders = ['model', ...headers.slice(1), ...(bands ? ['90 % band J/prompt'] : [])];
+  const models = renderTable(mHeaders, e.routers.filter((r) => r.kind === 'model').map((r) => [...routerRow(r), ...(bands ? [band(r)] : [])]), mHeaders.map((_, j) => j > 0));
   const note =
     '@peak: the router\'s most accurate λ; "saved vs models": against the cheapest mix of single models with that accuracy. ' +
     '@ref acc: the cheapest point of the router\'s hull at the reference accuracy, and what it saves against the reference model (docs/model.md §9). ± : sd over runs.';

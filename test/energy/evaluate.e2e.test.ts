@@ -21,6 +21,7 @@ describe('evaluate --routerbench --cost energy', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/energy axis: modelled J per prompt \(B200, batch 64/);
     expect(r.stdout).toMatch(/router +energy AIQ +peak acc +J\/prompt @peak +J\/correct @peak/);
+    expect(r.stdout).toMatch(/model +energy AIQ .* 90 % band J\/prompt\n/);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.reward.cost).toBe('energy');
     expect(s.energy.energyModel).toMatchObject({ gpu: 'B200', batch: 64, tokenizer: 'cl100k', inFittedRange: true });
