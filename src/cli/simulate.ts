@@ -35,6 +35,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--max-latency <seconds>', 'only route to models whose mean latency on the task is within this bound')
     .option('--out <dir>', 'results directory (default results/<timestamp>-simulate)')
     .option('--force', 'replace an existing --out directory')
+    .option('--log <file>', 'also write a routing log of every decision (.csv, .tsv, .jsonl or .parquet; one policy; docs/ope.md)')
     .addOption(new Option('--steps <format>', 'per-step trace').choices(['csv', 'arrow', 'none']).default('csv'))
     .option('--json', 'print summary.json to stdout instead of the table')
     .option('--no-progress', 'no progress display')

@@ -65,6 +65,12 @@ export interface Policy {
   addArm(m: number): void;
   /** A model leaves the pool. */
   removeArm(m: number): void;
+  /**
+   * Probability that `select(q, arms, n)` picks model m in the policy's current state (before `update`), for
+   * routing logs (docs/model.md §9). Exact where it has a closed form; a policy
+   * that can only estimate it draws from `mc`, an RNG its caller owns, never from its own. Optional.
+   */
+  propensity?(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number;
 }
 
 export interface ParamSpec {

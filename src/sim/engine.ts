@@ -259,6 +259,8 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
   const nExtra = extra.length;
+  const deciders = extra.filter((r) => r.decision !== undefined);
+  const nDec = deciders.length;
   metrics.begin(run);
   steps?.begin(run);
   for (let k = 0; k < nExtra; k++) extra[k].begin(run);
@@ -271,8 +273,10 @@ function policyRun(st: ReplayState, run: RunStart): void {
       ev++;
     }
     const q = order[s];
-    const m = policy.select(q, acts.buf, acts.allowed(q));
+    const na = acts.allowed(q);
+    const m = policy.select(q, acts.buf, na);
     if (inPool[m] !== 1) throw new Error(`policy '${rp.name}' chose ${m}, which is not an allowed model`);
+    for (let k = 0; k < nDec; k++) deciders[k].decision!(q, acts.buf, na, m, policy);
     const i = q * M + m;
     const has = present[i] === 1;
     const rew = has ? rewards[i] : 0;

@@ -8,6 +8,8 @@ import { simulateAsync, type PoolEvent, type Progress, type SimResult, type SimC
 import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
 import type { RewardSource } from './rewardExpression.js';
+import type { Recorder } from './recorders.js';
+import type { ContextSet } from '../features/context.js';
 
 /**
  * A simulation's options: the run settings (sim/runConfig.ts; the four below required, the rest defaulted as
@@ -28,6 +30,8 @@ export type SimulateOptions = Pick<RunSettings, 'runs' | 'seed' | 'semantics' | 
     initialModels?: string[];
     events?: PoolEvent[];
     recordSteps?: boolean;
+    /** Further observers of every policy-run (e.g. the log recorder of `simulate --log`). */
+    recorders?: Recorder[];
   };
 
 export interface PreparedRun {
@@ -38,6 +42,8 @@ export interface PreparedRun {
   layout: Semantics;
   features: FeatureName[];
   d: number;
+  /** The contexts the policies saw. */
+  contexts: ContextSet;
   /** What was computed from query text (null when the table already had its features). */
   textFeatures: ApplyReport | null;
 }
@@ -60,10 +66,11 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     events: o.events,
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
+    ...(o.recorders ? { recorders: o.recorders } : {}),
   };
   // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
   const result = await simulateAsync(table, contexts, rewards, config, progress);
-  return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, textFeatures: features };
+  return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, contexts, textFeatures: features };
 }
 
 /** Fill missing cluster/complexity (and tasks, with a model) from query text; null when nothing was computed. */
