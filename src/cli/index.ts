@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   evaluate: async () => (await import('./evaluate.js')).registerEvaluateCommand,
   'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
   energy: async () => (await import('./energy.js')).registerEnergyCommand,
+  merge: async () => (await import('./merge.js')).registerMergeCommand,
 };
 
 /**
@@ -42,6 +43,7 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
     'per-model accuracy/energy profiles, Pareto front and static baselines of a table; with --endpoint, measure a served model into a table',
   ],
   energy: ['energy', 'modelled energy for routing tables without measurements (docs/energy-model.md)'],
+  merge: ['merge [options] <dirs...>', 'merge the shard directories of `experiment run --shard i/n` into the results an unsharded run writes (byte-identical)'],
 };
 
 /** The subcommand a command line runs (also through `help <command>`), or null. */
