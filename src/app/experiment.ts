@@ -113,7 +113,7 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models) };
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
-  if (cfg.maxLatency !== undefined && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
+  if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const ctx = new ExperimentContext(table, cfg);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
 }
