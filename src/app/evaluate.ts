@@ -17,7 +17,7 @@ import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep } from '../metrics/routerbench.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
-import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
+import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '../sim/sweep.js';
 import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
 import { runFields, runSettingsSchema } from '../sim/runConfig.js';
 import { z } from 'zod';
@@ -210,21 +210,30 @@ export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
   throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
 }
 
-/** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
-export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
-  const p = evaluateDefaults(request);
+/** An evaluation's table, loaded, mapped to families and given its context features, and its sweep options. */
+export async function prepareEvaluation(p: EvaluateParams) {
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
   // the dataset hash is of the table as loaded and mapped, before features are derived from its text
   const sha256 = tableSha256(table);
   const usable = contextFeatures(table, p.features, p.binning);
-  const sweep = await runSweep(
-    table,
-    { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
-    progress,
-  );
+  const sweepOptions: SweepOptions = { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs };
+  return { table, files, members, sha256, usable, sweepOptions };
+}
+
+/** Score a finished sweep (whole, or assembled from shards). */
+export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof prepareEvaluation>>, sweep: SweepResult) {
+  const { table, files, members, sha256, usable } = prep;
   const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 });
   return { table, files, sweep, result, usable, sha256, params: p };
+}
+
+/** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
+export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
+  const p = evaluateDefaults(request);
+  const prep = await prepareEvaluation(p);
+  const sweep = await runSweep(prep.table, prep.sweepOptions, progress);
+  return scoreSweep(p, prep, sweep);
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */

@@ -13,6 +13,9 @@ import type { JobResult } from '../sim/experiment.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { checkCellCoverage, listSome } from '../sim/shard.js';
 import { jobKey, jobLabel, prepareExperiment, writeExperimentResults } from './experiment.js';
+import { isEvaluateShard, mergeEvaluateShards } from './evaluateShard.js';
+import { timestamp } from '../core/format.js';
+import type { EvaluateSummary } from '../metrics/routerbench.js';
 
 export interface MergeOptions {
   /** Results directory (default results/<experiment name>). */
@@ -73,6 +76,20 @@ function checkSameRun(shards: ShardInput[]): void {
   if (twice.length) throw new UsageError(`merge: shard ${listSome(twice)} given more than once`);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i)).map((i) => `${i}/${count}`);
   if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
+}
+
+/** What a merge wrote: an experiment's or an evaluation's results directory. */
+export type MergeOutcome =
+  | { kind: 'experiment'; summary: ExperimentSummary; out: string }
+  | { kind: 'evaluate'; summary: EvaluateSummary; out: string };
+
+/** Merge the shards of an experiment or of an evaluation (told apart by their state.json). */
+export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<MergeOutcome> {
+  if (dirs.length > 0 && isEvaluateShard(dirs[0])) {
+    const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
+    return { kind: 'evaluate', ...r };
+  }
+  return { kind: 'experiment', ...(await mergeShards(dirs, o)) };
 }
 
 /** Merge shard directories into one results directory; the same bytes as the unsharded run. */

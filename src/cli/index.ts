@@ -43,7 +43,7 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
     'per-model accuracy/energy profiles, Pareto front and static baselines of a table; with --endpoint, measure a served model into a table',
   ],
   energy: ['energy', 'modelled energy for routing tables without measurements (docs/energy-model.md)'],
-  merge: ['merge [options] <dirs...>', 'merge the shard directories of `experiment run --shard i/n` into the results an unsharded run writes (byte-identical)'],
+  merge: ['merge [options] <dirs...>', 'merge the shard directories of `experiment run --shard i/n` or `evaluate --shard i/n` into the results an unsharded run writes (byte-identical)'],
 };
 
 /** The subcommand a command line runs (also through `help <command>`), or null. */
