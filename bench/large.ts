@@ -101,7 +101,14 @@ async function main(): Promise<void> {
       return { ...m, bytesPerCell: +((m.peakMB * 1e6) / cells).toFixed(1) };
     };
     if (only.has('csv')) result.simulateCsv = sim(csv);
-    if (only.has('convert') || only.has('parquet')) {
+    let haveParquet = false;
+    try {
+      haveParquet = statSync(parquet).isFile();
+    } catch {
+      // not converted yet
+    }
+    // with --keep, a Parquet file from an earlier run is reused unless the conversion itself is measured
+    if (only.has('convert') || (only.has('parquet') && !haveParquet)) {
       const m = measureCli(['datasets', 'convert', csv, parquet, '--force']);
       result.convert = { ...m, parquetFileMB: Math.round(statSync(parquet).size / 1e6) };
     }
