@@ -2,8 +2,9 @@
  * `npm run bench:large`: large generated tables. Writes a long CSV of N queries × 16 models (0/1 accuracy,
  * energy, cost) as it goes, converts it to Parquet with `greenserv datasets convert`, and measures the
  * wall time and peak RSS of `greenserv simulate` (8 policies, 1 run, `--steps none`) from each, and of the
- * conversion; bytes per cell is the peak over N × 16. Each command runs in a fresh child process.
- *   node --expose-gc dist/bench/large.js [--queries 1000000] [--only csv,parquet,convert] [--keep <dir>]
+ * conversion; `stream` does the same for `datasets convert --stream` and the long-layout Parquet it
+ * writes. Bytes per cell is the peak over N × 16. Each command runs in a fresh child process.
+ *   node --expose-gc dist/bench/large.js [--queries 1000000] [--only csv,convert,parquet,stream] [--keep <dir>]
  * The 10 M case is `--queries 10000000 --only parquet`: it needs tens of GB of disk and minutes.
  */
 import { spawnSync } from 'node:child_process';
@@ -73,7 +74,7 @@ function arg(name: string, fallback: string): string {
 async function main(): Promise<void> {
   const queries = Number(arg('--queries', '1000000'));
   if (!Number.isInteger(queries) || queries < 1) throw new Error(`--queries: '${arg('--queries', '')}' is not a positive integer`);
-  const only = new Set(arg('--only', 'csv,convert,parquet').split(','));
+  const only = new Set(arg('--only', 'csv,convert,parquet,stream').split(','));
   const keep = arg('--keep', '');
   const dir = keep || mkdtempSync(join(tmpdir(), 'gs-bench-large-'));
   mkdirSync(dir, { recursive: true });
@@ -113,6 +114,12 @@ async function main(): Promise<void> {
       result.convert = { ...m, parquetFileMB: Math.round(statSync(parquet).size / 1e6) };
     }
     if (only.has('parquet')) result.simulateParquet = sim(parquet);
+    if (only.has('stream')) {
+      const longPq = join(dir, `long-${queries}.parquet`);
+      const m = measureCli(['datasets', 'convert', csv, longPq, '--stream', '--force']);
+      result.convertStream = { ...m, parquetFileMB: Math.round(statSync(longPq).size / 1e6) };
+      result.simulateLongParquet = sim(longPq);
+    }
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });
