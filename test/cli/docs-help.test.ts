@@ -40,6 +40,7 @@ const OTHER_TOOLS: [string, string, string][] = [
   ['README.md', '--array', 'sbatch'],
   ['README.md', '--dependency', 'sbatch'],
   ['README.md', '--for', 'kubectl wait'],
+  ['README.md', '--max-old-space-size', 'node'],
   ['docs/profile-models.md', '--port', 'vllm / llama-server'],
   ['docs/profile-models.md', '--served-model-name', 'vllm'],
   ['docs/profile-models.md', '--query-gpu', 'nvidia-smi'],
