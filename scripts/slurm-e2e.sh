@@ -12,7 +12,7 @@ SHARDS="${2:-4}"
 TIMEOUT="${SLURM_E2E_TIMEOUT:-900}"
 log() { printf 'slurm-e2e: %s\n' "$*"; }
 
-need=(munged mungekey slurmctld slurmd sbatch squeue scontrol)
+need=(munged mungekey slurmctld slurmd sbatch squeue scontrol sinfo)
 missing() { for c in "${need[@]}"; do command -v "$c" >/dev/null 2>&1 || return 0; done; return 1; }
 if missing; then
   log "installing slurm-wlm and munge with apt-get"
