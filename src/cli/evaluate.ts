@@ -88,8 +88,10 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   });
 
   if (o.shard !== undefined) {
-    const s = await evaluateShard(params, parseShard(o.shard), { out: o.out, force: o.force });
-    process.stdout.write(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
+    const shard = parseShard(o.shard);
+    const s = await evaluateShard(params, shard, { out: o.out, force: o.force });
+    if (o.json) process.stdout.write(toJson({ kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
+    else process.stdout.write(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
     return;
   }
   const showProgress = o.progress && process.stderr.isTTY === true;
