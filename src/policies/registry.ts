@@ -10,6 +10,7 @@ import type { PolicyFactory } from './policy.js';
 import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
 import { thompsonFactory } from './thompson.js';
+import { trainBestStaticFactory } from './trainBestStatic.js';
 
 export const FACTORIES: readonly PolicyFactory[] = [
   randomFactory,
@@ -22,10 +23,14 @@ export const FACTORIES: readonly PolicyFactory[] = [
   linearEpsilonGreedyFactory,
   linucbFactory,
   thompsonFactory,
+  trainBestStaticFactory,
 ];
 
-/** What `simulate` runs when no --policies is given: every registered policy (static:<model> is per model). */
-export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
+/**
+ * What `simulate` runs when no --policies is given: every registered policy that needs no train part
+ * (static:<model> is per model).
+ */
+export const DEFAULT_POLICIES: readonly string[] = FACTORIES.filter((f) => !f.train).map((f) => f.name);
 
 export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>'];
 
