@@ -1,0 +1,68 @@
+/**
+ * The protocol's figures per policy (docs/model.md §9): test regret, the share of the train-best-static
+ * model's regret a policy removes (gap closed) with a 95 % CI over splits (over runs for one split),
+ * accuracy, energy, cost and, where given, AIQ against the zero router.
+ */
+import type { RunMetrics } from '../sim/recorders.js';
+import { mean, meanSdCi, type MeanSdCi } from './stats.js';
+
+export const PROTOCOL_BASELINE = 'train-best-static';
+
+export interface GapClosed {
+  mean: number;
+  ci95: [number, number];
+  /** What the interval is over: 'splits' (k ≥ 2) or 'runs' (one split). */
+  over: 'splits' | 'runs';
+  n: number;
+}
+
+export interface ProtocolPolicyRow {
+  name: string;
+  testRegret: MeanSdCi;
+  /** null when the baseline's regret is 0 (nothing to close). */
+  gapClosed: GapClosed | null;
+  accuracy: number;
+  energyWh: number;
+  costUsd: number;
+  costNorm: number;
+  /** AIQ of the policy's λ sweep over the test points, and the zero router's (evaluate --routerbench). */
+  aiq?: { policy: number; zeroRouter: number; ratio: number } | null;
+}
+
+/** gapClosed of one replay: (R_base − R_policy) / R_base (docs/model.md §9); NaN when R_base is 0. */
+export function gapClosedOf(baseRegret: number, policyRegret: number): number {
+  return baseRegret === 0 ? Number.NaN : (baseRegret - policyRegret) / baseRegret;
+}
+
+/**
+ * Rows of the protocol table. `metrics[split][policy][run]`: every split replays the same policies and runs;
+ * the baseline is the policy named `train-best-static` (its regret in the same split and run).
+ */
+export function protocolRows(names: readonly string[], metrics: readonly (readonly (readonly RunMetrics[])[])[]): ProtocolPolicyRow[] {
+  const b = names.indexOf(PROTOCOL_BASELINE);
+  if (b < 0) throw new Error(`the protocol table needs the ${PROTOCOL_BASELINE} baseline among the policies`);
+  const K = metrics.length;
+  return names.map((name, p) => {
+    const all = metrics.flatMap((sp) => sp[p]);
+    // per split, the mean over its runs of the run-by-run gap
+    const perSplit: number[] = [];
+    const perRun: number[] = [];
+    for (const sp of metrics) {
+      const g = sp[p].map((r, i) => gapClosedOf(sp[b][i].finalRegret, r.finalRegret));
+      perRun.push(...g);
+      perSplit.push(mean(g));
+    }
+    const xs = K >= 2 ? perSplit : perRun;
+    const ok = xs.every((x) => Number.isFinite(x));
+    const ci = meanSdCi(xs);
+    return {
+      name,
+      testRegret: meanSdCi(all.map((r) => r.finalRegret)),
+      gapClosed: ok ? { mean: ci.mean, ci95: ci.ci95, over: K >= 2 ? 'splits' : 'runs', n: xs.length } : null,
+      accuracy: mean(all.map((r) => r.accuracy)),
+      energyWh: mean(all.map((r) => r.energyWh)),
+      costUsd: mean(all.map((r) => r.costUsd)),
+      costNorm: mean(all.map((r) => r.costNorm)),
+    };
+  });
+}
