@@ -57,6 +57,18 @@ describe('user embeddings in the loaders', () => {
     expect([...t.embedding!.values]).toEqual(E.flat());
   });
 
+  it('Parquet: an embedding column of JSON-encoded lists', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'query_id', data: ['q1', 'q2'] },
+        { name: 'a|accuracy', data: [1, 0] },
+        { name: 'embedding', data: E },
+      ],
+    });
+    const t = await loadTable(s.write('l.parquet', new Uint8Array(buf)));
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
   it('refuses ragged, non-finite and gapped embeddings, naming file, line and column', async () => {
     await dataError(loadTable(s.write('gap.csv', 'query_id,a|accuracy,emb_0,emb_2\nq1,1,0,0\n')), { line: 1, message: /emb_1 is missing/ });
     await dataError(loadTable(s.write('inf.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,0\nq2,1,1e309,0\n')), { line: 3, column: 'emb_0', message: /too large|not a finite/ });
