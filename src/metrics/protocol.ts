@@ -3,6 +3,7 @@
  * model's regret a policy removes (gap closed) with a 95 % CI over splits (over runs for one split),
  * accuracy, energy, cost and, where given, AIQ against the zero router.
  */
+import type { SimResult } from '../sim/engine.js';
 import type { RunMetrics } from '../sim/recorders.js';
 import { mean, meanSdCi, type MeanSdCi } from './stats.js';
 
@@ -65,4 +66,61 @@ export function protocolRows(names: readonly string[], metrics: readonly (readon
       costNorm: mean(all.map((r) => r.costNorm)),
     };
   });
+}
+
+/** summary.json's schemaVersion when the protocol block is present (plain runs keep version 1). */
+export const PROTOCOL_SCHEMA_VERSION = 2;
+
+/** The `protocol` block of summary.json (docs/outputs.md). */
+export interface ProtocolBlock {
+  /** 'split': a seeded split of the table; 'train-table': a separate train table (`--train`). */
+  kind: 'split' | 'train-table';
+  /** Train share of each split (null for a train table). */
+  fraction: number | null;
+  splits: number;
+  /** The train table's source (null for a split). */
+  train: string | null;
+  trainQueries: number;
+  testQueries: number;
+  baseline: typeof PROTOCOL_BASELINE;
+  /** Hindsight baselines (best-static, oracle, most-accurate) look at the test stream itself. */
+  hindsight: string[];
+  policies: ProtocolPolicyRow[];
+}
+
+export interface ProtocolSplitResult {
+  testQueries: number;
+  trainQueries: number;
+  result: SimResult;
+}
+
+/**
+ * One SimResult over every split (policy-runs of split s follow those of split s − 1) and the protocol block.
+ * Stratified splits of one table all have the same test size, so selection shares stay per test query.
+ */
+export function mergeSplits(splits: readonly ProtocolSplitResult[]): SimResult {
+  const first = splits[0].result;
+  return {
+    policyNames: first.policyNames,
+    metrics: first.policyNames.map((_, p) => splits.flatMap((s) => s.result.metrics[p])),
+    runSeeds: splits.flatMap((s) => s.result.runSeeds),
+    oracleTotal: mean(splits.map((s) => s.result.oracleTotal)),
+    steps: null,
+    infeasibleQueries: splits.reduce((a, s) => a + s.result.infeasibleQueries, 0),
+  };
+}
+
+export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: number | null; train: string | null; splits: readonly ProtocolSplitResult[]; hindsight: string[] }): ProtocolBlock {
+  const names = o.splits[0].result.policyNames;
+  return {
+    kind: o.kind,
+    fraction: o.fraction,
+    splits: o.splits.length,
+    train: o.train,
+    trainQueries: o.splits[0].trainQueries,
+    testQueries: o.splits[0].testQueries,
+    baseline: PROTOCOL_BASELINE,
+    hindsight: o.hindsight,
+    policies: protocolRows(names, o.splits.map((s) => s.result.metrics)),
+  };
 }

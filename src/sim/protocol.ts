@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { makePoolTable, type PoolTable } from '../data/pool.js';
+import type { ContextSet } from '../features/context.js';
 import { contextsFor, type ContextSpec } from '../features/contextsFor.js';
 import type { TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
@@ -144,34 +145,64 @@ export function splitCount(p: ProtocolSpec): number {
   return p.splits;
 }
 
+/** One split made ready to replay: the stacked table, its contexts and the test stream. */
+export interface PreparedSplit {
+  /** Test rows then train rows. */
+  stack: PoolTable;
+  nTest: number;
+  /** Train rows of the stack (and of the contexts): nTest … stack.nQueries − 1. */
+  trainRows: Int32Array;
+  /** Contexts of every stacked row; `embed` fitted on the train rows. */
+  contexts: ContextSet;
+  /** The first nTest rows, with the source table's task list (the same for every split). */
+  test: PoolTable;
+}
+
+/** Split s of the protocol (its draw, the stack, the contexts). */
+export function prepareSplit(t: PoolTable, p: ProtocolSpec, contexts: ContextSpec, seed: number, s: number): PreparedSplit {
+  const st = p.kind === 'split'
+    ? (() => {
+        const sp = stratifiedSplit(t.queryTask, t.tasks.length, p.fraction, seed, s);
+        return stackRows(t, sp.test, sp.train);
+      })()
+    : stackRows(t, Int32Array.from({ length: t.nQueries }, (_, q) => q), Int32Array.from({ length: p.train.nQueries }, (_, q) => q), p.train);
+  const S = st.table;
+  const trainRows = Int32Array.from({ length: S.nQueries - st.nTest }, (_, i) => st.nTest + i);
+  const ctx = contextsFor(S, { ...contexts, embedSeed: contexts.embedSeed ?? seed + s }, trainRows);
+  const test = headRows(S, st.nTest);
+  // the test stream keeps the source's task order, so every split reports tasks alike
+  const taskOf = S.tasks.map((name) => t.tasks.indexOf(name));
+  test.tasks = t.tasks;
+  test.queryTask = Int32Array.from(test.queryTask, (k) => taskOf[k]);
+  return { stack: S, nTest: st.nTest, trainRows, contexts: ctx, test };
+}
+
+/** TrainData of a prepared split at the rewards `rw` of its stack. */
+export function trainDataOf(sp: PreparedSplit, rw: RewardTable): TrainData {
+  return { queries: sp.trainRows, rewards: trainRewards(rw.rewards, sp.stack.present), accuracy: sp.stack.accuracy, cost: rw.costNorm, present: sp.stack.present, lambda: rw.lambda };
+}
+
+/** Checks shared by every protocol run: the fraction or the train table's models, and the replay count. */
+export function checkProtocol(t: PoolTable, p: ProtocolSpec, runs: number): number {
+  const k = splitCount(p);
+  if (p.kind === 'split') checkSplitFraction(p.fraction);
+  else checkSameModels(t, p.train, p.source);
+  if (k * runs > MAX_RUNS) throw new UsageError(`--splits ${k} × --runs ${runs} = ${k * runs} replays per policy, ${atMost(MAX_RUNS)}`);
+  return k;
+}
+
 /**
  * Run every split: stack test rows then train rows, build rewards and contexts over the stack (embeddings
  * fitted on the train rows), replay the test rows. Split s replays with run seeds seed + s·runs + r.
  */
 export async function runProtocol(t: PoolTable, o: ProtocolOptions, progress?: Progress): Promise<ProtocolRun> {
-  const p = o.protocol;
-  const k = splitCount(p);
-  if (p.kind === 'split') checkSplitFraction(p.fraction);
-  else checkSameModels(t, p.train, p.source);
-  if (k * o.runs > MAX_RUNS) throw new UsageError(`--splits ${k} × --runs ${o.runs} = ${k * o.runs} replays per policy, ${atMost(MAX_RUNS)}`);
+  const k = checkProtocol(t, o.protocol, o.runs);
   const splits: SplitRun[] = [];
   let config: SimConfig | null = null;
   for (let s = 0; s < k; s++) {
-    const all = Int32Array.from({ length: t.nQueries }, (_, q) => q);
-    const st = p.kind === 'split'
-      ? (() => {
-          const sp = stratifiedSplit(t.queryTask, t.tasks.length, p.fraction, o.seed, s);
-          return stackRows(t, sp.test, sp.train);
-        })()
-      : stackRows(t, all, Int32Array.from({ length: p.train.nQueries }, (_, q) => q), p.train);
-    const S = st.table;
-    const M = S.nModels;
-    const rw = await buildRewards(S, { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource });
-    const trainRows = Int32Array.from({ length: S.nQueries - st.nTest }, (_, i) => st.nTest + i);
-    const contexts = contextsFor(S, { ...o.contexts, embedSeed: o.contexts.embedSeed ?? o.seed + s }, trainRows);
-    const train: TrainData = { queries: trainRows, rewards: trainRewards(rw.rewards, S.present), accuracy: S.accuracy, cost: rw.costNorm, present: S.present, lambda: o.lambda };
-    const test = headRows(S, st.nTest);
-    const rwTest = headRewards(rw, st.nTest, M);
+    const sp = prepareSplit(t, o.protocol, o.contexts, o.seed, s);
+    const rw = await buildRewards(sp.stack, { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource });
+    const rwTest = headRewards(rw, sp.nTest, sp.stack.nModels);
     config = {
       runs: o.runs,
       seed: o.seed + s * o.runs,
@@ -179,10 +210,10 @@ export async function runProtocol(t: PoolTable, o: ProtocolOptions, progress?: P
       oracle: o.oracle,
       policies: o.policies,
       maxLatency: o.maxLatency ?? null,
-      train,
+      train: trainDataOf(sp, rw),
     };
-    const result = await simulateAsync(test, contexts, rwTest, config, progress);
-    splits.push({ index: s, trainQueries: trainRows.length, testQueries: st.nTest, test, rewards: rwTest, result, d: contexts.d });
+    const result = await simulateAsync(sp.test, sp.contexts, rwTest, config, progress);
+    splits.push({ index: s, trainQueries: sp.trainRows.length, testQueries: sp.nTest, test: sp.test, rewards: rwTest, result, d: sp.contexts.d });
   }
   return { splits, config: { ...config!, seed: o.seed } };
 }
