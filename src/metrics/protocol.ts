@@ -124,3 +124,52 @@ export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: numb
     policies: protocolRows(names, o.splits.map((s) => s.result.metrics)),
   };
 }
+
+/** Gap closed per λ of a sweep (evaluate), each row set computed as for one λ. */
+export interface LambdaRows {
+  lambda: number;
+  policies: ProtocolPolicyRow[];
+}
+
+/** The grid λ nearest 0.5: the λ of evaluate's main protocol table. */
+export function tableLambda(lambdas: readonly number[]): number {
+  return lambdas.reduce((a, b) => (Math.abs(b - 0.5) < Math.abs(a - 0.5) ? b : a), lambdas[0]);
+}
+
+/**
+ * The protocol block of a λ sweep: rows per λ from each split's replays, the main rows at `tableLambda`
+ * with AIQ over the test points (policy and zero router, means over splits).
+ */
+export function sweepProtocolBlock(o: {
+  kind: 'split' | 'train-table';
+  fraction: number | null;
+  train: string | null;
+  hindsight: string[];
+  lambdas: readonly number[];
+  splits: readonly { trainQueries: number; testQueries: number; policyNames: readonly string[]; metrics: readonly (readonly (readonly RunMetrics[])[])[] }[];
+  /** Per split: AIQ (family mean) of each policy, and of the zero router. */
+  aiq: readonly { policies: readonly (number | null)[]; zeroRouter: number | null }[];
+}): ProtocolBlock & { lambda: number; byLambda: LambdaRows[] } {
+  const names = o.splits[0].policyNames;
+  const byLambda = o.lambdas.map((lambda, l) => ({ lambda, policies: protocolRows(names, o.splits.map((s) => s.metrics[l])) }));
+  const l0 = o.lambdas.indexOf(tableLambda(o.lambdas));
+  const finite = (xs: (number | null)[]): number => (xs.every((x) => x !== null && Number.isFinite(x)) ? mean(xs as number[]) : Number.NaN);
+  const zero = finite(o.aiq.map((a) => a.zeroRouter));
+  const rows = byLambda[l0].policies.map((r, p) => {
+    const a = finite(o.aiq.map((x) => x.policies[p]));
+    return { ...r, aiq: Number.isFinite(a) && Number.isFinite(zero) ? { policy: a, zeroRouter: zero, ratio: a / zero } : null };
+  });
+  return {
+    kind: o.kind,
+    fraction: o.fraction,
+    splits: o.splits.length,
+    train: o.train,
+    trainQueries: o.splits[0].trainQueries,
+    testQueries: o.splits[0].testQueries,
+    baseline: PROTOCOL_BASELINE,
+    hindsight: o.hindsight,
+    lambda: o.lambdas[l0],
+    policies: rows,
+    byLambda,
+  };
+}

@@ -99,3 +99,13 @@ export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, ti
     ],
   } as unknown as TopLevelSpec;
 }
+
+/** Gap closed per policy (rows) and λ (columns), in percent: where along the trade-off a router wins. */
+export function gapByLambdaTable(byLambda: readonly { lambda: number; policies: ProtocolPolicyRow[] }[], baseline: string, width = Infinity): string {
+  if (byLambda.length === 0) return '';
+  const names = byLambda[0].policies.map((r) => r.name).filter((n) => n !== baseline);
+  const headers = ['gap closed', ...byLambda.map((b) => `λ=${b.lambda}`)];
+  const rows = names.map((n) => [n, ...byLambda.map((b) => pct(b.policies.find((r) => r.name === n)?.gapClosed?.mean))]);
+  const drop = Array.from({ length: byLambda.length }, (_, j) => byLambda.length - j);
+  return renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop) + '\n';
+}

@@ -10,7 +10,10 @@ import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
 import { TaskTallyRecorder } from './recorders.js';
-import { buildRewards, type CostScale } from './reward.js';
+import { buildRewards, type CostScale, type RewardTable } from './reward.js';
+import { headRewards } from './protocol.js';
+import type { TrainData } from '../policies/policy.js';
+import type { RunMetrics } from './recorders.js';
 import { MAX_LAMBDAS } from './limits.js';
 import { runPool, workerScript, type PoolInit } from './workers.js';
 
@@ -81,9 +84,18 @@ export interface LambdaBlock {
   quality: Float64Array;
   misses: Float64Array;
   runSeeds: number[];
+  /** Per policy × run metrics (protocol sweeps only). */
+  metrics?: RunMetrics[][];
 }
 
-async function sweepLambda(
+/** A train/test split of a sweep (docs/model.md §9): rewards come from the stack, train data from its train rows. */
+export interface SweepSplit {
+  stack: PoolTable;
+  nTest: number;
+  train: (rw: RewardTable) => TrainData;
+}
+
+export async function sweepLambda(
   table: PoolTable,
   contexts: ContextSet,
   policies: ResolvedPolicy[],
@@ -91,6 +103,7 @@ async function sweepLambda(
   lambda: number,
   progress?: (done: number, total: number, label: string) => void,
   skip: readonly boolean[] = [],
+  split?: SweepSplit,
 ): Promise<LambdaBlock> {
   const P = policies.length;
   const R = o.runs;
@@ -102,7 +115,8 @@ async function sweepLambda(
   const run = policies.map((_, p) => !skip[p]);
   const ran = policies.filter((_, p) => run[p]);
   const tally = new TaskTallyRecorder(table, ran.length);
-  const rw = await buildRewards(table, { lambda, cost: 'usd', costScale: o.costScale });
+  const full = await buildRewards(split ? split.stack : table, { lambda, cost: 'usd', costScale: o.costScale });
+  const rw = split ? headRewards(full, split.nTest, table.nModels) : full;
   const cfg: SimConfig = {
     runs: R,
     seed: o.seed,
@@ -111,6 +125,7 @@ async function sweepLambda(
     oracle: o.oracle ?? 'full',
     policies: ran,
     recorders: [tally],
+    ...(split ? { train: split.train(full) } : {}),
   };
   const res = ran.length
     ? simulate(table, contexts, rw, cfg, progress)
@@ -142,7 +157,8 @@ async function sweepLambda(
       misses[at + T] = tm;
     }
   }
-  return { cost, quality, misses, runSeeds: res.runSeeds };
+  if (!split || !('metrics' in res)) return { cost, quality, misses, runSeeds: res.runSeeds };
+  return { cost, quality, misses, runSeeds: res.runSeeds, metrics: res.metrics };
 }
 
 /** Policies whose picks ignore the reward: their points are the same at every λ, so they are simulated once. */
@@ -241,4 +257,30 @@ export function sweepTasks(table: PoolTable, options: SweepOptions): (l: number)
   const free = policies.map(lambdaFree);
   const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
   return (l) => sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []);
+}
+
+/** A SweepResult from one block per λ (every policy run at every λ). */
+export function sweepResultOf(table: PoolTable, policies: ResolvedPolicy[], o: SweepOptions, blocks: readonly LambdaBlock[], d: number): SweepResult {
+  const block = policies.length * o.runs * (table.tasks.length + 1);
+  const cost = new Float64Array(blocks.length * block);
+  const quality = new Float64Array(blocks.length * block);
+  const misses = new Float64Array(blocks.length * block);
+  blocks.forEach((b, l) => {
+    cost.set(b.cost, l * block);
+    quality.set(b.quality, l * block);
+    misses.set(b.misses, l * block);
+  });
+  return {
+    lambdas: [...o.lambdas],
+    policyNames: policies.map((p) => p.name),
+    params: policies.map((p) => ({ ...p.params })),
+    tasks: [...table.tasks],
+    runs: o.runs,
+    runSeeds: blocks[blocks.length - 1]?.runSeeds ?? [],
+    taskQueries: countTaskQueries(table),
+    cost,
+    quality,
+    misses,
+    d,
+  };
 }
