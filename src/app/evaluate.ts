@@ -12,7 +12,10 @@ import { isLongHeader } from '../data/formats/long.js';
 import { firstLine } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
-import type { ComplexityBinning, FeatureName } from '../features/context.js';
+import type { ComplexityBinning } from '../features/context.js';
+import { denseKind, type ContextFeature } from '../features/contextsFor.js';
+import type { ProtocolSpec } from '../sim/protocol.js';
+import { evaluateSplits } from './evaluateProtocol.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep } from '../metrics/routerbench.js';
@@ -145,7 +148,9 @@ export async function loadRouterbench(source: string | readonly string[], o: Sou
  * (features pipeline, docs/features.md: k = 3 online clusters, inverted Flesch); a feature with neither is dropped
  * with a warning. Fills the table's cluster/complexity columns in place.
  */
-export function contextFeatures(table: PoolTable, features: FeatureName[], binning: ComplexityBinning, say: (m: string) => void = warn): FeatureName[] {
+export function contextFeatures(table: PoolTable, features: ContextFeature[], binning: ComplexityBinning, say: (m: string) => void = warn): ContextFeature[] {
+  // dense contexts need no derived features
+  if (denseKind(features)) return features;
   const needCluster = features.includes('cluster') && !table.cluster.some((c) => c >= 0);
   const needCx = features.includes('complexity') && table.complexity.some((c) => Number.isNaN(c));
   if (needCluster || needCx) applyFeatures(table, { k: 3, binning });
@@ -169,8 +174,14 @@ export interface EvaluateParams {
   runs: number;
   seed: number;
   semantics: 'paper' | 'repo';
-  features: FeatureName[];
+  features: ContextFeature[];
   binning: ComplexityBinning;
+  /** Train share of a train/test split (docs/model.md §9); absent: the online protocol. */
+  split?: number;
+  splits: number;
+  /** A separate RouterBench training table (its source); absent: none. */
+  train?: string;
+  embedDim: number;
   familyRules: ReturnType<typeof parseFamilyRules>;
   defaultFamilies: boolean;
   costScale: 'linear' | 'log';
@@ -190,7 +201,7 @@ export const evaluateSchema = z
     policies: runFields.policies.default([...DEFAULT_EVALUATE_POLICIES]),
     params: runFields.params.default([]),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([...DEFAULT_LAMBDAS]),
-    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true }).shape,
+    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true, split: true, splits: true, train: true, embedDim: true }).shape,
     familyRules: z.array(z.object({ pattern: z.string(), family: z.string() }).strict()).default([]),
     defaultFamilies: z.boolean().default(true),
     costScale: z.enum(['linear', 'log']).default('linear'),
@@ -218,13 +229,27 @@ export async function evaluateRouterbench(request: EvaluateRequest, progress?: (
   // the dataset hash is of the table as loaded and mapped, before features are derived from its text
   const sha256 = tableSha256(table);
   const usable = contextFeatures(table, p.features, p.binning);
-  const sweep = await runSweep(
-    table,
-    { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
-    progress,
-  );
-  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 });
+  const so = { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs, embedDim: p.embedDim };
+  const eo = { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 };
+  if (p.split !== undefined || p.train !== undefined) {
+    const spec = await evaluateProtocolSpec(p);
+    return { table, files, usable, sha256, params: p, ...(await evaluateSplits(table, spec, so, eo, progress)) };
+  }
+  if ((p.splits ?? 1) !== 1) throw new UsageError('--splits needs --split <fraction>');
+  const sweep = await runSweep(table, so, progress);
+  const result = evaluateSweep(table, sweep, eo);
   return { table, files, sweep, result, usable, sha256, params: p };
+}
+
+/** The protocol `split`/`train` ask for; a train table is loaded and mapped to families as the data is. */
+async function evaluateProtocolSpec(p: EvaluateParams): Promise<ProtocolSpec> {
+  if (p.split !== undefined && p.train !== undefined) throw new UsageError('give either --split (a split of the data) or --train (a separate training table), not both');
+  if (p.split !== undefined) return { kind: 'split', fraction: p.split, splits: p.splits };
+  if (p.splits !== 1) throw new UsageError('--splits applies to --split; a --train table is one split');
+  const { table: raw } = await loadRouterbench(p.train!, { format: p.format, offline: p.offline });
+  const train = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies)).table;
+  contextFeatures(train, p.features, p.binning);
+  return { kind: 'train-table', train, source: p.train! };
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
@@ -266,6 +291,10 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
           costScale: p.costScale,
           aiqMode: p.aiqMode,
           jobs: p.jobs,
+          // only when used, so the manifests of other runs keep their bytes
+          ...(p.split !== undefined ? { split: p.split, splits: p.splits } : {}),
+          ...(p.train !== undefined ? { train: p.train } : {}),
+          ...(usable.includes('embed') ? { embedDim: p.embedDim } : {}),
         },
         runSeeds: sweep.runSeeds,
       },

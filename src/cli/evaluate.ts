@@ -12,6 +12,7 @@ import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
+import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { collect } from './parse.js';
 import { configFromFlags } from './runFlags.js';
@@ -53,7 +54,11 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--runs <n>', 'independent runs (query orders) per λ', '5')
     .option('--seed <n>', 'base seed; run r uses seed + r', '40')
     .addOption(new Option('--semantics <mode>', 'paper: corrected behaviour; repo: the reference code').choices(['paper', 'repo']).default('paper'))
-    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none', 'task,cluster,complexity')
+    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none; or alone: embed (text embedding of the prompt) or embedding (emb_j columns)', 'task,cluster,complexity')
+    .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
+    .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by eval family; trained routers fit on it and everything is scored on the test part (docs/model.md §9)')
+    .option('--splits <k>', 'with --split: k splits, each its own draw; gap closed gets a CI over splits', '1')
+    .option('--train <source>', 'train/test protocol with a separate RouterBench training table (same models); the --routerbench data is the test stream')
     .addOption(new Option('--binning <mode>', 'complexity bins: thresholds (20/30) or equal-width').choices(['thresholds', 'equal-width']).default('thresholds'))
     .option('--family <glob=family>', "map eval names to a family, repeatable, tried before the defaults (e.g. 'mmlu-*=mmlu')", collect, [])
     .option('--no-default-families', 'only the --family rules; other eval names are their own family')
@@ -100,7 +105,12 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
-  else process.stdout.write(`${evaluateTable(summary)}\nresults: ${outDir}\n`);
+  else {
+    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    const pr = summary.protocol;
+    const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
+    process.stdout.write(`${evaluateTable(summary)}${protocol}\nresults: ${outDir}\n`);
+  }
 }
 
 function warn(msg: string): void {

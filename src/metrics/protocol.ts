@@ -7,7 +7,9 @@ import type { SimResult } from '../sim/engine.js';
 import type { RunMetrics } from '../sim/recorders.js';
 import { mean, meanSdCi, type MeanSdCi } from './stats.js';
 
-export const PROTOCOL_BASELINE = 'train-best-static';
+import { PROTOCOL_BASELINE } from '../sim/run.js';
+
+export { PROTOCOL_BASELINE };
 
 export interface GapClosed {
   mean: number;
@@ -94,22 +96,6 @@ export interface ProtocolSplitResult {
   result: SimResult;
 }
 
-/**
- * One SimResult over every split (policy-runs of split s follow those of split s − 1) and the protocol block.
- * Stratified splits of one table all have the same test size, so selection shares stay per test query.
- */
-export function mergeSplits(splits: readonly ProtocolSplitResult[]): SimResult {
-  const first = splits[0].result;
-  return {
-    policyNames: first.policyNames,
-    metrics: first.policyNames.map((_, p) => splits.flatMap((s) => s.result.metrics[p])),
-    runSeeds: splits.flatMap((s) => s.result.runSeeds),
-    oracleTotal: mean(splits.map((s) => s.result.oracleTotal)),
-    steps: null,
-    infeasibleQueries: splits.reduce((a, s) => a + s.result.infeasibleQueries, 0),
-  };
-}
-
 export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: number | null; train: string | null; splits: readonly ProtocolSplitResult[]; hindsight: string[] }): ProtocolBlock {
   const names = o.splits[0].result.policyNames;
   return {
@@ -131,6 +117,9 @@ export interface LambdaRows {
   policies: ProtocolPolicyRow[];
 }
 
+/** evaluate's protocol block: the main rows at `lambda` (with AIQ) and the rows of every λ of the grid. */
+export type SweepProtocolBlock = ProtocolBlock & { lambda: number; byLambda: LambdaRows[] };
+
 /** The grid λ nearest 0.5: the λ of evaluate's main protocol table. */
 export function tableLambda(lambdas: readonly number[]): number {
   return lambdas.reduce((a, b) => (Math.abs(b - 0.5) < Math.abs(a - 0.5) ? b : a), lambdas[0]);
@@ -149,7 +138,7 @@ export function sweepProtocolBlock(o: {
   splits: readonly { trainQueries: number; testQueries: number; policyNames: readonly string[]; metrics: readonly (readonly (readonly RunMetrics[])[])[] }[];
   /** Per split: AIQ (family mean) of each policy, and of the zero router. */
   aiq: readonly { policies: readonly (number | null)[]; zeroRouter: number | null }[];
-}): ProtocolBlock & { lambda: number; byLambda: LambdaRows[] } {
+}): SweepProtocolBlock {
   const names = o.splits[0].policyNames;
   const byLambda = o.lambdas.map((lambda, l) => ({ lambda, policies: protocolRows(names, o.splits.map((s) => s.metrics[l])) }));
   const l0 = o.lambdas.indexOf(tableLambda(o.lambdas));

@@ -4,7 +4,8 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { encodeContexts, type ContextSet, type FeatureName } from '../features/context.js';
+import type { ContextSet } from '../features/context.js';
+import { contextsFor, type ContextFeature } from '../features/contextsFor.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
@@ -87,15 +88,15 @@ export class ExperimentContext {
     return p;
   }
 
-  featuresOf(armIndex: number): FeatureName[] {
+  featuresOf(armIndex: number): ContextFeature[] {
     return this.cfg.arms[armIndex].features ?? this.cfg.features;
   }
 
-  contextSet(features: FeatureName[]): ContextSet {
+  contextSet(features: ContextFeature[]): ContextSet {
     const key = features.join(',');
     let c = this.contexts.get(key);
     if (!c) {
-      c = encodeContexts(this.table, { layout: this.semantics.layout, features, binning: this.cfg.binning });
+      c = contextsFor(this.table, { layout: this.semantics.layout, features, binning: this.cfg.binning, embedDim: this.cfg.embedDim, embedSeed: this.cfg.seed });
       this.contexts.set(key, c);
     }
     return c;

@@ -5,7 +5,8 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
+import type { ComplexityBinning, ContextSet } from '../features/context.js';
+import { contextsFor, type ContextFeature } from '../features/contextsFor.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
@@ -24,8 +25,10 @@ export interface SweepOptions {
   runs: number;
   seed: number;
   semantics: Semantics;
-  features: FeatureName[];
+  features: ContextFeature[];
   binning?: ComplexityBinning;
+  /** Dimension of `embed` contexts (default 64). */
+  embedDim?: number;
   costScale?: CostScale;
   /** Regret oracle of the replay (default full); it does not affect the operating points. */
   oracle?: OracleMode;
@@ -184,7 +187,7 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   for (const l of o.lambdas) if (!(l >= 0 && l <= 1)) throw new UsageError(`λ must be in [0, 1], got ${l}`);
   if (!(Number.isInteger(o.runs) && o.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${o.runs}`);
   const policies = resolvePolicies(o.policies, o.params, table.models);
-  const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
+  const contexts = contextsFor(table, { layout: o.semantics, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed });
   const L = o.lambdas.length;
   const P = policies.length;
   const R = o.runs;
@@ -204,8 +207,8 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   const jobs = Math.min(o.jobs ?? 1, L);
   const script = jobs > 1 ? workerScript() : null;
   if (script) {
-    // prompt texts are not needed to replay and would be copied to every worker
-    const init: SweepInit = { kind: 'sweep', table: { ...table, queryText: null }, options: { ...o, jobs: 1 } };
+    // prompt texts are not needed to replay (unless embedded) and would be copied to every worker
+    const init: SweepInit = { kind: 'sweep', table: o.features.includes('embed') ? table : { ...table, queryText: null }, options: { ...o, jobs: 1 } };
     let done = 0;
     await runPool<number, LambdaBlock>(script, init, o.lambdas.map((_, l) => l), jobs, (l, b) => {
       put(l, b);
@@ -255,7 +258,7 @@ export interface SweepInit extends PoolInit {
 export function sweepTasks(table: PoolTable, options: SweepOptions): (l: number) => Promise<LambdaBlock> {
   const policies = resolvePolicies(options.policies, options.params, table.models);
   const free = policies.map(lambdaFree);
-  const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
+  const contexts = contextsFor(table, { layout: options.semantics, features: options.features, binning: options.binning, embedDim: options.embedDim, embedSeed: options.seed });
   return (l) => sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []);
 }
 
