@@ -7,6 +7,7 @@ import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
+import { protocolTable } from '../report/protocol.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
@@ -79,7 +80,8 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   // what the table cannot support is named as the flag typed (the simulation names the setting)
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
-  const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' } };
+  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
+  const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' }, ...(trainTable ? { trainTable } : {}) };
   const { policies, runs } = options;
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
@@ -162,7 +164,9 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   if (o.json) {
     process.stdout.write(toJson(summary));
   } else {
-    process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
+    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    process.stdout.write(summaryTable(summary, width));
+    if (summary.protocol) process.stdout.write(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
     process.stdout.write(`\nresults: ${outDir}\n`);
   }
 }
