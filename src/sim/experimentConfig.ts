@@ -97,6 +97,11 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   }
   checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
+  // experiments replay the online protocol; the train/test protocol runs through simulate and evaluate
+  for (const key of ['split', 'train'] as const) {
+    if (cfg[key] !== undefined) throw new DataError(`${key}: the train/test protocol is not available in experiments yet; use greenserv simulate --${key} or evaluate --${key}`, file, undefined, key);
+  }
+  if (cfg.splits !== 1) throw new DataError('splits: the train/test protocol is not available in experiments yet; use greenserv simulate --split --splits', file, undefined, 'splits');
   return cfg;
 }
 
