@@ -18,7 +18,11 @@ import { writeChartsAndReport, writeExperimentData } from '../report/experimentO
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { runSeed } from '../sim/engine.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
-import { checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import type { PreparedSplit } from '../sim/protocol.js';
+import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
+import { protocolCsv } from '../report/protocol.js';
+import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs } from '../sim/workers.js';
@@ -122,7 +126,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   let previous: JobResult[] = [];
   if (state) {
     if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
-    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: table.nQueries, models: table.nModels });
+    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: ctx.replay.nQueries, models: table.nModels });
   }
   const checkpoint = new Checkpoint(partial, { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length }, !state);
   const key = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;
@@ -153,7 +157,12 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   await o.onPhase?.('aggregating…');
   const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
-  const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  if (ctx.split) {
+    // the protocol's rows per λ from the same replays (docs/model.md §9)
+    agg.summary.schemaVersion = 2;
+    agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
+  }
   const dir = new AtomicDir(out, o.force === true);
   try {
     const manifest = {
@@ -167,6 +176,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
       runSeeds: Array.from({ length: cfg.runs }, (_, r) => runSeed(cfg.seed, r)),
     };
     writeExperimentData(dir, agg, text);
+    if (agg.summary.protocol) dir.write('protocol.csv', protocolCsv(agg.summary.protocol));
     dir.write('manifest.json', toJson(manifest));
     // the dataset's model profile (front, static baselines) at the λ nearest 0.5, for the report
     const lambda = cfg.lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), cfg.lambdas[0]);
@@ -183,4 +193,26 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   }
   checkpoint.remove();
   return { summary: agg.summary, out };
+}
+
+/** The protocol block of an experiment with a split: arms by label, the λ nearest 0.5 first. */
+function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results: readonly JobResult[]): SweepProtocolBlock {
+  const labels = cfg.arms.map(armLabel);
+  const metrics = cfg.lambdas.map((_, l) =>
+    cfg.arms.map((_a, a) =>
+      results
+        .filter((r) => r.job.lambdaIndex === l && r.job.armIndex === a)
+        .sort((x, y) => x.job.run - y.job.run)
+        .map((r) => r.metrics),
+    ),
+  );
+  return sweepProtocolBlock({
+    kind: 'split',
+    fraction: cfg.split ?? null,
+    train: null,
+    hindsight: HINDSIGHT_POLICIES,
+    lambdas: cfg.lambdas,
+    splits: [{ trainQueries: split.trainRows.length, testQueries: split.nTest, policyNames: labels, metrics }],
+    aiq: [{ policies: [], zeroRouter: null }],
+  });
 }

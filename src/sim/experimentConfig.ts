@@ -97,11 +97,12 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   }
   checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
-  // experiments replay the online protocol; the train/test protocol runs through simulate and evaluate
-  for (const key of ['split', 'train'] as const) {
-    if (cfg[key] !== undefined) throw new DataError(`${key}: the train/test protocol is not available in experiments yet; use greenserv simulate --${key} or evaluate --${key}`, file, undefined, key);
+  // experiments take one split of their own data; several splits and train tables go through simulate and evaluate
+  if (cfg.train !== undefined) throw new DataError('train: a separate training table is not available in experiments yet; use greenserv simulate --train or evaluate --train', file, undefined, 'train');
+  if (cfg.splits !== 1) throw new DataError('splits: experiments take one split; use greenserv simulate --split --splits for several', file, undefined, 'splits');
+  if (cfg.split !== undefined && !cfg.arms.some((a) => a.policy === 'train-best-static')) {
+    throw new DataError('arms: a split needs a train-best-static arm (the reference of gap closed, docs/model.md §9)', file, undefined, 'arms');
   }
-  if (cfg.splits !== 1) throw new DataError('splits: the train/test protocol is not available in experiments yet; use greenserv simulate --split --splits', file, undefined, 'splits');
   return cfg;
 }
 

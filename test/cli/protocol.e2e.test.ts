@@ -87,6 +87,29 @@ describe('train/test protocol (CLI)', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
   });
 
+  it('an experiment with split: replays the test stream and prints the protocol table per λ', async () => {
+    const y = join(dir, 'split.yaml');
+    writeFileSync(y, 'name: split-e2e\nlambdas: [0.25, 0.5]\nruns: 2\nsplit: 0.5\narms:\n  - policy: linucb\n  - policy: train-best-static\n');
+    const out = join(dir, 'exp');
+    const r = await cli(['experiment', 'run', y, '--out', out, '--no-progress', '--no-charts']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/train\/test protocol at λ = 0.5/);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.schemaVersion).toBe(2);
+    expect(s.dataset.queries).toBe(1250);
+    expect(s.protocol.byLambda.map((b: { lambda: number }) => b.lambda)).toEqual([0.25, 0.5]);
+    // the experiment's cells are the protocol's test regrets
+    const cell = s.cells.find((c: { lambda: number; label: string }) => c.lambda === 0.5 && c.label === 'linucb');
+    const row = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
+    expect(row.testRegret.mean).toBeCloseTo(cell.finalRegret.mean, 9);
+    expect(existsSync(join(out, 'protocol.csv'))).toBe(true);
+    const noBase = join(dir, 'nobase.yaml');
+    writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
+    const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/arms: a split needs a train-best-static arm/);
+  });
+
   it('bad protocol settings exit 2 naming the option, and write nothing', async () => {
     const cases: [string[], RegExp][] = [
       [['simulate', '--split', '1.5'], /--split: must be a fraction strictly between 0 and 1, got '1.5'/],
