@@ -14,6 +14,12 @@ export const DENSE_FEATURES = ['embed', 'embedding'] as const;
 export type ContextFeature = FeatureName | (typeof DENSE_FEATURES)[number];
 export const CONTEXT_FEATURES: readonly ContextFeature[] = [...ALL_FEATURES, ...DENSE_FEATURES];
 
+/**
+ * Widest dense context a run takes (docs/limits.md): the linear policies keep d×d matrices per model, so
+ * d = 4096 would need gigabytes; 512 keeps them at about 2 MB a model.
+ */
+export const MAX_DENSE_DIM = 512;
+
 export interface ContextSpec {
   layout: Semantics;
   features: readonly ContextFeature[];
@@ -41,6 +47,7 @@ export function contextsFor(t: PoolTable, spec: ContextSpec, fitRows?: Int32Arra
   if (kind === null) return encodeContexts(t, { layout: spec.layout, features: spec.features as FeatureName[], binning: spec.binning });
   if (kind === 'embedding') {
     if (!t.embedding) throw new UsageError(`--features embedding: '${t.name}' has no embedding column (an embedding list column in Parquet/Arrow, or emb_0…emb_n columns in CSV/JSONL; datasets/README.md)`);
+    if (t.embedding.dim > MAX_DENSE_DIM) throw new UsageError(`--features embedding: '${t.name}' has ${t.embedding.dim}-dimensional embeddings; runs take at most ${MAX_DENSE_DIM} (see docs/limits.md; reduce them first)`);
     return contextsFromEmbeddings(t.embedding.values, { dim: t.embedding.dim, file: t.name });
   }
   const texts = t.queryText;

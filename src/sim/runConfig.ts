@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { decisionRules, type DecisionRules, type Semantics } from '../core/semantics.js';
 import type { OracleMode } from './engine.js';
 import { atMost, MAX_ARMS, MAX_RUNS } from './limits.js';
+import { MAX_DENSE_DIM } from '../features/contextsFor.js';
 
 const unit = 'must be in [0, 1]';
 
@@ -49,7 +50,7 @@ export const runSettingsShape = {
   split: z.number().gt(0, 'must be a fraction strictly between 0 and 1').lt(1, 'must be a fraction strictly between 0 and 1').optional().describe('train share of a seeded train/test split stratified by task; scored on the test part (docs/model.md §9)'),
   splits: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)).default(1).describe('train/test splits, each with its own draw (with split)'),
   train: z.string().min(1).optional().describe('separate training table with the same models; the data is then the test stream (docs/model.md §9)'),
-  embedDim: z.number().int('must be an integer in [1, 4096]').min(1, 'must be an integer in [1, 4096]').max(4096, 'must be an integer in [1, 4096]').default(64).describe('dimension of the embed contexts (docs/features.md)'),
+  embedDim: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_DENSE_DIM, atMost(MAX_DENSE_DIM)).default(64).describe('dimension of the embed contexts (docs/features.md)'),
 };
 
 export const runSettingsSchema = z.object(runSettingsShape).strict();

@@ -118,7 +118,8 @@ describe('train/test protocol (CLI)', () => {
       [['simulate', '--policies', 'train-best-static'], /trained on a train part: give --split <fraction> or --train <source>/],
       [['simulate', '--split', '0.5', '--features', 'embed'], /--features embed needs query text/],
       [['simulate', '--features', 'embedding'], /has no embedding column/],
-      [['simulate', '--split', '0.5', '--embed-dim', '0'], /--embed-dim: must be an integer in \[1, 4096\], got '0'/],
+      [['simulate', '--split', '0.5', '--embed-dim', '0'], /--embed-dim: must be an integer ≥ 1, got '0'/],
+      [['simulate', '--split', '0.5', '--embed-dim', '513'], /--embed-dim: at most 512 \(see docs\/limits.md\), got '513'/],
       [['evaluate', '--routerbench', rb, '--split', '0'], /--split: must be a fraction strictly between 0 and 1, got '0'/],
     ];
     for (const [args, msg] of cases) {
