@@ -11,7 +11,7 @@ import { protocolTable } from '../report/protocol.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
-import type { SimulateOptions } from '../sim/run.js';
+import { PROTOCOL_BASELINE, type SimulateOptions } from '../sim/run.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
@@ -82,17 +82,21 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
   const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
   const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' }, ...(trainTable ? { trainTable } : {}) };
-  const { policies, runs } = options;
+  const { runs } = options;
+  // under the protocol every split replays the policies, and train-best-static always runs
+  const protocol = options.split !== undefined || trainTable !== undefined;
+  const policies = protocol && !options.policies.includes(PROTOCOL_BASELINE) ? [...options.policies, PROTOCOL_BASELINE] : options.policies;
+  const perPolicy = runs * (options.split !== undefined ? options.splits ?? 1 : 1);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
     process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
   }
   // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
   const tty = o.progress && process.stderr.isTTY === true;
-  const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
+  const store = new LiveStore('simulate', perPolicy * policies.length, new Map(policies.map((p) => [p, perPolicy])));
   const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
   const bar = tty && !o.ui ? await plainBar() : null;
-  bar?.start(runs * policies.length, 0, { label: '' });
+  bar?.start(perPolicy * policies.length, 0, { label: '' });
   interrupts.freshLine = live !== null;
   interrupts.onInterrupt(() => {
     live?.stop(false);

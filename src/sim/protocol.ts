@@ -212,7 +212,10 @@ export async function runProtocol(t: PoolTable, o: ProtocolOptions, progress?: P
       maxLatency: o.maxLatency ?? null,
       train: trainDataOf(sp, rw),
     };
-    const result = await simulateAsync(sp.test, sp.contexts, rwTest, config, progress);
+    // progress counts policy-runs over every split
+    const per = o.runs * o.policies.length;
+    const sub: Progress | undefined = progress ? (done, _total, label, m) => progress(s * per + done, k * per, label, m) : undefined;
+    const result = await simulateAsync(sp.test, sp.contexts, rwTest, config, sub);
     splits.push({ index: s, trainQueries: sp.trainRows.length, testQueries: sp.nTest, test: sp.test, rewards: rwTest, result, d: sp.contexts.d });
   }
   return { splits, config: { ...config!, seed: o.seed } };
