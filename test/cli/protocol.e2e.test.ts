@@ -87,6 +87,17 @@ describe('train/test protocol (CLI)', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
   });
 
+  it('evaluate --train <source>: the --routerbench data is the whole test stream', async () => {
+    const tr = join(dir, 'rb-train.csv');
+    writeFileSync(tr, routerbench());
+    const out = join(dir, 'ev-train');
+    const r = await cli(['evaluate', '--routerbench', join(rb, 'tiny.csv'), '--train', tr, '--lambdas', '0.5', '--runs', '2', '--policies', 'linucb', '--jobs', '1', '--out', out, '--no-progress', '--no-charts']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.protocol).toMatchObject({ kind: 'train-table', train: tr, trainQueries: 120, testQueries: 120, splits: 1 });
+    expect(s.protocol.policies.map((p: { name: string }) => p.name)).toEqual(['linucb', 'train-best-static']);
+  });
+
   it('an experiment with split: replays the test stream and prints the protocol table per λ', async () => {
     const y = join(dir, 'split.yaml');
     writeFileSync(y, 'name: split-e2e\nlambdas: [0.25, 0.5]\nruns: 2\nsplit: 0.5\narms:\n  - policy: linucb\n  - policy: train-best-static\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gapClosedOf, protocolRows } from '../../src/metrics/protocol.js';
+import { gapClosedOf, protocolRows, sweepProtocolBlock, tableLambda } from '../../src/metrics/protocol.js';
 import type { RunMetrics } from '../../src/sim/recorders.js';
 
 function m(finalRegret: number, accuracy = 0.5): RunMetrics {
@@ -48,5 +48,35 @@ describe('protocol table', () => {
   it('a baseline with zero regret leaves the gap undefined, and the baseline is required', () => {
     expect(protocolRows(['train-best-static', 'x'], [[[m(0)], [m(3)]]])[1].gapClosed).toBeNull();
     expect(() => protocolRows(['x'], [[[m(1)]]])).toThrow(/train-best-static/);
+  });
+
+  it('a sweep: rows per λ, the main rows at the λ nearest 0.5 with AIQ means over splits and their ratio', () => {
+    expect(tableLambda([0, 0.3, 0.6, 1])).toBe(0.6);
+    expect(tableLambda([0.2, 0.5, 0.8])).toBe(0.5);
+    const names = ['router', 'train-best-static'];
+    // [λ][policy][run]: at λ = 0.5 the router has regret 50 against 100 in split 1, 75 against 100 in split 2
+    const split = (r: number) => ({ trainQueries: 10, testQueries: 10, policyNames: names, metrics: [[[m(1)], [m(2)]], [[m(r)], [m(100)]]] });
+    const b = sweepProtocolBlock({
+      kind: 'split',
+      fraction: 0.5,
+      train: null,
+      hindsight: [],
+      lambdas: [0, 0.5],
+      splits: [split(50), split(75)],
+      aiq: [
+        { policies: [0.8, 0.9], zeroRouter: 0.9 },
+        { policies: [0.7, 0.85], zeroRouter: 0.8 },
+      ],
+    });
+    expect(b.lambda).toBe(0.5);
+    expect(b.byLambda.length).toBe(2);
+    expect(b.policies[0].gapClosed!.mean).toBeCloseTo(0.375, 12);
+    expect(b.byLambda[0].policies[0].gapClosed!.mean).toBeCloseTo(0.5, 12);
+    expect(b.policies[0].aiq!.policy).toBeCloseTo(0.75, 12);
+    expect(b.policies[0].aiq!.zeroRouter).toBeCloseTo(0.85, 12);
+    expect(b.policies[0].aiq!.ratio).toBeCloseTo(0.75 / 0.85, 12);
+    // a split without a zero-router AIQ leaves it undefined
+    const none = sweepProtocolBlock({ kind: 'split', fraction: 0.5, train: null, hindsight: [], lambdas: [0.5], splits: [{ ...split(50), metrics: [[[m(50)], [m(100)]]] }], aiq: [{ policies: [], zeroRouter: null }] });
+    expect(none.policies[0].aiq).toBeNull();
   });
 });
