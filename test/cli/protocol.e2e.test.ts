@@ -102,7 +102,7 @@ describe('train/test protocol (CLI)', () => {
     const y = join(dir, 'split.yaml');
     writeFileSync(y, 'name: split-e2e\nlambdas: [0.25, 0.5]\nruns: 2\nsplit: 0.5\narms:\n  - policy: linucb\n  - policy: train-best-static\n');
     const out = join(dir, 'exp');
-    const r = await cli(['experiment', 'run', y, '--out', out, '--no-progress', '--no-charts']);
+    const r = await cli(['experiment', 'run', y, '--out', out, '--no-progress']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/train\/test protocol at λ = 0.5/);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -113,7 +113,8 @@ describe('train/test protocol (CLI)', () => {
     const cell = s.cells.find((c: { lambda: number; label: string }) => c.lambda === 0.5 && c.label === 'linucb');
     const row = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
     expect(row.testRegret.mean).toBeCloseTo(cell.finalRegret.mean, 9);
-    expect(existsSync(join(out, 'protocol.csv'))).toBe(true);
+    for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/id="gap-closed"/);
     const noBase = join(dir, 'nobase.yaml');
     writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
     const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);
