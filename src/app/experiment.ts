@@ -109,7 +109,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
-  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models) };
+  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
   const out = o.out ?? `results/${cfg.name}`;
   AtomicDir.checkTarget(out, o.force === true);
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
@@ -121,7 +121,8 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
   if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
-  const ctx = new ExperimentContext(table, cfg);
+  const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
+  const ctx = new ExperimentContext(table, cfg, trainTable);
   const jobs = expandJobs(cfg);
   let previous: JobResult[] = [];
   if (state) {
@@ -159,7 +160,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
   const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
   if (ctx.split) {
-    // the protocol's rows per λ from the same replays (docs/model.md §9)
+    // the protocol's rows per λ from the same replays (docs/model.md §9); split or train table
     agg.summary.schemaVersion = 2;
     agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
   }
@@ -195,7 +196,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   return { summary: agg.summary, out };
 }
 
-/** The protocol block of an experiment with a split: arms by label, the λ nearest 0.5 first. */
+/** The protocol block of an experiment with a split or a train table: arms by label, rows at every λ. */
 function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results: readonly JobResult[]): SweepProtocolBlock {
   const labels = cfg.arms.map(armLabel);
   const metrics = cfg.lambdas.map((_, l) =>
@@ -207,9 +208,9 @@ function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results
     ),
   );
   return sweepProtocolBlock({
-    kind: 'split',
+    kind: cfg.split !== undefined ? 'split' : 'train-table',
     fraction: cfg.split ?? null,
-    train: null,
+    train: cfg.train ?? null,
     hindsight: HINDSIGHT_POLICIES,
     lambdas: cfg.lambdas,
     splits: [{ trainQueries: split.trainRows.length, testQueries: split.nTest, policyNames: labels, metrics }],

@@ -74,6 +74,8 @@ export class ExperimentContext {
   constructor(
     readonly table: PoolTable,
     readonly cfg: ExperimentConfig,
+    /** The loaded `train:` table, when the experiment names one. */
+    train?: PoolTable,
   ) {
     this.arms = cfg.arms.map((a) => {
       // parameters were checked against the policy's specs when the config was parsed
@@ -86,6 +88,9 @@ export class ExperimentContext {
     if (cfg.split !== undefined) {
       // one split, drawn from the experiment's seed: every worker draws the same one
       this.split = prepareSplit(table, { kind: 'split', fraction: cfg.split, splits: 1 }, this.contextSpec(cfg.features), cfg.seed, 0);
+    } else if (train) {
+      fillTextFeatures(train, undefined, cfg.binning);
+      this.split = prepareSplit(table, { kind: 'train-table', train, source: cfg.train ?? train.name }, this.contextSpec(cfg.features), cfg.seed, 0);
     }
     this.replay = this.split ? this.split.test : table;
   }

@@ -122,6 +122,29 @@ describe('train/test protocol (CLI)', () => {
     expect(bad.stderr).toMatch(/arms: a split needs a train-best-static arm/);
   });
 
+  it('an experiment with a train table: worker threads load it too, with the same figures', async () => {
+    // two models; on the train rows model b is better, so train-best-static picks b on the test rows
+    const wide = (n: number, seed: number): string => {
+      const rng = new Rng(seed);
+      const rows = ['query_id,task,a|accuracy,b|accuracy'];
+      for (let i = 0; i < n; i++) rows.push(`q${seed}-${i},mmlu,${rng.next() < 0.4 ? 1 : 0},${rng.next() < 0.7 ? 1 : 0}`);
+      return rows.join('\n') + '\n';
+    };
+    writeFileSync(join(dir, 'test-t.csv'), wide(80, 1));
+    writeFileSync(join(dir, 'train-t.csv'), wide(60, 2));
+    const y = join(dir, 'train.yaml');
+    writeFileSync(y, 'name: train-e2e\ndataset: test-t.csv\ntrain: train-t.csv\nruns: 2\narms:\n  - policy: linucb\n  - policy: train-best-static\n');
+    const one = await cli(['experiment', 'run', y, '--out', join(dir, 'exp-t1'), '--no-progress', '--no-charts', '--workers', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    const two = await cli(['experiment', 'run', y, '--out', join(dir, 'exp-t2'), '--no-progress', '--no-charts', '--workers', '2']);
+    expect(two.code, two.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(dir, 'exp-t1', 'summary.json'), 'utf8'));
+    expect(s.protocol).toMatchObject({ kind: 'train-table', train: 'train-t.csv', trainQueries: 60, testQueries: 80 });
+    const tbs = s.cells.find((c: { label: string }) => c.label === 'train-best-static');
+    expect(tbs.selection).toEqual({ b: 1 });
+    expect(readFileSync(join(dir, 'exp-t2', 'summary.json'), 'utf8')).toBe(readFileSync(join(dir, 'exp-t1', 'summary.json'), 'utf8'));
+  });
+
   it('bad protocol settings exit 2 naming the option, and write nothing', async () => {
     const cases: [string[], RegExp][] = [
       [['simulate', '--split', '1.5'], /--split: must be a fraction strictly between 0 and 1, got '1.5'/],
