@@ -19,6 +19,10 @@ import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../s
 import { runSeed } from '../sim/engine.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import type { PreparedSplit } from '../sim/protocol.js';
+import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
+import { protocolCsv } from '../report/protocol.js';
+import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs, type JobSource } from '../sim/workers.js';
@@ -110,11 +114,12 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
-  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models) };
+  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
   if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
-  const ctx = new ExperimentContext(table, cfg);
+  const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
+  const ctx = new ExperimentContext(table, cfg, trainTable);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
 }
 
@@ -151,7 +156,12 @@ export async function writeExperimentResults(
   const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
-  const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  if (ctx.split) {
+    // the protocol's rows per λ from the same replays (docs/model.md §13); split or train table
+    agg.summary.schemaVersion = 2;
+    agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
+  }
   const dir = new AtomicDir(o.out, o.force === true);
   try {
     const manifest = {
@@ -165,6 +175,7 @@ export async function writeExperimentResults(
       runSeeds: Array.from({ length: cfg.runs }, (_, r) => runSeed(cfg.seed, r)),
     };
     writeExperimentData(dir, agg, text);
+    if (agg.summary.protocol) dir.write('protocol.csv', protocolCsv(agg.summary.protocol));
     dir.write('manifest.json', toJson(manifest));
     // the dataset's model profile (front, static baselines) at the λ nearest 0.5, for the report
     const lambda = cfg.lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), cfg.lambdas[0]);
@@ -240,7 +251,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   if (state) {
     if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
     if (state.datasetSha256 !== undefined && state.datasetSha256 !== sha256) throw new DataError(`the dataset changed since the interrupted run (sha256 ${sha256}, the checkpoint has ${state.datasetSha256}); start over with --force`, join(partial, 'state.json'), undefined, 'datasetSha256');
-    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: table.nQueries, models: table.nModels });
+    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: ctx.replay.nQueries, models: table.nModels });
   }
   // a shard runs its cost-balanced subset of the jobs (docs/model.md, "Shards")
   const mine = shard ? shardCells(jobWeights(p), shard).map((i) => jobs[i]) : jobs;
@@ -294,4 +305,26 @@ function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: str
     dir.abort();
     throw e;
   }
+}
+
+/** The protocol block of an experiment with a split or a train table: arms by label, rows at every λ. */
+function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results: readonly JobResult[]): SweepProtocolBlock {
+  const labels = cfg.arms.map(armLabel);
+  const metrics = cfg.lambdas.map((_, l) =>
+    cfg.arms.map((_a, a) =>
+      results
+        .filter((r) => r.job.lambdaIndex === l && r.job.armIndex === a)
+        .sort((x, y) => x.job.run - y.job.run)
+        .map((r) => r.metrics),
+    ),
+  );
+  return sweepProtocolBlock({
+    kind: cfg.split !== undefined ? 'split' : 'train-table',
+    fraction: cfg.split ?? null,
+    train: cfg.train ?? null,
+    hindsight: HINDSIGHT_POLICIES,
+    lambdas: cfg.lambdas,
+    splits: [{ trainQueries: split.trainRows.length, testQueries: split.nTest, policyNames: labels, metrics }],
+    aiq: [{ policies: [], zeroRouter: null }],
+  });
 }

@@ -14,6 +14,7 @@ import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { energyEvaluateTable } from '../report/energy.js';
 import { parseEnergyModelFlag } from '../data/energy/flag.js';
+import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { collect } from './parse.js';
 import { configFromFlags } from './runFlags.js';
@@ -58,7 +59,11 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--runs <n>', 'independent runs (query orders) per λ', '5')
     .option('--seed <n>', 'base seed; run r uses seed + r', '40')
     .addOption(new Option('--semantics <mode>', 'paper: corrected behaviour; repo: the reference code').choices(['paper', 'repo']).default('paper'))
-    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none', 'task,cluster,complexity')
+    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none; or alone: embed (text embedding of the prompt) or embedding (emb_j columns)', 'task,cluster,complexity')
+    .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
+    .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by eval family; trained routers fit on it and everything is scored on the test part (docs/model.md §13)')
+    .option('--splits <k>', 'with --split: k splits, each its own draw; gap closed gets a CI over splits', '1')
+    .option('--train <source>', 'train/test protocol with a separate RouterBench training table (same models); the --routerbench data is the test stream')
     .addOption(new Option('--binning <mode>', 'complexity bins: thresholds (20/30) or equal-width').choices(['thresholds', 'equal-width']).default('thresholds'))
     .option('--family <glob=family>', "map eval names to a family, repeatable, tried before the defaults (e.g. 'mmlu-*=mmlu')", collect, [])
     .option('--no-default-families', 'only the --family rules; other eval names are their own family')
@@ -124,8 +129,13 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
-  else if (ev.energy) process.stdout.write(`${evaluateTable(summary)}\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}\nresults: ${outDir}\n`);
-  else process.stdout.write(`${evaluateTable(summary)}\nresults: ${outDir}\n`);
+  else {
+    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    const pr = summary.protocol;
+    const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
+    const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}` : '';
+    process.stdout.write(`${evaluateTable(summary)}${protocol}${energy}\nresults: ${outDir}\n`);
+  }
 }
 
 function warn(msg: string): void {

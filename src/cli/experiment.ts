@@ -1,4 +1,5 @@
 /** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X4 ship in experiments/). */
+import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -135,7 +136,12 @@ export function registerExperimentCommand(program: Command): void {
       }
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
-      else process.stdout.write(experimentTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity) + `\nresults: ${out}\n`);
+      else {
+        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const pr = summary.protocol;
+        const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
+        process.stdout.write(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
+      }
     });
   exp
     .command('list')

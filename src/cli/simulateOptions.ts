@@ -3,7 +3,8 @@
  * (simulateRun.ts), and their adapter to the one run configuration.
  */
 import { UsageError } from '../core/errors.js';
-import { ALL_FEATURES, type FeatureName } from '../features/context.js';
+import { ALL_FEATURES } from '../features/context.js';
+import { CONTEXT_FEATURES, DENSE_FEATURES, type ContextFeature } from '../features/contextsFor.js';
 import { runConfigSchema, type RunConfig } from '../sim/runConfig.js';
 import { parseList } from './parse.js';
 import { configFromFlags } from './runFlags.js';
@@ -30,13 +31,18 @@ export interface SimulateCliOptions extends Omit<RunFlags, 'params'> {
   ui: boolean;
 }
 
-export function parseFeatures(raw: string): FeatureName[] {
+export function parseFeatures(raw: string): ContextFeature[] {
   if (raw.trim() === 'none') return [];
   const list = parseList(raw);
   for (const f of list) {
-    if (!(ALL_FEATURES as readonly string[]).includes(f)) {
-      throw new UsageError(`--features: unknown feature '${f}'; valid: ${ALL_FEATURES.join(', ')} or none`);
+    if (!(CONTEXT_FEATURES as readonly string[]).includes(f)) {
+      throw new UsageError(`--features: unknown feature '${f}'; valid: ${ALL_FEATURES.join(', ')} or none, or embed or embedding alone`);
     }
+  }
+  // a dense kind replaces the one-hot blocks (docs/features.md)
+  if (list.some((f) => (DENSE_FEATURES as readonly string[]).includes(f))) {
+    if (list.length !== 1) throw new UsageError(`--features: embed and embedding are given alone, got '${raw}'`);
+    return [list[0] as ContextFeature];
   }
   return ALL_FEATURES.filter((f) => list.includes(f));
 }

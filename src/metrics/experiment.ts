@@ -4,6 +4,7 @@
  * interval, moving-average regret, window 50) and selection shares per 25-query window, single-model
  * reference points, and the comparison with published figures.
  */
+import type { SweepProtocolBlock } from './protocol.js';
 import type { PoolTable } from '../data/pool.js';
 import type { JobResult } from '../sim/experiment.js';
 import { armLabel, type ExperimentConfig } from '../sim/experimentConfig.js';
@@ -78,6 +79,8 @@ export interface ExperimentSummary {
   significance: PairTest[];
   models: ModelPoint[];
   comparison: { source: string; semantics: string; rows: Comparison[] } | null;
+  /** The train/test protocol (`split:`, schemaVersion 2; docs/outputs.md): absent for the online protocol. */
+  protocol?: SweepProtocolBlock;
 }
 
 /** Per-step curves of one (λ, arm) cell. */

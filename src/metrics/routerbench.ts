@@ -4,6 +4,7 @@
  * router, the hindsight oracle) with AIQ, RouteLLM's CPT/APGR, and peak / average accuracy over the grid,
  * and builds summary.json. Pure: no files.
  */
+import type { SweepProtocolBlock } from './protocol.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { CostScale } from '../sim/reward.js';
 import type { SweepResult } from '../sim/sweep.js';
@@ -141,6 +142,8 @@ export interface EvaluateSummary {
     models: ModelEvaluation[];
   };
   published: PublishedComparison;
+  /** The train/test protocol (schemaVersion 2; docs/outputs.md): absent for the online protocol. */
+  protocol?: SweepProtocolBlock;
 }
 
 export interface EvaluateOptions {

@@ -5,6 +5,7 @@
 import type { PoolTable } from '../data/pool.js';
 import type { SimConfig, SimResult } from '../sim/engine.js';
 import type { RewardTable } from '../sim/reward.js';
+import type { ProtocolBlock } from './protocol.js';
 import { meanSd, meanSdCi, type MeanSd, type MeanSdCi } from './stats.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -41,6 +42,8 @@ export interface Summary {
   maxLatency: number | null;
   oracle: { mode: string; totalReward: number; meanReward: number };
   policies: PolicySummary[];
+  /** The train/test protocol (schemaVersion 2, docs/outputs.md); absent for the online protocol. */
+  protocol?: ProtocolBlock;
 }
 
 export interface SummaryInput {

@@ -12,6 +12,7 @@ import { predictiveFactory } from './predictive.js';
 import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
 import { thompsonFactory } from './thompson.js';
+import { trainBestStaticFactory } from './trainBestStatic.js';
 import { warmLinucbFactory } from './warmLinucb.js';
 import { warmThompsonFactory } from './warmThompson.js';
 
@@ -28,14 +29,17 @@ export const FACTORIES: readonly PolicyFactory[] = [
   thompsonFactory,
 ];
 
-/** What `simulate` runs when no --policies is given: every policy above (static:<model> is per model). */
-export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
+/**
+ * What `simulate` runs when no --policies is given: every policy above that needs no train part
+ * (static:<model> is per model).
+ */
+export const DEFAULT_POLICIES: readonly string[] = FACTORIES.filter((f) => !f.train).map((f) => f.name);
 
 /**
  * Routers trained on the train part of a split (`train: true`): they need TrainData, so they run only when
  * named and never by default.
  */
-export const TRAINED_FACTORIES: readonly PolicyFactory[] = [knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
+export const TRAINED_FACTORIES: readonly PolicyFactory[] = [trainBestStaticFactory, knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
 
 const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...TRAINED_FACTORIES];
 

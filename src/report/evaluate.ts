@@ -2,6 +2,10 @@
  * Outputs of `greenserv evaluate --routerbench`: terminal tables, runs.csv / points.csv, the report.html
  * section and the results directory (charts in evaluateCharts.ts).
  */
+import type { SweepProtocolBlock } from '../metrics/protocol.js';
+import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable } from './protocol.js';
+import { policyColours } from './palette.js';
+import { renderChart } from './render.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from '../metrics/routerbench.js';
@@ -214,11 +218,17 @@ function energyOf(s: EvaluateSummary): string {
 }
 
 /** A standalone report.html holding the evaluation section. */
-export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>): string {
+export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>, protocolHtml = ''): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>greenserv evaluate: ${esc(s.dataset.name)}</title><style>${CSS}</style></head><body>\n` +
-    `<h1>greenserv evaluate --routerbench</h1>\n${evaluateReportSection(s, charts)}\n${energyOf(s)}</body></html>\n`
+    `<h1>greenserv evaluate --routerbench</h1>\n${protocolHtml}${evaluateReportSection(s, charts)}\n${energyOf(s)}</body></html>\n`
   );
+}
+
+/** The protocol's section of report.html: its table as text and the gap-closed chart. */
+function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
+  const fig = svg ? `<figure>${svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>Share of the train-best-static model's test regret each policy removes; whiskers: 95% CI.</figcaption></figure>\n` : '';
+  return `<h2>Train/test protocol (λ = ${p.lambda})</h2>\n<pre>${esc(protocolTable(p, 110))}\n${esc(gapByLambdaTable(p.byLambda, p.baseline, 110))}</pre>\n${fig}<p class="note">Points, charts and tables below are those of the first split's test stream.</p>\n`;
 }
 
 // ---------------------------------------------------------------------------------------------- directory
@@ -264,7 +274,20 @@ export async function writeEvaluateOutputs(
       svgs.set(f, c.svg);
     }
   }
-  w('report.html', evaluateReportHtml(r.summary, opts.charts !== false ? svgs : undefined));
+  const pr = r.summary.protocol;
+  let protocolHtml = '';
+  if (pr) {
+    w('protocol.csv', protocolCsv(pr));
+    let svg: string | null = null;
+    if (opts.charts !== false) {
+      const c = await renderChart(gapClosedSpec(pr, policyColours(pr.policies.map((x) => ({ label: x.name, policy: x.name }))), `Gap closed vs train-best-static on the test stream, λ = ${pr.lambda}`), 2, 'gap-closed');
+      w('charts/gap-closed.svg', c.svg);
+      w('charts/gap-closed.png', c.png);
+      svg = c.svg;
+    }
+    protocolHtml = protocolSection(pr, svg);
+  }
+  w('report.html', evaluateReportHtml(r.summary, opts.charts !== false ? svgs : undefined, protocolHtml));
   for (const [name, data] of Object.entries(opts.extra ?? {})) w(name, data);
   files.push('manifest.json');
   put(dir, 'manifest.json', toJson({ ...manifest, files } satisfies EvaluateManifest));

@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
-import type { HindsightData, Policy, PolicyEnv, Semantics } from '../policies/policy.js';
+import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { ActionSet } from './actions.js';
 import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
@@ -40,6 +40,11 @@ export interface SimConfig {
   recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
   runList?: number[];
+  /**
+   * The train part of a train/test split (docs/model.md §13), handed to factories with `train: true`. Its rows
+   * follow the table's rows in the contexts: the table is the test stream, contexts rows ≥ t.nQueries are train.
+   */
+  train?: TrainData;
 }
 
 export type { RunMetrics, StepTrace } from './recorders.js';
@@ -194,7 +199,11 @@ function hindsightData(t: PoolTable, rw: RewardTable): HindsightData {
 /** The replay as a sequence of policy-runs; yields after each one. */
 function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimConfig, progress?: Progress): Generator<void, SimResult, void> {
   if (!(Number.isInteger(cfg.runs) && cfg.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${cfg.runs}`);
-  if (contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
+  // contexts may hold train rows after the table's (a split); without train data they must match exactly
+  if (cfg.train ? contexts.nQueries < t.nQueries : contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
+  for (const p of cfg.policies) {
+    if (p.factory.train && !cfg.train) throw new UsageError(`policy '${p.name}' is trained on a train part: give --split <fraction> or --train <source>`);
+  }
   const Q = t.nQueries;
   const P = cfg.policies.length;
   const runList = cfg.runList ?? Array.from({ length: cfg.runs }, (_, r) => r);
@@ -255,7 +264,9 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
   const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), rules: decisionRules(cfg.semantics) };
-  const policy: Policy = rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
+  const policy: Policy = rp.factory.train
+    ? rp.factory.create(env, rp.params, rp.factory.hindsight ? st.hindsight! : undefined, cfg.train)
+    : rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
   const nExtra = extra.length;

@@ -4,7 +4,9 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { encodeContexts, type ContextSet, type FeatureName } from '../features/context.js';
+import type { ContextSet } from '../features/context.js';
+import { contextsFor, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
+import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
@@ -59,14 +61,21 @@ export function poolSetup(cfg: ExperimentConfig, t: PoolTable): { initial: strin
 /** Per-process cache of what jobs share: reward tables per λ, contexts per feature set, resolved arms. */
 export class ExperimentContext {
   private readonly rewards = new Map<number, Promise<RewardTable>>();
+  private readonly full = new Map<number, Promise<RewardTable>>();
   private readonly contexts = new Map<string, ContextSet>();
   readonly arms: ResolvedPolicy[];
   readonly pool: { initial: string[] | undefined; events: PoolEvent[] };
   readonly semantics: ResolvedSemantics;
+  /** The train/test split (`split:`, docs/model.md §13), or null for the online protocol. */
+  readonly split: PreparedSplit | null = null;
+  /** The table the jobs replay: the test stream under a split, else the whole table. */
+  readonly replay: PoolTable;
 
   constructor(
     readonly table: PoolTable,
     readonly cfg: ExperimentConfig,
+    /** The loaded `train:` table, when the experiment names one. */
+    train?: PoolTable,
   ) {
     this.arms = cfg.arms.map((a) => {
       // parameters were checked against the policy's specs when the config was parsed
@@ -76,26 +85,50 @@ export class ExperimentContext {
     this.pool = poolSetup(cfg, table);
     this.semantics = resolveSemantics(cfg.semantics, cfg.oracle);
     fillTextFeatures(table, undefined, cfg.binning);
+    if (cfg.split !== undefined) {
+      // one split, drawn from the experiment's seed: every worker draws the same one
+      this.split = prepareSplit(table, { kind: 'split', fraction: cfg.split, splits: 1 }, this.contextSpec(cfg.features), cfg.seed, 0);
+    } else if (train) {
+      fillTextFeatures(train, undefined, cfg.binning);
+      this.split = prepareSplit(table, { kind: 'train-table', train, source: cfg.train ?? train.name }, this.contextSpec(cfg.features), cfg.seed, 0);
+    }
+    this.replay = this.split ? this.split.test : table;
   }
 
+  private contextSpec(features: ContextFeature[]): ContextSpec {
+    return { layout: this.semantics.layout, features, binning: this.cfg.binning, embedDim: this.cfg.embedDim, embedSeed: this.cfg.seed };
+  }
+
+  /** Rewards over the whole table (under a split: test rows, then train rows). */
+  private fullRewards(l: number): Promise<RewardTable> {
+    let p = this.full.get(l);
+    if (!p) {
+      p = buildRewards(this.split ? this.split.stack : this.table, { lambda: this.cfg.lambdas[l], cost: this.cfg.cost, expression: this.cfg.reward });
+      this.full.set(l, p);
+    }
+    return p;
+  }
+
+  /** Rewards of the replayed rows at λ index l. */
   rewardTable(lambdaIndex: number): Promise<RewardTable> {
     let p = this.rewards.get(lambdaIndex);
     if (!p) {
-      p = buildRewards(this.table, { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward });
+      const sp = this.split;
+      p = sp ? this.fullRewards(lambdaIndex).then((rw) => headRewards(rw, sp.nTest, sp.stack.nModels)) : this.fullRewards(lambdaIndex);
       this.rewards.set(lambdaIndex, p);
     }
     return p;
   }
 
-  featuresOf(armIndex: number): FeatureName[] {
+  featuresOf(armIndex: number): ContextFeature[] {
     return this.cfg.arms[armIndex].features ?? this.cfg.features;
   }
 
-  contextSet(features: FeatureName[]): ContextSet {
+  contextSet(features: ContextFeature[]): ContextSet {
     const key = features.join(',');
     let c = this.contexts.get(key);
     if (!c) {
-      c = encodeContexts(this.table, { layout: this.semantics.layout, features, binning: this.cfg.binning });
+      c = this.split ? contextsFor(this.split.stack, this.contextSpec(features), this.split.trainRows) : contextsFor(this.table, this.contextSpec(features));
       this.contexts.set(key, c);
     }
     return c;
@@ -115,8 +148,9 @@ export class ExperimentContext {
       events: this.pool.events,
       maxLatency: this.cfg.maxLatency ?? null,
       recordSteps: true,
+      ...(this.split ? { train: trainDataOf(this.split, await this.fullRewards(job.lambdaIndex)) } : {}),
     };
-    const res = simulate(this.table, ctx, rw, config);
+    const res = simulate(this.replay, ctx, rw, config);
     const st = res.steps!;
     return { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
   }

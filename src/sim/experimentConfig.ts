@@ -97,6 +97,12 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   }
   checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
+  // experiments take one split (of their data, or a train table); several splits go through simulate and evaluate
+  if (cfg.split !== undefined && cfg.train !== undefined) throw new DataError('train: give either split (a split of the data) or train (a separate training table), not both', file, undefined, 'train');
+  if (cfg.splits !== 1) throw new DataError('splits: experiments take one split; use greenserv simulate --split --splits for several', file, undefined, 'splits');
+  if ((cfg.split !== undefined || cfg.train !== undefined) && !cfg.arms.some((a) => a.policy === 'train-best-static')) {
+    throw new DataError(`arms: ${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, file, undefined, 'arms');
+  }
   return cfg;
 }
 

@@ -5,7 +5,7 @@
  * of all shards back into the SweepResult `runSweep` returns, value for value.
  */
 import type { PoolTable } from '../data/pool.js';
-import { encodeContexts } from '../features/context.js';
+import { contextsFor } from '../features/contextsFor.js';
 import { resolvePolicies } from '../policies/registry.js';
 import { runSeed } from './engine.js';
 import { countTaskQueries, lambdaFree, sweepLambda, type SweepOptions, type SweepResult } from './sweep.js';
@@ -25,7 +25,7 @@ export interface SweepCellResult extends SweepCell {
 /** The sweep's cells in order (λ, then policy) and their expected costs (docs/model.md, "Shards"). */
 export function sweepCells(table: PoolTable, o: SweepOptions): { cells: SweepCell[]; weights: number[] } {
   const policies = resolvePolicies(o.policies, o.params, table.models);
-  const d = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning }).d;
+  const d = contextsFor(table, { layout: o.semantics, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed }).d;
   const cells: SweepCell[] = [];
   const weights: number[] = [];
   for (let l = 0; l < o.lambdas.length; l++) {
@@ -41,7 +41,7 @@ export function sweepCells(table: PoolTable, o: SweepOptions): { cells: SweepCel
 /** Replay the given cells, one λ at a time, with every other policy skipped. */
 export async function runSweepCells(table: PoolTable, o: SweepOptions, cells: SweepCell[], progress?: (done: number, total: number) => void): Promise<SweepCellResult[]> {
   const policies = resolvePolicies(o.policies, o.params, table.models);
-  const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
+  const contexts = contextsFor(table, { layout: o.semantics, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed });
   const RK = o.runs * (table.tasks.length + 1);
   const byLambda = new Map<number, number[]>();
   for (const c of cells) byLambda.set(c.l, [...(byLambda.get(c.l) ?? []), c.p]);
@@ -62,7 +62,7 @@ export async function runSweepCells(table: PoolTable, o: SweepOptions, cells: Sw
 /** The SweepResult of the whole grid from every cell's results (each cell exactly once). */
 export function assembleSweep(table: PoolTable, o: SweepOptions, results: SweepCellResult[]): SweepResult {
   const policies = resolvePolicies(o.policies, o.params, table.models);
-  const d = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning }).d;
+  const d = contextsFor(table, { layout: o.semantics, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed }).d;
   const L = o.lambdas.length;
   const P = policies.length;
   const RK = o.runs * (table.tasks.length + 1);

@@ -118,7 +118,7 @@ export function referenceOpsPerSecond(minMs: number): number {
   return Math.round(timedRate(referenceStepper(), 20_000, minMs));
 }
 
-export function benchPolicies(minMs = 1000, names: readonly string[] = FACTORIES.map((f) => f.name)): Record<string, Record<string, number>> {
+export function benchPolicies(minMs = 1000, names: readonly string[] = FACTORIES.filter((f) => !f.train).map((f) => f.name)): Record<string, Record<string, number>> {
   const rng = new Rng(1);
   const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
   const oneHot = oneHotContexts(rng);

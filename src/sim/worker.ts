@@ -17,7 +17,8 @@ interface Runner {
 async function build(init: WorkerInit): Promise<Runner> {
   if (init.kind === 'experiment') {
     const table = await loadTable(init.source, { queries: init.queries, models: init.models });
-    const ctx = new ExperimentContext(table, init.cfg);
+    const train = init.train !== undefined ? await loadTable(init.train) : undefined;
+    const ctx = new ExperimentContext(table, init.cfg, train);
     return {
       run: (job) => ctx.run(job as Job),
       transfer: (r) => {

@@ -3,7 +3,7 @@
  * pg dump, recovered logs): collects (query, model) outcomes and assembles the dense table.
  */
 import { DataError } from '../../core/errors.js';
-import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
+import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } from '../pool.js';
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';
 
@@ -41,6 +41,8 @@ export interface QueryMeta {
   text: string | null;
   cluster: number;
   complexity: number;
+  /** The query's user-supplied embedding (queries file emb_j columns). */
+  embedding?: Float64Array;
 }
 
 export interface BuilderOptions {
@@ -58,6 +60,7 @@ export class LongTableBuilder {
   private qIds: string[] = [];
   private qTasks: (string | null)[] = [];
   private qTexts: (string | null)[] = [];
+  private qEmb: Float64Array[] | null = null;
   private qCluster = new GrowI32();
   private qComplexity = new GrowF64(1024);
   private taskNames = new Map<string, string>();
@@ -88,6 +91,7 @@ export class LongTableBuilder {
   setQueries(list: QueryMeta[], file: string, label = `the queries file ${file}`): void {
     this.queriesFile = file;
     this.queriesLabel = label;
+    if (list.length > 0 && list[0].embedding) this.qEmb = list.map((q) => q.embedding!);
     for (const q of list) {
       this.qIndex.set(q.id, this.qIds.length);
       this.pushQuery(q.id, q.task, q.text, q.cluster, q.complexity);
@@ -316,8 +320,17 @@ export class LongTableBuilder {
       const missing = tasks.indexOf(null);
       if (missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
     }
+    let embedding: QueryEmbedding | undefined;
+    if (this.qEmb) {
+      const rows = keep.length < Q ? keep.map((q) => this.qEmb![q]) : this.qEmb;
+      const dim = rows[0].length;
+      const values = new Float64Array(rows.length * dim);
+      rows.forEach((r, j) => values.set(r, j * dim));
+      embedding = { dim, values };
+    }
     return makePoolTable({
       name: this.name,
+      ...(embedding ? { embedding } : {}),
       queryIds: ids,
       queryTasks: hasTask ? (tasks as string[]) : ids.map(() => DEFAULT_TASK),
       queryText: this.hasText ? texts : null,
