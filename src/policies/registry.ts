@@ -10,8 +10,16 @@ import type { PolicyFactory } from './policy.js';
 import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
 import { thompsonFactory } from './thompson.js';
+import { budgetedLinucbFactory } from './budgetedLinucb.js';
+import { budgetedThompsonFactory } from './budgetedThompson.js';
+import { discountedLinucbFactory } from './discountedLinucb.js';
+import { hybridLinucbFactory } from './hybridLinucb.js';
+import { slidingWindowLinucbFactory } from './slidingWindowLinucb.js';
+import { softmaxFactory } from './softmax.js';
+import { ucb1Factory } from './ucb1.js';
 
-export const FACTORIES: readonly PolicyFactory[] = [
+/** The paper's policies and baselines: what `simulate` runs by default. */
+const PAPER_FACTORIES: readonly PolicyFactory[] = [
   randomFactory,
   largestFactory,
   smallestFactory,
@@ -24,8 +32,22 @@ export const FACTORIES: readonly PolicyFactory[] = [
   thompsonFactory,
 ];
 
-/** What `simulate` runs when no --policies is given: every registered policy (static:<model> is per model). */
-export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
+/** Routers for budgets, drift and new models (docs/model.md §9): registered, but run only when named. */
+export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
+  budgetedLinucbFactory,
+  budgetedThompsonFactory,
+  discountedLinucbFactory,
+  slidingWindowLinucbFactory,
+  hybridLinucbFactory,
+  softmaxFactory,
+  ucb1Factory,
+];
+
+/** Every built-in policy. */
+export const FACTORIES: readonly PolicyFactory[] = [...PAPER_FACTORIES, ...SCENARIO_FACTORIES];
+
+/** What `simulate` runs when no --policies is given: the paper's policies and baselines (static:<model> is per model). */
+export const DEFAULT_POLICIES: readonly string[] = PAPER_FACTORIES.map((f) => f.name);
 
 export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>'];
 
