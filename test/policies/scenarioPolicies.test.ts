@@ -261,23 +261,34 @@ describe('hybrid-linucb', () => {
 });
 
 describe('budgeted policies', () => {
-  it('the dual variable follows μ ← clip(μ + η·(κ − 1), 0, μ_max) over a hand-computed sequence', () => {
-    const X = [[1, 0], [0, 1]];
+  it('the dual variable follows μ ← clip(μ + η·(κ − ρ), 0, μ_max), ρ = budget left per query left, over a hand-computed sequence', () => {
+    // T = 10 queries in the stream, so the budget is 10 in κ units
+    const X = Array.from({ length: 10 }, (_, q) => [1, q % 2]);
     const ctx = contextsFromRows(X);
     for (const f of [budgetedLinucbFactory, budgetedThompsonFactory]) {
       const params = { ...Object.fromEntries(f.params.map((s) => [s.name, s.default])), eta: 0.5, muMax: 1.2 };
       const p = f.create(budgetEnv(ctx, 2), params as never) as Policy & { dual: { mu: number } };
-      const kappas = [2, 1.5, 0.2, 3, 1, 0, 0, 0];
-      // by hand: 0.5, 0.75, 0.35, 1.2 (clipped from 1.35), 1.2, 0.7, 0.2, 0 (clipped from −0.3)
-      const want = [0.5, 0.75, 0.35, 1.2, 1.2, 0.7, 0.2, 0];
+      const kappas = [2, 1.5, 0.2, 3, 1, 0, 0, 0, 0];
+      // by hand: ρ = (10 − spent)/(10 − n) before each step
+      const m1 = 0 + 0.5 * (2 - 10 / 10);
+      const m2 = m1 + 0.5 * (1.5 - 8 / 9);
+      const m3 = m2 + 0.5 * (0.2 - 6.5 / 8);
+      const m4 = 1.2; // m3 + 0.5·(3 − 6.3/7) = 1.549 is clipped
+      const m5 = 1.2; // 1.2 + 0.5·(1 − 3.3/6) clipped
+      const m6 = m5 + 0.5 * (0 - 2.3 / 5);
+      const m7 = m6 + 0.5 * (0 - 2.3 / 4);
+      const m8 = m7 + 0.5 * (0 - 2.3 / 3);
+      const m9 = 0; // m8 − 0.5·2.3/2 < 0 is clipped
+      const want = [m1, m2, m3, m4, m5, m6, m7, m8, m9];
+      expect(m3).toBeCloseTo(0.4993056, 6);
       kappas.forEach((k, i) => {
-        p.updateCost!(i % 2, i % 2, k);
+        p.updateCost!(i, i % 2, k);
         expect(p.dual.mu).toBeCloseTo(want[i], 12);
       });
     }
   });
 
-  it('budgeted-linucb picks argmax of UCB − μ·max(0, κ̂) from direct ridge solves', () => {
+  it('budgeted-linucb picks argmax of UCB − μ·max(0, κ̂) from direct ridge solves and a hand-paced μ', () => {
     const X = rows(200, 7);
     const ctx = contextsFromRows(X);
     const p = budgetedLinucbFactory.create(budgetEnv(ctx, 3), { alpha: 0.2, reg: 0.1, eta: 0.05, muMax: 20 }) as Policy & { dual: { mu: number } };
@@ -296,7 +307,12 @@ describe('budgeted policies', () => {
       seq.push(cost(q, m));
       counters[m]++;
     }
-    for (const k of seq) mu = Math.min(20, Math.max(0, mu + 0.05 * (k - 1)));
+    let spent = 0;
+    seq.forEach((k, n) => {
+      const rho = Math.min(2, Math.max(0, (200 - spent) / (200 - n)));
+      mu = Math.min(20, Math.max(0, mu + 0.05 * (k - rho)));
+      spent += k;
+    });
     expect(p.dual.mu).toBeCloseTo(mu, 12);
     expect(counters).toEqual(xs.map((x) => x.length));
     const x = X[160];
