@@ -51,7 +51,7 @@ export const discountedLinucbFactory: PolicyFactory<DiscountedLinUCBParams> = {
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
     { name: 'reg', default: 0.05, positive: true, description: 'regularisation (A = reg·I + discounted Σ xxᵀ)' },
-    { name: 'gamma', default: 0.99, positive: true, max: 1, description: 'discount γ per update of a model (1 = plain LinUCB)' },
+    { name: 'gamma', default: 0.995, positive: true, max: 1, description: 'discount γ per update of a model (1 = plain LinUCB)' },
   ],
   rewardIndependent: false,
   hindsight: false,

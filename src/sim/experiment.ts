@@ -8,7 +8,9 @@ import { encodeContexts, type ContextSet, type FeatureName } from '../features/c
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
-import { buildRewards, type RewardTable } from './reward.js';
+import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
+import { resolveScenario } from './scenarioConfig.js';
+import type { ScenarioConfig } from './scenario.js';
 import { fillTextFeatures } from './run.js';
 import { resolveSemantics, type ResolvedSemantics } from './runConfig.js';
 
@@ -25,6 +27,10 @@ export interface JobResult {
   stepRegret: Float64Array;
   /** Chosen model index per step. */
   chosen: Int32Array;
+  /** Under a budget: the budgeted quantity of each step's served query (docs/model.md §9.1). */
+  budgetTrace?: Float64Array;
+  /** With delayed or sampled feedback: labels delivered and decisions left unlabelled. */
+  feedback?: { delivered: number; unlabelled: number };
 }
 
 export function expandJobs(cfg: ExperimentConfig, runs = cfg.runs): Job[] {
@@ -78,11 +84,27 @@ export class ExperimentContext {
     fillTextFeatures(table, undefined, cfg.binning);
   }
 
+  private rewardOptions(lambdaIndex: number): RewardOptions {
+    return { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward };
+  }
+
   rewardTable(lambdaIndex: number): Promise<RewardTable> {
     let p = this.rewards.get(lambdaIndex);
     if (!p) {
-      p = buildRewards(this.table, { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward });
+      p = buildRewards(this.table, this.rewardOptions(lambdaIndex));
       this.rewards.set(lambdaIndex, p);
+    }
+    return p;
+  }
+
+  private readonly scenarios = new Map<number, Promise<ScenarioConfig | undefined>>();
+
+  /** Budget, drift and feedback of the experiment at one λ (drift rebuilds rewards per λ), or undefined. */
+  scenario(lambdaIndex: number): Promise<ScenarioConfig | undefined> {
+    let p = this.scenarios.get(lambdaIndex);
+    if (!p) {
+      p = this.rewardTable(lambdaIndex).then((rw) => resolveScenario(this.table, rw, this.rewardOptions(lambdaIndex), this.cfg));
+      this.scenarios.set(lambdaIndex, p);
     }
     return p;
   }
@@ -103,6 +125,7 @@ export class ExperimentContext {
 
   async run(job: Job): Promise<JobResult> {
     const rw = await this.rewardTable(job.lambdaIndex);
+    const scenario = await this.scenario(job.lambdaIndex);
     const ctx = this.contextSet(this.featuresOf(job.armIndex));
     const config: SimConfig = {
       runs: this.cfg.runs,
@@ -115,10 +138,16 @@ export class ExperimentContext {
       events: this.pool.events,
       maxLatency: this.cfg.maxLatency ?? null,
       recordSteps: true,
+      scenario,
     };
     const res = simulate(this.table, ctx, rw, config);
     const st = res.steps!;
-    return { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+    const out: JobResult = { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+    const trace = res.scenario?.budgetTrace?.[0][0];
+    if (trace) out.budgetTrace = trace;
+    const fb = res.scenario?.feedback?.[0][0];
+    if (fb) out.feedback = fb;
+    return out;
   }
 
   /** Label of an arm (for tables and charts). */

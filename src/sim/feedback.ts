@@ -169,3 +169,8 @@ export class FeedbackQueue {
     for (let b = 0; b < this.D + 2; b++) for (let e = this.head[b]; e >= 0; e = this.next[e]) this.unlabelled++;
   }
 }
+
+/** A delay spec as written (`20`, `uniform:5-50`, `geometric:20`). */
+export function delayText(d: DelaySpec): string {
+  return d.kind === 'fixed' ? String(d.n) : d.kind === 'uniform' ? `uniform:${d.lo}-${d.hi}` : `geometric:${d.mean}`;
+}

@@ -7,6 +7,7 @@ import { resolvePolicies } from '../policies/registry.js';
 import { simulateAsync, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
 import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
+import { resolveScenario } from './scenarioConfig.js';
 import type { RewardSource } from './rewardExpression.js';
 
 /**
@@ -47,7 +48,9 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
   // the dataset hash is of the table as loaded, before derived features are filled in
   const sha256 = tableSha256(table);
   const features = fillTextFeatures(table, o.textFeatures, o.binning);
-  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource });
+  const rewardOptions = { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource };
+  const rewards = await buildRewards(table, rewardOptions);
+  const scenario = await resolveScenario(table, rewards, rewardOptions, o);
   const sem = resolveSemantics(o.semantics, o.oracle);
   const contexts = encodeContexts(table, { layout: sem.layout, features: o.features, binning: o.binning });
   const config: SimConfig = {
@@ -61,6 +64,7 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
   };
+  if (scenario) config.scenario = scenario;
   // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
   const result = await simulateAsync(table, contexts, rewards, config, progress);
   return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, textFeatures: features };
