@@ -61,7 +61,7 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   return {
     width: W,
     height: H,
-    title: { text: `Regret around an event, λ = ${lambdaText(lambda)} (moving average of 25 steps, mean over ${runs} run${runs === 1 ? '' : 's'})`, subtitle: `${text}; summed regret over the ${e.window} steps from the event is in summary.json` },
+    title: { text: `Regret around an event, λ = ${lambdaText(lambda)}`, subtitle: `moving average of 25 steps, mean over ${runs} run${runs === 1 ? '' : 's'}` },
     layer: [
       {
         data: { values: rows },
@@ -91,7 +91,8 @@ export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: 
     }
     if (sc.events) {
       sc.events.list.forEach((ev, k) => {
-        out.push({ name: `event-${k + 1}-regret${suffix}`, title: `Regret around step ${ev.step} (λ = ${lambdaText(lambda)})`, spec: eventSpec(sc.events!, k, lambda, colours, runs) });
+        const sum = `summed over the ${sc.events!.window} steps from it in summary.json`;
+        out.push({ name: `event-${k + 1}-regret${suffix}`, title: `Regret around step ${ev.step}, ${ev.what} (λ = ${lambdaText(lambda)}; ${sum})`, spec: eventSpec(sc.events!, k, lambda, colours, runs) });
       });
     }
   }
