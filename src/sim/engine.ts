@@ -226,14 +226,16 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   let oracleTotal = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
 
-  const metrics = new MetricsRecorder(t, rw, P);
-  const steps = cfg.recordSteps ? new StepsRecorder(t, P, R) : null;
+  const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
+  // under drift the recorders read the served cells' drifted metrics
+  const mt = scenario ? scenario.metricsTable : t;
+  const metrics = new MetricsRecorder(mt, rw, P);
+  const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R) : null;
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
   const total = P * R;
   let done = 0;
-  const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
   const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra: cfg.recorders ?? [], scenario };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];

@@ -33,6 +33,11 @@ export class ScenarioRun {
   private readonly budget: BudgetSpec | null;
   private trace: Float64Array | null = null;
   readonly result: ScenarioResult;
+  /**
+   * Under drift, the table the recorders read: a copy whose served cell gets its drifted accuracy, energy,
+   * cost and latency each step, so summaries report what was served. The loaded table otherwise.
+   */
+  readonly metricsTable: PoolTable;
   private p = 0;
 
   constructor(
@@ -43,6 +48,7 @@ export class ScenarioRun {
     this.drift = cfg.drift && cfg.drift.events.length ? new DriftCursor(cfg.drift) : null;
     this.queue = isInstant(cfg.feedback) ? null : new FeedbackQueue(cfg.feedback!);
     this.budget = cfg.budget ?? null;
+    this.metricsTable = this.drift ? { ...t, accuracy: t.accuracy.slice(), energyJ: t.energyJ.slice(), latencyS: t.latencyS.slice(), costUsd: t.costUsd ? t.costUsd.slice() : null } : t;
     const grid = <T>(): T[][] => Array.from({ length: nPolicies }, () => []);
     this.result = { budgetTrace: this.budget ? grid<Float64Array>() : null, feedback: this.queue ? grid() : null };
   }
@@ -64,9 +70,16 @@ export class ScenarioRun {
   after(s: number, q: number, m: number, i: number, has: boolean, reward: number, policy: Policy): void {
     if (this.queue) this.queue.push(s, q, m, reward, policy);
     else policy.update(q, m, reward);
+    const d = this.drift;
+    if (d) {
+      const v = this.metricsTable;
+      v.accuracy[i] = d.accuracy(i);
+      v.energyJ[i] = d.energyJ(i);
+      v.latencyS[i] = d.latencyS(i);
+      if (v.costUsd) v.costUsd[i] = d.costUsd(i);
+    }
     const b = this.budget;
     if (!b || !has) return;
-    const d = this.drift;
     const t = this.t;
     const v = d
       ? budgetValue(b.kind, d.energyJ(i), d.costUsd(i), d.latencyS(i))

@@ -139,7 +139,14 @@ describe('drift events', () => {
       };
       expect(st.reward[s]).toBeCloseTo(acc(1), 12);
       expect(st.regret[s]).toBeCloseTo(Math.max(acc(0), acc(1), acc(2)) - acc(1), 12);
+      // the recorders report the served accuracy, drifted
+      expect(st.accuracy[s]).toBeCloseTo(acc(1), 12);
     }
+    let sum = 0;
+    for (let s = 0; s < 50; s++) sum += st.accuracy[s];
+    expect(res.metrics[0][0].accuracy).toBeCloseTo(sum / 50, 12);
+    // the loaded table itself is untouched
+    expect(Array.from(t.accuracy)).toEqual(Array.from((await setup(50, 3, 0)).t.accuracy));
   });
 
   it('a ramp over w steps moves the reward linearly, limited to the given task', async () => {
