@@ -9,6 +9,9 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
 
+/** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
+export const MAX_DRIFT_CELLS = 20_000_000;
+
 export interface DriftEvent {
   /** First step (0-based) at which the change shows. */
   step: number;
@@ -74,14 +77,18 @@ function checkEvents(t: PoolTable, events: DriftEvent[], where: string): DriftEv
 export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOptions, events: DriftEvent[], where = 'drift'): Promise<DriftPlan> {
   const sorted = checkEvents(t, events, where);
   const M = t.nModels;
+  if (sorted.length * t.nQueries * M > MAX_DRIFT_CELLS) {
+    throw new UsageError(`${where}: ${sorted.length} events × ${t.nQueries * M} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)`);
+  }
   const phases: DriftPhase[] = [{ accuracy: t.accuracy, energyJ: t.energyJ, costUsd: t.costUsd, latencyS: t.latencyS, rewards: base.rewards, oracle: base.oracle }];
   const changed: Uint8Array[] = [];
   for (const e of sorted) {
     const prev = phases[phases.length - 1];
-    const accuracy = prev.accuracy.slice();
-    const energyJ = prev.energyJ.slice();
-    const costUsd = prev.costUsd ? prev.costUsd.slice() : null;
-    const latencyS = prev.latencyS.slice();
+    // a column is copied only when this event changes it; the others are shared with the previous state
+    const accuracy = e.accuracy !== undefined ? prev.accuracy.slice() : prev.accuracy;
+    const energyJ = e.energy !== undefined ? prev.energyJ.slice() : prev.energyJ;
+    const costUsd = prev.costUsd && e.usd !== undefined ? prev.costUsd.slice() : prev.costUsd;
+    const latencyS = e.latency !== undefined ? prev.latencyS.slice() : prev.latencyS;
     const m = t.models.findIndex((x) => x.id === e.model);
     const k = e.task === undefined ? -1 : t.tasks.indexOf(e.task);
     const flags = new Uint8Array(t.nQueries * M);

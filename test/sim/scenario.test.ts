@@ -175,6 +175,14 @@ describe('drift events', () => {
         { step: 5, model: 'model-1', energy: 2 },
       ]),
     ).rejects.toThrow(/before the previous change has finished/);
+    // memory: events × table cells is bounded before any phase is built (1,000 × 2,500 × 9 > 2·10⁷)
+    const big = randomTable(2, 2500, 9);
+    const bigRw = await buildRewards(big, { lambda: 0 });
+    const many = Array.from({ length: 1000 }, (_, k) => ({ step: k, model: 'model-0', accuracy: 0.001 }));
+    const t0 = Date.now();
+    await expect(planDrift(big, bigRw, { lambda: 0 }, many)).rejects.toThrow(/1000 events × 22500 table cells exceed 20000000/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await expect(planDrift(big, bigRw, { lambda: 0 }, many.slice(0, 3))).resolves.toBeDefined();
   });
 });
 
