@@ -326,6 +326,55 @@ describe('budgeted policies', () => {
     expect(p.select(160, ALL, 3)).toBe(score.indexOf(Math.max(...score)));
   });
 
+  it('budgeted-thompson picks argmax of a posterior draw − μ·max(0, κ̂), the draws replayed from a twin RNG', () => {
+    const X = rows(200, 8);
+    const ctx = contextsFromRows(X);
+    const params = { sigma: 0.3, priorVariance: 2, eta: 0.05, muMax: 20 };
+    const p = budgetedThompsonFactory.create(budgetEnv(ctx, 3, 17), params) as Policy & { dual: { mu: number } };
+    const cost = (q: number, m: number) => [0.5, 1.1, 2.0][m] * (0.7 + 0.6 * X[q][4]);
+    const reward = (q: number, m: number) => [0.3, 0.55, 0.8][m] + 0.1 * X[q][2];
+    const seq: number[] = [];
+    const xs: number[][][] = [[], [], []];
+    const rs: number[][] = [[], [], []];
+    const cs: number[][] = [[], [], []];
+    for (let q = 0; q < 150; q++) {
+      const m = p.select(q, ALL, 3);
+      p.update(q, m, reward(q, m));
+      p.updateCost!(q, m, cost(q, m));
+      seq.push(cost(q, m));
+      xs[m].push(X[q]);
+      rs[m].push(reward(q, m));
+      cs[m].push(cost(q, m));
+    }
+    let mu = 0;
+    let spent = 0;
+    seq.forEach((k, n) => {
+      mu = Math.min(20, Math.max(0, mu + 0.05 * (k - Math.min(2, Math.max(0, (200 - spent) / (200 - n))))));
+      spent += k;
+    });
+    expect(p.dual.mu).toBeCloseTo(mu, 12);
+    // the policy's RNG drew one normal per model per choice, in pool order
+    const twin = new Rng(17);
+    for (let k = 0; k < 150 * 3; k++) twin.normal();
+    // posterior: B = I/v + Σ xxᵀ/σ², mean B⁻¹ Σ r x/σ², score variance xᵀB⁻¹x (paper semantics)
+    const post = [0, 1, 2].map((m) => wls(xs[m], rs[m], xs[m].map(() => 1 / 0.09), 1 / 2, 5));
+    const costModel = [0, 1, 2].map((m) => wls(xs[m], cs[m], xs[m].map(() => 1), 0.05, 5));
+    const picks = new Set<number>();
+    for (let q = 150; q < 200; q++) {
+      const x = X[q];
+      const score = [0, 1, 2].map((m) => {
+        const v = x.reduce((s2, xi, i) => s2 + xi * x.reduce((t, xj, j) => t + post[m].Ainv[i][j] * xj, 0), 0);
+        const draw = post[m].theta.reduce((s2, t, i) => s2 + t * x[i], 0) + Math.sqrt(v) * twin.normal();
+        return draw - mu * Math.max(0, costModel[m].theta.reduce((s2, t, i) => s2 + t * x[i], 0));
+      });
+      const want = score.indexOf(Math.max(...score));
+      picks.add(want);
+      expect(p.select(q, ALL, 3)).toBe(want);
+    }
+    // the check covers more than one answer
+    expect(picks.size).toBeGreaterThan(1);
+  });
+
   it('without a budget they refuse to start, naming the flag', () => {
     const env = makeEnv(contextsFromRows([[1]]), 2);
     expect(() => budgetedLinucbFactory.create(env, { alpha: 0.1, reg: 0.1, eta: 0.1, muMax: 1 })).toThrow(/--budget energy=/);
