@@ -122,7 +122,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   let previous: JobResult[] = [];
   if (state) {
     if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
-    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: table.nQueries, models: table.nModels });
+    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: table.nQueries, models: table.nModels, budget: cfg.budget !== undefined });
   }
   const checkpoint = new Checkpoint(partial, { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length }, !state);
   const key = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;

@@ -1,5 +1,5 @@
 /** Scenario settings in experiment YAML and the scenario section of an experiment summary (docs/model.md §9). */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,5 +99,25 @@ describe('an experiment with a budget and a drift event', () => {
     const html = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
     expect(html).toContain('id="budget-adherence"');
     expect(html).toContain('id="event-1-regret"');
+  });
+});
+
+describe('an interrupted scenario experiment', () => {
+  it('resumes to the same summary: budget traces and feedback counts are kept in the checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-scen-resume-'));
+    const file = join(dir, 'r.yaml');
+    writeFileSync(
+      file,
+      ['name: r', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0]', 'budget: energy=0.05', 'feedbackDelay: uniform:0-9', 'feedbackRate: 0.7', 'arms:', '  - policy: budgeted-thompson', '  - policy: random', ''].join('\n'),
+    );
+    await runExperiment(file, { out: join(dir, 'whole'), workers: 1, charts: false });
+    const stop = new Error('stop');
+    const out = join(dir, 'cut');
+    await expect(runExperiment(file, { out, workers: 1, charts: false, progress: (done) => { if (done >= 2) throw stop; } })).rejects.toBe(stop);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    await runExperiment(null, { resume: `${out}.partial`, workers: 1, charts: false });
+    const whole = readFileSync(join(dir, 'whole', 'summary.json'), 'utf8');
+    expect(JSON.parse(whole).scenario.feedback.cells).toHaveLength(2);
+    expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(whole);
   });
 });
