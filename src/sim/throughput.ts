@@ -32,7 +32,8 @@ export function dense32(rng: Rng): ContextSet {
 
 function env(contexts: ContextSet, rng: Rng): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: M }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper') };
+  // budgeted routers need a budget to start; with no cost signal their price stays 0
+  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
 }
 
 function hindsight(rewards: Float64Array): HindsightData {

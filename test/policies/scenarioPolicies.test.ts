@@ -11,7 +11,8 @@ import { slidingWindowLinucbFactory } from '../../src/policies/slidingWindowLinu
 import { softmaxFactory } from '../../src/policies/softmax.js';
 import { ucb1Factory } from '../../src/policies/ucb1.js';
 import type { RefitRidge } from '../../src/policies/refitRidge.js';
-import { DEFAULT_POLICIES, FACTORIES } from '../../src/policies/registry.js';
+import { DEFAULT_POLICIES, FACTORIES, SCENARIO_FACTORIES } from '../../src/policies/registry.js';
+import { decisionStepper } from '../../src/sim/throughput.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { inverse, matVec, maxRelDiff } from '../helpers/linalg.js';
 
@@ -67,6 +68,16 @@ describe('registry', () => {
       expect(FACTORIES.some((f) => f.name === n)).toBe(true);
       expect(DEFAULT_POLICIES).not.toContain(n);
     }
+  });
+});
+
+describe('throughput bench', () => {
+  it('measures every scenario router (the budgeted ones get a budget there)', () => {
+    // the bench's shape: 4,096 one-hot-ish queries, 16 models
+    const X = rows(4096, 9);
+    const ctx = contextsFromRows(X);
+    const rewards = Float64Array.from({ length: 4096 * 16 }, (_, i) => (i % 7) / 7);
+    for (const f of SCENARIO_FACTORIES) expect(() => decisionStepper(f.name, ctx, rewards)(40), f.name).not.toThrow();
   });
 });
 
