@@ -9,6 +9,9 @@ import { RefitRidge } from './refitRidge.js';
 
 export type DualParams = { eta: number; muMax: number };
 
+/** Ridge regularisation of the cost model when the policy has no `reg` of its own (Thompson sampling). */
+export const COST_REG = 0.05;
+
 export const DUAL_PARAMS = [
   { name: 'eta', default: 0.005, positive: true, description: 'dual step size η: μ ← clip(μ + η·(κ − ρ), 0, μ_max)' },
   { name: 'muMax', default: 20, positive: true, description: 'upper bound μ_max of the dual variable' },

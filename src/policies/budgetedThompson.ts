@@ -1,5 +1,5 @@
 import { ArgMax } from './argmax.js';
-import { DUAL_PARAMS, DualCost, needBudget, type DualParams } from './budgeted.js';
+import { COST_REG, DUAL_PARAMS, DualCost, needBudget, type DualParams } from './budgeted.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
@@ -26,7 +26,7 @@ class BudgetedThompson implements Policy {
     this.st = new RefitRidge(env.nModels, env.contexts.d, 1 / p.priorVariance);
     this.w = 1 / (p.sigma * p.sigma);
     this.covScale = env.rules.thompsonCovariance === 'sigma2' ? p.sigma * p.sigma : 1;
-    this.dual = new DualCost(env, p, 0.05);
+    this.dual = new DualCost(env, p, COST_REG);
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
   }
 
