@@ -44,6 +44,15 @@ class Softmax {
     return arms[n - 1];
   }
 
+  // exact probability of choosing m in the current state, for routing logs (simulate --log)
+  propensity(_q, arms, n, m) {
+    let best = -Infinity;
+    for (let i = 0; i < n; i++) best = Math.max(best, this.mean(arms[i]));
+    let total = 0;
+    for (let i = 0; i < n; i++) total += Math.exp((this.mean(arms[i]) - best) / this.temperature);
+    return Math.exp((this.mean(m) - best) / this.temperature) / total;
+  }
+
   update(_q, arm, reward) {
     this.count[arm] += 1;
     this.sum[arm] += reward;

@@ -11,6 +11,8 @@ export { evaluateRouterbench, loadRouterbench, writeEvaluateResults, DEFAULT_ROU
 export { profileTable, type ProfileRequest } from './profile.js';
 export { regressOne, readBaseline, type Baseline, type RegressResult } from './regress.js';
 export { loadPolicyModule, registerPolicy } from './policies.js';
+export { ope, writeOpeResults, type OpeRequest } from './ope.js';
+export type { OpeSummary } from '../metrics/ope/summary.js';
 export { POLICY_NAMES } from '../policies/registry.js';
 export type { Policy, PolicyEnv, PolicyFactory, ParamSpec } from '../policies/policy.js';
 export type { Summary, PolicySummary } from '../metrics/summary.js';

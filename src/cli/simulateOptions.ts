@@ -24,6 +24,7 @@ export interface SimulateCliOptions extends Omit<RunFlags, 'params'> {
   taskModel?: string;
   out?: string;
   force?: boolean;
+  log?: string;
   steps: string;
   json?: boolean;
   progress: boolean;

@@ -17,6 +17,8 @@ import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.j
 import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { logFormatOf, writeLogFile } from '../data/logWrite.js';
+import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -63,6 +65,7 @@ export async function simulateAction(o: SimulateCliOptions): Promise<void> {
 async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promise<void> {
   // an unusable --out fails before the simulation, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+  if (o.log !== undefined) logFormatOf(o.log);
   // plugins first: --policies and --param may name their policies
   for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
@@ -81,6 +84,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
   const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' } };
   const { policies, runs } = options;
+  if (o.log !== undefined && policies.length !== 1) throw new UsageError(`--log: a routing log records one policy's decisions; give exactly one with --policies (got ${policies.length})`);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
     process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
@@ -117,10 +121,12 @@ interface Checked {
 async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
   const { table, options, steps } = c;
   const ids = table.models.map((m) => m.id);
+  const log = o.log !== undefined ? new LogRecorder(table.nQueries, options.runs) : null;
   const run = await simulateTable(
     table,
     {
       ...options,
+      ...(log ? { recorders: [log] } : {}),
       recordSteps: steps !== 'none',
       textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
     },
@@ -157,6 +163,10 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
     { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
   );
+  if (log) {
+    await writeLogFile(o.log!, logColumns(log, table, prepared.contexts), log.length);
+    if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
+  }
   live?.stop();
   for (const n of notes) process.stderr.write(n);
   if (o.json) {
@@ -164,5 +174,6 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   } else {
     process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
     process.stdout.write(`\nresults: ${outDir}\n`);
+    if (o.log !== undefined) process.stdout.write(`routing log: ${o.log}\n`);
   }
 }

@@ -35,6 +35,11 @@ class StaticPolicy extends StatelessPolicy {
     return best;
   }
 
+  /** Deterministic: 1 for the model `select` returns, 0 otherwise (docs/model.md §9). */
+  propensity(q: number, arms: Int32Array, n: number, m: number): number {
+    return this.select(q, arms, n) === m ? 1 : 0;
+  }
+
   override addArm(m: number): void {
     if (this.inPool[m]) return;
     this.inPool[m] = 1;

@@ -41,7 +41,7 @@ export interface SimConfig {
   recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
   runList?: number[];
-  /** Budget, drift and delayed/sampled feedback (docs/model.md §9); absent: the plain replay. */
+  /** Budget, drift and delayed/sampled feedback (docs/model.md §10); absent: the plain replay. */
   scenario?: ScenarioConfig;
 }
 
@@ -271,6 +271,8 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
   const nExtra = extra.length;
+  const deciders = extra.filter((r) => r.decision !== undefined);
+  const nDec = deciders.length;
   metrics.begin(run);
   steps?.begin(run);
   for (let k = 0; k < nExtra; k++) extra[k].begin(run);
@@ -286,11 +288,13 @@ function policyRun(st: ReplayState, run: RunStart): void {
     }
     if (sc) sc.before(s, policy);
     const q = order[s];
-    const m = policy.select(q, acts.buf, acts.allowed(q));
+    const na = acts.allowed(q);
+    const m = policy.select(q, acts.buf, na);
     if (inPool[m] !== 1) throw new Error(`policy '${rp.name}' chose ${m}, which is not an allowed model`);
+    for (let k = 0; k < nDec; k++) deciders[k].decision!(q, acts.buf, na, m, policy);
     const i = q * M + m;
     const has = present[i] === 1;
-    // scenario hooks (docs/model.md §9): drifted reward and oracle, queued feedback, the budget's cost channel
+    // scenario hooks (docs/model.md §10): drifted reward and oracle, queued feedback, the budget's cost channel
     const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
     if (sc) sc.after(s, q, m, i, has, rew, policy);
     else policy.update(q, m, rew);

@@ -9,6 +9,8 @@ import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
 import { resolveScenario } from './scenarioConfig.js';
 import type { RewardSource } from './rewardExpression.js';
+import type { Recorder } from './recorders.js';
+import type { ContextSet } from '../features/context.js';
 
 /**
  * A simulation's options: the run settings (sim/runConfig.ts; the four below required, the rest defaulted as
@@ -29,6 +31,8 @@ export type SimulateOptions = Pick<RunSettings, 'runs' | 'seed' | 'semantics' | 
     initialModels?: string[];
     events?: PoolEvent[];
     recordSteps?: boolean;
+    /** Further observers of every policy-run (e.g. the log recorder of `simulate --log`). */
+    recorders?: Recorder[];
   };
 
 export interface PreparedRun {
@@ -39,6 +43,8 @@ export interface PreparedRun {
   layout: Semantics;
   features: FeatureName[];
   d: number;
+  /** The contexts the policies saw. */
+  contexts: ContextSet;
   /** What was computed from query text (null when the table already had its features). */
   textFeatures: ApplyReport | null;
 }
@@ -63,11 +69,12 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     events: o.events,
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
+    ...(o.recorders ? { recorders: o.recorders } : {}),
   };
   if (scenario) config.scenario = scenario;
   // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
   const result = await simulateAsync(table, contexts, rewards, config, progress);
-  return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, textFeatures: features };
+  return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, contexts, textFeatures: features };
 }
 
 /** Fill missing cluster/complexity (and tasks, with a model) from query text; null when nothing was computed. */
