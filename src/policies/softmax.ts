@@ -54,6 +54,14 @@ class Softmax implements Policy {
     return arms[na - 1];
   }
 
+  /** exp(μ_m/τ)/Σ exp(μ_j/τ) over the allowed models (docs/model.md §9): exact, as `select` draws from it. */
+  propensity(_q: number, arms: Int32Array, na: number, m: number): number {
+    const w = this.w;
+    this.probabilities(arms, na, w);
+    for (let i = 0; i < na; i++) if (arms[i] === m) return w[i];
+    return 0;
+  }
+
   update(_q: number, arm: number, reward: number): void {
     this.n[arm] += 1;
     this.sum[arm] += reward;

@@ -13,6 +13,7 @@ class Ucb1 implements Policy {
   private readonly sum: Float64Array;
   private total = 0;
   private readonly am: ArgMax;
+  private readonly uniformTies: boolean;
 
   constructor(
     env: PolicyEnv,
@@ -20,7 +21,8 @@ class Ucb1 implements Policy {
   ) {
     this.n = new Float64Array(env.nModels);
     this.sum = new Float64Array(env.nModels);
-    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
+    this.uniformTies = env.rules.ties === 'uniform';
+    this.am = new ArgMax(this.uniformTies, env.rng);
   }
 
   /** The index of model m (Infinity while untried). */
@@ -35,6 +37,23 @@ class Ucb1 implements Policy {
     am.reset();
     for (let i = 0; i < na; i++) am.offer(arms[i], this.score(arms[i]));
     return am.result();
+  }
+
+  /** 1/|G| for m among the models G tied at the largest index, else 0; the first of G under `first` ties (docs/model.md §9). */
+  propensity(_q: number, arms: Int32Array, na: number, m: number): number {
+    let best = -Infinity;
+    let ties = 0;
+    let first = -1;
+    for (let i = 0; i < na; i++) {
+      const v = this.score(arms[i]);
+      if (v > best || first < 0) {
+        best = v;
+        ties = 1;
+        first = arms[i];
+      } else if (v === best) ties++;
+    }
+    if (this.score(m) !== best) return 0;
+    return this.uniformTies ? 1 / ties : m === first ? 1 : 0;
   }
 
   update(_q: number, arm: number, reward: number): void {

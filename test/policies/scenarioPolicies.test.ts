@@ -96,9 +96,15 @@ describe('ucb1', () => {
     const N = 4;
     const score = [0.2 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1), 0.35 + 0.5 * Math.sqrt((2 * Math.log(N)) / 2), 0.5 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1)];
     expect(p.select(0, ALL, 3)).toBe(score.indexOf(Math.max(...score)));
+    const pick = score.indexOf(Math.max(...score));
+    for (let m = 0; m < 3; m++) expect(p.propensity!(0, ALL, 3, m, new Rng(1))).toBe(m === pick ? 1 : 0);
     // a joining model starts untried, so it is picked next
     p.addArm(1);
     expect(p.select(0, ALL, 3)).toBe(1);
+    // paper ties: two untried models share the choice
+    const u = ucb1Factory.create(makeEnv(contextsFromRows(X), 3, 1, 'paper'), { c: 0.5 });
+    u.update(0, 0, 0.5);
+    expect([0, 1, 2].map((m) => u.propensity!(0, ALL, 3, m, new Rng(1)))).toEqual([0, 0.5, 0.5]);
   });
 });
 
@@ -119,6 +125,8 @@ describe('softmax', () => {
     const w = [0.3, 0.6, 1].map((mu) => Math.exp(mu / 0.06));
     const z = w[0] + w[1] + w[2];
     for (let i = 0; i < 3; i++) expect(out[i]).toBeCloseTo(w[i] / z, 12);
+    // the logged propensity is the same probability
+    for (let m = 0; m < 3; m++) expect((p as Policy).propensity!(0, ALL, 3, m, new Rng(1))).toBeCloseTo(w[m] / z, 12);
     // the same stream as the policy's RNG decides the pick
     const twin = new Rng(9);
     for (let t = 0; t < 20; t++) {
