@@ -15,7 +15,8 @@ import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning, FeatureName } from '../features/context.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
-import { evaluateSweep } from '../metrics/routerbench.js';
+import { evaluateSweep, type EvaluateSummary } from '../metrics/routerbench.js';
+import { energyForEvaluate, evaluateEnergy, type EvaluateEnergy } from './energy.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
 import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
@@ -176,6 +177,10 @@ export interface EvaluateParams {
   costScale: 'linear' | 'log';
   aiqMode: AiqMode;
   jobs: number;
+  /** What the routers trade accuracy against: the table's USD cost, or modelled energy (`energyModel`). */
+  cost: 'usd' | 'energy';
+  /** `gpu=H100,batch=32[,models=<csv>][,tokenizer=o200k]`: required with cost 'energy', refused without it. */
+  energyModel?: string;
 }
 
 /** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
@@ -196,6 +201,8 @@ export const evaluateSchema = z
     costScale: z.enum(['linear', 'log']).default('linear'),
     aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
     jobs: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').default(1),
+    cost: z.enum(['usd', 'energy']).default('usd'),
+    energyModel: z.string().min(1, 'is empty').optional(),
   })
   .strict();
 
@@ -205,7 +212,12 @@ export const evaluateSchema = z
  */
 export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
   const parsed = evaluateSchema.safeParse(r);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const p = parsed.data;
+    if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. gpu=H100,batch=32 (--energy-model)");
+    if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only (--cost energy)");
+    return p;
+  }
   const i = parsed.error.issues[0];
   throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
 }
@@ -213,7 +225,10 @@ export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
-  const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  // --cost energy: modelled joules per prompt become the cost axis (docs/energy-model.md)
+  const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn }) : null;
+  const raw = em ? em.table : loaded;
   const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
   // the dataset hash is of the table as loaded and mapped, before features are derived from its text
   const sha256 = tableSha256(table);
@@ -223,8 +238,11 @@ export async function evaluateRouterbench(request: EvaluateRequest, progress?: (
     { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
     progress,
   );
-  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 });
-  return { table, files, sweep, result, usable, sha256, params: p };
+  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256, cost: p.cost });
+  const energy = em ? evaluateEnergy(table, result.summary, em.spec, em.attach) : null;
+  // summary.json gains an `energy` block only under cost 'energy'
+  if (energy) (result.summary as EvaluateSummary & { energy?: EvaluateEnergy }).energy = energy;
+  return { table, files, sweep, result, usable, sha256, params: p, energy };
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
@@ -262,7 +280,8 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
           binning: p.binning,
           familyRules: p.familyRules,
           defaultFamilies: p.defaultFamilies,
-          cost: 'usd',
+          cost: p.cost,
+          ...(p.energyModel !== undefined ? { energyModel: p.energyModel } : {}),
           costScale: p.costScale,
           aiqMode: p.aiqMode,
           jobs: p.jobs,

@@ -12,6 +12,8 @@ import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
+import { energyEvaluateTable } from '../report/energy.js';
+import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { collect } from './parse.js';
 import { configFromFlags } from './runFlags.js';
@@ -57,7 +59,9 @@ export function registerEvaluateCommand(program: Command): void {
     .addOption(new Option('--binning <mode>', 'complexity bins: thresholds (20/30) or equal-width').choices(['thresholds', 'equal-width']).default('thresholds'))
     .option('--family <glob=family>', "map eval names to a family, repeatable, tried before the defaults (e.g. 'mmlu-*=mmlu')", collect, [])
     .option('--no-default-families', 'only the --family rules; other eval names are their own family')
-    .addOption(new Option('--cost-scale <scale>', 'min–max normalise the USD cost per family on this scale').choices(['linear', 'log']).default('linear'))
+    .addOption(new Option('--cost <axis>', 'what the routers trade accuracy against: usd (the table\'s dollar cost) or energy (modelled, needs --energy-model)').choices(['usd', 'energy']).default('usd'))
+    .option('--energy-model <spec>', 'with --cost energy: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)')
+    .addOption(new Option('--cost-scale <scale>', 'min–max normalise the cost (USD or J) per family on this scale').choices(['linear', 'log']).default('linear'))
     .addOption(new Option('--aiq-mode <mode>', "paper: RouterBench's definition; routerbench-code: its published script").choices([...AIQ_MODES]).default('paper'))
     .option('--jobs <n>', 'worker threads over the λ grid (results are identical for any count)', String(availableParallelism()))
     .option('--out <dir>', 'results directory (default results/<timestamp>-evaluate)')
@@ -80,8 +84,17 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   const params: EvaluateParams = configFromFlags(evaluateSchema, o, {
     flagFor: { source: 'routerbench', params: 'param', familyRules: 'family' },
-    parsers: { source: (raw: string[] | true) => (raw === true ? [DEFAULT_ROUTERBENCH_SOURCE] : raw), lambdas: (raw: string) => parseLambdaGrid(raw), features: parseFeatures, familyRules: (raw: string[]) => parseFamilyRules(raw) },
+    parsers: {
+      source: (raw: string[] | true) => (raw === true ? [DEFAULT_ROUTERBENCH_SOURCE] : raw),
+      lambdas: (raw: string) => parseLambdaGrid(raw),
+      features: parseFeatures,
+      familyRules: (raw: string[]) => parseFamilyRules(raw),
+      // checked here so a bad spec fails before the data loads
+      energyModel: (raw: string) => (parseEnergyModelFlag(raw), raw),
+    },
   });
+  if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');
+  if (params.cost !== 'energy' && params.energyModel !== undefined) throw new UsageError('--energy-model applies to --cost energy only');
 
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress
@@ -100,6 +113,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
+  else if (ev.energy) process.stdout.write(`${evaluateTable(summary)}\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}\nresults: ${outDir}\n`);
   else process.stdout.write(`${evaluateTable(summary)}\nresults: ${outDir}\n`);
 }
 

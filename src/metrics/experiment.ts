@@ -79,7 +79,7 @@ export interface ExperimentSummary {
   significance: PairTest[];
   models: ModelPoint[];
   comparison: { source: string; semantics: string; rows: Comparison[] } | null;
-  /** Budget adherence and post-event regret (docs/model.md §10); only when a scenario is used. */
+  /** Budget adherence and post-event regret (docs/model.md §11); only when a scenario is used. */
   scenario?: ScenarioSummary;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The scenario section of an experiment summary (docs/model.md §10): budget adherence per arm next to the best
+ * The scenario section of an experiment summary (docs/model.md §11): budget adherence per arm next to the best
  * static model and the best fixed mixture of two models that meet the budget in hindsight, and the regret
  * in a window after each pool or drift event. Present only when the experiment uses a scenario setting or
  * sets `eventWindow`.
@@ -68,7 +68,7 @@ function modelStats(t: PoolTable, b: BudgetSpec): { id: string; accuracy: number
   });
 }
 
-/** Hindsight references for a budget (docs/model.md §10.1). */
+/** Hindsight references for a budget (docs/model.md §11.1). */
 export function budgetReference(t: PoolTable, b: BudgetSpec): BudgetReference {
   const st = modelStats(t, b).filter((s) => Number.isFinite(s.accuracy) && Number.isFinite(s.value));
   let bestStatic: BudgetReference['bestStatic'] = null;

@@ -43,7 +43,7 @@ export interface Summary {
   maxLatency: number | null;
   oracle: { mode: string; totalReward: number; meanReward: number };
   policies: PolicySummary[];
-  /** Budget adherence, post-event regret and feedback counts (docs/model.md §10); only when a scenario is used. */
+  /** Budget adherence, post-event regret and feedback counts (docs/model.md §11); only when a scenario is used. */
   scenario?: ScenarioSummary;
 }
 

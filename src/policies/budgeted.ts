@@ -1,5 +1,5 @@
 /**
- * What the budgeted (primal–dual) policies share, docs/model.md §10.1: the dual variable μ updated from each
+ * What the budgeted (primal–dual) policies share, docs/model.md §11.1: the dual variable μ updated from each
  * cost signal κ (the chosen model's cost over the budget) by projected gradient against the paced target ρ
  * (the budget left per query left), and a per-model ridge model of κ from the context, fed by the same signal.
  */

@@ -6,7 +6,7 @@ import { RefitRidge } from './refitRidge.js';
 export type BudgetedLinUCBParams = { alpha: number; reg: number } & DualParams;
 
 /**
- * Lagrangian LinUCB under a budget (docs/model.md §10.1): score_m = UCB_m(x) − μ·κ̂_m(x), with UCB_m as in §5.3,
+ * Lagrangian LinUCB under a budget (docs/model.md §11.1): score_m = UCB_m(x) − μ·κ̂_m(x), with UCB_m as in §5.3,
  * κ̂_m a ridge prediction of the model's cost signal and μ the dual variable.
  */
 class BudgetedLinUCB implements Policy {
@@ -58,7 +58,7 @@ class BudgetedLinUCB implements Policy {
 
 export const budgetedLinucbFactory: PolicyFactory<BudgetedLinUCBParams> = {
   name: 'budgeted-linucb',
-  description: 'LinUCB with a Lagrangian price on the budgeted cost, needs --budget (docs/model.md §10.1)',
+  description: 'LinUCB with a Lagrangian price on the budgeted cost, needs --budget (docs/model.md §11.1)',
   contextual: true,
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },

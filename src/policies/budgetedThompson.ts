@@ -6,7 +6,7 @@ import { RefitRidge } from './refitRidge.js';
 export type BudgetedThompsonParams = { sigma: number; priorVariance: number } & DualParams;
 
 /**
- * Lagrangian Thompson sampling under a budget (docs/model.md §10.1): score_m = s_m − μ·κ̂_m(x), with s_m drawn
+ * Lagrangian Thompson sampling under a budget (docs/model.md §11.1): score_m = s_m − μ·κ̂_m(x), with s_m drawn
  * from the Gaussian posterior of §5.4 and κ̂_m a ridge prediction of the model's cost signal.
  */
 class BudgetedThompson implements Policy {
@@ -60,7 +60,7 @@ class BudgetedThompson implements Policy {
 
 export const budgetedThompsonFactory: PolicyFactory<BudgetedThompsonParams> = {
   name: 'budgeted-thompson',
-  description: 'Thompson sampling with a Lagrangian price on the budgeted cost, needs --budget (docs/model.md §10.1)',
+  description: 'Thompson sampling with a Lagrangian price on the budgeted cost, needs --budget (docs/model.md §11.1)',
   contextual: true,
   params: [
     { name: 'sigma', default: 0.25, positive: true, description: 'reward noise σ' },

@@ -5,7 +5,7 @@ import { RefitRidge } from './refitRidge.js';
 export type DiscountedLinUCBParams = { alpha: number; reg: number; gamma: number };
 
 /**
- * Discounted LinUCB (docs/model.md §10.3): each model's evidence decays by γ at each of its own updates, so
+ * Discounted LinUCB (docs/model.md §11.3): each model's evidence decays by γ at each of its own updates, so
  * A_m = reg·I + Σ_k γ^(n−k) x_k x_kᵀ and b_m = Σ_k γ^(n−k) r_k x_k, and a model whose behaviour drifted is
  * re-learned within about 1/(1−γ) of its pulls. Score as LinUCB (§5.3).
  */
@@ -46,7 +46,7 @@ class DiscountedLinUCB implements Policy {
 
 export const discountedLinucbFactory: PolicyFactory<DiscountedLinUCBParams> = {
   name: 'discounted-linucb',
-  description: 'LinUCB that discounts old evidence by γ per update, for drifting models (docs/model.md §10.3)',
+  description: 'LinUCB that discounts old evidence by γ per update, for drifting models (docs/model.md §11.3)',
   contextual: true,
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },

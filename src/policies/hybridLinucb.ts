@@ -6,7 +6,7 @@ import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 export type HybridLinUCBParams = { alpha: number; reg: number; regModel: number };
 
 /**
- * Model descriptors φ(m) = [1, standardised log₁₀ parameter count] (0 where unknown), docs/model.md §10.4.
+ * Model descriptors φ(m) = [1, standardised log₁₀ parameter count] (0 where unknown), docs/model.md §11.4.
  * Row-major nModels × 2.
  */
 export function modelDescriptors(models: readonly ModelInfo[]): Float64Array {
@@ -25,7 +25,7 @@ export function modelDescriptors(models: readonly ModelInfo[]): Float64Array {
 export const DESCRIPTORS = 2;
 
 /**
- * Hybrid LinUCB (Li et al. 2010, docs/model.md §10.4): the reward of model m on context x is
+ * Hybrid LinUCB (Li et al. 2010, docs/model.md §11.4): the reward of model m on context x is
  * zᵀβ + xᵀθ_m with shared features z = φ(m) ⊗ x and a per-model part θ_m. β is learnt from every model's
  * feedback, so a model that joins mid-stream starts from zᵀβ rather than from nothing. The state is that of
  * a joint ridge regression over [z, per-model x] kept in the paper's block form (A₀, b₀ shared; A_m, B_m, b_m
@@ -234,7 +234,7 @@ class HybridLinUCB implements Policy {
     this.refreshShared();
   }
 
-  /** A (re)joining model drops its own part; its past observations stay in the shared part (docs/model.md §10.4). */
+  /** A (re)joining model drops its own part; its past observations stay in the shared part (docs/model.md §11.4). */
   addArm(m: number): void {
     this.addSchur(m, 1);
     this.resetArm(m);
@@ -246,7 +246,7 @@ class HybridLinUCB implements Policy {
 
 export const hybridLinucbFactory: PolicyFactory<HybridLinUCBParams> = {
   name: 'hybrid-linucb',
-  description: 'hybrid LinUCB with features shared across models through model descriptors (docs/model.md §10.4)',
+  description: 'hybrid LinUCB with features shared across models through model descriptors (docs/model.md §11.4)',
   contextual: true,
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },

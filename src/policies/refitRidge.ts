@@ -1,5 +1,5 @@
 /**
- * Per-arm ridge state whose evidence can be re-weighted (discounted or windowed, docs/model.md §10.3): the data
+ * Per-arm ridge state whose evidence can be re-weighted (discounted or windowed, docs/model.md §11.3): the data
  * part G_m = Σ w_k x_k x_kᵀ and b_m = Σ w_k r_k x_k are kept, and A_m⁻¹ = (reg·I + G_m)⁻¹ and θ_m are refitted
  * exactly (Cholesky) after each change, since a scaled G is not a rank-one update.
  */

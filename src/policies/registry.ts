@@ -32,7 +32,7 @@ const PAPER_FACTORIES: readonly PolicyFactory[] = [
   thompsonFactory,
 ];
 
-/** Routers for budgets, drift and new models (docs/model.md §10): registered, but run only when named. */
+/** Routers for budgets, drift and new models (docs/model.md §11): registered, but run only when named. */
 export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
   budgetedLinucbFactory,
   budgetedThompsonFactory,

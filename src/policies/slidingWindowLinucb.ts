@@ -6,7 +6,7 @@ import { RefitRidge } from './refitRidge.js';
 export type SlidingWindowLinUCBParams = { alpha: number; reg: number; window: number };
 
 /**
- * Sliding-window LinUCB (docs/model.md §10.3): each model's ridge uses only its last W observations; the
+ * Sliding-window LinUCB (docs/model.md §11.3): each model's ridge uses only its last W observations; the
  * oldest leaves when a new one arrives. Score as LinUCB (§5.3).
  */
 class SlidingWindowLinUCB implements Policy {
@@ -65,7 +65,7 @@ class SlidingWindowLinUCB implements Policy {
 
 export const slidingWindowLinucbFactory: PolicyFactory<SlidingWindowLinUCBParams> = {
   name: 'sliding-window-linucb',
-  description: "LinUCB over each model's last W observations, for drifting models (docs/model.md §10.3)",
+  description: "LinUCB over each model's last W observations, for drifting models (docs/model.md §11.3)",
   contextual: true,
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },

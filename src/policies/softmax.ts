@@ -3,7 +3,7 @@ import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 export type SoftmaxParams = { temperature: number; decay: number; minTemperature: number; initial: number };
 
 /**
- * Boltzmann exploration (docs/model.md §10.6), non-contextual: P(m) ∝ exp(μ_m/τ) over the allowed models,
+ * Boltzmann exploration (docs/model.md §11.6), non-contextual: P(m) ∝ exp(μ_m/τ) over the allowed models,
  * μ_m the mean reward (`initial` while untried), τ = max(τ_min, τ₀·δ^N) after N feedbacks. One uniform draw
  * per step walks the cumulative weights in pool order.
  */
@@ -83,7 +83,7 @@ class Softmax implements Policy {
 
 export const softmaxFactory: PolicyFactory<SoftmaxParams> = {
   name: 'softmax',
-  description: 'Boltzmann (softmax) exploration with a decaying temperature (docs/model.md §10.6)',
+  description: 'Boltzmann (softmax) exploration with a decaying temperature (docs/model.md §11.6)',
   contextual: false,
   params: [
     { name: 'temperature', default: 0.1, positive: true, description: 'initial temperature τ₀' },

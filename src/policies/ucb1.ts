@@ -4,7 +4,7 @@ import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 export type Ucb1Params = { c: number };
 
 /**
- * UCB1 (docs/model.md §10.6), non-contextual: an untried model first, else the largest
+ * UCB1 (docs/model.md §11.6), non-contextual: an untried model first, else the largest
  * mean_m + c·sqrt(2·ln N / n_m), N = feedback received so far. Ties follow env.rules.ties.
  */
 class Ucb1 implements Policy {
@@ -72,7 +72,7 @@ class Ucb1 implements Policy {
 
 export const ucb1Factory: PolicyFactory<Ucb1Params> = {
   name: 'ucb1',
-  description: 'non-contextual UCB1 (docs/model.md §10.6)',
+  description: 'non-contextual UCB1 (docs/model.md §11.6)',
   contextual: false,
   params: [{ name: 'c', default: 1, min: 0, description: 'exploration weight c on sqrt(2 ln N / n)' }],
   rewardIndependent: false,

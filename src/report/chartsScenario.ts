@@ -1,4 +1,4 @@
-/** Scenario charts (docs/model.md §10): running budget use against the budget, and regret around each event. */
+/** Scenario charts (docs/model.md §11): running budget use against the budget, and regret around each event. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioSummary } from '../metrics/scenario.js';
 import { H, niceCeil, W } from './chartsTime.js';

@@ -25,7 +25,7 @@ const policy = z.object({
 
 const cell = { lambda: z.number(), label: z.string() };
 const nums = z.array(num);
-/** The scenario section (docs/model.md §10), when the simulation used one. */
+/** The scenario section (docs/model.md §11), when the simulation used one. */
 const scenario = z.object({
   budget: z
     .object({

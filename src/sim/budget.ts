@@ -1,5 +1,5 @@
 /**
- * Budgets (docs/model.md §10.1): a limit on the stream average of energy (Wh per query), dollars per query, or
+ * Budgets (docs/model.md §11.1): a limit on the stream average of energy (Wh per query), dollars per query, or
  * the p95 latency (s). The engine turns the chosen pair's cost into the signal κ a budgeted policy learns
  * from — cost over limit, or for latency 1[latency > limit]/0.05 — so every budget reads "mean κ ≤ 1".
  */
@@ -39,7 +39,7 @@ export function budgetValue(kind: BudgetSpec['kind'], energyJ: number, usd: numb
   return kind === 'energy' ? energyJ / 3600 : kind === 'usd' ? usd : latencyS;
 }
 
-/** κ of a served query: value/limit, or for latency 1[value > limit]/0.05 (docs/model.md §10.1). */
+/** κ of a served query: value/limit, or for latency 1[value > limit]/0.05 (docs/model.md §11.1). */
 export function budgetSignal(b: BudgetSpec, value: number): number {
   if (b.kind === 'latency') return value > b.limit ? 1 / LATENCY_EXCESS_SHARE : 0;
   return value / b.limit;

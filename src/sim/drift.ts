@@ -1,5 +1,5 @@
 /**
- * Drift events (docs/model.md §10.2): from step t a model's accuracy (on one task or all) shifts by Δ, or its
+ * Drift events (docs/model.md §11.2): from step t a model's accuracy (on one task or all) shifts by Δ, or its
  * energy, dollar cost or latency is multiplied by a factor, at once or linearly over a window of steps.
  * Each event's end state is a full copy of the table's metrics with its reward table rebuilt by the run's own
  * reward rule; during a window the reward (and metric) of a changed cell moves linearly from the old state

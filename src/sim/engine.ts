@@ -41,7 +41,7 @@ export interface SimConfig {
   recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
   runList?: number[];
-  /** Budget, drift and delayed/sampled feedback (docs/model.md §10); absent: the plain replay. */
+  /** Budget, drift and delayed/sampled feedback (docs/model.md §11); absent: the plain replay. */
   scenario?: ScenarioConfig;
 }
 
@@ -294,7 +294,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
     for (let k = 0; k < nDec; k++) deciders[k].decision!(q, acts.buf, na, m, policy);
     const i = q * M + m;
     const has = present[i] === 1;
-    // scenario hooks (docs/model.md §10): drifted reward and oracle, queued feedback, the budget's cost channel
+    // scenario hooks (docs/model.md §11): drifted reward and oracle, queued feedback, the budget's cost channel
     const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
     if (sc) sc.after(s, q, m, i, has, rew, policy);
     else policy.update(q, m, rew);

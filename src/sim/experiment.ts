@@ -27,7 +27,7 @@ export interface JobResult {
   stepRegret: Float64Array;
   /** Chosen model index per step. */
   chosen: Int32Array;
-  /** Under a budget: the budgeted quantity of each step's served query (docs/model.md §10.1). */
+  /** Under a budget: the budgeted quantity of each step's served query (docs/model.md §11.1). */
   budgetTrace?: Float64Array;
   /** With delayed or sampled feedback: labels delivered and decisions left unlabelled. */
   feedback?: { delivered: number; unlabelled: number };

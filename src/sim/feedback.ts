@@ -1,5 +1,5 @@
 /**
- * Delayed and sampled feedback (docs/model.md §10.5): the engine queues each decision's reward and hands it to
+ * Delayed and sampled feedback (docs/model.md §11.5): the engine queues each decision's reward and hands it to
  * the policy `delay` steps later, and only for a share `rate` of decisions. Which decisions get a label and
  * their delays are drawn from one generator per run, the same for every policy of the run. The engine builds
  * no queue when the delay is 0 and the rate 1, so the default replay pays nothing.

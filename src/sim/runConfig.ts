@@ -46,10 +46,10 @@ export const runSettingsShape = {
   cost: runFields.cost.default('energy'),
   reward: runFields.reward.optional().describe('custom reward expression (see README)'),
   maxLatency: runFields.maxLatency.nullable().default(null).describe('only route to models whose mean latency on the task is within this bound (seconds)'),
-  budget: scenarioFields.budget.optional().describe('energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds> (docs/model.md §10.1)'),
-  drift: scenarioFields.drift.optional().describe('drift events: a model’s accuracy shifts or its costs scale from a step on (docs/model.md §10.2)'),
-  feedbackDelay: scenarioFields.feedbackDelay.optional().describe('steps before a reward is seen: <n>, uniform:<a>-<b> or geometric:<mean> (docs/model.md §10.5)'),
-  feedbackRate: scenarioFields.feedbackRate.optional().describe('share of decisions that ever get a reward, in (0, 1] (docs/model.md §10.5)'),
+  budget: scenarioFields.budget.optional().describe('energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds> (docs/model.md §11.1)'),
+  drift: scenarioFields.drift.optional().describe('drift events: a model’s accuracy shifts or its costs scale from a step on (docs/model.md §11.2)'),
+  feedbackDelay: scenarioFields.feedbackDelay.optional().describe('steps before a reward is seen: <n>, uniform:<a>-<b> or geometric:<mean> (docs/model.md §11.5)'),
+  feedbackRate: scenarioFields.feedbackRate.optional().describe('share of decisions that ever get a reward, in (0, 1] (docs/model.md §11.5)'),
 };
 
 export const runSettingsSchema = z.object(runSettingsShape).strict();

@@ -1,5 +1,5 @@
 /**
- * The scenario hooks of a replay (docs/model.md §10): drift, delayed/sampled feedback and a budget's cost
+ * The scenario hooks of a replay (docs/model.md §11): drift, delayed/sampled feedback and a budget's cost
  * channel. The engine holds one `ScenarioRun` only when a scenario is configured and calls it at three
  * points of a step; without one the default loop is unchanged.
  */

@@ -1,5 +1,5 @@
 /**
- * The scenario run settings (docs/model.md §10) as schema fields, and their resolution into the engine's
+ * The scenario run settings (docs/model.md §11) as schema fields, and their resolution into the engine's
  * `ScenarioConfig` against a table. Specs are checked by the same parsers the engine uses.
  */
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-/** Scenario flags of `greenserv simulate` (docs/model.md §10) through the built binary. */
+/** Scenario flags of `greenserv simulate` (docs/model.md §11) through the built binary. */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

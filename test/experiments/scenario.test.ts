@@ -1,4 +1,4 @@
-/** Scenario settings in experiment YAML and the scenario section of an experiment summary (docs/model.md §10). */
+/** Scenario settings in experiment YAML and the scenario section of an experiment summary (docs/model.md §11). */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-/** Budget, drift and new-model routers (docs/model.md §10) against direct computations. */
+/** Budget, drift and new-model routers (docs/model.md §11) against direct computations. */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { UsageError } from '../../src/core/errors.js';

@@ -1,4 +1,4 @@
-/** Budget, drift and delayed/sampled feedback in the replay engine (docs/model.md §10). */
+/** Budget, drift and delayed/sampled feedback in the replay engine (docs/model.md §11). */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { encodeContexts } from '../../src/features/context.js';
