@@ -282,7 +282,11 @@ function policyRun(st: ReplayState, run: RunStart): void {
   for (let s = 0; s < Q; s++) {
     while (hasEvents && ev < events.length && events[ev].step === s) {
       for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
-      for (const m of evAdd[ev]) if (acts.add(m)) policy.addArm(m);
+      for (const m of evAdd[ev]) {
+        if (!acts.add(m)) continue;
+        policy.addArm(m);
+        if (sc) sc.added(m);
+      }
       if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
       ev++;
     }

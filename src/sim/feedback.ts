@@ -164,6 +164,26 @@ export class FeedbackQueue {
     }
   }
 
+  /** A model (re)joins with a fresh state: its pending updates, from before, are dropped (counted unlabelled). */
+  drop(m: number): void {
+    for (let b = 0; b < this.D + 2; b++) {
+      let prev = -1;
+      let e = this.head[b];
+      while (e >= 0) {
+        const nx = this.next[e];
+        if (this.ms[e] === m) {
+          if (prev < 0) this.head[b] = nx;
+          else this.next[prev] = nx;
+          if (this.tail[b] === e) this.tail[b] = prev;
+          this.next[e] = this.free;
+          this.free = e;
+          this.unlabelled++;
+        } else prev = e;
+        e = nx;
+      }
+    }
+  }
+
   /** Updates still pending when the stream ends (they are never delivered). */
   end(): void {
     for (let b = 0; b < this.D + 2; b++) for (let e = this.head[b]; e >= 0; e = this.next[e]) this.unlabelled++;

@@ -66,6 +66,11 @@ export class ScenarioRun {
     if (this.queue) this.queue.deliver(s, policy);
   }
 
+  /** Model m joined the pool with a fresh state: feedback still queued for it is dropped. */
+  added(m: number): void {
+    if (this.queue) this.queue.drop(m);
+  }
+
   /** After the choice: the reward goes through the queue (or straight to the policy) and the cost is told at once. */
   after(s: number, q: number, m: number, i: number, has: boolean, reward: number, policy: Policy): void {
     if (this.queue) this.queue.push(s, q, m, reward, policy);

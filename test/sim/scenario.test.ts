@@ -112,6 +112,29 @@ describe('delayed and sampled feedback', () => {
     }
   });
 
+  it('a model that leaves and rejoins gets none of the rewards queued for it before', async () => {
+    const { t, rw, ctx } = await setup(60, 3);
+    const log: Call[][] = [];
+    // the logger always picks model 1; it leaves at step 20 and rejoins at step 22, with delay 10
+    simulate(t, ctx, rw, {
+      ...cfg([logger(1, log)], { feedback: { delay: { kind: 'fixed', n: 10 }, rate: 1 } }),
+      events: [
+        { step: 20, remove: ['model-1'] },
+        { step: 22, add: ['model-1'] },
+      ],
+    });
+    const calls = log[0];
+    const selects = calls.filter((c) => c.kind === 'select');
+    const updates = calls.filter((c) => c.kind === 'update');
+    // a decision of step s is due before step s + 11. Steps 0..10 are delivered before model 1 leaves; steps
+    // 11..19 (model 1, due 22..30) are dropped when it rejoins at 22; steps 20..21 chose model 0 and are kept;
+    // from step 22 on, those due by the last step (59) arrive
+    const kept = (s: number) => s <= 10 || s === 20 || s === 21 || (s >= 22 && s + 11 <= 59);
+    const expected = selects.map((c, s) => ({ s, q: c.q })).filter((x) => kept(x.s)).map((x) => x.q);
+    expect(updates.filter((c) => c.m === 1).length).toBe(11 + 27);
+    expect(updates.map((c) => c.q)).toEqual(expected);
+  });
+
   it('delay specs parse, and bad ones name the option', () => {
     expect(parseDelay('20', '--feedback-delay')).toEqual({ kind: 'fixed', n: 20 });
     expect(parseDelay('uniform:5-50', '--feedback-delay')).toEqual({ kind: 'uniform', lo: 5, hi: 50 });
