@@ -18,7 +18,7 @@ import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep, type EvaluateSummary } from '../metrics/routerbench.js';
 import { energyForEvaluate, evaluateEnergy, type EvaluateEnergy } from './energy.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
-import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
+import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '../sim/sweep.js';
 import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
 import { runFields, runSettingsSchema } from '../sim/runConfig.js';
 import { z } from 'zod';
@@ -222,9 +222,8 @@ export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
   throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
 }
 
-/** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
-export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
-  const p = evaluateDefaults(request);
+/** An evaluation's table, loaded, priced (under cost 'energy'), mapped to families and given its context features, and its sweep options. */
+export async function prepareEvaluation(p: EvaluateParams) {
   const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   // --cost energy: modelled joules per prompt become the cost axis (docs/energy-model.md)
   const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn }) : null;
@@ -233,16 +232,26 @@ export async function evaluateRouterbench(request: EvaluateRequest, progress?: (
   // the dataset hash is of the table as loaded and mapped, before features are derived from its text
   const sha256 = tableSha256(table);
   const usable = contextFeatures(table, p.features, p.binning);
-  const sweep = await runSweep(
-    table,
-    { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
-    progress,
-  );
+  const sweepOptions: SweepOptions = { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs };
+  return { table, files, members, sha256, usable, sweepOptions, em };
+}
+
+/** Score a finished sweep (whole, or assembled from shards). */
+export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof prepareEvaluation>>, sweep: SweepResult) {
+  const { table, files, members, sha256, usable, em } = prep;
   const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256, cost: p.cost });
   const energy = em ? evaluateEnergy(table, result.summary, em.spec, em.attach) : null;
   // summary.json gains an `energy` block only under cost 'energy'
   if (energy) (result.summary as EvaluateSummary & { energy?: EvaluateEnergy }).energy = energy;
   return { table, files, sweep, result, usable, sha256, params: p, energy };
+}
+
+/** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
+export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
+  const p = evaluateDefaults(request);
+  const prep = await prepareEvaluation(p);
+  const sweep = await runSweep(prep.table, prep.sweepOptions, progress);
+  return scoreSweep(p, prep, sweep);
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */

@@ -22,6 +22,8 @@ import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../
 import { timestamp } from '../core/format.js';
 import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { evaluateShard } from '../app/evaluateShard.js';
+import { parseShard } from '../sim/shard.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -35,6 +37,7 @@ interface EvaluateCliOptions {
   defaultFamilies: boolean;
   [setting: string]: unknown;
   out?: string;
+  shard?: string;
   force?: boolean;
   json?: boolean;
   charts: boolean;
@@ -65,6 +68,7 @@ export function registerEvaluateCommand(program: Command): void {
     .addOption(new Option('--aiq-mode <mode>', "paper: RouterBench's definition; routerbench-code: its published script").choices([...AIQ_MODES]).default('paper'))
     .option('--jobs <n>', 'worker threads over the λ grid (results are identical for any count)', String(availableParallelism()))
     .option('--out <dir>', 'results directory (default results/<timestamp>-evaluate)')
+    .option('--shard <i/n>', 'run only shard i of n (from 0) of the (λ, policy) cells and write a shard directory for `greenserv merge` (default --out results/evaluate.shards/shard-<i>-of-<n>)')
     .option('--force', 'replace an existing --out directory')
     .option('--json', 'print summary.json to stdout instead of the tables')
     .option('--no-charts', 'skip the SVG/PNG charts')
@@ -96,6 +100,13 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');
   if (params.cost !== 'energy' && params.energyModel !== undefined) throw new UsageError('--energy-model applies to --cost energy only');
 
+  if (o.shard !== undefined) {
+    const shard = parseShard(o.shard);
+    const s = await evaluateShard(params, shard, { out: o.out, force: o.force });
+    if (o.json) process.stdout.write(toJson({ kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
+    else process.stdout.write(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
+    return;
+  }
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress
     ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {percentage}% · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)

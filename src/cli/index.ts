@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
   energy: async () => (await import('./energy.js')).registerEnergyCommand,
   ope: async () => (await import('./ope.js')).registerOpeCommand,
+  merge: async () => (await import('./merge.js')).registerMergeCommand,
 };
 
 /**
@@ -44,6 +45,7 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
   ],
   energy: ['energy', 'modelled energy for routing tables without measurements (docs/energy-model.md)'],
   ope: ['ope [options]', 'off-policy evaluation: estimate from a routing log what other routing policies would have achieved (docs/ope.md)'],
+  merge: ['merge [options] <dirs...>', 'merge the shard directories of `experiment run --shard i/n` or `evaluate --shard i/n` into the results an unsharded run writes (byte-identical)'],
 };
 
 /** The subcommand a command line runs (also through `help <command>`), or null. */

@@ -88,6 +88,10 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
   const M = init.models.length;
   const n = Q * M;
   const nan = (): Float64Array => new Float64Array(n).fill(Number.NaN);
+  // absent latency and token columns share one all-NaN array: nothing writes into them (energy may be
+  // estimated into energyJ in place, so it gets its own), and a 10 M × 16 table saves 1.3 GB per column
+  let shared: Float64Array | null = null;
+  const absent = (): Float64Array => (shared ??= nan());
   const check = (a: ArrayLike<unknown> | undefined | null, what: string, len: number): void => {
     if (a && a.length !== len) throw new Error(`pool table: ${what} has ${a.length} entries, expected ${len}`);
   };
@@ -139,9 +143,9 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
     models: init.models,
     accuracy: init.accuracy,
     energyJ: init.energyJ ?? nan(),
-    latencyS: init.latencyS ?? nan(),
-    inputTokens: init.inputTokens ?? nan(),
-    outputTokens: init.outputTokens ?? nan(),
+    latencyS: init.latencyS ?? absent(),
+    inputTokens: init.inputTokens ?? absent(),
+    outputTokens: init.outputTokens ?? absent(),
     costUsd: init.costUsd ?? null,
     present,
     taskBounds: new Map(),

@@ -2,11 +2,13 @@
 import { didYouMean, UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { epsilonGreedyFactory } from './epsilonGreedy.js';
+import { knnFactory } from './knn.js';
 import { linearEpsilonGreedyFactory } from './linearEpsilonGreedy.js';
 import { linucbFactory } from './linucb.js';
 import { oracleFactory } from './oracle.js';
 import { loadPluginModule, pluginFactories, registerPluginFactory } from './plugins.js';
 import type { PolicyFactory } from './policy.js';
+import { predictiveFactory } from './predictive.js';
 import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
 import { thompsonFactory } from './thompson.js';
@@ -17,9 +19,10 @@ import { hybridLinucbFactory } from './hybridLinucb.js';
 import { slidingWindowLinucbFactory } from './slidingWindowLinucb.js';
 import { softmaxFactory } from './softmax.js';
 import { ucb1Factory } from './ucb1.js';
+import { warmLinucbFactory } from './warmLinucb.js';
+import { warmThompsonFactory } from './warmThompson.js';
 
-/** The paper's policies and baselines: what `simulate` runs by default. */
-const PAPER_FACTORIES: readonly PolicyFactory[] = [
+export const FACTORIES: readonly PolicyFactory[] = [
   randomFactory,
   largestFactory,
   smallestFactory,
@@ -32,6 +35,9 @@ const PAPER_FACTORIES: readonly PolicyFactory[] = [
   thompsonFactory,
 ];
 
+/** What `simulate` runs when no --policies is given: every policy above (static:<model> is per model). */
+export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
+
 /** Routers for budgets, drift and new models (docs/model.md §11): registered, but run only when named. */
 export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
   budgetedLinucbFactory,
@@ -43,15 +49,22 @@ export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
   ucb1Factory,
 ];
 
-/** Every built-in policy. */
-export const FACTORIES: readonly PolicyFactory[] = [...PAPER_FACTORIES, ...SCENARIO_FACTORIES];
+/**
+ * Routers trained on the train part of a split (`train: true`): they need TrainData, so they run only when
+ * named and never by default.
+ */
+export const TRAINED_FACTORIES: readonly PolicyFactory[] = [knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
 
-/** What `simulate` runs when no --policies is given: the paper's policies and baselines (static:<model> is per model). */
-export const DEFAULT_POLICIES: readonly string[] = PAPER_FACTORIES.map((f) => f.name);
+const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...SCENARIO_FACTORIES, ...TRAINED_FACTORIES];
 
-export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>'];
+export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>', ...SCENARIO_FACTORIES.map((f) => f.name), ...TRAINED_FACTORIES.map((f) => f.name)];
 
-const isBuiltin = (name: string): boolean => FACTORIES.some((f) => f.name === name) || name.startsWith('static:');
+const isBuiltin = (name: string): boolean => BUILTIN.some((f) => f.name === name) || name.startsWith('static:');
+
+/** A built-in factory by name (not static:<model>, not plugins). */
+export function builtinFactory(name: string): PolicyFactory | undefined {
+  return BUILTIN.find((f) => f.name === name);
+}
 
 /** Add a policy factory (a plugin) under its own name; built-in names cannot be taken. */
 export function registerPolicy(factory: PolicyFactory): void {
@@ -66,7 +79,7 @@ export async function loadPolicyModule(path: string): Promise<readonly PolicyFac
 /** Built-in factories, then plugins. */
 function allFactories(): readonly PolicyFactory[] {
   const plugins = pluginFactories();
-  return plugins.length ? [...FACTORIES, ...plugins] : FACTORIES;
+  return plugins.length ? [...BUILTIN, ...plugins] : BUILTIN;
 }
 
 export interface ResolvedPolicy {

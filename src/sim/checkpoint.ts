@@ -13,6 +13,7 @@ import { atomicFs } from '../core/atomic.js';
 import type { RunMetrics } from './engine.js';
 import type { Job, JobResult } from './experiment.js';
 import { MAX_JOBS, MAX_RUNS } from './limits.js';
+import { MAX_SHARDS } from './shard.js';
 
 const stateSchema = z
   .object({
@@ -23,6 +24,9 @@ const stateSchema = z
     out: z.string().min(1),
     charts: z.boolean(),
     totalJobs: z.number().int().min(1).max(MAX_JOBS),
+    // a shard's checkpoint: which cells it runs (0-based index of count), and the table they replay
+    shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1).max(MAX_SHARDS) }).strict().refine((s) => s.index < s.count, 'index must be below count').optional(),
+    datasetSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   })
   .strict();
 

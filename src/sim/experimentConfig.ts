@@ -7,7 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
-import { FACTORIES } from '../policies/registry.js';
+import { builtinFactory } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
 import { runFields, runSettingsShape } from './runConfig.js';
@@ -121,7 +121,7 @@ export function paramProblem(spec: ParamSpec, v: number): string | null {
  */
 function checkArmParams(cfg: ExperimentConfig, file: string): void {
   cfg.arms.forEach((a, i) => {
-    const specs = a.policy.startsWith('static:') ? [] : FACTORIES.find((f) => f.name === a.policy)?.params;
+    const specs = a.policy.startsWith('static:') ? [] : builtinFactory(a.policy)?.params;
     if (!a.params || !specs) return;
     for (const [key, v] of Object.entries(a.params)) {
       const field = `arms[${i}].params.${key}`;

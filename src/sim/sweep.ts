@@ -83,7 +83,7 @@ export interface LambdaBlock {
   runSeeds: number[];
 }
 
-async function sweepLambda(
+export async function sweepLambda(
   table: PoolTable,
   contexts: ContextSet,
   policies: ResolvedPolicy[],
@@ -150,7 +150,7 @@ export function lambdaFree(rp: ResolvedPolicy): boolean {
   return rp.factory.rewardIndependent;
 }
 
-function countTaskQueries(table: PoolTable): number[] {
+export function countTaskQueries(table: PoolTable): number[] {
   const T = table.tasks.length;
   const n = new Array<number>(T + 1).fill(0);
   for (let q = 0; q < table.nQueries; q++) n[table.queryTask[q]]++;

@@ -7,7 +7,7 @@ import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
 import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
-import { FACTORIES } from '../policies/registry.js';
+import { builtinFactory, FACTORIES } from '../policies/registry.js';
 import { decisionRules } from '../core/semantics.js';
 
 const Q = 4096;
@@ -64,8 +64,9 @@ export function timedRate(step: (n: number) => void, batch: number, sliceMs: num
 
 /** A policy with its default parameters, warmed up; the returned step makes n select + update decisions. */
 export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array): (n: number) => void {
-  const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
+  // any built-in that learns online (the routers trained on a split need a train part)
+  const f = builtinFactory(name);
+  if (!f || f.train) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
   const p = f.create(env(contexts, new Rng(7)), defaultParams(f), f.hindsight ? hindsight(rewards) : undefined);
   // every model allowed at every step
   const arms = Int32Array.from({ length: M }, (_, m) => m);

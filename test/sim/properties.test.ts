@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { encodeContexts } from '../../src/features/context.js';
-import { FACTORIES } from '../../src/policies/registry.js';
+import { FACTORIES, SCENARIO_FACTORIES } from '../../src/policies/registry.js';
 import { RidgeArms } from '../../src/policies/linear.js';
 import { defaultParams } from '../../src/policies/policy.js';
 import { ActionSet } from '../../src/sim/actions.js';
@@ -39,7 +39,7 @@ describe('invariants', () => {
     const stats = modelStats(t, rw);
     const op = fc.record({ kind: fc.constantFrom('add', 'remove', 'step', 'step', 'step'), model: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 0, max: 199 }) });
     fc.assert(
-      fc.property(fc.constantFrom(...FACTORIES), fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 1000 }), (f, ops, seed) => {
+      fc.property(fc.constantFrom(...FACTORIES, ...SCENARIO_FACTORIES), fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 1000 }), (f, ops, seed) => {
         const pool = new Set([0, 1, 2]);
         const acts = new ActionSet(6, [0, 1, 2], null);
         const p = f.create(
