@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/app/experiment.js';
+import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
+import { mergeShards } from '../../src/app/merge.js';
 import { budgetReference } from '../../src/metrics/scenario.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
 import { randomTable } from '../helpers/table.js';
@@ -119,5 +120,23 @@ describe('an interrupted scenario experiment', () => {
     const whole = readFileSync(join(dir, 'whole', 'summary.json'), 'utf8');
     expect(JSON.parse(whole).scenario.feedback.cells).toHaveLength(2);
     expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(whole);
+  });
+});
+
+describe('a sharded scenario experiment', () => {
+  it('merges to the summary of an unsharded run: the shards keep budget traces and feedback counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-scen-shard-'));
+    const file = join(dir, 'h.yaml');
+    writeFileSync(
+      file,
+      ['name: h', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0]', 'budget: energy=0.06', 'feedbackRate: 0.5', 'arms:', '  - policy: budgeted-linucb', '  - policy: random', ''].join('\n'),
+    );
+    await runExperiment(file, { out: join(dir, 'whole'), workers: 1, charts: false });
+    const parts: string[] = [];
+    for (let i = 0; i < 2; i++) parts.push((await runExperimentShard(file, { index: i, count: 2 }, { out: join(dir, `s${i}`), workers: 1, charts: false })).out);
+    await mergeShards(parts, { out: join(dir, 'merged'), charts: false });
+    const whole = readFileSync(join(dir, 'whole', 'summary.json'), 'utf8');
+    expect(JSON.parse(whole).scenario.budget.cells).toHaveLength(2);
+    expect(readFileSync(join(dir, 'merged', 'summary.json'), 'utf8')).toBe(whole);
   });
 });
