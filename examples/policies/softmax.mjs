@@ -1,7 +1,7 @@
 // A policy plugin for greenserv: Boltzmann (softmax) exploration over each model's mean reward.
 //
-//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --policies softmax,linucb
-//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --param softmax.temperature=0.02
+//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --policies softmax-example,linucb
+//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --param softmax-example.temperature=0.02
 //
 // A plugin module exports a policy factory (or an array of them) as its default export. The factory's
 // `create(env, params)` gets the policy's environment — contexts, model descriptions and its own seeded
@@ -11,7 +11,7 @@
 
 /** P(model m) ∝ exp(mean_m / temperature) over the allowed models; a model never tried counts `initial`. */
 class Softmax {
-  name = 'softmax';
+  name = 'softmax-example';
 
   constructor(env, params) {
     this.rng = env.rng;
@@ -67,7 +67,7 @@ class Softmax {
 }
 
 export default {
-  name: 'softmax',
+  name: 'softmax-example',
   description: 'Boltzmann exploration over mean rewards (examples/policies/softmax.mjs)',
   contextual: false,
   rewardIndependent: false,

@@ -104,7 +104,7 @@ export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise
     throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256');
   }
   const out = o.out ?? `results/${p.cfg.name}`;
-  const shape = { lambdas: p.cfg.lambdas.length, arms: p.cfg.arms.length, runs: p.cfg.runs, queries: p.ctx.replay.nQueries, models: p.table.nModels };
+  const shape = { lambdas: p.cfg.lambdas.length, arms: p.cfg.arms.length, runs: p.cfg.runs, queries: p.ctx.replay.nQueries, models: p.table.nModels, budget: p.cfg.budget !== undefined };
   const found = new Map<string, string[]>();
   const byKey = new Map<string, JobResult>();
   for (const s of shards) {

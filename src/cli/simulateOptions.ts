@@ -8,9 +8,10 @@ import { CONTEXT_FEATURES, DENSE_FEATURES, type ContextFeature } from '../featur
 import { runConfigSchema, type RunConfig } from '../sim/runConfig.js';
 import { parseList } from './parse.js';
 import { configFromFlags } from './runFlags.js';
+import { parseDriftSpec } from '../sim/scenarioConfig.js';
 
 /** Run-setting flags as commander gives them: one per field of the run configuration (sim/runConfig.ts). */
-type RunFlags = { [K in keyof RunConfig]?: string };
+type RunFlags = { [K in Exclude<keyof RunConfig, 'drift'>]?: string } & { drift?: string[] };
 
 /** What simulate reads besides the run configuration: inputs, outputs and display. */
 export interface SimulateCliOptions extends Omit<RunFlags, 'params'> {
@@ -49,5 +50,5 @@ export function parseFeatures(raw: string): ContextFeature[] {
 
 /** The flags as a run configuration; a bad value is reported as the flag the user typed. */
 export function runConfigFromFlags(o: SimulateCliOptions): RunConfig {
-  return configFromFlags(runConfigSchema, o, { flagFor: { params: 'param' }, parsers: { features: parseFeatures } });
+  return configFromFlags(runConfigSchema, o, { flagFor: { params: 'param' }, parsers: { features: parseFeatures, drift: (raw: string[]) => raw.map(parseDriftSpec) } });
 }

@@ -13,6 +13,13 @@ import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
 import { thompsonFactory } from './thompson.js';
 import { trainBestStaticFactory } from './trainBestStatic.js';
+import { budgetedLinucbFactory } from './budgetedLinucb.js';
+import { budgetedThompsonFactory } from './budgetedThompson.js';
+import { discountedLinucbFactory } from './discountedLinucb.js';
+import { hybridLinucbFactory } from './hybridLinucb.js';
+import { slidingWindowLinucbFactory } from './slidingWindowLinucb.js';
+import { softmaxFactory } from './softmax.js';
+import { ucb1Factory } from './ucb1.js';
 import { warmLinucbFactory } from './warmLinucb.js';
 import { warmThompsonFactory } from './warmThompson.js';
 
@@ -35,15 +42,26 @@ export const FACTORIES: readonly PolicyFactory[] = [
  */
 export const DEFAULT_POLICIES: readonly string[] = FACTORIES.filter((f) => !f.train).map((f) => f.name);
 
+/** Routers for budgets, drift and new models (docs/model.md §11): registered, but run only when named. */
+export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
+  budgetedLinucbFactory,
+  budgetedThompsonFactory,
+  discountedLinucbFactory,
+  slidingWindowLinucbFactory,
+  hybridLinucbFactory,
+  softmaxFactory,
+  ucb1Factory,
+];
+
 /**
  * Routers trained on the train part of a split (`train: true`): they need TrainData, so they run only when
  * named and never by default.
  */
 export const TRAINED_FACTORIES: readonly PolicyFactory[] = [trainBestStaticFactory, knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
 
-const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...TRAINED_FACTORIES];
+const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...SCENARIO_FACTORIES, ...TRAINED_FACTORIES];
 
-export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>', ...TRAINED_FACTORIES.map((f) => f.name)];
+export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>', ...SCENARIO_FACTORIES.map((f) => f.name), ...TRAINED_FACTORIES.map((f) => f.name)];
 
 const isBuiltin = (name: string): boolean => BUILTIN.some((f) => f.name === name) || name.startsWith('static:');
 

@@ -13,6 +13,7 @@ import { ActionSet } from './actions.js';
 import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
+import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
 
 /** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
 export type OracleMode = 'full' | 'pool';
@@ -45,6 +46,8 @@ export interface SimConfig {
    * follow the table's rows in the contexts: the table is the test stream, contexts rows ≥ t.nQueries are train.
    */
   train?: TrainData;
+  /** Budget, drift and delayed/sampled feedback (docs/model.md §11); absent: the plain replay. */
+  scenario?: ScenarioConfig;
 }
 
 export type { RunMetrics, StepTrace } from './recorders.js';
@@ -59,6 +62,8 @@ export interface SimResult {
   steps: StepTrace | null;
   /** Queries for which no model was feasible under the latency filter (policies then choose among all arms). */
   infeasibleQueries: number;
+  /** Only when a scenario is configured. */
+  scenario?: ScenarioResult;
 }
 
 export interface Progress {
@@ -188,6 +193,7 @@ interface ReplayState {
   metrics: MetricsRecorder;
   steps: StepsRecorder | null;
   extra: Recorder[];
+  scenario: ScenarioRun | null;
 }
 
 /** Hindsight data for the baselines, built only when a policy asks for it. */
@@ -229,14 +235,17 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   let oracleTotal = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
 
-  const metrics = new MetricsRecorder(t, rw, P);
-  const steps = cfg.recordSteps ? new StepsRecorder(t, P, R) : null;
+  const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
+  // under drift the recorders read the served cells' drifted metrics
+  const mt = scenario ? scenario.metricsTable : t;
+  const metrics = new MetricsRecorder(mt, rw, P);
+  const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R) : null;
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
   const total = P * R;
   let done = 0;
-  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra: cfg.recorders ?? [] };
+  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra: cfg.recorders ?? [], scenario };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -250,12 +259,14 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
       yield;
     }
   }
-  return { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal, steps: steps ? steps.trace : null, infeasibleQueries };
+  const out: SimResult = { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal, steps: steps ? steps.trace : null, infeasibleQueries };
+  if (scenario) out.scenario = scenario.result;
+  return out;
 }
 
 /** One policy over one run's query order: the hot loop. It only makes decisions; recorders keep the rest. */
 function policyRun(st: ReplayState, run: RunStart): void {
-  const { t, contexts, cfg, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra } = st;
+  const { t, contexts, cfg, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra, scenario: sc } = st;
   const { rewards, oracle: fullOracle } = st.rw;
   const present = t.present;
   const Q = t.nQueries;
@@ -264,6 +275,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
   const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), rules: decisionRules(cfg.semantics) };
+  if (sc) env.budget = cfg.scenario!.budget ?? null;
   const policy: Policy = rp.factory.train
     ? rp.factory.create(env, rp.params, rp.factory.hindsight ? st.hindsight! : undefined, cfg.train)
     : rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
@@ -275,14 +287,21 @@ function policyRun(st: ReplayState, run: RunStart): void {
   metrics.begin(run);
   steps?.begin(run);
   for (let k = 0; k < nExtra; k++) extra[k].begin(run);
+  sc?.begin(run.p, run.seed);
+  const drift = sc ? sc.drift : null;
   let ev = 0;
   for (let s = 0; s < Q; s++) {
     while (hasEvents && ev < events.length && events[ev].step === s) {
       for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
-      for (const m of evAdd[ev]) if (acts.add(m)) policy.addArm(m);
+      for (const m of evAdd[ev]) {
+        if (!acts.add(m)) continue;
+        policy.addArm(m);
+        if (sc) sc.added(m);
+      }
       if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
       ev++;
     }
+    if (sc) sc.before(s, policy);
     const q = order[s];
     const na = acts.allowed(q);
     const m = policy.select(q, acts.buf, na);
@@ -290,14 +309,17 @@ function policyRun(st: ReplayState, run: RunStart): void {
     for (let k = 0; k < nDec; k++) deciders[k].decision!(q, acts.buf, na, m, policy);
     const i = q * M + m;
     const has = present[i] === 1;
-    const rew = has ? rewards[i] : 0;
-    policy.update(q, m, rew);
-    const best = fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
+    // scenario hooks (docs/model.md §11): drifted reward and oracle, queued feedback, the budget's cost channel
+    const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
+    if (sc) sc.after(s, q, m, i, has, rew, policy);
+    else policy.update(q, m, rew);
+    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
     metrics.step(s, q, m, has, rew, regret);
     if (steps) steps.step(s, q, m, has, rew, regret);
     for (let k = 0; k < nExtra; k++) extra[k].step(s, q, m, has, rew, regret);
   }
+  sc?.end();
   metrics.end();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();

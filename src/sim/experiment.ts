@@ -10,7 +10,9 @@ import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './pr
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
-import { buildRewards, type RewardTable } from './reward.js';
+import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
+import { resolveScenario } from './scenarioConfig.js';
+import type { ScenarioConfig } from './scenario.js';
 import { fillTextFeatures } from './run.js';
 import { resolveSemantics, type ResolvedSemantics } from './runConfig.js';
 
@@ -27,6 +29,10 @@ export interface JobResult {
   stepRegret: Float64Array;
   /** Chosen model index per step. */
   chosen: Int32Array;
+  /** Under a budget: the budgeted quantity of each step's served query (docs/model.md §11.1). */
+  budgetTrace?: Float64Array;
+  /** With delayed or sampled feedback: labels delivered and decisions left unlabelled. */
+  feedback?: { delivered: number; unlabelled: number };
 }
 
 export function expandJobs(cfg: ExperimentConfig, runs = cfg.runs): Job[] {
@@ -99,11 +105,15 @@ export class ExperimentContext {
     return { layout: this.semantics.layout, features, binning: this.cfg.binning, embedDim: this.cfg.embedDim, embedSeed: this.cfg.seed };
   }
 
+  private rewardOptions(lambdaIndex: number): RewardOptions {
+    return { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward };
+  }
+
   /** Rewards over the whole table (under a split: test rows, then train rows). */
   private fullRewards(l: number): Promise<RewardTable> {
     let p = this.full.get(l);
     if (!p) {
-      p = buildRewards(this.split ? this.split.stack : this.table, { lambda: this.cfg.lambdas[l], cost: this.cfg.cost, expression: this.cfg.reward });
+      p = buildRewards(this.split ? this.split.stack : this.table, this.rewardOptions(l));
       this.full.set(l, p);
     }
     return p;
@@ -116,6 +126,18 @@ export class ExperimentContext {
       const sp = this.split;
       p = sp ? this.fullRewards(lambdaIndex).then((rw) => headRewards(rw, sp.nTest, sp.stack.nModels)) : this.fullRewards(lambdaIndex);
       this.rewards.set(lambdaIndex, p);
+    }
+    return p;
+  }
+
+  private readonly scenarios = new Map<number, Promise<ScenarioConfig | undefined>>();
+
+  /** Budget, drift and feedback of the experiment at one λ (drift rebuilds rewards per λ), or undefined. */
+  scenario(lambdaIndex: number): Promise<ScenarioConfig | undefined> {
+    let p = this.scenarios.get(lambdaIndex);
+    if (!p) {
+      p = this.rewardTable(lambdaIndex).then((rw) => resolveScenario(this.replay, rw, this.rewardOptions(lambdaIndex), this.cfg));
+      this.scenarios.set(lambdaIndex, p);
     }
     return p;
   }
@@ -136,6 +158,7 @@ export class ExperimentContext {
 
   async run(job: Job): Promise<JobResult> {
     const rw = await this.rewardTable(job.lambdaIndex);
+    const scenario = await this.scenario(job.lambdaIndex);
     const ctx = this.contextSet(this.featuresOf(job.armIndex));
     const config: SimConfig = {
       runs: this.cfg.runs,
@@ -149,10 +172,16 @@ export class ExperimentContext {
       maxLatency: this.cfg.maxLatency ?? null,
       recordSteps: true,
       ...(this.split ? { train: trainDataOf(this.split, await this.fullRewards(job.lambdaIndex)) } : {}),
+      scenario,
     };
     const res = simulate(this.replay, ctx, rw, config);
     const st = res.steps!;
-    return { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+    const out: JobResult = { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+    const trace = res.scenario?.budgetTrace?.[0][0];
+    if (trace) out.budgetTrace = trace;
+    const fb = res.scenario?.feedback?.[0][0];
+    if (fb) out.feedback = fb;
+    return out;
   }
 
   /** Label of an arm (for tables and charts). */

@@ -46,6 +46,12 @@ export const experimentSchema = z
     ...runSettingsShape,
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    eventWindow: z
+      .number()
+      .int('must be an integer ≥ 1')
+      .min(1, 'must be an integer ≥ 1')
+      .optional()
+      .describe('steps after each pool or drift event whose regret the scenario section sums (default 500 when a scenario is used)'),
     pool: z
       .object({
         initial: z.array(z.string()).optional().describe('models in the pool at the start (default: all)'),

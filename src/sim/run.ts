@@ -14,6 +14,7 @@ import { runProtocol, type ProtocolRun, type ProtocolSpec } from './protocol.js'
 export const PROTOCOL_BASELINE = 'train-best-static';
 import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
+import { resolveScenario } from './scenarioConfig.js';
 import type { RewardSource } from './rewardExpression.js';
 import type { Recorder } from './recorders.js';
 import type { ContextSet } from '../features/context.js';
@@ -76,7 +77,9 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
   // the dataset hash is of the table as loaded, before derived features are filled in
   const sha256 = tableSha256(table);
   const features = fillTextFeatures(table, o.textFeatures, o.binning);
-  const rewards = await buildRewards(table, { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource });
+  const rewardOptions = { lambda: o.lambda, cost: o.cost, expression: o.reward, expressionSource: o.rewardSource };
+  const rewards = await buildRewards(table, rewardOptions);
+  const scenario = await resolveScenario(table, rewards, rewardOptions, o);
   const sem = resolveSemantics(o.semantics, o.oracle);
   const spec = protocolOf(o);
   if (spec) return runSplitSimulation(table, o, spec, { sha256, features, policies, oracle: sem.oracle }, progress);
@@ -93,6 +96,7 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     recordSteps: o.recordSteps ?? false,
     ...(o.recorders ? { recorders: o.recorders } : {}),
   };
+  if (scenario) config.scenario = scenario;
   // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
   const result = await simulateAsync(table, contexts, rewards, config, progress);
   return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, contexts, textFeatures: features };

@@ -7,7 +7,7 @@ import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
 import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
-import { FACTORIES } from '../policies/registry.js';
+import { builtinFactory, FACTORIES } from '../policies/registry.js';
 import { decisionRules } from '../core/semantics.js';
 
 const Q = 4096;
@@ -32,7 +32,8 @@ export function dense32(rng: Rng): ContextSet {
 
 function env(contexts: ContextSet, rng: Rng): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: M }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper') };
+  // budgeted routers need a budget to start; with no cost signal their price stays 0
+  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
 }
 
 function hindsight(rewards: Float64Array): HindsightData {
@@ -63,8 +64,9 @@ export function timedRate(step: (n: number) => void, batch: number, sliceMs: num
 
 /** A policy with its default parameters, warmed up; the returned step makes n select + update decisions. */
 export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array): (n: number) => void {
-  const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
+  // any built-in that learns online (the routers trained on a split need a train part)
+  const f = builtinFactory(name);
+  if (!f || f.train) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
   const p = f.create(env(contexts, new Rng(7)), defaultParams(f), f.hindsight ? hindsight(rewards) : undefined);
   // every model allowed at every step
   const arms = Int32Array.from({ length: M }, (_, m) => m);

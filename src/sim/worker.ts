@@ -23,7 +23,9 @@ async function build(init: WorkerInit): Promise<Runner> {
       run: (job) => ctx.run(job as Job),
       transfer: (r) => {
         const x = r as JobResult;
-        return [x.stepRegret.buffer as ArrayBuffer, x.chosen.buffer as ArrayBuffer, x.metrics.selection.buffer as ArrayBuffer];
+        const bufs = [x.stepRegret.buffer as ArrayBuffer, x.chosen.buffer as ArrayBuffer, x.metrics.selection.buffer as ArrayBuffer];
+        if (x.budgetTrace) bufs.push(x.budgetTrace.buffer as ArrayBuffer);
+        return bufs;
       },
     };
   }
