@@ -98,6 +98,11 @@ export interface ProtocolSplitResult {
 
 export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: number | null; train: string | null; splits: readonly ProtocolSplitResult[]; hindsight: string[] }): ProtocolBlock {
   const names = o.splits[0].result.policyNames;
+  return { ...blockHead(o), policies: protocolRows(names, o.splits.map((s) => s.result.metrics)) };
+}
+
+/** What every protocol block starts with: how the data was split, and the reference. */
+function blockHead(o: { kind: 'split' | 'train-table'; fraction: number | null; train: string | null; splits: readonly { trainQueries: number; testQueries: number }[]; hindsight: string[] }): Omit<ProtocolBlock, 'policies'> {
   return {
     kind: o.kind,
     fraction: o.fraction,
@@ -107,7 +112,6 @@ export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: numb
     testQueries: o.splits[0].testQueries,
     baseline: PROTOCOL_BASELINE,
     hindsight: o.hindsight,
-    policies: protocolRows(names, o.splits.map((s) => s.result.metrics)),
   };
 }
 
@@ -149,14 +153,7 @@ export function sweepProtocolBlock(o: {
     return { ...r, aiq: Number.isFinite(a) && Number.isFinite(zero) ? { policy: a, zeroRouter: zero, ratio: a / zero } : null };
   });
   return {
-    kind: o.kind,
-    fraction: o.fraction,
-    splits: o.splits.length,
-    train: o.train,
-    trainQueries: o.splits[0].trainQueries,
-    testQueries: o.splits[0].testQueries,
-    baseline: PROTOCOL_BASELINE,
-    hindsight: o.hindsight,
+    ...blockHead(o),
     lambda: o.lambdas[l0],
     policies: rows,
     byLambda,

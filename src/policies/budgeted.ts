@@ -4,7 +4,8 @@
  * (the budget left per query left), and a per-model ridge model of κ from the context, fed by the same signal.
  */
 import { UsageError } from '../core/errors.js';
-import type { BudgetSpec, PolicyEnv } from './policy.js';
+import { ArgMax } from './argmax.js';
+import type { BudgetSpec, Policy, PolicyEnv } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
 export type DualParams = { eta: number; muMax: number };
@@ -65,5 +66,56 @@ export class DualCost {
   penalty(env: PolicyEnv, q: number, m: number): number {
     const c = this.cost.mean(m, env.contexts, q);
     return this.mu * (c > 0 ? c : 0);
+  }
+}
+
+/**
+ * What the two Lagrangian routers share (docs/model.md §11.1): a reward ridge refitted per update with weight
+ * `w`, the cost ridge and dual price, and the tie rule; subclasses give the score before the price.
+ */
+export abstract class BudgetedRidgePolicy implements Policy {
+  abstract readonly name: string;
+  protected readonly am: ArgMax;
+
+  constructor(
+    protected readonly env: PolicyEnv,
+    protected readonly st: RefitRidge,
+    readonly dual: DualCost,
+    private readonly w: number,
+  ) {
+    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
+  }
+
+  /** The model's score before the price on its cost. */
+  protected abstract score(m: number, q: number): number;
+
+  select(q: number, arms: Int32Array, n: number): number {
+    const { am, dual, env } = this;
+    am.reset();
+    for (let i = 0; i < n; i++) {
+      const m = arms[i];
+      am.offer(m, this.score(m, q) - dual.penalty(env, q, m));
+    }
+    return am.result();
+  }
+
+  update(q: number, arm: number, reward: number): void {
+    this.st.add(arm, this.env.contexts, q, reward, this.w);
+    this.st.refit(arm);
+  }
+
+  updateCost(q: number, arm: number, cost: number): void {
+    this.dual.observe(this.env, q, arm, cost);
+  }
+
+  addArm(m: number): void {
+    this.st.reset(m);
+    this.dual.cost.reset(m);
+  }
+
+  removeArm(_m: number): void {}
+
+  state(): RefitRidge {
+    return this.st;
   }
 }
