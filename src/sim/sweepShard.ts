@@ -8,7 +8,7 @@ import type { PoolTable } from '../data/pool.js';
 import { contextsFor } from '../features/contextsFor.js';
 import { resolvePolicies } from '../policies/registry.js';
 import { runSeed } from './engine.js';
-import { countTaskQueries, lambdaFree, sweepLambda, type SweepOptions, type SweepResult } from './sweep.js';
+import { lambdaFree, sweepLambda, sweepResultOf, type SweepOptions, type SweepResult } from './sweep.js';
 
 export interface SweepCell {
   l: number;
@@ -86,17 +86,8 @@ export function assembleSweep(table: PoolTable, o: SweepOptions, results: SweepC
       misses.copyWithin(to, p * RK, (p + 1) * RK);
     }
   }
-  return {
-    lambdas: [...o.lambdas],
-    policyNames: policies.map((p) => p.name),
-    params: policies.map((p) => ({ ...p.params })),
-    tasks: [...table.tasks],
-    runs: o.runs,
-    runSeeds: Array.from({ length: o.runs }, (_, r) => runSeed(o.seed, r)),
-    taskQueries: countTaskQueries(table),
-    cost,
-    quality,
-    misses,
-    d,
-  };
+  const runSeeds = Array.from({ length: o.runs }, (_, r) => runSeed(o.seed, r));
+  const view = (x: Float64Array, l: number): Float64Array => x.subarray(l * block, (l + 1) * block);
+  const blocks = Array.from({ length: L }, (_, l) => ({ cost: view(cost, l), quality: view(quality, l), misses: view(misses, l), runSeeds }));
+  return sweepResultOf(table, policies, o, blocks, d);
 }
