@@ -3,13 +3,14 @@
  * give the unsharded evaluation's results directory byte for byte; the CLI flag writes a shard directory.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRouterbench, writeEvaluateResults, type EvaluateRequest } from '../../src/app/evaluate.js';
 import { evaluateShard } from '../../src/app/evaluateShard.js';
 import { mergeAny } from '../../src/app/merge.js';
+import { files } from '../helpers/files.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 const MODELS = ['big-model', 'mid-model', 'small-model'];
@@ -27,19 +28,6 @@ function routerbenchCsv(): string {
     rows.push([`q${i}`, `"prompt ${i} about ${family}"`, family, ...acc, ...cost.map((c) => c.toPrecision(6))].join(','));
   }
   return rows.join('\n') + '\n';
-}
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 let root: string;

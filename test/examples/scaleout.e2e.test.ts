@@ -6,14 +6,15 @@
  * too; the Slurm scripts are checked by bash -n here and run on a real cluster by scripts/slurm-e2e.sh.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runExperiment } from '../../src/app/experiment.js';
 import { buildProgram } from '../../src/cli/index.js';
+import { files } from '../helpers/files.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/greenserv');
@@ -52,19 +53,6 @@ async function checkFlags(text: string, where: string): Promise<number> {
     }
   }
   return n;
-}
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 const env = (c: Doc): Record<string, string> => Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));

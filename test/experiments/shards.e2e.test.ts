@@ -2,12 +2,13 @@
  * Sharded experiments: the shards of every count, merged, are the unsharded run's results directory byte
  * for byte (summary, CSVs, manifest, profile, charts, report.html).
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
 import { mergeShards } from '../../src/app/merge.js';
+import { files } from '../helpers/files.js';
 
 const CONFIG = `name: shard-e2e
 dataset: greenserv-pool
@@ -20,19 +21,6 @@ arms:
   - policy: thompson
   - policy: random
 `;
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 let root: string;
 let cfg: string;
