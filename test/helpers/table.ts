@@ -41,3 +41,18 @@ export function randomTable(seed: number, Q: number, M: number, opts: { missing?
     present,
   });
 }
+
+/** 4 prompts (2 per family fa, fb) × 2 models; 'dear' is the more accurate and dearer model (hand-checkable sweeps). */
+export function tinyRouterTable(): PoolTable {
+  return makePoolTable({
+    name: 'tiny',
+    queryIds: ['a1', 'a2', 'b1', 'b2'],
+    queryTasks: ['fa', 'fa', 'fb', 'fb'],
+    models: [
+      { id: 'cheap', name: 'cheap', paramsB: Number.NaN },
+      { id: 'dear', name: 'dear', paramsB: Number.NaN },
+    ],
+    accuracy: Float64Array.from([0, 1, 1, 1, 0, 0, 0, 1]),
+    costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
+  });
+}

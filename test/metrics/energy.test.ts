@@ -4,21 +4,9 @@ import { energyMetrics, joulesPerCorrect, referenceModel, savingAt, savingVsMode
 import { rankingOf, summarizeSensitivity, type SensitivitySetting } from '../../src/metrics/energySensitivity.js';
 import { ALL, evaluateSweep } from '../../src/metrics/routerbench.js';
 import { runSweep } from '../../src/sim/sweep.js';
+import { tinyRouterTable } from '../helpers/table.js';
 
-function tiny(): PoolTable {
-  // 4 prompts × 2 models, cost = joules per prompt; 'dear' is the more accurate model
-  return makePoolTable({
-    name: 'tiny',
-    queryIds: ['a1', 'a2', 'b1', 'b2'],
-    queryTasks: ['fa', 'fa', 'fb', 'fb'],
-    models: [
-      { id: 'cheap', name: 'cheap', paramsB: Number.NaN },
-      { id: 'dear', name: 'dear', paramsB: Number.NaN },
-    ],
-    accuracy: Float64Array.from([0, 1, 1, 1, 0, 0, 0, 1]),
-    costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
-  });
-}
+const tiny = tinyRouterTable;
 
 /** Least energy of any mix of two points (or one) reaching quality q: brute force over pairs. */
 function bruteCostToReach(pts: { cost: number; quality: number }[], q: number): number | null {

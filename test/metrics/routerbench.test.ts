@@ -12,6 +12,7 @@ import { PUBLISHED_TABLE1, ROUTERBENCH_0SHOT } from '../../src/metrics/routerben
 import { buildRewards } from '../../src/sim/reward.js';
 import { resolvePolicies } from '../../src/policies/registry.js';
 import { DEFAULT_LAMBDAS, lambdaFree, parseLambdaGrid, runSweep, sweepIndex, type SweepResult } from '../../src/sim/sweep.js';
+import { tinyRouterTable } from '../helpers/table.js';
 
 const RB = resolve(__dirname, '../../../shared/data/routerbench');
 const haveRb = existsSync(resolve(RB, 'arc_challenge_test.csv'));
@@ -22,20 +23,7 @@ const FULL = cachedPath(parseHfUri(DEFAULT_ROUTERBENCH_SOURCE));
 const haveFull = existsSync(FULL);
 if (!haveFull) console.warn(`skipping the full RouterBench 0-shot check: ${FULL} is not cached`);
 
-function tiny(): PoolTable {
-  // 4 prompts (2 per family) × 2 models; model 1 is better and dearer
-  return makePoolTable({
-    name: 'tiny',
-    queryIds: ['a1', 'a2', 'b1', 'b2'],
-    queryTasks: ['fa', 'fa', 'fb', 'fb'],
-    models: [
-      { id: 'cheap', name: 'cheap', paramsB: Number.NaN },
-      { id: 'dear', name: 'dear', paramsB: Number.NaN },
-    ],
-    accuracy: Float64Array.from([0, 1, 1, 1, 0, 0, 0, 1]),
-    costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
-  });
-}
+const tiny = tinyRouterTable;
 
 describe('reward cost scale (RewardOptions.costScale)', () => {
   it('linear is the default and leaves rewards unchanged', async () => {
