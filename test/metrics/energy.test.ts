@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { makePoolTable, type PoolTable } from '../../src/data/pool.js';
 import { energyMetrics, joulesPerCorrect, referenceModel, savingAt, savingVsModels } from '../../src/metrics/energy.js';
 import { rankingOf, summarizeSensitivity, type SensitivitySetting } from '../../src/metrics/energySensitivity.js';
 import { ALL, evaluateSweep } from '../../src/metrics/routerbench.js';
