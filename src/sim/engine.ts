@@ -180,6 +180,8 @@ interface ReplayState {
   evAdd: number[][];
   fullLookup: boolean;
   order: Int32Array;
+  /** Pool oracle per query for the pool after k events (filled on first use; null: computed per step). */
+  segOracle: (Float64Array | undefined)[] | null;
   metrics: MetricsRecorder;
   steps: StepsRecorder | null;
   extra: Recorder[];
@@ -227,7 +229,9 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   const order = new Int32Array(Q);
   const total = P * R;
   let done = 0;
-  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra: cfg.recorders ?? [] };
+  // every policy-run sees the same pool after k events, so its oracle is computed once, not per step
+  const segOracle = !fullLookup && (events.length + 1) * Q <= MAX_CACHED_ORACLES ? [] : null;
+  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, segOracle, metrics, steps, extra: cfg.recorders ?? [] };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -263,12 +267,16 @@ function policyRun(st: ReplayState, run: RunStart): void {
   steps?.begin(run);
   for (let k = 0; k < nExtra; k++) extra[k].begin(run);
   let ev = 0;
+  let oracle = fullLookup ? fullOracle : segmentOracle(st, 0, inPool);
   for (let s = 0; s < Q; s++) {
-    while (hasEvents && ev < events.length && events[ev].step === s) {
-      for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
-      for (const m of evAdd[ev]) if (acts.add(m)) policy.addArm(m);
-      if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
-      ev++;
+    if (hasEvents && ev < events.length && events[ev].step === s) {
+      while (ev < events.length && events[ev].step === s) {
+        for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
+        for (const m of evAdd[ev]) if (acts.add(m)) policy.addArm(m);
+        if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
+        ev++;
+      }
+      if (!fullLookup) oracle = segmentOracle(st, ev, inPool);
     }
     const q = order[s];
     const m = policy.select(q, acts.buf, acts.allowed(q));
@@ -277,7 +285,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
     const has = present[i] === 1;
     const rew = has ? rewards[i] : 0;
     policy.update(q, m, rew);
-    const best = fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
+    const best = oracle !== null ? oracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
     metrics.step(s, q, m, has, rew, regret);
     if (steps) steps.step(s, q, m, has, rew, regret);
@@ -286,6 +294,23 @@ function policyRun(st: ReplayState, run: RunStart): void {
   metrics.end();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();
+}
+
+/** Cap on cached pool-oracle values ((events + 1) × queries); beyond it the oracle is computed per step. */
+const MAX_CACHED_ORACLES = 1 << 24;
+
+/** The pool oracle of every query for the pool after `seg` events, or null when it is not cached. */
+function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float64Array | null {
+  const cache = st.segOracle;
+  if (cache === null) return null;
+  let o = cache[seg];
+  if (o === undefined) {
+    const { t, feasible } = st;
+    o = new Float64Array(t.nQueries);
+    for (let q = 0; q < t.nQueries; q++) o[q] = poolOracle(q, t.nModels, st.rw.rewards, t.present, inPool, feasible);
+    cache[seg] = o;
+  }
+  return o;
 }
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */
