@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
-import { WORKLOAD_QUERIES, dense32, oneHotContexts } from './workloads.js';
+import { WORKLOAD_QUERIES, oneHotContexts } from './workloads.js';
 import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
 import { FACTORIES, resolvePolicies } from '../policies/registry.js';
 import type { Semantics } from '../policies/policy.js';
@@ -116,19 +116,6 @@ export function referenceOpsPerSecond(minMs: number): number {
   return Math.round(timedRate(referenceStepper(), 20_000, minMs));
 }
 
-export function benchPolicies(minMs = 1000, names: readonly string[] = FACTORIES.map((f) => f.name)): Record<string, Record<string, number>> {
-  const rng = new Rng(1);
-  const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
-  const oneHot = oneHotContexts(rng);
-  const dense = dense32(rng);
-  const out: Record<string, Record<string, number>> = { 'onehot-d12': {}, 'dense-d32': {} };
-  for (const name of names) {
-    out['onehot-d12'][name] = measureDecisions(name, oneHot, rewards, minMs);
-    out['dense-d32'][name] = measureDecisions(name, dense, rewards, minMs);
-  }
-  return out;
-}
-
 export interface InterleavedRatio {
   /** Median over slices of policy rate / reference rate. */
   ratio: number;
@@ -195,16 +182,17 @@ export function throughputRatios(names: readonly string[], minMs: number, sliceM
 }
 
 /**
- * The full engine on a table workload: each call of the returned step is one `simulate` run over every query
- * (shuffled order, latency-free pool oracle, metrics recorder on, step trace off), so n is the table's size.
+ * The full engine on a table workload: each call of the returned step is one `simulate` of `runs` runs over
+ * every query (shuffled orders, pool oracle, metrics recorder on, step trace off), so it makes
+ * runs × queries decisions whatever n says; time it with that batch.
  */
-export function engineStepper(name: string, table: PoolTable, contexts: ContextSet, rw: RewardTable, semantics: Semantics = 'paper'): (n: number) => void {
+export function engineStepper(name: string, table: PoolTable, contexts: ContextSet, rw: RewardTable, runs = 5, semantics: Semantics = 'paper'): (n: number) => void {
   const policies = resolvePolicies([name], [], table.models);
   let seed = 40;
   const step = (): void => {
-    simulate(table, contexts, rw, { runs: 1, seed: seed++, semantics, oracle: semantics === 'repo' ? 'full' : 'pool', policies });
+    simulate(table, contexts, rw, { runs, seed, semantics, oracle: semantics === 'repo' ? 'full' : 'pool', policies });
+    seed += runs;
   };
-  step();
   step();
   return step;
 }
