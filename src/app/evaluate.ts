@@ -12,14 +12,14 @@ import { isLongHeader } from '../data/formats/long.js';
 import { firstLine } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
-import { ALL_FEATURES, type ComplexityBinning, type FeatureName } from '../features/context.js';
+import type { ComplexityBinning, FeatureName } from '../features/context.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep } from '../metrics/routerbench.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
 import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
-import { runFields } from '../sim/runConfig.js';
+import { runFields, runSettingsSchema } from '../sim/runConfig.js';
 import { z } from 'zod';
 import { version } from './version.js';
 
@@ -182,7 +182,7 @@ export interface EvaluateParams {
 export type EvaluateRequest = Partial<EvaluateParams>;
 
 /** An evaluation's settings, built from the same field definitions as a simulation's (sim/runConfig.ts). */
-const evaluateSchema = z
+export const evaluateSchema = z
   .object({
     source: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default(DEFAULT_ROUTERBENCH_SOURCE),
     format: z.string().optional(),
@@ -190,16 +190,12 @@ const evaluateSchema = z
     policies: runFields.policies.default([...DEFAULT_EVALUATE_POLICIES]),
     params: runFields.params.default([]),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([...DEFAULT_LAMBDAS]),
-    runs: runFields.runs.default(5),
-    seed: runFields.seed.default(40),
-    semantics: runFields.semantics.default('paper'),
-    features: z.array(runFields.feature).default([...ALL_FEATURES]),
-    binning: runFields.binning.default('thresholds'),
+    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true }).shape,
     familyRules: z.array(z.object({ pattern: z.string(), family: z.string() }).strict()).default([]),
     defaultFamilies: z.boolean().default(true),
     costScale: z.enum(['linear', 'log']).default('linear'),
     aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
-    jobs: z.number().int().min(1).default(1),
+    jobs: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').default(1),
   })
   .strict();
 

@@ -116,7 +116,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   }
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
-  if (cfg.maxLatency !== undefined && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
+  if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const ctx = new ExperimentContext(table, cfg);
   const jobs = expandJobs(cfg);
   let previous: JobResult[] = [];

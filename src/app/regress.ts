@@ -13,7 +13,7 @@ import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { throughputRatios } from '../sim/throughput.js';
 import { resolveSourcePath } from '../sim/experimentConfig.js';
 import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, atMost } from '../sim/limits.js';
-import { runFields } from '../sim/runConfig.js';
+import { runFields, runSettingsShape } from '../sim/runConfig.js';
 import { runConfigFromBaseline, simulateOptions } from './runConfig.js';
 import { simulateTable } from './simulate.js';
 
@@ -27,15 +27,7 @@ const simulateConfig = z
     policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     params: runFields.params.default([]),
     lambda: runFields.lambda,
-    runs: runFields.runs,
-    seed: runFields.seed,
-    semantics: runFields.semantics,
-    oracle: runFields.oracle.optional(),
-    features: z.array(feature),
-    binning: runFields.binning.optional(),
-    cost: runFields.cost.optional(),
-    reward: runFields.reward.optional(),
-    maxLatency: runFields.maxLatency.nullable().optional(),
+    ...runSettingsShape,
   })
   .strict();
 const evaluateConfig = z

@@ -21,7 +21,7 @@ export function runConfigFromRequest(req: RunConfigInput): RunConfig {
  * what-if `--param` overrides follow the recorded ones.
  */
 export function runConfigFromBaseline(c: RunConfigInput & { data: string }, extraParams: readonly string[]): RunConfig {
-  return runConfigSchema.parse({ ...c, params: [...(c.params ?? []), ...extraParams], maxLatency: c.maxLatency ?? null });
+  return runConfigSchema.parse({ ...c, params: [...(c.params ?? []), ...extraParams] });
 }
 
 /** The simulation a configuration asks for, on a loaded table (the default policies depend on the table). */

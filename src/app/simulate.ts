@@ -10,7 +10,7 @@ import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutput
 import type { Progress } from '../sim/engine.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runSimulation, type PreparedRun, type SimulateOptions } from '../sim/run.js';
-import type { RunConfigInput } from '../sim/runConfig.js';
+import { changedRunSettings, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
 import { runConfigFromRequest, simulateOptions } from './runConfig.js';
 import { version } from './version.js';
 
@@ -58,18 +58,18 @@ export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
 
 /** How the run was asked for, as recorded in manifest.json beside what the run resolved. */
 export interface SimulateRecord {
+  /** The run configuration as given (before defaults for the policies were filled in from the table). */
+  config: RunConfig;
   source: string;
-  binning: string;
-  cost: string;
-  reward?: string;
-  queries?: string;
-  models?: string;
   bounds?: string;
   energyModel?: string;
   /** Policy plugin modules that were loaded (recorded in the manifest). */
   policyModules?: readonly string[];
   steps: StepsFormat;
 }
+
+/** The settings recorded by name, in the manifest's historical order; any other setting is added when not at its default. */
+const RECORDED = ['runs', 'seed', 'semantics', 'oracle', 'features', 'binning', 'cost', 'reward', 'maxLatency'];
 
 /** Write summary.json, runs.csv, the step trace and manifest.json atomically into `outDir`. */
 export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, r: SimulateRecord, o: { force?: boolean; onDir?: (dir: AtomicDir) => void } = {}): Promise<void> {
@@ -98,16 +98,17 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
           semantics: c.semantics,
           oracle: c.oracle,
           features: prepared.features,
-          binning: r.binning,
-          cost: r.cost,
-          reward: r.reward ?? null,
+          binning: r.config.binning,
+          cost: r.config.cost,
+          reward: r.config.reward ?? null,
           maxLatency: c.maxLatency ?? null,
-          queries: r.queries ?? null,
-          models: r.models ?? null,
+          queries: r.config.queries ?? null,
+          models: r.config.models ?? null,
           // only when given, so default manifests keep their bytes
           ...(r.bounds !== undefined ? { bounds: r.bounds } : {}),
           ...(r.energyModel !== undefined ? { energyModel: r.energyModel } : {}),
           ...(r.policyModules !== undefined && r.policyModules.length > 0 ? { policyModules: r.policyModules } : {}),
+          ...changedRunSettings(r.config, RECORDED),
           steps: r.steps,
         },
         runSeeds: prepared.result.runSeeds,

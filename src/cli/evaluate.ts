@@ -7,18 +7,18 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../core/errors.js';
 import { parseFamilyRules } from '../data/families.js';
-import { AIQ_MODES, type AiqMode } from '../metrics/aiq.js';
+import { AIQ_MODES } from '../metrics/aiq.js';
 import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
-import { collect, parseChoice, parseInteger, parseList } from './parse.js';
+import { collect } from './parse.js';
+import { configFromFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { MAX_RUNS } from '../sim/limits.js';
 import { timestamp } from '../core/format.js';
-import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbench, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
+import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
 
 interface EvaluateCliOptions {
@@ -29,16 +29,9 @@ interface EvaluateCliOptions {
   policies: string;
   param: string[];
   lambdas: string;
-  runs: string;
-  seed: string;
-  semantics: string;
-  features: string;
-  binning: string;
   family: string[];
   defaultFamilies: boolean;
-  costScale: string;
-  aiqMode: string;
-  jobs: string;
+  [setting: string]: unknown;
   out?: string;
   force?: boolean;
   json?: boolean;
@@ -83,23 +76,12 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   if (o.routerbench === undefined || o.routerbench === false) {
     throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source...] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
   }
-  const sources = o.routerbench === true ? [DEFAULT_ROUTERBENCH_SOURCE] : o.routerbench;
-  const lambdas = parseLambdaGrid(o.lambdas);
-  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
   // an unusable --out fails before the sweep, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
-  const seed = parseInteger('--seed', o.seed, 0);
-  const jobs = parseInteger('--jobs', o.jobs, 1);
-  const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
-  const costScale = parseChoice('--cost-scale', o.costScale, ['linear', 'log'] as const);
-  const aiqMode = parseChoice('--aiq-mode', o.aiqMode, AIQ_MODES) as AiqMode;
-  const features = parseFeatures(o.features);
-  const binning = parseChoice('--binning', o.binning, ['thresholds', 'equal-width'] as const);
-  const policies = parseList(o.policies);
-  if (policies.length === 0) throw new UsageError('--policies: no policy given');
-  const rules = parseFamilyRules(o.family);
-
-  const params: EvaluateParams = { source: sources, format: o.format, offline: o.offline, policies, params: o.param, lambdas, runs, seed, semantics, features, binning, familyRules: rules, defaultFamilies: o.defaultFamilies, costScale, aiqMode, jobs };
+  const params: EvaluateParams = configFromFlags(evaluateSchema, o, {
+    flagFor: { source: 'routerbench', params: 'param', familyRules: 'family' },
+    parsers: { source: (raw: string[] | true) => (raw === true ? [DEFAULT_ROUTERBENCH_SOURCE] : raw), lambdas: (raw: string) => parseLambdaGrid(raw), features: parseFeatures, familyRules: (raw: string[]) => parseFamilyRules(raw) },
+  });
 
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress

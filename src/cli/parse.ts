@@ -10,15 +10,15 @@ export function parseNumber(opt: string, raw: string): number {
 /** An integer in [min, max]; the upper bound is a documented limit (docs/limits.md). */
 export function parseInteger(opt: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = parseNumber(opt, raw);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`${opt} must be an integer ≥ ${min}, got '${raw}'`);
-  if (v > max) throw new UsageError(`${opt} must be at most ${max}, got '${raw}' (see docs/limits.md)`);
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`${opt}: must be an integer ≥ ${min}, got '${raw}'`);
+  if (v > max) throw new UsageError(`${opt}: at most ${max} (see docs/limits.md), got '${raw}'`);
   return v;
 }
 
 /** λ in [0, 1] (the accuracy–cost trade-off), one check for every command that takes one. */
 export function parseLambda(opt: string, raw: string): number {
   const lambda = parseNumber(opt, raw);
-  if (lambda < 0 || lambda > 1) throw new UsageError(`${opt} must be in [0, 1], got ${raw}`);
+  if (lambda < 0 || lambda > 1) throw new UsageError(`${opt}: must be in [0, 1], got '${raw}'`);
   return lambda;
 }
 

@@ -5,17 +5,17 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
-import type { FrontCost } from '../metrics/profile.js';
 import { profileTable } from '../app/profile.js';
 import { profileLive } from '../app/profileLive.js';
 import { toJson } from '../metrics/summary.js';
 import { profileTerminal } from '../report/profile.js';
 import { METER_KINDS, MeterUnavailableError, type MeterChoice, type MeterKind } from '../profiling/energy.js';
 import { sideFiles } from '../profiling/live.js';
-import type { ApiKind } from '../profiling/openai.js';
 import { readProfilingQueries } from '../profiling/queries.js';
-import { SUMMARY_METRICS, type ScoringMode, type SummaryMetric } from '../profiling/scoring.js';
-import { collect, parseInteger, parseLambda, parseList, parseNumber } from './parse.js';
+import { SUMMARY_METRICS } from '../profiling/scoring.js';
+import { collect } from './parse.js';
+import { configFromFlags } from './runFlags.js';
+import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 
 interface ProfileCliOptions {
@@ -135,23 +135,20 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     const flags = live.map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UsageError(`${flags.join(', ')} appl${flags.length > 1 ? 'y' : 'ies'} to live profiling; add --endpoint <url> (or drop ${flags.length > 1 ? 'them' : 'it'} to profile a table)`);
   }
-  const lambda = parseLambda('--lambda', o.lambda);
-  if (o.queries.length > 1) throw new UsageError('--queries: a table takes one queries side file');
-  const batch = parseNumber('--estimate-batch', o.estimateBatch);
-  if (!(batch >= 1)) throw new UsageError(`--estimate-batch must be ≥ 1, got ${o.estimateBatch}`);
+  const t = configFromFlags(profileTableSchema, o);
   const profile = await profileTable({
-    data: o.data,
-    queries: o.queries[0],
-    models: o.models,
-    format: o.format,
-    bounds: o.bounds,
-    offline: o.offline,
+    data: t.data,
+    queries: t.queries[0],
+    models: t.models,
+    format: t.format,
+    bounds: t.bounds,
+    offline: t.offline,
     warn,
-    lambda,
-    cost: o.cost as FrontCost,
-    estimateBatch: o.estimateEnergy ? batch : undefined,
-    out: o.out,
-    force: o.force,
+    lambda: t.lambda,
+    cost: t.cost,
+    estimateBatch: t.estimateEnergy ? t.estimateBatch : undefined,
+    out: t.out,
+    force: t.force,
   });
   if (o.json) process.stdout.write(toJson(profile));
   else {
@@ -169,48 +166,26 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (!o.model) throw new UsageError('--endpoint needs --model <name> (the model name the server knows)');
   if (o.queries.length === 0) throw new UsageError('--endpoint needs --queries <file|dir> (prompt files with a reference column)');
   if (!o.out) throw new UsageError('--endpoint needs --out <table.csv> (rows are appended as queries complete)');
-  if (!/\.csv$/i.test(o.out)) throw new UsageError(`--out '${o.out}': live profiling writes a long-format .csv table`);
-  const lambda = parseLambda('--lambda', o.lambda);
-  const concurrency = parseInteger('--concurrency', o.concurrency, 1);
-  const timeout = parseNumber('--timeout', o.timeout);
-  if (!(timeout > 0)) throw new UsageError(`--timeout must be > 0 seconds, got ${o.timeout}`);
-  const connectTimeout = parseNumber('--connect-timeout', o.connectTimeout);
-  if (!(connectTimeout > 0)) throw new UsageError(`--connect-timeout must be > 0 seconds, got ${o.connectTimeout}`);
-  const retries = parseInteger('--retries', o.retries, 0);
-  const backoff = parseNumber('--backoff', o.backoff);
-  if (!(backoff >= 0)) throw new UsageError(`--backoff must be ≥ 0 seconds, got ${o.backoff}`);
-  const temperature = parseNumber('--temperature', o.temperature);
-  if (!(temperature >= 0)) throw new UsageError(`--temperature must be ≥ 0, got ${o.temperature}`);
-  const sampleHz = parseNumber('--sample-hz', o.sampleHz);
-  if (!(sampleHz >= 10)) throw new UsageError(`--sample-hz must be ≥ 10 (power sampling below 10 Hz misses short requests), got ${o.sampleHz}`);
-  const idleS = parseNumber('--idle-baseline', o.idleBaseline);
-  if (!(idleS >= 0)) throw new UsageError(`--idle-baseline must be ≥ 0 seconds, got ${o.idleBaseline}`);
-  const maxFailures = parseInteger('--max-failures', o.maxFailures, 0);
-  const paramsB = o.paramsB !== undefined ? parseNumber('--params-b', o.paramsB) : undefined;
-  if (paramsB !== undefined && !(paramsB > 0)) throw new UsageError(`--params-b must be > 0, got ${o.paramsB}`);
-  const energy = o.energy as MeterKind;
-  if (o.estimateEnergy && paramsB === undefined) throw new UsageError('--estimate-energy in live mode needs --params-b <B>');
-  if (o.estimateEnergy && energy !== 'none' && o.energyFallback !== 'none') {
+  const l = configFromFlags(profileLiveSchema, o);
+  const energy = l.energy;
+  if (l.estimateEnergy && l.paramsB === undefined) throw new UsageError('--estimate-energy in live mode needs --params-b <B>');
+  if (l.estimateEnergy && energy !== 'none' && l.energyFallback !== 'none') {
     warn('--estimate-energy only fills energy when nothing is measured (--energy none); with a meter the estimate is logged beside each request');
   }
-  const maxTokens = o.maxTokens !== undefined ? parseInteger('--max-tokens', o.maxTokens, 1) : undefined;
-  const limit = o.limit !== undefined ? parseInteger('--limit', o.limit, 1) : undefined;
-  const gpus = o.gpus !== undefined ? parseList(o.gpus).map((g) => parseInteger('--gpus', g, 0)) : undefined;
-  const modelId = o.modelId ?? o.model;
+  const modelId = l.modelId ?? l.model;
 
   const sideOut = sideFiles(o.out);
-  let queries = await readProfilingQueries(o.queries, { maxTokens, exclude: [o.out, sideOut.queries, sideOut.models, sideOut.requests] });
-  if (o.tasks !== undefined) {
-    const want = new Set(parseList(o.tasks));
+  let queries = await readProfilingQueries(l.queries, { maxTokens: l.maxTokens, exclude: [o.out, sideOut.queries, sideOut.models, sideOut.requests] });
+  if (l.tasks !== undefined) {
+    const want = new Set(l.tasks);
     const have = new Set(queries.map((q) => q.task));
     const unknown = [...want].filter((t) => !have.has(t));
     if (unknown.length) throw new UsageError(`--tasks: no queries of ${unknown.length === 1 ? 'task' : 'tasks'} ${unknown.join(', ')}; the files have ${[...have].join(', ')}`);
     queries = queries.filter((q) => want.has(q.task));
   }
-  if (limit !== undefined) queries = queries.slice(0, limit);
+  if (l.limit !== undefined) queries = queries.slice(0, l.limit);
 
-  const seed = o.seed !== undefined ? parseInteger('--seed', o.seed, 0) : undefined;
-  const choice = (kind: MeterKind): MeterChoice => ({ kind, nvml: { nvidiaSmi: o.nvidiaSmi, gpus, sampleHz }, rapl: { dir: o.powercapDir } });
+  const choice = (kind: MeterKind): MeterChoice => ({ kind, nvml: { nvidiaSmi: l.nvidiaSmi, gpus: l.gpus, sampleHz: l.sampleHz }, rapl: { dir: l.powercapDir } });
 
   const ac = new AbortController();
   let interrupts = 0;
@@ -230,31 +205,31 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   try {
     live = await profileLive(
       {
-        endpoint: o.endpoint!,
-        model: o.model,
+        endpoint: l.endpoint,
+        model: l.model,
         modelId,
-        paramsB,
-        api: o.api as ApiKind,
-        apiKey: o.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
+        paramsB: l.paramsB,
+        api: l.api,
+        apiKey: l.apiKey ?? process.env.GREENSERV_API_KEY ?? process.env.OPENAI_API_KEY,
         queries,
-        out: o.out,
-        concurrency,
-        timeoutS: timeout,
-        connectTimeoutS: connectTimeout,
-        retries,
-        backoffS: backoff,
-        temperature,
-        seed,
-        scoring: o.scoring as ScoringMode,
-        summaryMetric: o.summaryMetric as SummaryMetric,
+        out: l.out,
+        concurrency: l.concurrency,
+        timeoutS: l.timeout,
+        connectTimeoutS: l.connectTimeout,
+        retries: l.retries,
+        backoffS: l.backoff,
+        temperature: l.temperature,
+        seed: l.seed,
+        scoring: l.scoring,
+        summaryMetric: l.summaryMetric,
         meter: choice(energy),
-        fallback: o.energyFallback ? choice(o.energyFallback as MeterKind) : null,
-        sampleHz,
-        idleS,
-        maxFailures,
-        estimateEnergy: o.estimateEnergy === true,
-        lambda,
-        cost: o.cost as FrontCost,
+        fallback: l.energyFallback ? choice(l.energyFallback) : null,
+        sampleHz: l.sampleHz,
+        idleS: l.idleBaseline,
+        maxFailures: l.maxFailures,
+        estimateEnergy: l.estimateEnergy,
+        lambda: l.lambda,
+        cost: l.cost,
       },
       {
         warn,

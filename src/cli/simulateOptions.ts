@@ -4,31 +4,22 @@
  */
 import { UsageError } from '../core/errors.js';
 import { ALL_FEATURES, type FeatureName } from '../features/context.js';
-import { MAX_RUNS } from '../sim/limits.js';
 import { runConfigSchema, type RunConfig } from '../sim/runConfig.js';
-import { parseChoice, parseInteger, parseLambda, parseList, parseNumber } from './parse.js';
+import { parseList } from './parse.js';
+import { configFromFlags } from './runFlags.js';
 
-export interface SimulateCliOptions {
+/** Run-setting flags as commander gives them: one per field of the run configuration (sim/runConfig.ts). */
+type RunFlags = { [K in keyof RunConfig]?: string };
+
+/** What simulate reads besides the run configuration: inputs, outputs and display. */
+export interface SimulateCliOptions extends Omit<RunFlags, 'params'> {
+  data: string;
+  param: string[];
   policyModule: string[];
   energyModel?: string;
-  data: string;
-  queries?: string;
-  models?: string;
   format?: string;
   bounds?: string;
   offline?: boolean;
-  policies?: string;
-  lambda: string;
-  runs: string;
-  seed: string;
-  semantics: string;
-  oracle?: string;
-  features: string;
-  binning: string;
-  param: string[];
-  reward?: string;
-  cost: string;
-  maxLatency?: string;
   taskModel?: string;
   out?: string;
   force?: boolean;
@@ -51,17 +42,5 @@ export function parseFeatures(raw: string): FeatureName[] {
 
 /** The flags as a run configuration; a bad value is reported as the flag the user typed. */
 export function runConfigFromFlags(o: SimulateCliOptions): RunConfig {
-  const lambda = parseLambda('--lambda', o.lambda);
-  const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
-  const seed = parseInteger('--seed', o.seed, 0);
-  const semantics = parseChoice('--semantics', o.semantics, ['paper', 'repo'] as const);
-  const features = parseFeatures(o.features);
-  const maxLatency = o.maxLatency !== undefined ? parseNumber('--max-latency', o.maxLatency) : null;
-  if (maxLatency !== null && !(maxLatency > 0)) throw new UsageError(`--max-latency must be > 0 seconds, got ${o.maxLatency}`);
-  const policies = o.policies !== undefined ? parseList(o.policies) : undefined;
-  if (policies?.length === 0) throw new UsageError('--policies: no policy given');
-  const oracle = o.oracle !== undefined ? parseChoice('--oracle', o.oracle, ['full', 'pool'] as const) : undefined;
-  const binning = parseChoice('--binning', o.binning, ['thresholds', 'equal-width'] as const);
-  const cost = parseChoice('--cost', o.cost, ['energy', 'usd', 'latency'] as const);
-  return runConfigSchema.parse({ data: o.data, queries: o.queries, models: o.models, policies, params: o.param, lambda, runs, seed, semantics, oracle, features, binning, cost, reward: o.reward, maxLatency });
+  return configFromFlags(runConfigSchema, o, { flagFor: { params: 'param' }, parsers: { features: parseFeatures } });
 }

@@ -14,6 +14,7 @@ import type { SimulateOptions } from '../sim/run.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
+import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
 
@@ -96,7 +97,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
     bar?.stop();
   });
   try {
-    await replayAndWrite(o, { table, options, steps }, interrupts, store, live, bar);
+    await replayAndWrite(o, { rc, table, options, steps }, interrupts, store, live, bar);
     live?.stop();
   } catch (e) {
     live?.stop(false);
@@ -107,6 +108,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
 }
 
 interface Checked {
+  rc: RunConfig;
   table: PoolTable;
   options: SimulateOptions;
   steps: StepsFormat;
@@ -152,7 +154,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     outDir,
     table,
     run,
-    { source: o.data, binning: o.binning, cost: o.cost, reward: o.reward, queries: o.queries, models: o.models, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
+    { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
     { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
   );
   live?.stop();

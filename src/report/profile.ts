@@ -190,7 +190,8 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     m.pareto || !m.dominatedBy.length
       ? td(m.pareto ? 'front' : '–', false)
       : `<td style="padding:2px 8px;white-space:normal;min-width:14em">dominated by ${m.dominatedBy.map((id) => `<span style="white-space:nowrap">${escapeHtml(id)}</span>`).join(', ')}</td>`;
-  h.push('<table style="border-collapse:collapse;font-size:0.9em">');
+  // wide tables scroll inside the page rather than widening it
+  h.push('<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:0.9em">');
   h.push(`<thead><tr>${['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', `reward λ=${p.lambda}`, 'Pareto'].map(th).join('')}</tr></thead><tbody>`);
   for (const m of p.models) {
     h.push(
@@ -211,7 +212,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
         '</tr>',
     );
   }
-  h.push('</tbody></table>');
+  h.push('</tbody></table></div>');
   if (charts) {
     h.push(`<figure style="margin:1em 0">${inlineSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query.</figcaption></figure>`);
   } else {
@@ -219,7 +220,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);
     const lo = Math.log(Math.min(...es));
     const hi = Math.log(Math.max(...es));
-    h.push('<table style="border-collapse:collapse;font-size:0.85em;margin-top:1em">');
+    h.push('<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:0.85em;margin-top:1em">');
     h.push(`<thead><tr>${th('model')}${d.tasks.map((t) => th(`${t} accuracy`)).join('')}${d.tasks.map((t) => th(`${t} ${COST_AXIS[p.cost].short}`)).join('')}</tr></thead><tbody>`);
     for (const m of p.models) {
       const acc = d.tasks.map((t) => {
@@ -233,7 +234,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
       });
       h.push(`<tr>${td(m.id, false)}${acc.join('')}${en.join('')}</tr>`);
     }
-    h.push('</tbody></table>');
+    h.push('</tbody></table></div>');
   }
   for (const note of p.notes) h.push(`<p style="font-size:0.85em;color:#555">Note: ${escapeHtml(note)}</p>`);
   h.push('</section>');

@@ -10,7 +10,7 @@ import { DataError } from '../core/errors.js';
 import { FACTORIES } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
-import { runFields } from './runConfig.js';
+import { runFields, runSettingsShape } from './runConfig.js';
 
 const featureName = runFields.feature;
 
@@ -43,16 +43,8 @@ export const experimentSchema = z
     dataset: z.string().default('greenserv-pool').describe('built-in name or a file path (relative to the config file)'),
     queries: runFields.queries.optional(),
     models: runFields.models.optional(),
-    semantics: runFields.semantics.default('paper'),
-    oracle: runFields.oracle.optional().describe('default: repo → full, paper → pool'),
-    runs: runFields.runs.default(5),
-    seed: runFields.seed.default(40),
+    ...runSettingsShape,
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
-    features: z.array(featureName).default(['task', 'cluster', 'complexity']),
-    binning: runFields.binning.default('thresholds'),
-    cost: runFields.cost.default('energy'),
-    reward: runFields.reward.optional().describe('custom reward expression (see README)'),
-    maxLatency: runFields.maxLatency.optional().describe('only route to models whose mean latency on the task is within this bound (seconds)'),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     pool: z
       .object({

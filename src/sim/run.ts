@@ -4,36 +4,31 @@ import { encodeContexts, type ComplexityBinning, type FeatureName } from '../fea
 import { applyFeatures, type ApplyReport } from '../features/pipeline.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies } from '../policies/registry.js';
-import { simulateAsync, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
-import { resolveSemantics } from './runConfig.js';
-import { buildRewards, type CostKind, type RewardTable } from './reward.js';
+import { simulateAsync, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
+import { resolveSemantics, type RunSettings } from './runConfig.js';
+import { buildRewards, type RewardTable } from './reward.js';
 import type { RewardSource } from './rewardExpression.js';
 
-export interface SimulateOptions {
-  /**
-   * Compute clusters and complexity from the query text when the table has text but not those features
-   * (docs/features.md); k = 3 clusters, seeded. Default on.
-   */
-  textFeatures?: { k?: number; seed?: number; taskModel?: import('../features/taskClassifier.js').TaskModel | null } | false;
-  policies: string[];
-  params: string[];
-  lambda: number;
-  runs: number;
-  seed: number;
-  semantics: Semantics;
-  /** Default: full for repo semantics (docs/model.md §6), pool for paper semantics. */
-  oracle?: OracleMode;
-  features: FeatureName[];
-  binning?: ComplexityBinning;
-  cost?: CostKind;
-  reward?: string;
-  /** Where `reward` was written, for its messages (default: the setting's name). */
-  rewardSource?: RewardSource;
-  maxLatency?: number | null;
-  initialModels?: string[];
-  events?: PoolEvent[];
-  recordSteps?: boolean;
-}
+/**
+ * A simulation's options: the run settings (sim/runConfig.ts; the four below required, the rest defaulted as
+ * there), the policies at one λ, and what only an in-memory caller sets.
+ */
+export type SimulateOptions = Pick<RunSettings, 'runs' | 'seed' | 'semantics' | 'features'> &
+  Partial<RunSettings> & {
+    /**
+     * Compute clusters and complexity from the query text when the table has text but not those features
+     * (docs/features.md); k = 3 clusters, seeded. Default on.
+     */
+    textFeatures?: { k?: number; seed?: number; taskModel?: import('../features/taskClassifier.js').TaskModel | null } | false;
+    policies: string[];
+    params: string[];
+    lambda: number;
+    /** Where `reward` was written, for its messages (default: the setting's name). */
+    rewardSource?: RewardSource;
+    initialModels?: string[];
+    events?: PoolEvent[];
+    recordSteps?: boolean;
+  };
 
 export interface PreparedRun {
   config: SimConfig;

@@ -1,34 +1,57 @@
 /**
- * One run configuration: the settings of a simulation, each defined once with its constraint. The experiment
- * YAML and baseline schemas are built from the same field definitions; flags, YAML, baselines and library
- * requests are turned into a `RunConfig` by adapters (app/runConfig.ts) that name what the user wrote.
+ * One run configuration: the settings of a simulation, each defined once with its constraint and default.
+ * The simulate flags, the experiment YAML, the baseline files and library requests all take their run
+ * settings from `runSettingsShape`, so a new setting is one entry there (plus its flag in cli/simulate.ts);
+ * the adapters (app/runConfig.ts, cli/runFlags.ts) name what the user wrote in their errors.
  */
 import { z } from 'zod';
 import { decisionRules, type DecisionRules, type Semantics } from '../core/semantics.js';
 import type { OracleMode } from './engine.js';
 import { atMost, MAX_ARMS, MAX_RUNS } from './limits.js';
 
+const unit = 'must be in [0, 1]';
+
 /** Each setting's definition, shared by every schema that holds it. */
 export const runFields = {
   data: z.string().min(1),
   queries: z.string(),
   models: z.string(),
-  policies: z.array(z.string().min(1)).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+  policies: z.array(z.string().min(1)).min(1, 'no policy given').max(MAX_ARMS, atMost(MAX_ARMS)),
   /** `policy.param=value` overrides (flags and baselines); YAML arms give numbers per arm instead. */
   params: z.array(z.string()),
-  lambda: z.number().min(0).max(1),
-  runs: z.number().int().min(1).max(MAX_RUNS, atMost(MAX_RUNS)),
-  seed: z.number().int().min(0),
+  lambda: z.number().min(0, unit).max(1, unit),
+  runs: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)),
+  seed: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
   semantics: z.enum(['paper', 'repo']),
   oracle: z.enum(['full', 'pool']),
   feature: z.enum(['task', 'cluster', 'complexity']),
   binning: z.enum(['thresholds', 'equal-width']),
   cost: z.enum(['energy', 'usd', 'latency']),
   reward: z.string(),
-  maxLatency: z.number().positive(),
+  maxLatency: z.number().positive('must be > 0 seconds'),
 };
 
-/** A resolved simulation: every setting present, defaults those of `greenserv simulate`. */
+/**
+ * The run settings every way of describing a run shares (simulate flags, experiment YAML, baselines,
+ * library requests), with the defaults of `greenserv simulate`. Add a new setting here.
+ */
+export const runSettingsShape = {
+  runs: runFields.runs.default(5),
+  seed: runFields.seed.default(40),
+  semantics: runFields.semantics.default('paper'),
+  oracle: runFields.oracle.optional().describe('default: repo → full, paper → pool'),
+  features: z.array(runFields.feature).default(['task', 'cluster', 'complexity']),
+  binning: runFields.binning.default('thresholds'),
+  cost: runFields.cost.default('energy'),
+  reward: runFields.reward.optional().describe('custom reward expression (see README)'),
+  maxLatency: runFields.maxLatency.nullable().default(null).describe('only route to models whose mean latency on the task is within this bound (seconds)'),
+};
+
+export const runSettingsSchema = z.object(runSettingsShape).strict();
+export type RunSettings = z.output<typeof runSettingsSchema>;
+export type RunSettingsInput = z.input<typeof runSettingsSchema>;
+
+/** A resolved simulation: where the data is, which policies at which λ, and the run settings. */
 export const runConfigSchema = z
   .object({
     data: runFields.data.default('greenserv-pool'),
@@ -38,20 +61,31 @@ export const runConfigSchema = z
     policies: runFields.policies.optional(),
     params: runFields.params.default([]),
     lambda: runFields.lambda.default(0.5),
-    runs: runFields.runs.default(5),
-    seed: runFields.seed.default(40),
-    semantics: runFields.semantics.default('paper'),
-    oracle: runFields.oracle.optional(),
-    features: z.array(runFields.feature).default(['task', 'cluster', 'complexity']),
-    binning: runFields.binning.default('thresholds'),
-    cost: runFields.cost.default('energy'),
-    reward: runFields.reward.optional(),
-    maxLatency: runFields.maxLatency.nullable().default(null),
+    ...runSettingsShape,
   })
   .strict();
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** The run settings of any object that holds them (a RunConfig, an experiment, a baseline config). */
+export function pickRunSettings(o: RunSettings): RunSettings {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(runSettingsShape)) out[k] = (o as unknown as Record<string, unknown>)[k];
+  return out as RunSettings;
+}
+
+/** The settings whose value differs from the default, beyond `known` (so records of default runs keep their bytes). */
+export function changedRunSettings(o: RunSettings, known: readonly string[]): Record<string, unknown> {
+  const defaults = runSettingsSchema.parse({}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(runSettingsShape)) {
+    if (known.includes(k)) continue;
+    const v = (o as unknown as Record<string, unknown>)[k];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(defaults[k])) out[k] = v;
+  }
+  return out;
+}
 
 /** What a `semantics` choice means for a run, decided in one place. */
 export interface ResolvedSemantics {

@@ -9,8 +9,10 @@ import { buildProgram } from '../../src/cli/index.js';
 import { runConfigFromFlags, type SimulateCliOptions } from '../../src/cli/simulateOptions.js';
 import { DataError } from '../../src/core/errors.js';
 import { loadTable } from '../../src/data/load.js';
-import { parseExperiment } from '../../src/sim/experimentConfig.js';
-import { resolveSemantics } from '../../src/sim/runConfig.js';
+import { experimentSchema, parseExperiment } from '../../src/sim/experimentConfig.js';
+import { changedRunSettings, resolveSemantics, runConfigSchema, runSettingsShape } from '../../src/sim/runConfig.js';
+import { configFromFlags } from '../../src/cli/runFlags.js';
+import { z } from 'zod';
 
 /** `simulate`'s options as commander gives them when no flag is typed: the defaults declared for --help. */
 async function flagDefaults(): Promise<SimulateCliOptions> {
@@ -29,7 +31,7 @@ describe('RunConfig', () => {
 
   it('a flag error names the flag typed, a request error the field', async () => {
     const o = await flagDefaults();
-    expect(() => runConfigFromFlags({ ...o, lambda: '2' })).toThrow('--lambda must be in [0, 1], got 2');
+    expect(() => runConfigFromFlags({ ...o, lambda: '2' })).toThrow("--lambda: must be in [0, 1], got '2'");
     expect(() => runConfigFromFlags({ ...o, oracle: 'half' })).toThrow(/--oracle/);
     expect(() => runConfigFromRequest({ maxLatency: -1 })).toThrow(/^maxLatency: /);
   });
@@ -46,11 +48,11 @@ describe('RunConfig', () => {
 
   it('λ is checked by the same definition in experiment YAML and baselines, named where it was written', () => {
     expect(() => parseExperiment('name: l\nlambdas: [0.5, 1.5]\narms:\n  - policy: random\n', 'l.yaml')).toThrow(DataError);
-    expect(() => parseExperiment('name: l\nlambdas: [0.5, 1.5]\narms:\n  - policy: random\n', 'l.yaml')).toThrow(/l\.yaml.*lambdas\.1: Too big: expected number to be <=1/);
+    expect(() => parseExperiment('name: l\nlambdas: [0.5, 1.5]\narms:\n  - policy: random\n', 'l.yaml')).toThrow(/l\.yaml.*lambdas\.1: must be in \[0, 1\]/);
     const dir = mkdtempSync(join(tmpdir(), 'gs-rc-'));
     const f = join(dir, 'b.json');
     writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'b', config: { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 1.5, runs: 1, seed: 0, semantics: 'paper', features: [] }, metrics: {} }));
-    expect(() => readBaseline(f)).toThrow(/invalid baseline: config\.lambda: Too big: expected number to be <=1/);
+    expect(() => readBaseline(f)).toThrow(/invalid baseline: config\.lambda: must be in \[0, 1\]/);
   });
 
   it('semantics is resolved once into layout, tie rule, Thompson covariance and oracle; an explicit oracle wins', () => {
@@ -58,4 +60,34 @@ describe('RunConfig', () => {
     expect(resolveSemantics('paper')).toEqual({ semantics: 'paper', layout: 'paper', rules: { ties: 'uniform', thompsonCovariance: 'posterior' }, oracle: 'pool' });
     expect(resolveSemantics('repo', 'pool').oracle).toBe('pool');
   });
+
+  it('every simulate flag that is a run setting is read generically: each field of the schema has its flag', async () => {
+    const program = await buildProgram([], true);
+    const cmd = program.commands.find((c) => c.name() === 'simulate')!;
+    const attrs = new Set(cmd.options.map((o) => o.attributeName()));
+    for (const key of Object.keys(runConfigSchema.shape)) expect(attrs.has(key === 'params' ? 'param' : key), `--${key}`).toBe(true);
+  });
+
+  it('a new setting needs only its schema field and its flag: coerced by type, errors name the flag', () => {
+    const schema = runConfigSchema.extend({ budgetWh: z.number().positive('must be > 0'), tags: z.array(z.string()).default([]), limits: z.array(z.number()).optional() });
+    const rc = configFromFlags(schema, { budgetWh: '0.05', tags: 'a, b', limits: '1,2.5', param: ['linucb.alpha=0.2'] }, { flagFor: { params: 'param' } });
+    expect(rc).toMatchObject({ budgetWh: 0.05, tags: ['a', 'b'], limits: [1, 2.5], params: ['linucb.alpha=0.2'], lambda: 0.5 });
+    expect(() => configFromFlags(schema, { budgetWh: '-1' })).toThrow("--budget-wh: must be > 0, got '-1'");
+    expect(() => configFromFlags(schema, { budgetWh: 'x' })).toThrow("--budget-wh: 'x' is not a number");
+    expect(() => configFromFlags(schema, { limits: '1,y' })).toThrow("--limits: 'y' is not a number");
+    expect(() => configFromFlags(schema, { semantics: 'both' })).toThrow("--semantics: 'both' is not one of paper, repo");
+  });
+
+  it('a setting added to the shared run settings reaches YAML experiments, baselines and the manifest record', () => {
+    // the shared shape is spread into every schema: adding a key there adds it everywhere
+    const keys = Object.keys(runSettingsShape);
+    for (const k of keys) expect(Object.keys(experimentSchema.shape)).toContain(k);
+    const cfg = parseExperiment('name: s\nmaxLatency: 2\narms:\n  - policy: random\n', 's.yaml');
+    expect(cfg.maxLatency).toBe(2);
+    // settings not recorded by name appear in the manifest only when they differ from their default
+    const base = runConfigFromRequest({});
+    expect(changedRunSettings(base, [])).toEqual({});
+    expect(changedRunSettings({ ...base, runs: 3, binning: 'equal-width' }, ['runs'])).toEqual({ binning: 'equal-width' });
+  });
 });
+

@@ -143,7 +143,7 @@ describe('greenserv evaluate --routerbench: bad input', () => {
     expect((pol as Error).message).toMatch(/unknown policy 'foo'/);
     expect(exitCode(pol)).toBe(2);
     expect(((await evaluate(['--routerbench', f, '--lambdas', '0,2'])) as Error).message).toMatch(/--lambdas: '2' is not a number in \[0, 1\]/);
-    expect(((await evaluate(['--routerbench', f, '--runs', '0'])) as Error).message).toMatch(/--runs must be an integer ≥ 1/);
+    expect(((await evaluate(['--routerbench', f, '--runs', '0'])) as Error).message).toMatch(/--runs: must be an integer ≥ 1, got '0'/);
     const mode = await evaluate(['--routerbench', f, '--aiq-mode', 'nope']);
     expect(mode).toBeInstanceOf(CommanderError);
     expect(exitCode(mode)).toBe(2);

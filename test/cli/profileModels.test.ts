@@ -100,12 +100,12 @@ describe('profile-models on a table', () => {
   });
 
   const bad: [string[], RegExp][] = [
-    [['--lambda', '2'], /--lambda must be in \[0, 1\], got 2/],
+    [['--lambda', '2'], /--lambda: must be in \[0, 1\], got '2'/],
     [['--lambda', 'x'], /--lambda: 'x' is not a number/],
     [['--model', 'x'], /--model applies to live profiling; add --endpoint <url>/],
     [['--concurrency', '4', '--energy', 'rapl'], /--concurrency, --energy apply to live profiling/],
     [['--data', '/nonexistent/table.csv'], /nonexistent/],
-    [['--estimate-batch', '0'], /--estimate-batch must be ≥ 1/],
+    [['--estimate-batch', '0'], /--estimate-batch: must be ≥ 1, got '0'/],
   ];
   for (const [args, re] of bad) {
     it(`exit 2: ${args.join(' ')}`, async () => {
@@ -307,7 +307,7 @@ describe('profile-models --endpoint (live)', () => {
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.parquet'), '--energy', 'none'], /live profiling writes a long-format \.csv table/],
     [(d) => ['--endpoint', 'localhost:8000', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--energy', 'none'], /must be an http\(s\) URL/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--data', 'greenserv-pool'], /--data applies to profiling a table/],
-    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--sample-hz', '2'], /--sample-hz must be ≥ 10/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--sample-hz', '2'], /--sample-hz: must be ≥ 10 .*got '2'/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--estimate-energy', '--energy', 'none'], /--estimate-energy in live mode needs --params-b/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task poetry/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'other', 'noref.csv'), '--out', join(d, 'x.csv')], /lacks column\(s\) reference, needed to score the answers/],

@@ -327,8 +327,8 @@ describe('datasets convert', () => {
 
 describe('bounds on counts', () => {
   it('simulate --runs 1e15 and experiment --runs 100000000 are refused at once', async () => {
-    expectUserError(await cli(['simulate', '--runs', '1e15', '--no-progress', '--out', join(tmp(), 'o')]), /--runs must be at most 10000, got '1e15'/);
-    expectUserError(await cli(['experiment', 'run', 'x0-warmup', '--runs', '100000000', '--out', join(tmp(), 'o')]), /--runs must be at most 10000/);
+    expectUserError(await cli(['simulate', '--runs', '1e15', '--no-progress', '--out', join(tmp(), 'o')]), /--runs: at most 10000 \(see docs\/limits\.md\), got '1e15'/);
+    expectUserError(await cli(['experiment', 'run', 'x0-warmup', '--runs', '100000000', '--out', join(tmp(), 'o')]), /--runs: at most 10000/);
     const grid = Array.from({ length: 2000 }, (_, i) => (i / 2000).toFixed(4)).join(',');
     expectUserError(await cli(['evaluate', '--routerbench', join(tmp(), 'absent.csv'), '--lambdas', grid, '--out', join(tmp(), 'o')]), /--lambdas: 2000 values, at most 1001/);
   });

@@ -1,0 +1,69 @@
+/**
+ * The settings of `profile-models`, one schema per mode, built from the run configuration's field definitions
+ * (sim/runConfig.ts) where they are shared; the CLI reads its flags into them generically (cli/runFlags.ts).
+ */
+import { z } from 'zod';
+import { METER_KINDS, type MeterKind } from '../profiling/energy.js';
+import { SUMMARY_METRICS, type SummaryMetric } from '../profiling/scoring.js';
+import { runFields } from '../sim/runConfig.js';
+
+const count = (min: number) => z.number().int(`must be an integer ≥ ${min}`).min(min, `must be an integer ≥ ${min}`);
+const METERS = METER_KINDS as readonly MeterKind[] as [MeterKind, ...MeterKind[]];
+const seconds = z.number().positive('must be > 0 seconds');
+
+/** Profiling a table. */
+export const profileTableSchema = z
+  .object({
+    data: runFields.data.optional(),
+    queries: z.array(z.string()).max(1, 'a table takes one queries side file').default([]),
+    models: runFields.models.optional(),
+    format: z.string().optional(),
+    bounds: z.string().optional(),
+    offline: z.boolean().optional(),
+    lambda: runFields.lambda.default(0.5),
+    cost: runFields.cost.default('energy'),
+    estimateEnergy: z.boolean().default(false),
+    estimateBatch: z.number().min(1, 'must be ≥ 1').default(1),
+    out: z.string().optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
+export type ProfileTableSettings = z.output<typeof profileTableSchema>;
+
+/** Live profiling against a server (the flags that only it reads). */
+export const profileLiveSchema = z
+  .object({
+    endpoint: z.string().min(1),
+    model: z.string().min(1),
+    modelId: z.string().min(1).optional(),
+    paramsB: z.number().positive('must be > 0').optional(),
+    api: z.enum(['completions', 'chat']).default('completions'),
+    apiKey: z.string().optional(),
+    queries: z.array(z.string()).min(1),
+    out: z.string().regex(/\.csv$/i, 'live profiling writes a long-format .csv table'),
+    lambda: runFields.lambda.default(0.5),
+    cost: runFields.cost.default('energy'),
+    estimateEnergy: z.boolean().default(false),
+    concurrency: count(1).default(1),
+    timeout: seconds.default(120),
+    connectTimeout: seconds.default(10),
+    retries: count(0).default(3),
+    backoff: z.number().min(0, 'must be ≥ 0 seconds').default(1),
+    temperature: z.number().min(0, 'must be ≥ 0').default(0),
+    seed: count(0).optional(),
+    maxTokens: count(1).optional(),
+    limit: count(1).optional(),
+    tasks: z.array(z.string()).optional(),
+    scoring: z.enum(['greenserv', 'reference']).default('greenserv'),
+    summaryMetric: z.enum(SUMMARY_METRICS as readonly SummaryMetric[] as [SummaryMetric, ...SummaryMetric[]]).default('rouge1'),
+    energy: z.enum(METERS).default('nvml'),
+    energyFallback: z.enum(METERS).optional(),
+    gpus: z.array(count(0)).optional(),
+    nvidiaSmi: z.string().default('nvidia-smi'),
+    powercapDir: z.string().optional(),
+    sampleHz: z.number().min(10, 'must be ≥ 10 (power sampling below 10 Hz misses short requests)').default(10),
+    idleBaseline: z.number().min(0, 'must be ≥ 0 seconds').default(0),
+    maxFailures: count(0).default(10),
+  })
+  .strict();
+export type ProfileLiveSettings = z.output<typeof profileLiveSchema>;

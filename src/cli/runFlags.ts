@@ -1,0 +1,58 @@
+/**
+ * Flags to a schema-validated configuration, generically: every field of the schema is read from the commander
+ * option of the same name (`maxLatency` ← `--max-latency`), its string coerced by the field's type, and a bad
+ * value reported as the flag the user typed. A new run setting therefore needs only its schema field and its
+ * flag declaration.
+ */
+import type { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { parseList, parseNumber } from './parse.js';
+
+type Parsers = Record<string, (raw: never) => unknown>;
+
+/** `maxLatency` → `--max-latency`. */
+export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The field's type under defaults, optionals and nullables. */
+function baseType(s: z.ZodType): string {
+  let t = s as unknown as { def: { type: string; innerType?: unknown } };
+  while (t.def.innerType && ['default', 'optional', 'nullable', 'prefault', 'readonly'].includes(t.def.type)) t = t.def.innerType as typeof t;
+  if (t.def.type === 'array') return `array:${(t.def as unknown as { element: { def: { type: string } } }).element.def.type}`;
+  return t.def.type;
+}
+
+function coerce(flag: string, type: string, raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw; // booleans, and repeatable flags that collect arrays
+  if (type === 'number') return parseNumber(flag, raw);
+  if (type === 'array:number') return parseList(raw).map((x) => parseNumber(flag, x));
+  if (type.startsWith('array:')) return parseList(raw);
+  return raw;
+}
+
+/**
+ * The configuration the flags describe. `flagFor` renames fields whose flag differs (`params` ← `--param`);
+ * `parsers` coerce the few values with a syntax of their own (e.g. `--features none`).
+ */
+export function configFromFlags<S extends z.ZodObject>(schema: S, flags: object, o: { flagFor?: Record<string, string>; parsers?: Parsers } = {}): z.output<S> {
+  const given = flags as Record<string, unknown>;
+  const raw: Record<string, unknown> = {};
+  const typed: Record<string, string> = {};
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const attr = o.flagFor?.[key] ?? key;
+    const v = given[attr];
+    if (v === undefined) continue;
+    const flag = flagName(attr);
+    typed[key] = flag;
+    const parse = o.parsers?.[key];
+    raw[key] = parse ? parse(v as never) : coerce(flag, baseType(field), v);
+  }
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const key = String(issue.path[0] ?? '');
+  const flag = typed[key] ?? flagName(key);
+  const v = given[o.flagFor?.[key] ?? key];
+  const shown = Array.isArray(v) ? v.join(',') : String(v);
+  const message = issue.code === 'invalid_value' && 'values' in issue ? `'${shown}' is not one of ${(issue.values as unknown[]).join(', ')}` : `${issue.message}, got '${shown}'`;
+  throw new UsageError(`${flag}: ${message}`);
+}
