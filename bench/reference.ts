@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from '../src/sim/workloads.js';
@@ -56,7 +56,8 @@ export function checkReferenceDir(dir: string): void {
 
 /** The reference process's environment: single-threaded BLAS, no OpenBLAS overrides, the checkout importable. */
 export function referenceEnv(dir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, ...THREAD_ENV, PYTHONPATH: dir, PYTHONDONTWRITEBYTECODE: '1' };
+  const path = base.PYTHONPATH ? `${dir}${delimiter}${base.PYTHONPATH}` : dir;
+  const env: NodeJS.ProcessEnv = { ...base, ...THREAD_ENV, PYTHONPATH: path, PYTHONDONTWRITEBYTECODE: '1' };
   for (const k of UNSET_ENV) delete env[k];
   return env;
 }
