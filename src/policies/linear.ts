@@ -6,6 +6,7 @@
 import type { Policy, PolicyEnv } from './policy.js';
 import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
 
+/** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
 export const REFRESH_EVERY = 256;
 
 export class RidgeArms {
@@ -71,7 +72,8 @@ export class RidgeArms {
     }
     this.updates[m] += 1;
     this.version[m]++;
-    if (this.updates[m] % REFRESH_EVERY === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+    // REFRESH_EVERY is a power of two, so the mask is the remainder without a floating-point modulo
+    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
       matVec(this.Ainv, off, d, this.b, to, theta, to);
       return;
     }
