@@ -5,7 +5,7 @@
  * interleaved slices on the same workloads (bench/reference.ts).
  */
 import { Rng } from '../src/core/rng.js';
-import { cpuClock, decisionStepper, engineStepper, median, timedRate } from '../src/sim/throughput.js';
+import { cpuClock, decisionStepper, engineStepper, hrClock, median, timedRate } from '../src/sim/throughput.js';
 import { denseWorkload, oneHotWorkload, taskTableWorkload, type Workload } from '../src/sim/workloads.js';
 import type { ReferenceRunner } from './reference.js';
 
@@ -40,10 +40,18 @@ export interface DecisionOptions {
   referenceDenseDims: number[];
 }
 
-/** Batch per timing check: about 1 ms of work, so the check itself costs nothing. */
-function batchFor(w: Workload): number {
-  const d = w.contexts.d;
-  return d <= 16 ? 2000 : Math.max(1, Math.round(2_000_000 / (d * d * w.nModels)));
+/**
+ * Batch per timing check: about 1 ms of work, so reading the clock costs nothing beside it. Wall time here:
+ * process CPU time also counts the compiler's and collector's threads, whose bursts would stop the doubling early.
+ */
+function calibrate(step: (n: number) => void): number {
+  let n = 1;
+  for (;;) {
+    const t0 = hrClock();
+    step(n);
+    if (hrClock() - t0 >= 1 || n >= 1 << 22) return n;
+    n *= 2;
+  }
 }
 
 /** Warm-up decisions before timing (enough for the optimising compiler; fewer at large d). */
@@ -75,7 +83,7 @@ export async function benchDecisions(o: DecisionOptions): Promise<Record<string,
     const reference: Record<string, { decisionsPerSecond: Rate; ratio: Rate }> = {};
     for (const name of BENCH_POLICIES) {
       const step = decisionStepper(name, w.contexts, w.rewards, w.nModels, warmupFor(w), order);
-      const batch = batchFor(w);
+      const batch = calibrate(step);
       const slice = (): number => timedRate(step, batch, o.sliceMs, cpuClock);
       if (withRef) {
         await o.reference!.make(name);

@@ -112,6 +112,8 @@ export class PatternCache {
     nModels: number,
     private readonly ctx: { d?: number; ptr: Int32Array; idx: Int32Array; val: Float64Array; pattern?: Int32Array; nPatterns?: number },
     private readonly kappa = 1,
+    /** False for a policy that scores by θᵀx alone (linear ε-greedy): xᵀA⁻¹x is then never computed. */
+    private readonly width = true,
   ) {
     this.pattern = ctx.pattern ?? null;
     this.P = ctx.nPatterns ?? 0;
@@ -146,6 +148,11 @@ export class PatternCache {
     const ao = m * dd;
     let mean = 0;
     let quad = 0;
+    if (!this.width) {
+      for (let a = lo; a < hi; a++) mean += theta[to + idx[a]] * val[a];
+      this.mean[k] = mean;
+      return;
+    }
     if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
       quad = denseQuadUpper(Ainv, ao, d, val, lo);
@@ -192,9 +199,10 @@ export abstract class LinearPolicy implements Policy {
     prior: number,
     private readonly weight: number,
     kappa = 1,
+    width = true,
   ) {
     this.st = new RidgeArms(env.nModels, env.contexts.d, prior);
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts, kappa);
+    this.cache = new PatternCache(this.st, env.nModels, env.contexts, kappa, width);
   }
 
   update(q: number, arm: number, reward: number): void {

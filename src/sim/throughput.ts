@@ -36,7 +36,7 @@ function hindsight(rewards: Float64Array, nModels: number): HindsightData {
 
 /** Milliseconds from an arbitrary origin; injectable so the slicing logic can be tested without timing. */
 export type Clock = () => number;
-const hrClock: Clock = () => Number(process.hrtime.bigint()) / 1e6;
+export const hrClock: Clock = () => Number(process.hrtime.bigint()) / 1e6;
 /** This process's CPU time (user + system), ms: a busy machine that deschedules the process does not count. */
 export const cpuClock: Clock = () => {
   const u = process.cpuUsage();
