@@ -18,18 +18,18 @@ export function shermanMorrisonSparse(
   s: number,
   u: Float64Array,
 ): number {
-  // u_i = Σ_k val_k·A⁻¹[i, idx_k]: A⁻¹ is exactly symmetric, so this reads row i (contiguous) rather than
-  // column i, with the same terms in the same order as Σ_k val_k·A⁻¹[idx_k, i]. Each u_i is its own short
-  // sum, so the CPU overlaps them instead of waiting on one running u through memory.
+  // u = A⁻¹x, each u_i summed over k in context order. A dense x reads row i of the symmetric A⁻¹ per u_i
+  // (contiguous, and several u_i side by side); a sparse x adds val_k times row idx_k.
   let q = 0;
   if (isDenseRow(idx, lo, hi, d)) {
     denseMatVec(Ainv, off, d, val, lo, u);
   } else {
-    for (let i = 0; i < d; i++) {
-      const row = off + i * d;
-      let t = 0;
-      for (let k = lo; k < hi; k++) t += val[k] * Ainv[row + idx[k]];
-      u[i] = t;
+    // few non-zeros: accumulate whole rows of A⁻¹ (contiguous), the same sums in the same order
+    u.fill(0, 0, d);
+    for (let k = lo; k < hi; k++) {
+      const row = off + idx[k] * d;
+      const v = val[k];
+      for (let i = 0; i < d; i++) u[i] += v * Ainv[row + i];
     }
   }
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
