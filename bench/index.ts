@@ -48,7 +48,24 @@ function timeCli(args: string[], n: number): { seconds: number; peakRssMiB: numb
   return { seconds: +Math.min(...times).toFixed(3), peakRssMiB: Math.round(peak) };
 }
 
+const HELP = `Usage: npm run bench -- [options]
+
+Prints one JSON object with throughput, wall-time and memory figures and whether each target is met.
+
+Options:
+  --only <list>       sections to run: ${SECTIONS.join(', ')} (default: all)
+  --quick             shorter timing loops
+  --reference <dir>   also time the GreenServ authors' bandit classes from a checkout of their repository
+                      (src/bandit/*.py), interleaved with greenserv on the same workloads (policies section)
+  --python <exe>      the Python with numpy that runs them (default: python3)
+  --help              this text
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const only = parseOnly(process.argv.slice(2), SECTIONS);
   if ('error' in only) {
