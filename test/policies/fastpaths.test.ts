@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { denseContexts } from '../../src/features/context.js';
 import { epsilonGreedyFactory } from '../../src/policies/epsilonGreedy.js';
+import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
+import type { Policy } from '../../src/policies/policy.js';
 import { addOuterSparse, denseQuadUpper, isDenseRow, shermanMorrisonSparse } from '../../src/policies/linalg.js';
 import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
@@ -195,5 +197,38 @@ describe('ε-greedy with stored means', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('linear ε-greedy scores by θᵀx alone', () => {
+  it('when greedy it picks argmax θ_mᵀx computed directly from the ridge state, on one-hot and real-valued rows', () => {
+    for (const binary of [true, false]) {
+      const rng = new Rng(binary ? 2 : 3);
+      const Q = 40;
+      const rows = Array.from({ length: Q }, () => {
+        const x = new Array(12).fill(0);
+        for (const i of [0, 1 + rng.int(5), 6 + rng.int(3), 9 + rng.int(3)]) x[i] = binary ? 1 : 0.5 + rng.next();
+        return x;
+      });
+      const ctx = contextsFromRows(rows);
+      const M = 6;
+      const pol = linearEpsilonGreedyFactory.create(makeEnv(ctx, M, 4), { epsilon: 0, decay: 1, minEpsilon: 0, ridge: 0.25 }) as Policy & { state(): RidgeArms };
+      const arms = Int32Array.from({ length: M }, (_, m) => m);
+      let checked = 0;
+      for (let n = 0; n < 600; n++) {
+        const q = rng.int(Q);
+        const chosen = pol.select(q, arms, M);
+        const th = pol.state().theta;
+        const scores = Array.from({ length: M }, (_, m) => rows[q].reduce((s, v, i) => s + th[m * 12 + i] * v, 0));
+        const best = Math.max(...scores);
+        // exact ties (untrained arms) are broken at random; otherwise the maximum must win
+        if (scores.filter((v) => Math.abs(v - best) < 1e-12).length === 1) {
+          expect(chosen).toBe(scores.indexOf(best));
+          checked++;
+        }
+        pol.update(q, chosen, rng.next() * (1 + (chosen % 3)));
+      }
+      expect(checked).toBeGreaterThan(300);
+    }
   });
 });
