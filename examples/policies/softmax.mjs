@@ -1,7 +1,7 @@
 // A policy plugin for greenserv: Boltzmann (softmax) exploration over each model's mean reward.
 //
-//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --policies softmax,linucb
-//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --param softmax.temperature=0.02
+//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --policies softmax-example,linucb
+//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --param softmax-example.temperature=0.02
 //
 // A plugin module exports a policy factory (or an array of them) as its default export. The factory's
 // `create(env, params)` gets the policy's environment — contexts, model descriptions and its own seeded
@@ -11,7 +11,7 @@
 
 /** P(model m) ∝ exp(mean_m / temperature) over the allowed models; a model never tried counts `initial`. */
 class Softmax {
-  name = 'softmax';
+  name = 'softmax-example';
 
   constructor(env, params) {
     this.rng = env.rng;
@@ -44,6 +44,15 @@ class Softmax {
     return arms[n - 1];
   }
 
+  // exact probability of choosing m in the current state, for routing logs (simulate --log)
+  propensity(_q, arms, n, m) {
+    let best = -Infinity;
+    for (let i = 0; i < n; i++) best = Math.max(best, this.mean(arms[i]));
+    let total = 0;
+    for (let i = 0; i < n; i++) total += Math.exp((this.mean(arms[i]) - best) / this.temperature);
+    return Math.exp((this.mean(m) - best) / this.temperature) / total;
+  }
+
   update(_q, arm, reward) {
     this.count[arm] += 1;
     this.sum[arm] += reward;
@@ -58,7 +67,7 @@ class Softmax {
 }
 
 export default {
-  name: 'softmax',
+  name: 'softmax-example',
   description: 'Boltzmann exploration over mean rewards (examples/policies/softmax.mjs)',
   contextual: false,
   rewardIndependent: false,

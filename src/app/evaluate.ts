@@ -12,12 +12,16 @@ import { isLongHeader } from '../data/formats/long.js';
 import { firstLine } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
-import type { ComplexityBinning, FeatureName } from '../features/context.js';
+import type { ComplexityBinning } from '../features/context.js';
+import { denseKind, type ContextFeature } from '../features/contextsFor.js';
+import type { ProtocolSpec } from '../sim/protocol.js';
+import { evaluateSplits } from './evaluateProtocol.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
-import { evaluateSweep } from '../metrics/routerbench.js';
+import { evaluateSweep, type EvaluateSummary } from '../metrics/routerbench.js';
+import { energyForEvaluate, evaluateEnergy, type EvaluateEnergy } from './energy.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
-import { DEFAULT_LAMBDAS, runSweep } from '../sim/sweep.js';
+import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '../sim/sweep.js';
 import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
 import { runFields, runSettingsSchema } from '../sim/runConfig.js';
 import { z } from 'zod';
@@ -145,7 +149,9 @@ export async function loadRouterbench(source: string | readonly string[], o: Sou
  * (features pipeline, docs/features.md: k = 3 online clusters, inverted Flesch); a feature with neither is dropped
  * with a warning. Fills the table's cluster/complexity columns in place.
  */
-export function contextFeatures(table: PoolTable, features: FeatureName[], binning: ComplexityBinning, say: (m: string) => void = warn): FeatureName[] {
+export function contextFeatures(table: PoolTable, features: ContextFeature[], binning: ComplexityBinning, say: (m: string) => void = warn): ContextFeature[] {
+  // dense contexts need no derived features
+  if (denseKind(features)) return features;
   const needCluster = features.includes('cluster') && !table.cluster.some((c) => c >= 0);
   const needCx = features.includes('complexity') && table.complexity.some((c) => Number.isNaN(c));
   if (needCluster || needCx) applyFeatures(table, { k: 3, binning });
@@ -169,13 +175,23 @@ export interface EvaluateParams {
   runs: number;
   seed: number;
   semantics: 'paper' | 'repo';
-  features: FeatureName[];
+  features: ContextFeature[];
   binning: ComplexityBinning;
+  /** Train share of a train/test split (docs/model.md §13); absent: the online protocol. */
+  split?: number;
+  splits: number;
+  /** A separate RouterBench training table (its source); absent: none. */
+  train?: string;
+  embedDim: number;
   familyRules: ReturnType<typeof parseFamilyRules>;
   defaultFamilies: boolean;
   costScale: 'linear' | 'log';
   aiqMode: AiqMode;
   jobs: number;
+  /** What the routers trade accuracy against: the table's USD cost, or modelled energy (`energyModel`). */
+  cost: 'usd' | 'energy';
+  /** `gpu=H100,batch=32[,models=<csv>][,tokenizer=o200k]`: required with cost 'energy', refused without it. */
+  energyModel?: string;
 }
 
 /** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
@@ -190,12 +206,14 @@ export const evaluateSchema = z
     policies: runFields.policies.default([...DEFAULT_EVALUATE_POLICIES]),
     params: runFields.params.default([]),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([...DEFAULT_LAMBDAS]),
-    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true }).shape,
+    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true, split: true, splits: true, train: true, embedDim: true }).shape,
     familyRules: z.array(z.object({ pattern: z.string(), family: z.string() }).strict()).default([]),
     defaultFamilies: z.boolean().default(true),
     costScale: z.enum(['linear', 'log']).default('linear'),
     aiqMode: z.enum(['paper', 'routerbench-code']).default('paper'),
     jobs: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').default(1),
+    cost: z.enum(['usd', 'energy']).default('usd'),
+    energyModel: z.string().min(1, 'is empty').optional(),
   })
   .strict();
 
@@ -205,26 +223,63 @@ export const evaluateSchema = z
  */
 export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
   const parsed = evaluateSchema.safeParse(r);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const p = parsed.data;
+    if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. gpu=H100,batch=32 (--energy-model)");
+    if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only (--cost energy)");
+    return p;
+  }
   const i = parsed.error.issues[0];
   throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
+}
+
+/** An evaluation's table, loaded, priced (under cost 'energy'), mapped to families and given its context features, and its sweep options. */
+export async function prepareEvaluation(p: EvaluateParams) {
+  const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  // --cost energy: modelled joules per prompt become the cost axis (docs/energy-model.md)
+  const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn }) : null;
+  const raw = em ? em.table : loaded;
+  const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
+  // the dataset hash is of the table as loaded and mapped, before features are derived from its text
+  const sha256 = tableSha256(table);
+  const usable = contextFeatures(table, p.features, p.binning);
+  const sweepOptions: SweepOptions = { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs, embedDim: p.embedDim };
+  return { table, files, members, sha256, usable, sweepOptions, em };
+}
+
+/** Score a finished sweep (whole, or assembled from shards). */
+export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof prepareEvaluation>>, sweep: SweepResult) {
+  const { table, files, members, sha256, usable, em } = prep;
+  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256, cost: p.cost });
+  const energy = em ? evaluateEnergy(table, result.summary, em.spec, em.attach) : null;
+  // summary.json gains an `energy` block only under cost 'energy'
+  if (energy) (result.summary as EvaluateSummary & { energy?: EvaluateEnergy }).energy = energy;
+  return { table, files, sweep, result, usable, sha256, params: p, energy };
 }
 
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
-  const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
-  const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
-  // the dataset hash is of the table as loaded and mapped, before features are derived from its text
-  const sha256 = tableSha256(table);
-  const usable = contextFeatures(table, p.features, p.binning);
-  const sweep = await runSweep(
-    table,
-    { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
-    progress,
-  );
-  const result = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members, sha256 });
-  return { table, files, sweep, result, usable, sha256, params: p };
+  const prep = await prepareEvaluation(p);
+  if (p.split !== undefined || p.train !== undefined) {
+    const spec = await evaluateProtocolSpec(p);
+    const eo = { aiqMode: p.aiqMode, costScale: p.costScale, features: prep.usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members: prep.members, sha256: prep.sha256, cost: p.cost };
+    return { table: prep.table, files: prep.files, usable: prep.usable, sha256: prep.sha256, params: p, energy: null, ...(await evaluateSplits(prep.table, spec, prep.sweepOptions, eo, progress)) };
+  }
+  if ((p.splits ?? 1) !== 1) throw new UsageError('--splits needs --split <fraction>');
+  const sweep = await runSweep(prep.table, prep.sweepOptions, progress);
+  return scoreSweep(p, prep, sweep);
+}
+
+/** The protocol `split`/`train` ask for; a train table is loaded and mapped to families as the data is. */
+async function evaluateProtocolSpec(p: EvaluateParams): Promise<ProtocolSpec> {
+  if (p.split !== undefined && p.train !== undefined) throw new UsageError('give either --split (a split of the data) or --train (a separate training table), not both');
+  if (p.split !== undefined) return { kind: 'split', fraction: p.split, splits: p.splits };
+  if (p.splits !== 1) throw new UsageError('--splits applies to --split; a --train table is one split');
+  const { table: raw } = await loadRouterbench(p.train!, { format: p.format, offline: p.offline });
+  const train = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies)).table;
+  contextFeatures(train, p.features, p.binning);
+  return { kind: 'train-table', train, source: p.train! };
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
@@ -262,10 +317,15 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
           binning: p.binning,
           familyRules: p.familyRules,
           defaultFamilies: p.defaultFamilies,
-          cost: 'usd',
+          cost: p.cost,
+          ...(p.energyModel !== undefined ? { energyModel: p.energyModel } : {}),
           costScale: p.costScale,
           aiqMode: p.aiqMode,
           jobs: p.jobs,
+          // only when used, so the manifests of other runs keep their bytes
+          ...(p.split !== undefined ? { split: p.split, splits: p.splits } : {}),
+          ...(p.train !== undefined ? { train: p.train } : {}),
+          ...(usable.includes('embed') ? { embedDim: p.embedDim } : {}),
         },
         runSeeds: sweep.runSeeds,
       },

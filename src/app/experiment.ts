@@ -3,11 +3,11 @@
  * checkpoint that survives an interruption, and write its results directory.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
-import { tableSha256 } from '../data/pool.js';
+import { tableSha256, type PoolTable } from '../data/pool.js';
 import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
 import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
@@ -18,10 +18,15 @@ import { writeChartsAndReport, writeExperimentData } from '../report/experimentO
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { runSeed } from '../sim/engine.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
-import { checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import type { PreparedSplit } from '../sim/protocol.js';
+import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
+import { protocolCsv } from '../report/protocol.js';
+import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
-import { runJobs } from '../sim/workers.js';
+import { runJobs, type JobSource } from '../sim/workers.js';
+import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
 import { tableHasLatency } from './runConfig.js';
 import { packageRoot, version } from './version.js';
 import { loadPolicyModule } from '../policies/registry.js';
@@ -61,6 +66,8 @@ export interface ExperimentRunOptions {
   workers?: number;
   force?: boolean;
   charts?: boolean;
+  /** Run only this shard's cells and write a shard directory (see runExperimentShard). */
+  shard?: ShardSpec;
   /** Called after each replay with its (λ, arm) label. */
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
   /** Called once the jobs are known (label → replays), before any runs. */
@@ -84,77 +91,78 @@ function readConfigText(file: string, recordedIn?: string): string {
   }
 }
 
-/** Run an experiment config end to end and write its results directory. */
-export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
-  let state: CheckpointState | null = null;
-  if (o.resume) {
-    state = Checkpoint.readState(o.resume);
-    // the results go beside the checkpoint, whichever directory the run is resumed from
-    o = { ...o, runs: state.runs, out: outOfPartial(o.resume, state), charts: state.charts };
-  }
-  const file = state ? state.experimentFile : fileArg!;
-  const text = readConfigText(file, state ? join(o.resume!, 'state.json') : undefined);
+/** An experiment ready to run: its config, table and the jobs it expands into. */
+export interface PreparedExperiment {
+  file: string;
+  text: string;
+  configSha256: string;
+  cfg: ExperimentConfig;
+  src: JobSource;
+  table: PoolTable;
+  sha256: string;
+  ctx: ExperimentContext;
+  jobs: Job[];
+}
+
+/** Parse a config text, load its plugins and table, and expand its jobs (runs overridden when given). */
+export async function prepareExperiment(file: string, text: string, runs?: number): Promise<PreparedExperiment> {
   const configSha256 = createHash('sha256').update(text).digest('hex');
-  if (state && state.configSha256 !== configSha256) {
-    throw new UsageError(`${file} changed since the interrupted run; its checkpoint (${o.resume}) cannot be resumed`);
-  }
   const cfg: ExperimentConfig = parseExperiment(text, file);
   // plugin modules named by arms, relative to the YAML file (worker threads load the same files)
   for (const a of cfg.arms) if (a.module !== undefined) await loadPolicyModule(isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module));
-  if (o.runs !== undefined) cfg.runs = o.runs;
+  if (runs !== undefined) cfg.runs = runs;
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
-  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models) };
-  const out = o.out ?? `results/${cfg.name}`;
-  AtomicDir.checkTarget(out, o.force === true);
-  // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
-  const partial = o.resume ?? partialDir(out);
-  if (!state && existsSync(partial)) {
-    if (!o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
-    rmSync(partial, { recursive: true, force: true });
-  }
+  const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
   if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
-  const ctx = new ExperimentContext(table, cfg);
-  const jobs = expandJobs(cfg);
-  let previous: JobResult[] = [];
-  if (state) {
-    if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
-    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: table.nQueries, models: table.nModels });
-  }
-  const checkpoint = new Checkpoint(partial, { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length }, !state);
-  const key = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;
-  const done = new Map<string, JobResult>(previous.map((r) => [key(r.job), r]));
-  const todo = jobs.filter((j) => !done.has(key(j)));
-  // one live row per arm, over every λ of a sweep
-  const labelOf = (j: Job): string => ctx.label(j.armIndex);
-  const perLabel = new Map<string, number>();
-  for (const j of jobs) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
-  await o.onPlan?.(perLabel, jobs.length, table.models.map((m) => m.id), cfg.lambdas, partial);
-  for (const r of done.values()) o.progress?.(0, jobs.length, r, labelOf(r.job));
-  const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${jobs.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
-    process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    await runJobs(ctx, src, todo, o.workers ?? 1, (r) => {
-      checkpoint.append(r);
-      done.set(key(r.job), r);
-      o.progress?.(done.size, jobs.length, r, labelOf(r.job));
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
+  const ctx = new ExperimentContext(table, cfg, trainTable);
+  return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
+}
+
+/**
+ * Expected cost of each job, for balancing shards (docs/model.md, "Shards"): one unit per step for the
+ * replay and a non-contextual policy's counters, plus d²/16 for a contextual policy's d×d statistics.
+ */
+export function jobWeights(p: PreparedExperiment): number[] {
+  const dims = p.cfg.arms.map((_, a) => {
+    if (!p.ctx.arms[a].factory.contextual) return 0;
+    const d = p.ctx.contextSet(p.ctx.featuresOf(a)).d;
+    return (d * d) / 16;
+  });
+  return p.jobs.map((j) => 1 + dims[j.armIndex]);
+}
+
+/** Key of a job in checkpoints and shard checks. */
+export const jobKey = (j: Job): string => `${j.lambdaIndex}/${j.armIndex}/${j.run}`;
+
+/** A job as people read it: `λ=0.3 linucb run 2`. */
+export function jobLabel(p: PreparedExperiment, key: string): string {
+  const [l, a, r] = key.split('/').map(Number);
+  const lambda = p.cfg.lambdas[l];
+  const arm = p.cfg.arms[a];
+  return `λ=${lambda ?? `#${l}`} ${arm ? armLabel(arm) : `arm #${a}`} run ${r}`;
+}
+
+/** Aggregate the finished jobs (in job order) and write the results directory atomically. */
+export async function writeExperimentResults(
+  p: PreparedExperiment,
+  results: JobResult[],
+  o: { out: string; force?: boolean; charts?: boolean; onPhase?: (text: string) => void | Promise<void> },
+): Promise<ExperimentSummary> {
+  const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
-  const results = jobs.map((j) => done.get(key(j))!);
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
-  const agg = aggregateExperiment({ cfg, table, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
-  const dir = new AtomicDir(out, o.force === true);
+  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  if (ctx.split) {
+    // the protocol's rows per λ from the same replays (docs/model.md §13); split or train table
+    agg.summary.schemaVersion = 2;
+    agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
+  }
+  const dir = new AtomicDir(o.out, o.force === true);
   try {
     const manifest = {
       schemaVersion: 1,
@@ -167,6 +175,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
       runSeeds: Array.from({ length: cfg.runs }, (_, r) => runSeed(cfg.seed, r)),
     };
     writeExperimentData(dir, agg, text);
+    if (agg.summary.protocol) dir.write('protocol.csv', protocolCsv(agg.summary.protocol));
     dir.write('manifest.json', toJson(manifest));
     // the dataset's model profile (front, static baselines) at the λ nearest 0.5, for the report
     const lambda = cfg.lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), cfg.lambdas[0]);
@@ -181,6 +190,141 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
     dir.abort();
     throw e;
   }
+  return agg.summary;
+}
+
+/** What a run produced: the results directory, or (with a shard) the shard directory for `greenserv merge`. */
+export type ExperimentOutcome =
+  | { kind: 'results'; summary: ExperimentSummary; out: string }
+  | { kind: 'shard'; out: string; shard: ShardSpec; replays: number; total: number };
+
+/** Run an experiment config end to end and write its results directory. */
+export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
+  const r = await runExperimentOrShard(fileArg, o);
+  if (r.kind === 'shard') throw new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`);
+  return { summary: r.summary, out: r.out };
+}
+
+/** Run one shard of an experiment (`--shard i/n`) and write its shard directory. */
+export async function runExperimentShard(fileArg: string, shard: ShardSpec, o: ExperimentRunOptions): Promise<Extract<ExperimentOutcome, { kind: 'shard' }>> {
+  const r = await runExperimentOrShard(fileArg, { ...o, shard });
+  if (r.kind !== 'shard') throw new Error('a shard run wrote results');
+  return r;
+}
+
+/** Default directory of a shard: beside the merged results, `results/<name>.shards/shard-<i>-of-<n>`. */
+export function defaultShardOut(name: string, s: ShardSpec): string {
+  return `results/${name}.shards/${shardName(s)}`;
+}
+
+/**
+ * A whole run, a shard, or the resumption of either. The checkpoint (`<out>.partial`: state.json and
+ * jobs.ndjson) is one format for both; a finished shard is its checkpoint moved into place with the config.
+ */
+export async function runExperimentOrShard(fileArg: string | null, o: ExperimentRunOptions): Promise<ExperimentOutcome> {
+  let state: CheckpointState | null = null;
+  if (o.resume) {
+    state = Checkpoint.readState(o.resume);
+    // the results go beside the checkpoint, whichever directory the run is resumed from
+    o = { ...o, runs: state.runs, out: outOfPartial(o.resume, state), charts: state.charts, shard: state.shard };
+  }
+  const file = state ? state.experimentFile : fileArg!;
+  const text = readConfigText(file, state ? join(o.resume!, 'state.json') : undefined);
+  const configSha256 = createHash('sha256').update(text).digest('hex');
+  if (state && state.configSha256 !== configSha256) {
+    throw new UsageError(`${file} changed since the interrupted run; its checkpoint (${o.resume}) cannot be resumed`);
+  }
+  // a quick parse first, so a bad config or --out fails before the table loads
+  const name = parseExperiment(text, file).name;
+  const shard = o.shard;
+  const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);
+  AtomicDir.checkTarget(out, o.force === true);
+  // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
+  const partial = o.resume ?? partialDir(out);
+  if (!state && existsSync(partial)) {
+    if (!o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+    rmSync(partial, { recursive: true, force: true });
+  }
+  const p = await prepareExperiment(file, text, o.runs);
+  const { cfg, table, sha256, ctx, jobs } = p;
+  let previous: JobResult[] = [];
+  if (state) {
+    if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
+    if (state.datasetSha256 !== undefined && state.datasetSha256 !== sha256) throw new DataError(`the dataset changed since the interrupted run (sha256 ${sha256}, the checkpoint has ${state.datasetSha256}); start over with --force`, join(partial, 'state.json'), undefined, 'datasetSha256');
+    previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: ctx.replay.nQueries, models: table.nModels, budget: cfg.budget !== undefined });
+  }
+  // a shard runs its cost-balanced subset of the jobs (docs/model.md, "Shards")
+  const mine = shard ? shardCells(jobWeights(p), shard).map((i) => jobs[i]) : jobs;
+  const newState: CheckpointState = { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length, datasetSha256: sha256, ...(shard ? { shard } : {}) };
+  const checkpoint = new Checkpoint(partial, newState, !state);
+  const done = new Map<string, JobResult>(previous.map((r) => [jobKey(r.job), r]));
+  const todo = mine.filter((j) => !done.has(jobKey(j)));
+  // one live row per arm, over every λ of a sweep
+  const labelOf = (j: Job): string => ctx.label(j.armIndex);
+  const perLabel = new Map<string, number>();
+  for (const j of mine) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
+  await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial);
+  for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runJobs(ctx, p.src, todo, o.workers ?? 1, (r) => {
+      checkpoint.append(r);
+      done.set(jobKey(r.job), r);
+      o.progress?.(done.size, mine.length, r, labelOf(r.job));
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (shard) {
+    await o.onPhase?.('writing the shard…');
+    writeShardDir(checkpoint, { ...(state ?? newState), datasetSha256: sha256, shard }, text, cfg, out, o.force === true);
+    checkpoint.remove();
+    return { kind: 'shard', out, shard, replays: mine.length, total: jobs.length };
+  }
+  const summary = await writeExperimentResults(p, jobs.map((j) => done.get(jobKey(j))!), { out, force: o.force, charts: o.charts, onPhase: o.onPhase });
   checkpoint.remove();
-  return { summary: agg.summary, out };
+  return { kind: 'results', summary, out };
+}
+
+/** A finished shard: the checkpoint's state and jobs, the config text and the resolved config, moved into place at once. */
+function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: string, cfg: ExperimentConfig, out: string, force: boolean): void {
+  const dir = new AtomicDir(out, force);
+  try {
+    dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
+    copyFileSync(join(checkpoint.dir, 'jobs.ndjson'), dir.path('jobs.ndjson'));
+    dir.write('config.yaml', text);
+    dir.write('config.json', toJson(cfg));
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+}
+
+/** The protocol block of an experiment with a split or a train table: arms by label, rows at every λ. */
+function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results: readonly JobResult[]): SweepProtocolBlock {
+  const labels = cfg.arms.map(armLabel);
+  const metrics = cfg.lambdas.map((_, l) =>
+    cfg.arms.map((_a, a) =>
+      results
+        .filter((r) => r.job.lambdaIndex === l && r.job.armIndex === a)
+        .sort((x, y) => x.job.run - y.job.run)
+        .map((r) => r.metrics),
+    ),
+  );
+  return sweepProtocolBlock({
+    kind: cfg.split !== undefined ? 'split' : 'train-table',
+    fraction: cfg.split ?? null,
+    train: cfg.train ?? null,
+    hindsight: HINDSIGHT_POLICIES,
+    lambdas: cfg.lambdas,
+    splits: [{ trainQueries: split.trainRows.length, testQueries: split.nTest, policyNames: labels, metrics }],
+    aiq: [{ policies: [], zeroRouter: null }],
+  });
 }

@@ -6,6 +6,9 @@ import { AtomicDir } from '../core/atomic.js';
 import { loadTable } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
+import { PROTOCOL_SCHEMA_VERSION, protocolBlock } from '../metrics/protocol.js';
+import { protocolCsv } from '../report/protocol.js';
+import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
 import type { Progress } from '../sim/engine.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
@@ -25,8 +28,10 @@ export interface SimulateRun {
 /** Run the policies over an in-memory table and summarise (the table's derived features are filled in place). */
 export async function simulateTable(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<SimulateRun> {
   const prepared = await runSimulation(table, o, progress);
+  const pr = prepared.protocol;
   const summary = buildSummary({
-    table,
+    // under the protocol the summary is of the test stream
+    table: pr ? pr.table : table,
     sha256: prepared.sha256,
     config: prepared.config,
     rewards: prepared.rewards,
@@ -35,6 +40,16 @@ export async function simulateTable(table: PoolTable, o: SimulateOptions, progre
     features: prepared.features,
     d: prepared.d,
   });
+  if (pr) {
+    summary.schemaVersion = PROTOCOL_SCHEMA_VERSION;
+    summary.protocol = protocolBlock({
+      kind: pr.spec.kind,
+      fraction: pr.spec.kind === 'split' ? pr.spec.fraction : null,
+      train: pr.spec.kind === 'train-table' ? pr.spec.source : null,
+      splits: pr.run.splits,
+      hindsight: HINDSIGHT_POLICIES,
+    });
+  }
   return { prepared, summary };
 }
 
@@ -53,7 +68,8 @@ export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
   const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
   const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline });
-  return (await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { field: 'reward' } }, progress)).summary;
+  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format, offline }) : undefined;
+  return (await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { field: 'reward' }, ...(trainTable ? { trainTable } : {}) }, progress)).summary;
 }
 
 /** How the run was asked for, as recorded in manifest.json beside what the run resolved. */
@@ -78,7 +94,10 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
   const dir = new AtomicDir(outDir, o.force === true);
   o.onDir?.(dir);
   try {
-    const files = ['summary.json', 'runs.csv', ...(r.steps === 'none' ? [] : [`steps.${r.steps}`]), 'manifest.json'];
+    // no step trace under the protocol (its splits replay different streams)
+    const stepsFile = r.steps !== 'none' && prepared.result.steps !== null;
+    const files = ['summary.json', 'runs.csv', ...(stepsFile ? [`steps.${r.steps}`] : []), ...(summary.protocol ? ['protocol.csv'] : []), 'manifest.json'];
+    if (summary.protocol) dir.write('protocol.csv', protocolCsv(summary.protocol));
     await writeSimulateOutputs(
       dir,
       summary,

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { UsageError } from '../core/errors.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from '../data/energy/attach.js';
@@ -12,7 +12,12 @@ import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer, TOKENIZERS } from '../data/energy/tokens.js';
 import { countResponseTokens, responseSourceKind } from '../data/energy/responses.js';
 import { GPUS } from '../data/energy/types.js';
-import { parseNumber } from './parse.js';
+import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
+import { AtomicDir } from '../core/atomic.js';
+import { timestamp } from '../core/format.js';
+import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
+import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
+import { MAX_RUNS } from '../sim/limits.js';
 
 export interface EnergyIO {
   out: (s: string) => void;
@@ -37,6 +42,24 @@ interface AttachCli {
   tableModels?: string;
   format?: string;
   offline?: boolean;
+}
+
+interface SensitivityCli {
+  gpus: string;
+  batches: string;
+  models?: string;
+  tokenizer: string;
+  policies: string;
+  lambdas: string;
+  runs: string;
+  seed: string;
+  costScale: string;
+  aiqMode: string;
+  jobs: string;
+  format?: string;
+  offline?: boolean;
+  out?: string;
+  force?: boolean;
 }
 
 export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO): void {
@@ -129,6 +152,42 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const abs = rows.map((r) => Math.abs(Math.log(r.modelledWh / r.publishedWh)));
       s += `\nmean |ln(modelled/published)| ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(3)}\n`;
       io.out(s);
+    });
+  en.command('sensitivity <source...>')
+    .description("the RouterBench evaluation on the energy axis for every GPU × batch size: how the routers' energy AIQ, ranking and savings change")
+    .option('--gpus <list>', `GPUs (${GPUS.join(', ')})`, 'H100,B200,A100')
+    .option('--batches <list>', 'batch sizes', '8,32,128')
+    .option('--models <csv>', 'model sizes: model,total_params_b[,active_params_b,precision] (overrides the defaults)')
+    .option('--tokenizer <name>', `encoding for counting prompt/response text (${TOKENIZERS.join(', ')})`, 'cl100k')
+    .option('--policies <list>', 'comma-separated policies', DEFAULT_EVALUATE_POLICIES.join(','))
+    .option('--lambdas <list>', 'λ grid: accuracy–energy trade-offs in [0, 1]', DEFAULT_LAMBDAS.join(','))
+    .option('--runs <n>', 'independent runs (query orders) per λ', '5')
+    .option('--seed <n>', 'base seed; run r uses seed + r', '40')
+    .addOption(new Option('--cost-scale <scale>', 'min–max normalise the J per prompt per family on this scale').choices(['linear', 'log']).default('linear'))
+    .addOption(new Option('--aiq-mode <mode>', "paper: RouterBench's definition; routerbench-code: its published script").choices(['paper', 'routerbench-code']).default('paper'))
+    .option('--jobs <n>', 'worker threads over the λ grid (results are identical for any count)', '1')
+    .option('--format <format>', 'force the input format of the RouterBench file(s)')
+    .option('--offline', 'hf:// sources: use the cache only')
+    .option('--out <dir>', 'results directory: sensitivity.json and sensitivity.md (default results/<timestamp>-energy-sensitivity)')
+    .option('--force', 'replace an existing --out directory')
+    .action(async (sources: string[], o: SensitivityCli) => {
+      const gpus = parseList(o.gpus).map((g) => parseGpu(g, '--gpus'));
+      const batches = parseList(o.batches).map((b) => parseNumber('--batches', b));
+      const lambdas = parseLambdaGrid(o.lambdas);
+      const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);
+      const seed = parseInteger('--seed', o.seed, 0);
+      const jobs = parseInteger('--jobs', o.jobs, 1, 256);
+      const costScale = parseChoice('--cost-scale', o.costScale, ['linear', 'log'] as const);
+      const aiqMode = parseChoice('--aiq-mode', o.aiqMode, ['paper', 'routerbench-code'] as const);
+      const policies = parseList(o.policies);
+      if (policies.length === 0) throw new UsageError('--policies: no policy given');
+      const outDir = o.out ?? `results/${timestamp()}-energy-sensitivity`;
+      AtomicDir.checkTarget(outDir, o.force === true);
+      const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');
+      const r = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
+      writeSensitivity(outDir, r, o.force === true);
+      const { renderSensitivityMarkdown } = await import('../report/energy.js');
+      io.out(`${renderSensitivityMarkdown(r)}\nresults: ${outDir}\n`);
     });
 }
 

@@ -12,6 +12,9 @@ import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
+import { energyEvaluateTable } from '../report/energy.js';
+import { parseEnergyModelFlag } from '../data/energy/flag.js';
+import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { collect } from './parse.js';
 import { configFromFlags } from './runFlags.js';
@@ -20,6 +23,8 @@ import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../
 import { timestamp } from '../core/format.js';
 import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { evaluateShard } from '../app/evaluateShard.js';
+import { parseShard } from '../sim/shard.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -33,6 +38,7 @@ interface EvaluateCliOptions {
   defaultFamilies: boolean;
   [setting: string]: unknown;
   out?: string;
+  shard?: string;
   force?: boolean;
   json?: boolean;
   charts: boolean;
@@ -53,14 +59,21 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--runs <n>', 'independent runs (query orders) per λ', '5')
     .option('--seed <n>', 'base seed; run r uses seed + r', '40')
     .addOption(new Option('--semantics <mode>', 'paper: corrected behaviour; repo: the reference code').choices(['paper', 'repo']).default('paper'))
-    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none', 'task,cluster,complexity')
+    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none; or alone: embed (text embedding of the prompt) or embedding (emb_j columns)', 'task,cluster,complexity')
+    .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
+    .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by eval family; trained routers fit on it and everything is scored on the test part (docs/model.md §13)')
+    .option('--splits <k>', 'with --split: k splits, each its own draw; gap closed gets a CI over splits', '1')
+    .option('--train <source>', 'train/test protocol with a separate RouterBench training table (same models); the --routerbench data is the test stream')
     .addOption(new Option('--binning <mode>', 'complexity bins: thresholds (20/30) or equal-width').choices(['thresholds', 'equal-width']).default('thresholds'))
     .option('--family <glob=family>', "map eval names to a family, repeatable, tried before the defaults (e.g. 'mmlu-*=mmlu')", collect, [])
     .option('--no-default-families', 'only the --family rules; other eval names are their own family')
-    .addOption(new Option('--cost-scale <scale>', 'min–max normalise the USD cost per family on this scale').choices(['linear', 'log']).default('linear'))
+    .addOption(new Option('--cost <axis>', 'what the routers trade accuracy against: usd (the table\'s dollar cost) or energy (modelled, needs --energy-model)').choices(['usd', 'energy']).default('usd'))
+    .option('--energy-model <spec>', 'with --cost energy: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)')
+    .addOption(new Option('--cost-scale <scale>', 'min–max normalise the cost (USD or J) per family on this scale').choices(['linear', 'log']).default('linear'))
     .addOption(new Option('--aiq-mode <mode>', "paper: RouterBench's definition; routerbench-code: its published script").choices([...AIQ_MODES]).default('paper'))
     .option('--jobs <n>', 'worker threads over the λ grid (results are identical for any count)', String(availableParallelism()))
     .option('--out <dir>', 'results directory (default results/<timestamp>-evaluate)')
+    .option('--shard <i/n>', 'run only shard i of n (from 0) of the (λ, policy) cells and write a shard directory for `greenserv merge` (default --out results/evaluate.shards/shard-<i>-of-<n>)')
     .option('--force', 'replace an existing --out directory')
     .option('--json', 'print summary.json to stdout instead of the tables')
     .option('--no-charts', 'skip the SVG/PNG charts')
@@ -80,9 +93,25 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   const params: EvaluateParams = configFromFlags(evaluateSchema, o, {
     flagFor: { source: 'routerbench', params: 'param', familyRules: 'family' },
-    parsers: { source: (raw: string[] | true) => (raw === true ? [DEFAULT_ROUTERBENCH_SOURCE] : raw), lambdas: (raw: string) => parseLambdaGrid(raw), features: parseFeatures, familyRules: (raw: string[]) => parseFamilyRules(raw) },
+    parsers: {
+      source: (raw: string[] | true) => (raw === true ? [DEFAULT_ROUTERBENCH_SOURCE] : raw),
+      lambdas: (raw: string) => parseLambdaGrid(raw),
+      features: parseFeatures,
+      familyRules: (raw: string[]) => parseFamilyRules(raw),
+      // checked here so a bad spec fails before the data loads
+      energyModel: (raw: string) => (parseEnergyModelFlag(raw), raw),
+    },
   });
+  if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');
+  if (params.cost !== 'energy' && params.energyModel !== undefined) throw new UsageError('--energy-model applies to --cost energy only');
 
+  if (o.shard !== undefined) {
+    const shard = parseShard(o.shard);
+    const s = await evaluateShard(params, shard, { out: o.out, force: o.force });
+    if (o.json) process.stdout.write(toJson({ kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
+    else process.stdout.write(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
+    return;
+  }
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress
     ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {percentage}% · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
@@ -100,7 +129,13 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
-  else process.stdout.write(`${evaluateTable(summary)}\nresults: ${outDir}\n`);
+  else {
+    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    const pr = summary.protocol;
+    const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
+    const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}` : '';
+    process.stdout.write(`${evaluateTable(summary)}${protocol}${energy}\nresults: ${outDir}\n`);
+  }
 }
 
 function warn(msg: string): void {

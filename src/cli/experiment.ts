@@ -1,4 +1,5 @@
 /** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X4 ship in experiments/). */
+import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { MAX_RUNS } from '../sim/limits.js';
 import { parseInteger } from './parse.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { experimentsDir, listExperiments, resolveExperimentFile, runExperiment } from '../app/experiment.js';
+import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
+import { parseShard } from '../sim/shard.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
 export function experimentTable(s: ExperimentSummary, width = Infinity): string {
@@ -61,7 +63,8 @@ export function registerExperimentCommand(program: Command): void {
   exp
     .command('run [experiment]')
     .description('run an experiment by name (see `experiment list`) or YAML file; writes summary, statistics, charts and report.html')
-    .option('--resume <dir>', 'finish an interrupted run from its checkpoint directory (<out>.partial)')
+    .option('--resume <dir>', 'finish an interrupted run (or shard) from its checkpoint directory (<out>.partial)')
+    .option('--shard <i/n>', 'run only shard i of n (from 0; cells balanced by expected cost) and write a shard directory for `greenserv merge` (default --out results/<name>.shards/shard-<i>-of-<n>)')
     .option('--runs <n>', `override the number of runs (at most ${MAX_RUNS})`)
     .option('--out <dir>', 'results directory (default results/<name>)')
     .option('--force', 'replace an existing --out directory')
@@ -71,9 +74,11 @@ export function registerExperimentCommand(program: Command): void {
     .option('--no-progress', 'no progress output')
     .option('--no-ui', 'plain progress lines instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
-    .action(async (nameArg: string | undefined, o: { resume?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean; ui: boolean }) => {
+    .action(async (nameArg: string | undefined, o: { resume?: string; shard?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean; ui: boolean }) => {
       if (!nameArg && !o.resume) throw new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`);
+      if (o.resume && o.shard) throw new UsageError('--shard: a resumed run keeps the shard its checkpoint records; drop --shard');
       const file = o.resume ? null : resolveExperimentFile(nameArg!);
+      const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
       const runs = o.runs !== undefined ? parseInteger('--runs', o.runs, 1, MAX_RUNS) : undefined;
       const workers = parseInteger('--workers', o.workers, 1);
       let live: Progress | null = null;
@@ -116,16 +121,27 @@ export function registerExperimentCommand(program: Command): void {
           stage = 'writing';
           await (live as Progress | null)?.phase(text);
         };
-        result = await runExperiment(file, { resume: o.resume, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase });
+        result = await runExperimentOrShard(file, { resume: o.resume, shard, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase });
         (live as Progress | null)?.stop();
       } finally {
         (live as Progress | null)?.stop(false);
         process.off('SIGINT', clear);
         process.off('SIGTERM', clear);
       }
+      if (result.kind === 'shard') {
+        const { shard: s, replays, total, out } = result;
+        if (o.json) process.stdout.write(toJson({ kind: 'shard', shard: s, replays, total, out }));
+        else process.stdout.write(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
+        return;
+      }
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
-      else process.stdout.write(experimentTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity) + `\nresults: ${out}\n`);
+      else {
+        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const pr = summary.protocol;
+        const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
+        process.stdout.write(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
+      }
     });
   exp
     .command('list')

@@ -19,6 +19,8 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   evaluate: async () => (await import('./evaluate.js')).registerEvaluateCommand,
   'profile-models': async () => (await import('./profileModels.js')).registerProfileModelsCommand,
   energy: async () => (await import('./energy.js')).registerEnergyCommand,
+  ope: async () => (await import('./ope.js')).registerOpeCommand,
+  merge: async () => (await import('./merge.js')).registerMergeCommand,
 };
 
 /**
@@ -42,6 +44,8 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
     'per-model accuracy/energy profiles, Pareto front and static baselines of a table; with --endpoint, measure a served model into a table',
   ],
   energy: ['energy', 'modelled energy for routing tables without measurements (docs/energy-model.md)'],
+  ope: ['ope [options]', 'off-policy evaluation: estimate from a routing log what other routing policies would have achieved (docs/ope.md)'],
+  merge: ['merge [options] <dirs...>', 'merge the shard directories of `experiment run --shard i/n` or `evaluate --shard i/n` into the results an unsharded run writes (byte-identical)'],
 };
 
 /** The subcommand a command line runs (also through `help <command>`), or null. */

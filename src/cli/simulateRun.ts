@@ -7,16 +7,19 @@ import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
+import { protocolTable } from '../report/protocol.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
-import type { SimulateOptions } from '../sim/run.js';
+import { PROTOCOL_BASELINE, type SimulateOptions } from '../sim/run.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { logFormatOf, writeLogFile } from '../data/logWrite.js';
+import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -63,6 +66,7 @@ export async function simulateAction(o: SimulateCliOptions): Promise<void> {
 async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promise<void> {
   // an unusable --out fails before the simulation, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+  if (o.log !== undefined) logFormatOf(o.log);
   // plugins first: --policies and --param may name their policies
   for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
@@ -79,18 +83,25 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   // what the table cannot support is named as the flag typed (the simulation names the setting)
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
-  const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' } };
-  const { policies, runs } = options;
+  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
+  const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' }, ...(trainTable ? { trainTable } : {}) };
+  const { runs } = options;
+  // under the protocol every split replays the policies, and train-best-static always runs
+  const protocol = options.split !== undefined || trainTable !== undefined;
+  const policies = protocol && !options.policies.includes(PROTOCOL_BASELINE) ? [...options.policies, PROTOCOL_BASELINE] : options.policies;
+  const perPolicy = runs * (options.split !== undefined ? options.splits ?? 1 : 1);
+  if (o.log !== undefined && protocol) throw new UsageError('--log: a routing log replays the whole table; it cannot be combined with --split or --train');
+  if (o.log !== undefined && policies.length !== 1) throw new UsageError(`--log: a routing log records one policy's decisions; give exactly one with --policies (got ${policies.length})`);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
     process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
   }
   // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
   const tty = o.progress && process.stderr.isTTY === true;
-  const store = new LiveStore('simulate', runs * policies.length, new Map(policies.map((p) => [p, runs])));
+  const store = new LiveStore('simulate', perPolicy * policies.length, new Map(policies.map((p) => [p, perPolicy])));
   const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
   const bar = tty && !o.ui ? await plainBar() : null;
-  bar?.start(runs * policies.length, 0, { label: '' });
+  bar?.start(perPolicy * policies.length, 0, { label: '' });
   interrupts.freshLine = live !== null;
   interrupts.onInterrupt(() => {
     live?.stop(false);
@@ -117,10 +128,12 @@ interface Checked {
 async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
   const { table, options, steps } = c;
   const ids = table.models.map((m) => m.id);
+  const log = o.log !== undefined ? new LogRecorder(table.nQueries, options.runs) : null;
   const run = await simulateTable(
     table,
     {
       ...options,
+      ...(log ? { recorders: [log] } : {}),
       recordSteps: steps !== 'none',
       textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
     },
@@ -157,12 +170,20 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
     { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
   );
+  // a log is refused under the protocol, so the run has one set of contexts
+  if (log && prepared.contexts) {
+    await writeLogFile(o.log!, logColumns(log, table, prepared.contexts), log.length);
+    if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
+  }
   live?.stop();
   for (const n of notes) process.stderr.write(n);
   if (o.json) {
     process.stdout.write(toJson(summary));
   } else {
-    process.stdout.write(summaryTable(summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
+    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    process.stdout.write(summaryTable(summary, width));
+    if (summary.protocol) process.stdout.write(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
     process.stdout.write(`\nresults: ${outDir}\n`);
+    if (o.log !== undefined) process.stdout.write(`routing log: ${o.log}\n`);
   }
 }

@@ -13,7 +13,7 @@ import { resolveFormat } from './load.js';
 /** Columns every log needs. */
 export const LOG_REQUIRED_COLUMNS = ['query_id', 'model_id', 'accuracy'] as const;
 /** Columns with a fixed meaning; `ctx_*` columns are numeric context features; anything else is ignored. */
-export const LOG_KNOWN_COLUMNS = ['query_id', 'model_id', 'propensity', 'task', 'text', 'timestamp', ...LONG_METRIC_COLUMNS] as const;
+export const LOG_KNOWN_COLUMNS = ['query_id', 'model_id', 'propensity', 'task', 'text', 'timestamp', 'run', 'reward', ...LONG_METRIC_COLUMNS] as const;
 export const CONTEXT_PREFIX = 'ctx_';
 /** Distinct models a log may name when no model list is given (each adds a column to n×M matrices). */
 export const MAX_LOG_MODELS = 1024;
@@ -38,6 +38,10 @@ export interface LogTable {
   tasks: string[];
   text: (string | null)[] | null;
   timestamp: (string | null)[] | null;
+  /** Independent run of the logger each decision belongs to (`run` column; simulated logs), or null. */
+  run: Int32Array | null;
+  /** The reward the logger observed (`reward` column), or null. */
+  reward: Float64Array | null;
   /** `ctx_*` feature names (prefix removed) and their n×d values. */
   contextNames: string[];
   context: Float64Array;
@@ -109,6 +113,10 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   const cTask = col('task');
   const cText = col('text');
   const cTs = col('timestamp');
+  const cRun = col('run');
+  const cReward = col('reward');
+  const run = cRun >= 0 ? new GrowI32() : null;
+  const rewardCol = cReward >= 0 ? new GrowF64() : null;
   const metricCols = LONG_METRIC_COLUMNS.map((c) => col(c));
   const ctxCols: number[] = [];
   const contextNames: string[] = [];
@@ -174,11 +182,22 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
       }
       timestamp.push(ts);
     }
-    // One row per decision: a query may recur only at distinct instants (compared as times, not as text).
-    const key = ts === null ? q : `${q}\u0000${ms}`;
+    let rn = 0;
+    if (run) {
+      rn = parseNumber(cells[cRun], file, ln, 'run');
+      if (!(Number.isInteger(rn) && rn >= 0 && rn <= 0x7fffffff)) throw new DataError(`run '${String(cells[cRun])}' is not a non-negative integer`, file, ln, 'run');
+      run.push(rn);
+    }
+    if (rewardCol) {
+      const v = parseNumber(cells[cReward], file, ln, 'reward');
+      if (!Number.isFinite(v)) throw new DataError('reward is empty or not finite (required on every row once the column is present)', file, ln, 'reward');
+      rewardCol.push(v);
+    }
+    // One row per decision: a query may recur only at distinct instants (compared as times, not as text) or in another run.
+    const key = `${rn}\u0000${ts === null ? q : `${q}\u0000${ms}`}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      const why = ts === null ? (timestamp ? 'give each its own timestamp' : 'add a timestamp column to log a query more than once') : 'the same query at the same timestamp';
+      const why = ts === null ? (timestamp ? 'give each its own timestamp' : 'add a timestamp or run column to log a query more than once') : 'the same query at the same timestamp';
       throw new DataError(`duplicate decision for query '${truncate(q)}' (first on line ${first}; ${why})`, file, ln, 'query_id');
     }
     seen.set(key, ln);
@@ -251,6 +270,8 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
     tasks,
     text,
     timestamp,
+    run: run ? run.toArray() : null,
+    reward: rewardCol ? rewardCol.toArray() : null,
     contextNames,
     context: d > 0 ? ctx.toArray() : new Float64Array(0),
     line: line.toArray(),

@@ -54,6 +54,14 @@ export interface PoolTable {
   taskBounds: Map<string, TaskBounds>;
   /** Wide sources: metric values given for cells without a score (not used; kept to check merges of split rows). */
   unscored?: UnscoredValues;
+  /** User-supplied query embeddings (datasets/README.md), Q×dim row-major; absent when the source has none. */
+  embedding?: QueryEmbedding;
+}
+
+/** Per-query embedding vectors given with the data: `values[q*dim + j]`. */
+export interface QueryEmbedding {
+  dim: number;
+  values: Float64Array;
 }
 
 /** Metric values of cells without a score: cell index (q*M + m), metric (long-format column index), value. */
@@ -80,6 +88,7 @@ export interface PoolTableInit {
   present?: Uint8Array;
   taskBounds?: Map<string, TaskBounds>;
   unscored?: UnscoredValues;
+  embedding?: QueryEmbedding;
 }
 
 /** Build a table, filling absent columns with NaN and computing per-task bounds where not given. */
@@ -88,6 +97,10 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
   const M = init.models.length;
   const n = Q * M;
   const nan = (): Float64Array => new Float64Array(n).fill(Number.NaN);
+  // absent latency and token columns share one all-NaN array: nothing writes into them (energy may be
+  // estimated into energyJ in place, so it gets its own), and a 10 M × 16 table saves 1.3 GB per column
+  let shared: Float64Array | null = null;
+  const absent = (): Float64Array => (shared ??= nan());
   const check = (a: ArrayLike<unknown> | undefined | null, what: string, len: number): void => {
     if (a && a.length !== len) throw new Error(`pool table: ${what} has ${a.length} entries, expected ${len}`);
   };
@@ -139,14 +152,18 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
     models: init.models,
     accuracy: init.accuracy,
     energyJ: init.energyJ ?? nan(),
-    latencyS: init.latencyS ?? nan(),
-    inputTokens: init.inputTokens ?? nan(),
-    outputTokens: init.outputTokens ?? nan(),
+    latencyS: init.latencyS ?? absent(),
+    inputTokens: init.inputTokens ?? absent(),
+    outputTokens: init.outputTokens ?? absent(),
     costUsd: init.costUsd ?? null,
     present,
     taskBounds: new Map(),
   };
   if (init.unscored) table.unscored = init.unscored;
+  if (init.embedding) {
+    if (init.embedding.values.length !== Q * init.embedding.dim) throw new Error(`pool table: embedding has ${init.embedding.values.length} values, expected ${Q} × ${init.embedding.dim}`);
+    table.embedding = init.embedding;
+  }
   const computed = computeTaskBounds(table);
   for (const t of tasks) table.taskBounds.set(t, init.taskBounds?.get(t) ?? computed.get(t)!);
   return table;
@@ -228,6 +245,11 @@ export function tableSha256(t: PoolTable): string {
   for (const name of t.tasks) {
     const b = t.taskBounds.get(name)!;
     str(`${name}:${b.eptMin}:${b.eptMax}`);
+  }
+  // only when given, so tables without embeddings keep their hash
+  if (t.embedding) {
+    str(`embedding:${t.embedding.dim}`);
+    f64(t.embedding.values);
   }
   return h.digest('hex');
 }

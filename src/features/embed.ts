@@ -23,7 +23,11 @@ export interface EmbedOptions {
   wordNgrams?: [number, number];
   /** Inclusive character n-gram range (default [4, 4]; [3, 5] reads more but runs at about half the speed). */
   charNgrams?: [number, number];
-  /** Only the first `maxChars` UTF-16 units of a text are read (default 1000), bounding the cost per query. */
+  /**
+   * At most `maxChars` UTF-16 units of a text are read (default 1000), bounding the cost per query: a longer
+   * text contributes its first quarter and its last three quarters of that budget, since few-shot and templated
+   * prompts share their opening and differ in the question at the end.
+   */
   maxChars?: number;
   /** Non-zeros per bucket in the projection (default 4). */
   sparsity?: number;
@@ -162,12 +166,12 @@ class Scanner {
   }
 
   /**
-   * Lower-case `text` (first `maxChars` units), count word n-grams (runs of word characters; any other
+   * Lower-case `text` (its head and tail within `maxChars` units, see `window`), count word n-grams (runs of word characters; any other
    * non-space character is a token of its own) and character n-grams (whitespace runs read as one space);
    * return the number of touched buckets. The caller resets `count` at the touched buckets.
    */
   scan(text: string, maxChars: number, w: readonly number[], c: readonly number[]): number {
-    const s = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
+    const s = window(text, maxChars).toLowerCase();
     if (this.chars.length < s.length + 1) {
       this.chars = new Int32Array(2 * s.length + 1);
       this.prefix = new Int32Array(2 * s.length + 2);
@@ -373,4 +377,11 @@ export function contextsFromEmbeddings(
   }
   const c = denseContexts(flat, n, dim);
   return { ...c, names: ['bias', ...Array.from({ length: dim }, (_, j) => `emb_${j}`)] };
+}
+
+/** The part of a text an embedding reads: all of it, or its head (¼ of `maxChars`) and tail (the rest). */
+export function window(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const head = maxChars >> 2;
+  return `${text.slice(0, head)}\n${text.slice(text.length - (maxChars - head - 1))}`;
 }

@@ -4,10 +4,12 @@
  * interval, moving-average regret, window 50) and selection shares per 25-query window, single-model
  * reference points, and the comparison with published figures.
  */
+import type { SweepProtocolBlock } from './protocol.js';
 import type { PoolTable } from '../data/pool.js';
 import type { JobResult } from '../sim/experiment.js';
 import { armLabel, type ExperimentConfig } from '../sim/experimentConfig.js';
 import type { RewardTable } from '../sim/reward.js';
+import { scenarioSummary, type ScenarioSummary } from './scenario.js';
 import { benjaminiHochberg, mannWhitneyU, meanSd, meanSdCi, movingAverage, tCritical95, type MeanSd, type MeanSdCi } from './stats.js';
 
 export const EXPERIMENT_SCHEMA_VERSION = 1;
@@ -78,6 +80,10 @@ export interface ExperimentSummary {
   significance: PairTest[];
   models: ModelPoint[];
   comparison: { source: string; semantics: string; rows: Comparison[] } | null;
+  /** The train/test protocol (`split:`, schemaVersion 2; docs/outputs.md): absent for the online protocol. */
+  protocol?: SweepProtocolBlock;
+  /** Budget adherence and post-event regret (docs/model.md §11); only when a scenario is used. */
+  scenario?: ScenarioSummary;
 }
 
 /** Per-step curves of one (λ, arm) cell. */
@@ -302,5 +308,7 @@ export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
     models: modelPoints(t, inp.rewards),
     comparison,
   };
+  const scenario = scenarioSummary(cfg, t, (l, a) => (byCell.get(`${l}/${a}`) ?? []).sort((x, y) => x.job.run - y.job.run));
+  if (scenario) summary.scenario = scenario;
   return { summary, curves, selection };
 }

@@ -4,6 +4,7 @@
  * router, the hindsight oracle) with AIQ, RouteLLM's CPT/APGR, and peak / average accuracy over the grid,
  * and builds summary.json. Pure: no files.
  */
+import type { SweepProtocolBlock } from './protocol.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { CostScale } from '../sim/reward.js';
 import type { SweepResult } from '../sim/sweep.js';
@@ -104,6 +105,11 @@ export function publishedComparison(t: PoolTable, families: readonly string[]): 
   return { source: PUBLISHED_TABLE1_SOURCE, comparable: full, note, rows: PUBLISHED_TABLE1.map((r) => ({ ...r })) };
 }
 
+/** Table 1 scores dollar cost: beside an evaluation on modelled energy it is never comparable. */
+function onEnergy(p: PublishedComparison): PublishedComparison {
+  return { ...p, comparable: false, note: `the published numbers score dollar cost and this evaluation scores modelled energy; ${p.note}` };
+}
+
 export interface EvaluateSummary {
   schemaVersion: number;
   command: 'evaluate';
@@ -114,7 +120,7 @@ export interface EvaluateSummary {
   runSeeds: number[];
   semantics: string;
   contexts: { features: string[]; d: number };
-  reward: { cost: 'usd'; costScale: CostScale; normalisation: string };
+  reward: { cost: 'usd' | 'energy'; costScale: CostScale; normalisation: string };
   aiqMode: AiqMode;
   policies: PolicyEvaluation[];
   baselines: {
@@ -136,6 +142,8 @@ export interface EvaluateSummary {
     models: ModelEvaluation[];
   };
   published: PublishedComparison;
+  /** The train/test protocol (schemaVersion 2; docs/outputs.md): absent for the online protocol. */
+  protocol?: SweepProtocolBlock;
 }
 
 export interface EvaluateOptions {
@@ -148,6 +156,8 @@ export interface EvaluateOptions {
   /** Family → eval names (from the family mapping); default: the family name alone. */
   members?: Map<string, string[]>;
   sha256?: string;
+  /** What the table's cost column holds: USD (default) or modelled J per prompt (`--cost energy`). */
+  cost?: 'usd' | 'energy';
 }
 
 /** Per family: the curves the report draws and the numbers behind summary.json. */
@@ -391,11 +401,11 @@ export function evaluateSweep(t: PoolTable, s: SweepResult, o: EvaluateOptions):
     runSeeds: [...s.runSeeds],
     semantics: o.semantics ?? 'paper',
     contexts: { features: o.features ?? ['task'], d: s.d },
-    reward: { cost: 'usd', costScale: o.costScale ?? 'linear', normalisation: 'min–max per eval family over present cells' },
+    reward: { cost: o.cost ?? 'usd', costScale: o.costScale ?? 'linear', normalisation: 'min–max per eval family over present cells' },
     aiqMode: o.aiqMode,
     policies: s.policyNames.map((_, p) => evaluatePolicy(s, p, sc)),
     baselines: analyticBaselines(t, mp, op, sc),
-    published: publishedComparison(t, families),
+    published: o.cost === 'energy' ? onEnergy(publishedComparison(t, families)) : publishedComparison(t, families),
   };
   return { summary, curves };
 }

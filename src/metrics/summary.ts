@@ -5,7 +5,10 @@
 import type { PoolTable } from '../data/pool.js';
 import type { SimConfig, SimResult } from '../sim/engine.js';
 import type { RewardTable } from '../sim/reward.js';
+import type { ProtocolBlock } from './protocol.js';
 import { meanSd, meanSdCi, type MeanSd, type MeanSdCi } from './stats.js';
+import { delayText } from '../sim/feedback.js';
+import { buildScenario, DEFAULT_EVENT_WINDOW, eventList, type ScenarioCellInput, type ScenarioSummary } from './scenario.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -41,6 +44,10 @@ export interface Summary {
   maxLatency: number | null;
   oracle: { mode: string; totalReward: number; meanReward: number };
   policies: PolicySummary[];
+  /** The train/test protocol (schemaVersion 2, docs/outputs.md); absent for the online protocol. */
+  protocol?: ProtocolBlock;
+  /** Budget adherence, post-event regret and feedback counts (docs/model.md §11); only when a scenario is used. */
+  scenario?: ScenarioSummary;
 }
 
 export interface SummaryInput {
@@ -107,7 +114,7 @@ export function buildSummary(inp: SummaryInput): Summary {
   }
   let nOracle = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(inp.rewards.oracle[q])) nOracle++;
-  return {
+  const out: Summary = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     dataset: { name: t.name, queries: Q, models: t.nModels, tasks: [...t.tasks], sha256: inp.sha256 },
     lambda: inp.rewards.lambda,
@@ -121,6 +128,29 @@ export function buildSummary(inp: SummaryInput): Summary {
     oracle: { mode: cfg.oracle, totalReward: res.oracleTotal, meanReward: nOracle ? res.oracleTotal / nOracle : Number.NaN },
     policies: pol,
   };
+  if (res.scenario || cfg.scenario) out.scenario = simulateScenario(t, cfg, res, inp.rewards.lambda);
+  return out;
+}
+
+/** The scenario section of a simulation: one cell per policy at the run's λ. */
+function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, lambda: number): ScenarioSummary {
+  const sc = cfg.scenario ?? {};
+  const Q = t.nQueries;
+  const st = res.steps;
+  const cells: ScenarioCellInput[] = res.policyNames.map((label, p) => {
+    const runs = res.metrics[p];
+    return {
+      lambda,
+      label,
+      accuracy: runs.map((r) => r.accuracy),
+      budgetTraces: res.scenario?.budgetTrace?.[p] ?? [],
+      stepRegret: st ? runs.map((_, ri) => st.regret.subarray((p * runs.length + ri) * Q, (p * runs.length + ri + 1) * Q)) : null,
+      feedback: res.scenario?.feedback?.[p] ?? [],
+    };
+  });
+  const events = eventList({ pool: { events: cfg.events }, drift: sc.drift?.events });
+  const feedback = sc.feedback ? { delay: delayText(sc.feedback.delay), rate: sc.feedback.rate } : null;
+  return buildScenario(t, { budget: sc.budget ?? null, events, window: DEFAULT_EVENT_WINDOW, feedback, cells });
 }
 
 /** JSON with NaN/±Infinity written as null, two-space indent, trailing newline. */

@@ -48,6 +48,27 @@ class EpsilonGreedy implements Policy {
     return am.result();
   }
 
+  /** ε/n + (1 − ε)·[m in the greedy set]/|set|: the untried arms if any, else the tied best means (docs/model.md §9). */
+  propensity(_q: number, arms: Int32Array, na: number, m: number): number {
+    let untried = 0;
+    for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0) untried++;
+    let greedy: number;
+    if (untried > 0) greedy = this.n[m] === 0 ? 1 / untried : 0;
+    else {
+      let best = -Infinity;
+      let ties = 0;
+      for (let i = 0; i < na; i++) {
+        const v = this.sum[arms[i]] / this.n[arms[i]];
+        if (v > best) {
+          best = v;
+          ties = 1;
+        } else if (v === best) ties++;
+      }
+      greedy = this.sum[m] / this.n[m] === best ? 1 / ties : 0;
+    }
+    return this.eps / na + (1 - this.eps) * greedy;
+  }
+
   update(_q: number, arm: number, reward: number): void {
     if (this.n[arm] === 0) this.untried--;
     this.n[arm] += 1;

@@ -36,6 +36,22 @@ class LinearEpsilonGreedy extends LinearPolicy {
     return am.result();
   }
 
+  /** ε/n + (1 − ε)/|ties| when m is among the tied best predictions, else ε/n (docs/model.md §9). */
+  propensity(q: number, arms: Int32Array, n: number, m: number): number {
+    const { cache } = this;
+    let best = -Infinity;
+    let ties = 0;
+    for (let i = 0; i < n; i++) {
+      const v = cache.mean[cache.slot(arms[i], q)];
+      if (v > best) {
+        best = v;
+        ties = 1;
+      } else if (v === best) ties++;
+    }
+    const greedy = cache.mean[cache.slot(m, q)] === best ? 1 / ties : 0;
+    return this.eps / n + (1 - this.eps) * greedy;
+  }
+
   override update(q: number, arm: number, reward: number): void {
     super.update(q, arm, reward);
     this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);

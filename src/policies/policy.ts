@@ -22,6 +22,18 @@ export interface PolicyEnv {
   rng: Rng;
   /** Tie rule and Thompson covariance, resolved from the run's semantics (docs/model.md §6). */
   rules: DecisionRules;
+  /** The run's budget (`--budget`), or absent; budgeted policies need it (docs/model.md §11.1). */
+  budget?: BudgetSpec | null;
+}
+
+/**
+ * A budget on the average over the stream: energy in Wh per query, dollars per query, or the p95 latency in
+ * seconds. Policies learn against it through `updateCost`, a signal whose stream mean must stay ≤ 1
+ * (docs/model.md §11.1).
+ */
+export interface BudgetSpec {
+  kind: 'energy' | 'usd' | 'latency';
+  limit: number;
 }
 
 /** Hindsight data over the whole table: only factories with `hindsight: true` receive it. */
@@ -61,10 +73,21 @@ export interface Policy {
   select(q: number, arms: Int32Array, n: number): number;
   /** Feedback for the chosen model only. */
   update(q: number, arm: number, reward: number): void;
+  /**
+   * Under a budget: the chosen model's cost signal (its cost over the budget, docs/model.md §11.1), told right
+   * after the choice for every decision, since a meter needs no label. Policies without a budget omit it.
+   */
+  updateCost?(q: number, arm: number, cost: number): void;
   /** A model (re)joins the pool: its state starts fresh. */
   addArm(m: number): void;
   /** A model leaves the pool. */
   removeArm(m: number): void;
+  /**
+   * Probability that `select(q, arms, n)` picks model m in the policy's current state (before `update`), for
+   * routing logs (docs/model.md §9). Exact where it has a closed form; a policy
+   * that can only estimate it draws from `mc`, an RNG its caller owns, never from its own. Optional.
+   */
+  propensity?(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number;
 }
 
 export interface ParamSpec {

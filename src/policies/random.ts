@@ -9,6 +9,10 @@ class RandomPolicy extends StatelessPolicy {
   select(_q: number, arms: Int32Array, n: number): number {
     return arms[this.env.rng.int(n)];
   }
+  /** 1/n (docs/model.md §9). */
+  propensity(_q: number, _arms: Int32Array, n: number): number {
+    return 1 / n;
+  }
 }
 
 export const randomFactory: PolicyFactory<Record<string, never>> = {

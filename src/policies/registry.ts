@@ -2,14 +2,26 @@
 import { didYouMean, UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { epsilonGreedyFactory } from './epsilonGreedy.js';
+import { knnFactory } from './knn.js';
 import { linearEpsilonGreedyFactory } from './linearEpsilonGreedy.js';
 import { linucbFactory } from './linucb.js';
 import { oracleFactory } from './oracle.js';
 import { loadPluginModule, pluginFactories, registerPluginFactory } from './plugins.js';
 import type { PolicyFactory } from './policy.js';
+import { predictiveFactory } from './predictive.js';
 import { randomFactory } from './random.js';
 import { bestStaticFactory, largestFactory, mostAccurateFactory, smallestFactory, staticModelFactory } from './static.js';
 import { thompsonFactory } from './thompson.js';
+import { trainBestStaticFactory } from './trainBestStatic.js';
+import { budgetedLinucbFactory } from './budgetedLinucb.js';
+import { budgetedThompsonFactory } from './budgetedThompson.js';
+import { discountedLinucbFactory } from './discountedLinucb.js';
+import { hybridLinucbFactory } from './hybridLinucb.js';
+import { slidingWindowLinucbFactory } from './slidingWindowLinucb.js';
+import { softmaxFactory } from './softmax.js';
+import { ucb1Factory } from './ucb1.js';
+import { warmLinucbFactory } from './warmLinucb.js';
+import { warmThompsonFactory } from './warmThompson.js';
 
 export const FACTORIES: readonly PolicyFactory[] = [
   randomFactory,
@@ -24,12 +36,39 @@ export const FACTORIES: readonly PolicyFactory[] = [
   thompsonFactory,
 ];
 
-/** What `simulate` runs when no --policies is given: every registered policy (static:<model> is per model). */
-export const DEFAULT_POLICIES: readonly string[] = FACTORIES.map((f) => f.name);
+/**
+ * What `simulate` runs when no --policies is given: every policy above that needs no train part
+ * (static:<model> is per model).
+ */
+export const DEFAULT_POLICIES: readonly string[] = FACTORIES.filter((f) => !f.train).map((f) => f.name);
 
-export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>'];
+/** Routers for budgets, drift and new models (docs/model.md §11): registered, but run only when named. */
+export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
+  budgetedLinucbFactory,
+  budgetedThompsonFactory,
+  discountedLinucbFactory,
+  slidingWindowLinucbFactory,
+  hybridLinucbFactory,
+  softmaxFactory,
+  ucb1Factory,
+];
 
-const isBuiltin = (name: string): boolean => FACTORIES.some((f) => f.name === name) || name.startsWith('static:');
+/**
+ * Routers trained on the train part of a split (`train: true`): they need TrainData, so they run only when
+ * named and never by default.
+ */
+export const TRAINED_FACTORIES: readonly PolicyFactory[] = [trainBestStaticFactory, knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
+
+const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...SCENARIO_FACTORIES, ...TRAINED_FACTORIES];
+
+export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>', ...SCENARIO_FACTORIES.map((f) => f.name), ...TRAINED_FACTORIES.map((f) => f.name)];
+
+const isBuiltin = (name: string): boolean => BUILTIN.some((f) => f.name === name) || name.startsWith('static:');
+
+/** A built-in factory by name (not static:<model>, not plugins). */
+export function builtinFactory(name: string): PolicyFactory | undefined {
+  return BUILTIN.find((f) => f.name === name);
+}
 
 /** Add a policy factory (a plugin) under its own name; built-in names cannot be taken. */
 export function registerPolicy(factory: PolicyFactory): void {
@@ -44,7 +83,7 @@ export async function loadPolicyModule(path: string): Promise<readonly PolicyFac
 /** Built-in factories, then plugins. */
 function allFactories(): readonly PolicyFactory[] {
   const plugins = pluginFactories();
-  return plugins.length ? [...FACTORIES, ...plugins] : FACTORIES;
+  return plugins.length ? [...BUILTIN, ...plugins] : BUILTIN;
 }
 
 export interface ResolvedPolicy {

@@ -7,7 +7,7 @@ type NoParams = Record<string, never>;
  * A static baseline: a fixed ranking of models; it always picks the best-ranked allowed model (so it still
  * answers after its model is removed, or under a latency filter). Spec §4.5.
  */
-class StaticPolicy extends StatelessPolicy {
+export class StaticPolicy extends StatelessPolicy {
   /** Position of each model in the ranking. */
   private readonly rank: Int32Array;
   private readonly inPool: Uint8Array;
@@ -35,6 +35,11 @@ class StaticPolicy extends StatelessPolicy {
     return best;
   }
 
+  /** Deterministic: 1 for the model `select` returns, 0 otherwise (docs/model.md §9). */
+  propensity(q: number, arms: Int32Array, n: number, m: number): number {
+    return this.select(q, arms, n) === m ? 1 : 0;
+  }
+
   override addArm(m: number): void {
     if (this.inPool[m]) return;
     this.inPool[m] = 1;
@@ -51,7 +56,7 @@ class StaticPolicy extends StatelessPolicy {
 }
 
 /** Indices sorted by key descending; ties keep table order. */
-function rankBy(n: number, key: (m: number) => number): number[] {
+export function rankBy(n: number, key: (m: number) => number): number[] {
   const idx = Array.from({ length: n }, (_, m) => m);
   return idx.sort((a, b) => {
     const ka = key(a);

@@ -1,6 +1,10 @@
 import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory } from './policy.js';
+import type { Rng } from '../core/rng.js';
+
+/** Monte-Carlo draws per propensity estimate of Thompson sampling (docs/model.md §9). */
+export const THOMPSON_PROPENSITY_SAMPLES = 256;
 
 export type ThompsonParams = { sigma: number; priorVariance: number };
 
@@ -15,6 +19,9 @@ export type ThompsonParams = { sigma: number; priorVariance: number };
 class Thompson extends LinearPolicy {
   readonly name = 'thompson';
   private readonly am: ArgMax;
+  /** Per-arm mean and sd of the score, filled on the first propensity call (logging only). */
+  private mcMean = new Float64Array(0);
+  private mcSd = new Float64Array(0);
 
   constructor(env: PolicyEnv, p: ThompsonParams) {
     // B = I/v + Σ xxᵀ/σ², f = Σ r x/σ²: a ridge state with prior 1/v and rewards weighted 1/σ², so θ = B⁻¹f = μ
@@ -36,6 +43,40 @@ class Thompson extends LinearPolicy {
       am.offer(m, mean[k] + sd[k] * rng.normal());
     }
     return am.result();
+  }
+
+  /**
+   * Monte-Carlo estimate (docs/model.md §9): K fresh posterior draws from `mc`, plus the draw `select` made, which m
+   * won; (wins + 1)/(K + 1) is never 0. Exact ties have probability 0 under continuous draws and are ignored.
+   */
+  propensity(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number {
+    const { cache } = this;
+    const K = THOMPSON_PROPENSITY_SAMPLES;
+    if (this.mcMean.length < n) {
+      this.mcMean = new Float64Array(this.env.nModels);
+      this.mcSd = new Float64Array(this.env.nModels);
+    }
+    const { mcMean, mcSd } = this;
+    for (let i = 0; i < n; i++) {
+      const j = cache.slot(arms[i], q);
+      mcMean[i] = cache.mean[j];
+      mcSd[i] = cache.sd[j];
+    }
+    let wins = 0;
+    for (let k = 0; k < K; k++) {
+      let best = -Infinity;
+      let arm = -1;
+      for (let i = 0; i < n; i++) {
+        const a = arms[i];
+        const v = mcMean[i] + mcSd[i] * mc.normal();
+        if (v > best || arm < 0) {
+          best = v;
+          arm = a;
+        }
+      }
+      if (arm === m) wins++;
+    }
+    return (wins + 1) / (K + 1);
   }
 }
 

@@ -4,6 +4,7 @@ import { MA_WINDOW, SELECTION_WINDOW, type ExperimentAggregate } from '../metric
 import { accuracyEnergySpec, finalRegretBoxSpec, lambdaSweepSpec } from './chartsSpread.js';
 import { cumulativeRegretSpec, movingAverageSpec, poolWindows, selectionSpec, type PoolEvent } from './chartsTime.js';
 import { policyColours } from './palette.js';
+import { scenarioCharts } from './chartsScenario.js';
 
 export interface ChartSpec {
   name: string;
@@ -158,5 +159,6 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
       });
     }
   }
+  if (s.scenario) charts.push(...scenarioCharts(s.scenario, s.lambdas, colours, s.runs));
   return charts;
 }

@@ -2,6 +2,10 @@
  * Outputs of `greenserv evaluate --routerbench`: terminal tables, runs.csv / points.csv, the report.html
  * section and the results directory (charts in evaluateCharts.ts).
  */
+import type { SweepProtocolBlock } from '../metrics/protocol.js';
+import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable } from './protocol.js';
+import { policyColours } from './palette.js';
+import { renderChart } from './render.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from '../metrics/routerbench.js';
@@ -11,6 +15,8 @@ import { sweepIndex } from '../sim/sweep.js';
 import type { AtomicDir } from '../core/atomic.js';
 import { chartFileBase, familySlug, policyLabel, renderEvaluateCharts } from './evaluateCharts.js';
 import { fmt, renderTable } from './terminalTable.js';
+import { energyReportSection } from './energy.js';
+import type { EnergyMetrics } from '../metrics/energy.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
@@ -22,6 +28,15 @@ function pct(x: number | null | undefined, d = 1): string {
 
 
 
+
+/** The cost axis's unit: USD, or modelled joules per prompt under `--cost energy`. */
+export function costUnit(s: EvaluateSummary): string {
+  return s.reward.cost === 'energy' ? 'J' : 'USD';
+}
+
+function costColumn(cost: 'usd' | 'energy'): string {
+  return cost === 'energy' ? 'energy_j' : 'cost_usd';
+}
 
 // ---------------------------------------------------------------------------------------------- terminal
 
@@ -61,10 +76,10 @@ export function evaluateTable(s: EvaluateSummary): string {
   const right = headers.map((_, j) => j > 0);
   const main = renderTable(headers, rows, right);
 
-  const mHeaders = ['model', 'cost/prompt (USD)', 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
+  const mHeaders = ['model', `cost/prompt (${costUnit(s)})`, 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
   const mRows = s.baselines.models.map((m) => [
     m.id,
-    fmt(m.points[ALL]?.cost, 6),
+    fmt(m.points[ALL]?.cost, s.reward.cost === 'energy' ? 2 : 6),
     fmt(m.points[ALL]?.quality, 4),
     fmt(m.aiq.mean, 3),
     ...(showFam ? fams.map((f) => fmt(m.points[f]?.quality, 3)) : []),
@@ -80,8 +95,8 @@ function pctOf(x: number | null): string {
 
 // ---------------------------------------------------------------------------------------------- CSV
 
-export function evaluateRunsCsv(s: SweepResult): string {
-  const lines = ['policy,lambda,run,seed,family,queries,cost_usd,quality,misses'];
+export function evaluateRunsCsv(s: SweepResult, cost: 'usd' | 'energy' = 'usd'): string {
+  const lines = [`policy,lambda,run,seed,family,queries,${costColumn(cost)},quality,misses`];
   const K = s.tasks.length + 1;
   for (let p = 0; p < s.policyNames.length; p++) {
     for (let l = 0; l < s.lambdas.length; l++) {
@@ -100,7 +115,7 @@ export function evaluateRunsCsv(s: SweepResult): string {
 
 /** Every plotted point: policies (run means per λ), single models, the oracle point and the zero router's hull vertices. */
 export function evaluatePointsCsv(s: EvaluateSummary): string {
-  const lines = ['router,kind,lambda,family,cost_usd,quality'];
+  const lines = [`router,kind,lambda,family,${costColumn(s.reward.cost)},quality`];
   for (const p of s.policies) {
     for (const pt of p.points) lines.push([csvField(p.name), 'policy', pt.lambda, csvField(pt.family), csvNum(pt.cost), csvNum(pt.quality)].join(','));
   }
@@ -171,7 +186,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
       'CPT(x%): cost, as a share of the cost gap between the family\'s cheapest and best single model, at which the hull recovers x% of their quality gap; APGR: the average share recovered (RouteLLM).</p>',
   );
   parts.push(
-    `<table><tr><th>model</th><th>cost per prompt (USD)</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
+    `<table><tr><th>model</th><th>cost per prompt (${costUnit(s)})</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
   );
   for (const m of s.baselines.models) {
     parts.push(
@@ -196,12 +211,24 @@ h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d
 table{border-collapse:collapse;margin:1em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}figure{margin:1.5em 0}figcaption{font-size:.9em;color:#444}`;
 
+/** The energy section under `--cost energy` (summary.json's `energy` block), else nothing. */
+function energyOf(s: EvaluateSummary): string {
+  const e = (s as EvaluateSummary & { energy?: { metrics: EnergyMetrics; energyModel: { gpu: string; batch: number } } }).energy;
+  return e ? `${energyReportSection(e.metrics, e.energyModel)}\n` : '';
+}
+
 /** A standalone report.html holding the evaluation section. */
-export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>): string {
+export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>, protocolHtml = ''): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>greenserv evaluate: ${esc(s.dataset.name)}</title><style>${CSS}</style></head><body>\n` +
-    `<h1>greenserv evaluate --routerbench</h1>\n${evaluateReportSection(s, charts)}\n</body></html>\n`
+    `<h1>greenserv evaluate --routerbench</h1>\n${protocolHtml}${evaluateReportSection(s, charts)}\n${energyOf(s)}</body></html>\n`
   );
+}
+
+/** The protocol's section of report.html: its table as text and the gap-closed chart. */
+function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
+  const fig = svg ? `<figure>${svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>Share of the train-best-static model's test regret each policy removes; whiskers: 95% CI.</figcaption></figure>\n` : '';
+  return `<h2>Train/test protocol (λ = ${p.lambda})</h2>\n<pre>${esc(protocolTable(p, 110))}\n${esc(gapByLambdaTable(p.byLambda, p.baseline, 110))}</pre>\n${fig}<p class="note">Points, charts and tables below are those of the first split's test stream.</p>\n`;
 }
 
 // ---------------------------------------------------------------------------------------------- directory
@@ -228,7 +255,7 @@ export async function writeEvaluateOutputs(
   r: EvaluationResult,
   sweep: SweepResult,
   manifest: Omit<EvaluateManifest, 'files'>,
-  opts: { charts?: boolean } = {},
+  opts: { charts?: boolean; extra?: Record<string, string> } = {},
 ): Promise<string[]> {
   const files: string[] = [];
   const w = (name: string, data: string | Uint8Array): void => {
@@ -236,7 +263,7 @@ export async function writeEvaluateOutputs(
     files.push(name);
   };
   w('summary.json', toJson(r.summary));
-  w('runs.csv', evaluateRunsCsv(sweep));
+  w('runs.csv', evaluateRunsCsv(sweep, r.summary.reward.cost));
   w('points.csv', evaluatePointsCsv(r.summary));
   const svgs = new Map<string, string>();
   if (opts.charts !== false) {
@@ -247,7 +274,21 @@ export async function writeEvaluateOutputs(
       svgs.set(f, c.svg);
     }
   }
-  w('report.html', evaluateReportHtml(r.summary, opts.charts !== false ? svgs : undefined));
+  const pr = r.summary.protocol;
+  let protocolHtml = '';
+  if (pr) {
+    w('protocol.csv', protocolCsv(pr));
+    let svg: string | null = null;
+    if (opts.charts !== false) {
+      const c = await renderChart(gapClosedSpec(pr, policyColours(pr.policies.map((x) => ({ label: x.name, policy: x.name }))), `Gap closed vs train-best-static on the test stream, λ = ${pr.lambda}`), 2, 'gap-closed');
+      w('charts/gap-closed.svg', c.svg);
+      w('charts/gap-closed.png', c.png);
+      svg = c.svg;
+    }
+    protocolHtml = protocolSection(pr, svg);
+  }
+  w('report.html', evaluateReportHtml(r.summary, opts.charts !== false ? svgs : undefined, protocolHtml));
+  for (const [name, data] of Object.entries(opts.extra ?? {})) w(name, data);
   files.push('manifest.json');
   put(dir, 'manifest.json', toJson({ ...manifest, files } satisfies EvaluateManifest));
   return files;

@@ -138,7 +138,7 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   const x = {
     field: 'cost',
     type: 'quantitative',
-    title: 'mean cost per prompt (USD, log scale)',
+    title: `mean ${s.reward.cost === 'energy' ? 'energy per prompt (J' : 'cost per prompt (USD'}, log scale)`,
     scale: { type: 'log', domain: [xmin, xmax], nice: false },
     axis: { format: '~g', tickCount: 6 },
   } as const;
@@ -147,7 +147,7 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `${c.family}: cost vs quality (${(info?.queries ?? 0).toLocaleString('en-US')} prompts)`,
+      text: `${c.family}: ${s.reward.cost === 'energy' ? 'energy' : 'cost'} vs quality (${(info?.queries ?? 0).toLocaleString('en-US')} prompts)`,
       subtitle: `dots: policies' run means per λ · lines: non-decreasing convex hulls`,
       subtitleFontSize: 11,
     },

@@ -3,6 +3,8 @@
  * charts and report.html without re-running: summary.json, runs.csv, curves.csv, selection.csv,
  * significance.csv, comparison.csv, config.yaml, manifest.json, charts/*.svg|png, report.html.
  */
+import { gapClosedSpec } from './protocol.js';
+import { policyColours } from './palette.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -89,6 +91,12 @@ export async function writeChartsAndReport(
   opts: { configTitle?: string } = {},
 ): Promise<string[]> {
   const specs = experimentCharts(agg, { initialPool: initialPool(configText, agg.summary.models.map((m) => m.id)) });
+  const pr = agg.summary.protocol;
+  if (pr) {
+    // the train/test protocol's gap closed at the λ of its table (docs/model.md §13)
+    const arms = [...new Map(agg.summary.cells.map((c) => [c.label, { label: c.label, policy: c.policy }])).values()];
+    specs.push({ name: 'gap-closed', title: `Gap closed vs train-best-static, λ = ${pr.lambda}`, spec: gapClosedSpec(pr, policyColours(arms), `Gap closed vs train-best-static on the test stream, λ = ${pr.lambda}`) });
+  }
   const rendered: { name: string; title: string; svg: string }[] = [];
   for (const c of specs) {
     const r = await renderChart(c.spec, 2, c.name);

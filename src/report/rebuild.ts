@@ -7,6 +7,7 @@ import { MAX_ARMS, MAX_CONFIG_BYTES, MAX_LAMBDAS, MAX_RUNS } from '../sim/limits
 import { writeFileAtomic } from '../core/atomic.js';
 import { readExperimentDir, writeChartsAndReport } from './experimentOutputs.js';
 import { readSimulateDir } from './simulateReport.js';
+import { rebuildOpeReport } from './opeReport.js';
 
 /** Largest query count a summary may claim (curves hold one value per query and cell). */
 const MAX_QUERIES = 10_000_000;
@@ -45,7 +46,7 @@ function readSummary(dir: string): { file: string; text: string; doc: unknown } 
   }
 }
 
-export async function rebuildReport(dir: string, warn: (m: string) => void): Promise<{ kind: 'experiment' | 'simulate'; charts: string[] }> {
+export async function rebuildReport(dir: string, warn: (m: string) => void): Promise<{ kind: 'experiment' | 'simulate' | 'ope'; charts: string[] }> {
   const { file, text, doc } = readSummary(dir);
   const kind = doc !== null && typeof doc === 'object' ? (doc as { kind?: unknown }).kind : null;
   const out = { write: (name: string, data: string | Uint8Array) => writeFileAtomic(join(dir, name), data) };
@@ -67,10 +68,11 @@ export async function rebuildReport(dir: string, warn: (m: string) => void): Pro
       throw e;
     }
   }
+  if (kind === 'ope') return { kind, charts: await rebuildOpeReport(doc, file, out) };
   // simulate summaries carry no kind
   if (kind === undefined) {
     const { agg, configText, manifest } = await readSimulateDir(dir, text, warn);
     return { kind: 'simulate', charts: await writeChartsAndReport(out, agg, configText, manifest, null, { configTitle: 'Configuration (from manifest.json)' }) };
   }
-  throw new DataError(`field 'kind': '${String(kind)}' is neither an experiment nor a simulate summary`, file);
+  throw new DataError(`field 'kind': '${String(kind)}' is not an experiment, simulate or ope summary`, file);
 }

@@ -185,6 +185,7 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
     models: points,
     comparison: null,
   };
+  if (s.scenario) summary.scenario = s.scenario;
   const agg: ExperimentAggregate = { summary, curves: [], selection: [] };
   if (!trace) return agg;
   const tcrit = R > 1 ? tCritical95(R - 1) : 0;

@@ -23,6 +23,34 @@ const policy = z.object({
   perRun: z.array(z.object({ seed: z.number(), finalRegret: num, reward: num, accuracy: num, energyWh: num })),
 });
 
+const cell = { lambda: z.number(), label: z.string() };
+const nums = z.array(num);
+/** The scenario section (docs/model.md §11), when the simulation used one. */
+const scenario = z.object({
+  budget: z
+    .object({
+      kind: z.enum(['energy', 'usd', 'latency']),
+      limit: z.number().positive(),
+      unit: z.string(),
+      reference: z.object({
+        bestStatic: z.object({ model: z.string(), accuracy: num, value: num }).nullable(),
+        bestMixture: z.object({ a: z.string(), b: z.string(), weightB: num, accuracy: num, value: num }).nullable(),
+      }),
+      cells: z.array(z.object({ ...cell, final: meanSd, overshoot: meanSd, accuracy: meanSd, within5pct: num })),
+      curves: z.array(z.object({ ...cell, steps: z.array(z.number().int().min(0)), running: nums })),
+    })
+    .nullable(),
+  events: z
+    .object({
+      window: z.number().int().min(1),
+      list: z.array(z.object({ step: z.number().int().min(0), what: z.string() })),
+      cells: z.array(z.object({ ...cell, event: z.number().int().min(0), regretAfter: meanSd })),
+      curves: z.array(z.object({ ...cell, event: z.number().int().min(0), from: z.number().int().min(0), regret: nums })),
+    })
+    .nullable(),
+  feedback: z.object({ delay: z.string(), rate: z.number(), cells: z.array(z.object({ ...cell, delivered: meanSd, unlabelled: meanSd })) }).optional(),
+});
+
 const simSummary = z.object({
   dataset: z.object({ name: z.string(), queries: z.number().int().min(1), models: z.number().int().min(1), sha256: z.string() }),
   lambda: z.number(),
@@ -32,6 +60,7 @@ const simSummary = z.object({
   contexts: z.object({ features: z.array(z.string()) }),
   oracle: z.object({ mode: z.string(), totalReward: num }),
   policies: z.array(policy).min(1),
+  scenario: scenario.optional(),
 });
 
 export type SimSummary = z.infer<typeof simSummary>;

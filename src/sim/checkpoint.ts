@@ -13,6 +13,7 @@ import { atomicFs } from '../core/atomic.js';
 import type { RunMetrics } from './engine.js';
 import type { Job, JobResult } from './experiment.js';
 import { MAX_JOBS, MAX_RUNS } from './limits.js';
+import { MAX_SHARDS } from './shard.js';
 
 const stateSchema = z
   .object({
@@ -23,6 +24,9 @@ const stateSchema = z
     out: z.string().min(1),
     charts: z.boolean(),
     totalJobs: z.number().int().min(1).max(MAX_JOBS),
+    // a shard's checkpoint: which cells it runs (0-based index of count), and the table they replay
+    shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1).max(MAX_SHARDS) }).strict().refine((s) => s.index < s.count, 'index must be below count').optional(),
+    datasetSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   })
   .strict();
 
@@ -65,6 +69,8 @@ export interface CheckpointShape {
   runs: number;
   queries: number;
   models: number;
+  /** The experiment has a budget, so each record also holds a per-step budget trace. */
+  budget?: boolean;
 }
 
 const LINE = /^\{"sha256":"([0-9a-f]{64})","data":(.*)\}$/;
@@ -103,7 +109,15 @@ export class Checkpoint {
 
   append(r: JobResult): void {
     const m = r.metrics;
-    const data = JSON.stringify({ job: r.job, metrics: { ...m, selection: b64(m.selection) }, stepRegret: b64(r.stepRegret), chosen: b64(r.chosen) });
+    // scenario fields only when present, so records of plain experiments keep their bytes
+    const data = JSON.stringify({
+      job: r.job,
+      metrics: { ...m, selection: b64(m.selection) },
+      stepRegret: b64(r.stepRegret),
+      chosen: b64(r.chosen),
+      ...(r.budgetTrace ? { budgetTrace: b64(r.budgetTrace) } : {}),
+      ...(r.feedback ? { feedback: r.feedback } : {}),
+    });
     // one write per line: a line cut by a crash or a full disk is dropped on load
     try {
       atomicFs.appendFileSync(this.file, `{"sha256":"${sha256(data)}","data":${data}}\n`);
@@ -142,8 +156,9 @@ export class Checkpoint {
   static loadJobs(dir: string, s: CheckpointShape): JobResult[] {
     const file = join(dir, 'jobs.ndjson');
     if (!existsSync(file)) return [];
-    // a record holds two per-step arrays and the selection counts, in base64, plus a little JSON
-    const maxLine = Math.ceil(((s.queries * 12 + s.models * 8) * 4) / 3) + 4096;
+    // a record holds up to three per-step arrays (the budget trace with a budget) and the selection counts, in
+    // base64, plus a little JSON
+    const maxLine = Math.ceil(((s.queries * (s.budget ? 20 : 12) + s.models * 8) * 4) / 3) + 4096;
     const jobs = s.lambdas * s.arms * s.runs;
     checkRegularFile(file, (jobs + 1) * (maxLine + 1));
     const results: JobResult[] = [];
@@ -251,7 +266,7 @@ function readBounded(file: string, max: number): string {
 }
 
 function parseRecord(o: unknown, s: CheckpointShape): JobResult {
-  const rec = o as { job?: Record<string, unknown>; metrics?: Record<string, unknown>; stepRegret?: unknown; chosen?: unknown };
+  const rec = o as { job?: Record<string, unknown>; metrics?: Record<string, unknown>; stepRegret?: unknown; chosen?: unknown; budgetTrace?: unknown; feedback?: unknown };
   const j = rec?.job;
   const idx = (v: unknown, n: number, what: string): number => {
     if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= n) throw new Error(`job.${what} ${String(v)} is not in 0…${n - 1}`);
@@ -268,5 +283,17 @@ function parseRecord(o: unknown, s: CheckpointShape): JobResult {
     if (v !== null && typeof v !== 'number') throw new Error(`metrics.${k} is not a number`);
     metrics[k] = v === null ? Number.NaN : v;
   }
-  return { job, metrics, stepRegret: new Float64Array(decode(rec.stepRegret, 8, s.queries, 'stepRegret')), chosen: new Int32Array(decode(rec.chosen, 4, s.queries, 'chosen')) };
+  const out: JobResult = { job, metrics, stepRegret: new Float64Array(decode(rec.stepRegret, 8, s.queries, 'stepRegret')), chosen: new Int32Array(decode(rec.chosen, 4, s.queries, 'chosen')) };
+  if (rec.budgetTrace !== undefined && !s.budget) throw new Error('budgetTrace in an experiment without a budget');
+  if (rec.budgetTrace !== undefined) out.budgetTrace = new Float64Array(decode(rec.budgetTrace, 8, s.queries, 'budgetTrace'));
+  if (rec.feedback !== undefined) {
+    const f = rec.feedback as { delivered?: unknown; unlabelled?: unknown } | null;
+    const count = (v: unknown, what: string): number => {
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > s.queries) throw new Error(`feedback.${what} ${String(v)} is not in 0…${s.queries}`);
+      return v as number;
+    };
+    if (!f || typeof f !== 'object') throw new Error('feedback is not an object');
+    out.feedback = { delivered: count(f.delivered, 'delivered'), unlabelled: count(f.unlabelled, 'unlabelled') };
+  }
+  return out;
 }

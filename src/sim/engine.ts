@@ -7,12 +7,13 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
-import type { HindsightData, Policy, PolicyEnv, Semantics } from '../policies/policy.js';
+import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { ActionSet } from './actions.js';
 import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
+import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
 
 /** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
 export type OracleMode = 'full' | 'pool';
@@ -40,6 +41,13 @@ export interface SimConfig {
   recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
   runList?: number[];
+  /**
+   * The train part of a train/test split (docs/model.md §13), handed to factories with `train: true`. Its rows
+   * follow the table's rows in the contexts: the table is the test stream, contexts rows ≥ t.nQueries are train.
+   */
+  train?: TrainData;
+  /** Budget, drift and delayed/sampled feedback (docs/model.md §11); absent: the plain replay. */
+  scenario?: ScenarioConfig;
 }
 
 export type { RunMetrics, StepTrace } from './recorders.js';
@@ -54,6 +62,8 @@ export interface SimResult {
   steps: StepTrace | null;
   /** Queries for which no model was feasible under the latency filter (policies then choose among all arms). */
   infeasibleQueries: number;
+  /** Only when a scenario is configured. */
+  scenario?: ScenarioResult;
 }
 
 export interface Progress {
@@ -185,6 +195,7 @@ interface ReplayState {
   metrics: MetricsRecorder;
   steps: StepsRecorder | null;
   extra: Recorder[];
+  scenario: ScenarioRun | null;
 }
 
 /** Hindsight data for the baselines, built only when a policy asks for it. */
@@ -196,7 +207,11 @@ function hindsightData(t: PoolTable, rw: RewardTable): HindsightData {
 /** The replay as a sequence of policy-runs; yields after each one. */
 function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimConfig, progress?: Progress): Generator<void, SimResult, void> {
   if (!(Number.isInteger(cfg.runs) && cfg.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${cfg.runs}`);
-  if (contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
+  // contexts may hold train rows after the table's (a split); without train data they must match exactly
+  if (cfg.train ? contexts.nQueries < t.nQueries : contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
+  for (const p of cfg.policies) {
+    if (p.factory.train && !cfg.train) throw new UsageError(`policy '${p.name}' is trained on a train part: give --split <fraction> or --train <source>`);
+  }
   const Q = t.nQueries;
   const P = cfg.policies.length;
   const runList = cfg.runList ?? Array.from({ length: cfg.runs }, (_, r) => r);
@@ -222,8 +237,11 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   let oracleTotal = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
 
-  const metrics = new MetricsRecorder(t, rw, P);
-  const steps = cfg.recordSteps ? new StepsRecorder(t, P, R) : null;
+  const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
+  // under drift the recorders read the served cells' drifted metrics
+  const mt = scenario ? scenario.metricsTable : t;
+  const metrics = new MetricsRecorder(mt, rw, P);
+  const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R) : null;
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
@@ -231,7 +249,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   let done = 0;
   // every policy-run sees the same pool after k events, so its oracle is computed once, not per step
   const segOracle = !fullLookup && (events.length + 1) * Q <= MAX_CACHED_ORACLES ? [] : null;
-  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, segOracle, metrics, steps, extra: cfg.recorders ?? [] };
+  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, segOracle, metrics, steps, extra: cfg.recorders ?? [], scenario };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -245,12 +263,14 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
       yield;
     }
   }
-  return { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal, steps: steps ? steps.trace : null, infeasibleQueries };
+  const out: SimResult = { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal, steps: steps ? steps.trace : null, infeasibleQueries };
+  if (scenario) out.scenario = scenario.result;
+  return out;
 }
 
 /** One policy over one run's query order: the hot loop. It only makes decisions; recorders keep the rest. */
 function policyRun(st: ReplayState, run: RunStart): void {
-  const { t, contexts, cfg, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra } = st;
+  const { t, contexts, cfg, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra, scenario: sc } = st;
   const { rewards, oracle: fullOracle } = st.rw;
   const present = t.present;
   const Q = t.nQueries;
@@ -259,38 +279,56 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
   const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), rules: decisionRules(cfg.semantics) };
-  const policy: Policy = rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
+  if (sc) env.budget = cfg.scenario!.budget ?? null;
+  const policy: Policy = rp.factory.train
+    ? rp.factory.create(env, rp.params, rp.factory.hindsight ? st.hindsight! : undefined, cfg.train)
+    : rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
   const nExtra = extra.length;
+  const deciders = extra.filter((r) => r.decision !== undefined);
+  const nDec = deciders.length;
   metrics.begin(run);
   steps?.begin(run);
   for (let k = 0; k < nExtra; k++) extra[k].begin(run);
+  sc?.begin(run.p, run.seed);
+  const drift = sc ? sc.drift : null;
   let ev = 0;
-  let oracle = fullLookup ? fullOracle : segmentOracle(st, 0, inPool);
+  // drift moves the oracle with time: it is then computed per step
+  let oracle = fullLookup ? fullOracle : drift ? null : segmentOracle(st, 0, inPool);
   for (let s = 0; s < Q; s++) {
     if (hasEvents && ev < events.length && events[ev].step === s) {
       while (ev < events.length && events[ev].step === s) {
         for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
-        for (const m of evAdd[ev]) if (acts.add(m)) policy.addArm(m);
+        for (const m of evAdd[ev]) {
+          if (!acts.add(m)) continue;
+          policy.addArm(m);
+          if (sc) sc.added(m);
+        }
         if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
         ev++;
       }
-      if (!fullLookup) oracle = segmentOracle(st, ev, inPool);
+      if (!fullLookup && !drift) oracle = segmentOracle(st, ev, inPool);
     }
+    if (sc) sc.before(s, policy);
     const q = order[s];
-    const m = policy.select(q, acts.buf, acts.allowed(q));
+    const na = acts.allowed(q);
+    const m = policy.select(q, acts.buf, na);
     if (inPool[m] !== 1) throw new Error(`policy '${rp.name}' chose ${m}, which is not an allowed model`);
+    for (let k = 0; k < nDec; k++) deciders[k].decision!(q, acts.buf, na, m, policy);
     const i = q * M + m;
     const has = present[i] === 1;
-    const rew = has ? rewards[i] : 0;
-    policy.update(q, m, rew);
-    const best = oracle !== null ? oracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
+    // scenario hooks (docs/model.md §11): drifted reward and oracle, queued feedback, the budget's cost channel
+    const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
+    if (sc) sc.after(s, q, m, i, has, rew, policy);
+    else policy.update(q, m, rew);
+    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : oracle !== null ? oracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
     metrics.step(s, q, m, has, rew, regret);
     if (steps) steps.step(s, q, m, has, rew, regret);
     for (let k = 0; k < nExtra; k++) extra[k].step(s, q, m, has, rew, regret);
   }
+  sc?.end();
   metrics.end();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();

@@ -4,11 +4,15 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { encodeContexts, type ContextSet, type FeatureName } from '../features/context.js';
+import type { ContextSet } from '../features/context.js';
+import { contextsFor, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
+import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, type ExperimentConfig } from './experimentConfig.js';
-import { buildRewards, type RewardTable } from './reward.js';
+import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
+import { resolveScenario } from './scenarioConfig.js';
+import type { ScenarioConfig } from './scenario.js';
 import { fillTextFeatures } from './run.js';
 import { resolveSemantics, type ResolvedSemantics } from './runConfig.js';
 
@@ -25,6 +29,10 @@ export interface JobResult {
   stepRegret: Float64Array;
   /** Chosen model index per step. */
   chosen: Int32Array;
+  /** Under a budget: the budgeted quantity of each step's served query (docs/model.md §11.1). */
+  budgetTrace?: Float64Array;
+  /** With delayed or sampled feedback: labels delivered and decisions left unlabelled. */
+  feedback?: { delivered: number; unlabelled: number };
 }
 
 export function expandJobs(cfg: ExperimentConfig, runs = cfg.runs): Job[] {
@@ -59,14 +67,21 @@ export function poolSetup(cfg: ExperimentConfig, t: PoolTable): { initial: strin
 /** Per-process cache of what jobs share: reward tables per λ, contexts per feature set, resolved arms. */
 export class ExperimentContext {
   private readonly rewards = new Map<number, Promise<RewardTable>>();
+  private readonly full = new Map<number, Promise<RewardTable>>();
   private readonly contexts = new Map<string, ContextSet>();
   readonly arms: ResolvedPolicy[];
   readonly pool: { initial: string[] | undefined; events: PoolEvent[] };
   readonly semantics: ResolvedSemantics;
+  /** The train/test split (`split:`, docs/model.md §13), or null for the online protocol. */
+  readonly split: PreparedSplit | null = null;
+  /** The table the jobs replay: the test stream under a split, else the whole table. */
+  readonly replay: PoolTable;
 
   constructor(
     readonly table: PoolTable,
     readonly cfg: ExperimentConfig,
+    /** The loaded `train:` table, when the experiment names one. */
+    train?: PoolTable,
   ) {
     this.arms = cfg.arms.map((a) => {
       // parameters were checked against the policy's specs when the config was parsed
@@ -76,26 +91,66 @@ export class ExperimentContext {
     this.pool = poolSetup(cfg, table);
     this.semantics = resolveSemantics(cfg.semantics, cfg.oracle);
     fillTextFeatures(table, undefined, cfg.binning);
+    if (cfg.split !== undefined) {
+      // one split, drawn from the experiment's seed: every worker draws the same one
+      this.split = prepareSplit(table, { kind: 'split', fraction: cfg.split, splits: 1 }, this.contextSpec(cfg.features), cfg.seed, 0);
+    } else if (train) {
+      fillTextFeatures(train, undefined, cfg.binning);
+      this.split = prepareSplit(table, { kind: 'train-table', train, source: cfg.train ?? train.name }, this.contextSpec(cfg.features), cfg.seed, 0);
+    }
+    this.replay = this.split ? this.split.test : table;
   }
 
+  private contextSpec(features: ContextFeature[]): ContextSpec {
+    return { layout: this.semantics.layout, features, binning: this.cfg.binning, embedDim: this.cfg.embedDim, embedSeed: this.cfg.seed };
+  }
+
+  private rewardOptions(lambdaIndex: number): RewardOptions {
+    return { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward };
+  }
+
+  /** Rewards over the whole table (under a split: test rows, then train rows). */
+  private fullRewards(l: number): Promise<RewardTable> {
+    let p = this.full.get(l);
+    if (!p) {
+      p = buildRewards(this.split ? this.split.stack : this.table, this.rewardOptions(l));
+      this.full.set(l, p);
+    }
+    return p;
+  }
+
+  /** Rewards of the replayed rows at λ index l. */
   rewardTable(lambdaIndex: number): Promise<RewardTable> {
     let p = this.rewards.get(lambdaIndex);
     if (!p) {
-      p = buildRewards(this.table, { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward });
+      const sp = this.split;
+      p = sp ? this.fullRewards(lambdaIndex).then((rw) => headRewards(rw, sp.nTest, sp.stack.nModels)) : this.fullRewards(lambdaIndex);
       this.rewards.set(lambdaIndex, p);
     }
     return p;
   }
 
-  featuresOf(armIndex: number): FeatureName[] {
+  private readonly scenarios = new Map<number, Promise<ScenarioConfig | undefined>>();
+
+  /** Budget, drift and feedback of the experiment at one λ (drift rebuilds rewards per λ), or undefined. */
+  scenario(lambdaIndex: number): Promise<ScenarioConfig | undefined> {
+    let p = this.scenarios.get(lambdaIndex);
+    if (!p) {
+      p = this.rewardTable(lambdaIndex).then((rw) => resolveScenario(this.replay, rw, this.rewardOptions(lambdaIndex), this.cfg));
+      this.scenarios.set(lambdaIndex, p);
+    }
+    return p;
+  }
+
+  featuresOf(armIndex: number): ContextFeature[] {
     return this.cfg.arms[armIndex].features ?? this.cfg.features;
   }
 
-  contextSet(features: FeatureName[]): ContextSet {
+  contextSet(features: ContextFeature[]): ContextSet {
     const key = features.join(',');
     let c = this.contexts.get(key);
     if (!c) {
-      c = encodeContexts(this.table, { layout: this.semantics.layout, features, binning: this.cfg.binning });
+      c = this.split ? contextsFor(this.split.stack, this.contextSpec(features), this.split.trainRows) : contextsFor(this.table, this.contextSpec(features));
       this.contexts.set(key, c);
     }
     return c;
@@ -103,6 +158,7 @@ export class ExperimentContext {
 
   async run(job: Job): Promise<JobResult> {
     const rw = await this.rewardTable(job.lambdaIndex);
+    const scenario = await this.scenario(job.lambdaIndex);
     const ctx = this.contextSet(this.featuresOf(job.armIndex));
     const config: SimConfig = {
       runs: this.cfg.runs,
@@ -115,10 +171,17 @@ export class ExperimentContext {
       events: this.pool.events,
       maxLatency: this.cfg.maxLatency ?? null,
       recordSteps: true,
+      ...(this.split ? { train: trainDataOf(this.split, await this.fullRewards(job.lambdaIndex)) } : {}),
+      scenario,
     };
-    const res = simulate(this.table, ctx, rw, config);
+    const res = simulate(this.replay, ctx, rw, config);
     const st = res.steps!;
-    return { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+    const out: JobResult = { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
+    const trace = res.scenario?.budgetTrace?.[0][0];
+    if (trace) out.budgetTrace = trace;
+    const fb = res.scenario?.feedback?.[0][0];
+    if (fb) out.feedback = fb;
+    return out;
   }
 
   /** Label of an arm (for tables and charts). */

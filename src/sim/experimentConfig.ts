@@ -7,7 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
-import { FACTORIES } from '../policies/registry.js';
+import { builtinFactory } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
 import { runFields, runSettingsShape } from './runConfig.js';
@@ -46,6 +46,12 @@ export const experimentSchema = z
     ...runSettingsShape,
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    eventWindow: z
+      .number()
+      .int('must be an integer ≥ 1')
+      .min(1, 'must be an integer ≥ 1')
+      .optional()
+      .describe('steps after each pool or drift event whose regret the scenario section sums (default 500 when a scenario is used)'),
     pool: z
       .object({
         initial: z.array(z.string()).optional().describe('models in the pool at the start (default: all)'),
@@ -97,6 +103,12 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   }
   checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
+  // experiments take one split (of their data, or a train table); several splits go through simulate and evaluate
+  if (cfg.split !== undefined && cfg.train !== undefined) throw new DataError('train: give either split (a split of the data) or train (a separate training table), not both', file, undefined, 'train');
+  if (cfg.splits !== 1) throw new DataError('splits: experiments take one split; use greenserv simulate --split --splits for several', file, undefined, 'splits');
+  if ((cfg.split !== undefined || cfg.train !== undefined) && !cfg.arms.some((a) => a.policy === 'train-best-static')) {
+    throw new DataError(`arms: ${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, file, undefined, 'arms');
+  }
   return cfg;
 }
 
@@ -115,7 +127,7 @@ export function paramProblem(spec: ParamSpec, v: number): string | null {
  */
 function checkArmParams(cfg: ExperimentConfig, file: string): void {
   cfg.arms.forEach((a, i) => {
-    const specs = a.policy.startsWith('static:') ? [] : FACTORIES.find((f) => f.name === a.policy)?.params;
+    const specs = a.policy.startsWith('static:') ? [] : builtinFactory(a.policy)?.params;
     if (!a.params || !specs) return;
     for (const [key, v] of Object.entries(a.params)) {
       const field = `arms[${i}].params.${key}`;

@@ -4,6 +4,7 @@
  * costs nothing.
  */
 import type { PoolTable } from '../data/pool.js';
+import type { Policy } from '../policies/policy.js';
 import type { RewardTable } from './reward.js';
 
 /** Which policy-run is starting: policy index p, position ri in the run list, run index r and its seed. */
@@ -16,6 +17,11 @@ export interface RunStart {
 
 export interface Recorder {
   begin(run: RunStart): void;
+  /**
+   * Optional: called after the policy chose m among `arms[0..n)` for query q and before it is told the
+   * reward, so the policy's state is the one it chose in (the log recorder asks it for the propensity).
+   */
+  decision?(q: number, arms: Int32Array, n: number, m: number, policy: Policy): void;
   /** Step s served query q with model m; `present` says whether the pair is in the table. */
   step(s: number, q: number, m: number, present: boolean, reward: number, regret: number): void;
   end(): void;

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { decisionRules, type DecisionRules, type Semantics } from '../core/semantics.js';
 import type { OracleMode } from './engine.js';
 import { atMost, MAX_ARMS, MAX_RUNS } from './limits.js';
+import { MAX_DENSE_DIM } from '../features/contextsFor.js';
+import { scenarioFields } from './scenarioConfig.js';
 
 const unit = 'must be in [0, 1]';
 
@@ -24,7 +26,8 @@ export const runFields = {
   seed: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
   semantics: z.enum(['paper', 'repo']),
   oracle: z.enum(['full', 'pool']),
-  feature: z.enum(['task', 'cluster', 'complexity']),
+  /** embed and embedding replace the one-hot blocks and are given alone (features/contextsFor.ts). */
+  feature: z.enum(['task', 'cluster', 'complexity', 'embed', 'embedding']),
   binning: z.enum(['thresholds', 'equal-width']),
   cost: z.enum(['energy', 'usd', 'latency']),
   reward: z.string(),
@@ -45,6 +48,14 @@ export const runSettingsShape = {
   cost: runFields.cost.default('energy'),
   reward: runFields.reward.optional().describe('custom reward expression (see README)'),
   maxLatency: runFields.maxLatency.nullable().default(null).describe('only route to models whose mean latency on the task is within this bound (seconds)'),
+  split: z.number().gt(0, 'must be a fraction strictly between 0 and 1').lt(1, 'must be a fraction strictly between 0 and 1').optional().describe('train share of a seeded train/test split stratified by task; scored on the test part (docs/model.md §13)'),
+  splits: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)).default(1).describe('train/test splits, each with its own draw (with split)'),
+  train: z.string().min(1).optional().describe('separate training table with the same models; the data is then the test stream (docs/model.md §13)'),
+  embedDim: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_DENSE_DIM, atMost(MAX_DENSE_DIM)).default(64).describe('dimension of the embed contexts (docs/features.md)'),
+  budget: scenarioFields.budget.optional().describe('energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds> (docs/model.md §11.1)'),
+  drift: scenarioFields.drift.optional().describe('drift events: a model’s accuracy shifts or its costs scale from a step on (docs/model.md §11.2)'),
+  feedbackDelay: scenarioFields.feedbackDelay.optional().describe('steps before a reward is seen: <n>, uniform:<a>-<b> or geometric:<mean> (docs/model.md §11.5)'),
+  feedbackRate: scenarioFields.feedbackRate.optional().describe('share of decisions that ever get a reward, in (0, 1] (docs/model.md §11.5)'),
 };
 
 export const runSettingsSchema = z.object(runSettingsShape).strict();

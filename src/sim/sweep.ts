@@ -5,12 +5,16 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { encodeContexts, type ComplexityBinning, type ContextSet, type FeatureName } from '../features/context.js';
+import type { ComplexityBinning, ContextSet } from '../features/context.js';
+import { contextsFor, type ContextFeature } from '../features/contextsFor.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
 import { TaskTallyRecorder } from './recorders.js';
-import { buildRewards, type CostScale } from './reward.js';
+import { buildRewards, type CostScale, type RewardTable } from './reward.js';
+import { headRewards } from './protocol.js';
+import type { TrainData } from '../policies/policy.js';
+import type { RunMetrics } from './recorders.js';
 import { MAX_LAMBDAS } from './limits.js';
 import { runPool, workerScript, type PoolInit } from './workers.js';
 
@@ -21,8 +25,10 @@ export interface SweepOptions {
   runs: number;
   seed: number;
   semantics: Semantics;
-  features: FeatureName[];
+  features: ContextFeature[];
   binning?: ComplexityBinning;
+  /** Dimension of `embed` contexts (default 64). */
+  embedDim?: number;
   costScale?: CostScale;
   /** Regret oracle of the replay (default full); it does not affect the operating points. */
   oracle?: OracleMode;
@@ -81,9 +87,18 @@ export interface LambdaBlock {
   quality: Float64Array;
   misses: Float64Array;
   runSeeds: number[];
+  /** Per policy × run metrics (protocol sweeps only). */
+  metrics?: RunMetrics[][];
 }
 
-async function sweepLambda(
+/** A train/test split of a sweep (docs/model.md §13): rewards come from the stack, train data from its train rows. */
+export interface SweepSplit {
+  stack: PoolTable;
+  nTest: number;
+  train: (rw: RewardTable) => TrainData;
+}
+
+export async function sweepLambda(
   table: PoolTable,
   contexts: ContextSet,
   policies: ResolvedPolicy[],
@@ -91,6 +106,7 @@ async function sweepLambda(
   lambda: number,
   progress?: (done: number, total: number, label: string) => void,
   skip: readonly boolean[] = [],
+  split?: SweepSplit,
 ): Promise<LambdaBlock> {
   const P = policies.length;
   const R = o.runs;
@@ -102,7 +118,8 @@ async function sweepLambda(
   const run = policies.map((_, p) => !skip[p]);
   const ran = policies.filter((_, p) => run[p]);
   const tally = new TaskTallyRecorder(table, ran.length);
-  const rw = await buildRewards(table, { lambda, cost: 'usd', costScale: o.costScale });
+  const full = await buildRewards(split ? split.stack : table, { lambda, cost: 'usd', costScale: o.costScale });
+  const rw = split ? headRewards(full, split.nTest, table.nModels) : full;
   const cfg: SimConfig = {
     runs: R,
     seed: o.seed,
@@ -111,6 +128,7 @@ async function sweepLambda(
     oracle: o.oracle ?? 'full',
     policies: ran,
     recorders: [tally],
+    ...(split ? { train: split.train(full) } : {}),
   };
   const res = ran.length
     ? simulate(table, contexts, rw, cfg, progress)
@@ -142,7 +160,8 @@ async function sweepLambda(
       misses[at + T] = tm;
     }
   }
-  return { cost, quality, misses, runSeeds: res.runSeeds };
+  if (!split || !('metrics' in res)) return { cost, quality, misses, runSeeds: res.runSeeds };
+  return { cost, quality, misses, runSeeds: res.runSeeds, metrics: res.metrics };
 }
 
 /** Policies whose picks ignore the reward: their points are the same at every λ, so they are simulated once. */
@@ -150,7 +169,7 @@ export function lambdaFree(rp: ResolvedPolicy): boolean {
   return rp.factory.rewardIndependent;
 }
 
-function countTaskQueries(table: PoolTable): number[] {
+export function countTaskQueries(table: PoolTable): number[] {
   const T = table.tasks.length;
   const n = new Array<number>(T + 1).fill(0);
   for (let q = 0; q < table.nQueries; q++) n[table.queryTask[q]]++;
@@ -168,7 +187,7 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   for (const l of o.lambdas) if (!(l >= 0 && l <= 1)) throw new UsageError(`λ must be in [0, 1], got ${l}`);
   if (!(Number.isInteger(o.runs) && o.runs >= 1)) throw new UsageError(`runs must be an integer ≥ 1, got ${o.runs}`);
   const policies = resolvePolicies(o.policies, o.params, table.models);
-  const contexts = encodeContexts(table, { layout: o.semantics, features: o.features, binning: o.binning });
+  const contexts = contextsFor(table, { layout: o.semantics, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed });
   const L = o.lambdas.length;
   const P = policies.length;
   const R = o.runs;
@@ -188,8 +207,8 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   const jobs = Math.min(o.jobs ?? 1, L);
   const script = jobs > 1 ? workerScript() : null;
   if (script) {
-    // prompt texts are not needed to replay and would be copied to every worker
-    const init: SweepInit = { kind: 'sweep', table: { ...table, queryText: null }, options: { ...o, jobs: 1 } };
+    // prompt texts are not needed to replay (unless embedded) and would be copied to every worker
+    const init: SweepInit = { kind: 'sweep', table: o.features.includes('embed') ? table : { ...table, queryText: null }, options: { ...o, jobs: 1 } };
     let done = 0;
     await runPool<number, LambdaBlock>(script, init, o.lambdas.map((_, l) => l), jobs, (l, b) => {
       put(l, b);
@@ -239,6 +258,32 @@ export interface SweepInit extends PoolInit {
 export function sweepTasks(table: PoolTable, options: SweepOptions): (l: number) => Promise<LambdaBlock> {
   const policies = resolvePolicies(options.policies, options.params, table.models);
   const free = policies.map(lambdaFree);
-  const contexts = encodeContexts(table, { layout: options.semantics, features: options.features, binning: options.binning });
+  const contexts = contextsFor(table, { layout: options.semantics, features: options.features, binning: options.binning, embedDim: options.embedDim, embedSeed: options.seed });
   return (l) => sweepLambda(table, contexts, policies, options, options.lambdas[l], undefined, l > 0 ? free : []);
+}
+
+/** A SweepResult from one block per λ (every policy run at every λ). */
+export function sweepResultOf(table: PoolTable, policies: ResolvedPolicy[], o: SweepOptions, blocks: readonly LambdaBlock[], d: number): SweepResult {
+  const block = policies.length * o.runs * (table.tasks.length + 1);
+  const cost = new Float64Array(blocks.length * block);
+  const quality = new Float64Array(blocks.length * block);
+  const misses = new Float64Array(blocks.length * block);
+  blocks.forEach((b, l) => {
+    cost.set(b.cost, l * block);
+    quality.set(b.quality, l * block);
+    misses.set(b.misses, l * block);
+  });
+  return {
+    lambdas: [...o.lambdas],
+    policyNames: policies.map((p) => p.name),
+    params: policies.map((p) => ({ ...p.params })),
+    tasks: [...table.tasks],
+    runs: o.runs,
+    runSeeds: blocks[blocks.length - 1]?.runSeeds ?? [],
+    taskQueries: countTaskQueries(table),
+    cost,
+    quality,
+    misses,
+    d,
+  };
 }

@@ -8,7 +8,7 @@ import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
 import { WORKLOAD_QUERIES, oneHotContexts } from './workloads.js';
 import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
-import { FACTORIES, resolvePolicies } from '../policies/registry.js';
+import { builtinFactory, FACTORIES, resolvePolicies } from '../policies/registry.js';
 import type { Semantics } from '../policies/policy.js';
 import type { PoolTable } from '../data/pool.js';
 import { simulate } from './engine.js';
@@ -22,7 +22,8 @@ export { oneHotContexts, dense32 } from './workloads.js';
 
 function env(contexts: ContextSet, rng: Rng, nModels: number): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper') };
+  // budgeted routers need a budget to start; with no cost signal their price stays 0
+  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
 }
 
 function hindsight(rewards: Float64Array, nModels: number): HindsightData {
@@ -61,8 +62,9 @@ export function timedRate(step: (n: number) => void, batch: number, sliceMs: num
  * cycling through the queries (in index order, or in `order`) with every model allowed.
  */
 export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array, nModels = M, warmup = 50_000, order?: Int32Array): (n: number) => void {
-  const f = FACTORIES.find((x) => x.name === name);
-  if (!f) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
+  // any built-in that learns online (the routers trained on a split need a train part)
+  const f = builtinFactory(name);
+  if (!f || f.train) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
   const p = f.create(env(contexts, new Rng(7), nModels), defaultParams(f), f.hindsight ? hindsight(rewards, nModels) : undefined);
   const arms = Int32Array.from({ length: nModels }, (_, m) => m);
   const nq = contexts.nQueries;

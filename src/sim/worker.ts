@@ -17,12 +17,15 @@ interface Runner {
 async function build(init: WorkerInit): Promise<Runner> {
   if (init.kind === 'experiment') {
     const table = await loadTable(init.source, { queries: init.queries, models: init.models });
-    const ctx = new ExperimentContext(table, init.cfg);
+    const train = init.train !== undefined ? await loadTable(init.train) : undefined;
+    const ctx = new ExperimentContext(table, init.cfg, train);
     return {
       run: (job) => ctx.run(job as Job),
       transfer: (r) => {
         const x = r as JobResult;
-        return [x.stepRegret.buffer as ArrayBuffer, x.chosen.buffer as ArrayBuffer, x.metrics.selection.buffer as ArrayBuffer];
+        const bufs = [x.stepRegret.buffer as ArrayBuffer, x.chosen.buffer as ArrayBuffer, x.metrics.selection.buffer as ArrayBuffer];
+        if (x.budgetTrace) bufs.push(x.budgetTrace.buffer as ArrayBuffer);
+        return bufs;
       },
     };
   }

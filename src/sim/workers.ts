@@ -22,6 +22,7 @@ export interface ExperimentInit extends PoolInit {
   source: string;
   queries?: string;
   models?: string;
+  train?: string;
   cfg: ExperimentConfig;
 }
 
@@ -94,6 +95,8 @@ export interface JobSource {
   source: string;
   queries?: string;
   models?: string;
+  /** The experiment's separate training table (`train:`), resolved. */
+  train?: string;
 }
 
 /**
@@ -121,7 +124,7 @@ export async function runJobs(
     }
     return out;
   }
-  const init: ExperimentInit = { kind: 'experiment', source: src.source, queries: src.queries, models: src.models, cfg: ctx.cfg };
+  const init: ExperimentInit = { kind: 'experiment', source: src.source, queries: src.queries, models: src.models, ...(src.train !== undefined ? { train: src.train } : {}), cfg: ctx.cfg };
   await runPool<Job, JobResult>(script, init, jobs, n, (id, r) => {
     out[id] = r;
     onResult?.(r, ++done, jobs.length);

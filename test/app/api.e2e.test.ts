@@ -96,15 +96,15 @@ describe('public API from the packed tarball', () => {
   it('the shipped plugin example runs from the installed package, the same through the library and the CLI', async () => {
     const example = join(pkg, 'examples/policies/softmax.mjs');
     expect(existsSync(example)).toBe(true);
-    const s = cli(['simulate', '--policy-module', example, '--policies', 'softmax,random', '--runs', '2', '--steps', 'none', '--out', join(tmp, 'plug')]) as { policies: { name: string; finalRegret: { mean: number } }[] };
-    expect(s.policies.map((p) => p.name)).toEqual(['softmax', 'random']);
+    const s = cli(['simulate', '--policy-module', example, '--policies', 'softmax-example,random', '--runs', '2', '--steps', 'none', '--out', join(tmp, 'plug')]) as { policies: { name: string; finalRegret: { mean: number } }[] };
+    expect(s.policies.map((p) => p.name)).toEqual(['softmax-example', 'random']);
     // the same through the packed library, in a separate process of the temp project
     writeFileSync(
       join(proj, 'plugin.mjs'),
       [
         "import { loadPolicyModule, simulate } from 'greenserv';",
         `await loadPolicyModule(${JSON.stringify(example)});`,
-        "const r = await simulate({ policies: ['softmax', 'random'], runs: 2 });",
+        "const r = await simulate({ policies: ['softmax-example', 'random'], runs: 2 });",
         'console.log(JSON.stringify(r.policies.map((p) => p.finalRegret.mean)));',
         '',
       ].join('\n'),

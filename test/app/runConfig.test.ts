@@ -26,7 +26,7 @@ describe('RunConfig', () => {
     const o = await flagDefaults();
     expect(o.lambda).toBe('0.5');
     expect(runConfigFromFlags(o)).toEqual(runConfigFromRequest({}));
-    expect(runConfigFromRequest({})).toEqual({ data: 'greenserv-pool', params: [], lambda: 0.5, runs: 5, seed: 40, semantics: 'paper', features: ['task', 'cluster', 'complexity'], binning: 'thresholds', cost: 'energy', maxLatency: null });
+    expect(runConfigFromRequest({})).toEqual({ data: 'greenserv-pool', params: [], lambda: 0.5, runs: 5, seed: 40, semantics: 'paper', features: ['task', 'cluster', 'complexity'], binning: 'thresholds', cost: 'energy', maxLatency: null, splits: 1, embedDim: 64 });
   });
 
   it('a flag error names the flag typed, a request error the field', async () => {

@@ -29,7 +29,7 @@ const FILE_DEFAULT: Record<string, string> = {
   'docs/model.md': 'simulate',
   'docs/limits.md': 'simulate',
   'docs/energy-model.md': 'energy attach',
-  'docs/ope.md': 'simulate',
+  'docs/ope.md': 'ope',
 };
 
 /** Options of other programs named in prose: [file, option, program]. */
@@ -40,9 +40,15 @@ const OTHER_TOOLS: [string, string, string][] = [
   ['README.md', '--python', 'npm run bench'],
   ['README.md', '--cpu-prof', 'node'],
   ['README.md', '--expose-gc', 'node'],
+  ['README.md', '--array', 'sbatch'],
+  ['README.md', '--dependency', 'sbatch'],
+  ['README.md', '--for', 'kubectl wait'],
+  ['README.md', '--max-old-space-size', 'node'],
   ['docs/profile-models.md', '--port', 'vllm / llama-server'],
   ['docs/profile-models.md', '--served-model-name', 'vllm'],
   ['docs/profile-models.md', '--query-gpu', 'nvidia-smi'],
+  ['docs/ope.md', '--reps', 'node experiments/ope-validation.mjs'],
+  ['README.md', '--reps', 'node experiments/ope-validation.mjs'],
 ];
 
 interface Mention {

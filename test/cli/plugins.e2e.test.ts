@@ -15,7 +15,7 @@ describe('--policy-module and YAML module:', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gs-plugins-'));
 
   it('simulate runs a plugin policy by name, takes its parameters, records the module, and repeats byte for byte', async () => {
-    const args = (out: string): string[] => ['simulate', '--policy-module', EXAMPLE, '--policies', 'softmax,random', '--param', 'softmax.temperature=0.02', '--runs', '2', '--steps', 'none', '--no-progress', '--out', join(dir, out)];
+    const args = (out: string): string[] => ['simulate', '--policy-module', EXAMPLE, '--policies', 'softmax-example,random', '--param', 'softmax-example.temperature=0.02', '--runs', '2', '--steps', 'none', '--no-progress', '--out', join(dir, out)];
     const a = await cli(args('a'));
     expect(a.code, a.stderr).toBe(0);
     const b = await cli(args('b'));
@@ -23,12 +23,12 @@ describe('--policy-module and YAML module:', () => {
     const sa = readFileSync(join(dir, 'a', 'summary.json'), 'utf8');
     expect(sa).toBe(readFileSync(join(dir, 'b', 'summary.json'), 'utf8'));
     const s = JSON.parse(sa) as Summary;
-    expect(s.policies.map((p) => p.name)).toEqual(['softmax', 'random']);
+    expect(s.policies.map((p) => p.name)).toEqual(['softmax-example', 'random']);
     // a greedy softmax learns: clearly below random's regret
     expect(s.policies[0].finalRegret.mean).toBeLessThan(s.policies[1].finalRegret.mean);
     const manifest = JSON.parse(readFileSync(join(dir, 'a', 'manifest.json'), 'utf8')) as { config: { policyModules?: string[]; policies: { name: string; params: Record<string, number> }[] } };
     expect(manifest.config.policyModules).toEqual([EXAMPLE]);
-    expect(manifest.config.policies[0]).toEqual({ name: 'softmax', params: { temperature: 0.02, initial: 1 } });
+    expect(manifest.config.policies[0]).toEqual({ name: 'softmax-example', params: { temperature: 0.02, initial: 1 } });
   });
 
   it('a bad module or an unknown plugin parameter is exit 2 naming it', async () => {
@@ -37,22 +37,22 @@ describe('--policy-module and YAML module:', () => {
     const r = await cli(['simulate', '--policy-module', bad, '--runs', '1', '--out', join(dir, 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/greenserv: error: policy module '.*bad\.mjs': policy name "Bad Name" must match/);
-    const p = await cli(['simulate', '--policy-module', EXAMPLE, '--policies', 'softmax', '--param', 'softmax.tau=1', '--runs', '1', '--out', join(dir, 'y')]);
+    const p = await cli(['simulate', '--policy-module', EXAMPLE, '--policies', 'softmax-example', '--param', 'softmax-example.tau=1', '--runs', '1', '--out', join(dir, 'y')]);
     expect(p.code).toBe(2);
-    expect(p.stderr).toContain("unknown parameter 'tau' for policy 'softmax'; valid parameters: temperature, initial");
+    expect(p.stderr).toContain("unknown parameter 'tau' for policy 'softmax-example'; valid parameters: temperature, initial");
   });
 
   it('experiment YAML names the module per arm; 1 and 2 worker threads give identical results', async () => {
     const yaml = join(dir, 'plug.yaml');
     writeFileSync(
       yaml,
-      ['name: plug', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0.5]', 'arms:', `  - {policy: softmax, module: ${JSON.stringify(EXAMPLE)}, params: {temperature: 0.05}}`, '  - policy: random', ''].join('\n'),
+      ['name: plug', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0.5]', 'arms:', `  - {policy: softmax-example, module: ${JSON.stringify(EXAMPLE)}, params: {temperature: 0.05}}`, '  - policy: random', ''].join('\n'),
     );
     const one = await cli(['experiment', 'run', yaml, '--workers', '1', '--no-charts', '--no-progress', '--out', join(dir, 'w1')]);
     expect(one.code, one.stderr).toBe(0);
     const two = await cli(['experiment', 'run', yaml, '--workers', '2', '--no-charts', '--no-progress', '--out', join(dir, 'w2')]);
     expect(two.code, two.stderr).toBe(0);
     for (const f of ['summary.json', 'runs.csv']) expect(readFileSync(join(dir, 'w2', f), 'utf8')).toBe(readFileSync(join(dir, 'w1', f), 'utf8'));
-    expect(readFileSync(join(dir, 'w1', 'summary.json'), 'utf8')).toContain('"softmax"');
+    expect(readFileSync(join(dir, 'w1', 'summary.json'), 'utf8')).toContain('"softmax-example"');
   });
 });

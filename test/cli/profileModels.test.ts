@@ -198,8 +198,13 @@ describe('profile-models --endpoint (live)', () => {
     const dir = tempDir();
     writePromptFile(dir, FIXTURE.slice(0, 3));
     const pc = fakePowercap();
-    // 1 W idle draw all the time, plus 2 J per request
-    const idle = setInterval(() => pc.bump(10_000), 10);
+    // 1 W idle draw all the time (by elapsed time, so a late timer under load adds what it missed), plus 2 J per request
+    let last = Date.now();
+    const idle = setInterval(() => {
+      const now = Date.now();
+      pc.bump((now - last) * 1000);
+      last = now;
+    }, 10);
     try {
       server = await startFakeServer({ answer: (p) => answerFor(p), during: () => pc.bump(2_000_000), delayMs: 150 });
       const base = ['--endpoint', server.url, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--energy', 'rapl', '--powercap-dir', pc.dir];

@@ -47,7 +47,7 @@ describe('energy attach', () => {
     expect(readdirSync(dir)).toEqual(['rb.csv']);
   });
 
-  it('attaches energy from counted tokens and round-trips through datasets validate (CSV and Parquet)', async () => {
+  it('attaches energy from counted tokens and round-trips through datasets validate (CSV, Parquet, Arrow, JSONL)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-attach-'));
     const src = routerbenchCsv(dir);
     const sizes = join(dir, 'sizes.csv');
@@ -88,6 +88,20 @@ describe('energy attach', () => {
     expect((await cli(['datasets', 'validate', pq])).code).toBe(0);
     const tp = await loadTable(pq);
     expect(Array.from(tp.energyJ)).toEqual(Array.from(t.energyJ));
+    // Arrow and JSONL (long, with side files named by the command's hint) round-trip the same way
+    for (const ext of ['arrow', 'jsonl']) {
+      const f = join(dir, `out.${ext}`);
+      const a = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '32', '--out', f, '--models', sizes]);
+      expect(a.code, ext).toBe(0);
+      const hint = /read it back with: --data \S+ (.*)$/m.exec(a.stdout)?.[1].split(' ') ?? [];
+      const ok = await cli(['datasets', 'validate', f, ...hint]);
+      expect(ok.code, `${ext}: ${ok.stderr}`).toBe(0);
+      expect(ok.stdout).toMatch(/ok: .*3 queries × 3 models/);
+      const opt = (k: string): string | undefined => (hint.includes(k) ? hint[hint.indexOf(k) + 1] : undefined);
+      const back = await loadTable(f, { queries: opt('--queries'), models: opt('--models') });
+      expect(Array.from(back.energyJ), ext).toEqual(Array.from(t.energyJ));
+      expect(Array.from(back.outputTokens), ext).toEqual(Array.from(t.outputTokens));
+    }
 
     // same input, same bytes
     const out2 = join(dir, 'again.csv');
@@ -186,6 +200,28 @@ describe('attachEnergy', () => {
     const decodeA = a.table.energyJ[0] - 100 * ((2 * 7e9 * 400) / (312e12 * 0.5));
     expect(decodeA / (10 * eOutH100(7, 7, 32))).toBeCloseTo(Math.exp(COEFFICIENTS.a100), 9);
     expect(attachEnergy(t, { gpu: 'H100', batch: 2 }).warnings[0]).toMatch(/outside the fitted range/);
+  });
+
+  it('re-attaching an attached table prices a known mixture-of-experts model as before, not as dense', () => {
+    const t = makePoolTable({
+      name: 'toy',
+      queryIds: ['a'],
+      queryTasks: ['x'],
+      models: [{ id: 'mistralai/mixtral-8x7b-chat', name: 'mixtral', paramsB: Number.NaN }],
+      accuracy: new Float64Array([1]),
+      inputTokens: new Float64Array([100]),
+      outputTokens: new Float64Array([10]),
+    });
+    const first = attachEnergy(t, { gpu: 'H100', batch: 32 });
+    expect(first.table.energyJ[0]).toBeCloseTo(10 * eOutH100(12.9, 46.7, 32) + 100 * eInH100(12.9), 12);
+    // the attached table records the total (46.7 B) as its parameter count
+    expect(first.table.models[0].paramsB).toBe(46.7);
+    const again = attachEnergy(first.table, { gpu: 'H100', batch: 32, overwrite: true });
+    expect(again.models[0].size.activeB).toBe(12.9);
+    expect(again.table.energyJ[0]).toBe(first.table.energyJ[0]);
+    // a table's own count that differs from the default's total is the table's (a dense model of that size)
+    const other = attachEnergy({ ...t, models: [{ ...t.models[0], paramsB: 40 }] }, { gpu: 'H100', batch: 32 });
+    expect(other.models[0].size).toMatchObject({ totalB: 40, activeB: 40, source: 'table' });
   });
 
   it('names the query without tokens or text', () => {

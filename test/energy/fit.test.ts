@@ -66,6 +66,26 @@ describe('energy model fit (ML.ENERGY v3)', () => {
     expect(joulesPerOutputToken({ totalB: 8, activeB: 8, precision: 'bf16' }, { gpu: 'H100', batch: rows[0].avgBatch })).toBeCloseTo(byHand, 12);
     expect(Math.abs(Math.log(byHand / rows[0].jPerToken))).toBeLessThan(0.3);
   });
+
+  it.skipIf(!have)('matches mixture-of-experts rows on B200 by hand (active and total parameters, GPU terms, FP8)', () => {
+    const c = COEFFICIENTS;
+    const all = readMlEnergy(ML).filter((x) => x.gpu === 'B200' && x.task === 'lm-arena-chat' && x.maxNumSeqs === 64);
+    // [model, active B, total B, precision term, measured J per output token]
+    for (const [model, a, t, prec, measured] of [
+      ['Qwen/Qwen3-30B-A3B-Instruct-2507', 3, 30, 0, 0.24929438124276776],
+      ['Qwen/Qwen3-235B-A22B-Instruct-2507-FP8', 22, 235, c.fp8, 1.4719871138494172],
+    ] as [string, number, number, number, number][]) {
+      const rows = all.filter((x) => x.model === model);
+      expect(rows, model).toHaveLength(1);
+      const x = rows[0];
+      expect(x.jPerToken).toBeCloseTo(measured, 12);
+      const lb = Math.log(x.avgBatch);
+      const byHand = Math.exp(c.c0 + c.cA * Math.log(a) + c.cR * Math.log(t / a) + c.cB * lb + c.cBB * lb * lb + c.b200 + c.b200B * lb + prec);
+      expect(joulesPerOutputToken(x, { gpu: 'B200', batch: x.avgBatch })).toBeCloseTo(byHand, 12);
+      // within the fit's 1 sd band for B200 at this batch size
+      expect(Math.abs(Math.log(byHand / measured)), model).toBeLessThan(RESIDUAL_SD.B200[128]);
+    }
+  });
 });
 
 describe('energy model terms', () => {

@@ -16,6 +16,23 @@ describe('token counting', () => {
     expect(o.count('The quick brown fox jumps over the lazy dog.')).toBe(10);
   });
 
+  it('gives the counts (and token ids) OpenAI publishes for its encodings', async () => {
+    // published examples of tiktoken's cl100k_base and o200k_base
+    const cl = await loadTokenizer('cl100k');
+    const o = await loadTokenizer('o200k');
+    expect(rawCl100k('tiktoken is great!')).toBe(6);
+    expect(cl.count('tiktoken is great!')).toBe(6);
+    expect(o.count('tiktoken is great!')).toBe(6);
+    expect(cl.count('antidisestablishmentarianism')).toBe(6);
+    expect(cl.count('2 + 2 = 4')).toBe(7);
+    expect(o.count('2 + 2 = 4')).toBe(7);
+    const { encode: encCl } = await import('gpt-tokenizer/encoding/cl100k_base');
+    const { encode: encO } = await import('gpt-tokenizer/encoding/o200k_base');
+    expect(encCl('tiktoken is great!')).toEqual([83, 1609, 5963, 374, 2294, 0]);
+    expect(encCl('antidisestablishmentarianism')).toEqual([519, 85342, 34500, 479, 8997, 2191]);
+    expect(encO('tiktoken is great!')).toEqual([83, 8251, 2488, 382, 2212, 0]);
+  });
+
   it('counts special-token strings in data as text instead of failing', async () => {
     const cl = await loadTokenizer('cl100k');
     // '<|endoftext|>' as plain text: '<', '|', 'endo', 'ft', 'ext', '|', '>'

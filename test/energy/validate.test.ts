@@ -26,8 +26,8 @@ describe('energy check-pool', () => {
     expect(r.highWh).toBeGreaterThan(r.modelledWh);
   });
 
-  it('the validation table in docs/energy-model.md is what the code computes', async () => {
-    const doc = readFileSync(resolve(__dirname, '../../docs/energy-model.md'), 'utf8');
+  it.each(['docs/energy-model.md', 'README.md'])('the validation table in %s is what the code computes', async (file) => {
+    const doc = readFileSync(resolve(__dirname, '../..', file), 'utf8');
     const rows = await checkPool('A100', 1);
     for (const r of rows) {
       const line = doc.split('\n').find((l) => l.startsWith(`| ${r.model} |`));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
-import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector } from '../../src/features/embed.js';
+import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector, window } from '../../src/features/embed.js';
 import { fitPca } from '../../src/features/pca.js';
 import type { SparseVec } from '../../src/features/hashing.js';
 
@@ -49,6 +49,17 @@ describe('embed: TF-IDF', () => {
     const wantU = norm([idfUnseen, idfApple]);
     Array.from(u.val).sort((a, b) => a - b).forEach((x, k) => expect(x).toBeCloseTo(wantU[k], 12));
     expect(tfidfVector(e, '').idx).toHaveLength(0);
+  });
+
+  it('a long text is read by its head and tail: prompts sharing a long few-shot prefix still differ', () => {
+    expect(window('abcdefghij', 10)).toBe('abcdefghij');
+    // budget 8: head ⌊8/4⌋ = 2, a newline, then the last 5 units
+    expect(window('abcdefghijklmnop', 8)).toBe('ab\nlmnop');
+    const prefix = 'Answer the question. Example: the sky is blue. '.repeat(40);
+    const e = fitEmbedder([`${prefix}what is the boiling point of water`, `${prefix}who wrote the odyssey`], { wordNgrams: [1, 1], charNgrams: [0, 0] });
+    const a = tfidfVector(e, `${prefix}what is the boiling point of water`);
+    const b = tfidfVector(e, `${prefix}who wrote the odyssey`);
+    expect(sparseCos(a, b)).toBeLessThan(0.999);
   });
 });
 

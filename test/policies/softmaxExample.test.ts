@@ -9,7 +9,7 @@ const EXAMPLE = resolve(__dirname, '../../examples/policies/softmax.mjs');
 describe('examples/policies/softmax.mjs', () => {
   it('loads as a plugin and picks each allowed model with probability ∝ exp(mean/τ)', async () => {
     await loadPolicyModule(EXAMPLE);
-    const factory = resolvePolicy('softmax', []);
+    const factory = resolvePolicy('softmax-example', []);
     expect(factory.params.map((p) => p.name)).toEqual(['temperature', 'initial']);
     const M = 4;
     const policy = factory.create(makeEnv(contextsFromRows([[1]]), M, 7), { temperature: 0.1, initial: 1 });
@@ -34,7 +34,7 @@ describe('examples/policies/softmax.mjs', () => {
 
   it('an untried model counts `initial`, so it is tried first when initial is high', async () => {
     await loadPolicyModule(EXAMPLE);
-    const policy = resolvePolicy('softmax', []).create(makeEnv(contextsFromRows([[1]]), 2, 3), { temperature: 0.01, initial: 1 });
+    const policy = resolvePolicy('softmax-example', []).create(makeEnv(contextsFromRows([[1]]), 2, 3), { temperature: 0.01, initial: 1 });
     policy.update(0, 0, 0.3);
     // exp((0.3 − 1)/0.01) ≈ e^-70: model 1 is chosen every time
     for (let t = 0; t < 1000; t++) expect(policy.select(0, Int32Array.from([0, 1]), 2)).toBe(1);

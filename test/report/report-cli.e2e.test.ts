@@ -92,7 +92,7 @@ describe('greenserv report', () => {
     writeFileSync(join(out, 'steps.csv'), steps.join('\n'));
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, kind: 'other' }));
-    await expect(rebuild()).rejects.toThrow(/summary\.json: field 'kind': 'other' is neither/);
+    await expect(rebuild()).rejects.toThrow(/summary\.json: field 'kind': 'other' is not an experiment, simulate or ope summary/);
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, runs: 'two' }));
     await expect(rebuild()).rejects.toThrow(/summary\.json: not a simulate summary: field 'runs'/);
     writeFileSync(join(out, 'summary.json'), '{"dataset": ');

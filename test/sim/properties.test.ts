@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { encodeContexts } from '../../src/features/context.js';
-import { FACTORIES } from '../../src/policies/registry.js';
+import { FACTORIES, SCENARIO_FACTORIES } from '../../src/policies/registry.js';
 import { RidgeArms } from '../../src/policies/linear.js';
 import { defaultParams } from '../../src/policies/policy.js';
 import { ActionSet } from '../../src/sim/actions.js';
@@ -37,15 +37,18 @@ describe('invariants', () => {
     const rw = await buildRewards(t, { lambda: 0.5 });
     const ctx = encodeContexts(t, { layout: 'paper', features: ['task', 'cluster', 'complexity'] });
     const stats = modelStats(t, rw);
+    // routers trained on a split get the first 100 queries as their train part
+    const train = { queries: Int32Array.from({ length: 100 }, (_, q) => q), rewards: rw.rewards, accuracy: t.accuracy, cost: rw.costNorm, present: t.present, lambda: 0.5 };
     const op = fc.record({ kind: fc.constantFrom('add', 'remove', 'step', 'step', 'step'), model: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 0, max: 199 }) });
     fc.assert(
-      fc.property(fc.constantFrom(...FACTORIES), fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 1000 }), (f, ops, seed) => {
+      fc.property(fc.constantFrom(...FACTORIES, ...SCENARIO_FACTORIES), fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 1000 }), (f, ops, seed) => {
         const pool = new Set([0, 1, 2]);
         const acts = new ActionSet(6, [0, 1, 2], null);
         const p = f.create(
-          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), rules: decisionRules(seed % 2 ? 'repo' : 'paper') },
+          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), rules: decisionRules(seed % 2 ? 'repo' : 'paper'), budget: { kind: 'energy', limit: 1 } },
           defaultParams(f),
           f.hindsight ? { rewards: rw.rewards, present: t.present, ...stats } : undefined,
+          f.train ? train : undefined,
         );
         for (const o of ops) {
           if (o.kind === 'add') {

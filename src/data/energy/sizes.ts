@@ -1,7 +1,8 @@
 /**
- * Model sizes for the energy model: `--models <csv>` overrides, then the table's own parameter counts, then
- * the defaults below, then a size in the model name ("…-13B-…"). The API models' sizes are not public: their
- * defaults are stated assumptions (docs/energy-model.md), to be overridden when better figures are known.
+ * Model sizes for the energy model: `--models <csv>` overrides, then the table's own parameter counts (with a
+ * default's active count when the totals agree), then the defaults below, then a size in the model name
+ * ("…-13B-…"). The API models' sizes are not public: their defaults are stated assumptions
+ * (docs/energy-model.md), to be overridden when better figures are known.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -91,8 +92,9 @@ export function resolveSizes(models: readonly { id: string; paramsB: number }[],
   return models.map((m) => {
     const o = overrides?.get(m.id);
     if (o) return o;
-    if (m.paramsB > 0) return dense(m.paramsB, 'table');
     const d = DEFAULT_SIZES[m.id];
+    // a table records one count; when it is a default's total (e.g. written by energy attach), the default also knows the active count
+    if (m.paramsB > 0) return d && Math.abs(d.totalB - m.paramsB) <= 1e-9 * d.totalB ? d : dense(m.paramsB, 'table');
     if (d) return d;
     const n = sizeFromName(m.id);
     if (n > 0) return dense(n, 'model name');

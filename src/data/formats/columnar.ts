@@ -122,7 +122,7 @@ export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = 
   if (isWideHeader(src.columns)) {
     const layout = classifyWideColumns(src.columns, src.file);
     // Only the columns the layout uses: a RouterBench table's responses are most of its bytes.
-    const used = [layout.idCol, layout.taskCol, layout.textCol, layout.clusterCol, layout.complexityCol];
+    const used = [layout.idCol, layout.taskCol, layout.textCol, layout.clusterCol, layout.complexityCol, layout.embeddingCol, ...layout.embCols];
     for (const cols of layout.metricCols) used.push(...cols);
     await src.fetch?.(used.filter((c) => c >= 0));
     return loadWideColumnar(src, layout, opts);
@@ -148,7 +148,8 @@ function loadWideColumnar(src: ColumnarSource, layout: WideLayout, opts: Columna
   const columns: (ArrayLike<unknown> | undefined)[] = new Array(src.columns.length);
   const column = (c: number): ArrayLike<unknown> => (columns[c] ??= src.column(c));
   const name = (c: number): string => src.columns[c];
-  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(column(c)[r]), r + 1, name);
+  // lists (an embedding column) are read as they are, not as text
+  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(column(c)[r]), r + 1, name, (c) => column(c)[r]);
   return b.build();
 }
 

@@ -2,6 +2,7 @@
  * The project's long format: one row per (query, model) outcome, plus optional queries and models files.
  * The readers here parse the rows; `LongTableBuilder` (longBuilder.ts) assembles the table.
  */
+import { EmbeddingRows, embeddingColumns } from './embedding.js';
 import { DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
@@ -46,7 +47,10 @@ async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => voi
   const cText = idx.get('text');
   const cCluster = idx.get('cluster');
   const cComplexity = idx.get('complexity');
-  warnUnknown(t.columns, ['query_id', 'task', 'text', 'cluster', 'complexity'], file, warn);
+  const { embCols } = embeddingColumns(t.columns, t.columns.map((c) => c.trim().toLowerCase()), file);
+  const embNames = new Set(Array.from(embCols, (c) => t.columns[c]));
+  warnUnknown(t.columns.filter((c) => !embNames.has(c)), ['query_id', 'task', 'text', 'cluster', 'complexity'], file, warn);
+  const emb = embCols.length > 0 ? new EmbeddingRows(file, 'line') : null;
   const out: QueryMeta[] = [];
   const seen = new Map<string, number>();
   for await (const r of t.records) {
@@ -68,8 +72,14 @@ async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => voi
     const complexity = cComplexity !== undefined ? parseNumber(r.cells[cComplexity], file, r.line, 'complexity') : Number.NaN;
     // An empty cell means no text: CSV cannot tell '' from missing.
     out.push({ id, task, text: cText !== undefined ? cellText(r.cells[cText]) || null : null, cluster, complexity });
+    emb?.addColumns(embCols, (c) => parseNumber(r.cells[c], file, r.line, t.columns[c]), r.line, (c) => t.columns[c]);
   }
   if (out.length === 0) throw new DataError('no data rows (header only?)', file);
+  if (emb) {
+    // each query keeps a view of its row
+    const e = emb.build();
+    out.forEach((q, i) => (q.embedding = e.values.subarray(i * e.dim, (i + 1) * e.dim)));
+  }
   return out;
 }
 

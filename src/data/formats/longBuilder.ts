@@ -3,7 +3,7 @@
  * pg dump, recovered logs): collects (query, model) outcomes and assembles the dense table.
  */
 import { DataError } from '../../core/errors.js';
-import { makePoolTable, type ModelInfo, type PoolTable } from '../pool.js';
+import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } from '../pool.js';
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';
 
@@ -41,6 +41,8 @@ export interface QueryMeta {
   text: string | null;
   cluster: number;
   complexity: number;
+  /** The query's user-supplied embedding (queries file emb_j columns). */
+  embedding?: Float64Array;
 }
 
 export interface BuilderOptions {
@@ -58,6 +60,7 @@ export class LongTableBuilder {
   private qIds: string[] = [];
   private qTasks: (string | null)[] = [];
   private qTexts: (string | null)[] = [];
+  private qEmb: Float64Array[] | null = null;
   private qCluster = new GrowI32();
   private qComplexity = new GrowF64(1024);
   private taskNames = new Map<string, string>();
@@ -72,7 +75,8 @@ export class LongTableBuilder {
   private rq = new GrowI32();
   private rm = new GrowI32();
   private rline = new GrowI32();
-  private rv = new GrowF64();
+  /** Row values, one buffer per stored metric kind, so build() can release each once it is in the table. */
+  private rv: GrowF64[] = [];
   /** Which metric columns exist in the source (absent ones become NaN, cost becomes null). */
   readonly hasMetric: boolean[] = [true, false, false, false, false, false];
   hasText = false;
@@ -87,6 +91,7 @@ export class LongTableBuilder {
   setQueries(list: QueryMeta[], file: string, label = `the queries file ${file}`): void {
     this.queriesFile = file;
     this.queriesLabel = label;
+    if (list.length > 0 && list[0].embedding) this.qEmb = list.map((q) => q.embedding!);
     for (const q of list) {
       this.qIndex.set(q.id, this.qIds.length);
       this.pushQuery(q.id, q.task, q.text, q.cluster, q.complexity);
@@ -116,11 +121,17 @@ export class LongTableBuilder {
 
   /** Pre-size the row buffers when the row count is known (columnar sources). */
   reserveRows(n: number): void {
-    const k = this.hasMetric.filter(Boolean).length;
     this.rq.ensure(n);
     this.rm.ensure(n);
     this.rline.ensure(n);
-    this.rv.ensure(n * k);
+    for (const g of this.rowBuffers()) g.ensure(n);
+  }
+
+  /** The metric kinds stored per row, fixed on first use from `hasMetric`, and their row buffers. */
+  private rowBuffers(): GrowF64[] {
+    const kinds = (this.kinds ??= this.hasMetric.flatMap((h, k) => (h ? [k] : [])));
+    if (this.rv.length !== kinds.length) this.rv = kinds.map(() => new GrowF64());
+    return this.rv;
   }
 
   /** Index of a query, adding it (in order of first appearance) when no queries file fixed the list. */
@@ -172,12 +183,12 @@ export class LongTableBuilder {
 
   /** Append one outcome; `vals` holds the six metrics (NaN = unknown), already range-checked. */
   add(q: number, m: number, vals: ArrayLike<number>, line: number): void {
-    const kinds = (this.kinds ??= this.hasMetric.flatMap((h, k) => (h ? [k] : [])));
+    const rv = this.rv.length ? this.rv : this.rowBuffers();
+    const kinds = this.kinds!;
     this.rq.push(q);
     this.rm.push(m);
     this.rline.push(line);
-    const at = this.rv.reserve(kinds.length);
-    for (let j = 0; j < kinds.length; j++) this.rv.a[at + j] = vals[kinds[j]];
+    for (let j = 0; j < kinds.length; j++) rv[j].push(vals[kinds[j]]);
   }
 
   build(): PoolTable {
@@ -195,28 +206,30 @@ export class LongTableBuilder {
       );
     }
     const kinds = this.kinds ?? [];
-    // Only the source's metric columns are filled here; absent ones are made (all NaN) by makePoolTable
-    // after the row buffers are released, so the two never coexist at the load's peak.
-    const cols: (Float64Array | null)[] = [];
-    for (let k = 0; k < N_METRICS; k++) cols.push(kinds.includes(k) ? new Float64Array(n).fill(Number.NaN) : null);
     const cellRow = new Int32Array(n).fill(-1);
     const average = this.opts.duplicates === 'average';
-    const counts: (Uint32Array | null)[] | null = average ? cols.map((c) => (c ? new Uint32Array(n) : null)) : null;
-    let rq = this.rq.a;
-    let rm = this.rm.a;
-    let rv = this.rv.a;
     const K = kinds.length;
     let identical = 0;
     const averagedCells = new Set<number>();
-    for (let r = 0; r < nRows; r++) {
-      const i = rq[r] * M + rm[r];
-      const base = r * K;
-      const prev = cellRow[i];
-      if (prev >= 0 && !average) {
-        const pb = prev * K;
+    // First the rows' cells: the first row of each, and duplicates checked (or marked for averaging)
+    {
+      const rq = this.rq.a;
+      const rm = this.rm.a;
+      const rv = this.rv.map((g) => g.a);
+      for (let r = 0; r < nRows; r++) {
+        const i = rq[r] * M + rm[r];
+        const prev = cellRow[i];
+        if (prev < 0) {
+          cellRow[i] = r;
+          continue;
+        }
+        if (average) {
+          averagedCells.add(i);
+          continue;
+        }
         for (let j = 0; j < K; j++) {
-          const a = rv[pb + j];
-          const b = rv[base + j];
+          const a = rv[j][prev];
+          const b = rv[j][r];
           if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) {
             const k = kinds[j];
             throw new DataError(
@@ -229,39 +242,42 @@ export class LongTableBuilder {
           }
         }
         identical++;
-        continue;
-      }
-      if (prev >= 0) averagedCells.add(i);
-      else cellRow[i] = r;
-      for (let j = 0; j < K; j++) {
-        const k = kinds[j];
-        const v = rv[base + j];
-        const col = cols[k]!;
-        if (average) {
-          if (Number.isNaN(v)) continue;
-          const cnt = counts![k]!;
-          col[i] = cnt[i] === 0 ? v : col[i] + v;
-          cnt[i]++;
-        } else {
-          col[i] = v;
-        }
       }
     }
-    // Rows are no longer needed: give their memory back before the table is assembled.
-    rv = new Float64Array(0);
-    rq = rm = new Int32Array(0);
-    this.rv.release();
+    if (!average) {
+      // the first row of each cell is all that is kept: row ids go before any column is allocated
+      this.rq.release();
+      this.rm.release();
+    }
+    this.rline.release();
+    // Then one metric column at a time, each row buffer released once its column is filled, so rows and
+    // table never coexist whole. Only the source's columns are made here; makePoolTable makes absent ones.
+    const cols: (Float64Array | null)[] = new Array<Float64Array | null>(N_METRICS).fill(null);
+    for (let j = 0; j < K; j++) {
+      const v = this.rv[j].a;
+      const col = new Float64Array(n).fill(Number.NaN);
+      if (average) {
+        const rq = this.rq.a;
+        const rm = this.rm.a;
+        const cnt = new Uint32Array(n);
+        for (let r = 0; r < nRows; r++) {
+          if (Number.isNaN(v[r])) continue;
+          const i = rq[r] * M + rm[r];
+          col[i] = cnt[i] === 0 ? v[r] : col[i] + v[r];
+          cnt[i]++;
+        }
+        for (const i of averagedCells) if (cnt[i] > 1) col[i] /= cnt[i];
+      } else {
+        for (let i = 0; i < n; i++) if (cellRow[i] >= 0) col[i] = v[cellRow[i]];
+      }
+      this.rv[j].release();
+      cols[kinds[j]] = col;
+    }
     this.rq.release();
     this.rm.release();
-    this.rline.release();
-    if (average) {
-      for (const i of averagedCells) {
-        for (const k of kinds) if (counts![k]![i] > 1) cols[k]![i] /= counts![k]![i];
-      }
-      if (averagedCells.size > 0) {
-        const msg = this.opts.averageWarning ?? '{n} (query, model) pairs appear in several rows; their metrics were averaged';
-        this.opts.warn?.(`${this.file}: ${msg.replace('{n}', String(averagedCells.size))}`);
-      }
+    if (average && averagedCells.size > 0) {
+      const msg = this.opts.averageWarning ?? '{n} (query, model) pairs appear in several rows; their metrics were averaged';
+      this.opts.warn?.(`${this.file}: ${msg.replace('{n}', String(averagedCells.size))}`);
     }
     if (identical > 0) this.opts.warn?.(`${this.file}: ${identical} exact duplicate row(s) ignored`);
 
@@ -304,8 +320,17 @@ export class LongTableBuilder {
       const missing = tasks.indexOf(null);
       if (missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
     }
+    let embedding: QueryEmbedding | undefined;
+    if (this.qEmb) {
+      const rows = keep.length < Q ? keep.map((q) => this.qEmb![q]) : this.qEmb;
+      const dim = rows[0].length;
+      const values = new Float64Array(rows.length * dim);
+      rows.forEach((r, j) => values.set(r, j * dim));
+      embedding = { dim, values };
+    }
     return makePoolTable({
       name: this.name,
+      ...(embedding ? { embedding } : {}),
       queryIds: ids,
       queryTasks: hasTask ? (tasks as string[]) : ids.map(() => DEFAULT_TASK),
       queryText: this.hasText ? texts : null,

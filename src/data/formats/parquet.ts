@@ -29,7 +29,11 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   for (let c = 0; c < (root?.num_children ?? 0); c++) {
     const el = meta.schema[i];
     if (!el || typeof el.name !== 'string') throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root.num_children} columns but holds ${meta.schema.length - 1}`, file);
-    if (el.num_children) throw new DataError(`nested column '${el.name}' is not supported`, file, undefined, el.name);
+    if (el.num_children) {
+      // the reader checks flat schemas only (no repetition levels): a list embedding must come as columns
+      const hint = el.name.toLowerCase() === 'embedding' ? '; give a Parquet embedding as emb_0 … emb_n columns (datasets/README.md)' : '';
+      throw new DataError(`nested column '${el.name}' is not supported${hint}`, file, undefined, el.name);
+    }
     if (el.repetition_type === 'REPEATED' || root.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
     columns.push(el.name);
     leaves.set(el.name, el);

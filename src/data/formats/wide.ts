@@ -15,6 +15,7 @@ import { GrowF64 } from '../grow.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './longBuilder.js';
 import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
 import { decodePythonStringList } from './pyrepr.js';
+import { EmbeddingRows, embeddingColumns } from './embedding.js';
 
 export { decodePythonStringList };
 
@@ -40,6 +41,10 @@ export interface WideLayout {
   textCol: number;
   clusterCol: number;
   complexityCol: number;
+  /** `emb_0 … emb_n` columns in order (empty when none). */
+  embCols: Int32Array;
+  /** An `embedding` column holding a list of numbers per row, or -1. */
+  embeddingCol: number;
   /** RouterBench prompts are stringified Python lists. */
   decodePrompt: boolean;
   models: ModelInfo[];
@@ -70,7 +75,8 @@ export function classifyWideColumns(columns: string[], file: string): WideLayout
   const textCol = find(TEXT_COLUMNS);
   const clusterCol = lc.indexOf('cluster');
   const complexityCol = lc.indexOf('complexity');
-  const reserved = new Set([idCol, taskCol, textCol, clusterCol, complexityCol]);
+  const { embCols, embeddingCol } = embeddingColumns(columns, lc, file);
+  const reserved = new Set([idCol, taskCol, textCol, clusterCol, complexityCol, embeddingCol, ...embCols]);
   const greenservWide = lc.some((c) => c.endsWith('|accuracy'));
   const modelIdx = new Map<string, number>();
   const models: ModelInfo[] = [];
@@ -125,6 +131,8 @@ export function classifyWideColumns(columns: string[], file: string): WideLayout
     textCol,
     clusterCol,
     complexityCol,
+    embCols,
+    embeddingCol,
     decodePrompt: lc[textCol] === 'prompt',
     models,
     metricCols,
@@ -154,6 +162,7 @@ export class WideTableBuilder {
   private texts: (string | null)[] = [];
   private clusters: number[] = [];
   private complexities: number[] = [];
+  private emb: EmbeddingRows | null;
   private vals = new GrowF64();
   private skippedEmpty = 0;
   private repeatedRows = 0;
@@ -173,6 +182,7 @@ export class WideTableBuilder {
     for (let k = 0; k < N_METRICS; k++) if (layout.metricCols[k].some((c) => c >= 0)) this.kinds.push(k);
     this.scratch = new Float64Array(N_METRICS * this.M);
     this.discarded = new Array<number>(this.kinds.length).fill(0);
+    this.emb = layout.embCols.length > 0 || layout.embeddingCol >= 0 ? new EmbeddingRows(file, opts.rowWord ?? 'line') : null;
     if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${someOf(layout.ignored)}`);
   }
 
@@ -181,8 +191,8 @@ export class WideTableBuilder {
     return parseNumber(v, this.file, line, column);
   }
 
-  /** Add one row; `cell(i)` returns the value of column i. */
-  addRow(cell: (col: number) => Cell, line: number, columnName: (col: number) => string): void {
+  /** Add one row; `cell(i)` returns the value of column i (`raw(i)` its value before text conversion, for lists). */
+  addRow(cell: (col: number) => Cell, line: number, columnName: (col: number) => string, raw?: (col: number) => unknown): void {
     const L = this.layout;
     const M = this.M;
     const row = this.scratch;
@@ -198,11 +208,11 @@ export class WideTableBuilder {
         row[k * M + m] = v;
       }
     }
-    this.commit(cell, line, columnName);
+    this.commit(cell, line, columnName, raw);
   }
 
   /** Dedupe/merge the row in `scratch` and record its query fields. */
-  private commit(cell: (col: number) => Cell, line: number, columnName: (col: number) => string): void {
+  private commit(cell: (col: number) => Cell, line: number, columnName: (col: number) => string, raw?: (col: number) => unknown): void {
     const L = this.layout;
     const M = this.M;
     const row = this.scratch;
@@ -246,6 +256,10 @@ export class WideTableBuilder {
     }
     this.clusters.push(cluster);
     this.complexities.push(L.complexityCol >= 0 ? this.num(cell(L.complexityCol), line, 'complexity') : Number.NaN);
+    if (this.emb) {
+      if (L.embeddingCol >= 0) this.emb.addList(raw ? raw(L.embeddingCol) : cell(L.embeddingCol), line, columnName(L.embeddingCol));
+      else this.emb.addColumns(L.embCols, (c) => this.num(cell(c), line, columnName(c)), line, columnName);
+    }
     const at = this.vals.reserve(this.kinds.length * M);
     const a = this.vals.a;
     for (let j = 0; j < this.kinds.length; j++) {
@@ -375,6 +389,7 @@ export class WideTableBuilder {
       outputTokens: cols[4],
       costUsd: cols[K_COST] ?? null,
       taskBounds: this.opts.taskBounds,
+      ...(this.emb ? { embedding: this.emb.build() } : {}),
       unscored:
         unscored.cell.length > 0
           ? { cell: Int32Array.from(unscored.cell), metric: Uint8Array.from(unscored.metric), value: Float64Array.from(unscored.value) }

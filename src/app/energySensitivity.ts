@@ -1,0 +1,112 @@
+/**
+ * `greenserv energy sensitivity`: the RouterBench evaluation on the energy axis repeated for every GPU × batch
+ * setting, to show whether the routers' ranking and savings hold across the plausible range of the energy
+ * model (docs/energy-model.md "Sensitivity"). Tokens are counted once; each setting re-prices them.
+ */
+import { AtomicDir } from '../core/atomic.js';
+import { UsageError } from '../core/errors.js';
+import { batchInFittedRange } from '../data/energy/model.js';
+import { GPUS, type Gpu } from '../data/energy/types.js';
+import { FamilyMapper, remapTasks } from '../data/families.js';
+import { tableSha256 } from '../data/pool.js';
+import { energyMetrics } from '../metrics/energy.js';
+import { rankingOf, SENSITIVITY_SCHEMA_VERSION, summarizeSensitivity, type SensitivitySetting, type SensitivitySummary } from '../metrics/energySensitivity.js';
+import { evaluateSweep } from '../metrics/routerbench.js';
+import { toJson } from '../metrics/summary.js';
+import { renderSensitivityMarkdown } from '../report/energy.js';
+import { runSweep } from '../sim/sweep.js';
+import { energyCostTable, reattach } from './energy.js';
+import { contextFeatures, evaluateDefaults, loadRouterbench, sourceLabel, type EvaluateRequest } from './evaluate.js';
+import { version } from './version.js';
+
+export const DEFAULT_SENSITIVITY_GPUS: readonly Gpu[] = ['H100', 'B200', 'A100'];
+export const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
+/** 3 GPUs × a handful of batch sizes is the intended use; each setting is a full λ sweep. */
+export const MAX_SENSITIVITY_SETTINGS = 64;
+
+export interface SensitivityRequest extends EvaluateRequest {
+  gpus?: Gpu[];
+  batches?: number[];
+  /** `--models` sizes file and tokenizer, as in `--energy-model`. */
+  sizes?: string;
+  tokenizer?: string;
+}
+
+export interface SensitivityResult extends SensitivitySummary {
+  schemaVersion: number;
+  command: 'energy sensitivity';
+  greenserv: string;
+  dataset: { name: string; source: string; files: string[]; queries: number; models: number; sha256: string };
+  config: { policies: string[]; lambdas: number[]; runs: number; seed: number; semantics: string; features: string[]; costScale: string; aiqMode: string; gpus: Gpu[]; batches: number[]; sizes: string | null; tokenizer: string };
+  tokens: { input: number; output: number };
+  settings: SensitivitySetting[];
+}
+
+function checkSettings(gpus: readonly string[], batches: readonly number[]): void {
+  if (gpus.length === 0) throw new UsageError('--gpus: no GPU given');
+  if (batches.length === 0) throw new UsageError('--batches: no batch size given');
+  for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new UsageError(`--gpus: '${g}' is not one of ${GPUS.join(', ')}`);
+  for (const b of batches) if (!(Number.isFinite(b) && b >= 1 && b <= 65536)) throw new UsageError(`--batches: each batch size must be a number from 1 to 65536, got '${b}'`);
+  if (new Set(gpus).size !== gpus.length) throw new UsageError('--gpus: a GPU is listed twice');
+  if (new Set(batches).size !== batches.length) throw new UsageError('--batches: a batch size is listed twice');
+  if (gpus.length * batches.length > MAX_SENSITIVITY_SETTINGS) throw new UsageError(`--gpus × --batches: ${gpus.length * batches.length} settings, more than the ${MAX_SENSITIVITY_SETTINGS} accepted`);
+}
+
+export async function energySensitivity(req: SensitivityRequest, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
+  const { gpus = [...DEFAULT_SENSITIVITY_GPUS], batches = [...DEFAULT_SENSITIVITY_BATCHES], sizes, tokenizer = 'cl100k', ...rest } = req;
+  checkSettings(gpus, batches);
+  const p = evaluateDefaults(rest);
+  const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${m}\n`);
+  const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  const sha256 = tableSha256(raw);
+  // tokens counted once, at the first setting; every setting re-prices the same counts
+  const base = await energyCostTable(raw, files, { gpu: gpus[0], batch: batches[0], models: sizes, tokenizer }, { format: p.format, warn });
+  const { table: mapped } = remapTasks(base.table, new FamilyMapper(p.familyRules, p.defaultFamilies));
+  const usable = contextFeatures(mapped, p.features, p.binning, warn);
+  const settings: SensitivitySetting[] = [];
+  const total = gpus.length * batches.length;
+  for (const gpu of gpus) {
+    for (const batch of batches) {
+      const { table } = reattach(mapped, gpu, batch, base.attach);
+      const label = `${gpu} batch ${batch}`;
+      const sweep = await runSweep(
+        table,
+        { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
+        progress ? (d, t) => progress(settings.length * t + d, total * t, label) : undefined,
+      );
+      const ev = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), sha256, cost: 'energy' });
+      const energy = energyMetrics(table, ev.summary);
+      settings.push({ gpu, batch, inFittedRange: batchInFittedRange(batch), ranking: rankingOf(energy), energy });
+    }
+  }
+  let tin = 0;
+  let tout = 0;
+  for (let i = 0; i < mapped.present.length; i++) {
+    if (!mapped.present[i]) continue;
+    tin += mapped.inputTokens[i];
+    tout += mapped.outputTokens[i];
+  }
+  return {
+    schemaVersion: SENSITIVITY_SCHEMA_VERSION,
+    command: 'energy sensitivity',
+    greenserv: version(),
+    dataset: { name: raw.name, source: sourceLabel(p.source), files, queries: raw.nQueries, models: raw.nModels, sha256 },
+    config: { policies: p.policies, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, costScale: p.costScale, aiqMode: p.aiqMode, gpus, batches, sizes: sizes ?? null, tokenizer },
+    tokens: { input: tin, output: tout },
+    settings,
+    ...summarizeSensitivity(settings),
+  };
+}
+
+/** sensitivity.json and sensitivity.md in `outDir`, written together or not at all. */
+export function writeSensitivity(outDir: string, r: SensitivityResult, force = false): void {
+  const dir = new AtomicDir(outDir, force);
+  try {
+    dir.write('sensitivity.json', toJson(r));
+    dir.write('sensitivity.md', renderSensitivityMarkdown(r));
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+}

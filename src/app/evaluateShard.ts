@@ -1,0 +1,197 @@
+/**
+ * Sharded RouterBench evaluations: `evaluate --shard i/n` replays a cost-balanced subset of the (λ, policy)
+ * cells and writes a shard directory (state.json with the resolved settings, their hash and the dataset
+ * hash; cells.ndjson with each cell's arrays as base64 of their raw bytes and a sha256 per line);
+ * `greenserv merge` assembles the shards into the results directory an unsharded run writes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AtomicDir } from '../core/atomic.js';
+import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
+import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
+import { evaluateDefaults, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
+
+const MAX_STATE_BYTES = 1 << 20;
+
+/** What must agree between shards: every setting but the worker count (which changes no result). */
+function settingsHash(p: EvaluateParams): string {
+  const { jobs: _jobs, ...rest } = p;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+export function defaultEvaluateShardOut(s: ShardSpec): string {
+  return `results/evaluate.shards/${shardName(s)}`;
+}
+
+/** Run one shard of an evaluation and write its shard directory. */
+export async function evaluateShard(
+  request: EvaluateRequest,
+  shard: ShardSpec,
+  o: { out?: string; force?: boolean; progress?: (done: number, total: number) => void } = {},
+): Promise<{ out: string; cells: number; total: number }> {
+  const p = evaluateDefaults(request);
+  const out = o.out ?? defaultEvaluateShardOut(shard);
+  AtomicDir.checkTarget(out, o.force === true);
+  const prep = await prepareEvaluation(p);
+  const { cells, weights } = sweepCells(prep.table, prep.sweepOptions);
+  const mine = shardCells(weights, shard).map((i) => cells[i]);
+  const results = await runSweepCells(prep.table, prep.sweepOptions, mine, o.progress);
+  const state = { schemaVersion: 1, kind: 'evaluate', shard, totalCells: cells.length, settingsSha256: settingsHash(p), datasetSha256: prep.sha256, settings: p };
+  const dir = new AtomicDir(out, o.force === true);
+  try {
+    dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
+    dir.write(
+      'cells.ndjson',
+      results.map((c) => {
+        const data = JSON.stringify({ l: c.l, p: c.p, cost: b64(c.cost), quality: b64(c.quality), misses: b64(c.misses) });
+        return `{"sha256":"${sha(data)}","data":${data}}\n`;
+      }),
+    );
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+  return { out, cells: mine.length, total: cells.length };
+}
+
+interface EvaluateShardState {
+  shard: ShardSpec;
+  totalCells: number;
+  settingsSha256: string;
+  datasetSha256: string;
+  settings: EvaluateRequest;
+}
+
+/** True when a shard directory is an evaluation's (its state.json says kind: evaluate). */
+export function isEvaluateShard(dir: string): boolean {
+  try {
+    return (JSON.parse(readBounded(join(dir, 'state.json'), MAX_STATE_BYTES)) as { kind?: unknown }).kind === 'evaluate';
+  } catch {
+    return false;
+  }
+}
+
+function readBounded(file: string, max: number): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  if (size > max) throw new DataError(`${size} bytes, more than a shard of this evaluation can hold (${max})`, file);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+}
+
+function readState(dir: string): EvaluateShardState {
+  const file = join(dir, 'state.json');
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readBounded(file, MAX_STATE_BYTES)) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof DataError || e instanceof UsageError) throw e;
+    throw new DataError(`not JSON: ${(e as Error).message}`, file);
+  }
+  const s = raw.shard as ShardSpec | undefined;
+  const hex = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+  const bad = (field: string): never => {
+    throw new DataError(`${field} is missing or not valid`, file, undefined, field);
+  };
+  if (!s || !Number.isInteger(s.index) || !Number.isInteger(s.count) || s.index < 0 || s.index >= s.count) bad('shard');
+  if (!Number.isInteger(raw.totalCells) || (raw.totalCells as number) < 1) bad('totalCells');
+  if (!hex(raw.settingsSha256)) bad('settingsSha256');
+  if (!hex(raw.datasetSha256)) bad('datasetSha256');
+  if (typeof raw.settings !== 'object' || raw.settings === null) bad('settings');
+  return raw as unknown as EvaluateShardState;
+}
+
+function decode(v: unknown, n: number, what: string): Float64Array {
+  if (typeof v !== 'string') throw new Error(`${what} is not a base64 string`);
+  const b = Buffer.from(v, 'base64');
+  if (b.byteLength !== n * 8) throw new Error(`${what} holds ${b.byteLength} bytes, expected ${n} values of 8 bytes`);
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+function readCells(dir: string, shape: { lambdas: number; policies: number; values: number; cells: number }): SweepCellResult[] {
+  const file = join(dir, 'cells.ndjson');
+  const perLine = Math.ceil((shape.values * 24 * 4) / 3) + 4096;
+  const text = readBounded(file, shape.cells * perLine);
+  const out: SweepCellResult[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line) return;
+    const fail = (why: string): never => {
+      throw new DataError(`corrupted shard: ${why}; re-run this shard`, file, i + 1);
+    };
+    const m = /^\{"sha256":"([0-9a-f]{64})","data":(.*)\}$/.exec(line);
+    if (!m) fail('not a shard record');
+    if (sha(m![2]) !== m![1]) fail('checksum mismatch (the record was modified)');
+    try {
+      const r = JSON.parse(m![2]) as Record<string, unknown>;
+      const idx = (v: unknown, n: number, what: string): number => {
+        if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= n) throw new Error(`${what} ${String(v)} is not in 0…${n - 1}`);
+        return v as number;
+      };
+      out.push({ l: idx(r.l, shape.lambdas, 'l'), p: idx(r.p, shape.policies, 'p'), cost: decode(r.cost, shape.values, 'cost'), quality: decode(r.quality, shape.values, 'quality'), misses: decode(r.misses, shape.values, 'misses') });
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  });
+  return out;
+}
+
+/** Merge the shard directories of one evaluation; the same bytes as the unsharded run with the shards' --jobs. */
+export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
+  const states = dirs.map(readState);
+  const ref = states[0];
+  states.forEach((s, i) => {
+    for (const [field, a, b] of [
+      ['settingsSha256', s.settingsSha256, ref.settingsSha256],
+      ['datasetSha256', s.datasetSha256, ref.datasetSha256],
+      ['shard.count', s.shard.count, ref.shard.count],
+      ['totalCells', s.totalCells, ref.totalCells],
+    ] as const) {
+      if (a !== b) throw new DataError(`comes from another evaluation than ${dirs[0]}: ${field} ${String(a)}, there ${String(b)}`, join(dirs[i], 'state.json'), undefined, field);
+    }
+  });
+  const count = ref.shard.count;
+  const seen = new Map<number, string[]>();
+  states.forEach((s, i) => seen.set(s.shard.index, [...(seen.get(s.shard.index) ?? []), dirs[i]]));
+  const twice = [...seen.entries()].filter(([, d]) => d.length > 1).map(([i, d]) => `${i}/${count} (${d.join(' and ')})`);
+  if (twice.length) throw new UsageError(`merge: shard ${listSome(twice)} given more than once`);
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i)).map((i) => `${i}/${count}`);
+  if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
+  const p = evaluateDefaults(ref.settings);
+  if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[0], 'state.json'), undefined, 'settings');
+  const prep = await prepareEvaluation(p);
+  if (prep.sha256 !== ref.datasetSha256) throw new DataError(`the dataset changed since the shards ran (sha256 ${prep.sha256}, the shards have ${ref.datasetSha256})`, join(dirs[0], 'state.json'), undefined, 'datasetSha256');
+  const { cells } = sweepCells(prep.table, prep.sweepOptions);
+  if (cells.length !== ref.totalCells) throw new DataError(`state.json records ${ref.totalCells} cells, the settings give ${cells.length}`, join(dirs[0], 'state.json'), undefined, 'totalCells');
+  const shape = { lambdas: p.lambdas.length, policies: p.policies.length, values: p.runs * (prep.table.tasks.length + 1), cells: cells.length };
+  const found = new Map<string, string[]>();
+  const results: SweepCellResult[] = [];
+  dirs.forEach((d) => {
+    for (const c of readCells(d, shape)) {
+      const k = `${c.l}/${c.p}`;
+      found.set(k, [...(found.get(k) ?? []), d]);
+      results.push(c);
+    }
+  });
+  const label = (k: string): string => {
+    const [l, q] = k.split('/').map(Number);
+    return `λ=${p.lambdas[l]} ${p.policies[q]}`;
+  };
+  const problem = checkCellCoverage(cells.map((c) => `${c.l}/${c.p}`), found, label);
+  if (problem) throw new UsageError(`merge: ${problem}; re-run the shards that lack cells (evaluate … --shard i/n)`);
+  const ev = scoreSweep(p, prep, assembleSweep(prep.table, prep.sweepOptions, results));
+  await writeEvaluateResults(o.out, ev, { force: o.force, charts: o.charts });
+  return { out: o.out, summary: ev.result.summary };
+}

@@ -1,0 +1,122 @@
+/**
+ * The merge use case: shard directories of one sharded experiment (`experiment run --shard i/n`) become
+ * the results directory an unsharded run writes, byte for byte. Shards must come from the same config
+ * text and dataset, and together hold every cell exactly once.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, UsageError, userIoError } from '../core/errors.js';
+import type { ExperimentSummary } from '../metrics/experiment.js';
+import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
+import type { JobResult } from '../sim/experiment.js';
+import { MAX_CONFIG_BYTES } from '../sim/limits.js';
+import { checkCellCoverage, listSome } from '../sim/shard.js';
+import { jobKey, jobLabel, prepareExperiment, writeExperimentResults } from './experiment.js';
+import { isEvaluateShard, mergeEvaluateShards } from './evaluateShard.js';
+import { timestamp } from '../core/format.js';
+import type { EvaluateSummary } from '../metrics/routerbench.js';
+
+export interface MergeOptions {
+  /** Results directory (default results/<experiment name>). */
+  out?: string;
+  force?: boolean;
+  charts?: boolean;
+  onPhase?: (text: string) => void | Promise<void>;
+}
+
+interface ShardInput {
+  dir: string;
+  state: CheckpointState & { shard: NonNullable<CheckpointState['shard']> };
+  text: string;
+}
+
+function readShard(dir: string): ShardInput {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    throw userIoError(e, dir, 'read shard directory');
+  }
+  if (!st.isDirectory()) throw new DataError('not a shard directory (not a directory)', dir);
+  const state = Checkpoint.readState(dir);
+  if (!state.shard) throw new DataError('not a shard directory: state.json names no shard (a checkpoint of an unsharded run is finished with experiment run --resume)', join(dir, 'state.json'), undefined, 'shard');
+  if (state.datasetSha256 === undefined) throw new DataError('state.json records no dataset hash', join(dir, 'state.json'), undefined, 'datasetSha256');
+  const cfgFile = join(dir, 'config.yaml');
+  if (!existsSync(cfgFile)) throw new DataError('not a finished shard (config.yaml is missing); finish it with experiment run --resume, or re-run the shard', dir);
+  const size = statSync(cfgFile).size;
+  if (size > MAX_CONFIG_BYTES) throw new DataError(`${size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`, cfgFile);
+  const text = readFileSync(cfgFile, 'utf8');
+  if (createHash('sha256').update(text).digest('hex') !== state.configSha256) throw new DataError('does not match configSha256 in state.json (the file was modified)', cfgFile);
+  return { dir, state: state as ShardInput['state'], text };
+}
+
+/** Shards must agree on everything that defines the run; the first shard is the reference. */
+function checkSameRun(shards: ShardInput[]): void {
+  const ref = shards[0];
+  const fields: [keyof CheckpointState | 'shard.count', (s: CheckpointState) => unknown, string][] = [
+    ['configSha256', (s) => s.configSha256, 'config'],
+    ['runs', (s) => s.runs, 'number of runs'],
+    ['totalJobs', (s) => s.totalJobs, 'number of cells'],
+    ['datasetSha256', (s) => s.datasetSha256, 'dataset'],
+    ['shard.count', (s) => s.shard!.count, 'shard count'],
+  ];
+  for (const s of shards.slice(1)) {
+    for (const [field, get, what] of fields) {
+      if (get(s.state) !== get(ref.state)) {
+        throw new DataError(`comes from another run than ${ref.dir}: the ${what} differs (${field} ${String(get(s.state))}, there ${String(get(ref.state))})`, join(s.dir, 'state.json'), undefined, field);
+      }
+    }
+  }
+  // shard indices: a clearer summary than the cell list when whole shards are missing or given twice
+  const count = ref.state.shard.count;
+  const byIndex = new Map<number, string[]>();
+  for (const s of shards) byIndex.set(s.state.shard.index, [...(byIndex.get(s.state.shard.index) ?? []), s.dir]);
+  const twice = [...byIndex.entries()].filter(([, d]) => d.length > 1).map(([i, d]) => `${i}/${count} (${d.join(' and ')})`);
+  if (twice.length) throw new UsageError(`merge: shard ${listSome(twice)} given more than once`);
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i)).map((i) => `${i}/${count}`);
+  if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
+}
+
+/** What a merge wrote: an experiment's or an evaluation's results directory. */
+export type MergeOutcome =
+  | { kind: 'experiment'; summary: ExperimentSummary; out: string }
+  | { kind: 'evaluate'; summary: EvaluateSummary; out: string };
+
+/** Merge the shards of an experiment or of an evaluation (told apart by their state.json). */
+export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<MergeOutcome> {
+  if (dirs.length > 0 && isEvaluateShard(dirs[0])) {
+    const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
+    return { kind: 'evaluate', ...r };
+  }
+  return { kind: 'experiment', ...(await mergeShards(dirs, o)) };
+}
+
+/** Merge shard directories into one results directory; the same bytes as the unsharded run. */
+export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise<{ summary: ExperimentSummary; out: string }> {
+  if (dirs.length === 0) throw new UsageError('merge: name the shard directories to merge');
+  const shards = dirs.map(readShard);
+  checkSameRun(shards);
+  const ref = shards[0];
+  const p = await prepareExperiment(ref.state.experimentFile, ref.text, ref.state.runs);
+  if (p.jobs.length !== ref.state.totalJobs) throw new DataError(`state.json records ${ref.state.totalJobs} cells, the config has ${p.jobs.length}`, join(ref.dir, 'state.json'), undefined, 'totalJobs');
+  if (p.sha256 !== ref.state.datasetSha256) {
+    throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256');
+  }
+  const out = o.out ?? `results/${p.cfg.name}`;
+  const shape = { lambdas: p.cfg.lambdas.length, arms: p.cfg.arms.length, runs: p.cfg.runs, queries: p.ctx.replay.nQueries, models: p.table.nModels, budget: p.cfg.budget !== undefined };
+  const found = new Map<string, string[]>();
+  const byKey = new Map<string, JobResult>();
+  for (const s of shards) {
+    for (const r of Checkpoint.loadJobs(s.dir, shape)) {
+      const k = jobKey(r.job);
+      found.set(k, [...(found.get(k) ?? []), s.dir]);
+      byKey.set(k, r);
+    }
+  }
+  const problem = checkCellCoverage(p.jobs.map(jobKey), found, (k) => jobLabel(p, k));
+  if (problem) throw new UsageError(`merge: ${problem}; re-run the shards that lack cells (experiment run --shard i/n, or --resume of its .partial)`);
+  const results = p.jobs.map((j) => byKey.get(jobKey(j))!);
+  const summary = await writeExperimentResults(p, results, { out, force: o.force, charts: o.charts, onPhase: o.onPhase });
+  return { summary, out };
+}

@@ -1,0 +1,90 @@
+/**
+ * The off-policy evaluation use case (`greenserv ope`, docs/ope.md): load a routing log (and optionally the
+ * full table it was drawn from), estimate what each target policy would have achieved, write the results.
+ */
+import { AtomicDir } from '../core/atomic.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { loadTable } from '../data/load.js';
+import { loadLogs } from '../data/logs.js';
+import type { PoolTable } from '../data/pool.js';
+import { ALL_FEATURES } from '../features/context.js';
+import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../metrics/ope/bootstrap.js';
+import { ESTIMATOR_NAMES } from '../metrics/ope/estimators.js';
+import { parseEstimators } from '../metrics/ope/evaluate.js';
+import { runOpe, uniformLogs } from '../metrics/ope/run.js';
+import { prepareOpe } from '../metrics/ope/setup.js';
+import { buildOpeSummary, type OpeSummary } from '../metrics/ope/summary.js';
+import { loadPolicyModule, resolvePolicies } from '../policies/registry.js';
+import { writeOpeOutputs } from '../report/ope.js';
+
+export const DEFAULT_OPE_SEED = 40;
+export const DEFAULT_OPE_LAMBDA = 0.5;
+/** Most bootstrap resamples (each costs one pass over the log per estimator). */
+export const MAX_BOOTSTRAP = 100_000;
+/** Most decisions × models: each target distribution and reward model is an n×M Float64Array (docs/limits.md). */
+export const MAX_OPE_CELLS = 20_000_000;
+
+export interface OpeRequest {
+  /** The routing log (CSV, TSV, JSON Lines, Parquet or Arrow). */
+  logs: string;
+  policies: string[];
+  /** `policy.param=value` overrides. */
+  params?: string[];
+  /** Comma-separated estimator names (default: all). */
+  estimators?: string;
+  /** Accuracy–energy trade-off of the reward; when absent, a logged reward column is used as it is (else 0.5). */
+  lambda?: number;
+  seed?: number;
+  /** Bootstrap resamples (default 1000). */
+  bootstrap?: number;
+  /** ES modules of plugin policies to register first (as `--policy-module`). */
+  policyModules?: readonly string[];
+  /** The full table the log was drawn from (built-in name, file or loaded table): true values, exact rewards. */
+  table?: string | PoolTable;
+  format?: string;
+  offline?: boolean;
+  warn?: (msg: string) => void;
+}
+
+function checkInt(v: number, name: string, lo: number, hi: number): number {
+  if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new UsageError(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  return v;
+}
+
+/** Evaluate the policies on the log; the result is what summary.json holds. */
+export async function ope(req: OpeRequest): Promise<OpeSummary> {
+  if (req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
+  for (const f of req.policyModules ?? []) await loadPolicyModule(f);
+  const lambdaGiven = req.lambda !== undefined;
+  const lambda = req.lambda ?? DEFAULT_OPE_LAMBDA;
+  if (!(lambda >= 0 && lambda <= 1)) throw new UsageError(`lambda must be in [0, 1], got ${lambda}`);
+  const seed = checkInt(req.seed ?? DEFAULT_OPE_SEED, 'seed', 0, 0xffffffff);
+  const bootstrap = checkInt(req.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES, 'bootstrap', 1, MAX_BOOTSTRAP);
+  const estimators = parseEstimators(req.estimators ?? ESTIMATOR_NAMES.join(','));
+  const table = typeof req.table === 'string' ? await loadTable(req.table, { format: req.format, offline: req.offline }) : (req.table ?? null);
+  const log = await loadLogs(req.logs, { models: table ? table.models.map((m) => m.id) : undefined, warn: req.warn });
+  const cells = log.n * (table ? table.nModels : log.models.length);
+  if (cells > MAX_OPE_CELLS) throw new DataError(`${log.n} decisions × ${cells / log.n} models = ${cells} cells; ope handles at most ${MAX_OPE_CELLS} (see docs/limits.md)`, req.logs);
+  const data = await prepareOpe(log, table, { lambda, lambdaGiven, semantics: 'paper', features: ALL_FEATURES });
+  const policies = resolvePolicies(req.policies, req.params ?? [], data.models);
+  const uniform = uniformLogs(data);
+  const results = runOpe(data, policies, { estimators, seed, resamples: bootstrap, semantics: 'paper' });
+  for (const r of results) {
+    if (r.method === 'replay' && !r.unbiased) req.warn?.(`${r.name}: a learning policy is evaluated by replay, which is unbiased only on uniformly random logs; these logs are not, so its estimate is biased (docs/ope.md)`);
+  }
+  return buildOpeSummary(data, { file: req.logs, lambda: data.rewardSource === 'logged' ? Number.NaN : lambda, estimators, seed, bootstrap, uniform }, results);
+}
+
+/** Write summary.json, estimates.csv and the chart atomically into `outDir`. */
+export async function writeOpeResults(outDir: string, summary: OpeSummary, o: { force?: boolean; onDir?: (dir: AtomicDir) => void } = {}): Promise<string[]> {
+  const dir = new AtomicDir(outDir, o.force === true);
+  o.onDir?.(dir);
+  try {
+    const files = await writeOpeOutputs(dir, summary);
+    dir.commit();
+    return files;
+  } catch (e) {
+    dir.abort();
+    throw e;
+  }
+}

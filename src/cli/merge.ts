@@ -1,0 +1,24 @@
+/** `greenserv merge <shard dirs…>`: the shards of a sharded experiment become its results directory. */
+import type { Command } from 'commander';
+import { toJson } from '../metrics/summary.js';
+import { mergeAny } from '../app/merge.js';
+import { evaluateTable } from '../report/evaluate.js';
+import { experimentTable } from './experiment.js';
+
+export function registerMergeCommand(program: Command): void {
+  program
+    .command('merge <dirs...>')
+    .description('merge the shard directories of `experiment run --shard i/n` or `evaluate --shard i/n` into the results an unsharded run writes (byte-identical)')
+    .option('--out <dir>', 'results directory (default results/<name>; for evaluate shards results/<timestamp>-evaluate)')
+    .option('--force', 'replace an existing --out directory')
+    .option('--no-charts', 'skip charts and report.html')
+    .option('--json', 'print summary.json to stdout')
+    .action(async (dirs: string[], o: { out?: string; force?: boolean; charts: boolean; json?: boolean }) => {
+      const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts });
+      if (o.json) process.stdout.write(toJson(r.summary));
+      else {
+        const table = r.kind === 'evaluate' ? evaluateTable(r.summary) : experimentTable(r.summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity);
+        process.stdout.write(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${r.out}\n`);
+      }
+    });
+}

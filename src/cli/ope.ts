@@ -1,0 +1,73 @@
+/**
+ * `greenserv ope`: off-policy evaluation of routing policies from a routing log (docs/ope.md). Parses the
+ * options and prints; the use case is app/ope.ts.
+ */
+import type { Command } from 'commander';
+import { ope, writeOpeResults } from '../app/ope.js';
+import { AtomicDir } from '../core/atomic.js';
+import { timestamp } from '../core/format.js';
+import { opeSummaryJson } from '../metrics/ope/summary.js';
+import { opeTable } from '../report/ope.js';
+import { collect, parseInteger, parseLambda, parseList } from './parse.js';
+
+interface OpeFlags {
+  logs: string;
+  policies: string;
+  param: string[];
+  policyModule: string[];
+  estimators?: string;
+  lambda?: string;
+  seed: string;
+  bootstrap: string;
+  table?: string;
+  offline?: boolean;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function registerOpeCommand(program: Command): void {
+  program
+    .command('ope')
+    .description('off-policy evaluation: estimate from a routing log what other routing policies would have achieved (docs/ope.md)')
+    .requiredOption('--logs <file>', 'routing log: CSV, TSV, JSON Lines, Parquet or Arrow (datasets/README.md, "Routing logs")')
+    .requiredOption('--policies <list>', 'target policies, comma-separated (as in simulate; learning policies are evaluated by replay)')
+    .option('--param <policy.name=value>', 'hyperparameter of a target policy, repeatable', collect, [])
+    .option('--policy-module <file>', 'load routing policies from an ES module (repeatable; examples/policies/softmax.mjs)', collect, [])
+    .option('--estimators <list>', 'some of dm, ips, snips, dr, switch-dr, dros (default: all)')
+    .option('--lambda <λ>', "accuracy–energy trade-off of the reward (default: the log's reward column as logged, else 0.5)")
+    .option('--table <source>', 'the full table the log was drawn from: exact rewards and each policy’s true value')
+    .option('--offline', 'hf:// table sources: use the download cache only')
+    .option('--seed <n>', 'seed of the bootstrap and of the target policies’ own randomness', '40')
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
+    .option('--out <dir>', 'results directory (written atomically; default results/<timestamp>-ope)')
+    .option('--force', 'replace an existing results directory')
+    .option('--json', 'print summary.json to stdout instead of the table')
+    .action(async (o: OpeFlags) => {
+      const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${m}\n`);
+      // an unusable --out fails before the evaluation (checked again when committing)
+      if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+      const summary = await ope({
+        logs: o.logs,
+        policies: parseList(o.policies),
+        params: o.param,
+        policyModules: o.policyModule,
+        estimators: o.estimators,
+        lambda: o.lambda === undefined ? undefined : parseLambda('--lambda', o.lambda),
+        seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
+        bootstrap: parseInteger('--bootstrap', o.bootstrap, 1, 100_000),
+        table: o.table,
+        offline: o.offline,
+        warn,
+      });
+      const outDir = o.out ?? `results/${timestamp()}-ope`;
+      await writeOpeResults(outDir, summary, { force: o.force });
+      if (o.json) process.stdout.write(opeSummaryJson(summary));
+      else {
+        const lam = Number.isFinite(summary.lambda) ? `λ = ${summary.lambda}` : 'reward as logged';
+        process.stdout.write(`${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}\n\n`);
+        process.stdout.write(opeTable(summary) + '\n\n');
+        process.stdout.write(`results: ${outDir}\n`);
+      }
+    });
+}

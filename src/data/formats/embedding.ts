@@ -1,0 +1,113 @@
+/**
+ * User-supplied query embeddings (datasets/README.md): `emb_0 … emb_n` number columns (any format), or one
+ * `embedding` column holding a list of numbers per row (Arrow/Parquet lists, or a JSON array in text).
+ * Every row must have the same width and finite values; errors name the file, line and column.
+ */
+import { DataError } from '../../core/errors.js';
+import { GrowF64 } from '../grow.js';
+import type { QueryEmbedding } from '../pool.js';
+
+/** Widest embedding read (as `embed`'s largest output). */
+export const MAX_EMBEDDING_DIM = 4096;
+
+/** The `emb_j` columns in j order and the `embedding` column, from a header. */
+export function embeddingColumns(columns: readonly string[], lc: readonly string[], file: string): { embCols: Int32Array; embeddingCol: number } {
+  const byIndex = new Map<number, number>();
+  lc.forEach((c, col) => {
+    const m = /^emb_(\d+)$/.exec(c);
+    if (!m) return;
+    const j = Number(m[1]);
+    if (byIndex.has(j)) throw new DataError(`two columns are emb_${j}`, file, 1, columns[col]);
+    byIndex.set(j, col);
+  });
+  const n = byIndex.size;
+  if (n > MAX_EMBEDDING_DIM) throw new DataError(`${n} emb_ columns; at most ${MAX_EMBEDDING_DIM} are read`, file, 1);
+  const embCols = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const col = byIndex.get(j);
+    if (col === undefined) throw new DataError(`embedding columns must be emb_0 … emb_${n - 1} without gaps; emb_${j} is missing`, file, 1);
+    embCols[j] = col;
+  }
+  const embeddingCol = lc.indexOf('embedding');
+  if (embeddingCol >= 0 && n > 0) throw new DataError('give the embedding either as an embedding list column or as emb_0 … emb_n columns, not both', file, 1, columns[embeddingCol]);
+  return { embCols, embeddingCol };
+}
+
+/** Rows of an embedding as a loader meets them. */
+export class EmbeddingRows {
+  private vals = new GrowF64();
+  private dim = -1;
+  private firstLine = 0;
+  private n = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly rowWord: 'line' | 'row',
+  ) {}
+
+  private width(d: number, line: number, column: string): void {
+    if (this.dim < 0) {
+      if (d < 1 || d > MAX_EMBEDDING_DIM) throw new DataError(`embedding has ${d} values (1..${MAX_EMBEDDING_DIM} allowed)`, this.file, line, column);
+      this.dim = d;
+      this.firstLine = line;
+    } else if (d !== this.dim) {
+      throw new DataError(`embedding has ${d} values, expected ${this.dim} (as on ${this.rowWord} ${this.firstLine})`, this.file, line, column);
+    }
+  }
+
+  private push(v: number, line: number, column: string): void {
+    if (!Number.isFinite(v)) throw new DataError(`embedding value ${v} is not a finite number`, this.file, line, column);
+    this.vals.push(v);
+  }
+
+  /** One row from `emb_j` columns; `num` parses column c (errors name it). */
+  addColumns(cols: Int32Array, num: (c: number) => number, line: number, name: (c: number) => string): void {
+    this.width(cols.length, line, name(cols[0]));
+    for (let j = 0; j < cols.length; j++) this.push(num(cols[j]), line, name(cols[j]));
+    this.n++;
+  }
+
+  /** One row from a list value: an array, a typed array, an Arrow vector or a JSON array in text. */
+  addList(v: unknown, line: number, column: string): void {
+    const xs = listValues(v);
+    if (xs === null) throw new DataError(`embedding is not a list of numbers (got ${describe(v)})`, this.file, line, column);
+    this.width(xs.length, line, column);
+    for (let j = 0; j < xs.length; j++) {
+      const x = xs[j];
+      if (typeof x !== 'number' && typeof x !== 'bigint') throw new DataError(`embedding value ${j} is not a number (got ${describe(x)})`, this.file, line, column);
+      this.push(Number(x), line, column);
+    }
+    this.n++;
+  }
+
+  build(): QueryEmbedding {
+    const values = Float64Array.from(this.vals.a.subarray(0, this.n * this.dim));
+    this.vals.release();
+    return { dim: this.dim, values };
+  }
+}
+
+function listValues(v: unknown): ArrayLike<unknown> | null {
+  if (Array.isArray(v)) return v;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<unknown>;
+  if (v !== null && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function') {
+    return listValues((v as { toArray(): unknown }).toArray());
+  }
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (!s.startsWith('[') || s.length > 1 << 20) return null;
+    try {
+      const j = JSON.parse(s) as unknown;
+      return Array.isArray(j) ? j : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? Object.prototype.toString.call(v) : String(v);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

@@ -1,0 +1,58 @@
+/**
+ * Contexts of a run from its feature choice (docs/features.md): the paper's one-hot blocks, `embed` (a text
+ * embedding computed in-process) or `embedding` (vectors given with the data). Unsupervised fits (IDF,
+ * PCA) use only the train rows when a split gives them.
+ */
+import { UsageError } from '../core/errors.js';
+import type { Semantics } from '../core/semantics.js';
+import type { PoolTable } from '../data/pool.js';
+import { type ComplexityBinning, type ContextSet, encodeContexts, type FeatureName, ALL_FEATURES } from './context.js';
+import { contextsFromEmbeddings, embedContexts } from './embed.js';
+
+/** Dense context kinds: each replaces the one-hot blocks and is given alone. */
+export const DENSE_FEATURES = ['embed', 'embedding'] as const;
+export type ContextFeature = FeatureName | (typeof DENSE_FEATURES)[number];
+export const CONTEXT_FEATURES: readonly ContextFeature[] = [...ALL_FEATURES, ...DENSE_FEATURES];
+
+/**
+ * Widest dense context a run takes (docs/limits.md): the linear policies keep d×d matrices per model, so
+ * d = 4096 would need gigabytes; 512 keeps them at about 2 MB a model.
+ */
+export const MAX_DENSE_DIM = 512;
+
+export interface ContextSpec {
+  layout: Semantics;
+  features: readonly ContextFeature[];
+  binning?: ComplexityBinning;
+  /** `embed` output dimension (default 64). */
+  embedDim?: number;
+  /** Seeds the `embed` projection (and PCA). */
+  embedSeed?: number;
+}
+
+/** Which dense kind the features ask for, or null for one-hot; a dense kind must be the only feature. */
+export function denseKind(features: readonly string[]): 'embed' | 'embedding' | null {
+  const dense = features.filter((f) => (DENSE_FEATURES as readonly string[]).includes(f));
+  if (dense.length === 0) return null;
+  if (features.length !== 1) throw new UsageError(`--features ${dense[0]} replaces the one-hot blocks: give it alone (got ${features.join(',')})`);
+  return dense[0] as 'embed' | 'embedding';
+}
+
+/**
+ * Contexts for every row of `t`. `fitRows` (the train part) is what `embed` fits its IDF and PCA on; all
+ * rows when absent.
+ */
+export function contextsFor(t: PoolTable, spec: ContextSpec, fitRows?: Int32Array): ContextSet {
+  const kind = denseKind(spec.features);
+  if (kind === null) return encodeContexts(t, { layout: spec.layout, features: spec.features as FeatureName[], binning: spec.binning });
+  if (kind === 'embedding') {
+    if (!t.embedding) throw new UsageError(`--features embedding: '${t.name}' has no embedding column (an embedding list column in Parquet/Arrow, or emb_0…emb_n columns in CSV/JSONL; datasets/README.md)`);
+    if (t.embedding.dim > MAX_DENSE_DIM) throw new UsageError(`--features embedding: '${t.name}' has ${t.embedding.dim}-dimensional embeddings; runs take at most ${MAX_DENSE_DIM} (see docs/limits.md; reduce them first)`);
+    return contextsFromEmbeddings(t.embedding.values, { dim: t.embedding.dim, file: t.name });
+  }
+  const texts = t.queryText;
+  if (!texts) throw new UsageError(`--features embed needs query text; '${t.name}' has none (give --queries with a text column)`);
+  const missing = texts.findIndex((x) => x === null);
+  if (missing >= 0) throw new UsageError(`--features embed needs query text; query '${t.queryIds[missing]}' of '${t.name}' has none`);
+  return embedContexts(texts as string[], { dim: spec.embedDim ?? 64, seed: spec.embedSeed ?? 0, reduce: 'pca', ...(fitRows ? { train: Array.from(fitRows) } : {}) });
+}

@@ -1,0 +1,44 @@
+/** summary.json of `greenserv ope` (kind "ope"; schema in docs/ope.md, "Outputs"). */
+import type { EstimatorName } from './estimators.js';
+import type { OpePolicyResult } from './run.js';
+import type { OpeData, OpeMetric, RewardSourceKind } from './setup.js';
+
+export const OPE_SCHEMA_VERSION = 1;
+
+export interface OpeSummary {
+  kind: 'ope';
+  schemaVersion: number;
+  logs: { file: string; decisions: number; models: string[]; tasks: string[]; propensity: 'logged' | 'estimated'; uniform: boolean };
+  table: { name: string; queries: number } | null;
+  lambda: number;
+  rewardSource: RewardSourceKind;
+  metrics: OpeMetric[];
+  estimators: EstimatorName[];
+  seed: number;
+  bootstrap: number;
+  level: number;
+  policies: OpePolicyResult[];
+}
+
+export function buildOpeSummary(data: OpeData, a: { file: string; lambda: number; estimators: EstimatorName[]; seed: number; bootstrap: number; uniform: boolean }, policies: OpePolicyResult[]): OpeSummary {
+  const { log, table } = data;
+  return {
+    kind: 'ope',
+    schemaVersion: OPE_SCHEMA_VERSION,
+    logs: { file: a.file, decisions: log.n, models: data.models.map((m) => m.id), tasks: log.tasks, propensity: log.propensityEstimated ? 'estimated' : 'logged', uniform: a.uniform },
+    table: table ? { name: table.name, queries: table.nQueries } : null,
+    lambda: a.lambda,
+    rewardSource: data.rewardSource,
+    metrics: [...data.values.keys()],
+    estimators: a.estimators,
+    seed: a.seed,
+    bootstrap: a.bootstrap,
+    level: 0.95,
+    policies,
+  };
+}
+
+/** JSON with non-finite numbers as null (JSON has no NaN) and τ = ∞ as the string "inf". */
+export function opeSummaryJson(s: OpeSummary): string {
+  return JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (v === Number.POSITIVE_INFINITY ? 'inf' : null) : v), 2) + '\n';
+}

@@ -1,0 +1,250 @@
+import { UsageError } from '../core/errors.js';
+import { ArgMax } from './argmax.js';
+import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
+import { chooseK, KNN_MIN_DISTANCE } from './knnTune.js';
+import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
+import { StatelessPolicy } from './policy.js';
+import { fillMissing, needTrain, trainMeans, usable, wholeParam } from './supervised.js';
+
+export type KnnParams = { k: number; weighting: number };
+
+export { KNN_MIN_DISTANCE } from './knnTune.js';
+/** Largest train matrix (train queries × context slots) the exact search holds in memory. */
+export const KNN_MAX_CELLS = 50_000_000;
+
+/**
+ * k nearest train queries by cosine similarity of the contexts (docs/model.md §5.9), exact search: each
+ * model's predicted reward is the (distance-weighted) mean of its train rewards over those neighbours; the best
+ * prediction wins. Neighbours tied with the k-th are all kept, so the answer does not depend on row order.
+ * The train contexts are one flat float32 matrix of unit rows (dotKernel.ts computes a query against all of
+ * them); the bias slot is left out of the similarity.
+ */
+export class Knn extends StatelessPolicy {
+  readonly name = 'knn';
+  private readonly M: number;
+  /** Neighbours used (given, or chosen on the train part when the parameter is 0). */
+  readonly k: number;
+  private readonly distance: boolean;
+  /** First context slot used (1 skips the bias). */
+  private readonly skip: number;
+  /** Context slots used, and the padded row length of the kernel. */
+  private readonly D: number;
+  private readonly stride: number;
+  private readonly nTrain: number;
+  /** nTrain unit rows, the query and the similarities. */
+  private readonly kernel: DotKernel;
+  /** nTrain × M train rewards, NaN where unusable. */
+  private readonly R: Float64Array;
+  private readonly fallback: Float64Array;
+  private readonly am: ArgMax;
+  // Per-query scratch, reused.
+  private readonly heap: Float64Array;
+  private readonly sumR: Float64Array;
+  private readonly sumW: Float64Array;
+  private readonly pred: Float64Array;
+  /** Predictions per context pattern (one-hot contexts repeat few patterns). */
+  private readonly byPattern: Float64Array | null;
+  private readonly patternDone: Uint8Array | null;
+  /** Dense contexts: predictions of the test queries (those not in the train part), computed four at a time. */
+  private readonly byQuery: Float64Array | null = null;
+
+  constructor(
+    private readonly env: PolicyEnv,
+    p: KnnParams,
+    t: TrainData,
+  ) {
+    super();
+    const k = wholeParam('knn', 'k', p.k);
+    const weighting = wholeParam('knn', 'weighting', p.weighting);
+    const c = env.contexts;
+    const M = env.nModels;
+    this.M = M;
+    this.distance = weighting === 1;
+    this.skip = c.names[0] === 'bias' ? 1 : 0;
+    const D = c.d - this.skip;
+    this.D = D;
+    const n = t.queries.length;
+    this.nTrain = n;
+    if (n * D > KNN_MAX_CELLS) throw new UsageError(`knn: the train part has ${n} queries × ${D} context slots, over the exact search's limit of ${KNN_MAX_CELLS} cells; use fewer train queries or fewer embedding dimensions`);
+    this.stride = padDim(D);
+    this.kernel = createDotKernel(n, D);
+    this.R = new Float64Array(n * M);
+    for (let i = 0; i < n; i++) {
+      const q = t.queries[i];
+      this.fillRow(q, this.kernel.x, i * this.stride);
+      for (let m = 0; m < M; m++) this.R[i * M + m] = usable(t, t.rewards, q, m, M) ? t.rewards[q * M + m] : NaN;
+    }
+    this.k = k > 0 ? k : chooseK({ nTrain: n, M, stride: this.stride, kernel: this.kernel, R: this.R, distance: this.distance });
+    this.fallback = fillMissing(trainMeans(t, t.rewards, M));
+    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
+    this.heap = new Float64Array(Math.max(1, this.k));
+    this.sumR = new Float64Array(M);
+    this.sumW = new Float64Array(M);
+    this.pred = new Float64Array(M);
+    const P = c.pattern ? (c.nPatterns ?? 0) : 0;
+    this.byPattern = c.pattern ? new Float64Array(P * M) : null;
+    this.patternDone = c.pattern ? new Uint8Array(P) : null;
+    if (!c.pattern && !this.everyQuery()) this.byQuery = this.predictTest(t);
+  }
+
+  /** Uniform weights over every train query: the prediction is the train means, whatever the context. */
+  private everyQuery(): boolean {
+    return !this.distance && this.k >= this.nTrain;
+  }
+
+  /** Predictions of every query outside the train part (NaN rows for train queries), four per kernel pass. */
+  private predictTest(t: TrainData): Float64Array {
+    const { M, kernel, stride, nTrain, pred } = this;
+    const Q = this.env.contexts.nQueries;
+    const out = new Float64Array(Q * M).fill(NaN);
+    const inTrain = new Uint8Array(Q);
+    for (const q of t.queries) inTrain[q] = 1;
+    const group = new Int32Array(4);
+    const views = [0, 1, 2, 3].map((g) => kernel.outBatch.subarray(g * nTrain, (g + 1) * nTrain));
+    let size = 0;
+    const flush = (): void => {
+      for (let g = size; g < 4; g++) kernel.qBatch.fill(0, g * stride, (g + 1) * stride);
+      kernel.runBatch();
+      for (let g = 0; g < size; g++) {
+        this.fromSimilarities(views[g]);
+        out.set(pred, group[g] * M);
+      }
+      size = 0;
+    };
+    for (let q = 0; q < Q; q++) {
+      if (inTrain[q]) continue;
+      this.fillRow(q, kernel.qBatch, size * stride);
+      group[size++] = q;
+      if (size === 4) flush();
+    }
+    if (size > 0) flush();
+    return out;
+  }
+
+  /** Context q (bias left out) as a unit row at out[off..off+stride), zero-padded; a zero context stays zero. */
+  private fillRow(q: number, out: Float32Array, off: number): void {
+    const { idx, val, ptr } = this.env.contexts;
+    const { skip, D, stride } = this;
+    out.fill(0, off, off + stride);
+    let ss = 0;
+    for (let a = ptr[q]; a < ptr[q + 1]; a++) {
+      const j = idx[a] - skip;
+      if (j >= 0 && j < D) ss += val[a] * val[a];
+    }
+    const s = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let a = ptr[q]; a < ptr[q + 1]; a++) {
+      const j = idx[a] - skip;
+      if (j >= 0 && j < D) out[off + j] = val[a] * s;
+    }
+  }
+
+  /** The k-th largest similarity (a min-heap of the k best so far); −∞ when there are at most k rows. */
+  private threshold(sims: Float32Array): number {
+    const { heap, k, nTrain } = this;
+    if (nTrain <= k) return -Infinity;
+    let size = 0;
+    for (let i = 0; i < nTrain; i++) {
+      const s = sims[i];
+      if (size < k) {
+        // sift up
+        let c = size++;
+        while (c > 0) {
+          const par = (c - 1) >> 1;
+          if (heap[par] <= s) break;
+          heap[c] = heap[par];
+          c = par;
+        }
+        heap[c] = s;
+      } else if (s > heap[0]) {
+        // replace the root, sift down
+        let c = 0;
+        for (;;) {
+          const l = 2 * c + 1;
+          if (l >= k) break;
+          const r = l + 1;
+          const ch = r < k && heap[r] < heap[l] ? r : l;
+          if (heap[ch] >= s) break;
+          heap[c] = heap[ch];
+          c = ch;
+        }
+        heap[c] = s;
+      }
+    }
+    return heap[0];
+  }
+
+  /** Predicted reward per model for query q (a reused buffer, valid until the next call). */
+  predict(q: number): Float64Array {
+    const { M, pred, byPattern, patternDone, byQuery } = this;
+    const pat = this.env.contexts.pattern;
+    if (byPattern && patternDone && pat) {
+      const id = pat[q];
+      if (!patternDone[id]) {
+        this.compute(q);
+        byPattern.set(pred, id * M);
+        patternDone[id] = 1;
+      } else for (let m = 0; m < M; m++) pred[m] = byPattern[id * M + m];
+      return pred;
+    }
+    if (byQuery && byQuery[q * M] === byQuery[q * M]) {
+      for (let m = 0; m < M; m++) pred[m] = byQuery[q * M + m];
+      return pred;
+    }
+    this.compute(q);
+    return pred;
+  }
+
+  private compute(q: number): void {
+    const { kernel } = this;
+    if (this.everyQuery()) {
+      this.pred.set(this.fallback);
+      return;
+    }
+    this.fillRow(q, kernel.q, 0);
+    kernel.run();
+    this.fromSimilarities(kernel.out);
+  }
+
+  /** Predictions into pred from the similarities of one query to every train row. */
+  private fromSimilarities(sims: Float32Array): void {
+    const { M, R, sumR, sumW, pred, nTrain, distance, fallback } = this;
+    const tau = this.threshold(sims);
+    sumR.fill(0);
+    sumW.fill(0);
+    for (let i = 0; i < nTrain; i++) {
+      const s = sims[i];
+      if (!(s >= tau)) continue;
+      const w = distance ? 1 / Math.max(1 - s, KNN_MIN_DISTANCE) : 1;
+      const o = i * M;
+      for (let m = 0; m < M; m++) {
+        const r = R[o + m];
+        if (r !== r) continue; // NaN: not usable
+        sumR[m] += w * r;
+        sumW[m] += w;
+      }
+    }
+    for (let m = 0; m < M; m++) pred[m] = sumW[m] > 0 ? sumR[m] / sumW[m] : fallback[m];
+  }
+
+  select(q: number, arms: Int32Array, n: number): number {
+    const pred = this.predict(q);
+    const { am } = this;
+    am.reset();
+    for (let i = 0; i < n; i++) am.offer(arms[i], pred[arms[i]]);
+    return am.result();
+  }
+}
+
+export const knnFactory: PolicyFactory<KnnParams> = {
+  name: 'knn',
+  description: 'k nearest train queries by cosine similarity of the context; best mean train reward among them (docs/model.md §5.9)',
+  contextual: true,
+  params: [
+    { name: 'k', default: 0, min: 0, description: 'neighbours (a whole number; ties with the k-th are kept); 0: chosen by leave-one-out on the train part' },
+    { name: 'weighting', default: 0, min: 0, max: 1, description: '0: uniform mean; 1: weights 1/(1 − cosine)' },
+  ],
+  rewardIndependent: false,
+  hindsight: false,
+  train: true,
+  create: (env, p, _h, t) => new Knn(env, p, needTrain('knn', t)),
+};

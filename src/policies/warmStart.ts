@@ -1,0 +1,74 @@
+/**
+ * The warm start of warm-linucb and warm-thompson (docs/model.md §5.11): each model's ridge state starts from
+ * its usable train cells, A_m += s·Σ x xᵀ, b_m += s·Σ r x, with s = discount × the policy's reward weight.
+ * The Gram matrix of the rows every model has is summed once and shared.
+ */
+import { addOuterSparse } from './linalg.js';
+import type { RidgeArms } from './linear.js';
+import type { PolicyEnv, TrainData } from './policy.js';
+import { predictSparse } from './ridge.js';
+import { CV_FOLDS, crossValidatePenalty, foldSums, solveSums, usable } from './supervised.js';
+
+/**
+ * The penalty ρ of the train part's own ridge fit θ_m = (ρI + Σ x xᵀ)⁻¹ Σ r x (the posterior mean the warm start
+ * begins from, up to the discount) chosen by 5-fold cross-validation on the train part, scoring the train reward
+ * of argmax_m θ_mᵀx on the held-out folds (docs/model.md §5.11); null when the train part is too small.
+ */
+export function warmPenalty(env: PolicyEnv, t: TrainData): number | null {
+  if (t.queries.length < 2 * CV_FOLDS) return null;
+  const M = env.nModels;
+  const c = env.contexts;
+  const sums = foldSums(c, M, t, [t.rewards], CV_FOLDS);
+  return crossValidatePenalty(
+    t,
+    M,
+    sums,
+    (x, reg) => solveSums(x, M, 1, c.d, reg, false),
+    (fit, q, m) => predictSparse(fit.theta, m * c.d, 0, c.idx, c.val, c.ptr[q], c.ptr[q + 1]),
+  );
+}
+
+export class WarmPrior {
+  /** Σ x xᵀ over the train rows usable for every model. */
+  private readonly G: Float64Array;
+  /** Per train row: usable for every model (already in G). */
+  private readonly all: Uint8Array;
+
+  constructor(
+    private readonly env: PolicyEnv,
+    private readonly t: TrainData,
+    /** Weight of one train observation (0 switches the warm start off). */
+    readonly scale: number,
+  ) {
+    const c = env.contexts;
+    const M = env.nModels;
+    this.G = new Float64Array(c.d * c.d);
+    this.all = new Uint8Array(t.queries.length);
+    if (scale === 0) return;
+    for (let i = 0; i < t.queries.length; i++) {
+      const q = t.queries[i];
+      let ok = 1;
+      for (let m = 0; m < M && ok; m++) if (!usable(t, t.rewards, q, m, M)) ok = 0;
+      this.all[i] = ok;
+      if (ok) addOuterSparse(this.G, 0, c.d, c.idx, c.val, c.ptr[q], c.ptr[q + 1], 1);
+    }
+  }
+
+  /** Add model m's train part to its (freshly reset) state and refresh A⁻¹ and θ. */
+  apply(st: RidgeArms, m: number): void {
+    const { scale, G, all, t } = this;
+    if (scale === 0) return;
+    const { idx, val, ptr, d } = this.env.contexts;
+    const M = this.env.nModels;
+    const off = m * d * d;
+    for (let a = 0; a < d * d; a++) st.A[off + a] += scale * G[a];
+    for (let i = 0; i < t.queries.length; i++) {
+      const q = t.queries[i];
+      if (!usable(t, t.rewards, q, m, M)) continue;
+      if (!all[i]) addOuterSparse(st.A, off, d, idx, val, ptr[q], ptr[q + 1], scale);
+      const sr = scale * t.rewards[q * M + m];
+      for (let a = ptr[q]; a < ptr[q + 1]; a++) st.b[m * d + idx[a]] += sr * val[a];
+    }
+    st.refresh(m);
+  }
+}

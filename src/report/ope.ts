@@ -1,0 +1,131 @@
+/**
+ * Outputs of `greenserv ope` (docs/ope.md, "Outputs"): the terminal table, estimates.csv, the chart of each
+ * estimate with its interval (true value marked when known) and report.html.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { AtomicDir } from '../core/atomic.js';
+import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
+import type { OpePolicyResult } from '../metrics/ope/run.js';
+import type { OpeMetric } from '../metrics/ope/setup.js';
+import { opeSummaryJson, type OpeSummary } from '../metrics/ope/summary.js';
+import { chartSvg, REPORT_CSS } from './html.js';
+import { renderChart } from './render.js';
+import { fmt, fmtSmall, renderTable } from './terminalTable.js';
+
+const METRIC_LABEL: Record<OpeMetric, string> = { reward: 'reward', accuracy: 'accuracy', energy_j: 'energy (J/query)' };
+
+function row(p: OpePolicyResult, metric: OpeMetric, estimator: string) {
+  return p.estimates.find((e) => e.metric === metric && e.estimator === estimator);
+}
+
+function withCi(v: number, lo: number, hi: number, digits: number): string {
+  return `${fmtSmall(v, digits)} [${fmtSmall(lo, digits)}, ${fmtSmall(hi, digits)}]`;
+}
+
+/** One line per policy and estimator: reward with its 95 % interval, accuracy, energy, the true value when known. */
+export function opeTable(s: OpeSummary): string {
+  const hasTruth = s.table !== null;
+  const headers = ['policy', 'estimator', 'reward [95% CI]', 'accuracy', 'energy J', ...(hasTruth ? ['true reward'] : []), 'ESS / kept'];
+  const rows: string[][] = [];
+  for (const p of s.policies) {
+    const ests = [...new Set(p.estimates.map((e) => e.estimator))];
+    ests.forEach((est, k) => {
+      const r = row(p, 'reward', est)!;
+      const acc = row(p, 'accuracy', est);
+      const en = row(p, 'energy_j', est);
+      const support = p.method === 'replay' ? `kept ${p.kept}` : fmt(p.diagnostics?.ess, 0);
+      rows.push([
+        k === 0 ? p.name : '',
+        est + (p.method === 'replay' && !p.unbiased ? ' (biased)' : ''),
+        withCi(r.value, r.lo, r.hi, 4),
+        fmt(acc?.value, 4),
+        fmtSmall(en?.value ?? Number.NaN, 1),
+        ...(hasTruth ? [k === 0 ? fmt(p.truth?.reward, 4) : ''] : []),
+        k === 0 ? support : '',
+      ]);
+    });
+  }
+  return renderTable(headers, rows, headers.map((_, j) => j >= 2));
+}
+
+/** estimates.csv: one row per policy, metric and estimator. */
+export function opeEstimatesCsv(s: OpeSummary): string {
+  const lines = ['policy,method,metric,estimator,value,lo,hi,sd,param,true_value,n,ess,max_weight,support_share,kept'];
+  for (const p of s.policies) {
+    for (const e of p.estimates) {
+      const d = p.diagnostics;
+      lines.push(
+        [csvField(p.name), p.method, e.metric, e.estimator, csvNum(e.value), csvNum(e.lo), csvNum(e.hi), csvNum(e.sd), e.param === Number.POSITIVE_INFINITY ? 'inf' : csvNum(e.param), csvNum(p.truth?.[e.metric]), csvNum(d?.n ?? s.logs.decisions), csvNum(d?.ess), csvNum(d?.maxWeight), csvNum(d?.supportShare), csvNum(p.kept)].join(','),
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Estimate ± 95 % interval per policy (rows) and estimator; the true value as a black tick when known. */
+export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLevelSpec {
+  const values: Record<string, unknown>[] = [];
+  for (const p of s.policies) {
+    for (const e of p.estimates) {
+      if (e.metric !== metric || !Number.isFinite(e.value)) continue;
+      values.push({ policy: p.name, estimator: e.estimator === 'replay' && !p.unbiased ? 'replay (biased)' : e.estimator, value: e.value, lo: Number.isFinite(e.lo) ? e.lo : e.value, hi: Number.isFinite(e.hi) ? e.hi : e.value, truth: p.truth?.[metric] ?? null });
+    }
+  }
+  const order = [...s.estimators, 'replay', 'replay (biased)'];
+  const x = { type: 'quantitative', scale: { zero: false }, title: `estimated ${METRIC_LABEL[metric]}` } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Off-policy estimates of the mean ${METRIC_LABEL[metric]} (95% bootstrap intervals${s.table ? '; black tick: true value' : ''})`,
+    data: { values },
+    facet: { row: { field: 'policy', type: 'nominal', title: null, sort: s.policies.map((p) => p.name), header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } } },
+    spec: {
+      width: 460,
+      height: { step: 20 },
+      layer: [
+        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'estimator', type: 'nominal', title: null, sort: order }, x: { field: 'lo', ...x }, x2: { field: 'hi' }, color: { field: 'estimator', type: 'nominal', legend: null } } },
+        { mark: { type: 'point', filled: true, size: 50 }, encoding: { y: { field: 'estimator', type: 'nominal', sort: order }, x: { field: 'value', ...x }, color: { field: 'estimator', type: 'nominal', legend: null } } },
+        ...(s.table ? [{ transform: [{ filter: 'datum.truth !== null' }], mark: { type: 'rule', color: 'black', strokeWidth: 2 }, encoding: { x: { field: 'truth', ...x } } } as const] : []),
+      ],
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** report.html of an ope results directory. */
+export function opeReportHtml(s: OpeSummary, svg: string): string {
+  const parts: string[] = [];
+  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Off-policy evaluation</title><style>${REPORT_CSS}</style></head><body>`);
+  parts.push('<h1>Off-policy evaluation</h1>');
+  const lam = Number.isFinite(s.lambda) ? `λ = ${s.lambda}` : 'reward as logged';
+  parts.push(
+    `<p class="note">Log <b>${esc(s.logs.file)}</b>: ${s.logs.decisions} decisions over ${s.logs.models.length} models, propensities ${s.logs.propensity}${s.logs.uniform ? ' (uniform logger)' : ''} · ` +
+      `${lam} · ${s.bootstrap} bootstrap resamples from seed ${s.seed}${s.table ? ` · true values from ${esc(s.table.name)}` : ''}</p>`,
+  );
+  parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator.</figcaption></figure>`);
+  parts.push('<h2>Estimates</h2><div class="wide"><table><tr><th>policy</th><th>estimator</th><th>reward</th><th>95% CI</th><th>accuracy</th><th>energy (J)</th><th>true reward</th><th>ESS / kept</th><th>max weight</th><th>support</th></tr>');
+  for (const p of s.policies) {
+    for (const r of p.estimates.filter((e) => e.metric === 'reward')) {
+      const acc = row(p, 'accuracy', r.estimator);
+      const en = row(p, 'energy_j', r.estimator);
+      const d = p.diagnostics;
+      parts.push(
+        `<tr><td>${esc(p.name)}</td><td>${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td><td>${fmt(r.value, 4)}</td><td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>` +
+          `<td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td><td>${fmt(p.truth?.reward, 4)}</td><td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
+      );
+    }
+  }
+  parts.push('</table></div>');
+  parts.push(`<details><summary>summary.json</summary><pre>${esc(opeSummaryJson(s))}</pre></details>`);
+  parts.push('</body></html>\n');
+  return parts.join('\n');
+}
+
+/** summary.json, estimates.csv and charts/ope.svg|png; returns the file names. */
+export async function writeOpeOutputs(dir: Pick<AtomicDir, 'write'>, s: OpeSummary): Promise<string[]> {
+  dir.write('summary.json', opeSummaryJson(s));
+  dir.write('estimates.csv', opeEstimatesCsv(s));
+  const chart = await renderChart(opeChartSpec(s), 2, 'ope');
+  dir.write('charts/ope.svg', chart.svg);
+  dir.write('charts/ope.png', chart.png);
+  return ['summary.json', 'estimates.csv', 'charts/ope.svg', 'charts/ope.png'];
+}

@@ -1,0 +1,111 @@
+/**
+ * Outputs of the train/test protocol (docs/model.md §13): the terminal table, protocol.csv and the chart of
+ * gap closed per policy with its 95 % CI.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { csvField, csvNum } from '../core/escape.js';
+import type { ProtocolBlock, ProtocolPolicyRow } from '../metrics/protocol.js';
+import { paddedDomain } from './chartsSpread.js';
+import { H, W } from './chartsTime.js';
+import { fmt, fmtSmall, plural, renderTableFit, wrapAt } from './terminalTable.js';
+
+function pct(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+}
+
+function gapCell(r: ProtocolPolicyRow): string {
+  const g = r.gapClosed;
+  if (!g) return '–';
+  // one value per split (or run) gives no interval
+  return g.n < 2 ? pct(g.mean) : `${pct(g.mean)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]`;
+}
+
+/** What the protocol was, in one line. */
+export function protocolHead(p: ProtocolBlock): string {
+  const how = p.kind === 'split' ? `split ${p.fraction} train (stratified by task) · ${plural(p.splits, 'split')}` : `train table ${p.train}`;
+  return `test stream: ${p.testQueries} queries · train part: ${p.trainQueries} queries · ${how} · gap closed vs ${p.baseline}, 95% CI over ${p.splits >= 2 ? 'splits' : 'runs'}`;
+}
+
+/**
+ * The protocol table: per policy, test regret, gap closed [95 % CI], accuracy, energy or cost, and AIQ vs
+ * the zero router where known. Hindsight baselines are marked with *.
+ */
+export function protocolTable(p: ProtocolBlock, width = Infinity): string {
+  const usd = p.policies.every((r) => !Number.isFinite(r.energyWh)) && p.policies.some((r) => Number.isFinite(r.costUsd));
+  const withAiq = p.policies.some((r) => r.aiq);
+  const headers = ['policy', 'test regret', 'gap closed [95% CI]', 'accuracy', usd ? 'cost $' : 'energy Wh', ...(withAiq ? ['AIQ', 'AIQ / zero router'] : [])];
+  const rows = p.policies.map((r) => [
+    p.hindsight.includes(r.name) ? `${r.name}*` : r.name,
+    `${fmt(r.testRegret.mean, 1)} ± ${fmt(r.testRegret.sd, 1)}`,
+    gapCell(r),
+    fmt(r.accuracy, 4),
+    usd ? fmtSmall(r.costUsd, 3) : fmtSmall(r.energyWh, 1),
+    ...(withAiq ? [r.aiq ? fmt(r.aiq.policy, 4) : '–', r.aiq ? fmt(r.aiq.ratio, 3) : '–'] : []),
+  ]);
+  const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, withAiq ? [5, 4] : [4]);
+  const foot = p.hindsight.some((h) => p.policies.some((r) => r.name === h)) ? '\n* hindsight baseline: it sees the test stream\'s rewards' : '';
+  const zero = p.policies.find((r) => r.aiq)?.aiq;
+  const aiqLine = zero ? `\nzero router AIQ on the test points: ${fmt(zero.zeroRouter, 4)}` : '';
+  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot + aiqLine + '\n';
+}
+
+/** protocol.csv: one row per policy. */
+export function protocolCsv(p: ProtocolBlock): string {
+  const lines = ['policy,test_regret_mean,test_regret_sd,gap_closed,gap_closed_lo,gap_closed_hi,gap_closed_over,accuracy,energy_wh,cost_usd,cost_norm,aiq,aiq_zero_router'];
+  for (const r of p.policies) {
+    const g = r.gapClosed;
+    lines.push(
+      [
+        csvField(r.name),
+        csvNum(r.testRegret.mean),
+        csvNum(r.testRegret.sd),
+        csvNum(g ? g.mean : Number.NaN),
+        csvNum(g ? g.ci95[0] : Number.NaN),
+        csvNum(g ? g.ci95[1] : Number.NaN),
+        g ? g.over : '',
+        csvNum(r.accuracy),
+        csvNum(r.energyWh),
+        csvNum(r.costUsd),
+        csvNum(r.costNorm),
+        csvNum(r.aiq ? r.aiq.policy : Number.NaN),
+        csvNum(r.aiq ? r.aiq.zeroRouter : Number.NaN),
+      ].join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Gap closed per policy (percent) with its 95 % CI as a whisker; 0 is the train-best-static model. */
+export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, title = 'Gap closed vs train-best-static on the test stream'): TopLevelSpec {
+  const rows = p.policies
+    // the oracle closes 100 % by definition and would only compress the scale
+    .filter((r) => r.gapClosed && r.name !== p.baseline && r.name !== 'oracle')
+    .map((r) => ({ policy: p.hindsight.includes(r.name) ? `${r.name} (hindsight)` : r.name, key: r.name, gap: 100 * r.gapClosed!.mean, lo: 100 * r.gapClosed!.ci95[0], hi: 100 * r.gapClosed!.ci95[1] }));
+  const order = [...rows].sort((a, b) => b.gap - a.gap).map((r) => r.policy);
+  const domain = paddedDomain([0, ...rows.flatMap((r) => [r.lo, r.hi, r.gap])]);
+  const x = { field: 'gap', type: 'quantitative', title: 'gap closed (% of train-best-static regret removed)', scale: { domain, nice: false } };
+  const y = { field: 'policy', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } };
+  const keys = rows.map((r) => r.key);
+  const color = { field: 'key', type: 'nominal', legend: null, scale: { domain: keys, range: keys.map((k) => colours.get(k) ?? '#666666') } };
+  return {
+    width: W,
+    height: Math.max(60, Math.min(H, 28 * rows.length)),
+    title: { text: title, subtitle: `${p.testQueries} test queries · whiskers: 95% CI over ${p.splits >= 2 ? 'splits' : 'runs'} · oracle = 100%` },
+    data: { values: rows },
+    layer: [
+      { mark: { type: 'bar', opacity: 0.85, height: 16 }, encoding: { x, y, color } },
+      { mark: { type: 'rule', strokeWidth: 1.6, color: '#222' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, y } },
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#000', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+/** Gap closed per policy (rows) and λ (columns), in percent: where along the trade-off a router wins. */
+export function gapByLambdaTable(byLambda: readonly { lambda: number; policies: ProtocolPolicyRow[] }[], baseline: string, width = Infinity): string {
+  if (byLambda.length === 0) return '';
+  const names = byLambda[0].policies.map((r) => r.name).filter((n) => n !== baseline);
+  const headers = ['gap closed', ...byLambda.map((b) => `λ=${b.lambda}`)];
+  const rows = names.map((n) => [n, ...byLambda.map((b) => pct(b.policies.find((r) => r.name === n)?.gapClosed?.mean))]);
+  const drop = Array.from({ length: byLambda.length }, (_, j) => byLambda.length - j);
+  return renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop) + '\n';
+}

@@ -1,0 +1,200 @@
+/**
+ * Drift events (docs/model.md §11.2): from step t a model's accuracy (on one task or all) shifts by Δ, or its
+ * energy, dollar cost or latency is multiplied by a factor, at once or linearly over a window of steps.
+ * Each event's end state is a full copy of the table's metrics with its reward table rebuilt by the run's own
+ * reward rule; during a window the reward (and metric) of a changed cell moves linearly from the old state
+ * to the new one. Deterministic: nothing is drawn.
+ */
+import { UsageError } from '../core/errors.js';
+import type { PoolTable } from '../data/pool.js';
+import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
+
+/** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
+export const MAX_DRIFT_CELLS = 20_000_000;
+
+export interface DriftEvent {
+  /** First step (0-based) at which the change shows. */
+  step: number;
+  model: string;
+  /** Task name (default: every task). */
+  task?: string;
+  /** Added to the accuracy of each affected cell (then clipped to [0, 1]). */
+  accuracy?: number;
+  /** Multiplies energy / dollar cost / latency of each affected cell. */
+  energy?: number;
+  usd?: number;
+  latency?: number;
+  /** Steps over which the change ramps in linearly (0: abrupt). */
+  over?: number;
+}
+
+/** A table state after some events: metrics and rewards. */
+export interface DriftPhase {
+  accuracy: Float64Array;
+  energyJ: Float64Array;
+  costUsd: Float64Array | null;
+  latencyS: Float64Array;
+  rewards: Float64Array;
+  /** Best present reward per query over the whole table. */
+  oracle: Float64Array;
+}
+
+/** Phases 0..K (0 = the table as loaded) and the step window of each event, sorted by step. */
+export interface DriftPlan {
+  events: DriftEvent[];
+  phases: DriftPhase[];
+  /** Cells each event changes (Q×M flags), so a ramp only interpolates those. */
+  changed: Uint8Array[];
+}
+
+/** Check the events against the table (names, steps, factors, windows that do not overlap). */
+function checkEvents(t: PoolTable, events: DriftEvent[], where: string): DriftEvent[] {
+  const sorted = [...events].sort((a, b) => a.step - b.step);
+  let end = 0;
+  sorted.forEach((e, k) => {
+    const at = `${where}[${events.indexOf(e)}] (step ${e.step})`;
+    if (!(Number.isInteger(e.step) && e.step >= 0 && e.step < t.nQueries)) throw new UsageError(`${at}: step must be an integer in 0..${t.nQueries - 1}`);
+    if (!t.models.some((m) => m.id === e.model)) throw new UsageError(`${at}: unknown model '${e.model}'; models: ${t.models.map((m) => m.id).join(', ')}`);
+    if (e.task !== undefined && !t.tasks.includes(e.task)) throw new UsageError(`${at}: unknown task '${e.task}'; tasks: ${t.tasks.join(', ')}`);
+    if (e.accuracy === undefined && e.energy === undefined && e.usd === undefined && e.latency === undefined) {
+      throw new UsageError(`${at}: give at least one of accuracy (a shift), energy, usd or latency (factors)`);
+    }
+    if (e.accuracy !== undefined && !(Number.isFinite(e.accuracy) && Math.abs(e.accuracy) <= 1)) throw new UsageError(`${at}: accuracy shift must be in [−1, 1]`);
+    for (const f of ['energy', 'usd', 'latency'] as const) {
+      const v = e[f];
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1e6)) throw new UsageError(`${at}: ${f} factor must be in [0, 1e6]`);
+    }
+    if (e.usd !== undefined && !t.costUsd) throw new UsageError(`${at}: the dataset has no dollar cost to change`);
+    const over = e.over ?? 0;
+    if (!(Number.isInteger(over) && over >= 0)) throw new UsageError(`${at}: over must be an integer ≥ 0`);
+    if (k > 0 && e.step < end) throw new UsageError(`${at}: starts before the previous change has finished ramping in (step ${end})`);
+    end = e.step + over;
+  });
+  return sorted;
+}
+
+/** Build the phases: each event applied on top of the previous state, rewards rebuilt with the run's options. */
+export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOptions, events: DriftEvent[], where = 'drift'): Promise<DriftPlan> {
+  const sorted = checkEvents(t, events, where);
+  const M = t.nModels;
+  if (sorted.length * t.nQueries * M > MAX_DRIFT_CELLS) {
+    throw new UsageError(`${where}: ${sorted.length} events × ${t.nQueries * M} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)`);
+  }
+  const phases: DriftPhase[] = [{ accuracy: t.accuracy, energyJ: t.energyJ, costUsd: t.costUsd, latencyS: t.latencyS, rewards: base.rewards, oracle: base.oracle }];
+  const changed: Uint8Array[] = [];
+  for (const e of sorted) {
+    const prev = phases[phases.length - 1];
+    // a column is copied only when this event changes it; the others are shared with the previous state
+    const accuracy = e.accuracy !== undefined ? prev.accuracy.slice() : prev.accuracy;
+    const energyJ = e.energy !== undefined ? prev.energyJ.slice() : prev.energyJ;
+    const costUsd = prev.costUsd && e.usd !== undefined ? prev.costUsd.slice() : prev.costUsd;
+    const latencyS = e.latency !== undefined ? prev.latencyS.slice() : prev.latencyS;
+    const m = t.models.findIndex((x) => x.id === e.model);
+    const k = e.task === undefined ? -1 : t.tasks.indexOf(e.task);
+    const flags = new Uint8Array(t.nQueries * M);
+    for (let q = 0; q < t.nQueries; q++) {
+      if (k >= 0 && t.queryTask[q] !== k) continue;
+      const i = q * M + m;
+      flags[i] = 1;
+      if (e.accuracy !== undefined && !Number.isNaN(accuracy[i])) accuracy[i] = Math.min(1, Math.max(0, accuracy[i] + e.accuracy));
+      if (e.energy !== undefined) energyJ[i] *= e.energy;
+      if (e.usd !== undefined && costUsd) costUsd[i] *= e.usd;
+      if (e.latency !== undefined) latencyS[i] *= e.latency;
+    }
+    const drifted: PoolTable = { ...t, accuracy, energyJ, costUsd, latencyS };
+    const rw = await buildRewards(drifted, opts);
+    phases.push({ accuracy, energyJ, costUsd, latencyS, rewards: rw.rewards, oracle: rw.oracle });
+    changed.push(flags);
+  }
+  return { events: sorted, phases, changed };
+}
+
+/**
+ * Where a policy-run is in the plan: `advance(s)` at the top of each step; then `reward(i)`, `metric(i)` give the
+ * current values. Outside windows these are plain lookups in the current phase.
+ */
+export class DriftCursor {
+  /** Index of the last event that has started (−1: none). */
+  private k = -1;
+  /** Weight of event k's new state (1 once its window is over). */
+  private w = 1;
+  private cur: DriftPhase;
+  private prev: DriftPhase;
+
+  constructor(private readonly plan: DriftPlan) {
+    this.cur = this.prev = plan.phases[0];
+  }
+
+  begin(): void {
+    this.k = -1;
+    this.w = 1;
+    this.cur = this.prev = this.plan.phases[0];
+  }
+
+  /** Move to step s (steps only increase within a policy-run). */
+  advance(s: number): void {
+    const ev = this.plan.events;
+    while (this.k + 1 < ev.length && ev[this.k + 1].step <= s) {
+      this.k++;
+      this.prev = this.plan.phases[this.k];
+      this.cur = this.plan.phases[this.k + 1];
+    }
+    if (this.k < 0) return;
+    const e = ev[this.k];
+    const over = e.over ?? 0;
+    // step e.step shows 1/over of the change, step e.step + over − 1 all of it
+    this.w = over > 0 && s < e.step + over ? (s - e.step + 1) / over : 1;
+  }
+
+  private mix(i: number, a: Float64Array, b: Float64Array): number {
+    if (this.w === 1 || this.plan.changed[this.k][i] === 0) return b[i];
+    return (1 - this.w) * a[i] + this.w * b[i];
+  }
+
+  reward(i: number): number {
+    return this.mix(i, this.prev.rewards, this.cur.rewards);
+  }
+
+  accuracy(i: number): number {
+    return this.mix(i, this.prev.accuracy, this.cur.accuracy);
+  }
+
+  energyJ(i: number): number {
+    return this.mix(i, this.prev.energyJ, this.cur.energyJ);
+  }
+
+  costUsd(i: number): number {
+    return this.cur.costUsd && this.prev.costUsd ? this.mix(i, this.prev.costUsd, this.cur.costUsd) : Number.NaN;
+  }
+
+  latencyS(i: number): number {
+    return this.mix(i, this.prev.latencyS, this.cur.latencyS);
+  }
+
+  /**
+   * Best current reward of query q over present cells: of every model (`inPool` null), or of the pool's
+   * models, restricted to feasible ones when any is (the engine's rule, docs/model.md §3, §5.7).
+   */
+  oracle(q: number, M: number, present: Uint8Array, inPool: Uint8Array | null, feasible: Uint8Array | null): number {
+    if (inPool === null && (this.w === 1 || this.k < 0)) return this.cur.oracle[q];
+    const base = q * M;
+    let useFeasible = false;
+    if (feasible && inPool) {
+      for (let m = 0; m < M; m++) {
+        if (inPool[m] && feasible[base + m]) {
+          useFeasible = true;
+          break;
+        }
+      }
+    }
+    let best = -Infinity;
+    for (let m = 0; m < M; m++) {
+      const i = base + m;
+      if (!present[i] || (inPool !== null && !inPool[m])) continue;
+      if (useFeasible && !feasible![i]) continue;
+      const r = this.reward(i);
+      if (r > best) best = r;
+    }
+    return best === -Infinity ? Number.NaN : best;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Train/test splits of a query table (docs/model.md §13): seeded and stratified by task, so each task keeps
+ * the train share of the whole. Split s of a protocol run draws from its own stream of the seed.
+ */
+import { UsageError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+
+export interface Split {
+  /** Train query indices, ascending (table order). */
+  train: Int32Array;
+  /** Test query indices, ascending. */
+  test: Int32Array;
+}
+
+/** RNG stream key of the split draws (distinct from the replay's stream keys). */
+const SPLIT_STREAM = 0x5b117;
+
+/** Checks a `--split` fraction: the train share, strictly between 0 and 1. */
+export function checkSplitFraction(fraction: number, where = '--split'): number {
+  if (!(Number.isFinite(fraction) && fraction > 0 && fraction < 1)) {
+    throw new UsageError(`${where} must be a fraction strictly between 0 and 1 (the train share), got ${fraction}`);
+  }
+  return fraction;
+}
+
+/**
+ * Split s of `seed`: within each task, the task's queries are shuffled and the first round(fraction · n_task)
+ * go to train, the rest to test (docs/model.md §13). Both parts must be non-empty.
+ */
+export function stratifiedSplit(queryTask: Int32Array, nTasks: number, fraction: number, seed: number, s = 0): Split {
+  checkSplitFraction(fraction);
+  const Q = queryTask.length;
+  const byTask: number[][] = Array.from({ length: nTasks }, () => []);
+  for (let q = 0; q < Q; q++) {
+    const k = queryTask[q];
+    if (!(k >= 0 && k < nTasks)) throw new Error(`split: query ${q} has task index ${k} outside [0, ${nTasks})`);
+    byTask[k].push(q);
+  }
+  const rng = Rng.derive(seed, SPLIT_STREAM, s);
+  const isTrain = new Uint8Array(Q);
+  let nTrain = 0;
+  for (const list of byTask) {
+    if (list.length === 0) continue;
+    rng.shuffle(list);
+    const n = Math.round(fraction * list.length);
+    for (let i = 0; i < n; i++) isTrain[list[i]] = 1;
+    nTrain += n;
+  }
+  if (nTrain === 0 || nTrain === Q) {
+    const part = nTrain === 0 ? 'train' : 'test';
+    throw new UsageError(`--split ${fraction} leaves the ${part} part empty (${Q} queries); choose a fraction nearer 0.5 or a larger table`);
+  }
+  const train = new Int32Array(nTrain);
+  const test = new Int32Array(Q - nTrain);
+  let a = 0;
+  let b = 0;
+  for (let q = 0; q < Q; q++) {
+    if (isTrain[q]) train[a++] = q;
+    else test[b++] = q;
+  }
+  return { train, test };
+}

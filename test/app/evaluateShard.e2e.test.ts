@@ -1,0 +1,90 @@
+/**
+ * `evaluate --shard i/n` and merge: the (λ, policy) cells of a RouterBench sweep, run in shards and merged,
+ * give the unsharded evaluation's results directory byte for byte; the CLI flag writes a shard directory.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateRouterbench, writeEvaluateResults, type EvaluateRequest } from '../../src/app/evaluate.js';
+import { evaluateShard } from '../../src/app/evaluateShard.js';
+import { mergeAny } from '../../src/app/merge.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
+const MODELS = ['big-model', 'mid-model', 'small-model'];
+
+/** A RouterBench-shaped CSV: 240 prompts in 3 eval families, 0/1 correctness, per-model cost. */
+function routerbenchCsv(): string {
+  let seed = 99;
+  const rnd = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const head = ['sample_id', 'prompt', 'eval_name', ...MODELS, ...MODELS.map((m) => `${m}|total_cost`)];
+  const rows = [head.join(',')];
+  for (let i = 0; i < 240; i++) {
+    const family = ['arc', 'gsm8k', 'mmlu-x'][i % 3];
+    const acc = MODELS.map((_, m) => (rnd() < 0.8 - 0.2 * m ? 1 : 0));
+    const cost = MODELS.map((_, m) => (0.004 / (m + 1)) * (0.5 + rnd()));
+    rows.push([`q${i}`, `"prompt ${i} about ${family}"`, family, ...acc, ...cost.map((c) => c.toPrecision(6))].join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+let root: string;
+let request: EvaluateRequest;
+let ref: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'gs-evshard-'));
+  const csv = join(root, 'rb.csv');
+  writeFileSync(csv, routerbenchCsv());
+  request = { source: csv, lambdas: [0, 0.5, 1], runs: 2, policies: ['linucb', 'epsilon-greedy', 'random', 'static:mid-model'], features: ['task'], jobs: 1 };
+  ref = join(root, 'ref');
+  await writeEvaluateResults(ref, await evaluateRouterbench(request));
+}, 120_000);
+
+describe('evaluate --shard and merge', () => {
+  it.each([1, 2, 3, 7])('%i shards merge into the unsharded evaluation, byte for byte', async (n) => {
+    const dirs: string[] = [];
+    let cells = 0;
+    for (let i = 0; i < n; i++) {
+      const s = await evaluateShard(request, { index: i, count: n }, { out: join(root, `n${n}`, `shard-${i}`) });
+      cells += s.cells;
+      // λ-free policies (random, static) are one cell each, the others one per λ
+      expect(s.total).toBe(2 * 3 + 2);
+      dirs.push(s.out);
+    }
+    expect(cells).toBe(8);
+    const r = await mergeAny(dirs.reverse(), { out: join(root, `merged-${n}`) });
+    expect(r.kind).toBe('evaluate');
+    const want = files(ref);
+    expect(want).toContain('summary.json');
+    expect(files(r.out)).toEqual(want);
+    for (const f of want) expect(readFileSync(join(r.out, f)).equals(readFileSync(join(ref, f))), f).toBe(true);
+  }, 120_000);
+
+  it('the CLI writes a shard directory and merge names a missing shard', () => {
+    const out = join(root, 'cli-shard');
+    const args = ['evaluate', '--routerbench', String(request.source), '--lambdas', '0,0.5,1', '--runs', '2', '--policies', 'linucb,epsilon-greedy,random,static:mid-model', '--features', 'task', '--jobs', '1'];
+    const r = spawnSync(process.execPath, [BIN, ...args, '--shard', '1/2', '--out', out], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^shard 1\/2: \d of 8 \(λ, policy\) cells; shard directory: /);
+    const m = spawnSync(process.execPath, [BIN, 'merge', out, '--out', join(root, 'cli-merged')], { encoding: 'utf8' });
+    expect(m.status).toBe(2);
+    expect(m.stderr).toBe('greenserv: error: merge: 1 of 2 shards missing: 0/2\n');
+    expect(existsSync(join(root, 'cli-merged'))).toBe(false);
+  });
+});

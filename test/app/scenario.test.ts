@@ -1,0 +1,15 @@
+/** Scenario settings through the library's simulate request (docs/api.md). */
+import { describe, expect, it } from 'vitest';
+import { simulate, UsageError } from '../../src/app/index.js';
+
+describe('simulate request with scenario settings', () => {
+  it('takes budget and feedback fields and returns the scenario section; bad values name the field', async () => {
+    const s = await simulate({ policies: ['budgeted-thompson', 'random'], runs: 1, lambda: 0, budget: 'energy=0.05', feedbackDelay: '5', feedbackRate: 0.5 });
+    expect(s.scenario!.budget!.cells.map((c) => c.label)).toEqual(['budgeted-thompson', 'random']);
+    expect(Math.abs(s.scenario!.budget!.cells[0].overshoot.mean)).toBeLessThan(0.05);
+    expect(s.scenario!.feedback!.delay).toBe('5');
+    await expect(simulate({ policies: ['random'], runs: 1, budget: 'watts=3' })).rejects.toThrow(UsageError);
+    await expect(simulate({ policies: ['random'], runs: 1, budget: 'watts=3' })).rejects.toThrow(/budget/);
+    await expect(simulate({ policies: ['random'], runs: 1, drift: [{ step: 1, model: 'nope', accuracy: 0.1 }] })).rejects.toThrow(/unknown model 'nope'/);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The train/test protocol through the CLI, on small inputs built here: the two commands of the protocol
+ * (simulate --split, evaluate --routerbench --split --features embed) and the refusals of bad settings.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { POLICY_NAMES } from '../../src/policies/registry.js';
+import { cli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'greenserv-protocol-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A RouterBench-shaped CSV: two eval families whose best model differs, prompts that say which family. */
+function routerbench(): string {
+  const rng = new Rng(3);
+  const models = ['small', 'mid', 'large'];
+  const head = ['sample_id', 'prompt', 'eval_name', ...models, ...models.map((m) => `${m}|total_cost`)];
+  const words = { arc: ['science', 'experiment', 'energy', 'plant', 'rock'], wino: ['pronoun', 'sentence', 'because', 'friend', 'door'] };
+  const rows = [head.join(',')];
+  for (let i = 0; i < 120; i++) {
+    const fam = i % 2 ? 'arc' : 'wino';
+    const w = words[fam];
+    const prompt = `"['${Array.from({ length: 8 }, () => w[rng.int(w.length)]).join(' ')} question ${i}']"`;
+    // small is best on wino, large on arc; mid in between
+    const p = fam === 'wino' ? [0.9, 0.6, 0.5] : [0.2, 0.6, 0.95];
+    const acc = p.map((x) => (rng.next() < x ? 1 : 0));
+    rows.push([`${fam}.${i}`, prompt, fam === 'arc' ? 'arc-challenge' : 'winogrande', ...acc, 0.0001, 0.0005, 0.002].join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+const rb = join(dir, 'rb');
+mkdirSync(rb);
+writeFileSync(join(rb, 'tiny.csv'), routerbench());
+
+/** Routers trained on the split, where the registry has them (they are listed in the done-when command). */
+const ROUTERS = ['knn', 'predictive', 'warm-linucb', 'warm-thompson'].filter((n) => POLICY_NAMES.includes(n));
+
+describe('train/test protocol (CLI)', () => {
+  it('simulate --split 0.5 prints the protocol table and writes the protocol block and protocol.csv', async () => {
+    const out = join(dir, 'sim');
+    if (ROUTERS.length < 4) console.warn(`note: routers not registered on this build, running without: ${['knn', 'predictive', 'warm-linucb', 'warm-thompson'].filter((n) => !ROUTERS.includes(n)).join(', ')}`);
+    const r = await cli(['simulate', '--split', '0.5', '--policies', [...ROUTERS, 'linucb', 'train-best-static'].join(','), '--runs', '2', '--out', out, '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/train\/test protocol:/);
+    expect(r.stdout).toMatch(/gap closed \[95% CI\]/);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.schemaVersion).toBe(2);
+    expect(s.protocol.kind).toBe('split');
+    expect(s.protocol.trainQueries + s.protocol.testQueries).toBe(2500);
+    expect(s.dataset.queries).toBe(s.protocol.testQueries);
+    const tbs = s.protocol.policies.find((p: { name: string }) => p.name === 'train-best-static');
+    expect(tbs.gapClosed.mean).toBe(0);
+    // gap closed of linucb from its test regret and the baseline's, by hand
+    const lin = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
+    const perRun = s.policies.find((p: { name: string }) => p.name === 'linucb').perRun.map((x: { finalRegret: number }) => x.finalRegret);
+    const base = s.policies.find((p: { name: string }) => p.name === 'train-best-static').perRun.map((x: { finalRegret: number }) => x.finalRegret);
+    const g = perRun.map((x: number, i: number) => (base[i] - x) / base[i]);
+    expect(lin.gapClosed.mean).toBeCloseTo((g[0] + g[1]) / 2, 12);
+    expect(readFileSync(join(out, 'protocol.csv'), 'utf8').split('\n')[0]).toMatch(/^policy,test_regret_mean/);
+    expect(existsSync(join(out, 'steps.csv'))).toBe(false);
+    // the same seed gives the same bytes
+    const again = await cli(['simulate', '--split', '0.5', '--policies', [...ROUTERS, 'linucb', 'train-best-static'].join(','), '--runs', '2', '--out', join(dir, 'sim2'), '--no-progress']);
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(dir, 'sim2', 'summary.json'), 'utf8')).toBe(readFileSync(join(out, 'summary.json'), 'utf8'));
+  });
+
+  it('evaluate --routerbench <dir> --split 0.5 --features embed scores the test stream with AIQ vs the zero router', async () => {
+    const out = join(dir, 'ev');
+    const r = await cli(['evaluate', '--routerbench', rb, '--split', '0.5', '--features', 'embed', '--embed-dim', '8', '--lambdas', '0,0.5,1', '--runs', '2', '--jobs', '1', '--out', out, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/train\/test protocol at λ = 0.5/);
+    expect(r.stdout).toMatch(/AIQ \/ zero router/);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.schemaVersion).toBe(2);
+    expect(s.protocol.testQueries).toBe(60);
+    expect(s.contexts.d).toBe(9);
+    expect(s.protocol.byLambda.map((b: { lambda: number }) => b.lambda)).toEqual([0, 0.5, 1]);
+    const tbs = s.protocol.policies.find((p: { name: string }) => p.name === 'train-best-static');
+    expect(tbs.aiq.zeroRouter).toBeGreaterThan(0);
+    for (const p of s.protocol.policies) if (p.aiq) expect(p.aiq.ratio).toBeCloseTo(p.aiq.policy / p.aiq.zeroRouter, 12);
+    for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
+  });
+
+  it('evaluate --train <source>: the --routerbench data is the whole test stream', async () => {
+    const tr = join(dir, 'rb-train.csv');
+    writeFileSync(tr, routerbench());
+    const out = join(dir, 'ev-train');
+    const r = await cli(['evaluate', '--routerbench', join(rb, 'tiny.csv'), '--train', tr, '--lambdas', '0.5', '--runs', '2', '--policies', 'linucb', '--jobs', '1', '--out', out, '--no-progress', '--no-charts']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.protocol).toMatchObject({ kind: 'train-table', train: tr, trainQueries: 120, testQueries: 120, splits: 1 });
+    expect(s.protocol.policies.map((p: { name: string }) => p.name)).toEqual(['linucb', 'train-best-static']);
+  });
+
+  it('an experiment with split: replays the test stream and prints the protocol table per λ', async () => {
+    const y = join(dir, 'split.yaml');
+    writeFileSync(y, 'name: split-e2e\nlambdas: [0.25, 0.5]\nruns: 2\nsplit: 0.5\narms:\n  - policy: linucb\n  - policy: train-best-static\n');
+    const out = join(dir, 'exp');
+    const r = await cli(['experiment', 'run', y, '--out', out, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/train\/test protocol at λ = 0.5/);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.schemaVersion).toBe(2);
+    expect(s.dataset.queries).toBe(1250);
+    expect(s.protocol.byLambda.map((b: { lambda: number }) => b.lambda)).toEqual([0.25, 0.5]);
+    // the experiment's cells are the protocol's test regrets
+    const cell = s.cells.find((c: { lambda: number; label: string }) => c.lambda === 0.5 && c.label === 'linucb');
+    const row = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
+    expect(row.testRegret.mean).toBeCloseTo(cell.finalRegret.mean, 9);
+    for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/id="gap-closed"/);
+    const noBase = join(dir, 'nobase.yaml');
+    writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
+    const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/arms: a split needs a train-best-static arm/);
+  });
+
+  it('an experiment with a train table: worker threads load it too, with the same figures', async () => {
+    // two models; on the train rows model b is better, so train-best-static picks b on the test rows
+    const wide = (n: number, seed: number): string => {
+      const rng = new Rng(seed);
+      const rows = ['query_id,task,a|accuracy,b|accuracy'];
+      for (let i = 0; i < n; i++) rows.push(`q${seed}-${i},mmlu,${rng.next() < 0.4 ? 1 : 0},${rng.next() < 0.7 ? 1 : 0}`);
+      return rows.join('\n') + '\n';
+    };
+    writeFileSync(join(dir, 'test-t.csv'), wide(80, 1));
+    writeFileSync(join(dir, 'train-t.csv'), wide(60, 2));
+    const y = join(dir, 'train.yaml');
+    writeFileSync(y, 'name: train-e2e\ndataset: test-t.csv\ntrain: train-t.csv\nruns: 2\narms:\n  - policy: linucb\n  - policy: train-best-static\n');
+    const one = await cli(['experiment', 'run', y, '--out', join(dir, 'exp-t1'), '--no-progress', '--no-charts', '--workers', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    const two = await cli(['experiment', 'run', y, '--out', join(dir, 'exp-t2'), '--no-progress', '--no-charts', '--workers', '2']);
+    expect(two.code, two.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(dir, 'exp-t1', 'summary.json'), 'utf8'));
+    expect(s.protocol).toMatchObject({ kind: 'train-table', train: 'train-t.csv', trainQueries: 60, testQueries: 80 });
+    const tbs = s.cells.find((c: { label: string }) => c.label === 'train-best-static');
+    expect(tbs.selection).toEqual({ b: 1 });
+    expect(readFileSync(join(dir, 'exp-t2', 'summary.json'), 'utf8')).toBe(readFileSync(join(dir, 'exp-t1', 'summary.json'), 'utf8'));
+  });
+
+  it('bad protocol settings exit 2 naming the option, and write nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['simulate', '--split', '1.5'], /--split: must be a fraction strictly between 0 and 1, got '1.5'/],
+      [['simulate', '--split', '0.5', '--features', 'embed,task'], /embed and embedding are given alone/],
+      [['simulate', '--splits', '3'], /--splits needs --split/],
+      [['simulate', '--policies', 'train-best-static'], /trained on a train part: give --split <fraction> or --train <source>/],
+      [['simulate', '--split', '0.5', '--features', 'embed'], /--features embed needs query text/],
+      [['simulate', '--features', 'embedding'], /has no embedding column/],
+      [['simulate', '--split', '0.5', '--embed-dim', '0'], /--embed-dim: must be an integer ≥ 1, got '0'/],
+      [['simulate', '--split', '0.5', '--embed-dim', '513'], /--embed-dim: at most 512 \(see docs\/limits.md\), got '513'/],
+      [['evaluate', '--routerbench', rb, '--split', '0'], /--split: must be a fraction strictly between 0 and 1, got '0'/],
+    ];
+    for (const [args, msg] of cases) {
+      const out = join(dir, `bad-${args.join('_').replace(/[^a-z0-9]/gi, '')}`);
+      const r = await cli([...args, '--out', out, '--no-progress']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^greenserv: error: /);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('--train names a table with other models', async () => {
+    const tr = join(dir, 'train.csv');
+    writeFileSync(tr, 'query_id,task,model_id,accuracy\nq1,mmlu,other-model,1\n');
+    const r = await cli(['simulate', '--train', tr, '--out', join(dir, 'bad-train'), '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--train .*train\.csv: the train table must have the same models as the test table; it lacks .* and has other-model not in the test table/);
+  });
+});

@@ -1,0 +1,67 @@
+/** Scenario flags of `greenserv simulate` (docs/model.md §11) through the built binary. */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+
+const base = ['simulate', '--runs', '2', '--no-progress', '--lambda', '0'];
+
+describe('simulate scenario flags', () => {
+  it('bad scenario values exit 2 naming the flag, and write nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-scen-'));
+    const cases: [string[], RegExp][] = [
+      [['--budget', 'energy=abc'], /--budget: expected energy=<Wh per query>.*got 'energy=abc'/],
+      [['--budget', 'power=3'], /--budget: /],
+      [['--feedback-delay', 'poisson:3'], /--feedback-delay: expected <steps>, uniform:<a>-<b> or geometric:<mean>/],
+      [['--feedback-rate', '0'], /--feedback-rate: must be in \(0, 1\]/],
+      [['--feedback-rate', '1.5'], /--feedback-rate: must be in \(0, 1\]/],
+      [['--drift', 'step=5,model=nope,accuracy=0.1'], /drift\[0\] \(step 5\): unknown model 'nope'/],
+      [['--drift', 'step=5,model=phi-4-mini-4b'], /--drift: give at least one of accuracy, energy, usd or latency/],
+      [['--drift', 'step=5,model=phi-4-mini-4b,speed=2'], /--drift: .*speed/],
+      [['--drift', 'step=99999,model=phi-4-mini-4b,accuracy=0.1'], /step must be an integer in 0\.\.2499/],
+      [['--policies', 'budgeted-linucb'], /policy 'budgeted-linucb' needs a budget: add --budget energy=/],
+    ];
+    for (const [args, msg] of cases) {
+      const out = join(dir, 'x');
+      const r = await cli([...base, '--policies', 'linucb', ...args, '--out', out]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^greenserv: error: /);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('a budget, drift and late feedback run: summary.scenario and manifest record them; same seed, same bytes; a default run has no scenario', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-scen-'));
+    const args = [...base, '--policies', 'budgeted-thompson,linucb', '--budget', 'energy=0.05', '--drift', 'step=1000,model=phi-4-mini-4b,energy=3,over=100', '--feedback-delay', 'uniform:1-20', '--feedback-rate', '0.5'];
+    const a = await cli([...args, '--out', join(dir, 'a')]);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await cli([...args, '--out', join(dir, 'b')]);
+    expect(b.code).toBe(0);
+    const sa = readFileSync(join(dir, 'a', 'summary.json'), 'utf8');
+    expect(readFileSync(join(dir, 'b', 'summary.json'), 'utf8')).toBe(sa);
+    const s = JSON.parse(sa);
+    const bud = s.scenario.budget;
+    expect(bud).toMatchObject({ kind: 'energy', limit: 0.05, unit: 'Wh per query' });
+    expect(bud.cells.map((c: { label: string }) => c.label)).toEqual(['budgeted-thompson', 'linucb']);
+    expect(Math.abs(bud.cells[0].overshoot.mean)).toBeLessThan(0.05);
+    expect(bud.cells[1].overshoot.mean).toBeGreaterThan(0.5);
+    expect(s.scenario.events.list).toEqual([{ step: 1000, what: 'phi-4-mini-4b: energy ×3 over 100 steps' }]);
+    expect(s.scenario.feedback.delay).toBe('uniform:1-20');
+    for (const c of s.scenario.feedback.cells) expect(c.delivered.mean + c.unlabelled.mean).toBe(2500);
+    const m = JSON.parse(readFileSync(join(dir, 'a', 'manifest.json'), 'utf8'));
+    expect(m.config).toMatchObject({ budget: 'energy=0.05', feedbackDelay: 'uniform:1-20', feedbackRate: 0.5, drift: [{ step: 1000, model: 'phi-4-mini-4b', energy: 3, over: 100 }] });
+    // the report rebuilds with the scenario charts
+    const rep = await cli(['report', join(dir, 'a')]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(existsSync(join(dir, 'a', 'charts', 'budget-adherence.svg'))).toBe(true);
+    expect(existsSync(join(dir, 'a', 'charts', 'event-1-regret.svg'))).toBe(true);
+    const d = await cli([...base, '--policies', 'linucb', '--steps', 'none', '--out', join(dir, 'd')]);
+    expect(d.code).toBe(0);
+    const sd = JSON.parse(readFileSync(join(dir, 'd', 'summary.json'), 'utf8'));
+    expect(sd.scenario).toBeUndefined();
+    const md = readFileSync(join(dir, 'd', 'manifest.json'), 'utf8');
+    expect(md).not.toMatch(/budget|drift|feedback/);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { tableToIPC, makeVector, vectorFromArray, Field, List, Float64, Table } from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { loadTable } from '../../../src/data/load.js';
+import { dataError, scratch } from './helpers.js';
+
+const s = scratch();
+const E = [
+  [0.5, -1, 2],
+  [3, 0, 0.25],
+];
+
+describe('user embeddings in the loaders', () => {
+  it('wide CSV: emb_0 … emb_n columns, in any column order', async () => {
+    const f = s.write('w.csv', 'query_id,task,emb_2,a|accuracy,emb_0,b|accuracy,emb_1\nq1,mmlu,2,1,0.5,0,-1\nq2,mmlu,0.25,0,3,1,0\n');
+    const t = await loadTable(f);
+    expect(t.models.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(t.embedding!.dim).toBe(3);
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
+  it('wide JSONL: emb_j keys', async () => {
+    const rows = E.map((e, q) => JSON.stringify({ query_id: `q${q}`, task: 'gsm8k', 'a|accuracy': q, emb_0: e[0], emb_1: e[1], emb_2: e[2] }));
+    const t = await loadTable(s.write('w.jsonl', rows.join('\n') + '\n'));
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
+  it('long CSV: emb_j columns of the queries file, kept with their query when others are dropped', async () => {
+    const q = s.write('q.csv', 'query_id,task,emb_0,emb_1,emb_2\nq0,mmlu,9,9,9\nq1,mmlu,0.5,-1,2\nq2,mmlu,3,0,0.25\n');
+    const o = s.write('o.csv', 'query_id,model_id,accuracy\nq1,a,1\nq2,a,0\n');
+    const t = await loadTable(o, { queries: q });
+    expect(t.queryIds).toEqual(['q1', 'q2']);
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
+  it('Arrow: an embedding list column', async () => {
+    const type = new List(new Field('item', new Float64(), false));
+    const tbl = new Table({
+      query_id: vectorFromArray(['q1', 'q2']),
+      task: vectorFromArray(['mmlu', 'mmlu']),
+      'a|accuracy': makeVector(Float64Array.from([1, 0])),
+      embedding: vectorFromArray(E, type),
+    });
+    const t = await loadTable(s.write('w.arrow', tableToIPC(tbl, 'file')));
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
+  it('Parquet: emb_j columns', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'query_id', data: ['q1', 'q2'], type: 'STRING' },
+        { name: 'a|accuracy', data: Float64Array.from([1, 0]), type: 'DOUBLE' },
+        ...[0, 1, 2].map((j) => ({ name: `emb_${j}`, data: Float64Array.from(E.map((e) => e[j])), type: 'DOUBLE' as const })),
+      ],
+    });
+    const t = await loadTable(s.write('w.parquet', new Uint8Array(buf)));
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
+  it('Parquet: an embedding column of JSON-encoded lists', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'query_id', data: ['q1', 'q2'] },
+        { name: 'a|accuracy', data: [1, 0] },
+        { name: 'embedding', data: E },
+      ],
+    });
+    const t = await loadTable(s.write('l.parquet', new Uint8Array(buf)));
+    expect([...t.embedding!.values]).toEqual(E.flat());
+  });
+
+  it('refuses ragged, non-finite and gapped embeddings, naming file, line and column', async () => {
+    await dataError(loadTable(s.write('gap.csv', 'query_id,a|accuracy,emb_0,emb_2\nq1,1,0,0\n')), { line: 1, message: /emb_1 is missing/ });
+    await dataError(loadTable(s.write('inf.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,0\nq2,1,1e309,0\n')), { line: 3, column: 'emb_0', message: /too large|not a finite/ });
+    await dataError(loadTable(s.write('empty.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,\n')), { line: 2, column: 'emb_1', message: /not a finite number/ });
+    await dataError(loadTable(s.write('txt.csv', 'query_id,a|accuracy,emb_0\nq1,1,abc\n')), { line: 2, column: 'emb_0' });
+    const type = new List(new Field('item', new Float64(), false));
+    const ragged = new Table({ query_id: vectorFromArray(['q1', 'q2']), 'a|accuracy': makeVector(Float64Array.from([1, 0])), embedding: vectorFromArray([[1, 2], [1, 2, 3]], type) });
+    await dataError(loadTable(s.write('ragged.arrow', tableToIPC(ragged, 'file'))), { line: 2, column: 'embedding', message: /3 values, expected 2 \(as on row 1\)/ });
+    const q = s.write('bad-q.csv', 'query_id,task,emb_0,emb_1\nq1,mmlu,1,2\nq2,mmlu,1,nan\n');
+    await dataError(loadTable(s.write('o2.csv', 'query_id,model_id,accuracy\nq1,a,1\n'), { queries: q }), { line: 3, column: 'emb_1' });
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * `datasets convert --stream`: a long text table becomes a long-layout Parquet file row group by row group;
+ * loaded back it is the same table (same hash); a bad row names file, line and column and leaves nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parquetMetadata } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/core/errors.js';
+import { loadTable } from '../../src/data/load.js';
+import { tableSha256 } from '../../src/data/pool.js';
+import { streamLongToParquet } from '../../src/data/formats/streamParquet.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+/** 1,200 queries × 5 models with empty optional cells and a missing pair. */
+function longCsv(): string {
+  const rows = ['query_id,model_id,task,accuracy,energy_j,latency_s,cost_usd'];
+  for (let q = 0; q < 1200; q++) {
+    for (let m = 0; m < 5; m++) {
+      if (q === 7 && m === 3) continue;
+      const acc = m === 4 ? ((q * 13) % 10) / 10 : (q + m) % 3 === 0 ? 1 : 0;
+      rows.push([`q${q}`, `model-${m}`, ['mmlu', 'gsm8k', 'other'][q % 3], acc, (2.5 + ((q * m) % 17) * 0.125).toString(), q % 11 === 0 ? '' : (0.1 * (m + 1)).toFixed(2), (1e-5 * (m + 1)).toString()].join(','));
+    }
+  }
+  return rows.join('\n') + '\n';
+}
+
+describe('streamLongToParquet', () => {
+  it('writes row groups of the given size that load as the same table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-stream-'));
+    const csv = join(dir, 't.csv');
+    writeFileSync(csv, longCsv());
+    const pq = join(dir, 't.parquet');
+    const r = await streamLongToParquet(csv, 'csv', pq, { rowGroup: 1000 });
+    expect(r.rows).toBe(1200 * 5 - 1);
+    expect(r.rowGroups).toBe(6);
+    const bytes = readFileSync(pq);
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([1000, 1000, 1000, 1000, 1000, 999]);
+    const [a, b] = [await loadTable(csv), await loadTable(pq)];
+    expect(b.nQueries).toBe(1200);
+    expect(Number.isNaN(b.latencyS[0])).toBe(true);
+    expect(b.present[7 * 5 + 3]).toBe(0);
+    expect(tableSha256(b)).toBe(tableSha256(a));
+    expect(readdirSync(dir).sort()).toEqual(['t.csv', 't.parquet']);
+  });
+
+  it.each([
+    ['a bad number', (s: string) => s.replace('q5,model-2,other,0,', 'q5,model-2,other,0,abc'), /t\.csv:\d+ \(column 'energy_j'\)/],
+    ['accuracy out of range', (s: string) => s.replace('q5,model-2,other,0,', 'q5,model-2,other,7,'), /t\.csv:\d+ \(column 'accuracy'\)/],
+    ['an empty id', (s: string) => s.replace('q5,model-2,', 'q5,,'), /t\.csv:\d+ \(column 'model_id'\): model_id is empty/],
+    ['no accuracy column', (s: string) => s.replace(',accuracy,', ',acc,'), /t\.csv:1 \(column 'accuracy'\): missing required column 'accuracy'/],
+  ])('%s: names file, line and column and writes nothing', async (_what, edit, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-stream-bad-'));
+    const csv = join(dir, 't.csv');
+    writeFileSync(csv, edit(longCsv()));
+    const e = await streamLongToParquet(csv, 'csv', join(dir, 't.parquet'), { rowGroup: 500 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as Error).message).toMatch(message);
+    expect(readdirSync(dir)).toEqual(['t.csv']);
+  });
+
+  it('the CLI flag converts, and refuses a destination that is not Parquet', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-stream-cli-'));
+    const csv = join(dir, 't.csv');
+    writeFileSync(csv, longCsv());
+    const ok = spawnSync(process.execPath, [BIN, 'datasets', 'convert', csv, join(dir, 't.parquet'), '--stream'], { encoding: 'utf8' });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/rows in 1 row group; long layout: query_id, model_id, task, accuracy, energy_j, latency_s, cost_usd/);
+    const bad = spawnSync(process.execPath, [BIN, 'datasets', 'convert', csv, join(dir, 't.arrow'), '--stream'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^greenserv: error: --stream writes Parquet only/);
+    expect(existsSync(join(dir, 't.arrow'))).toBe(false);
+  });
+});

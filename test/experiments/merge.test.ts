@@ -1,0 +1,125 @@
+/**
+ * `greenserv merge` refuses shards that do not make up one run, naming the shard, file and field or the
+ * missing and duplicate cells; a shard interrupted and resumed is the same shard; nothing is written on error.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
+import { mergeShards } from '../../src/app/merge.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+const CONFIG = `name: merge-check
+dataset: greenserv-pool
+runs: 2
+seed: 5
+lambdas: [0.3, 0.7]
+arms:
+  - policy: random
+  - policy: linucb
+`;
+
+let root: string;
+let cfg: string;
+const shards: string[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'gs-merge-'));
+  cfg = join(root, 'm.yaml');
+  writeFileSync(cfg, CONFIG);
+  for (let i = 0; i < 3; i++) shards.push((await runExperimentShard(cfg, { index: i, count: 3 }, { out: join(root, `s${i}`), workers: 1, charts: false })).out);
+}, 60_000);
+
+function copy(name: string, from: string, edit?: (dir: string) => void): string {
+  const d = join(root, name);
+  cpSync(from, d, { recursive: true });
+  edit?.(d);
+  return d;
+}
+
+async function failure(dirs: string[], out = join(root, 'never')): Promise<Error> {
+  const e = await mergeShards(dirs, { out, charts: false }).catch((x: Error) => x);
+  expect(e).toBeInstanceOf(Error);
+  expect(existsSync(out)).toBe(false);
+  return e as Error;
+}
+
+describe('merge', () => {
+  it('names the missing shard, and the cells when a shard lost some', async () => {
+    const e = await failure([shards[0], shards[2]]);
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe('merge: 1 of 3 shards missing: 1/3');
+    // a shard whose jobs file lost its records: the cells it should have held are listed
+    const emptied = copy('emptied', shards[1], (d) => writeFileSync(join(d, 'jobs.ndjson'), ''));
+    const cells = await failure([shards[0], emptied, shards[2]]);
+    const lines = readFileSync(join(shards[1], 'jobs.ndjson'), 'utf8').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(cells.message).toMatch(new RegExp(`^merge: ${lines.length} cells? (is|are) missing: λ=0\\.[37] (random|linucb) run [01]`));
+  });
+
+  it('names a shard given twice and a cell held by two shards', async () => {
+    expect((await failure([shards[0], shards[1], shards[1], shards[2]])).message).toMatch(/^merge: shard 1\/3 \(.*s1 and .*s1\) given more than once$/);
+    // shard 0's records appended to shard 1's file: those cells are in both
+    const doubled = copy('doubled', shards[1], (d) => writeFileSync(join(d, 'jobs.ndjson'), readFileSync(join(d, 'jobs.ndjson'), 'utf8') + readFileSync(join(shards[0], 'jobs.ndjson'), 'utf8')));
+    expect((await failure([shards[0], doubled, shards[2]])).message).toMatch(/in more than one shard: λ=.* run \d \(in .*s0 and .*doubled\)/);
+  });
+
+  it('refuses a shard of another config and a shard whose config file was changed', async () => {
+    const other = join(root, 'other.yaml');
+    writeFileSync(other, CONFIG.replace('seed: 5', 'seed: 6'));
+    const foreign = (await runExperimentShard(other, { index: 1, count: 3 }, { out: join(root, 'foreign'), workers: 1, charts: false })).out;
+    const e = await failure([shards[0], foreign, shards[2]]);
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toMatch(/foreign\/state\.json \(column 'configSha256'\): comes from another run than .*s0: the config differs/);
+    const edited = copy('edited', shards[2], (d) => writeFileSync(join(d, 'config.yaml'), CONFIG.replace('runs: 2', 'runs: 3')));
+    expect((await failure([shards[0], shards[1], edited])).message).toMatch(/edited\/config\.yaml.*does not match configSha256/);
+  });
+
+  it('refuses a dataset that changed since the shards ran', async () => {
+    const moved = (d: string): string =>
+      copy(`ds-${d.slice(-2)}`, d, (x) => {
+        const st = JSON.parse(readFileSync(join(x, 'state.json'), 'utf8'));
+        st.datasetSha256 = '0'.repeat(64);
+        writeFileSync(join(x, 'state.json'), JSON.stringify(st));
+      });
+    const e = await failure(shards.map(moved));
+    expect(e.message).toMatch(/the dataset changed since the shards ran \(sha256 [0-9a-f]{64}, the shards have 0{64}\)/);
+  });
+
+  it('a shard interrupted and resumed equals the shard run at once; merged equals the unsharded run', async () => {
+    const out = join(root, 'r1');
+    const stop = new Error('stop');
+    await expect(runExperimentShard(cfg, { index: 1, count: 3 }, { out, workers: 1, charts: false, progress: (done) => { if (done >= 1) throw stop; } })).rejects.toBe(stop);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    const r = spawnSync(process.execPath, [BIN, 'experiment', 'run', '--resume', `${out}.partial`, '--workers', '1', '--no-progress'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^shard 1\/3: \d+ replays of 8; shard directory: /);
+    expect(readFileSync(join(out, 'jobs.ndjson')).length).toBe(readFileSync(join(shards[1], 'jobs.ndjson')).length);
+    const merged = join(root, 'merged');
+    await mergeShards([shards[0], out, shards[2]], { out: merged, charts: false });
+    const ref = join(root, 'ref');
+    await runExperiment(cfg, { out: ref, charts: false, workers: 1 });
+    for (const f of ['summary.json', 'runs.csv', 'curves.csv', 'selection.csv', 'significance.csv', 'manifest.json', 'profile.json']) {
+      expect(readFileSync(join(merged, f)).equals(readFileSync(join(ref, f))), f).toBe(true);
+    }
+  });
+
+  it('the CLI exits 2 with the message and writes nothing', () => {
+    const out = join(root, 'cli-out');
+    const r = spawnSync(process.execPath, [BIN, 'merge', shards[0], shards[1], '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('greenserv: error: merge: 1 of 3 shards missing: 2/3\n');
+    expect(existsSync(out)).toBe(false);
+    const bad = spawnSync(process.execPath, [BIN, 'experiment', 'run', cfg, '--shard', '3/3'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^greenserv: error: --shard: shard index 3 is not in 0…2/);
+    const notShard = spawnSync(process.execPath, [BIN, 'merge', root], { encoding: 'utf8' });
+    expect(notShard.status).toBe(2);
+    expect(notShard.stderr).toMatch(/not a checkpoint directory \(state\.json is missing\)/);
+  });
+});

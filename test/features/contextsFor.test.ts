@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
+import { makePoolTable } from '../../src/data/pool.js';
+import { encodeContexts } from '../../src/features/context.js';
+import { contextsFor, denseKind } from '../../src/features/contextsFor.js';
+
+function table(texts: string[], embedding?: { dim: number; values: Float64Array }) {
+  return makePoolTable({
+    name: 't',
+    queryIds: texts.map((_, q) => `q${q}`),
+    queryTasks: texts.map((_, q) => (q % 2 ? 'mmlu' : 'gsm8k')),
+    queryText: texts,
+    models: [{ id: 'a', name: 'a', paramsB: 1 }],
+    accuracy: new Float64Array(texts.length).fill(1),
+    ...(embedding ? { embedding } : {}),
+  });
+}
+
+const TEXTS = ['how many apples does tom have left', 'which planet is the largest', 'solve for x in two x plus three', 'the capital city of france is', 'a train leaves at noon at sixty miles', 'who wrote the play hamlet'];
+
+describe('contexts from the feature choice', () => {
+  it('one-hot features are the encoder\'s, byte for byte', () => {
+    const t = table(TEXTS);
+    const a = contextsFor(t, { layout: 'paper', features: ['task', 'complexity'] });
+    const b = encodeContexts(t, { layout: 'paper', features: ['task', 'complexity'] });
+    expect(a).toEqual(b);
+  });
+
+  it('embed fits on the train rows only: changing a test text leaves the train rows\' contexts as they were', () => {
+    const fit = Int32Array.from([3, 4, 5]);
+    const a = contextsFor(table(TEXTS), { layout: 'paper', features: ['embed'], embedDim: 4, embedSeed: 1 }, fit);
+    const other = [...TEXTS];
+    other[0] = 'completely different words about chemistry';
+    const b = contextsFor(table(other), { layout: 'paper', features: ['embed'], embedDim: 4, embedSeed: 1 }, fit);
+    expect(a.d).toBe(5);
+    const row = (c: typeof a, q: number) => [...c.val.subarray(c.ptr[q], c.ptr[q + 1])];
+    for (const q of [3, 4, 5]) expect(row(b, q)).toEqual(row(a, q));
+    expect(row(b, 0)).not.toEqual(row(a, 0));
+    // without fit rows the IDF sees the changed text, so train rows move too
+    const c = contextsFor(table(other), { layout: 'paper', features: ['embed'], embedDim: 4, embedSeed: 1 });
+    expect(row(c, 3)).not.toEqual(row(a, 3));
+  });
+
+  it('embedding uses the table\'s vectors scaled to unit length', () => {
+    const t = table(TEXTS.slice(0, 2), { dim: 2, values: Float64Array.from([3, 4, 0, -2]) });
+    const c = contextsFor(t, { layout: 'paper', features: ['embedding'] });
+    expect([...c.val]).toEqual([1, 0.6, 0.8, 1, 0, -1]);
+  });
+
+  it('a dense kind is given alone; embed needs text and embedding needs vectors', () => {
+    expect(denseKind(['task'])).toBeNull();
+    expect(() => denseKind(['embed', 'task'])).toThrow(UsageError);
+    const noText = makePoolTable({ name: 'n', queryIds: ['a'], queryTasks: ['mmlu'], models: [{ id: 'a', name: 'a', paramsB: 1 }], accuracy: Float64Array.from([1]) });
+    expect(() => contextsFor(noText, { layout: 'paper', features: ['embed'] })).toThrow(/needs query text/);
+    expect(() => contextsFor(noText, { layout: 'paper', features: ['embedding'] })).toThrow(/no embedding column/);
+  });
+});

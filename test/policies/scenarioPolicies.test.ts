@@ -1,0 +1,402 @@
+/** Budget, drift and new-model routers (docs/model.md §11) against direct computations. */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { Policy, PolicyEnv } from '../../src/policies/policy.js';
+import { budgetedLinucbFactory } from '../../src/policies/budgetedLinucb.js';
+import { budgetedThompsonFactory } from '../../src/policies/budgetedThompson.js';
+import { discountedLinucbFactory } from '../../src/policies/discountedLinucb.js';
+import { hybridLinucbFactory, modelDescriptors } from '../../src/policies/hybridLinucb.js';
+import { slidingWindowLinucbFactory } from '../../src/policies/slidingWindowLinucb.js';
+import { softmaxFactory } from '../../src/policies/softmax.js';
+import { ucb1Factory } from '../../src/policies/ucb1.js';
+import type { RefitRidge } from '../../src/policies/refitRidge.js';
+import { builtinFactory, DEFAULT_POLICIES, SCENARIO_FACTORIES } from '../../src/policies/registry.js';
+import { decisionStepper } from '../../src/sim/throughput.js';
+import { contextsFromRows, makeEnv } from '../helpers/env.js';
+import { inverse, matVec, maxRelDiff } from '../helpers/linalg.js';
+
+const ALL = Int32Array.from({ length: 8 }, (_, m) => m);
+
+function rows(n: number, seed: number): number[][] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const x = [1, 0, 0, 0, 0];
+    x[1 + rng.int(3)] = 1;
+    x[4] = rng.next();
+    return x;
+  });
+}
+
+/** Weighted ridge: θ = (reg·I + Σ w xxᵀ)⁻¹ Σ w r x, solved densely. */
+function wls(xs: number[][], rs: number[], ws: number[], reg: number, d: number): { Ainv: number[][]; theta: number[] } {
+  const A = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? reg : 0)));
+  const b = new Array(d).fill(0);
+  xs.forEach((x, k) => {
+    for (let i = 0; i < d; i++) {
+      b[i] += ws[k] * rs[k] * x[i];
+      for (let j = 0; j < d; j++) A[i][j] += ws[k] * x[i] * x[j];
+    }
+  });
+  const Ainv = inverse(A);
+  return { Ainv, theta: matVec(Ainv, b) };
+}
+
+function drive(p: Policy, X: number[][], reward: (q: number, m: number) => number, M: number, cost?: (q: number, m: number) => number) {
+  const xs: number[][][] = Array.from({ length: M }, () => []);
+  const rs: number[][] = Array.from({ length: M }, () => []);
+  const cs: number[][] = Array.from({ length: M }, () => []);
+  X.forEach((x, q) => {
+    const m = p.select(q, ALL, M);
+    const r = reward(q, m);
+    p.update(q, m, r);
+    if (cost) {
+      cs[m].push(cost(q, m));
+      p.updateCost!(q, m, cost(q, m));
+    }
+    xs[m].push(x);
+    rs[m].push(r);
+  });
+  return { xs, rs, cs };
+}
+
+const budgetEnv = (ctx: ReturnType<typeof contextsFromRows>, M: number, seed = 1): PolicyEnv => ({ ...makeEnv(ctx, M, seed), budget: { kind: 'energy', limit: 0.05 } });
+
+describe('registry', () => {
+  it('registers the scenario routers but keeps them out of the default run', () => {
+    for (const n of ['budgeted-linucb', 'budgeted-thompson', 'discounted-linucb', 'sliding-window-linucb', 'hybrid-linucb', 'softmax', 'ucb1']) {
+      expect(builtinFactory(n)?.name).toBe(n);
+      expect(DEFAULT_POLICIES).not.toContain(n);
+    }
+  });
+});
+
+describe('throughput bench', () => {
+  it('measures every scenario router (the budgeted ones get a budget there)', () => {
+    // the bench's shape: 4,096 one-hot-ish queries, 16 models
+    const X = rows(4096, 9);
+    const ctx = contextsFromRows(X);
+    const rewards = Float64Array.from({ length: 4096 * 16 }, (_, i) => (i % 7) / 7);
+    for (const f of SCENARIO_FACTORIES) expect(() => decisionStepper(f.name, ctx, rewards)(40), f.name).not.toThrow();
+  });
+});
+
+describe('ucb1', () => {
+  it('tries each model once, then picks the largest mean + c·sqrt(2 ln N / n)', () => {
+    const X = [[1]];
+    const p = ucb1Factory.create(makeEnv(contextsFromRows(X), 3, 1, 'repo'), { c: 0.5 });
+    const seen: number[] = [];
+    for (let t = 0; t < 3; t++) {
+      const m = p.select(0, ALL, 3);
+      seen.push(m);
+      p.update(0, m, [0.2, 0.6, 0.5][m]);
+    }
+    expect(seen.sort()).toEqual([0, 1, 2]);
+    p.update(0, 1, 0.1); // model 1: mean 0.35 over 2
+    const N = 4;
+    const score = [0.2 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1), 0.35 + 0.5 * Math.sqrt((2 * Math.log(N)) / 2), 0.5 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1)];
+    expect(p.select(0, ALL, 3)).toBe(score.indexOf(Math.max(...score)));
+    const pick = score.indexOf(Math.max(...score));
+    for (let m = 0; m < 3; m++) expect(p.propensity!(0, ALL, 3, m, new Rng(1))).toBe(m === pick ? 1 : 0);
+    // a joining model starts untried, so it is picked next
+    p.addArm(1);
+    expect(p.select(0, ALL, 3)).toBe(1);
+    // paper ties: two untried models share the choice
+    const u = ucb1Factory.create(makeEnv(contextsFromRows(X), 3, 1, 'paper'), { c: 0.5 });
+    u.update(0, 0, 0.5);
+    expect([0, 1, 2].map((m) => u.propensity!(0, ALL, 3, m, new Rng(1)))).toEqual([0, 0.5, 0.5]);
+  });
+});
+
+describe('softmax', () => {
+  it('probabilities are exp(μ/τ)/Σ, τ decays per feedback, and one uniform draw walks the cumulative weights', () => {
+    const env = makeEnv(contextsFromRows([[1]]), 3, 9);
+    const p = softmaxFactory.create(env, { temperature: 0.2, decay: 0.5, minTemperature: 0.06, initial: 1 }) as Policy & {
+      probabilities(a: Int32Array, n: number, out: Float64Array): void;
+      temperature(): number;
+    };
+    p.update(0, 0, 0.3);
+    p.update(0, 1, 0.8);
+    p.update(0, 1, 0.4);
+    // τ = max(0.06, 0.2·0.5³) = 0.06
+    expect(p.temperature()).toBeCloseTo(0.06, 15);
+    const out = new Float64Array(3);
+    p.probabilities(ALL, 3, out);
+    const w = [0.3, 0.6, 1].map((mu) => Math.exp(mu / 0.06));
+    const z = w[0] + w[1] + w[2];
+    for (let i = 0; i < 3; i++) expect(out[i]).toBeCloseTo(w[i] / z, 12);
+    // the logged propensity is the same probability
+    for (let m = 0; m < 3; m++) expect((p as Policy).propensity!(0, ALL, 3, m, new Rng(1))).toBeCloseTo(w[m] / z, 12);
+    // the same stream as the policy's RNG decides the pick
+    const twin = new Rng(9);
+    for (let t = 0; t < 20; t++) {
+      const u = twin.next();
+      const want = u < w[0] / z ? 0 : u < (w[0] + w[1]) / z ? 1 : 2;
+      expect(p.select(0, ALL, 3)).toBe(want);
+    }
+  });
+});
+
+describe('discounted-linucb', () => {
+  it('θ and A⁻¹ equal a weighted least-squares solve with weights γ^(n−k), and the choice is the UCB argmax', () => {
+    const X = rows(300, 2);
+    const ctx = contextsFromRows(X);
+    const gamma = 0.97;
+    const p = discountedLinucbFactory.create(makeEnv(ctx, 3), { alpha: 0.2, reg: 0.1, gamma }) as Policy & { state(): RefitRidge };
+    const { xs, rs } = drive(p, X, (q, m) => ((q * 5 + m * 3) % 7) / 7, 3);
+    const st = p.state();
+    const d = 5;
+    const ucb: number[] = [];
+    for (let m = 0; m < 3; m++) {
+      const n = xs[m].length;
+      const ref = wls(xs[m], rs[m], xs[m].map((_, k) => gamma ** (n - 1 - k)), 0.1, d);
+      expect(maxRelDiff(st.theta.subarray(m * d, (m + 1) * d), ref.theta)).toBeLessThan(1e-9);
+      expect(maxRelDiff(st.Ainv.subarray(m * d * d, (m + 1) * d * d), ref.Ainv.flat())).toBeLessThan(1e-9);
+      const x = X[7];
+      const v = x.reduce((s, xi, i) => s + xi * x.reduce((t, xj, j) => t + ref.Ainv[i][j] * xj, 0), 0);
+      ucb.push(ref.theta.reduce((s, t, i) => s + t * x[i], 0) + 0.2 * Math.sqrt(v));
+    }
+    expect(p.select(7, ALL, 3)).toBe(ucb.indexOf(Math.max(...ucb)));
+  });
+
+  it('γ = 1 is plain ridge over all of a model’s observations', () => {
+    const X = rows(100, 3);
+    const p = discountedLinucbFactory.create(makeEnv(contextsFromRows(X), 2), { alpha: 0.1, reg: 0.05, gamma: 1 }) as Policy & { state(): RefitRidge };
+    const { xs, rs } = drive(p, X, (q, m) => (q % 3) / 3 + m * 0.1, 2);
+    for (let m = 0; m < 2; m++) {
+      const ref = wls(xs[m], rs[m], xs[m].map(() => 1), 0.05, 5);
+      expect(maxRelDiff(p.state().theta.subarray(m * 5, m * 5 + 5), ref.theta)).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe('sliding-window-linucb', () => {
+  it('θ and A⁻¹ equal ridge over each model’s last W observations', () => {
+    const X = rows(400, 4);
+    const W = 17;
+    const p = slidingWindowLinucbFactory.create(makeEnv(contextsFromRows(X), 3), { alpha: 0.15, reg: 0.2, window: W }) as Policy & { state(): RefitRidge };
+    const { xs, rs } = drive(p, X, (q, m) => ((q * 3 + m) % 11) / 11, 3);
+    for (let m = 0; m < 3; m++) {
+      const k0 = Math.max(0, xs[m].length - W);
+      const ref = wls(xs[m].slice(k0), rs[m].slice(k0), xs[m].slice(k0).map(() => 1), 0.2, 5);
+      expect(maxRelDiff(p.state().theta.subarray(m * 5, m * 5 + 5), ref.theta)).toBeLessThan(1e-9);
+      expect(maxRelDiff(p.state().Ainv.subarray(m * 25, m * 25 + 25), ref.Ainv.flat())).toBeLessThan(1e-9);
+    }
+  });
+
+  it('a fractional window is a usage error', () => {
+    expect(() => slidingWindowLinucbFactory.create(makeEnv(contextsFromRows([[1]]), 2), { alpha: 0.1, reg: 0.1, window: 2.5 })).toThrow(UsageError);
+  });
+});
+
+describe('hybrid-linucb', () => {
+  /** Joint ridge over [z = φ(m) ⊗ x, x in model m's block]: the model hybrid LinUCB keeps in block form. */
+  function joint(X: number[][], obs: { q: number; m: number; r: number }[], phi: Float64Array, M: number, reg: number, regModel: number) {
+    const d = X[0].length;
+    const k = 2 * d;
+    const D = k + M * d;
+    const feat = (q: number, m: number): number[] => {
+      const f = new Array(D).fill(0);
+      for (let j = 0; j < 2; j++) for (let i = 0; i < d; i++) f[j * d + i] = phi[m * 2 + j] * X[q][i];
+      for (let i = 0; i < d; i++) f[k + m * d + i] = X[q][i];
+      return f;
+    };
+    const A = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => (i === j ? (i < k ? reg : regModel) : 0)));
+    const b = new Array(D).fill(0);
+    for (const o of obs) {
+      const f = feat(o.q, o.m);
+      for (let i = 0; i < D; i++) {
+        b[i] += o.r * f[i];
+        for (let j = 0; j < D; j++) A[i][j] += f[i] * f[j];
+      }
+    }
+    const Ainv = inverse(A);
+    const w = matVec(Ainv, b);
+    return {
+      mean: (q: number, m: number) => feat(q, m).reduce((s, v, i) => s + v * w[i], 0),
+      width: (q: number, m: number) => {
+        const f = feat(q, m);
+        return Math.sqrt(f.reduce((s, v, i) => s + v * f.reduce((t, u, j) => t + Ainv[i][j] * u, 0), 0));
+      },
+    };
+  }
+
+  it('estimates and widths equal the joint ridge solve, also after a model re-joins', () => {
+    const X = rows(250, 5);
+    const M = 4;
+    const env = makeEnv(contextsFromRows(X), M);
+    const p = hybridLinucbFactory.create(env, { alpha: 0.3, reg: 0.5, regModel: 0.8 }) as Policy & { score(q: number, m: number): { mean: number; width: number } };
+    const phi = modelDescriptors(env.models);
+    const obs: { q: number; m: number; r: number }[] = [];
+    const reward = (q: number, m: number) => 0.2 + 0.1 * m + 0.3 * X[q][4] + ((q * 7) % 5) / 20;
+    for (let q = 0; q < 200; q++) {
+      const m = p.select(q, ALL, M);
+      obs.push({ q, m, r: reward(q, m) });
+      p.update(q, m, reward(q, m));
+    }
+    const ref = joint(X, obs, phi, M, 0.5, 0.8);
+    for (let m = 0; m < M; m++) {
+      const s = p.score(210, m);
+      expect(s.mean).toBeCloseTo(ref.mean(210, m), 9);
+      expect(s.width).toBeCloseTo(ref.width(210, m), 9);
+    }
+    // model 2 re-joins: its own block is forgotten, its past observations stay as shared-only evidence
+    p.addArm(2);
+    // reference: observations of model 2 keep their z but lose their per-model x
+    const d = 5;
+    const k = 2 * d;
+    const D = k + M * d;
+    const A = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => (i === j ? (i < k ? 0.5 : 0.8) : 0)));
+    const b = new Array(D).fill(0);
+    const feat = (q: number, m: number, own: boolean): number[] => {
+      const f = new Array(D).fill(0);
+      for (let j = 0; j < 2; j++) for (let i = 0; i < d; i++) f[j * d + i] = phi[m * 2 + j] * X[q][i];
+      if (own) for (let i = 0; i < d; i++) f[k + m * d + i] = X[q][i];
+      return f;
+    };
+    for (const o of obs) {
+      const f = feat(o.q, o.m, o.m !== 2);
+      for (let i = 0; i < D; i++) {
+        b[i] += o.r * f[i];
+        for (let j = 0; j < D; j++) A[i][j] += f[i] * f[j];
+      }
+    }
+    const Ai = inverse(A);
+    const w = matVec(Ai, b);
+    const f = feat(220, 2, true);
+    expect(p.score(220, 2).mean).toBeCloseTo(f.reduce((s, v, i) => s + v * w[i], 0), 9);
+  });
+
+  it('a joining model starts from the shared estimate zᵀβ, not from zero', () => {
+    const X = rows(300, 6);
+    const env = makeEnv(contextsFromRows(X), 3);
+    const p = hybridLinucbFactory.create(env, { alpha: 0, reg: 0.1, regModel: 1 }) as Policy & { score(q: number, m: number): { mean: number; width: number } };
+    // models 0 and 1 (different sizes) both earn 0.7: the shared part learns the level, with no size slope
+    for (let q = 0; q < 300; q++) p.update(q, q % 2, 0.7);
+    // model 2 never played, yet its predicted reward is near the shared level
+    expect(p.score(5, 2).mean).toBeGreaterThan(0.6);
+    expect(p.score(5, 2).mean).toBeLessThan(0.8);
+  });
+});
+
+describe('budgeted policies', () => {
+  it('the dual variable follows μ ← clip(μ + η·(κ − ρ), 0, μ_max), ρ = budget left per query left, over a hand-computed sequence', () => {
+    // T = 10 queries in the stream, so the budget is 10 in κ units
+    const X = Array.from({ length: 10 }, (_, q) => [1, q % 2]);
+    const ctx = contextsFromRows(X);
+    for (const f of [budgetedLinucbFactory, budgetedThompsonFactory]) {
+      const params = { ...Object.fromEntries(f.params.map((s) => [s.name, s.default])), eta: 0.5, muMax: 1.2 };
+      const p = f.create(budgetEnv(ctx, 2), params as never) as Policy & { dual: { mu: number } };
+      const kappas = [2, 1.5, 0.2, 3, 1, 0, 0, 0, 0];
+      // by hand: ρ = (10 − spent)/(10 − n) before each step
+      const m1 = 0 + 0.5 * (2 - 10 / 10);
+      const m2 = m1 + 0.5 * (1.5 - 8 / 9);
+      const m3 = m2 + 0.5 * (0.2 - 6.5 / 8);
+      const m4 = 1.2; // m3 + 0.5·(3 − 6.3/7) = 1.549 is clipped
+      const m5 = 1.2; // 1.2 + 0.5·(1 − 3.3/6) clipped
+      const m6 = m5 + 0.5 * (0 - 2.3 / 5);
+      const m7 = m6 + 0.5 * (0 - 2.3 / 4);
+      const m8 = m7 + 0.5 * (0 - 2.3 / 3);
+      const m9 = 0; // m8 − 0.5·2.3/2 < 0 is clipped
+      const want = [m1, m2, m3, m4, m5, m6, m7, m8, m9];
+      expect(m3).toBeCloseTo(0.4993056, 6);
+      kappas.forEach((k, i) => {
+        p.updateCost!(i, i % 2, k);
+        expect(p.dual.mu).toBeCloseTo(want[i], 12);
+      });
+    }
+  });
+
+  it('budgeted-linucb picks argmax of UCB − μ·max(0, κ̂) from direct ridge solves and a hand-paced μ', () => {
+    const X = rows(200, 7);
+    const ctx = contextsFromRows(X);
+    const p = budgetedLinucbFactory.create(budgetEnv(ctx, 3), { alpha: 0.2, reg: 0.1, eta: 0.05, muMax: 20 }) as Policy & { dual: { mu: number } };
+    const cost = (q: number, m: number) => [0.4, 1.0, 2.2][m] * (0.8 + 0.4 * X[q][4]);
+    const { xs, rs, cs } = drive(p, X.slice(0, 150), (q, m) => [0.4, 0.6, 0.9][m] + 0.05 * X[q][1], 3, cost);
+    // μ by hand over the whole cost sequence, in step order
+    let mu = 0;
+    const seq: number[] = [];
+    const counters = [0, 0, 0];
+    // μ by hand needs the costs in decision order: a twin policy replays the same decisions
+    const q2 = budgetedLinucbFactory.create(budgetEnv(ctx, 3), { alpha: 0.2, reg: 0.1, eta: 0.05, muMax: 20 });
+    for (let q = 0; q < 150; q++) {
+      const m = q2.select(q, ALL, 3);
+      q2.update(q, m, [0.4, 0.6, 0.9][m] + 0.05 * X[q][1]);
+      q2.updateCost!(q, m, cost(q, m));
+      seq.push(cost(q, m));
+      counters[m]++;
+    }
+    let spent = 0;
+    seq.forEach((k, n) => {
+      const rho = Math.min(2, Math.max(0, (200 - spent) / (200 - n)));
+      mu = Math.min(20, Math.max(0, mu + 0.05 * (k - rho)));
+      spent += k;
+    });
+    expect(p.dual.mu).toBeCloseTo(mu, 12);
+    expect(counters).toEqual(xs.map((x) => x.length));
+    const x = X[160];
+    const score = [0, 1, 2].map((m) => {
+      const r = wls(xs[m], rs[m], xs[m].map(() => 1), 0.1, 5);
+      const c = wls(xs[m], cs[m], xs[m].map(() => 1), 0.1, 5);
+      const v = x.reduce((s, xi, i) => s + xi * x.reduce((t, xj, j) => t + r.Ainv[i][j] * xj, 0), 0);
+      const chat = c.theta.reduce((s, t, i) => s + t * x[i], 0);
+      return r.theta.reduce((s, t, i) => s + t * x[i], 0) + 0.2 * Math.sqrt(v) - mu * Math.max(0, chat);
+    });
+    expect(p.select(160, ALL, 3)).toBe(score.indexOf(Math.max(...score)));
+  });
+
+  it('budgeted-thompson picks argmax of a posterior draw − μ·max(0, κ̂), the draws replayed from a twin RNG', () => {
+    const X = rows(200, 8);
+    const ctx = contextsFromRows(X);
+    const params = { sigma: 0.3, priorVariance: 2, eta: 0.05, muMax: 20 };
+    const p = budgetedThompsonFactory.create(budgetEnv(ctx, 3, 17), params) as Policy & { dual: { mu: number } };
+    const cost = (q: number, m: number) => [0.5, 1.1, 2.0][m] * (0.7 + 0.6 * X[q][4]);
+    const reward = (q: number, m: number) => [0.3, 0.55, 0.8][m] + 0.1 * X[q][2];
+    const seq: number[] = [];
+    const xs: number[][][] = [[], [], []];
+    const rs: number[][] = [[], [], []];
+    const cs: number[][] = [[], [], []];
+    for (let q = 0; q < 150; q++) {
+      const m = p.select(q, ALL, 3);
+      p.update(q, m, reward(q, m));
+      p.updateCost!(q, m, cost(q, m));
+      seq.push(cost(q, m));
+      xs[m].push(X[q]);
+      rs[m].push(reward(q, m));
+      cs[m].push(cost(q, m));
+    }
+    let mu = 0;
+    let spent = 0;
+    seq.forEach((k, n) => {
+      mu = Math.min(20, Math.max(0, mu + 0.05 * (k - Math.min(2, Math.max(0, (200 - spent) / (200 - n))))));
+      spent += k;
+    });
+    expect(p.dual.mu).toBeCloseTo(mu, 12);
+    // the policy's RNG drew one normal per model per choice, in pool order
+    const twin = new Rng(17);
+    for (let k = 0; k < 150 * 3; k++) twin.normal();
+    // posterior: B = I/v + Σ xxᵀ/σ², mean B⁻¹ Σ r x/σ², score variance xᵀB⁻¹x (paper semantics)
+    const post = [0, 1, 2].map((m) => wls(xs[m], rs[m], xs[m].map(() => 1 / 0.09), 1 / 2, 5));
+    const costModel = [0, 1, 2].map((m) => wls(xs[m], cs[m], xs[m].map(() => 1), 0.05, 5));
+    const picks = new Set<number>();
+    for (let q = 150; q < 200; q++) {
+      const x = X[q];
+      const score = [0, 1, 2].map((m) => {
+        const v = x.reduce((s2, xi, i) => s2 + xi * x.reduce((t, xj, j) => t + post[m].Ainv[i][j] * xj, 0), 0);
+        const draw = post[m].theta.reduce((s2, t, i) => s2 + t * x[i], 0) + Math.sqrt(v) * twin.normal();
+        return draw - mu * Math.max(0, costModel[m].theta.reduce((s2, t, i) => s2 + t * x[i], 0));
+      });
+      const want = score.indexOf(Math.max(...score));
+      picks.add(want);
+      expect(p.select(q, ALL, 3)).toBe(want);
+    }
+    // the check covers more than one answer
+    expect(picks.size).toBeGreaterThan(1);
+  });
+
+  it('without a budget they refuse to start, naming the flag', () => {
+    const env = makeEnv(contextsFromRows([[1]]), 2);
+    expect(() => budgetedLinucbFactory.create(env, { alpha: 0.1, reg: 0.1, eta: 0.1, muMax: 1 })).toThrow(/--budget energy=/);
+    expect(() => budgetedThompsonFactory.create(env, { sigma: 0.1, priorVariance: 1, eta: 0.1, muMax: 1 })).toThrow(UsageError);
+  });
+});

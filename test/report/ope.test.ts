@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { OpeSummary } from '../../src/metrics/ope/summary.js';
+import { opeSummaryJson } from '../../src/metrics/ope/summary.js';
+import { opeChartSpec, opeEstimatesCsv, opeReportHtml, opeTable } from '../../src/report/ope.js';
+
+const est = (metric: 'reward' | 'accuracy', estimator: string, value: number, param: number | null = null) => ({ metric, estimator, value, lo: value - 0.1, hi: value + 0.1, sd: 0.05, param }) as OpeSummary['policies'][number]['estimates'][number];
+
+const summary: OpeSummary = {
+  kind: 'ope',
+  schemaVersion: 1,
+  logs: { file: 'l.csv', decisions: 10, models: ['a', 'b'], tasks: ['all'], propensity: 'logged', uniform: false },
+  table: { name: 't', queries: 5 },
+  lambda: 0.5,
+  rewardSource: 'table',
+  metrics: ['reward', 'accuracy'],
+  estimators: ['ips', 'switch-dr'],
+  seed: 1,
+  bootstrap: 10,
+  level: 0.95,
+  policies: [
+    { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: { n: 10, ess: 9.5, maxWeight: 2, meanWeight: 1, supportShare: 1 }, kept: null, truth: { reward: 0.6, accuracy: 0.5 }, estimates: [est('reward', 'ips', 0.61), est('reward', 'switch-dr', 0.62, Number.POSITIVE_INFINITY), est('accuracy', 'ips', 0.55), est('accuracy', 'switch-dr', 0.5, 3)] },
+    { name: 'linucb', params: { alpha: 0.1 }, method: 'replay', unbiased: false, diagnostics: null, kept: 4, truth: { reward: 0.7, accuracy: 0.6 }, estimates: [est('reward', 'replay', 0.65), est('accuracy', 'replay', 0.58)] },
+  ],
+};
+
+describe('ope outputs', () => {
+  it('estimates.csv: one row per policy, metric and estimator, with ∞ as inf and the true value', () => {
+    const lines = opeEstimatesCsv(summary).trim().split('\n');
+    expect(lines).toHaveLength(1 + 6);
+    expect(lines[2]).toBe('random,distribution,reward,switch-dr,0.62,0.52,0.72,0.05,inf,0.6,10,9.5,2,1,');
+    // replay: no weights, so no diagnostics; n is the log's and the kept count is last
+    expect(lines[5]).toBe('linucb,replay,reward,replay,0.65,0.55,0.75,0.05,,0.7,10,,,,4');
+  });
+
+  it('the table and the chart flag replay on non-uniform logs; the chart marks true values', () => {
+    const t = opeTable(summary);
+    expect(t).toContain('replay (biased)');
+    expect(t).toMatch(/random\s+ips\s+0\.6100 \[0\.5100, 0\.7100\]\s+0\.5500/);
+    const spec = opeChartSpec(summary) as unknown as { data: { values: { policy: string; estimator: string; truth: number }[] } };
+    expect(spec.data.values.map((v) => `${v.policy}/${v.estimator}/${v.truth}`)).toEqual(['random/ips/0.6', 'random/switch-dr/0.6', 'linucb/replay (biased)/0.7']);
+    expect(opeReportHtml(summary, '<svg width="10"></svg>')).toContain('(biased: logs not uniform)');
+  });
+
+  it('summary.json writes ∞ as "inf" and NaN as null', () => {
+    const j = JSON.parse(opeSummaryJson({ ...summary, lambda: Number.NaN }));
+    expect(j.lambda).toBeNull();
+    expect(j.policies[0].estimates[1].param).toBe('inf');
+  });
+});

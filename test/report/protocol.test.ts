@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { ProtocolBlock } from '../../src/metrics/protocol.js';
+import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable } from '../../src/report/protocol.js';
+import { renderChart } from '../../src/report/render.js';
+
+const row = (name: string, gap: number | null, lo = 0, hi = 0) => ({
+  name,
+  testRegret: { mean: 100 * (1 - (gap ?? 0)), sd: 2, ci95: [90, 110] as [number, number] },
+  gapClosed: gap === null ? null : { mean: gap, ci95: [lo, hi] as [number, number], over: 'splits' as const, n: 3 },
+  accuracy: 0.7,
+  energyWh: 12.5,
+  costUsd: Number.NaN,
+  costNorm: 0.3,
+});
+
+const block: ProtocolBlock = {
+  kind: 'split',
+  fraction: 0.5,
+  splits: 3,
+  train: null,
+  trainQueries: 50,
+  testQueries: 50,
+  baseline: 'train-best-static',
+  hindsight: ['best-static', 'oracle'],
+  policies: [row('linucb', 0.125, 0.05, 0.2), row('train-best-static', 0), row('best-static', 0.01, 0.01, 0.01), row('oracle', 1, 1, 1), row('knn', null)],
+};
+
+describe('protocol outputs', () => {
+  it('the table shows gap closed with its CI in percent and marks hindsight baselines', () => {
+    const t = protocolTable(block);
+    expect(t).toMatch(/3 splits/);
+    expect(t).toMatch(/linucb\s+87\.5 ± 2\.0\s+\+12\.5% \[\+5\.0%, \+20\.0%\]\s+0\.7000\s+12\.5/);
+    expect(t).toMatch(/best-static\*/);
+    expect(t).toMatch(/knn .* – /);
+    expect(t).toMatch(/hindsight baseline/);
+  });
+
+  it('protocol.csv has one row per policy with the interval bounds', () => {
+    const lines = protocolCsv(block).trim().split('\n');
+    expect(lines.length).toBe(6);
+    expect(lines[1]).toBe('linucb,87.5,2,0.125,0.05,0.2,splits,0.7,12.5,,0.3,,');
+    expect(lines[5].startsWith('knn,100,2,,,,,')).toBe(true);
+  });
+
+  it('the chart leaves out the baseline, the oracle and undefined gaps, and renders', async () => {
+    const spec = gapClosedSpec(block, new Map([['linucb', '#e45756']])) as unknown as { data: { values: { key: string; gap: number; lo: number; hi: number }[] } };
+    expect(spec.data.values.map((v) => v.key)).toEqual(['linucb', 'best-static']);
+    expect(spec.data.values[0]).toMatchObject({ gap: 12.5, lo: 5, hi: 20 });
+    const { svg } = await renderChart(gapClosedSpec(block, new Map()));
+    expect(svg).toMatch(/linucb/);
+    expect(svg).toMatch(/best-static \(hindsight\)/);
+  });
+
+  it('gap closed by λ: one column per λ, the baseline left out', () => {
+    const t = gapByLambdaTable([{ lambda: 0.25, policies: block.policies }, { lambda: 0.5, policies: block.policies }], 'train-best-static');
+    expect(t.split('\n')[0]).toMatch(/gap closed\s+λ=0.25\s+λ=0.5/);
+    expect(t).not.toMatch(/train-best-static/);
+  });
+});

@@ -1,0 +1,267 @@
+/** Budget, drift and delayed/sampled feedback in the replay engine (docs/model.md §11). */
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
+import { encodeContexts } from '../../src/features/context.js';
+import type { Policy, PolicyFactory } from '../../src/policies/policy.js';
+import { resolvePolicies, type ResolvedPolicy } from '../../src/policies/registry.js';
+import { adherence, parseBudget, quantile } from '../../src/sim/budget.js';
+import { planDrift } from '../../src/sim/drift.js';
+import { simulate, type SimConfig } from '../../src/sim/engine.js';
+import { parseDelay } from '../../src/sim/feedback.js';
+import { buildRewards } from '../../src/sim/reward.js';
+import type { ScenarioConfig } from '../../src/sim/scenario.js';
+import { randomTable } from '../helpers/table.js';
+import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
+import { fillTextFeatures } from '../../src/sim/run.js';
+
+type Call = { kind: 'select' | 'update' | 'cost'; q: number; m?: number; v?: number };
+
+/** A policy that always picks `arm` and logs every call, so the engine's deliveries can be checked. */
+function logger(arm: number, log: Call[][]): ResolvedPolicy {
+  const factory: PolicyFactory = {
+    name: `log-${arm}`,
+    description: 'test',
+    contextual: false,
+    params: [],
+    rewardIndependent: false,
+    hindsight: false,
+    create: (): Policy => {
+      const calls: Call[] = [];
+      log.push(calls);
+      return {
+        name: `log-${arm}`,
+        select: (q, arms, n) => {
+          calls.push({ kind: 'select', q });
+          for (let i = 0; i < n; i++) if (arms[i] === arm) return arm;
+          return arms[0];
+        },
+        update: (q, m, v) => void calls.push({ kind: 'update', q, m, v }),
+        updateCost: (q, m, v) => void calls.push({ kind: 'cost', q, m, v }),
+        addArm: () => {},
+        removeArm: () => {},
+      };
+    },
+  };
+  return { name: factory.name, factory, params: {} };
+}
+
+async function setup(Q = 60, M = 3, lambda = 0) {
+  const t = randomTable(11, Q, M);
+  const rw = await buildRewards(t, { lambda });
+  const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
+  return { t, rw, ctx };
+}
+
+const cfg = (policies: ResolvedPolicy[], scenario?: ScenarioConfig, runs = 1): SimConfig => ({ runs, seed: 5, semantics: 'paper', oracle: 'full', policies, recordSteps: true, scenario });
+
+describe('delayed and sampled feedback', () => {
+  it('a fixed delay n hands step s’s reward to the policy just before step s + n’s choice; the last n + 1 are never delivered', async () => {
+    const { t, rw, ctx } = await setup();
+    const log: Call[][] = [];
+    simulate(t, ctx, rw, cfg([logger(1, log)], { feedback: { delay: { kind: 'fixed', n: 4 }, rate: 1 } }));
+    const calls = log[0];
+    const selects = calls.filter((c) => c.kind === 'select').map((c) => c.q);
+    expect(selects.length).toBe(60);
+    // walk the call list: before the (s+1)-th select, exactly the decisions of steps 0..s−4 have been delivered
+    let sel = 0;
+    const delivered: number[] = [];
+    for (const c of calls) {
+      if (c.kind === 'select') {
+        expect(delivered).toEqual(selects.slice(0, Math.max(0, sel - 4)));
+        sel++;
+      } else if (c.kind === 'update') {
+        delivered.push(c.q);
+        expect(c.v).toBe(rw.rewards[c.q * 3 + 1]);
+      }
+    }
+    expect(delivered.length).toBe(55);
+  });
+
+  it('delay 0 and rate 1 is the plain replay, byte for byte', async () => {
+    const { t, rw, ctx } = await setup(80, 4, 0.5);
+    const pol = () => resolvePolicies(['linucb', 'epsilon-greedy', 'thompson'], [], t.models);
+    const a = simulate(t, ctx, rw, cfg(pol(), undefined, 2));
+    const b = simulate(t, ctx, rw, cfg(pol(), { feedback: { delay: { kind: 'fixed', n: 0 }, rate: 1 } }, 2));
+    expect(b.scenario).toBeUndefined();
+    expect(Array.from(b.steps!.model)).toEqual(Array.from(a.steps!.model));
+    expect(b.metrics.map((p) => p.map((r) => r.finalRegret))).toEqual(a.metrics.map((p) => p.map((r) => r.finalRegret)));
+  });
+
+  it('sampling labels the same steps for every policy of a run, at about the given rate, with delays in range', async () => {
+    const { t, rw, ctx } = await setup(2000, 3);
+    const log: Call[][] = [];
+    const res = simulate(t, ctx, rw, cfg([logger(0, log), logger(2, log)], { feedback: { delay: { kind: 'uniform', lo: 2, hi: 9 }, rate: 0.3 } }));
+    const labelled = log.map((calls) => calls.filter((c) => c.kind === 'update').map((c) => c.q));
+    expect(labelled[0]).toEqual(labelled[1]);
+    const share = labelled[0].length / 2000;
+    // binomial sd at n = 2000, p = 0.3 is 0.0102: 4 sd
+    expect(Math.abs(share - 0.3)).toBeLessThan(0.041);
+    const fb = res.scenario!.feedback![0][0];
+    expect(fb.delivered + fb.unlabelled).toBe(2000);
+    // every delivery came 2..9 choices after its decision
+    const calls = log[0];
+    const stepOf = new Map<number, number>();
+    let s = 0;
+    for (const c of calls) {
+      if (c.kind === 'select') stepOf.set(c.q, s++);
+      else if (c.kind === 'update') {
+        const lag = s - stepOf.get(c.q)! - 1;
+        expect(lag).toBeGreaterThanOrEqual(2);
+        expect(lag).toBeLessThanOrEqual(9);
+      }
+    }
+  });
+
+  it('a model that leaves and rejoins gets none of the rewards queued for it before', async () => {
+    const { t, rw, ctx } = await setup(60, 3);
+    const log: Call[][] = [];
+    // the logger always picks model 1; it leaves at step 20 and rejoins at step 22, with delay 10
+    simulate(t, ctx, rw, {
+      ...cfg([logger(1, log)], { feedback: { delay: { kind: 'fixed', n: 10 }, rate: 1 } }),
+      events: [
+        { step: 20, remove: ['model-1'] },
+        { step: 22, add: ['model-1'] },
+      ],
+    });
+    const calls = log[0];
+    const selects = calls.filter((c) => c.kind === 'select');
+    const updates = calls.filter((c) => c.kind === 'update');
+    // a decision of step s is due before step s + 11. Steps 0..10 are delivered before model 1 leaves; steps
+    // 11..19 (model 1, due 22..30) are dropped when it rejoins at 22; steps 20..21 chose model 0 and are kept;
+    // from step 22 on, those due by the last step (59) arrive
+    const kept = (s: number) => s <= 10 || s === 20 || s === 21 || (s >= 22 && s + 11 <= 59);
+    const expected = selects.map((c, s) => ({ s, q: c.q })).filter((x) => kept(x.s)).map((x) => x.q);
+    expect(updates.filter((c) => c.m === 1).length).toBe(11 + 27);
+    expect(updates.map((c) => c.q)).toEqual(expected);
+  });
+
+  it('delay specs parse, and bad ones name the option', () => {
+    expect(parseDelay('20', '--feedback-delay')).toEqual({ kind: 'fixed', n: 20 });
+    expect(parseDelay('uniform:5-50', '--feedback-delay')).toEqual({ kind: 'uniform', lo: 5, hi: 50 });
+    expect(parseDelay('geometric:12.5', '--feedback-delay')).toEqual({ kind: 'geometric', mean: 12.5 });
+    for (const bad of ['-1', 'uniform:9-2', 'poisson:3', '1e9', 'geometric:NaN', 'uniform:0-99999999']) {
+      expect(() => parseDelay(bad, '--feedback-delay')).toThrow(UsageError);
+      expect(() => parseDelay(bad, '--feedback-delay')).toThrow(/--feedback-delay/);
+    }
+  });
+});
+
+describe('drift events', () => {
+  it('an abrupt accuracy shift changes the served model’s reward and the oracle from its step on', async () => {
+    const { t, rw, ctx } = await setup(50, 3, 0);
+    const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 20, model: 'model-1', accuracy: -0.5 }]);
+    const log: Call[][] = [];
+    const res = simulate(t, ctx, rw, cfg([logger(1, log)], { drift: plan }));
+    const st = res.steps!;
+    for (let s = 0; s < 50; s++) {
+      const q = st.query[s];
+      // λ = 0: reward = accuracy, computed here directly
+      const acc = (m: number) => {
+        const a = t.accuracy[q * 3 + m];
+        return m === 1 && s >= 20 ? Math.max(0, a - 0.5) : a;
+      };
+      expect(st.reward[s]).toBeCloseTo(acc(1), 12);
+      expect(st.regret[s]).toBeCloseTo(Math.max(acc(0), acc(1), acc(2)) - acc(1), 12);
+      // the recorders report the served accuracy, drifted
+      expect(st.accuracy[s]).toBeCloseTo(acc(1), 12);
+    }
+    let sum = 0;
+    for (let s = 0; s < 50; s++) sum += st.accuracy[s];
+    expect(res.metrics[0][0].accuracy).toBeCloseTo(sum / 50, 12);
+    // the loaded table itself is untouched
+    expect(Array.from(t.accuracy)).toEqual(Array.from((await setup(50, 3, 0)).t.accuracy));
+  });
+
+  it('a ramp over w steps moves the reward linearly, limited to the given task', async () => {
+    const { t, rw, ctx } = await setup(60, 3, 0);
+    const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 10, model: 'model-2', task: 'mmlu', accuracy: 0.4, over: 8 }]);
+    const res = simulate(t, ctx, rw, cfg([logger(2, [])], { drift: plan }));
+    const st = res.steps!;
+    const k = t.tasks.indexOf('mmlu');
+    for (let s = 0; s < 60; s++) {
+      const q = st.query[s];
+      const a = t.accuracy[q * 3 + 2];
+      const w = s < 10 ? 0 : Math.min(1, (s - 10 + 1) / 8);
+      const want = t.queryTask[q] === k ? (1 - w) * a + w * Math.min(1, a + 0.4) : a;
+      expect(st.reward[s]).toBeCloseTo(want, 12);
+    }
+  });
+
+  it('bad events are usage errors naming the event', async () => {
+    const { t, rw } = await setup(30, 3);
+    await expect(planDrift(t, rw, { lambda: 0 }, [{ step: 3, model: 'nope', accuracy: 0.1 }], 'pool.drift')).rejects.toThrow(/pool\.drift\[0\].*unknown model 'nope'/);
+    await expect(planDrift(t, rw, { lambda: 0 }, [{ step: 3, model: 'model-0' }])).rejects.toThrow(/at least one of/);
+    await expect(planDrift(t, rw, { lambda: 0 }, [{ step: 99, model: 'model-0', energy: 2 }])).rejects.toThrow(/step must be/);
+    await expect(
+      planDrift(t, rw, { lambda: 0 }, [
+        { step: 3, model: 'model-0', energy: 2, over: 10 },
+        { step: 5, model: 'model-1', energy: 2 },
+      ]),
+    ).rejects.toThrow(/before the previous change has finished/);
+    // memory: events × table cells is bounded before any phase is built (1,000 × 2,500 × 9 > 2·10⁷)
+    const big = randomTable(2, 2500, 9);
+    const bigRw = await buildRewards(big, { lambda: 0 });
+    const many = Array.from({ length: 1000 }, (_, k) => ({ step: k, model: 'model-0', accuracy: 0.001 }));
+    const t0 = Date.now();
+    await expect(planDrift(big, bigRw, { lambda: 0 }, many)).rejects.toThrow(/1000 events × 22500 table cells exceed 20000000/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await expect(planDrift(big, bigRw, { lambda: 0 }, many.slice(0, 3))).resolves.toBeDefined();
+  });
+});
+
+describe('budgets', () => {
+  it('the engine tells the cost signal E/3600/limit of every served query at once, and traces the budgeted value', async () => {
+    const { t, rw, ctx } = await setup(40, 3);
+    const log: Call[][] = [];
+    const budget = parseBudget('energy=0.002', '--budget');
+    const res = simulate(t, ctx, rw, cfg([logger(2, log)], { budget, feedback: { delay: { kind: 'fixed', n: 3 }, rate: 1 } }));
+    const trace = res.scenario!.budgetTrace![0][0];
+    const costs = log[0].filter((c) => c.kind === 'cost');
+    expect(costs.length).toBe(40);
+    const st = res.steps!;
+    for (let s = 0; s < 40; s++) {
+      const e = t.energyJ[st.query[s] * 3 + 2];
+      expect(trace[s]).toBeCloseTo(e / 3600, 15);
+      expect(costs[s].v).toBeCloseTo(e / 3600 / 0.002, 12);
+    }
+    const a = adherence(budget, trace, 4);
+    const mean = Array.from(trace).reduce((x, y) => x + y, 0) / 40;
+    expect(a.final).toBeCloseTo(mean, 15);
+    expect(a.overshoot).toBeCloseTo(mean / 0.002 - 1, 12);
+    expect(a.steps).toEqual([10, 20, 30, 40]);
+    expect(a.running[1]).toBeCloseTo(Array.from(trace.subarray(0, 20)).reduce((x, y) => x + y, 0) / 20, 15);
+  });
+
+  it('an energy factor drift changes the budgeted value from its step on', async () => {
+    const { t, rw, ctx } = await setup(40, 3);
+    const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 15, model: 'model-0', energy: 3 }]);
+    const res = simulate(t, ctx, rw, cfg([logger(0, [])], { budget: parseBudget('energy=1', 'b'), drift: plan }));
+    const trace = res.scenario!.budgetTrace![0][0];
+    for (let s = 0; s < 40; s++) expect(trace[s]).toBeCloseTo((t.energyJ[res.steps!.query[s] * 3] * (s >= 15 ? 3 : 1)) / 3600, 15);
+  });
+
+  it('a latency budget is a p95: its signal is 20 above the limit, 0 below, and adherence reports the p95', () => {
+    const b = parseBudget('latency=2', '--budget');
+    const trace = Float64Array.from({ length: 100 }, (_, i) => i / 25);
+    const a = adherence(b, trace);
+    expect(a.final).toBeCloseTo(quantile(Float64Array.from(trace).sort(), 0.95), 12);
+    expect(a.final).toBeCloseTo(0.95 * 99 / 25, 12);
+    expect(a.running[a.running.length - 1]).toBeCloseTo(49 / 100, 12);
+  });
+
+  it('bad budgets name the option', () => {
+    for (const bad of ['energy', 'power=3', 'energy=-1', 'usd=abc', 'latency=0']) expect(() => parseBudget(bad, '--budget')).toThrow(/--budget/);
+  });
+
+  it('on the built-in pool, budgeted-linucb ends within 5 % of a 0.05 Wh budget where plain LinUCB overshoots', async () => {
+    const t = loadGreenservPool();
+    fillTextFeatures(t, undefined, 'thresholds');
+    const rw = await buildRewards(t, { lambda: 0 });
+    const ctx = encodeContexts(t, { layout: 'paper', features: ['task', 'cluster', 'complexity'] });
+    const budget = { kind: 'energy' as const, limit: 0.05 };
+    const res = simulate(t, ctx, rw, cfg(resolvePolicies(['budgeted-linucb', 'linucb'], [], t.models), { budget }));
+    const [bud, lin] = res.scenario!.budgetTrace!.map((p) => adherence(budget, p[0]));
+    expect(Math.abs(bud.overshoot)).toBeLessThan(0.05);
+    expect(lin.overshoot).toBeGreaterThan(0.5);
+  });
+});
