@@ -74,6 +74,16 @@ async function main(): Promise<void> {
     return;
   }
   const want = (k: string): boolean => only.sections.has(k);
+  let refArgs: ReturnType<typeof parseReferenceArgs>;
+  try {
+    refArgs = parseReferenceArgs(process.argv.slice(2));
+    if (refArgs && !want('policies')) throw new BenchUsageError('--reference: times the policies section, which --only leaves out');
+  } catch (e) {
+    if (!(e instanceof BenchUsageError)) throw e;
+    process.stderr.write(`bench: error: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const result: Record<string, unknown> = {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     targets: TARGETS,
@@ -82,8 +92,7 @@ async function main(): Promise<void> {
   if (want('policies')) {
     let ref: ReferenceRunner | null = null;
     try {
-      const args = parseReferenceArgs(process.argv.slice(2));
-      if (args) ref = new ReferenceRunner(args);
+      if (refArgs) ref = new ReferenceRunner(refArgs);
       const slices = quick ? 3 : 9;
       const decisions = await benchDecisions({ slices, sliceMs: quick ? 20 : 50, referenceSliceMs: quick ? 100 : 300, denseDims: [32, 64, 256], reference: ref, referenceDenseDims: [32, 64] });
       result.decisionsPerSecond = {

@@ -135,4 +135,14 @@ describe('npm run bench -- --reference: user errors exit 2 before any timing', (
     expect(nopy.status).toBe(2);
     expect(nopy.stderr).toContain(`--python ${join(tmp, 'no-python')}: cannot run it with numpy`);
   });
+
+  it('--reference without the policies section, and --python alone, are refused at once', () => {
+    const off = spawnSync(process.execPath, [bench, '--only', 'simulate', '--reference', tmp], { encoding: 'utf8', timeout: 60_000 });
+    expect(off.status).toBe(2);
+    expect(off.stderr).toBe('bench: error: --reference: times the policies section, which --only leaves out\n');
+    const alone = spawnSync(process.execPath, [bench, '--python', 'python3'], { encoding: 'utf8', timeout: 60_000 });
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toBe('bench: error: --python: only used with --reference <dir>\n');
+    expect(alone.stdout).toBe('');
+  });
 });
