@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints one JSON object with throughput, wall-time and memory figures, and whether each
  * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate,
- * startup); `--quick` shortens the timing loops.
+ * startup); `--quick` shortens the timing loops; `--reference <dir>` (with `--python <exe>`) times the
+ * GreenServ authors' bandit classes from a checkout of their repository beside greenserv's policies.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,11 +10,20 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOnly } from './only.js';
-import { benchPolicies } from './policies.js';
+import { BENCH_POLICIES, benchDecisions } from './decisions.js';
+import { BenchUsageError, ReferenceRunner, THREAD_ENV, UNSET_ENV, parseReferenceArgs } from './reference.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
 const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate', 'startup'];
-const TARGETS = { linucb: 1_000_000, thompson: 300_000, 'epsilon-greedy': 5_000_000, simulateSeconds: 2, x3SweepSeconds: 5 };
+const TARGETS = {
+  linucb: 1_500_000,
+  'linear-epsilon-greedy': 1_500_000,
+  thompson: 800_000,
+  'epsilon-greedy': 10_000_000,
+  engineOverPolicy: 0.8,
+  simulateSeconds: 2,
+  x3SweepSeconds: 5,
+};
 
 /** Wall time of a CLI command as a user runs it (best of n), and the child's peak RSS. */
 function timeCli(args: string[], n: number): { seconds: number; peakRssMiB: number } {
@@ -38,7 +48,24 @@ function timeCli(args: string[], n: number): { seconds: number; peakRssMiB: numb
   return { seconds: +Math.min(...times).toFixed(3), peakRssMiB: Math.round(peak) };
 }
 
+const HELP = `Usage: npm run bench -- [options]
+
+Prints one JSON object with throughput, wall-time and memory figures and whether each target is met.
+
+Options:
+  --only <list>       sections to run: ${SECTIONS.join(', ')} (default: all)
+  --quick             shorter timing loops
+  --reference <dir>   also time the GreenServ authors' bandit classes from a checkout of their repository
+                      (src/bandit/*.py), interleaved with greenserv on the same workloads (policies section)
+  --python <exe>      the Python with numpy that runs them (default: python3)
+  --help              this text
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const only = parseOnly(process.argv.slice(2), SECTIONS);
   if ('error' in only) {
@@ -47,18 +74,46 @@ async function main(): Promise<void> {
     return;
   }
   const want = (k: string): boolean => only.sections.has(k);
+  let refArgs: ReturnType<typeof parseReferenceArgs>;
+  try {
+    refArgs = parseReferenceArgs(process.argv.slice(2));
+    if (refArgs && !want('policies')) throw new BenchUsageError('--reference: times the policies section, which --only leaves out');
+  } catch (e) {
+    if (!(e instanceof BenchUsageError)) throw e;
+    process.stderr.write(`bench: error: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const result: Record<string, unknown> = {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     targets: TARGETS,
   };
   const meets: Record<string, boolean> = {};
   if (want('policies')) {
-    const decisions = benchPolicies(quick ? 200 : 1000);
-    result.decisionsPerSecond = decisions;
-    const d = decisions['onehot-d12'];
-    meets.linucb = d.linucb >= TARGETS.linucb;
-    meets.thompson = d.thompson >= TARGETS.thompson;
-    meets['epsilon-greedy'] = d['epsilon-greedy'] >= TARGETS['epsilon-greedy'];
+    let ref: ReferenceRunner | null = null;
+    try {
+      if (refArgs) ref = new ReferenceRunner(refArgs);
+      const slices = quick ? 3 : 9;
+      const decisions = await benchDecisions({ slices, sliceMs: quick ? 20 : 50, referenceSliceMs: quick ? 100 : 300, denseDims: [32, 64, 256], reference: ref, referenceDenseDims: [32, 64] });
+      result.decisionsPerSecond = {
+        note: `select + update per second of process CPU time: median, min and max over ${slices} slices; the table workload is replayed in shuffled order, and its engine rows are whole simulate runs (metrics recorder on, step trace off)`,
+        ...decisions,
+      };
+      if (ref) result.reference = { dir: ref.args.dir, python: ref.args.python, numpy: ref.numpy, env: { ...THREAD_ENV, unset: UNSET_ENV } };
+      for (const w of ['onehot-d12', 'tasks10-d16']) {
+        const rates = (decisions[w] as { decisionsPerSecond: Record<string, { median: number }> }).decisionsPerSecond;
+        for (const p of BENCH_POLICIES) meets[`${w}.${p}`] = rates[p].median >= TARGETS[p];
+      }
+      const eop = (decisions['tasks10-d16'] as { engineOverPolicy: Record<string, number> }).engineOverPolicy;
+      for (const p of BENCH_POLICIES) meets[`tasks10-d16.${p}.engineOverPolicy`] = eop[p] >= TARGETS.engineOverPolicy;
+    } catch (e) {
+      if (!(e instanceof BenchUsageError)) throw e;
+      process.stderr.write(`bench: error: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    } finally {
+      ref?.close();
+    }
   }
   if (want('simulate')) {
     const sim = timeCli(['simulate'], 3);

@@ -3,10 +3,8 @@
  * Every consumer owns its instance and seeds it explicitly; there is no global randomness.
  */
 export class Rng {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
+  /** xoshiro128 state as int32 bits: typed-array slots keep them unboxed, where object fields holding values ≥ 2³⁰ would not. */
+  private readonly s = new Int32Array(4);
   private spare = 0;
   private hasSpare = false;
 
@@ -27,25 +25,27 @@ export class Rng {
       x = (x + 0x9e3779b9) >>> 0;
       return mix32(x);
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const st = this.s;
+    st[0] = next();
+    st[1] = next();
+    st[2] = next();
+    st[3] = next();
+    if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
     this.hasSpare = false;
   }
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const st = this.s;
+    const s0 = st[0];
+    const s1 = st[1];
+    const s2 = st[2] ^ s0;
+    const s3 = st[3] ^ s1;
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    this.s2 = s2 ^ s0;
-    this.s3 = s3 ^ s1;
-    this.s1 = s1 ^ this.s2;
-    this.s0 = s0 ^ this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    st[0] = s0 ^ s3;
+    st[1] = s1 ^ s2;
+    st[2] = s2 ^ (s1 << 9);
+    st[3] = (s3 << 11) | (s3 >>> 21);
     return r;
   }
 

@@ -11,6 +11,10 @@ class EpsilonGreedy implements Policy {
   readonly name = 'epsilon-greedy';
   private readonly n: Float64Array;
   private readonly sum: Float64Array;
+  /** sum/n, kept at each update so a step compares stored means instead of dividing per arm. */
+  private readonly mean: Float64Array;
+  /** Models never tried (n = 0); at 0 a step skips the scan for untried arms. */
+  private untried: number;
   private eps: number;
   private readonly am: ArgMax;
 
@@ -20,6 +24,8 @@ class EpsilonGreedy implements Policy {
   ) {
     this.n = new Float64Array(env.nModels);
     this.sum = new Float64Array(env.nModels);
+    this.mean = new Float64Array(env.nModels);
+    this.untried = env.nModels;
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
   }
@@ -28,15 +34,18 @@ class EpsilonGreedy implements Policy {
     const { rng } = this.env;
     if (rng.next() < this.eps) return arms[rng.int(na)];
     // untried arms first, uniformly
-    let untried = 0;
-    for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0) untried++;
-    if (untried > 0) {
-      let k = rng.int(untried);
-      for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0 && k-- === 0) return arms[i];
+    if (this.untried > 0) {
+      let untried = 0;
+      for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0) untried++;
+      if (untried > 0) {
+        let k = rng.int(untried);
+        for (let i = 0; i < na; i++) if (this.n[arms[i]] === 0 && k-- === 0) return arms[i];
+      }
     }
-    this.am.reset();
-    for (let i = 0; i < na; i++) this.am.offer(arms[i], this.sum[arms[i]] / this.n[arms[i]]);
-    return this.am.result();
+    const { am, mean } = this;
+    am.reset();
+    for (let i = 0; i < na; i++) am.offer(arms[i], mean[arms[i]]);
+    return am.result();
   }
 
   /** ε/n + (1 − ε)·[m in the greedy set]/|set|: the untried arms if any, else the tied best means (docs/model.md §9). */
@@ -61,14 +70,18 @@ class EpsilonGreedy implements Policy {
   }
 
   update(_q: number, arm: number, reward: number): void {
+    if (this.n[arm] === 0) this.untried--;
     this.n[arm] += 1;
     this.sum[arm] += reward;
+    this.mean[arm] = this.sum[arm] / this.n[arm];
     this.eps = Math.max(this.p.minEpsilon, this.eps * this.p.decay);
   }
 
   addArm(m: number): void {
+    if (this.n[m] !== 0) this.untried++;
     this.n[m] = 0;
     this.sum[m] = 0;
+    this.mean[m] = 0;
   }
 
   removeArm(_m: number): void {}

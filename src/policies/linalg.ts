@@ -18,13 +18,19 @@ export function shermanMorrisonSparse(
   s: number,
   u: Float64Array,
 ): number {
-  // u = Ainv x (Ainv symmetric, so columns = rows)
-  u.fill(0, 0, d);
+  // u = A⁻¹x, each u_i summed over k in context order. A dense x reads row i of the symmetric A⁻¹ per u_i
+  // (contiguous, and several u_i side by side); a sparse x adds val_k times row idx_k.
   let q = 0;
-  for (let k = lo; k < hi; k++) {
-    const row = off + idx[k] * d;
-    const v = val[k];
-    for (let i = 0; i < d; i++) u[i] += v * Ainv[row + i];
+  if (isDenseRow(idx, lo, hi, d)) {
+    denseMatVec(Ainv, off, d, val, lo, u);
+  } else {
+    // few non-zeros: accumulate whole rows of A⁻¹ (contiguous), the same sums in the same order
+    u.fill(0, 0, d);
+    for (let k = lo; k < hi; k++) {
+      const row = off + idx[k] * d;
+      const v = val[k];
+      for (let i = 0; i < d; i++) u[i] += v * Ainv[row + i];
+    }
   }
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
   const c = s / (1 + s * q);
@@ -45,6 +51,99 @@ export function shermanMorrisonSparse(
   return 1 + s * q;
 }
 
+/** True when idx[lo..hi) is exactly 0, 1, …, d−1 (a dense row); O(d) against the O(d²) it saves. */
+export function isDenseRow(idx: Int32Array, lo: number, hi: number, d: number): boolean {
+  if (hi - lo !== d) return false;
+  for (let k = 0; k < d; k++) if (idx[lo + k] !== k) return false;
+  return true;
+}
+
+/**
+ * u = M x for a symmetric block M and a dense x = val[lo..lo+d). Four rows run side by side: each u_i is a
+ * dependent chain of additions, and interleaving independent chains keeps the floating-point unit busy
+ * without changing any sum.
+ */
+function denseMatVec(M: Float64Array, off: number, d: number, val: Float64Array, lo: number, u: Float64Array): void {
+  let i = 0;
+  for (; i + 3 < d; i += 4) {
+    const r0 = off + i * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    for (let k = 0; k < d; k++) {
+      const x = val[lo + k];
+      t0 += x * M[r0 + k];
+      t1 += x * M[r1 + k];
+      t2 += x * M[r2 + k];
+      t3 += x * M[r3 + k];
+    }
+    u[i] = t0;
+    u[i + 1] = t1;
+    u[i + 2] = t2;
+    u[i + 3] = t3;
+  }
+  for (; i < d; i++) {
+    const row = off + i * d;
+    let t = 0;
+    for (let k = 0; k < d; k++) t += val[lo + k] * M[row + k];
+    u[i] = t;
+  }
+}
+
+/**
+ * xᵀA⁻¹x over one triangle of a symmetric block for a dense x = val[lo..lo+d): the terms and their order are
+ * those of the sparse loop in PatternCache.slot (row a: ½x_aA_aa + Σ_{b>a} x_bA_ab, then 2x_a·that), so both
+ * give bit-identical results. Four rows run side by side, as in denseMatVec.
+ */
+export function denseQuadUpper(M: Float64Array, off: number, d: number, val: Float64Array, lo: number): number {
+  let quad = 0;
+  let a = 0;
+  for (; a + 3 < d; a += 4) {
+    const v0 = val[lo + a];
+    const v1 = val[lo + a + 1];
+    const v2 = val[lo + a + 2];
+    const v3 = val[lo + a + 3];
+    const r0 = off + a * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
+    // the triangle's corner: each row starts at its diagonal
+    let t0 = 0.5 * v0 * M[r0 + a];
+    t0 += v1 * M[r0 + a + 1];
+    t0 += v2 * M[r0 + a + 2];
+    t0 += v3 * M[r0 + a + 3];
+    let t1 = 0.5 * v1 * M[r1 + a + 1];
+    t1 += v2 * M[r1 + a + 2];
+    t1 += v3 * M[r1 + a + 3];
+    let t2 = 0.5 * v2 * M[r2 + a + 2];
+    t2 += v3 * M[r2 + a + 3];
+    let t3 = 0.5 * v3 * M[r3 + a + 3];
+    for (let b = a + 4; b < d; b++) {
+      const x = val[lo + b];
+      t0 += x * M[r0 + b];
+      t1 += x * M[r1 + b];
+      t2 += x * M[r2 + b];
+      t3 += x * M[r3 + b];
+    }
+    quad += 2 * v0 * t0;
+    quad += 2 * v1 * t1;
+    quad += 2 * v2 * t2;
+    quad += 2 * v3 * t3;
+  }
+  for (; a < d; a++) {
+    const va = val[lo + a];
+    const row = off + a * d;
+    let t = 0.5 * va * M[row + a];
+    for (let b = a + 1; b < d; b++) t += val[lo + b] * M[row + b];
+    quad += 2 * va * t;
+  }
+  return quad;
+}
+
 /** xᵀ M x for sparse x and the d×d block of M at off. */
 export function quadFormSparse(M: Float64Array, off: number, d: number, idx: Int32Array, val: Float64Array, lo: number, hi: number): number {
   let s = 0;
@@ -60,6 +159,15 @@ export function quadFormSparse(M: Float64Array, off: number, d: number, idx: Int
 
 /** A += s·x xᵀ (sparse x), block at off. */
 export function addOuterSparse(A: Float64Array, off: number, d: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, s: number): void {
+  if (isDenseRow(idx, lo, hi, d)) {
+    // the same products, written row by row without index indirection
+    for (let a = 0; a < d; a++) {
+      const row = off + a * d;
+      const va = s * val[lo + a];
+      for (let b = 0; b < d; b++) A[row + b] += va * val[lo + b];
+    }
+    return;
+  }
   for (let a = lo; a < hi; a++) {
     const row = off + idx[a] * d;
     const va = s * val[a];

@@ -4,8 +4,9 @@
  * That bounds round-off drift however long a run is.
  */
 import type { Policy, PolicyEnv } from './policy.js';
-import { addOuterSparse, invertSPD, invertWorkSize, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
 
+/** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
 export const REFRESH_EVERY = 256;
 
 export class RidgeArms {
@@ -71,7 +72,8 @@ export class RidgeArms {
     }
     this.updates[m] += 1;
     this.version[m]++;
-    if (this.updates[m] % REFRESH_EVERY === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+    // REFRESH_EVERY is a power of two, so the mask is the remainder without a floating-point modulo
+    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
       matVec(this.Ainv, off, d, this.b, to, theta, to);
       return;
     }
@@ -89,34 +91,55 @@ export class RidgeArms {
 }
 
 /**
- * θ_mᵀx and xᵀA_m⁻¹x per (arm, context pattern), recomputed only after the arm changed. With one-hot
- * contexts a step then touches O(nnz²) numbers for the one updated arm instead of for every arm.
+ * θ_mᵀx, xᵀA_m⁻¹x and sqrt(κ·xᵀA_m⁻¹x) per (arm, context pattern), recomputed only after the arm changed
+ * (docs/model.md §5.6). With one-hot contexts a step then touches O(nnz²) numbers for the one updated arm
+ * instead of for every arm. Staleness is a per-arm generation counter (RidgeArms.version) against a stamp
+ * per slot, so an update invalidates an arm's slots in O(1).
  */
 export class PatternCache {
   readonly mean: Float64Array;
   readonly variance: Float64Array;
+  /** sqrt(κ·variance): the exploration width, computed once per fresh slot instead of per read. */
+  readonly sd: Float64Array;
   private readonly stamp: Int32Array;
   private readonly P: number;
   private readonly pattern: Int32Array | null;
+  /** Every context is dense in index order 0..d−1: the quadratic form runs without index indirection. */
+  private readonly dense: boolean;
 
   constructor(
     private readonly st: RidgeArms,
     nModels: number,
-    private readonly ctx: { ptr: Int32Array; idx: Int32Array; val: Float64Array; pattern?: Int32Array; nPatterns?: number },
+    private readonly ctx: { d?: number; ptr: Int32Array; idx: Int32Array; val: Float64Array; pattern?: Int32Array; nPatterns?: number },
+    private readonly kappa = 1,
+    /** False for a policy that scores by θᵀx alone (linear ε-greedy): xᵀA⁻¹x is then never computed. */
+    private readonly width = true,
   ) {
     this.pattern = ctx.pattern ?? null;
     this.P = ctx.nPatterns ?? 0;
     const n = this.pattern ? nModels * this.P : nModels;
     this.mean = new Float64Array(n);
     this.variance = new Float64Array(n);
+    this.sd = new Float64Array(n);
     this.stamp = new Int32Array(n).fill(-1);
+    this.dense = allDense(ctx.ptr, ctx.idx, st.d);
   }
 
   /** Slot holding arm m's values for query q (fresh on return). */
   slot(m: number, q: number): number {
-    const k = this.pattern ? m * this.P + this.pattern[q] : m;
-    const v = this.st.version[m];
-    if (this.pattern && this.stamp[k] === v) return k;
+    const pattern = this.pattern;
+    if (pattern !== null) {
+      const k = m * this.P + pattern[q];
+      if (this.stamp[k] === this.st.version[m]) return k;
+      this.fill(k, m, q);
+      this.stamp[k] = this.st.version[m];
+      return k;
+    }
+    this.fill(m, m, q);
+    return m;
+  }
+
+  private fill(k: number, m: number, q: number): void {
     const { d, dd, theta, Ainv } = this.st;
     const { idx, val } = this.ctx;
     const lo = this.ctx.ptr[q];
@@ -125,27 +148,45 @@ export class PatternCache {
     const ao = m * dd;
     let mean = 0;
     let quad = 0;
-    // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
-    // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
-    // is stale after each of its updates, so most slots of a pattern are recomputed when it comes round.
-    for (let a = lo; a < hi; a++) {
-      const va = val[a];
-      const row = ao + idx[a] * d;
-      mean += theta[to + idx[a]] * va;
-      let t = 0.5 * va * Ainv[row + idx[a]];
-      for (let b = a + 1; b < hi; b++) t += val[b] * Ainv[row + idx[b]];
-      quad += 2 * va * t;
+    if (!this.width) {
+      for (let a = lo; a < hi; a++) mean += theta[to + idx[a]] * val[a];
+      this.mean[k] = mean;
+      return;
     }
+    if (this.dense) {
+      for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
+      quad = denseQuadUpper(Ainv, ao, d, val, lo);
+    } else {
+      // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
+      // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
+      // is stale after each of its updates, so most slots of a pattern are recomputed when it comes round.
+      for (let a = lo; a < hi; a++) {
+        const va = val[a];
+        const row = ao + idx[a] * d;
+        mean += theta[to + idx[a]] * va;
+        let t = 0.5 * va * Ainv[row + idx[a]];
+        for (let b = a + 1; b < hi; b++) t += val[b] * Ainv[row + idx[b]];
+        quad += 2 * va * t;
+      }
+    }
+    const v = quad > 0 ? quad : 0;
     this.mean[k] = mean;
-    this.variance[k] = quad > 0 ? quad : 0;
-    this.stamp[k] = v;
-    return k;
+    this.variance[k] = v;
+    this.sd[k] = Math.sqrt(this.kappa * v);
   }
+}
+
+/** Every row of a context set is 0..d−1 in order (dense contexts, docs/model.md §4). */
+function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
+  const Q = ptr.length - 1;
+  if (Q <= 0) return false;
+  for (let q = 0; q < Q; q++) if (!isDenseRow(idx, ptr[q], ptr[q + 1], d)) return false;
+  return true;
 }
 
 /**
  * What the linear policies share: per-arm ridge state fed each reward with a weight (1, or 1/σ² for
- * Thompson sampling), the per-pattern score cache, and a fresh state for a joining arm (docs/model.md §6: the
+ * Thompson sampling), the per-pattern score cache (κ scales its width: σ² or 1 for Thompson sampling), and a fresh state for a joining arm (docs/model.md §6: the
  * reference's linear ε-greedy never registered it). Each subclass keeps its own selection loop, the hot path.
  */
 export abstract class LinearPolicy implements Policy {
@@ -157,9 +198,11 @@ export abstract class LinearPolicy implements Policy {
     protected readonly env: PolicyEnv,
     prior: number,
     private readonly weight: number,
+    kappa = 1,
+    width = true,
   ) {
     this.st = new RidgeArms(env.nModels, env.contexts.d, prior);
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts);
+    this.cache = new PatternCache(this.st, env.nModels, env.contexts, kappa, width);
   }
 
   update(q: number, arm: number, reward: number): void {

@@ -18,7 +18,8 @@ class LinearEpsilonGreedy extends LinearPolicy {
     env: PolicyEnv,
     private readonly p: LinearEpsilonGreedyParams,
   ) {
-    super(env, p.ridge, 1);
+    // scores are θᵀx only, so the cache skips the exploration width
+    super(env, p.ridge, 1, 1, false);
     this.eps = p.epsilon;
     this.am = new ArgMax(true, env.rng);
   }

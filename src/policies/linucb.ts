@@ -21,11 +21,12 @@ class LinUCB extends LinearPolicy {
 
   select(q: number, arms: Int32Array, n: number): number {
     const { alpha, am, cache } = this;
+    const { mean, sd } = cache;
     am.reset();
     for (let i = 0; i < n; i++) {
       const m = arms[i];
       const k = cache.slot(m, q);
-      am.offer(m, cache.mean[k] + alpha * Math.sqrt(cache.variance[k]));
+      am.offer(m, mean[k] + alpha * sd[k]);
     }
     return am.result();
   }

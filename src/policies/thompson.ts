@@ -19,27 +19,28 @@ export type ThompsonParams = { sigma: number; priorVariance: number };
 class Thompson extends LinearPolicy {
   readonly name = 'thompson';
   private readonly am: ArgMax;
-  private readonly covScale: number;
   /** Per-arm mean and sd of the score, filled on the first propensity call (logging only). */
   private mcMean = new Float64Array(0);
   private mcSd = new Float64Array(0);
 
   constructor(env: PolicyEnv, p: ThompsonParams) {
     // B = I/v + Σ xxᵀ/σ², f = Σ r x/σ²: a ridge state with prior 1/v and rewards weighted 1/σ², so θ = B⁻¹f = μ
-    super(env, 1 / p.priorVariance, 1 / (p.sigma * p.sigma));
+    // the cache keeps sqrt(κ·xᵀB⁻¹x) per slot, κ = covScale
     const sigma2 = p.sigma * p.sigma;
-    this.covScale = env.rules.thompsonCovariance === 'sigma2' ? sigma2 : 1;
+    const covScale = env.rules.thompsonCovariance === 'sigma2' ? sigma2 : 1;
+    super(env, 1 / p.priorVariance, 1 / sigma2, covScale);
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
   }
 
   select(q: number, arms: Int32Array, n: number): number {
     const { rng } = this.env;
-    const { am, cache, covScale } = this;
+    const { am, cache } = this;
+    const { mean, sd } = cache;
     am.reset();
     for (let i = 0; i < n; i++) {
       const m = arms[i];
       const k = cache.slot(m, q);
-      am.offer(m, cache.mean[k] + Math.sqrt(covScale * cache.variance[k]) * rng.normal());
+      am.offer(m, mean[k] + sd[k] * rng.normal());
     }
     return am.result();
   }
@@ -49,7 +50,7 @@ class Thompson extends LinearPolicy {
    * won; (wins + 1)/(K + 1) is never 0. Exact ties have probability 0 under continuous draws and are ignored.
    */
   propensity(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number {
-    const { cache, covScale } = this;
+    const { cache } = this;
     const K = THOMPSON_PROPENSITY_SAMPLES;
     if (this.mcMean.length < n) {
       this.mcMean = new Float64Array(this.env.nModels);
@@ -59,7 +60,7 @@ class Thompson extends LinearPolicy {
     for (let i = 0; i < n; i++) {
       const j = cache.slot(arms[i], q);
       mcMean[i] = cache.mean[j];
-      mcSd[i] = Math.sqrt(covScale * cache.variance[j]);
+      mcSd[i] = cache.sd[j];
     }
     let wins = 0;
     for (let k = 0; k < K; k++) {

@@ -190,6 +190,8 @@ interface ReplayState {
   evAdd: number[][];
   fullLookup: boolean;
   order: Int32Array;
+  /** Pool oracle per query for the pool after k events (filled on first use; null: computed per step). */
+  segOracle: (Float64Array | undefined)[] | null;
   metrics: MetricsRecorder;
   steps: StepsRecorder | null;
   extra: Recorder[];
@@ -245,7 +247,9 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   const order = new Int32Array(Q);
   const total = P * R;
   let done = 0;
-  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra: cfg.recorders ?? [], scenario };
+  // every policy-run sees the same pool after k events, so its oracle is computed once, not per step
+  const segOracle = !fullLookup && (events.length + 1) * Q <= MAX_CACHED_ORACLES ? [] : null;
+  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, segOracle, metrics, steps, extra: cfg.recorders ?? [], scenario };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -290,16 +294,21 @@ function policyRun(st: ReplayState, run: RunStart): void {
   sc?.begin(run.p, run.seed);
   const drift = sc ? sc.drift : null;
   let ev = 0;
+  // drift moves the oracle with time: it is then computed per step
+  let oracle = fullLookup ? fullOracle : drift ? null : segmentOracle(st, 0, inPool);
   for (let s = 0; s < Q; s++) {
-    while (hasEvents && ev < events.length && events[ev].step === s) {
-      for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
-      for (const m of evAdd[ev]) {
-        if (!acts.add(m)) continue;
-        policy.addArm(m);
-        if (sc) sc.added(m);
+    if (hasEvents && ev < events.length && events[ev].step === s) {
+      while (ev < events.length && events[ev].step === s) {
+        for (const m of evRemove[ev]) if (acts.remove(m)) policy.removeArm(m);
+        for (const m of evAdd[ev]) {
+          if (!acts.add(m)) continue;
+          policy.addArm(m);
+          if (sc) sc.added(m);
+        }
+        if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
+        ev++;
       }
-      if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
-      ev++;
+      if (!fullLookup && !drift) oracle = segmentOracle(st, ev, inPool);
     }
     if (sc) sc.before(s, policy);
     const q = order[s];
@@ -313,7 +322,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
     const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
     if (sc) sc.after(s, q, m, i, has, rew, policy);
     else policy.update(q, m, rew);
-    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : fullLookup ? fullOracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
+    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : oracle !== null ? oracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
     metrics.step(s, q, m, has, rew, regret);
     if (steps) steps.step(s, q, m, has, rew, regret);
@@ -323,6 +332,23 @@ function policyRun(st: ReplayState, run: RunStart): void {
   metrics.end();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();
+}
+
+/** Cap on cached pool-oracle values ((events + 1) × queries); beyond it the oracle is computed per step. */
+const MAX_CACHED_ORACLES = 1 << 24;
+
+/** The pool oracle of every query for the pool after `seg` events, or null when it is not cached. */
+function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float64Array | null {
+  const cache = st.segOracle;
+  if (cache === null) return null;
+  let o = cache[seg];
+  if (o === undefined) {
+    const { t, feasible } = st;
+    o = new Float64Array(t.nQueries);
+    for (let q = 0; q < t.nQueries; q++) o[q] = poolOracle(q, t.nModels, st.rw.rewards, t.present, inPool, feasible);
+    cache[seg] = o;
+  }
+  return o;
 }
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */

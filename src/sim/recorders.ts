@@ -66,6 +66,12 @@ export class MetricsRecorder implements Recorder {
   private nLat = 0;
   private misses = 0;
   private selection = new Float64Array(0);
+  /**
+   * Cell (q·M + m) chosen at each step of the run, −1 for a missing cell. The per-cell sums are taken at
+   * end() in step order (the same additions in the same order): a tight loop over the log overlaps its
+   * memory reads, where reads inside the decision loop wait behind the policy's work.
+   */
+  private readonly cells: Int32Array;
 
   constructor(
     private readonly t: PoolTable,
@@ -73,6 +79,7 @@ export class MetricsRecorder implements Recorder {
     nPolicies: number,
   ) {
     this.metrics = Array.from({ length: nPolicies }, () => []);
+    this.cells = new Int32Array(t.nQueries);
   }
 
   begin(run: RunStart): void {
@@ -82,40 +89,50 @@ export class MetricsRecorder implements Recorder {
     this.selection = new Float64Array(this.t.nModels);
   }
 
-  step(_s: number, q: number, m: number, has: boolean, rew: number, regret: number): void {
-    const t = this.t;
-    const i = q * t.nModels + m;
+  step(s: number, q: number, m: number, has: boolean, rew: number, regret: number): void {
     this.cum += regret;
     this.sumReward += rew;
     this.selection[m]++;
-    if (!has) {
-      this.misses++;
-      return;
-    }
-    const acc = t.accuracy[i];
-    const e = t.energyJ[i];
-    if (!Number.isNaN(acc)) {
-      this.sumAcc += acc;
-      this.nAcc++;
-    }
-    if (!Number.isNaN(e)) {
-      this.sumE += e;
-      this.nE++;
-    }
-    const usd = t.costUsd;
-    if (usd !== null && !Number.isNaN(usd[i])) {
-      this.sumUsd += usd[i];
-      this.nUsd++;
-    }
-    this.sumCost += this.rw.costNorm[i];
-    const lat = t.latencyS[i];
-    if (!Number.isNaN(lat)) {
-      this.sumLat += lat;
-      this.nLat++;
+    this.cells[s] = has ? q * this.t.nModels + m : -1;
+  }
+
+  /** The sums over the chosen cells of the run, in step order. */
+  private sumCells(): void {
+    const t = this.t;
+    const { accuracy, energyJ, latencyS, costUsd: usd } = t;
+    const costNorm = this.rw.costNorm;
+    const cells = this.cells;
+    for (let s = 0; s < t.nQueries; s++) {
+      const i = cells[s];
+      if (i < 0) {
+        this.misses++;
+        continue;
+      }
+      const acc = accuracy[i];
+      const e = energyJ[i];
+      if (!Number.isNaN(acc)) {
+        this.sumAcc += acc;
+        this.nAcc++;
+      }
+      if (!Number.isNaN(e)) {
+        this.sumE += e;
+        this.nE++;
+      }
+      if (usd !== null && !Number.isNaN(usd[i])) {
+        this.sumUsd += usd[i];
+        this.nUsd++;
+      }
+      this.sumCost += costNorm[i];
+      const lat = latencyS[i];
+      if (!Number.isNaN(lat)) {
+        this.sumLat += lat;
+        this.nLat++;
+      }
     }
   }
 
   end(): void {
+    this.sumCells();
     const Q = this.t.nQueries;
     const chosenPresent = Q - this.misses;
     this.metrics[this.run.p].push({

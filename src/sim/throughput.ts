@@ -5,49 +5,44 @@
 import { UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
-import { denseContexts, withPatterns, type ContextSet } from '../features/context.js';
+import type { ContextSet } from '../features/context.js';
+import { WORKLOAD_QUERIES, oneHotContexts } from './workloads.js';
 import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/policy.js';
-import { builtinFactory, FACTORIES } from '../policies/registry.js';
+import { builtinFactory, FACTORIES, resolvePolicies } from '../policies/registry.js';
+import type { Semantics } from '../policies/policy.js';
+import type { PoolTable } from '../data/pool.js';
+import { simulate } from './engine.js';
+import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
 
-const Q = 4096;
+const Q = WORKLOAD_QUERIES;
 const M = 16;
 
-/** The paper's layout: bias + task(5) + cluster(3) + complexity(3) = 12, four non-zeros. */
-export function oneHotContexts(rng: Rng): ContextSet {
-  const ptr = new Int32Array(Q + 1);
-  const idx = new Int32Array(Q * 4);
-  for (let q = 0; q < Q; q++) {
-    idx.set([0, 1 + rng.int(5), 6 + rng.int(3), 9 + rng.int(3)], q * 4);
-    ptr[q + 1] = (q + 1) * 4;
-  }
-  // encodeContexts assigns pattern ids the same way
-  return withPatterns({ d: 12, nQueries: Q, ptr, idx, val: new Float64Array(Q * 4).fill(1), names: [] });
-}
+export { oneHotContexts, dense32 } from './workloads.js';
 
-export function dense32(rng: Rng): ContextSet {
-  const rows = Float64Array.from({ length: Q * 31 }, () => rng.normal() / Math.sqrt(31));
-  return denseContexts(rows, Q, 31);
-}
-
-function env(contexts: ContextSet, rng: Rng): PolicyEnv {
-  const models: ModelInfo[] = Array.from({ length: M }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
+function env(contexts: ContextSet, rng: Rng, nModels: number): PolicyEnv {
+  const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
   // budgeted routers need a budget to start; with no cost signal their price stays 0
-  return { contexts, models, nModels: M, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
+  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
 }
 
-function hindsight(rewards: Float64Array): HindsightData {
+function hindsight(rewards: Float64Array, nModels: number): HindsightData {
   return {
     rewards,
-    present: new Uint8Array(Q * M).fill(1),
-    meanReward: Float64Array.from({ length: M }, (_, m) => m / M),
-    meanAccuracy: Float64Array.from({ length: M }, (_, m) => m / M),
+    present: new Uint8Array(rewards.length).fill(1),
+    meanReward: Float64Array.from({ length: nModels }, (_, m) => m / nModels),
+    meanAccuracy: Float64Array.from({ length: nModels }, (_, m) => m / nModels),
   };
 }
 
 /** Milliseconds from an arbitrary origin; injectable so the slicing logic can be tested without timing. */
 export type Clock = () => number;
-const hrClock: Clock = () => Number(process.hrtime.bigint()) / 1e6;
+export const hrClock: Clock = () => Number(process.hrtime.bigint()) / 1e6;
+/** This process's CPU time (user + system), ms: a busy machine that deschedules the process does not count. */
+export const cpuClock: Clock = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** Operations per second of `step(batch)` repeated until `sliceMs` has passed on `clock`. */
 export function timedRate(step: (n: number) => void, batch: number, sliceMs: number, clock: Clock = hrClock): number {
@@ -62,26 +57,29 @@ export function timedRate(step: (n: number) => void, batch: number, sliceMs: num
   return n / (elapsed / 1000);
 }
 
-/** A policy with its default parameters, warmed up; the returned step makes n select + update decisions. */
-export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array): (n: number) => void {
+/**
+ * A policy with its default parameters, warmed up; the returned step makes n select + update decisions,
+ * cycling through the queries (in index order, or in `order`) with every model allowed.
+ */
+export function decisionStepper(name: string, contexts: ContextSet, rewards: Float64Array, nModels = M, warmup = 50_000, order?: Int32Array): (n: number) => void {
   // any built-in that learns online (the routers trained on a split need a train part)
   const f = builtinFactory(name);
   if (!f || f.train) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
-  const p = f.create(env(contexts, new Rng(7)), defaultParams(f), f.hindsight ? hindsight(rewards) : undefined);
-  // every model allowed at every step
-  const arms = Int32Array.from({ length: M }, (_, m) => m);
-  let t = 0;
+  const p = f.create(env(contexts, new Rng(7), nModels), defaultParams(f), f.hindsight ? hindsight(rewards, nModels) : undefined);
+  const arms = Int32Array.from({ length: nModels }, (_, m) => m);
+  const nq = contexts.nQueries;
+  const seq = order ?? Int32Array.from({ length: nq }, (_, q) => q);
+  let s = 0;
   const step = (n: number): void => {
-    const end = t + n;
-    for (let i = t; i < end; i++) {
-      const q = i & (Q - 1);
-      const m = p.select(q, arms, M);
-      p.update(q, m, rewards[q * M + m]);
+    for (let i = 0; i < n; i++) {
+      const q = seq[s];
+      const m = p.select(q, arms, nModels);
+      p.update(q, m, rewards[q * nModels + m]);
+      if (++s === nq) s = 0;
     }
-    t = end;
   };
   // warm-up so the timing sees optimised code
-  step(50_000);
+  step(warmup);
   return step;
 }
 
@@ -118,19 +116,6 @@ export function measureDecisions(name: string, contexts: ContextSet, rewards: Fl
 /** Reference workload: 12×12 matrix–vector products per second. */
 export function referenceOpsPerSecond(minMs: number): number {
   return Math.round(timedRate(referenceStepper(), 20_000, minMs));
-}
-
-export function benchPolicies(minMs = 1000, names: readonly string[] = FACTORIES.filter((f) => !f.train).map((f) => f.name)): Record<string, Record<string, number>> {
-  const rng = new Rng(1);
-  const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
-  const oneHot = oneHotContexts(rng);
-  const dense = dense32(rng);
-  const out: Record<string, Record<string, number>> = { 'onehot-d12': {}, 'dense-d32': {} };
-  for (const name of names) {
-    out['onehot-d12'][name] = measureDecisions(name, oneHot, rewards, minMs);
-    out['dense-d32'][name] = measureDecisions(name, dense, rewards, minMs);
-  }
-  return out;
 }
 
 export interface InterleavedRatio {
@@ -196,4 +181,20 @@ export function throughputRatios(names: readonly string[], minMs: number, sliceM
     refRates.push(r.referenceRate);
   }
   return { reference: median(refRates), decisions, ratio };
+}
+
+/**
+ * The full engine on a table workload: each call of the returned step is one `simulate` of `runs` runs over
+ * every query (shuffled orders, pool oracle, metrics recorder on, step trace off), so it makes
+ * runs × queries decisions whatever n says; time it with that batch.
+ */
+export function engineStepper(name: string, table: PoolTable, contexts: ContextSet, rw: RewardTable, runs = 5, semantics: Semantics = 'paper'): (n: number) => void {
+  const policies = resolvePolicies([name], [], table.models);
+  let seed = 40;
+  const step = (): void => {
+    simulate(table, contexts, rw, { runs, seed, semantics, oracle: semantics === 'repo' ? 'full' : 'pool', policies });
+    seed += runs;
+  };
+  step();
+  return step;
 }

@@ -36,6 +36,9 @@ const FILE_DEFAULT: Record<string, string> = {
 const OTHER_TOOLS: [string, string, string][] = [
   ['README.md', '--only', 'npm run bench'],
   ['README.md', '--quick', 'npm run bench'],
+  ['README.md', '--reference', 'npm run bench'],
+  ['README.md', '--python', 'npm run bench'],
+  ['README.md', '--cpu-prof', 'node'],
   ['README.md', '--expose-gc', 'node'],
   ['README.md', '--array', 'sbatch'],
   ['README.md', '--dependency', 'sbatch'],

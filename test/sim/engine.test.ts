@@ -101,6 +101,53 @@ describe('replay engine', () => {
     expect(after).toContain(3);
   });
 
+  it('step regret uses the best reward over pool ∩ feasible at that step, through pool events, in every run', async () => {
+    const t = randomTable(21, 120, 5, { missing: 0.2 });
+    const rw = await buildRewards(t, { lambda: 0.5 });
+    const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
+    const { feasible } = latencyFeasibility(t, 0.3);
+    const events = [
+      { step: 30, remove: ['model-1'], add: ['model-4'] },
+      { step: 70, remove: ['model-0', 'model-4'] },
+      { step: 90, add: ['model-1'] },
+    ];
+    const res = simulate(t, ctx, rw, {
+      runs: 3,
+      seed: 5,
+      semantics: 'paper',
+      oracle: 'pool',
+      policies: resolvePolicies(['random', 'linucb'], [], t.models),
+      initialModels: ['model-0', 'model-1', 'model-2', 'model-3'],
+      events,
+      maxLatency: 0.3,
+      recordSteps: true,
+    });
+    const M = t.nModels;
+    const st = res.steps!;
+    let checked = 0;
+    for (let i = 0; i < st.length; i++) {
+      const s = st.step[i];
+      const pool = new Set(['model-0', 'model-1', 'model-2', 'model-3']);
+      for (const e of events) {
+        if (e.step > s) break;
+        for (const id of e.remove ?? []) pool.delete(id);
+        for (const id of e.add ?? []) pool.add(id);
+      }
+      const q = st.query[i];
+      const inPool = t.models.map((m) => pool.has(m.id));
+      const anyFeasible = inPool.some((p, m) => p && feasible[q * M + m] === 1);
+      let best = -Infinity;
+      for (let m = 0; m < M; m++) {
+        const c = q * M + m;
+        if (inPool[m] && t.present[c] && (!anyFeasible || feasible[c])) best = Math.max(best, rw.rewards[c]);
+      }
+      const expected = best === -Infinity ? 0 : best - st.reward[i];
+      expect(st.regret[i]).toBe(expected);
+      checked++;
+    }
+    expect(checked).toBe(2 * 3 * 120);
+  });
+
   it('the latency filter only routes to models feasible for the task when any is', async () => {
     const t = randomTable(12, 100, 4);
     const { feasible } = latencyFeasibility(t, 0.3);

@@ -1,1 +1,0 @@
-export { benchPolicies } from '../src/sim/throughput.js';
