@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints one JSON object with throughput, wall-time and memory figures, and whether each
  * target is met. `--only a,b` runs a subset (policies, simulate, experiment, datasets, features, evaluate,
- * startup); `--quick` shortens the timing loops; `--reference <dir>` (with `--python <exe>`) times the
+ * split, startup); `--quick` shortens the timing loops; `--reference <dir>` (with `--python <exe>`) times the
  * GreenServ authors' bandit classes from a checkout of their repository beside greenserv's policies.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { BENCH_POLICIES, benchDecisions } from './decisions.js';
 import { BenchUsageError, ReferenceRunner, THREAD_ENV, UNSET_ENV, parseReferenceArgs } from './reference.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
-const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate', 'startup'];
+const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate', 'split', 'startup'];
 const TARGETS = {
   linucb: 1_500_000,
   'linear-epsilon-greedy': 1_500_000,
@@ -135,11 +135,13 @@ async function main(): Promise<void> {
     ['datasets', './datasets.js', 'benchDatasets'],
     ['features', './features.js', 'benchFeatures'],
     ['evaluate', './evaluate.js', 'benchEvaluate'],
+    ['split', './splitSweep.js', 'benchSplitSweep'],
   ];
   for (const [key, mod, fn] of sections) {
     if (!want(key)) continue;
     const m = (await import(mod)) as Record<string, () => Promise<Record<string, unknown>>>;
     result[key] = await m[fn]();
+    if (key === 'split') meets.splitSweep = (result[key] as Record<string, number>).meetsTarget === 1;
     if (key === 'datasets') {
       const r = result[key] as Record<string, number>;
       const t = (m as unknown as { DATASET_TARGETS: Record<string, number> }).DATASET_TARGETS;
