@@ -3,6 +3,7 @@ import { ArgMax } from './argmax.js';
 import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
 import { chooseK, KNN_MIN_DISTANCE } from './knnTune.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
+import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
 import { fillMissing, needTrain, trainMeans, usable, wholeParam } from './supervised.js';
 
@@ -19,8 +20,8 @@ export const KNN_MAX_CELLS = 50_000_000;
  * The train contexts are one flat float32 matrix of unit rows (dotKernel.ts computes a query against all of
  * them); the bias slot is left out of the similarity.
  */
-export class Knn extends StatelessPolicy {
-  readonly name = 'knn';
+/** The fitted part of a kNN router: neighbour search and predictions (no RNG, no tie rule). */
+class KnnModel {
   private readonly M: number;
   /** Neighbours used (given, or chosen on the train part when the parameter is 0). */
   readonly k: number;
@@ -36,7 +37,6 @@ export class Knn extends StatelessPolicy {
   /** nTrain × M train rewards, NaN where unusable. */
   private readonly R: Float64Array;
   private readonly fallback: Float64Array;
-  private readonly am: ArgMax;
   // Per-query scratch, reused.
   private readonly heap: Float64Array;
   private readonly sumR: Float64Array;
@@ -53,7 +53,6 @@ export class Knn extends StatelessPolicy {
     p: KnnParams,
     t: TrainData,
   ) {
-    super();
     const k = wholeParam('knn', 'k', p.k);
     const weighting = wholeParam('knn', 'weighting', p.weighting);
     const c = env.contexts;
@@ -76,7 +75,6 @@ export class Knn extends StatelessPolicy {
     }
     this.k = k > 0 ? k : chooseK({ nTrain: n, M, stride: this.stride, kernel: this.kernel, R: this.R, distance: this.distance });
     this.fallback = fillMissing(trainMeans(t, t.rewards, M));
-    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
     this.heap = new Float64Array(Math.max(1, this.k));
     this.sumR = new Float64Array(M);
     this.sumW = new Float64Array(M);
@@ -224,6 +222,50 @@ export class Knn extends StatelessPolicy {
       }
     }
     for (let m = 0; m < M; m++) pred[m] = sumW[m] > 0 ? sumR[m] / sumW[m] : fallback[m];
+  }
+
+}
+
+/**
+ * Fitted models by train part and parameters: the runs of a replay share one (a kNN router's predictions do
+ * not depend on the query order, and the neighbour search is its whole cost).
+ */
+const FITTED = new WeakMap<TrainData, { contexts: ContextSet; byParams: Map<string, KnnModel> }>();
+
+function fitted(env: PolicyEnv, p: KnnParams, t: TrainData): KnnModel {
+  let e = FITTED.get(t);
+  if (!e || e.contexts !== env.contexts) {
+    e = { contexts: env.contexts, byParams: new Map() };
+    FITTED.set(t, e);
+  }
+  const key = `${p.k},${p.weighting}`;
+  let m = e.byParams.get(key);
+  if (!m) {
+    m = new KnnModel(env, p, t);
+    e.byParams.set(key, m);
+  }
+  return m;
+}
+
+export class Knn extends StatelessPolicy {
+  readonly name = 'knn';
+  private readonly model: KnnModel;
+  private readonly am: ArgMax;
+
+  constructor(env: PolicyEnv, p: KnnParams, t: TrainData) {
+    super();
+    this.model = fitted(env, p, t);
+    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
+  }
+
+  /** Neighbours used (given, or chosen on the train part when the parameter is 0). */
+  get k(): number {
+    return this.model.k;
+  }
+
+  /** Predicted reward per model for query q (a reused buffer, valid until the next call). */
+  predict(q: number): Float64Array {
+    return this.model.predict(q);
   }
 
   select(q: number, arms: Int32Array, n: number): number {
