@@ -3,10 +3,11 @@ import { parentPort } from 'node:worker_threads';
 import { loadTable } from '../data/load.js';
 import { loadPolicyModule } from '../policies/registry.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
+import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
 import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
 
-type WorkerInit = ExperimentInit | SweepInit;
+type WorkerInit = ExperimentInit | SweepInit | ProtocolSweepInit;
 
 interface Runner {
   run(task: unknown): Promise<unknown>;
@@ -29,9 +30,9 @@ async function build(init: WorkerInit): Promise<Runner> {
       },
     };
   }
-  const run = sweepTasks(init.table, init.options);
+  const run = init.kind === 'protocol-sweep' ? protocolSweepTasks(init) : sweepTasks(init.table, init.options);
   return {
-    run: (l) => run(l as number),
+    run: (task) => run(task as number & [number, number]),
     transfer: (r) => {
       const b = r as LambdaBlock;
       return [b.cost.buffer as ArrayBuffer, b.quality.buffer as ArrayBuffer, b.misses.buffer as ArrayBuffer];

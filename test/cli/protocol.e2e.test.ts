@@ -87,6 +87,15 @@ describe('train/test protocol (CLI)', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
   });
 
+  it('evaluate --split on worker threads writes the same bytes as on one thread (cells run per split and λ)', async () => {
+    const args = ['evaluate', '--routerbench', rb, '--split', '0.5', '--splits', '2', '--features', 'embed', '--embed-dim', '8', '--lambdas', '0,0.5', '--runs', '2', '--no-progress', '--no-charts'];
+    const one = join(dir, 'ev-j1');
+    const two = join(dir, 'ev-j2');
+    expect((await cli([...args, ...(ROUTERS.length ? ['--policies', [...ROUTERS, 'linucb'].join(',')] : []), '--jobs', '1', '--out', one])).code).toBe(0);
+    expect((await cli([...args, ...(ROUTERS.length ? ['--policies', [...ROUTERS, 'linucb'].join(',')] : []), '--jobs', '2', '--out', two])).code).toBe(0);
+    for (const f of ['summary.json', 'protocol.csv', 'points.csv', 'runs.csv']) expect(readFileSync(join(two, f), 'utf8'), f).toBe(readFileSync(join(one, f), 'utf8'));
+  });
+
   it('evaluate --train <source>: the --routerbench data is the whole test stream', async () => {
     const tr = join(dir, 'rb-train.csv');
     writeFileSync(tr, routerbench());
