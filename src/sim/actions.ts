@@ -57,3 +57,29 @@ export class ActionSet {
     return list.length;
   }
 }
+
+/**
+ * The regret oracle's value for query q (docs/model.md §3, §5.7): the best present reward among the models in
+ * the pool (every model when `inPool` is null), restricted to the feasible ones when any is; NaN when none.
+ */
+export function bestReward(q: number, M: number, reward: (i: number) => number, present: Uint8Array, inPool: Uint8Array | null, feasible: Uint8Array | null): number {
+  const base = q * M;
+  let useFeasible = false;
+  if (feasible && inPool) {
+    for (let m = 0; m < M; m++) {
+      if (inPool[m] && feasible[base + m]) {
+        useFeasible = true;
+        break;
+      }
+    }
+  }
+  let best = -Infinity;
+  for (let m = 0; m < M; m++) {
+    const i = base + m;
+    if (!present[i] || (inPool !== null && !inPool[m])) continue;
+    if (useFeasible && !feasible![i]) continue;
+    const r = reward(i);
+    if (r > best) best = r;
+  }
+  return best === -Infinity ? Number.NaN : best;
+}

@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
+import { bestReward } from './actions.js';
 import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
 
 /** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
@@ -177,24 +178,6 @@ export class DriftCursor {
    */
   oracle(q: number, M: number, present: Uint8Array, inPool: Uint8Array | null, feasible: Uint8Array | null): number {
     if (inPool === null && (this.w === 1 || this.k < 0)) return this.cur.oracle[q];
-    const base = q * M;
-    let useFeasible = false;
-    if (feasible && inPool) {
-      for (let m = 0; m < M; m++) {
-        if (inPool[m] && feasible[base + m]) {
-          useFeasible = true;
-          break;
-        }
-      }
-    }
-    let best = -Infinity;
-    for (let m = 0; m < M; m++) {
-      const i = base + m;
-      if (!present[i] || (inPool !== null && !inPool[m])) continue;
-      if (useFeasible && !feasible![i]) continue;
-      const r = this.reward(i);
-      if (r > best) best = r;
-    }
-    return best === -Infinity ? Number.NaN : best;
+    return bestReward(q, M, (i) => this.reward(i), present, inPool, feasible);
   }
 }

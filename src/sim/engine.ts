@@ -9,7 +9,7 @@ import { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
 import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
-import { ActionSet } from './actions.js';
+import { ActionSet, bestReward } from './actions.js';
 import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
@@ -353,22 +353,5 @@ function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float6
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */
 function poolOracle(q: number, M: number, rewards: Float64Array, present: Uint8Array, inPool: Uint8Array, feasible: Uint8Array | null): number {
-  const base = q * M;
-  let useFeasible = false;
-  if (feasible) {
-    for (let m = 0; m < M; m++) {
-      if (inPool[m] && feasible[base + m]) {
-        useFeasible = true;
-        break;
-      }
-    }
-  }
-  let best = -Infinity;
-  for (let m = 0; m < M; m++) {
-    const i = base + m;
-    if (!inPool[m] || !present[i]) continue;
-    if (useFeasible && !feasible![i]) continue;
-    if (rewards[i] > best) best = rewards[i];
-  }
-  return best === -Infinity ? Number.NaN : best;
+  return bestReward(q, M, (i) => rewards[i], present, inPool, feasible);
 }
