@@ -3,6 +3,7 @@
  * baselines, optionally with estimated energy, written as a results directory.
  */
 import { AtomicDir } from '../core/atomic.js';
+import { UsageError } from '../core/errors.js';
 import { loadTable, type LoadOptions } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
 import { escapeHtml, profileFiles, profileReportSection, renderProfileCharts } from '../report/profile.js';
@@ -15,6 +16,11 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
   cost: FrontCost;
   /** Fill cells without a measured energy from the energy model, at this batch size. */
   estimateBatch?: number;
+  /**
+   * Replace every cell's energy by the ML.ENERGY-fitted model (docs/energy-model.md), e.g.
+   * `gpu=H100,batch=32`; the cells are then marked as estimated.
+   */
+  energyModel?: string;
   /** Write profile.json/csv, charts and profile.html here (atomically). */
   out?: string;
   force?: boolean;
@@ -25,8 +31,14 @@ export async function profileTable(r: ProfileRequest): Promise<Profile> {
   // an unusable --out fails before any data is read
   const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true) : null;
   try {
-    const table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
+    let table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
     let estimated: Uint8Array | null = null;
+    if (r.energyModel !== undefined) {
+      if (r.estimateBatch !== undefined) throw new UsageError('--energy-model replaces every energy value and --estimate-energy fills the missing ones: give one of them');
+      const { applyEnergyModel, parseEnergyModelFlag } = await import('../data/energy/flag.js');
+      table = (await applyEnergyModel(table, parseEnergyModelFlag(r.energyModel), r.data ?? 'greenserv-pool', r.format, r.warn)).table;
+      estimated = Uint8Array.from(table.present);
+    }
     if (r.estimateBatch !== undefined) {
       const e = fillEnergyEstimates(table, { batch: r.estimateBatch });
       estimated = e.estimated;

@@ -24,6 +24,7 @@ export const profileTableSchema = z
     cost: runFields.cost.default('energy'),
     estimateEnergy: z.boolean().default(false),
     estimateBatch: z.number().min(1, 'must be ≥ 1').default(1),
+    energyModel: z.string().optional(),
     out: z.string().optional(),
     force: z.boolean().optional(),
   })

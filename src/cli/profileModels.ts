@@ -14,6 +14,7 @@ import { sideFiles } from '../profiling/live.js';
 import { readProfilingQueries } from '../profiling/queries.js';
 import { SUMMARY_METRICS } from '../profiling/scoring.js';
 import { collect } from './parse.js';
+import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { configFromFlags } from './runFlags.js';
 import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
@@ -32,6 +33,7 @@ interface ProfileCliOptions {
   force?: boolean;
   estimateEnergy?: boolean;
   estimateBatch: string;
+  energyModel?: string;
   // live
   endpoint?: string;
   model?: string;
@@ -81,6 +83,7 @@ export function registerProfileModelsCommand(program: Command): void {
     .option('--force', 'table mode: replace an existing --out directory')
     .option('--estimate-energy', 'fill missing energy from parameter count and tokens (documented model; estimates are flagged)')
     .option('--estimate-batch <n>', 'requests served together, for --estimate-energy', '1')
+    .option('--energy-model <spec>', "table mode: every cell's energy from the ML.ENERGY-fitted model instead of the table's: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)")
     .option('--endpoint <url>', 'live mode: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
     .option('--model <name>', 'live mode: model name sent to the server')
     .option('--model-id <id>', 'live mode: model id written to the table (default: --model)')
@@ -135,7 +138,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     const flags = live.map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UsageError(`${flags.join(', ')} appl${flags.length > 1 ? 'y' : 'ies'} to live profiling; add --endpoint <url> (or drop ${flags.length > 1 ? 'them' : 'it'} to profile a table)`);
   }
-  const t = configFromFlags(profileTableSchema, o);
+  const t = configFromFlags(profileTableSchema, o, { parsers: { energyModel: (raw: string) => (parseEnergyModelFlag(raw), raw) } });
   const profile = await profileTable({
     data: t.data,
     queries: t.queries[0],
@@ -147,6 +150,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     lambda: t.lambda,
     cost: t.cost,
     estimateBatch: t.estimateEnergy ? t.estimateBatch : undefined,
+    energyModel: t.energyModel,
     out: t.out,
     force: t.force,
   });
@@ -160,7 +164,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
 // ---- live mode ------------------------------------------------------------------------------------------------------
 
 async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
-  for (const k of ['data', 'models', 'format', 'bounds', 'offline', 'force']) {
+  for (const k of ['data', 'models', 'format', 'bounds', 'offline', 'force', 'energyModel']) {
     if (given(cmd, k)) throw new UsageError(`--${k} applies to profiling a table, not to live profiling (--endpoint)`);
   }
   if (!o.model) throw new UsageError('--endpoint needs --model <name> (the model name the server knows)');

@@ -106,7 +106,26 @@ describe('profile-models on a table', () => {
     [['--concurrency', '4', '--energy', 'rapl'], /--concurrency, --energy apply to live profiling/],
     [['--data', '/nonexistent/table.csv'], /nonexistent/],
     [['--estimate-batch', '0'], /--estimate-batch: must be ≥ 1, got '0'/],
+    [['--energy-model', 'gpu=TPU,batch=8'], /--energy-model: .*TPU/],
+    [['--energy-model', 'gpu=H100,batch=32', '--estimate-energy'], /--energy-model replaces every energy value and --estimate-energy fills the missing ones/],
   ];
+  it('--energy-model profiles the modelled energy: the same figures as the table `energy attach` writes, marked estimated', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'pool.csv');
+    const { main } = await import('../../src/cli/index.js');
+    const code = await main(['node', 'greenserv', 'energy', 'attach', 'greenserv-pool', '--gpu', 'H100', '--batch', '32', '--overwrite', '--out', out]);
+    expect(code).toBe(0);
+    const side = sideFiles(out);
+    const modelled = JSON.parse((await runCli(['--energy-model', 'gpu=H100,batch=32', '--json'])).stdout);
+    const fromFile = JSON.parse((await runCli(['--data', out, '--queries', side.queries, '--models', side.models, '--json'])).stdout);
+    const measured = JSON.parse((await runCli(['--json'])).stdout);
+    for (let m = 0; m < modelled.models.length; m++) {
+      expect(modelled.models[m].energyJ).toBeCloseTo(fromFile.models[m].energyJ, 6);
+      expect(modelled.models[m].estimatedEnergyCells).toBe(modelled.models[m].n);
+      expect(modelled.models[m].energyJ).not.toBeCloseTo(measured.models[m].energyJ, 3);
+    }
+  });
+
   for (const [args, re] of bad) {
     it(`exit 2: ${args.join(' ')}`, async () => {
       const r = await runCli(args);
