@@ -4,6 +4,7 @@
  */
 import { AtomicDir } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
+import type { Gpu } from '../data/energy/types.js';
 import { loadTable, type LoadOptions } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
 import { escapeHtml, profileFiles, profileReportSection, renderProfileCharts } from '../report/profile.js';
@@ -14,8 +15,10 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
   data?: string;
   lambda: number;
   cost: FrontCost;
-  /** Fill cells without a measured energy from the energy model, at this batch size. */
+  /** Fill cells without a measured energy from the energy model, at this batch size… */
   estimateBatch?: number;
+  /** …on this GPU (default A100, the paper's testbed). */
+  estimateGpu?: Gpu;
   /**
    * Replace every cell's energy by the ML.ENERGY-fitted model (docs/energy-model.md), e.g.
    * `gpu=H100,batch=32`; the cells are then marked as estimated.
@@ -40,7 +43,7 @@ export async function profileTable(r: ProfileRequest): Promise<Profile> {
       estimated = Uint8Array.from(table.present);
     }
     if (r.estimateBatch !== undefined) {
-      const e = fillEnergyEstimates(table, { batch: r.estimateBatch });
+      const e = fillEnergyEstimates(table, { gpu: r.estimateGpu ?? 'A100', batch: r.estimateBatch });
       estimated = e.estimated;
       if (e.filled === 0 && e.unfillable === 0) r.warn?.('--estimate-energy: every cell already has a measured energy; nothing estimated');
       if (e.unfillable > 0) r.warn?.(`--estimate-energy: ${e.unfillable} cells without energy lack params_b or token counts and stay empty`);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { METER_KINDS, type MeterKind } from '../profiling/energy.js';
 import { SUMMARY_METRICS, type SummaryMetric } from '../profiling/scoring.js';
 import { runFields } from '../sim/runConfig.js';
+import { GPUS } from '../data/energy/types.js';
 
 const count = (min: number) => z.number().int(`must be an integer ≥ ${min}`).min(min, `must be an integer ≥ ${min}`);
 const METERS = METER_KINDS as readonly MeterKind[] as [MeterKind, ...MeterKind[]];
@@ -23,7 +24,8 @@ export const profileTableSchema = z
     lambda: runFields.lambda.default(0.5),
     cost: runFields.cost.default('energy'),
     estimateEnergy: z.boolean().default(false),
-    estimateBatch: z.number().min(1, 'must be ≥ 1').default(1),
+    estimateBatch: z.number().min(1, 'must be ≥ 1').max(65536, 'must be at most 65536').default(1),
+    estimateGpu: z.enum(GPUS).default('A100'),
     energyModel: z.string().optional(),
     out: z.string().optional(),
     force: z.boolean().optional(),
@@ -45,6 +47,8 @@ export const profileLiveSchema = z
     lambda: runFields.lambda.default(0.5),
     cost: runFields.cost.default('energy'),
     estimateEnergy: z.boolean().default(false),
+    estimateBatch: z.number().min(1, 'must be ≥ 1').max(65536, 'must be at most 65536').default(1),
+    estimateGpu: z.enum(GPUS).default('A100'),
     concurrency: count(1).default(1),
     timeout: seconds.default(120),
     connectTimeout: seconds.default(10),

@@ -11,6 +11,7 @@ import { runLiveProfile, sideFiles, type LiveResult, type SideFiles } from '../p
 import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
 import type { ProfilingQuery } from '../profiling/queries.js';
 import type { ScoringMode, SummaryMetric } from '../profiling/scoring.js';
+import type { EnergySetting } from '../profiling/estimate.js';
 
 export interface LiveProfileRequest {
   endpoint: string;
@@ -38,6 +39,8 @@ export interface LiveProfileRequest {
   idleS: number;
   maxFailures: number;
   estimateEnergy: boolean;
+  /** GPU and batch of the energy estimate (docs/energy-model.md). */
+  estimate: EnergySetting;
   lambda: number;
   cost: FrontCost;
 }
@@ -105,6 +108,7 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
       idleW,
       scoring: { mode: r.scoring, summaryMetric: r.summaryMetric },
       estimateEnergy: r.estimateEnergy,
+      estimate: r.estimate,
       maxFailures: r.maxFailures,
       signal: h.signal,
       log: h.log,

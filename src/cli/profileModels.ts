@@ -33,6 +33,7 @@ interface ProfileCliOptions {
   force?: boolean;
   estimateEnergy?: boolean;
   estimateBatch: string;
+  estimateGpu: string;
   energyModel?: string;
   // live
   endpoint?: string;
@@ -83,6 +84,7 @@ export function registerProfileModelsCommand(program: Command): void {
     .option('--force', 'table mode: replace an existing --out directory')
     .option('--estimate-energy', 'fill missing energy from parameter count and tokens (documented model; estimates are flagged)')
     .option('--estimate-batch <n>', 'requests served together, for --estimate-energy', '1')
+    .addOption(new Option('--estimate-gpu <gpu>', 'GPU of the --estimate-energy model (docs/energy-model.md; A100: the paper testbed)').choices(['H100', 'B200', 'A100']).default('A100'))
     .option('--energy-model <spec>', "table mode: every cell's energy from the ML.ENERGY-fitted model instead of the table's: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)")
     .option('--endpoint <url>', 'live mode: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
     .option('--model <name>', 'live mode: model name sent to the server')
@@ -150,6 +152,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     lambda: t.lambda,
     cost: t.cost,
     estimateBatch: t.estimateEnergy ? t.estimateBatch : undefined,
+    estimateGpu: t.estimateGpu,
     energyModel: t.energyModel,
     out: t.out,
     force: t.force,
@@ -232,6 +235,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
         idleS: l.idleBaseline,
         maxFailures: l.maxFailures,
         estimateEnergy: l.estimateEnergy,
+        estimate: { gpu: l.estimateGpu, batch: l.estimateBatch },
         lambda: l.lambda,
         cost: l.cost,
       },

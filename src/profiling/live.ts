@@ -18,7 +18,7 @@ import { fleschReadingEase, invertFlesch } from '../features/flesch.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { EnergyAttributor, type EnergyMeter, type EnergyWindow, type WindowResult } from './energy.js';
-import { estimateEnergyJ } from './estimate.js';
+import { estimateEnergyJ, type EnergySetting } from './estimate.js';
 import { EndpointError, type CompletionClient, type CompletionResult } from './openai.js';
 import type { ProfilingQuery } from './queries.js';
 import { applyStops, scoreCompletion, type ScoreOptions } from './scoring.js';
@@ -224,6 +224,8 @@ export interface LiveOptions {
   scoring?: ScoreOptions;
   /** Fill energy from the estimation model when the meter measures nothing (needs paramsB). */
   estimateEnergy?: boolean;
+  /** GPU and batch of that estimate (default DEFAULT_ESTIMATE). */
+  estimate?: EnergySetting;
   /** Per-query failures (e.g. HTTP 400) tolerated before the run stops. */
   maxFailures?: number;
   signal?: AbortSignal;
@@ -351,7 +353,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     let energyJ = w ? w.energyJ : Number.NaN;
     let source: string | null = measured ? o.meter.kind : null;
     if (w?.clamped) res.clamped++;
-    const estimate = o.paramsB !== undefined && Number.isFinite(o.paramsB) ? estimateEnergyJ({ paramsB: o.paramsB, inputTokens: out.inputTokens, outputTokens: out.outputTokens }) : Number.NaN;
+    const estimate = o.paramsB !== undefined && Number.isFinite(o.paramsB) ? estimateEnergyJ({ paramsB: o.paramsB, inputTokens: out.inputTokens, outputTokens: out.outputTokens }, o.estimate) : Number.NaN;
     if (!measured && o.estimateEnergy && Number.isFinite(estimate)) {
       energyJ = estimate;
       source = 'estimate';
