@@ -90,13 +90,59 @@ class KnnModel {
     return !this.distance && this.k >= this.nTrain;
   }
 
-  /** Predictions of every query outside the train part (NaN rows for train queries), four per kernel pass. */
+  /** Predictions of every query outside the train part (NaN rows for train queries), from their neighbour lists. */
   private predictTest(t: TrainData): Float64Array {
-    const { M, kernel, stride, nTrain, pred } = this;
+    const { M, R, sumR, sumW, pred, distance, fallback } = this;
     const Q = this.env.contexts.nQueries;
     const out = new Float64Array(Q * M).fill(NaN);
-    const inTrain = new Uint8Array(Q);
-    for (const q of t.queries) inTrain[q] = 1;
+    const { start, row, sim, isTest } = this.lists(t);
+    for (let q = 0; q < Q; q++) {
+      if (!isTest[q]) continue;
+      sumR.fill(0);
+      sumW.fill(0);
+      // the rows in ascending order, as fromSimilarities visits them: the same sums
+      for (let a = start[q]; a < start[q + 1]; a++) {
+        const s = sim[a];
+        const w = distance ? 1 / Math.max(1 - s, KNN_MIN_DISTANCE) : 1;
+        const o = row[a] * M;
+        for (let m = 0; m < M; m++) {
+          const r = R[o + m];
+          if (r !== r) continue; // NaN: not usable
+          sumR[m] += w * r;
+          sumW[m] += w;
+        }
+      }
+      for (let m = 0; m < M; m++) pred[m] = sumW[m] > 0 ? sumR[m] / sumW[m] : fallback[m];
+      out.set(pred, q * M);
+    }
+    return out;
+  }
+
+  /**
+   * Each test query's neighbours at this k: its train rows (ascending) with a similarity at least the k-th
+   * largest. They depend on the contexts, the train rows and k only, not on the rewards, so the λ values of a
+   * sweep share them (the search is the router's whole cost).
+   */
+  private lists(t: TrainData): NeighbourLists {
+    const c = this.env.contexts;
+    let byRows = LISTS.get(c);
+    if (!byRows) LISTS.set(c, (byRows = new WeakMap()));
+    let byK = byRows.get(t.queries);
+    if (!byK) byRows.set(t.queries, (byK = new Map()));
+    let l = byK.get(this.k);
+    if (!l) byK.set(this.k, (l = this.search(t)));
+    return l;
+  }
+
+  private search(t: TrainData): NeighbourLists {
+    const { kernel, stride, nTrain } = this;
+    const Q = this.env.contexts.nQueries;
+    const isTest = new Uint8Array(Q).fill(1);
+    for (const q of t.queries) isTest[q] = 0;
+    const start = new Int32Array(Q + 1);
+    let row = new Int32Array(1 << 16);
+    let sim = new Float32Array(1 << 16);
+    let n = 0;
     const group = new Int32Array(4);
     const views = [0, 1, 2, 3].map((g) => kernel.outBatch.subarray(g * nTrain, (g + 1) * nTrain));
     let size = 0;
@@ -104,19 +150,35 @@ class KnnModel {
       for (let g = size; g < 4; g++) kernel.qBatch.fill(0, g * stride, (g + 1) * stride);
       kernel.runBatch();
       for (let g = 0; g < size; g++) {
-        this.fromSimilarities(views[g]);
-        out.set(pred, group[g] * M);
+        const sims = views[g];
+        const tau = this.threshold(sims);
+        start[group[g]] = n;
+        for (let i = 0; i < nTrain; i++) {
+          if (!(sims[i] >= tau)) continue;
+          if (n === row.length) {
+            const r2 = new Int32Array(2 * n);
+            r2.set(row);
+            row = r2;
+            const s2 = new Float32Array(2 * n);
+            s2.set(sim);
+            sim = s2;
+          }
+          row[n] = i;
+          sim[n++] = sims[i];
+        }
+        start[group[g] + 1] = n;
       }
       size = 0;
     };
+    // only test queries' entries are read: their start and end are set when their batch is searched
     for (let q = 0; q < Q; q++) {
-      if (inTrain[q]) continue;
+      if (!isTest[q]) continue;
       this.fillRow(q, kernel.qBatch, size * stride);
       group[size++] = q;
       if (size === 4) flush();
     }
     if (size > 0) flush();
-    return out;
+    return { start, row: row.slice(0, n), sim: sim.slice(0, n), isTest };
   }
 
   /** Context q (bias left out) as a unit row at out[off..off+stride), zero-padded; a zero context stays zero. */
@@ -225,6 +287,17 @@ class KnnModel {
   }
 
 }
+
+/** The test queries' neighbour lists at one k: row q's entries are [start[q], start[q + 1]). */
+interface NeighbourLists {
+  start: Int32Array;
+  row: Int32Array;
+  sim: Float32Array;
+  isTest: Uint8Array;
+}
+
+/** Neighbour lists by contexts, train rows and k (shared by the λ values of a sweep). */
+const LISTS = new WeakMap<ContextSet, WeakMap<Int32Array, Map<number, NeighbourLists>>>();
 
 /**
  * Fitted models by train part and parameters: the runs of a replay share one (a kNN router's predictions do
