@@ -5,7 +5,7 @@ import { chooseK, KNN_MIN_DISTANCE } from './knnTune.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
-import { fillMissing, needTrain, trainMeans, usable, wholeParam } from './supervised.js';
+import { fillMissing, needTrain, shared, sharedCache, trainMeans, usable, wholeParam } from './supervised.js';
 
 export type KnnParams = { k: number; weighting: number };
 
@@ -303,22 +303,7 @@ const LISTS = new WeakMap<ContextSet, WeakMap<Int32Array, Map<number, NeighbourL
  * Fitted models by train part and parameters: the runs of a replay share one (a kNN router's predictions do
  * not depend on the query order, and the neighbour search is its whole cost).
  */
-const FITTED = new WeakMap<TrainData, { contexts: ContextSet; byParams: Map<string, KnnModel> }>();
-
-function fitted(env: PolicyEnv, p: KnnParams, t: TrainData): KnnModel {
-  let e = FITTED.get(t);
-  if (!e || e.contexts !== env.contexts) {
-    e = { contexts: env.contexts, byParams: new Map() };
-    FITTED.set(t, e);
-  }
-  const key = `${p.k},${p.weighting}`;
-  let m = e.byParams.get(key);
-  if (!m) {
-    m = new KnnModel(env, p, t);
-    e.byParams.set(key, m);
-  }
-  return m;
-}
+const FITTED = sharedCache<KnnModel>();
 
 export class Knn extends StatelessPolicy {
   readonly name = 'knn';
@@ -327,7 +312,7 @@ export class Knn extends StatelessPolicy {
 
   constructor(env: PolicyEnv, p: KnnParams, t: TrainData) {
     super();
-    this.model = fitted(env, p, t);
+    this.model = shared(FITTED, env.contexts, t, `${p.k},${p.weighting}`, () => new KnnModel(env, p, t));
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
   }
 

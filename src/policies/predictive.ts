@@ -2,7 +2,10 @@ import { ArgMax } from './argmax.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { StatelessPolicy } from './policy.js';
 import { predictSparse } from './ridge.js';
-import { allFolds, CV_FOLDS, crossValidatePenalty, foldSums, needTrain, rewardOf, type RidgeFit, solveSums, wholeParam } from './supervised.js';
+import { allFolds, CV_FOLDS, crossValidatePenalty, foldSums, needTrain, rewardOf, type RidgeFit, shared, sharedCache, solveSums, wholeParam } from './supervised.js';
+
+/** The penalty and fit per train part and parameters, shared by the runs of a replay. */
+const FITTED = sharedCache<{ reg: number; fit: RidgeFit }>();
 
 export { CV_FOLDS, CV_GRID } from './supervised.js';
 
@@ -37,12 +40,16 @@ export class Predictive extends StatelessPolicy {
     this.K = ys.length;
     this.lambda = t.lambda;
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    const d = env.contexts.d;
-    const folds = p.reg > 0 || t.queries.length < 2 * CV_FOLDS ? 1 : CV_FOLDS;
-    const sums = foldSums(env.contexts, M, t, ys, folds);
-    const solve = (x: typeof sums[0], reg: number): RidgeFit => solveSums(x, M, this.K, d, reg);
-    this.reg = p.reg > 0 ? p.reg : folds === 1 ? 1 : crossValidatePenalty(t, M, sums, solve, (f, q, m) => this.scoreWith(f, q, m));
-    this.fit = solve(allFolds(sums), this.reg);
+    const fitted = shared(FITTED, env.contexts, t, `${p.reg},${target}`, () => {
+      const d = env.contexts.d;
+      const folds = p.reg > 0 || t.queries.length < 2 * CV_FOLDS ? 1 : CV_FOLDS;
+      const sums = foldSums(env.contexts, M, t, ys, folds);
+      const solve = (x: typeof sums[0], reg: number): RidgeFit => solveSums(x, M, this.K, d, reg);
+      const reg = p.reg > 0 ? p.reg : folds === 1 ? 1 : crossValidatePenalty(t, M, sums, solve, (f, q, m) => this.scoreWith(f, q, m));
+      return { reg, fit: solve(allFolds(sums), reg) };
+    });
+    this.reg = fitted.reg;
+    this.fit = fitted.fit;
   }
 
   private scoreWith(fit: RidgeFit, q: number, m: number): number {

@@ -153,3 +153,29 @@ export function crossValidatePenalty(
   }
   return reg;
 }
+
+type SharedCache<T> = WeakMap<TrainData, { contexts: ContextSet; byKey: Map<string, T> }>;
+
+/** A cache of what a router fits on a train part, for `shared`. */
+export function sharedCache<T>(): SharedCache<T> {
+  return new WeakMap();
+}
+
+/**
+ * What a router fits on a train part, made once per train part, contexts and parameter key and shared by the
+ * runs of a replay: a fit is a pure function of them (the runs differ only in query order and RNG), and the
+ * fit is most of such a router's cost. Callers must not mutate the shared value.
+ */
+export function shared<T>(cache: SharedCache<T>, contexts: ContextSet, t: TrainData, key: string, make: () => T): T {
+  let e = cache.get(t);
+  if (!e || e.contexts !== contexts) {
+    e = { contexts, byKey: new Map() };
+    cache.set(t, e);
+  }
+  let v = e.byKey.get(key);
+  if (v === undefined) {
+    v = make();
+    e.byKey.set(key, v);
+  }
+  return v;
+}

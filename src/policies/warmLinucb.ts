@@ -2,7 +2,7 @@ import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
-import { WarmPrior, warmPenalty } from './warmStart.js';
+import { type WarmPrior, warmPenalty, warmPrior } from './warmStart.js';
 
 /** The penalty when it cannot be chosen (no or too small a train part): LinUCB's default. */
 const FALLBACK_REG = 0.05;
@@ -30,7 +30,7 @@ export class WarmLinUCB extends LinearPolicy {
     this.reg = reg;
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
     this.alpha = p.alpha;
-    this.prior = new WarmPrior(env, t, p.discount);
+    this.prior = warmPrior(env, t, p.discount);
     for (let m = 0; m < env.nModels; m++) this.prior.apply(this.st, m);
   }
 

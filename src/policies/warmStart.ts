@@ -7,7 +7,7 @@ import { addOuterSparse } from './linalg.js';
 import type { RidgeArms } from './linear.js';
 import type { PolicyEnv, TrainData } from './policy.js';
 import { predictSparse } from './ridge.js';
-import { CV_FOLDS, crossValidatePenalty, foldSums, solveSums, usable } from './supervised.js';
+import { CV_FOLDS, crossValidatePenalty, foldSums, shared, sharedCache, solveSums, usable } from './supervised.js';
 
 /**
  * The penalty ρ of the train part's own ridge fit θ_m = (ρI + Σ x xᵀ)⁻¹ Σ r x (the posterior mean the warm start
@@ -16,6 +16,19 @@ import { CV_FOLDS, crossValidatePenalty, foldSums, solveSums, usable } from './s
  */
 export function warmPenalty(env: PolicyEnv, t: TrainData): number | null {
   if (t.queries.length < 2 * CV_FOLDS) return null;
+  // the runs of a replay share the choice
+  return shared(PENALTY, env.contexts, t, '', () => choosePenalty(env, t));
+}
+
+const PENALTY = sharedCache<number>();
+const PRIORS = sharedCache<WarmPrior>();
+
+/** The warm start of a train part at this weight, shared by the runs of a replay (it is read only). */
+export function warmPrior(env: PolicyEnv, t: TrainData, scale: number): WarmPrior {
+  return shared(PRIORS, env.contexts, t, String(scale), () => new WarmPrior(env, t, scale));
+}
+
+function choosePenalty(env: PolicyEnv, t: TrainData): number {
   const M = env.nModels;
   const c = env.contexts;
   const sums = foldSums(c, M, t, [t.rewards], CV_FOLDS);

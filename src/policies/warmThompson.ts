@@ -2,7 +2,7 @@ import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
-import { WarmPrior } from './warmStart.js';
+import { type WarmPrior, warmPrior } from './warmStart.js';
 
 export type WarmThompsonParams = { sigma: number; priorVariance: number; discount: number };
 
@@ -21,7 +21,7 @@ export class WarmThompson extends LinearPolicy {
     super(env, 1 / p.priorVariance, w);
     this.covScale = env.rules.thompsonCovariance === 'sigma2' ? p.sigma * p.sigma : 1;
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    this.prior = new WarmPrior(env, t, p.discount * w);
+    this.prior = warmPrior(env, t, p.discount * w);
     for (let m = 0; m < env.nModels; m++) this.prior.apply(this.st, m);
   }
 
