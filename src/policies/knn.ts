@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { ArgMax } from './argmax.js';
 import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
-import { chooseK, KNN_MIN_DISTANCE } from './knnTune.js';
+import { chooseK, KNN_K_GRID, KNN_MIN_DISTANCE } from './knnTune.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
@@ -129,16 +129,22 @@ class KnnModel {
     if (!byRows) LISTS.set(c, (byRows = new WeakMap()));
     let byK = byRows.get(t.queries);
     if (!byK) byRows.set(t.queries, (byK = new Map()));
+    // one search at the largest k the choice can make; smaller k are subsets of it (their k-th largest
+    // similarity is at least its)
+    const K = Math.max(this.k, KNN_K_GRID[KNN_K_GRID.length - 1]);
+    let base = byK.get(K);
+    if (!base) byK.set(K, (base = this.search(t, K)));
     let l = byK.get(this.k);
-    if (!l) byK.set(this.k, (l = this.search(t)));
+    if (!l) byK.set(this.k, (l = restrict(base, this.k)));
     return l;
   }
 
-  private search(t: TrainData): NeighbourLists {
+  private search(t: TrainData, K: number): NeighbourLists {
     const { kernel, stride, nTrain } = this;
     const Q = this.env.contexts.nQueries;
     const isTest = new Uint8Array(Q).fill(1);
     for (const q of t.queries) isTest[q] = 0;
+    const heap = new Float64Array(K);
     const start = new Int32Array(Q + 1);
     let row = new Int32Array(1 << 16);
     let sim = new Float32Array(1 << 16);
@@ -151,7 +157,7 @@ class KnnModel {
       kernel.runBatch();
       for (let g = 0; g < size; g++) {
         const sims = views[g];
-        const tau = this.threshold(sims);
+        const tau = kthLargest(sims, 0, nTrain, K, heap);
         start[group[g]] = n;
         for (let i = 0; i < nTrain; i++) {
           if (!(sims[i] >= tau)) continue;
@@ -200,37 +206,7 @@ class KnnModel {
 
   /** The k-th largest similarity (a min-heap of the k best so far); −∞ when there are at most k rows. */
   private threshold(sims: Float32Array): number {
-    const { heap, k, nTrain } = this;
-    if (nTrain <= k) return -Infinity;
-    let size = 0;
-    for (let i = 0; i < nTrain; i++) {
-      const s = sims[i];
-      if (size < k) {
-        // sift up
-        let c = size++;
-        while (c > 0) {
-          const par = (c - 1) >> 1;
-          if (heap[par] <= s) break;
-          heap[c] = heap[par];
-          c = par;
-        }
-        heap[c] = s;
-      } else if (s > heap[0]) {
-        // replace the root, sift down
-        let c = 0;
-        for (;;) {
-          const l = 2 * c + 1;
-          if (l >= k) break;
-          const r = l + 1;
-          const ch = r < k && heap[r] < heap[l] ? r : l;
-          if (heap[ch] >= s) break;
-          heap[c] = heap[ch];
-          c = ch;
-        }
-        heap[c] = s;
-      }
-    }
-    return heap[0];
+    return kthLargest(sims, 0, this.nTrain, this.k, this.heap);
   }
 
   /** Predicted reward per model for query q (a reused buffer, valid until the next call). */
@@ -294,6 +270,61 @@ interface NeighbourLists {
   row: Int32Array;
   sim: Float32Array;
   isTest: Uint8Array;
+}
+
+/** The k-th largest of v[lo..hi) (a min-heap of the k best so far); −∞ when there are at most k values. */
+function kthLargest(v: ArrayLike<number>, lo: number, hi: number, k: number, heap: Float64Array): number {
+  if (hi - lo <= k) return -Infinity;
+  let size = 0;
+  for (let i = lo; i < hi; i++) {
+    const s = v[i];
+    if (size < k) {
+      // sift up
+      let c = size++;
+      while (c > 0) {
+        const par = (c - 1) >> 1;
+        if (heap[par] <= s) break;
+        heap[c] = heap[par];
+        c = par;
+      }
+      heap[c] = s;
+    } else if (s > heap[0]) {
+      // replace the root, sift down
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        const ch = r < k && heap[r] < heap[l] ? r : l;
+        if (heap[ch] >= s) break;
+        heap[c] = heap[ch];
+        c = ch;
+      }
+      heap[c] = s;
+    }
+  }
+  return heap[0];
+}
+
+/** The lists at a smaller k: each test query's entries with a similarity at least its k-th largest, in order. */
+function restrict(base: NeighbourLists, k: number): NeighbourLists {
+  const { start, row, sim, isTest } = base;
+  const Q = isTest.length;
+  const heap = new Float64Array(Math.max(1, k));
+  const out = { start: new Int32Array(Q + 1), row: new Int32Array(row.length), sim: new Float32Array(row.length), isTest };
+  let n = 0;
+  for (let q = 0; q < Q; q++) {
+    if (!isTest[q]) continue;
+    const tau = kthLargest(sim, start[q], start[q + 1], k, heap);
+    out.start[q] = n;
+    for (let a = start[q]; a < start[q + 1]; a++) {
+      if (!(sim[a] >= tau)) continue;
+      out.row[n] = row[a];
+      out.sim[n++] = sim[a];
+    }
+    out.start[q + 1] = n;
+  }
+  return { ...out, row: out.row.slice(0, n), sim: out.sim.slice(0, n) };
 }
 
 /** Neighbour lists by contexts, train rows and k (shared by the λ values of a sweep). */
