@@ -92,7 +92,7 @@ class KnnModel {
 
   /** Predictions of every query outside the train part (NaN rows for train queries), from their neighbour lists. */
   private predictTest(t: TrainData): Float64Array {
-    const { M, R, sumR, sumW, pred, distance, fallback } = this;
+    const { M, sumR, sumW, pred } = this;
     const Q = this.env.contexts.nQueries;
     const out = new Float64Array(Q * M).fill(NaN);
     const { start, row, sim, isTest } = this.lists(t);
@@ -101,18 +101,8 @@ class KnnModel {
       sumR.fill(0);
       sumW.fill(0);
       // the rows in ascending order, as fromSimilarities visits them: the same sums
-      for (let a = start[q]; a < start[q + 1]; a++) {
-        const s = sim[a];
-        const w = distance ? 1 / Math.max(1 - s, KNN_MIN_DISTANCE) : 1;
-        const o = row[a] * M;
-        for (let m = 0; m < M; m++) {
-          const r = R[o + m];
-          if (r !== r) continue; // NaN: not usable
-          sumR[m] += w * r;
-          sumW[m] += w;
-        }
-      }
-      for (let m = 0; m < M; m++) pred[m] = sumW[m] > 0 ? sumR[m] / sumW[m] : fallback[m];
+      for (let a = start[q]; a < start[q + 1]; a++) this.add(row[a], sim[a]);
+      this.finish();
       out.set(pred, q * M);
     }
     return out;
@@ -243,22 +233,30 @@ class KnnModel {
 
   /** Predictions into pred from the similarities of one query to every train row. */
   private fromSimilarities(sims: Float32Array): void {
-    const { M, R, sumR, sumW, pred, nTrain, distance, fallback } = this;
+    const { sumR, sumW, nTrain } = this;
     const tau = this.threshold(sims);
     sumR.fill(0);
     sumW.fill(0);
-    for (let i = 0; i < nTrain; i++) {
-      const s = sims[i];
-      if (!(s >= tau)) continue;
-      const w = distance ? 1 / Math.max(1 - s, KNN_MIN_DISTANCE) : 1;
-      const o = i * M;
-      for (let m = 0; m < M; m++) {
-        const r = R[o + m];
-        if (r !== r) continue; // NaN: not usable
-        sumR[m] += w * r;
-        sumW[m] += w;
-      }
+    for (let i = 0; i < nTrain; i++) if (sims[i] >= tau) this.add(i, sims[i]);
+    this.finish();
+  }
+
+  /** Add train row i, at similarity s, to the running sums. */
+  private add(i: number, s: number): void {
+    const { M, R, sumR, sumW } = this;
+    const w = this.distance ? 1 / Math.max(1 - s, KNN_MIN_DISTANCE) : 1;
+    const o = i * M;
+    for (let m = 0; m < M; m++) {
+      const r = R[o + m];
+      if (r !== r) continue; // NaN: not usable
+      sumR[m] += w * r;
+      sumW[m] += w;
     }
+  }
+
+  /** The predictions from the running sums (the train mean where a model has no neighbour). */
+  private finish(): void {
+    const { M, sumR, sumW, pred, fallback } = this;
     for (let m = 0; m < M; m++) pred[m] = sumW[m] > 0 ? sumR[m] / sumW[m] : fallback[m];
   }
 
