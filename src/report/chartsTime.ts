@@ -109,8 +109,7 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   // the line starts at 0 regret before the first query
   for (const c of o.curves) rows.unshift({ step: 0, label: c.label, mean: 0, lo: 0, hi: 0 });
   const yTop = niceCeil(top);
-  const labels = o.curves.map((c) => c.label);
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labels), legend: legendFor(labels) };
+  const color = policyColour(o.colours, o.curves);
   const x = { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, o.Q], nice: false } };
   const y = { field: 'mean', type: 'quantitative', title: 'cumulative regret (reward units)', scale: { domain: [0, yTop], nice: false } };
   const ends = o.curves.map((c) => ({ label: c.label, x: o.Q, value: c.meanCum[c.meanCum.length - 1] }));
@@ -128,6 +127,12 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   } as unknown as TopLevelSpec;
 }
 
+/** The colour channel of the per-policy curves: one colour per policy label, with its legend. */
+function policyColour(colours: Map<string, string>, curves: readonly CellCurves[]) {
+  const labels = curves.map((c) => c.label);
+  return { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels), legend: legendFor(labels) };
+}
+
 /** Moving-average step regret, plotted from the first full window on. */
 export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: number; window: number; colours: Map<string, string>; events: PoolEvent[] }): TopLevelSpec {
   const rows: { step: number; label: string; ma: number }[] = [];
@@ -140,8 +145,7 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
     if ((n - 1 - first) % STRIDE !== 0) rows.push({ step: n, label: c.label, ma: c.movingAvg[n - 1] });
   }
   const yTop = niceCeil(top);
-  const labels = o.curves.map((c) => c.label);
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labels), legend: legendFor(labels) };
+  const color = policyColour(o.colours, o.curves);
   const ends = o.curves.map((c) => ({ label: c.label, x: o.Q, value: c.movingAvg[c.movingAvg.length - 1] }));
   return {
     width: W,
