@@ -110,7 +110,7 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   for (const c of o.curves) rows.unshift({ step: 0, label: c.label, mean: 0, lo: 0, hi: 0 });
   const yTop = niceCeil(top);
   const color = policyColour(o.colours, o.curves);
-  const x = { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, o.Q], nice: false } };
+  const x = stepAxis(o.Q);
   const y = { field: 'mean', type: 'quantitative', title: 'cumulative regret (reward units)', scale: { domain: [0, yTop], nice: false } };
   const ends = o.curves.map((c) => ({ label: c.label, x: o.Q, value: c.meanCum[c.meanCum.length - 1] }));
   return {
@@ -125,6 +125,11 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
       ...eventLayers(o.events, false),
     ],
   } as unknown as TopLevelSpec;
+}
+
+/** The x axis of the curves over the stream: queries routed, from 0 to the stream length. */
+function stepAxis(Q: number) {
+  return { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, Q], nice: false } };
 }
 
 /** The colour channel of the per-policy curves: one colour per policy label, with its legend. */
@@ -156,7 +161,7 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
       {
         mark: { type: 'line', strokeWidth: 1.4, clip: true },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, o.Q], nice: false } },
+          x: stepAxis(o.Q),
           y: { field: 'ma', type: 'quantitative', title: 'step regret (reward units)', scale: { domain: [0, yTop], nice: false } },
           color,
         },
