@@ -35,3 +35,26 @@ export function makeTrain(
 export function gaussianRows(n: number, d: number, next: () => number): number[][] {
   return Array.from({ length: n }, () => [1, ...Array.from({ length: d }, () => next() + next() + next() - 1.5)]);
 }
+
+/**
+ * Replay queries through a policy with all models allowed and collect, per model, the contexts and rewards it
+ * was told (what a direct solve of its online part needs).
+ */
+export function replayOnline(
+  p: { select(q: number, arms: Int32Array, n: number): number; update(q: number, m: number, r: number): void },
+  queries: Iterable<number>,
+  M: number,
+  X: number[][],
+  reward: (q: number, m: number) => number,
+): { xs: number[][]; rs: number[] }[] {
+  const all = Int32Array.from({ length: M }, (_, m) => m);
+  const online: { xs: number[][]; rs: number[] }[] = Array.from({ length: M }, () => ({ xs: [], rs: [] }));
+  for (const q of queries) {
+    const m = p.select(q, all, M);
+    const r = reward(q, m);
+    p.update(q, m, r);
+    online[m].xs.push(X[q]);
+    online[m].rs.push(r);
+  }
+  return online;
+}

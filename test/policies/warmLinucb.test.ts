@@ -6,7 +6,7 @@ import { CV_FOLDS, CV_GRID } from '../../src/policies/supervised.js';
 import { WarmLinUCB, warmLinucbFactory } from '../../src/policies/warmLinucb.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { maxRelDiff, ridge } from '../helpers/linalg.js';
-import { gaussianRows, makeTrain } from '../helpers/train.js';
+import { gaussianRows, makeTrain, replayOnline } from '../helpers/train.js';
 
 const M = 3;
 const all = Int32Array.from({ length: M }, (_, m) => m);
@@ -26,13 +26,7 @@ function trainRows(tt: TrainData, m: number, s: number): { xs: number[][]; rs: n
 describe('warm-linucb', () => {
   it('A, A⁻¹ and θ equal reg·I + discount·(train part) + the online updates, solved directly; picks the UCB argmax', () => {
     const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.2, reg: 0.05, discount: 0.3 }, t);
-    const online: { xs: number[][]; rs: number[] }[] = Array.from({ length: M }, () => ({ xs: [], rs: [] }));
-    for (let q = 120; q < 300; q++) {
-      const m = p.select(q, all, M);
-      p.update(q, m, reward(q, m));
-      online[m].xs.push(X[q]);
-      online[m].rs.push(reward(q, m));
-    }
+    const online = replayOnline(p, Array.from({ length: 180 }, (_, i) => 120 + i), M, X, reward);
     const st = p.state();
     const d = 5;
     const refs = [0, 1, 2].map((m) => {

@@ -5,7 +5,7 @@ import { thompsonFactory } from '../../src/policies/thompson.js';
 import { WarmThompson, warmThompsonFactory } from '../../src/policies/warmThompson.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { maxRelDiff, ridge } from '../helpers/linalg.js';
-import { gaussianRows, makeTrain } from '../helpers/train.js';
+import { gaussianRows, makeTrain, replayOnline } from '../helpers/train.js';
 
 const M = 3;
 const all = Int32Array.from({ length: M }, (_, m) => m);
@@ -31,13 +31,7 @@ describe('warm-thompson', () => {
     const v = 2;
     const g = 0.4;
     const p = new WarmThompson(makeEnv(ctx, M), { sigma, priorVariance: v, discount: g }, t);
-    const online: { xs: number[][]; rs: number[] }[] = Array.from({ length: M }, () => ({ xs: [], rs: [] }));
-    for (const q of testQ) {
-      const m = p.select(q, all, M);
-      p.update(q, m, reward(q, m));
-      online[m].xs.push(X[q]);
-      online[m].rs.push(reward(q, m));
-    }
+    const online = replayOnline(p, testQ, M, X, reward);
     const st = p.state();
     const d = 5;
     for (let m = 0; m < M; m++) {
