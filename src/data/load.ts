@@ -8,7 +8,7 @@ import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
 import { extensionOf, readMagic, peekContent } from './formats/input.js';
 import { withTextTable, firstLine, type TextKind } from './formats/text.js';
-import { isLongHeader, loadLongText } from './formats/long.js';
+import { isLongHeader, loadLongText, overlayModelsFile } from './formats/long.js';
 import { applyBoundsFile } from './formats/bounds.js';
 import { isWideHeader } from './formats/wide.js';
 import { loadWideText } from './formats/routerbench.js';
@@ -17,7 +17,7 @@ import { isRecoveredHeader, loadRecoveredText } from './formats/recovered.js';
 export interface LoadOptions {
   /** Queries file for the long format (`query_id, task[, text, cluster, complexity]`). */
   queries?: string;
-  /** Models file for the long format (`model_id[, name, params_b]`). */
+  /** Models file (`model_id[, name, params_b, family, prior_accuracy, prior_energy_j]`): the long format's model list, or descriptors of the built-in models. */
   models?: string;
   /** Force a format instead of detecting it (see FORMATS). */
   format?: string;
@@ -82,9 +82,11 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
   if (!source) throw new UsageError('no data source given');
   let table: PoolTable;
   if (isBuiltinSource(source)) {
-    if (opts.queries || opts.models) throw new UsageError('--queries/--models apply to long-format files, not the built-in dataset');
+    if (opts.queries) throw new UsageError('--queries applies to long-format files, not the built-in dataset');
     const { loadGreenservPool } = await import('./builtin/greenserv-pool.js');
     table = loadGreenservPool();
+    // a models file only describes the built-in models (descriptors for hybrid-linucb, datasets/README.md)
+    if (opts.models) table = await overlayModelsFile(table, opts.models, opts.warn);
   } else {
     // heavy readers (hub client, Arrow, Parquet, pickle, SQL) load only when a source needs them
     const file = source.startsWith('hf://') ? await (await import('./hub.js')).resolveHfSource(source, { ...opts.hub, offline: opts.offline, warn: opts.warn }) : source;

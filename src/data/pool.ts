@@ -14,6 +14,15 @@ export interface ModelInfo {
   name: string;
   /** Parameter count in billions; NaN when unknown. */
   paramsB: number;
+  /** Optional descriptors from a models file (datasets/README.md): model family, published accuracy in [0, 1] and energy per query in J. */
+  family?: string;
+  priorAccuracy?: number;
+  priorEnergyJ?: number;
+}
+
+/** True when some model carries a family or a prior (the table hash then covers them; older hashes stay as they were). */
+export function hasModelDescriptors(models: readonly ModelInfo[]): boolean {
+  return models.some((m) => m.family !== undefined || m.priorAccuracy !== undefined || m.priorEnergyJ !== undefined);
 }
 
 /** Per-task min–max bounds of energy per token (J/token) used to normalise energy (docs/model.md §2.2). */
@@ -228,6 +237,14 @@ export function tableSha256(t: PoolTable): string {
   for (const m of t.models) {
     str(m.id);
     str(String(m.paramsB));
+  }
+  if (hasModelDescriptors(t.models)) {
+    str('model-descriptors/1');
+    for (const m of t.models) {
+      str(m.family ?? '');
+      str(String(m.priorAccuracy ?? Number.NaN));
+      str(String(m.priorEnergyJ ?? Number.NaN));
+    }
   }
   for (let q = 0; q < t.nQueries; q++) {
     str(t.queryIds[q]);

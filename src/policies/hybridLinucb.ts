@@ -5,24 +5,40 @@ import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 
 export type HybridLinUCBParams = { alpha: number; reg: number; regModel: number };
 
-/**
- * Model descriptors φ(m) = [1, standardised log₁₀ parameter count] (0 where unknown), docs/model.md §11.4.
- * Row-major nModels × 2.
- */
-export function modelDescriptors(models: readonly ModelInfo[]): Float64Array {
-  const logs = models.map((m) => (m.paramsB > 0 ? Math.log10(m.paramsB) : Number.NaN));
-  const known = logs.filter((v) => Number.isFinite(v));
-  const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;
-  const sd = known.length > 1 ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
-  const out = new Float64Array(models.length * DESCRIPTORS);
-  logs.forEach((v, m) => {
-    out[m * DESCRIPTORS] = 1;
-    out[m * DESCRIPTORS + 1] = Number.isFinite(v) && sd > 0 ? (v - mean) / sd : 0;
-  });
-  return out;
+/** Model descriptors: row-major nModels × width, with the name of each column. */
+export interface ModelDescriptors {
+  values: Float64Array;
+  width: number;
+  columns: string[];
 }
 
-export const DESCRIPTORS = 2;
+/** z-scores over the models where `v` is finite (population sd); 0 where unknown or when all are equal. */
+function standardised(v: number[]): number[] {
+  const known = v.filter((x) => Number.isFinite(x));
+  const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;
+  const sd = known.length > 1 ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
+  return v.map((x) => (Number.isFinite(x) && sd > 0 ? (x - mean) / sd : 0));
+}
+
+/**
+ * Model descriptors φ(m) (docs/model.md §11.4): 1, the standardised log₁₀ parameter count, then, only when the
+ * models table gives them, the standardised prior accuracy, the standardised log prior energy and a one-hot
+ * family (families in order of first appearance). Unknown values are 0, the mean.
+ */
+export function modelDescriptors(models: readonly ModelInfo[]): ModelDescriptors {
+  const cols: { name: string; v: number[] }[] = [
+    { name: 'bias', v: models.map(() => 1) },
+    { name: 'log10 params', v: standardised(models.map((m) => (m.paramsB > 0 ? Math.log10(m.paramsB) : Number.NaN))) },
+  ];
+  if (models.some((m) => m.priorAccuracy !== undefined)) cols.push({ name: 'prior accuracy', v: standardised(models.map((m) => m.priorAccuracy ?? Number.NaN)) });
+  if (models.some((m) => m.priorEnergyJ !== undefined)) cols.push({ name: 'log prior energy', v: standardised(models.map((m) => (m.priorEnergyJ !== undefined ? Math.log(m.priorEnergyJ) : Number.NaN))) });
+  const families = [...new Set(models.flatMap((m) => (m.family !== undefined ? [m.family] : [])))];
+  for (const f of families) cols.push({ name: `family ${f}`, v: models.map((m) => (m.family === f ? 1 : 0)) });
+  const width = cols.length;
+  const values = new Float64Array(models.length * width);
+  cols.forEach((c, j) => c.v.forEach((x, m) => (values[m * width + j] = x)));
+  return { values, width, columns: cols.map((c) => c.name) };
+}
 
 /**
  * Hybrid LinUCB (Li et al. 2010, docs/model.md §11.4): the reward of model m on context x is
@@ -45,6 +61,8 @@ class HybridLinUCB implements Policy {
   readonly B: Float64Array;
   readonly bv: Float64Array;
   private readonly phi: Float64Array;
+  /** Descriptor width: k = nd·d. */
+  private readonly nd: number;
   private readonly am: ArgMax;
   private readonly x: Float64Array;
   private readonly z: Float64Array;
@@ -62,8 +80,10 @@ class HybridLinUCB implements Policy {
   ) {
     const M = env.nModels;
     const d = (this.d = env.contexts.d);
-    const k = (this.k = DESCRIPTORS * d);
-    this.phi = modelDescriptors(env.models);
+    const desc = modelDescriptors(env.models);
+    this.phi = desc.values;
+    this.nd = desc.width;
+    const k = (this.k = desc.width * d);
     this.A0 = new Float64Array(k * k);
     this.A0inv = new Float64Array(k * k);
     this.b0 = new Float64Array(k);
@@ -97,12 +117,12 @@ class HybridLinUCB implements Policy {
 
   /** Dense x of query q and z = φ(m) ⊗ x. */
   private features(q: number, m: number): void {
-    const { d, x, z, phi } = this;
+    const { d, x, z, phi, nd } = this;
     const ctx = this.env.contexts;
     x.fill(0);
     for (let i = ctx.ptr[q]; i < ctx.ptr[q + 1]; i++) x[ctx.idx[i]] = ctx.val[i];
-    for (let j = 0; j < DESCRIPTORS; j++) {
-      const f = phi[m * DESCRIPTORS + j];
+    for (let j = 0; j < nd; j++) {
+      const f = phi[m * nd + j];
       for (let i = 0; i < d; i++) z[j * d + i] = f * x[i];
     }
   }

@@ -191,13 +191,14 @@ describe('sliding-window-linucb', () => {
 
 describe('hybrid-linucb', () => {
   /** Joint ridge over [z = φ(m) ⊗ x, x in model m's block]: the model hybrid LinUCB keeps in block form. */
-  function joint(X: number[][], obs: { q: number; m: number; r: number }[], phi: Float64Array, M: number, reg: number, regModel: number) {
+  function joint(X: number[][], obs: { q: number; m: number; r: number }[], phi: number[][], M: number, reg: number, regModel: number) {
     const d = X[0].length;
-    const k = 2 * d;
+    const nd = phi[0].length;
+    const k = nd * d;
     const D = k + M * d;
     const feat = (q: number, m: number): number[] => {
       const f = new Array(D).fill(0);
-      for (let j = 0; j < 2; j++) for (let i = 0; i < d; i++) f[j * d + i] = phi[m * 2 + j] * X[q][i];
+      for (let j = 0; j < nd; j++) for (let i = 0; i < d; i++) f[j * d + i] = phi[m][j] * X[q][i];
       for (let i = 0; i < d; i++) f[k + m * d + i] = X[q][i];
       return f;
     };
@@ -226,7 +227,12 @@ describe('hybrid-linucb', () => {
     const M = 4;
     const env = makeEnv(contextsFromRows(X), M);
     const p = hybridLinucbFactory.create(env, { alpha: 0.3, reg: 0.5, regModel: 0.8 }) as Policy & { score(q: number, m: number): { mean: number; width: number } };
-    const phi = modelDescriptors(env.models);
+    // φ(m) = [1, standardised log₁₀ size], sizes 1..4 B (population sd)
+    const logs = [1, 2, 3, 4].map(Math.log10);
+    const mu = logs.reduce((a, b) => a + b, 0) / 4;
+    const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mu) ** 2, 0) / 4);
+    const phi = logs.map((v) => [1, (v - mu) / sd]);
+    expect(maxRelDiff(Array.from(modelDescriptors(env.models).values), phi.flat())).toBeLessThan(1e-12);
     const obs: { q: number; m: number; r: number }[] = [];
     const reward = (q: number, m: number) => 0.2 + 0.1 * m + 0.3 * X[q][4] + ((q * 7) % 5) / 20;
     for (let q = 0; q < 200; q++) {
@@ -250,7 +256,7 @@ describe('hybrid-linucb', () => {
     const b = new Array(D).fill(0);
     const feat = (q: number, m: number, own: boolean): number[] => {
       const f = new Array(D).fill(0);
-      for (let j = 0; j < 2; j++) for (let i = 0; i < d; i++) f[j * d + i] = phi[m * 2 + j] * X[q][i];
+      for (let j = 0; j < 2; j++) for (let i = 0; i < d; i++) f[j * d + i] = phi[m][j] * X[q][i];
       if (own) for (let i = 0; i < d; i++) f[k + m * d + i] = X[q][i];
       return f;
     };
@@ -265,6 +271,68 @@ describe('hybrid-linucb', () => {
     const w = matVec(Ai, b);
     const f = feat(220, 2, true);
     expect(p.score(220, 2).mean).toBeCloseTo(f.reduce((s, v, i) => s + v * w[i], 0), 9);
+  });
+
+  it('descriptors from the models table: standardised priors, log prior energy and a one-hot family; unknowns are 0', () => {
+    const models = [
+      { id: 'a', name: 'a', paramsB: 1, family: 'f', priorAccuracy: 0.4, priorEnergyJ: 10 },
+      { id: 'b', name: 'b', paramsB: 8, family: 'g', priorAccuracy: 0.6 },
+      { id: 'c', name: 'c', paramsB: Number.NaN, family: 'f', priorAccuracy: 0.8, priorEnergyJ: 1000 },
+      { id: 'd', name: 'd', paramsB: 64 },
+    ];
+    const desc = modelDescriptors(models);
+    expect(desc.columns).toEqual(['bias', 'log10 params', 'prior accuracy', 'log prior energy', 'family f', 'family g']);
+    // log₁₀ sizes 0, 0.903, 1.806 (c unknown): mean 0.903, population sd 0.737
+    const l = [0, Math.log10(8), Math.log10(64)];
+    const lm = (l[0] + l[1] + l[2]) / 3;
+    const ls = Math.sqrt(l.reduce((a, v) => a + (v - lm) ** 2, 0) / 3);
+    // priors 0.4, 0.6, 0.8: z = −1.2247, 0, 1.2247; log energies ln 10, ln 1000: z = −1, 1
+    const za = Math.sqrt(1.5);
+    const expected = [
+      [1, (l[0] - lm) / ls, -za, -1, 1, 0],
+      [1, (l[1] - lm) / ls, 0, 0, 0, 1],
+      [1, 0, za, 1, 1, 0],
+      [1, (l[2] - lm) / ls, 0, 0, 0, 0],
+    ];
+    const got = Array.from(desc.values);
+    expected.flat().forEach((v, i) => expect(got[i]).toBeCloseTo(v, 12));
+  });
+
+  it('with descriptors, a model that joins after the others were observed is scored by the joint ridge solve', () => {
+    const X = rows(300, 11);
+    const M = 4;
+    const env = makeEnv(contextsFromRows(X), M);
+    env.models = [
+      { id: 'a', name: 'a', paramsB: 1, family: 'f', priorAccuracy: 0.3, priorEnergyJ: 5 },
+      { id: 'b', name: 'b', paramsB: 3, family: 'g', priorAccuracy: 0.5, priorEnergyJ: 50 },
+      { id: 'c', name: 'c', paramsB: 7, family: 'f', priorAccuracy: 0.7, priorEnergyJ: 20 },
+      { id: 'new', name: 'new', paramsB: 9, family: 'g', priorAccuracy: 0.6 },
+    ];
+    env.initialArms = [0, 1, 2];
+    const p = hybridLinucbFactory.create(env, { alpha: 0.2, reg: 0.3, regModel: 2 }) as Policy & { score(q: number, m: number): { mean: number; width: number } };
+    const desc = modelDescriptors(env.models);
+    const phi = [0, 1, 2, 3].map((m) => Array.from(desc.values.subarray(m * desc.width, (m + 1) * desc.width)));
+    // rewards depend on the family and the prior, so the shared part has something to carry to the newcomer
+    const reward = (q: number, m: number) => 0.1 + 0.5 * (env.models[m].priorAccuracy ?? 0.5) + (env.models[m].family === 'g' ? 0.2 * X[q][4] : 0) + ((q * 3) % 7) / 40;
+    const three = Int32Array.from([0, 1, 2]);
+    const obs: { q: number; m: number; r: number }[] = [];
+    for (let q = 0; q < 240; q++) {
+      const m = p.select(q, three, 3);
+      obs.push({ q, m, r: reward(q, m) });
+      p.update(q, m, reward(q, m));
+    }
+    p.addArm(3);
+    const ref = joint(X, obs, phi, M, 0.3, 2);
+    for (const q of [250, 260, 290]) {
+      const s = p.score(q, 3);
+      expect(s.mean).toBeCloseTo(ref.mean(q, 3), 9);
+      expect(s.width).toBeCloseTo(ref.width(q, 3), 9);
+      expect(s.mean).not.toBe(0);
+    }
+    // the descriptors matter: with the parameter count alone the newcomer's estimate differs
+    const bare = hybridLinucbFactory.create({ ...env, models: env.models.map((m) => ({ id: m.id, name: m.name, paramsB: m.paramsB })) }, { alpha: 0.2, reg: 0.3, regModel: 2 }) as typeof p;
+    for (const o of obs) bare.update(o.q, o.m, o.r);
+    expect(Math.abs(bare.score(250, 3).mean - p.score(250, 3).mean)).toBeGreaterThan(1e-3);
   });
 
   it('a joining model starts from the shared estimate zᵀβ, not from zero', () => {

@@ -83,32 +83,67 @@ async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => voi
   return out;
 }
 
-/** Read a models file: `model_id[, name, params_b]`. */
-async function readModelsFile(file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
-  return withTextTable(file, kindFor(file), (t) => modelsFrom(t, file, warn));
+/** Read a models file: `model_id[, name, params_b, family, prior_accuracy, prior_energy_j]`. */
+export async function readModelsFile(file: string, warn?: (m: string) => void, known?: ReadonlySet<string>): Promise<ModelInfo[]> {
+  return withTextTable(file, kindFor(file), (t) => modelsFrom(t, file, warn, known));
 }
 
-async function modelsFrom(t: TextTable, file: string, warn?: (m: string) => void): Promise<ModelInfo[]> {
+/** Columns of a models file; all but model_id are optional (datasets/README.md). */
+const MODEL_COLUMNS = ['model_id', 'name', 'params_b', 'family', 'prior_accuracy', 'prior_energy_j'];
+
+async function modelsFrom(t: TextTable, file: string, warn?: (m: string) => void, known?: ReadonlySet<string>): Promise<ModelInfo[]> {
   const idx = columnIndex(t.columns);
   const cId = requireColumn(idx, 'model_id', file, 'models file');
   const cName = idx.get('name');
   const cParams = idx.get('params_b');
-  warnUnknown(t.columns, ['model_id', 'name', 'params_b'], file, warn);
+  const cFamily = idx.get('family');
+  const cAcc = idx.get('prior_accuracy');
+  const cEnergy = idx.get('prior_energy_j');
+  warnUnknown(t.columns, MODEL_COLUMNS, file, warn);
   const out: ModelInfo[] = [];
   const seen = new Map<string, number>();
   for await (const r of t.records) {
     const id = idCell(r.cells[cId]);
     if (id === '') throw new DataError('empty model id', file, r.line, 'model_id');
+    if (known && !known.has(id)) throw new DataError(`unknown model '${truncate(id)}'; models: ${someOf([...known])}`, file, r.line, 'model_id');
     const before = seen.get(id);
     if (before !== undefined) throw new DataError(`model '${id}' is listed twice (also on line ${before})`, file, r.line, 'model_id');
     seen.set(id, r.line);
     const name = cName !== undefined ? idCell(r.cells[cName]) : '';
     const paramsB = cParams !== undefined ? parseNumber(r.cells[cParams], file, r.line, 'params_b') : Number.NaN;
     if (paramsB < 0) throw new DataError(`params_b ${paramsB} is negative`, file, r.line, 'params_b');
-    out.push({ id, name: name || id, paramsB });
+    const m: ModelInfo = { id, name: name || id, paramsB };
+    const family = cFamily !== undefined ? idCell(r.cells[cFamily]) : '';
+    if (family !== '') m.family = family;
+    const acc = cAcc !== undefined ? parseNumber(r.cells[cAcc], file, r.line, 'prior_accuracy') : Number.NaN;
+    if (!Number.isNaN(acc)) {
+      if (!(acc >= 0 && acc <= 1)) throw new DataError(`prior_accuracy ${acc} is outside [0, 1]`, file, r.line, 'prior_accuracy');
+      m.priorAccuracy = acc;
+    }
+    const energy = cEnergy !== undefined ? parseNumber(r.cells[cEnergy], file, r.line, 'prior_energy_j') : Number.NaN;
+    if (!Number.isNaN(energy)) {
+      if (!(energy > 0)) throw new DataError(`prior_energy_j ${energy} must be > 0 (J per query)`, file, r.line, 'prior_energy_j');
+      m.priorEnergyJ = energy;
+    }
+    out.push(m);
   }
   if (out.length === 0) throw new DataError('no data rows (header only?)', file);
   return out;
+}
+
+/**
+ * A models file over an already loaded table (the built-in dataset): each row names one of its models, and
+ * its name, params_b (when given) and descriptors replace the table's; the model order stays.
+ */
+export async function overlayModelsFile(t: PoolTable, file: string, warn?: (m: string) => void): Promise<PoolTable> {
+  const list = await readModelsFile(file, warn, new Set(t.models.map((m) => m.id)));
+  const byId = new Map(list.map((m) => [m.id, m]));
+  const models = t.models.map((m) => {
+    const o = byId.get(m.id);
+    if (!o) return m;
+    return { ...o, name: o.name !== o.id ? o.name : m.name, paramsB: Number.isNaN(o.paramsB) ? m.paramsB : o.paramsB };
+  });
+  return { ...t, models };
 }
 
 function warnUnknown(columns: string[], known: readonly string[], file: string, warn?: (m: string) => void): void {
