@@ -2,13 +2,13 @@
  * Drift events (docs/model.md §11.2): from step t a model's accuracy (on one task or all) shifts by Δ, or its
  * energy, dollar cost or latency is multiplied by a factor, at once or linearly over a window of steps.
  * Each event's end state is a full copy of the table's metrics with its reward table rebuilt by the run's own
- * reward rule; during a window the reward (and metric) of a changed cell moves linearly from the old state
+ * reward rule, with the cost bounds of the table as loaded (a change of one model leaves the others' rewards alone); during a window the reward (and metric) of a changed cell moves linearly from the old state
  * to the new one. Deterministic: nothing is drawn.
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { bestReward } from './actions.js';
-import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
+import { buildRewards, costBoundsOf, type RewardOptions, type RewardTable } from './reward.js';
 
 /** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
 export const MAX_DRIFT_CELLS = 20_000_000;
@@ -36,6 +36,8 @@ export interface DriftPhase {
   costUsd: Float64Array | null;
   latencyS: Float64Array;
   rewards: Float64Array;
+  /** The reward's normalised cost term (docs/model.md §2.1). */
+  costNorm: Float64Array;
   /** Best present reward per query over the whole table. */
   oracle: Float64Array;
 }
@@ -81,7 +83,9 @@ export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOpt
   if (sorted.length * t.nQueries * M > MAX_DRIFT_CELLS) {
     throw new UsageError(`${where}: ${sorted.length} events × ${t.nQueries * M} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)`);
   }
-  const phases: DriftPhase[] = [{ accuracy: t.accuracy, energyJ: t.energyJ, costUsd: t.costUsd, latencyS: t.latencyS, rewards: base.rewards, oracle: base.oracle }];
+  const phases: DriftPhase[] = [{ accuracy: t.accuracy, energyJ: t.energyJ, costUsd: t.costUsd, latencyS: t.latencyS, rewards: base.rewards, costNorm: base.costNorm, oracle: base.oracle }];
+  // the run's normalisation scale is that of the loaded table, whatever drifts later (docs/model.md §11.2)
+  const bounds = costBoundsOf(t, opts);
   const changed: Uint8Array[] = [];
   for (const e of sorted) {
     const prev = phases[phases.length - 1];
@@ -103,8 +107,8 @@ export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOpt
       if (e.latency !== undefined) latencyS[i] *= e.latency;
     }
     const drifted: PoolTable = { ...t, accuracy, energyJ, costUsd, latencyS };
-    const rw = await buildRewards(drifted, opts);
-    phases.push({ accuracy, energyJ, costUsd, latencyS, rewards: rw.rewards, oracle: rw.oracle });
+    const rw = await buildRewards(drifted, opts, bounds);
+    phases.push({ accuracy, energyJ, costUsd, latencyS, rewards: rw.rewards, costNorm: rw.costNorm, oracle: rw.oracle });
     changed.push(flags);
   }
   return { events: sorted, phases, changed };
@@ -170,6 +174,10 @@ export class DriftCursor {
 
   latencyS(i: number): number {
     return this.mix(i, this.prev.latencyS, this.cur.latencyS);
+  }
+
+  costNorm(i: number): number {
+    return this.mix(i, this.prev.costNorm, this.cur.costNorm);
   }
 
   /**

@@ -240,7 +240,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
   // under drift the recorders read the served cells' drifted metrics
   const mt = scenario ? scenario.metricsTable : t;
-  const metrics = new MetricsRecorder(mt, rw, P);
+  const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P);
   const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R) : null;
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];

@@ -124,7 +124,39 @@ function costBounds(t: PoolTable, kind: CostSource): { lo: Float64Array; hi: Flo
   return { lo, hi };
 }
 
-export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<RewardTable> {
+/**
+ * The per-task bounds a run normalises its cost with (docs/model.md §2.1), on the scale used (logs under
+ * `costScale: log`), with the log scale's floor. Fixed for the whole run: drifted tables reuse them (§11.2).
+ */
+export interface CostBounds {
+  lo: Float64Array;
+  hi: Float64Array;
+  /** Per task smallest positive raw cost (log scale only; null otherwise). */
+  floor: Float64Array | null;
+}
+
+function costSourceOf(t: PoolTable, opts: RewardOptions): { source: CostSource; basis: EnergyBasis | null } {
+  const cost = opts.cost ?? 'energy';
+  const basis = cost === 'energy' ? energyBasis(t) : null;
+  return { source: cost === 'energy' ? (basis === 'per-query' ? 'energy-query' : 'energy-token') : cost, basis };
+}
+
+/** The cost bounds of a table under a run's options. */
+export function costBoundsOf(t: PoolTable, opts: RewardOptions): CostBounds {
+  const { source } = costSourceOf(t, opts);
+  const { lo, hi } = costBounds(t, source);
+  if ((opts.costScale ?? 'linear') !== 'log') return { lo, hi, floor: null };
+  // monotone transform: the bounds of log v are the logs of the bounds
+  const floor = positiveFloor(t, source);
+  for (let k = 0; k < lo.length; k++) {
+    lo[k] = logCost(lo[k], floor[k]);
+    hi[k] = logCost(hi[k], floor[k]);
+  }
+  return { lo, hi, floor };
+}
+
+/** Rewards of a table; `bounds` overrides the table's own cost bounds (a drifted table keeps the run's, §11.2). */
+export async function buildRewards(t: PoolTable, opts: RewardOptions, bounds?: CostBounds): Promise<RewardTable> {
   const { lambda } = opts;
   if (!(lambda >= 0 && lambda <= 1)) throw new UsageError(`λ must be in [0, 1], got ${lambda}`);
   const cost = opts.cost ?? 'energy';
@@ -135,34 +167,18 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions): Promise<R
   const costNorm = new Float64Array(n);
   const costScale = opts.costScale ?? 'linear';
   if (costScale !== 'linear' && costScale !== 'log') throw new UsageError(`cost scale must be linear or log, got '${String(costScale)}'`);
-  const basis = cost === 'energy' ? energyBasis(t) : null;
-  const source: CostSource = cost === 'energy' ? (basis === 'per-query' ? 'energy-query' : 'energy-token') : cost;
+  const { source, basis } = costSourceOf(t, opts);
   const warnings: string[] = [];
   if (cost === 'energy' && lambda > 0 && opts.expression === undefined && !hasEnergy(t)) {
     warnings.push(`'${t.name}' has no energy values: the cost term is 0.5 for every cell, so λ = ${lambda} only scales the accuracy term (add energy_j, or choose the usd or latency cost)`);
   }
-  const { lo, hi } = costBounds(t, source);
-  if (costScale === 'log') {
-    // monotone transform: the bounds of log v are the logs of the bounds
-    const floor = positiveFloor(t, source);
-    for (let k = 0; k < lo.length; k++) {
-      lo[k] = logCost(lo[k], floor[k]);
-      hi[k] = logCost(hi[k], floor[k]);
-    }
-    for (let q = 0; q < t.nQueries; q++) {
-      const k = t.queryTask[q];
-      for (let m = 0; m < M; m++) {
-        const i = q * M + m;
-        costNorm[i] = normalise(logCost(rawCost(t, i, source), floor[k]), lo[k], hi[k]);
-      }
-    }
-  } else {
-    for (let q = 0; q < t.nQueries; q++) {
-      const k = t.queryTask[q];
-      for (let m = 0; m < M; m++) {
-        const i = q * M + m;
-        costNorm[i] = normalise(rawCost(t, i, source), lo[k], hi[k]);
-      }
+  const { lo, hi, floor } = bounds ?? costBoundsOf(t, opts);
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      const v = rawCost(t, i, source);
+      costNorm[i] = normalise(floor ? logCost(v, floor[k]) : v, lo[k], hi[k]);
     }
   }
   if (opts.expression !== undefined) {

@@ -38,6 +38,8 @@ export class ScenarioRun {
    * cost and latency each step, so summaries report what was served. The loaded table otherwise.
    */
   readonly metricsTable: PoolTable;
+  /** Under drift, the normalised cost term the recorders read, kept like `metricsTable`; null otherwise. */
+  readonly costNorm: Float64Array | null;
   private p = 0;
 
   constructor(
@@ -49,6 +51,7 @@ export class ScenarioRun {
     this.queue = isInstant(cfg.feedback) ? null : new FeedbackQueue(cfg.feedback!);
     this.budget = cfg.budget ?? null;
     this.metricsTable = this.drift ? { ...t, accuracy: t.accuracy.slice(), energyJ: t.energyJ.slice(), latencyS: t.latencyS.slice(), costUsd: t.costUsd ? t.costUsd.slice() : null } : t;
+    this.costNorm = this.drift ? cfg.drift!.phases[0].costNorm.slice() : null;
     const grid = <T>(): T[][] => Array.from({ length: nPolicies }, () => []);
     this.result = { budgetTrace: this.budget ? grid<Float64Array>() : null, feedback: this.queue ? grid() : null };
   }
@@ -82,6 +85,7 @@ export class ScenarioRun {
       v.energyJ[i] = d.energyJ(i);
       v.latencyS[i] = d.latencyS(i);
       if (v.costUsd) v.costUsd[i] = d.costUsd(i);
+      this.costNorm![i] = d.costNorm(i);
     }
     const b = this.budget;
     if (!b || !has) return;

@@ -187,6 +187,46 @@ describe('drift events', () => {
     }
   });
 
+  it('a cost factor keeps the run’s normalisation bounds: only the changed model’s cost term moves, and costNorm follows it', async () => {
+    const Q = 60;
+    const M = 3;
+    const t = randomTable(11, Q, M);
+    const opts = { lambda: 1, cost: 'latency' as const };
+    const rw = await buildRewards(t, opts);
+    const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
+    // the run's bounds: per-task min and max latency of the loaded table, computed here directly
+    const lo = new Map<number, number>();
+    const hi = new Map<number, number>();
+    for (let q = 0; q < Q; q++) {
+      const k = t.queryTask[q];
+      for (let m = 0; m < M; m++) {
+        const v = t.latencyS[q * M + m];
+        lo.set(k, Math.min(lo.get(k) ?? Infinity, v));
+        hi.set(k, Math.max(hi.get(k) ?? -Infinity, v));
+      }
+    }
+    const c = (q: number, m: number, s: number): number => {
+      const k = t.queryTask[q];
+      const v = t.latencyS[q * M + m] * (m === 2 && s >= 20 ? 3 : 1);
+      return Math.min(1, Math.max(0, (v - lo.get(k)!) / (hi.get(k)! - lo.get(k)!)));
+    };
+    const plan = await planDrift(t, rw, opts, [{ step: 20, model: 'model-2', latency: 3 }]);
+    const res = simulate(t, ctx, rw, cfg([logger(2, []), logger(0, [])], { drift: plan }));
+    const st = res.steps!;
+    for (const p of [0, 1]) {
+      const m = p === 0 ? 2 : 0;
+      let sum = 0;
+      for (let s = 0; s < Q; s++) {
+        const j = p * Q + s;
+        const q = st.query[j];
+        expect(st.reward[j]).toBeCloseTo(1 - c(q, m, s), 12);
+        expect(st.regret[j]).toBeCloseTo(Math.max(...[0, 1, 2].map((x) => 1 - c(q, x, s))) - (1 - c(q, m, s)), 12);
+        sum += c(q, m, s);
+      }
+      expect(res.metrics[p][0].costNorm).toBeCloseTo(sum / Q, 12);
+    }
+  });
+
   it('bad events are usage errors naming the event', async () => {
     const { t, rw } = await setup(30, 3);
     await expect(planDrift(t, rw, { lambda: 0 }, [{ step: 3, model: 'nope', accuracy: 0.1 }], 'pool.drift')).rejects.toThrow(/pool\.drift\[0\].*unknown model 'nope'/);
