@@ -17,6 +17,9 @@ import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import { runSeed } from '../sim/engine.js';
+import { windowStatic, type WindowStatic } from '../sim/eventReference.js';
+import type { RewardTable } from '../sim/reward.js';
+import { DEFAULT_EVENT_WINDOW, eventList, wantsScenario } from '../metrics/scenario.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
 import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
 import type { PreparedSplit } from '../sim/protocol.js';
@@ -147,6 +150,24 @@ export function jobLabel(p: PreparedExperiment, key: string): string {
   return `λ=${lambda ?? `#${l}`} ${arm ? armLabel(arm) : `arm #${a}`} run ${r}`;
 }
 
+/** Per λ, the best fixed model of each event window (docs/model.md §11.7); undefined without events. */
+async function eventReferences(p: PreparedExperiment, rewards: RewardTable[]): Promise<Map<number, WindowStatic[][]> | undefined> {
+  const { cfg, ctx } = p;
+  const events = eventList(cfg);
+  if (!wantsScenario(cfg) || events.length === 0) return undefined;
+  const Q = ctx.replay.nQueries;
+  const W = cfg.eventWindow ?? DEFAULT_EVENT_WINDOW;
+  const windows = events.map((e) => ({ from: e.step, to: Math.min(Q, e.step + W) }));
+  const runs = Array.from({ length: cfg.runs }, (_, r) => r);
+  const out = new Map<number, WindowStatic[][]>();
+  for (let l = 0; l < cfg.lambdas.length; l++) {
+    const drift = (await ctx.scenario(l))?.drift ?? null;
+    const ref = { seed: cfg.seed, oracle: ctx.semantics.oracle, initialModels: ctx.pool.initial, events: ctx.pool.events, drift, maxLatency: cfg.maxLatency };
+    out.set(cfg.lambdas[l], windowStatic(ctx.replay, rewards[l], ref, runs, windows));
+  }
+  return out;
+}
+
 /** Aggregate the finished jobs (in job order) and write the results directory atomically. */
 export async function writeExperimentResults(
   p: PreparedExperiment,
@@ -156,7 +177,7 @@ export async function writeExperimentResults(
   const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
   const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
-  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
+  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs, windowStatic: await eventReferences(p, rewards) });
   if (ctx.split) {
     // the protocol's rows per λ from the same replays (docs/model.md §13); split or train table
     agg.summary.schemaVersion = 2;

@@ -10,6 +10,7 @@ import type { JobResult } from '../sim/experiment.js';
 import { armLabel, type ExperimentConfig } from '../sim/experimentConfig.js';
 import type { RewardTable } from '../sim/reward.js';
 import { scenarioSummary, type ScenarioSummary } from './scenario.js';
+import type { WindowStatic } from '../sim/eventReference.js';
 import { benjaminiHochberg, mannWhitneyU, meanSd, meanSdCi, movingAverage, tCritical95, type MeanSd, type MeanSdCi } from './stats.js';
 
 export const EXPERIMENT_SCHEMA_VERSION = 1;
@@ -118,6 +119,8 @@ export interface AggregateInput {
   rewards: RewardTable[];
   params: Record<string, number>[];
   runs: number;
+  /** Per λ, the best fixed model of each event window (docs/model.md §11.7), when the experiment has events. */
+  windowStatic?: Map<number, WindowStatic[][]>;
 }
 
 /** Accuracy-vs-energy Pareto front (maximise accuracy, minimise Wh): a model is on it when no other model is at least as good on both and better on one. */
@@ -308,7 +311,7 @@ export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
     models: modelPoints(t, inp.rewards),
     comparison,
   };
-  const scenario = scenarioSummary(cfg, t, (l, a) => (byCell.get(`${l}/${a}`) ?? []).sort((x, y) => x.job.run - y.job.run));
+  const scenario = scenarioSummary(cfg, t, (l, a) => (byCell.get(`${l}/${a}`) ?? []).sort((x, y) => x.job.run - y.job.run), inp.windowStatic);
   if (scenario) summary.scenario = scenario;
   return { summary, curves, selection };
 }

@@ -10,6 +10,7 @@ import type { JobResult } from '../sim/experiment.js';
 import { armLabel, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { usesScenario } from '../sim/scenarioConfig.js';
 import type { DriftEvent } from '../sim/drift.js';
+import type { WindowStatic } from '../sim/eventReference.js';
 import { meanSd, movingAverage, type MeanSd } from './stats.js';
 
 /** Steps after an event whose regret is summed, unless the experiment sets `eventWindow`. */
@@ -38,7 +39,13 @@ export interface ScenarioSummary {
   events: {
     window: number;
     list: { step: number; what: string }[];
-    cells: { lambda: number; label: string; event: number; regretAfter: MeanSd }[];
+    /**
+     * Per cell and event: the regret over the window, and (when the reference was computed) its excess over the
+     * best fixed model of that window, `regretAfter − bestStatic.regret` per run (docs/model.md §11.7).
+     */
+    cells: { lambda: number; label: string; event: number; regretAfter: MeanSd; excessAfter?: MeanSd }[];
+    /** Per λ and event: the best fixed model of the window in hindsight (the model most often best over the runs) and its regret. */
+    bestStatic?: { lambda: number; event: number; model: string; regret: MeanSd }[];
     /** Moving-average step regret (window 25, mean over runs) from `from` to `to` around each event. */
     curves: { lambda: number; label: string; event: number; from: number; regret: number[] }[];
   } | null;
@@ -107,6 +114,21 @@ export function eventList(cfg: { pool?: { events?: { step: number; remove?: stri
   return [...pool, ...drift].sort((a, b) => a.step - b.step);
 }
 
+/** The best fixed model of each (λ, event): the one most often best over the runs, and the best one's regret per run. */
+function bestStaticRows(t: PoolTable, ref: Map<number, WindowStatic[][]>): NonNullable<NonNullable<ScenarioSummary['events']>['bestStatic']> {
+  const rows: NonNullable<NonNullable<ScenarioSummary['events']>['bestStatic']> = [];
+  for (const [lambda, perEvent] of ref) {
+    perEvent.forEach((runs, event) => {
+      const count = new Map<number, number>();
+      for (const w of runs) count.set(w.model, (count.get(w.model) ?? 0) + 1);
+      let best = -1;
+      for (const [m, n] of count) if (best === -1 || n > count.get(best)! || (n === count.get(best)! && m < best)) best = m;
+      rows.push({ lambda, event, model: best >= 0 ? t.models[best].id : '', regret: meanSd(runs.map((w) => w.regret)) });
+    });
+  }
+  return rows;
+}
+
 export function wantsScenario(cfg: ExperimentConfig): boolean {
   return usesScenario(cfg) || cfg.eventWindow !== undefined;
 }
@@ -129,6 +151,8 @@ export interface ScenarioInput {
   window: number;
   feedback: { delay: string; rate: number } | null;
   cells: ScenarioCellInput[];
+  /** Per λ, the best fixed model of each event window, [event][run] (runs in the order of the cells' runs). */
+  windowStatic?: Map<number, WindowStatic[][]>;
 }
 
 /** The scenario section from per-cell runs (experiments and simulate share it). */
@@ -170,14 +194,19 @@ export function buildScenario(t: PoolTable, inp: ScenarioInput): ScenarioSummary
         movingAverage(r, EVENT_MA, ma);
         for (let s = 0; s < Q; s++) mean[s] += ma[s] / rs.length;
       }
+      const ref = inp.windowStatic?.get(c.lambda);
       list.forEach((e, k) => {
         const end = Math.min(Q, e.step + W);
-        cells.push({ lambda: c.lambda, label: c.label, event: k, regretAfter: meanSd(rs.map((r) => r.subarray(e.step, end).reduce((x, y) => x + y, 0))) });
+        const after = rs.map((r) => r.subarray(e.step, end).reduce((x, y) => x + y, 0));
+        const cell: NonNullable<ScenarioSummary['events']>['cells'][number] = { lambda: c.lambda, label: c.label, event: k, regretAfter: meanSd(after) };
+        if (ref && ref[k].length === after.length) cell.excessAfter = meanSd(after.map((a, r) => a - ref[k][r].regret));
+        cells.push(cell);
         const from = Math.max(0, e.step - Math.round(W / 2));
         curves.push({ lambda: c.lambda, label: c.label, event: k, from, regret: Array.from(mean.subarray(from, end)) });
       });
     }
     events = { window: W, list, cells, curves };
+    if (inp.windowStatic) events.bestStatic = bestStaticRows(t, inp.windowStatic);
   }
   const out: ScenarioSummary = { budget, events };
   if (inp.feedback) {
@@ -189,7 +218,7 @@ export function buildScenario(t: PoolTable, inp: ScenarioInput): ScenarioSummary
   return out;
 }
 
-export function scenarioSummary(cfg: ExperimentConfig, t: PoolTable, byCell: (l: number, a: number) => JobResult[]): ScenarioSummary | null {
+export function scenarioSummary(cfg: ExperimentConfig, t: PoolTable, byCell: (l: number, a: number) => JobResult[], windowStatic?: Map<number, WindowStatic[][]>): ScenarioSummary | null {
   if (!wantsScenario(cfg)) return null;
   const cells: ScenarioCellInput[] = [];
   cfg.lambdas.forEach((lambda, l) =>
@@ -207,5 +236,5 @@ export function scenarioSummary(cfg: ExperimentConfig, t: PoolTable, byCell: (l:
     }),
   );
   const feedback = cfg.feedbackDelay !== undefined || cfg.feedbackRate !== undefined ? { delay: cfg.feedbackDelay ?? '0', rate: cfg.feedbackRate ?? 1 } : null;
-  return buildScenario(t, { budget: cfg.budget !== undefined ? parseBudget(cfg.budget, 'budget') : null, events: eventList(cfg), window: cfg.eventWindow ?? DEFAULT_EVENT_WINDOW, feedback, cells });
+  return buildScenario(t, { budget: cfg.budget !== undefined ? parseBudget(cfg.budget, 'budget') : null, events: eventList(cfg), window: cfg.eventWindow ?? DEFAULT_EVENT_WINDOW, feedback, cells, windowStatic });
 }

@@ -8,6 +8,7 @@ import type { RewardTable } from '../sim/reward.js';
 import type { ProtocolBlock } from './protocol.js';
 import { meanSd, meanSdCi, type MeanSd, type MeanSdCi } from './stats.js';
 import { delayText } from '../sim/feedback.js';
+import { windowStatic as eventWindowStatic, type WindowStatic } from '../sim/eventReference.js';
 import { buildScenario, DEFAULT_EVENT_WINDOW, eventList, type ScenarioCellInput, type ScenarioSummary } from './scenario.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -128,12 +129,13 @@ export function buildSummary(inp: SummaryInput): Summary {
     oracle: { mode: cfg.oracle, totalReward: res.oracleTotal, meanReward: nOracle ? res.oracleTotal / nOracle : Number.NaN },
     policies: pol,
   };
-  if (res.scenario || cfg.scenario) out.scenario = simulateScenario(t, cfg, res, inp.rewards.lambda);
+  if (res.scenario || cfg.scenario) out.scenario = simulateScenario(t, cfg, res, inp.rewards);
   return out;
 }
 
 /** The scenario section of a simulation: one cell per policy at the run's λ. */
-function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, lambda: number): ScenarioSummary {
+function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, rw: RewardTable): ScenarioSummary {
+  const lambda = rw.lambda;
   const sc = cfg.scenario ?? {};
   const Q = t.nQueries;
   const st = res.steps;
@@ -150,7 +152,14 @@ function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, lambda: 
   });
   const events = eventList({ pool: { events: cfg.events }, drift: sc.drift?.events });
   const feedback = sc.feedback ? { delay: delayText(sc.feedback.delay), rate: sc.feedback.rate } : null;
-  return buildScenario(t, { budget: sc.budget ?? null, events, window: DEFAULT_EVENT_WINDOW, feedback, cells });
+  let windowStatic: Map<number, WindowStatic[][]> | undefined;
+  if (events.length && st) {
+    const windows = events.map((e) => ({ from: e.step, to: Math.min(Q, e.step + DEFAULT_EVENT_WINDOW) }));
+    const runs = cfg.runList ?? Array.from({ length: cfg.runs }, (_, r) => r);
+    const ref = { seed: cfg.seed, oracle: cfg.oracle, initialModels: cfg.initialModels, events: cfg.events, drift: sc.drift ?? null, maxLatency: cfg.maxLatency };
+    windowStatic = new Map([[lambda, eventWindowStatic(t, rw, ref, runs, windows)]]);
+  }
+  return buildScenario(t, { budget: sc.budget ?? null, events, window: DEFAULT_EVENT_WINDOW, feedback, cells, windowStatic });
 }
 
 /** JSON with NaN/±Infinity written as null, two-space indent, trailing newline. */

@@ -82,6 +82,15 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   } as unknown as TopLevelSpec;
 }
 
+/** The window's best fixed model and each policy's regret after the event and its excess over that model (docs/model.md §11.7). */
+function excessText(ev: NonNullable<ScenarioSummary['events']>, k: number, lambda: number): string {
+  const ref = ev.bestStatic?.find((b) => b.lambda === lambda && b.event === k);
+  if (!ref) return '';
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
+  const rows = ev.cells.filter((c) => c.lambda === lambda && c.event === k && c.excessAfter).map((c) => `${c.label} ${f(c.regretAfter.mean)} (${c.excessAfter!.mean >= 0 ? '+' : '−'}${f(Math.abs(c.excessAfter!.mean))})`);
+  return `. Best fixed model over the window: ${ref.model}, regret ${f(ref.regret.mean)}; regret after the event (excess over it): ${rows.join(', ')}`;
+}
+
 export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: Map<string, string>, runs: number): ScenarioChart[] {
   const out: ScenarioChart[] = [];
   for (const lambda of lambdas) {
@@ -92,7 +101,7 @@ export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: 
     if (sc.events) {
       sc.events.list.forEach((ev, k) => {
         const sum = `summed over the ${sc.events!.window} steps from it in summary.json`;
-        out.push({ name: `event-${k + 1}-regret${suffix}`, title: `Regret around step ${ev.step}, ${ev.what} (λ = ${lambdaText(lambda)}; ${sum})`, spec: eventSpec(sc.events!, k, lambda, colours, runs) });
+        out.push({ name: `event-${k + 1}-regret${suffix}`, title: `Regret around step ${ev.step}, ${ev.what} (λ = ${lambdaText(lambda)}; ${sum})${excessText(sc.events!, k, lambda)}`, spec: eventSpec(sc.events!, k, lambda, colours, runs) });
       });
     }
   }

@@ -44,8 +44,9 @@ const scenario = z.object({
     .object({
       window: z.number().int().min(1),
       list: z.array(z.object({ step: z.number().int().min(0), what: z.string() })),
-      cells: z.array(z.object({ ...cell, event: z.number().int().min(0), regretAfter: meanSd })),
+      cells: z.array(z.object({ ...cell, event: z.number().int().min(0), regretAfter: meanSd, excessAfter: meanSd.optional() })),
       curves: z.array(z.object({ ...cell, event: z.number().int().min(0), from: z.number().int().min(0), regret: nums })),
+      bestStatic: z.array(z.object({ lambda: z.number(), event: z.number().int().min(0), model: z.string(), regret: meanSd })).optional(),
     })
     .nullable(),
   feedback: z.object({ delay: z.string(), rate: z.number(), cells: z.array(z.object({ ...cell, delivered: meanSd, unlabelled: meanSd })) }).optional(),
