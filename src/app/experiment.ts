@@ -21,7 +21,7 @@ import { windowStatic, type WindowStatic } from '../sim/eventReference.js';
 import type { RewardTable } from '../sim/reward.js';
 import { DEFAULT_EVENT_WINDOW, eventList, wantsScenario } from '../metrics/scenario.js';
 import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
-import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitFractionOf, splitMember, splitSeries, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import type { PreparedSplit } from '../sim/protocol.js';
 import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
 import { protocolCsv } from '../report/protocol.js';
@@ -108,9 +108,11 @@ export interface PreparedExperiment {
 }
 
 /** Parse a config text, load its plugins and table, and expand its jobs (runs overridden when given). */
-export async function prepareExperiment(file: string, text: string, runs?: number): Promise<PreparedExperiment> {
+export async function prepareExperiment(file: string, text: string, runs?: number, member?: SplitSpec): Promise<PreparedExperiment> {
   const configSha256 = createHash('sha256').update(text).digest('hex');
-  const cfg: ExperimentConfig = parseExperiment(text, file);
+  const parsed: ExperimentConfig = parseExperiment(text, file);
+  // one split of a series (app/experimentSplits.ts)
+  const cfg = member ? splitMember(parsed, member) : parsed;
   // plugin modules named by arms, relative to the YAML file (worker threads load the same files)
   for (const a of cfg.arms) if (a.module !== undefined) await loadPolicyModule(isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module));
   if (runs !== undefined) cfg.runs = runs;
@@ -217,12 +219,15 @@ export async function writeExperimentResults(
 /** What a run produced: the results directory, or (with a shard) the shard directory for `greenserv merge`. */
 export type ExperimentOutcome =
   | { kind: 'results'; summary: ExperimentSummary; out: string }
+  | { kind: 'splits'; members: SplitSeriesMember[]; out: string }
   | { kind: 'shard'; out: string; shard: ShardSpec; replays: number; total: number };
 
 /** Run an experiment config end to end and write its results directory. */
-export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string }> {
+export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string; series?: SplitSeriesMember[] }> {
   const r = await runExperimentOrShard(fileArg, o);
   if (r.kind === 'shard') throw new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`);
+  // a series of splits: the first split's summary, and every member's
+  if (r.kind === 'splits') return { summary: r.members[0].summary, out: r.out, series: r.members };
   return { summary: r.summary, out: r.out };
 }
 
@@ -256,10 +261,16 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
     throw new UsageError(`${file} changed since the interrupted run; its checkpoint (${o.resume}) cannot be resumed`);
   }
   // a quick parse first, so a bad config or --out fails before the table loads
-  const name = parseExperiment(text, file).name;
+  const quick = parseExperiment(text, file);
+  const name = quick.name;
   const shard = o.shard;
   const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);
   AtomicDir.checkTarget(out, o.force === true);
+  const series = splitSeries(quick);
+  if (series.length > 1) {
+    if (o.resume || shard) throw new UsageError(`${file}: a series of ${series.length} splits runs whole; --resume and --shard apply to one split (list one train share)`);
+    return { kind: 'splits', members: await runSplitSeries(file, text, series, out, o), out };
+  }
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   if (!state && existsSync(partial)) {
@@ -341,11 +352,86 @@ function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results
   );
   return sweepProtocolBlock({
     kind: cfg.split !== undefined ? 'split' : 'train-table',
-    fraction: cfg.split ?? null,
+    fraction: splitFractionOf(cfg) ?? null,
     train: cfg.train ?? null,
     hindsight: HINDSIGHT_POLICIES,
     lambdas: cfg.lambdas,
     splits: [{ trainQueries: split.trainRows.length, testQueries: split.nTest, policyNames: labels, metrics }],
     aiq: [{ policies: [], zeroRouter: null }],
   });
+}
+
+/** One split of a series and its results directory (inside the series' directory). */
+export interface SplitSeriesMember {
+  split: SplitSpec;
+  dir: string;
+  summary: ExperimentSummary;
+}
+
+/** Name of a series member's directory: `split-0.3`, with `-draw-<d>` when the shares have several draws. */
+function memberDir(s: SplitSpec, draws: boolean): string {
+  return `split-${s.fraction}${draws ? `-draw-${s.draw}` : ''}`;
+}
+
+/**
+ * A series of splits (several train shares, or draws, docs/experiments.md): each split is run as its own
+ * experiment into `<out>/split-<share>`, and `<out>/splits.csv` lists every split's protocol rows. The series
+ * is written at once when the last split is done; it keeps no checkpoint.
+ */
+async function runSplitSeries(file: string, text: string, series: SplitSpec[], out: string, o: ExperimentRunOptions): Promise<SplitSeriesMember[]> {
+  const draws = series.some((s) => s.draw > 0);
+  const dir = new AtomicDir(out, o.force === true);
+  const onSignal = (sig: NodeJS.Signals): void => {
+    process.stderr.write(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const members: SplitSeriesMember[] = [];
+  try {
+    let planned = false;
+    for (const s of series) {
+      const p = await prepareExperiment(file, text, o.runs, s);
+      const labelOf = (j: Job): string => `${p.ctx.label(j.armIndex)} @${s.fraction}${draws ? `#${s.draw}` : ''}`;
+      if (!planned) {
+        // one live row per arm and split, planned from the first split's jobs
+        const perLabel = new Map<string, number>();
+        for (const t of series) {
+          for (const j of p.jobs) {
+            const key = `${p.ctx.label(j.armIndex)} @${t.fraction}${draws ? `#${t.draw}` : ''}`;
+            perLabel.set(key, (perLabel.get(key) ?? 0) + 1);
+          }
+        }
+        await o.onPlan?.(perLabel, p.jobs.length * series.length, p.table.models.map((m) => m.id), p.cfg.lambdas, out);
+        planned = true;
+      }
+      let done = members.length * p.jobs.length;
+      const results = await runJobs(p.ctx, p.src, p.jobs, o.workers ?? 1, (r) => o.progress?.(++done, p.jobs.length * series.length, r, labelOf(r.job)));
+      const sub = memberDir(s, draws);
+      const summary = await writeExperimentResults(p, results, { out: dir.path(sub), charts: o.charts });
+      members.push({ split: s, dir: join(out, sub), summary });
+    }
+    dir.write('splits.csv', splitsCsv(members, draws));
+    dir.write('config.yaml', text);
+    dir.commit();
+  } catch (e) {
+    dir.abort();
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return members;
+}
+
+/** splits.csv: each split's protocol.csv rows, led by its share, draw, directory and train/test sizes. */
+function splitsCsv(members: SplitSeriesMember[], draws: boolean): string {
+  const lines: string[] = [];
+  for (const m of members) {
+    const pr = m.summary.protocol!;
+    const [head, ...rows] = protocolCsv(pr).trimEnd().split('\n');
+    if (!lines.length) lines.push(`split,draw,dir,train_queries,test_queries,${head}`);
+    for (const r of rows) lines.push(`${m.split.fraction},${m.split.draw},${memberDir(m.split, draws)},${pr.trainQueries},${pr.testQueries},${r}`);
+  }
+  return lines.join('\n') + '\n';
 }

@@ -6,7 +6,7 @@ export { loadTable, type LoadOptions } from '../data/load.js';
 export type { PoolTable, ModelInfo } from '../data/pool.js';
 export { DataError, UsageError } from '../core/errors.js';
 export { simulate, simulateTable, writeSimulateResults, defaultPolicies, type SimulateRequest, type SimulateRun } from './simulate.js';
-export { runExperiment, runExperimentShard, listExperiments, resolveExperimentFile, type ExperimentRunOptions } from './experiment.js';
+export { runExperiment, runExperimentShard, listExperiments, resolveExperimentFile, type ExperimentRunOptions, type SplitSeriesMember } from './experiment.js';
 export { mergeShards, type MergeOptions } from './merge.js';
 export { parseShard, type ShardSpec } from '../sim/shard.js';
 export { evaluateRouterbench, loadRouterbench, writeEvaluateResults, DEFAULT_ROUTERBENCH_SOURCE, DEFAULT_EVALUATE_POLICIES, type EvaluateRequest, type EvaluateParams, type Evaluation } from './evaluate.js';

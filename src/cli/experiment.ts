@@ -134,6 +134,16 @@ export function registerExperimentCommand(program: Command): void {
         else process.stdout.write(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
         return;
       }
+      if (result.kind === 'splits') {
+        const { members, out } = result;
+        if (o.json) process.stdout.write(toJson(members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary }))));
+        else {
+          const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+          for (const m of members) process.stdout.write(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
+          process.stdout.write(`\nresults: ${out} (one directory per split; splits.csv lists them all)\n`);
+        }
+        return;
+      }
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
       else {

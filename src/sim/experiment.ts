@@ -9,7 +9,7 @@ import { contextsFor, type ContextFeature, type ContextSpec } from '../features/
 import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
-import { armLabel, type ExperimentConfig } from './experimentConfig.js';
+import { armLabel, splitFractionOf, type ExperimentConfig } from './experimentConfig.js';
 import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
 import { resolveScenario } from './scenarioConfig.js';
 import type { ScenarioConfig } from './scenario.js';
@@ -91,9 +91,10 @@ export class ExperimentContext {
     this.pool = poolSetup(cfg, table);
     this.semantics = resolveSemantics(cfg.semantics, cfg.oracle);
     fillTextFeatures(table, undefined, cfg.binning);
-    if (cfg.split !== undefined) {
-      // one split, drawn from the experiment's seed: every worker draws the same one
-      this.split = prepareSplit(table, { kind: 'split', fraction: cfg.split, splits: 1 }, this.contextSpec(cfg.features), cfg.seed, 0);
+    const fraction = splitFractionOf(cfg);
+    if (fraction !== undefined) {
+      // one split, drawn from the experiment's seed (and the draw of a series member): every worker draws the same one
+      this.split = prepareSplit(table, { kind: 'split', fraction, splits: 1 }, this.contextSpec(cfg.features), cfg.seed, cfg.splitDraw ?? 0);
     } else if (train) {
       fillTextFeatures(train, undefined, cfg.binning);
       this.split = prepareSplit(table, { kind: 'train-table', train, source: cfg.train ?? train.name }, this.contextSpec(cfg.features), cfg.seed, 0);

@@ -14,6 +14,10 @@ import { runFields, runSettingsShape } from './runConfig.js';
 
 const featureName = runFields.feature;
 
+/** Train shares listed in one experiment's `split` (docs/limits.md). */
+export const MAX_SPLIT_FRACTIONS = 20;
+const splitFraction = runSettingsShape.split.unwrap();
+
 const arm = z
   .object({
     policy: z.string().min(1).describe('registry name, e.g. linucb or static:gemma-3-27b'),
@@ -44,6 +48,11 @@ export const experimentSchema = z
     queries: runFields.queries.optional(),
     models: runFields.models.optional(),
     ...runSettingsShape,
+    split: z
+      .union([splitFraction, z.array(splitFraction).min(1).max(MAX_SPLIT_FRACTIONS, atMost(MAX_SPLIT_FRACTIONS))])
+      .optional()
+      .describe('train share of a seeded train/test split stratified by task, or a list of shares run one after another and reported per split (docs/model.md §13)'),
+    splits: runSettingsShape.splits.describe('draws of each split share (with split); more than one share or draw runs a series of splits'),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([0.5]),
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     eventWindow: z
@@ -74,7 +83,35 @@ export const experimentSchema = z
   })
   .strict();
 
-export type ExperimentConfig = z.infer<typeof experimentSchema>;
+export type ExperimentConfig = z.infer<typeof experimentSchema> & {
+  /** Which draw of the split a member of a series replays (set by the series, never in YAML; default 0). */
+  splitDraw?: number;
+};
+
+/** One split of a series: a train share and its draw (docs/model.md §13). */
+export interface SplitSpec {
+  fraction: number;
+  draw: number;
+}
+
+/** The splits of an experiment, shares × draws in the order written; empty without `split`. */
+export function splitSeries(cfg: ExperimentConfig): SplitSpec[] {
+  if (cfg.split === undefined) return [];
+  const fractions = typeof cfg.split === 'number' ? [cfg.split] : cfg.split;
+  return fractions.flatMap((fraction) => Array.from({ length: cfg.splits }, (_, draw) => ({ fraction, draw })));
+}
+
+/** The train share of a config that holds one split (a series is run one member at a time), or undefined. */
+export function splitFractionOf(cfg: ExperimentConfig): number | undefined {
+  if (cfg.split === undefined) return undefined;
+  if (typeof cfg.split === 'number' && cfg.splits === 1) return cfg.split;
+  throw new Error('a series of splits is run one split at a time');
+}
+
+/** The member of a series for one split: a config with that share and draw only. */
+export function splitMember(cfg: ExperimentConfig, s: SplitSpec): ExperimentConfig {
+  return { ...cfg, split: s.fraction, splits: 1, splitDraw: s.draw };
+}
 export type ArmConfig = z.infer<typeof arm>;
 
 /** Parse and validate a YAML experiment; problems name the file and the field path. */
@@ -103,9 +140,12 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   }
   checkArmParams(cfg, file);
   checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
-  // experiments take one split (of their data, or a train table); several splits go through simulate and evaluate
+  // a list of shares, or several draws, is a series of splits run one after another
   if (cfg.split !== undefined && cfg.train !== undefined) throw new DataError('train: give either split (a split of the data) or train (a separate training table), not both', file, undefined, 'train');
-  if (cfg.splits !== 1) throw new DataError('splits: experiments take one split; use greenserv simulate --split --splits for several', file, undefined, 'splits');
+  if (cfg.splits !== 1 && cfg.split === undefined) throw new DataError('splits: needs split (the train share of each draw)', file, undefined, 'splits');
+  if (Array.isArray(cfg.split) && new Set(cfg.split).size !== cfg.split.length) throw new DataError('split: a train share is listed twice', file, undefined, 'split');
+  const members = splitSeries(cfg).length;
+  if (members > MAX_SPLIT_FRACTIONS) throw new DataError(`split × splits = ${members} splits, ${atMost(MAX_SPLIT_FRACTIONS)}`, file, undefined, 'splits');
   if ((cfg.split !== undefined || cfg.train !== undefined) && !cfg.arms.some((a) => a.policy === 'train-best-static')) {
     throw new DataError(`arms: ${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, file, undefined, 'arms');
   }

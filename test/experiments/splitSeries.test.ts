@@ -1,0 +1,73 @@
+/** A series of splits in experiment YAML (several train shares or draws): each split as its own experiment, and splits.csv. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
+import { parseExperiment, splitSeries } from '../../src/sim/experimentConfig.js';
+
+const ARMS = 'arms:\n  - policy: linucb\n  - policy: train-best-static\n';
+
+function config(split: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-splits-'));
+  writeFileSync(join(dir, 's.yaml'), `name: s\nruns: 2\nseed: 7\nlambdas: [0.5]\n${split}${ARMS}`);
+  return join(dir, 's.yaml');
+}
+
+describe('experiment split series', () => {
+  it('runs each listed share as the one-share experiment would, and lists every split in splits.csv', async () => {
+    const file = config('split: [0.3, 0.6]\n');
+    const out = join(file, '../out');
+    const r = await runExperiment(file, { out, charts: false, workers: 1 });
+    expect(r.series!.map((m) => m.split)).toEqual([
+      { fraction: 0.3, draw: 0 },
+      { fraction: 0.6, draw: 0 },
+    ]);
+    const csv = readFileSync(join(out, 'splits.csv'), 'utf8').trimEnd().split('\n');
+    expect(csv[0]).toMatch(/^split,draw,dir,train_queries,test_queries,policy,test_regret_mean,/);
+    expect(csv.length).toBe(1 + 2 * 2);
+    for (const f of [0.3, 0.6]) {
+      // the same experiment with that one share, run on its own
+      const single = config(`split: ${f}\n`);
+      await runExperiment(single, { out: join(single, '../out'), charts: false, workers: 1 });
+      const want = readFileSync(join(single, '../out/protocol.csv'), 'utf8');
+      expect(readFileSync(join(out, `split-${f}`, 'protocol.csv'), 'utf8')).toBe(want);
+      const mine = csv.filter((l) => l.startsWith(`${f},0,split-${f},`)).map((l) => l.split(',').slice(5).join(','));
+      expect(mine).toEqual(want.trimEnd().split('\n').slice(1));
+      const s = JSON.parse(readFileSync(join(out, `split-${f}`, 'summary.json'), 'utf8'));
+      expect(s.protocol.fraction).toBe(f);
+      expect(s.protocol.trainQueries + s.protocol.testQueries).toBe(2500);
+    }
+  }, 120_000);
+
+  it('several draws of one share: draw 0 is the single split, the next draws differ', async () => {
+    const file = config('split: 0.5\nsplits: 2\n');
+    const out = join(file, '../out');
+    const r = await runExperiment(file, { out, charts: false, workers: 1 });
+    expect(r.series!.map((m) => m.dir)).toEqual([join(out, 'split-0.5-draw-0'), join(out, 'split-0.5-draw-1')]);
+    const single = config('split: 0.5\n');
+    await runExperiment(single, { out: join(single, '../out'), charts: false, workers: 1 });
+    expect(readFileSync(join(out, 'split-0.5-draw-0', 'protocol.csv'), 'utf8')).toBe(readFileSync(join(single, '../out/protocol.csv'), 'utf8'));
+    expect(readFileSync(join(out, 'split-0.5-draw-1', 'protocol.csv'), 'utf8')).not.toBe(readFileSync(join(out, 'split-0.5-draw-0', 'protocol.csv'), 'utf8'));
+  }, 120_000);
+
+  it('bad series name the file and field; --shard is refused and nothing is written', async () => {
+    const p = (t: string) => () => parseExperiment(`name: s\n${t}${ARMS}`, 's.yaml');
+    expect(p('split: [0.3, 0.3]\n')).toThrow(DataError);
+    expect(p('split: [0.3, 0.3]\n')).toThrow(/^s\.yaml.*split: a train share is listed twice/);
+    expect(p('split: [0.3, 1.5]\n')).toThrow(/split/);
+    expect(p('splits: 3\n')).toThrow(/splits: needs split/);
+    expect(p('split: [0.1, 0.2, 0.3, 0.4, 0.5]\nsplits: 5\n')).toThrow(/split × splits = 25 splits, at most 20/);
+    expect(splitSeries(parseExperiment(`name: s\nsplit: [0.2, 0.4]\nsplits: 2\n${ARMS}`, 's.yaml'))).toEqual([
+      { fraction: 0.2, draw: 0 },
+      { fraction: 0.2, draw: 1 },
+      { fraction: 0.4, draw: 0 },
+      { fraction: 0.4, draw: 1 },
+    ]);
+    const file = config('split: [0.3, 0.6]\n');
+    const err = await runExperimentShard(file, { index: 0, count: 2 }, { out: join(file, '../sh'), charts: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(existsSync(join(file, '../sh'))).toBe(false);
+  });
+});
