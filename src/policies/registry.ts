@@ -16,6 +16,7 @@ import { trainBestStaticFactory } from './trainBestStatic.js';
 import { budgetedLinucbFactory } from './budgetedLinucb.js';
 import { budgetedThompsonFactory } from './budgetedThompson.js';
 import { discountedLinucbFactory } from './discountedLinucb.js';
+import { cusumLinucbFactory } from './cusumLinucb.js';
 import { hybridLinucbFactory } from './hybridLinucb.js';
 import { slidingWindowLinucbFactory } from './slidingWindowLinucb.js';
 import { softmaxFactory } from './softmax.js';
@@ -48,6 +49,7 @@ export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
   budgetedThompsonFactory,
   discountedLinucbFactory,
   slidingWindowLinucbFactory,
+  cusumLinucbFactory,
   hybridLinucbFactory,
   softmaxFactory,
   ucb1Factory,

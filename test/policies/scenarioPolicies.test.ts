@@ -8,6 +8,7 @@ import { budgetedThompsonFactory } from '../../src/policies/budgetedThompson.js'
 import { discountedLinucbFactory } from '../../src/policies/discountedLinucb.js';
 import { hybridLinucbFactory, modelDescriptors } from '../../src/policies/hybridLinucb.js';
 import { slidingWindowLinucbFactory } from '../../src/policies/slidingWindowLinucb.js';
+import { cusumLinucbFactory } from '../../src/policies/cusumLinucb.js';
 import { softmaxFactory } from '../../src/policies/softmax.js';
 import { ucb1Factory } from '../../src/policies/ucb1.js';
 import type { RefitRidge } from '../../src/policies/refitRidge.js';
@@ -64,7 +65,7 @@ const budgetEnv = (ctx: ReturnType<typeof contextsFromRows>, M: number, seed = 1
 
 describe('registry', () => {
   it('registers the scenario routers but keeps them out of the default run', () => {
-    for (const n of ['budgeted-linucb', 'budgeted-thompson', 'discounted-linucb', 'sliding-window-linucb', 'hybrid-linucb', 'softmax', 'ucb1']) {
+    for (const n of ['budgeted-linucb', 'budgeted-thompson', 'discounted-linucb', 'sliding-window-linucb', 'cusum-linucb', 'hybrid-linucb', 'softmax', 'ucb1']) {
       expect(builtinFactory(n)?.name).toBe(n);
       expect(DEFAULT_POLICIES).not.toContain(n);
     }
@@ -163,6 +164,69 @@ describe('discounted-linucb', () => {
     const X = rows(100, 3);
     const p = discountedLinucbFactory.create(makeEnv(contextsFromRows(X), 2), { alpha: 0.1, reg: 0.05, gamma: 1 }) as Policy & { state(): RefitRidge };
     const { xs, rs } = drive(p, X, (q, m) => (q % 3) / 3 + m * 0.1, 2);
+    for (let m = 0; m < 2; m++) {
+      const ref = wls(xs[m], rs[m], xs[m].map(() => 1), 0.05, 5);
+      expect(maxRelDiff(p.state().theta.subarray(m * 5, m * 5 + 5), ref.theta)).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe('cusum-linucb', () => {
+  /** The CUSUM recomputed independently: ridge residuals, Welford variance, two one-sided sums, reset on alarm. */
+  function replayCusum(X: number[][], seq: { q: number; r: number }[], reg: number, shift: number, minObs: number, T: number) {
+    const d = X[0].length;
+    let xs: number[][] = [];
+    let rs: number[] = [];
+    let es: number[] = [];
+    let up = 0;
+    let down = 0;
+    const alarms: number[] = [];
+    seq.forEach(({ q, r }, k) => {
+      const theta = xs.length ? wls(xs, rs, xs.map(() => 1), reg, d).theta : new Array(d).fill(0);
+      const e = r - theta.reduce((a, t, i) => a + t * X[q][i], 0);
+      es.push(e);
+      const n = es.length;
+      if (n >= minObs && n >= 2) {
+        const mu = es.reduce((a, b) => a + b, 0) / n;
+        const v = Math.max(es.reduce((a, b) => a + (b - mu) ** 2, 0) / (n - 1), 1e-6);
+        const h = (v * Math.log(T)) / shift;
+        up = Math.max(0, up + e - shift / 2);
+        down = Math.max(0, down - e - shift / 2);
+        if (up > h || down > h) {
+          alarms.push(k);
+          xs = [];
+          rs = [];
+          es = [];
+          up = down = 0;
+        }
+      }
+      xs.push(X[q]);
+      rs.push(r);
+    });
+    return { alarms, xs, rs };
+  }
+
+  it('alarms where the hand-replayed CUSUM does, and then fits only the evidence since the alarm', () => {
+    const X = rows(600, 8);
+    const p = cusumLinucbFactory.create(makeEnv(contextsFromRows(X), 1), { alpha: 0.1, reg: 0.1, shift: 0.1, minObs: 10 }) as Policy & { state(): RefitRidge; alarms: Int32Array };
+    // one model: noisy rewards whose mean drops by 0.4 at update 300
+    const rng = new Rng(3);
+    const seq = X.map((x, q) => ({ q, r: 0.6 + 0.2 * x[4] - (q >= 300 ? 0.4 : 0) + 0.1 * (rng.next() - 0.5) }));
+    for (const { q, r } of seq) p.update(q, 0, r);
+    const ref = replayCusum(X, seq, 0.1, 0.1, 10, 600);
+    expect(ref.alarms.length).toBeGreaterThan(0);
+    expect(ref.alarms.some((k) => k >= 300 && k < 330)).toBe(true);
+    expect(p.alarms[0]).toBe(ref.alarms.length);
+    const fit = wls(ref.xs, ref.rs, ref.xs.map(() => 1), 0.1, 5);
+    expect(maxRelDiff(p.state().theta.subarray(0, 5), fit.theta)).toBeLessThan(1e-9);
+  });
+
+  it('without a change it behaves as LinUCB: no alarm over a stationary stream', () => {
+    const X = rows(500, 9);
+    const p = cusumLinucbFactory.create(makeEnv(contextsFromRows(X), 2), { alpha: 0.1, reg: 0.05, shift: 0.1, minObs: 20 }) as Policy & { state(): RefitRidge; alarms: Int32Array };
+    const rng = new Rng(4);
+    const { xs, rs } = drive(p, X, (q, m) => 0.4 + 0.1 * m + 0.2 * X[q][4] + 0.2 * (rng.next() - 0.5), 2);
+    expect(Array.from(p.alarms)).toEqual([0, 0]);
     for (let m = 0; m < 2; m++) {
       const ref = wls(xs[m], rs[m], xs[m].map(() => 1), 0.05, 5);
       expect(maxRelDiff(p.state().theta.subarray(m * 5, m * 5 + 5), ref.theta)).toBeLessThan(1e-9);
