@@ -25,6 +25,9 @@ import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '
 import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
 import { runFields, runSettingsSchema } from '../sim/runConfig.js';
 import { z } from 'zod';
+import type { DriftEvent } from '../sim/drift.js';
+import { buildRewards } from '../sim/reward.js';
+import { resolveScenario, usesScenario, type ScenarioSettings } from '../sim/scenarioConfig.js';
 import { version } from './version.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
@@ -192,6 +195,11 @@ export interface EvaluateParams {
   cost: 'usd' | 'energy';
   /** `gpu=H100,batch=32[,models=<csv>][,tokenizer=o200k]`: required with cost 'energy', refused without it. */
   energyModel?: string;
+  /** Scenarios of every replay, as `simulate` takes them (docs/model.md §11). */
+  budget?: string;
+  drift?: DriftEvent[];
+  feedbackDelay?: string;
+  feedbackRate?: number;
 }
 
 /** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
@@ -206,7 +214,7 @@ export const evaluateSchema = z
     policies: runFields.policies.default([...DEFAULT_EVALUATE_POLICIES]),
     params: runFields.params.default([]),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([...DEFAULT_LAMBDAS]),
-    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true, split: true, splits: true, train: true, embedDim: true }).shape,
+    ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true, split: true, splits: true, train: true, embedDim: true, budget: true, drift: true, feedbackDelay: true, feedbackRate: true }).shape,
     familyRules: z.array(z.object({ pattern: z.string(), family: z.string() }).strict()).default([]),
     defaultFamilies: z.boolean().default(true),
     costScale: z.enum(['linear', 'log']).default('linear'),
@@ -244,7 +252,23 @@ export async function prepareEvaluation(p: EvaluateParams) {
   const sha256 = tableSha256(table);
   const usable = contextFeatures(table, p.features, p.binning);
   const sweepOptions: SweepOptions = { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs, embedDim: p.embedDim };
+  const scenario = scenarioOf(p);
+  if (scenario) {
+    // checked on the whole table before any replay (each λ resolves it again, on its test rows under a split)
+    await resolveScenario(table, await buildRewards(table, { lambda: p.lambdas[0], cost: 'usd', costScale: p.costScale }), { lambda: p.lambdas[0], cost: 'usd', costScale: p.costScale }, scenario);
+    sweepOptions.scenario = scenario;
+  }
   return { table, files, members, sha256, usable, sweepOptions, em };
+}
+
+/** The scenario settings of an evaluation, or undefined when it uses none (its outputs then keep their bytes). */
+export function scenarioOf(p: EvaluateParams): ScenarioSettings | undefined {
+  const s: ScenarioSettings = {};
+  if (p.budget !== undefined) s.budget = p.budget;
+  if (p.drift !== undefined && p.drift.length) s.drift = p.drift;
+  if (p.feedbackDelay !== undefined) s.feedbackDelay = p.feedbackDelay;
+  if (p.feedbackRate !== undefined) s.feedbackRate = p.feedbackRate;
+  return usesScenario(s) ? s : undefined;
 }
 
 /** Score a finished sweep (whole, or assembled from shards). */
@@ -326,6 +350,7 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
           ...(p.split !== undefined ? { split: p.split, splits: p.splits } : {}),
           ...(p.train !== undefined ? { train: p.train } : {}),
           ...(usable.includes('embed') ? { embedDim: p.embedDim } : {}),
+          ...scenarioOf(p),
         },
         runSeeds: sweep.runSeeds,
       },

@@ -25,6 +25,7 @@ import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbe
 import { loadPolicyModule } from '../app/policies.js';
 import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
+import { parseDriftSpec } from '../sim/scenarioConfig.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -70,6 +71,10 @@ export function registerEvaluateCommand(program: Command): void {
     .addOption(new Option('--cost <axis>', 'what the routers trade accuracy against: usd (the table\'s dollar cost) or energy (modelled, needs --energy-model)').choices(['usd', 'energy']).default('usd'))
     .option('--energy-model <spec>', 'with --cost energy: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)')
     .addOption(new Option('--cost-scale <scale>', 'min–max normalise the cost (USD or J) per family on this scale').choices(['linear', 'log']).default('linear'))
+    .option('--budget <spec>', 'budget on the stream average of every replay: usd=<dollars per query>, energy=<Wh per query> (with --cost energy) or latency=<p95 seconds> (docs/model.md §11.1)')
+    .option('--drift <spec>', 'drift event, repeatable: step=<n>,model=<id>[,task=<family>][,accuracy=<Δ>][,usd=<×>][,energy=<×>][,latency=<×>][,over=<steps>] (docs/model.md §11.2)', collect)
+    .option('--feedback-delay <n|dist>', 'steps before a reward is seen: <n>, uniform:<a>-<b> or geometric:<mean> (docs/model.md §11.5)')
+    .option('--feedback-rate <p>', 'share of decisions that ever get a reward, in (0, 1] (docs/model.md §11.5)')
     .addOption(new Option('--aiq-mode <mode>', "paper: RouterBench's definition; routerbench-code: its published script").choices([...AIQ_MODES]).default('paper'))
     .option('--jobs <n>', 'worker threads over the λ grid (results are identical for any count)', String(availableParallelism()))
     .option('--out <dir>', 'results directory (default results/<timestamp>-evaluate)')
@@ -100,6 +105,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
       familyRules: (raw: string[]) => parseFamilyRules(raw),
       // checked here so a bad spec fails before the data loads
       energyModel: (raw: string) => (parseEnergyModelFlag(raw), raw),
+      drift: (raw: string[]) => raw.map(parseDriftSpec),
     },
   });
   if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');

@@ -8,7 +8,7 @@
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { bestReward } from './actions.js';
-import { buildRewards, costBoundsOf, type RewardOptions, type RewardTable } from './reward.js';
+import { buildRewards, costBoundsOf, type CostBounds, type RewardOptions, type RewardTable } from './reward.js';
 
 /** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
 export const MAX_DRIFT_CELLS = 20_000_000;
@@ -76,16 +76,18 @@ function checkEvents(t: PoolTable, events: DriftEvent[], where: string): DriftEv
   return sorted;
 }
 
-/** Build the phases: each event applied on top of the previous state, rewards rebuilt with the run's options. */
-export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOptions, events: DriftEvent[], where = 'drift'): Promise<DriftPlan> {
+/**
+ * Build the phases: each event applied on top of the previous state, rewards rebuilt with the run's options and
+ * cost bounds (`bounds`: those `base` was built with when not t's own, e.g. a split's whole table).
+ */
+export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOptions, events: DriftEvent[], where = 'drift', bounds: CostBounds = costBoundsOf(t, opts)): Promise<DriftPlan> {
   const sorted = checkEvents(t, events, where);
   const M = t.nModels;
   if (sorted.length * t.nQueries * M > MAX_DRIFT_CELLS) {
     throw new UsageError(`${where}: ${sorted.length} events × ${t.nQueries * M} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)`);
   }
   const phases: DriftPhase[] = [{ accuracy: t.accuracy, energyJ: t.energyJ, costUsd: t.costUsd, latencyS: t.latencyS, rewards: base.rewards, costNorm: base.costNorm, oracle: base.oracle }];
-  // the run's normalisation scale is that of the loaded table, whatever drifts later (docs/model.md §11.2)
-  const bounds = costBoundsOf(t, opts);
+  // the run's normalisation scale stays, whatever drifts later (docs/model.md §11.2)
   const changed: Uint8Array[] = [];
   for (const e of sorted) {
     const prev = phases[phases.length - 1];

@@ -242,6 +242,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   const mt = scenario ? scenario.metricsTable : t;
   const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P);
   const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R) : null;
+  for (const r of cfg.recorders ?? []) r.bindTable?.(mt);
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);

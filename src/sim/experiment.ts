@@ -10,7 +10,7 @@ import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './pr
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, splitFractionOf, type ExperimentConfig } from './experimentConfig.js';
-import { buildRewards, type RewardOptions, type RewardTable } from './reward.js';
+import { buildRewards, costBoundsOf, type RewardOptions, type RewardTable } from './reward.js';
 import { resolveScenario } from './scenarioConfig.js';
 import type { ScenarioConfig } from './scenario.js';
 import { fillTextFeatures } from './run.js';
@@ -137,7 +137,9 @@ export class ExperimentContext {
   scenario(lambdaIndex: number): Promise<ScenarioConfig | undefined> {
     let p = this.scenarios.get(lambdaIndex);
     if (!p) {
-      p = this.rewardTable(lambdaIndex).then((rw) => resolveScenario(this.replay, rw, this.rewardOptions(lambdaIndex), this.cfg));
+      // under a split the rewards are scored on the whole stack, so drifted ones keep its cost bounds
+      const bounds = this.split ? costBoundsOf(this.split.stack, this.rewardOptions(lambdaIndex)) : undefined;
+      p = this.rewardTable(lambdaIndex).then((rw) => resolveScenario(this.replay, rw, this.rewardOptions(lambdaIndex), this.cfg, '', bounds));
       this.scenarios.set(lambdaIndex, p);
     }
     return p;

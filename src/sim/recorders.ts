@@ -22,6 +22,11 @@ export interface Recorder {
    * reward, so the policy's state is the one it chose in (the log recorder asks it for the propensity).
    */
   decision?(q: number, arms: Int32Array, n: number, m: number, policy: Policy): void;
+  /**
+   * Optional: the table whose metrics the engine's recorders read (under drift, a copy whose served cells carry
+   * their drifted values, updated before `step`); given once, before the first run.
+   */
+  bindTable?(t: PoolTable): void;
   /** Step s served query q with model m; `present` says whether the pair is in the table. */
   step(s: number, q: number, m: number, present: boolean, reward: number, regret: number): void;
   end(): void;
@@ -239,10 +244,14 @@ export class TaskTallyRecorder implements Recorder {
   private cur = new Float64Array(0);
 
   constructor(
-    private readonly t: PoolTable,
+    private t: PoolTable,
     nPolicies: number,
   ) {
     this.sums = Array.from({ length: nPolicies }, () => []);
+  }
+
+  bindTable(t: PoolTable): void {
+    this.t = t;
   }
 
   begin(run: RunStart): void {

@@ -8,7 +8,7 @@ import { checkBudgetData, parseBudget } from './budget.js';
 import { planDrift, type DriftEvent } from './drift.js';
 import { checkRate, parseDelay } from './feedback.js';
 import { atMost } from './limits.js';
-import type { RewardOptions, RewardTable } from './reward.js';
+import type { CostBounds, RewardOptions, RewardTable } from './reward.js';
 import type { ScenarioConfig } from './scenario.js';
 
 /** Drift events of one run (docs/limits.md). */
@@ -77,8 +77,11 @@ export function usesScenario(s: ScenarioSettings): boolean {
   return s.budget !== undefined || (s.drift?.length ?? 0) > 0 || s.feedbackDelay !== undefined || s.feedbackRate !== undefined;
 }
 
-/** The engine's scenario for a table and reward table; `where` prefixes messages (e.g. a YAML file). */
-export async function resolveScenario(t: PoolTable, rw: RewardTable, opts: RewardOptions, s: ScenarioSettings, where = ''): Promise<ScenarioConfig | undefined> {
+/**
+ * The engine's scenario for a table and reward table; `where` prefixes messages (e.g. a YAML file). `bounds`: the
+ * cost bounds `rw` was built with, when they are not t's own (a split's test rows scored on the whole table).
+ */
+export async function resolveScenario(t: PoolTable, rw: RewardTable, opts: RewardOptions, s: ScenarioSettings, where = '', bounds?: CostBounds): Promise<ScenarioConfig | undefined> {
   if (!usesScenario(s)) return undefined;
   const at = (f: string): string => (where ? `${where}: ${f}` : f);
   const budget = s.budget !== undefined ? parseBudget(s.budget, at('budget')) : null;
@@ -87,6 +90,6 @@ export async function resolveScenario(t: PoolTable, rw: RewardTable, opts: Rewar
     s.feedbackDelay !== undefined || s.feedbackRate !== undefined
       ? { delay: s.feedbackDelay !== undefined ? parseDelay(s.feedbackDelay, at('feedbackDelay')) : { kind: 'fixed' as const, n: 0 }, rate: checkRate(s.feedbackRate ?? 1, at('feedbackRate')) }
       : null;
-  const drift = s.drift?.length ? await planDrift(t, rw, opts, s.drift, at('drift')) : null;
+  const drift = s.drift?.length ? await planDrift(t, rw, opts, s.drift, at('drift'), bounds) : null;
   return { budget, feedback, drift };
 }

@@ -11,7 +11,8 @@ import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { runSeed, simulate, type OracleMode, type SimConfig } from './engine.js';
 import { TaskTallyRecorder } from './recorders.js';
-import { buildRewards, type CostScale, type RewardTable } from './reward.js';
+import { buildRewards, costBoundsOf, type CostScale, type RewardTable } from './reward.js';
+import { resolveScenario, usesScenario, type ScenarioSettings } from './scenarioConfig.js';
 import { headRewards } from './protocol.js';
 import type { TrainData } from '../policies/policy.js';
 import type { RunMetrics } from './recorders.js';
@@ -34,6 +35,8 @@ export interface SweepOptions {
   oracle?: OracleMode;
   /** Worker threads over the λ grid (1: in this thread). */
   jobs?: number;
+  /** Budget, drift and late or sampled feedback of every replay (docs/model.md §11); the operating points follow them. */
+  scenario?: ScenarioSettings;
 }
 
 export interface SweepResult {
@@ -118,8 +121,11 @@ export async function sweepLambda(
   const run = policies.map((_, p) => !skip[p]);
   const ran = policies.filter((_, p) => run[p]);
   const tally = new TaskTallyRecorder(table, ran.length);
-  const full = await buildRewards(split ? split.stack : table, { lambda, cost: 'usd', costScale: o.costScale });
+  const rewardOptions = { lambda, cost: 'usd' as const, costScale: o.costScale };
+  const full = await buildRewards(split ? split.stack : table, rewardOptions);
   const rw = split ? headRewards(full, split.nTest, table.nModels) : full;
+  // drifted rewards keep the cost bounds the rewards were scored with (the whole stack under a split)
+  const scenario = o.scenario && usesScenario(o.scenario) ? await resolveScenario(table, rw, rewardOptions, o.scenario, '', split ? costBoundsOf(split.stack, rewardOptions) : undefined) : undefined;
   const cfg: SimConfig = {
     runs: R,
     seed: o.seed,
@@ -129,6 +135,7 @@ export async function sweepLambda(
     policies: ran,
     recorders: [tally],
     ...(split ? { train: split.train(full) } : {}),
+    ...(scenario ? { scenario } : {}),
   };
   const res = ran.length
     ? simulate(table, contexts, rw, cfg, progress)
