@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { parseExperiment, splitSeries } from '../../src/sim/experimentConfig.js';
+import { cli } from '../helpers/cli.js';
 
 const ARMS = 'arms:\n  - policy: linucb\n  - policy: train-best-static\n';
 
@@ -50,6 +51,20 @@ describe('experiment split series', () => {
     await runExperiment(single, { out: join(single, '../out'), charts: false, workers: 1 });
     expect(readFileSync(join(out, 'split-0.5-draw-0', 'protocol.csv'), 'utf8')).toBe(readFileSync(join(single, '../out/protocol.csv'), 'utf8'));
     expect(readFileSync(join(out, 'split-0.5-draw-1', 'protocol.csv'), 'utf8')).not.toBe(readFileSync(join(out, 'split-0.5-draw-0', 'protocol.csv'), 'utf8'));
+  }, 120_000);
+
+  it('the command prints each split\'s protocol table, and --shard of a series exits 2 writing nothing', async () => {
+    const file = config('split: [0.3, 0.6]\n');
+    const out = join(file, '../cli');
+    const r = await cli(['experiment', 'run', file, '--out', out, '--runs', '1', '--workers', '1', '--no-charts', '--no-progress']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`split 0.3, draw 0 (${join(out, 'split-0.3')}), λ = 0.5:`);
+    expect(r.stdout).toContain(`split 0.6, draw 0 (${join(out, 'split-0.6')}), λ = 0.5:`);
+    expect(r.stdout).toContain(`results: ${out} (one directory per split; splits.csv lists them all)`);
+    const sh = await cli(['experiment', 'run', file, '--out', join(file, '../sh'), '--shard', '0/2', '--no-progress']);
+    expect(sh.code).toBe(2);
+    expect(sh.stderr).toMatch(/^greenserv: error: .*a series of 2 splits runs whole; --resume and --shard apply to one split/);
+    expect(existsSync(join(file, '../sh'))).toBe(false);
   }, 120_000);
 
   it('bad series name the file and field; --shard is refused and nothing is written', async () => {
