@@ -14,7 +14,7 @@ import { runProtocol, type ProtocolRun, type ProtocolSpec } from './protocol.js'
 export const PROTOCOL_BASELINE = 'train-best-static';
 import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
-import { resolveScenario } from './scenarioConfig.js';
+import { resolveScenario, usesScenario } from './scenarioConfig.js';
 import type { RewardSource } from './rewardExpression.js';
 import type { Recorder } from './recorders.js';
 import type { ContextSet } from '../features/context.js';
@@ -73,6 +73,9 @@ export function protocolOf(o: SimulateOptions): ProtocolSpec | null {
 }
 
 export async function runSimulation(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<PreparedRun> {
+  const spec = protocolOf(o);
+  // the split replays keep no scenario state; experiments run scenarios under a split
+  if (spec && usesScenario(o)) throw new UsageError('--budget, --drift, --feedback-delay and --feedback-rate do not combine with --split or --train in simulate; run an experiment with split: and the scenario fields instead (docs/experiments.md)');
   const policies = resolvePolicies(o.policies, o.params, table.models);
   // the dataset hash is of the table as loaded, before derived features are filled in
   const sha256 = tableSha256(table);
@@ -81,7 +84,6 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
   const rewards = await buildRewards(table, rewardOptions);
   const scenario = await resolveScenario(table, rewards, rewardOptions, o);
   const sem = resolveSemantics(o.semantics, o.oracle);
-  const spec = protocolOf(o);
   if (spec) return runSplitSimulation(table, o, spec, { sha256, features, policies, oracle: sem.oracle }, progress);
   const contexts = contextsFor(table, { layout: sem.layout, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed });
   const config: SimConfig = {
