@@ -7,6 +7,7 @@
 import { DataError, UsageError } from '../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
 import { sameNumber, MERGE_TOLERANCE } from './formats/wide.js';
+import { valueAt } from './columns.js';
 
 export interface FamilyRule {
   /** Glob over the eval name, case-insensitive: `*` any run of characters, `?` one character. */
@@ -189,8 +190,8 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
         if (!t.present[i]) continue;
         const j = qq * M + map[m];
         if (present[j]) {
-          let metric: (typeof cols)[number] | 'costUsd' | null = cols.find((c) => !sameNumber(out[c][j], t[c][i])) ?? null;
-          const y = metric ? t[metric][i] : t.costUsd ? t.costUsd[i] : Number.NaN;
+          let metric: (typeof cols)[number] | 'costUsd' | null = cols.find((c) => !sameNumber(out[c][j], valueAt(t[c], i))) ?? null;
+          const y = metric ? valueAt(t[metric], i) : t.costUsd ? t.costUsd[i] : Number.NaN;
           if (!metric && cost !== null && !sameNumber(cost[j], y)) metric = 'costUsd';
           if (metric) {
             const x = metric === 'costUsd' ? cost![j] : out[metric][j];
@@ -206,7 +207,7 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
           continue;
         }
         present[j] = 1;
-        for (const c of cols) out[c][j] = t[c][i];
+        for (const c of cols) out[c][j] = valueAt(t[c], i);
         if (cost) cost[j] = t.costUsd ? t.costUsd[i] : Number.NaN;
       }
     }
@@ -220,7 +221,12 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
     cluster: Int32Array.from(cluster),
     complexity: Float64Array.from(complexity),
     models,
-    ...out,
+    accuracy: out.accuracy,
+    energyJ: out.energyJ,
+    // columns no table has stay absent
+    latencyS: tables.some((t) => t.latencyS) ? out.latencyS : null,
+    inputTokens: tables.some((t) => t.inputTokens) ? out.inputTokens : null,
+    outputTokens: tables.some((t) => t.outputTokens) ? out.outputTokens : null,
     costUsd: cost,
     present,
   });

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
+import { valueAt } from '../data/columns.js';
 import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
 
 /** Which per-query cost the reward's cost term normalises: energy per token (docs/model.md §2–3), dollar cost or latency. */
@@ -71,7 +72,7 @@ export function energyBasis(t: PoolTable): EnergyBasis {
   let energy = false;
   for (let i = 0; i < t.present.length; i++) {
     if (!t.present[i]) continue;
-    if (t.inputTokens[i] + t.outputTokens[i] > 0) return 'per-token';
+    if (valueAt(t.inputTokens, i) + valueAt(t.outputTokens, i) > 0) return 'per-token';
     if (Number.isFinite(t.energyJ[i])) energy = true;
   }
   return energy ? 'per-query' : 'per-token';
@@ -87,7 +88,7 @@ function rawCost(t: PoolTable, i: number, kind: CostSource): number {
   if (kind === 'energy-token') return energyPerToken(t, i);
   if (kind === 'energy-query') return t.energyJ[i];
   if (kind === 'usd') return t.costUsd ? t.costUsd[i] : Number.NaN;
-  return t.latencyS[i];
+  return valueAt(t.latencyS, i);
 }
 
 /** Per-task smallest positive cost over present cells (Infinity when there is none): the log scale's floor. */
@@ -203,8 +204,8 @@ async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource,
       scope.accuracy = t.accuracy[i];
       scope.energy_norm = costNorm[i];
       scope.energy_j = t.energyJ[i];
-      scope.latency_s = t.latencyS[i];
-      scope.tokens = t.inputTokens[i] + t.outputTokens[i];
+      scope.latency_s = valueAt(t.latencyS, i);
+      scope.tokens = valueAt(t.inputTokens, i) + valueAt(t.outputTokens, i);
       scope.cost_usd = t.costUsd ? t.costUsd[i] : Number.NaN;
       scope.lambda = lambda;
       let v: unknown;

@@ -15,7 +15,8 @@ import { Table, makeVector, vectorFromArray, Utf8, type Vector } from 'apache-ar
 import { tableToIPC } from 'apache-arrow';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { UsageError } from '../../core/errors.js';
-import { computeTaskBounds, type PoolTable } from '../pool.js';
+import { computeTaskBounds, type AccuracyColumn, type MetricColumn, type PoolTable } from '../pool.js';
+import { nearest6 } from '../columns.js';
 import { encodeMeta, META_KEY } from './columnar.js';
 import { DEFAULT_TASK } from './longBuilder.js';
 
@@ -60,16 +61,22 @@ function splitExt(file: string): { stem: string; ext: string; gz: boolean } {
   return { stem: b.slice(0, dot), ext: b.slice(dot + 1).toLowerCase(), gz };
 }
 
+interface MetricOut {
+  name: string;
+  data: AccuracyColumn;
+}
+
 /** Metrics worth writing: those with at least one known value among present cells. */
-function metricsOf(t: PoolTable): { name: string; data: Float64Array }[] {
-  const out: { name: string; data: Float64Array }[] = [{ name: 'accuracy', data: t.accuracy }];
-  const cand: [string, Float64Array][] = [
+function metricsOf(t: PoolTable): MetricOut[] {
+  const out: MetricOut[] = [{ name: 'accuracy', data: t.accuracy }];
+  const cand: [string, MetricColumn | null][] = [
     ['energy_j', t.energyJ],
     ['latency_s', t.latencyS],
     ['input_tokens', t.inputTokens],
     ['output_tokens', t.outputTokens],
   ];
   for (const [name, data] of cand) {
+    if (!data) continue;
     let any = false;
     for (let i = 0; i < data.length && !any; i++) any = t.present[i] === 1 && !Number.isNaN(data[i]);
     if (any) out.push({ name, data });
@@ -78,11 +85,11 @@ function metricsOf(t: PoolTable): { name: string; data: Float64Array }[] {
   return out;
 }
 
-/** Per-model column of a Q×M metric, NaN where the cell is absent. */
-function modelColumn(t: PoolTable, data: Float64Array, m: number): Float64Array {
+/** Per-model column of a Q×M metric, NaN where the cell is absent; float32 when the metric is stored narrower than float64. */
+function modelColumn(t: PoolTable, data: AccuracyColumn, m: number): MetricColumn {
   const Q = t.nQueries;
   const M = t.nModels;
-  const out = new Float64Array(Q);
+  const out = data instanceof Float64Array ? new Float64Array(Q) : new Float32Array(Q);
   for (let q = 0; q < Q; q++) {
     const i = q * M + m;
     out[q] = t.present[i] ? data[i] : Number.NaN;
@@ -173,7 +180,7 @@ interface WideColumns {
   strings: { name: string; data: (string | null)[] }[];
   cluster: Int32Array;
   complexity: Float64Array;
-  metrics: { name: string; data: Float64Array }[];
+  metrics: { name: string; data: MetricColumn }[];
 }
 
 function wideColumns(t: PoolTable): WideColumns {
@@ -212,7 +219,8 @@ export function parquetBytes(t: PoolTable): ArrayBuffer {
   columnData.push({ name: 'cluster', data: w.cluster, type: 'INT32', nullable: false });
   columnData.push({ name: 'complexity', data: w.complexity, type: 'DOUBLE', nullable: false });
   // PLAIN keeps doubles as Float64Array on read (dictionary pages decode to boxed-number arrays).
-  for (const m of w.metrics) columnData.push({ name: m.name, data: m.data, type: 'DOUBLE', nullable: false, encoding: 'PLAIN' });
+  // float32 columns stay FLOAT, so a converted table loads with the same storage (datasets/README.md)
+  for (const m of w.metrics) columnData.push({ name: m.name, data: m.data, type: m.data instanceof Float32Array ? 'FLOAT' : 'DOUBLE', nullable: false, encoding: 'PLAIN' });
   return parquetWriteBuffer({
     columnData,
     kvMetadata: [{ key: META_KEY, value: encodeMeta(t) }],
@@ -232,6 +240,17 @@ type TextFormat = 'csv' | 'tsv' | 'jsonl';
 function quoteCsv(s: string, delim: string): string {
   if (s.includes('"') || s.includes(delim) || s.includes('\n') || s.includes('\r') || s !== s.trim()) return '"' + s.replaceAll('"', '""') + '"';
   return s;
+}
+
+/** The shortest decimal that reads back as the same float32, as a number (so it prints that way). */
+export function shortFloat32(v: number): number {
+  const x = nearest6(v);
+  if (Math.fround(x) === v || Number.isNaN(v)) return Number.isNaN(v) ? v : x;
+  for (let p = 7; p < 9; p++) {
+    const y = Number(v.toPrecision(p));
+    if (Math.fround(y) === v) return y;
+  }
+  return Number(v.toPrecision(9));
 }
 
 function numText(v: number): string {
@@ -315,7 +334,7 @@ async function writeLong(t: PoolTable, path: string, fmt: TextFormat, gz: boolea
         if (!t.present[i]) continue;
         const r: (string | number | null)[] = [t.queryIds[q], t.models[m].id];
         if (withTask) r.push(t.tasks[t.queryTask[q]]);
-        for (const x of metrics) r.push(x.data[i]);
+        for (const x of metrics) r.push(x.data instanceof Float64Array ? x.data[i] : shortFloat32(x.data[i]));
         yield r;
       }
     }
