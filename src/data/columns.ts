@@ -52,8 +52,11 @@ export class MetricBuffer {
   private mode = 0;
   private buf: ArrayBuffer;
 
-  /** `minKind`: U8 for accuracy, F32 for other metrics, F64 to keep full precision regardless. */
-  constructor(minKind: Kind, cap: number) {
+  /**
+   * `minKind`: U8 for accuracy, F32 for other metrics, F64 to keep full precision regardless; `float64`:
+   * a U8 buffer that meets another value goes straight to F64.
+   */
+  constructor(minKind: Kind, cap: number, private readonly float64 = minKind === F64) {
     this.kind = minKind;
     this.buf = resizable(cap * bytesOf(minKind), Math.max(cap * bytesOf(minKind), 64 * 2 ** 20));
     this.a = view(this.buf, minKind);
@@ -119,7 +122,7 @@ export class MetricBuffer {
     const old = this.a;
     const oldKind = this.kind;
     const decimal = this.mode === DECIMAL;
-    let kind: Kind = oldKind === U8 ? F32 : F64;
+    let kind: Kind = oldKind === U8 && !this.float64 ? F32 : F64;
     if (kind === F32) {
       this.kind = F32;
       this.mode = 0;

@@ -6,7 +6,7 @@
  */
 import { DataError, UsageError } from '../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
-import { sameNumber, MERGE_TOLERANCE } from './formats/wide.js';
+import { sameNumber as sameDouble, MERGE_TOLERANCE } from './formats/wide.js';
 import { valueAt } from './columns.js';
 
 export interface FamilyRule {
@@ -127,6 +127,7 @@ export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
 export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[], warn?: (msg: string) => void): PoolTable {
   if (tables.length === 0) throw new UsageError('no table to concatenate');
   if (tables.length === 1) return tables[0];
+  const sameNumber = sameNumberFor(tables);
   const models: ModelInfo[] = [];
   const modelIdx = new Map<string, number>();
   for (const t of tables) {
@@ -235,6 +236,15 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
 const METRIC_FIELDS = ['accuracy', 'energyJ', 'latencyS', 'inputTokens', 'outputTokens', 'costUsd'] as const;
 
 /**
+ * Equal within MERGE_TOLERANCE; when some table stores a metric as float32 (src/data/columns.ts), values
+ * that are the same float32 are equal too.
+ */
+function sameNumberFor(tables: readonly PoolTable[]): (a: number, b: number) => boolean {
+  const narrow = tables.some((t) => [t.accuracy, t.energyJ, t.latencyS, t.inputTokens, t.outputTokens, t.costUsd].some((c) => c instanceof Float32Array));
+  return narrow ? (a, b) => sameDouble(a, b) || Math.fround(a) === Math.fround(b) : sameDouble;
+}
+
+/**
  * Values a table gave for cells without a score, where another table holds the score and a different value
  * (a prompt split across two files): they were discarded, as within one file; say how many.
  */
@@ -249,6 +259,7 @@ function countUnscoredConflicts(
   warn?: (msg: string) => void,
 ): void {
   const counts = new Array<number>(METRIC_FIELDS.length).fill(0);
+  const sameNumber = sameNumberFor(tables);
   for (const t of tables) {
     const u = t.unscored;
     if (!u) continue;

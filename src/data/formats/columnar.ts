@@ -6,6 +6,7 @@ import { DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './longBuilder.js';
+import { F32, F64 } from '../columns.js';
 import { applySideFiles, isLongHeader } from './long.js';
 import { parseNumber, cellText, type Cell } from './text.js';
 import { classifyWideColumns, isWideHeader, WideTableBuilder, type WideLayout } from './wide.js';
@@ -22,6 +23,17 @@ export interface ColumnarSource {
   release?(cols: number[]): void;
   /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
   metadata?: Map<string, string>;
+  /** Values carry full double precision (pickles): metrics stay float64 (src/data/columns.ts). */
+  float64?: boolean;
+  /** Row ranges [start, end) to decode one at a time (Parquet row groups); absent: all rows at once. */
+  rowChunks?: [number, number][];
+  /** Decode these columns for rows [start, end) only; `column` then returns those rows (index r − start). */
+  fetchRows?(cols: number[], start: number, end: number): Promise<void>;
+}
+
+/** Storage of the metrics: sized to the values (src/data/columns.ts) unless the source keeps full precision. */
+function metricKinds(src: ColumnarSource): () => typeof F32 | typeof F64 {
+  return () => (src.float64 ? F64 : F32);
 }
 
 /** Metadata key under which `datasets convert` stores model info and task bounds. */
@@ -124,8 +136,7 @@ export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = 
     // Only the columns the layout uses: a RouterBench table's responses are most of its bytes.
     const used = [layout.idCol, layout.taskCol, layout.textCol, layout.clusterCol, layout.complexityCol, layout.embeddingCol, ...layout.embCols];
     for (const cols of layout.metricCols) used.push(...cols);
-    await src.fetch?.(used.filter((c) => c >= 0));
-    return loadWideColumnar(src, layout, opts);
+    return loadWideColumnar(src, layout, used.filter((c) => c >= 0), opts);
   }
   if (isLongHeader(src.columns)) return loadLongColumnar(src, opts);
   throw new DataError(
@@ -134,7 +145,7 @@ export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = 
   );
 }
 
-function loadWideColumnar(src: ColumnarSource, layout: WideLayout, opts: ColumnarOptions): PoolTable {
+async function loadWideColumnar(src: ColumnarSource, layout: WideLayout, used: number[], opts: ColumnarOptions): Promise<PoolTable> {
   const meta = decodeMeta(src, opts.warn);
   const b = new WideTableBuilder(tableNameOf(src.file), src.file, layout, {
     warn: opts.warn,
@@ -142,14 +153,22 @@ function loadWideColumnar(src: ColumnarSource, layout: WideLayout, opts: Columna
     modelInfo: meta.models,
     taskBounds: meta.bounds,
     rowWord: 'row',
+    minKind: metricKinds(src),
   });
   b.reserveRows(src.nRows);
-  // Columns are fetched when first read: a RouterBench table's response columns never are.
-  const columns: (ArrayLike<unknown> | undefined)[] = new Array(src.columns.length);
-  const column = (c: number): ArrayLike<unknown> => (columns[c] ??= src.column(c));
   const name = (c: number): string => src.columns[c];
-  // lists (an embedding column) are read as they are, not as text
-  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(column(c)[r]), r + 1, name, (c) => column(c)[r]);
+  // Row chunk by row chunk where the source can (Parquet row groups): decoded values of one chunk at a time
+  const chunks = src.rowChunks && src.fetchRows ? src.rowChunks : [[0, src.nRows] as [number, number]];
+  for (const [start, end] of chunks) {
+    if (src.fetchRows && src.rowChunks) await src.fetchRows(used, start, end);
+    else await src.fetch?.(used);
+    // Columns are fetched when first read: a RouterBench table's response columns never are.
+    const columns: (ArrayLike<unknown> | undefined)[] = new Array(src.columns.length);
+    const column = (c: number): ArrayLike<unknown> => (columns[c] ??= src.column(c));
+    // lists (an embedding column) are read as they are, not as text
+    for (let r = start; r < end; r++) b.addRow((c) => toCell(column(c)[r - start]), r + 1, name, (c) => column(c)[r - start]);
+    src.release?.(used);
+  }
   return b.build();
 }
 
@@ -160,7 +179,7 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   for (const c of ['query_id', 'model_id', 'accuracy']) {
     if (!idx.has(c)) throw new DataError(`missing required column '${c}' (long format)`, file, undefined, c);
   }
-  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
+  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn, minKind: metricKinds(src) });
   await applySideFiles(b, opts);
   const n = src.nRows;
   // Column by column: ids become per-row codes first, so no more than one decoded text column is held at

@@ -50,31 +50,52 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   const data = new Map<string, ArrayLike<unknown>>();
   const metadata = new Map<string, string>();
   for (const kv of meta.key_value_metadata ?? []) if (kv.value !== undefined) metadata.set(kv.key, kv.value);
+  // one decode per row group, so a wide table's values are held a row group at a time
+  const rowChunks: [number, number][] = [];
+  let at = 0;
+  for (const g of meta.row_groups) {
+    const n = Number(g.num_rows);
+    if (n > 0) rowChunks.push([at, at + n]);
+    at += n;
+  }
+  const decode = async (names: string[], rowStart?: number, rowEnd?: number): Promise<Map<string, { start: number; values: ArrayLike<unknown> }[]>> => {
+    const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
+    try {
+      await parquetRead({
+        file: buf,
+        metadata: meta,
+        compressors,
+        columns: names,
+        rowStart,
+        rowEnd,
+        onChunk(chunk) {
+          let list = chunks.get(chunk.columnName);
+          if (!list) chunks.set(chunk.columnName, (list = []));
+          list.push({ start: chunk.rowStart - (rowStart ?? 0), values: chunk.columnData as ArrayLike<unknown> });
+        },
+      });
+    } catch (err) {
+      throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
+    }
+    return chunks;
+  };
   return {
     file,
     columns,
     nRows,
     metadata,
+    rowChunks: at === nRows ? rowChunks : undefined,
+    async fetchRows(cols, start, end) {
+      const names = [...new Set(cols.map((c) => columns[c]))];
+      data.clear();
+      const chunks = await decode(names, start, end);
+      for (const name of names) data.set(name, joinChunks(chunks.get(name) ?? [], end - start));
+    },
     // Columns are decoded when asked for, so unused ones (model responses) cost nothing.
     async fetch(cols) {
       const names = [...new Set(cols.map((c) => columns[c]))].filter((n) => !data.has(n));
       if (names.length === 0) return;
-      const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
-      try {
-        await parquetRead({
-          file: buf,
-          metadata: meta,
-          compressors,
-          columns: names,
-          onChunk(chunk) {
-            let list = chunks.get(chunk.columnName);
-            if (!list) chunks.set(chunk.columnName, (list = []));
-            list.push({ start: chunk.rowStart, values: chunk.columnData as ArrayLike<unknown> });
-          },
-        });
-      } catch (err) {
-        throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
-      }
+      const chunks = await decode(names);
       for (const name of names) {
         const list = chunks.get(name) ?? [];
         chunks.delete(name);
@@ -94,11 +115,17 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
 
 /**
  * One column from its row-group chunks. All-number columns become a Float64Array (8 bytes a value; a JS
- * array that ever held null boxes every double), anything else a plain array with null for absent rows.
+ * array that ever held null boxes every double), or a Float32Array when every chunk is one (FLOAT columns);
+ * anything else a plain array with null for absent rows.
  */
 function joinChunks(list: { start: number; values: ArrayLike<unknown> }[], nRows: number): ArrayLike<unknown> {
   const whole = list.length === 1 && list[0].start === 0 && list[0].values.length === nRows;
-  if (whole && list[0].values instanceof Float64Array) return list[0].values;
+  if (whole && (list[0].values instanceof Float64Array || list[0].values instanceof Float32Array)) return list[0].values;
+  if (list.length > 0 && list.every((ch) => ch.values instanceof Float32Array)) {
+    const out = new Float32Array(nRows).fill(Number.NaN);
+    for (const ch of list) out.set((ch.values as Float32Array).subarray(0, Math.max(0, Math.min(ch.values.length, nRows - ch.start))), ch.start);
+    return out;
+  }
   let covered = 0;
   let numeric = true;
   for (const ch of list) {
