@@ -36,7 +36,7 @@ export interface DriftPhase {
   energyJ: Float64Array;
   costUsd: Float64Array | null;
   latencyS: Float64Array | null;
-  rewards: Float64Array;
+  rewards: MetricColumn;
   /** Best present reward per query over the whole table. */
   oracle: Float64Array;
 }
@@ -152,7 +152,7 @@ export class DriftCursor {
     this.w = over > 0 && s < e.step + over ? (s - e.step + 1) / over : 1;
   }
 
-  private mix(i: number, a: Float64Array, b: Float64Array): number {
+  private mix(i: number, a: ArrayLike<number>, b: ArrayLike<number>): number {
     if (this.w === 1 || this.plan.changed[this.k][i] === 0) return b[i];
     return (1 - this.w) * a[i] + this.w * b[i];
   }

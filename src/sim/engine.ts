@@ -353,6 +353,6 @@ function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float6
 }
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */
-function poolOracle(q: number, M: number, rewards: Float64Array, present: Uint8Array, inPool: Uint8Array, feasible: Uint8Array | null): number {
+function poolOracle(q: number, M: number, rewards: ArrayLike<number>, present: Uint8Array, inPool: Uint8Array, feasible: Uint8Array | null): number {
   return bestReward(q, M, (i) => rewards[i], present, inPool, feasible);
 }

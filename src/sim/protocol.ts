@@ -223,7 +223,7 @@ export async function runProtocol(t: PoolTable, o: ProtocolOptions, progress?: P
 }
 
 /** Train rewards with NaN where a cell is absent (TrainData's convention). */
-function trainRewards(rewards: Float64Array, present: Uint8Array): Float64Array {
+function trainRewards(rewards: ArrayLike<number>, present: Uint8Array): Float64Array {
   const out = Float64Array.from(rewards);
   for (let i = 0; i < out.length; i++) if (!present[i]) out[i] = Number.NaN;
   return out;

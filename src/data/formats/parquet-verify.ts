@@ -38,7 +38,13 @@ interface Leaf {
  * Throws ParquetFormatError when `buf` (whose footer `meta` is already parsed) holds counts, sizes or runs
  * that hyparquet must not be given. `leaves` are the flat columns by name.
  */
-export function verifyParquet(buf: ArrayBuffer, meta: FileMetaData, leaves: Map<string, SchemaElement>, compressors: Compressors): void {
+/** The file's bytes: whole, or read a range at a time (a large file is not held in memory). */
+export interface ByteSource {
+  byteLength: number;
+  slice(start: number, end: number): ArrayBuffer;
+}
+
+export function verifyParquet(buf: ByteSource, meta: FileMetaData, leaves: Map<string, SchemaElement>, compressors: Compressors): void {
   // The query ids take at least a bit per row: no pool table has more rows than eight per byte of file.
   const maxRows = 8 * buf.byteLength + 1024;
   const rows = Number(meta.num_rows);
@@ -70,7 +76,7 @@ export function verifyParquet(buf: ArrayBuffer, meta: FileMetaData, leaves: Map<
       if (!(start >= 4 && size >= 0 && start + size <= dataEnd)) {
         fail(`column '${name}' in row group ${g} spans bytes ${start}–${start + size}, outside the data section`);
       }
-      checkPages(new DataView(buf, start, size), cm!, leaf, maxRows, compressors, `column '${name}', row group ${g}`);
+      checkPages(new DataView(buf.slice(start, start + size)), cm!, leaf, maxRows, compressors, `column '${name}', row group ${g}`);
     }
   }
   if (groupTotal !== rows) fail(`row groups hold ${groupTotal} rows but the footer says ${rows}`);

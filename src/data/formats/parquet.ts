@@ -5,19 +5,75 @@ import { parquetMetadata, parquetRead, type FileMetaData, type SchemaElement } f
 import { compressors } from 'hyparquet-compressors';
 import { DataError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
-import { readAllBytes } from './input.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { userIoError } from '../../core/errors.js';
+import { assertReadable, isGzip, readAllBytes, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
-import { ParquetFormatError, verifyParquet } from './parquet-verify.js';
+import { ParquetFormatError, verifyParquet, type ByteSource } from './parquet-verify.js';
 
-export async function parquetSource(file: string): Promise<ColumnarSource> {
-  const bytes = readAllBytes(file);
-  if (bytes.length === 0) throw new DataError('file is empty', file);
-  // Use the file's own buffer when it is not a view into a shared pool (avoids a copy of the file).
+/** A plain file read a byte range at a time, so a large file is never held whole; a gzipped one is inflated. */
+function fileBytes(file: string): ByteSource {
+  assertReadable(file);
+  if (isGzip(readMagic(file, 2))) return wholeBytes(readAllBytes(file));
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  try {
+    size = fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+  return {
+    byteLength: size,
+    slice(start, end) {
+      const out = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+      try {
+        const h = openSync(file, 'r');
+        try {
+          for (let at = 0; at < out.length; ) {
+            const n = readSync(h, out, at, out.length - at, start + at);
+            if (n === 0) throw new DataError('file shrank while it was read', file);
+            at += n;
+          }
+        } finally {
+          closeSync(h);
+        }
+      } catch (e) {
+        if (e instanceof DataError) throw e;
+        throw userIoError(e, file, 'read');
+      }
+      return out.buffer;
+    },
+  };
+}
+
+function wholeBytes(bytes: Uint8Array): ByteSource {
+  // the file's own buffer when it is not a view into a shared pool (avoids a copy of the file)
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const buf = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+  return { byteLength: buf.byteLength, slice: (start, end) => buf.slice(start, end) };
+}
+
+/** The footer (file metadata), read from the end of the file. */
+function footerOf(buf: ByteSource): FileMetaData {
+  const n = buf.byteLength;
+  if (n < 12) throw new Error(`${n} bytes are too few for a Parquet file`);
+  const tail = new DataView(buf.slice(n - 8, n));
+  const len = tail.getUint32(0, true);
+  if (len + 8 > n) throw new Error(`the footer claims ${len} bytes, more than the file holds`);
+  return parquetMetadata(buf.slice(n - len - 8, n));
+}
+
+export async function parquetSource(file: string): Promise<ColumnarSource> {
+  const buf = fileBytes(file);
+  if (buf.byteLength === 0) throw new DataError('file is empty', file);
   let meta: FileMetaData;
   try {
-    meta = parquetMetadata(buf);
+    meta = footerOf(buf);
   } catch (err) {
     throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
   }
