@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { userIoError } from '../../core/errors.js';
 import { assertReadable, isGzip, readAllBytes, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
-import { ParquetFormatError, verifyParquet, type ByteSource } from './parquet-verify.js';
+import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
 
 /** A plain file read a byte range at a time, so a large file is never held whole; a gzipped one is inflated. */
 function fileBytes(file: string): ByteSource {
@@ -68,6 +68,52 @@ function footerOf(buf: ByteSource): FileMetaData {
   return parquetMetadata(buf.slice(n - len - 8, n));
 }
 
+const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
+
+/**
+ * The root's columns and their leaves by path: flat columns, and LIST columns of numbers (an embedding,
+ * datasets/README.md) in the standard three-level or the older two-level layout. Other nesting is refused.
+ */
+function schemaColumns(meta: FileMetaData, file: string): { columns: string[]; leaves: Map<string, Leaf> } {
+  const root = meta.schema[0];
+  const columns: string[] = [];
+  const leaves = new Map<string, Leaf>();
+  const corrupt = (): never => {
+    throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root?.num_children} columns but holds ${meta.schema.length - 1}`, file);
+  };
+  const optional = (el: SchemaElement): number => (el.repetition_type === 'REQUIRED' ? 0 : 1);
+  if (root?.repetition_type === 'REPEATED') throw new DataError('a repeated root is not supported', file);
+  let i = 1;
+  for (let c = 0; c < (root?.num_children ?? 0); c++) {
+    const el = meta.schema[i];
+    if (!el || typeof el.name !== 'string') corrupt();
+    if (el.num_children) {
+      const isList = el.converted_type === 'LIST' || el.logical_type?.type === 'LIST';
+      const rep = meta.schema[i + 1];
+      if (!isList || el.num_children !== 1 || !rep || rep.repetition_type !== 'REPEATED' || (rep.num_children ?? 0) > 1) {
+        throw new DataError(`nested column '${el.name}' is not supported (only a list of numbers, for an embedding, is read)`, file, undefined, el.name);
+      }
+      // three levels (list → repeated group → element) or two (list → repeated element)
+      const three = rep.num_children === 1;
+      const leaf = three ? meta.schema[i + 2] : rep;
+      if (!leaf || typeof leaf.name !== 'string') corrupt();
+      if (leaf.num_children || !NUMERIC.has(String(leaf.type))) {
+        throw new DataError(`column '${el.name}' is a list of ${leaf.num_children ? 'groups' : leaf.type}; only a list of numbers (an embedding) is read`, file, undefined, el.name);
+      }
+      const path = three ? [el.name, rep.name, leaf.name] : [el.name, leaf.name];
+      leaves.set(path.join('.'), { element: leaf, maxDef: optional(el) + 1 + (three ? optional(leaf) : 0), maxRep: 1 });
+      columns.push(el.name);
+      i += three ? 3 : 2;
+      continue;
+    }
+    if (el.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
+    columns.push(el.name);
+    leaves.set(el.name, { element: el, maxDef: optional(el), maxRep: 0 });
+    i++;
+  }
+  return { columns, leaves };
+}
+
 export async function parquetSource(file: string): Promise<ColumnarSource> {
   const buf = fileBytes(file);
   if (buf.byteLength === 0) throw new DataError('file is empty', file);
@@ -77,24 +123,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   } catch (err) {
     throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
   }
-  // Only flat schemas: the root's direct children must be leaves.
-  const root = meta.schema[0];
-  const columns: string[] = [];
-  const leaves = new Map<string, SchemaElement>();
-  let i = 1;
-  for (let c = 0; c < (root?.num_children ?? 0); c++) {
-    const el = meta.schema[i];
-    if (!el || typeof el.name !== 'string') throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root.num_children} columns but holds ${meta.schema.length - 1}`, file);
-    if (el.num_children) {
-      // the reader checks flat schemas only (no repetition levels): a list embedding must come as columns
-      const hint = el.name.toLowerCase() === 'embedding' ? '; give a Parquet embedding as emb_0 … emb_n columns (datasets/README.md)' : '';
-      throw new DataError(`nested column '${el.name}' is not supported${hint}`, file, undefined, el.name);
-    }
-    if (el.repetition_type === 'REPEATED' || root.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
-    columns.push(el.name);
-    leaves.set(el.name, el);
-    i++;
-  }
+  const { columns, leaves } = schemaColumns(meta, file);
   try {
     // hyparquet trusts every count and size in the file: check them before it allocates or loops on them.
     verifyParquet(buf, meta, leaves, compressors);
