@@ -72,7 +72,7 @@ const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
 
 /**
  * The root's columns and their leaves by path: flat columns, and LIST columns of numbers (an embedding,
- * datasets/README.md) in the standard three-level or the older two-level layout. Other nesting is refused.
+ * datasets/README.md) in the standard three-level layout. Other nesting is refused.
  */
 function schemaColumns(meta: FileMetaData, file: string): { columns: string[]; leaves: Map<string, Leaf> } {
   const root = meta.schema[0];
@@ -90,20 +90,18 @@ function schemaColumns(meta: FileMetaData, file: string): { columns: string[]; l
     if (el.num_children) {
       const isList = el.converted_type === 'LIST' || el.logical_type?.type === 'LIST';
       const rep = meta.schema[i + 1];
-      if (!isList || el.num_children !== 1 || !rep || rep.repetition_type !== 'REPEATED' || (rep.num_children ?? 0) > 1) {
+      // the standard three levels: list → repeated group → element
+      if (!isList || el.num_children !== 1 || !rep || rep.repetition_type !== 'REPEATED' || rep.num_children !== 1) {
         throw new DataError(`nested column '${el.name}' is not supported (only a list of numbers, for an embedding, is read)`, file, undefined, el.name);
       }
-      // three levels (list → repeated group → element) or two (list → repeated element)
-      const three = rep.num_children === 1;
-      const leaf = three ? meta.schema[i + 2] : rep;
+      const leaf = meta.schema[i + 2];
       if (!leaf || typeof leaf.name !== 'string') corrupt();
       if (leaf.num_children || !NUMERIC.has(String(leaf.type))) {
         throw new DataError(`column '${el.name}' is a list of ${leaf.num_children ? 'groups' : leaf.type}; only a list of numbers (an embedding) is read`, file, undefined, el.name);
       }
-      const path = three ? [el.name, rep.name, leaf.name] : [el.name, leaf.name];
-      leaves.set(path.join('.'), { element: leaf, maxDef: optional(el) + 1 + (three ? optional(leaf) : 0), maxRep: 1 });
+      leaves.set([el.name, rep.name, leaf.name].join('.'), { element: leaf, maxDef: optional(el) + 1 + optional(leaf), maxRep: 1 });
       columns.push(el.name);
-      i += three ? 3 : 2;
+      i += 3;
       continue;
     }
     if (el.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
