@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
-import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
+import { aggregateExperiment, rewardDigest, type ExperimentSummary, type RewardDigest } from '../metrics/experiment.js';
 import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
@@ -155,7 +155,9 @@ export async function writeExperimentResults(
 ): Promise<ExperimentSummary> {
   const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
-  const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
+  // one λ's reward table at a time (the context keeps only the latest)
+  const rewards: RewardDigest[] = [];
+  for (let l = 0; l < cfg.lambdas.length; l++) rewards.push(rewardDigest(ctx.replay, await ctx.rewardTable(l)));
   const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs });
   if (ctx.split) {
     // the protocol's rows per λ from the same replays (docs/model.md §13); split or train table
