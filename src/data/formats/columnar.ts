@@ -184,49 +184,67 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   const n = src.nRows;
   // Column by column: ids become per-row codes first, so no more than one decoded text column is held at
   // a time (a decoded string column costs far more than its codes).
-  const pass = async (c: number, each: (values: ArrayLike<unknown>) => void): Promise<void> => {
-    await src.fetch?.([c]);
-    each(src.column(c));
-    src.release?.([c]);
+  // Row chunk by row chunk where the source can (Parquet row groups), else all rows: `each` gets the values
+  // of rows start … start + values.length − 1
+  const chunks = src.rowChunks && src.fetchRows ? src.rowChunks : null;
+  const pass = async (cols: number[], each: (column: (c: number) => ArrayLike<unknown>, start: number, end: number) => void): Promise<void> => {
+    if (chunks) {
+      for (const [start, end] of chunks) {
+        await src.fetchRows!(cols, start, end);
+        each((c) => src.column(c), start, end);
+      }
+    } else {
+      await src.fetch?.(cols);
+      each((c) => src.column(c), 0, n);
+    }
+    src.release?.(cols);
   };
   const text = (v: unknown): string => (cellText(toCell(v)) ?? '').trim();
   const qCode = new Int32Array(n);
   const mCode = new Int32Array(n);
-  await pass(idx.get('query_id')!, (col) => {
-    for (let r = 0; r < n; r++) qCode[r] = b.query(text(col[r]), r + 1);
+  const qCol = idx.get('query_id')!;
+  await pass([qCol], (column, start, end) => {
+    const col = column(qCol);
+    for (let r = start; r < end; r++) qCode[r] = b.query(text(col[r - start]), r + 1);
   });
-  await pass(idx.get('model_id')!, (col) => {
-    for (let r = 0; r < n; r++) mCode[r] = b.model(text(col[r]), r + 1);
+  const mCol = idx.get('model_id')!;
+  await pass([mCol], (column, start, end) => {
+    const col = column(mCol);
+    for (let r = start; r < end; r++) mCode[r] = b.model(text(col[r - start]), r + 1);
   });
   const taskIdx = idx.get('task');
   if (taskIdx !== undefined) {
-    await pass(taskIdx, (col) => {
-      for (let r = 0; r < n; r++) {
-        const task = text(col[r]);
+    await pass([taskIdx], (column, start, end) => {
+      const col = column(taskIdx);
+      for (let r = start; r < end; r++) {
+        const task = text(col[r - start]);
         if (task === '') throw new DataError('empty task', file, r + 1, 'task');
         b.setTask(qCode[r], task, r + 1);
       }
     });
   }
   const metricIdx = LONG_METRIC_COLUMNS.map((c) => idx.get(c) ?? -1);
-  await src.fetch?.(metricIdx.filter((c) => c >= 0));
-  const metric = metricIdx.map((c) => (c >= 0 ? src.column(c) : null));
-  metric.forEach((c, k) => (b.hasMetric[k] = c !== null));
+  metricIdx.forEach((c, k) => (b.hasMetric[k] = c >= 0));
   b.reserveRows(n);
   const vals = new Float64Array(N_METRICS);
-  for (let r = 0; r < n; r++) {
-    const row = r + 1;
-    for (let k = 0; k < N_METRICS; k++) {
-      const col = metric[k];
-      const name = LONG_METRIC_COLUMNS[k];
-      const v = col ? num(col[r], file, row, name) : Number.NaN;
-      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is missing (it is required on every row)', file, row, name);
-      checkMetric(k, v, file, row, name);
-      vals[k] = v;
-    }
-    b.add(qCode[r], mCode[r], vals, row);
-  }
-  src.release?.(metricIdx.filter((c) => c >= 0));
+  await pass(
+    metricIdx.filter((c) => c >= 0),
+    (column, start, end) => {
+      const metric = metricIdx.map((c) => (c >= 0 ? column(c) : null));
+      for (let r = start; r < end; r++) {
+        const row = r + 1;
+        for (let k = 0; k < N_METRICS; k++) {
+          const col = metric[k];
+          const name = LONG_METRIC_COLUMNS[k];
+          const v = col ? num(col[r - start], file, row, name) : Number.NaN;
+          if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is missing (it is required on every row)', file, row, name);
+          checkMetric(k, v, file, row, name);
+          vals[k] = v;
+        }
+        b.add(qCode[r], mCode[r], vals, row);
+      }
+    },
+  );
   const t = b.build();
   if (meta.models) t.models.forEach((m, i) => (t.models[i] = meta.models!.get(m.id) ?? m));
   if (meta.bounds) for (const [task, v] of meta.bounds) if (t.taskBounds.has(task)) t.taskBounds.set(task, v);

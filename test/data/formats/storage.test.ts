@@ -14,7 +14,8 @@ import { makePoolTable, tableSha256, type PoolTable } from '../../../src/data/po
 import { F32, F64, MetricBuffer, U8, nearest6 } from '../../../src/data/columns.js';
 import { simulateTable } from '../../../src/app/simulate.js';
 import { buildRewards } from '../../../src/sim/reward.js';
-import { scratch } from './helpers.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { dataError, scratch } from './helpers.js';
 
 const s = scratch();
 
@@ -116,6 +117,35 @@ describe('column storage', () => {
     const csv = join(s.dir, 'conv-back.csv');
     await writeTable(back, csv);
     expect(readFileSync(csv, 'utf8').split('\n')[1]).toBe('q0,m0,mmlu,1,1.25,0.0009765625');
+  });
+});
+
+describe('Parquet read a row group at a time', () => {
+  /** A long table of 7 rows in row groups of 2; `acc` may hold a null. */
+  const longParquet = (acc: (number | null)[]): Uint8Array =>
+    new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'query_id', data: ['a', 'a', 'b', 'b', 'c', 'c', 'd'] },
+          { name: 'model_id', data: ['x', 'y', 'x', 'y', 'x', 'y', 'x'] },
+          { name: 'accuracy', data: acc, type: 'DOUBLE' },
+          { name: 'energy_j', data: [1.5, 2, 3, 4, 5, 6, 7], type: 'DOUBLE' },
+        ],
+        rowGroupSize: 2,
+      }),
+    );
+
+  it('a long table in several row groups loads as the same table as its CSV', async () => {
+    const acc = [1, 0, 0.5, 1, 0, 1, 1];
+    const pq = await loadTable(s.write('groups.parquet', longParquet(acc)));
+    const csv = await loadTable(s.write('groups.csv', 'query_id,model_id,accuracy,energy_j\na,x,1,1.5\na,y,0,2\nb,x,0.5,3\nb,y,1,4\nc,x,0,5\nc,y,1,6\nd,x,1,7\n'));
+    expect(pq.queryIds).toEqual(['a', 'b', 'c', 'd']);
+    expect(Array.from(pq.accuracy)).toEqual([1, 0, 0.5, 1, 0, 1, 1, Number.NaN]);
+    expect(tableSha256(pq)).toBe(tableSha256(csv));
+  });
+
+  it('an error in a later row group names the row of the file', async () => {
+    await dataError(loadTable(s.write('hole.parquet', longParquet([1, 0, 1, 1, 0, null, 1]))), { line: 6, column: 'accuracy', message: /accuracy is missing/ });
   });
 });
 
