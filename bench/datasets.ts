@@ -50,7 +50,7 @@ export function generateRouterBenchSized(seed = 7): PoolTable {
 /** Bytes held by the table's arrays (ids and task names estimated at 2 bytes per character). */
 export function tableBytes(t: PoolTable): number {
   let b = 0;
-  for (const a of [t.queryTask, t.cluster, t.complexity, t.accuracy, t.energyJ, t.latencyS, t.inputTokens, t.outputTokens, t.present]) b += a.byteLength;
+  for (const a of [t.queryTask, t.cluster, t.complexity, t.accuracy, t.energyJ, t.latencyS, t.inputTokens, t.outputTokens, t.present]) b += a?.byteLength ?? 0;
   if (t.costUsd) b += t.costUsd.byteLength;
   for (const id of t.queryIds) b += 2 * id.length;
   return b;

@@ -166,8 +166,10 @@ function longRows(t: PoolTable): { q: string[]; m: string[]; task: string[]; acc
       r.task.push(t.tasks[t.queryTask[q]]);
       r.acc.push(t.accuracy[i]);
       r.energy.push(Number.isNaN(t.energyJ[i]) ? 1 : t.energyJ[i]);
-      r.tokens.push(BigInt(Number.isNaN(t.inputTokens[i]) ? 1 : t.inputTokens[i]));
-      r.latency.push(Number.isNaN(t.latencyS[i]) ? null : t.latencyS[i]);
+      const tin = t.inputTokens?.[i] ?? Number.NaN;
+      const lat = t.latencyS?.[i] ?? Number.NaN;
+      r.tokens.push(BigInt(Number.isNaN(tin) ? 1 : tin));
+      r.latency.push(Number.isNaN(lat) ? null : lat);
     }
   }
   return r;
@@ -262,7 +264,7 @@ export function pgDumpText(t: PoolTable, rng: Rng): string {
       const runs = rng.next() < 0.2 ? 2 : 1;
       for (let r = 0; r < runs; r++) {
         const acc = rng.next() < 0.05 ? null : num(t.accuracy[i]);
-        results.push([String(id++), qid(q), t.models[m].id, String(r + 1), 'out', acc, num(t.energyJ[i]) || null, num(t.latencyS[i]) || null, num(t.inputTokens[i]) || null, num(t.outputTokens[i]) || null, '2025-05-01 10:00:00']);
+        results.push([String(id++), qid(q), t.models[m].id, String(r + 1), 'out', acc, num(t.energyJ[i]) || null, num(t.latencyS?.[i] ?? Number.NaN) || null, num(t.inputTokens?.[i] ?? Number.NaN) || null, num(t.outputTokens?.[i] ?? Number.NaN) || null, '2025-05-01 10:00:00']);
       }
     }
   }
@@ -318,7 +320,7 @@ export function tableColumns(t: PoolTable, layout: 'long' | 'wide' | 'routerbenc
     cols.push({ name: 'complexity', kind: 'number', data: Array.from(t.complexity, nanNull) });
   }
   t.models.forEach((m, mi) => {
-    const at = (a: Float64Array): (number | null)[] => t.queryIds.map((_, q) => nanNull(a[q * M + mi]));
+    const at = (a: ArrayLike<number> | null): (number | null)[] => t.queryIds.map((_, q) => (a && t.present[q * M + mi] ? nanNull(a[q * M + mi]) : null));
     cols.push({ name: rb ? m.id : `${m.id}|accuracy`, kind: 'number', data: at(t.accuracy) });
     cols.push({ name: `${m.id}|${rb ? 'total_cost' : 'energy_j'}`, kind: 'number', data: at(t.energyJ) });
     if (!rb) cols.push({ name: `${m.id}|output_tokens`, kind: 'number', data: at(t.outputTokens) });

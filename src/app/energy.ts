@@ -15,6 +15,7 @@ import { isBuiltinSource } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
 import { energyMetrics, type EnergyMetrics } from '../metrics/energy.js';
 import type { EvaluateSummary } from '../metrics/routerbench.js';
+import { valueAt } from '../data/columns.js';
 
 export interface EnergyTable {
   /** The table with energy_j filled and its cost column holding the same joules. */
@@ -28,7 +29,7 @@ export interface EnergyTable {
  */
 async function responseTokensOf(t: PoolTable, files: readonly string[], tokenizer: string, format?: string): Promise<Float64Array | null> {
   let need = false;
-  for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(t.outputTokens[i] >= 0);
+  for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(valueAt(t.outputTokens, i) >= 0);
   if (!need) return null;
   const tok = await loadTokenizer(tokenizer);
   let out: Float64Array | null = null;

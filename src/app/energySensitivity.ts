@@ -18,6 +18,7 @@ import { runSweep } from '../sim/sweep.js';
 import { energyCostTable, reattach } from './energy.js';
 import { contextFeatures, evaluateDefaults, loadRouterbench, sourceLabel, type EvaluateRequest } from './evaluate.js';
 import { version } from './version.js';
+import { valueAt } from '../data/columns.js';
 
 export const DEFAULT_SENSITIVITY_GPUS: readonly Gpu[] = ['H100', 'B200', 'A100'];
 export const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
@@ -83,8 +84,8 @@ export async function energySensitivity(req: SensitivityRequest, progress?: (don
   let tout = 0;
   for (let i = 0; i < mapped.present.length; i++) {
     if (!mapped.present[i]) continue;
-    tin += mapped.inputTokens[i];
-    tout += mapped.outputTokens[i];
+    tin += valueAt(mapped.inputTokens, i);
+    tout += valueAt(mapped.outputTokens, i);
   }
   return {
     schemaVersion: SENSITIVITY_SCHEMA_VERSION,

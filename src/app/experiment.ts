@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
-import { aggregateExperiment, type ExperimentSummary } from '../metrics/experiment.js';
+import { aggregateExperiment, rewardDigest, type ExperimentSummary, type RewardDigest } from '../metrics/experiment.js';
 import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
@@ -152,22 +152,16 @@ export function jobLabel(p: PreparedExperiment, key: string): string {
   return `λ=${lambda ?? `#${l}`} ${arm ? armLabel(arm) : `arm #${a}`} run ${r}`;
 }
 
-/** Per λ, the best fixed model of each event window (docs/model.md §11.7); undefined without events. */
-async function eventReferences(p: PreparedExperiment, rewards: RewardTable[]): Promise<Map<number, WindowStatic[][]> | undefined> {
+/** The best fixed model of each event window at the l-th λ (docs/model.md §11.7). */
+async function eventReference(p: PreparedExperiment, l: number, rw: RewardTable): Promise<WindowStatic[][]> {
   const { cfg, ctx } = p;
-  const events = eventList(cfg);
-  if (!wantsScenario(cfg) || events.length === 0) return undefined;
   const Q = ctx.replay.nQueries;
   const W = cfg.eventWindow ?? DEFAULT_EVENT_WINDOW;
-  const windows = events.map((e) => ({ from: e.step, to: Math.min(Q, e.step + W) }));
+  const windows = eventList(cfg).map((e) => ({ from: e.step, to: Math.min(Q, e.step + W) }));
   const runs = Array.from({ length: cfg.runs }, (_, r) => r);
-  const out = new Map<number, WindowStatic[][]>();
-  for (let l = 0; l < cfg.lambdas.length; l++) {
-    const drift = (await ctx.scenario(l))?.drift ?? null;
-    const ref = { seed: cfg.seed, oracle: ctx.semantics.oracle, initialModels: ctx.pool.initial, events: ctx.pool.events, drift, maxLatency: cfg.maxLatency };
-    out.set(cfg.lambdas[l], windowStatic(ctx.replay, rewards[l], ref, runs, windows));
-  }
-  return out;
+  const drift = (await ctx.scenario(l))?.drift ?? null;
+  const ref = { seed: cfg.seed, oracle: ctx.semantics.oracle, initialModels: ctx.pool.initial, events: ctx.pool.events, drift, maxLatency: cfg.maxLatency };
+  return windowStatic(ctx.replay, rw, ref, runs, windows);
 }
 
 /** Aggregate the finished jobs (in job order) and write the results directory atomically. */
@@ -178,8 +172,16 @@ export async function writeExperimentResults(
 ): Promise<ExperimentSummary> {
   const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
-  const rewards = await Promise.all(cfg.lambdas.map((_, l) => ctx.rewardTable(l)));
-  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs, windowStatic: await eventReferences(p, rewards) });
+  // one λ's reward table at a time (the context keeps only the latest)
+  const rewards: RewardDigest[] = [];
+  const events = eventList(cfg);
+  const windowStatic = wantsScenario(cfg) && events.length > 0 ? new Map<number, WindowStatic[][]>() : undefined;
+  for (let l = 0; l < cfg.lambdas.length; l++) {
+    const rw = await ctx.rewardTable(l);
+    rewards.push(rewardDigest(ctx.replay, rw));
+    if (windowStatic) windowStatic.set(cfg.lambdas[l], await eventReference(p, l, rw));
+  }
+  const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs, windowStatic });
   if (ctx.split) {
     // the protocol's rows per λ from the same replays (docs/model.md §13); split or train table
     agg.summary.schemaVersion = 2;

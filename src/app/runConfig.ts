@@ -44,6 +44,7 @@ export function defaultPolicies(table: PoolTable): { policies: string[]; dropped
 
 /** Whether any present cell has a latency (a latency bound needs some). */
 export function tableHasLatency(t: PoolTable): boolean {
-  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(t.latencyS[i])) return true;
+  const lat = t.latencyS;
+  if (lat) for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(lat[i])) return true;
   return false;
 }

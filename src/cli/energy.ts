@@ -191,7 +191,8 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
     });
 }
 
-function needsOutputTokens(t: { present: Uint8Array; outputTokens: Float64Array }): boolean {
+function needsOutputTokens(t: { present: Uint8Array; outputTokens: ArrayLike<number> | null }): boolean {
+  if (!t.outputTokens) return t.present.includes(1);
   for (let i = 0; i < t.present.length; i++) if (t.present[i] && !(t.outputTokens[i] >= 0)) return true;
   return false;
 }

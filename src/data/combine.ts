@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { concatTables } from './families.js';
-import { makePoolTable, type PoolTable } from './pool.js';
+import { makePoolTable, type AccuracyColumn, type PoolTable } from './pool.js';
 
 /** File names a directory source is scanned for. */
 export const TABLE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson|pkl|pickle|parquet|pq|arrow|arrows|ipc|feather)(\.gz)?$/i;
@@ -90,8 +90,9 @@ function reorder(t: PoolTable, qOrder: Int32Array, mOrder: Int32Array | null): P
   const Q = t.nQueries;
   const M = t.nModels;
   const mo = mOrder ?? Int32Array.from({ length: M }, (_, m) => m);
-  const cells = (a: Float64Array): Float64Array => {
-    const out = new Float64Array(Q * M);
+  // the same storage as the source column (src/data/columns.ts)
+  const cells = <A extends AccuracyColumn>(a: A): A => {
+    const out = new (a.constructor as new (n: number) => A)(Q * M);
     for (let q = 0; q < Q; q++) {
       const src = qOrder[q] * M;
       for (let m = 0; m < M; m++) out[q * M + m] = a[src + mo[m]];
@@ -111,9 +112,9 @@ function reorder(t: PoolTable, qOrder: Int32Array, mOrder: Int32Array | null): P
     models: Array.from(mo, (m) => t.models[m]),
     accuracy: cells(t.accuracy),
     energyJ: cells(t.energyJ),
-    latencyS: cells(t.latencyS),
-    inputTokens: cells(t.inputTokens),
-    outputTokens: cells(t.outputTokens),
+    latencyS: t.latencyS ? cells(t.latencyS) : null,
+    inputTokens: t.inputTokens ? cells(t.inputTokens) : null,
+    outputTokens: t.outputTokens ? cells(t.outputTokens) : null,
     costUsd: t.costUsd ? cells(t.costUsd) : null,
     present,
     taskBounds: t.taskBounds,

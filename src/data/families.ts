@@ -6,7 +6,8 @@
  */
 import { DataError, UsageError } from '../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
-import { sameNumber, MERGE_TOLERANCE } from './formats/wide.js';
+import { sameNumber as sameDouble, MERGE_TOLERANCE } from './formats/wide.js';
+import { valueAt } from './columns.js';
 
 export interface FamilyRule {
   /** Glob over the eval name, case-insensitive: `*` any run of characters, `?` one character. */
@@ -126,6 +127,7 @@ export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
 export function concatTables(tables: readonly PoolTable[], name: string, files?: readonly string[], warn?: (msg: string) => void): PoolTable {
   if (tables.length === 0) throw new UsageError('no table to concatenate');
   if (tables.length === 1) return tables[0];
+  const sameNumber = sameNumberFor(tables);
   const models: ModelInfo[] = [];
   const modelIdx = new Map<string, number>();
   for (const t of tables) {
@@ -189,8 +191,8 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
         if (!t.present[i]) continue;
         const j = qq * M + map[m];
         if (present[j]) {
-          let metric: (typeof cols)[number] | 'costUsd' | null = cols.find((c) => !sameNumber(out[c][j], t[c][i])) ?? null;
-          const y = metric ? t[metric][i] : t.costUsd ? t.costUsd[i] : Number.NaN;
+          let metric: (typeof cols)[number] | 'costUsd' | null = cols.find((c) => !sameNumber(out[c][j], valueAt(t[c], i))) ?? null;
+          const y = metric ? valueAt(t[metric], i) : t.costUsd ? t.costUsd[i] : Number.NaN;
           if (!metric && cost !== null && !sameNumber(cost[j], y)) metric = 'costUsd';
           if (metric) {
             const x = metric === 'costUsd' ? cost![j] : out[metric][j];
@@ -206,7 +208,7 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
           continue;
         }
         present[j] = 1;
-        for (const c of cols) out[c][j] = t[c][i];
+        for (const c of cols) out[c][j] = valueAt(t[c], i);
         if (cost) cost[j] = t.costUsd ? t.costUsd[i] : Number.NaN;
       }
     }
@@ -220,13 +222,27 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
     cluster: Int32Array.from(cluster),
     complexity: Float64Array.from(complexity),
     models,
-    ...out,
+    accuracy: out.accuracy,
+    energyJ: out.energyJ,
+    // columns no table has stay absent
+    latencyS: tables.some((t) => t.latencyS) ? out.latencyS : null,
+    inputTokens: tables.some((t) => t.inputTokens) ? out.inputTokens : null,
+    outputTokens: tables.some((t) => t.outputTokens) ? out.outputTokens : null,
     costUsd: cost,
     present,
   });
 }
 
 const METRIC_FIELDS = ['accuracy', 'energyJ', 'latencyS', 'inputTokens', 'outputTokens', 'costUsd'] as const;
+
+/**
+ * Equal within MERGE_TOLERANCE; when some table stores a metric as float32 (src/data/columns.ts), values
+ * that are the same float32 are equal too.
+ */
+function sameNumberFor(tables: readonly PoolTable[]): (a: number, b: number) => boolean {
+  const narrow = tables.some((t) => [t.accuracy, t.energyJ, t.latencyS, t.inputTokens, t.outputTokens, t.costUsd].some((c) => c instanceof Float32Array));
+  return narrow ? (a, b) => sameDouble(a, b) || Math.fround(a) === Math.fround(b) : sameDouble;
+}
 
 /**
  * Values a table gave for cells without a score, where another table holds the score and a different value
@@ -243,6 +259,7 @@ function countUnscoredConflicts(
   warn?: (msg: string) => void,
 ): void {
   const counts = new Array<number>(METRIC_FIELDS.length).fill(0);
+  const sameNumber = sameNumberFor(tables);
   for (const t of tables) {
     const u = t.unscored;
     if (!u) continue;

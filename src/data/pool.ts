@@ -3,6 +3,9 @@
  * Spec §1.3 is the record this stores; missing cells are marked in `present`.
  */
 import { createHash } from 'node:crypto';
+import type { AccuracyColumn, MetricColumn } from './columns.js';
+
+export type { AccuracyColumn, MetricColumn } from './columns.js';
 
 /** Task order of the task one-hot block (docs/features.md, task type). Tasks outside this list are appended in order of appearance. */
 export const PAPER_TASKS = ['mmlu', 'gsm8k', 'hellaswag', 'winogrande', 'cnn_dailymail'] as const;
@@ -47,16 +50,19 @@ export interface PoolTable {
   /** Precomputed complexity score per query (inverted Flesch, 0–100, higher = harder; docs/features.md, complexity), NaN when absent. */
   complexity: Float64Array;
   models: ModelInfo[];
-  /** Accuracy in [0,1]; NaN where the cell is missing. */
-  accuracy: Float64Array;
-  /** Energy per query in joules. */
-  energyJ: Float64Array;
-  /** Latency per query in seconds. */
-  latencyS: Float64Array;
-  inputTokens: Float64Array;
-  outputTokens: Float64Array;
+  /**
+   * Accuracy in [0,1], sized to the data (src/data/columns.ts): Uint8Array when every value is 0 or 1.
+   * Missing cells are those with `present` 0 (they hold NaN in a float column, 0 in a Uint8Array).
+   */
+  accuracy: AccuracyColumn;
+  /** Energy per query in joules (NaN where unknown). */
+  energyJ: MetricColumn;
+  /** Latency per query in seconds, or null when the table has none. */
+  latencyS: MetricColumn | null;
+  inputTokens: MetricColumn | null;
+  outputTokens: MetricColumn | null;
   /** Cost per query in USD, or null when the table has none. */
-  costUsd: Float64Array | null;
+  costUsd: MetricColumn | null;
   /** 1 where the (query, model) cell has an outcome. */
   present: Uint8Array;
   /** Energy-per-token normalisation bounds per task; computed from the data when not given. */
@@ -88,28 +94,27 @@ export interface PoolTableInit {
   cluster?: Int32Array;
   complexity?: Float64Array;
   models: ModelInfo[];
-  accuracy: Float64Array;
-  energyJ?: Float64Array;
-  latencyS?: Float64Array;
-  inputTokens?: Float64Array;
-  outputTokens?: Float64Array;
-  costUsd?: Float64Array | null;
+  accuracy: AccuracyColumn;
+  energyJ?: MetricColumn;
+  latencyS?: MetricColumn | null;
+  inputTokens?: MetricColumn | null;
+  outputTokens?: MetricColumn | null;
+  costUsd?: MetricColumn | null;
+  /** Required when accuracy is a Uint8Array (it cannot mark missing cells). */
   present?: Uint8Array;
   taskBounds?: Map<string, TaskBounds>;
   unscored?: UnscoredValues;
   embedding?: QueryEmbedding;
 }
 
-/** Build a table, filling absent columns with NaN and computing per-task bounds where not given. */
+/**
+ * Build a table, computing per-task bounds where not given. Absent latency, token and cost columns stay
+ * null (never allocated); an absent energy column is all NaN, as energy may be estimated into it in place.
+ */
 export function makePoolTable(init: PoolTableInit): PoolTable {
   const Q = init.queryIds.length;
   const M = init.models.length;
   const n = Q * M;
-  const nan = (): Float64Array => new Float64Array(n).fill(Number.NaN);
-  // absent latency and token columns share one all-NaN array: nothing writes into them (energy may be
-  // estimated into energyJ in place, so it gets its own), and a 10 M × 16 table saves 1.3 GB per column
-  let shared: Float64Array | null = null;
-  const absent = (): Float64Array => (shared ??= nan());
   const check = (a: ArrayLike<unknown> | undefined | null, what: string, len: number): void => {
     if (a && a.length !== len) throw new Error(`pool table: ${what} has ${a.length} entries, expected ${len}`);
   };
@@ -145,6 +150,7 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
   }
   let present = init.present;
   if (!present) {
+    if (init.accuracy instanceof Uint8Array) throw new Error('pool table: a Uint8Array accuracy needs `present`');
     present = new Uint8Array(n);
     for (let i = 0; i < n; i++) present[i] = Number.isNaN(init.accuracy[i]) ? 0 : 1;
   }
@@ -160,10 +166,10 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
     complexity: init.complexity ?? new Float64Array(Q).fill(Number.NaN),
     models: init.models,
     accuracy: init.accuracy,
-    energyJ: init.energyJ ?? nan(),
-    latencyS: init.latencyS ?? absent(),
-    inputTokens: init.inputTokens ?? absent(),
-    outputTokens: init.outputTokens ?? absent(),
+    energyJ: init.energyJ ?? new Float64Array(n).fill(Number.NaN),
+    latencyS: init.latencyS ?? null,
+    inputTokens: init.inputTokens ?? null,
+    outputTokens: init.outputTokens ?? null,
     costUsd: init.costUsd ?? null,
     present,
     taskBounds: new Map(),
@@ -180,6 +186,7 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
 
 /** Energy per token of a cell (docs/model.md §1): energyJ / (input + output tokens); NaN when tokens are 0 or unknown. */
 export function energyPerToken(t: PoolTable, i: number): number {
+  if (!t.inputTokens || !t.outputTokens) return Number.NaN;
   const tok = t.inputTokens[i] + t.outputTokens[i];
   if (!(tok > 0)) return Number.NaN;
   return t.energyJ[i] / tok;
@@ -220,7 +227,8 @@ export function modelIndex(t: PoolTable, id: string): number {
 
 /**
  * SHA-256 over the table's canonical content (ids, tasks, features, every metric column as little-endian
- * float64). Independent of the file format the table came from, so a CSV and its Parquet copy hash alike.
+ * float64, NaN for missing accuracy and for absent columns). Independent of the file format the table came
+ * from and of the storage width, so a CSV and its Parquet copy hash alike.
  */
 export function tableSha256(t: PoolTable): string {
   const h = createHash('sha256');
@@ -230,6 +238,20 @@ export function tableSha256(t: PoolTable): string {
   };
   const f64 = (a: Float64Array): void => {
     h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  };
+  const n = t.nQueries * t.nModels;
+  // narrower or absent columns are hashed as the float64 column they stand for, a block at a time
+  const block = new Float64Array(Math.min(n, 1 << 16));
+  const col = (a: AccuracyColumn | null, missing?: Uint8Array): void => {
+    if (a instanceof Float64Array) return f64(a);
+    for (let at = 0; at < n; at += block.length) {
+      const len = Math.min(block.length, n - at);
+      for (let j = 0; j < len; j++) {
+        const v = a === null || (missing && !missing[at + j]) ? Number.NaN : a[at + j];
+        block[j] = v === v ? v : Number.NaN; // one NaN bit pattern whatever the source
+      }
+      h.update(Buffer.from(block.buffer, 0, len * 8));
+    }
   };
   str('greenserv-pool-table/1');
   str(String(t.nQueries));
@@ -252,12 +274,12 @@ export function tableSha256(t: PoolTable): string {
   }
   h.update(Buffer.from(t.cluster.buffer, t.cluster.byteOffset, t.cluster.byteLength));
   f64(t.complexity);
-  f64(t.accuracy);
-  f64(t.energyJ);
-  f64(t.latencyS);
-  f64(t.inputTokens);
-  f64(t.outputTokens);
-  if (t.costUsd) f64(t.costUsd);
+  col(t.accuracy, t.present);
+  col(t.energyJ);
+  col(t.latencyS);
+  col(t.inputTokens);
+  col(t.outputTokens);
+  if (t.costUsd) col(t.costUsd);
   h.update(t.present);
   for (const name of t.tasks) {
     const b = t.taskBounds.get(name)!;

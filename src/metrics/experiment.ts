@@ -116,7 +116,8 @@ export interface AggregateInput {
   table: PoolTable;
   sha256: string;
   results: JobResult[];
-  rewards: RewardTable[];
+  /** Per λ, what the summary needs of its reward table (made one λ at a time: the tables are not all held). */
+  rewards: RewardDigest[];
   params: Record<string, number>[];
   runs: number;
   /** Per λ, the best fixed model of each event window (docs/model.md §11.7), when the experiment has events. */
@@ -130,13 +131,35 @@ export function paretoFlags(points: { accuracy: number; energyWh: number }[]): b
   );
 }
 
-export function modelPoints(t: PoolTable, rewards: RewardTable[]): ModelPoint[] {
+/** What the summary reads of one λ's reward table: per model, the sum of rewards over present cells; the oracle's total. */
+export interface RewardDigest {
+  modelSum: Float64Array;
+  oracleTotal: number;
+}
+
+export function rewardDigest(t: PoolTable, rw: RewardTable): RewardDigest {
+  const M = t.nModels;
+  const modelSum = new Float64Array(M);
+  // summed in the order the per-model means always were (model by model, queries in order)
+  for (let j = 0; j < M; j++) {
+    let s = 0;
+    for (let q = 0; q < t.nQueries; q++) {
+      const i = q * M + j;
+      if (t.present[i]) s += rw.rewards[i];
+    }
+    modelSum[j] = s;
+  }
+  let oracleTotal = 0;
+  for (let q = 0; q < t.nQueries; q++) if (!Number.isNaN(rw.oracle[q])) oracleTotal += rw.oracle[q];
+  return { modelSum, oracleTotal };
+}
+
+export function modelPoints(t: PoolTable, rewards: RewardDigest[]): ModelPoint[] {
   const M = t.nModels;
   const pts = t.models.map((m, j) => {
     let acc = 0;
     let nAcc = 0;
     let e = 0;
-    const rs = rewards.map(() => 0);
     let n = 0;
     for (let q = 0; q < t.nQueries; q++) {
       const i = q * M + j;
@@ -147,8 +170,8 @@ export function modelPoints(t: PoolTable, rewards: RewardTable[]): ModelPoint[] 
         nAcc++;
       }
       if (!Number.isNaN(t.energyJ[i])) e += t.energyJ[i];
-      rewards.forEach((rw, l) => (rs[l] += rw.rewards[i]));
     }
+    const rs = rewards.map((d) => d.modelSum[j]);
     return {
       id: m.id,
       paramsB: Number.isNaN(m.paramsB) ? null : m.paramsB,
@@ -288,11 +311,7 @@ export function aggregateExperiment(inp: AggregateInput): ExperimentAggregate {
     comparison = { source: cfg.expected.source, semantics: cfg.expected.semantics, rows };
   }
 
-  const oracleTotal = inp.rewards.map((rw) => {
-    let s = 0;
-    for (let q = 0; q < Q; q++) if (!Number.isNaN(rw.oracle[q])) s += rw.oracle[q];
-    return s;
-  });
+  const oracleTotal = inp.rewards.map((d) => d.oracleTotal);
   const summary: ExperimentSummary = {
     schemaVersion: EXPERIMENT_SCHEMA_VERSION,
     kind: 'experiment',

@@ -9,6 +9,7 @@ import { modelStats } from '../sim/engine.js';
 import { buildRewards } from '../sim/reward.js';
 import { paretoFront } from './pareto.js';
 import { meanSdCi } from './stats.js';
+import { valueAt } from '../data/columns.js';
 
 export const PROFILE_SCHEMA_VERSION = 1;
 
@@ -134,17 +135,20 @@ class Acc {
       this.eptSum += ept;
       this.eptN++;
     }
-    if (Number.isFinite(t.latencyS[i])) this.latency.push(t.latencyS[i]);
+    const lat = valueAt(t.latencyS, i);
+    if (Number.isFinite(lat)) this.latency.push(lat);
     if (t.costUsd && Number.isFinite(t.costUsd[i])) {
       this.costSum += t.costUsd[i];
       this.costN++;
     }
-    if (Number.isFinite(t.inputTokens[i])) {
-      this.inSum += t.inputTokens[i];
+    const tin = valueAt(t.inputTokens, i);
+    if (Number.isFinite(tin)) {
+      this.inSum += tin;
       this.inN++;
     }
-    if (Number.isFinite(t.outputTokens[i])) {
-      this.outSum += t.outputTokens[i];
+    const tout = valueAt(t.outputTokens, i);
+    if (Number.isFinite(tout)) {
+      this.outSum += tout;
       this.outN++;
     }
   }

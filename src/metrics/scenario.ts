@@ -12,6 +12,7 @@ import { usesScenario } from '../sim/scenarioConfig.js';
 import type { DriftEvent } from '../sim/drift.js';
 import type { WindowStatic } from '../sim/eventReference.js';
 import { meanSd, movingAverage, type MeanSd } from './stats.js';
+import { valueAt } from '../data/columns.js';
 
 /** Steps after an event whose regret is summed, unless the experiment sets `eventWindow`. */
 export const DEFAULT_EVENT_WINDOW = 500;
@@ -67,7 +68,7 @@ function modelStats(t: PoolTable, b: BudgetSpec): { id: string; accuracy: number
         sa += t.accuracy[i];
         na++;
       }
-      const v = budgetValue(b.kind, t.energyJ[i], t.costUsd ? t.costUsd[i] : Number.NaN, t.latencyS[i]);
+      const v = budgetValue(b.kind, t.energyJ[i], t.costUsd ? t.costUsd[i] : Number.NaN, valueAt(t.latencyS, i));
       if (!Number.isNaN(v)) vals.push(v);
     }
     const value = b.kind === 'latency' ? quantile(Float64Array.from(vals).sort(), 1 - LATENCY_EXCESS_SHARE) : vals.reduce((a, x) => a + x, 0) / vals.length;

@@ -4,7 +4,7 @@
  * docs/model.md §5). A learning policy's environment holds no reward data at all; hindsight baselines get theirs
  * through their factory.
  */
-import type { ModelInfo } from '../data/pool.js';
+import type { MetricColumn, ModelInfo } from '../data/pool.js';
 import type { Rng } from '../core/rng.js';
 import type { ContextSet } from '../features/context.js';
 import type { DecisionRules } from '../core/semantics.js';
@@ -38,8 +38,8 @@ export interface BudgetSpec {
 
 /** Hindsight data over the whole table: only factories with `hindsight: true` receive it. */
 export interface HindsightData {
-  /** Q×M reward table and presence mask. */
-  rewards: Float64Array;
+  /** Q×M reward table (float32 or float64, as the run's reward table) and presence mask. */
+  rewards: MetricColumn;
   present: Uint8Array;
   /** Per-model means over present cells (static baselines rank models with them). */
   meanReward: Float64Array;
@@ -59,7 +59,7 @@ export interface TrainData {
   /** Accuracy in [0, 1]; NaN where absent. */
   accuracy: Float64Array;
   /** The reward's normalised cost term (energy, usd or latency, in [0, 1]); NaN where absent. */
-  cost: Float64Array;
+  cost: MetricColumn;
   present: Uint8Array;
   lambda: number;
 }

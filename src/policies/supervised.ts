@@ -22,13 +22,13 @@ export function wholeParam(policy: string, name: string, v: number): number {
 }
 
 /** Cell (q, m) of the train part is usable for a target: present and finite. */
-export function usable(t: TrainData, target: Float64Array, q: number, m: number, M: number): boolean {
+export function usable(t: TrainData, target: ArrayLike<number>, q: number, m: number, M: number): boolean {
   const k = q * M + m;
   return t.present[k] === 1 && Number.isFinite(target[k]);
 }
 
 /** Per-model mean of a target over the usable train cells (NaN for a model with none). */
-export function trainMeans(t: TrainData, target: Float64Array, M: number): Float64Array {
+export function trainMeans(t: TrainData, target: ArrayLike<number>, M: number): Float64Array {
   const sum = new Float64Array(M);
   const n = new Float64Array(M);
   for (const q of t.queries) {
@@ -70,7 +70,7 @@ export interface RidgeFit {
  * for all M·K targets when every model has every train row (one Gram matrix serves them all), else one per model
  * over the rows where all its targets are usable.
  */
-export function foldSums(c: ContextSet, M: number, t: TrainData, ys: readonly Float64Array[], folds: number): RidgeNormal[][] {
+export function foldSums(c: ContextSet, M: number, t: TrainData, ys: readonly ArrayLike<number>[], folds: number): RidgeNormal[][] {
   const K = ys.length;
   const rowOk = (q: number, m: number): boolean => ys.every((y) => usable(t, y, q, m, M));
   let full = true;

@@ -6,6 +6,7 @@
  */
 import { computeTaskBounds, type PoolTable } from '../data/pool.js';
 import { cellRates, type EnergySetting } from '../data/energy/model.js';
+import { valueAt } from '../data/columns.js';
 
 export type { EnergySetting } from '../data/energy/model.js';
 
@@ -39,7 +40,7 @@ export function fillEnergyEstimates(t: PoolTable, s: EnergySetting = DEFAULT_EST
     for (let m = 0; m < M; m++) {
       const i = q * M + m;
       if (!t.present[i] || Number.isFinite(t.energyJ[i])) continue;
-      const e = estimateEnergyJ({ paramsB: t.models[m].paramsB, inputTokens: t.inputTokens[i], outputTokens: t.outputTokens[i] }, s);
+      const e = estimateEnergyJ({ paramsB: t.models[m].paramsB, inputTokens: valueAt(t.inputTokens, i), outputTokens: valueAt(t.outputTokens, i) }, s);
       if (Number.isFinite(e)) {
         t.energyJ[i] = e;
         estimated[i] = 1;

@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
+import { asFloat64, type MetricColumn } from '../data/columns.js';
 import { bestReward } from './actions.js';
 import { buildRewards, costBoundsOf, type CostBounds, type RewardOptions, type RewardTable } from './reward.js';
 
@@ -34,10 +35,10 @@ export interface DriftPhase {
   accuracy: Float64Array;
   energyJ: Float64Array;
   costUsd: Float64Array | null;
-  latencyS: Float64Array;
-  rewards: Float64Array;
+  latencyS: Float64Array | null;
+  rewards: MetricColumn;
   /** The reward's normalised cost term (docs/model.md §2.1). */
-  costNorm: Float64Array;
+  costNorm: MetricColumn;
   /** Best present reward per query over the whole table. */
   oracle: Float64Array;
 }
@@ -86,7 +87,11 @@ export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOpt
   if (sorted.length * t.nQueries * M > MAX_DRIFT_CELLS) {
     throw new UsageError(`${where}: ${sorted.length} events × ${t.nQueries * M} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)`);
   }
-  const phases: DriftPhase[] = [{ accuracy: t.accuracy, energyJ: t.energyJ, costUsd: t.costUsd, latencyS: t.latencyS, rewards: base.rewards, costNorm: base.costNorm, oracle: base.oracle }];
+  // events shift and scale values: the phases hold float64 columns whatever the table's storage
+  const f64 = (a: MetricColumn | null): Float64Array | null => (a ? asFloat64(a) : null);
+  const phases: DriftPhase[] = [
+    { accuracy: asFloat64(t.accuracy, t.present), energyJ: asFloat64(t.energyJ), costUsd: f64(t.costUsd), latencyS: f64(t.latencyS), rewards: base.rewards, costNorm: base.costNorm, oracle: base.oracle },
+  ];
   // the run's normalisation scale stays, whatever drifts later (docs/model.md §11.2)
   const changed: Uint8Array[] = [];
   for (const e of sorted) {
@@ -95,7 +100,7 @@ export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOpt
     const accuracy = e.accuracy !== undefined ? prev.accuracy.slice() : prev.accuracy;
     const energyJ = e.energy !== undefined ? prev.energyJ.slice() : prev.energyJ;
     const costUsd = prev.costUsd && e.usd !== undefined ? prev.costUsd.slice() : prev.costUsd;
-    const latencyS = e.latency !== undefined ? prev.latencyS.slice() : prev.latencyS;
+    const latencyS = prev.latencyS && e.latency !== undefined ? prev.latencyS.slice() : prev.latencyS;
     const m = t.models.findIndex((x) => x.id === e.model);
     const k = e.task === undefined ? -1 : t.tasks.indexOf(e.task);
     const flags = new Uint8Array(t.nQueries * M);
@@ -106,7 +111,7 @@ export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOpt
       if (e.accuracy !== undefined && !Number.isNaN(accuracy[i])) accuracy[i] = Math.min(1, Math.max(0, accuracy[i] + e.accuracy));
       if (e.energy !== undefined) energyJ[i] *= e.energy;
       if (e.usd !== undefined && costUsd) costUsd[i] *= e.usd;
-      if (e.latency !== undefined) latencyS[i] *= e.latency;
+      if (e.latency !== undefined && latencyS) latencyS[i] *= e.latency;
     }
     const drifted: PoolTable = { ...t, accuracy, energyJ, costUsd, latencyS };
     const rw = await buildRewards(drifted, opts, bounds);
@@ -153,7 +158,7 @@ export class DriftCursor {
     this.w = over > 0 && s < e.step + over ? (s - e.step + 1) / over : 1;
   }
 
-  private mix(i: number, a: Float64Array, b: Float64Array): number {
+  private mix(i: number, a: ArrayLike<number>, b: ArrayLike<number>): number {
     if (this.w === 1 || this.plan.changed[this.k][i] === 0) return b[i];
     return (1 - this.w) * a[i] + this.w * b[i];
   }
@@ -175,7 +180,7 @@ export class DriftCursor {
   }
 
   latencyS(i: number): number {
-    return this.mix(i, this.prev.latencyS, this.cur.latencyS);
+    return this.cur.latencyS && this.prev.latencyS ? this.mix(i, this.prev.latencyS, this.cur.latencyS) : Number.NaN;
   }
 
   costNorm(i: number): number {

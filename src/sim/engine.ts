@@ -6,6 +6,7 @@
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
+import { valueAt } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
 import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
@@ -123,7 +124,7 @@ export function latencyFeasibility(t: PoolTable, maxLatency: number): { feasible
     const k = t.queryTask[q];
     for (let m = 0; m < M; m++) {
       const i = q * M + m;
-      const l = t.latencyS[i];
+      const l = valueAt(t.latencyS, i);
       if (t.present[i] && !Number.isNaN(l)) {
         sum[k * M + m] += l;
         cnt[k * M + m]++;
@@ -353,6 +354,6 @@ function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float6
 }
 
 /** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */
-function poolOracle(q: number, M: number, rewards: Float64Array, present: Uint8Array, inPool: Uint8Array, feasible: Uint8Array | null): number {
+function poolOracle(q: number, M: number, rewards: ArrayLike<number>, present: Uint8Array, inPool: Uint8Array, feasible: Uint8Array | null): number {
   return bestReward(q, M, (i) => rewards[i], present, inPool, feasible);
 }

@@ -110,8 +110,17 @@ export class ExperimentContext {
     return { lambda: this.cfg.lambdas[lambdaIndex], cost: this.cfg.cost, expression: this.cfg.reward };
   }
 
+  /**
+   * Keep the reward tables (and scenarios, which hold drifted ones) of λ index l only: jobs come λ by λ, so
+   * a sweep holds one λ's tables at a time; a λ asked for again is rebuilt, to the same values.
+   */
+  private keepOnly(l: number): void {
+    for (const m of [this.rewards, this.full, this.scenarios]) for (const k of [...m.keys()]) if (k !== l) m.delete(k);
+  }
+
   /** Rewards over the whole table (under a split: test rows, then train rows). */
   private fullRewards(l: number): Promise<RewardTable> {
+    this.keepOnly(l);
     let p = this.full.get(l);
     if (!p) {
       p = buildRewards(this.split ? this.split.stack : this.table, this.rewardOptions(l));
@@ -122,6 +131,7 @@ export class ExperimentContext {
 
   /** Rewards of the replayed rows at λ index l. */
   rewardTable(lambdaIndex: number): Promise<RewardTable> {
+    this.keepOnly(lambdaIndex);
     let p = this.rewards.get(lambdaIndex);
     if (!p) {
       const sp = this.split;
@@ -135,6 +145,7 @@ export class ExperimentContext {
 
   /** Budget, drift and feedback of the experiment at one λ (drift rebuilds rewards per λ), or undefined. */
   scenario(lambdaIndex: number): Promise<ScenarioConfig | undefined> {
+    this.keepOnly(lambdaIndex);
     let p = this.scenarios.get(lambdaIndex);
     if (!p) {
       // under a split the rewards are scored on the whole stack, so drifted ones keep its cost bounds

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { makePoolTable, type PoolTable } from '../data/pool.js';
+import { asFloat64 } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
 import { contextsFor, type ContextSpec } from '../features/contextsFor.js';
 import type { TrainData } from '../policies/policy.js';
@@ -90,9 +91,9 @@ export function headRows(t: PoolTable, n: number): PoolTable {
     complexity: t.complexity.subarray(0, n),
     accuracy: t.accuracy.subarray(0, n * M),
     energyJ: t.energyJ.subarray(0, n * M),
-    latencyS: t.latencyS.subarray(0, n * M),
-    inputTokens: t.inputTokens.subarray(0, n * M),
-    outputTokens: t.outputTokens.subarray(0, n * M),
+    latencyS: t.latencyS ? t.latencyS.subarray(0, n * M) : null,
+    inputTokens: t.inputTokens ? t.inputTokens.subarray(0, n * M) : null,
+    outputTokens: t.outputTokens ? t.outputTokens.subarray(0, n * M) : null,
     costUsd: t.costUsd ? t.costUsd.subarray(0, n * M) : null,
     present: t.present.subarray(0, n * M),
   };
@@ -179,7 +180,7 @@ export function prepareSplit(t: PoolTable, p: ProtocolSpec, contexts: ContextSpe
 
 /** TrainData of a prepared split at the rewards `rw` of its stack. */
 export function trainDataOf(sp: PreparedSplit, rw: RewardTable): TrainData {
-  return { queries: sp.trainRows, rewards: trainRewards(rw.rewards, sp.stack.present), accuracy: sp.stack.accuracy, cost: rw.costNorm, present: sp.stack.present, lambda: rw.lambda };
+  return { queries: sp.trainRows, rewards: trainRewards(rw.rewards, sp.stack.present), accuracy: asFloat64(sp.stack.accuracy, sp.stack.present), cost: rw.costNorm, present: sp.stack.present, lambda: rw.lambda };
 }
 
 /** Checks shared by every protocol run: the fraction or the train table's models, and the replay count. */
@@ -222,7 +223,7 @@ export async function runProtocol(t: PoolTable, o: ProtocolOptions, progress?: P
 }
 
 /** Train rewards with NaN where a cell is absent (TrainData's convention). */
-function trainRewards(rewards: Float64Array, present: Uint8Array): Float64Array {
+function trainRewards(rewards: ArrayLike<number>, present: Uint8Array): Float64Array {
   const out = Float64Array.from(rewards);
   for (let i = 0; i < out.length; i++) if (!present[i]) out[i] = Number.NaN;
   return out;

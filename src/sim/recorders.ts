@@ -113,7 +113,7 @@ export class MetricsRecorder implements Recorder {
         this.misses++;
         continue;
       }
-      const acc = accuracy[i];
+      const acc = accuracy[i]; // the cell is present (cells[s] ≥ 0)
       const e = energyJ[i];
       if (!Number.isNaN(acc)) {
         this.sumAcc += acc;
@@ -128,7 +128,7 @@ export class MetricsRecorder implements Recorder {
         this.nUsd++;
       }
       this.sumCost += costNorm[i];
-      const lat = latencyS[i];
+      const lat = latencyS ? latencyS[i] : Number.NaN;
       if (!Number.isNaN(lat)) {
         this.sumLat += lat;
         this.nLat++;

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
+import { valueAt, type MetricColumn } from '../data/columns.js';
 import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
 
 /** Which per-query cost the reward's cost term normalises: energy per token (docs/model.md §2–3), dollar cost or latency. */
@@ -46,10 +47,13 @@ export interface RewardTable {
   energyBasis: EnergyBasis | null;
   /** Things the user should know about the reward (e.g. a cost term that is constant). */
   warnings: string[];
-  /** Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, docs/model.md §2–3). */
-  rewards: Float64Array;
-  /** Q×M normalised cost term e ∈ [0,1] (0.5 where undefined). */
-  costNorm: Float64Array;
+  /**
+   * Q×M rewards; 0 where the cell is missing (a lookup miss scores 0, docs/model.md §2–3). Float32 when the
+   * table stores its accuracy and cost in float32 or bytes (src/data/columns.ts), float64 otherwise.
+   */
+  rewards: MetricColumn;
+  /** Q×M normalised cost term e ∈ [0,1] (0.5 where undefined); stored as `rewards`. */
+  costNorm: MetricColumn;
   /** Per query: best reward over all present cells (the full-pool oracle, docs/model.md §2–3); NaN if the query has none. */
   oracle: Float64Array;
 }
@@ -71,10 +75,19 @@ export function energyBasis(t: PoolTable): EnergyBasis {
   let energy = false;
   for (let i = 0; i < t.present.length; i++) {
     if (!t.present[i]) continue;
-    if (t.inputTokens[i] + t.outputTokens[i] > 0) return 'per-token';
+    if (valueAt(t.inputTokens, i) + valueAt(t.outputTokens, i) > 0) return 'per-token';
     if (Number.isFinite(t.energyJ[i])) energy = true;
   }
   return energy ? 'per-query' : 'per-token';
+}
+
+/** Whether accuracy and the cost's columns are all stored narrower than float64 (absent ones count as narrow). */
+function narrowInputs(t: PoolTable, source: CostSource): boolean {
+  const narrow = (c: ArrayLike<number> | null): boolean => !(c instanceof Float64Array);
+  if (!narrow(t.accuracy)) return false;
+  if (source === 'energy-token') return narrow(t.energyJ) && narrow(t.inputTokens) && narrow(t.outputTokens);
+  if (source === 'energy-query') return narrow(t.energyJ);
+  return narrow(source === 'usd' ? t.costUsd : t.latencyS);
 }
 
 function hasEnergy(t: PoolTable): boolean {
@@ -87,7 +100,7 @@ function rawCost(t: PoolTable, i: number, kind: CostSource): number {
   if (kind === 'energy-token') return energyPerToken(t, i);
   if (kind === 'energy-query') return t.energyJ[i];
   if (kind === 'usd') return t.costUsd ? t.costUsd[i] : Number.NaN;
-  return t.latencyS[i];
+  return valueAt(t.latencyS, i);
 }
 
 /** Per-task smallest positive cost over present cells (Infinity when there is none): the log scale's floor. */
@@ -163,11 +176,13 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions, bounds?: C
   if (cost === 'usd' && !t.costUsd) throw new UsageError(`cost usd: dataset '${t.name}' has no cost_usd column`);
   const M = t.nModels;
   const n = t.nQueries * M;
-  const rewards = new Float64Array(n);
-  const costNorm = new Float64Array(n);
   const costScale = opts.costScale ?? 'linear';
   if (costScale !== 'linear' && costScale !== 'log') throw new UsageError(`cost scale must be linear or log, got '${String(costScale)}'`);
   const { source, basis } = costSourceOf(t, opts);
+  // float32 when the columns it is computed from hold no more (src/data/columns.ts): half the memory
+  const Column = opts.expression === undefined && narrowInputs(t, source) ? Float32Array : Float64Array;
+  const rewards = new Column(n);
+  const costNorm = new Column(n);
   const warnings: string[] = [];
   if (cost === 'energy' && lambda > 0 && opts.expression === undefined && !hasEnergy(t)) {
     warnings.push(`'${t.name}' has no energy values: the cost term is 0.5 for every cell, so λ = ${lambda} only scales the accuracy term (add energy_j, or choose the usd or latency cost)`);
@@ -207,7 +222,7 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions, bounds?: C
  * Evaluate a user reward expression (checked against the sandbox whitelist and compiled first) once per
  * present cell.
  */
-async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource, lambda: number, costNorm: Float64Array, out: Float64Array): Promise<void> {
+async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource, lambda: number, costNorm: ArrayLike<number>, out: MetricColumn): Promise<void> {
   const code = await compileRewardExpression(expr, src);
   const where = src.file ? `${src.file}: ${src.field ?? 'reward'}` : (src.option ?? src.field ?? 'reward');
   const M = t.nModels;
@@ -219,8 +234,8 @@ async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource,
       scope.accuracy = t.accuracy[i];
       scope.energy_norm = costNorm[i];
       scope.energy_j = t.energyJ[i];
-      scope.latency_s = t.latencyS[i];
-      scope.tokens = t.inputTokens[i] + t.outputTokens[i];
+      scope.latency_s = valueAt(t.latencyS, i);
+      scope.tokens = valueAt(t.inputTokens, i) + valueAt(t.outputTokens, i);
       scope.cost_usd = t.costUsd ? t.costUsd[i] : Number.NaN;
       scope.lambda = lambda;
       let v: unknown;

@@ -4,6 +4,7 @@
  * points of a step; without one the default loop is unchanged.
  */
 import type { PoolTable } from '../data/pool.js';
+import { asFloat64, valueAt, type MetricColumn } from '../data/columns.js';
 import type { Policy } from '../policies/policy.js';
 import { budgetSignal, budgetValue, type BudgetSpec } from './budget.js';
 import { DriftCursor, type DriftPlan } from './drift.js';
@@ -50,8 +51,12 @@ export class ScenarioRun {
     this.drift = cfg.drift && cfg.drift.events.length ? new DriftCursor(cfg.drift) : null;
     this.queue = isInstant(cfg.feedback) ? null : new FeedbackQueue(cfg.feedback!);
     this.budget = cfg.budget ?? null;
-    this.metricsTable = this.drift ? { ...t, accuracy: t.accuracy.slice(), energyJ: t.energyJ.slice(), latencyS: t.latencyS.slice(), costUsd: t.costUsd ? t.costUsd.slice() : null } : t;
-    this.costNorm = this.drift ? cfg.drift!.phases[0].costNorm.slice() : null;
+    // drifted values are written into float64 copies whatever the table's storage
+    const copy = (a: MetricColumn): Float64Array => (a instanceof Float64Array ? a.slice() : asFloat64(a));
+    this.metricsTable = this.drift
+      ? { ...t, accuracy: t.accuracy instanceof Float64Array ? t.accuracy.slice() : asFloat64(t.accuracy, t.present), energyJ: copy(t.energyJ), latencyS: t.latencyS ? copy(t.latencyS) : null, costUsd: t.costUsd ? copy(t.costUsd) : null }
+      : t;
+    this.costNorm = this.drift ? copy(cfg.drift!.phases[0].costNorm) : null;
     const grid = <T>(): T[][] => Array.from({ length: nPolicies }, () => []);
     this.result = { budgetTrace: this.budget ? grid<Float64Array>() : null, feedback: this.queue ? grid() : null };
   }
@@ -83,7 +88,7 @@ export class ScenarioRun {
       const v = this.metricsTable;
       v.accuracy[i] = d.accuracy(i);
       v.energyJ[i] = d.energyJ(i);
-      v.latencyS[i] = d.latencyS(i);
+      if (v.latencyS) v.latencyS[i] = d.latencyS(i);
       if (v.costUsd) v.costUsd[i] = d.costUsd(i);
       this.costNorm![i] = d.costNorm(i);
     }
@@ -92,7 +97,7 @@ export class ScenarioRun {
     const t = this.t;
     const v = d
       ? budgetValue(b.kind, d.energyJ(i), d.costUsd(i), d.latencyS(i))
-      : budgetValue(b.kind, t.energyJ[i], t.costUsd ? t.costUsd[i] : Number.NaN, t.latencyS[i]);
+      : budgetValue(b.kind, t.energyJ[i], t.costUsd ? t.costUsd[i] : Number.NaN, valueAt(t.latencyS, i));
     this.trace![s] = v;
     if (!Number.isNaN(v) && policy.updateCost) policy.updateCost(q, m, budgetSignal(b, v));
   }

@@ -8,6 +8,7 @@ import { Rng } from '../core/rng.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../data/pool.js';
 import { denseContexts, encodeContexts, withPatterns, type ContextSet } from '../features/context.js';
 import { buildRewards, type RewardTable } from './reward.js';
+import { asFloat64 } from '../data/columns.js';
 
 export interface Workload {
   name: string;
@@ -99,5 +100,5 @@ export async function taskTableWorkload(nQueries = 20_000, seed = 3): Promise<Wo
   });
   const rw = await buildRewards(table, { lambda: 0.5 });
   const contexts = encodeContexts(table, { layout: 'repo', features: ['task', 'cluster', 'complexity'] });
-  return { name: 'tasks10-d16', description: '7 models × 10 tasks, reference layout d = 16, rewards at λ = 0.5', nModels: M, contexts, rewards: rw.rewards, table, rw };
+  return { name: 'tasks10-d16', description: '7 models × 10 tasks, reference layout d = 16, rewards at λ = 0.5', nModels: M, contexts, rewards: asFloat64(rw.rewards), table, rw };
 }

@@ -75,8 +75,9 @@ describe('datasets/README.md walkthrough', () => {
       });
       return rs.reduce((a, b) => a + b, 0) / rs.length;
     };
-    expect(without.largest).toBeCloseTo(mean('big-8b'), 12);
-    expect(without.smallest).toBeCloseTo(mean('small-1b'), 12);
+    // the file's values and so its rewards are stored as float32 (datasets/README.md, storage): 7 digits
+    expect(without.largest).toBeCloseTo(mean('big-8b'), 6);
+    expect(without.smallest).toBeCloseTo(mean('small-1b'), 6);
   });
 
   it('bounds stored with the table by convert are the ones simulate normalises with', async () => {

@@ -10,6 +10,7 @@ import { batchInFittedRange, joulesPerInputToken, joulesPerOutputToken, logSprea
 import { resolveSizes, type SizeEntry } from './sizes.js';
 import type { TokenCounter } from './tokens.js';
 import { GPUS, type Gpu } from './types.js';
+import { valueAt } from '../columns.js';
 
 export interface AttachOptions {
   gpu: Gpu;
@@ -103,11 +104,11 @@ export function attachEnergy(t: PoolTable, o: AttachOptions): AttachResult {
     for (let m = 0; m < M; m++) {
       const i = q * M + m;
       if (!t.present[i]) {
-        inTok[i] = t.inputTokens[i];
-        outTok[i] = t.outputTokens[i];
+        inTok[i] = valueAt(t.inputTokens, i);
+        outTok[i] = valueAt(t.outputTokens, i);
         continue;
       }
-      let tin = t.inputTokens[i];
+      let tin = valueAt(t.inputTokens, i);
       if (tin >= 0) counts.inputFromTable++;
       else {
         if (Number.isNaN(promptTokens)) {
@@ -118,7 +119,7 @@ export function attachEnergy(t: PoolTable, o: AttachOptions): AttachResult {
         tin = promptTokens;
         counts.inputCounted++;
       }
-      let tout = t.outputTokens[i];
+      let tout = valueAt(t.outputTokens, i);
       if (tout >= 0) counts.outputFromTable++;
       else {
         tout = o.responseTokens ? o.responseTokens[i] : Number.NaN;

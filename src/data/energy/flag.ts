@@ -10,6 +10,7 @@ import { countResponseTokens, responseSourceKind } from './responses.js';
 import { readSizesFile } from './sizes.js';
 import { loadTokenizer } from './tokens.js';
 import type { Gpu } from './types.js';
+import { valueAt } from '../columns.js';
 
 export interface EnergyModelSpec {
   gpu: Gpu;
@@ -44,7 +45,7 @@ export async function applyEnergyModel(t: PoolTable, spec: EnergyModelSpec, sour
   const kind = source.startsWith('hf://') || isBuiltinSource(source) ? null : responseSourceKind(source, format);
   if (kind) {
     let need = false;
-    for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(t.outputTokens[i] >= 0);
+    for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(valueAt(t.outputTokens, i) >= 0);
     if (need) responseTokens = await countResponseTokens(source, kind, t, tokenizer);
   }
   const r = attachEnergy(t, { gpu: spec.gpu, batch: spec.batch, models, tokenizer, responseTokens, overwrite: true, source });

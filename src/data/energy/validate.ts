@@ -5,6 +5,7 @@
 import { PREFILL_MFU } from './coefficients.js';
 import { joulesPerInputToken, joulesPerOutputToken, logSpread } from './model.js';
 import type { Gpu } from './types.js';
+import { valueAt } from '../columns.js';
 
 export interface PoolCheckRow {
   model: string;
@@ -32,8 +33,8 @@ export async function checkPool(gpu: Gpu, batch: number): Promise<PoolCheckRow[]
     for (let q = 0; q < t.nQueries; q++) {
       const i = q * t.nModels + m;
       if (!t.present[i]) continue;
-      tin += t.inputTokens[i];
-      tout += t.outputTokens[i];
+      tin += valueAt(t.inputTokens, i);
+      tout += valueAt(t.outputTokens, i);
     }
     const dec = tout * joulesPerOutputToken(size, { gpu, batch });
     const modelled = (dec + tin * joulesPerInputToken(size, gpu)) / 3600;

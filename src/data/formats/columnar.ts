@@ -6,6 +6,7 @@ import { DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './longBuilder.js';
+import { F32, F64 } from '../columns.js';
 import { applySideFiles, isLongHeader } from './long.js';
 import { parseNumber, cellText, type Cell } from './text.js';
 import { classifyWideColumns, isWideHeader, WideTableBuilder, type WideLayout } from './wide.js';
@@ -22,6 +23,17 @@ export interface ColumnarSource {
   release?(cols: number[]): void;
   /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
   metadata?: Map<string, string>;
+  /** Values carry full double precision (pickles): metrics stay float64 (src/data/columns.ts). */
+  float64?: boolean;
+  /** Row ranges [start, end) to decode one at a time (Parquet row groups); absent: all rows at once. */
+  rowChunks?: [number, number][];
+  /** Decode these columns for rows [start, end) only; `column` then returns those rows (index r − start). */
+  fetchRows?(cols: number[], start: number, end: number): Promise<void>;
+}
+
+/** Storage of the metrics: sized to the values (src/data/columns.ts) unless the source keeps full precision. */
+function metricKinds(src: ColumnarSource): () => typeof F32 | typeof F64 {
+  return () => (src.float64 ? F64 : F32);
 }
 
 /** Metadata key under which `datasets convert` stores model info and task bounds. */
@@ -124,8 +136,7 @@ export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = 
     // Only the columns the layout uses: a RouterBench table's responses are most of its bytes.
     const used = [layout.idCol, layout.taskCol, layout.textCol, layout.clusterCol, layout.complexityCol, layout.embeddingCol, ...layout.embCols];
     for (const cols of layout.metricCols) used.push(...cols);
-    await src.fetch?.(used.filter((c) => c >= 0));
-    return loadWideColumnar(src, layout, opts);
+    return loadWideColumnar(src, layout, used.filter((c) => c >= 0), opts);
   }
   if (isLongHeader(src.columns)) return loadLongColumnar(src, opts);
   throw new DataError(
@@ -134,7 +145,7 @@ export async function loadColumnar(src: ColumnarSource, opts: ColumnarOptions = 
   );
 }
 
-function loadWideColumnar(src: ColumnarSource, layout: WideLayout, opts: ColumnarOptions): PoolTable {
+async function loadWideColumnar(src: ColumnarSource, layout: WideLayout, used: number[], opts: ColumnarOptions): Promise<PoolTable> {
   const meta = decodeMeta(src, opts.warn);
   const b = new WideTableBuilder(tableNameOf(src.file), src.file, layout, {
     warn: opts.warn,
@@ -142,14 +153,22 @@ function loadWideColumnar(src: ColumnarSource, layout: WideLayout, opts: Columna
     modelInfo: meta.models,
     taskBounds: meta.bounds,
     rowWord: 'row',
+    minKind: metricKinds(src),
   });
   b.reserveRows(src.nRows);
-  // Columns are fetched when first read: a RouterBench table's response columns never are.
-  const columns: (ArrayLike<unknown> | undefined)[] = new Array(src.columns.length);
-  const column = (c: number): ArrayLike<unknown> => (columns[c] ??= src.column(c));
   const name = (c: number): string => src.columns[c];
-  // lists (an embedding column) are read as they are, not as text
-  for (let r = 0; r < src.nRows; r++) b.addRow((c) => toCell(column(c)[r]), r + 1, name, (c) => column(c)[r]);
+  // Row chunk by row chunk where the source can (Parquet row groups): decoded values of one chunk at a time
+  const chunks = src.rowChunks && src.fetchRows ? src.rowChunks : [[0, src.nRows] as [number, number]];
+  for (const [start, end] of chunks) {
+    if (src.fetchRows && src.rowChunks) await src.fetchRows(used, start, end);
+    else await src.fetch?.(used);
+    // Columns are fetched when first read: a RouterBench table's response columns never are.
+    const columns: (ArrayLike<unknown> | undefined)[] = new Array(src.columns.length);
+    const column = (c: number): ArrayLike<unknown> => (columns[c] ??= src.column(c));
+    // lists (an embedding column) are read as they are, not as text
+    for (let r = start; r < end; r++) b.addRow((c) => toCell(column(c)[r - start]), r + 1, name, (c) => column(c)[r - start]);
+    src.release?.(used);
+  }
   return b.build();
 }
 
@@ -160,54 +179,72 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   for (const c of ['query_id', 'model_id', 'accuracy']) {
     if (!idx.has(c)) throw new DataError(`missing required column '${c}' (long format)`, file, undefined, c);
   }
-  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
+  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn, minKind: metricKinds(src) });
   await applySideFiles(b, opts);
   const n = src.nRows;
   // Column by column: ids become per-row codes first, so no more than one decoded text column is held at
   // a time (a decoded string column costs far more than its codes).
-  const pass = async (c: number, each: (values: ArrayLike<unknown>) => void): Promise<void> => {
-    await src.fetch?.([c]);
-    each(src.column(c));
-    src.release?.([c]);
+  // Row chunk by row chunk where the source can (Parquet row groups), else all rows: `each` gets the values
+  // of rows start … start + values.length − 1
+  const chunks = src.rowChunks && src.fetchRows ? src.rowChunks : null;
+  const pass = async (cols: number[], each: (column: (c: number) => ArrayLike<unknown>, start: number, end: number) => void): Promise<void> => {
+    if (chunks) {
+      for (const [start, end] of chunks) {
+        await src.fetchRows!(cols, start, end);
+        each((c) => src.column(c), start, end);
+      }
+    } else {
+      await src.fetch?.(cols);
+      each((c) => src.column(c), 0, n);
+    }
+    src.release?.(cols);
   };
   const text = (v: unknown): string => (cellText(toCell(v)) ?? '').trim();
   const qCode = new Int32Array(n);
   const mCode = new Int32Array(n);
-  await pass(idx.get('query_id')!, (col) => {
-    for (let r = 0; r < n; r++) qCode[r] = b.query(text(col[r]), r + 1);
+  const qCol = idx.get('query_id')!;
+  await pass([qCol], (column, start, end) => {
+    const col = column(qCol);
+    for (let r = start; r < end; r++) qCode[r] = b.query(text(col[r - start]), r + 1);
   });
-  await pass(idx.get('model_id')!, (col) => {
-    for (let r = 0; r < n; r++) mCode[r] = b.model(text(col[r]), r + 1);
+  const mCol = idx.get('model_id')!;
+  await pass([mCol], (column, start, end) => {
+    const col = column(mCol);
+    for (let r = start; r < end; r++) mCode[r] = b.model(text(col[r - start]), r + 1);
   });
   const taskIdx = idx.get('task');
   if (taskIdx !== undefined) {
-    await pass(taskIdx, (col) => {
-      for (let r = 0; r < n; r++) {
-        const task = text(col[r]);
+    await pass([taskIdx], (column, start, end) => {
+      const col = column(taskIdx);
+      for (let r = start; r < end; r++) {
+        const task = text(col[r - start]);
         if (task === '') throw new DataError('empty task', file, r + 1, 'task');
         b.setTask(qCode[r], task, r + 1);
       }
     });
   }
   const metricIdx = LONG_METRIC_COLUMNS.map((c) => idx.get(c) ?? -1);
-  await src.fetch?.(metricIdx.filter((c) => c >= 0));
-  const metric = metricIdx.map((c) => (c >= 0 ? src.column(c) : null));
-  metric.forEach((c, k) => (b.hasMetric[k] = c !== null));
+  metricIdx.forEach((c, k) => (b.hasMetric[k] = c >= 0));
   b.reserveRows(n);
   const vals = new Float64Array(N_METRICS);
-  for (let r = 0; r < n; r++) {
-    const row = r + 1;
-    for (let k = 0; k < N_METRICS; k++) {
-      const col = metric[k];
-      const name = LONG_METRIC_COLUMNS[k];
-      const v = col ? num(col[r], file, row, name) : Number.NaN;
-      if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is missing (it is required on every row)', file, row, name);
-      checkMetric(k, v, file, row, name);
-      vals[k] = v;
-    }
-    b.add(qCode[r], mCode[r], vals, row);
-  }
-  src.release?.(metricIdx.filter((c) => c >= 0));
+  await pass(
+    metricIdx.filter((c) => c >= 0),
+    (column, start, end) => {
+      const metric = metricIdx.map((c) => (c >= 0 ? column(c) : null));
+      for (let r = start; r < end; r++) {
+        const row = r + 1;
+        for (let k = 0; k < N_METRICS; k++) {
+          const col = metric[k];
+          const name = LONG_METRIC_COLUMNS[k];
+          const v = col ? num(col[r - start], file, row, name) : Number.NaN;
+          if (k === K_ACC && Number.isNaN(v)) throw new DataError('accuracy is missing (it is required on every row)', file, row, name);
+          checkMetric(k, v, file, row, name);
+          vals[k] = v;
+        }
+        b.add(qCode[r], mCode[r], vals, row);
+      }
+    },
+  );
   const t = b.build();
   if (meta.models) t.models.forEach((m, i) => (t.models[i] = meta.models!.get(m.id) ?? m));
   if (meta.bounds) for (const [task, v] of meta.bounds) if (t.taskBounds.has(task)) t.taskBounds.set(task, v);

@@ -6,6 +6,7 @@ import { DataError } from '../../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } from '../pool.js';
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';
+import { F32, F64, MetricBuffer, U8, type AccuracyColumn } from '../columns.js';
 
 /** Metric columns of the long format, in the order the builder stores them. */
 export const LONG_METRIC_COLUMNS = ['accuracy', 'energy_j', 'latency_s', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
@@ -51,6 +52,8 @@ export interface BuilderOptions {
   /** Message for averaged duplicates (`{n}` is replaced by the pair count). */
   averageWarning?: string;
   warn?: (msg: string) => void;
+  /** Narrowest float storage of metric k (src/data/columns.ts); text sources: F32 (the 6-digit rule). */
+  minKind?: (k: number) => typeof F32 | typeof F64;
 }
 
 export class LongTableBuilder {
@@ -75,8 +78,8 @@ export class LongTableBuilder {
   private rq = new GrowI32();
   private rm = new GrowI32();
   private rline = new GrowI32();
-  /** Row values, one buffer per stored metric kind, so build() can release each once it is in the table. */
-  private rv: GrowF64[] = [];
+  /** Row values, one buffer per stored metric kind, so build() can release each once it is in the table; each sized to its values (src/data/columns.ts). */
+  private rv: MetricBuffer[] = [];
   /** Which metric columns exist in the source (absent ones become NaN, cost becomes null). */
   readonly hasMetric: boolean[] = [true, false, false, false, false, false];
   hasText = false;
@@ -128,9 +131,16 @@ export class LongTableBuilder {
   }
 
   /** The metric kinds stored per row, fixed on first use from `hasMetric`, and their row buffers. */
-  private rowBuffers(): GrowF64[] {
+  private rowBuffers(): MetricBuffer[] {
     const kinds = (this.kinds ??= this.hasMetric.flatMap((h, k) => (h ? [k] : [])));
-    if (this.rv.length !== kinds.length) this.rv = kinds.map(() => new GrowF64());
+    // averaged duplicates are sums: kept in full precision
+    const wide = this.opts.duplicates === 'average';
+    if (this.rv.length !== kinds.length) {
+      this.rv = kinds.map((k) => {
+        const kind = wide ? F64 : (this.opts.minKind?.(k) ?? F32);
+        return new MetricBuffer(k === K_ACC && !wide ? U8 : kind, 4096, kind === F64);
+      });
+    }
     return this.rv;
   }
 
@@ -216,6 +226,7 @@ export class LongTableBuilder {
       const rq = this.rq.a;
       const rm = this.rm.a;
       const rv = this.rv.map((g) => g.a);
+      const exact = (j: number, r: number): number => this.rv[j].exact(r);
       for (let r = 0; r < nRows; r++) {
         const i = rq[r] * M + rm[r];
         const prev = cellRow[i];
@@ -234,7 +245,7 @@ export class LongTableBuilder {
             const k = kinds[j];
             throw new DataError(
               `conflicting duplicate rows for query '${truncate(this.qIds[rq[r]])}', model '${this.models[rm[r]].id}': ` +
-                `${LONG_METRIC_COLUMNS[k]} is ${fmt(b)} here but ${fmt(a)} on line ${this.rline.a[prev]}`,
+                `${LONG_METRIC_COLUMNS[k]} is ${fmt(exact(j, r))} here but ${fmt(exact(j, prev))} on line ${this.rline.a[prev]}`,
               this.file,
               this.rline.a[r],
               LONG_METRIC_COLUMNS[k],
@@ -252,10 +263,12 @@ export class LongTableBuilder {
     this.rline.release();
     // Then one metric column at a time, each row buffer released once its column is filled, so rows and
     // table never coexist whole. Only the source's columns are made here; makePoolTable makes absent ones.
-    const cols: (Float64Array | null)[] = new Array<Float64Array | null>(N_METRICS).fill(null);
+    const cols: (AccuracyColumn | null)[] = new Array<AccuracyColumn | null>(N_METRICS).fill(null);
     for (let j = 0; j < K; j++) {
       const v = this.rv[j].a;
-      const col = new Float64Array(n).fill(Number.NaN);
+      // the column has the storage its row values needed; missing cells are NaN (0 in a Uint8Array, see `present`)
+      const col = new (v.constructor as new (n: number) => AccuracyColumn)(n);
+      if (!(col instanceof Uint8Array)) col.fill(Number.NaN);
       if (average) {
         const rq = this.rq.a;
         const rm = this.rm.a;
@@ -288,7 +301,10 @@ export class LongTableBuilder {
       for (let m = 0; m < M && !any; m++) any = cellRow[q * M + m] >= 0;
       if (any) keep.push(q);
     }
+    const present = new Uint8Array(n);
+    for (let i = 0; i < n; i++) present[i] = cellRow[i] >= 0 ? 1 : 0;
     let out = cols;
+    let keptPresent = present;
     let ids = this.qIds;
     let tasks = this.qTasks;
     let texts = this.qTexts;
@@ -301,12 +317,13 @@ export class LongTableBuilder {
       texts = keep.map((q) => this.qTexts[q]);
       cluster = Int32Array.from(keep, (q) => cluster[q]);
       complexity = Float64Array.from(keep, (q) => complexity[q]);
-      out = cols.map((c) => {
-        if (!c) return null;
-        const d = new Float64Array(keep.length * M);
-        keep.forEach((q, j) => d.set(c.subarray(q * M, (q + 1) * M), j * M));
+      const pick = <A extends AccuracyColumn>(c: A): A => {
+        const d = new (c.constructor as new (n: number) => A)(keep.length * M);
+        keep.forEach((q, j) => d.set(c.subarray(q * M, (q + 1) * M) as never, j * M));
         return d;
-      });
+      };
+      out = cols.map((c) => (c ? pick(c) : null));
+      keptPresent = pick(present);
     }
     const unused = this.models.filter((_, m) => {
       for (let q = 0; q < Q; q++) if (cellRow[q * M + m] >= 0) return false;
@@ -338,13 +355,20 @@ export class LongTableBuilder {
       complexity,
       models: this.models,
       accuracy: out[K_ACC]!,
-      energyJ: out[K_ENERGY] ?? undefined,
-      latencyS: out[K_LATENCY] ?? undefined,
-      inputTokens: out[K_IN] ?? undefined,
-      outputTokens: out[K_OUT] ?? undefined,
-      costUsd: out[K_COST],
+      energyJ: metric(out[K_ENERGY]),
+      latencyS: metric(out[K_LATENCY]),
+      inputTokens: metric(out[K_IN]),
+      outputTokens: metric(out[K_OUT]),
+      costUsd: metric(out[K_COST]) ?? null,
+      present: keptPresent,
     });
   }
+}
+
+/** A metric column (only accuracy starts as bytes, so others are never a Uint8Array). */
+function metric(c: AccuracyColumn | null): Float32Array | Float64Array | undefined {
+  if (c instanceof Uint8Array) throw new Error('metric column stored as bytes');
+  return c ?? undefined;
 }
 
 function fmt(v: number): string {

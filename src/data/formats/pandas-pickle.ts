@@ -28,7 +28,8 @@ export function pickleSource(file: string): ColumnarSource {
         throw pickleDataError(err, file);
       }
     };
-    return { file, columns: frame.columns, nRows: frame.nRows, column };
+    // pickled floats are doubles: kept as float64
+    return { file, columns: frame.columns, nRows: frame.nRows, column, float64: true };
   } catch (err) {
     throw pickleDataError(err, file);
   }

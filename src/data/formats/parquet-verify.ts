@@ -5,7 +5,7 @@
  * allocate that many bytes, and a column chunk that names no schema column leaves its other reads running
  * unobserved. This walks every page hyparquet will read — the same ranges, the same header parser — and checks
  * counts against what the file can hold and every level and dictionary-index run against its page.
- * Only flat schemas are read, so there are no repetition levels and at most one definition level.
+ * Columns are flat, or a list of numbers (an embedding): at most one repetition level.
  */
 import type { ColumnMetaData, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
@@ -29,21 +29,29 @@ const PAGE_RATIO = 2048;
 /** Delta-encoded blocks: writers use 128 values per block; the format only asks for multiples of 128. */
 const MAX_DELTA_BLOCK = 1 << 16;
 
-interface Leaf {
+/** A leaf column: its schema element and the levels its path allows. */
+export interface Leaf {
   element: SchemaElement;
   maxDef: number;
+  maxRep: number;
+}
+
+/** The file's bytes: whole, or read a range at a time (a large file is not held in memory). */
+export interface ByteSource {
+  byteLength: number;
+  slice(start: number, end: number): ArrayBuffer;
 }
 
 /**
  * Throws ParquetFormatError when `buf` (whose footer `meta` is already parsed) holds counts, sizes or runs
- * that hyparquet must not be given. `leaves` are the flat columns by name.
+ * that hyparquet must not be given. `leaves` are the leaf columns by path (names joined with '.').
  */
-export function verifyParquet(buf: ArrayBuffer, meta: FileMetaData, leaves: Map<string, SchemaElement>, compressors: Compressors): void {
+export function verifyParquet(buf: ByteSource, meta: FileMetaData, leaves: Map<string, Leaf>, compressors: Compressors): void {
   // The query ids take at least a bit per row: no pool table has more rows than eight per byte of file.
   const maxRows = 8 * buf.byteLength + 1024;
   const rows = Number(meta.num_rows);
   if (!(rows >= 0 && rows <= maxRows)) fail(`the footer claims ${meta.num_rows} rows, more than the file can hold`);
-  for (const [name, el] of leaves) {
+  for (const [name, { element: el }] of leaves) {
     // Byte-stream-split decoding allocates values × type_length bytes.
     if (el.type === 'FIXED_LEN_BYTE_ARRAY' && !(Number(el.type_length) > 0 && Number(el.type_length) <= buf.byteLength)) {
       fail(`column '${name}' has a fixed length of ${el.type_length} bytes`);
@@ -59,10 +67,9 @@ export function verifyParquet(buf: ArrayBuffer, meta: FileMetaData, leaves: Map<
       const cm = chunk.meta_data;
       if (!cm) fail(`row group ${g} has a column chunk without metadata`);
       if (chunk.file_path) fail(`row group ${g} refers to an external file '${chunk.file_path}' (not supported)`);
-      const name = cm!.path_in_schema?.length === 1 ? cm!.path_in_schema[0] : undefined;
-      const element = name === undefined ? undefined : leaves.get(name);
-      if (!element) fail(`row group ${g} has data for '${cm!.path_in_schema?.join('.')}', which is not a column of the schema`);
-      const leaf: Leaf = { element: element!, maxDef: element!.repetition_type === 'REQUIRED' ? 0 : 1 };
+      const name = cm!.path_in_schema?.join('.');
+      const leaf = name === undefined ? undefined : leaves.get(name);
+      if (!leaf) fail(`row group ${g} has data for '${cm!.path_in_schema?.join('.')}', which is not a column of the schema`);
       const values = Number(cm!.num_values);
       if (!(values >= 0 && values <= maxRows)) fail(`column '${name}' claims ${cm!.num_values} values in row group ${g}`);
       const start = Number(cm!.dictionary_page_offset || cm!.data_page_offset);
@@ -70,7 +77,7 @@ export function verifyParquet(buf: ArrayBuffer, meta: FileMetaData, leaves: Map<
       if (!(start >= 4 && size >= 0 && start + size <= dataEnd)) {
         fail(`column '${name}' in row group ${g} spans bytes ${start}–${start + size}, outside the data section`);
       }
-      checkPages(new DataView(buf, start, size), cm!, leaf, maxRows, compressors, `column '${name}', row group ${g}`);
+      checkPages(new DataView(buf.slice(start, start + size)), cm!, leaf!, maxRows, compressors, `column '${name}', row group ${g}`);
     }
   }
   if (groupTotal !== rows) fail(`row groups hold ${groupTotal} rows but the footer says ${rows}`);
@@ -102,6 +109,11 @@ function checkPages(view: DataView, cm: ColumnMetaData, leaf: Leaf, maxRows: num
   }
 }
 
+/** Bits per level for levels up to `max`. */
+function bitWidth(max: number): number {
+  return 32 - Math.clz32(max);
+}
+
 function count(v: number | undefined, maxRows: number, what: string): number {
   if (!(Number.isInteger(v) && v! >= 0 && v! <= maxRows)) fail(v === undefined ? `${what} is missing` : `${what} ${v} is out of range`);
   return v!;
@@ -121,12 +133,18 @@ function checkPage(h: PageHeader, bytes: Uint8Array, cm: ColumnMetaData, leaf: L
     const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
     let pos = 0;
     let present = n;
-    if (leaf.maxDef) {
-      // Definition levels: a 4-byte length, then a hybrid stream of n one-bit levels.
+    if (leaf.maxRep) {
+      // Repetition levels (lists): a 4-byte length, then a hybrid stream of n levels.
       const len = dv.getUint32(0, true);
-      present = 0;
-      scanHybrid(dv, 4, 1, n, (v, k) => (present += v === leaf.maxDef ? k : 0));
+      scanHybrid(dv, 4, bitWidth(leaf.maxRep), n);
       pos = 4 + len;
+    }
+    if (leaf.maxDef) {
+      // Definition levels: a 4-byte length, then a hybrid stream of n levels.
+      const len = dv.getUint32(pos, true);
+      present = 0;
+      scanHybrid(dv, pos + 4, bitWidth(leaf.maxDef), n, (v, k) => (present += v === leaf.maxDef ? k : 0));
+      pos += 4 + len;
     }
     checkValues(dv, pos, d.encoding, cm, present, false);
     return;
@@ -141,7 +159,8 @@ function checkPage(h: PageHeader, bytes: Uint8Array, cm: ColumnMetaData, leaf: L
     const def = count(d.definition_levels_byte_length, bytes.length - rep, 'definition level length');
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // Levels are never compressed in v2 pages.
-    if (leaf.maxDef) scanHybrid(dv, rep, 1, n);
+    if (leaf.maxRep) scanHybrid(dv, 0, bitWidth(leaf.maxRep), n);
+    if (leaf.maxDef) scanHybrid(dv, rep, bitWidth(leaf.maxDef), n);
     const valuesAt = leaf.maxDef ? rep + def : rep;
     const size = h.uncompressed_page_size - def - rep;
     if (size < 0) fail(`uncompressed size ${h.uncompressed_page_size} is smaller than its levels`);

@@ -5,40 +5,123 @@ import { parquetMetadata, parquetRead, type FileMetaData, type SchemaElement } f
 import { compressors } from 'hyparquet-compressors';
 import { DataError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
-import { readAllBytes } from './input.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { userIoError } from '../../core/errors.js';
+import { assertReadable, isGzip, readAllBytes, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
-import { ParquetFormatError, verifyParquet } from './parquet-verify.js';
+import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
 
-export async function parquetSource(file: string): Promise<ColumnarSource> {
-  const bytes = readAllBytes(file);
-  if (bytes.length === 0) throw new DataError('file is empty', file);
-  // Use the file's own buffer when it is not a view into a shared pool (avoids a copy of the file).
+/** A plain file read a byte range at a time, so a large file is never held whole; a gzipped one is inflated. */
+function fileBytes(file: string): ByteSource {
+  assertReadable(file);
+  if (isGzip(readMagic(file, 2))) return wholeBytes(readAllBytes(file));
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw userIoError(e, file, 'read');
+  }
+  try {
+    size = fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+  return {
+    byteLength: size,
+    slice(start, end) {
+      const out = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+      try {
+        const h = openSync(file, 'r');
+        try {
+          for (let at = 0; at < out.length; ) {
+            const n = readSync(h, out, at, out.length - at, start + at);
+            if (n === 0) throw new DataError('file shrank while it was read', file);
+            at += n;
+          }
+        } finally {
+          closeSync(h);
+        }
+      } catch (e) {
+        if (e instanceof DataError) throw e;
+        throw userIoError(e, file, 'read');
+      }
+      return out.buffer;
+    },
+  };
+}
+
+function wholeBytes(bytes: Uint8Array): ByteSource {
+  // the file's own buffer when it is not a view into a shared pool (avoids a copy of the file)
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const buf = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
-  let meta: FileMetaData;
-  try {
-    meta = parquetMetadata(buf);
-  } catch (err) {
-    throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
-  }
-  // Only flat schemas: the root's direct children must be leaves.
+  return { byteLength: buf.byteLength, slice: (start, end) => buf.slice(start, end) };
+}
+
+/** The footer (file metadata), read from the end of the file. */
+function footerOf(buf: ByteSource): FileMetaData {
+  const n = buf.byteLength;
+  if (n < 12) throw new Error(`${n} bytes are too few for a Parquet file`);
+  const tail = new DataView(buf.slice(n - 8, n));
+  const len = tail.getUint32(0, true);
+  if (len + 8 > n) throw new Error(`the footer claims ${len} bytes, more than the file holds`);
+  return parquetMetadata(buf.slice(n - len - 8, n));
+}
+
+const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
+
+/**
+ * The root's columns and their leaves by path: flat columns, and LIST columns of numbers (an embedding,
+ * datasets/README.md) in the standard three-level layout. Other nesting is refused.
+ */
+function schemaColumns(meta: FileMetaData, file: string): { columns: string[]; leaves: Map<string, Leaf> } {
   const root = meta.schema[0];
   const columns: string[] = [];
-  const leaves = new Map<string, SchemaElement>();
+  const leaves = new Map<string, Leaf>();
+  const corrupt = (): never => {
+    throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root?.num_children} columns but holds ${meta.schema.length - 1}`, file);
+  };
+  const optional = (el: SchemaElement): number => (el.repetition_type === 'REQUIRED' ? 0 : 1);
+  if (root?.repetition_type === 'REPEATED') throw new DataError('a repeated root is not supported', file);
   let i = 1;
   for (let c = 0; c < (root?.num_children ?? 0); c++) {
     const el = meta.schema[i];
-    if (!el || typeof el.name !== 'string') throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root.num_children} columns but holds ${meta.schema.length - 1}`, file);
+    if (!el || typeof el.name !== 'string') corrupt();
     if (el.num_children) {
-      // the reader checks flat schemas only (no repetition levels): a list embedding must come as columns
-      const hint = el.name.toLowerCase() === 'embedding' ? '; give a Parquet embedding as emb_0 … emb_n columns (datasets/README.md)' : '';
-      throw new DataError(`nested column '${el.name}' is not supported${hint}`, file, undefined, el.name);
+      const isList = el.converted_type === 'LIST' || el.logical_type?.type === 'LIST';
+      const rep = meta.schema[i + 1];
+      // the standard three levels: list → repeated group → element
+      if (!isList || el.num_children !== 1 || !rep || rep.repetition_type !== 'REPEATED' || rep.num_children !== 1) {
+        throw new DataError(`nested column '${el.name}' is not supported (only a list of numbers, for an embedding, is read)`, file, undefined, el.name);
+      }
+      const leaf = meta.schema[i + 2];
+      if (!leaf || typeof leaf.name !== 'string') corrupt();
+      if (leaf.num_children || !NUMERIC.has(String(leaf.type))) {
+        throw new DataError(`column '${el.name}' is a list of ${leaf.num_children ? 'groups' : leaf.type}; only a list of numbers (an embedding) is read`, file, undefined, el.name);
+      }
+      leaves.set([el.name, rep.name, leaf.name].join('.'), { element: leaf, maxDef: optional(el) + 1 + optional(leaf), maxRep: 1 });
+      columns.push(el.name);
+      i += 3;
+      continue;
     }
-    if (el.repetition_type === 'REPEATED' || root.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
+    if (el.repetition_type === 'REPEATED') throw new DataError(`repeated column '${el.name}' is not supported`, file, undefined, el.name);
     columns.push(el.name);
-    leaves.set(el.name, el);
+    leaves.set(el.name, { element: el, maxDef: optional(el), maxRep: 0 });
     i++;
   }
+  return { columns, leaves };
+}
+
+export async function parquetSource(file: string): Promise<ColumnarSource> {
+  const buf = fileBytes(file);
+  if (buf.byteLength === 0) throw new DataError('file is empty', file);
+  let meta: FileMetaData;
+  try {
+    meta = footerOf(buf);
+  } catch (err) {
+    throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
+  }
+  const { columns, leaves } = schemaColumns(meta, file);
   try {
     // hyparquet trusts every count and size in the file: check them before it allocates or loops on them.
     verifyParquet(buf, meta, leaves, compressors);
@@ -50,31 +133,52 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   const data = new Map<string, ArrayLike<unknown>>();
   const metadata = new Map<string, string>();
   for (const kv of meta.key_value_metadata ?? []) if (kv.value !== undefined) metadata.set(kv.key, kv.value);
+  // one decode per row group, so a wide table's values are held a row group at a time
+  const rowChunks: [number, number][] = [];
+  let at = 0;
+  for (const g of meta.row_groups) {
+    const n = Number(g.num_rows);
+    if (n > 0) rowChunks.push([at, at + n]);
+    at += n;
+  }
+  const decode = async (names: string[], rowStart?: number, rowEnd?: number): Promise<Map<string, { start: number; values: ArrayLike<unknown> }[]>> => {
+    const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
+    try {
+      await parquetRead({
+        file: buf,
+        metadata: meta,
+        compressors,
+        columns: names,
+        rowStart,
+        rowEnd,
+        onChunk(chunk) {
+          let list = chunks.get(chunk.columnName);
+          if (!list) chunks.set(chunk.columnName, (list = []));
+          list.push({ start: chunk.rowStart - (rowStart ?? 0), values: chunk.columnData as ArrayLike<unknown> });
+        },
+      });
+    } catch (err) {
+      throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
+    }
+    return chunks;
+  };
   return {
     file,
     columns,
     nRows,
     metadata,
+    rowChunks: at === nRows ? rowChunks : undefined,
+    async fetchRows(cols, start, end) {
+      const names = [...new Set(cols.map((c) => columns[c]))];
+      data.clear();
+      const chunks = await decode(names, start, end);
+      for (const name of names) data.set(name, joinChunks(chunks.get(name) ?? [], end - start));
+    },
     // Columns are decoded when asked for, so unused ones (model responses) cost nothing.
     async fetch(cols) {
       const names = [...new Set(cols.map((c) => columns[c]))].filter((n) => !data.has(n));
       if (names.length === 0) return;
-      const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
-      try {
-        await parquetRead({
-          file: buf,
-          metadata: meta,
-          compressors,
-          columns: names,
-          onChunk(chunk) {
-            let list = chunks.get(chunk.columnName);
-            if (!list) chunks.set(chunk.columnName, (list = []));
-            list.push({ start: chunk.rowStart, values: chunk.columnData as ArrayLike<unknown> });
-          },
-        });
-      } catch (err) {
-        throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
-      }
+      const chunks = await decode(names);
       for (const name of names) {
         const list = chunks.get(name) ?? [];
         chunks.delete(name);
@@ -94,11 +198,17 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
 
 /**
  * One column from its row-group chunks. All-number columns become a Float64Array (8 bytes a value; a JS
- * array that ever held null boxes every double), anything else a plain array with null for absent rows.
+ * array that ever held null boxes every double), or a Float32Array when every chunk is one (FLOAT columns);
+ * anything else a plain array with null for absent rows.
  */
 function joinChunks(list: { start: number; values: ArrayLike<unknown> }[], nRows: number): ArrayLike<unknown> {
   const whole = list.length === 1 && list[0].start === 0 && list[0].values.length === nRows;
-  if (whole && list[0].values instanceof Float64Array) return list[0].values;
+  if (whole && (list[0].values instanceof Float64Array || list[0].values instanceof Float32Array)) return list[0].values;
+  if (list.length > 0 && list.every((ch) => ch.values instanceof Float32Array)) {
+    const out = new Float32Array(nRows).fill(Number.NaN);
+    for (const ch of list) out.set((ch.values as Float32Array).subarray(0, Math.max(0, Math.min(ch.values.length, nRows - ch.start))), ch.start);
+    return out;
+  }
   let covered = 0;
   let numeric = true;
   for (const ch of list) {

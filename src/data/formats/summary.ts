@@ -3,6 +3,7 @@
  * of accuracy, energy, cost and latency over present cells.
  */
 import { energyPerToken, tableSha256, type PoolTable } from '../pool.js';
+import { valueAt } from '../columns.js';
 
 export interface CellStats {
   n: number;
@@ -71,8 +72,8 @@ export function summarizeTable(t: PoolTable): TableSummary {
       const ept = energyPerToken(t, i);
       const cost = t.costUsd ? t.costUsd[i] : Number.NaN;
       seen.energy ||= !Number.isNaN(t.energyJ[i]);
-      seen.latency ||= !Number.isNaN(t.latencyS[i]);
-      seen.tokens ||= !Number.isNaN(t.inputTokens[i]) || !Number.isNaN(t.outputTokens[i]);
+      seen.latency ||= !Number.isNaN(valueAt(t.latencyS, i));
+      seen.tokens ||= !Number.isNaN(valueAt(t.inputTokens, i)) || !Number.isNaN(valueAt(t.outputTokens, i));
       seen.cost ||= !Number.isNaN(cost);
       for (const a of [overall[m], byTask[m * T + k]]) {
         a.n++;
@@ -80,7 +81,7 @@ export function summarizeTable(t: PoolTable): TableSummary {
         a.add(1, t.energyJ[i]);
         a.add(2, ept);
         a.add(3, cost);
-        a.add(4, t.latencyS[i]);
+        a.add(4, valueAt(t.latencyS, i));
       }
     }
   }

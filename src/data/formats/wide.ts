@@ -11,7 +11,7 @@
  */
 import { DataError } from '../../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
-import { GrowF64 } from '../grow.js';
+import { F32, F64, MetricBuffer, U8, type AccuracyColumn, type MetricColumn } from '../columns.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './longBuilder.js';
 import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
 import { decodePythonStringList } from './pyrepr.js';
@@ -149,6 +149,8 @@ export interface WideBuilderOptions {
   taskBounds?: Map<string, TaskBounds>;
   /** What a row number is called in messages (line for text files, row for binary ones). */
   rowWord?: 'line' | 'row';
+  /** Narrowest float storage of metric k (src/data/columns.ts); text sources: F32 (the 6-digit rule). */
+  minKind?: (k: number) => typeof F32 | typeof F64;
 }
 
 export class WideTableBuilder {
@@ -163,7 +165,10 @@ export class WideTableBuilder {
   private clusters: number[] = [];
   private complexities: number[] = [];
   private emb: EmbeddingRows | null;
-  private vals = new GrowF64();
+  /** Per stored kind, the table column being filled (q*M + m), sized to its values (src/data/columns.ts). */
+  private cols: MetricBuffer[];
+  /** 1 where the cell has a score (accuracy may be bytes, which cannot hold NaN). */
+  private scored: MetricBuffer;
   private skippedEmpty = 0;
   private repeatedRows = 0;
   private mergedCells = 0;
@@ -181,6 +186,11 @@ export class WideTableBuilder {
     this.kinds = [];
     for (let k = 0; k < N_METRICS; k++) if (layout.metricCols[k].some((c) => c >= 0)) this.kinds.push(k);
     this.scratch = new Float64Array(N_METRICS * this.M);
+    this.cols = this.kinds.map((k) => {
+      const kind = opts.minKind?.(k) ?? F32;
+      return new MetricBuffer(k === K_ACC ? U8 : kind, 1024 * this.M, kind === F64);
+    });
+    this.scored = new MetricBuffer(U8, 1024 * this.M);
     this.discarded = new Array<number>(this.kinds.length).fill(0);
     this.emb = layout.embCols.length > 0 || layout.embeddingCol >= 0 ? new EmbeddingRows(file, opts.rowWord ?? 'line') : null;
     if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${someOf(layout.ignored)}`);
@@ -260,18 +270,36 @@ export class WideTableBuilder {
       if (L.embeddingCol >= 0) this.emb.addList(raw ? raw(L.embeddingCol) : cell(L.embeddingCol), line, columnName(L.embeddingCol));
       else this.emb.addColumns(L.embCols, (c) => this.num(cell(c), line, columnName(c)), line, columnName);
     }
-    const at = this.vals.reserve(this.kinds.length * M);
-    const a = this.vals.a;
+    for (let m = 0; m < M; m++) this.scored.push(Number.isNaN(row[K_ACC * M + m]) ? 0 : 1);
     for (let j = 0; j < this.kinds.length; j++) {
       const from = this.kinds[j] * M;
-      for (let m = 0; m < M; m++) a[at + j * M + m] = row[from + m];
+      const col = this.cols[j];
+      for (let m = 0; m < M; m++) {
+        const v = row[from + m];
+        col.push(j === 0 && Number.isNaN(v) ? 0 : v);
+      }
     }
   }
 
-  /** Pre-size the value buffer when the row count is known (columnar sources). */
+  /** Pre-size the columns when the row count is known (columnar sources). */
   reserveRows(n: number): void {
-    const need = n * this.kinds.length * this.M;
-    if (this.vals.n === 0) this.vals.ensure(need);
+    if (this.scored.n > 0) return;
+    for (const c of this.cols) c.ensure(n * this.M);
+    this.scored.ensure(n * this.M);
+  }
+
+  /** Stored value of kind j (index into `kinds`) for cell i, as loaded; NaN where missing. */
+  private get(j: number, i: number): number {
+    if (j === 0 && !this.scored.a[i]) return Number.NaN;
+    return this.cols[j].exact(i);
+  }
+
+  private put(j: number, i: number, v: number): void {
+    if (j === 0) {
+      this.scored.set(i, Number.isNaN(v) ? 0 : 1);
+      if (Number.isNaN(v)) v = 0;
+    }
+    this.cols[j].set(i, v);
   }
 
   /**
@@ -282,30 +310,29 @@ export class WideTableBuilder {
   private merge(q: number, row: Float64Array, line: number, id: string, columnName: (col: number) => string): void {
     const M = this.M;
     const K = this.kinds.length;
-    const base = q * K * M;
-    const a = this.vals.a;
     for (let m = 0; m < M; m++) {
+      const i = q * M + m;
       // Accuracy is always the first stored kind.
       const rowScored = !Number.isNaN(row[K_ACC * M + m]);
-      const storedScored = !Number.isNaN(a[base + m]);
+      const storedScored = this.scored.a[i] === 1;
       if (!rowScored || !storedScored) {
         for (let j = 1; j < K; j++) {
-          const x = a[base + j * M + m];
+          const x = this.get(j, i);
           const y = row[this.kinds[j] * M + m];
           if ((rowScored || storedScored) && !Number.isNaN(x) && !Number.isNaN(y) && !sameNumber(x, y)) this.discarded[j]++;
         }
         if (rowScored) {
-          this.kinds.forEach((k, j) => (a[base + j * M + m] = row[k * M + m]));
+          this.kinds.forEach((k, j) => this.put(j, i, row[k * M + m]));
           this.mergedCells++;
         } else if (!storedScored) {
           // Neither row scores this model yet: keep the first values given, to compare with a later scored row.
-          for (let j = 1; j < K; j++) if (Number.isNaN(a[base + j * M + m])) a[base + j * M + m] = row[this.kinds[j] * M + m];
+          for (let j = 1; j < K; j++) if (Number.isNaN(this.get(j, i))) this.put(j, i, row[this.kinds[j] * M + m]);
         }
         continue;
       }
       for (let j = 0; j < K; j++) {
         const k = this.kinds[j];
-        const x = a[base + j * M + m];
+        const x = this.get(j, i);
         const y = row[k * M + m];
         if (!sameNumber(x, y)) {
           const col = this.layout.metricCols[k][m];
@@ -344,34 +371,29 @@ export class WideTableBuilder {
       );
     }
     const n = Q * M;
-    // Only the stored kinds are filled here; makePoolTable makes the absent ones (all NaN) after the row
-    // values are released, so the two never coexist.
-    const cols: (Float64Array | undefined)[] = [];
-    for (let k = 0; k < N_METRICS; k++) cols.push(this.kinds.includes(k) ? new Float64Array(n) : undefined);
-    const a = this.vals.a;
-    const K = this.kinds.length;
+    // The buffers become the table's columns (no copy); absent kinds stay absent.
+    const scored = this.scored.column(n) as Uint8Array;
     const unscored: { cell: number[]; metric: number[]; value: number[] } = { cell: [], metric: [], value: [] };
-    for (let q = 0; q < Q; q++) {
-      const base = q * K * M;
-      this.kinds.forEach((k, j) => {
-        const dst = cols[k]!;
-        for (let m = 0; m < M; m++) {
-          const v = a[base + j * M + m];
-          if (!Number.isNaN(a[base + m])) dst[q * M + m] = v;
-          else {
-            // Metrics of a cell without an outcome are not used (RouterBench lists costs for them); they are
-            // kept aside so that merging the other half of a split prompt from another file can check them.
-            dst[q * M + m] = Number.NaN;
-            if (j > 0 && !Number.isNaN(v)) {
-              unscored.cell.push(q * M + m);
-              unscored.metric.push(k);
-              unscored.value.push(v);
-            }
-          }
+    for (let i = 0; i < n; i++) {
+      if (scored[i]) continue;
+      // Metrics of a cell without an outcome are not used (RouterBench lists costs for them); they are
+      // kept aside so that merging the other half of a split prompt from another file can check them.
+      for (let j = 1; j < this.kinds.length; j++) {
+        const v = this.cols[j].exact(i);
+        if (!Number.isNaN(v)) {
+          unscored.cell.push(i);
+          unscored.metric.push(this.kinds[j]);
+          unscored.value.push(v);
         }
-      });
+      }
     }
-    this.vals.release();
+    const cols: (AccuracyColumn | undefined)[] = new Array<AccuracyColumn | undefined>(N_METRICS);
+    this.kinds.forEach((k, j) => {
+      const c = this.cols[j].column(n);
+      if (!(c instanceof Uint8Array)) for (let i = 0; i < n; i++) if (!scored[i]) c[i] = Number.NaN;
+      cols[k] = c;
+    });
+    const metric = (k: number): MetricColumn | undefined => cols[k] as MetricColumn | undefined;
     const hasTask = this.tasks.some((t) => t !== null);
     const models = L.models.map((m) => this.opts.modelInfo?.get(m.id) ?? m);
     return makePoolTable({
@@ -383,11 +405,12 @@ export class WideTableBuilder {
       complexity: Float64Array.from(this.complexities),
       models,
       accuracy: cols[K_ACC]!,
-      energyJ: cols[1],
-      latencyS: cols[2],
-      inputTokens: cols[3],
-      outputTokens: cols[4],
-      costUsd: cols[K_COST] ?? null,
+      energyJ: metric(1),
+      latencyS: metric(2),
+      inputTokens: metric(3),
+      outputTokens: metric(4),
+      costUsd: metric(K_COST) ?? null,
+      present: scored,
       taskBounds: this.opts.taskBounds,
       ...(this.emb ? { embedding: this.emb.build() } : {}),
       unscored:

@@ -11,11 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { Table, makeVector, vectorFromArray, Utf8, type Vector } from 'apache-arrow';
+import { Field, Float64, List, Table, makeVector, vectorFromArray, Utf8, type Vector } from 'apache-arrow';
 import { tableToIPC } from 'apache-arrow';
-import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import { parquetWriteBuffer, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import { UsageError } from '../../core/errors.js';
-import { computeTaskBounds, type PoolTable } from '../pool.js';
+import { computeTaskBounds, type AccuracyColumn, type MetricColumn, type PoolTable } from '../pool.js';
+import { nearest6 } from '../columns.js';
 import { encodeMeta, META_KEY } from './columnar.js';
 import { DEFAULT_TASK } from './longBuilder.js';
 
@@ -60,16 +61,22 @@ function splitExt(file: string): { stem: string; ext: string; gz: boolean } {
   return { stem: b.slice(0, dot), ext: b.slice(dot + 1).toLowerCase(), gz };
 }
 
+interface MetricOut {
+  name: string;
+  data: AccuracyColumn;
+}
+
 /** Metrics worth writing: those with at least one known value among present cells. */
-function metricsOf(t: PoolTable): { name: string; data: Float64Array }[] {
-  const out: { name: string; data: Float64Array }[] = [{ name: 'accuracy', data: t.accuracy }];
-  const cand: [string, Float64Array][] = [
+function metricsOf(t: PoolTable): MetricOut[] {
+  const out: MetricOut[] = [{ name: 'accuracy', data: t.accuracy }];
+  const cand: [string, MetricColumn | null][] = [
     ['energy_j', t.energyJ],
     ['latency_s', t.latencyS],
     ['input_tokens', t.inputTokens],
     ['output_tokens', t.outputTokens],
   ];
   for (const [name, data] of cand) {
+    if (!data) continue;
     let any = false;
     for (let i = 0; i < data.length && !any; i++) any = t.present[i] === 1 && !Number.isNaN(data[i]);
     if (any) out.push({ name, data });
@@ -78,11 +85,11 @@ function metricsOf(t: PoolTable): { name: string; data: Float64Array }[] {
   return out;
 }
 
-/** Per-model column of a Q×M metric, NaN where the cell is absent. */
-function modelColumn(t: PoolTable, data: Float64Array, m: number): Float64Array {
+/** Per-model column of a Q×M metric, NaN where the cell is absent; float32 when the metric is stored narrower than float64. */
+function modelColumn(t: PoolTable, data: AccuracyColumn, m: number): MetricColumn {
   const Q = t.nQueries;
   const M = t.nModels;
-  const out = new Float64Array(Q);
+  const out = data instanceof Float64Array ? new Float64Array(Q) : new Float32Array(Q);
   for (let q = 0; q < Q; q++) {
     const i = q * M + m;
     out[q] = t.present[i] ? data[i] : Number.NaN;
@@ -91,7 +98,7 @@ function modelColumn(t: PoolTable, data: Float64Array, m: number): Float64Array 
 }
 
 function hasQueryFeatures(t: PoolTable): boolean {
-  return t.queryText !== null || t.cluster.some((c) => c >= 0) || t.complexity.some((c) => !Number.isNaN(c));
+  return t.queryText !== null || t.embedding !== undefined || t.cluster.some((c) => c >= 0) || t.complexity.some((c) => !Number.isNaN(c));
 }
 
 function hasModelInfo(t: PoolTable): boolean {
@@ -173,7 +180,9 @@ interface WideColumns {
   strings: { name: string; data: (string | null)[] }[];
   cluster: Int32Array;
   complexity: Float64Array;
-  metrics: { name: string; data: Float64Array }[];
+  metrics: { name: string; data: MetricColumn }[];
+  /** The user embedding, one list of numbers per query, or null. */
+  embedding: number[][] | null;
 }
 
 function wideColumns(t: PoolTable): WideColumns {
@@ -186,7 +195,9 @@ function wideColumns(t: PoolTable): WideColumns {
   for (const metric of metricsOf(t)) {
     t.models.forEach((m, mi) => metrics.push({ name: `${m.id}|${metric.name}`, data: modelColumn(t, metric.data, mi) }));
   }
-  return { strings, cluster: t.cluster, complexity: t.complexity, metrics };
+  const e = t.embedding;
+  const embedding = e ? Array.from({ length: t.nQueries }, (_, q) => Array.from(e.values.subarray(q * e.dim, (q + 1) * e.dim))) : null;
+  return { strings, cluster: t.cluster, complexity: t.complexity, metrics, embedding };
 }
 
 export function arrowTable(t: PoolTable): Table {
@@ -196,6 +207,7 @@ export function arrowTable(t: PoolTable): Table {
   cols.cluster = makeVector(w.cluster);
   cols.complexity = makeVector(w.complexity);
   for (const m of w.metrics) cols[m.name] = makeVector(m.data);
+  if (w.embedding) cols.embedding = vectorFromArray(w.embedding, new List(new Field('item', new Float64(), false)));
   const table = new Table(cols);
   table.schema.metadata.set(META_KEY, encodeMeta(t));
   return table;
@@ -212,9 +224,26 @@ export function parquetBytes(t: PoolTable): ArrayBuffer {
   columnData.push({ name: 'cluster', data: w.cluster, type: 'INT32', nullable: false });
   columnData.push({ name: 'complexity', data: w.complexity, type: 'DOUBLE', nullable: false });
   // PLAIN keeps doubles as Float64Array on read (dictionary pages decode to boxed-number arrays).
-  for (const m of w.metrics) columnData.push({ name: m.name, data: m.data, type: 'DOUBLE', nullable: false, encoding: 'PLAIN' });
+  // float32 columns stay FLOAT, so a converted table loads with the same storage (datasets/README.md)
+  for (const m of w.metrics) columnData.push({ name: m.name, data: m.data, type: m.data instanceof Float32Array ? 'FLOAT' : 'DOUBLE', nullable: false, encoding: 'PLAIN' });
+  // the embedding is a LIST of doubles (three-level layout); the other columns' schema is what the writer infers
+  let schema: ReturnType<typeof schemaFromColumnData> | undefined;
+  let columns = columnData;
+  if (w.embedding) {
+    schema = schemaFromColumnData({ columnData });
+    // with an explicit schema the columns name no type
+    columns = columnData.map(({ type: _type, nullable: _nullable, ...rest }) => rest);
+    schema[0] = { ...schema[0], num_children: (schema[0].num_children ?? 0) + 1 };
+    schema.push(
+      { name: 'embedding', repetition_type: 'REQUIRED', num_children: 1, converted_type: 'LIST' },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+    );
+    columns.push({ name: 'embedding', data: w.embedding });
+  }
   return parquetWriteBuffer({
-    columnData,
+    columnData: columns,
+    ...(schema ? { schema } : {}),
     kvMetadata: [{ key: META_KEY, value: encodeMeta(t) }],
     rowGroupSize: 100_000,
     statistics: false,
@@ -232,6 +261,17 @@ type TextFormat = 'csv' | 'tsv' | 'jsonl';
 function quoteCsv(s: string, delim: string): string {
   if (s.includes('"') || s.includes(delim) || s.includes('\n') || s.includes('\r') || s !== s.trim()) return '"' + s.replaceAll('"', '""') + '"';
   return s;
+}
+
+/** The shortest decimal that reads back as the same float32, as a number (so it prints that way). */
+export function shortFloat32(v: number): number {
+  const x = nearest6(v);
+  if (Math.fround(x) === v || Number.isNaN(v)) return Number.isNaN(v) ? v : x;
+  for (let p = 7; p < 9; p++) {
+    const y = Number(v.toPrecision(p));
+    if (Math.fround(y) === v) return y;
+  }
+  return Number(v.toPrecision(9));
 }
 
 function numText(v: number): string {
@@ -315,7 +355,7 @@ async function writeLong(t: PoolTable, path: string, fmt: TextFormat, gz: boolea
         if (!t.present[i]) continue;
         const r: (string | number | null)[] = [t.queryIds[q], t.models[m].id];
         if (withTask) r.push(t.tasks[t.queryTask[q]]);
-        for (const x of metrics) r.push(x.data[i]);
+        for (const x of metrics) r.push(x.data instanceof Float64Array ? x.data[i] : shortFloat32(x.data[i]));
         yield r;
       }
     }
@@ -324,12 +364,16 @@ async function writeLong(t: PoolTable, path: string, fmt: TextFormat, gz: boolea
 }
 
 async function writeQueries(t: PoolTable, path: string, fmt: TextFormat, gz: boolean): Promise<void> {
-  const header = ['query_id', 'task', ...(t.queryText ? ['text'] : []), 'cluster', 'complexity'];
+  // a user embedding goes into emb_0 … emb_{d−1} columns (datasets/README.md, user embeddings)
+  const emb = t.embedding;
+  const embNames = emb ? Array.from({ length: emb.dim }, (_, j) => `emb_${j}`) : [];
+  const header = ['query_id', 'task', ...(t.queryText ? ['text'] : []), 'cluster', 'complexity', ...embNames];
   function* rows(): Iterable<(string | number | null)[]> {
     for (let q = 0; q < t.nQueries; q++) {
       const r: (string | number | null)[] = [t.queryIds[q], t.tasks[t.queryTask[q]]];
       if (t.queryText) r.push(t.queryText[q]);
       r.push(t.cluster[q] < 0 ? null : t.cluster[q], t.complexity[q]);
+      if (emb) for (let j = 0; j < emb.dim; j++) r.push(emb.values[q * emb.dim + j]);
       yield r;
     }
   }

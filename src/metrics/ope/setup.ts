@@ -135,7 +135,7 @@ export async function prepareOpe(log: LogTable, table: PoolTable | null, o: Setu
     const M = table.nModels;
     const row = tableRows(log, table);
     const rw = await buildRewards(table, { lambda: o.lambda });
-    const pick = (src: Float64Array, missing: number): Float64Array => {
+    const pick = (src: ArrayLike<number>, missing: number): Float64Array => {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const k = row[i] * M + log.model[i];

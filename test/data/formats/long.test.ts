@@ -23,7 +23,10 @@ describe('long format: good input', () => {
     expect(t.models.map((m) => m.id)).toEqual(['small', 'large']);
     expect(Array.from(t.accuracy)).toEqual([1, 1, 0, 1]);
     expect(Array.from(t.energyJ)).toEqual([10, 50, 12, 90]);
-    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.01, 0.002, 0.02]);
+    // 6-digit values are stored as float32, 0/1 accuracy as bytes (datasets/README.md, storage)
+    expect(t.costUsd).toBeInstanceOf(Float32Array);
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.01, 0.002, 0.02].map(Math.fround));
+    expect(t.accuracy).toBeInstanceOf(Uint8Array);
     expect(Array.from(t.present)).toEqual([1, 1, 1, 1]);
     expect(t.tasks).toEqual(['all']);
     expect(t.name).toBe('pairs.csv');
@@ -84,7 +87,9 @@ describe('long format: good input', () => {
   it('allows a model present in some queries only (coverage < 1, cell masked)', async () => {
     const t = await loadTable(s.write('partial.csv', 'query_id,model_id,accuracy\na,m1,1\na,m2,0\nb,m1,1\n'));
     expect(Array.from(t.present)).toEqual([1, 1, 1, 0]);
-    expect(Number.isNaN(t.accuracy[3])).toBe(true);
+    // 0/1 accuracy is bytes: the missing cell is known from `present` and holds 0
+    expect(t.accuracy).toBeInstanceOf(Uint8Array);
+    expect(t.accuracy[3]).toBe(0);
   });
 
   it('strips a UTF-8 byte-order mark', async () => {

@@ -22,8 +22,9 @@ describe('RouterBench wide CSV', () => {
     const t = await loadTable(s.write('rb.csv', csv));
     expect(t.queryIds).toEqual(['mmlu.1', 'mt.1']);
     expect(t.models.map((m) => m.id)).toEqual(['m1', 'm2']);
-    expect(Array.from(t.accuracy)).toEqual([1, 0, 0.85, 0.6]);
-    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.0001, 0.002, 0.0002]);
+    expect(Array.from(t.accuracy)).toEqual([1, 0, 0.85, 0.6].map(Math.fround));
+    // 6-digit costs are stored as float32 (datasets/README.md, storage)
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.0001, 0.002, 0.0002].map(Math.fround));
     expect(t.tasks).toEqual(['mmlu', 'mt-bench']);
     expect(t.queryText![0]).toBe('What is 2+2?\nA) 4\nAnswer:');
     expect(t.queryText![1]).toBe("Turn one\nit's turn two");
@@ -43,7 +44,7 @@ describe('RouterBench wide CSV', () => {
     expect(t.queryIds).toEqual(['q1', 'q2']);
     expect(Array.from(t.accuracy)).toEqual([0, 1, 1, 0]);
     // Cost comes from the row that holds the outcome.
-    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.002, 0.001, 0.0001]);
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.002, 0.001, 0.0001].map(Math.fround));
     expect(warnings.join('\n')).toMatch(/1 row\(s\) repeat a query id with empty correctness cells; their 1 filled cell/);
     expect(warnings.join('\n')).toMatch(/1 row\(s\) with every correctness cell empty skipped/);
   });
@@ -62,7 +63,7 @@ describe('RouterBench wide CSV', () => {
     const t = await loadTable(s.write('rb-split.csv', csv), { warn: (m) => warnings.push(m) });
     expect(Array.from(t.accuracy)).toEqual([1, 0, 0, 1]);
     // Cost always from the row holding the score.
-    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.0002, 0.003, 0.0005]);
+    expect(Array.from(t.costUsd!)).toEqual([0.001, 0.0002, 0.003, 0.0005].map(Math.fround));
     // Conflicts: q1/m1 (0.002 vs 0.001), q1/m2 (0.004 vs 0.0002), q2/m1 none (0.003 both), q2/m2 (0.0009 vs 0.0005).
     expect(warnings.join('\n')).toMatch(/rb-split\.csv: 3 value\(s\) \(cost_usd: 3\) in rows without a score for the model differ from the scored row/);
   });
@@ -71,7 +72,7 @@ describe('RouterBench wide CSV', () => {
     const near = (0.1 + 0.2) * (0.2 / 0.3); // 0.2 up to rounding
     const ok = [HEADER, `0,q1,p,arc,1.0,,a,b,0.2,,m1`, `1,q1,p,arc,1.0,1.0,a,b,${near},0.5,m1`].join('\n');
     const t = await loadTable(s.write('rb-near.csv', ok));
-    expect(t.costUsd![0]).toBe(0.2);
+    expect(t.costUsd![0]).toBe(Math.fround(0.2));
     const bad = [HEADER, `0,q1,p,arc,1.0,,a,b,0.2,,m1`, `1,q1,p,arc,1.0,1.0,a,b,0.2000001,0.5,m1`].join('\n');
     await dataError(loadTable(s.write('rb-far.csv', bad)), { line: 3, column: 'm1|total_cost', message: /different cost_usd for model 'm1' \(0\.2000001 here, 0\.2 on line 2\)/ });
   });
