@@ -10,7 +10,7 @@ import { PROTOCOL_SCHEMA_VERSION, protocolBlock } from '../metrics/protocol.js';
 import { protocolCsv } from '../report/protocol.js';
 import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
-import type { Progress } from '../sim/engine.js';
+import { SpooledSteps, type Progress } from '../sim/engine.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runSimulation, type PreparedRun, type SimulateOptions } from '../sim/run.js';
 import { changedRunSettings, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
@@ -139,5 +139,7 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
   } catch (e) {
     dir.abort();
     throw e;
+  } finally {
+    if (prepared.result.steps instanceof SpooledSteps) prepared.result.steps.dispose();
   }
 }

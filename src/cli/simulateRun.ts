@@ -12,6 +12,7 @@ import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
 import { PROTOCOL_BASELINE, type SimulateOptions } from '../sim/run.js';
+import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
@@ -135,6 +136,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
       ...options,
       ...(log ? { recorders: [log] } : {}),
       recordSteps: steps !== 'none',
+      // a long trace goes to the step file one policy-run at a time instead of being held whole
+      stepsSpoolRows: STEPS_SPOOL_ROWS,
       textFeatures: { taskModel: o.taskModel ? (await import('../features/taskClassifier.js')).loadTaskModel(o.taskModel) : null },
     },
     live || bar

@@ -3,7 +3,7 @@
  * No timestamps or machine facts here, so the same seed gives a byte-identical file.
  */
 import type { PoolTable } from '../data/pool.js';
-import type { SimConfig, SimResult } from '../sim/engine.js';
+import { traceInMemory, type SimConfig, type SimResult } from '../sim/engine.js';
 import type { RewardTable } from '../sim/reward.js';
 import type { ProtocolBlock } from './protocol.js';
 import { meanSd, meanSdCi, type MeanSd, type MeanSdCi } from './stats.js';
@@ -138,7 +138,7 @@ function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, rw: Rewa
   const lambda = rw.lambda;
   const sc = cfg.scenario ?? {};
   const Q = t.nQueries;
-  const st = res.steps;
+  const st = traceInMemory(res.steps);
   const cells: ScenarioCellInput[] = res.policyNames.map((label, p) => {
     const runs = res.metrics[p];
     return {

@@ -2,7 +2,7 @@
 import type { PoolTable } from '../data/pool.js';
 import type { Summary } from '../metrics/summary.js';
 import { toJson } from '../metrics/summary.js';
-import type { SimResult, StepTrace } from '../sim/engine.js';
+import { SpooledSteps, type SimResult, type StepTrace } from '../sim/engine.js';
 import type { AtomicDir } from '../core/atomic.js';
 
 import { csvField, csvNum } from '../core/escape.js';
@@ -41,40 +41,48 @@ export function runsCsv(res: SimResult): string {
  * steps.csv in chunks of 8192 rows, written one by one: a long run (millions of rows) exceeds the longest
  * string JavaScript can hold.
  */
-export function* stepsCsv(st: StepTrace, t: PoolTable, policyNames: string[]): Generator<string> {
+export function* stepsCsv(trace: StepTrace | SpooledSteps, t: PoolTable, policyNames: string[]): Generator<string> {
   const qid = t.queryIds.map(csvField);
   const mid = t.models.map((m) => csvField(m.id));
   const pn = policyNames.map(csvField);
   yield 'run,step,query_id,policy,model_id,reward,regret,cum_regret,accuracy,energy_j\n';
   let chunk: string[] = [];
-  for (let i = 0; i < st.length; i++) {
-    chunk.push(
-      `${st.run[i]},${st.step[i]},${qid[st.query[i]]},${pn[st.policy[i]]},${mid[st.model[i]]},${csvNum(st.reward[i])},${csvNum(st.regret[i])},${csvNum(st.cumRegret[i])},${csvNum(st.accuracy[i])},${csvNum(st.energyJ[i])}\n`,
-    );
-    if (chunk.length === 8192) {
-      yield chunk.join('');
-      chunk = [];
+  // a spooled trace comes one policy-run at a time; the chunks are the same either way
+  for (const st of trace instanceof SpooledSteps ? trace.blocks() : [trace]) {
+    for (let i = 0; i < st.length; i++) {
+      chunk.push(
+        `${st.run[i]},${st.step[i]},${qid[st.query[i]]},${pn[st.policy[i]]},${mid[st.model[i]]},${csvNum(st.reward[i])},${csvNum(st.regret[i])},${csvNum(st.cumRegret[i])},${csvNum(st.accuracy[i])},${csvNum(st.energyJ[i])}\n`,
+      );
+      if (chunk.length === 8192) {
+        yield chunk.join('');
+        chunk = [];
+      }
     }
   }
   yield chunk.join('');
 }
 
 /** steps.arrow: Arrow IPC file with dictionary-encoded ids. */
-export async function stepsArrow(st: StepTrace, t: PoolTable, policyNames: string[]): Promise<Uint8Array> {
+export async function stepsArrow(trace: StepTrace | SpooledSteps, t: PoolTable, policyNames: string[]): Promise<Uint8Array> {
+  // the IPC file is built from one table: a spooled trace is read back whole
+  const st = trace instanceof SpooledSteps ? trace.whole() : trace;
   const arrow = await import('apache-arrow');
-  const dict = (ids: string[], codes: Int32Array): import('apache-arrow').Vector => {
-    const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  // explicit dictionary ids: arrow numbers them from a process-wide counter otherwise, so the bytes would
+  // depend on what the process wrote before
+  const dict = (ids: string[], codes: Int32Array, id: number): import('apache-arrow').Vector => {
+    const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), id);
     const data = arrow.makeData({ type, length: codes.length, data: codes, dictionary: arrow.vectorFromArray(ids, new arrow.Utf8()) });
     return arrow.makeVector(data);
   };
   const table = new arrow.Table({
     run: arrow.makeVector(st.run),
     step: arrow.makeVector(st.step),
-    query_id: dict(t.queryIds, st.query),
-    policy: dict(policyNames, st.policy),
+    query_id: dict(t.queryIds, st.query, 0),
+    policy: dict(policyNames, st.policy, 1),
     model_id: dict(
       t.models.map((m) => m.id),
       st.model,
+      2,
     ),
     reward: arrow.makeVector(st.reward),
     regret: arrow.makeVector(st.regret),

@@ -11,7 +11,8 @@ import type { ContextSet } from '../features/context.js';
 import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { ActionSet, bestReward } from './actions.js';
-import { MetricsRecorder, StepsRecorder, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
+import { Spool } from '../core/spool.js';
+import { MetricsRecorder, StepsRecorder, SpooledSteps, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
@@ -38,6 +39,12 @@ export interface SimConfig {
   /** Latency feasibility filter in seconds (paper §4.1), or null. */
   maxLatency?: number | null;
   recordSteps?: boolean;
+  /**
+   * Spool the step trace to a temporary file, one policy-run at a time, when it has more rows than this
+   * (simulate's step file); undefined: always in memory. Not under a scenario or pool events, whose summaries
+   * read the trace.
+   */
+  stepsSpoolRows?: number;
   /** Further observers of every policy-run (e.g. the sweep's per-task tallies). */
   recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
@@ -51,7 +58,7 @@ export interface SimConfig {
   scenario?: ScenarioConfig;
 }
 
-export type { RunMetrics, StepTrace } from './recorders.js';
+export { SpooledSteps, STEPS_SPOOL_ROWS, traceInMemory, type RunMetrics, type StepTrace } from './recorders.js';
 
 export interface SimResult {
   policyNames: string[];
@@ -60,7 +67,7 @@ export interface SimResult {
   runSeeds: number[];
   /** Σ_q oracle reward over the full table (docs/model.md §2–3 identity: final regret + total reward of a full-oracle run). */
   oracleTotal: number;
-  steps: StepTrace | null;
+  steps: StepTrace | SpooledSteps | null;
   /** Queries for which no model was feasible under the latency filter (policies then choose among all arms). */
   infeasibleQueries: number;
   /** Only when a scenario is configured. */
@@ -242,7 +249,8 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   // under drift the recorders read the served cells' drifted metrics
   const mt = scenario ? scenario.metricsTable : t;
   const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P);
-  const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R) : null;
+  const spool = cfg.stepsSpoolRows !== undefined && !scenario && events.length === 0 && P * R * Q > cfg.stepsSpoolRows ? new Spool() : null;
+  const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R, spool) : null;
   for (const r of cfg.recorders ?? []) r.bindTable?.(mt);
   const fullLookup = cfg.oracle === 'full' && feasible === null;
   const runSeeds: number[] = [];

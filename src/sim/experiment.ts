@@ -8,7 +8,7 @@ import type { ContextSet } from '../features/context.js';
 import { contextsFor, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
 import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
-import { simulate, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
+import { simulate, traceInMemory, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, splitFractionOf, type ExperimentConfig } from './experimentConfig.js';
 import { buildRewards, costBoundsOf, type RewardOptions, type RewardTable } from './reward.js';
 import { resolveScenario } from './scenarioConfig.js';
@@ -189,7 +189,7 @@ export class ExperimentContext {
       scenario,
     };
     const res = simulate(this.replay, ctx, rw, config);
-    const st = res.steps!;
+    const st = traceInMemory(res.steps)!;
     const out: JobResult = { job, metrics: res.metrics[0][0], stepRegret: st.regret.slice(), chosen: st.model.slice() };
     const trace = res.scenario?.budgetTrace?.[0][0];
     if (trace) out.budgetTrace = trace;

@@ -38,6 +38,8 @@ export type SimulateOptions = Pick<RunSettings, 'runs' | 'seed' | 'semantics' | 
     initialModels?: string[];
     events?: PoolEvent[];
     recordSteps?: boolean;
+    /** Spool the step trace past this many rows (SimConfig.stepsSpoolRows); undefined: in memory. */
+    stepsSpoolRows?: number;
     /** Further observers of every policy-run (e.g. the log recorder of `simulate --log`). */
     recorders?: Recorder[];
     /** The loaded table `train` names (the protocol's separate training table). */
@@ -96,6 +98,7 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     events: o.events,
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
+    ...(o.stepsSpoolRows !== undefined ? { stepsSpoolRows: o.stepsSpoolRows } : {}),
     ...(o.recorders ? { recorders: o.recorders } : {}),
   };
   if (scenario) config.scenario = scenario;
