@@ -33,9 +33,16 @@ export function shermanMorrisonSparse(
     }
   }
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
-  const c = s / (1 + s * q);
-  // Symmetric update: each off-diagonal pair gets one value, so A⁻¹ stays exactly symmetric and half the
-  // products are saved.
+  rankOneSym(Ainv, off, d, u, s / (1 + s * q));
+  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
+  return 1 + s * q;
+}
+
+/**
+ * Ainv ← Ainv − c·u uᵀ. Symmetric update: each off-diagonal pair gets one value, so A⁻¹ stays exactly symmetric
+ * and half the products are saved.
+ */
+export function rankOneSym(Ainv: Float64Array, off: number, d: number, u: Float64Array, c: number): void {
   for (let i = 0; i < d; i++) {
     const ci = c * u[i];
     if (ci === 0) continue;
@@ -47,8 +54,6 @@ export function shermanMorrisonSparse(
       Ainv[off + j * d + i] = v;
     }
   }
-  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
-  return 1 + s * q;
 }
 
 /** True when idx[lo..hi) is exactly 0, 1, …, d−1 (a dense row); O(d) against the O(d²) it saves. */

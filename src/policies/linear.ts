@@ -4,12 +4,15 @@
  * That bounds round-off drift however long a run is.
  */
 import type { Policy, PolicyEnv } from './policy.js';
-import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
+import { DenseKernel } from './denseKernel.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, rankOneSym, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
 
 /** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
 export const REFRESH_EVERY = 256;
 
 export class RidgeArms {
+  /** Whether linear policies on dense contexts use the WebAssembly kernels (false: the scalar loops, same numbers). */
+  static accelerate = true;
   readonly d: number;
   readonly dd: number;
   /** A_m (per arm d×d). */
@@ -23,6 +26,8 @@ export class RidgeArms {
   readonly updates: Float64Array;
   /** Bumped whenever an arm's state changes; invalidates that arm's cached per-pattern values. */
   readonly version: Int32Array;
+  /** Dense-row kernels holding A and A⁻¹ (docs/model.md §5.6), or null. */
+  readonly kernel: DenseKernel | null;
   private readonly u: Float64Array;
   private readonly work: Float64Array;
 
@@ -30,11 +35,14 @@ export class RidgeArms {
     nModels: number,
     d: number,
     private readonly prior: number,
+    /** Keep A and A⁻¹ where the dense kernels work on them (for dense contexts; falls back when unavailable). */
+    accelerate = false,
   ) {
     this.d = d;
     this.dd = d * d;
-    this.A = new Float64Array(nModels * this.dd);
-    this.Ainv = new Float64Array(nModels * this.dd);
+    this.kernel = accelerate ? DenseKernel.create(nModels, d) : null;
+    this.A = this.kernel ? this.kernel.A : new Float64Array(nModels * this.dd);
+    this.Ainv = this.kernel ? this.kernel.Ainv : new Float64Array(nModels * this.dd);
     this.b = new Float64Array(nModels * d);
     this.theta = new Float64Array(nModels * d);
     this.updates = new Float64Array(nModels);
@@ -61,6 +69,11 @@ export class RidgeArms {
    * recomputes both A⁻¹ and θ from A and b.
    */
   update(m: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, r: number, s: number): void {
+    const kernel = this.kernel;
+    if (kernel !== null && isDenseRow(idx, lo, hi, this.d)) {
+      this.updateDense(kernel, m, val, lo, r, s);
+      return;
+    }
     const { d, dd, theta, u } = this;
     const off = m * dd;
     const to = m * d;
@@ -79,6 +92,42 @@ export class RidgeArms {
     }
     const denom = shermanMorrisonSparse(this.Ainv, off, d, idx, val, lo, hi, s, u);
     const g = (s * (r - pred)) / denom;
+    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
+  }
+
+  /** update() for a dense row through the kernels: the same operations in the same order, so the same bits. */
+  private updateDense(k: DenseKernel, m: number, val: Float64Array, lo: number, r: number, s: number): void {
+    const { d, dd, theta, b } = this;
+    const off = m * dd;
+    const to = m * d;
+    k.load(val, lo);
+    k.outer(off, s);
+    let pred = 0;
+    for (let i = 0; i < d; i++) {
+      b[to + i] += s * r * val[lo + i];
+      pred += theta[to + i] * val[lo + i];
+    }
+    this.updates[m] += 1;
+    this.version[m]++;
+    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+      matVec(this.Ainv, off, d, b, to, theta, to);
+      return;
+    }
+    k.matVec(off);
+    const { u, cu } = k;
+    let q = 0;
+    for (let i = 0; i < d; i++) q += val[lo + i] * u[i];
+    const c = s / (1 + s * q);
+    // the scalar loop skips a row whose c·u_i is 0 (keeping −0 entries as they are); the kernel does not
+    let skip = false;
+    for (let i = 0; i < d; i++) {
+      const ci = c * u[i];
+      cu[i] = ci;
+      if (ci === 0) skip = true;
+    }
+    if (skip) rankOneSym(this.Ainv, off, d, u, c);
+    else k.rank1(off);
+    const g = (s * (r - pred)) / (1 + s * q);
     for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
   }
 
@@ -114,6 +163,7 @@ export class PatternCache {
     private readonly kappa = 1,
     /** False for a policy that scores by θᵀx alone (linear ε-greedy): xᵀA⁻¹x is then never computed. */
     private readonly width = true,
+    dense?: boolean,
   ) {
     this.pattern = ctx.pattern ?? null;
     this.P = ctx.nPatterns ?? 0;
@@ -122,7 +172,7 @@ export class PatternCache {
     this.variance = new Float64Array(n);
     this.sd = new Float64Array(n);
     this.stamp = new Int32Array(n).fill(-1);
-    this.dense = allDense(ctx.ptr, ctx.idx, st.d);
+    this.dense = dense ?? allDense(ctx.ptr, ctx.idx, st.d);
   }
 
   /** Slot holding arm m's values for query q (fresh on return). */
@@ -155,7 +205,11 @@ export class PatternCache {
     }
     if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
-      quad = denseQuadUpper(Ainv, ao, d, val, lo);
+      const kernel = this.st.kernel;
+      if (kernel !== null) {
+        kernel.load(val, lo);
+        quad = kernel.quad(ao);
+      } else quad = denseQuadUpper(Ainv, ao, d, val, lo);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
       // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
@@ -177,7 +231,7 @@ export class PatternCache {
 }
 
 /** Every row of a context set is 0..d−1 in order (dense contexts, docs/model.md §4). */
-function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
+export function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
   const Q = ptr.length - 1;
   if (Q <= 0) return false;
   for (let q = 0; q < Q; q++) if (!isDenseRow(idx, ptr[q], ptr[q + 1], d)) return false;
@@ -201,8 +255,10 @@ export abstract class LinearPolicy implements Policy {
     kappa = 1,
     width = true,
   ) {
-    this.st = new RidgeArms(env.nModels, env.contexts.d, prior);
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts, kappa, width);
+    const c = env.contexts;
+    const dense = allDense(c.ptr, c.idx, c.d);
+    this.st = new RidgeArms(env.nModels, c.d, prior, dense && RidgeArms.accelerate);
+    this.cache = new PatternCache(this.st, env.nModels, c, kappa, width, dense);
   }
 
   update(q: number, arm: number, reward: number): void {
