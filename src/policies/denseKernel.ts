@@ -67,66 +67,56 @@ function lanes(j: number, end: number, vec: Code, scalar: Code): Code {
   return [...whileLoop(pairFits(j, end), [...vec, ...inc(j, 16)]), ...ifThen(below(j, end), scalar)];
 }
 
-// quad(m, x, t, d) → xᵀMx over one triangle, M the d×d block at byte address m, t scratch of d values.
-const Q = { M: 0, X: 1, T: 2, D: 3, DB: 4, B: 5, A: 6, R0: 7, R1: 8, XB: 9, XB1: 10, S: 11, VB: 12, VB1: 13 };
+// quad(m, x, t, d, th) → xᵀMx over one triangle, M the d×d block at byte address m, t scratch of d + 1 values;
+// θᵀx (th: θ at a byte address) is left in t[d]. Rows run in blocks of 4, then 2, then 1.
+const Q = { M: 0, X: 1, T: 2, D: 3, TH: 4, DB: 5, B: 6, A: 7, R: 8, XB: 12, S: 16, MEAN: 17, VB: 18 };
+/** One block of r rows starting at row b (byte offset B): their terms for every a < b, then their own corner. */
+function quadRows(r: number): Code {
+  const out: Code = [];
+  for (let i = 0; i < r; i++) {
+    out.push(...get(Q.X), ...get(Q.B), I32_ADD, ...ldF(8 * i), ...set(Q.XB + i));
+    out.push(...get(Q.XB + i), ...F64X2_SPLAT, ...set(Q.VB + i));
+    if (i === 0) out.push(...get(Q.M), ...get(Q.B), ...get(Q.D), I32_MUL, I32_ADD, ...set(Q.R));
+    else out.push(...get(Q.R + i - 1), ...get(Q.DB), I32_ADD, ...set(Q.R + i));
+  }
+  // b is even, so a < b runs in whole pairs: t_a += x_b·M_ba, += x_{b+1}·M_{b+1,a}, … in row order
+  const vec: Code = [...get(Q.T), ...get(Q.A), I32_ADD, ...get(Q.T), ...get(Q.A), I32_ADD, ...ldV()];
+  for (let i = 0; i < r; i++) vec.push(...get(Q.VB + i), ...get(Q.R + i), ...get(Q.A), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD);
+  vec.push(...stV(), ...inc(Q.A, 16));
+  out.push(...i32(0), ...set(Q.A), ...whileLoop(below(Q.A, Q.B), vec));
+  // corner: t_{b+j} = ½x_{b+j}·M_{b+j,b+j} + Σ_{i>j} x_{b+i}·M_{b+i,b+j}
+  for (let j = 0; j < r; j++) {
+    out.push(...get(Q.T), ...get(Q.B), I32_ADD);
+    out.push(...f64(0.5), ...get(Q.XB + j), F64_MUL, ...get(Q.R + j), ...get(Q.B), I32_ADD, ...ldF(8 * j), F64_MUL);
+    for (let i = j + 1; i < r; i++) out.push(...get(Q.XB + i), ...get(Q.R + i), ...get(Q.B), I32_ADD, ...ldF(8 * j), F64_MUL, F64_ADD);
+    out.push(...stF(8 * j));
+  }
+  out.push(...inc(Q.B, 8 * r));
+  return out;
+}
+/** B + 8·(r − 1) < DB: r more rows fit. */
+const rowsFit = (r: number): Code => [...get(Q.B), ...i32(8 * (r - 1)), I32_ADD, ...get(Q.DB), I32_LT_U];
 const QUAD: Code = [
-  3, 5, I32, 3, F64, 2, V128, // locals (see Q): 5 i32, 3 f64, 2 v128
+  3, 7, I32, 6, F64, 4, V128, // locals (see Q): DB B A R0–R3, XB0–XB3 S MEAN, VB0–VB3
   ...get(Q.D), ...i32(3), I32_SHL, ...set(Q.DB),
   ...i32(0), ...set(Q.B),
-  // rows b, b+1 (B = 8b): t_a += x_b·M_ba, then += x_{b+1}·M_{b+1,a} for a < b; then their own corner
-  ...whileLoop(pairFits(Q.B, Q.DB), [
-    ...get(Q.X), ...get(Q.B), I32_ADD, ...ldF(), ...set(Q.XB),
-    ...get(Q.X), ...get(Q.B), I32_ADD, ...ldF(8), ...set(Q.XB1),
-    ...get(Q.XB), ...F64X2_SPLAT, ...set(Q.VB),
-    ...get(Q.XB1), ...F64X2_SPLAT, ...set(Q.VB1),
-    ...get(Q.M), ...get(Q.B), ...get(Q.D), I32_MUL, I32_ADD, ...set(Q.R0),
-    ...get(Q.R0), ...get(Q.DB), I32_ADD, ...set(Q.R1),
-    ...i32(0), ...set(Q.A),
-    // b is even, so a < b runs in whole pairs
-    ...whileLoop(below(Q.A, Q.B), [
-      ...get(Q.T), ...get(Q.A), I32_ADD,
-      ...get(Q.T), ...get(Q.A), I32_ADD, ...ldV(),
-      ...get(Q.VB), ...get(Q.R0), ...get(Q.A), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD,
-      ...get(Q.VB1), ...get(Q.R1), ...get(Q.A), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD,
-      ...stV(),
-      ...inc(Q.A, 16),
-    ]),
-    // t_b = ½x_b·M_bb + x_{b+1}·M_{b+1,b};  t_{b+1} = ½x_{b+1}·M_{b+1,b+1}
-    ...get(Q.T), ...get(Q.B), I32_ADD,
-    ...f64(0.5), ...get(Q.XB), F64_MUL, ...get(Q.R0), ...get(Q.B), I32_ADD, ...ldF(), F64_MUL,
-    ...get(Q.XB1), ...get(Q.R1), ...get(Q.B), I32_ADD, ...ldF(), F64_MUL, F64_ADD,
-    ...stF(),
-    ...get(Q.T), ...get(Q.B), I32_ADD,
-    ...f64(0.5), ...get(Q.XB1), F64_MUL, ...get(Q.R1), ...get(Q.B), I32_ADD, ...ldF(8), F64_MUL,
-    ...stF(8),
-    ...inc(Q.B, 16),
-  ]),
-  // odd d: the last row alone
-  ...ifThen(below(Q.B, Q.DB), [
-    ...get(Q.X), ...get(Q.B), I32_ADD, ...ldF(), ...set(Q.XB),
-    ...get(Q.XB), ...F64X2_SPLAT, ...set(Q.VB),
-    ...get(Q.M), ...get(Q.B), ...get(Q.D), I32_MUL, I32_ADD, ...set(Q.R0),
-    ...i32(0), ...set(Q.A),
-    ...whileLoop(below(Q.A, Q.B), [
-      ...get(Q.T), ...get(Q.A), I32_ADD,
-      ...get(Q.T), ...get(Q.A), I32_ADD, ...ldV(),
-      ...get(Q.VB), ...get(Q.R0), ...get(Q.A), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD,
-      ...stV(),
-      ...inc(Q.A, 16),
-    ]),
-    ...get(Q.T), ...get(Q.B), I32_ADD,
-    ...f64(0.5), ...get(Q.XB), F64_MUL, ...get(Q.R0), ...get(Q.B), I32_ADD, ...ldF(), F64_MUL,
-    ...stF(),
-  ]),
-  // Σ_a 2·x_a·t_a in increasing a
+  ...whileLoop(rowsFit(4), quadRows(4)),
+  ...ifThen(rowsFit(2), quadRows(2)),
+  ...ifThen(rowsFit(1), quadRows(1)),
+  // Σ_a 2·x_a·t_a and Σ_a θ_a·x_a, each in increasing a
   ...f64(0), ...set(Q.S),
+  ...f64(0), ...set(Q.MEAN),
   ...i32(0), ...set(Q.A),
   ...whileLoop(below(Q.A, Q.DB), [
     ...get(Q.S),
     ...f64(2), ...get(Q.X), ...get(Q.A), I32_ADD, ...ldF(), F64_MUL, ...get(Q.T), ...get(Q.A), I32_ADD, ...ldF(), F64_MUL,
     F64_ADD, ...set(Q.S),
+    ...get(Q.MEAN),
+    ...get(Q.TH), ...get(Q.A), I32_ADD, ...ldF(), ...get(Q.X), ...get(Q.A), I32_ADD, ...ldF(), F64_MUL,
+    F64_ADD, ...set(Q.MEAN),
     ...inc(Q.A, 8),
   ]),
+  ...get(Q.T), ...get(Q.DB), I32_ADD, ...get(Q.MEAN), ...stF(),
   ...get(Q.S),
   END,
 ];
@@ -246,8 +236,8 @@ const body = (code: Code): number[] => [...uleb(code.length), ...code];
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  // types: 0 quad (i32 ×4) → f64; 1 (i32 ×4) → (); 2 outer (i32, i32, f64, i32) → ()
-  ...section(1, [3, 0x60, 4, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 0]),
+  // types: 0 quad (i32 ×5) → f64; 1 (i32 ×4) → (); 2 outer (i32, i32, f64, i32) → ()
+  ...section(1, [3, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 0]),
   ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
   ...section(3, [4, 0, 1, 1, 2]),
   ...section(7, [4, ...name('quad'), 0x00, 0, ...name('matvec'), 0x00, 1, ...name('rank1'), 0x00, 2, ...name('outer'), 0x00, 3]),
@@ -282,6 +272,10 @@ const PAGE = 65536;
 export class DenseKernel {
   readonly Ainv: Float64Array;
   readonly A: Float64Array;
+  /** Per-arm θ (d values per arm). */
+  readonly theta: Float64Array;
+  /** θᵀx of the last quad() call. */
+  mean = 0;
   /** The context row the kernels read (loaded by load()). */
   readonly x: Float64Array;
   /** A⁻¹x after matVec(). */
@@ -289,11 +283,13 @@ export class DenseKernel {
   /** c·u, filled by the caller before rank1(). */
   readonly cu: Float64Array;
   private readonly aBase: number;
+  private readonly thAt: number;
+  private readonly t: Float64Array;
   private readonly xAt: number;
   private readonly tAt: number;
   private readonly uAt: number;
   private readonly cuAt: number;
-  private readonly fQuad: (m: number, x: number, t: number, d: number) => number;
+  private readonly fQuad: (m: number, x: number, t: number, d: number, th: number) => number;
   private readonly fMatVec: (m: number, x: number, u: number, d: number) => void;
   private readonly fRank1: (m: number, u: number, cu: number, d: number) => void;
   private readonly fOuter: (m: number, x: number, s: number, d: number) => void;
@@ -307,7 +303,7 @@ export class DenseKernel {
     readonly d: number,
   ) {
     const block = nModels * d * d * 8;
-    const bytes = 2 * block + 4 * d * 8;
+    const bytes = 2 * block + (nModels * d + 4 * d + 2) * 8;
     const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
     const ex = new wasm!.Instance(mod, { env: { mem: memory } }).exports;
     this.fQuad = ex.quad as DenseKernel['fQuad'];
@@ -315,13 +311,16 @@ export class DenseKernel {
     this.fRank1 = ex.rank1 as DenseKernel['fRank1'];
     this.fOuter = ex.outer as DenseKernel['fOuter'];
     this.aBase = block;
-    this.xAt = 2 * block;
+    this.thAt = 2 * block;
+    this.xAt = this.thAt + nModels * d * 8;
     this.tAt = this.xAt + d * 8;
-    this.uAt = this.tAt + d * 8;
+    this.uAt = this.tAt + (d + 2) * 8;
     this.cuAt = this.uAt + d * 8;
     const buf = memory.buffer;
     this.Ainv = new Float64Array(buf, 0, nModels * d * d);
     this.A = new Float64Array(buf, this.aBase, nModels * d * d);
+    this.theta = new Float64Array(buf, this.thAt, nModels * d);
+    this.t = new Float64Array(buf, this.tAt, d + 1);
     this.x = new Float64Array(buf, this.xAt, d);
     this.u = new Float64Array(buf, this.uAt, d);
     this.cu = new Float64Array(buf, this.cuAt, d);
@@ -329,7 +328,7 @@ export class DenseKernel {
 
   /** A kernel for nModels blocks of d×d, or null (no WebAssembly SIMD, d too small, or too large a memory). */
   static create(nModels: number, d: number): DenseKernel | null {
-    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + 4 * d) * 8 > MAX_BYTES) return null;
+    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + nModels * d + 4 * d + 2) * 8 > MAX_BYTES) return null;
     const mod = kernelModule();
     if (mod === null) return null;
     try {
@@ -349,9 +348,14 @@ export class DenseKernel {
     this.xLo = lo;
   }
 
-  /** xᵀA⁻¹x over one triangle for the block at element offset off (linalg.denseQuadUpper's value). */
-  quad(off: number): number {
-    return this.fQuad(off * 8, this.xAt, this.tAt, this.d);
+  /**
+   * xᵀA⁻¹x over one triangle for the block at element offset off (linalg.denseQuadUpper's value); θᵀx for the θ
+   * at element offset to is left in `mean` (summed in index order, as the scalar loop does).
+   */
+  quad(off: number, to: number): number {
+    const q = this.fQuad(off * 8, this.xAt, this.tAt, this.d, this.thAt + to * 8);
+    this.mean = this.t[this.d];
+    return q;
   }
 
   /** u = A⁻¹x for the block at off. */

@@ -201,9 +201,11 @@ export function setScaledIdentity(M: Float64Array, off: number, d: number, c: nu
  * Returns false (out untouched) when A is not numerically positive definite.
  */
 export function invertSPD(A: Float64Array, offA: number, d: number, out: Float64Array, offOut: number, work: Float64Array): boolean {
-  // work holds L (d×d) then a column buffer (d)
+  // work holds L (d×d), then Lᵀ (d×d, so the backward solve reads rows), then a column buffer (d)
   const L = work;
-  for (let i = 0; i < d * d; i++) L[i] = 0;
+  const dd = d * d;
+  for (let i = 0; i < dd; i++) L[i] = 0;
+  let finite = true;
   for (let j = 0; j < d; j++) {
     let s = A[offA + j * d + j];
     for (let k = 0; k < j; k++) s -= L[j * d + k] * L[j * d + k];
@@ -213,20 +215,28 @@ export function invertSPD(A: Float64Array, offA: number, d: number, out: Float64
     for (let i = j + 1; i < d; i++) {
       let t = A[offA + i * d + j];
       for (let k = 0; k < j; k++) t -= L[i * d + k] * L[j * d + k];
-      L[i * d + j] = t / ljj;
+      const v = t / ljj;
+      L[i * d + j] = v;
+      if (!Number.isFinite(v)) finite = false;
     }
   }
-  const col = d * d;
+  for (let i = 0; i < d; i++) for (let k = i; k < d; k++) work[dd + i * d + k] = L[k * d + i];
+  const col = 2 * dd;
   for (let c = 0; c < d; c++) {
-    // solve L y = e_c, then Lᵀ z = y; z is column c of A⁻¹
-    for (let i = 0; i < d; i++) {
+    // solve L y = e_c, then Lᵀ z = y; z is column c of A⁻¹. With a finite L, y_i is exactly +0 above row c and
+    // the terms k < c subtract only zeros, which leave 1 or +0 as they are: the solve starts at row c.
+    const from = finite ? c : 0;
+    for (let i = 0; i < from; i++) work[col + i] = 0;
+    for (let i = from; i < d; i++) {
       let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= L[i * d + k] * work[col + k];
-      work[col + i] = s / L[i * d + i];
+      const ri = i * d;
+      for (let k = from; k < i; k++) s -= L[ri + k] * work[col + k];
+      work[col + i] = s / L[ri + i];
     }
     for (let i = d - 1; i >= 0; i--) {
       let s = work[col + i];
-      for (let k = i + 1; k < d; k++) s -= L[k * d + i] * work[col + k];
+      const ri = dd + i * d;
+      for (let k = i + 1; k < d; k++) s -= work[ri + k] * work[col + k];
       work[col + i] = s / L[i * d + i];
     }
     for (let i = 0; i < d; i++) out[offOut + i * d + c] = work[col + i];
@@ -244,5 +254,5 @@ export function invertSPD(A: Float64Array, offA: number, d: number, out: Float64
 
 /** Scratch size needed by invertSPD. */
 export function invertWorkSize(d: number): number {
-  return d * d + d;
+  return 2 * d * d + d;
 }

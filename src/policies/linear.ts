@@ -34,7 +34,8 @@ export class RidgeArms {
   constructor(
     nModels: number,
     d: number,
-    private readonly prior: number,
+    /** A starts at prior·I. */
+    readonly prior: number,
     /** Keep A and A⁻¹ where the dense kernels work on them (for dense contexts; falls back when unavailable). */
     accelerate = false,
   ) {
@@ -44,7 +45,7 @@ export class RidgeArms {
     this.A = this.kernel ? this.kernel.A : new Float64Array(nModels * this.dd);
     this.Ainv = this.kernel ? this.kernel.Ainv : new Float64Array(nModels * this.dd);
     this.b = new Float64Array(nModels * d);
-    this.theta = new Float64Array(nModels * d);
+    this.theta = this.kernel ? this.kernel.theta : new Float64Array(nModels * d);
     this.updates = new Float64Array(nModels);
     this.version = new Int32Array(nModels);
     this.u = new Float64Array(d);
@@ -203,13 +204,14 @@ export class PatternCache {
       this.mean[k] = mean;
       return;
     }
-    if (this.dense) {
+    const kernel = this.st.kernel;
+    if (this.dense && kernel !== null) {
+      kernel.load(val, lo);
+      quad = kernel.quad(ao, to);
+      mean = kernel.mean;
+    } else if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
-      const kernel = this.st.kernel;
-      if (kernel !== null) {
-        kernel.load(val, lo);
-        quad = kernel.quad(ao);
-      } else quad = denseQuadUpper(Ainv, ao, d, val, lo);
+      quad = denseQuadUpper(Ainv, ao, d, val, lo);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
       // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot

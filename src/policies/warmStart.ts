@@ -41,7 +41,21 @@ function choosePenalty(env: PolicyEnv, t: TrainData): number {
   );
 }
 
+/** Largest warm state kept per prior value (doubles); beyond it every run recomputes its warm start. */
+const MAX_SNAPSHOT = 1 << 22;
+
+/** A model's state right after its warm start, per model (done[m] once filled). */
+interface Snapshot {
+  done: Uint8Array;
+  A: Float64Array;
+  Ainv: Float64Array;
+  b: Float64Array;
+  theta: Float64Array;
+}
+
 export class WarmPrior {
+  /** Warm states by the ridge prior they started from: the runs of a replay copy them instead of recomputing. */
+  private readonly snapshots = new Map<number, Snapshot>();
   /** Σ x xᵀ over the train rows usable for every model. */
   private readonly G: Float64Array;
   /** Per train row: usable for every model (already in G). */
@@ -67,13 +81,26 @@ export class WarmPrior {
     }
   }
 
-  /** Add model m's train part to its (freshly reset) state and refresh A⁻¹ and θ. */
+  /**
+   * Add model m's train part to its (freshly reset) state and refresh A⁻¹ and θ. The result depends only on the
+   * prior, the model and this train part, so it is computed once and copied after that (the same numbers).
+   */
   apply(st: RidgeArms, m: number): void {
     const { scale, G, all, t } = this;
     if (scale === 0) return;
     const { idx, val, ptr, d } = this.env.contexts;
     const M = this.env.nModels;
-    const off = m * d * d;
+    const dd = d * d;
+    const off = m * dd;
+    const snap = this.snapshot(st.prior, M, d);
+    if (snap !== null && snap.done[m] === 1) {
+      st.A.set(snap.A.subarray(off, off + dd), off);
+      st.Ainv.set(snap.Ainv.subarray(off, off + dd), off);
+      st.b.set(snap.b.subarray(m * d, (m + 1) * d), m * d);
+      st.theta.set(snap.theta.subarray(m * d, (m + 1) * d), m * d);
+      st.version[m]++;
+      return;
+    }
     for (let a = 0; a < d * d; a++) st.A[off + a] += scale * G[a];
     for (let i = 0; i < t.queries.length; i++) {
       const q = t.queries[i];
@@ -83,5 +110,22 @@ export class WarmPrior {
       for (let a = ptr[q]; a < ptr[q + 1]; a++) st.b[m * d + idx[a]] += sr * val[a];
     }
     st.refresh(m);
+    if (snap !== null) {
+      snap.A.set(st.A.subarray(off, off + dd), off);
+      snap.Ainv.set(st.Ainv.subarray(off, off + dd), off);
+      snap.b.set(st.b.subarray(m * d, (m + 1) * d), m * d);
+      snap.theta.set(st.theta.subarray(m * d, (m + 1) * d), m * d);
+      snap.done[m] = 1;
+    }
+  }
+
+  private snapshot(prior: number, M: number, d: number): Snapshot | null {
+    if (2 * M * d * d > MAX_SNAPSHOT) return null;
+    let s = this.snapshots.get(prior);
+    if (s === undefined) {
+      s = { done: new Uint8Array(M), A: new Float64Array(M * d * d), Ainv: new Float64Array(M * d * d), b: new Float64Array(M * d), theta: new Float64Array(M * d) };
+      this.snapshots.set(prior, s);
+    }
+    return s;
   }
 }

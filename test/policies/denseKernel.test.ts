@@ -38,7 +38,12 @@ describe('dense WebAssembly kernels', () => {
         symmetricInto(k.Ainv, off, rng, d);
         const val = Float64Array.from({ length: d + 3 }, () => rng.normal());
         k.load(val, 3);
-        expect(bits([k.quad(off)])).toBe(bits([denseQuadUpper(k.Ainv, off, d, val, 3)]));
+        const to = 2 * d;
+        for (let i = 0; i < d; i++) k.theta[to + i] = rng.normal();
+        expect(bits([k.quad(off, to)])).toBe(bits([denseQuadUpper(k.Ainv, off, d, val, 3)]));
+        let mean = 0;
+        for (let i = 0; i < d; i++) mean += k.theta[to + i] * val[3 + i];
+        expect(k.mean).toBe(mean);
       }),
       { numRuns: 120 },
     );
