@@ -260,7 +260,7 @@ function kernelModule(): object | null {
 }
 
 /** Narrowest dense context that takes the kernels (below it a call costs more than the loop it replaces). */
-export const DENSE_KERNEL_MIN_D = 16;
+export const DENSE_KERNEL_MIN_D = 8;
 /** Largest memory a kernel allocates; beyond it the scalar loops run. */
 const MAX_BYTES = 1 << 30;
 const PAGE = 65536;

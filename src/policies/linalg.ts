@@ -18,11 +18,37 @@ export function shermanMorrisonSparse(
   s: number,
   u: Float64Array,
 ): number {
+  const q = solveSparse(Ainv, off, d, idx, val, lo, hi, u);
+  rankOneSym(Ainv, off, d, u, s / (1 + s * q));
+  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
+  return 1 + s * q;
+}
+
+/** u = A⁻¹x for a symmetric A⁻¹ and sparse x (idx/val[lo..hi)); returns xᵀA⁻¹x. */
+export function solveSparse(Ainv: Float64Array, off: number, d: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, u: Float64Array): number {
   // u = A⁻¹x, each u_i summed over k in context order. A dense x reads row i of the symmetric A⁻¹ per u_i
   // (contiguous, and several u_i side by side); a sparse x adds val_k times row idx_k.
   let q = 0;
   if (isDenseRow(idx, lo, hi, d)) {
     denseMatVec(Ainv, off, d, val, lo, u);
+  } else if (hi - lo === 4) {
+    // the paper's one-hot layout: the four rows in one pass, each u_i still summed in context order from 0
+    const r0 = off + idx[lo] * d;
+    const r1 = off + idx[lo + 1] * d;
+    const r2 = off + idx[lo + 2] * d;
+    const r3 = off + idx[lo + 3] * d;
+    const v0 = val[lo];
+    const v1 = val[lo + 1];
+    const v2 = val[lo + 2];
+    const v3 = val[lo + 3];
+    for (let i = 0; i < d; i++) {
+      let t = 0;
+      t += v0 * Ainv[r0 + i];
+      t += v1 * Ainv[r1 + i];
+      t += v2 * Ainv[r2 + i];
+      t += v3 * Ainv[r3 + i];
+      u[i] = t;
+    }
   } else {
     // few non-zeros: accumulate whole rows of A⁻¹ (contiguous), the same sums in the same order
     u.fill(0, 0, d);
@@ -33,9 +59,7 @@ export function shermanMorrisonSparse(
     }
   }
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
-  rankOneSym(Ainv, off, d, u, s / (1 + s * q));
-  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
-  return 1 + s * q;
+  return q;
 }
 
 /**

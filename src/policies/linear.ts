@@ -5,7 +5,7 @@
  */
 import type { Policy, PolicyEnv } from './policy.js';
 import { DenseKernel } from './denseKernel.js';
-import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, rankOneSym, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, rankOneSym, setScaledIdentity, shermanMorrisonSparse, solveSparse } from './linalg.js';
 
 /** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
 export const REFRESH_EVERY = 256;
@@ -71,8 +71,9 @@ export class RidgeArms {
    */
   update(m: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, r: number, s: number): void {
     const kernel = this.kernel;
-    if (kernel !== null && isDenseRow(idx, lo, hi, this.d)) {
-      this.updateDense(kernel, m, val, lo, r, s);
+    if (kernel !== null) {
+      if (isDenseRow(idx, lo, hi, this.d)) this.updateDense(kernel, m, val, lo, r, s);
+      else this.updateSparse(kernel, m, idx, val, lo, hi, r, s);
       return;
     }
     const { d, dd, theta, u } = this;
@@ -96,6 +97,45 @@ export class RidgeArms {
     for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
   }
 
+  /** update() for a sparse row with the rank-one update in the kernel: the same operations, the same bits. */
+  private updateSparse(k: DenseKernel, m: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, r: number, s: number): void {
+    const { d, dd, theta } = this;
+    const off = m * dd;
+    const to = m * d;
+    addOuterSparse(this.A, off, d, idx, val, lo, hi, s);
+    let pred = 0;
+    for (let j = lo; j < hi; j++) {
+      this.b[to + idx[j]] += s * r * val[j];
+      pred += theta[to + idx[j]] * val[j];
+    }
+    this.updates[m] += 1;
+    this.version[m]++;
+    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+      matVec(this.Ainv, off, d, this.b, to, theta, to);
+      return;
+    }
+    const u = k.u;
+    const q = solveSparse(this.Ainv, off, d, idx, val, lo, hi, u);
+    this.rankOne(k, off, s, q);
+    const g = (s * (r - pred)) / (1 + s * q);
+    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
+  }
+
+  /** A⁻¹ −= c·uuᵀ, c = s/(1 + s·q), u in the kernel: there unless a c·u_i is 0 (the scalar loop skips that row). */
+  private rankOne(k: DenseKernel, off: number, s: number, q: number): void {
+    const { d } = this;
+    const { u, cu } = k;
+    const c = s / (1 + s * q);
+    let skip = false;
+    for (let i = 0; i < d; i++) {
+      const ci = c * u[i];
+      cu[i] = ci;
+      if (ci === 0) skip = true;
+    }
+    if (skip) rankOneSym(this.Ainv, off, d, u, c);
+    else k.rank1(off);
+  }
+
   /** update() for a dense row through the kernels: the same operations in the same order, so the same bits. */
   private updateDense(k: DenseKernel, m: number, val: Float64Array, lo: number, r: number, s: number): void {
     const { d, dd, theta, b } = this;
@@ -115,19 +155,10 @@ export class RidgeArms {
       return;
     }
     k.matVec(off);
-    const { u, cu } = k;
+    const u = k.u;
     let q = 0;
     for (let i = 0; i < d; i++) q += val[lo + i] * u[i];
-    const c = s / (1 + s * q);
-    // the scalar loop skips a row whose c·u_i is 0 (keeping −0 entries as they are); the kernel does not
-    let skip = false;
-    for (let i = 0; i < d; i++) {
-      const ci = c * u[i];
-      cu[i] = ci;
-      if (ci === 0) skip = true;
-    }
-    if (skip) rankOneSym(this.Ainv, off, d, u, c);
-    else k.rank1(off);
+    this.rankOne(k, off, s, q);
     const g = (s * (r - pred)) / (1 + s * q);
     for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
   }
@@ -212,6 +243,38 @@ export class PatternCache {
     } else if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
       quad = denseQuadUpper(Ainv, ao, d, val, lo);
+    } else if (hi - lo === 4) {
+      // the paper's one-hot layout (bias, task, cluster, complexity): the loop below unrolled, the same terms in
+      // the same order
+      const i0 = idx[lo];
+      const i1 = idx[lo + 1];
+      const i2 = idx[lo + 2];
+      const i3 = idx[lo + 3];
+      const v0 = val[lo];
+      const v1 = val[lo + 1];
+      const v2 = val[lo + 2];
+      const v3 = val[lo + 3];
+      const r0 = ao + i0 * d;
+      const r1 = ao + i1 * d;
+      const r2 = ao + i2 * d;
+      const r3 = ao + i3 * d;
+      mean += theta[to + i0] * v0;
+      mean += theta[to + i1] * v1;
+      mean += theta[to + i2] * v2;
+      mean += theta[to + i3] * v3;
+      let t = 0.5 * v0 * Ainv[r0 + i0];
+      t += v1 * Ainv[r0 + i1];
+      t += v2 * Ainv[r0 + i2];
+      t += v3 * Ainv[r0 + i3];
+      quad += 2 * v0 * t;
+      t = 0.5 * v1 * Ainv[r1 + i1];
+      t += v2 * Ainv[r1 + i2];
+      t += v3 * Ainv[r1 + i3];
+      quad += 2 * v1 * t;
+      t = 0.5 * v2 * Ainv[r2 + i2];
+      t += v3 * Ainv[r2 + i3];
+      quad += 2 * v2 * t;
+      quad += 2 * v3 * (0.5 * v3 * Ainv[r3 + i3]);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
       // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
@@ -259,7 +322,7 @@ export abstract class LinearPolicy implements Policy {
   ) {
     const c = env.contexts;
     const dense = allDense(c.ptr, c.idx, c.d);
-    this.st = new RidgeArms(env.nModels, c.d, prior, dense && RidgeArms.accelerate);
+    this.st = new RidgeArms(env.nModels, c.d, prior, RidgeArms.accelerate);
     this.cache = new PatternCache(this.st, env.nModels, c, kappa, width, dense);
   }
 

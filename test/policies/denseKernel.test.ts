@@ -6,7 +6,9 @@ import { DenseKernel } from '../../src/policies/denseKernel.js';
 import { addOuterSparse, denseQuadUpper, shermanMorrisonSparse } from '../../src/policies/linalg.js';
 import { linucbFactory } from '../../src/policies/linucb.js';
 import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
+import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
 import { thompsonFactory } from '../../src/policies/thompson.js';
+import { oneHotContexts } from '../../src/sim/workloads.js';
 import { makeEnv } from '../helpers/env.js';
 
 /** A random exactly symmetric block, positive definite enough for Sherman–Morrison. */
@@ -20,6 +22,12 @@ function symmetricInto(M: Float64Array, off: number, rng: Rng, d: number): void 
   }
 }
 
+/** Dense contexts: a bias and d − 1 seeded Gaussian features. */
+function denseRows(seed: number, Q: number, features: number) {
+  const rng = new Rng(seed);
+  return denseContexts(Float64Array.from({ length: Q * features }, () => rng.normal() / 6), Q, features);
+}
+
 const bits = (a: ArrayLike<number>): string => Buffer.from(Float64Array.from(a).buffer).toString('hex');
 
 describe('dense WebAssembly kernels', () => {
@@ -31,7 +39,7 @@ describe('dense WebAssembly kernels', () => {
 
   it('the triangle form equals the scalar loop bit for bit, for even and odd widths and any block', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 16, max: 70 }), fc.integer({ min: 0, max: 1e6 }), (d, seed) => {
+      fc.property(fc.integer({ min: 8, max: 70 }), fc.integer({ min: 0, max: 1e6 }), (d, seed) => {
         const rng = new Rng(seed);
         const k = DenseKernel.create(3, d)!;
         const off = 2 * d * d;
@@ -50,7 +58,7 @@ describe('dense WebAssembly kernels', () => {
   });
 
   it('A⁻¹x, the rank-one update and A += s·xxᵀ equal linalg.ts bit for bit over a chain of updates', () => {
-    for (const d of [16, 17, 33, 64, 65]) {
+    for (const d of [8, 9, 12, 16, 17, 33, 64, 65]) {
       const rng = new Rng(d);
       const k = DenseKernel.create(2, d)!;
       const off = d * d;
@@ -83,11 +91,14 @@ describe('dense WebAssembly kernels', () => {
     }
   });
 
-  it('ridge state and score cache with and without the kernels agree bit for bit through exact refreshes', () => {
-    const d = 33;
-    const Q = 50;
+  it.each([
+    ['dense d = 33', () => denseRows(5, 50, 32)],
+    ['one-hot d = 12', () => oneHotContexts(new Rng(5), 50)],
+  ])('ridge state and score cache with and without the kernels agree bit for bit through exact refreshes (%s)', (_, make) => {
+    const ctx = make();
+    const d = ctx.d;
+    const Q = ctx.nQueries;
     const rng = new Rng(11);
-    const ctx = denseContexts(Float64Array.from({ length: Q * (d - 1) }, () => rng.normal() / 6), Q, d - 1);
     const fast = new RidgeArms(3, d, 0.5, true);
     const slow = new RidgeArms(3, d, 0.5, false);
     expect(fast.kernel).not.toBeNull();
@@ -115,14 +126,16 @@ describe('dense WebAssembly kernels', () => {
     expect(bits(fast.theta)).toBe(bits(slow.theta));
   });
 
-  it('LinUCB and Thompson sampling make the same choices on dense d = 40 as the scalar loops', () => {
-    const d = 40;
-    const Q = 300;
+  it.each([
+    ['dense d = 40', () => denseRows(3, 300, 39)],
+    ['one-hot d = 12', () => oneHotContexts(new Rng(3), 300)],
+  ])('LinUCB, Thompson sampling and linear ε-greedy make the same choices with and without the kernels (%s)', (_, make) => {
+    const ctx = make();
+    const Q = ctx.nQueries;
     const M = 5;
     const rng = new Rng(3);
-    const ctx = denseContexts(Float64Array.from({ length: Q * (d - 1) }, () => rng.normal() / 6), Q, d - 1);
     const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
-    for (const f of [linucbFactory, thompsonFactory] as const) {
+    for (const f of [linucbFactory, thompsonFactory, linearEpsilonGreedyFactory] as const) {
       const picks: number[][] = [];
       for (const accelerate of [true, false]) {
         const prev = RidgeArms.accelerate;
