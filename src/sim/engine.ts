@@ -346,10 +346,15 @@ function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float6
   let o = cache[seg];
   if (o === undefined) {
     const { t, feasible } = st;
-    o = new Float64Array(t.nQueries);
-    const rewards = st.rw.rewards;
-    const rewardAt = (i: number): number => rewards[i];
-    for (let q = 0; q < t.nQueries; q++) o[q] = bestReward(q, t.nModels, rewardAt, t.present, inPool, feasible);
+    if (feasible === null && inPool.every((x) => x === 1)) {
+      // every model in the pool and no mask: the pool oracle is the full one, already in the reward table
+      o = st.rw.oracle;
+    } else {
+      o = new Float64Array(t.nQueries);
+      const rewards = st.rw.rewards;
+      const rewardAt = (i: number): number => rewards[i];
+      for (let q = 0; q < t.nQueries; q++) o[q] = bestReward(q, t.nModels, rewardAt, t.present, inPool, feasible);
+    }
     cache[seg] = o;
   }
   return o;
