@@ -5,6 +5,7 @@
  */
 import { addOuterSparse } from './linalg.js';
 import type { RidgeArms } from './linear.js';
+import type { ContextSet } from '../features/context.js';
 import type { PolicyEnv, TrainData } from './policy.js';
 import { predictSparse } from './ridge.js';
 import { CV_FOLDS, crossValidatePenalty, foldSums, shared, sharedCache, solveSums, usable } from './supervised.js';
@@ -41,6 +42,31 @@ function choosePenalty(env: PolicyEnv, t: TrainData): number {
   );
 }
 
+/** Σ x xᵀ per (contexts, train rows, rows usable for every model): the λ values and policies of a sweep share it. */
+const GRAMS = new WeakMap<ContextSet, WeakMap<Int32Array, { all: Uint8Array; G: Float64Array }[]>>();
+
+/** Σ x xᵀ over the train rows i with all[i] = 1, in row order; made once per contexts, rows and mask. */
+function gramOf(c: ContextSet, queries: Int32Array, all: Uint8Array): Float64Array {
+  let byRows = GRAMS.get(c);
+  if (!byRows) GRAMS.set(c, (byRows = new WeakMap()));
+  let list = byRows.get(queries);
+  if (!list) byRows.set(queries, (list = []));
+  for (const e of list) if (sameBytes(e.all, all)) return e.G;
+  const G = new Float64Array(c.d * c.d);
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i];
+    if (all[i]) addOuterSparse(G, 0, c.d, c.idx, c.val, c.ptr[q], c.ptr[q + 1], 1);
+  }
+  list.push({ all, G });
+  return G;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Largest warm state kept per prior value (doubles); beyond it every run recomputes its warm start. */
 const MAX_SNAPSHOT = 1 << 22;
 
@@ -59,7 +85,7 @@ export class WarmPrior {
   /** Σ x xᵀ over the train rows usable for every model. */
   private readonly G: Float64Array;
   /** Per train row: usable for every model (already in G). */
-  private readonly all: Uint8Array;
+  private readonly all: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly env: PolicyEnv,
@@ -69,16 +95,19 @@ export class WarmPrior {
   ) {
     const c = env.contexts;
     const M = env.nModels;
-    this.G = new Float64Array(c.d * c.d);
-    this.all = new Uint8Array(t.queries.length);
-    if (scale === 0) return;
+    if (scale === 0) {
+      this.G = new Float64Array(0);
+      return;
+    }
+    const all = new Uint8Array(t.queries.length);
     for (let i = 0; i < t.queries.length; i++) {
       const q = t.queries[i];
       let ok = 1;
       for (let m = 0; m < M && ok; m++) if (!usable(t, t.rewards, q, m, M)) ok = 0;
-      this.all[i] = ok;
-      if (ok) addOuterSparse(this.G, 0, c.d, c.idx, c.val, c.ptr[q], c.ptr[q + 1], 1);
+      all[i] = ok;
     }
+    this.all = all;
+    this.G = gramOf(c, t.queries, all);
   }
 
   /**
