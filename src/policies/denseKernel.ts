@@ -1,6 +1,7 @@
 /**
- * WebAssembly SIMD kernels for the linear policies' dense contexts (docs/model.md §5.6): the triangle form
- * xᵀA⁻¹x, A⁻¹x, the symmetric rank-one update of A⁻¹ and A += s·xxᵀ, two lanes of f64 at a time.
+ * WebAssembly SIMD kernels for the linear policies (docs/model.md §5.6), two lanes of f64 at a time: for
+ * dense contexts the triangle form xᵀA⁻¹x with θᵀx, A⁻¹x and A += s·xxᵀ; for every context the symmetric
+ * rank-one update of A⁻¹.
  *
  * Every result is bit-identical to the scalar loops of linalg.ts. WebAssembly never fuses a multiply and an
  * add, and the lanes are chosen so that no sum changes its order: because A⁻¹ is exactly symmetric, row a of
@@ -259,7 +260,7 @@ function kernelModule(): object | null {
   return compiled;
 }
 
-/** Narrowest dense context that takes the kernels (below it a call costs more than the loop it replaces). */
+/** Narrowest context that takes the kernels (below it a call costs more than the loop it replaces). */
 export const DENSE_KERNEL_MIN_D = 8;
 /** Largest memory a kernel allocates; beyond it the scalar loops run. */
 const MAX_BYTES = 1 << 30;
