@@ -11,7 +11,7 @@ import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, 
 export const REFRESH_EVERY = 256;
 
 export class RidgeArms {
-  /** Whether linear policies on dense contexts use the WebAssembly kernels (false: the scalar loops, same numbers). */
+  /** Whether linear policies made from now on use the WebAssembly kernels (false: the scalar loops, same numbers). */
   static accelerate = true;
   readonly d: number;
   readonly dd: number;
@@ -26,7 +26,7 @@ export class RidgeArms {
   readonly updates: Float64Array;
   /** Bumped whenever an arm's state changes; invalidates that arm's cached per-pattern values. */
   readonly version: Int32Array;
-  /** Dense-row kernels holding A and A⁻¹ (docs/model.md §5.6), or null. */
+  /** The kernels, holding A, A⁻¹ and θ (docs/model.md §5.6), or null. */
   readonly kernel: DenseKernel | null;
   private readonly u: Float64Array;
   private readonly work: Float64Array;
@@ -36,7 +36,7 @@ export class RidgeArms {
     d: number,
     /** A starts at prior·I. */
     readonly prior: number,
-    /** Keep A and A⁻¹ where the dense kernels work on them (for dense contexts; falls back when unavailable). */
+    /** Keep A, A⁻¹ and θ in the kernels' memory (without WebAssembly SIMD, or for d < 8, the scalar loops run). */
     accelerate = false,
   ) {
     this.d = d;
@@ -195,6 +195,7 @@ export class PatternCache {
     private readonly kappa = 1,
     /** False for a policy that scores by θᵀx alone (linear ε-greedy): xᵀA⁻¹x is then never computed. */
     private readonly width = true,
+    /** Every context is dense (computed from the contexts when not given). */
     dense?: boolean,
   ) {
     this.pattern = ctx.pattern ?? null;
