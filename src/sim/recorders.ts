@@ -50,8 +50,8 @@ export interface RunMetrics {
 
 /** Values per cell in the packed metrics copy. */
 const PACKED = 5;
-/** Largest table (cells) given a packed copy: 40 bytes a cell. */
-const MAX_PACKED_CELLS = 1 << 21;
+/** Largest table (cells) given a packed copy: 40 bytes a cell, so at most 20 MiB beside the table. */
+const MAX_PACKED_CELLS = 1 << 19;
 const PACKS = new WeakMap<RewardTable, { t: PoolTable; p: Float64Array }>();
 
 /**
