@@ -5,11 +5,14 @@
  * interleaved slices on the same workloads (bench/reference.ts).
  */
 import { Rng } from '../src/core/rng.js';
+import { RidgeArms } from '../src/policies/linear.js';
 import { cpuClock, decisionStepper, engineStepper, hrClock, median, timedRate } from '../src/sim/throughput.js';
 import { denseWorkload, oneHotWorkload, taskTableWorkload, type Workload } from '../src/sim/workloads.js';
 import type { ReferenceRunner } from './reference.js';
 
 export const BENCH_POLICIES = ['epsilon-greedy', 'linear-epsilon-greedy', 'linucb', 'thompson'] as const;
+/** Policies timed on the synthetic workloads also with the scalar loops instead of the WebAssembly kernels. */
+const KERNEL_AB_POLICIES = ['linucb', 'thompson'] as const;
 
 /** Decisions per second over slices: the median and the spread. */
 export interface Rate {
@@ -86,6 +89,7 @@ export async function benchDecisions(o: DecisionOptions): Promise<Record<string,
     const engine: Record<string, Rate> = {};
     const engineOverPolicy: Record<string, number> = {};
     const reference: Record<string, { decisionsPerSecond: Rate; ratio: Rate }> = {};
+    const scalar: Record<string, { decisionsPerSecond: Rate; kernelOverScalar: Rate }> = {};
     for (const name of BENCH_POLICIES) {
       const step = decisionStepper(name, w.contexts, w.rewards, w.nModels, warmupFor(w), order);
       const batch = calibrate(step);
@@ -115,6 +119,32 @@ export async function benchDecisions(o: DecisionOptions): Promise<Record<string,
       } else {
         policies[name] = rateOf(Array.from({ length: o.slices }, slice));
       }
+      if (!isTable && (KERNEL_AB_POLICIES as readonly string[]).includes(name)) {
+        // the same policy on the scalar loops, in slices alternating with the kernels' (the same numbers, docs/model.md §5.6)
+        RidgeArms.accelerate = false;
+        let plain: (n: number) => void;
+        try {
+          plain = decisionStepper(name, w.contexts, w.rewards, w.nModels, warmupFor(w), order);
+        } finally {
+          RidgeArms.accelerate = true;
+        }
+        const ss: number[] = [];
+        const ratios: number[] = [];
+        for (let i = 0; i < o.slices; i++) {
+          let k: number;
+          let sc: number;
+          if (i % 2 === 0) {
+            k = slice();
+            sc = timedRate(plain, batch, o.sliceMs, cpuClock);
+          } else {
+            sc = timedRate(plain, batch, o.sliceMs, cpuClock);
+            k = slice();
+          }
+          ss.push(sc);
+          ratios.push(k / sc);
+        }
+        scalar[name] = { decisionsPerSecond: rateOf(ss), kernelOverScalar: ratioOf(ratios) };
+      }
       if (isTable) {
         const { table, rw } = tasks;
         const runs = 5;
@@ -132,6 +162,7 @@ export async function benchDecisions(o: DecisionOptions): Promise<Record<string,
     const entry: Record<string, unknown> = { description: w.description, decisionsPerSecond: policies };
     if (isTable) Object.assign(entry, { engineDecisionsPerSecond: engine, engineOverPolicy });
     if (withRef) entry.reference = reference;
+    if (Object.keys(scalar).length > 0) entry.scalarLoops = scalar;
     out[w.name] = entry;
   }
   return out;

@@ -2,6 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { ArgMax } from './argmax.js';
 import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
 import { chooseK, KNN_K_GRID, KNN_MIN_DISTANCE } from './knnTune.js';
+import { kthLargest } from './kthLargest.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
@@ -270,39 +271,6 @@ interface NeighbourLists {
   isTest: Uint8Array;
 }
 
-/** The k-th largest of v[lo..hi) (a min-heap of the k best so far); −∞ when there are at most k values. */
-function kthLargest(v: ArrayLike<number>, lo: number, hi: number, k: number, heap: Float64Array): number {
-  if (hi - lo <= k) return -Infinity;
-  let size = 0;
-  for (let i = lo; i < hi; i++) {
-    const s = v[i];
-    if (size < k) {
-      // sift up
-      let c = size++;
-      while (c > 0) {
-        const par = (c - 1) >> 1;
-        if (heap[par] <= s) break;
-        heap[c] = heap[par];
-        c = par;
-      }
-      heap[c] = s;
-    } else if (s > heap[0]) {
-      // replace the root, sift down
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= k) break;
-        const r = l + 1;
-        const ch = r < k && heap[r] < heap[l] ? r : l;
-        if (heap[ch] >= s) break;
-        heap[c] = heap[ch];
-        c = ch;
-      }
-      heap[c] = s;
-    }
-  }
-  return heap[0];
-}
 
 /** The lists at a smaller k: each test query's entries with a similarity at least its k-th largest, in order. */
 function restrict(base: NeighbourLists, k: number): NeighbourLists {

@@ -18,11 +18,37 @@ export function shermanMorrisonSparse(
   s: number,
   u: Float64Array,
 ): number {
+  const q = solveSparse(Ainv, off, d, idx, val, lo, hi, u);
+  rankOneSym(Ainv, off, d, u, s / (1 + s * q));
+  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
+  return 1 + s * q;
+}
+
+/** u = A⁻¹x for a symmetric A⁻¹ and sparse x (idx/val[lo..hi)); returns xᵀA⁻¹x. */
+export function solveSparse(Ainv: Float64Array, off: number, d: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, u: Float64Array): number {
   // u = A⁻¹x, each u_i summed over k in context order. A dense x reads row i of the symmetric A⁻¹ per u_i
   // (contiguous, and several u_i side by side); a sparse x adds val_k times row idx_k.
   let q = 0;
   if (isDenseRow(idx, lo, hi, d)) {
     denseMatVec(Ainv, off, d, val, lo, u);
+  } else if (hi - lo === 4) {
+    // the paper's one-hot layout: the four rows in one pass, each u_i still summed in context order from 0
+    const r0 = off + idx[lo] * d;
+    const r1 = off + idx[lo + 1] * d;
+    const r2 = off + idx[lo + 2] * d;
+    const r3 = off + idx[lo + 3] * d;
+    const v0 = val[lo];
+    const v1 = val[lo + 1];
+    const v2 = val[lo + 2];
+    const v3 = val[lo + 3];
+    for (let i = 0; i < d; i++) {
+      let t = 0;
+      t += v0 * Ainv[r0 + i];
+      t += v1 * Ainv[r1 + i];
+      t += v2 * Ainv[r2 + i];
+      t += v3 * Ainv[r3 + i];
+      u[i] = t;
+    }
   } else {
     // few non-zeros: accumulate whole rows of A⁻¹ (contiguous), the same sums in the same order
     u.fill(0, 0, d);
@@ -33,9 +59,14 @@ export function shermanMorrisonSparse(
     }
   }
   for (let k = lo; k < hi; k++) q += val[k] * u[idx[k]];
-  const c = s / (1 + s * q);
-  // Symmetric update: each off-diagonal pair gets one value, so A⁻¹ stays exactly symmetric and half the
-  // products are saved.
+  return q;
+}
+
+/**
+ * Ainv ← Ainv − c·u uᵀ. Symmetric update: each off-diagonal pair gets one value, so A⁻¹ stays exactly symmetric
+ * and half the products are saved.
+ */
+export function rankOneSym(Ainv: Float64Array, off: number, d: number, u: Float64Array, c: number): void {
   for (let i = 0; i < d; i++) {
     const ci = c * u[i];
     if (ci === 0) continue;
@@ -47,8 +78,6 @@ export function shermanMorrisonSparse(
       Ainv[off + j * d + i] = v;
     }
   }
-  // u still holds A_old⁻¹x; callers use it with the returned 1 + s·xᵀA_old⁻¹x
-  return 1 + s * q;
 }
 
 /** True when idx[lo..hi) is exactly 0, 1, …, d−1 (a dense row); O(d) against the O(d²) it saves. */
@@ -196,9 +225,11 @@ export function setScaledIdentity(M: Float64Array, off: number, d: number, c: nu
  * Returns false (out untouched) when A is not numerically positive definite.
  */
 export function invertSPD(A: Float64Array, offA: number, d: number, out: Float64Array, offOut: number, work: Float64Array): boolean {
-  // work holds L (d×d) then a column buffer (d)
+  // work holds L (d×d), then Lᵀ (d×d, so the backward solve reads rows), then a column buffer (d)
   const L = work;
-  for (let i = 0; i < d * d; i++) L[i] = 0;
+  const dd = d * d;
+  for (let i = 0; i < dd; i++) L[i] = 0;
+  let finite = true;
   for (let j = 0; j < d; j++) {
     let s = A[offA + j * d + j];
     for (let k = 0; k < j; k++) s -= L[j * d + k] * L[j * d + k];
@@ -208,20 +239,28 @@ export function invertSPD(A: Float64Array, offA: number, d: number, out: Float64
     for (let i = j + 1; i < d; i++) {
       let t = A[offA + i * d + j];
       for (let k = 0; k < j; k++) t -= L[i * d + k] * L[j * d + k];
-      L[i * d + j] = t / ljj;
+      const v = t / ljj;
+      L[i * d + j] = v;
+      if (!Number.isFinite(v)) finite = false;
     }
   }
-  const col = d * d;
+  for (let i = 0; i < d; i++) for (let k = i; k < d; k++) work[dd + i * d + k] = L[k * d + i];
+  const col = 2 * dd;
   for (let c = 0; c < d; c++) {
-    // solve L y = e_c, then Lᵀ z = y; z is column c of A⁻¹
-    for (let i = 0; i < d; i++) {
+    // solve L y = e_c, then Lᵀ z = y; z is column c of A⁻¹. With a finite L, y_i is exactly +0 above row c and
+    // the terms k < c subtract only zeros, which leave 1 or +0 as they are: the solve starts at row c.
+    const from = finite ? c : 0;
+    for (let i = 0; i < from; i++) work[col + i] = 0;
+    for (let i = from; i < d; i++) {
       let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= L[i * d + k] * work[col + k];
-      work[col + i] = s / L[i * d + i];
+      const ri = i * d;
+      for (let k = from; k < i; k++) s -= L[ri + k] * work[col + k];
+      work[col + i] = s / L[ri + i];
     }
     for (let i = d - 1; i >= 0; i--) {
       let s = work[col + i];
-      for (let k = i + 1; k < d; k++) s -= L[k * d + i] * work[col + k];
+      const ri = dd + i * d;
+      for (let k = i + 1; k < d; k++) s -= work[ri + k] * work[col + k];
       work[col + i] = s / L[i * d + i];
     }
     for (let i = 0; i < d; i++) out[offOut + i * d + c] = work[col + i];
@@ -239,5 +278,5 @@ export function invertSPD(A: Float64Array, offA: number, d: number, out: Float64
 
 /** Scratch size needed by invertSPD. */
 export function invertWorkSize(d: number): number {
-  return d * d + d;
+  return 2 * d * d + d;
 }

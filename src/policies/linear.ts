@@ -4,12 +4,15 @@
  * That bounds round-off drift however long a run is.
  */
 import type { Policy, PolicyEnv } from './policy.js';
-import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, setScaledIdentity, shermanMorrisonSparse } from './linalg.js';
+import { DenseKernel } from './denseKernel.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, rankOneSym, setScaledIdentity, shermanMorrisonSparse, solveSparse } from './linalg.js';
 
 /** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
 export const REFRESH_EVERY = 256;
 
 export class RidgeArms {
+  /** Whether linear policies made from now on use the WebAssembly kernels (false: the scalar loops, same numbers). */
+  static accelerate = true;
   readonly d: number;
   readonly dd: number;
   /** A_m (per arm d×d). */
@@ -23,20 +26,26 @@ export class RidgeArms {
   readonly updates: Float64Array;
   /** Bumped whenever an arm's state changes; invalidates that arm's cached per-pattern values. */
   readonly version: Int32Array;
+  /** The kernels, holding A, A⁻¹ and θ (docs/model.md §5.6), or null. */
+  readonly kernel: DenseKernel | null;
   private readonly u: Float64Array;
   private readonly work: Float64Array;
 
   constructor(
     nModels: number,
     d: number,
-    private readonly prior: number,
+    /** A starts at prior·I. */
+    readonly prior: number,
+    /** Keep A, A⁻¹ and θ in the kernels' memory (without WebAssembly SIMD, or for d < 8, the scalar loops run). */
+    accelerate = false,
   ) {
     this.d = d;
     this.dd = d * d;
-    this.A = new Float64Array(nModels * this.dd);
-    this.Ainv = new Float64Array(nModels * this.dd);
+    this.kernel = accelerate ? DenseKernel.create(nModels, d) : null;
+    this.A = this.kernel ? this.kernel.A : new Float64Array(nModels * this.dd);
+    this.Ainv = this.kernel ? this.kernel.Ainv : new Float64Array(nModels * this.dd);
     this.b = new Float64Array(nModels * d);
-    this.theta = new Float64Array(nModels * d);
+    this.theta = this.kernel ? this.kernel.theta : new Float64Array(nModels * d);
     this.updates = new Float64Array(nModels);
     this.version = new Int32Array(nModels);
     this.u = new Float64Array(d);
@@ -61,6 +70,12 @@ export class RidgeArms {
    * recomputes both A⁻¹ and θ from A and b.
    */
   update(m: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, r: number, s: number): void {
+    const kernel = this.kernel;
+    if (kernel !== null) {
+      if (isDenseRow(idx, lo, hi, this.d)) this.updateDense(kernel, m, val, lo, r, s);
+      else this.updateSparse(kernel, m, idx, val, lo, hi, r, s);
+      return;
+    }
     const { d, dd, theta, u } = this;
     const off = m * dd;
     const to = m * d;
@@ -79,6 +94,72 @@ export class RidgeArms {
     }
     const denom = shermanMorrisonSparse(this.Ainv, off, d, idx, val, lo, hi, s, u);
     const g = (s * (r - pred)) / denom;
+    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
+  }
+
+  /** update() for a sparse row with the rank-one update in the kernel: the same operations, the same bits. */
+  private updateSparse(k: DenseKernel, m: number, idx: Int32Array, val: Float64Array, lo: number, hi: number, r: number, s: number): void {
+    const { d, dd, theta } = this;
+    const off = m * dd;
+    const to = m * d;
+    addOuterSparse(this.A, off, d, idx, val, lo, hi, s);
+    let pred = 0;
+    for (let j = lo; j < hi; j++) {
+      this.b[to + idx[j]] += s * r * val[j];
+      pred += theta[to + idx[j]] * val[j];
+    }
+    this.updates[m] += 1;
+    this.version[m]++;
+    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+      matVec(this.Ainv, off, d, this.b, to, theta, to);
+      return;
+    }
+    const u = k.u;
+    const q = solveSparse(this.Ainv, off, d, idx, val, lo, hi, u);
+    this.rankOne(k, off, s, q);
+    const g = (s * (r - pred)) / (1 + s * q);
+    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
+  }
+
+  /** A⁻¹ −= c·uuᵀ, c = s/(1 + s·q), u in the kernel: there unless a c·u_i is 0 (the scalar loop skips that row). */
+  private rankOne(k: DenseKernel, off: number, s: number, q: number): void {
+    const { d } = this;
+    const { u, cu } = k;
+    const c = s / (1 + s * q);
+    let skip = false;
+    for (let i = 0; i < d; i++) {
+      const ci = c * u[i];
+      cu[i] = ci;
+      if (ci === 0) skip = true;
+    }
+    if (skip) rankOneSym(this.Ainv, off, d, u, c);
+    else k.rank1(off);
+  }
+
+  /** update() for a dense row through the kernels: the same operations in the same order, so the same bits. */
+  private updateDense(k: DenseKernel, m: number, val: Float64Array, lo: number, r: number, s: number): void {
+    const { d, dd, theta, b } = this;
+    const off = m * dd;
+    const to = m * d;
+    k.load(val, lo);
+    k.outer(off, s);
+    let pred = 0;
+    for (let i = 0; i < d; i++) {
+      b[to + i] += s * r * val[lo + i];
+      pred += theta[to + i] * val[lo + i];
+    }
+    this.updates[m] += 1;
+    this.version[m]++;
+    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+      matVec(this.Ainv, off, d, b, to, theta, to);
+      return;
+    }
+    k.matVec(off);
+    const u = k.u;
+    let q = 0;
+    for (let i = 0; i < d; i++) q += val[lo + i] * u[i];
+    this.rankOne(k, off, s, q);
+    const g = (s * (r - pred)) / (1 + s * q);
     for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
   }
 
@@ -114,6 +195,8 @@ export class PatternCache {
     private readonly kappa = 1,
     /** False for a policy that scores by θᵀx alone (linear ε-greedy): xᵀA⁻¹x is then never computed. */
     private readonly width = true,
+    /** Every context is dense (computed from the contexts when not given). */
+    dense?: boolean,
   ) {
     this.pattern = ctx.pattern ?? null;
     this.P = ctx.nPatterns ?? 0;
@@ -122,7 +205,7 @@ export class PatternCache {
     this.variance = new Float64Array(n);
     this.sd = new Float64Array(n);
     this.stamp = new Int32Array(n).fill(-1);
-    this.dense = allDense(ctx.ptr, ctx.idx, st.d);
+    this.dense = dense ?? allDense(ctx.ptr, ctx.idx, st.d);
   }
 
   /** Slot holding arm m's values for query q (fresh on return). */
@@ -153,9 +236,46 @@ export class PatternCache {
       this.mean[k] = mean;
       return;
     }
-    if (this.dense) {
+    const kernel = this.st.kernel;
+    if (this.dense && kernel !== null) {
+      kernel.load(val, lo);
+      quad = kernel.quad(ao, to);
+      mean = kernel.mean;
+    } else if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
       quad = denseQuadUpper(Ainv, ao, d, val, lo);
+    } else if (hi - lo === 4) {
+      // the paper's one-hot layout (bias, task, cluster, complexity): the loop below unrolled, the same terms in
+      // the same order
+      const i0 = idx[lo];
+      const i1 = idx[lo + 1];
+      const i2 = idx[lo + 2];
+      const i3 = idx[lo + 3];
+      const v0 = val[lo];
+      const v1 = val[lo + 1];
+      const v2 = val[lo + 2];
+      const v3 = val[lo + 3];
+      const r0 = ao + i0 * d;
+      const r1 = ao + i1 * d;
+      const r2 = ao + i2 * d;
+      const r3 = ao + i3 * d;
+      mean += theta[to + i0] * v0;
+      mean += theta[to + i1] * v1;
+      mean += theta[to + i2] * v2;
+      mean += theta[to + i3] * v3;
+      let t = 0.5 * v0 * Ainv[r0 + i0];
+      t += v1 * Ainv[r0 + i1];
+      t += v2 * Ainv[r0 + i2];
+      t += v3 * Ainv[r0 + i3];
+      quad += 2 * v0 * t;
+      t = 0.5 * v1 * Ainv[r1 + i1];
+      t += v2 * Ainv[r1 + i2];
+      t += v3 * Ainv[r1 + i3];
+      quad += 2 * v1 * t;
+      t = 0.5 * v2 * Ainv[r2 + i2];
+      t += v3 * Ainv[r2 + i3];
+      quad += 2 * v2 * t;
+      quad += 2 * v3 * (0.5 * v3 * Ainv[r3 + i3]);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
       // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
@@ -177,7 +297,7 @@ export class PatternCache {
 }
 
 /** Every row of a context set is 0..d−1 in order (dense contexts, docs/model.md §4). */
-function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
+export function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
   const Q = ptr.length - 1;
   if (Q <= 0) return false;
   for (let q = 0; q < Q; q++) if (!isDenseRow(idx, ptr[q], ptr[q + 1], d)) return false;
@@ -201,8 +321,10 @@ export abstract class LinearPolicy implements Policy {
     kappa = 1,
     width = true,
   ) {
-    this.st = new RidgeArms(env.nModels, env.contexts.d, prior);
-    this.cache = new PatternCache(this.st, env.nModels, env.contexts, kappa, width);
+    const c = env.contexts;
+    const dense = allDense(c.ptr, c.idx, c.d);
+    this.st = new RidgeArms(env.nModels, c.d, prior, RidgeArms.accelerate);
+    this.cache = new PatternCache(this.st, env.nModels, c, kappa, width, dense);
   }
 
   update(q: number, arm: number, reward: number): void {

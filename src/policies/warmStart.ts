@@ -5,6 +5,7 @@
  */
 import { addOuterSparse } from './linalg.js';
 import type { RidgeArms } from './linear.js';
+import type { ContextSet } from '../features/context.js';
 import type { PolicyEnv, TrainData } from './policy.js';
 import { predictSparse } from './ridge.js';
 import { CV_FOLDS, crossValidatePenalty, foldSums, shared, sharedCache, solveSums, usable } from './supervised.js';
@@ -41,11 +42,50 @@ function choosePenalty(env: PolicyEnv, t: TrainData): number {
   );
 }
 
+/** Σ x xᵀ per (contexts, train rows, rows usable for every model): the λ values and policies of a sweep share it. */
+const GRAMS = new WeakMap<ContextSet, WeakMap<Int32Array, { all: Uint8Array; G: Float64Array }[]>>();
+
+/** Σ x xᵀ over the train rows i with all[i] = 1, in row order; made once per contexts, rows and mask. */
+function gramOf(c: ContextSet, queries: Int32Array, all: Uint8Array): Float64Array {
+  let byRows = GRAMS.get(c);
+  if (!byRows) GRAMS.set(c, (byRows = new WeakMap()));
+  let list = byRows.get(queries);
+  if (!list) byRows.set(queries, (list = []));
+  for (const e of list) if (sameBytes(e.all, all)) return e.G;
+  const G = new Float64Array(c.d * c.d);
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i];
+    if (all[i]) addOuterSparse(G, 0, c.d, c.idx, c.val, c.ptr[q], c.ptr[q + 1], 1);
+  }
+  list.push({ all, G });
+  return G;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Largest warm state kept per prior value (doubles); beyond it every run recomputes its warm start. */
+const MAX_SNAPSHOT = 1 << 22;
+
+/** A model's state right after its warm start, per model (done[m] once filled). */
+interface Snapshot {
+  done: Uint8Array;
+  A: Float64Array;
+  Ainv: Float64Array;
+  b: Float64Array;
+  theta: Float64Array;
+}
+
 export class WarmPrior {
+  /** Warm states by the ridge prior they started from: the runs of a replay copy them instead of recomputing. */
+  private readonly snapshots = new Map<number, Snapshot>();
   /** Σ x xᵀ over the train rows usable for every model. */
   private readonly G: Float64Array;
   /** Per train row: usable for every model (already in G). */
-  private readonly all: Uint8Array;
+  private readonly all: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly env: PolicyEnv,
@@ -55,25 +95,41 @@ export class WarmPrior {
   ) {
     const c = env.contexts;
     const M = env.nModels;
-    this.G = new Float64Array(c.d * c.d);
-    this.all = new Uint8Array(t.queries.length);
-    if (scale === 0) return;
+    if (scale === 0) {
+      this.G = new Float64Array(0);
+      return;
+    }
+    const all = new Uint8Array(t.queries.length);
     for (let i = 0; i < t.queries.length; i++) {
       const q = t.queries[i];
       let ok = 1;
       for (let m = 0; m < M && ok; m++) if (!usable(t, t.rewards, q, m, M)) ok = 0;
-      this.all[i] = ok;
-      if (ok) addOuterSparse(this.G, 0, c.d, c.idx, c.val, c.ptr[q], c.ptr[q + 1], 1);
+      all[i] = ok;
     }
+    this.all = all;
+    this.G = gramOf(c, t.queries, all);
   }
 
-  /** Add model m's train part to its (freshly reset) state and refresh A⁻¹ and θ. */
+  /**
+   * Add model m's train part to its (freshly reset) state and refresh A⁻¹ and θ. The result depends only on the
+   * prior, the model and this train part, so it is computed once and copied after that (the same numbers).
+   */
   apply(st: RidgeArms, m: number): void {
     const { scale, G, all, t } = this;
     if (scale === 0) return;
     const { idx, val, ptr, d } = this.env.contexts;
     const M = this.env.nModels;
-    const off = m * d * d;
+    const dd = d * d;
+    const off = m * dd;
+    const snap = this.snapshot(st.prior, M, d);
+    if (snap !== null && snap.done[m] === 1) {
+      st.A.set(snap.A.subarray(off, off + dd), off);
+      st.Ainv.set(snap.Ainv.subarray(off, off + dd), off);
+      st.b.set(snap.b.subarray(m * d, (m + 1) * d), m * d);
+      st.theta.set(snap.theta.subarray(m * d, (m + 1) * d), m * d);
+      st.version[m]++;
+      return;
+    }
     for (let a = 0; a < d * d; a++) st.A[off + a] += scale * G[a];
     for (let i = 0; i < t.queries.length; i++) {
       const q = t.queries[i];
@@ -83,5 +139,22 @@ export class WarmPrior {
       for (let a = ptr[q]; a < ptr[q + 1]; a++) st.b[m * d + idx[a]] += sr * val[a];
     }
     st.refresh(m);
+    if (snap !== null) {
+      snap.A.set(st.A.subarray(off, off + dd), off);
+      snap.Ainv.set(st.Ainv.subarray(off, off + dd), off);
+      snap.b.set(st.b.subarray(m * d, (m + 1) * d), m * d);
+      snap.theta.set(st.theta.subarray(m * d, (m + 1) * d), m * d);
+      snap.done[m] = 1;
+    }
+  }
+
+  private snapshot(prior: number, M: number, d: number): Snapshot | null {
+    if (2 * M * d * d > MAX_SNAPSHOT) return null;
+    let s = this.snapshots.get(prior);
+    if (s === undefined) {
+      s = { done: new Uint8Array(M), A: new Float64Array(M * d * d), Ainv: new Float64Array(M * d * d), b: new Float64Array(M * d), theta: new Float64Array(M * d) };
+      this.snapshots.set(prior, s);
+    }
+    return s;
   }
 }

@@ -248,7 +248,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
   // under drift the recorders read the served cells' drifted metrics
   const mt = scenario ? scenario.metricsTable : t;
-  const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P);
+  const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P, scenario === null);
   const spool = cfg.stepsSpoolRows !== undefined && !scenario && events.length === 0 && P * R * Q > cfg.stepsSpoolRows ? new Spool() : null;
   const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R, spool) : null;
   for (const r of cfg.recorders ?? []) r.bindTable?.(mt);
@@ -303,6 +303,8 @@ function policyRun(st: ReplayState, run: RunStart): void {
   for (let k = 0; k < nExtra; k++) extra[k].begin(run);
   sc?.begin(run.p, run.seed);
   const drift = sc ? sc.drift : null;
+  // made once: a closure per oracle call would allocate per step
+  const rewardAt = (i: number): number => rewards[i];
   let ev = 0;
   // drift moves the oracle with time: it is then computed per step
   let oracle = fullLookup ? fullOracle : drift ? null : segmentOracle(st, 0, inPool);
@@ -332,7 +334,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
     const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
     if (sc) sc.after(s, q, m, i, has, rew, policy);
     else policy.update(q, m, rew);
-    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : oracle !== null ? oracle[q] : poolOracle(q, M, rewards, present, inPool, feasible);
+    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : oracle !== null ? oracle[q] : bestReward(q, M, rewardAt, present, inPool, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
     metrics.step(s, q, m, has, rew, regret);
     if (steps) steps.step(s, q, m, has, rew, regret);
@@ -354,14 +356,16 @@ function segmentOracle(st: ReplayState, seg: number, inPool: Uint8Array): Float6
   let o = cache[seg];
   if (o === undefined) {
     const { t, feasible } = st;
-    o = new Float64Array(t.nQueries);
-    for (let q = 0; q < t.nQueries; q++) o[q] = poolOracle(q, t.nModels, st.rw.rewards, t.present, inPool, feasible);
+    if (feasible === null && inPool.every((x) => x === 1)) {
+      // every model in the pool and no mask: the pool oracle is the full one, already in the reward table
+      o = st.rw.oracle;
+    } else {
+      o = new Float64Array(t.nQueries);
+      const rewards = st.rw.rewards;
+      const rewardAt = (i: number): number => rewards[i];
+      for (let q = 0; q < t.nQueries; q++) o[q] = bestReward(q, t.nModels, rewardAt, t.present, inPool, feasible);
+    }
     cache[seg] = o;
   }
   return o;
-}
-
-/** Best present reward among models in the pool (and feasible, when any is); NaN when there is none. */
-function poolOracle(q: number, M: number, rewards: ArrayLike<number>, present: Uint8Array, inPool: Uint8Array, feasible: Uint8Array | null): number {
-  return bestReward(q, M, (i) => rewards[i], present, inPool, feasible);
 }

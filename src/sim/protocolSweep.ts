@@ -61,20 +61,31 @@ export async function runProtocolSweep(t: PoolTable, o: SweepOptions, protocol: 
   const blocks: LambdaBlock[][] = Array.from({ length: k }, () => []);
   const jobs = Math.min(o.jobs ?? 1, k * L);
   const script = jobs > 1 ? workerScript() : null;
+  // the first split's test stream, prepared here while the workers prepare theirs (not after them)
+  let first: PreparedSplit | null = null;
   if (script) {
     const tasks: [number, number][] = [];
     for (let s = 0; s < k; s++) for (let l = 0; l < L; l++) tasks.push([s, l]);
     const init: ProtocolSweepInit = { kind: 'protocol-sweep', table: t, options: { ...o, jobs: 1 }, protocol, contexts };
     let done = 0;
-    await runPool<[number, number], LambdaBlock>(script, init, tasks, jobs, (id, b) => {
+    const pool = runPool<[number, number], LambdaBlock>(script, init, tasks, jobs, (id, b) => {
       const [s, l] = tasks[id];
       blocks[s][l] = b;
       progress?.(++done, tasks.length, `split ${s + 1} λ=${o.lambdas[l]}`);
     });
+    // handled below; this only keeps an early failure from counting as unhandled while the main thread works
+    pool.catch(() => {});
+    try {
+      // once the init messages are out; the workers' first cells take longer than this, so none waits for a task
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      first = prepareSplit(t, protocol, contexts, o.seed, 0);
+    } finally {
+      await pool;
+    }
   }
   const out: ProtocolSweepSplit[] = [];
   for (let s = 0; s < k; s++) {
-    const sp = prepareSplit(t, protocol, contexts, o.seed, s);
+    const sp = s === 0 && first !== null ? first : prepareSplit(t, protocol, contexts, o.seed, s);
     if (!script) {
       for (let l = 0; l < L; l++) {
         const sub = progress ? (done: number, total: number, label: string) => progress((s * L + l) * total + done, k * L * total, `split ${s + 1} λ=${o.lambdas[l]} ${label}`) : undefined;

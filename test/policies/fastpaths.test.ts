@@ -5,7 +5,7 @@ import { denseContexts } from '../../src/features/context.js';
 import { epsilonGreedyFactory } from '../../src/policies/epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
 import type { Policy } from '../../src/policies/policy.js';
-import { addOuterSparse, denseQuadUpper, isDenseRow, shermanMorrisonSparse } from '../../src/policies/linalg.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, shermanMorrisonSparse } from '../../src/policies/linalg.js';
 import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 
@@ -53,7 +53,67 @@ function literalShermanMorrison(Ainv: Float64Array, d: number, x: Float64Array, 
   return u;
 }
 
+/** The Cholesky inverse as first written: every forward solve from row 0, the backward solve down columns of L. */
+function literalInvertSPD(A: Float64Array, d: number): Float64Array | null {
+  const L = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    let s = A[j * d + j];
+    for (let k = 0; k < j; k++) s -= L[j * d + k] * L[j * d + k];
+    if (!(s > 0)) return null;
+    const ljj = Math.sqrt(s);
+    L[j * d + j] = ljj;
+    for (let i = j + 1; i < d; i++) {
+      let t = A[i * d + j];
+      for (let k = 0; k < j; k++) t -= L[i * d + k] * L[j * d + k];
+      L[i * d + j] = t / ljj;
+    }
+  }
+  const out = new Float64Array(d * d);
+  const y = new Float64Array(d);
+  for (let c = 0; c < d; c++) {
+    for (let i = 0; i < d; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) s -= L[i * d + k] * y[k];
+      y[i] = s / L[i * d + i];
+    }
+    for (let i = d - 1; i >= 0; i--) {
+      let s = y[i];
+      for (let k = i + 1; k < d; k++) s -= L[k * d + i] * y[k];
+      y[i] = s / L[i * d + i];
+    }
+    for (let i = 0; i < d; i++) out[i * d + c] = y[i];
+  }
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      const m = 0.5 * (out[i * d + j] + out[j * d + i]);
+      out[i * d + j] = m;
+      out[j * d + i] = m;
+    }
+  }
+  return out;
+}
+
 describe('dense fast paths are bit-identical to the sparse arithmetic', () => {
+  it('the Cholesky inverse (solves from row c, Lᵀ read by rows) equals the literal column-order one bit for bit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1e6 }), (d, seed) => {
+        const rng = new Rng(seed);
+        // reg·I + Σ xxᵀ with some exactly-zero coordinates, as one-hot and dense ridge states are
+        const A = new Float64Array(d * d);
+        for (let i = 0; i < d; i++) A[i * d + i] = 0.05;
+        for (let n = 0; n < 2 * d; n++) {
+          const x = Float64Array.from({ length: d }, () => (rng.next() < 0.3 ? 0 : rng.normal()));
+          for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A[i * d + j] += x[i] * x[j];
+        }
+        const out = new Float64Array(d * d + 3);
+        expect(invertSPD(A, 0, d, out, 3, new Float64Array(invertWorkSize(d)))).toBe(true);
+        const ref = literalInvertSPD(A, d)!;
+        expect(Buffer.from(out.slice(3).buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('xᵀMx with interleaved rows equals the one-row-at-a-time triangle sum exactly, for every width', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 1e6 }), (d, seed) => {

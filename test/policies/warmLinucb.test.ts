@@ -113,4 +113,21 @@ describe('warm-linucb', () => {
     const ref = ridge(trainRows(t, 1, 0.5).xs, trainRows(t, 1, 0.5).rs, p.reg);
     expect(maxRelDiff(p.state().theta.subarray(5, 10), ref.theta)).toBeLessThan(1e-9);
   });
+
+  it('a second policy on the same train part copies the warm start, bit for bit what a fresh computation gives', () => {
+    const dense = contextsFromRows(gaussianRows(300, 20, () => rng.next()));
+    const make = (): WarmLinUCB => new WarmLinUCB(makeEnv(dense, M), { alpha: 0.1, reg: 0.05, discount: 0.7 }, t);
+    const first = make().state();
+    const copied = make().state();
+    // another train part object: nothing to copy from, so it computes
+    const fresh = new WarmLinUCB(makeEnv(dense, M), { alpha: 0.1, reg: 0.05, discount: 0.7 }, { ...t }).state();
+    const hex = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+    for (const st of [copied, fresh]) {
+      expect(hex(st.A)).toBe(hex(first.A));
+      expect(hex(st.Ainv)).toBe(hex(first.Ainv));
+      expect(hex(st.b)).toBe(hex(first.b));
+      expect(hex(st.theta)).toBe(hex(first.theta));
+    }
+    expect(first.A).not.toBe(copied.A);
+  });
 });

@@ -4,7 +4,7 @@ import { encodeContexts } from '../../src/features/context.js';
 import type { HindsightData, Policy, PolicyEnv, PolicyFactory } from '../../src/policies/policy.js';
 import { FACTORIES, resolvePolicies, type ResolvedPolicy } from '../../src/policies/registry.js';
 import { latencyFeasibility, simulate, type SimConfig } from '../../src/sim/engine.js';
-import { TaskTallyRecorder, type Recorder, type RunStart } from '../../src/sim/recorders.js';
+import { MetricsRecorder, TaskTallyRecorder, type Recorder, type RunStart } from '../../src/sim/recorders.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { randomTable } from '../helpers/table.js';
 
@@ -193,5 +193,39 @@ describe('recorders', () => {
       }
     }
     expect(tally.sums.flat().some((s) => s[2] + s[5] + s[8] > 0)).toBe(true);
+  });
+});
+
+describe('metrics recorder', () => {
+  it('sums from the packed copy of the metrics exactly as from the table, with missing cells, NaN metrics and dollar costs', async () => {
+    const t = randomTable(9, 300, 5, { missing: 0.15 });
+    const rng = new Rng(4);
+    for (let i = 0; i < t.accuracy.length; i++) {
+      if (rng.next() < 0.1) t.accuracy[i] = NaN;
+      if (rng.next() < 0.1) t.energyJ[i] = NaN;
+      if (rng.next() < 0.1) t.latencyS[i] = NaN;
+    }
+    const rw = await buildRewards(t, { lambda: 0.5 });
+    for (const costUsd of [null, Float64Array.from(t.accuracy, (_, i) => (i % 7 === 0 ? NaN : (i % 13) / 1000))]) {
+      const table = { ...t, costUsd };
+      const runs = [true, false].map((pack) => {
+        const rec = new MetricsRecorder(table, rw, 1, pack);
+        const order = Int32Array.from({ length: table.nQueries }, (_, q) => q);
+        new Rng(2).shuffle(order);
+        const pick = new Rng(3);
+        rec.begin({ p: 0, ri: 0, r: 0, seed: 1 });
+        for (let s = 0; s < table.nQueries; s++) {
+          const q = order[s];
+          const m = pick.int(table.nModels);
+          const has = table.present[q * table.nModels + m] === 1;
+          rec.step(s, q, m, has, has ? rw.rewards[q * table.nModels + m] : 0, 0.1);
+        }
+        rec.end();
+        return rec.metrics[0][0];
+      });
+      expect(runs[0].misses).toBeGreaterThan(0);
+      // NaN equals NaN here, and +0 and −0 differ
+      expect(runs[0]).toStrictEqual(runs[1]);
+    }
   });
 });

@@ -1,0 +1,376 @@
+/**
+ * WebAssembly SIMD kernels for the linear policies (docs/model.md §5.6), two lanes of f64 at a time: for
+ * dense contexts the triangle form xᵀA⁻¹x with θᵀx, A⁻¹x and A += s·xxᵀ; for every context the symmetric
+ * rank-one update of A⁻¹.
+ *
+ * Every result is bit-identical to the scalar loops of linalg.ts. WebAssembly never fuses a multiply and an
+ * add, and the lanes are chosen so that no sum changes its order: because A⁻¹ is exactly symmetric, row a of
+ * the upper triangle equals column a of the lower one, so two neighbouring rows' running sums t_a, t_a+1 sit
+ * in one vector and take their next terms from one contiguous load of a lower-triangle row. Each t_a still
+ * adds x_b·A⁻¹_ab in increasing b, as the scalar loop does.
+ */
+
+// WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const I32_CONST = 0x41;
+const F64_CONST = 0x44;
+const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_SHL = 0x74;
+const I32_LT_U = 0x49;
+const F64_ADD = 0xa0;
+const F64_SUB = 0xa1;
+const F64_MUL = 0xa2;
+const F64_LOAD = 0x2b;
+const F64_STORE = 0x39;
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const VOID = 0x40;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const END = 0x0b;
+const V128_LOAD = [0xfd, 0x00];
+const V128_STORE = [0xfd, 0x0b];
+const F64X2_SPLAT = [0xfd, 0x14];
+const F64X2_ADD = [0xfd, 0xf0, 0x01];
+const F64X2_SUB = [0xfd, 0xf1, 0x01];
+const F64X2_MUL = [0xfd, 0xf2, 0x01];
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+
+type Code = number[];
+const get = (l: number): Code => [LOCAL_GET, l];
+const set = (l: number): Code => [LOCAL_SET, l];
+const i32 = (v: number): Code => [I32_CONST, ...sleb(v)];
+const f64 = (v: number): Code => [F64_CONST, ...new Uint8Array(Float64Array.of(v).buffer)];
+/** Loads and stores of f64 and v128 at an address on the stack (alignment hint 8 bytes, offset `off`). */
+const ldF = (off = 0): Code => [F64_LOAD, 3, ...uleb(off)];
+const stF = (off = 0): Code => [F64_STORE, 3, ...uleb(off)];
+const ldV = (off = 0): Code => [...V128_LOAD, 3, ...uleb(off)];
+const stV = (off = 0): Code => [...V128_STORE, 3, ...uleb(off)];
+/** local += v (i32). */
+const inc = (l: number, v: number): Code => [...get(l), ...i32(v), I32_ADD, ...set(l)];
+/** while (cond) body; cond leaves an i32 on the stack. */
+const whileLoop = (cond: Code, body: Code): Code => [BLOCK, VOID, LOOP, VOID, ...cond, 0x45 /* i32.eqz */, BR_IF, 1, ...body, BR, 0, END, END];
+const ifThen = (cond: Code, body: Code): Code => [...cond, IF, VOID, ...body, END];
+/** a + 8 < b and a < b on byte offsets. */
+const pairFits = (a: number, b: number): Code => [...get(a), ...i32(8), I32_ADD, ...get(b), I32_LT_U];
+const below = (a: number, b: number): Code => [...get(a), ...get(b), I32_LT_U];
+
+/**
+ * Over byte offsets j = from, from+8, … < end: two lanes while two fit, then one scalar; `vec(j)` and
+ * `scalar(j)` each do the work at offset j (the value of local j).
+ */
+function lanes(j: number, end: number, vec: Code, scalar: Code): Code {
+  return [...whileLoop(pairFits(j, end), [...vec, ...inc(j, 16)]), ...ifThen(below(j, end), scalar)];
+}
+
+// quad(m, x, t, d, th) → xᵀMx over one triangle, M the d×d block at byte address m, t scratch of d + 1 values;
+// θᵀx (th: θ at a byte address) is left in t[d]. Rows run in blocks of 4, then 2, then 1.
+const Q = { M: 0, X: 1, T: 2, D: 3, TH: 4, DB: 5, B: 6, A: 7, R: 8, XB: 12, S: 16, MEAN: 17, VB: 18 };
+/** One block of r rows starting at row b (byte offset B): their terms for every a < b, then their own corner. */
+function quadRows(r: number): Code {
+  const out: Code = [];
+  for (let i = 0; i < r; i++) {
+    out.push(...get(Q.X), ...get(Q.B), I32_ADD, ...ldF(8 * i), ...set(Q.XB + i));
+    out.push(...get(Q.XB + i), ...F64X2_SPLAT, ...set(Q.VB + i));
+    if (i === 0) out.push(...get(Q.M), ...get(Q.B), ...get(Q.D), I32_MUL, I32_ADD, ...set(Q.R));
+    else out.push(...get(Q.R + i - 1), ...get(Q.DB), I32_ADD, ...set(Q.R + i));
+  }
+  // b is even, so a < b runs in whole pairs: t_a += x_b·M_ba, += x_{b+1}·M_{b+1,a}, … in row order
+  const vec: Code = [...get(Q.T), ...get(Q.A), I32_ADD, ...get(Q.T), ...get(Q.A), I32_ADD, ...ldV()];
+  for (let i = 0; i < r; i++) vec.push(...get(Q.VB + i), ...get(Q.R + i), ...get(Q.A), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD);
+  vec.push(...stV(), ...inc(Q.A, 16));
+  out.push(...i32(0), ...set(Q.A), ...whileLoop(below(Q.A, Q.B), vec));
+  // corner: t_{b+j} = ½x_{b+j}·M_{b+j,b+j} + Σ_{i>j} x_{b+i}·M_{b+i,b+j}
+  for (let j = 0; j < r; j++) {
+    out.push(...get(Q.T), ...get(Q.B), I32_ADD);
+    out.push(...f64(0.5), ...get(Q.XB + j), F64_MUL, ...get(Q.R + j), ...get(Q.B), I32_ADD, ...ldF(8 * j), F64_MUL);
+    for (let i = j + 1; i < r; i++) out.push(...get(Q.XB + i), ...get(Q.R + i), ...get(Q.B), I32_ADD, ...ldF(8 * j), F64_MUL, F64_ADD);
+    out.push(...stF(8 * j));
+  }
+  out.push(...inc(Q.B, 8 * r));
+  return out;
+}
+/** B + 8·(r − 1) < DB: r more rows fit. */
+const rowsFit = (r: number): Code => [...get(Q.B), ...i32(8 * (r - 1)), I32_ADD, ...get(Q.DB), I32_LT_U];
+const QUAD: Code = [
+  3, 7, I32, 6, F64, 4, V128, // locals (see Q): DB B A R0–R3, XB0–XB3 S MEAN, VB0–VB3
+  ...get(Q.D), ...i32(3), I32_SHL, ...set(Q.DB),
+  ...i32(0), ...set(Q.B),
+  ...whileLoop(rowsFit(4), quadRows(4)),
+  ...ifThen(rowsFit(2), quadRows(2)),
+  ...ifThen(rowsFit(1), quadRows(1)),
+  // Σ_a 2·x_a·t_a and Σ_a θ_a·x_a, each in increasing a
+  ...f64(0), ...set(Q.S),
+  ...f64(0), ...set(Q.MEAN),
+  ...i32(0), ...set(Q.A),
+  ...whileLoop(below(Q.A, Q.DB), [
+    ...get(Q.S),
+    ...f64(2), ...get(Q.X), ...get(Q.A), I32_ADD, ...ldF(), F64_MUL, ...get(Q.T), ...get(Q.A), I32_ADD, ...ldF(), F64_MUL,
+    F64_ADD, ...set(Q.S),
+    ...get(Q.MEAN),
+    ...get(Q.TH), ...get(Q.A), I32_ADD, ...ldF(), ...get(Q.X), ...get(Q.A), I32_ADD, ...ldF(), F64_MUL,
+    F64_ADD, ...set(Q.MEAN),
+    ...inc(Q.A, 8),
+  ]),
+  ...get(Q.T), ...get(Q.DB), I32_ADD, ...get(Q.MEAN), ...stF(),
+  ...get(Q.S),
+  END,
+];
+
+// matvec(m, x, u, d): u_i = Σ_k x_k·M_ki in increasing k (= M_ik: a row of the symmetric block), two k per pass.
+const V = { M: 0, X: 1, U: 2, D: 3, DB: 4, K: 5, J: 6, R0: 7, R1: 8, XK: 9, XK1: 10, VK: 11, VK1: 12 };
+const uAt = (): Code => [...get(V.U), ...get(V.J), I32_ADD];
+const MATVEC: Code = [
+  3, 5, I32, 2, F64, 2, V128,
+  ...get(V.D), ...i32(3), I32_SHL, ...set(V.DB),
+  ...i32(0), ...set(V.J),
+  ...whileLoop(below(V.J, V.DB), [...uAt(), ...f64(0), ...stF(), ...inc(V.J, 8)]),
+  ...i32(0), ...set(V.K),
+  ...get(V.M), ...set(V.R0),
+  ...whileLoop(pairFits(V.K, V.DB), [
+    ...get(V.X), ...get(V.K), I32_ADD, ...ldF(), ...set(V.XK),
+    ...get(V.X), ...get(V.K), I32_ADD, ...ldF(8), ...set(V.XK1),
+    ...get(V.XK), ...F64X2_SPLAT, ...set(V.VK),
+    ...get(V.XK1), ...F64X2_SPLAT, ...set(V.VK1),
+    ...get(V.R0), ...get(V.DB), I32_ADD, ...set(V.R1),
+    ...i32(0), ...set(V.J),
+    ...lanes(V.J, V.DB,
+      [...uAt(), ...uAt(), ...ldV(), ...get(V.VK), ...get(V.R0), ...get(V.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD,
+        ...get(V.VK1), ...get(V.R1), ...get(V.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD, ...stV()],
+      [...uAt(), ...uAt(), ...ldF(), ...get(V.XK), ...get(V.R0), ...get(V.J), I32_ADD, ...ldF(), F64_MUL, F64_ADD,
+        ...get(V.XK1), ...get(V.R1), ...get(V.J), I32_ADD, ...ldF(), F64_MUL, F64_ADD, ...stF()]),
+    ...get(V.R1), ...get(V.DB), I32_ADD, ...set(V.R0),
+    ...inc(V.K, 16),
+  ]),
+  ...ifThen(below(V.K, V.DB), [
+    ...get(V.X), ...get(V.K), I32_ADD, ...ldF(), ...set(V.XK),
+    ...get(V.XK), ...F64X2_SPLAT, ...set(V.VK),
+    ...i32(0), ...set(V.J),
+    ...lanes(V.J, V.DB,
+      [...uAt(), ...uAt(), ...ldV(), ...get(V.VK), ...get(V.R0), ...get(V.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD, ...stV()],
+      [...uAt(), ...uAt(), ...ldF(), ...get(V.XK), ...get(V.R0), ...get(V.J), I32_ADD, ...ldF(), F64_MUL, F64_ADD, ...stF()]),
+  ]),
+  END,
+];
+
+// rank1(m, u, cu, d): M_rj ← M_rj − cu_min(r,j)·u_max(r,j) with cu = c·u: the value linalg's loop writes to both
+// M_rj and M_jr (products commute exactly), so the block stays exactly symmetric.
+const R = { M: 0, U: 1, CU: 2, D: 3, DB: 4, RB: 5, J: 6, ROW: 7, UR: 8, CUR: 9, VUR: 10, VCUR: 11 };
+const rowAt = (): Code => [...get(R.ROW), ...get(R.J), I32_ADD];
+const RANK1: Code = [
+  3, 4, I32, 2, F64, 2, V128,
+  ...get(R.D), ...i32(3), I32_SHL, ...set(R.DB),
+  ...i32(0), ...set(R.RB),
+  ...get(R.M), ...set(R.ROW),
+  ...whileLoop(below(R.RB, R.DB), [
+    ...get(R.U), ...get(R.RB), I32_ADD, ...ldF(), ...set(R.UR),
+    ...get(R.CU), ...get(R.RB), I32_ADD, ...ldF(), ...set(R.CUR),
+    ...get(R.UR), ...F64X2_SPLAT, ...set(R.VUR),
+    ...get(R.CUR), ...F64X2_SPLAT, ...set(R.VCUR),
+    // j < r: M_rj − cu_j·u_r
+    ...i32(0), ...set(R.J),
+    ...lanes(R.J, R.RB,
+      [...rowAt(), ...rowAt(), ...ldV(), ...get(R.CU), ...get(R.J), I32_ADD, ...ldV(), ...get(R.VUR), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
+      [...rowAt(), ...rowAt(), ...ldF(), ...get(R.CU), ...get(R.J), I32_ADD, ...ldF(), ...get(R.UR), F64_MUL, F64_SUB, ...stF()]),
+    // j ≥ r: M_rj − cu_r·u_j
+    ...get(R.RB), ...set(R.J),
+    ...lanes(R.J, R.DB,
+      [...rowAt(), ...rowAt(), ...ldV(), ...get(R.VCUR), ...get(R.U), ...get(R.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
+      [...rowAt(), ...rowAt(), ...ldF(), ...get(R.CUR), ...get(R.U), ...get(R.J), I32_ADD, ...ldF(), F64_MUL, F64_SUB, ...stF()]),
+    ...get(R.ROW), ...get(R.DB), I32_ADD, ...set(R.ROW),
+    ...inc(R.RB, 8),
+  ]),
+  END,
+];
+
+// outer(m, x, s, d): M_ab ← M_ab + (s·x_a)·x_b.
+const O = { M: 0, X: 1, S: 2, D: 3, DB: 4, AB: 5, J: 6, ROW: 7, VA: 8, VVA: 9 };
+const oRowAt = (): Code => [...get(O.ROW), ...get(O.J), I32_ADD];
+const OUTER: Code = [
+  3, 4, I32, 1, F64, 1, V128,
+  ...get(O.D), ...i32(3), I32_SHL, ...set(O.DB),
+  ...i32(0), ...set(O.AB),
+  ...get(O.M), ...set(O.ROW),
+  ...whileLoop(below(O.AB, O.DB), [
+    ...get(O.S), ...get(O.X), ...get(O.AB), I32_ADD, ...ldF(), F64_MUL, ...set(O.VA),
+    ...get(O.VA), ...F64X2_SPLAT, ...set(O.VVA),
+    ...i32(0), ...set(O.J),
+    ...lanes(O.J, O.DB,
+      [...oRowAt(), ...oRowAt(), ...ldV(), ...get(O.VVA), ...get(O.X), ...get(O.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_ADD, ...stV()],
+      [...oRowAt(), ...oRowAt(), ...ldF(), ...get(O.VA), ...get(O.X), ...get(O.J), I32_ADD, ...ldF(), F64_MUL, F64_ADD, ...stF()]),
+    ...get(O.ROW), ...get(O.DB), I32_ADD, ...set(O.ROW),
+    ...inc(O.AB, 8),
+  ]),
+  END,
+];
+
+function uleb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+const body = (code: Code): number[] => [...uleb(code.length), ...code];
+
+const MODULE_BYTES = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  // types: 0 quad (i32 ×5) → f64; 1 (i32 ×4) → (); 2 outer (i32, i32, f64, i32) → ()
+  ...section(1, [3, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 0]),
+  ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
+  ...section(3, [4, 0, 1, 1, 2]),
+  ...section(7, [4, ...name('quad'), 0x00, 0, ...name('matvec'), 0x00, 1, ...name('rank1'), 0x00, 2, ...name('outer'), 0x00, 3]),
+  ...section(10, [4, ...body(QUAD), ...body(MATVEC), ...body(RANK1), ...body(OUTER)]),
+]);
+
+/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (mod: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (desc: { initial: number }) => { buffer: ArrayBuffer };
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let compiled: object | null | undefined;
+function kernelModule(): object | null {
+  if (compiled === undefined) compiled = wasm && wasm.validate(MODULE_BYTES) ? new wasm.Module(MODULE_BYTES) : null;
+  return compiled;
+}
+
+/** Narrowest context that takes the kernels (below it a call costs more than the loop it replaces). */
+export const DENSE_KERNEL_MIN_D = 8;
+/** Largest memory a kernel allocates; beyond it the scalar loops run. */
+const MAX_BYTES = 1 << 30;
+const PAGE = 65536;
+
+/**
+ * Per-arm d×d blocks A⁻¹ and A and the vectors the kernels read, all in one WebAssembly memory. Block offsets
+ * are in elements, as RidgeArms keeps them.
+ */
+export class DenseKernel {
+  readonly Ainv: Float64Array;
+  readonly A: Float64Array;
+  /** Per-arm θ (d values per arm). */
+  readonly theta: Float64Array;
+  /** θᵀx of the last quad() call. */
+  mean = 0;
+  /** The context row the kernels read (loaded by load()). */
+  readonly x: Float64Array;
+  /** A⁻¹x after matVec(). */
+  readonly u: Float64Array;
+  /** c·u, filled by the caller before rank1(). */
+  readonly cu: Float64Array;
+  private readonly aBase: number;
+  private readonly thAt: number;
+  private readonly t: Float64Array;
+  private readonly xAt: number;
+  private readonly tAt: number;
+  private readonly uAt: number;
+  private readonly cuAt: number;
+  private readonly fQuad: (m: number, x: number, t: number, d: number, th: number) => number;
+  private readonly fMatVec: (m: number, x: number, u: number, d: number) => void;
+  private readonly fRank1: (m: number, u: number, cu: number, d: number) => void;
+  private readonly fOuter: (m: number, x: number, s: number, d: number) => void;
+  /** Which row x holds (its array and offset), so a decision copies it once. */
+  private xVal: Float64Array | null = null;
+  private xLo = -1;
+
+  private constructor(
+    mod: object,
+    nModels: number,
+    readonly d: number,
+  ) {
+    const block = nModels * d * d * 8;
+    const bytes = 2 * block + (nModels * d + 4 * d + 2) * 8;
+    const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+    const ex = new wasm!.Instance(mod, { env: { mem: memory } }).exports;
+    this.fQuad = ex.quad as DenseKernel['fQuad'];
+    this.fMatVec = ex.matvec as DenseKernel['fMatVec'];
+    this.fRank1 = ex.rank1 as DenseKernel['fRank1'];
+    this.fOuter = ex.outer as DenseKernel['fOuter'];
+    this.aBase = block;
+    this.thAt = 2 * block;
+    this.xAt = this.thAt + nModels * d * 8;
+    this.tAt = this.xAt + d * 8;
+    this.uAt = this.tAt + (d + 2) * 8;
+    this.cuAt = this.uAt + d * 8;
+    const buf = memory.buffer;
+    this.Ainv = new Float64Array(buf, 0, nModels * d * d);
+    this.A = new Float64Array(buf, this.aBase, nModels * d * d);
+    this.theta = new Float64Array(buf, this.thAt, nModels * d);
+    this.t = new Float64Array(buf, this.tAt, d + 1);
+    this.x = new Float64Array(buf, this.xAt, d);
+    this.u = new Float64Array(buf, this.uAt, d);
+    this.cu = new Float64Array(buf, this.cuAt, d);
+  }
+
+  /** A kernel for nModels blocks of d×d, or null (no WebAssembly SIMD, d too small, or too large a memory). */
+  static create(nModels: number, d: number): DenseKernel | null {
+    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + nModels * d + 4 * d + 2) * 8 > MAX_BYTES) return null;
+    const mod = kernelModule();
+    if (mod === null) return null;
+    try {
+      return new DenseKernel(mod, nModels, d);
+    } catch {
+      // the address space for another memory was refused: the scalar loops give the same numbers
+      return null;
+    }
+  }
+
+  /** Make x the dense row val[lo..lo+d) (a no-op when it already is). */
+  load(val: Float64Array, lo: number): void {
+    if (val === this.xVal && lo === this.xLo) return;
+    const { x, d } = this;
+    for (let i = 0; i < d; i++) x[i] = val[lo + i];
+    this.xVal = val;
+    this.xLo = lo;
+  }
+
+  /**
+   * xᵀA⁻¹x over one triangle for the block at element offset off (linalg.denseQuadUpper's value); θᵀx for the θ
+   * at element offset to is left in `mean` (summed in index order, as the scalar loop does).
+   */
+  quad(off: number, to: number): number {
+    const q = this.fQuad(off * 8, this.xAt, this.tAt, this.d, this.thAt + to * 8);
+    this.mean = this.t[this.d];
+    return q;
+  }
+
+  /** u = A⁻¹x for the block at off. */
+  matVec(off: number): void {
+    this.fMatVec(off * 8, this.xAt, this.uAt, this.d);
+  }
+
+  /** A⁻¹ ← A⁻¹ − cu·uᵀ on both triangles, written symmetrically (cu filled by the caller). */
+  rank1(off: number): void {
+    this.fRank1(off * 8, this.uAt, this.cuAt, this.d);
+  }
+
+  /** A += s·x xᵀ for the block of A at off. */
+  outer(off: number, s: number): void {
+    this.fOuter(this.aBase + off * 8, this.xAt, s, this.d);
+  }
+}

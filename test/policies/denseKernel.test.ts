@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { denseContexts } from '../../src/features/context.js';
+import { DenseKernel } from '../../src/policies/denseKernel.js';
+import { addOuterSparse, denseQuadUpper, shermanMorrisonSparse } from '../../src/policies/linalg.js';
+import { linucbFactory } from '../../src/policies/linucb.js';
+import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
+import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
+import { thompsonFactory } from '../../src/policies/thompson.js';
+import { oneHotContexts } from '../../src/sim/workloads.js';
+import { makeEnv } from '../helpers/env.js';
+
+/** A random exactly symmetric block, positive definite enough for Sherman–Morrison. */
+function symmetricInto(M: Float64Array, off: number, rng: Rng, d: number): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const v = rng.normal() + (i === j ? d : 0);
+      M[off + i * d + j] = v;
+      M[off + j * d + i] = v;
+    }
+  }
+}
+
+/** Dense contexts: a bias and d − 1 seeded Gaussian features. */
+function denseRows(seed: number, Q: number, features: number) {
+  const rng = new Rng(seed);
+  return denseContexts(Float64Array.from({ length: Q * features }, () => rng.normal() / 6), Q, features);
+}
+
+const bits = (a: ArrayLike<number>): string => Buffer.from(Float64Array.from(a).buffer).toString('hex');
+
+describe('dense WebAssembly kernels', () => {
+  const probe = DenseKernel.create(2, 16);
+
+  it('is available on Node 20 (WebAssembly SIMD), so the dense paths below are the kernels', () => {
+    expect(probe).not.toBeNull();
+  });
+
+  it('the triangle form equals the scalar loop bit for bit, for even and odd widths and any block', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 70 }), fc.integer({ min: 0, max: 1e6 }), (d, seed) => {
+        const rng = new Rng(seed);
+        const k = DenseKernel.create(3, d)!;
+        const off = 2 * d * d;
+        symmetricInto(k.Ainv, off, rng, d);
+        const val = Float64Array.from({ length: d + 3 }, () => rng.normal());
+        k.load(val, 3);
+        const to = 2 * d;
+        for (let i = 0; i < d; i++) k.theta[to + i] = rng.normal();
+        expect(bits([k.quad(off, to)])).toBe(bits([denseQuadUpper(k.Ainv, off, d, val, 3)]));
+        let mean = 0;
+        for (let i = 0; i < d; i++) mean += k.theta[to + i] * val[3 + i];
+        expect(k.mean).toBe(mean);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('A⁻¹x, the rank-one update and A += s·xxᵀ equal linalg.ts bit for bit over a chain of updates', () => {
+    for (const d of [8, 9, 12, 16, 17, 33, 64, 65]) {
+      const rng = new Rng(d);
+      const k = DenseKernel.create(2, d)!;
+      const off = d * d;
+      symmetricInto(k.Ainv, off, rng, d);
+      symmetricInto(k.A, off, rng, d);
+      const Ainv = Float64Array.from(k.Ainv);
+      const A = Float64Array.from(k.A);
+      const idx = Int32Array.from({ length: d }, (_, i) => i);
+      const u = new Float64Array(d);
+      for (let n = 0; n < 25; n++) {
+        const x = Float64Array.from({ length: d }, () => rng.normal() / Math.sqrt(d));
+        const s = 0.25 + rng.next();
+        // scalar reference
+        const denom = shermanMorrisonSparse(Ainv, off, d, idx, x, 0, d, s, u);
+        addOuterSparse(A, off, d, idx, x, 0, d, s);
+        // kernels, as RidgeArms drives them
+        k.load(x, 0);
+        k.outer(off, s);
+        k.matVec(off);
+        let q = 0;
+        for (let i = 0; i < d; i++) q += x[i] * k.u[i];
+        const c = s / (1 + s * q);
+        for (let i = 0; i < d; i++) k.cu[i] = c * k.u[i];
+        k.rank1(off);
+        expect(bits(k.u)).toBe(bits(u));
+        expect(1 + s * q).toBe(denom);
+        expect(bits(k.Ainv)).toBe(bits(Ainv));
+        expect(bits(k.A)).toBe(bits(A));
+      }
+    }
+  });
+
+  it.each([
+    ['dense d = 33', () => denseRows(5, 50, 32)],
+    ['one-hot d = 12', () => oneHotContexts(new Rng(5), 50)],
+  ])('ridge state and score cache with and without the kernels agree bit for bit through exact refreshes (%s)', (_, make) => {
+    const ctx = make();
+    const d = ctx.d;
+    const Q = ctx.nQueries;
+    const rng = new Rng(11);
+    const fast = new RidgeArms(3, d, 0.5, true);
+    const slow = new RidgeArms(3, d, 0.5, false);
+    expect(fast.kernel).not.toBeNull();
+    expect(slow.kernel).toBeNull();
+    const cf = new PatternCache(fast, 3, ctx, 0.3);
+    const cs = new PatternCache(slow, 3, ctx, 0.3);
+    // 600 updates per arm cross two refreshes (every 256)
+    for (let n = 0; n < 1800; n++) {
+      const q = rng.int(Q);
+      const m = n % 3;
+      const r = rng.next();
+      fast.update(m, ctx.idx, ctx.val, ctx.ptr[q], ctx.ptr[q + 1], r, 1.5);
+      slow.update(m, ctx.idx, ctx.val, ctx.ptr[q], ctx.ptr[q + 1], r, 1.5);
+      if (n % 97 === 0) {
+        const q2 = rng.int(Q);
+        for (let a = 0; a < 3; a++) {
+          const kf = cf.slot(a, q2);
+          const ks = cs.slot(a, q2);
+          expect(bits([cf.mean[kf], cf.variance[kf], cf.sd[kf]])).toBe(bits([cs.mean[ks], cs.variance[ks], cs.sd[ks]]));
+        }
+      }
+    }
+    expect(bits(fast.Ainv)).toBe(bits(slow.Ainv));
+    expect(bits(fast.A)).toBe(bits(slow.A));
+    expect(bits(fast.theta)).toBe(bits(slow.theta));
+  });
+
+  it.each([
+    ['dense d = 40', () => denseRows(3, 300, 39)],
+    ['one-hot d = 12', () => oneHotContexts(new Rng(3), 300)],
+  ])('LinUCB, Thompson sampling and linear ε-greedy make the same choices with and without the kernels (%s)', (_, make) => {
+    const ctx = make();
+    const Q = ctx.nQueries;
+    const M = 5;
+    const rng = new Rng(3);
+    const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
+    for (const f of [linucbFactory, thompsonFactory, linearEpsilonGreedyFactory] as const) {
+      const picks: number[][] = [];
+      for (const accelerate of [true, false]) {
+        const prev = RidgeArms.accelerate;
+        RidgeArms.accelerate = accelerate;
+        try {
+          const params = Object.fromEntries(f.params.map((p) => [p.name, p.default]));
+          const pol = f.create(makeEnv(ctx, M, 9), params as never);
+          const arms = Int32Array.from({ length: M }, (_, m) => m);
+          const out: number[] = [];
+          for (let s = 0; s < 2000; s++) {
+            const q = s % Q;
+            const m = pol.select(q, arms, M);
+            pol.update(q, m, rewards[q * M + m]);
+            out.push(m);
+          }
+          picks.push(out);
+        } finally {
+          RidgeArms.accelerate = prev;
+        }
+      }
+      expect(picks[0]).toEqual(picks[1]);
+    }
+  });
+});
