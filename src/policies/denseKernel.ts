@@ -10,6 +10,8 @@
  * adds x_b·A⁻¹_ab in increasing b, as the scalar loop does.
  */
 
+import { compileModule, instantiate, name, section, sleb, uleb } from './wasm.js';
+
 // WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
@@ -209,30 +211,6 @@ const OUTER: Code = [
   END,
 ];
 
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 const body = (code: Code): number[] => [...uleb(code.length), ...code];
 
 const MODULE_BYTES = Uint8Array.from([
@@ -245,26 +223,10 @@ const MODULE_BYTES = Uint8Array.from([
   ...section(10, [4, ...body(QUAD), ...body(MATVEC), ...body(RANK1), ...body(OUTER)]),
 ]);
 
-/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (mod: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (desc: { initial: number }) => { buffer: ArrayBuffer };
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: object | null | undefined;
-function kernelModule(): object | null {
-  if (compiled === undefined) compiled = wasm && wasm.validate(MODULE_BYTES) ? new wasm.Module(MODULE_BYTES) : null;
-  return compiled;
-}
-
 /** Narrowest context that takes the kernels (below it a call costs more than the loop it replaces). */
 export const DENSE_KERNEL_MIN_D = 8;
 /** Largest memory a kernel allocates; beyond it the scalar loops run. */
 const MAX_BYTES = 1 << 30;
-const PAGE = 65536;
 
 /**
  * Per-arm d×d blocks A⁻¹ and A and the vectors the kernels read, all in one WebAssembly memory. Block offsets
@@ -305,8 +267,8 @@ export class DenseKernel {
   ) {
     const block = nModels * d * d * 8;
     const bytes = 2 * block + (nModels * d + 4 * d + 2) * 8;
-    const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
-    const ex = new wasm!.Instance(mod, { env: { mem: memory } }).exports;
+    const memory = instantiate(mod, bytes);
+    const ex = memory.exports;
     this.fQuad = ex.quad as DenseKernel['fQuad'];
     this.fMatVec = ex.matvec as DenseKernel['fMatVec'];
     this.fRank1 = ex.rank1 as DenseKernel['fRank1'];
@@ -330,7 +292,7 @@ export class DenseKernel {
   /** A kernel for nModels blocks of d×d, or null (no WebAssembly SIMD, d too small, or too large a memory). */
   static create(nModels: number, d: number): DenseKernel | null {
     if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + nModels * d + 4 * d + 2) * 8 > MAX_BYTES) return null;
-    const mod = kernelModule();
+    const mod = compileModule(MODULE_BYTES);
     if (mod === null) return null;
     try {
       return new DenseKernel(mod, nModels, d);

@@ -9,6 +9,8 @@
  *   s = a0 + a1 (lane-wise),  dot = (s_0 + s_1) + (s_2 + s_3).
  */
 
+import { compileModule, instantiate, name, section, uleb } from './wasm.js';
+
 /** Row length padded for the kernel. */
 export const padDim = (d: number): number => Math.max(8, Math.ceil(d / 8) * 8);
 
@@ -122,18 +124,6 @@ const BODY4 = [
   END,
 ];
 
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -144,33 +134,14 @@ const MODULE_BYTES = Uint8Array.from([
   ...section(10, [2, ...uleb(BODY.length), ...BODY, ...uleb(BODY4.length), ...BODY4]),
 ]);
 
-/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (mod: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (desc: { initial: number }) => { buffer: ArrayBuffer };
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: object | null | undefined;
-function simdModule(): object | null {
-  if (compiled === undefined) compiled = wasm && wasm.validate(MODULE_BYTES) ? new wasm.Module(MODULE_BYTES) : null;
-  return compiled;
-}
-
-const PAGE = 65536;
-
 /** A kernel for n rows of padDim(d) floats; `portable` forces the plain loop. */
 export function createDotKernel(n: number, d: number, portable = false): DotKernel {
   const D = padDim(d);
-  const mod = portable ? null : simdModule();
-  if (mod && wasm) {
-    const bytes = (n * D + D + n + 4 * D + 4 * n) * 4;
-    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
-    const inst = new wasm.Instance(mod, { env: { mem: memory } });
-    const dots = inst.exports.dots as (x: number, q: number, n: number, rowBytes: number, out: number) => void;
-    const dots4 = inst.exports.dots4 as (x: number, q0: number, q1: number, q2: number, q3: number, n: number, rowBytes: number, o0: number, o1: number, o2: number, o3: number) => void;
+  const mod = portable ? null : compileModule(MODULE_BYTES);
+  if (mod) {
+    const memory = instantiate(mod, (n * D + D + n + 4 * D + 4 * n) * 4);
+    const dots = memory.exports.dots as (x: number, q: number, n: number, rowBytes: number, out: number) => void;
+    const dots4 = memory.exports.dots4 as (x: number, q0: number, q1: number, q2: number, q3: number, n: number, rowBytes: number, o0: number, o1: number, o2: number, o3: number) => void;
     const qAt = n * D * 4;
     const outAt = qAt + D * 4;
     const qbAt = outAt + n * 4;

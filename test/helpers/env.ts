@@ -31,3 +31,17 @@ export function makeEnv(contexts: ContextSet, nModels: number, seed = 1, semanti
 export function makeHindsight(rewards: Float64Array, nModels: number): HindsightData {
   return { rewards, present: new Uint8Array(rewards.length).fill(1), meanReward: new Float64Array(nModels), meanAccuracy: new Float64Array(nModels) };
 }
+
+/** Every arm of an 8-model pool, for select(). */
+export const ALL_EIGHT = Int32Array.from({ length: 8 }, (_, m) => m);
+
+/** n context rows [1, one-hot of 3 groups, uniform], seeded: an intercept, a category and a numeric feature. */
+export function mixedRows(n: number, seed: number): number[][] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const x = [1, 0, 0, 0, 0];
+    x[1 + rng.int(3)] = 1;
+    x[4] = rng.next();
+    return x;
+  });
+}

@@ -1,22 +1,12 @@
 /** Hybrid LinUCB and its model descriptors (docs/model.md §11.4) against the joint ridge solve. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/core/rng.js';
 import type { Policy } from '../../src/policies/policy.js';
 import { hybridLinucbFactory, modelDescriptors } from '../../src/policies/hybridLinucb.js';
-import { contextsFromRows, makeEnv } from '../helpers/env.js';
+import { ALL_EIGHT, contextsFromRows, makeEnv, mixedRows } from '../helpers/env.js';
 import { inverse, matVec, maxRelDiff } from '../helpers/linalg.js';
 
-const ALL = Int32Array.from({ length: 8 }, (_, m) => m);
-
-function rows(n: number, seed: number): number[][] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => {
-    const x = [1, 0, 0, 0, 0];
-    x[1 + rng.int(3)] = 1;
-    x[4] = rng.next();
-    return x;
-  });
-}
+const ALL = ALL_EIGHT;
+const rows = mixedRows;
 
 describe('hybrid-linucb', () => {
   /** Joint ridge over [z = φ(m) ⊗ x, x in model m's block]: the model hybrid LinUCB keeps in block form. */

@@ -13,20 +13,11 @@ import { ucb1Factory } from '../../src/policies/ucb1.js';
 import type { RefitRidge } from '../../src/policies/refitRidge.js';
 import { builtinFactory, DEFAULT_POLICIES, SCENARIO_FACTORIES } from '../../src/policies/registry.js';
 import { decisionStepper } from '../../src/sim/throughput.js';
-import { contextsFromRows, makeEnv } from '../helpers/env.js';
+import { ALL_EIGHT, contextsFromRows, makeEnv, mixedRows } from '../helpers/env.js';
 import { inverse, matVec, maxRelDiff } from '../helpers/linalg.js';
 
-const ALL = Int32Array.from({ length: 8 }, (_, m) => m);
-
-function rows(n: number, seed: number): number[][] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => {
-    const x = [1, 0, 0, 0, 0];
-    x[1 + rng.int(3)] = 1;
-    x[4] = rng.next();
-    return x;
-  });
-}
+const ALL = ALL_EIGHT;
+const rows = mixedRows;
 
 /** Weighted ridge: θ = (reg·I + Σ w xxᵀ)⁻¹ Σ w r x, solved densely. */
 function wls(xs: number[][], rs: number[], ws: number[], reg: number, d: number): { Ainv: number[][]; theta: number[] } {
