@@ -203,8 +203,8 @@ export class AtomicDir {
     return abs;
   }
 
-  /** Write one file; chunks (an iterable of strings) are written as they come, never joined in memory. */
-  write(name: string, data: string | Uint8Array | Iterable<string>): void {
+  /** Write one file; chunks (an iterable of strings or bytes) are written as they come, never joined in memory. */
+  write(name: string, data: string | Uint8Array | Iterable<string | Uint8Array>): void {
     const p = join(this.tmp, name);
     io(join(this.target, name), 'write', () => {
       atomicFs.mkdirSync(dirname(p), { recursive: true });

@@ -62,35 +62,57 @@ export function* stepsCsv(trace: StepTrace | SpooledSteps, t: PoolTable, policyN
   yield chunk.join('');
 }
 
-/** steps.arrow: Arrow IPC file with dictionary-encoded ids. */
-export async function stepsArrow(trace: StepTrace | SpooledSteps, t: PoolTable, policyNames: string[]): Promise<Uint8Array> {
-  // the IPC file is built from one table: a spooled trace is read back whole
-  const st = trace instanceof SpooledSteps ? trace.whole() : trace;
+/** The trace's policy-runs of Q rows each, in row order (views into the trace, or a spooled trace's blocks). */
+function* traceBlocks(trace: StepTrace | SpooledSteps, Q: number): Generator<StepTrace> {
+  if (trace instanceof SpooledSteps) {
+    yield* trace.blocks();
+    return;
+  }
+  for (let lo = 0; lo < trace.length; lo += Q) {
+    const v = <T extends Int32Array | Float64Array>(a: T): T => a.subarray(lo, lo + Q) as T;
+    const { policy, run, step, query, model, reward, regret, cumRegret, accuracy, energyJ } = trace;
+    yield { length: Q, policy: v(policy), run: v(run), step: v(step), query: v(query), model: v(model), reward: v(reward), regret: v(regret), cumRegret: v(cumRegret), accuracy: v(accuracy), energyJ: v(energyJ) };
+  }
+}
+
+/**
+ * steps.arrow: an Arrow IPC file with dictionary-encoded ids and one record batch per policy-run, yielded
+ * as the writer produces it, so a spooled trace is never whole in memory.
+ */
+export async function stepsArrow(trace: StepTrace | SpooledSteps, t: PoolTable, policyNames: string[]): Promise<Iterable<Uint8Array>> {
   const arrow = await import('apache-arrow');
   // explicit dictionary ids: arrow numbers them from a process-wide counter otherwise, so the bytes would
-  // depend on what the process wrote before
-  const dict = (ids: string[], codes: Int32Array, id: number): import('apache-arrow').Vector => {
-    const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), id);
-    const data = arrow.makeData({ type, length: codes.length, data: codes, dictionary: arrow.vectorFromArray(ids, new arrow.Utf8()) });
-    return arrow.makeVector(data);
-  };
-  const table = new arrow.Table({
-    run: arrow.makeVector(st.run),
-    step: arrow.makeVector(st.step),
-    query_id: dict(t.queryIds, st.query, 0),
-    policy: dict(policyNames, st.policy, 1),
-    model_id: dict(
-      t.models.map((m) => m.id),
-      st.model,
-      2,
-    ),
-    reward: arrow.makeVector(st.reward),
-    regret: arrow.makeVector(st.regret),
-    cum_regret: arrow.makeVector(st.cumRegret),
-    accuracy: arrow.makeVector(st.accuracy),
-    energy_j: arrow.makeVector(st.energyJ),
-  });
-  return arrow.tableToIPC(table, 'file');
+  // depend on what the process wrote before; one dictionary vector per column, so it is written once
+  const dicts = [t.queryIds, policyNames, t.models.map((m) => m.id)].map((ids, id) => ({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), id), dictionary: arrow.vectorFromArray(ids, new arrow.Utf8()) }));
+  const dict = (k: number, codes: Int32Array): import('apache-arrow').Vector => arrow.makeVector(arrow.makeData({ ...dicts[k], length: codes.length, data: codes }));
+  const writer = new arrow.RecordBatchFileWriter();
+  // the bytes the writer has queued so far (its queue keeps references to the batch's buffers, which a
+  // spooled trace reuses for the next block); without that queue the file is taken whole at the end
+  const queue = (writer as unknown as { _sink?: { _values?: unknown } })._sink?._values;
+  const take = (): Uint8Array[] => (Array.isArray(queue) ? (queue.splice(0) as Uint8Array[]).map((c) => c.slice()) : []);
+  function* chunks(): Generator<Uint8Array> {
+    for (const st of traceBlocks(trace, t.nQueries)) {
+      const block = new arrow.Table({
+        run: arrow.makeVector(st.run),
+        step: arrow.makeVector(st.step),
+        query_id: dict(0, st.query),
+        policy: dict(1, st.policy),
+        model_id: dict(2, st.model),
+        reward: arrow.makeVector(st.reward),
+        regret: arrow.makeVector(st.regret),
+        cum_regret: arrow.makeVector(st.cumRegret),
+        accuracy: arrow.makeVector(st.accuracy),
+        energy_j: arrow.makeVector(st.energyJ),
+      });
+      // record batches, not the table: a table written alone is a whole file and closes the writer
+      for (const batch of block.batches) writer.write(batch);
+      yield* take();
+    }
+    writer.finish();
+    if (Array.isArray(queue)) yield* take();
+    else yield writer.toUint8Array(true);
+  }
+  return chunks();
 }
 
 export interface Manifest {

@@ -8,6 +8,8 @@ import { pendingTemporaries } from '../../src/core/atomic.js';
 import { Spool } from '../../src/core/spool.js';
 import { SpooledSteps, traceInMemory } from '../../src/sim/engine.js';
 import type { SimulateOptions } from '../../src/sim/run.js';
+import { stepsArrow } from '../../src/report/simulateOutputs.js';
+import { tableFromIPC } from 'apache-arrow';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gs-spool-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -73,6 +75,30 @@ describe('spooled step trace', () => {
       expect(pendingTemporaries().filter((p) => p.includes('greenserv-spool-'))).toEqual([]);
     });
   }
+
+  it('steps.arrow comes as one record batch per policy-run, in chunks, and reads back as the trace', async () => {
+    const table = await loadTable('greenserv-pool');
+    const run = await simulateTable(table, options(0));
+    const spooled = run.prepared.result.steps as SpooledSteps;
+    const whole = spooled.whole();
+    const chunks = [...(await stepsArrow(spooled, table, run.prepared.result.policyNames))];
+    spooled.dispose();
+    const bytes = Buffer.concat(chunks);
+    expect(chunks.length).toBeGreaterThan(6);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(bytes.length / 4);
+    const back = tableFromIPC(bytes);
+    expect(back.batches.length).toBe(3 * 2);
+    expect(back.numRows).toBe(whole.length);
+    const col = (name: string): unknown[] => back.getChild(name)!.toArray() as unknown as unknown[];
+    expect(Array.from(col('cum_regret') as unknown as Float64Array)).toEqual(Array.from(whole.cumRegret));
+    expect(Array.from(col('step') as unknown as Int32Array)).toEqual(Array.from(whole.step));
+    const ids = back.getChild('query_id')!;
+    for (const i of [0, 2499, 2500, whole.length - 1]) {
+      expect(ids.get(i)).toBe(table.queryIds[whole.query[i]]);
+      expect(back.getChild('model_id')!.get(i)).toBe(table.models[whole.model[i]].id);
+      expect(back.getChild('policy')!.get(i)).toBe(run.prepared.result.policyNames[whole.policy[i]]);
+    }
+  });
 
   it('stays in memory below the threshold', async () => {
     const table = await loadTable('greenserv-pool');
