@@ -5,7 +5,8 @@ import { GREENSERV_POOL_NAME } from '../data/builtin/greenserv-pool.js';
 import { cacheDirectory, isHfUri, listCachedFiles } from '../data/hub.js';
 import { summarizeTable, type CellStats, type TableSummary } from '../data/formats/summary.js';
 import { outputFormatOf, writeTable } from '../data/formats/write.js';
-import { streamLongToParquet } from '../data/formats/streamParquet.js';
+import { streamLongTable, streamLongToParquet } from '../data/formats/streamParquet.js';
+import { arrowSink } from '../data/formats/streamArrow.js';
 import { textKindOf } from '../data/formats/text.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -157,25 +158,31 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
       .description('write a dataset as Arrow (.arrow/.arrows), Parquet (.parquet) or long CSV/TSV/JSONL (+ side files)')
       .option('--to <format>', 'output format when the extension does not say (arrow, arrows, parquet, csv, tsv, jsonl)')
       .option('--force', 'replace an existing destination and its side files')
-      .option('--stream', 'long CSV/TSV/JSONL to long-layout Parquet, row group by row group, at constant memory (for tables too large to load; pair checks happen when it is loaded)'),
+      .option('--stream', 'long CSV/TSV/JSONL to long-layout Parquet or Arrow (.arrow/.arrows), row group by row group, at constant memory (for tables too large to load; pair checks happen when it is loaded)'),
   ).action(async (src: string, dst: string, o: InputOpts & { to?: string; force?: boolean; stream?: boolean }) => {
     if (dst === src) throw new UsageError('destination is the source file');
     checkDestination(dst, o.force === true);
     if (o.stream) {
       const kind = textKindOf(src.replace(/\.gz$/i, ''));
       if (!kind || isHfUri(src) || isBuiltinSource(src)) throw new UsageError(`--stream: the source must be a long CSV, TSV or JSONL file, got '${src}'`);
-      if (outputFormatOf(dst, o.to) !== 'parquet') throw new UsageError(`--stream writes Parquet only; name a .parquet destination (got '${dst}')`);
+      const format = outputFormatOf(dst, o.to);
+      if (format !== 'parquet' && format !== 'arrow' && format !== 'arrow-stream') throw new UsageError(`--stream writes Parquet or Arrow; name a .parquet, .arrow or .arrows destination (got '${dst}')`);
       for (const [flag, v] of [['--queries', o.queries], ['--models', o.models], ['--bounds', o.bounds], ['--format', o.format]] as const) {
-        if (v !== undefined) throw new UsageError(`--stream: ${flag} is not supported; pass side files when loading the Parquet file`);
+        if (v !== undefined) throw new UsageError(`--stream: ${flag} is not supported; pass side files when loading the converted file`);
       }
       let res;
       try {
-        res = await streamLongToParquet(src, kind, dst, { warn: (m) => io.err(`greenserv: warning: ${m}\n`) });
+        const warn = (m: string): void => io.err(`greenserv: warning: ${m}\n`);
+        res =
+          format === 'parquet'
+            ? await streamLongToParquet(src, kind, dst, { warn })
+            : await streamLongTable(src, kind, dst, (tmp, ids, metrics) => arrowSink(tmp, ids, metrics, format === 'arrow-stream'), { warn });
       } catch (e) {
         if (e instanceof DataError || e instanceof UsageError) throw e;
         throw userIoError(e, dst, 'write');
       }
-      io.out(`wrote ${dst} (${res.rows} rows in ${res.rowGroups} row group${res.rowGroups === 1 ? '' : 's'}; long layout: ${res.columns.join(', ')})\n`);
+      const unit = format === 'parquet' ? 'row group' : 'record batch';
+      io.out(`wrote ${dst} (${res.rows} rows in ${res.rowGroups} ${unit}${res.rowGroups === 1 ? '' : format === 'parquet' ? 's' : 'es'}; long layout: ${res.columns.join(', ')})\n`);
       return;
     }
     const warnings: string[] = [];

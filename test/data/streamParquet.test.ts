@@ -1,5 +1,5 @@
 /**
- * `datasets convert --stream`: a long text table becomes a long-layout Parquet file row group by row group;
+ * `datasets convert --stream`: a long text table becomes a long-layout Parquet (or Arrow) file row group by row group;
  * loaded back it is the same table (same hash); a bad row names file, line and column and leaves nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
 import { loadTable } from '../../src/data/load.js';
 import { tableSha256 } from '../../src/data/pool.js';
-import { streamLongToParquet } from '../../src/data/formats/streamParquet.js';
+import { streamLongTable, streamLongToParquet } from '../../src/data/formats/streamParquet.js';
+import { arrowSink } from '../../src/data/formats/streamArrow.js';
+import { tableFromIPC } from 'apache-arrow';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 
@@ -63,7 +65,33 @@ describe('streamLongToParquet', () => {
     expect(readdirSync(dir)).toEqual(['t.csv']);
   });
 
-  it('the CLI flag converts, and refuses a destination that is not Parquet', () => {
+  it.each([
+    ['file', 't.arrow', false],
+    ['stream', 't.arrows', true],
+  ] as const)('to the Arrow IPC %s format: one record batch per row group, the same table loaded back', async (_what, name, stream) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-stream-arrow-'));
+    const csv = join(dir, 't.csv');
+    writeFileSync(csv, longCsv());
+    const out = join(dir, name);
+    const r = await streamLongTable(csv, 'csv', out, (tmp, ids, metrics) => arrowSink(tmp, ids, metrics, stream), { rowGroup: 1000 });
+    expect(r.rowGroups).toBe(6);
+    const back = tableFromIPC(readFileSync(out));
+    expect(back.batches.map((b) => b.numRows)).toEqual([1000, 1000, 1000, 1000, 1000, 999]);
+    expect(back.schema.metadata.get('greenserv.layout')).toBe('long');
+    expect(back.getChild('latency_s')!.get(0)).toBeNull();
+    const [a, b] = [await loadTable(csv), await loadTable(out)];
+    expect(b.nQueries).toBe(1200);
+    expect(b.present[7 * 5 + 3]).toBe(0);
+    expect(tableSha256(b)).toBe(tableSha256(a));
+    expect(readdirSync(dir).sort()).toEqual([name, 't.csv'].sort());
+    // a bad row leaves nothing, as for Parquet
+    writeFileSync(csv, longCsv().replace('q1100,model-2,other,0,', 'q1100,model-2,other,0,abc'));
+    const e = await streamLongTable(csv, 'csv', join(dir, `bad-${name}`), (tmp, ids, metrics) => arrowSink(tmp, ids, metrics, stream), { rowGroup: 1000 }).catch((x: unknown) => x);
+    expect((e as Error).message).toMatch(/t\.csv:\d+ \(column 'energy_j'\)/);
+    expect(readdirSync(dir).sort()).toEqual([name, 't.csv'].sort());
+  });
+
+  it('the CLI flag converts to Parquet and Arrow, and refuses another destination', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-stream-cli-'));
     const csv = join(dir, 't.csv');
     writeFileSync(csv, longCsv());
@@ -71,9 +99,12 @@ describe('streamLongToParquet', () => {
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/rows in 1 row group; long layout: query_id, model_id, task, accuracy, energy_j, latency_s, cost_usd/);
-    const bad = spawnSync(process.execPath, [BIN, 'datasets', 'convert', csv, join(dir, 't.arrow'), '--stream'], { encoding: 'utf8' });
+    const arrow = spawnSync(process.execPath, [BIN, 'datasets', 'convert', csv, join(dir, 't.arrow'), '--stream'], { encoding: 'utf8' });
+    expect(arrow.status).toBe(0);
+    expect(arrow.stdout).toMatch(/rows in 1 record batch; long layout/);
+    const bad = spawnSync(process.execPath, [BIN, 'datasets', 'convert', csv, join(dir, 't.jsonl'), '--stream'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^greenserv: error: --stream writes Parquet only/);
-    expect(existsSync(join(dir, 't.arrow'))).toBe(false);
+    expect(bad.stderr).toMatch(/^greenserv: error: --stream writes Parquet or Arrow/);
+    expect(existsSync(join(dir, 't.jsonl'))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Long text table (CSV/TSV/JSONL, one row per query × model) to a long-layout Parquet file, row group by
- * row group: memory holds one row group, whatever the file's size. Each row is checked as it is read (ids
+ * Long text table (CSV/TSV/JSONL, one row per query × model) to a long-layout Parquet or Arrow file, row
+ * group by row group (one record batch each in Arrow): memory holds one row group, whatever the file's size. Each row is checked as it is read (ids
  * present, numbers valid, accuracy in [0, 1]); what needs the whole table (a pair given twice, missing
  * cells) is checked when the Parquet file is loaded, as for the text file.
  */
@@ -22,8 +22,41 @@ export interface StreamResult {
   columns: string[];
 }
 
+/** The writer of one output format: columns of one row group at a time. */
+export interface RowGroupSink {
+  write(strings: string[][], numbers: (number | null)[][]): void;
+  finish(): void;
+}
+
+/** What a sink is made from: the temporary path it writes and the id and metric column names. */
+export type SinkFactory = (tmp: string, ids: string[], metrics: string[]) => Promise<RowGroupSink>;
+
 /** Convert `src` (a long text table) to `dst` (Parquet), written to a temporary file and renamed at the end. */
 export async function streamLongToParquet(src: string, kind: TextKind, dst: string, o: { rowGroup?: number; warn?: (m: string) => void } = {}): Promise<StreamResult> {
+  return streamLongTable(src, kind, dst, parquetSink, o);
+}
+
+async function parquetSink(tmp: string, ids: string[], metrics: string[]): Promise<RowGroupSink> {
+  // the writer's own SchemaElement type (it bundles another hyparquet version than the reader)
+  type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: ids.length + metrics.length },
+    ...ids.map((name): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' })),
+    ...metrics.map((name): SchemaElement => ({ name, type: 'DOUBLE', repetition_type: 'OPTIONAL' })),
+  ];
+  const writer = new ParquetWriter({ writer: fileWriter(tmp), schema, kvMetadata: [{ key: 'greenserv.layout', value: 'long' }] });
+  return {
+    write: (strings, numbers) =>
+      writer.write({
+        columnData: [...ids.map((name, k) => ({ name, data: strings[k] })), ...metrics.map((name, k) => ({ name, data: numbers[k] }))],
+        rowGroupSize: strings[0].length,
+      }),
+    finish: () => writer.finish(),
+  };
+}
+
+/** Convert `src` (a long text table) to `dst` through `sink`, written to a temporary file and renamed at the end. */
+export async function streamLongTable(src: string, kind: TextKind, dst: string, sink: SinkFactory, o: { rowGroup?: number; warn?: (m: string) => void } = {}): Promise<StreamResult> {
   const rowGroup = o.rowGroup ?? STREAM_ROW_GROUP;
   const tmp = join(dirname(dst), `.greenserv-tmp-${randomBytes(6).toString('hex')}-${basename(dst)}`);
   trackTemporary(tmp);
@@ -37,14 +70,7 @@ export async function streamLongToParquet(src: string, kind: TextKind, dst: stri
       const metrics = LONG_METRIC_COLUMNS.filter((c) => idx.has(c));
       const extra = t.columns.filter((c) => c.trim() !== '' && !ids.includes(c.trim().toLowerCase()) && !(metrics as readonly string[]).includes(c.trim().toLowerCase()));
       if (extra.length) o.warn?.(`${src}: ignoring column(s) ${extra.join(', ')}`);
-      // the writer's own SchemaElement type (it bundles another hyparquet version than the reader)
-      type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
-      const schema: SchemaElement[] = [
-        { name: 'root', num_children: ids.length + metrics.length },
-        ...ids.map((name): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' })),
-        ...metrics.map((name): SchemaElement => ({ name, type: 'DOUBLE', repetition_type: 'OPTIONAL' })),
-      ];
-      const writer = new ParquetWriter({ writer: fileWriter(tmp), schema, kvMetadata: [{ key: 'greenserv.layout', value: 'long' }] });
+      const writer = await sink(tmp, ids, [...metrics]);
       const idCols = ids.map((c) => idx.get(c)!);
       const metricCols = metrics.map((c) => idx.get(c)!);
       const metricKind = metrics.map((c) => LONG_METRIC_COLUMNS.indexOf(c));
@@ -54,10 +80,7 @@ export async function streamLongToParquet(src: string, kind: TextKind, dst: stri
       let groups = 0;
       const flush = (): void => {
         if (strings[0].length === 0) return;
-        writer.write({
-          columnData: [...ids.map((name, k) => ({ name, data: strings[k] })), ...metrics.map((name, k) => ({ name, data: numbers[k] }))],
-          rowGroupSize: strings[0].length,
-        });
+        writer.write(strings, numbers);
         groups++;
         strings = ids.map(() => []);
         numbers = metrics.map(() => []);
