@@ -182,8 +182,10 @@ export class PatternCache {
   readonly variance: Float64Array;
   /** sqrt(κ·variance): the exploration width, computed once per fresh slot instead of per read. */
   readonly sd: Float64Array;
-  private readonly stamp: Int32Array;
-  private readonly P: number;
+  /** RidgeArms.version of the arm when each slot was filled (−1: never). */
+  readonly stamp: Int32Array;
+  /** Patterns per arm (slot of arm m, pattern p: m·P + p). */
+  readonly P: number;
   private readonly pattern: Int32Array | null;
   /** Every context is dense in index order 0..d−1: the quadratic form runs without index indirection. */
   private readonly dense: boolean;
@@ -220,6 +222,20 @@ export class PatternCache {
     }
     this.fill(m, m, q);
     return m;
+  }
+
+  /**
+   * Pattern of query q, or −1 without patterns (then use slot()). With it a selection loop finds arm m's slot
+   * at m·P + pattern and calls refill() when stamp[slot] ≠ version[m]: slot() with the loads hoisted.
+   */
+  patternOf(q: number): number {
+    return this.pattern !== null ? this.pattern[q] : -1;
+  }
+
+  /** Fill stale slot k of arm m for query q and stamp it. */
+  refill(k: number, m: number, q: number): void {
+    this.fill(k, m, q);
+    this.stamp[k] = this.st.version[m];
   }
 
   private fill(k: number, m: number, q: number): void {

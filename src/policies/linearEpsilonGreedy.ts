@@ -28,10 +28,24 @@ class LinearEpsilonGreedy extends LinearPolicy {
     const { rng } = this.env;
     if (rng.next() < this.eps) return arms[rng.int(n)];
     const { am, cache } = this;
+    const mean = cache.mean;
     am.reset();
+    const pq = cache.patternOf(q);
+    if (pq >= 0) {
+      // slot() inlined with its loads hoisted out of the loop
+      const { stamp, P } = cache;
+      const version = this.st.version;
+      for (let i = 0; i < n; i++) {
+        const m = arms[i];
+        const k = m * P + pq;
+        if (stamp[k] !== version[m]) cache.refill(k, m, q);
+        am.offer(m, mean[k]);
+      }
+      return am.result();
+    }
     for (let i = 0; i < n; i++) {
       const m = arms[i];
-      am.offer(m, cache.mean[cache.slot(m, q)]);
+      am.offer(m, mean[cache.slot(m, q)]);
     }
     return am.result();
   }

@@ -23,6 +23,19 @@ class LinUCB extends LinearPolicy {
     const { alpha, am, cache } = this;
     const { mean, sd } = cache;
     am.reset();
+    const pq = cache.patternOf(q);
+    if (pq >= 0) {
+      // slot() inlined with its loads hoisted out of the loop
+      const { stamp, P } = cache;
+      const version = this.st.version;
+      for (let i = 0; i < n; i++) {
+        const m = arms[i];
+        const k = m * P + pq;
+        if (stamp[k] !== version[m]) cache.refill(k, m, q);
+        am.offer(m, mean[k] + alpha * sd[k]);
+      }
+      return am.result();
+    }
     for (let i = 0; i < n; i++) {
       const m = arms[i];
       const k = cache.slot(m, q);

@@ -37,6 +37,19 @@ class Thompson extends LinearPolicy {
     const { am, cache } = this;
     const { mean, sd } = cache;
     am.reset();
+    const pq = cache.patternOf(q);
+    if (pq >= 0) {
+      // slot() inlined with its loads hoisted out of the loop
+      const { stamp, P } = cache;
+      const version = this.st.version;
+      for (let i = 0; i < n; i++) {
+        const m = arms[i];
+        const k = m * P + pq;
+        if (stamp[k] !== version[m]) cache.refill(k, m, q);
+        am.offer(m, mean[k] + sd[k] * rng.normal());
+      }
+      return am.result();
+    }
     for (let i = 0; i < n; i++) {
       const m = arms[i];
       const k = cache.slot(m, q);

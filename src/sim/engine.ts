@@ -6,7 +6,7 @@
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
-import { valueAt } from '../data/columns.js';
+import { valueAt, type MetricColumn } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
 import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
@@ -308,6 +308,11 @@ function policyRun(st: ReplayState, run: RunStart): void {
   let ev = 0;
   // drift moves the oracle with time: it is then computed per step
   let oracle = fullLookup ? fullOracle : drift ? null : segmentOracle(st, 0, inPool);
+  if (!hasEvents && sc === null && feasible === null && steps === null && nExtra === 0 && oracle !== null) {
+    plainRun(policy, rp.name, order, acts.allowed(0), acts.buf, inPool, present, rewards, oracle, M, metrics);
+    metrics.end();
+    return;
+  }
   for (let s = 0; s < Q; s++) {
     if (hasEvents && ev < events.length && events[ev].step === s) {
       while (ev < events.length && events[ev].step === s) {
@@ -344,6 +349,25 @@ function policyRun(st: ReplayState, run: RunStart): void {
   metrics.end();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();
+}
+
+/**
+ * policyRun's loop for the common case (a fixed pool, no feasibility mask, no scenario, only the metrics
+ * recorder, a cached oracle): the same steps without the checks for what is absent.
+ */
+function plainRun(policy: Policy, name: string, order: Int32Array, na: number, arms: Int32Array, inPool: Uint8Array, present: Uint8Array, rewards: MetricColumn, oracle: Float64Array, M: number, metrics: MetricsRecorder): void {
+  const Q = order.length;
+  for (let s = 0; s < Q; s++) {
+    const q = order[s];
+    const m = policy.select(q, arms, na);
+    if (inPool[m] !== 1) throw new Error(`policy '${name}' chose ${m}, which is not an allowed model`);
+    const i = q * M + m;
+    const has = present[i] === 1;
+    const rew = has ? rewards[i] : 0;
+    policy.update(q, m, rew);
+    const best = oracle[q];
+    metrics.step(s, q, m, has, rew, Number.isNaN(best) ? 0 : best - rew);
+  }
 }
 
 /** Cap on cached pool-oracle values ((events + 1) × queries); beyond it the oracle is computed per step. */

@@ -66,6 +66,32 @@ describe('replay engine', () => {
     expect(Array.from(st.query.subarray(0, Q))).not.toEqual(Array.from(st.query.subarray(Q, 2 * Q)));
   });
 
+  it('the loop for the plain case (no step trace, events, mask or scenario) gives the metrics of the general loop', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 5, max: 60 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(0, 0.3),
+        fc.constantFrom<'full' | 'pool'>('full', 'pool'),
+        async (seed, Q, M, missing, oracle) => {
+          const plain = (await run(seed, Q, M, missing, { oracle, recordSteps: false })).res;
+          // a step trace sends the replay through the general loop
+          const general = (await run(seed, Q, M, missing, { oracle, recordSteps: true })).res;
+          expect(plain.steps).toBeNull();
+          expect(plain.metrics).toEqual(general.metrics);
+          const st = general.steps!;
+          let regret = 0;
+          for (let i = 0; i < st.length; i++) regret += st.regret[i];
+          let sum = 0;
+          for (const runs of plain.metrics) for (const r of runs) sum += r.finalRegret;
+          expect(sum).toBeCloseTo(regret, 9);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('metrics per run equal sums over the step trace', async () => {
     const { t, res } = await run(8, 40, 4, 0.1);
     const st = res.steps!;
