@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { maxDecompressedBytes, maxLineBytes, parseByteSize, parseDecompressLimit, setInputLimits } from '../../src/data/limits.js';
+import { maxDecompressedBytes, parseByteSize, parseDecompressLimit } from '../../src/data/limits.js';
 
 const KEYS = ['GREENSERV_MAX_DECOMPRESSED', 'GREENSERV_MAX_LINE_BYTES'] as const;
 const saved = KEYS.map((k) => process.env[k]);
@@ -34,7 +34,11 @@ describe('input limits', () => {
     expect(() => maxDecompressedBytes(1)).toThrow(/GREENSERV_MAX_DECOMPRESSED/);
   });
 
-  it('options override the environment and give it back when absent', () => {
+  it('options override the environment and give it back when absent', async () => {
+    // a fresh copy of the module: it keeps the user's environment from its first call, which another test
+    // file in the same worker may have made
+    vi.resetModules();
+    const { maxLineBytes, setInputLimits } = await import('../../src/data/limits.js');
     process.env.GREENSERV_MAX_LINE_BYTES = '1M';
     expect(maxLineBytes()).toBe(1024 * 1024);
     setInputLimits({ maxLineBytes: '2K' });
