@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // The slow end-to-end files: whole experiments, resume after SIGINT, terminal sessions, report rebuilds,
+// signals and hostile output directories against the CLI,
 // energy attach round trips and the task classifier trained on the real prompts.
 export default defineConfig({
   test: {
