@@ -29,6 +29,23 @@ export interface ContextSet {
   nPatterns?: number;
 }
 
+const PATTERN_ROWS = new WeakMap<Int32Array, Int32Array>();
+
+/**
+ * The first query of each pattern: a policy reads a query's context from its pattern's row, which stays in
+ * cache, instead of from the query's own row, a cache miss when queries come in shuffled order (identical
+ * contexts, so the same numbers).
+ */
+export function patternRows(pattern: Int32Array, nPatterns: number): Int32Array {
+  let rows = PATTERN_ROWS.get(pattern);
+  if (rows === undefined || rows.length !== nPatterns) {
+    rows = new Int32Array(nPatterns).fill(-1);
+    for (let q = 0; q < pattern.length; q++) if (rows[pattern[q]] < 0) rows[pattern[q]] = q;
+    PATTERN_ROWS.set(pattern, rows);
+  }
+  return rows;
+}
+
 /** Assign pattern ids to identical contexts (first-appearance order). */
 export function withPatterns(c: ContextSet): ContextSet {
   const ids = new Map<string, number>();

@@ -5,6 +5,7 @@
  */
 import type { Policy, PolicyEnv } from './policy.js';
 import { DenseKernel } from './denseKernel.js';
+import { patternRows } from '../features/context.js';
 import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, rankOneSym, setScaledIdentity, shermanMorrisonSparse, solveSparse } from './linalg.js';
 
 /** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
@@ -187,6 +188,8 @@ export class PatternCache {
   /** Patterns per arm (slot of arm m, pattern p: m·P + p). */
   readonly P: number;
   private readonly pattern: Int32Array | null;
+  /** The row holding each pattern's context (see patternRows). */
+  private readonly rows: Int32Array | null;
   /** Every context is dense in index order 0..d−1: the quadratic form runs without index indirection. */
   private readonly dense: boolean;
 
@@ -202,6 +205,7 @@ export class PatternCache {
   ) {
     this.pattern = ctx.pattern ?? null;
     this.P = ctx.nPatterns ?? 0;
+    this.rows = this.pattern !== null ? patternRows(this.pattern, this.P) : null;
     const n = this.pattern ? nModels * this.P : nModels;
     this.mean = new Float64Array(n);
     this.variance = new Float64Array(n);
@@ -241,8 +245,9 @@ export class PatternCache {
   private fill(k: number, m: number, q: number): void {
     const { d, dd, theta, Ainv } = this.st;
     const { idx, val } = this.ctx;
-    const lo = this.ctx.ptr[q];
-    const hi = this.ctx.ptr[q + 1];
+    const r = this.rows !== null ? this.rows[this.pattern![q]] : q;
+    const lo = this.ctx.ptr[r];
+    const hi = this.ctx.ptr[r + 1];
     const to = m * d;
     const ao = m * dd;
     let mean = 0;
@@ -329,6 +334,9 @@ export abstract class LinearPolicy implements Policy {
   abstract readonly name: string;
   protected readonly st: RidgeArms;
   protected readonly cache: PatternCache;
+  /** Pattern of each query and the row holding each pattern's context (see patternRows), or null. */
+  private readonly pattern: Int32Array | null;
+  private readonly rows: Int32Array | null;
 
   constructor(
     protected readonly env: PolicyEnv,
@@ -341,11 +349,14 @@ export abstract class LinearPolicy implements Policy {
     const dense = allDense(c.ptr, c.idx, c.d);
     this.st = new RidgeArms(env.nModels, c.d, prior, RidgeArms.accelerate);
     this.cache = new PatternCache(this.st, env.nModels, c, kappa, width, dense);
+    this.pattern = c.pattern ?? null;
+    this.rows = c.pattern !== undefined ? patternRows(c.pattern, c.nPatterns ?? 0) : null;
   }
 
   update(q: number, arm: number, reward: number): void {
     const c = this.env.contexts;
-    this.st.update(arm, c.idx, c.val, c.ptr[q], c.ptr[q + 1], reward, this.weight);
+    const r = this.rows !== null ? this.rows[this.pattern![q]] : q;
+    this.st.update(arm, c.idx, c.val, c.ptr[r], c.ptr[r + 1], reward, this.weight);
   }
 
   abstract select(q: number, arms: Int32Array, n: number): number;

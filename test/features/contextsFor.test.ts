@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { makePoolTable } from '../../src/data/pool.js';
-import { encodeContexts } from '../../src/features/context.js';
+import { encodeContexts, patternRows, withPatterns } from '../../src/features/context.js';
 import { contextsFor, denseKind } from '../../src/features/contextsFor.js';
 
 function table(texts: string[], embedding?: { dim: number; values: Float64Array }) {
@@ -53,5 +53,26 @@ describe('contexts from the feature choice', () => {
     const noText = makePoolTable({ name: 'n', queryIds: ['a'], queryTasks: ['mmlu'], models: [{ id: 'a', name: 'a', paramsB: 1 }], accuracy: Float64Array.from([1]) });
     expect(() => contextsFor(noText, { layout: 'paper', features: ['embed'] })).toThrow(/needs query text/);
     expect(() => contextsFor(noText, { layout: 'paper', features: ['embedding'] })).toThrow(/no embedding column/);
+  });
+});
+
+describe('pattern rows', () => {
+  it('each pattern\'s row is its first query, whose context equals every other query of the pattern', () => {
+    // rows 0/2/4 share a context, as do 1/5; row 3 is alone (hand-built CSR)
+    const rowsIdx = [[0, 2], [0, 3], [0, 2], [1], [0, 2], [0, 3]];
+    const rowsVal = [[1, 0.5], [1, 1], [1, 0.5], [2], [1, 0.5], [1, 1]];
+    const ptr = new Int32Array(rowsIdx.length + 1);
+    rowsIdx.forEach((r, q) => (ptr[q + 1] = ptr[q] + r.length));
+    const c = withPatterns({ d: 4, nQueries: 6, ptr, idx: Int32Array.from(rowsIdx.flat()), val: Float64Array.from(rowsVal.flat()), names: [] });
+    expect(Array.from(c.pattern!)).toEqual([0, 1, 0, 2, 0, 1]);
+    const rows = patternRows(c.pattern!, c.nPatterns!);
+    expect(Array.from(rows)).toEqual([0, 1, 3]);
+    // brute force over every query: the pattern row's non-zeros are the query's own
+    for (let q = 0; q < 6; q++) {
+      const r = rows[c.pattern![q]];
+      expect(Array.from(c.idx.subarray(ptr[r], ptr[r + 1]))).toEqual(rowsIdx[q]);
+      expect(Array.from(c.val.subarray(ptr[r], ptr[r + 1]))).toEqual(rowsVal[q]);
+    }
+    expect(patternRows(c.pattern!, c.nPatterns!)).toBe(rows);
   });
 });
