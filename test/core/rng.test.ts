@@ -46,4 +46,28 @@ describe('Rng', () => {
     rng.reseed(9);
     expect(Array.from({ length: 5 }, () => rng.nextU32())).toEqual(a);
   });
+
+  it('shuffles an Int32Array as the textbook Fisher-Yates over the reference generator, and leaves the same state', () => {
+    for (const [seed, n] of [[1, 2], [7, 5], [40, 1000], [123456789, 20_001]] as const) {
+      const next = reference(seed);
+      const u = (): number => (next() >>> 5) * 67108864 + (next() >>> 6);
+      const want = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor((u() / 9007199254740992) * (i + 1));
+        [want[i], want[j]] = [want[j], want[i]];
+      }
+      const rng = new Rng(seed);
+      const got = Int32Array.from({ length: n }, (_, i) => i);
+      rng.shuffle(got);
+      expect(Array.from(got)).toEqual(want);
+      // the generic path over a plain array draws the same, and both leave the generator where the reference is
+      const plain = new Rng(seed);
+      const arr = Array.from({ length: n }, (_, i) => i);
+      plain.shuffle(arr);
+      expect(arr).toEqual(want);
+      const after = next();
+      expect(rng.nextU32()).toBe(after);
+      expect(plain.nextU32()).toBe(after);
+    }
+  });
 });
