@@ -49,6 +49,21 @@ export function solveSparse(Ainv: Float64Array, off: number, d: number, idx: Int
       t += v3 * Ainv[r3 + i];
       u[i] = t;
     }
+  } else if (hi - lo === 3) {
+    // one-hot with a zero-coded slot (the reference layout's third complexity bin): the same, three rows
+    const r0 = off + idx[lo] * d;
+    const r1 = off + idx[lo + 1] * d;
+    const r2 = off + idx[lo + 2] * d;
+    const v0 = val[lo];
+    const v1 = val[lo + 1];
+    const v2 = val[lo + 2];
+    for (let i = 0; i < d; i++) {
+      let t = 0;
+      t += v0 * Ainv[r0 + i];
+      t += v1 * Ainv[r1 + i];
+      t += v2 * Ainv[r2 + i];
+      u[i] = t;
+    }
   } else {
     // few non-zeros: accumulate whole rows of A⁻¹ (contiguous), the same sums in the same order
     u.fill(0, 0, d);

@@ -297,6 +297,28 @@ export class PatternCache {
       t += v3 * Ainv[r2 + i3];
       quad += 2 * v2 * t;
       quad += 2 * v3 * (0.5 * v3 * Ainv[r3 + i3]);
+    } else if (hi - lo === 3) {
+      // the reference layout's rows with the zero-coded complexity bin: the same, three non-zeros
+      const i0 = idx[lo];
+      const i1 = idx[lo + 1];
+      const i2 = idx[lo + 2];
+      const v0 = val[lo];
+      const v1 = val[lo + 1];
+      const v2 = val[lo + 2];
+      const r0 = ao + i0 * d;
+      const r1 = ao + i1 * d;
+      const r2 = ao + i2 * d;
+      mean += theta[to + i0] * v0;
+      mean += theta[to + i1] * v1;
+      mean += theta[to + i2] * v2;
+      let t = 0.5 * v0 * Ainv[r0 + i0];
+      t += v1 * Ainv[r0 + i1];
+      t += v2 * Ainv[r0 + i2];
+      quad += 2 * v0 * t;
+      t = 0.5 * v1 * Ainv[r1 + i1];
+      t += v2 * Ainv[r1 + i2];
+      quad += 2 * v1 * t;
+      quad += 2 * v2 * (0.5 * v2 * Ainv[r2 + i2]);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
       // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot

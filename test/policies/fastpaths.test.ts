@@ -5,7 +5,7 @@ import { denseContexts } from '../../src/features/context.js';
 import { epsilonGreedyFactory } from '../../src/policies/epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
 import type { Policy } from '../../src/policies/policy.js';
-import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, shermanMorrisonSparse } from '../../src/policies/linalg.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, shermanMorrisonSparse, solveSparse } from '../../src/policies/linalg.js';
 import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 
@@ -192,6 +192,66 @@ describe('dense fast paths are bit-identical to the sparse arithmetic', () => {
         expect(cache.mean[k]).toBe(mean);
         expect(cache.variance[k]).toBe(quad);
         expect(cache.sd[k]).toBe(Math.sqrt(0.0625 * quad));
+      }
+    }
+  });
+});
+
+describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and the general loop)', () => {
+  /** Rows of 1–6 non-zeros at increasing indices, values ±1 or real-valued. */
+  function sparseRows(rng: Rng, d: number, Q: number) {
+    const ptr = new Int32Array(Q + 1);
+    const idx: number[] = [];
+    const val: number[] = [];
+    for (let q = 0; q < Q; q++) {
+      const nnz = 1 + (q % 6);
+      const cols = new Set<number>();
+      while (cols.size < nnz) cols.add(rng.int(d));
+      for (const c of [...cols].sort((a, b) => a - b)) {
+        idx.push(c);
+        val.push(q % 2 ? 1 : rng.normal());
+      }
+      ptr[q + 1] = idx.length;
+    }
+    return { d, nQueries: Q, ptr, idx: Int32Array.from(idx), val: Float64Array.from(val), names: [] as string[] };
+  }
+
+  it('A⁻¹x is each u_i summed in row order from 0, and the score cache is θᵀx and the sparse triangle form, bit for bit', () => {
+    const d = 12;
+    const Q = 60;
+    const rng = new Rng(21);
+    const ctx = sparseRows(rng, d, Q);
+    const st = new RidgeArms(3, d, 0.5);
+    const cache = new PatternCache(st, 3, ctx, 0.25);
+    for (let n = 0; n < 400; n++) {
+      const q = rng.int(Q);
+      st.update(n % 3, ctx.idx, ctx.val, ctx.ptr[q], ctx.ptr[q + 1], rng.next(), 1);
+    }
+    for (let m = 0; m < 3; m++) {
+      const off = m * d * d;
+      for (let q = 0; q < Q; q++) {
+        const lo = ctx.ptr[q];
+        const hi = ctx.ptr[q + 1];
+        // literal: u_i = ((0 + v_0·A[i_0,i]) + v_1·A[i_1,i]) + …
+        const want = new Float64Array(d);
+        for (let k = lo; k < hi; k++) for (let i = 0; i < d; i++) want[i] += ctx.val[k] * st.Ainv[off + ctx.idx[k] * d + i];
+        let wq = 0;
+        for (let k = lo; k < hi; k++) wq += ctx.val[k] * want[ctx.idx[k]];
+        const u = new Float64Array(d);
+        expect(solveSparse(st.Ainv, off, d, ctx.idx, ctx.val, lo, hi, u)).toBe(wq);
+        expect(Array.from(u)).toEqual(Array.from(want));
+        // literal: θᵀx in row order; xᵀA⁻¹x over one triangle of the non-zeros
+        let mean = 0;
+        let quad = 0;
+        for (let a = lo; a < hi; a++) {
+          mean += st.theta[m * d + ctx.idx[a]] * ctx.val[a];
+          let t = 0.5 * ctx.val[a] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[a]];
+          for (let b = a + 1; b < hi; b++) t += ctx.val[b] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[b]];
+          quad += 2 * ctx.val[a] * t;
+        }
+        const k = cache.slot(m, q);
+        expect(cache.mean[k]).toBe(mean);
+        expect(cache.variance[k]).toBe(Math.max(0, quad));
       }
     }
   });
