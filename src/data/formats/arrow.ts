@@ -10,7 +10,8 @@ import { ArrowFormatError, verifyArrowIpc } from './arrow-verify.js';
 
 const CORRUPT = 'not a readable Arrow IPC file or stream (truncated or corrupt?)';
 
-export function arrowSource(file: string): ColumnarSource {
+/** `chunkRows`: rows per slice when the table is larger than that (see below). */
+export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): ColumnarSource {
   const bytes = readAllBytes(file);
   if (bytes.length === 0) throw new DataError('file is empty', file);
   let table: Table;
@@ -25,25 +26,54 @@ export function arrowSource(file: string): ColumnarSource {
   const fields = table.schema.fields;
   const nRows = table.numRows;
   const columns = fields.map((f) => f.name);
+  const vectorOf = (i: number): Vector => {
+    const v = table.getChildAt(i);
+    if (!v || v.length !== nRows) {
+      throw new DataError(`${CORRUPT}: column has ${v?.length ?? 0} values for ${nRows} rows`, file, undefined, columns[i]);
+    }
+    return v;
+  };
+  const valuesOf = (i: number, v: Vector): ArrayLike<unknown> => {
+    try {
+      return vectorValues(v);
+    } catch (err) {
+      // Buffers that disagree with the metadata surface only when values are read.
+      throw new DataError(`${CORRUPT}: cannot decode the column: ${(err as Error)?.message ?? String(err)}`, file, undefined, columns[i]);
+    }
+  };
+  // The values of a large table are made a slice of rows at a time (a long table's id columns as JS strings
+  // cost several times their bytes in the file); a small one is read whole.
+  const rowChunks: [number, number][] = [];
+  for (let at = 0; at < nRows; at += chunkRows) rowChunks.push([at, Math.min(nRows, at + chunkRows)]);
+  let chunk: { start: number; end: number; values: Map<number, ArrayLike<unknown>> } | null = null;
   return {
     file,
     columns,
     nRows,
     metadata: table.schema.metadata,
+    rowChunks: nRows > chunkRows ? rowChunks : undefined,
+    async fetchRows(cols, start, end) {
+      const values = new Map<number, ArrayLike<unknown>>();
+      chunk = null;
+      for (const i of new Set(cols)) values.set(i, valuesOf(i, vectorOf(i).slice(start, end)));
+      chunk = { start, end, values };
+    },
+    release() {
+      chunk = null;
+    },
     column(i) {
-      const v = table.getChildAt(i);
-      if (!v || v.length !== nRows) {
-        throw new DataError(`${CORRUPT}: column has ${v?.length ?? 0} values for ${nRows} rows`, file, undefined, columns[i]);
+      if (chunk !== null) {
+        const v = chunk.values.get(i);
+        if (v === undefined) throw new Error(`Arrow column '${columns[i]}' was read before it was fetched`);
+        return v;
       }
-      try {
-        return vectorValues(v);
-      } catch (err) {
-        // Buffers that disagree with the metadata surface only when values are read.
-        throw new DataError(`${CORRUPT}: cannot decode the column: ${(err as Error)?.message ?? String(err)}`, file, undefined, columns[i]);
-      }
+      return valuesOf(i, vectorOf(i));
     },
   };
 }
+
+/** Rows per slice of a large Arrow table (see arrowSource). */
+export const ARROW_CHUNK_ROWS = 1 << 18;
 
 /** Plain values of a column; typed arrays straight from the buffers when there are no nulls. */
 function vectorValues(v: Vector): ArrayLike<unknown> {
