@@ -220,7 +220,7 @@ export class PatternCache {
     if (pattern !== null) {
       const k = m * this.P + pattern[q];
       if (this.stamp[k] === this.st.version[m]) return k;
-      this.fill(k, m, q);
+      this.fill(k, m, this.rows![pattern[q]]);
       this.stamp[k] = this.st.version[m];
       return k;
     }
@@ -236,16 +236,21 @@ export class PatternCache {
     return this.pattern !== null ? this.pattern[q] : -1;
   }
 
-  /** Fill stale slot k of arm m for query q and stamp it. */
-  refill(k: number, m: number, q: number): void {
-    this.fill(k, m, q);
+  /** The context row to read for query q: its pattern's row (see patternRows), or its own without patterns. */
+  rowOf(q: number): number {
+    return this.rows !== null ? this.rows[this.pattern![q]] : q;
+  }
+
+  /** Fill stale slot k of arm m from context row r (rowOf(q), found once per selection) and stamp it. */
+  refill(k: number, m: number, r: number): void {
+    this.fill(k, m, r);
     this.stamp[k] = this.st.version[m];
   }
 
-  private fill(k: number, m: number, q: number): void {
+  /** Slot k of arm m from context row r. */
+  private fill(k: number, m: number, r: number): void {
     const { d, dd, theta, Ainv } = this.st;
     const { idx, val } = this.ctx;
-    const r = this.rows !== null ? this.rows[this.pattern![q]] : q;
     const lo = this.ctx.ptr[r];
     const hi = this.ctx.ptr[r + 1];
     const to = m * d;
