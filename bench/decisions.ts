@@ -6,7 +6,7 @@
  */
 import { Rng } from '../src/core/rng.js';
 import { RidgeArms } from '../src/policies/linear.js';
-import { cpuClock, decisionStepper, engineStepper, hrClock, median, timedRate } from '../src/sim/throughput.js';
+import { cpuClock, decisionStepper, engineStepper, freshRunStepper, hrClock, median, timedRate } from '../src/sim/throughput.js';
 import { denseWorkload, oneHotWorkload, taskTableWorkload, type Workload } from '../src/sim/workloads.js';
 import type { ReferenceRunner } from './reference.js';
 
@@ -88,6 +88,8 @@ export async function benchDecisions(o: DecisionOptions): Promise<Record<string,
     const policies: Record<string, Rate> = {};
     const engine: Record<string, Rate> = {};
     const engineOverPolicy: Record<string, number> = {};
+    const freshRuns: Record<string, Rate> = {};
+    const engineOverFreshRuns: Record<string, number> = {};
     const reference: Record<string, { decisionsPerSecond: Rate; ratio: Rate }> = {};
     const scalar: Record<string, { decisionsPerSecond: Rate; kernelOverScalar: Rate }> = {};
     for (const name of BENCH_POLICIES) {
@@ -149,18 +151,23 @@ export async function benchDecisions(o: DecisionOptions): Promise<Record<string,
         const { table, rw } = tasks;
         const runs = 5;
         const eng = engineStepper(name, table, w.contexts, rw, runs);
+        const fresh = freshRunStepper(name, table, w.contexts, w.rewards);
         const es: number[] = [];
         const ps: number[] = [];
+        const fs: number[] = [];
         for (let i = 0; i < o.slices; i++) {
           ps.push(slice());
           es.push(timedRate(eng, runs * table.nQueries, o.sliceMs, cpuClock));
+          fs.push(timedRate(fresh, runs * table.nQueries, o.sliceMs, cpuClock));
         }
         engine[name] = rateOf(es);
         engineOverPolicy[name] = +(median(es) / median(ps)).toFixed(3);
+        freshRuns[name] = rateOf(fs);
+        engineOverFreshRuns[name] = +(median(es) / median(fs)).toFixed(3);
       }
     }
     const entry: Record<string, unknown> = { description: w.description, decisionsPerSecond: policies };
-    if (isTable) Object.assign(entry, { engineDecisionsPerSecond: engine, engineOverPolicy });
+    if (isTable) Object.assign(entry, { engineDecisionsPerSecond: engine, engineOverPolicy, policyFreshRunsDecisionsPerSecond: freshRuns, engineOverFreshRuns });
     if (withRef) entry.reference = reference;
     if (Object.keys(scalar).length > 0) entry.scalarLoops = scalar;
     out[w.name] = entry;

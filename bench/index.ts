@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       const slices = quick ? 3 : 9;
       const decisions = await benchDecisions({ slices, sliceMs: quick ? 20 : 50, referenceSliceMs: quick ? 100 : 300, denseDims: [32, 64, 256], reference: ref, referenceDenseDims: [32, 64] });
       result.decisionsPerSecond = {
-        note: `select + update per second of process CPU time: median, min and max over ${slices} slices; the table workload is replayed in shuffled order, and its engine rows are whole simulate runs (metrics recorder on, step trace off)`,
+        note: `select + update per second of process CPU time: median, min and max over ${slices} slices; the table workload is replayed in shuffled order, and its engine rows are whole simulate runs (metrics recorder on, step trace off); policyFreshRuns is the policy-only loop as the engine runs it (a fresh policy and a reshuffled order per run of the table), so engineOverFreshRuns is the engine's own bookkeeping`,
         ...decisions,
       };
       if (ref) result.reference = { dir: ref.args.dir, python: ref.args.python, numpy: ref.numpy, env: { ...THREAD_ENV, unset: UNSET_ENV } };

@@ -11,7 +11,7 @@ import { defaultParams, type HindsightData, type PolicyEnv } from '../policies/p
 import { builtinFactory, FACTORIES, resolvePolicies } from '../policies/registry.js';
 import type { Semantics } from '../policies/policy.js';
 import type { PoolTable } from '../data/pool.js';
-import { simulate } from './engine.js';
+import { nameKey, runSeed, simulate } from './engine.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
 
@@ -188,6 +188,41 @@ export function throughputRatios(names: readonly string[], minMs: number, sliceM
  * every query (shuffled orders, pool oracle, metrics recorder on, step trace off), so it makes
  * runs × queries decisions whatever n says; time it with that batch.
  */
+/**
+ * The policy-only loop as the engine runs it: per run of the table's queries a fresh policy (seeded as the
+ * engine seeds it) over a freshly shuffled order, so beside engineStepper the difference is the engine's own
+ * bookkeeping, not the policy's start-up. n is rounded up to whole runs.
+ */
+export function freshRunStepper(name: string, table: PoolTable, contexts: ContextSet, rewards: Float64Array, onRun?: (r: number, totalReward: number) => void): (n: number) => void {
+  const f = builtinFactory(name);
+  if (!f || f.train) throw new UsageError(`unknown policy '${name}'; policies: ${FACTORIES.map((x) => x.name).join(', ')}`);
+  const M = table.nModels;
+  const Q = table.nQueries;
+  const arms = Int32Array.from({ length: M }, (_, m) => m);
+  const order = new Int32Array(Q);
+  let r = 0;
+  const step = (n: number): void => {
+    for (let done = 0; done < n; done += Q) {
+      const seed = runSeed(40, r++);
+      const env: PolicyEnv = { contexts, models: table.models, nModels: M, initialArms: Array.from(arms), rng: Rng.derive(seed, 1, nameKey(name)), rules: decisionRules('paper') };
+      const p = f.create(env, defaultParams(f), f.hindsight ? hindsight(rewards, M) : undefined);
+      for (let q = 0; q < Q; q++) order[q] = q;
+      Rng.derive(seed, 0).shuffle(order);
+      let total = 0;
+      for (let s = 0; s < Q; s++) {
+        const q = order[s];
+        const m = p.select(q, arms, M);
+        const rew = rewards[q * M + m];
+        p.update(q, m, rew);
+        total += rew;
+      }
+      onRun?.(r - 1, total);
+    }
+  };
+  step(5 * Q);
+  return step;
+}
+
 export function engineStepper(name: string, table: PoolTable, contexts: ContextSet, rw: RewardTable, runs = 5, semantics: Semantics = 'paper'): (n: number) => void {
   const policies = resolvePolicies([name], [], table.models);
   let seed = 40;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cpuClock, decisionStepper, engineStepper, timedRate } from '../../src/sim/throughput.js';
+import { cpuClock, decisionStepper, engineStepper, freshRunStepper, timedRate } from '../../src/sim/throughput.js';
+import { simulate } from '../../src/sim/engine.js';
+import { resolvePolicies } from '../../src/policies/registry.js';
 import { denseWorkload, oneHotWorkload, taskTableWorkload } from '../../src/sim/workloads.js';
 
 describe('bench workloads', () => {
@@ -48,5 +50,18 @@ describe('bench workloads', () => {
     expect(rate).toBeGreaterThan(0);
     const step = decisionStepper('linucb', w.contexts, w.rewards, 7, 10);
     expect(() => step(1000)).not.toThrow();
+  });
+
+  it('the fresh-run stepper replays what the engine replays: each run\'s total reward equals simulate\'s', async () => {
+    const w = await taskTableWorkload(400);
+    for (const name of ['epsilon-greedy', 'linucb', 'thompson']) {
+      const totals: number[] = [];
+      // its warm-up is runs 0-4; the next call makes runs 5 and 6
+      const step = freshRunStepper(name, w.table, w.contexts, w.rewards, (r, total) => (totals[r] = total));
+      step(2 * 400);
+      const res = simulate(w.table, w.contexts, w.rw, { runs: 7, seed: 40, semantics: 'paper', oracle: 'pool', policies: resolvePolicies([name], [], w.table.models) });
+      expect(totals.length).toBe(7);
+      expect(totals).toEqual(res.metrics[0].map((x) => x.totalReward));
+    }
   });
 });
