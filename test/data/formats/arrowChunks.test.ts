@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Dictionary, Int32, makeTable, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { Rng } from '../../../src/core/rng.js';
 import { arrowSource } from '../../../src/data/formats/arrow.js';
 import { loadColumnar } from '../../../src/data/formats/columnar.js';
@@ -41,7 +41,7 @@ describe('Arrow tables read a slice of rows at a time', () => {
     same(sliced, whole);
   });
 
-  it('a wide table too, one row per slice', async () => {
+  it('a wide table too, with an embedding list column, one row per slice', async () => {
     const t = makePoolTable({
       name: 'w',
       queryIds: ['a', 'b', 'c'],
@@ -49,10 +49,28 @@ describe('Arrow tables read a slice of rows at a time', () => {
       models: [{ id: 'x', name: 'x', paramsB: 1 }, { id: 'y', name: 'y', paramsB: 2 }],
       accuracy: Float64Array.from([1, 0, 0, 1, 1, Number.NaN]),
       energyJ: Float64Array.from([1, 2, 3, 4, 5, Number.NaN]),
+      embedding: { dim: 2, values: Float64Array.from([0.5, -1, 2, 0.25, 3, 1e-3]) },
     });
     const f = `${s.dir}/wide.arrow`;
     await writeTable(t, f);
-    same(await loadColumnar(arrowSource(f, 1)), await loadColumnar(arrowSource(f, Infinity)));
+    const sliced = await loadColumnar(arrowSource(f, 1));
+    same(sliced, await loadColumnar(arrowSource(f, Infinity)));
+    expect(Array.from(sliced.embedding!.values)).toEqual(Array.from(t.embedding!.values));
+  });
+
+  it('dictionary-encoded ids (as pandas categoricals are written) and an Arrow stream, sliced', async () => {
+    const whole = await loadColumnar(arrowSource(longArrow('plain.arrow', 9, 3), Infinity));
+    const plain = makeTable({
+      query_id: vectorFromArray(whole.queryIds.flatMap((q) => [q, q, q]), new Dictionary(new Utf8(), new Int32())),
+      model_id: vectorFromArray(whole.queryIds.flatMap(() => whole.models.map((m) => m.id)), new Dictionary(new Utf8(), new Int32())),
+      task: vectorFromArray(whole.queryIds.flatMap((_, q) => [0, 1, 2].map(() => whole.tasks[whole.queryTask[q]]))),
+      accuracy: Float64Array.from({ length: 27 }, (_, i) => whole.accuracy[i]),
+      energy_j: Float64Array.from({ length: 27 }, (_, i) => whole.energyJ[i]),
+    });
+    for (const kind of ['file', 'stream'] as const) {
+      const f = s.write(`dict.${kind === 'file' ? 'arrow' : 'arrows'}`, tableToIPC(plain, kind));
+      same(await loadColumnar(arrowSource(f, 4)), whole);
+    }
   });
 
   it('a bad value in a later slice is reported at its own row', async () => {
