@@ -84,7 +84,10 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // docs/outputs.md, `npm run bench`
   const result: Record<string, unknown> = {
+    schemaVersion: 1,
+    kind: 'bench',
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     targets: TARGETS,
   };

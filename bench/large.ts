@@ -79,7 +79,10 @@ async function main(): Promise<void> {
   const dir = keep || mkdtempSync(join(tmpdir(), 'gs-bench-large-'));
   mkdirSync(dir, { recursive: true });
   const cells = queries * MODELS;
+  // docs/outputs.md, `npm run bench:large`
   const result: Record<string, unknown> = {
+    schemaVersion: 1,
+    kind: 'bench-large',
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     queries,
     models: MODELS,
