@@ -361,9 +361,6 @@ export abstract class LinearPolicy implements Policy {
   abstract readonly name: string;
   protected readonly st: RidgeArms;
   protected readonly cache: PatternCache;
-  /** Pattern of each query and the row holding each pattern's context (see patternRows), or null. */
-  private readonly pattern: Int32Array | null;
-  private readonly rows: Int32Array | null;
 
   constructor(
     protected readonly env: PolicyEnv,
@@ -376,13 +373,11 @@ export abstract class LinearPolicy implements Policy {
     const dense = allDense(c.ptr, c.idx, c.d);
     this.st = new RidgeArms(env.nModels, c.d, prior, RidgeArms.accelerate);
     this.cache = new PatternCache(this.st, env.nModels, c, kappa, width, dense);
-    this.pattern = c.pattern ?? null;
-    this.rows = c.pattern !== undefined ? patternRows(c.pattern, c.nPatterns ?? 0) : null;
   }
 
   update(q: number, arm: number, reward: number): void {
     const c = this.env.contexts;
-    const r = this.rows !== null ? this.rows[this.pattern![q]] : q;
+    const r = this.cache.rowOf(q);
     this.st.update(arm, c.idx, c.val, c.ptr[r], c.ptr[r + 1], reward, this.weight);
   }
 

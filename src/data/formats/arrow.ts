@@ -45,7 +45,8 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
   // cost several times their bytes in the file); a small one is read whole.
   const rowChunks: [number, number][] = [];
   for (let at = 0; at < nRows; at += chunkRows) rowChunks.push([at, Math.min(nRows, at + chunkRows)]);
-  let chunk: { start: number; end: number; values: Map<number, ArrayLike<unknown>> } | null = null;
+  /** The values of the rows fetchRows last asked for, by column; null: columns are read whole. */
+  let chunk: Map<number, ArrayLike<unknown>> | null = null;
   return {
     file,
     columns,
@@ -56,14 +57,14 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
       const values = new Map<number, ArrayLike<unknown>>();
       chunk = null;
       for (const i of new Set(cols)) values.set(i, valuesOf(i, vectorOf(i).slice(start, end)));
-      chunk = { start, end, values };
+      chunk = values;
     },
     release() {
       chunk = null;
     },
     column(i) {
       if (chunk !== null) {
-        const v = chunk.values.get(i);
+        const v = chunk.get(i);
         if (v === undefined) throw new Error(`Arrow column '${columns[i]}' was read before it was fetched`);
         return v;
       }
