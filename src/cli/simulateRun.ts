@@ -164,13 +164,6 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     );
   }
 
-  // the regret after a drift event is summed from the step trace held in memory
-  if ((prepared.config.scenario?.drift?.events.length ?? 0) > 0 && !summary.scenario?.events) {
-    notes.push(
-      `greenserv: note: the regret after each drift event (summary.json scenario.events and its charts) needs the step trace in memory; ${steps === 'none' ? 'run without --steps none to get it' : 'this one is too long and was spooled to disk, so run fewer queries or runs to get it'}\n`,
-    );
-  }
-
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
   await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
   await writeSimulateResults(

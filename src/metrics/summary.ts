@@ -138,7 +138,8 @@ function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, rw: Rewa
   const lambda = rw.lambda;
   const sc = cfg.scenario ?? {};
   const Q = t.nQueries;
-  const st = traceInMemory(res.steps);
+  // per-step regret in the trace's order (policy, run, step): from the trace, or recorded without one
+  const regret = traceInMemory(res.steps)?.regret ?? res.stepRegret ?? null;
   const cells: ScenarioCellInput[] = res.policyNames.map((label, p) => {
     const runs = res.metrics[p];
     return {
@@ -146,14 +147,14 @@ function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, rw: Rewa
       label,
       accuracy: runs.map((r) => r.accuracy),
       budgetTraces: res.scenario?.budgetTrace?.[p] ?? [],
-      stepRegret: st ? runs.map((_, ri) => st.regret.subarray((p * runs.length + ri) * Q, (p * runs.length + ri + 1) * Q)) : null,
+      stepRegret: regret ? runs.map((_, ri) => regret.subarray((p * runs.length + ri) * Q, (p * runs.length + ri + 1) * Q)) : null,
       feedback: res.scenario?.feedback?.[p] ?? [],
     };
   });
   const events = eventList({ pool: { events: cfg.events }, drift: sc.drift?.events });
   const feedback = sc.feedback ? { delay: delayText(sc.feedback.delay), rate: sc.feedback.rate } : null;
   let windowStatic: Map<number, WindowStatic[][]> | undefined;
-  if (events.length && st) {
+  if (events.length && regret) {
     const windows = events.map((e) => ({ from: e.step, to: Math.min(Q, e.step + DEFAULT_EVENT_WINDOW) }));
     const runs = cfg.runList ?? Array.from({ length: cfg.runs }, (_, r) => r);
     const ref = { seed: cfg.seed, oracle: cfg.oracle, initialModels: cfg.initialModels, events: cfg.events, drift: sc.drift ?? null, maxLatency: cfg.maxLatency };

@@ -72,6 +72,8 @@ export interface SimResult {
   infeasibleQueries: number;
   /** Only when a scenario is configured. */
   scenario?: ScenarioResult;
+  /** Per-step regret in the step trace's order, when recorded without a trace (RegretRecorder). */
+  stepRegret?: Float64Array;
 }
 
 export interface Progress {

@@ -251,6 +251,33 @@ export class MetricsRecorder implements Recorder {
   }
 }
 
+/**
+ * The regret of every step, in the step trace's order (policy, run, step), 8 bytes a step: the post-event
+ * regret of a drift run (docs/model.md §11.7) when no step trace is kept (`--steps none`).
+ */
+export class RegretRecorder implements Recorder {
+  readonly regret: Float64Array;
+  private off = 0;
+
+  constructor(
+    nPolicies: number,
+    private readonly nRuns: number,
+    private readonly nQueries: number,
+  ) {
+    this.regret = new Float64Array(nPolicies * nRuns * nQueries);
+  }
+
+  begin(run: RunStart): void {
+    this.off = (run.p * this.nRuns + run.ri) * this.nQueries;
+  }
+
+  step(s: number, _q: number, _m: number, _present: boolean, _reward: number, regret: number): void {
+    this.regret[this.off + s] = regret;
+  }
+
+  end(): void {}
+}
+
 /** Per-step trace in columns; row i = (policy, run, step) in that nesting order. */
 export interface StepTrace {
   length: number;

@@ -16,7 +16,7 @@ import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
 import { resolveScenario, usesScenario } from './scenarioConfig.js';
 import type { RewardSource } from './rewardExpression.js';
-import type { Recorder } from './recorders.js';
+import { RegretRecorder, type Recorder } from './recorders.js';
 import type { ContextSet } from '../features/context.js';
 
 /**
@@ -99,11 +99,15 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
     ...(o.stepsSpoolRows !== undefined ? { stepsSpoolRows: o.stepsSpoolRows } : {}),
-    ...(o.recorders ? { recorders: o.recorders } : {}),
   };
   if (scenario) config.scenario = scenario;
+  // the regret after a drift event comes from the step trace, or without one from the regret of every step
+  const regret = scenario?.drift?.events.length && !config.recordSteps ? new RegretRecorder(policies.length, o.runs, table.nQueries) : null;
+  const recorders = [...(o.recorders ?? []), ...(regret ? [regret] : [])];
+  if (recorders.length) config.recorders = recorders;
   // yields between policy-runs: a live display keeps drawing and Ctrl-C is handled promptly
   const result = await simulateAsync(table, contexts, rewards, config, progress);
+  if (regret) result.stepRegret = regret.regret;
   return { config, rewards, result, sha256, layout: sem.layout, features: o.features, d: contexts.d, contexts, textFeatures: features };
 }
 

@@ -63,11 +63,14 @@ describe('simulate scenario flags', () => {
     expect(sd.scenario).toBeUndefined();
     const md = readFileSync(join(dir, 'd', 'manifest.json'), 'utf8');
     expect(md).not.toMatch(/budget|drift|feedback/);
-    expect(a.stderr).not.toMatch(/needs the step trace/);
-    // without a step trace there is no post-event regret: summary.json says null and a note says why
-    const e = await cli([...base, '--policies', 'linucb', '--drift', 'step=1000,model=phi-4-mini-4b,accuracy=-0.3', '--steps', 'none', '--out', join(dir, 'e')]);
-    expect(e.code, e.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'e', 'summary.json'), 'utf8')).scenario.events).toBeNull();
-    expect(e.stderr).toMatch(/^greenserv: note: the regret after each drift event .* run without --steps none to get it$/m);
+    // without a step trace the post-event regret is the same, from the regret recorded per step
+    const drift = [...base, '--policies', 'linucb,discounted-linucb', '--drift', 'step=1000,model=phi-4-mini-4b,accuracy=-0.3'];
+    const e = await cli([...drift, '--steps', 'none', '--out', join(dir, 'e')]);
+    const f = await cli([...drift, '--out', join(dir, 'f')]);
+    expect([e.code, f.code], e.stderr + f.stderr).toEqual([0, 0]);
+    const se = readFileSync(join(dir, 'e', 'summary.json'), 'utf8');
+    expect(JSON.parse(se).scenario.events.cells).toHaveLength(2);
+    expect(se).toBe(readFileSync(join(dir, 'f', 'summary.json'), 'utf8'));
+    expect(existsSync(join(dir, 'e', 'steps.csv'))).toBe(false);
   });
 });
