@@ -3,8 +3,9 @@ import { Rng } from '../../src/core/rng.js';
 import { encodeContexts } from '../../src/features/context.js';
 import type { HindsightData, Policy, PolicyEnv, PolicyFactory } from '../../src/policies/policy.js';
 import { FACTORIES, resolvePolicies, type ResolvedPolicy } from '../../src/policies/registry.js';
-import { latencyFeasibility, simulate, type SimConfig } from '../../src/sim/engine.js';
-import { MetricsRecorder, TaskTallyRecorder, type Recorder, type RunStart } from '../../src/sim/recorders.js';
+import { latencyFeasibility, simulate, traceInMemory, type SimConfig } from '../../src/sim/engine.js';
+import { MetricsRecorder, RegretRecorder, TaskTallyRecorder, type Recorder, type RunStart } from '../../src/sim/recorders.js';
+import { taskTableWorkload } from '../../src/sim/workloads.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { randomTable } from '../helpers/table.js';
 
@@ -227,5 +228,16 @@ describe('metrics recorder', () => {
       // NaN equals NaN here, and +0 and −0 differ
       expect(runs[0]).toStrictEqual(runs[1]);
     }
+  });
+
+  describe('regret recorder', () => {
+    it('the regret recorder keeps each step\'s regret in the step trace\'s order, the same numbers', async () => {
+      const w = await taskTableWorkload(300);
+      const rec = new RegretRecorder(2, 3, 300);
+      const res = simulate(w.table, w.contexts, w.rw, { runs: 3, seed: 9, semantics: 'paper', oracle: 'pool', policies: resolvePolicies(['linucb', 'epsilon-greedy'], [], w.table.models), recordSteps: true, recorders: [rec] });
+      const trace = traceInMemory(res.steps)!;
+      expect(trace.length).toBe(rec.regret.length);
+      expect(Array.from(rec.regret)).toEqual(Array.from(trace.regret));
+    });
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuClock, decisionStepper, engineStepper, freshRunStepper, timedRate } from '../../src/sim/throughput.js';
-import { simulate, traceInMemory } from '../../src/sim/engine.js';
-import { RegretRecorder } from '../../src/sim/recorders.js';
+import { simulate } from '../../src/sim/engine.js';
 import { resolvePolicies } from '../../src/policies/registry.js';
 import { denseWorkload, oneHotWorkload, taskTableWorkload } from '../../src/sim/workloads.js';
 
@@ -64,14 +63,5 @@ describe('bench workloads', () => {
       expect(totals.length).toBe(7);
       expect(totals).toEqual(res.metrics[0].map((x) => x.totalReward));
     }
-  });
-
-  it('the regret recorder keeps each step\'s regret in the step trace\'s order, the same numbers', async () => {
-    const w = await taskTableWorkload(300);
-    const rec = new RegretRecorder(2, 3, 300);
-    const res = simulate(w.table, w.contexts, w.rw, { runs: 3, seed: 9, semantics: 'paper', oracle: 'pool', policies: resolvePolicies(['linucb', 'epsilon-greedy'], [], w.table.models), recordSteps: true, recorders: [rec] });
-    const trace = traceInMemory(res.steps)!;
-    expect(trace.length).toBe(rec.regret.length);
-    expect(Array.from(rec.regret)).toEqual(Array.from(trace.regret));
   });
 });
