@@ -9,7 +9,7 @@ const FITTED = sharedCache<{ reg: number; fit: RidgeFit }>();
 
 export { CV_FOLDS, CV_GRID } from './supervised.js';
 
-export type PredictiveParams = { reg: number; target: number };
+export type PredictiveParams = { reg: number; target: number; se: number };
 
 /**
  * Per-model ridge regressors fitted once on the train part (docs/model.md §5.10): accuracy and normalised cost
@@ -40,12 +40,12 @@ export class Predictive extends StatelessPolicy {
     this.K = ys.length;
     this.lambda = t.lambda;
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    const fitted = shared(FITTED, env.contexts, t, `${p.reg},${target}`, () => {
+    const fitted = shared(FITTED, env.contexts, t, `${p.reg},${target},${p.se}`, () => {
       const d = env.contexts.d;
       const folds = p.reg > 0 || t.queries.length < 2 * CV_FOLDS ? 1 : CV_FOLDS;
       const sums = foldSums(env.contexts, M, t, ys, folds);
       const solve = (x: typeof sums[0], reg: number): RidgeFit => solveSums(x, M, this.K, d, reg);
-      const reg = p.reg > 0 ? p.reg : folds === 1 ? 1 : crossValidatePenalty(t, M, sums, solve, (f, q, m) => this.scoreWith(f, q, m));
+      const reg = p.reg > 0 ? p.reg : folds === 1 ? 1 : crossValidatePenalty(t, M, sums, solve, (f, q, m) => this.scoreWith(f, q, m), p.se);
       return { reg, fit: solve(allFolds(sums), reg) };
     });
     this.reg = fitted.reg;
@@ -84,6 +84,7 @@ export const predictiveFactory: PolicyFactory<PredictiveParams> = {
   params: [
     { name: 'reg', default: 0, min: 0, description: 'ridge penalty on the coefficients (the intercept is not penalised); 0: chosen by 5-fold cross-validation on the train part' },
     { name: 'target', default: 0, min: 0, max: 1, description: '0: regress accuracy and cost, combine at λ; 1: regress the reward (custom --reward)' },
+    { name: 'se', default: 0, min: 0, description: 'with reg 0: take the strongest penalty within se standard errors of the best held-out reward (1: the one-standard-error rule, closer to the train-best model)' },
   ],
   rewardIndependent: false,
   hindsight: false,

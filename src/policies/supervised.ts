@@ -119,7 +119,9 @@ export function solveSums(sums: RidgeNormal[], M: number, K: number, d: number, 
 
 /**
  * The penalty (from CV_GRID × train size) whose fit picks the models with the most train reward on the held-out
- * folds; `score(fit, q, m)` is the prediction a fit makes. On a tie the stronger penalty wins.
+ * folds; `score(fit, q, m)` is the prediction a fit makes. On a tie the stronger penalty wins. With `se` > 0,
+ * the strongest penalty whose held-out reward is within `se` standard errors of that best one's, the standard
+ * error of their mean difference per train query (docs/model.md §5.10).
  */
 export function crossValidatePenalty(
   t: TrainData,
@@ -127,31 +129,47 @@ export function crossValidatePenalty(
   sums: RidgeNormal[][],
   solve: (s: RidgeNormal[], reg: number) => RidgeFit,
   score: (fit: RidgeFit, q: number, m: number) => number,
+  se = 0,
 ): number {
   const folds = sums.length;
   const n = t.queries.length;
   const total = allFolds(sums);
-  let best = -Infinity;
-  let reg = NaN;
-  for (const g of CV_GRID) {
-    let got = 0;
+  // the held-out reward of each train query under each candidate
+  const got = CV_GRID.map((g) => {
+    const r = new Float64Array(n);
     for (let f = 0; f < folds; f++) {
       const fit = solve(withoutFold(total, sums, f), g * n);
       for (let i = f; i < n; i += folds) {
         const q = t.queries[i];
         let top = -Infinity;
-        let r = 0;
         for (let m = 0; m < M; m++) {
           if (!usable(t, t.rewards, q, m, M)) continue;
           const s = score(fit, q, m);
-          if (s > top) ((top = s), (r = t.rewards[q * M + m]));
+          if (s > top) ((top = s), (r[i] = t.rewards[q * M + m]));
         }
-        got += r;
       }
     }
-    if (got >= best) ((best = got), (reg = g * n));
+    return r;
+  });
+  let b = 0;
+  let best = -Infinity;
+  got.forEach((r, k) => {
+    // summed in fold order, as the search has always added them
+    let sum = 0;
+    for (let f = 0; f < folds; f++) for (let i = f; i < n; i += folds) sum += r[i];
+    if (sum >= best) ((best = sum), (b = k));
+  });
+  if (se > 0) {
+    for (let k = CV_GRID.length - 1; k > b; k--) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += got[b][i] - got[k][i];
+      mean /= n;
+      let ss = 0;
+      for (let i = 0; i < n; i++) ss += (got[b][i] - got[k][i] - mean) ** 2;
+      if (mean <= se * Math.sqrt(ss / Math.max(1, n - 1) / n)) return CV_GRID[k] * n;
+    }
   }
-  return reg;
+  return CV_GRID[b] * n;
 }
 
 type SharedCache<T> = WeakMap<TrainData, { contexts: ContextSet; byKey: Map<string, T> }>;

@@ -7,7 +7,7 @@ import { type WarmPrior, warmPenalty, warmPrior } from './warmStart.js';
 /** The penalty when it cannot be chosen (no or too small a train part): LinUCB's default. */
 const FALLBACK_REG = 0.05;
 
-export type WarmLinUCBParams = { alpha: number; reg: number; discount: number };
+export type WarmLinUCBParams = { alpha: number; reg: number; discount: number; se: number };
 
 /**
  * LinUCB (docs/model.md §5.3) whose A_m, b_m start from the train part weighted by `discount`
@@ -24,7 +24,7 @@ export class WarmLinUCB extends LinearPolicy {
 
   constructor(env: PolicyEnv, p: WarmLinUCBParams, t: TrainData) {
     // A = reg·I + γΣxxᵀ solves the train ridge at penalty reg/γ, so a chosen penalty ρ gives reg = γρ
-    const rho = p.reg > 0 || p.discount === 0 ? null : warmPenalty(env, t);
+    const rho = p.reg > 0 || p.discount === 0 ? null : warmPenalty(env, t, p.se);
     const reg = p.reg > 0 ? p.reg : rho === null ? FALLBACK_REG : p.discount * rho;
     super(env, reg, 1);
     this.reg = reg;
@@ -60,6 +60,7 @@ export const warmLinucbFactory: PolicyFactory<WarmLinUCBParams> = {
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
     { name: 'reg', default: 0, min: 0, description: 'regularisation (A starts at reg·I before the train part); 0: chosen by 5-fold cross-validation on the train part' },
     { name: 'discount', default: 1, min: 0, description: 'weight of each train observation in the prior (0: plain LinUCB)' },
+    { name: 'se', default: 0, min: 0, description: 'with reg 0: take the strongest penalty within se standard errors of the best held-out reward (1: the one-standard-error rule)' },
   ],
   rewardIndependent: false,
   hindsight: false,

@@ -15,10 +15,10 @@ import { CV_FOLDS, crossValidatePenalty, foldSums, shared, sharedCache, solveSum
  * begins from, up to the discount) chosen by 5-fold cross-validation on the train part, scoring the train reward
  * of argmax_m θ_mᵀx on the held-out folds (docs/model.md §5.11); null when the train part is too small.
  */
-export function warmPenalty(env: PolicyEnv, t: TrainData): number | null {
+export function warmPenalty(env: PolicyEnv, t: TrainData, se = 0): number | null {
   if (t.queries.length < 2 * CV_FOLDS) return null;
   // the runs of a replay share the choice
-  return shared(PENALTY, env.contexts, t, '', () => choosePenalty(env, t));
+  return shared(PENALTY, env.contexts, t, String(se), () => choosePenalty(env, t, se));
 }
 
 const PENALTY = sharedCache<number>();
@@ -29,7 +29,7 @@ export function warmPrior(env: PolicyEnv, t: TrainData, scale: number): WarmPrio
   return shared(PRIORS, env.contexts, t, String(scale), () => new WarmPrior(env, t, scale));
 }
 
-function choosePenalty(env: PolicyEnv, t: TrainData): number {
+function choosePenalty(env: PolicyEnv, t: TrainData, se: number): number {
   const M = env.nModels;
   const c = env.contexts;
   const sums = foldSums(c, M, t, [t.rewards], CV_FOLDS);
@@ -39,6 +39,7 @@ function choosePenalty(env: PolicyEnv, t: TrainData): number {
     sums,
     (x, reg) => solveSums(x, M, 1, c.d, reg, false),
     (fit, q, m) => predictSparse(fit.theta, m * c.d, 0, c.idx, c.val, c.ptr[q], c.ptr[q + 1]),
+    se,
   );
 }
 

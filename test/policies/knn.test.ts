@@ -195,7 +195,7 @@ describe('the routers trained on a split in the registry', () => {
     const r = resolvePolicies(names, ['knn.k=5', 'warm-linucb.discount=0.5', 'predictive.target=1'], []);
     expect(r.map((x) => [x.name, x.factory.train])).toEqual(names.map((n) => [n, true]));
     expect(r[0].params).toEqual({ k: 5, weighting: 0 });
-    expect(r[1].params).toEqual({ reg: 0, target: 1 });
+    expect(r[1].params).toEqual({ reg: 0, target: 1, se: 0 });
     expect(r[2].params.discount).toBe(0.5);
     expect(() => resolvePolicies(['knn'], ['knn.weighting=2'], [])).toThrow(/weighting must be ≤ 1/);
   });

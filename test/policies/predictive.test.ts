@@ -86,43 +86,66 @@ print(json.dumps([float(y.mean()-X.mean(0)@th)]+th.tolist()))`;
     const [b, ...theta] = JSON.parse(r.stdout) as number[];
     // accuracy of model 0 at a test row, from the regression alone (target 1 with λ = 0 makes reward = accuracy)
     const t0 = makeTrain(200, M, trainQ, acc, cost, 0);
-    const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target: 1 }, t0);
+    const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target: 1, se: 0 }, t0);
     for (const q of [1, 51, 151]) expect(p.score(q, 0)).toBeCloseTo(b + theta.reduce((s, v, j) => s + v * X[q][1 + j], 0), 9);
   });
 
-  it('penalty 0: the penalty a brute-force 5-fold cross-validation picks, strong where the context is noise', () => {
-    const choose = (t: TrainData): number => {
+  it('penalty 0: the penalty a brute-force 5-fold cross-validation picks, strong where the context is noise; se: within se standard errors', () => {
+    const choose = (t: TrainData, se: number): number => {
       const n = t.queries.length;
-      let best = -Infinity;
-      let reg = 0;
-      for (const g of CV_GRID) {
-        let got = 0;
+      // held-out reward of every train query under every candidate, by direct fits without its fold
+      const got = CV_GRID.map((g) => {
+        const r = new Array<number>(n).fill(0);
         for (let f = 0; f < CV_FOLDS; f++) {
           const fit: TrainData = { ...t, queries: t.queries.filter((_, i) => i % CV_FOLDS !== f) };
           const pred = direct(X, fit, M, g * n, 0);
           t.queries.forEach((q, i) => {
             if (i % CV_FOLDS !== f) return;
-            const r = [0, 1, 2].map((m) => pred(q, m));
-            got += t.rewards[q * M + r.indexOf(Math.max(...r))];
+            const s = [0, 1, 2].map((m) => pred(q, m));
+            r[i] = t.rewards[q * M + s.indexOf(Math.max(...s))];
           });
         }
-        if (got >= best - 1e-9) ((best = got), (reg = g * n));
+        return r;
+      });
+      let best = -Infinity;
+      let b = 0;
+      got.forEach((r, k) => {
+        const total = r.reduce((x, y) => x + y, 0);
+        if (total >= best - 1e-9) ((best = total), (b = k));
+      });
+      // the one-standard-error rule written out: mean paired difference against its standard error
+      for (let k = CV_GRID.length - 1; se > 0 && k > b; k--) {
+        const diff = got[b].map((x, i) => x - got[k][i]);
+        const mean = diff.reduce((x, y) => x + y, 0) / n;
+        const sd = Math.sqrt(diff.reduce((x, y) => x + (y - mean) ** 2, 0) / (n - 1));
+        if (mean <= se * (sd / Math.sqrt(n)) + 1e-12) return CV_GRID[k] * n;
       }
-      return reg;
+      return CV_GRID[b] * n;
     };
     const signal = cases[0][1];
-    const noise = makeTrain(200, M, trainQ, (q, m) => (m === 2 ? 0.6 : 0.5) + 0.3 * Math.sin(q * 12.9898 + m * 78.233), () => 0.5, 0.4);
-    for (const t of [signal, noise]) {
-      const p = new Predictive(makeEnv(ctx, M), { reg: 0, target: 0 }, t);
-      expect(p.reg).toBe(choose(t));
+    const noisy = (w: number): TrainData => makeTrain(200, M, trainQ, (q, m) => (m === 2 ? 0.6 : 0.5) + w * X[q][1 + m] + 0.3 * Math.sin(q * 12.9898 + m * 78.233), () => 0.5, 0.4);
+    const noise = noisy(0);
+    let bites = 0;
+    for (const t of [signal, noise, noisy(0.05), noisy(0.1), noisy(0.2)]) {
+      for (const se of [0, 1, 2]) {
+        const p = new Predictive(makeEnv(ctx, M), { reg: 0, target: 0, se }, t);
+        expect(p.reg).toBe(choose(t, se));
+      }
+      // a wider margin never picks a weaker penalty
+      const regs = [0, 1, 2].map((se) => new Predictive(makeEnv(ctx, M), { reg: 0, target: 0, se }, t).reg);
+      expect(regs[1]).toBeGreaterThanOrEqual(regs[0]);
+      expect(regs[2]).toBeGreaterThanOrEqual(regs[1]);
+      if (regs[2] > regs[0]) bites++;
     }
-    expect(new Predictive(makeEnv(ctx, M), { reg: 0, target: 0 }, signal).reg).toBeLessThan(100 * 100);
-    expect(new Predictive(makeEnv(ctx, M), { reg: 0, target: 0 }, noise).reg).toBeGreaterThanOrEqual(10 * 100);
+    // the weak-signal sets are where the margin changes the choice
+    expect(bites).toBeGreaterThan(0);
+    expect(new Predictive(makeEnv(ctx, M), { reg: 0, target: 0, se: 0 }, signal).reg).toBeLessThan(100 * 100);
+    expect(new Predictive(makeEnv(ctx, M), { reg: 0, target: 0, se: 0 }, noise).reg).toBeGreaterThanOrEqual(10 * 100);
   });
 
   it('a model with no train rows predicts the mean of the other models', () => {
     const t = makeTrain(200, M, trainQ, () => 0.5, (q, m) => (m === 0 ? 0.2 : 0.6), 1, (_q, m) => m === 2);
-    const p = new Predictive(makeEnv(ctx, M), { reg: 1, target: 0 }, t);
+    const p = new Predictive(makeEnv(ctx, M), { reg: 1, target: 0, se: 0 }, t);
     // λ = 1: reward = 1 − cost; models 0 and 1 predict 0.8 and 0.4 everywhere, model 2 their mean
     expect(p.score(1, 0)).toBeCloseTo(0.8, 9);
     expect(p.score(1, 2)).toBeCloseTo(0.6, 9);
@@ -131,10 +154,10 @@ print(json.dumps([float(y.mean()-X.mean(0)@th)]+th.tolist()))`;
   it('is deterministic and needs a train part', () => {
     const t = cases[1][1];
     const picks = (): number[] => {
-      const p = predictiveFactory.create(makeEnv(ctx, M, 9), { reg: 1, target: 0 }, undefined, t);
+      const p = predictiveFactory.create(makeEnv(ctx, M, 9), { reg: 1, target: 0, se: 0 }, undefined, t);
       return Array.from({ length: 100 }, (_, i) => p.select(2 * i + 1, all, M));
     };
     expect(picks()).toEqual(picks());
-    expect(() => predictiveFactory.create(makeEnv(ctx, M), { reg: 1, target: 0 })).toThrow(/train part/);
+    expect(() => predictiveFactory.create(makeEnv(ctx, M), { reg: 1, target: 0, se: 0 })).toThrow(/train part/);
   });
 });

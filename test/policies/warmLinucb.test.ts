@@ -25,7 +25,7 @@ function trainRows(tt: TrainData, m: number, s: number): { xs: number[][]; rs: n
 
 describe('warm-linucb', () => {
   it('A, A⁻¹ and θ equal reg·I + discount·(train part) + the online updates, solved directly; picks the UCB argmax', () => {
-    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.2, reg: 0.05, discount: 0.3 }, t);
+    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.2, reg: 0.05, discount: 0.3, se: 0 }, t);
     const online = replayOnline(p, Array.from({ length: 180 }, (_, i) => 120 + i), M, X, reward);
     const st = p.state();
     const d = 5;
@@ -50,7 +50,7 @@ describe('warm-linucb', () => {
   });
 
   it('a model that leaves and rejoins starts from its train part again', () => {
-    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.1, reg: 0.05, discount: 1 }, t);
+    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.1, reg: 0.05, discount: 1, se: 0 }, t);
     const before = p.state().theta.slice(5, 10);
     for (let q = 120; q < 160; q++) p.update(q, 1, 1);
     p.removeArm(1);
@@ -61,7 +61,7 @@ describe('warm-linucb', () => {
   it('discount 0 is plain LinUCB, pick for pick', () => {
     const run = (warm: boolean): number[] => {
       const p = warm
-        ? warmLinucbFactory.create(makeEnv(ctx, M, 4), { alpha: 0.1, reg: 0.05, discount: 0 }, undefined, t)
+        ? warmLinucbFactory.create(makeEnv(ctx, M, 4), { alpha: 0.1, reg: 0.05, discount: 0, se: 0 }, undefined, t)
         : linucbFactory.create(makeEnv(ctx, M, 4), { alpha: 0.1, reg: 0.05 });
       return Array.from({ length: 180 }, (_, i) => {
         const m = p.select(120 + i, all, M);
@@ -85,8 +85,12 @@ describe('warm-linucb', () => {
     const n = t.queries.length;
     let best = -Infinity;
     let rho = NaN;
+    // held-out reward per train query and candidate, for the se rule below
+    const perQuery: number[][] = [];
     for (const g of CV_GRID) {
       let got = 0;
+      const r = new Array<number>(n).fill(0);
+      perQuery.push(r);
       for (let f = 0; f < CV_FOLDS; f++) {
         const fitQ = Array.from(t.queries).filter((_, i) => i % CV_FOLDS !== f);
         const thetas = [0, 1, 2].map((m) => {
@@ -96,19 +100,31 @@ describe('warm-linucb', () => {
         t.queries.forEach((q, i) => {
           if (i % CV_FOLDS !== f) return;
           let top = -Infinity;
-          let r = 0;
           for (let m = 0; m < M; m++) {
             if (!t.present[q * M + m]) continue;
             const s = thetas[m].reduce((a, th, j) => a + th * X[q][j], 0);
-            if (s > top) ((top = s), (r = t.rewards[q * M + m]));
+            if (s > top) ((top = s), (r[i] = t.rewards[q * M + m]));
           }
-          got += r;
+          got += r[i];
         });
       }
       if (got >= best - 1e-9) ((best = got), (rho = g * n));
     }
-    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.1, reg: 0, discount: 0.5 }, t);
+    const p = new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.1, reg: 0, discount: 0.5, se: 0 }, t);
     expect(p.reg).toBeCloseTo(0.5 * rho, 9);
+    // se = 1: the strongest candidate within one standard error of the best (paired per train query)
+    const b = CV_GRID.indexOf(rho / n);
+    let rho1 = rho;
+    for (let k = CV_GRID.length - 1; k > b; k--) {
+      const diff = perQuery[b].map((x, i) => x - perQuery[k][i]);
+      const mean = diff.reduce((x, y) => x + y, 0) / n;
+      const sd = Math.sqrt(diff.reduce((x, y) => x + (y - mean) ** 2, 0) / (n - 1));
+      if (mean <= sd / Math.sqrt(n) + 1e-12) {
+        rho1 = CV_GRID[k] * n;
+        break;
+      }
+    }
+    expect(new WarmLinUCB(makeEnv(ctx, M), { alpha: 0.1, reg: 0, discount: 0.5, se: 1 }, t).reg).toBeCloseTo(0.5 * rho1, 9);
     // the state starts at that regularisation plus the discounted train part
     const ref = ridge(trainRows(t, 1, 0.5).xs, trainRows(t, 1, 0.5).rs, p.reg);
     expect(maxRelDiff(p.state().theta.subarray(5, 10), ref.theta)).toBeLessThan(1e-9);
@@ -116,11 +132,11 @@ describe('warm-linucb', () => {
 
   it('a second policy on the same train part copies the warm start, bit for bit what a fresh computation gives', () => {
     const dense = contextsFromRows(gaussianRows(300, 20, () => rng.next()));
-    const make = (): WarmLinUCB => new WarmLinUCB(makeEnv(dense, M), { alpha: 0.1, reg: 0.05, discount: 0.7 }, t);
+    const make = (): WarmLinUCB => new WarmLinUCB(makeEnv(dense, M), { alpha: 0.1, reg: 0.05, discount: 0.7, se: 0 }, t);
     const first = make().state();
     const copied = make().state();
     // another train part object: nothing to copy from, so it computes
-    const fresh = new WarmLinUCB(makeEnv(dense, M), { alpha: 0.1, reg: 0.05, discount: 0.7 }, { ...t }).state();
+    const fresh = new WarmLinUCB(makeEnv(dense, M), { alpha: 0.1, reg: 0.05, discount: 0.7, se: 0 }, { ...t }).state();
     const hex = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
     for (const st of [copied, fresh]) {
       expect(hex(st.A)).toBe(hex(first.A));
