@@ -12,7 +12,8 @@ import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { ActionSet, bestReward } from './actions.js';
 import { Spool } from '../core/spool.js';
-import { MetricsRecorder, StepsRecorder, SpooledSteps, type Recorder, type RunMetrics, type RunStart, type StepTrace } from './recorders.js';
+import { MetricsRecorder, type Recorder, type RunMetrics, type RunStart } from './recorders.js';
+import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
@@ -58,7 +59,8 @@ export interface SimConfig {
   scenario?: ScenarioConfig;
 }
 
-export { SpooledSteps, STEPS_SPOOL_ROWS, traceInMemory, type RunMetrics, type StepTrace } from './recorders.js';
+export { type RunMetrics } from './recorders.js';
+export { SpooledSteps, STEPS_SPOOL_ROWS, traceInMemory, type StepTrace } from './stepRecorders.js';
 
 export interface SimResult {
   policyNames: string[];

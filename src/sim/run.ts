@@ -16,7 +16,8 @@ import { resolveSemantics, type RunSettings } from './runConfig.js';
 import { buildRewards, type RewardTable } from './reward.js';
 import { resolveScenario, usesScenario } from './scenarioConfig.js';
 import type { RewardSource } from './rewardExpression.js';
-import { RegretRecorder, type Recorder } from './recorders.js';
+import type { Recorder } from './recorders.js';
+import { RegretRecorder } from './stepRecorders.js';
 import type { ContextSet } from '../features/context.js';
 
 /**
