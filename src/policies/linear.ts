@@ -228,23 +228,85 @@ export class PatternCache {
     return m;
   }
 
-  /**
-   * Pattern of query q, or −1 without patterns (then use slot()). With it a selection loop finds arm m's slot
-   * at m·P + pattern and calls refill() when stamp[slot] ≠ version[m]: slot() with the loads hoisted.
-   */
-  patternOf(q: number): number {
-    return this.pattern !== null ? this.pattern[q] : -1;
-  }
-
   /** The context row to read for query q: its pattern's row (see patternRows), or its own without patterns. */
   rowOf(q: number): number {
     return this.rows !== null ? this.rows[this.pattern![q]] : q;
   }
 
-  /** Fill stale slot k of arm m from context row r (rowOf(q), found once per selection) and stamp it. */
-  refill(k: number, m: number, r: number): void {
-    this.fill(k, m, r);
-    this.stamp[k] = this.st.version[m];
+  /**
+   * Make the slots of query q's pattern fresh for the n arms given and return the pattern, or −1 without
+   * patterns (then use slot()). Arm m's values are then at m·P + pattern. Only stale slots are refilled; the
+   * pattern's row is read once, and a four-non-zero row (the paper's one-hot layout: bias, task, cluster,
+   * complexity) is scored by fill()'s general loop unrolled, the same terms in the same order.
+   */
+  freshen(q: number, arms: Int32Array, n: number): number {
+    const pattern = this.pattern;
+    if (pattern === null) return -1;
+    const pq = pattern[q];
+    const r = this.rows![pq];
+    const { stamp, P } = this;
+    const st = this.st;
+    const version = st.version;
+    const { ptr, idx, val } = this.ctx;
+    const lo = ptr[r];
+    if (this.dense || ptr[r + 1] - lo !== 4) {
+      for (let i = 0; i < n; i++) {
+        const m = arms[i];
+        const k = m * P + pq;
+        if (stamp[k] !== version[m]) {
+          this.fill(k, m, r);
+          stamp[k] = version[m];
+        }
+      }
+      return pq;
+    }
+    const { d, dd, theta, Ainv } = st;
+    const { mean: means, variance, sd, kappa, width } = this;
+    const i0 = idx[lo];
+    const i1 = idx[lo + 1];
+    const i2 = idx[lo + 2];
+    const i3 = idx[lo + 3];
+    const v0 = val[lo];
+    const v1 = val[lo + 1];
+    const v2 = val[lo + 2];
+    const v3 = val[lo + 3];
+    for (let i = 0; i < n; i++) {
+      const m = arms[i];
+      const k = m * P + pq;
+      const ver = version[m];
+      if (stamp[k] === ver) continue;
+      stamp[k] = ver;
+      const to = m * d;
+      let mean = 0;
+      mean += theta[to + i0] * v0;
+      mean += theta[to + i1] * v1;
+      mean += theta[to + i2] * v2;
+      mean += theta[to + i3] * v3;
+      means[k] = mean;
+      if (!width) continue;
+      const ao = m * dd;
+      const r0 = ao + i0 * d;
+      const r1 = ao + i1 * d;
+      const r2 = ao + i2 * d;
+      let quad = 0;
+      let t = 0.5 * v0 * Ainv[r0 + i0];
+      t += v1 * Ainv[r0 + i1];
+      t += v2 * Ainv[r0 + i2];
+      t += v3 * Ainv[r0 + i3];
+      quad += 2 * v0 * t;
+      t = 0.5 * v1 * Ainv[r1 + i1];
+      t += v2 * Ainv[r1 + i2];
+      t += v3 * Ainv[r1 + i3];
+      quad += 2 * v1 * t;
+      t = 0.5 * v2 * Ainv[r2 + i2];
+      t += v3 * Ainv[r2 + i3];
+      quad += 2 * v2 * t;
+      quad += 2 * v3 * (0.5 * v3 * Ainv[ao + i3 * d + i3]);
+      const v = quad > 0 ? quad : 0;
+      variance[k] = v;
+      sd[k] = Math.sqrt(kappa * v);
+    }
+    return pq;
   }
 
   /** Slot k of arm m from context row r. */
@@ -270,40 +332,9 @@ export class PatternCache {
     } else if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
       quad = denseQuadUpper(Ainv, ao, d, val, lo);
-    } else if (hi - lo === 4) {
-      // the paper's one-hot layout (bias, task, cluster, complexity): the loop below unrolled, the same terms in
-      // the same order
-      const i0 = idx[lo];
-      const i1 = idx[lo + 1];
-      const i2 = idx[lo + 2];
-      const i3 = idx[lo + 3];
-      const v0 = val[lo];
-      const v1 = val[lo + 1];
-      const v2 = val[lo + 2];
-      const v3 = val[lo + 3];
-      const r0 = ao + i0 * d;
-      const r1 = ao + i1 * d;
-      const r2 = ao + i2 * d;
-      const r3 = ao + i3 * d;
-      mean += theta[to + i0] * v0;
-      mean += theta[to + i1] * v1;
-      mean += theta[to + i2] * v2;
-      mean += theta[to + i3] * v3;
-      let t = 0.5 * v0 * Ainv[r0 + i0];
-      t += v1 * Ainv[r0 + i1];
-      t += v2 * Ainv[r0 + i2];
-      t += v3 * Ainv[r0 + i3];
-      quad += 2 * v0 * t;
-      t = 0.5 * v1 * Ainv[r1 + i1];
-      t += v2 * Ainv[r1 + i2];
-      t += v3 * Ainv[r1 + i3];
-      quad += 2 * v1 * t;
-      t = 0.5 * v2 * Ainv[r2 + i2];
-      t += v3 * Ainv[r2 + i3];
-      quad += 2 * v2 * t;
-      quad += 2 * v3 * (0.5 * v3 * Ainv[r3 + i3]);
     } else if (hi - lo === 3) {
-      // the reference layout's rows with the zero-coded complexity bin: the same, three non-zeros
+      // the reference layout's rows with the zero-coded complexity bin: the general loop below unrolled, the same
+      // terms in the same order
       const i0 = idx[lo];
       const i1 = idx[lo + 1];
       const i2 = idx[lo + 2];

@@ -30,16 +30,12 @@ class LinearEpsilonGreedy extends LinearPolicy {
     const { am, cache } = this;
     const mean = cache.mean;
     am.reset();
-    const pq = cache.patternOf(q);
+    const pq = cache.freshen(q, arms, n);
     if (pq >= 0) {
-      const r = cache.rowOf(q);
-      // slot() inlined with its loads hoisted out of the loop
-      const { stamp, P } = cache;
-      const version = this.st.version;
+      const P = cache.P;
       for (let i = 0; i < n; i++) {
         const m = arms[i];
         const k = m * P + pq;
-        if (stamp[k] !== version[m]) cache.refill(k, m, r);
         am.offer(m, mean[k]);
       }
       return am.result();

@@ -37,16 +37,12 @@ class Thompson extends LinearPolicy {
     const { am, cache } = this;
     const { mean, sd } = cache;
     am.reset();
-    const pq = cache.patternOf(q);
+    const pq = cache.freshen(q, arms, n);
     if (pq >= 0) {
-      const r = cache.rowOf(q);
-      // slot() inlined with its loads hoisted out of the loop
-      const { stamp, P } = cache;
-      const version = this.st.version;
+      const P = cache.P;
       for (let i = 0; i < n; i++) {
         const m = arms[i];
         const k = m * P + pq;
-        if (stamp[k] !== version[m]) cache.refill(k, m, r);
         am.offer(m, mean[k] + sd[k] * rng.normal());
       }
       return am.result();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { denseContexts } from '../../src/features/context.js';
+import { denseContexts, withPatterns } from '../../src/features/context.js';
 import { epsilonGreedyFactory } from '../../src/policies/epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
 import type { Policy } from '../../src/policies/policy.js';
@@ -254,6 +254,58 @@ describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and t
         expect(cache.variance[k]).toBe(Math.max(0, quad));
       }
     }
+  });
+
+  it('freshen() refills only stale slots of a pattern, as the literal θᵀx, triangle form and sqrt(κ·variance), with and without the width', () => {
+    const d = 12;
+    const Q = 60;
+    const rng = new Rng(22);
+    const ctx = withPatterns(sparseRows(rng, d, Q));
+    const M = 3;
+    const st = new RidgeArms(M, d, 0.5);
+    const kappa = 0.3;
+    const cache = new PatternCache(st, M, ctx, kappa);
+    const meanOnly = new PatternCache(st, M, ctx, 1, false);
+    const arms = Int32Array.from([2, 0, 1]);
+    let four = 0;
+    for (let n = 0; n < 600; n++) {
+      const q = rng.int(Q);
+      st.update(n % M, ctx.idx, ctx.val, ctx.ptr[q], ctx.ptr[q + 1], rng.next(), 1);
+      const p = rng.int(Q);
+      // a subset of the arms: the others' slots stay stale
+      const na = 1 + (n % M);
+      const before = Float64Array.from(cache.mean);
+      const pq = cache.freshen(p, arms, na);
+      expect(pq).toBe(ctx.pattern![p]);
+      expect(meanOnly.freshen(p, arms, na)).toBe(pq);
+      const lo = ctx.ptr[p];
+      const hi = ctx.ptr[p + 1];
+      if (hi - lo === 4) four++;
+      for (let m = 0; m < M; m++) {
+        const k = m * cache.P + pq;
+        if (!arms.subarray(0, na).includes(m)) {
+          expect(cache.mean[k]).toBe(before[k]);
+          continue;
+        }
+        const off = m * d * d;
+        let mean = 0;
+        let quad = 0;
+        for (let a = lo; a < hi; a++) {
+          mean += st.theta[m * d + ctx.idx[a]] * ctx.val[a];
+          let t = 0.5 * ctx.val[a] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[a]];
+          for (let b = a + 1; b < hi; b++) t += ctx.val[b] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[b]];
+          quad += 2 * ctx.val[a] * t;
+        }
+        expect(cache.stamp[k]).toBe(st.version[m]);
+        expect(cache.mean[k]).toBe(mean);
+        expect(cache.variance[k]).toBe(Math.max(0, quad));
+        expect(cache.sd[k]).toBe(Math.sqrt(kappa * Math.max(0, quad)));
+        expect(meanOnly.mean[k]).toBe(mean);
+      }
+    }
+    expect(four).toBeGreaterThan(50);
+    // without patterns there is nothing to freshen
+    expect(new PatternCache(st, M, sparseRows(rng, d, Q)).freshen(0, arms, M)).toBe(-1);
   });
 });
 
