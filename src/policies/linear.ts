@@ -386,7 +386,8 @@ export function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
 /**
  * What the linear policies share: per-arm ridge state fed each reward with a weight (1, or 1/σ² for
  * Thompson sampling), the per-pattern score cache (κ scales its width: σ² or 1 for Thompson sampling), and a fresh state for a joining arm (docs/model.md §6: the
- * reference's linear ε-greedy never registered it). Each subclass keeps its own selection loop, the hot path.
+ * reference's linear ε-greedy never registered it). Each subclass scores the arms in its own loop after
+ * PatternCache.freshen().
  */
 export abstract class LinearPolicy implements Policy {
   abstract readonly name: string;

@@ -197,6 +197,21 @@ describe('dense fast paths are bit-identical to the sparse arithmetic', () => {
   });
 });
 
+/** The documented score of arm m for the sparse row [lo, hi): θᵀx in row order, xᵀA⁻¹x over one triangle (docs/model.md §5.6). */
+function literalScore(st: RidgeArms, ctx: { idx: Int32Array; val: Float64Array }, m: number, lo: number, hi: number): { mean: number; quad: number } {
+  const d = st.d;
+  const off = m * d * d;
+  let mean = 0;
+  let quad = 0;
+  for (let a = lo; a < hi; a++) {
+    mean += st.theta[m * d + ctx.idx[a]] * ctx.val[a];
+    let t = 0.5 * ctx.val[a] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[a]];
+    for (let b = a + 1; b < hi; b++) t += ctx.val[b] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[b]];
+    quad += 2 * ctx.val[a] * t;
+  }
+  return { mean, quad };
+}
+
 describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and the general loop)', () => {
   /** Rows of 1–6 non-zeros at increasing indices, values ±1 or real-valued. */
   function sparseRows(rng: Rng, d: number, Q: number) {
@@ -241,14 +256,7 @@ describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and t
         expect(solveSparse(st.Ainv, off, d, ctx.idx, ctx.val, lo, hi, u)).toBe(wq);
         expect(Array.from(u)).toEqual(Array.from(want));
         // literal: θᵀx in row order; xᵀA⁻¹x over one triangle of the non-zeros
-        let mean = 0;
-        let quad = 0;
-        for (let a = lo; a < hi; a++) {
-          mean += st.theta[m * d + ctx.idx[a]] * ctx.val[a];
-          let t = 0.5 * ctx.val[a] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[a]];
-          for (let b = a + 1; b < hi; b++) t += ctx.val[b] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[b]];
-          quad += 2 * ctx.val[a] * t;
-        }
+        const { mean, quad } = literalScore(st, ctx, m, lo, hi);
         const k = cache.slot(m, q);
         expect(cache.mean[k]).toBe(mean);
         expect(cache.variance[k]).toBe(Math.max(0, quad));
@@ -287,15 +295,7 @@ describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and t
           expect(cache.mean[k]).toBe(before[k]);
           continue;
         }
-        const off = m * d * d;
-        let mean = 0;
-        let quad = 0;
-        for (let a = lo; a < hi; a++) {
-          mean += st.theta[m * d + ctx.idx[a]] * ctx.val[a];
-          let t = 0.5 * ctx.val[a] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[a]];
-          for (let b = a + 1; b < hi; b++) t += ctx.val[b] * st.Ainv[off + ctx.idx[a] * d + ctx.idx[b]];
-          quad += 2 * ctx.val[a] * t;
-        }
+        const { mean, quad } = literalScore(st, ctx, m, lo, hi);
         expect(cache.stamp[k]).toBe(st.version[m]);
         expect(cache.mean[k]).toBe(mean);
         expect(cache.variance[k]).toBe(Math.max(0, quad));
