@@ -228,9 +228,20 @@ export const DENSE_KERNEL_MIN_D = 8;
 /** Largest memory a kernel allocates; beyond it the scalar loops run. */
 const MAX_BYTES = 1 << 30;
 
+/** Released kernels by shape (models × d), handed out again by DenseKernel.create(). */
+const FREE = new Map<string, DenseKernel[]>();
+/** Memory held by released kernels, at most MAX_FREE_BYTES. */
+let freeBytes = 0;
+const MAX_FREE_BYTES = 64 << 20;
+
 /**
  * Per-arm d×d blocks A⁻¹ and A and the vectors the kernels read, all in one WebAssembly memory. Block offsets
  * are in elements, as RidgeArms keeps them.
+ *
+ * A kernel a finished run releases is reused by the next one of the same shape: the functions of one instance
+ * stay the same, so the call sites that reach them keep one target and V8 calls into WebAssembly directly.
+ * A new instance per run (the engine makes a policy per run) left them with a new target each time, on V8's
+ * generic path (docs/model.md §5.6).
  */
 export class DenseKernel {
   readonly Ainv: Float64Array;
@@ -259,6 +270,9 @@ export class DenseKernel {
   /** Which row x holds (its array and offset), so a decision copies it once. */
   private xVal: Float64Array | null = null;
   private xLo = -1;
+  private readonly bytes: Uint8Array;
+  private readonly shape: string;
+  private released = false;
 
   private constructor(
     mod: object,
@@ -280,6 +294,8 @@ export class DenseKernel {
     this.uAt = this.tAt + (d + 2) * 8;
     this.cuAt = this.uAt + d * 8;
     const buf = memory.buffer;
+    this.bytes = new Uint8Array(buf);
+    this.shape = shapeKey(nModels, d);
     this.Ainv = new Float64Array(buf, 0, nModels * d * d);
     this.A = new Float64Array(buf, this.aBase, nModels * d * d);
     this.theta = new Float64Array(buf, this.thAt, nModels * d);
@@ -292,6 +308,17 @@ export class DenseKernel {
   /** A kernel for nModels blocks of d×d, or null (no WebAssembly SIMD, d too small, or too large a memory). */
   static create(nModels: number, d: number): DenseKernel | null {
     if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + nModels * d + 4 * d + 2) * 8 > MAX_BYTES) return null;
+    const reuse = FREE.get(shapeKey(nModels, d))?.pop();
+    if (reuse !== undefined) {
+      freeBytes -= reuse.bytes.length;
+      reuse.released = false;
+      // as a new instance's memory: zeros everywhere
+      reuse.bytes.fill(0);
+      reuse.xVal = null;
+      reuse.xLo = -1;
+      reuse.mean = 0;
+      return reuse;
+    }
     const mod = compileModule(MODULE_BYTES);
     if (mod === null) return null;
     try {
@@ -300,6 +327,19 @@ export class DenseKernel {
       // the address space for another memory was refused: the scalar loops give the same numbers
       return null;
     }
+  }
+
+  /**
+   * Hand the kernel to a later create() of the same shape; its owner must not use it (or its arrays) again.
+   * Released kernels are kept up to 64 MiB in all; beyond that this one is left to the garbage collector.
+   */
+  release(): void {
+    if (this.released || freeBytes + this.bytes.length > MAX_FREE_BYTES) return;
+    this.released = true;
+    freeBytes += this.bytes.length;
+    let list = FREE.get(this.shape);
+    if (list === undefined) FREE.set(this.shape, (list = []));
+    list.push(this);
   }
 
   /** Make x the dense row val[lo..lo+d) (a no-op when it already is). */
@@ -335,4 +375,8 @@ export class DenseKernel {
   outer(off: number, s: number): void {
     this.fOuter(this.aBase + off * 8, this.xAt, s, this.d);
   }
+}
+
+function shapeKey(nModels: number, d: number): string {
+  return `${nModels}x${d}`;
 }

@@ -422,6 +422,11 @@ export abstract class LinearPolicy implements Policy {
 
   removeArm(_m: number): void {}
 
+  /** The kernel goes back for the next run's policy (see DenseKernel.release). */
+  dispose(): void {
+    this.st.kernel?.release();
+  }
+
   /** The ridge state (for tests). */
   state(): RidgeArms {
     return this.st;

@@ -88,6 +88,11 @@ export interface Policy {
    * that can only estimate it draws from `mc`, an RNG its caller owns, never from its own. Optional.
    */
   propensity?(q: number, arms: Int32Array, n: number, m: number, mc: Rng): number;
+  /**
+   * The run is over and the policy will not be called again: it may hand resources back for reuse (the linear
+   * policies' WebAssembly kernels). Optional; the engine calls it after a run's last step.
+   */
+  dispose?(): void;
 }
 
 export interface ParamSpec {

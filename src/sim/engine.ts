@@ -315,6 +315,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   if (!hasEvents && sc === null && feasible === null && steps === null && nExtra === 0 && oracle !== null) {
     plainRun(policy, rp.name, order, acts.allowed(0), acts.buf, inPool, present, rewards, oracle, M, metrics);
     metrics.end();
+    policy.dispose?.();
     return;
   }
   for (let s = 0; s < Q; s++) {
@@ -353,6 +354,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   metrics.end();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();
+  policy.dispose?.();
 }
 
 /**

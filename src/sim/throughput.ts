@@ -216,6 +216,7 @@ export function freshRunStepper(name: string, table: PoolTable, contexts: Contex
         p.update(q, m, rew);
         total += rew;
       }
+      p.dispose?.();
       onRun?.(r - 1, total);
     }
   };

@@ -159,4 +159,69 @@ describe('dense WebAssembly kernels', () => {
       expect(picks[0]).toEqual(picks[1]);
     }
   });
+
+  it('a released kernel is handed to the next create() of its shape, as zeroed as a new one, and only once', () => {
+    // a shape no other test uses, so kernels released elsewhere in this worker do not interfere
+    const a = DenseKernel.create(3, 29)!;
+    const b = DenseKernel.create(3, 29)!;
+    expect(a).not.toBe(b);
+    a.A.fill(7);
+    a.Ainv.fill(-3);
+    a.theta.fill(1);
+    a.u.fill(2);
+    a.cu.fill(5);
+    a.release();
+    a.release();
+    const again = DenseKernel.create(3, 29)!;
+    expect(again).toBe(a);
+    for (const arr of [again.A, again.Ainv, again.theta, again.u, again.cu, again.x]) expect(arr.every((v) => v === 0)).toBe(true);
+    // released twice, handed out once: the next create() is another kernel
+    expect(DenseKernel.create(3, 29)).not.toBe(a);
+    // another shape does not take it
+    again.release();
+    expect(DenseKernel.create(4, 29)).not.toBe(a);
+  });
+
+  it.each([
+    ['dense d = 40', () => denseRows(4, 300, 39)],
+    ['one-hot d = 12', () => oneHotContexts(new Rng(4), 300)],
+  ])('policies on a reused kernel make the same choices and end in the same state bits as on a new one (%s)', (_, make) => {
+    const ctx = make();
+    const Q = ctx.nQueries;
+    const M = 5;
+    const rng = new Rng(8);
+    const rewards = Float64Array.from({ length: Q * M }, () => rng.next());
+    const arms = Int32Array.from({ length: M }, (_, m) => m);
+    for (const f of [linucbFactory, thompsonFactory, linearEpsilonGreedyFactory] as const) {
+      const params = Object.fromEntries(f.params.map((p) => [p.name, p.default])) as never;
+      const run = () => {
+        const pol = f.create(makeEnv(ctx, M, 9), params);
+        const out: number[] = [];
+        for (let s = 0; s < 1500; s++) {
+          const q = (s * 7) % Q;
+          const m = pol.select(q, arms, M);
+          pol.update(q, m, rewards[q * M + m]);
+          out.push(m);
+        }
+        const st = (pol as unknown as { state(): RidgeArms }).state();
+        return { pol, st, out, state: bits([...st.A, ...st.Ainv, ...st.theta, ...st.b]) };
+      };
+      const first = run();
+      expect(first.st.kernel).not.toBeNull();
+      first.pol.dispose!();
+      const second = run();
+      // the second policy runs on the first one's kernel, left in its final state
+      expect(second.st.kernel).toBe(first.st.kernel);
+      const prev = RidgeArms.accelerate;
+      RidgeArms.accelerate = false;
+      try {
+        const scalar = run();
+        expect(second.out).toEqual(scalar.out);
+        expect(second.state).toBe(scalar.state);
+      } finally {
+        RidgeArms.accelerate = prev;
+      }
+      second.pol.dispose!();
+    }
+  });
 });
