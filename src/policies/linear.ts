@@ -249,7 +249,8 @@ export class PatternCache {
     const version = st.version;
     const { ptr, idx, val } = this.ctx;
     const lo = ptr[r];
-    if (this.dense || ptr[r + 1] - lo !== 4) {
+    const nnz = ptr[r + 1] - lo;
+    if (this.dense || nnz > 4 || nnz === 0) {
       for (let i = 0; i < n; i++) {
         const m = arms[i];
         const k = m * P + pq;
@@ -262,14 +263,17 @@ export class PatternCache {
     }
     const { d, dd, theta, Ainv } = st;
     const { mean: means, variance, sd, kappa, width } = this;
+    // fewer than four non-zeros are padded with zero values at the first index. Every padded term is ±0; mean
+    // and quad start at +0, so they are never −0 and adding ±0 leaves them as they are, and where a padded term
+    // turns a row's t from −0 to +0, that t reaches quad as ±0 too: the same bits as the unpadded sums
     const i0 = idx[lo];
-    const i1 = idx[lo + 1];
-    const i2 = idx[lo + 2];
-    const i3 = idx[lo + 3];
+    const i1 = nnz > 1 ? idx[lo + 1] : i0;
+    const i2 = nnz > 2 ? idx[lo + 2] : i0;
+    const i3 = nnz > 3 ? idx[lo + 3] : i0;
     const v0 = val[lo];
-    const v1 = val[lo + 1];
-    const v2 = val[lo + 2];
-    const v3 = val[lo + 3];
+    const v1 = nnz > 1 ? val[lo + 1] : 0;
+    const v2 = nnz > 2 ? val[lo + 2] : 0;
+    const v3 = nnz > 3 ? val[lo + 3] : 0;
     for (let i = 0; i < n; i++) {
       const m = arms[i];
       const k = m * P + pq;
@@ -332,29 +336,6 @@ export class PatternCache {
     } else if (this.dense) {
       for (let a = 0; a < d; a++) mean += theta[to + a] * val[lo + a];
       quad = denseQuadUpper(Ainv, ao, d, val, lo);
-    } else if (hi - lo === 3) {
-      // the reference layout's rows with the zero-coded complexity bin: the general loop below unrolled, the same
-      // terms in the same order
-      const i0 = idx[lo];
-      const i1 = idx[lo + 1];
-      const i2 = idx[lo + 2];
-      const v0 = val[lo];
-      const v1 = val[lo + 1];
-      const v2 = val[lo + 2];
-      const r0 = ao + i0 * d;
-      const r1 = ao + i1 * d;
-      const r2 = ao + i2 * d;
-      mean += theta[to + i0] * v0;
-      mean += theta[to + i1] * v1;
-      mean += theta[to + i2] * v2;
-      let t = 0.5 * v0 * Ainv[r0 + i0];
-      t += v1 * Ainv[r0 + i1];
-      t += v2 * Ainv[r0 + i2];
-      quad += 2 * v0 * t;
-      t = 0.5 * v1 * Ainv[r1 + i1];
-      t += v2 * Ainv[r1 + i2];
-      quad += 2 * v1 * t;
-      quad += 2 * v2 * (0.5 * v2 * Ainv[r2 + i2]);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
       // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot

@@ -212,7 +212,7 @@ function literalScore(st: RidgeArms, ctx: { idx: Int32Array; val: Float64Array }
   return { mean, quad };
 }
 
-describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and the general loop)', () => {
+describe('sparse one-hot rows (the unrolled paths and the general loop)', () => {
   /** Rows of 1–6 non-zeros at increasing indices, values ±1 or real-valued. */
   function sparseRows(rng: Rng, d: number, Q: number) {
     const ptr = new Int32Array(Q + 1);
@@ -276,6 +276,7 @@ describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and t
     const meanOnly = new PatternCache(st, M, ctx, 1, false);
     const arms = Int32Array.from([2, 0, 1]);
     let four = 0;
+    let padded = 0;
     for (let n = 0; n < 600; n++) {
       const q = rng.int(Q);
       st.update(n % M, ctx.idx, ctx.val, ctx.ptr[q], ctx.ptr[q + 1], rng.next(), 1);
@@ -289,6 +290,7 @@ describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and t
       const lo = ctx.ptr[p];
       const hi = ctx.ptr[p + 1];
       if (hi - lo === 4) four++;
+      if (hi - lo < 4) padded++;
       for (let m = 0; m < M; m++) {
         const k = m * cache.P + pq;
         if (!arms.subarray(0, na).includes(m)) {
@@ -303,7 +305,9 @@ describe('sparse one-hot rows (the unrolled three- and four-non-zero paths and t
         expect(meanOnly.mean[k]).toBe(mean);
       }
     }
+    // rows of 1–3 non-zeros take the four-non-zero form padded with zeros, 5–6 the general loop
     expect(four).toBeGreaterThan(50);
+    expect(padded).toBeGreaterThan(150);
     // without patterns there is nothing to freshen
     expect(new PatternCache(st, M, sparseRows(rng, d, Q)).freshen(0, arms, M)).toBe(-1);
   });
