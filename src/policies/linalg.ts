@@ -31,37 +31,25 @@ export function solveSparse(Ainv: Float64Array, off: number, d: number, idx: Int
   let q = 0;
   if (isDenseRow(idx, lo, hi, d)) {
     denseMatVec(Ainv, off, d, val, lo, u);
-  } else if (hi - lo === 4) {
-    // the paper's one-hot layout: the four rows in one pass, each u_i still summed in context order from 0
+  } else if (hi - lo <= 4 && hi > lo) {
+    // the paper's one-hot layout: the four rows in one pass, each u_i still summed in context order from 0. Fewer
+    // non-zeros (the reference layout's zero-coded complexity bin) are padded with zero values: u_i starts at +0
+    // and so is never −0, and adding a ±0 term leaves it as it is
+    const n = hi - lo;
     const r0 = off + idx[lo] * d;
-    const r1 = off + idx[lo + 1] * d;
-    const r2 = off + idx[lo + 2] * d;
-    const r3 = off + idx[lo + 3] * d;
+    const r1 = n > 1 ? off + idx[lo + 1] * d : r0;
+    const r2 = n > 2 ? off + idx[lo + 2] * d : r0;
+    const r3 = n > 3 ? off + idx[lo + 3] * d : r0;
     const v0 = val[lo];
-    const v1 = val[lo + 1];
-    const v2 = val[lo + 2];
-    const v3 = val[lo + 3];
+    const v1 = n > 1 ? val[lo + 1] : 0;
+    const v2 = n > 2 ? val[lo + 2] : 0;
+    const v3 = n > 3 ? val[lo + 3] : 0;
     for (let i = 0; i < d; i++) {
       let t = 0;
       t += v0 * Ainv[r0 + i];
       t += v1 * Ainv[r1 + i];
       t += v2 * Ainv[r2 + i];
       t += v3 * Ainv[r3 + i];
-      u[i] = t;
-    }
-  } else if (hi - lo === 3) {
-    // one-hot with a zero-coded slot (the reference layout's third complexity bin): the same, three rows
-    const r0 = off + idx[lo] * d;
-    const r1 = off + idx[lo + 1] * d;
-    const r2 = off + idx[lo + 2] * d;
-    const v0 = val[lo];
-    const v1 = val[lo + 1];
-    const v2 = val[lo + 2];
-    for (let i = 0; i < d; i++) {
-      let t = 0;
-      t += v0 * Ainv[r0 + i];
-      t += v1 * Ainv[r1 + i];
-      t += v2 * Ainv[r2 + i];
       u[i] = t;
     }
   } else {

@@ -264,6 +264,17 @@ describe('sparse one-hot rows (the unrolled paths and the general loop)', () => 
     }
   });
 
+  it('A⁻¹x of an empty row is 0, whatever the neighbouring row holds', () => {
+    const d = 6;
+    const Ainv = Float64Array.from({ length: d * d }, (_, i) => 1 + i);
+    // row 0 is empty (ptr 0..0); row 1 has two non-zeros that must not be read for it
+    const idx = Int32Array.from([2, 4]);
+    const val = Float64Array.from([3, 5]);
+    const u = new Float64Array(d).fill(9);
+    expect(solveSparse(Ainv, 0, d, idx, val, 0, 0, u)).toBe(0);
+    expect(Array.from(u)).toEqual(new Array(d).fill(0));
+  });
+
   it('freshen() refills only stale slots of a pattern, as the literal θᵀx, triangle form and sqrt(κ·variance), with and without the width', () => {
     const d = 12;
     const Q = 60;
