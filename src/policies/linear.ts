@@ -204,7 +204,8 @@ export class PatternCache {
     dense?: boolean,
   ) {
     this.pattern = ctx.pattern ?? null;
-    this.P = ctx.nPatterns ?? 0;
+    // without patterns each arm has one slot, refilled per query: P = 1 and pattern 0 (see freshen)
+    this.P = this.pattern !== null ? (ctx.nPatterns ?? 0) : 1;
     this.rows = this.pattern !== null ? patternRows(this.pattern, this.P) : null;
     const n = this.pattern ? nModels * this.P : nModels;
     this.mean = new Float64Array(n);
@@ -234,14 +235,18 @@ export class PatternCache {
   }
 
   /**
-   * Make the slots of query q's pattern fresh for the n arms given and return the pattern, or −1 without
-   * patterns (then use slot()). Arm m's values are then at m·P + pattern. Only stale slots are refilled; the
-   * pattern's row is read once, and a four-non-zero row (the paper's one-hot layout: bias, task, cluster,
-   * complexity) is scored by fill()'s general loop unrolled, the same terms in the same order.
+   * Make query q's slots fresh for the n arms given and return its pattern: arm m's values are then at
+   * m·P + pattern. Only stale slots are refilled; the pattern's row is read once, and a row of up to four
+   * non-zeros (the paper's one-hot layout: bias, task, cluster, complexity) is scored by fill()'s general loop
+   * unrolled, the same terms in the same order. Without patterns every arm's one slot is refilled for q and
+   * the pattern is 0.
    */
   freshen(q: number, arms: Int32Array, n: number): number {
     const pattern = this.pattern;
-    if (pattern === null) return -1;
+    if (pattern === null) {
+      for (let i = 0; i < n; i++) this.fill(arms[i], arms[i], q);
+      return 0;
+    }
     const pq = pattern[q];
     const r = this.rows![pq];
     const { stamp, P } = this;

@@ -31,18 +31,11 @@ class LinearEpsilonGreedy extends LinearPolicy {
     const mean = cache.mean;
     am.reset();
     const pq = cache.freshen(q, arms, n);
-    if (pq >= 0) {
-      const P = cache.P;
-      for (let i = 0; i < n; i++) {
-        const m = arms[i];
-        const k = m * P + pq;
-        am.offer(m, mean[k]);
-      }
-      return am.result();
-    }
+    const P = cache.P;
     for (let i = 0; i < n; i++) {
       const m = arms[i];
-      am.offer(m, mean[cache.slot(m, q)]);
+      const k = m * P + pq;
+      am.offer(m, mean[k]);
     }
     return am.result();
   }

@@ -24,18 +24,10 @@ class LinUCB extends LinearPolicy {
     const { mean, sd } = cache;
     am.reset();
     const pq = cache.freshen(q, arms, n);
-    if (pq >= 0) {
-      const P = cache.P;
-      for (let i = 0; i < n; i++) {
-        const m = arms[i];
-        const k = m * P + pq;
-        am.offer(m, mean[k] + alpha * sd[k]);
-      }
-      return am.result();
-    }
+    const P = cache.P;
     for (let i = 0; i < n; i++) {
       const m = arms[i];
-      const k = cache.slot(m, q);
+      const k = m * P + pq;
       am.offer(m, mean[k] + alpha * sd[k]);
     }
     return am.result();

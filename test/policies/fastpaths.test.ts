@@ -319,8 +319,18 @@ describe('sparse one-hot rows (the unrolled paths and the general loop)', () => 
     // rows of 1–3 non-zeros take the four-non-zero form padded with zeros, 5–6 the general loop
     expect(four).toBeGreaterThan(50);
     expect(padded).toBeGreaterThan(150);
-    // without patterns there is nothing to freshen
-    expect(new PatternCache(st, M, sparseRows(rng, d, Q)).freshen(0, arms, M)).toBe(-1);
+    // without patterns each arm's one slot (P = 1, pattern 0) is refilled for the query
+    const plain = sparseRows(rng, d, Q);
+    const noPatterns = new PatternCache(st, M, plain, kappa);
+    expect(noPatterns.P).toBe(1);
+    for (const q of [0, 7, 31]) {
+      expect(noPatterns.freshen(q, arms, M)).toBe(0);
+      for (let m = 0; m < M; m++) {
+        const { mean, quad } = literalScore(st, plain, m, plain.ptr[q], plain.ptr[q + 1]);
+        expect(noPatterns.mean[m]).toBe(mean);
+        expect(noPatterns.sd[m]).toBe(Math.sqrt(kappa * Math.max(0, quad)));
+      }
+    }
   });
 });
 
