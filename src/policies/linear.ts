@@ -343,8 +343,7 @@ export class PatternCache {
       quad = denseQuadUpper(Ainv, ao, d, val, lo);
     } else {
       // xᵀA⁻¹x over one triangle: A⁻¹ is exactly symmetric (every update writes one value per pair), so each
-      // off-diagonal pair counts twice. This is the hot loop of LinUCB and Thompson sampling: an arm's slot
-      // is stale after each of its updates, so most slots of a pattern are recomputed when it comes round.
+      // off-diagonal pair counts twice. Rows of up to four non-zeros take freshen()'s unrolled copy of this loop.
       for (let a = lo; a < hi; a++) {
         const va = val[a];
         const row = ao + idx[a] * d;
