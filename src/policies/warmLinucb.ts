@@ -36,11 +36,13 @@ export class WarmLinUCB extends LinearPolicy {
 
   select(q: number, arms: Int32Array, n: number): number {
     const { alpha, am, cache } = this;
+    const { mean, sd } = cache;
     am.reset();
+    const pq = cache.freshen(q, arms, n);
+    const P = cache.P;
     for (let i = 0; i < n; i++) {
       const m = arms[i];
-      const k = cache.slot(m, q);
-      am.offer(m, cache.mean[k] + alpha * Math.sqrt(cache.variance[k]));
+      am.offer(m, mean[m * P + pq] + alpha * sd[m * P + pq]);
     }
     return am.result();
   }

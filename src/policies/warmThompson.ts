@@ -13,13 +13,13 @@ export type WarmThompsonParams = { sigma: number; priorVariance: number; discoun
 export class WarmThompson extends LinearPolicy {
   readonly name = 'warm-thompson';
   private readonly am: ArgMax;
-  private readonly covScale: number;
   private readonly prior: WarmPrior;
 
   constructor(env: PolicyEnv, p: WarmThompsonParams, t: TrainData) {
     const w = 1 / (p.sigma * p.sigma);
-    super(env, 1 / p.priorVariance, w);
-    this.covScale = env.rules.thompsonCovariance === 'sigma2' ? p.sigma * p.sigma : 1;
+    // the cache keeps sqrt(κ·xᵀB⁻¹x) per slot, κ = covScale
+    const covScale = env.rules.thompsonCovariance === 'sigma2' ? p.sigma * p.sigma : 1;
+    super(env, 1 / p.priorVariance, w, covScale);
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
     this.prior = warmPrior(env, t, p.discount * w);
     for (let m = 0; m < env.nModels; m++) this.prior.apply(this.st, m);
@@ -27,12 +27,14 @@ export class WarmThompson extends LinearPolicy {
 
   select(q: number, arms: Int32Array, n: number): number {
     const { rng } = this.env;
-    const { am, cache, covScale } = this;
+    const { am, cache } = this;
+    const { mean, sd } = cache;
     am.reset();
+    const pq = cache.freshen(q, arms, n);
+    const P = cache.P;
     for (let i = 0; i < n; i++) {
       const m = arms[i];
-      const k = cache.slot(m, q);
-      am.offer(m, cache.mean[k] + Math.sqrt(covScale * cache.variance[k]) * rng.normal());
+      am.offer(m, mean[m * P + pq] + sd[m * P + pq] * rng.normal());
     }
     return am.result();
   }
