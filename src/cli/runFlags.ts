@@ -52,7 +52,12 @@ export function configFromFlags<S extends z.ZodObject>(schema: S, flags: object,
   const key = String(issue.path[0] ?? '');
   const flag = typed[key] ?? flagName(key);
   const v = given[o.flagFor?.[key] ?? key];
-  const shown = Array.isArray(v) ? v.join(',') : String(v);
-  const message = issue.code === 'invalid_value' && 'values' in issue ? `'${shown}' is not one of ${(issue.values as unknown[]).join(', ')}` : `${issue.message}, got '${shown}'`;
+  // a repeatable flag (--drift a --drift b) shows the one value at fault, and a field inside it is named
+  const rest = issue.path.slice(1);
+  const at = Array.isArray(v) && typeof rest[0] === 'number' && rest[0] < v.length && typeof v[0] === 'string' ? (rest.shift() as number) : -1;
+  const shown = at >= 0 ? String((v as unknown[])[at]) : Array.isArray(v) ? v.join(',') : String(v);
+  const field = rest.length > 0 ? `${rest.map(String).join('.')} ` : '';
+  const what = issue.code === 'invalid_type' && issue.expected === 'number' ? 'must be a number' : issue.message;
+  const message = issue.code === 'invalid_value' && 'values' in issue ? `'${shown}' is not one of ${(issue.values as unknown[]).join(', ')}` : `${field}${what}, got '${shown}'`;
   throw new UsageError(`${flag}: ${message}`);
 }

@@ -76,6 +76,12 @@ describe('RunConfig', () => {
     expect(() => configFromFlags(schema, { budgetWh: 'x' })).toThrow("--budget-wh: 'x' is not a number");
     expect(() => configFromFlags(schema, { limits: '1,y' })).toThrow("--limits: 'y' is not a number");
     expect(() => configFromFlags(schema, { semantics: 'both' })).toThrow("--semantics: 'both' is not one of paper, repo");
+    // a repeatable flag of specs: the message names the field and shows only the value at fault
+    const ev = z.object({ events: z.array(z.object({ step: z.number().int('must be an integer'), model: z.string() })).optional() });
+    const parsers = { events: (raw: string[]) => raw.map((r) => Object.fromEntries(r.split(',').map((kv) => kv.split('=')).map(([k, x]) => [k, k === 'step' ? Number(x) : x]))) };
+    expect(configFromFlags(ev, { events: ['step=1,model=a', 'step=2,model=b'] }, { parsers })).toEqual({ events: [{ step: 1, model: 'a' }, { step: 2, model: 'b' }] });
+    expect(() => configFromFlags(ev, { events: ['step=1,model=a', 'step=x,model=b'] }, { parsers })).toThrow("--events: step must be a number, got 'step=x,model=b'");
+    expect(() => configFromFlags(ev, { events: ['step=1.5,model=a'] }, { parsers })).toThrow("--events: step must be an integer, got 'step=1.5,model=a'");
   });
 
   it('a setting added to the shared run settings reaches YAML experiments, baselines and the manifest record', () => {

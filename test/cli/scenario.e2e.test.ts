@@ -19,6 +19,7 @@ describe('simulate scenario flags', () => {
       [['--drift', 'step=5,model=nope,accuracy=0.1'], /drift\[0\] \(step 5\): unknown model 'nope'/],
       [['--drift', 'step=5,model=phi-4-mini-4b'], /--drift: give at least one of accuracy, energy, usd or latency/],
       [['--drift', 'step=5,model=phi-4-mini-4b,speed=2'], /--drift: .*speed/],
+      [['--drift', 'step=5,model=phi-4-mini-4b,energy=2', '--drift', 'step=9,model=phi-4-mini-4b,accuracy=x'], /--drift: accuracy must be a number, got 'step=9,model=phi-4-mini-4b,accuracy=x'/],
       [['--drift', 'step=99999,model=phi-4-mini-4b,accuracy=0.1'], /step must be an integer in 0\.\.2499/],
       [['--policies', 'budgeted-linucb'], /policy 'budgeted-linucb' needs a budget: add --budget energy=/],
     ];
