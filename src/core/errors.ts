@@ -6,8 +6,10 @@ export class DataError extends Error {
     readonly file?: string,
     readonly line?: number,
     readonly column?: string,
+    /** What `column` names: a table's column, or a field of a config file. */
+    kind: 'column' | 'field' = 'column',
   ) {
-    super(formatLocation(file, line, column) + message);
+    super(formatLocation(file, line, column, kind) + message);
     this.name = 'DataError';
   }
 }
@@ -20,12 +22,12 @@ export class UsageError extends Error {
   }
 }
 
-function formatLocation(file?: string, line?: number, column?: string): string {
+function formatLocation(file?: string, line?: number, column?: string, kind = 'column'): string {
   if (!file) return '';
   let s = file;
   if (line !== undefined) s += `:${line}`;
   // A hostile header can name a column with megabytes: the message shows its start.
-  if (column !== undefined) s += ` (column '${column.length > 80 ? column.slice(0, 80) + '…' : column}')`;
+  if (column !== undefined) s += ` (${kind} '${column.length > 80 ? column.slice(0, 80) + '…' : column}')`;
   return s + ': ';
 }
 

@@ -3,7 +3,7 @@
  * runs, seed, pool events and optional published figures to compare against. Validated with zod; the JSON
  * Schema for editors (experiments/schema.json) is generated from the same definition.
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isNode, LineCounter, parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
@@ -123,33 +123,47 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
     throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
   }
+  // a bad field is reported at its line (found only on error: the file has already parsed once)
+  const fail = (message: string, path: readonly PropertyKey[]): DataError => new DataError(message, file, yamlLine(text, path), path.map(String).join('.') || undefined, 'field');
   const proto = protoKeyPath(raw, []);
-  if (proto) throw new DataError(`${proto}: '__proto__' is not a valid key`, file, undefined, proto);
+  if (proto) throw fail("'__proto__' is not a valid key", proto.split('.'));
   const r = experimentSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const path = issue.path.join('.') || '(top level)';
-    throw new DataError(`${path}: ${issue.message}`, file, undefined, path);
+    // an unknown key is shown at its own line
+    const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]] : issue.path;
+    throw fail(issue.message, at);
   }
   const cfg = r.data;
   const labels = new Set<string>();
-  for (const a of cfg.arms) {
+  cfg.arms.forEach((a, i) => {
     const label = a.label ?? a.policy;
-    if (labels.has(label)) throw new DataError(`arms: label '${label}' is used twice (give each arm a distinct label)`, file, undefined, 'arms');
+    if (labels.has(label)) throw fail(`label '${label}' is used twice (give each arm a distinct label)`, ['arms', i]);
     labels.add(label);
-  }
-  checkArmParams(cfg, file);
-  checkJobCount(cfg, cfg.runs, (m) => new DataError(m, file, undefined, 'runs'));
+  });
+  checkArmParams(cfg, fail);
+  checkJobCount(cfg, cfg.runs, (m) => fail(m, ['runs']));
   // a list of shares, or several draws, is a series of splits run one after another
-  if (cfg.split !== undefined && cfg.train !== undefined) throw new DataError('train: give either split (a split of the data) or train (a separate training table), not both', file, undefined, 'train');
-  if (cfg.splits !== 1 && cfg.split === undefined) throw new DataError('splits: needs split (the train share of each draw)', file, undefined, 'splits');
-  if (Array.isArray(cfg.split) && new Set(cfg.split).size !== cfg.split.length) throw new DataError('split: a train share is listed twice', file, undefined, 'split');
+  if (cfg.split !== undefined && cfg.train !== undefined) throw fail('give either split (a split of the data) or train (a separate training table), not both', ['train']);
+  if (cfg.splits !== 1 && cfg.split === undefined) throw fail('needs split (the train share of each draw)', ['splits']);
+  if (Array.isArray(cfg.split) && new Set(cfg.split).size !== cfg.split.length) throw fail('a train share is listed twice', ['split']);
   const members = splitSeries(cfg).length;
-  if (members > MAX_SPLIT_FRACTIONS) throw new DataError(`split × splits = ${members} splits, ${atMost(MAX_SPLIT_FRACTIONS)}`, file, undefined, 'splits');
+  if (members > MAX_SPLIT_FRACTIONS) throw fail(`split × splits = ${members} splits, ${atMost(MAX_SPLIT_FRACTIONS)}`, ['splits']);
   if ((cfg.split !== undefined || cfg.train !== undefined) && !cfg.arms.some((a) => a.policy === 'train-best-static')) {
-    throw new DataError(`arms: ${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, file, undefined, 'arms');
+    throw fail(`${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, ['arms']);
   }
   return cfg;
+}
+
+/** The 1-based line of the deepest node of `path` present in the YAML text (1 when none is). */
+function yamlLine(text: string, path: readonly PropertyKey[]): number {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  for (let k = path.length; k >= 0; k--) {
+    const node = doc.getIn(path.slice(0, k) as unknown[], true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return 1;
 }
 
 /** Why `v` is not a valid value of the parameter, or null. */
@@ -165,16 +179,15 @@ export function paramProblem(spec: ParamSpec, v: number): string | null {
  * Each arm's `params` against its policy's parameters, named as written (`arms[2].params.alpha`). An unknown
  * policy is left to policy resolution, which lists the valid names.
  */
-function checkArmParams(cfg: ExperimentConfig, file: string): void {
+function checkArmParams(cfg: ExperimentConfig, fail: (message: string, path: readonly PropertyKey[]) => DataError): void {
   cfg.arms.forEach((a, i) => {
     const specs = a.policy.startsWith('static:') ? [] : builtinFactory(a.policy)?.params;
     if (!a.params || !specs) return;
     for (const [key, v] of Object.entries(a.params)) {
-      const field = `arms[${i}].params.${key}`;
       const spec = specs.find((p) => p.name === key);
-      if (!spec) throw new DataError(`${field}: policy '${a.policy}' has no parameter '${key}'; valid parameters: ${specs.map((p) => p.name).join(', ') || '(none)'}`, file);
+      if (!spec) throw fail(`policy '${a.policy}' has no parameter '${key}'; valid parameters: ${specs.map((p) => p.name).join(', ') || '(none)'}`, ['arms', i, 'params', key]);
       const problem = paramProblem(spec, v);
-      if (problem) throw new DataError(`${field}: ${problem}`, file);
+      if (problem) throw fail(problem, ['arms', i, 'params', key]);
     }
   });
 }

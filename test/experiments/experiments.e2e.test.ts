@@ -35,6 +35,15 @@ describe('experiment configs', () => {
     expect(() => parseExperiment('name: x\nfoo: 1\narms: [{policy: linucb}]\n', 'bad.yaml')).toThrow(/foo|Unrecognized/);
     expect(() => parseExperiment('name: [\n', 'bad.yaml')).toThrow(/bad\.yaml:\d+: invalid YAML/);
   });
+
+  it('a bad field is reported at its own line', () => {
+    const drift = 'name: x\ndrift:\n  - {step: 10, model: m, energy: 2}\n  - step: abc\n    model: m\n    accuracy: -0.3\narms: [{policy: linucb}]\n';
+    expect(() => parseExperiment(drift, 'd.yaml')).toThrow(/^d\.yaml:4 \(field 'drift\.1\.step'\): .*expected number/);
+    expect(() => parseExperiment('name: x\nruns: 2\n\nfoo: 1\narms: [{policy: linucb}]\n', 'd.yaml')).toThrow(/^d\.yaml:4 \(field 'foo'\): Unrecognized key/);
+    expect(() => parseExperiment('name: x\narms:\n  - policy: linucb\n  - policy: random\n  - policy: linucb\n', 'd.yaml')).toThrow(/^d\.yaml:5 \(field 'arms\.2'\): label 'linucb' is used twice/);
+    // a missing field points at the top of the file
+    expect(() => parseExperiment('name: x\nruns: 2\n', 'd.yaml')).toThrow(/^d\.yaml:1 \(field 'arms'\)/);
+  });
 });
 
 describe('experiment run', () => {

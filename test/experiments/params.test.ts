@@ -20,13 +20,13 @@ function message(text: string): string {
 
 describe('experiment arm parameters', () => {
   it('an out-of-range value names the file and the field as written', () => {
-    expect(message(yaml('{alpha: -0.5}'))).toBe('x3.yaml: arms[2].params.alpha: must be ≥ 0');
-    expect(message(yaml('{reg: 0}'))).toBe('x3.yaml: arms[2].params.reg: must be > 0');
+    expect(message(yaml('{alpha: -0.5}'))).toBe("x3.yaml:7 (field 'arms.2.params.alpha'): must be ≥ 0");
+    expect(message(yaml('{reg: 0}'))).toBe("x3.yaml:7 (field 'arms.2.params.reg'): must be > 0");
   });
 
   it('an unknown parameter names the field and lists the valid ones', () => {
-    expect(message(yaml('{alpah: 0.2}'))).toBe("x3.yaml: arms[2].params.alpah: policy 'linucb' has no parameter 'alpah'; valid parameters: alpha, reg");
-    expect(message('name: p\narms:\n  - policy: random\n    params: {x: 1}\n')).toBe("x3.yaml: arms[0].params.x: policy 'random' has no parameter 'x'; valid parameters: (none)");
+    expect(message(yaml('{alpah: 0.2}'))).toBe("x3.yaml:7 (field 'arms.2.params.alpah'): policy 'linucb' has no parameter 'alpah'; valid parameters: alpha, reg");
+    expect(message('name: p\narms:\n  - policy: random\n    params: {x: 1}\n')).toBe("x3.yaml:4 (field 'arms.0.params.x'): policy 'random' has no parameter 'x'; valid parameters: (none)");
   });
 
   it('applies the values as given, equal to the same override on the command line', async () => {

@@ -298,7 +298,7 @@ describe('user-keyed records', () => {
 
   it('a __proto__ key in experiment YAML is refused, not dropped', () => {
     const text = 'name: q\narms:\n  - policy: linucb\n    params: {__proto__: 1, alpha: 0.2}\n';
-    expect(() => parseExperiment(text, 'q.yaml')).toThrow(new DataError("arms.0.params.__proto__: '__proto__' is not a valid key", 'q.yaml', undefined, 'arms.0.params.__proto__'));
+    expect(() => parseExperiment(text, 'q.yaml')).toThrow(new DataError("'__proto__' is not a valid key", 'q.yaml', 4, 'arms.0.params.__proto__', 'field'));
     expect(parseExperiment(text.replace('__proto__: 1, ', ''), 'q.yaml').arms[0].params).toEqual({ alpha: 0.2 });
   });
 });
@@ -337,9 +337,9 @@ describe('bounds on counts', () => {
     const d = tmp();
     const arms = 'arms:\n  - policy: random\n';
     const cases: [string, RegExp][] = [
-      ['runs: 100000000\n', /x\.yaml \(column 'runs'\): runs: at most 10000/],
-      [`lambdas: [${Array.from({ length: 200_000 }, (_, i) => (i / 200_000).toFixed(6)).join(', ')}]\n`, /x\.yaml \(column 'lambdas'\): lambdas: at most 1001/],
-      [`runs: 5000\nlambdas: [${Array.from({ length: 101 }, (_, i) => i / 100).join(', ')}]\n`, /x\.yaml \(column 'runs'\): 101 λ values × 1 arms × 5000 runs = 505000 replays, at most 100000/],
+      ['runs: 100000000\n', /x\.yaml:2 \(field 'runs'\): at most 10000/],
+      [`lambdas: [${Array.from({ length: 200_000 }, (_, i) => (i / 200_000).toFixed(6)).join(', ')}]\n`, /x\.yaml:2 \(field 'lambdas'\): at most 1001/],
+      [`runs: 5000\nlambdas: [${Array.from({ length: 101 }, (_, i) => i / 100).join(', ')}]\n`, /x\.yaml:2 \(field 'runs'\): 101 λ values × 1 arms × 5000 runs = 505000 replays, at most 100000/],
     ];
     for (const [body, msg] of cases) {
       writeFileSync(join(d, 'x.yaml'), `name: x\n${body}${arms}`);
