@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseOnly } from './only.js';
+import { checkArgs, parseOnly } from './only.js';
 import { BENCH_POLICIES, benchDecisions } from './decisions.js';
 import { BenchUsageError, ReferenceRunner, THREAD_ENV, UNSET_ENV, parseReferenceArgs } from './reference.js';
 
@@ -64,6 +64,12 @@ Options:
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(HELP);
+    return;
+  }
+  const bad = checkArgs(process.argv.slice(2), { only: { type: 'string' }, quick: { type: 'boolean' }, reference: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (bad !== null) {
+    process.stderr.write(`bench: error: ${bad} (see npm run bench -- --help)\n`);
+    process.exitCode = 2;
     return;
   }
   const quick = process.argv.includes('--quick');

@@ -13,6 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.js';
+import { checkArgs } from './only.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
 const CLI = BIN.replace(/bin\/greenserv$/, 'dist/src/cli/index.js');
@@ -72,6 +73,12 @@ function arg(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
+  const bad = checkArgs(process.argv.slice(2), { queries: { type: 'string' }, only: { type: 'string' }, keep: { type: 'string' } });
+  if (bad !== null) {
+    process.stderr.write(`bench:large: error: ${bad} (options: --queries <n>, --only <csv,convert,parquet,stream>, --keep <dir>)\n`);
+    process.exitCode = 2;
+    return;
+  }
   const queries = Number(arg('--queries', '1000000'));
   if (!Number.isInteger(queries) || queries < 1) throw new Error(`--queries: '${arg('--queries', '')}' is not a positive integer`);
   const only = new Set(arg('--only', 'csv,convert,parquet,stream').split(','));

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseOnly } from '../../bench/only.js';
+import { checkArgs, parseOnly } from '../../bench/only.js';
 
 const run = promisify(execFile);
 const BENCH = resolve(__dirname, '../../dist/bench/index.js');
@@ -23,6 +23,14 @@ describe('bench --only', () => {
     expect(parseOnly(['--only', '--quick'], KNOWN)).toMatchObject({ error: expect.stringMatching(/expected a comma-separated list/) });
   });
 
+  it('refuses an option it does not know (a misspelt --reference is not silently dropped)', () => {
+    const opts = { only: { type: 'string' as const }, quick: { type: 'boolean' as const }, reference: { type: 'string' as const } };
+    expect(checkArgs(['--only', 'policies', '--quick', '--reference=/r'], opts)).toBeNull();
+    expect(checkArgs(['--only', 'policies', '--refrence', '/r'], opts)).toMatch(/Unknown option '--refrence'/);
+    expect(checkArgs(['stray'], opts)).toMatch(/positional/i);
+    expect(checkArgs(['--reference'], opts)).toMatch(/argument missing/);
+  });
+
   it.skipIf(!existsSync(BENCH))('the built bench exits 2 on a typo before running anything', async () => {
     const err = await run(process.execPath, [BENCH, '--only', 'polices']).then(
       () => null,
@@ -32,5 +40,12 @@ describe('bench --only', () => {
     expect(err!.code).toBe(2);
     expect(err!.stderr).toMatch(/bench: error: --only: unknown section 'polices'/);
     expect(err!.stdout).toBe('');
+    const typo = await run(process.execPath, [BENCH, '--only', 'policies', '--refrence', '/r']).then(
+      () => null,
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
+    expect(typo?.code).toBe(2);
+    expect(typo?.stderr).toMatch(/bench: error: Unknown option '--refrence'/);
+    expect(typo?.stdout).toBe('');
   });
 });
