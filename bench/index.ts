@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkArgs, parseOnly } from './only.js';
 import { BENCH_POLICIES, benchDecisions } from './decisions.js';
-import { BenchUsageError, ReferenceRunner, THREAD_ENV, UNSET_ENV, parseReferenceArgs } from './reference.js';
+import { BenchUsageError, ReferenceRunner, THREAD_ENV, UNSET_ENV, checkoutCommit, parseReferenceArgs } from './reference.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
 const SECTIONS = ['policies', 'simulate', 'experiment', 'datasets', 'features', 'evaluate', 'split', 'startup'];
@@ -21,6 +21,8 @@ const TARGETS = {
   thompson: 800_000,
   'epsilon-greedy': 10_000_000,
   engineOverPolicy: 0.8,
+  /** With --reference: greenserv ÷ the authors' class on both one-hot workloads (median of slice ratios). */
+  referenceRatio: { linucb: 200, thompson: 600 },
   simulateSeconds: 2,
   x3SweepSeconds: 5,
 };
@@ -108,10 +110,12 @@ async function main(): Promise<void> {
         note: `select + update per second of process CPU time: median, min and max over ${slices} slices; the table workload is replayed in shuffled order, and its engine rows are whole simulate runs (metrics recorder on, step trace off); policyFreshRuns is the policy-only loop as the engine runs it (a fresh policy and a reshuffled order per run of the table), so engineOverFreshRuns is the engine's own bookkeeping`,
         ...decisions,
       };
-      if (ref) result.reference = { dir: ref.args.dir, python: ref.args.python, numpy: ref.numpy, env: { ...THREAD_ENV, unset: UNSET_ENV } };
+      if (ref) result.reference = { dir: ref.args.dir, commit: checkoutCommit(ref.args.dir), python: ref.args.python, numpy: ref.numpy, env: { ...THREAD_ENV, unset: UNSET_ENV } };
       for (const w of ['onehot-d12', 'tasks10-d16']) {
         const rates = (decisions[w] as { decisionsPerSecond: Record<string, { median: number }> }).decisionsPerSecond;
         for (const p of BENCH_POLICIES) meets[`${w}.${p}`] = rates[p].median >= TARGETS[p];
+        const vs = (decisions[w] as { reference?: Record<string, { ratio: { median: number } }> }).reference;
+        if (vs) for (const [p, min] of Object.entries(TARGETS.referenceRatio)) if (vs[p]) meets[`${w}.${p}.referenceRatio`] = vs[p].ratio.median >= min;
       }
       const eop = (decisions['tasks10-d16'] as { engineOverPolicy: Record<string, number> }).engineOverPolicy;
       for (const p of BENCH_POLICIES) meets[`tasks10-d16.${p}.engineOverPolicy`] = eop[p] >= TARGETS.engineOverPolicy;

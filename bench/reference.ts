@@ -46,6 +46,12 @@ export function parseReferenceArgs(argv: readonly string[]): ReferenceArgs | nul
   return { dir: resolve(dir), python: python ?? 'python3' };
 }
 
+/** The commit a reference checkout is at (null when it is not a git checkout or git is absent). */
+export function checkoutCommit(dir: string): string | null {
+  const r = spawnSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
+  return r.status === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? r.stdout.trim() : null;
+}
+
 /** The checkout has the classes the driver imports; otherwise a message naming the first missing file. */
 export function checkReferenceDir(dir: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BenchUsageError(`--reference ${dir}: not a directory (expected a checkout of the GreenServ repository)`);

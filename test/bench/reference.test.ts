@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BenchUsageError, ReferenceRunner, checkReferenceDir, parseReferenceArgs, referenceEnv } from '../../bench/reference.js';
+import { BenchUsageError, ReferenceRunner, checkReferenceDir, checkoutCommit, parseReferenceArgs, referenceEnv } from '../../bench/reference.js';
 import { oneHotWorkload } from '../../src/sim/workloads.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,6 +62,20 @@ describe('bench --reference: options and environment', () => {
     writeFileSync(join(dir, 'src', 'bandit', 'linucb.py'), '');
     expect(() => checkReferenceDir(dir)).toThrow(`--reference ${dir}: missing src/bandit/thompson_sampling.py`);
     expect(() => checkReferenceDir(join(tmp, 'nope'))).toThrow(/not a directory/);
+  });
+
+  it('records the commit of a git checkout, and null for a plain directory', () => {
+    const plain = join(tmp, 'plain');
+    mkdirSync(plain, { recursive: true });
+    expect(checkoutCommit(plain)).toBeNull();
+    const repo = join(tmp, 'repo');
+    mkdirSync(repo, { recursive: true });
+    const git = (...a: string[]) => spawnSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { encoding: 'utf8' });
+    if (git('init', '-q').status !== 0) return; // no git here: nothing to compare with
+    writeFileSync(join(repo, 'f'), 'x');
+    git('add', 'f');
+    git('commit', '-qm', 'c');
+    expect(checkoutCommit(repo)).toBe(git('rev-parse', 'HEAD').stdout.trim());
   });
 
   it('single-threaded BLAS without the OpenBLAS overrides, the checkout on the import path', () => {
