@@ -143,6 +143,14 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     metrics[`${p.name}.energyWh`] = p.energyWh.mean;
     metrics[`${p.name}.reward`] = p.reward.mean;
   }
+  // a scenario's own figures are guarded too: budget adherence, regret after each event, labels delivered
+  const sc = s.scenario;
+  for (const c of sc?.budget?.cells ?? []) {
+    metrics[`${c.label}.budgetFinal`] = c.final.mean;
+    metrics[`${c.label}.overshoot`] = c.overshoot.mean;
+  }
+  for (const c of sc?.events?.cells ?? []) metrics[`${c.label}.event${c.event}.regretAfter`] = c.regretAfter.mean;
+  for (const c of sc?.feedback?.cells ?? []) metrics[`${c.label}.delivered`] = c.delivered.mean;
   return { metrics, dataset: { name: table.name, sha256: s.dataset.sha256 } };
 }
 

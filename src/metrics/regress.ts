@@ -20,6 +20,11 @@ export const METRIC_RULES: Record<string, { direction: Direction; tolerance: Tol
   aiq: { direction: 'higher-is-better', tolerance: { abs: 0.005 } },
   peakAccuracy: { direction: 'higher-is-better', tolerance: { abs: 0.005 } },
   avgAccuracy: { direction: 'higher-is-better', tolerance: { abs: 0.005 } },
+  /** Scenario figures (docs/model.md §11): a budget's final mean and overshoot, regret after an event, labels delivered. */
+  budgetFinal: { direction: 'lower-is-better', tolerance: { rel: 0.02 } },
+  overshoot: { direction: 'lower-is-better', tolerance: { abs: 0.02 } },
+  regretAfter: { direction: 'lower-is-better', tolerance: { rel: 0.02 } },
+  delivered: { direction: 'higher-is-better', tolerance: { rel: 0.01 } },
   /** Benchmark throughput as a ratio to a reference workload measured in the same run. */
   throughputRatio: { direction: 'higher-is-better', tolerance: { rel: 0.35 } },
 };

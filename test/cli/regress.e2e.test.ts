@@ -135,6 +135,31 @@ describe('greenserv regress (built binary)', () => {
     expect(report.results[0].diffs.find((d: { metric: string }) => d.metric === 'linucb.finalRegret').verdict).toBe('regressed');
   });
 
+  it('a scenario baseline records the budget, event and feedback figures of the same simulate run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
+    const scen = { ...SMALL, policies: ['budgeted-linucb', 'linucb'], lambda: 0, budget: 'energy=0.05', drift: [{ step: 1000, model: 'phi-4-mini-4b', energy: 3 }], feedbackDelay: '10', feedbackRate: 0.5 };
+    const f = baseline(dir, scen);
+    expect((await cli(['regress', '--baseline', f, '--update', '--out', join(dir, 'r.json')])).code).toBe(0);
+    const m = JSON.parse(readFileSync(f, 'utf8')).metrics as Record<string, number>;
+    // the same configuration through simulate: its summary.json must hold exactly these figures
+    const out = join(dir, 'sim');
+    const args = ['simulate', '--policies', 'budgeted-linucb,linucb', '--lambda', '0', '--runs', '2', '--seed', '40', '--semantics', 'paper'];
+    expect((await cli([...args, '--budget', 'energy=0.05', '--drift', 'step=1000,model=phi-4-mini-4b,energy=3', '--feedback-delay', '10', '--feedback-rate', '0.5', '--steps', 'none', '--no-progress', '--out', out])).code).toBe(0);
+    const sc = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).scenario;
+    for (const c of sc.budget.cells) {
+      expect(m[`${c.label}.budgetFinal`]).toBe(c.final.mean);
+      expect(m[`${c.label}.overshoot`]).toBe(c.overshoot.mean);
+    }
+    for (const c of sc.events.cells) expect(m[`${c.label}.event0.regretAfter`]).toBe(c.regretAfter.mean);
+    for (const c of sc.feedback.cells) expect(m[`${c.label}.delivered`]).toBe(c.delivered.mean);
+    expect(Object.keys(m).filter((k) => /budgetFinal|overshoot|regretAfter|delivered/.test(k))).toHaveLength(8);
+    // a looser budget moves the budgeted router's figures: the regress run fails on them
+    writeFileSync(f, JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), config: { ...scen, budget: 'energy=0.08' } }));
+    const moved = await cli(['regress', '--baseline', f, '--out', join(dir, 'r.json')]);
+    expect(moved.code).toBe(1);
+    expect(moved.stdout).toMatch(/budgeted-linucb\.budgetFinal .*regressed/);
+  });
+
   it('a changed dataset is its own failure; bad baselines exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
     const pairs = join(dir, 'pairs.csv');
