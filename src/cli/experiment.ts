@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { fmt, fmtSmall, plural, renderTable, renderTableFit, wrapAt } from '../report/terminalTable.js';
+import { budgetTable, fmt, fmtSmall, plural, renderTable, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import type { JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment } from '../sim/experimentConfig.js';
 import { MAX_RUNS } from '../sim/limits.js';
@@ -33,6 +33,7 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
   ]);
   let out = wrapAt(`${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics`, ' ', width) + '\n\n';
   out += renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.indexOf('95% CI'), headers.indexOf('reward')]) + '\n';
+  if (s.scenario?.budget) out += '\n' + budgetTable(s.scenario.budget, width);
   if (s.comparison?.rows.length) {
     const rows = s.comparison.rows;
     out += '\n' + wrapAt(`Published figures (${s.comparison.source}):`, ' ', width) + '\n\n';

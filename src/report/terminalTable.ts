@@ -1,4 +1,5 @@
 /** Plain-text comparison table for the terminal. */
+import type { ScenarioSummary } from '../metrics/scenario.js';
 import type { Summary } from '../metrics/summary.js';
 
 /** Fixed decimals, '–' for a missing or non-finite value. */
@@ -59,6 +60,15 @@ export function wrapAt(line: string, sep: string, width: number): string {
   return lines.join('\n');
 }
 
+/** Budget adherence per cell (docs/model.md §11.1): the final mean (p95 for latency) and the overshoot over the budget. */
+export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+  const multi = new Set(b.cells.map((c) => c.lambda)).size > 1;
+  const headers = [...(multi ? ['λ'] : []), 'policy', b.kind === 'latency' ? 'final p95' : 'final mean', 'overshoot', 'runs within 5 %'];
+  const rows = b.cells.map((c) => [...(multi ? [String(c.lambda)] : []), c.label, fmtSmall(c.final.mean, 4), signedPct(100 * c.overshoot.mean), `${Math.round(100 * c.within5pct)} %`]);
+  const head = wrapAt(`Budget: ${b.kind} ${b.limit} ${b.unit}`, ' ', width);
+  return head + '\n\n' + renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.length - 1]) + '\n';
+}
+
 /** The comparison table; `width` (a terminal's) drops the "vs rnd" columns, then reward, to fit. */
 export function summaryTable(s: Summary, width = Infinity): string {
   // tables with dollar cost but no energy (RouterBench) show the cost instead
@@ -81,5 +91,6 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const table = renderTableFit(headers, rows, [false, true, true, true, true, true, true, true], width, [7, 6, 5, 4]);
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
   // a head line wider than the terminal breaks at its separators instead of mid-word
-  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n';
+  const budget = s.scenario?.budget ? '\n' + budgetTable(s.scenario.budget, width) : '';
+  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + budget;
 }

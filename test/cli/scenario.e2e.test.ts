@@ -48,6 +48,10 @@ describe('simulate scenario flags', () => {
     expect(bud.cells.map((c: { label: string }) => c.label)).toEqual(['budgeted-thompson', 'linucb']);
     expect(Math.abs(bud.cells[0].overshoot.mean)).toBeLessThan(0.05);
     expect(bud.cells[1].overshoot.mean).toBeGreaterThan(0.5);
+    // the terminal shows the same adherence under the results table
+    expect(a.stdout).toContain('Budget: energy 0.05 Wh per query');
+    const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    for (const c of bud.cells) expect(a.stdout).toMatch(new RegExp(`${c.label}\\s+${c.final.mean.toFixed(4)}\\s+\\${pct(c.overshoot.mean)}\\s+${Math.round(100 * c.within5pct)} %`));
     expect(s.scenario.events.list).toEqual([{ step: 1000, what: 'phi-4-mini-4b: energy ×3 over 100 steps' }]);
     expect(s.scenario.feedback.delay).toBe('uniform:1-20');
     for (const c of s.scenario.feedback.cells) expect(c.delivered.mean + c.unlabelled.mean).toBe(2500);
