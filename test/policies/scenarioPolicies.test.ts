@@ -86,6 +86,13 @@ describe('ucb1', () => {
     p.update(0, 1, 0.1); // model 1: mean 0.35 over 2
     const N = 4;
     const score = [0.2 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1), 0.35 + 0.5 * Math.sqrt((2 * Math.log(N)) / 2), 0.5 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1)];
+    // the index values themselves, by hand: ln 4 = 1.3862944, sqrt(2·1.3862944/1) = 1.6651092, sqrt(2·1.3862944/2) = 1.1774100
+    const byHand = [0.2 + 0.5 * 1.6651092, 0.35 + 0.5 * 1.17741, 0.5 + 0.5 * 1.6651092];
+    const indexOf = (p as Policy & { score(m: number): number }).score.bind(p);
+    for (let m = 0; m < 3; m++) {
+      expect(score[m]).toBeCloseTo(byHand[m], 6);
+      expect(indexOf(m)).toBeCloseTo(score[m], 12);
+    }
     expect(p.select(0, ALL, 3)).toBe(score.indexOf(Math.max(...score)));
     const pick = score.indexOf(Math.max(...score));
     for (let m = 0; m < 3; m++) expect(p.propensity!(0, ALL, 3, m, new Rng(1))).toBe(m === pick ? 1 : 0);
@@ -96,6 +103,39 @@ describe('ucb1', () => {
     const u = ucb1Factory.create(makeEnv(contextsFromRows(X), 3, 1, 'paper'), { c: 0.5 });
     u.update(0, 0, 0.5);
     expect([0, 1, 2].map((m) => u.propensity!(0, ALL, 3, m, new Rng(1)))).toEqual([0, 0.5, 0.5]);
+  });
+  it('over a stream, every index and every choice follow mean + c·sqrt(2 ln N / n) replayed directly (N the feedback count)', () => {
+    const M = 4;
+    const c = 0.8;
+    const p = ucb1Factory.create(makeEnv(contextsFromRows([[1]]), M, 1, 'repo'), { c }) as Policy & { score(m: number): number };
+    const means = [0.45, 0.6, 0.55, 0.3];
+    const coin = new Rng(42);
+    const n = new Array(M).fill(0);
+    const sum = new Array(M).fill(0);
+    let N = 0;
+    const picks: number[] = [];
+    for (let t = 0; t < 120; t++) {
+      // the documented index, recomputed from this loop's own counts
+      const idx = n.map((nm, m) => (nm === 0 ? Infinity : sum[m] / nm + c * Math.sqrt((2 * Math.log(N)) / nm)));
+      for (let m = 0; m < M; m++) {
+        if (idx[m] === Infinity) expect(p.score(m)).toBe(Infinity);
+        else expect(p.score(m)).toBeCloseTo(idx[m], 12);
+      }
+      // repo ties: the first of the largest
+      let want = 0;
+      for (let m = 1; m < M; m++) if (idx[m] > idx[want]) want = m;
+      const m = p.select(0, ALL, M);
+      expect(m).toBe(want);
+      picks.push(m);
+      const r = coin.next() < means[m] ? 1 : 0;
+      p.update(0, m, r);
+      n[m]++;
+      sum[m] += r;
+      N++;
+    }
+    // the stream explores: every model is played beyond its first try
+    expect(n.every((k) => k > 1)).toBe(true);
+    expect(new Set(picks.slice(M)).size).toBe(M);
   });
 });
 
