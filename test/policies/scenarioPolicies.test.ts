@@ -166,6 +166,38 @@ describe('softmax', () => {
       expect(p.select(0, ALL, 3)).toBe(want);
     }
   });
+  it('τ follows τ₀·δ^N feedback by feedback down to the floor, and each step draws from the Boltzmann probabilities at that τ', () => {
+    const M = 3;
+    const p = softmaxFactory.create(makeEnv(contextsFromRows([[1]]), M, 21), { temperature: 0.5, decay: 0.8, minTemperature: 0.05, initial: 0.6 }) as Policy & {
+      probabilities(a: Int32Array, n: number, out: Float64Array): void;
+      temperature(): number;
+    };
+    // τ after N feedbacks, by hand: 0.5·0.8^N until it falls under 0.05 (0.5·0.8^11 = 0.0429)
+    const tau = [0.5, 0.4, 0.32, 0.256, 0.2048, 0.16384, 0.131072, 0.1048576, 0.08388608, 0.067108864, 0.0536870912, 0.05, 0.05, 0.05, 0.05];
+    const n = [0, 0, 0];
+    const sum = [0, 0, 0];
+    const twin = new Rng(21);
+    const out = new Float64Array(M);
+    const picked = new Set<number>();
+    for (let N = 0; N < tau.length; N++) {
+      expect(p.temperature()).toBeCloseTo(tau[N], 14);
+      // Boltzmann over the means (`initial` while untried) at this step's τ
+      const w = [0, 1, 2].map((m) => Math.exp((n[m] > 0 ? sum[m] / n[m] : 0.6) / tau[N]));
+      const z = w[0] + w[1] + w[2];
+      p.probabilities(ALL, M, out);
+      for (let m = 0; m < M; m++) expect(out[m]).toBeCloseTo(w[m] / z, 12);
+      const u = twin.next();
+      const want = u < w[0] / z ? 0 : u < (w[0] + w[1]) / z ? 1 : 2;
+      const m = p.select(0, ALL, M);
+      expect(m).toBe(want);
+      picked.add(m);
+      const r = [0.4, 0.7, 0.55][m] + 0.1 * Math.sin(N);
+      p.update(0, m, r);
+      n[m]++;
+      sum[m] += r;
+    }
+    expect(picked.size).toBeGreaterThan(1);
+  });
 });
 
 describe('discounted-linucb', () => {
