@@ -92,6 +92,52 @@ describe('hybrid-linucb', () => {
     expect(p.score(220, 2).mean).toBeCloseTo(f.reduce((s, v, i) => s + v * w[i], 0), 9);
   });
 
+  it('picks argmax of mean + α·width from the joint ridge solve, on a case the width decides and a 1% wider width would flip', () => {
+    const X = rows(80, 13);
+    const M = 3;
+    // φ(m) = [1, standardised log₁₀ size], sizes 1..3 B (population sd)
+    const logs = [1, 2, 3].map(Math.log10);
+    const mu = logs.reduce((a, b) => a + b, 0) / 3;
+    const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mu) ** 2, 0) / 3);
+    const phi = logs.map((v) => [1, (v - mu) / sd]);
+    // model 0 often seen and good, model 1 seen twice and worse (so uncertain), model 2 in between
+    const obs: { q: number; m: number; r: number }[] = [];
+    for (let q = 0; q < 60; q++) {
+      const m = q < 40 ? 0 : q < 42 ? 1 : 2;
+      obs.push({ q, m, r: [0.7, 0.45, 0.5][m] + 0.2 * X[q][4] + ((q * 7) % 5) / 50 });
+    }
+    const ref = joint(X, obs, phi, M, 0.5, 1);
+    const q = 70;
+    const mean = [0, 1, 2].map((m) => ref.mean(q, m));
+    const width = [0, 1, 2].map((m) => ref.width(q, m));
+    const argmax = (v: number[]) => v.indexOf(Math.max(...v));
+    // the best mean, and the α at which the first wider model overtakes it
+    const a = argmax(mean);
+    const crossings = [0, 1, 2].filter((m) => width[m] > width[a]).map((m) => (mean[a] - mean[m]) / (width[m] - width[a]));
+    expect(crossings.length).toBeGreaterThan(0);
+    const alphaStar = Math.min(...crossings);
+    const ucb = (alpha: number, scale = 1) => argmax(mean.map((v, m) => v + alpha * scale * width[m]));
+    const policyAt = (alpha: number) => {
+      const p = hybridLinucbFactory.create(makeEnv(contextsFromRows(X), M), { alpha, reg: 0.5, regModel: 1 });
+      for (const o of obs) p.update(o.q, o.m, o.r);
+      return p;
+    };
+    // just past α*: the width decides (the mean alone picks a)
+    const above = alphaStar * 1.004;
+    expect(ucb(above)).not.toBe(a);
+    expect(policyAt(above).select(q, ALL, M)).toBe(ucb(above));
+    // just below α*: a wins, but widths 1% larger would hand the pick to the wider model
+    const below = alphaStar * 0.996;
+    expect(ucb(below)).toBe(a);
+    expect(ucb(below, 1.01)).not.toBe(a);
+    expect(policyAt(below).select(q, ALL, M)).toBe(a);
+    // the margins dwarf the 1e-9 agreement of the block form with the joint solve
+    for (const alpha of [above, below]) {
+      const s = mean.map((v, m) => v + alpha * width[m]).sort((x, y) => y - x);
+      expect(s[0] - s[1]).toBeGreaterThan(1e-5);
+    }
+  });
+
   it('descriptors from the models table: standardised priors, log prior energy and a one-hot family; unknowns are 0', () => {
     const models = [
       { id: 'a', name: 'a', paramsB: 1, family: 'f', priorAccuracy: 0.4, priorEnergyJ: 10 },

@@ -82,9 +82,9 @@ describe('RidgeArms', () => {
 });
 
 describe('symmetric A⁻¹ and the cached scores', () => {
-  it('A⁻¹ stays exactly symmetric, and each cached θᵀx and xᵀA⁻¹x equals a direct full computation', () => {
+  it('A⁻¹ stays exactly symmetric and close to a direct inverse through the exact refreshes, and each cached θᵀx and xᵀA⁻¹x equals a direct full computation', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 600 }), fc.boolean(), (seed, steps, binary) => {
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 600 }), fc.boolean(), fc.boolean(), (seed, steps, binary, accelerate) => {
         const d = 12;
         const M = 3;
         const rng = new Rng(seed);
@@ -98,18 +98,28 @@ describe('symmetric A⁻¹ and the cached scores', () => {
           for (let k = 0; k < 4; k++) val[q * 4 + k] = binary ? 1 : rng.normal();
           ptr[q + 1] = (q + 1) * 4;
         }
-        const st = new RidgeArms(M, d, 0.05);
+        const st = new RidgeArms(M, d, 0.05, accelerate);
         const cache = new PatternCache(st, M, { ptr, idx, val, pattern: Int32Array.from({ length: Q }, (_, q) => q), nPatterns: Q });
-        for (let n = 0; n < steps; n++) {
+        // A kept densely here, for the direct inverse
+        const A = Array.from({ length: M }, () => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 0.05 : 0))));
+        const s = binary ? 1 : 0.5;
+        const step = (m: number) => {
           const q = rng.int(Q);
-          const m = rng.int(M);
-          st.update(m, idx, val, ptr[q], ptr[q + 1], rng.next(), binary ? 1 : 0.5);
+          st.update(m, idx, val, ptr[q], ptr[q + 1], rng.next(), s);
+          for (let a = ptr[q]; a < ptr[q + 1]; a++) for (let b = ptr[q]; b < ptr[q + 1]; b++) A[m][idx[a]][idx[b]] += s * val[a] * val[b];
           // read a few slots as a policy would, so stale and fresh slots mix
           cache.slot(rng.int(M), rng.int(Q));
-        }
+        };
+        for (let n = 0; n < steps; n++) step(rng.int(M));
+        // one arm past its second exact refresh (every 256 updates): it ends at a refresh or up to 200 rank-one updates after one
+        const heavy = rng.int(M);
+        const target = 512 + rng.int(201);
+        while (st.updates[heavy] < target) step(heavy);
+        expect(Math.floor(st.updates[heavy] / 256)).toBeGreaterThanOrEqual(2);
         for (let m = 0; m < M; m++) {
           const o = m * d * d;
           for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) expect(st.Ainv[o + i * d + j]).toBe(st.Ainv[o + j * d + i]);
+          expect(maxRelDiff(st.Ainv.subarray(o, o + d * d), inverse(A[m]).flat())).toBeLessThan(1e-9);
           for (let q = 0; q < Q; q++) {
             const x = new Array(d).fill(0);
             for (let k = ptr[q]; k < ptr[q + 1]; k++) x[idx[k]] += val[k];
@@ -124,6 +134,7 @@ describe('symmetric A⁻¹ and the cached scores', () => {
             expect(Math.abs(cache.variance[k] - Math.max(quad, 0))).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(quad)));
           }
         }
+        st.kernel?.release();
       }),
       { numRuns: 60 },
     );

@@ -86,6 +86,13 @@ describe('ucb1', () => {
     p.update(0, 1, 0.1); // model 1: mean 0.35 over 2
     const N = 4;
     const score = [0.2 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1), 0.35 + 0.5 * Math.sqrt((2 * Math.log(N)) / 2), 0.5 + 0.5 * Math.sqrt((2 * Math.log(N)) / 1)];
+    // the index values themselves, by hand: ln 4 = 1.3862944, sqrt(2·1.3862944/1) = 1.6651092, sqrt(2·1.3862944/2) = 1.1774100
+    const byHand = [0.2 + 0.5 * 1.6651092, 0.35 + 0.5 * 1.17741, 0.5 + 0.5 * 1.6651092];
+    const indexOf = (p as Policy & { score(m: number): number }).score.bind(p);
+    for (let m = 0; m < 3; m++) {
+      expect(score[m]).toBeCloseTo(byHand[m], 6);
+      expect(indexOf(m)).toBeCloseTo(score[m], 12);
+    }
     expect(p.select(0, ALL, 3)).toBe(score.indexOf(Math.max(...score)));
     const pick = score.indexOf(Math.max(...score));
     for (let m = 0; m < 3; m++) expect(p.propensity!(0, ALL, 3, m, new Rng(1))).toBe(m === pick ? 1 : 0);
@@ -96,6 +103,39 @@ describe('ucb1', () => {
     const u = ucb1Factory.create(makeEnv(contextsFromRows(X), 3, 1, 'paper'), { c: 0.5 });
     u.update(0, 0, 0.5);
     expect([0, 1, 2].map((m) => u.propensity!(0, ALL, 3, m, new Rng(1)))).toEqual([0, 0.5, 0.5]);
+  });
+  it('over a stream, every index and every choice follow mean + c·sqrt(2 ln N / n) replayed directly (N the feedback count)', () => {
+    const M = 4;
+    const c = 0.8;
+    const p = ucb1Factory.create(makeEnv(contextsFromRows([[1]]), M, 1, 'repo'), { c }) as Policy & { score(m: number): number };
+    const means = [0.45, 0.6, 0.55, 0.3];
+    const coin = new Rng(42);
+    const n = new Array(M).fill(0);
+    const sum = new Array(M).fill(0);
+    let N = 0;
+    const picks: number[] = [];
+    for (let t = 0; t < 120; t++) {
+      // the documented index, recomputed from this loop's own counts
+      const idx = n.map((nm, m) => (nm === 0 ? Infinity : sum[m] / nm + c * Math.sqrt((2 * Math.log(N)) / nm)));
+      for (let m = 0; m < M; m++) {
+        if (idx[m] === Infinity) expect(p.score(m)).toBe(Infinity);
+        else expect(p.score(m)).toBeCloseTo(idx[m], 12);
+      }
+      // repo ties: the first of the largest
+      let want = 0;
+      for (let m = 1; m < M; m++) if (idx[m] > idx[want]) want = m;
+      const m = p.select(0, ALL, M);
+      expect(m).toBe(want);
+      picks.push(m);
+      const r = coin.next() < means[m] ? 1 : 0;
+      p.update(0, m, r);
+      n[m]++;
+      sum[m] += r;
+      N++;
+    }
+    // the stream explores: every model is played beyond its first try
+    expect(n.every((k) => k > 1)).toBe(true);
+    expect(new Set(picks.slice(M)).size).toBe(M);
   });
 });
 
@@ -125,6 +165,38 @@ describe('softmax', () => {
       const want = u < w[0] / z ? 0 : u < (w[0] + w[1]) / z ? 1 : 2;
       expect(p.select(0, ALL, 3)).toBe(want);
     }
+  });
+  it('τ follows τ₀·δ^N feedback by feedback down to the floor, and each step draws from the Boltzmann probabilities at that τ', () => {
+    const M = 3;
+    const p = softmaxFactory.create(makeEnv(contextsFromRows([[1]]), M, 21), { temperature: 0.5, decay: 0.8, minTemperature: 0.05, initial: 0.6 }) as Policy & {
+      probabilities(a: Int32Array, n: number, out: Float64Array): void;
+      temperature(): number;
+    };
+    // τ after N feedbacks, by hand: 0.5·0.8^N until it falls under 0.05 (0.5·0.8^11 = 0.0429)
+    const tau = [0.5, 0.4, 0.32, 0.256, 0.2048, 0.16384, 0.131072, 0.1048576, 0.08388608, 0.067108864, 0.0536870912, 0.05, 0.05, 0.05, 0.05];
+    const n = [0, 0, 0];
+    const sum = [0, 0, 0];
+    const twin = new Rng(21);
+    const out = new Float64Array(M);
+    const picked = new Set<number>();
+    for (let N = 0; N < tau.length; N++) {
+      expect(p.temperature()).toBeCloseTo(tau[N], 14);
+      // Boltzmann over the means (`initial` while untried) at this step's τ
+      const w = [0, 1, 2].map((m) => Math.exp((n[m] > 0 ? sum[m] / n[m] : 0.6) / tau[N]));
+      const z = w[0] + w[1] + w[2];
+      p.probabilities(ALL, M, out);
+      for (let m = 0; m < M; m++) expect(out[m]).toBeCloseTo(w[m] / z, 12);
+      const u = twin.next();
+      const want = u < w[0] / z ? 0 : u < (w[0] + w[1]) / z ? 1 : 2;
+      const m = p.select(0, ALL, M);
+      expect(m).toBe(want);
+      picked.add(m);
+      const r = [0.4, 0.7, 0.55][m] + 0.1 * Math.sin(N);
+      p.update(0, m, r);
+      n[m]++;
+      sum[m] += r;
+    }
+    expect(picked.size).toBeGreaterThan(1);
   });
 });
 
@@ -268,6 +340,113 @@ describe('budgeted policies', () => {
         p.updateCost!(i, i % 2, k);
         expect(p.dual.mu).toBeCloseTo(want[i], 12);
       });
+    }
+  });
+
+  it('ρ is clipped at 2 when spending runs behind the pace and at 0 once the budget is overspent, over hand-computed sequences', () => {
+    // T = 10 queries: the budget is 10 in κ units
+    const X = Array.from({ length: 10 }, (_, q) => [1, q % 2]);
+    const ctx = contextsFromRows(X);
+    for (const f of [budgetedLinucbFactory, budgetedThompsonFactory]) {
+      const make = (muMax: number) => {
+        const params = { ...Object.fromEntries(f.params.map((s) => [s.name, s.default])), eta: 0.5, muMax };
+        return f.create(budgetEnv(ctx, 2), params as never) as Policy & { dual: { mu: number } };
+      };
+      // nothing spent for six decisions: ρ = 10/10, 10/9, …, 10/5 = 2, then 10/4 = 2.5 → 2 and stays clipped
+      const low = make(5);
+      const kappas = [0, 0, 0, 0, 0, 0, 3, 2.5, 1, 3];
+      const want = [
+        0, 0, 0, 0, 0, 0, // κ − ρ < 0 throughout: μ stays at its floor 0
+        0.5, // ρ = min(2, 10/4):     0 + 0.5·(3 − 2)
+        0.75, // ρ = min(2, 7/3):     0.5 + 0.5·(2.5 − 2)
+        0.25, // ρ = min(2, 4.5/2):   0.75 + 0.5·(1 − 2)
+        0.75, // ρ = min(2, 3.5/1):   0.25 + 0.5·(3 − 2)
+      ];
+      kappas.forEach((k, i) => {
+        low.updateCost!(i, i % 2, k);
+        expect(low.dual.mu, `${f.name} step ${i}`).toBeCloseTo(want[i], 12);
+      });
+      // 12 spent at once: ρ = (10 − 12)/(10 − n) < 0 is clipped to 0
+      const high = make(10);
+      [12, 0, 1].forEach((k, i) => high.updateCost!(i, 0, k));
+      // 0 + 0.5·(12 − 1) = 5.5; 5.5 + 0.5·(0 − 0) = 5.5; 5.5 + 0.5·(1 − 0) = 6
+      expect(high.dual.mu, f.name).toBeCloseTo(6, 12);
+    }
+  });
+
+  it('a negative predicted cost is priced at 0 (max(0, κ̂)): direct ridge solves and a hand-paced μ, where pricing it would change the pick', () => {
+    // x = [1, t]: model 1's cost falls from 1 at t = 0 to 0 at t = 1, so its ridge line is negative at t = 3 (query 9)
+    const ts = [0, 1, 0, 1, 0, 1, 0, 1, 2, 3];
+    const X = ts.map((t) => [1, t]);
+    const ctx = contextsFromRows(X);
+    const steps = [
+      { q: 0, m: 0, r: 1.5, k: 2 },
+      { q: 1, m: 0, r: 1.5, k: 2 },
+      { q: 0, m: 1, r: 0.1, k: 1 },
+      { q: 1, m: 1, r: 0.1, k: 0 },
+      { q: 2, m: 1, r: 0.1, k: 1 },
+      { q: 3, m: 1, r: 0.1, k: 0 },
+    ];
+    // μ by hand (η = 0.5, T = 10, no clip reached): ρ = 1, 8/9, 6/8, 5/7, 5/6, 4/5
+    const mu = 0.5 * (2 - 1) + 0.5 * (2 - 8 / 9) + 0.5 * (1 - 6 / 8) + 0.5 * (0 - 5 / 7) + 0.5 * (1 - 5 / 6) + 0.5 * (0 - 4 / 5);
+    expect(mu).toBeCloseTo(0.506746, 6);
+    const xs = [0, 1].map((m) => steps.filter((s) => s.m === m).map((s) => X[s.q]));
+    const rs = [0, 1].map((m) => steps.filter((s) => s.m === m).map((s) => s.r));
+    const ks = [0, 1].map((m) => steps.filter((s) => s.m === m).map((s) => s.k));
+    const x = X[9];
+    const dot = (a: number[], b: number[]) => a.reduce((t, v, i) => t + v * b[i], 0);
+    const quad = (Ainv: number[][]) => dot(x, matVec(Ainv, x));
+    const cases = [
+      {
+        f: budgetedLinucbFactory,
+        params: { alpha: 0.1, reg: 0.1, eta: 0.5, muMax: 5 },
+        // UCB from the reward ridge (reg 0.1), cost ridge with the same reg
+        base: (m: number) => {
+          const r = wls(xs[m], rs[m], xs[m].map(() => 1), 0.1, 2);
+          return () => dot(r.theta, x) + 0.1 * Math.sqrt(quad(r.Ainv));
+        },
+        costReg: 0.1,
+      },
+      {
+        f: budgetedThompsonFactory,
+        params: { sigma: 0.2, priorVariance: 2, eta: 0.5, muMax: 5 },
+        // posterior B = I/2 + Σ xxᵀ/0.04: a draw mean + sqrt(xᵀB⁻¹x)·z; cost ridge with reg 0.05
+        base: (m: number) => {
+          const r = wls(xs[m], rs[m], xs[m].map(() => 1 / 0.04), 1 / 2, 2);
+          return (z: number) => dot(r.theta, x) + Math.sqrt(quad(r.Ainv)) * z;
+        },
+        costReg: 0.05,
+      },
+    ];
+    for (const { f, params, base, costReg } of cases) {
+      const p = f.create(budgetEnv(ctx, 2, 5), params as never) as Policy & { dual: { mu: number } };
+      for (const s of steps) {
+        p.update(s.q, s.m, s.r);
+        p.updateCost!(s.q, s.m, s.k);
+      }
+      expect(p.dual.mu, f.name).toBeCloseTo(mu, 12);
+      const khat = [0, 1].map((m) => dot(wls(xs[m], ks[m], xs[m].map(() => 1), costReg, 2).theta, x));
+      expect(khat[0]).toBeGreaterThan(0);
+      expect(khat[1]).toBeLessThan(-0.5);
+      if (costReg === 0.1) {
+        // by hand: model 0 A = [[2.1, 1], [1, 1.1]], b = [4, 2] → θ = [2.4, 0.2]/1.31, κ̂ = 3/1.31;
+        // model 1 A = [[4.1, 2], [2, 2.1]], b = [2, 0] → θ = [4.2, −4]/4.61, κ̂ = −7.8/4.61
+        expect(khat[0]).toBeCloseTo(3 / 1.31, 12);
+        expect(khat[1]).toBeCloseTo(-7.8 / 4.61, 12);
+      }
+      const score = [0, 1].map(base);
+      const twin = new Rng(5);
+      let decisive = 0;
+      for (let t = 0; t < 20; t++) {
+        const raw = [0, 1].map((m) => score[m](twin.normal()));
+        const clipped = raw.map((v, m) => v - mu * Math.max(0, khat[m]));
+        const priced = raw.map((v, m) => v - mu * khat[m]);
+        const want = clipped[1] > clipped[0] ? 1 : 0;
+        if ((priced[1] > priced[0] ? 1 : 0) !== want) decisive++;
+        expect(p.select(9, ALL, 2), `${f.name} draw ${t}`).toBe(want);
+      }
+      // the clip decides the pick (every time for LinUCB, whose score has no draw)
+      expect(decisive, f.name).toBeGreaterThan(f === budgetedLinucbFactory ? 19 : 2);
     }
   });
 
