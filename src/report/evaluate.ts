@@ -43,11 +43,16 @@ function costColumn(cost: 'usd' | 'energy'): string {
 export function evaluateTable(s: EvaluateSummary): string {
   const fams = s.dataset.families.map((f) => f.name);
   const lambdas = s.lambdas.length > 3 ? `${s.lambdas[0]}…${s.lambdas[s.lambdas.length - 1]} (${s.lambdas.length} values)` : s.lambdas.join(', ');
+  const pr = s.protocol;
+  // under the protocol the table is the test stream; with several splits, the first split's (the protocol table covers all)
+  const prompts = pr ? `${s.dataset.queries.toLocaleString('en-US')} test prompts (train ${pr.trainQueries.toLocaleString('en-US')})` : `${s.dataset.queries.toLocaleString('en-US')} prompts`;
+  const splitNote = pr && pr.splits > 1 ? `\nsplit 1 of ${pr.splits}: this table, the model table, runs.csv, the charts and summary.json outside "protocol" are its ${s.runs} runs; the protocol table covers all ${pr.splits} splits` : '';
   const head =
-    `${s.dataset.name}: ${s.dataset.queries.toLocaleString('en-US')} prompts × ${s.dataset.models} models · ` +
+    `${s.dataset.name}: ${prompts} × ${s.dataset.models} models · ` +
     `${fams.length} famil${fams.length === 1 ? 'y' : 'ies'} (${s.dataset.families.map((f) => `${f.name} ${f.queries}`).join(', ')})\n` +
     `λ ${lambdas} · ${s.runs} runs · seed ${s.seed} · ${s.semantics} semantics (d = ${s.contexts.d}, features ${s.contexts.features.join(',') || 'none'}) · ` +
-    `cost ${s.reward.costScale} min–max per family · AIQ ${s.aiqMode}`;
+    `cost ${s.reward.costScale} min–max per family · AIQ ${s.aiqMode}` +
+    splitNote;
   const showFam = fams.length <= 9;
   const cmp = s.published.comparable;
   const headers = ['router', 'AIQ', ...(showFam ? fams : []), 'peak acc', 'avg acc', 'CPT(50%)', 'CPT(80%)', 'APGR', ...(cmp ? ['pub AIQ', 'pub peak', 'pub avg'] : [])];

@@ -75,6 +75,9 @@ describe('train/test protocol (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/train\/test protocol at λ = 0.5/);
     expect(r.stdout).toMatch(/AIQ \/ zero router/);
+    // the header counts the test stream, and one split needs no split note
+    expect(r.stdout).toMatch(/: 60 test prompts \(train 60\) × /);
+    expect(r.stdout).not.toMatch(/split 1 of/);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.schemaVersion).toBe(2);
     expect(s.protocol.testQueries).toBe(60);
@@ -94,6 +97,12 @@ describe('train/test protocol (CLI)', () => {
     expect((await cli([...args, ...(ROUTERS.length ? ['--policies', [...ROUTERS, 'linucb'].join(',')] : []), '--jobs', '1', '--out', one])).code).toBe(0);
     expect((await cli([...args, ...(ROUTERS.length ? ['--policies', [...ROUTERS, 'linucb'].join(',')] : []), '--jobs', '2', '--out', two])).code).toBe(0);
     for (const f of ['summary.json', 'protocol.csv', 'points.csv', 'runs.csv']) expect(readFileSync(join(two, f), 'utf8'), f).toBe(readFileSync(join(one, f), 'utf8'));
+    // with two splits the terminal says which parts are the first split's
+    const r = await cli([...args, '--policies', 'linucb', '--jobs', '1', '--out', join(dir, 'ev-note')]);
+    expect(r.stdout).toContain('split 1 of 2: this table, the model table, runs.csv, the charts and summary.json outside "protocol" are its 2 runs; the protocol table covers all 2 splits');
+    const s = JSON.parse(readFileSync(join(dir, 'ev-note', 'summary.json'), 'utf8'));
+    expect(s.runSeeds).toHaveLength(2);
+    expect(s.protocol.splits).toBe(2);
   });
 
   it('evaluate --train <source>: the --routerbench data is the whole test stream', async () => {
@@ -128,7 +137,7 @@ describe('train/test protocol (CLI)', () => {
     writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
     const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/arms: a split needs a train-best-static arm/);
+    expect(bad.stderr).toMatch(/ \(field 'arms'\): a split needs a train-best-static arm/);
   });
 
   it('an experiment with a train table: worker threads load it too, with the same figures', async () => {
