@@ -14,6 +14,7 @@ import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
+import { TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
 import type { ProtocolSpec } from '../sim/protocol.js';
 import { evaluateSplits } from './evaluateProtocol.js';
 import { applyFeatures } from '../features/pipeline.js';
@@ -33,6 +34,11 @@ import { version } from './version.js';
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
 export const DEFAULT_EVALUATE_POLICIES = ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'] as const;
+
+/** `evaluate`'s policies when none are named; under the train/test protocol also the trained routers. */
+export function defaultEvaluatePolicies(protocol: boolean): string[] {
+  return [...DEFAULT_EVALUATE_POLICIES, ...(protocol ? TRAINED_DEFAULT_POLICIES : [])];
+}
 
 const NON_MODEL_COLUMNS = new Set(['', 'sample_id', 'query_id', 'prompt', 'text', 'eval_name', 'task', 'oracle_model_to_route_to', 'index', 'cluster', 'complexity']);
 
@@ -230,7 +236,7 @@ export const evaluateSchema = z
  * is a UsageError naming the field.
  */
 export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
-  const parsed = evaluateSchema.safeParse(r);
+  const parsed = evaluateSchema.safeParse(r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
   if (parsed.success) {
     const p = parsed.data;
     if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. gpu=H100,batch=32 (--energy-model)");

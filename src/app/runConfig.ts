@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import type { SimulateOptions } from '../sim/run.js';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
-import { DEFAULT_POLICIES } from '../policies/registry.js';
+import { DEFAULT_POLICIES, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
 
 /** A library request: validated against the one schema, problems named by field (`lambda: …`). */
 export function runConfigFromRequest(req: RunConfigInput): RunConfig {
@@ -28,15 +28,16 @@ export function runConfigFromBaseline(c: RunConfigInput & { data: string }, extr
 export function simulateOptions(rc: RunConfig, table: PoolTable): SimulateOptions {
   // every run setting passes through as it is; only where the data comes from stays behind
   const { data: _data, queries: _queries, models: _models, policies, ...run } = rc;
-  return { ...run, policies: policies ?? defaultPolicies(table).policies };
+  return { ...run, policies: policies ?? defaultPolicies(table, run.split !== undefined || run.train !== undefined).policies };
 }
 
 /**
  * The policies `simulate` runs when none are named: every registered one, less the size baselines when the
- * table has no parameter counts (`dropped` says which were left out).
+ * table has no parameter counts (`dropped` says which were left out); under the train/test protocol also the
+ * routers trained on the train part.
  */
-export function defaultPolicies(table: PoolTable): { policies: string[]; dropped: string[] } {
-  const policies = [...DEFAULT_POLICIES];
+export function defaultPolicies(table: PoolTable, protocol = false): { policies: string[]; dropped: string[] } {
+  const policies = [...DEFAULT_POLICIES, ...(protocol ? TRAINED_DEFAULT_POLICIES : [])];
   if (!table.models.every((m) => Number.isNaN(m.paramsB))) return { policies, dropped: [] };
   const dropped = ['largest', 'smallest'];
   return { policies: policies.filter((p) => !dropped.includes(p)), dropped };

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { parseFamilyRules } from '../data/families.js';
 import { AIQ_MODES } from '../metrics/aiq.js';
 import { toJson } from '../metrics/summary.js';
-import { POLICY_NAMES } from '../policies/registry.js';
+import { POLICY_NAMES, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
 import { AtomicDir } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { energyEvaluateTable } from '../report/energy.js';
@@ -21,7 +21,7 @@ import { configFromFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { timestamp } from '../core/format.js';
-import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
+import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, defaultEvaluatePolicies, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
 import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
@@ -32,7 +32,7 @@ interface EvaluateCliOptions {
   routerbench?: string[] | boolean;
   format?: string;
   offline?: boolean;
-  policies: string;
+  policies?: string;
   param: string[];
   lambdas: string;
   family: string[];
@@ -54,7 +54,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--format <format>', 'force the input format of the RouterBench file(s)')
     .option('--offline', 'hf:// sources: use the cache only, never the network')
     .option('--policy-module <file>', 'load routing policies from an ES module (repeatable; examples/policies/softmax.mjs)', collect, [])
-    .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')})`, DEFAULT_EVALUATE_POLICIES.join(','))
+    .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')}); default: ${DEFAULT_EVALUATE_POLICIES.join(',')}, and under --split/--train also ${TRAINED_DEFAULT_POLICIES.join(',')}`)
     .option('--param <policy.name=value>', 'policy hyperparameter, repeatable (e.g. linucb.alpha=0.2)', collect, [])
     .option('--lambdas <list>', 'λ grid: accuracy–cost trade-offs in [0, 1]', DEFAULT_LAMBDAS.join(','))
     .option('--runs <n>', 'independent runs (query orders) per λ', '5')
@@ -96,6 +96,8 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
   }
   // an unusable --out fails before the sweep, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+  // the default list depends on the protocol: trained routers join it under --split/--train
+  if (o.policies === undefined) o.policies = defaultEvaluatePolicies(o.split !== undefined || o.train !== undefined).join(',');
   const params: EvaluateParams = configFromFlags(evaluateSchema, o, {
     flagFor: { source: 'routerbench', params: 'param', familyRules: 'family' },
     parsers: {

@@ -60,6 +60,8 @@ export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
  * named and never by default.
  */
 export const TRAINED_FACTORIES: readonly PolicyFactory[] = [trainBestStaticFactory, knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
+/** Added to the default policies under the train/test protocol (train-best-static runs there anyway, as the reference). */
+export const TRAINED_DEFAULT_POLICIES: readonly string[] = [knnFactory.name, predictiveFactory.name, warmLinucbFactory.name, warmThompsonFactory.name];
 
 const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...SCENARIO_FACTORIES, ...TRAINED_FACTORIES];
 

@@ -56,6 +56,11 @@ describe('library API', () => {
     const d = evaluateDefaults({ source: 'x.csv', runs: 2 });
     expect(d).toMatchObject({ source: 'x.csv', runs: 2, seed: 40, semantics: 'paper', policies: ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'], costScale: 'linear', aiqMode: 'paper', defaultFamilies: true, jobs: 1 });
     expect(d.lambdas).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+    // under the train/test protocol the routers trained on the train part join the default list
+    const trained = ['knn', 'predictive', 'warm-linucb', 'warm-thompson'];
+    expect(evaluateDefaults({ source: 'x.csv', split: 0.5 }).policies).toEqual([...d.policies, ...trained]);
+    expect(evaluateDefaults({ source: 'x.csv', train: 't.csv' }).policies).toEqual([...d.policies, ...trained]);
+    expect(evaluateDefaults({ source: 'x.csv', split: 0.5, policies: ['linucb'] }).policies).toEqual(['linucb']);
   });
 });
 

@@ -90,6 +90,15 @@ describe('train/test protocol (CLI)', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
   });
 
+  it('simulate --split with no --policies runs the default policies and the trained routers', async () => {
+    const out = join(dir, 'sim-default');
+    const r = await cli(['simulate', '--split', '0.5', '--runs', '1', '--steps', 'none', '--out', out, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    const names = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).protocol.policies.map((p: { name: string }) => p.name);
+    for (const n of ['linucb', 'thompson', 'knn', 'predictive', 'warm-linucb', 'warm-thompson', 'train-best-static']) expect(names).toContain(n);
+    expect(r.stdout).toMatch(/one split: the CI says nothing about the split's luck; --splits k/);
+  });
+
   it('evaluate --split on worker threads writes the same bytes as on one thread (cells run per split and λ)', async () => {
     const args = ['evaluate', '--routerbench', rb, '--split', '0.5', '--splits', '2', '--features', 'embed', '--embed-dim', '8', '--lambdas', '0,0.5', '--runs', '2', '--no-progress', '--no-charts'];
     const one = join(dir, 'ev-j1');
