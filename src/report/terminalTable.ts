@@ -71,19 +71,24 @@ export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = I
 
 /** The comparison table; `width` (a terminal's) drops the "vs rnd" columns, then reward, to fit. */
 export function summaryTable(s: Summary, width = Infinity): string {
-  // tables with dollar cost but no energy (RouterBench) show the cost instead
-  const usd = s.policies.every((p) => !Number.isFinite(p.energyWh.mean)) && s.policies.some((p) => Number.isFinite(p.costUsd.mean));
-  const headers = ['policy', 'final regret', 'accuracy', usd ? 'cost $' : 'energy Wh', 'reward', 'regret vs rnd', 'acc vs rnd', usd ? '$ vs rnd' : 'Wh vs rnd'];
+  // the cost column is the one the reward prices (--cost); tables with dollar cost but no energy (RouterBench) show dollars
+  const has = (f: (p: Summary['policies'][number]) => number): boolean => s.policies.some((p) => Number.isFinite(f(p)));
+  const noEnergy = !has((p) => p.energyWh.mean);
+  const col: 'usd' | 'latency' | 'energy' =
+    s.reward.cost === 'latency' && has((p) => p.latencyS.mean) ? 'latency' : (s.reward.cost === 'usd' || noEnergy) && has((p) => p.costUsd.mean) ? 'usd' : 'energy';
+  const value = (p: Summary['policies'][number]): number => (col === 'usd' ? p.costUsd.mean : col === 'latency' ? p.latencyS.mean : p.energyWh.mean);
+  const label = { usd: ['cost $', '$ vs rnd'], latency: ['latency s', 'lat vs rnd'], energy: ['energy Wh', 'Wh vs rnd'] }[col];
+  const headers = ['policy', 'final regret', 'accuracy', label[0], 'reward', 'regret vs rnd', 'acc vs rnd', label[1]];
   const rnd = s.policies.find((p) => p.name === 'random');
   const rows = s.policies.map((p) => [
     p.name,
     `${fmt(p.finalRegret.mean, 1)} ± ${fmt(p.finalRegret.sd, 1)}`,
     fmt(p.accuracy.mean, 4),
-    usd ? fmtSmall(p.costUsd.mean, 3) : fmtSmall(p.energyWh.mean, 1),
+    col === 'energy' ? fmtSmall(value(p), 1) : fmtSmall(value(p), 3),
     fmt(p.reward.mean, 4),
     signedPct(p.vsRandom.regretPct),
     signedPct(p.vsRandom.accuracyPct),
-    usd ? signedPct(rnd && rnd.costUsd.mean ? (100 * (p.costUsd.mean - rnd.costUsd.mean)) / rnd.costUsd.mean : null) : signedPct(p.vsRandom.energyWhPct),
+    col === 'energy' ? signedPct(p.vsRandom.energyWhPct) : signedPct(rnd && value(rnd) ? (100 * (value(p) - value(rnd))) / value(rnd) : null),
   ]);
   const head =
     `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
