@@ -15,7 +15,7 @@ import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
 import { TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
-import type { ProtocolSpec } from '../sim/protocol.js';
+import { tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
 import { evaluateSplits } from './evaluateProtocol.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
@@ -293,6 +293,10 @@ export async function evaluateRouterbench(request: EvaluateRequest, progress?: (
   const prep = await prepareEvaluation(p);
   if (p.split !== undefined || p.train !== undefined) {
     const spec = await evaluateProtocolSpec(p);
+    if (spec.kind === 'train-table') {
+      const missing = tasksMissingFromTrain(prep.table, spec.train);
+      if (missing.length) warn(`the train table ${spec.source} has no prompts of ${missing.join(', ')}: the trained routers learn nothing about them`);
+    }
     const eo = { aiqMode: p.aiqMode, costScale: p.costScale, features: prep.usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members: prep.members, sha256: prep.sha256, cost: p.cost };
     return { table: prep.table, files: prep.files, usable: prep.usable, sha256: prep.sha256, params: p, energy: null, ...(await evaluateSplits(prep.table, spec, prep.sweepOptions, eo, progress)) };
   }

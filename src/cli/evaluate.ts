@@ -16,7 +16,7 @@ import { energyEvaluateTable } from '../report/energy.js';
 import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
-import { collect } from './parse.js';
+import { collect, once } from './parse.js';
 import { configFromFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
@@ -64,7 +64,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
     .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by eval family; trained routers fit on it and everything is scored on the test part (docs/model.md §13)')
     .option('--splits <k>', 'with --split: k splits, each its own draw; gap closed gets a CI over splits', '1')
-    .option('--train <source>', 'train/test protocol with a separate RouterBench training table (same models); the --routerbench data is the test stream')
+    .option('--train <source>', 'train/test protocol with a separate RouterBench training table (same models); the --routerbench data is the test stream', once('--train', '; give one file, or a directory of them'))
     .addOption(new Option('--binning <mode>', 'complexity bins: thresholds (20/30) or equal-width').choices(['thresholds', 'equal-width']).default('thresholds'))
     .option('--family <glob=family>', "map eval names to a family, repeatable, tried before the defaults (e.g. 'mmlu-*=mmlu')", collect, [])
     .option('--no-default-families', 'only the --family rules; other eval names are their own family')

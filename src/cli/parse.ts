@@ -37,3 +37,11 @@ export function parseList(raw: string): string[] {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** For an option given once: a second value is a usage error, not a silent replacement of the first. */
+export function once(flag: string, hint = ''): (value: string, previous: string | undefined) => string {
+  return (value, previous) => {
+    if (previous !== undefined) throw new UsageError(`${flag}: given twice ('${previous}', '${value}')${hint}`);
+    return value;
+  };
+}

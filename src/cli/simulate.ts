@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { collect } from './parse.js';
+import { collect, once } from './parse.js';
 import type { SimulateCliOptions } from './simulateOptions.js';
 
 export function registerSimulateCommand(program: Command): void {
@@ -30,7 +30,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
     .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by task; trained routers fit on it, everything is scored on the test part (docs/model.md §13); not with the scenario flags below (an experiment runs those under split:)')
     .option('--splits <k>', 'with --split: k splits, each its own draw; gap closed gets a CI over splits', '1')
-    .option('--train <source>', 'train/test protocol with a separate training table (same models); --data is the test stream')
+    .option('--train <source>', 'train/test protocol with a separate training table (same models); --data is the test stream', once('--train', '; give one file, or a directory of them'))
     .addOption(new Option('--binning <mode>', 'complexity bins: thresholds (20/30) or equal-width').choices(['thresholds', 'equal-width']).default('thresholds'))
     .option('--param <policy.name=value>', 'policy hyperparameter, repeatable (e.g. linucb.alpha=0.2)', collect, [])
     .option('--reward <expression>', 'custom reward over accuracy, energy_norm, energy_j, latency_s, tokens, cost_usd, lambda')

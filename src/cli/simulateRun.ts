@@ -12,6 +12,7 @@ import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
 import { PROTOCOL_BASELINE, type SimulateOptions } from '../sim/run.js';
+import { tasksMissingFromTrain } from '../sim/protocol.js';
 import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
@@ -85,6 +86,10 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promi
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
   const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
+  if (trainTable) {
+    const missing = tasksMissingFromTrain(table, trainTable);
+    if (missing.length) process.stderr.write(`greenserv: warning: the train table ${rc.train} has no queries of task(s) ${missing.join(', ')}: the trained routers learn nothing about them\n`);
+  }
   const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' }, ...(trainTable ? { trainTable } : {}) };
   const { runs } = options;
   // under the protocol every split replays the policies, and train-best-static always runs

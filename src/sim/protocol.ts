@@ -183,6 +183,15 @@ export function trainDataOf(sp: PreparedSplit, rw: RewardTable): TrainData {
   return { queries: sp.trainRows, rewards: trainRewards(rw.rewards, sp.stack.present), accuracy: asFloat64(sp.stack.accuracy, sp.stack.present), cost: rw.costNorm, present: sp.stack.present, lambda: rw.lambda };
 }
 
+/** Tasks the test stream has and a separate train table has no row of (the trained routers know nothing of them). */
+export function tasksMissingFromTrain(test: PoolTable, train: PoolTable): string[] {
+  const seen = new Set<string>();
+  for (let q = 0; q < train.nQueries; q++) seen.add(train.tasks[train.queryTask[q]]);
+  const inTest = new Set<string>();
+  for (let q = 0; q < test.nQueries; q++) inTest.add(test.tasks[test.queryTask[q]]);
+  return [...inTest].filter((k) => !seen.has(k)).sort();
+}
+
 /** Checks shared by every protocol run: the fraction or the train table's models, and the replay count. */
 export function checkProtocol(t: PoolTable, p: ProtocolSpec, runs: number): number {
   const k = splitCount(p);

@@ -182,6 +182,7 @@ describe('train/test protocol (CLI)', () => {
       [['simulate', '--features', 'embedding'], /has no embedding column/],
       [['simulate', '--split', '0.5', '--embed-dim', '0'], /--embed-dim: must be an integer ≥ 1, got '0'/],
       [['simulate', '--split', '0.5', '--embed-dim', '513'], /--embed-dim: at most 512 \(see docs\/limits.md\), got '513'/],
+      [['simulate', '--train', 'a.csv', '--train', 'b.csv'], /--train: given twice \('a\.csv', 'b\.csv'\); give one file, or a directory of them/],
       [['evaluate', '--routerbench', rb, '--split', '0'], /--split: must be a fraction strictly between 0 and 1, got '0'/],
     ];
     for (const [args, msg] of cases) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makePoolTable } from '../../src/data/pool.js';
 import { StatelessPolicy, type PolicyFactory, type TrainData } from '../../src/policies/policy.js';
 import { resolvePolicies } from '../../src/policies/registry.js';
-import { runProtocol, stackRows, type ProtocolOptions } from '../../src/sim/protocol.js';
+import { runProtocol, stackRows, tasksMissingFromTrain, type ProtocolOptions } from '../../src/sim/protocol.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { stratifiedSplit } from '../../src/sim/split.js';
 import { randomTable } from '../helpers/table.js';
@@ -16,6 +16,14 @@ const base = (policies: string[], t = randomTable(11, 90, 4)): ProtocolOptions =
   semantics: 'paper',
   oracle: 'full',
   contexts: { layout: 'paper', features: ['task', 'cluster', 'complexity'] },
+});
+
+describe('a separate train table', () => {
+  it('names the test stream\'s tasks it has no row of', () => {
+    const mk = (tasks: string[]) => makePoolTable({ name: 't', queryIds: tasks.map((_, q) => `q${q}`), queryTasks: tasks, models: [{ id: 'a', name: 'a', paramsB: 1 }], accuracy: Float64Array.from(tasks, () => 1) });
+    expect(tasksMissingFromTrain(mk(['arc', 'wino', 'gsm', 'arc']), mk(['arc', 'mmlu']))).toEqual(['gsm', 'wino']);
+    expect(tasksMissingFromTrain(mk(['arc']), mk(['mmlu', 'arc']))).toEqual([]);
+  });
 });
 
 describe('train/test protocol', () => {
