@@ -56,6 +56,8 @@ export class EmbeddingRows {
   }
 
   private push(v: number, line: number, column: string): void {
+    // an empty cell reads as NaN: an embedding has no unknown values, every component needs a number
+    if (Number.isNaN(v)) throw new DataError('embedding value is empty: every component of an embedding needs a finite number', this.file, line, column);
     if (!Number.isFinite(v)) throw new DataError(`embedding value ${v} is not a finite number`, this.file, line, column);
     this.vals.push(v);
   }
@@ -63,7 +65,17 @@ export class EmbeddingRows {
   /** One row from `emb_j` columns; `num` parses column c (errors name it). */
   addColumns(cols: Int32Array, num: (c: number) => number, line: number, name: (c: number) => string): void {
     this.width(cols.length, line, name(cols[0]));
-    for (let j = 0; j < cols.length; j++) this.push(num(cols[j]), line, name(cols[j]));
+    for (let j = 0; j < cols.length; j++) {
+      let v: number;
+      try {
+        v = num(cols[j]);
+      } catch (e) {
+        // the table-wide advice (leave the cell empty for an unknown value) does not hold for an embedding
+        if (e instanceof DataError && e.message.includes('leave the cell empty')) throw new DataError('embedding value is not a finite number: every component of an embedding needs one', this.file, line, name(cols[j]));
+        throw e;
+      }
+      this.push(v, line, name(cols[j]));
+    }
     this.n++;
   }
 

@@ -72,7 +72,9 @@ describe('user embeddings in the loaders', () => {
   it('refuses ragged, non-finite and gapped embeddings, naming file, line and column', async () => {
     await dataError(loadTable(s.write('gap.csv', 'query_id,a|accuracy,emb_0,emb_2\nq1,1,0,0\n')), { line: 1, message: /emb_1 is missing/ });
     await dataError(loadTable(s.write('inf.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,0\nq2,1,1e309,0\n')), { line: 3, column: 'emb_0', message: /too large|not a finite/ });
-    await dataError(loadTable(s.write('empty.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,\n')), { line: 2, column: 'emb_1', message: /not a finite number/ });
+    await dataError(loadTable(s.write('empty.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,\n')), { line: 2, column: 'emb_1', message: /embedding value is empty/ });
+    // a literal NaN gets the embedding's own rule, not the table's advice to leave the cell empty
+    await dataError(loadTable(s.write('nan.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,NaN,0\n')), { line: 2, column: 'emb_0', message: /^(?!.*leave the cell empty).*embedding value is not a finite number/ });
     await dataError(loadTable(s.write('txt.csv', 'query_id,a|accuracy,emb_0\nq1,1,abc\n')), { line: 2, column: 'emb_0' });
     const type = new List(new Field('item', new Float64(), false));
     const ragged = new Table({ query_id: vectorFromArray(['q1', 'q2']), 'a|accuracy': makeVector(Float64Array.from([1, 0])), embedding: vectorFromArray([[1, 2], [1, 2, 3]], type) });
