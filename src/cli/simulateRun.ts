@@ -159,7 +159,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
     notes.push(
-      `greenserv: computed features from query text: ${plural(f.clustersFilled, 'cluster')}, ${plural(f.complexityFilled, 'complexity score')}${f.tasksFilled ? `, ${plural(f.tasksFilled, 'task')}` : ''}\n`,
+      `greenserv: computed from query text: the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}\n`,
     );
   }
   for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
