@@ -27,7 +27,7 @@ describe('experiment maxLatency', () => {
 
   it('a bound that is not positive names the file and field', () => {
     expect(() => parseExperiment('name: l\nmaxLatency: 0\narms:\n  - policy: random\n', 'l.yaml')).toThrow(DataError);
-    expect(() => parseExperiment('name: l\nmaxLatency: 0\narms:\n  - policy: random\n', 'l.yaml')).toThrow(/^l\.yaml.*maxLatency: must be > 0 seconds/);
+    expect(() => parseExperiment('name: l\nmaxLatency: 0\narms:\n  - policy: random\n', 'l.yaml')).toThrow(/^l\.yaml:2 \(field 'maxLatency'\): must be > 0 seconds/);
   });
 
   it('a table without latencies is refused naming the file and field, before any replay', async () => {

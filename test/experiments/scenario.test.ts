@@ -12,12 +12,12 @@ import { randomTable } from '../helpers/table.js';
 describe('experiment scenario fields', () => {
   it('bad values name the file and field', () => {
     const y = (extra: string) => `name: s\narms: [{policy: linucb}]\n${extra}\n`;
-    expect(() => parseExperiment(y('budget: energy=-1'), 'b.yaml')).toThrow(/b\.yaml.*budget: expected energy=<Wh per query>/);
-    expect(() => parseExperiment(y('feedbackRate: 0'), 'b.yaml')).toThrow(/b\.yaml.*feedbackRate: must be in \(0, 1\]/);
-    expect(() => parseExperiment(y('feedbackDelay: uniform:9-2'), 'b.yaml')).toThrow(/feedbackDelay: expected <steps>/);
-    expect(() => parseExperiment(y('drift: [{step: 3, model: m, accuracy: 2}]'), 'b.yaml')).toThrow(/drift\.0\.accuracy: must be a shift in \[−1, 1\]/);
+    expect(() => parseExperiment(y('budget: energy=-1'), 'b.yaml')).toThrow(/^b\.yaml:3 \(field 'budget'\): /);
+    expect(() => parseExperiment(y('feedbackRate: 0'), 'b.yaml')).toThrow(/^b\.yaml:3 \(field 'feedbackRate'\): must be in \(0, 1\]/);
+    expect(() => parseExperiment(y('feedbackDelay: uniform:9-2'), 'b.yaml')).toThrow(/\(field 'feedbackDelay'\): /);
+    expect(() => parseExperiment(y('drift: [{step: 3, model: m, accuracy: 2}]'), 'b.yaml')).toThrow(/\(field 'drift\.0\.accuracy'\): must be a shift in \[−1, 1\]/);
     expect(() => parseExperiment(y('drift: [{step: 3, model: m, speed: 2}]'), 'b.yaml')).toThrow(/drift\.0.*speed/);
-    expect(() => parseExperiment(y('eventWindow: 0'), 'b.yaml')).toThrow(/eventWindow: must be an integer ≥ 1/);
+    expect(() => parseExperiment(y('eventWindow: 0'), 'b.yaml')).toThrow(/\(field 'eventWindow'\): must be an integer ≥ 1/);
     const ok = parseExperiment(y('budget: latency=2.5\ndrift: [{step: 3, model: m, usd: 1.5, over: 10}]\nfeedbackDelay: geometric:4\nfeedbackRate: 0.25'), 'ok.yaml');
     expect(ok).toMatchObject({ budget: 'latency=2.5', feedbackDelay: 'geometric:4', feedbackRate: 0.25, drift: [{ step: 3, model: 'm', usd: 1.5, over: 10 }] });
   });

@@ -70,9 +70,9 @@ describe('experiment split series', () => {
   it('bad series name the file and field; --shard is refused and nothing is written', async () => {
     const p = (t: string) => () => parseExperiment(`name: s\n${t}${ARMS}`, 's.yaml');
     expect(p('split: [0.3, 0.3]\n')).toThrow(DataError);
-    expect(p('split: [0.3, 0.3]\n')).toThrow(/^s\.yaml.*split: a train share is listed twice/);
+    expect(p('split: [0.3, 0.3]\n')).toThrow(/^s\.yaml:2 \(field 'split'\): a train share is listed twice/);
     expect(p('split: [0.3, 1.5]\n')).toThrow(/split/);
-    expect(p('splits: 3\n')).toThrow(/splits: needs split/);
+    expect(p('splits: 3\n')).toThrow(/\(field 'splits'\): needs split/);
     expect(p('split: [0.1, 0.2, 0.3, 0.4, 0.5]\nsplits: 5\n')).toThrow(/split × splits = 25 splits, at most 20/);
     expect(splitSeries(parseExperiment(`name: s\nsplit: [0.2, 0.4]\nsplits: 2\n${ARMS}`, 's.yaml'))).toEqual([
       { fraction: 0.2, draw: 0 },
