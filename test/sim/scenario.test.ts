@@ -7,7 +7,8 @@ import { resolvePolicies, type ResolvedPolicy } from '../../src/policies/registr
 import { adherence, parseBudget, quantile } from '../../src/sim/budget.js';
 import { planDrift } from '../../src/sim/drift.js';
 import { simulate, type SimConfig } from '../../src/sim/engine.js';
-import { parseDelay } from '../../src/sim/feedback.js';
+import { delayStreamProblem, parseDelay } from '../../src/sim/feedback.js';
+import { parseDriftSpec, resolveScenario } from '../../src/sim/scenarioConfig.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import type { ScenarioConfig } from '../../src/sim/scenario.js';
 import { randomTable } from '../helpers/table.js';
@@ -143,6 +144,32 @@ describe('delayed and sampled feedback', () => {
       expect(() => parseDelay(bad, '--feedback-delay')).toThrow(UsageError);
       expect(() => parseDelay(bad, '--feedback-delay')).toThrow(/--feedback-delay/);
     }
+    // the parser's own reason is kept, not only the accepted forms
+    expect(() => parseDelay('uniform:50-5', '--feedback-delay')).toThrow("--feedback-delay: uniform:<a>-<b> needs a ≤ b (a = 50 > b = 5), got 'uniform:50-5'");
+    expect(() => parseDelay('2000000', 'feedbackDelay')).toThrow("feedbackDelay: at most 1000000 steps (see docs/limits.md), got '2000000'");
+    expect(() => parseDelay('geometric:60000', 'x')).toThrow(/^x: geometric delays are cut at 20 × mean, which must stay at most 1000000 steps/);
+    expect(() => parseDelay('poisson:3', 'x')).toThrow(/^x: expected <steps>, uniform:<a>-<b> or geometric:<mean>/);
+  });
+
+  it('a delay no label can arrive within is refused: the label of step s comes before step s + d + 1 ≤ Q − 1', async () => {
+    const { t, rw, ctx } = await setup(60, 3);
+    expect(delayStreamProblem({ kind: 'fixed', n: 58 }, 60)).toBeNull();
+    expect(delayStreamProblem({ kind: 'fixed', n: 59 }, 60)).toMatch(/^a delay of 59 steps delivers no label on a stream of 60 steps/);
+    expect(delayStreamProblem({ kind: 'uniform', lo: 59, hi: 500 }, 60)).toMatch(/^delays of at least 59 steps deliver no label/);
+    expect(delayStreamProblem({ kind: 'uniform', lo: 58, hi: 500 }, 60)).toBeNull();
+    expect(delayStreamProblem({ kind: 'geometric', mean: 1000 }, 60)).toBeNull();
+    // a delay of 0 is delivered at once, even on a one-step stream
+    expect(delayStreamProblem({ kind: 'fixed', n: 0 }, 1)).toBeNull();
+    await expect(resolveScenario(t, rw, { lambda: 0 }, { feedbackDelay: '59' })).rejects.toThrow(/^feedbackDelay: a delay of 59 steps delivers no label on a stream of 60 steps/);
+    await expect(resolveScenario(t, rw, { lambda: 0 }, { feedbackDelay: 'uniform:70-80' })).rejects.toThrow(UsageError);
+    // the longest accepted fixed delay, Q − 2, delivers step 0's label only
+    const log: Call[][] = [];
+    simulate(t, ctx, rw, cfg([logger(1, log)], { feedback: { delay: { kind: 'fixed', n: 58 }, rate: 1 } }));
+    const calls = log[0];
+    const updates = calls.filter((c) => c.kind === 'update');
+    expect(updates.length).toBe(1);
+    expect(updates[0].q).toBe(calls[0].q);
+    expect(calls.findIndex((c) => c.kind === 'update')).toBe(59);
   });
 });
 
@@ -227,6 +254,15 @@ describe('drift events', () => {
     }
   });
 
+  it('--drift specs: key=value pairs, each key once, step and model given', () => {
+    expect(parseDriftSpec('step=5, model=m, accuracy=-0.2,over=10')).toEqual({ step: 5, model: 'm', accuracy: -0.2, over: 10 });
+    expect(() => parseDriftSpec('garbage')).toThrow(/^--drift: 'garbage' is not key=value; expected step=<n>,model=<id>/);
+    expect(() => parseDriftSpec('step=5,model=m,x')).toThrow("--drift: 'x' in 'step=5,model=m,x' is not key=value");
+    expect(() => parseDriftSpec('step=5,model=m,accuracy=0.1,accuracy=0.2')).toThrow("--drift: accuracy is given twice in 'step=5,model=m,accuracy=0.1,accuracy=0.2'");
+    expect(() => parseDriftSpec('model=m,accuracy=0.1')).toThrow("--drift: step=… is missing in 'model=m,accuracy=0.1'");
+    expect(() => parseDriftSpec('step=1,accuracy=0.1')).toThrow(/model=… is missing/);
+  });
+
   it('bad events are usage errors naming the event', async () => {
     const { t, rw } = await setup(30, 3);
     await expect(planDrift(t, rw, { lambda: 0 }, [{ step: 3, model: 'nope', accuracy: 0.1 }], 'pool.drift')).rejects.toThrow(/pool\.drift\[0\].*unknown model 'nope'/);
@@ -291,6 +327,8 @@ describe('budgets', () => {
 
   it('bad budgets name the option', () => {
     for (const bad of ['energy', 'power=3', 'energy=-1', 'usd=abc', 'latency=0']) expect(() => parseBudget(bad, '--budget')).toThrow(/--budget/);
+    expect(() => parseBudget('energy=-1', '--budget')).toThrow("--budget: the energy budget must be a finite number > 0, got 'energy=-1'");
+    expect(() => parseBudget('power=3', 'budget')).toThrow(/^budget: expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>/);
   });
 
   it('on the built-in pool, budgeted-linucb ends within 5 % of a 0.05 Wh budget where plain LinUCB overshoots', async () => {
