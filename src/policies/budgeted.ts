@@ -18,9 +18,14 @@ export const DUAL_PARAMS = [
   { name: 'muMax', default: 20, positive: true, description: 'upper bound μ_max of the dual variable' },
 ];
 
+/** Why a run without a budget cannot have policy `name`. */
+export function budgetMissing(name: string): string {
+  return `policy '${name}' needs a budget: add --budget energy=<Wh per query> (or usd=, latency=), or budget: in the experiment`;
+}
+
 /** The run's budget, which a budgeted policy cannot work without. */
 export function needBudget(name: string, env: PolicyEnv): BudgetSpec {
-  if (!env.budget) throw new UsageError(`policy '${name}' needs a budget: add --budget energy=<Wh per query> (or usd=, latency=), or budget: in the experiment`);
+  if (!env.budget) throw new UsageError(budgetMissing(name));
   return env.budget;
 }
 

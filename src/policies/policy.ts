@@ -119,6 +119,8 @@ export interface PolicyFactory<P extends Params = Params> {
   hindsight: boolean;
   /** The factory needs `TrainData` (supervised and warm-started routers; only under a train/test split). */
   train?: boolean;
+  /** The policy needs the run's budget (`env.budget`); a run without one is refused before it starts. */
+  budget?: boolean;
   create(env: PolicyEnv, params: P, hindsight?: HindsightData, train?: TrainData): Policy;
 }
 

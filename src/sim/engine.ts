@@ -16,6 +16,7 @@ import { MetricsRecorder, type Recorder, type RunMetrics, type RunStart } from '
 import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
+import { budgetMissing } from '../policies/budgeted.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
 
 /** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
@@ -223,6 +224,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   if (cfg.train ? contexts.nQueries < t.nQueries : contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
   for (const p of cfg.policies) {
     if (p.factory.train && !cfg.train) throw new UsageError(`policy '${p.name}' is trained on a train part: give --split <fraction> or --train <source>`);
+    if (p.factory.budget && !cfg.scenario?.budget) throw new UsageError(budgetMissing(p.name));
   }
   const Q = t.nQueries;
   const P = cfg.policies.length;

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { at, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { checkBudgetData, parseBudget, readBudget } from './budget.js';
-import { planDrift, type DriftEvent } from './drift.js';
+import { budgetDataProblem, checkBudgetData, parseBudget, readBudget } from './budget.js';
+import { driftProblem, planDrift, type DriftEvent } from './drift.js';
 import { checkRate, delayStreamProblem, parseDelay, readDelay } from './feedback.js';
 import { atMost } from './limits.js';
 import type { CostBounds, RewardOptions, RewardTable } from './reward.js';
@@ -79,6 +79,35 @@ export interface ScenarioSettings {
 /** True when any scenario setting is given (outputs then carry the scenario sections). */
 export function usesScenario(s: ScenarioSettings): boolean {
   return s.budget !== undefined || (s.drift?.length ?? 0) > 0 || s.feedbackDelay !== undefined || s.feedbackRate !== undefined;
+}
+
+/** A scenario setting that does not fit a table: its field path (as in an experiment YAML) and why. */
+export interface ScenarioProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * The first scenario setting that does not fit table t (its stream, under a split the test rows), or null.
+ * Cheap (no reward table is built), so a run can check before it writes anything.
+ */
+export function scenarioProblem(t: PoolTable, s: ScenarioSettings): ScenarioProblem | null {
+  if (s.budget !== undefined) {
+    const b = readBudget(s.budget);
+    const why = typeof b === 'string' ? b : budgetDataProblem(t, b);
+    if (why) return { path: ['budget'], message: why };
+  }
+  if (s.feedbackDelay !== undefined) {
+    const d = readDelay(s.feedbackDelay);
+    const why = typeof d === 'string' ? d : delayStreamProblem(d, t.nQueries);
+    if (why) return { path: ['feedbackDelay'], message: why };
+  }
+  if (s.feedbackRate !== undefined && !(Number.isFinite(s.feedbackRate) && s.feedbackRate > 0 && s.feedbackRate <= 1)) {
+    return { path: ['feedbackRate'], message: 'must be in (0, 1]' };
+  }
+  const p = s.drift?.length ? driftProblem(t, s.drift) : null;
+  if (p) return { path: p.index === null ? ['drift'] : p.field === null ? ['drift', p.index] : ['drift', p.index, p.field], message: p.message };
+  return null;
 }
 
 /**

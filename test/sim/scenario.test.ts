@@ -8,7 +8,7 @@ import { adherence, parseBudget, quantile } from '../../src/sim/budget.js';
 import { planDrift } from '../../src/sim/drift.js';
 import { simulate, type SimConfig } from '../../src/sim/engine.js';
 import { delayStreamProblem, parseDelay } from '../../src/sim/feedback.js';
-import { parseDriftSpec, resolveScenario } from '../../src/sim/scenarioConfig.js';
+import { parseDriftSpec, resolveScenario, scenarioProblem } from '../../src/sim/scenarioConfig.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import type { ScenarioConfig } from '../../src/sim/scenario.js';
 import { randomTable } from '../helpers/table.js';
@@ -261,6 +261,17 @@ describe('drift events', () => {
     expect(() => parseDriftSpec('step=5,model=m,accuracy=0.1,accuracy=0.2')).toThrow("--drift: accuracy is given twice in 'step=5,model=m,accuracy=0.1,accuracy=0.2'");
     expect(() => parseDriftSpec('model=m,accuracy=0.1')).toThrow("--drift: step=… is missing in 'model=m,accuracy=0.1'");
     expect(() => parseDriftSpec('step=1,accuracy=0.1')).toThrow(/model=… is missing/);
+  });
+
+  it('scenario settings are checked against a table without building rewards, naming the field path', async () => {
+    const { t } = await setup(30, 3);
+    expect(scenarioProblem(t, { budget: 'energy=1', feedbackDelay: '28', drift: [{ step: 29, model: 'model-2', accuracy: 0.1 }] })).toBeNull();
+    expect(scenarioProblem(t, { drift: [{ step: 3, model: 'model-0', energy: 2 }, { step: 30, model: 'model-1', accuracy: 0.1 }] })).toEqual({ path: ['drift', 1, 'step'], message: 'step must be an integer in 0..29' });
+    expect(scenarioProblem(t, { drift: [{ step: 3, model: 'nope', accuracy: 0.1 }] })?.path).toEqual(['drift', 0, 'model']);
+    expect(scenarioProblem(t, { drift: [{ step: 3, model: 'model-0', task: 'nope', accuracy: 0.1 }] })?.path).toEqual(['drift', 0, 'task']);
+    expect(scenarioProblem({ ...t, costUsd: null }, { budget: 'usd=1' })).toEqual({ path: ['budget'], message: `dataset '${t.name}' has no cost_usd values to budget` });
+    expect(scenarioProblem(t, { feedbackDelay: '29' })?.path).toEqual(['feedbackDelay']);
+    expect(scenarioProblem(t, { feedbackDelay: 'uniform:5-1' })).toEqual({ path: ['feedbackDelay'], message: 'uniform:<a>-<b> needs a ≤ b (a = 5 > b = 1)' });
   });
 
   it('bad events are usage errors naming the event', async () => {
