@@ -37,7 +37,7 @@ export class DualCost {
   /** Σκ so far and decisions so far. */
   private spent = 0;
   private n = 0;
-  /** The stream's length: the budget is T·1 in κ units. */
+  /** The stream's length T (docs/model.md §11.1): the budget is T·1 in κ units. */
   private readonly T: number;
 
   constructor(
@@ -46,7 +46,7 @@ export class DualCost {
     reg: number,
   ) {
     this.cost = new RefitRidge(env.nModels, env.contexts.d, reg);
-    this.T = env.contexts.nQueries;
+    this.T = env.horizon;
   }
 
   /** ρ = (T − Σκ)/(T − n): what is left per decision left, in [0, 2] (1 when on track). */

@@ -20,6 +20,11 @@ export interface PolicyEnv {
   initialArms: readonly number[];
   /** The policy's own RNG, seeded by the caller. */
   rng: Rng;
+  /**
+   * Steps of the stream the policy will see (T of docs/model.md §11.1, §11.8). Not `contexts.nQueries`: under a
+   * train/test split the contexts also hold the train rows.
+   */
+  horizon: number;
   /** Tie rule and Thompson covariance, resolved from the run's semantics (docs/model.md §6). */
   rules: DecisionRules;
   /** The run's budget (`--budget`), or absent; budgeted policies need it (docs/model.md §11.1). */

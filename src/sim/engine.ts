@@ -294,7 +294,8 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const hasEvents = events.length > 0;
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
-  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), rules: decisionRules(cfg.semantics) };
+  // the stream is the table's Q steps; under a split the contexts hold train rows after them
+  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), horizon: Q, rules: decisionRules(cfg.semantics) };
   if (sc) env.budget = cfg.scenario!.budget ?? null;
   const policy: Policy = rp.factory.train
     ? rp.factory.create(env, rp.params, rp.factory.hindsight ? st.hindsight! : undefined, cfg.train)

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { encodeContexts } from '../../src/features/context.js';
-import type { Policy, PolicyFactory } from '../../src/policies/policy.js';
+import type { ContextSet } from '../../src/features/context.js';
+import type { Policy, PolicyFactory, TrainData } from '../../src/policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../../src/policies/registry.js';
 import { adherence, parseBudget, quantile } from '../../src/sim/budget.js';
 import { planDrift } from '../../src/sim/drift.js';
@@ -10,6 +11,7 @@ import { simulate, type SimConfig } from '../../src/sim/engine.js';
 import { delayStreamProblem, parseDelay } from '../../src/sim/feedback.js';
 import { parseDriftSpec, resolveScenario, scenarioProblem } from '../../src/sim/scenarioConfig.js';
 import { buildRewards } from '../../src/sim/reward.js';
+import { headRewards, headRows } from '../../src/sim/protocol.js';
 import type { ScenarioConfig } from '../../src/sim/scenario.js';
 import { randomTable } from '../helpers/table.js';
 import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
@@ -334,6 +336,32 @@ describe('budgets', () => {
     expect(a.final).toBeCloseTo(quantile(Float64Array.from(trace).sort(), 0.95), 12);
     expect(a.final).toBeCloseTo(0.95 * 99 / 25, 12);
     expect(a.running[a.running.length - 1]).toBeCloseTo(49 / 100, 12);
+  });
+
+  it('under a train/test split the pacing and CUSUM horizon is the test stream: train rows after it in the contexts change nothing', async () => {
+    const M = 4;
+    const Q = 100;
+    const all = randomTable(13, 160, M);
+    const rwAll = await buildRewards(all, { lambda: 0.3 });
+    const t = headRows(all, Q);
+    const rw = headRewards(rwAll, Q, M);
+    const ctx = encodeContexts(all, { layout: 'paper', features: ['task'] });
+    // the same test rows without the 60 train rows behind them
+    const head: ContextSet = { ...ctx, nQueries: Q, ptr: ctx.ptr.subarray(0, Q + 1), ...(ctx.pattern ? { pattern: ctx.pattern.subarray(0, Q) } : {}) };
+    const train: TrainData = { queries: Int32Array.from({ length: 60 }, (_, i) => Q + i), rewards: Float64Array.from(rwAll.rewards), accuracy: Float64Array.from(all.accuracy), cost: rwAll.costNorm, present: all.present, lambda: 0.3 };
+    // a budget at half the mean energy, so the pacing binds
+    let e = 0;
+    for (let i = 0; i < Q * M; i++) e += t.energyJ[i] / 3600;
+    const budget = parseBudget(`energy=${e / (Q * M) / 2}`, 'b');
+    const seen: number[] = [];
+    const probe: PolicyFactory = { ...logger(0, []).factory, name: 'probe', create: (env) => (seen.push(env.horizon, env.contexts.nQueries), logger(0, []).factory.create(env, {})) };
+    const policies = [...resolvePolicies(['budgeted-linucb', 'budgeted-thompson', 'cusum-linucb'], [], t.models), { name: 'probe', factory: probe, params: {} }];
+    const run = (c: ContextSet, tr?: TrainData) => simulate(t, c, rw, { runs: 2, seed: 9, semantics: 'paper', oracle: 'full', policies, recordSteps: true, scenario: { budget }, ...(tr ? { train: tr } : {}) });
+    const split = run(ctx, train);
+    expect(seen).toEqual([Q, 160, Q, 160]);
+    const plain = run(head);
+    expect(Array.from(split.steps!.model)).toEqual(Array.from(plain.steps!.model));
+    expect(split.metrics).toEqual(plain.metrics);
   });
 
   it('bad budgets name the option', () => {
