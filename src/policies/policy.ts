@@ -46,7 +46,15 @@ export interface HindsightData {
   /** Q×M reward table (float32 or float64, as the run's reward table) and presence mask. */
   rewards: MetricColumn;
   present: Uint8Array;
-  /** Per-model means over present cells (static baselines rank models with them). */
+  /**
+   * Under drift (docs/model.md §11.2): the reward of cell i at the current step, the value the engine scores
+   * the choice with and takes its oracle from; valid during `select`. Absent without drift (then `rewards[i]`).
+   */
+  reward?: (i: number) => number;
+  /**
+   * Per-model means over present cells (static baselines rank models with them): over the table, or under
+   * drift over the run's stream, each query at the step it is served.
+   */
   meanReward: Float64Array;
   meanAccuracy: Float64Array;
 }

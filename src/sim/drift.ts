@@ -211,3 +211,35 @@ export class DriftCursor {
     return bestReward(q, M, (i) => this.reward(i), present, inPool, feasible);
   }
 }
+
+/**
+ * Per-model means over present cells of one run's stream under drift: each query's reward and accuracy at the
+ * step it is served (`order[s]` at step s), so the static baselines rank models by what the run saw
+ * (docs/model.md §5.5, §11.2). NaN for a model without a present cell (accuracy: without a known accuracy).
+ */
+export function streamMeans(t: PoolTable, plan: DriftPlan, order: Int32Array): { meanReward: Float64Array; meanAccuracy: Float64Array } {
+  const M = t.nModels;
+  const sr = new Float64Array(M);
+  const sa = new Float64Array(M);
+  const nr = new Float64Array(M);
+  const na = new Float64Array(M);
+  const c = new DriftCursor(plan);
+  for (let s = 0; s < order.length; s++) {
+    c.advance(s);
+    const base = order[s] * M;
+    for (let m = 0; m < M; m++) {
+      const i = base + m;
+      if (!t.present[i]) continue;
+      sr[m] += c.reward(i);
+      nr[m]++;
+      const a = c.accuracy(i);
+      if (!Number.isNaN(a)) {
+        sa[m] += a;
+        na[m]++;
+      }
+    }
+  }
+  const meanReward = sr.map((x, m) => (nr[m] ? x / nr[m] : Number.NaN));
+  const meanAccuracy = sa.map((x, m) => (na[m] ? x / na[m] : Number.NaN));
+  return { meanReward, meanAccuracy };
+}

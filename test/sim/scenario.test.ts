@@ -176,6 +176,76 @@ describe('delayed and sampled feedback', () => {
 });
 
 describe('drift events', () => {
+  it('the oracle follows the drift: its regret is exactly 0 under an abrupt and a ramped change, with late feedback and a pool oracle', async () => {
+    const Q = 80;
+    const M = 4;
+    const { t, rw, ctx } = await setup(Q, M, 0);
+    const policies = resolvePolicies(['oracle'], [], t.models);
+    // λ = 0: reward = accuracy; model-3, the most accurate, loses 0.8 at once or over 40 steps (weight (k+1)/40 at step 10 + k)
+    const cases = [
+      { events: [{ step: 20, model: 'model-3', accuracy: -0.8 }], w: (s: number) => (s >= 20 ? 1 : 0) },
+      { events: [{ step: 10, model: 'model-3', accuracy: -0.8, over: 40 }], w: (s: number) => (s < 10 ? 0 : Math.min(1, (s - 9) / 40)) },
+    ];
+    for (const { events, w } of cases) {
+      const plan = await planDrift(t, rw, { lambda: 0 }, events);
+      const reward = (s: number, q: number, m: number): number => {
+        const a = t.accuracy[q * M + m];
+        return m === 3 ? (1 - w(s)) * a + w(s) * Math.max(0, a - 0.8) : a;
+      };
+      for (const feedback of [null, { delay: { kind: 'fixed' as const, n: 7 }, rate: 0.5 }]) {
+        for (const mode of ['full', 'pool'] as const) {
+          // under the pool oracle model-1 also leaves at step 30
+          const events = mode === 'pool' ? [{ step: 30, remove: ['model-1'] }] : [];
+          const res = simulate(t, ctx, rw, { runs: 3, seed: 5, semantics: 'paper', oracle: mode, policies, recordSteps: true, events, scenario: { drift: plan, feedback } });
+          const st = res.steps!;
+          let stale = 0;
+          for (let k = 0; k < st.length; k++) {
+            const s = st.step[k];
+            const q = st.query[k];
+            const pool = [0, 1, 2, 3].filter((m) => mode === 'full' || s < 30 || m !== 1);
+            const best = Math.max(...pool.map((m) => reward(s, q, m)));
+            expect(st.regret[k]).toBe(0);
+            expect(st.reward[k]).toBeCloseTo(best, 12);
+            // what the undrifted argmax would have lost
+            const first = pool.reduce((b, m) => (t.accuracy[q * M + m] > t.accuracy[q * M + b] ? m : b), pool[0]);
+            stale += best - reward(s, q, first);
+          }
+          expect(res.metrics[0].every((m) => m.finalRegret === 0)).toBe(true);
+          expect(stale).toBeGreaterThan(1);
+        }
+      }
+    }
+  });
+
+  it('best-static and most-accurate rank models by their means over the run’s drifted stream', async () => {
+    const Q = 90;
+    const M = 4;
+    const lambda = 0.5;
+    const { t, rw, ctx } = await setup(Q, M, lambda);
+    const plan = await planDrift(t, rw, { lambda }, [{ step: 10, model: 'model-3', accuracy: -0.8 }]);
+    const policies = resolvePolicies(['best-static', 'most-accurate'], [], t.models);
+    const res = simulate(t, ctx, rw, { runs: 3, seed: 8, semantics: 'paper', oracle: 'full', policies, recordSteps: true, scenario: { drift: plan } });
+    const st = res.steps!;
+    // an accuracy shift leaves the cost term: r = clip((1 − λ)·a + λ·(1 − costNorm)) with the drifted a
+    const acc = (s: number, q: number, m: number) => (m === 3 && s >= 10 ? Math.max(0, t.accuracy[q * M + m] - 0.8) : t.accuracy[q * M + m]);
+    const rew = (s: number, q: number, m: number) => Math.min(1, Math.max(0, (1 - lambda) * acc(s, q, m) + lambda * (1 - rw.costNorm[q * M + m])));
+    const argmax = (v: number[]) => v.reduce((b, x, m) => (x > v[b] ? m : b), 0);
+    const undrifted = argmax([0, 1, 2, 3].map((m) => Array.from({ length: Q }, (_, q) => t.accuracy[q * M + m]).reduce((a, b) => a + b, 0)));
+    expect(undrifted).toBe(3);
+    for (let r = 0; r < 3; r++) {
+      const rows = Array.from({ length: st.length }, (_, k) => k).filter((k) => st.run[k] === r && st.policy[k] === 0);
+      const queries = rows.map((k) => st.query[k]);
+      const mean = (f: (s: number, q: number, m: number) => number) => [0, 1, 2, 3].map((m) => queries.reduce((a, q, s) => a + f(s, q, m), 0) / Q);
+      const bestStatic = argmax(mean(rew));
+      const mostAccurate = argmax(mean(acc));
+      expect(mostAccurate).not.toBe(undrifted);
+      for (let k = 0; k < st.length; k++) {
+        if (st.run[k] !== r) continue;
+        expect(st.model[k]).toBe(st.policy[k] === 0 ? bestStatic : mostAccurate);
+      }
+    }
+  });
+
   it('an abrupt accuracy shift changes the served model’s reward and the oracle from its step on', async () => {
     const { t, rw, ctx } = await setup(50, 3, 0);
     const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 20, model: 'model-1', accuracy: -0.5 }]);
