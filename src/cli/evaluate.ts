@@ -107,7 +107,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
       familyRules: (raw: string[]) => parseFamilyRules(raw),
       // checked here so a bad spec fails before the data loads
       energyModel: (raw: string) => (parseEnergyModelFlag(raw), raw),
-      drift: (raw: string[]) => raw.map(parseDriftSpec),
+      drift: (raw: string[]) => raw.map((s) => parseDriftSpec(s)),
     },
   });
   if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');

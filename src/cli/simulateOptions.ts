@@ -50,5 +50,5 @@ export function parseFeatures(raw: string): ContextFeature[] {
 
 /** The flags as a run configuration; a bad value is reported as the flag the user typed. */
 export function runConfigFromFlags(o: SimulateCliOptions): RunConfig {
-  return configFromFlags(runConfigSchema, o, { flagFor: { params: 'param' }, parsers: { features: parseFeatures, drift: (raw: string[]) => raw.map(parseDriftSpec) } });
+  return configFromFlags(runConfigSchema, o, { flagFor: { params: 'param' }, parsers: { features: parseFeatures, drift: (raw: string[]) => raw.map((s) => parseDriftSpec(s)) } });
 }

@@ -14,6 +14,11 @@ export class DataError extends Error {
   }
 }
 
+/** `where: message`, or the message alone when `where` is empty (a schema adds its own location). */
+export function at(where: string, message: string): string {
+  return where ? `${where}: ${message}` : message;
+}
+
 /** A bad command-line value (unknown policy, λ out of range…). Exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {

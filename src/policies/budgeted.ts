@@ -18,9 +18,14 @@ export const DUAL_PARAMS = [
   { name: 'muMax', default: 20, positive: true, description: 'upper bound μ_max of the dual variable' },
 ];
 
+/** Why a run without a budget cannot have policy `name`. */
+export function budgetMissing(name: string): string {
+  return `policy '${name}' needs a budget: add --budget energy=<Wh per query> (or usd=, latency=), or budget: in the experiment`;
+}
+
 /** The run's budget, which a budgeted policy cannot work without. */
 export function needBudget(name: string, env: PolicyEnv): BudgetSpec {
-  if (!env.budget) throw new UsageError(`policy '${name}' needs a budget: add --budget energy=<Wh per query> (or usd=, latency=), or budget: in the experiment`);
+  if (!env.budget) throw new UsageError(budgetMissing(name));
   return env.budget;
 }
 
@@ -32,7 +37,7 @@ export class DualCost {
   /** Σκ so far and decisions so far. */
   private spent = 0;
   private n = 0;
-  /** The stream's length: the budget is T·1 in κ units. */
+  /** The stream's length T (docs/model.md §11.1): the budget is T·1 in κ units. */
   private readonly T: number;
 
   constructor(
@@ -41,7 +46,7 @@ export class DualCost {
     reg: number,
   ) {
     this.cost = new RefitRidge(env.nModels, env.contexts.d, reg);
-    this.T = env.contexts.nQueries;
+    this.T = env.horizon;
   }
 
   /** ρ = (T − Σκ)/(T − n): what is left per decision left, in [0, 2] (1 when on track). */

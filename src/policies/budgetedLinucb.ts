@@ -35,5 +35,6 @@ export const budgetedLinucbFactory: PolicyFactory<BudgetedLinUCBParams> = {
   ],
   rewardIndependent: false,
   hindsight: false,
+  budget: true,
   create: (env, p) => new BudgetedLinUCB(env, p),
 };

@@ -36,5 +36,6 @@ export const budgetedThompsonFactory: PolicyFactory<BudgetedThompsonParams> = {
   ],
   rewardIndependent: false,
   hindsight: false,
+  budget: true,
   create: (env, p) => new BudgetedThompson(env, p),
 };

@@ -34,7 +34,8 @@ class CusumLinUCB implements Policy {
     const M = env.nModels;
     this.st = new RefitRidge(M, env.contexts.d, p.reg);
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    this.logT = Math.log(Math.max(2, env.contexts.nQueries));
+    // T is the stream's length (docs/model.md §11.8), not the contexts' rows, which include a split's train part
+    this.logT = Math.log(Math.max(2, env.horizon));
     this.n = new Int32Array(M);
     this.mean = new Float64Array(M);
     this.m2 = new Float64Array(M);

@@ -2,7 +2,10 @@ import { ArgMax } from './argmax.js';
 import { needHindsight, StatelessPolicy, type HindsightData, type PolicyFactory } from './policy.js';
 import type { Rng } from '../core/rng.js';
 
-/** Hindsight oracle: the best reward among the allowed arms for each query. Its regret against a pool oracle is 0. */
+/**
+ * Hindsight oracle: the best reward among the allowed arms for each query, under drift the reward at the current
+ * step (docs/model.md §11.2). Its regret against a pool oracle is 0.
+ */
 class OraclePolicy extends StatelessPolicy {
   readonly name = 'oracle';
   private readonly am: ArgMax;
@@ -15,12 +18,13 @@ class OraclePolicy extends StatelessPolicy {
     this.am = new ArgMax(false, rng);
   }
   select(q: number, arms: Int32Array, n: number): number {
-    const { rewards, present } = this.h;
+    const { rewards, present, reward } = this.h;
     const base = q * this.M;
     this.am.reset();
     for (let i = 0; i < n; i++) {
       const m = arms[i];
-      this.am.offer(m, present[base + m] ? rewards[base + m] : -Infinity);
+      const k = base + m;
+      this.am.offer(m, present[k] ? (reward ? reward(k) : rewards[k]) : -Infinity);
     }
     return this.am.result();
   }

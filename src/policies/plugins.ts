@@ -36,6 +36,7 @@ function checkFactory(f: unknown, where: string, taken: (name: string) => boolea
   if (typeof x.create !== 'function') throw new UsageError(`${at}: create must be a function`);
   if (typeof x.rewardIndependent !== 'boolean') throw new UsageError(`${at}: rewardIndependent must be true or false`);
   if (typeof x.hindsight !== 'boolean') throw new UsageError(`${at}: hindsight must be true or false`);
+  if (x.budget !== undefined && typeof x.budget !== 'boolean') throw new UsageError(`${at}: budget must be true or false when given`);
   if (!Array.isArray(x.params) || x.params.length > 64) throw new UsageError(`${at}: params must be an array of at most 64 parameters`);
   const names = new Set<string>();
   for (const p of x.params) {

@@ -20,6 +20,11 @@ export interface PolicyEnv {
   initialArms: readonly number[];
   /** The policy's own RNG, seeded by the caller. */
   rng: Rng;
+  /**
+   * Steps of the stream the policy will see (T of docs/model.md §11.1, §11.8). Not `contexts.nQueries`: under a
+   * train/test split the contexts also hold the train rows.
+   */
+  horizon: number;
   /** Tie rule and Thompson covariance, resolved from the run's semantics (docs/model.md §6). */
   rules: DecisionRules;
   /** The run's budget (`--budget`), or absent; budgeted policies need it (docs/model.md §11.1). */
@@ -41,7 +46,15 @@ export interface HindsightData {
   /** Q×M reward table (float32 or float64, as the run's reward table) and presence mask. */
   rewards: MetricColumn;
   present: Uint8Array;
-  /** Per-model means over present cells (static baselines rank models with them). */
+  /**
+   * Under drift (docs/model.md §11.2): the reward of cell i at the current step, the value the engine scores
+   * the choice with and takes its oracle from; valid during `select`. Absent without drift (then `rewards[i]`).
+   */
+  reward?: (i: number) => number;
+  /**
+   * Per-model means over present cells (static baselines rank models with them): over the table, or under
+   * drift over the run's stream, each query at the step it is served.
+   */
   meanReward: Float64Array;
   meanAccuracy: Float64Array;
 }
@@ -119,6 +132,8 @@ export interface PolicyFactory<P extends Params = Params> {
   hindsight: boolean;
   /** The factory needs `TrainData` (supervised and warm-started routers; only under a train/test split). */
   train?: boolean;
+  /** The policy needs the run's budget (`env.budget`); a run without one is refused before it starts. */
+  budget?: boolean;
   create(env: PolicyEnv, params: P, hindsight?: HindsightData, train?: TrainData): Policy;
 }
 

@@ -3,7 +3,7 @@
  * the p95 latency (s). The engine turns the chosen pair's cost into the signal κ a budgeted policy learns
  * from — cost over limit, or for latency 1[latency > limit]/0.05 — so every budget reads "mean κ ≤ 1".
  */
-import { UsageError } from '../core/errors.js';
+import { at, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import type { BudgetSpec } from '../policies/policy.js';
 
@@ -18,20 +18,33 @@ export function budgetUnit(kind: BudgetSpec['kind']): string {
   return UNITS[kind];
 }
 
-/** `energy=<Wh per query>`, `usd=<dollars per query>` or `latency=<p95 seconds>`; `where` names the option. */
-export function parseBudget(text: string, where: string): BudgetSpec {
+/** The budget `text` describes (`energy=<Wh per query>`, `usd=<dollars per query>` or `latency=<p95 seconds>`), or why it is not one. */
+export function readBudget(text: string): BudgetSpec | string {
   const m = /^\s*(energy|usd|latency)\s*=\s*([^\s]+)\s*$/.exec(text);
-  if (!m) throw new UsageError(`${where}: '${text}' is not a budget; expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>, e.g. energy=0.05`);
+  if (!m) return 'expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>, e.g. energy=0.05';
   const limit = Number(m[2]);
-  if (!(Number.isFinite(limit) && limit > 0)) throw new UsageError(`${where}: the ${m[1]} budget must be a finite number > 0, got '${m[2]}'`);
+  if (!(Number.isFinite(limit) && limit > 0)) return `the ${m[1]} budget must be a finite number > 0`;
   return { kind: m[1] as BudgetSpec['kind'], limit };
+}
+
+/** `readBudget`, or a UsageError; `where` names the option. */
+export function parseBudget(text: string, where: string): BudgetSpec {
+  const r = readBudget(text);
+  if (typeof r === 'string') throw new UsageError(at(where, `${r}, got '${text}'`));
+  return r;
+}
+
+/** Why the table cannot take the budget (its dataset column has no value), or null. */
+export function budgetDataProblem(t: PoolTable, b: BudgetSpec): string | null {
+  const col = b.kind === 'energy' ? t.energyJ : b.kind === 'usd' ? t.costUsd : t.latencyS;
+  if (col) for (let i = 0; i < col.length; i++) if (t.present[i] && Number.isFinite(col[i])) return null;
+  return `dataset '${t.name}' has no ${b.kind === 'energy' ? 'energy' : b.kind === 'usd' ? 'cost_usd' : 'latency'} values to budget`;
 }
 
 /** The budget's dataset column must exist. */
 export function checkBudgetData(t: PoolTable, b: BudgetSpec, where: string): void {
-  const col = b.kind === 'energy' ? t.energyJ : b.kind === 'usd' ? t.costUsd : t.latencyS;
-  if (col) for (let i = 0; i < col.length; i++) if (t.present[i] && Number.isFinite(col[i])) return;
-  throw new UsageError(`${where}: dataset '${t.name}' has no ${b.kind === 'energy' ? 'energy' : b.kind === 'usd' ? 'cost_usd' : 'latency'} values to budget`);
+  const problem = budgetDataProblem(t, b);
+  if (problem) throw new UsageError(at(where, problem));
 }
 
 /** The budgeted quantity of one served query: Wh, dollars or seconds (NaN when unknown). */

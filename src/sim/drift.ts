@@ -51,30 +51,48 @@ export interface DriftPlan {
   changed: Uint8Array[];
 }
 
-/** Check the events against the table (names, steps, factors, windows that do not overlap). */
-function checkEvents(t: PoolTable, events: DriftEvent[], where: string): DriftEvent[] {
+/** What is wrong with a drift plan for a table: the event (index as given, null: the plan) and field at fault. */
+export interface DriftProblem {
+  index: number | null;
+  field: keyof DriftEvent | null;
+  message: string;
+}
+
+/** The first problem of the events against the table (names, steps, factors, overlapping windows, size), or null. */
+export function driftProblem(t: PoolTable, events: readonly DriftEvent[]): DriftProblem | null {
   const sorted = [...events].sort((a, b) => a.step - b.step);
   let end = 0;
-  sorted.forEach((e, k) => {
-    const at = `${where}[${events.indexOf(e)}] (step ${e.step})`;
-    if (!(Number.isInteger(e.step) && e.step >= 0 && e.step < t.nQueries)) throw new UsageError(`${at}: step must be an integer in 0..${t.nQueries - 1}`);
-    if (!t.models.some((m) => m.id === e.model)) throw new UsageError(`${at}: unknown model '${e.model}'; models: ${t.models.map((m) => m.id).join(', ')}`);
-    if (e.task !== undefined && !t.tasks.includes(e.task)) throw new UsageError(`${at}: unknown task '${e.task}'; tasks: ${t.tasks.join(', ')}`);
+  for (let k = 0; k < sorted.length; k++) {
+    const e = sorted[k];
+    const bad = (field: keyof DriftEvent | null, message: string): DriftProblem => ({ index: events.indexOf(e), field, message });
+    if (!(Number.isInteger(e.step) && e.step >= 0 && e.step < t.nQueries)) return bad('step', `step must be an integer in 0..${t.nQueries - 1}`);
+    if (!t.models.some((m) => m.id === e.model)) return bad('model', `unknown model '${e.model}'; models: ${t.models.map((m) => m.id).join(', ')}`);
+    if (e.task !== undefined && !t.tasks.includes(e.task)) return bad('task', `unknown task '${e.task}'; tasks: ${t.tasks.join(', ')}`);
     if (e.accuracy === undefined && e.energy === undefined && e.usd === undefined && e.latency === undefined) {
-      throw new UsageError(`${at}: give at least one of accuracy (a shift), energy, usd or latency (factors)`);
+      return bad(null, 'give at least one of accuracy (a shift), energy, usd or latency (factors)');
     }
-    if (e.accuracy !== undefined && !(Number.isFinite(e.accuracy) && Math.abs(e.accuracy) <= 1)) throw new UsageError(`${at}: accuracy shift must be in [−1, 1]`);
+    if (e.accuracy !== undefined && !(Number.isFinite(e.accuracy) && Math.abs(e.accuracy) <= 1)) return bad('accuracy', 'accuracy shift must be in [−1, 1]');
     for (const f of ['energy', 'usd', 'latency'] as const) {
       const v = e[f];
-      if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1e6)) throw new UsageError(`${at}: ${f} factor must be in [0, 1e6]`);
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1e6)) return bad(f, `${f} factor must be in [0, 1e6]`);
     }
-    if (e.usd !== undefined && !t.costUsd) throw new UsageError(`${at}: the dataset has no dollar cost to change`);
+    if (e.usd !== undefined && !t.costUsd) return bad('usd', 'the dataset has no dollar cost to change');
     const over = e.over ?? 0;
-    if (!(Number.isInteger(over) && over >= 0)) throw new UsageError(`${at}: over must be an integer ≥ 0`);
-    if (k > 0 && e.step < end) throw new UsageError(`${at}: starts before the previous change has finished ramping in (step ${end})`);
+    if (!(Number.isInteger(over) && over >= 0)) return bad('over', 'over must be an integer ≥ 0');
+    if (k > 0 && e.step < end) return bad('step', `starts before the previous change has finished ramping in (step ${end})`);
     end = e.step + over;
-  });
-  return sorted;
+  }
+  if (sorted.length * t.nQueries * t.nModels > MAX_DRIFT_CELLS) {
+    return { index: null, field: null, message: `${sorted.length} events × ${t.nQueries * t.nModels} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)` };
+  }
+  return null;
+}
+
+/** The events sorted by step, after `driftProblem`'s checks; `where` names the option in messages. */
+function checkEvents(t: PoolTable, events: DriftEvent[], where: string): DriftEvent[] {
+  const p = driftProblem(t, events);
+  if (p) throw new UsageError(p.index === null ? `${where}: ${p.message}` : `${where}[${p.index}] (step ${events[p.index].step}): ${p.message}`);
+  return [...events].sort((a, b) => a.step - b.step);
 }
 
 /**
@@ -84,9 +102,6 @@ function checkEvents(t: PoolTable, events: DriftEvent[], where: string): DriftEv
 export async function planDrift(t: PoolTable, base: RewardTable, opts: RewardOptions, events: DriftEvent[], where = 'drift', bounds: CostBounds = costBoundsOf(t, opts)): Promise<DriftPlan> {
   const sorted = checkEvents(t, events, where);
   const M = t.nModels;
-  if (sorted.length * t.nQueries * M > MAX_DRIFT_CELLS) {
-    throw new UsageError(`${where}: ${sorted.length} events × ${t.nQueries * M} table cells exceed ${MAX_DRIFT_CELLS} (each event keeps its own reward table; see docs/limits.md)`);
-  }
   // events shift and scale values: the phases hold float64 columns whatever the table's storage
   const f64 = (a: MetricColumn | null): Float64Array | null => (a ? asFloat64(a) : null);
   const phases: DriftPhase[] = [
@@ -195,4 +210,36 @@ export class DriftCursor {
     if (inPool === null && (this.w === 1 || this.k < 0)) return this.cur.oracle[q];
     return bestReward(q, M, (i) => this.reward(i), present, inPool, feasible);
   }
+}
+
+/**
+ * Per-model means over present cells of one run's stream under drift: each query's reward and accuracy at the
+ * step it is served (`order[s]` at step s), so the static baselines rank models by what the run saw
+ * (docs/model.md §5.5, §11.2). NaN for a model without a present cell (accuracy: without a known accuracy).
+ */
+export function streamMeans(t: PoolTable, plan: DriftPlan, order: Int32Array): { meanReward: Float64Array; meanAccuracy: Float64Array } {
+  const M = t.nModels;
+  const sr = new Float64Array(M);
+  const sa = new Float64Array(M);
+  const nr = new Float64Array(M);
+  const na = new Float64Array(M);
+  const c = new DriftCursor(plan);
+  for (let s = 0; s < order.length; s++) {
+    c.advance(s);
+    const base = order[s] * M;
+    for (let m = 0; m < M; m++) {
+      const i = base + m;
+      if (!t.present[i]) continue;
+      sr[m] += c.reward(i);
+      nr[m]++;
+      const a = c.accuracy(i);
+      if (!Number.isNaN(a)) {
+        sa[m] += a;
+        na[m]++;
+      }
+    }
+  }
+  const meanReward = sr.map((x, m) => (nr[m] ? x / nr[m] : Number.NaN));
+  const meanAccuracy = sa.map((x, m) => (na[m] ? x / na[m] : Number.NaN));
+  return { meanReward, meanAccuracy };
 }

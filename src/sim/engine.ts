@@ -16,7 +16,9 @@ import { MetricsRecorder, type Recorder, type RunMetrics, type RunStart } from '
 import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js';
 import type { RewardTable } from './reward.js';
 import { decisionRules } from '../core/semantics.js';
+import { budgetMissing } from '../policies/budgeted.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
+import { streamMeans, type DriftCursor } from './drift.js';
 
 /** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
 export type OracleMode = 'full' | 'pool';
@@ -208,12 +210,28 @@ interface ReplayState {
   steps: StepsRecorder | null;
   extra: Recorder[];
   scenario: ScenarioRun | null;
+  /** Under drift, the hindsight data of the current run (its stream means), made by its first baseline. */
+  runHindsight?: { ri: number; data: HindsightData };
 }
 
-/** Hindsight data for the baselines, built only when a policy asks for it. */
-function hindsightData(t: PoolTable, rw: RewardTable): HindsightData {
+/**
+ * Hindsight data for the baselines, built only when a policy asks for it. Under drift the current reward is
+ * the cursor's (advanced before each choice) and the means are per run (`runHindsight`).
+ */
+function hindsightData(t: PoolTable, rw: RewardTable, drift: DriftCursor | null): HindsightData {
   const { meanReward, meanAccuracy } = modelStats(t, rw);
-  return { rewards: rw.rewards, present: t.present, meanReward, meanAccuracy };
+  const h: HindsightData = { rewards: rw.rewards, present: t.present, meanReward, meanAccuracy };
+  if (drift) h.reward = (i) => drift.reward(i);
+  return h;
+}
+
+/** The hindsight data of run `ri`: under drift with the means of that run's stream (docs/model.md §11.2). */
+function runHindsight(st: ReplayState, ri: number): HindsightData {
+  const h = st.hindsight!;
+  const plan = st.cfg.scenario?.drift;
+  if (!h.reward || !plan) return h;
+  if (st.runHindsight?.ri !== ri) st.runHindsight = { ri, data: { ...h, ...streamMeans(st.t, plan, st.order) } };
+  return st.runHindsight.data;
 }
 
 /** The replay as a sequence of policy-runs; yields after each one. */
@@ -223,6 +241,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   if (cfg.train ? contexts.nQueries < t.nQueries : contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
   for (const p of cfg.policies) {
     if (p.factory.train && !cfg.train) throw new UsageError(`policy '${p.name}' is trained on a train part: give --split <fraction> or --train <source>`);
+    if (p.factory.budget && !cfg.scenario?.budget) throw new UsageError(budgetMissing(p.name));
   }
   const Q = t.nQueries;
   const P = cfg.policies.length;
@@ -244,12 +263,12 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
     if (!(cfg.maxLatency > 0)) throw new UsageError(`maximum latency must be > 0 seconds, got ${cfg.maxLatency}`);
     ({ feasible, infeasibleQueries } = latencyFeasibility(t, cfg.maxLatency));
   }
-  const hindsight = cfg.policies.some((p) => p.factory.hindsight) ? hindsightData(t, rw) : null;
   const fullOracle = rw.oracle;
   let oracleTotal = 0;
   for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
 
   const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
+  const hindsight = cfg.policies.some((p) => p.factory.hindsight) ? hindsightData(t, rw, scenario?.drift ?? null) : null;
   // under drift the recorders read the served cells' drifted metrics
   const mt = scenario ? scenario.metricsTable : t;
   const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P, scenario === null);
@@ -292,11 +311,11 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const hasEvents = events.length > 0;
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
-  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), rules: decisionRules(cfg.semantics) };
+  // the stream is the table's Q steps; under a split the contexts hold train rows after them
+  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), horizon: Q, rules: decisionRules(cfg.semantics) };
   if (sc) env.budget = cfg.scenario!.budget ?? null;
-  const policy: Policy = rp.factory.train
-    ? rp.factory.create(env, rp.params, rp.factory.hindsight ? st.hindsight! : undefined, cfg.train)
-    : rp.factory.hindsight ? rp.factory.create(env, rp.params, st.hindsight!) : rp.factory.create(env, rp.params);
+  const hs = rp.factory.hindsight ? runHindsight(st, run.ri) : undefined;
+  const policy: Policy = rp.factory.train ? rp.factory.create(env, rp.params, hs, cfg.train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params);
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
   const nExtra = extra.length;

@@ -123,8 +123,7 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
     throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
   }
-  // a bad field is reported at its line (found only on error: the file has already parsed once)
-  const fail = (message: string, path: readonly PropertyKey[]): DataError => new DataError(message, file, yamlLine(text, path), path.map(String).join('.') || undefined, 'field');
+  const fail = (message: string, path: readonly PropertyKey[]): DataError => fieldError(text, file, message, path);
   const proto = protoKeyPath(raw, []);
   if (proto) throw fail("'__proto__' is not a valid key", proto.split('.'));
   const r = experimentSchema.safeParse(raw);
@@ -155,8 +154,16 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   return cfg;
 }
 
+/**
+ * A problem with a field of a config file: `file:line (field 'drift.0.model'): message`. The line is found only
+ * on error (the file has already parsed once).
+ */
+export function fieldError(text: string, file: string, message: string, path: readonly PropertyKey[]): DataError {
+  return new DataError(message, file, yamlLine(text, path), path.map(String).join('.') || undefined, 'field');
+}
+
 /** The 1-based line of the deepest node of `path` present in the YAML text (1 when none is). */
-function yamlLine(text: string, path: readonly PropertyKey[]): number {
+export function yamlLine(text: string, path: readonly PropertyKey[]): number {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
   for (let k = path.length; k >= 0; k--) {

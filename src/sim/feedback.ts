@@ -4,7 +4,7 @@
  * their delays are drawn from one generator per run, the same for every policy of the run. The engine builds
  * no queue when the delay is 0 and the rate 1, so the default replay pays nothing.
  */
-import { UsageError } from '../core/errors.js';
+import { at, UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Policy } from '../policies/policy.js';
 
@@ -24,33 +24,55 @@ const FEEDBACK_STREAM = 2;
 
 const INT = /^(0|[1-9][0-9]{0,6})$/;
 
+/** The accepted forms, for messages. */
+export const DELAY_FORMS = 'expected <steps>, uniform:<a>-<b> or geometric:<mean> (e.g. 20, uniform:5-50, geometric:20)';
+
+/** The delay `text` describes, or why it is not one (a phrase that names the part at fault). */
+export function readDelay(text: string): DelaySpec | string {
+  const s = text.trim();
+  let spec: DelaySpec;
+  if (INT.test(s)) spec = { kind: 'fixed', n: Number(s) };
+  else if (/^[1-9][0-9]*$/.test(s)) return `at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`;
+  else if (s.startsWith('uniform:')) {
+    const m = /^uniform:(\d{1,7})-(\d{1,7})$/.exec(s);
+    if (!m) return 'uniform:<a>-<b> needs integers a ≤ b, e.g. uniform:5-50';
+    spec = { kind: 'uniform', lo: Number(m[1]), hi: Number(m[2]) };
+    if (spec.lo > spec.hi) return `uniform:<a>-<b> needs a ≤ b (a = ${spec.lo} > b = ${spec.hi})`;
+  } else if (s.startsWith('geometric:')) {
+    const mean = Number(s.slice('geometric:'.length));
+    if (!(Number.isFinite(mean) && mean >= 0) || s.length > 40) return 'geometric:<mean> needs a finite mean ≥ 0, e.g. geometric:20';
+    spec = { kind: 'geometric', mean };
+  } else return DELAY_FORMS;
+  if (maxDelay(spec) > MAX_FEEDBACK_DELAY) {
+    return spec.kind === 'geometric' ? `geometric delays are cut at 20 × mean, which must stay at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)` : `at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`;
+  }
+  return spec;
+}
+
 /**
  * `<n>`, `uniform:<a>-<b>` (integers, inclusive) or `geometric:<mean>` (a mean delay ≥ 0, integer steps).
  * `where` names the option or field in messages.
  */
 export function parseDelay(text: string, where: string): DelaySpec {
-  const s = text.trim();
-  const bad = (why: string): never => {
-    throw new UsageError(`${where}: '${text}' ${why}; expected <steps>, uniform:<a>-<b> or geometric:<mean> (e.g. 20, uniform:5-50, geometric:20)`);
-  };
-  let spec: DelaySpec;
-  if (INT.test(s)) spec = { kind: 'fixed', n: Number(s) };
-  else if (s.startsWith('uniform:')) {
-    const m = /^uniform:(\d{1,7})-(\d{1,7})$/.exec(s);
-    if (!m) return bad('is not a delay');
-    spec = { kind: 'uniform', lo: Number(m[1]), hi: Number(m[2]) };
-    if (spec.lo > spec.hi) bad('has a > b');
-  } else if (s.startsWith('geometric:')) {
-    const mean = Number(s.slice('geometric:'.length));
-    if (!(Number.isFinite(mean) && mean >= 0) || s.length > 40) return bad('needs a finite mean ≥ 0');
-    spec = { kind: 'geometric', mean };
-  } else return bad('is not a delay');
-  if (maxDelay(spec) > MAX_FEEDBACK_DELAY) bad(`exceeds ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`);
-  return spec;
+  const r = readDelay(text);
+  if (typeof r === 'string') throw new UsageError(at(where, `${r}, got '${text}'`));
+  return r;
+}
+
+/**
+ * Why the delay delivers no label on a stream of `steps` steps, or null. The label of step s arrives before
+ * step s + d + 1, so a shortest delay d ≥ 1 with d ≥ steps − 1 delivers none (docs/model.md §11.5).
+ */
+export function delayStreamProblem(d: DelaySpec, steps: number): string | null {
+  const min = d.kind === 'fixed' ? d.n : d.kind === 'uniform' ? d.lo : 0;
+  // a delay of 0 is delivered right after the choice, whatever the stream's length
+  if (min === 0 || min < steps - 1) return null;
+  const what = d.kind === 'fixed' ? `a delay of ${min} steps delivers` : `delays of at least ${min} steps deliver`;
+  return `${what} no label on a stream of ${steps} steps (the label of step s arrives before step s + d + 1); give less than ${Math.max(1, steps - 1)}`;
 }
 
 export function checkRate(rate: number, where: string): number {
-  if (!(Number.isFinite(rate) && rate > 0 && rate <= 1)) throw new UsageError(`${where}: the feedback rate must be in (0, 1], got ${rate}`);
+  if (!(Number.isFinite(rate) && rate > 0 && rate <= 1)) throw new UsageError(at(where, `the feedback rate must be in (0, 1], got ${rate}`));
   return rate;
 }
 

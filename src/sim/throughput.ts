@@ -23,7 +23,7 @@ export { oneHotContexts, dense32 } from './workloads.js';
 function env(contexts: ContextSet, rng: Rng, nModels: number): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
   // budgeted routers need a budget to start; with no cost signal their price stays 0
-  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
+  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng, horizon: contexts.nQueries, rules: decisionRules('paper'), budget: { kind: 'energy', limit: 1 } };
 }
 
 function hindsight(rewards: Float64Array, nModels: number): HindsightData {
@@ -204,7 +204,7 @@ export function freshRunStepper(name: string, table: PoolTable, contexts: Contex
   const step = (n: number): void => {
     for (let done = 0; done < n; done += Q) {
       const seed = runSeed(40, r++);
-      const env: PolicyEnv = { contexts, models: table.models, nModels: M, initialArms: Array.from(arms), rng: Rng.derive(seed, 1, nameKey(name)), rules: decisionRules('paper') };
+      const env: PolicyEnv = { contexts, models: table.models, nModels: M, initialArms: Array.from(arms), rng: Rng.derive(seed, 1, nameKey(name)), horizon: Q, rules: decisionRules('paper') };
       const p = f.create(env, defaultParams(f), f.hindsight ? hindsight(rewards, M) : undefined);
       for (let q = 0; q < Q; q++) order[q] = q;
       Rng.derive(seed, 0).shuffle(order);

@@ -11,7 +11,14 @@ describe('simulate scenario flags', () => {
   it('bad scenario values exit 2 naming the flag, and write nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-scen-'));
     const cases: [string[], RegExp][] = [
-      [['--budget', 'energy=abc'], /--budget: expected energy=<Wh per query>.*got 'energy=abc'/],
+      [['--budget', 'energy=abc'], /--budget: the energy budget must be a finite number > 0, got 'energy=abc'/],
+      [['--budget', 'watts=3'], /--budget: expected energy=<Wh per query>.*got 'watts=3'/],
+      [['--feedback-delay', '2000000'], /--feedback-delay: at most 1000000 steps \(see docs\/limits\.md\), got '2000000'/],
+      [['--feedback-delay', 'uniform:50-5'], /--feedback-delay: uniform:<a>-<b> needs a ≤ b \(a = 50 > b = 5\), got 'uniform:50-5'/],
+      [['--feedback-delay', '2499'], /feedbackDelay: a delay of 2499 steps delivers no label on a stream of 2500 steps/],
+      [['--drift', 'garbage'], /--drift: 'garbage' is not key=value; expected step=<n>,model=<id>/],
+      [['--drift', 'step=5,model=phi-4-mini-4b,accuracy=0.1,accuracy=0.2'], /--drift: accuracy is given twice in 'step=5,model=phi-4-mini-4b,accuracy=0\.1,accuracy=0\.2'/],
+      [['--drift', 'model=phi-4-mini-4b,accuracy=0.1'], /--drift: step=… is missing/],
       [['--budget', 'power=3'], /--budget: /],
       [['--feedback-delay', 'poisson:3'], /--feedback-delay: expected <steps>, uniform:<a>-<b> or geometric:<mean>/],
       [['--feedback-rate', '0'], /--feedback-rate: must be in \(0, 1\]/],

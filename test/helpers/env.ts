@@ -24,7 +24,7 @@ export function contextsFromRows(rows: number[][]): ContextSet {
 
 export function makeEnv(contexts: ContextSet, nModels: number, seed = 1, semantics: Semantics = 'paper'): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
-  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng: new Rng(seed), rules: decisionRules(semantics) };
+  return { contexts, models, nModels, initialArms: models.map((_, m) => m), rng: new Rng(seed), horizon: contexts.nQueries, rules: decisionRules(semantics) };
 }
 
 /** Hindsight data over a fully present table (baselines only). */

@@ -283,6 +283,23 @@ describe('cusum-linucb', () => {
     expect(maxRelDiff(p.state().theta.subarray(0, 5), fit.theta)).toBeLessThan(1e-9);
   });
 
+  it('the threshold’s T is the stream length env.horizon, not the contexts’ rows', () => {
+    // 600 context rows, of which a stream of 250 (the rest a split's train part): h ∝ ln 250, not ln 600
+    const X = rows(600, 5);
+    const params = { alpha: 0.1, reg: 0.1, shift: 1, minObs: 5 };
+    const ctx = contextsFromRows(X);
+    const stream = cusumLinucbFactory.create({ ...makeEnv(ctx, 1), horizon: 250 }, params) as Policy & { threshold(m: number): number; alarms: Int32Array };
+    const rowsT = cusumLinucbFactory.create(makeEnv(ctx, 1), params) as Policy & { threshold(m: number): number };
+    const rng = new Rng(6);
+    for (let q = 0; q < 40; q++) {
+      const r = 0.5 + 0.2 * X[q][4] + 0.1 * (rng.next() - 0.5);
+      stream.update(q, 0, r);
+      rowsT.update(q, 0, r);
+    }
+    expect(Array.from(stream.alarms)).toEqual([0]);
+    expect(stream.threshold(0) / rowsT.threshold(0)).toBeCloseTo(Math.log(250) / Math.log(600), 12);
+  });
+
   it('without a change it behaves as LinUCB: no alarm over a stationary stream', () => {
     const X = rows(500, 9);
     const p = cusumLinucbFactory.create(makeEnv(contextsFromRows(X), 2), { alpha: 0.1, reg: 0.05, shift: 0.1, minObs: 20 }) as Policy & { state(): RefitRidge; alarms: Int32Array };
@@ -317,12 +334,14 @@ describe('sliding-window-linucb', () => {
 
 describe('budgeted policies', () => {
   it('the dual variable follows μ ← clip(μ + η·(κ − ρ), 0, μ_max), ρ = budget left per query left, over a hand-computed sequence', () => {
-    // T = 10 queries in the stream, so the budget is 10 in κ units
+    // T = 10 queries in the stream, so the budget is 10 in κ units; under a split the contexts also hold the
+    // train rows (here 15 after the 10 of the stream), which must not count
     const X = Array.from({ length: 10 }, (_, q) => [1, q % 2]);
-    const ctx = contextsFromRows(X);
-    for (const f of [budgetedLinucbFactory, budgetedThompsonFactory]) {
+    const withTrain = contextsFromRows([...X, ...Array.from({ length: 15 }, (_, q) => [1, q % 3 === 0 ? 1 : 0])]);
+    const envs = [budgetEnv(contextsFromRows(X), 2), { ...budgetEnv(withTrain, 2), horizon: 10 }];
+    for (const [f, env] of [budgetedLinucbFactory, budgetedThompsonFactory].flatMap((f) => envs.map((e) => [f, e] as const))) {
       const params = { ...Object.fromEntries(f.params.map((s) => [s.name, s.default])), eta: 0.5, muMax: 1.2 };
-      const p = f.create(budgetEnv(ctx, 2), params as never) as Policy & { dual: { mu: number } };
+      const p = f.create(env, params as never) as Policy & { dual: { mu: number } };
       const kappas = [2, 1.5, 0.2, 3, 1, 0, 0, 0, 0];
       // by hand: ρ = (10 − spent)/(10 − n) before each step
       const m1 = 0 + 0.5 * (2 - 10 / 10);

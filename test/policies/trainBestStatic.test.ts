@@ -19,7 +19,7 @@ describe('train-best-static', () => {
     expect(mean[0]).toBeCloseTo(0.2, 12);
     expect(mean[1]).toBeCloseTo(1.1 / 3, 12);
     expect(mean[2]).toBeCloseTo(0.7, 12);
-    const env = { contexts: ctx, models: t.models, nModels: 3, initialArms: [0, 1, 2], rng: new Rng(1), rules: decisionRules('paper') };
+    const env = { contexts: ctx, models: t.models, nModels: 3, initialArms: [0, 1, 2], rng: new Rng(1), horizon: ctx.nQueries, rules: decisionRules('paper') };
     const p = trainBestStaticFactory.create(env, {}, undefined, train);
     const all = Int32Array.from([0, 1, 2]);
     for (let q = 3; q < 6; q++) expect(p.select(q, all, 3)).toBe(2);

@@ -57,7 +57,7 @@ function replay(t: PoolTable, rw: RewardTable, ctx: ContextSet, s: { train: numb
   for (const q of s.test) out['train-best-static'] += rw.oracle[q] - rw.rewards[q * M + best];
   const arms = Int32Array.from({ length: M }, (_, m) => m);
   for (const rp of resolvePolicies(ROUTERS, [], t.models)) {
-    const env = { contexts: ctx, models: t.models, nModels: M, initialArms: [...arms], rng: new Rng(7), rules: decisionRules('paper') };
+    const env = { contexts: ctx, models: t.models, nModels: M, initialArms: [...arms], rng: new Rng(7), horizon: s.test.length, rules: decisionRules('paper') };
     const p = rp.factory.create(env, rp.params, undefined, train);
     let R = 0;
     for (const q of s.test) {

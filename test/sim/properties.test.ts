@@ -45,7 +45,7 @@ describe('invariants', () => {
         const pool = new Set([0, 1, 2]);
         const acts = new ActionSet(6, [0, 1, 2], null);
         const p = f.create(
-          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), rules: decisionRules(seed % 2 ? 'repo' : 'paper'), budget: { kind: 'energy', limit: 1 } },
+          { contexts: ctx, models: t.models, nModels: 6, initialArms: [0, 1, 2], rng: new Rng(seed), horizon: ctx.nQueries, rules: decisionRules(seed % 2 ? 'repo' : 'paper'), budget: { kind: 'energy', limit: 1 } },
           defaultParams(f),
           f.hindsight ? { rewards: rw.rewards, present: t.present, ...stats } : undefined,
           f.train ? train : undefined,

@@ -46,7 +46,9 @@ describe('policy environment', () => {
     const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
     const seen: { env?: PolicyEnv; createArgs?: number; arms: number[][] } = { arms: [] };
     simulate(t, ctx, rw, base([spyFactory(seen)]));
-    expect(Object.keys(seen.env!).sort()).toEqual(['contexts', 'initialArms', 'models', 'nModels', 'rng', 'rules']);
+    expect(Object.keys(seen.env!).sort()).toEqual(['contexts', 'horizon', 'initialArms', 'models', 'nModels', 'rng', 'rules']);
+    // the stream's length: the table's 40 queries
+    expect(seen.env!.horizon).toBe(40);
     expect(seen.createArgs).toBe(2);
     // nothing reachable from the env is a Q×M array (rewards, presence) or a per-model statistic
     const sizes = Object.values(seen.env!).filter((v) => ArrayBuffer.isView(v)).map((v) => (v as Uint8Array).length);

@@ -2,13 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { encodeContexts } from '../../src/features/context.js';
-import type { Policy, PolicyFactory } from '../../src/policies/policy.js';
+import type { ContextSet } from '../../src/features/context.js';
+import type { Policy, PolicyFactory, TrainData } from '../../src/policies/policy.js';
 import { resolvePolicies, type ResolvedPolicy } from '../../src/policies/registry.js';
 import { adherence, parseBudget, quantile } from '../../src/sim/budget.js';
 import { planDrift } from '../../src/sim/drift.js';
 import { simulate, type SimConfig } from '../../src/sim/engine.js';
-import { parseDelay } from '../../src/sim/feedback.js';
+import { delayStreamProblem, parseDelay } from '../../src/sim/feedback.js';
+import { parseDriftSpec, resolveScenario, scenarioProblem } from '../../src/sim/scenarioConfig.js';
 import { buildRewards } from '../../src/sim/reward.js';
+import { headRewards, headRows } from '../../src/sim/protocol.js';
 import type { ScenarioConfig } from '../../src/sim/scenario.js';
 import { randomTable } from '../helpers/table.js';
 import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
@@ -143,10 +146,106 @@ describe('delayed and sampled feedback', () => {
       expect(() => parseDelay(bad, '--feedback-delay')).toThrow(UsageError);
       expect(() => parseDelay(bad, '--feedback-delay')).toThrow(/--feedback-delay/);
     }
+    // the parser's own reason is kept, not only the accepted forms
+    expect(() => parseDelay('uniform:50-5', '--feedback-delay')).toThrow("--feedback-delay: uniform:<a>-<b> needs a ≤ b (a = 50 > b = 5), got 'uniform:50-5'");
+    expect(() => parseDelay('2000000', 'feedbackDelay')).toThrow("feedbackDelay: at most 1000000 steps (see docs/limits.md), got '2000000'");
+    expect(() => parseDelay('geometric:60000', 'x')).toThrow(/^x: geometric delays are cut at 20 × mean, which must stay at most 1000000 steps/);
+    expect(() => parseDelay('poisson:3', 'x')).toThrow(/^x: expected <steps>, uniform:<a>-<b> or geometric:<mean>/);
+  });
+
+  it('a delay no label can arrive within is refused: the label of step s comes before step s + d + 1 ≤ Q − 1', async () => {
+    const { t, rw, ctx } = await setup(60, 3);
+    expect(delayStreamProblem({ kind: 'fixed', n: 58 }, 60)).toBeNull();
+    expect(delayStreamProblem({ kind: 'fixed', n: 59 }, 60)).toMatch(/^a delay of 59 steps delivers no label on a stream of 60 steps/);
+    expect(delayStreamProblem({ kind: 'uniform', lo: 59, hi: 500 }, 60)).toMatch(/^delays of at least 59 steps deliver no label/);
+    expect(delayStreamProblem({ kind: 'uniform', lo: 58, hi: 500 }, 60)).toBeNull();
+    expect(delayStreamProblem({ kind: 'geometric', mean: 1000 }, 60)).toBeNull();
+    // a delay of 0 is delivered at once, even on a one-step stream
+    expect(delayStreamProblem({ kind: 'fixed', n: 0 }, 1)).toBeNull();
+    await expect(resolveScenario(t, rw, { lambda: 0 }, { feedbackDelay: '59' })).rejects.toThrow(/^feedbackDelay: a delay of 59 steps delivers no label on a stream of 60 steps/);
+    await expect(resolveScenario(t, rw, { lambda: 0 }, { feedbackDelay: 'uniform:70-80' })).rejects.toThrow(UsageError);
+    // the longest accepted fixed delay, Q − 2, delivers step 0's label only
+    const log: Call[][] = [];
+    simulate(t, ctx, rw, cfg([logger(1, log)], { feedback: { delay: { kind: 'fixed', n: 58 }, rate: 1 } }));
+    const calls = log[0];
+    const updates = calls.filter((c) => c.kind === 'update');
+    expect(updates.length).toBe(1);
+    expect(updates[0].q).toBe(calls[0].q);
+    expect(calls.findIndex((c) => c.kind === 'update')).toBe(59);
   });
 });
 
 describe('drift events', () => {
+  it('the oracle follows the drift: its regret is exactly 0 under an abrupt and a ramped change, with late feedback and a pool oracle', async () => {
+    const Q = 80;
+    const M = 4;
+    const { t, rw, ctx } = await setup(Q, M, 0);
+    const policies = resolvePolicies(['oracle'], [], t.models);
+    // λ = 0: reward = accuracy; model-3, the most accurate, loses 0.8 at once or over 40 steps (weight (k+1)/40 at step 10 + k)
+    const cases = [
+      { events: [{ step: 20, model: 'model-3', accuracy: -0.8 }], w: (s: number) => (s >= 20 ? 1 : 0) },
+      { events: [{ step: 10, model: 'model-3', accuracy: -0.8, over: 40 }], w: (s: number) => (s < 10 ? 0 : Math.min(1, (s - 9) / 40)) },
+    ];
+    for (const { events, w } of cases) {
+      const plan = await planDrift(t, rw, { lambda: 0 }, events);
+      const reward = (s: number, q: number, m: number): number => {
+        const a = t.accuracy[q * M + m];
+        return m === 3 ? (1 - w(s)) * a + w(s) * Math.max(0, a - 0.8) : a;
+      };
+      for (const feedback of [null, { delay: { kind: 'fixed' as const, n: 7 }, rate: 0.5 }]) {
+        for (const mode of ['full', 'pool'] as const) {
+          // under the pool oracle model-1 also leaves at step 30
+          const events = mode === 'pool' ? [{ step: 30, remove: ['model-1'] }] : [];
+          const res = simulate(t, ctx, rw, { runs: 3, seed: 5, semantics: 'paper', oracle: mode, policies, recordSteps: true, events, scenario: { drift: plan, feedback } });
+          const st = res.steps!;
+          let stale = 0;
+          for (let k = 0; k < st.length; k++) {
+            const s = st.step[k];
+            const q = st.query[k];
+            const pool = [0, 1, 2, 3].filter((m) => mode === 'full' || s < 30 || m !== 1);
+            const best = Math.max(...pool.map((m) => reward(s, q, m)));
+            expect(st.regret[k]).toBe(0);
+            expect(st.reward[k]).toBeCloseTo(best, 12);
+            // what the undrifted argmax would have lost
+            const first = pool.reduce((b, m) => (t.accuracy[q * M + m] > t.accuracy[q * M + b] ? m : b), pool[0]);
+            stale += best - reward(s, q, first);
+          }
+          expect(res.metrics[0].every((m) => m.finalRegret === 0)).toBe(true);
+          expect(stale).toBeGreaterThan(1);
+        }
+      }
+    }
+  });
+
+  it('best-static and most-accurate rank models by their means over the run’s drifted stream', async () => {
+    const Q = 90;
+    const M = 4;
+    const lambda = 0.5;
+    const { t, rw, ctx } = await setup(Q, M, lambda);
+    const plan = await planDrift(t, rw, { lambda }, [{ step: 10, model: 'model-3', accuracy: -0.8 }]);
+    const policies = resolvePolicies(['best-static', 'most-accurate'], [], t.models);
+    const res = simulate(t, ctx, rw, { runs: 3, seed: 8, semantics: 'paper', oracle: 'full', policies, recordSteps: true, scenario: { drift: plan } });
+    const st = res.steps!;
+    // an accuracy shift leaves the cost term: r = clip((1 − λ)·a + λ·(1 − costNorm)) with the drifted a
+    const acc = (s: number, q: number, m: number) => (m === 3 && s >= 10 ? Math.max(0, t.accuracy[q * M + m] - 0.8) : t.accuracy[q * M + m]);
+    const rew = (s: number, q: number, m: number) => Math.min(1, Math.max(0, (1 - lambda) * acc(s, q, m) + lambda * (1 - rw.costNorm[q * M + m])));
+    const argmax = (v: number[]) => v.reduce((b, x, m) => (x > v[b] ? m : b), 0);
+    const undrifted = argmax([0, 1, 2, 3].map((m) => Array.from({ length: Q }, (_, q) => t.accuracy[q * M + m]).reduce((a, b) => a + b, 0)));
+    expect(undrifted).toBe(3);
+    for (let r = 0; r < 3; r++) {
+      const rows = Array.from({ length: st.length }, (_, k) => k).filter((k) => st.run[k] === r && st.policy[k] === 0);
+      const queries = rows.map((k) => st.query[k]);
+      const mean = (f: (s: number, q: number, m: number) => number) => [0, 1, 2, 3].map((m) => queries.reduce((a, q, s) => a + f(s, q, m), 0) / Q);
+      const bestStatic = argmax(mean(rew));
+      const mostAccurate = argmax(mean(acc));
+      expect(mostAccurate).not.toBe(undrifted);
+      for (let k = 0; k < st.length; k++) {
+        if (st.run[k] !== r) continue;
+        expect(st.model[k]).toBe(st.policy[k] === 0 ? bestStatic : mostAccurate);
+      }
+    }
+  });
+
   it('an abrupt accuracy shift changes the served model’s reward and the oracle from its step on', async () => {
     const { t, rw, ctx } = await setup(50, 3, 0);
     const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 20, model: 'model-1', accuracy: -0.5 }]);
@@ -227,6 +326,26 @@ describe('drift events', () => {
     }
   });
 
+  it('--drift specs: key=value pairs, each key once, step and model given', () => {
+    expect(parseDriftSpec('step=5, model=m, accuracy=-0.2,over=10')).toEqual({ step: 5, model: 'm', accuracy: -0.2, over: 10 });
+    expect(() => parseDriftSpec('garbage')).toThrow(/^--drift: 'garbage' is not key=value; expected step=<n>,model=<id>/);
+    expect(() => parseDriftSpec('step=5,model=m,x')).toThrow("--drift: 'x' in 'step=5,model=m,x' is not key=value");
+    expect(() => parseDriftSpec('step=5,model=m,accuracy=0.1,accuracy=0.2')).toThrow("--drift: accuracy is given twice in 'step=5,model=m,accuracy=0.1,accuracy=0.2'");
+    expect(() => parseDriftSpec('model=m,accuracy=0.1')).toThrow("--drift: step=… is missing in 'model=m,accuracy=0.1'");
+    expect(() => parseDriftSpec('step=1,accuracy=0.1')).toThrow(/model=… is missing/);
+  });
+
+  it('scenario settings are checked against a table without building rewards, naming the field path', async () => {
+    const { t } = await setup(30, 3);
+    expect(scenarioProblem(t, { budget: 'energy=1', feedbackDelay: '28', drift: [{ step: 29, model: 'model-2', accuracy: 0.1 }] })).toBeNull();
+    expect(scenarioProblem(t, { drift: [{ step: 3, model: 'model-0', energy: 2 }, { step: 30, model: 'model-1', accuracy: 0.1 }] })).toEqual({ path: ['drift', 1, 'step'], message: 'step must be an integer in 0..29' });
+    expect(scenarioProblem(t, { drift: [{ step: 3, model: 'nope', accuracy: 0.1 }] })?.path).toEqual(['drift', 0, 'model']);
+    expect(scenarioProblem(t, { drift: [{ step: 3, model: 'model-0', task: 'nope', accuracy: 0.1 }] })?.path).toEqual(['drift', 0, 'task']);
+    expect(scenarioProblem({ ...t, costUsd: null }, { budget: 'usd=1' })).toEqual({ path: ['budget'], message: `dataset '${t.name}' has no cost_usd values to budget` });
+    expect(scenarioProblem(t, { feedbackDelay: '29' })?.path).toEqual(['feedbackDelay']);
+    expect(scenarioProblem(t, { feedbackDelay: 'uniform:5-1' })).toEqual({ path: ['feedbackDelay'], message: 'uniform:<a>-<b> needs a ≤ b (a = 5 > b = 1)' });
+  });
+
   it('bad events are usage errors naming the event', async () => {
     const { t, rw } = await setup(30, 3);
     await expect(planDrift(t, rw, { lambda: 0 }, [{ step: 3, model: 'nope', accuracy: 0.1 }], 'pool.drift')).rejects.toThrow(/pool\.drift\[0\].*unknown model 'nope'/);
@@ -289,8 +408,36 @@ describe('budgets', () => {
     expect(a.running[a.running.length - 1]).toBeCloseTo(49 / 100, 12);
   });
 
+  it('under a train/test split the pacing and CUSUM horizon is the test stream: train rows after it in the contexts change nothing', async () => {
+    const M = 4;
+    const Q = 100;
+    const all = randomTable(13, 160, M);
+    const rwAll = await buildRewards(all, { lambda: 0.3 });
+    const t = headRows(all, Q);
+    const rw = headRewards(rwAll, Q, M);
+    const ctx = encodeContexts(all, { layout: 'paper', features: ['task'] });
+    // the same test rows without the 60 train rows behind them
+    const head: ContextSet = { ...ctx, nQueries: Q, ptr: ctx.ptr.subarray(0, Q + 1), ...(ctx.pattern ? { pattern: ctx.pattern.subarray(0, Q) } : {}) };
+    const train: TrainData = { queries: Int32Array.from({ length: 60 }, (_, i) => Q + i), rewards: Float64Array.from(rwAll.rewards), accuracy: Float64Array.from(all.accuracy), cost: rwAll.costNorm, present: all.present, lambda: 0.3 };
+    // a budget at half the mean energy, so the pacing binds
+    let e = 0;
+    for (let i = 0; i < Q * M; i++) e += t.energyJ[i] / 3600;
+    const budget = parseBudget(`energy=${e / (Q * M) / 2}`, 'b');
+    const seen: number[] = [];
+    const probe: PolicyFactory = { ...logger(0, []).factory, name: 'probe', create: (env) => (seen.push(env.horizon, env.contexts.nQueries), logger(0, []).factory.create(env, {})) };
+    const policies = [...resolvePolicies(['budgeted-linucb', 'budgeted-thompson', 'cusum-linucb'], [], t.models), { name: 'probe', factory: probe, params: {} }];
+    const run = (c: ContextSet, tr?: TrainData) => simulate(t, c, rw, { runs: 2, seed: 9, semantics: 'paper', oracle: 'full', policies, recordSteps: true, scenario: { budget }, ...(tr ? { train: tr } : {}) });
+    const split = run(ctx, train);
+    expect(seen).toEqual([Q, 160, Q, 160]);
+    const plain = run(head);
+    expect(Array.from(split.steps!.model)).toEqual(Array.from(plain.steps!.model));
+    expect(split.metrics).toEqual(plain.metrics);
+  });
+
   it('bad budgets name the option', () => {
     for (const bad of ['energy', 'power=3', 'energy=-1', 'usd=abc', 'latency=0']) expect(() => parseBudget(bad, '--budget')).toThrow(/--budget/);
+    expect(() => parseBudget('energy=-1', '--budget')).toThrow("--budget: the energy budget must be a finite number > 0, got 'energy=-1'");
+    expect(() => parseBudget('power=3', 'budget')).toThrow(/^budget: expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>/);
   });
 
   it('on the built-in pool, budgeted-linucb ends within 5 % of a 0.05 Wh budget where plain LinUCB overshoots', async () => {

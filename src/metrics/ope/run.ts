@@ -71,6 +71,8 @@ function createPolicy(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Poli
     nModels: M,
     initialArms: data.models.map((_, m) => m),
     rng: Rng.derive(o.seed, 1, nameKey(rp.name)),
+    // the stream is the logged decisions, one context each
+    horizon: data.log.n,
     rules: decisionRules(o.semantics),
   };
   return rp.factory.hindsight ? rp.factory.create(env, rp.params, opeHindsight(data, rp.name)) : rp.factory.create(env, rp.params);

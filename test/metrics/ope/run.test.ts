@@ -78,7 +78,7 @@ describe('ope over a log with the full table', () => {
     const { t, log } = await makeLog('random', [], 50, 3);
     const data = await prepareOpe(log, t, { lambda: 0.5, lambdaGiven: true, semantics: 'paper', features: ALL_FEATURES });
     const [rp] = resolvePolicies(['random'], [], t.models);
-    const p = rp.factory.create({ contexts: data.contexts, models: t.models, nModels: 3, initialArms: [0, 1, 2], rng: new Rng(1), rules: { ties: 'uniform', thompsonCovariance: 'posterior' } }, {});
+    const p = rp.factory.create({ contexts: data.contexts, models: t.models, nModels: 3, initialArms: [0, 1, 2], rng: new Rng(1), horizon: data.contexts.nQueries, rules: { ties: 'uniform', thompsonCovariance: 'posterior' } }, {});
     expect(Array.from(targetDistribution(p, log.n, 3, new Rng(2)))).toEqual(new Array(log.n * 3).fill(1 / 3));
   });
 });
