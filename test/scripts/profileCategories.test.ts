@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, RULES, categoryOf, classifyFrame, functionEnd, roundShares, sourcePath, summarizeProfile } from '../../scripts/profileCategories.mjs';
 
+const run = promisify(execFile);
+const SCRIPT = resolve(__dirname, '../../scripts/profile-decisions.mjs');
 const DIST = 'file:///home/u/greenserv/dist/';
 
 interface Frame {
@@ -152,5 +157,24 @@ describe('profile categories', () => {
     const s = summarizeProfile({ nodes: [n] }, { splitLines: true, sourceOf: () => src });
     expect(s.detail).toEqual({ 'reward.lookup': 80, 'engine.loop': 20 });
     expect(s.shares).toMatchObject({ reward: 80, engine: 20 });
+  });
+});
+
+describe('scripts/profile-decisions.mjs', () => {
+  it('profiles a short run and prints the shares', async () => {
+    const { stdout } = await run(process.execPath, [SCRIPT, '--workload', 'onehot', '--policy', 'epsilon-greedy', '--mode', 'engine', '--seconds', '0.3', '--warmup', '0.1', '--time', '0.2']);
+    const j = JSON.parse(stdout);
+    expect(j.schemaVersion).toBe(1);
+    expect(j.options).toMatchObject({ workload: 'onehot', policy: 'epsilon-greedy', mode: 'engine', inline: 'on' });
+    expect(Object.keys(j.shares)).toEqual(CATEGORIES.map((c) => c.id));
+    expect(tenths(j.shares)).toBe(1000);
+    expect(j.profile.samples).toBeGreaterThan(0);
+    expect(j.decisionsPerSecond.unprofiled.median).toBeGreaterThan(0);
+    expect(j.top.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a bad option with exit 2', async () => {
+    await expect(run(process.execPath, [SCRIPT, '--workload', 'onehot', '--policy', 'ucb9', '--mode', 'engine'])).rejects.toMatchObject({ code: 2 });
+    await expect(run(process.execPath, [SCRIPT, '--workload', 'onehot', '--policy', 'linucb', '--mode', 'engine', '--secs', '1'])).rejects.toMatchObject({ code: 2 });
   });
 });
