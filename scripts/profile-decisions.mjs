@@ -27,11 +27,13 @@
  * fell to "other"), the top functions, and the decision rates. --out writes the profile as a .cpuprofile file
  * (Chrome DevTools → Performance → Load profile, or https://www.speedscope.app, shows it as a flame graph).
  *
- * --inline off runs V8 without inlining (--no-turbo-inlining, set before anything is compiled), so every
- * function keeps its own samples (a select inlined into the engine loop would otherwise count as the loop); it
- * also slows small functions (the random generator's most), so the shares move. Only with it are the lines of
- * the score cache's refresh pass and of the engine loop split (refill arithmetic against stale checks and
- * stamps; reward, presence and oracle reads against the rest of the loop).
+ * --inline off runs V8 without inlining and without on-stack replacement (--no-turbo-inlining --no-use-osr, set
+ * before anything is compiled), so every function keeps its own samples: with inlining a select inlined into the
+ * engine loop counts as the loop, and with on-stack replacement the optimised loop of plainRun (sumPacked) counts
+ * as its caller policyRun (sumCells), all of its samples on the line of the call. It also slows small functions
+ * (the random generator's most), so the shares move. Only with it are the lines of the score cache's refresh
+ * pass and of the engine loop split (refill arithmetic against stale checks and stamps; reward, presence and
+ * oracle reads against the rest of the loop).
  *
  * Exit status: 0, 1 on an error (dist/ not built), 2 on a bad option.
  */
@@ -98,7 +100,10 @@ const intervalUs = positive('interval', args.interval, true);
 const topN = positive('top', args.top, true);
 
 // before any of greenserv's code is compiled
-if (inline === 'off') v8.setFlagsFromString('--no-turbo-inlining');
+if (inline === 'off') {
+  v8.setFlagsFromString('--no-turbo-inlining');
+  v8.setFlagsFromString('--no-use-osr');
+}
 
 const dist = new URL('../dist/src/', import.meta.url);
 if (!existsSync(new URL('sim/throughput.js', dist))) {

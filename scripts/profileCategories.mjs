@@ -13,7 +13,8 @@
  * select inlined into the engine loop counts as the engine loop). With `splitLines` (only sound with inlining
  * off, where every sample's line is the function's own), the lines of a few functions are told apart by their
  * source text: in the score cache's refresh pass the refill arithmetic from the stale checks and stamps, and in
- * the engine loop the reads of the reward, presence and oracle tables from the rest of the loop.
+ * the engine loop (and the policy-only loop) the reads of the reward, presence and oracle tables from the rest of
+ * the loop.
  */
 
 export const SCHEMA_VERSION = 1;
@@ -77,6 +78,7 @@ export const RULES = [
   { path: 'src/sim/actions.js', sub: 'feasibility.actionSet' },
   { path: /^src\/sim\/(reward|rewardExpression)\.js$/, sub: 'reward.table' },
   { path: /^src\/sim\/(drift|feedback|scenario|budget)\.js$/, sub: 'engine.scenario' },
+  { path: 'src/sim/throughput.js', fn: 'step', sub: 'harness.loop', split: 'harness' },
   { path: 'src/sim/throughput.js', sub: 'harness.loop' },
   { path: 'src/sim/workloads.js', sub: 'harness.setup' },
   { path: /^scripts\//, sub: 'harness.script' },
@@ -93,6 +95,8 @@ export const LINE_SPLITS = {
   cache: { match: /Ainv\[|theta\[|\bquad\b|\bmean\b|Math\.sqrt|variance\[|\bsd\[|kernel\.|denseQuadUpper|\bao\b|\bto\b|\bt\s*\+?=|\b[iv][0-3]\s*=/, sub: 'cache.refill', rest: 'cache.stamps' },
   // the engine's reads of the reward, presence and oracle tables (random reads in the shuffled order)
   engine: { match: /\b(rewards|present|oracle|fullOracle)\[|bestReward\(|drift\.(reward|oracle)\(/, sub: 'reward.lookup', rest: 'engine.loop' },
+  // the policy-only loop's read of the reward table
+  harness: { match: /\brewards\[/, sub: 'reward.lookup', rest: 'harness.loop' },
 };
 
 /** The source path of a script url: the part under dist/ (src/…, bench/…), scripts/…, 'wasm', a node: url, or ''. */

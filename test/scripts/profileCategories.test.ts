@@ -157,6 +157,10 @@ describe('profile categories', () => {
     const s = summarizeProfile({ nodes: [n] }, { splitLines: true, sourceOf: () => src });
     expect(s.detail).toEqual({ 'reward.lookup': 80, 'engine.loop': 20 });
     expect(s.shares).toMatchObject({ reward: 80, engine: 20 });
+    // the policy-only loop's reward read too
+    const loop = ['const step = (n) => {', '    const m = p.select(q, arms, nModels);', '    p.update(q, m, rewards[q * nModels + m]);', '};'];
+    const h = node('step', 'src/sim/throughput.js', 4, { positionTicks: [{ line: 2, ticks: 1 }, { line: 3, ticks: 3 }] });
+    expect(summarizeProfile({ nodes: [h] }, { splitLines: true, sourceOf: () => loop }).detail).toEqual({ 'reward.lookup': 75, 'harness.loop': 25 });
   });
 });
 
@@ -171,6 +175,11 @@ describe('scripts/profile-decisions.mjs', () => {
     expect(j.profile.samples).toBeGreaterThan(0);
     expect(j.decisionsPerSecond.unprofiled.median).toBeGreaterThan(0);
     expect(j.top.length).toBeGreaterThan(0);
+    // without inlining and on-stack replacement the policy's own functions show, and the loop's lines are split
+    const off = JSON.parse((await run(process.execPath, [SCRIPT, '--workload', 'onehot', '--policy', 'linucb', '--mode', 'policy', '--inline', 'off', '--seconds', '0.3', '--warmup', '0.1', '--time', '0.2'])).stdout);
+    expect(off.profile.lineSplits).toBe(true);
+    expect(tenths(off.shares)).toBe(1000);
+    expect(off.shares.policy).toBeGreaterThan(0);
   });
 
   it('refuses a bad option with exit 2', async () => {
