@@ -74,6 +74,7 @@ export const RULES = [
   { path: 'src/sim/engine.js', fn: 'latencyFeasibility', sub: 'feasibility.mask' },
   { path: 'src/sim/engine.js', fn: /^(policyRun|plainRun)$/, sub: 'engine.loop', split: 'engine' },
   { path: 'src/sim/engine.js', sub: 'engine.replay' },
+  { path: 'src/core/semantics.js', sub: 'engine.replay' },
   { path: 'src/sim/actions.js', fn: 'bestReward', sub: 'reward.oracle' },
   { path: 'src/sim/actions.js', sub: 'feasibility.actionSet' },
   { path: /^src\/sim\/(reward|rewardExpression)\.js$/, sub: 'reward.table' },
