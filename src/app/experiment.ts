@@ -20,7 +20,7 @@ import { runSeed } from '../sim/engine.js';
 import { windowStatic, type WindowStatic } from '../sim/eventReference.js';
 import type { RewardTable } from '../sim/reward.js';
 import { DEFAULT_EVENT_WINDOW, eventList, wantsScenario } from '../metrics/scenario.js';
-import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
+import { expandJobs, ExperimentContext, poolProblem, type Job, type JobResult } from '../sim/experiment.js';
 import { armLabel, checkJobCount, fieldError, parseExperiment, resolveSourcePath, splitFractionOf, splitMember, splitSeries, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import type { PreparedSplit } from '../sim/protocol.js';
 import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
@@ -125,6 +125,9 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const sha256 = tableSha256(table);
   if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
+  // a pool model the table lacks is reported at its line, before anything is built or written
+  const pool = poolProblem(cfg, table);
+  if (pool) throw fieldError(text, file, pool.message, pool.path);
   const ctx = new ExperimentContext(table, cfg, trainTable);
   checkAgainstTable(file, text, cfg, ctx);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };

@@ -41,27 +41,31 @@ export function expandJobs(cfg: ExperimentConfig, runs = cfg.runs): Job[] {
   return jobs;
 }
 
+/** The first pool model id the table does not have, with where it was written (a path in the YAML), or null. */
+export function poolProblem(cfg: ExperimentConfig, t: PoolTable): { message: string; path: (string | number)[] } | null {
+  const ids = new Set(t.models.map((m) => m.id));
+  const unknown = (id: string): string => `unknown model '${id}'; models: ${[...ids].join(', ')}`;
+  const lists: [string[] | undefined, (string | number)[]][] = [
+    [cfg.pool?.initial, ['pool', 'initial']],
+    [cfg.pool?.exclude, ['pool', 'exclude']],
+  ];
+  (cfg.pool?.events ?? []).forEach((e, k) => {
+    lists.push([e.remove, ['pool', 'events', k, 'remove']], [e.add, ['pool', 'events', k, 'add']]);
+  });
+  for (const [list, path] of lists) {
+    const j = (list ?? []).findIndex((id) => !ids.has(id));
+    if (j >= 0) return { message: unknown(list![j]), path: [...path, j] };
+  }
+  return null;
+}
+
 /** Initial pool and events after validation against the table. */
 export function poolSetup(cfg: ExperimentConfig, t: PoolTable): { initial: string[] | undefined; events: PoolEvent[] } {
-  const ids = new Set(t.models.map((m) => m.id));
-  const check = (id: string, where: string): void => {
-    if (!ids.has(id)) throw new UsageError(`experiment '${cfg.name}': ${where}: unknown model '${id}'; models: ${[...ids].join(', ')}`);
-  };
-  let initial: string[] | undefined;
-  if (cfg.pool?.initial) {
-    cfg.pool.initial.forEach((id) => check(id, 'pool.initial'));
-    initial = cfg.pool.initial;
-  }
-  if (cfg.pool?.exclude) {
-    cfg.pool.exclude.forEach((id) => check(id, 'pool.exclude'));
-    initial = (initial ?? t.models.map((m) => m.id)).filter((id) => !cfg.pool!.exclude!.includes(id));
-  }
-  const events = cfg.pool?.events ?? [];
-  for (const e of events) {
-    (e.remove ?? []).forEach((id) => check(id, `pool.events[step ${e.step}].remove`));
-    (e.add ?? []).forEach((id) => check(id, `pool.events[step ${e.step}].add`));
-  }
-  return { initial, events };
+  const problem = poolProblem(cfg, t);
+  if (problem) throw new UsageError(`experiment '${cfg.name}': ${problem.path.join('.')}: ${problem.message}`);
+  let initial: string[] | undefined = cfg.pool?.initial;
+  if (cfg.pool?.exclude) initial = (initial ?? t.models.map((m) => m.id)).filter((id) => !cfg.pool!.exclude!.includes(id));
+  return { initial, events: cfg.pool?.events ?? [] };
 }
 
 /** Per-process cache of what jobs share: reward tables per λ, contexts per feature set, resolved arms. */

@@ -24,6 +24,9 @@ describe('experiment scenario fields against the table', () => {
       ['feedbackDelay: "2499"\n', 5, 'feedbackDelay', /a delay of 2499 steps delivers no label on a stream of 2500 steps/],
       ['feedbackDelay: uniform:50-5\n', 5, 'feedbackDelay', /uniform:<a>-<b> needs a ≤ b \(a = 50 > b = 5\)/],
       ['feedbackDelay: "2000000"\n', 5, 'feedbackDelay', /at most 1000000 steps/],
+      // pool models the table lacks are caught the same way
+      ['pool:\n  initial: [qwen2.5-7b, nope]\n', 6, 'pool.initial.1', /unknown model 'nope'; models: qwen2\.5-0\.5b/],
+      ['pool:\n  events:\n    - step: 10\n      remove: [llama-3.1-8b]\n      add: [gemma-3-12b, nope]\n', 9, 'pool.events.0.add.1', /unknown model 'nope'/],
     ];
     for (const [body, line, field, msg] of cases) {
       const file = join(dir, 'bad.yaml');
