@@ -10,11 +10,18 @@ import type { QueryEmbedding } from '../pool.js';
 /** Widest embedding read (as `embed`'s largest output). */
 export const MAX_EMBEDDING_DIM = 4096;
 
+const EMB_COLUMN = /^emb_(\d+)$/;
+
+/** Is this (trimmed, lower-case) column name an embedding column? Such columns are never model names. */
+export function isEmbeddingColumn(lc: string): boolean {
+  return lc === 'embedding' || EMB_COLUMN.test(lc);
+}
+
 /** The `emb_j` columns in j order and the `embedding` column, from a header. */
 export function embeddingColumns(columns: readonly string[], lc: readonly string[], file: string): { embCols: Int32Array; embeddingCol: number } {
   const byIndex = new Map<number, number>();
   lc.forEach((c, col) => {
-    const m = /^emb_(\d+)$/.exec(c);
+    const m = EMB_COLUMN.exec(c);
     if (!m) return;
     const j = Number(m[1]);
     if (byIndex.has(j)) throw new DataError(`two columns are emb_${j}`, file, 1, columns[col]);
@@ -25,7 +32,11 @@ export function embeddingColumns(columns: readonly string[], lc: readonly string
   const embCols = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     const col = byIndex.get(j);
-    if (col === undefined) throw new DataError(`embedding columns must be emb_0 … emb_${n - 1} without gaps; emb_${j} is missing`, file, 1);
+    if (col === undefined) {
+      // name a column numbered past the n given (one must be): the likely misnumbered one
+      const after = Math.min(...[...byIndex.keys()].filter((i) => i >= n));
+      throw new DataError(`embedding columns must be emb_0 … emb_${n - 1} without gaps; emb_${j} is missing`, file, 1, columns[byIndex.get(after)!]);
+    }
     embCols[j] = col;
   }
   const embeddingCol = lc.indexOf('embedding');
