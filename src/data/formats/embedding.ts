@@ -66,41 +66,76 @@ export class EmbeddingRows {
     }
   }
 
-  private push(v: number, line: number, column: string): void {
+  private finite(v: number, line: number, column: string): void {
     // an empty cell reads as NaN: an embedding has no unknown values, every component needs a number
     if (Number.isNaN(v)) throw new DataError('embedding value is empty: every component of an embedding needs a finite number', this.file, line, column);
     if (!Number.isFinite(v)) throw new DataError(`embedding value ${v} is not a finite number`, this.file, line, column);
+  }
+
+  private push(v: number, line: number, column: string): void {
+    this.finite(v, line, column);
     this.vals.push(v);
+  }
+
+  /** Column c of a row through `num`, without the table-wide advice to leave a cell empty. */
+  private parse(num: (c: number) => number, c: number, line: number, column: string): number {
+    try {
+      return num(c);
+    } catch (e) {
+      // the table-wide advice (leave the cell empty for an unknown value) does not hold for an embedding
+      if (e instanceof DataError && e.message.includes('leave the cell empty')) throw new DataError('embedding value is not a finite number: every component of an embedding needs one', this.file, line, column);
+      throw e;
+    }
   }
 
   /** One row from `emb_j` columns; `num` parses column c (errors name it). */
   addColumns(cols: Int32Array, num: (c: number) => number, line: number, name: (c: number) => string): void {
     this.width(cols.length, line, name(cols[0]));
-    for (let j = 0; j < cols.length; j++) {
-      let v: number;
-      try {
-        v = num(cols[j]);
-      } catch (e) {
-        // the table-wide advice (leave the cell empty for an unknown value) does not hold for an embedding
-        if (e instanceof DataError && e.message.includes('leave the cell empty')) throw new DataError('embedding value is not a finite number: every component of an embedding needs one', this.file, line, name(cols[j]));
-        throw e;
-      }
-      this.push(v, line, name(cols[j]));
-    }
+    for (let j = 0; j < cols.length; j++) this.push(this.parse(num, cols[j], line, name(cols[j])), line, name(cols[j]));
     this.n++;
   }
 
   /** One row from a list value: an array, a typed array, an Arrow vector or a JSON array in text. */
   addList(v: unknown, line: number, column: string): void {
+    const xs = this.list(v, line, column);
+    for (let j = 0; j < xs.length; j++) this.push(Number(xs[j]), line, column);
+    this.n++;
+  }
+
+  private list(v: unknown, line: number, column: string): ArrayLike<number | bigint> {
     const xs = listValues(v);
     if (xs === null) throw new DataError(`embedding is not a list of numbers (got ${describe(v)})`, this.file, line, column);
     this.width(xs.length, line, column);
     for (let j = 0; j < xs.length; j++) {
       const x = xs[j];
       if (typeof x !== 'number' && typeof x !== 'bigint') throw new DataError(`embedding value ${j} is not a number (got ${describe(x)})`, this.file, line, column);
-      this.push(Number(x), line, column);
     }
-    this.n++;
+    return xs as ArrayLike<number | bigint>;
+  }
+
+  /**
+   * A row repeating a query already added (RouterBench splits some prompts over two rows): checked as a new
+   * row would be, not added. Null when it gives no embedding (every emb_j cell empty), else its values.
+   */
+  repeatColumns(cols: Int32Array, num: (c: number) => number, line: number, name: (c: number) => string): Float64Array | null {
+    const xs = Float64Array.from(cols, (c) => this.parse(num, c, line, name(c)));
+    if (xs.every((x) => Number.isNaN(x))) return null;
+    this.width(cols.length, line, name(cols[0]));
+    xs.forEach((x, j) => this.finite(x, line, name(cols[j])));
+    return xs;
+  }
+
+  /** As repeatColumns, for a list value; null when the cell is empty. */
+  repeatList(v: unknown, line: number, column: string): Float64Array | null {
+    if (v === null || v === undefined || v === '') return null;
+    const xs = Float64Array.from(this.list(v, line, column), Number);
+    xs.forEach((x) => this.finite(x, line, column));
+    return xs;
+  }
+
+  /** Row q's values as added. */
+  row(q: number): Float64Array {
+    return this.vals.a.subarray(q * this.dim, (q + 1) * this.dim);
   }
 
   build(): QueryEmbedding {
