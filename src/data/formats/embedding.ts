@@ -1,11 +1,13 @@
 /**
  * User-supplied query embeddings (datasets/README.md): `emb_0 … emb_n` number columns (any format), or one
- * `embedding` column holding a list of numbers per row (Arrow/Parquet lists, or a JSON array in text).
+ * `embedding` column holding a list of numbers per row (Arrow/Parquet lists, numpy vectors in a pickle, or a
+ * JSON array in text).
  * Every row must have the same width and finite values; errors name the file, line and column.
  */
 import { DataError } from '../../core/errors.js';
 import { GrowF64 } from '../grow.js';
 import type { QueryEmbedding } from '../pool.js';
+import { NDArray } from './pickleValues.js';
 
 /** Widest embedding read (as `embed`'s largest output). */
 export const MAX_EMBEDDING_DIM = 4096;
@@ -145,8 +147,13 @@ export class EmbeddingRows {
   }
 }
 
+/** numpy dtype kinds read as embedding values: floats, integers, and objects (each checked to be a number). */
+const NUMPY_KINDS = new Set(['f', 'i', 'u', 'O']);
+
 function listValues(v: unknown): ArrayLike<unknown> | null {
   if (Array.isArray(v)) return v;
+  // a pickled DataFrame's cell holding a numpy vector (what `df['embedding'] = list(matrix)` stores)
+  if (v instanceof NDArray) return v.shape.length === 1 && v.dtype !== null && NUMPY_KINDS.has(v.dtype.kind) ? v.data : null;
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<unknown>;
   if (v !== null && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function') {
     return listValues((v as { toArray(): unknown }).toArray());
@@ -166,6 +173,7 @@ function listValues(v: unknown): ArrayLike<unknown> | null {
 
 function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
+  if (v instanceof NDArray) return `a numpy array of shape (${v.shape.join(', ')}) and dtype kind '${v.dtype?.kind ?? '?'}'`;
   const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? Object.prototype.toString.call(v) : String(v);
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

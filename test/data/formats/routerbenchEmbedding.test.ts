@@ -11,6 +11,8 @@ import { tableToIPC, makeVector, vectorFromArray, Field, List, Float64, Table } 
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { evaluateDefaults, loadRouterbench, prepareEvaluation, routerbenchHeaderProblems } from '../../../src/app/evaluate.js';
 import { loadTable } from '../../../src/data/load.js';
+import { loadColumnar } from '../../../src/data/formats/columnar.js';
+import { frameColumns, NDArray, PdBlock, PdBlockManager, PdDataFrame, PdIndex } from '../../../src/data/formats/pickle.js';
 import type { PoolTable } from '../../../src/data/pool.js';
 import { dataError, scratch } from './helpers.js';
 
@@ -163,6 +165,38 @@ describe('RouterBench tables with user embeddings', () => {
     const t = (await evaluated(s.write('rb.arrow', tableToIPC(tbl, 'file')))).table;
     expect(bits(t.embedding!.values)).toEqual(bits(ROWS.flatMap((r) => r.emb)));
     expect(t.models.map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+
+  it('pickle: a DataFrame with emb_j float columns, or an embedding column of numpy vectors or Python lists', async () => {
+    // the frame as the unpickler builds it (pickleSource reads it the same way); no pandas needed to write one
+    const n = ROWS.length;
+    const arr = (kind: string, shape: number[], data: ArrayLike<unknown>): NDArray => Object.assign(new NDArray(), { dtype: { kind, itemsize: 8, littleEndian: true }, shape, data });
+    const frame = (labels: string[], floats: number[][], objects: unknown[][]): PdDataFrame => {
+      const df = new PdDataFrame();
+      const nf = floats.length;
+      df.mgr = new PdBlockManager(
+        [new PdBlock(arr('f', [nf, n], Float64Array.from(floats.flat())), floats.map((_, i) => i), 2), new PdBlock(arr('O', [objects.length, n], objects.flat()), objects.map((_, i) => nf + i), 2)],
+        [new PdIndex('pandas.core.indexes.base.Index', labels, null, null), new PdIndex('pandas.core.indexes.range.RangeIndex', null, { start: 0, stop: n, step: 1 }, null)],
+      );
+      return df;
+    };
+    const metrics = [ROWS.map((r) => r.acc[0]), ROWS.map((r) => r.acc[1]), ROWS.map(() => COST[0]), ROWS.map(() => COST[1])];
+    const names = ['m1', 'm2', 'm1|total_cost', 'm2|total_cost'];
+    const text = [ROWS.map((r) => r.id), ROWS.map((r) => r.evalName)];
+    const load = (df: PdDataFrame, file: string) => {
+      const f = frameColumns(df);
+      return loadColumnar({ file, columns: f.columns, nRows: f.nRows, column: (i) => f.column(i), float64: true });
+    };
+    const cols = await load(frame([...names, 'emb_3', 'emb_0', 'emb_2', 'emb_1', 'sample_id', 'eval_name'], [...metrics, ...[3, 0, 2, 1].map((j) => ROWS.map((r) => r.emb[j]))], text), 'cols.pkl');
+    const numpy = await load(frame([...names, 'sample_id', 'eval_name', 'embedding'], metrics, [...text, ROWS.map((r) => arr('f', [4], Float64Array.from(r.emb)))]), 'numpy.pkl');
+    const lists = await load(frame([...names, 'sample_id', 'eval_name', 'embedding'], metrics, [...text, ROWS.map((r) => [...r.emb])]), 'lists.pkl');
+    for (const t of [cols, numpy, lists]) {
+      expect(bits(t.embedding!.values), t.name).toEqual(bits(ROWS.flatMap((r) => r.emb)));
+      expect(t.models.map((m) => m.id), t.name).toEqual(['m1', 'm2']);
+    }
+    // a 2-d array in a cell is not a vector
+    const bad = frame([...names, 'sample_id', 'eval_name', 'embedding'], metrics, [...text, ROWS.map((r) => arr('f', [2, 2], Float64Array.from(r.emb)))]);
+    await dataError(load(bad, 'bad.pkl'), { line: 1, column: 'embedding', message: /embedding is not a list of numbers \(got a numpy array of shape \(2, 2\)/ });
   });
 
   it('a prompt split over two rows: the repeat may leave the embedding empty or repeat it; a different one is refused', async () => {
