@@ -8,6 +8,7 @@ import { AtomicDir } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadSources } from '../data/combine.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
+import { isEmbeddingColumn } from '../data/formats/embedding.js';
 import { isLongHeader } from '../data/formats/long.js';
 import { firstLine } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
@@ -53,7 +54,8 @@ export function routerbenchHeaderProblems(columns: readonly string[]): string[] 
   const missing: string[] = [];
   if (!lower.has('sample_id') && !lower.has('query_id')) missing.push('sample_id');
   if (!lower.has('eval_name') && !lower.has('task')) missing.push('eval_name');
-  const models = lc.filter((c) => !c.includes('|') && !NON_MODEL_COLUMNS.has(c.toLowerCase()) && !/^unnamed: \d+$/i.test(c));
+  // user embeddings (emb_j, embedding) are read by the loader, not models
+  const models = lc.filter((c) => !c.includes('|') && !NON_MODEL_COLUMNS.has(c.toLowerCase()) && !isEmbeddingColumn(c.toLowerCase()) && !/^unnamed: \d+$/i.test(c));
   const accModels = lc.filter((c) => c.toLowerCase().endsWith('|accuracy')).map((c) => c.slice(0, c.lastIndexOf('|')));
   const all = accModels.length ? accModels : models;
   if (all.length === 0 && missing.length < 2) missing.push('one correctness column per model (e.g. gpt-4-1106-preview)');
@@ -125,11 +127,13 @@ async function loadOne(file: string, o: SourceOptions, strict: boolean): Promise
       return missingMessage(problems);
     }
   }
+  // a header already seen to be RouterBench-shaped makes a bad cell bad input, not a reason to skip the file
+  const shaped = cols !== null && !isLongHeader(cols);
   let t: PoolTable;
   try {
     t = await loadTable(file, { format: o.format, offline: o.offline, warn: o.warn ?? warn });
   } catch (e) {
-    if (!strict && e instanceof DataError) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
+    if (!strict && !shaped && e instanceof DataError) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
     throw e;
   }
   const problems = routerbenchTableProblems(t);

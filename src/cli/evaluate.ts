@@ -60,7 +60,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--runs <n>', 'independent runs (query orders) per λ', '5')
     .option('--seed <n>', 'base seed; run r uses seed + r', '40')
     .addOption(new Option('--semantics <mode>', 'paper: corrected behaviour; repo: the reference code').choices(['paper', 'repo']).default('paper'))
-    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none; or alone: embed (text embedding of the prompt) or embedding (emb_j columns)', 'task,cluster,complexity')
+    .option('--features <list>', 'context features: task (eval family), cluster, complexity (from the prompt text when the table has none) or none; or alone: embed (text embedding of the prompt) or embedding (the table\'s own emb_j columns or embedding list column)', 'task,cluster,complexity')
     .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
     .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by eval family; trained routers fit on it and everything is scored on the test part (docs/model.md §13)')
     .option('--splits <k>', 'with --split: k splits, each its own draw; gap closed gets a CI over splits', '1')

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { concatTables } from './families.js';
-import { makePoolTable, type AccuracyColumn, type PoolTable } from './pool.js';
+import { makePoolTable, type AccuracyColumn, type PoolTable, type QueryEmbedding } from './pool.js';
 
 /** File names a directory source is scanned for. */
 export const TABLE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson|pkl|pickle|parquet|pq|arrow|arrows|ipc|feather)(\.gz)?$/i;
@@ -118,5 +118,14 @@ function reorder(t: PoolTable, qOrder: Int32Array, mOrder: Int32Array | null): P
     costUsd: t.costUsd ? cells(t.costUsd) : null,
     present,
     taskBounds: t.taskBounds,
+    ...(t.embedding ? { embedding: reorderRows(t.embedding, qOrder) } : {}),
   });
+}
+
+/** Embedding rows in the order `qOrder` gives. */
+function reorderRows(e: QueryEmbedding, qOrder: Int32Array): QueryEmbedding {
+  const d = e.dim;
+  const values = new Float64Array(qOrder.length * d);
+  qOrder.forEach((q, r) => values.set(e.values.subarray(q * d, (q + 1) * d), r * d));
+  return { dim: d, values };
 }

@@ -5,7 +5,7 @@
  * first and override the defaults. Also: concatenating tables read from several files of one dataset.
  */
 import { DataError, UsageError } from '../core/errors.js';
-import { makePoolTable, type ModelInfo, type PoolTable } from './pool.js';
+import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } from './pool.js';
 import { sameNumber as sameDouble, MERGE_TOLERANCE } from './formats/wide.js';
 import { valueAt } from './columns.js';
 
@@ -111,6 +111,8 @@ export function remapTasks(t: PoolTable, mapper: FamilyMapper): FamilyMapping {
     outputTokens: t.outputTokens,
     costUsd: t.costUsd,
     present: t.present,
+    // rows keep their order, so the embedding rows stay with their queries
+    ...(t.embedding ? { embedding: t.embedding } : {}),
   });
   const ordered = new Map<string, string[]>();
   for (const f of table.tasks) ordered.set(f, [...members.get(f)!].sort());
@@ -214,6 +216,7 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
     }
   }
   countUnscoredConflicts(tables, where, modelIdx, M, present, { ...out, costUsd: cost }, name, warn);
+  const embedding = concatEmbeddings(tables, ids, where, origin, name, files, warn);
   return makePoolTable({
     name,
     queryIds: ids,
@@ -230,7 +233,57 @@ export function concatTables(tables: readonly PoolTable[], name: string, files?:
     outputTokens: tables.some((t) => t.outputTokens) ? out.outputTokens : null,
     costUsd: cost,
     present,
+    ...(embedding ? { embedding } : {}),
   });
+}
+
+/**
+ * The concatenated table's embedding: each query's row from the first table listing it. Kept only when every
+ * table has one of the same width (else dropped, with a warning saying which files differ); a query listed in
+ * two tables must have the same embedding in both, within MERGE_TOLERANCE, as its metrics must.
+ */
+function concatEmbeddings(
+  tables: readonly PoolTable[],
+  ids: readonly string[],
+  where: Map<string, number>,
+  origin: readonly number[],
+  name: string,
+  files?: readonly string[],
+  warn?: (msg: string) => void,
+): QueryEmbedding | undefined {
+  if (!tables.some((t) => t.embedding)) return undefined;
+  const label = (k: number): string => files?.[k] ?? `table ${k + 1}`;
+  const dim = tables[0].embedding?.dim;
+  if (dim === undefined || tables.some((t) => t.embedding?.dim !== dim)) {
+    const what = tables.map((t, k) => `${label(k)}: ${t.embedding ? `${t.embedding.dim} values` : 'none'}`).join(', ');
+    warn?.(`${name}: the files' embeddings differ (${what}); the combined table has no embedding`);
+    return undefined;
+  }
+  const values = new Float64Array(ids.length * dim);
+  const filled = new Uint8Array(ids.length);
+  tables.forEach((t, k) => {
+    const e = t.embedding!.values;
+    for (let q = 0; q < t.nQueries; q++) {
+      const r = where.get(t.queryIds[q])!;
+      const row = e.subarray(q * dim, (q + 1) * dim);
+      if (!filled[r]) {
+        values.set(row, r * dim);
+        filled[r] = 1;
+        continue;
+      }
+      for (let j = 0; j < dim; j++) {
+        const x = values[r * dim + j];
+        if (!sameDouble(x, row[j])) {
+          throw new DataError(
+            `query '${t.queryIds[q]}': embedding value ${j} is ${row[j]} here but ${x} in ${label(origin[r])} ` +
+              `(a query in two files must have the same embedding, within a relative ${MERGE_TOLERANCE})`,
+            files?.[k],
+          );
+        }
+      }
+    }
+  });
+  return { dim, values };
 }
 
 const METRIC_FIELDS = ['accuracy', 'energyJ', 'latencyS', 'inputTokens', 'outputTokens', 'costUsd'] as const;

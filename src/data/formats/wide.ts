@@ -233,6 +233,7 @@ export class WideTableBuilder {
     const prev = this.idIndex.get(id);
     if (prev !== undefined) {
       this.repeatedRows++;
+      if (this.emb) this.sameEmbedding(prev, cell, line, id, columnName, raw);
       this.merge(prev, row, line, id, columnName);
       return;
     }
@@ -279,6 +280,29 @@ export class WideTableBuilder {
         col.push(j === 0 && Number.isNaN(v) ? 0 : v);
       }
     }
+  }
+
+  /**
+   * A row repeating query q may leave the embedding empty; one it gives is checked as any row's and must be
+   * the stored one (within sameNumber), so no row's embedding is dropped unread.
+   */
+  private sameEmbedding(q: number, cell: (col: number) => Cell, line: number, id: string, columnName: (col: number) => string, raw?: (col: number) => unknown): void {
+    const L = this.layout;
+    const emb = this.emb!;
+    const list = L.embeddingCol >= 0;
+    const xs = list
+      ? emb.repeatList(raw ? raw(L.embeddingCol) : cell(L.embeddingCol), line, columnName(L.embeddingCol))
+      : emb.repeatColumns(L.embCols, (c) => this.num(cell(c), line, columnName(c)), line, columnName);
+    if (xs === null) return;
+    const stored = emb.row(q);
+    const j = xs.findIndex((x, k) => !sameNumber(x, stored[k]));
+    if (j < 0) return;
+    throw new DataError(
+      `query '${truncate(id)}' repeats with a different embedding (value ${j}: ${xs[j]} here, ${stored[j]} on ${this.opts.rowWord ?? 'line'} ${this.rowLine[q]})`,
+      this.file,
+      line,
+      columnName(list ? L.embeddingCol : L.embCols[j]),
+    );
   }
 
   /** Pre-size the columns when the row count is known (columnar sources). */
