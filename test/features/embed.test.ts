@@ -3,7 +3,7 @@ import { Rng } from '../../src/core/rng.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector, window } from '../../src/features/embed.js';
 import { fitPca } from '../../src/features/pca.js';
-import type { SparseVec } from '../../src/features/hashing.js';
+import { type SparseVec, mix32 } from '../../src/features/hashing.js';
 
 const VOCAB = ('river town farmer apples council taxes robot walk students exams team final storm coast prices ' +
   'march engine fuel doctor patient court judge music piano garden flowers ocean ship bridge steel bread oven')
@@ -89,6 +89,35 @@ describe('embed: projection', () => {
     for (let k = 2; k < all.length; k++) expect(cNear).toBeGreaterThan(dot(row(m, 0, 64), row(m, k, 64)) + 0.3);
   });
 
+  it('equals the projection computed directly from its definition (with and without the per-bucket table)', () => {
+    // docs/features.md, "Text embedding" step 3: bucket i adds ±w/√s to one coordinate in each of s blocks,
+    // coordinate and sign from hashes chained from (key, i); then the row is scaled to unit length
+    const direct = (e: ReturnType<typeof fitEmbedder>, text: string): number[] => {
+      const { projDim: pd, sparsity: sp, key } = e;
+      const start = Array.from({ length: sp + 1 }, (_, t) => Math.floor((t * pd) / sp));
+      const x = new Array<number>(pd).fill(0);
+      const v = tfidfVector(e, text);
+      v.idx.forEach((i, k) => {
+        let h = mix32((Math.imul(i, 0x9e3779b1) ^ key) >>> 0);
+        for (let t = 0; t < sp; t++) {
+          x[start[t] + ((h >>> 1) % (start[t + 1] - start[t]))] += ((h & 1 ? -1 : 1) * v.val[k]) / Math.sqrt(sp);
+          h = mix32((h + 0x6d2b79f5) >>> 0);
+        }
+      });
+      const n = Math.hypot(...x);
+      return x.map((y) => (n > 0 ? y / n : 0));
+    };
+    // the default uses a per-bucket table; 20 non-zeros per bucket or 2^20 buckets compute the hashes instead
+    for (const opts of [{ dim: 64 }, { dim: 100, sparsity: 20 }, { dim: 40, hashBits: 20, sparsity: 3 }]) {
+      const e = fitEmbedder(T, { seed: 3, ...opts });
+      const m = embedTexts(e, [...T.slice(0, 5), '']);
+      for (let q = 0; q < 6; q++) {
+        const want = direct(e, q < 5 ? T[q] : '');
+        row(m, q, e.dim).forEach((y, j) => expect(y).toBeCloseTo(want[j], 13));
+      }
+    }
+  });
+
   it('keeps the TF-IDF cosines approximately (Johnson–Lindenstrauss)', () => {
     const dim = 512;
     const e = fitEmbedder(T, { dim, seed: 1 });
@@ -140,6 +169,21 @@ describe('embed contexts', () => {
     expect(b.val.subarray(0, b.ptr[11])).toEqual(a.val.subarray(0, a.ptr[11]));
     const c = embedContexts(changed);
     expect(c.val.subarray(0, c.ptr[11])).not.toEqual(a.val.subarray(0, a.ptr[11]));
+  });
+
+  it('with PCA, the train texts projected once for the fit give the same rows as embedding every text anew', () => {
+    const all = texts(80, 6);
+    const train = all.map((_, q) => q).filter((q) => q % 3 !== 1);
+    const opts = { reduce: 'pca' as const, dim: 6, pcaFrom: 48, seed: 4 };
+    const c = embedContexts(all, { ...opts, train });
+    const e = fitEmbedder(train.map((q) => all[q]), opts);
+    const m = embedTexts(e, all);
+    for (let q = 0; q < all.length; q++) expect(Array.from(c.val.subarray(c.ptr[q] + 1, c.ptr[q + 1]))).toEqual(Array.from(row(m, q, 6)));
+    // the PCA's mean is that of the train rows the random projection gives on its own (scanned again here)
+    const plain = embedTexts(fitEmbedder(train.map((q) => all[q]), { dim: 48, seed: 4 }), train.map((q) => all[q]));
+    const mean = new Array<number>(48).fill(0);
+    train.forEach((_, r) => row(plain, r, 48).forEach((x, j) => (mean[j] += x)));
+    e.pca!.mean.forEach((x, j) => expect(x).toBe(mean[j] / train.length));
   });
 
   it('rejects bad options', () => {
