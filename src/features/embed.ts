@@ -149,7 +149,7 @@ function fit(train: readonly string[], opts: EmbedOptions): { e: Embedder; rows:
     if (at >= 0) proj.projectCounts(cache!.idx, cache!.cnt, at, cache!.to[q], rows, q * projDim);
     else proj.project(train[q], rows, q * projDim);
   }
-  return { e: { ...e, dim, pca: fitPca(rows, train.length, projDim, dim, seed) }, rows };
+  return { e: { ...e, dim, pca: fitPca(rows, train.length, projDim, dim) }, rows };
 }
 
 /** Most (bucket, count) pairs `fit` keeps for the PCA's second pass: 2^24, 64 MB. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector, window } from '../../src/features/embed.js';
-import { fitPca } from '../../src/features/pca.js';
 import { type SparseVec, mix32 } from '../../src/features/hashing.js';
 
 const VOCAB = ('river town farmer apples council taxes robot walk students exams team final storm coast prices ' +
@@ -211,58 +210,5 @@ describe('contexts from user embeddings', () => {
     expect(() => contextsFromEmbeddings([[1, 2], [1, Number.NaN]])).toThrow(/row 2, emb_1 is not a finite number/);
     expect(() => contextsFromEmbeddings(Float64Array.from([1, 2, 3]), { dim: 2 })).toThrow(/3 values do not make rows of 2/);
     expect(() => contextsFromEmbeddings(Float64Array.from([1, 2]))).toThrow(UsageError);
-  });
-});
-
-describe('PCA', () => {
-  it('finds the principal axes of a 2-D cloud (checked against the closed-form eigenvectors)', () => {
-    const rng = new Rng(11);
-    const n = 2000;
-    const rows = new Float64Array(n * 2);
-    for (let q = 0; q < n; q++) {
-      const a = 3 * rng.normal();
-      const b = rng.normal();
-      rows[2 * q] = 5 + a * Math.cos(0.5) - b * Math.sin(0.5);
-      rows[2 * q + 1] = -2 + a * Math.sin(0.5) + b * Math.cos(0.5);
-    }
-    // closed form for the sample covariance [[sxx, sxy], [sxy, syy]]
-    let mx = 0, my = 0;
-    for (let q = 0; q < n; q++) {
-      mx += rows[2 * q] / n;
-      my += rows[2 * q + 1] / n;
-    }
-    let sxx = 0, sxy = 0, syy = 0;
-    for (let q = 0; q < n; q++) {
-      const dx = rows[2 * q] - mx, dy = rows[2 * q + 1] - my;
-      sxx += (dx * dx) / n;
-      sxy += (dx * dy) / n;
-      syy += (dy * dy) / n;
-    }
-    const tr = sxx + syy, det = sxx * syy - sxy * sxy;
-    const l1 = tr / 2 + Math.sqrt((tr * tr) / 4 - det);
-    const l2 = tr / 2 - Math.sqrt((tr * tr) / 4 - det);
-    const p = fitPca(rows, n, 2, 2, 1);
-    expect(p.mean[0]).toBeCloseTo(mx, 12);
-    expect(p.variance[0]).toBeCloseTo(l1, 9);
-    expect(p.variance[1]).toBeCloseTo(l2, 9);
-    const v1 = [sxy, l1 - sxx];
-    const n1 = Math.hypot(...v1);
-    expect(Math.abs(p.basis[0] * v1[0] + p.basis[1] * v1[1]) / n1).toBeCloseTo(1, 9);
-    expect(p.basis[0] * p.basis[2] + p.basis[1] * p.basis[3]).toBeCloseTo(0, 12);
-  });
-
-  it('embed with reduce=pca: deterministic, unit rows, near-duplicates close', () => {
-    const T = texts(60, 9);
-    const near = [...T, `${T[0]} again`];
-    const e = fitEmbedder(T, { reduce: 'pca', dim: 8, pcaFrom: 64, seed: 2 });
-    expect(e.dim).toBe(8);
-    const m = embedTexts(e, near);
-    expect(embedTexts(fitEmbedder(T, { reduce: 'pca', dim: 8, pcaFrom: 64, seed: 2 }), near)).toEqual(m);
-    for (let q = 0; q < near.length; q++) expect(Math.hypot(...row(m, q, 8))).toBeCloseTo(1, 12);
-    const cNear = dot(row(m, 0, 8), row(m, 60, 8));
-    const others = Array.from({ length: 59 }, (_, k) => dot(row(m, 0, 8), row(m, k + 1, 8)));
-    expect(cNear).toBeGreaterThan(0.9);
-    expect(others.filter((c) => c >= cNear).length).toBeLessThan(3);
-    expect(() => fitEmbedder(T, { reduce: 'pca', dim: 64, pcaFrom: 32 })).toThrow(/pcaFrom/);
   });
 });
