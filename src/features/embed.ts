@@ -70,6 +70,14 @@ function intIn(v: number, name: string, lo: number, hi: number): number {
   return v;
 }
 
+/**
+ * Most principal components `reduce: 'pca'` can give from n training texts: the centred rows span at most
+ * n − 1 dimensions, and no more than the 2^hashBits hashed TF-IDF coordinates they come from.
+ */
+export function pcaMaxDim(nTrain: number, hashBits = 16): number {
+  return Math.max(0, Math.min(nTrain - 1, 2 ** hashBits));
+}
+
 /** Fit IDF on `train` (the training part of the queries) and draw the projection for `opts.seed`. */
 export function fitEmbedder(train: readonly string[], opts: EmbedOptions = {}): Embedder {
   return fit(train, opts).e;
@@ -90,6 +98,11 @@ function fit(train: readonly string[], opts: EmbedOptions): { e: Embedder; rows:
   for (const [r, name, min] of [[wordNgrams, 'wordNgrams', 1], [charNgrams, 'charNgrams', 1]] as const) {
     const ok = r.length === 2 && r.every((x) => Number.isInteger(x) && x >= 0 && x <= 8) && r[0] <= r[1] && (r[1] === 0 || r[0] >= min);
     if (!ok) throw new UsageError(`embed: ${name} must be [lo, hi] with ${min} <= lo <= hi <= 8 (or [0, 0]), got ${JSON.stringify(r)}`);
+  }
+  if (reduce === 'pca' && dim > pcaMaxDim(train.length, hashBits)) {
+    // refused, not capped: the context width is what the caller asked for (docs/features.md, "Dense contexts")
+    const why = train.length - 1 <= 2 ** hashBits ? `${train.length} training texts give at most ${pcaMaxDim(train.length, hashBits)} (one fewer than the texts)` : `2^${hashBits} hash buckets give at most ${2 ** hashBits}`;
+    throw new UsageError(`embed: dim ${dim} is more principal components than the PCA can fit: ${why}`);
   }
   const D = 1 << hashBits;
   const df = new Int32Array(D);

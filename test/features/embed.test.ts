@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
-import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector, window } from '../../src/features/embed.js';
+import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, pcaMaxDim, tfidfVector, window } from '../../src/features/embed.js';
 import { type SparseVec, mix32 } from '../../src/features/hashing.js';
 
 const VOCAB = ('river town farmer apples council taxes robot walk students exams team final storm coast prices ' +
@@ -183,6 +183,20 @@ describe('embed contexts', () => {
     const mean = new Array<number>(48).fill(0);
     train.forEach((_, r) => row(plain, r, 48).forEach((x, j) => (mean[j] += x)));
     e.pca!.mean.forEach((x, j) => expect(x).toBe(mean[j] / train.length));
+  });
+
+  it('with PCA, refuses more components than the train texts (N − 1) or the hash buckets give', () => {
+    const five = T.slice(0, 5);
+    expect(fitEmbedder(five, { reduce: 'pca', dim: 4 }).dim).toBe(4);
+    expect(() => fitEmbedder(five, { reduce: 'pca', dim: 5 })).toThrow(UsageError);
+    expect(() => fitEmbedder(five, { reduce: 'pca', dim: 5 })).toThrow(/^embed: dim 5 is more principal components than the PCA can fit: 5 training texts give at most 4/);
+    expect(() => embedContexts(T, { reduce: 'pca', dim: 6, train: [0, 1, 2, 3, 4, 5] })).toThrow(/6 training texts give at most 5/);
+    // 2^8 buckets: at most 256 components, however many texts
+    const many = texts(300, 8);
+    expect(pcaMaxDim(300, 8)).toBe(256);
+    expect(() => fitEmbedder(many, { reduce: 'pca', dim: 257, hashBits: 8 })).toThrow(/2\^8 hash buckets give at most 256/);
+    // the random projection has no such bound
+    expect(fitEmbedder(five, { dim: 64 }).dim).toBe(64);
   });
 
   it('rejects bad options', () => {
