@@ -11,6 +11,7 @@ import { type ContextSet, denseContexts } from './context.js';
 import { FNV_OFFSET, type SparseVec, combine, fnvStep, mix32 } from './hashing.js';
 import { ASCII, C_SPACE, C_WORD, classOf } from './textscan.js';
 import { type Pca, fitPca } from './pca.js';
+import { type ProjKernel, projKernel } from './pcaKernel.js';
 
 export interface EmbedOptions {
   /** Output dimension (default 64). */
@@ -477,8 +478,20 @@ const BLOCK = 8;
  * (k×m basis, row-major). Two rows × four components are summed side by side, each over j in order, so a
  * value does not depend on the grouping.
  */
-function projectBlock(pca: Pca, XC: Float64Array, nb: number, dest: Int32Array, out: Float64Array): void {
+function projectBlock(pca: Pca, XC: Float64Array, nb: number, dest: Int32Array, out: Float64Array, kern: ProjKernel | null): void {
   const { basis, m, k } = pca;
+  if (kern) {
+    // the same sums in WebAssembly SIMD (pcaKernel.ts), two rows a call (an odd last row goes twice)
+    for (let r = 0; r < nb; r += 2) {
+      kern.x.set(XC.subarray(r * m, (r + 1) * m));
+      kern.y.set(XC.subarray((r + 1 < nb ? r + 1 : r) * m, (r + 1 < nb ? r + 2 : r + 1) * m));
+      kern.run();
+      out.set(kern.ox.subarray(0, k), dest[r] * k);
+      if (r + 1 < nb) out.set(kern.oy.subarray(0, k), dest[r + 1] * k);
+    }
+    normaliseRows(out, dest, nb, k);
+    return;
+  }
   let c = 0;
   for (; c + 3 < k; c += 4) {
     const b0 = c * m, b1 = b0 + m, b2 = b1 + m, b3 = b2 + m;
@@ -535,6 +548,11 @@ function projectBlock(pca: Pca, XC: Float64Array, nb: number, dest: Int32Array, 
       out[dest[r] * k + c] = z;
     }
   }
+  normaliseRows(out, dest, nb, k);
+}
+
+/** Scale out rows dest[0 … nb) (k values each) to unit length; zero rows stay zero. */
+function normaliseRows(out: Float64Array, dest: Int32Array, nb: number, k: number): void {
   for (let r = 0; r < nb; r++) {
     const o = dest[r] * k;
     let n2 = 0;
@@ -560,6 +578,7 @@ function embedWith(e: Embedder, texts: readonly string[], known: { rows: Float64
     return out;
   }
   const { mean } = pca;
+  const kern = projKernel(pca.basis, pca.m, pca.k);
   // centred unit projections of up to BLOCK texts, and the output rows they go to
   const XC = new Float64Array(BLOCK * pd);
   const dest = new Int32Array(BLOCK);
@@ -584,11 +603,11 @@ function embedWith(e: Embedder, texts: readonly string[], known: { rows: Float64
     if (!any) continue;
     dest[nb++] = q;
     if (nb === BLOCK) {
-      projectBlock(pca, XC, nb, dest, out);
+      projectBlock(pca, XC, nb, dest, out, kern);
       nb = 0;
     }
   }
-  if (nb > 0) projectBlock(pca, XC, nb, dest, out);
+  if (nb > 0) projectBlock(pca, XC, nb, dest, out, kern);
   return out;
 }
 

@@ -5,6 +5,7 @@
  * random in it.
  */
 import { symmetricEigen } from './eigen.js';
+import { covKernel } from './pcaKernel.js';
 
 export interface Pca {
   /** Input width. */
@@ -61,7 +62,17 @@ export function fitPca(rows: Float64Array, n: number, m: number, k: number): Pca
   for (let q = 0; q < n; q++) for (let j = 0; j < m; j++) mean[j] += rows[q * m + j];
   if (n > 0) for (let j = 0; j < m; j++) mean[j] /= n;
   const C = new Float64Array(m * m);
-  accumulateCovariance(rows, n, m, mean, C);
+  const kern = covKernel(m);
+  if (kern) {
+    // the same sums in WebAssembly SIMD (pcaKernel.ts), over a copy padded to an even width
+    const { mp, X } = kern;
+    for (let q0 = 0; q0 < n; q0 += 4) {
+      X.fill(0);
+      for (let r = 0; r < 4 && q0 + r < n; r++) for (let j = 0; j < m; j++) X[r * mp + j] = rows[(q0 + r) * m + j] - mean[j];
+      kern.run();
+    }
+    for (let a = 0; a < m; a++) for (let b = a; b < m; b++) C[a * m + b] = kern.C[a * mp + b];
+  } else accumulateCovariance(rows, n, m, mean, C);
   for (let a = 0; a < m; a++) {
     for (let b = a; b < m; b++) {
       C[a * m + b] /= Math.max(1, n);

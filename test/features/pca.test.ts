@@ -4,6 +4,7 @@ import { Rng } from '../../src/core/rng.js';
 import { embedContexts, embedTexts, fitEmbedder } from '../../src/features/embed.js';
 import { symmetricEigen } from '../../src/features/eigen.js';
 import { fitPca } from '../../src/features/pca.js';
+import { kernelOptions, pcaModule } from '../../src/features/pcaKernel.js';
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 if (!hasNumpy) console.warn('numpy reference skipped: python3 with numpy is not available (the direct checks still run)');
@@ -195,5 +196,43 @@ describe('PCA', () => {
     expect(cNear).toBeGreaterThan(0.9);
     expect(Array.from({ length: 59 }, (_, k) => dot(0, k + 1)).filter((c) => c >= cNear).length).toBeLessThan(3);
     expect(() => fitEmbedder(T, { reduce: 'pca', dim: 64, pcaFrom: 32 })).toThrow(/pcaFrom/);
+  });
+});
+
+describe('PCA kernels (WebAssembly SIMD)', () => {
+  const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  /** f() with the scalar loops, then with the kernels. */
+  const both = <T>(f: () => T): [T, T] => {
+    kernelOptions.portable = true;
+    try {
+      const a = f();
+      kernelOptions.portable = false;
+      return [a, f()];
+    } finally {
+      kernelOptions.portable = false;
+    }
+  };
+
+  it('is available here (Node 20 has WebAssembly SIMD), so the comparisons below compare two paths', () => {
+    expect(pcaModule()).not.toBeNull();
+  });
+
+  it('covariance: the same bits as the scalar loop, for odd widths and row counts not a multiple of 4', () => {
+    for (const [n, m] of [[1, 4], [7, 5], [10, 33], [203, 40]]) {
+      const rows = cloud(n, m, n + m);
+      const [a, b] = both(() => fitPca(rows, n, m, Math.min(6, m)));
+      expect(same(a.variance, b.variance)).toBe(true);
+      expect(same(a.basis, b.basis)).toBe(true);
+    }
+  });
+
+  it('projection: embed contexts are the same bits either way (odd dim, an odd last block, empty texts)', () => {
+    const rng = new Rng(4);
+    const vocab = 'river town farmer apples council taxes robot walk students exams team final storm coast prices march engine fuel'.split(' ');
+    const T = [...Array.from({ length: 61 }, () => Array.from({ length: 4 + rng.int(20) }, () => vocab[rng.int(vocab.length)]).join(' ')), '', '...'];
+    for (const opts of [{ dim: 8 }, { dim: 13, pcaFrom: 41 }, { dim: 5, pcaFrom: 16, train: T.map((_, q) => q).filter((q) => q % 3) }]) {
+      const [a, b] = both(() => embedContexts(T, { reduce: 'pca', seed: 1, ...opts }));
+      expect(same(a.val, b.val)).toBe(true);
+    }
   });
 });
