@@ -1,9 +1,9 @@
 /**
- * Leading eigenpairs of a dense symmetric matrix, for the PCA of `embed` (docs/features.md, "Text embedding"): Householder reduction to
- * tridiagonal form, implicit symmetric QR steps with a Wilkinson shift on the tridiagonal (Golub & Van Loan,
- * Matrix Computations, §8.3), then the wanted eigenvectors rebuilt from the recorded rotations and
- * reflections. O(m³) in the width m, nothing random; only +, −, ×, ÷ and √ are used, so results are the same
- * bits on every platform.
+ * Leading eigenpairs of a dense symmetric matrix, for the PCA of `embed` (docs/features.md, "Text
+ * embedding"): Householder reduction to tridiagonal form, implicit symmetric QR steps with a Wilkinson shift
+ * on the tridiagonal (Golub & Van Loan, Matrix Computations, §8.3), then the wanted eigenvectors rebuilt from
+ * the recorded rotations and reflections. O(m³) in the width m, nothing random; only +, −, ×, ÷ and √ are
+ * used, so results are the same bits on every platform.
  */
 
 const EPS = 2 ** -52;

@@ -3,7 +3,9 @@
  * and bigrams and character 4-grams of the lower-cased text (first 1000 characters), sub-linear TF (1 + ln c) times IDF fitted on
  * the training texts, L2-normalised; then a seeded sparse random projection to `dim` dimensions (each
  * hash bucket adds ±1/√s to s distinct output coordinates, a sparse Johnson–Lindenstrauss transform, so
- * cosines are kept approximately), re-normalised to unit length.
+ * cosines are kept approximately), re-normalised to unit length. With `reduce: 'pca'` (what runs use) the
+ * projection is wider and the top `dim` principal components of the training rows follow (pca.ts).
+ * docs/features.md, "Text embedding".
  */
 import { DataError, UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -109,12 +111,12 @@ function fit(train: readonly string[], opts: EmbedOptions): { e: Embedder; rows:
   const df = new Int32Array(D);
   const sc = new Scanner(hashBits);
   // the PCA projects every train text again once the IDF is known: its buckets and counts are kept from this
-  // pass (16-bit, up to CACHE_ENTRIES) so it is not scanned twice
+  // pass (up to CACHE_ENTRIES pairs) so it is not scanned twice
   const cache = reduce === 'pca' && hashBits <= 16 && hasRecordTable(hashBits, sparsity) ? new CountCache(train.length) : null;
   for (let q = 0; q < train.length; q++) {
     const n = sc.scan(train[q], maxChars, wordNgrams, charNgrams);
     const { touched, count } = sc;
-    if (cache && cache.reserve(n)) {
+    if (cache && cache.reserve(n, q)) {
       const { idx, cnt } = cache;
       const at = cache.n;
       let big = 0;
@@ -125,7 +127,7 @@ function fit(train: readonly string[], opts: EmbedOptions): { e: Embedder; rows:
         count[i] = 0;
         idx[at + k] = i;
         cnt[at + k] = c;
-        big |= c >>> 16;
+        big |= c >>> 8;
       }
       if (big === 0) {
         cache.from[q] = at;
@@ -166,13 +168,16 @@ function fit(train: readonly string[], opts: EmbedOptions): { e: Embedder; rows:
   return { e: { ...e, dim, pca: fitPca(rows, train.length, projDim, dim) }, rows };
 }
 
-/** Most (bucket, count) pairs `fit` keeps for the PCA's second pass: 2^24, 64 MB. */
+/** Most (bucket, count) pairs `fit` keeps for the PCA's second pass: 2^24, 48 MB. */
 const CACHE_ENTRIES = 1 << 24;
 
-/** The buckets and counts of train texts in `scan` order; a text that does not fit, or has a count ≥ 2^16, is left out. */
+/**
+ * The buckets (16-bit) and counts (8-bit) of train texts in `scan` order, 3 bytes a pair; a text that does not
+ * fit, or counts an n-gram 256 times or more, is left out (and scanned again).
+ */
 class CountCache {
   idx: Uint16Array = new Uint16Array(1 << 16);
-  cnt: Uint16Array = new Uint16Array(1 << 16);
+  cnt: Uint8Array = new Uint8Array(1 << 16);
   /** Text q's pairs are [from[q], to[q]) when from[q] ≥ 0; −1 when it was left out. */
   readonly from: Int32Array;
   readonly to: Int32Array;
@@ -184,13 +189,18 @@ class CountCache {
     this.to = new Int32Array(texts);
   }
 
-  /** Make room for n more pairs; false when that would pass CACHE_ENTRIES. */
-  reserve(n: number): boolean {
+  /**
+   * Make room for n more pairs, text q's; false when that would pass CACHE_ENTRIES. A new size is what the
+   * texts so far project for all of them (5 % over, at least 1.25 times the old), not a doubling: the pairs
+   * are most of the fit's memory, and a doubling holds up to 1.5 times their size while it copies.
+   */
+  reserve(n: number, q: number): boolean {
     if (this.n + n > CACHE_ENTRIES) return false;
     if (this.n + n > this.idx.length) {
-      const size = Math.min(CACHE_ENTRIES, Math.max(2 * this.idx.length, this.n + n));
+      const projected = Math.ceil(((this.n + n) / (q + 1)) * this.from.length * 1.05);
+      const size = Math.min(CACHE_ENTRIES, Math.max(Math.ceil(1.25 * this.idx.length), this.n + n, projected));
       const idx = new Uint16Array(size);
-      const cnt = new Uint16Array(size);
+      const cnt = new Uint8Array(size);
       idx.set(this.idx.subarray(0, this.n));
       cnt.set(this.cnt.subarray(0, this.n));
       this.idx = idx;
@@ -439,15 +449,15 @@ class Projector {
    * `project` for a text whose buckets and counts were kept by `fit` (idx/cnt[from, to), in the order `scan`
    * touched them, so the sums are the same); needs the record table.
    */
-  projectCounts(idx: Uint16Array, cnt: Uint16Array, from: number, to: number, out: Float64Array, off: number): boolean {
+  projectCounts(idx: Uint16Array, cnt: Uint8Array, from: number, to: number, out: Float64Array, off: number): boolean {
     const { sparsity: sp } = this.e;
     const { scale, stride } = this;
     const rec = this.rec!;
     const rec16 = this.rec16!;
     for (let k = from; k < to; k++) {
-      const c = cnt[k];
+      // counts here are below 256 (CountCache)
       const r = idx[k] * stride;
-      const w = (c < 256 ? LOG_TF[c] : 1 + Math.log(c)) * rec[r] * scale;
+      const w = LOG_TF[cnt[k]] * rec[r] * scale;
       const o = 4 * (r + 1);
       for (let t = 0; t < sp; t++) {
         const cd = rec16[o + t];
