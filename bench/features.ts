@@ -3,6 +3,11 @@
  * the 2,500 real prompts from ../shared when present, else synthetic prompts of similar shape. Numbers are queries per second,
  * median of 7 warm runs, by wall clock (`qps`) and by process CPU time (`cpuQps`); `coldQps` is the first
  * run with an empty syllable cache.
+ *
+ * `embed` is timed as runs use it (`--features embed`): PCA to 64 dimensions, fit included, over a
+ * RouterBench-size set (36,497 prompts: the prompts above, cycled), fitted on every other prompt as under
+ * `--split 0.5` (`embed`) or on all of them as without a split (`embedFitAll`); median of 5 runs. The
+ * random projection alone, over the prompts above, is `embedRandom`. Keys: docs/outputs.md, `npm run bench`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +19,12 @@ import { type FeatureInput, computeFeatures } from '../src/features/pipeline.js'
 import { readQueries } from '../src/features/queries.js';
 import { clearSyllableCache } from '../src/features/syllables.js';
 import { taskPredictor, trainTaskModel } from '../src/features/taskClassifier.js';
-import { embedTexts, fitEmbedder } from '../src/features/embed.js';
+import { embedContexts, embedTexts, fitEmbedder } from '../src/features/embed.js';
+
+/** Prompts in RouterBench's 0-shot set, the size the `embed` figures are timed at. */
+export const EMBED_PROMPTS = 36_497;
+/** docs/features.md, Performance: `embed` (PCA at 64 dimensions, fit included) at this many queries per second or more. */
+export const FEATURE_TARGETS = { embedQps: 20_000 };
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -87,7 +97,7 @@ export async function benchFeatures(): Promise<Record<string, number>> {
   clearSyllableCache();
   const cold = time(() => computeFeatures(items, { taskModel: model }));
   const reps = 7;
-  const runs: Record<string, { wall: number; cpu: number }[]> = { total: [], complexity: [], cluster: [], task: [], embed: [] };
+  const runs: Record<string, { wall: number; cpu: number }[]> = { total: [], complexity: [], cluster: [], task: [], embedRandom: [] };
   const embedder = fitEmbedder(texts);
   for (let r = 0; r < reps; r++) {
     runs.total.push(time(() => computeFeatures(items, { taskModel: model })));
@@ -95,7 +105,7 @@ export async function benchFeatures(): Promise<Record<string, number>> {
     runs.cluster.push(time(() => onlineKMeans(textVectors(texts), { k: 3 })));
     const predict = taskPredictor(model);
     runs.task.push(time(() => texts.forEach((t) => predict(t))));
-    runs.embed.push(time(() => embedTexts(embedder, texts)));
+    runs.embedRandom.push(time(() => embedTexts(embedder, texts)));
   }
   const out: Record<string, number> = {
     'features.queries': n,
@@ -105,6 +115,23 @@ export async function benchFeatures(): Promise<Record<string, number>> {
   for (const [k, v] of Object.entries(runs)) {
     out[`features.${k}.qps`] = n / median(v.map((x) => x.wall));
     out[`features.${k}.cpuQps`] = n / median(v.map((x) => x.cpu));
+  }
+  // the path of `--features embed` (contextsFor → embedContexts, reduce 'pca'), fit included, at RouterBench size
+  const big = Array.from({ length: EMBED_PROMPTS }, (_, i) => texts[i % n]);
+  const half = Array.from({ length: Math.ceil(EMBED_PROMPTS / 2) }, (_, i) => 2 * i);
+  const pca = { dim: 64, reduce: 'pca' as const, seed: 0 };
+  const big5: Record<string, { wall: number; cpu: number }[]> = { embed: [], embedFitAll: [] };
+  for (let r = 0; r < 5; r++) {
+    big5.embed.push(time(() => embedContexts(big, { ...pca, train: half })));
+    big5.embedFitAll.push(time(() => embedContexts(big, pca)));
+  }
+  out['features.embed.queries'] = EMBED_PROMPTS;
+  out['features.embed.trainQueries'] = half.length;
+  out['features.embed.dim'] = pca.dim;
+  out['features.embed.targetQps'] = FEATURE_TARGETS.embedQps;
+  for (const [k, v] of Object.entries(big5)) {
+    out[`features.${k}.qps`] = EMBED_PROMPTS / median(v.map((x) => x.wall));
+    out[`features.${k}.cpuQps`] = EMBED_PROMPTS / median(v.map((x) => x.cpu));
   }
   return out;
 }

@@ -155,6 +155,10 @@ async function main(): Promise<void> {
     const m = (await import(mod)) as Record<string, () => Promise<Record<string, unknown>>>;
     result[key] = await m[fn]();
     if (key === 'split') meets.splitSweep = (result[key] as Record<string, number>).meetsTarget === 1;
+    if (key === 'features') {
+      const t = (m as unknown as { FEATURE_TARGETS: { embedQps: number } }).FEATURE_TARGETS;
+      meets['features.embed'] = (result[key] as Record<string, number>)['features.embed.qps'] >= t.embedQps;
+    }
     if (key === 'datasets') {
       const r = result[key] as Record<string, number>;
       const t = (m as unknown as { DATASET_TARGETS: Record<string, number> }).DATASET_TARGETS;

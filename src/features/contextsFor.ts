@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import type { Semantics } from '../core/semantics.js';
 import type { PoolTable } from '../data/pool.js';
 import { type ComplexityBinning, type ContextSet, encodeContexts, type FeatureName, ALL_FEATURES } from './context.js';
-import { contextsFromEmbeddings, embedContexts } from './embed.js';
+import { contextsFromEmbeddings, embedContexts, pcaMaxDim } from './embed.js';
 
 /** Dense context kinds: each replaces the one-hot blocks and is given alone. */
 export const DENSE_FEATURES = ['embed', 'embedding'] as const;
@@ -54,5 +54,14 @@ export function contextsFor(t: PoolTable, spec: ContextSpec, fitRows?: Int32Arra
   if (!texts) throw new UsageError(`--features embed needs query text; '${t.name}' has none (give --queries with a text column)`);
   const missing = texts.findIndex((x) => x === null);
   if (missing >= 0) throw new UsageError(`--features embed needs query text; query '${t.queryIds[missing]}' of '${t.name}' has none`);
-  return embedContexts(texts as string[], { dim: spec.embedDim ?? 64, seed: spec.embedSeed ?? 0, reduce: 'pca', ...(fitRows ? { train: Array.from(fitRows) } : {}) });
+  const dim = spec.embedDim ?? 64;
+  const nFit = fitRows ? fitRows.length : t.nQueries;
+  if (dim > pcaMaxDim(nFit)) {
+    // refused, not capped, so that a run's contexts have the width it was asked for (docs/features.md)
+    const max = pcaMaxDim(nFit);
+    const part = fitRows ? `${nFit} train ${nFit === 1 ? 'query' : 'queries'}` : `all ${nFit} ${nFit === 1 ? 'query' : 'queries'}`;
+    const fix = max > 0 ? `use --embed-dim ${max} or less${fitRows ? ', or a larger train part' : ''}` : 'it needs at least 2';
+    throw new UsageError(`--embed-dim ${dim}: the PCA of --features embed is fitted on ${part}, which give at most ${max} components (one fewer than the queries); ${fix} (docs/features.md#dense-contexts)`);
+  }
+  return embedContexts(texts as string[], { dim, seed: spec.embedSeed ?? 0, reduce: 'pca', ...(fitRows ? { train: Array.from(fitRows) } : {}) });
 }

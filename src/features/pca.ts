@@ -1,9 +1,11 @@
 /**
- * Principal components of a set of dense rows by subspace iteration from a seeded random start: the
- * covariance is m×m (m is a few hundred at most), the top k directions come out orthonormal and ordered
- * by the variance they explain.
+ * Principal components of a set of dense rows (docs/features.md, "Text embedding"): the sample covariance
+ * (m×m; m = pcaFrom, 256 to 1,024 in runs) is eigen-decomposed exactly (src/features/eigen.ts), so the result is the PCA itself —
+ * components ordered by the variance they explain, each with its largest entry positive — with nothing
+ * random in it.
  */
-import { Rng } from '../core/rng.js';
+import { symmetricEigen } from './eigen.js';
+import { covKernel } from './pcaKernel.js';
 
 export interface Pca {
   /** Input width. */
@@ -13,87 +15,70 @@ export interface Pca {
   mean: Float64Array;
   /** k×m row-major: component c is basis[c·m .. (c+1)·m). */
   basis: Float64Array;
-  /** Variance along each component, descending. */
+  /** Variance along each component (the covariance's eigenvalues), descending. */
   variance: Float64Array;
 }
 
-/** Orthonormalise the k columns of the m×k matrix Q in place (modified Gram–Schmidt). */
-function orthonormalise(Q: Float64Array, m: number, k: number, rng: Rng): void {
-  for (let c = 0; c < k; c++) {
-    for (let pass = 0; pass < 2; pass++) {
-      for (let p = 0; p < c; p++) {
-        let d = 0;
-        for (let i = 0; i < m; i++) d += Q[i * k + c] * Q[i * k + p];
-        for (let i = 0; i < m; i++) Q[i * k + c] -= d * Q[i * k + p];
+/**
+ * Upper triangle (b ≥ a) of Σ_q x_q x_qᵀ over the n centred rows, accumulated into C. Each entry is summed
+ * over q in order; four rows go through per pass over C and two rows of C share the loads of x.
+ */
+function accumulateCovariance(rows: Float64Array, n: number, m: number, mean: Float64Array, C: Float64Array): void {
+  const X = new Float64Array(4 * m);
+  for (let q0 = 0; q0 < n; q0 += 4) {
+    const nb = Math.min(4, n - q0);
+    X.fill(0);
+    for (let r = 0; r < nb; r++) for (let j = 0; j < m; j++) X[r * m + j] = rows[(q0 + r) * m + j] - mean[j];
+    // rows past n stay 0 and add nothing: x·0 = ±0 leaves every finite sum as it is
+    const m2 = 2 * m;
+    const m3 = 3 * m;
+    let a = 0;
+    for (; a + 1 < m; a += 2) {
+      const p0 = X[a], p1 = X[m + a], p2 = X[m2 + a], p3 = X[m3 + a];
+      const s0 = X[a + 1], s1 = X[m + a + 1], s2 = X[m2 + a + 1], s3 = X[m3 + a + 1];
+      const ra = a * m;
+      const rs = ra + m;
+      C[ra + a] = C[ra + a] + p0 * p0 + p1 * p1 + p2 * p2 + p3 * p3;
+      for (let b = a + 1; b < m; b++) {
+        const x0 = X[b], x1 = X[m + b], x2 = X[m2 + b], x3 = X[m3 + b];
+        C[ra + b] = C[ra + b] + p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3;
+        C[rs + b] = C[rs + b] + s0 * x0 + s1 * x1 + s2 * x2 + s3 * x3;
       }
     }
-    let n2 = 0;
-    for (let i = 0; i < m; i++) n2 += Q[i * k + c] ** 2;
-    if (n2 < 1e-24) {
-      // a direction of zero variance: any unit vector orthogonal to the others will do
-      for (let i = 0; i < m; i++) Q[i * k + c] = rng.normal();
-      c--;
-      continue;
+    if (a < m) {
+      const ra = a * m;
+      C[ra + a] = C[ra + a] + X[a] * X[a] + X[m + a] * X[m + a] + X[m2 + a] * X[m2 + a] + X[m3 + a] * X[m3 + a];
     }
-    const r = 1 / Math.sqrt(n2);
-    for (let i = 0; i < m; i++) Q[i * k + c] *= r;
   }
 }
 
-/** Fit k components on n rows of width m (row-major). */
-export function fitPca(rows: Float64Array, n: number, m: number, k: number, seed: number, iterations = 40): Pca {
+/**
+ * Fit the top k principal components of n rows of width m (row-major): mean, covariance
+ * C = Σ (x − x̄)(x − x̄)ᵀ / n, and its k leading eigenvectors.
+ */
+export function fitPca(rows: Float64Array, n: number, m: number, k: number): Pca {
+  if (!(Number.isInteger(k) && k >= 1 && k <= m)) throw new RangeError(`PCA: k must be in [1, ${m}], got ${k}`);
   const mean = new Float64Array(m);
   for (let q = 0; q < n; q++) for (let j = 0; j < m; j++) mean[j] += rows[q * m + j];
   if (n > 0) for (let j = 0; j < m; j++) mean[j] /= n;
   const C = new Float64Array(m * m);
-  const x = new Float64Array(m);
-  for (let q = 0; q < n; q++) {
-    for (let j = 0; j < m; j++) x[j] = rows[q * m + j] - mean[j];
-    for (let a = 0; a < m; a++) {
-      const xa = x[a];
-      if (xa === 0) continue;
-      const off = a * m;
-      for (let b = a; b < m; b++) C[off + b] += xa * x[b];
+  const kern = covKernel(m);
+  if (kern) {
+    // the same sums in WebAssembly SIMD (pcaKernel.ts), over a copy padded to an even width
+    const { mp, X } = kern;
+    for (let q0 = 0; q0 < n; q0 += 4) {
+      X.fill(0);
+      for (let r = 0; r < 4 && q0 + r < n; r++) for (let j = 0; j < m; j++) X[r * mp + j] = rows[(q0 + r) * m + j] - mean[j];
+      kern.run();
     }
-  }
+    for (let a = 0; a < m; a++) for (let b = a; b < m; b++) C[a * m + b] = kern.C[a * mp + b];
+  } else accumulateCovariance(rows, n, m, mean, C);
   for (let a = 0; a < m; a++) {
     for (let b = a; b < m; b++) {
       C[a * m + b] /= Math.max(1, n);
       C[b * m + a] = C[a * m + b];
     }
   }
-  const rng = new Rng(seed);
-  let Q = new Float64Array(m * k);
-  for (let i = 0; i < Q.length; i++) Q[i] = rng.normal();
-  orthonormalise(Q, m, k, rng);
-  let Z = new Float64Array(m * k);
-  for (let it = 0; it < iterations; it++) {
-    Z.fill(0);
-    for (let a = 0; a < m; a++) {
-      for (let b = 0; b < m; b++) {
-        const cab = C[a * m + b];
-        if (cab === 0) continue;
-        for (let c = 0; c < k; c++) Z[a * k + c] += cab * Q[b * k + c];
-      }
-    }
-    orthonormalise(Z, m, k, rng);
-    [Q, Z] = [Z, Q];
-  }
-  // order by Rayleigh quotient (variance along each direction)
-  const variance = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    let v = 0;
-    for (let a = 0; a < m; a++) {
-      let s = 0;
-      for (let b = 0; b < m; b++) s += C[a * m + b] * Q[b * k + c];
-      v += Q[a * k + c] * s;
-    }
-    variance[c] = v;
-  }
-  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => variance[b] - variance[a] || a - b);
-  const basis = new Float64Array(k * m);
-  order.forEach((c, r) => {
-    for (let i = 0; i < m; i++) basis[r * m + i] = Q[i * k + c];
-  });
-  return { m, k, mean, basis, variance: Float64Array.from(order.map((c) => variance[c])) };
+  const { values, vectors } = symmetricEigen(C, m, k);
+  return { m, k, mean, basis: vectors, variance: values };
 }

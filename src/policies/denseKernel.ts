@@ -10,7 +10,7 @@
  * adds x_b·A⁻¹_ab in increasing b, as the scalar loop does.
  */
 
-import { compileModule, instantiate, name, section, sleb, uleb } from './wasm.js';
+import { compileModule, instantiate, name, section, sleb, uleb } from '../core/wasm.js';
 
 // WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
 const LOCAL_GET = 0x20;

@@ -9,7 +9,7 @@
  *   s = a0 + a1 (lane-wise),  dot = (s_0 + s_1) + (s_2 + s_3).
  */
 
-import { compileModule, instantiate, name, section, uleb } from './wasm.js';
+import { compileModule, instantiate, name, section, uleb } from '../core/wasm.js';
 
 /** Row length padded for the kernel. */
 export const padDim = (d: number): number => Math.max(8, Math.ceil(d / 8) * 8);

@@ -184,6 +184,8 @@ describe('train/test protocol (CLI)', () => {
       [['simulate', '--split', '0.5', '--embed-dim', '513'], /--embed-dim: at most 512 \(see docs\/limits.md\), got '513'/],
       [['simulate', '--train', 'a.csv', '--train', 'b.csv'], /--train: given twice \('a\.csv', 'b\.csv'\); give one file, or a directory of them/],
       [['evaluate', '--routerbench', rb, '--split', '0'], /--split: must be a fraction strictly between 0 and 1, got '0'/],
+      // 120 prompts, half of them train: the PCA gives at most 59 components
+      [['evaluate', '--routerbench', rb, '--split', '0.5', '--features', 'embed', '--embed-dim', '60'], /--embed-dim 60: the PCA of --features embed is fitted on 60 train queries, which give at most 59 components/],
     ];
     for (const [args, msg] of cases) {
       const out = join(dir, `bad-${args.join('_').replace(/[^a-z0-9]/gi, '')}`);

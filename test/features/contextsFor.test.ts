@@ -27,18 +27,31 @@ describe('contexts from the feature choice', () => {
   });
 
   it('embed fits on the train rows only: changing a test text leaves the train rows\' contexts as they were', () => {
-    const fit = Int32Array.from([3, 4, 5]);
-    const a = contextsFor(table(TEXTS), { layout: 'paper', features: ['embed'], embedDim: 4, embedSeed: 1 }, fit);
+    const fit = Int32Array.from([2, 3, 4, 5]);
+    const a = contextsFor(table(TEXTS), { layout: 'paper', features: ['embed'], embedDim: 3, embedSeed: 1 }, fit);
     const other = [...TEXTS];
     other[0] = 'completely different words about chemistry';
-    const b = contextsFor(table(other), { layout: 'paper', features: ['embed'], embedDim: 4, embedSeed: 1 }, fit);
-    expect(a.d).toBe(5);
+    const b = contextsFor(table(other), { layout: 'paper', features: ['embed'], embedDim: 3, embedSeed: 1 }, fit);
+    expect(a.d).toBe(4);
     const row = (c: typeof a, q: number) => [...c.val.subarray(c.ptr[q], c.ptr[q + 1])];
-    for (const q of [3, 4, 5]) expect(row(b, q)).toEqual(row(a, q));
+    for (const q of [2, 3, 4, 5]) expect(row(b, q)).toEqual(row(a, q));
     expect(row(b, 0)).not.toEqual(row(a, 0));
     // without fit rows the IDF sees the changed text, so train rows move too
-    const c = contextsFor(table(other), { layout: 'paper', features: ['embed'], embedDim: 4, embedSeed: 1 });
+    const c = contextsFor(table(other), { layout: 'paper', features: ['embed'], embedDim: 3, embedSeed: 1 });
     expect(row(c, 3)).not.toEqual(row(a, 3));
+  });
+
+  it('embed refuses more dimensions than the train rows give (N − 1 principal components), naming the bound', () => {
+    const spec = { layout: 'paper', features: ['embed'], embedSeed: 1 } as const;
+    expect(contextsFor(table(TEXTS), { ...spec, embedDim: 3 }, Int32Array.from([0, 1, 2, 3])).d).toBe(4);
+    expect(() => contextsFor(table(TEXTS), { ...spec, embedDim: 4 }, Int32Array.from([0, 1, 2, 3]))).toThrow(UsageError);
+    expect(() => contextsFor(table(TEXTS), { ...spec, embedDim: 4 }, Int32Array.from([0, 1, 2, 3]))).toThrow(
+      /^--embed-dim 4: the PCA of --features embed is fitted on 4 train queries, which give at most 3 components \(one fewer than the queries\); use --embed-dim 3 or less, or a larger train part/,
+    );
+    // without a split the PCA is fitted on every query
+    expect(contextsFor(table(TEXTS), { ...spec, embedDim: 5 }).d).toBe(6);
+    expect(() => contextsFor(table(TEXTS), { ...spec, embedDim: 6 })).toThrow(/fitted on all 6 queries, which give at most 5 components/);
+    expect(() => contextsFor(table(TEXTS), { ...spec, embedDim: 1 }, Int32Array.from([0]))).toThrow(/at most 0 components .*; it needs at least 2/);
   });
 
   it('embedding uses the table\'s vectors scaled to unit length', () => {

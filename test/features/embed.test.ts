@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
-import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, tfidfVector, window } from '../../src/features/embed.js';
-import { fitPca } from '../../src/features/pca.js';
-import type { SparseVec } from '../../src/features/hashing.js';
+import { contextsFromEmbeddings, embedContexts, embedTexts, fitEmbedder, pcaMaxDim, tfidfVector, window } from '../../src/features/embed.js';
+import { type SparseVec, mix32 } from '../../src/features/hashing.js';
 
 const VOCAB = ('river town farmer apples council taxes robot walk students exams team final storm coast prices ' +
   'march engine fuel doctor patient court judge music piano garden flowers ocean ship bridge steel bread oven')
@@ -89,6 +88,35 @@ describe('embed: projection', () => {
     for (let k = 2; k < all.length; k++) expect(cNear).toBeGreaterThan(dot(row(m, 0, 64), row(m, k, 64)) + 0.3);
   });
 
+  it('equals the projection computed directly from its definition (with and without the per-bucket table)', () => {
+    // docs/features.md, "Text embedding" step 3: bucket i adds ±w/√s to one coordinate in each of s blocks,
+    // coordinate and sign from hashes chained from (key, i); then the row is scaled to unit length
+    const direct = (e: ReturnType<typeof fitEmbedder>, text: string): number[] => {
+      const { projDim: pd, sparsity: sp, key } = e;
+      const start = Array.from({ length: sp + 1 }, (_, t) => Math.floor((t * pd) / sp));
+      const x = new Array<number>(pd).fill(0);
+      const v = tfidfVector(e, text);
+      v.idx.forEach((i, k) => {
+        let h = mix32((Math.imul(i, 0x9e3779b1) ^ key) >>> 0);
+        for (let t = 0; t < sp; t++) {
+          x[start[t] + ((h >>> 1) % (start[t + 1] - start[t]))] += ((h & 1 ? -1 : 1) * v.val[k]) / Math.sqrt(sp);
+          h = mix32((h + 0x6d2b79f5) >>> 0);
+        }
+      });
+      const n = Math.hypot(...x);
+      return x.map((y) => (n > 0 ? y / n : 0));
+    };
+    // the default uses a per-bucket table; 20 non-zeros per bucket or 2^20 buckets compute the hashes instead
+    for (const opts of [{ dim: 64 }, { dim: 100, sparsity: 20 }, { dim: 40, hashBits: 20, sparsity: 3 }]) {
+      const e = fitEmbedder(T, { seed: 3, ...opts });
+      const m = embedTexts(e, [...T.slice(0, 5), '']);
+      for (let q = 0; q < 6; q++) {
+        const want = direct(e, q < 5 ? T[q] : '');
+        row(m, q, e.dim).forEach((y, j) => expect(y).toBeCloseTo(want[j], 13));
+      }
+    }
+  });
+
   it('keeps the TF-IDF cosines approximately (Johnson–Lindenstrauss)', () => {
     const dim = 512;
     const e = fitEmbedder(T, { dim, seed: 1 });
@@ -142,6 +170,36 @@ describe('embed contexts', () => {
     expect(c.val.subarray(0, c.ptr[11])).not.toEqual(a.val.subarray(0, a.ptr[11]));
   });
 
+  it('with PCA, the train texts projected once for the fit give the same rows as embedding every text anew', () => {
+    // two train texts count an n-gram 256 times or more, which the fit scans again instead of keeping
+    const all = [...texts(80, 6), 'a'.repeat(600), 'ab '.repeat(300)];
+    const train = all.map((_, q) => q).filter((q) => q % 3 !== 1 || q >= 80);
+    const opts = { reduce: 'pca' as const, dim: 6, pcaFrom: 48, seed: 4 };
+    const c = embedContexts(all, { ...opts, train });
+    const e = fitEmbedder(train.map((q) => all[q]), opts);
+    const m = embedTexts(e, all);
+    for (let q = 0; q < all.length; q++) expect(Array.from(c.val.subarray(c.ptr[q] + 1, c.ptr[q + 1]))).toEqual(Array.from(row(m, q, 6)));
+    // the PCA's mean is that of the train rows the random projection gives on its own (scanned again here)
+    const plain = embedTexts(fitEmbedder(train.map((q) => all[q]), { dim: 48, seed: 4 }), train.map((q) => all[q]));
+    const mean = new Array<number>(48).fill(0);
+    train.forEach((_, r) => row(plain, r, 48).forEach((x, j) => (mean[j] += x)));
+    e.pca!.mean.forEach((x, j) => expect(x).toBe(mean[j] / train.length));
+  });
+
+  it('with PCA, refuses more components than the train texts (N − 1) or the hash buckets give', () => {
+    const five = T.slice(0, 5);
+    expect(fitEmbedder(five, { reduce: 'pca', dim: 4 }).dim).toBe(4);
+    expect(() => fitEmbedder(five, { reduce: 'pca', dim: 5 })).toThrow(UsageError);
+    expect(() => fitEmbedder(five, { reduce: 'pca', dim: 5 })).toThrow(/^embed: dim 5 is more principal components than the PCA can fit: 5 training texts give at most 4/);
+    expect(() => embedContexts(T, { reduce: 'pca', dim: 6, train: [0, 1, 2, 3, 4, 5] })).toThrow(/6 training texts give at most 5/);
+    // 2^8 buckets: at most 256 components, however many texts
+    const many = texts(300, 8);
+    expect(pcaMaxDim(300, 8)).toBe(256);
+    expect(() => fitEmbedder(many, { reduce: 'pca', dim: 257, hashBits: 8 })).toThrow(/2\^8 hash buckets give at most 256/);
+    // the random projection has no such bound
+    expect(fitEmbedder(five, { dim: 64 }).dim).toBe(64);
+  });
+
   it('rejects bad options', () => {
     expect(() => embedContexts(T, { dim: 0 })).toThrow(UsageError);
     expect(() => embedContexts(T, { train: [99] })).toThrow(/train index 99/);
@@ -167,58 +225,5 @@ describe('contexts from user embeddings', () => {
     expect(() => contextsFromEmbeddings([[1, 2], [1, Number.NaN]])).toThrow(/row 2, emb_1 is not a finite number/);
     expect(() => contextsFromEmbeddings(Float64Array.from([1, 2, 3]), { dim: 2 })).toThrow(/3 values do not make rows of 2/);
     expect(() => contextsFromEmbeddings(Float64Array.from([1, 2]))).toThrow(UsageError);
-  });
-});
-
-describe('PCA', () => {
-  it('finds the principal axes of a 2-D cloud (checked against the closed-form eigenvectors)', () => {
-    const rng = new Rng(11);
-    const n = 2000;
-    const rows = new Float64Array(n * 2);
-    for (let q = 0; q < n; q++) {
-      const a = 3 * rng.normal();
-      const b = rng.normal();
-      rows[2 * q] = 5 + a * Math.cos(0.5) - b * Math.sin(0.5);
-      rows[2 * q + 1] = -2 + a * Math.sin(0.5) + b * Math.cos(0.5);
-    }
-    // closed form for the sample covariance [[sxx, sxy], [sxy, syy]]
-    let mx = 0, my = 0;
-    for (let q = 0; q < n; q++) {
-      mx += rows[2 * q] / n;
-      my += rows[2 * q + 1] / n;
-    }
-    let sxx = 0, sxy = 0, syy = 0;
-    for (let q = 0; q < n; q++) {
-      const dx = rows[2 * q] - mx, dy = rows[2 * q + 1] - my;
-      sxx += (dx * dx) / n;
-      sxy += (dx * dy) / n;
-      syy += (dy * dy) / n;
-    }
-    const tr = sxx + syy, det = sxx * syy - sxy * sxy;
-    const l1 = tr / 2 + Math.sqrt((tr * tr) / 4 - det);
-    const l2 = tr / 2 - Math.sqrt((tr * tr) / 4 - det);
-    const p = fitPca(rows, n, 2, 2, 1);
-    expect(p.mean[0]).toBeCloseTo(mx, 12);
-    expect(p.variance[0]).toBeCloseTo(l1, 9);
-    expect(p.variance[1]).toBeCloseTo(l2, 9);
-    const v1 = [sxy, l1 - sxx];
-    const n1 = Math.hypot(...v1);
-    expect(Math.abs(p.basis[0] * v1[0] + p.basis[1] * v1[1]) / n1).toBeCloseTo(1, 9);
-    expect(p.basis[0] * p.basis[2] + p.basis[1] * p.basis[3]).toBeCloseTo(0, 12);
-  });
-
-  it('embed with reduce=pca: deterministic, unit rows, near-duplicates close', () => {
-    const T = texts(60, 9);
-    const near = [...T, `${T[0]} again`];
-    const e = fitEmbedder(T, { reduce: 'pca', dim: 8, pcaFrom: 64, seed: 2 });
-    expect(e.dim).toBe(8);
-    const m = embedTexts(e, near);
-    expect(embedTexts(fitEmbedder(T, { reduce: 'pca', dim: 8, pcaFrom: 64, seed: 2 }), near)).toEqual(m);
-    for (let q = 0; q < near.length; q++) expect(Math.hypot(...row(m, q, 8))).toBeCloseTo(1, 12);
-    const cNear = dot(row(m, 0, 8), row(m, 60, 8));
-    const others = Array.from({ length: 59 }, (_, k) => dot(row(m, 0, 8), row(m, k + 1, 8)));
-    expect(cNear).toBeGreaterThan(0.9);
-    expect(others.filter((c) => c >= cNear).length).toBeLessThan(3);
-    expect(() => fitEmbedder(T, { reduce: 'pca', dim: 64, pcaFrom: 32 })).toThrow(/pcaFrom/);
   });
 });

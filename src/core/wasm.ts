@@ -1,6 +1,7 @@
 /**
- * What the WebAssembly kernels (dotKernel.ts, denseKernel.ts) share: the binary encoding of a module's
- * sections and integers, and compiling and instantiating a module against one imported memory.
+ * What the WebAssembly kernels (policies/dotKernel.ts, policies/denseKernel.ts, features/pcaKernel.ts) share:
+ * the binary encoding of a module's sections and integers, and compiling and instantiating a module against
+ * one imported memory.
  */
 
 /** Unsigned LEB128. */
