@@ -9,35 +9,8 @@
  */
 
 import { compileModule, instantiate, name, section, sleb, uleb } from '../core/wasm.js';
+import { BLOCK, BR, BR_IF, END, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64_LOAD, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, LOOP, V128, V128_CONST, V128_LOAD, V128_STORE, VOID, get, set, tee, type Code } from '../core/wasmOps.js';
 
-// WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_LT_U = 0x49;
-const I32_EQZ = 0x45;
-const F64_LOAD = 0x2b;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const VOID = 0x40;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const V128_LOAD = [0xfd, 0x00];
-const V128_STORE = [0xfd, 0x0b];
-const V128_CONST = [0xfd, 0x0c];
-const F64X2_SPLAT = [0xfd, 0x14];
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-type Code = number[];
-const get = (l: number): Code => [LOCAL_GET, l];
-const set = (l: number): Code => [LOCAL_SET, l];
-const tee = (l: number): Code => [LOCAL_TEE, l];
 const i32 = (v: number): Code => [I32_CONST, ...sleb(v)];
 /** local += v, or += local `by`. */
 const inc = (l: number, v: number): Code => [...get(l), ...i32(v), I32_ADD, ...set(l)];

@@ -11,41 +11,8 @@
  */
 
 import { compileModule, instantiate, name, section, sleb, uleb } from '../core/wasm.js';
+import { BLOCK, BR, BR_IF, END, F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_ADD, F64_CONST, F64_LOAD, F64_MUL, F64_STORE, F64_SUB, I32, I32_ADD, I32_CONST, I32_LT_U, I32_MUL, I32_SHL, IF, LOOP, V128, V128_LOAD, V128_STORE, VOID, get, set, type Code } from '../core/wasmOps.js';
 
-// WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_CONST = 0x41;
-const F64_CONST = 0x44;
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I32_SHL = 0x74;
-const I32_LT_U = 0x49;
-const F64_ADD = 0xa0;
-const F64_SUB = 0xa1;
-const F64_MUL = 0xa2;
-const F64_LOAD = 0x2b;
-const F64_STORE = 0x39;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const VOID = 0x40;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const V128_LOAD = [0xfd, 0x00];
-const V128_STORE = [0xfd, 0x0b];
-const F64X2_SPLAT = [0xfd, 0x14];
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_SUB = [0xfd, 0xf1, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-type Code = number[];
-const get = (l: number): Code => [LOCAL_GET, l];
-const set = (l: number): Code => [LOCAL_SET, l];
 const i32 = (v: number): Code => [I32_CONST, ...sleb(v)];
 const f64 = (v: number): Code => [F64_CONST, ...new Uint8Array(Float64Array.of(v).buffer)];
 /** Loads and stores of f64 and v128 at an address on the stack (alignment hint 8 bytes, offset `off`). */

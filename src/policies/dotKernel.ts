@@ -10,6 +10,7 @@
  */
 
 import { compileModule, instantiate, name, section, uleb } from '../core/wasm.js';
+import { BLOCK, BR_IF, END, F32X4_ADD, F32X4_EXTRACT, F32X4_MUL, F32_ADD, F32_STORE, I32, I32_ADD, I32_CONST, I32_GE_U, I32_LT_U, I32_SHL, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128, V128_CONST, V128_LOAD, VOID } from '../core/wasmOps.js';
 
 /** Row length padded for the kernel. */
 export const padDim = (d: number): number => Math.max(8, Math.ceil(d / 8) * 8);
@@ -30,30 +31,6 @@ export interface DotKernel {
   /** The four queries of qBatch at once (the same results as four run() calls, in less memory traffic). */
   runBatch(): void;
 }
-
-// WebAssembly opcodes used below (core and the 0xfd SIMD prefix).
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_SHL = 0x74;
-const I32_LT_U = 0x49;
-const I32_GE_U = 0x4f;
-const F32_ADD = 0x92;
-const F32_STORE = 0x38;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const VOID = 0x40;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const V128_LOAD = [0xfd, 0x00];
-const V128_CONST = [0xfd, 0x0c];
-const F32X4_EXTRACT = [0xfd, 0x1f];
-const F32X4_ADD = [0xfd, 0xe4, 0x01];
-const F32X4_MUL = [0xfd, 0xe6, 0x01];
-const I32 = 0x7f;
-const V128 = 0x7b;
 
 // dots(x, q, n, rowBytes, out): byte offsets into the imported memory. Locals: end, j, a0, a1.
 const [X, Q, N, RB, OUT, E, J, A0, A1] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -123,7 +100,6 @@ const BODY4 = [
   END,
   END,
 ];
-
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
