@@ -20,15 +20,15 @@ import { runSeed } from '../sim/engine.js';
 import { windowStatic, type WindowStatic } from '../sim/eventReference.js';
 import type { RewardTable } from '../sim/reward.js';
 import { DEFAULT_EVENT_WINDOW, eventList, wantsScenario } from '../metrics/scenario.js';
-import { expandJobs, ExperimentContext, poolProblem, type Job, type JobResult } from '../sim/experiment.js';
-import { armLabel, checkJobCount, fieldError, parseExperiment, resolveSourcePath, splitFractionOf, splitMember, splitSeries, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
+import { expandJobs, ExperimentContext, type Job, type JobResult } from '../sim/experiment.js';
+import { checkAgainstTable, checkPoolAgainstTable } from './experimentChecks.js';
+import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitFractionOf, splitMember, splitSeries, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import type { PreparedSplit } from '../sim/protocol.js';
 import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
 import { protocolCsv } from '../report/protocol.js';
 import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
-import { scenarioProblem } from '../sim/scenarioConfig.js';
 import { runJobs, type JobSource } from '../sim/workers.js';
 import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
 import { tableHasLatency } from './runConfig.js';
@@ -125,25 +125,10 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const sha256 = tableSha256(table);
   if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
-  // a pool model the table lacks is reported at its line, before anything is built or written
-  const pool = poolProblem(cfg, table);
-  if (pool) throw fieldError(text, file, pool.message, pool.path);
+  checkPoolAgainstTable(file, text, cfg, table);
   const ctx = new ExperimentContext(table, cfg, trainTable);
   checkAgainstTable(file, text, cfg, ctx);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
-}
-
-/**
- * The scenario fields (docs/model.md §11) against the replayed stream, and the budgeted arms against `budget`:
- * a run that would fail in its first replay is refused, at the field's line, before a checkpoint or output
- * directory exists.
- */
-function checkAgainstTable(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext): void {
-  const problem = scenarioProblem(ctx.replay, cfg);
-  if (problem) throw fieldError(text, file, problem.message, problem.path);
-  if (cfg.budget !== undefined) return;
-  const i = ctx.arms.findIndex((a) => a.factory.budget === true);
-  if (i >= 0) throw fieldError(text, file, `policy '${cfg.arms[i].policy}' needs a budget: add budget: energy=<Wh per query> (or usd=, latency=) to the experiment`, ['arms', i, 'policy']);
 }
 
 /**

@@ -1,0 +1,27 @@
+/**
+ * An experiment's settings checked against its table before anything is built or written (app/experiment.ts):
+ * each refusal names the YAML file, the line and the field.
+ */
+import type { PoolTable } from '../data/pool.js';
+import { poolProblem, type ExperimentContext } from '../sim/experiment.js';
+import { fieldError, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { scenarioProblem } from '../sim/scenarioConfig.js';
+
+/** A pool model (initial, exclude, events) the table lacks. */
+export function checkPoolAgainstTable(file: string, text: string, cfg: ExperimentConfig, table: PoolTable): void {
+  const pool = poolProblem(cfg, table);
+  if (pool) throw fieldError(text, file, pool.message, pool.path);
+}
+
+/**
+ * The scenario fields (docs/model.md §11) against the replayed stream, and the budgeted arms against `budget`:
+ * a run that would fail in its first replay is refused, at the field's line, before a checkpoint or output
+ * directory exists.
+ */
+export function checkAgainstTable(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext): void {
+  const problem = scenarioProblem(ctx.replay, cfg);
+  if (problem) throw fieldError(text, file, problem.message, problem.path);
+  if (cfg.budget !== undefined) return;
+  const i = ctx.arms.findIndex((a) => a.factory.budget === true);
+  if (i >= 0) throw fieldError(text, file, `policy '${cfg.arms[i].policy}' needs a budget: add budget: energy=<Wh per query> (or usd=, latency=) to the experiment`, ['arms', i, 'policy']);
+}
