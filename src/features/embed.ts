@@ -11,10 +11,12 @@ import { DataError, UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type ContextSet, denseContexts } from './context.js';
 import type { SparseVec } from './hashing.js';
-import { type Pca, fitPca } from './pca.js';
+import { fitPca } from './pca.js';
 import { projKernel } from './pcaKernel.js';
 import { CountCache, LOG_TF, Scanner } from './embedScan.js';
-import { BLOCK, Projector, hasRecordTable, projectBlock } from './embedProject.js';
+import { BLOCK, Projector, hasRecordTable, projectBlock, type Embedder } from './embedProject.js';
+
+export type { Embedder } from './embedProject.js';
 
 export { window } from './embedScan.js';
 
@@ -44,29 +46,6 @@ export interface EmbedOptions {
   reduce?: 'random' | 'pca';
   /** Width of the random projection before PCA (default max(256, 2·dim)). */
   pcaFrom?: number;
-}
-
-export interface Embedder {
-  /** Output width. */
-  dim: number;
-  /** Width of the random projection (`dim` without PCA). */
-  projDim: number;
-  /** Principal components over the projection, fitted on the training texts; null for 'random'. */
-  pca: Pca | null;
-  hashBits: number;
-  wordNgrams: [number, number];
-  charNgrams: [number, number];
-  maxChars: number;
-  /** IDF per hash bucket, fitted on the training texts: ln((1 + N) / (1 + df)) + 1. */
-  idf: Float64Array;
-  /**
-   * Projection key, drawn from the seed: bucket i adds ±1/√s to one coordinate in each of s blocks of
-   * the output (block construction: the s coordinates are distinct), coordinate and sign hashed from
-   * (key, i, block) — nothing to store with the embedder (a projection derives a per-bucket table from it
-   * when that table is small).
-   */
-  key: number;
-  sparsity: number;
 }
 
 const MAX_DIM = 4096;

@@ -2,11 +2,34 @@
  * Projecting hashed TF-IDF rows for `embed` (embed.ts; docs/features.md, "Text embedding"): the seeded sparse
  * random projection, and the projection of centred rows onto the PCA's components.
  */
-import type { Embedder } from './embed.js';
 import { LOG_TF, Scanner } from './embedScan.js';
 import { mix32 } from './hashing.js';
 import type { Pca } from './pca.js';
 import type { ProjKernel } from './pcaKernel.js';
+
+/** A fitted embedder (embed.ts `fitEmbedder`): what a projection of a text needs. */
+export interface Embedder {
+  /** Output width. */
+  dim: number;
+  /** Width of the random projection (`dim` without PCA). */
+  projDim: number;
+  /** Principal components over the projection, fitted on the training texts; null for 'random'. */
+  pca: Pca | null;
+  hashBits: number;
+  wordNgrams: [number, number];
+  charNgrams: [number, number];
+  maxChars: number;
+  /** IDF per hash bucket, fitted on the training texts: ln((1 + N) / (1 + df)) + 1. */
+  idf: Float64Array;
+  /**
+   * Projection key, drawn from the seed: bucket i adds ±1/√s to one coordinate in each of s blocks of
+   * the output (block construction: the s coordinates are distinct), coordinate and sign hashed from
+   * (key, i, block) — nothing to store with the embedder (a projection derives a per-bucket table from it
+   * when that table is small).
+   */
+  key: number;
+  sparsity: number;
+}
 
 /** Whether `Projector` keeps a per-bucket record table (2^hashBits·sparsity ≤ 2^20 entries). */
 export function hasRecordTable(hashBits: number, sparsity: number): boolean {
