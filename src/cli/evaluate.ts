@@ -16,7 +16,7 @@ import { energyEvaluateTable } from '../report/energy.js';
 import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
-import { collect, once } from './parse.js';
+import { collect, once, warnUnusedEmbedDim } from './parse.js';
 import { configFromFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
@@ -84,7 +84,8 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--no-charts', 'skip the SVG/PNG charts')
     .option('--no-progress', 'no progress bar')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
-    .action(async (o: EvaluateCliOptions) => {
+    .action(async (o: EvaluateCliOptions, cmd: Command) => {
+      warnUnusedEmbedDim(cmd.getOptionValueSource('embedDim'), o.features);
       await evaluateAction(o);
     });
 }

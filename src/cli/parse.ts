@@ -45,3 +45,9 @@ export function once(flag: string, hint = ''): (value: string, previous: string 
     return value;
   };
 }
+
+/** An `--embed-dim` typed on the command line while the contexts are not `embed`: it would be ignored, so say so. */
+export function warnUnusedEmbedDim(source: string | undefined, features: unknown): void {
+  const list = String(features ?? '').split(',').map((f) => f.trim());
+  if (source === 'cli' && !list.includes('embed')) process.stderr.write("greenserv: warning: --embed-dim applies to --features embed only; it is ignored here\n");
+}

@@ -41,6 +41,18 @@ describe('greenserv simulate (built binary)', () => {
     expect(manifest.runSeeds).toEqual([40, 41]);
   });
 
+  it('--embed-dim without --features embed is named as ignored; with embed it is not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-ed-'));
+    const args = ['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--no-progress'];
+    const a = await cli([...args, '--embed-dim', '8', '--out', join(dir, 'a')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toContain('greenserv: warning: --embed-dim applies to --features embed only; it is ignored here');
+    // with embed the option is used (the built-in pool has no query text, so that run stops on its own reason)
+    const b = await cli([...args, '--features', 'embed', '--embed-dim', '8', '--out', join(dir, 'b')]);
+    expect(b.stderr).toContain('--features embed needs query text');
+    expect(b.stderr).not.toContain('--embed-dim applies');
+  });
+
   it('same seed ⇒ byte-identical summary.json, runs.csv and steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
     const a = await cli(['simulate', '--runs', '2', '--steps', 'arrow', '--out', join(dir, 'a')]);
