@@ -85,12 +85,11 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: EvaluateCliOptions, cmd: Command) => {
-      warnUnusedEmbedDim(cmd.getOptionValueSource('embedDim'), o.features);
-      await evaluateAction(o);
+      await evaluateAction(o, cmd.getOptionValueSource('embedDim'));
     });
 }
 
-async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
+async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): Promise<void> {
   for (const f of o.policyModule) await loadPolicyModule(f);
   if (o.routerbench === undefined || o.routerbench === false) {
     throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source...] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
@@ -111,6 +110,7 @@ async function evaluateAction(o: EvaluateCliOptions): Promise<void> {
       drift: (raw: string[]) => raw.map((s) => parseDriftSpec(s)),
     },
   });
+  warnUnusedEmbedDim(embedDimSource, o.features);
   if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');
   if (params.cost !== 'energy' && params.energyModel !== undefined) throw new UsageError('--energy-model applies to --cost energy only');
 

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { POLICY_NAMES } from '../policies/registry.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { collect, once, warnUnusedEmbedDim } from './parse.js';
+import { collect, once } from './parse.js';
 import type { SimulateCliOptions } from './simulateOptions.js';
 
 export function registerSimulateCommand(program: Command): void {
@@ -50,8 +50,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--no-ui', 'a plain progress bar instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: SimulateCliOptions, cmd: Command) => {
-      warnUnusedEmbedDim(cmd.getOptionValueSource('embedDim'), o.features);
-      await (await import('./simulateRun.js')).simulateAction(o);
+      await (await import('./simulateRun.js')).simulateAction(o, cmd.getOptionValueSource('embedDim'));
     });
 }
 

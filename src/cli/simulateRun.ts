@@ -20,6 +20,7 @@ import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.j
 import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { warnUnusedEmbedDim } from './parse.js';
 import { logFormatOf, writeLogFile } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 
@@ -56,22 +57,24 @@ class Interrupts {
   }
 }
 
-export async function simulateAction(o: SimulateCliOptions): Promise<void> {
+export async function simulateAction(o: SimulateCliOptions, embedDimSource?: string): Promise<void> {
   const interrupts = new Interrupts();
   try {
-    await simulateRun(o, interrupts);
+    await simulateRun(o, interrupts, embedDimSource);
   } finally {
     interrupts.dispose();
   }
 }
 
-async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts): Promise<void> {
+async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedDimSource?: string): Promise<void> {
   // an unusable --out fails before the simulation, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   if (o.log !== undefined) logFormatOf(o.log);
   // plugins first: --policies and --param may name their policies
   for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
+  // said once the flags are valid, so a bad value gets its error alone
+  warnUnusedEmbedDim(embedDimSource, o.features);
   const steps = o.steps as StepsFormat;
   if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
   // a bad --reward is refused before any data is read
