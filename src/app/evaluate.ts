@@ -5,7 +5,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AtomicDir } from '../core/atomic.js';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, UnreadableError, UsageError } from '../core/errors.js';
 import { loadSources } from '../data/combine.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
 import { isEmbeddingColumn } from '../data/formats/embedding.js';
@@ -127,13 +127,14 @@ async function loadOne(file: string, o: SourceOptions, strict: boolean): Promise
       return missingMessage(problems);
     }
   }
-  // a header already seen to be RouterBench-shaped makes a bad cell bad input, not a reason to skip the file
+  // a header already seen to be RouterBench-shaped makes a bad cell bad input, not a reason to skip the file;
+  // a file that cannot be decoded at all is never skipped (UnreadableError)
   const shaped = cols !== null && !isLongHeader(cols);
   let t: PoolTable;
   try {
     t = await loadTable(file, { format: o.format, offline: o.offline, warn: o.warn ?? warn });
   } catch (e) {
-    if (!strict && !shaped && e instanceof DataError) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
+    if (!strict && !shaped && e instanceof DataError && !(e instanceof UnreadableError)) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
     throw e;
   }
   const problems = routerbenchTableProblems(t);
@@ -146,7 +147,8 @@ async function loadOne(file: string, o: SourceOptions, strict: boolean): Promise
 
 /**
  * RouterBench sources: hf:// URIs, files, or directories whose RouterBench-shaped files (e.g. the train and
- * test halves of a split) are read; other files in a directory are skipped with a note. Several tables are
+ * test halves of a split) are read; other tables in a directory are skipped with a note, and a file that
+ * cannot be decoded (truncated or corrupt) is an error. Several tables are
  * combined with queries sorted by id, so the order the sources are named in does not change any result.
  */
 export async function loadRouterbench(source: string | readonly string[], o: SourceOptions = {}): Promise<{ table: PoolTable; files: string[] }> {

@@ -10,7 +10,7 @@ import { arrowSink } from '../data/formats/streamArrow.js';
 import { textKindOf } from '../data/formats/text.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { DataError, UnreadableError, UsageError, userIoError } from '../core/errors.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
@@ -86,7 +86,7 @@ async function loadInfo(srcs: readonly string[], o: InputOpts, warnings: string[
     try {
       return await load(file, o, warnings);
     } catch (e) {
-      if (strict || !(e instanceof DataError)) throw e;
+      if (strict || !(e instanceof DataError) || e instanceof UnreadableError) throw e;
       // the skip note names the file already: keep only the line and the reason
       if (!e.message.startsWith(`${file}:`)) return e.message;
       const rest = e.message.slice(file.length + 1);

@@ -14,6 +14,18 @@ export class DataError extends Error {
   }
 }
 
+/**
+ * A file that cannot be decoded as its format at all (truncated, corrupt or hostile bytes). Scanning a
+ * directory skips files that are not tables of the kind wanted, but never these: a damaged file would
+ * otherwise drop its rows from a run without anyone noticing.
+ */
+export class UnreadableError extends DataError {
+  constructor(message: string, file?: string, line?: number, column?: string) {
+    super(message, file, line, column);
+    this.name = 'DataError';
+  }
+}
+
 /** `where: message`, or the message alone when `where` is empty (a schema adds its own location). */
 export function at(where: string, message: string): string {
   return where ? `${where}: ${message}` : message;

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { datasetsInProcess } from '../helpers/cli.js';
@@ -36,6 +37,18 @@ describe('greenserv datasets info with several sources', () => {
     const text = await run('info', d);
     expect(text.out).toMatch(/^dataset {4}parts \(a\.csv \+ b\.csv\) \(combined\)\nsource {5}.*parts\nqueries {4}3\n/);
     expect(text.err).toMatch(/greenserv: warning: skipping .*notes\.csv/);
+  });
+
+  it('a directory file that cannot be decoded (corrupt Parquet, truncated gzip) is an error, not a skip', async () => {
+    const d = join(tmp, 'damaged');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a.csv'), A);
+    writeFileSync(join(d, 'b.parquet'), 'PAR1garbagePAR1');
+    await expect(run('info', d)).rejects.toThrow(/b\.parquet: not a readable Parquet file/);
+    rmSync(join(d, 'b.parquet'));
+    // the first 20 bytes of a gzip member: the header and the start of the deflate stream
+    writeFileSync(join(d, 'c.csv.gz'), gzipSync(Buffer.from(B)).subarray(0, 20));
+    await expect(run('info', d)).rejects.toThrow(/c\.csv\.gz: truncated gzip data/);
   });
 
   it('one file is read as before; a bad or missing file among several is an error naming it', async () => {

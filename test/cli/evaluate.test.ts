@@ -117,6 +117,32 @@ describe('greenserv evaluate --routerbench: bad input', () => {
     expect((e as Error).message).toMatch(/no RouterBench table in the directory; a\.csv: not a RouterBench table: missing columns sample_id, eval_name/);
   });
 
+  it('a directory skips a pickle of something else, but a file that cannot be decoded is an error naming it', async () => {
+    const d = join(tmp, 'mixed');
+    mkdirSync(d);
+    writeFileSync(join(d, 'ok.csv'), rbCsv());
+    // protocol 2: EMPTY_DICT, STOP — a well-formed pickle that holds no DataFrame
+    writeFileSync(join(d, 'model.pkl'), Buffer.from([0x80, 0x02, 0x7d, 0x2e]));
+    const o1 = join(tmp, 'mixed-out');
+    expect(await evaluate(['--routerbench', d, '--policies', 'random', '--runs', '1', '--no-charts', '--out', o1])).toBeNull();
+    expect(err.join('')).toMatch(/warning: skipping .*model\.pkl: pickle: the pickle holds a dict, expected a pandas DataFrame/);
+    const bad: [string, Buffer, RegExp][] = [
+      ['broken.parquet', Buffer.from('PAR1garbagePAR1'), /broken\.parquet: not a readable Parquet file \(truncated or corrupt\?\)/],
+      ['broken.arrow', Buffer.from('ARROW1\0\0\xff\xff\xff\xff\x01\x02\x03\x04', 'latin1'), /broken\.arrow: not a readable Arrow IPC file or stream/],
+      ['broken.pkl', Buffer.from([0x80, 0x02, 0x7d]), /broken\.pkl: pickle: truncated pickle/],
+    ];
+    for (const [name, bytes, msg] of bad) {
+      writeFileSync(join(d, name), bytes);
+      const o = join(tmp, `mixed-${name}`);
+      const e = await evaluate(['--routerbench', d, '--policies', 'random', '--runs', '1', '--no-charts', '--out', o]);
+      expect(e).toBeInstanceOf(DataError);
+      expect((e as Error).message).toMatch(msg);
+      expect(exitCode(e)).toBe(2);
+      expect(existsSync(o)).toBe(false);
+      rmSync(join(d, name));
+    }
+  });
+
   it('hf:// offline without a cached copy says which file to download and where to put it', async () => {
     const cache = join(tmp, 'empty-cache');
     const prev = process.env.GREENSERV_CACHE;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { combineTables, loadSources, orderById, type LoadOne } from '../../src/data/combine.js';
-import { DataError } from '../../src/core/errors.js';
+import { DataError, UnreadableError } from '../../src/core/errors.js';
 import { makePoolTable, tableSha256, type PoolTable } from '../../src/data/pool.js';
 
 /** A table whose accuracy cell encodes (query id, model id), so any misplaced cell shows. */
@@ -85,6 +85,17 @@ describe('loadSources', () => {
     expect(r.table.queryIds).toEqual(['q1', 'q2']);
     expect(r.table.name).toBe('a.csv + b.csv');
     expect(warnings).toEqual([`skipping ${join(d, 'notes.csv')}: no model_id column`]);
+  });
+
+  it('a file that cannot be decoded is an error even when found by scanning a directory', async () => {
+    const d = join(tmp, 'corrupt');
+    mkdirSync(d);
+    for (const f of ['a.csv', 'b.parquet']) writeFileSync(join(d, f), 'x\n');
+    const load: LoadOne = async (file) => {
+      if (file.endsWith('b.parquet')) throw new UnreadableError('not a readable Parquet file', file);
+      return table(['q1'], ['a']);
+    };
+    await expect(loadSources([d], load, { what: 'table', warn: () => {} })).rejects.toThrow(/b\.parquet: not a readable Parquet file/);
   });
 
   it('a directory with no usable table names every file and why; a bad named file throws', async () => {

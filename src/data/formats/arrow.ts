@@ -2,7 +2,7 @@
  * Arrow IPC (file or stream format) via apache-arrow, long or wide layout.
  */
 import { tableFromIPC, Type, type Table, type Vector } from 'apache-arrow';
-import { DataError } from '../../core/errors.js';
+import { DataError, UnreadableError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
@@ -20,8 +20,8 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
     verifyArrowIpc(bytes);
     table = tableFromIPC(bytes);
   } catch (err) {
-    if (err instanceof ArrowFormatError) throw new DataError(`${CORRUPT}: ${err.message}`, file);
-    throw new DataError(`${CORRUPT}: ${(err as Error)?.message ?? String(err)}`, file);
+    if (err instanceof ArrowFormatError) throw new UnreadableError(`${CORRUPT}: ${err.message}`, file);
+    throw new UnreadableError(`${CORRUPT}: ${(err as Error)?.message ?? String(err)}`, file);
   }
   const fields = table.schema.fields;
   const nRows = table.numRows;
@@ -29,7 +29,7 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
   const vectorOf = (i: number): Vector => {
     const v = table.getChildAt(i);
     if (!v || v.length !== nRows) {
-      throw new DataError(`${CORRUPT}: column has ${v?.length ?? 0} values for ${nRows} rows`, file, undefined, columns[i]);
+      throw new UnreadableError(`${CORRUPT}: column has ${v?.length ?? 0} values for ${nRows} rows`, file, undefined, columns[i]);
     }
     return v;
   };
@@ -38,7 +38,7 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
       return vectorValues(v);
     } catch (err) {
       // Buffers that disagree with the metadata surface only when values are read.
-      throw new DataError(`${CORRUPT}: cannot decode the column: ${(err as Error)?.message ?? String(err)}`, file, undefined, columns[i]);
+      throw new UnreadableError(`${CORRUPT}: cannot decode the column: ${(err as Error)?.message ?? String(err)}`, file, undefined, columns[i]);
     }
   };
   // The values of a large table are made a slice of rows at a time (a long table's id columns as JS strings

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { gunzipSync, createGunzip, constants as zc } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { DataError, userIoError } from '../../core/errors.js';
+import { DataError, UnreadableError, userIoError } from '../../core/errors.js';
 import { decompressHint, lineHint, maxDecompressedBytes, maxLineBytes } from '../limits.js';
 
 /** The file exists and is a regular file (not a directory, device or pipe: /dev/zero never ends). */
@@ -93,13 +93,13 @@ export function gzipError(file: string, err: unknown): DataError {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && e.code.startsWith('Z_')) {
     const what = e.code === 'Z_BUF_ERROR' ? 'truncated gzip data (unexpected end of file)' : `corrupt gzip data (${e.message})`;
-    return new DataError(what, file);
+    return new UnreadableError(what, file);
   }
   return e instanceof DataError ? e : new DataError(`read failed: ${(e as Error)?.message ?? String(e)}`, file);
 }
 
 function inflateError(file: string, limit: number, compressed: number): DataError {
-  return new DataError(
+  return new UnreadableError(
     `gzip data inflates beyond ${limit} bytes (${compressed} bytes compressed); refusing it as a possible decompression bomb — ${decompressHint()}`,
     file,
   );

@@ -2,16 +2,16 @@
  * RouterBench pickles (`routerbench_0shot.pkl`, `routerbench_5shot.pkl`): a pandas DataFrame read through
  * the restricted unpickler, then loaded as a wide table. `.pkl.gz` is accepted.
  */
-import { DataError } from '../../core/errors.js';
+import { DataError, UnreadableError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { frameColumns, PickleError, pickleLimitsFromEnv, unpickle } from './pickle.js';
 
 function pickleDataError(err: unknown, file: string): DataError {
-  if (err instanceof PickleError) return new DataError(`pickle: ${err.message}`, file);
+  if (err instanceof PickleError) return new (err.corrupt ? UnreadableError : DataError)(`pickle: ${err.message}`, file);
   // Whatever else a hostile stream provokes (a stack overflow on deep nesting, say) is still bad input.
-  return new DataError(`pickle: cannot decode (${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)})`, file);
+  return new UnreadableError(`pickle: cannot decode (${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)})`, file);
 }
 
 export function pickleSource(file: string): ColumnarSource {

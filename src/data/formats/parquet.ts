@@ -3,10 +3,9 @@
  */
 import { parquetMetadata, parquetRead, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { DataError } from '../../core/errors.js';
+import { DataError, UnreadableError, userIoError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { userIoError } from '../../core/errors.js';
 import { assertReadable, isGzip, readAllBytes, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
@@ -79,7 +78,7 @@ function schemaColumns(meta: FileMetaData, file: string): { columns: string[]; l
   const columns: string[] = [];
   const leaves = new Map<string, Leaf>();
   const corrupt = (): never => {
-    throw new DataError(`not a readable Parquet file (corrupt schema): it lists ${root?.num_children} columns but holds ${meta.schema.length - 1}`, file);
+    throw new UnreadableError(`not a readable Parquet file (corrupt schema): it lists ${root?.num_children} columns but holds ${meta.schema.length - 1}`, file);
   };
   const optional = (el: SchemaElement): number => (el.repetition_type === 'REQUIRED' ? 0 : 1);
   if (root?.repetition_type === 'REPEATED') throw new DataError('a repeated root is not supported', file);
@@ -119,7 +118,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   try {
     meta = footerOf(buf);
   } catch (err) {
-    throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
+    throw new UnreadableError(`not a readable Parquet file (truncated or corrupt?): ${(err as Error).message}`, file);
   }
   const { columns, leaves } = schemaColumns(meta, file);
   try {
@@ -127,7 +126,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
     verifyParquet(buf, meta, leaves, compressors);
   } catch (err) {
     const why = err instanceof ParquetFormatError ? err.message : `corrupt metadata (${(err as Error)?.message ?? String(err)})`;
-    throw new DataError(`not a readable Parquet file (truncated or corrupt?): ${why}`, file);
+    throw new UnreadableError(`not a readable Parquet file (truncated or corrupt?): ${why}`, file);
   }
   const nRows = Number(meta.num_rows);
   const data = new Map<string, ArrayLike<unknown>>();

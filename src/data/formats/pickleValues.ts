@@ -7,6 +7,8 @@ export class PickleError extends Error {
   constructor(
     message: string,
     readonly offset?: number,
+    /** The bytes are not a well-formed pickle (truncated, unknown opcode, broken stack), as against a pickle of something else. */
+    readonly corrupt = false,
   ) {
     super(offset === undefined ? message : `${message} (at byte ${offset})`);
     this.name = 'PickleError';

@@ -23,7 +23,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
   const ctx: DecodeContext = { size: n, placed: 0, decodeBudget: { steps: dec.budget, perByte: opts.workPerByte ?? PICKLE_LIMITS.workPerByte } };
 
   const need = (k: number): void => {
-    if (pos + k > n) throw new PickleError('truncated pickle (unexpected end of data)', n);
+    if (pos + k > n) throw new PickleError('truncated pickle (unexpected end of data)', n, true);
   };
   const u8 = (): number => {
     need(1);
@@ -47,7 +47,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
     const hi = buf.readUInt32LE(pos + 4);
     pos += 8;
     const v = hi * 2 ** 32 + lo;
-    if (v > n) throw new PickleError('truncated pickle (length beyond end of data)', pos - 8);
+    if (v > n) throw new PickleError('truncated pickle (length beyond end of data)', pos - 8, true);
     return v;
   };
   const take = (k: number): Buffer => {
@@ -58,28 +58,28 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
   };
   const line = (): string => {
     const end = buf.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleError('truncated pickle (unterminated text argument)', pos);
+    if (end < 0) throw new PickleError('truncated pickle (unterminated text argument)', pos, true);
     const s = buf.toString('latin1', pos, end);
     pos = end + 1;
     return s;
   };
   const pop = (): unknown => {
-    if (stack.length === 0) throw new PickleError('stack underflow (corrupt pickle)', pos);
+    if (stack.length === 0) throw new PickleError('stack underflow (corrupt pickle)', pos, true);
     return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) throw new PickleError('stack underflow (corrupt pickle)', pos);
+    if (stack.length === 0) throw new PickleError('stack underflow (corrupt pickle)', pos, true);
     return stack[stack.length - 1];
   };
   const popMark = (): unknown[] => {
     const items = stack;
     const prev = metastack.pop();
-    if (!prev) throw new PickleError('no MARK on the stack (corrupt pickle)', pos);
+    if (!prev) throw new PickleError('no MARK on the stack (corrupt pickle)', pos, true);
     stack = prev;
     return items;
   };
   const memoGet = (i: number, at: number): unknown => {
-    if (i >= memo.length || !(i in memo)) throw new PickleError(`memo key ${i} missing (corrupt pickle)`, at);
+    if (i >= memo.length || !(i in memo)) throw new PickleError(`memo key ${i} missing (corrupt pickle)`, at, true);
     return memo[i];
   };
   const memoPut = (i: number, v: unknown): void => {
@@ -106,7 +106,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
         u64();
         break;
       case 0x2e: // STOP
-        if (stack.length === 0) throw new PickleError('empty pickle', at);
+        if (stack.length === 0) throw new PickleError('empty pickle', at, true);
         return stack[stack.length - 1];
       case 0x28: // MARK
         metastack.push(stack);
@@ -408,7 +408,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): PyValue
       case 0x6f: // OBJ
         throw new PickleError('protocol 0/1 object construction is not supported (re-save with protocol 2 or later)', at);
       default:
-        throw new PickleError(`unknown or unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`, at);
+        throw new PickleError(`unknown or unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`, at, true);
     }
   }
 }
