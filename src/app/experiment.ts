@@ -127,7 +127,7 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
   checkPoolAgainstTable(file, text, cfg, table);
   const ctx = new ExperimentContext(table, cfg, trainTable);
-  checkAgainstTable(file, text, cfg, ctx);
+  checkAgainstTable(file, text, cfg, ctx, member);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
 }
 
@@ -394,9 +394,16 @@ async function runSplitSeries(file: string, text: string, series: SplitSpec[], o
   process.on('SIGTERM', onSignal);
   const members: SplitSeriesMember[] = [];
   try {
+    // Every share is checked before the first split runs, so a drift step or pool event that outruns a later
+    // split's test stream is refused at once. A stratified split's per-task sizes depend on the share alone,
+    // so one draw of each share is checked; the first split's preparation is kept for its run.
+    const first = await prepareExperiment(file, text, o.runs, series[0]);
+    const shares = new Set(series.map((s) => s.fraction));
+    shares.delete(series[0].fraction);
+    for (const fraction of shares) await prepareExperiment(file, text, o.runs, { fraction, draw: 0 });
     let planned = false;
     for (const s of series) {
-      const p = await prepareExperiment(file, text, o.runs, s);
+      const p = s === series[0] ? first : await prepareExperiment(file, text, o.runs, s);
       const labelOf = (j: Job): string => `${p.ctx.label(j.armIndex)} @${s.fraction}${draws ? `#${s.draw}` : ''}`;
       if (!planned) {
         // one live row per arm and split, planned from the first split's jobs

@@ -4,7 +4,7 @@
  */
 import type { PoolTable } from '../data/pool.js';
 import { poolProblem, type ExperimentContext } from '../sim/experiment.js';
-import { fieldError, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { fieldError, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { scenarioProblem } from '../sim/scenarioConfig.js';
 
 /** A pool model (initial, exclude, events) the table lacks. */
@@ -18,9 +18,10 @@ export function checkPoolAgainstTable(file: string, text: string, cfg: Experimen
  * a run that would fail in its first replay is refused, at the field's line, before a checkpoint or output
  * directory exists.
  */
-export function checkAgainstTable(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext): void {
+export function checkAgainstTable(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext, member?: SplitSpec): void {
   const problem = scenarioProblem(ctx.replay, cfg);
-  if (problem) throw fieldError(text, file, problem.message, problem.path);
+  // in a series, which split's test stream the field does not fit
+  if (problem) throw fieldError(text, file, member ? `${problem.message} (the test stream of the split with train share ${member.fraction})` : problem.message, problem.path);
   if (cfg.budget !== undefined) return;
   const i = ctx.arms.findIndex((a) => a.factory.budget === true);
   if (i >= 0) throw fieldError(text, file, `policy '${cfg.arms[i].policy}' needs a budget: add budget: energy=<Wh per query> (or usd=, latency=) to the experiment`, ['arms', i, 'policy']);
