@@ -128,7 +128,8 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
           ...(r.energyModel !== undefined ? { energyModel: r.energyModel } : {}),
           ...(r.policyModules !== undefined && r.policyModules.length > 0 ? { policyModules: r.policyModules } : {}),
           ...changedRunSettings(r.config, RECORDED),
-          steps: r.steps,
+          // what was written: the protocol writes no trace whatever --steps says
+          steps: stepsFile ? r.steps : 'none',
         },
         runSeeds: prepared.result.runSeeds,
         files,

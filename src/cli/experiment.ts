@@ -1,4 +1,4 @@
-/** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X4 ship in experiments/). */
+/** `greenserv experiment run|list|schema`: YAML-defined experiments (X0–X8 ship in experiments/). */
 import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -60,7 +60,7 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
 }
 
 export function registerExperimentCommand(program: Command): void {
-  const exp = program.command('experiment').description('run the paper experiments (X0–X4) or your own YAML experiments');
+  const exp = program.command('experiment').description('run the shipped experiments (X0–X4 from the paper, X5–X8 beyond it) or your own YAML experiments');
   exp
     .command('run [experiment]')
     .description('run an experiment by name (see `experiment list`) or YAML file; writes summary, statistics, charts and report.html')

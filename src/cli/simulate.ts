@@ -20,7 +20,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--offline', 'hf:// sources: use the cache only, never the network')
     .option('--energy-model <spec>', 'modelled energy instead of the table\'s: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)')
     .option('--policy-module <file>', 'load routing policies from an ES module (repeatable; examples/policies/softmax.mjs)', collect, [])
-    .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')}); default: all but static:<model>, the routers of docs/model.md §11 and the routers trained on a split (knn, predictive, warm-linucb, warm-thompson)`)
+    .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')}); default: all but static:<model> and the routers of docs/model.md §11, and under --split/--train also the routers trained on the train part (knn, predictive, warm-linucb, warm-thompson)`)
     .option('--lambda <λ>', 'accuracy–energy trade-off λ in [0, 1] (docs/model.md §2–3)', '0.5')
     .option('--runs <n>', 'independent runs (query orders)', '5')
     .option('--seed <n>', 'base seed; run r uses seed + r', '40')
@@ -50,7 +50,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--no-ui', 'a plain progress bar instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: SimulateCliOptions, cmd: Command) => {
-      await (await import('./simulateRun.js')).simulateAction(o, cmd.getOptionValueSource('embedDim'));
+      await (await import('./simulateRun.js')).simulateAction(o, cmd.getOptionValueSource('embedDim'), cmd.getOptionValueSource('steps'));
     });
 }
 

@@ -57,16 +57,16 @@ class Interrupts {
   }
 }
 
-export async function simulateAction(o: SimulateCliOptions, embedDimSource?: string): Promise<void> {
+export async function simulateAction(o: SimulateCliOptions, embedDimSource?: string, stepsSource?: string): Promise<void> {
   const interrupts = new Interrupts();
   try {
-    await simulateRun(o, interrupts, embedDimSource);
+    await simulateRun(o, interrupts, embedDimSource, stepsSource);
   } finally {
     interrupts.dispose();
   }
 }
 
-async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedDimSource?: string): Promise<void> {
+async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedDimSource?: string, stepsSource?: string): Promise<void> {
   // an unusable --out fails before the simulation, not after it (checked again when committing)
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
   if (o.log !== undefined) logFormatOf(o.log);
@@ -100,6 +100,8 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedD
   const policies = protocol && !options.policies.includes(PROTOCOL_BASELINE) ? [...options.policies, PROTOCOL_BASELINE] : options.policies;
   const perPolicy = runs * (options.split !== undefined ? options.splits ?? 1 : 1);
   if (o.log !== undefined && protocol) throw new UsageError('--log: a routing log replays the whole table; it cannot be combined with --split or --train');
+  // the splits replay different streams, so the protocol writes no step trace: say so when one was asked for
+  if (protocol && stepsSource === 'cli' && steps !== 'none') process.stderr.write(`greenserv: warning: --steps ${steps} is ignored under --split/--train: the protocol writes no step trace (its splits replay different streams)\n`);
   if (o.log !== undefined && policies.length !== 1) throw new UsageError(`--log: a routing log records one policy's decisions; give exactly one with --policies (got ${policies.length})`);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail

@@ -97,6 +97,19 @@ describe('train/test protocol (CLI)', () => {
     const names = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).protocol.policies.map((p: { name: string }) => p.name);
     for (const n of ['linucb', 'thompson', 'knn', 'predictive', 'warm-linucb', 'warm-thompson', 'train-best-static']) expect(names).toContain(n);
     expect(r.stdout).toMatch(/one split: the CI says nothing about the split's luck; --splits k/);
+    // --steps none asked for no trace: nothing to warn about
+    expect(r.stderr).not.toMatch(/--steps/);
+  });
+
+  it('simulate --split with --steps arrow warns that no trace is written, and the manifest records none', async () => {
+    const out = join(dir, 'sim-steps');
+    const r = await cli(['simulate', '--split', '0.5', '--runs', '1', '--policies', 'linucb', '--steps', 'arrow', '--out', out, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: --steps arrow is ignored under --split\/--train: the protocol writes no step trace/);
+    expect(existsSync(join(out, 'steps.arrow'))).toBe(false);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(m.config.steps).toBe('none');
+    expect(m.files).not.toContain('steps.arrow');
   });
 
   it('evaluate --split on worker threads writes the same bytes as on one thread (cells run per split and λ)', async () => {
