@@ -82,9 +82,16 @@ export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, ti
   const rows = p.policies
     // the oracle closes 100 % by definition and would only compress the scale
     .filter((r) => r.gapClosed && r.name !== p.baseline && r.name !== 'oracle')
-    .map((r) => ({ policy: p.hindsight.includes(r.name) ? `${r.name} (hindsight)` : r.name, key: r.name, gap: 100 * r.gapClosed!.mean, lo: 100 * r.gapClosed!.ci95[0], hi: 100 * r.gapClosed!.ci95[1] }));
+    .map((r) => {
+      const g = r.gapClosed!;
+      const [lo, hi] = [100 * g.ci95[0], 100 * g.ci95[1]];
+      // the value is written right of the bar and whisker: a router at 0 % would otherwise show nothing at all
+      return { policy: p.hindsight.includes(r.name) ? `${r.name} (hindsight)` : r.name, key: r.name, gap: 100 * g.mean, lo, hi, label: pct(g.mean), at: Math.max(0, 100 * g.mean, hi) };
+    });
   const order = [...rows].sort((a, b) => b.gap - a.gap).map((r) => r.policy);
-  const domain = paddedDomain([0, ...rows.flatMap((r) => [r.lo, r.hi, r.gap])]);
+  const span = paddedDomain([0, ...rows.flatMap((r) => [r.lo, r.hi, r.gap])]);
+  // room on the right for the value labels
+  const domain = [span[0], span[1] + 0.14 * (span[1] - span[0])];
   const x = { field: 'gap', type: 'quantitative', title: 'gap closed (% of train-best-static regret removed)', scale: { domain, nice: false } };
   const y = { field: 'policy', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } };
   const keys = rows.map((r) => r.key);
@@ -97,6 +104,8 @@ export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, ti
     layer: [
       { mark: { type: 'bar', opacity: 0.85, height: 16 }, encoding: { x, y, color } },
       { mark: { type: 'rule', strokeWidth: 1.6, color: '#222' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, y } },
+      { mark: { type: 'point', filled: true, size: 45, stroke: '#222', strokeWidth: 0.8, opacity: 1 }, encoding: { x, y, color } },
+      { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 7, fontSize: 11, color: '#222' }, encoding: { x: { field: 'at', type: 'quantitative' }, y, text: { field: 'label' } } },
       { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#000', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
     ],
   } as unknown as TopLevelSpec;

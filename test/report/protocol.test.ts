@@ -49,6 +49,11 @@ describe('protocol outputs', () => {
     const { svg } = await renderChart(gapClosedSpec(block, new Map()));
     expect(svg).toMatch(/linucb/);
     expect(svg).toMatch(/best-static \(hindsight\)/);
+    // every policy's value is written on the chart, a 0 % router too (it has no bar to see)
+    expect(svg).toMatch(/>\+12\.5%</);
+    expect(svg).toMatch(/>\+1\.0%</);
+    const zero = gapClosedSpec({ ...block, policies: [row('predictive', 0, 0, 0), row('train-best-static', 0)] }, new Map());
+    expect((await renderChart(zero)).svg).toMatch(/>\+0\.0%</);
   });
 
   it('gap closed by λ: one column per λ, the baseline left out', () => {
