@@ -150,7 +150,7 @@ export function registerExperimentCommand(program: Command): void {
       else {
         const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
         const pr = summary.protocol;
-        const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
+        const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
         process.stdout.write(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
       }
     });

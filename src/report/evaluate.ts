@@ -233,7 +233,7 @@ export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, stri
 /** The protocol's section of report.html: its table as text and the gap-closed chart. */
 function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
   const fig = svg ? `<figure>${svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>Share of the train-best-static model's test regret each policy removes; whiskers: 95% CI.</figcaption></figure>\n` : '';
-  return `<h2>Train/test protocol (λ = ${p.lambda})</h2>\n<pre>${esc(protocolTable(p, 110))}\n${esc(gapByLambdaTable(p.byLambda, p.baseline, 110))}</pre>\n${fig}<p class="note">Points, charts and tables below are those of the first split's test stream.</p>\n`;
+  return `<h2>Train/test protocol (λ = ${p.lambda})</h2>\n<pre>${esc(protocolTable(p, 110, p.byLambda.length))}\n${esc(gapByLambdaTable(p.byLambda, p.baseline, 110))}</pre>\n${fig}<p class="note">Points, charts and tables below are those of the first split's test stream.</p>\n`;
 }
 
 // ---------------------------------------------------------------------------------------------- directory

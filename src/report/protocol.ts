@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { csvField, csvNum } from '../core/escape.js';
 import type { ProtocolBlock, ProtocolPolicyRow } from '../metrics/protocol.js';
+import { DEFAULT_LAMBDAS } from '../sim/sweep.js';
 import { paddedDomain } from './chartsSpread.js';
 import { H, W } from './chartsTime.js';
 import { fmt, fmtSmall, plural, renderTableFit, wrapAt } from './terminalTable.js';
@@ -32,7 +33,7 @@ export function protocolHead(p: ProtocolBlock): string {
  * The protocol table: per policy, test regret, gap closed [95 % CI], accuracy, energy or cost, and AIQ vs
  * the zero router where known. Hindsight baselines are marked with *.
  */
-export function protocolTable(p: ProtocolBlock, width = Infinity): string {
+export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: number): string {
   const usd = p.policies.every((r) => !Number.isFinite(r.energyWh)) && p.policies.some((r) => Number.isFinite(r.costUsd));
   const withAiq = p.policies.some((r) => r.aiq);
   const headers = ['policy', 'test regret', 'gap closed [95% CI]', 'accuracy', usd ? 'cost $' : 'energy Wh', ...(withAiq ? ['AIQ', 'AIQ / zero router'] : [])];
@@ -47,7 +48,11 @@ export function protocolTable(p: ProtocolBlock, width = Infinity): string {
   const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, withAiq ? [5, 4] : [4]);
   const foot = p.hindsight.some((h) => p.policies.some((r) => r.name === h)) ? '\n* hindsight baseline: it sees the test stream\'s rewards' : '';
   const zero = p.policies.find((r) => r.aiq)?.aiq;
-  const aiqLine = zero ? `\nzero router AIQ on the test points: ${fmt(zero.zeroRouter, 4)}` : '';
+  // a router's hull has one point per λ, the zero router's one per model: on a short grid only routers compare
+  const coarse = nLambdas !== undefined && nLambdas < DEFAULT_LAMBDAS.length
+    ? `\n(a router's AIQ is from its hull over the ${plural(nLambdas, 'λ value')} run, the zero router's from every model: compare the AIQ of routers with each other, or run the default ${DEFAULT_LAMBDAS.length}-value λ grid for the ratio)`
+    : '';
+  const aiqLine = zero ? `\nzero router AIQ on the test points: ${fmt(zero.zeroRouter, 4)}${coarse}` : '';
   return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot + aiqLine + '\n';
 }
 

@@ -35,6 +35,14 @@ describe('protocol outputs', () => {
     expect(t).toMatch(/hindsight baseline/);
   });
 
+  it('on a λ grid shorter than the default, the AIQ line says the ratio to the zero router is not like for like', () => {
+    const aiq = { policy: 0.9, zeroRouter: 0.86, ratio: 0.9 / 0.86 };
+    const withAiq: ProtocolBlock = { ...block, policies: block.policies.map((r) => ({ ...r, aiq })) };
+    expect(protocolTable(withAiq, Infinity, 3)).toMatch(/zero router AIQ on the test points: 0\.8600\n\(a router's AIQ is from its hull over the 3 λ values run, .*default 11-value λ grid/);
+    expect(protocolTable(withAiq, Infinity, 11)).not.toMatch(/hull over the/);
+    expect(protocolTable(withAiq)).not.toMatch(/hull over the/);
+  });
+
   it('protocol.csv has one row per policy with the interval bounds', () => {
     const lines = protocolCsv(block).trim().split('\n');
     expect(lines.length).toBe(6);
