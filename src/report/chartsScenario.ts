@@ -72,10 +72,10 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
           color,
         },
       },
-      { data: { values: [{ x: ev.step }] }, mark: { type: 'rule', color: '#d62728', strokeWidth: 2 }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+      { data: { values: [{ x: ev.step }] }, mark: { type: 'rule', color: '#222', strokeWidth: 2, strokeDash: [2, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
       {
         data: { values: [{ x: ev.step, text }] },
-        mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 10, color: '#d62728' },
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 10, color: '#222' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
       },
     ],

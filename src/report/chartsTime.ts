@@ -49,18 +49,18 @@ export function endLabelPositions(values: number[], yTop: number, height = H, ga
   return [...pos].map((p) => ((height - p) / height) * yTop);
 }
 
-/** Event rules with a label naming the change, for charts over queries routed. */
+/** Event rules with a label naming the change, for charts over queries routed (near-black: no policy has that colour). */
 function eventLayers(events: PoolEvent[], above: boolean): Record<string, unknown>[] {
   if (!events.length) return [];
   return [
     {
       data: { values: events },
-      mark: { type: 'rule', strokeDash: above ? [] : [4, 3], color: above ? '#d62728' : '#444', strokeWidth: above ? 2 : 1 },
+      mark: { type: 'rule', strokeDash: above ? [] : [4, 3], color: above ? '#111' : '#444', strokeWidth: above ? 2 : 1 },
       encoding: { x: { field: 'step', type: 'quantitative' } },
     },
     {
       data: { values: events.map((e) => ({ ...e, text: `query ${e.step}: ${e.what}` })) },
-      mark: { type: 'text', align: 'left', baseline: above ? 'bottom' : 'top', dx: 4, dy: above ? -3 : 4, fontSize: 10, color: above ? '#d62728' : '#444' },
+      mark: { type: 'text', align: 'left', baseline: above ? 'bottom' : 'top', dx: 4, dy: above ? -3 : 4, fontSize: 10, color: above ? '#111' : '#444' },
       encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
     },
   ];
