@@ -30,6 +30,8 @@ export interface ProtocolPolicyRow {
   costNorm: number;
   /** AIQ of the policy's λ sweep over the test points, and the zero router's (evaluate --routerbench). */
   aiq?: { policy: number; zeroRouter: number; ratio: number } | null;
+  /** Settings a trained router fitted on the train part, one value per split (e.g. {reg: [10, 10, 100]}). */
+  fitted?: Record<string, number[]>;
 }
 
 /** gapClosed of one replay: (R_base − R_policy) / R_base (docs/model.md §13); NaN when R_base is 0. */
@@ -66,8 +68,21 @@ export function protocolRows(names: readonly string[], metrics: readonly (readon
       energyWh: mean(all.map((r) => r.energyWh)),
       costUsd: mean(all.map((r) => r.costUsd)),
       costNorm: mean(all.map((r) => r.costNorm)),
+      ...fittedOf(metrics.map((sp) => sp[p])),
     };
   });
+}
+
+/**
+ * A trained router's fitted settings, one value per split (its runs share one fit); nothing for policies
+ * that fit none, so their rows keep their bytes.
+ */
+function fittedOf(splits: readonly (readonly RunMetrics[])[]): { fitted?: Record<string, number[]> } {
+  const first = splits.map((runs) => runs[0]?.fitted);
+  if (!first.every((f) => f !== undefined)) return {};
+  const out: Record<string, number[]> = {};
+  for (const key of Object.keys(first[0]!)) out[key] = first.map((f) => f![key]);
+  return { fitted: out };
 }
 
 /** summary.json's schemaVersion when the protocol block is present (plain runs keep version 1). */

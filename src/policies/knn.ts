@@ -3,7 +3,7 @@ import { ArgMax } from './argmax.js';
 import { createDotKernel, type DotKernel, padDim } from './dotKernel.js';
 import { chooseK, KNN_K_GRID, KNN_MIN_DISTANCE } from './knnTune.js';
 import { kthLargest } from './kthLargest.js';
-import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
+import type { Params, PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
 import { fillMissing, needTrain, shared, sharedCache, trainMeans, usable, wholeParam } from './supervised.js';
@@ -316,6 +316,10 @@ export class Knn extends StatelessPolicy {
   /** Neighbours used (given, or chosen on the train part when the parameter is 0). */
   get k(): number {
     return this.model.k;
+  }
+
+  fitted(): Params {
+    return { k: this.model.k };
   }
 
   /** Predicted reward per model for query q (a reused buffer, valid until the next call). */

@@ -106,6 +106,11 @@ export interface Policy {
    * policies' WebAssembly kernels). Optional; the engine calls it after a run's last step.
    */
   dispose?(): void;
+  /**
+   * Settings a router fitted on the train part (e.g. a cross-validated penalty, or k, where the parameter
+   * was left at 0), reported in summary.json so the choice can be checked. Optional; called after a run.
+   */
+  fitted?(): Params;
 }
 
 export interface ParamSpec {

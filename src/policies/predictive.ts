@@ -1,5 +1,5 @@
 import { ArgMax } from './argmax.js';
-import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
+import type { Params, PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { StatelessPolicy } from './policy.js';
 import { predictSparse } from './ridge.js';
 import { allFolds, CV_FOLDS, crossValidatePenalty, foldSums, needTrain, rewardOf, type RidgeFit, shared, sharedCache, solveSums, wholeParam } from './supervised.js';
@@ -50,6 +50,10 @@ export class Predictive extends StatelessPolicy {
     });
     this.reg = fitted.reg;
     this.fit = fitted.fit;
+  }
+
+  fitted(): Params {
+    return { reg: this.reg };
   }
 
   private scoreWith(fit: RidgeFit, q: number, m: number): number {

@@ -1,6 +1,6 @@
 import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
-import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
+import type { Params, PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
 import { type WarmPrior, warmPenalty, warmPrior } from './warmStart.js';
 
@@ -32,6 +32,10 @@ export class WarmLinUCB extends LinearPolicy {
     this.alpha = p.alpha;
     this.prior = warmPrior(env, t, p.discount);
     for (let m = 0; m < env.nModels; m++) this.prior.apply(this.st, m);
+  }
+
+  fitted(): Params {
+    return { reg: this.reg };
   }
 
   select(q: number, arms: Int32Array, n: number): number {

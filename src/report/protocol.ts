@@ -53,7 +53,21 @@ export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: num
     ? `\n(a router's AIQ is from its hull over the ${plural(nLambdas, 'λ value')} run, the zero router's from every model: compare the AIQ of routers with each other, or run the default ${DEFAULT_LAMBDAS.length}-value λ grid for the ratio)`
     : '';
   const aiqLine = zero ? `\nzero router AIQ on the test points: ${fmt(zero.zeroRouter, 4)}${coarse}` : '';
-  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot + aiqLine + '\n';
+  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot + fittedLine(p, width) + aiqLine + '\n';
+}
+
+/** A fitted setting, short: whole numbers below 10⁵ as they are, others to 3 significant digits. */
+function fmtFitted(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e5) return String(x);
+  const r = Number(x.toPrecision(3));
+  return Math.abs(r) >= 1e5 || (r !== 0 && Math.abs(r) < 1e-3) ? r.toExponential() : String(r);
+}
+
+/** What the trained routers chose on the train part (one value per split), e.g. `knn k 10, 12`. */
+function fittedLine(p: ProtocolBlock, width: number): string {
+  const parts = p.policies.flatMap((r) => (r.fitted ? Object.entries(r.fitted).map(([k, v]) => `${r.name} ${k} ${v.map(fmtFitted).join(', ')}`) : []));
+  if (parts.length === 0) return '';
+  return '\n' + wrapAt(`fitted on the train part (${p.splits >= 2 ? 'per split' : 'the split'}): ${parts.join(' · ')}`, ' · ', width);
 }
 
 /** protocol.csv: one row per policy. */

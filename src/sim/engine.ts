@@ -334,6 +334,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   if (!hasEvents && sc === null && feasible === null && steps === null && nExtra === 0 && oracle !== null) {
     plainRun(policy, rp.name, order, acts.allowed(0), acts.buf, inPool, present, rewards, oracle, M, metrics);
     metrics.end();
+    if (policy.fitted) metrics.last().fitted = policy.fitted();
     policy.dispose?.();
     return;
   }
@@ -371,6 +372,8 @@ function policyRun(st: ReplayState, run: RunStart): void {
   }
   sc?.end();
   metrics.end();
+  // what a trained router chose on the train part, for summary.json
+  if (policy.fitted) metrics.last().fitted = policy.fitted();
   steps?.end();
   for (let k = 0; k < nExtra; k++) extra[k].end();
   policy.dispose?.();

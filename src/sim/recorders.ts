@@ -51,6 +51,8 @@ export interface RunMetrics {
   selection: Float64Array;
   /** Steps whose chosen pair was missing from the table (reward 0). */
   misses: number;
+  /** Settings the policy fitted on a train part (Policy.fitted), when it reports any. */
+  fitted?: Record<string, number>;
 }
 
 /** Values per cell in the packed metrics copy. */

@@ -37,6 +37,21 @@ describe('library API', () => {
     expect(s.policies[0].accuracy).toEqual(s.policies[1].accuracy);
   });
 
+  it('what a trained policy reports through fitted() reaches the protocol rows, one value per split', async () => {
+    // fits nothing, reports the train part it was given: 250 of each task's 500 queries at --split 0.5
+    const probe: PolicyFactory = {
+      ...fixedFactory('train-probe', 0),
+      contextual: false,
+      train: true,
+      create: (env, _p, _h, t) => ({ name: 'train-probe', select: (_q, arms) => arms[0], update: () => {}, addArm: () => {}, removeArm: () => {}, fitted: () => ({ n: t!.queries.length, lambda: t!.lambda }) }),
+    };
+    registerPolicy(probe);
+    const s = await simulate({ policies: ['train-probe', 'random'], runs: 2, split: 0.5, splits: 3 });
+    const rows = s.protocol!.policies;
+    expect(rows.find((r) => r.name === 'train-probe')!.fitted).toEqual({ n: [1250, 1250, 1250], lambda: [0.5, 0.5, 0.5] });
+    expect('fitted' in rows.find((r) => r.name === 'random')!).toBe(false);
+  });
+
   it('refuses a duplicate or malformed registration without touching the registry', () => {
     const before = pluginFactories().length;
     expect(() => registerPolicy(fixedFactory('linucb', 0))).toThrow(new UsageError("registerPolicy: policy 'linucb': the name is already taken"));
