@@ -35,6 +35,8 @@ export async function evaluateShard(
   o: { out?: string; force?: boolean; progress?: (done: number, total: number) => void } = {},
 ): Promise<{ out: string; cells: number; total: number }> {
   const p = evaluateDefaults(request);
+  // shards split the plain λ sweep's cells; the protocol's splits and their baselines run as one job
+  if (p.split !== undefined || p.train !== undefined) throw new UsageError(`--shard: the train/test protocol (${p.split !== undefined ? '--split' : '--train'}) is not sharded; run it whole (--jobs <n> spreads its cells over threads)`);
   const out = o.out ?? defaultEvaluateShardOut(shard);
   AtomicDir.checkTarget(out, o.force === true);
   const prep = await prepareEvaluation(p);

@@ -283,6 +283,20 @@ function parseRecord(o: unknown, s: CheckpointShape): JobResult {
     if (v !== null && typeof v !== 'number') throw new Error(`metrics.${k} is not a number`);
     metrics[k] = v === null ? Number.NaN : v;
   }
+  // a trained router's fitted settings (Policy.fitted): a few named numbers
+  if (mt.fitted !== undefined) {
+    const f = mt.fitted as Record<string, unknown> | null;
+    if (!f || typeof f !== 'object' || Array.isArray(f)) throw new Error('metrics.fitted is not an object');
+    const keys = Object.keys(f);
+    if (keys.length > 8) throw new Error(`metrics.fitted has ${keys.length} settings, at most 8`);
+    const fitted: Record<string, number> = {};
+    for (const k of keys) {
+      if (!/^[A-Za-z][A-Za-z0-9]{0,31}$/.test(k)) throw new Error(`metrics.fitted has a bad setting name`);
+      if (typeof f[k] !== 'number') throw new Error(`metrics.fitted.${k} is not a number`);
+      fitted[k] = f[k] as number;
+    }
+    metrics.fitted = fitted;
+  }
   const out: JobResult = { job, metrics, stepRegret: new Float64Array(decode(rec.stepRegret, 8, s.queries, 'stepRegret')), chosen: new Int32Array(decode(rec.chosen, 4, s.queries, 'chosen')) };
   if (rec.budgetTrace !== undefined && !s.budget) throw new Error('budgetTrace in an experiment without a budget');
   if (rec.budgetTrace !== undefined) out.budgetTrace = new Float64Array(decode(rec.budgetTrace, 8, s.queries, 'budgetTrace'));

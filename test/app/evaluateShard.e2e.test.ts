@@ -63,6 +63,16 @@ describe('evaluate --shard and merge', () => {
     for (const f of want) expect(readFileSync(join(r.out, f)).equals(readFileSync(join(ref, f))), f).toBe(true);
   }, 120_000);
 
+  it('the train/test protocol is refused with --shard, naming the flag, before any data is read or written', async () => {
+    for (const extra of [{ split: 0.5 }, { train: join(root, 'absent.csv') }]) {
+      const out = join(root, `proto-shard-${Object.keys(extra)[0]}`);
+      const e = await evaluateShard({ ...request, ...extra }, { index: 0, count: 2 }, { out }).catch((x: unknown) => x);
+      expect((e as Error).name).toBe('UsageError');
+      expect((e as Error).message).toMatch(new RegExp(`^--shard: the train/test protocol \\(--${Object.keys(extra)[0]}\\) is not sharded`));
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it('the CLI writes a shard directory and merge names a missing shard', () => {
     const out = join(root, 'cli-shard');
     const args = ['evaluate', '--routerbench', String(request.source), '--lambdas', '0,0.5,1', '--runs', '2', '--policies', 'linucb,epsilon-greedy,random,static:mid-model', '--features', 'task', '--jobs', '1'];

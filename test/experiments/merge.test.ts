@@ -109,6 +109,22 @@ describe('merge', () => {
     }
   });
 
+  it('a split experiment\'s trained routers keep their fitted settings through shards and merge', async () => {
+    const sc = join(root, 'split.yaml');
+    writeFileSync(sc, `name: split-merge\ndataset: greenserv-pool\nruns: 2\nseed: 5\nlambdas: [0.5]\nsplit: 0.5\narms:\n  - policy: knn\n  - policy: predictive\n  - policy: train-best-static\n`);
+    const parts: string[] = [];
+    for (let i = 0; i < 2; i++) parts.push((await runExperimentShard(sc, { index: i, count: 2 }, { out: join(root, `split-s${i}`), workers: 1, charts: false })).out);
+    const merged = join(root, 'split-merged');
+    await mergeShards(parts, { out: merged, charts: false });
+    const ref = join(root, 'split-ref');
+    await runExperiment(sc, { out: ref, charts: false, workers: 1 });
+    const want = readFileSync(join(ref, 'summary.json'), 'utf8');
+    expect(readFileSync(join(merged, 'summary.json'), 'utf8')).toBe(want);
+    const rows = JSON.parse(want).protocol.policies as { name: string; fitted?: Record<string, number[]> }[];
+    expect(Object.keys(rows.find((r) => r.name === 'knn')!.fitted!)).toEqual(['k']);
+    expect(rows.find((r) => r.name === 'predictive')!.fitted!.reg).toHaveLength(1);
+  }, 60_000);
+
   it('the CLI exits 2 with the message and writes nothing', () => {
     const out = join(root, 'cli-out');
     const r = spawnSync(process.execPath, [BIN, 'merge', shards[0], shards[1], '--out', out], { encoding: 'utf8' });
