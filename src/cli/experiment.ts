@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { budgetTable, fmt, fmtSmall, plural, renderTable, renderTableFit, wrapAt } from '../report/terminalTable.js';
+import { fmt, fmtSmall, plural, poolEventLines, renderTable, renderTableFit, scenarioTables, wrapAt } from '../report/terminalTable.js';
 import type { JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment } from '../sim/experimentConfig.js';
 import { MAX_RUNS } from '../sim/limits.js';
@@ -33,7 +33,8 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
   ]);
   let out = wrapAt(`${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics`, ' ', width) + '\n\n';
   out += renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.indexOf('95% CI'), headers.indexOf('reward')]) + '\n';
-  if (s.scenario?.budget) out += '\n' + budgetTable(s.scenario.budget, width);
+  out += scenarioTables(s.scenario, width, s.dataset.queries);
+  if (!s.scenario?.events && s.events?.length) out += '\n' + poolEventLines(s.events, width);
   if (s.comparison?.rows.length) {
     const rows = s.comparison.rows;
     out += '\n' + wrapAt(`Published figures (${s.comparison.source}):`, ' ', width) + '\n\n';
@@ -140,7 +141,11 @@ export function registerExperimentCommand(program: Command): void {
         if (o.json) process.stdout.write(toJson(members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary }))));
         else {
           const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
-          for (const m of members) process.stdout.write(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
+          // each split's protocol table, and its scenario tables (budget, events, feedback on its test stream)
+          for (const m of members) {
+            process.stdout.write(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
+            process.stdout.write(scenarioTables(m.summary.scenario, width, m.summary.dataset.queries));
+          }
           process.stdout.write(`\nresults: ${out} (one directory per split; splits.csv lists them all)\n`);
         }
         return;

@@ -60,13 +60,119 @@ export function wrapAt(line: string, sep: string, width: number): string {
   return lines.join('\n');
 }
 
-/** Budget adherence per cell (docs/model.md §11.1): the final mean (p95 for latency) and the overshoot over the budget. */
+type MeanSdCell = { mean: number | null; sd: number | null } | undefined;
+
+/** `83.6 ± 4.2`, with a sign when `signed` (`+3.9 ± 5.2`); '–' when the mean is missing. */
+function meanSdText(x: MeanSdCell, digits: number, signed = false): string {
+  if (!x || x.mean === null || !Number.isFinite(x.mean)) return '–';
+  const m = fmt(x.mean, digits);
+  return `${signed && x.mean >= 0 ? '+' : ''}${m} ± ${fmt(x.sd, digits)}`;
+}
+
+/** A mixture weight as a percentage: whole percent, one decimal when that would read 0 or 100 and is not. */
+function weightPct(w: number): string {
+  const p = 100 * w;
+  return `${Math.round(p) === 0 || Math.round(p) === 100 ? fmt(p, 1).replace(/\.0$/, '') : Math.round(p)} %`;
+}
+
+/**
+ * The hindsight references of a budget (docs/model.md §11.1) as lines: the most accurate single model and the
+ * most accurate fixed mixture of two models that meet it, over the whole table.
+ */
+export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+  const ref = b.reference;
+  if (!ref) return '';
+  const st = ref.bestStatic;
+  const single = st ? `${st.model}, accuracy ${fmt(st.accuracy, 4)} at ${fmtSmall(st.value, 4)} ${b.unit}` : 'none';
+  const lines = [`best single model within the budget: ${single}`];
+  const mx = ref.bestMixture;
+  if (mx) {
+    const which = mx.a === mx.b || mx.weightB === 0 ? `${mx.a} alone` : `${mx.a} + ${weightPct(mx.weightB)} ${mx.b}`;
+    lines.push(`best two-model mixture within it: ${which}, accuracy ${fmt(mx.accuracy, 4)}`);
+  } else lines.push(b.kind === 'latency' ? 'best two-model mixture: none for a p95 budget (not a mean)' : 'best two-model mixture within it: none');
+  return ['In hindsight, over the whole stream:', ...lines.map((l) => wrapAt(`  ${l}`, ' ', width))].join('\n') + '\n';
+}
+
+/**
+ * Budget adherence per cell (docs/model.md §11.1): the final mean (p95 for latency), the overshoot over the
+ * budget, the accuracy and the share of runs within 5 %, then the hindsight references.
+ */
 export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
   const multi = new Set(b.cells.map((c) => c.lambda)).size > 1;
-  const headers = [...(multi ? ['λ'] : []), 'policy', b.kind === 'latency' ? 'final p95' : 'final mean', 'overshoot', 'runs within 5 %'];
-  const rows = b.cells.map((c) => [...(multi ? [String(c.lambda)] : []), c.label, fmtSmall(c.final.mean, 4), signedPct(100 * c.overshoot.mean), `${Math.round(100 * c.within5pct)} %`]);
+  const headers = [...(multi ? ['λ'] : []), 'policy', b.kind === 'latency' ? 'final p95' : 'final mean', 'overshoot', 'accuracy', 'runs within 5 %'];
+  const rows = b.cells.map((c) => [
+    ...(multi ? [String(c.lambda)] : []),
+    c.label,
+    fmtSmall(c.final.mean, 4),
+    signedPct(100 * c.overshoot.mean),
+    fmt(c.accuracy?.mean, 4),
+    `${Math.round(100 * c.within5pct)} %`,
+  ]);
   const head = wrapAt(`Budget: ${b.kind} ${b.limit} ${b.unit}`, ' ', width);
+  const table = renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.length - 1, headers.length - 2]);
+  const refs = budgetReferenceLines(b, width);
+  return head + '\n\n' + table + '\n' + (refs ? '\n' + refs : '');
+}
+
+/**
+ * Regret in the window after each pool or drift event (docs/model.md §11.7), one block per event: the step and
+ * what changed, the window's best fixed model, and per cell the regret summed over the window and its excess
+ * over that model (both mean ± sd over runs). `queries` (the stream's length) notes a window the stream cuts.
+ */
+export function eventsTable(e: NonNullable<ScenarioSummary['events']>, width = Infinity, queries?: number): string {
+  const multi = new Set(e.cells.map((c) => c.lambda)).size > 1;
+  const excess = e.cells.some((c) => c.excessAfter);
+  const headers = [...(multi ? ['λ'] : []), 'policy', 'regret in window', ...(excess ? ['excess over best fixed'] : [])];
+  let out = wrapAt(`Events: regret summed over the ${e.window} steps from each event, mean ± sd over runs`, ' ', width) + '\n';
+  if (excess) out += wrapAt(`excess: that regret minus the regret of the window's best fixed model in hindsight`, ' ', width) + '\n';
+  e.list.forEach((ev, k) => {
+    const cut = queries !== undefined && ev.step + e.window > queries ? ` (window cut to ${Math.max(0, queries - ev.step)} steps by the stream's end)` : '';
+    out += '\n' + wrapAt(`event ${k + 1} at step ${ev.step} — ${ev.what}${cut}`, ' ', width) + '\n';
+    const best = (e.bestStatic ?? []).filter((b) => b.event === k);
+    for (const b of best) out += wrapAt(`  best fixed model${multi ? ` at λ = ${b.lambda}` : ''}: ${b.model || '–'}, regret ${meanSdText(b.regret, 1)}`, ' ', width) + '\n';
+    const rows = e.cells
+      .filter((c) => c.event === k)
+      .map((c) => [...(multi ? [String(c.lambda)] : []), c.label, meanSdText(c.regretAfter, 1), ...(excess ? [meanSdText(c.excessAfter, 1, true)] : [])]);
+    out += '\n' + renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
+  });
+  return out;
+}
+
+/**
+ * Labels delivered with late or sampled feedback (docs/model.md §11.5): per cell, the labels that reached the
+ * policy (mean ± sd over runs) and their share of its decisions (delivered + never labelled).
+ */
+export function feedbackTable(f: NonNullable<ScenarioSummary['feedback']>, width = Infinity): string {
+  const multi = new Set(f.cells.map((c) => c.lambda)).size > 1;
+  const headers = [...(multi ? ['λ'] : []), 'policy', 'labels delivered', 'share of decisions', 'unlabelled'];
+  const rows = f.cells.map((c) => {
+    const d = c.delivered.mean;
+    const u = c.unlabelled.mean;
+    const share = d !== null && u !== null && d + u > 0 ? `${fmt((100 * d) / (d + u), 1)} %` : '–';
+    return [...(multi ? [String(c.lambda)] : []), c.label, meanSdText(c.delivered, 1), share, meanSdText(c.unlabelled, 1)];
+  });
+  const head = wrapAt(`Feedback: delay ${f.delay}, rate ${f.rate}; labels per run, mean ± sd over runs`, ' ', width);
   return head + '\n\n' + renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.length - 1]) + '\n';
+}
+
+/**
+ * An experiment's pool events when its summary has no event windows (no scenario setting and no `eventWindow:`):
+ * what changed and when, and how to have the regret after each event measured.
+ */
+export function poolEventLines(events: { step: number; remove: string[]; add: string[] }[], width = Infinity): string {
+  const lines = events.map((e, k) => wrapAt(`event ${k + 1} at step ${e.step} — ${[...e.remove.map((m) => `−${m}`), ...e.add.map((m) => `+${m}`)].join(' ')}`, ' ', width));
+  const note = wrapAt('(regret after each event not measured: set eventWindow: in the experiment to have it)', ' ', width);
+  return ['Events:', ...lines, note].join('\n') + '\n';
+}
+
+/** The scenario tables shown under a results table (budget, events, feedback), each led by a blank line. */
+export function scenarioTables(sc: ScenarioSummary | null | undefined, width = Infinity, queries?: number): string {
+  if (!sc) return '';
+  let out = '';
+  if (sc.budget) out += '\n' + budgetTable(sc.budget, width);
+  if (sc.events && sc.events.list.length) out += '\n' + eventsTable(sc.events, width, queries);
+  if (sc.feedback && sc.feedback.cells.length) out += '\n' + feedbackTable(sc.feedback, width);
+  return out;
 }
 
 /** The comparison table; `width` (a terminal's) drops the "vs rnd" columns, then reward, to fit. */
@@ -96,6 +202,5 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const table = renderTableFit(headers, rows, [false, true, true, true, true, true, true, true], width, [7, 6, 5, 4]);
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
   // a head line wider than the terminal breaks at its separators instead of mid-word
-  const budget = s.scenario?.budget ? '\n' + budgetTable(s.scenario.budget, width) : '';
-  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + budget;
+  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + scenarioTables(s.scenario, width, s.dataset.queries);
 }

@@ -58,7 +58,7 @@ describe('simulate scenario flags', () => {
     // the terminal shows the same adherence under the results table
     expect(a.stdout).toContain('Budget: energy 0.05 Wh per query');
     const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
-    for (const c of bud.cells) expect(a.stdout).toMatch(new RegExp(`${c.label}\\s+${c.final.mean.toFixed(4)}\\s+\\${pct(c.overshoot.mean)}\\s+${Math.round(100 * c.within5pct)} %`));
+    for (const c of bud.cells) expect(a.stdout).toMatch(new RegExp(`${c.label}\\s+${c.final.mean.toFixed(4)}\\s+\\${pct(c.overshoot.mean)}\\s+${c.accuracy.mean.toFixed(4)}\\s+${Math.round(100 * c.within5pct)} %`));
     expect(s.scenario.events.list).toEqual([{ step: 1000, what: 'phi-4-mini-4b: energy ×3 over 100 steps' }]);
     expect(s.scenario.feedback.delay).toBe('uniform:1-20');
     for (const c of s.scenario.feedback.cells) expect(c.delivered.mean + c.unlabelled.mean).toBe(2500);
