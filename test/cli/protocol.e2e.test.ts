@@ -87,7 +87,15 @@ describe('train/test protocol (CLI)', () => {
     expect(tbs.aiq.zeroRouter).toBeGreaterThan(0);
     for (const p of s.protocol.policies) if (p.aiq) expect(p.aiq.ratio).toBeCloseTo(p.aiq.policy / p.aiq.zeroRouter, 12);
     for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/Train\/test protocol/);
+    // report.html's gap-by-λ table has the terminal's λ columns, as HTML table headers
+    const termLambdas = r.stdout.split('\n').find((l) => l.startsWith('gap closed '))!.trim().split(/ {2,}/).slice(1);
+    expect(termLambdas).toEqual(['λ=0', 'λ=0.5', 'λ=1']);
+    const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
+    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(termLambdas);
+    expect(section).toContain('<th>AIQ / zero router</th>');
+    expect(section).toContain('<figure id="gap-closed">');
   });
 
   it('simulate --split with no --policies runs the default policies and the trained routers', async () => {
