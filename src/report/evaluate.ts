@@ -233,7 +233,7 @@ export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, stri
 
 /** The protocol's section of report.html: its tables and the gap-closed chart. */
 function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
-  return protocolSectionHtml(p, { figure: svg ? gapClosedFigure(svg) : null, note: `Points, charts and tables below are those of ${p.splits > 1 ? `the first split's test stream (of ${p.splits})` : 'the test stream'}.` });
+  return protocolSectionHtml(p, { figure: svg ? gapClosedFigure(svg.replace(/^<\?xml[^>]*>\s*/, '')) : null, note: `Points, charts and tables below are those of ${p.splits > 1 ? `the first split's test stream (of ${p.splits})` : 'the test stream'}.` });
 }
 
 // ---------------------------------------------------------------------------------------------- directory

@@ -88,7 +88,7 @@ export async function writeChartsAndReport(
   configText: string,
   manifest: unknown,
   profile?: Profile | null,
-  opts: { configTitle?: string } = {},
+  opts: { configTitle?: string; protocolNote?: string } = {},
 ): Promise<string[]> {
   const specs = experimentCharts(agg, { initialPool: initialPool(configText, agg.summary.models.map((m) => m.id)) });
   const pr = agg.summary.protocol;
@@ -106,7 +106,7 @@ export async function writeChartsAndReport(
   }
   const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
   const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart })] : [];
-  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle }));
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle, protocolNote: opts.protocolNote }));
   return specs.map((c) => c.name);
 }
 

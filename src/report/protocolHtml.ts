@@ -31,9 +31,8 @@ export function gapByLambdaHtml(p: Pick<SweepProtocolBlock, 'byLambda' | 'baseli
   return htmlTable(headers, rows);
 }
 
-/** Inline a gap-closed chart's SVG as a figure (id gap-closed). */
-export function gapClosedFigure(svg: string): string {
-  const body = svg.replace(/^<\?xml[^>]*>\s*/, '');
+/** The gap-closed chart as a figure (id gap-closed); `body` is its SVG as inlined in the page. */
+export function gapClosedFigure(body: string): string {
   return `<figure id="gap-closed">${body}<figcaption>Share of the train-best-static model's test regret each policy removes; whiskers: 95% CI.</figcaption></figure>`;
 }
 

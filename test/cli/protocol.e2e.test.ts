@@ -149,7 +149,16 @@ describe('train/test protocol (CLI)', () => {
     const row = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
     expect(row.testRegret.mean).toBeCloseTo(cell.finalRegret.mean, 9);
     for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/id="gap-closed"/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/id="gap-closed"/);
+    // report.html has the protocol table too, with linucb's row as summary.json gives it
+    const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
+    expect(section).toContain('<h2>Train/test protocol (λ = 0.5)</h2>');
+    const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    const g = row.gapClosed;
+    expect(section).toContain(`<tr><td>linucb</td><td>${row.testRegret.mean.toFixed(1)} ± ${row.testRegret.sd.toFixed(1)}</td><td>${pct(g.mean)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]</td>`);
+    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0.25', 'λ=0.5']);
+    expect(section).toContain('<figure id="gap-closed">');
     const noBase = join(dir, 'nobase.yaml');
     writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
     const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);
