@@ -159,6 +159,11 @@ describe('train/test protocol (CLI)', () => {
     expect(section).toContain(`<tr><td>linucb</td><td>${row.testRegret.mean.toFixed(1)} ± ${row.testRegret.sd.toFixed(1)}</td><td>${pct(g.mean)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]</td>`);
     expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0.25', 'λ=0.5']);
     expect(section).toContain('<figure id="gap-closed">');
+    // the model profile covers the whole table, and says so beside the test stream's results
+    expect(html).toContain('<h2>Model profiles (over the whole table, train and test parts)</h2>');
+    expect(s.protocol.trainQueries + s.protocol.testQueries).toBe(2500);
+    expect(html).toContain(`profiles all 2500 queries of the table: the ${s.protocol.trainQueries} train and the ${s.protocol.testQueries} test queries together`);
+    expect(JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')).dataset.queries).toBe(2500);
     const noBase = join(dir, 'nobase.yaml');
     writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
     const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);

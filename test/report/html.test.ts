@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { CellSummary, ExperimentSummary } from '../../src/metrics/experiment.js';
 import { meanSd, meanSdCi } from '../../src/metrics/stats.js';
 import { chartSvg, experimentReport, signedPct } from '../../src/report/html.js';
+import { buildProfile } from '../../src/metrics/profile.js';
+import { profileScope } from '../../src/report/experimentOutputs.js';
+import { profileReportSection } from '../../src/report/profile.js';
+import { randomTable } from '../helpers/table.js';
 
 function cell(lambda: number, label: string, regret: number[]): CellSummary {
   return {
@@ -134,5 +138,21 @@ describe('report.html', () => {
     expect(signedPct(-0.44)).toBe('−0.4%');
     expect(signedPct(-0.04)).toBe('0.0%');
     expect(signedPct(Number.NaN)).toBe('–');
+  });
+});
+
+describe('the model profile section under the protocol', () => {
+  it('a split says the profile covers the whole table; a train table or no protocol says nothing', async () => {
+    const profile = await buildProfile(randomTable(1, 8, 3), { lambda: 0.5, cost: 'energy' });
+    const base = summary([0.5]);
+    const pr = (kind: 'split' | 'train-table') => ({ kind, fraction: 0.5, splits: 1, train: null, trainQueries: 3, testQueries: 5, baseline: 'train-best-static' as const, hindsight: [], lambda: 0.5, policies: [], byLambda: [] });
+    const scoped = profileScope(profile, { ...base, protocol: pr('split') });
+    expect(scoped.scope?.heading).toBe('(over the whole table, train and test parts)');
+    expect(scoped.scope?.note).toContain(`all ${profile.dataset.queries} queries of the table: the 3 train and the 5 test queries together`);
+    const html = profileReportSection(profile, undefined, scoped);
+    expect(html).toContain('<h2>Model profiles (over the whole table, train and test parts)</h2>\n<p class="note">This section profiles');
+    expect(profileScope(profile, { ...base, protocol: pr('train-table') })).toEqual({});
+    expect(profileScope(profile, base)).toEqual({});
+    expect(profileReportSection(profile, undefined, {})).toContain('<h2>Model profiles</h2>\n<p>');
   });
 });

@@ -123,6 +123,8 @@ describe('greenserv report', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/experiment results/);
     expect(readFileSync(join(dir, 'x', 'report.html'), 'utf8')).toBe(before);
+    // without a split the profile is of the replayed table itself: no label
+    expect(before).toContain('<h2>Model profiles</h2>');
   });
 
   it('bad directories: exit 2 naming the file, line and field; nothing written', async () => {
