@@ -2,7 +2,9 @@
  * `greenserv report` on a `simulate` results directory: summary.json, the per-step trace (steps.csv or
  * steps.arrow) and manifest.json become the same aggregate an experiment has, so a simulation gets the same
  * charts (cumulative and moving-average regret, selection over time, accuracy vs energy, final regret) and
- * report.html. Nothing in the directory is changed but charts/ and report.html.
+ * report.html. A --split or --train directory has no trace: its report gets the train/test protocol section
+ * and the gap-closed chart instead, with the single models taken over the test streams. Nothing in the
+ * directory is changed but charts/ and report.html.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
