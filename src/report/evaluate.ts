@@ -3,7 +3,8 @@
  * section and the results directory (charts in evaluateCharts.ts).
  */
 import type { SweepProtocolBlock } from '../metrics/protocol.js';
-import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable } from './protocol.js';
+import { gapClosedSpec, protocolCsv } from './protocol.js';
+import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
 import { policyColours } from './palette.js';
 import { renderChart } from './render.js';
 import { mkdirSync } from 'node:fs';
@@ -230,10 +231,9 @@ export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, stri
   );
 }
 
-/** The protocol's section of report.html: its table as text and the gap-closed chart. */
+/** The protocol's section of report.html: its tables and the gap-closed chart. */
 function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
-  const fig = svg ? `<figure>${svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>Share of the train-best-static model's test regret each policy removes; whiskers: 95% CI.</figcaption></figure>\n` : '';
-  return `<h2>Train/test protocol (λ = ${p.lambda})</h2>\n<pre>${esc(protocolTable(p, 110, p.byLambda.length))}\n${esc(gapByLambdaTable(p.byLambda, p.baseline, 110))}</pre>\n${fig}<p class="note">Points, charts and tables below are those of the first split's test stream.</p>\n`;
+  return protocolSectionHtml(p, { figure: svg ? gapClosedFigure(svg.replace(/^<\?xml[^>]*>\s*/, '')) : null, note: `Points, charts and tables below are those of ${p.splits > 1 ? `the first split's test stream (of ${p.splits})` : 'the test stream'}.` });
 }
 
 // ---------------------------------------------------------------------------------------------- directory

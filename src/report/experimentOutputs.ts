@@ -81,6 +81,23 @@ export function initialPool(configText: string, ids: string[]): string[] | null 
   return (initial ?? ids).filter((id) => !(exclude ?? []).includes(id));
 }
 
+/**
+ * The model profile covers the whole table; under a split the rest of the report is the test stream, so the
+ * profile's section says it covers both parts (nothing to say for a train table: the table is the test stream).
+ */
+export function profileScope(profile: Profile, s: ExperimentSummary): { scope?: { heading: string; note: string } } {
+  const pr = s.protocol;
+  if (!pr || pr.kind !== 'split') return {};
+  return {
+    scope: {
+      heading: '(over the whole table, train and test parts)',
+      note:
+        `This section profiles all ${profile.dataset.queries} queries of the table: the ${pr.trainQueries} train and the ${pr.testQueries} test queries together. ` +
+        `The protocol table, the charts and the results above are of the ${pr.testQueries}-query test stream only.`,
+    },
+  };
+}
+
 /** Render every chart to SVG and PNG under charts/ and build report.html. */
 export async function writeChartsAndReport(
   dir: AtomicDir | { write(name: string, data: string | Uint8Array): void },
@@ -88,7 +105,7 @@ export async function writeChartsAndReport(
   configText: string,
   manifest: unknown,
   profile?: Profile | null,
-  opts: { configTitle?: string } = {},
+  opts: { configTitle?: string; protocolNote?: string } = {},
 ): Promise<string[]> {
   const specs = experimentCharts(agg, { initialPool: initialPool(configText, agg.summary.models.map((m) => m.id)) });
   const pr = agg.summary.protocol;
@@ -105,8 +122,8 @@ export async function writeChartsAndReport(
     rendered.push({ name: c.name, title: c.title, svg: r.svg });
   }
   const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
-  const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart })] : [];
-  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle }));
+  const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart, ...profileScope(profile, agg.summary) })] : [];
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle, protocolNote: opts.protocolNote }));
   return specs.map((c) => c.name);
 }
 

@@ -2,6 +2,7 @@
 import { escHtml as esc } from '../core/escape.js';
 import { fmt } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
+import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
 
 
 
@@ -40,6 +41,8 @@ export interface ReportInput {
   extraSections?: string[];
   /** Heading of the configuration block (default "Configuration"). */
   configTitle?: string;
+  /** Under the train/test protocol: what the charts and tables after its section describe. */
+  protocolNote?: string;
 }
 
 /** A percentage with its sign: +1.7%, −0.4%, 0.0%. */
@@ -78,7 +81,10 @@ function headlineLambda(lambdas: number[]): number {
   return lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), lambdas[0]);
 }
 
-/** Charts first, then the headline table; long tables, configuration and manifest collapsed. */
+/**
+ * Under the train/test protocol its section first; then the charts and the headline table; long tables,
+ * configuration and manifest collapsed.
+ */
 export function experimentReport(inp: ReportInput): string {
   const s = inp.summary;
   const parts: string[] = [];
@@ -88,9 +94,18 @@ export function experimentReport(inp: ReportInput): string {
     `<p class="note">Dataset <b>${esc(s.dataset.name)}</b> (${s.dataset.queries} queries × ${s.dataset.models} models, sha256 ${s.dataset.sha256.slice(0, 12)}…) · ` +
       `${s.runs} runs from seed ${s.seed} · ${esc(s.semantics)} semantics · oracle over the ${s.oracle === 'pool' ? 'current' : esc(s.oracle)} pool · λ ∈ {${s.lambdas.join(', ')}}</p>`,
   );
-  if (inp.charts.length) {
+  let charts = inp.charts;
+  const pr = s.protocol;
+  if (pr) {
+    // the protocol's table and its gap-closed chart head the report, as in evaluate's
+    const gap = charts.find((c) => c.name === 'gap-closed');
+    charts = charts.filter((c) => c !== gap);
+    const note = inp.protocolNote ?? `The charts and tables below describe the ${pr.testQueries}-query test stream.`;
+    parts.push(protocolSectionHtml(pr, { figure: gap ? gapClosedFigure(chartSvg(gap.svg)) : null, note }));
+  }
+  if (charts.length) {
     parts.push('<h2>Charts</h2>');
-    for (const c of inp.charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption></figure>`);
+    for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption></figure>`);
   }
   if (s.lambdas.length) {
     const head = headlineLambda(s.lambdas);

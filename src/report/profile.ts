@@ -169,11 +169,13 @@ function shade(t: number, rgb: [number, number, number]): string {
  * Self-contained HTML fragment (inline SVG, inline styles, no scripts) for report.html. Pass the rendered
  * charts to inline the Vega-Lite SVGs; without them a built-in scatter is drawn, unless `pareto: false`.
  */
-export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean } = {}): string {
+export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean; scope?: { heading: string; note: string } } = {}): string {
   const h: string[] = [];
   const d = p.dataset;
   h.push('<section class="greenserv-profile">');
-  h.push('<h2>Model profiles</h2>');
+  // a report on part of the table (the protocol's test stream) says which rows the profile covers
+  h.push(`<h2>Model profiles${opts.scope ? ` ${escapeHtml(opts.scope.heading)}` : ''}</h2>`);
+  if (opts.scope) h.push(`<p class="note">${escapeHtml(opts.scope.note)}</p>`);
   h.push(
     `<p>${escapeHtml(d.name)}: ${d.queries} queries × ${d.models} models, tasks ${escapeHtml(d.tasks.join(', '))}; λ = ${p.lambda}. ` +
       `Pareto front (accuracy vs mean ${COST_AXIS[p.cost].noun} per query, cheapest first): <strong>${escapeHtml(p.pareto.join(', ') || '–')}</strong>. ` +

@@ -29,11 +29,8 @@ export function protocolHead(p: ProtocolBlock): string {
   return p.splits >= 2 || p.kind !== 'split' ? head : `${head}\n(one split: the CI says nothing about the split's luck; --splits k draws k splits for a CI over them)`;
 }
 
-/**
- * The protocol table: per policy, test regret, gap closed [95 % CI], accuracy, energy or cost, and AIQ vs
- * the zero router where known. Hindsight baselines are marked with *.
- */
-export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: number): string {
+/** The protocol table's cells (terminal and report.html alike); `drop` is the order its columns give way in a narrow terminal. */
+export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: string[]; rows: string[][]; drop: number[]; foot: string[] } {
   const usd = p.policies.every((r) => !Number.isFinite(r.energyWh)) && p.policies.some((r) => Number.isFinite(r.costUsd));
   const withAiq = p.policies.some((r) => r.aiq);
   const headers = ['policy', 'test regret', 'gap closed [95% CI]', 'accuracy', usd ? 'cost $' : 'energy Wh', ...(withAiq ? ['AIQ', 'AIQ / zero router'] : [])];
@@ -45,15 +42,17 @@ export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: num
     usd ? fmtSmall(r.costUsd, 3) : fmtSmall(r.energyWh, 1),
     ...(withAiq ? [r.aiq ? fmt(r.aiq.policy, 4) : '–', r.aiq ? fmt(r.aiq.ratio, 3) : '–'] : []),
   ]);
-  const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, withAiq ? [5, 4] : [4]);
-  const foot = p.hindsight.some((h) => p.policies.some((r) => r.name === h)) ? '\n* hindsight baseline: it sees the test stream\'s rewards' : '';
+  const foot: string[] = [];
+  if (p.hindsight.some((h) => p.policies.some((r) => r.name === h))) foot.push("* hindsight baseline: it sees the test stream's rewards");
   const zero = p.policies.find((r) => r.aiq)?.aiq;
+  const fitted = fittedLine(p);
+  if (fitted) foot.push(fitted);
+  if (zero) foot.push(`zero router AIQ on the test points: ${fmt(zero.zeroRouter, 4)}`);
   // a router's hull has one point per λ, the zero router's one per model: on a short grid only routers compare
-  const coarse = nLambdas !== undefined && nLambdas < DEFAULT_LAMBDAS.length
-    ? `\n(a router's AIQ is from its hull over the ${plural(nLambdas, 'λ value')} run, the zero router's from every model: compare the AIQ of routers with each other, or run the default ${DEFAULT_LAMBDAS.length}-value λ grid for the ratio)`
-    : '';
-  const aiqLine = zero ? `\nzero router AIQ on the test points: ${fmt(zero.zeroRouter, 4)}${coarse}` : '';
-  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot + fittedLine(p, width) + aiqLine + '\n';
+  if (zero && nLambdas !== undefined && nLambdas < DEFAULT_LAMBDAS.length) {
+    foot.push(`(a router's AIQ is from its hull over the ${plural(nLambdas, 'λ value')} run, the zero router's from every model: compare the AIQ of routers with each other, or run the default ${DEFAULT_LAMBDAS.length}-value λ grid for the ratio)`);
+  }
+  return { headers, rows, drop: withAiq ? [5, 4] : [4], foot };
 }
 
 /** A fitted setting, short: whole numbers below 10⁵ as they are, others to 3 significant digits. */
@@ -64,10 +63,20 @@ function fmtFitted(x: number): string {
 }
 
 /** What the trained routers chose on the train part (one value per split), e.g. `knn k 10, 12`. */
-function fittedLine(p: ProtocolBlock, width: number): string {
+function fittedLine(p: ProtocolBlock): string {
   const parts = p.policies.flatMap((r) => (r.fitted ? Object.entries(r.fitted).map(([k, v]) => `${r.name} ${k} ${v.map(fmtFitted).join(', ')}`) : []));
-  if (parts.length === 0) return '';
-  return '\n' + wrapAt(`fitted on the train part (${p.splits >= 2 ? 'per split' : 'the split'}): ${parts.join(' · ')}`, ' · ', width);
+  return parts.length === 0 ? '' : `fitted on the train part (${p.splits >= 2 ? 'per split' : 'the split'}): ${parts.join(' · ')}`;
+}
+
+/**
+ * The protocol table: per policy, test regret, gap closed [95 % CI], accuracy, energy or cost, and AIQ vs
+ * the zero router where known. Hindsight baselines are marked with *. `nLambdas`: the λ grid's size, when
+ * the AIQ comes from a sweep.
+ */
+export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: number): string {
+  const { headers, rows, drop, foot } = protocolCells(p, nLambdas);
+  const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop);
+  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot.map((f) => `\n${wrapAt(f, ' · ', width)}`).join('') + '\n';
 }
 
 /** protocol.csv: one row per policy. */
@@ -130,12 +139,18 @@ export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, ti
   } as unknown as TopLevelSpec;
 }
 
+/** Cells of the gap-closed-by-λ table: one row per policy but the baseline, one column per λ. */
+export function gapByLambdaCells(byLambda: readonly { lambda: number; policies: ProtocolPolicyRow[] }[], baseline: string): { headers: string[]; rows: string[][] } {
+  const names = byLambda.length ? byLambda[0].policies.map((r) => r.name).filter((n) => n !== baseline) : [];
+  const headers = ['gap closed', ...byLambda.map((b) => `λ=${b.lambda}`)];
+  const rows = names.map((n) => [n, ...byLambda.map((b) => pct(b.policies.find((r) => r.name === n)?.gapClosed?.mean))]);
+  return { headers, rows };
+}
+
 /** Gap closed per policy (rows) and λ (columns), in percent: where along the trade-off a router wins. */
 export function gapByLambdaTable(byLambda: readonly { lambda: number; policies: ProtocolPolicyRow[] }[], baseline: string, width = Infinity): string {
   if (byLambda.length === 0) return '';
-  const names = byLambda[0].policies.map((r) => r.name).filter((n) => n !== baseline);
-  const headers = ['gap closed', ...byLambda.map((b) => `λ=${b.lambda}`)];
-  const rows = names.map((n) => [n, ...byLambda.map((b) => pct(b.policies.find((r) => r.name === n)?.gapClosed?.mean))]);
+  const { headers, rows } = gapByLambdaCells(byLambda, baseline);
   const drop = Array.from({ length: byLambda.length }, (_, j) => byLambda.length - j);
   return renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop) + '\n';
 }

@@ -71,8 +71,9 @@ export async function rebuildReport(dir: string, warn: (m: string) => void): Pro
   if (kind === 'ope') return { kind, charts: await rebuildOpeReport(doc, file, out) };
   // simulate summaries carry no kind
   if (kind === undefined) {
-    const { agg, configText, manifest } = await readSimulateDir(dir, text, warn);
-    return { kind: 'simulate', charts: await writeChartsAndReport(out, agg, configText, manifest, null, { configTitle: 'Configuration (from manifest.json)' }) };
+    const { agg, configText, manifest, protocolNote } = await readSimulateDir(dir, text, warn);
+    const opts = { configTitle: 'Configuration (from manifest.json)', ...(protocolNote ? { protocolNote } : {}) };
+    return { kind: 'simulate', charts: await writeChartsAndReport(out, agg, configText, manifest, null, opts) };
   }
   throw new DataError(`field 'kind': '${String(kind)}' is not an experiment, simulate or ope summary`, file);
 }

@@ -2,7 +2,9 @@
  * `greenserv report` on a `simulate` results directory: summary.json, the per-step trace (steps.csv or
  * steps.arrow) and manifest.json become the same aggregate an experiment has, so a simulation gets the same
  * charts (cumulative and moving-average regret, selection over time, accuracy vs energy, final regret) and
- * report.html. Nothing in the directory is changed but charts/ and report.html.
+ * report.html. A --split or --train directory has no trace: its report gets the train/test protocol section
+ * and the gap-closed chart instead, with the single models taken over the test streams. Nothing in the
+ * directory is changed but charts/ and report.html.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +13,11 @@ import { stringify as yamlStringify } from 'yaml';
 import { DataError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
-import { modelPoints, pairwiseTests, SELECTION_WINDOW, MA_WINDOW, type CellSummary, type ExperimentAggregate, type ExperimentSummary, type ModelPoint } from '../metrics/experiment.js';
-import { movingAverage, tCritical95 } from '../metrics/stats.js';
+import { stratifiedSplit } from '../sim/split.js';
+import { headRows, stackRows } from '../sim/protocol.js';
+import type { PoolTable } from '../data/pool.js';
+import { modelPoints, pairwiseTests, paretoFlags, SELECTION_WINDOW, MA_WINDOW, type CellSummary, type ExperimentAggregate, type ExperimentSummary, type ModelPoint } from '../metrics/experiment.js';
+import { mean, movingAverage, tCritical95 } from '../metrics/stats.js';
 import { readSimulateSummary, type SimSummary } from './simulateSummary.js';
 
 /** Policy × run × step values held in memory at most (two arrays of this length). */
@@ -123,6 +128,27 @@ async function readTrace(dir: string, s: SimSummary, knownModels: string[] | nul
   return null;
 }
 
+/**
+ * The single models over the test streams of a --split run: each split's test rows drawn again as the run
+ * drew them (same seed and split index), the points averaged over the splits as the policies' are; null
+ * (policies only) when the draw does not give the recorded test size.
+ */
+function testStreamPoints(t: PoolTable, fraction: number, k: number, seed: number, testQueries: number, warn: (m: string) => void): ModelPoint[] | null {
+  const per: ModelPoint[][] = [];
+  for (let i = 0; i < k; i++) {
+    const sp = stratifiedSplit(t.queryTask, t.tasks.length, fraction, seed, i);
+    if (sp.test.length !== testQueries) {
+      warn(`split ${i + 1} of the dataset has ${sp.test.length} test queries, summary.json says ${testQueries}, so accuracy vs energy shows the policies only`);
+      return null;
+    }
+    const st = stackRows(t, sp.test, sp.train);
+    per.push(modelPoints(headRows(st.table, st.nTest), []));
+  }
+  const pts = per[0].map((m, j) => ({ ...m, accuracy: mean(per.map((x) => x[j].accuracy)), energyWh: mean(per.map((x) => x[j].energyWh)) }));
+  paretoFlags(pts).forEach((f, j) => (pts[j].onFront = f));
+  return pts;
+}
+
 /** Models of the dataset when it can be loaded again unchanged (same content hash); else null. */
 async function reloadModels(s: SimSummary, manifest: Record<string, unknown>, warn: (m: string) => void): Promise<ModelPoint[] | null> {
   const ds = (manifest.dataset ?? {}) as { source?: unknown };
@@ -139,16 +165,20 @@ async function reloadModels(s: SimSummary, manifest: Record<string, unknown>, wa
       warn(`dataset '${source}' has changed since the run (sha256 differs), so accuracy vs energy shows the policies only`);
       return null;
     }
-    return modelPoints(t, []);
+    return s.protocol?.kind === 'split' ? testStreamPoints(t, s.protocol.fraction!, s.protocol.splits, s.seed, s.protocol.testQueries, warn) : modelPoints(t, []);
   } catch (e) {
     warn(`dataset '${source}' could not be loaded (${(e as Error).message}), so accuracy vs energy shows the policies only`);
     return null;
   }
 }
 
-/** Experiment-shaped aggregate of a simulation, for the experiment charts and report. */
+/**
+ * Experiment-shaped aggregate of a simulation, for the experiment charts and report. Under the train/test
+ * protocol with k splits, perRun holds every split's runs, so the aggregate counts runs × k replays.
+ */
 export function simulateAggregate(s: SimSummary, trace: Trace | null, models: ModelPoint[] | null): ExperimentAggregate {
   const { R, Q } = traceShape(s);
+  const replays = R * (s.protocol?.splits ?? 1);
   const lambda = s.lambda;
   const cells: CellSummary[] = s.policies.map((p) => ({
     lambda,
@@ -175,7 +205,7 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
     dataset: { name: s.dataset.name, queries: Q, models: s.dataset.models, sha256: s.dataset.sha256 },
     semantics: s.semantics,
     oracle: s.oracle.mode,
-    runs: R,
+    runs: replays,
     seed: s.seed,
     lambdas: [lambda],
     oracleTotal: [s.oracle.totalReward],
@@ -186,6 +216,8 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
     comparison: null,
   };
   if (s.scenario) summary.scenario = s.scenario;
+  // simulate runs one λ: the protocol's rows are its rows at that λ
+  if (s.protocol) summary.protocol = { ...s.protocol, lambda, byLambda: [{ lambda, policies: s.protocol.policies }] };
   const agg: ExperimentAggregate = { summary, curves: [], selection: [] };
   if (!trace) return agg;
   const tcrit = R > 1 ? tCritical95(R - 1) : 0;
@@ -233,8 +265,19 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
   return agg;
 }
 
+/** What report.html says the charts and tables after the protocol section describe; null without a protocol or with one split. */
+export function simulateProtocolNote(s: SimSummary): string | null {
+  const k = s.protocol?.splits ?? 1;
+  if (k === 1) return null;
+  return `The charts and tables below describe the ${s.protocol!.testQueries}-query test streams of all ${k} splits: every run of every split (${s.runs} × ${k} = ${s.runs * k} per policy).`;
+}
+
 /** Read a simulate results directory into the aggregate, the configuration text and the manifest. */
-export async function readSimulateDir(dir: string, summaryText: string, warn: (m: string) => void): Promise<{ agg: ExperimentAggregate; configText: string; manifest: unknown }> {
+export async function readSimulateDir(
+  dir: string,
+  summaryText: string,
+  warn: (m: string) => void,
+): Promise<{ agg: ExperimentAggregate; configText: string; manifest: unknown; protocolNote: string | null }> {
   const s = readSimulateSummary(summaryText, join(dir, 'summary.json'));
   traceShape(s);
   const manifestFile = join(dir, 'manifest.json');
@@ -248,12 +291,10 @@ export async function readSimulateDir(dir: string, summaryText: string, warn: (m
     if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new DataError('must be a JSON object', manifestFile);
   }
   const models = await reloadModels(s, manifest, warn);
-  const trace = await readTrace(
-    dir,
-    s,
-    models?.map((m) => m.id) ?? null,
-  );
-  if (!trace) warn('no steps.csv or steps.arrow (run with --steps csv or arrow), so there are no charts over the stream');
+  // the protocol writes no step trace: each split replays its own test stream
+  const trace = s.protocol ? null : await readTrace(dir, s, models?.map((m) => m.id) ?? null);
+  if (s.protocol) warn('the train/test protocol writes no step trace (steps.csv or steps.arrow), so there are no charts over the stream');
+  else if (!trace) warn('no steps.csv or steps.arrow (run with --steps csv or arrow), so there are no charts over the stream');
   const configText = yamlStringify(manifest.config ?? {});
-  return { agg: simulateAggregate(s, trace, models), configText, manifest };
+  return { agg: simulateAggregate(s, trace, models), configText, manifest, protocolNote: simulateProtocolNote(s) };
 }

@@ -52,6 +52,28 @@ const scenario = z.object({
   feedback: z.object({ delay: z.string(), rate: z.number(), cells: z.array(z.object({ ...cell, delivered: meanSd, unlabelled: meanSd })) }).optional(),
 });
 
+const protocolRow = z.object({
+  name: z.string().min(1),
+  testRegret: meanSdCi,
+  gapClosed: z.object({ mean: num, ci95: z.tuple([num, num]), over: z.enum(['splits', 'runs']), n: z.number().int().min(1) }).nullable(),
+  accuracy: num,
+  energyWh: num,
+  costUsd: num,
+  costNorm: num,
+});
+/** The train/test protocol block (docs/outputs.md), when the simulation used --split or --train. */
+const protocol = z.object({
+  kind: z.enum(['split', 'train-table']),
+  fraction: z.number().nullable(),
+  splits: z.number().int().min(1),
+  train: z.string().nullable(),
+  trainQueries: z.number().int().min(1),
+  testQueries: z.number().int().min(1),
+  baseline: z.literal('train-best-static'),
+  hindsight: z.array(z.string()),
+  policies: z.array(protocolRow).min(1),
+});
+
 const simSummary = z.object({
   dataset: z.object({ name: z.string(), queries: z.number().int().min(1), models: z.number().int().min(1), sha256: z.string() }),
   lambda: z.number(),
@@ -62,6 +84,7 @@ const simSummary = z.object({
   oracle: z.object({ mode: z.string(), totalReward: num }),
   policies: z.array(policy).min(1),
   scenario: scenario.optional(),
+  protocol: protocol.optional(),
 });
 
 export type SimSummary = z.infer<typeof simSummary>;
@@ -80,10 +103,18 @@ export function readSimulateSummary(text: string, file: string): SimSummary {
   }
   const s = r.data;
   const names = new Set<string>();
+  // under --splits k every split's runs are listed, split after split (docs/outputs.md)
+  const k = s.protocol?.splits ?? 1;
+  const says = k === 1 ? `'runs' says ${s.runs}` : `'runs' × 'protocol.splits' says ${s.runs} × ${k} = ${s.runs * k}`;
   s.policies.forEach((p, i) => {
     if (names.has(p.name)) throw new DataError(`field 'policies.${i}.name': '${p.name}' appears twice`, file);
     names.add(p.name);
-    if (p.perRun.length !== s.runs) throw new DataError(`field 'policies.${i}.perRun': ${p.perRun.length} runs, 'runs' says ${s.runs}`, file);
+    if (p.perRun.length !== s.runs * k) throw new DataError(`field 'policies.${i}.perRun': ${p.perRun.length} runs, ${says}`, file);
   });
+  if (s.protocol) {
+    const rows = s.protocol.policies.map((p) => p.name);
+    if (rows.join('\n') !== s.policies.map((p) => p.name).join('\n')) throw new DataError(`field 'protocol.policies': its rows (${rows.join(', ')}) are not the policies of 'policies'`, file);
+    if (s.protocol.testQueries !== s.dataset.queries) throw new DataError(`field 'protocol.testQueries': ${s.protocol.testQueries}, 'dataset.queries' (the test stream) says ${s.dataset.queries}`, file);
+  }
   return s;
 }

@@ -87,7 +87,15 @@ describe('train/test protocol (CLI)', () => {
     expect(tbs.aiq.zeroRouter).toBeGreaterThan(0);
     for (const p of s.protocol.policies) if (p.aiq) expect(p.aiq.ratio).toBeCloseTo(p.aiq.policy / p.aiq.zeroRouter, 12);
     for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Train\/test protocol/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/Train\/test protocol/);
+    // report.html's gap-by-λ table has the terminal's λ columns, as HTML table headers
+    const termLambdas = r.stdout.split('\n').find((l) => l.startsWith('gap closed '))!.trim().split(/ {2,}/).slice(1);
+    expect(termLambdas).toEqual(['λ=0', 'λ=0.5', 'λ=1']);
+    const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
+    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(termLambdas);
+    expect(section).toContain('<th>AIQ / zero router</th>');
+    expect(section).toContain('<figure id="gap-closed">');
   });
 
   it('simulate --split with no --policies runs the default policies and the trained routers', async () => {
@@ -154,7 +162,21 @@ describe('train/test protocol (CLI)', () => {
     const row = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
     expect(row.testRegret.mean).toBeCloseTo(cell.finalRegret.mean, 9);
     for (const f of ['protocol.csv', 'charts/gap-closed.svg', 'charts/gap-closed.png']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/id="gap-closed"/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/id="gap-closed"/);
+    // report.html has the protocol table too, with linucb's row as summary.json gives it
+    const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
+    expect(section).toContain('<h2>Train/test protocol (λ = 0.5)</h2>');
+    const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    const g = row.gapClosed;
+    expect(section).toContain(`<tr><td>linucb</td><td>${row.testRegret.mean.toFixed(1)} ± ${row.testRegret.sd.toFixed(1)}</td><td>${pct(g.mean)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]</td>`);
+    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0.25', 'λ=0.5']);
+    expect(section).toContain('<figure id="gap-closed">');
+    // the model profile covers the whole table, and says so beside the test stream's results
+    expect(html).toContain('<h2>Model profiles (over the whole table, train and test parts)</h2>');
+    expect(s.protocol.trainQueries + s.protocol.testQueries).toBe(2500);
+    expect(html).toContain(`profiles all 2500 queries of the table: the ${s.protocol.trainQueries} train and the ${s.protocol.testQueries} test queries together`);
+    expect(JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')).dataset.queries).toBe(2500);
     const noBase = join(dir, 'nobase.yaml');
     writeFileSync(noBase, 'name: nobase\nsplit: 0.5\narms:\n  - policy: linucb\n');
     const bad = await cli(['experiment', 'run', noBase, '--out', join(dir, 'exp-bad'), '--no-progress']);

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { CellSummary, ExperimentSummary } from '../../src/metrics/experiment.js';
 import { meanSd, meanSdCi } from '../../src/metrics/stats.js';
 import { chartSvg, experimentReport, signedPct } from '../../src/report/html.js';
+import { buildProfile } from '../../src/metrics/profile.js';
+import { profileScope } from '../../src/report/experimentOutputs.js';
+import { profileReportSection } from '../../src/report/profile.js';
+import { randomTable } from '../helpers/table.js';
 
 function cell(lambda: number, label: string, regret: number[]): CellSummary {
   return {
@@ -91,10 +95,64 @@ describe('report.html', () => {
     expect(experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} })).toMatch(/figure svg\{[^}]*max-width:100%/);
   });
 
+  it('under the protocol: its section (both tables, the gap-closed chart) comes first, before the charts', () => {
+    const gapRow = (name: string, regret: number, base: number) => ({
+      name,
+      testRegret: meanSdCi([regret, regret + 2]),
+      gapClosed: { mean: (base - regret) / base, ci95: [(base - regret) / base - 0.1, (base - regret) / base + 0.1] as [number, number], over: 'runs' as const, n: 2 },
+      accuracy: 0.6,
+      energyWh: 150,
+      costUsd: Number.NaN,
+      costNorm: 0.1,
+    });
+    const byLambda = [0, 0.4, 1].map((lambda) => ({ lambda, policies: [gapRow('linucb', 80 + 10 * lambda, 100), gapRow('train-best-static', 100, 100)] }));
+    const s = {
+      ...summary([0, 0.4, 1]),
+      protocol: { kind: 'split' as const, fraction: 0.5, splits: 1, train: null, trainQueries: 100, testQueries: 100, baseline: 'train-best-static' as const, hindsight: ['best-static'], lambda: 0.4, policies: byLambda[1].policies, byLambda },
+    };
+    const charts = [
+      { name: 'c', title: 'C', svg: SVG },
+      { name: 'gap-closed', title: 'Gap closed', svg: SVG.replace('<rect/>', '<rect id="gap"/>') },
+    ];
+    const html = experimentReport({ summary: s, charts, configText: '', manifest: {} });
+    const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
+    expect(html.indexOf('<section id="protocol">')).toBeLessThan(html.indexOf('<h2>Charts</h2>'));
+    expect(section).toContain('<h2>Train/test protocol (λ = 0.4)</h2>');
+    // the protocol table at λ = 0.4: linucb's test regret (84 + 86) / 2 and gap (100 − 84) / 100
+    expect(section).toContain('<tr><td>linucb</td><td>85.0 ± 1.4</td><td>+16.0% [+6.0%, +26.0%]</td><td>0.6000</td><td>150.0</td></tr>');
+    // gap closed at every λ: (100 − (80 + 10 λ)) / 100
+    expect(section).toContain('<tr><td>linucb</td><td>+20.0%</td><td>+16.0%</td><td>+10.0%</td></tr>');
+    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0', 'λ=0.4', 'λ=1']);
+    // the chart moves into the section: drawn once, the other charts stay under Charts
+    expect(section).toMatch(/<figure id="gap-closed"><svg style="width:1000px"[^>]*><rect id="gap"\/>/);
+    expect(html.match(/<rect id="gap"\/>/g)).toHaveLength(1);
+    expect(html.indexOf('<figure id="c">')).toBeGreaterThan(html.indexOf('<h2>Charts</h2>'));
+    expect(section).toContain('The charts and tables below describe the 100-query test stream.');
+    expect(experimentReport({ summary: s, charts, configText: '', manifest: {}, protocolNote: 'said by the caller' })).toContain('<p class="note">said by the caller</p>');
+    // no protocol, no section
+    expect(experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} })).not.toContain('Train/test protocol');
+  });
+
   it('signedPct keeps the sign', () => {
     expect(signedPct(1.74)).toBe('+1.7%');
     expect(signedPct(-0.44)).toBe('−0.4%');
     expect(signedPct(-0.04)).toBe('0.0%');
     expect(signedPct(Number.NaN)).toBe('–');
+  });
+});
+
+describe('the model profile section under the protocol', () => {
+  it('a split says the profile covers the whole table; a train table or no protocol says nothing', async () => {
+    const profile = await buildProfile(randomTable(1, 8, 3), { lambda: 0.5, cost: 'energy' });
+    const base = summary([0.5]);
+    const pr = (kind: 'split' | 'train-table') => ({ kind, fraction: 0.5, splits: 1, train: null, trainQueries: 3, testQueries: 5, baseline: 'train-best-static' as const, hindsight: [], lambda: 0.5, policies: [], byLambda: [] });
+    const scoped = profileScope(profile, { ...base, protocol: pr('split') });
+    expect(scoped.scope?.heading).toBe('(over the whole table, train and test parts)');
+    expect(scoped.scope?.note).toContain(`all ${profile.dataset.queries} queries of the table: the 3 train and the 5 test queries together`);
+    const html = profileReportSection(profile, undefined, scoped);
+    expect(html).toContain('<h2>Model profiles (over the whole table, train and test parts)</h2>\n<p class="note">This section profiles');
+    expect(profileScope(profile, { ...base, protocol: pr('train-table') })).toEqual({});
+    expect(profileScope(profile, base)).toEqual({});
+    expect(profileReportSection(profile, undefined, {})).toContain('<h2>Model profiles</h2>\n<p>');
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/app/experiment.js';
+import { loadTable } from '../../src/data/load.js';
+import { stratifiedSplit } from '../../src/sim/split.js';
 import { MA_WINDOW } from '../../src/metrics/experiment.js';
 import { movingAverage } from '../../src/metrics/stats.js';
 import { rebuildReport } from '../../src/report/rebuild.js';
@@ -50,6 +52,67 @@ describe('greenserv report', () => {
     expect(fromArrow.selection).toEqual(agg.selection);
   });
 
+  it('on a simulate --split directory: --splits k is accepted, the protocol section and the test streams\' models', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const split = ['simulate', '--split', '0.5', '--policies', 'linucb,knn,random', '--runs', '2', '--no-progress'];
+    const k3 = join(dir, 'k3');
+    expect((await cli([...split, '--splits', '3', '--out', k3])).code).toBe(0);
+    const r = await cli(['report', k3]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rebuilt 3 charts and report\.html of the simulate results/);
+    // no step trace is ever written under the protocol: the note says so instead of asking for --steps
+    expect(r.stderr).toBe('greenserv: note: the train/test protocol writes no step trace (steps.csv or steps.arrow), so there are no charts over the stream\n');
+    const summary = JSON.parse(readFileSync(join(k3, 'summary.json'), 'utf8'));
+    expect(summary.policies[0].perRun).toHaveLength(6);
+    expect(readdirSync(join(k3, 'charts')).filter((f) => f.endsWith('.svg')).sort()).toEqual(['accuracy-vs-energy.svg', 'final-regret-box.svg', 'gap-closed.svg']);
+    const html = readFileSync(join(k3, 'report.html'), 'utf8');
+    const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
+    expect(html.indexOf('<section id="protocol">')).toBeLessThan(html.indexOf('<h2>Charts</h2>'));
+    expect(section).toContain('<h2>Train/test protocol (λ = 0.5)</h2>');
+    expect(section).toContain('3 splits · gap closed vs train-best-static, 95% CI over splits');
+    // linucb's row as summary.json's protocol block has it
+    const row = summary.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
+    const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    expect(section).toContain(`<tr><td>linucb</td><td>${row.testRegret.mean.toFixed(1)} ± ${row.testRegret.sd.toFixed(1)}</td><td>${pct(row.gapClosed.mean)} [${pct(row.gapClosed.ci95[0])}, ${pct(row.gapClosed.ci95[1])}]</td>`);
+    expect(section).toContain('<figure id="gap-closed">');
+    expect(section).toContain('every run of every split (2 × 3 = 6 per policy)');
+    expect(html).toContain('6 runs from seed 40');
+
+    // the single models of accuracy vs energy: each split's test rows, averaged over the 3 splits
+    const { agg } = await readSimulateDir(k3, readFileSync(join(k3, 'summary.json'), 'utf8'), () => {});
+    const t = await loadTable('greenserv-pool');
+    const M = t.nModels;
+    for (const j of [0, 7, M - 1]) {
+      let acc = 0;
+      let wh = 0;
+      for (let s = 0; s < 3; s++) {
+        const test = stratifiedSplit(t.queryTask, t.tasks.length, 0.5, 40, s).test;
+        expect(test.length).toBe(summary.protocol.testQueries);
+        let a = 0;
+        let e = 0;
+        for (const q of test) {
+          a += t.accuracy[q * M + j];
+          e += t.energyJ[q * M + j];
+        }
+        acc += a / test.length / 3;
+        wh += e / 3600 / 3;
+      }
+      const m = agg.summary.models.find((x) => x.id === t.models[j].id)!;
+      expect(m.accuracy).toBeCloseTo(acc, 12);
+      expect(m.energyWh).toBeCloseTo(wh, 9);
+    }
+
+    // one split: the same models as an experiment with split: 0.5 computes on its test stream
+    const k1 = join(dir, 'k1');
+    expect((await cli([...split, '--out', k1])).code).toBe(0);
+    const one = await readSimulateDir(k1, readFileSync(join(k1, 'summary.json'), 'utf8'), () => {});
+    const cfg = join(dir, 'e.yaml');
+    writeFileSync(cfg, 'name: e\nsplit: 0.5\nruns: 2\nseed: 40\nlambdas: [0.5]\narms:\n  - policy: linucb\n  - policy: train-best-static\n');
+    const exp = await runExperiment(cfg, { runs: 2, out: join(dir, 'x'), workers: 1, charts: false });
+    expect(one.agg.summary.models.map((m) => [m.id, m.accuracy, m.energyWh])).toEqual(exp.summary.models.map((m) => [m.id, m.accuracy, m.energyWh]));
+    expect(one.protocolNote).toBeNull();
+  });
+
   it('on an experiment directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
     const cfg = join(dir, 'e.yaml');
@@ -60,6 +123,8 @@ describe('greenserv report', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/experiment results/);
     expect(readFileSync(join(dir, 'x', 'report.html'), 'utf8')).toBe(before);
+    // without a split the profile is of the replayed table itself: no label
+    expect(before).toContain('<h2>Model profiles</h2>');
   });
 
   it('bad directories: exit 2 naming the file, line and field; nothing written', async () => {
