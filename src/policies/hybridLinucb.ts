@@ -1,5 +1,6 @@
 import { ArgMax } from './argmax.js';
 import { invertSPD, invertWorkSize, setScaledIdentity } from './linalg.js';
+import { UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 
@@ -25,6 +26,9 @@ function standardised(v: number[]): number[] {
  * models table gives them, the standardised prior accuracy, the standardised log prior energy and a one-hot
  * family (families in order of first appearance). Unknown values are 0, the mean.
  */
+/** Largest shared dimension k = descriptors × context dimensions: an update costs about k³/3 multiply-adds. */
+export const MAX_HYBRID_SHARED = 160;
+
 export function modelDescriptors(models: readonly ModelInfo[]): ModelDescriptors {
   const cols: { name: string; v: number[] }[] = [
     { name: 'bias', v: models.map(() => 1) },
@@ -81,6 +85,12 @@ class HybridLinUCB implements Policy {
     const M = env.nModels;
     const d = (this.d = env.contexts.d);
     const desc = modelDescriptors(env.models);
+    // every update inverts the k×k shared matrix (k³/3 multiply-adds): k bounds a decision's time
+    if (desc.width * d > MAX_HYBRID_SHARED) {
+      throw new UsageError(
+        `hybrid-linucb: its shared part would have ${desc.width * d} dimensions (${desc.width} model descriptors × ${d} context dimensions), more than ${MAX_HYBRID_SHARED}; use fewer model families or a smaller context (e.g. --embed-dim) (docs/limits.md)`,
+      );
+    }
     this.phi = desc.values;
     this.nd = desc.width;
     const k = (this.k = desc.width * d);

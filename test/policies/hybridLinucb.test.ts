@@ -1,7 +1,8 @@
 /** Hybrid LinUCB and its model descriptors (docs/model.md §11.4) against the joint ridge solve. */
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/policies/policy.js';
-import { hybridLinucbFactory, modelDescriptors } from '../../src/policies/hybridLinucb.js';
+import { hybridLinucbFactory, MAX_HYBRID_SHARED, modelDescriptors } from '../../src/policies/hybridLinucb.js';
+import { UsageError } from '../../src/core/errors.js';
 import { ALL_EIGHT, contextsFromRows, makeEnv, mixedRows } from '../helpers/env.js';
 import { inverse, matVec, maxRelDiff } from '../helpers/linalg.js';
 
@@ -198,6 +199,21 @@ describe('hybrid-linucb', () => {
     const bare = hybridLinucbFactory.create({ ...env, models: env.models.map((m) => ({ id: m.id, name: m.name, paramsB: m.paramsB })) }, { alpha: 0.2, reg: 0.3, regModel: 2 }) as typeof p;
     for (const o of obs) bare.update(o.q, o.m, o.r);
     expect(Math.abs(bare.score(250, 3).mean - p.score(250, 3).mean)).toBeGreaterThan(1e-3);
+  });
+
+  it('a shared part over MAX_HYBRID_SHARED dimensions is refused before anything runs, naming both factors', () => {
+    // 5 context dimensions: bias + log params + f families descriptors, k = 5·(2 + f)
+    const X = rows(10, 3);
+    const withFamilies = (f: number) => {
+      const env = makeEnv(contextsFromRows(X), f);
+      env.models = Array.from({ length: f }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1, family: `fam${m}` }));
+      return env;
+    };
+    const fits = Math.floor(MAX_HYBRID_SHARED / 5) - 2;
+    expect(() => hybridLinucbFactory.create(withFamilies(fits), { alpha: 0.1, reg: 0.05, regModel: 1 })).not.toThrow();
+    const over = () => hybridLinucbFactory.create(withFamilies(fits + 1), { alpha: 0.1, reg: 0.05, regModel: 1 });
+    expect(over).toThrow(UsageError);
+    expect(over).toThrow(new RegExp(`shared part would have ${5 * (fits + 3)} dimensions \\(${fits + 3} model descriptors × 5 context dimensions\\), more than ${MAX_HYBRID_SHARED}`));
   });
 
   it('a joining model starts from the shared estimate zᵀβ, not from zero', () => {
