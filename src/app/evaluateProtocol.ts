@@ -23,9 +23,26 @@ export async function evaluateSplits(
 ): Promise<{ sweep: SweepResult; result: EvaluationResult }> {
   // the gap closed is measured against train-best-static: it runs whether listed or not
   const policies = so.policies.includes(PROTOCOL_BASELINE) ? so.policies : [...so.policies, PROTOCOL_BASELINE];
-  const splits = await runProtocolSweep(table, { ...so, policies }, spec, { layout: so.semantics, features: so.features, binning: so.binning, embedDim: so.embedDim }, progress);
-  const evals = splits.map((s) => evaluateSweep(s.test, s.sweep, { ...eo, sha256: eo.sha256 }));
-  const result = evals[0];
+  // each split is scored as it completes; only the first keeps its sweep and evaluation (the outputs are its)
+  const splits = await runProtocolSweep(
+    table,
+    { ...so, policies },
+    spec,
+    { layout: so.semantics, features: so.features, binning: so.binning, embedDim: so.embedDim },
+    (s) => {
+      const e = evaluateSweep(s.test, s.sweep, { ...eo, sha256: eo.sha256 });
+      return {
+        trainQueries: s.trainQueries,
+        testQueries: s.testQueries,
+        policyNames: s.sweep.policyNames,
+        metrics: s.metrics,
+        aiq: { policies: e.summary.policies.map((p) => p.aiq.mean), zeroRouter: e.summary.baselines.zeroRouter.aiq.mean },
+        first: s.index === 0 ? { sweep: s.sweep, result: e } : null,
+      };
+    },
+    progress,
+  );
+  const { sweep, result } = splits[0].first!;
   result.summary.schemaVersion = 2;
   result.summary.protocol = sweepProtocolBlock({
     kind: spec.kind,
@@ -33,8 +50,8 @@ export async function evaluateSplits(
     train: spec.kind === 'train-table' ? spec.source : null,
     hindsight: HINDSIGHT_POLICIES,
     lambdas: so.lambdas,
-    splits: splits.map((s) => ({ trainQueries: s.trainQueries, testQueries: s.testQueries, policyNames: s.sweep.policyNames, metrics: s.metrics })),
-    aiq: evals.map((e) => ({ policies: e.summary.policies.map((p) => p.aiq.mean), zeroRouter: e.summary.baselines.zeroRouter.aiq.mean })),
+    splits: splits.map((s) => ({ trainQueries: s.trainQueries, testQueries: s.testQueries, policyNames: s.policyNames, metrics: s.metrics })),
+    aiq: splits.map((s) => s.aiq),
   });
-  return { sweep: splits[0].sweep, result };
+  return { sweep, result };
 }

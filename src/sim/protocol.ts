@@ -127,9 +127,12 @@ export interface SplitRun {
   index: number;
   trainQueries: number;
   testQueries: number;
-  /** The test stream as a table (views into the stacked table). */
-  test: PoolTable;
-  rewards: RewardTable;
+  /**
+   * The test stream as a table (views into the stacked table) and its rewards: the first split's only, which
+   * the outputs describe; later splits drop theirs, so memory does not grow with --splits.
+   */
+  test: PoolTable | null;
+  rewards: RewardTable | null;
   result: SimResult;
   d: number;
 }
@@ -226,7 +229,7 @@ export async function runProtocol(t: PoolTable, o: ProtocolOptions, progress?: P
     const per = o.runs * o.policies.length;
     const sub: Progress | undefined = progress ? (done, _total, label, m) => progress(s * per + done, k * per, label, m) : undefined;
     const result = await simulateAsync(sp.test, sp.contexts, rwTest, config, sub);
-    splits.push({ index: s, trainQueries: sp.trainRows.length, testQueries: sp.nTest, test: sp.test, rewards: rwTest, result, d: sp.contexts.d });
+    splits.push({ index: s, trainQueries: sp.trainRows.length, testQueries: sp.nTest, test: s === 0 ? sp.test : null, rewards: s === 0 ? rwTest : null, result, d: sp.contexts.d });
   }
   return { splits, config: { ...config!, seed: o.seed } };
 }

@@ -54,7 +54,18 @@ export function protocolSweepTasks(init: ProtocolSweepInit): (task: [number, num
  * Every split's λ sweep on its test stream. With `jobs` > 1 and the compiled pool available, the (split, λ)
  * cells run on worker threads; each cell is computed the same way either way, so results do not depend on it.
  */
-export async function runProtocolSweep(t: PoolTable, o: SweepOptions, protocol: ProtocolSpec, contexts: ContextSpec, progress?: SweepProgress): Promise<ProtocolSweepSplit[]> {
+/**
+ * Every split's λ sweep on its test stream. Each split is handed to `reduce` as soon as it is complete and only
+ * what `reduce` returns is kept, so memory does not grow with the number of splits.
+ */
+export async function runProtocolSweep<T>(
+  t: PoolTable,
+  o: SweepOptions,
+  protocol: ProtocolSpec,
+  contexts: ContextSpec,
+  reduce: (s: ProtocolSweepSplit) => T,
+  progress?: SweepProgress,
+): Promise<T[]> {
   const k = checkProtocol(t, protocol, o.runs);
   const policies = resolvePolicies(o.policies, o.params, t.models);
   const L = o.lambdas.length;
@@ -83,7 +94,7 @@ export async function runProtocolSweep(t: PoolTable, o: SweepOptions, protocol: 
       await pool;
     }
   }
-  const out: ProtocolSweepSplit[] = [];
+  const out: T[] = [];
   for (let s = 0; s < k; s++) {
     const sp = s === 0 && first !== null ? first : prepareSplit(t, protocol, contexts, o.seed, s);
     if (!script) {
@@ -92,14 +103,18 @@ export async function runProtocolSweep(t: PoolTable, o: SweepOptions, protocol: 
         blocks[s][l] = await cell(sp, policies, o, s, l, sub);
       }
     }
-    out.push({
-      index: s,
-      trainQueries: sp.trainRows.length,
-      testQueries: sp.nTest,
-      test: sp.test,
-      sweep: sweepResultOf(sp.test, policies, splitOptions(o, s), blocks[s], sp.contexts.d),
-      metrics: blocks[s].map((b) => b.metrics!),
-    });
+    out.push(
+      reduce({
+        index: s,
+        trainQueries: sp.trainRows.length,
+        testQueries: sp.nTest,
+        test: sp.test,
+        sweep: sweepResultOf(sp.test, policies, splitOptions(o, s), blocks[s], sp.contexts.d),
+        metrics: blocks[s].map((b) => b.metrics!),
+      }),
+    );
+    // a worker's blocks are not needed once reduced
+    blocks[s] = [];
   }
   return out;
 }

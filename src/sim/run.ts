@@ -146,7 +146,7 @@ async function runSplitSimulation(
   const first = run.splits[0];
   return {
     config: run.config,
-    rewards: first.rewards,
+    rewards: first.rewards!,
     result: mergeSplitResults(run),
     sha256: done.sha256,
     layout: o.semantics,
@@ -154,7 +154,7 @@ async function runSplitSimulation(
     d: first.d,
     contexts: null,
     textFeatures: done.features,
-    protocol: { spec, run, table: first.test },
+    protocol: { spec, run, table: first.test! },
   };
 }
 
