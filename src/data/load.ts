@@ -93,12 +93,34 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
     const format = resolveFormat(file, opts.format);
     table = await loadFile(file, format, opts);
   }
+  checkPrintable(table, source);
   if (opts.bounds) {
     // The built-in table is shared per process: give the caller its own bounds map.
     table = { ...table, taskBounds: new Map(table.taskBounds) };
     await applyBoundsFile(table, opts.bounds, opts.warn);
   }
   return table;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Ids and names are printed in tables, messages and reports: one holding a control character (an escape
+ * sequence could rewrite the terminal) is refused, shown with its control characters escaped.
+ */
+function checkPrintable(t: PoolTable, file: string): void {
+  const bad = (what: string, v: string | undefined): void => {
+    if (v === undefined || !CONTROL.test(v)) return;
+    const shown = JSON.stringify(v.length > 80 ? v.slice(0, 80) + '…' : v).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    throw new DataError(`${what} ${shown} contains a control character; ids and names must be printable`, file);
+  };
+  for (const m of t.models) {
+    bad('model id', m.id);
+    bad('model name', m.name);
+    bad('model family', m.family);
+  }
+  for (const task of t.tasks) bad('task', task);
+  for (const q of t.queryIds) bad('query id', q);
 }
 
 /** The format a file will be read as. */

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTable, resolveFormat } from '../../src/data/load.js';
-import { UsageError } from '../../src/core/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import { energyPerToken } from '../../src/data/pool.js';
 import { SHARED, scratch } from './formats/helpers.js';
 
@@ -96,5 +96,28 @@ describe('content sniffing of gzipped binary formats', () => {
     const f = s.write('frame.bin', gzipSync(pkl));
     expect(resolveFormat(f)).toBe('pickle');
     expect((await loadTable(f)).nQueries).toBe(4);
+  });
+});
+
+describe('ids and names must be printable', () => {
+  const s = scratch();
+  const HEAD = 'query_id,model_id,accuracy,energy_j,task\n';
+  it.each([
+    ['model id', 'q1,\u001b[31mred\u001b]0;pwn\u0007,1,2,mmlu\nq1,b,0,1,mmlu\n', /model id "\\u001b\[31mred\\u001b\]0;pwn\\u0007" contains a control character/],
+    ['query id', 'q\u009b1,a,1,2,mmlu\n', /query id "q\\u009b1" contains a control character/],
+    ['task', 'q1,a,1,2,mm\u0008lu\n', /task "mm\\blu" contains a control character/],
+  ])('a %s with a control character is refused, shown escaped, naming the file', async (_what, rows, msg) => {
+    const f = s.write(`ctl-${_what.replace(' ', '-')}.csv`, HEAD + rows);
+    const e = await loadTable(f).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as Error).message.startsWith(`${f}: `)).toBe(true);
+    expect((e as Error).message).toMatch(msg);
+    // the message itself carries no control character
+    expect(/[\u0000-\u001f\u007f-\u009f]/.test((e as Error).message)).toBe(false);
+  });
+
+  it('printable unicode ids load', async () => {
+    const f = s.write('unicode.csv', HEAD + 'q–1,modèle-α,1,2,mmlu\n');
+    expect((await loadTable(f)).models[0].id).toBe('modèle-α');
   });
 });
