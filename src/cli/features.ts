@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../core/errors.js';
 import { csvField } from '../core/escape.js';
+import { parseDecimal } from '../core/format.js';
 import type { ComplexityBinning } from '../features/context.js';
 import type { ClusterInit } from '../features/cluster.js';
 import { writeOutput } from '../features/fsutil.js';
@@ -39,8 +40,8 @@ function intOption(v: string, name: string, min: number, max: number): number {
 }
 
 function numberOption(v: string, name: string, min: number, max: number): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < min || x > max) {
+  const x = parseDecimal(v);
+  if (!Number.isFinite(x) || x < min || x > max) {
     throw new UsageError(`${name} must be a number in [${min}, ${max}], got '${v}'`);
   }
   return x;

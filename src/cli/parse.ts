@@ -1,9 +1,10 @@
 /** Strict parsers for command-line values; each failure is a UsageError naming the option. */
 import { UsageError } from '../core/errors.js';
+import { parseDecimal } from '../core/format.js';
 
 export function parseNumber(opt: string, raw: string): number {
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`${opt}: '${raw}' is not a number`);
+  const v = parseDecimal(raw);
+  if (!Number.isFinite(v)) throw new UsageError(`${opt}: '${raw}' is not a number`);
   return v;
 }
 

@@ -1,5 +1,6 @@
 /** Policy registry: names used on the command line and in summary.json. */
 import { didYouMean, UsageError } from '../core/errors.js';
+import { parseDecimal } from '../core/format.js';
 import type { ModelInfo } from '../data/pool.js';
 import { epsilonGreedyFactory } from './epsilonGreedy.js';
 import { knnFactory } from './knn.js';
@@ -137,7 +138,7 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';
       throw new UsageError(`unknown parameter '${key}' for policy '${pol}'; valid parameters: ${valid}`);
     }
-    const v = Number(raw);
+    const v = parseDecimal(raw);
     if (!Number.isFinite(v)) throw new UsageError(`parameter override '${o}': '${raw}' is not a finite number`);
     if (spec.min !== undefined && v < spec.min) throw new UsageError(`parameter override '${o}': ${key} must be ≥ ${spec.min}`);
     if (spec.max !== undefined && v > spec.max) throw new UsageError(`parameter override '${o}': ${key} must be ≤ ${spec.max}`);

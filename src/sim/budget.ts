@@ -3,6 +3,7 @@
  * the p95 latency (s). The engine turns the chosen pair's cost into the signal κ a budgeted policy learns
  * from — cost over limit, or for latency 1[latency > limit]/0.05 — so every budget reads "mean κ ≤ 1".
  */
+import { parseDecimal } from '../core/format.js';
 import { at, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import type { BudgetSpec } from '../policies/policy.js';
@@ -22,7 +23,7 @@ export function budgetUnit(kind: BudgetSpec['kind']): string {
 export function readBudget(text: string): BudgetSpec | string {
   const m = /^\s*(energy|usd|latency)\s*=\s*([^\s]+)\s*$/.exec(text);
   if (!m) return 'expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>, e.g. energy=0.05';
-  const limit = Number(m[2]);
+  const limit = parseDecimal(m[2]);
   if (!(Number.isFinite(limit) && limit > 0)) return `the ${m[1]} budget must be a finite number > 0`;
   return { kind: m[1] as BudgetSpec['kind'], limit };
 }

@@ -4,6 +4,7 @@
  * their delays are drawn from one generator per run, the same for every policy of the run. The engine builds
  * no queue when the delay is 0 and the rate 1, so the default replay pays nothing.
  */
+import { parseDecimal } from '../core/format.js';
 import { at, UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Policy } from '../policies/policy.js';
@@ -34,17 +35,17 @@ export function readDelay(text: string): DelaySpec | string {
   if (INT.test(s)) spec = { kind: 'fixed', n: Number(s) };
   else if (/^[1-9][0-9]*$/.test(s)) return `at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`;
   else if (s.startsWith('uniform:')) {
-    const m = /^uniform:(\d{1,7})-(\d{1,7})$/.exec(s);
+    const m = /^uniform:(0|[1-9]\d{0,6})-(0|[1-9]\d{0,6})$/.exec(s);
     if (!m) return 'uniform:<a>-<b> needs integers a ≤ b, e.g. uniform:5-50';
     spec = { kind: 'uniform', lo: Number(m[1]), hi: Number(m[2]) };
     if (spec.lo > spec.hi) return `uniform:<a>-<b> needs a ≤ b (a = ${spec.lo} > b = ${spec.hi})`;
   } else if (s.startsWith('geometric:')) {
-    const mean = Number(s.slice('geometric:'.length));
+    const mean = parseDecimal(s.slice('geometric:'.length));
     if (!(Number.isFinite(mean) && mean >= 0) || s.length > 40) return 'geometric:<mean> needs a finite mean ≥ 0, e.g. geometric:20';
     spec = { kind: 'geometric', mean };
   } else return DELAY_FORMS;
   if (maxDelay(spec) > MAX_FEEDBACK_DELAY) {
-    return spec.kind === 'geometric' ? `geometric delays are cut at 20 × mean, which must stay at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)` : `at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`;
+    return spec.kind === 'geometric' ? `geometric delays are cut at 20 × mean + 1 steps, which must stay at most ${MAX_FEEDBACK_DELAY} (see docs/limits.md)` : `at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`;
   }
   return spec;
 }

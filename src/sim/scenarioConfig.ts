@@ -2,6 +2,7 @@
  * The scenario run settings (docs/model.md §11) as schema fields, and their resolution into the engine's
  * `ScenarioConfig` against a table. Specs are checked by the same parsers the engine uses.
  */
+import { parseDecimal } from '../core/format.js';
 import { z } from 'zod';
 import { at, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
@@ -63,7 +64,7 @@ export function parseDriftSpec(text: string, flag = '--drift'): Record<string, u
     const [, k, v] = m!;
     // the last of two values would win silently
     if (Object.hasOwn(out, k)) fail(`${k} is given twice in '${text}'`);
-    out[k] = k === 'model' || k === 'task' ? v : v === '' ? Number.NaN : Number(v);
+    out[k] = k === 'model' || k === 'task' ? v : parseDecimal(v);
   }
   for (const k of ['step', 'model']) if (!Object.hasOwn(out, k)) fail(`${k}=… is missing in '${text}'`);
   return out;
