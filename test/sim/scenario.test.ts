@@ -149,7 +149,7 @@ describe('delayed and sampled feedback', () => {
     // the parser's own reason is kept, not only the accepted forms
     expect(() => parseDelay('uniform:50-5', '--feedback-delay')).toThrow("--feedback-delay: uniform:<a>-<b> needs a ≤ b (a = 50 > b = 5), got 'uniform:50-5'");
     expect(() => parseDelay('2000000', 'feedbackDelay')).toThrow("feedbackDelay: at most 1000000 steps (see docs/limits.md), got '2000000'");
-    expect(() => parseDelay('geometric:60000', 'x')).toThrow(/^x: geometric delays are cut at 20 × mean + 1 steps, which must stay at most 1000000 /);
+    expect(() => parseDelay('geometric:60000', 'x')).toThrow(/^x: geometric delays are cut at 20 × mean \+ 1 steps, which must stay at most 1000000 /);
     expect(() => parseDelay('poisson:3', 'x')).toThrow(/^x: expected <steps>, uniform:<a>-<b> or geometric:<mean>/);
   });
 
