@@ -67,6 +67,9 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   if (cells > MAX_OPE_CELLS) throw new DataError(`${log.n} decisions × ${cells / log.n} models = ${cells} cells; ope handles at most ${MAX_OPE_CELLS} (see docs/limits.md)`, req.logs);
   const data = await prepareOpe(log, table, { lambda, lambdaGiven, semantics: 'paper', features: ALL_FEATURES });
   const policies = resolvePolicies(req.policies, req.params ?? [], data.models);
+  // a log replays no budget: a budgeted router has nothing to pace against
+  const budgeted = policies.find((p) => p.factory.budget === true);
+  if (budgeted) throw new UsageError(`policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate --budget or an experiment's budget:`);
   const uniform = uniformLogs(data);
   const results = runOpe(data, policies, { estimators, seed, resamples: bootstrap, semantics: 'paper' });
   for (const r of results) {

@@ -58,6 +58,7 @@ describe('greenserv ope refuses bad logs', () => {
     expect(await refused(['ope', '--logs', f, '--policies', 'random', '--lambda', '2'], join(dir, 'o3'))).toContain('--lambda: must be in [0, 1]');
     expect(await refused(['ope', '--logs', f, '--policies', 'oracle'], join(dir, 'o4'))).toContain("policy 'oracle' needs every model's outcome");
     expect(await refused(['ope', '--logs', join(dir, 'absent.csv'), '--policies', 'random'], join(dir, 'o5'))).toContain('absent.csv');
+    expect(await refused(['ope', '--logs', f, '--policies', 'budgeted-linucb'], join(dir, 'o6'))).toContain("policy 'budgeted-linucb' routes under a budget, which ope does not replay");
   });
 });
 
