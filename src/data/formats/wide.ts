@@ -202,6 +202,24 @@ export class WideTableBuilder {
     );
   }
 
+  /**
+   * A model column with no filled cell (a column of nothing, or a stray column read as a model) is warned
+   * about, named (the first ten).
+   */
+  private checkModelsFilled(scored: Uint8Array, Q: number): void {
+    const M = this.M;
+    const filled = new Uint8Array(M);
+    for (let i = 0; i < Q * M; i++) if (scored[i]) filled[i % M] = 1;
+    const empty = this.layout.models.filter((_, m) => !filled[m]).map((m) => m.id);
+    // (every model empty cannot happen here: rows with no correctness value are skipped, and a table of
+    // none is refused as 'no row has any correctness value')
+    if (empty.length === 0) return;
+    this.opts.warn?.(
+      `${this.file}: ${empty.length} of ${M} model column(s) have no filled cell: ${someOf(empty)}; ` +
+        `every column not otherwise known is read as a model's correctness, and a policy choosing one of these scores 0 (drop the columns)`,
+    );
+  }
+
   /** Pre-size the columns when the row count is known (columnar sources). */
   reserveRows(n: number): void {
     if (this.scored.n > 0) return;
@@ -294,6 +312,7 @@ export class WideTableBuilder {
     const n = Q * M;
     // The buffers become the table's columns (no copy); absent kinds stay absent.
     const scored = this.scored.column(n) as Uint8Array;
+    this.checkModelsFilled(scored, Q);
     const unscored: { cell: number[]; metric: number[]; value: number[] } = { cell: [], metric: [], value: [] };
     for (let i = 0; i < n; i++) {
       if (scored[i]) continue;
