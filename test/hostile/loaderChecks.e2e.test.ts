@@ -3,7 +3,7 @@
  * file (and line and column or field where there is one), writes nothing, and is not silently read.
  * CLI tests need a build (`npx tsc -p tsconfig.json`).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,5 +95,62 @@ describe('--features embedding with --train: the message names the table that di
     const out = join(dir, 'out-train-emb-sim');
     const r = await cli(['simulate', '--data', test, '--train', plain, '--features', 'embedding', ...SIM, '--out', out]);
     refused(r, /the train table '[^']*rb\.csv' has no embedding column, while the test table 'rb_emb\.csv' has one/, out);
+  });
+});
+
+describe('RouterBench model columns without a filled cell', () => {
+  /** rbCsv with the cells of `blank` columns emptied, and `junk` stray empty columns appended. */
+  const variant = (blank: string[], junk = 0): string => {
+    const lines = rbCsv(12, 0).trimEnd().split('\n');
+    const head = lines[0].split(',');
+    const at = blank.map((c) => head.indexOf(c));
+    const extra = Array.from({ length: junk }, (_, j) => `junk${j}`);
+    return [[...head, ...extra].join(','), ...lines.slice(1).map((l) => [...l.split(',').map((v, k) => (at.includes(k) ? '' : v)), ...extra.map(() => '')].join(','))].join('\n') + '\n';
+  };
+
+  it('evaluate names the model no cell of which is filled; exit 2, nothing written', async () => {
+    for (const blank of [['m-b'], ['m-b', 'm-b|total_cost']]) {
+      const f = write(`blank-${blank.length}.csv`, variant(blank));
+      const out = join(dir, `out-blank-${blank.length}`);
+      const r = await cli(['evaluate', '--routerbench', f, ...EVAL, '--out', out]);
+      refused(r, /not a RouterBench table: no cell of model m-b is filled/, out);
+      expect(r.stderr).not.toMatch(/missing column/);
+    }
+  });
+
+  it('20,000 stray columns: evaluate gives a short message; simulate warns (briefly) that they have no cell', async () => {
+    const f = write('junk.csv', variant([], 20_000));
+    const out = join(dir, 'out-junk');
+    const r = await cli(['evaluate', '--routerbench', f, ...EVAL, '--out', out]);
+    refused(r, /missing columns junk0\|total_cost, .* … and 19990 more/, out);
+    expect(r.stderr.length).toBeLessThan(1000);
+    const s = await cli(['simulate', '--data', f, ...SIM, '--cost', 'usd', '--out', join(dir, 'out-junk-sim')]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toMatch(/warning: .*junk\.csv: 20000 of 20002 model column\(s\) have no filled cell: junk0, .* and 19990 more/);
+    expect(s.stderr.length).toBeLessThan(3000);
+  });
+});
+
+describe('ope: rewards that would overflow the estimators', () => {
+  const head = 'query_id,model_id,propensity,accuracy,task,reward\n';
+  const rows = (last: string): string => head + Array.from({ length: 20 }, (_, i) => `q${i},${i % 2 ? 'a' : 'b'},0.5,${i % 3 ? 1 : 0},mmlu,${i === 19 ? last : (i % 3 ? 0.8 : 0)}`).join('\n') + '\n';
+
+  it('a reward of 1e308 is refused naming file, line and column; nothing is written', async () => {
+    const f = write('log-big.csv', rows('1e308'));
+    const out = join(dir, 'out-ope-big');
+    refused(await cli(['ope', '--logs', f, '--policies', 'static:a,random', '--bootstrap', '50', '--out', out]), /log-big\.csv:21 \(column 'reward'\): reward 1e\+308 is outside \[-1e\+6, 1e\+6\]/, out);
+  });
+
+  it('an estimate that overflows anyway (a propensity of 1e-300) is null with a note in summary.json, never "inf"', async () => {
+    const f = write('log-tiny-p.csv', rows('1e6').replace(/q19,a,0\.5,/, 'q19,a,1e-300,'));
+    const out = join(dir, 'out-ope-tiny');
+    const r = await cli(['ope', '--logs', f, '--policies', 'static:a', '--estimators', 'ips,snips,dm', '--bootstrap', '50', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: \d+ estimate\(s\) overflowed the range of a double: static:a ips \(reward\)/);
+    const text = readFileSync(join(out, 'summary.json'), 'utf8');
+    expect(text).not.toContain('"inf"');
+    const ips = (JSON.parse(text) as { policies: { estimates: { metric: string; estimator: string; sd: unknown; note?: string }[] }[] }).policies[0].estimates.find((e) => e.metric === 'reward' && e.estimator === 'ips')!;
+    expect(ips.sd).toBeNull();
+    expect(ips.note).toMatch(/^sd overflowed/);
   });
 });
