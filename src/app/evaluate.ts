@@ -10,7 +10,7 @@ import { loadSources } from '../data/combine.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
 import { isEmbeddingColumn } from '../data/formats/embedding.js';
 import { isLongHeader } from '../data/formats/long.js';
-import { firstLine } from '../data/formats/text.js';
+import { firstLine, someOf, truncate } from '../data/formats/text.js';
 import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
@@ -64,15 +64,21 @@ export function routerbenchHeaderProblems(columns: readonly string[]): string[] 
   if (costCols.size === 0 && missing.length === 2) {
     // nothing RouterBench-like at all: other columns are not model names, so name none
     missing.push('a correctness column and a <model>|total_cost column per model');
-  } else if (all.length > 0 && costCols.size === 0) missing.push(`cost columns <model>|total_cost (none found; expected e.g. ${all[0]}|total_cost)`);
-  else if (noCost.length) missing.push(...noCost.map((m) => `${m}|total_cost`));
+  } else if (all.length > 0 && costCols.size === 0) missing.push(`cost columns <model>|total_cost (none found; expected e.g. ${truncate(all[0])}|total_cost)`);
+  else if (noCost.length) missing.push(...noCost.map((m) => `${truncate(m)}|total_cost`));
   return missing;
 }
 
+/**
+ * Bytes of a CSV header read for the header check. A longer header is left to the loader (a header cut short
+ * would miscount its columns) and checked after loading.
+ */
+const HEADER_CHECK_BYTES = 4 << 20;
+
 function headerColumns(file: string, format: string): string[] | null {
   if (format !== 'csv' && format !== 'tsv') return null;
-  const line = firstLine(file);
-  if (!line) return null;
+  const line = firstLine(file, HEADER_CHECK_BYTES);
+  if (!line || Buffer.byteLength(line) >= HEADER_CHECK_BYTES - 4) return null;
   try {
     const rows = parseCsv(line, { delimiter: format === 'tsv' ? '\t' : ',', relax_quotes: true }) as string[][];
     return rows[0] ?? null;
@@ -86,7 +92,7 @@ export function routerbenchTableProblems(t: PoolTable): string[] {
   const problems: string[] = [];
   if (t.tasks.length === 1 && t.tasks[0] === 'all') problems.push('eval_name (no eval name or task column: prompts cannot be grouped into eval families)');
   if (!t.costUsd) {
-    problems.push(`cost columns <model>|total_cost (none found; expected e.g. ${t.models[0]?.id ?? '<model>'}|total_cost)`);
+    problems.push(`cost columns <model>|total_cost (none found; expected e.g. ${truncate(t.models[0]?.id ?? '<model>')}|total_cost)`);
     return problems;
   }
   const M = t.nModels;
@@ -97,14 +103,38 @@ export function routerbenchTableProblems(t: PoolTable): string[] {
       if (t.present[i] && Number.isFinite(t.costUsd[i])) has[m] = 1;
     }
   }
+  // a model with no filled cell at all is emptyModelsMessage's to name, not a missing cost column
+  const filled = modelsWithCells(t);
   t.models.forEach((m, j) => {
-    if (!has[j]) problems.push(`${m.id}|total_cost`);
+    if (!has[j] && filled[j]) problems.push(`${truncate(m.id)}|total_cost`);
   });
   return problems;
 }
 
+/** Per model: 1 when some cell of it is filled. */
+function modelsWithCells(t: PoolTable): Uint8Array {
+  const M = t.nModels;
+  const out = new Uint8Array(M);
+  for (let i = 0; i < t.present.length; i++) if (t.present[i]) out[i % M] = 1;
+  return out;
+}
+
+/** The models of a loaded table of which no cell is filled (a correctness column empty on every row), as a message; null when none. */
+export function emptyModelsMessage(t: PoolTable): string | null {
+  const filled = modelsWithCells(t);
+  const empty = t.models.filter((_, j) => !filled[j]).map((m) => m.id);
+  if (empty.length === 0) return null;
+  const one = empty.length === 1;
+  return `no cell of model${one ? '' : 's'} ${someOf(empty)} is filled (${one ? 'its correctness column is' : 'their correctness columns are'} empty on every row; fill ${one ? 'it' : 'them'} or drop ${one ? 'the column' : 'the columns'})`;
+}
+
+/** At most this many problems are listed (a header of thousands of junk columns would make a huge message). */
+const MAX_LISTED_PROBLEMS = 10;
+
 function missingMessage(problems: string[]): string {
-  return `not a RouterBench table: missing column${problems.length === 1 ? '' : 's'} ${problems.join(', ')}`;
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  const list = more > 0 ? `${problems.slice(0, MAX_LISTED_PROBLEMS).join(', ')} … and ${more} more` : problems.join(', ');
+  return `not a RouterBench table: missing column${problems.length === 1 ? '' : 's'} ${list}`;
 }
 
 function warn(msg: string): void {
@@ -136,6 +166,11 @@ async function loadOne(file: string, o: SourceOptions, strict: boolean): Promise
   } catch (e) {
     if (!strict && !shaped && e instanceof DataError && !(e instanceof UnreadableError)) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
     throw e;
+  }
+  const empty = emptyModelsMessage(t);
+  if (empty) {
+    if (strict) throw new DataError(`not a RouterBench table: ${empty}`, file);
+    return `not a RouterBench table: ${empty}`;
   }
   const problems = routerbenchTableProblems(t);
   if (problems.length) {

@@ -4,6 +4,7 @@
  */
 import { AtomicDir } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
+import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
 import type { PoolTable } from '../data/pool.js';
@@ -74,6 +75,10 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const results = runOpe(data, policies, { estimators, seed, resamples: bootstrap, semantics: 'paper' });
   for (const r of results) {
     if (r.method === 'replay' && !r.unbiased) req.warn?.(`${r.name}: a learning policy is evaluated by replay, which is unbiased only on uniformly random logs; these logs are not, so its estimate is biased (docs/ope.md)`);
+  }
+  const overflowed = results.flatMap((r) => r.estimates.filter((e) => e.note?.includes('overflowed')).map((e) => `${r.name} ${e.estimator} (${e.metric})`));
+  if (overflowed.length > 0) {
+    req.warn?.(`${overflowed.length} estimate(s) overflowed the range of a double: ${someOf(overflowed, 5)}; summary.json writes what overflowed as null, with a note (look for tiny propensities: their importance weights are huge)`);
   }
   return buildOpeSummary(data, { file: req.logs, lambda: data.rewardSource === 'logged' ? Number.NaN : lambda, estimators, seed, bootstrap, uniform }, results);
 }

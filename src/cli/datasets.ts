@@ -161,6 +161,9 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
       .option('--stream', 'long CSV/TSV/JSONL to long-layout Parquet or Arrow (.arrow/.arrows), row group by row group, at constant memory (for tables too large to load; pair checks happen when it is loaded)'),
   ).action(async (src: string, dst: string, o: InputOpts & { to?: string; force?: boolean; stream?: boolean }) => {
     if (dst === src) throw new UsageError('destination is the source file');
+    // the output format first: an unknown extension is the problem to name, before any clash with an
+    // existing file (or side file) of the same stem, and before the source is read
+    outputFormatOf(dst, o.to);
     checkDestination(dst, o.force === true);
     if (o.stream) {
       const kind = textKindOf(src.replace(/\.gz$/i, ''));

@@ -17,6 +17,12 @@ export const LOG_KNOWN_COLUMNS = ['query_id', 'model_id', 'propensity', 'task', 
 export const CONTEXT_PREFIX = 'ctx_';
 /** Distinct models a log may name when no model list is given (each adds a column to n×M matrices). */
 export const MAX_LOG_MODELS = 1024;
+/**
+ * Largest |reward| a log may carry. The estimators sum rewards times importance weights, and the bootstrap
+ * squares the estimates: a reward near the top of the double range (1e308) overflows them to ±∞. Rewards are
+ * typically in [−1, 1]; 1e6 leaves room for rewards on another scale (docs/ope.md).
+ */
+export const MAX_LOG_REWARD = 1e6;
 /** Context feature columns (the reward model solves a d×d system per model). */
 export const MAX_CONTEXT_COLUMNS = 256;
 
@@ -191,6 +197,7 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
     if (rewardCol) {
       const v = parseNumber(cells[cReward], file, ln, 'reward');
       if (!Number.isFinite(v)) throw new DataError('reward is empty or not finite (required on every row once the column is present)', file, ln, 'reward');
+      if (Math.abs(v) > MAX_LOG_REWARD) throw new DataError(`reward ${v} is outside [-${MAX_LOG_REWARD.toExponential()}, ${MAX_LOG_REWARD.toExponential()}] (larger rewards make the estimators overflow; rescale them)`, file, ln, 'reward');
       rewardCol.push(v);
     }
     // One row per decision: a query may recur only at distinct instants (compared as times, not as text) or in another run.
@@ -205,6 +212,8 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
       const p = parseNumber(cells[cP], file, ln, 'propensity');
       if (Number.isNaN(p)) throw new DataError('propensity is empty (leave out the whole column to have it estimated)', file, ln, 'propensity');
       if (!(p > 0 && p <= 1)) throw new DataError(`propensity ${p} is outside (0, 1]`, file, ln, 'propensity');
+      // a subnormal propensity's importance weight 1/p is infinite
+      if (!Number.isFinite(1 / p)) throw new DataError(`propensity ${p} is too small: its importance weight 1/p overflows`, file, ln, 'propensity');
       prop.push(p);
     }
     for (let k = 0; k < N_METRICS; k++) {

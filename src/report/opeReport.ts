@@ -6,7 +6,7 @@ import { opeChartSpec, opeReportHtml } from './ope.js';
 import { renderChart } from './render.js';
 
 const MAX_POLICIES = 1000;
-/** summary.json writes non-finite numbers as null (and τ = ∞ as "inf"). */
+/** summary.json writes non-finite numbers as null (and a parameter τ or λ = ∞ as "inf"). */
 const num = z.union([z.number(), z.null(), z.literal('inf')]);
 const estimate = z.object({ metric: z.enum(['reward', 'accuracy', 'energy_j']), estimator: z.string(), value: num, lo: num, hi: num, sd: num, param: num }).passthrough();
 const opeSummary = z
@@ -37,10 +37,17 @@ const opeSummary = z
   })
   .passthrough();
 
-/** null back to NaN (except the nullable objects) and a switch-dr `param` of "inf" back to ∞, so the summary reads as built. */
+/** Fields that hold numbers (a name, model id or task "inf" stays a string). */
+const NUMBER_KEYS = new Set(['param', 'value', 'lo', 'hi', 'sd', 'lambda', 'kept', 'ess', 'maxWeight', 'meanWeight', 'supportShare', 'reward', 'accuracy', 'energy_j']);
+
+/**
+ * null back to NaN (except the nullable objects) and a `param` of "inf" back to ∞, so the summary reads as
+ * built. (Summaries written before every other non-finite number became null may hold "inf" elsewhere too:
+ * read as ∞, which the chart and tables leave out.)
+ */
 function revive(v: unknown, key = ''): unknown {
   if (v === null) return key === 'table' || key === 'truth' || key === 'diagnostics' ? null : Number.NaN;
-  if (v === 'inf' && key === 'param') return Number.POSITIVE_INFINITY;
+  if (v === 'inf' && NUMBER_KEYS.has(key)) return Number.POSITIVE_INFINITY;
   if (Array.isArray(v)) return v.map((x) => revive(x));
   if (typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, revive(x, k)]));
   return v;

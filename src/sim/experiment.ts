@@ -5,8 +5,8 @@
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import type { ContextSet } from '../features/context.js';
-import { contextsFor, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
-import { headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
+import { contextsFor, denseKind, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
+import { checkTrainEmbedding, headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { simulate, traceInMemory, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, splitFractionOf, type ExperimentConfig } from './experimentConfig.js';
@@ -101,6 +101,8 @@ export class ExperimentContext {
       this.split = prepareSplit(table, { kind: 'split', fraction, splits: 1 }, this.contextSpec(cfg.features), cfg.seed, cfg.splitDraw ?? 0);
     } else if (train) {
       fillTextFeatures(train, undefined, cfg.binning);
+      // an arm's own features may ask for embeddings the experiment's do not: checked before any is replayed
+      if (cfg.arms.some((a) => denseKind(a.features ?? cfg.features) === 'embedding')) checkTrainEmbedding(table, train, cfg.train ?? train.name);
       this.split = prepareSplit(table, { kind: 'train-table', train, source: cfg.train ?? train.name }, this.contextSpec(cfg.features), cfg.seed, 0);
     }
     this.replay = this.split ? this.split.test : table;

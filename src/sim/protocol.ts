@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { makePoolTable, type PoolTable } from '../data/pool.js';
 import { asFloat64 } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
-import { contextsFor, type ContextSpec } from '../features/contextsFor.js';
+import { contextsFor, denseKind, type ContextSpec } from '../features/contextsFor.js';
 import type { TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { simulateAsync, type Progress, type SimConfig, type SimResult } from './engine.js';
@@ -164,6 +164,7 @@ export interface PreparedSplit {
 
 /** Split s of the protocol (its draw, the stack, the contexts). */
 export function prepareSplit(t: PoolTable, p: ProtocolSpec, contexts: ContextSpec, seed: number, s: number): PreparedSplit {
+  if (p.kind === 'train-table' && denseKind(contexts.features) === 'embedding') checkTrainEmbedding(t, p.train, p.source);
   const st = p.kind === 'split'
     ? (() => {
         const sp = stratifiedSplit(t.queryTask, t.tasks.length, p.fraction, seed, s);
@@ -250,4 +251,24 @@ function checkSameModels(t: PoolTable, tr: PoolTable, source: string): void {
     const parts = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `has ${extra.join(', ')} not in the test table` : ''].filter(Boolean);
     throw new UsageError(`--train ${source}: the train table must have the same models as the test table; it ${parts.join(' and ')}`);
   }
+}
+
+/**
+ * `--features embedding` with a train table: both tables need embeddings of one width (the stack of test and
+ * train rows has one embedding or none). Names the table that lacks one, or both widths.
+ */
+export function checkTrainEmbedding(t: PoolTable, tr: PoolTable, source: string): void {
+  const a = t.embedding?.dim;
+  const b = tr.embedding?.dim;
+  if (a !== undefined && a === b) return;
+  const how = '(an embedding list column in Parquet/Arrow, or emb_0…emb_n columns in CSV/JSONL; datasets/README.md)';
+  const test = `the test table '${t.name}'`;
+  const train = `the train table '${source}'`;
+  const width = (d: number): string => `${d} value${d === 1 ? '' : 's'}`;
+  let what: string;
+  if (a === undefined && b === undefined) what = `neither ${test} nor ${train} has an embedding column ${how}`;
+  else if (b === undefined) what = `${train} has no embedding column, while ${test} has one (${width(a!)}) ${how}`;
+  else if (a === undefined) what = `${test} has no embedding column, while ${train} has one (${width(b)}) ${how}`;
+  else what = `the embeddings differ in width: ${width(b)} in ${train}, ${width(a)} in ${test}; both tables need the same width`;
+  throw new UsageError(`--features embedding with --train: ${what}`);
 }

@@ -176,4 +176,16 @@ describe('bad logs are a DataError naming file, line and column', () => {
     const junk = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251);
     await dataError(loadLogs(s.write('junk.csv', junk)));
   });
+
+  it('a reward so large the estimators would overflow, and a propensity whose weight 1/p overflows', async () => {
+    const head = 'query_id,model_id,propensity,accuracy,reward\n';
+    const e = await dataError(loadLogs(s.write('big-reward.csv', head + 'q1,a,0.5,1,0.8\nq2,b,0.5,0,1e308\n')), { line: 3, column: 'reward', message: /reward 1e\+308 is outside \[-1e\+6, 1e\+6\]/ });
+    expect(e.file).toMatch(/big-reward\.csv$/);
+    await dataError(loadLogs(s.write('neg-reward.csv', head + 'q1,a,0.5,1,-1000001\n')), { line: 2, column: 'reward', message: /outside/ });
+    // the bound itself is accepted
+    const ok = await loadLogs(s.write('edge-reward.csv', head + 'q1,a,0.5,1,1e6\nq2,b,0.5,0,-1e6\n'));
+    expect(Array.from(ok.reward!)).toEqual([1e6, -1e6]);
+    await dataError(loadLogs(s.write('tiny-p.csv', head + 'q1,a,1e-320,1,0.5\n')), { line: 2, column: 'propensity', message: /too small: its importance weight 1\/p overflows/ });
+    expect(Array.from((await loadLogs(s.write('small-p.csv', head + 'q1,a,1e-300,1,0.5\n'))).propensity)).toEqual([1e-300]);
+  });
 });

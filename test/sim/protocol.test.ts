@@ -26,6 +26,32 @@ describe('a separate train table', () => {
   });
 });
 
+describe('--features embedding with a separate train table', () => {
+  const withEmb = (seed: number, dim: number | null, name: string) => {
+    const t = randomTable(seed, 20, 3);
+    t.name = name;
+    if (dim !== null) t.embedding = { dim, values: Float64Array.from({ length: 20 * dim }, (_, i) => Math.sin(i + seed)) };
+    else delete t.embedding;
+    return t;
+  };
+  const run = (test: ReturnType<typeof withEmb>, train: ReturnType<typeof withEmb>) =>
+    runProtocol(test, { ...base(['train-best-static'], test), protocol: { kind: 'train-table', train, source: `dir/${train.name}` }, contexts: { layout: 'paper', features: ['embedding'] }, runs: 1 });
+
+  it('names the table that lacks the embedding, or both widths, not the test table', async () => {
+    await expect(run(withEmb(1, 4, 'test.csv'), withEmb(2, null, 'train.csv'))).rejects.toThrow(/the train table 'dir\/train\.csv' has no embedding column, while the test table 'test\.csv' has one \(4 values\)/);
+    await expect(run(withEmb(1, null, 'test.csv'), withEmb(2, 4, 'train.csv'))).rejects.toThrow(/the test table 'test\.csv' has no embedding column, while the train table 'dir\/train\.csv' has one \(4 values\)/);
+    await expect(run(withEmb(1, 4, 'test.csv'), withEmb(2, 3, 'train.csv'))).rejects.toThrow(/differ in width: 3 values in the train table 'dir\/train\.csv', 4 values in the test table 'test\.csv'/);
+    await expect(run(withEmb(1, null, 'test.csv'), withEmb(2, null, 'train.csv'))).rejects.toThrow(/neither the test table 'test\.csv' nor the train table 'dir\/train\.csv' has an embedding column/);
+  });
+
+  it('runs when both tables have embeddings of one width', async () => {
+    const r = await run(withEmb(1, 4, 'test.csv'), withEmb(2, 4, 'train.csv'));
+    expect(r.splits[0].trainQueries).toBe(20);
+    // the contexts are the 4 embedding values plus a bias term
+    expect(r.splits[0].d).toBe(5);
+  });
+});
+
 describe('train/test protocol', () => {
   it('replays the test rows only; train-best-static regret equals a direct sum over the test rows', async () => {
     const t = randomTable(11, 90, 4);

@@ -74,6 +74,12 @@ export class EmbeddingRows {
     if (!Number.isFinite(v)) throw new DataError(`embedding value ${v} is not a finite number`, this.file, line, column);
   }
 
+  /** Element j of a list: no list element is an empty cell, so a NaN is one stored as such. */
+  private finiteElement(v: number, j: number, line: number, column: string): void {
+    if (Number.isNaN(v)) throw new DataError(`embedding value ${j} is not a number (NaN): every component of an embedding needs a finite number`, this.file, line, column);
+    if (!Number.isFinite(v)) throw new DataError(`embedding value ${j} (${v}) is not a finite number`, this.file, line, column);
+  }
+
   private push(v: number, line: number, column: string): void {
     this.finite(v, line, column);
     this.vals.push(v);
@@ -100,7 +106,11 @@ export class EmbeddingRows {
   /** One row from a list value: an array, a typed array, an Arrow vector or a JSON array in text. */
   addList(v: unknown, line: number, column: string): void {
     const xs = this.list(v, line, column);
-    for (let j = 0; j < xs.length; j++) this.push(Number(xs[j]), line, column);
+    for (let j = 0; j < xs.length; j++) {
+      const x = Number(xs[j]);
+      this.finiteElement(x, j, line, column);
+      this.vals.push(x);
+    }
     this.n++;
   }
 
@@ -131,7 +141,7 @@ export class EmbeddingRows {
   repeatList(v: unknown, line: number, column: string): Float64Array | null {
     if (v === null || v === undefined || v === '') return null;
     const xs = Float64Array.from(this.list(v, line, column), Number);
-    xs.forEach((x) => this.finite(x, line, column));
+    xs.forEach((x, j) => this.finiteElement(x, j, line, column));
     return xs;
   }
 
@@ -156,7 +166,13 @@ function listValues(v: unknown): ArrayLike<unknown> | null {
   if (v instanceof NDArray) return v.shape.length === 1 && v.dtype !== null && NUMPY_KINDS.has(v.dtype.kind) ? v.data : null;
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<unknown>;
   if (v !== null && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function') {
-    return listValues((v as { toArray(): unknown }).toArray());
+    // an Arrow vector's toArray() gives its value buffer, where a null element reads as 0: with nulls, read
+    // element by element (nulls as null, refused below). Wider than any embedding: the width check refuses it.
+    const vec = v as { toArray(): unknown; nullCount?: unknown; length?: unknown; [Symbol.iterator]?: unknown };
+    if (typeof vec.nullCount === 'number' && vec.nullCount > 0 && typeof vec[Symbol.iterator] === 'function' && typeof vec.length === 'number' && vec.length <= MAX_EMBEDDING_DIM) {
+      return Array.from(vec as unknown as Iterable<unknown>);
+    }
+    return listValues(vec.toArray());
   }
   if (typeof v === 'string') {
     const s = v.trim();

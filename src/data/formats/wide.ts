@@ -82,6 +82,15 @@ export class WideTableBuilder {
     return parseNumber(v, this.file, line, column);
   }
 
+  /**
+   * An emb_j cell: an empty one reads as NaN (EmbeddingRows refuses it as empty); a stored NaN is refused
+   * here as what it is, not called empty.
+   */
+  private embNum(v: Cell, line: number, column: string): number {
+    if (typeof v === 'number' && Number.isNaN(v)) throw new DataError('embedding value is not a number (NaN): every component of an embedding needs a finite number', this.file, line, column);
+    return this.num(v, line, column);
+  }
+
   /** Add one row; `cell(i)` returns the value of column i (`raw(i)` its value before text conversion, for lists). */
   addRow(cell: (col: number) => Cell, line: number, columnName: (col: number) => string, raw?: (col: number) => unknown): void {
     const L = this.layout;
@@ -150,7 +159,7 @@ export class WideTableBuilder {
     this.complexities.push(L.complexityCol >= 0 ? this.num(cell(L.complexityCol), line, 'complexity') : Number.NaN);
     if (this.emb) {
       if (L.embeddingCol >= 0) this.emb.addList(raw ? raw(L.embeddingCol) : cell(L.embeddingCol), line, columnName(L.embeddingCol));
-      else this.emb.addColumns(L.embCols, (c) => this.num(cell(c), line, columnName(c)), line, columnName);
+      else this.emb.addColumns(L.embCols, (c) => this.embNum(cell(c), line, columnName(c)), line, columnName);
     }
     for (let m = 0; m < M; m++) this.scored.push(Number.isNaN(row[K_ACC * M + m]) ? 0 : 1);
     for (let j = 0; j < this.kinds.length; j++) {
@@ -171,9 +180,16 @@ export class WideTableBuilder {
     const L = this.layout;
     const emb = this.emb!;
     const list = L.embeddingCol >= 0;
+    // a repeating row whose emb_j cells are all missing (empty, or NaN where NaN marks missing) gives none
+    const blank = (c: number): boolean => {
+      const v = cell(c);
+      return v === null || (typeof v === 'string' && v.trim() === '') || (this.opts.nanIsMissing === true && typeof v === 'number' && Number.isNaN(v));
+    };
     const xs = list
       ? emb.repeatList(raw ? raw(L.embeddingCol) : cell(L.embeddingCol), line, columnName(L.embeddingCol))
-      : emb.repeatColumns(L.embCols, (c) => this.num(cell(c), line, columnName(c)), line, columnName);
+      : L.embCols.every(blank)
+        ? null
+        : emb.repeatColumns(L.embCols, (c) => this.embNum(cell(c), line, columnName(c)), line, columnName);
     if (xs === null) return;
     const stored = emb.row(q);
     const j = xs.findIndex((x, k) => !sameNumber(x, stored[k]));
@@ -183,6 +199,24 @@ export class WideTableBuilder {
       this.file,
       line,
       columnName(list ? L.embeddingCol : L.embCols[j]),
+    );
+  }
+
+  /**
+   * A model column with no filled cell (a column of nothing, or a stray column read as a model) is warned
+   * about, named (the first ten).
+   */
+  private checkModelsFilled(scored: Uint8Array, Q: number): void {
+    const M = this.M;
+    const filled = new Uint8Array(M);
+    for (let i = 0; i < Q * M; i++) if (scored[i]) filled[i % M] = 1;
+    const empty = this.layout.models.filter((_, m) => !filled[m]).map((m) => m.id);
+    // (every model empty cannot happen here: rows with no correctness value are skipped, and a table of
+    // none is refused as 'no row has any correctness value')
+    if (empty.length === 0) return;
+    this.opts.warn?.(
+      `${this.file}: ${empty.length} of ${M} model column(s) have no filled cell: ${someOf(empty)}; ` +
+        `every column not otherwise known is read as a model's correctness, and a policy choosing one of these scores 0 (drop the columns)`,
     );
   }
 
@@ -278,6 +312,7 @@ export class WideTableBuilder {
     const n = Q * M;
     // The buffers become the table's columns (no copy); absent kinds stay absent.
     const scored = this.scored.column(n) as Uint8Array;
+    this.checkModelsFilled(scored, Q);
     const unscored: { cell: number[]; metric: number[]; value: number[] } = { cell: [], metric: [], value: [] };
     for (let i = 0; i < n; i++) {
       if (scored[i]) continue;

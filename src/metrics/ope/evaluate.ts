@@ -29,6 +29,8 @@ export interface OpeRow {
   sd: number;
   /** τ for switch-dr, λ for dros. */
   param: number | null;
+  /** Why value, lo, hi or sd is not a finite number (summary.json writes those null); absent when all are. */
+  note?: string;
 }
 
 export interface OpeResult {
@@ -67,14 +69,32 @@ export function evaluateTarget(d: LoggedBandit, target: Float64Array, opts: OpeO
     return estimate(name, d, target, { qhat: q, switchTau: p ?? undefined, drosLambda: p ?? undefined });
   });
   const cis = bootstrapMany(ests, { seed: opts.seed, resamples: opts.resamples, level: opts.level });
-  const rows = opts.estimators.map((estimator, k) => ({
-    estimator,
-    value: ests[k].value,
-    lo: cis[k].lo,
-    hi: cis[k].hi,
-    sd: cis[k].sd,
-    param: params.get(estimator) ?? null,
-  }));
+  const rows = opts.estimators.map((estimator, k): OpeRow => {
+    const r = { estimator, value: ests[k].value, lo: cis[k].lo, hi: cis[k].hi, sd: cis[k].sd, param: params.get(estimator) ?? null };
+    const note = nonFiniteNote(r, ests[k]);
+    return note === undefined ? r : { ...r, note };
+  });
   const w = weightDiagnostics(importanceWeights(d, target));
   return { rows, diagnostics: { n: d.n, ...w, supportShare: supportShare(d, target, opts.group ?? null, opts.nGroups ?? 1) } };
+}
+
+const ESTIMATE_FIELDS = ['value', 'lo', 'hi', 'sd'] as const;
+
+function allFinite(xs: Float64Array): boolean {
+  for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) return false;
+  return true;
+}
+
+/**
+ * Why some of an estimate's numbers are not finite, or undefined when all are. Overflow (a contribution,
+ * sum or bootstrap square beyond the double range) is told apart from an undefined estimate (no decision
+ * carries weight: SNIPS with Σw = 0, a replay that kept no decision).
+ */
+export function nonFiniteNote(r: Record<(typeof ESTIMATE_FIELDS)[number], number>, e: Estimate): string | undefined {
+  const bad = ESTIMATE_FIELDS.filter((k) => !Number.isFinite(r[k]));
+  if (bad.length === 0) return undefined;
+  const overflow = bad.some((k) => Math.abs(r[k]) === Number.POSITIVE_INFINITY) || !allFinite(e.contrib) || (e.norm !== null && !allFinite(e.norm));
+  return overflow
+    ? `${bad.join(', ')} overflowed (beyond the range of a double: importance weights or values too large)`
+    : `${bad.join(', ')} undefined (no logged decision carries weight: SNIPS with no weight on the logged choices, or a replay that kept no decision)`;
 }

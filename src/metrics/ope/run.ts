@@ -11,7 +11,7 @@ import type { ResolvedPolicy } from '../../policies/registry.js';
 import { nameKey } from '../../sim/engine.js';
 import { bootstrapMany } from './bootstrap.js';
 import type { EstimatorName, LoggedBandit } from './estimators.js';
-import { evaluateTarget } from './evaluate.js';
+import { evaluateTarget, nonFiniteNote } from './evaluate.js';
 import { crossFitRewardModel } from './fromLogs.js';
 import { replay } from './replay.js';
 import { opeHindsight, type OpeData, type OpeMetric } from './setup.js';
@@ -35,6 +35,8 @@ export interface OpeEstimateRow {
   sd: number;
   /** τ for switch-dr, λ for dros. */
   param: number | null;
+  /** Why value, lo, hi or sd is not a finite number (written null in summary.json); absent when all are. */
+  note?: string;
 }
 
 export interface OpePolicyResult {
@@ -157,7 +159,11 @@ function evaluateReplay(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Op
     ests.map((e) => e.est),
     { seed: o.seed, resamples: o.resamples },
   );
-  const estimates: OpeEstimateRow[] = ests.map((e, k) => ({ metric: e.metric, estimator: 'replay', value: e.est.value, lo: cis[k].lo, hi: cis[k].hi, sd: cis[k].sd, param: null }));
+  const estimates: OpeEstimateRow[] = ests.map((e, k) => {
+    const r: OpeEstimateRow = { metric: e.metric, estimator: 'replay', value: e.est.value, lo: cis[k].lo, hi: cis[k].hi, sd: cis[k].sd, param: null };
+    const note = nonFiniteNote(r, e.est);
+    return note === undefined ? r : { ...r, note };
+  });
   let truth: Partial<Record<OpeMetric, number>> | null = null;
   if (data.table) {
     // what the policy would have achieved on this traffic: an online run over every logged context, with full

@@ -38,7 +38,10 @@ export function buildOpeSummary(data: OpeData, a: { file: string; lambda: number
   };
 }
 
-/** JSON with non-finite numbers as null (JSON has no NaN) and τ = ∞ as the string "inf". */
+/**
+ * JSON with every non-finite number as null (JSON has no NaN or ∞; an estimate's `note` says why), except a
+ * parameter set to ∞ (switch-dr's τ, dros's λ), written as the string "inf". No other field is ever "inf".
+ */
 export function opeSummaryJson(s: OpeSummary): string {
-  return JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (v === Number.POSITIVE_INFINITY ? 'inf' : null) : v), 2) + '\n';
+  return JSON.stringify(s, (k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (k === 'param' && v === Number.POSITIVE_INFINITY ? 'inf' : null) : v), 2) + '\n';
 }

@@ -84,6 +84,24 @@ describe('greenserv datasets', () => {
     expect(after.filter((f) => !before.includes(f))).toEqual(['broken.csv', 'fine.csv']);
   });
 
+  it('convert names an unknown output extension before a clash with an existing file of the same stem', async () => {
+    // the built-in pool converts to long TSV with side files (stem.queries.tsv, …)
+    const src = 'greenserv-pool';
+    await run('convert', src, join(s.dir, 'stem.tsv'));
+    expect(existsSync(join(s.dir, 'stem.queries.tsv'))).toBe(true);
+    const before = readdirSync(s.dir).sort();
+    const e = await run('convert', src, join(s.dir, 'stem.xyz')).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toMatch(/cannot tell the output format from 'stem\.xyz'/);
+    expect((e as Error).message).not.toMatch(/destination exists/);
+    expect(readdirSync(s.dir).sort()).toEqual(before);
+    // a known extension still meets the clash
+    await expect(run('convert', src, join(s.dir, 'stem.csv'))).rejects.toThrow(/destination exists: .*stem\.queries\.tsv/);
+  });
+
   it('unknown --format is a UsageError', async () => {
     await expect(run('info', s.write('x.csv', PAIRS), '--format', 'xls')).rejects.toBeInstanceOf(UsageError);
   });

@@ -55,6 +55,17 @@ describe('user embeddings in the loaders', () => {
     });
     const t = await loadTable(s.write('w.parquet', new Uint8Array(buf)));
     expect([...t.embedding!.values]).toEqual(E.flat());
+    // a row repeating q2 with every emb_j NaN (how pandas marks missing) gives no embedding; it is not refused
+    const repeat = parquetWriteBuffer({
+      columnData: [
+        { name: 'query_id', data: ['q1', 'q2', 'q2'], type: 'STRING' },
+        { name: 'a|accuracy', data: Float64Array.from([1, 0, Number.NaN]), type: 'DOUBLE' },
+        ...[0, 1, 2].map((j) => ({ name: `emb_${j}`, data: Float64Array.from([...E.map((e) => e[j]), Number.NaN]), type: 'DOUBLE' as const })),
+      ],
+    });
+    const r = await loadTable(s.write('r.parquet', new Uint8Array(repeat)), { warn: () => {} });
+    expect(r.queryIds).toEqual(['q1', 'q2']);
+    expect([...r.embedding!.values]).toEqual(E.flat());
   });
 
   it('Parquet: an embedding column of JSON-encoded lists', async () => {
@@ -79,7 +90,44 @@ describe('user embeddings in the loaders', () => {
     const type = new List(new Field('item', new Float64(), false));
     const ragged = new Table({ query_id: vectorFromArray(['q1', 'q2']), 'a|accuracy': makeVector(Float64Array.from([1, 0])), embedding: vectorFromArray([[1, 2], [1, 2, 3]], type) });
     await dataError(loadTable(s.write('ragged.arrow', tableToIPC(ragged, 'file'))), { line: 2, column: 'embedding', message: /3 values, expected 2 \(as on row 1\)/ });
+    // a NaN stored in an emb_j column is named as such, not called empty
+    const nanCol = parquetWriteBuffer({
+      columnData: [
+        { name: 'query_id', data: ['q1', 'q2'], type: 'STRING' },
+        { name: 'a|accuracy', data: Float64Array.from([1, 0]), type: 'DOUBLE' },
+        { name: 'emb_0', data: Float64Array.from([1, Number.NaN]), type: 'DOUBLE' },
+      ],
+    });
+    await dataError(loadTable(s.write('nan-col.parquet', new Uint8Array(nanCol))), { line: 2, column: 'emb_0', message: /embedding value is not a number \(NaN\)/ });
     const q = s.write('bad-q.csv', 'query_id,task,emb_0,emb_1\nq1,mmlu,1,2\nq2,mmlu,1,nan\n');
     await dataError(loadTable(s.write('o2.csv', 'query_id,model_id,accuracy\nq1,a,1\n'), { queries: q }), { line: 3, column: 'emb_1' });
+  });
+
+  it('Arrow: a null or NaN element of an embedding list is refused, not read as 0 (as Parquet and CSV refuse it)', async () => {
+    const type = new List(new Field('item', new Float64(), true));
+    const arrowWith = (rows: (number | null)[][], ids = rows.map((_, i) => `q${i + 1}`)): Uint8Array =>
+      tableToIPC(
+        new Table({
+          query_id: vectorFromArray(ids),
+          'a|accuracy': makeVector(Float64Array.from(ids.map((_, i) => i % 2))),
+          embedding: vectorFromArray(rows, type),
+        }),
+        'file',
+      );
+    const rows = [[0.1, 0.2, 0.3, 0.4], [0.5, 0.6, -0.1, 0.2], [0.3, 0.1, 0.9, -0.3], [0.67, null, -0.4, -0.5]];
+    const e = await dataError(loadTable(s.write('null.arrow', arrowWith(rows))), { line: 4, column: 'embedding', message: /embedding value 1 is not a number \(got nothing\)/ });
+    expect(e.file).toMatch(/null\.arrow$/);
+    // the same list without the null loads, value for value
+    const full = rows.map((r) => r.map((x) => x ?? 0.25));
+    expect([...(await loadTable(s.write('full.arrow', arrowWith(full)))).embedding!.values]).toEqual(full.flat());
+    const nan = rows.map((r) => r.map((x) => x ?? Number.NaN));
+    await dataError(loadTable(s.write('nan.arrow', arrowWith(nan))), { line: 4, column: 'embedding', message: /^(?!.*is empty).*embedding value 1 is not a number \(NaN\)/ });
+    // a row repeating a query is checked the same way
+    const repeat = [...full, [0.67, null, -0.4, -0.5]];
+    await dataError(loadTable(s.write('repeat.arrow', arrowWith(repeat, ['q1', 'q2', 'q3', 'q4', 'q4'])), { warn: () => {} }), {
+      line: 5,
+      column: 'embedding',
+      message: /embedding value 1 is not a number/,
+    });
   });
 });

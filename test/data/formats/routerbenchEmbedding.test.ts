@@ -268,9 +268,9 @@ describe('RouterBench tables with user embeddings', () => {
     const holed = ROWS.map((r, i) => ({ ...r, emb: i === 2 ? [1, null, 2, 3] : r.emb }));
     await dataError(evaluated(s.write('bad-hole.parquet', rbParquetList(holed))), { line: 3, column: 'embedding', message: /embedding value 1 is not a number/ });
     const nanList = ROWS.map((r, i) => ({ ...r, emb: i === 2 ? [1, Number.NaN, 2, 3] : r.emb }));
-    await dataError(evaluated(s.write('bad-nan-list.parquet', rbParquetList(nanList))), { line: 3, column: 'embedding', message: /embedding value is empty/ });
+    await dataError(evaluated(s.write('bad-nan-list.parquet', rbParquetList(nanList))), { line: 3, column: 'embedding', message: /embedding value 1 is not a number \(NaN\)/ });
     const nanCol = ROWS.map((r, i) => ({ ...r, emb: i === 1 ? [r.emb[0], r.emb[1], r.emb[2], Number.NaN] : r.emb }));
-    await dataError(evaluated(s.write('bad-nan-col.parquet', rbParquetColumns(nanCol))), { line: 2, column: 'emb_3', message: /embedding value is empty/ });
+    await dataError(evaluated(s.write('bad-nan-col.parquet', rbParquetColumns(nanCol))), { line: 2, column: 'emb_3', message: /embedding value is not a number \(NaN\)/ });
   });
 
   describe('a directory of RouterBench files', () => {
