@@ -13,6 +13,7 @@ import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../metrics/ope/bootstrap.js';
 import { ESTIMATOR_NAMES } from '../metrics/ope/estimators.js';
 import { parseEstimators } from '../metrics/ope/evaluate.js';
 import { runOpe, uniformLogs } from '../metrics/ope/run.js';
+import { RidgeFitError } from '../metrics/ope/ridge.js';
 import { prepareOpe } from '../metrics/ope/setup.js';
 import { buildOpeSummary, type OpeSummary } from '../metrics/ope/summary.js';
 import { loadPolicyModule, resolvePolicies } from '../policies/registry.js';
@@ -72,7 +73,13 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const budgeted = policies.find((p) => p.factory.budget === true);
   if (budgeted) throw new UsageError(`policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate --budget or an experiment's budget:`);
   const uniform = uniformLogs(data);
-  const results = runOpe(data, policies, { estimators, seed, resamples: bootstrap, semantics: 'paper' });
+  let results: ReturnType<typeof runOpe>;
+  try {
+    results = runOpe(data, policies, { estimators, seed, resamples: bootstrap, semantics: 'paper' });
+  } catch (e) {
+    if (!(e instanceof RidgeFitError)) throw e;
+    throw new DataError(`the reward model of ${data.models[e.model]?.id ?? `model ${e.model}`} cannot be fitted: the ctx_* context values span too wide a range for the ridge fit of the direct method's reward model (raw timestamps, say); centre or rescale those columns (docs/ope.md)`, req.logs);
+  }
   for (const r of results) {
     if (r.method === 'replay' && !r.unbiased) req.warn?.(`${r.name}: a learning policy is evaluated by replay, which is unbiased only on uniformly random logs; these logs are not, so its estimate is biased (docs/ope.md)`);
   }

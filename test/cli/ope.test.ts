@@ -62,6 +62,18 @@ describe('greenserv ope refuses bad logs', () => {
   });
 });
 
+describe('greenserv ope on context columns a ridge fit cannot hold', () => {
+  it('raw-timestamp-sized ctx values are exit 2 naming the log and the model, not an internal error', async () => {
+    const f = join(dir, 'ctx.csv');
+    // 1.7e12 plus a few units: centring leaves nothing of the variance in double precision
+    const rows = Array.from({ length: 60 }, (_, i) => `mmlu_${i},mmlu,${i % 2 ? 'qwen2.5-7b' : 'llama-3.1-8b'},0.5,${i % 3 ? 1 : 0},${10 + i},${1.7e12 + ((i * 7919) % 10) + 0.125 * (i % 5)},${(i % 7) / 7}`);
+    writeFileSync(f, 'query_id,task,model_id,propensity,accuracy,energy_j,ctx_t,ctx_u\n' + rows.join('\n') + '\n');
+    const msg = await refused(['ope', '--logs', f, '--policies', 'random'], join(dir, 'ctx-out'));
+    expect(msg).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the reward model of (llama-3\\.1-8b|qwen2\\.5-7b) cannot be fitted: the ctx_\\* context values span too wide a range`));
+    expect(msg).not.toMatch(/internal error/);
+  });
+});
+
 describe('greenserv report on an ope directory', () => {
   it('an edited summary.json is refused naming the field, and nothing is written', async () => {
     const d = join(dir, 'edited');

@@ -7,6 +7,14 @@ import { RidgeNormal } from '../../policies/ridge.js';
 
 export const DEFAULT_RIDGE_LAMBDA = 1;
 
+/** The centred normal equations lost positive definiteness: context values too far apart for double precision. */
+export class RidgeFitError extends Error {
+  constructor(readonly model: number) {
+    super(`the reward model of model ${model} cannot be fitted`);
+    this.name = 'RidgeFitError';
+  }
+}
+
 export interface RidgeModel {
   M: number;
   d: number;
@@ -36,7 +44,16 @@ export function fitRidge(X: Float64Array, d: number, action: Int32Array, reward:
   rall = n > 0 ? rall / n : 0;
   const theta = new Float64Array(M * d);
   const intercept = new Float64Array(M);
-  for (let m = 0; m < M; m++) if (!fits[m].solve(lambda, theta, m * d, intercept, m)) intercept[m] = rall;
+  for (let m = 0; m < M; m++) {
+    let solved: boolean;
+    try {
+      solved = fits[m].solve(lambda, theta, m * d, intercept, m);
+    } catch {
+      // centring subtracts two huge sums: with raw timestamps or the like nothing is left of the variance
+      throw new RidgeFitError(m);
+    }
+    if (!solved) intercept[m] = rall;
+  }
   return { M, d, theta, intercept, count };
 }
 
