@@ -85,8 +85,14 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
   return program;
 }
 
+function ignoreClosedPipe(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+}
+
 /** Run the program; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `greenserv … | head` closes the pipe early: the rest of the output is dropped, the work finishes as usual
+  if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);

@@ -130,3 +130,18 @@ describe('experiment: Ctrl-C after the replays (built binary)', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
   }, 60_000);
 });
+
+describe('a pipe closed early (greenserv … | head)', () => {
+  it('drops the rest of the output quietly: exit 0, no stack trace, results still written', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gs-pipe-')), 'r');
+    const p = spawn(process.execPath, [BIN, 'simulate', '--runs', '2', '--policies', 'linucb,random', '--out', out, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    // our end closes before the table comes, as `| head -0` would
+    p.stdout.destroy();
+    const code = await new Promise<number | null>((res) => p.on('close', res));
+    expect(stderr).not.toMatch(/Unhandled 'error' event|EPIPE/);
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+  }, 60_000);
+});
