@@ -5,12 +5,19 @@
 import type { PoolTable } from '../data/pool.js';
 import { poolProblem, type ExperimentContext } from '../sim/experiment.js';
 import { fieldError, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
+import { sameModelsProblem } from '../sim/protocol.js';
 import { scenarioProblem } from '../sim/scenarioConfig.js';
 
 /** A pool model (initial, exclude, events) the table lacks. */
 export function checkPoolAgainstTable(file: string, text: string, cfg: ExperimentConfig, table: PoolTable): void {
   const pool = poolProblem(cfg, table);
   if (pool) throw fieldError(text, file, pool.message, pool.path);
+}
+
+/** A train table (`train:`) must have the dataset's models, no fewer and no others (docs/model.md §13). */
+export function checkTrainAgainstTable(file: string, text: string, cfg: ExperimentConfig, table: PoolTable, train: PoolTable): void {
+  const problem = sameModelsProblem(table, train, 'the dataset');
+  if (problem) throw fieldError(text, file, `the train table '${cfg.train}' must have the same models as the dataset '${table.name}'; it ${problem}`, ['train']);
 }
 
 /**

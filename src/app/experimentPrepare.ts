@@ -8,7 +8,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import { expandJobs, ExperimentContext, type Job } from '../sim/experiment.js';
-import { checkAgainstTable, checkPoolAgainstTable } from './experimentChecks.js';
+import { checkAgainstTable, checkPoolAgainstTable, checkTrainAgainstTable } from './experimentChecks.js';
 import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitMember, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import type { JobSource } from '../sim/workers.js';
@@ -45,6 +45,7 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const sha256 = tableSha256(table);
   if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
+  if (trainTable) checkTrainAgainstTable(file, text, cfg, table, trainTable);
   checkPoolAgainstTable(file, text, cfg, table);
   const ctx = new ExperimentContext(table, cfg, trainTable);
   checkAgainstTable(file, text, cfg, ctx, member);
