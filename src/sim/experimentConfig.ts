@@ -176,6 +176,7 @@ export function yamlLine(text: string, path: readonly PropertyKey[]): number {
 /** Why `v` is not a valid value of the parameter, or null. */
 export function paramProblem(spec: ParamSpec, v: number): string | null {
   if (!Number.isFinite(v)) return 'must be a finite number';
+  if (spec.integer && !Number.isInteger(v)) return `must be a whole number, got ${v}`;
   if (spec.min !== undefined && v < spec.min) return `must be ≥ ${spec.min}`;
   if (spec.max !== undefined && v > spec.max) return `must be ≤ ${spec.max}`;
   if (spec.positive && !(v > 0)) return 'must be > 0';
