@@ -4,15 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DataError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import { expandJobs, ExperimentContext, type Job } from '../sim/experiment.js';
-import { checkAgainstTable, checkPoolAgainstTable, checkTrainAgainstTable } from './experimentChecks.js';
+import { checkAgainstTable, checkArms, checkColumns, checkPoolAgainstTable, checkTrainAgainstTable, contextFieldError } from './experimentChecks.js';
+import { ContextError } from '../features/contextsFor.js';
 import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitMember, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import type { JobSource } from '../sim/workers.js';
-import { tableHasLatency } from './runConfig.js';
 import { loadPolicyModule } from '../policies/registry.js';
 
 /** An experiment ready to run: its config, table and the jobs it expands into. */
@@ -28,8 +28,12 @@ export interface PreparedExperiment {
   jobs: Job[];
 }
 
-/** Parse a config text, load its plugins and table, and expand its jobs (runs overridden when given). */
-export async function prepareExperiment(file: string, text: string, runs?: number, member?: SplitSpec): Promise<PreparedExperiment> {
+/**
+ * Parse a config text, load its plugins and tables, check them against each other and expand the jobs (runs
+ * overridden when given). With `checkArms` (default) each arm's contexts and policy are also made once, so a
+ * run that would fail in a replay fails here, before its checkpoint exists; a merge of finished shards skips it.
+ */
+export async function prepareExperiment(file: string, text: string, runs?: number, member?: SplitSpec, o: { checkArms?: boolean } = {}): Promise<PreparedExperiment> {
   const configSha256 = createHash('sha256').update(text).digest('hex');
   const parsed: ExperimentConfig = parseExperiment(text, file);
   // one split of a series (app/experimentSplits.ts)
@@ -43,12 +47,20 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
-  if (cfg.maxLatency !== null && !tableHasLatency(table)) throw new DataError(`maxLatency: dataset '${table.name}' has no latency values`, file);
   const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
   if (trainTable) checkTrainAgainstTable(file, text, cfg, table, trainTable);
+  checkColumns(file, text, cfg, table, trainTable);
   checkPoolAgainstTable(file, text, cfg, table);
-  const ctx = new ExperimentContext(table, cfg, trainTable);
+  let ctx: ExperimentContext;
+  try {
+    // under a split the contexts of the experiment's features are built here
+    ctx = new ExperimentContext(table, cfg, trainTable);
+  } catch (e) {
+    if (e instanceof ContextError) throw contextFieldError(file, text, cfg, e);
+    throw e;
+  }
   checkAgainstTable(file, text, cfg, ctx, member);
+  if (o.checkArms !== false) await checkArms(file, text, cfg, ctx);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
 }
 
