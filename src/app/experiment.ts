@@ -164,20 +164,25 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const labelOf = (j: Job): string => ctx.label(j.armIndex);
   const perLabel = new Map<string, number>();
   for (const j of mine) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
-  await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial);
-  for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
     process.exit(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
+    await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial);
+    for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     await runJobs(ctx, p.src, todo, o.workers ?? 1, (r) => {
       checkpoint.append(r);
       done.set(jobKey(r.job), r);
       o.progress?.(done.size, mine.length, r, labelOf(r.job));
     });
+  } catch (e) {
+    // a first attempt that failed before any replay finished keeps nothing worth resuming: its checkpoint
+    // would only stand in the way of the corrected rerun
+    if (!state && done.size === 0) checkpoint.remove();
+    throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

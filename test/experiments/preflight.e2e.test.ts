@@ -2,9 +2,10 @@
  * What an experiment's replays would refuse is refused before the checkpoint exists (docs/experiments.md):
  * pool events and pools, trained arms without a train part, features the table cannot give, a reward that is
  * not finite, a cost column the table lacks, a policy that cannot be made. Each exits 2 at the field and writes
- * nothing, so the corrected file then runs.
+ * nothing, so the corrected file then runs. A run that fails in its replays before any finishes leaves no
+ * checkpoint behind either.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,5 +63,38 @@ describe('experiment checks before the checkpoint', () => {
       expect(r.stderr, yaml).toMatch(msg);
       expect(readdirSync(dir).sort(), yaml).toEqual(['bad.yaml', 'pairs.csv', 'rb.csv']);
     }
+  });
+
+  it('a run that fails in its replays before any finishes removes its checkpoint; one that kept a replay keeps it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-preflight-'));
+    // made once by the checks, then once per replay: `failFrom` is the first making whose policy fails
+    const plugin = (failFrom: number): string => `let made = 0;
+export default {
+  name: 'flaky', description: 'fails in select from its ${failFrom}th making', contextual: false, rewardIndependent: false, hindsight: false, params: [],
+  create: () => {
+    const n = ++made;
+    return { select: (_q, arms) => { if (n >= ${failFrom}) throw new Error('flaky broke'); return arms[0]; }, update() {}, addArm() {}, removeArm() {} };
+  },
+};
+`;
+    const yaml = 'name: flaky\nruns: 2\narms:\n  - policy: flaky\n    module: flaky.mjs\n';
+    writeFileSync(join(dir, 'x.yaml'), yaml);
+    const out = join(dir, 'X');
+    writeFileSync(join(dir, 'flaky.mjs'), plugin(2));
+    const first = await cli(['experiment', 'run', join(dir, 'x.yaml'), '--out', out, '--no-progress', '--no-charts', '--workers', '1']);
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toMatch(/flaky broke/);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    // the first replay finishes, the second fails: its checkpoint is kept for --resume
+    writeFileSync(join(dir, 'flaky.mjs'), plugin(3));
+    const second = await cli(['experiment', 'run', join(dir, 'x.yaml'), '--out', out, '--no-progress', '--no-charts', '--workers', '1']);
+    expect(second.code).not.toBe(0);
+    expect(readFileSync(join(`${out}.partial`, 'jobs.ndjson'), 'utf8').trim().split('\n')).toHaveLength(1);
+    // a plugin that works: the rerun finishes the kept checkpoint
+    writeFileSync(join(dir, 'flaky.mjs'), plugin(1e9));
+    const done = await cli(['experiment', 'run', '--resume', `${out}.partial`, '--no-progress', '--no-charts', '--workers', '1']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    expect(existsSync(`${out}.partial`)).toBe(false);
   });
 });
