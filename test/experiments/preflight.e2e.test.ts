@@ -49,6 +49,7 @@ describe('experiment checks before the checkpoint', () => {
       // 60 prompts, half of them train: the PCA gives at most 29 components
       [`${L}dataset: rb.csv\nsplit: 0.5\nembedDim: 40\narms:\n  - policy: train-best-static\n  - policy: linucb\n    features: [embed]\n`, 5, 'embedDim', /arm 'linucb' has features: \[embed\]; embedDim 40: the PCA of embed is fitted on 30 train queries, which give at most 29 components .*use embedDim: 29 or less/],
       [`${L}reward: "accuracy / 0"\n${LIN}`, 3, 'reward', /reward 'accuracy \/ 0' gave a non-finite value \(NaN\) for query '[^']+', model '[^']+' at λ = 0\.5/],
+      [`${L}reward: "log(accuracy)"\n${LIN}`, 3, 'reward', /reward 'log\(accuracy\)' gave a non-finite value \(-Infinity\)/],
       [`${L}lambdas: [0.5, 0.9, 0]\nreward: "log(lambda) + accuracy"\n${LIN}`, 4, 'reward', /gave a non-finite value \(-Infinity\) .* at λ = 0$/m],
       [`${L}cost: usd\n${LIN}`, 3, 'cost', /dataset 'greenserv-pool' has no cost_usd values/],
       [`${L}dataset: pairs.csv\ncost: latency\n${LIN}`, 4, 'cost', /dataset 'pairs\.csv' has no latency values/],
