@@ -16,6 +16,7 @@ import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
 import { TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
+import { PROTOCOL_BASELINE } from '../sim/run.js';
 import { tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
 import { evaluateSplits } from './evaluateProtocol.js';
 import { applyFeatures } from '../features/pipeline.js';
@@ -24,7 +25,7 @@ import { evaluateSweep, type EvaluateSummary } from '../metrics/routerbench.js';
 import { energyForEvaluate, evaluateEnergy, type EvaluateEnergy } from './energy.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '../sim/sweep.js';
-import { atMost, MAX_LAMBDAS } from '../sim/limits.js';
+import { atMost, MAX_JOBS, MAX_LAMBDAS } from '../sim/limits.js';
 import { runFields, runSettingsSchema } from '../sim/runConfig.js';
 import { z } from 'zod';
 import type { DriftEvent } from '../sim/drift.js';
@@ -282,10 +283,28 @@ export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
     const p = parsed.data;
     if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. gpu=H100,batch=32 (--energy-model)");
     if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only (--cost energy)");
+    checkReplayCount(p, 'fields');
     return p;
   }
   const i = parsed.error.issues[0];
   throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
+}
+
+/**
+ * Replays an evaluation makes, bounded as an experiment's are (MAX_JOBS, docs/limits.md): λ values × runs ×
+ * policies (train-best-static joins them under the protocol) × splits. Checked before any data is read;
+ * `naming` words the message as the flags or as the request's fields.
+ */
+export function checkReplayCount(p: Pick<EvaluateParams, 'lambdas' | 'runs' | 'policies' | 'split' | 'splits' | 'train'>, naming: 'flags' | 'fields'): void {
+  const protocol = p.split !== undefined || p.train !== undefined;
+  const added = protocol && !p.policies.includes(PROTOCOL_BASELINE);
+  const P = p.policies.length + (added ? 1 : 0);
+  const S = p.split !== undefined ? p.splits : 1;
+  const n = p.lambdas.length * p.runs * P * S;
+  if (n <= MAX_JOBS) return;
+  const f = naming === 'flags';
+  const parts = [`${f ? '--lambdas' : 'lambdas'} ${p.lambdas.length} values`, `${f ? '--runs' : 'runs'} ${p.runs}`, `${P} policies${f ? ` (--policies${added ? ' and train-best-static' : ''})` : added ? ' (with train-best-static)' : ''}`, ...(S > 1 ? [`${f ? '--splits' : 'splits'} ${S}`] : [])];
+  throw new UsageError(`${parts.join(' × ')} = ${n} replays, ${atMost(MAX_JOBS)}`);
 }
 
 /** An evaluation's table, loaded, priced (under cost 'energy'), mapped to families and given its context features, and its sweep options. */

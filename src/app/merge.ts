@@ -12,7 +12,8 @@ import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { checkCellCoverage, listSome } from '../sim/shard.js';
-import { jobKey, jobLabel, prepareExperiment, writeExperimentResults } from './experiment.js';
+import { jobKey, jobLabel, prepareExperiment } from './experimentPrepare.js';
+import { writeExperimentResults } from './experimentResults.js';
 import { isEvaluateShard, mergeEvaluateShards } from './evaluateShard.js';
 import { timestamp } from '../core/format.js';
 import type { EvaluateSummary } from '../metrics/routerbench.js';
@@ -98,7 +99,7 @@ export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise
   const shards = dirs.map(readShard);
   checkSameRun(shards);
   const ref = shards[0];
-  const p = await prepareExperiment(ref.state.experimentFile, ref.text, ref.state.runs);
+  const p = await prepareExperiment(ref.state.experimentFile, ref.text, ref.state.runs, undefined, { checkArms: false });
   if (p.jobs.length !== ref.state.totalJobs) throw new DataError(`state.json records ${ref.state.totalJobs} cells, the config has ${p.jobs.length}`, join(ref.dir, 'state.json'), undefined, 'totalJobs');
   if (p.sha256 !== ref.state.datasetSha256) {
     throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256');

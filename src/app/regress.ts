@@ -14,7 +14,10 @@ import { throughputRatios } from '../sim/throughput.js';
 import { resolveSourcePath } from '../sim/experimentConfig.js';
 import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, atMost } from '../sim/limits.js';
 import { runFields, runSettingsShape } from '../sim/runConfig.js';
-import { runConfigFromBaseline, simulateOptions } from './runConfig.js';
+import { runConfigFromBaseline, simulateOptions, tableHasLatency } from './runConfig.js';
+import type { PoolTable } from '../data/pool.js';
+import { sameModelsProblem } from '../sim/protocol.js';
+import { usesScenario } from '../sim/scenarioConfig.js';
 import { simulateTable } from './simulate.js';
 
 const feature = runFields.feature;
@@ -133,9 +136,10 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   }
   if (c.reward !== undefined) await compileRewardExpression(c.reward, { file, field: 'config.reward' });
   const { command: _, ...recorded } = c;
-  const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models) }, extraParams);
+  const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models), train: rel(c.train) }, extraParams);
   const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
-  const { summary: s } = await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { file, field: 'config.reward' } });
+  const trainTable = rc.train !== undefined ? await loadBaselineTrain(file, c, rc.train, table) : undefined;
+  const { summary: s } = await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { file, field: 'config.reward' }, ...(trainTable ? { trainTable } : {}) });
   const metrics: Record<string, number> = {};
   for (const p of s.policies) {
     metrics[`${p.name}.finalRegret`] = p.finalRegret.mean;
@@ -152,6 +156,25 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   for (const c of sc?.events?.cells ?? []) metrics[`${c.label}.event${c.event}.regretAfter`] = c.regretAfter.mean;
   for (const c of sc?.feedback?.cells ?? []) metrics[`${c.label}.delivered`] = c.delivered.mean;
   return { metrics, dataset: { name: table.name, sha256: s.dataset.sha256 } };
+}
+
+/**
+ * A simulate baseline's `config.train` (relative to the baseline file), loaded and checked as `simulate --train`
+ * checks it: no `split` or scenario beside it, the data's models, the cost column. Problems name the key.
+ */
+async function loadBaselineTrain(file: string, c: z.infer<typeof simulateConfig>, train: string, table: PoolTable): Promise<PoolTable> {
+  const fail = (message: string): DataError => new DataError(message, file, undefined, 'config.train', 'field');
+  if (c.split !== undefined) throw fail('give either split (a split of the data) or train (a separate training table), not both');
+  if ((c.splits ?? 1) !== 1) throw fail('splits applies to split; a train table is one split');
+  if (usesScenario(c)) throw fail('budget, drift, feedbackDelay and feedbackRate do not combine with a train table in a simulate baseline (simulate replays no scenario under the train/test protocol)');
+  if (!isBuiltinSource(train) && !train.startsWith('hf://') && !existsSync(train)) throw fail(`train table '${c.train}' not found (${train}; relative to the baseline file)`);
+  const t = await loadTable(train);
+  const problem = sameModelsProblem(table, t, 'the data');
+  if (problem) throw fail(`the train table '${c.train}' must have the same models as the data '${table.name}'; it ${problem}`);
+  const cost = c.cost ?? 'energy';
+  if (cost === 'usd' && !t.costUsd) throw fail(`the train table '${c.train}' has no cost_usd values (cost usd)`);
+  if (cost === 'latency' && !tableHasLatency(t)) throw fail(`the train table '${c.train}' has no latency values (cost latency)`);
+  return t;
 }
 
 export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[] }): Promise<RegressResult> {

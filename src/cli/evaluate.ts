@@ -21,7 +21,7 @@ import { configFromFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { timestamp } from '../core/format.js';
-import { DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, defaultEvaluatePolicies, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
+import { checkReplayCount, DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, defaultEvaluatePolicies, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
 import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
@@ -110,6 +110,8 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
       drift: (raw: string[]) => raw.map((s) => parseDriftSpec(s)),
     },
   });
+  // a run too large is refused before any data is read
+  checkReplayCount(params, 'flags');
   warnUnusedEmbedDim(embedDimSource, o.features);
   if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');
   if (params.cost !== 'energy' && params.energyModel !== undefined) throw new UsageError('--energy-model applies to --cost energy only');

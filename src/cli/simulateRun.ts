@@ -87,9 +87,12 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedD
 
   // what the table cannot support is named as the flag typed (the simulation names the setting)
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
+  if (rc.cost === 'latency' && !tableHasLatency(table)) throw new UsageError(`--cost latency: dataset '${table.name}' has no latency values`);
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
   const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
   if (trainTable) {
+    if (rc.cost === 'usd' && !trainTable.costUsd) throw new UsageError(`--cost usd: the train table '${rc.train}' has no cost_usd column`);
+    if (rc.cost === 'latency' && !tableHasLatency(trainTable)) throw new UsageError(`--cost latency: the train table '${rc.train}' has no latency values`);
     const missing = tasksMissingFromTrain(table, trainTable);
     if (missing.length) process.stderr.write(`greenserv: warning: the train table ${rc.train} has no queries of task(s) ${missing.join(', ')}: the trained routers learn nothing about them\n`);
   }

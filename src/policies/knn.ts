@@ -341,8 +341,8 @@ export const knnFactory: PolicyFactory<KnnParams> = {
   description: 'k nearest train queries by cosine similarity of the context; best mean train reward among them (docs/model.md §5.9)',
   contextual: true,
   params: [
-    { name: 'k', default: 0, min: 0, description: 'neighbours (a whole number; ties with the k-th are kept); 0: chosen by leave-one-out on the train part' },
-    { name: 'weighting', default: 0, min: 0, max: 1, description: '0: uniform mean; 1: weights 1/(1 − cosine)' },
+    { name: 'k', default: 0, min: 0, integer: true, description: 'neighbours (a whole number; ties with the k-th are kept); 0: chosen by leave-one-out on the train part' },
+    { name: 'weighting', default: 0, min: 0, max: 1, integer: true, description: '0: uniform mean; 1: weights 1/(1 − cosine)' },
   ],
   rewardIndependent: false,
   hindsight: false,

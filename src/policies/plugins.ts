@@ -44,7 +44,7 @@ function checkFactory(f: unknown, where: string, taken: (name: string) => boolea
     names.add(p.name);
     const d = p.default;
     if (typeof d !== 'number' || !Number.isFinite(d)) throw new UsageError(`${at}: parameter '${p.name}' needs a finite default`);
-    if ((p.min !== undefined && d < p.min) || (p.max !== undefined && d > p.max) || (p.positive && !(d > 0))) throw new UsageError(`${at}: the default of '${p.name}' is outside its own bounds`);
+    if ((p.min !== undefined && d < p.min) || (p.max !== undefined && d > p.max) || (p.positive && !(d > 0)) || (p.integer && !Number.isInteger(d))) throw new UsageError(`${at}: the default of '${p.name}' is outside its own bounds`);
   }
   return { description: '', contextual: false, ...x } as PolicyFactory;
 }

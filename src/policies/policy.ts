@@ -120,6 +120,8 @@ export interface ParamSpec {
   max?: number;
   /** Exclusive lower bound (e.g. variances must be > 0). */
   positive?: boolean;
+  /** Only whole numbers (a neighbour count, a window length, a 0/1 switch). */
+  integer?: boolean;
   description: string;
 }
 

@@ -143,6 +143,7 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     if (spec.min !== undefined && v < spec.min) throw new UsageError(`parameter override '${o}': ${key} must be ≥ ${spec.min}`);
     if (spec.max !== undefined && v > spec.max) throw new UsageError(`parameter override '${o}': ${key} must be ≤ ${spec.max}`);
     if (spec.positive && !(v > 0)) throw new UsageError(`parameter override '${o}': ${key} must be > 0`);
+    if (spec.integer && !Number.isInteger(v)) throw new UsageError(`parameter override '${o}': ${key} must be a whole number`);
     const target = out.find((r) => r.factory.name === pol);
     if (!target) throw new UsageError(`parameter override '${o}': policy '${pol}' is not among the policies being run (${names.join(', ')})`);
     target.params[key] = v;

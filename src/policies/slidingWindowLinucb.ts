@@ -70,7 +70,7 @@ export const slidingWindowLinucbFactory: PolicyFactory<SlidingWindowLinUCBParams
   params: [
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
     { name: 'reg', default: 0.05, positive: true, description: 'regularisation (A = reg·I + Σ over the window xxᵀ)' },
-    { name: 'window', default: 200, min: 1, max: 100000, description: 'observations kept per model (an integer)' },
+    { name: 'window', default: 200, min: 1, max: 100000, integer: true, description: 'observations kept per model (an integer)' },
   ],
   rewardIndependent: false,
   hindsight: false,

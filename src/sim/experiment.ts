@@ -8,7 +8,9 @@ import type { ContextSet } from '../features/context.js';
 import { contextsFor, denseKind, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
 import { checkTrainEmbedding, headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
-import { simulate, traceInMemory, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
+import { Rng } from '../core/rng.js';
+import type { PolicyEnv } from '../policies/policy.js';
+import { modelStats, nameKey, runSeed, simulate, traceInMemory, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, splitFractionOf, type ExperimentConfig } from './experimentConfig.js';
 import { buildRewards, costBoundsOf, type RewardOptions, type RewardTable } from './reward.js';
 import { resolveScenario } from './scenarioConfig.js';
@@ -56,7 +58,30 @@ export function poolProblem(cfg: ExperimentConfig, t: PoolTable): { message: str
     const j = (list ?? []).findIndex((id) => !ids.has(id));
     if (j >= 0) return { message: unknown(list![j]), path: [...path, j] };
   }
+  return emptyPoolProblem(cfg, t);
+}
+
+/** An initial pool with no model, or the first pool event (in step order, as replayed) that empties the pool. */
+function emptyPoolProblem(cfg: ExperimentConfig, t: PoolTable): { message: string; path: (string | number)[] } | null {
+  const pool = new Set(cfg.pool?.initial ?? t.models.map((m) => m.id));
+  for (const id of cfg.pool?.exclude ?? []) pool.delete(id);
+  if (pool.size === 0) {
+    return cfg.pool?.exclude?.length ? { message: 'leaves no model in the initial pool', path: ['pool', 'exclude'] } : { message: 'the initial pool is empty', path: ['pool', 'initial'] };
+  }
+  // the engine applies the events sorted by step (a stable sort), removals before additions
+  const events = (cfg.pool?.events ?? []).map((e, k) => ({ e, k })).sort((a, b) => a.e.step - b.e.step);
+  for (const { e, k } of events) {
+    for (const id of e.remove ?? []) pool.delete(id);
+    for (const id of e.add ?? []) pool.add(id);
+    if (pool.size === 0) return { message: `the pool event at step ${e.step} leaves no model in the pool`, path: ['pool', 'events', k] };
+  }
   return null;
+}
+
+/** The first pool event whose step is not a step of the replayed stream of `Q` queries, or null. */
+export function poolStepProblem(cfg: ExperimentConfig, Q: number): { message: string; path: (string | number)[] } | null {
+  const k = (cfg.pool?.events ?? []).findIndex((e) => !(e.step < Q));
+  return k < 0 ? null : { message: `step must be an integer in 0..${Q - 1} (the replayed stream has ${Q} queries)`, path: ['pool', 'events', k, 'step'] };
 }
 
 /** Initial pool and events after validation against the table. */
@@ -109,7 +134,7 @@ export class ExperimentContext {
   }
 
   private contextSpec(features: ContextFeature[]): ContextSpec {
-    return { layout: this.semantics.layout, features, binning: this.cfg.binning, embedDim: this.cfg.embedDim, embedSeed: this.cfg.seed };
+    return { layout: this.semantics.layout, features, binning: this.cfg.binning, embedDim: this.cfg.embedDim, embedSeed: this.cfg.seed, naming: 'fields' };
   }
 
   private rewardOptions(lambdaIndex: number): RewardOptions {
@@ -202,6 +227,34 @@ export class ExperimentContext {
     const fb = res.scenario?.feedback?.[0][0];
     if (fb) out.feedback = fb;
     return out;
+  }
+
+  /**
+   * Make arm a's policy once, as the first run at the first λ makes it, and drop it: what the policy refuses
+   * (its parameters, its train part, the table) is then refused before a checkpoint exists. Builds the arm's
+   * contexts and the first λ's rewards, which the jobs reuse.
+   */
+  async createArm(a: number): Promise<void> {
+    const rp = this.arms[a];
+    const contexts = this.contextSet(this.featuresOf(a));
+    const rw = await this.rewardTable(0);
+    const scenario = await this.scenario(0);
+    const t = this.replay;
+    const ids = this.pool.initial;
+    const env: PolicyEnv = {
+      contexts,
+      models: t.models,
+      nModels: t.nModels,
+      initialArms: ids ? ids.map((id) => t.models.findIndex((m) => m.id === id)) : t.models.map((_, m) => m),
+      rng: Rng.derive(runSeed(this.cfg.seed, 0), 1, nameKey(rp.name)),
+      horizon: t.nQueries,
+      rules: this.semantics.rules,
+    };
+    if (scenario) env.budget = scenario.budget ?? null;
+    const hs = rp.factory.hindsight ? { rewards: rw.rewards, present: t.present, ...modelStats(t, rw) } : undefined;
+    const train = rp.factory.train && this.split ? trainDataOf(this.split, await this.fullRewards(0)) : undefined;
+    const policy = rp.factory.train ? rp.factory.create(env, rp.params, hs, train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params);
+    policy.dispose?.();
   }
 
   /** Label of an arm (for tables and charts). */

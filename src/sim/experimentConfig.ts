@@ -9,7 +9,7 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
 import { builtinFactory } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
-import { atMost, MAX_ARMS, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
+import { atMost, MAX_ARMS, MAX_EVENT_WINDOW, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
 import { runFields, runSettingsShape } from './runConfig.js';
 
 const featureName = runFields.feature;
@@ -57,8 +57,9 @@ export const experimentSchema = z
     arms: z.array(arm).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
     eventWindow: z
       .number()
-      .int('must be an integer ≥ 1')
       .min(1, 'must be an integer ≥ 1')
+      .max(MAX_EVENT_WINDOW, atMost(MAX_EVENT_WINDOW))
+      .int('must be an integer ≥ 1')
       .optional()
       .describe('steps after each pool or drift event whose regret the scenario section sums (default 500 when a scenario is used)'),
     pool: z
@@ -140,6 +141,9 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     if (labels.has(label)) throw fail(`label '${label}' is used twice (give each arm a distinct label)`, ['arms', i]);
     labels.add(label);
   });
+  // a repeated λ would run the same sweep again (evaluate --lambdas refuses repeats too)
+  const twice = cfg.lambdas.findIndex((l, i) => cfg.lambdas.indexOf(l) !== i);
+  if (twice >= 0) throw fail(`λ ${cfg.lambdas[twice]} is listed twice (lambdas.${cfg.lambdas.indexOf(cfg.lambdas[twice])} and lambdas.${twice}); list each λ once`, ['lambdas']);
   checkArmParams(cfg, fail);
   checkJobCount(cfg, cfg.runs, (m) => fail(m, ['runs']));
   // a list of shares, or several draws, is a series of splits run one after another
@@ -176,6 +180,7 @@ export function yamlLine(text: string, path: readonly PropertyKey[]): number {
 /** Why `v` is not a valid value of the parameter, or null. */
 export function paramProblem(spec: ParamSpec, v: number): string | null {
   if (!Number.isFinite(v)) return 'must be a finite number';
+  if (spec.integer && !Number.isInteger(v)) return `must be a whole number, got ${v}`;
   if (spec.min !== undefined && v < spec.min) return `must be ≥ ${spec.min}`;
   if (spec.max !== undefined && v > spec.max) return `must be ≤ ${spec.max}`;
   if (spec.positive && !(v > 0)) return 'must be > 0';

@@ -12,6 +12,8 @@ export const MAX_LAMBDAS = 1_001;
 export const MAX_ARMS = 100;
 /** Replays of one experiment (λ values × arms × runs); each keeps its per-step trace in memory. */
 export const MAX_JOBS = 100_000;
+/** Steps of an experiment's event window (`eventWindow`; a window is cut at the stream's end, so this only catches typos). */
+export const MAX_EVENT_WINDOW = 10_000_000;
 /** Pool events of one experiment. */
 export const MAX_POOL_EVENTS = 10_000;
 /** Bytes of an experiment YAML or a baseline JSON file. */

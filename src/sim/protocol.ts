@@ -242,15 +242,22 @@ function trainRewards(rewards: ArrayLike<number>, present: Uint8Array): Float64A
   return out;
 }
 
-function checkSameModels(t: PoolTable, tr: PoolTable, source: string): void {
+/**
+ * How a train table's models differ from the test table's (`lacks a, b and has c not in the test table`), or
+ * null when both have the same model ids. The protocol needs the same models on both sides (docs/model.md §13).
+ */
+export function sameModelsProblem(t: PoolTable, tr: PoolTable, testName = 'the test table'): string | null {
   const a = t.models.map((m) => m.id);
   const b = new Set(tr.models.map((m) => m.id));
   const missing = a.filter((id) => !b.has(id));
   const extra = tr.models.map((m) => m.id).filter((id) => !a.includes(id));
-  if (missing.length || extra.length) {
-    const parts = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `has ${extra.join(', ')} not in the test table` : ''].filter(Boolean);
-    throw new UsageError(`--train ${source}: the train table must have the same models as the test table; it ${parts.join(' and ')}`);
-  }
+  if (!missing.length && !extra.length) return null;
+  return [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `has ${extra.join(', ')} not in ${testName}` : ''].filter(Boolean).join(' and ');
+}
+
+function checkSameModels(t: PoolTable, tr: PoolTable, source: string): void {
+  const problem = sameModelsProblem(t, tr);
+  if (problem) throw new UsageError(`--train ${source}: the train table must have the same models as the test table; it ${problem}`);
 }
 
 /**

@@ -90,6 +90,12 @@ function narrowInputs(t: PoolTable, source: CostSource): boolean {
   return narrow(source === 'usd' ? t.costUsd : t.latencyS);
 }
 
+function hasLatency(t: PoolTable): boolean {
+  const lat = t.latencyS;
+  if (lat) for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(lat[i])) return true;
+  return false;
+}
+
 function hasEnergy(t: PoolTable): boolean {
   for (let i = 0; i < t.present.length; i++) if (t.present[i] && Number.isFinite(t.energyJ[i])) return true;
   return false;
@@ -174,6 +180,8 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions, bounds?: C
   if (!(lambda >= 0 && lambda <= 1)) throw new UsageError(`λ must be in [0, 1], got ${lambda}`);
   const cost = opts.cost ?? 'energy';
   if (cost === 'usd' && !t.costUsd) throw new UsageError(`cost usd: dataset '${t.name}' has no cost_usd column`);
+  // without a latency the cost term would be 0.5 everywhere: refused as a missing dollar cost is
+  if (cost === 'latency' && !hasLatency(t)) throw new UsageError(`cost latency: dataset '${t.name}' has no latency values`);
   const M = t.nModels;
   const n = t.nQueries * M;
   const costScale = opts.costScale ?? 'linear';

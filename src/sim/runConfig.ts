@@ -22,7 +22,8 @@ export const runFields = {
   /** `policy.param=value` overrides (flags and baselines); YAML arms give numbers per arm instead. */
   params: z.array(z.string()),
   lambda: z.number().min(0, unit).max(1, unit),
-  runs: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)),
+  // the bound before the integer check, so that 1e20 (not a safe integer) is told the bound
+  runs: z.number().min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)).int('must be an integer ≥ 1'),
   seed: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
   semantics: z.enum(['paper', 'repo']),
   oracle: z.enum(['full', 'pool']),
@@ -49,9 +50,9 @@ export const runSettingsShape = {
   reward: runFields.reward.optional().describe('custom reward expression (see README)'),
   maxLatency: runFields.maxLatency.nullable().default(null).describe('only route to models whose mean latency on the task is within this bound (seconds)'),
   split: z.number().gt(0, 'must be a fraction strictly between 0 and 1').lt(1, 'must be a fraction strictly between 0 and 1').optional().describe('train share of a seeded train/test split stratified by task; scored on the test part (docs/model.md §13)'),
-  splits: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)).default(1).describe('train/test splits, each with its own draw (with split)'),
+  splits: z.number().min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)).int('must be an integer ≥ 1').default(1).describe('train/test splits, each with its own draw (with split)'),
   train: z.string().min(1).optional().describe('separate training table with the same models; the data is then the test stream (docs/model.md §13)'),
-  embedDim: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').max(MAX_DENSE_DIM, atMost(MAX_DENSE_DIM)).default(64).describe('dimension of the embed contexts (docs/features.md)'),
+  embedDim: z.number().min(1, 'must be an integer ≥ 1').max(MAX_DENSE_DIM, atMost(MAX_DENSE_DIM)).int('must be an integer ≥ 1').default(64).describe('dimension of the embed contexts (docs/features.md)'),
   budget: scenarioFields.budget.optional().describe('energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds> (docs/model.md §11.1)'),
   drift: scenarioFields.drift.optional().describe('drift events: a model’s accuracy shifts or its costs scale from a step on (docs/model.md §11.2)'),
   feedbackDelay: scenarioFields.feedbackDelay.optional().describe('steps before a reward is seen: <n>, uniform:<a>-<b> or geometric:<mean> (docs/model.md §11.5)'),

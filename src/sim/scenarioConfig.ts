@@ -8,7 +8,7 @@ import { at, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { budgetDataProblem, checkBudgetData, parseBudget, readBudget } from './budget.js';
 import { driftProblem, planDrift, type DriftEvent } from './drift.js';
-import { checkRate, delayStreamProblem, parseDelay, readDelay } from './feedback.js';
+import { checkRate, DELAY_FORMS, delayStreamProblem, MAX_FEEDBACK_DELAY, parseDelay, readDelay } from './feedback.js';
 import { atMost } from './limits.js';
 import type { CostBounds, RewardOptions, RewardTable } from './reward.js';
 import type { ScenarioConfig } from './scenario.js';
@@ -39,10 +39,21 @@ export const driftEventSchema = z
   .strict()
   .refine((e) => e.accuracy !== undefined || e.energy !== undefined || e.usd !== undefined || e.latency !== undefined, 'give at least one of accuracy, energy, usd or latency');
 
+/** A whole number of steps, as a config file may write a fixed delay (`feedbackDelay: 5`), read as its text. */
+const delaySteps = z
+  .number()
+  .min(0, 'a delay in steps must be a whole number ≥ 0')
+  .max(MAX_FEEDBACK_DELAY, `at most ${MAX_FEEDBACK_DELAY} steps (see docs/limits.md)`)
+  .int('a delay in steps must be a whole number ≥ 0')
+  .transform(String);
+
 export const scenarioFields = {
   budget: spec(readBudget),
   drift: z.array(driftEventSchema).max(MAX_DRIFT_EVENTS, atMost(MAX_DRIFT_EVENTS)),
-  feedbackDelay: spec(readDelay),
+  feedbackDelay: z.union([spec(readDelay), delaySteps.pipe(spec(readDelay))], {
+    // neither a string nor a number; or a number that is no delay, with the number branch's reason
+    error: (iss) => (iss.code !== 'invalid_union' ? undefined : typeof iss.input === 'number' ? (iss.errors[1]?.[0]?.message ?? DELAY_FORMS) : DELAY_FORMS),
+  }),
   feedbackRate: z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]'),
 };
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/app/experiment.js';
 import { simulate } from '../../src/app/simulate.js';
-import { UsageError } from '../../src/core/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 
@@ -19,8 +19,9 @@ describe('setting names in errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-names-'));
     writeFileSync(join(dir, 'c.yaml'), 'name: c\nruns: 1\ncost: usd\narms:\n  - policy: random\n');
     const err = await runExperiment(join(dir, 'c.yaml'), { out: join(dir, 'out'), charts: false }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as Error).message).toBe("cost usd: dataset 'greenserv-pool' has no cost_usd column");
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toBe(`${join(dir, 'c.yaml')}:3 (field 'cost'): dataset 'greenserv-pool' has no cost_usd values`);
+    expect((err as Error).message).not.toMatch(/--cost/);
   });
 
   it('library calls name the setting: parameter overrides, a reward expression', async () => {

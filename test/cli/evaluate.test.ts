@@ -176,6 +176,30 @@ describe('greenserv evaluate --routerbench: bad input', () => {
     expect(((await evaluate(['--routerbench', f, '--family', 'oops'])) as Error).message).toMatch(/bad --family 'oops'/);
   });
 
+  it('more replays than an experiment may make (λ × runs × policies × splits) exit 2 naming the flags, before any data is read', async () => {
+    const grid = Array.from({ length: 1001 }, (_, i) => i / 1000).join(',');
+    // the source does not exist: the count is refused first
+    const missing = join(tmp, 'absent.csv');
+    const big = await evaluate(['--routerbench', missing, '--lambdas', grid, '--runs', '10000', '--out', join(tmp, 'x-big')]);
+    expect(big).toBeInstanceOf(UsageError);
+    expect((big as Error).message).toBe('--lambdas 1001 values × --runs 10000 × 4 policies (--policies) = 40040000 replays, at most 100000 (see docs/limits.md)');
+    expect(exitCode(big)).toBe(2);
+    expect(existsSync(join(tmp, 'x-big'))).toBe(false);
+    // under the protocol train-best-static runs too, and every split replays
+    const split = await evaluate(['--routerbench', missing, '--lambdas', '0,0.5,1', '--runs', '10000', '--policies', 'linucb', '--split', '0.5', '--splits', '2']);
+    expect((split as Error).message).toBe('--lambdas 3 values × --runs 10000 × 2 policies (--policies and train-best-static) × --splits 2 = 120000 replays, at most 100000 (see docs/limits.md)');
+    // 100,000 exactly is allowed: the error is then the missing file
+    const edge = await evaluate(['--routerbench', missing, '--lambdas', '0,0.5', '--runs', '10000', '--policies', 'linucb,random,thompson,linear-epsilon-greedy,epsilon-greedy']);
+    expect((edge as Error).message).not.toMatch(/replays/);
+    expect(exitCode(edge)).toBe(2);
+  });
+
+  it('the library refuses the same count naming its fields', async () => {
+    const { evaluateDefaults } = await import('../../src/app/evaluate.js');
+    expect(() => evaluateDefaults({ lambdas: Array.from({ length: 101 }, (_, i) => i / 100), runs: 1000, policies: ['linucb', 'random'] })).toThrow(new UsageError('lambdas 101 values × runs 1000 × 2 policies = 202000 replays, at most 100000 (see docs/limits.md)'));
+    expect(() => evaluateDefaults({ lambdas: [0.5], runs: 1000, policies: ['linucb', 'random'] })).not.toThrow();
+  });
+
   it('runs on a small RouterBench-shaped file, mapping mmlu-* to mmlu', async () => {
     const f = join(tmp, 'small.csv');
     writeFileSync(f, rbCsv());

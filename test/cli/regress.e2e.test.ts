@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -179,6 +179,48 @@ describe('greenserv regress (built binary)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad\.json.*invalid baseline/);
     expect((await cli(['regress', '--baseline', join(dir, 'none.json')])).code).toBe(2);
+  });
+
+  it('config.train is loaded relative to the baseline file: the metrics are simulate --train\'s, and bad train settings exit 2 naming the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
+    const csv = (tag: string, shift: number, models = ['a', 'b']): string => {
+      const rows = ['query_id,model_id,task,accuracy,energy_j,input_tokens,output_tokens'];
+      for (let q = 0; q < 40; q++) for (const m of models) rows.push(`${tag}${q},${m},${q % 2 ? 'mmlu' : 'gsm8k'},${(q + shift + (m === 'a' ? 1 : 0)) % 3 === 0 ? 1 : 0},${m === 'a' ? 5 : 2},10,5`);
+      return rows.join('\n') + '\n';
+    };
+    writeFileSync(join(dir, 'test.csv'), csv('t', 0));
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'train.csv'), csv('r', 1));
+    writeFileSync(join(dir, 'data', 'other.csv'), csv('o', 1, ['a', 'c']));
+    const config = { ...SMALL, data: 'test.csv', train: 'data/train.csv', policies: ['linucb', 'knn', 'train-best-static'], features: ['task'] };
+    const f = baseline(dir, config);
+    const out = join(dir, 'r.json');
+    const rec = await cli(['regress', '--baseline', f, '--update', '--out', out], { cwd: tmpdir() });
+    expect(rec.code, rec.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(f, 'utf8')).metrics as Record<string, number>;
+    const sim = join(dir, 'sim');
+    const r = await cli(['simulate', '--data', join(dir, 'test.csv'), '--train', join(dir, 'data', 'train.csv'), '--policies', 'linucb,knn,train-best-static', '--features', 'task', '--runs', '2', '--seed', '40', '--out', sim, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(sim, 'summary.json'), 'utf8'));
+    expect(s.protocol.kind).toBe('train-table');
+    // knn and train-best-static cannot run without the train part: their figures are the train table's
+    expect(s.policies.map((p: { name: string }) => p.name)).toEqual(['linucb', 'knn', 'train-best-static']);
+    for (const p of s.policies) expect(m[`${p.name}.finalRegret`], p.name).toBe(p.finalRegret.mean);
+    const pass = await cli(['regress', '--baseline', f, '--out', out], { cwd: tmpdir() });
+    expect(pass.code).toBe(0);
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ train: 'data/nope.csv' }, /train table 'data\/nope\.csv' not found/],
+      [{ train: 'data/other.csv' }, /the train table 'data\/other\.csv' must have the same models as the data 'test\.csv'; it lacks b and has c not in the data/],
+      [{ drift: [{ step: 3, model: 'a', accuracy: -0.1 }] }, /budget, drift, feedbackDelay and feedbackRate do not combine with a train table/],
+      [{ split: 0.5 }, /give either split .* or train .*, not both/],
+    ];
+    for (const [change, msg] of bad) {
+      writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'small', config: { ...config, ...change }, metrics: m }));
+      const e = await cli(['regress', '--baseline', f, '--out', out]);
+      expect(e.code, JSON.stringify(change)).toBe(2);
+      expect(e.stderr).toMatch(/b\.json \(field 'config\.train'\): /);
+      expect(e.stderr).toMatch(msg);
+    }
   });
 
   it('the committed baselines pass', async () => {

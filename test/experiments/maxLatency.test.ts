@@ -36,7 +36,7 @@ describe('experiment maxLatency', () => {
     writeFileSync(join(dir, 'x.yaml'), 'name: x\ndataset: nolat.csv\nruns: 1\nmaxLatency: 3\narms:\n  - policy: random\n');
     const err = await runExperiment(join(dir, 'x.yaml'), { out: join(dir, 'out'), charts: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
-    expect((err as Error).message).toBe(`${join(dir, 'x.yaml')}: maxLatency: dataset 'nolat.csv' has no latency values`);
+    expect((err as Error).message).toBe(`${join(dir, 'x.yaml')}:4 (field 'maxLatency'): dataset 'nolat.csv' has no latency values`);
     expect(existsSync(join(dir, 'out.partial'))).toBe(false);
   });
 });

@@ -24,6 +24,15 @@ describe('experiment arm parameters', () => {
     expect(message(yaml('{reg: 0}'))).toBe("x3.yaml:7 (field 'arms.2.params.reg'): must be > 0");
   });
 
+  it('a whole-number parameter given a fraction is refused at its field; the flag refuses it too', () => {
+    const knn = (params: string): string => `name: p\nsplit: 0.5\narms:\n  - policy: train-best-static\n  - policy: knn\n    params: ${params}\n`;
+    expect(message(knn('{k: 2.5}'))).toBe("x3.yaml:6 (field 'arms.1.params.k'): must be a whole number, got 2.5");
+    expect(message(knn('{k: 3, weighting: 0.5}'))).toBe("x3.yaml:6 (field 'arms.1.params.weighting'): must be a whole number, got 0.5");
+    expect(() => parseExperiment(knn('{k: 3, weighting: 1}'), 'x3.yaml')).not.toThrow();
+    expect(() => resolvePolicies(['sliding-window-linucb'], ['sliding-window-linucb.window=20.5'], [])).toThrow("parameter override 'sliding-window-linucb.window=20.5': window must be a whole number");
+    expect(() => resolvePolicies(['predictive'], ['predictive.target=1'], [])).not.toThrow();
+  });
+
   it('an unknown parameter names the field and lists the valid ones', () => {
     expect(message(yaml('{alpah: 0.2}'))).toBe("x3.yaml:7 (field 'arms.2.params.alpah'): policy 'linucb' has no parameter 'alpah'; valid parameters: alpha, reg");
     expect(message('name: p\narms:\n  - policy: random\n    params: {x: 1}\n')).toBe("x3.yaml:4 (field 'arms.0.params.x'): policy 'random' has no parameter 'x'; valid parameters: (none)");
