@@ -3,9 +3,9 @@
  * checkpoint that survives an interruption, and write its results directory.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import { aggregateExperiment, rewardDigest, type ExperimentSummary, type RewardDigest } from '../metrics/experiment.js';
@@ -13,6 +13,7 @@ import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
+import { greenservMarker, type Inputs } from '../core/outputGuard.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
@@ -27,40 +28,15 @@ import type { PreparedSplit } from '../sim/protocol.js';
 import { sweepProtocolBlock, type SweepProtocolBlock } from '../metrics/protocol.js';
 import { protocolCsv } from '../report/protocol.js';
 import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
-import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runJobs, type JobSource } from '../sim/workers.js';
 import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
 import { tableHasLatency } from './runConfig.js';
-import { packageRoot, version } from './version.js';
+import { version } from './version.js';
+import { experimentInputs, readConfigText } from './experimentFiles.js';
 import { loadPolicyModule } from '../policies/registry.js';
 
-/** The experiments/ folder shipped with the package. */
-export function experimentsDir(): string {
-  return join(packageRoot(), 'experiments');
-}
-
-export function resolveExperimentFile(nameOrFile: string): string {
-  // a path (YAML extension or a directory part) must exist; anything else is a shipped experiment's name
-  if (/\.ya?ml$/i.test(nameOrFile) || /[\\/]/.test(nameOrFile)) {
-    if (!existsSync(nameOrFile)) throw new DataError('file not found', nameOrFile);
-    return resolve(nameOrFile);
-  }
-  const p = join(experimentsDir(), `${nameOrFile}.yaml`);
-  if (existsSync(p)) return p;
-  const names = listExperiments();
-  throw new UsageError(`no experiment '${nameOrFile}'${didYouMean(nameOrFile, names)}; shipped experiments: ${names.join(', ')} (or give a YAML file)`);
-}
-
-export function listExperiments(): string[] {
-  const dir = experimentsDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.replace(/\.yaml$/, ''))
-    .sort();
-}
-
+export { experimentsDir, listExperiments, resolveExperimentFile } from './experimentFiles.js';
 
 export interface ExperimentRunOptions {
   /** Resume the interrupted run whose checkpoint directory is given. */
@@ -78,21 +54,6 @@ export interface ExperimentRunOptions {
   onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
   /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
   onPhase?: (text: string) => void | Promise<void>;
-}
-
-/** The text of an experiment file, bounded in size; a missing or unreadable file is the user's problem. */
-function readConfigText(file: string, recordedIn?: string): string {
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UsageError(`experiment file '${file}' is not a regular file`);
-    if (st.size > MAX_CONFIG_BYTES) throw new DataError(`${st.size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`, file);
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof DataError) throw e;
-    const err = userIoError(e, file, 'read experiment file');
-    if (recordedIn && err instanceof UsageError) throw new DataError(`experimentFile: ${err.message}`, recordedIn, undefined, 'experimentFile');
-    throw err;
-  }
 }
 
 /** An experiment ready to run: its config, table and the jobs it expands into. */
@@ -171,7 +132,7 @@ async function eventReference(p: PreparedExperiment, l: number, rw: RewardTable)
 export async function writeExperimentResults(
   p: PreparedExperiment,
   results: JobResult[],
-  o: { out: string; force?: boolean; charts?: boolean; onPhase?: (text: string) => void | Promise<void> },
+  o: { out: string; force?: boolean; charts?: boolean; onPhase?: (text: string) => void | Promise<void>; inputs?: Inputs },
 ): Promise<ExperimentSummary> {
   const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
@@ -190,7 +151,7 @@ export async function writeExperimentResults(
     agg.summary.schemaVersion = 2;
     agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
   }
-  const dir = new AtomicDir(o.out, o.force === true);
+  const dir = new AtomicDir(o.out, o.force === true, [...experimentInputs(p.file, cfg), ...(o.inputs ?? [])]);
   try {
     const manifest = {
       schemaVersion: 1,
@@ -270,16 +231,19 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const name = quick.name;
   const shard = o.shard;
   const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);
-  AtomicDir.checkTarget(out, o.force === true);
+  const inputs = [...experimentInputs(file, quick), ...(o.resume ? [o.resume] : [])];
+  AtomicDir.checkTarget(out, o.force === true, inputs);
   const series = splitSeries(quick);
   if (series.length > 1) {
     if (o.resume || shard) throw new UsageError(`${file}: a series of ${series.length} splits runs whole; --resume and --shard apply to one split (list one train share)`);
-    return { kind: 'splits', members: await runSplitSeries(file, text, series, out, o), out };
+    return { kind: 'splits', members: await runSplitSeries(file, text, series, out, o, inputs), out };
   }
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   const stale = !state && existsSync(partial);
   if (stale && !o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+  // --force removes an earlier checkpoint, never a directory (or file) that only happens to have its name
+  if (stale && greenservMarker(partial) !== 'state.json') throw new UsageError(`${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with --force; move it away or choose another --out`);
   const p = await prepareExperiment(file, text, o.runs);
   // the old checkpoint goes only once the experiment has been checked against its table
   if (stale) rmSync(partial, { recursive: true, force: true });
@@ -320,7 +284,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   }
   if (shard) {
     await o.onPhase?.('writing the shard…');
-    writeShardDir(checkpoint, { ...(state ?? newState), datasetSha256: sha256, shard }, text, cfg, out, o.force === true);
+    writeShardDir(checkpoint, { ...(state ?? newState), datasetSha256: sha256, shard }, text, cfg, out, o.force === true, inputs);
     checkpoint.remove();
     return { kind: 'shard', out, shard, replays: mine.length, total: jobs.length };
   }
@@ -330,8 +294,8 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
 }
 
 /** A finished shard: the checkpoint's state and jobs, the config text and the resolved config, moved into place at once. */
-function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: string, cfg: ExperimentConfig, out: string, force: boolean): void {
-  const dir = new AtomicDir(out, force);
+function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: string, cfg: ExperimentConfig, out: string, force: boolean, inputs: Inputs): void {
+  const dir = new AtomicDir(out, force, inputs);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
     copyFileSync(join(checkpoint.dir, 'jobs.ndjson'), dir.path('jobs.ndjson'));
@@ -383,9 +347,9 @@ function memberDir(s: SplitSpec, draws: boolean): string {
  * experiment into `<out>/split-<share>`, and `<out>/splits.csv` lists every split's protocol rows. The series
  * is written at once when the last split is done; it keeps no checkpoint.
  */
-async function runSplitSeries(file: string, text: string, series: SplitSpec[], out: string, o: ExperimentRunOptions): Promise<SplitSeriesMember[]> {
+async function runSplitSeries(file: string, text: string, series: SplitSpec[], out: string, o: ExperimentRunOptions, inputs: Inputs): Promise<SplitSeriesMember[]> {
   const draws = series.some((s) => s.draw > 0);
-  const dir = new AtomicDir(out, o.force === true);
+  const dir = new AtomicDir(out, o.force === true, inputs);
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
     process.exit(130);
