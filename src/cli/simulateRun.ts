@@ -1,10 +1,12 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir } from '../core/atomic.js';
+import { AtomicDir, AtomicFile } from '../core/atomic.js';
+import { inputSameAs, isWithin, type Inputs } from '../core/outputGuard.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { protocolTable } from '../report/protocol.js';
@@ -20,8 +22,9 @@ import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.j
 import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { energyModelSizes, inputFiles } from '../app/inputs.js';
 import { warnUnusedEmbedDim } from './parse.js';
-import { logFormatOf, writeLogFile } from '../data/logWrite.js';
+import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
@@ -66,10 +69,56 @@ export async function simulateAction(o: SimulateCliOptions, embedDimSource?: str
   }
 }
 
+/** The files simulate reads: --out never replaces a directory that holds one, --log never overwrites one. */
+function simulateInputs(o: SimulateCliOptions): string[] {
+  return inputFiles(o.data, o.queries, o.models, o.train, o.bounds, o.taskModel, energyModelSizes(o.energyModel), o.policyModule);
+}
+
+/**
+ * The routing log's temporary file, created before the run: an unusable --log fails at once, and the log
+ * is moved into place only together with the results.
+ */
+function openLog(file: string, o: SimulateCliOptions, inputs: Inputs): AtomicFile {
+  logFormatOf(file);
+  const input = inputSameAs(file, inputs);
+  if (input !== null) throw new UsageError(`--log ${file}: it is the input file ${input}; refusing to overwrite it${o.force ? ', even with --force' : ''}; name a new file for the log`);
+  if (o.out !== undefined) {
+    const out = resolve(o.out);
+    const outs = [out, realOrSelf(out)];
+    const logs = [resolve(file), join(realOrSelf(dirname(resolve(file))), basename(file))];
+    if (outs.some((d) => logs.some((l) => isWithin(d, l)))) throw new UsageError(`--log ${file}: it is inside the --out directory ${o.out}, which the results replace as a whole; write the log beside it`);
+  }
+  if (AtomicFile.lstat(file) && !o.force) throw new UsageError(`--log ${file}: the file exists; pass --force to replace it, or name another file`);
+  try {
+    return new AtomicFile(file);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}`);
+    throw e;
+  }
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedDimSource?: string, stepsSource?: string): Promise<void> {
-  // an unusable --out fails before the simulation, not after it (checked again when committing)
-  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
-  if (o.log !== undefined) logFormatOf(o.log);
+  // an unusable --out or --log fails before the simulation, not after it (--out is checked again when committing)
+  const inputs = simulateInputs(o);
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
+  const logFile = o.log !== undefined ? openLog(o.log, o, inputs) : null;
+  try {
+    await checkAndRun(o, interrupts, inputs, logFile, embedDimSource, stepsSource);
+  } catch (e) {
+    logFile?.abort();
+    throw e;
+  }
+}
+
+async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs: Inputs, logFile: AtomicFile | null, embedDimSource?: string, stepsSource?: string): Promise<void> {
   // plugins first: --policies and --param may name their policies
   for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
@@ -119,7 +168,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedD
     bar?.stop();
   });
   try {
-    await replayAndWrite(o, { rc, table, options, steps }, interrupts, store, live, bar);
+    await replayAndWrite(o, { rc, table, options, steps, inputs, logFile }, interrupts, store, live, bar);
     live?.stop();
   } catch (e) {
     live?.stop(false);
@@ -134,6 +183,8 @@ interface Checked {
   table: PoolTable;
   options: SimulateOptions;
   steps: StepsFormat;
+  inputs: Inputs;
+  logFile: AtomicFile | null;
 }
 
 async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
@@ -176,18 +227,36 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
   await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
+  const { logFile } = c;
+  let logWritten = false;
   await writeSimulateResults(
     outDir,
     table,
     run,
     { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
-    { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
+    {
+      force: o.force,
+      inputs: c.inputs,
+      onDir: (dir) => interrupts.onInterrupt(() => dir.abort()),
+      beforeCommit: async () => {
+        // a log is refused under the protocol, so the run has one set of contexts
+        if (log && logFile && prepared.contexts) {
+          logFile.write(await logFileData(o.log!, logColumns(log, table, prepared.contexts), log.length));
+          logWritten = true;
+          if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
+        }
+      },
+      afterCommit: () => {
+        if (!logWritten) return logFile?.abort();
+        try {
+          logFile?.commit();
+        } catch (e) {
+          if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}; the results were written to ${outDir}, the log was not`);
+          throw e;
+        }
+      },
+    },
   );
-  // a log is refused under the protocol, so the run has one set of contexts
-  if (log && prepared.contexts) {
-    await writeLogFile(o.log!, logColumns(log, table, prepared.contexts), log.length);
-    if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
-  }
   live?.stop();
   for (const n of notes) process.stderr.write(n);
   if (o.json) {
