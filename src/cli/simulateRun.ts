@@ -34,12 +34,19 @@ async function plainBar(): Promise<SingleBar> {
 }
 
 
-/** Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. */
+/**
+ * Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. The replay
+ * and the writing are synchronous between their awaits, so a signal is handled at the next turn of the event
+ * loop: `poll()` gives it one, and the results are committed only after a last poll.
+ */
 class Interrupts {
   private cleanups: (() => void)[] = [];
   /** A cleared live display leaves the cursor on a fresh line; otherwise start one after the echoed ^C. */
   freshLine = false;
+  /** The signal received, if any (the handler ends the process; this is what a poll checks). */
+  private signal: NodeJS.Signals | null = null;
   private readonly handler = (sig: NodeJS.Signals): void => {
+    this.signal = sig;
     for (const f of this.cleanups.reverse()) f();
     process.stderr.write(`${this.freshLine ? '' : '\n'}greenserv: interrupted (${sig}); stopped, no results written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
@@ -52,6 +59,12 @@ class Interrupts {
 
   onInterrupt(f: () => void): void {
     this.cleanups.push(f);
+  }
+
+  /** Let a signal that arrived during synchronous work be handled now, before anything is committed. */
+  async poll(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.signal !== null) throw new Error(`interrupted (${this.signal})`);
   }
 
   dispose(): void {
@@ -209,6 +222,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
       : undefined,
   );
   bar?.stop();
+  // a signal during the replay stops the run here rather than after the writing
+  await interrupts.poll();
   // notes wait until the live display is gone, so they do not tear it
   const notes: string[] = [];
   const { prepared, summary } = run;
@@ -245,6 +260,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
           logWritten = true;
           if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
         }
+        // the last chance for a signal: after this the results are committed
+        await interrupts.poll();
       },
       afterCommit: () => {
         if (!logWritten) return logFile?.abort();
