@@ -4,6 +4,7 @@
  * model (docs/energy-model.md "Sensitivity"). Tokens are counted once; each setting re-prices them.
  */
 import { AtomicDir } from '../core/atomic.js';
+import type { Inputs } from '../core/outputGuard.js';
 import { UsageError } from '../core/errors.js';
 import { batchInFittedRange } from '../data/energy/model.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
@@ -100,8 +101,9 @@ export async function energySensitivity(req: SensitivityRequest, progress?: (don
 }
 
 /** sensitivity.json and sensitivity.md in `outDir`, written together or not at all. */
-export function writeSensitivity(outDir: string, r: SensitivityResult, force = false): void {
-  const dir = new AtomicDir(outDir, force);
+export function writeSensitivity(outDir: string, r: SensitivityResult, force = false, inputs: Inputs = []): void {
+  // never replace a directory holding a table that was read
+  const dir = new AtomicDir(outDir, force, [...r.dataset.files, ...inputs]);
   try {
     dir.write('sensitivity.json', toJson(r));
     dir.write('sensitivity.md', renderSensitivityMarkdown(r));

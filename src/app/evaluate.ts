@@ -5,6 +5,8 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AtomicDir } from '../core/atomic.js';
+import type { Inputs } from '../core/outputGuard.js';
+import { energyModelSizes, inputFiles } from './inputs.js';
 import { DataError, UnreadableError, UsageError } from '../core/errors.js';
 import { loadSources } from '../data/combine.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
@@ -376,6 +378,11 @@ async function evaluateProtocolSpec(p: EvaluateParams): Promise<ProtocolSpec> {
   return { kind: 'train-table', train, source: p.train! };
 }
 
+/** The files an evaluation reads, as named: its sources, the train table and an energy model's sizes file. */
+export function evaluateInputs(p: Pick<EvaluateParams, 'source' | 'train' | 'energyModel'>): string[] {
+  return inputFiles(p.source, p.train, energyModelSizes(p.energyModel));
+}
+
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
 export function sourceLabel(source: string | readonly string[]): string {
   return typeof source === 'string' ? source : [...source].sort().join(' ');
@@ -387,9 +394,10 @@ export type Evaluation = Awaited<ReturnType<typeof evaluateRouterbench>>;
  * Write an evaluation's results directory atomically (summary.json, runs.csv, points.csv, charts,
  * report.html, manifest.json). `source` is the sources as named; `outDir` must not exist unless `force`.
  */
-export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { force?: boolean; charts?: boolean } = {}): Promise<void> {
+export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { force?: boolean; charts?: boolean; inputs?: Inputs } = {}): Promise<void> {
   const { table, files, sweep, result, usable, sha256, params: p } = ev;
-  const dir = new AtomicDir(outDir, o.force === true);
+  // never replace a directory holding what was read
+  const dir = new AtomicDir(outDir, o.force === true, [...evaluateInputs(p), ...files, ...(o.inputs ?? [])]);
   try {
     await writeEvaluateOutputs(
       dir,

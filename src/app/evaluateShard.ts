@@ -11,7 +11,7 @@ import { AtomicDir } from '../core/atomic.js';
 import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
 import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
-import { evaluateDefaults, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
+import { evaluateDefaults, evaluateInputs, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
 
 const MAX_STATE_BYTES = 1 << 20;
 
@@ -38,13 +38,14 @@ export async function evaluateShard(
   // shards split the plain λ sweep's cells; the protocol's splits and their baselines run as one job
   if (p.split !== undefined || p.train !== undefined) throw new UsageError(`--shard: the train/test protocol (${p.split !== undefined ? '--split' : '--train'}) is not sharded; run it whole (--jobs <n> spreads its cells over threads)`);
   const out = o.out ?? defaultEvaluateShardOut(shard);
-  AtomicDir.checkTarget(out, o.force === true);
+  const inputs = evaluateInputs(p);
+  AtomicDir.checkTarget(out, o.force === true, inputs);
   const prep = await prepareEvaluation(p);
   const { cells, weights } = sweepCells(prep.table, prep.sweepOptions);
   const mine = shardCells(weights, shard).map((i) => cells[i]);
   const results = await runSweepCells(prep.table, prep.sweepOptions, mine, o.progress);
   const state = { schemaVersion: 1, kind: 'evaluate', shard, totalCells: cells.length, settingsSha256: settingsHash(p), datasetSha256: prep.sha256, settings: p };
-  const dir = new AtomicDir(out, o.force === true);
+  const dir = new AtomicDir(out, o.force === true, [...inputs, ...prep.files]);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
     dir.write(
@@ -194,6 +195,7 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
   const problem = checkCellCoverage(cells.map((c) => `${c.l}/${c.p}`), found, label);
   if (problem) throw new UsageError(`merge: ${problem}; re-run the shards that lack cells (evaluate … --shard i/n)`);
   const ev = scoreSweep(p, prep, assembleSweep(prep.table, prep.sweepOptions, results));
-  await writeEvaluateResults(o.out, ev, { force: o.force, charts: o.charts });
+  // the shard directories are inputs too
+  await writeEvaluateResults(o.out, ev, { force: o.force, charts: o.charts, inputs: dirs });
   return { out: o.out, summary: ev.result.summary };
 }

@@ -3,19 +3,19 @@
  * checkpoint that survives an interruption, and write its results directory.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
+import { greenservMarker, type Inputs } from '../core/outputGuard.js';
 import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import type { Job, JobResult } from '../sim/experiment.js';
 import { parseExperiment, splitSeries, type ExperimentConfig } from '../sim/experimentConfig.js';
-import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { runJobs } from '../sim/workers.js';
 import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
-import { packageRoot } from './version.js';
+import { experimentInputs, readConfigText } from './experimentFiles.js';
 import { jobKey, jobWeights, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
 import { runSplitSeries, type SplitSeriesMember } from './experimentSplits.js';
@@ -24,32 +24,7 @@ export { jobKey, jobLabel, jobWeights, prepareExperiment, type PreparedExperimen
 export { writeExperimentResults } from './experimentResults.js';
 export type { SplitSeriesMember } from './experimentSplits.js';
 
-/** The experiments/ folder shipped with the package. */
-export function experimentsDir(): string {
-  return join(packageRoot(), 'experiments');
-}
-
-export function resolveExperimentFile(nameOrFile: string): string {
-  // a path (YAML extension or a directory part) must exist; anything else is a shipped experiment's name
-  if (/\.ya?ml$/i.test(nameOrFile) || /[\\/]/.test(nameOrFile)) {
-    if (!existsSync(nameOrFile)) throw new DataError('file not found', nameOrFile);
-    return resolve(nameOrFile);
-  }
-  const p = join(experimentsDir(), `${nameOrFile}.yaml`);
-  if (existsSync(p)) return p;
-  const names = listExperiments();
-  throw new UsageError(`no experiment '${nameOrFile}'${didYouMean(nameOrFile, names)}; shipped experiments: ${names.join(', ')} (or give a YAML file)`);
-}
-
-export function listExperiments(): string[] {
-  const dir = experimentsDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.replace(/\.yaml$/, ''))
-    .sort();
-}
-
+export { experimentsDir, listExperiments, resolveExperimentFile } from './experimentFiles.js';
 
 export interface ExperimentRunOptions {
   /** Resume the interrupted run whose checkpoint directory is given. */
@@ -68,22 +43,6 @@ export interface ExperimentRunOptions {
   /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
   onPhase?: (text: string) => void | Promise<void>;
 }
-
-/** The text of an experiment file, bounded in size; a missing or unreadable file is the user's problem. */
-function readConfigText(file: string, recordedIn?: string): string {
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UsageError(`experiment file '${file}' is not a regular file`);
-    if (st.size > MAX_CONFIG_BYTES) throw new DataError(`${st.size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`, file);
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof DataError) throw e;
-    const err = userIoError(e, file, 'read experiment file');
-    if (recordedIn && err instanceof UsageError) throw new DataError(`experimentFile: ${err.message}`, recordedIn, undefined, 'experimentFile');
-    throw err;
-  }
-}
-
 
 /** What a run produced: the results directory, or (with a shard) the shard directory for `greenserv merge`. */
 export type ExperimentOutcome =
@@ -134,16 +93,19 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const name = quick.name;
   const shard = o.shard;
   const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);
-  AtomicDir.checkTarget(out, o.force === true);
+  const inputs = [...experimentInputs(file, quick), ...(o.resume ? [o.resume] : [])];
+  AtomicDir.checkTarget(out, o.force === true, inputs);
   const series = splitSeries(quick);
   if (series.length > 1) {
     if (o.resume || shard) throw new UsageError(`${file}: a series of ${series.length} splits runs whole; --resume and --shard apply to one split (list one train share)`);
-    return { kind: 'splits', members: await runSplitSeries(file, text, series, out, o), out };
+    return { kind: 'splits', members: await runSplitSeries(file, text, series, out, o, inputs), out };
   }
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   const stale = !state && existsSync(partial);
   if (stale && !o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+  // --force removes an earlier checkpoint, never a directory (or file) that only happens to have its name
+  if (stale && greenservMarker(partial) !== 'state.json') throw new UsageError(`${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with --force; move it away or choose another --out`);
   const p = await prepareExperiment(file, text, o.runs);
   // the old checkpoint goes only once the experiment has been checked against its table
   if (stale) rmSync(partial, { recursive: true, force: true });
@@ -189,7 +151,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   }
   if (shard) {
     await o.onPhase?.('writing the shard…');
-    writeShardDir(checkpoint, { ...(state ?? newState), datasetSha256: sha256, shard }, text, cfg, out, o.force === true);
+    writeShardDir(checkpoint, { ...(state ?? newState), datasetSha256: sha256, shard }, text, cfg, out, o.force === true, inputs);
     checkpoint.remove();
     return { kind: 'shard', out, shard, replays: mine.length, total: jobs.length };
   }
@@ -199,8 +161,8 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
 }
 
 /** A finished shard: the checkpoint's state and jobs, the config text and the resolved config, moved into place at once. */
-function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: string, cfg: ExperimentConfig, out: string, force: boolean): void {
-  const dir = new AtomicDir(out, force);
+function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: string, cfg: ExperimentConfig, out: string, force: boolean, inputs: Inputs): void {
+  const dir = new AtomicDir(out, force, inputs);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
     copyFileSync(join(checkpoint.dir, 'jobs.ndjson'), dir.path('jobs.ndjson'));

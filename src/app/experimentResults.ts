@@ -7,6 +7,8 @@ import { buildProfile } from '../metrics/profile.js';
 import { profileJson } from '../report/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
+import type { Inputs } from '../core/outputGuard.js';
+import { experimentInputs } from './experimentFiles.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
 import { runSeed } from '../sim/engine.js';
@@ -38,7 +40,7 @@ async function eventReference(p: PreparedExperiment, l: number, rw: RewardTable)
 export async function writeExperimentResults(
   p: PreparedExperiment,
   results: JobResult[],
-  o: { out: string; force?: boolean; charts?: boolean; onPhase?: (text: string) => void | Promise<void> },
+  o: { out: string; force?: boolean; charts?: boolean; onPhase?: (text: string) => void | Promise<void>; inputs?: Inputs },
 ): Promise<ExperimentSummary> {
   const { cfg, table, sha256, ctx, text } = p;
   await o.onPhase?.('aggregating…');
@@ -57,7 +59,7 @@ export async function writeExperimentResults(
     agg.summary.schemaVersion = 2;
     agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
   }
-  const dir = new AtomicDir(o.out, o.force === true);
+  const dir = new AtomicDir(o.out, o.force === true, [...experimentInputs(p.file, cfg), ...(o.inputs ?? [])]);
   try {
     const manifest = {
       schemaVersion: 1,

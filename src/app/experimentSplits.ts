@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { AtomicDir } from '../core/atomic.js';
+import type { Inputs } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { Job, JobResult } from '../sim/experiment.js';
 import type { SplitSpec } from '../sim/experimentConfig.js';
@@ -39,9 +40,9 @@ function memberDir(s: SplitSpec, draws: boolean): string {
  * experiment into `<out>/split-<share>`, and `<out>/splits.csv` lists every split's protocol rows. The series
  * is written at once when the last split is done; it keeps no checkpoint.
  */
-export async function runSplitSeries(file: string, text: string, series: SplitSpec[], out: string, o: SeriesOptions): Promise<SplitSeriesMember[]> {
+export async function runSplitSeries(file: string, text: string, series: SplitSpec[], out: string, o: SeriesOptions, inputs: Inputs): Promise<SplitSeriesMember[]> {
   const draws = series.some((s) => s.draw > 0);
-  const dir = new AtomicDir(out, o.force === true);
+  const dir = new AtomicDir(out, o.force === true, inputs);
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
     process.exit(130);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { AtomicDir } from '../core/atomic.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
@@ -86,6 +87,8 @@ export type MergeOutcome =
 
 /** Merge the shards of an experiment or of an evaluation (told apart by their state.json). */
 export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<MergeOutcome> {
+  // an unusable --out (or one holding a shard) fails before the shards are read
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, dirs);
   if (dirs.length > 0 && isEvaluateShard(dirs[0])) {
     const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
     return { kind: 'evaluate', ...r };
@@ -118,6 +121,7 @@ export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise
   const problem = checkCellCoverage(p.jobs.map(jobKey), found, (k) => jobLabel(p, k));
   if (problem) throw new UsageError(`merge: ${problem}; re-run the shards that lack cells (experiment run --shard i/n, or --resume of its .partial)`);
   const results = p.jobs.map((j) => byKey.get(jobKey(j))!);
-  const summary = await writeExperimentResults(p, results, { out, force: o.force, charts: o.charts, onPhase: o.onPhase });
+  // the shard directories are inputs too
+  const summary = await writeExperimentResults(p, results, { out, force: o.force, charts: o.charts, onPhase: o.onPhase, inputs: dirs });
   return { summary, out };
 }

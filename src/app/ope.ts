@@ -3,6 +3,7 @@
  * full table it was drawn from), estimate what each target policy would have achieved, write the results.
  */
 import { AtomicDir } from '../core/atomic.js';
+import type { Inputs } from '../core/outputGuard.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
@@ -91,8 +92,9 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
 }
 
 /** Write summary.json, estimates.csv and the chart atomically into `outDir`. */
-export async function writeOpeResults(outDir: string, summary: OpeSummary, o: { force?: boolean; onDir?: (dir: AtomicDir) => void } = {}): Promise<string[]> {
-  const dir = new AtomicDir(outDir, o.force === true);
+export async function writeOpeResults(outDir: string, summary: OpeSummary, o: { force?: boolean; inputs?: Inputs; onDir?: (dir: AtomicDir) => void } = {}): Promise<string[]> {
+  // never replace a directory holding the log (or another input)
+  const dir = new AtomicDir(outDir, o.force === true, [summary.logs.file, ...(o.inputs ?? [])]);
   o.onDir?.(dir);
   try {
     const files = await writeOpeOutputs(dir, summary);

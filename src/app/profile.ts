@@ -2,6 +2,7 @@
  * The profile use case: per-model accuracy/energy profiles of a table, its Pareto front and static
  * baselines, optionally with estimated energy, written as a results directory.
  */
+import { energyModelSizes, inputFiles } from './inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
 import type { Gpu } from '../data/energy/types.js';
@@ -32,7 +33,8 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
 /** Load and profile a table; what the user should know goes to `warn`. */
 export async function profileTable(r: ProfileRequest): Promise<Profile> {
   // an unusable --out fails before any data is read
-  const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true) : null;
+  const inputs = inputFiles(r.data, r.queries, r.models, r.bounds, energyModelSizes(r.energyModel));
+  const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true, inputs) : null;
   try {
     let table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
     let estimated: Uint8Array | null = null;

@@ -3,6 +3,8 @@
  * results directory. `simulate`, `regress` and the library API call it.
  */
 import { AtomicDir } from '../core/atomic.js';
+import type { Inputs } from '../core/outputGuard.js';
+import { energyModelSizes, inputFiles } from './inputs.js';
 import { loadTable } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
@@ -87,11 +89,29 @@ export interface SimulateRecord {
 /** The settings recorded by name, in the manifest's historical order; any other setting is added when not at its default. */
 const RECORDED = ['runs', 'seed', 'semantics', 'oracle', 'features', 'binning', 'cost', 'reward', 'maxLatency'];
 
+/** The files a simulation read, as recorded: a results directory holding one is never replaced. */
+function recordInputs(r: SimulateRecord): string[] {
+  const c = r.config;
+  return inputFiles(r.source, c.queries, c.models, c.train, r.bounds, energyModelSizes(r.energyModel), r.policyModules);
+}
+
+export interface WriteSimulateOptions {
+  /** Replace an existing `outDir` that holds earlier results. */
+  force?: boolean;
+  /** Files the run read besides those of the record (a directory holding one is never replaced). */
+  inputs?: Inputs;
+  onDir?: (dir: AtomicDir) => void;
+  /** Called once every file is written, before the directory is moved into place; a throw leaves nothing behind. */
+  beforeCommit?: () => Promise<void>;
+  /** Called right after the directory is in place (e.g. to move a file that belongs with it). */
+  afterCommit?: () => void;
+}
+
 /** Write summary.json, runs.csv, the step trace and manifest.json atomically into `outDir`. */
-export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, r: SimulateRecord, o: { force?: boolean; onDir?: (dir: AtomicDir) => void } = {}): Promise<void> {
+export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, r: SimulateRecord, o: WriteSimulateOptions = {}): Promise<void> {
   const { prepared, summary } = run;
   const c = prepared.config;
-  const dir = new AtomicDir(outDir, o.force === true);
+  const dir = new AtomicDir(outDir, o.force === true, [...recordInputs(r), ...(o.inputs ?? [])]);
   o.onDir?.(dir);
   try {
     // no step trace under the protocol (its splits replay different streams)
@@ -136,7 +156,9 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
       },
       r.steps,
     );
+    await o.beforeCommit?.();
     dir.commit();
+    o.afterCommit?.();
   } catch (e) {
     dir.abort();
     throw e;

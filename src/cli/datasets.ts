@@ -11,6 +11,7 @@ import { textKindOf } from '../data/formats/text.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UnreadableError, UsageError, userIoError } from '../core/errors.js';
+import { sameFile } from '../core/outputGuard.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
@@ -160,7 +161,8 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
       .option('--force', 'replace an existing destination and its side files')
       .option('--stream', 'long CSV/TSV/JSONL to long-layout Parquet or Arrow (.arrow/.arrows), row group by row group, at constant memory (for tables too large to load; pair checks happen when it is loaded)'),
   ).action(async (src: string, dst: string, o: InputOpts & { to?: string; force?: boolean; stream?: boolean }) => {
-    if (dst === src) throw new UsageError('destination is the source file');
+    // the same file under another name too (./x.csv, an absolute path, a link)
+    if (sameFile(dst, src)) throw new UsageError('destination is the source file');
     // the output format first: an unknown extension is the problem to name, before any clash with an
     // existing file (or side file) of the same stem, and before the source is read
     outputFormatOf(dst, o.to);

@@ -14,6 +14,8 @@ import { countResponseTokens, responseSourceKind } from '../data/energy/response
 import { GPUS } from '../data/energy/types.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { AtomicDir } from '../core/atomic.js';
+import { inputFiles } from '../app/inputs.js';
+import { sameFile } from '../core/outputGuard.js';
 import { timestamp } from '../core/format.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
@@ -83,7 +85,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const gpu = parseGpu(o.gpu);
       const batch = parseNumber('--batch', o.batch);
       checkBatch(batch);
-      if (o.out === src) throw new UsageError('--out is the source file');
+      if (sameFile(o.out, src)) throw new UsageError('--out is the source file');
       const { outputFormatOf } = await import('../data/formats/write.js');
       outputFormatOf(o.out, o.to);
       const outDir = dirname(resolve(o.out));
@@ -169,7 +171,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
     .option('--format <format>', 'force the input format of the RouterBench file(s)')
     .option('--offline', 'hf:// sources: use the cache only')
     .option('--out <dir>', 'results directory: sensitivity.json and sensitivity.md (default results/<timestamp>-energy-sensitivity)')
-    .option('--force', 'replace an existing --out directory')
+    .option('--force', 'replace an existing --out directory of earlier results (docs/outputs.md, "Replacing results")')
     .action(async (sources: string[], o: SensitivityCli) => {
       const gpus = parseList(o.gpus).map((g) => parseGpu(g, '--gpus'));
       const batches = parseList(o.batches).map((b) => parseNumber('--batches', b));
@@ -182,10 +184,11 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const policies = parseList(o.policies);
       if (policies.length === 0) throw new UsageError('--policies: no policy given');
       const outDir = o.out ?? `results/${timestamp()}-energy-sensitivity`;
-      AtomicDir.checkTarget(outDir, o.force === true);
+      const inputs = inputFiles(sources, o.models);
+      AtomicDir.checkTarget(outDir, o.force === true, inputs);
       const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');
       const r = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
-      writeSensitivity(outDir, r, o.force === true);
+      writeSensitivity(outDir, r, o.force === true, inputs);
       const { renderSensitivityMarkdown } = await import('../report/energy.js');
       io.out(`${renderSensitivityMarkdown(r)}\nresults: ${outDir}\n`);
     });

@@ -21,7 +21,7 @@ import { configFromFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { timestamp } from '../core/format.js';
-import { checkReplayCount, DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, defaultEvaluatePolicies, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
+import { checkReplayCount, DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, defaultEvaluatePolicies, evaluateInputs, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
 import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
@@ -79,7 +79,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--jobs <n>', 'worker threads over the λ grid (results are identical for any count)', String(availableParallelism()))
     .option('--out <dir>', 'results directory (default results/<timestamp>-evaluate)')
     .option('--shard <i/n>', 'run only shard i of n (from 0) of the (λ, policy) cells and write a shard directory for `greenserv merge` (default --out results/evaluate.shards/shard-<i>-of-<n>)')
-    .option('--force', 'replace an existing --out directory')
+    .option('--force', 'replace an existing --out directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--json', 'print summary.json to stdout instead of the tables')
     .option('--no-charts', 'skip the SVG/PNG charts')
     .option('--no-progress', 'no progress bar')
@@ -95,7 +95,9 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
     throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source...] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
   }
   // an unusable --out fails before the sweep, not after it (checked again when committing)
-  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+  const sources = o.routerbench === true ? [DEFAULT_ROUTERBENCH_SOURCE] : o.routerbench;
+  const inputs = [...evaluateInputs({ source: sources, train: o.train as string | undefined, energyModel: o.energyModel as string | undefined }), ...o.policyModule];
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
   // the default list depends on the protocol: trained routers join it under --split/--train
   if (o.policies === undefined) o.policies = defaultEvaluatePolicies(o.split !== undefined || o.train !== undefined).join(',');
   const params: EvaluateParams = configFromFlags(evaluateSchema, o, {
@@ -138,7 +140,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);
 
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
-  await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
+  await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts, inputs: o.policyModule });
   if (o.json) process.stdout.write(toJson(summary));
   else {
     const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;

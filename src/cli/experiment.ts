@@ -69,7 +69,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--shard <i/n>', 'run only shard i of n (from 0; cells balanced by expected cost) and write a shard directory for `greenserv merge` (default --out results/<name>.shards/shard-<i>-of-<n>)')
     .option('--runs <n>', `override the number of runs (at most ${MAX_RUNS})`)
     .option('--out <dir>', 'results directory (default results/<name>)')
-    .option('--force', 'replace an existing --out directory')
+    .option('--force', 'replace an existing --out directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--workers <n>', 'worker threads (results are identical for any count)', String(availableParallelism()))
     .option('--no-charts', 'skip charts and report.html')
     .option('--json', 'print summary.json to stdout')

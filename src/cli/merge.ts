@@ -10,7 +10,7 @@ export function registerMergeCommand(program: Command): void {
     .command('merge <dirs...>')
     .description('merge the shard directories of `experiment run --shard i/n` or `evaluate --shard i/n` into the results an unsharded run writes (byte-identical)')
     .option('--out <dir>', 'results directory (default results/<name>; for evaluate shards results/<timestamp>-evaluate)')
-    .option('--force', 'replace an existing --out directory')
+    .option('--force', 'replace an existing --out directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--no-charts', 'skip charts and report.html')
     .option('--json', 'print summary.json to stdout')
     .action(async (dirs: string[], o: { out?: string; force?: boolean; charts: boolean; json?: boolean }) => {

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ope, writeOpeResults } from '../app/ope.js';
+import { inputFiles } from '../app/inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { timestamp } from '../core/format.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
@@ -41,12 +42,13 @@ export function registerOpeCommand(program: Command): void {
     .option('--seed <n>', 'seed of the bootstrap and of the target policies’ own randomness', '40')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
     .option('--out <dir>', 'results directory (written atomically; default results/<timestamp>-ope)')
-    .option('--force', 'replace an existing results directory')
+    .option('--force', 'replace an existing results directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--json', 'print summary.json to stdout instead of the table')
     .action(async (o: OpeFlags) => {
       const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${m}\n`);
       // an unusable --out fails before the evaluation (checked again when committing)
-      if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
+      const inputs = inputFiles(o.logs, o.table, o.policyModule);
+      if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
       const summary = await ope({
         logs: o.logs,
         policies: parseList(o.policies),
@@ -61,7 +63,7 @@ export function registerOpeCommand(program: Command): void {
         warn,
       });
       const outDir = o.out ?? `results/${timestamp()}-ope`;
-      await writeOpeResults(outDir, summary, { force: o.force });
+      await writeOpeResults(outDir, summary, { force: o.force, inputs });
       if (o.json) process.stdout.write(opeSummaryJson(summary));
       else {
         const lam = Number.isFinite(summary.lambda) ? `λ = ${summary.lambda}` : 'reward as logged';

@@ -81,7 +81,7 @@ export function registerProfileModelsCommand(program: Command): void {
     .addOption(new Option('--cost <kind>', 'cost axis of the Pareto front and cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))
     .option('--json', 'print the profile as JSON instead of the tables')
     .option('--out <path>', 'table mode: output directory (profile.json, profile.csv, charts); live mode: the long-format .csv table to append to')
-    .option('--force', 'table mode: replace an existing --out directory')
+    .option('--force', 'table mode: replace an existing --out directory of earlier results (docs/outputs.md)')
     .option('--estimate-energy', 'fill missing energy from parameter count and tokens (documented model; estimates are flagged)')
     .option('--estimate-batch <n>', 'requests served together, for --estimate-energy', '1')
     .addOption(new Option('--estimate-gpu <gpu>', 'GPU of the --estimate-energy model (docs/energy-model.md; A100: the paper testbed)').choices(['H100', 'B200', 'A100']).default('A100'))

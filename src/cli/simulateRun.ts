@@ -1,10 +1,12 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir } from '../core/atomic.js';
+import { AtomicDir, AtomicFile } from '../core/atomic.js';
+import { inputSameAs, isWithin, type Inputs } from '../core/outputGuard.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { protocolTable } from '../report/protocol.js';
@@ -20,8 +22,9 @@ import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.j
 import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
+import { energyModelSizes, inputFiles } from '../app/inputs.js';
 import { warnUnusedEmbedDim } from './parse.js';
-import { logFormatOf, writeLogFile } from '../data/logWrite.js';
+import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
@@ -31,12 +34,19 @@ async function plainBar(): Promise<SingleBar> {
 }
 
 
-/** Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. */
+/**
+ * Ctrl-C (or SIGTERM) while simulate runs: stop the display, remove partial output, say so, exit. The replay
+ * and the writing are synchronous between their awaits, so a signal is handled at the next turn of the event
+ * loop: `poll()` gives it one, and the results are committed only after a last poll.
+ */
 class Interrupts {
   private cleanups: (() => void)[] = [];
   /** A cleared live display leaves the cursor on a fresh line; otherwise start one after the echoed ^C. */
   freshLine = false;
+  /** The signal received, if any (the handler ends the process; this is what a poll checks). */
+  private signal: NodeJS.Signals | null = null;
   private readonly handler = (sig: NodeJS.Signals): void => {
+    this.signal = sig;
     for (const f of this.cleanups.reverse()) f();
     process.stderr.write(`${this.freshLine ? '' : '\n'}greenserv: interrupted (${sig}); stopped, no results written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
@@ -49,6 +59,12 @@ class Interrupts {
 
   onInterrupt(f: () => void): void {
     this.cleanups.push(f);
+  }
+
+  /** Let a signal that arrived during synchronous work be handled now, before anything is committed. */
+  async poll(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.signal !== null) throw new Error(`interrupted (${this.signal})`);
   }
 
   dispose(): void {
@@ -66,10 +82,56 @@ export async function simulateAction(o: SimulateCliOptions, embedDimSource?: str
   }
 }
 
+/** The files simulate reads: --out never replaces a directory that holds one, --log never overwrites one. */
+function simulateInputs(o: SimulateCliOptions): string[] {
+  return inputFiles(o.data, o.queries, o.models, o.train, o.bounds, o.taskModel, energyModelSizes(o.energyModel), o.policyModule);
+}
+
+/**
+ * The routing log's temporary file, created before the run: an unusable --log fails at once, and the log
+ * is moved into place only together with the results.
+ */
+function openLog(file: string, o: SimulateCliOptions, inputs: Inputs): AtomicFile {
+  logFormatOf(file);
+  const input = inputSameAs(file, inputs);
+  if (input !== null) throw new UsageError(`--log ${file}: it is the input file ${input}; refusing to overwrite it${o.force ? ', even with --force' : ''}; name a new file for the log`);
+  if (o.out !== undefined) {
+    const out = resolve(o.out);
+    const outs = [out, realOrSelf(out)];
+    const logs = [resolve(file), join(realOrSelf(dirname(resolve(file))), basename(file))];
+    if (outs.some((d) => logs.some((l) => isWithin(d, l)))) throw new UsageError(`--log ${file}: it is inside the --out directory ${o.out}, which the results replace as a whole; write the log beside it`);
+  }
+  if (AtomicFile.lstat(file) && !o.force) throw new UsageError(`--log ${file}: the file exists; pass --force to replace it, or name another file`);
+  try {
+    return new AtomicFile(file);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}`);
+    throw e;
+  }
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedDimSource?: string, stepsSource?: string): Promise<void> {
-  // an unusable --out fails before the simulation, not after it (checked again when committing)
-  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true);
-  if (o.log !== undefined) logFormatOf(o.log);
+  // an unusable --out or --log fails before the simulation, not after it (--out is checked again when committing)
+  const inputs = simulateInputs(o);
+  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
+  const logFile = o.log !== undefined ? openLog(o.log, o, inputs) : null;
+  try {
+    await checkAndRun(o, interrupts, inputs, logFile, embedDimSource, stepsSource);
+  } catch (e) {
+    logFile?.abort();
+    throw e;
+  }
+}
+
+async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs: Inputs, logFile: AtomicFile | null, embedDimSource?: string, stepsSource?: string): Promise<void> {
   // plugins first: --policies and --param may name their policies
   for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
@@ -122,7 +184,7 @@ async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedD
     bar?.stop();
   });
   try {
-    await replayAndWrite(o, { rc, table, options, steps }, interrupts, store, live, bar);
+    await replayAndWrite(o, { rc, table, options, steps, inputs, logFile }, interrupts, store, live, bar);
     live?.stop();
   } catch (e) {
     live?.stop(false);
@@ -137,6 +199,8 @@ interface Checked {
   table: PoolTable;
   options: SimulateOptions;
   steps: StepsFormat;
+  inputs: Inputs;
+  logFile: AtomicFile | null;
 }
 
 async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Interrupts, store: LiveStore, live: Progress | null, bar: SingleBar | null): Promise<void> {
@@ -161,6 +225,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
       : undefined,
   );
   bar?.stop();
+  // a signal during the replay stops the run here rather than after the writing
+  await interrupts.poll();
   // notes wait until the live display is gone, so they do not tear it
   const notes: string[] = [];
   const { prepared, summary } = run;
@@ -179,18 +245,38 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
   await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
+  const { logFile } = c;
+  let logWritten = false;
   await writeSimulateResults(
     outDir,
     table,
     run,
     { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
-    { force: o.force, onDir: (dir) => interrupts.onInterrupt(() => dir.abort()) },
+    {
+      force: o.force,
+      inputs: c.inputs,
+      onDir: (dir) => interrupts.onInterrupt(() => dir.abort()),
+      beforeCommit: async () => {
+        // a log is refused under the protocol, so the run has one set of contexts
+        if (log && logFile && prepared.contexts) {
+          logFile.write(await logFileData(o.log!, logColumns(log, table, prepared.contexts), log.length));
+          logWritten = true;
+          if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
+        }
+        // the last chance for a signal: after this the results are committed
+        await interrupts.poll();
+      },
+      afterCommit: () => {
+        if (!logWritten) return logFile?.abort();
+        try {
+          logFile?.commit();
+        } catch (e) {
+          if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}; the results were written to ${outDir}, the log was not`);
+          throw e;
+        }
+      },
+    },
   );
-  // a log is refused under the protocol, so the run has one set of contexts
-  if (log && prepared.contexts) {
-    await writeLogFile(o.log!, logColumns(log, table, prepared.contexts), log.length);
-    if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
-  }
   live?.stop();
   for (const n of notes) process.stderr.write(n);
   if (o.json) {

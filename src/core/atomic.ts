@@ -5,9 +5,10 @@
  * temporary exists a signal ends the process (after the command's own handlers ran), so a command that
  * stops gracefully on a signal should open its AtomicDir only once the long work is done.
  */
-import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError, userIoError } from './errors.js';
+import { greenservMarker, inputInside, protectedDirectory, type Inputs } from './outputGuard.js';
 
 /** File-system calls used for writing, swappable by tests to simulate a full or failing disk. */
 export const atomicFs = { writeFileSync, mkdirSync, renameSync, appendFileSync };
@@ -164,12 +165,19 @@ export class AtomicDir {
   readonly target: string;
   readonly tmp: string;
   private done = false;
+  /** The target as the user named it, for messages. */
+  private readonly label: string;
 
+  /**
+   * `inputs`: the files (or directories) the run reads; a directory holding one is never replaced.
+   */
   constructor(
     target: string,
     private readonly force = false,
+    private readonly inputs: Inputs = [],
   ) {
-    this.target = AtomicDir.checkTarget(target, force);
+    this.label = target;
+    this.target = AtomicDir.checkTarget(target, force, inputs);
     const parent = dirname(this.target);
     io(parent, 'create output directory', () => atomicFs.mkdirSync(parent, { recursive: true }));
     removeStaleTemporaries(parent);
@@ -178,8 +186,13 @@ export class AtomicDir {
     track(this.tmp);
   }
 
-  /** The resolved target after checking it can be (re)placed; a symlink to a directory is followed. */
-  static checkTarget(target: string, force: boolean): string {
+  /**
+   * The resolved target after checking it can be (re)placed; a symlink to a directory is followed. Never
+   * replaced, even with force: the root, the home directory, the current directory and its parents, a mount
+   * point, and a directory holding one of `inputs`; with force, a non-empty directory only when it holds
+   * results greenserv wrote (docs/outputs.md, "Replacing results").
+   */
+  static checkTarget(target: string, force: boolean, inputs: Inputs = []): string {
     let abs = resolve(target);
     let st = lstatOrNull(abs);
     if (st?.isSymbolicLink()) {
@@ -194,13 +207,36 @@ export class AtomicDir {
     }
     if (!st) return abs;
     if (!st.isDirectory()) throw new UsageError(`output directory '${target}' exists and is not a directory; choose another --out`);
+    const never = protectedDirectory(abs);
+    if (never) throw new UsageError(`--out ${target}: refusing to replace ${never}${force ? ', even with --force' : ''}; name a new directory for the results`);
     const parent = lstatOrNull(dirname(abs));
     if (parent && (parent.dev !== st.dev || abs === dirname(abs))) {
       throw new UsageError(`output directory '${target}' is a mount point and cannot be replaced${force ? ' (even with --force)' : ''}; write into a directory inside it`);
     }
-    const entries = io(target, 'read', () => readdirSync(abs));
-    if (entries.length > 0 && !force) throw new UsageError(`output directory '${target}' already exists and is not empty; choose another --out or pass --force`);
+    const held = AtomicDir.contents(abs, target, force, inputs, '');
+    if (held === 'results' && !force) throw new UsageError(`output directory '${target}' already exists and is not empty; choose another --out or pass --force`);
+    if (held === 'other') throw AtomicDir.notOurs(target, force, '');
     return abs;
+  }
+
+  /**
+   * What an existing directory holds: nothing, results greenserv wrote, or anything else. One holding an
+   * input is refused here, whatever force says.
+   */
+  private static contents(abs: string, label: string, force: boolean, inputs: Inputs, after: string): 'empty' | 'results' | 'other' {
+    const entries = io(label, 'read', () => readdirSync(abs));
+    if (entries.length === 0) return 'empty';
+    const found = inputInside(abs, inputs);
+    if (found !== null) {
+      const kind = lstatOrNull(found.input)?.isDirectory() ? 'input directory' : 'input file';
+      throw new UsageError(`--out ${label}: it ${found.itself ? 'is' : 'holds'} the ${kind} ${found.input}; refusing to replace it${force ? ', even with --force' : ''}${after}; choose another --out`);
+    }
+    return greenservMarker(abs) === null ? 'other' : 'results';
+  }
+
+  private static notOurs(label: string, force: boolean, after: string): UsageError {
+    const what = 'it is not empty and holds no results of greenserv (no manifest.json, summary.json or state.json of a greenserv run)';
+    return new UsageError(`--out ${label}: ${what}; refusing to replace it${force ? ', even with --force' : ''}${after} (--force replaces only earlier results); choose another --out or remove it yourself`);
   }
 
   /** Write one file; chunks (an iterable of strings or bytes) are written as they come, never joined in memory. */
@@ -227,7 +263,10 @@ export class AtomicDir {
     withCommitLock(t, () => {
       const st = lstatOrNull(t);
       if (st && !st.isDirectory()) throw new UsageError(`output directory '${t}' was replaced by a file while this run was in progress; nothing written`);
-      const filled = st !== null && io(t, 'read', () => readdirSync(t)).length > 0;
+      const meanwhile = ' (it changed while this run was in progress; nothing written)';
+      const held = st === null ? 'empty' : AtomicDir.contents(t, this.label, this.force, this.inputs, meanwhile);
+      const filled = held !== 'empty';
+      if (held === 'other' && this.force) throw AtomicDir.notOurs(this.label, true, meanwhile);
       if (filled && !this.force) {
         throw new UsageError(`output directory '${t}' was written by another run while this one was in progress; nothing written (choose another --out or pass --force)`);
       }
@@ -260,34 +299,92 @@ export class AtomicDir {
   }
 }
 
-/** Write a single file atomically (temp file in the same directory, then rename). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  let p = resolve(path);
-  let st = lstatOrNull(p);
-  if (st?.isSymbolicLink()) {
-    // write where the link points, keeping the link
-    try {
-      p = realpathSync(p);
-    } catch {
-      throw new UsageError(`cannot write '${path}': it is a dangling symbolic link`);
+/**
+ * One file written atomically in steps, for a file that must appear only together with other results. The
+ * constructor checks the destination and creates the temporary file beside it, so an unusable path fails
+ * before any work; `write` fills it, `commit` renames it into place, `abort` removes it. A symbolic link is
+ * written through (the link stays); the directory must exist.
+ */
+export class AtomicFile {
+  readonly target: string;
+  readonly tmp: string;
+  private done = false;
+
+  /** `label`: the path as the user named it, for messages. */
+  constructor(readonly label: string) {
+    let p = resolve(label);
+    // below a regular file: said of the directory, below
+    let st = AtomicFile.lstat(p);
+    if (st?.isSymbolicLink()) {
+      try {
+        p = realpathSync(p);
+      } catch {
+        throw new UsageError(`cannot write '${label}': it is a dangling symbolic link`);
+      }
+      st = lstatOrNull(p);
     }
-    st = lstatOrNull(p);
+    if (st?.isDirectory()) throw new UsageError(`cannot write '${label}': it is a directory`);
+    // a rename would replace a device, FIFO or socket by a regular file
+    if (st && !st.isFile()) throw new UsageError(`cannot write '${label}': not a regular file (a device, FIFO or socket); name a file`);
+    const parent = dirname(p);
+    let dir: Stats | null;
+    try {
+      dir = statSync(parent);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw userIoError(e, label, 'write');
+      dir = null;
+    }
+    if (!dir) throw new UsageError(`cannot write '${label}': its directory '${dirname(label)}' does not exist`);
+    if (!dir.isDirectory()) throw new UsageError(`cannot write '${label}': '${dirname(label)}' is not a directory`);
+    this.target = p;
+    this.tmp = tempName(p);
+    io(label, 'write', () => atomicFs.writeFileSync(this.tmp, '', { flag: 'wx' }));
+    track(this.tmp);
   }
-  if (st?.isDirectory()) throw new UsageError(`cannot write '${path}': it is a directory`);
-  // a rename would replace a device, FIFO or socket by a regular file
-  if (st && !st.isFile()) throw new UsageError(`cannot write '${path}': not a regular file (a device, FIFO or socket); name a file`);
-  io(path, 'create the directory of', () => atomicFs.mkdirSync(dirname(p), { recursive: true }));
-  const tmp = tempName(p);
-  track(tmp);
-  try {
-    io(path, 'write', () => {
-      atomicFs.writeFileSync(tmp, data);
-      atomicFs.renameSync(tmp, p);
-    });
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  } finally {
-    untrack(tmp);
+
+  /** lstat that also takes a path below a regular file (ENOTDIR) as absent. */
+  static lstat(p: string): Stats | null {
+    try {
+      return lstatSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      return lstatOrNull(p);
+    }
   }
+
+  write(data: string | Uint8Array): void {
+    try {
+      io(this.label, 'write', () => atomicFs.writeFileSync(this.tmp, data));
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+  }
+
+  commit(): void {
+    try {
+      io(this.label, 'write', () => atomicFs.renameSync(this.tmp, this.target));
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+    untrack(this.tmp);
+    this.done = true;
+  }
+
+  /** Remove the temporary file (call on failure). */
+  abort(): void {
+    if (!this.done) rmSync(this.tmp, { force: true });
+    untrack(this.tmp);
+  }
+}
+
+/** Write a single file atomically (temp file in the same directory, then rename); its directory is created. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const abs = resolve(path);
+  // the directory of the file a link points to exists already (or the link is dangling, refused below)
+  if (!lstatOrNull(abs)?.isSymbolicLink()) io(path, 'create the directory of', () => atomicFs.mkdirSync(dirname(abs), { recursive: true }));
+  const f = new AtomicFile(path);
+  f.write(data);
+  f.commit();
 }

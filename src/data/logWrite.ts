@@ -61,9 +61,13 @@ async function parquet(cols: readonly LogColumn[]): Promise<Uint8Array> {
   return new Uint8Array(parquetWriteBuffer({ columnData }));
 }
 
+/** The bytes of n rows of `cols` in the format the extension of `file` names. */
+export async function logFileData(file: string, cols: readonly LogColumn[], n: number): Promise<string | Uint8Array> {
+  const f = logFormatOf(file);
+  return f === 'parquet' ? await parquet(cols) : f === 'jsonl' ? jsonLines(cols, n) : delimited(cols, n, f === 'csv' ? ',' : '\t');
+}
+
 /** Write n rows of `cols` to `file` in the format its extension names. */
 export async function writeLogFile(file: string, cols: readonly LogColumn[], n: number): Promise<void> {
-  const f = logFormatOf(file);
-  const data = f === 'parquet' ? await parquet(cols) : f === 'jsonl' ? jsonLines(cols, n) : delimited(cols, n, f === 'csv' ? ',' : '\t');
-  writeFileAtomic(file, data);
+  writeFileAtomic(file, await logFileData(file, cols, n));
 }
