@@ -93,7 +93,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const name = quick.name;
   const shard = o.shard;
   const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);
-  const inputs = [...experimentInputs(file, quick), ...(o.resume ? [o.resume] : [])];
+  const inputs = [...experimentInputs(file, quick, out), ...(o.resume ? [o.resume] : [])];
   AtomicDir.checkTarget(out, o.force === true, inputs);
   const series = splitSeries(quick);
   if (series.length > 1) {

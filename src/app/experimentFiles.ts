@@ -54,8 +54,10 @@ export function readConfigText(file: string, recordedIn?: string): string {
 }
 
 /** The files a run of the config in `file` reads: the config, its tables and its policy modules. */
-export function experimentInputs(file: string, cfg: Pick<ExperimentConfig, 'dataset' | 'queries' | 'models' | 'train' | 'arms'>): string[] {
+export function experimentInputs(file: string, cfg: Pick<ExperimentConfig, 'dataset' | 'queries' | 'models' | 'train' | 'arms'>, out?: string): string[] {
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   const modules = cfg.arms.flatMap((a) => (a.module === undefined ? [] : [isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module)]));
-  return inputFiles(file, rel(cfg.dataset), rel(cfg.queries), rel(cfg.models), rel(cfg.train), modules);
+  // rerunning a results directory's own config.yaml into it is safe: the text is read first and written again
+  const own = out !== undefined && resolve(file) === resolve(out, 'config.yaml');
+  return inputFiles(own ? undefined : file, rel(cfg.dataset), rel(cfg.queries), rel(cfg.models), rel(cfg.train), modules);
 }

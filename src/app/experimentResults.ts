@@ -59,7 +59,7 @@ export async function writeExperimentResults(
     agg.summary.schemaVersion = 2;
     agg.summary.protocol = experimentProtocol(cfg, ctx.split, results);
   }
-  const dir = new AtomicDir(o.out, o.force === true, [...experimentInputs(p.file, cfg), ...(o.inputs ?? [])]);
+  const dir = new AtomicDir(o.out, o.force === true, [...experimentInputs(p.file, cfg, o.out), ...(o.inputs ?? [])]);
   try {
     const manifest = {
       schemaVersion: 1,

@@ -42,6 +42,14 @@ function memberDir(s: SplitSpec, draws: boolean): string {
  */
 export async function runSplitSeries(file: string, text: string, series: SplitSpec[], out: string, o: SeriesOptions, inputs: Inputs): Promise<SplitSeriesMember[]> {
   const draws = series.some((s) => s.draw > 0);
+  // Every share is checked before the first split runs, so a drift step or pool event that outruns a later
+  // split's test stream is refused at once, before the output directory (or its parents) exists. A stratified
+  // split's per-task sizes depend on the share alone, so one draw of each share is checked; the first split's
+  // preparation is kept for its run.
+  const first = await prepareExperiment(file, text, o.runs, series[0]);
+  const shares = new Set(series.map((s) => s.fraction));
+  shares.delete(series[0].fraction);
+  for (const fraction of shares) await prepareExperiment(file, text, o.runs, { fraction, draw: 0 });
   const dir = new AtomicDir(out, o.force === true, inputs);
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
@@ -51,13 +59,6 @@ export async function runSplitSeries(file: string, text: string, series: SplitSp
   process.on('SIGTERM', onSignal);
   const members: SplitSeriesMember[] = [];
   try {
-    // Every share is checked before the first split runs, so a drift step or pool event that outruns a later
-    // split's test stream is refused at once. A stratified split's per-task sizes depend on the share alone,
-    // so one draw of each share is checked; the first split's preparation is kept for its run.
-    const first = await prepareExperiment(file, text, o.runs, series[0]);
-    const shares = new Set(series.map((s) => s.fraction));
-    shares.delete(series[0].fraction);
-    for (const fraction of shares) await prepareExperiment(file, text, o.runs, { fraction, draw: 0 });
     let planned = false;
     for (const s of series) {
       const p = s === series[0] ? first : await prepareExperiment(file, text, o.runs, s);

@@ -235,7 +235,7 @@ export class AtomicDir {
   }
 
   private static notOurs(label: string, force: boolean, after: string): UsageError {
-    const what = 'it is not empty and holds no results of greenserv (no manifest.json, summary.json or state.json of a greenserv run)';
+    const what = 'it is not empty and holds no results of greenserv (none of the manifest.json, summary.json, state.json, profile.json, sensitivity.json or splits.csv a greenserv run writes)';
     return new UsageError(`--out ${label}: ${what}; refusing to replace it${force ? ', even with --force' : ''}${after} (--force replaces only earlier results); choose another --out or remove it yourself`);
   }
 
@@ -334,7 +334,11 @@ export class AtomicFile {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw userIoError(e, label, 'write');
       dir = null;
     }
-    if (!dir) throw new UsageError(`cannot write '${label}': its directory '${dirname(label)}' does not exist`);
+    if (!dir) {
+      // its folder is made as an output directory's parents are
+      io(label, 'write', () => atomicFs.mkdirSync(parent, { recursive: true }));
+      dir = statSync(parent);
+    }
     if (!dir.isDirectory()) throw new UsageError(`cannot write '${label}': '${dirname(label)}' is not a directory`);
     this.target = p;
     this.tmp = tempName(p);

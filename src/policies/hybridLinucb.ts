@@ -21,14 +21,14 @@ function standardised(v: number[]): number[] {
   return v.map((x) => (Number.isFinite(x) && sd > 0 ? (x - mean) / sd : 0));
 }
 
+/** Largest shared dimension k = descriptors × context dimensions: an update costs about k³/3 multiply-adds. */
+export const MAX_HYBRID_SHARED = 160;
+
 /**
  * Model descriptors φ(m) (docs/model.md §11.4): 1, the standardised log₁₀ parameter count, then, only when the
  * models table gives them, the standardised prior accuracy, the standardised log prior energy and a one-hot
  * family (families in order of first appearance). Unknown values are 0, the mean.
  */
-/** Largest shared dimension k = descriptors × context dimensions: an update costs about k³/3 multiply-adds. */
-export const MAX_HYBRID_SHARED = 160;
-
 export function modelDescriptors(models: readonly ModelInfo[]): ModelDescriptors {
   const cols: { name: string; v: number[] }[] = [
     { name: 'bias', v: models.map(() => 1) },
@@ -88,7 +88,7 @@ class HybridLinUCB implements Policy {
     // every update inverts the k×k shared matrix (k³/3 multiply-adds): k bounds a decision's time
     if (desc.width * d > MAX_HYBRID_SHARED) {
       throw new UsageError(
-        `hybrid-linucb: its shared part would have ${desc.width * d} dimensions (${desc.width} model descriptors × ${d} context dimensions), more than ${MAX_HYBRID_SHARED}; use fewer model families or a smaller context (e.g. --embed-dim) (docs/limits.md)`,
+        `hybrid-linucb: its shared part would have ${desc.width * d} dimensions (${desc.width} model descriptors × ${d} context dimensions), more than ${MAX_HYBRID_SHARED}; use fewer model families or a smaller context (--embed-dim, or embedDim in an experiment) (docs/limits.md)`,
       );
     }
     this.phi = desc.values;

@@ -10,6 +10,9 @@
  */
 import { invertSPD, invertWorkSize, matVec } from './linalg.js';
 
+/** What a normal-equations solve throws when the system lost positive definiteness. */
+export const RIDGE_NOT_PD = 'ridge system is not positive definite';
+
 export class RidgeNormal {
   /** Total row weight W. */
   weight = 0;
@@ -104,7 +107,7 @@ export class RidgeNormal {
       G[a * d + a] += lambda;
     }
     const inv = new Float64Array(d * d);
-    if (d > 0 && !invertSPD(G, 0, d, inv, 0, new Float64Array(invertWorkSize(d)))) throw new Error('ridge system is not positive definite');
+    if (d > 0 && !invertSPD(G, 0, d, inv, 0, new Float64Array(invertWorkSize(d)))) throw new Error(RIDGE_NOT_PD);
     const c = new Float64Array(d);
     for (let t = 0; t < k; t++) {
       const ybar = sy[t] / W;

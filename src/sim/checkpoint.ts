@@ -292,8 +292,9 @@ function parseRecord(o: unknown, s: CheckpointShape): JobResult {
     const fitted: Record<string, number> = {};
     for (const k of keys) {
       if (!/^[A-Za-z][A-Za-z0-9]{0,31}$/.test(k)) throw new Error(`metrics.fitted has a bad setting name`);
-      if (typeof f[k] !== 'number') throw new Error(`metrics.fitted.${k} is not a number`);
-      fitted[k] = f[k] as number;
+      // JSON writes a non-finite number as null
+      if (typeof f[k] !== 'number' && f[k] !== null) throw new Error(`metrics.fitted.${k} is not a number`);
+      fitted[k] = f[k] === null ? Number.NaN : (f[k] as number);
     }
     metrics.fitted = fitted;
   }

@@ -92,7 +92,7 @@ describe('simulate --log', () => {
     expect(leftovers(d)).toEqual([]);
   });
 
-  it('a path below a file, in a missing directory or inside --out fails before the run: no results, no temporaries', async () => {
+  it('a path below a file or inside --out fails before the run: no results, no temporaries', async () => {
     const d = fresh('log-bad');
     writeFileSync(join(d, 'afile'), 'x');
     const out = join(d, 'o');
@@ -100,12 +100,19 @@ describe('simulate --log', () => {
     const slow = ['simulate', '--runs', '2000', '--steps', 'none', '--no-progress', '--policies', 'random', '--out', out];
     const below = await cli([...slow, '--log', join(d, 'afile', 'x.csv')]);
     expectRefused(below, /--log: cannot write '.*afile\/x\.csv': '.*afile' is not a directory/);
-    const missing = await cli([...slow, '--log', join(d, 'nodir', 'x.csv')]);
-    expectRefused(missing, /--log: cannot write '.*nodir\/x\.csv': its directory '.*nodir' does not exist/);
     const inside = await cli([...slow, '--log', join(out, 'log.csv')]);
     expectRefused(inside, /--log .*o\/log\.csv: it is inside the --out directory .*o, which the results replace as a whole/);
-    for (const r of [below, missing, inside]) expect(r.ms).toBeLessThan(15_000);
+    for (const r of [below, inside]) expect(r.ms).toBeLessThan(15_000);
     expect(readdirSync(d)).toEqual(['afile']);
+  });
+
+  it('a log in a directory that does not exist yet gets it made, as --out does', async () => {
+    const d = fresh('log-newdir');
+    const log = join(d, 'logs', 'day1', 'x.csv');
+    const r = await cli(['simulate', '--runs', '1', '--steps', 'none', '--no-progress', '--policies', 'random', '--out', join(d, 'o'), '--log', log]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2501);
+    expect(leftovers(join(d, 'logs', 'day1'))).toEqual([]);
   });
 
   it('a directory that takes no new files (/proc) fails before the run', async () => {

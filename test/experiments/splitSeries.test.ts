@@ -89,12 +89,13 @@ describe('experiment split series', () => {
   it('a drift step past a later split\'s test stream is refused before the first split runs, naming the share', async () => {
     // 2,500 queries: train share 0.3 leaves 1,750 test steps, 0.7 leaves 750, so step 1,000 fits only the first
     const file = config('split: [0.3, 0.7]\ndrift:\n  - {step: 1000, model: phi-4-mini-4b, accuracy: -0.3}\n');
-    const out = join(file, '../out');
+    // not even the output's parent folders are made
+    const out = join(file, '../nest/out');
     let ran = 0;
     const err = await runExperiment(file, { out, charts: false, workers: 1, progress: () => void ran++ }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(/s\.yaml:7 \(field 'drift\.0\.step'\): .*0\.\.749.*\(the test stream of the split with train share 0\.7\)/);
     expect(ran).toBe(0);
-    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(file, '../nest'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * where that model was logged. The intercept is not penalised (fit on centred data), so with no context
  * features the prediction is the model's mean logged reward.
  */
-import { RidgeNormal } from '../../policies/ridge.js';
+import { RIDGE_NOT_PD, RidgeNormal } from '../../policies/ridge.js';
 
 export const DEFAULT_RIDGE_LAMBDA = 1;
 
@@ -48,9 +48,10 @@ export function fitRidge(X: Float64Array, d: number, action: Int32Array, reward:
     let solved: boolean;
     try {
       solved = fits[m].solve(lambda, theta, m * d, intercept, m);
-    } catch {
+    } catch (e) {
       // centring subtracts two huge sums: with raw timestamps or the like nothing is left of the variance
-      throw new RidgeFitError(m);
+      if (e instanceof Error && e.message === RIDGE_NOT_PD) throw new RidgeFitError(m);
+      throw e;
     }
     if (!solved) intercept[m] = rall;
   }
