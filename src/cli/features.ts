@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../core/errors.js';
+import { inputSameAs } from '../core/outputGuard.js';
 import { csvField } from '../core/escape.js';
 import { parseDecimal } from '../core/format.js';
 import type { ComplexityBinning } from '../features/context.js';
@@ -30,6 +31,12 @@ const defaultIo: FeaturesIo = {
   out: (s) => void process.stdout.write(s),
   err: (s) => void process.stderr.write(s),
 };
+
+/** An --out that is one of the command's input files would be overwritten by its own output. */
+function refuseInput(out: string, inputs: (string | undefined)[]): void {
+  const clash = inputSameAs(out, inputs);
+  if (clash !== null) throw new UsageError(`--out ${out}: it is the input file ${clash}; refusing to overwrite it; name another file`);
+}
 
 function intOption(v: string, name: string, min: number, max: number): number {
   const x = Number(v);
@@ -103,6 +110,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
       if (init !== 'first-distinct' && init !== 'kmeans++') {
         throw new UsageError(`--cluster-init must be 'first-distinct' or 'kmeans++', got '${init}'`);
       }
+      if (typeof o.out === 'string') refuseInput(o.out, [queries, typeof o.taskModel === 'string' ? o.taskModel : undefined]);
       const model: TaskModel | null = typeof o.taskModel === 'string' ? loadTaskModel(o.taskModel) : null;
       const set = readQueries(queries);
       for (const w of set.warnings) io.err(`warning: ${w}\n`);
@@ -145,6 +153,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
         l2: String(cmd.opts().l2),
       };
       if (typeof o.out !== 'string') throw new UsageError("features train-task: --out <file> is required");
+      refuseInput(o.out, [labelled]);
       const holdout = numberOption(o.holdout, '--holdout', 0, 0.9);
       const seed = intOption(o.seed, '--seed', 0, 0xffffffff);
       const l2 = numberOption(o.l2, '--l2', 0, 1e6);

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../core/errors.js';
+import { inputSameAs } from '../core/outputGuard.js';
 import { parseTolerance } from '../metrics/regress.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -54,6 +55,9 @@ export function registerRegressCommand(program: Command): void {
     .action(async (o: { baseline: string[]; tolerance?: string; param: string[]; update?: boolean; strict?: boolean; out: string; json?: boolean }) => {
       const tolerance = parseTolerance(o.tolerance);
       const files = baselineFiles(o.baseline);
+      // before the runs: regress.json over a baseline would destroy it
+      const clash = inputSameAs(o.out, files);
+      if (clash !== null) throw new UsageError(`--out ${o.out}: it is the baseline file ${clash}; refusing to overwrite it; name another file`);
       const results: RegressResult[] = [];
       for (const f of files) {
         const r = await regressOne(f, { tolerance, update: o.update, params: o.param });

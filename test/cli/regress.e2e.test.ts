@@ -90,6 +90,16 @@ describe('greenserv regress (built binary)', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ status: 'fail', strict: true });
   });
 
+  it('--out naming a baseline file is refused before any run, and the baseline is left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-regress-out-'));
+    const f = baseline(dir, SMALL);
+    const before = readFileSync(f, 'utf8');
+    const r = await cli(['regress', '--baseline', dir, '--out', join(dir, '.', 'b.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out .*b\.json: it is the baseline file .*b\.json; refusing to overwrite it/);
+    expect(readFileSync(f, 'utf8')).toBe(before);
+  });
+
   it('--update leaves a baseline that still passes byte for byte as it was', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
     const f = baseline(dir, SMALL);

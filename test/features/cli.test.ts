@@ -79,6 +79,14 @@ describe('greenserv features', () => {
     expect(readdirSync(join(dir, 'sub'))).toEqual(['features.csv']);
   });
 
+  it('an --out that is the command\'s own input is refused, and the input is left as it was', async () => {
+    const before = readFileSync(queries, 'utf8');
+    await expect(run(['features', queries, '--out', queries])).rejects.toThrow(/--out .*queries\.csv: it is the input file .*queries\.csv; refusing to overwrite it/);
+    await expect(run(['features', 'train-task', labelled, '--out', labelled])).rejects.toThrow(UsageError);
+    expect(readFileSync(queries, 'utf8')).toBe(before);
+    expect(readFileSync(labelled, 'utf8').startsWith('query_id,text,task\n')).toBe(true);
+  });
+
   it('reports bad arguments as UsageError and bad files as DataError', async () => {
     await expect(run(['features', queries, '--k', '0'])).rejects.toThrow(UsageError);
     await expect(run(['features', queries, '--k', 'three'])).rejects.toThrow(UsageError);
