@@ -1,12 +1,11 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, AtomicFile } from '../core/atomic.js';
-import { inputSameAs, isWithin, type Inputs } from '../core/outputGuard.js';
+import { fileWithin, inputSameAs, type Inputs } from '../core/outputGuard.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { protocolTable } from '../report/protocol.js';
@@ -95,26 +94,13 @@ function openLog(file: string, o: SimulateCliOptions, inputs: Inputs): AtomicFil
   logFormatOf(file);
   const input = inputSameAs(file, inputs);
   if (input !== null) throw new UsageError(`--log ${file}: it is the input file ${input}; refusing to overwrite it${o.force ? ', even with --force' : ''}; name a new file for the log`);
-  if (o.out !== undefined) {
-    const out = resolve(o.out);
-    const outs = [out, realOrSelf(out)];
-    const logs = [resolve(file), join(realOrSelf(dirname(resolve(file))), basename(file))];
-    if (outs.some((d) => logs.some((l) => isWithin(d, l)))) throw new UsageError(`--log ${file}: it is inside the --out directory ${o.out}, which the results replace as a whole; write the log beside it`);
-  }
+  if (o.out !== undefined && fileWithin(o.out, file)) throw new UsageError(`--log ${file}: it is inside the --out directory ${o.out}, which the results replace as a whole; write the log beside it`);
   if (AtomicFile.lstat(file) && !o.force) throw new UsageError(`--log ${file}: the file exists; pass --force to replace it, or name another file`);
   try {
     return new AtomicFile(file);
   } catch (e) {
     if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}`);
     throw e;
-  }
-}
-
-function realOrSelf(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
   }
 }
 

@@ -303,7 +303,7 @@ export class AtomicDir {
  * One file written atomically in steps, for a file that must appear only together with other results. The
  * constructor checks the destination and creates the temporary file beside it, so an unusable path fails
  * before any work; `write` fills it, `commit` renames it into place, `abort` removes it. A symbolic link is
- * written through (the link stays); the directory must exist.
+ * written through (the link stays); a missing directory is made.
  */
 export class AtomicFile {
   readonly target: string;
@@ -385,9 +385,6 @@ export class AtomicFile {
 
 /** Write a single file atomically (temp file in the same directory, then rename); its directory is created. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const abs = resolve(path);
-  // the directory of the file a link points to exists already (or the link is dangling, refused below)
-  if (!lstatOrNull(abs)?.isSymbolicLink()) io(path, 'create the directory of', () => atomicFs.mkdirSync(dirname(abs), { recursive: true }));
   const f = new AtomicFile(path);
   f.write(data);
   f.commit();

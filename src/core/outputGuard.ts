@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** A run's inputs as named by the user: files or directories. Built-in names, URIs and absent paths never match. */
 export type Inputs = readonly (string | undefined)[];
@@ -43,6 +43,18 @@ export function inputInside(dir: string, inputs: Inputs): { input: string; itsel
     if (names.some((p) => dirs.some((d) => isWithin(d, p)))) return { input, itself: names.some((p) => dirs.includes(p)) };
   }
   return null;
+}
+
+/**
+ * Whether `file` (which need not exist yet) lies inside directory `dir`, as written or through symbolic links
+ * of `dir` or of the file's own directory.
+ */
+export function fileWithin(dir: string, file: string): boolean {
+  const d = resolve(dir);
+  const f = resolve(file);
+  const dirs = [d, realOrNull(d) ?? d];
+  const files = [f, join(realOrNull(dirname(f)) ?? dirname(f), basename(f))];
+  return dirs.some((x) => files.some((y) => isWithin(x, y)));
 }
 
 /** Whether two paths name the same file: the same inode when both exist, else the same absolute path. */

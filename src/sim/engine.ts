@@ -8,14 +8,14 @@ import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import { valueAt, type MetricColumn } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
-import type { HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
+import type { BudgetSpec, HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { ActionSet, bestReward } from './actions.js';
 import { Spool } from '../core/spool.js';
 import { MetricsRecorder, type Recorder, type RunMetrics, type RunStart } from './recorders.js';
 import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js';
 import type { RewardTable } from './reward.js';
-import { decisionRules } from '../core/semantics.js';
+import { decisionRules, type DecisionRules } from '../core/semantics.js';
 import { budgetMissing } from '../policies/budgeted.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
 import { streamMeans, type DriftCursor } from './drift.js';
@@ -301,6 +301,21 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   return out;
 }
 
+/**
+ * The policy of run seed `seed`: its environment (its own RNG stream, derived from the seed and its name) and,
+ * by what its factory declares, the hindsight data or the train part. The engine's runs and an experiment's
+ * up-front check (ExperimentContext.createArm) make their policies here, so both make the same one.
+ */
+export function makePolicy(
+  rp: ResolvedPolicy,
+  o: { contexts: ContextSet; t: PoolTable; initialArms: readonly number[]; seed: number; rules: DecisionRules; budget?: BudgetSpec | null; hindsight?: HindsightData; train?: TrainData },
+): Policy {
+  const env: PolicyEnv = { contexts: o.contexts, models: o.t.models, nModels: o.t.nModels, initialArms: o.initialArms, rng: Rng.derive(o.seed, 1, nameKey(rp.name)), horizon: o.t.nQueries, rules: o.rules };
+  if (o.budget !== undefined) env.budget = o.budget;
+  const hs = o.hindsight;
+  return rp.factory.train ? rp.factory.create(env, rp.params, hs, o.train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params);
+}
+
 /** One policy over one run's query order: the hot loop. It only makes decisions; recorders keep the rest. */
 function policyRun(st: ReplayState, run: RunStart): void {
   const { t, contexts, cfg, feasible, initial, events, evRemove, evAdd, fullLookup, order, metrics, steps, extra, scenario: sc } = st;
@@ -312,10 +327,16 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const rp = cfg.policies[run.p];
   // learning policies see no reward data; hindsight baselines get it from their factory
   // the stream is the table's Q steps; under a split the contexts hold train rows after them
-  const env: PolicyEnv = { contexts, models: t.models, nModels: M, initialArms: initial, rng: Rng.derive(run.seed, 1, nameKey(rp.name)), horizon: Q, rules: decisionRules(cfg.semantics) };
-  if (sc) env.budget = cfg.scenario!.budget ?? null;
-  const hs = rp.factory.hindsight ? runHindsight(st, run.ri) : undefined;
-  const policy: Policy = rp.factory.train ? rp.factory.create(env, rp.params, hs, cfg.train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params);
+  const policy = makePolicy(rp, {
+    contexts,
+    t,
+    initialArms: initial,
+    seed: run.seed,
+    rules: decisionRules(cfg.semantics),
+    ...(sc ? { budget: cfg.scenario!.budget ?? null } : {}),
+    hindsight: rp.factory.hindsight ? runHindsight(st, run.ri) : undefined,
+    train: cfg.train,
+  });
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
   const nExtra = extra.length;

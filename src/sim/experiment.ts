@@ -8,9 +8,7 @@ import type { ContextSet } from '../features/context.js';
 import { contextsFor, denseKind, type ContextFeature, type ContextSpec } from '../features/contextsFor.js';
 import { checkTrainEmbedding, headRewards, prepareSplit, trainDataOf, type PreparedSplit } from './protocol.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
-import { Rng } from '../core/rng.js';
-import type { PolicyEnv } from '../policies/policy.js';
-import { modelStats, nameKey, runSeed, simulate, traceInMemory, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
+import { makePolicy, modelStats, runSeed, simulate, traceInMemory, type PoolEvent, type RunMetrics, type SimConfig } from './engine.js';
 import { armLabel, splitFractionOf, type ExperimentConfig } from './experimentConfig.js';
 import { buildRewards, costBoundsOf, type RewardOptions, type RewardTable } from './reward.js';
 import { resolveScenario } from './scenarioConfig.js';
@@ -241,19 +239,16 @@ export class ExperimentContext {
     const scenario = await this.scenario(0);
     const t = this.replay;
     const ids = this.pool.initial;
-    const env: PolicyEnv = {
+    const policy = makePolicy(rp, {
       contexts,
-      models: t.models,
-      nModels: t.nModels,
+      t,
       initialArms: ids ? ids.map((id) => t.models.findIndex((m) => m.id === id)) : t.models.map((_, m) => m),
-      rng: Rng.derive(runSeed(this.cfg.seed, 0), 1, nameKey(rp.name)),
-      horizon: t.nQueries,
+      seed: runSeed(this.cfg.seed, 0),
       rules: this.semantics.rules,
-    };
-    if (scenario) env.budget = scenario.budget ?? null;
-    const hs = rp.factory.hindsight ? { rewards: rw.rewards, present: t.present, ...modelStats(t, rw) } : undefined;
-    const train = rp.factory.train && this.split ? trainDataOf(this.split, await this.fullRewards(0)) : undefined;
-    const policy = rp.factory.train ? rp.factory.create(env, rp.params, hs, train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params);
+      ...(scenario ? { budget: scenario.budget ?? null } : {}),
+      hindsight: rp.factory.hindsight ? { rewards: rw.rewards, present: t.present, ...modelStats(t, rw) } : undefined,
+      train: rp.factory.train && this.split ? trainDataOf(this.split, await this.fullRewards(0)) : undefined,
+    });
     policy.dispose?.();
   }
 
