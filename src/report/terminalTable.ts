@@ -90,7 +90,9 @@ export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, 
     const which = mx.a === mx.b || mx.weightB === 0 ? `${mx.a} alone` : `${mx.a} + ${weightPct(mx.weightB)} ${mx.b}`;
     lines.push(`best two-model mixture within it: ${which}, accuracy ${fmt(mx.accuracy, 4)}`);
   } else lines.push(b.kind === 'latency' ? 'best two-model mixture: none for a p95 budget (not a mean)' : 'best two-model mixture within it: none');
-  return ['In hindsight, over the whole stream:', ...lines.map((l) => wrapAt(`  ${l}`, ' ', width))].join('\n') + '\n';
+  // continuation lines indented under their item
+  const item = (l: string): string => wrapAt(l, ' ', width - 4).split('\n').map((x, i) => (i === 0 ? '  ' : '    ') + x).join('\n');
+  return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
 }
 
 /**

@@ -74,6 +74,11 @@ describe('budget references', () => {
     expect(out).toContain('In hindsight, over the whole stream:\n');
     expect(out).toContain('  best single model within the budget: phi, accuracy 0.5836 at 0.0470 Wh per query\n');
     expect(out).toContain('  best two-model mixture within it: phi + 3 % gemma, accuracy 0.5864\n');
+    // on a narrow terminal an item wraps under itself, never back to the margin
+    const narrow = budgetTable(budget('energy', { bestStatic: { model: 'phi-4-mini-4b', accuracy: 0.58361, value: 0.04702 }, bestMixture: null }), 50).split('\n');
+    const at = narrow.findIndex((l) => l.startsWith('  best single model'));
+    expect(narrow[at + 1]).toMatch(/^ {4}\S/);
+    for (const l of narrow.slice(at, at + 3)) expect(l.length).toBeLessThanOrEqual(50);
   });
 
   it('a mixture no better than the single model reads "alone"; a weight below 0.5 % keeps a decimal; none is said', () => {
