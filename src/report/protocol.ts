@@ -65,7 +65,8 @@ function fmtFitted(x: number): string {
 /** What the trained routers chose on the train part (one value per split), e.g. `knn k 10, 12`. */
 function fittedLine(p: ProtocolBlock): string {
   const parts = p.policies.flatMap((r) => (r.fitted ? Object.entries(r.fitted).map(([k, v]) => `${r.name} ${k} ${v.map(fmtFitted).join(', ')}`) : []));
-  return parts.length === 0 ? '' : `fitted on the train part (${p.splits >= 2 ? 'per split' : 'the split'}): ${parts.join(' · ')}`;
+  const where = p.kind === 'train-table' ? 'the train table' : p.splits >= 2 ? 'the train part, per split' : 'the train part';
+  return parts.length === 0 ? '' : `fitted on ${where}: ${parts.join(' · ')}`;
 }
 
 /**

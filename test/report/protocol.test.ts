@@ -45,8 +45,12 @@ describe('protocol outputs', () => {
 
   it('the settings trained routers fitted are listed under the table, one value per split', () => {
     const fitted: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.1), fitted: { k: [10, 12, 7] } }, { ...row('predictive', 0.2), fitted: { reg: [1369000, 1.369, 0.125] } }, row('train-best-static', 0)] };
-    expect(protocolTable(fitted)).toMatch(/\nfitted on the train part \(per split\): knn k 10, 12, 7 · predictive reg 1\.37e\+6, 1\.37, 0\.125\n/);
+    expect(protocolTable(fitted)).toMatch(/\nfitted on the train part, per split: knn k 10, 12, 7 · predictive reg 1\.37e\+6, 1\.37, 0\.125\n/);
     expect(protocolTable(block)).not.toMatch(/fitted on the train part/);
+    const one = { ...fitted, splits: 1, policies: [{ ...row('knn', 0.1), fitted: { k: [10] } }, row('train-best-static', 0)] };
+    expect(protocolTable(one)).toMatch(/\nfitted on the train part: knn k 10\n/);
+    // a separate train table (--train) is not a split
+    expect(protocolTable({ ...one, kind: 'train-table', fraction: null, train: 'train.csv' })).toMatch(/\nfitted on the train table: knn k 10\n/);
   });
 
   it('protocol.csv has one row per policy with the interval bounds', () => {
