@@ -69,6 +69,10 @@ export async function rebuildReport(dir: string, warn: (m: string) => void): Pro
     }
   }
   if (kind === 'ope') return { kind, charts: await rebuildOpeReport(doc, file, out) };
+  // evaluate writes its report with its results, from data summary.json does not keep (the hull curves)
+  if (kind === undefined && (doc as { command?: unknown }).command === 'evaluate') {
+    throw new DataError('an evaluate results directory: `greenserv evaluate` writes its report.html with the results and `report` cannot rebuild it; run the evaluation again (manifest.json records its settings)', file);
+  }
   // simulate summaries carry no kind
   if (kind === undefined) {
     const { agg, configText, manifest, protocolNote } = await readSimulateDir(dir, text, warn);

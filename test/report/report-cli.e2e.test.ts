@@ -158,6 +158,9 @@ describe('greenserv report', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, kind: 'other' }));
     await expect(rebuild()).rejects.toThrow(/summary\.json: field 'kind': 'other' is not an experiment, simulate or ope summary/);
+    // evaluate's summary (command 'evaluate', no kind) is named as such, not taken for a broken simulate one
+    writeFileSync(join(out, 'summary.json'), JSON.stringify({ schemaVersion: 1, command: 'evaluate', dataset: summary.dataset }));
+    await expect(rebuild()).rejects.toThrow(/summary\.json: an evaluate results directory: .*cannot rebuild it/);
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, runs: 'two' }));
     await expect(rebuild()).rejects.toThrow(/summary\.json: not a simulate summary: field 'runs'/);
     writeFileSync(join(out, 'summary.json'), '{"dataset": ');
