@@ -17,7 +17,7 @@ import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
-import { TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
+import { loadPolicyModule, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
 import { PROTOCOL_BASELINE } from '../sim/run.js';
 import { tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
 import { evaluateSplits } from './evaluateProtocol.js';
@@ -250,6 +250,8 @@ export interface EvaluateParams {
   drift?: DriftEvent[];
   feedbackDelay?: string;
   feedbackRate?: number;
+  /** ES module files of policy plugins, loaded before the policies are resolved (a shard's state keeps them for merge). */
+  policyModules?: string[];
 }
 
 /** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
@@ -272,6 +274,8 @@ export const evaluateSchema = z
     jobs: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').default(1),
     cost: z.enum(['usd', 'energy']).default('usd'),
     energyModel: z.string().min(1, 'is empty').optional(),
+    /** ES module files of policy plugins, loaded before the policies are resolved (shards record them for merge). */
+    policyModules: z.array(z.string().min(1, 'is empty')).max(64).optional(),
   })
   .strict();
 
@@ -311,6 +315,7 @@ export function checkReplayCount(p: Pick<EvaluateParams, 'lambdas' | 'runs' | 'p
 
 /** An evaluation's table, loaded, priced (under cost 'energy'), mapped to families and given its context features, and its sweep options. */
 export async function prepareEvaluation(p: EvaluateParams) {
+  for (const f of p.policyModules ?? []) await loadPolicyModule(f);
   const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   // --cost energy: modelled joules per prompt become the cost axis (docs/energy-model.md)
   const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn }) : null;
@@ -379,8 +384,8 @@ async function evaluateProtocolSpec(p: EvaluateParams): Promise<ProtocolSpec> {
 }
 
 /** The files an evaluation reads, as named: its sources, the train table and an energy model's sizes file. */
-export function evaluateInputs(p: Pick<EvaluateParams, 'source' | 'train' | 'energyModel'>): string[] {
-  return inputFiles(p.source, p.train, energyModelSizes(p.energyModel));
+export function evaluateInputs(p: Pick<EvaluateParams, 'source' | 'train' | 'energyModel' | 'policyModules'>): string[] {
+  return inputFiles(p.source, p.train, energyModelSizes(p.energyModel), p.policyModules);
 }
 
 /** The sources as recorded in summary.json and the manifest: sorted, so naming them in another order changes nothing. */
@@ -421,6 +426,7 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
           defaultFamilies: p.defaultFamilies,
           cost: p.cost,
           ...(p.energyModel !== undefined ? { energyModel: p.energyModel } : {}),
+          ...(p.policyModules !== undefined && p.policyModules.length > 0 ? { policyModules: p.policyModules } : {}),
           costScale: p.costScale,
           aiqMode: p.aiqMode,
           jobs: p.jobs,

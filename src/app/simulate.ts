@@ -83,6 +83,8 @@ export interface SimulateRecord {
   energyModel?: string;
   /** Policy plugin modules that were loaded (recorded in the manifest). */
   policyModules?: readonly string[];
+  /** The task classifier that labelled queries without a task (recorded in the manifest). */
+  taskModel?: string;
   steps: StepsFormat;
 }
 
@@ -92,7 +94,7 @@ const RECORDED = ['runs', 'seed', 'semantics', 'oracle', 'features', 'binning', 
 /** The files a simulation read, as recorded: a results directory holding one is never replaced. */
 function recordInputs(r: SimulateRecord): string[] {
   const c = r.config;
-  return inputFiles(r.source, c.queries, c.models, c.train, r.bounds, energyModelSizes(r.energyModel), r.policyModules);
+  return inputFiles(r.source, c.queries, c.models, c.train, r.bounds, r.taskModel, energyModelSizes(r.energyModel), r.policyModules);
 }
 
 export interface WriteSimulateOptions {
@@ -147,6 +149,7 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
           ...(r.bounds !== undefined ? { bounds: r.bounds } : {}),
           ...(r.energyModel !== undefined ? { energyModel: r.energyModel } : {}),
           ...(r.policyModules !== undefined && r.policyModules.length > 0 ? { policyModules: r.policyModules } : {}),
+          ...(r.taskModel !== undefined ? { taskModel: r.taskModel } : {}),
           ...changedRunSettings(r.config, RECORDED),
           // what was written: the protocol writes no trace whatever --steps says
           steps: stepsFile ? r.steps : 'none',

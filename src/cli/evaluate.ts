@@ -96,13 +96,15 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   }
   // an unusable --out fails before the sweep, not after it (checked again when committing)
   const sources = o.routerbench === true ? [DEFAULT_ROUTERBENCH_SOURCE] : o.routerbench;
-  const inputs = [...evaluateInputs({ source: sources, train: o.train as string | undefined, energyModel: o.energyModel as string | undefined }), ...o.policyModule];
+  const inputs = evaluateInputs({ source: sources, train: o.train as string | undefined, energyModel: o.energyModel as string | undefined, policyModules: o.policyModule });
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
   // the default list depends on the protocol: trained routers join it under --split/--train
   if (o.policies === undefined) o.policies = defaultEvaluatePolicies(o.split !== undefined || o.train !== undefined).join(',');
   const params: EvaluateParams = configFromFlags(evaluateSchema, o, {
-    flagFor: { source: 'routerbench', params: 'param', familyRules: 'family' },
+    flagFor: { source: 'routerbench', params: 'param', familyRules: 'family', policyModules: 'policyModule' },
     parsers: {
+      // recorded only when given, so other runs' settings (and shard states) keep their bytes
+      policyModules: (raw: string[]) => (raw.length > 0 ? raw : undefined),
       source: (raw: string[] | true) => (raw === true ? [DEFAULT_ROUTERBENCH_SOURCE] : raw),
       lambdas: (raw: string) => parseLambdaGrid(raw),
       features: parseFeatures,
@@ -140,7 +142,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);
 
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
-  await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts, inputs: o.policyModule });
+  await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
   else {
     const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;

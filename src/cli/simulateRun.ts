@@ -237,7 +237,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     outDir,
     table,
     run,
-    { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, steps },
+    { config: c.rc, source: o.data, bounds: o.bounds, energyModel: o.energyModel, policyModules: o.policyModule, taskModel: o.taskModel, steps },
     {
       force: o.force,
       inputs: c.inputs,

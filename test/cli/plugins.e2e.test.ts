@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 
 const EXAMPLE = resolve(__dirname, '../../examples/policies/softmax.mjs');
+const SMALL_RB = resolve(__dirname, '../fixtures/routerbench_small_pd1_p4.pkl');
 
 interface Summary {
   policies: { name: string; finalRegret: { mean: number } }[];
@@ -40,6 +41,22 @@ describe('--policy-module and YAML module:', () => {
     const p = await cli(['simulate', '--policy-module', EXAMPLE, '--policies', 'softmax-example', '--param', 'softmax-example.tau=1', '--runs', '1', '--out', join(dir, 'y')]);
     expect(p.code).toBe(2);
     expect(p.stderr).toContain("unknown parameter 'tau' for policy 'softmax-example'; valid parameters: temperature, initial");
+  });
+
+  it('evaluate records the module, and its shards merge (in a process that never saw the flag) to the same bytes', async () => {
+    const args = ['evaluate', '--routerbench', SMALL_RB, '--policy-module', EXAMPLE, '--policies', 'softmax-example,random', '--lambdas', '0.2,0.8', '--runs', '2', '--no-charts', '--no-progress'];
+    const whole = await cli([...args, '--out', join(dir, 'ev')]);
+    expect(whole.code, whole.stderr).toBe(0);
+    for (const i of [0, 1]) {
+      const s = await cli([...args, '--shard', `${i}/2`, '--out', join(dir, `ev-s${i}`)]);
+      expect(s.code, s.stderr).toBe(0);
+    }
+    const m = await cli(['merge', join(dir, 'ev-s0'), join(dir, 'ev-s1'), '--no-charts', '--out', join(dir, 'ev-merged')]);
+    expect(m.code, m.stderr).toBe(0);
+    for (const f of ['summary.json', 'runs.csv', 'points.csv', 'manifest.json']) expect(readFileSync(join(dir, 'ev-merged', f), 'utf8')).toBe(readFileSync(join(dir, 'ev', f), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'ev', 'manifest.json'), 'utf8')) as { config: { policyModules?: string[] } };
+    expect(manifest.config.policyModules).toEqual([EXAMPLE]);
+    expect(readFileSync(join(dir, 'ev', 'summary.json'), 'utf8')).toContain('"softmax-example"');
   });
 
   it('experiment YAML names the module per arm; 1 and 2 worker threads give identical results', async () => {
