@@ -8,8 +8,8 @@ export type LinUCBParams = { alpha: number; reg: number };
  * Disjoint LinUCB (docs/model.md §5.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.
  * Ties (env.rules.ties): the first maximum wins, or exact ties are broken uniformly with the policy's RNG.
  */
-class LinUCB extends LinearPolicy {
-  readonly name = 'linucb';
+export class LinUCB extends LinearPolicy {
+  readonly name: string = 'linucb';
   private readonly am: ArgMax;
   private readonly alpha: number;
 

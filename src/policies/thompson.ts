@@ -16,8 +16,8 @@ export type ThompsonParams = { sigma: number; priorVariance: number };
  * Only θ̃_mᵀx matters for the choice, and for θ̃_m ~ N(μ_m, Σ_m) that scalar is exactly
  * N(μ_mᵀx, xᵀΣ_m x); drawing it directly is the same distribution at O(nnz²) per arm instead of O(d³).
  */
-class Thompson extends LinearPolicy {
-  readonly name = 'thompson';
+export class Thompson extends LinearPolicy {
+  readonly name: string = 'thompson';
   private readonly am: ArgMax;
   /** Per-arm mean and sd of the score, filled on the first propensity call (logging only). */
   private mcMean = new Float64Array(0);

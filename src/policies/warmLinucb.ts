@@ -1,5 +1,4 @@
-import { ArgMax } from './argmax.js';
-import { LinearPolicy } from './linear.js';
+import { LinUCB } from './linucb.js';
 import type { Params, PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
 import { type WarmPrior, warmPenalty, warmPrior } from './warmStart.js';
@@ -11,12 +10,10 @@ export type WarmLinUCBParams = { alpha: number; reg: number; discount: number; s
 
 /**
  * LinUCB (docs/model.md §5.3) whose A_m, b_m start from the train part weighted by `discount`
- * (docs/model.md §5.11), then learn online from the test stream as LinUCB does.
+ * (docs/model.md §5.11), then learn online from the test stream as LinUCB does (its selection, the same bits).
  */
-export class WarmLinUCB extends LinearPolicy {
-  readonly name = 'warm-linucb';
-  private readonly am: ArgMax;
-  private readonly alpha: number;
+export class WarmLinUCB extends LinUCB {
+  override readonly name: string = 'warm-linucb';
   private readonly prior: WarmPrior;
 
   /** The regularisation used (given, or chosen on the train part when the parameter is 0). */
@@ -26,29 +23,14 @@ export class WarmLinUCB extends LinearPolicy {
     // A = reg·I + γΣxxᵀ solves the train ridge at penalty reg/γ, so a chosen penalty ρ gives reg = γρ
     const rho = p.reg > 0 || p.discount === 0 ? null : warmPenalty(env, t, p.se);
     const reg = p.reg > 0 ? p.reg : rho === null ? FALLBACK_REG : p.discount * rho;
-    super(env, reg, 1);
+    super(env, { alpha: p.alpha, reg });
     this.reg = reg;
-    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
-    this.alpha = p.alpha;
     this.prior = warmPrior(env, t, p.discount);
     for (let m = 0; m < env.nModels; m++) this.prior.apply(this.st, m);
   }
 
   fitted(): Params {
     return { reg: this.reg };
-  }
-
-  select(q: number, arms: Int32Array, n: number): number {
-    const { alpha, am, cache } = this;
-    const { mean, sd } = cache;
-    am.reset();
-    const pq = cache.freshen(q, arms, n);
-    const P = cache.P;
-    for (let i = 0; i < n; i++) {
-      const m = arms[i];
-      am.offer(m, mean[m * P + pq] + alpha * sd[m * P + pq]);
-    }
-    return am.result();
   }
 
   /** A joining model starts from its train part again. */

@@ -1,5 +1,4 @@
-import { ArgMax } from './argmax.js';
-import { LinearPolicy } from './linear.js';
+import { Thompson } from './thompson.js';
 import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
 import { type WarmPrior, warmPrior } from './warmStart.js';
@@ -8,35 +7,19 @@ export type WarmThompsonParams = { sigma: number; priorVariance: number; discoun
 
 /**
  * Linear Thompson sampling (docs/model.md §5.4) whose precision B_m and f_m start from the train part weighted
- * by `discount` (docs/model.md §5.11): B_m = I/v + discount·Σ x xᵀ/σ², f_m = discount·Σ r x/σ², then online.
+ * by `discount` (docs/model.md §5.11): B_m = I/v + discount·Σ x xᵀ/σ², f_m = discount·Σ r x/σ², then online,
+ * selecting as Thompson sampling does.
  */
-export class WarmThompson extends LinearPolicy {
-  readonly name = 'warm-thompson';
-  private readonly am: ArgMax;
+export class WarmThompson extends Thompson {
+  override readonly name: string = 'warm-thompson';
   private readonly prior: WarmPrior;
 
   constructor(env: PolicyEnv, p: WarmThompsonParams, t: TrainData) {
+    super(env, { sigma: p.sigma, priorVariance: p.priorVariance });
+    // train observations weigh 1/σ² each, as the online ones do, times the discount
     const w = 1 / (p.sigma * p.sigma);
-    // the cache keeps sqrt(κ·xᵀB⁻¹x) per slot, κ = covScale
-    const covScale = env.rules.thompsonCovariance === 'sigma2' ? p.sigma * p.sigma : 1;
-    super(env, 1 / p.priorVariance, w, covScale);
-    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
     this.prior = warmPrior(env, t, p.discount * w);
     for (let m = 0; m < env.nModels; m++) this.prior.apply(this.st, m);
-  }
-
-  select(q: number, arms: Int32Array, n: number): number {
-    const { rng } = this.env;
-    const { am, cache } = this;
-    const { mean, sd } = cache;
-    am.reset();
-    const pq = cache.freshen(q, arms, n);
-    const P = cache.P;
-    for (let i = 0; i < n; i++) {
-      const m = arms[i];
-      am.offer(m, mean[m * P + pq] + sd[m * P + pq] * rng.normal());
-    }
-    return am.result();
   }
 
   /** A joining model starts from its train part again. */
