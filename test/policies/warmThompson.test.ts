@@ -77,4 +77,39 @@ describe('warm-thompson', () => {
     const agree = testQ.filter((q, i) => picks[i] === greedy(q)).length;
     expect(agree).toBeGreaterThan(70);
   });
+
+  it('propensity: the Monte-Carlo estimate of P(model m scores highest) under its warm posterior, against a numerical integral', () => {
+    const sigma = 0.5;
+    const p = new WarmThompson(makeEnv(ctx, M, 9), { sigma, priorVariance: 2, discount: 0.2 }, t);
+    replayOnline(p, testQ.slice(0, 20), M, X, reward);
+    const q = testQ[30];
+    const x = X[q];
+    const d = x.length;
+    const st = p.state();
+    const kappa = makeEnv(ctx, M).rules.thompsonCovariance === 'sigma2' ? sigma * sigma : 1;
+    // score of model m ~ N(θ_mᵀx, κ·xᵀB_m⁻¹x) (docs/model.md §5.4), from the state directly
+    const mu = [0, 1, 2].map((m) => x.reduce((a, v, i) => a + v * st.theta[m * d + i], 0));
+    const sd = [0, 1, 2].map((m) => Math.sqrt(kappa * x.reduce((a, v, i) => a + v * x.reduce((b, w, j) => b + st.Ainv[m * d * d + i * d + j] * w, 0), 0)));
+    // P(m highest) = ∫ φ_m(s) Π_{k≠m} Φ_k(s) ds on a fine grid, each Φ_k a cumulative sum of its density
+    const lo = Math.min(...mu.map((u, m) => u - 9 * sd[m]));
+    const hi = Math.max(...mu.map((u, m) => u + 9 * sd[m]));
+    const G = 40000;
+    const h = (hi - lo) / G;
+    const dens = mu.map((u, m) => Array.from({ length: G + 1 }, (_, i) => Math.exp(-0.5 * ((lo + i * h - u) / sd[m]) ** 2) / (sd[m] * Math.sqrt(2 * Math.PI))));
+    const cdf = dens.map((f) => {
+      let c = 0;
+      return f.map((v, i) => (c += i === 0 ? 0 : 0.5 * h * (f[i - 1] + v)));
+    });
+    const exact = [0, 1, 2].map((m) => dens[m].reduce((a, v, i) => a + h * v * [0, 1, 2].filter((k) => k !== m).reduce((b, k) => b * cdf[k][i], 1), 0));
+    expect(exact.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    p.select(q, all, M);
+    for (let m = 0; m < M; m++) {
+      // 16 estimates of (wins + 1)/(K + 1), K = 256, from independent generators: their mean is within five
+      // standard errors (and the one counted draw) of the integral
+      const R = 16;
+      let sum = 0;
+      for (let r = 0; r < R; r++) sum += p.propensity!(q, all, M, m, new Rng(100 + 16 * m + r));
+      expect(Math.abs(sum / R - exact[m])).toBeLessThan(5 * Math.sqrt((exact[m] * (1 - exact[m])) / (256 * R)) + 1 / 257);
+    }
+  });
 });
