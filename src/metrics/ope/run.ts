@@ -11,7 +11,7 @@ import type { ResolvedPolicy } from '../../policies/registry.js';
 import { nameKey } from '../../sim/engine.js';
 import { bootstrapMany } from './bootstrap.js';
 import type { EstimatorName, LoggedBandit } from './estimators.js';
-import { evaluateTarget, nonFiniteNote } from './evaluate.js';
+import { evaluateTarget, nonFiniteNote, type OpeRow } from './evaluate.js';
 import { crossFitRewardModel } from './fromLogs.js';
 import { replay } from './replay.js';
 import { opeHindsight, type OpeData, type OpeMetric } from './setup.js';
@@ -26,17 +26,10 @@ export interface OpeRunOptions {
   drosLambda?: number | 'auto';
 }
 
-export interface OpeEstimateRow {
+/** An estimator's row for one metric of one policy: OpeRow's figures, or the replay's (`estimator: 'replay'`). */
+export interface OpeEstimateRow extends Omit<OpeRow, 'estimator'> {
   metric: OpeMetric;
   estimator: EstimatorName | 'replay';
-  value: number;
-  lo: number;
-  hi: number;
-  sd: number;
-  /** τ for switch-dr, λ for dros. */
-  param: number | null;
-  /** Why value, lo, hi or sd is not a finite number (written null in summary.json); absent when all are. */
-  note?: string;
 }
 
 export interface OpePolicyResult {
