@@ -112,7 +112,7 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
     .action((o: { json?: boolean }) => {
       const cached = listCachedFiles();
       if (o.json) {
-        io.out(JSON.stringify({ builtin: BUILTINS, cache: { dir: cacheDirectory(), files: cached } }, null, 2) + '\n');
+        io.out(JSON.stringify({ schemaVersion: 1, builtin: BUILTINS, cache: { dir: cacheDirectory(), files: cached } }, null, 2) + '\n');
         return;
       }
       io.out('built-in:\n');
@@ -133,7 +133,7 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
     const s = summarizeTable(t);
     const format = files.length > 1 ? 'combined' : describeSource(files[0], o);
     if (o.json) {
-      io.out(JSON.stringify({ source: label, ...(files.length > 1 || files[0] !== label ? { files } : {}), format, ...s, warnings }, null, 2) + '\n');
+      io.out(JSON.stringify({ schemaVersion: 1, source: label, ...(files.length > 1 || files[0] !== label ? { files } : {}), format, ...s, warnings }, null, 2) + '\n');
       return;
     }
     flushWarnings(io, warnings);

@@ -16,6 +16,8 @@ describe('greenserv datasets', () => {
     const { out } = await run('list');
     expect(out).toMatch(/greenserv-pool/);
     const j = JSON.parse((await run('list', '--json')).out);
+    expect(Object.keys(j)[0]).toBe('schemaVersion');
+    expect(j.schemaVersion).toBe(1);
     expect(j.builtin[0].name).toBe('greenserv-pool');
     expect(Array.isArray(j.cache.files)).toBe(true);
   });
@@ -23,6 +25,7 @@ describe('greenserv datasets', () => {
   it('info reports queries, models, tasks, coverage and per-task means', async () => {
     const f = s.write('pairs.csv', PAIRS);
     const j = JSON.parse((await run('info', f, '--json')).out);
+    expect(j.schemaVersion).toBe(1);
     expect(j.format).toBe('csv');
     expect(j.queries).toBe(2);
     expect(j.models).toBe(2);
