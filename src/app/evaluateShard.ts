@@ -151,7 +151,7 @@ function readCells(dir: string, shape: { lambdas: number; policies: number; valu
   return out;
 }
 
-/** Merge the shard directories of one evaluation; the same bytes as the unsharded run with the shards' --jobs. */
+/** Merge the shard directories of one evaluation; the same bytes as the unsharded run with shard 0's --jobs, in any order of `dirs`. */
 export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
   const states = dirs.map(readState);
   const ref = states[0];
@@ -172,8 +172,10 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
   if (twice.length) throw new UsageError(`merge: shard ${listSome(twice)} given more than once`);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i)).map((i) => `${i}/${count}`);
   if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
-  const p = evaluateDefaults(ref.settings);
-  if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[0], 'state.json'), undefined, 'settings');
+  // the settings (all alike but --jobs, which the manifest records) of shard 0, whatever order the shards are named in
+  const zero = states.findIndex((s) => s.shard.index === 0);
+  const p = evaluateDefaults(states[zero].settings);
+  if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[zero], 'state.json'), undefined, 'settings');
   const prep = await prepareEvaluation(p);
   if (prep.sha256 !== ref.datasetSha256) throw new DataError(`the dataset changed since the shards ran (sha256 ${prep.sha256}, the shards have ${ref.datasetSha256})`, join(dirs[0], 'state.json'), undefined, 'datasetSha256');
   const { cells } = sweepCells(prep.table, prep.sweepOptions);

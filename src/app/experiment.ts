@@ -3,14 +3,14 @@
  * checkpoint that survives an interruption, and write its results directory.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
 import { greenservMarker, type Inputs } from '../core/outputGuard.js';
-import { Checkpoint, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
+import { Checkpoint, checkpointRecord, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import type { Job, JobResult } from '../sim/experiment.js';
 import { parseExperiment, splitSeries, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { runJobs } from '../sim/workers.js';
@@ -73,7 +73,8 @@ export function defaultShardOut(name: string, s: ShardSpec): string {
 
 /**
  * A whole run, a shard, or the resumption of either. The checkpoint (`<out>.partial`: state.json and
- * jobs.ndjson) is one format for both; a finished shard is its checkpoint moved into place with the config.
+ * jobs.ndjson) is one format for both; a finished shard is its checkpoint, the replays in cell order, written
+ * with the config.
  */
 export async function runExperimentOrShard(fileArg: string | null, o: ExperimentRunOptions): Promise<ExperimentOutcome> {
   let state: CheckpointState | null = null;
@@ -151,7 +152,9 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   }
   if (shard) {
     await o.onPhase?.('writing the shard…');
-    writeShardDir(checkpoint, { ...(state ?? newState), datasetSha256: sha256, shard }, text, cfg, out, o.force === true, inputs);
+    // the replays in cell order and the state as a fresh run writes it, so a shard directory has the same bytes
+    // whatever order its replays finished in (worker threads, a resumed run)
+    writeShardDir(newState, mine.map((j) => done.get(jobKey(j))!), text, cfg, out, o.force === true, inputs);
     checkpoint.remove();
     return { kind: 'shard', out, shard, replays: mine.length, total: jobs.length };
   }
@@ -160,12 +163,14 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   return { kind: 'results', summary, out };
 }
 
-/** A finished shard: the checkpoint's state and jobs, the config text and the resolved config, moved into place at once. */
-function writeShardDir(checkpoint: Checkpoint, state: CheckpointState, text: string, cfg: ExperimentConfig, out: string, force: boolean, inputs: Inputs): void {
+/** A finished shard: its state, its replays in the checkpoint format, the config text and the resolved config, moved into place at once. */
+function writeShardDir(state: CheckpointState, results: readonly JobResult[], text: string, cfg: ExperimentConfig, out: string, force: boolean, inputs: Inputs): void {
   const dir = new AtomicDir(out, force, inputs);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
-    copyFileSync(join(checkpoint.dir, 'jobs.ndjson'), dir.path('jobs.ndjson'));
+    dir.write('jobs.ndjson', (function* () {
+      for (const r of results) yield checkpointRecord(r);
+    })());
     dir.write('config.yaml', text);
     dir.write('config.json', toJson(cfg));
     dir.commit();

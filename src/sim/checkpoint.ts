@@ -62,6 +62,39 @@ export function outOfPartial(dir: string, state: CheckpointState): string {
   return abs.endsWith('.partial') ? abs.slice(0, -'.partial'.length) : join(dirname(abs), basename(state.out));
 }
 
+/**
+ * One finished replay as a checkpoint line (with its newline). Every field is written in a fixed order, so a
+ * replay has the same bytes whether it was just computed, came from a worker thread or was read back from a
+ * checkpoint: a shard directory writes its replays through this in cell order.
+ */
+export function checkpointRecord(r: JobResult): string {
+  const { job, metrics: m } = r;
+  // scenario fields only when present, so records of plain experiments keep their bytes
+  const data = JSON.stringify({
+    job: { lambdaIndex: job.lambdaIndex, armIndex: job.armIndex, run: job.run },
+    metrics: {
+      run: m.run,
+      seed: m.seed,
+      finalRegret: m.finalRegret,
+      totalReward: m.totalReward,
+      meanReward: m.meanReward,
+      accuracy: m.accuracy,
+      energyWh: m.energyWh,
+      costUsd: m.costUsd,
+      costNorm: m.costNorm,
+      latencyS: m.latencyS,
+      selection: b64(m.selection),
+      misses: m.misses,
+      ...(m.fitted !== undefined ? { fitted: m.fitted } : {}),
+    },
+    stepRegret: b64(r.stepRegret),
+    chosen: b64(r.chosen),
+    ...(r.budgetTrace ? { budgetTrace: b64(r.budgetTrace) } : {}),
+    ...(r.feedback ? { feedback: { delivered: r.feedback.delivered, unlabelled: r.feedback.unlabelled } } : {}),
+  });
+  return `{"sha256":"${sha256(data)}","data":${data}}\n`;
+}
+
 /** Shape of the jobs a checkpoint must match: counts per axis and array lengths. */
 export interface CheckpointShape {
   lambdas: number;
@@ -108,19 +141,9 @@ export class Checkpoint {
   }
 
   append(r: JobResult): void {
-    const m = r.metrics;
-    // scenario fields only when present, so records of plain experiments keep their bytes
-    const data = JSON.stringify({
-      job: r.job,
-      metrics: { ...m, selection: b64(m.selection) },
-      stepRegret: b64(r.stepRegret),
-      chosen: b64(r.chosen),
-      ...(r.budgetTrace ? { budgetTrace: b64(r.budgetTrace) } : {}),
-      ...(r.feedback ? { feedback: r.feedback } : {}),
-    });
     // one write per line: a line cut by a crash or a full disk is dropped on load
     try {
-      atomicFs.appendFileSync(this.file, `{"sha256":"${sha256(data)}","data":${data}}\n`);
+      atomicFs.appendFileSync(this.file, checkpointRecord(r));
     } catch (e) {
       throw userIoError(e, this.file, 'write checkpoint');
     }

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
+import { runExperiment, runExperimentOrShard, runExperimentShard } from '../../src/app/experiment.js';
 import { mergeShards } from '../../src/app/merge.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 
@@ -107,6 +107,26 @@ describe('merge', () => {
     for (const f of ['summary.json', 'runs.csv', 'curves.csv', 'selection.csv', 'significance.csv', 'manifest.json', 'profile.json']) {
       expect(readFileSync(join(merged, f)).equals(readFileSync(join(ref, f))), f).toBe(true);
     }
+  });
+
+  it('a shard directory has the same bytes however its replays finished: out of order, then resumed', async () => {
+    const out = join(root, 'r2');
+    const stop = new Error('stop');
+    await expect(runExperimentShard(cfg, { index: 1, count: 3 }, { out, workers: 1, charts: false, progress: (done) => { if (done >= 2) throw stop; } })).rejects.toBe(stop);
+    // worker threads finish replays in any order: here the checkpoint holds its two last to first
+    const partial = `${out}.partial`;
+    const kept = readFileSync(join(partial, 'jobs.ndjson'), 'utf8').split('\n').filter(Boolean);
+    expect(kept.length).toBe(2);
+    writeFileSync(join(partial, 'jobs.ndjson'), [...kept].reverse().map((l) => l + '\n').join(''));
+    const r = await runExperimentOrShard(null, { resume: partial, workers: 1 });
+    expect(r.kind).toBe('shard');
+    const once = shards[1];
+    expect(readFileSync(join(out, 'jobs.ndjson')).equals(readFileSync(join(once, 'jobs.ndjson')))).toBe(true);
+    // state.json as the shard run at once wrote it, but for the directory it names
+    const state = (d: string): string => readFileSync(join(d, 'state.json'), 'utf8').replace(JSON.stringify(resolve(d)), '"<out>"');
+    expect(state(out)).toContain('"<out>"');
+    expect(state(out)).toBe(state(once));
+    for (const f of ['config.yaml', 'config.json']) expect(readFileSync(join(out, f)).equals(readFileSync(join(once, f))), f).toBe(true);
   });
 
   it('a split experiment\'s trained routers keep their fitted settings through shards and merge', async () => {

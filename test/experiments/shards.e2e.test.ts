@@ -1,14 +1,18 @@
 /**
  * Sharded experiments: the shards of every count, merged, are the unsharded run's results directory byte
- * for byte (summary, CSVs, manifest, profile, charts, report.html).
+ * for byte (summary, CSVs, manifest, profile, charts, report.html); a shard directory is the same for any
+ * worker count.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
 import { mergeShards } from '../../src/app/merge.js';
 import { files } from '../helpers/files.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
 
 const CONFIG = `name: shard-e2e
 dataset: greenserv-pool
@@ -51,5 +55,20 @@ describe('experiment run --shard and merge', () => {
     expect(want.filter((f) => f.startsWith('charts/')).length).toBeGreaterThan(0);
     expect(files(out)).toEqual(want);
     for (const f of want) expect(readFileSync(join(out, f)).equals(readFileSync(join(ref, f))), f).toBe(true);
+  }, 120_000);
+
+  it('a shard directory is the same for 1 and 2 worker threads, whatever order the replays finish in', async () => {
+    const many = join(root, 'many.yaml');
+    writeFileSync(many, CONFIG.replace('runs: 2', 'runs: 6'));
+    const one = (await runExperimentShard(many, { index: 0, count: 2 }, { out: join(root, 'w1', 'shard-0-of-2'), workers: 1 })).out;
+    const two = join(root, 'w2', 'shard-0-of-2');
+    const r = spawnSync(process.execPath, [BIN, 'experiment', 'run', many, '--shard', '0/2', '--workers', '2', '--out', two, '--no-progress'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(files(two)).toEqual(files(one));
+    for (const f of ['jobs.ndjson', 'config.yaml', 'config.json']) expect(readFileSync(join(two, f)).equals(readFileSync(join(one, f))), f).toBe(true);
+    // state.json names the directory it is in; the rest is the same
+    const state = (d: string): string => readFileSync(join(d, 'state.json'), 'utf8').replace(JSON.stringify(resolve(d)), '"<out>"');
+    expect(state(two)).toBe(state(one));
   }, 120_000);
 });
