@@ -52,7 +52,27 @@ export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: s
   if (zero && nLambdas !== undefined && nLambdas < DEFAULT_LAMBDAS.length) {
     foot.push(`(a router's AIQ is from its hull over the ${plural(nLambdas, 'λ value')} run, the zero router's from every model: compare the AIQ of routers with each other, or run the default ${DEFAULT_LAMBDAS.length}-value λ grid for the ratio)`);
   }
+  const verdict = verdictLine(p);
+  if (verdict) foot.push(verdict);
   return { headers, rows, drop: withAiq ? [5, 4] : [4], foot };
+}
+
+/**
+ * What the table says to deploy: the router with the largest gap closed among those whose 95 % CI lies above 0,
+ * or, when none does, the static model of the train part. Hindsight baselines do not count: they cannot be
+ * deployed. Nothing when no router has a gap (the static model's test regret is 0).
+ */
+export function verdictLine(p: ProtocolBlock): string {
+  const routers = p.policies.filter((r) => r.gapClosed && r.name !== p.baseline && !p.hindsight.includes(r.name));
+  if (routers.length === 0) return '';
+  const best = (rs: ProtocolPolicyRow[]): ProtocolPolicyRow => rs.reduce((a, r) => (r.gapClosed!.mean > a.gapClosed!.mean ? r : a));
+  const above = routers.filter((r) => r.gapClosed!.n >= 2 && r.gapClosed!.ci95[0] > 0);
+  if (above.length > 0) {
+    const r = best(above);
+    return `best router with its 95% CI above 0: ${r.name}, gap closed ${gapCell(r)}`;
+  }
+  const r = best(routers);
+  return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}): on this evidence, deploy ${p.baseline}`;
 }
 
 /** A fitted setting, short: whole numbers below 10⁵ as they are, others to 3 significant digits. */

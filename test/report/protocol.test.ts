@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolBlock } from '../../src/metrics/protocol.js';
-import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable } from '../../src/report/protocol.js';
+import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable, verdictLine } from '../../src/report/protocol.js';
 import { renderChart } from '../../src/report/render.js';
 
 const row = (name: string, gap: number | null, lo = 0, hi = 0) => ({
@@ -51,6 +51,23 @@ describe('protocol outputs', () => {
     expect(protocolTable(one)).toMatch(/\nfitted on the train part: knn k 10\n/);
     // a separate train table (--train) is not a split
     expect(protocolTable({ ...one, kind: 'train-table', fraction: null, train: 'train.csv' })).toMatch(/\nfitted on the train table: knn k 10\n/);
+  });
+
+  it('the verdict: the largest gap among routers whose CI is above 0, else the static model; hindsight rows never count', () => {
+    // linucb is the only deployable router with an interval above 0 (the oracle's 100 % is hindsight)
+    expect(verdictLine(block)).toBe('best router with its 95% CI above 0: linucb, gap closed +12.5% [+5.0%, +20.0%]');
+    expect(protocolTable(block)).toMatch(/\nbest router with its 95% CI above 0: linucb, gap closed \+12\.5% \[\+5\.0%, \+20\.0%\]\n$/);
+    // a larger mean whose interval reaches below 0 loses to a smaller one above it
+    const mixed: ProtocolBlock = { ...block, policies: [row('knn', 0.3, -0.01, 0.6), row('predictive', 0.1, 0.02, 0.18), row('train-best-static', 0), row('oracle', 1, 1, 1)] };
+    expect(verdictLine(mixed)).toMatch(/: predictive, gap closed \+10\.0%/);
+    // none above 0: the highest is named and the static model recommended
+    const none: ProtocolBlock = { ...block, policies: [row('knn', -0.009, -0.021, 0.003), row('predictive', 0, -0.0001, 0.0001), row('train-best-static', 0), row('oracle', 1, 1, 1)] };
+    expect(verdictLine(none)).toBe('no router closes the gap with its 95% CI above 0 (the highest: predictive +0.0% [-0.0%, +0.0%]): on this evidence, deploy train-best-static');
+    // a CI over one value (a single split and run) is no evidence
+    const one: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.2, 0.2], over: 'runs', n: 1 } }, row('train-best-static', 0)] };
+    expect(verdictLine(one)).toMatch(/^no router closes the gap .*the highest: knn \+20\.0%\)/);
+    // nothing to close (every gap undefined): no line
+    expect(verdictLine({ ...block, policies: [row('knn', null), row('train-best-static', null)] })).toBe('');
   });
 
   it('protocol.csv has one row per policy with the interval bounds', () => {
