@@ -54,7 +54,7 @@ function checkSettings(gpus: readonly string[], batches: readonly number[]): voi
   if (gpus.length * batches.length > MAX_SENSITIVITY_SETTINGS) throw new UsageError(`--gpus × --batches: ${gpus.length * batches.length} settings, more than the ${MAX_SENSITIVITY_SETTINGS} accepted`);
 }
 
-export async function energySensitivity(req: SensitivityRequest, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
+export async function energySensitivity(req: SensitivityRequest = {}, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
   const { gpus = [...DEFAULT_SENSITIVITY_GPUS], batches = [...DEFAULT_SENSITIVITY_BATCHES], sizes, tokenizer = 'cl100k', ...rest } = req;
   checkSettings(gpus, batches);
   const p = evaluateDefaults(rest);
