@@ -3,9 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadTable, registerPolicy, regressOne, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
+import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadTable, profileTable, registerPolicy, regressOne, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
+import { buildProfile } from '../../src/metrics/profile.js';
 import { pluginFactories } from '../../src/policies/plugins.js';
 
 /** Always the model at index `m`, whatever the pool: what static:<model m> does. */
@@ -129,5 +130,26 @@ describe('arguments docs/api.md gives as optional', () => {
     expect(r.status).toBe('pass');
     // the recorded metrics are compared and agree (the others the run measures are reported beside them)
     for (const k of Object.keys(metrics)) expect(r.diffs.find((d) => d.metric === k)?.verdict).toBe('ok');
+  });
+});
+
+describe('profileTable requests', () => {
+  it('take the defaults of `greenserv profile-models` for what they leave out', async () => {
+    const byHand = await buildProfile(await loadTable('greenserv-pool'), { lambda: 0.5, estimated: null, cost: 'energy' });
+    expect(await profileTable()).toEqual(byHand);
+    expect(await profileTable({ data: 'greenserv-pool' })).toEqual(byHand);
+    const latency = await profileTable({ cost: 'latency', lambda: 0.2 });
+    expect(latency).toEqual(await buildProfile(await loadTable('greenserv-pool'), { lambda: 0.2, estimated: null, cost: 'latency' }));
+  });
+
+  it('are checked before any data is read, a bad value a UsageError naming the field', async () => {
+    const bad = { data: '/nonexistent.csv' };
+    await expect(profileTable({ ...bad, lambda: 2 })).rejects.toThrow(new UsageError('lambda: must be in [0, 1]'));
+    await expect(profileTable({ ...bad, cost: 'joules' as never })).rejects.toThrow(/^cost: Invalid option: expected one of "energy"\|"usd"\|"latency"$/);
+    await expect(profileTable({ ...bad, estimateBatch: 0 })).rejects.toThrow(new UsageError('estimateBatch: must be ≥ 1'));
+    await expect(profileTable({ ...bad, estimateBatch: 8, estimateGpu: 'H200' as never })).rejects.toThrow(/^estimateGpu: Invalid option/);
+    await expect(profileTable({ ...bad, lamda: 0.5 } as never)).rejects.toThrow(new UsageError('(request): Unrecognized key: "lamda"'));
+    // a valid request reaches the data
+    await expect(profileTable(bad)).rejects.toBeInstanceOf(DataError);
   });
 });
