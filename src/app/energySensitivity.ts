@@ -18,6 +18,7 @@ import { renderSensitivityMarkdown } from '../report/energy.js';
 import { runSweep } from '../sim/sweep.js';
 import { energyCostTable, reattach } from './energy.js';
 import { contextFeatures, evaluateDefaults, loadRouterbench, sourceLabel, type EvaluateRequest } from './evaluate.js';
+import { loadPolicyModule } from '../policies/registry.js';
 import { version } from './version.js';
 import { valueAt } from '../data/columns.js';
 
@@ -26,7 +27,24 @@ export const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
 /** 3 GPUs × a handful of batch sizes is the intended use; each setting is a full λ sweep. */
 export const MAX_SENSITIVITY_SETTINGS = 64;
 
-export interface SensitivityRequest extends EvaluateRequest {
+/**
+ * Evaluation fields a sensitivity run does not apply: it prices energy itself at every GPU × batch setting
+ * and replays the online protocol without scenarios. A request naming one is refused.
+ */
+const NOT_APPLIED: Record<string, string> = {
+  cost: 'every setting is evaluated on modelled energy',
+  energyModel: 'the settings come from gpus, batches, sizes and tokenizer',
+  split: 'it runs no train/test protocol',
+  splits: 'it runs no train/test protocol',
+  train: 'it runs no train/test protocol',
+  budget: 'it replays no scenario',
+  drift: 'it replays no scenario',
+  feedbackDelay: 'it replays no scenario',
+  feedbackRate: 'it replays no scenario',
+};
+
+/** The evaluation fields an energy sensitivity run applies, and its own. */
+export interface SensitivityRequest extends Omit<EvaluateRequest, 'cost' | 'energyModel' | 'split' | 'splits' | 'train' | 'budget' | 'drift' | 'feedbackDelay' | 'feedbackRate'> {
   gpus?: Gpu[];
   batches?: number[];
   /** `--models` sizes file and tokenizer, as in `--energy-model`. */
@@ -54,10 +72,14 @@ function checkSettings(gpus: readonly string[], batches: readonly number[]): voi
   if (gpus.length * batches.length > MAX_SENSITIVITY_SETTINGS) throw new UsageError(`--gpus × --batches: ${gpus.length * batches.length} settings, more than the ${MAX_SENSITIVITY_SETTINGS} accepted`);
 }
 
-export async function energySensitivity(req: SensitivityRequest, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
+export async function energySensitivity(req: SensitivityRequest = {}, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
   const { gpus = [...DEFAULT_SENSITIVITY_GPUS], batches = [...DEFAULT_SENSITIVITY_BATCHES], sizes, tokenizer = 'cl100k', ...rest } = req;
+  for (const [field, why] of Object.entries(NOT_APPLIED)) {
+    if ((rest as Record<string, unknown>)[field] !== undefined) throw new UsageError(`${field}: energy sensitivity does not apply it (${why}); evaluate one setting with evaluateRouterbench and cost 'energy'`);
+  }
   checkSettings(gpus, batches);
   const p = evaluateDefaults(rest);
+  for (const f of p.policyModules ?? []) await loadPolicyModule(f);
   const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${m}\n`);
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   const sha256 = tableSha256(raw);
@@ -73,7 +95,7 @@ export async function energySensitivity(req: SensitivityRequest, progress?: (don
       const label = `${gpu} batch ${batch}`;
       const sweep = await runSweep(
         table,
-        { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs },
+        { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, embedDim: p.embedDim, costScale: p.costScale, jobs: p.jobs },
         progress ? (d, t) => progress(settings.length * t + d, total * t, label) : undefined,
       );
       const ev = evaluateSweep(table, sweep, { aiqMode: p.aiqMode, costScale: p.costScale, features: usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), sha256, cost: 'energy' });

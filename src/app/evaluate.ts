@@ -355,7 +355,7 @@ export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof pr
 }
 
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
-export async function evaluateRouterbench(request: EvaluateRequest, progress?: (done: number, total: number, label: string) => void) {
+export async function evaluateRouterbench(request: EvaluateRequest = {}, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
   const prep = await prepareEvaluation(p);
   if (p.split !== undefined || p.train !== undefined) {

@@ -93,11 +93,20 @@ export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<Me
     const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
     return { kind: 'evaluate', ...r };
   }
-  return { kind: 'experiment', ...(await mergeShards(dirs, o)) };
+  return { kind: 'experiment', ...(await mergeExperimentShards(dirs, o)) };
 }
 
-/** Merge shard directories into one results directory; the same bytes as the unsharded run. */
+/**
+ * Merge an experiment's shard directories into one results directory; the same bytes as the unsharded run.
+ * The library's merge: the shards of an evaluation (`evaluate --shard`) are refused by name.
+ */
 export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise<{ summary: ExperimentSummary; out: string }> {
+  const evaluation = dirs.find(isEvaluateShard);
+  if (evaluation !== undefined) throw new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard), not of an experiment; merge evaluation shards with greenserv merge`);
+  return mergeExperimentShards(dirs, o);
+}
+
+async function mergeExperimentShards(dirs: string[], o: MergeOptions): Promise<{ summary: ExperimentSummary; out: string }> {
   if (dirs.length === 0) throw new UsageError('merge: name the shard directories to merge');
   const shards = dirs.map(readShard);
   checkSameRun(shards);

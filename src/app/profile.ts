@@ -5,6 +5,7 @@
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
+import { profileRequestSchema } from './profileConfig.js';
 import type { Gpu } from '../data/energy/types.js';
 import { loadTable, type LoadOptions } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
@@ -14,8 +15,10 @@ import { fillEnergyEstimates } from '../profiling/estimate.js';
 export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' | 'format' | 'bounds' | 'offline' | 'warn'> {
   /** Built-in dataset name or a file (default greenserv-pool). */
   data?: string;
-  lambda: number;
-  cost: FrontCost;
+  /** Accuracy–energy trade-off of the best static model (default 0.5, as `--lambda`). */
+  lambda?: number;
+  /** Cost axis of the Pareto front and cost term of the reward (default energy, as `--cost`). */
+  cost?: FrontCost;
   /** Fill cells without a measured energy from the energy model, at this batch size… */
   estimateBatch?: number;
   /** …on this GPU (default A100, the paper's testbed). */
@@ -30,8 +33,17 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
   force?: boolean;
 }
 
-/** Load and profile a table; what the user should know goes to `warn`. */
-export async function profileTable(r: ProfileRequest): Promise<Profile> {
+/**
+ * Load and profile a table; what the user should know goes to `warn`. The request is checked against the
+ * command's settings (a bad value is a UsageError naming the field) and takes its defaults.
+ */
+export async function profileTable(request: ProfileRequest = {}): Promise<Profile> {
+  const checked = profileRequestSchema.safeParse(request);
+  if (!checked.success) {
+    const i = checked.error.issues[0];
+    throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
+  }
+  const r = checked.data;
   // an unusable --out fails before any data is read
   const inputs = inputFiles(r.data, r.queries, r.models, r.bounds, energyModelSizes(r.energyModel));
   const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true, inputs) : null;

@@ -33,6 +33,20 @@ export const profileTableSchema = z
   .strict();
 export type ProfileTableSettings = z.output<typeof profileTableSchema>;
 
+/**
+ * A library request to `profileTable` (app/profile.ts): the table settings with one queries file, and the
+ * estimate's batch size given only when cells are to be estimated.
+ */
+export const profileRequestSchema = profileTableSchema
+  .omit({ queries: true, estimateEnergy: true, estimateBatch: true, estimateGpu: true })
+  .extend({
+    queries: z.string().optional(),
+    estimateBatch: profileTableSchema.shape.estimateBatch.unwrap().optional(),
+    estimateGpu: profileTableSchema.shape.estimateGpu.unwrap().optional(),
+    warn: z.custom<(msg: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+  })
+  .strict();
+
 /** Live profiling against a server (the flags that only it reads). */
 export const profileLiveSchema = z
   .object({

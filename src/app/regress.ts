@@ -177,7 +177,7 @@ async function loadBaselineTrain(file: string, c: z.infer<typeof simulateConfig>
   return t;
 }
 
-export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[] }): Promise<RegressResult> {
+export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[] } = {}): Promise<RegressResult> {
   const b = readBaseline(file);
   if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
     return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };

@@ -93,6 +93,54 @@ describe('public API from the packed tarball', () => {
     expect(bad.stdout).toMatch(/bad\.mts\(2,18\): error TS2322: Type 'string' is not assignable to type 'number'/);
   });
 
+  it('the signatures and types docs/api.md documents type-check against the shipped declarations', () => {
+    // never run: every documented call with the arguments the docs give as optional left out, and the types
+    // a program needs to name what those calls take and give
+    const calls = [
+      "import { energySensitivity, evaluateRouterbench, mergeShards, profileTable, regressOne, simulate, simulateTable, writeSimulateResults, loadTable } from 'greenserv';",
+      "import type { AccuracyColumn, BudgetSpec, EvaluateEnergy, Evaluation, HindsightData, MetricColumn, Params, PolicyFactory, RunConfig, SimulateOptions, SimulateRecord, SimulateRun, Summary, Tolerance, TrainData, WriteSimulateOptions } from 'greenserv';",
+      'const ev: Evaluation = await evaluateRouterbench();',
+      'const energy: EvaluateEnergy | null = ev.energy;',
+      'await energySensitivity();',
+      "await energySensitivity({ source: 'rb.csv', gpus: ['H100'], batches: [8], sizes: 'sizes.csv', tokenizer: 'o200k', policyModules: ['p.mjs'], embedDim: 8 });",
+      "await regressOne('baseline.json');",
+      "const tolerance: Record<string, Tolerance> = { 'linucb.finalRegret': { rel: 0.01 } };",
+      "await regressOne('baseline.json', { tolerance });",
+      'await profileTable();',
+      "await mergeShards(['shard-0']);",
+      "const s: Summary = await simulate({ budget: 'energy=0.05', drift: [{ step: 1250, model: 'phi-4-mini-4b', accuracy: -0.3 }], feedbackDelay: 'geometric:20', feedbackRate: 0.3 });",
+      "await simulate({ split: 0.5, splits: 5, policies: ['linucb'] });",
+      "const table = await loadTable('greenserv-pool');",
+      'const accuracy: AccuracyColumn = table.accuracy;',
+      'const cost: MetricColumn | null = table.costUsd;',
+      "const options: SimulateOptions = { policies: ['linucb'], params: [], lambda: 0.5, runs: 2, seed: 40, semantics: 'paper', features: ['task'] };",
+      'const run: SimulateRun = await simulateTable(table, options);',
+      "const config: RunConfig = { data: 'greenserv-pool', policies: ['linucb'], params: [], lambda: 0.5, runs: 2, seed: 40, semantics: 'paper', features: ['task'], binning: 'thresholds', cost: 'energy', maxLatency: null, splits: 1, embedDim: 64 };",
+      "const record: SimulateRecord = { config, source: 'greenserv-pool', steps: 'none' };",
+      'const write: WriteSimulateOptions = { force: true };',
+      "await writeSimulateResults('out', table, run, record, write);",
+      '/** A policy that reads the train part: the declared types of what `create` gets. */',
+      'class FirstTrained {',
+      "  readonly name = 'first-trained';",
+      '  constructor(readonly train: TrainData, readonly budget: BudgetSpec | null | undefined, readonly hindsight: HindsightData | undefined, readonly params: Params) {}',
+      '  select(_q: number, arms: Int32Array): number { return arms[0]; }',
+      '  update(): void {}',
+      '  addArm(): void {}',
+      '  removeArm(): void {}',
+      '}',
+      "const trained: PolicyFactory = { name: 'first-trained', description: '', contextual: false, rewardIndependent: true, hindsight: false, train: true, params: [], create: (env, params, hindsight, train) => new FirstTrained(train!, env.budget, hindsight, params) };",
+      'export { accuracy, cost, energy, s, trained };',
+      '',
+    ];
+    writeFileSync(join(proj, 'signatures.mts'), calls.join('\n'));
+    const config = JSON.parse(readFileSync(join(proj, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown>; files: string[] };
+    // the shipped declarations are checked too, not skipped
+    writeFileSync(join(proj, 'tsconfig.signatures.json'), JSON.stringify({ compilerOptions: { ...config.compilerOptions, skipLibCheck: false }, files: ['signatures.mts'] }));
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.signatures.json'], { cwd: proj, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('the shipped plugin example runs from the installed package, the same through the library and the CLI', async () => {
     const example = join(pkg, 'examples/policies/softmax.mjs');
     expect(existsSync(example)).toBe(true);

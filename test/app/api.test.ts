@@ -1,7 +1,12 @@
 /** The library entry point in-process: defaults match the CLI's, registered policies run by name, bad registrations are refused. */
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTable, registerPolicy, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
+import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadTable, profileTable, registerPolicy, regressOne, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
+import { cachedPath, parseHfUri } from '../../src/data/hub.js';
+import { buildProfile } from '../../src/metrics/profile.js';
 import { pluginFactories } from '../../src/policies/plugins.js';
 
 /** Always the model at index `m`, whatever the pool: what static:<model m> does. */
@@ -85,5 +90,66 @@ describe('evaluateRouterbench requests', () => {
     await expect(evaluateRouterbench({ source: '/nonexistent.csv', runs: 0 })).rejects.toThrow(new UsageError('runs: must be an integer ≥ 1'));
     await expect(evaluateRouterbench({ source: '/nonexistent.csv', lambdas: [0.5, 2] })).rejects.toThrow(new UsageError('lambdas.1: must be in [0, 1]'));
     await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: [] })).rejects.toThrow(new UsageError('policies: no policy given'));
+  });
+});
+
+describe('arguments docs/api.md gives as optional', () => {
+  it('evaluateRouterbench() and energySensitivity() take the request {}: the default RouterBench source', async () => {
+    // the default source already in a fresh cache, so nothing is downloaded
+    const cache = mkdtempSync(join(tmpdir(), 'gs-api-cache-'));
+    const dest = cachedPath(parseHfUri(DEFAULT_ROUTERBENCH_SOURCE), { cacheDir: cache });
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(resolve(__dirname, '../fixtures/routerbench_small_pd2_p5.pkl'), dest);
+    const before = process.env.GREENSERV_CACHE;
+    process.env.GREENSERV_CACHE = cache;
+    try {
+      const none = await evaluateRouterbench();
+      expect(none.params.source).toBe(DEFAULT_ROUTERBENCH_SOURCE);
+      expect(none.result.summary).toEqual((await evaluateRouterbench({})).result.summary);
+      // the same table named by its path scores the same
+      expect(none.result.summary.policies).toEqual((await evaluateRouterbench({ source: dest })).result.summary.policies);
+      // this table has no response text to count output tokens from: both calls stop at the same point of the same run
+      const failure = (p: Promise<unknown>): Promise<unknown> => p.then(() => null, (e: unknown) => e);
+      const noArg = await failure(energySensitivity());
+      expect(noArg).toBeInstanceOf(DataError);
+      expect(noArg).toEqual(await failure(energySensitivity({})));
+    } finally {
+      if (before === undefined) delete process.env.GREENSERV_CACHE;
+      else process.env.GREENSERV_CACHE = before;
+    }
+  });
+
+  it('regressOne(file) compares as regressOne(file, {}) does', async () => {
+    const policies = ['random', 'best-static'];
+    const s = await simulate({ policies, runs: 2 });
+    const metrics = Object.fromEntries(s.policies.flatMap((p) => [[`${p.name}.finalRegret`, p.finalRegret.mean], [`${p.name}.accuracy`, p.accuracy.mean]]));
+    const file = join(mkdtempSync(join(tmpdir(), 'gs-api-regress-')), 'baseline.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: 1, name: 'api', config: { command: 'simulate', data: 'greenserv-pool', policies, lambda: 0.5, runs: 2, seed: 40 }, metrics }));
+    const r = await regressOne(file);
+    expect(r).toEqual(await regressOne(file, {}));
+    expect(r.status).toBe('pass');
+    // the recorded metrics are compared and agree (the others the run measures are reported beside them)
+    for (const k of Object.keys(metrics)) expect(r.diffs.find((d) => d.metric === k)?.verdict).toBe('ok');
+  });
+});
+
+describe('profileTable requests', () => {
+  it('take the defaults of `greenserv profile-models` for what they leave out', async () => {
+    const byHand = await buildProfile(await loadTable('greenserv-pool'), { lambda: 0.5, estimated: null, cost: 'energy' });
+    expect(await profileTable()).toEqual(byHand);
+    expect(await profileTable({ data: 'greenserv-pool' })).toEqual(byHand);
+    const latency = await profileTable({ cost: 'latency', lambda: 0.2 });
+    expect(latency).toEqual(await buildProfile(await loadTable('greenserv-pool'), { lambda: 0.2, estimated: null, cost: 'latency' }));
+  });
+
+  it('are checked before any data is read, a bad value a UsageError naming the field', async () => {
+    const bad = { data: '/nonexistent.csv' };
+    await expect(profileTable({ ...bad, lambda: 2 })).rejects.toThrow(new UsageError('lambda: must be in [0, 1]'));
+    await expect(profileTable({ ...bad, cost: 'joules' as never })).rejects.toThrow(/^cost: Invalid option: expected one of "energy"\|"usd"\|"latency"$/);
+    await expect(profileTable({ ...bad, estimateBatch: 0 })).rejects.toThrow(new UsageError('estimateBatch: must be ≥ 1'));
+    await expect(profileTable({ ...bad, estimateBatch: 8, estimateGpu: 'H200' as never })).rejects.toThrow(/^estimateGpu: Invalid option/);
+    await expect(profileTable({ ...bad, lamda: 0.5 } as never)).rejects.toThrow(new UsageError('(request): Unrecognized key: "lamda"'));
+    // a valid request reaches the data
+    await expect(profileTable(bad)).rejects.toBeInstanceOf(DataError);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { energySensitivity, evaluateRouterbench, UsageError } from '../../src/app/index.js';
 import { handJPerPrompt, writeRouterbenchCsv } from '../helpers/energyTable.js';
@@ -26,5 +26,25 @@ describe('library: energy on RouterBench tables', () => {
   it('energySensitivity rejects an unknown GPU and a repeated batch before loading anything', async () => {
     await expect(energySensitivity({ source: '/nonexistent', gpus: ['X100' as 'H100'] })).rejects.toThrow(/--gpus: 'X100' is not one of/);
     await expect(energySensitivity({ source: '/nonexistent', batches: [8, 8] })).rejects.toThrow(/a batch size is listed twice/);
+  });
+
+  it('energySensitivity loads policyModules first, and scores a setting as evaluateRouterbench with that energy model does', async () => {
+    const src = writeRouterbenchCsv(mkdtempSync(join(tmpdir(), 'gs-apie-')));
+    const req = { source: src, lambdas: [0, 1], runs: 1, jobs: 1, policyModules: [resolve(__dirname, '../../examples/policies/softmax.mjs')], policies: ['softmax-example', 'linucb'] };
+    const s = await energySensitivity({ ...req, gpus: ['B200'], batches: [8] });
+    expect(s.config.policies).toEqual(['softmax-example', 'linucb']);
+    const ev = await evaluateRouterbench({ ...req, cost: 'energy', energyModel: 'gpu=B200,batch=8' });
+    expect(s.settings[0].energy).toEqual(ev.energy!.metrics);
+    // so do the evaluation fields it applies, embed contexts of a chosen dimension among them
+    const embed = { ...req, features: ['embed' as const], embedDim: 4 };
+    const se = await energySensitivity({ ...embed, gpus: ['B200'], batches: [8] });
+    expect(se.settings[0].energy).toEqual((await evaluateRouterbench({ ...embed, cost: 'energy', energyModel: 'gpu=B200,batch=8' })).energy!.metrics);
+  });
+
+  it('energySensitivity refuses the evaluation fields it does not apply, naming the field, before loading anything', async () => {
+    const fields: Record<string, unknown> = { cost: 'energy', energyModel: 'gpu=H100,batch=8', split: 0.5, splits: 2, train: 't.csv', budget: 'usd=0.01', drift: [{ step: 1, model: 'm', accuracy: -0.1 }], feedbackDelay: '5', feedbackRate: 0.5 };
+    for (const [field, value] of Object.entries(fields)) {
+      await expect(energySensitivity({ source: '/nonexistent', [field]: value } as never)).rejects.toThrow(new RegExp(`^${field}: energy sensitivity does not apply it`));
+    }
   });
 });

@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentOrShard, runExperimentShard } from '../../src/app/experiment.js';
+import { evaluateShard } from '../../src/app/evaluateShard.js';
 import { mergeShards } from '../../src/app/merge.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
+import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 
@@ -59,6 +61,16 @@ describe('merge', () => {
     const lines = readFileSync(join(shards[1], 'jobs.ndjson'), 'utf8').split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     expect(cells.message).toMatch(new RegExp(`^merge: ${lines.length} cells? (is|are) missing: λ=0\\.[37] (random|linucb) run [01]`));
+  });
+
+  it('refuses a shard of an evaluation by name (the library merges experiments; greenserv merge merges both)', async () => {
+    const src = writeRouterbenchCsv(root, 'rb.csv');
+    const ev = (await evaluateShard({ source: src, lambdas: [0, 1], runs: 1, policies: ['random'] }, { index: 0, count: 1 }, { out: join(root, 'ev-shard') })).out;
+    for (const dirs of [[ev], [shards[0], ev, shards[1], shards[2]]]) {
+      const e = await failure(dirs);
+      expect(e).toBeInstanceOf(UsageError);
+      expect(e.message).toBe(`merge: ${ev} is a shard of an evaluation (evaluate --shard), not of an experiment; merge evaluation shards with greenserv merge`);
+    }
   });
 
   it('names a shard given twice and a cell held by two shards', async () => {
