@@ -8,7 +8,7 @@ import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
 import { fillMissing, needTrain, shared, sharedCache, trainMeans, usable, wholeParam } from './supervised.js';
 
-export type KnnParams = { k: number; weighting: number };
+export type KnnParams = { k: number; weighting: number; se: number };
 
 export { KNN_MIN_DISTANCE } from './knnTune.js';
 /** Largest train matrix (train queries × context slots) the exact search holds in memory. */
@@ -74,7 +74,7 @@ class KnnModel {
       this.fillRow(q, this.kernel.x, i * this.stride);
       for (let m = 0; m < M; m++) this.R[i * M + m] = usable(t, t.rewards, q, m, M) ? t.rewards[q * M + m] : NaN;
     }
-    this.k = k > 0 ? k : chooseK({ nTrain: n, M, stride: this.stride, kernel: this.kernel, R: this.R, distance: this.distance });
+    this.k = k > 0 ? k : chooseK({ nTrain: n, M, stride: this.stride, kernel: this.kernel, R: this.R, distance: this.distance }, p.se);
     this.fallback = fillMissing(trainMeans(t, t.rewards, M));
     this.heap = new Float64Array(Math.max(1, this.k));
     this.sumR = new Float64Array(M);
@@ -309,7 +309,7 @@ export class Knn extends StatelessPolicy {
 
   constructor(env: PolicyEnv, p: KnnParams, t: TrainData) {
     super();
-    this.model = shared(FITTED, env.contexts, t, `${p.k},${p.weighting}`, () => new KnnModel(env, p, t));
+    this.model = shared(FITTED, env.contexts, t, `${p.k},${p.weighting},${p.se}`, () => new KnnModel(env, p, t));
     this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
   }
 
@@ -343,6 +343,7 @@ export const knnFactory: PolicyFactory<KnnParams> = {
   params: [
     { name: 'k', default: 0, min: 0, integer: true, description: 'neighbours (a whole number; ties with the k-th are kept); 0: chosen by leave-one-out on the train part' },
     { name: 'weighting', default: 0, min: 0, max: 1, integer: true, description: '0: uniform mean; 1: weights 1/(1 − cosine)' },
+    { name: 'se', default: 0, min: 0, description: 'with k 0: take the largest k (or every train query) whose leave-one-out reward is within se standard errors of the best (1: the one-standard-error rule, closer to the train-best model)' },
   ],
   rewardIndependent: false,
   hindsight: false,

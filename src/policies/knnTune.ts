@@ -25,8 +25,12 @@ export interface KnnTrainSet {
   distance: boolean;
 }
 
-/** The k the leave-one-out prefers (on a tie the larger); nTrain means every train query. */
-export function chooseK(s: KnnTrainSet): number {
+/**
+ * The k the leave-one-out prefers (on a tie the larger); nTrain means every train query. With `se` > 0, the
+ * largest candidate whose held-out reward is within `se` standard errors of the best one's (the paired
+ * differences over the held-out queries, as the penalty searches do; docs/model.md §5.9).
+ */
+export function chooseK(s: KnnTrainSet, se = 0): number {
   const { nTrain: n, M, stride, kernel, R, distance } = s;
   const grid = KNN_K_GRID.filter((k) => k < n - 1);
   if (n < 3 || grid.length === 0) return Math.max(1, n);
@@ -45,6 +49,8 @@ export function chooseK(s: KnnTrainSet): number {
   }
   const gain = new Float64Array(grid.length + 1);
   const H = Math.min(n, KNN_CV_QUERIES);
+  // each held-out query's reward per candidate, for the standard errors (only with se > 0)
+  const got = se > 0 ? new Float64Array((grid.length + 1) * H) : null;
   const sims = kernel.out;
   // the reward of the model with the best predicted value (first on a tie) for held-out row i
   const pickReward = (i: number, pred: (m: number) => number): number => {
@@ -77,16 +83,30 @@ export function chooseK(s: KnnTrainSet): number {
         if (pos === size && countAtLeast(sims, n, kth) > size) overflow = true;
       }
       if (overflow) fullPass(topSim[Math.min(k, size) - 1]);
-      gain[g] += pickReward(i, (m) => mean(m));
+      const r = pickReward(i, (m) => mean(m));
+      gain[g] += r;
+      if (got) got[g * H + h] = r;
     });
     // every other train query: the train mean without row i
-    gain[grid.length] += pickReward(i, (m) => {
-      const r = R[i * M + m];
-      return totN[m] > 1 ? (totR[m] - r) / (totN[m] - 1) : -Infinity;
+    const r = pickReward(i, (m) => {
+      const ri = R[i * M + m];
+      return totN[m] > 1 ? (totR[m] - ri) / (totN[m] - 1) : -Infinity;
     });
+    gain[grid.length] += r;
+    if (got) got[grid.length * H + h] = r;
   }
   let best = 0;
   for (let g = 1; g < gain.length; g++) if (gain[g] >= gain[best]) best = g;
+  if (got) {
+    for (let g = grid.length; g > best; g--) {
+      let mean = 0;
+      for (let h = 0; h < H; h++) mean += got[best * H + h] - got[g * H + h];
+      mean /= H;
+      let ss = 0;
+      for (let h = 0; h < H; h++) ss += (got[best * H + h] - got[g * H + h] - mean) ** 2;
+      if (mean <= se * Math.sqrt(ss / Math.max(1, H - 1) / H)) return g < grid.length ? grid[g] : n;
+    }
+  }
   return best < grid.length ? grid[best] : n;
 
   function add(j: number, sim: number): void {

@@ -137,11 +137,13 @@ describe('knn', () => {
 
 describe('knn with k = 0: k chosen by leave-one-out on the train part', () => {
   /** Brute force: for each held-out train query, the tie-aware neighbours among the other train queries. */
-  function bruteChoice(X: number[][], t: TrainData, M: number): number {
+  function bruteChoice(X: number[][], t: TrainData, M: number, se = 0): number {
     const n = t.queries.length;
     const grid = KNN_K_GRID.filter((k) => k < n - 1);
     const H = Math.min(n, KNN_CV_QUERIES);
     const gains = new Array(grid.length + 1).fill(0);
+    // per candidate, each held-out query's reward
+    const got: number[][] = Array.from({ length: grid.length + 1 }, () => []);
     for (let h = 0; h < H; h++) {
       const i = Math.floor((h * n) / H);
       const q = t.queries[i];
@@ -152,11 +154,21 @@ describe('knn with k = 0: k chosen by leave-one-out on the train part', () => {
         for (let m = 0; m < M; m++) if (t.present[q * M + m] && pred[m] > best) ((best = pred[m]), (got = t.rewards[q * M + m]));
         return got;
       };
-      grid.forEach((k, g) => (gains[g] += pick(bruteForce(X, others, M, q, k, false))));
-      gains[grid.length] += pick(bruteForce(X, others, M, q, n, false));
+      [...grid, n].forEach((k, g) => {
+        const r = pick(bruteForce(X, others, M, q, k, false));
+        gains[g] += r;
+        got[g].push(r);
+      });
     }
     let best = 0;
     for (let g = 1; g < gains.length; g++) if (gains[g] >= gains[best] - 1e-9) best = g;
+    // the one-standard-error rule: the largest candidate within se standard errors of the paired differences
+    for (let g = grid.length; se > 0 && g > best; g--) {
+      const d = got[best].map((r, h) => r - got[g][h]);
+      const mean = d.reduce((a, b) => a + b, 0) / H;
+      const sd = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (H - 1));
+      if (mean <= se * (sd / Math.sqrt(H)) + 1e-12) return g < grid.length ? grid[g] : n;
+    }
     return best < grid.length ? grid[best] : n;
   }
 
@@ -169,19 +181,33 @@ describe('knn with k = 0: k chosen by leave-one-out on the train part', () => {
     const signal = makeTrain(240, 3, trainQ, (q, m) => (Xs[q].slice(1, 4).indexOf(Math.max(...Xs[q].slice(1, 4))) === m ? 1 : 0), () => 0, 0);
     // noise: model 1 is slightly better on average, nothing depends on the context
     const noise = makeTrain(240, 3, trainQ, (q, m) => (m === 1 ? 0.55 : 0.5) + (((q * 7919 + m * 104729) % 101) / 101 - 0.5) * 0.2, () => 0, 0);
-    const kSignal = new Knn(makeEnv(c, 3), { k: 0, weighting: 0 }, signal).k;
-    const kNoise = new Knn(makeEnv(c, 3), { k: 0, weighting: 0 }, noise).k;
+    const kSignal = new Knn(makeEnv(c, 3), { k: 0, weighting: 0, se: 0 }, signal).k;
+    const kNoise = new Knn(makeEnv(c, 3), { k: 0, weighting: 0, se: 0 }, noise).k;
     expect(kSignal).toBe(bruteChoice(Xs, signal, 3));
     expect(kNoise).toBe(bruteChoice(Xs, noise, 3));
     expect(kSignal).toBeLessThan(100);
     expect(kNoise).toBe(240);
   });
 
+  it('with se > 0: the largest k whose held-out reward is within se standard errors of the best, as the brute force computes it', () => {
+    const r = new Rng(23);
+    const Xs = gaussianRows(300, 4, () => r.next());
+    const c = withBias(contextsFromRows(Xs));
+    const trainQ = Array.from({ length: 300 }, (_, q) => q);
+    // a weak signal: model 0 is right a little more often where coordinate 1 is positive
+    const weak = makeTrain(300, 2, trainQ, (q, m) => ((((q * 7919 + m * 104729) % 101) / 101 < (m === 0 ? (Xs[q][1] > 0 ? 0.55 : 0.45) : 0.5)) ? 1 : 0), () => 0, 0);
+    const k = (se: number): number => new Knn(makeEnv(c, 2), { k: 0, weighting: 0, se }, weak).k;
+    for (const se of [0, 1, 2]) expect(k(se), `se ${se}`).toBe(bruteChoice(Xs, weak, 2, se));
+    // the rule only ever moves to larger k
+    expect(k(1)).toBeGreaterThan(k(0));
+    expect(k(2)).toBeGreaterThanOrEqual(k(1));
+  });
+
   it('one-hot contexts (ties past the selected list) agree with the brute force too', () => {
     const rows = Array.from({ length: 300 }, (_, q) => [1, q % 2, q % 3 === 0 ? 1 : 0, q % 5 === 0 ? 1 : 0]);
     const c = withPatterns(withBias(contextsFromRows(rows)));
     const tt = makeTrain(300, 2, Array.from({ length: 300 }, (_, q) => q), (q, m) => ((q % 2 === m ? 0.8 : 0.3) + ((q * 31) % 7) / 70), () => 0, 0);
-    expect(new Knn(makeEnv(c, 2), { k: 0, weighting: 0 }, tt).k).toBe(bruteChoice(rows, tt, 2));
+    expect(new Knn(makeEnv(c, 2), { k: 0, weighting: 0, se: 0 }, tt).k).toBe(bruteChoice(rows, tt, 2));
   });
 });
 
@@ -194,7 +220,7 @@ describe('the routers trained on a split in the registry', () => {
     }
     const r = resolvePolicies(names, ['knn.k=5', 'warm-linucb.discount=0.5', 'predictive.target=1'], []);
     expect(r.map((x) => [x.name, x.factory.train])).toEqual(names.map((n) => [n, true]));
-    expect(r[0].params).toEqual({ k: 5, weighting: 0 });
+    expect(r[0].params).toEqual({ k: 5, weighting: 0, se: 0 });
     expect(r[1].params).toEqual({ reg: 0, target: 1, se: 0 });
     expect(r[2].params.discount).toBe(0.5);
     expect(() => resolvePolicies(['knn'], ['knn.weighting=2'], [])).toThrow(/weighting must be ≤ 1/);
