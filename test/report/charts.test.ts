@@ -317,6 +317,108 @@ describe('experiment charts', () => {
   });
 });
 
+describe('scenario charts', () => {
+  it('budget adherence: the axis ends with the stream, the rule is under the curves and its label clear of them', () => {
+    const Q = 500;
+    const steps = Array.from({ length: 100 }, (_, k) => 5 * (k + 1));
+    // curves that run just above and just below the budget over the right half (where the label used to go)
+    const curve = (label: string, f: (s: number) => number) => ({ lambda: 0.5, label, steps, running: steps.map(f) });
+    const curves = [curve('linucb', (s) => (s > 250 ? 0.053 : 0.08)), curve('random', (s) => (s > 250 ? 0.047 : 0.02)), curve('thompson', (s) => 0.07 + 0.00001 * s), curve('epsilon-greedy', (s) => 0.1 - s / 20000)];
+    for (const nearRule of [true, false]) {
+      const agg = aggregate(curves.map((c) => ({ label: c.label, rate: 0.2 })), { Q });
+      agg.summary.scenario = { budget: { kind: 'energy', limit: 0.05, unit: 'Wh per query', reference: null, cells: [], curves: nearRule ? curves : curves.slice(2) }, events: null } as unknown as ExperimentAggregate['summary']['scenario'];
+      const spec = chart(experimentCharts(agg), 'budget-adherence');
+      const lineIdx = spec.layer.findIndex((l: Layer) => l.mark.type === 'line');
+      const ruleIdx = spec.layer.findIndex((l: Layer) => l.mark.type === 'rule');
+      expect(ruleIdx).toBeLessThan(lineIdx);
+      const line = spec.layer[lineIdx];
+      expect(line.encoding.x.scale.domain).toEqual([0, Q]);
+      const [, top] = line.encoding.y.scale.domain;
+      const [W, H] = [spec.width as number, spec.height as number];
+      const py = (v: number): number => H - (v / top) * H;
+      const text = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      const label = text.data.values[0].text as string;
+      // the text's box: 10 px DejaVu Sans is under 6.2 px a character; 3 px off the rule, 11 px tall
+      const w = label.length * 6.2;
+      const ax = text.encoding.x.value as number;
+      const x0 = text.mark.align === 'right' ? ax - w : text.mark.align === 'left' ? ax : ax - w / 2;
+      const ry = py(0.05);
+      const [y0, y1] = text.mark.baseline === 'bottom' ? [ry - 3 - 11, ry - 3] : [ry + 3, ry + 3 + 11];
+      expect(x0).toBeGreaterThanOrEqual(0);
+      expect(x0 + w).toBeLessThanOrEqual(W);
+      for (const c of nearRule ? curves : curves.slice(2)) {
+        for (let k = 1; k < c.steps.length; k++) {
+          for (let t = 0; t <= 1; t += 1 / 32) {
+            const x = ((c.steps[k - 1] + t * (c.steps[k] - c.steps[k - 1])) / Q) * W;
+            const y = py(c.running[k - 1] + t * (c.running[k] - c.running[k - 1]));
+            expect(x > x0 && x < x0 + w && y > y0 && y < y1, `${c.label} through the label at step ${c.steps[k]}`).toBe(false);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('event charts', () => {
+  it('a drift event is marked on the charts over the stream; event labels sit above the plot and inside its width', () => {
+    const Q = 400;
+    const agg = aggregate([{ label: 'linucb', rate: 0.2 }, { label: 'thompson', rate: 0.25 }], { Q });
+    const regret = Array.from({ length: 70 }, (_, i) => 0.1 + 0.001 * i);
+    agg.summary.scenario = {
+      budget: null,
+      events: {
+        window: 50,
+        list: [
+          { step: 60, what: 'm1: accuracy −0.1' },
+          { step: 380, what: 'm2: accuracy −0.3' },
+        ],
+        cells: [],
+        curves: [0, 1].flatMap((event) => ['linucb', 'thompson'].map((label) => ({ lambda: 0.5, label, event, from: event === 0 ? 10 : 330, regret }))),
+      },
+    } as unknown as ExperimentAggregate['summary']['scenario'];
+    const charts = experimentCharts(agg);
+    // the label's box along x from its anchor, alignment and offset; 10 px text under 6.2 px a character
+    const boxX = (t: Layer, v: { text: string }, x: number): [number, number] => {
+      const w = v.text.length * 6.2;
+      return t.mark.align === 'right' ? [x + t.mark.dx - w, x + t.mark.dx] : [x + t.mark.dx, x + t.mark.dx + w];
+    };
+    for (const name of ['cumulative-regret', 'moving-average-regret', 'selection-linucb']) {
+      const spec = chart(charts, name);
+      const W = spec.width as number;
+      const texts = spec.layer.filter((l: Layer) => l.mark.type === 'text' && l.encoding.y?.value === 0);
+      const labels = texts.flatMap((t: Layer) => t.data.values.map((v: { step: number; text: string }) => ({ t, v })));
+      expect(labels.map((l: { v: { text: string } }) => l.v.text).sort(), name).toEqual(['query 380: m2: accuracy −0.3', 'query 60: m1: accuracy −0.1']);
+      for (const { t, v } of labels) {
+        // above the plot: bottom of the text 3 px over its top edge, the title raised to make room
+        expect(t.mark.baseline).toBe('bottom');
+        expect(t.mark.dy).toBeLessThan(0);
+        expect(spec.title.offset).toBeGreaterThanOrEqual(15);
+        const [x0, x1] = boxX(t, v, (v.step / Q) * W);
+        expect(x0, `${name}: ${v.text}`).toBeGreaterThanOrEqual(0);
+        expect(x1, `${name}: ${v.text}`).toBeLessThanOrEqual(W);
+      }
+    }
+    for (const [k, from] of [
+      [1, 10],
+      [2, 330],
+    ]) {
+      const spec = chart(charts, `event-${k}-regret`);
+      const line = spec.layer.find((l: Layer) => l.mark.type === 'line');
+      // the axis spans the window's curves exactly
+      expect(line.encoding.x.scale.domain).toEqual([from, from + regret.length]);
+      expect(line.encoding.x.scale.nice).toBe(false);
+      const t = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      expect(t.mark.baseline).toBe('bottom');
+      expect(spec.title.offset).toBeGreaterThanOrEqual(15);
+      const v = t.data.values[0];
+      const [d0, d1] = line.encoding.x.scale.domain;
+      const [x0, x1] = boxX(t, v, ((v.x - d0) / (d1 - d0)) * spec.width);
+      expect(x0).toBeGreaterThanOrEqual(0);
+      expect(x1).toBeLessThanOrEqual(spec.width);
+    }
+  });
+});
+
 describe('chart helpers', () => {
   it('flatBoxes: a bar at the median where the quartiles meet, even with an outlying run', () => {
     const rows = (label: string, v: number[]): { label: string; v: number }[] => v.map((x) => ({ label, v: x }));
