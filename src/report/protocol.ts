@@ -106,6 +106,21 @@ export function protocolCsv(p: ProtocolBlock): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Axis values for a domain that holds 0: the multiples of a round step (1, 2 or 5 × 10ᵏ) at most 8 to the
+ * domain, so 0 (the train-best-static model, with its dashed rule) is always one, and labels stay apart without
+ * the renderer dropping every other one (it dropped the one at 0).
+ */
+export function zeroTicks(lo: number, hi: number, most = 8): number[] {
+  if (!(hi > lo)) return [0];
+  const raw = (hi - lo) / most;
+  const e = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * e).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
 /** Gap closed per policy (percent) with its 95 % CI as a whisker; 0 is the train-best-static model. */
 export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, title = 'Gap closed vs train-best-static on the test stream'): TopLevelSpec {
   const rows = p.policies
@@ -121,7 +136,7 @@ export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, ti
   const span = paddedDomain([0, ...rows.flatMap((r) => [r.lo, r.hi, r.gap])]);
   // room on the right for the value labels
   const domain = [span[0], span[1] + 0.14 * (span[1] - span[0])];
-  const x = { field: 'gap', type: 'quantitative', title: 'gap closed (% of train-best-static regret removed)', scale: { domain, nice: false } };
+  const x = { field: 'gap', type: 'quantitative', title: 'gap closed (% of train-best-static regret removed)', scale: { domain, nice: false }, axis: { values: zeroTicks(domain[0], domain[1]), labelOverlap: false } };
   const y = { field: 'policy', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } };
   const keys = rows.map((r) => r.key);
   const color = { field: 'key', type: 'nominal', legend: null, scale: { domain: keys, range: keys.map((k) => colours.get(k) ?? '#666666') } };
