@@ -49,6 +49,16 @@ export function flatBoxes<T extends Record<string, unknown>>(rows: T[], keys: (k
   return out;
 }
 
+/** Said under the title when an axis is zoomed in on the data: box lengths are not to scale from 0. */
+export const NOT_FROM_ZERO = 'y axis does not start at 0';
+
+/** A title with the notes that apply (joined as its subtitle), or the bare text when none does. */
+function withNotes(title: string | { text: string; subtitle: string }, notes: (string | null)[]): string | { text: string; subtitle: string } {
+  const text = typeof title === 'string' ? title : title.text;
+  const all = [...(typeof title === 'string' ? [] : [title.subtitle]), ...notes].filter((n): n is string => !!n);
+  return all.length ? { text, subtitle: all.join(' · ') } : text;
+}
+
 export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle: string }; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
   const domain = paddedDomain(
     o.rows.map((r) => r.regret),
@@ -63,7 +73,7 @@ export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle
   return {
     width: W + 120,
     height: H,
-    title: o.title,
+    title: withNotes(o.title, [domain[0] > 0 ? NOT_FROM_ZERO : null]),
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 22 }, encoding: { x, y, color } },
@@ -94,7 +104,7 @@ export function lambdaSweepSpec(o: {
     width: W + 160,
     height: H,
     // the note on bars only when a bar is drawn
-    title: flat.length || typeof o.title === 'string' ? o.title : o.title.text,
+    title: withNotes(flat.length || typeof o.title === 'string' ? o.title : o.title.text, [domain[0] > 0 ? NOT_FROM_ZERO : null]),
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 8 }, encoding: { x, xOffset, y, color } },

@@ -193,6 +193,24 @@ describe('experiment charts', () => {
     expect(tick.data.values.map((r: { label: string; lambda: string }) => `${r.label}@${r.lambda}`)).toEqual(['linucb@0', 'linucb@0.5', 'linucb@1']);
   });
 
+  it('box plots say so when their y axis does not start at 0', () => {
+    const subtitle = (spec: Layer): string => (typeof spec.title === 'string' ? '' : spec.title.subtitle);
+    // regrets far from 0 (the axis zooms in), and with the oracle at 0 (the axis starts there)
+    const far = experimentCharts(aggregate([{ label: 'linucb', rate: 0.5 }, { label: 'thompson', rate: 0.52 }], { lambdas: [0, 0.5, 1] }));
+    const near = experimentCharts(aggregate([{ label: 'linucb', rate: 0.5 }, { label: 'oracle', rate: 0, fixed: true }]));
+    for (const [charts, name] of [
+      [far, 'final-regret-box-lambda-0.5'],
+      [far, 'lambda-sweep-accuracy'],
+      [far, 'lambda-sweep-energy'],
+      [near, 'final-regret-box'],
+    ] as const) {
+      const spec = chart(charts, name);
+      const [lo] = spec.layer[0].encoding.y.scale.domain;
+      expect(subtitle(spec).includes('y axis does not start at 0'), `${name}: axis from ${lo}`).toBe(lo > 0);
+    }
+    expect(chart(near, 'final-regret-box').layer[0].encoding.y.scale.domain[0]).toBe(0);
+  });
+
   it('selection heatmap: colour domain is the data range, pool gaps apart from 0, change point labelled', () => {
     const models = ['a', 'b', 'c', 'd'];
     const agg = aggregate([{ label: 'linucb', rate: 0.2 }], { Q: 200, models, events: [{ step: 100, remove: ['b'], add: ['d'] }] });
