@@ -11,7 +11,10 @@ import { H, W } from './chartsTime.js';
 import { fmt, fmtSmall, plural, renderTableFit, wrapAt } from './terminalTable.js';
 
 function pct(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  const v = (100 * x).toFixed(1);
+  // a gap that rounds to 0 is +0.0 %, never −0.0 %
+  return Number(v) === 0 ? '+0.0%' : `${x > 0 ? '+' : ''}${v}%`;
 }
 
 function gapCell(r: ProtocolPolicyRow): string {

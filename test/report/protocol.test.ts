@@ -100,6 +100,12 @@ describe('protocol outputs', () => {
     }
   });
 
+  it('a gap that rounds to 0 reads +0.0%, never -0.0%', () => {
+    const tiny = [row('knn', -0.00004, -0.0001, 0.00002), row('train-best-static', 0)];
+    expect(gapByLambdaTable([{ lambda: 0.7, policies: tiny }], 'train-best-static')).toMatch(/knn\s+\+0\.0%/);
+    expect(protocolTable({ ...block, policies: tiny })).toMatch(/knn .* \+0\.0% \[\+0\.0%, \+0\.0%\]/);
+  });
+
   it('gap closed by λ: one column per λ, the baseline left out', () => {
     const t = gapByLambdaTable([{ lambda: 0.25, policies: block.policies }, { lambda: 0.5, policies: block.policies }], 'train-best-static');
     expect(t.split('\n')[0]).toMatch(/gap closed\s+λ=0.25\s+λ=0.5/);
