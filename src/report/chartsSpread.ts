@@ -136,7 +136,7 @@ export function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAM
   const members = new Map<number, number[]>();
   pts.forEach((_, i) => members.set(root(i), [...(members.get(root(i)) ?? []), i]));
   const out = pts.map(() => size);
-  for (const m of members.values()) m.forEach((i, k) => (out[i] = (2 * (r + ring * (m.length - 1 - k))) ** 2));
+  for (const m of members.values()) m.forEach((i, k) => (out[i] = k === m.length - 1 ? size : (2 * (r + ring * (m.length - 1 - k))) ** 2));
   return out;
 }
 
