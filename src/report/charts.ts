@@ -32,7 +32,10 @@ export function paretoLambdas(lambdas: number[]): number[] {
   return [...new Set([Math.min(...lambdas), nearestHalf(lambdas), Math.max(...lambdas)])].sort((a, b) => a - b);
 }
 
+/** The events marked on the charts over the stream: pool changes and drift (the scenario's list has both), else the pool's. */
 function eventRules(agg: ExperimentAggregate): PoolEvent[] {
+  const listed = agg.summary.scenario?.events?.list;
+  if (listed?.length) return listed.map((e) => ({ step: e.step, what: e.what }));
   return agg.summary.events.map((e) => ({
     step: e.step,
     what: [...e.remove.map((m) => `−${m}`), ...e.add.map((m) => `+${m}`)].join(' '),
@@ -83,7 +86,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
 
     // selection share over time: arms that learn (all of them when the pool changes)
     const learners = s.cells.filter((c) => c.lambda === lambda && !isStatic(c.policy) && c.policy !== 'random');
-    const shown = events.length || s.lambdas.length === 1 ? learners : learners.filter((c) => c.policy === 'linucb').concat(learners).slice(0, 1);
+    const shown = s.events.length || s.lambdas.length === 1 ? learners : learners.filter((c) => c.policy === 'linucb').concat(learners).slice(0, 1);
     for (const c of shown) {
       const sel = agg.selection.find((x) => x.lambda === lambda && x.label === c.label);
       if (!sel) continue;
@@ -159,6 +162,6 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
       });
     }
   }
-  if (s.scenario) charts.push(...scenarioCharts(s.scenario, s.lambdas, colours, s.runs));
+  if (s.scenario) charts.push(...scenarioCharts(s.scenario, s.lambdas, colours, s.runs, Q));
   return charts;
 }

@@ -2,6 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioSummary } from '../metrics/scenario.js';
 import { H, niceCeil, W } from './chartsTime.js';
+import { segmentCrossesBox } from './labels.js';
 import { colourScale } from './palette.js';
 
 export interface ScenarioChart {
@@ -14,8 +15,53 @@ function lambdaText(l: number): string {
   return Number(l.toFixed(3)).toString();
 }
 
+/** Width (px) a 10 px label of the rule takes: DejaVu Sans averages under 6.2 px a character at that size. */
+const RULE_CHAR_W = 6.2;
+
+/**
+ * Where the budget rule's label goes: the first of right above, right below, left above, left below the rule
+ * (then the middle) whose box no curve passes through; else the one fewest curve segments pass through.
+ * Returns the text mark's x (px), alignment and baseline offset.
+ */
+export function ruleLabelPlace(
+  text: string,
+  ruleY: number,
+  curves: { x: number; y: number }[][],
+): { x: number; align: 'left' | 'right' | 'center'; above: boolean; box: { x0: number; x1: number; y0: number; y1: number } } {
+  const w = text.length * RULE_CHAR_W;
+  const cands: { x: number; align: 'left' | 'right' | 'center'; above: boolean }[] = [
+    { x: W - 4, align: 'right', above: true },
+    { x: W - 4, align: 'right', above: false },
+    { x: 4, align: 'left', above: true },
+    { x: 4, align: 'left', above: false },
+    { x: W / 2, align: 'center', above: true },
+    { x: W / 2, align: 'center', above: false },
+  ];
+  const boxOf = (c: (typeof cands)[number]) => {
+    const x0 = c.align === 'right' ? c.x - w : c.align === 'left' ? c.x : c.x - w / 2;
+    // 10 px text 3 px off the rule: its box from the rule out to 15 px, less the line's own half width
+    return { x0: x0 - 2, x1: x0 + w + 2, y0: c.above ? ruleY - 15 : ruleY + 2, y1: c.above ? ruleY - 2 : ruleY + 15 };
+  };
+  const hits = (b: ReturnType<typeof boxOf>): number => {
+    let n = 0;
+    for (const pts of curves) for (let i = 1; i < pts.length; i++) if (segmentCrossesBox({ x0: pts[i - 1].x, y0: pts[i - 1].y, x1: pts[i].x, y1: pts[i].y }, b)) n++;
+    return n;
+  };
+  // room above the rule only below the top of the plot, below it only above the bottom
+  const fits = (b: ReturnType<typeof boxOf>): boolean => b.y0 >= 0 && b.y1 <= H;
+  let best = { c: cands[0], b: boxOf(cands[0]), n: Infinity };
+  for (const c of cands) {
+    const b = boxOf(c);
+    if (!fits(b)) continue;
+    const n = hits(b);
+    if (n === 0) return { ...c, box: b };
+    if (n < best.n) best = { c, b, n };
+  }
+  return { ...best.c, box: best.b };
+}
+
 /** Running mean (or, for latency, the share above the limit) per policy, with the budget as a labelled rule. */
-function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, colours: Map<string, string>, runs: number): TopLevelSpec {
+function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, colours: Map<string, string>, runs: number, Q: number): TopLevelSpec {
   const curves = b.curves.filter((c) => c.lambda === lambda);
   const latency = b.kind === 'latency';
   const target = latency ? 0.05 : b.limit;
@@ -25,31 +71,42 @@ function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, c
   const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels) };
   const yTitle = latency ? `share of queries above ${b.limit} s so far` : `running mean (${b.unit})`;
   const ruleText = latency ? `p95 budget: ≤ 5 % above ${b.limit} s` : `budget ${b.limit} ${b.unit}`;
+  // the axis ends with the stream, as in the other charts over it
+  const xEnd = Math.max(Q, ...rows.map((r) => r.step));
+  const px = (step: number): number => (step / xEnd) * W;
+  const py = (v: number): number => H - (Math.min(Math.max(v, 0), top) / top) * H;
+  const place = ruleLabelPlace(
+    ruleText,
+    py(target),
+    curves.map((c) => c.steps.map((st, k) => ({ x: px(st), y: py(c.running[k]) })).filter((p) => Number.isFinite(p.y))),
+  );
   return {
     width: W,
     height: H,
     title: { text: `Budget adherence, λ = ${lambdaText(lambda)} (mean over ${runs} run${runs === 1 ? '' : 's'})`, subtitle: `${ruleText} (dashed)` },
     layer: [
+      // the rule under the curves: a policy that keeps to the budget runs along it
+      { data: { values: [{ y: target }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#222', strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.6, clip: true },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'queries routed' },
+          x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, xEnd], nice: false } },
           y: { field: 'v', type: 'quantitative', title: yTitle, scale: { domain: [0, top], nice: false } },
           color,
         },
       },
-      { data: { values: [{ y: target }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#222', strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
       {
+        // beside the rule where no curve runs, so the curves stay readable under it
         data: { values: [{ y: target, text: ruleText }] },
-        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, fontSize: 10, color: '#222' },
-        encoding: { x: { value: W - 4 }, y: { field: 'y', type: 'quantitative' }, text: { field: 'text' } },
+        mark: { type: 'text', align: place.align, baseline: place.above ? 'bottom' : 'top', dy: place.above ? -3 : 3, fontSize: 10, color: '#222' },
+        encoding: { x: { value: place.x }, y: { field: 'y', type: 'quantitative' }, text: { field: 'text' } },
       },
     ],
   } as unknown as TopLevelSpec;
 }
 
-/** Moving-average regret around one event, with the event as a labelled rule. */
+/** Moving-average regret around one event, with the event as a labelled rule; the axis spans the curves exactly. */
 function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda: number, colours: Map<string, string>, runs: number): TopLevelSpec {
   const ev = e.list[k];
   const curves = e.curves.filter((c) => c.lambda === lambda && c.event === k);
@@ -58,16 +115,21 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   const labels = curves.map((c) => c.label);
   const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels) };
   const text = `step ${ev.step}: ${ev.what}`;
+  // from the step before the first point (the window's start, a round number) to the last point
+  const steps = rows.map((r) => r.step);
+  const [x0, x1] = steps.length ? [Math.min(...steps, ev.step) - 1, Math.max(...steps, ev.step)] : [ev.step - 1, ev.step + 1];
+  // above the plot, where no curve runs through it: rightwards from the rule, or leftwards where it would run past the edge
+  const right = ((ev.step - x0) / Math.max(1, x1 - x0)) * W + 4 + text.length * RULE_CHAR_W > W;
   return {
     width: W,
     height: H,
-    title: { text: `Regret around an event, λ = ${lambdaText(lambda)}`, subtitle: `moving average of 25 steps, mean over ${runs} run${runs === 1 ? '' : 's'}` },
+    title: { text: `Regret around an event, λ = ${lambdaText(lambda)}`, subtitle: `moving average of 25 steps, mean over ${runs} run${runs === 1 ? '' : 's'}`, offset: 18 },
     layer: [
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, clip: true },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { zero: false } },
+          x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [x0, x1], nice: false, zero: false }, axis: { tickCount: 8 } },
           y: { field: 'v', type: 'quantitative', title: 'step regret (reward units)', scale: { domain: [0, top], nice: false } },
           color,
         },
@@ -75,7 +137,7 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
       { data: { values: [{ x: ev.step }] }, mark: { type: 'rule', color: '#222', strokeWidth: 2, strokeDash: [2, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
       {
         data: { values: [{ x: ev.step, text }] },
-        mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 10, color: '#222' },
+        mark: { type: 'text', align: right ? 'right' : 'left', baseline: 'bottom', dx: right ? -4 : 4, dy: -3, fontSize: 10, color: '#222' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
       },
     ],
@@ -91,12 +153,12 @@ function excessText(ev: NonNullable<ScenarioSummary['events']>, k: number, lambd
   return `. Best fixed model over the window: ${ref.model}, regret ${f(ref.regret.mean)}; regret after the event (excess over it): ${rows.join(', ')}`;
 }
 
-export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: Map<string, string>, runs: number): ScenarioChart[] {
+export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: Map<string, string>, runs: number, Q: number): ScenarioChart[] {
   const out: ScenarioChart[] = [];
   for (const lambda of lambdas) {
     const suffix = lambdas.length > 1 ? `-lambda-${lambdaText(lambda)}` : '';
     if (sc.budget && sc.budget.curves.some((c) => c.lambda === lambda)) {
-      out.push({ name: `budget-adherence${suffix}`, title: `Budget adherence (λ = ${lambdaText(lambda)})`, spec: budgetSpec(sc.budget, lambda, colours, runs) });
+      out.push({ name: `budget-adherence${suffix}`, title: `Budget adherence (λ = ${lambdaText(lambda)})`, spec: budgetSpec(sc.budget, lambda, colours, runs, Q) });
     }
     if (sc.events) {
       sc.events.list.forEach((ev, k) => {

@@ -49,6 +49,16 @@ export function flatBoxes<T extends Record<string, unknown>>(rows: T[], keys: (k
   return out;
 }
 
+/** Said under the title when an axis is zoomed in on the data: box lengths are not to scale from 0. */
+export const NOT_FROM_ZERO = 'y axis does not start at 0';
+
+/** A title with the notes that apply (joined as its subtitle), or the bare text when none does. */
+function withNotes(title: string | { text: string; subtitle: string }, notes: (string | null)[]): string | { text: string; subtitle: string } {
+  const text = typeof title === 'string' ? title : title.text;
+  const all = [...(typeof title === 'string' ? [] : [title.subtitle]), ...notes].filter((n): n is string => !!n);
+  return all.length ? { text, subtitle: all.join(' · ') } : text;
+}
+
 export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle: string }; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
   const domain = paddedDomain(
     o.rows.map((r) => r.regret),
@@ -63,7 +73,7 @@ export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle
   return {
     width: W + 120,
     height: H,
-    title: o.title,
+    title: withNotes(o.title, [domain[0] > 0 ? NOT_FROM_ZERO : null]),
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 22 }, encoding: { x, y, color } },
@@ -94,7 +104,7 @@ export function lambdaSweepSpec(o: {
     width: W + 160,
     height: H,
     // the note on bars only when a bar is drawn
-    title: flat.length || typeof o.title === 'string' ? o.title : o.title.text,
+    title: withNotes(flat.length || typeof o.title === 'string' ? o.title : o.title.text, [domain[0] > 0 ? NOT_FROM_ZERO : null]),
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 8 }, encoding: { x, xOffset, y, color } },
@@ -103,9 +113,36 @@ export function lambdaSweepSpec(o: {
   } as unknown as TopLevelSpec;
 }
 
+/** Area (px²) of a policy's diamond; its half-diagonal is √size / 2. */
+const DIAMOND = 110;
+/** How much wider (px, half-diagonal) each diamond is than the one drawn on top of it where markers overlap. */
+const RING = 2.2;
+
 /**
- * Accuracy vs total energy: single models (grey, labelled clear of every other label and marker), their
- * static Pareto front, and the policies in their own colours.
+ * Size of each policy's diamond. Diamonds that would overlap (a chain of them, in pixels) are nested: the first
+ * in the legend's order is the largest and is drawn first, each next one RING px smaller on each side, so a
+ * policy that lands on another's point (two routers picking the same model) still shows as a ring around it.
+ */
+export function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAMOND, ring = RING): number[] {
+  const r = Math.sqrt(size) / 2;
+  const group = pts.map((_, i) => i);
+  const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i])));
+  for (let i = 0; i < pts.length; i++) {
+    for (let j = i + 1; j < pts.length; j++) {
+      // diamonds are balls of the L1 norm: they overlap when the centres are closer than the two half-diagonals
+      if (Math.abs(pts[i].px - pts[j].px) + Math.abs(pts[i].py - pts[j].py) < 2 * r) group[root(j)] = root(i);
+    }
+  }
+  const members = new Map<number, number[]>();
+  pts.forEach((_, i) => members.set(root(i), [...(members.get(root(i)) ?? []), i]));
+  const out = pts.map(() => size);
+  for (const m of members.values()) m.forEach((i, k) => (out[i] = k === m.length - 1 ? size : (2 * (r + ring * (m.length - 1 - k))) ** 2));
+  return out;
+}
+
+/**
+ * Accuracy vs total energy: single models (grey, labelled clear of every other label, marker and the front),
+ * their static Pareto front, and the policies in their own colours (nested where they coincide).
  */
 export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelPoint[]; policies: { label: string; wh: number; acc: number }[]; colours: Map<string, string> }): TopLevelSpec {
   const models = o.models;
@@ -116,29 +153,37 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
   const CHAR_W = 5.5;
   const px = (e: number): number => (e / xTop) * W;
   const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
+  const shown = o.policies.filter((p) => Number.isFinite(p.wh) && Number.isFinite(p.acc));
+  const sizes = nestedMarkerSizes(shown.map((p) => ({ px: px(p.wh), py: py(p.acc) })));
+  const policies = shown.map((p, i) => ({ ...p, size: sizes[i] }));
+  // the front as drawn (step-after): across at each point's accuracy, then up to the next
+  const frontLines = front.slice(1).flatMap((b, k) => {
+    const a = front[k];
+    return [
+      { x0: px(a.energyWh), y0: py(a.accuracy), x1: px(b.energyWh), y1: py(a.accuracy) },
+      { x0: px(b.energyWh), y0: py(a.accuracy), x1: px(b.energyWh), y1: py(b.accuracy) },
+    ];
+  });
   const placed = placeLabels(
     models.map((m) => ({ px: px(m.energyWh), py: py(m.accuracy), text: m.id })),
     W,
     H,
     CHAR_W,
     11,
-    { overhang: 0, obstacles: o.policies.filter((p) => Number.isFinite(p.wh) && Number.isFinite(p.acc)).map((p) => ({ px: px(p.wh), py: py(p.acc) })), leaders: true },
+    { overhang: 0, obstacles: policies.map((p) => ({ px: px(p.wh), py: py(p.acc), r: Math.sqrt(p.size) / 2 + 1 })), leaders: true, segments: frontLines, leaderFrom: 4 },
   );
   const labels = models.map((m, i) => {
     const p = placed[i];
-    // leader from the point to the nearest edge of a label set away from it (not right beside it)
-    const w = m.id.length * CHAR_W;
-    const ex = Math.max(p.lx, Math.min(p.lx + w, px(m.energyWh)));
-    const ey = Math.max(p.ly - 9, Math.min(p.ly + 2, py(m.accuracy)));
     return {
       id: m.id,
       energyWh: m.energyWh,
       accuracy: m.accuracy,
       lx: (p.lx / W) * xTop,
       ly: y0 + ((H - p.ly) / H) * (y1 - y0),
-      mx: (ex / W) * xTop,
-      my: y0 + ((H - ey) / H) * (y1 - y0),
-      leader: p.leader || p.rank >= 4,
+      // leader from the point to the nearest edge of a label set away from it (not right beside it)
+      mx: (p.ex / W) * xTop,
+      my: y0 + ((H - p.ey) / H) * (y1 - y0),
+      leader: p.leader,
     };
   });
   const xScale = { domain: [0, xTop], nice: false };
@@ -174,12 +219,16 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
         encoding: { x: { field: 'lx', type: 'quantitative', scale: xScale }, y: { field: 'ly', type: 'quantitative', scale: yScale }, text: { field: 'id' } },
       },
       {
-        data: { values: o.policies },
-        mark: { type: 'point', filled: true, size: 110, shape: 'diamond', opacity: 1 },
+        // the largest (nested) diamonds first, so the smaller ones are drawn on top of them (without an order,
+        // Vega-Lite would draw the legend's first policy last)
+        data: { values: policies.map((p, i) => ({ ...p, i })).sort((a, b) => b.size - a.size || a.i - b.i).map(({ i: _, ...p }, z) => ({ ...p, z })) },
+        mark: { type: 'point', filled: true, shape: 'diamond', opacity: 1 },
         encoding: {
           x: { field: 'wh', type: 'quantitative', scale: xScale },
           y: { field: 'acc', type: 'quantitative', scale: yScale },
-          color: { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labelsShown), legend: { symbolOpacity: 1 } },
+          size: { field: 'size', type: 'quantitative', scale: null, legend: null },
+          order: { field: 'z', type: 'quantitative' },
+          color: { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labelsShown), legend: { symbolOpacity: 1, symbolSize: DIAMOND } },
         },
       },
     ],

@@ -49,21 +49,40 @@ export function endLabelPositions(values: number[], yTop: number, height = H, ga
   return [...pos].map((p) => ((height - p) / height) * yTop);
 }
 
-/** Event rules with a label naming the change, for charts over queries routed (near-black: no policy has that colour). */
-function eventLayers(events: PoolEvent[], above: boolean): Record<string, unknown>[] {
+/** Width (px) of a 10 px event label: DejaVu Sans averages under 6.2 px a character at that size. */
+const EVENT_CHAR_W = 6.2;
+
+/**
+ * Event rules with a label naming the change, for charts over queries routed (near-black: no policy has that
+ * colour). The label sits above the plot, where no curve or cell can run through it: from the rule rightwards,
+ * or leftwards when it would run past the plot's right edge. `solid`: the heatmap's rule, drawn over the cells.
+ */
+export function eventLayers(events: PoolEvent[], Q: number, solid: boolean, prefix = 'query'): Record<string, unknown>[] {
   if (!events.length) return [];
+  const values = events.map((e) => {
+    const text = `${prefix} ${e.step}: ${e.what}`;
+    const right = (e.step / Q) * W + 4 + text.length * EVENT_CHAR_W > W;
+    return { ...e, text, dx: right ? -4 : 4, align: right ? 'right' : 'left' };
+  });
   return [
     {
       data: { values: events },
-      mark: { type: 'rule', strokeDash: above ? [] : [4, 3], color: above ? '#111' : '#444', strokeWidth: above ? 2 : 1 },
+      mark: { type: 'rule', strokeDash: solid ? [] : [4, 3], color: solid ? '#111' : '#444', strokeWidth: solid ? 2 : 1 },
       encoding: { x: { field: 'step', type: 'quantitative' } },
     },
-    {
-      data: { values: events.map((e) => ({ ...e, text: `query ${e.step}: ${e.what}` })) },
-      mark: { type: 'text', align: 'left', baseline: above ? 'bottom' : 'top', dx: 4, dy: above ? -3 : 4, fontSize: 10, color: above ? '#111' : '#444' },
-      encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
-    },
+    ...['left', 'right']
+      .filter((a) => values.some((v) => v.align === a))
+      .map((a) => ({
+        data: { values: values.filter((v) => v.align === a) },
+        mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3, fontSize: 10, color: solid ? '#111' : '#444' },
+        encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
+      })),
   ];
+}
+
+/** A chart title with room above the plot for event labels when there are events. */
+function titleWithEvents(text: string, events: PoolEvent[]): string | { text: string; offset: number } {
+  return events.length ? { text, offset: 18 } : text;
 }
 
 /** Line layers with labels at the right end of each line (leader when the label had to move). */
@@ -116,13 +135,13 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   return {
     width: W,
     height: H,
-    title: o.title,
+    title: titleWithEvents(o.title, o.events),
     data: { values: rows },
     layer: [
       { mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
       { mark: { type: 'line', strokeWidth: 1.6, clip: true }, encoding: { x, y, color } },
       ...endLabelLayers(ends, yTop, o.Q, color),
-      ...eventLayers(o.events, false),
+      ...eventLayers(o.events, o.Q, false),
     ],
   } as unknown as TopLevelSpec;
 }
@@ -155,7 +174,7 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
   return {
     width: W,
     height: H,
-    title: o.title,
+    title: titleWithEvents(o.title, o.events),
     data: { values: rows },
     layer: [
       {
@@ -167,7 +186,7 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
         },
       },
       ...endLabelLayers(ends, yTop, o.Q, color),
-      ...eventLayers(o.events, false),
+      ...eventLayers(o.events, o.Q, false),
     ],
   } as unknown as TopLevelSpec;
 }
@@ -255,7 +274,7 @@ export function selectionSpec(o: { title: string; sel: SelectionWindows; models:
             },
           ]
         : []),
-      ...eventLayers(o.events, true),
+      ...eventLayers(o.events, o.Q, true),
     ],
   } as unknown as TopLevelSpec;
 }

@@ -73,7 +73,7 @@ export function energyReportSection(e: EnergyMetrics, setting: { gpu: string; ba
     `<p class="note">${esc(setting.gpu)}, batch ${setting.batch} (docs/energy-model.md). Reference: the best single model, ${esc(ref.model)} ` +
     `(accuracy ${pct(ref.accuracy)}, ${esc(fmtJ(ref.jPerPrompt))} per prompt, ${esc(fmtJ(ref.jPerCorrect))} per correct answer). ` +
     '@peak: the router\'s most accurate λ; "saved vs models": against the cheapest mix of single models with that accuracy; @ref accuracy: the cheapest point of its hull at the reference accuracy (docs/model.md §10).</p>\n' +
-    `<table><tr>${heads.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n${rows.join('\n')}\n</table>\n</section>`
+    `<div class="wide"><table><tr>${heads.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n${rows.join('\n')}\n</table></div>\n</section>`
   );
 }
 

@@ -19,6 +19,7 @@ import { fmt, renderTable } from './terminalTable.js';
 import { energyReportSection } from './energy.js';
 import type { EnergyMetrics } from '../metrics/energy.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
+import { chartSvg, REPORT_CSS } from './html.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
@@ -157,8 +158,9 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   );
   parts.push(`<p class="note">${s.published.comparable ? 'Published figures (GreenServ Table 1) shown beside ours' : 'Published figures (GreenServ Table 1) not shown'}: ${esc(s.published.note)}.</p>`);
   const cmp = s.published.comparable;
+  // wide tables (one AIQ column per family) scroll inside the page rather than run off it
   parts.push(
-    `<table><tr><th>router</th><th>AIQ (mean)</th>${fams.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
+    `<div class="wide"><table><tr><th>router</th><th>AIQ (mean)</th>${fams.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
       `<th>CPT(50%)</th><th>CPT(80%)</th><th>APGR</th>${cmp ? '<th>published AIQ / peak / avg</th>' : ''}</tr>`,
   );
   for (const p of s.policies) {
@@ -185,14 +187,14 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
     `<tr><td>oracle point (best quality, cheapest among ties)</td><td>${fmt(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
-  parts.push('</table>');
+  parts.push('</table></div>');
   parts.push(
     '<p class="note">AIQ: area under the router\'s non-decreasing convex hull of (mean cost, mean quality) points over the family\'s cost range, divided by the range ' +
       '(RouterBench §3; in routerbench-code mode as its published script computes it), averaged over families. Peak / average accuracy: highest / mean accuracy over all prompts across the λ grid. ' +
       'CPT(x%): cost, as a share of the cost gap between the family\'s cheapest and best single model, at which the hull recovers x% of their quality gap; APGR: the average share recovered (RouteLLM).</p>',
   );
   parts.push(
-    `<table><tr><th>model</th><th>cost per prompt (${costUnit(s)})</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
+    `<div class="wide"><table><tr><th>model</th><th>cost per prompt (${costUnit(s)})</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
   );
   for (const m of s.baselines.models) {
     parts.push(
@@ -200,22 +202,18 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
         `${fams.map((f) => `<td>${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}</td>`).join('')}</tr>`,
     );
   }
-  parts.push('</table>');
+  parts.push('</table></div>');
   for (const f of fams) {
     const svg = svgOf(f);
     // given charts but none for this family (charts off): no figure
     if (charts !== undefined && svg === undefined) continue;
-    const body = svg ? svg.replace(/^<\?xml[^>]*>\s*/, '') : `<img src="${esc(chartFileBase(f))}.svg" alt="cost–quality chart of ${esc(f)}">`;
+    // inline charts on the text scale of every other report (chartSvg), within the page's width
+    const body = svg ? chartSvg(svg) : `<img src="${esc(chartFileBase(f))}.svg" alt="cost–quality chart of ${esc(f)}">`;
     parts.push(`<figure id="evaluate-${esc(familySlug(f))}">${body}<figcaption>${esc(f)}: single models (squares), the oracle point (diamond), each policy's λ points and the hulls AIQ integrates.</figcaption></figure>`);
   }
   parts.push('</section>');
   return parts.join('\n');
 }
-
-const CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1150px;color:#222;line-height:1.4}
-h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:1em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}figure{margin:1.5em 0}figcaption{font-size:.9em;color:#444}`;
 
 /** The energy section under `--cost energy` (summary.json's `energy` block), else nothing. */
 function energyOf(s: EvaluateSummary): string {
@@ -226,14 +224,14 @@ function energyOf(s: EvaluateSummary): string {
 /** A standalone report.html holding the evaluation section. */
 export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>, protocolHtml = ''): string {
   return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>greenserv evaluate: ${esc(s.dataset.name)}</title><style>${CSS}</style></head><body>\n` +
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>greenserv evaluate: ${esc(s.dataset.name)}</title><style>${REPORT_CSS}</style></head><body>\n` +
     `<h1>greenserv evaluate --routerbench</h1>\n${protocolHtml}${evaluateReportSection(s, charts)}\n${energyOf(s)}</body></html>\n`
   );
 }
 
 /** The protocol's section of report.html: its tables and the gap-closed chart. */
 function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
-  return protocolSectionHtml(p, { figure: svg ? gapClosedFigure(svg.replace(/^<\?xml[^>]*>\s*/, '')) : null, note: `Points, charts and tables below are those of ${p.splits > 1 ? `the first split's test stream (of ${p.splits})` : 'the test stream'}.` });
+  return protocolSectionHtml(p, { figure: svg ? gapClosedFigure(chartSvg(svg)) : null, note: `Points, charts and tables below are those of ${p.splits > 1 ? `the first split's test stream (of ${p.splits})` : 'the test stream'}.` });
 }
 
 // ---------------------------------------------------------------------------------------------- directory

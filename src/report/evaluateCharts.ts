@@ -79,6 +79,63 @@ export function hullPolyline(h: readonly CostQuality[], right: number, perSegmen
 const CHART_W = 640;
 const CHART_H = 380;
 
+/** Dots (size 38 px²) this close (px) are taken as one point. */
+const SAME_DOT = 1.5;
+
+/**
+ * Widths of lines that run together: lines closer than 1.5 px to one another over at least 30 px of the
+ * plot's width form a group, and within it the first is widest, each next one 1.6 px narrower (1.8 px the
+ * narrowest), so that drawn widest first each shows as a band along the others.
+ */
+export function nestedLineWidths(lines: { x: number; y: number }[][], width = CHART_W, base = 1.8, ring = 1.6): number[] {
+  const yAt = (l: { x: number; y: number }[], x: number): number | null => {
+    for (let i = 1; i < l.length; i++) {
+      const [a, b] = [l[i - 1], l[i]];
+      if (x >= Math.min(a.x, b.x) && x <= Math.max(a.x, b.x)) return b.x === a.x ? Math.min(a.y, b.y) : a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x);
+    }
+    return null;
+  };
+  const samples = lines.map((l) => Array.from({ length: Math.floor(width / 2) + 1 }, (_, k) => yAt(l, 2 * k)));
+  const group = lines.map((_, i) => i);
+  const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i])));
+  for (let i = 0; i < lines.length; i++) {
+    for (let j = i + 1; j < lines.length; j++) {
+      let together = 0;
+      samples[i].forEach((y, k) => {
+        const o = samples[j][k];
+        if (y !== null && o !== null && Math.abs(y - o) <= 1.5) together++;
+      });
+      if (together * 2 >= 30) group[root(j)] = root(i);
+    }
+  }
+  const members = new Map<number, number[]>();
+  lines.forEach((_, i) => members.set(root(i), [...(members.get(root(i)) ?? []), i]));
+  const out = lines.map(() => base);
+  for (const m of members.values()) m.forEach((i, k) => (out[i] = base + ring * (m.length - 1 - k)));
+  return out;
+}
+
+/**
+ * Sizes of the policies' dots: where the dots of several policies fall on one point (the same model at some
+ * λ), the first policy's is largest and each next one's a ring of 1.6 px smaller; a policy's own dots on one
+ * point (several λ giving the same choice) share one size.
+ */
+export function nestedDotSizes(pts: { px: number; py: number; series: string }[], size = 38, ring = 1.6): number[] {
+  const r = Math.sqrt(size) / 2;
+  const spots: { px: number; py: number; series: string[] }[] = [];
+  const spotOf = pts.map((p) => {
+    let at = spots.find((q) => Math.hypot(q.px - p.px, q.py - p.py) <= SAME_DOT);
+    if (!at) spots.push((at = { px: p.px, py: p.py, series: [] }));
+    if (!at.series.includes(p.series)) at.series.push(p.series);
+    return at;
+  });
+  return pts.map((p, i) => {
+    const sp = spotOf[i];
+    const k = sp.series.length - 1 - sp.series.indexOf(p.series);
+    return k === 0 ? size : (2 * (r + ring * k)) ** 2;
+  });
+}
+
 export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSpec {
   const info = s.dataset.families.find((f) => f.name === c.family);
   const all: number[] = [
@@ -103,31 +160,55 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   // policies in the colours they have in every other chart
   const colours = policyColours(c.policies.map((p) => ({ label: p.name })));
   const colors = ['#222222', '#7f7f7f', ...c.policies.map((p) => colours.get(p.name)!)];
-  const lines: Record<string, unknown>[] = [];
-  const addLine = (series: string, h: readonly CostQuality[]): void => {
-    hullPolyline(h, right).forEach((v, i) => {
-      if (v.cost > 0) lines.push({ series, cost: v.cost, quality: v.quality, i });
-    });
-  };
-  addLine('oracle frontier', thinHull(c.oracleFrontier));
-  addLine('zero router', c.zeroRouter);
-  for (const p of c.policies) addLine(policyLabel(p.name), p.hull);
-  const pts = c.policies.flatMap((p) => p.points.filter((x) => x.cost > 0).map((x) => ({ series: policyLabel(p.name), cost: x.cost, quality: x.quality, lambda: x.lambda })));
-  const models = c.models.filter((m) => m.point.cost > 0).map((m) => ({ model: shortModel(m.id), cost: m.point.cost, quality: m.point.quality }));
-  const oracle = Number.isFinite(c.oraclePoint.cost) && c.oraclePoint.cost > 0 ? [{ model: 'oracle', cost: c.oraclePoint.cost, quality: c.oraclePoint.quality }] : [];
   // labels for the models and the oracle, placed in pixels and mapped back to data coordinates
   const lx0 = Math.log(xmin);
   const lx1 = Math.log(xmax);
   const px = (cost: number): number => ((Math.log(cost) - lx0) / (lx1 - lx0)) * CHART_W;
   const py = (q: number): number => CHART_H - ((q - ymin) / (ymax - ymin)) * CHART_H;
+  const xEnc = {
+    field: 'cost',
+    type: 'quantitative',
+    title: `mean ${s.reward.cost === 'energy' ? 'energy per prompt (J' : 'cost per prompt (USD'}, log scale)`,
+    scale: { type: 'log', domain: [xmin, xmax], nice: false },
+    axis: { format: '~g', tickCount: 6 },
+  } as const;
+  const yEnc = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { domain: [ymin, ymax], nice: false, zero: false } } as const;
+  const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: { orient: 'bottom', columns: 3 } } as const;
+  const hulls = [
+    { series: 'oracle frontier', line: hullPolyline(thinHull(c.oracleFrontier), right) },
+    { series: 'zero router', line: hullPolyline(c.zeroRouter, right) },
+    ...c.policies.map((p) => ({ series: policyLabel(p.name), line: hullPolyline(p.hull, right) })),
+  ].map((h) => ({ ...h, line: h.line.filter((v) => v.cost > 0) }));
+  // policies whose hulls run together (routers that end up on the same models) are drawn widest first, each
+  // next one narrower, so every one shows as a band along the others; the zero router, dashed, goes on top
+  const policyHulls = hulls.slice(2);
+  const widths = nestedLineWidths(policyHulls.map((h) => h.line.map((v) => ({ x: px(v.cost), y: py(v.quality) }))));
+  const lineLayer = (rows: Record<string, unknown>[], width: number, dash?: number[]): Record<string, unknown> => ({
+    data: { values: rows },
+    mark: { type: 'line', strokeWidth: width, clip: true, ...(dash ? { strokeDash: dash } : {}) },
+    encoding: { x: xEnc, y: yEnc, color, order: { field: 'i', type: 'quantitative' } },
+  });
+  const rowsOf = (h: (typeof hulls)[number]): Record<string, unknown>[] => h.line.map((v, i) => ({ series: h.series, cost: v.cost, quality: v.quality, i }));
+  const policyLayers = policyHulls
+    .map((h, k) => ({ h, w: widths[k], k }))
+    .sort((a, b) => b.w - a.w || a.k - b.k)
+    .map(({ h, w }) => lineLayer(rowsOf(h), w));
+  const ptsAll = c.policies.flatMap((p) => p.points.filter((x) => x.cost > 0).map((x) => ({ series: policyLabel(p.name), cost: x.cost, quality: x.quality, lambda: x.lambda })));
+  // dots of policies on the same point (the same model at some λ): nested as the hulls are
+  const dotSizes = nestedDotSizes(ptsAll.map((p) => ({ px: px(p.cost), py: py(p.quality), series: p.series })));
+  const pts = ptsAll.map((p, i) => ({ ...p, size: dotSizes[i] })).sort((a, b) => b.size - a.size).map((p, z) => ({ ...p, z }));
+  const models = c.models.filter((m) => m.point.cost > 0).map((m) => ({ model: shortModel(m.id), cost: m.point.cost, quality: m.point.quality }));
+  const oracle = Number.isFinite(c.oraclePoint.cost) && c.oraclePoint.cost > 0 ? [{ model: 'oracle', cost: c.oraclePoint.cost, quality: c.oraclePoint.quality }] : [];
   const labelled = [...models, ...oracle];
+  // labels keep off the hulls where they can
+  const segments = hulls.flatMap((h) => h.line.slice(1).map((v, i) => ({ x0: px(h.line[i].cost), y0: py(h.line[i].quality), x1: px(v.cost), y1: py(v.quality) })));
   const placed = placeLabels(
     labelled.map((m) => ({ px: px(m.cost), py: py(m.quality), text: m.model })),
     CHART_W,
     CHART_H,
     6.1,
     11,
-    { overhang: 40, obstacles: pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })) },
+    { overhang: 40, obstacles: pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })), segments },
   );
   const labels = labelled.map((m, i) => ({
     text: m.model,
@@ -135,15 +216,6 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     quality: ymin + ((CHART_H - placed[i].ly) / CHART_H) * (ymax - ymin),
     bold: m.model === 'oracle',
   }));
-  const x = {
-    field: 'cost',
-    type: 'quantitative',
-    title: `mean ${s.reward.cost === 'energy' ? 'energy per prompt (J' : 'cost per prompt (USD'}, log scale)`,
-    scale: { type: 'log', domain: [xmin, xmax], nice: false },
-    axis: { format: '~g', tickCount: 6 },
-  } as const;
-  const y = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { domain: [ymin, ymax], nice: false, zero: false } } as const;
-  const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: { orient: 'bottom', columns: 3 } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -154,36 +226,35 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     width: CHART_W,
     height: CHART_H,
     layer: [
-      {
-        data: { values: lines },
-        mark: { type: 'line', strokeWidth: 1.8, clip: true },
-        encoding: {
-          x,
-          y,
-          color,
-          order: { field: 'i', type: 'quantitative' },
-          strokeDash: { condition: { test: "datum.series === 'zero router'", value: [6, 3] }, value: [1, 0] },
-        },
-      },
+      lineLayer(rowsOf(hulls[0]), 1.8),
+      ...policyLayers,
+      lineLayer(rowsOf(hulls[1]), 1.8, [6, 3]),
       {
         data: { values: pts },
-        mark: { type: 'point', filled: true, size: 38, opacity: 0.85, clip: true },
-        encoding: { x, y, color, tooltip: [{ field: 'series' }, { field: 'lambda' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }] },
+        mark: { type: 'point', filled: true, opacity: 0.85, clip: true },
+        encoding: {
+          x: xEnc,
+          y: yEnc,
+          color,
+          size: { field: 'size', type: 'quantitative', scale: null, legend: null },
+          order: { field: 'z', type: 'quantitative' },
+          tooltip: [{ field: 'series' }, { field: 'lambda' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }],
+        },
       },
       {
         data: { values: models },
         mark: { type: 'square', size: 60, color: '#555555', clip: true },
-        encoding: { x, y, tooltip: [{ field: 'model' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }] },
+        encoding: { x: xEnc, y: yEnc, tooltip: [{ field: 'model' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }] },
       },
       {
         data: { values: oracle },
         mark: { type: 'point', shape: 'diamond', size: 140, filled: true, color: '#000000', clip: true },
-        encoding: { x, y },
+        encoding: { x: xEnc, y: yEnc },
       },
       {
         data: { values: labels },
         mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 10, color: '#333333' },
-        encoding: { x, y, text: { field: 'text' }, fontWeight: { condition: { test: 'datum.bold', value: 'bold' }, value: 'normal' } },
+        encoding: { x: xEnc, y: yEnc, text: { field: 'text' }, fontWeight: { condition: { test: 'datum.bold', value: 'bold' }, value: 'normal' } },
       },
     ],
   } as unknown as TopLevelSpec;

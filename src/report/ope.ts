@@ -62,7 +62,22 @@ export function opeEstimatesCsv(s: OpeSummary): string {
   return lines.join('\n') + '\n';
 }
 
-/** Estimate ± 95 % interval per policy (rows) and estimator; the true value as a black tick when known. */
+/** One colour per estimator in every ope chart, whichever of them a run asked for. */
+const ESTIMATOR_COLOURS: [string, string][] = [
+  ['dm', '#4c78a8'],
+  ['ips', '#f58518'],
+  ['snips', '#54a24b'],
+  ['dr', '#e45756'],
+  ['switch-dr', '#7e2fd4'],
+  ['dros', '#9d755d'],
+  ['replay', '#15aadd'],
+  ['replay (biased)', '#c9a227'],
+];
+
+/**
+ * Estimate ± 95 % interval per policy (rows) and estimator, on one axis for all policies so that their estimates
+ * compare; the true value as a black rule under the estimates when known.
+ */
 export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLevelSpec {
   const values: Record<string, unknown>[] = [];
   for (const p of s.policies) {
@@ -73,21 +88,26 @@ export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLe
   }
   const order = [...s.estimators, 'replay', 'replay (biased)'];
   const x = { type: 'quantitative', scale: { zero: false }, title: `estimated ${METRIC_LABEL[metric]}` } as const;
+  const known = new Map(ESTIMATOR_COLOURS);
+  const shown = [...new Set(values.map((v) => v.estimator as string))];
+  const colour = { field: 'estimator', type: 'nominal', legend: null, scale: { domain: shown, range: shown.map((e) => known.get(e) ?? '#666666') } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `Off-policy estimates of the mean ${METRIC_LABEL[metric]} (95% bootstrap intervals${s.table ? '; black tick: true value' : ''})`,
+    title: `Off-policy estimates of the mean ${METRIC_LABEL[metric]} (95% bootstrap intervals${s.table ? '; black rule: true value' : ''})`,
     data: { values },
     facet: { row: { field: 'policy', type: 'nominal', title: null, sort: s.policies.map((p) => p.name), header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } } },
     spec: {
       width: 460,
       height: { step: 20 },
       layer: [
-        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'estimator', type: 'nominal', title: null, sort: order }, x: { field: 'lo', ...x }, x2: { field: 'hi' }, color: { field: 'estimator', type: 'nominal', legend: null } } },
-        { mark: { type: 'point', filled: true, size: 50 }, encoding: { y: { field: 'estimator', type: 'nominal', sort: order }, x: { field: 'value', ...x }, color: { field: 'estimator', type: 'nominal', legend: null } } },
+        // the true value first, so the estimates on it stay visible
         ...(s.table ? [{ transform: [{ filter: 'datum.truth !== null' }], mark: { type: 'rule', color: 'black', strokeWidth: 2 }, encoding: { x: { field: 'truth', ...x } } } as const] : []),
+        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'estimator', type: 'nominal', title: null, sort: order }, x: { field: 'lo', ...x }, x2: { field: 'hi' }, color: colour } },
+        { mark: { type: 'point', filled: true, size: 50, opacity: 1 }, encoding: { y: { field: 'estimator', type: 'nominal', sort: order }, x: { field: 'value', ...x }, color: colour } },
       ],
     },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    // one x axis for every policy: an estimate's position compares across the rows
+    resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }
 
@@ -101,16 +121,20 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
     `<p class="note">Log <b>${esc(s.logs.file)}</b>: ${s.logs.decisions} decisions over ${s.logs.models.length} models, propensities ${s.logs.propensity}${s.logs.uniform ? ' (uniform logger)' : ''} · ` +
       `${lam} · ${s.bootstrap} bootstrap resamples from seed ${s.seed}${s.table ? ` · true values from ${esc(s.table.name)}` : ''}</p>`,
   );
-  parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator.</figcaption></figure>`);
-  parts.push('<h2>Estimates</h2><div class="wide"><table><tr><th>policy</th><th>estimator</th><th>reward</th><th>95% CI</th><th>accuracy</th><th>energy (J)</th><th>true reward</th><th>ESS / kept</th><th>max weight</th><th>support</th></tr>');
+  parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator${s.table ? '; the black rule is the true value' : ''}.</figcaption></figure>`);
+  // a true reward column only when a table gave one; the estimator's name aligned as text, like the policy's
+  const truth = s.table !== null;
+  parts.push(
+    `<h2>Estimates</h2><div class="wide"><table><tr><th>policy</th><th style="text-align:left">estimator</th><th>reward</th><th>95% CI</th><th>accuracy</th><th>energy (J)</th>${truth ? '<th>true reward</th>' : ''}<th>ESS / kept</th><th>max weight</th><th>support</th></tr>`,
+  );
   for (const p of s.policies) {
     for (const r of p.estimates.filter((e) => e.metric === 'reward')) {
       const acc = row(p, 'accuracy', r.estimator);
       const en = row(p, 'energy_j', r.estimator);
       const d = p.diagnostics;
       parts.push(
-        `<tr><td>${esc(p.name)}</td><td>${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td><td>${fmt(r.value, 4)}</td><td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>` +
-          `<td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td><td>${fmt(p.truth?.reward, 4)}</td><td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
+        `<tr><td>${esc(p.name)}</td><td style="text-align:left">${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td><td>${fmt(r.value, 4)}</td><td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>` +
+          `<td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td>${truth ? `<td>${fmt(p.truth?.reward, 4)}</td>` : ''}<td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
       );
     }
   }

@@ -18,8 +18,20 @@ export const POLICY_COLOURS: Readonly<Record<string, string>> = {
   oracle: '#333333',
 };
 
-/** Colours no shipped policy uses and far from theirs (most distinct first), for the other labels. */
-const SPARE = ['#7570b3', '#e7298a', '#bcbd22', '#17becf', '#7f7f7f', '#1b9e77', '#08306b', '#a6761d', '#d62728', '#393b79', '#637939', '#843c39', '#5254a3', '#8c564b'];
+/**
+ * Greys and blacks other marks use: the single models and their labels, the zero router, the oracle's frontier
+ * and point, rules and the "not in the pool" cells. No policy takes one, so a policy never looks like them.
+ */
+export const RESERVED_COLOURS = ['#888888', '#7f7f7f', '#999999', '#222222', '#111111', '#bdbdbd', '#555555', '#666666', '#000000'];
+
+/**
+ * Colours for the other labels, in the order they are taken: hues the shipped colours leave free (violet, olive,
+ * magenta, navy, sky, rust, …) at a lightness that reads as a line, a marker and a text label on white. In
+ * CIEDE2000 from every shipped colour, every reserved grey and the spares before it, the first five are at least
+ * 17 away (a --split run's fifteen policies stay apart), the first nine at least 16 and all at least 12.
+ */
+export const SPARE_COLOURS = ['#7e2fd4', '#616119', '#e6197f', '#1f3f8f', '#15aadd', '#a8390a', '#0b7a3e', '#a98ef0', '#fb56f9', '#9a4057', '#98a605', '#965e03', '#6b5292', '#e5845d'];
+const SPARE = SPARE_COLOURS;
 
 /**
  * Colour of each distinct label. A label that names a shipped policy gets that policy's colour; else the

@@ -11,7 +11,10 @@ import { H, W } from './chartsTime.js';
 import { fmt, fmtSmall, plural, renderTableFit, wrapAt } from './terminalTable.js';
 
 function pct(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  const v = (100 * x).toFixed(1);
+  // a gap that rounds to 0 is +0.0 %, never −0.0 %
+  return Number(v) === 0 ? '+0.0%' : `${x > 0 ? '+' : ''}${v}%`;
 }
 
 function gapCell(r: ProtocolPolicyRow): string {
@@ -126,6 +129,21 @@ export function protocolCsv(p: ProtocolBlock): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Axis values for a domain that holds 0: the multiples of a round step (1, 2 or 5 × 10ᵏ) at most 8 to the
+ * domain, so 0 (the train-best-static model, with its dashed rule) is always one, and labels stay apart without
+ * the renderer dropping every other one (it dropped the one at 0).
+ */
+export function zeroTicks(lo: number, hi: number, most = 8): number[] {
+  if (!(hi > lo)) return [0];
+  const raw = (hi - lo) / most;
+  const e = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * e).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
 /** Gap closed per policy (percent) with its 95 % CI as a whisker; 0 is the train-best-static model. */
 export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, title = 'Gap closed vs train-best-static on the test stream'): TopLevelSpec {
   const rows = p.policies
@@ -141,7 +159,7 @@ export function gapClosedSpec(p: ProtocolBlock, colours: Map<string, string>, ti
   const span = paddedDomain([0, ...rows.flatMap((r) => [r.lo, r.hi, r.gap])]);
   // room on the right for the value labels
   const domain = [span[0], span[1] + 0.14 * (span[1] - span[0])];
-  const x = { field: 'gap', type: 'quantitative', title: 'gap closed (% of train-best-static regret removed)', scale: { domain, nice: false } };
+  const x = { field: 'gap', type: 'quantitative', title: 'gap closed (% of train-best-static regret removed)', scale: { domain, nice: false }, axis: { values: zeroTicks(domain[0], domain[1]), labelOverlap: false } };
   const y = { field: 'policy', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } };
   const keys = rows.map((r) => r.key);
   const color = { field: 'key', type: 'nominal', legend: null, scale: { domain: keys, range: keys.map((k) => colours.get(k) ?? '#666666') } };

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { vegaTextWidth } from './textWidth.js';
 
 export const CHART_FONT = 'DejaVu Sans, Lato, Liberation Sans, Arial, Helvetica, sans-serif';
 
@@ -57,6 +58,8 @@ export function stableIds(svg: string, prefix: string): string {
 
 export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'chart'): Promise<RenderedChart> {
   const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  // lay text out at the widths it is drawn with (Vega's estimate without a canvas is 0.8 em a character)
+  (vega as unknown as { textMetrics: { width: unknown } }).textMetrics.width = vegaTextWidth;
   const full = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
   // vega-lite's warnings go to the console; charts are checked in tests instead
   const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;

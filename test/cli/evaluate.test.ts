@@ -8,7 +8,7 @@ import { routerbenchHeaderProblems } from '../../src/app/evaluate.js';
 import { EXIT_BAD_INPUT, isUserError } from '../../src/cli/errors.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
-import { evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
+import { evaluateReportHtml, evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
 import { POLICY_COLOURS } from '../../src/report/palette.js';
 
 const RB = resolve(__dirname, '../../../shared/data/routerbench');
@@ -371,6 +371,14 @@ describe('evaluateReportSection', () => {
     expect(inlined).toContain('<figure id="evaluate-mmlu"><svg id="x"></svg>');
     expect(inlined).not.toContain('evaluate-hellaswag"');
     expect(html).not.toMatch(/<script/);
+    // wide tables (a column per family) scroll inside the page: every table in a scrolling box
+    expect(html.match(/<table/g)?.length).toBe(2);
+    expect(html.match(/<div class="wide"><table/g)?.length).toBe(2);
+    const page = evaluateReportHtml(s, new Map([['mmlu', '<svg width="640" height="480"></svg>']]));
+    expect(page).toMatch(/\.wide\{overflow-x:auto\}/);
+    // charts on the text scale of the other reports (1.25×), never wider than the page
+    expect(page).toContain('<figure id="evaluate-mmlu"><svg style="width:800px" width="640"');
+    expect(page).toMatch(/figure svg\{display:block;max-width:100%;height:auto\}/);
   });
 });
 

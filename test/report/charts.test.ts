@@ -3,9 +3,9 @@ import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
 import { MA_WINDOW, modelPoints, SELECTION_WINDOW, type CellSummary, type ExperimentAggregate } from '../../src/metrics/experiment.js';
 import { meanSd, meanSdCi, movingAverage } from '../../src/metrics/stats.js';
 import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
-import { flatBoxes } from '../../src/report/chartsSpread.js';
+import { accuracyEnergySpec, flatBoxes } from '../../src/report/chartsSpread.js';
 import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
-import { POLICY_COLOURS } from '../../src/report/palette.js';
+import { POLICY_COLOURS, policyColours } from '../../src/report/palette.js';
 
 type Layer = any;
 
@@ -193,6 +193,24 @@ describe('experiment charts', () => {
     expect(tick.data.values.map((r: { label: string; lambda: string }) => `${r.label}@${r.lambda}`)).toEqual(['linucb@0', 'linucb@0.5', 'linucb@1']);
   });
 
+  it('box plots say so when their y axis does not start at 0', () => {
+    const subtitle = (spec: Layer): string => (typeof spec.title === 'string' ? '' : spec.title.subtitle);
+    // regrets far from 0 (the axis zooms in), and with the oracle at 0 (the axis starts there)
+    const far = experimentCharts(aggregate([{ label: 'linucb', rate: 0.5 }, { label: 'thompson', rate: 0.52 }], { lambdas: [0, 0.5, 1] }));
+    const near = experimentCharts(aggregate([{ label: 'linucb', rate: 0.5 }, { label: 'oracle', rate: 0, fixed: true }]));
+    for (const [charts, name] of [
+      [far, 'final-regret-box-lambda-0.5'],
+      [far, 'lambda-sweep-accuracy'],
+      [far, 'lambda-sweep-energy'],
+      [near, 'final-regret-box'],
+    ] as const) {
+      const spec = chart(charts, name);
+      const [lo] = spec.layer[0].encoding.y.scale.domain;
+      expect(subtitle(spec).includes('y axis does not start at 0'), `${name}: axis from ${lo}`).toBe(lo > 0);
+    }
+    expect(chart(near, 'final-regret-box').layer[0].encoding.y.scale.domain[0]).toBe(0);
+  });
+
   it('selection heatmap: colour domain is the data range, pool gaps apart from 0, change point labelled', () => {
     const models = ['a', 'b', 'c', 'd'];
     const agg = aggregate([{ label: 'linucb', rate: 0.2 }], { Q: 200, models, events: [{ step: 100, remove: ['b'], add: ['d'] }] });
@@ -235,6 +253,186 @@ describe('experiment charts', () => {
         const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
         expect(overlap, `${a.id} / ${b.id}`).toBe(false);
       }
+    }
+  });
+  it('accuracy vs energy: labels keep off the front, leaders cross no other label, every policy shows', () => {
+    const models = modelPoints(loadGreenservPool(), []);
+    const at = (id: string): [number, number] => {
+      const m = models.find((x) => x.id === id)!;
+      return [m.energyWh, m.accuracy];
+    };
+    // where the policies of a default simulation and of X3 at λ = 1 land (two on one model, three on one spot);
+    // and the synthetic arms of aggregate(), all near (100 Wh, 0.6), where labels have little room
+    const scenes: { name: string; pts: [string, number, number][]; onFront: number; leadersClear: boolean }[] = [
+      { name: 'default', onFront: 1, leadersClear: true, pts: [['random', 237.7, 0.5116], ['largest', ...at('yi-34b')], ['smallest', ...at('qwen2.5-0.5b')], ['most-accurate', ...at('gemma-3-27b')], ['best-static', ...at('phi-4-mini-4b')], ['epsilon-greedy', 151.6, 0.5541], ['linear-epsilon-greedy', 238.9, 0.6391], ['linucb', 141.2, 0.6256], ['thompson', 179.2, 0.589]] },
+      { name: 'λ = 1', onFront: 0, leadersClear: true, pts: [['epsilon-greedy', 60.2, 0.3524], ['linear-epsilon-greedy', 63.1, 0.3531], ['linucb', ...at('qwen2.5-0.5b')], ['thompson', 77.3, 0.3797], ['random', 237.7, 0.5116], ['largest', ...at('yi-34b')], ['smallest', ...at('qwen2.5-0.5b')], ['accuracy', ...at('gemma-3-27b')]] },
+      { name: 'crowded', onFront: Infinity, leadersClear: false, pts: [...X1.map((a): [string, number, number] => [a.label, 100 + 10 * a.rate, 0.6]), ['best-static', ...at('phi-4-mini-4b')], ['smallest', ...at('qwen2.5-0.5b')]] },
+    ];
+    for (const scene of scenes) {
+      const policies = scene.pts.map(([label, wh, acc]) => ({ label, wh, acc }));
+      const spec = accuracyEnergySpec({ title: scene.name, Q: 2500, models, policies, colours: policyColours(policies) }) as Layer;
+      const [W, H] = [spec.width as number, spec.height as number];
+      const text = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      const [x0, x1] = text.encoding.x.scale.domain;
+      const [y0, y1] = text.encoding.y.scale.domain;
+      const px = (e: number): number => ((e - x0) / (x1 - x0)) * W;
+      const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
+      // the front as drawn: step-after through the models on it, in energy order
+      const front = models.filter((m) => m.onFront).sort((a, b) => a.energyWh - b.energyWh);
+      const segs: number[][] = [];
+      for (let k = 1; k < front.length; k++) {
+        const [a, b] = [front[k - 1], front[k]];
+        segs.push([px(a.energyWh), py(a.accuracy), px(b.energyWh), py(a.accuracy)], [px(b.energyWh), py(a.accuracy), px(b.energyWh), py(b.accuracy)]);
+      }
+      // a segment passes through a box when a point of it, sampled every 0.25 px, lies strictly inside
+      const hits = (s: number[], b: { x0: number; x1: number; y0: number; y1: number }): boolean => {
+        const n = Math.ceil(Math.hypot(s[2] - s[0], s[3] - s[1]) * 4) + 1;
+        for (let t = 0; t <= n; t++) {
+          const x = s[0] + ((s[2] - s[0]) * t) / n;
+          const y = s[1] + ((s[3] - s[1]) * t) / n;
+          if (x > b.x0 + 0.01 && x < b.x1 - 0.01 && y > b.y0 + 0.01 && y < b.y1 - 0.01) return true;
+        }
+        return false;
+      };
+      const labels = text.data.values as { id: string; energyWh: number; accuracy: number; lx: number; ly: number; mx: number; my: number; leader: boolean }[];
+      // 9 px DejaVu Sans is narrower than 5.5 px a character; the box from the baseline to the cap height
+      const boxes = labels.map((l) => ({ id: l.id, x0: px(l.lx), x1: px(l.lx) + l.id.length * 5.5, y0: py(l.ly) - 9, y1: py(l.ly) + 2 }));
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          expect(a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1, `${scene.name}: ${a.id} / ${b.id}`).toBe(false);
+        }
+      }
+      // a label goes on the front only where no place near its point is clear (one in the default simulation)
+      const onFront = boxes.filter((b) => segs.some((s) => hits(s, b))).map((b) => b.id);
+      expect(onFront.length, `${scene.name}: ${onFront.join(', ')} on the front`).toBeLessThanOrEqual(scene.onFront);
+      for (const l of labels.filter((x) => x.leader)) {
+        const seg = [px(l.energyWh), py(l.accuracy), px(l.mx), py(l.my)];
+        // the leader ends on its own label's box
+        const own = boxes.find((b) => b.id === l.id)!;
+        expect(Math.min(Math.abs(seg[2] - own.x0), Math.abs(seg[2] - own.x1), Math.abs(seg[3] - own.y0), Math.abs(seg[3] - own.y1))).toBeLessThan(1e-6);
+        if (scene.leadersClear) for (const b of boxes) if (b.id !== l.id) expect(hits(seg, b), `${scene.name}: ${l.id}'s leader through ${b.id}`).toBe(false);
+      }
+      // every policy's diamond (a ball of the L1 norm, half-diagonal √size / 2) keeps some area no later one covers
+      const pol = spec.layer.find((l: Layer) => l.mark.shape === 'diamond');
+      expect(pol.encoding.order.field).toBe('z');
+      const ds = (pol.data.values as { label: string; wh: number; acc: number; size: number; z: number }[]).map((d) => ({ ...d, x: px(d.wh), y: py(d.acc), r: Math.sqrt(d.size) / 2 }));
+      expect(ds.map((d) => d.label).sort()).toEqual(policies.map((p) => p.label).sort());
+      for (const d of ds) {
+        let visible = 0;
+        for (let gx = -d.r; gx <= d.r; gx += 0.25) {
+          for (let gy = -d.r; gy <= d.r; gy += 0.25) {
+            if (Math.abs(gx) + Math.abs(gy) >= d.r) continue;
+            const [x, y] = [d.x + gx, d.y + gy];
+            if (!ds.some((e) => e.z > d.z && Math.abs(x - e.x) + Math.abs(y - e.y) < e.r)) visible += 1 / 16;
+          }
+        }
+        // at least a 1.5 px ring around a diamond of the usual size (110 px²)
+        const r = Math.sqrt(110) / 2;
+        expect(visible, `${scene.name}: ${d.label}`).toBeGreaterThan(2 * (r + 1.5) ** 2 - 2 * r ** 2);
+      }
+    }
+  });
+});
+
+describe('scenario charts', () => {
+  it('budget adherence: the axis ends with the stream, the rule is under the curves and its label clear of them', () => {
+    const Q = 500;
+    const steps = Array.from({ length: 100 }, (_, k) => 5 * (k + 1));
+    // curves that run just above and just below the budget over the right half (where the label used to go)
+    const curve = (label: string, f: (s: number) => number) => ({ lambda: 0.5, label, steps, running: steps.map(f) });
+    const curves = [curve('linucb', (s) => (s > 250 ? 0.053 : 0.08)), curve('random', (s) => (s > 250 ? 0.047 : 0.02)), curve('thompson', (s) => 0.07 + 0.00001 * s), curve('epsilon-greedy', (s) => 0.1 - s / 20000)];
+    for (const nearRule of [true, false]) {
+      const agg = aggregate(curves.map((c) => ({ label: c.label, rate: 0.2 })), { Q });
+      agg.summary.scenario = { budget: { kind: 'energy', limit: 0.05, unit: 'Wh per query', reference: null, cells: [], curves: nearRule ? curves : curves.slice(2) }, events: null } as unknown as ExperimentAggregate['summary']['scenario'];
+      const spec = chart(experimentCharts(agg), 'budget-adherence');
+      const lineIdx = spec.layer.findIndex((l: Layer) => l.mark.type === 'line');
+      const ruleIdx = spec.layer.findIndex((l: Layer) => l.mark.type === 'rule');
+      expect(ruleIdx).toBeLessThan(lineIdx);
+      const line = spec.layer[lineIdx];
+      expect(line.encoding.x.scale.domain).toEqual([0, Q]);
+      const [, top] = line.encoding.y.scale.domain;
+      const [W, H] = [spec.width as number, spec.height as number];
+      const py = (v: number): number => H - (v / top) * H;
+      const text = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      const label = text.data.values[0].text as string;
+      // the text's box: 10 px DejaVu Sans is under 6.2 px a character; 3 px off the rule, 11 px tall
+      const w = label.length * 6.2;
+      const ax = text.encoding.x.value as number;
+      const x0 = text.mark.align === 'right' ? ax - w : text.mark.align === 'left' ? ax : ax - w / 2;
+      const ry = py(0.05);
+      const [y0, y1] = text.mark.baseline === 'bottom' ? [ry - 3 - 11, ry - 3] : [ry + 3, ry + 3 + 11];
+      expect(x0).toBeGreaterThanOrEqual(0);
+      expect(x0 + w).toBeLessThanOrEqual(W);
+      for (const c of nearRule ? curves : curves.slice(2)) {
+        for (let k = 1; k < c.steps.length; k++) {
+          for (let t = 0; t <= 1; t += 1 / 32) {
+            const x = ((c.steps[k - 1] + t * (c.steps[k] - c.steps[k - 1])) / Q) * W;
+            const y = py(c.running[k - 1] + t * (c.running[k] - c.running[k - 1]));
+            expect(x > x0 && x < x0 + w && y > y0 && y < y1, `${c.label} through the label at step ${c.steps[k]}`).toBe(false);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('event charts', () => {
+  it('a drift event is marked on the charts over the stream; event labels sit above the plot and inside its width', () => {
+    const Q = 400;
+    const agg = aggregate([{ label: 'linucb', rate: 0.2 }, { label: 'thompson', rate: 0.25 }], { Q });
+    const regret = Array.from({ length: 70 }, (_, i) => 0.1 + 0.001 * i);
+    agg.summary.scenario = {
+      budget: null,
+      events: {
+        window: 50,
+        list: [
+          { step: 60, what: 'm1: accuracy −0.1' },
+          { step: 380, what: 'm2: accuracy −0.3' },
+        ],
+        cells: [],
+        curves: [0, 1].flatMap((event) => ['linucb', 'thompson'].map((label) => ({ lambda: 0.5, label, event, from: event === 0 ? 10 : 330, regret }))),
+      },
+    } as unknown as ExperimentAggregate['summary']['scenario'];
+    const charts = experimentCharts(agg);
+    // the label's box along x from its anchor, alignment and offset; 10 px text under 6.2 px a character
+    const boxX = (t: Layer, v: { text: string }, x: number): [number, number] => {
+      const w = v.text.length * 6.2;
+      return t.mark.align === 'right' ? [x + t.mark.dx - w, x + t.mark.dx] : [x + t.mark.dx, x + t.mark.dx + w];
+    };
+    for (const name of ['cumulative-regret', 'moving-average-regret', 'selection-linucb']) {
+      const spec = chart(charts, name);
+      const W = spec.width as number;
+      const texts = spec.layer.filter((l: Layer) => l.mark.type === 'text' && l.encoding.y?.value === 0);
+      const labels = texts.flatMap((t: Layer) => t.data.values.map((v: { step: number; text: string }) => ({ t, v })));
+      expect(labels.map((l: { v: { text: string } }) => l.v.text).sort(), name).toEqual(['query 380: m2: accuracy −0.3', 'query 60: m1: accuracy −0.1']);
+      for (const { t, v } of labels) {
+        // above the plot: bottom of the text 3 px over its top edge, the title raised to make room
+        expect(t.mark.baseline).toBe('bottom');
+        expect(t.mark.dy).toBeLessThan(0);
+        expect(spec.title.offset).toBeGreaterThanOrEqual(15);
+        const [x0, x1] = boxX(t, v, (v.step / Q) * W);
+        expect(x0, `${name}: ${v.text}`).toBeGreaterThanOrEqual(0);
+        expect(x1, `${name}: ${v.text}`).toBeLessThanOrEqual(W);
+      }
+    }
+    for (const [k, from] of [
+      [1, 10],
+      [2, 330],
+    ]) {
+      const spec = chart(charts, `event-${k}-regret`);
+      const line = spec.layer.find((l: Layer) => l.mark.type === 'line');
+      // the axis spans the window's curves exactly
+      expect(line.encoding.x.scale.domain).toEqual([from, from + regret.length]);
+      expect(line.encoding.x.scale.nice).toBe(false);
+      const t = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      expect(t.mark.baseline).toBe('bottom');
+      expect(spec.title.offset).toBeGreaterThanOrEqual(15);
+      const v = t.data.values[0];
+      const [d0, d1] = line.encoding.x.scale.domain;
+      const [x0, x1] = boxX(t, v, ((v.x - d0) / (d1 - d0)) * spec.width);
+      expect(x0).toBeGreaterThanOrEqual(0);
+      expect(x1).toBeLessThanOrEqual(spec.width);
     }
   });
 });

@@ -41,6 +41,34 @@ describe('ope outputs', () => {
     expect(opeReportHtml(summary, '<svg width="10"></svg>')).toContain('(biased: logs not uniform)');
   });
 
+  it('the chart: one axis for every policy, each estimator in one colour whatever was run, the true value under the estimates', () => {
+    type Spec = { resolve?: { scale?: { x?: string } }; spec: { layer: { mark: { type: string }; encoding: { x: { field: string }; color?: { scale: { domain: string[]; range: string[] } } } }[] } };
+    const a = opeChartSpec(summary) as unknown as Spec;
+    // a shared x scale: the same value sits at the same place in every policy's row
+    expect(a.resolve?.scale?.x ?? 'shared').toBe('shared');
+    const layers = a.spec.layer;
+    const truth = layers.findIndex((l) => l.encoding.x.field === 'truth');
+    const points = layers.findIndex((l) => l.mark.type === 'point');
+    expect(truth).toBeGreaterThanOrEqual(0);
+    expect(truth).toBeLessThan(points);
+    const colours = (sp: Spec): Map<string, string> => {
+      const c = sp.spec.layer[points].encoding.color!.scale;
+      return new Map(c.domain.map((d, i) => [d, c.range[i]]));
+    };
+    // another run with more estimators (in another order) and an unbiased replay
+    const b = opeChartSpec({
+      ...summary,
+      estimators: ['dm', 'dr', 'switch-dr', 'ips'],
+      policies: [{ ...summary.policies[0], estimates: ['dm', 'dr', 'switch-dr', 'ips'].map((e, i) => est('reward', e, 0.6 + i / 100)) }, { ...summary.policies[1], unbiased: true }],
+    }) as unknown as Spec;
+    const [ca, cb] = [colours(a), colours(b)];
+    for (const e of ['ips', 'switch-dr']) expect(cb.get(e), e).toBe(ca.get(e));
+    const all = [...new Set([...ca.values(), ...cb.values()])];
+    // every estimator its own colour: switch-dr, ips, dm, dr, replay, replay (biased)
+    expect(new Set([...ca.keys(), ...cb.keys()]).size).toBe(6);
+    expect(all.length).toBe(6);
+  });
+
   it('summary.json writes ∞ as "inf" and NaN as null', () => {
     const j = JSON.parse(opeSummaryJson({ ...summary, lambda: Number.NaN }));
     expect(j.lambda).toBeNull();

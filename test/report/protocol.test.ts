@@ -91,6 +91,38 @@ describe('protocol outputs', () => {
     expect((await renderChart(zero)).svg).toMatch(/>\+0\.0%</);
   });
 
+  it('the gap axis always labels 0, with labels far enough apart that none is dropped', () => {
+    // the ranges of a --split simulation (a hindsight CI from −650 % to +540 %) and evaluation (−294 % to +10 %)
+    for (const [lo, hi, gap] of [
+      [-6.54, 5.4, -0.571],
+      [-2.94, 0.11, -1.602],
+      [0.05, 0.2, 0.125],
+      [-0.02, 0.01, 0.0],
+    ]) {
+      const b: ProtocolBlock = { ...block, policies: [row('linucb', gap, lo, hi), row('train-best-static', 0)] };
+      const spec = gapClosedSpec(b, new Map()) as unknown as { width: number; layer: { encoding: { x: { scale?: { domain: number[] }; axis?: { values: number[] } } } }[] };
+      const x = spec.layer[0].encoding.x;
+      const [d0, d1] = x.scale!.domain;
+      const values = x.axis!.values;
+      expect(values, `${lo}…${hi}`).toContain(0);
+      expect(values.length).toBeGreaterThanOrEqual(3);
+      for (const v of values) expect(v >= d0 && v <= d1, `${v} in [${d0}, ${d1}]`).toBe(true);
+      // 11 px labels such as −600 or −0.5: under 7 px a character, and 10 px between them
+      const px = (v: number): number => ((v - d0) / (d1 - d0)) * spec.width;
+      const width = (v: number): number => String(v).length * 7;
+      for (let i = 1; i < values.length; i++) {
+        const gapPx = px(values[i]) - px(values[i - 1]);
+        expect(gapPx, `${values[i - 1]} → ${values[i]}`).toBeGreaterThanOrEqual((width(values[i]) + width(values[i - 1])) / 2 + 10);
+      }
+    }
+  });
+
+  it('a gap that rounds to 0 reads +0.0%, never -0.0%', () => {
+    const tiny = [row('knn', -0.00004, -0.0001, 0.00002), row('train-best-static', 0)];
+    expect(gapByLambdaTable([{ lambda: 0.7, policies: tiny }], 'train-best-static')).toMatch(/knn\s+\+0\.0%/);
+    expect(protocolTable({ ...block, policies: tiny })).toMatch(/knn .* \+0\.0% \[\+0\.0%, \+0\.0%\]/);
+  });
+
   it('gap closed by λ: one column per λ, the baseline left out', () => {
     const t = gapByLambdaTable([{ lambda: 0.25, policies: block.policies }, { lambda: 0.5, policies: block.policies }], 'train-best-static');
     expect(t.split('\n')[0]).toMatch(/gap closed\s+λ=0.25\s+λ=0.5/);
