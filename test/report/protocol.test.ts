@@ -62,7 +62,7 @@ describe('protocol outputs', () => {
     expect(verdictLine(mixed)).toMatch(/: predictive, gap closed \+10\.0%/);
     // none above 0: the highest is named and the static model recommended
     const none: ProtocolBlock = { ...block, policies: [row('knn', -0.009, -0.021, 0.003), row('predictive', 0, -0.0001, 0.0001), row('train-best-static', 0), row('oracle', 1, 1, 1)] };
-    expect(verdictLine(none)).toBe('no router closes the gap with its 95% CI above 0 (the highest: predictive +0.0% [-0.0%, +0.0%]): on this evidence, deploy train-best-static');
+    expect(verdictLine(none)).toBe('no router closes the gap with its 95% CI above 0 (the highest: predictive +0.0% [+0.0%, +0.0%]): on this evidence, deploy train-best-static');
     // a CI over one value (a single split and run) is no evidence
     const one: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.2, 0.2], over: 'runs', n: 1 } }, row('train-best-static', 0)] };
     expect(verdictLine(one)).toMatch(/^no router closes the gap .*the highest: knn \+20\.0%\)/);
