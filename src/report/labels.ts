@@ -100,19 +100,16 @@ export interface PlacedLabel {
   ey: number;
 }
 
-/**
- * Greedy label placement in pixel space (the chart's scales have fixed domains, so pixels are known):
- * each label takes the first candidate offset that overlaps no placed label and no point.
- * Returns the label's left-baseline anchor in pixels.
- */
-export function placeLabels(
+/** One greedy placement, labels taken in `order`; with the pass each label was placed in. */
+function placeInOrder(
   pts: { px: number; py: number; text: string }[],
   width: number,
   height: number,
-  charW = 6,
-  lineH = 11,
-  opts: PlaceOptions = {},
-): PlacedLabel[] {
+  charW: number,
+  lineH: number,
+  opts: PlaceOptions,
+  order: number[],
+): { out: PlacedLabel[]; pass: number[] } {
   const overhang = opts.overhang ?? 60;
   const pointBoxes: LabelBox[] = pts.map((p) => ({ x0: p.px - 5, x1: p.px + 5, y0: p.py - 5, y1: p.py + 5 }));
   const boxes: LabelBox[] = [...pointBoxes];
@@ -124,8 +121,9 @@ export function placeLabels(
   /** Placed leaders, which later labels must keep off, and placed labels. */
   const leaders: Segment[] = [];
   const labelBoxes: LabelBox[] = [];
-  const order = pts.map((_, i) => i).sort((a, b) => pts[a].px - pts[b].px || pts[a].py - pts[b].py);
   const out: PlacedLabel[] = pts.map((p) => ({ lx: 0, ly: 0, leader: false, rank: -1, ex: p.px, ey: p.py }));
+  /** The pass each label was placed in (-1: none was clear). */
+  const passOf: number[] = pts.map(() => -1);
   for (const i of order) {
     const p = pts[i];
     const w = p.text.length * charW;
@@ -192,6 +190,7 @@ export function placeLabels(
         }
         chosen = b;
         placed = { lx: p.px + dx, ly: p.py + dy, leader, rank: k, ex, ey };
+        passOf[i] = strict;
         break search;
       }
     }
@@ -202,5 +201,39 @@ export function placeLabels(
     }
     out[i] = placed;
   }
-  return out;
+  return { out, pass: passOf };
+}
+
+/**
+ * Greedy label placement in pixel space (the chart's scales have fixed domains, so pixels are known):
+ * each label takes the first candidate offset that overlaps no placed label and no point, labels taken from
+ * left to right. With lines to keep off, when some label had to take a place on a line or a leader, the
+ * placement is tried again with those labels first (a few times), and the arrangement with the fewest such
+ * places kept. Returns each label's left-baseline anchor in pixels.
+ */
+export function placeLabels(
+  pts: { px: number; py: number; text: string }[],
+  width: number,
+  height: number,
+  charW = 6,
+  lineH = 11,
+  opts: PlaceOptions = {},
+): PlacedLabel[] {
+  let order = pts.map((_, i) => i).sort((a, b) => pts[a].px - pts[b].px || pts[a].py - pts[b].py);
+  let best = placeInOrder(pts, width, height, charW, lineH, opts, order);
+  if (!opts.segments) return best.out;
+  // a label's cost by the pass it was placed in: 4 (clear of everything) costs nothing, none found the most
+  const cost = (pass: number[]): number => pass.reduce((c, p) => c + [10, 6, 4, 3, 1, 0][p + 1], 0);
+  let bestCost = cost(best.pass);
+  for (let round = 0; round < 6 && bestCost > 0; round++) {
+    const late = order.filter((i) => best.pass[i] < 3);
+    if (!late.length) break;
+    order = [...late, ...order.filter((i) => !late.includes(i))];
+    const next = placeInOrder(pts, width, height, charW, lineH, opts, order);
+    const c = cost(next.pass);
+    if (c >= bestCost) break;
+    best = next;
+    bestCost = c;
+  }
+  return best.out;
 }
