@@ -100,7 +100,9 @@ function fittedLine(p: ProtocolBlock): string {
 export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: number): string {
   const { headers, rows, drop, foot } = protocolCells(p, nLambdas);
   const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop);
-  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot.map((f) => `\n${wrapAt(f, ' · ', width)}`).join('') + '\n';
+  // lines of ' · '-separated items break between items; sentences (the AIQ note, the deploy line) between words
+  const wrapFoot = (f: string): string => wrapAt(f, f.includes(' · ') ? ' · ' : ' ', width);
+  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot.map((f) => `\n${wrapFoot(f)}`).join('') + '\n';
 }
 
 /** protocol.csv: one row per policy. */

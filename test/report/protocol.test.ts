@@ -66,6 +66,10 @@ describe('protocol outputs', () => {
     // a CI over one value (a single split and run) is no evidence
     const one: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.2, 0.2], over: 'runs', n: 1 } }, row('train-best-static', 0)] };
     expect(verdictLine(one)).toMatch(/^no router closes the gap .*the highest: knn \+20\.0%\)/);
+    // at 80 columns the deploy line breaks between words, every line within the width
+    const narrow = protocolTable(none, 80);
+    for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(narrow.replace(/\n(?=\S)/g, ' ')).toContain(verdictLine(none));
     // nothing to close (every gap undefined): no line
     expect(verdictLine({ ...block, policies: [row('knn', null), row('train-best-static', null)] })).toBe('');
   });
