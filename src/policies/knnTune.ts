@@ -5,6 +5,7 @@
  * a heap and sorted, and the predictions for growing k are running sums over that list.
  */
 import type { DotKernel } from './dotKernel.js';
+import { withinStandardErrors } from './supervised.js';
 
 /** Distances below this count as this (an exact duplicate then dominates instead of dividing by zero). */
 export const KNN_MIN_DISTANCE = 1e-6;
@@ -98,14 +99,8 @@ export function chooseK(s: KnnTrainSet, se = 0): number {
   let best = 0;
   for (let g = 1; g < gain.length; g++) if (gain[g] >= gain[best]) best = g;
   if (got) {
-    for (let g = grid.length; g > best; g--) {
-      let mean = 0;
-      for (let h = 0; h < H; h++) mean += got[best * H + h] - got[g * H + h];
-      mean /= H;
-      let ss = 0;
-      for (let h = 0; h < H; h++) ss += (got[best * H + h] - got[g * H + h] - mean) ** 2;
-      if (mean <= se * Math.sqrt(ss / Math.max(1, H - 1) / H)) return g < grid.length ? grid[g] : n;
-    }
+    const row = (g: number): Float64Array => got.subarray(g * H, (g + 1) * H);
+    for (let g = grid.length; g > best; g--) if (withinStandardErrors(row(best), row(g), se)) return g < grid.length ? grid[g] : n;
   }
   return best < grid.length ? grid[best] : n;
 

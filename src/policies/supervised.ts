@@ -118,6 +118,21 @@ export function solveSums(sums: RidgeNormal[], M: number, K: number, d: number, 
 }
 
 /**
+ * The one-standard-error test of the tuning searches: a candidate whose held-out rewards per query are `cand`
+ * is as good as the best (`best`) when the mean of the paired differences best − cand is at most `se` standard
+ * errors of that mean (docs/model.md §5.9–5.10).
+ */
+export function withinStandardErrors(best: Float64Array, cand: Float64Array, se: number): boolean {
+  const n = best.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += best[i] - cand[i];
+  mean /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (best[i] - cand[i] - mean) ** 2;
+  return mean <= se * Math.sqrt(ss / Math.max(1, n - 1) / n);
+}
+
+/**
  * The penalty (from CV_GRID × train size) whose fit picks the models with the most train reward on the held-out
  * folds; `score(fit, q, m)` is the prediction a fit makes. On a tie the stronger penalty wins. With `se` > 0,
  * the strongest penalty whose held-out reward is within `se` standard errors of that best one's, the standard
@@ -159,16 +174,7 @@ export function crossValidatePenalty(
     for (let f = 0; f < folds; f++) for (let i = f; i < n; i += folds) sum += r[i];
     if (sum >= best) ((best = sum), (b = k));
   });
-  if (se > 0) {
-    for (let k = CV_GRID.length - 1; k > b; k--) {
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += got[b][i] - got[k][i];
-      mean /= n;
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += (got[b][i] - got[k][i] - mean) ** 2;
-      if (mean <= se * Math.sqrt(ss / Math.max(1, n - 1) / n)) return CV_GRID[k] * n;
-    }
-  }
+  if (se > 0) for (let k = CV_GRID.length - 1; k > b; k--) if (withinStandardErrors(got[b], got[k], se)) return CV_GRID[k] * n;
   return CV_GRID[b] * n;
 }
 
