@@ -429,7 +429,7 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
           ...(p.policyModules !== undefined && p.policyModules.length > 0 ? { policyModules: p.policyModules } : {}),
           costScale: p.costScale,
           aiqMode: p.aiqMode,
-          jobs: p.jobs,
+          // no jobs: the worker count changes no result, so runs with any count write the same bytes
           // only when used, so the manifests of other runs keep their bytes
           ...(p.split !== undefined ? { split: p.split, splits: p.splits } : {}),
           ...(p.train !== undefined ? { train: p.train } : {}),

@@ -151,7 +151,7 @@ function readCells(dir: string, shape: { lambdas: number; policies: number; valu
   return out;
 }
 
-/** Merge the shard directories of one evaluation; the same bytes as the unsharded run with shard 0's --jobs, in any order of `dirs`. */
+/** Merge the shard directories of one evaluation; the same bytes as the unsharded run (with any --jobs), in any order of `dirs`. */
 export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
   const states = dirs.map(readState);
   const ref = states[0];
@@ -172,7 +172,7 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
   if (twice.length) throw new UsageError(`merge: shard ${listSome(twice)} given more than once`);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i)).map((i) => `${i}/${count}`);
   if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
-  // the settings (all alike but --jobs, which the manifest records) of shard 0, whatever order the shards are named in
+  // the settings of shard 0 (all alike but --jobs, which changes no result), whatever order the shards are named in
   const zero = states.findIndex((s) => s.shard.index === 0);
   const p = evaluateDefaults(states[zero].settings);
   if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[zero], 'state.json'), undefined, 'settings');

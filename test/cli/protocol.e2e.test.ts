@@ -126,7 +126,7 @@ describe('train/test protocol (CLI)', () => {
     const two = join(dir, 'ev-j2');
     expect((await cli([...args, ...(ROUTERS.length ? ['--policies', [...ROUTERS, 'linucb'].join(',')] : []), '--jobs', '1', '--out', one])).code).toBe(0);
     expect((await cli([...args, ...(ROUTERS.length ? ['--policies', [...ROUTERS, 'linucb'].join(',')] : []), '--jobs', '2', '--out', two])).code).toBe(0);
-    for (const f of ['summary.json', 'protocol.csv', 'points.csv', 'runs.csv']) expect(readFileSync(join(two, f), 'utf8'), f).toBe(readFileSync(join(one, f), 'utf8'));
+    for (const f of ['summary.json', 'protocol.csv', 'points.csv', 'runs.csv', 'manifest.json']) expect(readFileSync(join(two, f), 'utf8'), f).toBe(readFileSync(join(one, f), 'utf8'));
     // with two splits the terminal says which parts are the first split's
     const r = await cli([...args, '--policies', 'linucb', '--jobs', '1', '--out', join(dir, 'ev-note')]);
     expect(r.stdout).toContain('split 1 of 2: this table, the model table, runs.csv, the charts and summary.json outside "protocol" are its 2 runs; the protocol table covers all 2 splits');
