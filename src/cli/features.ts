@@ -93,7 +93,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
     .description('compute query features (task, semantic cluster, Flesch complexity) from query text')
     .argument('<queries>', 'queries CSV (query_id,text[,task]) or prompt CSV file/directory (id,dataset,processed_input,...)')
     .option('--out <file>', 'write the features as CSV (query_id,task,cluster,flesch,complexity,complexity_bin)')
-    .option('--json', 'print a JSON array of {query_id, task, cluster, flesch, complexityBin}')
+    .option('--json', 'print JSON: {schemaVersion: 1, queries: [{query_id, task, cluster, flesch, complexityBin}, …]}')
     .option('--k <n>', 'number of semantic clusters', '3')
     .option('--binning <mode>', "complexity bins: 'thresholds' (20/30, reference code) or 'equal-width' (paper)", 'thresholds')
     .option('--task-model <file>', 'task classifier (from `features train-task`) for queries without a task label')
@@ -131,7 +131,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
           flesch: Number.isNaN(f.flesch) ? null : num(f.flesch),
           complexityBin: f.complexityBin,
         }));
-        io.out(JSON.stringify(rows, null, 2) + '\n');
+        io.out(JSON.stringify({ schemaVersion: 1, queries: rows }, null, 2) + '\n');
       } else if (typeof o.out !== 'string') {
         io.out(featuresCsv(ids, feats));
       }

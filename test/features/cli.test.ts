@@ -42,8 +42,12 @@ describe('greenserv features', () => {
     expect(Object.keys(rows[0])).toEqual(['query_id', 'task', 'cluster', 'flesch', 'complexity', 'complexity_bin']);
     expect(rows).toHaveLength(10);
     expect(rows[0].task).toBe('unknown');
-    const json = JSON.parse((await run(['features', queries, '--json', '--k', '2', '--binning', 'equal-width'])).out);
+    const doc = JSON.parse((await run(['features', queries, '--json', '--k', '2', '--binning', 'equal-width'])).out);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'queries']);
+    expect(doc.schemaVersion).toBe(1);
+    const json = doc.queries;
     expect(json).toHaveLength(10);
+    expect(json.map((r: { query_id: string }) => r.query_id)).toEqual(rows.map((r) => r.query_id));
     expect(Object.keys(json[0])).toEqual(['query_id', 'task', 'cluster', 'flesch', 'complexityBin']);
     for (const r of json) {
       expect([0, 1]).toContain(r.cluster);
@@ -62,7 +66,7 @@ describe('greenserv features', () => {
     expect(doc.format).toBe('greenserv-task-model');
     expect(doc.features.input).toBe('content');
     expect(doc.training.augment).toBe(2);
-    const json = JSON.parse((await run(['features', queries, '--json', '--task-model', model])).out);
+    const json = JSON.parse((await run(['features', queries, '--json', '--task-model', model])).out).queries;
     // the synthetic bodies are random words shared by all tasks, and a content model ignores instruction
     // lines, so only the predicted labels are checked here (accuracy: taskContent.e2e.test.ts)
     json.forEach((r: { task: string }) => expect(doc.labels).toContain(r.task));
@@ -108,12 +112,12 @@ describe('greenserv features', () => {
     writeFileSync(p, Buffer.concat([Buffer.from('query_id,text\na,caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]));
     const r = await run(['features', p, '--json']);
     expect(r.err).toMatch(/latin1\.csv:2: invalid UTF-8/);
-    expect(JSON.parse(r.out)[0].flesch).toEqual(expect.any(Number));
+    expect(JSON.parse(r.out).queries[0].flesch).toEqual(expect.any(Number));
   });
 
   it.skipIf(!HAVE_PROMPTS)('prints per-query features for a real prompt file', async () => {
     const r = await run(['features', join(PROMPTS_DIR, 'mmlu.csv'), '--json']);
-    const rows = JSON.parse(r.out);
+    const rows = JSON.parse(r.out).queries;
     expect(rows).toHaveLength(500);
     expect(rows[0]).toMatchObject({ query_id: 'mmlu_1', task: 'mmlu' });
   });
