@@ -10,6 +10,7 @@ import type { PoolTable } from '../data/pool.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
 import { PROTOCOL_SCHEMA_VERSION, protocolBlock } from '../metrics/protocol.js';
 import { protocolCsv } from '../report/protocol.js';
+import { rebuildReport } from '../report/rebuild.js';
 import { HINDSIGHT_POLICIES } from './evaluateProtocol.js';
 import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutputs.js';
 import { SpooledSteps, type Progress } from '../sim/engine.js';
@@ -103,6 +104,11 @@ export interface WriteSimulateOptions {
   /** Files the run read besides those of the record (a directory holding one is never replaced). */
   inputs?: Inputs;
   onDir?: (dir: AtomicDir) => void;
+  /**
+   * Also write charts/ and report.html (what `greenserv report <dir>` writes), inside the directory before it is
+   * moved into place; notes about what the report cannot draw go to the callback.
+   */
+  report?: (note: string) => void;
   /** Called once every file is written, before the directory is moved into place; a throw leaves nothing behind. */
   beforeCommit?: () => Promise<void>;
   /** Called right after the directory is in place (e.g. to move a file that belongs with it). */
@@ -159,6 +165,7 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
       },
       r.steps,
     );
+    if (o.report) await rebuildReport(dir.tmp, o.report);
     await o.beforeCommit?.();
     dir.commit();
     o.afterCommit?.();

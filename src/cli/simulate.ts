@@ -45,6 +45,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--force', 'replace an existing --out directory of earlier results, and an existing --log file (never the current directory, an input or a directory greenserv did not write; docs/outputs.md)')
     .option('--log <file>', 'also write a routing log of every decision (.csv, .tsv, .jsonl or .parquet; one policy; written with the results; not an input file; docs/ope.md)')
     .addOption(new Option('--steps <format>', 'per-step trace').choices(['csv', 'arrow', 'none']).default('csv'))
+    .option('--report', 'also write charts/ and report.html with the results (what `greenserv report <dir>` writes)')
     .option('--json', 'print summary.json to stdout instead of the table')
     .option('--no-progress', 'no progress display')
     .option('--no-ui', 'a plain progress bar instead of the live dashboard')

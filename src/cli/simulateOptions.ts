@@ -27,6 +27,7 @@ export interface SimulateCliOptions extends Omit<RunFlags, 'params'> {
   force?: boolean;
   log?: string;
   steps: string;
+  report?: boolean;
   json?: boolean;
   progress: boolean;
   ui: boolean;

@@ -1,6 +1,7 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
@@ -230,7 +231,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   }
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
-  await live?.phase(steps === 'none' ? 'writing results…' : `writing results (steps.${steps})…`);
+  await live?.phase(`writing results${steps === 'none' ? '' : ` (steps.${steps})`}${o.report ? ' and the report' : ''}…`);
   const { logFile } = c;
   let logWritten = false;
   await writeSimulateResults(
@@ -242,6 +243,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
       force: o.force,
       inputs: c.inputs,
       onDir: (dir) => interrupts.onInterrupt(() => dir.abort()),
+      ...(o.report ? { report: (m: string) => notes.push(`greenserv: note: ${m}\n`) } : {}),
       beforeCommit: async () => {
         // a log is refused under the protocol, so the run has one set of contexts
         if (log && logFile && prepared.contexts) {
@@ -272,6 +274,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     process.stdout.write(summaryTable(summary, width));
     if (summary.protocol) process.stdout.write(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
     process.stdout.write(`\nresults: ${outDir}\n`);
+    process.stdout.write(o.report ? `report: ${join(outDir, 'report.html')}\n` : `charts and report.html: greenserv report ${outDir} (or simulate --report)\n`);
     if (o.log !== undefined) process.stdout.write(`routing log: ${o.log}\n`);
   }
 }

@@ -52,6 +52,30 @@ describe('greenserv report', () => {
     expect(fromArrow.selection).toEqual(agg.selection);
   });
 
+  it('simulate --report writes with its results the charts and report.html that report writes afterwards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const later = join(dir, 'later');
+    const r0 = await cli([...SIM, '--out', later]);
+    expect(r0.stdout).toContain(`charts and report.html: greenserv report ${later} (or simulate --report)`);
+    expect(existsSync(join(later, 'report.html'))).toBe(false);
+    expect((await cli(['report', later])).code).toBe(0);
+    const now = join(dir, 'now');
+    const r = await cli([...SIM, '--report', '--out', now]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`\nresults: ${now}\nreport: ${join(now, 'report.html')}\n`);
+    const tree = (d: string): string[] => readdirSync(d, { recursive: true }).map(String).sort();
+    expect(tree(now)).toEqual(tree(later));
+    expect(tree(now)).toContain(join('charts', 'cumulative-regret.svg'));
+    for (const f of tree(now).filter((f) => f !== 'charts')) expect(readFileSync(join(now, f)).equals(readFileSync(join(later, f))), f).toBe(true);
+    // what the report cannot draw is a note, and the run still succeeds
+    const bare = join(dir, 'bare');
+    const b = await cli([...SIM, '--report', '--steps', 'none', '--out', bare]);
+    expect(b.code).toBe(0);
+    expect(b.stderr).toContain('greenserv: note: no steps.csv or steps.arrow (run with --steps csv or arrow), so there are no charts over the stream');
+    expect(readdirSync(join(bare, 'charts')).sort()).toEqual(['accuracy-vs-energy.png', 'accuracy-vs-energy.svg', 'final-regret-box.png', 'final-regret-box.svg']);
+  });
+
   it('on a simulate --split directory: --splits k is accepted, the protocol section and the test streams\' models', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
     const split = ['simulate', '--split', '0.5', '--policies', 'linucb,knn,random', '--runs', '2', '--no-progress'];
