@@ -123,13 +123,13 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
 }
 
 /** sensitivity.json and sensitivity.md in `outDir`, written together or not at all. */
-export function writeSensitivity(outDir: string, r: SensitivityResult, force = false, inputs: Inputs = []): void {
+export async function writeSensitivity(outDir: string, r: SensitivityResult, force = false, inputs: Inputs = []): Promise<void> {
   // never replace a directory holding a table that was read
   const dir = new AtomicDir(outDir, force, [...r.dataset.files, ...inputs]);
   try {
     dir.write('sensitivity.json', toJson(r));
     dir.write('sensitivity.md', renderSensitivityMarkdown(r));
-    dir.commit();
+    await dir.commitSettled();
   } catch (e) {
     dir.abort();
     throw e;

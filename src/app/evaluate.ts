@@ -440,7 +440,7 @@ export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { 
       },
       { charts: o.charts !== false },
     );
-    dir.commit();
+    await dir.commitSettled();
   } catch (e) {
     dir.abort();
     throw e;

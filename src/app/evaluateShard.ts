@@ -55,7 +55,7 @@ export async function evaluateShard(
         return `{"sha256":"${sha(data)}","data":${data}}\n`;
       }),
     );
-    dir.commit();
+    await dir.commitSettled();
   } catch (e) {
     dir.abort();
     throw e;

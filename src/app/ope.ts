@@ -98,7 +98,7 @@ export async function writeOpeResults(outDir: string, summary: OpeSummary, o: { 
   o.onDir?.(dir);
   try {
     const files = await writeOpeOutputs(dir, summary);
-    dir.commit();
+    await dir.commitSettled();
     return files;
   } catch (e) {
     dir.abort();

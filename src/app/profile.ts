@@ -67,7 +67,7 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
       const charts = await renderProfileCharts(profile);
       for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
       dir.write('profile.html', standaloneHtml(profile, profileReportSection(profile, charts)));
-      dir.commit();
+      await dir.commitSettled();
     }
     return profile;
   } catch (e) {

@@ -188,7 +188,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       AtomicDir.checkTarget(outDir, o.force === true, inputs);
       const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');
       const r = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
-      writeSensitivity(outDir, r, o.force === true, inputs);
+      await writeSensitivity(outDir, r, o.force === true, inputs);
       const { renderSensitivityMarkdown } = await import('../report/energy.js');
       io.out(`${renderSensitivityMarkdown(r)}\nresults: ${outDir}\n`);
     });

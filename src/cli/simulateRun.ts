@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
-import { AtomicDir, AtomicFile } from '../core/atomic.js';
+import { AtomicDir, AtomicFile, signalsHandled } from '../core/atomic.js';
 import { fileWithin, inputSameAs, type Inputs } from '../core/outputGuard.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
@@ -63,7 +63,7 @@ class Interrupts {
 
   /** Let a signal that arrived during synchronous work be handled now, before anything is committed. */
   async poll(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await signalsHandled();
     if (this.signal !== null) throw new Error(`interrupted (${this.signal})`);
   }
 

@@ -31,6 +31,15 @@ function lstatOrNull(p: string): Stats | null {
   }
 }
 
+/**
+ * Resolve once a signal that arrived during synchronous work has been handled. Node reads signals in the poll
+ * phase of its event loop; the first immediate may run before the next poll (when the work itself ran in a
+ * poll callback), the second always runs after one.
+ */
+export async function signalsHandled(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 // ---- cleanup on signals and exit ---------------------------------------------------------------------
 
 const pending = new Set<string>();
@@ -258,6 +267,17 @@ export class AtomicDir {
    * Move the finished directory into place. Under the commit lock the target is checked again: a directory
    * filled by another run meanwhile is replaced only with force, otherwise this run fails with exit 2.
    */
+  /**
+   * commit() after one turn of the event loop: a SIGINT or SIGTERM that arrived while the files were written
+   * synchronously is handled first (the temporary removed, the process ended by it) instead of after the
+   * results were moved into place.
+   */
+  async commitSettled(): Promise<void> {
+    await signalsHandled();
+    if (!pending.has(this.tmp)) throw new Error(`interrupted while writing '${this.label}'; nothing written`);
+    this.commit();
+  }
+
   commit(): void {
     const t = this.target;
     withCommitLock(t, () => {
