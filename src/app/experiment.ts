@@ -154,7 +154,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
     await o.onPhase?.('writing the shard…');
     // the replays in cell order and the state as a fresh run writes it, so a shard directory has the same bytes
     // whatever order its replays finished in (worker threads, a resumed run)
-    writeShardDir(newState, mine.map((j) => done.get(jobKey(j))!), text, cfg, out, o.force === true, inputs);
+    await writeShardDir(newState, mine.map((j) => done.get(jobKey(j))!), text, cfg, out, o.force === true, inputs);
     checkpoint.remove();
     return { kind: 'shard', out, shard, replays: mine.length, total: jobs.length };
   }
@@ -164,7 +164,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
 }
 
 /** A finished shard: its state, its replays in the checkpoint format, the config text and the resolved config, moved into place at once. */
-function writeShardDir(state: CheckpointState, results: readonly JobResult[], text: string, cfg: ExperimentConfig, out: string, force: boolean, inputs: Inputs): void {
+async function writeShardDir(state: CheckpointState, results: readonly JobResult[], text: string, cfg: ExperimentConfig, out: string, force: boolean, inputs: Inputs): Promise<void> {
   const dir = new AtomicDir(out, force, inputs);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
@@ -173,7 +173,7 @@ function writeShardDir(state: CheckpointState, results: readonly JobResult[], te
     })());
     dir.write('config.yaml', text);
     dir.write('config.json', toJson(cfg));
-    dir.commit();
+    await dir.commitSettled();
   } catch (e) {
     dir.abort();
     throw e;

@@ -82,7 +82,7 @@ export async function writeExperimentResults(
       await o.onPhase?.(`drawing ${experimentCharts(agg).length} charts and report.html…`);
       await writeChartsAndReport(dir, agg, text, manifest, profile);
     }
-    dir.commit();
+    await dir.commitSettled();
   } catch (e) {
     dir.abort();
     throw e;

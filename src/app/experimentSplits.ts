@@ -83,7 +83,7 @@ export async function runSplitSeries(file: string, text: string, series: SplitSp
     }
     dir.write('splits.csv', splitsCsv(members, draws));
     dir.write('config.yaml', text);
-    dir.commit();
+    await dir.commitSettled();
   } catch (e) {
     dir.abort();
     throw e;
