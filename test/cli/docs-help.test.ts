@@ -1,5 +1,6 @@
 /**
- * Every option the docs name exists in the `--help` of the command they name it for (or of its parent or one of its subcommands).
+ * Every option the docs name exists in the `--help` of the command they name it for (or of its parent or one of its subcommands),
+ * and every option a command's `--help` lists is named somewhere in the docs for that command (or its parent or a subcommand).
  *
  * Heuristic: a `--option` token belongs to the `greenserv <command> [<subcommand>]` written before it on the
  * same line (or on the line a `\` continues); otherwise to the command of the nearest heading that names one
@@ -140,5 +141,23 @@ describe('options named in the docs exist in --help', async () => {
       if (!new RegExp(`(?<![\\w-])${m.option}(?![\\w-])`).test(help)) missing.push(`${m.file}:${m.line}: ${m.option} is not in \`greenserv ${m.command} --help\``);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('every option in a command’s --help is named in the docs for that command (or its parent or a subcommand)', () => {
+    const undocumented: string[] = [];
+    const walk = (cmd: Command, path: string[]): void => {
+      for (const sub of cmd.commands) {
+        if (sub.name() === 'help') continue;
+        const name = [...path, sub.name()].join(' ');
+        const related = new Set([name, path.join(' '), ...sub.commands.map((c) => `${name} ${c.name()}`)]);
+        for (const o of sub.options) {
+          if (!o.long || o.long === '--help') continue;
+          if (!all.some((m) => m.option === o.long && related.has(m.command))) undocumented.push(`greenserv ${name} ${o.long}`);
+        }
+        walk(sub, [...path, sub.name()]);
+      }
+    };
+    walk(program, []);
+    expect(undocumented).toEqual([]);
   });
 });
