@@ -1,7 +1,8 @@
 // A policy plugin for greenserv: Boltzmann (softmax) exploration over each model's mean reward.
 //
 //   npx greenserv simulate --policy-module examples/policies/softmax.mjs --policies softmax-example,linucb
-//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --param softmax-example.temperature=0.02
+//   npx greenserv simulate --policy-module examples/policies/softmax.mjs --policies softmax-example,random \
+//       --param softmax-example.temperature=0.02
 //
 // A plugin module exports a policy factory (or an array of them) as its default export. The factory's
 // `create(env, params)` gets the policy's environment — contexts, model descriptions and its own seeded
