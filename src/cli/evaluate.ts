@@ -155,8 +155,8 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
     const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
     const pr = summary.protocol;
     const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
-    const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}` : '';
-    process.stdout.write(`${evaluateTable(summary)}${protocol}${energy}\nresults: ${outDir}\n`);
+    const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models, width)}` : '';
+    process.stdout.write(`${evaluateTable(summary, width)}${protocol}${energy}\nresults: ${outDir}\n`);
   }
 }
 

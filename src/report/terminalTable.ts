@@ -31,10 +31,10 @@ export function renderTable(headers: string[], rows: string[][], alignRight: boo
 }
 
 /**
- * renderTable within `width` characters: drops columns in `dropOrder` (indices) until the table fits, so a
- * narrow terminal gets fewer columns rather than wrapped rows.
+ * renderTable within `width` characters: drops columns in `dropOrder` (indices, or groups of indices that go
+ * together, e.g. one per family) until the table fits, so a narrow terminal gets fewer columns rather than wrapped rows.
  */
-export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: number[]): string {
+export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
   const keep = headers.map(() => true);
   const render = (): string => {
     const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
@@ -43,7 +43,7 @@ export function renderTableFit(headers: string[], rows: string[][], alignRight: 
   let out = render();
   for (const j of dropOrder) {
     if (Math.max(...out.split('\n').map((l) => l.length)) <= width) break;
-    keep[j] = false;
+    for (const k of [j].flat()) keep[k] = false;
     out = render();
   }
   return out;
@@ -58,6 +58,14 @@ export function wrapAt(line: string, sep: string, width: number): string {
     else lines.push(part);
   }
   return lines.join('\n');
+}
+
+/** A line of ' · '-separated items broken between items, and an item still wider than `width` between words. */
+export function wrapItems(line: string, width: number): string {
+  return wrapAt(line, ' · ', width)
+    .split('\n')
+    .map((l) => (l.length > width ? wrapAt(l, ' ', width) : l))
+    .join('\n');
 }
 
 type MeanSdCell = { mean: number | null; sd: number | null } | undefined;
