@@ -209,7 +209,9 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const head =
     `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
     ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
-  const table = renderTableFit(headers, rows, [false, true, true, true, true, true, true, true], width, [7, 6, 5, 4]);
+  // without the random policy every "vs rnd" cell would be '–': those columns are left out
+  const n = rnd ? headers.length : headers.length - 3;
+  const table = renderTableFit(headers.slice(0, n), rows.map((r) => r.slice(0, n)), [false, true, true, true, true, true, true, true].slice(0, n), width, [7, 6, 5, 4].filter((j) => j < n));
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
   // a head line wider than the terminal breaks at its separators instead of mid-word
   return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + scenarioTables(s.scenario, width, s.dataset.queries);
