@@ -208,10 +208,15 @@ function fmtJ(j: number): string {
   return j >= 3600 ? `${(j / 3600).toFixed(2)} Wh` : `${j.toFixed(1)} J`;
 }
 
+/** A band in one unit, that of its high end: `0.70 Wh – 2.78 Wh`, not `2522.7 J – 2.78 Wh`. */
+function fmtBand(lo: number, hi: number): string {
+  return hi >= 3600 ? `${(lo / 3600).toFixed(2)} Wh – ${fmtJ(hi)}` : `${fmtJ(lo)} – ${fmtJ(hi)}`;
+}
+
 export function renderAttach(r: AttachResult, gpu: string, batch: number, tokenizer: string): string {
   const rows = [['model', 'total B', 'active B', 'size from', 'J/out-tok', 'J/in-tok', 'cells', 'energy', '90 % band']];
   for (const m of r.models) {
-    rows.push([m.id, String(m.size.totalB), String(m.size.activeB), m.size.source, m.eOut.toPrecision(3), m.eIn.toPrecision(3), String(m.cells), fmtJ(m.totalJ), `${fmtJ(m.lowJ)} – ${fmtJ(m.highJ)}`]);
+    rows.push([m.id, String(m.size.totalB), String(m.size.activeB), m.size.source, m.eOut.toPrecision(3), m.eIn.toPrecision(3), String(m.cells), fmtJ(m.totalJ), fmtBand(m.lowJ, m.highJ)]);
   }
   const w = rows[0].map((_, j) => Math.max(...rows.map((x) => x[j].length)));
   const tk = r.tokens;

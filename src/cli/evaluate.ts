@@ -131,10 +131,17 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   const bar = showProgress
     ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {percentage}% · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
     : null;
-  bar?.start(1000, 0, { label: '' });
+  // started at the sweep's first step, not before loading: the bar returns the cursor to where it started
+  // when it stops, so warnings of the loader written under a running bar were cut at the width and then erased
+  let started = false;
+  const onProgress = (done: number, total: number, label: string): void => {
+    if (!started) bar!.start(1000, 0, { label: '' });
+    started = true;
+    bar!.update(Math.round((1000 * done) / total), { label });
+  };
   let ev;
   try {
-    ev = await evaluateRouterbench(params, bar ? (done, total, label) => bar.update(Math.round((1000 * done) / total), { label }) : undefined);
+    ev = await evaluateRouterbench(params, bar ? onProgress : undefined);
   } finally {
     bar?.stop();
   }
@@ -148,8 +155,8 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
     const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
     const pr = summary.protocol;
     const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
-    const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models)}` : '';
-    process.stdout.write(`${evaluateTable(summary)}${protocol}${energy}\nresults: ${outDir}\n`);
+    const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models, width)}` : '';
+    process.stdout.write(`${evaluateTable(summary, width)}${protocol}${energy}\nresults: ${outDir}\n`);
   }
 }
 

@@ -60,6 +60,17 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
   return out;
 }
 
+/** `experiment list`: name and title; a title wider than `width` continues under itself, broken between words. */
+export function experimentList(width = Infinity): string {
+  let out = '';
+  for (const n of listExperiments()) {
+    const cfg = parseExperiment(readFileSync(join(experimentsDir(), `${n}.yaml`), 'utf8'), `${n}.yaml`);
+    const title = wrapAt(cfg.title ?? '', ' ', Math.max(20, width - 27)).split('\n');
+    out += `${n.padEnd(26)} ${title.join(`\n${' '.repeat(27)}`)}\n`;
+  }
+  return out;
+}
+
 export function registerExperimentCommand(program: Command): void {
   const exp = program.command('experiment').description('run the shipped experiments (X0–X4 from the paper, X5–X8 beyond it) or your own YAML experiments');
   exp
@@ -163,10 +174,7 @@ export function registerExperimentCommand(program: Command): void {
     .command('list')
     .description('list the shipped experiments')
     .action(() => {
-      for (const n of listExperiments()) {
-        const cfg = parseExperiment(readFileSync(join(experimentsDir(), `${n}.yaml`), 'utf8'), `${n}.yaml`);
-        process.stdout.write(`${n.padEnd(26)} ${cfg.title ?? ''}\n`);
-      }
+      process.stdout.write(experimentList(process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
     });
   exp
     .command('schema')

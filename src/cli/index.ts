@@ -31,7 +31,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
 export const COMMAND_SUMMARIES: Record<string, [term: string, description: string]> = {
   simulate: ['simulate [options]', 'replay a query stream through routing policies (partial feedback) and report regret, accuracy and energy'],
   experiment: ['experiment', 'run the shipped experiments (X0–X4 from the paper, X5–X8 beyond it) or your own YAML experiments'],
-  report: ['report <dir>', 'rebuild charts/ and report.html of an experiment or simulate results directory'],
+  report: ['report <dir>', 'rebuild charts/ and report.html of a simulate, experiment or ope results directory'],
   regress: ['regress [options]', 're-run baseline configurations and fail on regressions (exit 0 pass, 1 regression, 2 cannot run)'],
   datasets: ['datasets', 'inspect, validate and convert datasets'],
   features: ['features [options] <queries>', 'compute query features (task, semantic cluster, Flesch complexity) from query text'],

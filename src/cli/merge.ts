@@ -17,7 +17,8 @@ export function registerMergeCommand(program: Command): void {
       const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts });
       if (o.json) process.stdout.write(toJson(r.summary));
       else {
-        const table = r.kind === 'evaluate' ? evaluateTable(r.summary) : experimentTable(r.summary, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity);
+        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const table = r.kind === 'evaluate' ? evaluateTable(r.summary, width) : experimentTable(r.summary, width);
         process.stdout.write(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${r.out}\n`);
       }
     });

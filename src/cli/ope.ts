@@ -9,6 +9,7 @@ import { AtomicDir } from '../core/atomic.js';
 import { timestamp } from '../core/format.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
 import { opeTable } from '../report/ope.js';
+import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
 
 interface OpeFlags {
@@ -67,8 +68,10 @@ export function registerOpeCommand(program: Command): void {
       if (o.json) process.stdout.write(opeSummaryJson(summary));
       else {
         const lam = Number.isFinite(summary.lambda) ? `λ = ${summary.lambda}` : 'reward as logged';
-        process.stdout.write(`${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}\n\n`);
-        process.stdout.write(opeTable(summary) + '\n\n');
+        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const head = `${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}`;
+        process.stdout.write(`${wrapItems(head, width)}\n\n`);
+        process.stdout.write(opeTable(summary, width) + '\n\n');
         process.stdout.write(`results: ${outDir}\n`);
       }
     });

@@ -159,7 +159,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   });
   if (o.json) process.stdout.write(toJson(profile));
   else {
-    process.stdout.write(profileTerminal(profile));
+    process.stdout.write(profileTerminal(profile, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
     if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
   }
 }
@@ -300,6 +300,6 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
         `simulate with: npx greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
-    process.stdout.write(profileTerminal(profile));
+    process.stdout.write(profileTerminal(profile, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
   }
 }

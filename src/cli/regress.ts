@@ -11,7 +11,7 @@ import { inputSameAs } from '../core/outputGuard.js';
 import { parseTolerance } from '../metrics/regress.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { renderTable } from '../report/terminalTable.js';
+import { renderTableFit } from '../report/terminalTable.js';
 import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
 import { version } from '../app/version.js';
@@ -34,11 +34,12 @@ function fmt(x: number | null): string {
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : x.toFixed(4);
 }
 
-export function regressTable(r: RegressResult): string {
+/** One baseline's verdict and metrics; `width` (a terminal's) drops the tolerance, then the delta, to fit. */
+export function regressTable(r: RegressResult, width = Infinity): string {
   const head = `${r.name} (${r.baseline}): ${r.status.toUpperCase()}${r.reason ? ` — ${r.reason}` : ''}`;
   if (!r.diffs.length) return head + '\n';
   const rows = r.diffs.map((d) => [d.metric, fmt(d.baseline), fmt(d.now), d.delta === null ? '–' : `${d.delta >= 0 ? '+' : ''}${fmt(d.delta)}`, d.allowed === null ? '–' : `±${fmt(d.allowed)}`, d.verdict]);
-  return head + '\n' + renderTable(['metric', 'baseline', 'now', 'delta', 'tolerance', 'verdict'], rows, [false, true, true, true, true, false]) + '\n';
+  return head + '\n' + renderTableFit(['metric', 'baseline', 'now', 'delta', 'tolerance', 'verdict'], rows, [false, true, true, true, true, false], width, [4, 3]) + '\n';
 }
 
 export function registerRegressCommand(program: Command): void {
@@ -62,7 +63,7 @@ export function registerRegressCommand(program: Command): void {
       for (const f of files) {
         const r = await regressOne(f, { tolerance, update: o.update, params: o.param });
         results.push(r);
-        if (!o.json) process.stdout.write(regressTable(r) + '\n');
+        if (!o.json) process.stdout.write(regressTable(r, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity) + '\n');
       }
       const v = verdict(results, o.strict === true);
       const report = { schemaVersion: 1, greenserv: version(), node: process.version, status: v.failed ? 'fail' : 'pass', strict: o.strict === true, results };

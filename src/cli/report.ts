@@ -1,13 +1,14 @@
 /** `greenserv report <dir>`: rebuild charts and report.html from a results directory without re-running. */
 import type { Command } from 'commander';
 import { rebuildReport } from '../report/rebuild.js';
+import { plural } from '../report/terminalTable.js';
 
 export function registerReportCommand(program: Command): void {
   program
     .command('report <dir>')
-    .description('rebuild charts/ and report.html of an experiment or simulate results directory')
+    .description('rebuild charts/ and report.html of a simulate, experiment or ope results directory')
     .action(async (dir: string) => {
       const { kind, charts } = await rebuildReport(dir, (m) => process.stderr.write(`greenserv: note: ${m}\n`));
-      process.stdout.write(`rebuilt ${charts.length} charts and report.html of the ${kind} results in ${dir}\n`);
+      process.stdout.write(`rebuilt ${plural(charts.length, 'chart')} and report.html of the ${kind} results in ${dir}\n`);
     });
 }

@@ -274,7 +274,10 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     process.stdout.write(summaryTable(summary, width));
     if (summary.protocol) process.stdout.write(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
     process.stdout.write(`\nresults: ${outDir}\n`);
-    process.stdout.write(o.report ? `report: ${join(outDir, 'report.html')}\n` : `charts and report.html: greenserv report ${outDir} (or simulate --report)\n`);
+    const hint = `charts and report.html: greenserv report ${outDir}`;
+    // the alternative goes on a line of its own when the two do not fit the terminal together
+    const orFlag = hint.length + 23 <= width ? ' (or simulate --report)' : '\n(or simulate --report)';
+    process.stdout.write(o.report ? `report: ${join(outDir, 'report.html')}\n` : `${hint}${orFlag}\n`);
     if (o.log !== undefined) process.stdout.write(`routing log: ${o.log}\n`);
   }
 }

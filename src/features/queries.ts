@@ -174,8 +174,10 @@ export function parseQueryCsv(
       if (!header.includes(c)) throw new DataError(`queries file lacks the '${c}' column`, file, 1, c);
     }
   } else {
+    // a wide table (a RouterBench file has 40 columns) is shown by its first columns, not as a screenful
+    const shown = header.length > 6 ? `${header.slice(0, 6).join(',')},… ${header.length} columns` : header.join(',');
     throw new DataError(
-      `unrecognised header (${header.join(',')}): expected query_id,text[,task] or id,dataset,processed_input,...`,
+      `unrecognised header (${shown}): expected query_id,text[,task] or id,dataset,processed_input,...`,
       file,
       1,
     );

@@ -5,7 +5,7 @@
 import type { EnergyMetrics, RouterEnergy } from '../metrics/energy.js';
 import type { SensitivitySetting, SensitivitySummary } from '../metrics/energySensitivity.js';
 import { escHtml as esc } from '../core/escape.js';
-import { fmt, plural, renderTable } from './terminalTable.js';
+import { fmt, plural, renderTableFit, wrapAt } from './terminalTable.js';
 
 /** Joules with a unit that keeps 3 significant digits readable (J, kJ). */
 export function fmtJ(j: number | null | undefined): string {
@@ -42,25 +42,28 @@ function routerRow(r: RouterEnergy): string[] {
  * Routers and baselines, then the single models, on the energy axis. `bands`: each model's total energy and its
  * 90 % band (decode spread of the fit, prefill utilisation), shown per prompt beside the model.
  */
-export function energyEvaluateTable(e: EnergyMetrics, setting: { gpu: string; batch: number }, bands?: readonly { id: string; totalJ: number; lowJ: number; highJ: number }[]): string {
+export function energyEvaluateTable(e: EnergyMetrics, setting: { gpu: string; batch: number }, bands?: readonly { id: string; totalJ: number; lowJ: number; highJ: number }[], width = Infinity): string {
   const ref = e.reference;
   const head =
     `energy axis: modelled J per prompt (${setting.gpu}, batch ${setting.batch}; docs/energy-model.md). ` +
     `Reference: the best single model, ${ref.model} (accuracy ${pct(ref.accuracy)}, ${fmtJ(ref.jPerPrompt)} per prompt, ${fmtJ(ref.jPerCorrect)} per correct answer)`;
   const headers = ['router', 'energy AIQ', 'peak acc', 'J/prompt @peak', 'J/correct @peak', 'saved vs models @peak', 'J/prompt @ref acc', 'J/correct @ref acc', 'saved @ref acc'];
   const right = headers.map((_, j) => j > 0);
-  const routers = renderTable(headers, e.routers.filter((r) => r.kind !== 'model').map(routerRow), right);
+  // a narrow terminal drops the per-correct-answer columns, then those at the reference accuracy (often 'not
+  // reached'), then the saving at peak: J/prompt at peak stays longest
+  const drop = [7, 4, 6, 8, 5, 3];
+  const routers = renderTableFit(headers, e.routers.filter((r) => r.kind !== 'model').map(routerRow), right, width, drop);
   const band = (r: RouterEnergy): string => {
     const b = bands?.find((x) => x.id === r.name);
     const j = r.peak.jPerPrompt;
     return b && j !== null && b.totalJ > 0 ? `${fmtJ((j * b.lowJ) / b.totalJ)} – ${fmtJ((j * b.highJ) / b.totalJ)}` : '–';
   };
   const mHeaders = ['model', ...headers.slice(1), ...(bands ? ['90 % band J/prompt'] : [])];
-  const models = renderTable(mHeaders, e.routers.filter((r) => r.kind === 'model').map((r) => [...routerRow(r), ...(bands ? [band(r)] : [])]), mHeaders.map((_, j) => j > 0));
+  const models = renderTableFit(mHeaders, e.routers.filter((r) => r.kind === 'model').map((r) => [...routerRow(r), ...(bands ? [band(r)] : [])]), mHeaders.map((_, j) => j > 0), width, [...(bands ? [9] : []), ...drop]);
   const note =
     '@peak: the router\'s most accurate λ; "saved vs models": against the cheapest mix of single models with that accuracy. ' +
     '@ref acc: the cheapest point of the router\'s hull at the reference accuracy, and what it saves against the reference model (docs/model.md §10). ± : sd over runs.';
-  return `${head}\n\n${routers}\n\n${models}\n${note}\n`;
+  return `${wrapAt(head, ' ', width)}\n\n${routers}\n\n${models}\n${wrapAt(note, ' ', width)}\n`;
 }
 
 /** The report.html section of an evaluation on modelled energy: the terminal table's columns as HTML. */

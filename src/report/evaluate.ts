@@ -15,7 +15,7 @@ import type { SweepResult } from '../sim/sweep.js';
 import { sweepIndex } from '../sim/sweep.js';
 import type { AtomicDir } from '../core/atomic.js';
 import { chartFileBase, familySlug, policyLabel, renderEvaluateCharts } from './evaluateCharts.js';
-import { fmt, renderTable } from './terminalTable.js';
+import { fmt, plural, renderTableFit, wrapItems } from './terminalTable.js';
 import { energyReportSection } from './energy.js';
 import type { EnergyMetrics } from '../metrics/energy.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
@@ -42,7 +42,11 @@ function costColumn(cost: 'usd' | 'energy'): string {
 
 // ---------------------------------------------------------------------------------------------- terminal
 
-export function evaluateTable(s: EvaluateSummary): string {
+/**
+ * The router and model tables; `width` (a terminal's) drops columns to fit: the families, APGR, the CPTs
+ * (the overall AIQ and accuracies stay), and breaks the head lines between items.
+ */
+export function evaluateTable(s: EvaluateSummary, width = Infinity): string {
   const fams = s.dataset.families.map((f) => f.name);
   const lambdas = s.lambdas.length > 3 ? `${s.lambdas[0]}…${s.lambdas[s.lambdas.length - 1]} (${s.lambdas.length} values)` : s.lambdas.join(', ');
   const pr = s.protocol;
@@ -52,7 +56,7 @@ export function evaluateTable(s: EvaluateSummary): string {
   const head =
     `${s.dataset.name}: ${prompts} × ${s.dataset.models} models · ` +
     `${fams.length} famil${fams.length === 1 ? 'y' : 'ies'} (${s.dataset.families.map((f) => `${f.name} ${f.queries}`).join(', ')})\n` +
-    `λ ${lambdas} · ${s.runs} runs · seed ${s.seed} · ${s.semantics} semantics (d = ${s.contexts.d}, features ${s.contexts.features.join(',') || 'none'}) · ` +
+    `λ ${lambdas} · ${plural(s.runs, 'run')} · seed ${s.seed} · ${s.semantics} semantics (d = ${s.contexts.d}, features ${s.contexts.features.join(',') || 'none'}) · ` +
     `cost ${s.reward.costScale} min–max per family · AIQ ${s.aiqMode}` +
     splitNote;
   const showFam = fams.length <= 9;
@@ -81,7 +85,11 @@ export function evaluateTable(s: EvaluateSummary): string {
   rows.push(['oracle (hindsight frontier)', fmt(o.aiq.mean, 3), ...famCells(o.aiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
   rows.push(['oracle point', fmt(o.pointAiq.mean, 3), ...famCells(o.pointAiq), pct(oq), '–', '–', '–', '–', ...(cmp ? ['', '', ''] : [])]);
   const right = headers.map((_, j) => j > 0);
-  const main = renderTable(headers, rows, right);
+  // the family columns go together: a table with some families and not others reads as if those were all
+  const famCols = (first: number): number[][] => (showFam ? [fams.map((_, k) => first + k)] : []);
+  const at = (h: string): number => headers.lastIndexOf(h);
+  const drop = [...famCols(2), at('APGR'), at('CPT(80%)'), at('CPT(50%)'), ...(cmp ? [at('pub avg'), at('pub peak')] : [])];
+  const main = renderTableFit(headers, rows, right, width, drop);
 
   const mHeaders = ['model', `cost/prompt (${costUnit(s)})`, 'quality', 'AIQ', ...(showFam ? fams.map((f) => `${f} q`) : [])];
   const mRows = s.baselines.models.map((m) => [
@@ -91,9 +99,10 @@ export function evaluateTable(s: EvaluateSummary): string {
     fmt(m.aiq.mean, 3),
     ...(showFam ? fams.map((f) => fmt(m.points[f]?.quality, 3)) : []),
   ]);
-  const models = renderTable(mHeaders, mRows, mHeaders.map((_, j) => j > 0));
+  const models = renderTableFit(mHeaders, mRows, mHeaders.map((_, j) => j > 0), width, famCols(4));
   const note = `${cmp ? 'published (GreenServ Table 1' : 'published GreenServ Table 1 numbers not shown'}: ${s.published.note}${cmp ? ')' : ''}`;
-  return `${head}\n${note}\n\n${main}\n\n${models}\n`;
+  const wrap = (text: string): string => text.split('\n').map((l) => wrapItems(l, width)).join('\n');
+  return `${wrap(head)}\n${wrap(note)}\n\n${main}\n\n${models}\n`;
 }
 
 function pctOf(x: number | null): string {

@@ -10,7 +10,7 @@ import type { OpeMetric } from '../metrics/ope/setup.js';
 import { opeSummaryJson, type OpeSummary } from '../metrics/ope/summary.js';
 import { chartSvg, REPORT_CSS } from './html.js';
 import { renderChart } from './render.js';
-import { fmt, fmtSmall, renderTable } from './terminalTable.js';
+import { fmt, fmtSmall, renderTableFit } from './terminalTable.js';
 
 const METRIC_LABEL: Record<OpeMetric, string> = { reward: 'reward', accuracy: 'accuracy', energy_j: 'energy (J/query)' };
 
@@ -22,8 +22,11 @@ function withCi(v: number, lo: number, hi: number, digits: number): string {
   return `${fmtSmall(v, digits)} [${fmtSmall(lo, digits)}, ${fmtSmall(hi, digits)}]`;
 }
 
-/** One line per policy and estimator: reward with its 95 % interval, accuracy, energy, the true value when known. */
-export function opeTable(s: OpeSummary): string {
+/**
+ * One line per policy and estimator: reward with its 95 % interval, accuracy, energy, the true value when known.
+ * `width` (a terminal's) drops energy, accuracy, then ESS / kept, to fit: the reward and its truth stay.
+ */
+export function opeTable(s: OpeSummary, width = Infinity): string {
   const hasTruth = s.table !== null;
   const headers = ['policy', 'estimator', 'reward [95% CI]', 'accuracy', 'energy J', ...(hasTruth ? ['true reward'] : []), 'ESS / kept'];
   const rows: string[][] = [];
@@ -45,7 +48,7 @@ export function opeTable(s: OpeSummary): string {
       ]);
     });
   }
-  return renderTable(headers, rows, headers.map((_, j) => j >= 2));
+  return renderTableFit(headers, rows, headers.map((_, j) => j >= 2), width, [4, 3, headers.length - 1]);
 }
 
 /** estimates.csv: one row per policy, metric and estimator. */

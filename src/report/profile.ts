@@ -9,15 +9,19 @@ import { inlineSvg } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { csvField, csvNum } from '../core/escape.js';
-import { fmt, renderTable } from './terminalTable.js';
+import { fmt, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
 export { fmtEnergy, COST_AXIS } from './profileFormat.js';
 export { placeLabels } from './labels.js';
 export { heatmapChartSpec, paretoChartSpec, renderProfileCharts, simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 export { escHtml as escapeHtml } from '../core/escape.js';
 
-/** The whole terminal report: model table, per-task table, front and baselines. */
-export function profileTerminal(p: Profile): string {
+/**
+ * The whole terminal report: model table, per-task table, front and baselines. `width` (a terminal's) drops
+ * model-table columns to fit (token counts, latency and the secondary energy units first), splits the per-task
+ * table into blocks of tasks and breaks the long lines between words.
+ */
+export function profileTerminal(p: Profile, width = Infinity): string {
   const hasUsd = p.models.some((m) => m.costUsd !== null);
   const headers = ['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'p50 s', 'p95 s', 'tok in', 'tok out', ...(hasUsd ? ['USD/query'] : []), `reward λ=${p.lambda}`, 'front / dominated'];
   const rows = p.models.map((m) => [
@@ -40,9 +44,10 @@ export function profileTerminal(p: Profile): string {
   const d = p.dataset;
   const lines: string[] = [];
   const costNote = p.cost === 'energy' ? '' : ` · cost ${p.cost}`;
-  lines.push(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} task${d.tasks.length === 1 ? '' : 's'} · λ = ${p.lambda}${costNote}`);
+  lines.push(wrapItems(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} task${d.tasks.length === 1 ? '' : 's'} · λ = ${p.lambda}${costNote}`, width));
   lines.push('');
-  lines.push(renderTable(headers, rows, right));
+  const drop = ['tok in', 'tok out', 'p50 s', 'Wh/query', 'J/token', 'p95 s', 'J/correct', 'params B', 'USD/query'].map((h) => headers.indexOf(h)).filter((j) => j >= 0);
+  lines.push(renderTableFit(headers, rows, right, width, drop));
   lines.push('');
   // per task: accuracy and cost per query side by side, one column per task
   const unit = COST_AXIS[p.cost].short.replace('/query', '/q');
@@ -54,15 +59,27 @@ export function profileTerminal(p: Profile): string {
       return s ? `${fmt(s.accuracy.mean, 3)} · ${fmtEnergy(costOrNull(s, p.cost))}` : '–';
     }),
   ]);
-  lines.push(renderTable(taskHeaders, taskRows, taskHeaders.map((_, j) => j > 0)));
+  // tasks that do not fit beside each other go in a further block under it, each with the model column
+  const blocks: number[][] = [];
+  for (let j = 1; j < taskHeaders.length; j++) {
+    const last = blocks[blocks.length - 1];
+    const cols = (js: number[]): number[] => [0, ...js];
+    const fits = last && renderTable(cols([...last, j]).map((k) => taskHeaders[k]), taskRows.map((r) => cols([...last, j]).map((k) => r[k])), [false, ...last.map(() => true), true]).split('\n').every((l) => l.length <= width);
+    if (fits) last.push(j);
+    else blocks.push([j]);
+  }
+  lines.push(blocks.map((b) => renderTable([0, ...b].map((k) => taskHeaders[k]), taskRows.map((r) => [0, ...b].map((k) => r[k])), [false, ...b.map(() => true)])).join('\n\n'));
   lines.push('');
-  lines.push(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first): ${p.pareto.join(', ') || '–'}`);
-  for (const x of p.dominated) lines.push(`  ${x.id} is dominated by ${x.by.join(', ')}`);
+  lines.push(wrapAt(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first): ${p.pareto.join(', ') || '–'}`, ' ', width));
+  for (const x of p.dominated) lines.push(wrapAt(`  ${x.id} is dominated by ${x.by.join(', ')}`, ' ', width).replace(/\n/g, '\n    '));
   const b = p.baselines;
   const best = p.models.find((m) => m.id === b.bestStatic);
   lines.push(
-    `static baselines: largest ${b.largest ?? '–'} · smallest ${b.smallest ?? '–'} · most accurate ${b.mostAccurate ?? '–'} · ` +
-      `best static at λ = ${p.lambda}: ${b.bestStatic ?? '–'}${best ? ` (mean reward ${fmt(best.meanReward, 4)})` : ''}`,
+    wrapItems(
+      `static baselines: largest ${b.largest ?? '–'} · smallest ${b.smallest ?? '–'} · most accurate ${b.mostAccurate ?? '–'} · ` +
+        `best static at λ = ${p.lambda}: ${b.bestStatic ?? '–'}${best ? ` (mean reward ${fmt(best.meanReward, 4)})` : ''}`,
+      width,
+    ),
   );
   if (p.models.some((m) => m.estimatedEnergyCells > 0)) lines.push('* energy partly or wholly estimated (--estimate-energy)');
   for (const n of p.notes) lines.push(`note: ${n}`);

@@ -8,7 +8,7 @@ import type { ProtocolBlock, ProtocolPolicyRow } from '../metrics/protocol.js';
 import { DEFAULT_LAMBDAS } from '../sim/sweep.js';
 import { paddedDomain } from './chartsSpread.js';
 import { H, W } from './chartsTime.js';
-import { fmt, fmtSmall, plural, renderTableFit, wrapAt } from './terminalTable.js';
+import { fmt, fmtSmall, plural, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
 function pct(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
@@ -57,7 +57,8 @@ export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: s
   }
   const verdict = verdictLine(p);
   if (verdict) foot.push(verdict);
-  return { headers, rows, drop: withAiq ? [5, 4] : [4], foot };
+  // AIQ / zero router gives way last, but it does: with it the table is 92 wide on the default policies
+  return { headers, rows, drop: withAiq ? [5, 4, 6] : [4], foot };
 }
 
 /**
@@ -102,7 +103,9 @@ export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: num
   const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop);
   // lines of ' · '-separated items break between items; sentences (the AIQ note, the deploy line) between words
   const wrapFoot = (f: string): string => wrapAt(f, f.includes(' · ') ? ' · ' : ' ', width);
-  return wrapAt(protocolHead(p), ' · ', width) + '\n\n' + table + foot.map((f) => `\n${wrapFoot(f)}`).join('') + '\n';
+  // the head's second line (the one-split note) is a sentence: it breaks between words, not mid-word
+  const head = protocolHead(p).split('\n').map((l) => wrapItems(l, width)).join('\n');
+  return head + '\n\n' + table + foot.map((f) => `\n${wrapFoot(f)}`).join('') + '\n';
 }
 
 /** protocol.csv: one row per policy. */

@@ -31,10 +31,10 @@ export function renderTable(headers: string[], rows: string[][], alignRight: boo
 }
 
 /**
- * renderTable within `width` characters: drops columns in `dropOrder` (indices) until the table fits, so a
- * narrow terminal gets fewer columns rather than wrapped rows.
+ * renderTable within `width` characters: drops columns in `dropOrder` (indices, or groups of indices that go
+ * together, e.g. one per family) until the table fits, so a narrow terminal gets fewer columns rather than wrapped rows.
  */
-export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: number[]): string {
+export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
   const keep = headers.map(() => true);
   const render = (): string => {
     const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
@@ -43,7 +43,7 @@ export function renderTableFit(headers: string[], rows: string[][], alignRight: 
   let out = render();
   for (const j of dropOrder) {
     if (Math.max(...out.split('\n').map((l) => l.length)) <= width) break;
-    keep[j] = false;
+    for (const k of [j].flat()) keep[k] = false;
     out = render();
   }
   return out;
@@ -58,6 +58,14 @@ export function wrapAt(line: string, sep: string, width: number): string {
     else lines.push(part);
   }
   return lines.join('\n');
+}
+
+/** A line of ' · '-separated items broken between items, and an item still wider than `width` between words. */
+export function wrapItems(line: string, width: number): string {
+  return wrapAt(line, ' · ', width)
+    .split('\n')
+    .map((l) => (l.length > width ? wrapAt(l, ' ', width) : l))
+    .join('\n');
 }
 
 type MeanSdCell = { mean: number | null; sd: number | null } | undefined;
@@ -201,7 +209,9 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const head =
     `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
     ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
-  const table = renderTableFit(headers, rows, [false, true, true, true, true, true, true, true], width, [7, 6, 5, 4]);
+  // without the random policy every "vs rnd" cell would be '–': those columns are left out
+  const n = rnd ? headers.length : headers.length - 3;
+  const table = renderTableFit(headers.slice(0, n), rows.map((r) => r.slice(0, n)), [false, true, true, true, true, true, true, true].slice(0, n), width, [7, 6, 5, 4].filter((j) => j < n));
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
   // a head line wider than the terminal breaks at its separators instead of mid-word
   return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + scenarioTables(s.scenario, width, s.dataset.queries);

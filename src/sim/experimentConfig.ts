@@ -125,6 +125,11 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
   }
   const fail = (message: string, path: readonly PropertyKey[]): DataError => fieldError(text, file, message, path);
+  // a data file or an empty one given by mistake: say what an experiment is, not the schema's 'expected object'
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const got = raw === null || raw === undefined ? 'an empty document' : Array.isArray(raw) ? 'a list' : `a single ${typeof raw} value`;
+    throw new DataError(`not an experiment: expected a YAML mapping of settings (name:, dataset:, arms:, …, as in the shipped experiments), got ${got}`, file, 1);
+  }
   const proto = protoKeyPath(raw, []);
   if (proto) throw fail("'__proto__' is not a valid key", proto.split('.'));
   const r = experimentSchema.safeParse(raw);

@@ -9,6 +9,7 @@ import { EXIT_BAD_INPUT, isUserError } from '../../src/cli/errors.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
 import { evaluateReportHtml, evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
+import { energyEvaluateTable } from '../../src/report/energy.js';
 import { POLICY_COLOURS } from '../../src/report/palette.js';
 
 const RB = resolve(__dirname, '../../../shared/data/routerbench');
@@ -396,5 +397,39 @@ describe('evaluateTable', () => {
     expect(full).toMatch(/linear-epsilon-greedy .* 0\.637 +75\.4% +69\.2%/);
     expect(full).toMatch(/thompson .* 0\.624 +69\.5% +66\.3%/);
     expect(full).toMatch(/linucb .* 0\.607 +75\.7% +71\.7%/);
+  });
+
+  it('fits a terminal: drops the family columns together, then APGR and the CPTs, and wraps its head lines', async () => {
+    const f = join(tmp, 'narrow.csv');
+    writeFileSync(f, rbCsv());
+    expect(await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, 'narrow')])).toBeNull();
+    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    const wide = evaluateTable(s);
+    expect(wide).toMatch(/^router +AIQ +mmlu +hellaswag +peak acc +avg acc +CPT\(50%\) +CPT\(80%\) +APGR$/m);
+    expect(wide).toMatch(/^model +cost\/prompt \(USD\) +quality +AIQ +mmlu q +hellaswag q$/m);
+    // one run is `1 run`
+    expect(wide).toMatch(/ · 1 run · seed 40 · /);
+    const narrow = evaluateTable(s, 79);
+    for (const line of narrow.split('\n')) expect(line.length).toBeLessThanOrEqual(79);
+    expect(narrow).toMatch(/^router +AIQ +peak acc +avg acc +CPT\(50%\) +CPT\(80%\) +APGR$/m);
+    expect(narrow).toMatch(/^model +cost\/prompt \(USD\) +quality +AIQ$/m);
+    expect(evaluateTable(s, 70)).toMatch(/^router +AIQ +peak acc +avg acc +CPT\(50%\)$/m);
+    // the head breaks between its items, the note between words
+    expect(narrow).toMatch(/^λ 0, 1 · 1 run · seed 40$/m);
+    expect(narrow).toMatch(/^published GreenServ Table 1 numbers not shown: the source is a subset \(4 of$/m);
+  });
+
+  it('the energy tables of --cost energy fit a terminal too: J per prompt at peak stays, the rest gives way', async () => {
+    const f = join(tmp, 'narrow-energy.csv');
+    writeFileSync(f, rbCsv());
+    expect(await evaluate(['--routerbench', f, '--cost', 'energy', '--energy-model', 'gpu=H100,batch=32', '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, 'narrow-energy')])).toBeNull();
+    const e = (JSON.parse(out.join('')) as EvaluateSummary & { energy: { metrics: Parameters<typeof energyEvaluateTable>[0]; energyModel: { gpu: string; batch: number }; models: Parameters<typeof energyEvaluateTable>[2] } }).energy;
+    const wide = energyEvaluateTable(e.metrics, e.energyModel, e.models);
+    expect(wide).toMatch(/^router +energy AIQ +peak acc +J\/prompt @peak +J\/correct @peak +saved vs models @peak +J\/prompt @ref acc +J\/correct @ref acc +saved @ref acc$/m);
+    expect(wide).toMatch(/saved @ref acc +90 % band J\/prompt$/m);
+    const narrow = energyEvaluateTable(e.metrics, e.energyModel, e.models, 79);
+    for (const line of narrow.split('\n')) expect(line.length).toBeLessThanOrEqual(79);
+    expect(narrow).toMatch(/^router +energy AIQ +peak acc +J\/prompt @peak$/m);
+    expect(narrow).toMatch(/^model +energy AIQ +peak acc +J\/prompt @peak$/m);
   });
 });

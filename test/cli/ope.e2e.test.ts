@@ -60,6 +60,7 @@ describe('simulate --log, then ope, then report', () => {
 
     const rep = await cli(['report', out]);
     expect(rep.code).toBe(0);
+    expect(rep.stdout).toBe(`rebuilt 1 chart and report.html of the ope results in ${out}\n`);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<h1>Off-policy evaluation</h1>');
     expect(html).toContain('<svg');

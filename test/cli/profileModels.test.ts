@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTable } from '../../src/data/load.js';
+import { profileTerminal } from '../../src/report/profile.js';
 import { sideFiles } from '../../src/profiling/live.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { FIXTURE, answerFor, writePromptFile } from '../profiling/fixtures.js';
@@ -47,6 +48,23 @@ describe('profile-models on a table', () => {
       expect(m.energyWh * 3600).toBeCloseTo(m.energyJ, 9);
       expect(m.latencyS.p95).toBeGreaterThanOrEqual(m.latencyS.p50);
     }
+  });
+
+  it('fits an 80-column terminal: the model table keeps accuracy, J/query, reward and the front; the tasks go in blocks', async () => {
+    const p = JSON.parse((await runCli(['--json'])).stdout);
+    const wide = profileTerminal(p);
+    const narrow = profileTerminal(p, 79);
+    for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
+    expect(narrow).toMatch(/^model +accuracy ± 95% CI +J\/query +reward λ=0\.5 +front \/ dominated$/m);
+    expect(narrow).toMatch(/^yi-34b +0\.384 ± 0\.017 +634 +0\.4860 +by qwen2\.5-1\.5b \+4$/m);
+    // every task is still there, in a second block with its own model column
+    expect(narrow).toMatch(/^model +mmlu acc · J\/q +gsm8k acc · J\/q +hellaswag acc · J\/q$/m);
+    expect(narrow).toMatch(/^model +winogrande acc · J\/q +cnn_dailymail acc · J\/q$/m);
+    // the long lines break between words, continuations indented under their item
+    expect(narrow).toMatch(/\n {2}yi-34b is dominated by qwen2\.5-1\.5b, phi-4-mini-4b, llama-3\.1-8b,\n {4}qwen2\.5-14b, gemma-3-12b\n/);
+    expect(narrow.replace(/\n(?=best static|most accurate)/g, ' · ')).toMatch(/static baselines: largest yi-34b · smallest qwen2\.5-0\.5b · most accurate gemma-3-27b · best static/);
+    // piped (no width): one line per model with every column, as before
+    expect(wide).toMatch(/^model +params B +accuracy ± 95% CI +J\/query +Wh\/query +J\/token +J\/correct +p50 s +p95 s +tok in +tok out +reward λ=0\.5 +front \/ dominated$/m);
   });
 
   it('--out writes profile.json/csv, charts (SVG + PNG) and an HTML page, atomically', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { experimentTable, registerExperimentCommand } from '../../src/cli/experiment.js';
+import { experimentList, experimentTable, registerExperimentCommand } from '../../src/cli/experiment.js';
 import type { ExperimentSummary } from '../../src/metrics/experiment.js';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
 
@@ -159,5 +159,17 @@ describe('scenario tables on the terminal', () => {
     expect(t2).not.toContain('not measured');
     expect(t2).toContain('event 1 at step 1000 — −llama-3.1-8b +gemma-3-12b\n');
     expect(row(t2, 'linucb', '71.1 ± 4.3')).toEqual(['linucb', '71.1 ± 4.3']);
+  });
+});
+
+describe('experiment list', () => {
+  it('on 80 columns a long title continues under itself, broken between words', () => {
+    const wide = experimentList();
+    expect(wide).toContain('x4-adaptability            X4 — adaptability: the pool changes at query 1000 (paper Fig. 7)\n');
+    const narrow = experimentList(79);
+    for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
+    expect(narrow).toContain('x4-adaptability            X4 — adaptability: the pool changes at query 1000\n                           (paper Fig. 7)\n');
+    // the same titles, only broken
+    expect(narrow.replace(/\n {27}/g, ' ')).toBe(wide);
   });
 });

@@ -73,6 +73,16 @@ describe('greenserv simulate (built binary)', () => {
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(dir, 'j', 'summary.json'), 'utf8')));
   });
 
+  it('the "vs rnd" columns are shown only when random is among the policies (else every cell would be –)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    const without = await cli(['simulate', '--runs', '1', '--policies', 'linucb,thompson', '--steps', 'none', '--out', join(dir, 'a')]);
+    expect(without.code).toBe(0);
+    expect(without.stdout).toMatch(/^policy +final regret +accuracy +energy Wh +reward$/m);
+    const withRandom = await cli(['simulate', '--runs', '1', '--policies', 'random,linucb', '--steps', 'none', '--out', join(dir, 'b')]);
+    expect(withRandom.stdout).toMatch(/^policy +final regret +accuracy +energy Wh +reward +regret vs rnd +acc vs rnd +Wh vs rnd$/m);
+    expect(withRandom.stdout).toMatch(/^random +.* \+0\.0% +\+0\.0% +\+0\.0%$/m);
+  });
+
   const bad: [string[], RegExp][] = [
     [['--policies', 'linucb,foo'], /unknown policy 'foo'; valid policies: random, largest/],
     [['--param', 'linucb.beta=2'], /unknown parameter 'beta' for policy 'linucb'; valid parameters: alpha, reg/],

@@ -3,7 +3,7 @@
  * pseudo-terminal (util-linux `script`; tmux for what is left in the scrollback). Build first.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -197,6 +197,43 @@ describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (bui
       expect(lines[at + 1]).toMatch(/^X3/);
       // -J joins wrapped lines: nothing was wider than the window
       for (const l of lines) expect(l.length).toBeLessThan(80);
+    } finally {
+      tmux('kill-server');
+    }
+  }, 90_000);
+});
+
+/** A small RouterBench CSV: `n` prompts of two families, two models, their cost columns. */
+function routerbenchCsv(n: number): string {
+  const models = ['gpt-4-1106-preview', 'mistralai/mistral-7b-chat'];
+  const head = ['', 'sample_id', 'prompt', 'eval_name', ...models, ...models.map((m) => `${m}|model_response`), ...models.map((m) => `${m}|total_cost`), 'oracle_model_to_route_to'];
+  const rows = Array.from({ length: n }, (_, i) => [i, `mmlu-x.${i}`, `"['Question ${i} about this']"`, i % 2 ? 'mmlu-anatomy' : 'hellaswag', i % 3 ? 1 : 0, i % 2, 'a', 'b', 0.003, 0.0001, models[1]]);
+  return [head, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+}
+
+describe.skipIf(!hasTmux)('evaluate in an 80-column tmux window (built binary)', () => {
+  it('keeps the warnings of loading whole and on screen: the progress bar starts after them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+    const data = join(dir, 'rb');
+    mkdirSync(data);
+    writeFileSync(join(data, 'bench.csv'), routerbenchCsv(40));
+    // a file in the directory that is not a RouterBench table: loading skips it with a warning
+    writeFileSync(join(data, 'notes-about-this-benchmark-run.csv'), 'a,b\n1,2\n');
+    const sock = `gs-test-ev-${process.pid}`;
+    const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
+    const cmd = `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} evaluate --routerbench ${JSON.stringify(data)} --runs 1 --lambdas 0,0.5,1 --jobs 1 --no-charts --out ${JSON.stringify(join(dir, 'ev'))} >/dev/null; echo EXIT=$?; sleep 30`;
+    tmux('new-session', '-d', '-x', '80', '-y', '30', cmd);
+    try {
+      let screen = '';
+      const t0 = Date.now();
+      while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
+      }
+      expect(screen).toMatch(/EXIT=0/);
+      // -J joins the wrapped warning: all of it is there, not cut at the width nor overwritten
+      expect(screen).toMatch(/greenserv: warning: skipping \S*notes-about-this-benchmark-run\.csv: not a RouterBench table: missing columns sample_id, eval_name/);
+      expect(screen).not.toMatch(/evaluate \|/);
     } finally {
       tmux('kill-server');
     }

@@ -84,6 +84,11 @@ describe('bounds files', () => {
     const { DataError } = await import('../../src/core/errors.js');
     await expect(loadTable('greenserv-pool', { bounds: s.write('bad.csv', 'task,ept_min,ept_max\nmmlu,0.9,0.1\n') })).rejects.toBeInstanceOf(DataError);
     await expect(loadTable('greenserv-pool', { bounds: s.write('bad.yaml', 'mmlu: 3\n') })).rejects.toBeInstanceOf(DataError);
+    // a file that is not YAML (a README given by mistake): one line naming the file and the line, no excerpt
+    const md = s.write('notes.md', '# Notes\n\nSome text: with a colon\nand more text\n');
+    const e = (await loadTable('greenserv-pool', { bounds: md }).catch((x: unknown) => x)) as DataError;
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toMatch(/^\S*notes\.md:\d+: not valid YAML\/JSON: [^\n]+$/);
   });
 });
 

@@ -24,6 +24,12 @@ function message(text: string): string {
 }
 
 describe('YAML values', () => {
+  it('a file that is not a mapping of settings (empty, a list, a data file) is named as not an experiment', () => {
+    expect(message('')).toBe('v.yaml:1: not an experiment: expected a YAML mapping of settings (name:, dataset:, arms:, …, as in the shipped experiments), got an empty document');
+    expect(message('- policy: linucb\n')).toMatch(/^v\.yaml:1: not an experiment: .*, got a list$/);
+    expect(message('query_id,model_id,accuracy\nq1,m1,1\n')).toMatch(/^v\.yaml:1: not an experiment: .*, got a single string value$/);
+  });
+
   it('feedbackDelay: a whole number is the fixed delay; other numbers are told why', () => {
     expect(parseExperiment(yaml('feedbackDelay: 5'), 'v.yaml').feedbackDelay).toBe('5');
     expect(parseExperiment(yaml('feedbackDelay: 0'), 'v.yaml').feedbackDelay).toBe('0');

@@ -44,7 +44,11 @@ describe('queries format (query_id, text[, task])', () => {
     e = throwsDataError(() => parseQueryCsv('query_id\na\n', 'f.csv'));
     expect([e.line, e.column]).toEqual([1, 'text']);
     e = throwsDataError(() => parseQueryCsv('foo,bar\n1,2\n', 'f.csv'));
-    expect(e.message).toMatch(/unrecognised header/);
+    expect(e.message).toMatch(/unrecognised header \(foo,bar\): expected query_id,text/);
+    // a wide table is named by its first columns and its width
+    const wide = ['', 'sample_id', 'prompt', 'eval_name', ...Array.from({ length: 36 }, (_, i) => `model-${i}|total_cost`)];
+    e = throwsDataError(() => parseQueryCsv(`${wide.join(',')}\n${wide.map(() => '1').join(',')}\n`, 'rb.csv'));
+    expect(e.message).toBe("rb.csv:1: unrecognised header (,sample_id,prompt,eval_name,model-0|total_cost,model-1|total_cost,… 40 columns): expected query_id,text[,task] or id,dataset,processed_input,...");
     e = throwsDataError(() => parseQueryCsv('query_id,text\na,"unterminated\n', 'f.csv'));
     expect(e.message).toMatch(/malformed CSV/);
     expect(e.line).toBeGreaterThanOrEqual(2);

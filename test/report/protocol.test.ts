@@ -43,6 +43,18 @@ describe('protocol outputs', () => {
     expect(protocolTable(withAiq)).not.toMatch(/hull over the/);
   });
 
+  it('fits 79 columns with one split and AIQ: the one-split note breaks between words, the AIQ columns give way', () => {
+    const aiq = { policy: 0.9, zeroRouter: 0.86, ratio: 0.9 / 0.86 };
+    const long = (name: string) => ({ ...row(name, -1.704, -1.803, -1.605), testRegret: { mean: 346.5, sd: 10.2, ci95: [0, 0] as [number, number] }, aiq });
+    const one: ProtocolBlock = { ...block, splits: 1, policies: [long('linear-epsilon-greedy'), long('train-best-static')] };
+    const t = protocolTable(one, 79);
+    for (const line of t.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
+    expect(t).toMatch(/\n\(one split: the CI says nothing about the split's luck; --splits k draws k\nsplits for a CI over them\)\n/);
+    expect(t).toMatch(/^policy +test regret +gap closed \[95% CI\] +accuracy$/m);
+    // with room, the ratio to the zero router stays
+    expect(protocolTable(one, 100)).toMatch(/^policy +test regret +gap closed \[95% CI\] +accuracy +AIQ \/ zero router$/m);
+  });
+
   it('the settings trained routers fitted are listed under the table, one value per split', () => {
     const fitted: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.1), fitted: { k: [10, 12, 7] } }, { ...row('predictive', 0.2), fitted: { reg: [1369000, 1.369, 0.125] } }, row('train-best-static', 0)] };
     expect(protocolTable(fitted)).toMatch(/\nfitted on the train part, per split: knn k 10, 12, 7 · predictive reg 1\.37e\+6, 1\.37, 0\.125\n/);

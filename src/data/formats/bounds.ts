@@ -4,7 +4,7 @@
  * (`<task>: {ept_min, ept_max}`) or a CSV with columns `task, ept_min, ept_max`.
  */
 
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DataError } from '../../core/errors.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
@@ -35,7 +35,9 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
     try {
       doc = parseYaml(text);
     } catch (err) {
-      throw new DataError(`not valid YAML/JSON: ${(err as Error).message}`, file);
+      // the parser's first line and its line number; the rest is an excerpt of the file over several lines
+      const line = err instanceof YAMLParseError ? err.linePos?.[0]?.line : undefined;
+      throw new DataError(`not valid YAML/JSON: ${(err as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, file, line);
     }
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new DataError('expected a map of task → bounds', file);
     for (const [task, v] of Object.entries(doc as Record<string, unknown>)) {
