@@ -173,33 +173,40 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
   }, 90_000);
 });
 
+/**
+ * Run `greenserv <args>` (a shell fragment) in a detached 80 × 30 tmux window on its own server until it prints
+ * EXIT=<code>, and return the whole scrollback with wrapped lines joined (-J).
+ */
+async function tmuxScreen(sock: string, args: string): Promise<string> {
+  const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
+  tmux('new-session', '-d', '-x', '80', '-y', '30', `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}; echo EXIT=$?; sleep 30`);
+  try {
+    let screen = '';
+    const t0 = Date.now();
+    while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
+    }
+    return screen;
+  } finally {
+    tmux('kill-server');
+  }
+}
+
 describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (built binary)', () => {
   it('leaves one summary line and no stale progress in the scrollback; nothing wraps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
-    const sock = `gs-test-${process.pid}`;
-    const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
-    const cmd = `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} experiment run x3-lambda-sweep --runs 1 --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'x3'))}; echo EXIT=$?; sleep 30`;
-    tmux('new-session', '-d', '-x', '80', '-y', '30', cmd);
-    try {
-      let screen = '';
-      const t0 = Date.now();
-      while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
-        await new Promise((r) => setTimeout(r, 100));
-        screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
-      }
-      expect(screen).toMatch(/EXIT=0/);
-      const lines = screen.split('\n');
-      expect(lines.filter((l) => /replays? ·/.test(l))).toEqual([]);
-      expect(lines.filter((l) => /^experiment x3-lambda-sweep: 88 replays in \d+\.\d s/.test(l))).toHaveLength(1);
-      expect(lines.filter((l) => / done in /.test(l))).toEqual([]);
-      // the results table follows the summary line directly
-      const at = lines.findIndex((l) => l.startsWith('experiment x3-lambda-sweep: 88'));
-      expect(lines[at + 1]).toMatch(/^X3/);
-      // -J joins wrapped lines: nothing was wider than the window
-      for (const l of lines) expect(l.length).toBeLessThan(80);
-    } finally {
-      tmux('kill-server');
-    }
+    const screen = await tmuxScreen(`gs-test-${process.pid}`, `experiment run x3-lambda-sweep --runs 1 --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'x3'))}`);
+    expect(screen).toMatch(/EXIT=0/);
+    const lines = screen.split('\n');
+    expect(lines.filter((l) => /replays? ·/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /^experiment x3-lambda-sweep: 88 replays in \d+\.\d s/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => / done in /.test(l))).toEqual([]);
+    // the results table follows the summary line directly
+    const at = lines.findIndex((l) => l.startsWith('experiment x3-lambda-sweep: 88'));
+    expect(lines[at + 1]).toMatch(/^X3/);
+    // -J joins wrapped lines: nothing was wider than the window
+    for (const l of lines) expect(l.length).toBeLessThan(80);
   }, 90_000);
 });
 
@@ -219,23 +226,10 @@ describe.skipIf(!hasTmux)('evaluate in an 80-column tmux window (built binary)',
     writeFileSync(join(data, 'bench.csv'), routerbenchCsv(40));
     // a file in the directory that is not a RouterBench table: loading skips it with a warning
     writeFileSync(join(data, 'notes-about-this-benchmark-run.csv'), 'a,b\n1,2\n');
-    const sock = `gs-test-ev-${process.pid}`;
-    const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
-    const cmd = `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} evaluate --routerbench ${JSON.stringify(data)} --runs 1 --lambdas 0,0.5,1 --jobs 1 --no-charts --out ${JSON.stringify(join(dir, 'ev'))} >/dev/null; echo EXIT=$?; sleep 30`;
-    tmux('new-session', '-d', '-x', '80', '-y', '30', cmd);
-    try {
-      let screen = '';
-      const t0 = Date.now();
-      while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
-        await new Promise((r) => setTimeout(r, 100));
-        screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
-      }
-      expect(screen).toMatch(/EXIT=0/);
-      // -J joins the wrapped warning: all of it is there, not cut at the width nor overwritten
-      expect(screen).toMatch(/greenserv: warning: skipping \S*notes-about-this-benchmark-run\.csv: not a RouterBench table: missing columns sample_id, eval_name/);
-      expect(screen).not.toMatch(/evaluate \|/);
-    } finally {
-      tmux('kill-server');
-    }
+    const screen = await tmuxScreen(`gs-test-ev-${process.pid}`, `evaluate --routerbench ${JSON.stringify(data)} --runs 1 --lambdas 0,0.5,1 --jobs 1 --no-charts --out ${JSON.stringify(join(dir, 'ev'))} >/dev/null`);
+    expect(screen).toMatch(/EXIT=0/);
+    // -J joins the wrapped warning: all of it is there, not cut at the width nor overwritten
+    expect(screen).toMatch(/greenserv: warning: skipping \S*notes-about-this-benchmark-run\.csv: not a RouterBench table: missing columns sample_id, eval_name/);
+    expect(screen).not.toMatch(/evaluate \|/);
   }, 90_000);
 });
