@@ -73,6 +73,24 @@ export function wrapAt(line: string, sep: string, width: number): string {
   return lines.join('\n');
 }
 
+/**
+ * A list broken between its items like wrapAt, but the separator's mark stays at the end of a broken line
+ * (`a (1), b (2),` / `c (3)`), and an item still wider than `width` breaks between words.
+ */
+export function wrapList(line: string, sep: string, width: number): string {
+  const mark = sep.trimEnd();
+  const lines: string[] = [];
+  for (const part of line.split(sep)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
+    else {
+      if (last >= 0) lines[last] += mark;
+      lines.push(part);
+    }
+  }
+  return lines.map((l) => (l.length > width ? wrapAt(l, ' ', width) : l)).join('\n');
+}
+
 /** A line of ' · '-separated items broken between items, and an item still wider than `width` between words. */
 export function wrapItems(line: string, width: number): string {
   return wrapAt(line, ' · ', width)

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/metrics/summary.js';
 import type { ScenarioSummary } from '../../src/metrics/scenario.js';
-import { budgetTable, eventsTable, feedbackTable, fitColumns, poolEventLines, scenarioTables, summaryTable, wrapAt, wrapItems } from '../../src/report/terminalTable.js';
+import { budgetTable, eventsTable, feedbackTable, fitColumns, poolEventLines, scenarioTables, summaryTable, wrapAt, wrapItems, wrapList } from '../../src/report/terminalTable.js';
 
 const ms = (mean: number) => ({ mean, sd: 0 });
 function policy(name: string, energyWh: number, costUsd: number, latencyS: number) {
@@ -228,6 +228,13 @@ describe('line wrapping and column fitting', () => {
     expect(wrapItems('share 12.5 % · rate 30 %', 10)).toBe('share\n12.5 %\nrate 30 %');
     // a % that follows no number is an ordinary word
     expect(wrapAt('a b % c', ' ', 3)).toBe('a b\n% c');
+  });
+
+  it('wrapList breaks a list between items and keeps the separator\'s mark at the end of a broken line', () => {
+    expect(wrapList('mmlu (500), gsm8k (500), hellaswag (500)', ', ', 26)).toBe('mmlu (500), gsm8k (500),\nhellaswag (500)');
+    expect(wrapList('a, b', ', ', Infinity)).toBe('a, b');
+    // an item wider than the width breaks between its words
+    expect(wrapList('x, a long item here', ', ', 8)).toBe('x,\na long\nitem\nhere');
   });
 
   it('fitColumns leaves out columns in the order given until the layout fits', () => {
