@@ -114,3 +114,17 @@ describe('greenserv datasets info and list on a terminal', () => {
     expect(narrow.match(/^ {2}model +accuracy +energy_j$/gm)).toHaveLength(3);
   });
 });
+
+describe('--format with the built-in dataset', () => {
+  it('a bad name is refused as with a file, naming the valid values; a good one as not applying to a built-in', async () => {
+    for (const cmd of ['info', 'validate']) {
+      await expect(run(cmd, 'greenserv-pool', '--format', 'bogus')).rejects.toThrow(UsageError);
+      await expect(run(cmd, 'greenserv-pool', '--format', 'bogus')).rejects.toThrow(/^unknown --format 'bogus' \(expected one of: csv, long, .*, parquet, /);
+      await expect(run(cmd, 'greenserv-pool', '--format', 'csv')).rejects.toThrow("--format applies to files; the built-in dataset 'greenserv-pool' has no file format (drop --format)");
+    }
+    const f = join(tmp, 'fmt.csv');
+    writeFileSync(f, A);
+    await expect(run('info', f, '--format', 'bogus')).rejects.toThrow(/^unknown --format 'bogus' \(expected one of: csv, /);
+    expect(JSON.parse((await run('info', f, '--format', 'CSV', '--json')).out)).toMatchObject({ format: 'csv', queries: 2 });
+  });
+});
