@@ -175,7 +175,7 @@ describe('profile-models --endpoint (live)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/6 new row\(s\) appended to .*tiny\.csv \(0 already there, 0 failed\) · energy: RAPL powercap counters package-0/);
-    expect(r.stdout).toMatch(/simulate with: npx greenserv simulate --data .*tiny\.csv --queries .*tiny\.queries\.csv --models .*tiny\.models\.csv/);
+    expect(r.stdout).toMatch(/simulate with: greenserv simulate --data .*tiny\.csv --queries .*tiny\.queries\.csv --models .*tiny\.models\.csv/);
     expect(r.stdout).toMatch(/tiny-1b +1 +0\.\d{3} ± /);
     expect(server.requests[0].body.seed).toBe(3);
     const rows = rowsOf(out);
