@@ -95,6 +95,29 @@ describe('greenserv datasets info and list on a terminal', () => {
     expect(widest((await run('list')).out)).toBeGreaterThan(79);
   });
 
+  it('list: cached sizes line up after the URIs; a URI too long for the terminal has its size on the next line', async () => {
+    const cache = join(tmp, 'cache');
+    const file = (rel: string, bytes: number): void => {
+      mkdirSync(join(cache, 'hf', 'datasets', rel, '..'), { recursive: true });
+      writeFileSync(join(cache, 'hf', 'datasets', rel), Buffer.alloc(bytes));
+    };
+    file('org/ds/main/t.csv', 2048);
+    file('some-organisation/a-dataset-with-a-long-name/main/data/train-00000-of-00001.parquet', 3 * 1024 * 1024);
+    const before = process.env.GREENSERV_CACHE;
+    process.env.GREENSERV_CACHE = cache;
+    try {
+      const piped = (await run('list')).out;
+      expect(piped).toContain(`  ${'hf://org/ds/t.csv'.padEnd(60)} 2.0 KiB\n`);
+      expect(piped).toContain('  hf://some-organisation/a-dataset-with-a-long-name/data/train-00000-of-00001.parquet 3.0 MiB\n');
+      const tty = await runAt(79, 'list');
+      expect(tty).toContain(`  ${'hf://org/ds/t.csv'.padEnd(60)} 2.0 KiB\n`);
+      expect(tty).toContain(`  hf://some-organisation/a-dataset-with-a-long-name/data/train-00000-of-00001.parquet\n${' '.repeat(63)}3.0 MiB\n`);
+    } finally {
+      if (before === undefined) delete process.env.GREENSERV_CACHE;
+      else process.env.GREENSERV_CACHE = before;
+    }
+  });
+
   it('a table too wide for the terminal gives up its count and derived columns first, never the model or its accuracy', async () => {
     const f = join(tmp, 'wide.csv');
     const long = ['an-organisation/model-a-70b-instruct', 'an-organisation/model-b-8b-instructs'];
