@@ -128,7 +128,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const perLabel = new Map<string, number>();
   for (const j of mine) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`);
+    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
     process.exit(130);
   };
   try {

@@ -15,16 +15,21 @@ import { sameFile } from '../core/outputGuard.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { plural } from '../report/terminalTable.js';
+import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Width the text output fits (a terminal's); Infinity (the default) when piped. */
+  width?: number;
 }
 
 const defaultIO: DatasetsIO = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
+  get width() {
+    return process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+  },
 };
 
 interface InputOpts {
@@ -115,11 +120,7 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
         io.out(JSON.stringify({ schemaVersion: 1, builtin: BUILTINS, cache: { dir: cacheDirectory(), files: cached } }, null, 2) + '\n');
         return;
       }
-      io.out('built-in:\n');
-      for (const b of BUILTINS) io.out(`  ${b.name.padEnd(22)} ${b.description}\n`);
-      io.out(`cached (${cacheDirectory()}):\n`);
-      if (cached.length === 0) io.out('  (none)\n');
-      for (const f of cached) io.out(`  ${f.uri.padEnd(60)} ${formatBytes(f.bytes)}\n`);
+      io.out(renderList(cached, io.width ?? Infinity));
     });
 
   addInputOptions(
@@ -137,7 +138,7 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
       return;
     }
     flushWarnings(io, warnings);
-    io.out(renderInfo(label, format, s));
+    io.out(renderInfo(label, format, s, io.width ?? Infinity));
   });
 
   addInputOptions(ds.command('validate <source>').description('check a dataset; exit 0 when it loads, 2 with the first problem otherwise')).action(
@@ -254,34 +255,68 @@ function columnsFor(s: TableSummary): Col[] {
   return cols;
 }
 
-function table(rows: string[][]): string {
-  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  return rows.map((r) => '  ' + r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n') + '\n';
+/**
+ * Rows of cells (the first the header) indented by two, the first column left-aligned; `width` leaves out the
+ * columns named in DROP_ORDER, in that order, until the table fits (the model and its accuracy always stay).
+ */
+function table(rows: string[][], width: number): string {
+  const drop = DROP_ORDER.map((h) => rows[0].indexOf(h)).filter((j) => j > 0);
+  const render = (keep: boolean[]): string => {
+    const rs = rows.map((r) => r.filter((_, j) => keep[j]));
+    const w = rs[0].map((_, j) => Math.max(...rs.map((r) => r[j].length)));
+    return rs.map((r) => '  ' + r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n');
+  };
+  return fitColumns(rows[0].length, width, drop, render) + '\n';
 }
 
-export function renderInfo(src: string, format: string, s: TableSummary): string {
+/** The per-model columns a narrow terminal gives up first: counts and derived figures before the measured means. */
+const DROP_ORDER = ['n', 'J/token', 'latency_s', 'coverage', 'cost_usd', 'energy_j'];
+
+/** `label      value`, the value broken (at `listSep` when it is a list, else between words) under itself. */
+function field(label: string, value: string, width: number, listSep?: string): string {
+  const w = Math.max(20, width - 11);
+  const text = listSep ? wrapList(value, listSep, w) : wrapAt(value, ' ', w);
+  return label.padEnd(11) + text.replace(/\n/g, '\n' + ' '.repeat(11));
+}
+
+export function renderInfo(src: string, format: string, s: TableSummary, width = Infinity): string {
   const lines: string[] = [];
-  lines.push(`dataset    ${s.name} (${format})`);
-  if (s.name !== src) lines.push(`source     ${src}`);
+  lines.push(field('dataset', `${s.name} (${format})`, width));
+  if (s.name !== src) lines.push(field('source', src, width));
   lines.push(`queries    ${s.queries}`);
   lines.push(`models     ${s.models}`);
-  lines.push(`tasks      ${s.tasks.map((t) => `${t.name} (${t.queries})`).join(', ')}`);
-  lines.push(`metrics    ${s.metrics.join(', ')}`);
+  lines.push(field('tasks', s.tasks.map((t) => `${t.name} (${t.queries})`).join(', '), width, ', '));
+  lines.push(field('metrics', s.metrics.join(', '), width, ', '));
   const features = [s.hasText && 'text', s.hasClusters && 'cluster', s.hasComplexity && 'complexity'].filter(Boolean);
   lines.push(`features   ${features.length ? features.join(', ') : '—'}`);
-  lines.push(`coverage   ${s.coverage.present} of ${s.coverage.cells} cells (${pct(s.coverage.fraction)})`);
+  lines.push(field('coverage', `${s.coverage.present} of ${s.coverage.cells} cells (${pct(s.coverage.fraction)})`, width));
   lines.push(`sha256     ${s.sha256}`);
   let out = lines.join('\n') + '\n';
   const cols = columnsFor(s);
   const header = ['model', 'coverage', ...cols.map((c) => c.head)];
   out += '\nall tasks\n';
-  out += table([header, ...s.modelStats.map((m) => [m.id, pct(m.coverage), ...cols.map((c) => c.get(m.overall))])]);
+  out += table([header, ...s.modelStats.map((m) => [m.id, pct(m.coverage), ...cols.map((c) => c.get(m.overall))])], width);
   if (s.tasks.length > 1) {
     for (const t of s.tasks) {
       const b = t.eptMin !== null ? `, J/token bounds ${num(t.eptMin)}–${num(t.eptMax)}` : '';
-      out += `\ntask ${t.name} (${t.queries} queries${b})\n`;
-      out += table([['model', ...cols.map((c) => c.head)], ...s.modelStats.map((m) => [m.id, ...cols.map((c) => c.get(m.byTask[t.name]))])]);
+      out += '\n' + wrapAt(`task ${t.name} (${t.queries} queries${b})`, ' ', width) + '\n';
+      out += table([['model', ...cols.map((c) => c.head)], ...s.modelStats.map((m) => [m.id, ...cols.map((c) => c.get(m.byTask[t.name]))])], width);
     }
+  }
+  return out;
+}
+
+/** `datasets list`: the built-in datasets, their descriptions broken under themselves, and the cached files with their sizes. */
+export function renderList(cached: readonly { uri: string; bytes: number }[], width = Infinity): string {
+  let out = 'built-in:\n';
+  for (const b of BUILTINS) out += `  ${b.name.padEnd(22)} ${wrapAt(b.description, ' ', Math.max(20, width - 25)).replace(/\n/g, '\n' + ' '.repeat(25))}\n`;
+  out += `cached (${cacheDirectory()}):\n`;
+  if (cached.length === 0) out += '  (none)\n';
+  // the sizes line up after the URIs; one too long for the terminal has its size on the next line
+  const col = Number.isFinite(width) ? Math.max(20, Math.min(60, width - 13)) : 60;
+  for (const f of cached) {
+    const size = formatBytes(f.bytes);
+    out += f.uri.length <= col || 3 + f.uri.length + size.length <= width ? `  ${f.uri.padEnd(col)} ${size}\n` : `  ${f.uri}\n  ${''.padEnd(col)} ${size}\n`;
   }
   return out;
 }

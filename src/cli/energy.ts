@@ -20,15 +20,21 @@ import { timestamp } from '../core/format.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
+import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
 
 export interface EnergyIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Width the text output fits (a terminal's); Infinity (the default) when piped. */
+  width?: number;
 }
 
 const defaultIO: EnergyIO = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
+  get width() {
+    return process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+  },
 };
 
 interface AttachCli {
@@ -109,7 +115,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const { writeTable } = await import('../data/formats/write.js');
       const written = await writeTable(res.table, o.out, o.to);
       for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
-      io.out(renderAttach(res, gpu, batch, tokenizer.name));
+      io.out(renderAttach(res, gpu, batch, tokenizer.name, io.width ?? Infinity));
       for (const f of written.files) io.out(`wrote ${f}\n`);
       const h = written.loadHint;
       const flags = [h.queries && `--queries ${h.queries}`, h.models && `--models ${h.models}`, h.bounds && `--bounds ${h.bounds}`].filter(Boolean);
@@ -204,23 +210,44 @@ function fmtPct(x: number): string {
   return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(0)} %`;
 }
 
-function fmtJ(j: number): string {
-  return j >= 3600 ? `${(j / 3600).toFixed(2)} Wh` : `${j.toFixed(1)} J`;
-}
+const ASSUMED = 'assumption: not disclosed';
 
-/** A band in one unit, that of its high end: `0.70 Wh – 2.78 Wh`, not `2522.7 J – 2.78 Wh`. */
-function fmtBand(lo: number, hi: number): string {
-  return hi >= 3600 ? `${(lo / 3600).toFixed(2)} Wh – ${fmtJ(hi)}` : `${fmtJ(lo)} – ${fmtJ(hi)}`;
-}
-
-export function renderAttach(r: AttachResult, gpu: string, batch: number, tokenizer: string): string {
-  const rows = [['model', 'total B', 'active B', 'size from', 'J/out-tok', 'J/in-tok', 'cells', 'energy', '90 % band']];
-  for (const m of r.models) {
-    rows.push([m.id, String(m.size.totalB), String(m.size.activeB), m.size.source, m.eOut.toPrecision(3), m.eIn.toPrecision(3), String(m.cells), fmtJ(m.totalJ), fmtBand(m.lowJ, m.highJ)]);
+/**
+ * The per-model table of `energy attach`: sizes, where they come from, J per token, and each model's total and
+ * 90 % band, both columns in one unit (Wh when some band reaches 1 Wh, else J). `width` (a terminal's) leaves out
+ * the cell count, the J per token, then the size source (an assumed size is then starred, with a note), the
+ * total and the active size; the model, its energy and its band stay.
+ */
+export function renderAttach(r: AttachResult, gpu: string, batch: number, tokenizer: string, width = Infinity): string {
+  const wh = r.models.some((m) => m.highJ >= 3600);
+  const unit = wh ? 'Wh' : 'J';
+  // fixed decimals, more only for a figure they would show as zero
+  const e = (j: number): string => {
+    const [x, d] = wh ? [j / 3600, 2] : [j, 1];
+    return Math.abs(x) >= 0.5 * 10 ** -d ? x.toFixed(d) : fmtSmall(x, d);
+  };
+  const headers = ['model', 'total B', 'active B', 'size from', 'J/out-tok', 'J/in-tok', 'cells', `energy ${unit}`, `90 % band ${unit}`];
+  const rows = (star: boolean): string[][] =>
+    r.models.map((m) => [
+      m.id + (star && m.size.source === ASSUMED ? '*' : ''),
+      String(m.size.totalB),
+      String(m.size.activeB),
+      m.size.source,
+      m.eOut.toPrecision(3),
+      m.eIn.toPrecision(3),
+      String(m.cells),
+      e(m.totalJ),
+      `${e(m.lowJ)}–${e(m.highJ)}`,
+    ]);
+  const right = headers.map((h) => h !== 'model' && h !== 'size from');
+  const drop = [6, 5, 4, 3, 1, 2];
+  let table = renderTableFit(headers, rows(false), right, width, drop);
+  let note = '';
+  if (!/^model .*size from/.test(table) && r.models.some((m) => m.size.source === ASSUMED)) {
+    table = renderTableFit(headers, rows(true), right, width, drop);
+    note = wrapAt('* size assumed (not disclosed by its maker); --models <csv> sets it', ' ', width) + '\n';
   }
-  const w = rows[0].map((_, j) => Math.max(...rows.map((x) => x[j].length)));
   const tk = r.tokens;
-  let s = `energy model: ${gpu}, batch ${batch}; tokens: input ${tk.inputFromTable} from the table, ${tk.inputCounted} counted; output ${tk.outputFromTable} from the table, ${tk.outputCounted} counted${tk.outputAssumed ? `, ${tk.outputAssumed} assumed` : ''} (${tokenizer})\n`;
-  s += rows.map((x) => '  ' + x.map((c, j) => (j === 0 || j === 3 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n') + '\n';
-  return s;
+  const head = `energy model: ${gpu}, batch ${batch}; tokens: input ${tk.inputFromTable} from the table, ${tk.inputCounted} counted; output ${tk.outputFromTable} from the table, ${tk.outputCounted} counted${tk.outputAssumed ? `, ${tk.outputAssumed} assumed` : ''} (${tokenizer})`;
+  return `${wrapAt(head, ' ', width)}\n\n${table}\n${note}`;
 }

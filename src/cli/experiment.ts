@@ -122,7 +122,7 @@ export function registerExperimentCommand(program: Command): void {
         process.stderr.write(
           stage === 'loading'
             ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`
-            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: npx greenserv experiment run --resume ${partial}\n`,
+            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`,
         );
         process.exit(sig === 'SIGINT' ? 130 : 143);
       };
@@ -144,7 +144,7 @@ export function registerExperimentCommand(program: Command): void {
       if (result.kind === 'shard') {
         const { shard: s, replays, total, out } = result;
         if (o.json) process.stdout.write(toJson({ kind: 'shard', shard: s, replays, total, out }));
-        else process.stdout.write(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: npx greenserv merge <the shard directories> --out <dir>)\n`);
+        else process.stdout.write(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
         return;
       }
       if (result.kind === 'splits') {

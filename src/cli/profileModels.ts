@@ -298,7 +298,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   } else {
     process.stdout.write(
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
-        `simulate with: npx greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
+        `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
     process.stdout.write(profileTerminal(profile, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
   }

@@ -35,7 +35,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--param <policy.name=value>', 'policy hyperparameter, repeatable (e.g. linucb.alpha=0.2)', collect, [])
     .option('--reward <expression>', 'custom reward over accuracy, energy_norm, energy_j, latency_s, tokens, cost_usd, lambda')
     .addOption(new Option('--cost <kind>', 'cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))
-    .option('--task-model <file>', 'task classifier (from `npx greenserv features train-task`) for queries without a task label')
+    .option('--task-model <file>', 'task classifier (from `greenserv features train-task`) for queries without a task label')
     .option('--max-latency <seconds>', 'only route to models whose mean latency on the task is within this bound')
     .option('--budget <spec>', 'budget on the stream average: energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds> (docs/model.md §11.1); like the three below, not with --split/--train (use an experiment)')
     .option('--drift <spec>', 'drift event, repeatable: step=<n>,model=<id>[,task=<name>][,accuracy=<Δ>][,energy=<×>][,usd=<×>][,latency=<×>][,over=<steps>] (docs/model.md §11.2)', collect)

@@ -3,7 +3,7 @@ import type { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
-import { loadTable } from '../data/load.js';
+import { isBuiltinSource, loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, AtomicFile, signalsHandled } from '../core/atomic.js';
 import { fileWithin, inputSameAs, type Inputs } from '../core/outputGuard.js';
@@ -131,14 +131,17 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
 
   const em = o.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
   const emSpec = em ? em.parseEnergyModelFlag(o.energyModel!) : null;
-  let table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
+  // --format is for the files among --data and --train: a built-in one of the two beside a file leaves it to the file
+  const fileBeside = (a: string, b: string | undefined): boolean => isBuiltinSource(a) && b !== undefined && !isBuiltinSource(b);
+  const dataFormat = fileBeside(rc.data, rc.train) ? undefined : o.format;
+  let table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, format: dataFormat, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
   if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
 
   // what the table cannot support is named as the flag typed (the simulation names the setting)
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
   if (rc.cost === 'latency' && !tableHasLatency(table)) throw new UsageError(`--cost latency: dataset '${table.name}' has no latency values`);
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
-  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
+  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: fileBeside(rc.train, rc.data) ? undefined : o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
   if (trainTable) {
     if (rc.cost === 'usd' && !trainTable.costUsd) throw new UsageError(`--cost usd: the train table '${rc.train}' has no cost_usd column`);
     if (rc.cost === 'latency' && !tableHasLatency(trainTable)) throw new UsageError(`--cost latency: the train table '${rc.train}' has no latency values`);

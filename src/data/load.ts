@@ -80,9 +80,12 @@ export function isBuiltinSource(source: string): boolean {
 
 export async function loadTable(source: string, opts: LoadOptions = {}): Promise<PoolTable> {
   if (!source) throw new UsageError('no data source given');
+  // a format name is checked whatever the source (before any download), so a typo never passes unnoticed
+  if (opts.format !== undefined) formatByName(opts.format);
   let table: PoolTable;
   if (isBuiltinSource(source)) {
     if (opts.queries) throw new UsageError('--queries applies to long-format files, not the built-in dataset');
+    if (opts.format !== undefined) throw new UsageError(`--format applies to files; the built-in dataset '${source}' has no file format (drop --format)`);
     const { loadGreenservPool } = await import('./builtin/greenserv-pool.js');
     table = loadGreenservPool();
     // a models file only describes the built-in models (descriptors for hybrid-linucb, datasets/README.md)
@@ -123,13 +126,16 @@ function checkPrintable(t: PoolTable, file: string): void {
   for (const q of t.queryIds) bad('query id', q);
 }
 
+/** A `--format` value (or alias) as the format it names; a UsageError listing the valid values otherwise. */
+export function formatByName(name: string): FormatName {
+  const f = FORMATS[name.trim().toLowerCase()];
+  if (!f) throw new UsageError(`unknown --format '${name}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
+  return f;
+}
+
 /** The format a file will be read as. */
 export function resolveFormat(file: string, forced?: string): FormatName {
-  if (forced) {
-    const f = FORMATS[forced.toLowerCase()];
-    if (!f) throw new UsageError(`unknown --format '${forced}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
-    return f;
-  }
+  if (forced !== undefined) return formatByName(forced);
   const byExt = EXTENSIONS[extensionOf(file)];
   if (byExt) return byExt;
   return sniffFormat(file);

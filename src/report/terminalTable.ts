@@ -31,33 +31,64 @@ export function renderTable(headers: string[], rows: string[][], alignRight: boo
 }
 
 /**
- * renderTable within `width` characters: drops columns in `dropOrder` (indices, or groups of indices that go
- * together, e.g. one per family) until the table fits, so a narrow terminal gets fewer columns rather than wrapped rows.
+ * The widest layout of a table that fits `width`: `render(keep)` lays it out with the columns `keep` marks, and
+ * the columns in `dropOrder` (indices, or groups of indices that go together, e.g. one per family) are left out
+ * in turn until it fits, so a narrow terminal gets fewer columns rather than wrapped rows.
  */
-export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
-  const keep = headers.map(() => true);
-  const render = (): string => {
-    const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
-    return renderTable(pick(headers), rows.map(pick), pick(alignRight));
-  };
-  let out = render();
+export function fitColumns(n: number, width: number, dropOrder: (number | number[])[], render: (keep: boolean[]) => string): string {
+  const keep = Array.from({ length: n }, () => true);
+  let out = render(keep);
   for (const j of dropOrder) {
     if (Math.max(...out.split('\n').map((l) => l.length)) <= width) break;
     for (const k of [j].flat()) keep[k] = false;
-    out = render();
+    out = render(keep);
   }
   return out;
 }
 
-/** Break a line at `sep` (which it drops) so that no piece is wider than `width` where avoidable. */
+/** renderTable within `width` characters: drops columns in `dropOrder` until the table fits (fitColumns). */
+export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
+  return fitColumns(headers.length, width, dropOrder, (keep) => {
+    const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
+    return renderTable(pick(headers), rows.map(pick), pick(alignRight));
+  });
+}
+
+/**
+ * Break a line at `sep` (which it drops) so that no piece is wider than `width` where avoidable. A '%' sign
+ * stays with the number before it (`30 %` is never split over two lines).
+ */
 export function wrapAt(line: string, sep: string, width: number): string {
-  const lines: string[] = [];
+  const parts: string[] = [];
   for (const part of line.split(sep)) {
+    if (parts.length > 0 && part.startsWith('%') && /\d$/.test(parts[parts.length - 1])) parts[parts.length - 1] += sep + part;
+    else parts.push(part);
+  }
+  const lines: string[] = [];
+  for (const part of parts) {
     const last = lines.length - 1;
     if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
     else lines.push(part);
   }
   return lines.join('\n');
+}
+
+/**
+ * A list broken between its items like wrapAt, but the separator's mark stays at the end of a broken line
+ * (`a (1), b (2),` / `c (3)`), and an item still wider than `width` breaks between words.
+ */
+export function wrapList(line: string, sep: string, width: number): string {
+  const mark = sep.trimEnd();
+  const lines: string[] = [];
+  for (const part of line.split(sep)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
+    else {
+      if (last >= 0) lines[last] += mark;
+      lines.push(part);
+    }
+  }
+  return lines.map((l) => (l.length > width ? wrapAt(l, ' ', width) : l)).join('\n');
 }
 
 /** A line of ' · '-separated items broken between items, and an item still wider than `width` between words. */

@@ -65,3 +65,89 @@ describe('greenserv datasets info with several sources', () => {
     await expect(run('info', f, 'greenserv-pool')).rejects.toThrow(UsageError);
   });
 });
+
+/** `datasets …` in this process with the text fitted to `width` columns, as on a terminal that wide. */
+async function runAt(width: number, ...args: string[]): Promise<string> {
+  const [{ Command }, { registerDatasetsCommand }] = await Promise.all([import('commander'), import('../../src/cli/datasets.js')]);
+  let out = '';
+  const program = new Command().exitOverride();
+  registerDatasetsCommand(program, { out: (x) => (out += x), err: () => {}, width });
+  await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
+  return out;
+}
+
+describe('greenserv datasets info and list on a terminal', () => {
+  const widest = (s: string): number => Math.max(...s.split('\n').map((l) => l.length));
+
+  it('fit 80 columns: long lines break between items, under themselves; piped output is not broken', async () => {
+    const piped = (await run('info', 'greenserv-pool')).out;
+    expect(widest(piped)).toBeGreaterThan(79);
+    const tty = await runAt(79, 'info', 'greenserv-pool');
+    expect(widest(tty)).toBeLessThanOrEqual(79);
+    // the task list breaks after a comma, never inside 'name (count)'
+    expect(tty).toMatch(/^tasks {6}mmlu \(500\), gsm8k \(500\), hellaswag \(500\), winogrande \(500\),\n {11}cnn_dailymail \(500\)\n/m);
+    // the same text, only broken
+    expect(tty.replace(/,\n {11}/g, ', ')).toBe(piped);
+
+    const list = await runAt(79, 'list');
+    expect(widest(list)).toBeLessThanOrEqual(79);
+    expect(list).toMatch(/^ {2}greenserv-pool {9}calibrated replica .*×\n {25}2,500-query pool \(not measurements\)\n/m);
+    expect(widest((await run('list')).out)).toBeGreaterThan(79);
+  });
+
+  it('list: cached sizes line up after the URIs; a URI too long for the terminal has its size on the next line', async () => {
+    const cache = join(tmp, 'cache');
+    const file = (rel: string, bytes: number): void => {
+      mkdirSync(join(cache, 'hf', 'datasets', rel, '..'), { recursive: true });
+      writeFileSync(join(cache, 'hf', 'datasets', rel), Buffer.alloc(bytes));
+    };
+    file('org/ds/main/t.csv', 2048);
+    file('some-organisation/a-dataset-with-a-long-name/main/data/train-00000-of-00001.parquet', 3 * 1024 * 1024);
+    const before = process.env.GREENSERV_CACHE;
+    process.env.GREENSERV_CACHE = cache;
+    try {
+      const piped = (await run('list')).out;
+      expect(piped).toContain(`  ${'hf://org/ds/t.csv'.padEnd(60)} 2.0 KiB\n`);
+      expect(piped).toContain('  hf://some-organisation/a-dataset-with-a-long-name/data/train-00000-of-00001.parquet 3.0 MiB\n');
+      const tty = await runAt(79, 'list');
+      expect(tty).toContain(`  ${'hf://org/ds/t.csv'.padEnd(60)} 2.0 KiB\n`);
+      expect(tty).toContain(`  hf://some-organisation/a-dataset-with-a-long-name/data/train-00000-of-00001.parquet\n${' '.repeat(63)}3.0 MiB\n`);
+    } finally {
+      if (before === undefined) delete process.env.GREENSERV_CACHE;
+      else process.env.GREENSERV_CACHE = before;
+    }
+  });
+
+  it('a table too wide for the terminal gives up its count and derived columns first, never the model or its accuracy', async () => {
+    const f = join(tmp, 'wide.csv');
+    const long = ['an-organisation/model-a-70b-instruct', 'an-organisation/model-b-8b-instructs'];
+    const rows = long.flatMap((m, k) => [`q1,${m},${k},1000.5,100,20,0.00123,12.345,mmlu`, `q2,${m},1,2000.25,100,30,0.00456,1.5,gsm8k`]);
+    writeFileSync(f, 'query_id,model_id,accuracy,energy_j,input_tokens,output_tokens,cost_usd,latency_s,task\n' + rows.join('\n') + '\n');
+    const piped = (await run('info', f)).out;
+    expect(piped).toMatch(/^ {2}model +coverage +n +accuracy +energy_j +J\/token +cost_usd +latency_s$/m);
+    const tty = await runAt(79, 'info', f);
+    expect(widest(tty)).toBeLessThanOrEqual(79);
+    expect(tty).toMatch(/^ {2}model +coverage +accuracy +energy_j +cost_usd$/m);
+    // the per-task tables have no coverage column: they keep latency
+    expect(tty).toMatch(/^ {2}model +accuracy +energy_j +cost_usd +latency_s$/m);
+    expect(tty).toMatch(/^ {2}an-organisation\/model-a-70b-instruct +100\.0% +0\.5000 +1500\.38 +0\.002895$/m);
+    const narrow = await runAt(60, 'info', f);
+    // all but the sha256, which is never broken (it is copied whole)
+    expect(widest(narrow.replace(/^sha256 .*$/m, ''))).toBeLessThanOrEqual(60);
+    expect(narrow.match(/^ {2}model +accuracy +energy_j$/gm)).toHaveLength(3);
+  });
+});
+
+describe('--format with the built-in dataset', () => {
+  it('a bad name is refused as with a file, naming the valid values; a good one as not applying to a built-in', async () => {
+    for (const cmd of ['info', 'validate']) {
+      await expect(run(cmd, 'greenserv-pool', '--format', 'bogus')).rejects.toThrow(UsageError);
+      await expect(run(cmd, 'greenserv-pool', '--format', 'bogus')).rejects.toThrow(/^unknown --format 'bogus' \(expected one of: csv, long, .*, parquet, /);
+      await expect(run(cmd, 'greenserv-pool', '--format', 'csv')).rejects.toThrow("--format applies to files; the built-in dataset 'greenserv-pool' has no file format (drop --format)");
+    }
+    const f = join(tmp, 'fmt.csv');
+    writeFileSync(f, A);
+    await expect(run('info', f, '--format', 'bogus')).rejects.toThrow(/^unknown --format 'bogus' \(expected one of: csv, /);
+    expect(JSON.parse((await run('info', f, '--format', 'CSV', '--json')).out)).toMatchObject({ format: 'csv', queries: 2 });
+  });
+});

@@ -121,7 +121,7 @@ describe('experiment: Ctrl-C after the replays (built binary)', () => {
     });
     const code = await new Promise<number | null>((done) => p.on('exit', (c) => done(c)));
     expect(code).toBe(130);
-    expect(stderr).toContain(`greenserv: interrupted (SIGINT) while writing results; every replay is kept in ${out}.partial; finish with: npx greenserv experiment run --resume ${out}.partial\n`);
+    expect(stderr).toContain(`greenserv: interrupted (SIGINT) while writing results; every replay is kept in ${out}.partial; finish with: greenserv experiment run --resume ${out}.partial\n`);
     expect(existsSync(out)).toBe(false);
     const charts = Number(/drawing (\d+) charts and report\.html…/.exec(stderr)![1]);
     const r = await cli(['experiment', 'run', '--resume', `${out}.partial`, '--no-progress']);

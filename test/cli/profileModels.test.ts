@@ -50,6 +50,16 @@ describe('profile-models on a table', () => {
     }
   });
 
+  it('--format with the built-in pool: a bad name and a format for a built-in are usage errors, as with a file', async () => {
+    const bad = await runCli(['--format', 'bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^greenserv: error: unknown --format 'bogus' \(expected one of: csv, .*parquet/);
+    const csv = await runCli(['--data', 'greenserv-pool', '--format', 'csv']);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toBe("greenserv: error: --format applies to files; the built-in dataset 'greenserv-pool' has no file format (drop --format)\n");
+    expect(csv.stdout).toBe('');
+  });
+
   it('fits an 80-column terminal: the model table keeps accuracy, J/query, reward and the front; the tasks go in blocks', async () => {
     const p = JSON.parse((await runCli(['--json'])).stdout);
     const wide = profileTerminal(p);
@@ -165,7 +175,7 @@ describe('profile-models --endpoint (live)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/6 new row\(s\) appended to .*tiny\.csv \(0 already there, 0 failed\) · energy: RAPL powercap counters package-0/);
-    expect(r.stdout).toMatch(/simulate with: npx greenserv simulate --data .*tiny\.csv --queries .*tiny\.queries\.csv --models .*tiny\.models\.csv/);
+    expect(r.stdout).toMatch(/simulate with: greenserv simulate --data .*tiny\.csv --queries .*tiny\.queries\.csv --models .*tiny\.models\.csv/);
     expect(r.stdout).toMatch(/tiny-1b +1 +0\.\d{3} ± /);
     expect(server.requests[0].body.seed).toBe(3);
     const rows = rowsOf(out);

@@ -172,4 +172,10 @@ describe('experiment list', () => {
     // the same titles, only broken
     expect(narrow.replace(/\n {27}/g, ' ')).toBe(wide);
   });
+
+  it('keeps a number with its % sign: the X8 title breaks before "30 %", not inside it', () => {
+    const narrow = experimentList(79);
+    expect(narrow).toContain('x8-delayed-feedback        X8 — feedback delayed by ~50 steps and given for\n                           30 % of queries\n');
+    expect(narrow).not.toMatch(/^ +% /m);
+  });
 });

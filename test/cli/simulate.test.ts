@@ -94,6 +94,9 @@ describe('greenserv simulate (built binary)', () => {
     [['--reward', 'accuracy * speed'], /unknown name 'speed'/],
     [['--features', 'task,colour'], /unknown feature 'colour'/],
     [['--semantics', 'other'], /invalid/],
+    // --format with the built-in pool (the default --data): a bad name as with a file, a good one as not applying
+    [['--format', 'bogus'], /^greenserv: error: unknown --format 'bogus' \(expected one of: csv, .*parquet/],
+    [['--data', 'greenserv-pool', '--format', 'csv'], /^greenserv: error: --format applies to files; the built-in dataset 'greenserv-pool' has no file format/],
   ];
   it.each(bad)('bad input %j exits 2 with a clear message and writes nothing', async (args, msg) => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));

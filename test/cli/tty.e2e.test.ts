@@ -161,6 +161,22 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
     expect(existsSync(join(dir, 'res', 'summary.json'))).toBe(true);
   }, 90_000);
 
+  it('datasets info and list, experiment list and energy attach fit 80 columns; piped they are not broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
+    const csv = join(dir, 'rb.csv');
+    writeFileSync(csv, routerbenchCsv(20));
+    for (const args of [['datasets', 'info', 'greenserv-pool'], ['datasets', 'list'], ['experiment', 'list'], ['energy', 'attach', csv, '--gpu', 'H100', '--batch', '32', '--out', join(dir, 'out.csv')]]) {
+      const r = await pty(args, 80, 30);
+      expect(r.code, args.join(' ')).toBe(0);
+      const lines = r.out.replace(ANSI, '').split(/\r?\n|\r/);
+      // 'read it back with: --data …' is a command to copy, left whole
+      for (const line of lines.filter((l) => !l.startsWith('read it back with:'))) expect(line.length, line).toBeLessThan(80);
+      if (args[0] === 'energy') expect(r.out).toMatch(/^model .* energy J +90 % band J\r?$/m);
+    }
+    const piped = spawnSync(process.execPath, [BIN, 'datasets', 'info', 'greenserv-pool'], { encoding: 'utf8' });
+    expect(piped.stdout).toMatch(/^tasks {6}mmlu \(500\), gsm8k \(500\), hellaswag \(500\), winogrande \(500\), cnn_dailymail \(500\)$/m);
+  }, 90_000);
+
   it('Ctrl-C stops simulate within 0.5 s with one line, exit 130 and nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
     const r = await pty(['simulate', '--runs', '200', '--out', join(dir, 'res')], 80, 30, (out) => / [1-9]\d*\/2,?000 replays ·/.test(out));

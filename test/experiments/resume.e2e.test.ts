@@ -52,7 +52,7 @@ describe('interrupted experiments', () => {
     child.kill('SIGINT');
     const code = await exited;
     expect(code).toBe(130);
-    expect(stderr).toMatch(/replays kept in .*\.partial; finish with: (npx )?greenserv experiment run --resume/);
+    expect(stderr).toMatch(/replays kept in .*\.partial; finish with: greenserv experiment run --resume/);
     const lines = readFileSync(join(partial, 'jobs.ndjson'), 'utf8').split('\n').filter(Boolean).length;
     expect(lines).toBeGreaterThanOrEqual(3);
     expect(lines).toBeLessThan(11 * 4 * 8);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/metrics/summary.js';
 import type { ScenarioSummary } from '../../src/metrics/scenario.js';
-import { budgetTable, eventsTable, feedbackTable, poolEventLines, scenarioTables, summaryTable } from '../../src/report/terminalTable.js';
+import { budgetTable, eventsTable, feedbackTable, fitColumns, poolEventLines, scenarioTables, summaryTable, wrapAt, wrapItems, wrapList } from '../../src/report/terminalTable.js';
 
 const ms = (mean: number) => ({ mean, sd: 0 });
 function policy(name: string, energyWh: number, costUsd: number, latencyS: number) {
@@ -219,5 +219,28 @@ describe('scenarioTables', () => {
     expect(poolEventLines([{ step: 1000, remove: ['llama'], add: ['gemma'] }])).toBe(
       'Events:\nevent 1 at step 1000 — −llama +gemma\n(regret after each event not measured: set eventWindow: in the experiment to have it)\n',
     );
+  });
+});
+
+describe('line wrapping and column fitting', () => {
+  it('never breaks between a number and its % sign', () => {
+    expect(wrapAt('given for 30 % of queries', ' ', 12)).toBe('given for\n30 % of\nqueries');
+    expect(wrapItems('share 12.5 % · rate 30 %', 10)).toBe('share\n12.5 %\nrate 30 %');
+    // a % that follows no number is an ordinary word
+    expect(wrapAt('a b % c', ' ', 3)).toBe('a b\n% c');
+  });
+
+  it('wrapList breaks a list between items and keeps the separator\'s mark at the end of a broken line', () => {
+    expect(wrapList('mmlu (500), gsm8k (500), hellaswag (500)', ', ', 26)).toBe('mmlu (500), gsm8k (500),\nhellaswag (500)');
+    expect(wrapList('a, b', ', ', Infinity)).toBe('a, b');
+    // an item wider than the width breaks between its words
+    expect(wrapList('x, a long item here', ', ', 8)).toBe('x,\na long\nitem\nhere');
+  });
+
+  it('fitColumns leaves out columns in the order given until the layout fits', () => {
+    const render = (keep: boolean[]): string => ['aaaa', 'bbbb', 'cccc'].filter((_, j) => keep[j]).join(' ');
+    expect(fitColumns(3, Infinity, [1, 2], render)).toBe('aaaa bbbb cccc');
+    expect(fitColumns(3, 10, [1, 2], render)).toBe('aaaa cccc');
+    expect(fitColumns(3, 4, [[1, 2]], render)).toBe('aaaa');
   });
 });
