@@ -2,26 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { OpeSummary } from '../../src/metrics/ope/summary.js';
 import { opeSummaryJson } from '../../src/metrics/ope/summary.js';
 import { opeChartSpec, opeEstimatesCsv, opeReportHtml, opeTable } from '../../src/report/ope.js';
+import { opeSummaryOf } from '../helpers/opeSummary.js';
 
 const est = (metric: 'reward' | 'accuracy', estimator: string, value: number, param: number | null = null) => ({ metric, estimator, value, lo: value - 0.1, hi: value + 0.1, sd: 0.05, param }) as OpeSummary['policies'][number]['estimates'][number];
 
-const summary: OpeSummary = {
-  kind: 'ope',
-  schemaVersion: 1,
-  logs: { file: 'l.csv', decisions: 10, models: ['a', 'b'], tasks: ['all'], propensity: 'logged', uniform: false },
-  table: { name: 't', queries: 5 },
-  lambda: 0.5,
-  rewardSource: 'table',
-  metrics: ['reward', 'accuracy'],
-  estimators: ['ips', 'switch-dr'],
-  seed: 1,
-  bootstrap: 10,
-  level: 0.95,
-  policies: [
-    { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: { n: 10, ess: 9.5, maxWeight: 2, meanWeight: 1, supportShare: 1 }, kept: null, truth: { reward: 0.6, accuracy: 0.5 }, estimates: [est('reward', 'ips', 0.61), est('reward', 'switch-dr', 0.62, Number.POSITIVE_INFINITY), est('accuracy', 'ips', 0.55), est('accuracy', 'switch-dr', 0.5, 3)] },
-    { name: 'linucb', params: { alpha: 0.1 }, method: 'replay', unbiased: false, diagnostics: null, kept: 4, truth: { reward: 0.7, accuracy: 0.6 }, estimates: [est('reward', 'replay', 0.65), est('accuracy', 'replay', 0.58)] },
-  ],
-};
+const summary = opeSummaryOf(['reward', 'accuracy'], ['ips', 'switch-dr'], [
+  { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: { n: 10, ess: 9.5, maxWeight: 2, meanWeight: 1, supportShare: 1 }, kept: null, truth: { reward: 0.6, accuracy: 0.5 }, estimates: [est('reward', 'ips', 0.61), est('reward', 'switch-dr', 0.62, Number.POSITIVE_INFINITY), est('accuracy', 'ips', 0.55), est('accuracy', 'switch-dr', 0.5, 3)] },
+  { name: 'linucb', params: { alpha: 0.1 }, method: 'replay', unbiased: false, diagnostics: null, kept: 4, truth: { reward: 0.7, accuracy: 0.6 }, estimates: [est('reward', 'replay', 0.65), est('accuracy', 'replay', 0.58)] },
+]);
 
 describe('ope outputs', () => {
   it('estimates.csv: one row per policy, metric and estimator, with ∞ as inf and the true value', () => {

@@ -5,6 +5,7 @@ import { dejaVuWidth, vegaTextWidth } from '../../src/report/textWidth.js';
 import { opeChartSpec } from '../../src/report/ope.js';
 import { renderChart } from '../../src/report/render.js';
 import type { OpeSummary } from '../../src/metrics/ope/summary.js';
+import { opeSummaryOf } from '../helpers/opeSummary.js';
 
 const DIR = '/usr/share/fonts/truetype/dejavu';
 const have = existsSync(`${DIR}/DejaVuSans.ttf`) && existsSync(`${DIR}/DejaVuSans-Bold.ttf`);
@@ -50,20 +51,9 @@ describe.skipIf(!have)('text widths', () => {
   });
 
   it('a chart is as wide as what it draws: no blank band right of a long title', async () => {
-    const summary = {
-      kind: 'ope',
-      schemaVersion: 1,
-      logs: { file: 'l.csv', decisions: 10, models: ['a', 'b'], tasks: ['all'], propensity: 'logged', uniform: false },
-      table: { name: 't', queries: 5 },
-      lambda: 0.5,
-      rewardSource: 'table',
-      metrics: ['reward'],
-      estimators: ['dm'],
-      seed: 1,
-      bootstrap: 10,
-      level: 0.95,
-      policies: [{ name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: null, kept: null, truth: { reward: 0.6 }, estimates: [{ metric: 'reward', estimator: 'dm', value: 0.61, lo: 0.5, hi: 0.7, sd: 0.05, param: null }] }],
-    } as unknown as OpeSummary;
+    const summary = opeSummaryOf(['reward'], ['dm'], [
+      { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: null, kept: null, truth: { reward: 0.6 }, estimates: [{ metric: 'reward', estimator: 'dm', value: 0.61, lo: 0.5, hi: 0.7, sd: 0.05, param: null }] },
+    ] as unknown as OpeSummary['policies']);
     const { svg } = await renderChart(opeChartSpec(summary), 1, 't');
     const width = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
     // without the white background, the ink's right edge is within a few px of the chart's
