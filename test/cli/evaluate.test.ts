@@ -354,12 +354,17 @@ describe.skipIf(!haveRb)('greenserv evaluate --routerbench ../shared/data/router
   });
 });
 
+/** `evaluate --json` (1 run, λ 0 and 1, no charts) on the small RouterBench CSV, written as <name>.csv; the summary it prints. */
+async function smallSummary(name: string, extra: string[] = []): Promise<EvaluateSummary> {
+  const f = join(tmp, `${name}.csv`);
+  writeFileSync(f, rbCsv());
+  expect(await evaluate(['--routerbench', f, ...extra, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, name)])).toBeNull();
+  return JSON.parse(out.join('')) as EvaluateSummary;
+}
+
 describe('evaluateReportSection', () => {
   it('is an HTML fragment with the Table 1 columns, baselines and figures', async () => {
-    const f = join(tmp, 'sec.csv');
-    writeFileSync(f, rbCsv());
-    expect(await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, 'sec')])).toBeNull();
-    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    const s = await smallSummary('sec');
     const html = evaluateReportSection(s);
     expect(html.startsWith('<section id="evaluate-routerbench">')).toBe(true);
     expect(html.trim().endsWith('</section>')).toBe(true);
@@ -385,10 +390,7 @@ describe('evaluateReportSection', () => {
 
 describe('evaluateTable', () => {
   it('prints the published Table 1 numbers beside ours only when the source is the full 0-shot set', async () => {
-    const f = join(tmp, 'tab.csv');
-    writeFileSync(f, rbCsv());
-    expect(await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--policies', 'linear-epsilon-greedy,linucb,thompson', '--out', join(tmp, 'tab')])).toBeNull();
-    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    const s = await smallSummary('tab', ['--policies', 'linear-epsilon-greedy,linucb,thompson']);
     const subset = evaluateTable(s);
     expect(subset).toMatch(/published GreenServ Table 1 numbers not shown: the source is a subset \(4 of 36,497 prompts/);
     expect(subset).not.toMatch(/pub AIQ/);
@@ -400,10 +402,7 @@ describe('evaluateTable', () => {
   });
 
   it('fits a terminal: drops the family columns together, then APGR and the CPTs, and wraps its head lines', async () => {
-    const f = join(tmp, 'narrow.csv');
-    writeFileSync(f, rbCsv());
-    expect(await evaluate(['--routerbench', f, '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, 'narrow')])).toBeNull();
-    const s = JSON.parse(out.join('')) as EvaluateSummary;
+    const s = await smallSummary('narrow');
     const wide = evaluateTable(s);
     expect(wide).toMatch(/^router +AIQ +mmlu +hellaswag +peak acc +avg acc +CPT\(50%\) +CPT\(80%\) +APGR$/m);
     expect(wide).toMatch(/^model +cost\/prompt \(USD\) +quality +AIQ +mmlu q +hellaswag q$/m);
@@ -420,10 +419,7 @@ describe('evaluateTable', () => {
   });
 
   it('the energy tables of --cost energy fit a terminal too: J per prompt at peak stays, the rest gives way', async () => {
-    const f = join(tmp, 'narrow-energy.csv');
-    writeFileSync(f, rbCsv());
-    expect(await evaluate(['--routerbench', f, '--cost', 'energy', '--energy-model', 'gpu=H100,batch=32', '--runs', '1', '--lambdas', '0,1', '--no-charts', '--json', '--out', join(tmp, 'narrow-energy')])).toBeNull();
-    const e = (JSON.parse(out.join('')) as EvaluateSummary & { energy: { metrics: Parameters<typeof energyEvaluateTable>[0]; energyModel: { gpu: string; batch: number }; models: Parameters<typeof energyEvaluateTable>[2] } }).energy;
+    const e = ((await smallSummary('narrow-energy', ['--cost', 'energy', '--energy-model', 'gpu=H100,batch=32'])) as EvaluateSummary & { energy: { metrics: Parameters<typeof energyEvaluateTable>[0]; energyModel: { gpu: string; batch: number }; models: Parameters<typeof energyEvaluateTable>[2] } }).energy;
     const wide = energyEvaluateTable(e.metrics, e.energyModel, e.models);
     expect(wide).toMatch(/^router +energy AIQ +peak acc +J\/prompt @peak +J\/correct @peak +saved vs models @peak +J\/prompt @ref acc +J\/correct @ref acc +saved @ref acc$/m);
     expect(wide).toMatch(/saved @ref acc +90 % band J\/prompt$/m);
