@@ -101,8 +101,7 @@ export function evaluateTable(s: EvaluateSummary, width = Infinity): string {
   ]);
   const models = renderTableFit(mHeaders, mRows, mHeaders.map((_, j) => j > 0), width, famCols(4));
   const note = `${cmp ? 'published (GreenServ Table 1' : 'published GreenServ Table 1 numbers not shown'}: ${s.published.note}${cmp ? ')' : ''}`;
-  const wrap = (text: string): string => text.split('\n').map((l) => wrapItems(l, width)).join('\n');
-  return `${wrap(head)}\n${wrap(note)}\n\n${main}\n\n${models}\n`;
+  return `${wrapItems(head, width)}\n${wrapItems(note, width)}\n\n${main}\n\n${models}\n`;
 }
 
 function pctOf(x: number | null): string {

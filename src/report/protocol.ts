@@ -8,7 +8,7 @@ import type { ProtocolBlock, ProtocolPolicyRow } from '../metrics/protocol.js';
 import { DEFAULT_LAMBDAS } from '../sim/sweep.js';
 import { paddedDomain } from './chartsSpread.js';
 import { H, W } from './chartsTime.js';
-import { fmt, fmtSmall, plural, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
+import { fmt, fmtSmall, plural, renderTableFit, wrapItems } from './terminalTable.js';
 
 function pct(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
@@ -101,11 +101,9 @@ function fittedLine(p: ProtocolBlock): string {
 export function protocolTable(p: ProtocolBlock, width = Infinity, nLambdas?: number): string {
   const { headers, rows, drop, foot } = protocolCells(p, nLambdas);
   const table = renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, drop);
-  // lines of ' · '-separated items break between items; sentences (the AIQ note, the deploy line) between words
-  const wrapFoot = (f: string): string => wrapAt(f, f.includes(' · ') ? ' · ' : ' ', width);
-  // the head's second line (the one-split note) is a sentence: it breaks between words, not mid-word
-  const head = protocolHead(p).split('\n').map((l) => wrapItems(l, width)).join('\n');
-  return head + '\n\n' + table + foot.map((f) => `\n${wrapFoot(f)}`).join('') + '\n';
+  // lines of ' · '-separated items break between items; sentences (the one-split note, the AIQ note, the
+  // deploy line) between words
+  return wrapItems(protocolHead(p), width) + '\n\n' + table + foot.map((f) => `\n${wrapItems(f, width)}`).join('') + '\n';
 }
 
 /** protocol.csv: one row per policy. */

@@ -91,10 +91,14 @@ export function wrapList(line: string, sep: string, width: number): string {
   return lines.map((l) => (l.length > width ? wrapAt(l, ' ', width) : l)).join('\n');
 }
 
-/** A line of ' · '-separated items broken between items, and an item still wider than `width` between words. */
-export function wrapItems(line: string, width: number): string {
-  return wrapAt(line, ' · ', width)
+/**
+ * Each line of `text` (' · '-separated items) broken between items, and an item still wider than `width`
+ * between words.
+ */
+export function wrapItems(text: string, width: number): string {
+  return text
     .split('\n')
+    .flatMap((line) => wrapAt(line, ' · ', width).split('\n'))
     .map((l) => (l.length > width ? wrapAt(l, ' ', width) : l))
     .join('\n');
 }

@@ -230,6 +230,14 @@ describe('line wrapping and column fitting', () => {
     expect(wrapAt('a b % c', ' ', 3)).toBe('a b\n% c');
   });
 
+  it('wrapItems breaks each line of a text on its own: items first, then the words of an item still too wide', () => {
+    // by hand: 'ab · cd · ef' is 12 wide, so it breaks at its second separator (dropped); the second line is
+    // one sentence of 13, broken between words
+    expect(wrapItems('ab · cd · ef\none two three', 9)).toBe('ab · cd\nef\none two\nthree');
+    // a line that fits is left alone, and the break after it stays where it was
+    expect(wrapItems('ab · cd\nef', 9)).toBe('ab · cd\nef');
+  });
+
   it('wrapList breaks a list between items and keeps the separator\'s mark at the end of a broken line', () => {
     expect(wrapList('mmlu (500), gsm8k (500), hellaswag (500)', ', ', 26)).toBe('mmlu (500), gsm8k (500),\nhellaswag (500)');
     expect(wrapList('a, b', ', ', Infinity)).toBe('a, b');
