@@ -60,15 +60,14 @@ export function profileTerminal(p: Profile, width = Infinity): string {
     }),
   ]);
   // tasks that do not fit beside each other go in a further block under it, each with the model column
+  const block = (b: number[]): string => renderTable([0, ...b].map((k) => taskHeaders[k]), taskRows.map((r) => [0, ...b].map((k) => r[k])), [false, ...b.map(() => true)]);
   const blocks: number[][] = [];
   for (let j = 1; j < taskHeaders.length; j++) {
     const last = blocks[blocks.length - 1];
-    const cols = (js: number[]): number[] => [0, ...js];
-    const fits = last && renderTable(cols([...last, j]).map((k) => taskHeaders[k]), taskRows.map((r) => cols([...last, j]).map((k) => r[k])), [false, ...last.map(() => true), true]).split('\n').every((l) => l.length <= width);
-    if (fits) last.push(j);
+    if (last && block([...last, j]).split('\n').every((l) => l.length <= width)) last.push(j);
     else blocks.push([j]);
   }
-  lines.push(blocks.map((b) => renderTable([0, ...b].map((k) => taskHeaders[k]), taskRows.map((r) => [0, ...b].map((k) => r[k])), [false, ...b.map(() => true)])).join('\n\n'));
+  lines.push(blocks.map(block).join('\n\n'));
   lines.push('');
   lines.push(wrapAt(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first): ${p.pareto.join(', ') || '–'}`, ' ', width));
   for (const x of p.dominated) lines.push(wrapAt(`  ${x.id} is dominated by ${x.by.join(', ')}`, ' ', width).replace(/\n/g, '\n    '));
