@@ -16,6 +16,7 @@ import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js';
+import { stdoutWidth } from './width.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
@@ -28,7 +29,7 @@ const defaultIO: DatasetsIO = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   get width() {
-    return process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    return stdoutWidth();
   },
 };
 

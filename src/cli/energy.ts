@@ -21,6 +21,7 @@ import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
+import { stdoutWidth } from './width.js';
 
 export interface EnergyIO {
   out: (s: string) => void;
@@ -33,7 +34,7 @@ const defaultIO: EnergyIO = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   get width() {
-    return process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    return stdoutWidth();
   },
 };
 

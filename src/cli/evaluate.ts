@@ -26,6 +26,7 @@ import { loadPolicyModule } from '../app/policies.js';
 import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
 import { parseDriftSpec } from '../sim/scenarioConfig.js';
+import { stdoutWidth } from './width.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -152,7 +153,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) process.stdout.write(toJson(summary));
   else {
-    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    const width = stdoutWidth();
     const pr = summary.protocol;
     const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
     const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models, width)}` : '';

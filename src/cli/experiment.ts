@@ -17,6 +17,7 @@ import { LiveStore, startProgress, type Progress } from './ui/live.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
 import { parseShard } from '../sim/shard.js';
+import { stdoutWidth } from './width.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
 export function experimentTable(s: ExperimentSummary, width = Infinity): string {
@@ -151,7 +152,7 @@ export function registerExperimentCommand(program: Command): void {
         const { members, out } = result;
         if (o.json) process.stdout.write(toJson(members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary }))));
         else {
-          const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+          const width = stdoutWidth();
           // each split's protocol table, and its scenario tables (budget, events, feedback on its test stream)
           for (const m of members) {
             process.stdout.write(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
@@ -164,7 +165,7 @@ export function registerExperimentCommand(program: Command): void {
       const { summary, out } = result;
       if (o.json) process.stdout.write(toJson(summary));
       else {
-        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const width = stdoutWidth();
         const pr = summary.protocol;
         const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
         process.stdout.write(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
@@ -174,7 +175,7 @@ export function registerExperimentCommand(program: Command): void {
     .command('list')
     .description('list the shipped experiments')
     .action(() => {
-      process.stdout.write(experimentList(process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
+      process.stdout.write(experimentList(stdoutWidth()));
     });
   exp
     .command('schema')

@@ -4,6 +4,7 @@ import { toJson } from '../metrics/summary.js';
 import { mergeAny } from '../app/merge.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { experimentTable } from './experiment.js';
+import { stdoutWidth } from './width.js';
 
 export function registerMergeCommand(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerMergeCommand(program: Command): void {
       const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts });
       if (o.json) process.stdout.write(toJson(r.summary));
       else {
-        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const width = stdoutWidth();
         const table = r.kind === 'evaluate' ? evaluateTable(r.summary, width) : experimentTable(r.summary, width);
         process.stdout.write(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${r.out}\n`);
       }

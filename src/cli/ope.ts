@@ -11,6 +11,7 @@ import { opeSummaryJson } from '../metrics/ope/summary.js';
 import { opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
+import { stdoutWidth } from './width.js';
 
 interface OpeFlags {
   logs: string;
@@ -68,7 +69,7 @@ export function registerOpeCommand(program: Command): void {
       if (o.json) process.stdout.write(opeSummaryJson(summary));
       else {
         const lam = Number.isFinite(summary.lambda) ? `λ = ${summary.lambda}` : 'reward as logged';
-        const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+        const width = stdoutWidth();
         const head = `${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}`;
         process.stdout.write(`${wrapItems(head, width)}\n\n`);
         process.stdout.write(opeTable(summary, width) + '\n\n');

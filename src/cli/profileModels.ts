@@ -18,6 +18,7 @@ import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { configFromFlags } from './runFlags.js';
 import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
+import { stdoutWidth } from './width.js';
 
 interface ProfileCliOptions {
   data?: string;
@@ -159,7 +160,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   });
   if (o.json) process.stdout.write(toJson(profile));
   else {
-    process.stdout.write(profileTerminal(profile, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
+    process.stdout.write(profileTerminal(profile, stdoutWidth()));
     if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
   }
 }
@@ -300,6 +301,6 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
         `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
-    process.stdout.write(profileTerminal(profile, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity));
+    process.stdout.write(profileTerminal(profile, stdoutWidth()));
   }
 }

@@ -15,6 +15,7 @@ import { renderTableFit } from '../report/terminalTable.js';
 import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
 import { version } from '../app/version.js';
+import { stdoutWidth } from './width.js';
 
 function baselineFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -63,7 +64,7 @@ export function registerRegressCommand(program: Command): void {
       for (const f of files) {
         const r = await regressOne(f, { tolerance, update: o.update, params: o.param });
         results.push(r);
-        if (!o.json) process.stdout.write(regressTable(r, process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity) + '\n');
+        if (!o.json) process.stdout.write(regressTable(r, stdoutWidth()) + '\n');
       }
       const v = verdict(results, o.strict === true);
       const report = { schemaVersion: 1, greenserv: version(), node: process.version, status: v.failed ? 'fail' : 'pass', strict: o.strict === true, results };

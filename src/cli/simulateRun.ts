@@ -26,6 +26,7 @@ import { energyModelSizes, inputFiles } from '../app/inputs.js';
 import { warnUnusedEmbedDim } from './parse.js';
 import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
+import { stdoutWidth } from './width.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -273,7 +274,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   if (o.json) {
     process.stdout.write(toJson(summary));
   } else {
-    const width = process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
+    const width = stdoutWidth();
     process.stdout.write(summaryTable(summary, width));
     if (summary.protocol) process.stdout.write(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
     process.stdout.write(`\nresults: ${outDir}\n`);
