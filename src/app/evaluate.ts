@@ -34,6 +34,7 @@ import type { DriftEvent } from '../sim/drift.js';
 import { buildRewards } from '../sim/reward.js';
 import { resolveScenario, usesScenario, type ScenarioSettings } from '../sim/scenarioConfig.js';
 import { version } from './version.js';
+import { terminalSafe } from '../core/escape.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -141,7 +142,7 @@ function missingMessage(problems: string[]): string {
 }
 
 function warn(msg: string): void {
-  process.stderr.write(`greenserv: warning: ${msg}\n`);
+  process.stderr.write(`greenserv: warning: ${terminalSafe(msg)}\n`);
 }
 
 interface SourceOptions {

@@ -17,6 +17,7 @@ import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
+import { errText } from './say.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
@@ -27,7 +28,7 @@ export interface DatasetsIO {
 
 const defaultIO: DatasetsIO = {
   out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
+  err: errText,
   get width() {
     return stdoutWidth();
   },

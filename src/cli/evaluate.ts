@@ -27,6 +27,7 @@ import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
 import { parseDriftSpec } from '../sim/scenarioConfig.js';
 import { stdoutWidth } from './width.js';
+import { warn } from './say.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -161,6 +162,3 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   }
 }
 
-function warn(msg: string): void {
-  process.stderr.write(`greenserv: warning: ${msg}\n`);
-}

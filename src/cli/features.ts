@@ -21,6 +21,7 @@ import {
   taskPredictor,
   trainTaskModel,
 } from '../features/taskClassifier.js';
+import { errText } from './say.js';
 
 export interface FeaturesIo {
   out: (s: string) => void;
@@ -29,7 +30,7 @@ export interface FeaturesIo {
 
 const defaultIo: FeaturesIo = {
   out: (s) => void process.stdout.write(s),
-  err: (s) => void process.stderr.write(s),
+  err: errText,
 };
 
 /** An --out that is one of the command's input files would be overwritten by its own output. */

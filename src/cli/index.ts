@@ -2,6 +2,7 @@
 import { Command, CommanderError, Help } from 'commander';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
 import { version } from '../app/version.js';
+import { say, terminalSafe } from './say.js';
 
 type Register = (program: Command) => void;
 
@@ -64,7 +65,7 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     // one prefix for every error, whether commander or greenserv reports it
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'greenserv: error: ')) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(terminalSafe(s.replace(/^error: /, 'greenserv: error: '))) });
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
   const sub = subcommandOf(argv);
   if (full || sub !== null) {
@@ -103,10 +104,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_BAD_INPUT;
     }
     if (isUserError(e)) {
-      process.stderr.write(`greenserv: error: ${e.message}\n`);
+      say('error', e.message);
       return EXIT_BAD_INPUT;
     }
-    process.stderr.write(`greenserv: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    say('internal error', (e as Error).stack ?? String(e));
     return 1;
   }
 }

@@ -12,6 +12,7 @@ import { opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
 import { stdoutWidth } from './width.js';
+import { warn } from './say.js';
 
 interface OpeFlags {
   logs: string;
@@ -47,8 +48,7 @@ export function registerOpeCommand(program: Command): void {
     .option('--force', 'replace an existing results directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--json', 'print summary.json to stdout instead of the table')
     .action(async (o: OpeFlags) => {
-      const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${m}\n`);
-      // an unusable --out fails before the evaluation (checked again when committing)
+            // an unusable --out fails before the evaluation (checked again when committing)
       const inputs = inputFiles(o.logs, o.table, o.policyModule);
       if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
       const summary = await ope({

@@ -19,6 +19,7 @@ import { configFromFlags } from './runFlags.js';
 import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { stdoutWidth } from './width.js';
+import { warn } from './say.js';
 
 interface ProfileCliOptions {
   data?: string;
@@ -121,9 +122,6 @@ export function registerProfileModelsCommand(program: Command): void {
     });
 }
 
-function warn(m: string): void {
-  process.stderr.write(`greenserv: warning: ${m}\n`);
-}
 
 function given(cmd: Command, name: string): boolean {
   const src = cmd.getOptionValueSource(name);

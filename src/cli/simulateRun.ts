@@ -27,6 +27,7 @@ import { warnUnusedEmbedDim } from './parse.js';
 import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
+import { errText, say, warn } from './say.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -135,19 +136,19 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   // --format is for the files among --data and --train: a built-in one of the two beside a file leaves it to the file
   const fileBeside = (a: string, b: string | undefined): boolean => isBuiltinSource(a) && b !== undefined && !isBuiltinSource(b);
   const dataFormat = fileBeside(rc.data, rc.train) ? undefined : o.format;
-  let table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, format: dataFormat, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) });
-  if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, (m) => process.stderr.write(`greenserv: warning: ${m}\n`))).table;
+  let table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, format: dataFormat, bounds: o.bounds, offline: o.offline, warn });
+  if (em && emSpec) table = (await em.applyEnergyModel(table, emSpec, o.data, o.format, warn)).table;
 
   // what the table cannot support is named as the flag typed (the simulation names the setting)
   if (rc.cost === 'usd' && !table.costUsd) throw new UsageError(`--cost usd: dataset '${table.name}' has no cost_usd column`);
   if (rc.cost === 'latency' && !tableHasLatency(table)) throw new UsageError(`--cost latency: dataset '${table.name}' has no latency values`);
   if (rc.maxLatency !== null && !tableHasLatency(table)) throw new UsageError('--max-latency: the dataset has no latency values');
-  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: fileBeside(rc.train, rc.data) ? undefined : o.format, bounds: o.bounds, offline: o.offline, warn: (m) => process.stderr.write(`greenserv: warning: ${m}\n`) }) : undefined;
+  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format: fileBeside(rc.train, rc.data) ? undefined : o.format, bounds: o.bounds, offline: o.offline, warn }) : undefined;
   if (trainTable) {
     if (rc.cost === 'usd' && !trainTable.costUsd) throw new UsageError(`--cost usd: the train table '${rc.train}' has no cost_usd column`);
     if (rc.cost === 'latency' && !tableHasLatency(trainTable)) throw new UsageError(`--cost latency: the train table '${rc.train}' has no latency values`);
     const missing = tasksMissingFromTrain(table, trainTable);
-    if (missing.length) process.stderr.write(`greenserv: warning: the train table ${rc.train} has no queries of task(s) ${missing.join(', ')}: the trained routers learn nothing about them\n`);
+    if (missing.length) warn(`the train table ${rc.train} has no queries of task(s) ${missing.join(', ')}: the trained routers learn nothing about them`);
   }
   const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' }, ...(trainTable ? { trainTable } : {}) };
   const { runs } = options;
@@ -161,7 +162,7 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   if (o.log !== undefined && policies.length !== 1) throw new UsageError(`--log: a routing log records one policy's decisions; give exactly one with --policies (got ${policies.length})`);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
-    process.stderr.write(`greenserv: note: '${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)\n`);
+    say('note', `'${table.name}' has no model parameter counts, so largest and smallest are not run (give --models with params_b)`);
   }
   // live dashboard (or a bar with --no-ui) on a terminal; silent otherwise so piped output stays clean
   const tty = o.progress && process.stderr.isTTY === true;
@@ -227,7 +228,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
       `greenserv: computed from query text: the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}\n`,
     );
   }
-  for (const w of prepared.rewards.warnings) process.stderr.write(`greenserv: warning: ${w}\n`);
+  for (const w of prepared.rewards.warnings) warn(w);
   if (prepared.result.infeasibleQueries > 0) {
     notes.push(
       `greenserv: warning: ${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${options.maxLatency} s; every model was allowed for them\n`,
@@ -270,7 +271,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     },
   );
   live?.stop();
-  for (const n of notes) process.stderr.write(n);
+  for (const n of notes) errText(n);
   if (o.json) {
     process.stdout.write(toJson(summary));
   } else {

@@ -14,3 +14,24 @@ export function csvNum(x: number | null | undefined): string {
 export function escHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+/**
+ * Characters that can drive or reorder a terminal: C0 controls but the line feed, DEL, C1 controls and the
+ * bidirectional overrides and isolates. Input text quoted in a message may hold any of them.
+ */
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text for a terminal: each such character shown as its \uXXXX escape, so a message cannot rewrite the screen. */
+export function terminalSafe(s: string): string {
+  return s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** True when s holds a C0 or C1 control character or DEL: such ids and names are refused on input. */
+export const hasControl = (s: string): boolean => CONTROL.test(s);
+
+/** s as a JSON string for a message (cut at max characters), its C1 controls escaped as JSON escapes its C0. */
+export function jsonQuoted(s: string, max = 80): string {
+  return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -13,6 +13,7 @@ import { applyBoundsFile } from './formats/bounds.js';
 import { isWideHeader } from './formats/wide.js';
 import { loadWideText } from './formats/routerbench.js';
 import { isRecoveredHeader, loadRecoveredText } from './formats/recovered.js';
+import { hasControl, jsonQuoted } from '../core/escape.js';
 
 export interface LoadOptions {
   /** Queries file for the long format (`query_id, task[, text, cluster, complexity]`). */
@@ -105,17 +106,14 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
   return table;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 /**
  * Ids and names are printed in tables, messages and reports: one holding a control character (an escape
  * sequence could rewrite the terminal) is refused, shown with its control characters escaped.
  */
 function checkPrintable(t: PoolTable, file: string): void {
   const bad = (what: string, v: string | undefined): void => {
-    if (v === undefined || !CONTROL.test(v)) return;
-    const shown = JSON.stringify(v.length > 80 ? v.slice(0, 80) + '…' : v).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    throw new DataError(`${what} ${shown} contains a control character; ids and names must be printable`, file);
+    if (v === undefined || !hasControl(v)) return;
+    throw new DataError(`${what} ${jsonQuoted(v)} contains a control character; ids and names must be printable`, file);
   };
   for (const m of t.models) {
     bad('model id', m.id);

@@ -6,6 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../core/errors.js';
+import { hasControl, jsonQuoted } from '../core/escape.js';
 import { readFileBounded } from '../core/readFile.js';
 
 /** Queries are read whole: 1 GiB is far more text than a query set needs. */
@@ -191,7 +192,10 @@ export function parseQueryCsv(
     prevEmpty = info.empty_lines;
     const id = (record[idCol] ?? '').trim();
     if (id === '') throw new DataError('empty query id', file, line, idCol);
+    // ids and labels are printed (features' CSV on stdout): the table loaders' rule, so no escape reaches a terminal
+    if (hasControl(id)) throw new DataError(`query id ${jsonQuoted(id)} contains a control character; ids and names must be printable`, file, line, idCol);
     const task = taskCol ? (record[taskCol] ?? '').trim() : '';
+    if (taskCol && hasControl(task)) throw new DataError(`task ${jsonQuoted(task)} contains a control character; ids and names must be printable`, file, line, taskCol);
     records.push({ queryId: id, text: record[textCol] ?? '', task: task === '' ? null : task, file, line });
   }
   return { records, format, warnings };

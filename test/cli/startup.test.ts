@@ -47,7 +47,7 @@ describe('start-up (built binary)', () => {
     for (const args of [['--help'], [], ['help']]) {
       const r = loaded(args);
       expect(r.status).toBe(0);
-      expect(ours(r.modules).sort()).toEqual(['app/version.js', 'cli/errors.js', 'cli/index.js', 'core/errors.js']);
+      expect(ours(r.modules).sort()).toEqual(['app/version.js', 'cli/errors.js', 'cli/index.js', 'cli/say.js', 'core/errors.js', 'core/escape.js']);
       expect(packages(r.modules)).toEqual(['commander']);
     }
   });

@@ -4,6 +4,7 @@
  * views: nothing holds the whole file as a string, and hot loops avoid an await per record.
  */
 import { DataError } from '../../core/errors.js';
+import { terminalSafe } from '../../core/escape.js';
 import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
@@ -349,8 +350,9 @@ export function cellText(v: Cell): string | null {
   return typeof v === 'string' ? v : String(v);
 }
 
+/** A value quoted in a message: at most n characters, its control characters escaped (core/escape.ts). */
 export function truncate(s: string, n = 40): string {
-  return s.length > n ? s.slice(0, n) + '…' : s;
+  return terminalSafe(s.length > n ? s.slice(0, n) + '…' : s);
 }
 
 /** A list for a message: the first `max` names (each truncated), then how many more. */

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { hasControl, jsonQuoted, terminalSafe } from '../../src/core/escape.js';
+import { errText, say, warn } from '../../src/cli/say.js';
+
+/** The characters a terminal may act on, listed independently of the implementation's pattern. */
+function unsafe(cp: number): boolean {
+  if (cp < 0x20) return cp !== 0x0a;
+  if (cp >= 0x7f && cp <= 0x9f) return true;
+  return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+describe('terminalSafe', () => {
+  it('shows escape sequences, bells, carriage returns, tabs, C1 and bidi controls as \\u escapes, and keeps line feeds', () => {
+    expect(terminalSafe('a\u001b[2Jb\u0007\r\t\n\u009b\u202e\u2066x')).toBe('a\\u001b[2Jb\\u0007\\u000d\\u0009\n\\u009b\\u202e\\u2066x');
+    expect(terminalSafe('\u0000\u007f')).toBe('\\u0000\\u007f');
+  });
+
+  it('leaves printable text, accents and other scripts as they are', () => {
+    const s = 'modèle-α – ü 日本 (column \'accuracy\'): 3.5 J';
+    expect(terminalSafe(s)).toBe(s);
+  });
+
+  it('maps every code point below U+3000 as the independent rule says', () => {
+    for (let cp = 0; cp < 0x3000; cp++) {
+      const c = String.fromCharCode(cp);
+      const want = unsafe(cp) ? `\\u${cp.toString(16).padStart(4, '0')}` : c;
+      if (terminalSafe(c) !== want) expect({ cp, got: terminalSafe(c) }).toEqual({ cp, got: want });
+    }
+  });
+});
+
+describe('hasControl and jsonQuoted', () => {
+  it('find C0, DEL and C1 controls only', () => {
+    expect(hasControl('q\u00091')).toBe(true);
+    expect(hasControl('q\u007f')).toBe(true);
+    expect(hasControl('q\u0085')).toBe(true);
+    expect(hasControl('modèle-α\u00a0x')).toBe(false);
+  });
+
+  it('quote as JSON, escape C1 controls too and cut long values', () => {
+    expect(jsonQuoted('a\u001bb\u009bc')).toBe('"a\\u001bb\\u009bc"');
+    expect(jsonQuoted('abcdef', 3)).toBe('"abc…"');
+  });
+});
+
+describe('say', () => {
+  const writes: string[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    writes.length = 0;
+  });
+  const spy = (): void => {
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+      writes.push(String(s));
+      return true;
+    });
+  };
+
+  it('prefixes one line and escapes what a message quotes from input', () => {
+    spy();
+    warn("'abc\u001b]0;pwned\u0007' is not a number");
+    say('error', 'x\ry');
+    errText('line\u009b2J\n');
+    expect(writes).toEqual(["greenserv: warning: 'abc\\u001b]0;pwned\\u0007' is not a number\n", 'greenserv: error: x\\u000dy\n', 'line\\u009b2J\n']);
+  });
+});
