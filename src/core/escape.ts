@@ -10,9 +10,14 @@ export function csvNum(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '' : String(x);
 }
 
-/** Text for HTML element content and attribute values. */
+/** Text for HTML element content and attribute values; the controls HTML and XML forbid become U+FFFD. */
 export function escHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
 }
 
 /**

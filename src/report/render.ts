@@ -64,7 +64,8 @@ export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'cha
   // vega-lite's warnings go to the console; charts are checked in tests instead
   const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg = stableIds(await view.toSVG(), idPrefix);
+  // a character XML forbids (a control character in a label of a hand-made summary) would stop the PNG renderer
+  const svg = stableIds(await view.toSVG(), idPrefix).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
   view.finalize();
   const files = findFonts();
   const font = files.length ? { fontFiles: files, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };

@@ -7,6 +7,7 @@ import { isNode, LineCounter, parse as parseYaml, parseDocument, YAMLParseError 
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
+import { hasControl, jsonQuoted, terminalSafe } from '../core/escape.js';
 import { builtinFactory } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_EVENT_WINDOW, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
@@ -132,6 +133,8 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   }
   const proto = protoKeyPath(raw, []);
   if (proto) throw fail("'__proto__' is not a valid key", proto.split('.'));
+  const ctl = controlPath(raw, []);
+  if (ctl) throw fail(`${jsonQuoted(ctl.text)} holds a control character; names, titles and labels are printed and drawn in charts, so they must be printable`, ctl.path);
   const r = experimentSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -168,7 +171,8 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
  * on error (the file has already parsed once).
  */
 export function fieldError(text: string, file: string, message: string, path: readonly PropertyKey[]): DataError {
-  return new DataError(message, file, yamlLine(text, path), path.map(String).join('.') || undefined, 'field');
+  // a key may hold what the message refuses: shown escaped, looked up as written
+  return new DataError(message, file, yamlLine(text, path), terminalSafe(path.map(String).join('.')) || undefined, 'field');
 }
 
 /** The 1-based line of the deepest node of `path` present in the YAML text (1 when none is). */
@@ -230,6 +234,18 @@ function protoKeyPath(v: unknown, path: string[]): string | null {
   for (const [k, x] of Object.entries(v)) {
     if (k === '__proto__') return [...path, k].join('.');
     const p = protoKeyPath(x, [...path, k]);
+    if (p) return p;
+  }
+  return null;
+}
+
+/** The first key or string (line breaks and tabs allowed) holding a control character, and where it is. */
+function controlPath(v: unknown, path: string[]): { path: string[]; text: string } | null {
+  if (typeof v === 'string') return hasControl(v.replace(/[\t\n]/g, '')) ? { path, text: v } : null;
+  if (typeof v !== 'object' || v === null || path.length > 8) return null;
+  for (const [k, x] of Object.entries(v)) {
+    if (hasControl(k)) return { path: [...path, k], text: k };
+    const p = controlPath(x, [...path, k]);
     if (p) return p;
   }
   return null;
