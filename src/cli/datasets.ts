@@ -17,7 +17,7 @@ import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
-import { errText } from './say.js';
+import { errText, print } from './say.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
@@ -27,7 +27,7 @@ export interface DatasetsIO {
 }
 
 const defaultIO: DatasetsIO = {
-  out: (s) => process.stdout.write(s),
+  out: print,
   err: errText,
   get width() {
     return stdoutWidth();

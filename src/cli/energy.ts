@@ -22,7 +22,7 @@ import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
-import { errText } from './say.js';
+import { errText, print } from './say.js';
 
 export interface EnergyIO {
   out: (s: string) => void;
@@ -32,7 +32,7 @@ export interface EnergyIO {
 }
 
 const defaultIO: EnergyIO = {
-  out: (s) => process.stdout.write(s),
+  out: print,
   err: errText,
   get width() {
     return stdoutWidth();

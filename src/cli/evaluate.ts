@@ -27,7 +27,7 @@ import { evaluateShard } from '../app/evaluateShard.js';
 import { parseShard } from '../sim/shard.js';
 import { parseDriftSpec } from '../sim/scenarioConfig.js';
 import { stdoutWidth } from './width.js';
-import { warn } from './say.js';
+import { print, warn } from './say.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -125,8 +125,8 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   if (o.shard !== undefined) {
     const shard = parseShard(o.shard);
     const s = await evaluateShard(params, shard, { out: o.out, force: o.force });
-    if (o.json) process.stdout.write(toJson({ kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
-    else process.stdout.write(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
+    if (o.json) print(toJson({ kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
+    else print(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
     return;
   }
   const showProgress = o.progress && process.stderr.isTTY === true;
@@ -152,13 +152,13 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
 
   const outDir = o.out ?? `results/${timestamp()}-evaluate`;
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
-  if (o.json) process.stdout.write(toJson(summary));
+  if (o.json) print(toJson(summary));
   else {
     const width = stdoutWidth();
     const pr = summary.protocol;
     const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
     const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models, width)}` : '';
-    process.stdout.write(`${evaluateTable(summary, width)}${protocol}${energy}\nresults: ${outDir}\n`);
+    print(`${evaluateTable(summary, width)}${protocol}${energy}\nresults: ${outDir}\n`);
   }
 }
 

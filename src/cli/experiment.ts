@@ -18,6 +18,7 @@ import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../
 import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
 import { parseShard } from '../sim/shard.js';
 import { stdoutWidth } from './width.js';
+import { print } from './say.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
 export function experimentTable(s: ExperimentSummary, width = Infinity): string {
@@ -144,38 +145,38 @@ export function registerExperimentCommand(program: Command): void {
       }
       if (result.kind === 'shard') {
         const { shard: s, replays, total, out } = result;
-        if (o.json) process.stdout.write(toJson({ kind: 'shard', shard: s, replays, total, out }));
-        else process.stdout.write(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
+        if (o.json) print(toJson({ kind: 'shard', shard: s, replays, total, out }));
+        else print(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
         return;
       }
       if (result.kind === 'splits') {
         const { members, out } = result;
-        if (o.json) process.stdout.write(toJson(members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary }))));
+        if (o.json) print(toJson(members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary }))));
         else {
           const width = stdoutWidth();
           // each split's protocol table, and its scenario tables (budget, events, feedback on its test stream)
           for (const m of members) {
-            process.stdout.write(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
-            process.stdout.write(scenarioTables(m.summary.scenario, width, m.summary.dataset.queries));
+            print(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
+            print(scenarioTables(m.summary.scenario, width, m.summary.dataset.queries));
           }
-          process.stdout.write(`\nresults: ${out} (one directory per split; splits.csv lists them all)\n`);
+          print(`\nresults: ${out} (one directory per split; splits.csv lists them all)\n`);
         }
         return;
       }
       const { summary, out } = result;
-      if (o.json) process.stdout.write(toJson(summary));
+      if (o.json) print(toJson(summary));
       else {
         const width = stdoutWidth();
         const pr = summary.protocol;
         const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
-        process.stdout.write(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
+        print(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
       }
     });
   exp
     .command('list')
     .description('list the shipped experiments')
     .action(() => {
-      process.stdout.write(experimentList(stdoutWidth()));
+      print(experimentList(stdoutWidth()));
     });
   exp
     .command('schema')

@@ -21,7 +21,7 @@ import {
   taskPredictor,
   trainTaskModel,
 } from '../features/taskClassifier.js';
-import { errText } from './say.js';
+import { errText, print } from './say.js';
 
 export interface FeaturesIo {
   out: (s: string) => void;
@@ -29,7 +29,7 @@ export interface FeaturesIo {
 }
 
 const defaultIo: FeaturesIo = {
-  out: (s) => void process.stdout.write(s),
+  out: print,
   err: errText,
 };
 

@@ -5,6 +5,7 @@ import { mergeAny } from '../app/merge.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { experimentTable } from './experiment.js';
 import { stdoutWidth } from './width.js';
+import { print } from './say.js';
 
 export function registerMergeCommand(program: Command): void {
   program
@@ -16,11 +17,11 @@ export function registerMergeCommand(program: Command): void {
     .option('--json', 'print summary.json to stdout')
     .action(async (dirs: string[], o: { out?: string; force?: boolean; charts: boolean; json?: boolean }) => {
       const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts });
-      if (o.json) process.stdout.write(toJson(r.summary));
+      if (o.json) print(toJson(r.summary));
       else {
         const width = stdoutWidth();
         const table = r.kind === 'evaluate' ? evaluateTable(r.summary, width) : experimentTable(r.summary, width);
-        process.stdout.write(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${r.out}\n`);
+        print(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${r.out}\n`);
       }
     });
 }

@@ -12,7 +12,7 @@ import { opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
 import { stdoutWidth } from './width.js';
-import { warn } from './say.js';
+import { print, warn } from './say.js';
 
 interface OpeFlags {
   logs: string;
@@ -66,14 +66,14 @@ export function registerOpeCommand(program: Command): void {
       });
       const outDir = o.out ?? `results/${timestamp()}-ope`;
       await writeOpeResults(outDir, summary, { force: o.force, inputs });
-      if (o.json) process.stdout.write(opeSummaryJson(summary));
+      if (o.json) print(opeSummaryJson(summary));
       else {
         const lam = Number.isFinite(summary.lambda) ? `λ = ${summary.lambda}` : 'reward as logged';
         const width = stdoutWidth();
         const head = `${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}`;
-        process.stdout.write(`${wrapItems(head, width)}\n\n`);
-        process.stdout.write(opeTable(summary, width) + '\n\n');
-        process.stdout.write(`results: ${outDir}\n`);
+        print(`${wrapItems(head, width)}\n\n`);
+        print(opeTable(summary, width) + '\n\n');
+        print(`results: ${outDir}\n`);
       }
     });
 }

@@ -19,7 +19,7 @@ import { configFromFlags } from './runFlags.js';
 import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { stdoutWidth } from './width.js';
-import { warn } from './say.js';
+import { print, warn } from './say.js';
 
 interface ProfileCliOptions {
   data?: string;
@@ -156,10 +156,10 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     out: t.out,
     force: t.force,
   });
-  if (o.json) process.stdout.write(toJson(profile));
+  if (o.json) print(toJson(profile));
   else {
-    process.stdout.write(profileTerminal(profile, stdoutWidth()));
-    if (o.out) process.stdout.write(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
+    print(profileTerminal(profile, stdoutWidth()));
+    if (o.out) print(`\nprofile: ${o.out} (profile.json, profile.csv, pareto.svg/png, heatmap.svg/png, profile.html)\n`);
   }
 }
 
@@ -280,7 +280,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
 
   if (!profile) throw new Error('live profile ended without a table');
   if (o.json) {
-    process.stdout.write(
+    print(
       toJson({
         live: {
           table: o.out,
@@ -295,10 +295,10 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       }),
     );
   } else {
-    process.stdout.write(
+    print(
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
         `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
     );
-    process.stdout.write(profileTerminal(profile, stdoutWidth()));
+    print(profileTerminal(profile, stdoutWidth()));
   }
 }

@@ -16,6 +16,7 @@ import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
 import { version } from '../app/version.js';
 import { stdoutWidth } from './width.js';
+import { print } from './say.js';
 
 function baselineFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -64,13 +65,13 @@ export function registerRegressCommand(program: Command): void {
       for (const f of files) {
         const r = await regressOne(f, { tolerance, update: o.update, params: o.param });
         results.push(r);
-        if (!o.json) process.stdout.write(regressTable(r, stdoutWidth()) + '\n');
+        if (!o.json) print(regressTable(r, stdoutWidth()) + '\n');
       }
       const v = verdict(results, o.strict === true);
       const report = { schemaVersion: 1, greenserv: version(), node: process.version, status: v.failed ? 'fail' : 'pass', strict: o.strict === true, results };
       writeFileAtomic(o.out, toJson(report));
-      if (o.json) process.stdout.write(toJson(report));
-      else process.stdout.write(v.line + '\n');
+      if (o.json) print(toJson(report));
+      else print(v.line + '\n');
       process.exitCode = v.failed ? 1 : 0;
     });
 }

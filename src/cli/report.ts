@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { rebuildReport } from '../report/rebuild.js';
 import { plural } from '../report/terminalTable.js';
-import { say } from './say.js';
+import { print, say } from './say.js';
 
 export function registerReportCommand(program: Command): void {
   program
@@ -10,6 +10,6 @@ export function registerReportCommand(program: Command): void {
     .description('rebuild charts/ and report.html of a simulate, experiment or ope results directory')
     .action(async (dir: string) => {
       const { kind, charts } = await rebuildReport(dir, (m) => say('note', m));
-      process.stdout.write(`rebuilt ${plural(charts.length, 'chart')} and report.html of the ${kind} results in ${dir}\n`);
+      print(`rebuilt ${plural(charts.length, 'chart')} and report.html of the ${kind} results in ${dir}\n`);
     });
 }

@@ -14,3 +14,9 @@ export const warn = (m: string): void => say('warning', m);
 
 /** Raw stderr text from a command's writer (it ends its own lines), escaped the same way. */
 export const errText = (s: string): void => void process.stderr.write(terminalSafe(s));
+
+/**
+ * Text for stdout, escaped the same way: tables quote names from input files and summaries. JSON stays valid and
+ * decodes to the same values, as \uXXXX is a JSON escape and JSON.stringify leaves no raw control outside strings.
+ */
+export const print = (s: string): void => void process.stdout.write(terminalSafe(s));

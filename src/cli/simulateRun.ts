@@ -27,7 +27,7 @@ import { warnUnusedEmbedDim } from './parse.js';
 import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
-import { errText, say, warn } from './say.js';
+import { errText, print, say, warn } from './say.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -273,16 +273,16 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   live?.stop();
   for (const n of notes) errText(n);
   if (o.json) {
-    process.stdout.write(toJson(summary));
+    print(toJson(summary));
   } else {
     const width = stdoutWidth();
-    process.stdout.write(summaryTable(summary, width));
-    if (summary.protocol) process.stdout.write(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
-    process.stdout.write(`\nresults: ${outDir}\n`);
+    print(summaryTable(summary, width));
+    if (summary.protocol) print(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
+    print(`\nresults: ${outDir}\n`);
     const hint = `charts and report.html: greenserv report ${outDir}`;
     // the alternative goes on a line of its own when the two do not fit the terminal together
     const orFlag = hint.length + 23 <= width ? ' (or simulate --report)' : '\n(or simulate --report)';
-    process.stdout.write(o.report ? `report: ${join(outDir, 'report.html')}\n` : `${hint}${orFlag}\n`);
-    if (o.log !== undefined) process.stdout.write(`routing log: ${o.log}\n`);
+    print(o.report ? `report: ${join(outDir, 'report.html')}\n` : `${hint}${orFlag}\n`);
+    if (o.log !== undefined) print(`routing log: ${o.log}\n`);
   }
 }

@@ -3,7 +3,7 @@
  * cell is shown with its control characters escaped (needs a build: `npx tsc -p tsconfig.json`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +49,23 @@ describe('messages quoting hostile cells', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${f}:3 (column 'query_id'): query id "q\\u001b[2J2" contains a control character`);
     expect(ACTIVE.test(r.stderr)).toBe(false);
+  });
+
+  it('a baseline whose metric key and description hold escapes: the regress table and its JSON show them escaped', () => {
+    const base = join(dir, 'baselines');
+    mkdirSync(base);
+    const src = readFileSync(resolve(__dirname, '../../results/baselines/x1-builtin.json'), 'utf8');
+    const key = 'epsilon-greedy.accuracy\u001b[2J\u001b]0;pwn\u0007';
+    const evil = src.replace('"epsilon-greedy.accuracy"', JSON.stringify(key)).replace('"description": "', '"description": "\\u009b31m');
+    expect(evil).not.toBe(src);
+    writeFileSync(join(base, 'x1-builtin.json'), evil);
+    const table = run(['regress', '--baseline', base, '--out', join(dir, 'regress.json')]);
+    expect(table.stdout).toContain('epsilon-greedy.accuracy\\u001b[2J\\u001b]0;pwn\\u0007');
+    expect(ACTIVE.test(table.stdout + table.stderr)).toBe(false);
+    const json = run(['regress', '--baseline', base, '--json', '--out', join(dir, 'regress2.json')]);
+    expect(ACTIVE.test(json.stdout)).toBe(false);
+    // the escapes are JSON's own: the printed document decodes to the key as the file holds it
+    expect(json.stdout).toContain(key.slice(0, 23));
+    expect(JSON.stringify(JSON.parse(json.stdout))).toContain(JSON.stringify(key).slice(1, -1));
   });
 });
