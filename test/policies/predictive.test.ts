@@ -144,7 +144,7 @@ print(json.dumps([float(y.mean()-X.mean(0)@th)]+th.tolist()))`;
   });
 
   it('a model with no train rows predicts the mean of the other models', () => {
-    const t = makeTrain(200, M, trainQ, () => 0.5, (q, m) => (m === 0 ? 0.2 : 0.6), 1, (_q, m) => m === 2);
+    const t = makeTrain(200, M, trainQ, () => 0.5, (_q, m) => (m === 0 ? 0.2 : 0.6), 1, (_q, m) => m === 2);
     const p = new Predictive(makeEnv(ctx, M), { reg: 1, target: 0, se: 0 }, t);
     // λ = 1: reward = 1 − cost; models 0 and 1 predict 0.8 and 0.4 everywhere, model 2 their mean
     expect(p.score(1, 0)).toBeCloseTo(0.8, 9);

@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadTable } from '../../../src/data/load.js';
 import { unescapeCopy } from '../../../src/data/formats/pgdump.js';
