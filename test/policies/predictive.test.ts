@@ -59,7 +59,7 @@ describe('predictive', () => {
     for (const target of [0, 1] as const) {
       it(`${name}, target ${target}: predicted rewards equal a normal-equations solve`, () => {
         const ref = direct(X, t, M, 0.7, target);
-        const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target }, t);
+        const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target, se: 0 }, t);
         for (let q = 1; q < 200; q += 2) {
           const r = [0, 1, 2].map((m) => ref(q, m));
           for (let m = 0; m < M; m++) expect(p.score(q, m)).toBeCloseTo(r[m], 9);
