@@ -48,7 +48,7 @@ describe('library API', () => {
       ...fixedFactory('train-probe', 0),
       contextual: false,
       train: true,
-      create: (env, _p, _h, t) => ({ name: 'train-probe', select: (_q, arms) => arms[0], update: () => {}, addArm: () => {}, removeArm: () => {}, fitted: () => ({ n: t!.queries.length, lambda: t!.lambda }) }),
+      create: (_env, _p, _h, t) => ({ name: 'train-probe', select: (_q, arms) => arms[0], update: () => {}, addArm: () => {}, removeArm: () => {}, fitted: () => ({ n: t!.queries.length, lambda: t!.lambda }) }),
     };
     registerPolicy(probe);
     const s = await simulate({ policies: ['train-probe', 'random'], runs: 2, split: 0.5, splits: 3 });

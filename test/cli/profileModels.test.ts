@@ -258,6 +258,7 @@ describe('profile-models --endpoint (live)', () => {
       const base = ['--endpoint', server.url, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--energy', 'rapl', '--powercap-dir', pc.dir];
       const raw = await runCli([...base, '--out', join(dir, 'raw.csv')]);
       const net = await runCli([...base, '--out', join(dir, 'net.csv'), '--idle-baseline', '0.5']);
+      expect(raw.code).toBe(0);
       expect(net.code).toBe(0);
       expect(net.stderr).toMatch(/idle baseline \d\.\d W over 0\.5 s/);
       for (const r of rowsOf(join(dir, 'raw.csv'))) expect(Number(r[4])).toBeGreaterThan(2.05);

@@ -63,6 +63,7 @@ describe('greenserv simulate (built binary)', () => {
       expect(readFileSync(join(dir, 'a', f)).equals(readFileSync(join(dir, 'b', f)))).toBe(true);
     }
     const c = await cli(['simulate', '--runs', '2', '--seed', '41', '--steps', 'none', '--out', join(dir, 'c')]);
+    expect(c.code).toBe(0);
     expect(readFileSync(join(dir, 'c', 'summary.json')).equals(readFileSync(join(dir, 'a', 'summary.json')))).toBe(false);
   });
 

@@ -12,7 +12,8 @@ import {
 } from '../../src/data/builtin/calibration.js';
 import { accuracyTargets } from '../../src/data/builtin/accuracyTargets.js';
 import { buildGreenservPool, GREENSERV_POOL_NAME, loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
-import { tableSha256, type PoolTable } from '../../src/data/pool.js';
+import { tableSha256 } from '../../src/data/pool.js';
+import { withColumns } from '../helpers/table.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const sharedDir = resolve(repoRoot, '../shared/data/greenserv');
@@ -24,7 +25,7 @@ const SPEC_MODEL_ORDER = [
   'gemma-3-12b', 'gemma-3-27b', 'llama-3.2-1b', 'llama-3.2-3b', 'llama-3.1-8b', 'phi-4-mini-4b', 'phi-4-14b', 'yi-34b',
 ];
 
-const table: PoolTable = loadGreenservPool();
+const table = withColumns(loadGreenservPool(), 'latencyS', 'inputTokens', 'outputTokens');
 const M = table.nModels;
 const Q = table.nQueries;
 

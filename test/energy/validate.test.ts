@@ -5,12 +5,13 @@ import { checkPool } from '../../src/data/energy/validate.js';
 import { joulesPerInputToken, joulesPerOutputToken } from '../../src/data/energy/model.js';
 import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
 import { MODEL_CALIBRATION } from '../../src/data/builtin/calibration.js';
+import { withColumns } from '../helpers/table.js';
 
 describe('energy check-pool', () => {
   it('sums the model over the pool cells and sets it beside the published Wh', async () => {
     const rows = await checkPool('A100', 1);
     expect(rows).toHaveLength(16);
-    const t = loadGreenservPool();
+    const t = withColumns(loadGreenservPool(), 'inputTokens', 'outputTokens');
     // one model by hand, cell by cell
     const m = t.models.findIndex((x) => x.id === 'llama-3.1-8b');
     const size = { totalB: 8, activeB: 8, precision: 'bf16' as const };

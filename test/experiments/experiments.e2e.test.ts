@@ -51,7 +51,7 @@ describe('experiment run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-exp-'));
     const file = smallConfig(dir, 'x1-algorithm-comparison');
     const a = await runExperiment(file, { runs: 2, out: join(dir, 'a'), workers: 1 });
-    const b = await runExperiment(file, { runs: 2, out: join(dir, 'b'), workers: 2 });
+    await runExperiment(file, { runs: 2, out: join(dir, 'b'), workers: 2 });
     for (const f of ['summary.json', 'runs.csv', 'curves.csv', 'selection.csv', 'significance.csv', 'report.html']) {
       expect(readFileSync(join(dir, 'a', f)).equals(readFileSync(join(dir, 'b', f))), f).toBe(true);
     }
@@ -94,7 +94,7 @@ describe('experiment run', () => {
     const { agg, configText, manifest, profile } = readExperimentDir(join(dir, 'r'));
     expect(profile?.bestStatic).toBeTruthy();
     const files = new Map<string, string | Uint8Array>();
-    await writeChartsAndReport({ write: (n, d) => files.set(n, d) }, agg, configText, manifest, profile);
+    await writeChartsAndReport({ write: (n: string, d: string | Uint8Array) => files.set(n, d) }, agg, configText, manifest, profile);
     expect(files.get('report.html')).toBe(before);
     expect([...files.keys()]).toContain('charts/selection-linucb.png');
   });

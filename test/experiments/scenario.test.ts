@@ -89,7 +89,7 @@ describe('an experiment with a budget and a drift event', () => {
       ].join('\n'),
     );
     const a = await runExperiment(file, { out: join(dir, 'a'), workers: 1 });
-    const b = await runExperiment(file, { out: join(dir, 'b'), workers: 2, charts: false });
+    await runExperiment(file, { out: join(dir, 'b'), workers: 2, charts: false });
     expect(readFileSync(join(dir, 'a', 'summary.json')).equals(readFileSync(join(dir, 'b', 'summary.json')))).toBe(true);
     const sc = a.summary.scenario!;
     expect(sc.budget!.cells.map((c) => c.label)).toEqual(['budgeted-linucb', 'linucb']);

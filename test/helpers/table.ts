@@ -1,8 +1,28 @@
-import { makePoolTable, type PoolTable } from '../../src/data/pool.js';
+import { makePoolTable, type MetricColumn, type PoolTable } from '../../src/data/pool.js';
 import { Rng } from '../../src/core/rng.js';
 
+/** The metric columns a table may lack (null when it has none). */
+export type OptionalColumn = 'latencyS' | 'inputTokens' | 'outputTokens' | 'costUsd';
+
+/** A table known to have the columns K. */
+export type WithColumns<K extends OptionalColumn> = PoolTable & Record<K, MetricColumn>;
+
+/** The table's `key` column; fails the test when the table has none. */
+export function column(t: PoolTable, key: OptionalColumn): MetricColumn {
+  const c = t[key];
+  if (c === null) throw new Error(`table '${t.name}' has no ${key} column`);
+  return c;
+}
+
+/** The table itself, checked to have the columns `keys`; fails the test when it lacks one. */
+export function withColumns<K extends OptionalColumn>(t: PoolTable, ...keys: K[]): WithColumns<K> {
+  const has = (u: PoolTable): u is WithColumns<K> => keys.every((k) => u[k] !== null);
+  if (!has(t)) throw new Error(`table '${t.name}' has no ${keys.filter((k) => t[k] === null).join(', ')} column`);
+  return t;
+}
+
 /** A small random table with every metric, tasks, clusters and complexity, for engine tests. */
-export function randomTable(seed: number, Q: number, M: number, opts: { missing?: number; tasks?: string[] } = {}): PoolTable {
+export function randomTable(seed: number, Q: number, M: number, opts: { missing?: number; tasks?: string[] } = {}): WithColumns<'latencyS' | 'inputTokens' | 'outputTokens'> {
   const rng = new Rng(seed);
   const tasks = opts.tasks ?? ['mmlu', 'gsm8k', 'cnn_dailymail'];
   const n = Q * M;
@@ -26,7 +46,7 @@ export function randomTable(seed: number, Q: number, M: number, opts: { missing?
       lat[i] = 0.02 + 0.01 * m * tout[i] * rng.next();
     }
   }
-  return makePoolTable({
+  const t = makePoolTable({
     name: `random-${seed}`,
     queryIds: Array.from({ length: Q }, (_, q) => `q${q}`),
     queryTasks,
@@ -40,6 +60,7 @@ export function randomTable(seed: number, Q: number, M: number, opts: { missing?
     outputTokens: tout,
     present,
   });
+  return withColumns(t, 'latencyS', 'inputTokens', 'outputTokens');
 }
 
 /** 4 prompts (2 per family fa, fb) × 2 models; 'dear' is the more accurate and dearer model (hand-checkable sweeps). */

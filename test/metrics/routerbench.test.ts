@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTERBENCH_SOURCE, loadRouterbench } from '../../src/app/evaluate.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
 import { FamilyMapper, remapTasks } from '../../src/data/families.js';
-import { makePoolTable } from '../../src/data/pool.js';
+import { makePoolTable, type PoolTable } from '../../src/data/pool.js';
 import { aiqPaper, aiqRouterbenchCode, nonDecreasingHull, routeLlmMetrics } from '../../src/metrics/aiq.js';
 import { evaluateSweep, isFullZeroShot } from '../../src/metrics/routerbench.js';
 import { PUBLISHED_TABLE1, ROUTERBENCH_0SHOT } from '../../src/metrics/routerbenchPublished.js';

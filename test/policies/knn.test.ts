@@ -63,7 +63,7 @@ describe('knn', () => {
     [500, 1],
   ] as const) {
     it(`k = ${k}, weighting ${weighting}: predictions equal a brute-force search; picks their argmax`, () => {
-      const p = new Knn(makeEnv(ctx, M), { k, weighting }, t);
+      const p = new Knn(makeEnv(ctx, M), { k, weighting, se: 0 }, t);
       for (let q = 160; q < 260; q++) {
         const ref = bruteForce(X, t, M, q, k, weighting === 1);
         const got = Array.from(p.predict(q));
@@ -81,7 +81,7 @@ describe('knn', () => {
 
   it('a test part that is not a multiple of four (the last kernel pass is partly empty)', () => {
     const t2 = makeTrain(260, M, Array.from({ length: 161 }, (_, i) => i), (q, m) => (X[q][1 + m] > 0 ? 0.9 : 0.2), () => 0, 0);
-    const p = new Knn(makeEnv(ctx, M), { k: 5, weighting: 0 }, t2);
+    const p = new Knn(makeEnv(ctx, M), { k: 5, weighting: 0, se: 0 }, t2);
     for (let q = 161; q < 260; q++) {
       const ref = bruteForce(X, t2, M, q, 5, false);
       const got = Array.from(p.predict(q));
@@ -93,7 +93,7 @@ describe('knn', () => {
     const rows = Array.from({ length: 120 }, (_, q) => [1, q % 3 === 0 ? 1 : 0, q % 3 === 1 ? 1 : 0, q % 3 === 2 ? 1 : 0]);
     const oh = withPatterns(withBias(contextsFromRows(rows)));
     const tt = makeTrain(120, 2, Array.from({ length: 60 }, (_, i) => i), (q, m) => ((q * 7 + m * 5) % 10) / 10, () => 0, 0);
-    const p = new Knn(makeEnv(oh, 2), { k: 1, weighting: 0 }, tt);
+    const p = new Knn(makeEnv(oh, 2), { k: 1, weighting: 0, se: 0 }, tt);
     for (let q = 60; q < 120; q++) {
       for (let m = 0; m < 2; m++) {
         const same = tt.queries.filter((x) => x % 3 === q % 3);
@@ -107,7 +107,7 @@ describe('knn', () => {
     const rows = Array.from({ length: 50 }, () => [1]);
     const c = withBias(contextsFromRows(rows));
     const tt = makeTrain(50, 3, Array.from({ length: 25 }, (_, i) => i), (q, m) => (m === 1 ? 0.6 : 0.5) + ((q % 5) - 2) / 10, () => 0.5, 0.5);
-    const p = knnFactory.create(makeEnv(c, 3), { k: 3, weighting: 0 }, undefined, tt);
+    const p = knnFactory.create(makeEnv(c, 3), { k: 3, weighting: 0, se: 0 }, undefined, tt);
     for (let q = 25; q < 50; q++) expect(p.select(q, Int32Array.from([0, 1, 2]), 3)).toBe(1);
     // restricted to the allowed models
     expect(p.select(30, Int32Array.from([0, 2]), 2)).toBe(0);
@@ -115,15 +115,15 @@ describe('knn', () => {
 
   it('is deterministic for a seed', () => {
     const picks = (): number[] => {
-      const p = knnFactory.create(makeEnv(ctx, M, 5), { k: 5, weighting: 1 }, undefined, t);
+      const p = knnFactory.create(makeEnv(ctx, M, 5), { k: 5, weighting: 1, se: 0 }, undefined, t);
       return Array.from({ length: 100 }, (_, i) => p.select(160 + i, all, M));
     };
     expect(picks()).toEqual(picks());
   });
 
   it('refuses a fractional k and a run without a train part, as usage errors', () => {
-    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2.5, weighting: 0 }, undefined, t)).toThrow(UsageError);
-    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2, weighting: 0 })).toThrow(/--split/);
+    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2.5, weighting: 0, se: 0 }, undefined, t)).toThrow(UsageError);
+    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2, weighting: 0, se: 0 })).toThrow(/--split/);
   });
 
   it('refuses a train matrix over its limit before allocating it', () => {
@@ -131,7 +131,7 @@ describe('knn', () => {
     const n = 101;
     const big: ContextSet = { d, nQueries: n, ptr: Int32Array.from({ length: n + 1 }, (_, i) => i), idx: new Int32Array(n), val: new Float64Array(n).fill(1), names: ['bias'] };
     const tt = makeTrain(n, 1, Array.from({ length: n }, (_, i) => i), () => 1, () => 0, 0);
-    expect(() => new Knn(makeEnv(big, 1), { k: 1, weighting: 0 }, tt)).toThrow(/over the exact search's limit/);
+    expect(() => new Knn(makeEnv(big, 1), { k: 1, weighting: 0, se: 0 }, tt)).toThrow(/over the exact search's limit/);
   });
 });
 

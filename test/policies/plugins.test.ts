@@ -8,6 +8,7 @@ import { loadPolicyModule, registerPolicy, resolvePolicies } from '../../src/pol
 import { simulate } from '../../src/sim/engine.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { randomTable } from '../helpers/table.js';
+import { stepsOf } from '../helpers/steps.js';
 
 /** A plugin as a user would write it: plain ESM, no import of greenserv, randomness only from env.rng. */
 const PLUGIN = `
@@ -54,8 +55,8 @@ describe('policy plugins', () => {
     const policies = resolvePolicies(['sticky-random'], ['sticky-random.keep=1'], t.models);
     expect(policies[0].params).toEqual({ keep: 1 });
     const cfg = { runs: 2, seed: 3, semantics: 'paper' as const, oracle: 'pool' as const, policies, recordSteps: true, initialModels: ['model-1', 'model-2'] };
-    const a = simulate(t, ctx, rw, cfg).steps!;
-    const b = simulate(t, ctx, rw, cfg).steps!;
+    const a = stepsOf(simulate(t, ctx, rw, cfg).steps);
+    const b = stepsOf(simulate(t, ctx, rw, cfg).steps);
     expect(Array.from(a.model)).toEqual(Array.from(b.model));
     // keep = 1: the first choice of each run sticks for the whole run
     for (let r = 0; r < 2; r++) expect(new Set(a.model.subarray(r * 60, (r + 1) * 60)).size).toBe(1);
@@ -76,7 +77,7 @@ describe('policy plugins', () => {
     registerPolicy(first);
     const { t, rw, ctx } = await setup();
     const res = simulate(t, ctx, rw, { runs: 1, seed: 1, semantics: 'paper', oracle: 'pool', policies: resolvePolicies(['first-arm'], [], t.models), recordSteps: true, initialModels: ['model-3', 'model-0'] });
-    expect(new Set(res.steps!.model)).toEqual(new Set([3]));
+    expect(new Set(stepsOf(res.steps).model)).toEqual(new Set([3]));
     expect(() => registerPolicy(first)).toThrow(/'first-arm': the name is already taken/);
     expect(() => registerPolicy({ ...first, name: 'linucb' })).toThrow(/'linucb': the name is already taken/);
     expect(() => registerPolicy({ ...first, name: 'Bad Name' })).toThrow(/must match/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import type { RidgeArms } from '../../src/policies/linear.js';
-import type { Policy } from '../../src/policies/policy.js';
+import { defaultParams, type Policy, type PolicyFactory } from '../../src/policies/policy.js';
 import { epsilonGreedyFactory } from '../../src/policies/epsilonGreedy.js';
 import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
 import { linucbFactory } from '../../src/policies/linucb.js';
@@ -27,10 +27,6 @@ function rows(n: number, seed: number): number[][] {
     x[4 + rng.int(2)] = rng.next() < 0.5 ? 1 : 0.5;
     return x;
   });
-}
-
-function defaults(f: { params: { name: string; default: number }[] }): Record<string, number> {
-  return Object.fromEntries(f.params.map((p) => [p.name, p.default]));
 }
 
 /** Feed a policy its own choices with a fixed reward function; return per-arm (x, r) history. */
@@ -136,7 +132,7 @@ describe('linear ε-greedy', () => {
   it('θ equals the ridge solution and ε decays per update', () => {
     const X = rows(300, 4);
     const ctx = contextsFromRows(X);
-    const params = defaults(linearEpsilonGreedyFactory);
+    const params = defaultParams(linearEpsilonGreedyFactory);
     const p = linearEpsilonGreedyFactory.create(makeEnv(ctx, 3, 6), params) as WithState;
     const { xs, rs } = drive(p, X, (q, m) => ((q * 3 + m) % 5) / 5, 3);
     const d = 6;
@@ -173,9 +169,10 @@ describe('arms come and go', () => {
     const X = rows(600, 8);
     const ctx = contextsFromRows(X);
     const rewards = Float64Array.from({ length: 600 * 4 }, (_, i) => (i % 4) / 4);
-    for (const f of [randomFactory, epsilonGreedyFactory, linearEpsilonGreedyFactory, linucbFactory, thompsonFactory, oracleFactory]) {
+    const factories: PolicyFactory[] = [randomFactory, epsilonGreedyFactory, linearEpsilonGreedyFactory, linucbFactory, thompsonFactory, oracleFactory];
+    for (const f of factories) {
       const env = makeEnv(ctx, 4, 3, 'paper');
-      const p = f.create(env, defaults(f), f.hindsight ? makeHindsight(rewards, 4) : undefined);
+      const p = f.create(env, defaultParams(f), f.hindsight ? makeHindsight(rewards, 4) : undefined);
       const acts = new ActionSet(4, [0, 1, 2], null);
       for (let q = 0; q < 200; q++) {
         const m = p.select(q, acts.buf, acts.allowed(q));

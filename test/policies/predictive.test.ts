@@ -59,7 +59,7 @@ describe('predictive', () => {
     for (const target of [0, 1] as const) {
       it(`${name}, target ${target}: predicted rewards equal a normal-equations solve`, () => {
         const ref = direct(X, t, M, 0.7, target);
-        const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target }, t);
+        const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target, se: 0 }, t);
         for (let q = 1; q < 200; q += 2) {
           const r = [0, 1, 2].map((m) => ref(q, m));
           for (let m = 0; m < M; m++) expect(p.score(q, m)).toBeCloseTo(r[m], 9);
@@ -144,7 +144,7 @@ print(json.dumps([float(y.mean()-X.mean(0)@th)]+th.tolist()))`;
   });
 
   it('a model with no train rows predicts the mean of the other models', () => {
-    const t = makeTrain(200, M, trainQ, () => 0.5, (q, m) => (m === 0 ? 0.2 : 0.6), 1, (_q, m) => m === 2);
+    const t = makeTrain(200, M, trainQ, () => 0.5, (_q, m) => (m === 0 ? 0.2 : 0.6), 1, (_q, m) => m === 2);
     const p = new Predictive(makeEnv(ctx, M), { reg: 1, target: 0, se: 0 }, t);
     // λ = 1: reward = 1 − cost; models 0 and 1 predict 0.8 and 0.4 everywhere, model 2 their mean
     expect(p.score(1, 0)).toBeCloseTo(0.8, 9);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRouterbench } from '../../src/app/evaluate.js';
 import { Rng } from '../../src/core/rng.js';
 import { decisionRules } from '../../src/core/semantics.js';
+import { asFloat64 } from '../../src/data/columns.js';
 import { loadTable } from '../../src/data/load.js';
 import type { PoolTable } from '../../src/data/pool.js';
 import { ALL_FEATURES, encodeContexts, type ContextSet } from '../../src/features/context.js';
@@ -49,7 +50,7 @@ function replay(t: PoolTable, rw: RewardTable, ctx: ContextSet, s: { train: numb
   const M = t.nModels;
   const rewards = new Float64Array(t.nQueries * M).fill(NaN);
   for (let i = 0; i < rewards.length; i++) if (t.present[i]) rewards[i] = rw.rewards[i];
-  const train: TrainData = { queries: Int32Array.from(s.train), rewards, accuracy: t.accuracy, cost: rw.costNorm, present: t.present, lambda };
+  const train: TrainData = { queries: Int32Array.from(s.train), rewards, accuracy: asFloat64(t.accuracy, t.present), cost: rw.costNorm, present: t.present, lambda };
   const mean = new Float64Array(M);
   for (const q of s.train) for (let m = 0; m < M; m++) mean[m] += rw.rewards[q * M + m];
   const best = mean.indexOf(Math.max(...mean));

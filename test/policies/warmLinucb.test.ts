@@ -74,7 +74,7 @@ describe('warm-linucb', () => {
 
   it('the warm start changes the early picks and is deterministic for a seed', () => {
     const run = (discount: number): number[] => {
-      const p = warmLinucbFactory.create(makeEnv(ctx, M, 8), { alpha: 0.1, reg: 0.05, discount }, undefined, t);
+      const p = warmLinucbFactory.create(makeEnv(ctx, M, 8), { alpha: 0.1, reg: 0.05, discount, se: 0 }, undefined, t);
       return Array.from({ length: 60 }, (_, i) => p.select(120 + i, all, M));
     };
     expect(run(1)).toEqual(run(1));

@@ -7,6 +7,7 @@ import { buildRewards } from '../../src/sim/reward.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
 import { randomTable } from '../helpers/table.js';
+import { stepsOf } from '../helpers/steps.js';
 
 const ALL = [...DEFAULT_POLICIES, 'static:model-0'];
 
@@ -40,7 +41,7 @@ describe('replay engine', () => {
           const { res } = await run(seed, Q, M, missing, { oracle, lambda });
           const o = res.policyNames.indexOf('oracle');
           for (const r of res.metrics[o]) expect(r.finalRegret).toBe(0);
-          const st = res.steps!;
+          const st = stepsOf(res.steps);
           for (let i = 0; i < st.length; i++) expect(st.regret[i]).toBeGreaterThanOrEqual(0);
         },
       ),
@@ -55,7 +56,7 @@ describe('replay engine', () => {
 
   it('every policy sees the same query order within a run, and runs differ', async () => {
     const { t, res } = await run(4, 50, 3, 0);
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     const Q = t.nQueries;
     const P = res.policyNames.length;
     for (let r = 0; r < 2; r++) {
@@ -80,7 +81,7 @@ describe('replay engine', () => {
           const general = (await run(seed, Q, M, missing, { oracle, recordSteps: true })).res;
           expect(plain.steps).toBeNull();
           expect(plain.metrics).toEqual(general.metrics);
-          const st = general.steps!;
+          const st = stepsOf(general.steps);
           let regret = 0;
           for (let i = 0; i < st.length; i++) regret += st.regret[i];
           let sum = 0;
@@ -94,7 +95,7 @@ describe('replay engine', () => {
 
   it('metrics per run equal sums over the step trace', async () => {
     const { t, res } = await run(8, 40, 4, 0.1);
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     const Q = t.nQueries;
     res.metrics.forEach((runs, p) =>
       runs.forEach((m, r) => {
@@ -117,7 +118,7 @@ describe('replay engine', () => {
       initialModels: ['model-0', 'model-1', 'model-2'],
       events: [{ step: 100, remove: ['model-1'], add: ['model-3'] }],
     });
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     for (let i = 0; i < st.length; i++) {
       if (st.step[i] < 100) expect(st.model[i]).not.toBe(3);
       else expect(st.model[i]).not.toBe(1);
@@ -149,7 +150,7 @@ describe('replay engine', () => {
       recordSteps: true,
     });
     const M = t.nModels;
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     let checked = 0;
     for (let i = 0; i < st.length; i++) {
       const s = st.step[i];
@@ -188,7 +189,7 @@ describe('replay engine', () => {
       maxLatency: 0.3,
       recordSteps: true,
     });
-    const st = p.result.steps!;
+    const st = stepsOf(p.result.steps);
     for (let i = 0; i < st.length; i++) {
       const q = st.query[i];
       let any = false;

@@ -8,6 +8,7 @@ import { windowStatic } from '../../src/sim/eventReference.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { buildScenario } from '../../src/metrics/scenario.js';
 import { randomTable } from '../helpers/table.js';
+import { stepsOf } from '../helpers/steps.js';
 
 /** Always model `arm` while it is allowed. */
 function fixed(arm: number) {
@@ -50,7 +51,7 @@ describe('best fixed model of an event window', () => {
     for (const oracle of ['pool', 'full'] as const) {
       const cfg: SimConfig = { runs: 3, seed: 9, semantics: 'paper', oracle, policies: [0, 1, 2, 3].map(fixed), events, recordSteps: true, scenario: { drift } };
       const res = simulate(t, ctx, rw, cfg);
-      const st = res.steps!;
+      const st = stepsOf(res.steps);
       const ref = windowStatic(t, rw, { seed: 9, oracle, events, drift }, [0, 1, 2], windows);
       windows.forEach((w, k) => {
         for (let r = 0; r < 3; r++) {

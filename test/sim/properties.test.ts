@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
+import { asFloat64 } from '../../src/data/columns.js';
 import { encodeContexts } from '../../src/features/context.js';
 import { FACTORIES, SCENARIO_FACTORIES } from '../../src/policies/registry.js';
 import { RidgeArms } from '../../src/policies/linear.js';
-import { defaultParams } from '../../src/policies/policy.js';
+import { defaultParams, type TrainData } from '../../src/policies/policy.js';
 import { ActionSet } from '../../src/sim/actions.js';
 import { modelStats } from '../../src/sim/engine.js';
 import { buildRewards } from '../../src/sim/reward.js';
@@ -38,7 +39,7 @@ describe('invariants', () => {
     const ctx = encodeContexts(t, { layout: 'paper', features: ['task', 'cluster', 'complexity'] });
     const stats = modelStats(t, rw);
     // routers trained on a split get the first 100 queries as their train part
-    const train = { queries: Int32Array.from({ length: 100 }, (_, q) => q), rewards: rw.rewards, accuracy: t.accuracy, cost: rw.costNorm, present: t.present, lambda: 0.5 };
+    const train: TrainData = { queries: Int32Array.from({ length: 100 }, (_, q) => q), rewards: asFloat64(rw.rewards), accuracy: asFloat64(t.accuracy, t.present), cost: rw.costNorm, present: t.present, lambda: 0.5 };
     const op = fc.record({ kind: fc.constantFrom('add', 'remove', 'step', 'step', 'step'), model: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 0, max: 199 }) });
     fc.assert(
       fc.property(fc.constantFrom(...FACTORIES, ...SCENARIO_FACTORIES), fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 1000 }), (f, ops, seed) => {

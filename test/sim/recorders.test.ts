@@ -9,6 +9,7 @@ import { RegretRecorder } from '../../src/sim/stepRecorders.js';
 import { taskTableWorkload } from '../../src/sim/workloads.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { randomTable } from '../helpers/table.js';
+import { stepsOf } from '../helpers/steps.js';
 
 const base = (policies: ResolvedPolicy[]): SimConfig => ({ runs: 2, seed: 5, semantics: 'paper', oracle: 'pool', policies });
 
@@ -89,7 +90,7 @@ describe('policy environment', () => {
     const seen: { arms: number[][] } = { arms: [] };
     const cfg: SimConfig = { ...base([spyFactory(seen)]), runs: 1, maxLatency: 0.3, initialModels: ['model-2', 'model-0', 'model-1'], events: [{ step: 60, remove: ['model-0'], add: ['model-3'] }], recordSteps: true };
     const res = simulate(t, ctx, rw, cfg);
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     for (let s = 0; s < 120; s++) {
       const q = st.query[s];
       const pool = s < 60 ? [2, 0, 1] : [2, 1, 3];
@@ -111,7 +112,7 @@ describe('policy environment', () => {
     for (const maxLatency of [null, 0.3]) {
       const t = maxLatency ? { ...t0, latencyS } : t0;
       const res = simulate(t, ctx, rw, { ...base(resolvePolicies(['largest', 'smallest'], [], t.models)), runs: 1, maxLatency, initialModels: ['model-0', 'model-1', 'model-2'], events, recordSteps: true });
-      const st = res.steps!;
+      const st = stepsOf(res.steps);
       for (let p = 0; p < 2; p++) {
         for (let s = 0; s < 120; s++) {
           const q = st.query[p * 120 + s];
@@ -143,13 +144,13 @@ describe('policy environment', () => {
     expect(names).toEqual(['random', 'largest', 'smallest', 'most-accurate', 'static:model-3']);
     const pick = async (lambda: number): Promise<number[]> => {
       const rw = await buildRewards(t, { lambda });
-      return Array.from(simulate(t, ctx, rw, { ...base(resolvePolicies(names, [], t.models)), recordSteps: true }).steps!.model);
+      return Array.from(stepsOf(simulate(t, ctx, rw, { ...base(resolvePolicies(names, [], t.models)), recordSteps: true }).steps).model);
     };
     expect(await pick(0)).toEqual(await pick(1));
     // and the flag is not vacuous: a learning policy's picks do move with the reward
     const learn = async (lambda: number): Promise<number[]> => {
       const rw = await buildRewards(t, { lambda });
-      return Array.from(simulate(t, ctx, rw, { ...base(resolvePolicies(['linucb'], [], t.models)), recordSteps: true }).steps!.model);
+      return Array.from(stepsOf(simulate(t, ctx, rw, { ...base(resolvePolicies(['linucb'], [], t.models)), recordSteps: true }).steps).model);
     };
     expect(await learn(0)).not.toEqual(await learn(1));
   });
@@ -170,7 +171,7 @@ describe('recorders', () => {
     const res = simulate(t, ctx, rw, { ...base(policies), runs: 2, recordSteps: true, recorders: [tally, counter] });
     expect(starts.map((s) => [s.p, s.r])).toEqual([[0, 0], [1, 0], [2, 0], [0, 1], [1, 1], [2, 1]]);
     expect(steps).toBe(6 * 90);
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     const T = t.tasks.length;
     // independent sums from the step trace, per (policy, run)
     const ref = Array.from({ length: 3 * 2 }, () => new Float64Array(3 * T));

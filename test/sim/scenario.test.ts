@@ -16,6 +16,7 @@ import type { ScenarioConfig } from '../../src/sim/scenario.js';
 import { randomTable } from '../helpers/table.js';
 import { loadGreenservPool } from '../../src/data/builtin/greenserv-pool.js';
 import { fillTextFeatures } from '../../src/sim/run.js';
+import { stepsOf } from '../helpers/steps.js';
 
 type Call = { kind: 'select' | 'update' | 'cost'; q: number; m?: number; v?: number };
 
@@ -86,7 +87,7 @@ describe('delayed and sampled feedback', () => {
     const a = simulate(t, ctx, rw, cfg(pol(), undefined, 2));
     const b = simulate(t, ctx, rw, cfg(pol(), { feedback: { delay: { kind: 'fixed', n: 0 }, rate: 1 } }, 2));
     expect(b.scenario).toBeUndefined();
-    expect(Array.from(b.steps!.model)).toEqual(Array.from(a.steps!.model));
+    expect(Array.from(stepsOf(b.steps).model)).toEqual(Array.from(stepsOf(a.steps).model));
     expect(b.metrics.map((p) => p.map((r) => r.finalRegret))).toEqual(a.metrics.map((p) => p.map((r) => r.finalRegret)));
   });
 
@@ -197,7 +198,7 @@ describe('drift events', () => {
           // under the pool oracle model-1 also leaves at step 30
           const events = mode === 'pool' ? [{ step: 30, remove: ['model-1'] }] : [];
           const res = simulate(t, ctx, rw, { runs: 3, seed: 5, semantics: 'paper', oracle: mode, policies, recordSteps: true, events, scenario: { drift: plan, feedback } });
-          const st = res.steps!;
+          const st = stepsOf(res.steps);
           let stale = 0;
           for (let k = 0; k < st.length; k++) {
             const s = st.step[k];
@@ -225,7 +226,7 @@ describe('drift events', () => {
     const plan = await planDrift(t, rw, { lambda }, [{ step: 10, model: 'model-3', accuracy: -0.8 }]);
     const policies = resolvePolicies(['best-static', 'most-accurate'], [], t.models);
     const res = simulate(t, ctx, rw, { runs: 3, seed: 8, semantics: 'paper', oracle: 'full', policies, recordSteps: true, scenario: { drift: plan } });
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     // an accuracy shift leaves the cost term: r = clip((1 − λ)·a + λ·(1 − costNorm)) with the drifted a
     const acc = (s: number, q: number, m: number) => (m === 3 && s >= 10 ? Math.max(0, t.accuracy[q * M + m] - 0.8) : t.accuracy[q * M + m]);
     const rew = (s: number, q: number, m: number) => Math.min(1, Math.max(0, (1 - lambda) * acc(s, q, m) + lambda * (1 - rw.costNorm[q * M + m])));
@@ -251,7 +252,7 @@ describe('drift events', () => {
     const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 20, model: 'model-1', accuracy: -0.5 }]);
     const log: Call[][] = [];
     const res = simulate(t, ctx, rw, cfg([logger(1, log)], { drift: plan }));
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     for (let s = 0; s < 50; s++) {
       const q = st.query[s];
       // λ = 0: reward = accuracy, computed here directly
@@ -275,7 +276,7 @@ describe('drift events', () => {
     const { t, rw, ctx } = await setup(60, 3, 0);
     const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 10, model: 'model-2', task: 'mmlu', accuracy: 0.4, over: 8 }]);
     const res = simulate(t, ctx, rw, cfg([logger(2, [])], { drift: plan }));
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     const k = t.tasks.indexOf('mmlu');
     for (let s = 0; s < 60; s++) {
       const q = st.query[s];
@@ -311,7 +312,7 @@ describe('drift events', () => {
     };
     const plan = await planDrift(t, rw, opts, [{ step: 20, model: 'model-2', latency: 3 }]);
     const res = simulate(t, ctx, rw, cfg([logger(2, []), logger(0, [])], { drift: plan }));
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     for (const p of [0, 1]) {
       const m = p === 0 ? 2 : 0;
       let sum = 0;
@@ -377,7 +378,7 @@ describe('budgets', () => {
     const trace = res.scenario!.budgetTrace![0][0];
     const costs = log[0].filter((c) => c.kind === 'cost');
     expect(costs.length).toBe(40);
-    const st = res.steps!;
+    const st = stepsOf(res.steps);
     for (let s = 0; s < 40; s++) {
       const e = t.energyJ[st.query[s] * 3 + 2];
       expect(trace[s]).toBeCloseTo(e / 3600, 15);
@@ -396,7 +397,8 @@ describe('budgets', () => {
     const plan = await planDrift(t, rw, { lambda: 0 }, [{ step: 15, model: 'model-0', energy: 3 }]);
     const res = simulate(t, ctx, rw, cfg([logger(0, [])], { budget: parseBudget('energy=1', 'b'), drift: plan }));
     const trace = res.scenario!.budgetTrace![0][0];
-    for (let s = 0; s < 40; s++) expect(trace[s]).toBeCloseTo((t.energyJ[res.steps!.query[s] * 3] * (s >= 15 ? 3 : 1)) / 3600, 15);
+    const st = stepsOf(res.steps);
+    for (let s = 0; s < 40; s++) expect(trace[s]).toBeCloseTo((t.energyJ[st.query[s] * 3] * (s >= 15 ? 3 : 1)) / 3600, 15);
   });
 
   it('a latency budget is a p95: its signal is 20 above the limit, 0 below, and adherence reports the p95', () => {
@@ -430,7 +432,7 @@ describe('budgets', () => {
     const split = run(ctx, train);
     expect(seen).toEqual([Q, 160, Q, 160]);
     const plain = run(head);
-    expect(Array.from(split.steps!.model)).toEqual(Array.from(plain.steps!.model));
+    expect(Array.from(stepsOf(split.steps).model)).toEqual(Array.from(stepsOf(plain.steps).model));
     expect(split.metrics).toEqual(plain.metrics);
   });
 

@@ -36,11 +36,12 @@ describe('worker pool', () => {
     const t = randomTable(3, 30, 3);
     const costed = { ...t, costUsd: new Float64Array(90).fill(0.01) };
     const options = { policies: ['nope'], params: [], lambdas: [0, 1], runs: 1, seed: 1, semantics: 'paper' as const, features: ['task' as const] };
-    const err = await pool.runPool(pool.workerScript()!, { kind: 'sweep', table: costed, options } satisfies SweepInit, [0, 1], 2, () => {}).catch((e: Error) => e);
+    const bad: SweepInit = { kind: 'sweep', table: costed, options };
+    const err = await pool.runPool(pool.workerScript()!, bad, [0, 1], 2, () => {}).catch((e: Error) => e);
     expect((err as Error).name).toBe('UsageError');
     expect((err as Error).message).toMatch(/unknown policy 'nope'/);
     const stop = new Error('disk full');
-    const ok = { ...options, policies: ['random'] };
-    await expect(pool.runPool(pool.workerScript()!, { kind: 'sweep', table: costed, options: ok } satisfies SweepInit, [0, 1], 2, () => { throw stop; })).rejects.toBe(stop);
+    const good: SweepInit = { kind: 'sweep', table: costed, options: { ...options, policies: ['random'] } };
+    await expect(pool.runPool(pool.workerScript()!, good, [0, 1], 2, () => { throw stop; })).rejects.toBe(stop);
   });
 });

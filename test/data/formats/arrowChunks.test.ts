@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Dictionary, Int32, makeTable, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Int32, makeVector, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { Rng } from '../../../src/core/rng.js';
 import { arrowSource } from '../../../src/data/formats/arrow.js';
 import { loadColumnar } from '../../../src/data/formats/columnar.js';
@@ -60,12 +60,12 @@ describe('Arrow tables read a slice of rows at a time', () => {
 
   it('dictionary-encoded ids (as pandas categoricals are written) and an Arrow stream, sliced', async () => {
     const whole = await loadColumnar(arrowSource(longArrow('plain.arrow', 9, 3), Infinity));
-    const plain = makeTable({
+    const plain = new Table({
       query_id: vectorFromArray(whole.queryIds.flatMap((q) => [q, q, q]), new Dictionary(new Utf8(), new Int32())),
       model_id: vectorFromArray(whole.queryIds.flatMap(() => whole.models.map((m) => m.id)), new Dictionary(new Utf8(), new Int32())),
       task: vectorFromArray(whole.queryIds.flatMap((_, q) => [0, 1, 2].map(() => whole.tasks[whole.queryTask[q]]))),
-      accuracy: Float64Array.from({ length: 27 }, (_, i) => whole.accuracy[i]),
-      energy_j: Float64Array.from({ length: 27 }, (_, i) => whole.energyJ[i]),
+      accuracy: makeVector(Float64Array.from({ length: 27 }, (_, i) => whole.accuracy[i])),
+      energy_j: makeVector(Float64Array.from({ length: 27 }, (_, i) => whole.energyJ[i])),
     });
     for (const kind of ['file', 'stream'] as const) {
       const f = s.write(`dict.${kind === 'file' ? 'arrow' : 'arrows'}`, tableToIPC(plain, kind));

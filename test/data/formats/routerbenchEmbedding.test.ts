@@ -49,11 +49,13 @@ function rbCsv(rows = ROWS, emb = true, embOrder = [2, 0, 3, 1]): string {
 
 /** RouterBench columns as Parquet, with an `embedding` LIST<DOUBLE> column (three-level layout, as pyarrow writes it). */
 function rbParquetList(rows: { id: string; evalName: string; acc: [number, number]; emb: (number | null)[] }[]): Uint8Array {
-  const list = [
+  // the writer's own schema element type (it bundles another hyparquet version than the reader)
+  type SchemaElement = NonNullable<Parameters<typeof parquetWriteBuffer>[0]['schema']>[number];
+  const list: SchemaElement[] = [
     { name: 'embedding', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
     { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
     { name: 'element', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-  ] as const;
+  ];
   const str = (name: string) => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }) as const;
   const dbl = (name: string) => ({ name, type: 'DOUBLE', repetition_type: 'REQUIRED' }) as const;
   const buf = parquetWriteBuffer({
@@ -66,7 +68,7 @@ function rbParquetList(rows: { id: string; evalName: string; acc: [number, numbe
       { name: 'm2|total_cost', data: rows.map(() => COST[1]) },
       { name: 'embedding', data: rows.map((r) => r.emb) },
     ],
-    schema: [{ name: 'root', num_children: 7 }, str('sample_id'), str('eval_name'), dbl('m1'), dbl('m1|total_cost'), dbl('m2'), dbl('m2|total_cost'), ...(list as never[])],
+    schema: [{ name: 'root', num_children: 7 }, str('sample_id'), str('eval_name'), dbl('m1'), dbl('m1|total_cost'), dbl('m2'), dbl('m2|total_cost'), ...list],
   });
   return new Uint8Array(buf);
 }

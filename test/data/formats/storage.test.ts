@@ -16,6 +16,7 @@ import { simulateTable } from '../../../src/app/simulate.js';
 import { buildRewards } from '../../../src/sim/reward.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { dataError, scratch } from './helpers.js';
+import { stepsOf } from '../../helpers/steps.js';
 
 const s = scratch();
 
@@ -81,9 +82,9 @@ describe('column storage', () => {
     // the narrow table's rewards are float32 (normalised costs round there), the copy's float64
     expect(a.prepared.rewards.rewards).toBeInstanceOf(Float32Array);
     expect(b.prepared.rewards.rewards).toBeInstanceOf(Float64Array);
-    const ma = a.prepared.result.steps!.model;
+    const ma = stepsOf(a.prepared.result.steps).model;
     expect(ma.length).toBe(4 * 2 * 40);
-    expect(Array.from(ma)).toEqual(Array.from(b.prepared.result.steps!.model));
+    expect(Array.from(ma)).toEqual(Array.from(stepsOf(b.prepared.result.steps).model));
     // the same choices; sums differ only by the float32 rounding of the rewards
     a.summary.policies.forEach((p, k) => {
       const q = b.summary.policies[k];
