@@ -46,12 +46,19 @@ export function fitColumns(n: number, width: number, dropOrder: (number | number
   return out;
 }
 
-/** renderTable within `width` characters: drops columns in `dropOrder` until the table fits (fitColumns). */
+/**
+ * renderTable within `width` characters: drops columns in `dropOrder` until the table fits (fitColumns), and
+ * then says under it which, so a narrow terminal never hides a number without a word.
+ */
 export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
-  return fitColumns(headers.length, width, dropOrder, (keep) => {
+  let kept: boolean[] = [];
+  const table = fitColumns(headers.length, width, dropOrder, (keep) => {
+    kept = [...keep];
     const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
     return renderTable(pick(headers), rows.map(pick), pick(alignRight));
   });
+  const left = headers.filter((_, j) => !kept[j]);
+  return left.length === 0 ? table : `${table}\n${wrapList(`(left out to fit the terminal: ${left.join(', ')})`, ', ', width)}`;
 }
 
 /**
