@@ -130,8 +130,17 @@ function weightPct(w: number): string {
  * most accurate fixed mixture of two models that meet it, over the whole table.
  */
 export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+  const lines = budgetReferences(b);
+  if (lines.length === 0) return '';
+  // continuation lines indented under their item
+  const item = (l: string): string => wrapAt(l, ' ', width - 4).split('\n').map((x, i) => (i === 0 ? '  ' : '    ') + x).join('\n');
+  return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
+}
+
+/** The hindsight references of a budget, one item each (terminal lines, report caption); none without them. */
+export function budgetReferences(b: NonNullable<ScenarioSummary['budget']>): string[] {
   const ref = b.reference;
-  if (!ref) return '';
+  if (!ref) return [];
   const st = ref.bestStatic;
   const single = st ? `${st.model}, accuracy ${fmt(st.accuracy, 4)} at ${fmtSmall(st.value, 4)} ${b.unit}` : 'none';
   const lines = [`best single model within the budget: ${single}`];
@@ -140,9 +149,7 @@ export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, 
     const which = mx.a === mx.b || mx.weightB === 0 ? `${mx.a} alone` : `${mx.a} + ${weightPct(mx.weightB)} ${mx.b}`;
     lines.push(`best two-model mixture within it: ${which}, accuracy ${fmt(mx.accuracy, 4)}`);
   } else lines.push(b.kind === 'latency' ? 'best two-model mixture: none for a p95 budget (not a mean)' : 'best two-model mixture within it: none');
-  // continuation lines indented under their item
-  const item = (l: string): string => wrapAt(l, ' ', width - 4).split('\n').map((x, i) => (i === 0 ? '  ' : '    ') + x).join('\n');
-  return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
+  return lines;
 }
 
 /**
