@@ -4,6 +4,7 @@ import type { ScenarioSummary } from '../metrics/scenario.js';
 import { H, niceCeil, W } from './chartsTime.js';
 import { segmentCrossesBox } from './labels.js';
 import { colourScale } from './palette.js';
+import { budgetReferences, fmt, fmtSmall } from './terminalTable.js';
 
 export interface ScenarioChart {
   name: string;
@@ -153,12 +154,25 @@ function excessText(ev: NonNullable<ScenarioSummary['events']>, k: number, lambd
   return `. Best fixed model over the window: ${ref.model}, regret ${f(ref.regret.mean)}; regret after the event (excess over it): ${rows.join(', ')}`;
 }
 
+/**
+ * What the budget table of the terminal says, for the chart's caption: per policy where it ended against the
+ * budget and its accuracy, then the hindsight references a budgeted router is to beat.
+ */
+function budgetText(b: NonNullable<ScenarioSummary['budget']>, lambda: number): string {
+  const pctText = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} %` : '–');
+  const cells = b.cells.filter((c) => c.lambda === lambda).map((c) => `${c.label} ${fmtSmall(c.final.mean, 4)} (${pctText(c.overshoot.mean)}, ${Math.round(100 * c.within5pct)} %, ${fmt(c.accuracy?.mean, 4)})`);
+  const what = b.kind === 'latency' ? 'p95' : 'mean';
+  const head = cells.length ? `. Final ${what} in ${b.unit} (overshoot of the budget, runs within 5 % of it, accuracy): ${cells.join(', ')}` : '';
+  const refs = budgetReferences(b);
+  return head + (refs.length ? `. In hindsight, over the whole stream: ${refs.join('; ')}` : '');
+}
+
 export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: Map<string, string>, runs: number, Q: number): ScenarioChart[] {
   const out: ScenarioChart[] = [];
   for (const lambda of lambdas) {
     const suffix = lambdas.length > 1 ? `-lambda-${lambdaText(lambda)}` : '';
     if (sc.budget && sc.budget.curves.some((c) => c.lambda === lambda)) {
-      out.push({ name: `budget-adherence${suffix}`, title: `Budget adherence (λ = ${lambdaText(lambda)})`, spec: budgetSpec(sc.budget, lambda, colours, runs, Q) });
+      out.push({ name: `budget-adherence${suffix}`, title: `Budget adherence (λ = ${lambdaText(lambda)})${budgetText(sc.budget, lambda)}`, spec: budgetSpec(sc.budget, lambda, colours, runs, Q) });
     }
     if (sc.events) {
       sc.events.list.forEach((ev, k) => {

@@ -208,14 +208,19 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     CHART_H,
     6.1,
     11,
-    { overhang: 40, obstacles: pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })), segments },
+    // with routers' dots all round a model, no near place may be free: a farther one, joined by a leader,
+    // rather than a label printed over another
+    { overhang: 40, obstacles: pts.map((p) => ({ px: px(p.cost), py: py(p.quality) })), segments, leaders: true, leadersLast: true },
   );
+  const costAt = (x: number): number => Math.exp(lx0 + (x / CHART_W) * (lx1 - lx0));
+  const qualityAt = (y: number): number => ymin + ((CHART_H - y) / CHART_H) * (ymax - ymin);
   const labels = labelled.map((m, i) => ({
     text: m.model,
-    cost: Math.exp(lx0 + (placed[i].lx / CHART_W) * (lx1 - lx0)),
-    quality: ymin + ((CHART_H - placed[i].ly) / CHART_H) * (ymax - ymin),
+    cost: costAt(placed[i].lx),
+    quality: qualityAt(placed[i].ly),
     bold: m.model === 'oracle',
   }));
+  const leaders = labelled.flatMap((m, i) => (placed[i].leader ? [{ cost: m.cost, quality: m.quality, cost2: costAt(placed[i].ex), quality2: qualityAt(placed[i].ey) }] : []));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -250,6 +255,11 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
         data: { values: oracle },
         mark: { type: 'point', shape: 'diamond', size: 140, filled: true, color: '#000000', clip: true },
         encoding: { x: xEnc, y: yEnc },
+      },
+      {
+        data: { values: leaders },
+        mark: { type: 'rule', color: '#999999', strokeWidth: 0.8 },
+        encoding: { x: xEnc, y: yEnc, x2: { field: 'cost2' }, y2: { field: 'quality2' } },
       },
       {
         data: { values: labels },

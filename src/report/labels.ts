@@ -86,6 +86,11 @@ export interface PlaceOptions {
   segments?: Segment[];
   /** First candidate index whose label is joined to its point by a leader (default: the far rings only). */
   leaderFrom?: number;
+  /**
+   * Far places only for a label no near place takes in any pass (one on a line, say): a label beside its
+   * point reads better than one on a long leader, which is for a label that would otherwise cover another.
+   */
+  leadersLast?: boolean;
 }
 
 export interface PlacedLabel {
@@ -164,8 +169,9 @@ function placeInOrder(
     // label, point or leader); 1, the label may lie on a leader, its own leader crossing no label or leader; 0, clear of
     // labels and points alone
     const passes = lines ? [4, 3, 2, 1, 0] : [0];
-    search: for (const strict of passes) {
-      for (let k = 0; k < cands.length; k++) {
+    const phases = opts.leadersLast ? [near, cands.length] : [cands.length];
+    search: for (const upTo of phases) for (const strict of passes) {
+      for (let k = 0; k < upTo; k++) {
         const [dx, dy] = cands[k];
         const b = { x0: p.px + dx, x1: p.px + dx + w, y0: p.py + dy - lineH + 2, y1: p.py + dy + 2 };
         if (b.x0 < 0 || b.x1 > width + overhang || b.y0 < -10 || b.y1 > height) continue;

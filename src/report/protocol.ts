@@ -34,7 +34,7 @@ export function protocolHead(p: ProtocolBlock): string {
 
 /** The protocol table's cells (terminal and report.html alike); `drop` is the order its columns give way in a narrow terminal. */
 export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: string[]; rows: string[][]; drop: number[]; foot: string[] } {
-  const usd = p.policies.every((r) => !Number.isFinite(r.energyWh)) && p.policies.some((r) => Number.isFinite(r.costUsd));
+  const usd = costInUsd(p);
   const withAiq = p.policies.some((r) => r.aiq);
   const headers = ['policy', 'test regret', 'gap closed [95% CI]', 'accuracy', usd ? 'cost $' : 'energy Wh', ...(withAiq ? ['AIQ', 'AIQ / zero router'] : [])];
   const rows = p.policies.map((r) => [
@@ -45,7 +45,10 @@ export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: s
     usd ? fmtSmall(r.costUsd, 3) : fmtSmall(r.energyWh, 1),
     ...(withAiq ? [r.aiq ? fmt(r.aiq.policy, 4) : '–', r.aiq ? fmt(r.aiq.ratio, 3) : '–'] : []),
   ]);
-  const foot: string[] = [];
+  // the headers are short for the terminal: what each number is, its unit and which way is better
+  const foot: string[] = [
+    `test regret: Σ(r* − r) on the test stream, lower is better · gap closed: % of ${p.baseline}'s regret removed, higher is better · ${usd ? 'cost $' : 'energy Wh'}: total over the test stream`,
+  ];
   if (p.hindsight.some((h) => p.policies.some((r) => r.name === h))) foot.push("* hindsight baseline: it sees the test stream's rewards");
   const zero = p.policies.find((r) => r.aiq)?.aiq;
   const fitted = fittedLine(p);
@@ -73,10 +76,31 @@ export function verdictLine(p: ProtocolBlock): string {
   const above = routers.filter((r) => r.gapClosed!.n >= 2 && r.gapClosed!.ci95[0] > 0);
   if (above.length > 0) {
     const r = best(above);
-    return `best router with its 95% CI above 0: ${r.name}, gap closed ${gapCell(r)}`;
+    const base = p.policies.find((b) => b.name === p.baseline);
+    return `best router with its 95% CI above 0: ${r.name}, gap closed ${gapCell(r)}${base ? `; against ${p.baseline} ${versus(p, r, base)}` : ''}`;
   }
   const r = best(routers);
   return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}): on this evidence, deploy ${p.baseline}`;
+}
+
+/** The table shows dollars rather than energy when no policy has energy and some have a cost. */
+function costInUsd(p: ProtocolBlock): boolean {
+  return p.policies.every((r) => !Number.isFinite(r.energyWh)) && p.policies.some((r) => Number.isFinite(r.costUsd));
+}
+
+/** A difference with its sign and unit, and as a share of the reference when that is not 0. */
+function delta(x: number, ref: number, digits: number, unit: string): string {
+  const d = x - ref;
+  const abs = `${d >= 0 ? '+' : ''}${fmtSmall(d, digits)} ${unit}`;
+  return ref !== 0 && Number.isFinite(d) ? `${abs}, ${pct(d / ref)}` : abs;
+}
+
+/** What deploying router r changes against the baseline b on the test stream: accuracy and energy or dollars. */
+function versus(p: ProtocolBlock, r: ProtocolPolicyRow, b: ProtocolPolicyRow): string {
+  const usd = costInUsd(p);
+  const [x, ref, unit, digits] = usd ? [r.costUsd, b.costUsd, '$', 3] : [r.energyWh, b.energyWh, 'Wh', 1];
+  const cost = Number.isFinite(x) && Number.isFinite(ref) ? `, ${usd ? 'cost' : 'energy'} ${fmtSmall(x, digits)} vs ${fmtSmall(ref, digits)} ${unit} (${delta(x, ref, digits, unit)})` : '';
+  return `over the ${p.testQueries} test queries: accuracy ${fmt(r.accuracy, 4)} vs ${fmt(b.accuracy, 4)} (${r.accuracy >= b.accuracy ? '+' : ''}${fmt(r.accuracy - b.accuracy, 4)})${cost}`;
 }
 
 /** A fitted setting, short: whole numbers below 10⁵ as they are, others to 3 significant digits. */

@@ -46,12 +46,19 @@ export function fitColumns(n: number, width: number, dropOrder: (number | number
   return out;
 }
 
-/** renderTable within `width` characters: drops columns in `dropOrder` until the table fits (fitColumns). */
+/**
+ * renderTable within `width` characters: drops columns in `dropOrder` until the table fits (fitColumns), and
+ * then says under it which, so a narrow terminal never hides a number without a word.
+ */
 export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
-  return fitColumns(headers.length, width, dropOrder, (keep) => {
+  let kept: boolean[] = [];
+  const table = fitColumns(headers.length, width, dropOrder, (keep) => {
+    kept = [...keep];
     const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
     return renderTable(pick(headers), rows.map(pick), pick(alignRight));
   });
+  const left = headers.filter((_, j) => !kept[j]);
+  return left.length === 0 ? table : `${table}\n${wrapList(`(left out to fit the terminal: ${left.join(', ')})`, ', ', width)}`;
 }
 
 /**
@@ -123,8 +130,17 @@ function weightPct(w: number): string {
  * most accurate fixed mixture of two models that meet it, over the whole table.
  */
 export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+  const lines = budgetReferences(b);
+  if (lines.length === 0) return '';
+  // continuation lines indented under their item
+  const item = (l: string): string => wrapAt(l, ' ', width - 4).split('\n').map((x, i) => (i === 0 ? '  ' : '    ') + x).join('\n');
+  return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
+}
+
+/** The hindsight references of a budget, one item each (terminal lines, report caption); none without them. */
+export function budgetReferences(b: NonNullable<ScenarioSummary['budget']>): string[] {
   const ref = b.reference;
-  if (!ref) return '';
+  if (!ref) return [];
   const st = ref.bestStatic;
   const single = st ? `${st.model}, accuracy ${fmt(st.accuracy, 4)} at ${fmtSmall(st.value, 4)} ${b.unit}` : 'none';
   const lines = [`best single model within the budget: ${single}`];
@@ -133,9 +149,7 @@ export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, 
     const which = mx.a === mx.b || mx.weightB === 0 ? `${mx.a} alone` : `${mx.a} + ${weightPct(mx.weightB)} ${mx.b}`;
     lines.push(`best two-model mixture within it: ${which}, accuracy ${fmt(mx.accuracy, 4)}`);
   } else lines.push(b.kind === 'latency' ? 'best two-model mixture: none for a p95 budget (not a mean)' : 'best two-model mixture within it: none');
-  // continuation lines indented under their item
-  const item = (l: string): string => wrapAt(l, ' ', width - 4).split('\n').map((x, i) => (i === 0 ? '  ' : '    ') + x).join('\n');
-  return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
+  return lines;
 }
 
 /**

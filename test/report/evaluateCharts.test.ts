@@ -34,7 +34,54 @@ function family(): FamilyCurves {
   } as unknown as FamilyCurves;
 }
 
+/**
+ * Two models a few pixels apart with routers' dots all round them (RouterBench's arc-challenge: gpt-3.5-turbo-1106
+ * and claude-instant-v1 among the dots of five routers), and a third model off on its own.
+ */
+function crowded(): FamilyCurves {
+  const f = family();
+  const near = [
+    { cost: 0.0004, quality: 0.83 },
+    { cost: 0.00042, quality: 0.835 },
+  ];
+  // dots 0.012 in quality (9 px) and 6 % in cost (11 px) round each model, in eight directions
+  const ring = near.flatMap((m) => [-1, 0, 1].flatMap((i) => [-1, 0, 1].filter((j) => i || j).map((j) => ({ cost: m.cost * (1 + 0.06 * i), quality: m.quality + 0.012 * j }))));
+  const at = (h: { cost: number; quality: number }[]) => h.map((p, i) => ({ lambda: i / h.length, ...p }));
+  return {
+    ...f,
+    models: [...near, { cost: 0.003, quality: 0.9 }].map((p, i) => ({ id: `model-number-${i}`, point: p })),
+    policies: [...f.policies, { name: 'thompson', hull: f.policies[1].hull, points: at(ring) }],
+  } as unknown as FamilyCurves;
+}
+
 describe('cost-quality chart', () => {
+  it('labels of models close together never print over each other or over a dot: a crowded one goes farther, on a leader', () => {
+    const spec = familyChartSpec(crowded(), s) as unknown as { width: number; height: number; layer: Layer[] };
+    const text = spec.layer.find((l) => l.mark.type === 'text')!;
+    const x = text.encoding.x as unknown as { scale: { domain: number[] } };
+    const y = text.encoding.y as unknown as { scale: { domain: number[] } };
+    const [l0, l1] = x.scale.domain.map(Math.log);
+    const [q0, q1] = y.scale.domain;
+    const px = (c: number): number => ((Math.log(c) - l0) / (l1 - l0)) * spec.width;
+    const py = (q: number): number => spec.height - ((q - q0) / (q1 - q0)) * spec.height;
+    // 10 px DejaVu Sans: under 6.1 px a character, cap height 9 px over the baseline, 2 px descent
+    const boxes = (text.data.values as { text: string; cost: number; quality: number }[]).map((l) => ({ id: l.text, x0: px(l.cost), x1: px(l.cost) + l.text.length * 6.1, y0: py(l.quality) - 9, y1: py(l.quality) + 2 }));
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        expect(a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1, `${a.id} over ${b.id}`).toBe(false);
+      }
+    }
+    const dots = spec.layer.find((l) => l.mark.type === 'point' && l.encoding.size?.field === 'size')!.data.values;
+    for (const b of boxes) for (const d of dots) expect(px(Number(d.cost)) > b.x0 && px(Number(d.cost)) < b.x1 && py(Number(d.quality)) > b.y0 && py(Number(d.quality)) < b.y1, `${b.id} over a dot`).toBe(false);
+    // the one set away is joined to its model by a rule from the model's point; the model on its own is not
+    const rules = spec.layer.find((l) => l.mark.type === 'rule')!.data.values;
+    expect(rules.length).toBeGreaterThan(0);
+    const from = rules.map((r) => `${r.cost}/${r.quality}`);
+    expect(from.every((k) => ['0.0004/0.83', '0.00042/0.835'].includes(k))).toBe(true);
+  });
+
+
   it('routers on one hull each show as a band, the zero router dashed on top of them, dots on one point nested', () => {
     const spec = familyChartSpec(family(), s) as unknown as { layer: Layer[] };
     const lines = spec.layer.filter((l) => l.mark.type === 'line');

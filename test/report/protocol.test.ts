@@ -67,8 +67,10 @@ describe('protocol outputs', () => {
 
   it('the verdict: the largest gap among routers whose CI is above 0, else the static model; hindsight rows never count', () => {
     // linucb is the only deployable router with an interval above 0 (the oracle's 100 % is hindsight)
-    expect(verdictLine(block)).toBe('best router with its 95% CI above 0: linucb, gap closed +12.5% [+5.0%, +20.0%]');
-    expect(protocolTable(block)).toMatch(/\nbest router with its 95% CI above 0: linucb, gap closed \+12\.5% \[\+5\.0%, \+20\.0%\]\n$/);
+    expect(verdictLine(block)).toBe(
+      'best router with its 95% CI above 0: linucb, gap closed +12.5% [+5.0%, +20.0%]; against train-best-static over the 50 test queries: accuracy 0.7000 vs 0.7000 (+0.0000), energy 12.5 vs 12.5 Wh (+0.0 Wh, +0.0%)',
+    );
+    expect(protocolTable(block)).toMatch(/\nbest router with its 95% CI above 0: linucb, gap closed \+12\.5% \[\+5\.0%, \+20\.0%\]; against train-best-static .*\n$/);
     // a larger mean whose interval reaches below 0 loses to a smaller one above it
     const mixed: ProtocolBlock = { ...block, policies: [row('knn', 0.3, -0.01, 0.6), row('predictive', 0.1, 0.02, 0.18), row('train-best-static', 0), row('oracle', 1, 1, 1)] };
     expect(verdictLine(mixed)).toMatch(/: predictive, gap closed \+10\.0%/);
@@ -84,6 +86,24 @@ describe('protocol outputs', () => {
     expect(narrow.replace(/\n(?=\S)/g, ' ')).toContain(verdictLine(none));
     // nothing to close (every gap undefined): no line
     expect(verdictLine({ ...block, policies: [row('knn', null), row('train-best-static', null)] })).toBe('');
+  });
+
+  it('the verdict says what the router changes against train-best-static: accuracy and energy, or dollars without energy', () => {
+    // the router: accuracy 0.6793, 74.1 Wh; the static model: 0.5839, 57.7 Wh (a --split run of the built-in pool)
+    const r = { ...row('predictive', 0.211, 0.2, 0.22), accuracy: 0.6793, energyWh: 74.1 };
+    const b = { ...row('train-best-static', 0), accuracy: 0.5839, energyWh: 57.7 };
+    const wh: ProtocolBlock = { ...block, testQueries: 1250, policies: [r, b] };
+    // 74.1 − 57.7 = 16.4 Wh, 16.4 / 57.7 = 28.4 %; 0.6793 − 0.5839 = 0.0954
+    expect(verdictLine(wh)).toMatch(/; against train-best-static over the 1250 test queries: accuracy 0\.6793 vs 0\.5839 \(\+0\.0954\), energy 74\.1 vs 57\.7 Wh \(\+16\.4 Wh, \+28\.4%\)$/);
+    // RouterBench: dollars only; a cheaper router shows a negative difference (0.459 − 0.473 = −0.014, −3.0 %)
+    const usd: ProtocolBlock = { ...wh, policies: [{ ...r, energyWh: Number.NaN, costUsd: 0.459 }, { ...b, energyWh: Number.NaN, costUsd: 0.473 }] };
+    expect(verdictLine(usd)).toMatch(/, cost 0\.459 vs 0\.473 \$ \(-0\.0140 \$, -3\.0%\)$/);
+    // the table's footnote names units and directions, with the cost column's unit
+    expect(protocolTable(wh)).toMatch(/\ntest regret: Σ\(r\* − r\) on the test stream, lower is better · gap closed: % of train-best-static's regret removed, higher is better · energy Wh: total over the test stream\n/);
+    expect(protocolTable(usd)).toMatch(/ · cost \$: total over the test stream\n/);
+    // no router above 0: the static model is the one to deploy, nothing to compare
+    const none: ProtocolBlock = { ...wh, policies: [{ ...r, gapClosed: { mean: 0.05, ci95: [-0.01, 0.1], over: 'runs', n: 5 } }, b] };
+    expect(verdictLine(none)).not.toMatch(/against/);
   });
 
   it('protocol.csv has one row per policy with the interval bounds', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/metrics/summary.js';
 import type { ScenarioSummary } from '../../src/metrics/scenario.js';
-import { budgetTable, eventsTable, feedbackTable, fitColumns, poolEventLines, scenarioTables, summaryTable, wrapAt, wrapItems, wrapList } from '../../src/report/terminalTable.js';
+import { budgetTable, eventsTable, feedbackTable, fitColumns, poolEventLines, renderTableFit, scenarioTables, summaryTable, wrapAt, wrapItems, wrapList } from '../../src/report/terminalTable.js';
 
 const ms = (mean: number) => ({ mean, sd: 0 });
 function policy(name: string, energyWh: number, costUsd: number, latencyS: number) {
@@ -250,5 +250,20 @@ describe('line wrapping and column fitting', () => {
     expect(fitColumns(3, Infinity, [1, 2], render)).toBe('aaaa bbbb cccc');
     expect(fitColumns(3, 10, [1, 2], render)).toBe('aaaa cccc');
     expect(fitColumns(3, 4, [[1, 2]], render)).toBe('aaaa');
+  });
+
+  it('renderTableFit names the columns it left out under the table, and nothing when all fit', () => {
+    const headers = ['policy', 'regret', 'cost $', 'AIQ'];
+    const rows = [['knn', '131.0', '0.459', '0.8638']];
+    const right = [false, true, true, true];
+    // every column: 'policy  regret  cost $     AIQ' is 31 wide
+    const all = renderTableFit(headers, rows, right, Infinity, [3, 2]);
+    expect(all.split('\n')).toHaveLength(3);
+    expect(all).not.toMatch(/left out/);
+    // at 20 columns AIQ, then cost $ give way ('policy  regret' is 14 wide), and the note names them in the table's order
+    const narrow = renderTableFit(headers, rows, right, 20, [3, 2]);
+    expect(narrow.split('\n').slice(0, 3)).toEqual(['policy  regret', '──────  ──────', 'knn      131.0']);
+    expect(narrow.split('\n').slice(3).join(' ')).toBe('(left out to fit the terminal: cost $, AIQ)');
+    for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(20);
   });
 });
