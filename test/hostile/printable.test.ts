@@ -2,6 +2,7 @@
  * Names, titles and labels reach the terminal, charts and report.html: an experiment file may not carry a
  * control character in them, and a chart or page built from a hand-made summary that does still renders.
  */
+import type { TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
 import { escHtml } from '../../src/core/escape.js';
@@ -39,15 +40,15 @@ describe('experiment files', () => {
 
 describe('report text from a hand-made summary', () => {
   it('a chart whose label holds an escape still renders, the character drawn as U+FFFD', async () => {
-    const spec = {
+    const spec: TopLevelSpec = {
       data: { values: [{ policy: 'lin\u001b[2Jucb', regret: 3 }, { policy: 'random', regret: 5 }] },
       mark: 'bar',
       encoding: { x: { field: 'policy', type: 'nominal' }, y: { field: 'regret', type: 'quantitative' } },
-    } as const;
-    const r = await renderChart(spec as never, 1, 't');
+    };
+    const r = await renderChart(spec, 1, 't');
     expect(r.svg).toContain('lin\ufffd[2Jucb');
     expect(r.svg.includes('\u001b')).toBe(false);
-    expect(r.png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(Buffer.from(r.png).subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
   it('escHtml turns the controls HTML forbids into U+FFFD and keeps tabs and line breaks', () => {
