@@ -52,6 +52,7 @@ export async function evaluateSplits(
     lambdas: so.lambdas,
     splits: splits.map((s) => ({ trainQueries: s.trainQueries, testQueries: s.testQueries, policyNames: s.policyNames, metrics: s.metrics })),
     aiq: splits.map((s) => s.aiq),
+    models: table.models.map((m) => m.id),
   });
   return { sweep, result };
 }

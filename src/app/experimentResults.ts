@@ -109,5 +109,6 @@ function experimentProtocol(cfg: ExperimentConfig, split: PreparedSplit, results
     lambdas: cfg.lambdas,
     splits: [{ trainQueries: split.trainRows.length, testQueries: split.nTest, policyNames: labels, metrics }],
     aiq: [{ policies: [], zeroRouter: null }],
+    models: split.test.models.map((m) => m.id),
   });
 }

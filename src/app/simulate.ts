@@ -51,6 +51,7 @@ export async function simulateTable(table: PoolTable, o: SimulateOptions, progre
       train: pr.spec.kind === 'train-table' ? pr.spec.source : null,
       splits: pr.run.splits,
       hindsight: HINDSIGHT_POLICIES,
+      models: pr.table.models.map((m) => m.id),
     });
   }
   return { prepared, summary };

@@ -32,6 +32,9 @@ export interface ProtocolPolicyRow {
   aiq?: { policy: number; zeroRouter: number; ratio: number } | null;
   /** Settings a trained router fitted on the train part, one value per split (e.g. {reg: [10, 10, 100]}). */
   fitted?: Record<string, number[]>;
+  /** The baseline's row only: its share of the test decisions per model, largest first (the model each split's
+   * train part chose; a model that leaves the pool mid-stream shares them). */
+  chose?: Record<string, number>;
 }
 
 /** gapClosed of one replay: (R_base − R_policy) / R_base (docs/model.md §13); NaN when R_base is 0. */
@@ -43,7 +46,7 @@ export function gapClosedOf(baseRegret: number, policyRegret: number): number {
  * Rows of the protocol table. `metrics[split][policy][run]`: every split replays the same policies and runs;
  * the baseline is the policy named `train-best-static` (its regret in the same split and run).
  */
-export function protocolRows(names: readonly string[], metrics: readonly (readonly (readonly RunMetrics[])[])[]): ProtocolPolicyRow[] {
+export function protocolRows(names: readonly string[], metrics: readonly (readonly (readonly RunMetrics[])[])[], models?: readonly string[]): ProtocolPolicyRow[] {
   const b = names.indexOf(PROTOCOL_BASELINE);
   if (b < 0) throw new Error(`the protocol table needs the ${PROTOCOL_BASELINE} baseline among the policies`);
   const K = metrics.length;
@@ -69,8 +72,21 @@ export function protocolRows(names: readonly string[], metrics: readonly (readon
       costUsd: mean(all.map((r) => r.costUsd)),
       costNorm: mean(all.map((r) => r.costNorm)),
       ...fittedOf(metrics.map((sp) => sp[p])),
+      ...(p === b && models ? choseOf(all, models) : {}),
     };
   });
+}
+
+/** Share of the decisions per model over every split and run, largest first (ties by id); models never chosen are left out. */
+function choseOf(runs: readonly RunMetrics[], models: readonly string[]): { chose?: Record<string, number> } {
+  const n = new Float64Array(models.length);
+  for (const r of runs) for (let m = 0; m < models.length; m++) n[m] += r.selection[m];
+  let total = 0;
+  for (const x of n) total += x;
+  if (total === 0) return {};
+  const order = models.map((_, m) => m).filter((m) => n[m] > 0);
+  order.sort((x, y) => n[y] - n[x] || (models[x] < models[y] ? -1 : 1));
+  return { chose: Object.fromEntries(order.map((m) => [models[m], n[m] / total])) };
 }
 
 /**
@@ -111,9 +127,9 @@ export interface ProtocolSplitResult {
   result: SimResult;
 }
 
-export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: number | null; train: string | null; splits: readonly ProtocolSplitResult[]; hindsight: string[] }): ProtocolBlock {
+export function protocolBlock(o: { kind: 'split' | 'train-table'; fraction: number | null; train: string | null; splits: readonly ProtocolSplitResult[]; hindsight: string[]; models?: readonly string[] }): ProtocolBlock {
   const names = o.splits[0].result.policyNames;
-  return { ...blockHead(o), policies: protocolRows(names, o.splits.map((s) => s.result.metrics)) };
+  return { ...blockHead(o), policies: protocolRows(names, o.splits.map((s) => s.result.metrics), o.models) };
 }
 
 /** What every protocol block starts with: how the data was split, and the reference. */
@@ -157,9 +173,11 @@ export function sweepProtocolBlock(o: {
   splits: readonly { trainQueries: number; testQueries: number; policyNames: readonly string[]; metrics: readonly (readonly (readonly RunMetrics[])[])[] }[];
   /** Per split: AIQ (family mean) of each policy, and of the zero router. */
   aiq: readonly { policies: readonly (number | null)[]; zeroRouter: number | null }[];
+  /** The table's model ids, in selection-count order: the baseline's rows then say which models it chose. */
+  models?: readonly string[];
 }): SweepProtocolBlock {
   const names = o.splits[0].policyNames;
-  const byLambda = o.lambdas.map((lambda, l) => ({ lambda, policies: protocolRows(names, o.splits.map((s) => s.metrics[l])) }));
+  const byLambda = o.lambdas.map((lambda, l) => ({ lambda, policies: protocolRows(names, o.splits.map((s) => s.metrics[l]), o.models) }));
   const l0 = o.lambdas.indexOf(tableLambda(o.lambdas));
   const finite = (xs: (number | null)[]): number => (xs.every((x) => x !== null && Number.isFinite(x)) ? mean(xs as number[]) : Number.NaN);
   const zero = finite(o.aiq.map((a) => a.zeroRouter));

@@ -77,10 +77,20 @@ export function verdictLine(p: ProtocolBlock): string {
   if (above.length > 0) {
     const r = best(above);
     const base = p.policies.find((b) => b.name === p.baseline);
-    return `best router with its 95% CI above 0: ${r.name}, gap closed ${gapCell(r)}${base ? `; against ${p.baseline} ${versus(p, r, base)}` : ''}`;
+    return `best router with its 95% CI above 0: ${r.name}, gap closed ${gapCell(r)}${base ? `; against ${p.baseline}${choseNote(base)} ${versus(p, r, base)}` : ''}`;
   }
   const r = best(routers);
-  return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}): on this evidence, deploy ${p.baseline}`;
+  const base = p.policies.find((b) => b.name === p.baseline);
+  return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}): on this evidence, deploy ${p.baseline}${base ? choseNote(base) : ''}`;
+}
+
+/** Which model the static baseline is: " (m)", or the three largest shares when its splits chose differently. */
+export function choseNote(b: ProtocolPolicyRow): string {
+  const ms = Object.entries(b.chose ?? {});
+  if (ms.length === 0) return '';
+  if (ms.length === 1) return ` (${ms[0][0]})`;
+  const shown = ms.slice(0, 3).map(([m, x], i) => `${m} ${pct(x).replace(/^\+/, '')}${i === 0 ? ' of the test decisions' : ''}`);
+  return ` (${shown.join(', ')}${ms.length > 3 ? `, ${ms.length - 3} more` : ''})`;
 }
 
 /** The table shows dollars rather than energy when no policy has energy and some have a cost. */

@@ -55,6 +55,10 @@ describe('train/test protocol (CLI)', () => {
     expect(s.dataset.queries).toBe(s.protocol.testQueries);
     const tbs = s.protocol.policies.find((p: { name: string }) => p.name === 'train-best-static');
     expect(tbs.gapClosed.mean).toBe(0);
+    // the model it is: the selection shares of its runs on the test stream, and the deploy line names it
+    expect(tbs.chose).toEqual(s.policies.find((p: { name: string }) => p.name === 'train-best-static').selection);
+    expect(Object.keys(tbs.chose)).toHaveLength(1);
+    expect(r.stdout).toContain(`against train-best-static (${Object.keys(tbs.chose)[0]})`);
     // gap closed of linucb from its test regret and the baseline's, by hand
     const lin = s.protocol.policies.find((p: { name: string }) => p.name === 'linucb');
     const perRun = s.policies.find((p: { name: string }) => p.name === 'linucb').perRun.map((x: { finalRegret: number }) => x.finalRegret);

@@ -45,6 +45,25 @@ describe('protocol table', () => {
     expect(r.gapClosed!.ci95[1]).toBeCloseTo(0.2 + h, 9);
   });
 
+  it("the baseline's row says which models it chose: shares of its decisions over splits and runs, largest first", () => {
+    const sel = (...n: number[]): RunMetrics => ({ ...m(10), selection: Float64Array.from(n) });
+    const names = ['router', 'train-best-static'];
+    const models = ['a', 'b', 'c'];
+    // split 1 chose b in both runs (2 × 100 decisions); split 2 chose c, except 20 decisions of a in its 2nd run
+    const metrics = [
+      [[sel(0, 0, 100), sel(0, 0, 100)], [sel(0, 100, 0), sel(0, 100, 0)]],
+      [[sel(0, 0, 100), sel(0, 0, 100)], [sel(0, 0, 100), sel(20, 0, 80)]],
+    ];
+    const [r, b] = protocolRows(names, metrics, models);
+    expect(b.chose).toEqual({ b: 200 / 400, c: 180 / 400, a: 20 / 400 });
+    expect(Object.keys(b.chose!)).toEqual(['b', 'c', 'a']);
+    // only the baseline's row, and only when the model ids are given: other rows keep their fields
+    expect(r.chose).toBeUndefined();
+    expect('chose' in protocolRows(names, metrics)[1]).toBe(false);
+    // a tie is broken by id
+    expect(Object.keys(protocolRows(names, [[[sel(1, 1, 1)], [sel(0, 5, 5)]]], models)[1].chose!)).toEqual(['b', 'c']);
+  });
+
   it('a baseline with zero regret leaves the gap undefined, and the baseline is required', () => {
     expect(protocolRows(['train-best-static', 'x'], [[[m(0)], [m(3)]]])[1].gapClosed).toBeNull();
     expect(() => protocolRows(['x'], [[[m(1)]]])).toThrow(/train-best-static/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolBlock } from '../../src/metrics/protocol.js';
-import { gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable, verdictLine } from '../../src/report/protocol.js';
+import { choseNote, gapByLambdaTable, gapClosedSpec, protocolCsv, protocolTable, verdictLine } from '../../src/report/protocol.js';
 import { renderChart } from '../../src/report/render.js';
 
 const row = (name: string, gap: number | null, lo = 0, hi = 0) => ({
@@ -86,6 +86,16 @@ describe('protocol outputs', () => {
     expect(narrow.replace(/\n(?=\S)/g, ' ')).toContain(verdictLine(none));
     // nothing to close (every gap undefined): no line
     expect(verdictLine({ ...block, policies: [row('knn', null), row('train-best-static', null)] })).toBe('');
+  });
+
+  it('the verdict names the model train-best-static is, with shares when its splits chose differently', () => {
+    const none: ProtocolBlock = { ...block, policies: [row('knn', -0.009, -0.021, 0.003), { ...row('train-best-static', 0), chose: { 'phi-4-mini-4b': 1 } }] };
+    expect(verdictLine(none)).toMatch(/: on this evidence, deploy train-best-static \(phi-4-mini-4b\)$/);
+    const mixed = { ...row('train-best-static', 0), chose: { a: 0.5, b: 0.25, c: 0.125, d: 0.0625, e: 0.0625 } };
+    expect(choseNote(mixed)).toBe(' (a 50.0% of the test decisions, b 25.0%, c 12.5%, 2 more)');
+    expect(choseNote(row('train-best-static', 0))).toBe('');
+    const above: ProtocolBlock = { ...block, policies: [row('linucb', 0.125, 0.05, 0.2), { ...row('train-best-static', 0), chose: { m1: 1 } }] };
+    expect(verdictLine(above)).toMatch(/; against train-best-static \(m1\) over the 50 test queries: /);
   });
 
   it('the verdict says what the router changes against train-best-static: accuracy and energy, or dollars without energy', () => {
