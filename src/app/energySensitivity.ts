@@ -21,7 +21,7 @@ import { contextFeatures, evaluateDefaults, loadRouterbench, sourceLabel, type E
 import { loadPolicyModule } from '../policies/registry.js';
 import { version } from './version.js';
 import { valueAt } from '../data/columns.js';
-import { terminalSafe } from '../core/escape.js';
+import { warn } from '../core/messages.js';
 
 export const DEFAULT_SENSITIVITY_GPUS: readonly Gpu[] = ['H100', 'B200', 'A100'];
 export const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
@@ -81,7 +81,6 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
   checkSettings(gpus, batches);
   const p = evaluateDefaults(rest);
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
-  const warn = (m: string): void => void process.stderr.write(`greenserv: warning: ${terminalSafe(m)}\n`);
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
   const sha256 = tableSha256(raw);
   // tokens counted once, at the first setting; every setting re-prices the same counts

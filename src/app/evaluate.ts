@@ -34,7 +34,7 @@ import type { DriftEvent } from '../sim/drift.js';
 import { buildRewards } from '../sim/reward.js';
 import { resolveScenario, usesScenario, type ScenarioSettings } from '../sim/scenarioConfig.js';
 import { version } from './version.js';
-import { terminalSafe } from '../core/escape.js';
+import { warn } from '../core/messages.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -141,9 +141,6 @@ function missingMessage(problems: string[]): string {
   return `not a RouterBench table: missing column${problems.length === 1 ? '' : 's'} ${list}`;
 }
 
-function warn(msg: string): void {
-  process.stderr.write(`greenserv: warning: ${terminalSafe(msg)}\n`);
-}
 
 interface SourceOptions {
   format?: string;

@@ -1,6 +1,7 @@
 /** Strict parsers for command-line values; each failure is a UsageError naming the option. */
 import { UsageError } from '../core/errors.js';
 import { parseDecimal } from '../core/format.js';
+import { warn } from './say.js';
 
 export function parseNumber(opt: string, raw: string): number {
   const v = parseDecimal(raw);
@@ -50,5 +51,5 @@ export function once(flag: string, hint = ''): (value: string, previous: string 
 /** An `--embed-dim` typed on the command line while the contexts are not `embed`: it would be ignored, so say so. */
 export function warnUnusedEmbedDim(source: string | undefined, features: unknown): void {
   const list = String(features ?? '').split(',').map((f) => f.trim());
-  if (source === 'cli' && !list.includes('embed')) process.stderr.write("greenserv: warning: --embed-dim applies to --features embed only; it is ignored here\n");
+  if (source === 'cli' && !list.includes('embed')) warn('--embed-dim applies to --features embed only; it is ignored here');
 }

@@ -27,7 +27,7 @@ import { warnUnusedEmbedDim } from './parse.js';
 import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
-import { errText, print, say, warn } from './say.js';
+import { print, say, warn } from './say.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -158,7 +158,7 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   const perPolicy = runs * (options.split !== undefined ? options.splits ?? 1 : 1);
   if (o.log !== undefined && protocol) throw new UsageError('--log: a routing log replays the whole table; it cannot be combined with --split or --train');
   // the splits replay different streams, so the protocol writes no step trace: say so when one was asked for
-  if (protocol && stepsSource === 'cli' && steps !== 'none') process.stderr.write(`greenserv: warning: --steps ${steps} is ignored under --split/--train: the protocol writes no step trace (its splits replay different streams)\n`);
+  if (protocol && stepsSource === 'cli' && steps !== 'none') warn(`--steps ${steps} is ignored under --split/--train: the protocol writes no step trace (its splits replay different streams)`);
   if (o.log !== undefined && policies.length !== 1) throw new UsageError(`--log: a routing log records one policy's decisions; give exactly one with --policies (got ${policies.length})`);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail
@@ -220,19 +220,15 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   // a signal during the replay stops the run here rather than after the writing
   await interrupts.poll();
   // notes wait until the live display is gone, so they do not tear it
-  const notes: string[] = [];
+  const notes: [kind: string, message: string][] = [];
   const { prepared, summary } = run;
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
-    notes.push(
-      `greenserv: computed from query text: the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}\n`,
-    );
+    notes.push(['computed from query text', `the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}`]);
   }
   for (const w of prepared.rewards.warnings) warn(w);
   if (prepared.result.infeasibleQueries > 0) {
-    notes.push(
-      `greenserv: warning: ${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${options.maxLatency} s; every model was allowed for them\n`,
-    );
+    notes.push(['warning', `${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${options.maxLatency} s; every model was allowed for them`]);
   }
 
   const outDir = o.out ?? `results/${timestamp()}-simulate`;
@@ -248,13 +244,13 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
       force: o.force,
       inputs: c.inputs,
       onDir: (dir) => interrupts.onInterrupt(() => dir.abort()),
-      ...(o.report ? { report: (m: string) => notes.push(`greenserv: note: ${m}\n`) } : {}),
+      ...(o.report ? { report: (m: string) => notes.push(['note', m]) } : {}),
       beforeCommit: async () => {
         // a log is refused under the protocol, so the run has one set of contexts
         if (log && logFile && prepared.contexts) {
           logFile.write(await logFileData(o.log!, logColumns(log, table, prepared.contexts), log.length));
           logWritten = true;
-          if (!log.hasPropensity) notes.push(`greenserv: warning: --log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)\n`);
+          if (!log.hasPropensity) notes.push(['warning', `--log: policy '${options.policies[0]}' cannot report the probability of its choices, so the log has no propensity column (greenserv ope then estimates it; docs/ope.md)`]);
         }
         // the last chance for a signal: after this the results are committed
         await interrupts.poll();
@@ -271,7 +267,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     },
   );
   live?.stop();
-  for (const n of notes) errText(n);
+  for (const [kind, m] of notes) say(kind, m);
   if (o.json) {
     print(toJson(summary));
   } else {

@@ -15,3 +15,22 @@ export function parseDecimal(s: string): number {
   const t = s.trim();
   return DECIMAL.test(t) ? Number(t) : Number.NaN;
 }
+
+/**
+ * Break a line at `sep` (which it drops) so that no piece is wider than `width` where avoidable. A '%' sign
+ * stays with the number before it (`30 %` is never split over two lines).
+ */
+export function wrapAt(line: string, sep: string, width: number): string {
+  const parts: string[] = [];
+  for (const part of line.split(sep)) {
+    if (parts.length > 0 && part.startsWith('%') && /\d$/.test(parts[parts.length - 1])) parts[parts.length - 1] += sep + part;
+    else parts.push(part);
+  }
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
+    else lines.push(part);
+  }
+  return lines.join('\n');
+}

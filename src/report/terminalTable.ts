@@ -1,6 +1,9 @@
 /** Plain-text comparison table for the terminal. */
 import type { ScenarioSummary } from '../metrics/scenario.js';
 import type { Summary } from '../metrics/summary.js';
+import { wrapAt } from '../core/format.js';
+
+export { wrapAt };
 
 /** Fixed decimals, '–' for a missing or non-finite value. */
 export function fmt(x: number | null | undefined, digits: number): string {
@@ -59,25 +62,6 @@ export function renderTableFit(headers: string[], rows: string[][], alignRight: 
   });
   const left = headers.filter((_, j) => !kept[j]);
   return left.length === 0 ? table : `${table}\n${wrapList(`(left out to fit the terminal: ${left.join(', ')})`, ', ', width)}`;
-}
-
-/**
- * Break a line at `sep` (which it drops) so that no piece is wider than `width` where avoidable. A '%' sign
- * stays with the number before it (`30 %` is never split over two lines).
- */
-export function wrapAt(line: string, sep: string, width: number): string {
-  const parts: string[] = [];
-  for (const part of line.split(sep)) {
-    if (parts.length > 0 && part.startsWith('%') && /\d$/.test(parts[parts.length - 1])) parts[parts.length - 1] += sep + part;
-    else parts.push(part);
-  }
-  const lines: string[] = [];
-  for (const part of parts) {
-    const last = lines.length - 1;
-    if (last >= 0 && lines[last].length + sep.length + part.length <= width) lines[last] += sep + part;
-    else lines.push(part);
-  }
-  return lines.join('\n');
 }
 
 /**

@@ -1,0 +1,25 @@
+/** Messages on stderr: every layer's errors, warnings and notes reach the user through say(). */
+import { terminalSafe } from './escape.js';
+import { wrapAt } from './format.js';
+
+/** The width messages must fit: the terminal's less one column, Infinity when stderr is not a terminal. */
+function stderrWidth(): number {
+  return process.stderr.isTTY ? (process.stderr.columns || 80) - 1 : Infinity;
+}
+
+/**
+ * One prefixed message on stderr. Messages quote input (cells, ids, paths), so control characters are shown
+ * escaped: a crafted file must not be able to drive the terminal through an error or a warning. On a terminal
+ * each line breaks between words (a path or a command stays whole); piped, it stays one line. A stack trace
+ * keeps its lines as they are.
+ */
+export function say(kind: string, m: string): void {
+  const text = `greenserv: ${kind}: ${terminalSafe(m)}`;
+  const width = kind === 'internal error' ? Infinity : stderrWidth();
+  process.stderr.write(`${text.split('\n').map((l) => wrapAt(l, ' ', width)).join('\n')}\n`);
+}
+
+export const warn = (m: string): void => say('warning', m);
+
+/** Raw stderr text from a command's writer (it ends its own lines), escaped the same way. */
+export const errText = (s: string): void => void process.stderr.write(terminalSafe(s));
