@@ -54,16 +54,20 @@ function crowded(): FamilyCurves {
   } as unknown as FamilyCurves;
 }
 
+/** The chart's text layer and the pixel position of a (cost, quality) point: log cost across, quality up. */
+function labelFrame(spec: { width: number; height: number; layer: Layer[] }): { text: Layer; px: (c: number) => number; py: (q: number) => number } {
+  const text = spec.layer.find((l) => l.mark.type === 'text')!;
+  const x = text.encoding.x as unknown as { scale: { domain: number[] } };
+  const y = text.encoding.y as unknown as { scale: { domain: number[] } };
+  const [l0, l1] = x.scale.domain.map(Math.log);
+  const [q0, q1] = y.scale.domain;
+  return { text, px: (c) => ((Math.log(c) - l0) / (l1 - l0)) * spec.width, py: (q) => spec.height - ((q - q0) / (q1 - q0)) * spec.height };
+}
+
 describe('cost-quality chart', () => {
   it('labels of models close together never print over each other or over a dot: a crowded one goes farther, on a leader', () => {
     const spec = familyChartSpec(crowded(), s) as unknown as { width: number; height: number; layer: Layer[] };
-    const text = spec.layer.find((l) => l.mark.type === 'text')!;
-    const x = text.encoding.x as unknown as { scale: { domain: number[] } };
-    const y = text.encoding.y as unknown as { scale: { domain: number[] } };
-    const [l0, l1] = x.scale.domain.map(Math.log);
-    const [q0, q1] = y.scale.domain;
-    const px = (c: number): number => ((Math.log(c) - l0) / (l1 - l0)) * spec.width;
-    const py = (q: number): number => spec.height - ((q - q0) / (q1 - q0)) * spec.height;
+    const { text, px, py } = labelFrame(spec);
     // 10 px DejaVu Sans: under 6.1 px a character, cap height 9 px over the baseline, 2 px descent
     const boxes = (text.data.values as { text: string; cost: number; quality: number }[]).map((l) => ({ id: l.text, x0: px(l.cost), x1: px(l.cost) + l.text.length * 6.1, y0: py(l.quality) - 9, y1: py(l.quality) + 2 }));
     for (let i = 0; i < boxes.length; i++) {
@@ -113,13 +117,7 @@ describe('cost-quality chart', () => {
 
   it('model labels keep off the hulls where there is room', () => {
     const spec = familyChartSpec(family(), s) as unknown as { width: number; height: number; layer: Layer[] };
-    const text = spec.layer.find((l) => l.mark.type === 'text')!;
-    const x = text.encoding.x as unknown as { scale: { domain: number[] } };
-    const y = text.encoding.y as unknown as { scale: { domain: number[] } };
-    const [l0, l1] = x.scale.domain.map(Math.log);
-    const [q0, q1] = y.scale.domain;
-    const px = (c: number): number => ((Math.log(c) - l0) / (l1 - l0)) * spec.width;
-    const py = (q: number): number => spec.height - ((q - q0) / (q1 - q0)) * spec.height;
+    const { text, px, py } = labelFrame(spec);
     // every drawn line, sampled every 0.5 px
     const samples: [number, number][] = [];
     for (const l of spec.layer.filter((x) => x.mark.type === 'line')) {
