@@ -1,6 +1,6 @@
 /** The run behind `greenserv simulate` (loaded only when the command runs). */
 import type { SingleBar } from 'cli-progress';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
@@ -128,6 +128,13 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   warnUnusedEmbedDim(embedDimSource, o.features);
   const steps = o.steps as StepsFormat;
   if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
+  // RouterBench ships as a directory of files, which evaluate reads whole; simulate replays one table
+  for (const [flag, src] of [['--data', rc.data], ['--train', rc.train]] as const) {
+    if (src !== undefined && !isBuiltinSource(src) && existsSync(src) && statSync(src).isDirectory()) {
+      const there = flag === '--data' ? `greenserv evaluate --routerbench ${src}` : `greenserv evaluate --train ${src}`;
+      throw new UsageError(`${flag} ${src} is a directory: simulate replays one table file, so name one of its files (${there} reads a directory of RouterBench files)`);
+    }
+  }
   // a bad --reward is refused before any data is read
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { option: '--reward' });
 

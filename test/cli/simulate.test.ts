@@ -53,6 +53,16 @@ describe('greenserv simulate (built binary)', () => {
     expect(b.stderr).not.toContain('--embed-dim applies');
   });
 
+  it('a directory as --data or --train says simulate reads one file and where a directory of RouterBench files goes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-dir-'));
+    for (const [flag, there] of [['--data', '--routerbench'], ['--train', '--train']]) {
+      const r = await cli(['simulate', flag, dir, '--out', join(dir, 'out')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`greenserv: error: ${flag} ${dir} is a directory: simulate replays one table file, so name one of its files (greenserv evaluate ${there} ${dir} reads a directory of RouterBench files)\n`);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+
   it('same seed ⇒ byte-identical summary.json, runs.csv and steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
     const a = await cli(['simulate', '--runs', '2', '--steps', 'arrow', '--out', join(dir, 'a')]);
