@@ -17,11 +17,13 @@ import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
-import { errText, print } from './say.js';
+import { errText, print, warn, warnOf } from './say.js';
 
 export interface DatasetsIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** A warning (default: a 'greenserv: warning:' line through err). */
+  warn?: (m: string) => void;
   /** Width the text output fits (a terminal's); Infinity (the default) when piped. */
   width?: number;
 }
@@ -29,6 +31,7 @@ export interface DatasetsIO {
 const defaultIO: DatasetsIO = {
   out: print,
   err: errText,
+  warn,
   get width() {
     return stdoutWidth();
   },
@@ -107,7 +110,7 @@ async function loadInfo(srcs: readonly string[], o: InputOpts, warnings: string[
 }
 
 function flushWarnings(io: DatasetsIO, warnings: string[]): void {
-  for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
+  for (const w of warnings) warnOf(io)(w);
 }
 
 export function registerDatasetsCommand(program: Command, io: DatasetsIO = defaultIO): void {
@@ -180,7 +183,7 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
       }
       let res;
       try {
-        const warn = (m: string): void => io.err(`greenserv: warning: ${m}\n`);
+        const warn = warnOf(io);
         res =
           format === 'parquet'
             ? await streamLongToParquet(src, kind, dst, { warn })

@@ -22,11 +22,13 @@ import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
-import { errText, print } from './say.js';
+import { errText, print, warn, warnOf } from './say.js';
 
 export interface EnergyIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** A warning (default: a 'greenserv: warning:' line through err). */
+  warn?: (m: string) => void;
   /** Width the text output fits (a terminal's); Infinity (the default) when piped. */
   width?: number;
 }
@@ -34,6 +36,7 @@ export interface EnergyIO {
 const defaultIO: EnergyIO = {
   out: print,
   err: errText,
+  warn,
   get width() {
     return stdoutWidth();
   },
@@ -116,7 +119,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       warnings.push(...res.warnings);
       const { writeTable } = await import('../data/formats/write.js');
       const written = await writeTable(res.table, o.out, o.to);
-      for (const w of warnings) io.err(`greenserv: warning: ${w}\n`);
+      for (const w of warnings) warnOf(io)(w);
       io.out(renderAttach(res, gpu, batch, tokenizer.name, io.width ?? Infinity));
       for (const f of written.files) io.out(`wrote ${f}\n`);
       const h = written.loadHint;

@@ -21,16 +21,19 @@ import {
   taskPredictor,
   trainTaskModel,
 } from '../features/taskClassifier.js';
-import { errText, print } from './say.js';
+import { errText, print, warn, warnOf } from './say.js';
 
 export interface FeaturesIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** A warning (default: a 'greenserv: warning:' line through err). */
+  warn?: (m: string) => void;
 }
 
 const defaultIo: FeaturesIo = {
   out: print,
   err: errText,
+  warn,
 };
 
 /** An --out that is one of the command's input files would be overwritten by its own output. */
@@ -114,7 +117,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
       if (typeof o.out === 'string') refuseInput(o.out, [queries, typeof o.taskModel === 'string' ? o.taskModel : undefined]);
       const model: TaskModel | null = typeof o.taskModel === 'string' ? loadTaskModel(o.taskModel) : null;
       const set = readQueries(queries);
-      for (const w of set.warnings) io.err(`warning: ${w}\n`);
+      for (const w of set.warnings) warnOf(io)(w);
       const feats = computeFeatures(
         set.records.map((r) => ({ queryId: r.queryId, text: r.text, task: r.task })),
         { k, seed, binning: binning as ComplexityBinning, clusterInit: init as ClusterInit, taskModel: model },
@@ -159,7 +162,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
       const seed = intOption(o.seed, '--seed', 0, 0xffffffff);
       const l2 = numberOption(o.l2, '--l2', 0, 1e6);
       const set = readQueries(labelled);
-      for (const w of set.warnings) io.err(`warning: ${w}\n`);
+      for (const w of set.warnings) warnOf(io)(w);
       const rows = requireLabels(set);
       const labels = rows.map((r) => r.label);
       if (new Set(labels).size < 2) throw new DataError('at least two distinct task labels are needed to train', labelled);

@@ -9,3 +9,6 @@ export { errText, say, warn } from '../core/messages.js';
  * control outside strings.
  */
 export const print = (s: string): void => void process.stdout.write(terminalSafe(s));
+
+/** A command's warning sink: its own, or a 'greenserv: warning:' line through its err (tests capture that). */
+export const warnOf = (io: { err: (s: string) => void; warn?: (m: string) => void }): ((m: string) => void) => io.warn ?? ((m) => io.err(`greenserv: warning: ${m}\n`));

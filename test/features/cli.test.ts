@@ -111,7 +111,7 @@ describe('greenserv features', () => {
     const p = join(dir, 'latin1.csv');
     writeFileSync(p, Buffer.concat([Buffer.from('query_id,text\na,caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]));
     const r = await run(['features', p, '--json']);
-    expect(r.err).toMatch(/latin1\.csv:2: invalid UTF-8/);
+    expect(r.err).toMatch(/^greenserv: warning: \S*latin1\.csv:2: invalid UTF-8/m);
     expect(JSON.parse(r.out).queries[0].flesch).toEqual(expect.any(Number));
   });
 
