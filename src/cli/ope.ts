@@ -72,7 +72,7 @@ export function registerOpeCommand(program: Command): void {
         const width = stdoutWidth();
         const head = `${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}`;
         print(`${wrapItems(head, width)}\n\n`);
-        print(opeTable(summary, width) + '\n' + opeNotes(summary, width) + '\n\n');
+        print(opeTable(summary, width) + '\n\n' + opeNotes(summary, width) + '\n\n');
         print(`results: ${outDir}\n`);
       }
     });
