@@ -8,7 +8,7 @@ import { inputFiles } from '../app/inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { timestamp } from '../core/format.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
-import { opeTable } from '../report/ope.js';
+import { opeNotes, opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
 import { stdoutWidth } from './width.js';
@@ -72,7 +72,7 @@ export function registerOpeCommand(program: Command): void {
         const width = stdoutWidth();
         const head = `${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}`;
         print(`${wrapItems(head, width)}\n\n`);
-        print(opeTable(summary, width) + '\n\n');
+        print(opeTable(summary, width) + '\n\n' + opeNotes(summary, width) + '\n\n');
         print(`results: ${outDir}\n`);
       }
     });

@@ -10,7 +10,8 @@ import type { OpeMetric } from '../metrics/ope/setup.js';
 import { opeSummaryJson, type OpeSummary } from '../metrics/ope/summary.js';
 import { chartSvg, REPORT_CSS } from './html.js';
 import { renderChart } from './render.js';
-import { fmt, fmtSmall, renderTableFit } from './terminalTable.js';
+import { flagCell, observedRow, trustNotes } from './opeTrust.js';
+import { fmt, fmtSmall, renderTableFit, wrapAt } from './terminalTable.js';
 
 const METRIC_LABEL: Record<OpeMetric, string> = { reward: 'reward', accuracy: 'accuracy', energy_j: 'energy (J/query)' };
 
@@ -23,13 +24,17 @@ function withCi(v: number, lo: number, hi: number, digits: number): string {
 }
 
 /**
- * One line per policy and estimator: reward with its 95 % interval, accuracy, energy, the true value when known.
- * `width` (a terminal's) drops energy, accuracy, then ESS / kept, to fit: the reward and its truth stay.
+ * One line per policy and estimator: reward with its 95 % interval, accuracy, energy, the true value when known,
+ * ESS / kept and the trust flags; the logging policy's observed means first. `width` (a terminal's) drops energy,
+ * accuracy, ESS / kept, then the true value, to fit: the reward and the flags stay. The notes are opeNotes.
  */
 export function opeTable(s: OpeSummary, width = Infinity): string {
   const hasTruth = s.table !== null;
-  const headers = ['policy', 'estimator', 'reward [95% CI]', 'accuracy', 'energy J', ...(hasTruth ? ['true reward'] : []), 'ESS / kept'];
+  const headers = ['policy', 'estimator', 'reward [95% CI]', 'accuracy', 'J/decision', ...(hasTruth ? ['true reward'] : []), 'ESS / kept', 'flags'];
   const rows: string[][] = [];
+  const obs = observedRow(s);
+  // with a table the logged rewards are the table's, so the observed mean is the logging policy's true value
+  if (obs) rows.push([obs.name, obs.estimator, fmt(obs.reward, 4), fmt(obs.accuracy, 4), fmtSmall(obs.energy ?? Number.NaN, 1), ...(hasTruth ? [s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''] : []), `${obs.n}`, '']);
   for (const p of s.policies) {
     const ests = [...new Set(p.estimates.map((e) => e.estimator))];
     ests.forEach((est, k) => {
@@ -45,10 +50,19 @@ export function opeTable(s: OpeSummary, width = Infinity): string {
         fmtSmall(en?.value ?? Number.NaN, 1),
         ...(hasTruth ? [k === 0 ? fmt(p.truth?.reward, 4) : ''] : []),
         k === 0 ? support : '',
+        flagCell(s, p, r),
       ]);
     });
   }
-  return renderTableFit(headers, rows, headers.map((_, j) => j >= 2), width, [4, 3, headers.length - 1]);
+  const right = headers.map((_, j) => j >= 2 && j < headers.length - 1);
+  return renderTableFit(headers, rows, right, width, [4, 3, headers.length - 2, ...(hasTruth ? [5] : [])]);
+}
+
+/** The notes under the terminal table (trustNotes), each wrapped to `width`. */
+export function opeNotes(s: OpeSummary, width = Infinity): string {
+  return trustNotes(s)
+    .map((l) => (l.length > width ? wrapAt(l, ' ', width) : l))
+    .join('\n');
 }
 
 /** estimates.csv: one row per policy, metric and estimator. */
@@ -90,19 +104,22 @@ export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLe
     }
   }
   const order = [...s.estimators, 'replay', 'replay (biased)'];
+  const observed = s.observed?.[metric] !== undefined && Number.isFinite(s.observed[metric]) ? s.observed[metric] : undefined;
   const x = { type: 'quantitative', scale: { zero: false }, title: `estimated ${METRIC_LABEL[metric]}` } as const;
   const known = new Map(ESTIMATOR_COLOURS);
   const shown = [...new Set(values.map((v) => v.estimator as string))];
   const colour = { field: 'estimator', type: 'nominal', legend: null, scale: { domain: shown, range: shown.map((e) => known.get(e) ?? '#666666') } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `Off-policy estimates of the mean ${METRIC_LABEL[metric]} (95% bootstrap intervals${s.table ? '; black rule: true value' : ''})`,
+    title: `Off-policy estimates of the mean ${METRIC_LABEL[metric]} (95% bootstrap intervals${s.table ? '; black rule: true value' : ''}${observed !== undefined ? '; grey dashes: logged policy, observed' : ''})`,
     data: { values },
     facet: { row: { field: 'policy', type: 'nominal', title: null, sort: s.policies.map((p) => p.name), header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } } },
     spec: {
       width: 460,
       height: { step: 20 },
       layer: [
+        // the logging policy's observed value: the reference every target is compared with
+        ...(observed !== undefined ? [{ mark: { type: 'rule', color: '#888888', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { x: { datum: observed, ...x } } } as const] : []),
         // the true value first, so the estimates on it stay visible
         ...(s.table ? [{ transform: [{ filter: 'datum.truth !== null' }], mark: { type: 'rule', color: 'black', strokeWidth: 2 }, encoding: { x: { field: 'truth', ...x } } } as const] : []),
         { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'estimator', type: 'nominal', title: null, sort: order }, x: { field: 'lo', ...x }, x2: { field: 'hi' }, color: colour } },
@@ -124,20 +141,30 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
     `<p class="note">Log <b>${esc(s.logs.file)}</b>: ${s.logs.decisions} decisions over ${s.logs.models.length} models, propensities ${s.logs.propensity}${s.logs.uniform ? ' (uniform logger)' : ''} · ` +
       `${lam} · ${s.bootstrap} bootstrap resamples from seed ${s.seed}${s.table ? ` · true values from ${esc(s.table.name)}` : ''}</p>`,
   );
-  parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator${s.table ? '; the black rule is the true value' : ''}.</figcaption></figure>`);
+  parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator${s.table ? '; the black rule is the true value' : ''}${s.observed?.reward !== undefined ? "; the grey dashed rule is the logging policy's observed mean reward" : ''}.</figcaption></figure>`);
+  // flagged lines (starting '!') in red: they say which estimates not to act on
+  const notes = trustNotes(s).map((l) => (l.startsWith('!') ? `<li style="color:#b00000"><b>${esc(l)}</b></li>` : `<li>${esc(l)}</li>`));
+  parts.push(`<h2>Can these estimates be trusted?</h2><ul id="trust">${notes.join('')}</ul>`);
   // a true reward column only when a table gave one; the estimator's name aligned as text, like the policy's
   const truth = s.table !== null;
   parts.push(
-    `<h2>Estimates</h2><div class="wide"><table><tr><th>policy</th><th style="text-align:left">estimator</th><th>reward</th><th>95% CI</th><th>accuracy</th><th>energy (J)</th>${truth ? '<th>true reward</th>' : ''}<th>ESS / kept</th><th>max weight</th><th>support</th></tr>`,
+    `<h2>Estimates</h2><p class="note">Reward, accuracy and energy are means per decision (energy in joules per decision), not totals.</p><div class="wide"><table><tr><th>policy</th><th style="text-align:left">estimator</th><th>reward</th><th>95% CI</th><th style="text-align:left">flags</th><th>accuracy</th><th>J/decision</th>${truth ? '<th>true reward</th>' : ''}<th>ESS / kept</th><th>max weight</th><th>support</th></tr>`,
   );
+  const obs = observedRow(s);
+  if (obs) {
+    parts.push(
+      `<tr><td><b>${obs.name}</b></td><td style="text-align:left"><b>${obs.estimator}</b></td><td><b>${fmt(obs.reward, 4)}</b></td><td></td><td></td><td>${fmt(obs.accuracy, 4)}</td><td>${fmtSmall(obs.energy ?? Number.NaN, 1)}</td>${truth ? `<td>${s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''}</td>` : ''}<td>${obs.n}</td><td></td><td></td></tr>`,
+    );
+  }
   for (const p of s.policies) {
     for (const r of p.estimates.filter((e) => e.metric === 'reward')) {
       const acc = row(p, 'accuracy', r.estimator);
       const en = row(p, 'energy_j', r.estimator);
       const d = p.diagnostics;
+      const flags = flagCell(s, p, r);
       parts.push(
         `<tr><td>${esc(p.name)}</td><td style="text-align:left">${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td><td>${fmt(r.value, 4)}</td><td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>` +
-          `<td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td>${truth ? `<td>${fmt(p.truth?.reward, 4)}</td>` : ''}<td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
+          `<td style="text-align:left;white-space:nowrap${flags ? ';color:#b00000;font-weight:bold' : ''}">${esc(flags)}</td><td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td>${truth ? `<td>${fmt(p.truth?.reward, 4)}</td>` : ''}<td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
       );
     }
   }

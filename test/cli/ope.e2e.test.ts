@@ -52,6 +52,23 @@ describe('simulate --log, then ope, then report', () => {
     expect(summary.policies.map((p: { name: string; method: string }) => `${p.name}:${p.method}`)).toEqual(['linucb:replay', 'best-static:distribution', 'random:distribution']);
     expect(readFileSync(join(out, 'charts', 'ope.svg'), 'utf8')).toMatch(/^<svg/);
 
+    // the logging policy's observed value: the plain mean of the logged rewards, first row of the table
+    const observed = rows.reduce((a, x) => a + Number(x.reward), 0) / rows.length;
+    expect(summary.observed.reward).toBeCloseTo(observed, 12);
+    expect(r.stdout).toMatch(new RegExp(`^logged policy +observed +${observed.toFixed(4).replace('.', '\\.')} `, 'm'));
+    // best-static picks the model of the best mean logged reward: Kish ESS (Σw)²/Σw² of w = 1{a_i = it}/p_i
+    const byModel = new Map<string, number[]>();
+    for (const x of rows) byModel.set(x.model_id, [...(byModel.get(x.model_id) ?? []), Number(x.reward)]);
+    const best = [...byModel].map(([m, v]) => [m, v.reduce((a, b) => a + b, 0) / v.length] as const).sort((a, b) => b[1] - a[1])[0][0];
+    const w = rows.map((x) => (x.model_id === best ? 1 / Number(x.propensity) : 0));
+    const ess = w.reduce((a, b) => a + b, 0) ** 2 / w.reduce((a, b) => a + b * b, 0);
+    const bs = summary.policies[1];
+    expect(bs.diagnostics.ess).toBeCloseTo(ess, 6);
+    expect(ess).toBeLessThan(100);
+    expect(bs.flags).toContain('low-ess');
+    expect(r.stdout).toMatch(/^best-static +dm +.* ! ESS/m);
+    expect(r.stdout).toContain(`! ESS: best-static ${ess.toFixed(0)} of 12500 decisions`);
+
     // the same seed gives the same bytes
     const again = await cli(['ope', '--logs', logs, '--policies', 'linucb,best-static,random', '--out', join(dir, 'ope2')]);
     expect(again.code).toBe(0);

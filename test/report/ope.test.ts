@@ -29,15 +29,16 @@ describe('ope outputs', () => {
     expect(opeReportHtml(summary, '<svg width="10"></svg>')).toContain('(biased: logs not uniform)');
   });
 
-  it('the table fits a terminal: energy, accuracy, then ESS / kept give way; the reward and its truth stay', () => {
+  it('the table fits a terminal: energy, accuracy, ESS / kept, then the true value give way; the reward and the flags stay', () => {
     const energy = (p: OpeSummary['policies'][number]) => [...p.estimates, { ...p.estimates[0], metric: 'energy_j' as const, value: 151.9 }];
     const wide: OpeSummary = { ...summary, policies: summary.policies.map((p) => ({ ...p, name: p.name === 'linucb' ? 'linear-epsilon-greedy' : p.name, estimates: energy(p) })) };
-    expect(opeTable(wide)).toMatch(/^policy +estimator +reward \[95% CI\] +accuracy +energy J +true reward +ESS \/ kept$/m);
-    expect(opeTable(wide, 90)).toMatch(/^policy +estimator +reward \[95% CI\] +true reward +ESS \/ kept$/m);
+    expect(opeTable(wide)).toMatch(/^policy +estimator +reward \[95% CI\] +accuracy +J\/decision +true reward +ESS \/ kept +flags$/m);
+    expect(opeTable(wide, 90)).toMatch(/^policy +estimator +reward \[95% CI\] +true reward +flags$/m);
     const narrow = opeTable(wide, 79);
     for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
-    expect(narrow).toMatch(/^policy +estimator +reward \[95% CI\] +true reward$/m);
-    expect(narrow).toMatch(/^linear-epsilon-greedy +replay \(biased\) +0\.6500 \[0\.5500, 0\.7500\] +0\.7000$/m);
+    expect(narrow).toMatch(/^policy +estimator +reward \[95% CI\] +flags$/m);
+    // 10 decisions: every ESS (and the 4 kept) is below 100
+    expect(narrow).toMatch(/^linear-epsilon-greedy +replay \(biased\) +0\.6500 \[0\.5500, 0\.7500\] +! ESS$/m);
   });
 
   it('the chart: one axis for every policy, each estimator in one colour whatever was run, the true value under the estimates', () => {

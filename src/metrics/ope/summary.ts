@@ -2,6 +2,7 @@
 import type { EstimatorName } from './estimators.js';
 import type { OpePolicyResult } from './run.js';
 import type { OpeData, OpeMetric, RewardSourceKind } from './setup.js';
+import { estimateFlags, MIN_ESS, MIN_SUPPORT, observedMeans, policyFlags, rewardRange, type EstimateFlag, type OpeTrustCriteria, type PolicyFlag } from './trust.js';
 
 export const OPE_SCHEMA_VERSION = 1;
 
@@ -17,11 +18,22 @@ export interface OpeSummary {
   seed: number;
   bootstrap: number;
   level: number;
-  policies: OpePolicyResult[];
+  /** The logging policy's own mean per decision of each metric (observed; absent from summaries before it). */
+  observed?: Partial<Record<OpeMetric, number>>;
+  /** The criteria of the flags (docs/ope.md, "Trusting an estimate"). */
+  trust?: OpeTrustCriteria;
+  policies: OpeSummaryPolicy[];
+}
+
+/** A policy's result with its trust flags (optional: older summaries have none). */
+export interface OpeSummaryPolicy extends Omit<OpePolicyResult, 'estimates'> {
+  estimates: (OpePolicyResult['estimates'][number] & { flags?: EstimateFlag[] })[];
+  flags?: PolicyFlag[];
 }
 
 export function buildOpeSummary(data: OpeData, a: { file: string; lambda: number; estimators: EstimatorName[]; seed: number; bootstrap: number; uniform: boolean }, policies: OpePolicyResult[]): OpeSummary {
   const { log, table } = data;
+  const trust: OpeTrustCriteria = { minEss: MIN_ESS, minSupport: MIN_SUPPORT, rewardRange: rewardRange(data.rewardSource, data.values.get('reward')!) };
   return {
     kind: 'ope',
     schemaVersion: OPE_SCHEMA_VERSION,
@@ -34,7 +46,10 @@ export function buildOpeSummary(data: OpeData, a: { file: string; lambda: number
     seed: a.seed,
     bootstrap: a.bootstrap,
     level: 0.95,
-    policies,
+    observed: observedMeans(data.values),
+    trust,
+    // flags last, so every earlier field keeps its place
+    policies: policies.map((p) => ({ ...p, estimates: p.estimates.map((e) => ({ ...e, flags: estimateFlags(e, trust.rewardRange) })), flags: policyFlags(p, trust) })),
   };
 }
 

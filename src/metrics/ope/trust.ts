@@ -1,0 +1,61 @@
+/**
+ * How far an ope estimate can be trusted (docs/ope.md, "Trusting an estimate"): the logging policy's own
+ * observed value as the reference, and flags from the weight diagnostics and the reward range.
+ */
+import type { OpeEstimateRow, OpePolicyResult } from './run.js';
+import type { OpeMetric, RewardSourceKind } from './setup.js';
+
+/** Below this Kish ESS (or replay's kept count) an estimate rests on too few decisions (docs/ope.md). */
+export const MIN_ESS = 100;
+/** Below this support share the target picks models the log never shows for that task (docs/ope.md). */
+export const MIN_SUPPORT = 0.99;
+
+/** low-ess: ESS or kept < MIN_ESS; low-support: supportShare < MIN_SUPPORT. */
+export type PolicyFlag = 'low-ess' | 'low-support';
+/** outside-range: the reward's 95 % interval reaches outside the reward range. */
+export type EstimateFlag = 'outside-range';
+
+export interface OpeTrustCriteria {
+  minEss: number;
+  minSupport: number;
+  /** Range a policy's mean reward must lie in: [0, 1] for a computed reward (docs/model.md §2.1), else the logged rewards' own. */
+  rewardRange: [number, number];
+}
+
+/** The logging policy's value: the plain mean per decision of each metric over the log (observed, not estimated). */
+export function observedMeans(values: ReadonlyMap<OpeMetric, Float64Array>): Partial<Record<OpeMetric, number>> {
+  const out: Partial<Record<OpeMetric, number>> = {};
+  for (const [metric, v] of values) {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i];
+    out[metric] = v.length > 0 ? s / v.length : Number.NaN;
+  }
+  return out;
+}
+
+/** [0, 1] when greenserv computed the reward (it is clipped there, docs/model.md §2.1); a logged column's own [min, max]. */
+export function rewardRange(source: RewardSourceKind, reward: Float64Array): [number, number] {
+  if (source !== 'logged') return [0, 1];
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < reward.length; i++) {
+    if (reward[i] < lo) lo = reward[i];
+    if (reward[i] > hi) hi = reward[i];
+  }
+  return [lo, hi];
+}
+
+export function policyFlags(p: Pick<OpePolicyResult, 'method' | 'diagnostics' | 'kept'>, c: Pick<OpeTrustCriteria, 'minEss' | 'minSupport'>): PolicyFlag[] {
+  const flags: PolicyFlag[] = [];
+  // replay keeps decisions with weight 1 each, so its kept count is its effective sample size
+  const ess = p.method === 'replay' ? p.kept : p.diagnostics?.ess;
+  if (ess !== null && ess !== undefined && !(ess >= c.minEss)) flags.push('low-ess');
+  const support = p.diagnostics?.supportShare;
+  if (support !== undefined && support < c.minSupport) flags.push('low-support');
+  return flags;
+}
+
+/** Only the reward has a known range; a non-finite bound has its own note and no flag. */
+export function estimateFlags(e: Pick<OpeEstimateRow, 'metric' | 'lo' | 'hi'>, range: readonly [number, number]): EstimateFlag[] {
+  return e.metric === 'reward' && (e.lo < range[0] || e.hi > range[1]) ? ['outside-range'] : [];
+}
