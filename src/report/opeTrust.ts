@@ -25,9 +25,12 @@ function estimateFlagsOf(s: OpeSummary, e: Estimate): EstimateFlag[] {
   return e.flags ?? estimateFlags(e, trustCriteria(s).rewardRange);
 }
 
-/** The flags column of a reward estimate: its policy's flags, then its own ('' when none). */
+/**
+ * The flags column of a reward estimate: its policy's flags, then its own ('' when none). dm weighs no decision,
+ * so a low ESS is not its flag; low support is (it extrapolates there).
+ */
 export function flagCell(s: OpeSummary, p: OpeSummaryPolicy, e: Estimate): string {
-  const flags = [...policyFlagsOf(s, p), ...estimateFlagsOf(s, e)];
+  const flags = [...policyFlagsOf(s, p).filter((f) => !(f === 'low-ess' && e.estimator === 'dm')), ...estimateFlagsOf(s, e)];
   return flags.length === 0 ? '' : `! ${flags.map((f) => CODE[f]).join(' ')}`;
 }
 
@@ -68,7 +71,7 @@ export function trustNotes(s: OpeSummary): string[] {
     for (const e of p.estimates) if (e.metric === 'reward' && estimateFlagsOf(s, e).length > 0) ci.push(`${p.name} ${e.estimator}`);
   }
   if (ess.length > 0)
-    notes.push(`! ESS: ${ess.join(', ')} of ${n} decisions: effective sample size (Kish, (Σw)²/Σw²; replay: decisions kept) below ${c.minEss}. The estimates rest on a handful of decisions: neither they nor their intervals can be trusted.`);
+    notes.push(`! ESS: ${ess.join(', ')} of ${n} decisions: effective sample size (Kish, (Σw)²/Σw²; replay: decisions kept) below ${c.minEss}. Their weighted estimates (all but dm) rest on a handful of decisions: neither they nor their intervals can be trusted.`);
   if (sup.length > 0) notes.push(`! sup: ${sup.join(', ')} of the target's choices are models logged for that task (below ${pct(c.minSupport)}): IPS and DR cannot see the rest, DM extrapolates to it.`);
   const [lo, hi] = c.rewardRange.map(short);
   const range = s.rewardSource === 'logged' ? `the range of the logged rewards [${lo}, ${hi}]` : `the reward range [${lo}, ${hi}], where no policy's value can lie`;
