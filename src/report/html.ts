@@ -23,11 +23,18 @@ export function chartSvg(svg: string): string {
   return inl.replace(/^<svg/, `<svg style="width:${Math.round(Number(w[1]) * 1.25)}px"`);
 }
 
+/**
+ * Tables keep within the page: compact cells, numbers on one line, text cells (class text) wrapping between
+ * words; a .wide container scrolls only a table still wider than a narrow window, with its first column in view.
+ */
 export const REPORT_CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}td{white-space:nowrap}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left;white-space:nowrap}.note{color:#555;font-size:.9em}
-.wide{overflow-x:auto}figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
+table{border-collapse:collapse;margin:1em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.25em .45em;text-align:right}td{white-space:nowrap}
+th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-align:left;white-space:nowrap}.note{color:#555;font-size:.9em}
+td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
+table.profile{font-size:.8em}table.profile td.text{width:16em;min-width:16em}
+.wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
+figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
 pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 .sig{font-weight:bold}`;
