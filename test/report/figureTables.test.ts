@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ExperimentSummary } from '../../src/metrics/experiment.js';
 import type { ScenarioSummary } from '../../src/metrics/scenario.js';
 import { scenarioCharts } from '../../src/report/chartsScenario.js';
 import { figureTable } from '../../src/report/html.js';
