@@ -9,7 +9,7 @@ import { profileRequestSchema } from './profileConfig.js';
 import type { Gpu } from '../data/energy/types.js';
 import { loadTable, type LoadOptions } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
-import { escapeHtml, profileFiles, profileReportSection, renderProfileCharts } from '../report/profile.js';
+import { profileFiles, profileHtml, profileReportSection, renderProfileCharts } from '../report/profile.js';
 import { fillEnergyEstimates } from '../profiling/estimate.js';
 
 export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' | 'format' | 'bounds' | 'offline' | 'warn'> {
@@ -66,7 +66,7 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
     if (dir) {
       const charts = await renderProfileCharts(profile);
       for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
-      dir.write('profile.html', standaloneHtml(profile, profileReportSection(profile, charts)));
+      dir.write('profile.html', profileHtml(profile, profileReportSection(profile, charts)));
       await dir.commitSettled();
     }
     return profile;
@@ -74,11 +74,4 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
     dir?.abort();
     throw e;
   }
-}
-
-function standaloneHtml(p: Profile, section: string): string {
-  return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title></head>\n` +
-    `<body style="font-family:DejaVu Sans,Lato,Arial,sans-serif;margin:1.5em">\n${section}</body></html>\n`
-  );
 }

@@ -4,12 +4,14 @@ import { MA_WINDOW, SELECTION_WINDOW, type ExperimentAggregate } from '../metric
 import { accuracyEnergySpec, finalRegretBoxSpec, lambdaSweepSpec } from './chartsSpread.js';
 import { cumulativeRegretSpec, movingAverageSpec, poolWindows, selectionSpec, type PoolEvent } from './chartsTime.js';
 import { policyColours } from './palette.js';
-import { scenarioCharts } from './chartsScenario.js';
+import { scenarioCharts, type FigureTable } from './chartsScenario.js';
 
 export interface ChartSpec {
   name: string;
   title: string;
   spec: TopLevelSpec;
+  /** Tables of the chart's numbers, under it in report.html. */
+  tables?: FigureTable[];
 }
 
 

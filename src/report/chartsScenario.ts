@@ -4,12 +4,26 @@ import type { ScenarioSummary } from '../metrics/scenario.js';
 import { H, niceCeil, W } from './chartsTime.js';
 import { segmentCrossesBox } from './labels.js';
 import { colourScale } from './palette.js';
-import { budgetReferences, fmt, fmtSmall } from './terminalTable.js';
+import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
+
+/**
+ * A table beside a chart in report.html, its cells those of the terminal's table. `refRows` (references such
+ * as a best fixed model) follow the rows, set apart.
+ */
+export interface FigureTable {
+  caption: string;
+  headers: string[];
+  rows: string[][];
+  refRows?: string[][];
+  /** Columns of text (left-aligned, may wrap); the first always is. */
+  text?: number[];
+}
 
 export interface ScenarioChart {
   name: string;
   title: string;
   spec: TopLevelSpec;
+  tables?: FigureTable[];
 }
 
 function lambdaText(l: number): string {
@@ -145,26 +159,39 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   } as unknown as TopLevelSpec;
 }
 
-/** The window's best fixed model and each policy's regret after the event and its excess over that model (docs/model.md §11.7). */
-function excessText(ev: NonNullable<ScenarioSummary['events']>, k: number, lambda: number): string {
-  const ref = ev.bestStatic?.find((b) => b.lambda === lambda && b.event === k);
-  if (!ref) return '';
-  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
-  const rows = ev.cells.filter((c) => c.lambda === lambda && c.event === k && c.excessAfter).map((c) => `${c.label} ${f(c.regretAfter.mean)} (${c.excessAfter!.mean >= 0 ? '+' : '−'}${f(Math.abs(c.excessAfter!.mean))})`);
-  return `. Best fixed model over the window: ${ref.model}, regret ${f(ref.regret.mean)}; regret after the event (excess over it): ${rows.join(', ')}`;
+/** The event's table at one λ: per policy the regret over the window and its excess over the window's best fixed model. */
+function eventFigureTable(e: NonNullable<ScenarioSummary['events']>, k: number, lambda: number, runs: number, Q: number): FigureTable {
+  const ev = e.list[k];
+  const t = eventRows(e, k, lambda);
+  const cut = ev.step + e.window > Q ? ` (window cut to ${Math.max(0, Q - ev.step)} steps by the stream's end)` : '';
+  const headers = t.headers.map((h) => (h === 'excess over best fixed' ? 'excess over the best fixed model' : h));
+  return {
+    caption: `Regret summed over the ${e.window} steps from step ${ev.step}${cut}, mean ± sd over ${runs} run${runs === 1 ? '' : 's'}`,
+    headers,
+    rows: t.rows,
+    refRows: t.best.map((b) => [`${b.model} (best fixed model in hindsight)`, b.regret, ...(t.excess ? [''] : [])]),
+  };
 }
 
 /**
- * What the budget table of the terminal says, for the chart's caption: per policy where it ended against the
- * budget and its accuracy, then the hindsight references a budgeted router is to beat.
+ * The budget's tables at one λ, the terminal's cells with units in the headers: per policy where it ended
+ * against the budget and its accuracy, then the hindsight references a budgeted router is to beat.
  */
-function budgetText(b: NonNullable<ScenarioSummary['budget']>, lambda: number): string {
-  const pctText = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} %` : '–');
-  const cells = b.cells.filter((c) => c.lambda === lambda).map((c) => `${c.label} ${fmtSmall(c.final.mean, 4)} (${pctText(c.overshoot.mean)}, ${Math.round(100 * c.within5pct)} %, ${fmt(c.accuracy?.mean, 4)})`);
-  const what = b.kind === 'latency' ? 'p95' : 'mean';
-  const head = cells.length ? `. Final ${what} in ${b.unit} (overshoot of the budget, runs within 5 % of it, accuracy): ${cells.join(', ')}` : '';
-  const refs = budgetReferences(b);
-  return head + (refs.length ? `. In hindsight, over the whole stream: ${refs.join('; ')}` : '');
+function budgetFigureTables(b: NonNullable<ScenarioSummary['budget']>, lambda: number, runs: number): FigureTable[] {
+  const stat = b.kind === 'latency' ? 'p95' : 'mean';
+  const t = budgetRows(b, lambda);
+  const named: Record<string, string> = { [`final ${stat}`]: `final ${stat} (${b.unit})`, overshoot: 'overshoot of the budget', 'runs within 5 %': 'runs within 5 % of it' };
+  const out: FigureTable[] = [{ caption: `Budget: ${b.kind} ${b.limit} ${b.unit}; mean over ${runs} run${runs === 1 ? '' : 's'}`, headers: t.headers.map((h) => named[h] ?? h), rows: t.rows }];
+  const refs = budgetReferenceCells(b);
+  if (refs.length) {
+    out.push({
+      caption: 'In hindsight, over the whole stream',
+      headers: ['reference', 'model', 'accuracy', `${stat} (${b.unit})`],
+      rows: refs.map((r) => [r.what, r.model, r.accuracy ?? '–', r.value ?? '–']),
+      text: [1],
+    });
+  }
+  return out;
 }
 
 export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: Map<string, string>, runs: number, Q: number): ScenarioChart[] {
@@ -172,12 +199,21 @@ export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: 
   for (const lambda of lambdas) {
     const suffix = lambdas.length > 1 ? `-lambda-${lambdaText(lambda)}` : '';
     if (sc.budget && sc.budget.curves.some((c) => c.lambda === lambda)) {
-      out.push({ name: `budget-adherence${suffix}`, title: `Budget adherence (λ = ${lambdaText(lambda)})${budgetText(sc.budget, lambda)}`, spec: budgetSpec(sc.budget, lambda, colours, runs, Q) });
+      out.push({
+        name: `budget-adherence${suffix}`,
+        title: `Budget adherence (λ = ${lambdaText(lambda)})`,
+        spec: budgetSpec(sc.budget, lambda, colours, runs, Q),
+        tables: budgetFigureTables(sc.budget, lambda, runs),
+      });
     }
     if (sc.events) {
       sc.events.list.forEach((ev, k) => {
-        const sum = `summed over the ${sc.events!.window} steps from it in summary.json`;
-        out.push({ name: `event-${k + 1}-regret${suffix}`, title: `Regret around step ${ev.step}, ${ev.what} (λ = ${lambdaText(lambda)}; ${sum})${excessText(sc.events!, k, lambda)}`, spec: eventSpec(sc.events!, k, lambda, colours, runs) });
+        out.push({
+          name: `event-${k + 1}-regret${suffix}`,
+          title: `Regret around step ${ev.step}, ${ev.what} (λ = ${lambdaText(lambda)})`,
+          spec: eventSpec(sc.events!, k, lambda, colours, runs),
+          tables: [eventFigureTable(sc.events!, k, lambda, runs, Q)],
+        });
       });
     }
   }

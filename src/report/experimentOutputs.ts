@@ -14,7 +14,7 @@ import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindo
 import { toJson } from '../metrics/summary.js';
 import type { AtomicDir } from '../core/atomic.js';
 import { experimentCharts, focusLambdas } from './charts.js';
-import { experimentReport } from './html.js';
+import { experimentReport, type ReportInput } from './html.js';
 import type { Profile } from '../metrics/profile.js';
 import { profileReportSection } from './profile.js';
 import { renderChart } from './render.js';
@@ -114,12 +114,12 @@ export async function writeChartsAndReport(
     const arms = [...new Map(agg.summary.cells.map((c) => [c.label, { label: c.label, policy: c.policy }])).values()];
     specs.push({ name: 'gap-closed', title: `Gap closed vs train-best-static, λ = ${pr.lambda}`, spec: gapClosedSpec(pr, policyColours(arms), `Gap closed vs train-best-static on the test stream, λ = ${pr.lambda}`) });
   }
-  const rendered: { name: string; title: string; svg: string }[] = [];
+  const rendered: ReportInput['charts'] = [];
   for (const c of specs) {
     const r = await renderChart(c.spec, 2, c.name);
     dir.write(`charts/${c.name}.svg`, r.svg);
     dir.write(`charts/${c.name}.png`, r.png);
-    rendered.push({ name: c.name, title: c.title, svg: r.svg });
+    rendered.push({ name: c.name, title: c.title, svg: r.svg, tables: c.tables });
   }
   const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
   const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart, ...profileScope(profile, agg.summary) })] : [];

@@ -2,6 +2,7 @@
 import { escHtml as esc } from '../core/escape.js';
 import { fmt } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
+import type { FigureTable } from './chartsScenario.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
 
 
@@ -23,18 +24,25 @@ export function chartSvg(svg: string): string {
   return inl.replace(/^<svg/, `<svg style="width:${Math.round(Number(w[1]) * 1.25)}px"`);
 }
 
+/**
+ * Tables keep within the page: compact cells, numbers on one line, text cells (class text) wrapping between
+ * words; a .wide container scrolls only a table still wider than a narrow window, with its first column in view.
+ */
 export const REPORT_CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}td{white-space:nowrap}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left;white-space:nowrap}.note{color:#555;font-size:.9em}
-.wide{overflow-x:auto}figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
+table{border-collapse:collapse;margin:1em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.25em .45em;text-align:right}td{white-space:nowrap}
+th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-align:left;white-space:nowrap}.note{color:#555;font-size:.9em}
+td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
+table.profile{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
+.wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
+figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
 pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 .sig{font-weight:bold}`;
 
 export interface ReportInput {
   summary: ExperimentSummary;
-  charts: { name: string; title: string; svg: string }[];
+  charts: { name: string; title: string; svg: string; tables?: FigureTable[] }[];
   configText: string;
   manifest: unknown;
   /** Extra HTML sections (e.g. a model profile) after the results. */
@@ -76,6 +84,18 @@ function resultsTable(s: ExperimentSummary, lambda: number): string {
   return parts.join('\n');
 }
 
+/** A chart's numbers as a table under it: text in the first column, numbers right-aligned; references set apart. */
+export function figureTable(t: FigureTable): string {
+  const cls = (j: number): string => (t.text?.includes(j) ? ' class="text"' : '');
+  const row = (cells: string[], tr = ''): string => `<tr${tr}>${cells.map((c, j) => `<td${cls(j)}>${esc(c)}</td>`).join('')}</tr>`;
+  return (
+    `<div class="wide"><table class="figtable"><caption>${esc(t.caption)}</caption><tr>${t.headers.map((h, j) => `<th${cls(j)}>${esc(h)}</th>`).join('')}</tr>` +
+    t.rows.map((r) => row(r)).join('') +
+    (t.refRows ?? []).map((r) => row(r, ' class="ref"')).join('') +
+    '</table></div>'
+  );
+}
+
 /** The λ whose table heads the report: the only one, else the one nearest 0.5. */
 function headlineLambda(lambdas: number[]): number {
   return lambdas.reduce((b, l) => (Math.abs(l - 0.5) < Math.abs(b - 0.5) ? l : b), lambdas[0]);
@@ -105,7 +125,7 @@ export function experimentReport(inp: ReportInput): string {
   }
   if (charts.length) {
     parts.push('<h2>Charts</h2>');
-    for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption></figure>`);
+    for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
   }
   if (s.lambdas.length) {
     const head = headlineLambda(s.lambdas);

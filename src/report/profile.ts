@@ -5,7 +5,7 @@
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { inlineSvg } from './html.js';
+import { inlineSvg, REPORT_CSS } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { csvField, csvNum } from '../core/escape.js';
@@ -200,21 +200,20 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   );
   // a report that already charts accuracy vs energy keeps one Pareto chart style
   if (opts.pareto === false) h.push('<p class="note">Every model\'s accuracy and energy, with the Pareto front, are in the accuracy-vs-energy chart above.</p>');
-  else h.push(`<figure style="margin:0 0 1em 0">${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
-  const th = (s: string): string => `<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #999">${escapeHtml(s)}</th>`;
-  const td = (s: string, right = true, style = ''): string => `<td style="padding:2px 8px;${right ? 'text-align:right;' : ''}${style}">${escapeHtml(s)}</td>`;
+  else h.push(`<figure>${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
+  // styling from REPORT_CSS (table.profile): compact cells, numbers on one line, the Pareto list wrapping
+  const th = (s: string): string => `<th>${escapeHtml(s)}</th>`;
+  const td = (s: string, style = ''): string => `<td${style ? ` style="${style}"` : ''}>${escapeHtml(s)}</td>`;
   // the list may wrap between model names, never inside one
   const frontTd = (m: ModelProfile): string =>
-    m.pareto || !m.dominatedBy.length
-      ? td(m.pareto ? 'front' : '–', false)
-      : `<td style="padding:2px 8px;white-space:normal;min-width:14em">dominated by ${m.dominatedBy.map((id) => `<span style="white-space:nowrap">${escapeHtml(id)}</span>`).join(', ')}</td>`;
-  // wide tables scroll inside the page rather than widening it
-  h.push('<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:0.9em">');
-  h.push(`<thead><tr>${['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', `reward λ=${p.lambda}`, 'Pareto'].map(th).join('')}</tr></thead><tbody>`);
+    `<td class="text">${m.pareto ? 'front' : m.dominatedBy.length ? m.dominatedBy.map((id) => `<span class="nobr">${escapeHtml(id)}</span>`).join(', ') : '–'}</td>`;
+  // a scroll container only for a window narrower than the table; the model column stays in view
+  h.push('<div class="wide"><table class="profile">');
+  h.push(`<thead><tr>${['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', `reward λ=${p.lambda}`].map(th).join('')}<th class="text">front / dominated by</th></tr></thead><tbody>`);
   for (const m of p.models) {
     h.push(
       '<tr>' +
-        td(m.id, false) +
+        td(m.id) +
         td(m.paramsB === null ? '–' : String(m.paramsB)) +
         td(fmtCi(m)) +
         td(fmtEnergy(m.energyJ)) +
@@ -232,29 +231,38 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   }
   h.push('</tbody></table></div>');
   if (charts) {
-    h.push(`<figure style="margin:1em 0">${inlineSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query.</figcaption></figure>`);
+    h.push(`<figure>${inlineSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query.</figcaption></figure>`);
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);
     const lo = Math.log(Math.min(...es));
     const hi = Math.log(Math.max(...es));
-    h.push('<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:0.85em;margin-top:1em">');
+    h.push('<div class="wide"><table class="profile">');
     h.push(`<thead><tr>${th('model')}${d.tasks.map((t) => th(`${t} accuracy`)).join('')}${d.tasks.map((t) => th(`${t} ${COST_AXIS[p.cost].short}`)).join('')}</tr></thead><tbody>`);
     for (const m of p.models) {
       const acc = d.tasks.map((t) => {
         const a = m.tasks[t]?.accuracy.mean ?? null;
-        return td(fmt(a, 3), true, a === null ? '' : `background:${shade(a, [33, 113, 181])};color:${a > 0.6 ? 'white' : 'black'}`);
+        return td(fmt(a, 3), a === null ? '' : `background:${shade(a, [33, 113, 181])};color:${a > 0.6 ? 'white' : 'black'}`);
       });
       const en = d.tasks.map((t) => {
         const e = m.tasks[t] ? costOrNull(m.tasks[t], p.cost) : null;
         const u = e !== null && e > 0 && hi > lo ? (Math.log(e) - lo) / (hi - lo) : 0;
-        return td(fmtEnergy(e), true, e === null ? '' : `background:${shade(u, [230, 85, 13])};color:${u > 0.6 ? 'white' : 'black'}`);
+        return td(fmtEnergy(e), e === null ? '' : `background:${shade(u, [230, 85, 13])};color:${u > 0.6 ? 'white' : 'black'}`);
       });
-      h.push(`<tr>${td(m.id, false)}${acc.join('')}${en.join('')}</tr>`);
+      h.push(`<tr>${td(m.id)}${acc.join('')}${en.join('')}</tr>`);
     }
     h.push('</tbody></table></div>');
   }
+  for (const note of p.notes) h.push(`<p class="note">Note: ${escapeHtml(note)}</p>`);
   for (const note of p.notes) h.push(`<p style="font-size:0.85em;color:#555">Note: ${escapeHtml(note)}</p>`);
   h.push('</section>');
   return h.join('\n') + '\n';
+}
+
+/** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
+export function profileHtml(p: Profile, section: string): string {
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title><style>${REPORT_CSS}</style></head>\n` +
+    `<body>\n${section}</body></html>\n`
+  );
 }

@@ -121,29 +121,47 @@ export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, 
   return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
 }
 
-/** The hindsight references of a budget, one item each (terminal lines, report caption); none without them. */
-export function budgetReferences(b: NonNullable<ScenarioSummary['budget']>): string[] {
+/** A hindsight reference of a budget as cells (terminal lines, report table): what, which model(s), accuracy, statistic. */
+export interface BudgetReferenceCells {
+  what: string;
+  model: string;
+  /** null when there is none */
+  accuracy: string | null;
+  value: string | null;
+}
+
+/** The hindsight references of a budget, the single model then the mixture; none without them. */
+export function budgetReferenceCells(b: NonNullable<ScenarioSummary['budget']>): BudgetReferenceCells[] {
   const ref = b.reference;
   if (!ref) return [];
   const st = ref.bestStatic;
-  const single = st ? `${st.model}, accuracy ${fmt(st.accuracy, 4)} at ${fmtSmall(st.value, 4)} ${b.unit}` : 'none';
-  const lines = [`best single model within the budget: ${single}`];
+  const out: BudgetReferenceCells[] = [
+    { what: 'best single model within the budget', model: st ? st.model : 'none', accuracy: st ? fmt(st.accuracy, 4) : null, value: st ? fmtSmall(st.value, 4) : null },
+  ];
   const mx = ref.bestMixture;
   if (mx) {
     const which = mx.a === mx.b || mx.weightB === 0 ? `${mx.a} alone` : `${mx.a} + ${weightPct(mx.weightB)} ${mx.b}`;
-    lines.push(`best two-model mixture within it: ${which}, accuracy ${fmt(mx.accuracy, 4)}`);
-  } else lines.push(b.kind === 'latency' ? 'best two-model mixture: none for a p95 budget (not a mean)' : 'best two-model mixture within it: none');
-  return lines;
+    out.push({ what: 'best two-model mixture within it', model: which, accuracy: fmt(mx.accuracy, 4), value: fmtSmall(mx.value, 4) });
+  } else if (b.kind === 'latency') out.push({ what: 'best two-model mixture', model: 'none for a p95 budget (not a mean)', accuracy: null, value: null });
+  else out.push({ what: 'best two-model mixture within it', model: 'none', accuracy: null, value: null });
+  return out;
+}
+
+/** The hindsight references of a budget, one item each (terminal lines); none without them. */
+export function budgetReferences(b: NonNullable<ScenarioSummary['budget']>): string[] {
+  // the terminal gives the single model's statistic, not the mixture's (which spends the budget exactly)
+  return budgetReferenceCells(b).map((r, k) => `${r.what}: ${r.model}${r.accuracy === null ? '' : `, accuracy ${r.accuracy}${k === 0 ? ` at ${r.value} ${b.unit}` : ''}`}`);
 }
 
 /**
- * Budget adherence per cell (docs/model.md §11.1): the final mean (p95 for latency), the overshoot over the
- * budget, the accuracy and the share of runs within 5 %, then the hindsight references.
+ * The budget table's cells (terminal and report.html): at one `lambda` its cells without a λ column, else every
+ * cell, with a λ column when there are several.
  */
-export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
-  const multi = new Set(b.cells.map((c) => c.lambda)).size > 1;
+export function budgetRows(b: NonNullable<ScenarioSummary['budget']>, lambda?: number): { headers: string[]; rows: string[][] } {
+  const cells = lambda === undefined ? b.cells : b.cells.filter((c) => c.lambda === lambda);
+  const multi = new Set(cells.map((c) => c.lambda)).size > 1;
   const headers = [...(multi ? ['λ'] : []), 'policy', b.kind === 'latency' ? 'final p95' : 'final mean', 'overshoot', 'accuracy', 'runs within 5 %'];
-  const rows = b.cells.map((c) => [
+  const rows = cells.map((c) => [
     ...(multi ? [String(c.lambda)] : []),
     c.label,
     fmtSmall(c.final.mean, 4),
@@ -151,10 +169,42 @@ export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = I
     fmt(c.accuracy?.mean, 4),
     `${Math.round(100 * c.within5pct)} %`,
   ]);
+  return { headers, rows };
+}
+
+/**
+ * Budget adherence per cell (docs/model.md §11.1): the final mean (p95 for latency), the overshoot over the
+ * budget, the accuracy and the share of runs within 5 %, then the hindsight references.
+ */
+export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+  const { headers, rows } = budgetRows(b);
   const head = wrapAt(`Budget: ${b.kind} ${b.limit} ${b.unit}`, ' ', width);
   const table = renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.length - 1, headers.length - 2]);
   const refs = budgetReferenceLines(b, width);
   return head + '\n\n' + table + '\n' + (refs ? '\n' + refs : '');
+}
+
+/**
+ * The cells of event `k`'s table (terminal and report.html): per cell the regret over the window and its excess
+ * over the window's best fixed model, and that model; at one `lambda` without a λ column, else with one when
+ * there are several.
+ */
+export function eventRows(
+  e: NonNullable<ScenarioSummary['events']>,
+  k: number,
+  lambda?: number,
+): { headers: string[]; rows: string[][]; best: { lambda: number; model: string; regret: string }[]; multi: boolean; excess: boolean } {
+  const at = <T extends { lambda: number }>(xs: T[]): T[] => (lambda === undefined ? xs : xs.filter((x) => x.lambda === lambda));
+  const multi = new Set(at(e.cells).map((c) => c.lambda)).size > 1;
+  const excess = e.cells.some((c) => c.excessAfter);
+  const headers = [...(multi ? ['λ'] : []), 'policy', 'regret in window', ...(excess ? ['excess over best fixed'] : [])];
+  const rows = at(e.cells)
+    .filter((c) => c.event === k)
+    .map((c) => [...(multi ? [String(c.lambda)] : []), c.label, meanSdText(c.regretAfter, 1), ...(excess ? [meanSdText(c.excessAfter, 1, true)] : [])]);
+  const best = at(e.bestStatic ?? [])
+    .filter((b) => b.event === k)
+    .map((b) => ({ lambda: b.lambda, model: b.model || '–', regret: meanSdText(b.regret, 1) }));
+  return { headers, rows, best, multi, excess };
 }
 
 /**
@@ -163,19 +213,14 @@ export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = I
  * over that model (both mean ± sd over runs). `queries` (the stream's length) notes a window the stream cuts.
  */
 export function eventsTable(e: NonNullable<ScenarioSummary['events']>, width = Infinity, queries?: number): string {
-  const multi = new Set(e.cells.map((c) => c.lambda)).size > 1;
-  const excess = e.cells.some((c) => c.excessAfter);
-  const headers = [...(multi ? ['λ'] : []), 'policy', 'regret in window', ...(excess ? ['excess over best fixed'] : [])];
+  const { headers, excess } = eventRows(e, 0);
   let out = wrapAt(`Events: regret summed over the ${e.window} steps from each event, mean ± sd over runs`, ' ', width) + '\n';
   if (excess) out += wrapAt(`excess: that regret minus the regret of the window's best fixed model in hindsight`, ' ', width) + '\n';
   e.list.forEach((ev, k) => {
     const cut = queries !== undefined && ev.step + e.window > queries ? ` (window cut to ${Math.max(0, queries - ev.step)} steps by the stream's end)` : '';
     out += '\n' + wrapAt(`event ${k + 1} at step ${ev.step} — ${ev.what}${cut}`, ' ', width) + '\n';
-    const best = (e.bestStatic ?? []).filter((b) => b.event === k);
-    for (const b of best) out += wrapAt(`  best fixed model${multi ? ` at λ = ${b.lambda}` : ''}: ${b.model || '–'}, regret ${meanSdText(b.regret, 1)}`, ' ', width) + '\n';
-    const rows = e.cells
-      .filter((c) => c.event === k)
-      .map((c) => [...(multi ? [String(c.lambda)] : []), c.label, meanSdText(c.regretAfter, 1), ...(excess ? [meanSdText(c.excessAfter, 1, true)] : [])]);
+    const { rows, best, multi } = eventRows(e, k);
+    for (const b of best) out += wrapAt(`  best fixed model${multi ? ` at λ = ${b.lambda}` : ''}: ${b.model}, regret ${b.regret}`, ' ', width) + '\n';
     out += '\n' + renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
   });
   return out;

@@ -377,31 +377,6 @@ describe('scenario charts', () => {
   });
 });
 
-describe('budget caption', () => {
-  it('says where each policy ended against the budget, its accuracy, and the hindsight references', () => {
-    const steps = [25, 50];
-    const cell = (label: string, final: number, acc: number, within: number) => ({ lambda: 0, label, final: { mean: final, sd: 0 }, overshoot: { mean: final / 0.05 - 1, sd: 0 }, accuracy: { mean: acc, sd: 0 }, within5pct: within });
-    const agg = aggregate([{ label: 'budgeted-linucb', rate: 0.2 }, { label: 'linucb', rate: 0.2 }], { Q: 50, lambdas: [0] });
-    agg.summary.scenario = {
-      budget: {
-        kind: 'energy',
-        limit: 0.05,
-        unit: 'Wh per query',
-        reference: { bestStatic: { model: 'phi-4-mini-4b', accuracy: 0.5836, value: 0.04699 }, bestMixture: { a: 'phi-4-mini-4b', b: 'gemma-3-12b', weightB: 0.0283, accuracy: 0.58636, value: 0.05 } },
-        cells: [cell('budgeted-linucb', 0.050078, 0.63213, 1), cell('linucb', 0.12216, 0.65026, 0)],
-        curves: [{ lambda: 0, label: 'budgeted-linucb', steps, running: [0.08, 0.05] }],
-      },
-      events: null,
-    } as unknown as ExperimentAggregate['summary']['scenario'];
-    const title = experimentCharts(agg).find((c) => c.name === 'budget-adherence')!.title;
-    // overshoot 0.050078 / 0.05 − 1 = +0.16 %, 0.12216 / 0.05 − 1 = +144.3 %
-    expect(title).toBe(
-      'Budget adherence (λ = 0). Final mean in Wh per query (overshoot of the budget, runs within 5 % of it, accuracy): budgeted-linucb 0.0501 (+0.2 %, 100 %, 0.6321), linucb 0.1222 (+144.3 %, 0 %, 0.6503). ' +
-        'In hindsight, over the whole stream: best single model within the budget: phi-4-mini-4b, accuracy 0.5836 at 0.0470 Wh per query; best two-model mixture within it: phi-4-mini-4b + 3 % gemma-3-12b, accuracy 0.5864',
-    );
-  });
-});
-
 describe('event charts', () => {
   it('a drift event is marked on the charts over the stream; event labels sit above the plot and inside its width', () => {
     const Q = 400;

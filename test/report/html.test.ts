@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CellSummary, ExperimentSummary } from '../../src/metrics/experiment.js';
 import { meanSd, meanSdCi } from '../../src/metrics/stats.js';
-import { chartSvg, experimentReport, signedPct } from '../../src/report/html.js';
+import { chartSvg, experimentReport, REPORT_CSS, signedPct } from '../../src/report/html.js';
 import { buildProfile } from '../../src/metrics/profile.js';
 import { profileScope } from '../../src/report/experimentOutputs.js';
-import { profileReportSection } from '../../src/report/profile.js';
+import { profileHtml, profileReportSection } from '../../src/report/profile.js';
 import { randomTable } from '../helpers/table.js';
 
 function cell(lambda: number, label: string, regret: number[]): CellSummary {
@@ -154,5 +154,38 @@ describe('the model profile section under the protocol', () => {
     expect(profileScope(profile, { ...base, protocol: pr('train-table') })).toEqual({});
     expect(profileScope(profile, base)).toEqual({});
     expect(profileReportSection(profile, undefined, {})).toContain('<h2>Model profiles</h2>\n<p>');
+  });
+});
+
+describe('the model profile table keeps within the page', () => {
+  it('numbers in plain cells (one line by REPORT_CSS), the Pareto list a wrapping text cell of model names', async () => {
+    const profile = await buildProfile(randomTable(3, 8, 4), { lambda: 0.5, cost: 'energy' });
+    expect(profile.models.some((m) => m.dominatedBy.length > 0) && profile.models.some((m) => m.pareto)).toBe(true);
+    const html = profileReportSection(profile);
+    const table = html.slice(html.indexOf('<table class="profile">'), html.indexOf('</table>'));
+    const heads = [...table.matchAll(/<th( class="text")?>([^<]*)<\/th>/g)];
+    expect(heads.map((h) => h[2])).toEqual(['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', 'reward λ=0.5', 'front / dominated by']);
+    const rows = [...table.matchAll(/<tr>(.*?)<\/tr>/g)].slice(1).map((r) => [...r[1].matchAll(/<td([^>]*)>(.*?)<\/td>/g)]);
+    expect(rows).toHaveLength(profile.models.length);
+    rows.forEach((cells, i) => {
+      const m = profile.models[i];
+      expect(cells).toHaveLength(heads.length);
+      // no inline style to undo the stylesheet: every cell but the last stays on one line
+      expect(cells.slice(0, -1).every((c) => c[1] === '')).toBe(true);
+      expect(cells[0][2]).toBe(m.id);
+      const last = cells[cells.length - 1];
+      expect(last[1]).toBe(' class="text"');
+      const names = [...last[2].matchAll(/<span class="nobr">([^<]*)<\/span>/g)].map((x) => x[1]);
+      if (m.pareto) expect(last[2]).toBe('front');
+      else if (m.dominatedBy.length) expect(names).toEqual(m.dominatedBy);
+    });
+    // the rules those cells rely on
+    for (const rule of ['td{white-space:nowrap}', 'td.text,th.text{white-space:normal;text-align:left}', '.nobr{white-space:nowrap}', 'table.profile td.text{width:16em', '.wide{overflow-x:auto}', '.wide td:first-child{position:sticky;left:0']) {
+      expect(REPORT_CSS).toContain(rule);
+    }
+    // profile.html has the same stylesheet, and no script or outside resource
+    const page = profileHtml(profile, html);
+    expect(page).toContain(`<style>${REPORT_CSS}</style>`);
+    expect(page).not.toMatch(/<script|<link|src="http/);
   });
 });
