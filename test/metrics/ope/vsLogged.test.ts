@@ -3,7 +3,11 @@
  * paired interval is recomputed here from the same seeded stream of resampled indices, the percentile taken
  * by a quantile written out in the test; the verdict rule is checked at its edges.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ope } from '../../../src/app/ope.js';
 import { Rng } from '../../../src/core/rng.js';
 import { bootstrapMany } from '../../../src/metrics/ope/bootstrap.js';
 import { ips, snips, type Estimate } from '../../../src/metrics/ope/estimators.js';
@@ -134,5 +138,24 @@ describe('verdict against the logging policy', () => {
     const replay = { method: 'replay' as const, estimates: [row('replay', 0.1, 0.2)] };
     expect(evidenceOf({ ...replay, unbiased: false }, [], [0, 1])).toEqual([]);
     expect(evidenceOf({ ...replay, unbiased: true }, [], [0, 1])).toHaveLength(1);
+  });
+});
+
+describe('verdicts of a hand-made log through ope()', () => {
+  // 400 decisions, models a and b logged in turn with propensity 0.5; a's rewards 0.6 or 0.8, b's 0.2 or 0.4
+  const dir = mkdtempSync(join(tmpdir(), 'gs-ope-vs-'));
+  const file = join(dir, 'log.csv');
+  const rows = Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? `q${i},t,a,0.5,${0.6 + (i % 4) / 10},1` : `q${i},t,b,0.5,${0.1 + (i % 4) / 10},0`));
+  writeFileSync(file, 'query_id,task,model_id,propensity,reward,accuracy\n' + rows.join('\n') + '\n');
+
+  it('best-static (always a) is better; random, the logging policy itself, differs by exactly 0 and is not distinguishable', async () => {
+    const s = await ope({ logs: file, policies: ['best-static', 'random'], estimators: 'dm,ips,snips,dr', bootstrap: 300 });
+    const [best, random] = s.policies;
+    expect(best.flags).toEqual([]);
+    expect(best.verdict).toEqual({ result: 'better', estimators: ['ips', 'snips', 'dr'] });
+    // random's weights are all 1: IPS's contributions are the logged rewards, so every paired difference is 0
+    const ipsRandom = random.estimates.find((e) => e.metric === 'reward' && e.estimator === 'ips')!;
+    expect(ipsRandom.vsLogged).toEqual({ value: 0, lo: 0, hi: 0 });
+    expect(random.verdict!.result).toBe('indistinguishable');
   });
 });
