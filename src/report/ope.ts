@@ -12,6 +12,7 @@ import { chartSvg, REPORT_CSS } from './html.js';
 import { renderChart } from './render.js';
 import { flagCell, observedRow, trustNotes } from './opeTrust.js';
 import { fmt, fmtSmall, renderTableFit, wrapAt } from './terminalTable.js';
+import { diffCell, verdictLines } from './opeVerdict.js';
 
 const METRIC_LABEL: Record<OpeMetric, string> = { reward: 'reward', accuracy: 'accuracy', energy_j: 'energy (J/query)' };
 
@@ -19,22 +20,19 @@ function row(p: OpePolicyResult, metric: OpeMetric, estimator: string) {
   return p.estimates.find((e) => e.metric === metric && e.estimator === estimator);
 }
 
-function withCi(v: number, lo: number, hi: number, digits: number): string {
-  return `${fmtSmall(v, digits)} [${fmtSmall(lo, digits)}, ${fmtSmall(hi, digits)}]`;
-}
-
 /**
- * One line per policy and estimator: reward with its 95 % interval, accuracy, energy, the true value when known,
- * ESS / kept and the trust flags; the logging policy's observed means first. `width` (a terminal's) drops energy,
- * accuracy, ESS / kept, then the true value, to fit: the reward and the flags stay. The notes are opeNotes.
+ * One line per policy and estimator: reward, its 95 % interval, its difference from the observed reward with the
+ * paired interval, accuracy, energy, the true value when known, ESS / kept and the trust flags; the logging
+ * policy's observed means first. `width` (a terminal's) drops energy, accuracy, ESS / kept, the true value, then
+ * the reward's own interval, then its difference, to fit: the reward and the flags stay. The notes are opeNotes.
  */
 export function opeTable(s: OpeSummary, width = Infinity): string {
   const hasTruth = s.table !== null;
-  const headers = ['policy', 'estimator', 'reward [95% CI]', 'accuracy', 'J/decision', ...(hasTruth ? ['true reward'] : []), 'ESS / kept', 'flags'];
+  const headers = ['policy', 'estimator', 'reward', '95% CI', 'vs logged [95% CI]', 'accuracy', 'J/decision', ...(hasTruth ? ['true reward'] : []), 'ESS / kept', 'flags'];
   const rows: string[][] = [];
   const obs = observedRow(s);
   // with a table the logged rewards are the table's, so the observed mean is the logging policy's true value
-  if (obs) rows.push([obs.name, obs.estimator, fmt(obs.reward, 4), fmt(obs.accuracy, 4), fmtSmall(obs.energy ?? Number.NaN, 1), ...(hasTruth ? [s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''] : []), `${obs.n}`, '']);
+  if (obs) rows.push([obs.name, obs.estimator, fmt(obs.reward, 4), '', '', fmt(obs.accuracy, 4), fmtSmall(obs.energy ?? Number.NaN, 1), ...(hasTruth ? [s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''] : []), `${obs.n}`, '']);
   for (const p of s.policies) {
     const ests = [...new Set(p.estimates.map((e) => e.estimator))];
     ests.forEach((est, k) => {
@@ -45,7 +43,9 @@ export function opeTable(s: OpeSummary, width = Infinity): string {
       rows.push([
         k === 0 ? p.name : '',
         est + (p.method === 'replay' && !p.unbiased ? ' (biased)' : ''),
-        withCi(r.value, r.lo, r.hi, 4),
+        fmtSmall(r.value, 4),
+        `[${fmtSmall(r.lo, 4)}, ${fmtSmall(r.hi, 4)}]`,
+        diffCell(r),
         fmt(acc?.value, 4),
         fmtSmall(en?.value ?? Number.NaN, 1),
         ...(hasTruth ? [k === 0 ? fmt(p.truth?.reward, 4) : ''] : []),
@@ -55,24 +55,25 @@ export function opeTable(s: OpeSummary, width = Infinity): string {
     });
   }
   const right = headers.map((_, j) => j >= 2 && j < headers.length - 1);
-  return renderTableFit(headers, rows, right, width, [4, 3, headers.length - 2, ...(hasTruth ? [5] : [])]);
+  return renderTableFit(headers, rows, right, width, [6, 5, headers.length - 2, ...(hasTruth ? [7] : []), 3, 4]);
 }
 
-/** The notes under the terminal table (trustNotes), each wrapped to `width`. */
+/** The verdict per target (verdictLines), then the trust notes (trustNotes), each wrapped to `width`. */
 export function opeNotes(s: OpeSummary, width = Infinity): string {
-  return trustNotes(s)
+  const verdicts = verdictLines(s);
+  return [...verdicts, ...(verdicts.length > 0 ? [''] : []), ...trustNotes(s)]
     .map((l) => (l.length > width ? wrapAt(l, ' ', width) : l))
     .join('\n');
 }
 
-/** estimates.csv: one row per policy, metric and estimator. */
+/** estimates.csv: one row per policy, metric and estimator; the difference from the logged mean last (added later). */
 export function opeEstimatesCsv(s: OpeSummary): string {
-  const lines = ['policy,method,metric,estimator,value,lo,hi,sd,param,true_value,n,ess,max_weight,support_share,kept'];
+  const lines = ['policy,method,metric,estimator,value,lo,hi,sd,param,true_value,n,ess,max_weight,support_share,kept,vs_logged,vs_logged_lo,vs_logged_hi'];
   for (const p of s.policies) {
     for (const e of p.estimates) {
       const d = p.diagnostics;
       lines.push(
-        [csvField(p.name), p.method, e.metric, e.estimator, csvNum(e.value), csvNum(e.lo), csvNum(e.hi), csvNum(e.sd), e.param === Number.POSITIVE_INFINITY ? 'inf' : csvNum(e.param), csvNum(p.truth?.[e.metric]), csvNum(d?.n ?? s.logs.decisions), csvNum(d?.ess), csvNum(d?.maxWeight), csvNum(d?.supportShare), csvNum(p.kept)].join(','),
+        [csvField(p.name), p.method, e.metric, e.estimator, csvNum(e.value), csvNum(e.lo), csvNum(e.hi), csvNum(e.sd), e.param === Number.POSITIVE_INFINITY ? 'inf' : csvNum(e.param), csvNum(p.truth?.[e.metric]), csvNum(d?.n ?? s.logs.decisions), csvNum(d?.ess), csvNum(d?.maxWeight), csvNum(d?.supportShare), csvNum(p.kept), csvNum(e.vsLogged?.value), csvNum(e.vsLogged?.lo), csvNum(e.vsLogged?.hi)].join(','),
       );
     }
   }
@@ -144,16 +145,18 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
   parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator${s.table ? '; the black rule is the true value' : ''}${s.observed?.reward !== undefined ? "; the grey dashed rule is the logging policy's observed mean reward" : ''}.</figcaption></figure>`);
   // flagged lines (starting '!') in red: they say which estimates not to act on
   const notes = trustNotes(s).map((l) => (l.startsWith('!') ? `<li style="color:#b00000"><b>${esc(l)}</b></li>` : `<li>${esc(l)}</li>`));
+  const [head, ...verdicts] = verdictLines(s);
+  if (head) parts.push(`<h2>Better than the logging policy?</h2><p class="note">${esc(head)}</p><ul id="verdict">${verdicts.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   parts.push(`<h2>Can these estimates be trusted?</h2><ul id="trust">${notes.join('')}</ul>`);
   // a true reward column only when a table gave one; the estimator's name aligned as text, like the policy's
   const truth = s.table !== null;
   parts.push(
-    `<h2>Estimates</h2><p class="note">Reward, accuracy and energy are means per decision (energy in joules per decision), not totals.</p><div class="wide"><table><tr><th>policy</th><th style="text-align:left">estimator</th><th>reward</th><th>95% CI</th><th style="text-align:left">flags</th><th>accuracy</th><th>J/decision</th>${truth ? '<th>true reward</th>' : ''}<th>ESS / kept</th><th>max weight</th><th>support</th></tr>`,
+    `<h2>Estimates</h2><p class="note">Reward, accuracy and energy are means per decision (energy in joules per decision), not totals.</p><div class="wide"><table><tr><th>policy</th><th style="text-align:left">estimator</th><th>reward</th><th>95% CI</th><th>vs logged [95% CI]</th><th style="text-align:left">flags</th><th>accuracy</th><th>J/decision</th>${truth ? '<th>true reward</th>' : ''}<th>ESS / kept</th><th>max weight</th><th>support</th></tr>`,
   );
   const obs = observedRow(s);
   if (obs) {
     parts.push(
-      `<tr><td><b>${obs.name}</b></td><td style="text-align:left"><b>${obs.estimator}</b></td><td><b>${fmt(obs.reward, 4)}</b></td><td></td><td></td><td>${fmt(obs.accuracy, 4)}</td><td>${fmtSmall(obs.energy ?? Number.NaN, 1)}</td>${truth ? `<td>${s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''}</td>` : ''}<td>${obs.n}</td><td></td><td></td></tr>`,
+      `<tr><td><b>${obs.name}</b></td><td style="text-align:left"><b>${obs.estimator}</b></td><td><b>${fmt(obs.reward, 4)}</b></td><td></td><td></td><td></td><td>${fmt(obs.accuracy, 4)}</td><td>${fmtSmall(obs.energy ?? Number.NaN, 1)}</td>${truth ? `<td>${s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''}</td>` : ''}<td>${obs.n}</td><td></td><td></td></tr>`,
     );
   }
   for (const p of s.policies) {
@@ -164,6 +167,7 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
       const flags = flagCell(s, p, r);
       parts.push(
         `<tr><td>${esc(p.name)}</td><td style="text-align:left">${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td><td>${fmt(r.value, 4)}</td><td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>` +
+          `<td style="white-space:nowrap">${diffCell(r)}</td>` +
           `<td style="text-align:left;white-space:nowrap${flags ? ';color:#b00000;font-weight:bold' : ''}">${esc(flags)}</td><td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td>${truth ? `<td>${fmt(p.truth?.reward, 4)}</td>` : ''}<td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
       );
     }

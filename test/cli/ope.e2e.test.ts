@@ -74,6 +74,14 @@ describe('simulate --log, then ope, then report', () => {
     expect(lines.slice(at + 1).find((l) => /^ +ips /.test(l))).toMatch(/! ESS/);
     expect(r.stdout).toContain(`! ESS: best-static ${ess.toFixed(0)} of 12500 decisions`);
 
+    // the difference from the logged mean: IPS of the uniform target minus the observed mean, in csv and json;
+    // best-static is flagged, so its difference is no evidence
+    expect(Number(got.vs_logged)).toBeCloseTo(ips - observed, 10);
+    expect(Number(got.vs_logged_lo)).toBeLessThan(Number(got.vs_logged));
+    expect(summary.policies[2].estimates.find((e: { metric: string; estimator: string }) => e.metric === 'reward' && e.estimator === 'ips').vsLogged.value).toBeCloseTo(ips - observed, 10);
+    expect(bs.verdict).toEqual({ result: 'no-evidence', estimators: [] });
+    expect(r.stdout).toMatch(/^best-static: no evidence either way: its estimates are flagged \(low-ess/m);
+
     // the same seed gives the same bytes
     const again = await cli(['ope', '--logs', logs, '--policies', 'linucb,best-static,random', '--out', join(dir, 'ope2')]);
     expect(again.code).toBe(0);

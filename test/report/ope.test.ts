@@ -7,7 +7,7 @@ import { opeSummaryOf } from '../helpers/opeSummary.js';
 const est = (metric: 'reward' | 'accuracy', estimator: string, value: number, param: number | null = null) => ({ metric, estimator, value, lo: value - 0.1, hi: value + 0.1, sd: 0.05, param }) as OpeSummary['policies'][number]['estimates'][number];
 
 const summary = opeSummaryOf(['reward', 'accuracy'], ['ips', 'switch-dr'], [
-  { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: { n: 10, ess: 9.5, maxWeight: 2, meanWeight: 1, supportShare: 1 }, kept: null, truth: { reward: 0.6, accuracy: 0.5 }, estimates: [est('reward', 'ips', 0.61), est('reward', 'switch-dr', 0.62, Number.POSITIVE_INFINITY), est('accuracy', 'ips', 0.55), est('accuracy', 'switch-dr', 0.5, 3)] },
+  { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: { n: 10, ess: 9.5, maxWeight: 2, meanWeight: 1, supportShare: 1 }, kept: null, truth: { reward: 0.6, accuracy: 0.5 }, estimates: [est('reward', 'ips', 0.61), { ...est('reward', 'switch-dr', 0.62, Number.POSITIVE_INFINITY), vsLogged: { value: 0.02, lo: -0.01, hi: 0.05 } }, est('accuracy', 'ips', 0.55), est('accuracy', 'switch-dr', 0.5, 3)] },
   { name: 'linucb', params: { alpha: 0.1 }, method: 'replay', unbiased: false, diagnostics: null, kept: 4, truth: { reward: 0.7, accuracy: 0.6 }, estimates: [est('reward', 'replay', 0.65), est('accuracy', 'replay', 0.58)] },
 ]);
 
@@ -15,30 +15,37 @@ describe('ope outputs', () => {
   it('estimates.csv: one row per policy, metric and estimator, with ∞ as inf and the true value', () => {
     const lines = opeEstimatesCsv(summary).trim().split('\n');
     expect(lines).toHaveLength(1 + 6);
-    expect(lines[2]).toBe('random,distribution,reward,switch-dr,0.62,0.52,0.72,0.05,inf,0.6,10,9.5,2,1,');
-    // replay: no weights, so no diagnostics; n is the log's and the kept count is last
-    expect(lines[5]).toBe('linucb,replay,reward,replay,0.65,0.55,0.75,0.05,,0.7,10,,,,4');
+    expect(lines[0]).toBe('policy,method,metric,estimator,value,lo,hi,sd,param,true_value,n,ess,max_weight,support_share,kept,vs_logged,vs_logged_lo,vs_logged_hi');
+    // the difference from the logged mean in the last three columns (empty for an estimate without one)
+    expect(lines[2]).toBe('random,distribution,reward,switch-dr,0.62,0.52,0.72,0.05,inf,0.6,10,9.5,2,1,,0.02,-0.01,0.05');
+    // replay: no weights, so no diagnostics; n is the log's, then the kept count
+    expect(lines[5]).toBe('linucb,replay,reward,replay,0.65,0.55,0.75,0.05,,0.7,10,,,,4,,,');
   });
 
   it('the table and the chart flag replay on non-uniform logs; the chart marks true values', () => {
     const t = opeTable(summary);
     expect(t).toContain('replay (biased)');
-    expect(t).toMatch(/random\s+ips\s+0\.6100 \[0\.5100, 0\.7100\]\s+0\.5500/);
+    expect(t).toMatch(/random\s+ips\s+0\.6100\s+\[0\.5100, 0\.7100\]\s+0\.5500/);
+    expect(t).toMatch(/^\s+switch-dr\s+0\.6200\s+\[0\.5200, 0\.7200\]\s+\+0\.0200 \[-0\.0100, \+0\.0500\]\s+0\.5000/m);
     const spec = opeChartSpec(summary) as unknown as { data: { values: { policy: string; estimator: string; truth: number }[] } };
     expect(spec.data.values.map((v) => `${v.policy}/${v.estimator}/${v.truth}`)).toEqual(['random/ips/0.6', 'random/switch-dr/0.6', 'linucb/replay (biased)/0.7']);
     expect(opeReportHtml(summary, '<svg width="10"></svg>')).toContain('(biased: logs not uniform)');
   });
 
-  it('the table fits a terminal: energy, accuracy, ESS / kept, then the true value give way; the reward and the flags stay', () => {
+  it('the table fits a terminal: energy, accuracy, ESS / kept, the true value, the reward interval, then its difference give way; the reward and the flags stay', () => {
     const energy = (p: OpeSummary['policies'][number]) => [...p.estimates, { ...p.estimates[0], metric: 'energy_j' as const, value: 151.9 }];
     const wide: OpeSummary = { ...summary, policies: summary.policies.map((p) => ({ ...p, name: p.name === 'linucb' ? 'linear-epsilon-greedy' : p.name, estimates: energy(p) })) };
-    expect(opeTable(wide)).toMatch(/^policy +estimator +reward \[95% CI\] +accuracy +J\/decision +true reward +ESS \/ kept +flags$/m);
-    expect(opeTable(wide, 90)).toMatch(/^policy +estimator +reward \[95% CI\] +true reward +flags$/m);
+    expect(opeTable(wide)).toMatch(/^policy +estimator +reward +95% CI +vs logged \[95% CI\] +accuracy +J\/decision +true reward +ESS \/ kept +flags$/m);
+    expect(opeTable(wide, 120)).toMatch(/^policy +estimator +reward +95% CI +vs logged \[95% CI\] +true reward +flags$/m);
+    const eighty = opeTable(wide, 90);
+    expect(eighty).toMatch(/^policy +estimator +reward +vs logged \[95% CI\] +flags$/m);
+    expect(eighty).toMatch(/^ +switch-dr +0\.6200 +\+0\.0200 \[-0\.0100, \+0\.0500\] +! ESS$/m);
+    // long names: the difference gives way last (the verdict lines under the table still say it)
     const narrow = opeTable(wide, 79);
     for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
-    expect(narrow).toMatch(/^policy +estimator +reward \[95% CI\] +flags$/m);
+    expect(narrow).toMatch(/^policy +estimator +reward +flags$/m);
     // 10 decisions: every ESS (and the 4 kept) is below 100
-    expect(narrow).toMatch(/^linear-epsilon-greedy +replay \(biased\) +0\.6500 \[0\.5500, 0\.7500\] +! ESS$/m);
+    expect(narrow).toMatch(/^linear-epsilon-greedy +replay \(biased\) +0\.6500 +! ESS$/m);
   });
 
   it('the chart: one axis for every policy, each estimator in one colour whatever was run, the true value under the estimates', () => {

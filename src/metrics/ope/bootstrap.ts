@@ -10,6 +10,11 @@ export interface BootstrapOptions {
   seed: number;
   /** Two-sided coverage of the interval (default 0.95). */
   level?: number;
+  /**
+   * Per-decision values (length n) whose plain mean every estimate is compared with on the same resample:
+   * each then also gets the percentile interval of estimate − mean (docs/ope.md, "Better than the logging policy?").
+   */
+  reference?: Float64Array;
 }
 
 export interface BootstrapCi {
@@ -18,6 +23,8 @@ export interface BootstrapCi {
   /** Standard deviation of the resampled estimates. */
   sd: number;
   resamples: number;
+  /** With `reference`: the percentile interval of the paired differences (same resamples, same drops). */
+  diff?: { lo: number; hi: number };
 }
 
 /**
@@ -42,20 +49,30 @@ export function bootstrapMany(ests: readonly Estimate[], opts: BootstrapOptions)
   if (E === 0) return [];
   const n = ests[0].contrib.length;
   for (const e of ests) if (e.contrib.length !== n || (e.norm !== null && e.norm.length !== n)) throw new Error('bootstrapped estimates cover different decisions');
-  if (n === 0) return ests.map(() => ({ lo: Number.NaN, hi: Number.NaN, sd: Number.NaN, resamples: 0 }));
+  const ref = opts.reference ?? null;
+  if (ref !== null && ref.length !== n) throw new Error(`reference has ${ref.length} values, expected n = ${n}`);
+  if (n === 0) return ests.map(() => ({ lo: Number.NaN, hi: Number.NaN, sd: Number.NaN, resamples: 0, ...(ref ? { diff: { lo: Number.NaN, hi: Number.NaN } } : {}) }));
   const rng = new Rng(opts.seed);
   // One 32-bit draw per index (multiply-shift); the bias, below n/2³², is negligible for any log size.
   const scale = n / 4294967296;
   const idx = new Int32Array(n);
   const vals = ests.map(() => new Float64Array(B));
+  const diffs = ref ? ests.map(() => new Float64Array(B)) : null;
   const kept = new Int32Array(E);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < n; j++) idx[j] = Math.floor(rng.nextU32() * scale);
+    // the reference's mean on this very resample: no draw of its own, so the stream (and every interval) is unchanged
+    let rm = 0;
+    if (ref) {
+      for (let j = 0; j < n; j++) rm += ref[idx[j]];
+      rm /= n;
+    }
     for (let k = 0; k < E; k++) {
       const { contrib: c, norm: w } = ests[k];
       let sc = 0;
       if (w === null) {
         for (let j = 0; j < n; j++) sc += c[idx[j]];
+        if (diffs) diffs[k][kept[k]] = sc / n - rm;
         vals[k][kept[k]++] = sc / n;
       } else {
         let sw = 0;
@@ -64,11 +81,19 @@ export function bootstrapMany(ests: readonly Estimate[], opts: BootstrapOptions)
           sc += c[i];
           sw += w[i];
         }
-        if (sw > 0) vals[k][kept[k]++] = sc / sw;
+        if (sw > 0) {
+          if (diffs) diffs[k][kept[k]] = sc / sw - rm;
+          vals[k][kept[k]++] = sc / sw;
+        }
       }
     }
   }
-  return vals.map((v, k) => summarise(v.subarray(0, kept[k]).sort(), level));
+  return vals.map((v, k) => {
+    const ci = summarise(v.subarray(0, kept[k]).sort(), level);
+    if (!diffs) return ci;
+    const d = summarise(diffs[k].subarray(0, kept[k]).sort(), level);
+    return { ...ci, diff: { lo: d.lo, hi: d.hi } };
+  });
 }
 
 function summarise(v: Float64Array, level: number): BootstrapCi {

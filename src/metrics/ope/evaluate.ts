@@ -31,6 +31,26 @@ export interface OpeRow {
   param: number | null;
   /** Why value, lo, hi or sd is not a finite number (summary.json writes those null); absent when all are. */
   note?: string;
+  /** Estimate minus the logged mean, with its paired 95 % interval (docs/ope.md, "Better than the logging policy?"). */
+  vsLogged?: VsLogged;
+}
+
+export interface VsLogged {
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+/** Plain mean of the first n values, summed in order as observedMeans does, so the two agree to the bit. */
+export function loggedMean(v: Float64Array, n = v.length): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += v[i];
+  return n > 0 ? s / n : Number.NaN;
+}
+
+/** The difference of an estimate from the logged mean m, with the bootstrap's paired interval. */
+export function vsLogged(value: number, m: number, diff: { lo: number; hi: number } | undefined): VsLogged {
+  return { value: value - m, lo: diff?.lo ?? Number.NaN, hi: diff?.hi ?? Number.NaN };
 }
 
 export interface OpeResult {
@@ -68,11 +88,14 @@ export function evaluateTarget(d: LoggedBandit, target: Float64Array, opts: OpeO
     if (p !== null) params.set(name, p);
     return estimate(name, d, target, { qhat: q, switchTau: p ?? undefined, drosLambda: p ?? undefined });
   });
-  const cis = bootstrapMany(ests, { seed: opts.seed, resamples: opts.resamples, level: opts.level });
+  // the logged rewards ride along the same resamples: the difference from the logged mean is paired
+  const logged = d.reward.subarray(0, d.n);
+  const cis = bootstrapMany(ests, { seed: opts.seed, resamples: opts.resamples, level: opts.level, reference: logged });
+  const m = loggedMean(logged);
   const rows = opts.estimators.map((estimator, k): OpeRow => {
     const r = { estimator, value: ests[k].value, lo: cis[k].lo, hi: cis[k].hi, sd: cis[k].sd, param: params.get(estimator) ?? null };
     const note = nonFiniteNote(r, ests[k]);
-    return note === undefined ? r : { ...r, note };
+    return { ...r, ...(note === undefined ? {} : { note }), vsLogged: vsLogged(r.value, m, cis[k].diff) };
   });
   const w = weightDiagnostics(importanceWeights(d, target));
   return { rows, diagnostics: { n: d.n, ...w, supportShare: supportShare(d, target, opts.group ?? null, opts.nGroups ?? 1) } };

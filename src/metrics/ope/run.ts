@@ -11,7 +11,7 @@ import type { ResolvedPolicy } from '../../policies/registry.js';
 import { nameKey } from '../../sim/engine.js';
 import { bootstrapMany } from './bootstrap.js';
 import type { EstimatorName, LoggedBandit } from './estimators.js';
-import { evaluateTarget, nonFiniteNote, type OpeRow } from './evaluate.js';
+import { evaluateTarget, loggedMean, nonFiniteNote, vsLogged, type OpeRow, type VsLogged } from './evaluate.js';
 import { crossFitRewardModel } from './fromLogs.js';
 import { replay } from './replay.js';
 import { opeHindsight, type OpeData, type OpeMetric } from './setup.js';
@@ -152,10 +152,11 @@ function evaluateReplay(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Op
     ests.map((e) => e.est),
     { seed: o.seed, resamples: o.resamples },
   );
+  const mask = Float64Array.from(res.matched);
   const estimates: OpeEstimateRow[] = ests.map((e, k) => {
     const r: OpeEstimateRow = { metric: e.metric, estimator: 'replay', value: e.est.value, lo: cis[k].lo, hi: cis[k].hi, sd: cis[k].sd, param: null };
     const note = nonFiniteNote(r, e.est);
-    return note === undefined ? r : { ...r, note };
+    return { ...r, ...(note === undefined ? {} : { note }), vsLogged: replayVsLogged(data.values.get(e.metric)!, mask, e.est.value, o) };
   });
   let truth: Partial<Record<OpeMetric, number>> | null = null;
   if (data.table) {
@@ -175,6 +176,17 @@ function evaluateReplay(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Op
     truth = Object.fromEntries(fns.map(([m], k) => [m, sums[k] / steps]));
   }
   return { name: rp.name, params: rp.params, method: 'replay', unbiased: uniformLogs(data), diagnostics: null, kept, truth, estimates };
+}
+
+/**
+ * Replay's difference from the logged mean: resample all n decisions (the resamples every target of the log
+ * gets) and take the kept decisions' mean minus the logged mean on each; a resample keeping none is dropped.
+ */
+export function replayVsLogged(v: Float64Array, mask: Float64Array, value: number, o: OpeRunOptions): VsLogged {
+  const c = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) c[i] = mask[i] !== 0 ? v[i] : 0;
+  const [ci] = bootstrapMany([{ value, contrib: c, norm: mask }], { seed: o.seed, resamples: o.resamples, reference: v });
+  return vsLogged(value, loggedMean(v), ci.diff);
 }
 
 /** Evaluate every policy on the prepared log. */

@@ -2,7 +2,7 @@
 import type { EstimatorName } from './estimators.js';
 import type { OpePolicyResult } from './run.js';
 import type { OpeData, OpeMetric, RewardSourceKind } from './setup.js';
-import { estimateFlags, MIN_ESS, MIN_SUPPORT, observedMeans, policyFlags, rewardRange, type EstimateFlag, type OpeTrustCriteria, type PolicyFlag } from './trust.js';
+import { estimateFlags, evidenceOf, MIN_ESS, MIN_SUPPORT, observedMeans, policyFlags, policyVerdict, rewardRange, type EstimateFlag, type OpeTrustCriteria, type PolicyFlag, type VsLoggedVerdict } from './trust.js';
 
 export const OPE_SCHEMA_VERSION = 1;
 
@@ -29,6 +29,8 @@ export interface OpeSummary {
 export interface OpeSummaryPolicy extends Omit<OpePolicyResult, 'estimates'> {
   estimates: (OpePolicyResult['estimates'][number] & { flags?: EstimateFlag[] })[];
   flags?: PolicyFlag[];
+  /** Better or worse than the logging policy at 95 %, and the reward estimators that say so (absent from older summaries). */
+  verdict?: { result: VsLoggedVerdict; estimators: string[] };
 }
 
 export function buildOpeSummary(data: OpeData, a: { file: string; lambda: number; estimators: EstimatorName[]; seed: number; bootstrap: number; uniform: boolean }, policies: OpePolicyResult[]): OpeSummary {
@@ -48,8 +50,12 @@ export function buildOpeSummary(data: OpeData, a: { file: string; lambda: number
     level: 0.95,
     observed: observedMeans(data.values),
     trust,
-    // flags last, so every earlier field keeps its place
-    policies: policies.map((p) => ({ ...p, estimates: p.estimates.map((e) => ({ ...e, flags: estimateFlags(e, trust.rewardRange) })), flags: policyFlags(p, trust) })),
+    // flags, then vsLogged and verdict last, so every earlier field keeps its place
+    policies: policies.map((p) => {
+      const flags = policyFlags(p, trust);
+      const estimates = p.estimates.map(({ vsLogged, ...e }) => ({ ...e, flags: estimateFlags(e, trust.rewardRange), ...(vsLogged ? { vsLogged } : {}) }));
+      return { ...p, estimates, flags, verdict: policyVerdict(evidenceOf(p, flags, trust.rewardRange)) };
+    }),
   };
 }
 

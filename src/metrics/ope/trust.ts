@@ -59,3 +59,27 @@ export function policyFlags(p: Pick<OpePolicyResult, 'method' | 'diagnostics' | 
 export function estimateFlags(e: Pick<OpeEstimateRow, 'metric' | 'lo' | 'hi'>, range: readonly [number, number]): EstimateFlag[] {
   return e.metric === 'reward' && (e.lo < range[0] || e.hi > range[1]) ? ['outside-range'] : [];
 }
+
+/** Target against the logging policy at 95 % (docs/ope.md, "Better than the logging policy?"). */
+export type VsLoggedVerdict = 'better' | 'worse' | 'indistinguishable' | 'no-evidence';
+
+/** One paired interval of the difference: above 0 is better, below 0 worse (strictly), else indistinguishable. */
+export function diffVerdict(lo: number, hi: number): Exclude<VsLoggedVerdict, 'no-evidence'> {
+  return lo > 0 ? 'better' : hi < 0 ? 'worse' : 'indistinguishable';
+}
+
+/**
+ * The reward estimates whose difference counts as evidence: no flag on them or their policy, a finite interval,
+ * not dm (its interval holds q̂ fixed, too narrow) and not replay on logs that are not uniform (biased).
+ */
+export function evidenceOf(p: Pick<OpePolicyResult, 'method' | 'unbiased' | 'estimates'>, pflags: readonly PolicyFlag[], range: readonly [number, number]): OpeEstimateRow[] {
+  if (pflags.length > 0 || (p.method === 'replay' && !p.unbiased)) return [];
+  return p.estimates.filter((e) => e.metric === 'reward' && e.estimator !== 'dm' && e.vsLogged !== undefined && Number.isFinite(e.vsLogged.lo) && Number.isFinite(e.vsLogged.hi) && estimateFlags(e, range).length === 0);
+}
+
+/** better (worse) when every estimate of the evidence says so; no-evidence when there is none. */
+export function policyVerdict(evidence: readonly OpeEstimateRow[]): { result: VsLoggedVerdict; estimators: string[] } {
+  const vs = evidence.map((e) => diffVerdict(e.vsLogged!.lo, e.vsLogged!.hi));
+  const result = vs.length === 0 ? 'no-evidence' : vs.every((v) => v === vs[0]) ? vs[0] : 'indistinguishable';
+  return { result, estimators: evidence.map((e) => e.estimator) };
+}

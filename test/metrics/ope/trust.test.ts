@@ -73,6 +73,24 @@ describe('trust of the estimates of a hand-made log', () => {
   });
 });
 
+describe('against the logging policy on the same hand-made log', () => {
+  let s: OpeSummary;
+  beforeAll(async () => {
+    s = await ope({ logs: file, policies: ['random', 'best-static'], estimators: 'ips,snips', bootstrap: 200 });
+  });
+
+  it('every estimate: its value minus the observed mean, inside its paired interval; flagged policies give no evidence', () => {
+    for (const p of s.policies) {
+      for (const e of p.estimates) {
+        expect(e.vsLogged!.value, `${p.name} ${e.metric} ${e.estimator}`).toBe(e.value - s.observed![e.metric]!);
+        expect(e.vsLogged!.lo).toBeLessThanOrEqual(e.vsLogged!.value + 1e-12);
+      }
+      // random: low-support; best-static: low-ess (both flagged above)
+      expect(p.verdict).toEqual({ result: 'no-evidence', estimators: [] });
+    }
+  });
+});
+
 describe('the flag rules at their thresholds', () => {
   const c = { minEss: 100, minSupport: 0.99 };
   const d = (ess: number, supportShare: number) => ({ method: 'distribution' as const, kept: null, diagnostics: { n: 1000, ess, maxWeight: 1, meanWeight: 1, supportShare } });
