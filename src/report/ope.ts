@@ -24,7 +24,7 @@ function row(p: OpePolicyResult, metric: OpeMetric, estimator: string) {
  * One line per policy and estimator: reward, its 95 % interval, its difference from the observed reward with the
  * paired interval, accuracy, energy, the true value when known, ESS / kept and the trust flags; the logging
  * policy's observed means first. `width` (a terminal's) drops energy, accuracy, ESS / kept, the true value, then
- * the reward's own interval, then its difference, to fit: the reward and the flags stay. The notes are opeNotes.
+ * the difference, then the reward's own interval, to fit: the reward and the flags stay. The notes are opeNotes.
  */
 export function opeTable(s: OpeSummary, width = Infinity): string {
   const hasTruth = s.table !== null;
@@ -55,7 +55,8 @@ export function opeTable(s: OpeSummary, width = Infinity): string {
     });
   }
   const right = headers.map((_, j) => j >= 2 && j < headers.length - 1);
-  return renderTableFit(headers, rows, right, width, [6, 5, headers.length - 2, ...(hasTruth ? [7] : []), 3, 4]);
+  // the difference goes before the reward's interval: the verdict lines under the table still give it
+  return renderTableFit(headers, rows, right, width, [6, 5, headers.length - 2, ...(hasTruth ? [7] : []), 4, 3]);
 }
 
 /** The verdict per target (verdictLines), then the trust notes (trustNotes), each wrapped to `width`. */

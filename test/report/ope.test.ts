@@ -32,20 +32,23 @@ describe('ope outputs', () => {
     expect(opeReportHtml(summary, '<svg width="10"></svg>')).toContain('(biased: logs not uniform)');
   });
 
-  it('the table fits a terminal: energy, accuracy, ESS / kept, the true value, the reward interval, then its difference give way; the reward and the flags stay', () => {
+  it('the table fits a terminal: energy, accuracy, ESS / kept, the true value, the difference, then the reward interval give way; the reward and the flags stay', () => {
     const energy = (p: OpeSummary['policies'][number]) => [...p.estimates, { ...p.estimates[0], metric: 'energy_j' as const, value: 151.9 }];
     const wide: OpeSummary = { ...summary, policies: summary.policies.map((p) => ({ ...p, name: p.name === 'linucb' ? 'linear-epsilon-greedy' : p.name, estimates: energy(p) })) };
     expect(opeTable(wide)).toMatch(/^policy +estimator +reward +95% CI +vs logged \[95% CI\] +accuracy +J\/decision +true reward +ESS \/ kept +flags$/m);
     expect(opeTable(wide, 120)).toMatch(/^policy +estimator +reward +95% CI +vs logged \[95% CI\] +true reward +flags$/m);
     const eighty = opeTable(wide, 90);
-    expect(eighty).toMatch(/^policy +estimator +reward +vs logged \[95% CI\] +flags$/m);
-    expect(eighty).toMatch(/^ +switch-dr +0\.6200 +\+0\.0200 \[-0\.0100, \+0\.0500\] +! ESS$/m);
-    // long names: the difference gives way last (the verdict lines under the table still say it)
+    expect(eighty).toMatch(/^policy +estimator +reward +95% CI +flags$/m);
+    expect(eighty).toMatch(/^ +switch-dr +0\.6200 +\[0\.5200, 0\.7200\] +! ESS$/m);
+    // long names: the reward's interval gives way last (the verdict lines under the table give the difference)
     const narrow = opeTable(wide, 79);
     for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
-    expect(narrow).toMatch(/^policy +estimator +reward +flags$/m);
+    expect(narrow).toMatch(/^policy +estimator +reward +95% CI +flags$/m);
+    const tiny = opeTable(wide, 60);
+    for (const line of tiny.split('\n')) expect(line.length, line).toBeLessThanOrEqual(60);
+    expect(tiny).toMatch(/^policy +estimator +reward +flags$/m);
     // 10 decisions: every ESS (and the 4 kept) is below 100
-    expect(narrow).toMatch(/^linear-epsilon-greedy +replay \(biased\) +0\.6500 +! ESS$/m);
+    expect(tiny).toMatch(/^linear-epsilon-greedy +replay \(biased\) +0\.6500 +! ESS$/m);
   });
 
   it('the chart: one axis for every policy, each estimator in one colour whatever was run, the true value under the estimates', () => {
