@@ -95,6 +95,7 @@ const BOUNDS: Record<string, string> = {
 /** A YAML or JSON text edited: the tree (mostly) or the text. */
 function editYaml(text: string, rng: Rng, ops: string[], prefix: (t: Tree) => Tree = (t) => t, json = false): string {
   let out = text;
+  const before = ops.length;
   if (rng.next() < 0.8) {
     let tree: Tree;
     try {
@@ -116,7 +117,8 @@ function editYaml(text: string, rng: Rng, ops: string[], prefix: (t: Tree) => Tr
       }
     }
   }
-  if (ops.length === 0 || rng.next() < 0.3) {
+  // every case edits something: an unedited seed only measures how long a valid run takes
+  if (ops.length === before || rng.next() < 0.3) {
     const m = json && rng.next() < 0.5 ? jsonText(out, rng) : mutateYamlText(out, rng);
     ops.push(m.op);
     out = m.text;
