@@ -174,7 +174,15 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
   if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
   // the settings of shard 0 (all alike but --jobs, which changes no result), whatever order the shards are named in
   const zero = states.findIndex((s) => s.shard.index === 0);
-  const p = evaluateDefaults(states[zero].settings);
+  const stateFile = join(dirs[zero], 'state.json');
+  let p: ReturnType<typeof evaluateDefaults>;
+  try {
+    p = evaluateDefaults(states[zero].settings);
+  } catch (e) {
+    // the settings' own check says what is wrong, not where: the shard's state.json
+    if (e instanceof UsageError || e instanceof DataError) throw new DataError(`settings.${e.message.replace(/^greenserv: /, '')}`, stateFile, undefined, 'settings', 'field');
+    throw e;
+  }
   if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[zero], 'state.json'), undefined, 'settings');
   const prep = await prepareEvaluation(p);
   if (prep.sha256 !== ref.datasetSha256) throw new DataError(`the dataset changed since the shards ran (sha256 ${prep.sha256}, the shards have ${ref.datasetSha256})`, join(dirs[0], 'state.json'), undefined, 'datasetSha256');

@@ -2,14 +2,39 @@
  * An experiment's settings checked against its tables before anything is written (app/experimentPrepare.ts):
  * each refusal names the YAML file, the line and the field, and comes before the checkpoint directory exists.
  */
+import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
+import { resolvePolicies } from '../policies/registry.js';
 import { ContextError } from '../features/contextsFor.js';
 import { poolProblem, poolStepProblem, type ExperimentContext } from '../sim/experiment.js';
 import { armLabel, fieldError, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { sameModelsProblem } from '../sim/protocol.js';
 import { scenarioProblem } from '../sim/scenarioConfig.js';
 import { tableHasLatency } from './runConfig.js';
+
+/**
+ * The data files the YAML names (dataset, queries, models, train; resolved beside it) must exist: the loader's
+ * 'file not found' would name the path but not the field that holds it.
+ */
+export function checkSourcesExist(file: string, text: string, src: Partial<Record<'dataset' | 'queries' | 'models' | 'train', string>>, isBuiltin: (s: string) => boolean): void {
+  for (const [field, p] of Object.entries(src)) {
+    if (p === undefined || p.startsWith('hf://') || (field === 'dataset' && isBuiltin(p)) || existsSync(p)) continue;
+    throw fieldError(text, file, `file not found: ${p}${field === 'dataset' ? ' (and not a built-in dataset: see `greenserv datasets list`)' : ''}`, [field]);
+  }
+}
+
+/** Each arm's policy name against the registry and the table's models (static:<model>), at the arm's line. */
+export function checkPolicyNames(file: string, text: string, cfg: ExperimentConfig, table: PoolTable): void {
+  cfg.arms.forEach((a, i) => {
+    try {
+      resolvePolicies([a.policy], [], table.models);
+    } catch (e) {
+      if (e instanceof UsageError) throw fieldError(text, file, e.message, ['arms', i, 'policy']);
+      throw e;
+    }
+  });
+}
 
 /** A pool model (initial, exclude, events) the table lacks, or a pool left with no model. */
 export function checkPoolAgainstTable(file: string, text: string, cfg: ExperimentConfig, table: PoolTable): void {

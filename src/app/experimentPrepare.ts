@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import { expandJobs, ExperimentContext, type Job } from '../sim/experiment.js';
-import { checkAgainstTable, checkArms, checkColumns, checkPoolAgainstTable, checkTrainAgainstTable, contextFieldError } from './experimentChecks.js';
+import { checkAgainstTable, checkArms, checkColumns, checkPolicyNames, checkPoolAgainstTable, checkSourcesExist, checkTrainAgainstTable, contextFieldError } from './experimentChecks.js';
 import { ContextError } from '../features/contextsFor.js';
 import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitMember, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
@@ -45,12 +45,14 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
+  checkSourcesExist(file, text, { dataset: src.source, queries: src.queries, models: src.models, train: src.train }, isBuiltinSource);
   const table = await loadTable(src.source, { queries: src.queries, models: src.models });
   const sha256 = tableSha256(table);
   const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
   if (trainTable) checkTrainAgainstTable(file, text, cfg, table, trainTable);
   checkColumns(file, text, cfg, table, trainTable);
   checkPoolAgainstTable(file, text, cfg, table);
+  checkPolicyNames(file, text, cfg, table);
   let ctx: ExperimentContext;
   try {
     // under a split the contexts of the experiment's features are built here

@@ -92,7 +92,8 @@ function endLabelLayers(ends: { label: string; x: number; value: number }[], yTo
     yTop,
   );
   const perPx = Q / W;
-  const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: e.value, x2: Q + 10 * perPx, labelY: pos[i] }));
+  // the leader starts inside the plot, as its label does: an end far outside the axis would grow the image with it
+  const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: Math.max(0, Math.min(yTop, e.value)), x2: Q + 10 * perPx, labelY: pos[i] }));
   // same encoding as the lines, so the legends merge into one
   const c = color;
   return [
@@ -121,7 +122,11 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   let top = 0;
   for (const c of o.curves) {
     const n = c.meanCum.length;
-    for (let i = 0; i < n; i++) if (c.ciHi[i] > top || c.meanCum[i] > top) top = Math.max(top, c.ciHi[i], c.meanCum[i]);
+    // one at a time: Math.max of a NaN (an edited curves.csv) would make the axis NaN
+    for (let i = 0; i < n; i++) {
+      if (c.ciHi[i] > top) top = c.ciHi[i];
+      if (c.meanCum[i] > top) top = c.meanCum[i];
+    }
     for (let i = 0; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, mean: c.meanCum[i], lo: c.ciLo[i], hi: c.ciHi[i] });
     if ((n - 1) % STRIDE !== 0) rows.push({ step: n, label: c.label, mean: c.meanCum[n - 1], lo: c.ciLo[n - 1], hi: c.ciHi[n - 1] });
   }

@@ -146,37 +146,77 @@ export function writeExperimentData(dir: AtomicDir, agg: ExperimentAggregate, co
   dir.write('config.yaml', configText);
 }
 
+/** A results file read back as JSON; a file that is not names itself. */
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DataError(`invalid JSON (${(e as Error).message})`, file);
+  }
+}
+
+/**
+ * A results CSV read back: its rows with their line numbers, every column in `need` present, and a cell of a
+ * numeric column either empty (a value the run could not compute) or a number; problems name file, line, column.
+ */
+function readCsv(file: string, need: string[], numeric: string[]): { row: Record<string, string>; line: number }[] {
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parse(readFileSync(file, 'utf8'), { columns: true, info: true });
+  } catch (e) {
+    throw new DataError(`not a valid CSV: ${(e as Error).message}`, file, (e as { lines?: number }).lines);
+  }
+  const header = rows.length ? Object.keys(rows[0].record) : need;
+  for (const c of need) if (!header.includes(c)) throw new DataError(`missing column '${c}'`, file, 1, c);
+  for (const { record, info } of rows) {
+    for (const c of numeric) if (record[c] !== '' && !Number.isFinite(Number(record[c]))) throw new DataError(`'${record[c]}' is not a number`, file, info.lines, c);
+  }
+  return rows.map((r) => ({ row: r.record, line: r.info.lines }));
+}
+
 /** Read an experiment results directory back into the aggregate (for `greenserv report`). */
 export function readExperimentDir(dir: string): { agg: ExperimentAggregate; configText: string; manifest: unknown; profile: Profile | null } {
   const need = (f: string): string => {
     const p = join(dir, f);
     if (!existsSync(p)) throw new DataError(`not an experiment results directory: ${f} is missing`, dir);
-    return readFileSync(p, 'utf8');
+    return p;
   };
-  const summary = JSON.parse(need('summary.json')) as ExperimentSummary;
+  const summary = readJson(need('summary.json')) as ExperimentSummary;
   if (summary.kind !== 'experiment') throw new DataError(`summary.json is not an experiment summary (kind '${String(summary.kind)}')`, join(dir, 'summary.json'));
   const Q = summary.dataset.queries;
   const num = (v: string): number => (v === '' ? Number.NaN : Number(v));
-  const curveRows = parse(need('curves.csv'), { columns: true }) as Record<string, string>[];
-  const curves = new Map<string, ExperimentAggregate['curves'][number]>();
-  for (const r of curveRows) {
+  // a row must belong to a cell of summary.json, and a step to its stream
+  const cells = new Set(summary.cells.map((c) => `${c.lambda}/${c.label}`));
+  const inCell = (file: string, r: Record<string, string>, line: number): string => {
     const key = `${r.lambda}/${r.label}`;
+    if (!cells.has(key)) throw new DataError(`λ ${r.lambda}, label '${r.label}' is not a cell of summary.json`, file, line, 'label');
+    return key;
+  };
+  const curvesFile = need('curves.csv');
+  const curveRows = readCsv(curvesFile, ['lambda', 'label', 'step', 'mean_cum_regret', 'ci95_lo', 'ci95_hi', 'ma_regret'], ['lambda', 'mean_cum_regret', 'ci95_lo', 'ci95_hi', 'ma_regret']);
+  const curves = new Map<string, ExperimentAggregate['curves'][number]>();
+  for (const { row: r, line } of curveRows) {
+    const key = inCell(curvesFile, r, line);
+    const s = Number(r.step) - 1;
+    if (!(Number.isInteger(s) && s >= 0 && s < Q)) throw new DataError(`step '${r.step}' is not in 1…${Q} (summary.json: ${Q} queries)`, curvesFile, line, 'step');
     let c = curves.get(key);
     if (!c) {
       c = { lambda: Number(r.lambda), label: r.label, meanCum: new Float64Array(Q), ciLo: new Float64Array(Q), ciHi: new Float64Array(Q), movingAvg: new Float64Array(Q) };
       curves.set(key, c);
     }
-    const s = Number(r.step) - 1;
     c.meanCum[s] = num(r.mean_cum_regret);
     c.ciLo[s] = num(r.ci95_lo);
     c.ciHi[s] = num(r.ci95_hi);
     c.movingAvg[s] = num(r.ma_regret);
   }
   const ids = summary.models.map((m) => m.id);
-  const selRows = parse(need('selection.csv'), { columns: true }) as Record<string, string>[];
+  const selFile = need('selection.csv');
+  const selRows = readCsv(selFile, ['lambda', 'label', 'window_start', 'model_id', 'share'], ['lambda', 'window_start', 'share']);
   const sel = new Map<string, SelectionWindows>();
-  for (const r of selRows) {
-    const key = `${r.lambda}/${r.label}`;
+  for (const { row: r, line } of selRows) {
+    const key = inCell(selFile, r, line);
+    const m = ids.indexOf(r.model_id);
+    if (m < 0) throw new DataError(`model '${r.model_id}' is not among the models of summary.json`, selFile, line, 'model_id');
     let w = sel.get(key);
     if (!w) {
       w = { lambda: Number(r.lambda), label: r.label, windowStart: [], share: [] };
@@ -188,9 +228,9 @@ export function readExperimentDir(dir: string): { agg: ExperimentAggregate; conf
       k = w.windowStart.push(start) - 1;
       w.share.push(new Float64Array(ids.length));
     }
-    w.share[k][ids.indexOf(r.model_id)] = num(r.share);
+    w.share[k][m] = num(r.share);
   }
-  const manifest = existsSync(join(dir, 'manifest.json')) ? JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) : {};
-  const profile = existsSync(join(dir, 'profile.json')) ? (JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as Profile) : null;
-  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: need('config.yaml'), manifest, profile };
+  const manifest = existsSync(join(dir, 'manifest.json')) ? readJson(join(dir, 'manifest.json')) : {};
+  const profile = existsSync(join(dir, 'profile.json')) ? (readJson(join(dir, 'profile.json')) as Profile) : null;
+  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: readFileSync(need('config.yaml'), 'utf8'), manifest, profile };
 }
