@@ -9,9 +9,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { fuzzArgs } from './args.js';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
 import { BIN, buildCase, CONFIG_TARGETS, prepare, type ConfigCase, type ConfigTarget } from './configTargets.js';
 
@@ -140,44 +140,14 @@ export async function fuzzTarget(o: ConfigFuzzOptions): Promise<TargetSummary> {
   return s;
 }
 
-function usage(msg: string): never {
-  process.stderr.write(`fuzz:configs: ${msg}\n`);
-  process.exit(2);
-}
-
-function intOption(v: string | undefined, name: string, d: number, min: number): number {
-  if (v === undefined) return d;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        iterations: { type: 'string' },
-        seed: { type: 'string' },
-        target: { type: 'string' },
-        jobs: { type: 'string' },
-        timeout: { type: 'string' },
-        failures: { type: 'string' },
-        work: { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    usage((err as Error).message);
-  }
-  const iterations = intOption(values.iterations, 'iterations', 200, 1);
-  const seed = intOption(values.seed, 'seed', 1, 0);
-  const jobs = intOption(values.jobs, 'jobs', Math.min(2, availableParallelism()), 1);
-  const timeoutMs = intOption(values.timeout, 'timeout', 20_000, 1);
-  const targets = (values.target ?? CONFIG_TARGETS.join(',')).split(',').map((t) => t.trim());
+  const { int, str, usage, common } = fuzzArgs('fuzz:configs', { target: { type: 'string' }, timeout: { type: 'string' }, failures: { type: 'string' }, work: { type: 'string' } }, 200);
+  const { iterations, seed, jobs } = common;
+  const timeoutMs = int('timeout', 20_000, 1);
+  const targets = (str('target') ?? CONFIG_TARGETS.join(',')).split(',').map((t) => t.trim());
   for (const t of targets) if (!CONFIG_TARGETS.includes(t as ConfigTarget)) usage(`unknown target '${t}' (expected ${CONFIG_TARGETS.join(', ')})`);
-  const work = resolve(values.work ?? join(tmpdir(), 'greenserv-fuzz-configs'));
-  const failuresDir = resolve(values.failures ?? join(tmpdir(), `greenserv-fuzz-config-failures-${seed}`));
+  const work = resolve(str('work') ?? join(tmpdir(), 'greenserv-fuzz-configs'));
+  const failuresDir = resolve(str('failures') ?? join(tmpdir(), `greenserv-fuzz-config-failures-${seed}`));
   const summaries: TargetSummary[] = [];
   for (const target of targets as ConfigTarget[]) {
     process.stderr.write(`fuzzing ${target}: ${iterations} inputs, seed ${seed}…\n`);

@@ -7,54 +7,23 @@
  *   node dist/fuzz/run.js [--iterations N] [--seed S] [--format csv,arrow,parquet,pickle,sql]
  *                         [--jobs J] [--failures DIR] [--timeout MS] [--memory MIB] [--inline]
  */
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { fuzzArgs } from './args.js';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, fuzzFormat, InlineExecutor, type Executor, type FormatSummary, type Limits } from './harness.js';
 import { FUZZ_FORMATS, type FuzzFormat } from './seeds.js';
 import { WorkerExecutor } from './worker.js';
 
-function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\n`);
-  process.exit(2);
-}
-
-function intOption(v: string | undefined, name: string, d: number, min: number): number {
-  if (v === undefined) return d;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        iterations: { type: 'string' },
-        seed: { type: 'string' },
-        format: { type: 'string' },
-        jobs: { type: 'string' },
-        failures: { type: 'string' },
-        timeout: { type: 'string' },
-        memory: { type: 'string' },
-        inline: { type: 'boolean' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    usage((err as Error).message);
-  }
-  const iterations = intOption(values.iterations, 'iterations', 10_000, 1);
-  const seed = intOption(values.seed, 'seed', 1, 0);
-  const jobs = intOption(values.jobs, 'jobs', Math.min(2, availableParallelism()), 1);
+  const { values, int, str, usage, common } = fuzzArgs('fuzz', { format: { type: 'string' }, failures: { type: 'string' }, timeout: { type: 'string' }, memory: { type: 'string' }, inline: { type: 'boolean' } }, 10_000);
+  const { iterations, seed, jobs } = common;
   const limits: Limits = {
-    timeoutMs: intOption(values.timeout, 'timeout', DEFAULT_LIMITS.timeoutMs, 1),
-    memoryLimitMb: intOption(values.memory, 'memory', DEFAULT_LIMITS.memoryLimitMb, 16),
+    timeoutMs: int('timeout', DEFAULT_LIMITS.timeoutMs, 1),
+    memoryLimitMb: int('memory', DEFAULT_LIMITS.memoryLimitMb, 16),
   };
-  const formats = (values.format ?? FUZZ_FORMATS.join(',')).split(',').map((f) => f.trim().toLowerCase());
+  const formats = (str('format') ?? FUZZ_FORMATS.join(',')).split(',').map((f) => f.trim().toLowerCase());
   for (const f of formats) if (!FUZZ_FORMATS.includes(f as FuzzFormat)) usage(`unknown format '${f}' (expected ${FUZZ_FORMATS.join(', ')})`);
-  const failuresDir = resolve(values.failures ?? join(tmpdir(), `greenserv-fuzz-failures-${seed}`));
+  const failuresDir = resolve(str('failures') ?? join(tmpdir(), `greenserv-fuzz-failures-${seed}`));
 
   const executor: Executor = values.inline ? new InlineExecutor(limits) : new WorkerExecutor(jobs, limits);
   const summaries: FormatSummary[] = [];
