@@ -107,7 +107,7 @@ function readState(dir: string): EvaluateShardState {
   const s = raw.shard as ShardSpec | undefined;
   const hex = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
   const bad = (field: string): never => {
-    throw new DataError(`${field} is missing or not valid`, file, undefined, field);
+    throw new DataError(`${field} is missing or not valid`, file, undefined, field, 'field');
   };
   if (!s || !Number.isInteger(s.index) || !Number.isInteger(s.count) || s.index < 0 || s.index >= s.count) bad('shard');
   if (!Number.isInteger(raw.totalCells) || (raw.totalCells as number) < 1) bad('totalCells');
@@ -162,7 +162,7 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
       ['shard.count', s.shard.count, ref.shard.count],
       ['totalCells', s.totalCells, ref.totalCells],
     ] as const) {
-      if (a !== b) throw new DataError(`comes from another evaluation than ${dirs[0]}: ${field} ${String(a)}, there ${String(b)}`, join(dirs[i], 'state.json'), undefined, field);
+      if (a !== b) throw new DataError(`comes from another evaluation than ${dirs[0]}: ${field} ${String(a)}, there ${String(b)}`, join(dirs[i], 'state.json'), undefined, field, 'field');
     }
   });
   const count = ref.shard.count;
@@ -183,11 +183,11 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
     if (e instanceof UsageError || e instanceof DataError) throw new DataError(`settings.${e.message.replace(/^greenserv: /, '')}`, stateFile, undefined, 'settings', 'field');
     throw e;
   }
-  if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[zero], 'state.json'), undefined, 'settings');
+  if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[zero], 'state.json'), undefined, 'settings', 'field');
   const prep = await prepareEvaluation(p);
-  if (prep.sha256 !== ref.datasetSha256) throw new DataError(`the dataset changed since the shards ran (sha256 ${prep.sha256}, the shards have ${ref.datasetSha256})`, join(dirs[0], 'state.json'), undefined, 'datasetSha256');
+  if (prep.sha256 !== ref.datasetSha256) throw new DataError(`the dataset changed since the shards ran (sha256 ${prep.sha256}, the shards have ${ref.datasetSha256})`, join(dirs[0], 'state.json'), undefined, 'datasetSha256', 'field');
   const { cells } = sweepCells(prep.table, prep.sweepOptions);
-  if (cells.length !== ref.totalCells) throw new DataError(`state.json records ${ref.totalCells} cells, the settings give ${cells.length}`, join(dirs[0], 'state.json'), undefined, 'totalCells');
+  if (cells.length !== ref.totalCells) throw new DataError(`state.json records ${ref.totalCells} cells, the settings give ${cells.length}`, join(dirs[0], 'state.json'), undefined, 'totalCells', 'field');
   const shape = { lambdas: p.lambdas.length, policies: p.policies.length, values: p.runs * (prep.table.tasks.length + 1), cells: cells.length };
   const found = new Map<string, string[]>();
   const results: SweepCellResult[] = [];

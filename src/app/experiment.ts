@@ -113,8 +113,8 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const { cfg, table, sha256, ctx, jobs } = p;
   let previous: JobResult[] = [];
   if (state) {
-    if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs');
-    if (state.datasetSha256 !== undefined && state.datasetSha256 !== sha256) throw new DataError(`the dataset changed since the interrupted run (sha256 ${sha256}, the checkpoint has ${state.datasetSha256}); start over with --force`, join(partial, 'state.json'), undefined, 'datasetSha256');
+    if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs', 'field');
+    if (state.datasetSha256 !== undefined && state.datasetSha256 !== sha256) throw new DataError(`the dataset changed since the interrupted run (sha256 ${sha256}, the checkpoint has ${state.datasetSha256}); start over with --force`, join(partial, 'state.json'), undefined, 'datasetSha256', 'field');
     previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: ctx.replay.nQueries, models: table.nModels, budget: cfg.budget !== undefined });
   }
   // a shard runs its cost-balanced subset of the jobs (docs/model.md, "Shards")

@@ -48,7 +48,7 @@ export function readConfigText(file: string, recordedIn?: string): string {
   } catch (e) {
     if (e instanceof UsageError || e instanceof DataError) throw e;
     const err = userIoError(e, file, 'read experiment file');
-    if (recordedIn && err instanceof UsageError) throw new DataError(`experimentFile: ${err.message}`, recordedIn, undefined, 'experimentFile');
+    if (recordedIn && err instanceof UsageError) throw new DataError(`experimentFile: ${err.message}`, recordedIn, undefined, 'experimentFile', 'field');
     throw err;
   }
 }

@@ -42,8 +42,8 @@ function readShard(dir: string): ShardInput {
   }
   if (!st.isDirectory()) throw new DataError('not a shard directory (not a directory)', dir);
   const state = Checkpoint.readState(dir);
-  if (!state.shard) throw new DataError('not a shard directory: state.json names no shard (a checkpoint of an unsharded run is finished with experiment run --resume)', join(dir, 'state.json'), undefined, 'shard');
-  if (state.datasetSha256 === undefined) throw new DataError('state.json records no dataset hash', join(dir, 'state.json'), undefined, 'datasetSha256');
+  if (!state.shard) throw new DataError('not a shard directory: state.json names no shard (a checkpoint of an unsharded run is finished with experiment run --resume)', join(dir, 'state.json'), undefined, 'shard', 'field');
+  if (state.datasetSha256 === undefined) throw new DataError('state.json records no dataset hash', join(dir, 'state.json'), undefined, 'datasetSha256', 'field');
   const cfgFile = join(dir, 'config.yaml');
   if (!existsSync(cfgFile)) throw new DataError('not a finished shard (config.yaml is missing); finish it with experiment run --resume, or re-run the shard', dir);
   const size = statSync(cfgFile).size;
@@ -66,7 +66,7 @@ function checkSameRun(shards: ShardInput[]): void {
   for (const s of shards.slice(1)) {
     for (const [field, get, what] of fields) {
       if (get(s.state) !== get(ref.state)) {
-        throw new DataError(`comes from another run than ${ref.dir}: the ${what} differs (${field} ${String(get(s.state))}, there ${String(get(ref.state))})`, join(s.dir, 'state.json'), undefined, field);
+        throw new DataError(`comes from another run than ${ref.dir}: the ${what} differs (${field} ${String(get(s.state))}, there ${String(get(ref.state))})`, join(s.dir, 'state.json'), undefined, field, 'field');
       }
     }
   }
@@ -112,9 +112,9 @@ async function mergeExperimentShards(dirs: string[], o: MergeOptions): Promise<{
   checkSameRun(shards);
   const ref = shards[0];
   const p = await prepareExperiment(ref.state.experimentFile, ref.text, ref.state.runs, undefined, { checkArms: false });
-  if (p.jobs.length !== ref.state.totalJobs) throw new DataError(`state.json records ${ref.state.totalJobs} cells, the config has ${p.jobs.length}`, join(ref.dir, 'state.json'), undefined, 'totalJobs');
+  if (p.jobs.length !== ref.state.totalJobs) throw new DataError(`state.json records ${ref.state.totalJobs} cells, the config has ${p.jobs.length}`, join(ref.dir, 'state.json'), undefined, 'totalJobs', 'field');
   if (p.sha256 !== ref.state.datasetSha256) {
-    throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256');
+    throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256', 'field');
   }
   const out = o.out ?? `results/${p.cfg.name}`;
   const shape = { lambdas: p.cfg.lambdas.length, arms: p.cfg.arms.length, runs: p.cfg.runs, queries: p.ctx.replay.nQueries, models: p.table.nModels, budget: p.cfg.budget !== undefined };

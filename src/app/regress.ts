@@ -90,7 +90,7 @@ export function readBaseline(file: string): Baseline {
   const r = baselineSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new DataError(`invalid baseline: ${i.path.join('.') || '(top level)'}: ${i.message}`, file, undefined, i.path.join('.'));
+    throw new DataError(`invalid baseline: ${i.path.join('.') || '(top level)'}: ${i.message}`, file, undefined, i.path.join('.'), 'field');
   }
   return r.data;
 }

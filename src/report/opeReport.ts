@@ -58,7 +58,7 @@ export async function rebuildOpeReport(doc: unknown, file: string, out: { write(
   if (!r.success) {
     const i = r.error.issues[0];
     const path = i.path.join('.') || '(top level)';
-    throw new DataError(`not an ope summary: ${path}: ${i.message}`, file, undefined, path);
+    throw new DataError(`not an ope summary: ${path}: ${i.message}`, file, undefined, path, 'field');
   }
   const s = revive(r.data) as OpeSummary;
   const chart = await renderChart(opeChartSpec(s), 2, 'ope');

@@ -55,7 +55,7 @@ export async function rebuildReport(dir: string, warn: (m: string) => void): Pro
     if (!r.success) {
       const i = r.error.issues[0];
       const path = i.path.join('.') || '(top level)';
-      throw new DataError(`not an experiment summary: ${path}: ${i.message}`, file, undefined, path);
+      throw new DataError(`not an experiment summary: ${path}: ${i.message}`, file, undefined, path, 'field');
     }
     try {
       const { agg, configText, manifest, profile } = readExperimentDir(dir);

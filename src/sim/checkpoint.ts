@@ -167,7 +167,7 @@ export class Checkpoint {
     if (!r.success) {
       const i = r.error.issues[0];
       const path = i.path.join('.') || '(top level)';
-      throw new DataError(`corrupted checkpoint state: ${path}: ${i.message}; start over with --force`, stateFile, undefined, path);
+      throw new DataError(`corrupted checkpoint state: ${path}: ${i.message}; start over with --force`, stateFile, undefined, path, 'field');
     }
     return r.data;
   }

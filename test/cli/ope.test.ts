@@ -81,7 +81,7 @@ describe('greenserv report on an ope directory', () => {
     writeFileSync(join(d, 'summary.json'), JSON.stringify({ kind: 'ope', schemaVersion: 1, logs: { file: 'x', decisions: -3, models: [], propensity: 'logged', uniform: false }, table: null, lambda: 0.5, estimators: [], seed: 1, bootstrap: 10, policies: [] }));
     const r = await cli(['report', d]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${join(d, 'summary.json')} (column 'logs.decisions'): not an ope summary: logs.decisions`);
+    expect(r.stderr).toContain(`${join(d, 'summary.json')} (field 'logs.decisions'): not an ope summary: logs.decisions`);
     expect(existsSync(join(d, 'report.html'))).toBe(false);
   });
 });

@@ -86,7 +86,7 @@ describe('merge', () => {
     const foreign = (await runExperimentShard(other, { index: 1, count: 3 }, { out: join(root, 'foreign'), workers: 1, charts: false })).out;
     const e = await failure([shards[0], foreign, shards[2]]);
     expect(e).toBeInstanceOf(DataError);
-    expect(e.message).toMatch(/foreign\/state\.json \(column 'configSha256'\): comes from another run than .*s0: the config differs/);
+    expect(e.message).toMatch(/foreign\/state\.json \(field 'configSha256'\): comes from another run than .*s0: the config differs/);
     const edited = copy('edited', shards[2], (d) => writeFileSync(join(d, 'config.yaml'), CONFIG.replace('runs: 2', 'runs: 3')));
     expect((await failure([shards[0], shards[1], edited])).message).toMatch(/edited\/config\.yaml.*does not match configSha256/);
   });

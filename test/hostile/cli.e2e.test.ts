@@ -355,10 +355,10 @@ describe('bounds on counts', () => {
     const d = tmp();
     const sim = { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 0.5, runs: 1e15, seed: 1, semantics: 'paper', features: ['task'] };
     writeFileSync(join(d, 'a.json'), JSON.stringify({ schemaVersion: 1, name: 'a', config: sim, metrics: {} }));
-    expectUserError(await cli(['regress', '--baseline', join(d, 'a.json'), '--out', join(d, 'r.json')]), /a\.json \(column 'config\.runs'\): invalid baseline: config\.runs: at most 10000/);
+    expectUserError(await cli(['regress', '--baseline', join(d, 'a.json'), '--out', join(d, 'r.json')]), /a\.json \(field 'config\.runs'\): invalid baseline: config\.runs: at most 10000/);
     const ev = { command: 'evaluate', routerbench: 'x.csv', policies: ['random'], lambdas: Array.from({ length: 200_000 }, () => 0.5), runs: 1, seed: 1 };
     writeFileSync(join(d, 'b.json'), JSON.stringify({ schemaVersion: 1, name: 'b', config: ev, metrics: {} }));
-    expectUserError(await cli(['regress', '--baseline', join(d, 'b.json'), '--out', join(d, 'r.json')]), /b\.json \(column 'config\.lambdas'\): invalid baseline: config\.lambdas: at most 1001/);
+    expectUserError(await cli(['regress', '--baseline', join(d, 'b.json'), '--out', join(d, 'r.json')]), /b\.json \(field 'config\.lambdas'\): invalid baseline: config\.lambdas: at most 1001/);
     expect(existsSync(join(d, 'r.json'))).toBe(false);
     writeFileSync(join(d, 'c.json'), JSON.stringify({ schemaVersion: 1, name: 'c', config: { command: 'bench', policies: ['nope'], minMs: 50 }, metrics: {} }));
     expectUserError(await cli(['regress', '--baseline', join(d, 'c.json'), '--out', join(d, 'r.json')]), /unknown policy 'nope'; policies: random/);
@@ -404,7 +404,7 @@ describe('experiment and report', () => {
     writeFileSync(join(d, 'R', 'summary.json'), '{"kind": "experiment",');
     expectUserError(await cli(['report', join(d, 'R')]), /R\/summary\.json: invalid JSON/);
     writeFileSync(join(d, 'R', 'summary.json'), JSON.stringify({ kind: 'experiment', name: 'x', dataset: { name: 'd', queries: 1e12, models: 2 }, runs: 1, lambdas: [0.5], models: [{ id: 'a' }], cells: [] }));
-    expectUserError(await cli(['report', join(d, 'R')]), /R\/summary\.json \(column 'dataset\.queries'\): not an experiment summary: dataset\.queries/);
+    expectUserError(await cli(['report', join(d, 'R')]), /R\/summary\.json \(field 'dataset\.queries'\): not an experiment summary: dataset\.queries/);
   });
 });
 
