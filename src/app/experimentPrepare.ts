@@ -10,7 +10,7 @@ import { tableSha256, type PoolTable } from '../data/pool.js';
 import { expandJobs, ExperimentContext, type Job } from '../sim/experiment.js';
 import { checkAgainstTable, checkArms, checkColumns, checkPolicyNames, checkPoolAgainstTable, checkSourcesExist, checkTrainAgainstTable, contextFieldError } from './experimentChecks.js';
 import { ContextError } from '../features/contextsFor.js';
-import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitMember, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
+import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitMember, yamlLine, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import type { JobSource } from '../sim/workers.js';
 import { loadPolicyModule } from '../policies/registry.js';
@@ -41,7 +41,7 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   // plugin modules named by arms, relative to the YAML file (worker threads load the same files)
   for (const a of cfg.arms) if (a.module !== undefined) await loadPolicyModule(isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module));
   if (runs !== undefined) cfg.runs = runs;
-  if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, field: 'reward' });
+  if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, line: () => yamlLine(text, ['reward']), field: 'reward' });
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };

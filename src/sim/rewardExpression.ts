@@ -28,15 +28,17 @@ export const MAX_REWARD_DEPTH = 32;
 const MAX_ARGS = 16;
 
 export interface RewardSource {
-  /** Where the expression came from: the option (`--reward`) or a file and its field. */
+  /** Where the expression came from: the option (`--reward`) or a file, its line and its field. */
   option?: string;
   file?: string;
+  /** The field's line, found only on error (a YAML file is parsed again for it). */
+  line?: () => number;
   field?: string;
 }
 
 function fail(src: RewardSource, expr: string, why: string): never {
   const shown = expr.length > 120 ? `${expr.slice(0, 120)}…` : expr;
-  if (src.file) throw new DataError(`${src.field ?? 'reward'} '${shown}': ${why}`, src.file);
+  if (src.file) throw new DataError(`'${shown}': ${why}`, src.file, src.line?.(), src.field ?? 'reward', 'field');
   throw new UsageError(`${src.option ?? src.field ?? 'reward'} '${shown}': ${why}`);
 }
 

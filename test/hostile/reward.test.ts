@@ -65,7 +65,7 @@ describe('reward sandbox: hostile expressions are refused by name, before evalua
     await expect(buildRewards(t, { lambda: 0.5, expression: 'range(1,1e9)' })).rejects.toThrow(/^reward 'range\(1,1e9\)': function 'range'/);
     await expect(buildRewards(t, { lambda: 0.5, expression: 'range(1,1e9)', expressionSource: { option: '--reward' } })).rejects.toThrow(/^--reward 'range\(1,1e9\)': function 'range'/);
     await expect(buildRewards(t, { lambda: 0.5, expression: 'zeros(1e5,1e5)', expressionSource: { file: 'x.yaml', field: 'reward' } })).rejects.toThrow(
-      /^x\.yaml: reward 'zeros\(1e5,1e5\)': function 'zeros'/,
+      /^x\.yaml \(field 'reward'\): 'zeros\(1e5,1e5\)': function 'zeros'/,
     );
   });
 });
@@ -117,7 +117,7 @@ describe('reward sandbox from every source: exit 2, file or option named, nothin
     const out = join(dir, 'out');
     const r = await cli(['experiment', 'run', yaml, '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`greenserv: error: ${yaml}: reward 'zeros(1e5,1e5)': function 'zeros' is not allowed`);
+    expect(r.stderr).toContain(`greenserv: error: ${yaml}:3 (field 'reward'): 'zeros(1e5,1e5)': function 'zeros' is not allowed`);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -129,7 +129,7 @@ describe('reward sandbox from every source: exit 2, file or option named, nothin
     const out = join(dir, 'regress.json');
     const r = await cli(['regress', '--baseline', f, '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`greenserv: error: ${f}: config.reward 'det(ones(300,300))': function 'det' is not allowed`);
+    expect(r.stderr).toContain(`greenserv: error: ${f} (field 'config.reward'): 'det(ones(300,300))': function 'det' is not allowed`);
     expect(existsSync(out)).toBe(false);
   });
 });
