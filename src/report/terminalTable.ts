@@ -291,6 +291,25 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const n = rnd ? headers.length : headers.length - 3;
   const table = renderTableFit(headers.slice(0, n), rows.map((r) => r.slice(0, n)), [false, true, true, true, true, true, true, true].slice(0, n), width, [7, 6, 5, 4].filter((j) => j < n));
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
+  const fixed = fixedModelsLine(s);
   // a head line wider than the terminal breaks at its separators instead of mid-word
-  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + scenarioTables(s.scenario, width, s.dataset.queries);
+  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + (fixed ? `${wrapAt(fixed, ' · ', width)}\n` : '') + scenarioTables(s.scenario, width, s.dataset.queries);
+}
+
+/** Baselines that route every query to one model, chosen by a rule: the table names the policy, this line the model. */
+const FIXED_MODEL_BASELINES = ['best-static', 'train-best-static', 'most-accurate', 'largest', 'smallest'];
+
+/**
+ * "fixed models: best-static phi-4-mini-4b · largest yi-34b · …" from each such baseline's selection shares; a
+ * baseline whose model left the pool mid-stream shows its models with their shares. Null without any.
+ */
+export function fixedModelsLine(s: Summary): string | null {
+  const items: string[] = [];
+  for (const p of s.policies) {
+    if (!FIXED_MODEL_BASELINES.includes(p.name)) continue;
+    const shares = Object.entries(p.selection).filter(([, x]) => x > 0).sort((a, b) => b[1] - a[1]);
+    if (shares.length === 0) continue;
+    items.push(`${p.name} ${shares.length === 1 ? shares[0][0] : shares.map(([m, x]) => `${m} ${weightPct(x)}`).join(', ')}`);
+  }
+  return items.length ? `fixed models: ${items.join(' · ')}` : null;
 }

@@ -39,6 +39,20 @@ describe('summaryTable', () => {
     expect(row(l, 'a').slice(3)).toEqual(['1.500', '0.7000', '+0.0%', '+0.0%', '-50.0%']);
   });
 
+  it('names the model of each fixed-model baseline under the table, with shares when it changed mid-stream', () => {
+    const s = summary('energy');
+    const sel = (name: string, selection: Record<string, number>) => ({ ...policy(name, 1, 0, 0), selection });
+    s.policies = [sel('best-static', { m1: 1 }), sel('largest', { m2: 0.75, m3: 0.25 }), sel('linucb', { m1: 0.5, m2: 0.5 }), sel('random', { m1: 0.5, m2: 0.5 })] as never;
+    const out = summaryTable(s);
+    expect(out.split('\n').filter((l) => l.startsWith('fixed models:'))).toEqual(['fixed models: best-static m1 · largest m2 75 %, m3 25 %']);
+    // at 40 columns the line breaks between baselines
+    const narrow = summaryTable(s, 40).split('\n');
+    const at = narrow.findIndex((l) => l.startsWith('fixed models:'));
+    expect(narrow.slice(at, at + 2)).toEqual(['fixed models: best-static m1', 'largest m2 75 %, m3 25 %']);
+    // none among the policies: no line
+    expect(summaryTable(summary('energy'))).not.toMatch(/fixed models/);
+  });
+
   it('the budget table: final statistic, overshoot, accuracy and share of runs within 5 %', () => {
     const b = { kind: 'energy', limit: 0.05, unit: 'Wh per query', cells: [{ lambda: 0, label: 'x', final: ms(0.0525), overshoot: ms(0.05), accuracy: ms(0.6), within5pct: 0.6 }] };
     const out = budgetTable(b as never);
