@@ -296,7 +296,8 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
       return c(['simulate', '--bounds', f, '--runs', '1', '--policies', 'random,linucb', '--steps', 'none', '--out', out, ...np], [f]);
     }
     case 'reward': {
-      const expr = rewardExpression(rng);
+      // no process can receive a NUL byte in an argument: the expression is given without it
+      const expr = rewardExpression(rng).replace(/\0/g, '');
       ops.push(`--reward ${short(expr)}`);
       return c(['simulate', '--reward', expr, '--runs', '1', '--policies', 'random,linucb', '--steps', 'none', '--out', out, ...np], ['--reward']);
     }

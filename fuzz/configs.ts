@@ -40,12 +40,19 @@ export function classifyExit(c: ConfigCase, code: number | null, signal: string 
 /** Run one case's command in a child process, killed after `timeoutMs`. */
 export function runConfigCase(c: ConfigCase, cwd: string, timeoutMs: number): Promise<ConfigOutcome> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${CHILD_HEAP_MB}`, BIN, ...c.args], {
-      cwd,
-      // a closed port: an hf:// source in a mutated config fails at once, offline
-      env: { ...process.env, NO_COLOR: '1', GREENSERV_CACHE: join(cwd, '.cache'), HF_ENDPOINT: 'http://127.0.0.1:9' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    let child;
+    try {
+      child = spawn(process.execPath, [`--max-old-space-size=${CHILD_HEAP_MB}`, BIN, ...c.args], {
+        cwd,
+        // a closed port: an hf:// source in a mutated config fails at once, offline
+        env: { ...process.env, NO_COLOR: '1', GREENSERV_CACHE: join(cwd, '.cache'), HF_ENDPOINT: 'http://127.0.0.1:9' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    } catch (e) {
+      // an argument Node refuses to pass (a NUL byte): the case cannot be run, which is the fuzzer's problem
+      done({ kind: 'failure', reason: 'exit', detail: `could not start: ${(e as Error).message}` });
+      return;
+    }
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < MAX_STDERR) stderr += d.toString('utf8');

@@ -17,7 +17,7 @@ import { runFields, runSettingsShape } from '../sim/runConfig.js';
 import { runConfigFromBaseline, simulateOptions, tableHasLatency } from './runConfig.js';
 import type { PoolTable } from '../data/pool.js';
 import { sameModelsProblem } from '../sim/protocol.js';
-import { usesScenario } from '../sim/scenarioConfig.js';
+import { scenarioProblem, usesScenario } from '../sim/scenarioConfig.js';
 import { simulateTable } from './simulate.js';
 
 const feature = runFields.feature;
@@ -138,6 +138,9 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   const { command: _, ...recorded } = c;
   const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models), train: rel(c.train) }, extraParams);
   const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
+  // a scenario that does not fit the table is the baseline's problem: name the file and field, as experiments do
+  const sp = scenarioProblem(table, c);
+  if (sp) throw new DataError(sp.message, file, undefined, ['config', ...sp.path].join('.'), 'field');
   const trainTable = rc.train !== undefined ? await loadBaselineTrain(file, c, rc.train, table) : undefined;
   const { summary: s } = await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { file, field: 'config.reward' }, ...(trainTable ? { trainTable } : {}) });
   const metrics: Record<string, number> = {};

@@ -351,6 +351,18 @@ describe('bounds on counts', () => {
     }
   });
 
+  it("a baseline's scenario that does not fit its table names the file and the field", async () => {
+    const d = tmp();
+    const sim = { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 0.5, runs: 1, seed: 1, semantics: 'paper', features: ['task'] };
+    const drift = { ...sim, drift: [{ step: 100, model: 'mmlu', accuracy: -0.3 }] };
+    writeFileSync(join(d, 'a.json'), JSON.stringify({ schemaVersion: 1, name: 'a', config: drift, metrics: {} }));
+    expectUserError(await cli(['regress', '--baseline', join(d, 'a.json'), '--out', join(d, 'r.json')]), /a\.json \(field 'config\.drift\.0\.model'\): unknown model 'mmlu'; models: qwen2\.5-0\.5b/);
+    // the built-in pool has no dollar cost
+    writeFileSync(join(d, 'b.json'), JSON.stringify({ schemaVersion: 1, name: 'b', config: { ...sim, budget: 'usd=0.001' }, metrics: {} }));
+    expectUserError(await cli(['regress', '--baseline', join(d, 'b.json'), '--out', join(d, 'r.json')]), /b\.json \(field 'config\.budget'\): /);
+    expect(existsSync(join(d, 'r.json'))).toBe(false);
+  });
+
   it('baselines with runs: 1e15 or 200k λ values name the field', async () => {
     const d = tmp();
     const sim = { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 0.5, runs: 1e15, seed: 1, semantics: 'paper', features: ['task'] };
