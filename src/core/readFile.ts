@@ -30,3 +30,12 @@ export function readFileBounded(file: string, what: string, maxBytes = MAX_SMALL
     closeSync(fd);
   }
 }
+
+/** JSON text of a file read back (a summary, a manifest): a parse failure is a DataError naming the file. */
+export function parseJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new DataError(`invalid JSON (${(e as Error).message})`, file);
+  }
+}

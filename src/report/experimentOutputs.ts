@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { DataError } from '../core/errors.js';
+import { parseJsonText } from '../core/readFile.js';
 import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindows } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import type { AtomicDir } from '../core/atomic.js';
@@ -147,13 +148,7 @@ export function writeExperimentData(dir: AtomicDir, agg: ExperimentAggregate, co
 }
 
 /** A results file read back as JSON; a file that is not names itself. */
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new DataError(`invalid JSON (${(e as Error).message})`, file);
-  }
-}
+const readJson = (file: string): unknown => parseJsonText(readFileSync(file, 'utf8'), file);
 
 /**
  * A results CSV read back: its rows with their line numbers, every column in `need` present, and a cell of a

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { stringify as yamlStringify } from 'yaml';
 import { DataError } from '../core/errors.js';
+import { parseJsonText } from '../core/readFile.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { stratifiedSplit } from '../sim/split.js';
@@ -283,11 +284,7 @@ export async function readSimulateDir(
   const manifestFile = join(dir, 'manifest.json');
   let manifest: Record<string, unknown> = {};
   if (existsSync(manifestFile)) {
-    try {
-      manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new DataError(`invalid JSON (${(e as Error).message})`, manifestFile);
-    }
+    manifest = parseJsonText(readFileSync(manifestFile, 'utf8'), manifestFile) as Record<string, unknown>;
     if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new DataError('must be a JSON object', manifestFile);
   }
   const models = await reloadModels(s, manifest, warn);

@@ -1,6 +1,7 @@
 /** The parts of a simulate summary.json the report reads, validated so a bad file names its field. */
 import { z } from 'zod';
 import { DataError } from '../core/errors.js';
+import { parseJsonText } from '../core/readFile.js';
 
 /** JSON writes an undefined value (NaN) as null. */
 const num = z
@@ -90,13 +91,7 @@ const simSummary = z.object({
 export type SimSummary = z.infer<typeof simSummary>;
 
 export function readSimulateSummary(text: string, file: string): SimSummary {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`invalid JSON (${(e as Error).message})`, file);
-  }
-  const r = simSummary.safeParse(raw);
+  const r = simSummary.safeParse(parseJsonText(text, file));
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new DataError(`not a simulate summary: field '${issue.path.join('.') || '(root)'}': ${issue.message}`, file);
