@@ -4,6 +4,7 @@ import { bootstrapMany } from './bootstrap.js';
 import { supportShare, weightDiagnostics, type WeightDiagnostics } from './diagnostics.js';
 import { checkTarget, ESTIMATOR_NAMES, estimate, importanceWeights, type Estimate, type EstimatorName, type LoggedBandit } from './estimators.js';
 import { tuneDrosLambda, tuneSwitchTau } from './tuning.js';
+import { mean } from '../stats.js';
 
 export interface OpeOptions {
   estimators: readonly EstimatorName[];
@@ -39,13 +40,6 @@ export interface VsLogged {
   value: number;
   lo: number;
   hi: number;
-}
-
-/** Plain mean of the first n values, summed in order as observedMeans does, so the two agree to the bit. */
-export function loggedMean(v: Float64Array, n = v.length): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += v[i];
-  return n > 0 ? s / n : Number.NaN;
 }
 
 /** The difference of an estimate from the logged mean m, with the bootstrap's paired interval. */
@@ -91,7 +85,8 @@ export function evaluateTarget(d: LoggedBandit, target: Float64Array, opts: OpeO
   // the logged rewards ride along the same resamples: the difference from the logged mean is paired
   const logged = d.reward.subarray(0, d.n);
   const cis = bootstrapMany(ests, { seed: opts.seed, resamples: opts.resamples, level: opts.level, reference: logged });
-  const m = loggedMean(logged);
+  // the plain mean, as the summary's observed value is, so the two agree to the bit
+  const m = mean(logged);
   const rows = opts.estimators.map((estimator, k): OpeRow => {
     const r = { estimator, value: ests[k].value, lo: cis[k].lo, hi: cis[k].hi, sd: cis[k].sd, param: params.get(estimator) ?? null };
     const note = nonFiniteNote(r, ests[k]);

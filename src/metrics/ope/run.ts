@@ -11,7 +11,8 @@ import type { ResolvedPolicy } from '../../policies/registry.js';
 import { nameKey } from '../../sim/engine.js';
 import { bootstrapMany } from './bootstrap.js';
 import type { EstimatorName, LoggedBandit } from './estimators.js';
-import { evaluateTarget, loggedMean, nonFiniteNote, vsLogged, type OpeRow, type VsLogged } from './evaluate.js';
+import { evaluateTarget, nonFiniteNote, vsLogged, type OpeRow, type VsLogged } from './evaluate.js';
+import { mean } from '../stats.js';
 import { crossFitRewardModel } from './fromLogs.js';
 import { replay } from './replay.js';
 import { opeHindsight, type OpeData, type OpeMetric } from './setup.js';
@@ -186,7 +187,7 @@ export function replayVsLogged(v: Float64Array, mask: Float64Array, value: numbe
   const c = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) c[i] = mask[i] !== 0 ? v[i] : 0;
   const [ci] = bootstrapMany([{ value, contrib: c, norm: mask }], { seed: o.seed, resamples: o.resamples, reference: v });
-  return vsLogged(value, loggedMean(v), ci.diff);
+  return vsLogged(value, mean(v), ci.diff);
 }
 
 /** Evaluate every policy on the prepared log. */

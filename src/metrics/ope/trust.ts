@@ -4,6 +4,7 @@
  */
 import type { OpeEstimateRow, OpePolicyResult } from './run.js';
 import type { OpeMetric, RewardSourceKind } from './setup.js';
+import { mean } from '../stats.js';
 
 /** Below this Kish ESS (or replay's kept count) an estimate rests on too few decisions (docs/ope.md). */
 export const MIN_ESS = 100;
@@ -25,11 +26,7 @@ export interface OpeTrustCriteria {
 /** The logging policy's value: the plain mean per decision of each metric over the log (observed, not estimated). */
 export function observedMeans(values: ReadonlyMap<OpeMetric, Float64Array>): Partial<Record<OpeMetric, number>> {
   const out: Partial<Record<OpeMetric, number>> = {};
-  for (const [metric, v] of values) {
-    let s = 0;
-    for (let i = 0; i < v.length; i++) s += v[i];
-    out[metric] = v.length > 0 ? s / v.length : Number.NaN;
-  }
+  for (const [metric, v] of values) out[metric] = mean(v);
   return out;
 }
 
