@@ -1,7 +1,4 @@
-/**
- * The width text output must fit: the terminal's less one column (a character in the last column makes some
- * terminals wrap), or Infinity when stdout is not a terminal, so piped output is never broken.
- */
-export function stdoutWidth(): number {
-  return process.stdout.isTTY ? (process.stdout.columns || 80) - 1 : Infinity;
-}
+import { terminalWidth } from '../core/messages.js';
+
+/** The width stdout text must fit (core/messages.ts terminalWidth). */
+export const stdoutWidth = (): number => terminalWidth(process.stdout);

@@ -26,9 +26,12 @@ export function escHtml(s: string): string {
  */
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
+/** A character as its \uXXXX escape (the form JSON writes for a control character). */
+const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 /** Text for a terminal: each such character shown as its \uXXXX escape, so a message cannot rewrite the screen. */
 export function terminalSafe(s: string): string {
-  return s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(UNSAFE, uEscape);
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -38,5 +41,5 @@ export const hasControl = (s: string): boolean => CONTROL.test(s);
 
 /** s as a JSON string for a message (cut at max characters), its C1 controls escaped as JSON escapes its C0. */
 export function jsonQuoted(s: string, max = 80): string {
-  return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s).replace(/[\u007f-\u009f]/g, uEscape);
 }

@@ -2,9 +2,12 @@
 import { terminalSafe } from './escape.js';
 import { wrapAt } from './format.js';
 
-/** The width messages must fit: the terminal's less one column, Infinity when stderr is not a terminal. */
-function stderrWidth(): number {
-  return process.stderr.isTTY ? (process.stderr.columns || 80) - 1 : Infinity;
+/**
+ * The width text on a stream must fit: the terminal's less one column (a character in the last column makes some
+ * terminals wrap), or Infinity when the stream is not a terminal, so piped output is never broken.
+ */
+export function terminalWidth(stream: NodeJS.WriteStream): number {
+  return stream.isTTY ? (stream.columns || 80) - 1 : Infinity;
 }
 
 /**
@@ -15,7 +18,7 @@ function stderrWidth(): number {
  */
 export function say(kind: string, m: string): void {
   const text = `greenserv: ${kind}: ${terminalSafe(m)}`;
-  const width = kind === 'internal error' ? Infinity : stderrWidth();
+  const width = kind === 'internal error' ? Infinity : terminalWidth(process.stderr);
   process.stderr.write(`${text.split('\n').map((l) => wrapAt(l, ' ', width)).join('\n')}\n`);
 }
 
