@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtomicDir } from '../core/atomic.js';
 import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { parseJsonText } from '../core/readFile.js';
 import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
 import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
 import { evaluateDefaults, evaluateInputs, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
@@ -97,13 +98,10 @@ function readBounded(file: string, max: number): string {
 
 function readState(dir: string): EvaluateShardState {
   const file = join(dir, 'state.json');
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readBounded(file, MAX_STATE_BYTES)) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof DataError || e instanceof UsageError) throw e;
-    throw new DataError(`not JSON: ${(e as Error).message}`, file);
-  }
+  // the shared reader of JSON results files: 'invalid JSON (<parser message, with the position>)'
+  const parsed = parseJsonText(readBounded(file, MAX_STATE_BYTES), file);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new DataError('not the state of an evaluation shard (expected a JSON object)', file);
+  const raw = parsed as Record<string, unknown>;
   const s = raw.shard as ShardSpec | undefined;
   const hex = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
   const bad = (field: string): never => {

@@ -16,11 +16,18 @@ export function experimentsDir(): string {
   return join(packageRoot(), 'experiments');
 }
 
+/**
+ * The config file of `experiment run <name|file>`. A path is kept as the user wrote it (relative stays
+ * relative), so messages name the file as typed, as the other commands do; what needs it absolute resolves it
+ * (the checkpoint's experimentFile, the data paths and modules relative to it). A shipped experiment's name
+ * is its file under the package's experiments/ folder, named by its full path (a relative experiments/<name>.yaml
+ * could be mistaken for a file of the current directory).
+ */
 export function resolveExperimentFile(nameOrFile: string): string {
   // a path (YAML extension or a directory part) must exist; anything else is a shipped experiment's name
   if (/\.ya?ml$/i.test(nameOrFile) || /[\\/]/.test(nameOrFile)) {
     if (!existsSync(nameOrFile)) throw new DataError('file not found', nameOrFile);
-    return resolve(nameOrFile);
+    return nameOrFile;
   }
   const p = join(experimentsDir(), `${nameOrFile}.yaml`);
   if (existsSync(p)) return p;

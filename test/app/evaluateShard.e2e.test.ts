@@ -90,6 +90,25 @@ describe('evaluate --shard and merge', () => {
     }
   });
 
+  it('a shard whose state.json is broken JSON, or JSON but not an object, is a DataError naming the file', async () => {
+    const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'broken', 'shard-0') });
+    const one = await evaluateShard(request, { index: 1, count: 2 }, { out: join(root, 'broken', 'shard-1') });
+    const state = join(one.out, 'state.json');
+    const esc = state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    writeFileSync(state, '{"schemaVersion": 1, "kind": "evaluate",');
+    // the shared reader's wording (core/readFile.ts parseJsonText), with the parser's position
+    const broken = await mergeAny([zero.out, one.out], { out: join(root, 'broken-merged') }).catch((e: unknown) => e);
+    expect((broken as Error).name).toBe('DataError');
+    expect((broken as Error).message).toMatch(new RegExp(`^${esc}: invalid JSON \\(.*position \\d+`));
+    for (const text of ['null', '[1]']) {
+      writeFileSync(state, text);
+      const e = await mergeAny([zero.out, one.out], { out: join(root, 'broken-merged') }).catch((x: unknown) => x);
+      expect((e as Error).name, text).toBe('DataError');
+      expect((e as Error).message, text).toBe(`${state}: not the state of an evaluation shard (expected a JSON object)`);
+    }
+    expect(existsSync(join(root, 'broken-merged'))).toBe(false);
+  });
+
   it('the CLI writes a shard directory and merge names a missing shard', () => {
     const out = join(root, 'cli-shard');
     const args = ['evaluate', '--routerbench', String(request.source), '--lambdas', '0,0.5,1', '--runs', '2', '--policies', 'linucb,epsilon-greedy,random,static:mid-model', '--features', 'task', '--jobs', '1'];
