@@ -1,6 +1,6 @@
 /** Usage mistakes a new user makes on the command line, and what they are told (built binary; build first). */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,5 +45,19 @@ describe('command-line usage mistakes (built binary)', () => {
     const eq = await cli(['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--out=--json', '--json'], dir);
     expect(eq.code).toBe(0);
     expect(readdirSync(dir)).toEqual(['--json']);
+  });
+
+  it('regress without --baseline says the option is required and how to give it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const r = await cli(['regress'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "greenserv: error: required option '--baseline <file-or-dir>' not specified: give a baseline JSON file or a directory of them, e.g. --baseline results/baselines\n",
+    );
+    mkdirSync(join(dir, 'empty'));
+    const e = await cli(['regress', '--baseline', 'empty'], dir);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe('greenserv: error: --baseline empty: the directory holds no baseline files (*.json)\n');
+    expect(readdirSync(dir)).toEqual(['empty']);
   });
 });
