@@ -1,6 +1,6 @@
 /** Usage mistakes a new user makes on the command line, and what they are told (built binary; build first). */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,5 +59,21 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(e.code).toBe(2);
     expect(e.stderr).toBe('greenserv: error: --baseline empty: the directory holds no baseline files (*.json)\n');
     expect(readdirSync(dir)).toEqual(['empty']);
+  });
+
+  it('report on a missing path or on a file says so, not "cannot read <path>/summary.json"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'pairs.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
+    const missing = await cli(['report', 'results/nope'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      'greenserv: error: results/nope: no such directory; give the results directory of a simulate, experiment or ope run (its --out)\n',
+    );
+    const file = await cli(['report', 'pairs.csv'], dir);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe(
+      'greenserv: error: pairs.csv: a file, not a results directory; give the directory a simulate, experiment or ope run wrote (its --out)\n',
+    );
+    expect(readdirSync(dir)).toEqual(['pairs.csv']);
   });
 });
