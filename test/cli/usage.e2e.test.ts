@@ -76,4 +76,12 @@ describe('command-line usage mistakes (built binary)', () => {
     );
     expect(readdirSync(dir)).toEqual(['pairs.csv']);
   });
+
+  it('experiment schema says where it wrote the schema (the default is relative to the current directory)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const r = await cli(['experiment', 'schema'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('wrote experiments/schema.json\n');
+    expect(readdirSync(join(dir, 'experiments'))).toEqual(['schema.json']);
+  });
 });
