@@ -181,8 +181,10 @@ export function registerExperimentCommand(program: Command): void {
   exp
     .command('schema')
     .description('write the JSON Schema of the experiment format (for editors)')
-    .option('--out <file>', 'output file', 'experiments/schema.json')
+    .option('--out <file>', 'output file, relative to the current directory', 'experiments/schema.json')
     .action((o: { out: string }) => {
       writeFileAtomic(o.out, JSON.stringify(experimentJsonSchema(), null, 2) + '\n');
+      // the default is relative to the current directory: say where it went
+      print(`wrote ${o.out}\n`);
     });
 }

@@ -1,5 +1,6 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError, Help } from 'commander';
+import { UsageError } from '../core/errors.js';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
 import { version } from '../app/version.js';
 import { say, terminalSafe } from './say.js';
@@ -86,6 +87,32 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
   return program;
 }
 
+/**
+ * An option that needs a value takes the next word even when it is another option: `simulate --data --json`
+ * would read a file named '--json', and `--lambda --runs 2` leaves '2' over ("too many arguments"). Before
+ * parsing, a value that is one of the command's own options is refused as a missing value, naming both.
+ * (`--out=--json` still passes a value that starts with dashes.)
+ */
+export function checkOptionValues(program: Command, argv: string[]): void {
+  let cmd = program;
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const next = cmd.commands.find((c) => c.name() === argv[i] || c.aliases().includes(argv[i]));
+    if (next === undefined) break;
+    cmd = next;
+  }
+  const longs = new Set(['--help', '-h', ...cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined))]);
+  for (; i < argv.length - 1; i++) {
+    if (argv[i] === '--') return;
+    const opt = cmd.options.find((o) => o.long === argv[i] || o.short === argv[i]);
+    if (opt === undefined || !opt.required) continue;
+    if (longs.has(argv[i + 1])) {
+      throw new UsageError(`option '${opt.flags}' argument missing: '${argv[i + 1]}' after it is an option, not its value (run with --help for usage)`);
+    }
+    i++; // its value
+  }
+}
+
 function ignoreClosedPipe(e: NodeJS.ErrnoException): void {
   if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
 }
@@ -96,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
   try {
     const program = await buildProgram(argv);
+    checkOptionValues(program, argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

@@ -19,14 +19,17 @@ import { stdoutWidth } from './width.js';
 import { print } from './say.js';
 
 function baselineFiles(paths: string[]): string[] {
+  // a required option with a default ([] for the repeatable list) is never reported missing by the parser
+  if (paths.length === 0) throw new UsageError("required option '--baseline <file-or-dir>' not specified: give a baseline JSON file or a directory of them, e.g. --baseline results/baselines");
   const out: string[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new DataError('file not found', p);
     if (statSync(p).isDirectory()) {
-      out.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)));
+      const inDir = readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f));
+      if (inDir.length === 0) throw new UsageError(`--baseline ${p}: the directory holds no baseline files (*.json)`);
+      out.push(...inDir);
     } else out.push(p);
   }
-  if (out.length === 0) throw new UsageError('--baseline: no baseline files found');
   return out;
 }
 

@@ -1,0 +1,87 @@
+/** Usage mistakes a new user makes on the command line, and what they are told (built binary; build first). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/greenserv');
+
+async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('command-line usage mistakes (built binary)', () => {
+  it('an option given without its value, before another option, is a missing value naming both; nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const cases: [string[], string][] = [
+      // was "--json: file not found"
+      [['simulate', '--data', '--json'], "option '--data <source>' argument missing: '--json' after it is an option, not its value"],
+      // was "too many arguments for 'simulate'. Expected 0 arguments but got 1."
+      [['simulate', '--lambda', '--runs', '2'], "option '--lambda <λ>' argument missing: '--runs' after it is an option, not its value"],
+      [['experiment', 'run', 'x0-warmup', '--runs', '--json'], "option '--runs <n>' argument missing: '--json' after it is an option, not its value"],
+      [['datasets', 'info', '--format', '--json', 'x.csv'], "option '--format <format>' argument missing: '--json' after it is an option, not its value"],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0], args.join(' ')).toBe(`greenserv: error: ${msg} (run with --help for usage)`);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a value that starts with a dash but is no option of the command still passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const r = await cli(['simulate', '--seed', '-1'], dir);
+    expect(r.stderr).toBe("greenserv: error: --seed: must be an integer ≥ 0, got '-1'\n");
+    const eq = await cli(['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--out=--json', '--json'], dir);
+    expect(eq.code).toBe(0);
+    expect(readdirSync(dir)).toEqual(['--json']);
+  });
+
+  it('regress without --baseline says the option is required and how to give it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const r = await cli(['regress'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "greenserv: error: required option '--baseline <file-or-dir>' not specified: give a baseline JSON file or a directory of them, e.g. --baseline results/baselines\n",
+    );
+    mkdirSync(join(dir, 'empty'));
+    const e = await cli(['regress', '--baseline', 'empty'], dir);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe('greenserv: error: --baseline empty: the directory holds no baseline files (*.json)\n');
+    expect(readdirSync(dir)).toEqual(['empty']);
+  });
+
+  it('report on a missing path or on a file says so, not "cannot read <path>/summary.json"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'pairs.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
+    const missing = await cli(['report', 'results/nope'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      'greenserv: error: results/nope: no such directory; give the results directory of a simulate, experiment or ope run (its --out)\n',
+    );
+    const file = await cli(['report', 'pairs.csv'], dir);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe(
+      'greenserv: error: pairs.csv: a file, not a results directory; give the directory a simulate, experiment or ope run wrote (its --out)\n',
+    );
+    expect(readdirSync(dir)).toEqual(['pairs.csv']);
+  });
+
+  it('experiment schema says where it wrote the schema (the default is relative to the current directory)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const r = await cli(['experiment', 'schema'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('wrote experiments/schema.json\n');
+    expect(readdirSync(join(dir, 'experiments'))).toEqual(['schema.json']);
+  });
+});
