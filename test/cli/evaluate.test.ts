@@ -389,7 +389,7 @@ describe('evaluateReportSection', () => {
   });
 
   it('the router table fits an 800-px window: compact type, names that wrap, a policy name only when it differs from its label', async () => {
-    const s = await smallSummary('narrow');
+    const s = await smallSummary('router-table');
     const html = evaluateReportSection(s);
     const table = html.slice(html.indexOf('<table'), html.indexOf('</table>'));
     expect(table.startsWith('<table class="compact"><tr><th class="text" style="width:30%">router</th>')).toBe(true);
