@@ -7,6 +7,7 @@ import { gapClosedSpec, protocolCsv } from './protocol.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
 import { policyColours } from './palette.js';
 import { renderChart } from './render.js';
+import { fractionPct, percentText } from './percent.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from '../metrics/routerbench.js';
@@ -23,9 +24,7 @@ import { chartSvg, REPORT_CSS } from './html.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
-function pct(x: number | null | undefined, d = 1): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(d)}%`;
-}
+const pct = (x: number | null | undefined): string => fractionPct(x);
 
 
 
@@ -104,9 +103,8 @@ export function evaluateTable(s: EvaluateSummary, width = Infinity): string {
   return `${wrapItems(head, width)}\n${wrapItems(note, width)}\n\n${main}\n\n${models}\n`;
 }
 
-function pctOf(x: number | null): string {
-  return x === null || !Number.isFinite(x) ? '–' : `${x.toFixed(1)}%`;
-}
+/** CPT: already in percent. */
+const pctOf = (x: number | null): string => percentText(x);
 
 // ---------------------------------------------------------------------------------------------- CSV
 
