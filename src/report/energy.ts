@@ -6,6 +6,7 @@ import type { EnergyMetrics, RouterEnergy } from '../metrics/energy.js';
 import type { SensitivitySetting, SensitivitySummary } from '../metrics/energySensitivity.js';
 import { escHtml as esc } from '../core/escape.js';
 import { fmt, plural, renderTableFit, wrapAt } from './terminalTable.js';
+import { fractionPct, percentText } from './percent.js';
 
 /** Joules with a unit that keeps 3 significant digits readable (J, kJ). */
 export function fmtJ(j: number | null | undefined): string {
@@ -14,13 +15,8 @@ export function fmtJ(j: number | null | undefined): string {
   return `${j.toPrecision(3)} J`;
 }
 
-function pct(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(1)}%`;
-}
-
-function signedPct(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-}
+const pct = (x: number | null | undefined): string => fractionPct(x);
+const signedPct = (x: number | null | undefined): string => percentText(x, true);
 
 function routerRow(r: RouterEnergy): string[] {
   const a = r.atReference;

@@ -7,6 +7,7 @@ import { gapClosedSpec, protocolCsv } from './protocol.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
 import { policyColours } from './palette.js';
 import { renderChart } from './render.js';
+import { fractionPct, percentText } from './percent.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from '../metrics/routerbench.js';
@@ -23,9 +24,7 @@ import { chartSvg, REPORT_CSS } from './html.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
-function pct(x: number | null | undefined, d = 1): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(d)}%`;
-}
+const pct = (x: number | null | undefined): string => fractionPct(x);
 
 
 
@@ -104,9 +103,8 @@ export function evaluateTable(s: EvaluateSummary, width = Infinity): string {
   return `${wrapItems(head, width)}\n${wrapItems(note, width)}\n\n${main}\n\n${models}\n`;
 }
 
-function pctOf(x: number | null): string {
-  return x === null || !Number.isFinite(x) ? '–' : `${x.toFixed(1)}%`;
-}
+/** CPT: already in percent. */
+const pctOf = (x: number | null): string => percentText(x);
 
 // ---------------------------------------------------------------------------------------------- CSV
 
@@ -146,6 +144,12 @@ export function evaluatePointsCsv(s: EvaluateSummary): string {
 
 // ---------------------------------------------------------------------------------------------- HTML
 
+/** A router's name in the report: its label, and the policy's own name after it when that differs (`LinUCB (linucb)`). */
+function routerCell(name: string): string {
+  const label = policyLabel(name);
+  return label === name ? esc(name) : `${esc(label)} <span class="note">(${esc(name)})</span>`;
+}
+
 /**
  * The report.html section of an evaluation. Charts are inlined when their SVG text is given (family →
  * SVG), otherwise referenced as charts/cost-quality-<family>.svg beside report.html.
@@ -166,15 +170,16 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   );
   parts.push(`<p class="note">${s.published.comparable ? 'Published figures (GreenServ Table 1) shown beside ours' : 'Published figures (GreenServ Table 1) not shown'}: ${esc(s.published.note)}.</p>`);
   const cmp = s.published.comparable;
-  // wide tables (one AIQ column per family) scroll inside the page rather than run off it
+  // the router's name wraps (class text) so that nine number columns fit an 800-px window; wider tables (many
+  // families, each its own AIQ column) scroll inside the page rather than run off it
   parts.push(
-    `<div class="wide"><table><tr><th>router</th><th>AIQ (mean)</th>${fams.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
+    `<div class="wide"><table class="compact"><tr><th class="text" style="width:30%">router</th><th>AIQ (mean)</th>${fams.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
       `<th>CPT(50%)</th><th>CPT(80%)</th><th>APGR</th>${cmp ? '<th>published AIQ / peak / avg</th>' : ''}</tr>`,
   );
   for (const p of s.policies) {
     const pub = s.published.rows.find((r) => r.policy === p.name);
     parts.push(
-      `<tr><td>${esc(policyLabel(p.name))} <span class="note">(${esc(p.name)})</span></td><td>${fmt(p.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(p.aiq.byFamily[f], 3)}</td>`).join('')}` +
+      `<tr><td class="text">${routerCell(p.name)}</td><td>${fmt(p.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(p.aiq.byFamily[f], 3)}</td>`).join('')}` +
         `<td>${pct(p.peakAccuracy)} (${p.peakLambda})</td><td>${pct(p.avgAccuracy)}</td><td>${pctOf(p.cpt50.mean)}</td><td>${pctOf(p.cpt80.mean)}</td><td>${fmt(p.apgr.mean, 3)}</td>` +
         (cmp ? `<td>${pub ? `${fmt(pub.aiq, 3)} / ${pct(pub.peakAccuracy)} / ${pct(pub.avgAccuracy)}` : '–'}</td>` : '') +
         '</tr>',
@@ -184,15 +189,15 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   const o = s.baselines.oracle;
   const blank = cmp ? '<td></td>' : '';
   parts.push(
-    `<tr><td>zero router (single models and their mixtures)</td><td>${fmt(z.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(z.aiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td class="text">zero router (single models and their mixtures)</td><td>${fmt(z.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(z.aiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>–</td><td>–</td><td>${pctOf(z.cpt50.mean)}</td><td>${pctOf(z.cpt80.mean)}</td><td>${fmt(z.apgr.mean, 3)}</td>${blank}</tr>`,
   );
   parts.push(
-    `<tr><td>oracle, hindsight frontier</td><td>${fmt(o.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.aiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td class="text">oracle, hindsight frontier</td><td>${fmt(o.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.aiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push(
-    `<tr><td>oracle point (best quality, cheapest among ties)</td><td>${fmt(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td class="text">oracle point (best quality, cheapest among ties)</td><td>${fmt(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push('</table></div>');

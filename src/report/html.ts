@@ -33,7 +33,7 @@ h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d
 table{border-collapse:collapse;margin:1em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.25em .45em;text-align:right}td{white-space:nowrap}
 th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-align:left;white-space:nowrap}.note{color:#555;font-size:.9em}
 td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
-table.profile{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
+table.profile,table.compact{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
 .wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
 figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}

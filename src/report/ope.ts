@@ -10,6 +10,8 @@ import type { OpeMetric } from '../metrics/ope/setup.js';
 import { opeSummaryJson, type OpeSummary } from '../metrics/ope/summary.js';
 import { chartSvg, REPORT_CSS } from './html.js';
 import { renderChart } from './render.js';
+import { paddedDomain } from './chartsSpread.js';
+import { zeroTicks } from './protocol.js';
 import { flagCell, observedRow, trustNotes } from './opeTrust.js';
 import { fmt, fmtSmall, renderTableFit, wrapAt } from './terminalTable.js';
 import { diffCell, verdictLines } from './opeVerdict.js';
@@ -93,31 +95,63 @@ const ESTIMATOR_COLOURS: [string, string][] = [
   ['replay (biased)', '#c9a227'],
 ];
 
+/** The label of an estimate in the charts: replay on logs that are not uniform is "replay (biased)". */
+function chartEstimator(p: OpePolicyResult, estimator: string): string {
+  return estimator === 'replay' && !p.unbiased ? 'replay (biased)' : estimator;
+}
+
+/** Whether the chart of `metric` has its panel of differences: some drawn estimate has a finite `vsLogged` (summaries before it have none). */
+export function hasDifferences(s: OpeSummary, metric: OpeMetric): boolean {
+  return s.policies.some((p) => p.estimates.some((e) => e.metric === metric && Number.isFinite(e.value) && e.vsLogged !== undefined && Number.isFinite(e.vsLogged.value)));
+}
+
+/** Widths of the panel of estimates alone, and of it and the panel of differences side by side (within a page). */
+const EST_WIDTH = 460;
+const PAIR_WIDTHS = [380, 260] as const;
+
 /**
  * Estimate ± 95 % interval per policy (rows) and estimator, on one axis for all policies so that their estimates
- * compare; the true value as a black rule under the estimates when known.
+ * compare; the true value as a black rule under the estimates when known. When the summary has the differences
+ * from the logged mean (`vsLogged`), a second panel beside it, row for row: each estimate minus the observed mean
+ * with its paired 95 % interval, 0 (the logging policy) as the grey dashed rule, and the true value minus the
+ * observed mean as a black rule when known. The paired interval is not the estimate's interval moved by the
+ * observed mean: it is narrower when the two errors go together, which is why it is drawn.
  */
 export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLevelSpec {
   const values: Record<string, unknown>[] = [];
+  const diffs: Record<string, unknown>[] = [];
+  const observed = s.observed?.[metric] !== undefined && Number.isFinite(s.observed[metric]) ? s.observed[metric] : undefined;
   for (const p of s.policies) {
     for (const e of p.estimates) {
       if (e.metric !== metric || !Number.isFinite(e.value)) continue;
-      values.push({ policy: p.name, estimator: e.estimator === 'replay' && !p.unbiased ? 'replay (biased)' : e.estimator, value: e.value, lo: Number.isFinite(e.lo) ? e.lo : e.value, hi: Number.isFinite(e.hi) ? e.hi : e.value, truth: p.truth?.[metric] ?? null });
+      const estimator = chartEstimator(p, e.estimator);
+      const truth = p.truth?.[metric] ?? null;
+      values.push({ policy: p.name, estimator, value: e.value, lo: Number.isFinite(e.lo) ? e.lo : e.value, hi: Number.isFinite(e.hi) ? e.hi : e.value, truth });
+      const d = e.vsLogged;
+      // every row of the estimates' panel, so the two panels' rows line up; no difference, no mark
+      const has = d !== undefined && Number.isFinite(d.value);
+      diffs.push({
+        policy: p.name,
+        estimator,
+        diff: has ? d.value : null,
+        lo: has ? (Number.isFinite(d.lo) ? d.lo : d.value) : null,
+        hi: has ? (Number.isFinite(d.hi) ? d.hi : d.value) : null,
+        truth: truth !== null && Number.isFinite(truth) && observed !== undefined ? truth - observed : null,
+      });
     }
   }
+  const withDiffs = hasDifferences(s, metric);
   const order = [...s.estimators, 'replay', 'replay (biased)'];
-  const observed = s.observed?.[metric] !== undefined && Number.isFinite(s.observed[metric]) ? s.observed[metric] : undefined;
   const x = { type: 'quantitative', scale: { zero: false }, title: `estimated ${METRIC_LABEL[metric]}` } as const;
   const known = new Map(ESTIMATOR_COLOURS);
   const shown = [...new Set(values.map((v) => v.estimator as string))];
   const colour = { field: 'estimator', type: 'nominal', legend: null, scale: { domain: shown, range: shown.map((e) => known.get(e) ?? '#666666') } } as const;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `Off-policy estimates of the mean ${METRIC_LABEL[metric]} (95% bootstrap intervals${s.table ? '; black rule: true value' : ''}${observed !== undefined ? '; grey dashes: logged policy, observed' : ''})`,
+  const rows = { field: 'policy', type: 'nominal', title: null, sort: s.policies.map((p) => p.name) } as const;
+  const estimates = {
     data: { values },
-    facet: { row: { field: 'policy', type: 'nominal', title: null, sort: s.policies.map((p) => p.name), header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } } },
+    facet: { row: { ...rows, header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } } },
     spec: {
-      width: 460,
+      width: withDiffs ? PAIR_WIDTHS[0] : EST_WIDTH,
       height: { step: 20 },
       layer: [
         // the logging policy's observed value: the reference every target is compared with
@@ -130,6 +164,53 @@ export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLe
     },
     // one x axis for every policy: an estimate's position compares across the rows
     resolve: { scale: { y: 'independent' } },
+  };
+  const label = METRIC_LABEL[metric];
+  const marks = `${s.table ? 'black rule: true value; ' : ''}${observed !== undefined ? 'grey dashes: logged policy, observed' : ''}`.replace(/; $/, '');
+  if (!withDiffs) {
+    return {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: `Off-policy estimates of the mean ${label} (95% bootstrap intervals${s.table ? '; black rule: true value' : ''}${observed !== undefined ? '; grey dashes: logged policy, observed' : ''})`,
+      ...estimates,
+    } as TopLevelSpec;
+  }
+  // 0 always in view and always labelled (the renderer drops every other overlapping label, 0 among them), the
+  // labels signed as in the table's `vs logged` column
+  const domain = paddedDomain([0, ...diffs.flatMap((d) => [d.lo, d.hi, d.truth].filter((v): v is number => typeof v === 'number'))]);
+  const dx = {
+    type: 'quantitative',
+    title: `estimate − observed ${label} (paired 95% interval)`,
+    scale: { domain, nice: false },
+    axis: { values: zeroTicks(domain[0], domain[1], 6), labelOverlap: false, labelExpr: "datum.value === 0 ? '0' : format(datum.value, '+~g')" },
+  } as const;
+  const y = { field: 'estimator', type: 'nominal', title: null, sort: order, axis: { labels: false, ticks: false } } as const;
+  const differences = {
+    data: { values: diffs },
+    // the same rows as the estimates' panel, whose header names them
+    facet: { row: { ...rows, header: { labels: false } } },
+    spec: {
+      width: PAIR_WIDTHS[1],
+      height: { step: 20 },
+      layer: [
+        // every estimator of the row in its y domain, drawn or not
+        { mark: { type: 'text', text: '' }, encoding: { y } },
+        // 0: no change from the logging policy, at the place of the grey dashes on the left
+        { mark: { type: 'rule', color: '#888888', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { x: { datum: 0, ...dx } } },
+        ...(s.table && observed !== undefined ? [{ transform: [{ filter: 'datum.truth !== null' }], mark: { type: 'rule', color: 'black', strokeWidth: 2 }, encoding: { x: { field: 'truth', ...dx } } } as const] : []),
+        { transform: [{ filter: 'datum.diff !== null' }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, x: { field: 'lo', ...dx }, x2: { field: 'hi' }, color: colour } },
+        { transform: [{ filter: 'datum.diff !== null' }], mark: { type: 'point', filled: true, size: 50, opacity: 1 }, encoding: { y, x: { field: 'diff', ...dx }, color: colour } },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `Off-policy estimates of the mean ${label}, and their difference from the logging policy's`,
+      subtitle: `left: estimate, 95% bootstrap interval · right: estimate − observed mean, paired 95% interval (0: no change)${marks ? ` · ${marks}` : ''}`,
+    },
+    hconcat: [estimates, differences],
+    spacing: 12,
   } as TopLevelSpec;
 }
 
@@ -143,7 +224,11 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
     `<p class="note">Log <b>${esc(s.logs.file)}</b>: ${s.logs.decisions} decisions over ${s.logs.models.length} models, propensities ${s.logs.propensity}${s.logs.uniform ? ' (uniform logger)' : ''} · ` +
       `${lam} · ${s.bootstrap} bootstrap resamples from seed ${s.seed}${s.table ? ` · true values from ${esc(s.table.name)}` : ''}</p>`,
   );
-  parts.push(`<figure id="ope">${chartSvg(svg)}<figcaption>Estimate and 95% interval per policy and estimator${s.table ? '; the black rule is the true value' : ''}${s.observed?.reward !== undefined ? "; the grey dashed rule is the logging policy's observed mean reward" : ''}.</figcaption></figure>`);
+  const diffs = hasDifferences(s, 'reward');
+  parts.push(
+    `<figure id="ope">${chartSvg(svg)}<figcaption>${diffs ? 'Left: estimate' : 'Estimate'} and 95% interval per policy and estimator${s.table ? '; the black rule is the true value' : ''}${s.observed?.reward !== undefined ? "; the grey dashed rule is the logging policy's observed mean reward" : ''}` +
+      `${diffs ? ". Right: the estimate minus the observed mean reward, with its paired 95% interval (the vs logged column below); the grey dashed rule is 0, no change from the logging policy" + (s.table ? ', the black rule the true value minus the observed mean' : '') : ''}.</figcaption></figure>`,
+  );
   // flagged lines (starting '!') in red: they say which estimates not to act on
   const notes = trustNotes(s).map((l) => (l.startsWith('!') ? `<li style="color:#b00000"><b>${esc(l)}</b></li>` : `<li>${esc(l)}</li>`));
   const [head, ...verdicts] = verdictLines(s);

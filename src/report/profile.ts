@@ -8,6 +8,7 @@ import { escHtml as escapeHtml } from '../core/escape.js';
 import { inlineSvg, REPORT_CSS } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
+import { columnGroups } from './htmlColumns.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { fmt, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
@@ -176,6 +177,9 @@ export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, 
 }
 
 /** Background for a heatmap cell: white → colour by t ∈ [0, 1]. */
+/** Task columns per table of the shaded per-task tables (accuracy, then cost): within an 800-px window. */
+export const PROFILE_TASKS_PER_TABLE = 6;
+
 function shade(t: number, rgb: [number, number, number]): string {
   const c = rgb.map((v) => Math.round(255 + (v - 255) * Math.max(0, Math.min(1, t))));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
@@ -207,27 +211,20 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   // the list may wrap between model names, never inside one
   const frontTd = (m: ModelProfile): string =>
     `<td class="text">${m.pareto ? 'front' : m.dominatedBy.length ? m.dominatedBy.map((id) => `<span class="nobr">${escapeHtml(id)}</span>`).join(', ') : '–'}</td>`;
-  // a scroll container only for a window narrower than the table; the model column stays in view
+  // two stacked tables rather than one of 13 columns, so that an 800-px window shows them without scrolling
+  // sideways: what a model is worth (accuracy, energy per query, reward, the front), then its per-token,
+  // per-correct-answer, latency and token figures; a scroll container only for a window narrower still, with
+  // the model column in view
   h.push('<div class="wide"><table class="profile">');
-  h.push(`<thead><tr>${['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', `reward λ=${p.lambda}`].map(th).join('')}<th class="text">front / dominated by</th></tr></thead><tbody>`);
+  h.push(`<caption>Accuracy, energy per query, reward and Pareto front</caption><thead><tr>${['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', `reward λ=${p.lambda}`].map(th).join('')}<th class="text">front / dominated by</th></tr></thead><tbody>`);
   for (const m of p.models) {
-    h.push(
-      '<tr>' +
-        td(m.id) +
-        td(m.paramsB === null ? '–' : String(m.paramsB)) +
-        td(fmtCi(m)) +
-        td(fmtEnergy(m.energyJ)) +
-        td(fmtEnergy(m.energyWh)) +
-        td(fmtEnergy(m.energyPerTokenJ)) +
-        td(fmtEnergy(m.energyPerCorrectJ)) +
-        td(fmt(m.latencyS.p50, 3)) +
-        td(fmt(m.latencyS.p95, 3)) +
-        td(fmt(m.inputTokens, 0)) +
-        td(fmt(m.outputTokens, 0)) +
-        td(fmt(m.meanReward, 4)) +
-        frontTd(m) +
-        '</tr>',
-    );
+    h.push('<tr>' + td(m.id) + td(m.paramsB === null ? '–' : String(m.paramsB)) + td(fmtCi(m)) + td(fmtEnergy(m.energyJ)) + td(fmtEnergy(m.energyWh)) + td(fmt(m.meanReward, 4)) + frontTd(m) + '</tr>');
+  }
+  h.push('</tbody></table></div>');
+  h.push('<div class="wide"><table class="profile">');
+  h.push(`<caption>Energy per token and per correct answer, latency and tokens</caption><thead><tr>${['model', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out'].map(th).join('')}</tr></thead><tbody>`);
+  for (const m of p.models) {
+    h.push('<tr>' + td(m.id) + td(fmtEnergy(m.energyPerTokenJ)) + td(fmtEnergy(m.energyPerCorrectJ)) + td(fmt(m.latencyS.p50, 3)) + td(fmt(m.latencyS.p95, 3)) + td(fmt(m.inputTokens, 0)) + td(fmt(m.outputTokens, 0)) + '</tr>');
   }
   h.push('</tbody></table></div>');
   if (charts) {
@@ -237,24 +234,28 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);
     const lo = Math.log(Math.min(...es));
     const hi = Math.log(Math.max(...es));
-    h.push('<div class="wide"><table class="profile">');
-    h.push(`<thead><tr>${th('model')}${d.tasks.map((t) => th(`${t} accuracy`)).join('')}${d.tasks.map((t) => th(`${t} ${COST_AXIS[p.cost].short}`)).join('')}</tr></thead><tbody>`);
-    for (const m of p.models) {
-      const acc = d.tasks.map((t) => {
-        const a = m.tasks[t]?.accuracy.mean ?? null;
-        return td(fmt(a, 3), a === null ? '' : `background:${shade(a, [33, 113, 181])};color:${a > 0.6 ? 'white' : 'black'}`);
-      });
-      const en = d.tasks.map((t) => {
-        const e = m.tasks[t] ? costOrNull(m.tasks[t], p.cost) : null;
-        const u = e !== null && e > 0 && hi > lo ? (Math.log(e) - lo) / (hi - lo) : 0;
-        return td(fmtEnergy(e), e === null ? '' : `background:${shade(u, [230, 85, 13])};color:${u > 0.6 ? 'white' : 'black'}`);
-      });
-      h.push(`<tr>${td(m.id)}${acc.join('')}${en.join('')}</tr>`);
+    const acc = (m: ModelProfile, t: string): string => {
+      const a = m.tasks[t]?.accuracy.mean ?? null;
+      return td(fmt(a, 3), a === null ? '' : `background:${shade(a, [33, 113, 181])};color:${a > 0.6 ? 'white' : 'black'}`);
+    };
+    const cost = (m: ModelProfile, t: string): string => {
+      const e = m.tasks[t] ? costOrNull(m.tasks[t], p.cost) : null;
+      const u = e !== null && e > 0 && hi > lo ? (Math.log(e) - lo) / (hi - lo) : 0;
+      return td(fmtEnergy(e), e === null ? '' : `background:${shade(u, [230, 85, 13])};color:${u > 0.6 ? 'white' : 'black'}`);
+    };
+    // accuracy, then cost, each in tables of at most PROFILE_TASKS_PER_TABLE tasks: side by side they were
+    // 1 + 2 × tasks columns, too wide for an 800-px window
+    for (const [what, cell] of [['accuracy', acc], [COST_AXIS[p.cost].short, cost]] as const) {
+      for (const g of columnGroups(d.tasks.length, PROFILE_TASKS_PER_TABLE)) {
+        const tasks = g.map((j) => d.tasks[j]);
+        h.push('<div class="wide"><table class="profile">');
+        h.push(`<thead><tr>${th('model')}${tasks.map((t) => th(`${t} ${what}`)).join('')}</tr></thead><tbody>`);
+        for (const m of p.models) h.push(`<tr>${td(m.id)}${tasks.map((t) => cell(m, t)).join('')}</tr>`);
+        h.push('</tbody></table></div>');
+      }
     }
-    h.push('</tbody></table></div>');
   }
   for (const note of p.notes) h.push(`<p class="note">Note: ${escapeHtml(note)}</p>`);
-  for (const note of p.notes) h.push(`<p style="font-size:0.85em;color:#555">Note: ${escapeHtml(note)}</p>`);
   h.push('</section>');
   return h.join('\n') + '\n';
 }

@@ -9,6 +9,7 @@ import { DEFAULT_LAMBDAS } from '../sim/sweep.js';
 import { paddedDomain } from './chartsSpread.js';
 import { H, W } from './chartsTime.js';
 import { fmt, fmtSmall, plural, renderTableFit, wrapItems } from './terminalTable.js';
+import { fractionPct } from './percent.js';
 
 function pct(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
@@ -89,7 +90,7 @@ export function choseNote(b: ProtocolPolicyRow): string {
   const ms = Object.entries(b.chose ?? {});
   if (ms.length === 0) return '';
   if (ms.length === 1) return ` (${ms[0][0]})`;
-  const shown = ms.slice(0, 3).map(([m, x], i) => `${m} ${pct(x).replace(/^\+/, '')}${i === 0 ? ' of the test decisions' : ''}`);
+  const shown = ms.slice(0, 3).map(([m, x], i) => `${m} ${fractionPct(x)}${i === 0 ? ' of the test decisions' : ''}`);
   return ` (${shown.join(', ')}${ms.length > 3 ? `, ${ms.length - 3} more` : ''})`;
 }
 

@@ -6,7 +6,11 @@
  */
 import { escHtml as esc } from '../core/escape.js';
 import type { ProtocolBlock, SweepProtocolBlock } from '../metrics/protocol.js';
+import { stackColumns } from './htmlColumns.js';
 import { gapByLambdaCells, protocolCells, protocolHead } from './protocol.js';
+
+/** λ columns per gap-by-λ table: the default 11-value grid is two stacked tables that fit an 800-px window. */
+export const GAP_LAMBDAS_PER_TABLE = 6;
 
 function htmlTable(headers: string[], rows: string[][]): string {
   const head = `<tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
@@ -25,10 +29,15 @@ export function protocolTableHtml(p: ProtocolBlock): string {
   return `<p class="note">${head}</p>\n${htmlTable(headers, rows)}\n${foot.map((f) => `<p class="note">${esc(f)}</p>\n`).join('')}`;
 }
 
-/** Gap closed per policy and λ: one column per λ of the grid. */
+/**
+ * Gap closed per policy and λ: one column per λ of the grid, in stacked tables of at most GAP_LAMBDAS_PER_TABLE
+ * λ each (the policy column in every one), so a laptop's half screen shows the grid without scrolling sideways.
+ */
 export function gapByLambdaHtml(p: Pick<SweepProtocolBlock, 'byLambda' | 'baseline'>): string {
   const { headers, rows } = gapByLambdaCells(p.byLambda, p.baseline);
-  return htmlTable(headers, rows);
+  return stackColumns(headers, rows, 1, GAP_LAMBDAS_PER_TABLE)
+    .map((t) => htmlTable(t.headers, t.rows))
+    .join('\n');
 }
 
 /** The gap-closed chart as a figure (id gap-closed); `body` is its SVG as inlined in the page. */

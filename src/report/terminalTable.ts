@@ -2,6 +2,7 @@
 import type { ScenarioSummary } from '../metrics/scenario.js';
 import type { Summary } from '../metrics/summary.js';
 import { wrapAt } from '../core/format.js';
+import { percentText } from './percent.js';
 
 export { wrapAt };
 
@@ -21,10 +22,7 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
-function signedPct(x: number | null): string {
-  if (x === null || !Number.isFinite(x)) return '–';
-  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-}
+const signedPct = (x: number | null): string => percentText(x, true);
 
 export function renderTable(headers: string[], rows: string[][], alignRight: boolean[]): string {
   const w = headers.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));

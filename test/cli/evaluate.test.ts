@@ -11,6 +11,7 @@ import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
 import { evaluateReportHtml, evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
 import { energyEvaluateTable } from '../../src/report/energy.js';
 import { POLICY_COLOURS } from '../../src/report/palette.js';
+import { REPORT_CSS } from '../../src/report/html.js';
 
 const RB = resolve(__dirname, '../../../shared/data/routerbench');
 const haveRb = existsSync(resolve(RB, 'arc_challenge_test.csv'));
@@ -385,6 +386,27 @@ describe('evaluateReportSection', () => {
     // charts on the text scale of the other reports (1.25×), never wider than the page
     expect(page).toContain('<figure id="evaluate-mmlu"><svg style="width:800px" width="640"');
     expect(page).toMatch(/figure svg\{display:block;max-width:100%;height:auto\}/);
+  });
+
+  it('the router table fits an 800-px window: compact type, names that wrap, a policy name only when it differs from its label', async () => {
+    const s = await smallSummary('router-table');
+    const html = evaluateReportSection(s);
+    const table = html.slice(html.indexOf('<table'), html.indexOf('</table>'));
+    expect(table.startsWith('<table class="compact"><tr><th class="text" style="width:30%">router</th>')).toBe(true);
+    const first = [...table.matchAll(/<tr><td([^>]*)>(.*?)<\/td>/g)].map((m) => [m[1], m[2]]);
+    // one row per policy, then the zero router and the two oracle rows; every name a wrapping text cell
+    expect(first).toHaveLength(s.policies.length + 3);
+    expect(first.every(([cls]) => cls === ' class="text"')).toBe(true);
+    expect(first.map(([, name]) => name)).toEqual([
+      'ε-greedy (contextual) <span class="note">(linear-epsilon-greedy)</span>',
+      'LinUCB <span class="note">(linucb)</span>',
+      'Thompson sampling <span class="note">(thompson)</span>',
+      'random',
+      'zero router (single models and their mixtures)',
+      'oracle, hindsight frontier',
+      'oracle point (best quality, cheapest among ties)',
+    ]);
+    expect(REPORT_CSS).toContain('table.profile,table.compact{font-size:.8em}');
   });
 });
 

@@ -95,6 +95,11 @@ describe('simulate --log, then ope, then report', () => {
     expect(html).toContain('<h1>Off-policy evaluation</h1>');
     expect(html).toContain('<svg');
     expect(html).toContain('best-static');
+    // the chart's second panel: the differences from the logged mean (summary.json's vsLogged), 0 labelled
+    const svg = readFileSync(join(out, 'charts', 'ope.svg'), 'utf8');
+    expect(svg).toContain('estimate − observed reward (paired 95% interval)');
+    expect(svg).toMatch(/>0<\/text>/);
+    expect(html).toContain('Right: the estimate minus the observed mean reward, with its paired 95% interval');
   });
 
   it('with --table, each policy gets its true value; the uniform target is estimated close to it', async () => {

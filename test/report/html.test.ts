@@ -158,27 +158,49 @@ describe('the model profile section under the protocol', () => {
 });
 
 describe('the model profile table keeps within the page', () => {
-  it('numbers in plain cells (one line by REPORT_CSS), the Pareto list a wrapping text cell of model names', async () => {
+  it('each note of the profile once (it was written twice, once with an inline style)', async () => {
+    const profile = await buildProfile(randomTable(3, 8, 4), { lambda: 0.5, cost: 'energy' });
+    const html = profileReportSection({ ...profile, notes: ['3 of 32 (query, model) cells are missing'] });
+    expect(html.match(/Note: 3 of 32/g)).toHaveLength(1);
+    expect(html).toContain('<p class="note">Note: 3 of 32 (query, model) cells are missing</p>');
+  });
+
+  it('two stacked tables (13 columns side by side did not fit 800 px): numbers in plain cells, the Pareto list a wrapping text cell', async () => {
     const profile = await buildProfile(randomTable(3, 8, 4), { lambda: 0.5, cost: 'energy' });
     expect(profile.models.some((m) => m.dominatedBy.length > 0) && profile.models.some((m) => m.pareto)).toBe(true);
     const html = profileReportSection(profile);
-    const table = html.slice(html.indexOf('<table class="profile">'), html.indexOf('</table>'));
-    const heads = [...table.matchAll(/<th( class="text")?>([^<]*)<\/th>/g)];
-    expect(heads.map((h) => h[2])).toEqual(['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out', 'reward λ=0.5', 'front / dominated by']);
-    const rows = [...table.matchAll(/<tr>(.*?)<\/tr>/g)].slice(1).map((r) => [...r[1].matchAll(/<td([^>]*)>(.*?)<\/td>/g)]);
-    expect(rows).toHaveLength(profile.models.length);
-    rows.forEach((cells, i) => {
+    const tables = html.split('<table class="profile">').slice(1).map((t) => t.slice(0, t.indexOf('</table>')));
+    const headsOf = (t: string) => [...t.matchAll(/<th( class="text")?>([^<]*)<\/th>/g)];
+    const rowsOf = (t: string) => [...t.matchAll(/<tr>(.*?)<\/tr>/g)].slice(1).map((r) => [...r[1].matchAll(/<td([^>]*)>(.*?)<\/td>/g)]);
+    expect(headsOf(tables[0]).map((h) => h[2])).toEqual(['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'reward λ=0.5', 'front / dominated by']);
+    expect(headsOf(tables[1]).map((h) => h[2])).toEqual(['model', 'J/token', 'J/correct', 'latency p50 s', 'p95 s', 'tokens in', 'tokens out']);
+    expect(tables[0]).toContain('<caption>Accuracy, energy per query, reward and Pareto front</caption>');
+    expect(tables[1]).toContain('<caption>Energy per token and per correct answer, latency and tokens</caption>');
+    const [main, more] = tables.slice(0, 2).map(rowsOf);
+    expect(main).toHaveLength(profile.models.length);
+    expect(more).toHaveLength(profile.models.length);
+    main.forEach((cells, i) => {
       const m = profile.models[i];
-      expect(cells).toHaveLength(heads.length);
+      expect(cells).toHaveLength(7);
       // no inline style to undo the stylesheet: every cell but the last stays on one line
       expect(cells.slice(0, -1).every((c) => c[1] === '')).toBe(true);
       expect(cells[0][2]).toBe(m.id);
+      expect(cells[5][2]).toBe(m.meanReward!.toFixed(4));
       const last = cells[cells.length - 1];
       expect(last[1]).toBe(' class="text"');
       const names = [...last[2].matchAll(/<span class="nobr">([^<]*)<\/span>/g)].map((x) => x[1]);
       if (m.pareto) expect(last[2]).toBe('front');
       else if (m.dominatedBy.length) expect(names).toEqual(m.dominatedBy);
+      // the second table: the same model in the same row, its latency p95 to 3 decimals
+      expect(more[i]).toHaveLength(7);
+      expect(more[i][0][2]).toBe(m.id);
+      expect(more[i][4][2]).toBe(m.latencyS.p95!.toFixed(3));
     });
+    // the shaded per-task tables (no rendered heatmap): accuracy and energy apart, 1 + 4 columns each
+    expect(tables.slice(2).map((t) => headsOf(t).map((h) => h[2]))).toEqual([
+      ['model', ...profile.dataset.tasks.map((t) => `${t} accuracy`)],
+      ['model', ...profile.dataset.tasks.map((t) => `${t} J/query`)],
+    ]);
     // the rules those cells rely on
     for (const rule of ['td{white-space:nowrap}', 'td.text,th.text{white-space:normal;text-align:left}', '.nobr{white-space:nowrap}', 'table.profile td.text{width:16em', '.wide{overflow-x:auto}', '.wide td:first-child{position:sticky;left:0']) {
       expect(REPORT_CSS).toContain(rule);

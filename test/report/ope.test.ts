@@ -3,8 +3,12 @@ import type { OpeSummary } from '../../src/metrics/ope/summary.js';
 import { opeSummaryJson } from '../../src/metrics/ope/summary.js';
 import { opeChartSpec, opeEstimatesCsv, opeReportHtml, opeTable } from '../../src/report/ope.js';
 import { opeSummaryOf } from '../helpers/opeSummary.js';
+import { renderChart } from '../../src/report/render.js';
 
 const est = (metric: 'reward' | 'accuracy', estimator: string, value: number, param: number | null = null) => ({ metric, estimator, value, lo: value - 0.1, hi: value + 0.1, sd: 0.05, param }) as OpeSummary['policies'][number]['estimates'][number];
+
+/** The panel of estimates: the whole chart, or its first panel when the differences from the logged mean stand beside it. */
+const estimatesPanel = <T>(spec: unknown): T => ((spec as { hconcat?: unknown[] }).hconcat?.[0] ?? spec) as T;
 
 const summary = opeSummaryOf(['reward', 'accuracy'], ['ips', 'switch-dr'], [
   { name: 'random', params: {}, method: 'distribution', unbiased: true, diagnostics: { n: 10, ess: 9.5, maxWeight: 2, meanWeight: 1, supportShare: 1 }, kept: null, truth: { reward: 0.6, accuracy: 0.5 }, estimates: [est('reward', 'ips', 0.61), { ...est('reward', 'switch-dr', 0.62, Number.POSITIVE_INFINITY), vsLogged: { value: 0.02, lo: -0.01, hi: 0.05 } }, est('accuracy', 'ips', 0.55), est('accuracy', 'switch-dr', 0.5, 3)] },
@@ -27,7 +31,7 @@ describe('ope outputs', () => {
     expect(t).toContain('replay (biased)');
     expect(t).toMatch(/random\s+ips\s+0\.6100\s+\[0\.5100, 0\.7100\]\s+0\.5500/);
     expect(t).toMatch(/^\s+switch-dr\s+0\.6200\s+\[0\.5200, 0\.7200\]\s+\+0\.0200 \[-0\.0100, \+0\.0500\]\s+0\.5000/m);
-    const spec = opeChartSpec(summary) as unknown as { data: { values: { policy: string; estimator: string; truth: number }[] } };
+    const spec = estimatesPanel<{ data: { values: { policy: string; estimator: string; truth: number }[] } }>(opeChartSpec(summary));
     expect(spec.data.values.map((v) => `${v.policy}/${v.estimator}/${v.truth}`)).toEqual(['random/ips/0.6', 'random/switch-dr/0.6', 'linucb/replay (biased)/0.7']);
     expect(opeReportHtml(summary, '<svg width="10"></svg>')).toContain('(biased: logs not uniform)');
   });
@@ -53,7 +57,7 @@ describe('ope outputs', () => {
 
   it('the chart: one axis for every policy, each estimator in one colour whatever was run, the true value under the estimates', () => {
     type Spec = { resolve?: { scale?: { x?: string } }; spec: { layer: { mark: { type: string }; encoding: { x: { field: string }; color?: { scale: { domain: string[]; range: string[] } } } }[] } };
-    const a = opeChartSpec(summary) as unknown as Spec;
+    const a = estimatesPanel<Spec>(opeChartSpec(summary));
     // a shared x scale: the same value sits at the same place in every policy's row
     expect(a.resolve?.scale?.x ?? 'shared').toBe('shared');
     const layers = a.spec.layer;
@@ -66,11 +70,11 @@ describe('ope outputs', () => {
       return new Map(c.domain.map((d, i) => [d, c.range[i]]));
     };
     // another run with more estimators (in another order) and an unbiased replay
-    const b = opeChartSpec({
+    const b = estimatesPanel<Spec>(opeChartSpec({
       ...summary,
       estimators: ['dm', 'dr', 'switch-dr', 'ips'],
       policies: [{ ...summary.policies[0], estimates: ['dm', 'dr', 'switch-dr', 'ips'].map((e, i) => est('reward', e, 0.6 + i / 100)) }, { ...summary.policies[1], unbiased: true }],
-    }) as unknown as Spec;
+    }));
     const [ca, cb] = [colours(a), colours(b)];
     for (const e of ['ips', 'switch-dr']) expect(cb.get(e), e).toBe(ca.get(e));
     const all = [...new Set([...ca.values(), ...cb.values()])];
@@ -83,5 +87,54 @@ describe('ope outputs', () => {
     const j = JSON.parse(opeSummaryJson({ ...summary, lambda: Number.NaN }));
     expect(j.lambda).toBeNull();
     expect(j.policies[0].estimates[1].param).toBe('inf');
+  });
+
+  it('the chart: beside the estimates, each estimate minus the observed mean with its paired interval, 0 and the true difference marked', async () => {
+    const vs = (value: number, lo: number, hi: number) => ({ value, lo, hi });
+    const withObs: OpeSummary = {
+      ...summary,
+      observed: { reward: 0.6, accuracy: 0.5 },
+      policies: [
+        { ...summary.policies[0], estimates: [{ ...est('reward', 'ips', 0.61), vsLogged: vs(0.01, -0.03, 0.04) }, { ...est('reward', 'switch-dr', 0.62), vsLogged: vs(0.02, Number.NaN, 0.05) }, est('accuracy', 'ips', 0.55)] },
+        { ...summary.policies[1], estimates: [{ ...est('reward', 'replay', 0.65), vsLogged: vs(0.05, 0.01, 0.09) }] },
+      ],
+    };
+    type Layer = { mark: { type: string; strokeDash?: number[] }; transform?: unknown[]; encoding: { x?: { field?: string; datum?: number; title?: string; axis?: { values: number[] } } } };
+    type Panel = { data: { values: Record<string, unknown>[] }; facet: { row: { field: string; sort: string[]; header: { labels?: boolean } } }; spec: { width: number; layer: Layer[] } };
+    const spec = opeChartSpec(withObs) as unknown as { hconcat: [Panel, Panel]; title: { text: string; subtitle: string } };
+    expect(spec.hconcat).toHaveLength(2);
+    const [left, right] = spec.hconcat;
+    // the same rows in the same order: policy, then estimator, as the estimates' panel
+    expect(right.data.values.map((v) => `${v.policy}/${v.estimator}`)).toEqual(left.data.values.map((v) => `${v.policy}/${v.estimator}`));
+    expect(right.facet.row.sort).toEqual(left.facet.row.sort);
+    expect(right.facet.row.header.labels).toBe(false);
+    // the values of vsLogged; a missing bound is the value (as in the estimates' panel); truth − observed
+    expect(right.data.values).toEqual([
+      { policy: 'random', estimator: 'ips', diff: 0.01, lo: -0.03, hi: 0.04, truth: 0.6 - 0.6 },
+      { policy: 'random', estimator: 'switch-dr', diff: 0.02, lo: 0.02, hi: 0.05, truth: 0.6 - 0.6 },
+      { policy: 'linucb', estimator: 'replay (biased)', diff: 0.05, lo: 0.01, hi: 0.09, truth: 0.7 - 0.6 },
+    ]);
+    const layers = right.spec.layer;
+    // 0 as the grey dashed rule, the true difference in black, then the interval and the point of each difference
+    expect(layers.filter((l) => l.mark.strokeDash).map((l) => l.encoding.x?.datum)).toEqual([0]);
+    expect(layers.map((l) => `${l.mark.type}:${l.encoding.x?.field ?? l.encoding.x?.datum ?? ''}`)).toEqual(['text:', 'rule:0', 'rule:truth', 'rule:lo', 'point:diff']);
+    const axis = layers[4].encoding.x!;
+    expect(axis.title).toBe('estimate − observed reward (paired 95% interval)');
+    expect(axis.axis!.values).toContain(0);
+    expect(spec.title.subtitle).toContain('right: estimate − observed mean, paired 95% interval (0: no change)');
+    // drawn: both axis titles, and 0 labelled
+    const { svg } = await renderChart(opeChartSpec(withObs), 1, 't');
+    expect(svg).toContain('estimate − observed reward (paired 95% interval)');
+    expect(svg).toContain('estimated reward');
+    expect(svg).toMatch(/>0<\/text>/);
+    // report.html says what the right panel is
+    expect(opeReportHtml(withObs, svg)).toContain('Right: the estimate minus the observed mean reward, with its paired 95% interval');
+
+    // a summary without vsLogged (written before it): the estimates alone, as before
+    const old: OpeSummary = { ...withObs, policies: withObs.policies.map((p) => ({ ...p, estimates: p.estimates.map(({ vsLogged: _, ...e }) => e) })) };
+    const single = opeChartSpec(old) as unknown as { hconcat?: unknown; spec: { width: number } };
+    expect(single.hconcat).toBeUndefined();
+    expect(single.spec.width).toBe(460);
+    expect(opeReportHtml(old, '<svg></svg>')).not.toContain('Right:');
   });
 });

@@ -40,17 +40,25 @@ const termHeaders = (text: string, from: RegExp): string[] => {
 };
 
 describe('protocol section of report.html', () => {
-  it('the gap-by-λ table has every λ column of the terminal table, λ = 1 included', () => {
+  it('the gap-by-λ grid: every λ column of the terminal table, λ = 1 included, as two stacked tables that fit 800 px', () => {
     const html = gapByLambdaHtml(block);
     const terminal = gapByLambdaTable(block.byLambda, block.baseline);
-    expect(cells(html, 'th')).toEqual(termHeaders(terminal, /^gap closed/));
-    expect(cells(html, 'th')).toEqual(['gap closed', ...LAMBDAS.map((l) => `λ=${l}`)]);
+    // one table per group of at most 6 λ (11 → 6 + 5), each with the policy column
+    const tables = html.split('</table>').slice(0, -1);
+    expect(tables).toHaveLength(2);
+    expect(cells(tables[0], 'th')).toEqual(['gap closed', ...LAMBDAS.slice(0, 6).map((l) => `λ=${l}`)]);
+    expect(cells(tables[1], 'th')).toEqual(['gap closed', ...LAMBDAS.slice(6).map((l) => `λ=${l}`)]);
+    // together they are the terminal table's columns, in its order
+    expect(['gap closed', ...tables.flatMap((t) => cells(t, 'th').slice(1))]).toEqual(termHeaders(terminal, /^gap closed/));
     // a 110-character terminal table (what report.html held before) loses the last columns
     expect(termHeaders(gapByLambdaTable(block.byLambda, block.baseline, 110), /^gap closed/)).not.toContain('λ=1');
-    // linucb's row: −1.2 − 1 − λ per λ in percent, and – at λ = 1
-    const tr = html.split('\n').find((l) => l.includes('<td>linucb</td>'))!;
-    expect(cells(tr, 'td')).toEqual(['linucb', ...LAMBDAS.map((l) => (l === 1 ? '–' : `${(100 * (-2.2 - l)).toFixed(1)}%`))]);
+    // linucb's row in each: −1.2 − 1 − λ per λ in percent, and – at λ = 1
+    const tr = tables.map((t) => t.split('\n').find((l) => l.includes('<td>linucb</td>'))!);
+    expect([...cells(tr[0], 'td'), ...cells(tr[1], 'td').slice(1)]).toEqual(['linucb', ...LAMBDAS.map((l) => (l === 1 ? '–' : `${(100 * (-2.2 - l)).toFixed(1)}%`))]);
+    expect(cells(tr[1], 'td')[0]).toBe('linucb');
     expect(html).not.toContain('train-best-static');
+    // a grid of 6 λ or fewer stays one table
+    expect(gapByLambdaHtml({ ...block, byLambda: block.byLambda.slice(0, 6) }).match(/<table>/g)).toHaveLength(1);
   });
 
   it('the protocol table keeps the AIQ columns and marks hindsight baselines', () => {
@@ -67,7 +75,8 @@ describe('protocol section of report.html', () => {
   it('the section: heading at the table λ, both tables, the figure and the note; – explained', () => {
     const html = protocolSectionHtml(block, { figure: '<figure id="gap-closed"></figure>', note: 'below: the test stream' });
     expect(html).toMatch(/<h2>Train\/test protocol \(λ = 0\.5\)<\/h2>/);
-    expect(html.match(/<table>/g)).toHaveLength(2);
+    // the protocol table, then the gap-by-λ grid in two
+    expect(html.match(/<table>/g)).toHaveLength(3);
     expect(html.indexOf('λ=1')).toBeGreaterThan(html.indexOf('AIQ / zero router'));
     expect(html).toContain('<figure id="gap-closed">');
     expect(html).toContain('<p class="note">below: the test stream</p>');
