@@ -207,7 +207,8 @@ export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLe
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `Off-policy estimates of the mean ${label}, and their difference from the logging policy's`,
-      subtitle: `left: estimate, 95% bootstrap interval · right: estimate − observed mean, paired 95% interval (0: no change)${marks ? ` · ${marks}` : ''}`,
+      // two lines: as one, the subtitle was wider than the two panels and set the image's width
+      subtitle: [`left: estimate, 95% bootstrap interval · right: estimate − observed mean, paired 95% interval (0: no change)`, ...(marks ? [marks] : [])],
     },
     hconcat: [estimates, differences],
     spacing: 12,

@@ -101,7 +101,7 @@ describe('ope outputs', () => {
     };
     type Layer = { mark: { type: string; strokeDash?: number[] }; transform?: unknown[]; encoding: { x?: { field?: string; datum?: number; title?: string; axis?: { values: number[] } } } };
     type Panel = { data: { values: Record<string, unknown>[] }; facet: { row: { field: string; sort: string[]; header: { labels?: boolean } } }; spec: { width: number; layer: Layer[] } };
-    const spec = opeChartSpec(withObs) as unknown as { hconcat: [Panel, Panel]; title: { text: string; subtitle: string } };
+    const spec = opeChartSpec(withObs) as unknown as { hconcat: [Panel, Panel]; title: { text: string; subtitle: string[] } };
     expect(spec.hconcat).toHaveLength(2);
     const [left, right] = spec.hconcat;
     // the same rows in the same order: policy, then estimator, as the estimates' panel
@@ -121,7 +121,7 @@ describe('ope outputs', () => {
     const axis = layers[4].encoding.x!;
     expect(axis.title).toBe('estimate − observed reward (paired 95% interval)');
     expect(axis.axis!.values).toContain(0);
-    expect(spec.title.subtitle).toContain('right: estimate − observed mean, paired 95% interval (0: no change)');
+    expect(spec.title.subtitle.join(' · ')).toContain('right: estimate − observed mean, paired 95% interval (0: no change)');
     // drawn: both axis titles, and 0 labelled
     const { svg } = await renderChart(opeChartSpec(withObs), 1, 't');
     expect(svg).toContain('estimate − observed reward (paired 95% interval)');
