@@ -237,14 +237,13 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
   parts.push(`<h2>Can these estimates be trusted?</h2><ul id="trust">${notes.join('')}</ul>`);
   // a true reward column only when a table gave one; the estimator's name aligned as text, like the policy's
   const truth = s.table !== null;
-  parts.push(
-    `<h2>Estimates</h2><p class="note">Reward, accuracy and energy are means per decision (energy in joules per decision), not totals.</p><div class="wide"><table><tr><th>policy</th><th style="text-align:left">estimator</th><th>reward</th><th>95% CI</th><th>vs logged [95% CI]</th><th style="text-align:left">flags</th><th>accuracy</th><th>J/decision</th>${truth ? '<th>true reward</th>' : ''}<th>ESS / kept</th><th>max weight</th><th>support</th></tr>`,
-  );
+  // two stacked tables, the estimates and then the other metrics and diagnostics, each with the row labels: as
+  // one table of 12 columns it scrolled sideways at 800 px
+  const ths = ['<th>policy</th>', '<th style="text-align:left">estimator</th>', '<th>reward</th>', '<th>95% CI</th>', '<th>vs logged [95% CI]</th>', '<th style="text-align:left">flags</th>', '<th>accuracy</th>', '<th>J/decision</th>', ...(truth ? ['<th>true reward</th>'] : []), '<th>ESS / kept</th>', '<th>max weight</th>', '<th>support</th>'];
+  const rows: string[][] = [];
   const obs = observedRow(s);
   if (obs) {
-    parts.push(
-      `<tr><td><b>${obs.name}</b></td><td style="text-align:left"><b>${obs.estimator}</b></td><td><b>${fmt(obs.reward, 4)}</b></td><td></td><td></td><td></td><td>${fmt(obs.accuracy, 4)}</td><td>${fmtSmall(obs.energy ?? Number.NaN, 1)}</td>${truth ? `<td>${s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''}</td>` : ''}<td>${obs.n}</td><td></td><td></td></tr>`,
-    );
+    rows.push([`<td><b>${obs.name}</b></td>`, `<td style="text-align:left"><b>${obs.estimator}</b></td>`, `<td><b>${fmt(obs.reward, 4)}</b></td>`, '<td></td>', '<td></td>', '<td></td>', `<td>${fmt(obs.accuracy, 4)}</td>`, `<td>${fmtSmall(obs.energy ?? Number.NaN, 1)}</td>`, ...(truth ? [`<td>${s.rewardSource === 'table' ? fmt(obs.reward, 4) : ''}</td>`] : []), `<td>${obs.n}</td>`, '<td></td>', '<td></td>']);
   }
   for (const p of s.policies) {
     for (const r of p.estimates.filter((e) => e.metric === 'reward')) {
@@ -252,14 +251,28 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
       const en = row(p, 'energy_j', r.estimator);
       const d = p.diagnostics;
       const flags = flagCell(s, p, r);
-      parts.push(
-        `<tr><td>${esc(p.name)}</td><td style="text-align:left">${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td><td>${fmt(r.value, 4)}</td><td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>` +
-          `<td style="white-space:nowrap">${diffCell(r)}</td>` +
-          `<td style="text-align:left;white-space:nowrap${flags ? ';color:#b00000;font-weight:bold' : ''}">${esc(flags)}</td><td>${fmt(acc?.value, 4)}</td><td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td>${truth ? `<td>${fmt(p.truth?.reward, 4)}</td>` : ''}<td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td><td>${fmt(d?.maxWeight, 2)}</td><td>${fmt(d?.supportShare, 3)}</td></tr>`,
-      );
+      rows.push([
+        `<td>${esc(p.name)}</td>`,
+        `<td style="text-align:left">${esc(r.estimator)}${p.method === 'replay' && !p.unbiased ? ' (biased: logs not uniform)' : ''}</td>`,
+        `<td>${fmt(r.value, 4)}</td>`,
+        `<td>[${fmt(r.lo, 4)}, ${fmt(r.hi, 4)}]</td>`,
+        `<td style="white-space:nowrap">${diffCell(r)}</td>`,
+        `<td style="text-align:left;white-space:nowrap${flags ? ';color:#b00000;font-weight:bold' : ''}">${esc(flags)}</td>`,
+        `<td>${fmt(acc?.value, 4)}</td>`,
+        `<td>${fmtSmall(en?.value ?? Number.NaN, 1)}</td>`,
+        ...(truth ? [`<td>${fmt(p.truth?.reward, 4)}</td>`] : []),
+        `<td>${p.method === 'replay' ? `kept ${p.kept}` : fmt(d?.ess, 0)}</td>`,
+        `<td>${fmt(d?.maxWeight, 2)}</td>`,
+        `<td>${fmt(d?.supportShare, 3)}</td>`,
+      ]);
     }
   }
-  parts.push('</table></div>');
+  const table = (cols: number[]): string => `<div class="wide"><table><tr>${cols.map((c) => ths[c]).join('')}</tr>\n${rows.map((r) => `<tr>${cols.map((c) => r[c]).join('')}</tr>`).join('\n')}\n</table></div>`;
+  const rest = Array.from({ length: ths.length - 6 }, (_, j) => 6 + j);
+  parts.push(`<h2>Estimates</h2><p class="note">Reward, accuracy and energy are means per decision (energy in joules per decision), not totals.</p>`);
+  parts.push(table([0, 1, 2, 3, 4, 5]));
+  parts.push(`<p class="note">The same estimators' accuracy and energy, and the weights behind them (ESS: Kish effective sample size; kept: decisions a replay kept).</p>`);
+  parts.push(table([0, 1, ...rest]));
   parts.push(`<details><summary>summary.json</summary><pre>${esc(opeSummaryJson(s))}</pre></details>`);
   parts.push('</body></html>\n');
   return parts.join('\n');

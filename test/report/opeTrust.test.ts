@@ -82,6 +82,22 @@ describe('flags', () => {
     expect(html).toMatch(/<th>J\/decision<\/th>/);
   });
 
+  it('report.html: the estimates and the diagnostics as two stacked tables, each with the row labels, every row in both', () => {
+    const s = summary();
+    const html = opeReportHtml(s, '<svg></svg>');
+    const tables = [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((m) => m[1]);
+    expect(tables).toHaveLength(2);
+    const heads = tables.map((t) => [...t.split('</tr>')[0].matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]));
+    expect(heads[0]).toEqual(['policy', 'estimator', 'reward', '95% CI', 'vs logged [95% CI]', 'flags']);
+    expect(heads[1].slice(0, 2)).toEqual(['policy', 'estimator']);
+    expect(heads[1]).toContain('ESS / kept');
+    // one row per reward estimate, and the observed row, in the same order in both
+    const labels = tables.map((t) => [...t.matchAll(/<tr><td>(?:<b>)?([^<]*)(?:<\/b>)?<\/td><td style="text-align:left">(?:<b>)?([^<]*)/g)].map((m) => `${m[1]}/${m[2]}`));
+    const n = s.policies.reduce((k, p) => k + p.estimates.filter((e) => e.metric === 'reward').length, 0);
+    expect(labels[0]).toHaveLength(n + 1);
+    expect(labels[1]).toEqual(labels[0]);
+  });
+
   it('fits 79 columns: the flags stay', () => {
     const narrow = opeTable(summary(), 79) + '\n' + opeNotes(summary(), 79);
     for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(79);
