@@ -21,6 +21,7 @@ import { energyReportSection } from './energy.js';
 import type { EnergyMetrics } from '../metrics/energy.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 import { chartSvg, REPORT_CSS } from './html.js';
+import { stackColumns } from './htmlColumns.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
@@ -144,6 +145,32 @@ export function evaluatePointsCsv(s: EvaluateSummary): string {
 
 // ---------------------------------------------------------------------------------------------- HTML
 
+/**
+ * Eval families the router and model tables of report.html show as columns of their own: two fit an 800-px
+ * window (half a laptop screen). With more (the full RouterBench has nine), the per-family columns leave those
+ * tables for stacked tables of their own, the row labels repeated in each (familyTablesHtml).
+ */
+export const EVALUATE_FAMILIES_INLINE = 2;
+/** `AIQ <family>` columns per stacked router table: nine families are two tables (5 and 4). */
+export const EVALUATE_AIQ_FAMILIES_PER_TABLE = 5;
+/** `<family> cost / quality` columns per stacked model table (wider cells, longer model ids): nine are three tables of 3. */
+export const EVALUATE_MODEL_FAMILIES_PER_TABLE = 3;
+
+/**
+ * Per-family columns as stacked tables: the label column (its header `label`, its cells HTML) in every one, at
+ * most `most` of the others (headers plain text, cells HTML) beside it, each table in a .wide box. `compact`:
+ * the router table's smaller type, its labels wrapping; otherwise the model table's, labels on one line.
+ */
+function familyTablesHtml(label: string, headers: string[], rows: { label: string; cells: string[] }[], most: number, compact: boolean): string[] {
+  const text = compact ? ' class="text"' : '';
+  return stackColumns([label, ...headers], rows.map((r) => [r.label, ...r.cells]), 1, most).map(
+    (t) =>
+      `<div class="wide"><table${compact ? ' class="compact"' : ''}><tr><th${text}>${esc(t.headers[0])}</th>${t.headers.slice(1).map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n` +
+      t.rows.map((r) => `<tr><td${text}>${r[0]}</td>${r.slice(1).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n') +
+      '</table></div>',
+  );
+}
+
 /** A router's name in the report: its label, and the policy's own name after it when that differs (`LinUCB (linucb)`). */
 function routerCell(name: string): string {
   const label = policyLabel(name);
@@ -170,16 +197,19 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   );
   parts.push(`<p class="note">${s.published.comparable ? 'Published figures (GreenServ Table 1) shown beside ours' : 'Published figures (GreenServ Table 1) not shown'}: ${esc(s.published.note)}.</p>`);
   const cmp = s.published.comparable;
-  // the router's name wraps (class text) so that nine number columns fit an 800-px window; wider tables (many
-  // families, each its own AIQ column) scroll inside the page rather than run off it
+  // up to EVALUATE_FAMILIES_INLINE families: their columns in the router and model tables; more: in stacked tables after each
+  const inline = fams.length <= EVALUATE_FAMILIES_INLINE;
+  const shown = inline ? fams : [];
+  // the router's name wraps (class text) so that nine number columns fit an 800-px window; a table still wider
+  // (long family names) scrolls inside the page rather than run off it
   parts.push(
-    `<div class="wide"><table class="compact"><tr><th class="text" style="width:30%">router</th><th>AIQ (mean)</th>${fams.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
+    `<div class="wide"><table class="compact"><tr><th class="text" style="width:30%">router</th><th>AIQ (mean)</th>${shown.map((f) => `<th>AIQ ${esc(f)}</th>`).join('')}<th>peak accuracy (λ)</th><th>average accuracy</th>` +
       `<th>CPT(50%)</th><th>CPT(80%)</th><th>APGR</th>${cmp ? '<th>published AIQ / peak / avg</th>' : ''}</tr>`,
   );
   for (const p of s.policies) {
     const pub = s.published.rows.find((r) => r.policy === p.name);
     parts.push(
-      `<tr><td class="text">${routerCell(p.name)}</td><td>${fmt(p.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(p.aiq.byFamily[f], 3)}</td>`).join('')}` +
+      `<tr><td class="text">${routerCell(p.name)}</td><td>${fmt(p.aiq.mean, 3)}</td>${shown.map((f) => `<td>${fmt(p.aiq.byFamily[f], 3)}</td>`).join('')}` +
         `<td>${pct(p.peakAccuracy)} (${p.peakLambda})</td><td>${pct(p.avgAccuracy)}</td><td>${pctOf(p.cpt50.mean)}</td><td>${pctOf(p.cpt80.mean)}</td><td>${fmt(p.apgr.mean, 3)}</td>` +
         (cmp ? `<td>${pub ? `${fmt(pub.aiq, 3)} / ${pct(pub.peakAccuracy)} / ${pct(pub.avgAccuracy)}` : '–'}</td>` : '') +
         '</tr>',
@@ -189,33 +219,63 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   const o = s.baselines.oracle;
   const blank = cmp ? '<td></td>' : '';
   parts.push(
-    `<tr><td class="text">zero router (single models and their mixtures)</td><td>${fmt(z.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(z.aiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td class="text">zero router (single models and their mixtures)</td><td>${fmt(z.aiq.mean, 3)}</td>${shown.map((f) => `<td>${fmt(z.aiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>–</td><td>–</td><td>${pctOf(z.cpt50.mean)}</td><td>${pctOf(z.cpt80.mean)}</td><td>${fmt(z.apgr.mean, 3)}</td>${blank}</tr>`,
   );
   parts.push(
-    `<tr><td class="text">oracle, hindsight frontier</td><td>${fmt(o.aiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.aiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td class="text">oracle, hindsight frontier</td><td>${fmt(o.aiq.mean, 3)}</td>${shown.map((f) => `<td>${fmt(o.aiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push(
-    `<tr><td class="text">oracle point (best quality, cheapest among ties)</td><td>${fmt(o.pointAiq.mean, 3)}</td>${fams.map((f) => `<td>${fmt(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
+    `<tr><td class="text">oracle point (best quality, cheapest among ties)</td><td>${fmt(o.pointAiq.mean, 3)}</td>${shown.map((f) => `<td>${fmt(o.pointAiq.byFamily[f], 3)}</td>`).join('')}` +
       `<td>${pct(o.points[ALL]?.quality)}</td><td>–</td><td>–</td><td>–</td><td>–</td>${blank}</tr>`,
   );
   parts.push('</table></div>');
+  if (!inline) {
+    parts.push(`<p class="note">AIQ per eval family (${fams.length} families):</p>`);
+    const aiqRows = [
+      ...s.policies.map((p) => ({ label: routerCell(p.name), aiq: p.aiq })),
+      { label: 'zero router (single models and their mixtures)', aiq: z.aiq },
+      { label: 'oracle, hindsight frontier', aiq: o.aiq },
+      { label: 'oracle point (best quality, cheapest among ties)', aiq: o.pointAiq },
+    ];
+    parts.push(
+      ...familyTablesHtml(
+        'router',
+        fams.map((f) => `AIQ ${f}`),
+        aiqRows.map((r) => ({ label: r.label, cells: fams.map((f) => fmt(r.aiq.byFamily[f], 3)) })),
+        EVALUATE_AIQ_FAMILIES_PER_TABLE,
+        true,
+      ),
+    );
+  }
   parts.push(
     '<p class="note">AIQ: area under the router\'s non-decreasing convex hull of (mean cost, mean quality) points over the family\'s cost range, divided by the range ' +
       '(RouterBench §3; in routerbench-code mode as its published script computes it), averaged over families. Peak / average accuracy: highest / mean accuracy over all prompts across the λ grid. ' +
       'CPT(x%): cost, as a share of the cost gap between the family\'s cheapest and best single model, at which the hull recovers x% of their quality gap; APGR: the average share recovered (RouteLLM).</p>',
   );
   parts.push(
-    `<div class="wide"><table><tr><th>model</th><th>cost per prompt (${costUnit(s)})</th><th>quality</th><th>AIQ</th>${fams.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
+    `<div class="wide"><table><tr><th>model</th><th>cost per prompt (${costUnit(s)})</th><th>quality</th><th>AIQ</th>${shown.map((f) => `<th>${esc(f)} cost / quality</th>`).join('')}</tr>`,
   );
   for (const m of s.baselines.models) {
     parts.push(
       `<tr><td>${esc(m.id)}</td><td>${fmt(m.points[ALL]?.cost, 6)}</td><td>${fmt(m.points[ALL]?.quality, 4)}</td><td>${fmt(m.aiq.mean, 3)}</td>` +
-        `${fams.map((f) => `<td>${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}</td>`).join('')}</tr>`,
+        `${shown.map((f) => `<td>${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}</td>`).join('')}</tr>`,
     );
   }
   parts.push('</table></div>');
+  if (!inline) {
+    parts.push(`<p class="note">Cost per prompt (${costUnit(s)}) / quality per eval family:</p>`);
+    parts.push(
+      ...familyTablesHtml(
+        'model',
+        fams.map((f) => `${f} cost / quality`),
+        s.baselines.models.map((m) => ({ label: esc(m.id), cells: fams.map((f) => `${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}`) })),
+        EVALUATE_MODEL_FAMILIES_PER_TABLE,
+        false,
+      ),
+    );
+  }
   for (const f of fams) {
     const svg = svgOf(f);
     // given charts but none for this family (charts off): no figure
