@@ -84,4 +84,24 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(r.stdout).toBe('wrote experiments/schema.json\n');
     expect(readdirSync(join(dir, 'experiments'))).toEqual(['schema.json']);
   });
+
+  it('an output path below a file names the path as given and says the file is not a directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
+    const cases: [string[], string][] = [
+      // was "cannot inspect '/tmp/…/my.csv/sub': a component of the path is not a directory [ENOTDIR]"
+      [['simulate', '--runs', '1', '--policies', 'random', '--out', 'my.csv/sub'], "--out my.csv/sub: 'my.csv' is a file, not a directory; choose another --out"],
+      [['simulate', '--runs', '1', '--policies', 'random', '--out', 'my.csv/a/b'], "--out my.csv/a/b: 'my.csv' is a file, not a directory; choose another --out"],
+      // was "… [ENOTDIR] (/tmp/…/my.csv/a)"
+      [['simulate', '--runs', '1', '--policies', 'random', '--out', 'o', '--log', 'my.csv/a/x.csv'], "--log: cannot write 'my.csv/a/x.csv': 'my.csv' is a file, not a directory"],
+      // was "… [ENOTDIR] (my.csv/a/.greenserv-tmp-…-x.parquet)"
+      [['datasets', 'convert', 'my.csv', 'my.csv/a/x.parquet'], "destination 'my.csv/a/x.parquet': 'my.csv' is a file, not a directory; name a file in a directory"],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(`greenserv: error: ${msg}\n`);
+    }
+    expect(readdirSync(dir)).toEqual(['my.csv']);
+  });
 });
