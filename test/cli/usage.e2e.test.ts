@@ -104,4 +104,16 @@ describe('command-line usage mistakes (built binary)', () => {
     }
     expect(readdirSync(dir)).toEqual(['my.csv']);
   });
+
+  it('--policy-module of a file that is no JavaScript module says to give an ES module, naming it as given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
+    const r = await cli(['simulate', '--policy-module', 'my.csv', '--runs', '1'], dir);
+    expect(r.code).toBe(2);
+    // was "cannot load it: Unknown file extension ".csv" for /tmp/…/my.csv"
+    expect(r.stderr).toBe(
+      "greenserv: error: policy module 'my.csv': not a JavaScript module (a .csv file); give an ES module file (.mjs, or .js) that exports the policy factories, like examples/policies/softmax.mjs\n",
+    );
+    expect(readdirSync(dir)).toEqual(['my.csv']);
+  });
 });
