@@ -105,6 +105,18 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(readdirSync(dir)).toEqual(['my.csv']);
   });
 
+  it('merge of a finished results directory says it needs no merge and what merge takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    expect((await cli(['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--out', 'res'], dir)).code).toBe(0);
+    const r = await cli(['merge', 'res'], dir);
+    expect(r.code).toBe(2);
+    // was "res: not a checkpoint directory (state.json is missing)"
+    expect(r.stderr).toBe(
+      'greenserv: error: res: a finished results directory (no state.json), not a shard: it needs no merge; merge takes the shard directories that `experiment run --shard i/n` or `evaluate --shard i/n` write\n',
+    );
+    expect(readdirSync(dir)).toEqual(['res']);
+  });
+
   it('--policy-module of a file that is no JavaScript module says to give an ES module, naming it as given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
     writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
