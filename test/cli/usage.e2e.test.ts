@@ -117,6 +117,16 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(readdirSync(dir)).toEqual(['res']);
   });
 
+  it('--data named .gz that is not gzip says so, naming the file as given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'g.csv.gz'), 'id,score\nq1,1\n');
+    const r = await cli(['simulate', '--data', 'g.csv.gz', '--runs', '1'], dir);
+    expect(r.code).toBe(2);
+    // was "g.csv.gz:1: header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout"
+    expect(r.stderr).toBe('greenserv: error: g.csv.gz: not gzip-compressed, though its name ends in .gz; drop the .gz from its name if it is a plain file, or compress it with gzip\n');
+    expect(readdirSync(dir)).toEqual(['g.csv.gz']);
+  });
+
   it('--policy-module of a file that is no JavaScript module says to give an ES module, naming it as given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
     writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');

@@ -173,6 +173,17 @@ describe('long format: every bad input is a DataError naming file, line and colu
     await dataError(loadTable(s.write('trunc.csv.gz', gz.subarray(0, gz.length >> 1))), { message: /truncated gzip/ });
   });
 
+  it('a .gz name over bytes that are not gzip says the file is not gzip-compressed, in every reader', async () => {
+    const NOT_GZ = /\/[^/]+\.gz: not gzip-compressed, though its name ends in \.gz; drop the \.gz from its name if it is a plain file, or compress it with gzip$/;
+    // was "header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout"
+    await dataError(loadTable(s.write('g.csv.gz', 'id,score\nq1,1\n')), { message: NOT_GZ });
+    // a plain table named .gz was read as plain text
+    await dataError(loadTable(s.write('plain.csv.gz', 'query_id,model_id,accuracy\nq1,m,1\n')), { message: NOT_GZ });
+    for (const name of ['z.jsonl.gz', 'z.parquet.gz', 'z.pkl.gz', 'z.arrow.gz', 'z.gz']) await dataError(loadTable(s.write(name, 'PK\x03\x04 a zip archive')), { message: NOT_GZ });
+    const pairs = s.write('pairs.csv', 'query_id,model_id,accuracy\nq1,m,1\n');
+    await dataError(loadTable(pairs, { queries: s.write('q.csv.gz', 'query_id,task\nq1,t\n') }), { message: NOT_GZ });
+  });
+
   it('unterminated quote', async () => {
     await dataError(loadTable(s.write('quote.csv', 'query_id,model_id,accuracy\n"a,m,1\n')), { message: /unterminated quoted field/ });
   });
