@@ -127,6 +127,24 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(readdirSync(dir)).toEqual(['g.csv.gz']);
   });
 
+  it('a misspelt column gets a "did you mean", a ;-separated file says to save it with commas or tabs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'typo.csv'), 'query_id,model_id,acuracy\nq1,m1,1\n');
+    writeFileSync(join(dir, 'semi.csv'), 'query_id;model_id;accuracy\nq1;m1;1\n');
+    const cases: [string[], string][] = [
+      // was "missing required column 'accuracy' (long format)"
+      [['simulate', '--data', 'typo.csv'], "typo.csv:1 (column 'accuracy'): missing required column 'accuracy' (long format); the header has 'acuracy' — did you mean 'accuracy'?"],
+      // was "… but this file is read as ','-separated", and nothing to do
+      [['datasets', 'info', 'semi.csv'], "semi.csv:1: header looks ';'-separated, but this file is read as ','-separated; greenserv reads commas (CSV) or tabs (TSV): save it again with commas as .csv, or with tabs as .tsv"],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(`greenserv: error: ${msg}\n`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['semi.csv', 'typo.csv']);
+  });
+
   it('--policy-module of a file that is no JavaScript module says to give an ES module, naming it as given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
     writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
