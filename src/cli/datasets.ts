@@ -307,7 +307,7 @@ export function renderInfo(src: string, format: string, s: TableSummary, width =
   if (s.tasks.length > 1) {
     for (const t of s.tasks) {
       const b = t.eptMin !== null ? `, J/token bounds ${num(t.eptMin)}–${num(t.eptMax)}` : '';
-      out += '\n' + wrapAt(`task ${t.name} (${t.queries} queries${b})`, ' ', width) + '\n';
+      out += '\n' + wrapAt(`task ${t.name} (${plural(t.queries, 'query', 'queries')}${b})`, ' ', width) + '\n';
       out += table([['model', ...cols.map((c) => c.head)], ...s.modelStats.map((m) => [m.id, ...cols.map((c) => c.get(m.byTask[t.name]))])], width);
     }
   }
