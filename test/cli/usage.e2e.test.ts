@@ -145,6 +145,24 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(readdirSync(dir).sort()).toEqual(['semi.csv', 'typo.csv']);
   });
 
+  it('greenserv without a command prints the help to stderr and exits 2; greenserv help and --help exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const bare = await cli([], dir);
+    // was exit 0, as if the help had been asked for
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^Usage: greenserv \[options\] \[command\]\n/);
+    const group = await cli(['experiment'], dir);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toMatch(/^Usage: greenserv experiment \[options\] \[command\]\n/);
+    for (const args of [['help'], ['--help']]) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toBe(bare.stderr);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('--policy-module of a file that is no JavaScript module says to give an ES module, naming it as given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
     writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
