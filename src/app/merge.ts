@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { AtomicDir } from '../core/atomic.js';
+import { greenservMarker } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
@@ -33,14 +34,27 @@ interface ShardInput {
   text: string;
 }
 
-function readShard(dir: string): ShardInput {
+const SHARDS_HINT = 'merge takes the shard directories that `experiment run --shard i/n` or `evaluate --shard i/n` write';
+
+/**
+ * The directory is a shard's, as far as a state.json tells: a file, a finished results directory (which needs
+ * no merge) or any other directory is named for what it is, with what merge takes.
+ */
+function checkShardDir(dir: string): void {
   let st;
   try {
     st = statSync(dir);
   } catch (e) {
     throw userIoError(e, dir, 'read shard directory');
   }
-  if (!st.isDirectory()) throw new DataError('not a shard directory (not a directory)', dir);
+  if (!st.isDirectory()) throw new DataError(`a file, not a shard directory; ${SHARDS_HINT}`, dir);
+  if (existsSync(join(dir, 'state.json'))) return;
+  if (greenservMarker(dir) !== null) throw new DataError(`a finished results directory (no state.json), not a shard: it needs no merge; ${SHARDS_HINT}`, dir);
+  throw new DataError(`not a shard directory (state.json is missing); ${SHARDS_HINT}`, dir);
+}
+
+function readShard(dir: string): ShardInput {
+  checkShardDir(dir);
   const state = Checkpoint.readState(dir);
   if (!state.shard) throw new DataError('not a shard directory: state.json names no shard (a checkpoint of an unsharded run is finished with experiment run --resume)', join(dir, 'state.json'), undefined, 'shard', 'field');
   if (state.datasetSha256 === undefined) throw new DataError('state.json records no dataset hash', join(dir, 'state.json'), undefined, 'datasetSha256', 'field');
@@ -89,6 +103,7 @@ export type MergeOutcome =
 export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<MergeOutcome> {
   // an unusable --out (or one holding a shard) fails before the shards are read
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, dirs);
+  for (const d of dirs) checkShardDir(d);
   if (dirs.length > 0 && isEvaluateShard(dirs[0])) {
     const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
     return { kind: 'evaluate', ...r };

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UnreadableError, UsageError, userIoError } from '../core/errors.js';
 import { sameFile } from '../core/outputGuard.js';
+import { fileAbove } from '../core/atomic.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
@@ -217,6 +218,8 @@ const SIDE_FILE = /^(.*)\.(?:queries|models)\.[a-z]+(?:\.gz)?$|^(.*)\.bounds\.cs
 
 /** Refuse to overwrite the destination (or a side file of it) unless --force; never replace a directory. */
 function checkDestination(dst: string, force: boolean): void {
+  const above = fileAbove(dst);
+  if (above !== null) throw new UsageError(`destination '${dst}': ${above}; name a file in a directory`);
   const abs = resolve(dst);
   if (existsSync(abs) && statSync(abs).isDirectory()) throw new UsageError(`destination '${dst}' is a directory; name a file`);
   const stem = basename(abs).replace(/\.gz$/i, '').replace(/\.[^.]*$/, '');
@@ -304,7 +307,7 @@ export function renderInfo(src: string, format: string, s: TableSummary, width =
   if (s.tasks.length > 1) {
     for (const t of s.tasks) {
       const b = t.eptMin !== null ? `, J/token bounds ${num(t.eptMin)}–${num(t.eptMax)}` : '';
-      out += '\n' + wrapAt(`task ${t.name} (${t.queries} queries${b})`, ' ', width) + '\n';
+      out += '\n' + wrapAt(`task ${t.name} (${plural(t.queries, 'query', 'queries')}${b})`, ' ', width) + '\n';
       out += table([['model', ...cols.map((c) => c.head)], ...s.modelStats.map((m) => [m.id, ...cols.map((c) => c.get(m.byTask[t.name]))])], width);
     }
   }

@@ -22,6 +22,7 @@ import {
   trainTaskModel,
 } from '../features/taskClassifier.js';
 import { errText, print, warn, warnOf } from './say.js';
+import { plural } from '../report/terminalTable.js';
 
 export interface FeaturesIo {
   out: (s: string) => void;
@@ -125,7 +126,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
       const ids = set.records.map((r) => r.queryId);
       if (typeof o.out === 'string') {
         writeOutput(o.out, featuresCsv(ids, feats));
-        io.err(`features: ${feats.length} queries written to ${o.out}\n`);
+        io.err(`features: ${plural(feats.length, 'query', 'queries')} written to ${o.out}\n`);
       }
       if (o.json) {
         const rows = feats.map((f, i) => ({

@@ -1,5 +1,5 @@
 /** The greenserv command-line program. */
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
 import { version } from '../app/version.js';
@@ -50,6 +50,19 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
   merge: ['merge [options] <dirs...>', 'merge the shard directories of `experiment run --shard i/n` or `evaluate --shard i/n` into the results an unsharded run writes (byte-identical)'],
 };
 
+/**
+ * Help settings every command inherits: a repeatable option (`--param`, `--policy-module`, …) starts from an
+ * empty list, which commander would show as `(default: [])`.
+ */
+const HELP: Partial<Help> = {
+  optionDescription(this: Help, o: Option): string {
+    if (!Array.isArray(o.defaultValue) || o.defaultValue.length > 0) return Help.prototype.optionDescription.call(this, o);
+    const shown = Object.create(o) as Option;
+    shown.defaultValue = undefined;
+    return Help.prototype.optionDescription.call(this, shown);
+  },
+};
+
 /** The subcommand a command line runs (also through `help <command>`), or null. */
 function subcommandOf(argv: string[]): string | null {
   const sub = argv[2] === 'help' ? argv[3] : argv[2];
@@ -68,6 +81,7 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
     // one prefix for every error, whether commander or greenserv reports it
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(terminalSafe(s.replace(/^error: /, 'greenserv: error: '))) });
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
+  program.configureHelp(HELP);
   const sub = subcommandOf(argv);
   if (full || sub !== null) {
     for (const n of full ? Object.keys(COMMANDS) : [sub!]) (await COMMANDS[n]())(program);
@@ -80,6 +94,7 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
   }
   const terms = new Map(Object.entries(COMMAND_SUMMARIES).map(([n, [t]]) => [n, t]));
   program.configureHelp({
+    ...HELP,
     subcommandTerm(this: Help, c: Command): string {
       return terms.get(c.name()) ?? Help.prototype.subcommandTerm.call(this, c);
     },
@@ -128,7 +143,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // `greenserv help` asked for it; `greenserv` (or `greenserv experiment`) without a command is a usage
+      // mistake: the help went to stderr, and the exit code says so
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
       return EXIT_BAD_INPUT;
     }
     if (isUserError(e)) {

@@ -32,6 +32,22 @@ function lstatOrNull(p: string): Stats | null {
 }
 
 /**
+ * What is wrong when the nearest existing path above `path` is not a directory (`'my.csv' is a file, not a
+ * directory` for `my.csv/sub`, named as the user named it): nothing can be made below it. Null when it is one.
+ */
+export function fileAbove(path: string): string | null {
+  for (let p = dirname(path); ; p = dirname(p)) {
+    try {
+      const st = statSync(p);
+      return st.isDirectory() ? null : `'${p}' is ${st.isFile() ? 'a file, ' : ''}not a directory`;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(p) === p) return null;
+    }
+  }
+}
+
+/**
  * Resolve once a signal that arrived during synchronous work has been handled. Node reads signals in the poll
  * phase of its event loop; the first immediate may run before the next poll (when the work itself ran in a
  * poll callback), the second always runs after one.
@@ -202,6 +218,8 @@ export class AtomicDir {
    * results greenserv wrote (docs/outputs.md, "Replacing results").
    */
   static checkTarget(target: string, force: boolean, inputs: Inputs = []): string {
+    const above = fileAbove(target);
+    if (above !== null) throw new UsageError(`--out ${target}: ${above}; choose another --out`);
     let abs = resolve(target);
     let st = lstatOrNull(abs);
     if (st?.isSymbolicLink()) {
@@ -332,6 +350,8 @@ export class AtomicFile {
 
   /** `label`: the path as the user named it, for messages. */
   constructor(readonly label: string) {
+    const above = fileAbove(label);
+    if (above !== null) throw new UsageError(`cannot write '${label}': ${above}`);
     let p = resolve(label);
     // below a regular file: said of the directory, below
     let st = AtomicFile.lstat(p);

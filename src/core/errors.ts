@@ -64,6 +64,12 @@ function editDistance(a: string, b: string): number {
 
 /** ` (did you mean 'x'?)` for the closest candidate within a few edits (or a prefix match), else ''. */
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  const best = closest(word, candidates);
+  return best === null ? '' : ` (did you mean '${best}'?)`;
+}
+
+/** The candidate closest to `word` within a few edits (or one that starts with it), else null. */
+export function closest(word: string, candidates: readonly string[]): string | null {
   const w = word.toLowerCase();
   let best: string | null = null;
   let bestD = Infinity;
@@ -74,7 +80,7 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
       bestD = d;
     }
   }
-  return best !== null && bestD <= Math.max(1, Math.min(3, Math.floor(w.length * 0.4))) ? ` (did you mean '${best}'?)` : '';
+  return best !== null && bestD <= Math.max(1, Math.min(3, Math.floor(w.length * 0.4))) ? best : null;
 }
 
 const REASONS: Record<string, string> = {

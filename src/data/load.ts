@@ -3,7 +3,8 @@
  * wide tables (RouterBench CSV/pickle, Arrow, Parquet), the GreenServ Postgres dump and hf:// URIs.
  * The format comes from `--format`, else the extension, else the file's first bytes.
  */
-import { DataError, UsageError } from '../core/errors.js';
+import { closest, DataError, UsageError } from '../core/errors.js';
+import { meantFor } from './formats/missingColumn.js';
 import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
 import { extensionOf, readMagic, peekContent } from './formats/input.js';
@@ -182,8 +183,15 @@ async function loadText(file: string, kind: TextKind, opts: LoadOptions): Promis
     if (isRecoveredHeader(t.columns)) return loadRecoveredText(t, opts);
     if (isWideHeader(t.columns)) return loadWideText(t, opts);
     if (isLongHeader(t.columns)) return loadLongText(t, opts);
+    // a misspelt id column (queryid, model) is the likeliest cause: name it
+    const near = meantFor(
+      ['query_id', 'model_id'].flatMap((c) => {
+        const k = closest(c, t.columns.map((x) => x.trim()).filter((x) => x !== ''));
+        return k === null ? [] : [[k, c] as const];
+      }),
+    );
     throw new DataError(
-      `header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout`,
+      `header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout${near === '' ? '' : ` (${near})`}`,
       file,
       1,
     );

@@ -4,6 +4,7 @@
  * ("Routing logs"); the estimators that read them are in src/metrics/ope.
  */
 import { DataError } from '../core/errors.js';
+import { missingColumn } from './formats/missingColumn.js';
 import { GrowF64, GrowI32 } from './grow.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/longBuilder.js';
 import { withTextTable, parseNumber, cellText, truncate, type Cell, type TextRecord } from './formats/text.js';
@@ -110,7 +111,7 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   const idx = new Map<string, number>();
   t.columns.forEach((c, i) => idx.set(c.trim().toLowerCase(), i));
   for (const c of LOG_REQUIRED_COLUMNS) {
-    if (!idx.has(c)) throw new DataError(`missing required column '${c}' (routing log)`, file, t.headerLine, c);
+    if (!idx.has(c)) throw new DataError(missingColumn(c, t.columns, 'routing log', LOG_KNOWN_COLUMNS), file, t.headerLine, c);
   }
   const col = (c: string): number => idx.get(c) ?? -1;
   const cQ = col('query_id');

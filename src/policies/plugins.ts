@@ -4,13 +4,15 @@
  * worker count. A plugin draws randomness only from `env.rng`, seeded per run and policy name, so the same
  * seed gives the same results.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import type { PolicyFactory } from './policy.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
+/** What Node imports as JavaScript: an ES module (.mjs, or .js under "type": "module") or CommonJS (.cjs, .js). */
+const MODULE_EXTENSIONS = ['.mjs', '.js', '.cjs'];
 const registered: PolicyFactory[] = [];
 const modules: string[] = [];
 
@@ -62,11 +64,20 @@ export async function loadPluginModule(path: string, isBuiltin: (name: string) =
   const abs = isAbsolute(path) ? path : resolve(path);
   if (modules.includes(abs)) return registered;
   if (!existsSync(abs)) throw new UsageError(`policy module '${path}': no such file`);
+  // Node would say 'Unknown file extension ".csv" for /abs/path' (or load a .json as data)
+  const ext = extname(abs).toLowerCase();
+  const what = statSync(abs).isDirectory() ? 'a directory, not a module file' : MODULE_EXTENSIONS.includes(ext) ? null : `not a JavaScript module (${ext === '' ? 'no extension' : `a ${ext} file`})`;
+  if (what !== null) {
+    throw new UsageError(`policy module '${path}': ${what}; give an ES module file (.mjs, or .js) that exports the policy factories, like examples/policies/softmax.mjs`);
+  }
   let mod: { default?: unknown; policies?: unknown };
+  const url = pathToFileURL(abs).href;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as typeof mod;
+    mod = (await import(url)) as typeof mod;
   } catch (e) {
-    throw new UsageError(`policy module '${path}': cannot load it: ${(e as Error).message}`);
+    // Node's message names the module by its absolute path or URL: name it as given
+    const why = String((e as Error)?.message ?? e).split(url).join(path).split(abs).join(path);
+    throw new UsageError(`policy module '${path}': cannot load it: ${why}`);
   }
   const exported = mod.policies ?? mod.default;
   const list = Array.isArray(exported) ? exported : exported === undefined ? [] : [exported];

@@ -160,4 +160,14 @@ describe('options named in the docs exist in --help', async () => {
     walk(program, []);
     expect(undocumented).toEqual([]);
   });
+
+  it('a repeatable option shows no "(default: [])"; real defaults still show', () => {
+    const every = (c: Command): Command[] => [c, ...c.commands.flatMap(every)];
+    const helps = every(program).map((c) => [c.name(), c.helpInformation()] as const);
+    // was "(default: [])" after --param, --policy-module, --family, --queries and --baseline
+    for (const [name, text] of helps) expect(text, name).not.toContain('(default: [])');
+    const simulate = helps.find(([n]) => n === 'simulate')![1];
+    expect(simulate).toMatch(/--param <policy\.name=value> +policy hyperparameter, repeatable \(e\.g\.\s+linucb\.alpha=0\.2\)\n/);
+    expect(simulate).toMatch(/--lambda <λ>[^]*\(default: "0\.5"\)/);
+  });
 });

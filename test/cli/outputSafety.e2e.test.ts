@@ -99,7 +99,7 @@ describe('simulate --log', () => {
     // 2,000 runs would take minutes: each refusal comes before the simulation
     const slow = ['simulate', '--runs', '2000', '--steps', 'none', '--no-progress', '--policies', 'random', '--out', out];
     const below = await cli([...slow, '--log', join(d, 'afile', 'x.csv')]);
-    expectRefused(below, /--log: cannot write '.*afile\/x\.csv': '.*afile' is not a directory/);
+    expectRefused(below, /--log: cannot write '.*afile\/x\.csv': '.*afile' is a file, not a directory/);
     const inside = await cli([...slow, '--log', join(out, 'log.csv')]);
     expectRefused(inside, /--log .*o\/log\.csv: it is inside the --out directory .*o, which the results replace as a whole/);
     for (const r of [below, inside]) expect(r.ms).toBeLessThan(15_000);

@@ -84,4 +84,94 @@ describe('command-line usage mistakes (built binary)', () => {
     expect(r.stdout).toBe('wrote experiments/schema.json\n');
     expect(readdirSync(join(dir, 'experiments'))).toEqual(['schema.json']);
   });
+
+  it('an output path below a file names the path as given and says the file is not a directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
+    const cases: [string[], string][] = [
+      // was "cannot inspect '/tmp/…/my.csv/sub': a component of the path is not a directory [ENOTDIR]"
+      [['simulate', '--runs', '1', '--policies', 'random', '--out', 'my.csv/sub'], "--out my.csv/sub: 'my.csv' is a file, not a directory; choose another --out"],
+      [['simulate', '--runs', '1', '--policies', 'random', '--out', 'my.csv/a/b'], "--out my.csv/a/b: 'my.csv' is a file, not a directory; choose another --out"],
+      // was "… [ENOTDIR] (/tmp/…/my.csv/a)"
+      [['simulate', '--runs', '1', '--policies', 'random', '--out', 'o', '--log', 'my.csv/a/x.csv'], "--log: cannot write 'my.csv/a/x.csv': 'my.csv' is a file, not a directory"],
+      // was "… [ENOTDIR] (my.csv/a/.greenserv-tmp-…-x.parquet)"
+      [['datasets', 'convert', 'my.csv', 'my.csv/a/x.parquet'], "destination 'my.csv/a/x.parquet': 'my.csv' is a file, not a directory; name a file in a directory"],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(`greenserv: error: ${msg}\n`);
+    }
+    expect(readdirSync(dir)).toEqual(['my.csv']);
+  });
+
+  it('merge of a finished results directory says it needs no merge and what merge takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    expect((await cli(['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--out', 'res'], dir)).code).toBe(0);
+    const r = await cli(['merge', 'res'], dir);
+    expect(r.code).toBe(2);
+    // was "res: not a checkpoint directory (state.json is missing)"
+    expect(r.stderr).toBe(
+      'greenserv: error: res: a finished results directory (no state.json), not a shard: it needs no merge; merge takes the shard directories that `experiment run --shard i/n` or `evaluate --shard i/n` write\n',
+    );
+    expect(readdirSync(dir)).toEqual(['res']);
+  });
+
+  it('--data named .gz that is not gzip says so, naming the file as given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'g.csv.gz'), 'id,score\nq1,1\n');
+    const r = await cli(['simulate', '--data', 'g.csv.gz', '--runs', '1'], dir);
+    expect(r.code).toBe(2);
+    // was "g.csv.gz:1: header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout"
+    expect(r.stderr).toBe('greenserv: error: g.csv.gz: not gzip-compressed, though its name ends in .gz; drop the .gz from its name if it is a plain file, or compress it with gzip\n');
+    expect(readdirSync(dir)).toEqual(['g.csv.gz']);
+  });
+
+  it('a misspelt column gets a "did you mean", a ;-separated file says to save it with commas or tabs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'typo.csv'), 'query_id,model_id,acuracy\nq1,m1,1\n');
+    writeFileSync(join(dir, 'semi.csv'), 'query_id;model_id;accuracy\nq1;m1;1\n');
+    const cases: [string[], string][] = [
+      // was "missing required column 'accuracy' (long format)"
+      [['simulate', '--data', 'typo.csv'], "typo.csv:1 (column 'accuracy'): missing required column 'accuracy' (long format); the header has 'acuracy' — did you mean 'accuracy'?"],
+      // was "… but this file is read as ','-separated", and nothing to do
+      [['datasets', 'info', 'semi.csv'], "semi.csv:1: header looks ';'-separated, but this file is read as ','-separated; greenserv reads commas (CSV) or tabs (TSV): save it again with commas as .csv, or with tabs as .tsv"],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(`greenserv: error: ${msg}\n`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['semi.csv', 'typo.csv']);
+  });
+
+  it('greenserv without a command prints the help to stderr and exits 2; greenserv help and --help exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    const bare = await cli([], dir);
+    // was exit 0, as if the help had been asked for
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^Usage: greenserv \[options\] \[command\]\n/);
+    const group = await cli(['experiment'], dir);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toMatch(/^Usage: greenserv experiment \[options\] \[command\]\n/);
+    for (const args of [['help'], ['--help']]) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toBe(bare.stderr);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('--policy-module of a file that is no JavaScript module says to give an ES module, naming it as given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-usage-'));
+    writeFileSync(join(dir, 'my.csv'), 'query_id,model_id,accuracy\nq1,m1,1\n');
+    const r = await cli(['simulate', '--policy-module', 'my.csv', '--runs', '1'], dir);
+    expect(r.code).toBe(2);
+    // was "cannot load it: Unknown file extension ".csv" for /tmp/…/my.csv"
+    expect(r.stderr).toBe(
+      "greenserv: error: policy module 'my.csv': not a JavaScript module (a .csv file); give an ES module file (.mjs, or .js) that exports the policy factories, like examples/policies/softmax.mjs\n",
+    );
+    expect(readdirSync(dir)).toEqual(['my.csv']);
+  });
 });

@@ -152,6 +152,11 @@ describe('bad logs are a DataError naming file, line and column', () => {
       const e = await dataError(loadLogs(s.write(`no-${c}.csv`, cols.join(',') + '\n' + cols.map(() => '1').join(',') + '\n')), { line: 1, column: c, message: /missing required column/ });
       expect(e.message).toContain(`no-${c}.csv:1`);
     }
+    // a misspelt one is named with the column it may have meant
+    await dataError(loadLogs(s.write('typo-log.csv', 'query_id,modelid,propensity,accuracy\nq,m,1,1\n')), {
+      column: 'model_id',
+      message: /missing required column 'model_id' \(routing log\); the header has 'modelid' — did you mean 'model_id'\?$/,
+    });
   });
 
   it('empty cells, out-of-range metrics, empty logs and other formats', async () => {

@@ -80,6 +80,16 @@ describe('merge', () => {
     expect((await failure([shards[0], doubled, shards[2]])).message).toMatch(/in more than one shard: λ=.* run \d \(in .*s0 and .*doubled\)/);
   });
 
+  it('a finished results directory, a file or another directory says what merge takes', async () => {
+    const HINT = 'merge takes the shard directories that `experiment run --shard i/n` or `evaluate --shard i/n` write';
+    const finished = join(root, 'finished');
+    await runExperiment(cfg, { out: finished, charts: false, workers: 1 });
+    // was "not a checkpoint directory (state.json is missing)"
+    expect((await failure([finished])).message).toBe(`${finished}: a finished results directory (no state.json), not a shard: it needs no merge; ${HINT}`);
+    expect((await failure([shards[0], join(shards[1], 'jobs.ndjson'), shards[2]])).message).toBe(`${join(shards[1], 'jobs.ndjson')}: a file, not a shard directory; ${HINT}`);
+    expect((await failure([shards[0], root])).message).toBe(`${root}: not a shard directory (state.json is missing); ${HINT}`);
+  });
+
   it('refuses a shard of another config and a shard whose config file was changed', async () => {
     const other = join(root, 'other.yaml');
     writeFileSync(other, CONFIG.replace('seed: 5', 'seed: 6'));
@@ -168,6 +178,6 @@ describe('merge', () => {
     expect(bad.stderr).toMatch(/^greenserv: error: --shard: shard index 3 is not in 0…2/);
     const notShard = spawnSync(process.execPath, [BIN, 'merge', root], { encoding: 'utf8' });
     expect(notShard.status).toBe(2);
-    expect(notShard.stderr).toMatch(/not a checkpoint directory \(state\.json is missing\)/);
+    expect(notShard.stderr).toBe(`greenserv: error: ${root}: not a shard directory (state.json is missing); merge takes the shard directories that \`experiment run --shard i/n\` or \`evaluate --shard i/n\` write\n`);
   });
 });

@@ -83,6 +83,13 @@ describe('greenserv features', () => {
     expect(readdirSync(join(dir, 'sub'))).toEqual(['features.csv']);
   });
 
+  it('says "1 query" for a file of one query', async () => {
+    const one = join(dir, 'one.csv');
+    writeFileSync(one, 'query_id,text,task\nq1,"What is the capital of France?",mmlu\n');
+    // was "features: 1 queries written to …"
+    expect((await run(['features', one, '--out', join(dir, 'one-features.csv')])).err).toBe(`features: 1 query written to ${join(dir, 'one-features.csv')}\n`);
+  });
+
   it('an --out that is the command\'s own input is refused, and the input is left as it was', async () => {
     const before = readFileSync(queries, 'utf8');
     await expect(run(['features', queries, '--out', queries])).rejects.toThrow(/--out .*queries\.csv: it is the input file .*queries\.csv; refusing to overwrite it/);

@@ -81,7 +81,7 @@ describe('--out problems (simulate)', () => {
   it('--out below a regular file (ENOTDIR)', async () => {
     const d = tmp();
     writeFileSync(join(d, 'F'), 'x');
-    expectUserError(await cli([...SIM, '--out', join(d, 'F', 'sub')]), /F\/sub': a component of the path is not a directory \[ENOTDIR\]/);
+    expectUserError(await cli([...SIM, '--out', join(d, 'F', 'sub')]), /--out .*F\/sub: '.*F' is a file, not a directory; choose another --out/);
   });
 
   // tests run as root, so chmod cannot make a directory read-only; /sys refuses new entries even to root

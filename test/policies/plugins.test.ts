@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeContexts } from '../../src/features/context.js';
 import type { PolicyFactory } from '../../src/policies/policy.js';
@@ -89,6 +89,17 @@ describe('policy plugins', () => {
     const broken = join(dir, 'broken.mjs');
     writeFileSync(broken, 'export default {{;\n');
     await expect(loadPolicyModule(broken)).rejects.toThrow(/broken\.mjs': cannot load it/);
+    // was Node's 'cannot load it: Unknown file extension ".csv" for /abs/path'
+    const csv = join(dir, 'pairs.csv');
+    writeFileSync(csv, 'query_id,model_id,accuracy\n');
+    await expect(loadPolicyModule(csv)).rejects.toThrow(
+      `policy module '${csv}': not a JavaScript module (a .csv file); give an ES module file (.mjs, or .js) that exports the policy factories, like examples/policies/softmax.mjs`,
+    );
+    await expect(loadPolicyModule(dir)).rejects.toThrow(`policy module '${dir}': a directory, not a module file; give an ES module file (.mjs, or .js)`);
+    // Node names a missing import's importer by its absolute path: the message names the module as given
+    const rel = relative(process.cwd(), join(dir, 'imports.mjs'));
+    writeFileSync(rel, "import x from 'no-such-package-gs';\nexport default x;\n");
+    await expect(loadPolicyModule(rel)).rejects.toThrow(`policy module '${rel}': cannot load it: Cannot find package 'no-such-package-gs' imported from ${rel}`);
     // a module with one bad factory registers none of them
     const half = join(dir, 'half.mjs');
     writeFileSync(half, PLUGIN.replace("'sticky-random'", "'half-ok'").replace('export default [{', "export default [{ name: 'half-bad', params: [], rewardIndependent: true, hindsight: false }, {"));

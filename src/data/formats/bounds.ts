@@ -6,6 +6,7 @@
 
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DataError } from '../../core/errors.js';
+import { missingColumn } from './missingColumn.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
 import { withTextTable, parseNumber, someOf } from './text.js';
@@ -19,7 +20,7 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
     await withTextTable(file, ext, async (t) => {
       const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
       for (const c of ['task', 'ept_min', 'ept_max']) {
-        if (!idx.has(c)) throw new DataError(`missing required column '${c}'`, file, 1, c);
+        if (!idx.has(c)) throw new DataError(missingColumn(c, t.columns, null, ['task', 'ept_min', 'ept_max']), file, 1, c);
       }
       for await (const r of t.records) {
         const task = String(r.cells[idx.get('task')!] ?? '').trim();

@@ -3,6 +3,7 @@
  * or wide (one row per query). Values are normalised here: bigint → number, NaN → missing.
  */
 import { DataError } from '../../core/errors.js';
+import { missingColumn } from './missingColumn.js';
 import type { ModelInfo, PoolTable, TaskBounds } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './longBuilder.js';
@@ -177,7 +178,7 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   const meta = decodeMeta(src, opts.warn);
   const idx = new Map(src.columns.map((c, i) => [c.trim().toLowerCase(), i]));
   for (const c of ['query_id', 'model_id', 'accuracy']) {
-    if (!idx.has(c)) throw new DataError(`missing required column '${c}' (long format)`, file, undefined, c);
+    if (!idx.has(c)) throw new DataError(missingColumn(c, src.columns, 'long format', ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS]), file, undefined, c);
   }
   const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn, minKind: metricKinds(src) });
   await applySideFiles(b, opts);

@@ -50,7 +50,7 @@ const PEEK_INFLATE_CAP = 1 << 20;
  */
 export function peekContent(file: string, n = 65536): Buffer {
   const head = readMagic(file, n);
-  if (!isGzip(head)) return head;
+  if (!gzipContent(file, head)) return head;
   const size = statSync(file).size;
   const cap = Math.max(4 * n, PEEK_INFLATE_CAP);
   let take = Math.min(size, Math.max(n, 65536));
@@ -71,6 +71,22 @@ export function peekContent(file: string, n = 65536): Buffer {
 
 export function isGzip(magic: Uint8Array): boolean {
   return magic.length >= 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+}
+
+/**
+ * Whether the file is gzipped, by its first bytes. A file named `*.gz` whose bytes are not gzip is refused
+ * here: read as what it is, it would fail later with a message about its header or its bytes that does not
+ * say what is wrong.
+ */
+export function gzipContent(file: string, magic: Uint8Array): boolean {
+  if (isGzip(magic)) return true;
+  if (magic.length >= 2 && file.toLowerCase().endsWith('.gz')) {
+    throw new UnreadableError(
+      'not gzip-compressed, though its name ends in .gz; drop the .gz from its name if it is a plain file, or compress it with gzip',
+      file,
+    );
+  }
+  return false;
 }
 
 /** Name without a trailing `.gz`, used for extension checks and table names. */
@@ -124,8 +140,8 @@ class ByteCap extends Transform {
 /** A byte stream of the file's content, transparently gunzipped (within the inflation cap). Errors surface when the stream is consumed. */
 export function openStream(file: string, highWaterMark?: number): Readable {
   const magic = readMagic(file, 2);
+  if (!gzipContent(file, magic)) return createReadStream(file, highWaterMark ? { highWaterMark } : {});
   const raw = createReadStream(file, highWaterMark ? { highWaterMark } : {});
-  if (!isGzip(magic)) return raw;
   const size = statSync(file).size;
   const limit = maxDecompressedBytes(size);
   // pipeline forwards a zlib error to the last stream, so consumers see truncation as a stream error.
@@ -230,7 +246,7 @@ export function readAllBytes(file: string): Uint8Array {
   } catch (e) {
     throw userIoError(e, file, 'read');
   }
-  if (!isGzip(buf)) return buf;
+  if (!gzipContent(file, buf)) return buf;
   const limit = maxDecompressedBytes(buf.length);
   try {
     return gunzipSync(buf, { maxOutputLength: limit });

@@ -4,19 +4,25 @@
  */
 import { EmbeddingRows, embeddingColumns } from './embedding.js';
 import { DataError } from '../../core/errors.js';
+import { closest } from '../../core/errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
 import { F_ESCAPED, fieldText, sameField, strictFieldText, type RecordView } from './csvScan.js';
 import { tableNameOf } from './input.js';
+import { meantFor, missingColumn } from './missingColumn.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric, type QueryMeta } from './longBuilder.js';
+
+/** The columns a long table may have: never offered as the near miss of a missing one. */
+const LONG_KNOWN = ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS];
 
 function columnIndex(columns: string[]): Map<string, number> {
   return new Map(columns.map((c, i) => [c.trim().toLowerCase(), i]));
 }
 
-function requireColumn(idx: Map<string, number>, name: string, file: string, what: string): number {
+/** The index of a required column; a header without it is a DataError that names a near miss (`acuracy`). */
+function requireColumn(t: TextTable, idx: Map<string, number>, name: string, what: string, required: readonly string[]): number {
   const i = idx.get(name);
-  if (i === undefined) throw new DataError(`missing required column '${name}' (${what})`, file, 1, name);
+  if (i === undefined) throw new DataError(missingColumn(name, t.columns, what, required), t.file, 1, name);
   return i;
 }
 
@@ -35,6 +41,9 @@ function kindFor(file: string): TextKind {
   return textKindOf(file) ?? 'csv';
 }
 
+/** Columns of a queries file (datasets/README.md), besides embedding columns. */
+const QUERY_COLUMNS = ['query_id', 'task', 'text', 'cluster', 'complexity'];
+
 /** Read a queries file: `query_id, task[, text, cluster, complexity]`. */
 async function readQueriesFile(file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
   return withTextTable(file, kindFor(file), (t) => queriesFrom(t, file, warn));
@@ -42,14 +51,14 @@ async function readQueriesFile(file: string, warn?: (m: string) => void): Promis
 
 async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => void): Promise<QueryMeta[]> {
   const idx = columnIndex(t.columns);
-  const cId = requireColumn(idx, 'query_id', file, 'queries file');
-  const cTask = requireColumn(idx, 'task', file, 'queries file');
+  const cId = requireColumn(t, idx, 'query_id', 'queries file', QUERY_COLUMNS);
+  const cTask = requireColumn(t, idx, 'task', 'queries file', QUERY_COLUMNS);
   const cText = idx.get('text');
   const cCluster = idx.get('cluster');
   const cComplexity = idx.get('complexity');
   const { embCols } = embeddingColumns(t.columns, t.columns.map((c) => c.trim().toLowerCase()), file);
   const embNames = new Set(Array.from(embCols, (c) => t.columns[c]));
-  warnUnknown(t.columns.filter((c) => !embNames.has(c)), ['query_id', 'task', 'text', 'cluster', 'complexity'], file, warn);
+  warnUnknown(t.columns.filter((c) => !embNames.has(c)), QUERY_COLUMNS, file, warn);
   const emb = embCols.length > 0 ? new EmbeddingRows(file, 'line') : null;
   const out: QueryMeta[] = [];
   const seen = new Map<string, number>();
@@ -93,7 +102,7 @@ const MODEL_COLUMNS = ['model_id', 'name', 'params_b', 'family', 'prior_accuracy
 
 async function modelsFrom(t: TextTable, file: string, warn?: (m: string) => void, known?: ReadonlySet<string>): Promise<ModelInfo[]> {
   const idx = columnIndex(t.columns);
-  const cId = requireColumn(idx, 'model_id', file, 'models file');
+  const cId = requireColumn(t, idx, 'model_id', 'models file', MODEL_COLUMNS);
   const cName = idx.get('name');
   const cParams = idx.get('params_b');
   const cFamily = idx.get('family');
@@ -148,7 +157,16 @@ export async function overlayModelsFile(t: PoolTable, file: string, warn?: (m: s
 
 function warnUnknown(columns: string[], known: readonly string[], file: string, warn?: (m: string) => void): void {
   const extra = columns.filter((c) => c.trim() !== '' && !known.includes(c.trim().toLowerCase()));
-  if (extra.length > 0) warn?.(`${file}: ignoring unknown column(s): ${someOf(extra)}`);
+  if (extra.length === 0) return;
+  // a misspelt optional column (enrgy_j) is ignored like any other: say which one it may have meant
+  const absent = known.filter((k) => !columns.some((c) => c.trim().toLowerCase() === k));
+  const near = meantFor(
+    extra.flatMap((c) => {
+      const k = closest(c.trim(), absent);
+      return k === null ? [] : [[truncate(c.trim()), k] as const];
+    }),
+  );
+  warn?.(`${file}: ignoring unknown column(s): ${someOf(extra)}${near === '' ? '' : ` (${near})`}`);
 }
 
 /** Could this header be a long-format pairs header? (Loose, so missing columns get a precise message.) */
@@ -171,9 +189,9 @@ export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promis
   const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
   await applySideFiles(b, opts);
   const idx = columnIndex(t.columns);
-  const cQ = requireColumn(idx, 'query_id', file, 'long format');
-  const cM = requireColumn(idx, 'model_id', file, 'long format');
-  requireColumn(idx, 'accuracy', file, 'long format');
+  const cQ = requireColumn(t, idx, 'query_id', 'long format', LONG_KNOWN);
+  const cM = requireColumn(t, idx, 'model_id', 'long format', LONG_KNOWN);
+  requireColumn(t, idx, 'accuracy', 'long format', LONG_KNOWN);
   const metricCols = LONG_METRIC_COLUMNS.map((c) => idx.get(c) ?? -1);
   metricCols.forEach((c, k) => (b.hasMetric[k] = c >= 0));
   const cTask = idx.get('task');

@@ -6,14 +6,14 @@ import { compressors } from 'hyparquet-compressors';
 import { DataError, UnreadableError, userIoError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { assertReadable, isGzip, readAllBytes, readMagic } from './input.js';
+import { assertReadable, gzipContent, readAllBytes, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
 
 /** A plain file read a byte range at a time, so a large file is never held whole; a gzipped one is inflated. */
 function fileBytes(file: string): ByteSource {
   assertReadable(file);
-  if (isGzip(readMagic(file, 2))) return wholeBytes(readAllBytes(file));
+  if (gzipContent(file, readMagic(file, 2))) return wholeBytes(readAllBytes(file));
   let fd: number;
   let size: number;
   try {

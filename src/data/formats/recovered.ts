@@ -6,6 +6,7 @@
  * accuracy and are skipped.
  */
 import { DataError } from '../../core/errors.js';
+import { missingColumn } from './missingColumn.js';
 import type { PoolTable } from '../pool.js';
 import { tableNameOf } from './input.js';
 import { LongTableBuilder, N_METRICS, K_ACC, K_ENERGY, K_IN, K_OUT, checkMetric } from './longBuilder.js';
@@ -21,7 +22,7 @@ export function isRecoveredHeader(columns: string[]): boolean {
 export async function loadRecoveredText(t: TextTable, opts: { warn?: (m: string) => void } = {}): Promise<PoolTable> {
   const file = t.file;
   const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
-  for (const c of REQUIRED) if (!idx.has(c)) throw new DataError(`missing required column '${c}'`, file, 1, c);
+  for (const c of REQUIRED) if (!idx.has(c)) throw new DataError(missingColumn(c, t.columns, null, REQUIRED), file, 1, c);
   const [cQ, cTask, cM, cAcc, cEpt] = REQUIRED.map((c) => idx.get(c)!);
   const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn });
   b.hasMetric[K_ENERGY] = b.hasMetric[K_IN] = b.hasMetric[K_OUT] = true;

@@ -9,6 +9,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { DataError } from '../../core/errors.js';
+import { missingColumn } from './missingColumn.js';
 import { releaseTemporary, trackTemporary } from '../../core/atomic.js';
 import { checkMetric, LONG_METRIC_COLUMNS } from './longBuilder.js';
 import { cellText, parseNumber, withTextTable, type TextKind } from './text.js';
@@ -64,7 +65,7 @@ export async function streamLongTable(src: string, kind: TextKind, dst: string, 
     const res = await withTextTable(src, kind, async (t) => {
       const idx = new Map(t.columns.map((c, i) => [c.trim().toLowerCase(), i]));
       for (const c of ['query_id', 'model_id', 'accuracy']) {
-        if (!idx.has(c)) throw new DataError(`missing required column '${c}' (long format; --stream converts long tables only)`, src, 1, c);
+        if (!idx.has(c)) throw new DataError(missingColumn(c, t.columns, 'long format; --stream converts long tables only', ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS]), src, 1, c);
       }
       const ids = ['query_id', 'model_id', ...(idx.has('task') ? ['task'] : [])];
       const metrics = LONG_METRIC_COLUMNS.filter((c) => idx.has(c));

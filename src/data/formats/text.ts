@@ -135,7 +135,9 @@ function checkDelimiter(file: string, columns: string[], delimiter: string): voi
     ['|', "'|'"],
   ] as const) {
     if (d !== delimiter && h.includes(d)) {
-      const hint = d === '\t' ? ' (name the file .tsv or pass --format tsv)' : d === ',' ? ' (name the file .csv or pass --format csv)' : '';
+      // only commas (CSV) and tabs (TSV) are read: another separator means saving the file again
+      const hint =
+        d === '\t' ? ' (name the file .tsv or pass --format tsv)' : d === ',' ? ' (name the file .csv or pass --format csv)' : '; greenserv reads commas (CSV) or tabs (TSV): save it again with commas as .csv, or with tabs as .tsv';
       throw new DataError(`header looks ${dn}-separated, but this file is read as ${name}-separated${hint}`, file, 1);
     }
   }

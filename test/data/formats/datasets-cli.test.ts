@@ -39,7 +39,9 @@ describe('greenserv datasets', () => {
     expect(j.modelStats[1].coverage).toBe(0.5);
     const text = (await run('info', f)).out;
     expect(text).toMatch(/coverage\s+3 of 4 cells \(75\.0%\)/);
-    expect(text).toMatch(/task gsm8k \(1 queries/);
+    // was "(1 queries"
+    expect(text).toMatch(/task gsm8k \(1 query[,)]/);
+    expect(text).toMatch(/task mmlu \(1 query[,)]/);
   });
 
   it('info on the built-in pool', async () => {

@@ -125,7 +125,27 @@ describe('long format: every bad input is a DataError naming file, line and colu
   });
 
   it('missing required column', async () => {
-    await dataError(loadTable(s.write('nocol.csv', 'query_id,model_id,energy_j\na,m,1\n')), { line: 1, column: 'accuracy', message: /missing required column 'accuracy'/ });
+    await dataError(loadTable(s.write('nocol.csv', 'query_id,model_id,energy_j\na,m,1\n')), { line: 1, column: 'accuracy', message: /missing required column 'accuracy' \(long format\)$/ });
+  });
+
+  it('a misspelt column is named with the one it may have meant', async () => {
+    // was "missing required column 'accuracy' (long format)" with no hint
+    await dataError(loadTable(s.write('typo.csv', 'query_id,model_id,acuracy\na,m,1\n')), {
+      line: 1,
+      column: 'accuracy',
+      message: /typo\.csv:1 \(column 'accuracy'\): missing required column 'accuracy' \(long format\); the header has 'acuracy' — did you mean 'accuracy'\?$/,
+    });
+    await dataError(loadTable(s.write('qtypo.csv', 'QueryID,model_id,accuracy\na,m,1\n')), { column: 'query_id', message: /the header has 'QueryID' — did you mean 'query_id'\?$/ });
+    const pairs = s.write('typo-pairs.csv', 'query_id,model_id,accuracy\na,m,1\n');
+    await dataError(loadTable(pairs, { queries: s.write('typo-q.csv', 'query_id,taks\na,t\n') }), { column: 'task', message: /missing required column 'task' \(queries file\); the header has 'taks' — did you mean 'task'\?$/ });
+    await dataError(loadTable(s.write('ids.csv', 'queryid,model,accuracy\na,m,1\n')), {
+      line: 1,
+      message: /nor a recognised wide layout \(did you mean 'query_id' for 'queryid' and 'model_id' for 'model'\?\)$/,
+    });
+    // an optional column misspelt is ignored, with a warning that says which one it may have meant
+    const warnings: string[] = [];
+    await loadTable(s.write('opt.csv', 'query_id,model_id,accuracy,enrgy_j,notes\na,m,1,2,x\n'), { warn: (m) => warnings.push(m) });
+    expect(warnings.join('\n')).toMatch(/opt\.csv: ignoring unknown column\(s\): enrgy_j, notes \(did you mean 'energy_j' for 'enrgy_j'\?\)/);
   });
 
   it('non-numeric accuracy', async () => {
@@ -162,7 +182,11 @@ describe('long format: every bad input is a DataError naming file, line and colu
   });
 
   it('wrong delimiter', async () => {
-    await dataError(loadTable(s.write('semi.csv', 'query_id;model_id;accuracy\na;m;1\n')), { line: 1, message: /';'-separated/ });
+    // was "header looks ';'-separated, but this file is read as ','-separated", with nothing to do
+    await dataError(loadTable(s.write('semi.csv', 'query_id;model_id;accuracy\na;m;1\n')), {
+      line: 1,
+      message: /';'-separated, but this file is read as ','-separated; greenserv reads commas \(CSV\) or tabs \(TSV\): save it again with commas as \.csv, or with tabs as \.tsv$/,
+    });
     await dataError(loadTable(s.write('tabs.csv', 'query_id\tmodel_id\taccuracy\na\tm\t1\n')), { line: 1, message: /tab-separated.*\.tsv/ });
   });
 
@@ -171,6 +195,17 @@ describe('long format: every bad input is a DataError naming file, line and colu
     const { gzipSync } = await import('node:zlib');
     const gz = gzipSync(Buffer.from(big));
     await dataError(loadTable(s.write('trunc.csv.gz', gz.subarray(0, gz.length >> 1))), { message: /truncated gzip/ });
+  });
+
+  it('a .gz name over bytes that are not gzip says the file is not gzip-compressed, in every reader', async () => {
+    const NOT_GZ = /\/[^/]+\.gz: not gzip-compressed, though its name ends in \.gz; drop the \.gz from its name if it is a plain file, or compress it with gzip$/;
+    // was "header has neither the long-format columns (query_id, model_id, accuracy) nor a recognised wide layout"
+    await dataError(loadTable(s.write('g.csv.gz', 'id,score\nq1,1\n')), { message: NOT_GZ });
+    // a plain table named .gz was read as plain text
+    await dataError(loadTable(s.write('plain.csv.gz', 'query_id,model_id,accuracy\nq1,m,1\n')), { message: NOT_GZ });
+    for (const name of ['z.jsonl.gz', 'z.parquet.gz', 'z.pkl.gz', 'z.arrow.gz', 'z.gz']) await dataError(loadTable(s.write(name, 'PK\x03\x04 a zip archive')), { message: NOT_GZ });
+    const pairs = s.write('pairs.csv', 'query_id,model_id,accuracy\nq1,m,1\n');
+    await dataError(loadTable(pairs, { queries: s.write('q.csv.gz', 'query_id,task\nq1,t\n') }), { message: NOT_GZ });
   });
 
   it('unterminated quote', async () => {
