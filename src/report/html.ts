@@ -1,6 +1,6 @@
 /** report.html: one self-contained file (inline SVG and CSS, no script, no network). */
 import { escHtml as esc } from '../core/escape.js';
-import { fmt } from './terminalTable.js';
+import { fmt, plural } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { FigureTable } from './chartsScenario.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
@@ -111,7 +111,7 @@ export function experimentReport(inp: ReportInput): string {
   parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(s.title ?? s.name)}</title><style>${REPORT_CSS}</style></head><body>`);
   parts.push(`<h1>${esc(s.title ?? s.name)}</h1>`);
   parts.push(
-    `<p class="note">Dataset <b>${esc(s.dataset.name)}</b> (${s.dataset.queries} queries × ${s.dataset.models} models, sha256 ${s.dataset.sha256.slice(0, 12)}…) · ` +
+    `<p class="note">Dataset <b>${esc(s.dataset.name)}</b> (${plural(s.dataset.queries, 'query', 'queries')} × ${plural(s.dataset.models, 'model')}, sha256 ${s.dataset.sha256.slice(0, 12)}…) · ` +
       `${s.runs} runs from seed ${s.seed} · ${esc(s.semantics)} semantics · oracle over the ${s.oracle === 'pool' ? 'current' : esc(s.oracle)} pool · λ ∈ {${s.lambdas.join(', ')}}</p>`,
   );
   let charts = inp.charts;

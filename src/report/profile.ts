@@ -10,7 +10,7 @@ import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
 import { csvField, csvNum } from '../core/escape.js';
-import { fmt, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
+import { fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
 export { fmtEnergy, COST_AXIS } from './profileFormat.js';
 export { placeLabels } from './labels.js';
@@ -45,7 +45,7 @@ export function profileTerminal(p: Profile, width = Infinity): string {
   const d = p.dataset;
   const lines: string[] = [];
   const costNote = p.cost === 'energy' ? '' : ` · cost ${p.cost}`;
-  lines.push(wrapItems(`${d.name}: ${d.queries} queries × ${d.models} models · ${d.tasks.length} task${d.tasks.length === 1 ? '' : 's'} · λ = ${p.lambda}${costNote}`, width));
+  lines.push(wrapItems(`${d.name}: ${plural(d.queries, 'query', 'queries')} × ${plural(d.models, 'model')} · ${plural(d.tasks.length, 'task')} · λ = ${p.lambda}${costNote}`, width));
   lines.push('');
   const drop = ['tok in', 'tok out', 'p50 s', 'Wh/query', 'J/token', 'p95 s', 'J/correct', 'params B', 'USD/query'].map((h) => headers.indexOf(h)).filter((j) => j >= 0);
   lines.push(renderTableFit(headers, rows, right, width, drop));
@@ -197,7 +197,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   h.push(`<h2>Model profiles${opts.scope ? ` ${escapeHtml(opts.scope.heading)}` : ''}</h2>`);
   if (opts.scope) h.push(`<p class="note">${escapeHtml(opts.scope.note)}</p>`);
   h.push(
-    `<p>${escapeHtml(d.name)}: ${d.queries} queries × ${d.models} models, tasks ${escapeHtml(d.tasks.join(', '))}; λ = ${p.lambda}. ` +
+    `<p>${escapeHtml(d.name)}: ${plural(d.queries, 'query', 'queries')} × ${plural(d.models, 'model')}, tasks ${escapeHtml(d.tasks.join(', '))}; λ = ${p.lambda}. ` +
       `Pareto front (accuracy vs mean ${COST_AXIS[p.cost].noun} per query, cheapest first): <strong>${escapeHtml(p.pareto.join(', ') || '–')}</strong>. ` +
       `Best static model at λ = ${p.lambda}: <strong>${escapeHtml(p.bestStatic ?? '–')}</strong>; largest ${escapeHtml(p.baselines.largest ?? '–')}, ` +
       `smallest ${escapeHtml(p.baselines.smallest ?? '–')}, most accurate ${escapeHtml(p.baselines.mostAccurate ?? '–')}.</p>`,

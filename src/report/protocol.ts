@@ -28,7 +28,7 @@ function gapCell(r: ProtocolPolicyRow): string {
 /** What the protocol was, in one line. */
 export function protocolHead(p: ProtocolBlock): string {
   const how = p.kind === 'split' ? `split ${p.fraction} train (stratified by task) · ${plural(p.splits, 'split')}` : `train table ${p.train}`;
-  const head = `test stream: ${p.testQueries} queries · train part: ${p.trainQueries} queries · ${how} · gap closed vs ${p.baseline}, 95% CI over ${p.splits >= 2 ? 'splits' : 'runs'}`;
+  const head = `test stream: ${plural(p.testQueries, 'query', 'queries')} · train part: ${plural(p.trainQueries, 'query', 'queries')} · ${how} · gap closed vs ${p.baseline}, 95% CI over ${p.splits >= 2 ? 'splits' : 'runs'}`;
   // runs of one split differ only in order and exploration: a router that does neither gets a zero-width CI
   return p.splits >= 2 || p.kind !== 'split' ? head : `${head}\n(one split: the CI says nothing about the split's luck; --splits k draws k splits for a CI over them)`;
 }

@@ -283,7 +283,7 @@ export function summaryTable(s: Summary, width = Infinity): string {
     col === 'energy' ? signedPct(p.vsRandom.energyWhPct) : signedPct(rnd && value(rnd) ? (100 * (value(p) - value(rnd))) / value(rnd) : null),
   ]);
   const head =
-    `${s.dataset.name}: ${s.dataset.queries} queries × ${s.dataset.models} models · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
+    `${s.dataset.name}: ${plural(s.dataset.queries, 'query', 'queries')} × ${plural(s.dataset.models, 'model')} · λ = ${s.lambda} · ${plural(s.runs, 'run')} · seed ${s.seed}` +
     ` · ${s.semantics} semantics (d = ${s.contexts.d}) · oracle Σr* = ${fmt(s.oracle.totalReward, 2)}`;
   // without the random policy every "vs rnd" cell would be '–': those columns are left out
   const n = rnd ? headers.length : headers.length - 3;

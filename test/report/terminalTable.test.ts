@@ -39,6 +39,12 @@ describe('summaryTable', () => {
     expect(row(l, 'a').slice(3)).toEqual(['1.500', '0.7000', '+0.0%', '+0.0%', '-50.0%']);
   });
 
+  it('counts in the head line: one query and one model in the singular, more in the plural', () => {
+    const one = { ...summary('energy'), dataset: { name: 't', queries: 1, models: 1 } } as Summary;
+    expect(summaryTable(one).split('\n')[0]).toMatch(/^t: 1 query × 1 model · λ = 0\.5 · 1 run · /);
+    expect(summaryTable(summary('energy')).split('\n')[0]).toMatch(/^t: 10 queries × 2 models · /);
+  });
+
   it('names the model of each fixed-model baseline under the table, with shares when it changed mid-stream', () => {
     const s = summary('energy');
     const sel = (name: string, selection: Record<string, number>) => ({ ...policy(name, 1, 0, 0), selection });
