@@ -222,6 +222,8 @@ function checkDestination(dst: string, force: boolean): void {
   if (above !== null) throw new UsageError(`destination '${dst}': ${above}; name a file in a directory`);
   const abs = resolve(dst);
   if (existsSync(abs) && statSync(abs).isDirectory()) throw new UsageError(`destination '${dst}' is a directory; name a file`);
+  // checked before the source is read, so a missing folder fails at once and nothing is written
+  if (!existsSync(dirname(abs))) throw new UsageError(`destination '${dst}': the directory '${dirname(dst)}' does not exist; create it first (mkdir -p ${dirname(dst)}) or name a file in an existing directory`);
   const stem = basename(abs).replace(/\.gz$/i, '').replace(/\.[^.]*$/, '');
   let clash = existsSync(abs) ? [dst] : [];
   if (existsSync(dirname(abs)) && statSync(dirname(abs)).isDirectory()) {

@@ -96,6 +96,9 @@ describe('command-line usage mistakes (built binary)', () => {
       [['simulate', '--runs', '1', '--policies', 'random', '--out', 'o', '--log', 'my.csv/a/x.csv'], "--log: cannot write 'my.csv/a/x.csv': 'my.csv' is a file, not a directory"],
       // was "… [ENOTDIR] (my.csv/a/.greenserv-tmp-…-x.parquet)"
       [['datasets', 'convert', 'my.csv', 'my.csv/a/x.parquet'], "destination 'my.csv/a/x.parquet': 'my.csv' is a file, not a directory; name a file in a directory"],
+      // a missing folder: was "cannot write 'sub/x.parquet': no such file or directory [ENOENT] (sub/.greenserv-tmp-…-x.parquet)"
+      [['datasets', 'convert', 'my.csv', 'sub/x.parquet'], "destination 'sub/x.parquet': the directory 'sub' does not exist; create it first (mkdir -p sub) or name a file in an existing directory"],
+      [['datasets', 'convert', '--stream', 'my.csv', 'sub/x.parquet'], "destination 'sub/x.parquet': the directory 'sub' does not exist; create it first (mkdir -p sub) or name a file in an existing directory"],
     ];
     for (const [args, msg] of cases) {
       const r = await cli(args, dir);
