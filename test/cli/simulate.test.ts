@@ -81,7 +81,7 @@ describe('greenserv simulate', () => {
 
   it('--json prints summary.json to stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
-    const r = await cli(['simulate', '--runs', '1', '--policies', 'random,linucb', '--json', '--steps', 'none', '--out', join(dir, 'j')]);
+    const r = await cliInProcess(['simulate', '--runs', '1', '--policies', 'random,linucb', '--json', '--steps', 'none', '--out', join(dir, 'j')]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(dir, 'j', 'summary.json'), 'utf8')));
   });
