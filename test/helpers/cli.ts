@@ -37,7 +37,8 @@ export async function datasetsInProcess(...args: string[]): Promise<{ out: strin
  * Run `greenserv <args>` through main() in this process, capturing what it writes to stdout and stderr and the
  * exit code main() resolves to. For checks of what a command line is refused with, where starting a process
  * per case adds only Node's startup: the process behaviour (bin/greenserv, signals, exit) is what cli() tests.
- * Spies on process.stdout/stderr.write while it runs, so only for files of the isolated projects.
+ * Spies on process.stdout/stderr.write while it runs, so only for files of the isolated projects. src/ prints
+ * through those two writes only (no console.*, which vitest would route past the spies), so nothing escapes the capture.
  */
 export async function cliInProcess(args: string[]): Promise<CliResult> {
   const [{ vi }, { main }] = await Promise.all([import('vitest'), import('../../src/cli/index.js')]);
