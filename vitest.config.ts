@@ -9,7 +9,12 @@ import { defineConfig } from 'vitest/config';
 // importing everything again per file. `isolated`: the rest, one module cache per file; and, under the unit
 // folders, the files that register policy plugins (a registered plugin would otherwise reach the worker
 // threads another file's experiments start) or spy, mock or change the environment.
-const UNIT = ['policies', 'metrics', 'sim', 'features', 'core', 'report', 'architecture', 'energy', 'data', 'experiments'].map((d) => `test/${d}/**/*.test.ts`);
+const UNIT = [
+  ...['policies', 'metrics', 'sim', 'features', 'core', 'report', 'architecture', 'energy', 'data', 'experiments'].map((d) => `test/${d}/**/*.test.ts`),
+  // files of the other folders that leave no global state either: they call the library, build the program
+  // without running it, or spawn the CLI (each file here saves a worker start and a fresh import of the library)
+  ...['app/energy', 'app/evaluateScenario', 'app/runConfig', 'app/scenario', 'app/settingNames', 'bench/only', 'cli/costColumns', 'cli/docs-help', 'cli/energyAttach', 'cli/hints', 'cli/regressTable', 'cli/routerbenchColumns', 'cli/startup', 'fuzz/fuzz', 'fuzz/pickleBombs', 'hostile/printable', 'hostile/reward', 'hostile/smallFiles', 'profiling/estimate', 'profiling/queries', 'profiling/scoring', 'scripts/profileCategories'].map((f) => `test/${f}.test.ts`),
+];
 const PLUGINS = ['test/policies/plugins.test.ts', 'test/policies/softmaxExample.test.ts'];
 /** Files under UNIT's folders that spy, mock or change the environment: isolated. */
 const STATEFUL = ['test/data/formats/convert.test.ts', 'test/data/formats/hub.test.ts', 'test/data/limits.test.ts', 'test/experiments/checkpoint.test.ts'];

@@ -1,9 +1,9 @@
-/** `greenserv ope` and `simulate --log`: bad input exits 2 naming file, line and field (or the option), writing nothing. */
+/** `greenserv ope` and `simulate --log`: bad input exits 2 naming file, line and field (or the option), writing nothing (through main() in this process: what is refused and how, not process behaviour). */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gs-ope-cli-'));
 const HEAD = 'query_id,task,model_id,propensity,accuracy,energy_j\n';
@@ -16,7 +16,7 @@ function log(name: string, rows: string[]): string {
 }
 
 async function refused(args: string[], out: string): Promise<string> {
-  const r = await cli([...args, '--out', out]);
+  const r = await cliInProcess([...args, '--out', out]);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/^greenserv: error: /);
   expect(existsSync(out)).toBe(false);
@@ -79,7 +79,7 @@ describe('greenserv report on an ope directory', () => {
     const d = join(dir, 'edited');
     mkdirSync(d);
     writeFileSync(join(d, 'summary.json'), JSON.stringify({ kind: 'ope', schemaVersion: 1, logs: { file: 'x', decisions: -3, models: [], propensity: 'logged', uniform: false }, table: null, lambda: 0.5, estimators: [], seed: 1, bootstrap: 10, policies: [] }));
-    const r = await cli(['report', d]);
+    const r = await cliInProcess(['report', d]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(d, 'summary.json')} (field 'logs.decisions'): not an ope summary: logs.decisions`);
     expect(existsSync(join(d, 'report.html'))).toBe(false);

@@ -2,9 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { cli, cliInProcess } from '../helpers/cli.js';
 
-describe('greenserv simulate (built binary)', () => {
+// The full runs go through the built binary; the refusals and the printed table through main() in this process
+// (the same parsing and checks, without a Node start per case).
+describe('greenserv simulate', () => {
   it('writes summary, runs, steps and manifest; the summary has the documented fields', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
     const out = join(dir, 'res');
@@ -44,11 +46,11 @@ describe('greenserv simulate (built binary)', () => {
   it('--embed-dim without --features embed is named as ignored; with embed it is not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-ed-'));
     const args = ['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--no-progress'];
-    const a = await cli([...args, '--embed-dim', '8', '--out', join(dir, 'a')]);
+    const a = await cliInProcess([...args, '--embed-dim', '8', '--out', join(dir, 'a')]);
     expect(a.code, a.stderr).toBe(0);
     expect(a.stderr).toContain('greenserv: warning: --embed-dim applies to --features embed only; it is ignored here');
     // with embed the option is used (the built-in pool has no query text, so that run stops on its own reason)
-    const b = await cli([...args, '--features', 'embed', '--embed-dim', '8', '--out', join(dir, 'b')]);
+    const b = await cliInProcess([...args, '--features', 'embed', '--embed-dim', '8', '--out', join(dir, 'b')]);
     expect(b.stderr).toContain('--features embed needs query text');
     expect(b.stderr).not.toContain('--embed-dim applies');
   });
@@ -56,7 +58,7 @@ describe('greenserv simulate (built binary)', () => {
   it('a directory as --data or --train says simulate reads one file and where a directory of RouterBench files goes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-dir-'));
     for (const [flag, there] of [['--data', '--routerbench'], ['--train', '--train']]) {
-      const r = await cli(['simulate', flag, dir, '--out', join(dir, 'out')]);
+      const r = await cliInProcess(['simulate', flag, dir, '--out', join(dir, 'out')]);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`greenserv: error: ${flag} ${dir} is a directory: simulate replays one table file, so name one of its files (greenserv evaluate ${there} ${dir} reads a directory of RouterBench files)\n`);
       expect(readdirSync(dir)).toEqual([]);
@@ -79,17 +81,17 @@ describe('greenserv simulate (built binary)', () => {
 
   it('--json prints summary.json to stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
-    const r = await cli(['simulate', '--runs', '1', '--policies', 'random,linucb', '--json', '--steps', 'none', '--out', join(dir, 'j')]);
+    const r = await cliInProcess(['simulate', '--runs', '1', '--policies', 'random,linucb', '--json', '--steps', 'none', '--out', join(dir, 'j')]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(dir, 'j', 'summary.json'), 'utf8')));
   });
 
   it('the "vs rnd" columns are shown only when random is among the policies (else every cell would be –)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
-    const without = await cli(['simulate', '--runs', '1', '--policies', 'linucb,thompson', '--steps', 'none', '--out', join(dir, 'a')]);
+    const without = await cliInProcess(['simulate', '--runs', '1', '--policies', 'linucb,thompson', '--steps', 'none', '--out', join(dir, 'a')]);
     expect(without.code).toBe(0);
     expect(without.stdout).toMatch(/^policy +final regret +accuracy +energy Wh +reward$/m);
-    const withRandom = await cli(['simulate', '--runs', '1', '--policies', 'random,linucb', '--steps', 'none', '--out', join(dir, 'b')]);
+    const withRandom = await cliInProcess(['simulate', '--runs', '1', '--policies', 'random,linucb', '--steps', 'none', '--out', join(dir, 'b')]);
     expect(withRandom.stdout).toMatch(/^policy +final regret +accuracy +energy Wh +reward +regret vs rnd +acc vs rnd +Wh vs rnd$/m);
     expect(withRandom.stdout).toMatch(/^random +.* \+0\.0% +\+0\.0% +\+0\.0%$/m);
   });
@@ -112,7 +114,7 @@ describe('greenserv simulate (built binary)', () => {
   it.each(bad)('bad input %j exits 2 with a clear message and writes nothing', async (args, msg) => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
     const out = join(dir, 'out');
-    const r = await cli(['simulate', '--runs', '1', '--out', out, ...args]);
+    const r = await cliInProcess(['simulate', '--runs', '1', '--out', out, ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(msg);
     expect(existsSync(out)).toBe(false);

@@ -32,3 +32,29 @@ export async function datasetsInProcess(...args: string[]): Promise<{ out: strin
   await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
   return { out, err };
 }
+
+/**
+ * Run `greenserv <args>` through main() in this process, capturing what it writes to stdout and stderr and the
+ * exit code main() resolves to. For checks of what a command line is refused with, where starting a process
+ * per case adds only Node's startup: the process behaviour (bin/greenserv, signals, exit) is what cli() tests.
+ * Spies on process.stdout/stderr.write while it runs, so only for files of the isolated projects. src/ prints
+ * through those two writes only (no console.*, which vitest would route past the spies), so nothing escapes the capture.
+ */
+export async function cliInProcess(args: string[]): Promise<CliResult> {
+  const [{ vi }, { main }] = await Promise.all([import('vitest'), import('../../src/cli/index.js')]);
+  let stdout = '';
+  let stderr = '';
+  const text = (s: string | Uint8Array): string => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += text(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += text(s)), true));
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    const code = await main(['node', 'greenserv', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = before;
+  }
+}

@@ -13,6 +13,7 @@ import { loadTable } from '../../src/data/load.js';
 import { readBoundsFile } from '../../src/data/formats/bounds.js';
 import { peekContent } from '../../src/data/formats/input.js';
 import { scratch, dataError } from '../data/formats/helpers.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const s = scratch();
 const run = promisify(execFile);
@@ -42,7 +43,9 @@ afterEach(() => {
   ENV_KEYS.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
 });
 
-describe('hostile input through the CLI (built binary)', () => {
+// Through the built binary where memory, devices and the environment of a fresh process matter; the refusals
+// of a parsed number or option value through main() in this process (the same checks, no Node start per case).
+describe('hostile input through the CLI', () => {
   it('a gzip bomb beyond --max-decompressed: exit 2, the file and the limit named, nothing written', async () => {
     const f = csvBomb('bomb.csv.gz', 4);
     const out = join(s.dir, 'out-bomb');
@@ -65,7 +68,7 @@ describe('hostile input through the CLI (built binary)', () => {
   it('1e309 in a CSV cell: exit 2 naming line and column, nothing written', async () => {
     const f = s.write('overflow.csv', 'query_id,model_id,accuracy,energy_j\nq1,a,1,2\nq1,b,0,1e309\n');
     const out = join(s.dir, 'out-inf');
-    const r = await cli(['simulate', '--data', f, '--out', out, '--no-progress']);
+    const r = await cliInProcess(['simulate', '--data', f, '--out', out, '--no-progress']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`greenserv: error: ${f}:3 (column 'energy_j'): '1e309' is too large for a number`);
     expect(existsSync(out)).toBe(false);
@@ -75,7 +78,7 @@ describe('hostile input through the CLI (built binary)', () => {
     const f = s.write('overflow.sql', FIXTURE_SQL.replace('1\t2.5\t0.05\t120', '1\t1e309\t0.05\t120'));
     const line = FIXTURE_SQL.split('\n').findIndex((l) => l.includes('1\t2.5\t0.05\t120')) + 1;
     const out = join(s.dir, 'out-sql');
-    const r = await cli(['simulate', '--data', f, '--out', out, '--no-progress']);
+    const r = await cliInProcess(['simulate', '--data', f, '--out', out, '--no-progress']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${f}:${line} (column 'energy_consumption'): '1e309' is too large`);
     expect(existsSync(out)).toBe(false);
@@ -98,10 +101,10 @@ describe('hostile input through the CLI (built binary)', () => {
   });
 
   it('a bad --max-decompressed / --max-line-bytes value is a usage error', async () => {
-    const r = await cli(['datasets', 'validate', 'greenserv-pool', '--max-line-bytes', 'lots']);
+    const r = await cliInProcess(['datasets', 'validate', 'greenserv-pool', '--max-line-bytes', 'lots']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--max-line-bytes: 'lots' is not a size in bytes/);
-    const r2 = await cli(['datasets', 'validate', 'greenserv-pool', '--max-decompressed', '0.5x']);
+    const r2 = await cliInProcess(['datasets', 'validate', 'greenserv-pool', '--max-decompressed', '0.5x']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/--max-decompressed: ratio '0\.5x' must be at least 1x/);
   });
