@@ -121,6 +121,16 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const mine = shard ? shardCells(jobWeights(p), shard).map((i) => jobs[i]) : jobs;
   const newState: CheckpointState = { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length, datasetSha256: sha256, ...(shard ? { shard } : {}) };
   const checkpoint = new Checkpoint(partial, newState, !state);
+  if (!state) {
+    // a run of the same experiment may have finished between the check above and this claim (it removes its
+    // checkpoint once its results are in place): its results are there now, so this run gives way
+    try {
+      AtomicDir.checkTarget(out, o.force === true, inputs);
+    } catch (e) {
+      checkpoint.remove();
+      throw e;
+    }
+  }
   const done = new Map<string, JobResult>(previous.map((r) => [jobKey(r.job), r]));
   const todo = mine.filter((j) => !done.has(jobKey(j)));
   // one live row per arm, over every λ of a sweep
