@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/app/experiment.js';
+import { ope } from '../../src/app/ope.js';
 import { simulate } from '../../src/app/simulate.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 
@@ -28,6 +29,13 @@ describe('setting names in errors', () => {
     await expect(simulate({ policies: ['linucb'], params: ['linucb.alpha=-1'], runs: 1 })).rejects.toThrow(new UsageError("parameter override 'linucb.alpha=-1': alpha must be ≥ 0"));
     await expect(simulate({ policies: ['random'], params: ['alpha'], runs: 1 })).rejects.toThrow(/^bad parameter override 'alpha'/);
     await expect(simulate({ policies: ['random'], reward: 'accuracy +', runs: 1 })).rejects.toThrow(/^reward 'accuracy \+': cannot parse/);
+  });
+
+  it('a library call to ope with λ, seed or bootstrap out of range names the setting, before any file is read', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'absent.csv');
+    for (const lambda of [-0.1, 1.5, Number.NaN]) await expect(ope({ logs, policies: ['random'], lambda })).rejects.toThrow(new UsageError(`lambda must be in [0, 1], got ${lambda}`));
+    await expect(ope({ logs, policies: ['random'], seed: -1 })).rejects.toThrow(new UsageError('seed must be an integer in [0, 4294967295], got -1'));
+    await expect(ope({ logs, policies: ['random'], bootstrap: 0 })).rejects.toThrow(/^bootstrap must be an integer in \[1, \d+\], got 0$/);
   });
 
   it('the command line still names the flag typed', () => {
