@@ -1,23 +1,11 @@
 /** Usage mistakes a new user makes on the command line, and what they are told (built binary; build first). */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli as run, type CliResult } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/greenserv');
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: string[], cwd: string): Promise<CliResult> => run(args, { cwd });
 
 describe('command-line usage mistakes (built binary)', () => {
   it('an option given without its value, before another option, is a missing value naming both; nothing is written', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { flakyPlugin } from '../helpers/flakyPlugin.js';
 
 /** 40 queries × 2 models, no text, no latency, no dollar cost. */
 function pairs(): string {
@@ -68,16 +69,7 @@ describe('experiment checks before the checkpoint', () => {
 
   it('a run that fails in its replays before any finishes removes its checkpoint; one that kept a replay keeps it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-preflight-'));
-    // made once by the checks, then once per replay: `failFrom` is the first making whose policy fails
-    const plugin = (failFrom: number): string => `let made = 0;
-export default {
-  name: 'flaky', description: 'fails in select from its ${failFrom}th making', contextual: false, rewardIndependent: false, hindsight: false, params: [],
-  create: () => {
-    const n = ++made;
-    return { select: (_q, arms) => { if (n >= ${failFrom}) throw new Error('flaky broke'); return arms[0]; }, update() {}, addArm() {}, removeArm() {} };
-  },
-};
-`;
+    const plugin = flakyPlugin;
     const yaml = 'name: flaky\nruns: 2\narms:\n  - policy: flaky\n    module: flaky.mjs\n';
     writeFileSync(join(dir, 'x.yaml'), yaml);
     const out = join(dir, 'X');

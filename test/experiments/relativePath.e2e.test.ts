@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { flakyPlugin } from '../helpers/flakyPlugin.js';
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -36,16 +37,7 @@ describe('experiment run names the YAML as typed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-relpath-'));
     const elsewhere = mkdtempSync(join(tmpdir(), 'gs-relpath-elsewhere-'));
     mkdirSync(join(dir, 'sub'));
-    // made once by the checks, then once per replay: the making `failFrom` and later ones fail
-    const plugin = (failFrom: number): string => `let made = 0;
-export default {
-  name: 'flaky', description: 'fails in select from its ${failFrom}th making', contextual: false, rewardIndependent: false, hindsight: false, params: [],
-  create: () => {
-    const n = ++made;
-    return { select: (_q, arms) => { if (n >= ${failFrom}) throw new Error('flaky broke'); return arms[0]; }, update() {}, addArm() {}, removeArm() {} };
-  },
-};
-`;
+    const plugin = flakyPlugin;
     // the module is relative to the YAML's directory, not to the directory the run starts in
     const yaml = 'name: flaky\nruns: 3\narms:\n  - policy: flaky\n    module: flaky.mjs\n';
     writeFileSync(join(dir, 'sub', 'x.yaml'), yaml);
