@@ -286,10 +286,21 @@ function familyRouteLlm(sc: Scored, pointsOf: (c: FamilyCurves) => CostQuality[]
     return w && st ? routeLlmMetrics(pointsOf(c), w.point, st.point) : { cpt50: null, cpt80: null, apgr: null };
   });
   return {
-    cpt50: byFamily(sc.families, ms.map((m) => m.cpt50)),
-    cpt80: byFamily(sc.families, ms.map((m) => m.cpt80)),
+    cpt50: cptByFamily(sc.families, ms, (m) => m.cpt50),
+    cpt80: cptByFamily(sc.families, ms, (m) => m.cpt80),
     apgr: byFamily(sc.families, ms.map((m) => m.apgr)),
   };
+}
+
+/**
+ * CPT per family and its mean. A family whose weak and strong model leave no gap (APGR null) has no CPT and is
+ * left out of the mean; a family where the metric is defined but the router never reaches the target makes the
+ * mean undefined too: averaging only the families it reaches would report a cost for a target it misses.
+ */
+function cptByFamily(families: readonly string[], ms: readonly RouteLlmMetrics[], cpt: (m: RouteLlmMetrics) => number | null): ByFamily {
+  const b = byFamily(families, ms.map(cpt));
+  const missed = ms.some((m) => m.apgr !== null && Number.isFinite(m.apgr) && (cpt(m) === null || !Number.isFinite(cpt(m)!)));
+  return missed ? { mean: null, byFamily: b.byFamily } : b;
 }
 
 /** Family-mean AIQ of each run's own points (not run-averaged): the spread of policy p over runs. */

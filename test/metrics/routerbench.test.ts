@@ -125,6 +125,43 @@ describe('evaluateSweep on a hand-made sweep', () => {
     expect(summary.schemaVersion).toBe(1);
   });
 
+  it('the family mean of CPT is undefined when one family never reaches the target', () => {
+    // fb: the policy stays at quality 0 ((2, 0) and (6, 0)); with the weak model (2, 0) its hull is flat at 0,
+    // so PGR = 0 everywhere: CPT(50%) and CPT(80%) are never reached on fb, while fa (on the weak–strong line)
+    // reaches 50% at x = 0.5 and 80% at x = 0.8. A mean over fa alone (50) would read as a router that reaches
+    // 50% of the gap at half the cost gap on average, which it does not on fb.
+    const never: SweepResult = { ...s, quality: Float64Array.from([1, 0, 0.5, 0.5, 0, 0.25]) };
+    const p = evaluateSweep(t, never, { aiqMode: 'paper' }).summary.policies[0];
+    expect(p.cpt50.byFamily.fa).toBeCloseTo(50, 12);
+    expect(p.cpt50.byFamily.fb).toBeNull();
+    expect(p.cpt50.mean).toBeNull();
+    expect(p.cpt80.byFamily.fa).toBeCloseTo(80, 12);
+    expect(p.cpt80.mean).toBeNull();
+    // APGR is defined on both (0.5 on fa, 0 on fb): its mean is over both
+    expect(p.apgr.byFamily.fb).toBeCloseTo(0, 15);
+    expect(p.apgr.mean).toBeCloseTo(0.25, 12);
+  });
+
+  it('a family whose cheapest model is also its best has no CPT and is left out of the mean', () => {
+    // fb: cheap scores 1 on both prompts at cost 2, dear 0.5 at cost 6: no quality gap, CPT undefined there
+    const flat = makePoolTable({
+      name: 'flat',
+      queryIds: ['a1', 'a2', 'b1', 'b2'],
+      queryTasks: ['fa', 'fa', 'fb', 'fb'],
+      models: [
+        { id: 'cheap', name: 'cheap', paramsB: Number.NaN },
+        { id: 'dear', name: 'dear', paramsB: Number.NaN },
+      ],
+      accuracy: Float64Array.from([0, 1, 1, 1, 1, 0, 1, 1]),
+      costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
+    });
+    const p = evaluateSweep(flat, s, { aiqMode: 'paper' }).summary.policies[0];
+    expect(p.cpt50.byFamily.fb).toBeNull();
+    expect(p.apgr.byFamily.fb).toBeNull();
+    expect(p.cpt50.mean).toBeCloseTo(50, 12);
+    expect(p.apgr.mean).toBeCloseTo(0.5, 12);
+  });
+
   it('routerbench-code mode divides by the largest compared cost instead of the range', () => {
     const { summary, curves } = evaluateSweep(t, s, { aiqMode: 'routerbench-code' });
     const fa = curves.find((c) => c.family === 'fa')!;
