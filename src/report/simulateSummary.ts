@@ -61,6 +61,9 @@ const protocolRow = z.object({
   energyWh: num,
   costUsd: num,
   costNorm: num,
+  // what the trained routers fitted and which model the static baseline is: the report's footnotes say them
+  fitted: z.record(z.string(), z.array(num)).optional(),
+  chose: z.record(z.string(), z.number()).optional(),
 });
 /** The train/test protocol block (docs/outputs.md), when the simulation used --split or --train. */
 const protocol = z.object({

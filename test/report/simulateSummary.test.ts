@@ -74,6 +74,21 @@ describe('readSimulateSummary', () => {
     expect(read(summary(3, 3)).runs).toBe(3);
   });
 
+  it("keeps what the report's protocol footnotes say: the trained routers' fitted settings and the static model chosen", async () => {
+    const raw = summary(2, 10, 5);
+    const rows = (raw.protocol as { policies: Record<string, unknown>[] }).policies;
+    rows[0].fitted = { reg: [10, 10, 100, 10, 1] };
+    rows[1].chose = { b: 0.6, a: 0.4 };
+    const s = read(raw);
+    expect(s.protocol?.policies[0].fitted).toEqual({ reg: [10, 10, 100, 10, 1] });
+    expect(s.protocol?.policies[1].chose).toEqual({ b: 0.6, a: 0.4 });
+    // report.html says them, as the terminal does (they were dropped by the reader, so the page had neither)
+    const { protocolTableHtml } = await import('../../src/report/protocolHtml.js');
+    const html = protocolTableHtml({ ...s.protocol!, byLambda: [] } as never);
+    expect(html).toContain('fitted on the train part, per split: linucb reg 10, 10, 100, 10, 1');
+    expect(html).toContain("deploy train-best-static (b 60.0% of the test decisions, a 40.0%)");
+  });
+
   it('refuses a protocol block that does not fit the rest of the summary', () => {
     const other = summary(2, 6, 3);
     (other.protocol as { policies: unknown[] }).policies = [row('linucb', 45)];
