@@ -217,7 +217,9 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
           file = join(dir, side);
         }
       }
-      if (file.endsWith('.yaml')) writeFileSync(file, editYaml(readFileSync(join(EXPERIMENTS, seed), 'utf8'), rng, ops, (t) => ({ ...(t as object), runs: 1 })));
+      // runs: 1 in the text itself, so that text-only edits (which leave the tree alone) stay one run too
+      const quick = readFileSync(join(EXPERIMENTS, seed), 'utf8').replace(/^runs: \d+/m, 'runs: 1');
+      if (file.endsWith('.yaml')) writeFileSync(file, editYaml(quick, rng, ops, (t) => ({ ...(t as object), runs: 1 })));
       const charts = rng.next() < 0.4 ? [] : ['--no-charts'];
       return c(['experiment', 'run', join(dir, seed), '--out', out, '--workers', '1', ...charts, ...np], [file]);
     }
@@ -263,7 +265,9 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
         if (j.config?.minMs !== undefined) j.config.minMs = 20;
         return j;
       };
-      writeFileSync(f, editYaml(readFileSync(join(ROOT, 'results/baselines', seed), 'utf8'), rng, ops, quick, true));
+      // the text-only edits start from the shortened baseline too
+      const text = JSON.stringify(quick(JSON.parse(readFileSync(join(ROOT, 'results/baselines', seed), 'utf8')) as Tree), null, 2) + '\n';
+      writeFileSync(f, editYaml(text, rng, ops, quick, true));
       const report = join(dir, 'regress.json');
       return c(['regress', '--baseline', f, '--out', report], [f], [report], true);
     }
