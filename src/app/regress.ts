@@ -38,8 +38,8 @@ const simulateConfig = z
 const evaluateConfig = z
   .object({
     command: z.literal('evaluate'),
-    routerbench: z.string().describe('RouterBench file or directory (relative to the baseline file)'),
-    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    routerbench: z.string().min(1).describe('RouterBench file or directory (relative to the baseline file)'),
+    policies: runFields.policies,
     params: runFields.params.default([]),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)),
     runs: runFields.runs,
@@ -109,8 +109,14 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   if (c.command === 'evaluate') {
     const { evaluateRouterbench } = await import('./evaluate.js');
+    const source = rel(c.routerbench)!;
+    if (!source.startsWith('hf://') && !existsSync(source)) throw new DataError(`file not found: ${source} (relative to the baseline file)`, file, undefined, 'config.routerbench', 'field');
+    // the recorded policies and overrides, as for simulate (static:<model> waits for the table's models)
+    const named = c.policies.filter((p) => !p.startsWith('static:'));
+    baselineField(file, 'config.policies', () => resolvePolicies(named, [], []));
+    baselineField(file, 'config.params', () => resolvePolicies(named, c.params, []));
     const ev = await evaluateRouterbench({
-      source: rel(c.routerbench)!,
+      source,
       policies: c.policies,
       params: [...c.params, ...extraParams],
       lambdas: c.lambdas,

@@ -73,6 +73,11 @@ describe('RunConfig', () => {
     await refused({ ...simulate, policies: ['random', 'linucbb'] }, 'config.policies', /unknown policy 'linucbb'/);
     await refused({ ...simulate, params: ['linucb.zz=1'] }, 'config.params', /unknown parameter 'zz'/);
     await refused({ command: 'bench', policies: ['linucb', 'nope'], minMs: 50 }, 'config.policies', /unknown policy 'nope'/);
+    const evaluate = { command: 'evaluate', routerbench: join(__dirname, '../fixtures/routerbench_small_pd1_p2.pkl'), policies: ['linucb'], params: [] as string[], lambdas: [0.5], runs: 1, seed: 0 };
+    await refused({ ...evaluate, policies: [''] }, 'config.policies.0', /expected string to have >=1 characters/);
+    await refused({ ...evaluate, routerbench: 'nothere' }, 'config.routerbench', /file not found: .*nothere/);
+    await refused({ ...evaluate, policies: ['linucb', 'nope'] }, 'config.policies', /unknown policy 'nope'/);
+    await refused({ ...evaluate, params: ['linucb.zz=1'] }, 'config.params', /unknown parameter 'zz'/);
   });
 
   it('semantics is resolved once into layout, tie rule, Thompson covariance and oracle; an explicit oracle wins', () => {
