@@ -23,6 +23,12 @@ export interface ConfigCase {
   args: string[];
   /** An exit-2 message must name one of these (the edited file, or the flag it was given to). */
   names: string[];
+  /**
+   * Or all of one of these groups: a disagreement between two files of a results directory is named at the
+   * file, line and field where it shows, with the other file by its name (`selection.csv:2 (column
+   * 'model_id'): model 'x' is not among the models of summary.json`).
+   */
+  namedWith?: string[][];
   /** Paths that must not exist after an exit 2 (nothing written). */
   outputs: string[];
   /** Exit 1 without an internal error is a result (regress: a regression). */
@@ -227,7 +233,7 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
       const src = pick(rng, ['sim', 'x6', 'x5', 'ope']);
       cpSync(join(b, src), join(dir, src), { recursive: true, filter: (p) => !/(\/charts|report\.html)$/.test(p) });
       const f = editFileIn(join(dir, src), rng, ops);
-      return c(['report', join(dir, src)], [f], [join(dir, src, 'charts'), join(dir, src, 'report.html')]);
+      return { ...c(['report', join(dir, src)], [f], [join(dir, src, 'charts'), join(dir, src, 'report.html')]), namedWith: [[join(dir, src) + '/', ` ${basename(f)}`]] };
     }
     case 'merge': {
       const kind = pick(rng, ['x7', 'ev']);

@@ -31,7 +31,8 @@ export function classifyExit(c: ConfigCase, code: number | null, signal: string 
   if (code === 0 || (code === 1 && c.exit1Ok)) return { kind: 'ok' };
   if (code !== 2) return { kind: 'failure', reason: 'exit', detail: `exit ${code}; ${first}` };
   const msg = stderr.split('\n').filter((l) => l.startsWith('greenserv: error:')).join('\n');
-  if (!msg || !c.names.some((n) => msg.includes(n))) return { kind: 'failure', reason: 'unnamed', detail: `exit 2 without naming ${c.names.join(' or ')}: ${first}` };
+  const named = c.names.some((n) => msg.includes(n)) || (c.namedWith ?? []).some((g) => g.every((n) => msg.includes(n)));
+  if (!msg || !named) return { kind: 'failure', reason: 'unnamed', detail: `exit 2 without naming ${c.names.join(' or ')}: ${first}` };
   const wrote = c.outputs.find((p) => existsSync(p));
   if (wrote) return { kind: 'failure', reason: 'wrote', detail: `exit 2 but ${wrote} exists: ${first}` };
   return { kind: 'typed' };
