@@ -23,6 +23,12 @@ export interface ConfigCase {
   args: string[];
   /** An exit-2 message must name one of these (the edited file, or the flag it was given to). */
   names: string[];
+  /**
+   * Or all of one of these groups: a disagreement between two files of a results directory is named at the
+   * file, line and field where it shows, with the other file by its name (`selection.csv:2 (column
+   * 'model_id'): model 'x' is not among the models of summary.json`).
+   */
+  namedWith?: string[][];
   /** Paths that must not exist after an exit 2 (nothing written). */
   outputs: string[];
   /** Exit 1 without an internal error is a result (regress: a regression). */
@@ -217,7 +223,9 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
           file = join(dir, side);
         }
       }
-      if (file.endsWith('.yaml')) writeFileSync(file, editYaml(readFileSync(join(EXPERIMENTS, seed), 'utf8'), rng, ops, (t) => ({ ...(t as object), runs: 1 })));
+      // runs: 1 in the text itself, so that text-only edits (which leave the tree alone) stay one run too
+      const quick = readFileSync(join(EXPERIMENTS, seed), 'utf8').replace(/^runs: \d+/m, 'runs: 1');
+      if (file.endsWith('.yaml')) writeFileSync(file, editYaml(quick, rng, ops, (t) => ({ ...(t as object), runs: 1 })));
       const charts = rng.next() < 0.4 ? [] : ['--no-charts'];
       return c(['experiment', 'run', join(dir, seed), '--out', out, '--workers', '1', ...charts, ...np], [file]);
     }
@@ -225,7 +233,7 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
       const src = pick(rng, ['sim', 'x6', 'x5', 'ope']);
       cpSync(join(b, src), join(dir, src), { recursive: true, filter: (p) => !/(\/charts|report\.html)$/.test(p) });
       const f = editFileIn(join(dir, src), rng, ops);
-      return c(['report', join(dir, src)], [f], [join(dir, src, 'charts'), join(dir, src, 'report.html')]);
+      return { ...c(['report', join(dir, src)], [f], [join(dir, src, 'charts'), join(dir, src, 'report.html')]), namedWith: [[join(dir, src) + '/', ` ${basename(f)}`]] };
     }
     case 'merge': {
       const kind = pick(rng, ['x7', 'ev']);
@@ -263,7 +271,9 @@ export function buildCase(target: ConfigTarget, base: string, dir: string, rng: 
         if (j.config?.minMs !== undefined) j.config.minMs = 20;
         return j;
       };
-      writeFileSync(f, editYaml(readFileSync(join(ROOT, 'results/baselines', seed), 'utf8'), rng, ops, quick, true));
+      // the text-only edits start from the shortened baseline too
+      const text = JSON.stringify(quick(JSON.parse(readFileSync(join(ROOT, 'results/baselines', seed), 'utf8')) as Tree), null, 2) + '\n';
+      writeFileSync(f, editYaml(text, rng, ops, quick, true));
       const report = join(dir, 'regress.json');
       return c(['regress', '--baseline', f, '--out', report], [f], [report], true);
     }

@@ -31,7 +31,8 @@ export function classifyExit(c: ConfigCase, code: number | null, signal: string 
   if (code === 0 || (code === 1 && c.exit1Ok)) return { kind: 'ok' };
   if (code !== 2) return { kind: 'failure', reason: 'exit', detail: `exit ${code}; ${first}` };
   const msg = stderr.split('\n').filter((l) => l.startsWith('greenserv: error:')).join('\n');
-  if (!msg || !c.names.some((n) => msg.includes(n))) return { kind: 'failure', reason: 'unnamed', detail: `exit 2 without naming ${c.names.join(' or ')}: ${first}` };
+  const named = c.names.some((n) => msg.includes(n)) || (c.namedWith ?? []).some((g) => g.every((n) => msg.includes(n)));
+  if (!msg || !named) return { kind: 'failure', reason: 'unnamed', detail: `exit 2 without naming ${c.names.join(' or ')}: ${first}` };
   const wrote = c.outputs.find((p) => existsSync(p));
   if (wrote) return { kind: 'failure', reason: 'wrote', detail: `exit 2 but ${wrote} exists: ${first}` };
   return { kind: 'typed' };
@@ -60,10 +61,22 @@ export function runConfigCase(c: ConfigCase, cwd: string, timeoutMs: number): Pr
     // an argument past the system's limit (E2BIG): the input cannot be given, which is the fuzzer's problem
     child.on('error', (e) => done({ kind: 'failure', reason: 'exit', detail: `could not start: ${e.message}` }));
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
+    // Building the next case runs in this process (a 60 MB input takes tens of seconds on a loaded machine);
+    // meanwhile a child's exit waits unread and its timer comes due. A timer that fires late gives the child
+    // the time this process was busy, so that the exit is read before the child is called hung.
+    const arm = (ms: number): NodeJS.Timeout => {
+      const due = Date.now() + ms;
+      return setTimeout(() => {
+        const late = Date.now() - due;
+        if (late > 1000) {
+          timer = arm(late);
+          return;
+        }
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, ms);
+    };
+    let timer = arm(timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       done(classifyExit(c, code, timedOut ? null : signal, stderr, timedOut));

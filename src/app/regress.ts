@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { DataError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
 import { compareMetrics, failed, type MetricDiff, type Tolerance } from '../metrics/regress.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -17,6 +17,7 @@ import { runFields, runSettingsShape } from '../sim/runConfig.js';
 import { runConfigFromBaseline, simulateOptions, tableHasLatency } from './runConfig.js';
 import type { PoolTable } from '../data/pool.js';
 import { sameModelsProblem } from '../sim/protocol.js';
+import { resolvePolicies } from '../policies/registry.js';
 import { scenarioProblem, usesScenario } from '../sim/scenarioConfig.js';
 import { simulateTable } from './simulate.js';
 
@@ -24,10 +25,11 @@ const feature = runFields.feature;
 const simulateConfig = z
   .object({
     command: z.literal('simulate'),
-    data: z.string(),
+    // the run's own field definitions, so that what the run would refuse is refused here, naming the key
+    data: runFields.data,
     queries: runFields.queries.optional(),
     models: runFields.models.optional(),
-    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    policies: runFields.policies,
     params: runFields.params.default([]),
     lambda: runFields.lambda,
     ...runSettingsShape,
@@ -36,8 +38,8 @@ const simulateConfig = z
 const evaluateConfig = z
   .object({
     command: z.literal('evaluate'),
-    routerbench: z.string().describe('RouterBench file or directory (relative to the baseline file)'),
-    policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)),
+    routerbench: z.string().min(1).describe('RouterBench file or directory (relative to the baseline file)'),
+    policies: runFields.policies,
     params: runFields.params.default([]),
     lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)),
     runs: runFields.runs,
@@ -99,7 +101,7 @@ export function readBaseline(file: string): Baseline {
 export async function measureBaseline(b: Baseline, file: string, extraParams: string[] = []): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
   const c = b.config;
   if (c.command === 'bench') {
-    const { reference, decisions, ratio } = throughputRatios(c.policies, c.minMs);
+    const { reference, decisions, ratio } = baselineField(file, 'config.policies', () => throughputRatios(c.policies, c.minMs));
     const metrics: Record<string, number> = {};
     for (const p of c.policies) metrics[`${p}.throughputRatio`] = ratio[p];
     return { metrics, machine: { node: process.version, referenceOpsPerSecond: Math.round(reference), ...Object.fromEntries(c.policies.map((p) => [`${p}.decisionsPerSecond`, decisions[p]])) } };
@@ -107,8 +109,14 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   if (c.command === 'evaluate') {
     const { evaluateRouterbench } = await import('./evaluate.js');
+    const source = rel(c.routerbench)!;
+    if (!source.startsWith('hf://') && !existsSync(source)) throw new DataError(`file not found: ${source} (relative to the baseline file)`, file, undefined, 'config.routerbench', 'field');
+    // the recorded policies and overrides, as for simulate (static:<model> waits for the table's models)
+    const named = c.policies.filter((p) => !p.startsWith('static:'));
+    baselineField(file, 'config.policies', () => resolvePolicies(named, [], []));
+    baselineField(file, 'config.params', () => resolvePolicies(named, c.params, []));
     const ev = await evaluateRouterbench({
-      source: rel(c.routerbench)!,
+      source,
       policies: c.policies,
       params: [...c.params, ...extraParams],
       lambdas: c.lambdas,
@@ -137,7 +145,15 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   if (c.reward !== undefined) await compileRewardExpression(c.reward, { file, field: 'config.reward' });
   const { command: _, ...recorded } = c;
   const rc = runConfigFromBaseline({ ...recorded, data: rel(c.data)!, queries: rel(c.queries), models: rel(c.models), train: rel(c.train) }, extraParams);
+  // a file the baseline names that is not there is the baseline's problem: name it and the key
+  for (const [field, p] of [['data', rc.data], ['queries', rc.queries], ['models', rc.models]] as const) {
+    if (p === undefined || p.startsWith('hf://') || (field === 'data' && isBuiltinSource(p)) || existsSync(p)) continue;
+    throw new DataError(`file not found: ${p} (relative to the baseline file)${field === 'data' ? ' and not a built-in dataset: see `greenserv datasets list`' : ''}`, file, undefined, `config.${field}`, 'field');
+  }
   const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
+  // the recorded policies and parameter overrides, before any --param of the command line
+  baselineField(file, 'config.policies', () => resolvePolicies(c.policies, [], table.models));
+  baselineField(file, 'config.params', () => resolvePolicies(c.policies, c.params, table.models));
   // a scenario that does not fit the table is the baseline's problem: name the file and field, as experiments do
   const sp = scenarioProblem(table, c);
   if (sp) throw new DataError(sp.message, file, undefined, ['config', ...sp.path].join('.'), 'field');
@@ -159,6 +175,16 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   for (const c of sc?.events?.cells ?? []) metrics[`${c.label}.event${c.event}.regretAfter`] = c.regretAfter.mean;
   for (const c of sc?.feedback?.cells ?? []) metrics[`${c.label}.delivered`] = c.delivered.mean;
   return { metrics, dataset: { name: table.name, sha256: s.dataset.sha256 } };
+}
+
+/** `run()`, with a refusal of what the baseline recorded (a UsageError) naming the baseline file and `field`. */
+function baselineField<T>(file: string, field: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof UsageError) throw new DataError(e.message, file, undefined, field, 'field');
+    throw e;
+  }
 }
 
 /**

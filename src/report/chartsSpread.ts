@@ -145,15 +145,18 @@ export function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAM
  * their static Pareto front, and the policies in their own colours (nested where they coincide).
  */
 export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelPoint[]; policies: { label: string; wh: number; acc: number }[]; colours: Map<string, string> }): TopLevelSpec {
-  const models = o.models;
-  const front = models.filter((m) => m.onFront).sort((a, b) => a.energyWh - b.energyWh);
-  const xs = [...models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter(Number.isFinite);
+  const xs = [...o.models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter((e) => Number.isFinite(e) && e >= 0);
   const xTop = niceCeil(Math.max(...xs) * 1.04);
+  // only points on the axis [0, xTop] are drawn: one far outside it (a negative energy in an edited summary or
+  // checkpoint) would stretch the picture past any size the PNG renderer accepts
+  const onAxis = (e: number): boolean => Number.isFinite(e) && e >= 0 && e <= xTop;
+  const models = o.models.filter((m) => onAxis(m.energyWh));
+  const front = models.filter((m) => m.onFront).sort((a, b) => a.energyWh - b.energyWh);
   const [y0, y1] = paddedDomain([...models.map((m) => m.accuracy), ...o.policies.map((p) => p.acc)]);
   const CHAR_W = 5.5;
   const px = (e: number): number => (e / xTop) * W;
   const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
-  const shown = o.policies.filter((p) => Number.isFinite(p.wh) && Number.isFinite(p.acc));
+  const shown = o.policies.filter((p) => onAxis(p.wh) && Number.isFinite(p.acc));
   const sizes = nestedMarkerSizes(shown.map((p) => ({ px: px(p.wh), py: py(p.acc) })));
   const policies = shown.map((p, i) => ({ ...p, size: sizes[i] }));
   // the front as drawn (step-after): across at each point's accuracy, then up to the next

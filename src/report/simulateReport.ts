@@ -34,12 +34,12 @@ interface Trace {
   models: string[];
 }
 
-function traceShape(s: SimSummary): { P: number; R: number; Q: number; n: number } {
+function traceShape(s: SimSummary, summaryFile = 'summary.json'): { P: number; R: number; Q: number; n: number } {
   const P = s.policies.length;
   const R = s.runs;
   const Q = s.dataset.queries;
   const n = P * R * Q;
-  if (n > MAX_TRACE) throw new DataError(`the trace would hold ${n} steps (${P} policies × ${R} runs × ${Q} queries); at most ${MAX_TRACE} can be charted`, 'summary.json');
+  if (n > MAX_TRACE) throw new DataError(`the trace would hold ${n} steps (${P} policies × ${R} runs × ${Q} queries); at most ${MAX_TRACE} can be charted`, summaryFile);
   return { P, R, Q, n };
 }
 
@@ -280,7 +280,8 @@ export async function readSimulateDir(
   warn: (m: string) => void,
 ): Promise<{ agg: ExperimentAggregate; configText: string; manifest: unknown; protocolNote: string | null }> {
   const s = readSimulateSummary(summaryText, join(dir, 'summary.json'));
-  traceShape(s);
+  // checked here, where the summary's path is known (the later calls take a summary that passed)
+  traceShape(s, join(dir, 'summary.json'));
   const manifestFile = join(dir, 'manifest.json');
   let manifest: Record<string, unknown> = {};
   if (existsSync(manifestFile)) {

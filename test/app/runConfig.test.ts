@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readBaseline } from '../../src/app/regress.js';
+import { readBaseline, regressOne } from '../../src/app/regress.js';
 import { runConfigFromBaseline, runConfigFromRequest, simulateOptions } from '../../src/app/runConfig.js';
 import { buildProgram } from '../../src/cli/index.js';
 import { runConfigFromFlags, type SimulateCliOptions } from '../../src/cli/simulateOptions.js';
@@ -53,6 +53,31 @@ describe('RunConfig', () => {
     const f = join(dir, 'b.json');
     writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'b', config: { command: 'simulate', data: 'greenserv-pool', policies: ['random'], lambda: 1.5, runs: 1, seed: 0, semantics: 'paper', features: [] }, metrics: {} }));
     expect(() => readBaseline(f)).toThrow(/invalid baseline: config\.lambda: must be in \[0, 1\]/);
+  });
+
+  it('what a baseline records and the run would refuse is refused naming the baseline file and its key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rc-'));
+    const f = join(dir, 'b.json');
+    const simulate = { command: 'simulate', data: 'greenserv-pool', policies: ['random', 'linucb'], params: [] as string[], lambda: 0.5, runs: 1, seed: 0 };
+    const refused = async (config: object, field: string, message: RegExp): Promise<void> => {
+      writeFileSync(f, JSON.stringify({ schemaVersion: 1, name: 'b', config, metrics: {} }));
+      const e = await regressOne(f).then(() => null, (x: unknown) => x);
+      expect(e, JSON.stringify(config)).toBeInstanceOf(DataError);
+      expect((e as Error).message).toContain(`${f} (field '${field}'): `);
+      expect((e as Error).message).toMatch(message);
+    };
+    // an empty policy name passed the baseline schema and failed the run's schema: an internal ZodError
+    await refused({ ...simulate, policies: ['', 'linucb'] }, 'config.policies.0', /expected string to have >=1 characters/);
+    // the rest named only what went wrong, not the baseline that asked for it
+    await refused({ ...simulate, data: 'usd=0' }, 'config.data', /file not found: .*usd=0/);
+    await refused({ ...simulate, policies: ['random', 'linucbb'] }, 'config.policies', /unknown policy 'linucbb'/);
+    await refused({ ...simulate, params: ['linucb.zz=1'] }, 'config.params', /unknown parameter 'zz'/);
+    await refused({ command: 'bench', policies: ['linucb', 'nope'], minMs: 50 }, 'config.policies', /unknown policy 'nope'/);
+    const evaluate = { command: 'evaluate', routerbench: join(__dirname, '../fixtures/routerbench_small_pd1_p2.pkl'), policies: ['linucb'], params: [] as string[], lambdas: [0.5], runs: 1, seed: 0 };
+    await refused({ ...evaluate, policies: [''] }, 'config.policies.0', /expected string to have >=1 characters/);
+    await refused({ ...evaluate, routerbench: 'nothere' }, 'config.routerbench', /file not found: .*nothere/);
+    await refused({ ...evaluate, policies: ['linucb', 'nope'] }, 'config.policies', /unknown policy 'nope'/);
+    await refused({ ...evaluate, params: ['linucb.zz=1'] }, 'config.params', /unknown parameter 'zz'/);
   });
 
   it('semantics is resolved once into layout, tie rule, Thompson covariance and oracle; an explicit oracle wins', () => {

@@ -46,5 +46,10 @@ describe('configuration fuzzing harness', () => {
     expect(classifyExit(c, null, null, '', true)).toMatchObject({ reason: 'hang' });
     expect(classifyExit({ ...c, outputs: [work] }, 2, null, 'greenserv: error: /x/a.yaml: bad\n', false)).toMatchObject({ reason: 'wrote' });
     expect(classifyExit({ ...c, exit1Ok: true }, 1, null, 'regression\n', false).kind).toBe('ok');
+    // a results file that disagrees with the edited one is named where it shows, the edited one by its name
+    const r = { ...c, names: ['/r/summary.json'], namedWith: [['/r/', ' summary.json']] };
+    expect(classifyExit(r, 2, null, "greenserv: error: /r/selection.csv:2 (column 'model_id'): model 'm' is not among the models of summary.json\n", false).kind).toBe('typed');
+    expect(classifyExit(r, 2, null, 'greenserv: error: /r/selection.csv:2: bad\n', false)).toMatchObject({ reason: 'unnamed' });
+    expect(classifyExit(r, 2, null, 'greenserv: error: summary.json: bad\n', false)).toMatchObject({ reason: 'unnamed' });
   });
 });

@@ -6,6 +6,7 @@ import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
 import { accuracyEnergySpec, flatBoxes } from '../../src/report/chartsSpread.js';
 import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
 import { POLICY_COLOURS, policyColours } from '../../src/report/palette.js';
+import { renderChart } from '../../src/report/render.js';
 
 type Layer = any;
 
@@ -332,6 +333,18 @@ describe('experiment charts', () => {
         expect(visible, `${scene.name}: ${d.label}`).toBeGreaterThan(2 * (r + 1.5) ** 2 - 2 * r ** 2);
       }
     }
+  });
+  it('accuracy vs energy: a point far off the energy axis (an edited summary or checkpoint) is left out and the chart still renders', async () => {
+    const models = modelPoints(loadGreenservPool(), []);
+    const agg = aggregate(X1);
+    agg.summary.models = [{ ...models[0], energyWh: -1e308 }, ...models.slice(1)];
+    agg.summary.cells[0].energyWh = { ...agg.summary.cells[0].energyWh, mean: -2e307 };
+    const spec = chart(experimentCharts(agg), 'accuracy-vs-energy');
+    const points = spec.layer.flatMap((l: Layer) => l.data.values as { energyWh?: number; wh?: number }[]);
+    expect(points.every((p: { energyWh?: number; wh?: number }) => (p.energyWh ?? p.wh ?? 0) >= 0)).toBe(true);
+    // the PNG renderer refused the picture stretched to 3.5e307 px: "SVG has an invalid size"
+    const { svg } = await renderChart(spec, 1, 't');
+    expect(svg).toMatch(/^<svg[^>]* width="\d{3}"/);
   });
 });
 

@@ -189,9 +189,10 @@ describe('greenserv report', () => {
     await expect(rebuild()).rejects.toThrow(/summary\.json: not a simulate summary: field 'runs'/);
     writeFileSync(join(out, 'summary.json'), '{"dataset": ');
     await expect(rebuild()).rejects.toThrow(/summary\.json: invalid JSON/);
-    // a trace too large to chart is refused before anything is read
+    // a trace too large to chart is refused before anything is read, naming the summary by its path
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ ...summary, dataset: { ...summary.dataset, queries: 1e9 } }));
     await expect(rebuild()).rejects.toThrow(/at most \d+ can be charted/);
+    await expect(rebuild()).rejects.toThrow(`${join(out, 'summary.json')}: the trace would hold`);
     expect(existsSync(join(out, 'charts'))).toBe(false);
   });
 });

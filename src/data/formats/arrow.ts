@@ -25,7 +25,9 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
   }
   const fields = table.schema.fields;
   const nRows = table.numRows;
-  const columns = fields.map((f) => f.name);
+  // a field without a name (the name is optional in an Arrow schema, and apache-arrow reads it as null) is
+  // an unnamed column, as Arrow's own readers take it
+  const columns = fields.map((f) => (f.name as string | null) ?? '');
   const vectorOf = (i: number): Vector => {
     const v = table.getChildAt(i);
     if (!v || v.length !== nRows) {

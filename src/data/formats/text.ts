@@ -223,6 +223,40 @@ class DelimitedSource {
   }
 }
 
+/**
+ * The key of the first value of a one-line JSON object that is itself an object or array (brackets outside
+ * strings at depth 2), or null. Lines that do not start with `{` are left to the parser's own message.
+ */
+export function nestedKey(text: string): string | null {
+  const start = text.search(/\S/);
+  if (text.charCodeAt(start) !== 123 || (text.indexOf('[') < 0 && text.indexOf('{', start + 1) < 0)) return null;
+  let depth = 0;
+  let str = -1;
+  let lastStr = '';
+  let key = '';
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (str >= 0) {
+      if (c === 92) i++;
+      else if (c === 34) {
+        lastStr = text.slice(str, i + 1);
+        str = -1;
+      }
+    } else if (c === 34) str = i;
+    else if (c === 58 && depth === 1) key = lastStr;
+    else if (c === 123 || c === 91) {
+      if (++depth === 2) {
+        try {
+          return String(JSON.parse(key));
+        } catch {
+          return key;
+        }
+      }
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return null;
+}
+
 async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
   let columns: string[] | null = null;
   let index: Map<string, number> | null = null;
@@ -231,6 +265,9 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
   for await (const lines of readLineBatches(file)) for (const text of lines) {
     line++;
     if (text.trim() === '') continue;
+    // refused before parsing: a line of deeply nested arrays builds a tree many times its size
+    const nested = nestedKey(text);
+    if (nested !== null) throw new DataError('nested values are not supported', file, line, nested);
     let obj: unknown;
     try {
       obj = JSON.parse(text);
