@@ -63,17 +63,20 @@ export function randomTable(seed: number, Q: number, M: number, opts: { missing?
   return withColumns(t, 'latencyS', 'inputTokens', 'outputTokens');
 }
 
-/** 4 prompts (2 per family fa, fb) × 2 models; 'dear' is the more accurate and dearer model (hand-checkable sweeps). */
-export function tinyRouterTable(): PoolTable {
+/**
+ * 4 prompts (2 per family fa, fb) × 2 models; 'dear' is the more accurate and dearer model (hand-checkable sweeps).
+ * `accuracy` (cells q·2 + m) replaces the scores.
+ */
+export function tinyRouterTable(accuracy: number[] = [0, 1, 1, 1, 0, 0, 0, 1], name = 'tiny'): PoolTable {
   return makePoolTable({
-    name: 'tiny',
+    name,
     queryIds: ['a1', 'a2', 'b1', 'b2'],
     queryTasks: ['fa', 'fa', 'fb', 'fb'],
     models: [
       { id: 'cheap', name: 'cheap', paramsB: Number.NaN },
       { id: 'dear', name: 'dear', paramsB: Number.NaN },
     ],
-    accuracy: Float64Array.from([0, 1, 1, 1, 0, 0, 0, 1]),
+    accuracy: Float64Array.from(accuracy),
     costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
   });
 }

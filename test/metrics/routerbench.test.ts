@@ -144,17 +144,7 @@ describe('evaluateSweep on a hand-made sweep', () => {
 
   it('a family whose cheapest model is also its best has no CPT and is left out of the mean', () => {
     // fb: cheap scores 1 on both prompts at cost 2, dear 0.5 at cost 6: no quality gap, CPT undefined there
-    const flat = makePoolTable({
-      name: 'flat',
-      queryIds: ['a1', 'a2', 'b1', 'b2'],
-      queryTasks: ['fa', 'fa', 'fb', 'fb'],
-      models: [
-        { id: 'cheap', name: 'cheap', paramsB: Number.NaN },
-        { id: 'dear', name: 'dear', paramsB: Number.NaN },
-      ],
-      accuracy: Float64Array.from([0, 1, 1, 1, 1, 0, 1, 1]),
-      costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
-    });
+    const flat = tinyRouterTable([0, 1, 1, 1, 1, 0, 1, 1], 'flat');
     const p = evaluateSweep(flat, s, { aiqMode: 'paper' }).summary.policies[0];
     expect(p.cpt50.byFamily.fb).toBeNull();
     expect(p.apgr.byFamily.fb).toBeNull();
