@@ -166,6 +166,9 @@ describe('hostile input, in process', () => {
     // brackets inside strings are text, not nesting
     const ok = s.write('brackets.jsonl', `{"query_id":"q1","model_id":"m","task":"mmlu","text":"[x] {y} \\" [","accuracy":1}\n`);
     expect((await loadTable(ok)).nQueries).toBe(1);
+    // a bracket where no value starts is not nesting: the line is not JSON, and the parser says so
+    const broken = s.write('broken.jsonl', `{"query_id":"q1","model_id":"m","task":"mmlu","accuracy":t[2J1}\n`);
+    await dataError(loadTable(broken), { line: 1, message: /invalid JSON/ });
   });
 
   it('an endless CSV field (a regular file of zeros) is cut at the record cap', async () => {

@@ -224,8 +224,9 @@ class DelimitedSource {
 }
 
 /**
- * The key of the first value of a one-line JSON object that is itself an object or array (brackets outside
- * strings at depth 2), or null. Lines that do not start with `{` are left to the parser's own message.
+ * The key of the first value of a one-line JSON object that is itself an object or array (a bracket outside
+ * strings, at depth 2, right after a key's colon), or null. Lines that do not start with `{`, and a bracket
+ * anywhere else (the line is then not JSON), are left to the parser's own message.
  */
 export function nestedKey(text: string): string | null {
   const start = text.search(/\S/);
@@ -234,6 +235,8 @@ export function nestedKey(text: string): string | null {
   let str = -1;
   let lastStr = '';
   let key = '';
+  // at depth 1, whether the last character outside strings and blanks was a key's colon
+  let value = false;
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (str >= 0) {
@@ -242,10 +245,14 @@ export function nestedKey(text: string): string | null {
         lastStr = text.slice(str, i + 1);
         str = -1;
       }
-    } else if (c === 34) str = i;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13) continue;
+    if (c === 34) str = i;
     else if (c === 58 && depth === 1) key = lastStr;
     else if (c === 123 || c === 91) {
       if (++depth === 2) {
+        if (!value) return null;
         try {
           return String(JSON.parse(key));
         } catch {
@@ -253,6 +260,7 @@ export function nestedKey(text: string): string | null {
         }
       }
     } else if (c === 125 || c === 93) depth--;
+    value = c === 58 && depth === 1;
   }
   return null;
 }
