@@ -6,7 +6,7 @@ import type { EnergyMetrics, RouterEnergy } from '../metrics/energy.js';
 import type { SensitivitySetting, SensitivitySummary } from '../metrics/energySensitivity.js';
 import { escHtml as esc } from '../core/escape.js';
 import { fmt, plural, renderTableFit, wrapAt } from './terminalTable.js';
-import { fractionPct, percentText } from './percent.js';
+import { fractionPct as pct, percentText } from './percent.js';
 
 /** Joules with a unit that keeps 3 significant digits readable (J, kJ). */
 export function fmtJ(j: number | null | undefined): string {
@@ -15,7 +15,6 @@ export function fmtJ(j: number | null | undefined): string {
   return `${j.toPrecision(3)} J`;
 }
 
-const pct = (x: number | null | undefined): string => fractionPct(x);
 const signedPct = (x: number | null | undefined): string => percentText(x, true);
 
 function routerRow(r: RouterEnergy): string[] {

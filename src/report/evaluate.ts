@@ -7,7 +7,7 @@ import { gapClosedSpec, protocolCsv } from './protocol.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
 import { policyColours } from './palette.js';
 import { renderChart } from './render.js';
-import { fractionPct, percentText } from './percent.js';
+import { fractionPct as pct, percentText } from './percent.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ALL, type ByFamily, type EvaluateSummary, type EvaluationResult } from '../metrics/routerbench.js';
@@ -25,7 +25,6 @@ import { stackColumns } from './htmlColumns.js';
 
 export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
 
-const pct = (x: number | null | undefined): string => fractionPct(x);
 
 
 
@@ -171,6 +170,11 @@ function familyTablesHtml(label: string, headers: string[], rows: { label: strin
   );
 }
 
+/** A model's cost / quality on one family, as the model tables show it. */
+function familyPoint(m: EvaluateSummary['baselines']['models'][number], f: string): string {
+  return `${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}`;
+}
+
 /** A router's name in the report: its label, and the policy's own name after it when that differs (`LinUCB (linucb)`). */
 function routerCell(name: string): string {
   const label = policyLabel(name);
@@ -260,7 +264,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
   for (const m of s.baselines.models) {
     parts.push(
       `<tr><td>${esc(m.id)}</td><td>${fmt(m.points[ALL]?.cost, 6)}</td><td>${fmt(m.points[ALL]?.quality, 4)}</td><td>${fmt(m.aiq.mean, 3)}</td>` +
-        `${shown.map((f) => `<td>${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}</td>`).join('')}</tr>`,
+        `${shown.map((f) => `<td>${familyPoint(m, f)}</td>`).join('')}</tr>`,
     );
   }
   parts.push('</table></div>');
@@ -270,7 +274,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
       ...familyTablesHtml(
         'model',
         fams.map((f) => `${f} cost / quality`),
-        s.baselines.models.map((m) => ({ label: esc(m.id), cells: fams.map((f) => `${fmt(m.points[f]?.cost, 6)} / ${fmt(m.points[f]?.quality, 3)}`) })),
+        s.baselines.models.map((m) => ({ label: esc(m.id), cells: fams.map((f) => familyPoint(m, f)) })),
         EVALUATE_MODEL_FAMILIES_PER_TABLE,
         false,
       ),

@@ -3,8 +3,7 @@
  * The readers here parse the rows; `LongTableBuilder` (longBuilder.ts) assembles the table.
  */
 import { EmbeddingRows, embeddingColumns } from './embedding.js';
-import { DataError } from '../../core/errors.js';
-import { closest } from '../../core/errors.js';
+import { closest, DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
 import { F_ESCAPED, fieldText, sameField, strictFieldText, type RecordView } from './csvScan.js';
