@@ -180,13 +180,15 @@ function eventFigureTable(e: NonNullable<ScenarioSummary['events']>, k: number, 
 function budgetFigureTables(b: NonNullable<ScenarioSummary['budget']>, lambda: number, runs: number): FigureTable[] {
   const stat = b.kind === 'latency' ? 'p95' : 'mean';
   const t = budgetRows(b, lambda);
-  const named: Record<string, string> = { [`final ${stat}`]: `final ${stat} (${b.unit})`, overshoot: 'overshoot of the budget', 'runs within 5 %': 'runs within 5 % of it' };
+  // the latency unit names its statistic, 's (p95)'; the headers name it already
+  const unit = b.unit.replace(/ \(p95\)$/, '');
+  const named: Record<string, string> = { [`final ${stat}`]: `final ${stat} (${unit})`, overshoot: 'overshoot of the budget', 'runs within 5 %': 'runs within 5 % of it' };
   const out: FigureTable[] = [{ caption: `Budget: ${b.kind} ${b.limit} ${b.unit}; mean over ${runs} run${runs === 1 ? '' : 's'}`, headers: t.headers.map((h) => named[h] ?? h), rows: t.rows }];
   const refs = budgetReferenceCells(b);
   if (refs.length) {
     out.push({
       caption: 'In hindsight, over the whole stream',
-      headers: ['reference', 'model', 'accuracy', `${stat} (${b.unit})`],
+      headers: ['reference', 'model', 'accuracy', `${stat} (${unit})`],
       rows: refs.map((r) => [r.what, r.model, r.accuracy ?? '–', r.value ?? '–']),
       text: [1],
     });

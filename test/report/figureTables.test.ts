@@ -3,6 +3,7 @@ import type { ScenarioSummary } from '../../src/metrics/scenario.js';
 import { scenarioCharts } from '../../src/report/chartsScenario.js';
 import { figureTable } from '../../src/report/html.js';
 import { budgetTable, eventsTable } from '../../src/report/terminalTable.js';
+import { budgetUnit } from '../../src/sim/budget.js';
 
 type Budget = NonNullable<ScenarioSummary['budget']>;
 type Events = NonNullable<ScenarioSummary['events']>;
@@ -61,7 +62,7 @@ describe('the budget figure in report.html', () => {
   });
 
   it('a latency budget: p95 in the headers, no mixture', () => {
-    const b = { ...budget(), kind: 'latency', limit: 2, unit: 's', reference: { bestStatic: { model: 'tiny', accuracy: 0.25, value: 1.75 }, bestMixture: null } } as Budget;
+    const b = { ...budget(), kind: 'latency', limit: 2, unit: budgetUnit('latency'), reference: { bestStatic: { model: 'tiny', accuracy: 0.25, value: 1.75 }, bestMixture: null } } as Budget;
     const [cells, refs] = figures({ budget: b }, [0])[0].tables!;
     expect(cells.headers[1]).toBe('final p95 (s)');
     expect(refs.headers[3]).toBe('p95 (s)');
