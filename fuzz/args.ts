@@ -13,17 +13,24 @@ export interface FuzzArgs {
   common: { iterations: number; seed: number; jobs: number };
 }
 
-/** Parse the runner's options: `tool` prefixes the usage message; iterations, seed and jobs are always taken. */
-export function fuzzArgs(tool: string, options: Record<string, { type: 'string' | 'boolean' }>, iterations: number): FuzzArgs {
+/**
+ * Parse the runner's options: `tool` prefixes the usage message; iterations, seed and jobs are always taken.
+ * `--help` (`-h`) prints `help` to stdout and exits 0.
+ */
+export function fuzzArgs(tool: string, options: Record<string, { type: 'string' | 'boolean' }>, iterations: number, help: string): FuzzArgs {
   const usage = (msg: string): never => {
-    process.stderr.write(`${tool}: ${msg}\n`);
+    process.stderr.write(`${tool}: ${msg} (--help lists the options)\n`);
     process.exit(2);
   };
   let values: FuzzArgs['values'] = {};
   try {
-    ({ values } = parseArgs({ options: { iterations: { type: 'string' }, seed: { type: 'string' }, jobs: { type: 'string' }, ...options }, strict: true }));
+    ({ values } = parseArgs({ options: { iterations: { type: 'string' }, seed: { type: 'string' }, jobs: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...options }, strict: true }));
   } catch (err) {
     usage((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    process.exit(0);
   }
   const str = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const int = (name: string, d: number, min: number): number => {

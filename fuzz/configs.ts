@@ -160,8 +160,24 @@ export async function fuzzTarget(o: ConfigFuzzOptions): Promise<TargetSummary> {
   return s;
 }
 
+const HELP = `usage: node dist/fuzz/configs.js [options]   (npm run fuzz:configs)
+
+Feed the CLI mutated copies of its configuration inputs, one child process each; exit 0 when every input
+ended in success or a named exit 2, 1 when some input failed (saved under --failures), 2 on a bad option.
+See fuzz/README.md.
+
+  --iterations N   inputs per target (default 200)
+  --seed S         input i of a target depends only on the seed and i (default 1)
+  --target LIST    some of ${CONFIG_TARGETS.join(', ')} (default: all)
+  --jobs J         child processes at a time (default 2, 1 on a one-core machine)
+  --timeout MS     time one input may take (default 20000)
+  --work DIR       where the valid inputs are made and the cases run (default: greenserv-fuzz-configs in the temporary directory)
+  --failures DIR   where failing inputs are saved (default: greenserv-fuzz-config-failures-<seed> in the temporary directory)
+  -h, --help       this text
+`;
+
 async function main(): Promise<void> {
-  const { int, str, usage, common } = fuzzArgs('fuzz:configs', { target: { type: 'string' }, timeout: { type: 'string' }, failures: { type: 'string' }, work: { type: 'string' } }, 200);
+  const { int, str, usage, common } = fuzzArgs('fuzz:configs', { target: { type: 'string' }, timeout: { type: 'string' }, failures: { type: 'string' }, work: { type: 'string' } }, 200, HELP);
   const { iterations, seed, jobs } = common;
   const timeoutMs = int('timeout', 20_000, 1);
   const targets = (str('target') ?? CONFIG_TARGETS.join(',')).split(',').map((t) => t.trim());

@@ -14,8 +14,24 @@ import { DEFAULT_LIMITS, fuzzFormat, InlineExecutor, type Executor, type FormatS
 import { FUZZ_FORMATS, type FuzzFormat } from './seeds.js';
 import { WorkerExecutor } from './worker.js';
 
+const HELP = `usage: node dist/fuzz/run.js [options]   (npm run fuzz)
+
+Feed mutated copies of valid tables to every loader; exit 0 when every input loaded or ended in a typed
+error, 1 when some input failed (saved under --failures), 2 on a bad option. See fuzz/README.md.
+
+  --iterations N   inputs per format (default 10000)
+  --seed S         input i of a format depends only on the seed and i (default 1)
+  --format LIST    some of ${FUZZ_FORMATS.join(', ')} (default: all)
+  --jobs J         worker processes (default 2, 1 on a one-core machine)
+  --timeout MS     time one input may take (default ${DEFAULT_LIMITS.timeoutMs})
+  --memory MIB     memory one input may add to its worker (default ${DEFAULT_LIMITS.memoryLimitMb})
+  --failures DIR   where failing inputs are saved (default: greenserv-fuzz-failures-<seed> in the temporary directory)
+  --inline         load in this process (no isolation)
+  -h, --help       this text
+`;
+
 async function main(): Promise<void> {
-  const { values, int, str, usage, common } = fuzzArgs('fuzz', { format: { type: 'string' }, failures: { type: 'string' }, timeout: { type: 'string' }, memory: { type: 'string' }, inline: { type: 'boolean' } }, 10_000);
+  const { values, int, str, usage, common } = fuzzArgs('fuzz', { format: { type: 'string' }, failures: { type: 'string' }, timeout: { type: 'string' }, memory: { type: 'string' }, inline: { type: 'boolean' } }, 10_000, HELP);
   const { iterations, seed, jobs } = common;
   const limits: Limits = {
     timeoutMs: int('timeout', DEFAULT_LIMITS.timeoutMs, 1),

@@ -11,6 +11,7 @@ import { compareMetrics, failed, type MetricDiff, type Tolerance } from '../metr
 import { writeFileAtomic } from '../core/atomic.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { throughputRatios } from '../sim/throughput.js';
+import { runSweep } from '../sim/sweep.js';
 import { resolveSourcePath } from '../sim/experimentConfig.js';
 import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, atMost } from '../sim/limits.js';
 import { runFields, runSettingsShape } from '../sim/runConfig.js';
@@ -108,14 +109,14 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
   }
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   if (c.command === 'evaluate') {
-    const { evaluateRouterbench } = await import('./evaluate.js');
+    const { evaluateDefaults, prepareEvaluation, scoreSweep } = await import('./evaluate.js');
     const source = rel(c.routerbench)!;
     if (!source.startsWith('hf://') && !existsSync(source)) throw new DataError(`file not found: ${source} (relative to the baseline file)`, file, undefined, 'config.routerbench', 'field');
     // the recorded policies and overrides, as for simulate (static:<model> waits for the table's models)
     const named = c.policies.filter((p) => !p.startsWith('static:'));
     baselineField(file, 'config.policies', () => resolvePolicies(named, [], []));
     baselineField(file, 'config.params', () => resolvePolicies(named, c.params, []));
-    const ev = await evaluateRouterbench({
+    const p = evaluateDefaults({
       source,
       policies: c.policies,
       params: [...c.params, ...extraParams],
@@ -131,6 +132,12 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
       aiqMode: c.aiqMode,
       jobs: 1,
     });
+    // evaluateRouterbench's steps (a baseline has no split), so that static:<model> is checked against the
+    // loaded table's models as the baseline's field
+    const prep = await prepareEvaluation(p);
+    baselineField(file, 'config.policies', () => resolvePolicies(c.policies, [], prep.table.models));
+    baselineField(file, 'config.params', () => resolvePolicies(c.policies, c.params, prep.table.models));
+    const ev = scoreSweep(p, prep, await runSweep(prep.table, prep.sweepOptions));
     const metrics: Record<string, number> = {};
     // an undefined figure (null) is recorded as NaN, which a comparison reports as missing
     const num = (x: number | null): number => (x === null ? Number.NaN : x);

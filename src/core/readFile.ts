@@ -39,3 +39,18 @@ export function parseJsonText(text: string, file: string): unknown {
     throw new DataError(`invalid JSON (${(e as Error).message})`, file);
   }
 }
+
+// C0 controls but tab, line feed and carriage return: YAML forbids them, and a NUL or escape in a comment
+// would otherwise pass unseen into the results' copy of the config
+const CONFIG_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** Refuse a config text holding a C0 control character other than tab, LF or CR, naming its line and column. */
+export function checkConfigText(text: string, file: string): void {
+  const m = CONFIG_CONTROL.exec(text);
+  if (!m) return;
+  const before = text.slice(0, m.index);
+  const line = (before.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+  const column = m.index - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+  const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}${m[0] === '\u0000' ? ' (NUL)' : ''}`;
+  throw new DataError(`control character ${code} at column ${column}: a config file may hold tab, line feed and carriage return, no other control character (not even in a comment)`, file, line);
+}

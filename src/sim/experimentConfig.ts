@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
 import { hasControl, jsonQuoted, terminalSafe } from '../core/escape.js';
+import { checkConfigText } from '../core/readFile.js';
 import { builtinFactory } from '../policies/registry.js';
 import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_EVENT_WINDOW, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
@@ -118,6 +119,7 @@ export type ArmConfig = z.infer<typeof arm>;
 
 /** Parse and validate a YAML experiment; problems name the file and the field path. */
 export function parseExperiment(text: string, file: string): ExperimentConfig {
+  checkConfigText(text, file);
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -78,6 +78,8 @@ describe('RunConfig', () => {
     await refused({ ...evaluate, routerbench: 'nothere' }, 'config.routerbench', /file not found: .*nothere/);
     await refused({ ...evaluate, policies: ['linucb', 'nope'] }, 'config.policies', /unknown policy 'nope'/);
     await refused({ ...evaluate, params: ['linucb.zz=1'] }, 'config.params', /unknown parameter 'zz'/);
+    // static:<model> waits for the table's models: checked once it is loaded, still naming the key
+    await refused({ ...evaluate, policies: ['linucb', 'static:nope'] }, 'config.policies', /unknown model 'nope' in 'static:nope'/);
   });
 
   it('semantics is resolved once into layout, tie rule, Thompson covariance and oracle; an explicit oracle wins', () => {

@@ -24,6 +24,16 @@ function message(text: string): string {
 }
 
 describe('YAML values', () => {
+  it('a C0 control character other than tab, LF or CR is refused at its line, even in a comment', () => {
+    const ok = yaml('seed: 3');
+    expect(message(ok.replace('seed: 3', 'seed: 3 # a \u0000 comment'))).toBe(
+      'v.yaml:3: control character U+0000 (NUL) at column 13: a config file may hold tab, line feed and carriage return, no other control character (not even in a comment)',
+    );
+    expect(message(ok.replace('seed: 3', 'seed: 3\r\ntitle: "a\u001b[2Jb"'))).toMatch(/^v\.yaml:4: control character U\+001B at column 10: /);
+    // tab, CRLF and CR line ends stay allowed
+    expect(parseExperiment(ok.replace('seed: 3', 'seed: 3\t# tabbed').replace(/\n/g, '\r\n'), 'v.yaml').seed).toBe(3);
+  });
+
   it('a file that is not a mapping of settings (empty, a list, a data file) is named as not an experiment', () => {
     expect(message('')).toBe('v.yaml:1: not an experiment: expected a YAML mapping of settings (name:, dataset:, arms:, …, as in the shipped experiments), got an empty document');
     expect(message('- policy: linucb\n')).toMatch(/^v\.yaml:1: not an experiment: .*, got a list$/);

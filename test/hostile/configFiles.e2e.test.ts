@@ -51,6 +51,17 @@ describe('experiment YAML checked against the registry and the file system', () 
     expect(r.stderr).toContain(`greenserv: error: ${f}:${line} (field 'dataset'): file not found: ${join(dir, 'tables/none.csv')} (and not a built-in dataset`);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('a NUL byte in a comment: exit 2 at its line, nothing written', async () => {
+    const f = join(dir, 'nul.yaml');
+    writeFileSync(f, X0.replace(/^runs: 1$/m, 'runs: 1 # one \u0000 run'));
+    const line = X0.split('\n').findIndex((l) => l === 'runs: 1') + 1;
+    const out = join(dir, 'out-nul');
+    const r = await cli(['experiment', 'run', f, '--out', out, '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`greenserv: error: ${f}:${line}: control character U+0000 (NUL) at column 15: `);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('report on an edited experiment results directory', () => {
