@@ -33,3 +33,15 @@ describe('bounded whole-file reads', () => {
     expect(() => readQueries('/dev/zero')).toThrow(/is not a regular file/);
   });
 });
+
+describe('a YAML/JSON bounds file is a config file', () => {
+  it('refuses a NUL in a comment at its line and column, and still reads tab and CRLF', async () => {
+    const bad = join(dir, 'b.yaml');
+    writeFileSync(bad, 'mmlu:\n  ept_min: 0.1\n  ept_max: 0.9 # x\u0000\n');
+    await expect(readBoundsFile(bad)).rejects.toThrow(/b\.yaml:3: control character U\+0000 \(NUL\) at column 19/);
+    const ok = join(dir, 'ok.yaml');
+    writeFileSync(ok, 'mmlu:\r\n  ept_min: 0.1\r\n  ept_max:\t0.9\r\n');
+    const b = await readBoundsFile(ok);
+    expect(b.get('mmlu')).toEqual({ eptMin: 0.1, eptMax: 0.9 });
+  });
+});

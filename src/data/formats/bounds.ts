@@ -10,7 +10,7 @@ import { missingColumn } from './missingColumn.js';
 import type { PoolTable, TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
 import { withTextTable, parseNumber, someOf } from './text.js';
-import { readFileBounded } from '../../core/readFile.js';
+import { checkConfigText, readFileBounded } from '../../core/readFile.js';
 
 export async function readBoundsFile(file: string): Promise<Map<string, TaskBounds>> {
   assertReadable(file);
@@ -33,6 +33,8 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
   } else {
     let doc: unknown;
     const text = readFileBounded(file, 'bounds file', 16 * 1024 * 1024).toString('utf8');
+    // a YAML/JSON bounds file is a config file: the same control-character rule as an experiment's
+    checkConfigText(text, file);
     try {
       doc = parseYaml(text);
     } catch (err) {
