@@ -77,7 +77,7 @@ export function registerProfileModelsCommand(program: Command): void {
     .option('--queries <file>', 'table mode: queries side file of a long table; live mode: prompt file(s) or a directory of them (repeatable)', collect, [])
     .option('--models <file>', 'models side file of a long table (model_id[, name, params_b])')
     .option('--format <format>', 'force the input format instead of detecting it')
-    .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (docs/model.md §2.2)')
+    .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (docs/model.md §2.1)')
     .option('--offline', 'table mode: hf:// sources use the cache only, never the network')
     .option('--lambda <λ>', 'accuracy–energy trade-off for the best static model (docs/model.md §2–3)', '0.5')
     .addOption(new Option('--cost <kind>', 'cost axis of the Pareto front and cost term of the reward').choices(['energy', 'usd', 'latency']).default('energy'))

@@ -16,7 +16,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
     .option('--models <file>', 'models file: the models of a long table (model_id[, name, params_b, family, prior_accuracy, prior_energy_j]), or descriptors of the built-in ones')
     .option('--format <format>', 'force the input format instead of detecting it')
-    .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (docs/model.md §2.2); computed from the table by default')
+    .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (docs/model.md §2.1); computed from the table by default')
     .option('--offline', 'hf:// sources: use the cache only, never the network')
     .option('--energy-model <spec>', 'modelled energy instead of the table\'s: gpu=H100|B200|A100,batch=<n>[,models=<csv>][,tokenizer=o200k] (docs/energy-model.md)')
     .option('--policy-module <file>', 'load routing policies from an ES module (repeatable; examples/policies/softmax.mjs)', collect, [])

@@ -231,7 +231,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   const { prepared, summary } = run;
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
-    notes.push(['computed from query text', `the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}`]);
+    notes.push(['note', `computed from query text: the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}`]);
   }
   for (const w of prepared.rewards.warnings) warn(w);
   if (prepared.result.infeasibleQueries > 0) {

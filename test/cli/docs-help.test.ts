@@ -1,6 +1,7 @@
 /**
  * Every option the docs name exists in the `--help` of the command they name it for (or of its parent or one of its subcommands),
  * and every option a command's `--help` lists is named somewhere in the docs for that command (or its parent or a subcommand).
+ * The table rows that list the policy names (README's `--policies`, an experiment arm's `policy`) name every one `--help` lists.
  *
  * Heuristic: a `--option` token belongs to the `greenserv <command> [<subcommand>]` written before it on the
  * same line (or on the line a `\` continues); otherwise to the command of the nearest heading that names one
@@ -14,6 +15,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/index.js';
+import { POLICY_NAMES } from '../../src/policies/registry.js';
 
 const ROOT = resolve(__dirname, '../..');
 const FILES = ['README.md', 'datasets/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -159,6 +161,20 @@ describe('options named in the docs exist in --help', async () => {
     };
     walk(program, []);
     expect(undocumented).toEqual([]);
+  });
+
+  it('the table rows that list the policies name every one `simulate --help` lists', () => {
+    const rows: [string, string][] = [
+      ['README.md', '| `--policies <list>` |'],
+      ['docs/experiments.md', '| `arms[].policy` |'],
+    ];
+    const unnamed: string[] = [];
+    for (const [file, start] of rows) {
+      const row = readFileSync(join(ROOT, file), 'utf8').split('\n').find((l) => l.startsWith(start));
+      expect(row, `${file}: ${start}`).toBeDefined();
+      for (const name of POLICY_NAMES) if (!row!.includes(`\`${name}\``)) unnamed.push(`${file}: ${name}`);
+    }
+    expect(unnamed).toEqual([]);
   });
 
   it('a repeatable option shows no "(default: [])"; real defaults still show', () => {

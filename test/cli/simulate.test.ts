@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,15 @@ describe('greenserv simulate', () => {
     const withRandom = await cliInProcess(['simulate', '--runs', '1', '--policies', 'random,linucb', '--steps', 'none', '--out', join(dir, 'b')]);
     expect(withRandom.stdout).toMatch(/^policy +final regret +accuracy +energy Wh +reward +regret vs rnd +acc vs rnd +Wh vs rnd$/m);
     expect(withRandom.stdout).toMatch(/^random +.* \+0\.0% +\+0\.0% +\+0\.0%$/m);
+  });
+
+  it('features computed from query text are a note on stderr (greenserv: note: …, as docs/outputs.md says)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-txt-'));
+    writeFileSync(join(dir, 'p.csv'), 'query_id,model_id,accuracy\nq1,a,1\nq1,b,0\nq2,a,0\nq2,b,1\n');
+    writeFileSync(join(dir, 'q.csv'), 'query_id,task,text\nq1,t,Which gas do plants absorb from the air?\nq2,t,How many eggs are left in the box?\n');
+    const r = await cliInProcess(['simulate', '--data', join(dir, 'p.csv'), '--queries', join(dir, 'q.csv'), '--runs', '1', '--policies', 'random', '--steps', 'none', '--no-progress', '--out', join(dir, 'o')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('greenserv: note: computed from query text: the cluster of 2 queries, the complexity of 2\n');
   });
 
   const bad: [string[], RegExp][] = [
