@@ -85,7 +85,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--force', 'replace an existing --out directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--workers <n>', 'worker threads (results are identical for any count)', String(availableParallelism()))
     .option('--no-charts', 'skip charts and report.html')
-    .option('--json', 'print summary.json to stdout')
+    .option('--json', 'print summary.json to stdout (with --shard, or for a series of splits: an object with schemaVersion and kind)')
     .option('--no-progress', 'no progress output')
     .option('--no-ui', 'plain progress lines instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
@@ -145,13 +145,13 @@ export function registerExperimentCommand(program: Command): void {
       }
       if (result.kind === 'shard') {
         const { shard: s, replays, total, out } = result;
-        if (o.json) print(toJson({ kind: 'shard', shard: s, replays, total, out }));
+        if (o.json) print(toJson({ schemaVersion: 1, kind: 'shard', shard: s, replays, total, out }));
         else print(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
         return;
       }
       if (result.kind === 'splits') {
         const { members, out } = result;
-        if (o.json) print(toJson(members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary }))));
+        if (o.json) print(toJson({ schemaVersion: 1, kind: 'splits', out, splits: members.map((m) => ({ split: m.split, dir: m.dir, summary: m.summary })) }));
         else {
           const width = stdoutWidth();
           // each split's protocol table, and its scenario tables (budget, events, feedback on its test stream)
