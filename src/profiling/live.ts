@@ -279,7 +279,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
   await mergeSideCsv(side.models, SIDE_MODELS, [[o.modelId, o.modelName ?? o.modelId, o.paramsB ?? Number.NaN]]);
   appendFileSync(
     side.requests,
-    JSON.stringify({ type: 'run', started: new Date().toISOString(), model_id: o.modelId, meter: o.meter.describe(), idle_w: o.idleW ?? 0, concurrency: o.concurrency ?? 1, pending: pending.length, ...o.runInfo }) + '\n',
+    JSON.stringify({ type: 'run', schemaVersion: 1, started: new Date().toISOString(), model_id: o.modelId, meter: o.meter.describe(), idle_w: o.idleW ?? 0, concurrency: o.concurrency ?? 1, pending: pending.length, ...o.runInfo }) + '\n',
   );
   if (pending.length === 0) return res;
 

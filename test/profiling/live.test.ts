@@ -64,7 +64,8 @@ describe('live profiling against a local OpenAI-compatible server', () => {
 
     const side = sideFiles(out);
     const log = readFileSync(side.requests, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(log[0]).toMatchObject({ type: 'run', model_id: 'tiny-1b' });
+    // each invocation's run record carries the log's schema version
+    expect(log[0]).toMatchObject({ type: 'run', schemaVersion: 1, model_id: 'tiny-1b' });
     const reqs = log.filter((l) => l.type === 'request');
     expect(reqs).toHaveLength(6);
     expect(reqs.find((r) => r.query_id === 'winogrande_1')).toMatchObject({ extracted: 'B', energy_source: 'rapl', concurrency: 1 });
