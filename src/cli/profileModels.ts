@@ -282,6 +282,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (o.json) {
     print(
       toJson({
+        schemaVersion: 1,
         live: {
           table: o.out,
           sideFiles: side,

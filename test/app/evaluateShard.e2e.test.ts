@@ -120,5 +120,11 @@ describe('evaluate --shard and merge', () => {
     expect(m.status).toBe(2);
     expect(m.stderr).toBe('greenserv: error: merge: 1 of 2 shards missing: 0/2\n');
     expect(existsSync(join(root, 'cli-merged'))).toBe(false);
+    // --json: the same facts as a versioned object
+    const j = spawnSync(process.execPath, [BIN, ...args, '--shard', '0/2', '--out', join(root, 'cli-shard-0'), '--json'], { encoding: 'utf8' });
+    expect(j.status).toBe(0);
+    const o = JSON.parse(j.stdout);
+    expect(o).toMatchObject({ schemaVersion: 1, kind: 'shard', shard: { index: 0, count: 2 }, total: 8, out: join(root, 'cli-shard-0') });
+    expect(o.cells).toBe(8 - Number(/^shard 1\/2: (\d) of 8/.exec(r.stdout)![1]));
   });
 });

@@ -305,8 +305,12 @@ describe('profile-models --endpoint (live)', () => {
       answer: (p) => (p.includes('planet') ? { status: 400, body: '{"error":{"message":"maximum context length exceeded"}}' } : p.includes('2 + 2') ? '' : answerFor(p)),
     });
     const out = join(dir, 'partial.csv');
-    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', out, '--energy', 'none']);
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', out, '--energy', 'none', '--json']);
     expect(r.code).toBe(0);
+    // --json: the run's outcome beside the profile, versioned like every JSON output
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ schemaVersion: 1, live: { table: out, written: 5 }, profile: { schemaVersion: 1 } });
+    expect(j.live.failed.map((f: { id: string }) => f.id)).toEqual(['mmlu_1']);
     expect(r.stderr).toMatch(/query mmlu_1 failed: .*HTTP 400: maximum context length exceeded/);
     expect(r.stderr).toMatch(/1 query\(ies\) failed and were not written \(mmlu_1\); re-run to retry them/);
     expect(r.stderr).toMatch(/1 completion\(s\) were empty \(scored as wrong\)/);
