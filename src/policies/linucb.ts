@@ -12,19 +12,36 @@ export class LinUCB extends LinearPolicy {
   readonly name: string = 'linucb';
   private readonly am: ArgMax;
   private readonly alpha: number;
+  private readonly uniformTies: boolean;
 
   constructor(env: PolicyEnv, p: LinUCBParams) {
     super(env, p.reg, 1);
-    this.am = new ArgMax(env.rules.ties === 'uniform', env.rng);
+    this.uniformTies = env.rules.ties === 'uniform';
+    this.am = new ArgMax(this.uniformTies, env.rng);
     this.alpha = p.alpha;
   }
 
   select(q: number, arms: Int32Array, n: number): number {
     const { alpha, am, cache } = this;
     const { mean, sd } = cache;
-    am.reset();
     const pq = cache.freshen(q, arms, n);
     const P = cache.P;
+    if (!this.uniformTies) {
+      // ArgMax's 'first' rule in locals: the same comparisons, without a field write per arm
+      let best = -Infinity;
+      let arm = -1;
+      for (let i = 0; i < n; i++) {
+        const m = arms[i];
+        const k = m * P + pq;
+        const v = mean[k] + alpha * sd[k];
+        if (v > best || arm < 0) {
+          best = v;
+          arm = m;
+        }
+      }
+      return arm;
+    }
+    am.reset();
     for (let i = 0; i < n; i++) {
       const m = arms[i];
       const k = m * P + pq;
