@@ -1,7 +1,7 @@
 /**
  * WebAssembly SIMD kernels for the linear policies (docs/model.md §5.6), two lanes of f64 at a time: for
  * dense contexts the triangle form xᵀA⁻¹x with θᵀx, A⁻¹x and A += s·xxᵀ; for every context the symmetric
- * rank-one update of A⁻¹.
+ * rank-one update of A⁻¹; for a sparse row of up to four non-zeros the whole update in one call (sparseStep.ts).
  *
  * Every result is bit-identical to the scalar loops of linalg.ts. WebAssembly never fuses a multiply and an
  * add, and the lanes are chosen so that no sum changes its order: because A⁻¹ is exactly symmetric, row a of
@@ -10,32 +10,10 @@
  * adds x_b·A⁻¹_ab in increasing b, as the scalar loop does.
  */
 
-import { compileModule, instantiate, name, section, sleb, uleb } from '../core/wasm.js';
-import { BLOCK, BR, BR_IF, END, F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_ADD, F64_CONST, F64_LOAD, F64_MUL, F64_STORE, F64_SUB, I32, I32_ADD, I32_CONST, I32_LT_U, I32_MUL, I32_SHL, IF, LOOP, V128, V128_LOAD, V128_STORE, VOID, get, set, type Code } from '../core/wasmOps.js';
-
-const i32 = (v: number): Code => [I32_CONST, ...sleb(v)];
-const f64 = (v: number): Code => [F64_CONST, ...new Uint8Array(Float64Array.of(v).buffer)];
-/** Loads and stores of f64 and v128 at an address on the stack (alignment hint 8 bytes, offset `off`). */
-const ldF = (off = 0): Code => [F64_LOAD, 3, ...uleb(off)];
-const stF = (off = 0): Code => [F64_STORE, 3, ...uleb(off)];
-const ldV = (off = 0): Code => [...V128_LOAD, 3, ...uleb(off)];
-const stV = (off = 0): Code => [...V128_STORE, 3, ...uleb(off)];
-/** local += v (i32). */
-const inc = (l: number, v: number): Code => [...get(l), ...i32(v), I32_ADD, ...set(l)];
-/** while (cond) body; cond leaves an i32 on the stack. */
-const whileLoop = (cond: Code, body: Code): Code => [BLOCK, VOID, LOOP, VOID, ...cond, 0x45 /* i32.eqz */, BR_IF, 1, ...body, BR, 0, END, END];
-const ifThen = (cond: Code, body: Code): Code => [...cond, IF, VOID, ...body, END];
-/** a + 8 < b and a < b on byte offsets. */
-const pairFits = (a: number, b: number): Code => [...get(a), ...i32(8), I32_ADD, ...get(b), I32_LT_U];
-const below = (a: number, b: number): Code => [...get(a), ...get(b), I32_LT_U];
-
-/**
- * Over byte offsets j = from, from+8, … < end: two lanes while two fit, then one scalar; `vec(j)` and
- * `scalar(j)` each do the work at offset j (the value of local j).
- */
-function lanes(j: number, end: number, vec: Code, scalar: Code): Code {
-  return [...whileLoop(pairFits(j, end), [...vec, ...inc(j, 16)]), ...ifThen(below(j, end), scalar)];
-}
+import { compileModule, instantiate, name, section, uleb } from '../core/wasm.js';
+import { END, F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_ADD, F64_MUL, F64_SUB, I32, I32_ADD, I32_LT_U, I32_MUL, I32_SHL, V128, get, set, type Code } from '../core/wasmOps.js';
+import { below, f64, i32, inc, ifThen, lanes, ldF, ldV, pairFits, stF, stV, whileLoop } from './kernelCode.js';
+import { SPARSE_STEP_TYPE, sparseStepBody } from './sparseStep.js';
 
 // quad(m, x, t, d, th) → xᵀMx over one triangle, M the d×d block at byte address m, t scratch of d + 1 values;
 // θᵀx (th: θ at a byte address) is left in t[d]. Rows run in blocks of 4, then 2, then 1.
@@ -182,12 +160,13 @@ const body = (code: Code): number[] => [...uleb(code.length), ...code];
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  // types: 0 quad (i32 ×5) → f64; 1 (i32 ×4) → (); 2 outer (i32, i32, f64, i32) → ()
-  ...section(1, [3, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 0]),
+  // types: 0 quad (i32 ×5) → f64; 1 (i32 ×4) → (); 2 outer (i32, i32, f64, i32) → (); 3 step (sparseStep.ts)
+  ...section(1, [4, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 0, ...SPARSE_STEP_TYPE]),
   ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-  ...section(3, [4, 0, 1, 1, 2]),
-  ...section(7, [4, ...name('quad'), 0x00, 0, ...name('matvec'), 0x00, 1, ...name('rank1'), 0x00, 2, ...name('outer'), 0x00, 3]),
-  ...section(10, [4, ...body(QUAD), ...body(MATVEC), ...body(RANK1), ...body(OUTER)]),
+  ...section(3, [5, 0, 1, 1, 2, 3]),
+  ...section(7, [5, ...name('quad'), 0x00, 0, ...name('matvec'), 0x00, 1, ...name('rank1'), 0x00, 2, ...name('outer'), 0x00, 3, ...name('step'), 0x00, 4]),
+  // step calls rank1, function 2
+  ...section(10, [5, ...body(QUAD), ...body(MATVEC), ...body(RANK1), ...body(OUTER), ...body(sparseStepBody(2))]),
 ]);
 
 /** Narrowest context that takes the kernels (below it a call costs more than the loop it replaces). */
@@ -215,6 +194,8 @@ export class DenseKernel {
   readonly A: Float64Array;
   /** Per-arm θ (d values per arm). */
   readonly theta: Float64Array;
+  /** Per-arm b (d values per arm). */
+  readonly b: Float64Array;
   /** θᵀx of the last quad() call. */
   mean = 0;
   /** The context row the kernels read (loaded by load()). */
@@ -226,6 +207,10 @@ export class DenseKernel {
   private readonly aBase: number;
   private readonly thAt: number;
   private readonly t: Float64Array;
+  /** step()'s q and pred when it returns false. */
+  private readonly out: Float64Array;
+  private readonly outAt: number;
+  private readonly bAt: number;
   private readonly xAt: number;
   private readonly tAt: number;
   private readonly uAt: number;
@@ -234,6 +219,7 @@ export class DenseKernel {
   private readonly fMatVec: (m: number, x: number, u: number, d: number) => void;
   private readonly fRank1: (m: number, u: number, cu: number, d: number) => void;
   private readonly fOuter: (m: number, x: number, s: number, d: number) => void;
+  private readonly fStep: (m: number, am: number, bb: number, th: number, u: number, cu: number, d: number, e0: number, e1: number, e2: number, e3: number, n: number, pre: number, v0: number, v1: number, v2: number, v3: number, s: number, r: number, pred: number, out: number) => number;
   /** Which row x holds (its array and offset), so a decision copies it once. */
   private xVal: Float64Array | null = null;
   private xLo = -1;
@@ -247,19 +233,22 @@ export class DenseKernel {
     readonly d: number,
   ) {
     const block = nModels * d * d * 8;
-    const bytes = 2 * block + (nModels * d + 4 * d + 2) * 8;
+    const bytes = 2 * block + (2 * nModels * d + 4 * d + 4) * 8;
     const memory = instantiate(mod, bytes);
     const ex = memory.exports;
     this.fQuad = ex.quad as DenseKernel['fQuad'];
     this.fMatVec = ex.matvec as DenseKernel['fMatVec'];
     this.fRank1 = ex.rank1 as DenseKernel['fRank1'];
     this.fOuter = ex.outer as DenseKernel['fOuter'];
+    this.fStep = ex.step as DenseKernel['fStep'];
     this.aBase = block;
     this.thAt = 2 * block;
     this.xAt = this.thAt + nModels * d * 8;
     this.tAt = this.xAt + d * 8;
     this.uAt = this.tAt + (d + 2) * 8;
     this.cuAt = this.uAt + d * 8;
+    this.outAt = this.cuAt + d * 8;
+    this.bAt = this.outAt + 2 * 8;
     const buf = memory.buffer;
     this.bytes = new Uint8Array(buf);
     this.shape = shapeKey(nModels, d);
@@ -267,6 +256,8 @@ export class DenseKernel {
     this.A = new Float64Array(buf, this.aBase, nModels * d * d);
     this.theta = new Float64Array(buf, this.thAt, nModels * d);
     this.t = new Float64Array(buf, this.tAt, d + 1);
+    this.out = new Float64Array(buf, this.outAt, 2);
+    this.b = new Float64Array(buf, this.bAt, nModels * d);
     this.x = new Float64Array(buf, this.xAt, d);
     this.u = new Float64Array(buf, this.uAt, d);
     this.cu = new Float64Array(buf, this.cuAt, d);
@@ -274,7 +265,7 @@ export class DenseKernel {
 
   /** A kernel for nModels blocks of d×d, or null (no WebAssembly SIMD, d too small, or too large a memory). */
   static create(nModels: number, d: number): DenseKernel | null {
-    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + nModels * d + 4 * d + 2) * 8 > MAX_BYTES) return null;
+    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + 2 * nModels * d + 4 * d + 4) * 8 > MAX_BYTES) return null;
     const reuse = FREE.get(shapeKey(nModels, d))?.pop();
     if (reuse !== undefined) {
       freeBytes -= reuse.bytes.length;
@@ -336,6 +327,33 @@ export class DenseKernel {
   /** A⁻¹ ← A⁻¹ − cu·uᵀ on both triangles, written symmetrically (cu filled by the caller). */
   rank1(off: number): void {
     this.fRank1(off * 8, this.uAt, this.cuAt, this.d);
+  }
+
+  /**
+   * The ridge update for a sparse row of 1–4 non-zeros idx/val[lo..lo+n), the arm's blocks at element offset off and
+   * its vectors at to (sparseStep.ts): with `pre`, A += s·xxᵀ, b += s·r·x and pred = θᵀx first (else pred as given);
+   * then u = A⁻¹x, A⁻¹ −= c·uuᵀ, θ += g·u. False when some c·u_i is 0: then A⁻¹ and θ are left for the scalar
+   * rank-one loop, with u, `q` (xᵀu) and `pred` set.
+   */
+  step(off: number, to: number, idx: Int32Array, val: Float64Array, lo: number, n: number, pre: boolean, s: number, r: number, pred: number): boolean {
+    const e0 = idx[lo] * 8;
+    const e1 = n > 1 ? idx[lo + 1] * 8 : e0;
+    const e2 = n > 2 ? idx[lo + 2] * 8 : e0;
+    const e3 = n > 3 ? idx[lo + 3] * 8 : e0;
+    const m = off * 8;
+    return (
+      this.fStep(m, this.aBase + m, this.bAt + to * 8, this.thAt + to * 8, this.uAt, this.cuAt, this.d, e0, e1, e2, e3, n, pre ? 1 : 0,
+        val[lo], n > 1 ? val[lo + 1] : 0, n > 2 ? val[lo + 2] : 0, n > 3 ? val[lo + 3] : 0, s, r, pred, this.outAt) === 0
+    );
+  }
+
+  /** xᵀA⁻¹x and θᵀx left by a step() that returned false. */
+  get q(): number {
+    return this.out[0];
+  }
+
+  get pred(): number {
+    return this.out[1];
   }
 
   /** A += s·x xᵀ for the block of A at off. */

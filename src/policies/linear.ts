@@ -45,7 +45,7 @@ export class RidgeArms {
     this.kernel = accelerate ? DenseKernel.create(nModels, d) : null;
     this.A = this.kernel ? this.kernel.A : new Float64Array(nModels * this.dd);
     this.Ainv = this.kernel ? this.kernel.Ainv : new Float64Array(nModels * this.dd);
-    this.b = new Float64Array(nModels * d);
+    this.b = this.kernel ? this.kernel.b : new Float64Array(nModels * d);
     this.theta = this.kernel ? this.kernel.theta : new Float64Array(nModels * d);
     this.updates = new Float64Array(nModels);
     this.version = new Int32Array(nModels);
@@ -103,21 +103,43 @@ export class RidgeArms {
     const { d, dd, theta } = this;
     const off = m * dd;
     const to = m * d;
+    const n = hi - lo;
+    const small = n >= 1 && n <= 4;
+    this.updates[m] += 1;
+    this.version[m]++;
+    const refresh = (this.updates[m] & (REFRESH_EVERY - 1)) === 0;
+    // the paper's one-hot layout between refreshes: the whole update in one kernel call
+    if (small && !refresh) {
+      if (!k.step(off, to, idx, val, lo, n, true, s, r, 0)) this.scalarRankOne(k, off, to, s, r, k.pred);
+      return;
+    }
     addOuterSparse(this.A, off, d, idx, val, lo, hi, s);
     let pred = 0;
     for (let j = lo; j < hi; j++) {
       this.b[to + idx[j]] += s * r * val[j];
       pred += theta[to + idx[j]] * val[j];
     }
-    this.updates[m] += 1;
-    this.version[m]++;
-    if ((this.updates[m] & (REFRESH_EVERY - 1)) === 0 && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
+    if (refresh && invertSPD(this.A, off, d, this.Ainv, off, this.work)) {
       matVec(this.Ainv, off, d, this.b, to, theta, to);
+      return;
+    }
+    if (small) {
+      if (!k.step(off, to, idx, val, lo, n, false, s, r, pred)) this.scalarRankOne(k, off, to, s, r, pred);
       return;
     }
     const u = k.u;
     const q = solveSparse(this.Ainv, off, d, idx, val, lo, hi, u);
     this.rankOne(k, off, s, q);
+    const g = (s * (r - pred)) / (1 + s * q);
+    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
+  }
+
+  /** After a step() that found a c·u_i of 0: the scalar rank-one loop (it skips those rows) and θ += g·u. */
+  private scalarRankOne(k: DenseKernel, off: number, to: number, s: number, r: number, pred: number): void {
+    const { d, theta } = this;
+    const u = k.u;
+    const q = k.q;
+    rankOneSym(this.Ainv, off, d, u, s / (1 + s * q));
     const g = (s * (r - pred)) / (1 + s * q);
     for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
   }

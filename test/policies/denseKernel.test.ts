@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { denseContexts } from '../../src/features/context.js';
+import { denseContexts, withPatterns } from '../../src/features/context.js';
 import { DenseKernel } from '../../src/policies/denseKernel.js';
 import { addOuterSparse, denseQuadUpper, shermanMorrisonSparse } from '../../src/policies/linalg.js';
 import { linucbFactory } from '../../src/policies/linucb.js';
@@ -26,6 +26,30 @@ function symmetricInto(M: Float64Array, off: number, rng: Rng, d: number): void 
 function denseRows(seed: number, Q: number, features: number) {
   const rng = new Rng(seed);
   return denseContexts(Float64Array.from({ length: Q * features }, () => rng.normal() / 6), Q, features);
+}
+
+/**
+ * Sparse rows of 1 to 6 non-zeros (ascending distinct indices, values away from 1) at an odd d = 13: rows of up
+ * to four take the one-call kernel step (the padded non-zeros and the scalar tail of its lanes), wider rows the
+ * general path, and early updates the scalar rank-one fallback (u has exact zeros while A⁻¹ is still diagonal).
+ */
+function mixedSparse(seed: number, Q: number) {
+  const rng = new Rng(seed);
+  const d = 13;
+  const ptr = new Int32Array(Q + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let q = 0; q < Q; q++) {
+    const n = 1 + rng.int(q % 5 === 4 ? 6 : 4);
+    const pick = new Set<number>([0]);
+    while (pick.size < n) pick.add(1 + rng.int(d - 1));
+    for (const i of [...pick].sort((a, b) => a - b)) {
+      idx.push(i);
+      val.push(i === 0 ? 1 : 0.25 + rng.next());
+    }
+    ptr[q + 1] = idx.length;
+  }
+  return withPatterns({ d, nQueries: Q, ptr, idx: Int32Array.from(idx), val: Float64Array.from(val), names: [] });
 }
 
 const bits = (a: ArrayLike<number>): string => Buffer.from(Float64Array.from(a).buffer).toString('hex');
@@ -94,6 +118,7 @@ describe('dense WebAssembly kernels', () => {
   it.each([
     ['dense d = 33', () => denseRows(5, 50, 32)],
     ['one-hot d = 12', () => oneHotContexts(new Rng(5), 50)],
+    ['sparse rows of 1–6 non-zeros, d = 13', () => mixedSparse(5, 50)],
   ])('ridge state and score cache with and without the kernels agree bit for bit through exact refreshes (%s)', (_, make) => {
     const ctx = make();
     const d = ctx.d;
@@ -124,11 +149,13 @@ describe('dense WebAssembly kernels', () => {
     expect(bits(fast.Ainv)).toBe(bits(slow.Ainv));
     expect(bits(fast.A)).toBe(bits(slow.A));
     expect(bits(fast.theta)).toBe(bits(slow.theta));
+    expect(bits(fast.b)).toBe(bits(slow.b));
   });
 
   it.each([
     ['dense d = 40', () => denseRows(3, 300, 39)],
     ['one-hot d = 12', () => oneHotContexts(new Rng(3), 300)],
+    ['sparse rows of 1–6 non-zeros, d = 13', () => mixedSparse(3, 300)],
   ])('LinUCB, Thompson sampling and linear ε-greedy make the same choices with and without the kernels (%s)', (_, make) => {
     const ctx = make();
     const Q = ctx.nQueries;
