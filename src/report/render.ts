@@ -35,7 +35,8 @@ function findFonts(): string[] {
     fontFiles = [];
     for (const d of FONT_DIRS) {
       if (!existsSync(d)) continue;
-      for (const f of readdirSync(d)) if (WANTED.test(f)) fontFiles.push(join(d, f));
+      // sorted: the order fonts are given to the renderer must not depend on how a file system lists a folder
+      for (const f of readdirSync(d).sort()) if (WANTED.test(f)) fontFiles.push(join(d, f));
     }
   }
   return fontFiles;
