@@ -3,6 +3,7 @@
  * failed reads are the user's problem, named, and bounded before anything is read.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,4 +33,16 @@ describe('bounded whole-file reads', () => {
     await expect(readBoundsFile('/dev/zero')).rejects.toThrow(/is not a regular file/);
     expect(() => readQueries('/dev/zero')).toThrow(/is not a regular file/);
   });
+
+  it('a socket (open fails with ENXIO, as /dev/tty does without a terminal) is the user\'s problem, named', async () => {
+    const sock = join(dir, 'queries.sock');
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(sock, ok));
+    try {
+      expect(() => readFileBounded(sock, 'queries file')).toThrow(/cannot read queries file '.*queries\.sock': no such device or address/);
+    } finally {
+      server.close();
+    }
+  });
+
 });
