@@ -2,10 +2,11 @@
  * Small user files read whole (task model, queries, bounds): devices, directories, oversize files and
  * failed reads are the user's problem, named, and bounded before anything is read.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
 import { readFileBounded } from '../../src/core/readFile.js';
@@ -13,6 +14,7 @@ import { readBoundsFile } from '../../src/data/formats/bounds.js';
 import { readQueries } from '../../src/features/queries.js';
 import { loadTaskModel } from '../../src/features/taskClassifier.js';
 
+const BIN = resolve(__dirname, '../../bin/greenserv');
 const dir = mkdtempSync(join(tmpdir(), 'gs-small-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,4 +47,11 @@ describe('bounded whole-file reads', () => {
     }
   });
 
+  it.skipIf(process.platform === 'win32')('a FIFO with no writer is refused at once, not waited on (built CLI)', () => {
+    const fifo = join(dir, 'queries.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const r = spawnSync(process.execPath, [BIN, 'features', fifo], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`greenserv: error: ${fifo}: is not a regular file`);
+  });
 });
