@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
 import { readFileBounded } from '../../src/core/readFile.js';
+import { readLoadTestA100, readMlEnergy } from '../../src/data/energy/fit.js';
+import { readSizesFile } from '../../src/data/energy/sizes.js';
 import { readBoundsFile } from '../../src/data/formats/bounds.js';
 import { readQueries } from '../../src/features/queries.js';
 import { loadTaskModel } from '../../src/features/taskClassifier.js';
@@ -34,6 +36,10 @@ describe('bounded whole-file reads', () => {
     expect(() => loadTaskModel('/dev/zero')).toThrow(DataError);
     await expect(readBoundsFile('/dev/zero')).rejects.toThrow(/is not a regular file/);
     expect(() => readQueries('/dev/zero')).toThrow(/is not a regular file/);
+    expect(() => readSizesFile('/dev/zero')).toThrow(/\/dev\/zero: is not a regular file/);
+    expect(() => readMlEnergy('/dev/zero')).toThrow(/\/dev\/zero: is not a regular file/);
+    expect(() => readLoadTestA100('/dev/zero')).toThrow(/\/dev\/zero: is not a regular file/);
+    expect(() => readSizesFile(join(dir, 'none.csv'))).toThrow(/none\.csv: file not found/);
   });
 
   it('a socket (open fails with ENXIO, as /dev/tty does without a terminal) is the user\'s problem, named', async () => {
@@ -53,5 +59,15 @@ describe('bounded whole-file reads', () => {
     const r = spawnSync(process.execPath, [BIN, 'features', fifo], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`greenserv: error: ${fifo}: is not a regular file`);
+  });
+
+  it.skipIf(process.platform === 'win32')('energy fit and energy attach --models refuse a FIFO at once (built CLI)', () => {
+    const fifo = join(dir, 'sizes.fifo');
+    spawnSync('mkfifo', [fifo]);
+    for (const args of [['energy', 'fit', '--mlenergy', fifo, '--loadtest', fifo], ['energy', 'attach', fifo, '--gpu', 'H100', '--batch', '8', '--models', fifo, '--out', join(dir, 'a.csv')]]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`greenserv: error: ${fifo}: is not a regular file`);
+    }
   });
 });
