@@ -7,6 +7,8 @@ import { DataError, userIoError } from './errors.js';
 
 /** Default bound for a configuration-sized file. */
 export const MAX_SMALL_FILE_BYTES = 256 * 1024 * 1024;
+/** Bound for a results file read back as one string: a little under the longest string V8 holds. */
+export const MAX_RESULTS_FILE_BYTES = 500 * 1024 * 1024;
 
 /** The file's bytes; a device, pipe or directory, a file over `maxBytes`, or a failed read is a DataError/UsageError naming it. */
 export function readFileBounded(file: string, what: string, maxBytes = MAX_SMALL_FILE_BYTES): Buffer {
