@@ -1,8 +1,9 @@
 /**
  * An empty path given to an option (`--task-model=`, `--queries ''`) is refused naming the option: it led to
  * "file not found" naming no file, or was silently taken for an absent option. Spawns the built CLI.
+ * Also: a features output error is reported once.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,4 +30,15 @@ describe('empty paths', () => {
       expect(readdirSync(dir)).toEqual([]);
     });
   }
+});
+
+describe('features output errors', () => {
+  it('--out naming a directory: the write error once, not wrapped in a second "cannot write"', async () => {
+    const q = join(dir, 'q.csv');
+    writeFileSync(q, 'query_id,text,task\nq1,What is two plus two?,gsm8k\n');
+    const r = await cli(['features', q, '--out', dir]);
+    rmSync(q);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`greenserv: error: cannot write '${dir}': it is a directory\n`);
+  });
 });
