@@ -122,6 +122,23 @@ export function makeConfigCase(target: ConfigTarget, work: string, seed: number,
   return { c, dir };
 }
 
+/**
+ * A hang is run once more, from a fresh copy of the case, with `HANG_RETRY`× the limit: a valid input that
+ * runs a whole shipped experiment can outlast the limit on a loaded machine (x7, seed 30 input 20) without
+ * hanging. Only an input that outlasts the longer limit as well is called hung.
+ */
+export const HANG_RETRY = 4;
+export async function runWithRetry(
+  c: ConfigCase,
+  timeoutMs: number,
+  run: (c: ConfigCase, timeoutMs: number) => Promise<ConfigOutcome>,
+  rebuild: () => ConfigCase,
+): Promise<ConfigOutcome> {
+  const r = await run(c, timeoutMs);
+  if (r.kind !== 'failure' || r.reason !== 'hang') return r;
+  return run(rebuild(), timeoutMs * HANG_RETRY);
+}
+
 export async function fuzzTarget(o: ConfigFuzzOptions): Promise<TargetSummary> {
   const t0 = performance.now();
   prepareTarget(o.target, o.work);
@@ -139,7 +156,7 @@ export async function fuzzTarget(o: ConfigFuzzOptions): Promise<TargetSummary> {
         continue;
       }
       const { c, dir } = made;
-      const r = await runConfigCase(c, dir, o.timeoutMs);
+      const r = await runWithRetry(c, o.timeoutMs, (cc, ms) => runConfigCase(cc, dir, ms), () => makeConfigCase(o.target, o.work, o.seed, index).c);
       s.inputs++;
       if (r.kind === 'ok') s.ok++;
       else if (r.kind === 'typed') s.typedErrors++;

@@ -82,6 +82,7 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(terminalSafe(s.replace(/^error: /, 'greenserv: error: '))) });
   // subcommands inherit the settings above, so every parse error reaches main() and exits 2
   program.configureHelp(HELP);
+  program.hook('preAction', (_, action) => checkEmptyPaths(action));
   const sub = subcommandOf(argv);
   if (full || sub !== null) {
     for (const n of full ? Object.keys(COMMANDS) : [sub!]) (await COMMANDS[n]())(program);
@@ -125,6 +126,23 @@ export function checkOptionValues(program: Command, argv: string[]): void {
       throw new UsageError(`option '${opt.flags}' argument missing: '${argv[i + 1]}' after it is an option, not its value (run with --help for usage)`);
     }
     i++; // its value
+  }
+}
+
+const PATH_ARG = /^[<[](file|dir|source|csv|path|file-or-dir)(\.\.\.)?[>\]]$/;
+
+/**
+ * An empty path (`--task-model=`, `--out ''`) named no file in the error it led to ("file not found"), or was
+ * taken for an absent option: refused here, naming the option.
+ */
+export function checkEmptyPaths(action: Command): void {
+  // a parent's option may hold the value (`features train-task … --out=` sets the `features` --out)
+  for (let cmd: Command | null = action; cmd !== null; cmd = cmd.parent) {
+    for (const o of cmd.options) {
+      if (!PATH_ARG.test(o.flags.split(/[ ,]+/).pop() ?? '')) continue;
+      const v: unknown = cmd.getOptionValue(o.attributeName());
+      if (v === '' || (Array.isArray(v) && v.includes(''))) throw new UsageError(`${o.long}: the path is empty`);
+    }
   }
 }
 

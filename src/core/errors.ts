@@ -102,6 +102,7 @@ const REASONS: Record<string, string> = {
   EMFILE: 'too many open files',
   ENFILE: 'too many open files in the system',
   EIO: 'input/output error',
+  ENXIO: 'no such device or address (a socket, or a device with nothing behind it)',
 };
 
 /**

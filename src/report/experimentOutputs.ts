@@ -5,12 +5,12 @@
  */
 import { gapClosedSpec } from './protocol.js';
 import { policyColours } from './palette.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { DataError } from '../core/errors.js';
-import { parseJsonText } from '../core/readFile.js';
+import { MAX_RESULTS_FILE_BYTES, parseJsonText, readFileBounded } from '../core/readFile.js';
 import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindows } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import type { AtomicDir } from '../core/atomic.js';
@@ -148,7 +148,10 @@ export function writeExperimentData(dir: AtomicDir, agg: ExperimentAggregate, co
 }
 
 /** A results file read back as JSON; a file that is not names itself. */
-const readJson = (file: string): unknown => parseJsonText(readFileSync(file, 'utf8'), file);
+const readJson = (file: string): unknown => parseJsonText(readResultsText(file), file);
+
+/** A results file's text: regular files only (a FIFO or device in its place would block or never end). */
+const readResultsText = (file: string): string => readFileBounded(file, 'a results file', MAX_RESULTS_FILE_BYTES).toString('utf8');
 
 /**
  * A results CSV read back: its rows with their line numbers, every column in `need` present, and a cell of a
@@ -156,8 +159,9 @@ const readJson = (file: string): unknown => parseJsonText(readFileSync(file, 'ut
  */
 function readCsv(file: string, need: string[], numeric: string[]): { row: Record<string, string>; line: number }[] {
   let rows: { record: Record<string, string>; info: { lines: number } }[];
+  const text = readResultsText(file);
   try {
-    rows = parse(readFileSync(file, 'utf8'), { columns: true, info: true });
+    rows = parse(text, { columns: true, info: true });
   } catch (e) {
     throw new DataError(`not a valid CSV: ${(e as Error).message}`, file, (e as { lines?: number }).lines);
   }
@@ -227,5 +231,5 @@ export function readExperimentDir(dir: string): { agg: ExperimentAggregate; conf
   }
   const manifest = existsSync(join(dir, 'manifest.json')) ? readJson(join(dir, 'manifest.json')) : {};
   const profile = existsSync(join(dir, 'profile.json')) ? (readJson(join(dir, 'profile.json')) as Profile) : null;
-  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: readFileSync(need('config.yaml'), 'utf8'), manifest, profile };
+  return { agg: { summary, curves: [...curves.values()], selection: [...sel.values()] }, configText: readResultsText(need('config.yaml')), manifest, profile };
 }

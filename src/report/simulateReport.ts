@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { stringify as yamlStringify } from 'yaml';
 import { DataError } from '../core/errors.js';
-import { parseJsonText } from '../core/readFile.js';
+import { MAX_RESULTS_FILE_BYTES, parseJsonText, readFileBounded } from '../core/readFile.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256 } from '../data/pool.js';
 import { stratifiedSplit } from '../sim/split.js';
@@ -73,6 +73,13 @@ function placer(file: string, s: SimSummary, t: Trace, knownModels: string[] | n
 
 const STEPS_HEADER = ['run', 'step', 'query_id', 'policy', 'model_id', 'reward', 'regret', 'cum_regret', 'accuracy', 'energy_j'];
 
+/** Size of a trace file, which must be a regular file: a FIFO or device in its place would block or never end. */
+function regularFileSize(file: string): number {
+  const st = statSync(file);
+  if (!st.isFile()) throw new DataError('is not a regular file (a device, pipe or socket cannot be read as a trace)', file);
+  return st.size;
+}
+
 async function readTrace(dir: string, s: SimSummary, knownModels: string[] | null): Promise<Trace | null> {
   const { n } = traceShape(s);
   const t: Trace = { regret: new Float64Array(n), model: new Int32Array(n), models: knownModels ? [...knownModels] : [] };
@@ -80,7 +87,7 @@ async function readTrace(dir: string, s: SimSummary, knownModels: string[] | nul
   const arrowFile = join(dir, 'steps.arrow');
   let rows = 0;
   if (existsSync(csvFile)) {
-    const size = statSync(csvFile).size;
+    const size = regularFileSize(csvFile);
     if (size > 256 + n * MAX_ROW_BYTES) throw new DataError(`${size} bytes is too long for a trace of ${n} steps`, csvFile);
     const put = placer(csvFile, s, t, knownModels);
     // streamed record by record: a trace can be larger than one string may hold
@@ -106,7 +113,7 @@ async function readTrace(dir: string, s: SimSummary, knownModels: string[] | nul
     return t;
   }
   if (existsSync(arrowFile)) {
-    const size = statSync(arrowFile).size;
+    const size = regularFileSize(arrowFile);
     if (size > 4096 + n * 64) throw new DataError(`${size} bytes is too long for a trace of ${n} steps`, arrowFile);
     const arrow = await import('apache-arrow');
     let table;
@@ -285,7 +292,7 @@ export async function readSimulateDir(
   const manifestFile = join(dir, 'manifest.json');
   let manifest: Record<string, unknown> = {};
   if (existsSync(manifestFile)) {
-    manifest = parseJsonText(readFileSync(manifestFile, 'utf8'), manifestFile) as Record<string, unknown>;
+    manifest = parseJsonText(readFileBounded(manifestFile, 'a results file', MAX_RESULTS_FILE_BYTES).toString('utf8'), manifestFile) as Record<string, unknown>;
     if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new DataError('must be a JSON object', manifestFile);
   }
   const models = await reloadModels(s, manifest, warn);

@@ -74,7 +74,10 @@ describe('greenserv features', () => {
 
   it('writes --out atomically, leaving no temporary file', async () => {
     // a path below a regular file cannot be created
-    await expect(run(['features', queries, '--out', join(queries, 'features.csv')])).rejects.toThrow(DataError);
+    // the atomic write's own error (a UsageError, as for every other --out), not wrapped again
+    const bad = run(['features', queries, '--out', join(queries, 'features.csv')]);
+    await expect(bad).rejects.toThrow(UsageError);
+    await expect(bad).rejects.toThrow(/^cannot write '.*features\.csv': '.*queries\.csv' is a file, not a directory$/);
     const ok = join(dir, 'sub', 'features.csv');
     const r = await run(['features', queries, '--out', ok]);
     expect(r.out).toBe('');

@@ -7,8 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classifyExit, fuzzTarget, makeConfigCase } from '../../fuzz/configs.js';
+import { classifyExit, fuzzTarget, HANG_RETRY, makeConfigCase, runWithRetry, type ConfigOutcome } from '../../fuzz/configs.js';
 import type { ConfigCase } from '../../fuzz/configTargets.js';
+import { mutateTree } from '../../fuzz/configMutate.js';
+import { Rng } from '../../src/core/rng.js';
 
 const SEED = 3;
 const work = mkdtempSync(join(tmpdir(), 'gs-fuzz-configs-'));
@@ -51,5 +53,30 @@ describe('configuration fuzzing harness', () => {
     expect(classifyExit(r, 2, null, "greenserv: error: /r/selection.csv:2 (column 'model_id'): model 'm' is not among the models of summary.json\n", false).kind).toBe('typed');
     expect(classifyExit(r, 2, null, 'greenserv: error: /r/selection.csv:2: bad\n', false)).toMatchObject({ reason: 'unnamed' });
     expect(classifyExit(r, 2, null, 'greenserv: error: summary.json: bad\n', false)).toMatchObject({ reason: 'unnamed' });
+  });
+
+  it('an edit of a value an earlier edit nested 3,000 deep is dropped, not a crash of the case builder', () => {
+    // seed 1010: a 'deep' edit then a 'swap' copying the deep value (resume input 39 of seed 30 did this)
+    const m = mutateTree({ a: { b: [1, 2] }, c: 'x' }, new Rng(1010));
+    expect(m.ops.some((o) => o.includes('edit dropped: too deep to copy'))).toBe(true);
+    for (let s = 0; s < 1500; s++) expect(() => mutateTree({ a: { b: [1, 2] }, c: 'x' }, new Rng(s))).not.toThrow();
+  });
+
+  it('runs a hang again from a fresh case with a longer limit, and calls it hung only if it outlasts that too', async () => {
+    const c = { index: 0 } as unknown as ConfigCase;
+    const hang: ConfigOutcome = { kind: 'failure', reason: 'hang', detail: 'no exit' };
+    const calls: number[] = [];
+    let rebuilt = 0;
+    // slow but valid: late on the first run (a loaded machine), done on the second
+    const slow = (_: ConfigCase, ms: number): Promise<ConfigOutcome> => (calls.push(ms), Promise.resolve(calls.length === 1 ? hang : { kind: 'ok' }));
+    expect(await runWithRetry(c, 1000, slow, () => (rebuilt++, c))).toEqual({ kind: 'ok' });
+    expect(calls).toEqual([1000, 1000 * HANG_RETRY]);
+    expect(rebuilt).toBe(1);
+    expect(await runWithRetry(c, 1000, () => Promise.resolve(hang), () => c)).toEqual(hang);
+    // any other outcome is final at once
+    const exit: ConfigOutcome = { kind: 'failure', reason: 'exit', detail: 'exit 3' };
+    let runs = 0;
+    expect(await runWithRetry(c, 1000, () => (runs++, Promise.resolve(exit)), () => c)).toEqual(exit);
+    expect(runs).toBe(1);
   });
 });

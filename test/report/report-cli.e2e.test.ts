@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { MA_WINDOW } from '../../src/metrics/experiment.js';
 import { movingAverage } from '../../src/metrics/stats.js';
 import { rebuildReport } from '../../src/report/rebuild.js';
 import { readSimulateDir } from '../../src/report/simulateReport.js';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli } from '../helpers/cli.js';
 
 const SIM = ['simulate', '--policies', 'linucb,random,largest', '--runs', '2', '--no-progress'];
 
@@ -194,5 +195,28 @@ describe('greenserv report', () => {
     await expect(rebuild()).rejects.toThrow(/at most \d+ can be charted/);
     await expect(rebuild()).rejects.toThrow(`${join(out, 'summary.json')}: the trace would hold`);
     expect(existsSync(join(out, 'charts'))).toBe(false);
+  });
+
+  it.skipIf(process.platform === 'win32')('a FIFO or device in place of a results file is refused at once, not waited on or read without end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const sim = join(dir, 's');
+    expect((await cli(['simulate', '--policies', 'linucb,random', '--runs', '1', '--no-progress', '--out', sim])).code).toBe(0);
+    const cfg = join(dir, 'e.yaml');
+    writeFileSync(cfg, 'name: e\ndataset: greenserv-pool\nruns: 1\nseed: 3\nlambdas: [0.5]\narms:\n  - policy: linucb\n  - policy: random\n');
+    const exp = join(dir, 'x');
+    await runExperiment(cfg, { runs: 1, out: exp, workers: 1, charts: false });
+    const cases: [string, string, 'fifo' | 'zero'][] = [[sim, 'manifest.json', 'fifo'], [sim, 'steps.csv', 'fifo'], [sim, 'steps.csv', 'zero'], [exp, 'config.yaml', 'fifo'], [exp, 'curves.csv', 'fifo'], [exp, 'manifest.json', 'zero']];
+    for (const [d, f, kind] of cases) {
+      const file = join(d, f);
+      renameSync(file, `${file}.real`);
+      if (kind === 'fifo') spawnSync('mkfifo', [file]);
+      else symlinkSync('/dev/zero', file);
+      const r = spawnSync(process.execPath, [BIN, 'report', d], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, `${f} (${kind})`).toBe(2);
+      expect(r.stderr).toContain(`greenserv: error: ${file}: is not a regular file`);
+      expect(existsSync(join(d, 'report.html'))).toBe(false);
+      spawnSync('rm', [file]);
+      renameSync(`${file}.real`, file);
+    }
   });
 });

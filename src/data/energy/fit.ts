@@ -3,10 +3,10 @@
  * and the A100 load test (inference_energy_loadtest_per_model_gpu.csv). The data stays outside the repository:
  * `greenserv energy fit` and the tests read it; src/data/energy/coefficients.ts holds the transcribed result.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { lusolve } from 'mathjs';
 import { DataError } from '../../core/errors.js';
+import { readFileBounded } from '../../core/readFile.js';
 import type { EnergyCoefficients } from './types.js';
 
 /** Larger inputs are refused: the real files are a few hundred KiB. */
@@ -27,16 +27,11 @@ export interface MlEnergyRow {
 }
 
 function readCsv(file: string, required: readonly string[]): { rows: Record<string, string>[]; firstLine: number } {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new DataError('cannot read file', file);
-  }
-  if (size > MAX_FIT_FILE_BYTES) throw new DataError(`file is ${size} bytes, more than the ${MAX_FIT_FILE_BYTES} accepted`, file);
+  // regular files only, bounded before reading: a device or FIFO would otherwise fill memory or block
+  const bytes = readFileBounded(file, 'measurements file', MAX_FIT_FILE_BYTES);
   let rows: Record<string, string>[];
   try {
-    rows = parse(readFileSync(file), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+    rows = parse(bytes, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
     throw new DataError(`not a readable CSV: ${(e as Error).message.split('\n')[0]}`, file, line);

@@ -4,9 +4,9 @@
  * ("…-13B-…"). The API models' sizes are not public: their defaults are stated assumptions
  * (docs/energy-model.md), to be overridden when better figures are known.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../../core/errors.js';
+import { readFileBounded } from '../../core/readFile.js';
 import { PRECISIONS, type ModelSize, type Precision } from './types.js';
 
 export interface SizeEntry extends ModelSize {
@@ -35,16 +35,11 @@ const MAX_SIZES_FILE_BYTES = 1024 * 1024;
 
 /** Read a `--models` file: model, total_params_b[, active_params_b, precision]. */
 export function readSizesFile(file: string): Map<string, SizeEntry> {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new DataError('cannot read file', file);
-  }
-  if (size > MAX_SIZES_FILE_BYTES) throw new DataError(`file is ${size} bytes, more than the ${MAX_SIZES_FILE_BYTES} accepted for a models file`, file);
+  // regular files only, bounded before reading: a device or FIFO would otherwise fill memory or block
+  const bytes = readFileBounded(file, 'models file', MAX_SIZES_FILE_BYTES);
   let rows: string[][];
   try {
-    rows = parse(readFileSync(file), { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
+    rows = parse(bytes, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
   } catch (e) {
     throw new DataError(`not a readable CSV: ${(e as Error).message.split('\n')[0]}`, file, (e as { lines?: number }).lines);
   }

@@ -38,12 +38,13 @@ const OUT_EXT: Record<string, OutputFormat> = {
 export function outputFormatOf(dst: string, forced?: string): OutputFormat {
   if (forced) {
     const f = OUT_EXT[forced.toLowerCase()] ?? (forced === 'arrow-stream' ? 'arrow-stream' : undefined);
-    if (!f) throw new UsageError(`cannot write format '${forced}' (expected arrow, arrows, parquet, csv, tsv or jsonl)`);
+    if (!f) throw new UsageError(`--to: cannot write format '${forced}' (expected arrow, arrows, parquet, csv, tsv or jsonl)`);
     return f;
   }
   const { ext, gz } = splitExt(dst);
   const f = OUT_EXT[ext];
-  if (!f) throw new UsageError(`cannot tell the output format from '${basename(dst)}' (use .arrow, .arrows, .parquet, .csv, .tsv or .jsonl)`);
+  // the whole path: a basename alone ('null' for /dev/null) does not say which path was meant
+  if (!f) throw new UsageError(`cannot tell the output format from '${dst}' (use .arrow, .arrows, .parquet, .csv, .tsv or .jsonl, or --to)`);
   if (gz && (f === 'arrow' || f === 'arrow-stream' || f === 'parquet')) throw new UsageError(`${f} output is not gzipped; drop the .gz`);
   return f;
 }

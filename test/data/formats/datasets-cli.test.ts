@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataError, UsageError } from '../../../src/core/errors.js';
 import { scratch, SHARED } from './helpers.js';
 import { datasetsInProcess } from '../../helpers/cli.js';
+import { outputFormatOf } from '../../../src/data/formats/write.js';
 
 const s = scratch();
 
@@ -100,7 +101,7 @@ describe('greenserv datasets', () => {
       (x: unknown) => x,
     );
     expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).toMatch(/cannot tell the output format from 'stem\.xyz'/);
+    expect((e as Error).message).toContain(`cannot tell the output format from '${join(s.dir, 'stem.xyz')}'`);
     expect((e as Error).message).not.toMatch(/destination exists/);
     expect(readdirSync(s.dir).sort()).toEqual(before);
     // a known extension still meets the clash
@@ -119,5 +120,12 @@ describe('greenserv datasets', () => {
     expect(out).toMatch(/metrics\s+accuracy, cost_usd/);
     expect(out).toMatch(/gpt-4-1106-preview/);
     expect(err).toMatch(/repeat a query id/);
+  });
+});
+
+describe('output format of a destination', () => {
+  it('names the whole destination path and the --to option', () => {
+    expect(() => outputFormatOf('/dev/null')).toThrow("cannot tell the output format from '/dev/null'");
+    expect(() => outputFormatOf('t.csv', 'xyz')).toThrow(/^--to: cannot write format 'xyz'/);
   });
 });
