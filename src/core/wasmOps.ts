@@ -53,3 +53,6 @@ export const CALL = 0x10;
 export const RETURN = 0x0f;
 export const F64X2_EQ = [0xfd, 0x47];
 export const V128_ANY_TRUE = [0xfd, 0x53];
+export const SELECT = 0x1b;
+export const F64_NE = 0x62;
+export const V128_BITSELECT = [0xfd, 0x52];

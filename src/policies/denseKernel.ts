@@ -11,7 +11,7 @@
  */
 
 import { compileModule, instantiate, name, section, uleb } from '../core/wasm.js';
-import { END, F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_ADD, F64_MUL, F64_SUB, I32, I32_ADD, I32_LT_U, I32_MUL, I32_SHL, V128, get, set, type Code } from '../core/wasmOps.js';
+import { END, F64, F64X2_ADD, F64X2_EQ, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_ADD, F64_EQ, F64_MUL, F64_NE, F64_SUB, I32, I32_ADD, I32_LT_U, I32_MUL, I32_SHL, SELECT, V128, V128_BITSELECT, V128_CONST, get, set, type Code } from '../core/wasmOps.js';
 import { below, f64, i32, inc, ifThen, lanes, ldF, ldV, pairFits, stF, stV, whileLoop } from './kernelCode.js';
 import { SPARSE_STEP_TYPE, sparseStepBody } from './sparseStep.js';
 
@@ -135,6 +135,48 @@ const RANK1: Code = [
   END,
 ];
 
+// rank1skip(m, u, cu, d): rank1 where the scalar loop (linalg.rankOneSym) skips: an entry keeps its value when
+// cu_min(r,j) is 0, the rows that loop leaves out. Used when some c·u_i is 0 (u has exact zeros while A⁻¹ is
+// still sparse), so the kernel's result is the scalar loop's in every case.
+const K = { M: 0, U: 1, CU: 2, D: 3, DB: 4, RB: 5, J: 6, ROW: 7, UR: 8, CUR: 9, OF: 10, CJ: 11, VUR: 12, VCUR: 13, OLD: 14, CUV: 15, ZERO: 16 };
+const kRowAt = (): Code => [...get(K.ROW), ...get(K.J), I32_ADD];
+const RANK1_SKIP: Code = [
+  3, 4, I32, 4, F64, 5, V128,
+  ...get(K.D), ...i32(3), I32_SHL, ...set(K.DB),
+  ...V128_CONST, ...new Array<number>(16).fill(0), ...set(K.ZERO),
+  ...i32(0), ...set(K.RB),
+  ...get(K.M), ...set(K.ROW),
+  ...whileLoop(below(K.RB, K.DB), [
+    ...get(K.U), ...get(K.RB), I32_ADD, ...ldF(), ...set(K.UR),
+    ...get(K.CU), ...get(K.RB), I32_ADD, ...ldF(), ...set(K.CUR),
+    ...get(K.UR), ...F64X2_SPLAT, ...set(K.VUR),
+    ...get(K.CUR), ...F64X2_SPLAT, ...set(K.VCUR),
+    // j < r: M_rj − cu_j·u_r where cu_j ≠ 0, else M_rj as it was
+    ...i32(0), ...set(K.J),
+    ...lanes(K.J, K.RB,
+      [
+        ...kRowAt(), ...ldV(), ...set(K.OLD), ...get(K.CU), ...get(K.J), I32_ADD, ...ldV(), ...set(K.CUV),
+        ...kRowAt(), ...get(K.OLD), ...get(K.OLD), ...get(K.CUV), ...get(K.VUR), ...F64X2_MUL, ...F64X2_SUB,
+        ...get(K.CUV), ...get(K.ZERO), ...F64X2_EQ, ...V128_BITSELECT, ...stV(),
+      ],
+      [
+        ...kRowAt(), ...ldF(), ...set(K.OF), ...get(K.CU), ...get(K.J), I32_ADD, ...ldF(), ...set(K.CJ),
+        ...kRowAt(), ...get(K.OF), ...get(K.OF), ...get(K.CJ), ...get(K.UR), F64_MUL, F64_SUB,
+        ...get(K.CJ), ...f64(0), F64_EQ, SELECT, ...stF(),
+      ]),
+    // j ≥ r: M_rj − cu_r·u_j, the whole part left as it was when cu_r is 0
+    ...ifThen([...get(K.CUR), ...f64(0), F64_NE], [
+      ...get(K.RB), ...set(K.J),
+      ...lanes(K.J, K.DB,
+        [...kRowAt(), ...kRowAt(), ...ldV(), ...get(K.VCUR), ...get(K.U), ...get(K.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
+        [...kRowAt(), ...kRowAt(), ...ldF(), ...get(K.CUR), ...get(K.U), ...get(K.J), I32_ADD, ...ldF(), F64_MUL, F64_SUB, ...stF()]),
+    ]),
+    ...get(K.ROW), ...get(K.DB), I32_ADD, ...set(K.ROW),
+    ...inc(K.RB, 8),
+  ]),
+  END,
+];
+
 // outer(m, x, s, d): M_ab ← M_ab + (s·x_a)·x_b.
 const O = { M: 0, X: 1, S: 2, D: 3, DB: 4, AB: 5, J: 6, ROW: 7, VA: 8, VVA: 9 };
 const oRowAt = (): Code => [...get(O.ROW), ...get(O.J), I32_ADD];
@@ -163,10 +205,10 @@ const MODULE_BYTES = Uint8Array.from([
   // types: 0 quad (i32 ×5) → f64; 1 (i32 ×4) → (); 2 outer (i32, i32, f64, i32) → (); 3 step (sparseStep.ts)
   ...section(1, [4, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 0, ...SPARSE_STEP_TYPE]),
   ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-  ...section(3, [5, 0, 1, 1, 2, 3]),
-  ...section(7, [5, ...name('quad'), 0x00, 0, ...name('matvec'), 0x00, 1, ...name('rank1'), 0x00, 2, ...name('outer'), 0x00, 3, ...name('step'), 0x00, 4]),
-  // step calls rank1, function 2
-  ...section(10, [5, ...body(QUAD), ...body(MATVEC), ...body(RANK1), ...body(OUTER), ...body(sparseStepBody(2))]),
+  ...section(3, [6, 0, 1, 1, 2, 3, 1]),
+  ...section(7, [6, ...name('quad'), 0x00, 0, ...name('matvec'), 0x00, 1, ...name('rank1'), 0x00, 2, ...name('outer'), 0x00, 3, ...name('step'), 0x00, 4, ...name('rank1skip'), 0x00, 5]),
+  // step calls rank1 (function 2) or rank1skip (function 5)
+  ...section(10, [6, ...body(QUAD), ...body(MATVEC), ...body(RANK1), ...body(OUTER), ...body(sparseStepBody(2, 5)), ...body(RANK1_SKIP)]),
 ]);
 
 /** Narrowest context that takes the kernels (below it a call costs more than the loop it replaces). */
@@ -207,9 +249,6 @@ export class DenseKernel {
   private readonly aBase: number;
   private readonly thAt: number;
   private readonly t: Float64Array;
-  /** step()'s q and pred when it returns false. */
-  private readonly out: Float64Array;
-  private readonly outAt: number;
   private readonly bAt: number;
   private readonly xAt: number;
   private readonly tAt: number;
@@ -219,7 +258,8 @@ export class DenseKernel {
   private readonly fMatVec: (m: number, x: number, u: number, d: number) => void;
   private readonly fRank1: (m: number, u: number, cu: number, d: number) => void;
   private readonly fOuter: (m: number, x: number, s: number, d: number) => void;
-  private readonly fStep: (m: number, am: number, bb: number, th: number, u: number, cu: number, d: number, e0: number, e1: number, e2: number, e3: number, n: number, pre: number, v0: number, v1: number, v2: number, v3: number, s: number, r: number, pred: number, out: number) => number;
+  private readonly fStep: (m: number, am: number, bb: number, th: number, u: number, cu: number, d: number, e0: number, e1: number, e2: number, e3: number, n: number, pre: number, v0: number, v1: number, v2: number, v3: number, s: number, r: number, pred: number) => void;
+  private readonly fRank1Skip: (m: number, u: number, cu: number, d: number) => void;
   /** Which row x holds (its array and offset), so a decision copies it once. */
   private xVal: Float64Array | null = null;
   private xLo = -1;
@@ -233,7 +273,7 @@ export class DenseKernel {
     readonly d: number,
   ) {
     const block = nModels * d * d * 8;
-    const bytes = 2 * block + (2 * nModels * d + 4 * d + 4) * 8;
+    const bytes = 2 * block + (2 * nModels * d + 4 * d + 2) * 8;
     const memory = instantiate(mod, bytes);
     const ex = memory.exports;
     this.fQuad = ex.quad as DenseKernel['fQuad'];
@@ -241,14 +281,14 @@ export class DenseKernel {
     this.fRank1 = ex.rank1 as DenseKernel['fRank1'];
     this.fOuter = ex.outer as DenseKernel['fOuter'];
     this.fStep = ex.step as DenseKernel['fStep'];
+    this.fRank1Skip = ex.rank1skip as DenseKernel['fRank1Skip'];
     this.aBase = block;
     this.thAt = 2 * block;
     this.xAt = this.thAt + nModels * d * 8;
     this.tAt = this.xAt + d * 8;
     this.uAt = this.tAt + (d + 2) * 8;
     this.cuAt = this.uAt + d * 8;
-    this.outAt = this.cuAt + d * 8;
-    this.bAt = this.outAt + 2 * 8;
+    this.bAt = this.cuAt + d * 8;
     const buf = memory.buffer;
     this.bytes = new Uint8Array(buf);
     this.shape = shapeKey(nModels, d);
@@ -256,7 +296,6 @@ export class DenseKernel {
     this.A = new Float64Array(buf, this.aBase, nModels * d * d);
     this.theta = new Float64Array(buf, this.thAt, nModels * d);
     this.t = new Float64Array(buf, this.tAt, d + 1);
-    this.out = new Float64Array(buf, this.outAt, 2);
     this.b = new Float64Array(buf, this.bAt, nModels * d);
     this.x = new Float64Array(buf, this.xAt, d);
     this.u = new Float64Array(buf, this.uAt, d);
@@ -265,7 +304,7 @@ export class DenseKernel {
 
   /** A kernel for nModels blocks of d×d, or null (no WebAssembly SIMD, d too small, or too large a memory). */
   static create(nModels: number, d: number): DenseKernel | null {
-    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + 2 * nModels * d + 4 * d + 4) * 8 > MAX_BYTES) return null;
+    if (d < DENSE_KERNEL_MIN_D || (2 * nModels * d * d + 2 * nModels * d + 4 * d + 2) * 8 > MAX_BYTES) return null;
     const reuse = FREE.get(shapeKey(nModels, d))?.pop();
     if (reuse !== undefined) {
       freeBytes -= reuse.bytes.length;
@@ -332,28 +371,21 @@ export class DenseKernel {
   /**
    * The ridge update for a sparse row of 1–4 non-zeros idx/val[lo..lo+n), the arm's blocks at element offset off and
    * its vectors at to (sparseStep.ts): with `pre`, A += s·xxᵀ, b += s·r·x and pred = θᵀx first (else pred as given);
-   * then u = A⁻¹x, A⁻¹ −= c·uuᵀ, θ += g·u. False when some c·u_i is 0: then A⁻¹ and θ are left for the scalar
-   * rank-one loop, with u, `q` (xᵀu) and `pred` set.
+   * then u = A⁻¹x, A⁻¹ −= c·uuᵀ, θ += g·u.
    */
-  step(off: number, to: number, idx: Int32Array, val: Float64Array, lo: number, n: number, pre: boolean, s: number, r: number, pred: number): boolean {
+  step(off: number, to: number, idx: Int32Array, val: Float64Array, lo: number, n: number, pre: boolean, s: number, r: number, pred: number): void {
     const e0 = idx[lo] * 8;
     const e1 = n > 1 ? idx[lo + 1] * 8 : e0;
     const e2 = n > 2 ? idx[lo + 2] * 8 : e0;
     const e3 = n > 3 ? idx[lo + 3] * 8 : e0;
     const m = off * 8;
-    return (
-      this.fStep(m, this.aBase + m, this.bAt + to * 8, this.thAt + to * 8, this.uAt, this.cuAt, this.d, e0, e1, e2, e3, n, pre ? 1 : 0,
-        val[lo], n > 1 ? val[lo + 1] : 0, n > 2 ? val[lo + 2] : 0, n > 3 ? val[lo + 3] : 0, s, r, pred, this.outAt) === 0
-    );
+    this.fStep(m, this.aBase + m, this.bAt + to * 8, this.thAt + to * 8, this.uAt, this.cuAt, this.d, e0, e1, e2, e3, n, pre ? 1 : 0,
+      val[lo], n > 1 ? val[lo + 1] : 0, n > 2 ? val[lo + 2] : 0, n > 3 ? val[lo + 3] : 0, s, r, pred);
   }
 
-  /** xᵀA⁻¹x and θᵀx left by a step() that returned false. */
-  get q(): number {
-    return this.out[0];
-  }
-
-  get pred(): number {
-    return this.out[1];
+  /** rank1 where linalg.rankOneSym skips: entries whose c·u_min(i,j) is 0 keep their value. */
+  rank1Skip(off: number): void {
+    this.fRank1Skip(off * 8, this.uAt, this.cuAt, this.d);
   }
 
   /** A += s·x xᵀ for the block of A at off. */

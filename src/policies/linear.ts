@@ -6,7 +6,7 @@
 import type { Policy, PolicyEnv } from './policy.js';
 import { DenseKernel } from './denseKernel.js';
 import { patternRows } from '../features/context.js';
-import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, rankOneSym, setScaledIdentity, shermanMorrisonSparse, solveSparse } from './linalg.js';
+import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, setScaledIdentity, shermanMorrisonSparse, solveSparse } from './linalg.js';
 
 /** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
 export const REFRESH_EVERY = 256;
@@ -110,7 +110,7 @@ export class RidgeArms {
     const refresh = (this.updates[m] & (REFRESH_EVERY - 1)) === 0;
     // the paper's one-hot layout between refreshes: the whole update in one kernel call
     if (small && !refresh) {
-      if (!k.step(off, to, idx, val, lo, n, true, s, r, 0)) this.scalarRankOne(k, off, to, s, r, k.pred);
+      k.step(off, to, idx, val, lo, n, true, s, r, 0);
       return;
     }
     addOuterSparse(this.A, off, d, idx, val, lo, hi, s);
@@ -124,7 +124,7 @@ export class RidgeArms {
       return;
     }
     if (small) {
-      if (!k.step(off, to, idx, val, lo, n, false, s, r, pred)) this.scalarRankOne(k, off, to, s, r, pred);
+      k.step(off, to, idx, val, lo, n, false, s, r, pred);
       return;
     }
     const u = k.u;
@@ -134,17 +134,7 @@ export class RidgeArms {
     for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
   }
 
-  /** After a step() that found a c·u_i of 0: the scalar rank-one loop (it skips those rows) and θ += g·u. */
-  private scalarRankOne(k: DenseKernel, off: number, to: number, s: number, r: number, pred: number): void {
-    const { d, theta } = this;
-    const u = k.u;
-    const q = k.q;
-    rankOneSym(this.Ainv, off, d, u, s / (1 + s * q));
-    const g = (s * (r - pred)) / (1 + s * q);
-    for (let i = 0; i < d; i++) theta[to + i] += g * u[i];
-  }
-
-  /** A⁻¹ −= c·uuᵀ, c = s/(1 + s·q), u in the kernel: there unless a c·u_i is 0 (the scalar loop skips that row). */
+  /** A⁻¹ −= c·uuᵀ, c = s/(1 + s·q), u in the kernel; where some c·u_i is 0, the variant that skips as the scalar loop does. */
   private rankOne(k: DenseKernel, off: number, s: number, q: number): void {
     const { d } = this;
     const { u, cu } = k;
@@ -155,7 +145,7 @@ export class RidgeArms {
       cu[i] = ci;
       if (ci === 0) skip = true;
     }
-    if (skip) rankOneSym(this.Ainv, off, d, u, c);
+    if (skip) k.rank1Skip(off);
     else k.rank1(off);
   }
 

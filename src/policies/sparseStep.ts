@@ -5,17 +5,17 @@
  * The same operations in the same order as RidgeArms.updateSparse's scalar loops (linalg.addOuterSparse,
  * solveSparse, rankOneSym), so the same bits; u, cu and θ two lanes at a time.
  *
- * step(m, am, bb, th, u, cu, d, e0, e1, e2, e3, n, pre, v0, v1, v2, v3, s, r, pred, out) → 1 when some c·u_i is 0
- * (then A⁻¹ and θ are left as they are, and q and pred are stored at out and out + 8 for the scalar rank-one loop,
- * which skips those rows), else 0. m, am, bb, th: byte addresses of the arm's A⁻¹, A, b and θ; e_k = 8·idx_k;
- * non-zeros past n repeat the first with value 0 (solveSparse pads the same way); pred is used when pre is 0.
+ * step(m, am, bb, th, u, cu, d, e0, e1, e2, e3, n, pre, v0, v1, v2, v3, s, r, pred): m, am, bb, th are the byte
+ * addresses of the arm's A⁻¹, A, b and θ; e_k = 8·idx_k; non-zeros past n repeat the first with value 0
+ * (solveSparse pads the same way); pred is used when pre is 0. Where some c·u_i is 0, the module's rank1skip
+ * leaves the entries the scalar loop skips.
  */
-import { CALL, END, F64, F64X2_ADD, F64X2_EQ, F64X2_MUL, F64X2_SPLAT, F64_ADD, F64_DIV, F64_EQ, F64_MUL, F64_SUB, I32, I32_ADD, I32_MUL, I32_OR, I32_SHL, IF, RETURN, V128, V128_ANY_TRUE, V128_CONST, VOID, get, set, type Code } from '../core/wasmOps.js';
-import { f64, i32, ifThen, lanes, ldF, ldV, stF, stV } from './kernelCode.js';
+import { CALL, END, F64, F64X2_ADD, F64X2_EQ, F64X2_MUL, F64X2_SPLAT, F64_ADD, F64_DIV, F64_EQ, F64_MUL, F64_SUB, I32, I32_ADD, I32_MUL, I32_OR, I32_SHL, IF, V128, V128_ANY_TRUE, V128_CONST, VOID, get, set, type Code } from '../core/wasmOps.js';
+import { f64, i32, ifThen, lanes, ldF, ldV, stV, stF } from './kernelCode.js';
 
-const P = { M: 0, AM: 1, BB: 2, TH: 3, U: 4, CU: 5, D: 6, E: 7, N: 11, PRE: 12, V: 13, S: 17, RW: 18, PRED: 19, OUT: 20 };
-// locals after the 21 parameters: DB J ANY R0–R3 (i32), Q C G T SR VA PR (f64), VV0–VV3 ZERO VC VG (v128)
-const X = { DB: 21, J: 22, ANY: 23, R: 24, Q: 28, C: 29, G: 30, T: 31, SR: 32, VA: 33, PR: 34, VV: 35, ZERO: 39, VC: 40, VG: 41 };
+const P = { M: 0, AM: 1, BB: 2, TH: 3, U: 4, CU: 5, D: 6, E: 7, N: 11, PRE: 12, V: 13, S: 17, RW: 18, PRED: 19 };
+// locals after the 20 parameters: DB J ANY R0–R3 (i32), Q C G T SR VA PR (f64), VV0–VV3 ZERO VC VG (v128)
+const X = { DB: 20, J: 21, ANY: 22, R: 23, Q: 27, C: 28, G: 29, T: 30, SR: 31, VA: 32, PR: 33, VV: 34, ZERO: 38, VC: 39, VG: 40 };
 const at = (base: number): Code => [...get(base), ...get(X.J), I32_ADD];
 /** base + e_k (an element of a vector) and base + e_k·d (the start of row idx_k). */
 const elem = (base: number, k: number): Code => [...get(base), ...get(P.E + k), I32_ADD];
@@ -57,11 +57,13 @@ const cuOne: Code = [
 /** θ_j += g·u_j. */
 const thetaVec: Code = [...at(P.TH), ...at(P.TH), ...ldV(), ...get(X.VG), ...at(P.U), ...ldV(), ...F64X2_MUL, ...F64X2_ADD, ...stV()];
 const thetaOne: Code = [...at(P.TH), ...at(P.TH), ...ldF(), ...get(X.G), ...at(P.U), ...ldF(), F64_MUL, F64_ADD, ...stF()];
+/** rank1's and rank1skip's arguments (m, u, cu, d). */
+const rankArgs: Code = [...get(P.M), ...get(P.U), ...get(P.CU), ...get(P.D)];
 /** 1 + s·q. */
 const denom: Code = [...f64(1), ...get(P.S), ...get(X.Q), F64_MUL, F64_ADD];
 
-/** The body of `step`, given the function index of the module's rank1. */
-export function sparseStepBody(rank1: number): Code {
+/** The body of `step`, given the function indices of the module's rank1 and rank1skip. */
+export function sparseStepBody(rank1: number, rank1Skip: number): Code {
   return [
     3, 7, I32, 7, F64, 7, V128,
     ...get(P.D), ...i32(3), I32_SHL, ...set(X.DB),
@@ -90,17 +92,16 @@ export function sparseStepBody(rank1: number): Code {
     ...i32(0), ...set(X.ANY),
     ...i32(0), ...set(X.J),
     ...lanes(X.J, X.DB, cuVec, cuOne),
-    ...ifThen(get(X.ANY), [...get(P.OUT), ...get(X.Q), ...stF(), ...get(P.OUT), ...get(X.PR), ...stF(8), ...i32(1), RETURN]),
-    ...get(P.M), ...get(P.U), ...get(P.CU), ...get(P.D), CALL, rank1,
+    // where some c·u_i is 0 the variant that leaves the entries the scalar loop skips
+    ...get(X.ANY), IF, VOID, ...rankArgs, CALL, rank1Skip, 0x05 /* else */, ...rankArgs, CALL, rank1, END,
     // g = s·(r − pred)/(1 + s·q), θ += g·u
     ...get(P.S), ...get(P.RW), ...get(X.PR), F64_SUB, F64_MUL, ...denom, F64_DIV, ...set(X.G),
     ...get(X.G), ...F64X2_SPLAT, ...set(X.VG),
     ...i32(0), ...set(X.J),
     ...lanes(X.J, X.DB, thetaVec, thetaOne),
-    ...i32(0),
     END,
   ];
 }
 
-/** The function type of `step` (parameters above, an i32 result). */
-export const SPARSE_STEP_TYPE = [0x60, 21, ...new Array<number>(13).fill(I32), F64, F64, F64, F64, F64, F64, F64, I32, 1, I32];
+/** The function type of `step` (parameters above, no result). */
+export const SPARSE_STEP_TYPE = [0x60, 20, ...new Array<number>(13).fill(I32), F64, F64, F64, F64, F64, F64, F64, 0];

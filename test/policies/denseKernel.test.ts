@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { denseContexts, withPatterns } from '../../src/features/context.js';
 import { DenseKernel } from '../../src/policies/denseKernel.js';
-import { addOuterSparse, denseQuadUpper, shermanMorrisonSparse } from '../../src/policies/linalg.js';
+import { addOuterSparse, denseQuadUpper, rankOneSym, shermanMorrisonSparse } from '../../src/policies/linalg.js';
 import { linucbFactory } from '../../src/policies/linucb.js';
 import { PatternCache, RidgeArms } from '../../src/policies/linear.js';
 import { linearEpsilonGreedyFactory } from '../../src/policies/linearEpsilonGreedy.js';
@@ -78,6 +78,35 @@ describe('dense WebAssembly kernels', () => {
         expect(k.mean).toBe(mean);
       }),
       { numRuns: 120 },
+    );
+  });
+
+  it('rank1skip equals the scalar rank-one loop bit for bit where it skips rows: signed zeros and non-finite u', () => {
+    // entries whose c·u_min(i,j) is 0 keep their value in the scalar loop; rank1 would write old − (±0) (−0 − −0
+    // is +0) or old − 0·∞ (NaN) there
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 40 }), fc.integer({ min: 0, max: 1e6 }), (d, seed) => {
+        const rng = new Rng(seed);
+        const k = DenseKernel.create(2, d)!;
+        const off = d * d;
+        symmetricInto(k.Ainv, off, rng, d);
+        for (let i = 0; i < d; i++) {
+          for (let j = i; j < d; j++) {
+            if (rng.next() < 0.3) k.Ainv[off + i * d + j] = k.Ainv[off + j * d + i] = -0;
+          }
+        }
+        const c = rng.normal();
+        for (let i = 0; i < d; i++) {
+          const x = rng.next();
+          k.u[i] = x < 0.2 ? 0 : x < 0.4 ? -0 : x < 0.45 ? -Infinity : rng.normal();
+          k.cu[i] = c * k.u[i];
+        }
+        const want = Float64Array.from(k.Ainv);
+        rankOneSym(want, off, d, k.u, c);
+        k.rank1Skip(off);
+        expect(bits(k.Ainv)).toBe(bits(want));
+      }),
+      { numRuns: 150 },
     );
   });
 
