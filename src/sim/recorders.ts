@@ -55,35 +55,42 @@ export interface RunMetrics {
   fitted?: Record<string, number>;
 }
 
-/** Values per cell in the packed metrics copy. */
-const PACKED = 5;
-/** Largest table (cells) given a packed copy: 40 bytes a cell, so at most 20 MiB beside the table. */
+/** Largest table (cells) given a packed copy: at most 40 bytes a cell, so at most 20 MiB beside the table. */
 const MAX_PACKED_CELLS = 1 << 19;
-const PACKS = new WeakMap<RewardTable, { t: PoolTable; p: Float64Array }>();
+/** A packed copy: `stride` values per cell, accuracy, energy, normalised cost, then dollars and latency when the table has them. */
+interface Packed {
+  p: Float64Array;
+  stride: number;
+}
+const PACKS = new WeakMap<RewardTable, { t: PoolTable; packed: Packed }>();
 
 /**
  * The metrics of every cell side by side, made once per table and reward table and shared by the replays
- * that use them: the run's sums read cells in the shuffled query order, so one line per step beats five.
+ * that use them: the run's sums read cells in the shuffled query order, so one line per step beats five, and
+ * leaving out the columns a table lacks keeps most cells within one line and the copy smaller.
  * Null for a table over the size cap.
  */
-function packedCells(t: PoolTable, rw: RewardTable): Float64Array | null {
+function packedCells(t: PoolTable, rw: RewardTable): Packed | null {
   const n = t.nQueries * t.nModels;
   if (n > MAX_PACKED_CELLS) return null;
   const hit = PACKS.get(rw);
-  if (hit !== undefined && hit.t === t) return hit.p;
-  const p = new Float64Array(n * PACKED);
+  if (hit !== undefined && hit.t === t) return hit.packed;
   const usd = t.costUsd;
   const lat = t.latencyS;
+  const stride = 3 + (usd !== null ? 1 : 0) + (lat !== null ? 1 : 0);
+  const latAt = usd !== null ? 4 : 3;
+  const p = new Float64Array(n * stride);
   for (let i = 0; i < n; i++) {
-    const o = i * PACKED;
+    const o = i * stride;
     p[o] = t.accuracy[i];
     p[o + 1] = t.energyJ[i];
-    p[o + 2] = usd !== null ? usd[i] : Number.NaN;
-    p[o + 3] = rw.costNorm[i];
-    p[o + 4] = lat !== null ? lat[i] : Number.NaN;
+    p[o + 2] = rw.costNorm[i];
+    if (usd !== null) p[o + 3] = usd[i];
+    if (lat !== null) p[o + latAt] = lat[i];
   }
-  PACKS.set(rw, { t, p });
-  return p;
+  const packed = { p, stride };
+  PACKS.set(rw, { t, packed });
+  return packed;
 }
 
 /** Per-run metrics: regret, reward, accuracy, energy, cost, latency, misses and selection counts. */
@@ -110,8 +117,8 @@ export class MetricsRecorder implements Recorder {
    * memory reads, where reads inside the decision loop wait behind the policy's work.
    */
   private readonly cells: Int32Array;
-  /** accuracy, energy, dollar cost, normalised cost and latency side by side per cell, or null (see packedCells). */
-  private readonly packed: Float64Array | null;
+  /** The metrics side by side per cell, or null (see packedCells). */
+  private readonly packed: Packed | null;
 
   constructor(
     private readonly t: PoolTable,
@@ -179,8 +186,10 @@ export class MetricsRecorder implements Recorder {
   }
 
   /** sumCells over the packed copy: one cache line per step instead of one per metric, the same additions. */
-  private sumPacked(p: Float64Array): void {
+  private sumPacked({ p, stride }: Packed): void {
     const hasUsd = this.t.costUsd !== null;
+    const hasLat = this.t.latencyS !== null;
+    const latAt = hasUsd ? 4 : 3;
     const cells = this.cells;
     const Q = this.t.nQueries;
     // the sums run in locals (continuing from the fields), so the loop is not a chain through memory
@@ -191,7 +200,7 @@ export class MetricsRecorder implements Recorder {
         misses++;
         continue;
       }
-      const o = i * PACKED;
+      const o = i * stride;
       const acc = p[o];
       const e = p[o + 1];
       if (!Number.isNaN(acc)) {
@@ -202,15 +211,17 @@ export class MetricsRecorder implements Recorder {
         sumE += e;
         nE++;
       }
-      if (hasUsd && !Number.isNaN(p[o + 2])) {
-        sumUsd += p[o + 2];
+      if (hasUsd && !Number.isNaN(p[o + 3])) {
+        sumUsd += p[o + 3];
         nUsd++;
       }
-      sumCost += p[o + 3];
-      const lat = p[o + 4];
-      if (!Number.isNaN(lat)) {
-        sumLat += lat;
-        nLat++;
+      sumCost += p[o + 2];
+      if (hasLat) {
+        const lat = p[o + latAt];
+        if (!Number.isNaN(lat)) {
+          sumLat += lat;
+          nLat++;
+        }
       }
     }
     this.sumAcc = sumAcc;

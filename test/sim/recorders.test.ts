@@ -202,7 +202,7 @@ describe('recorders', () => {
 });
 
 describe('metrics recorder', () => {
-  it('sums from the packed copy of the metrics exactly as from the table, with missing cells, NaN metrics and dollar costs', async () => {
+  it('sums from the packed copy of the metrics exactly as from the table, with missing cells, NaN metrics, with and without dollar costs and latencies', async () => {
     const t = randomTable(9, 300, 5, { missing: 0.15 });
     const rng = new Rng(4);
     for (let i = 0; i < t.accuracy.length; i++) {
@@ -211,8 +211,10 @@ describe('metrics recorder', () => {
       if (rng.next() < 0.1) t.latencyS[i] = NaN;
     }
     const rw = await buildRewards(t, { lambda: 0.5 });
-    for (const costUsd of [null, Float64Array.from(t.accuracy, (_, i) => (i % 7 === 0 ? NaN : (i % 13) / 1000))]) {
-      const table = { ...t, costUsd };
+    const usdCases = [null, Float64Array.from(t.accuracy, (_, i) => (i % 7 === 0 ? NaN : (i % 13) / 1000))];
+    // the packed copy leaves out the columns a table lacks, so each combination has its own layout
+    for (const [costUsd, latencyS] of usdCases.flatMap((u) => [t.latencyS, null].map((l) => [u, l] as const))) {
+      const table = { ...t, costUsd, latencyS };
       const runs = [true, false].map((pack) => {
         const rec = new MetricsRecorder(table, rw, 1, pack);
         const order = Int32Array.from({ length: table.nQueries }, (_, q) => q);
