@@ -107,75 +107,56 @@ const MATVEC: Code = [
 
 // rank1(m, u, cu, d): M_rj ← M_rj − cu_min(r,j)·u_max(r,j) with cu = c·u: the value linalg's loop writes to both
 // M_rj and M_jr (products commute exactly), so the block stays exactly symmetric.
-const R = { M: 0, U: 1, CU: 2, D: 3, DB: 4, RB: 5, J: 6, ROW: 7, UR: 8, CUR: 9, VUR: 10, VCUR: 11 };
-const rowAt = (): Code => [...get(R.ROW), ...get(R.J), I32_ADD];
-const RANK1: Code = [
-  3, 4, I32, 2, F64, 2, V128,
-  ...get(R.D), ...i32(3), I32_SHL, ...set(R.DB),
-  ...i32(0), ...set(R.RB),
-  ...get(R.M), ...set(R.ROW),
-  ...whileLoop(below(R.RB, R.DB), [
-    ...get(R.U), ...get(R.RB), I32_ADD, ...ldF(), ...set(R.UR),
-    ...get(R.CU), ...get(R.RB), I32_ADD, ...ldF(), ...set(R.CUR),
-    ...get(R.UR), ...F64X2_SPLAT, ...set(R.VUR),
-    ...get(R.CUR), ...F64X2_SPLAT, ...set(R.VCUR),
-    // j < r: M_rj − cu_j·u_r
-    ...i32(0), ...set(R.J),
-    ...lanes(R.J, R.RB,
-      [...rowAt(), ...rowAt(), ...ldV(), ...get(R.CU), ...get(R.J), I32_ADD, ...ldV(), ...get(R.VUR), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
-      [...rowAt(), ...rowAt(), ...ldF(), ...get(R.CU), ...get(R.J), I32_ADD, ...ldF(), ...get(R.UR), F64_MUL, F64_SUB, ...stF()]),
-    // j ≥ r: M_rj − cu_r·u_j
-    ...get(R.RB), ...set(R.J),
-    ...lanes(R.J, R.DB,
-      [...rowAt(), ...rowAt(), ...ldV(), ...get(R.VCUR), ...get(R.U), ...get(R.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
-      [...rowAt(), ...rowAt(), ...ldF(), ...get(R.CUR), ...get(R.U), ...get(R.J), I32_ADD, ...ldF(), F64_MUL, F64_SUB, ...stF()]),
-    ...get(R.ROW), ...get(R.DB), I32_ADD, ...set(R.ROW),
-    ...inc(R.RB, 8),
-  ]),
-  END,
-];
-
-// rank1skip(m, u, cu, d): rank1 where the scalar loop (linalg.rankOneSym) skips: an entry keeps its value when
-// cu_min(r,j) is 0, the rows that loop leaves out. Used when some c·u_i is 0 (u has exact zeros while A⁻¹ is
-// still sparse), so the kernel's result is the scalar loop's in every case.
+// rank1skip(m, u, cu, d): the same where the scalar loop (linalg.rankOneSym) does not skip: an entry keeps its
+// value when cu_min(r,j) is 0, the rows that loop leaves out. Used when some c·u_i is 0 (u has exact zeros while
+// A⁻¹ is still sparse), so the kernels' result is the scalar loop's in every case.
 const K = { M: 0, U: 1, CU: 2, D: 3, DB: 4, RB: 5, J: 6, ROW: 7, UR: 8, CUR: 9, OF: 10, CJ: 11, VUR: 12, VCUR: 13, OLD: 14, CUV: 15, ZERO: 16 };
 const kRowAt = (): Code => [...get(K.ROW), ...get(K.J), I32_ADD];
-const RANK1_SKIP: Code = [
-  3, 4, I32, 4, F64, 5, V128,
-  ...get(K.D), ...i32(3), I32_SHL, ...set(K.DB),
-  ...V128_CONST, ...new Array<number>(16).fill(0), ...set(K.ZERO),
-  ...i32(0), ...set(K.RB),
-  ...get(K.M), ...set(K.ROW),
-  ...whileLoop(below(K.RB, K.DB), [
-    ...get(K.U), ...get(K.RB), I32_ADD, ...ldF(), ...set(K.UR),
-    ...get(K.CU), ...get(K.RB), I32_ADD, ...ldF(), ...set(K.CUR),
-    ...get(K.UR), ...F64X2_SPLAT, ...set(K.VUR),
-    ...get(K.CUR), ...F64X2_SPLAT, ...set(K.VCUR),
-    // j < r: M_rj − cu_j·u_r where cu_j ≠ 0, else M_rj as it was
-    ...i32(0), ...set(K.J),
-    ...lanes(K.J, K.RB,
-      [
-        ...kRowAt(), ...ldV(), ...set(K.OLD), ...get(K.CU), ...get(K.J), I32_ADD, ...ldV(), ...set(K.CUV),
-        ...kRowAt(), ...get(K.OLD), ...get(K.OLD), ...get(K.CUV), ...get(K.VUR), ...F64X2_MUL, ...F64X2_SUB,
-        ...get(K.CUV), ...get(K.ZERO), ...F64X2_EQ, ...V128_BITSELECT, ...stV(),
-      ],
-      [
-        ...kRowAt(), ...ldF(), ...set(K.OF), ...get(K.CU), ...get(K.J), I32_ADD, ...ldF(), ...set(K.CJ),
-        ...kRowAt(), ...get(K.OF), ...get(K.OF), ...get(K.CJ), ...get(K.UR), F64_MUL, F64_SUB,
-        ...get(K.CJ), ...f64(0), F64_EQ, SELECT, ...stF(),
-      ]),
-    // j ≥ r: M_rj − cu_r·u_j, the whole part left as it was when cu_r is 0
-    ...ifThen([...get(K.CUR), ...f64(0), F64_NE], [
-      ...get(K.RB), ...set(K.J),
-      ...lanes(K.J, K.DB,
-        [...kRowAt(), ...kRowAt(), ...ldV(), ...get(K.VCUR), ...get(K.U), ...get(K.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
-        [...kRowAt(), ...kRowAt(), ...ldF(), ...get(K.CUR), ...get(K.U), ...get(K.J), I32_ADD, ...ldF(), F64_MUL, F64_SUB, ...stF()]),
-    ]),
-    ...get(K.ROW), ...get(K.DB), I32_ADD, ...set(K.ROW),
-    ...inc(K.RB, 8),
-  ]),
-  END,
+/** j < r: M_rj − cu_j·u_r. */
+const lowerVec: Code = [...kRowAt(), ...kRowAt(), ...ldV(), ...get(K.CU), ...get(K.J), I32_ADD, ...ldV(), ...get(K.VUR), ...F64X2_MUL, ...F64X2_SUB, ...stV()];
+const lowerOne: Code = [...kRowAt(), ...kRowAt(), ...ldF(), ...get(K.CU), ...get(K.J), I32_ADD, ...ldF(), ...get(K.UR), F64_MUL, F64_SUB, ...stF()];
+/** The same where cu_j ≠ 0, else M_rj as it was. */
+const lowerVecSkip: Code = [
+  ...kRowAt(), ...ldV(), ...set(K.OLD), ...get(K.CU), ...get(K.J), I32_ADD, ...ldV(), ...set(K.CUV),
+  ...kRowAt(), ...get(K.OLD), ...get(K.OLD), ...get(K.CUV), ...get(K.VUR), ...F64X2_MUL, ...F64X2_SUB,
+  ...get(K.CUV), ...get(K.ZERO), ...F64X2_EQ, ...V128_BITSELECT, ...stV(),
 ];
+const lowerOneSkip: Code = [
+  ...kRowAt(), ...ldF(), ...set(K.OF), ...get(K.CU), ...get(K.J), I32_ADD, ...ldF(), ...set(K.CJ),
+  ...kRowAt(), ...get(K.OF), ...get(K.OF), ...get(K.CJ), ...get(K.UR), F64_MUL, F64_SUB,
+  ...get(K.CJ), ...f64(0), F64_EQ, SELECT, ...stF(),
+];
+/** j ≥ r: M_rj − cu_r·u_j. */
+const upper: Code = [
+  ...get(K.RB), ...set(K.J),
+  ...lanes(K.J, K.DB,
+    [...kRowAt(), ...kRowAt(), ...ldV(), ...get(K.VCUR), ...get(K.U), ...get(K.J), I32_ADD, ...ldV(), ...F64X2_MUL, ...F64X2_SUB, ...stV()],
+    [...kRowAt(), ...kRowAt(), ...ldF(), ...get(K.CUR), ...get(K.U), ...get(K.J), I32_ADD, ...ldF(), F64_MUL, F64_SUB, ...stF()]),
+];
+function rank1Body(skip: boolean): Code {
+  return [
+    3, 4, I32, 4, F64, 5, V128,
+    ...get(K.D), ...i32(3), I32_SHL, ...set(K.DB),
+    ...(skip ? [...V128_CONST, ...new Array<number>(16).fill(0), ...set(K.ZERO)] : []),
+    ...i32(0), ...set(K.RB),
+    ...get(K.M), ...set(K.ROW),
+    ...whileLoop(below(K.RB, K.DB), [
+      ...get(K.U), ...get(K.RB), I32_ADD, ...ldF(), ...set(K.UR),
+      ...get(K.CU), ...get(K.RB), I32_ADD, ...ldF(), ...set(K.CUR),
+      ...get(K.UR), ...F64X2_SPLAT, ...set(K.VUR),
+      ...get(K.CUR), ...F64X2_SPLAT, ...set(K.VCUR),
+      ...i32(0), ...set(K.J),
+      ...(skip ? lanes(K.J, K.RB, lowerVecSkip, lowerOneSkip) : lanes(K.J, K.RB, lowerVec, lowerOne)),
+      // with skipping, the whole part j ≥ r is left as it was when cu_r is 0
+      ...(skip ? ifThen([...get(K.CUR), ...f64(0), F64_NE], upper) : upper),
+      ...get(K.ROW), ...get(K.DB), I32_ADD, ...set(K.ROW),
+      ...inc(K.RB, 8),
+    ]),
+    END,
+  ];
+}
+const RANK1 = rank1Body(false);
+const RANK1_SKIP = rank1Body(true);
 
 // outer(m, x, s, d): M_ab ← M_ab + (s·x_a)·x_b.
 const O = { M: 0, X: 1, S: 2, D: 3, DB: 4, AB: 5, J: 6, ROW: 7, VA: 8, VVA: 9 };
