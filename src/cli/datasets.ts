@@ -49,7 +49,7 @@ interface InputOpts {
 function addInputOptions(c: Command): Command {
   return c
     .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
-    .option('--models <file>', 'models file: the models of a long table (model_id[, name, params_b, family, prior_accuracy, prior_energy_j]), or descriptors of the built-in ones')
+    .option('--models <file>', 'models file: the models of a long table (model_id[, name, params_b, family, prior_accuracy, prior_energy_j]), or descriptors of the models of any other table')
     .option('--format <format>', 'force the input format (csv, tsv, jsonl, arrow, parquet, pickle, sql)')
     .option('--bounds <file>', 'per-task energy-per-token bounds (metrics.yaml layout, YAML/JSON or CSV)')
     .option('--offline', 'hf:// sources: use the cache only')

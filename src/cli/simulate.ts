@@ -14,7 +14,7 @@ export function registerSimulateCommand(program: Command): void {
     .description('replay a query stream through routing policies (partial feedback) and report regret, accuracy and energy')
     .option('--data <source>', 'dataset: built-in name or a file (long CSV/TSV/JSONL, …)', 'greenserv-pool')
     .option('--queries <file>', 'queries file for a long table (query_id, task[, text, cluster, complexity])')
-    .option('--models <file>', 'models file: the models of a long table (model_id[, name, params_b, family, prior_accuracy, prior_energy_j]), or descriptors of the built-in ones')
+    .option('--models <file>', 'models file: the models of a long table (model_id[, name, params_b, family, prior_accuracy, prior_energy_j]), or descriptors of the models of any other table')
     .option('--format <format>', 'force the input format instead of detecting it')
     .option('--bounds <file>', 'per-task energy-per-token bounds for the reward (docs/model.md §2.1); computed from the table by default')
     .option('--offline', 'hf:// sources: use the cache only, never the network')

@@ -9,7 +9,7 @@ import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
 import { extensionOf, readMagic, peekContent } from './formats/input.js';
 import { withTextTable, firstLine, type TextKind } from './formats/text.js';
-import { isLongHeader, loadLongText, overlayModelsFile } from './formats/long.js';
+import { isLongHeader, loadLongText, overlayModelsFile, sideFilesRead } from './formats/long.js';
 import { applyBoundsFile } from './formats/bounds.js';
 import { isWideHeader } from './formats/wide.js';
 import { loadWideText } from './formats/routerbench.js';
@@ -97,6 +97,12 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
     const file = source.startsWith('hf://') ? await (await import('./hub.js')).resolveHfSource(source, { ...opts.hub, offline: opts.offline, warn: opts.warn }) : source;
     const format = resolveFormat(file, opts.format);
     table = await loadFile(file, format, opts);
+    if ((opts.queries || opts.models) && !sideFilesRead(opts)) {
+      // a wide, RouterBench or recovered-pairs table lists its own queries; a models file still describes its
+      // models, as for the built-in table
+      if (opts.queries) throw new UsageError(`--queries applies to long-format tables (query_id, model_id, …); ${source} has another layout, which lists its own queries`);
+      table = await overlayModelsFile(table, opts.models!, opts.warn);
+    }
   }
   checkPrintable(table, source);
   if (opts.bounds) {

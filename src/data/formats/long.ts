@@ -174,8 +174,17 @@ export function isLongHeader(columns: string[]): boolean {
   return s.has('query_id') || s.has('model_id');
 }
 
+/** Load options a long reader has taken the side files from (see sideFilesRead). */
+const SIDE_FILES_READ = new WeakSet<object>();
+
+/** Whether a long reader took `opts`' side files: a table of another layout leaves them unread. */
+export function sideFilesRead(opts: object): boolean {
+  return SIDE_FILES_READ.has(opts);
+}
+
 /** Attach optional queries/models files to a builder (shared by every long reader). */
 export async function applySideFiles(b: LongTableBuilder, opts: { queries?: string; models?: string; warn?: (m: string) => void }): Promise<void> {
+  SIDE_FILES_READ.add(opts);
   if (opts.queries) b.setQueries(await readQueriesFile(opts.queries, opts.warn), opts.queries);
   if (opts.models) b.setModels(await readModelsFile(opts.models, opts.warn), opts.models);
 }
