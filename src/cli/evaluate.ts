@@ -10,7 +10,7 @@ import { parseFamilyRules } from '../data/families.js';
 import { AIQ_MODES } from '../metrics/aiq.js';
 import { toJson } from '../metrics/summary.js';
 import { POLICY_NAMES, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
-import { AtomicDir } from '../core/atomic.js';
+import { AtomicDir, signalsHandled } from '../core/atomic.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { energyEvaluateTable } from '../report/energy.js';
 import { parseEnergyModelFlag } from '../data/energy/flag.js';
@@ -141,11 +141,24 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
     started = true;
     bar!.update(Math.round((1000 * done) / total), { label });
   };
+  // Ctrl-C or SIGTERM during the sweep, when nothing is written yet: say so, as simulate does (the writer below
+  // removes its own temporaries on a signal)
+  const onSignal = (sig: NodeJS.Signals): void => {
+    bar?.stop();
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}greenserv: interrupted (${sig}); stopped, no results written\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let ev;
   try {
     ev = await evaluateRouterbench(params, bar ? onProgress : undefined);
+    // a signal that came during synchronous work (one job) is handled here, before anything is written
+    await signalsHandled();
   } finally {
     bar?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const { summary } = ev.result;
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);

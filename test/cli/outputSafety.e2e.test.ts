@@ -251,3 +251,22 @@ describe('a signal during a one-run simulate', () => {
     });
   }
 });
+
+describe('a signal during an evaluate sweep', () => {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${sig}: exit ${code}, the message simulate gives, no results, no temporaries`, async () => {
+      const d = fresh(`evaluate-signal-${sig}`);
+      writeFileSync(join(d, 'self-signal.mjs'), SELF_SIGNAL);
+      writeFileSync(join(d, 'rb.csv'), 'sample_id,prompt,eval_name,big,small,big|total_cost,small|total_cost\nq1,"[\'a\']",arc,1,0,0.002,0.0005\nq2,"[\'b\']",arc,1,1,0.003,0.0004\n');
+      // one job: the sweep runs in this thread without yielding, so the signal is handled after it, before writing
+      const r = await cli(['evaluate', '--routerbench', 'rb.csv', '--policy-module', 'self-signal.mjs', '--policies', 'self-signal', '--runs', '1', '--lambdas', '0,1', '--jobs', '1', '--no-progress', '--out', 'o'], { cwd: d, env: { GS_SELF_SIGNAL: sig } });
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr).toContain(`greenserv: interrupted (${sig}); stopped, no results written`);
+      expect(r.stdout).not.toContain('results:');
+      expect(readdirSync(d).sort()).toEqual(['rb.csv', 'self-signal.mjs']);
+    });
+  }
+});
