@@ -10,7 +10,7 @@
  * (solveSparse pads the same way); pred is used when pre is 0. Where some c·u_i is 0, the module's rank1skip
  * leaves the entries the scalar loop skips.
  */
-import { CALL, END, F64, F64X2_ADD, F64X2_EQ, F64X2_MUL, F64X2_SPLAT, F64_ADD, F64_DIV, F64_EQ, F64_MUL, F64_SUB, I32, I32_ADD, I32_MUL, I32_OR, I32_SHL, IF, V128, V128_ANY_TRUE, V128_CONST, VOID, get, set, type Code } from '../core/wasmOps.js';
+import { CALL, ELSE, END, F64, F64X2_ADD, F64X2_EQ, F64X2_MUL, F64X2_SPLAT, F64_ADD, F64_DIV, F64_EQ, F64_MUL, F64_SUB, I32, I32_ADD, I32_GT_S, I32_MUL, I32_OR, I32_SHL, IF, V128, V128_ANY_TRUE, V128_CONST, VOID, get, set, type Code } from '../core/wasmOps.js';
 import { f64, i32, ifThen, lanes, ldF, ldV, stV, stF } from './kernelCode.js';
 
 const P = { M: 0, AM: 1, BB: 2, TH: 3, U: 4, CU: 5, D: 6, E: 7, N: 11, PRE: 12, V: 13, S: 17, RW: 18, PRED: 19 };
@@ -21,7 +21,7 @@ const at = (base: number): Code => [...get(base), ...get(X.J), I32_ADD];
 const elem = (base: number, k: number): Code => [...get(base), ...get(P.E + k), I32_ADD];
 const row = (base: number, k: number): Code => [...get(base), ...get(P.E + k), ...get(P.D), I32_MUL, I32_ADD];
 /** n > k, for the k-th non-zero. */
-const has = (k: number): Code => [...get(P.N), ...i32(k), 0x4a /* i32.gt_s */];
+const has = (k: number): Code => [...get(P.N), ...i32(k), I32_GT_S];
 
 /** A_ab += (s·v_a)·v_b for the pair (a, b) of the row's non-zeros (each pair its own element of A). */
 const outerPair = (a: number, b: number): Code =>
@@ -74,7 +74,7 @@ export function sparseStepBody(rank1: number, rank1Skip: number): Code {
     ...f64(0), ...set(X.PR),
     ...addOuter,
     ...bAndPred,
-    0x05 /* else */,
+    ELSE,
     ...get(P.PRED), ...set(X.PR),
     END,
     // u = A⁻¹x
@@ -93,7 +93,7 @@ export function sparseStepBody(rank1: number, rank1Skip: number): Code {
     ...i32(0), ...set(X.J),
     ...lanes(X.J, X.DB, cuVec, cuOne),
     // where some c·u_i is 0 the variant that leaves the entries the scalar loop skips
-    ...get(X.ANY), IF, VOID, ...rankArgs, CALL, rank1Skip, 0x05 /* else */, ...rankArgs, CALL, rank1, END,
+    ...get(X.ANY), IF, VOID, ...rankArgs, CALL, rank1Skip, ELSE, ...rankArgs, CALL, rank1, END,
     // g = s·(r − pred)/(1 + s·q), θ += g·u
     ...get(P.S), ...get(P.RW), ...get(X.PR), F64_SUB, F64_MUL, ...denom, F64_DIV, ...set(X.G),
     ...get(X.G), ...F64X2_SPLAT, ...set(X.VG),

@@ -61,6 +61,8 @@ const MAX_PACKED_CELLS = 1 << 19;
 interface Packed {
   p: Float64Array;
   stride: number;
+  /** Offset of the latency within a cell (after the dollars when there are any). */
+  latAt: number;
 }
 const PACKS = new WeakMap<RewardTable, { t: PoolTable; packed: Packed }>();
 
@@ -88,7 +90,7 @@ function packedCells(t: PoolTable, rw: RewardTable): Packed | null {
     if (usd !== null) p[o + 3] = usd[i];
     if (lat !== null) p[o + latAt] = lat[i];
   }
-  const packed = { p, stride };
+  const packed = { p, stride, latAt };
   PACKS.set(rw, { t, packed });
   return packed;
 }
@@ -186,10 +188,9 @@ export class MetricsRecorder implements Recorder {
   }
 
   /** sumCells over the packed copy: one cache line per step instead of one per metric, the same additions. */
-  private sumPacked({ p, stride }: Packed): void {
+  private sumPacked({ p, stride, latAt }: Packed): void {
     const hasUsd = this.t.costUsd !== null;
     const hasLat = this.t.latencyS !== null;
-    const latAt = hasUsd ? 4 : 3;
     const cells = this.cells;
     const Q = this.t.nQueries;
     // the sums run in locals (continuing from the fields), so the loop is not a chain through memory
