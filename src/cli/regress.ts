@@ -10,7 +10,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { inputSameAs } from '../core/outputGuard.js';
 import { parseTolerance } from '../metrics/regress.js';
 import { toJson } from '../metrics/summary.js';
-import { writeFileAtomic } from '../core/atomic.js';
+import { addressScheme, writeFileAtomic } from '../core/atomic.js';
 import { renderTableFit } from '../report/terminalTable.js';
 import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
@@ -62,6 +62,8 @@ export function registerRegressCommand(program: Command): void {
       const tolerance = parseTolerance(o.tolerance);
       const files = baselineFiles(o.baseline);
       // before the runs: regress.json over a baseline would destroy it
+      const scheme = addressScheme(o.out);
+      if (scheme) throw new UsageError(`--out ${o.out}: regress.json is written to a local file, not to an address (${scheme}://…); name a local path`);
       const clash = inputSameAs(o.out, files);
       if (clash !== null) throw new UsageError(`--out ${o.out}: it is the baseline file ${clash}; refusing to overwrite it; name another file`);
       const results: RegressResult[] = [];

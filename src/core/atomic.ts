@@ -32,6 +32,14 @@ function lstatOrNull(p: string): Stats | null {
 }
 
 /**
+ * The scheme of a path that reads as an address (`s3://bucket/x` gives 's3'), else null: written as a path it
+ * would become a local folder named after the scheme ('s3:'), far from where it was meant to go.
+ */
+export function addressScheme(path: string): string | null {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1] ?? null;
+}
+
+/**
  * What is wrong when the nearest existing path above `path` is not a directory (`'my.csv' is a file, not a
  * directory` for `my.csv/sub`, named as the user named it): nothing can be made below it. Null when it is one.
  */
@@ -218,6 +226,8 @@ export class AtomicDir {
    * results greenserv wrote (docs/outputs.md, "Replacing results").
    */
   static checkTarget(target: string, force: boolean, inputs: Inputs = []): string {
+    const scheme = addressScheme(target);
+    if (scheme) throw new UsageError(`--out ${target}: results are written to a local directory, not to an address (${scheme}://…); name a local path`);
     const above = fileAbove(target);
     if (above !== null) throw new UsageError(`--out ${target}: ${above}; choose another --out`);
     let abs = resolve(target);
@@ -350,6 +360,8 @@ export class AtomicFile {
 
   /** `label`: the path as the user named it, for messages. */
   constructor(readonly label: string) {
+    const scheme = addressScheme(label);
+    if (scheme) throw new UsageError(`cannot write '${label}': files are written locally, not to an address (${scheme}://…); name a local path`);
     const above = fileAbove(label);
     if (above !== null) throw new UsageError(`cannot write '${label}': ${above}`);
     let p = resolve(label);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AtomicDir, atomicFs, pendingTemporaries } from '../../src/core/atomic.js';
+import { AtomicDir, atomicFs, pendingTemporaries, writeFileAtomic } from '../../src/core/atomic.js';
 import { UsageError } from '../../src/core/errors.js';
 import { greenservMarker, inputInside, protectedDirectory, sameFile } from '../../src/core/outputGuard.js';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
@@ -98,6 +98,27 @@ describe('inputs and protected directories', () => {
     expect(protectedDirectory(process.cwd())).toBe('the current directory');
     expect(protectedDirectory(dirname(process.cwd()))).toBe('a parent of the current directory');
     expect(protectedDirectory(tmp())).toBeNull();
+  });
+
+  it('an address with a scheme is refused before anything is made; a local name with a colon is a folder', () => {
+    const d = tmp();
+    const cwd = process.cwd();
+    process.chdir(d);
+    try {
+      for (const url of ['ftp://x', 's3://bucket/run', 'HTTPS://host/path', 'file:///tmp/y']) {
+        expect(() => new AtomicDir(url), url).toThrow(UsageError);
+        expect(() => new AtomicDir(url), url).toThrow(/local directory, not to an address \([a-z0-9]+:\/\/…\)/i);
+      }
+      expect(() => writeFileAtomic('https://host/regress.json', '{}')).toThrow(/cannot write 'https:\/\/host\/regress.json': files are written locally, not to an address \(https:\/\/…\)/);
+      expect(readdirSync(d)).toEqual([]);
+      // not an address: a colon without '//' after it stays a (local) folder name
+      const dir = new AtomicDir('run:1');
+      dir.write('a.txt', 'x');
+      dir.commit();
+      expect(readFileSync(join(d, 'run:1', 'a.txt'), 'utf8')).toBe('x');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('datasets convert refuses the source under another spelling of its path', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +98,12 @@ describe('greenserv regress (built binary)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--out .*b\.json: it is the baseline file .*b\.json; refusing to overwrite it/);
     expect(readFileSync(f, 'utf8')).toBe(before);
+    // an address is refused before any run too, instead of becoming a folder named 's3:'
+    const url = await cli(['regress', '--baseline', dir, '--out', 's3://bucket/regress.json'], { cwd: dir });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(/--out s3:\/\/bucket\/regress\.json: regress\.json is written to a local file, not to an address \(s3:\/\/…\)/);
+    expect(url.stdout).toBe('');
+    expect(existsSync(join(dir, 's3:'))).toBe(false);
   });
 
   it('--update leaves a baseline that still passes byte for byte as it was', async () => {
