@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { shownName } from './escape.js';
 /** An input problem the user can fix: names the file and, where known, the line and column. Exit code 2. */
 export class DataError extends Error {
   constructor(
@@ -41,10 +42,10 @@ export class UsageError extends Error {
 
 function formatLocation(file?: string, line?: number, column?: string, kind = 'column'): string {
   if (!file) return '';
-  let s = file;
+  let s = shownName(file);
   if (line !== undefined) s += `:${line}`;
   // A hostile header can name a column with megabytes: the message shows its start.
-  if (column !== undefined) s += ` (${kind} '${column.length > 80 ? column.slice(0, 80) + '…' : column}')`;
+  if (column !== undefined) s += ` (${kind} '${shownName(column.length > 80 ? column.slice(0, 80) + '…' : column)}')`;
   return s + ': ';
 }
 
@@ -114,7 +115,7 @@ export function userIoError(e: unknown, path: string, action = 'write'): unknown
   if (typeof code !== 'string' || !isUserIoCode(code)) return e;
   const sys = (e as NodeJS.ErrnoException).path;
   const detail = sys && resolve(sys) !== resolve(path) ? ` (${sys})` : '';
-  return new UsageError(`cannot ${action} '${path}': ${REASONS[code]} [${code}]${detail}`);
+  return new UsageError(`cannot ${action} '${shownName(path)}': ${REASONS[code]} [${code}]${shownName(detail)}`);
 }
 
 /** Whether an errno code is one of the user's problems (a path, a permission, a full disk…). */

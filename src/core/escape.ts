@@ -29,6 +29,14 @@ const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u20
 /** A character as its \uXXXX escape (the form JSON writes for a control character). */
 const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
+/**
+ * A path or name as a message shows it: its line feeds escaped too (terminalSafe keeps them, for messages of
+ * several lines), so a file named with one cannot split the message into lines that read as two.
+ */
+export function shownName(s: string): string {
+  return s.replace(/\n/g, uEscape);
+}
+
 /** Text for a terminal: each such character shown as its \uXXXX escape, so a message cannot rewrite the screen. */
 export function terminalSafe(s: string): string {
   return s.replace(UNSAFE, uEscape);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasControl, jsonQuoted, terminalSafe } from '../../src/core/escape.js';
+import { hasControl, jsonQuoted, shownName, terminalSafe } from '../../src/core/escape.js';
+import { DataError, userIoError } from '../../src/core/errors.js';
 
 /** The characters a terminal may act on, listed independently of the implementation's pattern. */
 function unsafe(cp: number): boolean {
@@ -39,5 +40,21 @@ describe('hasControl and jsonQuoted', () => {
   it('quote as JSON, escape C1 controls too and cut long values', () => {
     expect(jsonQuoted('a\u001bb\u009bc')).toBe('"a\\u001bb\\u009bc"');
     expect(jsonQuoted('abcdef', 3)).toBe('"abc…"');
+  });
+});
+
+describe('shownName: a path or name inside a message', () => {
+  it('escapes line feeds, so a file named with one keeps the message on one line', () => {
+    expect(shownName('a\nb.csv')).toBe('a\\u000ab.csv');
+    expect(terminalSafe(shownName('d\n\re/t.csv'))).toBe('d\\u000a\\u000de/t.csv');
+    expect(shownName('plain/path.csv')).toBe('plain/path.csv');
+  });
+
+  it('DataError and userIoError show the file that way; the message text itself is left as written', () => {
+    const e = new DataError('accuracy 2 is outside [0, 1]', 'd\ne/t.csv', 2, 'acc\nuracy');
+    expect(e.message).toBe("d\\u000ae/t.csv:2 (column 'acc\\u000auracy'): accuracy 2 is outside [0, 1]");
+    const io = userIoError(Object.assign(new Error('x'), { code: 'ENOENT' }), 'o\nx/summary.json') as Error;
+    expect(io.message).toMatch(/^cannot write 'o\\u000ax\/summary\.json': /);
+    expect(io.message).not.toContain('\n');
   });
 });
