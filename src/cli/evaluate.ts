@@ -28,6 +28,7 @@ import { parseShard } from '../sim/shard.js';
 import { parseDriftSpec } from '../sim/scenarioConfig.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
+import { shownName } from '../core/escape.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -171,7 +172,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
     const pr = summary.protocol;
     const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : '';
     const energy = ev.energy ? `\n${energyEvaluateTable(ev.energy.metrics, ev.energy.energyModel, ev.energy.models, width)}` : '';
-    print(`${evaluateTable(summary, width)}${protocol}${energy}\nresults: ${outDir}\n`);
+    print(`${evaluateTable(summary, width)}${protocol}${energy}\nresults: ${shownName(outDir)}\n`);
   }
 }
 

@@ -19,6 +19,7 @@ import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOr
 import { parseShard } from '../sim/shard.js';
 import { stdoutWidth } from './width.js';
 import { print } from './say.js';
+import { shownName } from '../core/escape.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
 export function experimentTable(s: ExperimentSummary, width = Infinity): string {
@@ -146,7 +147,7 @@ export function registerExperimentCommand(program: Command): void {
       if (result.kind === 'shard') {
         const { shard: s, replays, total, out } = result;
         if (o.json) print(toJson({ schemaVersion: 1, kind: 'shard', shard: s, replays, total, out }));
-        else print(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
+        else print(`shard ${s.index}/${s.count}: ${plural(replays, 'replay')} of ${total}; shard directory: ${shownName(out)}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
         return;
       }
       if (result.kind === 'splits') {
@@ -159,7 +160,7 @@ export function registerExperimentCommand(program: Command): void {
             print(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
             print(scenarioTables(m.summary.scenario, width, m.summary.dataset.queries));
           }
-          print(`\nresults: ${out} (one directory per split; splits.csv lists them all)\n`);
+          print(`\nresults: ${shownName(out)} (one directory per split; splits.csv lists them all)\n`);
         }
         return;
       }
@@ -169,7 +170,7 @@ export function registerExperimentCommand(program: Command): void {
         const width = stdoutWidth();
         const pr = summary.protocol;
         const protocol = pr ? `\ntrain/test protocol at λ = ${pr.lambda}:\n${protocolTable(pr, width, pr.byLambda.length)}${pr.byLambda.length > 1 ? `\n${gapByLambdaTable(pr.byLambda, pr.baseline, width)}` : ''}` : '';
-        print(experimentTable(summary, width) + protocol + `\nresults: ${out}\n`);
+        print(experimentTable(summary, width) + protocol + `\nresults: ${shownName(out)}\n`);
       }
     });
   exp

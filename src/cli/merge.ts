@@ -6,6 +6,7 @@ import { evaluateTable } from '../report/evaluate.js';
 import { experimentTable } from './experiment.js';
 import { stdoutWidth } from './width.js';
 import { print } from './say.js';
+import { shownName } from '../core/escape.js';
 
 export function registerMergeCommand(program: Command): void {
   program
@@ -21,7 +22,7 @@ export function registerMergeCommand(program: Command): void {
       else {
         const width = stdoutWidth();
         const table = r.kind === 'evaluate' ? evaluateTable(r.summary, width) : experimentTable(r.summary, width);
-        print(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${r.out}\n`);
+        print(`${table}\nmerged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}; results: ${shownName(r.out)}\n`);
       }
     });
 }

@@ -28,6 +28,7 @@ import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
 import { print, say, warn } from './say.js';
+import { shownName } from '../core/escape.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -267,7 +268,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
         try {
           logFile?.commit();
         } catch (e) {
-          if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}; the results were written to ${outDir}, the log was not`);
+          if (e instanceof UsageError) throw new UsageError(`--log: ${e.message}; the results were written to ${shownName(outDir)}, the log was not`);
           throw e;
         }
       },
@@ -281,8 +282,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     const width = stdoutWidth();
     print(summaryTable(summary, width));
     if (summary.protocol) print(`\ntrain/test protocol:\n${protocolTable(summary.protocol, width)}`);
-    print(`\nresults: ${outDir}\n`);
-    const hint = `charts and report.html: greenserv report ${outDir}`;
+    print(`\nresults: ${shownName(outDir)}\n`);
+    const hint = `charts and report.html: greenserv report ${shownName(outDir)}`;
     // the alternative goes on a line of its own when the two do not fit the terminal together
     const orFlag = hint.length + 23 <= width ? ' (or simulate --report)' : '\n(or simulate --report)';
     print(o.report ? `report: ${join(outDir, 'report.html')}\n` : `${hint}${orFlag}\n`);

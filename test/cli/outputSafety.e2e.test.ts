@@ -125,6 +125,18 @@ describe('simulate --log', () => {
   });
 });
 
+describe('a line feed in a path', () => {
+  it('is shown as \\u000a where the results are named and in an error, each on one line', async () => {
+    const d = fresh('newline');
+    const ok = await cli([...SIM, '--out', 'o\nx'], { cwd: d });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('\nresults: o\\u000ax\n');
+    expect(existsSync(join(d, 'o\nx', 'summary.json'))).toBe(true);
+    const bad = await cli([...SIM, '--data', 'a\nb.csv'], { cwd: d });
+    expectRefused(bad, /^greenserv: error: a\\u000ab\.csv: file not found\n$/);
+  });
+});
+
 describe('--out with --force replaces only earlier results', () => {
   it('refuses the current directory and its parent, even with --force, and deletes nothing', async () => {
     const d = fresh('cwd');
