@@ -109,7 +109,17 @@ const idText = (v: Cell): string => (cellText(v) ?? '').trim();
 async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   const file = t.file;
   const idx = new Map<string, number>();
-  t.columns.forEach((c, i) => idx.set(c.trim().toLowerCase(), i));
+  const spelt = new Map<string, string>();
+  t.columns.forEach((raw, i) => {
+    const c = raw.trim();
+    const lower = c.toLowerCase();
+    // known names match without case, ctx_* names keep theirs: a second spelling would shadow the first
+    const field = lower.startsWith(CONTEXT_PREFIX) ? CONTEXT_PREFIX + c.slice(CONTEXT_PREFIX.length) : lower;
+    const first = spelt.get(field);
+    if (first !== undefined) throw new DataError(`'${truncate(first)}' and '${truncate(c)}' both name the column ${truncate(field)}; keep one`, file, t.headerLine, c);
+    if (field.startsWith(CONTEXT_PREFIX) || (LOG_KNOWN_COLUMNS as readonly string[]).includes(field)) spelt.set(field, c);
+    idx.set(lower, i);
+  });
   for (const c of LOG_REQUIRED_COLUMNS) {
     if (!idx.has(c)) throw new DataError(missingColumn(c, t.columns, 'routing log', LOG_KNOWN_COLUMNS), file, t.headerLine, c);
   }

@@ -146,6 +146,16 @@ describe('bad logs are a DataError naming file, line and column', () => {
     expect(timestampMs('2025-01-01T10:00:00.5')).toBe(Date.UTC(2025, 0, 1, 10, 0, 0, 500));
   });
 
+  it('two columns naming one field, spelt differently (case, spaces)', async () => {
+    // both spellings name the field; reading either silently would drop the other's values
+    const e = await dataError(loadLogs(s.write('dup-case.csv', 'query_id,model_id,propensity,accuracy,Accuracy\nq1,a,0.5,1,0\n')), { line: 1, column: 'Accuracy', message: /'accuracy' and 'Accuracy' both name the column accuracy/ });
+    expect(e.message).toContain('dup-case.csv:1');
+    // ctx_* names keep their case: ctx_X is another feature
+    expect((await loadLogs(s.write('ctx-case.csv', 'query_id,model_id,accuracy,ctx_x,ctx_X\nq1,a,1,1,2\n'))).contextNames).toEqual(['x', 'X']);
+    await dataError(loadLogs(s.write('dup-key.jsonl', '{"query_id":"q1","model_id":"a","propensity":0.5,"accuracy":1," PROPENSITY ":0.2}\n')), { line: 1, column: 'PROPENSITY', message: /both name the column propensity/ });
+    await dataError(loadLogs(s.write('dup-ctx.csv', 'query_id,model_id,accuracy,ctx_x,CTX_x\nq1,a,1,1,2\n')), { line: 1, column: 'CTX_x', message: /both name the column ctx_x/ });
+  });
+
   it('missing required columns', async () => {
     for (const c of ['query_id', 'model_id', 'accuracy']) {
       const cols = ['query_id', 'model_id', 'propensity', 'accuracy'].filter((x) => x !== c);
