@@ -298,7 +298,7 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   };
 }
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const EPOCH_RE = /^\d+(?:\.\d+)?$/;
 
 /**
@@ -309,8 +309,12 @@ export function timestampMs(s: string): number {
   if (EPOCH_RE.test(s)) return Number(s) * 1000;
   const m = ISO_RE.exec(s);
   if (!m) return Number.NaN;
+  // Date.parse rolls an impossible day over (2025-02-30 becomes March 2): refuse it instead
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate()) return Number.NaN;
   let iso = s.replace(' ', 'T');
-  if (iso.length > 10 && m[1] === undefined) iso += 'Z';
+  if (iso.length > 10 && m[4] === undefined) iso += 'Z';
   return Date.parse(iso);
 }
 

@@ -144,6 +144,12 @@ describe('bad logs are a DataError naming file, line and column', () => {
     expect(timestampMs('2025-01-01T12:00:00+02:00')).toBe(Date.UTC(2025, 0, 1, 10));
     expect(timestampMs('2025-01-01')).toBe(Date.UTC(2025, 0, 1));
     expect(timestampMs('2025-01-01T10:00:00.5')).toBe(Date.UTC(2025, 0, 1, 10, 0, 0, 500));
+    // impossible calendar days are not timestamps (Date.parse alone rolls them into the next month)
+    for (const bad of ['2025-02-29', '2025-02-30T00:00:00Z', '2025-04-31 10:00', '2025-00-10', '2025-01-00']) expect(timestampMs(bad)).toBeNaN();
+    expect(timestampMs('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
+    expect(timestampMs('2025-12-31')).toBe(Date.UTC(2025, 11, 31));
+    // so a query logged on March 2 and on 'February 30' is not called a duplicate at the same instant
+    await dataError(loadLogs(s.write('d6.csv', h + 'q1,a,1,1,2025-03-02T00:00:00Z\nq1,b,1,0,2025-02-30T00:00:00Z\n')), { line: 3, column: 'timestamp', message: /'2025-02-30T00:00:00Z' is not a timestamp/ });
   });
 
   it('two columns naming one field, spelt differently (case, spaces)', async () => {
