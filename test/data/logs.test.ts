@@ -159,6 +159,12 @@ describe('bad logs are a DataError naming file, line and column', () => {
     // ctx_* names keep their case: ctx_X is another feature
     expect((await loadLogs(s.write('ctx-case.csv', 'query_id,model_id,accuracy,ctx_x,ctx_X\nq1,a,1,1,2\n'))).contextNames).toEqual(['x', 'X']);
     await dataError(loadLogs(s.write('dup-key.jsonl', '{"query_id":"q1","model_id":"a","propensity":0.5,"accuracy":1," PROPENSITY ":0.2}\n')), { line: 1, column: 'PROPENSITY', message: /both name the column propensity/ });
+    // one JSON key written twice: JSON.parse would keep the later value without a word
+    await dataError(loadLogs(s.write('dup-same.jsonl', '{"query_id":"q1","model_id":"a","propensity":0.5,"accuracy":1}\n{"query_id":"q2","model_id":"b","propensity":0.5,"accuracy":1, "accuracy" :0}\n')), { line: 2, column: 'accuracy', message: /key 'accuracy' appears twice/ });
+    // colons and quotes inside values are not keys
+    const ok = await loadLogs(s.write('colons.jsonl', '{"query_id":"q:1","model_id":"a\\":b","accuracy":1,"timestamp":"2025-01-01 10:00"}\n'));
+    expect(ok.models).toEqual(['a":b']);
+    expect(ok.queryId).toEqual(['q:1']);
     await dataError(loadLogs(s.write('dup-ctx.csv', 'query_id,model_id,accuracy,ctx_x,CTX_x\nq1,a,1,1,2\n')), { line: 1, column: 'CTX_x', message: /both name the column ctx_x/ });
   });
 
