@@ -7,6 +7,7 @@ import { ope, writeOpeResults } from '../app/ope.js';
 import { inputFiles } from '../app/inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { timestamp } from '../core/format.js';
+import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
 import { opeNotes, opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
@@ -47,8 +48,9 @@ export function registerOpeCommand(program: Command): void {
     .option('--out <dir>', 'results directory (written atomically; default results/<timestamp>-ope)')
     .option('--force', 'replace an existing results directory of earlier results (docs/outputs.md, "Replacing results")')
     .option('--json', 'print summary.json to stdout instead of the table')
+    .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: OpeFlags) => {
-            // an unusable --out fails before the evaluation (checked again when committing)
+      // an unusable --out fails before the evaluation (checked again when committing)
       const inputs = inputFiles(o.logs, o.table, o.policyModule);
       if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
       const summary = await ope({

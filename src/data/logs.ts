@@ -109,7 +109,17 @@ const idText = (v: Cell): string => (cellText(v) ?? '').trim();
 async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   const file = t.file;
   const idx = new Map<string, number>();
-  t.columns.forEach((c, i) => idx.set(c.trim().toLowerCase(), i));
+  const spelt = new Map<string, string>();
+  t.columns.forEach((raw, i) => {
+    const c = raw.trim();
+    const lower = c.toLowerCase();
+    // known names match without case, ctx_* names keep theirs: a second spelling would shadow the first
+    const field = lower.startsWith(CONTEXT_PREFIX) ? CONTEXT_PREFIX + c.slice(CONTEXT_PREFIX.length) : lower;
+    const first = spelt.get(field);
+    if (first !== undefined) throw new DataError(`'${truncate(first)}' and '${truncate(c)}' both name the column ${truncate(field)}; keep one`, file, t.headerLine, c);
+    if (field.startsWith(CONTEXT_PREFIX) || (LOG_KNOWN_COLUMNS as readonly string[]).includes(field)) spelt.set(field, c);
+    idx.set(lower, i);
+  });
   for (const c of LOG_REQUIRED_COLUMNS) {
     if (!idx.has(c)) throw new DataError(missingColumn(c, t.columns, 'routing log', LOG_KNOWN_COLUMNS), file, t.headerLine, c);
   }
@@ -288,7 +298,7 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   };
 }
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const EPOCH_RE = /^\d+(?:\.\d+)?$/;
 
 /**
@@ -299,8 +309,12 @@ export function timestampMs(s: string): number {
   if (EPOCH_RE.test(s)) return Number(s) * 1000;
   const m = ISO_RE.exec(s);
   if (!m) return Number.NaN;
+  // Date.parse rolls an impossible day over (2025-02-30 becomes March 2): refuse it instead
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate()) return Number.NaN;
   let iso = s.replace(' ', 'T');
-  if (iso.length > 10 && m[1] === undefined) iso += 'Z';
+  if (iso.length > 10 && m[4] === undefined) iso += 'Z';
   return Date.parse(iso);
 }
 

@@ -51,6 +51,14 @@ describe('greenserv ope refuses bad logs', () => {
     expect(err).toContain(`${f}:3 (column 'query_id'): query 'nope_9' is not in the table greenserv-pool`);
   });
 
+  it('a query the table does not have, with a huge id: the message quotes its start only', async () => {
+    const id = 'q'.repeat(100_000);
+    const f = log('nq-long.csv', [GOOD[0], `${id},mmlu,llama-3.1-8b,0.5,1,10`]);
+    const err = await refused(['ope', '--logs', f, '--policies', 'random', '--table', 'greenserv-pool'], join(dir, 'o-nql'));
+    expect(err).toContain(`${f}:3 (column 'query_id'): query '${'q'.repeat(40)}…' is not in the table greenserv-pool`);
+    expect(err.length).toBeLessThan(f.length + 200);
+  });
+
   it('bad options are named: estimator, bootstrap, lambda, oracle without a table', async () => {
     const f = log('good.csv', GOOD);
     expect(await refused(['ope', '--logs', f, '--policies', 'random', '--estimators', 'ips,magic'], join(dir, 'o1'))).toContain("unknown estimator 'magic'");

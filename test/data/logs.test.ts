@@ -144,6 +144,28 @@ describe('bad logs are a DataError naming file, line and column', () => {
     expect(timestampMs('2025-01-01T12:00:00+02:00')).toBe(Date.UTC(2025, 0, 1, 10));
     expect(timestampMs('2025-01-01')).toBe(Date.UTC(2025, 0, 1));
     expect(timestampMs('2025-01-01T10:00:00.5')).toBe(Date.UTC(2025, 0, 1, 10, 0, 0, 500));
+    // impossible calendar days are not timestamps (Date.parse alone rolls them into the next month)
+    for (const bad of ['2025-02-29', '2025-02-30T00:00:00Z', '2025-04-31 10:00', '2025-00-10', '2025-01-00']) expect(timestampMs(bad)).toBeNaN();
+    expect(timestampMs('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
+    expect(timestampMs('2025-12-31')).toBe(Date.UTC(2025, 11, 31));
+    // so a query logged on March 2 and on 'February 30' is not called a duplicate at the same instant
+    await dataError(loadLogs(s.write('d6.csv', h + 'q1,a,1,1,2025-03-02T00:00:00Z\nq1,b,1,0,2025-02-30T00:00:00Z\n')), { line: 3, column: 'timestamp', message: /'2025-02-30T00:00:00Z' is not a timestamp/ });
+  });
+
+  it('two columns naming one field, spelt differently (case, spaces)', async () => {
+    // both spellings name the field; reading either silently would drop the other's values
+    const e = await dataError(loadLogs(s.write('dup-case.csv', 'query_id,model_id,propensity,accuracy,Accuracy\nq1,a,0.5,1,0\n')), { line: 1, column: 'Accuracy', message: /'accuracy' and 'Accuracy' both name the column accuracy/ });
+    expect(e.message).toContain('dup-case.csv:1');
+    // ctx_* names keep their case: ctx_X is another feature
+    expect((await loadLogs(s.write('ctx-case.csv', 'query_id,model_id,accuracy,ctx_x,ctx_X\nq1,a,1,1,2\n'))).contextNames).toEqual(['x', 'X']);
+    await dataError(loadLogs(s.write('dup-key.jsonl', '{"query_id":"q1","model_id":"a","propensity":0.5,"accuracy":1," PROPENSITY ":0.2}\n')), { line: 1, column: 'PROPENSITY', message: /both name the column propensity/ });
+    // one JSON key written twice: JSON.parse would keep the later value without a word
+    await dataError(loadLogs(s.write('dup-same.jsonl', '{"query_id":"q1","model_id":"a","propensity":0.5,"accuracy":1}\n{"query_id":"q2","model_id":"b","propensity":0.5,"accuracy":1, "accuracy" :0}\n')), { line: 2, column: 'accuracy', message: /key 'accuracy' appears twice/ });
+    // colons and quotes inside values are not keys
+    const ok = await loadLogs(s.write('colons.jsonl', '{"query_id":"q:1","model_id":"a\\":b","accuracy":1,"timestamp":"2025-01-01 10:00"}\n'));
+    expect(ok.models).toEqual(['a":b']);
+    expect(ok.queryId).toEqual(['q:1']);
+    await dataError(loadLogs(s.write('dup-ctx.csv', 'query_id,model_id,accuracy,ctx_x,CTX_x\nq1,a,1,1,2\n')), { line: 1, column: 'CTX_x', message: /both name the column ctx_x/ });
   });
 
   it('missing required columns', async () => {

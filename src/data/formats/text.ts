@@ -265,6 +265,35 @@ export function nestedKey(text: string): string | null {
   return null;
 }
 
+/**
+ * A key written twice in one flat JSON object (JSON.parse keeps the last value silently), or null. Counts the
+ * colons outside strings first, so a line with as many as the object has keys costs one pass.
+ */
+export function duplicateKey(text: string, keys: number): string | null {
+  const written: string[] = [];
+  let str = -1;
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (str >= 0) {
+      if (c === 92) i++;
+      else if (c === 34) {
+        last = text.slice(str, i + 1);
+        str = -1;
+      }
+    } else if (c === 34) str = i;
+    else if (c === 58) written.push(last);
+  }
+  if (written.length === keys) return null;
+  const seen = new Set<string>();
+  for (const k of written) {
+    const name = String(JSON.parse(k));
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return null;
+}
+
 async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
   let columns: string[] | null = null;
   let index: Map<string, number> | null = null;
@@ -286,6 +315,8 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
       throw new DataError('expected one JSON object per line', file, line);
     }
     const rec = obj as Record<string, unknown>;
+    const dup = duplicateKey(text, Object.keys(rec).length);
+    if (dup !== null) throw new DataError(`key '${truncate(dup)}' appears twice in this object`, file, line, dup);
     if (!columns) {
       columns = Object.keys(rec);
       index = new Map(columns.map((c, i) => [c, i]));

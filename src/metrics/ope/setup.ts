@@ -6,6 +6,7 @@
 import { DataError, UsageError } from '../../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../../data/pool.js';
 import type { LogTable } from '../../data/logs.js';
+import { truncate } from '../../data/formats/text.js';
 import { encodeContexts, withPatterns, type ContextSet, type FeatureName } from '../../features/context.js';
 import type { HindsightData } from '../../policies/policy.js';
 import { modelStats } from '../../sim/engine.js';
@@ -78,7 +79,7 @@ function tableRows(log: LogTable, table: PoolTable): Int32Array {
   const row = new Int32Array(log.n);
   for (let i = 0; i < log.n; i++) {
     const r = index.get(log.queryId[i]);
-    if (r === undefined) throw new DataError(`query '${log.queryId[i]}' is not in the table ${table.name}`, log.file, log.line[i], 'query_id');
+    if (r === undefined) throw new DataError(`query '${truncate(log.queryId[i])}' is not in the table ${table.name}`, log.file, log.line[i], 'query_id');
     row[i] = r;
   }
   return row;
