@@ -91,8 +91,8 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
   try {
     let idleW = 0;
     if (r.idleS > 0 && meter.kind !== 'none') {
-      idleW = await measureIdlePower(meter, r.idleS);
-      h.idle?.(idleW, r.idleS, meter.describe());
+      idleW = await measureIdlePower(meter, r.idleS, h.signal);
+      if (!h.signal?.aborted) h.idle?.(idleW, r.idleS, meter.describe());
     }
     h.start?.(r.queries.length);
     res = await runLiveProfile({

@@ -268,6 +268,25 @@ describe('profile-models --endpoint (live)', () => {
     }
   });
 
+  it('Ctrl-C during --idle-baseline ends the idle measurement at once: exit 130, no request sent', async () => {
+    const dir = tempDir();
+    writePromptFile(dir, FIXTURE.slice(0, 2));
+    const pc = fakePowercap();
+    server = await startFakeServer({ answer: (p) => answerFor(p) });
+    const before = new Set(process.listeners('SIGINT'));
+    const t0 = Date.now();
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', join(dir, 'idle.csv'), '--energy', 'rapl', '--powercap-dir', pc.dir, '--idle-baseline', '30'], () => {
+      setTimeout(() => {
+        for (const l of process.listeners('SIGINT')) if (!before.has(l)) (l as () => void)();
+      }, 300);
+    });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.code).toBe(130);
+    expect(r.stderr).not.toMatch(/idle baseline/);
+    expect(server.requests).toHaveLength(0);
+    expect(rowsOf(join(dir, 'idle.csv'))).toHaveLength(0);
+  });
+
   it('unreachable endpoint: exit 2 and the table keeps its header', async () => {
     const dir = tempDir();
     writePromptFile(dir, FIXTURE.slice(0, 2));
@@ -367,6 +386,11 @@ describe('profile-models --endpoint (live)', () => {
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--data', 'greenserv-pool'], /--data applies to profiling a table/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--sample-hz', '2'], /--sample-hz: must be ≥ 10 .*got '2'/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--estimate-energy', '--energy', 'none'], /--estimate-energy in live mode needs --params-b/],
+    // longer than a timer can hold (2^31 ms): it would fire at once
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--timeout', '1e7'], /--timeout: must be at most 86400 seconds \(a day\), got '1e7'/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--connect-timeout', '3e6'], /--connect-timeout: must be at most 86400 seconds/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--idle-baseline', '1e9'], /--idle-baseline: must be at most 86400 seconds/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--energy', 'rapl', '--powercap-dir', join(d, 'prompts.csv')], /RAPL: .*prompts\.csv is not a directory \(--powercap-dir names the powercap root\)/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task poetry/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'other', 'noref.csv'), '--out', join(d, 'x.csv')], /lacks column\(s\) reference, needed to score the answers/],
     [(d) => (mkdirSync(join(d, 'dir.csv')), ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'dir.csv'), '--energy', 'none']), /dir\.csv: cannot write the table or its side files: EISDIR/],
