@@ -183,6 +183,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const sideOut = sideFiles(o.out);
   let queries = await readProfilingQueries(l.queries, { maxTokens: l.maxTokens, exclude: [o.out, sideOut.queries, sideOut.models, sideOut.requests] });
   if (l.tasks !== undefined) {
+    if (l.tasks.length === 0) throw new UsageError('--tasks: no task named (give a comma-separated list, e.g. mmlu,gsm8k)');
     const want = new Set(l.tasks);
     const have = new Set(queries.map((q) => q.task));
     const unknown = [...want].filter((t) => !have.has(t));
@@ -267,7 +268,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (res.estimatedUsage > 0) warn(`${res.estimatedUsage} response(s) had no token usage; token counts estimated at 4 characters per token`);
   if (res.clamped > 0) warn(`${res.clamped} request(s) measured below the idle baseline; their energy was set to 0`);
   if (res.fatal !== null) {
-    throw new DataError(`${res.fatal}. ${kept}; re-run the same command to resume`);
+    throw new DataError(`${res.fatal}${/[.?!]$/.test(res.fatal) ? '' : '.'} ${kept}; re-run the same command to resume`);
   }
   if (res.interrupted) {
     process.stderr.write(`greenserv: interrupted: ${kept} (${res.alreadyDone + res.written} of ${res.total} done); re-run the same command to resume\n`);
@@ -278,7 +279,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     warn(`${res.failed.length} query(ies) failed and were not written (${res.failed.slice(0, 5).map((f) => f.id).join(', ')}${res.failed.length > 5 ? ', …' : ''}); re-run to retry them`);
   }
 
-  if (!profile) throw new Error('live profile ended without a table');
+  if (!profile) throw new DataError(`no row to profile: ${res.failed.length} of ${res.total} queries failed and none was written; re-run the same command to retry them`, o.out);
   if (o.json) {
     print(
       toJson({

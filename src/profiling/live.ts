@@ -247,6 +247,8 @@ export interface LiveResult {
   estimatedUsage: number;
   clamped: number;
   repaired: boolean;
+  /** Data rows in the table after the run (this model's and others'). */
+  tableRows: number;
   notes: string[];
 }
 
@@ -268,6 +270,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     estimatedUsage: 0,
     clamped: 0,
     repaired: opened.repaired,
+    tableRows: opened.rows,
     notes: [],
   };
 
@@ -383,6 +386,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
       }) + '\n',
     );
     res.written++;
+    res.tableRows++;
   };
 
   const worker = async (): Promise<void> => {

@@ -342,6 +342,27 @@ describe('profile-models --endpoint (live)', () => {
     expect(rowsOf(out)).toHaveLength(5);
   });
 
+  it('every query failing on a new table: exit 2 saying so, not a table error', async () => {
+    const dir = tempDir();
+    writePromptFile(dir, FIXTURE.slice(0, 3));
+    server = await startFakeServer({ answer: () => ({ status: 400, body: '{"error":{"message":"too long"}}' }) });
+    const out = join(dir, 'none.csv');
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', out, '--energy', 'none']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 query\(ies\) failed and were not written \(mmlu_1, mmlu_2, winogrande_1\)/);
+    expect(r.stderr).toMatch(new RegExp(`error: ${out.replace(/[.]/g, '\\.')}: no row to profile: 3 of 3 queries failed and none was written; re-run the same command to retry them\n$`));
+    expect(readFileSync(out, 'utf8')).toBe('query_id,model_id,task,accuracy,energy_j,latency_s,input_tokens,output_tokens\n');
+  });
+
+  it('a timeout before any answer: one sentence ending in "?", not "?."', async () => {
+    const dir = tempDir();
+    writePromptFile(dir, FIXTURE.slice(0, 2));
+    server = await startFakeServer({ answer: (p) => answerFor(p), delayMs: 1500 });
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', join(dir, 't.csv'), '--energy', 'none', '--timeout', '0.2', '--retries', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is --timeout long enough for this model\? 0 new row\(s\) appended/);
+  });
+
   it('too many failed queries stop the run (--max-failures)', async () => {
     const dir = tempDir();
     writePromptFile(dir);
@@ -392,6 +413,7 @@ describe('profile-models --endpoint (live)', () => {
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--idle-baseline', '1e9'], /--idle-baseline: must be at most 86400 seconds/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--energy', 'rapl', '--powercap-dir', join(d, 'prompts.csv')], /RAPL: .*prompts\.csv is not a directory \(--powercap-dir names the powercap root\)/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task poetry/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', ' , ,'], /--tasks: no task named/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'other', 'noref.csv'), '--out', join(d, 'x.csv')], /lacks column\(s\) reference, needed to score the answers/],
     [(d) => (mkdirSync(join(d, 'dir.csv')), ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'dir.csv'), '--energy', 'none']), /dir\.csv: cannot write the table or its side files: EISDIR/],
   ];
