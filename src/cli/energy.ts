@@ -22,6 +22,7 @@ import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
+import { stopOnSignal } from './interrupt.js';
 import { errText, print, warn, warnOf } from './say.js';
 
 export interface EnergyIO {
@@ -198,8 +199,11 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const inputs = inputFiles(sources, o.models);
       AtomicDir.checkTarget(outDir, o.force === true, inputs);
       const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');
-      const r = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
-      await writeSensitivity(outDir, r, o.force === true, inputs);
+      const r = await stopOnSignal(async () => {
+        const res = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
+        await writeSensitivity(outDir, res, o.force === true, inputs);
+        return res;
+      });
       const { renderSensitivityMarkdown } = await import('../report/energy.js');
       io.out(`${renderSensitivityMarkdown(r)}\nresults: ${outDir}\n`);
     });

@@ -398,6 +398,27 @@ describe('profile-models --endpoint (live)', () => {
     expect(rowsOf(out)).toHaveLength(6);
   });
 
+  it('SIGTERM stops as Ctrl-C does: the completed rows are kept, a message, exit 143', async () => {
+    const dir = tempDir();
+    writePromptFile(dir);
+    server = await startFakeServer({ answer: (p) => answerFor(p), delayMs: 120 });
+    const out = join(dir, 'term.csv');
+    const before = new Set(process.listeners('SIGTERM'));
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', out, '--energy', 'none'], () => {
+      const poll = setInterval(() => {
+        if (!existsSync(out) || rowsOf(out).length < 1) return;
+        clearInterval(poll);
+        for (const l of process.listeners('SIGTERM')) if (!before.has(l)) (l as (s: string) => void)('SIGTERM');
+      }, 5);
+    });
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/interrupted \(SIGTERM\) — finishing the rows already received/);
+    expect(r.stderr).toMatch(/interrupted: \d new row\(s\) appended to .*; re-run the same command to resume/);
+    expect(rowsOf(out).length).toBeGreaterThanOrEqual(1);
+    expect(rowsOf(out).length).toBeLessThan(6);
+    expect(process.listeners('SIGTERM').filter((l) => !before.has(l))).toHaveLength(0);
+  });
+
   const badLive: [(dir: string) => string[], RegExp][] = [
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--queries', d, '--out', join(d, 'x.csv')], /--endpoint needs --model/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--out', join(d, 'x.csv')], /--endpoint needs --queries/],
