@@ -435,6 +435,7 @@ describe('profile-models --endpoint (live)', () => {
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--energy', 'rapl', '--powercap-dir', join(d, 'prompts.csv')], /RAPL: .*prompts\.csv is not a directory \(--powercap-dir names the powercap root\)/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task poetry/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', ' , ,'], /--tasks: no task named/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'prompts.csv', 'x.csv'), '--energy', 'none'], /--out '.*prompts\.csv\/x\.csv': '.*prompts\.csv' is a file, not a directory, so the table cannot be created there\n$/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'other', 'noref.csv'), '--out', join(d, 'x.csv')], /lacks column\(s\) reference, needed to score the answers/],
     [(d) => (mkdirSync(join(d, 'dir.csv')), ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'dir.csv'), '--energy', 'none']), /dir\.csv: cannot write the table or its side files: EISDIR/],
   ];
