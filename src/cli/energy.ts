@@ -110,16 +110,18 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const tokenizer = await loadTokenizer(o.tokenizer);
       const models = o.models ? readSizesFile(o.models) : null;
       const warnings: string[] = [];
-      const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
-      if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
-      // response text is read only when some cell lacks output tokens
-      let responseTokens: Float64Array | null = null;
-      const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
-      if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
-      const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
-      warnings.push(...res.warnings);
-      const { writeTable } = await import('../data/formats/write.js');
-      const written = await writeTable(res.table, o.out, o.to);
+      const { res, written } = await stopOnSignal(async () => {
+        const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
+        if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
+        // response text is read only when some cell lacks output tokens
+        let responseTokens: Float64Array | null = null;
+        const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
+        if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
+        const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
+        warnings.push(...res.warnings);
+        const { writeTable } = await import('../data/formats/write.js');
+        return { res, written: await writeTable(res.table, o.out, o.to) };
+      });
       for (const w of warnings) warnOf(io)(w);
       io.out(renderAttach(res, gpu, batch, tokenizer.name, io.width ?? Infinity));
       for (const f of written.files) io.out(`wrote ${f}\n`);

@@ -22,9 +22,23 @@ process.on = (ev, fn) => {
 };
 `;
 
-function withSelfSignal(dir: string, sig: string): NodeJS.ProcessEnv {
+// signals itself once the first temporary output file exists, i.e. in the middle of writing a table
+const PRELOAD_WRITE = `
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const create = fs.createWriteStream;
+let fired = false;
+fs.createWriteStream = (p, ...rest) => {
+  const s = create(p, ...rest);
+  if (!fired && String(p).includes('.greenserv-tmp-')) { fired = true; s.once('open', () => process.kill(process.pid, process.env.GS_SELF_SIGNAL)); }
+  return s;
+};
+syncBuiltinESMExports();
+`;
+
+function withSelfSignal(dir: string, sig: string, preload = PRELOAD): NodeJS.ProcessEnv {
   const p = join(dir, 'self-signal.mjs');
-  writeFileSync(p, PRELOAD);
+  writeFileSync(p, preload);
   return { ...process.env, GS_SELF_SIGNAL: sig, NODE_OPTIONS: `--import=${pathToFileURL(p).href}` };
 }
 
@@ -51,6 +65,16 @@ describe('a signal while results are computed', () => {
     expect(r.stderr).toBe('greenserv: interrupted (SIGTERM); stopped, no results written\n');
     expect(r.code).toBe(143);
     expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([...before, 'self-signal.mjs'].sort());
+  });
+
+  it('energy attach: SIGTERM while the table is written says so, exits 143 and leaves no file, temporary or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const src = writeRouterbenchCsv(dir);
+    const before = readdirSync(dir);
+    const r = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '8', '--out', join(dir, 'att.csv')], { env: withSelfSignal(dir, 'SIGTERM', PRELOAD_WRITE) });
+    expect(r.stderr).toBe('greenserv: interrupted (SIGTERM); stopped, no results written\n');
+    expect(r.code).toBe(143);
     expect(readdirSync(dir).sort()).toEqual([...before, 'self-signal.mjs'].sort());
   });
 });
