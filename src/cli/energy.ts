@@ -101,7 +101,8 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const { outputFormatOf } = await import('../data/formats/write.js');
       outputFormatOf(o.out, o.to);
       const outDir = dirname(resolve(o.out));
-      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' not found`);
+      if (!existsSync(outDir)) throw new UsageError(`--out: directory '${outDir}' not found`);
+      if (!statSync(outDir).isDirectory()) throw new UsageError(`--out: '${outDir}' is a file, not a directory`);
       let assumeOutputTokens: number | undefined;
       if (o.assumeOutputTokens !== undefined) {
         assumeOutputTokens = parseNumber('--assume-output-tokens', o.assumeOutputTokens);
