@@ -10,7 +10,9 @@ import { GPUS } from '../data/energy/types.js';
 
 const count = (min: number) => z.number().int(`must be an integer ≥ ${min}`).min(min, `must be an integer ≥ ${min}`);
 const METERS = METER_KINDS as readonly MeterKind[] as [MeterKind, ...MeterKind[]];
-const seconds = z.number().positive('must be > 0 seconds');
+// timers hold at most 2^31 ms (about 24.8 days); a longer one fires at once
+const MAX_S = 86400;
+const seconds = z.number().positive('must be > 0 seconds').max(MAX_S, `must be at most ${MAX_S} seconds (a day)`);
 
 /** Profiling a table. */
 export const profileTableSchema = z
@@ -81,7 +83,7 @@ export const profileLiveSchema = z
     nvidiaSmi: z.string().default('nvidia-smi'),
     powercapDir: z.string().optional(),
     sampleHz: z.number().min(10, 'must be ≥ 10 (power sampling below 10 Hz misses short requests)').default(10),
-    idleBaseline: z.number().min(0, 'must be ≥ 0 seconds').default(0),
+    idleBaseline: z.number().min(0, 'must be ≥ 0 seconds').max(MAX_S, `must be at most ${MAX_S} seconds (a day)`).default(0),
     maxFailures: count(0).default(10),
   })
   .strict();

@@ -61,7 +61,7 @@ export interface LiveProfileResult {
   res: LiveResult;
   meter: string;
   side: SideFiles;
-  /** The table's profile; null when the run stopped (fatal error or interrupted). */
+  /** The table's profile; null when the run stopped (fatal error or interrupted) or the table has no row. */
   profile: Profile | null;
 }
 
@@ -91,8 +91,8 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
   try {
     let idleW = 0;
     if (r.idleS > 0 && meter.kind !== 'none') {
-      idleW = await measureIdlePower(meter, r.idleS);
-      h.idle?.(idleW, r.idleS, meter.describe());
+      idleW = await measureIdlePower(meter, r.idleS, h.signal);
+      if (!h.signal?.aborted) h.idle?.(idleW, r.idleS, meter.describe());
     }
     h.start?.(r.queries.length);
     res = await runLiveProfile({
@@ -123,7 +123,8 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
   } finally {
     await meter.stop();
   }
-  if (res.fatal !== null || res.interrupted) return { res, meter: meter.describe(), side, profile: null };
+  // nothing to profile when the run stopped, or when every query failed on an empty table
+  if (res.fatal !== null || res.interrupted || res.tableRows === 0) return { res, meter: meter.describe(), side, profile: null };
   const table = await loadTable(r.out, { queries: side.queries, models: side.models, warn: () => {} });
   return { res, meter: meter.describe(), side, profile: await buildProfile(table, { lambda: r.lambda, cost: r.cost }) };
 }

@@ -22,6 +22,7 @@ import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
+import { stopOnSignal } from './interrupt.js';
 import { errText, print, warn, warnOf } from './say.js';
 
 export interface EnergyIO {
@@ -100,7 +101,8 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const { outputFormatOf } = await import('../data/formats/write.js');
       outputFormatOf(o.out, o.to);
       const outDir = dirname(resolve(o.out));
-      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`--out: directory '${outDir}' not found`);
+      if (!existsSync(outDir)) throw new UsageError(`--out: directory '${outDir}' not found`);
+      if (!statSync(outDir).isDirectory()) throw new UsageError(`--out: '${outDir}' is a file, not a directory`);
       let assumeOutputTokens: number | undefined;
       if (o.assumeOutputTokens !== undefined) {
         assumeOutputTokens = parseNumber('--assume-output-tokens', o.assumeOutputTokens);
@@ -109,16 +111,18 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const tokenizer = await loadTokenizer(o.tokenizer);
       const models = o.models ? readSizesFile(o.models) : null;
       const warnings: string[] = [];
-      const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
-      if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
-      // response text is read only when some cell lacks output tokens
-      let responseTokens: Float64Array | null = null;
-      const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
-      if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
-      const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
-      warnings.push(...res.warnings);
-      const { writeTable } = await import('../data/formats/write.js');
-      const written = await writeTable(res.table, o.out, o.to);
+      const { res, written } = await stopOnSignal(async () => {
+        const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
+        if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
+        // response text is read only when some cell lacks output tokens
+        let responseTokens: Float64Array | null = null;
+        const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
+        if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
+        const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
+        warnings.push(...res.warnings);
+        const { writeTable } = await import('../data/formats/write.js');
+        return { res, written: await writeTable(res.table, o.out, o.to) };
+      });
       for (const w of warnings) warnOf(io)(w);
       io.out(renderAttach(res, gpu, batch, tokenizer.name, io.width ?? Infinity));
       for (const f of written.files) io.out(`wrote ${f}\n`);
@@ -198,8 +202,11 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const inputs = inputFiles(sources, o.models);
       AtomicDir.checkTarget(outDir, o.force === true, inputs);
       const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');
-      const r = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
-      await writeSensitivity(outDir, r, o.force === true, inputs);
+      const r = await stopOnSignal(async () => {
+        const res = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
+        await writeSensitivity(outDir, res, o.force === true, inputs);
+        return res;
+      });
       const { renderSensitivityMarkdown } = await import('../report/energy.js');
       io.out(`${renderSensitivityMarkdown(r)}\nresults: ${outDir}\n`);
     });

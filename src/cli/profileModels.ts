@@ -20,6 +20,7 @@ import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
+import { stopOnSignal } from './interrupt.js';
 
 interface ProfileCliOptions {
   data?: string;
@@ -140,7 +141,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     throw new UsageError(`${flags.join(', ')} appl${flags.length > 1 ? 'y' : 'ies'} to live profiling; add --endpoint <url> (or drop ${flags.length > 1 ? 'them' : 'it'} to profile a table)`);
   }
   const t = configFromFlags(profileTableSchema, o, { parsers: { energyModel: (raw: string) => (parseEnergyModelFlag(raw), raw) } });
-  const profile = await profileTable({
+  const profile = await stopOnSignal(() => profileTable({
     data: t.data,
     queries: t.queries[0],
     models: t.models,
@@ -155,7 +156,7 @@ async function tableAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     energyModel: t.energyModel,
     out: t.out,
     force: t.force,
-  });
+  }));
   if (o.json) print(toJson(profile));
   else {
     print(profileTerminal(profile, stdoutWidth()));
@@ -183,6 +184,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const sideOut = sideFiles(o.out);
   let queries = await readProfilingQueries(l.queries, { maxTokens: l.maxTokens, exclude: [o.out, sideOut.queries, sideOut.models, sideOut.requests] });
   if (l.tasks !== undefined) {
+    if (l.tasks.length === 0) throw new UsageError('--tasks: no task named (give a comma-separated list, e.g. mmlu,gsm8k)');
     const want = new Set(l.tasks);
     const have = new Set(queries.map((q) => q.task));
     const unknown = [...want].filter((t) => !have.has(t));
@@ -194,17 +196,20 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const choice = (kind: MeterKind): MeterChoice => ({ kind, nvml: { nvidiaSmi: l.nvidiaSmi, gpus: l.gpus, sampleHz: l.sampleHz }, rapl: { dir: l.powercapDir } });
 
   const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\ngreenserv: interrupted — finishing the rows already received; press Ctrl-C again to quit at once\n');
+  // SIGTERM stops as Ctrl-C does (rows received are kept), with its own exit code
+  let stopped: NodeJS.Signals | null = null;
+  const code = (sig: NodeJS.Signals): number => (sig === 'SIGINT' ? 130 : 143);
+  const onSignal = (sig: NodeJS.Signals = 'SIGINT'): void => {
+    if (stopped === null) {
+      stopped = sig;
+      process.stderr.write(`\ngreenserv: interrupted (${sig}) — finishing the rows already received; press Ctrl-C again to quit at once\n`);
       ac.abort();
     } else {
-      process.exit(130);
+      process.exit(code(sig));
     }
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress ? new cliProgress.SingleBar({ format: 'profile |{bar}| {value}/{total} queries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let live;
@@ -257,7 +262,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     });
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const { res, side, profile } = live;
 
@@ -267,18 +273,18 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   if (res.estimatedUsage > 0) warn(`${res.estimatedUsage} response(s) had no token usage; token counts estimated at 4 characters per token`);
   if (res.clamped > 0) warn(`${res.clamped} request(s) measured below the idle baseline; their energy was set to 0`);
   if (res.fatal !== null) {
-    throw new DataError(`${res.fatal}. ${kept}; re-run the same command to resume`);
+    throw new DataError(`${res.fatal}${/[.?!]$/.test(res.fatal) ? '' : '.'} ${kept}; re-run the same command to resume`);
   }
   if (res.interrupted) {
     process.stderr.write(`greenserv: interrupted: ${kept} (${res.alreadyDone + res.written} of ${res.total} done); re-run the same command to resume\n`);
-    process.exitCode = 130;
+    process.exitCode = code(stopped ?? 'SIGINT');
     return;
   }
   if (res.failed.length > 0) {
     warn(`${res.failed.length} query(ies) failed and were not written (${res.failed.slice(0, 5).map((f) => f.id).join(', ')}${res.failed.length > 5 ? ', …' : ''}); re-run to retry them`);
   }
 
-  if (!profile) throw new Error('live profile ended without a table');
+  if (!profile) throw new DataError(`no row to profile: ${res.failed.length} of ${res.total} queries failed and none was written; re-run the same command to retry them`, o.out);
   if (o.json) {
     print(
       toJson({

@@ -12,7 +12,7 @@
  * between two readings is split equally among the requests in flight during it (idle intervals belong to
  * nobody). With concurrency 1 a request gets exactly the energy of its window.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MeterUnavailableError, nowS, type EnergyMeter, type MeterKind } from './meter.js';
 import { NvmlMeter, type NvmlOptions } from './nvml.js';
@@ -80,6 +80,7 @@ export class RaplMeter implements EnergyMeter {
     if (!existsSync(this.dir)) {
       throw new MeterUnavailableError(`RAPL: ${this.dir} does not exist (powercap needs Linux with the intel_rapl driver; most VMs and containers have none)`);
     }
+    if (!statSync(this.dir).isDirectory()) throw new MeterUnavailableError(`RAPL: ${this.dir} is not a directory (--powercap-dir names the powercap root)`);
     const out: { path: string; name: string }[] = [];
     const entries = readdirSync(this.dir).filter((e) => /^(intel|amd)-rapl:\d+$/.test(e)).sort();
     for (const e of entries) {
@@ -253,11 +254,20 @@ export class EnergyAttributor {
   }
 }
 
-/** Mean power over `seconds` with nothing running (for --idle-baseline). */
-export async function measureIdlePower(meter: EnergyMeter, seconds: number): Promise<number> {
+/** Mean power over `seconds` with nothing running (for --idle-baseline); an abort ends the wait early. */
+export async function measureIdlePower(meter: EnergyMeter, seconds: number, signal?: AbortSignal): Promise<number> {
   const e0 = meter.read();
   const t0 = nowS();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await new Promise<void>((r) => {
+    if (signal?.aborted) return r();
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const t = setTimeout(done, seconds * 1000);
+    signal?.addEventListener('abort', done, { once: true });
+  });
   const e1 = meter.read();
   const dt = nowS() - t0;
   return dt > 0 ? (e1 - e0) / dt : 0;

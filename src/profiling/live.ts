@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { cellText, withTextTable } from '../data/formats/text.js';
 import { fleschReadingEase, invertFlesch } from '../features/flesch.js';
-import { writeFileAtomic } from '../core/atomic.js';
+import { fileAbove, writeFileAtomic } from '../core/atomic.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { EnergyAttributor, type EnergyMeter, type EnergyWindow, type WindowResult } from './energy.js';
 import { estimateEnergyJ, type EnergySetting } from './estimate.js';
@@ -110,6 +110,8 @@ function inspectExisting(file: string): { partialAt: number; partial: string } {
 export async function openLiveTable(file: string): Promise<OpenedTable> {
   if (!/\.csv$/i.test(file)) throw new UsageError(`--out '${file}': live profiling writes a long-format .csv table`);
   if (!existsSync(file) || statSync(file).size === 0) {
+    const above = fileAbove(file);
+    if (above) throw new UsageError(`--out '${file}': ${above}, so the table cannot be created there`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, LIVE_HEADER + '\n');
     return { done: new Set(), rows: 0, repaired: false, removed: null };
@@ -247,6 +249,8 @@ export interface LiveResult {
   estimatedUsage: number;
   clamped: number;
   repaired: boolean;
+  /** Data rows in the table after the run (this model's and others'). */
+  tableRows: number;
   notes: string[];
 }
 
@@ -268,6 +272,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     estimatedUsage: 0,
     clamped: 0,
     repaired: opened.repaired,
+    tableRows: opened.rows,
     notes: [],
   };
 
@@ -383,6 +388,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
       }) + '\n',
     );
     res.written++;
+    res.tableRows++;
   };
 
   const worker = async (): Promise<void> => {

@@ -221,9 +221,11 @@ export class OpenAIClient implements CompletionClient {
     }
     if (raw === undefined) throw new EndpointError(`${this.url} returned a completion without text: ${snippet(text)}`, 'malformed', true);
     const out = raw ?? '';
-    const pt = Number(doc.usage?.prompt_tokens);
-    const ct = Number(doc.usage?.completion_tokens);
-    const usageReported = Number.isFinite(pt) && Number.isFinite(ct) && pt >= 0 && ct >= 0;
+    const pt = doc.usage?.prompt_tokens;
+    const ct = doc.usage?.completion_tokens;
+    // token counts are whole numbers: anything else (1.5, 1e300, "") is treated as no usage block
+    const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    const usageReported = count(pt) && count(ct);
     return {
       text: out,
       inputTokens: usageReported ? pt : Math.ceil(prompt.length / 4),

@@ -209,7 +209,8 @@ async function readRows(t: TextTable, file: string, opts: ReadQueriesOptions, se
     const mtRaw = cell(col.maxTokens).trim();
     if (mtRaw !== '') {
       const v = Number(mtRaw);
-      if (!Number.isInteger(v) || v < 1) throw new DataError(`max_new_tokens '${mtRaw}' is not a positive integer`, file, r.line, t.columns[col.maxTokens!]);
+      // safe integers only, as --max-tokens: 1e300 is an integer to Number.isInteger
+      if (!Number.isSafeInteger(v) || v < 1) throw new DataError(`max_new_tokens '${mtRaw}' is not a positive integer`, file, r.line, t.columns[col.maxTokens!]);
       maxTokens = v;
     }
     if (opts.maxTokens !== undefined) maxTokens = opts.maxTokens;

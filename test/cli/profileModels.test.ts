@@ -268,6 +268,25 @@ describe('profile-models --endpoint (live)', () => {
     }
   });
 
+  it('Ctrl-C during --idle-baseline ends the idle measurement at once: exit 130, no request sent', async () => {
+    const dir = tempDir();
+    writePromptFile(dir, FIXTURE.slice(0, 2));
+    const pc = fakePowercap();
+    server = await startFakeServer({ answer: (p) => answerFor(p) });
+    const before = new Set(process.listeners('SIGINT'));
+    const t0 = Date.now();
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', join(dir, 'idle.csv'), '--energy', 'rapl', '--powercap-dir', pc.dir, '--idle-baseline', '30'], () => {
+      setTimeout(() => {
+        for (const l of process.listeners('SIGINT')) if (!before.has(l)) (l as () => void)();
+      }, 300);
+    });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.code).toBe(130);
+    expect(r.stderr).not.toMatch(/idle baseline/);
+    expect(server.requests).toHaveLength(0);
+    expect(rowsOf(join(dir, 'idle.csv'))).toHaveLength(0);
+  });
+
   it('unreachable endpoint: exit 2 and the table keeps its header', async () => {
     const dir = tempDir();
     writePromptFile(dir, FIXTURE.slice(0, 2));
@@ -323,6 +342,27 @@ describe('profile-models --endpoint (live)', () => {
     expect(rowsOf(out)).toHaveLength(5);
   });
 
+  it('every query failing on a new table: exit 2 saying so, not a table error', async () => {
+    const dir = tempDir();
+    writePromptFile(dir, FIXTURE.slice(0, 3));
+    server = await startFakeServer({ answer: () => ({ status: 400, body: '{"error":{"message":"too long"}}' }) });
+    const out = join(dir, 'none.csv');
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', out, '--energy', 'none']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 query\(ies\) failed and were not written \(mmlu_1, mmlu_2, winogrande_1\)/);
+    expect(r.stderr).toMatch(new RegExp(`error: ${out.replace(/[.]/g, '\\.')}: no row to profile: 3 of 3 queries failed and none was written; re-run the same command to retry them\n$`));
+    expect(readFileSync(out, 'utf8')).toBe('query_id,model_id,task,accuracy,energy_j,latency_s,input_tokens,output_tokens\n');
+  });
+
+  it('a timeout before any answer: one sentence ending in "?", not "?."', async () => {
+    const dir = tempDir();
+    writePromptFile(dir, FIXTURE.slice(0, 2));
+    server = await startFakeServer({ answer: (p) => answerFor(p), delayMs: 1500 });
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', join(dir, 't.csv'), '--energy', 'none', '--timeout', '0.2', '--retries', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is --timeout long enough for this model\? 0 new row\(s\) appended/);
+  });
+
   it('too many failed queries stop the run (--max-failures)', async () => {
     const dir = tempDir();
     writePromptFile(dir);
@@ -358,6 +398,27 @@ describe('profile-models --endpoint (live)', () => {
     expect(rowsOf(out)).toHaveLength(6);
   });
 
+  it('SIGTERM stops as Ctrl-C does: the completed rows are kept, a message, exit 143', async () => {
+    const dir = tempDir();
+    writePromptFile(dir);
+    server = await startFakeServer({ answer: (p) => answerFor(p), delayMs: 120 });
+    const out = join(dir, 'term.csv');
+    const before = new Set(process.listeners('SIGTERM'));
+    const r = await runCli(['--endpoint', server.url, '--model', 'm', '--queries', dir, '--out', out, '--energy', 'none'], () => {
+      const poll = setInterval(() => {
+        if (!existsSync(out) || rowsOf(out).length < 1) return;
+        clearInterval(poll);
+        for (const l of process.listeners('SIGTERM')) if (!before.has(l)) (l as (s: string) => void)('SIGTERM');
+      }, 5);
+    });
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/interrupted \(SIGTERM\) — finishing the rows already received/);
+    expect(r.stderr).toMatch(/interrupted: \d new row\(s\) appended to .*; re-run the same command to resume/);
+    expect(rowsOf(out).length).toBeGreaterThanOrEqual(1);
+    expect(rowsOf(out).length).toBeLessThan(6);
+    expect(process.listeners('SIGTERM').filter((l) => !before.has(l))).toHaveLength(0);
+  });
+
   const badLive: [(dir: string) => string[], RegExp][] = [
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--queries', d, '--out', join(d, 'x.csv')], /--endpoint needs --model/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--out', join(d, 'x.csv')], /--endpoint needs --queries/],
@@ -367,7 +428,14 @@ describe('profile-models --endpoint (live)', () => {
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--data', 'greenserv-pool'], /--data applies to profiling a table/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--sample-hz', '2'], /--sample-hz: must be ≥ 10 .*got '2'/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--estimate-energy', '--energy', 'none'], /--estimate-energy in live mode needs --params-b/],
+    // longer than a timer can hold (2^31 ms): it would fire at once
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--timeout', '1e7'], /--timeout: must be at most 86400 seconds \(a day\), got '1e7'/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--connect-timeout', '3e6'], /--connect-timeout: must be at most 86400 seconds/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--idle-baseline', '1e9'], /--idle-baseline: must be at most 86400 seconds/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--energy', 'rapl', '--powercap-dir', join(d, 'prompts.csv')], /RAPL: .*prompts\.csv is not a directory \(--powercap-dir names the powercap root\)/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', 'poetry'], /--tasks: no queries of task poetry/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', d, '--out', join(d, 'x.csv'), '--tasks', ' , ,'], /--tasks: no task named/],
+    [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'prompts.csv', 'x.csv'), '--energy', 'none'], /--out '.*prompts\.csv\/x\.csv': '.*prompts\.csv' is a file, not a directory, so the table cannot be created there\n$/],
     [(d) => ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'other', 'noref.csv'), '--out', join(d, 'x.csv')], /lacks column\(s\) reference, needed to score the answers/],
     [(d) => (mkdirSync(join(d, 'dir.csv')), ['--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--queries', join(d, 'prompts.csv'), '--out', join(d, 'dir.csv'), '--energy', 'none']), /dir\.csv: cannot write the table or its side files: EISDIR/],
   ];

@@ -134,6 +134,9 @@ describe('energy attach', () => {
     const nodir = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '8', '--out', join(dir, 'missing', 'x.csv')]);
     expect(nodir.code).toBe(2);
     expect(nodir.stderr).toMatch(/--out: directory '.*missing' not found/);
+    const underFile = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '8', '--out', join(src, 'x.csv')]);
+    expect(underFile.code).toBe(2);
+    expect(underFile.stderr).toBe(`greenserv: error: --out: '${src}' is a file, not a directory\n`);
     const sizes = join(dir, 'sizes.csv');
     writeFileSync(sizes, 'model,total_params_b\nsecret-model,abc\n');
     const bad = await cli([...base, '--gpu', 'H100', '--batch', '8', '--models', sizes]);

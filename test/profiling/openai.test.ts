@@ -90,6 +90,17 @@ describe('OpenAIClient', () => {
     expect(none.message).toMatch(/no completion \(empty 'choices'\)/);
   });
 
+  it('token counts that are not whole numbers (1.5, 1e300, strings) count as no usage and are estimated', async () => {
+    const bad: Record<string, unknown>[] = [{ prompt_tokens: 1e300, completion_tokens: 2 }, { prompt_tokens: 10, completion_tokens: 1.5 }, { prompt_tokens: '', completion_tokens: '' }, { prompt_tokens: -1, completion_tokens: 3 }];
+    let n = 0;
+    server = await startFakeServer({ answer: () => ({ raw: { choices: [{ text: 'The answer is 4.' }], usage: bad[n++] } }) });
+    const c = new OpenAIClient({ baseUrl: server.url, model: 'm' });
+    for (let i = 0; i < bad.length; i++) {
+      const r = await c.complete(REQ);
+      expect(r).toMatchObject({ usageReported: false, inputTokens: Math.ceil(REQ.prompt.length / 4), outputTokens: 4 });
+    }
+  });
+
   it('estimates token counts when the server sends no usage', async () => {
     server = await startFakeServer({ answer: () => 'The answer is 4.', usage: false });
     const r = await new OpenAIClient({ baseUrl: server.url, model: 'm' }).complete(REQ);

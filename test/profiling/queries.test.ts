@@ -77,6 +77,7 @@ describe('reading query files', () => {
       ['query_id,task,text,reference\nq1,mmlu,,A\n', /:2 \(column 'text'\): query 'q1' has an empty prompt/],
       ['query_id,task,text,reference\nq1,mmlu,x,\n', /:2 \(column 'reference'\): query 'q1' has an empty reference/],
       ['query_id,task,text,reference,max_new_tokens\nq1,mmlu,x,A,lots\n', /max_new_tokens 'lots' is not a positive integer/],
+      ['query_id,task,text,reference,max_new_tokens\nq1,mmlu,x,A,1e300\n', /:2 \(column 'max_new_tokens'\): max_new_tokens '1e300' is not a positive integer/],
       ['query_id,task,text,reference,extraction_method\nq1,mmlu,x,A,regex\n', /unknown extraction_method 'regex'/],
       ['query_id,task,text,reference,stop_sequence\nq1,mmlu,x,A,"[\'open"\n', /cannot read stop_sequence/],
       ['query_id,task,text,reference\n', /no queries \(header only\?\)/],

@@ -45,6 +45,12 @@ export function readSizesFile(file: string): Map<string, SizeEntry> {
   }
   if (rows.length === 0) throw new DataError('empty models file (expected a header: model,total_params_b[,active_params_b,precision])', file);
   const head = rows[0].map((c) => c.trim().toLowerCase());
+  // a misspelt column (active_param_b) would otherwise be ignored and the model priced as dense bf16
+  const known = ['model', 'total_params_b', 'active_params_b', 'precision'];
+  head.forEach((c, i) => {
+    if (!known.includes(c)) throw new DataError(`unknown column '${rows[0][i].trim()}' (expected ${known.join(', ')})`, file, 1, rows[0][i].trim());
+    if (head.indexOf(c) !== i) throw new DataError(`column '${c}' appears twice`, file, 1, c);
+  });
   const col = (n: string): number => head.indexOf(n);
   const [cm, ct, ca, cp] = [col('model'), col('total_params_b'), col('active_params_b'), col('precision')];
   if (cm < 0) throw new DataError("missing column 'model'", file, 1, 'model');

@@ -15,6 +15,7 @@ import { Field, Float64, List, Table, makeVector, vectorFromArray, Utf8, type Ve
 import { tableToIPC } from 'apache-arrow';
 import { parquetWriteBuffer, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import { UsageError } from '../../core/errors.js';
+import { releaseTemporary, signalsHandled, trackTemporary } from '../../core/atomic.js';
 import { computeTaskBounds, type AccuracyColumn, type MetricColumn, type PoolTable } from '../pool.js';
 import { nearest6 } from '../columns.js';
 import { encodeMeta, META_KEY } from './columnar.js';
@@ -121,19 +122,25 @@ interface Pending {
   dst: string;
 }
 
+// temporaries are tracked so that SIGINT/SIGTERM mid-write removes them too
 class AtomicFiles {
   private pending: Pending[] = [];
   path(dst: string): string {
     const tmp = join(dirname(dst), `.greenserv-tmp-${randomBytes(6).toString('hex')}-${basename(dst)}`);
     this.pending.push({ tmp, dst });
+    trackTemporary(tmp);
     return tmp;
   }
   commit(): string[] {
     for (const p of this.pending) renameSync(p.tmp, p.dst);
+    for (const p of this.pending) releaseTemporary(p.tmp);
     return this.pending.map((p) => p.dst);
   }
   abort(): void {
-    for (const p of this.pending) rmSync(p.tmp, { force: true });
+    for (const p of this.pending) {
+      rmSync(p.tmp, { force: true });
+      releaseTemporary(p.tmp);
+    }
   }
 }
 
@@ -168,6 +175,8 @@ export async function writeTable(t: PoolTable, dst: string, format?: string): Pr
         writeBounds(t, files.path(hint.bounds));
       }
     }
+    // a signal that came during the synchronous writes is handled (files removed) before any is renamed
+    await signalsHandled();
     return { files: files.commit(), loadHint: hint };
   } catch (err) {
     files.abort();

@@ -1,0 +1,80 @@
+/**
+ * A signal while profile-models (table mode) or energy sensitivity computes results: a message, exit 130/143 and
+ * no results directory. The child signals itself as soon as the command listens for that signal (a preload
+ * patches process.on), so the signal always lands while the command is running, not before or after.
+ */
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { writeRouterbenchCsv } from '../helpers/energyTable.js';
+
+const PRELOAD = `
+const sig = process.env.GS_SELF_SIGNAL;
+const on = process.on.bind(process);
+let fired = false;
+process.on = (ev, fn) => {
+  const r = on(ev, fn);
+  if (ev === sig && !fired) { fired = true; setTimeout(() => process.kill(process.pid, sig), 0); }
+  return r;
+};
+`;
+
+// signals itself once the first temporary output file exists, i.e. in the middle of writing a table
+const PRELOAD_WRITE = `
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const create = fs.createWriteStream;
+let fired = false;
+fs.createWriteStream = (p, ...rest) => {
+  const s = create(p, ...rest);
+  if (!fired && String(p).includes('.greenserv-tmp-')) { fired = true; s.once('open', () => process.kill(process.pid, process.env.GS_SELF_SIGNAL)); }
+  return s;
+};
+syncBuiltinESMExports();
+`;
+
+function withSelfSignal(dir: string, sig: string, preload = PRELOAD): NodeJS.ProcessEnv {
+  const p = join(dir, 'self-signal.mjs');
+  writeFileSync(p, preload);
+  return { ...process.env, GS_SELF_SIGNAL: sig, NODE_OPTIONS: `--import=${pathToFileURL(p).href}` };
+}
+
+describe('a signal while results are computed', () => {
+  for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    it(`profile-models --out: ${sig} says so, exits ${code} and writes nothing`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+      const out = join(dir, 'profile');
+      const r = await cli(['profile-models', '--out', out], { env: withSelfSignal(dir, sig) });
+      expect(r.stderr).toBe(`greenserv: interrupted (${sig}); stopped, no results written\n`);
+      expect(r.code).toBe(code);
+      expect(r.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(dir).sort()).toEqual(['self-signal.mjs']);
+    });
+  }
+
+  it('energy sensitivity: SIGTERM says so, exits 143 and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const src = writeRouterbenchCsv(dir);
+    const before = readdirSync(dir);
+    const out = join(dir, 'sens');
+    const r = await cli(['energy', 'sensitivity', src, '--gpus', 'H100', '--batches', '8', '--policies', 'random', '--lambdas', '0,1', '--runs', '1', '--out', out], { env: withSelfSignal(dir, 'SIGTERM') });
+    expect(r.stderr).toBe('greenserv: interrupted (SIGTERM); stopped, no results written\n');
+    expect(r.code).toBe(143);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([...before, 'self-signal.mjs'].sort());
+  });
+
+  it('energy attach: SIGTERM while the table is written says so, exits 143 and leaves no file, temporary or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const src = writeRouterbenchCsv(dir);
+    const before = readdirSync(dir);
+    const r = await cli(['energy', 'attach', src, '--gpu', 'H100', '--batch', '8', '--out', join(dir, 'att.csv')], { env: withSelfSignal(dir, 'SIGTERM', PRELOAD_WRITE) });
+    expect(r.stderr).toBe('greenserv: interrupted (SIGTERM); stopped, no results written\n');
+    expect(r.code).toBe(143);
+    expect(readdirSync(dir).sort()).toEqual([...before, 'self-signal.mjs'].sort());
+  });
+});
