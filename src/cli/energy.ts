@@ -24,6 +24,7 @@ import { fmtSmall, renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { stdoutWidth } from './width.js';
 import { stopOnSignal } from './interrupt.js';
 import { errText, print, warn, warnOf } from './say.js';
+import { shownName } from '../core/escape.js';
 
 export interface EnergyIO {
   out: (s: string) => void;
@@ -208,7 +209,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
         return res;
       });
       const { renderSensitivityMarkdown } = await import('../report/energy.js');
-      io.out(`${renderSensitivityMarkdown(r)}\nresults: ${outDir}\n`);
+      io.out(`${renderSensitivityMarkdown(r)}\nresults: ${shownName(outDir)}\n`);
     });
 }
 

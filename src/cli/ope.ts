@@ -14,6 +14,7 @@ import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
+import { shownName } from '../core/escape.js';
 
 interface OpeFlags {
   logs: string;
@@ -75,7 +76,7 @@ export function registerOpeCommand(program: Command): void {
         const head = `${summary.logs.file}: ${summary.logs.decisions} decisions × ${summary.logs.models.length} models · propensities ${summary.logs.propensity} · ${lam} · ${summary.bootstrap} bootstrap resamples, seed ${summary.seed}`;
         print(`${wrapItems(head, width)}\n\n`);
         print(opeTable(summary, width) + '\n\n' + opeNotes(summary, width) + '\n\n');
-        print(`results: ${outDir}\n`);
+        print(`results: ${shownName(outDir)}\n`);
       }
     });
 }
