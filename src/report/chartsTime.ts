@@ -2,6 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellCurves, SelectionWindows } from '../metrics/experiment.js';
 import { colourScale } from './palette.js';
+import { dejaVuWidth } from './textWidth.js';
 
 export const W = 560;
 export const H = 320;
@@ -49,40 +50,72 @@ export function endLabelPositions(values: number[], yTop: number, height = H, ga
   return [...pos].map((p) => ((height - p) / height) * yTop);
 }
 
-/** Width (px) of a 10 px event label: DejaVu Sans averages under 6.2 px a character at that size. */
-const EVENT_CHAR_W = 6.2;
+/** Vertical room (px) of one row of 10 px event labels above the plot. */
+const EVENT_ROW = 12;
+/** Least horizontal gap (px) between two event labels on one row. */
+const EVENT_GAP = 6;
+
+export interface PlacedEvent extends PoolEvent {
+  text: string;
+  align: 'left' | 'right';
+  /** Row above the plot, 0 nearest it: a label that would overlap one before it goes up a row. */
+  row: number;
+}
+
+/**
+ * Event labels above the plot, where no curve or cell can run through them: from the rule rightwards, or
+ * leftwards when it would run past the plot's right edge; events close together (two changes 100 queries
+ * apart) stack in rows instead of printing over each other.
+ */
+export function placeEventLabels(events: PoolEvent[], Q: number, prefix = 'query'): PlacedEvent[] {
+  const boxes: { x0: number; x1: number; row: number }[] = [];
+  return events.map((e) => {
+    const text = `${prefix} ${e.step}: ${e.what}`;
+    const w = dejaVuWidth(text, 10);
+    const at = (e.step / Q) * W;
+    const right = at + 4 + w > W;
+    const x0 = right ? at - 4 - w : at + 4;
+    let row = 0;
+    while (boxes.some((b) => b.row === row && x0 < b.x1 + EVENT_GAP && b.x0 < x0 + w + EVENT_GAP)) row++;
+    boxes.push({ x0, x1: x0 + w, row });
+    return { ...e, text, align: right ? 'right' : 'left', row };
+  });
+}
+
+/** Title offset (px) leaving room for the rows of event labels above the plot; `none` without events. */
+export function eventTitleOffset(events: PoolEvent[], Q: number, none = 8): number {
+  if (!events.length) return none;
+  return 18 + EVENT_ROW * Math.max(...placeEventLabels(events, Q).map((e) => e.row));
+}
 
 /**
  * Event rules with a label naming the change, for charts over queries routed (near-black: no policy has that
- * colour). The label sits above the plot, where no curve or cell can run through it: from the rule rightwards,
- * or leftwards when it would run past the plot's right edge. `solid`: the heatmap's rule, drawn over the cells.
+ * colour), labels placed by placeEventLabels. `solid`: the heatmap's rule, drawn over the cells.
  */
 export function eventLayers(events: PoolEvent[], Q: number, solid: boolean, prefix = 'query'): Record<string, unknown>[] {
   if (!events.length) return [];
-  const values = events.map((e) => {
-    const text = `${prefix} ${e.step}: ${e.what}`;
-    const right = (e.step / Q) * W + 4 + text.length * EVENT_CHAR_W > W;
-    return { ...e, text, dx: right ? -4 : 4, align: right ? 'right' : 'left' };
-  });
+  const placed = placeEventLabels(events, Q, prefix);
+  const groups = [...new Set(placed.map((v) => `${v.align} ${v.row}`))];
   return [
     {
       data: { values: events },
       mark: { type: 'rule', strokeDash: solid ? [] : [4, 3], color: solid ? '#111' : '#444', strokeWidth: solid ? 2 : 1 },
       encoding: { x: { field: 'step', type: 'quantitative' } },
     },
-    ...['left', 'right']
-      .filter((a) => values.some((v) => v.align === a))
-      .map((a) => ({
-        data: { values: values.filter((v) => v.align === a) },
-        mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3, fontSize: 10, color: solid ? '#111' : '#444' },
+    ...groups.map((g) => {
+      const [a, row] = g.split(' ');
+      return {
+        data: { values: placed.filter((v) => `${v.align} ${v.row}` === g) },
+        mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3 - EVENT_ROW * Number(row), fontSize: 10, color: solid ? '#111' : '#444' },
         encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
-      })),
+      };
+    }),
   ];
 }
 
 /** A chart title with room above the plot for event labels when there are events. */
-function titleWithEvents(text: string, events: PoolEvent[]): string | { text: string; offset: number } {
-  return events.length ? { text, offset: 18 } : text;
+function titleWithEvents(text: string, events: PoolEvent[], Q: number): string | { text: string; offset: number } {
+  return events.length ? { text, offset: eventTitleOffset(events, Q) } : text;
 }
 
 /** Line layers with labels at the right end of each line (leader when the label had to move). */
@@ -140,7 +173,7 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   return {
     width: W,
     height: H,
-    title: titleWithEvents(o.title, o.events),
+    title: titleWithEvents(o.title, o.events, o.Q),
     data: { values: rows },
     layer: [
       { mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
@@ -179,7 +212,7 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
   return {
     width: W,
     height: H,
-    title: titleWithEvents(o.title, o.events),
+    title: titleWithEvents(o.title, o.events, o.Q),
     data: { values: rows },
     layer: [
       {
@@ -253,7 +286,7 @@ export function selectionSpec(o: { title: string; sel: SelectionWindows; models:
   return {
     width: W,
     height: 16 * o.models.length,
-    title: { text: o.title, offset: o.events.length ? 18 : 8 },
+    title: { text: o.title, offset: eventTitleOffset(o.events, o.Q) },
     layer: [
       {
         data: { values: cells },
