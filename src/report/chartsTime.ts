@@ -67,12 +67,13 @@ export interface PlacedEvent extends PoolEvent {
  * leftwards when it would run past the plot's right edge; events close together (two changes 100 queries
  * apart) stack in rows instead of printing over each other.
  */
-export function placeEventLabels(events: PoolEvent[], Q: number, prefix = 'query'): PlacedEvent[] {
+export function placeEventLabels(events: PoolEvent[], Q: number, prefix = 'query', from = 0): PlacedEvent[] {
   const boxes: { x0: number; x1: number; row: number }[] = [];
   return events.map((e) => {
     const text = `${prefix} ${e.step}: ${e.what}`;
     const w = dejaVuWidth(text, 10);
-    const at = (e.step / Q) * W;
+    // the x axis runs from `from` to Q
+    const at = ((e.step - from) / Math.max(1, Q - from)) * W;
     const right = at + 4 + w > W;
     const x0 = right ? at - 4 - w : at + 4;
     let row = 0;
@@ -82,10 +83,27 @@ export function placeEventLabels(events: PoolEvent[], Q: number, prefix = 'query
   });
 }
 
+/** Title offset (px) leaving room for the rows of placed event labels above the plot; `none` without any. */
+export function labelRowsOffset(placed: PlacedEvent[], none = 8): number {
+  return placed.length ? 18 + EVENT_ROW * Math.max(...placed.map((e) => e.row)) : none;
+}
+
 /** Title offset (px) leaving room for the rows of event labels above the plot; `none` without events. */
 export function eventTitleOffset(events: PoolEvent[], Q: number, none = 8): number {
-  if (!events.length) return none;
-  return 18 + EVENT_ROW * Math.max(...placeEventLabels(events, Q).map((e) => e.row));
+  return labelRowsOffset(placeEventLabels(events, Q), none);
+}
+
+/** Text layers of placed event labels, one per alignment and row (a text mark's offsets are not per datum). */
+export function eventTextLayers(placed: PlacedEvent[], color: string): Record<string, unknown>[] {
+  const groups = [...new Set(placed.map((v) => `${v.align} ${v.row}`))];
+  return groups.map((g) => {
+    const [a, row] = g.split(' ');
+    return {
+      data: { values: placed.filter((v) => `${v.align} ${v.row}` === g) },
+      mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3 - EVENT_ROW * Number(row), fontSize: 10, color },
+      encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
+    };
+  });
 }
 
 /**
@@ -94,22 +112,13 @@ export function eventTitleOffset(events: PoolEvent[], Q: number, none = 8): numb
  */
 export function eventLayers(events: PoolEvent[], Q: number, solid: boolean, prefix = 'query'): Record<string, unknown>[] {
   if (!events.length) return [];
-  const placed = placeEventLabels(events, Q, prefix);
-  const groups = [...new Set(placed.map((v) => `${v.align} ${v.row}`))];
   return [
     {
       data: { values: events },
       mark: { type: 'rule', strokeDash: solid ? [] : [4, 3], color: solid ? '#111' : '#444', strokeWidth: solid ? 2 : 1 },
       encoding: { x: { field: 'step', type: 'quantitative' } },
     },
-    ...groups.map((g) => {
-      const [a, row] = g.split(' ');
-      return {
-        data: { values: placed.filter((v) => `${v.align} ${v.row}` === g) },
-        mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3 - EVENT_ROW * Number(row), fontSize: 10, color: solid ? '#111' : '#444' },
-        encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
-      };
-    }),
+    ...eventTextLayers(placeEventLabels(events, Q, prefix), solid ? '#111' : '#444'),
   ];
 }
 

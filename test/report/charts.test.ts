@@ -4,7 +4,7 @@ import { MA_WINDOW, modelPoints, SELECTION_WINDOW, type CellSummary, type Experi
 import { meanSd, meanSdCi, movingAverage } from '../../src/metrics/stats.js';
 import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
 import { accuracyEnergySpec, flatBoxes } from '../../src/report/chartsSpread.js';
-import { endLabelPositions, niceCeil, placeEventLabels } from '../../src/report/chartsTime.js';
+import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
 import { dejaVuWidth } from '../../src/report/textWidth.js';
 import { POLICY_COLOURS, policyColours } from '../../src/report/palette.js';
 import { renderChart } from '../../src/report/render.js';
@@ -409,9 +409,9 @@ describe('event charts', () => {
       },
     } as unknown as ExperimentAggregate['summary']['scenario'];
     const charts = experimentCharts(agg);
-    // the label's box along x from its anchor, alignment and offset; 10 px text under 6.2 px a character
+    // the label's box along x from its anchor, alignment and offset; 10 px DejaVu Sans, the widest font of the stack
     const boxX = (t: Layer, v: { text: string }, x: number): [number, number] => {
-      const w = v.text.length * 6.2;
+      const w = dejaVuWidth(v.text, 10);
       return t.mark.align === 'right' ? [x + t.mark.dx - w, x + t.mark.dx] : [x + t.mark.dx, x + t.mark.dx + w];
     };
     for (const name of ['cumulative-regret', 'moving-average-regret', 'selection-linucb']) {
@@ -444,49 +444,12 @@ describe('event charts', () => {
       expect(spec.title.offset).toBeGreaterThanOrEqual(15);
       const v = t.data.values[0];
       const [d0, d1] = line.encoding.x.scale.domain;
-      const [x0, x1] = boxX(t, v, ((v.x - d0) / (d1 - d0)) * spec.width);
+      const [x0, x1] = boxX(t, v, ((v.step - d0) / (d1 - d0)) * spec.width);
       expect(x0).toBeGreaterThanOrEqual(0);
       expect(x1).toBeLessThanOrEqual(spec.width);
+      // the title says which event, also in the PNG alone
+      expect(spec.title.text).toContain(`step ${v.step}`);
     }
-  });
-});
-
-describe('event labels close together', () => {
-  it('stack in rows above the plot instead of printing over each other, the title raised to clear them', () => {
-    const Q = 400;
-    const agg = aggregate([{ label: 'linucb', rate: 0.2 }], { Q });
-    // two pool changes 20 queries apart, both with long model names (the second label runs leftwards)
-    agg.summary.events = [
-      { step: 300, remove: ['a-rather-long-model-name-7b'], add: [] },
-      { step: 320, remove: [], add: ['another-long-model-name-14b'] },
-    ];
-    const charts = experimentCharts(agg);
-    for (const name of ['cumulative-regret', 'moving-average-regret', 'selection-linucb']) {
-      const spec = chart(charts, name);
-      const W = spec.width as number;
-      const boxes = spec.layer
-        .filter((l: Layer) => l.mark.type === 'text' && l.encoding.y?.value === 0)
-        .flatMap((t: Layer) =>
-          t.data.values.map((v: { step: number; text: string }) => {
-            const w = dejaVuWidth(v.text, 10);
-            const x = (v.step / Q) * W + t.mark.dx;
-            const [x0, x1] = t.mark.align === 'right' ? [x - w, x] : [x, x + w];
-            return { x0, x1, dy: t.mark.dy as number };
-          }),
-        );
-      expect(boxes).toHaveLength(2);
-      const [a, b] = boxes;
-      const overlapX = a.x0 < b.x1 && b.x0 < a.x1;
-      expect(overlapX && a.dy === b.dy, `${name}: labels overlap`).toBe(false);
-      for (const bx of boxes) expect(bx.x0 >= 0 && bx.x1 <= W, name).toBe(true);
-      // the title sits above the highest row: 18 px for the first, 12 more for each row over it
-      expect(spec.title.offset, name).toBeGreaterThanOrEqual(18 - Math.min(a.dy, b.dy) - 3);
-    }
-  });
-
-  it('placeEventLabels keeps one row when the labels are far apart', () => {
-    const placed = placeEventLabels([{ step: 100, what: 'x' }, { step: 2000, what: 'y' }], 2500);
-    expect(placed.map((p) => p.row)).toEqual([0, 0]);
   });
 });
 
