@@ -61,6 +61,12 @@ export function signedPct(x: number): string {
   return x > 0 ? `+${v}%` : `−${v.slice(1)}%`;
 }
 
+/** "2 of 45 pairs differ", "1 of 3 pairs differs", "the pair does not differ". */
+function pairsDiffer(k: number, n: number): string {
+  if (n === 1) return `the pair ${k ? 'differs' : 'does not differ'}`;
+  return `${k} of ${n} pairs ${k === 1 ? 'differs' : 'differ'}`;
+}
+
 function resultsTable(s: ExperimentSummary, lambda: number): string {
   const parts: string[] = [];
   parts.push('<div class="wide"><table><tr><th>policy</th><th>final regret (mean ± sd)</th><th>95% CI</th><th>accuracy</th><th>energy (Wh)</th><th>mean reward</th></tr>');
@@ -74,7 +80,7 @@ function resultsTable(s: ExperimentSummary, lambda: number): string {
   const sig = s.significance.filter((p) => p.lambda === lambda);
   if (sig.length) {
     parts.push(
-      `<details><summary>Pairwise Mann–Whitney U on final regret (two-sided, Benjamini–Hochberg corrected, α = 0.05): ${sig.filter((p) => p.significant).length} of ${sig.length} pairs differ</summary><div class="wide"><table><tr><th>pair</th><th>U</th><th>p</th><th>p (BH)</th><th>method</th></tr>`,
+      `<details><summary>Pairwise Mann–Whitney U on final regret (two-sided, Benjamini–Hochberg corrected, α = 0.05): ${pairsDiffer(sig.filter((p) => p.significant).length, sig.length)}</summary><div class="wide"><table><tr><th>pair</th><th>U</th><th>p</th><th>p (BH)</th><th>method</th></tr>`,
     );
     for (const p of sig) {
       parts.push(`<tr${p.significant ? ' class="sig"' : ''}><td>${esc(p.a)} vs ${esc(p.b)}</td><td>${fmt(p.u, 1)}</td><td>${pFmt(p.p)}</td><td>${pFmt(p.pAdjusted)}</td><td>${p.method}</td></tr>`);
