@@ -5,7 +5,7 @@
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { inlineSvg, REPORT_CSS } from './html.js';
+import { inlineSvg, reportHead } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
@@ -263,7 +263,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
 /** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
 export function profileHtml(p: Profile, section: string): string {
   return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title><style>${REPORT_CSS}</style></head>\n` +
+    `<!doctype html>\n<html lang="en"><head>${reportHead(`greenserv profile — ${p.dataset.name}`)}</head>\n` +
     `<body>\n${section}</body></html>\n`
   );
 }
