@@ -6,8 +6,14 @@ import { dejaVuWidth } from './textWidth.js';
 
 export const W = 560;
 export const H = 320;
-/** Plot every k-th step of per-step curves: the SVG stays small and the curve shape is unchanged at paper size. */
-const STRIDE = 10;
+/**
+ * Plot every k-th step of per-step curves: the SVG stays small and the curve shape is unchanged at paper size.
+ * At most every 10th, and at least 250 points a curve, so a short stream (a 120-query test) is not drawn as a
+ * dozen straight segments.
+ */
+export function strideFor(Q: number): number {
+  return Math.max(1, Math.min(10, Math.floor(Q / 250)));
+}
 /** Direct labels at the line ends: font size and the vertical room each needs (px). */
 const END_FONT = 10;
 const END_LINE = 12;
@@ -169,8 +175,9 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
       if (c.ciHi[i] > top) top = c.ciHi[i];
       if (c.meanCum[i] > top) top = c.meanCum[i];
     }
-    for (let i = 0; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, mean: c.meanCum[i], lo: c.ciLo[i], hi: c.ciHi[i] });
-    if ((n - 1) % STRIDE !== 0) rows.push({ step: n, label: c.label, mean: c.meanCum[n - 1], lo: c.ciLo[n - 1], hi: c.ciHi[n - 1] });
+    const stride = strideFor(n);
+    for (let i = 0; i < n; i += stride) rows.push({ step: i + 1, label: c.label, mean: c.meanCum[i], lo: c.ciLo[i], hi: c.ciHi[i] });
+    if ((n - 1) % stride !== 0) rows.push({ step: n, label: c.label, mean: c.meanCum[n - 1], lo: c.ciLo[n - 1], hi: c.ciHi[n - 1] });
   }
   // the line starts at 0 regret before the first query
   for (const c of o.curves) rows.unshift({ step: 0, label: c.label, mean: 0, lo: 0, hi: 0 });
@@ -212,8 +219,9 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
   for (const c of o.curves) {
     const n = c.movingAvg.length;
     for (let i = first; i < n; i++) if (c.movingAvg[i] > top) top = c.movingAvg[i];
-    for (let i = first; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, ma: c.movingAvg[i] });
-    if ((n - 1 - first) % STRIDE !== 0) rows.push({ step: n, label: c.label, ma: c.movingAvg[n - 1] });
+    const stride = strideFor(n);
+    for (let i = first; i < n; i += stride) rows.push({ step: i + 1, label: c.label, ma: c.movingAvg[i] });
+    if ((n - 1 - first) % stride !== 0) rows.push({ step: n, label: c.label, ma: c.movingAvg[n - 1] });
   }
   const yTop = niceCeil(top);
   const color = policyColour(o.colours, o.curves);

@@ -85,3 +85,15 @@ describe('event charts', () => {
     expect(boxes.find((x) => x.text.startsWith('step 100'))!.dy).toBe(-3);
   });
 });
+
+describe('curves over a short stream', () => {
+  it('are drawn at every step, a long one at every 10th at most (each curve at least 250 points, or all)', async () => {
+    const { strideFor } = await import('../../src/report/chartsTime.js');
+    expect([120, 249, 500, 1368, 2500, 100_000].map(strideFor)).toEqual([1, 1, 2, 5, 10, 10]);
+    const Q = 120;
+    const curve: CellCurves = { lambda: 0.5, label: 'a', meanCum: Float64Array.from({ length: Q }, (_, i) => i), ciLo: new Float64Array(Q), ciHi: new Float64Array(Q), movingAvg: new Float64Array(Q) };
+    const spec = cumulativeRegretSpec({ title: 't', curves: [curve], Q, colours: new Map(), events: [] }) as Layer;
+    // the origin and every step of the stream
+    expect(spec.data.values.map((r: { step: number }) => r.step)).toEqual(Array.from({ length: Q + 1 }, (_, i) => i));
+  });
+});
