@@ -1,7 +1,7 @@
 /** Scenario charts (docs/model.md §11): running budget use against the budget, and regret around each event. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioSummary } from '../metrics/scenario.js';
-import { eventTextLayers, H, labelRowsOffset, niceCeil, placeEventLabels, W } from './chartsTime.js';
+import { endLabelLayers, eventTextLayers, H, labelRowsOffset, legendFor, niceCeil, placeEventLabels, W } from './chartsTime.js';
 import { segmentCrossesBox } from './labels.js';
 import { colourScale } from './palette.js';
 import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
@@ -132,7 +132,8 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   const rows = curves.flatMap((c) => c.regret.map((v, i) => ({ step: c.from + i + 1, label: c.label, v })));
   const top = niceCeil(Math.max(0, ...rows.map((r) => r.v)));
   const labels = curves.map((c) => c.label);
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels) };
+  // labels at the line ends as on the other charts over the stream: six noisy lines are hard to tell by colour alone
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels), legend: legendFor(labels) };
   // from the step before the first point (the window's start, a round number) to the last point
   const steps = rows.map((r) => r.step);
   const [x0, x1] = steps.length ? [Math.min(...steps, ev.step) - 1, Math.max(...steps, ev.step)] : [ev.step - 1, ev.step + 1];
@@ -154,6 +155,13 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
           color,
         },
       },
+      ...endLabelLayers(
+        curves.filter((c) => c.regret.length).map((c) => ({ label: c.label, x: c.from + c.regret.length, value: c.regret[c.regret.length - 1] })),
+        top,
+        x1,
+        color,
+        x0,
+      ),
       ...(rest.length ? [{ data: { values: rest }, mark: { type: 'rule', color: '#666', strokeWidth: 1, strokeDash: [4, 3] }, encoding: { x } }, ...eventTextLayers(rest, '#555')] : []),
       { data: { values: [own] }, mark: { type: 'rule', color: '#222', strokeWidth: 2, strokeDash: [2, 3] }, encoding: { x } },
       ...eventTextLayers([own], '#222'),

@@ -133,13 +133,13 @@ function titleWithEvents(text: string, events: PoolEvent[], Q: number): string |
   return events.length ? { text, offset: eventTitleOffset(events, Q) } : text;
 }
 
-/** Line layers with labels at the right end of each line (leader when the label had to move). */
-function endLabelLayers(ends: { label: string; x: number; value: number }[], yTop: number, Q: number, color: Record<string, unknown>): Record<string, unknown>[] {
+/** Line layers with labels at the right end of each line (leader when the label had to move); the x axis runs from `from` to Q. */
+export function endLabelLayers(ends: { label: string; x: number; value: number }[], yTop: number, Q: number, color: Record<string, unknown>, from = 0): Record<string, unknown>[] {
   const pos = endLabelPositions(
     ends.map((e) => e.value),
     yTop,
   );
-  const perPx = Q / W;
+  const perPx = (Q - from) / W;
   // the leader starts inside the plot, as its label does: an end far outside the axis would grow the image with it
   const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: Math.max(0, Math.min(yTop, e.value)), x2: Q + 10 * perPx, labelY: pos[i] }));
   // same encoding as the lines, so the legends merge into one
@@ -159,7 +159,7 @@ function endLabelLayers(ends: { label: string; x: number; value: number }[], yTo
 }
 
 /** Legend right of the end labels, line symbols at full opacity. */
-function legendFor(labels: string[]): Record<string, unknown> {
+export function legendFor(labels: string[]): Record<string, unknown> {
   const room = 16 + Math.max(0, ...labels.map((l) => l.length)) * 6.2;
   return { orient: 'right', offset: Math.round(room), symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5, labelLimit: 220 };
 }

@@ -439,7 +439,7 @@ describe('event charts', () => {
       // the axis spans the window's curves exactly
       expect(line.encoding.x.scale.domain).toEqual([from, from + regret.length]);
       expect(line.encoding.x.scale.nice).toBe(false);
-      const t = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      const t = spec.layer.find((l: Layer) => l.mark.type === 'text' && l.encoding.y?.value === 0);
       expect(t.mark.baseline).toBe('bottom');
       expect(spec.title.offset).toBeGreaterThanOrEqual(15);
       const v = t.data.values[0];

@@ -75,7 +75,8 @@ describe('event charts', () => {
     const spec = charts.find((c) => c.name === 'event-1-regret')!.spec as Layer;
     expect(spec.title.text).toBe('Regret around step 100, λ = 0.5');
     const [d0, d1] = spec.layer.find((l: Layer) => l.mark.type === 'line').encoding.x.scale.domain;
-    const rules = spec.layer.filter((l: Layer) => l.mark.type === 'rule').flatMap((l: Layer) => l.data.values.map((v: { step: number }) => v.step));
+    // event rules span the plot's height (no y); the end labels' leaders have one
+    const rules = spec.layer.filter((l: Layer) => l.mark.type === 'rule' && !l.encoding.y).flatMap((l: Layer) => l.data.values.map((v: { step: number }) => v.step));
     // the event at 130 lies in the span [50, 200]; the one at 390 does not
     expect(rules.sort()).toEqual([100, 130]);
     const boxes = labelBoxes(spec, d0, d1);
@@ -83,6 +84,10 @@ describe('event charts', () => {
     expect(apart(boxes[0], boxes[1])).toBe(true);
     // this chart's own event nearest the plot
     expect(boxes.find((x) => x.text.startsWith('step 100'))!.dy).toBe(-3);
+    // each line named at its end, right of the plot, as on the other charts over the stream
+    const ends = spec.layer.find((l: Layer) => l.mark.type === 'text' && l.encoding.text?.field === 'label');
+    expect(ends.data.values.map((v: { label: string; x: number }) => `${v.label}@${v.x}`)).toEqual(['linucb@200']);
+    expect(d1).toBe(200);
   });
 });
 
