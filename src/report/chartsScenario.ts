@@ -1,7 +1,7 @@
 /** Scenario charts (docs/model.md §11): running budget use against the budget, and regret around each event. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioSummary } from '../metrics/scenario.js';
-import { H, niceCeil, W } from './chartsTime.js';
+import { endLabelLayers, eventTextLayers, H, labelRowsOffset, legendFor, niceCeil, placeEventLabels, W } from './chartsTime.js';
 import { segmentCrossesBox } from './labels.js';
 import { colourScale } from './palette.js';
 import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
@@ -121,40 +121,50 @@ function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, c
   } as unknown as TopLevelSpec;
 }
 
-/** Moving-average regret around one event, with the event as a labelled rule; the axis spans the curves exactly. */
+/**
+ * Moving-average regret around one event, with the event as a labelled rule; the axis spans the curves exactly.
+ * Other events inside that span are marked too (thinner rules), so a change in the curves is not put down to
+ * the wrong event; labels that would overlap stack in rows above the plot.
+ */
 function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda: number, colours: Map<string, string>, runs: number): TopLevelSpec {
   const ev = e.list[k];
   const curves = e.curves.filter((c) => c.lambda === lambda && c.event === k);
   const rows = curves.flatMap((c) => c.regret.map((v, i) => ({ step: c.from + i + 1, label: c.label, v })));
   const top = niceCeil(Math.max(0, ...rows.map((r) => r.v)));
   const labels = curves.map((c) => c.label);
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels) };
-  const text = `step ${ev.step}: ${ev.what}`;
+  // labels at the line ends as on the other charts over the stream: six noisy lines are hard to tell by colour alone
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels), legend: legendFor(labels) };
   // from the step before the first point (the window's start, a round number) to the last point
   const steps = rows.map((r) => r.step);
   const [x0, x1] = steps.length ? [Math.min(...steps, ev.step) - 1, Math.max(...steps, ev.step)] : [ev.step - 1, ev.step + 1];
-  // above the plot, where no curve runs through it: rightwards from the rule, or leftwards where it would run past the edge
-  const right = ((ev.step - x0) / Math.max(1, x1 - x0)) * W + 4 + text.length * RULE_CHAR_W > W;
+  const others = e.list.filter((o, j) => j !== k && o.step > x0 && o.step <= x1);
+  // this event's label first, so it keeps the row nearest the plot
+  const [own, ...rest] = placeEventLabels([ev, ...others], x1, 'step', x0);
+  const x = { field: 'step', type: 'quantitative' };
   return {
     width: W,
     height: H,
-    title: { text: `Regret around an event, λ = ${lambdaText(lambda)}`, subtitle: `moving average of 25 steps, mean over ${runs} run${runs === 1 ? '' : 's'}`, offset: 18 },
+    title: { text: `Regret around step ${ev.step}, λ = ${lambdaText(lambda)}`, subtitle: `moving average of 25 steps, mean over ${runs} run${runs === 1 ? '' : 's'}`, offset: labelRowsOffset([own, ...rest]) },
     layer: [
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, clip: true },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [x0, x1], nice: false, zero: false }, axis: { tickCount: 8 } },
+          x: { ...x, title: 'queries routed', scale: { domain: [x0, x1], nice: false, zero: false }, axis: { tickCount: 8 } },
           y: { field: 'v', type: 'quantitative', title: 'step regret (reward units)', scale: { domain: [0, top], nice: false } },
           color,
         },
       },
-      { data: { values: [{ x: ev.step }] }, mark: { type: 'rule', color: '#222', strokeWidth: 2, strokeDash: [2, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
-      {
-        data: { values: [{ x: ev.step, text }] },
-        mark: { type: 'text', align: right ? 'right' : 'left', baseline: 'bottom', dx: right ? -4 : 4, dy: -3, fontSize: 10, color: '#222' },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
-      },
+      ...endLabelLayers(
+        curves.filter((c) => c.regret.length).map((c) => ({ label: c.label, x: c.from + c.regret.length, value: c.regret[c.regret.length - 1] })),
+        top,
+        x1,
+        color,
+        x0,
+      ),
+      ...(rest.length ? [{ data: { values: rest }, mark: { type: 'rule', color: '#666', strokeWidth: 1, strokeDash: [4, 3] }, encoding: { x } }, ...eventTextLayers(rest, '#555')] : []),
+      { data: { values: [own] }, mark: { type: 'rule', color: '#222', strokeWidth: 2, strokeDash: [2, 3] }, encoding: { x } },
+      ...eventTextLayers([own], '#222'),
     ],
   } as unknown as TopLevelSpec;
 }

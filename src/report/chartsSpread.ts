@@ -59,6 +59,16 @@ function withNotes(title: string | { text: string; subtitle: string }, notes: (s
   return all.length ? { text, subtitle: all.join(' · ') } : text;
 }
 
+/** The title without the key's "bar: quartiles equal" item, for a chart that draws no bar. */
+function withoutBarNote(title: string | { text: string; subtitle: string }): string | { text: string; subtitle: string } {
+  if (typeof title === 'string') return title;
+  const subtitle = title.subtitle
+    .split(' · ')
+    .filter((x) => x !== 'bar: quartiles equal')
+    .join(' · ');
+  return subtitle ? { text: title.text, subtitle } : title.text;
+}
+
 export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle: string }; rows: { label: string; regret: number }[]; order: string[]; colours: Map<string, string> }): TopLevelSpec {
   const domain = paddedDomain(
     o.rows.map((r) => r.regret),
@@ -73,7 +83,8 @@ export function finalRegretBoxSpec(o: { title: string | { text: string; subtitle
   return {
     width: W + 120,
     height: H,
-    title: withNotes(o.title, [domain[0] > 0 ? NOT_FROM_ZERO : null]),
+    // the key's "bar: quartiles equal" only when a bar is drawn
+    title: withNotes(flat.length ? o.title : withoutBarNote(o.title), [domain[0] > 0 ? NOT_FROM_ZERO : null]),
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 22 }, encoding: { x, y, color } },
@@ -104,7 +115,7 @@ export function lambdaSweepSpec(o: {
     width: W + 160,
     height: H,
     // the note on bars only when a bar is drawn
-    title: withNotes(flat.length || typeof o.title === 'string' ? o.title : o.title.text, [domain[0] > 0 ? NOT_FROM_ZERO : null]),
+    title: withNotes(flat.length ? o.title : withoutBarNote(o.title), [domain[0] > 0 ? NOT_FROM_ZERO : null]),
     data: { values: o.rows },
     layer: [
       { mark: { type: 'boxplot', extent: 'min-max', size: 8 }, encoding: { x, xOffset, y, color } },

@@ -2,11 +2,18 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellCurves, SelectionWindows } from '../metrics/experiment.js';
 import { colourScale } from './palette.js';
+import { dejaVuWidth } from './textWidth.js';
 
 export const W = 560;
 export const H = 320;
-/** Plot every k-th step of per-step curves: the SVG stays small and the curve shape is unchanged at paper size. */
-const STRIDE = 10;
+/**
+ * Plot every k-th step of per-step curves: the SVG stays small and the curve shape is unchanged at paper size.
+ * At most every 10th, and at least 250 points a curve, so a short stream (a 120-query test) is not drawn as a
+ * dozen straight segments.
+ */
+export function strideFor(Q: number): number {
+  return Math.max(1, Math.min(10, Math.floor(Q / 250)));
+}
 /** Direct labels at the line ends: font size and the vertical room each needs (px). */
 const END_FONT = 10;
 const END_LINE = 12;
@@ -49,49 +56,90 @@ export function endLabelPositions(values: number[], yTop: number, height = H, ga
   return [...pos].map((p) => ((height - p) / height) * yTop);
 }
 
-/** Width (px) of a 10 px event label: DejaVu Sans averages under 6.2 px a character at that size. */
-const EVENT_CHAR_W = 6.2;
+/** Vertical room (px) of one row of 10 px event labels above the plot. */
+const EVENT_ROW = 12;
+/** Least horizontal gap (px) between two event labels on one row. */
+const EVENT_GAP = 6;
+
+export interface PlacedEvent extends PoolEvent {
+  text: string;
+  align: 'left' | 'right';
+  /** Row above the plot, 0 nearest it: a label that would overlap one before it goes up a row. */
+  row: number;
+}
+
+/**
+ * Event labels above the plot, where no curve or cell can run through them: from the rule rightwards, or
+ * leftwards when it would run past the plot's right edge; events close together (two changes 100 queries
+ * apart) stack in rows instead of printing over each other.
+ */
+export function placeEventLabels(events: PoolEvent[], Q: number, prefix = 'query', from = 0): PlacedEvent[] {
+  const boxes: { x0: number; x1: number; row: number }[] = [];
+  return events.map((e) => {
+    const text = `${prefix} ${e.step}: ${e.what}`;
+    const w = dejaVuWidth(text, 10);
+    // the x axis runs from `from` to Q
+    const at = ((e.step - from) / Math.max(1, Q - from)) * W;
+    const right = at + 4 + w > W;
+    const x0 = right ? at - 4 - w : at + 4;
+    let row = 0;
+    while (boxes.some((b) => b.row === row && x0 < b.x1 + EVENT_GAP && b.x0 < x0 + w + EVENT_GAP)) row++;
+    boxes.push({ x0, x1: x0 + w, row });
+    return { ...e, text, align: right ? 'right' : 'left', row };
+  });
+}
+
+/** Title offset (px) leaving room for the rows of placed event labels above the plot; `none` without any. */
+export function labelRowsOffset(placed: PlacedEvent[], none = 8): number {
+  return placed.length ? 18 + EVENT_ROW * Math.max(...placed.map((e) => e.row)) : none;
+}
+
+/** Title offset (px) leaving room for the rows of event labels above the plot; `none` without events. */
+export function eventTitleOffset(events: PoolEvent[], Q: number, none = 8): number {
+  return labelRowsOffset(placeEventLabels(events, Q), none);
+}
+
+/** Text layers of placed event labels, one per alignment and row (a text mark's offsets are not per datum). */
+export function eventTextLayers(placed: PlacedEvent[], color: string): Record<string, unknown>[] {
+  const groups = [...new Set(placed.map((v) => `${v.align} ${v.row}`))];
+  return groups.map((g) => {
+    const [a, row] = g.split(' ');
+    return {
+      data: { values: placed.filter((v) => `${v.align} ${v.row}` === g) },
+      mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3 - EVENT_ROW * Number(row), fontSize: 10, color },
+      encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
+    };
+  });
+}
 
 /**
  * Event rules with a label naming the change, for charts over queries routed (near-black: no policy has that
- * colour). The label sits above the plot, where no curve or cell can run through it: from the rule rightwards,
- * or leftwards when it would run past the plot's right edge. `solid`: the heatmap's rule, drawn over the cells.
+ * colour), labels placed by placeEventLabels. `solid`: the heatmap's rule, drawn over the cells.
  */
 export function eventLayers(events: PoolEvent[], Q: number, solid: boolean, prefix = 'query'): Record<string, unknown>[] {
   if (!events.length) return [];
-  const values = events.map((e) => {
-    const text = `${prefix} ${e.step}: ${e.what}`;
-    const right = (e.step / Q) * W + 4 + text.length * EVENT_CHAR_W > W;
-    return { ...e, text, dx: right ? -4 : 4, align: right ? 'right' : 'left' };
-  });
   return [
     {
       data: { values: events },
       mark: { type: 'rule', strokeDash: solid ? [] : [4, 3], color: solid ? '#111' : '#444', strokeWidth: solid ? 2 : 1 },
       encoding: { x: { field: 'step', type: 'quantitative' } },
     },
-    ...['left', 'right']
-      .filter((a) => values.some((v) => v.align === a))
-      .map((a) => ({
-        data: { values: values.filter((v) => v.align === a) },
-        mark: { type: 'text', align: a, baseline: 'bottom', dx: a === 'left' ? 4 : -4, dy: -3, fontSize: 10, color: solid ? '#111' : '#444' },
-        encoding: { x: { field: 'step', type: 'quantitative' }, y: { value: 0 }, text: { field: 'text' } },
-      })),
+    ...eventTextLayers(placeEventLabels(events, Q, prefix), solid ? '#111' : '#444'),
   ];
 }
 
 /** A chart title with room above the plot for event labels when there are events. */
-function titleWithEvents(text: string, events: PoolEvent[]): string | { text: string; offset: number } {
-  return events.length ? { text, offset: 18 } : text;
+function titleWithEvents(text: string, events: PoolEvent[], Q: number): string | { text: string; offset: number } {
+  return events.length ? { text, offset: eventTitleOffset(events, Q) } : text;
 }
 
-/** Line layers with labels at the right end of each line (leader when the label had to move). */
-function endLabelLayers(ends: { label: string; x: number; value: number }[], yTop: number, Q: number, color: Record<string, unknown>): Record<string, unknown>[] {
+/** Line layers with labels at the right end of each line (leader when the label had to move); the x axis runs from `from` to Q. */
+export function endLabelLayers(ends: { label: string; x: number; value: number }[], yTop: number, Q: number, color: Record<string, unknown>, from = 0): Record<string, unknown>[] {
   const pos = endLabelPositions(
     ends.map((e) => e.value),
     yTop,
   );
-  const perPx = Q / W;
+  const perPx = (Q - from) / W;
   // the leader starts inside the plot, as its label does: an end far outside the axis would grow the image with it
   const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: Math.max(0, Math.min(yTop, e.value)), x2: Q + 10 * perPx, labelY: pos[i] }));
   // same encoding as the lines, so the legends merge into one
@@ -111,7 +159,7 @@ function endLabelLayers(ends: { label: string; x: number; value: number }[], yTo
 }
 
 /** Legend right of the end labels, line symbols at full opacity. */
-function legendFor(labels: string[]): Record<string, unknown> {
+export function legendFor(labels: string[]): Record<string, unknown> {
   const room = 16 + Math.max(0, ...labels.map((l) => l.length)) * 6.2;
   return { orient: 'right', offset: Math.round(room), symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5, labelLimit: 220 };
 }
@@ -127,8 +175,9 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
       if (c.ciHi[i] > top) top = c.ciHi[i];
       if (c.meanCum[i] > top) top = c.meanCum[i];
     }
-    for (let i = 0; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, mean: c.meanCum[i], lo: c.ciLo[i], hi: c.ciHi[i] });
-    if ((n - 1) % STRIDE !== 0) rows.push({ step: n, label: c.label, mean: c.meanCum[n - 1], lo: c.ciLo[n - 1], hi: c.ciHi[n - 1] });
+    const stride = strideFor(n);
+    for (let i = 0; i < n; i += stride) rows.push({ step: i + 1, label: c.label, mean: c.meanCum[i], lo: c.ciLo[i], hi: c.ciHi[i] });
+    if ((n - 1) % stride !== 0) rows.push({ step: n, label: c.label, mean: c.meanCum[n - 1], lo: c.ciLo[n - 1], hi: c.ciHi[n - 1] });
   }
   // the line starts at 0 regret before the first query
   for (const c of o.curves) rows.unshift({ step: 0, label: c.label, mean: 0, lo: 0, hi: 0 });
@@ -140,7 +189,7 @@ export function cumulativeRegretSpec(o: { title: string; curves: CellCurves[]; Q
   return {
     width: W,
     height: H,
-    title: titleWithEvents(o.title, o.events),
+    title: titleWithEvents(o.title, o.events, o.Q),
     data: { values: rows },
     layer: [
       { mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
@@ -170,8 +219,9 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
   for (const c of o.curves) {
     const n = c.movingAvg.length;
     for (let i = first; i < n; i++) if (c.movingAvg[i] > top) top = c.movingAvg[i];
-    for (let i = first; i < n; i += STRIDE) rows.push({ step: i + 1, label: c.label, ma: c.movingAvg[i] });
-    if ((n - 1 - first) % STRIDE !== 0) rows.push({ step: n, label: c.label, ma: c.movingAvg[n - 1] });
+    const stride = strideFor(n);
+    for (let i = first; i < n; i += stride) rows.push({ step: i + 1, label: c.label, ma: c.movingAvg[i] });
+    if ((n - 1 - first) % stride !== 0) rows.push({ step: n, label: c.label, ma: c.movingAvg[n - 1] });
   }
   const yTop = niceCeil(top);
   const color = policyColour(o.colours, o.curves);
@@ -179,7 +229,7 @@ export function movingAverageSpec(o: { title: string; curves: CellCurves[]; Q: n
   return {
     width: W,
     height: H,
-    title: titleWithEvents(o.title, o.events),
+    title: titleWithEvents(o.title, o.events, o.Q),
     data: { values: rows },
     layer: [
       {
@@ -253,7 +303,7 @@ export function selectionSpec(o: { title: string; sel: SelectionWindows; models:
   return {
     width: W,
     height: 16 * o.models.length,
-    title: { text: o.title, offset: o.events.length ? 18 : 8 },
+    title: { text: o.title, offset: eventTitleOffset(o.events, o.Q) },
     layer: [
       {
         data: { values: cells },

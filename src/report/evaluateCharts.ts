@@ -272,6 +272,7 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
 
 export async function renderEvaluateCharts(r: EvaluationResult): Promise<Map<string, RenderedChart>> {
   const out = new Map<string, RenderedChart>();
-  for (const c of r.curves) out.set(c.family, await renderChart(familyChartSpec(c, r.summary)));
+  // ids prefixed per family: report.html inlines every family's SVG, and a shared prefix would repeat clip-path ids
+  for (const c of r.curves) out.set(c.family, await renderChart(familyChartSpec(c, r.summary), 2, `cost-quality-${familySlug(c.family)}`));
   return out;
 }

@@ -122,8 +122,10 @@ export async function writeChartsAndReport(
     dir.write(`charts/${c.name}.png`, r.png);
     rendered.push({ name: c.name, title: c.title, svg: r.svg, tables: c.tables });
   }
-  const hasParetoChart = specs.some((c) => c.name.startsWith('accuracy-vs-energy'));
-  const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !hasParetoChart, ...profileScope(profile, agg.summary) })] : [];
+  // the profile links to the accuracy-vs-energy chart at its own λ (the one nearest 0.5) rather than draw another
+  const paretoCharts = specs.filter((c) => c.name.startsWith('accuracy-vs-energy')).map((c) => c.name);
+  const paretoChart = profile ? (paretoCharts.find((n) => n === 'accuracy-vs-energy' || n === `accuracy-vs-energy-lambda-${Number(profile.lambda.toFixed(3))}`) ?? paretoCharts[0]) : undefined;
+  const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !paretoChart, paretoChart, ...profileScope(profile, agg.summary) })] : [];
   dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle, protocolNote: opts.protocolNote }));
   return specs.map((c) => c.name);
 }

@@ -16,12 +16,24 @@ export function inlineSvg(svg: string): string {
   return svg.replace(/^<\?xml[^>]*>\s*/, '');
 }
 
-/** Charts share one text scale (1.25× their pixel size) and stop at the content width, which the wide ones fill. */
+/** Narrowest a chart is drawn (px): below it, a wide chart's 11 px text would shrink past reading (under 8 px). */
+export const CHART_MIN_WIDTH = 640;
+
+/**
+ * Charts share one text scale (1.25× their pixel size) and stop at the content width, which the wide ones fill;
+ * in a window narrower than CHART_MIN_WIDTH a chart keeps that width and its figure scrolls sideways.
+ */
 export function chartSvg(svg: string): string {
   const inl = inlineSvg(svg);
   const w = /^<svg[^>]*\swidth="([\d.]+)"/.exec(inl);
   if (!w) return inl;
-  return inl.replace(/^<svg/, `<svg style="width:${Math.round(Number(w[1]) * 1.25)}px"`);
+  const px = Math.round(Number(w[1]) * 1.25);
+  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${Math.min(px, CHART_MIN_WIDTH)}px"`);
+}
+
+/** The head of every report: UTF-8, laid out at the device's width (a phone would otherwise draw a 980-px page), title and style. */
+export function reportHead(title: string): string {
+  return `<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${REPORT_CSS}</style>`;
 }
 
 /**
@@ -35,7 +47,7 @@ th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-a
 td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
 table.profile,table.compact{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
 .wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
-figure{margin:1.5em 0}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
+figure{margin:1.5em 0;overflow-x:auto}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
 pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 .sig{font-weight:bold}`;
@@ -61,6 +73,12 @@ export function signedPct(x: number): string {
   return x > 0 ? `+${v}%` : `−${v.slice(1)}%`;
 }
 
+/** "2 of 45 pairs differ", "1 of 3 pairs differs", "the pair does not differ". */
+function pairsDiffer(k: number, n: number): string {
+  if (n === 1) return `the pair ${k ? 'differs' : 'does not differ'}`;
+  return `${k} of ${n} pairs ${k === 1 ? 'differs' : 'differ'}`;
+}
+
 function resultsTable(s: ExperimentSummary, lambda: number): string {
   const parts: string[] = [];
   parts.push('<div class="wide"><table><tr><th>policy</th><th>final regret (mean ± sd)</th><th>95% CI</th><th>accuracy</th><th>energy (Wh)</th><th>mean reward</th></tr>');
@@ -74,7 +92,7 @@ function resultsTable(s: ExperimentSummary, lambda: number): string {
   const sig = s.significance.filter((p) => p.lambda === lambda);
   if (sig.length) {
     parts.push(
-      `<details><summary>Pairwise Mann–Whitney U on final regret (two-sided, Benjamini–Hochberg corrected, α = 0.05): ${sig.filter((p) => p.significant).length} of ${sig.length} pairs differ</summary><div class="wide"><table><tr><th>pair</th><th>U</th><th>p</th><th>p (BH)</th><th>method</th></tr>`,
+      `<details><summary>Pairwise Mann–Whitney U on final regret (two-sided, Benjamini–Hochberg corrected, α = 0.05): ${pairsDiffer(sig.filter((p) => p.significant).length, sig.length)}</summary><div class="wide"><table><tr><th>pair</th><th>U</th><th>p</th><th>p (BH)</th><th>method</th></tr>`,
     );
     for (const p of sig) {
       parts.push(`<tr${p.significant ? ' class="sig"' : ''}><td>${esc(p.a)} vs ${esc(p.b)}</td><td>${fmt(p.u, 1)}</td><td>${pFmt(p.p)}</td><td>${pFmt(p.pAdjusted)}</td><td>${p.method}</td></tr>`);
@@ -108,7 +126,7 @@ function headlineLambda(lambdas: number[]): number {
 export function experimentReport(inp: ReportInput): string {
   const s = inp.summary;
   const parts: string[] = [];
-  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(s.title ?? s.name)}</title><style>${REPORT_CSS}</style></head><body>`);
+  parts.push(`<!doctype html><html lang="en"><head>${reportHead(s.title ?? s.name)}</head><body>`);
   parts.push(`<h1>${esc(s.title ?? s.name)}</h1>`);
   parts.push(
     `<p class="note">Dataset <b>${esc(s.dataset.name)}</b> (${plural(s.dataset.queries, 'query', 'queries')} × ${plural(s.dataset.models, 'model')}, sha256 ${s.dataset.sha256.slice(0, 12)}…) · ` +

@@ -8,7 +8,7 @@ import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 import type { OpePolicyResult } from '../metrics/ope/run.js';
 import type { OpeMetric } from '../metrics/ope/setup.js';
 import { opeSummaryJson, type OpeSummary } from '../metrics/ope/summary.js';
-import { chartSvg, REPORT_CSS } from './html.js';
+import { chartSvg, reportHead } from './html.js';
 import { renderChart } from './render.js';
 import { paddedDomain } from './chartsSpread.js';
 import { zeroTicks } from './protocol.js';
@@ -218,7 +218,7 @@ export function opeChartSpec(s: OpeSummary, metric: OpeMetric = 'reward'): TopLe
 /** report.html of an ope results directory. */
 export function opeReportHtml(s: OpeSummary, svg: string): string {
   const parts: string[] = [];
-  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Off-policy evaluation</title><style>${REPORT_CSS}</style></head><body>`);
+  parts.push(`<!doctype html><html lang="en"><head>${reportHead('Off-policy evaluation')}</head><body>`);
   parts.push('<h1>Off-policy evaluation</h1>');
   const lam = Number.isFinite(s.lambda) ? `λ = ${s.lambda}` : 'reward as logged';
   parts.push(

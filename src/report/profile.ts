@@ -5,7 +5,7 @@
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { inlineSvg, REPORT_CSS } from './html.js';
+import { inlineSvg, reportHead } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
@@ -189,7 +189,7 @@ function shade(t: number, rgb: [number, number, number]): string {
  * Self-contained HTML fragment (inline SVG, inline styles, no scripts) for report.html. Pass the rendered
  * charts to inline the Vega-Lite SVGs; without them a built-in scatter is drawn, unless `pareto: false`.
  */
-export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean; scope?: { heading: string; note: string } } = {}): string {
+export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean; paretoChart?: string; scope?: { heading: string; note: string } } = {}): string {
   const h: string[] = [];
   const d = p.dataset;
   h.push('<section class="greenserv-profile">');
@@ -203,7 +203,11 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
       `smallest ${escapeHtml(p.baselines.smallest ?? '–')}, most accurate ${escapeHtml(p.baselines.mostAccurate ?? '–')}.</p>`,
   );
   // a report that already charts accuracy vs energy keeps one Pareto chart style
-  if (opts.pareto === false) h.push('<p class="note">Every model\'s accuracy and energy, with the Pareto front, are in the accuracy-vs-energy chart above.</p>');
+  if (opts.pareto === false) {
+    // `paretoChart`: the id of the report's own chart, so the note is a link to it
+    const chart = opts.paretoChart ? `<a href="#${escapeHtml(opts.paretoChart)}">accuracy-vs-energy chart</a>` : 'accuracy-vs-energy chart';
+    h.push(`<p class="note">Every model's accuracy and energy, with the Pareto front, are in the ${chart} above.</p>`);
+  }
   else h.push(`<figure>${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
   // styling from REPORT_CSS (table.profile): compact cells, numbers on one line, the Pareto list wrapping
   const th = (s: string): string => `<th>${escapeHtml(s)}</th>`;
@@ -263,7 +267,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
 /** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
 export function profileHtml(p: Profile, section: string): string {
   return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>greenserv profile — ${escapeHtml(p.dataset.name)}</title><style>${REPORT_CSS}</style></head>\n` +
+    `<!doctype html>\n<html lang="en"><head>${reportHead(`greenserv profile — ${p.dataset.name}`)}</head>\n` +
     `<body>\n${section}</body></html>\n`
   );
 }

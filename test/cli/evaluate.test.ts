@@ -384,7 +384,7 @@ describe('evaluateReportSection', () => {
     const page = evaluateReportHtml(s, new Map([['mmlu', '<svg width="640" height="480"></svg>']]));
     expect(page).toMatch(/\.wide\{overflow-x:auto\}/);
     // charts on the text scale of the other reports (1.25×), never wider than the page
-    expect(page).toContain('<figure id="evaluate-mmlu"><svg style="width:800px" width="640"');
+    expect(page).toContain('<figure id="evaluate-mmlu"><svg style="width:800px;min-width:640px" width="640"');
     expect(page).toMatch(/figure svg\{display:block;max-width:100%;height:auto\}/);
   });
 

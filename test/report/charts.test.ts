@@ -5,6 +5,7 @@ import { meanSd, meanSdCi, movingAverage } from '../../src/metrics/stats.js';
 import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
 import { accuracyEnergySpec, flatBoxes } from '../../src/report/chartsSpread.js';
 import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
+import { dejaVuWidth } from '../../src/report/textWidth.js';
 import { POLICY_COLOURS, policyColours } from '../../src/report/palette.js';
 import { renderChart } from '../../src/report/render.js';
 
@@ -408,9 +409,9 @@ describe('event charts', () => {
       },
     } as unknown as ExperimentAggregate['summary']['scenario'];
     const charts = experimentCharts(agg);
-    // the label's box along x from its anchor, alignment and offset; 10 px text under 6.2 px a character
+    // the label's box along x from its anchor, alignment and offset; 10 px DejaVu Sans, the widest font of the stack
     const boxX = (t: Layer, v: { text: string }, x: number): [number, number] => {
-      const w = v.text.length * 6.2;
+      const w = dejaVuWidth(v.text, 10);
       return t.mark.align === 'right' ? [x + t.mark.dx - w, x + t.mark.dx] : [x + t.mark.dx, x + t.mark.dx + w];
     };
     for (const name of ['cumulative-regret', 'moving-average-regret', 'selection-linucb']) {
@@ -438,14 +439,16 @@ describe('event charts', () => {
       // the axis spans the window's curves exactly
       expect(line.encoding.x.scale.domain).toEqual([from, from + regret.length]);
       expect(line.encoding.x.scale.nice).toBe(false);
-      const t = spec.layer.find((l: Layer) => l.mark.type === 'text');
+      const t = spec.layer.find((l: Layer) => l.mark.type === 'text' && l.encoding.y?.value === 0);
       expect(t.mark.baseline).toBe('bottom');
       expect(spec.title.offset).toBeGreaterThanOrEqual(15);
       const v = t.data.values[0];
       const [d0, d1] = line.encoding.x.scale.domain;
-      const [x0, x1] = boxX(t, v, ((v.x - d0) / (d1 - d0)) * spec.width);
+      const [x0, x1] = boxX(t, v, ((v.step - d0) / (d1 - d0)) * spec.width);
       expect(x0).toBeGreaterThanOrEqual(0);
       expect(x1).toBeLessThanOrEqual(spec.width);
+      // the title says which event, also in the PNG alone
+      expect(spec.title.text).toContain(`step ${v.step}`);
     }
   });
 });

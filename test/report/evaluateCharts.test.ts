@@ -137,3 +137,21 @@ describe('cost-quality chart', () => {
     }
   });
 });
+
+describe('renderEvaluateCharts', () => {
+  it('gives every family chart its own ids, so report.html, which inlines them all, repeats none', async () => {
+    const { renderEvaluateCharts } = await import('../../src/report/evaluateCharts.js');
+    const a = family();
+    const b = { ...family(), family: 'g' };
+    const summary = { dataset: { families: [{ name: 'f', queries: 100 }, { name: 'g', queries: 100 }] }, reward: { cost: 'usd' } } as unknown as EvaluateSummary;
+    const charts = await renderEvaluateCharts({ curves: [a, b], summary } as never);
+    const ids = [...charts.values()].flatMap((c) => [...c.svg.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]));
+    expect(ids.length).toBeGreaterThan(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    // every url(#…) points at an id of its own chart
+    for (const c of charts.values()) {
+      const own = new Set([...c.svg.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]));
+      for (const m of c.svg.matchAll(/url\(#([^)]+)\)/g)) expect(own.has(m[1])).toBe(true);
+    }
+  }, 60_000);
+});

@@ -91,8 +91,15 @@ describe('report.html', () => {
   });
 
   it('charts share one text scale and stop at the content width', () => {
-    expect(chartSvg(SVG)).toMatch(/^<svg style="width:1000px" xmlns/);
+    expect(chartSvg(SVG)).toMatch(/^<svg style="width:1000px;min-width:640px" xmlns/);
     expect(experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} })).toMatch(/figure svg\{[^}]*max-width:100%/);
+  });
+
+  it('on a phone: laid out at the device width, a chart not shrunk below 640 px (its figure scrolls), a small one never widened', () => {
+    const html = experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} });
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html).toMatch(/figure\{[^}]*overflow-x:auto/);
+    expect(chartSvg(SVG.replace(/800/g, '400'))).toMatch(/^<svg style="width:500px;min-width:500px"/);
   });
 
   it('under the protocol: its section (both tables, the gap-closed chart) comes first, before the charts', () => {
@@ -124,7 +131,7 @@ describe('report.html', () => {
     expect(section).toContain('<tr><td>linucb</td><td>+20.0%</td><td>+16.0%</td><td>+10.0%</td></tr>');
     expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0', 'λ=0.4', 'λ=1']);
     // the chart moves into the section: drawn once, the other charts stay under Charts
-    expect(section).toMatch(/<figure id="gap-closed"><svg style="width:1000px"[^>]*><rect id="gap"\/>/);
+    expect(section).toMatch(/<figure id="gap-closed"><svg style="width:1000px;min-width:640px"[^>]*><rect id="gap"\/>/);
     expect(html.match(/<rect id="gap"\/>/g)).toHaveLength(1);
     expect(html.indexOf('<figure id="c">')).toBeGreaterThan(html.indexOf('<h2>Charts</h2>'));
     expect(section).toContain('The charts and tables below describe the 100-query test stream.');

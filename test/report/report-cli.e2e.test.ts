@@ -152,6 +152,21 @@ describe('greenserv report', () => {
     expect(before).toContain('<h2>Model profiles</h2>');
   });
 
+  it('every link inside report.html reaches its target; the profile links to the accuracy-vs-energy chart at its λ', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
+    const cfg = join(dir, 'e.yaml');
+    writeFileSync(cfg, 'name: e\ndataset: greenserv-pool\nruns: 2\nseed: 3\nlambdas: [0, 0.5, 1]\narms:\n  - policy: linucb\n  - policy: random\n');
+    await runExperiment(cfg, { runs: 2, out: join(dir, 'x'), workers: 1 });
+    const html = readFileSync(join(dir, 'x', 'report.html'), 'utf8');
+    const ids = new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+    const links = [...html.matchAll(/href="#([^"]*)"/g)].map((m) => m[1]);
+    expect(links).toContain('accuracy-vs-energy-lambda-0.5');
+    for (const l of links) expect(ids.has(l), `#${l}`).toBe(true);
+    // nothing fetched from elsewhere: no link, image or style outside the page
+    expect(html).not.toMatch(/(?:href|src)="(?!#)/);
+    expect(html).not.toMatch(/@import|url\((?!#)/);
+  }, 120_000);
+
   it('bad directories: exit 2 naming the file, line and field; nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-rep-'));
     const out = join(dir, 's');
