@@ -8,6 +8,7 @@ import { terminalSafe } from '../../core/escape.js';
 import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
+import { duplicateKey, nestedKey } from './jsonKeys.js';
 import { maxLineBytes } from '../limits.js';
 
 export type Cell = string | number | boolean | null;
@@ -221,77 +222,6 @@ class DelimitedSource {
   close(): void {
     this.input.destroy();
   }
-}
-
-/**
- * The key of the first value of a one-line JSON object that is itself an object or array (a bracket outside
- * strings, at depth 2, right after a key's colon), or null. Lines that do not start with `{`, and a bracket
- * anywhere else (the line is then not JSON), are left to the parser's own message.
- */
-export function nestedKey(text: string): string | null {
-  const start = text.search(/\S/);
-  if (text.charCodeAt(start) !== 123 || (text.indexOf('[') < 0 && text.indexOf('{', start + 1) < 0)) return null;
-  let depth = 0;
-  let str = -1;
-  let lastStr = '';
-  let key = '';
-  // at depth 1, whether the last character outside strings and blanks was a key's colon
-  let value = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (str >= 0) {
-      if (c === 92) i++;
-      else if (c === 34) {
-        lastStr = text.slice(str, i + 1);
-        str = -1;
-      }
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 13) continue;
-    if (c === 34) str = i;
-    else if (c === 58 && depth === 1) key = lastStr;
-    else if (c === 123 || c === 91) {
-      if (++depth === 2) {
-        if (!value) return null;
-        try {
-          return String(JSON.parse(key));
-        } catch {
-          return key;
-        }
-      }
-    } else if (c === 125 || c === 93) depth--;
-    value = c === 58 && depth === 1;
-  }
-  return null;
-}
-
-/**
- * A key written twice in one flat JSON object (JSON.parse keeps the last value silently), or null. Counts the
- * colons outside strings first, so a line with as many as the object has keys costs one pass.
- */
-export function duplicateKey(text: string, keys: number): string | null {
-  const written: string[] = [];
-  let str = -1;
-  let last = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (str >= 0) {
-      if (c === 92) i++;
-      else if (c === 34) {
-        last = text.slice(str, i + 1);
-        str = -1;
-      }
-    } else if (c === 34) str = i;
-    else if (c === 58) written.push(last);
-  }
-  if (written.length === keys) return null;
-  const seen = new Set<string>();
-  for (const k of written) {
-    const name = String(JSON.parse(k));
-    if (seen.has(name)) return name;
-    seen.add(name);
-  }
-  return null;
 }
 
 async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
