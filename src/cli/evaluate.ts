@@ -29,6 +29,7 @@ import { parseDriftSpec } from '../sim/scenarioConfig.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
+import { stopOnSignal } from './interrupt.js';
 
 interface EvaluateCliOptions {
   policyModule: string[];
@@ -144,22 +145,19 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   };
   // Ctrl-C or SIGTERM during the sweep, when nothing is written yet: say so, as simulate does (the writer below
   // removes its own temporaries on a signal)
-  const onSignal = (sig: NodeJS.Signals): void => {
-    bar?.stop();
-    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}greenserv: interrupted (${sig}); stopped, no results written\n`);
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   let ev;
   try {
-    ev = await evaluateRouterbench(params, bar ? onProgress : undefined);
-    // a signal that came during synchronous work (one job) is handled here, before anything is written
-    await signalsHandled();
+    ev = await stopOnSignal(
+      async () => {
+        const r = await evaluateRouterbench(params, bar ? onProgress : undefined);
+        // a signal that came during synchronous work (one job) is handled here, before anything is written
+        await signalsHandled();
+        return r;
+      },
+      () => bar?.stop(),
+    );
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   const { summary } = ev.result;
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);
