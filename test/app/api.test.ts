@@ -1,9 +1,9 @@
 /** The library entry point in-process: defaults match the CLI's, registered policies run by name, bad registrations are refused. */
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadTable, profileTable, registerPolicy, regressOne, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
+import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadPolicyModule, loadTable, profileTable, registerPolicy, regressOne, runExperiment, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
 import { buildProfile } from '../../src/metrics/profile.js';
@@ -62,6 +62,28 @@ describe('library API', () => {
     expect(() => registerPolicy(fixedFactory('linucb', 0))).toThrow(new UsageError("registerPolicy: policy 'linucb': the name is already taken"));
     expect(() => registerPolicy(fixedFactory('Bad Name', 0))).toThrow(UsageError);
     expect(() => registerPolicy({ ...fixedFactory('no-create', 0), create: undefined as never })).toThrow(/create must be a function/);
+    expect(pluginFactories().length).toBe(before);
+  });
+
+  it('a policy registered from code on worker threads is refused by name, before any data is read', async () => {
+    registerPolicy(fixedFactory('thread-bound', 0));
+    const why = "policy 'thread-bound' was added with registerPolicy and runs on the calling thread only";
+    // a worker thread would have called it an unknown policy
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: ['thread-bound', 'random'], jobs: 2 })).rejects.toThrow(new UsageError(`jobs: ${why}; set jobs: 1, or load it from an ES module file with loadPolicyModule (worker threads load those too)`));
+    await expect(energySensitivity({ source: '/nonexistent.csv', policies: ['thread-bound'], jobs: 2 })).rejects.toThrow(`jobs: ${why}`);
+    const dir = mkdtempSync(join(tmpdir(), 'gs-api-threads-'));
+    writeFileSync(join(dir, 'e.yaml'), 'name: e\ndataset: /nonexistent.csv\nruns: 1\nlambdas: [0.5]\narms:\n  - policy: random\n  - policy: thread-bound\n');
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), workers: 2 })).rejects.toThrow(`workers: ${why}`);
+    expect(existsSync(join(dir, 'out.partial'))).toBe(false);
+    // one thread reaches the data
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: ['thread-bound'], jobs: 1 })).rejects.toBeInstanceOf(DataError);
+  });
+
+  it('loadPolicyModule resolves to a copy of the registered plugins, not the registry itself', async () => {
+    const got = (await loadPolicyModule(resolve(__dirname, '../../examples/policies/softmax.mjs'))) as PolicyFactory[];
+    expect(got.map((f) => f.name)).toContain('softmax-example');
+    const before = pluginFactories().length;
+    got.length = 0;
     expect(pluginFactories().length).toBe(before);
   });
 
