@@ -1,5 +1,5 @@
 /** The library entry point in-process: defaults match the CLI's, registered policies run by name, bad registrations are refused. */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +77,34 @@ describe('library API', () => {
     expect(existsSync(join(dir, 'out.partial'))).toBe(false);
     // one thread reaches the data
     await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: ['thread-bound'], jobs: 1 })).rejects.toBeInstanceOf(DataError);
+  });
+
+  it('a failed experiment leaves no results directory, and its finished replays in <out>.partial, which resume finishes', async () => {
+    // a late replay fails once: the finished ones are kept, and a resumed run scores as an uninterrupted one
+    let replays = 0;
+    let failed = false;
+    const flaky: PolicyFactory = {
+      ...fixedFactory('flaky-once', 1),
+      create: (env, params, h, t) => {
+        replays += 1;
+        if (replays === 3 && !failed) {
+          failed = true;
+          throw new Error('replay failed');
+        }
+        return fixedFactory('flaky-once', 1).create(env, params, h, t);
+      },
+    };
+    registerPolicy(flaky);
+    const dir = mkdtempSync(join(tmpdir(), 'gs-api-partial-'));
+    writeFileSync(join(dir, 'e.yaml'), 'name: e\ndataset: greenserv-pool\nruns: 3\nseed: 7\nlambdas: [0.5]\narms:\n  - policy: flaky-once\n');
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow('replay failed');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(readFileSync(join(dir, 'out.partial', 'jobs.ndjson'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow(/--resume/);
+    const resumed = await runExperiment(null, { resume: join(dir, 'out.partial'), charts: false });
+    expect(existsSync(join(dir, 'out.partial'))).toBe(false);
+    const whole = await runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'again'), charts: false });
+    expect(resumed.summary).toEqual(whole.summary);
   });
 
   it('loadPolicyModule resolves to a copy of the registered plugins, not the registry itself', async () => {
