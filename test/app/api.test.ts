@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadPolicyModule, loadTable, profileTable, registerPolicy, regressOne, runExperiment, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
+import { DataError, DEFAULT_ROUTERBENCH_SOURCE, ope, energySensitivity, evaluateRouterbench, loadPolicyModule, loadTable, profileTable, registerPolicy, regressOne, runExperiment, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
 import { buildProfile } from '../../src/metrics/profile.js';
@@ -105,6 +105,12 @@ describe('library API', () => {
     expect(existsSync(join(dir, 'out.partial'))).toBe(false);
     const whole = await runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'again'), charts: false });
     expect(resumed.summary).toEqual(whole.summary);
+  });
+
+  it('an ope request without its log or policies is a UsageError naming the field', async () => {
+    await expect(ope({ logs: 'log.csv' } as never)).rejects.toThrow(new UsageError('policies: give at least one target policy'));
+    await expect(ope({ policies: ['random'] } as never)).rejects.toThrow(new UsageError('logs: give the routing log file'));
+    await expect(ope({ logs: 'log.csv', policies: [] })).rejects.toThrow(new UsageError('policies: give at least one target policy'));
   });
 
   it('loadPolicyModule resolves to a copy of the registered plugins, not the registry itself', async () => {
