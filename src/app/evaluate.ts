@@ -18,6 +18,7 @@ import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
 import { loadPolicyModule, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
+import { checkThreadBound } from './policies.js';
 import { PROTOCOL_BASELINE } from '../sim/run.js';
 import { tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
 import { evaluateSplits } from './evaluateProtocol.js';
@@ -288,6 +289,7 @@ export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
     if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. gpu=H100,batch=32 (--energy-model)");
     if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only (--cost energy)");
     checkReplayCount(p, 'fields');
+    checkThreadBound(p.policies, p.jobs, 'jobs');
     return p;
   }
   const i = parsed.error.issues[0];

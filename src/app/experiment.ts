@@ -19,6 +19,7 @@ import { experimentInputs, readConfigText } from './experimentFiles.js';
 import { jobKey, jobWeights, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
 import { runSplitSeries, type SplitSeriesMember } from './experimentSplits.js';
+import { checkThreadBound } from './policies.js';
 
 export { jobKey, jobLabel, jobWeights, prepareExperiment, type PreparedExperiment } from './experimentPrepare.js';
 export { writeExperimentResults } from './experimentResults.js';
@@ -91,6 +92,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   }
   // a quick parse first, so a bad config or --out fails before the table loads
   const quick = parseExperiment(text, file);
+  checkThreadBound(quick.arms.map((a) => a.policy), o.workers ?? 1, 'workers');
   const name = quick.name;
   const shard = o.shard;
   const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);

@@ -56,7 +56,9 @@ function checkInt(v: number, name: string, lo: number, hi: number): number {
 
 /** Evaluate the policies on the log; the result is what summary.json holds. */
 export async function ope(req: OpeRequest): Promise<OpeSummary> {
-  if (req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
+  // a JavaScript caller gets no type check: name the field rather than fail on undefined
+  if (typeof req.logs !== 'string' || req.logs === '') throw new UsageError('logs: give the routing log file');
+  if (!Array.isArray(req.policies) || req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
   for (const f of req.policyModules ?? []) await loadPolicyModule(f);
   const lambdaGiven = req.lambda !== undefined;
   const lambda = req.lambda ?? DEFAULT_OPE_LAMBDA;

@@ -2,4 +2,33 @@
  * Adding routing policies from outside the package: `registerPolicy(factory)` from code (this thread), or
  * `loadPolicyModule(path)` for an ES module file, which worker threads load too. See docs/api.md.
  */
-export { loadPolicyModule, registerPolicy } from '../policies/registry.js';
+import { UsageError } from '../core/errors.js';
+import { loadPolicyModule as loadModule, registerPolicy as register } from '../policies/registry.js';
+import type { PolicyFactory } from '../policies/policy.js';
+
+/** Names added by registerPolicy: a worker thread has no module to import them from. */
+const fromCode = new Set<string>();
+
+/** Add a policy factory from code; it runs on the calling thread only. */
+export function registerPolicy(factory: PolicyFactory): void {
+  register(factory);
+  fromCode.add(factory.name);
+}
+
+/** Load and register the policies of an ES module file; resolves to every plugin policy registered so far. */
+export async function loadPolicyModule(path: string): Promise<readonly PolicyFactory[]> {
+  // a copy: the registry's own list is not the caller's to change
+  return [...(await loadModule(path))];
+}
+
+/**
+ * Refuse worker threads (`setting` > 1) for a policy registered from code: a worker would report it as
+ * an unknown policy, though the caller has just registered it.
+ */
+export function checkThreadBound(policies: readonly string[], threads: number, setting: string): void {
+  if (threads <= 1) return;
+  const bound = policies.find((p) => fromCode.has(p));
+  if (bound !== undefined) {
+    throw new UsageError(`${setting}: policy '${bound}' was added with registerPolicy and runs on the calling thread only; set ${setting}: 1, or load it from an ES module file with loadPolicyModule (worker threads load those too)`);
+  }
+}

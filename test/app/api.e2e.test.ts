@@ -80,6 +80,17 @@ describe('public API from the packed tarball', () => {
     expect(existsSync(join(pkg, 'src'))).toBe(false);
   });
 
+  it('ships the library documentation the README links to, and no build cache, benchmarks, fuzzers or dangling source maps', () => {
+    const all = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+    const files = all(pkg);
+    // the README's "Library API" section points a user at docs/api.md
+    for (const link of readFileSync(join(pkg, 'README.md'), 'utf8').match(/\]\(docs\/[a-z-]+\.md/g) ?? []) expect(files).toContain(link.slice(2));
+    expect(files).toContain('docs/api.md');
+    expect(readdirSync(join(pkg, 'dist'))).toEqual(['src']);
+    // a source map would name ../../../src/…, which the package does not hold
+    expect(files.filter((f) => f.endsWith('.map') || f.endsWith('.tsbuildinfo'))).toEqual([]);
+  });
+
   it('the docs example type-checks against the shipped declarations', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: proj, encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');

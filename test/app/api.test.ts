@@ -1,9 +1,9 @@
 /** The library entry point in-process: defaults match the CLI's, registered policies run by name, bad registrations are refused. */
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, DEFAULT_ROUTERBENCH_SOURCE, energySensitivity, evaluateRouterbench, loadTable, profileTable, registerPolicy, regressOne, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
+import { DataError, DEFAULT_ROUTERBENCH_SOURCE, ope, energySensitivity, evaluateRouterbench, loadPolicyModule, loadTable, profileTable, registerPolicy, regressOne, runExperiment, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
 import { buildProfile } from '../../src/metrics/profile.js';
@@ -62,6 +62,62 @@ describe('library API', () => {
     expect(() => registerPolicy(fixedFactory('linucb', 0))).toThrow(new UsageError("registerPolicy: policy 'linucb': the name is already taken"));
     expect(() => registerPolicy(fixedFactory('Bad Name', 0))).toThrow(UsageError);
     expect(() => registerPolicy({ ...fixedFactory('no-create', 0), create: undefined as never })).toThrow(/create must be a function/);
+    expect(pluginFactories().length).toBe(before);
+  });
+
+  it('a policy registered from code on worker threads is refused by name, before any data is read', async () => {
+    registerPolicy(fixedFactory('thread-bound', 0));
+    const why = "policy 'thread-bound' was added with registerPolicy and runs on the calling thread only";
+    // a worker thread would have called it an unknown policy
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: ['thread-bound', 'random'], jobs: 2 })).rejects.toThrow(new UsageError(`jobs: ${why}; set jobs: 1, or load it from an ES module file with loadPolicyModule (worker threads load those too)`));
+    await expect(energySensitivity({ source: '/nonexistent.csv', policies: ['thread-bound'], jobs: 2 })).rejects.toThrow(`jobs: ${why}`);
+    const dir = mkdtempSync(join(tmpdir(), 'gs-api-threads-'));
+    writeFileSync(join(dir, 'e.yaml'), 'name: e\ndataset: /nonexistent.csv\nruns: 1\nlambdas: [0.5]\narms:\n  - policy: random\n  - policy: thread-bound\n');
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), workers: 2 })).rejects.toThrow(`workers: ${why}`);
+    expect(existsSync(join(dir, 'out.partial'))).toBe(false);
+    // one thread reaches the data
+    await expect(evaluateRouterbench({ source: '/nonexistent.csv', policies: ['thread-bound'], jobs: 1 })).rejects.toBeInstanceOf(DataError);
+  });
+
+  it('a failed experiment leaves no results directory, and its finished replays in <out>.partial, which resume finishes', async () => {
+    // a late replay fails once: the finished ones are kept, and a resumed run scores as an uninterrupted one
+    let replays = 0;
+    let failed = false;
+    const flaky: PolicyFactory = {
+      ...fixedFactory('flaky-once', 1),
+      create: (env, params, h, t) => {
+        replays += 1;
+        if (replays === 3 && !failed) {
+          failed = true;
+          throw new Error('replay failed');
+        }
+        return fixedFactory('flaky-once', 1).create(env, params, h, t);
+      },
+    };
+    registerPolicy(flaky);
+    const dir = mkdtempSync(join(tmpdir(), 'gs-api-partial-'));
+    writeFileSync(join(dir, 'e.yaml'), 'name: e\ndataset: greenserv-pool\nruns: 3\nseed: 7\nlambdas: [0.5]\narms:\n  - policy: flaky-once\n');
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow('replay failed');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(readFileSync(join(dir, 'out.partial', 'jobs.ndjson'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow(/--resume/);
+    const resumed = await runExperiment(null, { resume: join(dir, 'out.partial'), charts: false });
+    expect(existsSync(join(dir, 'out.partial'))).toBe(false);
+    const whole = await runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'again'), charts: false });
+    expect(resumed.summary).toEqual(whole.summary);
+  });
+
+  it('an ope request without its log or policies is a UsageError naming the field', async () => {
+    await expect(ope({ logs: 'log.csv' } as never)).rejects.toThrow(new UsageError('policies: give at least one target policy'));
+    await expect(ope({ policies: ['random'] } as never)).rejects.toThrow(new UsageError('logs: give the routing log file'));
+    await expect(ope({ logs: 'log.csv', policies: [] })).rejects.toThrow(new UsageError('policies: give at least one target policy'));
+  });
+
+  it('loadPolicyModule resolves to a copy of the registered plugins, not the registry itself', async () => {
+    const got = (await loadPolicyModule(resolve(__dirname, '../../examples/policies/softmax.mjs'))) as PolicyFactory[];
+    expect(got.map((f) => f.name)).toContain('softmax-example');
+    const before = pluginFactories().length;
+    got.length = 0;
     expect(pluginFactories().length).toBe(before);
   });
 
