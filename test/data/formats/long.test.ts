@@ -226,6 +226,13 @@ describe('long format: every bad input is a DataError naming file, line and colu
     expect(ok.queryIds).toEqual(['q\u{1f600}']);
   });
 
+  it('a control character in an id or task names its line and column', async () => {
+    const H = 'query_id,model_id,accuracy,task\n';
+    await dataError(loadTable(s.write('cq.csv', H + 'q1,m,1,t\nq\x1b[2J,m,1,t\n')), { line: 3, column: 'query_id', message: /query id "q\\u001b\[2J" contains a control character/ });
+    await dataError(loadTable(s.write('cm.csv', H + 'q1,m,1,t\nq1,n\x7f,1,t\n')), { line: 3, column: 'model_id', message: /model id "n\\u007f"/ });
+    await dataError(loadTable(s.write('ct.jsonl', '{"query_id":"q1","model_id":"m","accuracy":1,"task":"t\\u0007"}\n')), { line: 1, column: 'task', message: /task "t\\u0007"/ });
+  });
+
   it('query missing from the queries file', async () => {
     const queries = s.write('q-only1.csv', 'query_id,task\na,mmlu\n');
     await dataError(loadTable(s.write('qmiss.csv', 'query_id,model_id,accuracy\na,m,1\nb,m,1\n'), { queries }), { line: 3, column: 'query_id', message: /not in the queries file/ });
