@@ -23,6 +23,7 @@ export function parquetString(bytes: Uint8Array | undefined): string | NotUtf8 |
 
 /** The error for the first marked value of a decoded Parquet column chunk (rows from `firstRow`, 0-based), or null. */
 export function firstNotUtf8(values: ArrayLike<unknown>, file: string, firstRow: number, column: string): DataError | null {
+  if (ArrayBuffer.isView(values)) return null; // numbers only
   for (let r = 0; r < values.length; r++) if (values[r] instanceof NotUtf8) return new DataError(NOT_UTF8, file, firstRow + r + 1, column);
   return null;
 }
