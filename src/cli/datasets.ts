@@ -4,14 +4,14 @@ import { loadTable, resolveFormat, isBuiltinSource, type LoadOptions } from '../
 import { GREENSERV_POOL_NAME } from '../data/builtin/greenserv-pool.js';
 import { cacheDirectory, isHfUri, listCachedFiles } from '../data/hub.js';
 import { summarizeTable, type CellStats, type TableSummary } from '../data/formats/summary.js';
-import { outputFormatOf, writeTable } from '../data/formats/write.js';
+import { outputFormatOf, sideFilesOf, writeTable } from '../data/formats/write.js';
 import { streamLongTable, streamLongToParquet } from '../data/formats/streamParquet.js';
 import { arrowSink } from '../data/formats/streamArrow.js';
 import { textKindOf } from '../data/formats/text.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UnreadableError, UsageError, userIoError } from '../core/errors.js';
-import { sameFile } from '../core/outputGuard.js';
+import { inputSameAs, sameFile } from '../core/outputGuard.js';
 import { fileAbove } from '../core/atomic.js';
 import { loadSources, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
@@ -170,6 +170,11 @@ export function registerDatasetsCommand(program: Command, io: DatasetsIO = defau
   ).action(async (src: string, dst: string, o: InputOpts & { to?: string; force?: boolean; stream?: boolean }) => {
     // the same file under another name too (./x.csv, an absolute path, a link)
     if (sameFile(dst, src)) throw new UsageError('destination is the source file');
+    // a side file given as input would be replaced by its rewrite (a models file loses its descriptor columns)
+    for (const f of [dst, ...(o.stream ? [] : sideFilesOf(dst, o.to))]) {
+      const input = inputSameAs(f, [o.queries, o.models, o.bounds]);
+      if (input !== null) throw new UsageError(`${f === dst ? 'destination' : `destination side file ${f}`} is the input ${input}, which the conversion may rewrite (with or without --force); name another destination`);
+    }
     // the output format first: an unknown extension is the problem to name, before any clash with an
     // existing file (or side file) of the same stem, and before the source is read
     outputFormatOf(dst, o.to);

@@ -72,6 +72,8 @@ export function readQueries(path: string): QuerySet {
       out.records.push(r);
     }
   }
+  // a header-only file gave an empty output and exit 0, as if the queries had been read
+  if (out.records.length === 0) throw new DataError(files.length === 1 ? 'no queries (header only?)' : `no queries in any of its ${files.length} .csv files (header only?)`, path);
   return out;
 }
 

@@ -129,6 +129,28 @@ describe('inputs and protected directories', () => {
   });
 });
 
+describe('datasets convert never rewrites its side-file inputs', () => {
+  it('a --models/--queries/--bounds file that is the destination or one of its side files is refused, even with --force', async () => {
+    const d = tmp();
+    const src = put(join(d, 't.csv'), 'query_id,model_id,accuracy\nq1,m1,1\nq2,m1,0\n');
+    // the descriptor column 'family' is not written by convert: replacing this file would lose it
+    const models = 'model_id,name,params_b,family\nm1,M One,7,qwen2.5\n';
+    const m = put(join(d, 'out.models.csv'), models);
+    const q = put(join(d, 'out.queries.csv'), 'query_id,task,text\nq1,mmlu,Hello there\nq2,gsm8k,How many?\n');
+    for (const args of [['--models', m], ['--queries', q]]) {
+      await expect(datasetsInProcess('convert', src, join(d, 'out.csv'), ...args, '--force')).rejects.toThrow(
+        new UsageError(`destination side file ${join(d, args[0] === '--models' ? 'out.models.csv' : 'out.queries.csv')} is the input ${args[1]}, which the conversion may rewrite (with or without --force); name another destination`),
+      );
+    }
+    await expect(datasetsInProcess('convert', src, m, '--models', m, '--force')).rejects.toThrow(/^destination is the input .*out\.models\.csv/);
+    expect(readFileSync(m, 'utf8')).toBe(models);
+    expect(readdirSync(d).sort()).toEqual(['out.models.csv', 'out.queries.csv', 't.csv']);
+    // Parquet has no side files: the same inputs convert
+    await datasetsInProcess('convert', src, join(d, 'out.parquet'), '--models', m, '--queries', q, '--force');
+    expect(readFileSync(m, 'utf8')).toBe(models);
+  });
+});
+
 describe('AtomicDir.commit checks the target again', () => {
   it('earlier results turned into other files meanwhile are not replaced, even with force', () => {
     const d = tmp();

@@ -108,14 +108,14 @@ describe('ids and names must be printable', () => {
   const s = scratch();
   const HEAD = 'query_id,model_id,accuracy,energy_j,task\n';
   it.each([
-    ['model id', 'q1,\u001b[31mred\u001b]0;pwn\u0007,1,2,mmlu\nq1,b,0,1,mmlu\n', /model id "\\u001b\[31mred\\u001b\]0;pwn\\u0007" contains a control character/],
-    ['query id', 'q\u009b1,a,1,2,mmlu\n', /query id "q\\u009b1" contains a control character/],
-    ['task', 'q1,a,1,2,mm\u0008lu\n', /task "mm\\blu" contains a control character/],
-  ])('a %s with a control character is refused, shown escaped, naming the file', async (_what, rows, msg) => {
+    ['model id', 'q0,b,1,2,mmlu\nq1,\u001b[31mred\u001b]0;pwn\u0007,1,2,mmlu\nq1,b,0,1,mmlu\n', /model id "\\u001b\[31mred\\u001b\]0;pwn\\u0007" contains a control character/, 3, 'model_id'],
+    ['query id', 'q\u009b1,a,1,2,mmlu\n', /query id "q\\u009b1" contains a control character/, 2, 'query_id'],
+    ['task', 'q0,a,1,2,mmlu\nq1,a,1,2,mm\u0008lu\n', /task "mm\\blu" contains a control character/, 3, 'task'],
+  ])('a %s with a control character is refused, shown escaped, naming the file, line and column', async (_what, rows, msg, line, column) => {
     const f = s.write(`ctl-${_what.replace(' ', '-')}.csv`, HEAD + rows);
     const e = await loadTable(f).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DataError);
-    expect((e as Error).message.startsWith(`${f}: `)).toBe(true);
+    expect((e as Error).message.startsWith(`${f}:${line} (column '${column}'): `)).toBe(true);
     expect((e as Error).message).toMatch(msg);
     // the message itself carries no control character
     expect(/[\u0000-\u001f\u007f-\u009f]/.test((e as Error).message)).toBe(false);

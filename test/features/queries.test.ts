@@ -62,6 +62,13 @@ describe('queries format (query_id, text[, task])', () => {
     e = throwsDataError(() => readQueries(dup));
     expect([e.line, e.column]).toEqual([4, 'query_id']);
     expect(e.message).toMatch(/duplicate query id 'a'/);
+    e = throwsDataError(() => readQueries(file('hdr.csv', 'query_id,text,task\n\n')));
+    expect(e.message).toMatch(/hdr\.csv: no queries \(header only\?\)$/);
+    mkdirSync(join(dir, 'hdrs'));
+    writeFileSync(join(dir, 'hdrs', 'a.csv'), 'query_id,text\n');
+    writeFileSync(join(dir, 'hdrs', 'b.csv'), 'id,dataset,processed_input\r\n');
+    e = throwsDataError(() => readQueries(join(dir, 'hdrs')));
+    expect(e.message).toMatch(/hdrs: no queries in any of its 2 \.csv files/);
     e = throwsDataError(() => readQueries(join(dir, 'missing.csv')));
     expect(e.message).toMatch(/missing.csv: file not found/);
   });

@@ -7,6 +7,8 @@ import type { PoolTable } from '../pool.js';
 import { readAllBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ArrowFormatError, verifyArrowIpc } from './arrow-verify.js';
+import { isUtf8 } from 'node:buffer';
+import { NOT_UTF8 } from './utf8Strings.js';
 
 const CORRUPT = 'not a readable Arrow IPC file or stream (truncated or corrupt?)';
 
@@ -35,13 +37,18 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
     }
     return v;
   };
-  const valuesOf = (i: number, v: Vector): ArrayLike<unknown> => {
+  /** `start`: the row of v's first value. */
+  const valuesOf = (i: number, v: Vector, start = 0): ArrayLike<unknown> => {
+    let values;
     try {
-      return vectorValues(v);
+      values = vectorValues(v);
     } catch (err) {
       // Buffers that disagree with the metadata surface only when values are read.
       throw new UnreadableError(`${CORRUPT}: cannot decode the column: ${(err as Error)?.message ?? String(err)}`, file, undefined, columns[i]);
     }
+    const bad = arrowNotUtf8(v, values);
+    if (bad >= 0) throw new DataError(NOT_UTF8, file, start + bad + 1, columns[i]);
+    return values;
   };
   // The values of a large table are made a slice of rows at a time (a long table's id columns as JS strings
   // cost several times their bytes in the file); a small one is read whole.
@@ -58,7 +65,7 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
     async fetchRows(cols, start, end) {
       const values = new Map<number, ArrayLike<unknown>>();
       chunk = null;
-      for (const i of new Set(cols)) values.set(i, valuesOf(i, vectorOf(i).slice(start, end)));
+      for (const i of new Set(cols)) values.set(i, valuesOf(i, vectorOf(i).slice(start, end), start));
       chunk = values;
     },
     release() {
@@ -89,4 +96,21 @@ function vectorValues(v: Vector): ArrayLike<unknown> {
 
 export async function loadArrow(file: string, opts: ColumnarOptions = {}): Promise<PoolTable> {
   return loadColumnar(arrowSource(file), opts);
+}
+
+/** Index of the first value of an Arrow Utf8 column whose bytes are not UTF-8, or −1 (checked only where U+FFFD shows). */
+export function arrowNotUtf8(v: Vector, values: ArrayLike<unknown>): number {
+  const t = v.type.typeId;
+  if (t !== Type.Utf8 && t !== Type.LargeUtf8) return -1;
+  let base = 0;
+  for (const d of v.data) {
+    const offsets = d.valueOffsets as ArrayLike<number | bigint> | undefined;
+    for (let j = 0; j < d.length && offsets; j++) {
+      const s = values[base + j];
+      if (typeof s !== 'string' || !s.includes('\ufffd')) continue;
+      if (!isUtf8(d.values.subarray(Number(offsets[j]), Number(offsets[j + 1])))) return base + j;
+    }
+    base += d.length;
+  }
+  return -1;
 }

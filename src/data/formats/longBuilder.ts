@@ -3,6 +3,7 @@
  * pg dump, recovered logs): collects (query, model) outcomes and assembles the dense table.
  */
 import { DataError } from '../../core/errors.js';
+import { hasControl, jsonQuoted } from '../../core/escape.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } from '../pool.js';
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';
@@ -149,6 +150,7 @@ export class LongTableBuilder {
     let q = this.qIndex.get(id);
     if (q === undefined) {
       if (id === '') throw new DataError('empty query id', this.file, line, column);
+      this.unprintable ??= unprintable('query id', id, this.file, line, column);
       if (this.queriesFile !== null) {
         throw new DataError(`query '${truncate(id)}' is not in ${this.queriesLabel}`, this.file, line, column);
       }
@@ -163,6 +165,7 @@ export class LongTableBuilder {
     let m = this.mIndex.get(id);
     if (m === undefined) {
       if (id === '') throw new DataError('empty model id', this.file, line, column);
+      this.unprintable ??= unprintable('model id', id, this.file, line, column);
       if (this.modelsFile !== null) {
         throw new DataError(`model '${truncate(id)}' is not in ${this.modelsLabel}`, this.file, line, column);
       }
@@ -179,7 +182,10 @@ export class LongTableBuilder {
     if (prev === null) {
       // One string per task name, not one per query.
       let name = this.taskNames.get(task);
-      if (name === undefined) this.taskNames.set(task, (name = task));
+      if (name === undefined) {
+        this.unprintable ??= unprintable('task', task, this.file, line, column);
+        this.taskNames.set(task, (name = task));
+      }
       this.qTasks[q] = name;
       this.qTaskLine.a[q] = line ?? 0;
     } else if (prev !== task) {
@@ -187,6 +193,9 @@ export class LongTableBuilder {
       throw new DataError(`query '${truncate(this.qIds[q])}' has task '${task}' here but '${prev}'${where}`, this.file, line, column);
     }
   }
+
+  /** The first id or task with a control character: reported once the rows are read, so other errors keep their order. */
+  private unprintable: DataError | null = null;
 
   /** Metric kinds stored per row: only the columns the source has (fixed at the first row, saves memory). */
   private kinds: number[] | null = null;
@@ -202,6 +211,7 @@ export class LongTableBuilder {
   }
 
   build(): PoolTable {
+    if (this.unprintable) throw this.unprintable;
     const nRows = this.rq.n;
     if (nRows === 0) throw new DataError('no data rows (header only?)', this.file);
     const Q = this.qIds.length;
@@ -373,4 +383,9 @@ function metric(c: AccuracyColumn | null): Float32Array | Float64Array | undefin
 
 function fmt(v: number): string {
   return Number.isNaN(v) ? 'empty' : String(v);
+}
+
+/** Checked where an id is first met, so the message names its line (loadTable checks every table again). */
+function unprintable(what: string, v: string, file: string, line: number | undefined, column: string): DataError | null {
+  return hasControl(v) ? new DataError(`${what} ${jsonQuoted(v)} contains a control character; ids and names must be printable`, file, line, column) : null;
 }

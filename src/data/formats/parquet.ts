@@ -9,6 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { assertReadable, gzipContent, readAllBytes, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
+import { parquetString, firstNotUtf8 } from './utf8Strings.js';
 
 /** A plain file read a byte range at a time, so a large file is never held whole; a gzipped one is inflated. */
 function fileBytes(file: string): ByteSource {
@@ -142,6 +143,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   }
   const decode = async (names: string[], rowStart?: number, rowEnd?: number): Promise<Map<string, { start: number; values: ArrayLike<unknown> }[]>> => {
     const chunks = new Map<string, { start: number; values: ArrayLike<unknown> }[]>();
+    let notUtf8: DataError | null = null;
     try {
       await parquetRead({
         file: buf,
@@ -150,15 +152,20 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
         columns: names,
         rowStart,
         rowEnd,
+        parsers: { stringFromBytes: parquetString as (b: Uint8Array) => string },
         onChunk(chunk) {
+          // thrown after parquetRead: an error in this callback would escape its promise
+          notUtf8 ??= firstNotUtf8(chunk.columnData as ArrayLike<unknown>, file, chunk.rowStart, chunk.columnName);
           let list = chunks.get(chunk.columnName);
           if (!list) chunks.set(chunk.columnName, (list = []));
           list.push({ start: chunk.rowStart - (rowStart ?? 0), values: chunk.columnData as ArrayLike<unknown> });
         },
       });
     } catch (err) {
+      if (err instanceof DataError) throw err;
       throw new DataError(`cannot decode Parquet data: ${(err as Error).message}`, file);
     }
+    if (notUtf8 !== null) throw notUtf8;
     return chunks;
   };
   return {

@@ -10,6 +10,7 @@ import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
 import { duplicateKey, nestedKey } from './jsonKeys.js';
 import { maxLineBytes } from '../limits.js';
+import { refuseLoneSurrogates } from './surrogates.js';
 
 export type Cell = string | number | boolean | null;
 
@@ -247,6 +248,7 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
     const rec = obj as Record<string, unknown>;
     const dup = duplicateKey(text, Object.keys(rec).length);
     if (dup !== null) throw new DataError(`key '${truncate(dup)}' appears twice in this object`, file, line, dup);
+    refuseLoneSurrogates(text, rec, file, line);
     if (!columns) {
       columns = Object.keys(rec);
       index = new Map(columns.map((c, i) => [c, i]));

@@ -50,6 +50,14 @@ export function outputFormatOf(dst: string, forced?: string): OutputFormat {
   return f;
 }
 
+/** The side files writeTable may write next to a long-format `dst` (none for Arrow and Parquet). */
+export function sideFilesOf(dst: string, format?: string): string[] {
+  const fmt = outputFormatOf(dst, format);
+  if (fmt === 'arrow' || fmt === 'arrow-stream' || fmt === 'parquet') return [];
+  const { stem, ext, gz } = splitExt(dst);
+  return ['queries', 'models'].map((w) => `${stem}.${w}.${ext || fmt}${gz ? '.gz' : ''}`).concat(`${stem}.bounds.csv`);
+}
+
 function splitExt(file: string): { stem: string; ext: string; gz: boolean } {
   let b = file;
   let gz = false;

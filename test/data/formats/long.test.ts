@@ -216,6 +216,23 @@ describe('long format: every bad input is a DataError naming file, line and colu
     await dataError(loadTable(s.write('bad.jsonl', '{"query_id":"a","model_id":"m","accuracy":1}\n{"query_id":\n')), { line: 2, message: /invalid JSON/ });
   });
 
+  it('an escaped lone surrogate in a JSON Lines id or key: refused, as UTF-8 output would merge distinct ids', async () => {
+    // "q\ud800" and "q\ud801" are distinct strings that both become 'q' + U+FFFD once written as UTF-8
+    const two = '{"query_id":"q1","model_id":"m","accuracy":1}\n{"query_id":"q\\ud800","model_id":"m","accuracy":1}\n{"query_id":"q\\ud801","model_id":"m","accuracy":0}\n';
+    await dataError(loadTable(s.write('lone.jsonl', two)), { line: 2, column: 'query_id', message: /lone surrogate \(\\ud800\)/ });
+    await dataError(loadTable(s.write('lonekey.jsonl', '{"query_id":"q","model_id":"m","accuracy":1,"x\\udc00":1}\n')), { line: 1, message: /key holds an escaped lone surrogate/ });
+    // a surrogate pair is a character: kept
+    const ok = await loadTable(s.write('pair.jsonl', '{"query_id":"q\\ud83d\\ude00","model_id":"m","accuracy":1}\n'));
+    expect(ok.queryIds).toEqual(['q\u{1f600}']);
+  });
+
+  it('a control character in an id or task names its line and column', async () => {
+    const H = 'query_id,model_id,accuracy,task\n';
+    await dataError(loadTable(s.write('cq.csv', H + 'q1,m,1,t\nq\x1b[2J,m,1,t\n')), { line: 3, column: 'query_id', message: /query id "q\\u001b\[2J" contains a control character/ });
+    await dataError(loadTable(s.write('cm.csv', H + 'q1,m,1,t\nq1,n\x7f,1,t\n')), { line: 3, column: 'model_id', message: /model id "n\\u007f"/ });
+    await dataError(loadTable(s.write('ct.jsonl', '{"query_id":"q1","model_id":"m","accuracy":1,"task":"t\\u0007"}\n')), { line: 1, column: 'task', message: /task "t\\u0007"/ });
+  });
+
   it('query missing from the queries file', async () => {
     const queries = s.write('q-only1.csv', 'query_id,task\na,mmlu\n');
     await dataError(loadTable(s.write('qmiss.csv', 'query_id,model_id,accuracy\na,m,1\nb,m,1\n'), { queries }), { line: 3, column: 'query_id', message: /not in the queries file/ });
