@@ -12,6 +12,7 @@ import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { parseJsonText } from '../core/readFile.js';
 import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
 import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
+import { checkShardVersion, version } from './version.js';
 import { evaluateDefaults, evaluateInputs, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
 
 const MAX_STATE_BYTES = 1 << 20;
@@ -45,7 +46,7 @@ export async function evaluateShard(
   const { cells, weights } = sweepCells(prep.table, prep.sweepOptions);
   const mine = shardCells(weights, shard).map((i) => cells[i]);
   const results = await runSweepCells(prep.table, prep.sweepOptions, mine, o.progress);
-  const state = { schemaVersion: 1, kind: 'evaluate', shard, totalCells: cells.length, settingsSha256: settingsHash(p), datasetSha256: prep.sha256, settings: p };
+  const state = { schemaVersion: 1, kind: 'evaluate', greenserv: version(), shard, totalCells: cells.length, settingsSha256: settingsHash(p), datasetSha256: prep.sha256, settings: p };
   const dir = new AtomicDir(out, o.force === true, [...inputs, ...prep.files]);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
@@ -65,6 +66,7 @@ export async function evaluateShard(
 }
 
 interface EvaluateShardState {
+  greenserv?: string;
   shard: ShardSpec;
   totalCells: number;
   settingsSha256: string;
@@ -74,10 +76,17 @@ interface EvaluateShardState {
 
 /** True when a shard directory is an evaluation's (its state.json says kind: evaluate). */
 export function isEvaluateShard(dir: string): boolean {
+  return shardKind(dir) === 'evaluate';
+}
+
+/** Whose shard a directory is, as far as its state.json tells; null when unreadable (its reader names the fault). */
+export function shardKind(dir: string): 'evaluate' | 'experiment' | null {
   try {
-    return (JSON.parse(readBounded(join(dir, 'state.json'), MAX_STATE_BYTES)) as { kind?: unknown }).kind === 'evaluate';
+    const s = JSON.parse(readBounded(join(dir, 'state.json'), MAX_STATE_BYTES)) as { kind?: unknown; experimentFile?: unknown } | null;
+    if (s?.kind === 'evaluate') return 'evaluate';
+    return typeof s?.experimentFile === 'string' ? 'experiment' : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -112,6 +121,7 @@ function readState(dir: string): EvaluateShardState {
   if (!hex(raw.settingsSha256)) bad('settingsSha256');
   if (!hex(raw.datasetSha256)) bad('datasetSha256');
   if (typeof raw.settings !== 'object' || raw.settings === null) bad('settings');
+  checkShardVersion(raw.greenserv, file);
   return raw as unknown as EvaluateShardState;
 }
 
