@@ -4,11 +4,11 @@
  * text and dataset, and together hold every cell exactly once.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { AtomicDir, TEMP_NAME } from '../core/atomic.js';
-import { greenservMarker } from '../core/outputGuard.js';
+import { fileWithin, greenservMarker } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
@@ -114,6 +114,25 @@ function checkSameRun(shards: ShardInput[]): void {
   if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
 }
 
+/** The results go beside the shards, never into one: a shard is an input, and re-running it would remove them. */
+function checkOutsideShards(out: string, dirs: string[]): void {
+  // through symbolic links anywhere above --out: its nearest existing ancestor, resolved
+  let at = resolve(out);
+  const below: string[] = [];
+  while (!existsSync(at) && dirname(at) !== at) {
+    below.unshift(basename(at));
+    at = dirname(at);
+  }
+  let real = join(at, ...below);
+  try {
+    real = join(realpathSync(at), ...below);
+  } catch {
+    // unreadable: compared as written
+  }
+  const holder = dirs.find((d) => fileWithin(d, out) || fileWithin(d, real));
+  if (holder !== undefined) throw new UsageError(`--out ${out}: it is inside the shard directory ${holder}, which merge only reads; choose another --out`);
+}
+
 /** What a merge wrote: an experiment's or an evaluation's results directory. */
 export type MergeOutcome =
   | { kind: 'experiment'; summary: ExperimentSummary; out: string }
@@ -122,7 +141,10 @@ export type MergeOutcome =
 /** Merge the shards of an experiment or of an evaluation (told apart by their state.json). */
 export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<MergeOutcome> {
   // an unusable --out (or one holding a shard) fails before the shards are read
-  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, dirs);
+  if (o.out !== undefined) {
+    AtomicDir.checkTarget(o.out, o.force === true, dirs);
+    checkOutsideShards(o.out, dirs);
+  }
   for (const d of dirs) checkShardDir(d);
   // told apart by their state.json; one of each kind would otherwise fail on the other's fields
   const evaluation = dirs.find((d) => shardKind(d) === 'evaluate');
@@ -131,7 +153,9 @@ export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<Me
     throw new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard) and ${experiment} is not; merge the shards of one run at a time`);
   }
   if (evaluation !== undefined) {
-    const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
+    const out = o.out ?? `results/${timestamp()}-evaluate`;
+    checkOutsideShards(out, dirs);
+    const r = await mergeEvaluateShards(dirs, { out, force: o.force, charts: o.charts });
     return { kind: 'evaluate', ...r };
   }
   return { kind: 'experiment', ...(await mergeExperimentShards(dirs, o)) };
@@ -158,6 +182,7 @@ async function mergeExperimentShards(dirs: string[], o: MergeOptions): Promise<{
     throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256', 'field');
   }
   const out = o.out ?? `results/${p.cfg.name}`;
+  checkOutsideShards(out, dirs);
   const shape = { lambdas: p.cfg.lambdas.length, arms: p.cfg.arms.length, runs: p.cfg.runs, queries: p.ctx.replay.nQueries, models: p.table.nModels, budget: p.cfg.budget !== undefined };
   const found = new Map<string, string[]>();
   const byKey = new Map<string, JobResult>();

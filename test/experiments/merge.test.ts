@@ -3,7 +3,7 @@
  * missing and duplicate cells; a shard interrupted and resumed is the same shard; nothing is written on error.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +187,22 @@ describe('merge', () => {
     expect(readFileSync(join(cut, 'jobs.ndjson')).length).toBe(keep);
     const gone = copy('no-jobs', shards[1], (d) => rmSync(join(d, 'jobs.ndjson')));
     expect((await failure([shards[0], gone, shards[2]])).message).toBe(`${gone}: jobs.ndjson is missing, so this is not a finished shard; re-run this shard (experiment run --shard i/n --force)`);
+  });
+
+  it('writes nothing into a shard directory: --out inside one is refused', async () => {
+    const before = readdirSync(shards[1]).sort();
+    const inside = join(shards[1], 'merged');
+    const e = await failure(shards, inside);
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe(`--out ${inside}: it is inside the shard directory ${shards[1]}, which merge only reads; choose another --out`);
+    expect(readdirSync(shards[1]).sort()).toEqual(before);
+    // through greenserv merge as well, below a symbolic link to the shard
+    const link = join(root, 'link-s1');
+    symlinkSync(shards[1], link);
+    const viaLink = join(link, 'deeper', 'merged');
+    const again = await mergeAny(shards, { out: viaLink, charts: false }).catch((x: Error) => x);
+    expect((again as Error).message).toMatch(/it is inside the shard directory .*s1, which merge only reads/);
+    expect(readdirSync(shards[1]).sort()).toEqual(before);
   });
 
   it('refuses the temporary directory of a shard still being written', async () => {
