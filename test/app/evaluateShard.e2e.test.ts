@@ -127,4 +127,13 @@ describe('evaluate --shard and merge', () => {
     expect(o).toMatchObject({ schemaVersion: 1, kind: 'shard', shard: { index: 0, count: 2 }, total: 8, out: join(root, 'cli-shard-0') });
     expect(o.cells).toBe(8 - Number(/^shard 1\/2: (\d) of 8/.exec(r.stdout)![1]));
   });
+
+  it('names the shard directory on one line, a line feed in it escaped, as experiment run --shard does', () => {
+    const args = ['evaluate', '--routerbench', String(request.source), '--lambdas', '0,1', '--runs', '1', '--policies', 'random', '--jobs', '1', '--no-progress'];
+    const r = spawnSync(process.execPath, [BIN, ...args, '--shard', ' 0 / 1 ', '--out', 'o\nx'], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('shard 0/1: 1 of 1 (λ, policy) cells; shard directory: o\\u000ax\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n');
+    expect(existsSync(join(root, 'o\nx', 'cells.ndjson'))).toBe(true);
+  });
 });
