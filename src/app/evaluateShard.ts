@@ -93,8 +93,12 @@ export function shardKind(dir: string): 'evaluate' | 'experiment' | null {
 function readBounded(file: string, max: number): string {
   let size: number;
   try {
-    size = statSync(file).size;
+    const st = statSync(file);
+    // a FIFO or device would block the read, or never end it
+    if (!st.isFile()) throw new DataError('not a regular file', file);
+    size = st.size;
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw userIoError(e, file, 'read');
   }
   if (size > max) throw new DataError(`${size} bytes, more than a shard of this evaluation can hold (${max})`, file);

@@ -65,7 +65,10 @@ function readShard(dir: string): ShardInput {
   if (state.datasetSha256 === undefined) throw new DataError('state.json records no dataset hash', join(dir, 'state.json'), undefined, 'datasetSha256', 'field');
   const cfgFile = join(dir, 'config.yaml');
   if (!existsSync(cfgFile)) throw new DataError('not a finished shard (config.yaml is missing); finish it with experiment run --resume, or re-run the shard', dir);
-  const size = statSync(cfgFile).size;
+  const cst = statSync(cfgFile);
+  // a FIFO or device would block the read
+  if (!cst.isFile()) throw new DataError('not a regular file', cfgFile);
+  const size = cst.size;
   if (size > MAX_CONFIG_BYTES) throw new DataError(`${size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`, cfgFile);
   const text = readFileSync(cfgFile, 'utf8');
   if (createHash('sha256').update(text).digest('hex') !== state.configSha256) throw new DataError('does not match configSha256 in state.json (the file was modified)', cfgFile);
