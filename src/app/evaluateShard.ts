@@ -163,6 +163,15 @@ function readCells(dir: string, shape: { lambdas: number; policies: number; valu
   return out;
 }
 
+/** The settings two shards differ in ('seed 41, there 40'); the worker count is not a setting that matters. */
+function settingsDifference(a: EvaluateRequest, b: EvaluateRequest): string {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v).slice(0, 80));
+  const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => k !== 'jobs' && JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+  return keys.length ? `the settings differ: ${listSome(keys.map((k) => `${k} ${show(x[k])}, there ${show(y[k])}`), 3)}` : 'the settings differ';
+}
+
 /** Merge the shard directories of one evaluation; the same bytes as the unsharded run (with any --jobs), in any order of `dirs`. */
 export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
   const states = dirs.map(readState);
@@ -174,7 +183,9 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
       ['shard.count', s.shard.count, ref.shard.count],
       ['totalCells', s.totalCells, ref.totalCells],
     ] as const) {
-      if (a !== b) throw new DataError(`comes from another evaluation than ${dirs[0]}: ${field} ${String(a)}, there ${String(b)}`, join(dirs[i], 'state.json'), undefined, field, 'field');
+      if (a === b) continue;
+      const what = field === 'settingsSha256' ? `${settingsDifference(s.settings, ref.settings)} (${field} ${a}, there ${b})` : `${field} ${String(a)}, there ${String(b)}`;
+      throw new DataError(`comes from another evaluation than ${dirs[0]}: ${what}`, join(dirs[i], 'state.json'), undefined, field, 'field');
     }
   });
   const count = ref.shard.count;

@@ -90,6 +90,16 @@ describe('evaluate --shard and merge', () => {
     }
   });
 
+  it('shards of other settings name the settings that differ, not only their hash', async () => {
+    const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'seeds', 'shard-0') });
+    const one = await evaluateShard({ ...request, seed: 41, jobs: 2 }, { index: 1, count: 2 }, { out: join(root, 'seeds', 'shard-1') });
+    const out = join(root, 'seeds-merged');
+    const e = await mergeAny([zero.out, one.out], { out }).catch((x: unknown) => x);
+    expect((e as Error).name).toBe('DataError');
+    expect((e as Error).message).toMatch(new RegExp(`^${join(one.out, 'state.json')} \\(field 'settingsSha256'\\): comes from another evaluation than ${zero.out}: the settings differ: seed 41, there 40 \\(settingsSha256 [0-9a-f]{64}, there [0-9a-f]{64}\\)$`));
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a shard whose state.json is broken JSON, or JSON but not an object, is a DataError naming the file', async () => {
     const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'broken', 'shard-0') });
     const one = await evaluateShard(request, { index: 1, count: 2 }, { out: join(root, 'broken', 'shard-1') });
