@@ -141,6 +141,10 @@ function readCells(dir: string, shape: { lambdas: number; policies: number; valu
   const perLine = Math.ceil((shape.values * 24 * 4) / 3) + 4096;
   const text = readBounded(file, shape.cells * perLine);
   const out: SweepCellResult[] = [];
+  // a shard is written whole: a last line without its line feed was cut off afterwards
+  if (text.length > 0 && !text.endsWith('\n')) {
+    throw new DataError(`truncated shard: the file ends inside a record after ${Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1))} bytes; re-run this shard`, file);
+  }
   text.split('\n').forEach((line, i) => {
     if (!line) return;
     const fail = (why: string): never => {

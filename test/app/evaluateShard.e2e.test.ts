@@ -100,6 +100,21 @@ describe('evaluate --shard and merge', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a truncated cells.ndjson is named as truncated', async () => {
+    const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'cut', 'shard-0') });
+    const one = await evaluateShard(request, { index: 1, count: 2 }, { out: join(root, 'cut', 'shard-1') });
+    const file = join(one.out, 'cells.ndjson');
+    const whole = readFileSync(file);
+    expect(whole.length).toBeGreaterThan(100);
+    writeFileSync(file, whole.subarray(0, whole.length - 40));
+    const complete = whole.subarray(0, whole.length - 1).lastIndexOf(10) + 1;
+    const out = join(root, 'cut-merged');
+    const e = await mergeAny([zero.out, one.out], { out }).catch((x: unknown) => x);
+    expect((e as Error).name).toBe('DataError');
+    expect((e as Error).message).toBe(`${file}: truncated shard: the file ends inside a record after ${complete} bytes; re-run this shard`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a shard whose state.json is broken JSON, or JSON but not an object, is a DataError naming the file', async () => {
     const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'broken', 'shard-0') });
     const one = await evaluateShard(request, { index: 1, count: 2 }, { out: join(root, 'broken', 'shard-1') });
