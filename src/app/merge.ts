@@ -1,7 +1,7 @@
 /**
  * The merge use case: shard directories of one sharded experiment (`experiment run --shard i/n`) become
  * the results directory an unsharded run writes, byte for byte. Shards must come from the same config
- * text and dataset, and together hold every cell exactly once.
+ * text, dataset and greenserv version, and together hold every cell exactly once; they are only read.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
