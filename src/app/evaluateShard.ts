@@ -12,6 +12,7 @@ import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { parseJsonText } from '../core/readFile.js';
 import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
 import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
+import { checkShardVersion, version } from './version.js';
 import { evaluateDefaults, evaluateInputs, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
 
 const MAX_STATE_BYTES = 1 << 20;
@@ -45,7 +46,7 @@ export async function evaluateShard(
   const { cells, weights } = sweepCells(prep.table, prep.sweepOptions);
   const mine = shardCells(weights, shard).map((i) => cells[i]);
   const results = await runSweepCells(prep.table, prep.sweepOptions, mine, o.progress);
-  const state = { schemaVersion: 1, kind: 'evaluate', shard, totalCells: cells.length, settingsSha256: settingsHash(p), datasetSha256: prep.sha256, settings: p };
+  const state = { schemaVersion: 1, kind: 'evaluate', greenserv: version(), shard, totalCells: cells.length, settingsSha256: settingsHash(p), datasetSha256: prep.sha256, settings: p };
   const dir = new AtomicDir(out, o.force === true, [...inputs, ...prep.files]);
   try {
     dir.write('state.json', JSON.stringify(state, null, 2) + '\n');
@@ -65,6 +66,7 @@ export async function evaluateShard(
 }
 
 interface EvaluateShardState {
+  greenserv?: string;
   shard: ShardSpec;
   totalCells: number;
   settingsSha256: string;
@@ -74,18 +76,29 @@ interface EvaluateShardState {
 
 /** True when a shard directory is an evaluation's (its state.json says kind: evaluate). */
 export function isEvaluateShard(dir: string): boolean {
+  return shardKind(dir) === 'evaluate';
+}
+
+/** Whose shard a directory is, as far as its state.json tells; null when unreadable (its reader names the fault). */
+export function shardKind(dir: string): 'evaluate' | 'experiment' | null {
   try {
-    return (JSON.parse(readBounded(join(dir, 'state.json'), MAX_STATE_BYTES)) as { kind?: unknown }).kind === 'evaluate';
+    const s = JSON.parse(readBounded(join(dir, 'state.json'), MAX_STATE_BYTES)) as { kind?: unknown; experimentFile?: unknown } | null;
+    if (s?.kind === 'evaluate') return 'evaluate';
+    return typeof s?.experimentFile === 'string' ? 'experiment' : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 function readBounded(file: string, max: number): string {
   let size: number;
   try {
-    size = statSync(file).size;
+    const st = statSync(file);
+    // a FIFO or device would block the read, or never end it
+    if (!st.isFile()) throw new DataError('not a regular file', file);
+    size = st.size;
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw userIoError(e, file, 'read');
   }
   if (size > max) throw new DataError(`${size} bytes, more than a shard of this evaluation can hold (${max})`, file);
@@ -112,6 +125,7 @@ function readState(dir: string): EvaluateShardState {
   if (!hex(raw.settingsSha256)) bad('settingsSha256');
   if (!hex(raw.datasetSha256)) bad('datasetSha256');
   if (typeof raw.settings !== 'object' || raw.settings === null) bad('settings');
+  checkShardVersion(raw.greenserv, file);
   return raw as unknown as EvaluateShardState;
 }
 
@@ -127,6 +141,10 @@ function readCells(dir: string, shape: { lambdas: number; policies: number; valu
   const perLine = Math.ceil((shape.values * 24 * 4) / 3) + 4096;
   const text = readBounded(file, shape.cells * perLine);
   const out: SweepCellResult[] = [];
+  // a shard is written whole: a last line without its line feed was cut off afterwards
+  if (text.length > 0 && !text.endsWith('\n')) {
+    throw new DataError(`truncated shard: the file ends inside a record after ${Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1))} bytes; re-run this shard`, file);
+  }
   text.split('\n').forEach((line, i) => {
     if (!line) return;
     const fail = (why: string): never => {
@@ -149,6 +167,15 @@ function readCells(dir: string, shape: { lambdas: number; policies: number; valu
   return out;
 }
 
+/** The settings two shards differ in ('seed 41, there 40'); the worker count is not a setting that matters. */
+function settingsDifference(a: EvaluateRequest, b: EvaluateRequest): string {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v).slice(0, 80));
+  const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => k !== 'jobs' && JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+  return keys.length ? `the settings differ: ${listSome(keys.map((k) => `${k} ${show(x[k])}, there ${show(y[k])}`), 3)}` : 'the settings differ';
+}
+
 /** Merge the shard directories of one evaluation; the same bytes as the unsharded run (with any --jobs), in any order of `dirs`. */
 export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
   const states = dirs.map(readState);
@@ -160,7 +187,9 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
       ['shard.count', s.shard.count, ref.shard.count],
       ['totalCells', s.totalCells, ref.totalCells],
     ] as const) {
-      if (a !== b) throw new DataError(`comes from another evaluation than ${dirs[0]}: ${field} ${String(a)}, there ${String(b)}`, join(dirs[i], 'state.json'), undefined, field, 'field');
+      if (a === b) continue;
+      const what = field === 'settingsSha256' ? `${settingsDifference(s.settings, ref.settings)} (${field} ${a}, there ${b})` : `${field} ${String(a)}, there ${String(b)}`;
+      throw new DataError(`comes from another evaluation than ${dirs[0]}: ${what}`, join(dirs[i], 'state.json'), undefined, field, 'field');
     }
   });
   const count = ref.shard.count;

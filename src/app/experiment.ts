@@ -18,6 +18,7 @@ import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
 import { experimentInputs, readConfigText } from './experimentFiles.js';
 import { jobKey, jobWeights, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
+import { version } from './version.js';
 import { runSplitSeries, type SplitSeriesMember } from './experimentSplits.js';
 import { checkThreadBound } from './policies.js';
 
@@ -81,6 +82,8 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   let state: CheckpointState | null = null;
   if (o.resume) {
     state = Checkpoint.readState(o.resume);
+    // replays of two versions in one run would match neither version's results
+    if (state.greenserv !== undefined && state.greenserv !== version()) throw new UsageError(`${o.resume}: a checkpoint of greenserv ${state.greenserv}, and this is greenserv ${version()}; resume it with that version, or start over with --force`);
     // the results go beside the checkpoint, whichever directory the run is resumed from
     o = { ...o, runs: state.runs, out: outOfPartial(o.resume, state), charts: state.charts, shard: state.shard };
   }
@@ -121,7 +124,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   }
   // a shard runs its cost-balanced subset of the jobs (docs/model.md, "Shards")
   const mine = shard ? shardCells(jobWeights(p), shard).map((i) => jobs[i]) : jobs;
-  const newState: CheckpointState = { schemaVersion: 1, experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length, datasetSha256: sha256, ...(shard ? { shard } : {}) };
+  const newState: CheckpointState = { schemaVersion: 1, greenserv: version(), experimentFile: resolve(file), configSha256, runs: cfg.runs, out: resolve(out), charts: o.charts !== false, totalJobs: jobs.length, datasetSha256: sha256, ...(shard ? { shard } : {}) };
   const checkpoint = new Checkpoint(partial, newState, !state);
   if (!state) {
     // a run of the same experiment may have finished between the check above and this claim (it removes its

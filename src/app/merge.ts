@@ -1,22 +1,24 @@
 /**
  * The merge use case: shard directories of one sharded experiment (`experiment run --shard i/n`) become
  * the results directory an unsharded run writes, byte for byte. Shards must come from the same config
- * text and dataset, and together hold every cell exactly once.
+ * text, dataset and greenserv version, and together hold every cell exactly once; they are only read.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError, userIoError } from '../core/errors.js';
-import { AtomicDir } from '../core/atomic.js';
-import { greenservMarker } from '../core/outputGuard.js';
+import { AtomicDir, TEMP_NAME } from '../core/atomic.js';
+import { fileWithin, greenservMarker } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
+import { parseExperiment } from '../sim/experimentConfig.js';
+import { checkShardVersion } from './version.js';
 import { checkCellCoverage, listSome } from '../sim/shard.js';
 import { jobKey, jobLabel, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
-import { isEvaluateShard, mergeEvaluateShards } from './evaluateShard.js';
+import { isEvaluateShard, mergeEvaluateShards, shardKind } from './evaluateShard.js';
 import { timestamp } from '../core/format.js';
 import type { EvaluateSummary } from '../metrics/routerbench.js';
 
@@ -48,6 +50,8 @@ function checkShardDir(dir: string): void {
     throw userIoError(e, dir, 'read shard directory');
   }
   if (!st.isDirectory()) throw new DataError(`a file, not a shard directory; ${SHARDS_HINT}`, dir);
+  // a shard is renamed into place only once complete: its temporary may still be being written
+  if (TEMP_NAME.test(basename(dir))) throw new DataError('a temporary directory of a shard still being written (or of a run that died writing it), not a finished shard; merge the shard directory it is renamed to when its run ends', dir);
   if (existsSync(join(dir, 'state.json'))) return;
   if (greenservMarker(dir) !== null) throw new DataError(`a finished results directory (no state.json), not a shard: it needs no merge; ${SHARDS_HINT}`, dir);
   throw new DataError(`not a shard directory (state.json is missing); ${SHARDS_HINT}`, dir);
@@ -57,14 +61,32 @@ function readShard(dir: string): ShardInput {
   checkShardDir(dir);
   const state = Checkpoint.readState(dir);
   if (!state.shard) throw new DataError('not a shard directory: state.json names no shard (a checkpoint of an unsharded run is finished with experiment run --resume)', join(dir, 'state.json'), undefined, 'shard', 'field');
+  checkShardVersion(state.greenserv, join(dir, 'state.json'));
   if (state.datasetSha256 === undefined) throw new DataError('state.json records no dataset hash', join(dir, 'state.json'), undefined, 'datasetSha256', 'field');
   const cfgFile = join(dir, 'config.yaml');
   if (!existsSync(cfgFile)) throw new DataError('not a finished shard (config.yaml is missing); finish it with experiment run --resume, or re-run the shard', dir);
-  const size = statSync(cfgFile).size;
+  const cst = statSync(cfgFile);
+  // a FIFO or device would block the read
+  if (!cst.isFile()) throw new DataError('not a regular file', cfgFile);
+  const size = cst.size;
   if (size > MAX_CONFIG_BYTES) throw new DataError(`${size} bytes, at most ${MAX_CONFIG_BYTES} (see docs/limits.md)`, cfgFile);
   const text = readFileSync(cfgFile, 'utf8');
   if (createHash('sha256').update(text).digest('hex') !== state.configSha256) throw new DataError('does not match configSha256 in state.json (the file was modified)', cfgFile);
   return { dir, state: state as ShardInput['state'], text };
+}
+
+/** The settings two configs of different text differ in ('seed 6, there 5'), for the merge's message. */
+function configDifference(a: ShardInput, b: ShardInput): string {
+  try {
+    const x = parseExperiment(a.text, join(a.dir, 'config.yaml')) as unknown as Record<string, unknown>;
+    const y = parseExperiment(b.text, join(b.dir, 'config.yaml')) as unknown as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+    const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v).slice(0, 80));
+    if (keys.length === 0) return 'the config text differs (same settings: comments or layout)';
+    return `the config differs: ${listSome(keys.map((k) => `${k} ${show(x[k])}, there ${show(y[k])}`), 3)}`;
+  } catch {
+    return 'the config differs';
+  }
 }
 
 /** Shards must agree on everything that defines the run; the first shard is the reference. */
@@ -80,7 +102,8 @@ function checkSameRun(shards: ShardInput[]): void {
   for (const s of shards.slice(1)) {
     for (const [field, get, what] of fields) {
       if (get(s.state) !== get(ref.state)) {
-        throw new DataError(`comes from another run than ${ref.dir}: the ${what} differs (${field} ${String(get(s.state))}, there ${String(get(ref.state))})`, join(s.dir, 'state.json'), undefined, field, 'field');
+        const differs = field === 'configSha256' ? `${configDifference(s, ref)} (configSha256 ${s.state.configSha256}, there ${ref.state.configSha256})` : `the ${what} differs (${field} ${String(get(s.state))}, there ${String(get(ref.state))})`;
+        throw new DataError(`comes from another run than ${ref.dir}: ${differs}`, join(s.dir, 'state.json'), undefined, field, 'field');
       }
     }
   }
@@ -94,6 +117,25 @@ function checkSameRun(shards: ShardInput[]): void {
   if (missing.length) throw new UsageError(`merge: ${missing.length} of ${count} shards missing: ${listSome(missing)}`);
 }
 
+/** The results go beside the shards, never into one: a shard is an input, and re-running it would remove them. */
+function checkOutsideShards(out: string, dirs: string[]): void {
+  // through symbolic links anywhere above --out: its nearest existing ancestor, resolved
+  let at = resolve(out);
+  const below: string[] = [];
+  while (!existsSync(at) && dirname(at) !== at) {
+    below.unshift(basename(at));
+    at = dirname(at);
+  }
+  let real = join(at, ...below);
+  try {
+    real = join(realpathSync(at), ...below);
+  } catch {
+    // unreadable: compared as written
+  }
+  const holder = dirs.find((d) => fileWithin(d, out) || fileWithin(d, real));
+  if (holder !== undefined) throw new UsageError(`--out ${out}: it is inside the shard directory ${holder}, which merge only reads; choose another --out`);
+}
+
 /** What a merge wrote: an experiment's or an evaluation's results directory. */
 export type MergeOutcome =
   | { kind: 'experiment'; summary: ExperimentSummary; out: string }
@@ -102,10 +144,21 @@ export type MergeOutcome =
 /** Merge the shards of an experiment or of an evaluation (told apart by their state.json). */
 export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<MergeOutcome> {
   // an unusable --out (or one holding a shard) fails before the shards are read
-  if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, dirs);
+  if (o.out !== undefined) {
+    AtomicDir.checkTarget(o.out, o.force === true, dirs);
+    checkOutsideShards(o.out, dirs);
+  }
   for (const d of dirs) checkShardDir(d);
-  if (dirs.length > 0 && isEvaluateShard(dirs[0])) {
-    const r = await mergeEvaluateShards(dirs, { out: o.out ?? `results/${timestamp()}-evaluate`, force: o.force, charts: o.charts });
+  // told apart by their state.json; one of each kind would otherwise fail on the other's fields
+  const evaluation = dirs.find((d) => shardKind(d) === 'evaluate');
+  const experiment = dirs.find((d) => shardKind(d) === 'experiment');
+  if (evaluation !== undefined && experiment !== undefined) {
+    throw new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard) and ${experiment} is not; merge the shards of one run at a time`);
+  }
+  if (evaluation !== undefined) {
+    const out = o.out ?? `results/${timestamp()}-evaluate`;
+    checkOutsideShards(out, dirs);
+    const r = await mergeEvaluateShards(dirs, { out, force: o.force, charts: o.charts });
     return { kind: 'evaluate', ...r };
   }
   return { kind: 'experiment', ...(await mergeExperimentShards(dirs, o)) };
@@ -132,11 +185,12 @@ async function mergeExperimentShards(dirs: string[], o: MergeOptions): Promise<{
     throw new DataError(`the dataset changed since the shards ran (sha256 ${p.sha256}, the shards have ${ref.state.datasetSha256})`, join(ref.dir, 'state.json'), undefined, 'datasetSha256', 'field');
   }
   const out = o.out ?? `results/${p.cfg.name}`;
+  checkOutsideShards(out, dirs);
   const shape = { lambdas: p.cfg.lambdas.length, arms: p.cfg.arms.length, runs: p.cfg.runs, queries: p.ctx.replay.nQueries, models: p.table.nModels, budget: p.cfg.budget !== undefined };
   const found = new Map<string, string[]>();
   const byKey = new Map<string, JobResult>();
   for (const s of shards) {
-    for (const r of Checkpoint.loadJobs(s.dir, shape)) {
+    for (const r of Checkpoint.loadJobs(s.dir, shape, { shard: true })) {
       const k = jobKey(r.job);
       found.set(k, [...(found.get(k) ?? []), s.dir]);
       byKey.set(k, r);

@@ -128,7 +128,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
     const shard = parseShard(o.shard);
     const s = await evaluateShard(params, shard, { out: o.out, force: o.force });
     if (o.json) print(toJson({ schemaVersion: 1, kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
-    else print(`shard ${o.shard.trim()}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${s.out}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
+    else print(`shard ${shard.index}/${shard.count}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${shownName(s.out)}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
     return;
   }
   const showProgress = o.progress && process.stderr.isTTY === true;

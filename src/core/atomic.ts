@@ -124,7 +124,7 @@ function alive(pid: number): boolean {
   }
 }
 
-const TEMP_NAME = /^\..+\.tmp-(\d+)-\d+(?:\.old)?$/;
+export const TEMP_NAME = /^\..+\.tmp-(\d+)-\d+(?:\.old)?$/;
 
 /** Remove temporary entries (`.<name>.tmp-<pid>-<time>[.old]`) left in `dir` by processes no longer running. */
 export function removeStaleTemporaries(dir: string): string[] {

@@ -18,6 +18,8 @@ import { MAX_SHARDS } from './shard.js';
 const stateSchema = z
   .object({
     schemaVersion: z.literal(1),
+    // the version that ran the replays: merge and --resume take only their own (absent: an older version)
+    greenserv: z.string().min(1).max(64).optional(),
     experimentFile: z.string().min(1),
     configSha256: z.string().regex(/^[0-9a-f]{64}$/),
     runs: z.number().int().min(1).max(MAX_RUNS),
@@ -174,11 +176,17 @@ export class Checkpoint {
 
   /**
    * Finished jobs of a checkpoint, checked against the experiment's shape. An unterminated last line (cut
-   * by a crash) is dropped and cut from the file, so appending continues on a clean line.
+   * by a crash) is dropped and cut from the file, so appending continues on a clean line. `shard`: the
+   * directory is a finished shard, written whole and only read (by merge): a missing file or a cut line is
+   * damage to report, and the file is never changed.
    */
-  static loadJobs(dir: string, s: CheckpointShape): JobResult[] {
+  static loadJobs(dir: string, s: CheckpointShape, o: { shard?: boolean } = {}): JobResult[] {
     const file = join(dir, 'jobs.ndjson');
-    if (!existsSync(file)) return [];
+    const remedy = o.shard ? 're-run this shard (experiment run --shard i/n --force)' : 'delete this line to re-run its replay, or start over with --force';
+    if (!existsSync(file)) {
+      if (o.shard) throw new DataError(`jobs.ndjson is missing, so this is not a finished shard; ${remedy}`, dir);
+      return [];
+    }
     // a record holds up to three per-step arrays (the budget trace with a budget) and the selection counts, in
     // base64, plus a little JSON
     const maxLine = Math.ceil(((s.queries * (s.budget ? 20 : 12) + s.models * 8) * 4) / 3) + 4096;
@@ -188,7 +196,7 @@ export class Checkpoint {
     const seen = new Set<string>();
     const cut = forEachLine(file, maxLine, (line, i) => {
       const fail = (why: string): never => {
-        throw new DataError(`corrupted checkpoint: ${why}; delete this line to re-run its replay, or start over with --force`, file, i);
+        throw new DataError(`corrupted ${o.shard ? 'shard' : 'checkpoint'}: ${why}; ${remedy}`, file, i);
       };
       if (line === null) return fail(`record longer than ${maxLine} bytes`);
       if (!line) return;
@@ -206,6 +214,8 @@ export class Checkpoint {
       seen.add(key);
       results.push(r);
     });
+    // a shard is written whole, so its last line cannot have been cut by a crash of its own run
+    if (cut !== null && o.shard) throw new DataError(`truncated shard: the file ends inside a record after ${cut} bytes; ${remedy}`, file);
     if (cut !== null) {
       try {
         truncateSync(file, cut);

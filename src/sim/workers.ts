@@ -82,6 +82,9 @@ export async function runPool<T, R>(script: string, init: PoolInit, tasks: reado
               } else reject(rebuild(m));
             });
             w.on('error', reject);
+            // a thread that ends (a plugin's process.exit) sends nothing more: without this the pool waited
+            // for it until the event loop ran dry and the process quit with no message
+            w.on('exit', (code) => reject(new Error(`a worker thread stopped (exit code ${code}) before its tasks were done`)));
             send({ type: 'init', init, modules: [...policyModules()] });
           }),
       ),

@@ -90,6 +90,31 @@ describe('evaluate --shard and merge', () => {
     }
   });
 
+  it('shards of other settings name the settings that differ, not only their hash', async () => {
+    const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'seeds', 'shard-0') });
+    const one = await evaluateShard({ ...request, seed: 41, jobs: 2 }, { index: 1, count: 2 }, { out: join(root, 'seeds', 'shard-1') });
+    const out = join(root, 'seeds-merged');
+    const e = await mergeAny([zero.out, one.out], { out }).catch((x: unknown) => x);
+    expect((e as Error).name).toBe('DataError');
+    expect((e as Error).message).toMatch(new RegExp(`^${join(one.out, 'state.json')} \\(field 'settingsSha256'\\): comes from another evaluation than ${zero.out}: the settings differ: seed 41, there 40 \\(settingsSha256 [0-9a-f]{64}, there [0-9a-f]{64}\\)$`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a truncated cells.ndjson is named as truncated', async () => {
+    const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'cut', 'shard-0') });
+    const one = await evaluateShard(request, { index: 1, count: 2 }, { out: join(root, 'cut', 'shard-1') });
+    const file = join(one.out, 'cells.ndjson');
+    const whole = readFileSync(file);
+    expect(whole.length).toBeGreaterThan(100);
+    writeFileSync(file, whole.subarray(0, whole.length - 40));
+    const complete = whole.subarray(0, whole.length - 1).lastIndexOf(10) + 1;
+    const out = join(root, 'cut-merged');
+    const e = await mergeAny([zero.out, one.out], { out }).catch((x: unknown) => x);
+    expect((e as Error).name).toBe('DataError');
+    expect((e as Error).message).toBe(`${file}: truncated shard: the file ends inside a record after ${complete} bytes; re-run this shard`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a shard whose state.json is broken JSON, or JSON but not an object, is a DataError naming the file', async () => {
     const zero = await evaluateShard(request, { index: 0, count: 2 }, { out: join(root, 'broken', 'shard-0') });
     const one = await evaluateShard(request, { index: 1, count: 2 }, { out: join(root, 'broken', 'shard-1') });
@@ -126,5 +151,14 @@ describe('evaluate --shard and merge', () => {
     const o = JSON.parse(j.stdout);
     expect(o).toMatchObject({ schemaVersion: 1, kind: 'shard', shard: { index: 0, count: 2 }, total: 8, out: join(root, 'cli-shard-0') });
     expect(o.cells).toBe(8 - Number(/^shard 1\/2: (\d) of 8/.exec(r.stdout)![1]));
+  });
+
+  it('names the shard directory on one line, a line feed in it escaped, as experiment run --shard does', () => {
+    const args = ['evaluate', '--routerbench', String(request.source), '--lambdas', '0,1', '--runs', '1', '--policies', 'random', '--jobs', '1', '--no-progress'];
+    const r = spawnSync(process.execPath, [BIN, ...args, '--shard', ' 0 / 1 ', '--out', 'o\nx'], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('shard 0/1: 1 of 1 (λ, policy) cells; shard directory: o\\u000ax\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n');
+    expect(existsSync(join(root, 'o\nx', 'cells.ndjson'))).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  * too; the Slurm scripts are checked by bash -n here and run on a real cluster by scripts/slurm-e2e.sh.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -57,6 +57,36 @@ async function checkFlags(text: string, where: string): Promise<number> {
 
 const env = (c: Doc): Record<string, string> => Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
 
+/** A directory with a `greenserv` on PATH (this checkout's) and a small experiment, as a pod or task sees it. */
+function sandbox(prefix: string): { dir: string; bin: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'greenserv'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(join(bin, 'greenserv'), 0o755);
+  writeFileSync(join(dir, 'small.yaml'), 'name: k8s-small\ndataset: greenserv-pool\nruns: 2\nseed: 9\nlambdas: [0.4]\narms:\n  - policy: linucb\n  - policy: random\n  - policy: smallest\n');
+  return { dir, bin };
+}
+
+/**
+ * A task stopped after its shard directory was moved into place but before its checkpoint was removed leaves
+ * both; `run` (the example's own shard command) must still finish, with the shard's bytes, when retried.
+ */
+function retriedAfterWrite(out: string, run: () => { status: number | null; stderr: string }): void {
+  const first = run();
+  expect(first.stderr).toBe('');
+  expect(first.status).toBe(0);
+  const jobs = readFileSync(join(out, 'jobs.ndjson'));
+  mkdirSync(`${out}.partial`);
+  writeFileSync(join(`${out}.partial`, 'state.json'), readFileSync(join(out, 'state.json')));
+  writeFileSync(join(`${out}.partial`, 'jobs.ndjson'), jobs.subarray(0, jobs.indexOf(10) + 1));
+  const again = run();
+  expect(again.stderr).toBe('');
+  expect(again.status).toBe(0);
+  expect(readFileSync(join(out, 'jobs.ndjson')).equals(jobs)).toBe(true);
+  expect(existsSync(`${out}.partial`)).toBe(false);
+}
+
 describe('examples/k8s', () => {
   const [pvc] = docs('examples/k8s/pvc.yaml');
   const [shards] = docs('examples/k8s/shards-job.yaml');
@@ -89,14 +119,9 @@ describe('examples/k8s', () => {
   });
 
   it("the pods' commands, run one by one on a small experiment, merge into the unsharded results", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gs-k8s-'));
+    const { dir, bin } = sandbox('gs-k8s-');
     const volume = join(dir, 'volume');
     mkdirSync(volume);
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'greenserv'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-    chmodSync(join(bin, 'greenserv'), 0o755);
-    writeFileSync(join(dir, 'small.yaml'), 'name: k8s-small\ndataset: greenserv-pool\nruns: 2\nseed: 9\nlambdas: [0.4]\narms:\n  - policy: linucb\n  - policy: random\n  - policy: smallest\n');
     const n = shards.spec.completions as number;
     const podEnv = (c: Doc, extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...env(c), GREENSERV_EXPERIMENT: 'small.yaml', PATH: `${bin}:${process.env.PATH}`, ...extra });
     // the manifests' /results is the claim's mount point; here it is a temporary directory
@@ -115,6 +140,17 @@ describe('examples/k8s', () => {
     expect(files(merged)).toEqual(files(ref));
     for (const f of files(ref)) expect(readFileSync(join(merged, f)).equals(readFileSync(join(ref, f))), f).toBe(true);
   }, 120_000);
+
+  it('a pod retried after writing its shard but before removing its checkpoint completes', () => {
+    const { dir, bin } = sandbox('gs-k8s-retry-');
+    const c = shardPod.containers[0];
+    const volume = join(dir, 'volume');
+    mkdirSync(volume);
+    const script = (c.args as string[]).join('\n').replaceAll('/results', volume);
+    const podEnv = { ...process.env, ...env(c), GREENSERV_EXPERIMENT: 'small.yaml', PATH: `${bin}:${process.env.PATH}`, JOB_COMPLETION_INDEX: '0' };
+    const out = join(volume, `small.yaml.shards/shard-0-of-${env(c).GREENSERV_SHARD_COUNT}`);
+    retriedAfterWrite(out, () => spawnSync('/bin/sh', ['-c', script], { cwd: dir, env: podEnv, encoding: 'utf8' }));
+  }, 60_000);
 
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
   it.runIf(kubectl.status === 0)('kubectl parses the manifests (client side, no cluster)', () => {
@@ -150,6 +186,13 @@ describe('examples/github-actions', () => {
 });
 
 describe('examples/slurm', () => {
+  it('an array task requeued after writing its shard but before removing its checkpoint completes', () => {
+    const { dir, bin } = sandbox('gs-slurm-retry-');
+    const taskEnv = { ...process.env, GREENSERV: join(bin, 'greenserv'), GREENSERV_EXPERIMENT: 'small.yaml', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_ID: '1' };
+    const out = join(dir, 'results/small.yaml.shards/shard-1-of-2');
+    retriedAfterWrite(out, () => spawnSync('bash', [join(ROOT, 'examples/slurm/shard.sbatch')], { cwd: dir, env: taskEnv, encoding: 'utf8' }));
+  }, 60_000);
+
   it('the scripts parse, the array task id becomes --shard and the merge waits for afterok', async () => {
     for (const f of ['shard.sbatch', 'merge.sbatch', 'submit.sh']) {
       const r = spawnSync('bash', ['-n', join(ROOT, 'examples/slurm', f)], { encoding: 'utf8' });

@@ -3,13 +3,13 @@
  * missing and duplicate cells; a shard interrupted and resumed is the same shard; nothing is written on error.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentOrShard, runExperimentShard } from '../../src/app/experiment.js';
 import { evaluateShard } from '../../src/app/evaluateShard.js';
-import { mergeShards } from '../../src/app/merge.js';
+import { mergeAny, mergeShards } from '../../src/app/merge.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 
@@ -96,7 +96,12 @@ describe('merge', () => {
     const foreign = (await runExperimentShard(other, { index: 1, count: 3 }, { out: join(root, 'foreign'), workers: 1, charts: false })).out;
     const e = await failure([shards[0], foreign, shards[2]]);
     expect(e).toBeInstanceOf(DataError);
-    expect(e.message).toMatch(/foreign\/state\.json \(field 'configSha256'\): comes from another run than .*s0: the config differs/);
+    expect(e.message).toMatch(/foreign\/state\.json \(field 'configSha256'\): comes from another run than .*s0: the config differs: seed 6, there 5 \(configSha256 [0-9a-f]{64}, there [0-9a-f]{64}\)$/);
+    // a comment alone: the same settings, another text (config.yaml is part of the results)
+    const commented = join(root, 'commented.yaml');
+    writeFileSync(commented, `# note\n${CONFIG}`);
+    const noted = (await runExperimentShard(commented, { index: 1, count: 3 }, { out: join(root, 'noted'), workers: 1, charts: false })).out;
+    expect((await failure([shards[0], noted, shards[2]])).message).toMatch(/: the config text differs \(same settings: comments or layout\) \(configSha256/);
     const edited = copy('edited', shards[2], (d) => writeFileSync(join(d, 'config.yaml'), CONFIG.replace('runs: 2', 'runs: 3')));
     expect((await failure([shards[0], shards[1], edited])).message).toMatch(/edited\/config\.yaml.*does not match configSha256/);
   });
@@ -166,6 +171,93 @@ describe('merge', () => {
     expect(Object.keys(rows.find((r) => r.name === 'knn')!.fitted!)).toEqual(['k']);
     expect(rows.find((r) => r.name === 'predictive')!.fitted!.reg).toHaveLength(1);
   }, 60_000);
+
+  it('a truncated shard is named as such and left as it was (a finished shard is only read)', async () => {
+    const whole = readFileSync(join(shards[1], 'jobs.ndjson'));
+    const lines = whole.toString('utf8').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(1);
+    // cut inside the last record: the complete lines before it are all that stays readable
+    const keep = whole.length - 1 - Math.floor(lines[lines.length - 1].length / 2);
+    const cut = copy('cut', shards[1], (d) => writeFileSync(join(d, 'jobs.ndjson'), whole.subarray(0, keep)));
+    const e = await failure([shards[0], cut, shards[2]]);
+    expect(e).toBeInstanceOf(DataError);
+    const complete = whole.length - lines[lines.length - 1].length - 1;
+    expect(e.message).toBe(`${join(cut, 'jobs.ndjson')}: truncated shard: the file ends inside a record after ${complete} bytes; re-run this shard (experiment run --shard i/n --force)`);
+    // was cut back to its complete lines, so the shard then merely lacked cells
+    expect(readFileSync(join(cut, 'jobs.ndjson')).length).toBe(keep);
+    const gone = copy('no-jobs', shards[1], (d) => rmSync(join(d, 'jobs.ndjson')));
+    expect((await failure([shards[0], gone, shards[2]])).message).toBe(`${gone}: jobs.ndjson is missing, so this is not a finished shard; re-run this shard (experiment run --shard i/n --force)`);
+  });
+
+  it('writes nothing into a shard directory: --out inside one is refused', async () => {
+    const before = readdirSync(shards[1]).sort();
+    const inside = join(shards[1], 'merged');
+    const e = await failure(shards, inside);
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe(`--out ${inside}: it is inside the shard directory ${shards[1]}, which merge only reads; choose another --out`);
+    expect(readdirSync(shards[1]).sort()).toEqual(before);
+    // through greenserv merge as well, below a symbolic link to the shard
+    const link = join(root, 'link-s1');
+    symlinkSync(shards[1], link);
+    const viaLink = join(link, 'deeper', 'merged');
+    const again = await mergeAny(shards, { out: viaLink, charts: false }).catch((x: Error) => x);
+    expect((again as Error).message).toMatch(/it is inside the shard directory .*s1, which merge only reads/);
+    expect(readdirSync(shards[1]).sort()).toEqual(before);
+  });
+
+  it('refuses the temporary directory of a shard still being written', async () => {
+    // the name AtomicDir gives it beside the shard directory, by this (live) process
+    const tmp = copy(`.s1.tmp-${process.pid}-${Date.now()}`, shards[1]);
+    const e = await failure([shards[0], tmp, shards[2]]);
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toBe(`${tmp}: a temporary directory of a shard still being written (or of a run that died writing it), not a finished shard; merge the shard directory it is renamed to when its run ends`);
+  });
+
+  it('greenserv merge refuses a mix of experiment and evaluation shards by name, in either order', async () => {
+    const ev = join(root, 'ev-shard');
+    if (!existsSync(ev)) await evaluateShard({ source: writeRouterbenchCsv(root, 'rb.csv'), lambdas: [0, 1], runs: 1, policies: ['random'] }, { index: 0, count: 1 }, { out: ev });
+    for (const dirs of [[shards[0], ev, shards[1], shards[2]], [ev, shards[0]]]) {
+      const out = join(root, 'never');
+      const e = await mergeAny(dirs, { out, charts: false }).catch((x: Error) => x);
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as Error).message).toBe(`merge: ${ev} is a shard of an evaluation (evaluate --shard) and ${shards[0]} is not; merge the shards of one run at a time`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('refuses shards of another greenserv version, or of one that records none', async () => {
+    const st = (d: string): Record<string, unknown> => JSON.parse(readFileSync(join(d, 'state.json'), 'utf8'));
+    expect(st(shards[0]).greenserv).toBe(JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version);
+    const older = copy('older', shards[1], (d) => writeFileSync(join(d, 'state.json'), JSON.stringify({ ...st(d), greenserv: '0.0.1' })));
+    const e = await failure([shards[0], older, shards[2]]);
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toBe(`${join(older, 'state.json')} (field 'greenserv'): written by greenserv 0.0.1, and this is greenserv ${st(shards[0]).greenserv}; merge with the version that ran the shards, or re-run them with this one`);
+    const none = copy('unversioned', shards[2], (d) => {
+      const { greenserv: _v, ...rest } = st(d);
+      writeFileSync(join(d, 'state.json'), JSON.stringify(rest));
+    });
+    expect((await failure([shards[0], shards[1], none])).message).toMatch(/unversioned\/state\.json \(field 'greenserv'\): written by an older greenserv, which records no version/);
+    // an evaluation's shard (made by the test above) the same
+    const evOlder = copy('ev-older', join(root, 'ev-shard'), (d) => writeFileSync(join(d, 'state.json'), JSON.stringify({ ...st(d), greenserv: '0.0.1' })));
+    const out = join(root, 'never');
+    const ee = await mergeAny([evOlder], { out, charts: false }).catch((x: Error) => x);
+    expect((ee as Error).message).toBe(`${join(evOlder, 'state.json')} (field 'greenserv'): written by greenserv 0.0.1, and this is greenserv ${st(shards[0]).greenserv}; merge with the version that ran the shards, or re-run them with this one`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a checkpoint of another greenserv version is not resumed (its replays would mix two versions)', async () => {
+    const out = join(root, 'r3');
+    const stop = new Error('stop');
+    await expect(runExperimentShard(cfg, { index: 0, count: 3 }, { out, workers: 1, charts: false, progress: (done) => { if (done >= 1) throw stop; } })).rejects.toBe(stop);
+    const partial = `${out}.partial`;
+    const state = JSON.parse(readFileSync(join(partial, 'state.json'), 'utf8'));
+    const mine = state.greenserv as string;
+    writeFileSync(join(partial, 'state.json'), JSON.stringify({ ...state, greenserv: '0.0.1' }));
+    const e = await runExperimentOrShard(null, { resume: partial, workers: 1 }).catch((x: Error) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toBe(`${partial}: a checkpoint of greenserv 0.0.1, and this is greenserv ${mine}; resume it with that version, or start over with --force`);
+    expect(existsSync(out)).toBe(false);
+  });
 
   it('the CLI exits 2 with the message and writes nothing', () => {
     const out = join(root, 'cli-out');

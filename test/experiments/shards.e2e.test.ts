@@ -4,12 +4,14 @@
  * worker count.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentShard } from '../../src/app/experiment.js';
 import { mergeShards } from '../../src/app/merge.js';
+import { evaluateShard } from '../../src/app/evaluateShard.js';
+import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 import { files } from '../helpers/files.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
@@ -70,5 +72,27 @@ describe('experiment run --shard and merge', () => {
     // state.json names the directory it is in; the rest is the same
     const state = (d: string): string => readFileSync(join(d, 'state.json'), 'utf8').replace(JSON.stringify(resolve(d)), '"<out>"');
     expect(state(two)).toBe(state(one));
+  }, 120_000);
+
+  it('a FIFO in place of a shard file is refused by name, not waited on', async () => {
+    const shards: string[] = [];
+    for (let i = 0; i < 2; i++) shards.push((await runExperimentShard(cfg, { index: i, count: 2 }, { out: join(root, 'fifo', `shard-${i}`), workers: 1, charts: false })).out);
+    const ev = (await evaluateShard({ source: writeRouterbenchCsv(root, 'rb.csv'), lambdas: [0, 1], runs: 1, policies: ['random'] }, { index: 0, count: 1 }, { out: join(root, 'fifo', 'ev') })).out;
+    const cases: [string[], string, string][] = [
+      [shards, shards[1], 'config.yaml'],
+      [shards, shards[1], 'state.json'],
+      [[ev], ev, 'state.json'],
+      [[ev], ev, 'cells.ndjson'],
+    ];
+    for (const [dirs, victim, name] of cases) {
+      const copy = `${victim}-${name}`;
+      cpSync(victim, copy, { recursive: true });
+      rmSync(join(copy, name));
+      expect(spawnSync('mkfifo', [join(copy, name)]).status).toBe(0);
+      const out = join(root, 'fifo', 'never');
+      const r = spawnSync(process.execPath, [BIN, 'merge', ...dirs.map((d) => (d === victim ? copy : d)), '--out', out], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, `${name}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, name).toBe(`greenserv: error: ${join(copy, name)}: not a regular file\n`);
+    }
   }, 120_000);
 });

@@ -1,15 +1,32 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SweepInit } from '../../src/sim/sweep.js';
-import { workerScript } from '../../src/sim/workers.js';
+import { runPool, workerScript } from '../../src/sim/workers.js';
 import { randomTable } from '../helpers/table.js';
 
 const DIST = resolve(__dirname, '../../dist/src');
 const built = existsSync(resolve(DIST, 'sim/workers.js')) && existsSync(resolve(DIST, 'sim/worker.js'));
 if (!built) console.warn('workers.test: dist/ not built (npx tsc -p tsconfig.json); worker-thread cases skipped');
 
+const pool = (script: string): Promise<void> => runPool(script, { kind: 'none' }, [0, 1, 2], 2, () => {});
+
 describe('worker pool', () => {
+  it('a worker thread that ends before its tasks are done (process.exit in a plugin) ends the pool with an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-workers-'));
+    // at once, and after being ready and taking a task
+    const early = join(dir, 'early.mjs');
+    writeFileSync(early, 'process.exit(0);\n');
+    const late = join(dir, 'late.mjs');
+    writeFileSync(late, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready' }); else process.exit(7); });\n");
+    for (const [script, code] of [[early, 0], [late, 7]] as const) {
+      const err = await pool(script).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toBe(`a worker thread stopped (exit code ${code}) before its tasks were done`);
+    }
+  });
+
   it('from the TypeScript sources there is no worker script (callers run inline, nothing is loaded from dist/)', () => {
     expect(workerScript()).toBeNull();
   });
