@@ -12,7 +12,8 @@ import { DataError, UsageError, userIoError } from '../core/errors.js';
 import { parseJsonText } from '../core/readFile.js';
 import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
 import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
-import { checkShardVersion, version } from './version.js';
+import { checkShardVersion } from './shardVersion.js';
+import { version } from './version.js';
 import { evaluateDefaults, evaluateInputs, prepareEvaluation, scoreSweep, writeEvaluateResults, type EvaluateParams, type EvaluateRequest } from './evaluate.js';
 
 const MAX_STATE_BYTES = 1 << 20;

@@ -14,7 +14,7 @@ import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
 import { parseExperiment } from '../sim/experimentConfig.js';
-import { checkShardVersion } from './version.js';
+import { checkShardVersion } from './shardVersion.js';
 import { checkCellCoverage, listSome } from '../sim/shard.js';
 import { jobKey, jobLabel, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataError } from '../core/errors.js';
 
 let root: string | null = null;
 let cached: string | null = null;
@@ -23,14 +22,4 @@ export function version(): string {
     cached = pkg.version;
   }
   return cached;
-}
-
-/**
- * A shard's greenserv version must be this one: a merge recomputes every summary from the replays, so shards
- * of another version would give results that no single version writes.
- */
-export function checkShardVersion(recorded: unknown, stateFile: string): void {
-  if (recorded === version()) return;
-  const by = typeof recorded === 'string' ? `greenserv ${recorded}` : 'an older greenserv, which records no version';
-  throw new DataError(`written by ${by}, and this is greenserv ${version()}; merge with the version that ran the shards, or re-run them with this one`, stateFile, undefined, 'greenserv', 'field');
 }
