@@ -6,7 +6,7 @@
 import { isNode, LineCounter, parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
-import { DataError } from '../core/errors.js';
+import { DataError, didYouMean } from '../core/errors.js';
 import { hasControl, jsonQuoted, terminalSafe } from '../core/escape.js';
 import { checkConfigText } from '../core/readFile.js';
 import { builtinFactory } from '../policies/registry.js';
@@ -140,9 +140,9 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   const r = experimentSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    // an unknown key is shown at its own line
-    const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]] : issue.path;
-    throw fail(issue.message, at);
+    // an unknown key is shown at its own line, with the fields valid there (a misspelling is the usual cause)
+    if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) throw fail(unknownKeyMessage(issue.keys[0], issue.path), [...issue.path, issue.keys[0]]);
+    throw fail(issue.message, issue.path);
   }
   const cfg = r.data;
   const labels = new Set<string>();
@@ -166,6 +166,33 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     throw fail(`${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, ['arms']);
   }
   return cfg;
+}
+
+/** Command-line options written as fields by mistake: they are not part of the file. */
+const RUN_OPTIONS = new Set(['workers', 'out', 'force', 'resume', 'shard', 'json']);
+
+/** `Unrecognized key: "lamdas" (did you mean 'lambdas'?); fields here: …`, or where the setting belongs. */
+function unknownKeyMessage(key: string, path: readonly PropertyKey[]): string {
+  const head = `Unrecognized key: ${jsonQuoted(key)}`;
+  if (path.length === 0 && RUN_OPTIONS.has(key)) return `${head}: --${key} is an option of \`experiment run\`, not a field of the file`;
+  const keys = fieldsAt(experimentSchema, path);
+  return keys ? `${head}${didYouMean(key, keys)}; fields here: ${keys.join(', ')}` : head;
+}
+
+/** The field names of the object at `path` of a schema (array indices step into elements), or null. */
+function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | null {
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    const def = s._zod.def as { type: string; innerType?: z.ZodType };
+    return def.innerType && (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') ? unwrap(def.innerType) : s;
+  };
+  let s: z.ZodType | undefined = schema;
+  for (const seg of path) {
+    const def = unwrap(s)._zod.def as { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+    s = def.type === 'object' && typeof seg === 'string' ? def.shape?.[seg] : def.type === 'array' ? def.element : undefined;
+    if (!s) return null;
+  }
+  const def = unwrap(s)._zod.def as { type: string; shape?: Record<string, z.ZodType> };
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : null;
 }
 
 /**

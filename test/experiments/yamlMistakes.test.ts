@@ -1,0 +1,40 @@
+/**
+ * Mistakes a first experiment file makes: a misspelt field, a command-line option written as a field. Each is
+ * refused at its line with what was probably meant.
+ */
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/core/errors.js';
+import { parseExperiment } from '../../src/sim/experimentConfig.js';
+
+function message(text: string): string {
+  try {
+    parseExperiment(text, 'm.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(DataError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('misspelt fields', () => {
+  it('a top-level field suggests the one meant and lists the fields', () => {
+    const m = message('name: m\nlamdas: [0.5]\narms: [{policy: linucb}]\n');
+    expect(m).toMatch(/^m\.yaml:2 \(field 'lamdas'\): Unrecognized key: "lamdas" \(did you mean 'lambdas'\?\); fields here: name, title, /);
+    expect(m).toContain('eventWindow, pool, expected');
+  });
+
+  it('a nested field suggests among the fields of its own object', () => {
+    expect(message('name: m\narms:\n  - policy: linucb\n    parms: {alpha: 0.3}\n')).toBe(
+      "m.yaml:4 (field 'arms.0.parms'): Unrecognized key: \"parms\" (did you mean 'params'?); fields here: policy, module, label, params, features",
+    );
+    expect(message('name: m\narms: [{policy: linucb}]\npool:\n  exlude: [a]\n')).toMatch(/^m\.yaml:4 \(field 'pool\.exlude'\): .*did you mean 'exclude'.*fields here: initial, exclude, events$/);
+    expect(message('name: m\narms: [{policy: linucb}]\ndrift:\n  - {step: 1, model: a, acuracy: -0.1}\n')).toMatch(/field 'drift\.0\.acuracy'\): .*did you mean 'accuracy'/);
+    expect(message('name: m\narms: [{policy: linucb}]\nexpected: {source: s, values: [{lambda: 0.5, label: a, regret: 1}]}\n')).toMatch(/field 'expected\.values\.0\.regret'\): .*fields here: lambda, label, finalRegret/);
+  });
+
+  it('a command-line option written as a field says where it belongs', () => {
+    expect(message('name: m\nworkers: 2\narms: [{policy: linucb}]\n')).toBe(
+      "m.yaml:2 (field 'workers'): Unrecognized key: \"workers\": --workers is an option of `experiment run`, not a field of the file",
+    );
+  });
+});
