@@ -69,7 +69,7 @@ export function comparisonCsv(s: ExperimentSummary): string {
 export function initialPool(configText: string, ids: string[]): string[] | null {
   let cfg: unknown;
   try {
-    cfg = parseYaml(configText);
+    cfg = parseYaml(configText, { merge: true });
   } catch {
     return null;
   }

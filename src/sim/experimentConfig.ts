@@ -122,7 +122,8 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   checkConfigText(text, file);
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    // merge keys (`<<: *base`) as YAML 1.1 and most tools read them; without this `<<` is a plain, unknown key
+    raw = parseYaml(text, { merge: true });
   } catch (e) {
     const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
     throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);

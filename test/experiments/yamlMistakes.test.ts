@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
+import { initialPool } from '../../src/report/experimentOutputs.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
 
 function message(text: string): string {
@@ -36,5 +37,21 @@ describe('misspelt fields', () => {
     expect(message('name: m\nworkers: 2\narms: [{policy: linucb}]\n')).toBe(
       "m.yaml:2 (field 'workers'): Unrecognized key: \"workers\": --workers is an option of `experiment run`, not a field of the file",
     );
+  });
+});
+
+describe('anchors, aliases and merge keys', () => {
+  it('a merge key copies the fields of the anchored arm, and fields written beside it win', () => {
+    const cfg = parseExperiment('name: m\narms:\n  - &a {policy: linucb, params: {alpha: 0.3}}\n  - <<: *a\n    label: two\n  - <<: *a\n    label: three\n    params: {alpha: 2}\n', 'm.yaml');
+    expect(cfg.arms).toEqual([
+      { policy: 'linucb', params: { alpha: 0.3 } },
+      { policy: 'linucb', params: { alpha: 0.3 }, label: 'two' },
+      { policy: 'linucb', params: { alpha: 2 }, label: 'three' },
+    ]);
+  });
+
+  it('the report reads a merged pool as the run did', () => {
+    const text = 'name: m\narms: [{policy: linucb}]\npool:\n  <<: {exclude: [b]}\n';
+    expect(initialPool(text, ['a', 'b', 'c'])).toEqual(['a', 'c']);
   });
 });
