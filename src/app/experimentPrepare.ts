@@ -10,7 +10,7 @@ import { tableSha256, type PoolTable } from '../data/pool.js';
 import { expandJobs, ExperimentContext, type Job } from '../sim/experiment.js';
 import { checkAgainstTable, checkArms, checkColumns, checkPolicyNames, checkPoolAgainstTable, checkSourcesExist, checkTrainAgainstTable, contextFieldError } from './experimentChecks.js';
 import { ContextError } from '../features/contextsFor.js';
-import { armLabel, checkJobCount, parseExperiment, resolveSourcePath, splitMember, yamlLine, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
+import { armLabel, checkJobCount, fieldError, parseExperiment, resolveSourcePath, splitMember, yamlLine, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import type { JobSource } from '../sim/workers.js';
 import { loadPolicyModule } from '../policies/registry.js';
@@ -39,7 +39,16 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   // one split of a series (app/experimentSplits.ts)
   const cfg = member ? splitMember(parsed, member) : parsed;
   // plugin modules named by arms, relative to the YAML file (worker threads load the same files)
-  for (const a of cfg.arms) if (a.module !== undefined) await loadPolicyModule(isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module));
+  for (const [i, a] of cfg.arms.entries()) {
+    if (a.module === undefined) continue;
+    try {
+      await loadPolicyModule(isAbsolute(a.module) ? a.module : resolve(dirname(file), a.module));
+    } catch (e) {
+      // a missing or broken module is the file's problem: name its line and field, as every other check does
+      if (e instanceof UsageError) throw fieldError(text, file, e.message, ['arms', i, 'module']);
+      throw e;
+    }
+  }
   if (runs !== undefined) cfg.runs = runs;
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, line: () => yamlLine(text, ['reward']), field: 'reward' });
   checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));

@@ -2,7 +2,11 @@
  * Mistakes a first experiment file makes: a misspelt field, a command-line option written as a field. Each is
  * refused at its line with what was probably meant.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepareExperiment } from '../../src/app/experimentPrepare.js';
 import { DataError } from '../../src/core/errors.js';
 import { initialPool } from '../../src/report/experimentOutputs.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
@@ -53,5 +57,16 @@ describe('anchors, aliases and merge keys', () => {
   it('the report reads a merged pool as the run did', () => {
     const text = 'name: m\narms: [{policy: linucb}]\npool:\n  <<: {exclude: [b]}\n';
     expect(initialPool(text, ['a', 'b', 'c'])).toEqual(['a', 'c']);
+  });
+});
+
+describe('files an experiment names', () => {
+  it('a policy module that is missing or not a module is refused at its arm', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-module-'));
+    writeFileSync(join(dir, 'one.mjs'), 'export default 1;\n');
+    const file = join(dir, 'm.yaml');
+    const text = (module: string): string => `name: m\narms:\n  - policy: linucb\n  - policy: mine\n    module: ${module}\n`;
+    await expect(prepareExperiment(file, text('nope.mjs'))).rejects.toThrow(`${file}:5 (field 'arms.1.module'): policy module '${join(dir, 'nope.mjs')}': no such file`);
+    await expect(prepareExperiment(file, text('one.mjs'))).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5 \\(field 'arms\\.1\\.module'\\): policy module`));
   });
 });
