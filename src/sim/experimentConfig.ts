@@ -46,9 +46,10 @@ export const experimentSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
     title: z.string().optional(),
     description: z.string().optional(),
-    dataset: z.string().default('greenserv-pool').describe('built-in name or a file path (relative to the config file)'),
-    queries: runFields.queries.optional(),
-    models: runFields.models.optional(),
+    // an empty path would resolve to the YAML file's directory
+    dataset: z.string().min(1, 'must name a built-in dataset or a file').default('greenserv-pool').describe('built-in name or a file path (relative to the config file)'),
+    queries: runFields.queries.min(1, 'must name a file').optional(),
+    models: runFields.models.min(1, 'must name a file').optional(),
     ...runSettingsShape,
     split: z
       .union([splitFraction, z.array(splitFraction).min(1).max(MAX_SPLIT_FRACTIONS, atMost(MAX_SPLIT_FRACTIONS))])

@@ -70,3 +70,11 @@ describe('files an experiment names', () => {
     await expect(prepareExperiment(file, text('one.mjs'))).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5 \\(field 'arms\\.1\\.module'\\): policy module`));
   });
 });
+
+describe('empty paths', () => {
+  it('an empty dataset, queries or models path is refused at its field (it would name the YAML file’s directory)', () => {
+    for (const field of ['dataset', 'queries', 'models']) {
+      expect(message(`name: m\n${field}: ""\narms: [{policy: linucb}]\n`)).toMatch(new RegExp(`^m\\.yaml:2 \\(field '${field}'\\): must name a`));
+    }
+  });
+});
