@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { DataError, UsageError } from '../core/errors.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
-import { compareMetrics, failed, type MetricDiff, type Tolerance } from '../metrics/regress.js';
+import { compareMetrics, failed, toleranceKeyProblem, type MetricDiff, type Tolerance } from '../metrics/regress.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { throughputRatios } from '../sim/throughput.js';
@@ -94,6 +94,11 @@ export function readBaseline(file: string): Baseline {
   if (!r.success) {
     const i = r.error.issues[0];
     throw new DataError(`invalid baseline: ${i.path.join('.') || '(top level)'}: ${i.message}`, file, undefined, i.path.join('.'), 'field');
+  }
+  // a misspelt tolerance key would leave the default tolerance in force without a word
+  for (const key of Object.keys(r.data.tolerance ?? {})) {
+    const problem = toleranceKeyProblem(key);
+    if (problem) throw new DataError(`invalid baseline: tolerance.${key}: ${problem}`, file, undefined, `tolerance.${key}`, 'field');
   }
   return r.data;
 }

@@ -2,7 +2,7 @@
  * Regression comparison: metrics of a re-run against a committed baseline, with a per-metric tolerance
  * and a direction (is higher better or worse). Pure functions; the command lives in cli/regress.ts.
  */
-import { UsageError } from '../core/errors.js';
+import { closest, UsageError } from '../core/errors.js';
 
 export type Direction = 'lower-is-better' | 'higher-is-better';
 
@@ -43,11 +43,24 @@ export function parseTolerance(spec: string | undefined): Record<string, Toleran
     if (!m) throw new UsageError(`--tolerance: bad entry '${part}': expected <metric>=abs:<x> or <metric>=rel:<x>, e.g. finalRegret=rel:0.01`);
     const v = Number(m[3]);
     if (!(v >= 0)) throw new UsageError(`--tolerance: '${part}': tolerance must be ≥ 0`);
-    const known = Object.keys(METRIC_RULES);
-    if (!known.includes(m[1]) && !m[1].includes('.')) throw new UsageError(`--tolerance: unknown metric '${m[1]}'; metrics: ${known.join(', ')} (or a full key such as linucb.finalRegret)`);
+    const problem = toleranceKeyProblem(m[1]);
+    if (problem) throw new UsageError(`--tolerance: ${problem}`);
     out[m[1]] = { ...(out[m[1]] ?? {}), [m[2]]: v };
   }
   return out;
+}
+
+/**
+ * Why a tolerance key (a metric family, or a full key such as linucb.finalRegret) matches no metric, or null.
+ * Every metric key ends in a family, so a misspelt one would otherwise be ignored and the default applied.
+ */
+export function toleranceKeyProblem(key: string): string | null {
+  const known = Object.keys(METRIC_RULES);
+  const fam = metricFamily(key);
+  if (known.includes(fam)) return null;
+  const best = closest(fam, known);
+  const meant = best === null ? '' : ` (did you mean '${key.slice(0, key.length - fam.length)}${best}'?)`;
+  return `unknown metric '${key}'${meant}; metrics: ${known.join(', ')} (or a full key such as linucb.finalRegret)`;
 }
 
 /** A user-keyed record's own entry (metric names such as `constructor` must not reach the prototype). */
