@@ -1,5 +1,5 @@
 /** `greenserv report <dir>`: charts/ and report.html again from an experiment or a simulate results directory. */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DataError, userIoError } from '../core/errors.js';
@@ -40,7 +40,12 @@ function readSummary(dir: string): { file: string; text: string; doc: unknown } 
     return { file, text, doc: JSON.parse(text) };
   } catch (e) {
     if (e instanceof DataError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('not a results directory: summary.json is missing', dir);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      // a series of splits keeps one results directory per split (docs/experiments.md)
+      const split = existsSync(join(dir, 'splits.csv')) ? readdirSync(dir).sort().find((f) => f.startsWith('split-')) : undefined;
+      if (split) throw new DataError(`a series of splits: each split has its own results and report.html; give one split's directory, e.g. ${join(dir, split)}`, dir);
+      throw new DataError('not a results directory: summary.json is missing', dir);
+    }
     if (e instanceof SyntaxError) throw new DataError(`invalid JSON (${e.message})`, file);
     throw userIoError(e, file, 'read');
   }
