@@ -97,7 +97,7 @@ export function readBaseline(file: string): Baseline {
   }
   // a misspelt tolerance key would leave the default tolerance in force without a word
   for (const key of Object.keys(r.data.tolerance ?? {})) {
-    const problem = toleranceKeyProblem(key);
+    const problem = toleranceKeyProblem(key, Object.keys(r.data.metrics));
     if (problem) throw new DataError(`invalid baseline: tolerance.${key}: ${problem}`, file, undefined, `tolerance.${key}`, 'field');
   }
   return r.data;

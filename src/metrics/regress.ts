@@ -43,7 +43,8 @@ export function parseTolerance(spec: string | undefined): Record<string, Toleran
     if (!m) throw new UsageError(`--tolerance: bad entry '${part}': expected <metric>=abs:<x> or <metric>=rel:<x>, e.g. finalRegret=rel:0.01`);
     const v = Number(m[3]);
     if (!(v >= 0)) throw new UsageError(`--tolerance: '${part}': tolerance must be ≥ 0`);
-    const problem = toleranceKeyProblem(m[1]);
+    // a full key may name a metric of any family that some baseline records
+    const problem = m[1].includes('.') ? null : toleranceKeyProblem(m[1]);
     if (problem) throw new UsageError(`--tolerance: ${problem}`);
     out[m[1]] = { ...(out[m[1]] ?? {}), [m[2]]: v };
   }
@@ -51,13 +52,13 @@ export function parseTolerance(spec: string | undefined): Record<string, Toleran
 }
 
 /**
- * Why a tolerance key (a metric family, or a full key such as linucb.finalRegret) matches no metric, or null.
- * Every metric key ends in a family, so a misspelt one would otherwise be ignored and the default applied.
+ * Why a tolerance key (a metric family, a full key such as linucb.finalRegret, or one of `metrics`) matches no
+ * metric, or null: a misspelt one would otherwise be ignored and the default tolerance applied.
  */
-export function toleranceKeyProblem(key: string): string | null {
+export function toleranceKeyProblem(key: string, metrics: readonly string[] = []): string | null {
   const known = Object.keys(METRIC_RULES);
   const fam = metricFamily(key);
-  if (known.includes(fam)) return null;
+  if (known.includes(fam) || metrics.includes(key)) return null;
   const best = closest(fam, known);
   const meant = best === null ? '' : ` (did you mean '${key.slice(0, key.length - fam.length)}${best}'?)`;
   return `unknown metric '${key}'${meant}; metrics: ${known.join(', ')} (or a full key such as linucb.finalRegret)`;

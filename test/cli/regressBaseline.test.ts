@@ -28,8 +28,12 @@ describe('baseline tolerance keys', () => {
     expect(() => readBaseline(g)).toThrow(/field 'tolerance\.linucb\.acuracy'\): .*did you mean 'linucb\.accuracy'/);
   });
 
-  it('--tolerance refuses a full key whose family is unknown', () => {
-    expect(() => parseTolerance('linucb.finalRegrett=rel:1')).toThrow("--tolerance: unknown metric 'linucb.finalRegrett' (did you mean 'linucb.finalRegret'?)");
-    expect(parseTolerance('linucb.finalRegret=rel:1')).toEqual({ 'linucb.finalRegret': { rel: 1 } });
+  it('a full key of a metric the baseline records is taken whatever its family', () => {
+    const f = baselineFile({ metrics: { 'a.custom': 1 }, tolerance: { 'a.custom': { abs: 1 } } });
+    expect(readBaseline(f).tolerance).toEqual({ 'a.custom': { abs: 1 } });
+  });
+
+  it('--tolerance suggests the family meant', () => {
+    expect(() => parseTolerance('finalRegrett=rel:1')).toThrow("--tolerance: unknown metric 'finalRegrett' (did you mean 'finalRegret'?)");
   });
 });
