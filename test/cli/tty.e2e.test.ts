@@ -45,7 +45,7 @@ function row(label: string, done: number, total: number, regrets: [string, numbe
 function snap(rows: LiveRow[], groupName: string | null = null): LiveSnapshot {
   const done = rows.reduce((a, r) => a + r.done, 0);
   const total = rows.reduce((a, r) => a + r.total, 0);
-  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, phase: null, groupName };
+  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, firstMs: 500, phase: null, groupName };
 }
 
 describe('dashboard layout', () => {
@@ -67,7 +67,8 @@ describe('dashboard layout', () => {
     expect(wide[2]).toContain('qwen2.5-14b 60%, gemma-3-12b 30%, llama-3.1-8b 10%');
     const narrow = dashboardLines(snap(rows, 'λ'), 40, 30).map(text);
     expect(narrow.some((l) => l.includes('qwen'))).toBe(false);
-    expect(narrow[3]).toMatch(/^linear-e[a-z-]*… /);
+    // cut in the middle, so names that share a prefix stay apart
+    expect(narrow[3]).toMatch(/^linear-e[a-z-]*…[a-z-]*greedy /);
     // counts are never cut
     expect(narrow[3]).toContain('4/22');
   });
