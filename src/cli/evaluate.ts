@@ -93,6 +93,17 @@ export function registerEvaluateCommand(program: Command): void {
     });
 }
 
+const BAR_FORMAT = 'evaluate |{bar}| {percentage}% · {label}';
+
+/**
+ * Width of the progress bar on a terminal of `columns`: the percentage and a label such as `λ=0.35 thompson`
+ * stay in view (the terminal cuts what goes past its edge), the bar taking 10 to 40 characters.
+ */
+export function evaluateBarSize(columns: number | undefined): number {
+  const rest = BAR_FORMAT.replace(/\{[a-z]+\}/g, '').length + '100'.length + 'λ=0.35 thompson'.length;
+  return Math.max(10, Math.min(40, (columns ?? 80) - 1 - rest));
+}
+
 async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): Promise<void> {
   for (const f of o.policyModule) await loadPolicyModule(f);
   if (o.routerbench === undefined || o.routerbench === false) {
@@ -133,7 +144,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   }
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress
-    ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {percentage}% · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar({ format: BAR_FORMAT, barsize: evaluateBarSize(process.stderr.columns), hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
     : null;
   // started at the sweep's first step, not before loading: the bar returns the cursor to where it started
   // when it stops, so warnings of the loader written under a running bar were cut at the width and then erased

@@ -16,7 +16,7 @@ import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
 import { PROTOCOL_BASELINE, type SimulateOptions } from '../sim/run.js';
 import { tasksMissingFromTrain } from '../sim/protocol.js';
 import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
-import { LiveStore, startProgress, type Progress } from './ui/live.js';
+import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import type { RunConfig } from '../sim/runConfig.js';
@@ -178,7 +178,8 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
   const bar = tty && !o.ui ? await plainBar() : null;
   bar?.start(perPolicy * policies.length, 0, { label: '' });
-  interrupts.freshLine = live !== null;
+  // only the redrawn dashboard erases the line the terminal echoed ^C on
+  interrupts.freshLine = live instanceof InkProgress;
   interrupts.onInterrupt(() => {
     live?.stop(false);
     bar?.stop();
@@ -220,6 +221,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     live || bar
       ? (done, _total, label, m) => {
           store.record(label, m.finalRegret, m.selection, ids);
+          live?.update();
           bar?.update(done, { label });
         }
       : undefined,

@@ -45,7 +45,7 @@ function row(label: string, done: number, total: number, regrets: [string, numbe
 function snap(rows: LiveRow[], groupName: string | null = null): LiveSnapshot {
   const done = rows.reduce((a, r) => a + r.done, 0);
   const total = rows.reduce((a, r) => a + r.total, 0);
-  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, phase: null, groupName };
+  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, firstMs: 500, phase: null, groupName };
 }
 
 describe('dashboard layout', () => {
@@ -67,7 +67,8 @@ describe('dashboard layout', () => {
     expect(wide[2]).toContain('qwen2.5-14b 60%, gemma-3-12b 30%, llama-3.1-8b 10%');
     const narrow = dashboardLines(snap(rows, 'λ'), 40, 30).map(text);
     expect(narrow.some((l) => l.includes('qwen'))).toBe(false);
-    expect(narrow[3]).toMatch(/^linear-e[a-z-]*… /);
+    // cut in the middle, so names that share a prefix stay apart
+    expect(narrow[3]).toMatch(/^linear-[a-z-]*…[a-z-]*greedy /);
     // counts are never cut
     expect(narrow[3]).toContain('4/22');
   });
@@ -111,11 +112,13 @@ interface PtyRun {
 }
 
 /** Run the CLI on a pseudo-terminal of the given size; optionally press Ctrl-C once `ctrlC` holds. */
-function pty(args: string[], cols: number, rows: number, ctrlC?: (out: string) => boolean): Promise<PtyRun> {
+function pty(args: string[], cols: number, rows: number, ctrlC?: (out: string) => boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<PtyRun> {
   const cmd = `stty cols ${cols} rows ${rows}; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
-  // a person's terminal: CI=true (as CI sets it) makes ink print only the final frame
+  // a person's terminal unless the test says otherwise (CI=true makes the display plain lines)
   const env = { ...process.env };
   delete env.CI;
+  delete env.NO_COLOR;
+  Object.assign(env, extraEnv);
   const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env });
   const t0 = Date.now();
   const res: PtyRun = { code: null, out: '', frames: [], stopMs: null };
@@ -179,6 +182,21 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
     expect(piped.stdout).toMatch(/^tasks {6}mmlu \(500\), gsm8k \(500\), hellaswag \(500\), winogrande \(500\), cnn_dailymail \(500\)$/m);
   }, 90_000);
 
+  it('CI=true or TERM=dumb on a terminal: plain progress lines, no cursor movement; NO_COLOR: the dashboard without colour', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
+    for (const env of [{ CI: 'true' }, { TERM: 'dumb' }]) {
+      const r = await pty(['simulate', '--runs', '30', '--steps', 'none', '--out', join(dir, env.CI ? 'ci' : 'dumb')], 80, 30, undefined, env);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^simulate: 300\/300 replays \(100%\) · took \d+\.\d s\r?$/m);
+      // no cursor-up, erase-line or cursor-hide sequences
+      expect(r.out).not.toMatch(/\x1b\[(\d*A|2K|\?25l)/);
+    }
+    const r = await pty(['simulate', '--runs', '30', '--steps', 'none', '--out', join(dir, 'nc')], 80, 30, undefined, { NO_COLOR: '1' });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/simulate: 300 replays in/);
+    expect(r.out).not.toMatch(/\x1b\[[0-9;]*m/);
+  }, 90_000);
+
   it('Ctrl-C stops simulate within 0.5 s with one line, exit 130 and nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-tty-'));
     const r = await pty(['simulate', '--runs', '200', '--out', join(dir, 'res')], 80, 30, (out) => / [1-9]\d*\/2,?000 replays ·/.test(out));
@@ -187,6 +205,8 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
     expect(r.stopMs!).toBeLessThanOrEqual(500);
     const after = r.out.slice(r.out.lastIndexOf('\x1b[?25h', r.out.indexOf('interrupted')));
     expect(after.replace(ANSI, '').trim()).toBe('greenserv: interrupted (SIGINT); stopped, no results written');
+    // the message goes on the dashboard's first row, not under an empty line: the cursor goes back up onto it
+    expect(after).toMatch(/^\x1b\[\?25h\x1b\[1Agreenserv: interrupted/);
     expect(readdirSync(dir)).toEqual([]);
   }, 90_000);
 });

@@ -24,6 +24,8 @@ export interface LiveSnapshot {
   elapsedMs: number;
   /** Seconds the replays took, once all are done. */
   replaysMs: number | null;
+  /** When the first replay ended (ms from the start): the ETA uses the rate after it, not the set-up before it. */
+  firstMs: number | null;
   /** What runs after the replays (e.g. 'drawing 14 charts…'), or null. */
   phase: string | null;
   /** Name of the grouping (e.g. 'λ'); rows then show the regret of their current group. */
@@ -48,8 +50,9 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export function formatEta(s: LiveSnapshot): string {
   if (s.done >= s.total && s.total > 0) return `took ${seconds(s.replaysMs ?? s.elapsedMs)}`;
-  if (s.done === 0) return `${seconds(s.elapsedMs)} · ETA –`;
-  const rest = (s.elapsedMs / s.done) * (s.total - s.done);
+  // the first replay also pays for loading and warm-up; the rate is measured from its end
+  if (s.done < 2 || s.firstMs === null || s.elapsedMs <= s.firstMs) return `${seconds(s.elapsedMs)} · ETA –`;
+  const rest = ((s.elapsedMs - s.firstMs) / (s.done - 1)) * (s.total - s.done);
   return `${seconds(s.elapsedMs)} · ETA ${seconds(rest)}`;
 }
 
@@ -67,6 +70,31 @@ export function topModels(sel: Map<string, number>, k: number): string {
 export function fit(s: string, w: number): string {
   if (w <= 0) return '';
   return s.length <= w ? s : s.slice(0, w - 1) + '…';
+}
+
+/** Cut to at most w characters in the middle: ids that share a prefix (static:<model>, org/model-8b…) stay apart. */
+export function fitMiddle(s: string, w: number): string {
+  if (s.length <= w) return s;
+  if (w < 8) return fit(s, w);
+  const tail = Math.floor((w - 1) / 2);
+  return s.slice(0, w - 1 - tail) + '…' + s.slice(s.length - tail);
+}
+
+/**
+ * The most chosen models within `w` characters: fewer models rather than a percentage cut off, and each id cut
+ * in its middle when even one does not fit whole.
+ */
+export function topModelsFit(sel: Map<string, number>, k: number, w: number): string {
+  const total = [...sel.values()].reduce((a, b) => a + b, 0);
+  if (!total || w <= 0) return '';
+  const top = [...sel.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k);
+  const cells = top.map(([id, n]) => [id, ` ${Math.round((100 * n) / total)}%`] as const);
+  for (let n = cells.length; n >= 1; n--) {
+    const whole = cells.slice(0, n).map(([id, p]) => id + p).join(', ');
+    if (whole.length <= w) return whole;
+  }
+  const [id, p] = cells[0];
+  return w - p.length >= 8 ? fitMiddle(id, w - p.length) + p : fit(id + p, w);
 }
 
 /** `1 replay`, `2 replays`. */
@@ -101,7 +129,8 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   const counts = s.rows.map((r) => `${r.done}/${r.total}`);
   const countW = Math.max(7, ...counts.map((c) => c.length));
   const regretW = Math.max(s.groupName !== null ? 14 : 11, ...regrets.map((c) => c.length));
-  let labelW = Math.min(22, Math.max(6, ...s.rows.map((r) => r.label.length)));
+  // names get up to a third of a wide terminal, 22 characters at least
+  let labelW = Math.min(Math.max(22, Math.floor(width / 3)), Math.max(6, ...s.rows.map((r) => r.label.length)));
   // what is left for the bar and the models after name, count and regret
   let rest = width - labelW - gap - countW - gap - regretW;
   let barW = 0;
@@ -135,10 +164,10 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   const shown = s.rows.length > maxRows ? s.rows.slice(0, maxRows - 1) : s.rows;
   const lines: Line[] = [headerLine(s, columns), head];
   shown.forEach((r, i) => {
-    const line: Line = [{ text: pad(r.label, labelW) + sp }];
+    const line: Line = [{ text: fitMiddle(r.label, labelW).padEnd(labelW) + sp }];
     if (barW) line.push({ text: bar(r.total ? r.done / r.total : 0, barW), color: r.done >= r.total ? 'green' : 'cyan' }, { text: sp });
     line.push({ text: pad(counts[i], countW, true) + sp + pad(regrets[i], regretW, true) });
-    if (modelsW) line.push({ text: sp + fit(topModels(r.selection, 3), modelsW), dim: true });
+    if (modelsW) line.push({ text: sp + topModelsFit(r.selection, 3, modelsW), dim: true });
     lines.push(line);
   });
   if (shown.length < s.rows.length) {

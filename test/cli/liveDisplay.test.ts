@@ -1,0 +1,108 @@
+/** The live display without a terminal: layout of long names, the ETA, plain progress lines and terminal checks. */
+import { describe, expect, it } from 'vitest';
+import { dashboardLines, fitMiddle, formatEta, topModelsFit, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
+import { LineProgress, LiveStore, noColor, redrawSupported, reflowedRows } from '../../src/cli/ui/live.js';
+import { evaluateBarSize } from '../../src/cli/evaluate.js';
+
+const text = (line: { text: string }[]): string => line.map((s) => s.text).join('');
+const longId = (i: number): string => `org/model-family-with-a-very-long-name-instruct-v1-${i}b`;
+
+function row(label: string, sel: [string, number][]): LiveRow {
+  return { label, done: 3, total: 10, regretSum: 30, selection: new Map(sel), groups: new Map(), lastGroup: null };
+}
+
+function snap(rows: LiveRow[], extra: Partial<LiveSnapshot> = {}): LiveSnapshot {
+  return { title: 'simulate', rows, done: 3, total: 10, elapsedMs: 2000, replaysMs: null, firstMs: 1500, phase: null, groupName: null, ...extra };
+}
+
+describe('long names on the dashboard', () => {
+  const rows = [0, 1, 2].map((i) => row(`static:${longId(i)}`, [[longId(i), 90], [longId(9), 10]]));
+
+  it('policies that differ only at the end stay distinct, and no line reaches the width', () => {
+    for (const cols of [200, 80, 40]) {
+      const lines = dashboardLines(snap(rows), cols, 24).map(text);
+      for (const l of lines) expect(l.length).toBeLessThan(cols);
+      const labels = lines.slice(2).map((l) => l.split('  ')[0]);
+      expect(new Set(labels).size, `${cols} columns`).toBe(3);
+    }
+  });
+
+  it('a wide terminal gives names more than 22 characters', () => {
+    const lines = dashboardLines(snap(rows), 200, 24).map(text);
+    expect(lines[2].split('  ')[0].length).toBeGreaterThan(40);
+  });
+
+  it('the most chosen models keep their percentage: fewer models, ids cut in the middle', () => {
+    const cell = topModelsFit(new Map([[longId(1), 90], [longId(2), 10]]), 3, 23);
+    expect(cell).toMatch(/^org\/model.*….*-1b 90%$/);
+    expect(cell.length).toBeLessThanOrEqual(23);
+    expect(topModelsFit(new Map([['a', 3], ['b', 1]]), 3, 40)).toBe('a 75%, b 25%');
+    expect(topModelsFit(new Map([['aaaa', 3], ['bbbb', 1]]), 3, 10)).toBe('aaaa 75%');
+    expect(fitMiddle('abcdefghijkl', 9)).toBe('abcd…ijkl');
+    expect(fitMiddle('short', 9)).toBe('short');
+  });
+});
+
+describe('ETA', () => {
+  it('is measured from the end of the first replay, not from the start (which includes loading)', () => {
+    // 10 s of loading, then one replay a second: 2 of 10 done at 11 s
+    expect(formatEta(snap([], { done: 2, total: 10, elapsedMs: 11_000, firstMs: 10_000 }))).toBe('11.0 s · ETA 8.0 s');
+    expect(formatEta(snap([], { done: 1, total: 10, elapsedMs: 10_000, firstMs: 10_000 }))).toBe('10.0 s · ETA –');
+  });
+});
+
+describe('plain progress lines', () => {
+  it('a quick run prints a few lines, not one per 10%, and always the last', () => {
+    const store = new LiveStore('x', 100, new Map([['p', 100]]));
+    const out: string[] = [];
+    let t = 0;
+    const lp = new LineProgress(store, (s) => out.push(s), 1000, () => t);
+    for (let i = 0; i < 100; i++) {
+      store.record('p', 1, new Float64Array([1]), ['m']);
+      t += 5;
+      lp.update();
+    }
+    expect(out).toHaveLength(2);
+    expect(out[1]).toMatch(/^x: 100\/100 replays \(100%\) · took /);
+  });
+
+  it('a slow run prints one line per 10%', () => {
+    const store = new LiveStore('x', 100, new Map([['p', 100]]));
+    const out: string[] = [];
+    let t = 0;
+    const lp = new LineProgress(store, (s) => out.push(s), 1000, () => t);
+    for (let i = 0; i < 100; i++) {
+      store.record('p', 1, new Float64Array([1]), ['m']);
+      t += 500;
+      lp.update();
+    }
+    expect(out.map((l) => l.match(/\((\d+)%\)/)![1])).toEqual(['10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);
+  });
+});
+
+describe('terminal checks', () => {
+  it('no redrawn dashboard under CI or on a dumb terminal; NO_COLOR when set and not empty', () => {
+    expect(redrawSupported({ TERM: 'xterm-256color' })).toBe(true);
+    expect(redrawSupported({ TERM: 'dumb' })).toBe(false);
+    expect(redrawSupported({ CI: 'true' })).toBe(false);
+    expect(redrawSupported({ CI: 'false' })).toBe(true);
+    expect(redrawSupported({ CONTINUOUS_INTEGRATION: '1' })).toBe(false);
+    expect(noColor({ NO_COLOR: '1' })).toBe(true);
+    expect(noColor({ NO_COLOR: '' })).toBe(false);
+    expect(noColor({})).toBe(false);
+  });
+
+  it('counts the rows a frame takes after the window narrows', () => {
+    expect(reflowedRows([79, 10, 0], 80)).toBe(3);
+    expect(reflowedRows([79, 10, 0], 40)).toBe(4);
+    expect(reflowedRows([99, 41], 20)).toBe(5 + 3);
+  });
+
+  it('the evaluate bar leaves room for its percentage', () => {
+    expect(evaluateBarSize(200)).toBe(40);
+    expect(evaluateBarSize(80)).toBe(40);
+    expect(evaluateBarSize(60)).toBe(25);
+    expect(evaluateBarSize(40)).toBe(10);
+    expect(evaluateBarSize(undefined)).toBe(40);
+  });
+});
