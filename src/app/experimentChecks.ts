@@ -8,7 +8,8 @@ import type { PoolTable } from '../data/pool.js';
 import { resolvePolicies } from '../policies/registry.js';
 import { ContextError } from '../features/contextsFor.js';
 import { poolProblem, poolStepProblem, type ExperimentContext } from '../sim/experiment.js';
-import { armLabel, fieldError, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
+import { armLabel, fieldError, paramProblem, type ExperimentConfig, type SplitSpec } from '../sim/experimentConfig.js';
+import type { ParamSpec } from '../policies/policy.js';
 import { sameModelsProblem } from '../sim/protocol.js';
 import { scenarioProblem } from '../sim/scenarioConfig.js';
 import { tableHasLatency } from './runConfig.js';
@@ -24,14 +25,24 @@ export function checkSourcesExist(file: string, text: string, src: Partial<Recor
   }
 }
 
-/** Each arm's policy name against the registry and the table's models (static:<model>), at the arm's line. */
+/**
+ * Each arm's policy name against the registry and the table's models (static:<model>), at the arm's line; and
+ * a plugin arm's `params`, which parsing could not check before its module was loaded.
+ */
 export function checkPolicyNames(file: string, text: string, cfg: ExperimentConfig, table: PoolTable): void {
   cfg.arms.forEach((a, i) => {
+    let specs: readonly ParamSpec[];
     try {
-      resolvePolicies([a.policy], [], table.models);
+      specs = resolvePolicies([a.policy], [], table.models)[0].factory.params;
     } catch (e) {
       if (e instanceof UsageError) throw fieldError(text, file, e.message, ['arms', i, 'policy']);
       throw e;
+    }
+    for (const [key, v] of Object.entries(a.params ?? {})) {
+      const spec = specs.find((p) => p.name === key);
+      if (!spec) throw fieldError(text, file, `policy '${a.policy}' has no parameter '${key}'; valid parameters: ${specs.map((p) => p.name).join(', ') || '(none)'}`, ['arms', i, 'params', key]);
+      const problem = paramProblem(spec, v);
+      if (problem) throw fieldError(text, file, problem, ['arms', i, 'params', key]);
     }
   });
 }

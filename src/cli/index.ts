@@ -1,6 +1,6 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { PluginError, UsageError } from '../core/errors.js';
 import { EXIT_BAD_INPUT, isUserError } from './errors.js';
 import { version } from '../app/version.js';
 import { say, terminalSafe } from './say.js';
@@ -170,6 +170,10 @@ export async function main(argv: string[]): Promise<number> {
     if (isUserError(e)) {
       say('error', e.message);
       return EXIT_BAD_INPUT;
+    }
+    if (e instanceof PluginError) {
+      say('error', e.message);
+      return 1;
     }
     say('internal error', (e as Error).stack ?? String(e));
     return 1;

@@ -40,6 +40,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A plugin policy's own code failed (it threw): the message names the policy, its module and where in it.
+ * Exit code 1, shown without greenserv's stack, which says nothing about the plugin.
+ */
+export class PluginError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PluginError';
+  }
+}
+
 function formatLocation(file?: string, line?: number, column?: string, kind = 'column'): string {
   if (!file) return '';
   let s = shownName(file);

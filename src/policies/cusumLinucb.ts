@@ -105,7 +105,7 @@ export const cusumLinucbFactory: PolicyFactory<CusumLinUCBParams> = {
     { name: 'alpha', default: 0.1, min: 0, description: 'exploration weight α' },
     { name: 'reg', default: 0.05, positive: true, description: 'regularisation (A starts at reg·I)' },
     { name: 'shift', default: 0.1, positive: true, max: 1, description: 'smallest change of a model’s mean reward worth detecting' },
-    { name: 'minObs', default: 20, min: 2, description: 'residuals of a model before its test starts (for the variance)' },
+    { name: 'minObs', default: 20, min: 2, integer: true, description: 'residuals of a model before its test starts (a whole number; for the variance)' },
   ],
   rewardIndependent: false,
   hindsight: false,

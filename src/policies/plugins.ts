@@ -15,6 +15,17 @@ const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const MODULE_EXTENSIONS = ['.mjs', '.js', '.cjs'];
 const registered: PolicyFactory[] = [];
 const modules: string[] = [];
+/** Where a plugin factory came from: how messages name it (`policy module 'x.mjs'`), and its file if any. */
+export interface PluginOrigin {
+  where: string;
+  file?: string;
+}
+const origins = new WeakMap<PolicyFactory, PluginOrigin>();
+
+/** Where a plugin factory came from, for the run-time guard's messages; undefined for a built-in. */
+export function pluginOrigin(f: PolicyFactory): PluginOrigin | undefined {
+  return origins.get(f);
+}
 
 /** Plugin factories in registration order. */
 export function pluginFactories(): readonly PolicyFactory[] {
@@ -53,7 +64,9 @@ function checkFactory(f: unknown, where: string, taken: (name: string) => boolea
 
 /** Register a factory; `isBuiltin` guards the built-in names (the registry passes it in). */
 export function registerPluginFactory(f: PolicyFactory, isBuiltin: (name: string) => boolean, where = 'registerPolicy'): void {
-  registered.push(checkFactory(f, where, (n) => isBuiltin(n) || registered.some((r) => r.name === n)));
+  const checked = checkFactory(f, where, (n) => isBuiltin(n) || registered.some((r) => r.name === n));
+  origins.set(checked, { where });
+  registered.push(checked);
 }
 
 /**
@@ -85,6 +98,7 @@ export async function loadPluginModule(path: string, isBuiltin: (name: string) =
   // check them all before registering any, so a bad module leaves the registry as it was
   const fresh: PolicyFactory[] = [];
   for (const f of list) fresh.push(checkFactory(f, `policy module '${path}'`, (n) => isBuiltin(n) || registered.some((r) => r.name === n) || fresh.some((r) => r.name === n)));
+  for (const f of fresh) origins.set(f, { where: `policy module '${path}'`, file: abs });
   registered.push(...fresh);
   modules.push(abs);
   return registered;

@@ -127,6 +127,8 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     out.push({ name, factory, params });
   }
   for (const o of overrides) {
+    // static:<model> has no parameters, and a model id may hold dots the pattern below would split at
+    if (o.trim().startsWith('static:')) throw new UsageError(`parameter override '${o}': static:<model> policies have no parameters`);
     const m = /^([^.=\s]+)\.([^=\s]+)=(.+)$/.exec(o.trim());
     if (!m) throw new UsageError(`bad parameter override '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
     const [, pol, key, raw] = m;
@@ -136,7 +138,7 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     const spec = factory.params.find((p) => p.name === key);
     if (!spec) {
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';
-      throw new UsageError(`unknown parameter '${key}' for policy '${pol}'; valid parameters: ${valid}`);
+      throw new UsageError(`unknown parameter '${key}' for policy '${pol}'${didYouMean(key, factory.params.map((p) => p.name))}; valid parameters: ${valid}`);
     }
     const v = parseDecimal(raw);
     if (!Number.isFinite(v)) throw new UsageError(`parameter override '${o}': '${raw}' is not a finite number`);

@@ -21,7 +21,8 @@ class Softmax implements Policy {
     this.n = new Float64Array(env.nModels);
     this.sum = new Float64Array(env.nModels);
     this.w = new Float64Array(env.nModels);
-    this.tau = p.temperature;
+    // the floor holds from the first decision (a τ₀ below it would otherwise be used once)
+    this.tau = Math.max(p.minTemperature, p.temperature);
   }
 
   private mean(m: number): number {

@@ -17,6 +17,7 @@ import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js'
 import type { RewardTable } from './reward.js';
 import { decisionRules, type DecisionRules } from '../core/semantics.js';
 import { budgetMissing } from '../policies/budgeted.js';
+import { guardedCreate } from '../policies/pluginGuard.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
 import { streamMeans, type DriftCursor } from './drift.js';
 
@@ -313,7 +314,7 @@ export function makePolicy(
   const env: PolicyEnv = { contexts: o.contexts, models: o.t.models, nModels: o.t.nModels, initialArms: o.initialArms, rng: Rng.derive(o.seed, 1, nameKey(rp.name)), horizon: o.t.nQueries, rules: o.rules };
   if (o.budget !== undefined) env.budget = o.budget;
   const hs = o.hindsight;
-  return rp.factory.train ? rp.factory.create(env, rp.params, hs, o.train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params);
+  return guardedCreate(rp.factory, env.nModels, () => (rp.factory.train ? rp.factory.create(env, rp.params, hs, o.train) : hs ? rp.factory.create(env, rp.params, hs) : rp.factory.create(env, rp.params)));
 }
 
 /** One policy over one run's query order: the hot loop. It only makes decisions; recorders keep the rest. */

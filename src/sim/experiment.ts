@@ -111,7 +111,7 @@ export class ExperimentContext {
     train?: PoolTable,
   ) {
     this.arms = cfg.arms.map((a) => {
-      // parameters were checked against the policy's specs when the config was parsed
+      // parameters were checked against the policy's specs: a built-in's on parsing, a plugin's once loaded (app/experimentChecks.ts)
       const [r] = resolvePolicies([a.policy], [], table.models);
       return { ...r, params: { ...r.params, ...a.params } };
     });

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, PluginError, UsageError } from '../core/errors.js';
 import { policyModules } from '../policies/plugins.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { ExperimentConfig } from './experimentConfig.js';
@@ -40,7 +40,7 @@ export function workerScript(): string | null {
 
 /** A worker's error as the class the CLI maps to its exit code. */
 function rebuild(m: { name: string; message: string }): Error {
-  const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : Error;
+  const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : m.name === 'PluginError' ? PluginError : Error;
   return new Err(m.message);
 }
 

@@ -1,5 +1,5 @@
 /** Policy plugins through the CLI: the shipped example (examples/policies/softmax.mjs) by flag and by YAML. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,5 +71,25 @@ describe('--policy-module and YAML module:', () => {
     expect(two.code, two.stderr).toBe(0);
     for (const f of ['summary.json', 'runs.csv']) expect(readFileSync(join(dir, 'w2', f), 'utf8')).toBe(readFileSync(join(dir, 'w1', f), 'utf8'));
     expect(readFileSync(join(dir, 'w1', 'summary.json'), 'utf8')).toContain('"softmax-example"');
+  });
+  it('a plugin that throws at run time is exit 1 with its message and line, one that answers a model it was not offered exit 2; no stack, nothing written', async () => {
+    const mod = (name: string, select: string, update: string): string => {
+      const f = join(dir, `${name}.mjs`);
+      writeFileSync(f, `export default { name: '${name}', description: '', contextual: false, params: [], rewardIndependent: false, hindsight: false,\n  create: () => ({ select(q, arms, n) { ${select} }, update() { ${update} }, addArm() {}, removeArm() {} }) };\n`);
+      return f;
+    };
+    const throws = mod('throws-late', 'return arms[0];', "throw new Error('lost state');");
+    const t = await cli(['simulate', '--policy-module', throws, '--policies', 'throws-late', '--runs', '1', '--steps', 'none', '--no-progress', '--out', join(dir, 't1')]);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toBe(`greenserv: error: policy module '${throws}': policy 'throws-late': update() threw: lost state (at ${throws}:2:77)\n`);
+    expect(existsSync(join(dir, 't1'))).toBe(false);
+    const nan = mod('answers-nan', 'return NaN;', '');
+    const yaml = join(dir, 'nan.yaml');
+    writeFileSync(yaml, ['name: nan', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0.5]', 'arms:', `  - {policy: answers-nan, module: ${JSON.stringify(nan)}}`, ''].join('\n'));
+    const e = await cli(['experiment', 'run', yaml, '--workers', '2', '--no-charts', '--no-progress', '--out', join(dir, 'n2')]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain(`greenserv: error: policy module '${nan}': policy 'answers-nan': select() returned NaN, which is not one of the 16 models it was offered`);
+    expect(e.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(existsSync(join(dir, 'n2'))).toBe(false);
   });
 });

@@ -1,5 +1,9 @@
 /** YAML policy parameters: checked where they are written, applied as numbers (no `policy.param=value` round trip). */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepareExperiment } from '../../src/app/experimentPrepare.js';
 import { DataError } from '../../src/core/errors.js';
 import { loadTable } from '../../src/data/load.js';
 import { resolvePolicies } from '../../src/policies/registry.js';
@@ -48,5 +52,23 @@ describe('experiment arm parameters', () => {
     expect(ctx.arms[2].params).toEqual(flag.params);
     // the other arms keep their defaults
     expect(ctx.arms[1].params).toEqual(resolvePolicies(['thompson'], [], table.models)[0].params);
+  });
+  it("a plugin arm's params are checked against its module's declarations, at the field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-armparams-'));
+    try {
+      writeFileSync(
+        join(dir, 'first.mjs'),
+        "export default { name: 'first-offered', description: '', contextual: false, rewardIndependent: true, hindsight: false,\n  params: [{ name: 'rate', default: 0.5, min: 0, max: 1, description: '' }],\n  create: () => ({ select: (q, arms) => arms[0], update() {}, addArm() {}, removeArm() {} }) };\n",
+      );
+      const file = join(dir, 'x.yaml');
+      const text = (params: string): string => `name: p\nruns: 1\narms:\n  - policy: random\n  - policy: first-offered\n    module: first.mjs\n    params: ${params}\n`;
+      const refused = async (params: string): Promise<string> => prepareExperiment(file, text(params)).then(() => 'no error', (e: Error) => e.message);
+      expect(await refused('{rate: 2}')).toBe(`${file}:7 (field 'arms.1.params.rate'): must be ≤ 1`);
+      expect(await refused('{rat: 0.2}')).toBe(`${file}:7 (field 'arms.1.params.rat'): policy 'first-offered' has no parameter 'rat'; valid parameters: rate`);
+      const ok = await prepareExperiment(file, text('{rate: 0.25}'));
+      expect(ok.ctx.arms[1].params).toEqual({ rate: 0.25 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

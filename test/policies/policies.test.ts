@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import type { RidgeArms } from '../../src/policies/linear.js';
 import { defaultParams, type Policy, type PolicyFactory } from '../../src/policies/policy.js';
@@ -224,6 +225,15 @@ describe('registry', () => {
     expect(() => resolvePolicies(['static:c'], [], models)).toThrow(/models: a, b/);
     expect(() => resolvePolicies(['thompson'], ['thompson.sigma=0'], models)).toThrow(/> 0/);
     expect(() => resolvePolicies(['linucb'], ['linucb.alpha=abc'], models)).toThrow(/not a finite number/);
+  });
+
+  it('a misspelt parameter gets a suggestion; a count refuses a fraction; a static:<model> override says it has none, whatever dots the id holds', () => {
+    expect(() => resolvePolicies(['softmax'], ['softmax.temprature=1'], models)).toThrow(new UsageError("unknown parameter 'temprature' for policy 'softmax' (did you mean 'temperature'?); valid parameters: temperature, decay, minTemperature, initial"));
+    const dotted = [{ id: 'qwen2.5-7b', name: 'q', paramsB: 7 }];
+    // was: unknown policy 'static:qwen2' (the id split at its dot)
+    // a count: 2.5 ran as 3
+    expect(() => resolvePolicies(['cusum-linucb'], ['cusum-linucb.minObs=2.5'], models)).toThrow(new UsageError("parameter override 'cusum-linucb.minObs=2.5': minObs must be a whole number"));
+    expect(() => resolvePolicies(['static:qwen2.5-7b'], ['static:qwen2.5-7b.x=1'], dotted)).toThrow(new UsageError("parameter override 'static:qwen2.5-7b.x=1': static:<model> policies have no parameters"));
   });
 });
 

@@ -140,6 +140,13 @@ describe('ucb1', () => {
 });
 
 describe('softmax', () => {
+  it('τ₀ below the floor starts at the floor, τ = max(τ_min, τ₀·δ^N) at N = 0 too (docs/model.md §11.6)', () => {
+    const p = softmaxFactory.create(makeEnv(contextsFromRows([[1]]), 3, 9), { temperature: 0.001, decay: 0.999, minTemperature: 0.01, initial: 1 }) as Policy & { temperature(): number };
+    // was 0.001 for the first decision, then 0.01 from the first feedback on
+    expect(p.temperature()).toBe(0.01);
+    p.update(0, 0, 0.5);
+    expect(p.temperature()).toBe(0.01);
+  });
   it('probabilities are exp(μ/τ)/Σ, τ decays per feedback, and one uniform draw walks the cumulative weights', () => {
     const env = makeEnv(contextsFromRows([[1]]), 3, 9);
     const p = softmaxFactory.create(env, { temperature: 0.2, decay: 0.5, minTemperature: 0.06, initial: 1 }) as Policy & {

@@ -8,6 +8,7 @@ import { Rng } from '../../core/rng.js';
 import { decisionRules, type Semantics } from '../../core/semantics.js';
 import type { Policy, PolicyEnv } from '../../policies/policy.js';
 import type { ResolvedPolicy } from '../../policies/registry.js';
+import { guardedCreate } from '../../policies/pluginGuard.js';
 import { nameKey } from '../../sim/engine.js';
 import { bootstrapMany } from './bootstrap.js';
 import type { EstimatorName, LoggedBandit } from './estimators.js';
@@ -71,7 +72,7 @@ function createPolicy(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Poli
     horizon: data.log.n,
     rules: decisionRules(o.semantics),
   };
-  return rp.factory.hindsight ? rp.factory.create(env, rp.params, opeHindsight(data, rp.name)) : rp.factory.create(env, rp.params);
+  return guardedCreate(rp.factory, M, () => (rp.factory.hindsight ? rp.factory.create(env, rp.params, opeHindsight(data, rp.name)) : rp.factory.create(env, rp.params)));
 }
 
 /** A policy learns from rewards unless it is a hindsight baseline or its picks never depend on rewards. */
