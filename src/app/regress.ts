@@ -18,7 +18,7 @@ import { runFields, runSettingsShape } from '../sim/runConfig.js';
 import { runConfigFromBaseline, simulateOptions, tableHasLatency } from './runConfig.js';
 import type { PoolTable } from '../data/pool.js';
 import { sameModelsProblem } from '../sim/protocol.js';
-import { resolvePolicies } from '../policies/registry.js';
+import { resolvePolicies, withOverrides } from '../policies/registry.js';
 import { scenarioProblem, usesScenario } from '../sim/scenarioConfig.js';
 import { simulateTable } from './simulate.js';
 
@@ -124,7 +124,7 @@ export async function measureBaseline(b: Baseline, file: string, extraParams: st
     const p = evaluateDefaults({
       source,
       policies: c.policies,
-      params: [...c.params, ...extraParams],
+      params: withOverrides(c.params, extraParams),
       lambdas: c.lambdas,
       runs: c.runs,
       seed: c.seed,

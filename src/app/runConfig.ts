@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import type { SimulateOptions } from '../sim/run.js';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
-import { DEFAULT_POLICIES, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
+import { DEFAULT_POLICIES, TRAINED_DEFAULT_POLICIES, withOverrides } from '../policies/registry.js';
 
 /** A library request: validated against the one schema, problems named by field (`lambda: …`). */
 export function runConfigFromRequest(req: RunConfigInput): RunConfig {
@@ -21,7 +21,7 @@ export function runConfigFromRequest(req: RunConfigInput): RunConfig {
  * what-if `--param` overrides follow the recorded ones.
  */
 export function runConfigFromBaseline(c: RunConfigInput & { data: string }, extraParams: readonly string[]): RunConfig {
-  return runConfigSchema.parse({ ...c, params: [...(c.params ?? []), ...extraParams] });
+  return runConfigSchema.parse({ ...c, params: withOverrides(c.params ?? [], extraParams) });
 }
 
 /** The simulation a configuration asks for, on a loaded table (the default policies depend on the table). */

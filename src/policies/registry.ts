@@ -115,6 +115,16 @@ export function resolvePolicy(name: string, models: readonly ModelInfo[]): Polic
  * Parse `policy.param=value` overrides (e.g. `linucb.alpha=0.2`) and return each policy's full parameter set.
  * Unknown policies or parameters and out-of-range values are usage errors listing the valid names.
  */
+/**
+ * `recorded` overrides with those of `extra` in their place: a what-if (`regress --param`) replaces the setting a
+ * baseline recorded for the same policy parameter instead of being given beside it.
+ */
+export function withOverrides(recorded: readonly string[], extra: readonly string[]): string[] {
+  const key = (o: string): string => o.trim().split('=')[0];
+  const replaced = new Set(extra.map(key));
+  return [...recorded.filter((o) => !replaced.has(key(o))), ...extra];
+}
+
 export function resolvePolicies(names: readonly string[], overrides: readonly string[], models: readonly ModelInfo[]): ResolvedPolicy[] {
   const seen = new Set<string>();
   const out: ResolvedPolicy[] = [];
@@ -126,12 +136,17 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     for (const p of factory.params) params[p.name] = p.default;
     out.push({ name, factory, params });
   }
+  // one setting given twice would leave which one counts to the order of the list
+  const given = new Map<string, string>();
   for (const o of overrides) {
     // static:<model> has no parameters, and a model id may hold dots the pattern below would split at
     if (o.trim().startsWith('static:')) throw new UsageError(`parameter override '${o}': static:<model> policies have no parameters`);
     const m = /^([^.=\s]+)\.([^=\s]+)=(.+)$/.exec(o.trim());
     if (!m) throw new UsageError(`bad parameter override '${o}': expected <policy>.<param>=<number>, e.g. linucb.alpha=0.2`);
     const [, pol, key, raw] = m;
+    const first = given.get(`${pol}.${key}`);
+    if (first !== undefined) throw new UsageError(`parameter ${pol}.${key} is given twice ('${first}' and '${o}'); give it once`);
+    given.set(`${pol}.${key}`, o);
     const all = allFactories();
     const factory = all.find((f) => f.name === pol);
     if (!factory) throw new UsageError(`unknown policy '${pol}' in parameter override '${o}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);

@@ -151,6 +151,23 @@ describe('greenserv regress (built binary)', () => {
     expect(report.results[0].diffs.find((d: { metric: string }) => d.metric === 'linucb.finalRegret').verdict).toBe('regressed');
   });
 
+  it('a what-if --param replaces the setting the baseline recorded; one given twice is refused', async () => {
+    const plain = baseline(mkdtempSync(join(tmpdir(), 'gs-reg-')), SMALL);
+    const tuned = baseline(mkdtempSync(join(tmpdir(), 'gs-reg-')), { ...SMALL, params: ['linucb.alpha=3', 'linucb.reg=0.05'] });
+    const out = join(tmpdir(), `gs-reg-whatif-${process.pid}.json`);
+    for (const f of [plain, tuned]) expect((await cli(['regress', '--baseline', f, '--update', '--out', out])).code).toBe(0);
+    const want = JSON.parse(readFileSync(plain, 'utf8')).metrics as Record<string, number>;
+    // alpha back at its default (0.1) over the recorded 3: the run is the plain baseline's, metric for metric
+    const r = await cli(['regress', '--baseline', tuned, '--param', 'linucb.alpha=0.1', '--out', out]);
+    const diffs = (JSON.parse(readFileSync(out, 'utf8')) as { results: { diffs: { metric: string; now: number }[] }[] }).results[0].diffs;
+    expect(diffs.length).toBe(Object.keys(want).length);
+    for (const d of diffs) expect(d.now, d.metric).toBe(want[d.metric]);
+    expect([0, 1], r.stderr).toContain(r.code);
+    const twice = await cli(['regress', '--baseline', tuned, '--param', 'linucb.alpha=0.1', '--param', 'linucb.alpha=0.2', '--out', out]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/parameter linucb\.alpha is given twice \('linucb\.alpha=0\.1' and 'linucb\.alpha=0\.2'\); give it once/);
+  });
+
   it('a scenario baseline records the budget, event and feedback figures of the same simulate run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-reg-'));
     const scen = { ...SMALL, policies: ['budgeted-linucb', 'linucb'], lambda: 0, budget: 'energy=0.05', drift: [{ step: 1000, model: 'phi-4-mini-4b', energy: 3 }], feedbackDelay: '10', feedbackRate: 0.5 };

@@ -9,7 +9,7 @@ import { linucbFactory } from '../../src/policies/linucb.js';
 import { thompsonFactory } from '../../src/policies/thompson.js';
 import { oracleFactory } from '../../src/policies/oracle.js';
 import { randomFactory } from '../../src/policies/random.js';
-import { resolvePolicies } from '../../src/policies/registry.js';
+import { resolvePolicies, withOverrides } from '../../src/policies/registry.js';
 import { ActionSet } from '../../src/sim/actions.js';
 import { contextsFromRows, makeEnv, makeHindsight } from '../helpers/env.js';
 import { maxRelDiff, ridge } from '../helpers/linalg.js';
@@ -234,6 +234,19 @@ describe('registry', () => {
     // a count: 2.5 ran as 3
     expect(() => resolvePolicies(['cusum-linucb'], ['cusum-linucb.minObs=2.5'], models)).toThrow(new UsageError("parameter override 'cusum-linucb.minObs=2.5': minObs must be a whole number"));
     expect(() => resolvePolicies(['static:qwen2.5-7b'], ['static:qwen2.5-7b.x=1'], dotted)).toThrow(new UsageError("parameter override 'static:qwen2.5-7b.x=1': static:<model> policies have no parameters"));
+  });
+
+  it('one parameter given twice is refused (the last used to win silently); a what-if replaces the recorded setting in place', () => {
+    expect(() => resolvePolicies(['linucb'], ['linucb.alpha=0.2', 'linucb.reg=1', ' linucb.alpha=0.3'], models)).toThrow(
+      new UsageError("parameter linucb.alpha is given twice ('linucb.alpha=0.2' and ' linucb.alpha=0.3'); give it once"),
+    );
+    // the same name on two policies is two settings
+    const [l, t] = resolvePolicies(['linucb', 'discounted-linucb'], ['linucb.reg=2', 'discounted-linucb.reg=3'], models);
+    expect([l.params.reg, t.params.reg]).toEqual([2, 3]);
+    expect(withOverrides(['linucb.alpha=0.2', 'linucb.reg=1', 'thompson.sigma=0.5'], ['linucb.alpha=0.9'])).toEqual(['linucb.reg=1', 'thompson.sigma=0.5', 'linucb.alpha=0.9']);
+    expect(withOverrides(['linucb.alpha=0.2'], [])).toEqual(['linucb.alpha=0.2']);
+    const [w] = resolvePolicies(['linucb'], withOverrides(['linucb.alpha=0.2', 'linucb.reg=1'], [' linucb.alpha=0.9']), models);
+    expect(w.params).toEqual({ alpha: 0.9, reg: 1 });
   });
 });
 
