@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { asFloat64, type MetricColumn } from '../data/columns.js';
 import { bestReward } from './actions.js';
-import { buildRewards, costBoundsOf, type CostBounds, type RewardOptions, type RewardTable } from './reward.js';
+import { buildRewards, costBoundsOf, hasEnergy, hasLatency, type CostBounds, type RewardOptions, type RewardTable } from './reward.js';
 
 /** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
 export const MAX_DRIFT_CELLS = 20_000_000;
@@ -77,6 +77,9 @@ export function driftProblem(t: PoolTable, events: readonly DriftEvent[]): Drift
       if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1e6)) return bad(f, `${f} factor must be in [0, 1e6]`);
     }
     if (e.usd !== undefined && !t.costUsd) return bad('usd', 'the dataset has no dollar cost to change');
+    // a factor on a column the table lacks would change nothing, yet the event would be reported as applied
+    if (e.energy !== undefined && !hasEnergy(t)) return bad('energy', 'the dataset has no energy values to change');
+    if (e.latency !== undefined && !hasLatency(t)) return bad('latency', 'the dataset has no latency values to change');
     const over = e.over ?? 0;
     if (!(Number.isInteger(over) && over >= 0)) return bad('over', 'over must be an integer ≥ 0');
     if (k > 0 && e.step < end) return bad('step', `starts before the previous change has finished ramping in (step ${end})`);

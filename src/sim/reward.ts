@@ -90,13 +90,15 @@ function narrowInputs(t: PoolTable, source: CostSource): boolean {
   return narrow(source === 'usd' ? t.costUsd : t.latencyS);
 }
 
-function hasLatency(t: PoolTable): boolean {
+/** Whether any present cell has a latency (a latency cost, bound or drift needs some). */
+export function hasLatency(t: PoolTable): boolean {
   const lat = t.latencyS;
   if (lat) for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(lat[i])) return true;
   return false;
 }
 
-function hasEnergy(t: PoolTable): boolean {
+/** Whether any present cell has an energy (RouterBench has none without an energy model). */
+export function hasEnergy(t: PoolTable): boolean {
   for (let i = 0; i < t.present.length; i++) if (t.present[i] && Number.isFinite(t.energyJ[i])) return true;
   return false;
 }

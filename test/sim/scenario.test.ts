@@ -342,6 +342,9 @@ describe('drift events', () => {
     expect(scenarioProblem(t, { drift: [{ step: 3, model: 'model-0', energy: 2 }, { step: 30, model: 'model-1', accuracy: 0.1 }] })).toEqual({ path: ['drift', 1, 'step'], message: 'step must be an integer in 0..29' });
     expect(scenarioProblem(t, { drift: [{ step: 3, model: 'nope', accuracy: 0.1 }] })?.path).toEqual(['drift', 0, 'model']);
     expect(scenarioProblem(t, { drift: [{ step: 3, model: 'model-0', task: 'nope', accuracy: 0.1 }] })?.path).toEqual(['drift', 0, 'task']);
+    // a factor on a column the table lacks is refused, as usd is, rather than reported as applied
+    expect(scenarioProblem({ ...t, latencyS: null }, { drift: [{ step: 3, model: 'model-0', latency: 2 }] })).toEqual({ path: ['drift', 0, 'latency'], message: 'the dataset has no latency values to change' });
+    expect(scenarioProblem({ ...t, energyJ: new Float64Array(t.energyJ.length).fill(Number.NaN) }, { drift: [{ step: 3, model: 'model-0', energy: 2 }] })).toEqual({ path: ['drift', 0, 'energy'], message: 'the dataset has no energy values to change' });
     expect(scenarioProblem({ ...t, costUsd: null }, { budget: 'usd=1' })).toEqual({ path: ['budget'], message: `dataset '${t.name}' has no cost_usd values to budget` });
     expect(scenarioProblem(t, { feedbackDelay: '29' })?.path).toEqual(['feedbackDelay']);
     expect(scenarioProblem(t, { feedbackDelay: 'uniform:5-1' })).toEqual({ path: ['feedbackDelay'], message: 'uniform:<a>-<b> needs a ≤ b (a = 5 > b = 1)' });
