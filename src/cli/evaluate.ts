@@ -17,7 +17,7 @@ import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { gapByLambdaTable, protocolTable } from '../report/protocol.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { collect, once, warnUnusedEmbedDim } from './parse.js';
-import { configFromFlags } from './runFlags.js';
+import { configFromFlags, scenarioErrorsAsFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { timestamp } from '../core/format.js';
@@ -89,7 +89,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: EvaluateCliOptions, cmd: Command) => {
-      await evaluateAction(o, cmd.getOptionValueSource('embedDim'));
+      await scenarioErrorsAsFlags(() => evaluateAction(o, cmd.getOptionValueSource('embedDim')));
     });
 }
 

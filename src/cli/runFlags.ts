@@ -61,3 +61,17 @@ export function configFromFlags<S extends z.ZodObject>(schema: S, flags: object,
   const message = issue.code === 'invalid_value' && 'values' in issue ? `'${shown}' is not one of ${(issue.values as unknown[]).join(', ')}` : `${field}${what}, got '${shown}'`;
   throw new UsageError(`${flag}: ${message}`);
 }
+
+/**
+ * Run `f`, naming a scenario setting its checks report by field (`drift[0]`, `feedbackDelay`, as an experiment
+ * file writes them) as the flag that was typed instead (`--drift[0]`, `--feedback-delay`).
+ */
+export async function scenarioErrorsAsFlags<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const m = e instanceof UsageError ? /^(budget|drift|feedbackDelay|feedbackRate)(?=[:[])/.exec(e.message) : null;
+    if (m) throw new UsageError(`${flagName(m[1])}${(e as Error).message.slice(m[1].length)}`);
+    throw e;
+  }
+}

@@ -19,6 +19,7 @@ import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
+import { scenarioErrorsAsFlags } from './runFlags.js';
 import type { RunConfig } from '../sim/runConfig.js';
 import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
@@ -79,7 +80,7 @@ class Interrupts {
 export async function simulateAction(o: SimulateCliOptions, embedDimSource?: string, stepsSource?: string): Promise<void> {
   const interrupts = new Interrupts();
   try {
-    await simulateRun(o, interrupts, embedDimSource, stepsSource);
+    await scenarioErrorsAsFlags(() => simulateRun(o, interrupts, embedDimSource, stepsSource));
   } finally {
     interrupts.dispose();
   }

@@ -223,6 +223,11 @@ describe('train/test protocol (CLI)', () => {
       [['simulate', '--split', '0.5', '--embed-dim', '513'], /--embed-dim: at most 512 \(see docs\/limits.md\), got '513'/],
       [['simulate', '--train', 'a.csv', '--train', 'b.csv'], /--train: given twice \('a\.csv', 'b\.csv'\); give one file, or a directory of them/],
       [['evaluate', '--routerbench', rb, '--split', '0'], /--split: must be a fraction strictly between 0 and 1, got '0'/],
+      // scenario settings checked on the test rows of a split are named as the flags, as on the whole table
+      [['evaluate', '--routerbench', rb, '--split', '0.5', '--lambdas', '0', '--runs', '1', '--drift', 'step=100,model=mid,accuracy=-0.3'], /error: --drift\[0\] \(step 100\): step must be an integer in 0\.\.59/],
+      [['evaluate', '--routerbench', rb, '--split', '0.5', '--lambdas', '0', '--runs', '1', '--feedback-delay', '70'], /error: --feedback-delay: a delay of 70 steps delivers no label on a stream of 60 steps/],
+      // RouterBench has no latency: a latency factor would change nothing
+      [['evaluate', '--routerbench', rb, '--lambdas', '0', '--runs', '1', '--drift', 'step=5,model=mid,latency=2'], /error: --drift\[0\] \(step 5\): the dataset has no latency values to change/],
       // 120 prompts, half of them train: the PCA gives at most 59 components
       [['evaluate', '--routerbench', rb, '--split', '0.5', '--features', 'embed', '--embed-dim', '60'], /--embed-dim 60: the PCA of --features embed is fitted on 60 train queries, which give at most 59 components/],
     ];

@@ -15,7 +15,7 @@ describe('simulate scenario flags', () => {
       [['--budget', 'watts=3'], /--budget: expected energy=<Wh per query>.*got 'watts=3'/],
       [['--feedback-delay', '2000000'], /--feedback-delay: at most 1000000 steps \(see docs\/limits\.md\), got '2000000'/],
       [['--feedback-delay', 'uniform:50-5'], /--feedback-delay: uniform:<a>-<b> needs a ≤ b \(a = 50 > b = 5\), got 'uniform:50-5'/],
-      [['--feedback-delay', '2499'], /feedbackDelay: a delay of 2499 steps delivers no label on a stream of 2500 steps/],
+      [['--feedback-delay', '2499'], /--feedback-delay: a delay of 2499 steps delivers no label on a stream of 2500 steps/],
       [['--drift', 'garbage'], /--drift: 'garbage' is not key=value; expected step=<n>,model=<id>/],
       [['--drift', 'step=5,model=phi-4-mini-4b,accuracy=0.1,accuracy=0.2'], /--drift: accuracy is given twice in 'step=5,model=phi-4-mini-4b,accuracy=0\.1,accuracy=0\.2'/],
       [['--drift', 'model=phi-4-mini-4b,accuracy=0.1'], /--drift: step=… is missing/],
@@ -23,11 +23,14 @@ describe('simulate scenario flags', () => {
       [['--feedback-delay', 'poisson:3'], /--feedback-delay: expected <steps>, uniform:<a>-<b> or geometric:<mean>/],
       [['--feedback-rate', '0'], /--feedback-rate: must be in \(0, 1\]/],
       [['--feedback-rate', '1.5'], /--feedback-rate: must be in \(0, 1\]/],
-      [['--drift', 'step=5,model=nope,accuracy=0.1'], /drift\[0\] \(step 5\): unknown model 'nope'/],
+      [['--drift', 'step=5,model=nope,accuracy=0.1'], /--drift\[0\] \(step 5\): unknown model 'nope'/],
       [['--drift', 'step=5,model=phi-4-mini-4b'], /--drift: give at least one of accuracy, energy, usd or latency/],
       [['--drift', 'step=5,model=phi-4-mini-4b,speed=2'], /--drift: .*speed/],
       [['--drift', 'step=5,model=phi-4-mini-4b,energy=2', '--drift', 'step=9,model=phi-4-mini-4b,accuracy=x'], /--drift: accuracy must be a number, got 'step=9,model=phi-4-mini-4b,accuracy=x'/],
       [['--drift', 'step=99999,model=phi-4-mini-4b,accuracy=0.1'], /step must be an integer in 0\.\.2499/],
+      // what the table lacks is named as the flag too, not as the setting of an experiment file
+      [['--budget', 'usd=0.001'], /error: --budget: dataset 'greenserv-pool' has no cost_usd values to budget/],
+      [['--drift', 'step=5,model=phi-4-mini-4b,usd=2'], /error: --drift\[0\] \(step 5\): the dataset has no dollar cost to change/],
       [['--policies', 'budgeted-linucb'], /policy 'budgeted-linucb' needs a budget: add --budget energy=/],
     ];
     for (const [args, msg] of cases) {
