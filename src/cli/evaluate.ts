@@ -134,6 +134,13 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   warnUnusedEmbedDim(embedDimSource, o.features);
   if (params.cost === 'energy' && params.energyModel === undefined) throw new UsageError('--cost energy needs --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)');
   if (params.cost !== 'energy' && params.energyModel !== undefined) throw new UsageError('--energy-model applies to --cost energy only');
+  // RouterBench has no energy of its own: said before the data loads, with what gives it one
+  if (params.cost !== 'energy') {
+    const energy = 'RouterBench prompts have an energy only under --cost energy --energy-model gpu=<H100|B200|A100>,batch=<n> (docs/energy-model.md)';
+    if (params.budget !== undefined && /^\s*energy\s*=/.test(params.budget)) throw new UsageError(`--budget ${params.budget}: ${energy}`);
+    const d = params.drift?.findIndex((e) => e.energy !== undefined) ?? -1;
+    if (d >= 0) throw new UsageError(`--drift[${d}] (step ${params.drift![d].step}): energy=${params.drift![d].energy}: ${energy}`);
+  }
 
   if (o.shard !== undefined) {
     const shard = parseShard(o.shard);

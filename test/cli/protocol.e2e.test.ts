@@ -226,6 +226,9 @@ describe('train/test protocol (CLI)', () => {
       // scenario settings checked on the test rows of a split are named as the flags, as on the whole table
       [['evaluate', '--routerbench', rb, '--split', '0.5', '--lambdas', '0', '--runs', '1', '--drift', 'step=100,model=mid,accuracy=-0.3'], /error: --drift\[0\] \(step 100\): step must be an integer in 0\.\.59/],
       [['evaluate', '--routerbench', rb, '--split', '0.5', '--lambdas', '0', '--runs', '1', '--feedback-delay', '70'], /error: --feedback-delay: a delay of 70 steps delivers no label on a stream of 60 steps/],
+      // nor energy without an energy model: refused before the data loads, saying what gives it one
+      [['evaluate', '--routerbench', rb, '--budget', 'energy=0.05'], /error: --budget energy=0\.05: RouterBench prompts have an energy only under --cost energy --energy-model/],
+      [['evaluate', '--routerbench', rb, '--drift', 'step=5,model=mid,energy=2'], /error: --drift\[0\] \(step 5\): energy=2: RouterBench prompts have an energy only under --cost energy/],
       // RouterBench has no latency: a latency factor would change nothing
       [['evaluate', '--routerbench', rb, '--lambdas', '0', '--runs', '1', '--drift', 'step=5,model=mid,latency=2'], /error: --drift\[0\] \(step 5\): the dataset has no latency values to change/],
       // 120 prompts, half of them train: the PCA gives at most 59 components
