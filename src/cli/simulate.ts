@@ -25,7 +25,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--runs <n>', 'independent runs (query orders)', '5')
     .option('--seed <n>', 'base seed; run r uses seed + r', '40')
     .addOption(new Option('--semantics <mode>', 'paper: corrected behaviour (d = 12); repo: the reference code (d = 11)').choices(['paper', 'repo']).default('paper'))
-    .addOption(new Option('--oracle <mode>', 'regret oracle over the full table or the current pool (default: repo → full, paper → pool)').choices(['full', 'pool']))
+    .addOption(new Option('--oracle <mode>', 'regret oracle over the full table or the current pool (default: repo → full, paper → pool); they differ only when models join or leave (experiment pool events), so in simulate it changes no figure').choices(['full', 'pool']))
     .option('--features <list>', 'context features: task,cluster,complexity or none; or alone: embed (text embedding of the query) or embedding (the data\'s emb_j columns)', 'task,cluster,complexity')
     .option('--embed-dim <n>', 'dimension of the embed contexts (PCA fitted on the train part under --split)', '64')
     .option('--split <fraction>', 'train/test protocol: train share of a seeded split stratified by task; trained routers fit on it, everything is scored on the test part (docs/model.md §13); not with the scenario flags below (an experiment runs those under split:)')
