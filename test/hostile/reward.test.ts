@@ -44,6 +44,18 @@ const HOSTILE: [string, RegExp][] = [
   ['accuracy(1)', /function 'accuracy' is not allowed/],
   ['import({}, {})', /function 'import' is not allowed/],
   ['', /the expression is empty/],
+  // mathjs skips a comment, so everything after '#' would be dropped silently
+  ['accuracy # - energy_j', /comments \('#'\) are not allowed/],
+  // not finite, and not among the documented names
+  ['accuracy + NaN', /constant NaN is not a finite number/],
+  ['min(accuracy, Infinity)', /constant Infinity is not a finite number/],
+  ['accuracy * 1e999', /constant Infinity is not a finite number/],
+  // a wrong argument count is known before any cell is evaluated
+  ['min()', /function 'min' takes 1 to 16 arguments, got 0/],
+  ['pow(accuracy, 2, 3)', /function 'pow' takes 2 arguments, got 3/],
+  ['clamp(accuracy)', /function 'clamp' takes 3 arguments, got 1/],
+  ['sqrt(accuracy, 2)', /function 'sqrt' takes 1 argument, got 2/],
+  ['round(accuracy, 2, 3)', /function 'round' takes 1 to 2 arguments, got 3/],
 ];
 
 describe('reward sandbox: hostile expressions are refused by name, before evaluation, quickly', () => {
