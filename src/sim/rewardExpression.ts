@@ -129,6 +129,17 @@ function treeDepth(root: MathNode): number {
 
 export type CompiledReward = (scope: Record<string, unknown>) => unknown;
 
+let real: Promise<import('mathjs').MathJsInstance> | undefined;
+
+/**
+ * mathjs with `predictable`: sqrt, log and a fractional power of a negative number give NaN (odd roots the
+ * real root) instead of a complex number that abs() or a square would turn back into a plausible reward.
+ */
+function realMath(): Promise<import('mathjs').MathJsInstance> {
+  real ??= import('mathjs').then((m) => m.create(m.all, { predictable: true }));
+  return real;
+}
+
 /**
  * Check an expression against the whitelist and compile it. Every problem is a UsageError (from the option)
  * or a DataError naming the file and field; nothing is evaluated before the whole tree has passed.
@@ -139,7 +150,7 @@ export async function compileRewardExpression(expr: string, src: RewardSource = 
   if (bracketDepth(expr) > MAX_REWARD_DEPTH) fail(src, expr, `brackets nest more than ${MAX_REWARD_DEPTH} deep`);
   // mathjs drops a comment without a trace, so 'a # - b' would quietly be 'a' (strings, where '#' could be text, are refused anyway)
   if (expr.includes('#')) fail(src, expr, `comments ('#') are not allowed: the text after '#' would be ignored`);
-  const math = await import('mathjs');
+  const math = await realMath();
   let node: MathNode;
   try {
     node = math.parse(expr);

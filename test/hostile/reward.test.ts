@@ -111,6 +111,23 @@ describe('reward sandbox: the documented expressions give the same numbers', () 
   });
 });
 
+describe('reward sandbox: real arithmetic only, and a result that is not a number is named', () => {
+  const t = randomTable(11, 50, 4, { missing: 0.1 });
+
+  it('the root or log of a negative number is NaN (an error), not a complex number carried on', async () => {
+    // with complex arithmetic abs(sqrt(-x)) would be sqrt(x), silently
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'abs(sqrt(accuracy - 2))' })).rejects.toThrow(/non-finite value \(NaN\)/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'abs(log(accuracy - 2))' })).rejects.toThrow(/non-finite value \(NaN\)/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'sqrt(accuracy - 2)' })).rejects.toThrow(/non-finite value \(NaN\)/);
+  });
+
+  it('an odd root of a negative number through ^ is the real root', async () => {
+    const r = await buildRewards(t, { lambda: 0.5, expression: '(energy_norm - 2) ^ (1/3)' });
+    for (let i = 0; i < r.rewards.length; i++) if (t.present[i]) expect(r.rewards[i]).toBeCloseTo(Math.cbrt(r.costNorm[i] - 2), 12);
+  });
+
+});
+
 describe('reward sandbox from every source: exit 2, file or option named, nothing written, in seconds', () => {
   it('--reward on simulate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-rw-'));
