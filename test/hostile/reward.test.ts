@@ -126,6 +126,23 @@ describe('reward sandbox: real arithmetic only, and a result that is not a numbe
     for (let i = 0; i < r.rewards.length; i++) if (t.present[i]) expect(r.rewards[i]).toBeCloseTo(Math.cbrt(r.costNorm[i] - 2), 12);
   });
 
+  it('a true/false result is refused as not a number, not as "non-finite"', async () => {
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'accuracy >= 0' })).rejects.toThrow(/'accuracy >= 0' gave true, a true\/false value, not a number \(write c \? 1 : 0\) for query 'q\d+', model 'model-\d'/);
+    const r = await buildRewards(t, { lambda: 0.5, expression: 'accuracy >= 0.5 ? 1 : 0' });
+    for (let i = 0; i < r.rewards.length; i++) if (t.present[i]) expect(r.rewards[i]).toBe(t.accuracy[i] >= 0.5 ? 1 : 0);
+  });
+
+  it('a non-finite value names the inputs missing in that cell, and a column the table lacks', async () => {
+    // randomTable has no dollar cost column
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'accuracy + cost_usd' })).rejects.toThrow(
+      /gave a non-finite value \(NaN\) for query 'q0', model 'model-\d': cost_usd is missing there \(the table has no cost_usd column\)$/,
+    );
+    const u = randomTable(12, 20, 3);
+    u.energyJ[5] = Number.NaN;
+    await expect(buildRewards(u, { lambda: 0.5, expression: 'accuracy - energy_j / tokens' })).rejects.toThrow(
+      /gave a non-finite value \(NaN\) for query 'q1', model 'model-2': energy_j is missing there$/,
+    );
+  });
 });
 
 describe('reward sandbox from every source: exit 2, file or option named, nothing written, in seconds', () => {
