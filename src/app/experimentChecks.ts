@@ -93,15 +93,16 @@ export function contextFieldError(file: string, text: string, cfg: ExperimentCon
 
 /**
  * Build what the replays build first, once: the reward table at the first λ (and, for a reward expression that
- * uses lambda, at the grid's smallest and largest λ), then each arm's contexts and policy. A refusal names the
- * field (`reward`, the arm's `features`, `embedDim`, the arm) instead of ending the first replay of that arm.
+ * uses lambda, at every λ of the grid), then each arm's contexts and policy. A refusal names the field
+ * (`reward`, the arm's `features`, `embedDim`, the arm) instead of ending the first replay of that arm.
  */
 export async function checkArms(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext): Promise<void> {
   const user = (e: unknown): e is Error => e instanceof UsageError || e instanceof DataError;
   const ls = cfg.lambdas;
-  const extremes = cfg.reward !== undefined && /\blambda\b/.test(cfg.reward) ? [ls.indexOf(Math.min(...ls)), ls.indexOf(Math.max(...ls))] : [];
-  // the first λ last, so its table is the one kept for the first jobs
-  for (const l of [...new Set(extremes.filter((l) => l !== 0)), 0]) {
+  // not only the ends: an expression such as 1 / (lambda - 0.5) fails inside the grid
+  const others = cfg.reward !== undefined && /\blambda\b/.test(cfg.reward) ? ls.map((_, l) => l).filter((l) => l !== 0) : [];
+  // the first λ last, so its table is the one kept for the first jobs (one λ's table is held at a time)
+  for (const l of [...others, 0]) {
     try {
       await ctx.rewardTable(l);
     } catch (e) {

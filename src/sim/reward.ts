@@ -7,7 +7,7 @@
 import { UsageError } from '../core/errors.js';
 import { energyPerToken, perTaskRange, type PoolTable } from '../data/pool.js';
 import { valueAt, type MetricColumn } from '../data/columns.js';
-import { clamp, compileRewardExpression, type RewardSource } from './rewardExpression.js';
+import { clamp, compileRewardExpression, REWARD_VARIABLES, type RewardSource } from './rewardExpression.js';
 
 /** Which per-query cost the reward's cost term normalises: energy per token (docs/model.md §2–3), dollar cost or latency. */
 export type CostKind = 'energy' | 'usd' | 'latency';
@@ -228,6 +228,21 @@ export async function buildRewards(t: PoolTable, opts: RewardOptions, bounds?: C
   return { lambda, cost, costScale, expression: opts.expression ?? null, energyBasis: basis, warnings, rewards, costNorm, oracle };
 }
 
+/** The table's column behind each variable that may be absent, for naming the cause of a NaN. */
+const COLUMN_OF: Partial<Record<string, (t: PoolTable) => unknown>> = {
+  cost_usd: (t) => t.costUsd,
+  latency_s: (t) => t.latencyS,
+  tokens: (t) => t.inputTokens ?? t.outputTokens,
+};
+
+/** ': x is missing there (…)' for the variables the expression names that are NaN in this cell, or ''. */
+function missingInputs(t: PoolTable, expr: string, scope: Record<string, unknown>): string {
+  const names = REWARD_VARIABLES.filter((k) => Number.isNaN(scope[k]) && new RegExp(`\\b${k}\\b`).test(expr));
+  if (!names.length) return '';
+  const absent = names.filter((k) => COLUMN_OF[k]?.(t) === null).map((k) => `the table has no ${k} column`);
+  return `: ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} missing there${absent.length ? ` (${absent.join('; ')})` : ''}`;
+}
+
 /**
  * Evaluate a user reward expression (checked against the sandbox whitelist and compiled first) once per
  * present cell.
@@ -255,7 +270,9 @@ async function evaluateExpression(t: PoolTable, expr: string, src: RewardSource,
         throw new UsageError(`${where} '${expr}' failed for query '${t.queryIds[q]}', model '${t.models[m].id}': ${(e as Error).message}`);
       }
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new UsageError(`${where} '${expr}' gave a non-finite value (${String(v)}) for query '${t.queryIds[q]}', model '${t.models[m].id}'`);
+        const cell = `for query '${t.queryIds[q]}', model '${t.models[m].id}'`;
+        if (typeof v === 'boolean') throw new UsageError(`${where} '${expr}' gave ${v}, a true/false value, not a number (write c ? 1 : 0) ${cell}`);
+        throw new UsageError(`${where} '${expr}' gave a non-finite value (${String(v)}) ${cell}${missingInputs(t, expr, scope)}`);
       }
       out[i] = v;
     }

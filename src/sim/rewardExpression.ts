@@ -24,8 +24,14 @@ const OPERATORS = new Set([
 export const MAX_REWARD_LENGTH = 1000;
 /** Deepest nesting accepted (brackets in the text, levels in the parsed tree). */
 export const MAX_REWARD_DEPTH = 32;
-/** Most functions a scalar function may take (min/max are variadic). */
+/** Most arguments min/max take (they are variadic). */
 const MAX_ARGS = 16;
+
+/** Arguments each function takes (fewest, most), so a wrong count is refused before any cell is evaluated. */
+const ARITY: Record<(typeof REWARD_FUNCTIONS)[number], [number, number]> = {
+  min: [1, MAX_ARGS], max: [1, MAX_ARGS], abs: [1, 1], sqrt: [1, 1], cbrt: [1, 1], log: [1, 2], log10: [1, 1], log2: [1, 1],
+  log1p: [1, 2], exp: [1, 1], expm1: [1, 1], pow: [2, 2], floor: [1, 2], ceil: [1, 2], round: [1, 2], sign: [1, 1], clamp: [3, 3],
+};
 
 export interface RewardSource {
   /** Where the expression came from: the option (`--reward`) or a file, its line and its field. */
@@ -51,7 +57,9 @@ function disallowed(n: MathNode, fnSymbols: Set<MathNode>): string | null {
   switch (n.type) {
     case 'ConstantNode': {
       const v = (n as import('mathjs').ConstantNode).value as unknown;
-      return typeof v === 'number' || typeof v === 'boolean' ? null : `constant ${JSON.stringify(v) ?? String(v)} is not a number`;
+      // NaN, Infinity and overflowing literals (1e999) are not finite: no reward could come of them
+      if (typeof v === 'number') return Number.isFinite(v) ? null : `constant ${String(v)} is not a finite number`;
+      return typeof v === 'boolean' ? null : `constant ${JSON.stringify(v) ?? String(v)} is not a number`;
     }
     case 'SymbolNode': {
       if (fnSymbols.has(n)) return null;
@@ -75,8 +83,10 @@ function disallowed(n: MathNode, fnSymbols: Set<MathNode>): string | null {
       if (fn.type !== 'SymbolNode') return `calling '${fn.toString()}' is not allowed`;
       const name = (fn as import('mathjs').SymbolNode).name;
       if (!(REWARD_FUNCTIONS as readonly string[]).includes(name)) return `function '${name}' is not allowed`;
-      if (f.args.length > MAX_ARGS) return `function '${name}' takes at most ${MAX_ARGS} arguments`;
-      return null;
+      const [lo, hi] = ARITY[name as keyof typeof ARITY];
+      if (f.args.length >= lo && f.args.length <= hi) return null;
+      const takes = lo === hi ? `${lo} argument${lo === 1 ? '' : 's'}` : `${lo} to ${hi} arguments`;
+      return `function '${name}' takes ${takes}, got ${f.args.length}`;
     }
     case 'AssignmentNode':
     case 'FunctionAssignmentNode':
@@ -119,6 +129,17 @@ function treeDepth(root: MathNode): number {
 
 export type CompiledReward = (scope: Record<string, unknown>) => unknown;
 
+let real: Promise<import('mathjs').MathJsInstance> | undefined;
+
+/**
+ * mathjs with `predictable`: sqrt, log and a fractional power of a negative number give NaN (odd roots the
+ * real root) instead of a complex number that abs() or a square would turn back into a plausible reward.
+ */
+function realMath(): Promise<import('mathjs').MathJsInstance> {
+  real ??= import('mathjs').then((m) => m.create(m.all, { predictable: true }));
+  return real;
+}
+
 /**
  * Check an expression against the whitelist and compile it. Every problem is a UsageError (from the option)
  * or a DataError naming the file and field; nothing is evaluated before the whole tree has passed.
@@ -127,7 +148,9 @@ export async function compileRewardExpression(expr: string, src: RewardSource = 
   if (typeof expr !== 'string' || expr.trim() === '') fail(src, String(expr), 'the expression is empty');
   if (expr.length > MAX_REWARD_LENGTH) fail(src, expr, `the expression is ${expr.length} characters long; at most ${MAX_REWARD_LENGTH} are allowed`);
   if (bracketDepth(expr) > MAX_REWARD_DEPTH) fail(src, expr, `brackets nest more than ${MAX_REWARD_DEPTH} deep`);
-  const math = await import('mathjs');
+  // mathjs drops a comment without a trace, so 'a # - b' would quietly be 'a' (strings, where '#' could be text, are refused anyway)
+  if (expr.includes('#')) fail(src, expr, `comments ('#') are not allowed: the text after '#' would be ignored`);
+  const math = await realMath();
   let node: MathNode;
   try {
     node = math.parse(expr);

@@ -52,6 +52,8 @@ describe('experiment checks before the checkpoint', () => {
       [`${L}reward: "accuracy / 0"\n${LIN}`, 3, 'reward', /reward 'accuracy \/ 0' gave a non-finite value \(NaN\) for query '[^']+', model '[^']+' at λ = 0\.5/],
       [`${L}reward: "log(accuracy)"\n${LIN}`, 3, 'reward', /reward 'log\(accuracy\)' gave a non-finite value \(-Infinity\)/],
       [`${L}lambdas: [0.5, 0.9, 0]\nreward: "log(lambda) + accuracy"\n${LIN}`, 4, 'reward', /gave a non-finite value \(-Infinity\) .* at λ = 0$/m],
+      // not finite at a λ inside the grid only, where it failed mid-run (no file named, a checkpoint left behind)
+      [`${L}lambdas: [0, 0.5, 1]\nreward: "accuracy / (lambda - 0.5)"\n${LIN}`, 4, 'reward', /gave a non-finite value \((-?Infinity|NaN)\) .* at λ = 0\.5$/m],
       [`${L}cost: usd\n${LIN}`, 3, 'cost', /dataset 'greenserv-pool' has no cost_usd values/],
       [`${L}dataset: pairs.csv\ncost: latency\n${LIN}`, 4, 'cost', /dataset 'pairs\.csv' has no latency values/],
       [`${L}dataset: pairs.csv\n${LIN}  - policy: largest\n`, 6, 'arms.1', /arm 'largest': policy 'largest' needs model parameter counts/],

@@ -44,6 +44,18 @@ const HOSTILE: [string, RegExp][] = [
   ['accuracy(1)', /function 'accuracy' is not allowed/],
   ['import({}, {})', /function 'import' is not allowed/],
   ['', /the expression is empty/],
+  // mathjs skips a comment, so everything after '#' would be dropped silently
+  ['accuracy # - energy_j', /comments \('#'\) are not allowed/],
+  // not finite, and not among the documented names
+  ['accuracy + NaN', /constant NaN is not a finite number/],
+  ['min(accuracy, Infinity)', /constant Infinity is not a finite number/],
+  ['accuracy * 1e999', /constant Infinity is not a finite number/],
+  // a wrong argument count is known before any cell is evaluated
+  ['min()', /function 'min' takes 1 to 16 arguments, got 0/],
+  ['pow(accuracy, 2, 3)', /function 'pow' takes 2 arguments, got 3/],
+  ['clamp(accuracy)', /function 'clamp' takes 3 arguments, got 1/],
+  ['sqrt(accuracy, 2)', /function 'sqrt' takes 1 argument, got 2/],
+  ['round(accuracy, 2, 3)', /function 'round' takes 1 to 2 arguments, got 3/],
 ];
 
 describe('reward sandbox: hostile expressions are refused by name, before evaluation, quickly', () => {
@@ -96,6 +108,40 @@ describe('reward sandbox: the documented expressions give the same numbers', () 
     for (let i = 0; i < r.rewards.length; i++) {
       if (t.present[i]) expect(r.rewards[i]).toBe(t.accuracy[i] >= 0.5 ? 1 : r.costNorm[i]);
     }
+  });
+});
+
+describe('reward sandbox: real arithmetic only, and a result that is not a number is named', () => {
+  const t = randomTable(11, 50, 4, { missing: 0.1 });
+
+  it('the root or log of a negative number is NaN (an error), not a complex number carried on', async () => {
+    // with complex arithmetic abs(sqrt(-x)) would be sqrt(x), silently
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'abs(sqrt(accuracy - 2))' })).rejects.toThrow(/non-finite value \(NaN\)/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'abs(log(accuracy - 2))' })).rejects.toThrow(/non-finite value \(NaN\)/);
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'sqrt(accuracy - 2)' })).rejects.toThrow(/non-finite value \(NaN\)/);
+  });
+
+  it('an odd root of a negative number through ^ is the real root', async () => {
+    const r = await buildRewards(t, { lambda: 0.5, expression: '(energy_norm - 2) ^ (1/3)' });
+    for (let i = 0; i < r.rewards.length; i++) if (t.present[i]) expect(r.rewards[i]).toBeCloseTo(Math.cbrt(r.costNorm[i] - 2), 12);
+  });
+
+  it('a true/false result is refused as not a number, not as "non-finite"', async () => {
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'accuracy >= 0' })).rejects.toThrow(/'accuracy >= 0' gave true, a true\/false value, not a number \(write c \? 1 : 0\) for query 'q\d+', model 'model-\d'/);
+    const r = await buildRewards(t, { lambda: 0.5, expression: 'accuracy >= 0.5 ? 1 : 0' });
+    for (let i = 0; i < r.rewards.length; i++) if (t.present[i]) expect(r.rewards[i]).toBe(t.accuracy[i] >= 0.5 ? 1 : 0);
+  });
+
+  it('a non-finite value names the inputs missing in that cell, and a column the table lacks', async () => {
+    // randomTable has no dollar cost column
+    await expect(buildRewards(t, { lambda: 0.5, expression: 'accuracy + cost_usd' })).rejects.toThrow(
+      /gave a non-finite value \(NaN\) for query 'q0', model 'model-\d': cost_usd is missing there \(the table has no cost_usd column\)$/,
+    );
+    const u = randomTable(12, 20, 3);
+    u.energyJ[5] = Number.NaN;
+    await expect(buildRewards(u, { lambda: 0.5, expression: 'accuracy - energy_j / tokens' })).rejects.toThrow(
+      /gave a non-finite value \(NaN\) for query 'q1', model 'model-2': energy_j is missing there$/,
+    );
   });
 });
 
