@@ -75,6 +75,8 @@ export interface TrainData {
   cost: MetricColumn;
   present: Uint8Array;
   lambda: number;
+  /** The reward is a user expression (--reward), not r_λ of accuracy and cost (docs/model.md §2.3). */
+  customReward?: boolean;
 }
 
 export interface Policy {

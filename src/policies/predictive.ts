@@ -34,7 +34,8 @@ export class Predictive extends StatelessPolicy {
     t: TrainData,
   ) {
     super();
-    const target = wholeParam('predictive', 'target', p.target);
+    // under a custom --reward, accuracy and cost combined by r_λ would be another objective than the one scored
+    const target = t.customReward ? 1 : wholeParam('predictive', 'target', p.target);
     const M = env.nModels;
     const ys = target === 0 ? [t.accuracy, t.cost] : [t.rewards];
     this.K = ys.length;
@@ -87,7 +88,7 @@ export const predictiveFactory: PolicyFactory<PredictiveParams> = {
   contextual: true,
   params: [
     { name: 'reg', default: 0, min: 0, description: 'ridge penalty on the coefficients (the intercept is not penalised); 0: chosen by 5-fold cross-validation on the train part' },
-    { name: 'target', default: 0, min: 0, max: 1, integer: true, description: '0: regress accuracy and cost, combine at λ; 1: regress the reward (custom --reward)' },
+    { name: 'target', default: 0, min: 0, max: 1, integer: true, description: '0: regress accuracy and cost, combine at λ; 1: regress the reward (always under a custom --reward)' },
     { name: 'se', default: 0, min: 0, description: 'with reg 0: take the strongest penalty within se standard errors of the best held-out reward (1: the one-standard-error rule, closer to the train-best model)' },
   ],
   rewardIndependent: false,

@@ -184,7 +184,7 @@ export function prepareSplit(t: PoolTable, p: ProtocolSpec, contexts: ContextSpe
 
 /** TrainData of a prepared split at the rewards `rw` of its stack. */
 export function trainDataOf(sp: PreparedSplit, rw: RewardTable): TrainData {
-  return { queries: sp.trainRows, rewards: trainRewards(rw.rewards, sp.stack.present), accuracy: asFloat64(sp.stack.accuracy, sp.stack.present), cost: rw.costNorm, present: sp.stack.present, lambda: rw.lambda };
+  return { queries: sp.trainRows, rewards: trainRewards(rw.rewards, sp.stack.present), accuracy: asFloat64(sp.stack.accuracy, sp.stack.present), cost: rw.costNorm, present: sp.stack.present, lambda: rw.lambda, customReward: rw.expression !== null };
 }
 
 /** Tasks the test stream has and a separate train table has no row of (the trained routers know nothing of them). */

@@ -69,6 +69,15 @@ describe('predictive', () => {
     }
   }
 
+  it('under a custom reward it regresses the reward itself, whatever target says (r_λ of accuracy and cost is another objective)', () => {
+    const t: TrainData = { ...cases[1][1], customReward: true };
+    // a reward whose ranking is not r_λ's: the train rewards are accuracy² here
+    t.rewards = t.rewards.map((_, i) => (Number.isNaN(t.accuracy[i]) ? Number.NaN : t.accuracy[i] ** 2));
+    const ref = direct(X, t, M, 0.7, 1);
+    const p = new Predictive(makeEnv(ctx, M), { reg: 0.7, target: 0, se: 0 }, t);
+    for (let q = 1; q < 200; q += 2) for (let m = 0; m < M; m++) expect(p.score(q, m)).toBeCloseTo(ref(q, m), 9);
+  });
+
   it('matches numpy least squares on the same rows when numpy is at hand', async () => {
     const { spawnSync } = await import('node:child_process');
     const t = cases[0][1];
