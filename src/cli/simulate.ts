@@ -51,7 +51,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--no-ui', 'a plain progress bar instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (o: SimulateCliOptions, cmd: Command) => {
-      await (await import('./simulateRun.js')).simulateAction(o, cmd.getOptionValueSource('embedDim'), cmd.getOptionValueSource('steps'));
+      await (await import('./simulateRun.js')).simulateAction(o, { embedDim: cmd.getOptionValueSource('embedDim'), steps: cmd.getOptionValueSource('steps'), lambda: cmd.getOptionValueSource('lambda') });
     });
 }
 

@@ -77,10 +77,17 @@ class Interrupts {
   }
 }
 
-export async function simulateAction(o: SimulateCliOptions, embedDimSource?: string, stepsSource?: string): Promise<void> {
+/** Where the options whose silent effect depends on it came from: 'cli' when typed (commander's value source). */
+export interface OptionSources {
+  embedDim?: string;
+  steps?: string;
+  lambda?: string;
+}
+
+export async function simulateAction(o: SimulateCliOptions, sources: OptionSources = {}): Promise<void> {
   const interrupts = new Interrupts();
   try {
-    await scenarioErrorsAsFlags(() => simulateRun(o, interrupts, embedDimSource, stepsSource));
+    await scenarioErrorsAsFlags(() => simulateRun(o, interrupts, sources));
   } finally {
     interrupts.dispose();
   }
@@ -109,25 +116,25 @@ function openLog(file: string, o: SimulateCliOptions, inputs: Inputs): AtomicFil
   }
 }
 
-async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, embedDimSource?: string, stepsSource?: string): Promise<void> {
+async function simulateRun(o: SimulateCliOptions, interrupts: Interrupts, sources: OptionSources): Promise<void> {
   // an unusable --out or --log fails before the simulation, not after it (--out is checked again when committing)
   const inputs = simulateInputs(o);
   if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
   const logFile = o.log !== undefined ? openLog(o.log, o, inputs) : null;
   try {
-    await checkAndRun(o, interrupts, inputs, logFile, embedDimSource, stepsSource);
+    await checkAndRun(o, interrupts, inputs, logFile, sources);
   } catch (e) {
     logFile?.abort();
     throw e;
   }
 }
 
-async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs: Inputs, logFile: AtomicFile | null, embedDimSource?: string, stepsSource?: string): Promise<void> {
+async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs: Inputs, logFile: AtomicFile | null, sources: OptionSources): Promise<void> {
   // plugins first: --policies and --param may name their policies
   for (const f of o.policyModule) await loadPolicyModule(f);
   const rc = runConfigFromFlags(o);
   // said once the flags are valid, so a bad value gets its error alone
-  warnUnusedEmbedDim(embedDimSource, o.features);
+  warnUnusedEmbedDim(sources.embedDim, o.features);
   const steps = o.steps as StepsFormat;
   if (o.taskModel !== undefined && !existsSync(o.taskModel)) throw new DataError('file not found', o.taskModel);
   // RouterBench ships as a directory of files, which evaluate reads whole; simulate replays one table
@@ -159,6 +166,8 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
     const missing = tasksMissingFromTrain(table, trainTable);
     if (missing.length) warn(`the train table ${rc.train} has no queries of task(s) ${missing.join(', ')}: the trained routers learn nothing about them`);
   }
+  // a reward expression that never names lambda leaves a typed --lambda without effect: say so
+  if (rc.reward !== undefined && sources.lambda === 'cli' && !/\blambda\b/.test(rc.reward)) warn(`--lambda ${rc.lambda} has no effect: the --reward expression does not use lambda`);
   const options: SimulateOptions = { ...simulateOptions(rc, table), rewardSource: { option: '--reward' }, ...(trainTable ? { trainTable } : {}) };
   const { runs } = options;
   // under the protocol every split replays the policies, and train-best-static always runs
@@ -167,7 +176,7 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   const perPolicy = runs * (options.split !== undefined ? options.splits ?? 1 : 1);
   if (o.log !== undefined && protocol) throw new UsageError('--log: a routing log replays the whole table; it cannot be combined with --split or --train');
   // the splits replay different streams, so the protocol writes no step trace: say so when one was asked for
-  if (protocol && stepsSource === 'cli' && steps !== 'none') warn(`--steps ${steps} is ignored under --split/--train: the protocol writes no step trace (its splits replay different streams)`);
+  if (protocol && sources.steps === 'cli' && steps !== 'none') warn(`--steps ${steps} is ignored under --split/--train: the protocol writes no step trace (its splits replay different streams)`);
   if (o.log !== undefined && policies.length !== 1) throw new UsageError(`--log: a routing log records one policy's decisions; give exactly one with --policies (got ${policies.length})`);
   if (rc.policies === undefined && defaultPolicies(table).dropped.length) {
     // size baselines need parameter counts; by default run the rest rather than fail

@@ -55,6 +55,22 @@ describe('greenserv simulate', () => {
     expect(b.stderr).not.toContain('--embed-dim applies');
   });
 
+  it('a typed --lambda beside a --reward that never names lambda is named as having no effect', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-rl-'));
+    const args = ['simulate', '--runs', '1', '--policies', 'random', '--steps', 'none', '--no-progress'];
+    const msg = 'greenserv: warning: --lambda 0.3 has no effect: the --reward expression does not use lambda';
+    const a = await cliInProcess([...args, '--reward', 'accuracy - 0.001 * energy_j', '--lambda', '0.3', '--out', join(dir, 'a')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toContain(msg);
+    // λ used by the expression, or not typed: nothing to say
+    const b = await cliInProcess([...args, '--reward', '(1 - lambda) * accuracy + lambda * (1 - energy_norm)', '--lambda', '0.3', '--out', join(dir, 'b')]);
+    const c = await cliInProcess([...args, '--reward', 'accuracy', '--out', join(dir, 'c')]);
+    for (const r of [b, c]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('has no effect');
+    }
+  });
+
   it('a directory as --data or --train says simulate reads one file and where a directory of RouterBench files goes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-dir-'));
     for (const [flag, there] of [['--data', '--routerbench'], ['--train', '--train']]) {
