@@ -52,30 +52,28 @@ describe('ETA', () => {
 });
 
 describe('plain progress lines', () => {
-  it('a quick run prints a few lines, not one per 10%, and always the last', () => {
+  /** The lines of 100 replays, one every `stepMs` of the fake clock, at most one line a second. */
+  function lines(stepMs: number): string[] {
     const store = new LiveStore('x', 100, new Map([['p', 100]]));
     const out: string[] = [];
     let t = 0;
     const lp = new LineProgress(store, (s) => out.push(s), 1000, () => t);
     for (let i = 0; i < 100; i++) {
       store.record('p', 1, new Float64Array([1]), ['m']);
-      t += 5;
+      t += stepMs;
       lp.update();
     }
+    return out;
+  }
+
+  it('a quick run prints a few lines, not one per 10%, and always the last', () => {
+    const out = lines(5);
     expect(out).toHaveLength(2);
     expect(out[1]).toMatch(/^x: 100\/100 replays \(100%\) · took /);
   });
 
   it('a slow run prints one line per 10%', () => {
-    const store = new LiveStore('x', 100, new Map([['p', 100]]));
-    const out: string[] = [];
-    let t = 0;
-    const lp = new LineProgress(store, (s) => out.push(s), 1000, () => t);
-    for (let i = 0; i < 100; i++) {
-      store.record('p', 1, new Float64Array([1]), ['m']);
-      t += 500;
-      lp.update();
-    }
+    const out = lines(500);
     expect(out.map((l) => l.match(/\((\d+)%\)/)![1])).toEqual(['10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);
   });
 });
