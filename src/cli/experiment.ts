@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { fmt, fmtSmall, plural, poolEventLines, renderTable, renderTableFit, scenarioTables, wrapAt } from '../report/terminalTable.js';
+import { fmt, fmtSmall, plural, poolEventLines, renderTableFit, scenarioTables, wrapAt } from '../report/terminalTable.js';
 import type { JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment } from '../sim/experimentConfig.js';
 import { MAX_RUNS } from '../sim/limits.js';
@@ -42,21 +42,25 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
     const rows = s.comparison.rows;
     out += '\n' + wrapAt(`Published figures (${s.comparison.source}):`, ' ', width) + '\n\n';
     if (rows.length <= 40) {
-      out += renderTable(
+      out += renderTableFit(
         ['policy', 'λ', 'metric', 'ours', 'published', 'gap'],
         rows.map((r) => [r.label, String(r.lambda), r.metric, fmt(r.ours, 4), fmt(r.published, 4), `${r.gapPct >= 0 ? '+' : ''}${fmt(r.gapPct, 1)}%`]),
         [false, true, false, true, true, true],
+        width,
+        [],
       ) + '\n';
     } else {
       // long sweeps: per metric, the median and largest absolute gap; every row is in comparison.csv
       const metrics = [...new Set(rows.map((r) => r.metric))];
-      out += renderTable(
+      out += renderTableFit(
         ['metric', 'comparisons', 'median |gap|', 'max |gap|'],
         metrics.map((m) => {
           const g = rows.filter((r) => r.metric === m && Number.isFinite(r.gapPct)).map((r) => Math.abs(r.gapPct)).sort((a, b) => a - b);
           return [m, String(g.length), `${fmt(g[Math.floor((g.length - 1) / 2)], 1)}%`, `${fmt(g[g.length - 1], 1)}%`];
         }),
         [false, true, true, true],
+        width,
+        [],
       ) + `\n(every comparison: comparison.csv and report.html)\n`;
     }
   }

@@ -3,6 +3,7 @@ import type { ScenarioSummary } from '../metrics/scenario.js';
 import type { Summary } from '../metrics/summary.js';
 import { wrapAt } from '../core/format.js';
 import { percentText } from './percent.js';
+import { renderRecords, shrinkNames } from './tableShrink.js';
 
 export { wrapAt };
 
@@ -49,18 +50,29 @@ export function fitColumns(n: number, width: number, dropOrder: (number | number
 
 /**
  * renderTable within `width` characters: drops columns in `dropOrder` until the table fits (fitColumns), and
- * then says under it which, so a narrow terminal never hides a number without a word.
+ * then says under it which, so a narrow terminal never hides a number without a word. Still too wide, its text
+ * columns (the left-aligned ones: names) are cut in the middle; failing that, each row becomes a record.
  */
 export function renderTableFit(headers: string[], rows: string[][], alignRight: boolean[], width: number, dropOrder: (number | number[])[]): string {
   let kept: boolean[] = [];
-  const table = fitColumns(headers.length, width, dropOrder, (keep) => {
+  const pick = <T>(keep: boolean[], xs: T[]): T[] => xs.filter((_, j) => keep[j]);
+  let table = fitColumns(headers.length, width, dropOrder, (keep) => {
     kept = [...keep];
-    const pick = <T>(xs: T[]): T[] => xs.filter((_, j) => keep[j]);
-    return renderTable(pick(headers), rows.map(pick), pick(alignRight));
+    return renderTable(pick(keep, headers), rows.map((r) => pick(keep, r)), pick(keep, alignRight));
   });
+  if (widest(table) > width) {
+    const h = pick(kept, headers);
+    const right = pick(kept, alignRight);
+    const cut = shrinkNames(h, rows.map((r) => pick(kept, r)), right.map((r) => !r), width, (rs) => renderTable(h, rs, right));
+    // records have room for every column: nothing is left out
+    if (cut === null) return renderRecords(headers, rows, alignRight.map((r) => !r), width);
+    table = cut;
+  }
   const left = headers.filter((_, j) => !kept[j]);
   return left.length === 0 ? table : `${table}\n${wrapList(`(left out to fit the terminal: ${left.join(', ')})`, ', ', width)}`;
 }
+
+const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
 
 /**
  * A list broken between its items like wrapAt, but the separator's mark stays at the end of a broken line
@@ -219,7 +231,7 @@ export function eventsTable(e: NonNullable<ScenarioSummary['events']>, width = I
     out += '\n' + wrapAt(`event ${k + 1} at step ${ev.step} — ${ev.what}${cut}`, ' ', width) + '\n';
     const { rows, best, multi } = eventRows(e, k);
     for (const b of best) out += wrapAt(`  best fixed model${multi ? ` at λ = ${b.lambda}` : ''}: ${b.model}, regret ${b.regret}`, ' ', width) + '\n';
-    out += '\n' + renderTable(headers, rows, headers.map((h) => h !== 'policy')) + '\n';
+    out += '\n' + renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, []) + '\n';
   });
   return out;
 }
@@ -290,8 +302,8 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const table = renderTableFit(headers.slice(0, n), rows.map((r) => r.slice(0, n)), [false, true, true, true, true, true, true, true].slice(0, n), width, [7, 6, 5, 4].filter((j) => j < n));
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
   const fixed = fixedModelsLine(s);
-  // a head line wider than the terminal breaks at its separators instead of mid-word
-  return wrapAt(head, ' · ', width) + basis + '\n\n' + table + '\n' + (fixed ? `${wrapAt(fixed, ' · ', width)}\n` : '') + scenarioTables(s.scenario, width, s.dataset.queries);
+  // a head line wider than the terminal breaks at its separators, an item still wider between words
+  return wrapItems(head, width) + basis + '\n\n' + table + '\n' + (fixed ? `${wrapItems(fixed, width)}\n` : '') + scenarioTables(s.scenario, width, s.dataset.queries);
 }
 
 /** Baselines that route every query to one model, chosen by a rule: the table names the policy, this line the model. */
