@@ -127,7 +127,13 @@ export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, 
   const lines = budgetReferences(b);
   if (lines.length === 0) return '';
   // continuation lines indented under their item
-  const item = (l: string): string => wrapAt(l, ' ', width - 4).split('\n').map((x, i) => (i === 0 ? '  ' : '    ') + x).join('\n');
+  // a model id wider than the line is broken inside, whole across lines rather than past the terminal's edge
+  const item = (l: string): string =>
+    wrapAt(l, ' ', width - 4)
+      .split('\n')
+      .flatMap((x) => (x.length > width - 4 ? (x.match(new RegExp(`.{1,${width - 4}}`, 'g')) ?? [x]) : [x]))
+      .map((x, i) => (i === 0 ? '  ' : '    ') + x)
+      .join('\n');
   return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
 }
 
