@@ -58,7 +58,7 @@ export function renderRecords(headers: string[], rows: string[][], text: boolean
     const cells = rows.map((r) => r[j]);
     return text[j] ? (cutDistinct(cells, room) ?? cells) : cells;
   });
-  return rows
-    .map((_, i) => headers.map((h, j) => `${j === 0 ? '' : '  '}${h}: ${cols[j][i]}`).join('\n'))
-    .join('\n\n');
+  // a value too long to share its header's line goes under it, indented further (numbers are never cut)
+  const field = (h: string, v: string, pad: string): string => (pad.length + h.length + 2 + v.length <= width ? `${pad}${h}: ${v}` : `${pad}${h}:\n${pad}  ${v}`);
+  return rows.map((_, i) => headers.map((h, j) => field(h, cols[j][i], j === 0 ? '' : '  ')).join('\n')).join('\n\n');
 }

@@ -44,3 +44,10 @@ describe('fitting names and rows to a narrow terminal', () => {
     expect(t.split('\n')[0]).toMatch(/^policy: stat\S*…\S*-7b$/);
   });
 });
+
+describe('records', () => {
+  it('a value too long to share the line with its header goes under it, whole', () => {
+    const t = renderRecords(['router', 'gap closed [95% CI]'], [['linucb', '-170.4% [-180.3%, -160.5%]']], [true, false], 39);
+    expect(t).toBe('router: linucb\n  gap closed [95% CI]:\n    -170.4% [-180.3%, -160.5%]');
+  });
+});
