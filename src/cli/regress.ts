@@ -11,7 +11,7 @@ import { inputSameAs } from '../core/outputGuard.js';
 import { parseTolerance } from '../metrics/regress.js';
 import { toJson } from '../metrics/summary.js';
 import { addressScheme, writeFileAtomic } from '../core/atomic.js';
-import { renderTableFit } from '../report/terminalTable.js';
+import { renderTableFit, wrapAt } from '../report/terminalTable.js';
 import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
 import { version } from '../app/version.js';
@@ -41,7 +41,8 @@ function fmt(x: number | null): string {
 
 /** One baseline's verdict and metrics; `width` (a terminal's) drops the tolerance, then the delta, to fit. */
 export function regressTable(r: RegressResult, width = Infinity): string {
-  const head = `${r.name} (${r.baseline}): ${r.status.toUpperCase()}${r.reason ? ` — ${r.reason}` : ''}`;
+  // wider than the terminal, it breaks between words (a path stays whole)
+  const head = wrapAt(`${r.name} (${r.baseline}): ${r.status.toUpperCase()}${r.reason ? ` — ${r.reason}` : ''}`, ' ', width);
   if (!r.diffs.length) return head + '\n';
   const rows = r.diffs.map((d) => [d.metric, fmt(d.baseline), fmt(d.now), d.delta === null ? '–' : `${d.delta >= 0 ? '+' : ''}${fmt(d.delta)}`, d.allowed === null ? '–' : `±${fmt(d.allowed)}`, d.verdict]);
   return head + '\n' + renderTableFit(['metric', 'baseline', 'now', 'delta', 'tolerance', 'verdict'], rows, [false, true, true, true, true, false], width, [4, 3]) + '\n';

@@ -21,3 +21,27 @@ describe('regress: the terminal table', () => {
     expect(t).toMatch(/^linear-epsilon-greedy\.throughputRatio +0\.1688 +0\.3582 +\+0\.1894 +improved$/m);
   });
 });
+
+describe('regress: the terminal table on 40 and 56 columns', () => {
+  it('every line fits and every metric keeps its four numbers', () => {
+    for (const w of [39, 55]) {
+      const t = regressTable(r, w);
+      // only the baseline's path, which stays whole to be copied, may be wider
+      expect(t.split('\n').filter((l) => l.length > w)).toEqual(w < 42 ? [`(${r.baseline}):`] : []);
+      for (const d of r.diffs) {
+        // the metric's record, or its row, by its name or a middle cut of it
+        const at = t.split('\n').findIndex((l) => {
+          const cell = l.replace(/^metric: /, '').split(/\s{2,}/)[0];
+          const [a, b] = cell.split('…');
+          return b === undefined ? cell === d.metric : d.metric.startsWith(a) && d.metric.endsWith(b);
+        });
+        expect(at, d.metric).toBeGreaterThan(0);
+        const mine = t.split('\n').slice(at, at + 6).join('\n');
+        for (const x of [d.baseline, d.now]) expect(mine).toContain(x.toFixed(4));
+        // the delta may give way to the other numbers, said under the table
+        if (!/left out to fit the terminal: delta/.test(t.replace(/\n/g, ' '))) expect(mine).toContain(`+${d.delta!.toFixed(4)}`);
+        expect(mine).toContain(d.verdict);
+      }
+    }
+  });
+});
