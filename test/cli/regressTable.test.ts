@@ -37,7 +37,7 @@ describe('regress: the terminal table on 40 and 56 columns', () => {
         });
         expect(at, d.metric).toBeGreaterThan(0);
         const mine = t.split('\n').slice(at, at + 6).join('\n');
-        for (const x of [d.baseline, d.now]) expect(mine).toContain(x.toFixed(4));
+        for (const x of [d.baseline, d.now]) expect(mine).toContain(x!.toFixed(4));
         // the delta may give way to the other numbers, said under the table
         if (!/left out to fit the terminal: delta/.test(t.replace(/\n/g, ' '))) expect(mine).toContain(`+${d.delta!.toFixed(4)}`);
         expect(mine).toContain(d.verdict);
