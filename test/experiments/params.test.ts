@@ -4,23 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareExperiment } from '../../src/app/experimentPrepare.js';
-import { DataError } from '../../src/core/errors.js';
 import { loadTable } from '../../src/data/load.js';
 import { resolvePolicies } from '../../src/policies/registry.js';
 import { ExperimentContext } from '../../src/sim/experiment.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
+import { throwsDataError } from '../helpers/errors.js';
 
 const yaml = (params: string): string => `name: p\nruns: 1\narms:\n  - policy: random\n  - policy: thompson\n  - policy: linucb\n    params: ${params}\n`;
 
-function message(text: string): string {
-  try {
-    parseExperiment(text, 'x3.yaml');
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-}
+/** The message of the DataError parsing `text` must throw. */
+const message = (text: string): string => throwsDataError(() => parseExperiment(text, 'x3.yaml')).message;
 
 describe('experiment arm parameters', () => {
   it('an out-of-range value names the file and the field as written', () => {

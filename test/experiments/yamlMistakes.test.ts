@@ -7,19 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareExperiment } from '../../src/app/experimentPrepare.js';
-import { DataError } from '../../src/core/errors.js';
 import { initialPool } from '../../src/report/experimentOutputs.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
+import { throwsDataError } from '../helpers/errors.js';
 
-function message(text: string): string {
-  try {
-    parseExperiment(text, 'm.yaml');
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-}
+/** The message of the DataError parsing `text` must throw. */
+const message = (text: string): string => throwsDataError(() => parseExperiment(text, 'm.yaml')).message;
 
 describe('misspelt fields', () => {
   it('a top-level field suggests the one meant and lists the fields', () => {

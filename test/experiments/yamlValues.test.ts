@@ -8,20 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/app/experiment.js';
 import { simulate } from '../../src/app/simulate.js';
-import { DataError } from '../../src/core/errors.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
+import { throwsDataError } from '../helpers/errors.js';
 
 const yaml = (line: string): string => `name: v\nruns: 1\n${line}\narms:\n  - policy: linucb\n`;
 
-function message(text: string): string {
-  try {
-    parseExperiment(text, 'v.yaml');
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-}
+/** The message of the DataError parsing `text` must throw. */
+const message = (text: string): string => throwsDataError(() => parseExperiment(text, 'v.yaml')).message;
 
 describe('YAML values', () => {
   it('a C0 control character other than tab, LF or CR is refused at its line, even in a comment', () => {
