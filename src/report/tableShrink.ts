@@ -25,7 +25,8 @@ export function cutDistinct(cells: string[], n: number, max = Infinity): string[
 /** A name cut shorter than this no longer says which it is: the table turns into records instead. */
 export const MIN_NAME = 12;
 
-const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
+/** Width of the widest line of `text`. */
+export const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
 
 /**
  * The rows with their text columns (`text[j]`) cut in the middle, widest first, until `render` fits `width`;

@@ -3,7 +3,7 @@ import type { ScenarioSummary } from '../metrics/scenario.js';
 import type { Summary } from '../metrics/summary.js';
 import { wrapAt } from '../core/format.js';
 import { percentText } from './percent.js';
-import { renderRecords, shrinkNames } from './tableShrink.js';
+import { renderRecords, shrinkNames, widest } from './tableShrink.js';
 
 export { wrapAt };
 
@@ -41,7 +41,7 @@ export function fitColumns(n: number, width: number, dropOrder: (number | number
   const keep = Array.from({ length: n }, () => true);
   let out = render(keep);
   for (const j of dropOrder) {
-    if (Math.max(...out.split('\n').map((l) => l.length)) <= width) break;
+    if (widest(out) <= width) break;
     for (const k of [j].flat()) keep[k] = false;
     out = render(keep);
   }
@@ -71,8 +71,6 @@ export function renderTableFit(headers: string[], rows: string[][], alignRight: 
   const left = headers.filter((_, j) => !kept[j]);
   return left.length === 0 ? table : `${table}\n${wrapList(`(left out to fit the terminal: ${left.join(', ')})`, ', ', width)}`;
 }
-
-const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
 
 /**
  * A list broken between its items like wrapAt, but the separator's mark stays at the end of a broken line
