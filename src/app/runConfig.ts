@@ -43,9 +43,5 @@ export function defaultPolicies(table: PoolTable, protocol = false): { policies:
   return { policies: policies.filter((p) => !dropped.includes(p)), dropped };
 }
 
-/** Whether any present cell has a latency (a latency bound needs some). */
-export function tableHasLatency(t: PoolTable): boolean {
-  const lat = t.latencyS;
-  if (lat) for (let i = 0; i < t.present.length; i++) if (t.present[i] && !Number.isNaN(lat[i])) return true;
-  return false;
-}
+/** Whether any present cell has a latency (a latency bound needs some): the reward's own check. */
+export { hasLatency as tableHasLatency } from '../sim/reward.js';
