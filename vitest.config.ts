@@ -22,6 +22,7 @@ const E2E = ['test/**/*.e2e.test.ts', 'node_modules/**'];
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/setup/globalTmp.ts'],
     maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 120_000,

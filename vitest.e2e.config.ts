@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // energy attach round trips and the task classifier trained on the real prompts.
 export default defineConfig({
   test: {
+    globalSetup: ['test/setup/globalTmp.ts'],
     include: ['test/**/*.e2e.test.ts'],
     maxWorkers: 2,
     testTimeout: 120_000,
