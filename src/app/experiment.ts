@@ -12,7 +12,7 @@ import { AtomicDir } from '../core/atomic.js';
 import { greenservMarker, type Inputs } from '../core/outputGuard.js';
 import { Checkpoint, checkpointRecord, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import type { Job, JobResult } from '../sim/experiment.js';
-import { parseExperiment, splitSeries, type ExperimentConfig } from '../sim/experimentConfig.js';
+import { parseExperiment, splitSeries, yamlLine, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { runJobs } from '../sim/workers.js';
 import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
 import { experimentInputs, readConfigText } from './experimentFiles.js';
@@ -44,6 +44,8 @@ export interface ExperimentRunOptions {
   onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
   /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
   onPhase?: (text: string) => void | Promise<void>;
+  /** Called with what is odd about the config but does not stop the run (e.g. a λ grid that changes nothing). */
+  warn?: (message: string) => void;
 }
 
 /** What a run produced: the results directory, or (with a shard) the shard directory for `greenserv merge`. */
@@ -96,6 +98,10 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   // a quick parse first, so a bad config or --out fails before the table loads
   const quick = parseExperiment(text, file);
   checkThreadBound(quick.arms.map((a) => a.policy), o.workers ?? 1, 'workers');
+  // a reward that never names lambda is the same at every λ: the grid replays one experiment again and again
+  if (!state && quick.reward !== undefined && quick.lambdas.length > 1 && !/\blambda\b/.test(quick.reward)) {
+    o.warn?.(`${file}:${yamlLine(text, ['reward'])}: reward: the expression does not use lambda, so the ${quick.lambdas.length} values of lambdas all give the same rewards and results`);
+  }
   const name = quick.name;
   const shard = o.shard;
   const out = o.out ?? (shard ? defaultShardOut(name, shard) : `results/${name}`);

@@ -18,7 +18,7 @@ import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../
 import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
 import { parseShard } from '../sim/shard.js';
 import { stdoutWidth } from './width.js';
-import { print } from './say.js';
+import { print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
@@ -141,7 +141,7 @@ export function registerExperimentCommand(program: Command): void {
           stage = 'writing';
           await (live as Progress | null)?.phase(text);
         };
-        result = await runExperimentOrShard(file, { resume: o.resume, shard, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase });
+        result = await runExperimentOrShard(file, { resume: o.resume, shard, runs, out: o.out, workers, force: o.force, charts: o.charts, progress, onPlan, onPhase, warn });
         (live as Progress | null)?.stop();
       } finally {
         (live as Progress | null)?.stop(false);
