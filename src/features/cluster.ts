@@ -11,8 +11,9 @@
  * centring, the running mean of whichever centroid is fed first ends up closest to every query and one
  * cluster takes nearly all of them.
  *
- * Reference initialisation ('first-distinct'): collect the first k distinct vectors (distinct = some
- * coordinate differs by more than 1e-6); queries seen before that get cluster 0; the k-th distinct query
+ * Reference initialisation ('first-distinct'): collect the first k distinct vectors (distinct = not
+ * np.allclose with atol 1e-6 and the default rtol 1e-5 to any collected one: some coordinate differs by
+ * more than 1e-6 + 1e-5·|collected coordinate|); queries seen before that get cluster 0; the k-th distinct query
  * sets the centroids (each count 1) and gets its argmax. Afterwards c = argmax cos(x, μ_c), n_c += 1,
  * μ_c += (x − μ_c)/n_c. 'kmeans++' instead picks the k seeds by seeded k-means++ over the whole batch
  * and then streams every query the same way (a seed query itself is assigned but not added again).
@@ -266,10 +267,16 @@ class OnlineKMeans {
   }
 }
 
-/** Max-coordinate difference above 1e-6 (the reference's all-close test). */
+/**
+ * Row i is not all-close to the collected row j: the reference's `np.allclose(x_i, x_j, atol=1e-6)`, whose
+ * default rtol 1e-5 also applies, i.e. some coordinate has |x_i − x_j| > 1e-6 + 1e-5·|x_j|.
+ */
 function distinct(b: VectorBatch, i: number, j: number): boolean {
   const d = b.dim;
-  for (let t = 0; t < d; t++) if (Math.abs(b.data[i * d + t] - b.data[j * d + t]) > 1e-6) return true;
+  for (let t = 0; t < d; t++) {
+    const y = b.data[j * d + t];
+    if (Math.abs(b.data[i * d + t] - y) > 1e-6 + 1e-5 * Math.abs(y)) return true;
+  }
   return false;
 }
 

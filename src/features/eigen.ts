@@ -202,11 +202,21 @@ function tridiagonalQr(d: Float64Array, e: Float64Array, m: number, rot: Rotatio
  */
 export function symmetricEigen(A: Float64Array, m: number, k = m): SymEigen {
   if (!(Number.isInteger(k) && k >= 0 && k <= m)) throw new RangeError(`symmetricEigen: k must be in [0, ${m}], got ${k}`);
+  // squares in the rotations underflow (or overflow) when the entries are far from 1, and the QR steps then stop
+  // making progress: such a matrix is scaled by a power of two, which is exact and leaves the eigenvectors'
+  // bits as they are; matrices within 2^±100 are not touched
+  let big = 0;
+  for (let i = 0; i < m * m; i++) big = Math.max(big, Math.abs(A[i]));
+  const exp = big > 0 && (big < 2 ** -100 || big > 2 ** 100) ? Math.round(Math.log2(big)) : 0;
+  if (exp !== 0) {
+    const f = 2 ** -exp;
+    for (let i = 0; i < m * m; i++) A[i] *= f;
+  }
   const { d, e, beta } = tridiagonalise(A, m);
   const rot = new Rotations();
   tridiagonalQr(d, e, m, rot);
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => d[b] - d[a] || a - b).slice(0, k);
-  const values = Float64Array.from(order, (i) => d[i]);
+  const values = Float64Array.from(order, (i) => (exp !== 0 ? d[i] * 2 ** exp : d[i]));
   const vectors = new Float64Array(k * m);
   // eigenvectors of A: Q · P₁ ⋯ P_N · e_i for the chosen i — the rotations, last first, then the reflections
   // H_{m−3} … H₀, applied from the left to those columns only (cheaper than rotating all m), in blocks of

@@ -1,6 +1,6 @@
 /**
  * `embed` contexts: a dense text embedding computed in-process, with no model download. Hashed word uni-
- * and bigrams and character 4-grams of the lower-cased text (first 1000 characters), sub-linear TF (1 + ln c) times IDF fitted on
+ * and bigrams and character 4-grams of the lower-cased text (its head and tail within 1000 characters, `maxChars`), sub-linear TF (1 + ln c) times IDF fitted on
  * the training texts, L2-normalised; then a seeded sparse random projection to `dim` dimensions (each
  * hash bucket adds ±1/√s to s distinct output coordinates, a sparse Johnson–Lindenstrauss transform, so
  * cosines are kept approximately), re-normalised to unit length. With `reduce: 'pca'` (what runs use) the

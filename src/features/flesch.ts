@@ -27,7 +27,7 @@ export interface FleschOptions {
   legacyRounding?: boolean;
 }
 
-/** Python's round-half-away-from-zero used by textstat's `_legacy_round`. */
+/** textstat 0.7.5's `_legacy_round`: floor(x·10^d + copysign(0.5, x)) / 10^d (half up; a negative x goes one half further down). */
 export function legacyRound(x: number, digits: number): number {
   const p = 10 ** digits;
   return Math.floor(x * p + (x < 0 ? -0.5 : 0.5)) / p;

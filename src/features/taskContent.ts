@@ -112,10 +112,25 @@ export function augmentExamples(
   seed: number,
   maxChars = 1000,
 ): { text: string; label: string }[] {
+  return augmentTagged(examples, copies, seed, maxChars).map(({ text, label }) => ({ text, label }));
+}
+
+/**
+ * `augmentExamples`, each entry tagged with whether it is an example's own content (`content: true`: already
+ * what the classifier reads, to be read as is) or a re-templated copy (a prompt, read through `contentOf` like
+ * any prompt). Reading content through `contentOf` again would cut body and options together to `maxChars`,
+ * dropping the options of a long prompt that prediction keeps.
+ */
+export function augmentTagged(
+  examples: readonly { text: string; label: string }[],
+  copies: number,
+  seed: number,
+  maxChars = 1000,
+): { text: string; label: string; content: boolean }[] {
   const rng = new Rng(seed);
-  const out: { text: string; label: string }[] = [];
+  const out: { text: string; label: string; content: boolean }[] = [];
   for (const e of examples) {
-    out.push({ text: contentOf(e.text, maxChars), label: e.label });
+    out.push({ text: contentOf(e.text, maxChars), label: e.label, content: true });
     if (copies <= 0) continue;
     const p = contentParts(e.text);
     let body = p.body.join('\n');
@@ -129,7 +144,7 @@ export function augmentExamples(
         const mark = MARKS[rng.int(MARKS.length)];
         p.options.forEach((o, i) => lines.push(mark(i) + o));
       }
-      out.push({ text: lines.join('\n'), label: e.label });
+      out.push({ text: lines.join('\n'), label: e.label, content: false });
     }
   }
   return out;

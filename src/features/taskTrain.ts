@@ -8,8 +8,8 @@ import { DataError, UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { SparseAccumulator, type SparseVec, logTf } from './hashing.js';
 import { lbfgs } from './lbfgs.js';
-import { augmentExamples } from './taskContent.js';
-import { DEFAULT_TASK_FEATURES, type TaskFeatureConfig, accumulateNgrams, taskFeatures, validateFeatureConfig } from './taskFeatures.js';
+import { augmentTagged } from './taskContent.js';
+import { DEFAULT_TASK_FEATURES, type TaskFeatureConfig, accumulateNgrams, accumulateText, taskFeatures, validateFeatureConfig } from './taskFeatures.js';
 
 export interface TaskModel {
   labels: string[];
@@ -85,7 +85,7 @@ export function trainTaskModel(input: readonly { text: string; label: string }[]
   validateFeatureConfig(cfg);
   const augment = cfg.input === 'content' ? (opts.augment ?? 2) : 0;
   if (!Number.isInteger(augment) || augment < 0 || augment > 16) throw new UsageError(`augment must be an integer in [0, 16], got ${augment}`);
-  const examples = cfg.input === 'content' ? augmentExamples(sorted, augment, opts.seed ?? 0, cfg.contentChars) : sorted;
+  const examples = cfg.input === 'content' ? augmentTagged(sorted, augment, opts.seed ?? 0, cfg.contentChars) : sorted.map((e) => ({ ...e, content: false }));
   const l2 = opts.l2 ?? 1e-4;
   // content models converge within ~100 L-BFGS steps; more only costs time
   const maxIter = opts.maxIter ?? (cfg.input === 'content' ? 100 : 300);
@@ -95,7 +95,13 @@ export function trainTaskModel(input: readonly { text: string; label: string }[]
   const D = 1 << cfg.hashBits;
   const N = examples.length;
   const acc = new SparseAccumulator(D);
-  const X = examples.map((e) => taskFeatures(e.text, cfg, acc));
+  // an example's own content is already what prediction reads of its prompt (taskInput): its features are
+  // taken as is; the re-templated copies are prompts, read like any prompt
+  const X = examples.map((e) => {
+    if (!e.content) return taskFeatures(e.text, cfg, acc);
+    accumulateText(e.text, cfg, acc);
+    return acc.finish(logTf);
+  });
   const y = new Int32Array(N);
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const counts = new Float64Array(K);

@@ -15,6 +15,18 @@ describe('online k-means, reference initialisation (spec §3.2)', () => {
     expect(Array.from(c)).toEqual([0, 0, 0, 2, 2, 1]);
   });
 
+  it('takes vectors within numpy allclose (atol 1e-6, rtol 1e-5) of a collected one as not distinct, as the reference', () => {
+    // b is a scaled 5e-6 off a in its second coordinate: after normalising, the coordinates differ by 2.4e-6 and
+    // 1.0e-6, more than atol but within atol + rtol·|a_j| (7e-6, 9e-6), so np.allclose(b, a, atol=1e-6) holds
+    const a = [0.6, 0.8, 0];
+    const b = [0.6, 0.8 + 5e-6, 0];
+    const c = onlineKMeans(embeddingVectors([a, b, [0, 0, 1]]), { k: 2 });
+    // b waits with cluster 0; the third vector is the second distinct one, sets the centroids and takes its own
+    expect(Array.from(c)).toEqual([0, 0, 1]);
+    // a coordinate beyond the tolerance is distinct
+    expect(Array.from(onlineKMeans(embeddingVectors([a, [0.6, 0.81, 0], [0, 0, 1]]), { k: 2 }))).toEqual([0, 1, 0]);
+  });
+
   it('moves the winning centroid to the running mean', () => {
     // k=2 seeds e1 (0°) and e2 (90°). q2 at 50° joins centroid 1, whose mean moves to 70°; q3 at 44° is then
     // nearer centroid 1 (cos 26°) than centroid 0 (cos 44°), though it was nearer e1 than e2 before.

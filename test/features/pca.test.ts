@@ -104,6 +104,22 @@ describe('symmetric eigen-decomposition', () => {
     expect(r.values[1]).toBeCloseTo(2, 14);
     for (let c = 0; c < 2; c++) expect(r.vectors[c * 3] - r.vectors[c * 3 + 1]).toBeCloseTo(0, 14);
   });
+
+  it('converges at any scale: squares of 1e-200 underflow and of 1e200 overflow in the rotations', () => {
+    // [[2,1,0],[1,2,1],[0,1,2]]·c: eigenvalues (2 + √2)c, 2c, (2 − √2)c with eigenvectors (1, √2, 1)/2,
+    // (1, 0, −1)/√2, (−1, √2, −1)/2 (hand computation; signed so the largest entry is positive, the middle
+    // one's two largest entries tie, so it is compared up to sign)
+    const s2 = Math.SQRT2;
+    const want = [[0.5, s2 / 2, 0.5], [s2 / 2, 0, -s2 / 2], [-0.5, s2 / 2, -0.5]];
+    for (const c of [1, 1e-200, 1e-300, 1e200, 1e300]) {
+      const r = symmetricEigen(Float64Array.from([2, 1, 0, 1, 2, 1, 0, 1, 2].map((x) => x * c)), 3);
+      [2 + s2, 2, 2 - s2].forEach((l, i) => expect(Math.abs(r.values[i] / c - l)).toBeLessThan(1e-14));
+      for (let i = 0; i < 3; i++) {
+        const sign = i === 1 ? Math.sign(r.vectors[3]) : 1;
+        for (let j = 0; j < 3; j++) expect(sign * r.vectors[i * 3 + j]).toBeCloseTo(want[i][j], 14);
+      }
+    }
+  });
 });
 
 describe('PCA', () => {

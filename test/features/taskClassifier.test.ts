@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
 import {
   DEFAULT_TASK_FEATURES,
   INSTRUCTION_TASK_FEATURES,
@@ -70,6 +71,24 @@ describe('multinomial logistic regression', () => {
     const again = trainTaskModel([...ex].reverse());
     expect(Array.from(again.weights)).toEqual(Array.from(model.weights));
     expect(Array.from(again.bias)).toEqual(Array.from(model.bias));
+  });
+
+  it('trains on what prediction reads: a long prompt keeps its options after its body is cut', () => {
+    // bodies of 1,200+ characters from one vocabulary for both labels: only the options (and the line naming
+    // their number, which contentOf appends after cutting the body) tell 'mc' from 'open'. Reading the content
+    // copy through contentOf a second time cut body and options together to 1,000 characters, so training
+    // never saw the options that prediction reads
+    const rng = new Rng(11);
+    const vocab = ['river', 'town', 'farmer', 'apples', 'council', 'taxes', 'robot', 'storm', 'coast', 'prices', 'march', 'team'];
+    const prompt = (mc: boolean): string => {
+      const words = Array.from({ length: 200 }, () => vocab[rng.int(vocab.length)]).join(' ');
+      return `Question:\n${words}\n${mc ? 'Options:\nA. alpha\nB. bravo\nC. charlie\nD. delta\n' : ''}Answer:\n`;
+    };
+    const make = (n: number): { text: string; label: string }[] =>
+      Array.from({ length: n }, (_, i) => ({ label: i % 2 === 0 ? 'mc' : 'open', text: prompt(i % 2 === 0) }));
+    const m = trainTaskModel(make(40), { augment: 0 });
+    const predict = taskPredictor(m);
+    for (const e of make(40)) expect(predict(e.text)).toBe(e.label);
   });
 
   it('batch predictor agrees with predictTask; probabilities sum to 1', () => {
