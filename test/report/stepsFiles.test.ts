@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromIPC, Type } from 'apache-arrow';
+import { tableFromIPC, Type, type Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { loadTable, simulateTable } from '../../src/app/index.js';
 import type { PoolTable } from '../../src/data/pool.js';
@@ -30,7 +30,7 @@ const options: SimulateOptions = {
 
 const COLUMNS = ['run', 'step', 'query_id', 'policy', 'model_id', 'reward', 'regret', 'cum_regret', 'accuracy', 'energy_j'];
 
-async function bothFiles(table: PoolTable): Promise<{ csv: string[][]; arrow: ReturnType<typeof tableFromIPC> }> {
+async function bothFiles(table: PoolTable): Promise<{ csv: string[][]; arrow: Table }> {
   const run = await simulateTable(table, options);
   const res = run.prepared.result;
   const csv = [...stepsCsv(res.steps!, table, res.policyNames)]
@@ -42,7 +42,7 @@ async function bothFiles(table: PoolTable): Promise<{ csv: string[][]; arrow: Re
   return { csv, arrow };
 }
 
-function expectSameTrace(csv: string[][], arrow: ReturnType<typeof tableFromIPC>): void {
+function expectSameTrace(csv: string[][], arrow: Table): void {
   expect(csv[0]).toEqual(COLUMNS);
   expect(arrow.schema.fields.map((f) => f.name)).toEqual(COLUMNS);
   expect(arrow.numRows).toBe(csv.length - 1);
