@@ -77,14 +77,42 @@ function* traceBlocks(trace: StepTrace | SpooledSteps, Q: number): Generator<Ste
 
 /**
  * steps.arrow: an Arrow IPC file with dictionary-encoded ids and one record batch per policy-run, yielded
- * as the writer produces it, so a spooled trace is never whole in memory.
+ * as the writer produces it, so a spooled trace is never whole in memory. Its schema is fixed: `accuracy` and
+ * `energy_j` are nullable, and an undefined value (a pair missing from the table, a table without energy) is
+ * null there, as it is an empty field in steps.csv, never a NaN stored as a number.
  */
 export async function stepsArrow(trace: StepTrace | SpooledSteps, t: PoolTable, policyNames: string[]): Promise<Iterable<Uint8Array>> {
   const arrow = await import('apache-arrow');
+  type Data = import('apache-arrow').Data;
   // explicit dictionary ids: arrow numbers them from a process-wide counter otherwise, so the bytes would
   // depend on what the process wrote before; one dictionary vector per column, so it is written once
   const dicts = [t.queryIds, policyNames, t.models.map((m) => m.id)].map((ids, id) => ({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), id), dictionary: arrow.vectorFromArray(ids, new arrow.Utf8()) }));
-  const dict = (k: number, codes: Int32Array): import('apache-arrow').Vector => arrow.makeVector(arrow.makeData({ ...dicts[k], length: codes.length, data: codes }));
+  const int32 = new arrow.Int32();
+  const float64 = new arrow.Float64();
+  const schema = new arrow.Schema([
+    new arrow.Field('run', int32, false),
+    new arrow.Field('step', int32, false),
+    new arrow.Field('query_id', dicts[0].type, true),
+    new arrow.Field('policy', dicts[1].type, true),
+    new arrow.Field('model_id', dicts[2].type, true),
+    new arrow.Field('reward', float64, false),
+    new arrow.Field('regret', float64, false),
+    new arrow.Field('cum_regret', float64, false),
+    new arrow.Field('accuracy', float64, true),
+    new arrow.Field('energy_j', float64, true),
+  ]);
+  const ints = (xs: Int32Array): Data => arrow.makeData({ type: int32, length: xs.length, nullCount: 0, data: xs });
+  const dict = (k: number, codes: Int32Array): Data => arrow.makeData({ ...dicts[k], length: codes.length, data: codes });
+  const floats = (xs: Float64Array): Data => arrow.makeData({ type: float64, length: xs.length, nullCount: 0, data: xs });
+  // NaN (undefined) as null: a validity bit per row, 0 where the value is NaN
+  const nullableFloats = (xs: Float64Array): Data => {
+    let nulls = 0;
+    for (let i = 0; i < xs.length; i++) if (Number.isNaN(xs[i])) nulls++;
+    if (nulls === 0) return floats(xs);
+    const valid = new Uint8Array((xs.length + 7) >> 3);
+    for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i])) valid[i >> 3] |= 1 << (i & 7);
+    return arrow.makeData({ type: float64, length: xs.length, nullCount: nulls, nullBitmap: valid, data: xs });
+  };
   const writer = new arrow.RecordBatchFileWriter();
   // the bytes the writer has queued so far (its queue keeps references to the batch's buffers, which a
   // spooled trace reuses for the next block); without that queue the file is taken whole at the end
@@ -92,20 +120,20 @@ export async function stepsArrow(trace: StepTrace | SpooledSteps, t: PoolTable, 
   const take = (): Uint8Array[] => (Array.isArray(queue) ? (queue.splice(0) as Uint8Array[]).map((c) => c.slice()) : []);
   function* chunks(): Generator<Uint8Array> {
     for (const st of traceBlocks(trace, t.nQueries)) {
-      const block = new arrow.Table({
-        run: arrow.makeVector(st.run),
-        step: arrow.makeVector(st.step),
-        query_id: dict(0, st.query),
-        policy: dict(1, st.policy),
-        model_id: dict(2, st.model),
-        reward: arrow.makeVector(st.reward),
-        regret: arrow.makeVector(st.regret),
-        cum_regret: arrow.makeVector(st.cumRegret),
-        accuracy: arrow.makeVector(st.accuracy),
-        energy_j: arrow.makeVector(st.energyJ),
-      });
-      // record batches, not the table: a table written alone is a whole file and closes the writer
-      for (const batch of block.batches) writer.write(batch);
+      const children = [
+        ints(st.run),
+        ints(st.step),
+        dict(0, st.query),
+        dict(1, st.policy),
+        dict(2, st.model),
+        floats(st.reward),
+        floats(st.regret),
+        floats(st.cumRegret),
+        nullableFloats(st.accuracy),
+        nullableFloats(st.energyJ),
+      ];
+      // a record batch, not a table: a table written alone is a whole file and closes the writer
+      writer.write(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: st.length, nullCount: 0, children })));
       yield* take();
     }
     writer.finish();

@@ -114,7 +114,10 @@ async function readTrace(dir: string, s: SimSummary, knownModels: string[] | nul
   }
   if (existsSync(arrowFile)) {
     const size = regularFileSize(arrowFile);
-    if (size > 4096 + n * 64) throw new DataError(`${size} bytes is too long for a trace of ${n} steps`, arrowFile);
+    // 60 bytes a step, the query ids' dictionary once (ids as long as a CSV row allows) and the metadata of one
+    // record batch per policy-run
+    const { P, R, Q } = traceShape(s);
+    if (size > 4096 + n * 64 + Q * MAX_ROW_BYTES + P * R * 2048) throw new DataError(`${size} bytes is too long for a trace of ${n} steps`, arrowFile);
     const arrow = await import('apache-arrow');
     let table;
     try {
