@@ -93,7 +93,7 @@ export class CsvScanner {
   feed(chunk: Uint8Array): void {
     const keep = this.len - this.recStart;
     if (keep > this.maxRecord) {
-      throw new DataError(`record is longer than ${this.maxRecord} bytes (unterminated field or line?) — ${lineHint()}`, this.file, this.recLine);
+      throw this.tooLong();
     }
     const shift = this.recStart;
     const need = keep + chunk.length;
@@ -278,6 +278,14 @@ export class CsvScanner {
 
   private endRecord(next: number): number {
     const v = this.view;
+    // The cap applies to every record, not only to one still unfinished when a chunk ends (checked in feed).
+    const b = this.buf;
+    let end = next;
+    if (end > this.recStart && b[end - 1] === LF) end--;
+    if (end > this.recStart && b[end - 1] === CR) end--;
+    if (end - this.recStart > this.maxRecord) {
+      throw this.tooLong();
+    }
     v.n = this.nf;
     v.line = this.recLine;
     this.line++;
@@ -287,6 +295,10 @@ export class CsvScanner {
     this.fieldFlags = 0;
     this.recStart = this.pos = this.fieldStart = next;
     return 1;
+  }
+
+  private tooLong(): DataError {
+    return new DataError(`record is longer than ${this.maxRecord} bytes (unterminated field or line?) — ${lineHint()}`, this.file, this.recLine);
   }
 
   private quoteError(msg: string): DataError {

@@ -226,6 +226,42 @@ describe('CsvScanner edge cases', () => {
     ]);
   });
 
+  it('the record cap holds however the input is chunked: a long record inside one chunk is refused too', () => {
+    // header 4 bytes, record 2 is 10 bytes ("1,abcdefgh"), record 3 is 3 bytes; cap 8 bytes
+    const text = 'id,v\n1,abcdefgh\n2,x\n';
+    const lines = (sizes: number[], withCr = false): DataError => {
+      const sc = new CsvScanner('t.csv', 0x2c, 8);
+      const bytes = utf8(withCr ? text.replaceAll('\n', '\r\n') : text);
+      return throwsDataError(() => {
+        let p = 0;
+        for (let k = 0; p < bytes.length; k++) {
+          const n = sizes[k % sizes.length];
+          sc.feed(bytes.subarray(p, p + n));
+          p += n;
+          while (sc.next());
+        }
+        sc.finish();
+        while (sc.next());
+      });
+    };
+    for (const sizes of [[1 << 16], [1], [3], [7]]) {
+      for (const withCr of [false, true]) {
+        const e = lines(sizes, withCr);
+        expect(e.line).toBe(2);
+        expect(e.message).toMatch(/record is longer than 8 bytes/);
+      }
+    }
+    // at the cap (8 bytes, line end not counted) a record is accepted, also as the last one without a line end
+    for (const t of ['id,v\n1,abcdef\n', 'id,v\r\n1,abcdef\r\n', 'id,v\n1,abcdef', '"i",v\n"1234",v\n']) {
+      const sc = new CsvScanner('t.csv', 0x2c, 8);
+      sc.feed(utf8(t));
+      sc.finish();
+      let n = 0;
+      while (sc.next()) n++;
+      expect(n).toBe(2);
+    }
+  });
+
   it('buffer growth is amortised: a 2 MB field in 64-byte chunks', () => {
     const big = 'z'.repeat(2_000_000);
     // A complexity guard, not a speed target: copying the whole field per chunk would take minutes.
