@@ -92,7 +92,8 @@ export class CsvScanner {
   /** Append input. Moves the unfinished record to the buffer's front first; earlier views become invalid. */
   feed(chunk: Uint8Array): void {
     const keep = this.len - this.recStart;
-    if (keep > this.maxRecord) {
+    // an early bound (endRecord checks exactly): a record at the cap may have its CR here and its LF in the chunk
+    if (keep - (keep > 0 && this.buf[this.len - 1] === CR ? 1 : 0) > this.maxRecord) {
       throw this.tooLong();
     }
     const shift = this.recStart;
