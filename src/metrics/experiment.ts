@@ -11,7 +11,7 @@ import { armLabel, type ExperimentConfig } from '../sim/experimentConfig.js';
 import type { RewardTable } from '../sim/reward.js';
 import { scenarioSummary, type ScenarioSummary } from './scenario.js';
 import type { WindowStatic } from '../sim/eventReference.js';
-import { benjaminiHochberg, mannWhitneyU, meanSd, meanSdCi, movingAverage, tCritical95, type MeanSd, type MeanSdCi } from './stats.js';
+import { benjaminiHochberg, mannWhitneyU, meanSd, meanSdCi, movingAverage, snapNearTies, tCritical95, type MeanSd, type MeanSdCi } from './stats.js';
 
 export const EXPERIMENT_SCHEMA_VERSION = 1;
 export const MA_WINDOW = 50;
@@ -188,15 +188,18 @@ export function modelPoints(t: PoolTable, rewards: RewardDigest[]): ModelPoint[]
 
 /**
  * Pairwise two-sided Mann–Whitney U on the final regret of the cells of one λ, Benjamini–Hochberg corrected
- * over those pairs (docs/model.md §7).
+ * over those pairs (docs/model.md §7). Regrets equal but for the rounding of their summation order (a fixed
+ * model's, in every run) are ties, as they are in the published tests (snapNearTies).
  */
 export function pairwiseTests(lambda: number, cells: readonly { label: string; perRun: readonly { finalRegret: number }[] }[]): PairTest[] {
   const pairs: Omit<PairTest, 'pAdjusted' | 'significant'>[] = [];
   for (let i = 0; i < cells.length; i++) {
     for (let j = i + 1; j < cells.length; j++) {
       const r = mannWhitneyU(
-        cells[i].perRun.map((x) => x.finalRegret),
-        cells[j].perRun.map((x) => x.finalRegret),
+        ...snapNearTies(
+          cells[i].perRun.map((x) => x.finalRegret),
+          cells[j].perRun.map((x) => x.finalRegret),
+        ),
       );
       pairs.push({ lambda, a: cells[i].label, b: cells[j].label, u: r.u1, p: r.p, method: r.method });
     }

@@ -59,8 +59,9 @@ export interface MannWhitneyResult {
 
 /**
  * Two-sided Mann–Whitney U test as the reference computes it (scipy's default, README, published comparison): exact null
- * distribution when both samples are smaller than 8 and there are no ties; otherwise the normal
- * approximation with tie correction and continuity correction. Identical constant samples give p = 1.
+ * distribution when the smaller sample has at most 8 values and there are no ties (scipy's `method='auto'` goes
+ * asymptotic only when both samples exceed 8); otherwise the normal approximation with tie correction and
+ * continuity correction. Identical constant samples give p = 1.
  */
 export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): MannWhitneyResult {
   const n1 = x.length;
@@ -88,8 +89,9 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): MannWh
   const u1 = r1 - (n1 * (n1 + 1)) / 2;
   const u2 = n1 * n2 - u1;
   const u = Math.max(u1, u2);
-  if (!hasTies && n1 < 8 && n2 < 8) {
-    const p = Math.min(1, 2 * exactUpperTail(n1, n2, u));
+  if (!hasTies && Math.min(n1, n2) <= 8) {
+    // the null distribution of U is the same for (n1, n2) and (n2, n1): the smaller size sizes the table
+    const p = Math.min(1, 2 * exactUpperTail(Math.max(n1, n2), Math.min(n1, n2), u));
     return { u1, p, method: 'exact' };
   }
   const mu = (n1 * n2) / 2;
@@ -99,7 +101,11 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): MannWh
   return { u1, p: Math.min(1, Math.max(0, 2 * normalSf(z))), method: 'asymptotic' };
 }
 
-/** P(U ≥ u) under H0 without ties: counts of rank arrangements by U (recursive table). */
+/**
+ * P(U ≥ u) under H0 without ties: counts of rank arrangements by U (recursive table). Memory is
+ * 2·(n2 + 1)·(n1·n2 + 1) numbers, so pass the smaller size as n2; time grows as (n1·n2)², which the
+ * equal run counts of the callers (at most 8 each on this path) keep tiny.
+ */
 function exactUpperTail(n1: number, n2: number, u: number): number {
   const maxU = n1 * n2;
   // f[i][j][k]: arrangements of i and j items with U = k
@@ -126,6 +132,29 @@ function exactUpperTail(n1: number, n2: number, u: number): number {
     if (k >= u) tail += dist[k];
   }
   return tail / total;
+}
+
+/**
+ * Relative gap below which two final regrets count as the same value in the significance tests. A run sums its
+ * steps in its own shuffled order, so a fixed model's regret, the same sum in every run, differs in its last
+ * digits (about Q·2⁻⁵³ of it for Q steps); a different choice at a single step moves it far more than this.
+ */
+export const NEAR_TIE_REL = 1e-9;
+
+/**
+ * x and y with values that agree to within `rel` of their size replaced by one value (the smallest of each run
+ * of such values in sorted order), so that equal sums differing only by summation order rank as ties.
+ */
+export function snapNearTies(x: ArrayLike<number>, y: ArrayLike<number>, rel = NEAR_TIE_REL): [number[], number[]] {
+  const out: [number[], number[]] = [Array.from(x), Array.from(y)];
+  const all = [...out[0].map((v, i) => ({ v, g: 0, i })), ...out[1].map((v, i) => ({ v, g: 1, i }))].sort((a, b) => a.v - b.v);
+  let rep = Number.NaN;
+  for (let k = 0; k < all.length; k++) {
+    const { v } = all[k];
+    if (k === 0 || !(Math.abs(v - all[k - 1].v) <= rel * Math.max(Math.abs(v), Math.abs(all[k - 1].v)))) rep = v;
+    out[all[k].g][all[k].i] = rep;
+  }
+  return out;
 }
 
 /** Benjamini–Hochberg adjusted p-values (step-up, monotone, capped at 1), in input order. */

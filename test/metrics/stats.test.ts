@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benjaminiHochberg, mannWhitneyU, mean, meanSdCi, movingAverage, sd, tCritical95 } from '../../src/metrics/stats.js';
+import { pairwiseTests } from '../../src/metrics/experiment.js';
 
 const PUBLISHED = resolve(__dirname, '../../../shared/data/greenserv/published');
 
@@ -41,6 +42,23 @@ describe('Mann–Whitney U (scipy default behaviour)', () => {
     expect(r.p).toBeCloseTo(2 / 252, 12);
   });
 
+  it('exact whenever the smaller sample has at most 8 values and there are no ties, as scipy chooses', () => {
+    // scipy.stats.mannwhitneyu(x, y) (1.10, method 'auto': asymptotic only when both samples exceed 8)
+    const sep = mannWhitneyU([1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11, 12, 13, 14, 15, 16]);
+    expect(sep.method).toBe('exact');
+    expect(sep.p).toBeCloseTo(2 / 12870, 15);
+    const eight = mannWhitneyU([1.0, 2.5, 3.1, 7.2, 8.8, 9.9, 11.0, 12.5], [4.0, 5.5, 6.1, 10.2, 13.3, 14.4, 15.0, 16.6]);
+    expect(eight.method).toBe('exact');
+    expect(eight.u1).toBe(17);
+    expect(eight.p).toBeCloseTo(0.13038073038073036, 14);
+    const unequal = mannWhitneyU([1, 4, 9], [2, 3, 5, 6, 7, 8, 10, 11, 12, 13]);
+    expect(unequal.method).toBe('exact');
+    expect(unequal.p).toBeCloseTo(0.2867132867132867, 14);
+    expect(mannWhitneyU([2, 3, 5, 6, 7, 8, 10, 11, 12, 13], [1, 4, 9]).p).toBeCloseTo(0.2867132867132867, 14);
+    // both above 8: the normal approximation
+    expect(mannWhitneyU([1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 15, 16, 17, 18]).method).toBe('asymptotic');
+  });
+
   it('tie-corrected normal approximation reproduces the published 0.00749 and 0.00398', () => {
     // a constant baseline against varying regrets, and two constant baselines (spec §6.2)
     expect(mannWhitneyU([851.2, 851.2, 851.2, 851.2, 851.2], [457, 440, 470, 460, 455]).p).toBeCloseTo(0.00749, 5);
@@ -76,6 +94,38 @@ describe('Mann–Whitney U (scipy default behaviour)', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('pairwise significance of final regret', () => {
+  // final regrets of X1 (5 runs, seed 40, repo semantics) as the engine sums them: a fixed model's regret is the
+  // same sum in every run, but each run adds its steps in its own shuffled order, so the last digits differ
+  const runs = (xs: number[]) => ({ perRun: xs.map((finalRegret) => ({ finalRegret })) });
+  const largest = runs([1076.0056780209945, 1076.005678020996, 1076.0056780209936, 1076.0056780209964, 1076.005678020997]);
+  const accuracy = runs([856.344991710972, 856.3449917109708, 856.3449917109698, 856.3449917109702, 856.3449917109709]);
+  const linucb = runs([398.947556544556, 431.96849722156315, 414.449488436099, 433.98174236309933, 416.08004817424904]);
+
+  it('counts a fixed model’s regrets as ties, as the published p-values do (0.00398, 0.00749)', () => {
+    const t = pairwiseTests(0.5, [
+      { label: 'largest', ...largest },
+      { label: 'accuracy', ...accuracy },
+      { label: 'linucb', ...linucb },
+    ]);
+    const p = (a: string, b: string) => t.find((x) => x.a === a && x.b === b)!;
+    expect(p('largest', 'accuracy').method).toBe('asymptotic');
+    expect(p('largest', 'accuracy').p).toBeCloseTo(0.00398, 5);
+    expect(p('largest', 'linucb').p).toBeCloseTo(0.00749, 5);
+    expect(p('accuracy', 'linucb').p).toBeCloseTo(0.00749, 5);
+    expect(p('largest', 'accuracy').u).toBe(25);
+  });
+
+  it('leaves distinct regrets distinct', () => {
+    const [r] = pairwiseTests(0.5, [
+      { label: 'a', ...runs([1, 2, 3, 4, 5]) },
+      { label: 'b', ...runs([1 + 1e-6, 6, 7, 8, 9]) },
+    ]);
+    expect(r.method).toBe('exact');
+    expect(r.p).toBeCloseTo(mannWhitneyU([1, 2, 3, 4, 5], [1 + 1e-6, 6, 7, 8, 9]).p, 15);
   });
 });
 

@@ -2,7 +2,7 @@
 import type { LoggedBandit } from './estimators.js';
 
 export interface WeightDiagnostics {
-  /** Effective sample size (Σw)² / Σw²; 0 when every weight is 0. */
+  /** Effective sample size (Σw)² / Σw²; 0 when every weight is 0; finite whenever the weights are. */
   ess: number;
   maxWeight: number;
   meanWeight: number;
@@ -18,7 +18,22 @@ export function weightDiagnostics(w: Float64Array): WeightDiagnostics {
     s2 += x * x;
     if (x > max) max = x;
   }
-  return { ess: s2 > 0 ? (s * s) / s2 : 0, maxWeight: max, meanWeight: w.length > 0 ? s / w.length : Number.NaN };
+  let ess = s2 > 0 ? (s * s) / s2 : 0;
+  // ESS does not change when every weight is scaled: where (Σw)² or Σw² overflows, take it on w / max
+  if (!Number.isFinite(ess) && max > 0 && Number.isFinite(max)) ess = scaledEss(w, max);
+  return { ess, maxWeight: max, meanWeight: w.length > 0 ? s / w.length : Number.NaN };
+}
+
+/** (Σw)² / Σw² over w / max (0 < max < ∞): each scaled weight is at most 1, so neither sum overflows. */
+function scaledEss(w: Float64Array, max: number): number {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i] / max;
+    s += x;
+    s2 += x * x;
+  }
+  return s2 > 0 ? (s * s) / s2 : 0;
 }
 
 /**

@@ -94,6 +94,15 @@ describe('diagnostics', () => {
     expect(weightDiagnostics(Float64Array.from([3, 3, 3, 3])).ess).toBeCloseTo(4, 12);
   });
 
+  it('ESS stays finite when the squares of finite weights overflow (it does not depend on their scale)', () => {
+    // a propensity of 1e-300 gives weight 1e300, whose square is beyond a double: ESS is still ≈ 1
+    const d = weightDiagnostics(Float64Array.from([1e300, 1, 1]));
+    expect(d.ess).toBeCloseTo(1, 12);
+    expect(d.maxWeight).toBe(1e300);
+    expect(weightDiagnostics(Float64Array.from([1e200, 1e200, 0])).ess).toBeCloseTo(2, 12);
+    expect(weightDiagnostics(Float64Array.from([1e160, 2e160, 0])).ess).toBeCloseTo(1.8, 12);
+  });
+
   it('support share counts target mass on models logged in the same group', () => {
     // groups [0, 1, 0]: group 0 logged model 0 only, group 1 logged model 1 only.
     // target (0, 1, 1): row 0 supported, row 1 supported, row 2 (model 1 in group 0) not → 2/3
