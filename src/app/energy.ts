@@ -5,7 +5,7 @@
  */
 import { DataError } from '../core/errors.js';
 import { attachEnergy, type AttachResult } from '../data/energy/attach.js';
-import { countResponseTokens, responseSourceKind } from '../data/energy/responses.js';
+import { countResponseTokens, responseSourceKind, type RowTokens } from '../data/energy/responses.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer } from '../data/energy/tokens.js';
 import { parseEnergyModelFlag, type EnergyModelSpec } from '../data/energy/flag.js';
@@ -24,22 +24,29 @@ export interface EnergyTable {
 }
 
 /**
- * Output tokens counted from the response text of each text file (CSV/TSV/JSONL) of a combined table; a cell
- * takes the first file that has a response for it. Null when no file has response text.
+ * Token counts from the rows of each text file (CSV/TSV/JSONL) of a combined table: a cell takes the file whose
+ * row holds its score, else the first file with a response for it. Null when no file has response text.
  */
-async function responseTokensOf(t: PoolTable, files: readonly string[], tokenizer: string, format?: string): Promise<Float64Array | null> {
+async function responseTokensOf(t: PoolTable, files: readonly string[], tokenizer: string, format?: string): Promise<RowTokens | null> {
   let need = false;
   for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(valueAt(t.outputTokens, i) >= 0);
   if (!need) return null;
   const tok = await loadTokenizer(tokenizer);
-  let out: Float64Array | null = null;
+  let out: RowTokens | null = null;
   for (const f of files) {
     const kind = f.startsWith('hf://') || isBuiltinSource(f) ? null : responseSourceKind(f, format);
     if (!kind) continue;
     const c = await countResponseTokens(f, kind, t, tok);
     if (!c) continue;
     if (!out) out = c;
-    else for (let i = 0; i < c.length; i++) if (Number.isNaN(out[i])) out[i] = c[i];
+    else
+      for (let i = 0; i < c.rank.length; i++) {
+        if (c.rank[i] <= out.rank[i]) continue;
+        // a file holding the score replaces a response of a file without it (but keeps one it lacks)
+        if (!Number.isNaN(c.output[i])) out.output[i] = c.output[i];
+        out.input[i] = c.input[i];
+        out.rank[i] = c.rank[i];
+      }
   }
   return out;
 }
@@ -48,11 +55,11 @@ async function responseTokensOf(t: PoolTable, files: readonly string[], tokenize
 export async function energyCostTable(t: PoolTable, files: readonly string[], spec: EnergyModelSpec, o: { format?: string; warn?: (m: string) => void } = {}): Promise<EnergyTable> {
   const models = spec.models ? readSizesFile(spec.models) : null;
   const tokenizer = await loadTokenizer(spec.tokenizer);
-  const responseTokens = await responseTokensOf(t, files, spec.tokenizer, o.format);
+  const rows = await responseTokensOf(t, files, spec.tokenizer, o.format);
   const source = files.length === 1 ? files[0] : t.name;
   let attach: AttachResult;
   try {
-    attach = attachEnergy(t, { gpu: spec.gpu, batch: spec.batch, models, tokenizer, responseTokens, overwrite: true, source });
+    attach = attachEnergy(t, { gpu: spec.gpu, batch: spec.batch, models, tokenizer, responseTokens: rows?.output, promptTokens: rows?.input, overwrite: true, source });
   } catch (e) {
     if (e instanceof DataError && /no output_tokens and no response text/.test(e.message)) {
       throw new DataError(`${e.message.replace(/ \(--assume-output-tokens[^)]*\)/, '')}; write a table with tokens first: greenserv energy attach <source> --assume-output-tokens <n>`);

@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from '../data/energy/attach.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer, TOKENIZERS } from '../data/energy/tokens.js';
-import { countResponseTokens, responseSourceKind } from '../data/energy/responses.js';
+import { countResponseTokens, responseSourceKind, type RowTokens } from '../data/energy/responses.js';
 import { GPUS } from '../data/energy/types.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -116,10 +116,10 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
         const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
         if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
         // response text is read only when some cell lacks output tokens
-        let responseTokens: Float64Array | null = null;
+        let rows: RowTokens | null = null;
         const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
-        if (kind && needsOutputTokens(t)) responseTokens = await countResponseTokens(src, kind, t, tokenizer);
-        const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens, assumeOutputTokens, overwrite: o.overwrite, source: src });
+        if (kind && needsOutputTokens(t)) rows = await countResponseTokens(src, kind, t, tokenizer);
+        const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens: rows?.output, promptTokens: rows?.input, assumeOutputTokens, overwrite: o.overwrite, source: src });
         warnings.push(...res.warnings);
         const { writeTable } = await import('../data/formats/write.js');
         return { res, written: await writeTable(res.table, o.out, o.to) };

@@ -21,6 +21,8 @@ export interface AttachOptions {
   tokenizer?: TokenCounter | null;
   /** Output tokens per cell counted from response text (NaN where none). */
   responseTokens?: Float64Array | null;
+  /** Prompt tokens per cell where the row holding its score had a prompt other than the query's text (NaN elsewhere). */
+  promptTokens?: Float64Array | null;
   /** Output tokens for cells with neither an output_tokens value nor response text (an explicit assumption). */
   assumeOutputTokens?: number;
   /** Replace energy the table already has. */
@@ -110,7 +112,10 @@ export function attachEnergy(t: PoolTable, o: AttachOptions): AttachResult {
       }
       let tin = valueAt(t.inputTokens, i);
       if (tin >= 0) counts.inputFromTable++;
-      else {
+      else if (o.promptTokens && o.promptTokens[i] >= 0) {
+        tin = o.promptTokens[i];
+        counts.inputCounted++;
+      } else {
         if (Number.isNaN(promptTokens)) {
           const text = t.queryText?.[q];
           if (text == null || !o.tokenizer) throw new DataError(`query '${t.queryIds[q]}' has neither input_tokens nor prompt text to count`, src);

@@ -10,6 +10,7 @@ import type { TokenCounter } from './tokens.js';
 
 const RESPONSE_SUFFIXES = ['|model_response', '|response'];
 const ID_COLUMNS = ['query_id', 'sample_id'];
+const TEXT_COLUMNS = ['text', 'prompt'];
 
 /** Is `file` a text table whose responses can be counted? */
 export function responseSourceKind(file: string, format?: string): 'csv' | 'tsv' | 'jsonl' | null {
@@ -22,38 +23,68 @@ export function responseSourceKind(file: string, format?: string): 'csv' | 'tsv'
   return textKindOf(plain);
 }
 
+/** Token counts per cell (q*M + m) from the rows of a text table, NaN where the file gives none. */
+export interface RowTokens {
+  /** Output tokens counted from response text. */
+  output: Float64Array;
+  /**
+   * Prompt tokens of the row that holds the cell's score, where that row's prompt differs from the query's
+   * text (a repeated query id whose rows carry different prompts); NaN elsewhere.
+   */
+  input: Float64Array;
+  /** Where each count came from: 0 none, 1 a row without the cell's score, 2 the row that holds it. */
+  rank: Uint8Array;
+}
+
 /**
- * Output tokens per cell (q*M + m) counted from response text, NaN where the file has no response; null when
- * the file has no response column at all.
+ * Output tokens per cell counted from response text, and the prompt tokens of cells whose scored row has a
+ * prompt other than the query's; null when the file has no response column at all. Rows repeating a query
+ * id: the row holding the cell's score counts, as the table loader takes that row's metrics; else the
+ * first non-empty response.
  */
-export async function countResponseTokens(file: string, kind: 'csv' | 'tsv' | 'jsonl', t: PoolTable, tok: TokenCounter): Promise<Float64Array | null> {
+export async function countResponseTokens(file: string, kind: 'csv' | 'tsv' | 'jsonl', t: PoolTable, tok: TokenCounter): Promise<RowTokens | null> {
   return withTextTable(file, kind, async (tt) => {
     const lc = tt.columns.map((c) => c.trim().toLowerCase());
     const idCol = ID_COLUMNS.map((n) => lc.indexOf(n)).find((i) => i >= 0) ?? -1;
     if (idCol < 0) return null;
     const modelIndex = new Map(t.models.map((m, i) => [m.id, i]));
-    const cols: { col: number; m: number }[] = [];
+    const cols: { col: number; m: number; score: number }[] = [];
+    // the model's correctness column: its id (RouterBench) or <id>|accuracy, <id>|correctness
+    const scoreCol = (id: string): number => [id, `${id}|accuracy`, `${id}|correctness`].map((n) => lc.indexOf(n.toLowerCase())).find((c) => c >= 0) ?? -1;
     tt.columns.forEach((raw, col) => {
       const name = raw.trim();
       const suffix = RESPONSE_SUFFIXES.find((s) => name.toLowerCase().endsWith(s));
       if (!suffix) return;
-      const m = modelIndex.get(name.slice(0, name.length - suffix.length));
-      if (m !== undefined) cols.push({ col, m });
+      const id = name.slice(0, name.length - suffix.length);
+      const m = modelIndex.get(id);
+      if (m !== undefined) cols.push({ col, m, score: scoreCol(id) });
     });
     if (cols.length === 0) return null;
+    const textCol = TEXT_COLUMNS.map((n) => lc.indexOf(n)).find((i) => i >= 0) ?? -1;
     const M = t.nModels;
     const qIndex = new Map(t.queryIds.map((id, q) => [id, q]));
-    const out = new Float64Array(t.nQueries * M).fill(Number.NaN);
+    const n = t.nQueries * M;
+    const out: RowTokens = { output: new Float64Array(n).fill(Number.NaN), input: new Float64Array(n).fill(Number.NaN), rank: new Uint8Array(n) };
     const row = (get: (c: number) => string | null): void => {
       const q = qIndex.get((get(idCol) ?? '').trim());
       if (q === undefined) return;
-      for (const { col, m } of cols) {
+      let prompt: number | undefined; // this row's prompt tokens when its prompt is not the query's text
+      for (const { col, m, score } of cols) {
         const i = q * M + m;
-        // rows repeating a query id: the first non-empty response counts
-        if (!t.present[i] || !Number.isNaN(out[i])) continue;
+        if (!t.present[i] || out.rank[i] === 2) continue;
+        const scored = score >= 0 && (get(score) ?? '').trim() !== '';
         const s = get(col);
-        if (s === null || s === '') continue;
-        out[i] = tok.count(decodePythonStringList(s));
+        const has = s !== null && s !== '';
+        if (!scored && (out.rank[i] === 1 || !has)) continue;
+        if (has) out.output[i] = tok.count(decodePythonStringList(s));
+        out.rank[i] = scored ? 2 : 1;
+        if (!scored || textCol < 0) continue;
+        if (prompt === undefined) {
+          const raw = get(textCol);
+          const text = raw === null ? null : lc[textCol] === 'prompt' ? decodePythonStringList(raw) : raw;
+          prompt = text === null || text === (t.queryText?.[q] ?? null) ? Number.NaN : tok.count(text);
+        }
+        out.input[i] = prompt;
       }
     };
     if (tt.each) {
