@@ -217,7 +217,7 @@ describe('knn with k = 0: k chosen by leave-one-out on the train part', () => {
     // each k score 1 on query 0 and win with k = 3.
     const rows = Array.from({ length: 6 }, () => [1, 1]);
     const c = withBias(contextsFromRows(rows));
-    const tt = makeTrain(6, 2, [0, 1, 2, 3, 4, 5], (q, m) => (m === 0 ? 0.5 : 1), () => 0, 0, (q, m) => m === 1 && q !== 0);
+    const tt = makeTrain(6, 2, [0, 1, 2, 3, 4, 5], (_q, m) => (m === 0 ? 0.5 : 1), () => 0, 0, (q, m) => m === 1 && q !== 0);
     expect(new Knn(makeEnv(c, 2), { k: 0, weighting: 0, se: 0 }, tt).k).toBe(6);
   });
 });
