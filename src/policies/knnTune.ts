@@ -65,9 +65,11 @@ export function chooseK(s: KnnTrainSet, se = 0): number {
     }
     return got;
   };
-  const mean = (m: number): number => (sumW[m] > 0 ? sumR[m] / sumW[m] : totR[m] / totN[m]);
   for (let h = 0; h < H; h++) {
     const i = Math.floor((h * n) / H);
+    // the train mean without row i: the held-out reward must not predict itself
+    const others = (m: number): number => (totN[m] > 1 ? (totR[m] - R[i * M + m]) / (totN[m] - 1) : -Infinity);
+    const mean = (m: number): number => (sumW[m] > 0 ? sumR[m] / sumW[m] : others(m));
     kernel.q.set(kernel.x.subarray(i * stride, (i + 1) * stride));
     kernel.run();
     sims[i] = -Infinity;
@@ -89,10 +91,7 @@ export function chooseK(s: KnnTrainSet, se = 0): number {
       if (got) got[g * H + h] = r;
     });
     // every other train query: the train mean without row i
-    const r = pickReward(i, (m) => {
-      const ri = R[i * M + m];
-      return totN[m] > 1 ? (totR[m] - ri) / (totN[m] - 1) : -Infinity;
-    });
+    const r = pickReward(i, others);
     gain[grid.length] += r;
     if (got) got[grid.length * H + h] = r;
   }

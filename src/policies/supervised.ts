@@ -129,7 +129,9 @@ export function withinStandardErrors(best: Float64Array, cand: Float64Array, se:
   mean /= n;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (best[i] - cand[i] - mean) ** 2;
-  return mean <= se * Math.sqrt(ss / Math.max(1, n - 1) / n);
+  const bound = se * Math.sqrt(ss / Math.max(1, n - 1) / n);
+  // a single non-zero difference puts the mean exactly at one standard error: rounding must not decide that
+  return mean <= bound + 1e-10 * bound;
 }
 
 /**

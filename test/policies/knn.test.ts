@@ -209,6 +209,17 @@ describe('knn with k = 0: k chosen by leave-one-out on the train part', () => {
     const tt = makeTrain(300, 2, Array.from({ length: 300 }, (_, q) => q), (q, m) => ((q % 2 === m ? 0.8 : 0.3) + ((q * 31) % 7) / 70), () => 0, 0);
     expect(new Knn(makeEnv(c, 2), { k: 0, weighting: 0, se: 0 }, tt).k).toBe(bruteChoice(rows, tt, 2));
   });
+
+  it('a model no neighbour has falls back to its mean over the other train queries, never the held-out reward', () => {
+    // by hand: six identical contexts, model 0 present everywhere at 0.5, model 1 only on query 0 at 1. Held out,
+    // query 0 has no other query with model 1, so every candidate picks model 0 (0.5) and each scores 6 × 0.5:
+    // a tie, which the largest (every train query, k = 6) wins. The held-out reward in model 1's fallback made
+    // each k score 1 on query 0 and win with k = 3.
+    const rows = Array.from({ length: 6 }, () => [1, 1]);
+    const c = withBias(contextsFromRows(rows));
+    const tt = makeTrain(6, 2, [0, 1, 2, 3, 4, 5], (_q, m) => (m === 0 ? 0.5 : 1), () => 0, 0, (q, m) => m === 1 && q !== 0);
+    expect(new Knn(makeEnv(c, 2), { k: 0, weighting: 0, se: 0 }, tt).k).toBe(6);
+  });
 });
 
 describe('the routers trained on a split in the registry', () => {

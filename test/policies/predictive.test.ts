@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { CV_FOLDS, CV_GRID, Predictive, predictiveFactory } from '../../src/policies/predictive.js';
+import { withinStandardErrors } from '../../src/policies/supervised.js';
 import type { TrainData } from '../../src/policies/policy.js';
 import { contextsFromRows, makeEnv } from '../helpers/env.js';
 import { inverse, matVec } from '../helpers/linalg.js';
@@ -40,6 +41,19 @@ function direct(X: number[][], t: TrainData, M: number, reg: number, target: 0 |
     return clip((1 - t.lambda) * clip(dot(f[0], X[q])) + t.lambda * (1 - clip(dot(f[1], X[q]))));
   };
 }
+
+describe('the one-standard-error rule (docs/model.md §5.9–5.10)', () => {
+  it('a candidate exactly at the bound is within it, whatever the rounding', () => {
+    // by hand: one paired difference δ among n gives mean δ/n and sd/√n = sqrt(δ²(n−1)/n/(n−1))/√n = δ/n, equal;
+    // these three round the mean up and the bound down
+    expect(withinStandardErrors(Float64Array.of(1, 0.5, 0.5), Float64Array.of(0.7, 0.5, 0.5), 1)).toBe(true);
+    expect(withinStandardErrors(Float64Array.of(1, 0.5, 0.5, 0.5, 0.5, 0.5), Float64Array.of(0.1, 0.5, 0.5, 0.5, 0.5, 0.5), 1)).toBe(true);
+    expect(withinStandardErrors(Float64Array.from({ length: 10 }, (_, i) => (i ? 0.5 : 1)), Float64Array.from({ length: 10 }, (_, i) => (i ? 0.5 : 0.7)), 1)).toBe(true);
+    // two equal differences 0.3 of three: mean 0.2 against sqrt(0.03)/√3 = 0.1, outside; inside at se = 3
+    expect(withinStandardErrors(Float64Array.of(1, 1, 0.5), Float64Array.of(0.7, 0.7, 0.5), 1)).toBe(false);
+    expect(withinStandardErrors(Float64Array.of(1, 1, 0.5), Float64Array.of(0.7, 0.7, 0.5), 3)).toBe(true);
+  });
+});
 
 describe('predictive', () => {
   const rng = new Rng(3);
