@@ -16,6 +16,8 @@ import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TAS
 import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
 import { decodePythonStringList } from './pyrepr.js';
 import { EmbeddingRows } from './embedding.js';
+import { GrowF64, GrowI32 } from '../grow.js';
+import { toCell } from './cell.js';
 import type { WideLayout } from './wideLayout.js';
 
 export { decodePythonStringList };
@@ -37,24 +39,31 @@ export interface WideBuilderOptions {
 export class WideTableBuilder {
   private readonly M: number;
   private readonly kinds: number[];
+  // Per-query fields are typed columns (task names by index), not arrays of numbers and strings: tens of
+  // thousands of queries made mid-load are that many survivors, which make V8 grow its young generation.
+  /** Query ids, slots 0 … nq − 1 (the array is pre-sized when the row count is known). */
   private ids: string[] = [];
+  private nq = 0;
   private idIndex = new Map<string, number>();
-  private rowLine: number[] = [];
-  private tasks: (string | null)[] = [];
-  private taskNames = new Map<string, string>();
-  private texts: (string | null)[] = [];
-  private clusters: number[] = [];
-  private complexities: number[] = [];
-  private emb: EmbeddingRows | null;
+  private rowLine = new GrowI32();
+  /** Each query's task as an index into taskList; −1: the table has no task column. */
+  private taskOf = new GrowI32();
+  private taskList: string[] = [];
+  private taskNames = new Map<string, number>();
+  /** Query texts; null when the layout has no text column. */
+  private texts: (string | null)[] | null = null;
+  private clusters = new GrowI32();
+  private complexities = new GrowF64(1024);
+  private emb: EmbeddingRows | null = null;
   /** Per stored kind, the table column being filled (q*M + m), sized to its values (src/data/columns.ts). */
-  private cols: MetricBuffer[];
+  private cols: MetricBuffer[] = [];
   /** 1 where the cell has a score (accuracy may be bytes, which cannot hold NaN). */
-  private scored: MetricBuffer;
+  private scored!: MetricBuffer;
   private skippedEmpty = 0;
   private repeatedRows = 0;
   private mergedCells = 0;
   /** Per stored kind: values from rows without a score that differ from the scored row's (and were dropped). */
-  private discarded: number[];
+  private discarded: number[] = [];
   private readonly scratch: Float64Array;
 
   constructor(
@@ -67,14 +76,42 @@ export class WideTableBuilder {
     this.kinds = [];
     for (let k = 0; k < N_METRICS; k++) if (layout.metricCols[k].some((c) => c >= 0)) this.kinds.push(k);
     this.scratch = new Float64Array(N_METRICS * this.M);
+    this.reset(1024);
+    if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${someOf(layout.ignored)}`);
+  }
+
+  /** Empty row state, room for `rows` rows; what was filled before is released. */
+  private reset(rows: number): void {
+    const L = this.layout;
+    const opts = this.opts;
+    for (const c of this.cols) c.release();
+    this.scored?.release();
+    for (const g of [this.rowLine, this.taskOf, this.clusters, this.complexities]) g.release();
     this.cols = this.kinds.map((k) => {
       const kind = opts.minKind?.(k) ?? F32;
-      return new MetricBuffer(k === K_ACC ? U8 : kind, 1024 * this.M, kind === F64);
+      return new MetricBuffer(k === K_ACC ? U8 : kind, rows * this.M, kind === F64);
     });
-    this.scored = new MetricBuffer(U8, 1024 * this.M);
+    this.scored = new MetricBuffer(U8, rows * this.M);
     this.discarded = new Array<number>(this.kinds.length).fill(0);
-    this.emb = layout.embCols.length > 0 || layout.embeddingCol >= 0 ? new EmbeddingRows(file, opts.rowWord ?? 'line') : null;
-    if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${someOf(layout.ignored)}`);
+    this.emb = L.embCols.length > 0 || L.embeddingCol >= 0 ? new EmbeddingRows(this.file, opts.rowWord ?? 'line') : null;
+    this.ids = [];
+    this.nq = 0;
+    this.idIndex = new Map();
+    this.taskList = [];
+    this.taskNames = new Map();
+    this.texts = L.textCol >= 0 ? [] : null;
+    this.skippedEmpty = this.repeatedRows = this.mergedCells = 0;
+  }
+
+  /** A task name's index in taskList (one string per task name, not one per query). */
+  private taskIndex(task: string): number {
+    let k = this.taskNames.get(task);
+    if (k === undefined) {
+      k = this.taskList.length;
+      this.taskNames.set(task, k);
+      this.taskList.push(task);
+    }
+    return k;
   }
 
   private num(v: Cell, line: number, column: string): number {
@@ -131,22 +168,21 @@ export class WideTableBuilder {
       this.skippedEmpty++;
       return;
     }
-    this.idIndex.set(id, this.ids.length);
-    this.ids.push(id);
+    this.idIndex.set(id, this.nq);
+    this.ids[this.nq++] = id;
     this.rowLine.push(line);
-    let task: string | null = null;
+    let task = -1;
     if (L.taskCol >= 0) {
-      task = (cellText(cell(L.taskCol)) ?? '').trim();
-      if (task === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
-      // One string per task name, not one per query.
-      const known = this.taskNames.get(task);
-      if (known === undefined) this.taskNames.set(task, task);
-      else task = known;
+      const name = (cellText(cell(L.taskCol)) ?? '').trim();
+      if (name === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
+      task = this.taskIndex(name);
     }
-    this.tasks.push(task);
-    let text = L.textCol >= 0 ? cellText(cell(L.textCol)) : null;
-    if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
-    this.texts.push(text);
+    this.taskOf.push(task);
+    if (this.texts) {
+      let text = cellText(cell(L.textCol));
+      if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
+      this.texts.push(text);
+    }
     let cluster = -1;
     if (L.clusterCol >= 0) {
       const c = this.num(cell(L.clusterCol), line, 'cluster');
@@ -195,7 +231,7 @@ export class WideTableBuilder {
     const j = xs.findIndex((x, k) => !sameNumber(x, stored[k]));
     if (j < 0) return;
     throw new DataError(
-      `query '${truncate(id)}' repeats with a different embedding (value ${j}: ${xs[j]} here, ${stored[j]} on ${this.opts.rowWord ?? 'line'} ${this.rowLine[q]})`,
+      `query '${truncate(id)}' repeats with a different embedding (value ${j}: ${xs[j]} here, ${stored[j]} on ${this.opts.rowWord ?? 'line'} ${this.rowLine.a[q]})`,
       this.file,
       line,
       columnName(list ? L.embeddingCol : L.embCols[j]),
@@ -222,9 +258,125 @@ export class WideTableBuilder {
 
   /** Pre-size the columns when the row count is known (columnar sources). */
   reserveRows(n: number): void {
-    if (this.scored.n > 0) return;
+    if (this.scored.n > 0 || this.nq > 0) return;
     for (const c of this.cols) c.ensure(n * this.M);
     this.scored.ensure(n * this.M);
+    for (const g of [this.rowLine, this.taskOf, this.clusters]) g.ensure(n);
+    this.complexities.ensure(n);
+    this.ids = new Array<string>(n);
+  }
+
+  /**
+   * Fill the builder a column at a time instead of row by row (column-oriented sources): `column(c)`
+   * gives every row's value of column c, and only one column needs to be held at a time; numbers are
+   * stored as they are read, with no per-row values in between. Only for the plain case, every row a new
+   * query id with at least one score and no embedding. Anything else (a repeated id, a row without a score,
+   * a value the row reader would refuse) returns false with the builder empty again, and the caller adds
+   * the rows one by one, which gives the same table, warnings and errors as it always did.
+   */
+  async fillColumns(nRows: number, column: (c: number) => Promise<ArrayLike<unknown>>): Promise<boolean> {
+    if (this.emb || this.nq > 0 || this.scored.n > 0 || nRows === 0) return false;
+    try {
+      if (await this.fillColumnsOrFail(nRows, column)) return true;
+    } catch {
+      // the row reader reports it, in row order
+    }
+    this.reset(1024);
+    return false;
+  }
+
+  private async fillColumnsOrFail(nRows: number, column: (c: number) => Promise<ArrayLike<unknown>>): Promise<boolean> {
+    const L = this.layout;
+    const M = this.M;
+    const n = nRows * M;
+    this.reserveRows(nRows);
+    const ids = this.ids;
+    const idIndex = this.idIndex;
+    {
+      const col = await column(L.idCol);
+      for (let r = 0; r < nRows; r++) {
+        const id = (cellText(toCell(col[r])) ?? '').trim();
+        if (id === '' || idIndex.has(id)) return false;
+        idIndex.set(id, r);
+        ids[r] = id;
+      }
+    }
+    const scored = this.scored.a;
+    for (let j = 0; j < this.kinds.length; j++) {
+      const k = this.kinds[j];
+      const buf = this.cols[j];
+      for (let m = 0; m < M; m++) {
+        const c = L.metricCols[k][m];
+        // no column: the cells stay missing (NaN; 0 with scored 0 for accuracy), as the row reader leaves them
+        if (c < 0) continue;
+        const col = await column(c);
+        for (let r = 0, i = m; r < nRows; r++, i += M) {
+          const x = col[r];
+          let v: number;
+          if (typeof x === 'number') {
+            if (x !== x) {
+              if (!this.opts.nanIsMissing) return false;
+              v = Number.NaN;
+            } else if (x === Infinity || x === -Infinity) return false;
+            else v = x;
+          } else v = this.num(toCell(x), r + 1, '');
+          if (v === v && (k === K_ACC ? v < 0 || v > 1 : v < 0)) return false;
+          if (j === 0) {
+            if (v === v) {
+              scored[i] = 1;
+              buf.set(i, v);
+            }
+          } else if (v === v) buf.set(i, v);
+        }
+      }
+      if (j === 0) {
+        // a row without any score is skipped by the row reader (and counted): not done here
+        for (let r = 0; r < nRows; r++) {
+          let any = 0;
+          for (let i = r * M; i < (r + 1) * M; i++) any |= scored[i];
+          if (!any) return false;
+        }
+      }
+    }
+    for (const b of this.cols) b.n = n;
+    this.scored.n = n;
+    for (let r = 0; r < nRows; r++) this.rowLine.a[r] = r + 1;
+    this.rowLine.n = nRows;
+    this.taskOf.n = this.clusters.n = this.complexities.n = nRows;
+    if (L.taskCol >= 0) {
+      const col = await column(L.taskCol);
+      for (let r = 0; r < nRows; r++) {
+        const name = (cellText(toCell(col[r])) ?? '').trim();
+        if (name === '') return false;
+        this.taskOf.a[r] = this.taskIndex(name);
+      }
+    } else this.taskOf.a.fill(-1, 0, nRows);
+    if (this.texts) {
+      const col = await column(L.textCol);
+      const texts = new Array<string | null>(nRows);
+      for (let r = 0; r < nRows; r++) {
+        let text = cellText(toCell(col[r]));
+        if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
+        texts[r] = text;
+      }
+      this.texts = texts;
+    }
+    this.clusters.a.fill(-1, 0, nRows);
+    if (L.clusterCol >= 0) {
+      const col = await column(L.clusterCol);
+      for (let r = 0; r < nRows; r++) {
+        const c = this.num(toCell(col[r]), r + 1, 'cluster');
+        if (Number.isNaN(c)) continue;
+        if (!Number.isInteger(c) || c < -1) return false;
+        this.clusters.a[r] = c;
+      }
+    }
+    if (L.complexityCol >= 0) {
+      const col = await column(L.complexityCol);
+      for (let r = 0; r < nRows; r++) this.complexities.a[r] = this.num(toCell(col[r]), r + 1, 'complexity');
+    } else this.complexities.a.fill(Number.NaN, 0, nRows);
+    this.nq = nRows;
+    return true;
   }
 
   /** Stored value of kind j (index into `kinds`) for cell i, as loaded; NaN where missing. */
@@ -277,7 +429,7 @@ export class WideTableBuilder {
           const col = this.layout.metricCols[k][m];
           const word = this.opts.rowWord ?? 'line';
           throw new DataError(
-            `query '${truncate(id)}' repeats with a different ${LONG_METRIC_COLUMNS[k]} for model '${this.layout.models[m].id}' (${y} here, ${x} on ${word} ${this.rowLine[q]})`,
+            `query '${truncate(id)}' repeats with a different ${LONG_METRIC_COLUMNS[k]} for model '${this.layout.models[m].id}' (${y} here, ${x} on ${word} ${this.rowLine.a[q]})`,
             this.file,
             line,
             columnName(col),
@@ -290,7 +442,8 @@ export class WideTableBuilder {
   build(): PoolTable {
     const L = this.layout;
     const M = this.M;
-    const Q = this.ids.length;
+    const Q = this.nq;
+    this.ids.length = Q;
     if (Q === 0) {
       throw new DataError(this.skippedEmpty > 0 ? 'no row has any correctness value' : 'no data rows (header only?)', this.file);
     }
@@ -334,15 +487,20 @@ export class WideTableBuilder {
       cols[k] = c;
     });
     const metric = (k: number): MetricColumn | undefined => cols[k] as MetricColumn | undefined;
-    const hasTask = this.tasks.some((t) => t !== null);
+    const taskOf = this.taskOf.a;
+    const queryTasks = new Array<string>(Q);
+    for (let q = 0; q < Q; q++) queryTasks[q] = taskOf[q] < 0 ? DEFAULT_TASK : this.taskList[taskOf[q]];
+    const cluster = this.clusters.toArray();
+    const complexity = this.complexities.toArray();
+    for (const g of [this.rowLine, this.taskOf, this.clusters, this.complexities]) g.release();
     const models = L.models.map((m) => this.opts.modelInfo?.get(m.id) ?? m);
     return makePoolTable({
       name: this.name,
       queryIds: this.ids,
-      queryTasks: this.tasks.map((t) => (hasTask ? t! : DEFAULT_TASK)),
-      queryText: L.textCol >= 0 ? this.texts : null,
-      cluster: Int32Array.from(this.clusters),
-      complexity: Float64Array.from(this.complexities),
+      queryTasks,
+      queryText: this.texts,
+      cluster,
+      complexity,
       models,
       accuracy: cols[K_ACC]!,
       energyJ: metric(1),
