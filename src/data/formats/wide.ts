@@ -17,6 +17,7 @@ import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
 import { decodePythonStringList } from './pyrepr.js';
 import { EmbeddingRows } from './embedding.js';
 import { GrowF64, GrowI32 } from '../grow.js';
+import { IdIndex } from '../idIndex.js';
 import { toCell } from './cell.js';
 import type { WideLayout } from './wideLayout.js';
 
@@ -44,7 +45,7 @@ export class WideTableBuilder {
   /** Query ids, slots 0 … nq − 1 (the array is pre-sized when the row count is known). */
   private ids: string[] = [];
   private nq = 0;
-  private idIndex = new Map<string, number>();
+  private idIndex = new IdIndex((i) => this.ids[i]);
   private rowLine = new GrowI32();
   /** Each query's task as an index into taskList; −1: the table has no task column. */
   private taskOf = new GrowI32();
@@ -96,7 +97,7 @@ export class WideTableBuilder {
     this.emb = L.embCols.length > 0 || L.embeddingCol >= 0 ? new EmbeddingRows(this.file, opts.rowWord ?? 'line') : null;
     this.ids = [];
     this.nq = 0;
-    this.idIndex = new Map();
+    this.idIndex = new IdIndex((i) => this.ids[i]);
     this.taskList = [];
     this.taskNames = new Map();
     this.texts = L.textCol >= 0 ? [] : null;
@@ -286,98 +287,126 @@ export class WideTableBuilder {
   }
 
   private async fillColumnsOrFail(nRows: number, column: (c: number) => Promise<ArrayLike<unknown>>): Promise<boolean> {
+    // each loop is a method of its own: V8 optimises a small function once, where one long function with
+    // many loops is compiled again for each loop it enters
     const L = this.layout;
     const M = this.M;
-    const n = nRows * M;
     this.reserveRows(nRows);
-    const ids = this.ids;
-    const idIndex = this.idIndex;
-    {
-      const col = await column(L.idCol);
-      for (let r = 0; r < nRows; r++) {
-        const id = (cellText(toCell(col[r])) ?? '').trim();
-        if (id === '' || idIndex.has(id)) return false;
-        idIndex.set(id, r);
-        ids[r] = id;
-      }
-    }
-    const scored = this.scored.a;
+    if (!this.fillIds(await column(L.idCol), nRows)) return false;
     for (let j = 0; j < this.kinds.length; j++) {
       const k = this.kinds[j];
-      const buf = this.cols[j];
       for (let m = 0; m < M; m++) {
         const c = L.metricCols[k][m];
         // no column: the cells stay missing (NaN; 0 with scored 0 for accuracy), as the row reader leaves them
-        if (c < 0) continue;
-        const col = await column(c);
-        for (let r = 0, i = m; r < nRows; r++, i += M) {
-          const x = col[r];
-          let v: number;
-          if (typeof x === 'number') {
-            if (x !== x) {
-              if (!this.opts.nanIsMissing) return false;
-              v = Number.NaN;
-            } else if (x === Infinity || x === -Infinity) return false;
-            else v = x;
-          } else v = this.num(toCell(x), r + 1, '');
-          if (v === v && (k === K_ACC ? v < 0 || v > 1 : v < 0)) return false;
-          if (j === 0) {
-            if (v === v) {
-              scored[i] = 1;
-              buf.set(i, v);
-            }
-          } else if (v === v) buf.set(i, v);
-        }
+        if (c >= 0 && !this.fillMetric(await column(c), nRows, j, m)) return false;
       }
-      if (j === 0) {
-        // a row without any score is skipped by the row reader (and counted): not done here
-        for (let r = 0; r < nRows; r++) {
-          let any = 0;
-          for (let i = r * M; i < (r + 1) * M; i++) any |= scored[i];
-          if (!any) return false;
-        }
-      }
+      // a row without any score is skipped by the row reader (and counted): not done here
+      if (j === 0 && !this.everyRowScored(nRows)) return false;
     }
+    const n = nRows * M;
     for (const b of this.cols) b.n = n;
     this.scored.n = n;
     for (let r = 0; r < nRows; r++) this.rowLine.a[r] = r + 1;
-    this.rowLine.n = nRows;
-    this.taskOf.n = this.clusters.n = this.complexities.n = nRows;
+    this.rowLine.n = this.taskOf.n = this.clusters.n = this.complexities.n = nRows;
     if (L.taskCol >= 0) {
-      const col = await column(L.taskCol);
-      for (let r = 0; r < nRows; r++) {
-        const name = (cellText(toCell(col[r])) ?? '').trim();
-        if (name === '') return false;
-        this.taskOf.a[r] = this.taskIndex(name);
-      }
+      if (!this.fillTasks(await column(L.taskCol), nRows)) return false;
     } else this.taskOf.a.fill(-1, 0, nRows);
-    if (this.texts) {
-      const col = await column(L.textCol);
-      const texts = new Array<string | null>(nRows);
-      for (let r = 0; r < nRows; r++) {
-        let text = cellText(toCell(col[r]));
-        if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
-        texts[r] = text;
-      }
-      this.texts = texts;
-    }
+    if (this.texts) this.texts = this.textsOf(await column(L.textCol), nRows);
     this.clusters.a.fill(-1, 0, nRows);
-    if (L.clusterCol >= 0) {
-      const col = await column(L.clusterCol);
-      for (let r = 0; r < nRows; r++) {
-        const c = this.num(toCell(col[r]), r + 1, 'cluster');
-        if (Number.isNaN(c)) continue;
-        if (!Number.isInteger(c) || c < -1) return false;
-        this.clusters.a[r] = c;
-      }
-    }
-    if (L.complexityCol >= 0) {
-      const col = await column(L.complexityCol);
-      for (let r = 0; r < nRows; r++) this.complexities.a[r] = this.num(toCell(col[r]), r + 1, 'complexity');
-    } else this.complexities.a.fill(Number.NaN, 0, nRows);
+    if (L.clusterCol >= 0 && !this.fillClusters(await column(L.clusterCol), nRows)) return false;
+    if (L.complexityCol >= 0) this.fillComplexities(await column(L.complexityCol), nRows);
+    else this.complexities.a.fill(Number.NaN, 0, nRows);
     this.nq = nRows;
     return true;
   }
+
+  private fillIds(col: ArrayLike<unknown>, nRows: number): boolean {
+    const ids = this.ids;
+    const idIndex = this.idIndex;
+    for (let r = 0; r < nRows; r++) {
+      const id = (cellText(toCell(col[r])) ?? '').trim();
+      if (id === '' || idIndex.has(id)) return false;
+      ids[r] = id;
+      idIndex.set(id, r);
+    }
+    return true;
+  }
+
+  /** Model m's values of stored kind j; false at a value the row reader would refuse. */
+  private fillMetric(col: ArrayLike<unknown>, nRows: number, j: number, m: number): boolean {
+    const M = this.M;
+    const k = this.kinds[j];
+    const buf = this.cols[j];
+    const scored = this.scored.a;
+    const nanIsMissing = this.opts.nanIsMissing === true;
+    for (let r = 0, i = m; r < nRows; r++, i += M) {
+      const x = col[r];
+      let v: number;
+      if (typeof x === 'number') {
+        if (x !== x) {
+          if (!nanIsMissing) return false;
+          continue; // missing: the cell is left as it is (NaN; 0 unscored for accuracy)
+        }
+        if (x === Infinity || x === -Infinity) return false;
+        v = x;
+      } else {
+        v = this.num(toCell(x), r + 1, '');
+        if (v !== v) continue;
+      }
+      if (k === K_ACC ? v < 0 || v > 1 : v < 0) return false;
+      if (j === 0) scored[i] = 1;
+      buf.set(i, v);
+    }
+    return true;
+  }
+
+  private everyRowScored(nRows: number): boolean {
+    const M = this.M;
+    const scored = this.scored.a;
+    for (let r = 0; r < nRows; r++) {
+      let any = 0;
+      for (let i = r * M; i < (r + 1) * M; i++) any |= scored[i];
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  private fillTasks(col: ArrayLike<unknown>, nRows: number): boolean {
+    const taskOf = this.taskOf.a;
+    for (let r = 0; r < nRows; r++) {
+      const name = (cellText(toCell(col[r])) ?? '').trim();
+      if (name === '') return false;
+      taskOf[r] = this.taskIndex(name);
+    }
+    return true;
+  }
+
+  private textsOf(col: ArrayLike<unknown>, nRows: number): (string | null)[] {
+    const texts = new Array<string | null>(nRows);
+    for (let r = 0; r < nRows; r++) {
+      let text = cellText(toCell(col[r]));
+      if (text !== null && this.layout.decodePrompt) text = decodePythonStringList(text);
+      texts[r] = text;
+    }
+    return texts;
+  }
+
+  private fillClusters(col: ArrayLike<unknown>, nRows: number): boolean {
+    const clusters = this.clusters.a;
+    for (let r = 0; r < nRows; r++) {
+      const c = this.num(toCell(col[r]), r + 1, 'cluster');
+      if (Number.isNaN(c)) continue;
+      if (!Number.isInteger(c) || c < -1) return false;
+      clusters[r] = c;
+    }
+    return true;
+  }
+
+  private fillComplexities(col: ArrayLike<unknown>, nRows: number): void {
+    const complexities = this.complexities.a;
+    for (let r = 0; r < nRows; r++) complexities[r] = this.num(toCell(col[r]), r + 1, 'complexity');
+  }
+
 
   /** Stored value of kind j (index into `kinds`) for cell i, as loaded; NaN where missing. */
   private get(j: number, i: number): number {
