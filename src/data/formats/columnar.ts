@@ -23,7 +23,7 @@ export interface ColumnarSource {
   column(i: number): ArrayLike<unknown>;
   /** Decode these columns before `column` reads them (sources that decode only what is asked for). */
   fetch?(cols: number[]): Promise<void>;
-  /** Forget decoded columns that will not be read again. */
+  /** Forget decoded columns that will not be read again (their values may be reused: nothing reads them after). */
   release?(cols: number[]): void;
   /** Give back the memory the source holds (an Arrow file's bytes) now: nothing is read from it afterwards. */
   close?(): void;
