@@ -4,7 +4,7 @@
 import { tableFromIPC, Type, type Table, type Vector } from 'apache-arrow';
 import { DataError, UnreadableError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
-import { readAllBytes } from './input.js';
+import { readReleasableBytes } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ArrowFormatError, verifyArrowIpc } from './arrow-verify.js';
 import { isUtf8 } from 'node:buffer';
@@ -14,7 +14,8 @@ const CORRUPT = 'not a readable Arrow IPC file or stream (truncated or corrupt?)
 
 /** `chunkRows`: rows per slice when the table is larger than that (see below). */
 export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): ColumnarSource {
-  const bytes = readAllBytes(file);
+  // the values are copied into the pool table: the file's bytes are given back as soon as it is built
+  const { bytes, release: releaseBytes } = readReleasableBytes(file);
   if (bytes.length === 0) throw new DataError('file is empty', file);
   let table: Table;
   try {
@@ -70,6 +71,10 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
     },
     release() {
       chunk = null;
+    },
+    close() {
+      chunk = null;
+      releaseBytes();
     },
     column(i) {
       if (chunk !== null) {

@@ -9,7 +9,10 @@ import { tableNameOf } from './input.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './longBuilder.js';
 import { F32, F64 } from '../columns.js';
 import { applySideFiles, isLongHeader } from './long.js';
-import { parseNumber, cellText, type Cell } from './text.js';
+import { parseNumber, cellText } from './text.js';
+import { toCell } from './cell.js';
+
+export { toCell };
 import { classifyWideColumns, isWideHeader, WideTableBuilder, type WideLayout } from './wide.js';
 
 export interface ColumnarSource {
@@ -20,8 +23,10 @@ export interface ColumnarSource {
   column(i: number): ArrayLike<unknown>;
   /** Decode these columns before `column` reads them (sources that decode only what is asked for). */
   fetch?(cols: number[]): Promise<void>;
-  /** Forget decoded columns that will not be read again. */
+  /** Forget decoded columns that will not be read again (their values may be reused: nothing reads them after). */
   release?(cols: number[]): void;
+  /** Give back the memory the source holds (an Arrow file's bytes) now: nothing is read from it afterwards. */
+  close?(): void;
   /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
   metadata?: Map<string, string>;
   /** Values carry full double precision (pickles): metrics stay float64 (src/data/columns.ts). */
@@ -87,37 +92,6 @@ function decodeMeta(src: ColumnarSource, warn?: (m: string) => void): { models?:
   }
 }
 
-/** A cell as the text parsers expect it. */
-export function toCell(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  switch (typeof v) {
-    case 'number':
-    case 'string':
-    case 'boolean':
-      return v;
-    case 'bigint':
-      return Number(v);
-    default:
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
-      // A list of strings (e.g. a prompt kept as a Python list in a pickle) reads as its lines.
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join('\n');
-      return objectText(v, 0);
-  }
-}
-
-/** Text of any other value. Nested and cyclic lists (a corrupt pickle can hold them) are cut off, not recursed into. */
-function objectText(v: unknown, depth: number): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v !== 'object') return String(v);
-  if (Array.isArray(v)) return depth < 4 ? `[${v.slice(0, 100).map((x) => objectText(x, depth + 1)).join(', ')}]` : '[…]';
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
-  try {
-    return String(v);
-  } catch {
-    return Object.prototype.toString.call(v);
-  }
-}
-
 function num(v: unknown, file: string, row: number, column: string): number {
   const c = toCell(v);
   if (typeof c === 'number' && Number.isNaN(c)) return Number.NaN;
@@ -157,6 +131,28 @@ async function loadWideColumnar(src: ColumnarSource, layout: WideLayout, used: n
     minKind: metricKinds(src),
   });
   b.reserveRows(src.nRows);
+  // A column at a time where the table is plain (WideTableBuilder.fillColumns): one decoded column held at
+  // a time, each released before the next is fetched
+  let held = -1;
+  const letGo = (): void => {
+    if (held >= 0) src.release?.([held]);
+    held = -1;
+  };
+  const filled = await b.fillColumns(src.nRows, async (c) => {
+    letGo();
+    await src.fetch?.([c]);
+    held = c;
+    return src.column(c);
+  });
+  letGo();
+  if (!filled) await addWideRows(src, b, used);
+  src.close?.();
+  return b.build();
+}
+
+/** The wide table's rows one by one, as the row readers of other formats add them. */
+async function addWideRows(src: ColumnarSource, b: WideTableBuilder, used: number[]): Promise<void> {
+  b.reserveRows(src.nRows);
   const name = (c: number): string => src.columns[c];
   // Row chunk by row chunk where the source can (Parquet row groups): decoded values of one chunk at a time
   const chunks = src.rowChunks && src.fetchRows ? src.rowChunks : [[0, src.nRows] as [number, number]];
@@ -170,7 +166,6 @@ async function loadWideColumnar(src: ColumnarSource, layout: WideLayout, used: n
     for (let r = start; r < end; r++) b.addRow((c) => toCell(column(c)[r - start]), r + 1, name, (c) => column(c)[r - start]);
     src.release?.(used);
   }
-  return b.build();
 }
 
 async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Promise<PoolTable> {
@@ -246,6 +241,7 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
       }
     },
   );
+  src.close?.();
   const t = b.build();
   if (meta.models) t.models.forEach((m, i) => (t.models[i] = meta.models!.get(m.id) ?? m));
   if (meta.bounds) for (const [task, v] of meta.bounds) if (t.taskBounds.has(task)) t.taskBounds.set(task, v);

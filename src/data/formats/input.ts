@@ -232,6 +232,37 @@ export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
 }
 
 /** The whole file as bytes, gunzipped (within the inflation cap) when compressed, for formats that need random access. */
+/**
+ * The file's bytes (inflated when gzipped, as readAllBytes), and `release` to hand their memory back at
+ * once: a plain file is read into a resizable buffer that release shrinks to nothing, where an ordinary
+ * buffer would stay resident until a garbage collection finds it unreferenced. Views of the bytes are
+ * empty after release.
+ */
+export function readReleasableBytes(file: string): { bytes: Uint8Array; release(): void } {
+  if (gzipContent(file, readMagic(file, 2))) return { bytes: readAllBytes(file), release() {} };
+  let buf: ArrayBuffer;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new DataError('is not a regular file', file);
+      buf = new ArrayBuffer(st.size, { maxByteLength: st.size });
+      const bytes = new Uint8Array(buf);
+      for (let at = 0; at < bytes.length; ) {
+        const n = readSync(fd, bytes, at, bytes.length - at, at);
+        if (n === 0) throw new DataError('file shrank while it was read', file);
+        at += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw userIoError(e, file, 'read');
+  }
+  return { bytes: new Uint8Array(buf, 0, buf.byteLength), release: () => buf.resize(0) };
+}
+
 export function readAllBytes(file: string): Uint8Array {
   assertReadable(file);
   let buf: Buffer;

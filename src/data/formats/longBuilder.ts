@@ -7,6 +7,8 @@ import { hasControl, jsonQuoted } from '../../core/escape.js';
 import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } from '../pool.js';
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';
+import { IdIndex } from '../idIndex.js';
+import { RowLines } from '../rowLines.js';
 import { F32, F64, MetricBuffer, U8, type AccuracyColumn } from '../columns.js';
 
 /** Metric columns of the long format, in the order the builder stores them. */
@@ -58,16 +60,21 @@ export interface BuilderOptions {
 }
 
 export class LongTableBuilder {
-  private qIndex = new Map<string, number>();
+  private qIndex = new IdIndex((i) => this.qIds[i]);
   // Per-query metadata is held in columns, not one object per query: a load creates tens of thousands of
   // queries mid-parse, and that many small survivors make V8 grow its young generation to full size.
   private qIds: string[] = [];
-  private qTasks: (string | null)[] = [];
-  private qTexts: (string | null)[] = [];
+  /** Each query's task as an index into taskList, −1 while it has none. */
+  private qTask = new GrowI32();
+  private taskList: string[] = [];
+  private taskIdx = new Map<string, number>();
+  /** Query texts, made when the first one is given (null: none so far). */
+  private qTexts: (string | null)[] | null = null;
   private qEmb: Float64Array[] | null = null;
   private qCluster = new GrowI32();
   private qComplexity = new GrowF64(1024);
-  private taskNames = new Map<string, string>();
+  /** Task names first given by a row (checked for control characters then). */
+  private taskNames = new Set<string>();
   /** Line of the row that first gave each query's task (0: the queries file). */
   private qTaskLine = new GrowI32();
   private queriesFile: string | null = null;
@@ -78,7 +85,7 @@ export class LongTableBuilder {
   private modelsLabel = '';
   private rq = new GrowI32();
   private rm = new GrowI32();
-  private rline = new GrowI32();
+  private rline = new RowLines();
   /** Row values, one buffer per stored metric kind, so build() can release each once it is in the table; each sized to its values (src/data/columns.ts). */
   private rv: MetricBuffer[] = [];
   /** Which metric columns exist in the source (absent ones become NaN, cost becomes null). */
@@ -114,20 +121,31 @@ export class LongTableBuilder {
   }
 
   private pushQuery(id: string, task: string | null, text: string | null, cluster: number, complexity: number): void {
+    if (text !== null && this.qTexts === null) this.qTexts = new Array<string | null>(this.qIds.length).fill(null);
     this.qIds.push(id);
-    this.qTasks.push(task);
-    this.qTexts.push(text);
+    this.qTask.push(task === null ? -1 : this.taskIndex(task));
+    this.qTexts?.push(text);
     this.qCluster.push(cluster);
     const at = this.qComplexity.reserve(1); // before reading `.a`: reserve may replace it
     this.qComplexity.a[at] = complexity;
     this.qTaskLine.push(0);
   }
 
+  /** A task name's index in taskList (one string per task name, not one per query). */
+  private taskIndex(task: string): number {
+    let k = this.taskIdx.get(task);
+    if (k === undefined) {
+      k = this.taskList.length;
+      this.taskIdx.set(task, k);
+      this.taskList.push(task);
+    }
+    return k;
+  }
+
   /** Pre-size the row buffers when the row count is known (columnar sources). */
   reserveRows(n: number): void {
     this.rq.ensure(n);
     this.rm.ensure(n);
-    this.rline.ensure(n);
     for (const g of this.rowBuffers()) g.ensure(n);
   }
 
@@ -178,15 +196,14 @@ export class LongTableBuilder {
 
   /** Record the task a row gives for its query; conflicting tasks for one query are an error. */
   setTask(q: number, task: string, line: number | undefined, column = 'task'): void {
-    const prev = this.qTasks[q];
+    const k = this.qTask.a[q];
+    const prev = k < 0 ? null : this.taskList[k];
     if (prev === null) {
-      // One string per task name, not one per query.
-      let name = this.taskNames.get(task);
-      if (name === undefined) {
+      if (!this.taskNames.has(task)) {
         this.unprintable ??= unprintable('task', task, this.file, line, column);
-        this.taskNames.set(task, (name = task));
+        this.taskNames.add(task);
       }
-      this.qTasks[q] = name;
+      this.qTask.a[q] = this.taskIndex(task);
       this.qTaskLine.a[q] = line ?? 0;
     } else if (prev !== task) {
       const where = this.qTaskLine.a[q] > 0 ? ` on line ${this.qTaskLine.a[q]}` : ' in the queries file';
@@ -255,9 +272,9 @@ export class LongTableBuilder {
             const k = kinds[j];
             throw new DataError(
               `conflicting duplicate rows for query '${truncate(this.qIds[rq[r]])}', model '${this.models[rm[r]].id}': ` +
-                `${LONG_METRIC_COLUMNS[k]} is ${fmt(exact(j, r))} here but ${fmt(exact(j, prev))} on line ${this.rline.a[prev]}`,
+                `${LONG_METRIC_COLUMNS[k]} is ${fmt(exact(j, r))} here but ${fmt(exact(j, prev))} on line ${this.rline.at(prev)}`,
               this.file,
-              this.rline.a[r],
+              this.rline.at(r),
               LONG_METRIC_COLUMNS[k],
             );
           }
@@ -316,15 +333,17 @@ export class LongTableBuilder {
     let out = cols;
     let keptPresent = present;
     let ids = this.qIds;
-    let tasks = this.qTasks;
-    let texts = this.qTexts;
+    // the query fields as they are kept: task indices, texts where any was given
+    const qTask = this.qTask.a;
+    let taskOf = (j: number): number => qTask[j];
+    let texts = this.qTexts ?? [];
     let cluster = this.qCluster.toArray();
     let complexity = this.qComplexity.toArray();
     if (keep.length < Q) {
       this.opts.warn?.(`${this.queriesFile ?? this.file}: ${Q - keep.length} of ${Q} queries have no outcomes and were dropped`);
       ids = keep.map((q) => this.qIds[q]);
-      tasks = keep.map((q) => this.qTasks[q]);
-      texts = keep.map((q) => this.qTexts[q]);
+      taskOf = (j) => qTask[keep[j]];
+      texts = keep.map((q) => this.qTexts?.[q] ?? null);
       cluster = Int32Array.from(keep, (q) => cluster[q]);
       complexity = Float64Array.from(keep, (q) => complexity[q]);
       const pick = <A extends AccuracyColumn>(c: A): A => {
@@ -342,11 +361,17 @@ export class LongTableBuilder {
     if (unused.length > 0) {
       this.opts.warn?.(`${this.modelsFile ?? this.file}: model(s) without any outcome: ${someOf(unused.map((m) => m.id))}`);
     }
-    const hasTask = tasks.some((t) => t !== null);
-    if (hasTask) {
-      const missing = tasks.indexOf(null);
-      if (missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
+    const nKept = ids.length;
+    let hasTask = false;
+    let missing = -1;
+    for (let j = 0; j < nKept; j++) {
+      if (taskOf(j) >= 0) hasTask = true;
+      else if (missing < 0) missing = j;
     }
+    if (hasTask && missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
+    const queryTasks = new Array<string>(nKept);
+    for (let j = 0; j < nKept; j++) queryTasks[j] = hasTask ? this.taskList[taskOf(j)] : DEFAULT_TASK;
+    this.qTask.release();
     let embedding: QueryEmbedding | undefined;
     if (this.qEmb) {
       const rows = keep.length < Q ? keep.map((q) => this.qEmb![q]) : this.qEmb;
@@ -359,7 +384,7 @@ export class LongTableBuilder {
       name: this.name,
       ...(embedding ? { embedding } : {}),
       queryIds: ids,
-      queryTasks: hasTask ? (tasks as string[]) : ids.map(() => DEFAULT_TASK),
+      queryTasks,
       queryText: this.hasText ? texts : null,
       cluster,
       complexity,

@@ -44,9 +44,10 @@ export interface ByteSource {
 
 /**
  * Throws ParquetFormatError when `buf` (whose footer `meta` is already parsed) holds counts, sizes or runs
- * that hyparquet must not be given. `leaves` are the leaf columns by path (names joined with '.').
+ * that hyparquet must not be given. `leaves` are the leaf columns by path (names joined with '.'). `chunkDone`
+ * is called after each column chunk is checked.
  */
-export function verifyParquet(buf: ByteSource, meta: FileMetaData, leaves: Map<string, Leaf>, compressors: Compressors): void {
+export function verifyParquet(buf: ByteSource, meta: FileMetaData, leaves: Map<string, Leaf>, compressors: Compressors, chunkDone?: () => void): void {
   // The query ids take at least a bit per row: no pool table has more rows than eight per byte of file.
   const maxRows = 8 * buf.byteLength + 1024;
   const rows = Number(meta.num_rows);
@@ -78,6 +79,8 @@ export function verifyParquet(buf: ByteSource, meta: FileMetaData, leaves: Map<s
         fail(`column '${name}' in row group ${g} spans bytes ${start}–${start + size}, outside the data section`);
       }
       checkPages(new DataView(buf.slice(start, start + size)), cm!, leaf!, maxRows, compressors, `column '${name}', row group ${g}`);
+      // (the chunk's bytes and pages are not used again)
+      chunkDone?.();
     }
   }
   if (groupTotal !== rows) fail(`row groups hold ${groupTotal} rows but the footer says ${rows}`);

@@ -1,7 +1,7 @@
 /**
  * Parquet via hyparquet (with its compressors for GZIP/ZSTD/BROTLI/LZ4), long or wide layout.
  */
-import { parquetMetadata, parquetRead, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { parquetMetadata, parquetRead, type Compressors, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { DataError, UnreadableError, userIoError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
@@ -10,6 +10,63 @@ import { assertReadable, gzipContent, readAllBytes, readMagic } from './input.js
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
 import { parquetString, firstNotUtf8 } from './utf8Strings.js';
+import { snappyInto } from './snappyInto.js';
+
+/**
+ * Buffers for inflated pages, lent again once the values decoded from them are used: each fresh one, left
+ * to the garbage collector, would keep a load's worth of inflated pages resident until a collection
+ * happens to run. Plain buffers: typed arrays on resizable ones (which could be handed back instead) are
+ * several times slower to read in Node 20's V8.
+ */
+class PagePool {
+  private free: ArrayBuffer[] = [];
+  private lent: ArrayBuffer[] = [];
+
+  /** n bytes of a free buffer (their content is whatever it held: the caller overwrites every byte). */
+  bytes(n: number): Uint8Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      if (this.free[i].byteLength >= n && (best < 0 || this.free[i].byteLength < this.free[best].byteLength)) best = i;
+    }
+    let buf: ArrayBuffer;
+    if (best >= 0) buf = this.free.splice(best, 1)[0];
+    else {
+      // none is large enough: the smaller ones are let go rather than hoarded
+      this.free = [];
+      buf = new ArrayBuffer(n);
+    }
+    this.lent.push(buf);
+    return new Uint8Array(buf, 0, n);
+  }
+
+  /** Every buffer lent so far is free again: nothing may read their earlier views afterwards. */
+  reuse(): void {
+    for (const b of this.lent) this.free.push(b);
+    this.lent = [];
+  }
+}
+
+/**
+ * The decompressors, SNAPPY inflating into lent buffers (snappyInto.ts: a stream that decodes gives the
+ * same bytes whichever decoder reads it). A stream it does not take goes to the usual decoder, whose result
+ * or error stands.
+ */
+function pooledCompressors(pool: PagePool): Compressors {
+  const usual = compressors.SNAPPY!;
+  return {
+    ...compressors,
+    SNAPPY(input: Uint8Array, length: number): Uint8Array {
+      const out = pool.bytes(length);
+      try {
+        snappyInto(input, out);
+        return out;
+      } catch {
+        // the usual decoder's verdict
+        return usual(input, length);
+      }
+    },
+  };
+}
 
 /** A plain file read a byte range at a time, so a large file is never held whole; a gzipped one is inflated. */
 function fileBytes(file: string): ByteSource {
@@ -113,6 +170,8 @@ function schemaColumns(meta: FileMetaData, file: string): { columns: string[]; l
 }
 
 export async function parquetSource(file: string): Promise<ColumnarSource> {
+  const pool = new PagePool();
+  const decompressors = pooledCompressors(pool);
   const buf = fileBytes(file);
   if (buf.byteLength === 0) throw new DataError('file is empty', file);
   let meta: FileMetaData;
@@ -124,7 +183,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
   const { columns, leaves } = schemaColumns(meta, file);
   try {
     // hyparquet trusts every count and size in the file: check them before it allocates or loops on them.
-    verifyParquet(buf, meta, leaves, compressors);
+    verifyParquet(buf, meta, leaves, decompressors, () => pool.reuse());
   } catch (err) {
     const why = err instanceof ParquetFormatError ? err.message : `corrupt metadata (${(err as Error)?.message ?? String(err)})`;
     throw new UnreadableError(`not a readable Parquet file (truncated or corrupt?): ${why}`, file);
@@ -148,7 +207,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
       await parquetRead({
         file: buf,
         metadata: meta,
-        compressors,
+        compressors: decompressors,
         columns: names,
         rowStart,
         rowEnd,
@@ -177,6 +236,7 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
     async fetchRows(cols, start, end) {
       const names = [...new Set(cols.map((c) => columns[c]))];
       data.clear();
+      pool.reuse();
       const chunks = await decode(names, start, end);
       for (const name of names) data.set(name, joinChunks(chunks.get(name) ?? [], end - start));
     },
@@ -193,6 +253,8 @@ export async function parquetSource(file: string): Promise<ColumnarSource> {
     },
     release(cols) {
       for (const c of cols) data.delete(columns[c]);
+      // decoded values may be views of pooled pages: those are reused once no decoded column is held
+      if (data.size === 0) pool.reuse();
     },
     column(c) {
       const d = data.get(columns[c]);

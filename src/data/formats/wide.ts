@@ -10,76 +10,27 @@
  * rows that disagree (beyond MERGE_TOLERANCE) are an error.
  */
 import { DataError } from '../../core/errors.js';
-import { makePoolTable, type ModelInfo, type PoolTable, type TaskBounds } from '../pool.js';
-import { F32, F64, MetricBuffer, U8, type AccuracyColumn, type MetricColumn } from '../columns.js';
+import { makePoolTable, type PoolTable } from '../pool.js';
+import type { AccuracyColumn, MetricColumn } from '../columns.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST, checkMetric, DEFAULT_TASK } from './longBuilder.js';
-import { cellText, parseNumber, someOf, truncate, type Cell } from './text.js';
+import { cellText, someOf, truncate, type Cell } from './text.js';
 import { decodePythonStringList } from './pyrepr.js';
-import { EmbeddingRows } from './embedding.js';
 import type { WideLayout } from './wideLayout.js';
+import { WideState, type WideBuilderOptions } from './wideState.js';
 
 export { decodePythonStringList };
 export { classifyWideColumns, isWideHeader, type WideLayout } from './wideLayout.js';
 
-export interface WideBuilderOptions {
-  warn?: (msg: string) => void;
-  /** Treat NaN numbers as missing cells (binary formats written by pandas use NaN for missing). */
-  nanIsMissing?: boolean;
-  /** Model names / parameter counts by id (from file metadata). */
-  modelInfo?: Map<string, ModelInfo>;
-  taskBounds?: Map<string, TaskBounds>;
-  /** What a row number is called in messages (line for text files, row for binary ones). */
-  rowWord?: 'line' | 'row';
-  /** Narrowest float storage of metric k (src/data/columns.ts); text sources: F32 (the 6-digit rule). */
-  minKind?: (k: number) => typeof F32 | typeof F64;
-}
+export type { WideBuilderOptions } from './wideState.js';
 
-export class WideTableBuilder {
-  private readonly M: number;
-  private readonly kinds: number[];
-  private ids: string[] = [];
-  private idIndex = new Map<string, number>();
-  private rowLine: number[] = [];
-  private tasks: (string | null)[] = [];
-  private taskNames = new Map<string, string>();
-  private texts: (string | null)[] = [];
-  private clusters: number[] = [];
-  private complexities: number[] = [];
-  private emb: EmbeddingRows | null;
-  /** Per stored kind, the table column being filled (q*M + m), sized to its values (src/data/columns.ts). */
-  private cols: MetricBuffer[];
-  /** 1 where the cell has a score (accuracy may be bytes, which cannot hold NaN). */
-  private scored: MetricBuffer;
-  private skippedEmpty = 0;
-  private repeatedRows = 0;
-  private mergedCells = 0;
-  /** Per stored kind: values from rows without a score that differ from the scored row's (and were dropped). */
-  private discarded: number[];
+/** The row reader of wide tables (the column fill and the state it shares are in wideState.ts). */
+export class WideTableBuilder extends WideState {
   private readonly scratch: Float64Array;
 
-  constructor(
-    readonly name: string,
-    readonly file: string,
-    readonly layout: WideLayout,
-    private readonly opts: WideBuilderOptions = {},
-  ) {
-    this.M = layout.models.length;
-    this.kinds = [];
-    for (let k = 0; k < N_METRICS; k++) if (layout.metricCols[k].some((c) => c >= 0)) this.kinds.push(k);
+  constructor(name: string, file: string, layout: WideLayout, opts: WideBuilderOptions = {}) {
+    super(name, file, layout, opts);
     this.scratch = new Float64Array(N_METRICS * this.M);
-    this.cols = this.kinds.map((k) => {
-      const kind = opts.minKind?.(k) ?? F32;
-      return new MetricBuffer(k === K_ACC ? U8 : kind, 1024 * this.M, kind === F64);
-    });
-    this.scored = new MetricBuffer(U8, 1024 * this.M);
-    this.discarded = new Array<number>(this.kinds.length).fill(0);
-    this.emb = layout.embCols.length > 0 || layout.embeddingCol >= 0 ? new EmbeddingRows(file, opts.rowWord ?? 'line') : null;
     if (layout.ignored.length > 0) opts.warn?.(`${file}: ignoring column(s): ${someOf(layout.ignored)}`);
-  }
-
-  private num(v: Cell, line: number, column: string): number {
-    if (this.opts.nanIsMissing && typeof v === 'number' && Number.isNaN(v)) return Number.NaN;
-    return parseNumber(v, this.file, line, column);
   }
 
   /**
@@ -131,22 +82,21 @@ export class WideTableBuilder {
       this.skippedEmpty++;
       return;
     }
-    this.idIndex.set(id, this.ids.length);
-    this.ids.push(id);
+    this.idIndex.set(id, this.nq);
+    this.ids[this.nq++] = id;
     this.rowLine.push(line);
-    let task: string | null = null;
+    let task = -1;
     if (L.taskCol >= 0) {
-      task = (cellText(cell(L.taskCol)) ?? '').trim();
-      if (task === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
-      // One string per task name, not one per query.
-      const known = this.taskNames.get(task);
-      if (known === undefined) this.taskNames.set(task, task);
-      else task = known;
+      const name = (cellText(cell(L.taskCol)) ?? '').trim();
+      if (name === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
+      task = this.taskIndex(name);
     }
-    this.tasks.push(task);
-    let text = L.textCol >= 0 ? cellText(cell(L.textCol)) : null;
-    if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
-    this.texts.push(text);
+    this.taskOf.push(task);
+    if (this.texts) {
+      let text = cellText(cell(L.textCol));
+      if (text !== null && L.decodePrompt) text = decodePythonStringList(text);
+      this.texts.push(text);
+    }
     let cluster = -1;
     if (L.clusterCol >= 0) {
       const c = this.num(cell(L.clusterCol), line, 'cluster');
@@ -195,7 +145,7 @@ export class WideTableBuilder {
     const j = xs.findIndex((x, k) => !sameNumber(x, stored[k]));
     if (j < 0) return;
     throw new DataError(
-      `query '${truncate(id)}' repeats with a different embedding (value ${j}: ${xs[j]} here, ${stored[j]} on ${this.opts.rowWord ?? 'line'} ${this.rowLine[q]})`,
+      `query '${truncate(id)}' repeats with a different embedding (value ${j}: ${xs[j]} here, ${stored[j]} on ${this.opts.rowWord ?? 'line'} ${this.rowLine.a[q]})`,
       this.file,
       line,
       columnName(list ? L.embeddingCol : L.embCols[j]),
@@ -218,13 +168,6 @@ export class WideTableBuilder {
       `${this.file}: ${empty.length} of ${M} model column(s) have no filled cell: ${someOf(empty)}; ` +
         `every column not otherwise known is read as a model's correctness, and a policy choosing one of these scores 0 (drop the columns)`,
     );
-  }
-
-  /** Pre-size the columns when the row count is known (columnar sources). */
-  reserveRows(n: number): void {
-    if (this.scored.n > 0) return;
-    for (const c of this.cols) c.ensure(n * this.M);
-    this.scored.ensure(n * this.M);
   }
 
   /** Stored value of kind j (index into `kinds`) for cell i, as loaded; NaN where missing. */
@@ -277,7 +220,7 @@ export class WideTableBuilder {
           const col = this.layout.metricCols[k][m];
           const word = this.opts.rowWord ?? 'line';
           throw new DataError(
-            `query '${truncate(id)}' repeats with a different ${LONG_METRIC_COLUMNS[k]} for model '${this.layout.models[m].id}' (${y} here, ${x} on ${word} ${this.rowLine[q]})`,
+            `query '${truncate(id)}' repeats with a different ${LONG_METRIC_COLUMNS[k]} for model '${this.layout.models[m].id}' (${y} here, ${x} on ${word} ${this.rowLine.a[q]})`,
             this.file,
             line,
             columnName(col),
@@ -290,7 +233,8 @@ export class WideTableBuilder {
   build(): PoolTable {
     const L = this.layout;
     const M = this.M;
-    const Q = this.ids.length;
+    const Q = this.nq;
+    this.ids.length = Q;
     if (Q === 0) {
       throw new DataError(this.skippedEmpty > 0 ? 'no row has any correctness value' : 'no data rows (header only?)', this.file);
     }
@@ -334,15 +278,20 @@ export class WideTableBuilder {
       cols[k] = c;
     });
     const metric = (k: number): MetricColumn | undefined => cols[k] as MetricColumn | undefined;
-    const hasTask = this.tasks.some((t) => t !== null);
+    const taskOf = this.taskOf.a;
+    const queryTasks = new Array<string>(Q);
+    for (let q = 0; q < Q; q++) queryTasks[q] = taskOf[q] < 0 ? DEFAULT_TASK : this.taskList[taskOf[q]];
+    const cluster = this.clusters.toArray();
+    const complexity = this.complexities.toArray();
+    for (const g of [this.rowLine, this.taskOf, this.clusters, this.complexities]) g.release();
     const models = L.models.map((m) => this.opts.modelInfo?.get(m.id) ?? m);
     return makePoolTable({
       name: this.name,
       queryIds: this.ids,
-      queryTasks: this.tasks.map((t) => (hasTask ? t! : DEFAULT_TASK)),
-      queryText: L.textCol >= 0 ? this.texts : null,
-      cluster: Int32Array.from(this.clusters),
-      complexity: Float64Array.from(this.complexities),
+      queryTasks,
+      queryText: this.texts,
+      cluster,
+      complexity,
       models,
       accuracy: cols[K_ACC]!,
       energyJ: metric(1),
