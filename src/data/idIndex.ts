@@ -4,9 +4,13 @@
  * a Map of tens of thousands of ids is megabytes of heap, rebuilt larger several times, and those survivors
  * make V8 grow its young generation.
  */
+import { randomBytes } from 'node:crypto';
 
-/** Per-process seed, so no file can be made to collide (ids are user data). */
-const SEED = (Math.random() * 0x100000000) >>> 0;
+/**
+ * Per-process hash seed, so no file can be made to collide (ids are user data). It never reaches a result:
+ * the index only maps ids to the order they were read in.
+ */
+const SEED = randomBytes(4).readUInt32LE(0);
 
 function hash(s: string): number {
   // FNV-1a over UTF-16 code units, then a final mix
