@@ -255,7 +255,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
     largest: idOf(argBest(M, (m) => t.models[m].paramsB)),
     smallest: idOf(argBest(M, (m) => -t.models[m].paramsB)),
     mostAccurate: idOf(argBest(M, (m) => ms.meanAccuracy[m])),
-    bestStatic: idOf(argBest(M, (m) => ms.meanReward[m])),
+    bestStatic: idOf(argBest(M, (m) => ms.staticReward[m])),
   };
 
   const notes: string[] = [];

@@ -57,6 +57,11 @@ export interface HindsightData {
    */
   meanReward: Float64Array;
   meanAccuracy: Float64Array;
+  /**
+   * Per-model reward per query over all queries (of the table, or of the run's stream under drift), a missing
+   * cell scoring 0 as the engine scores it; best-static ranks by it. Absent: meanReward is used.
+   */
+  staticReward?: Float64Array;
 }
 
 /**

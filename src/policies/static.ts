@@ -121,8 +121,10 @@ export const bestStaticFactory: PolicyFactory<NoParams> = {
   rewardIndependent: false,
   hindsight: true,
   create(env, _p, h) {
-    const { meanReward } = needHindsight('best-static', h);
-    return new StaticPolicy('best-static', env, rankBy(env.nModels, (m) => meanReward[m]));
+    const { meanReward, staticReward } = needHindsight('best-static', h);
+    // over all queries (a missing cell scores 0): the mean over present cells favours a model measured on few
+    const key = staticReward ?? meanReward;
+    return new StaticPolicy('best-static', env, rankBy(env.nModels, (m) => key[m]));
   },
 };
 

@@ -3,7 +3,10 @@ import { rankBy, StaticPolicy } from './static.js';
 
 type NoParams = Record<string, never>;
 
-/** Per-model mean reward over the train queries' present cells (NaN for a model without any). */
+/**
+ * Per-model reward per train query, a missing cell counting 0 as the engine scores it when chosen (NaN for a
+ * model without any present cell): a mean over present cells would favour a model measured on few queries.
+ */
 export function trainMeanReward(train: TrainData, nModels: number): Float64Array {
   const sum = new Float64Array(nModels);
   const cnt = new Float64Array(nModels);
@@ -17,7 +20,7 @@ export function trainMeanReward(train: TrainData, nModels: number): Float64Array
     }
   }
   const out = new Float64Array(nModels);
-  for (let m = 0; m < nModels; m++) out[m] = cnt[m] ? sum[m] / cnt[m] : Number.NaN;
+  for (let m = 0; m < nModels; m++) out[m] = cnt[m] ? sum[m] / train.queries.length : Number.NaN;
   return out;
 }
 

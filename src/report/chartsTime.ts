@@ -274,10 +274,43 @@ export function poolWindows(models: string[], initial: string[] | null, events: 
  */
 const BLUES = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
 
+/** Width limit (px) of a heatmap's model label (Vega's default for axis labels), and the charts' label size. */
+const AXIS_LABEL_PX = 180;
+const AXIS_LABEL_SIZE = 11;
+
+/** `s` as `n` characters (code points, so no emoji is split), its middle replaced by '…'. */
+function cutMiddleChars(s: string, n: number): string {
+  const c = [...s];
+  if (c.length <= n) return s;
+  const head = Math.ceil((n - 1) / 2);
+  return c.slice(0, head).join('') + '…' + c.slice(c.length - (n - 1 - head)).join('');
+}
+
+/**
+ * Model ids as axis labels within the axis's width limit. Vega cuts a long label at its end, so ids that
+ * share a long prefix (`org/very-long-name-1:q4`, `org/very-long-name-2:q4`) all read the same; these keep
+ * head and tail, and grow where two would still read alike. Ids that fit are returned as they are.
+ */
+export function axisLabels(ids: string[]): string[] {
+  const fits = (l: string): boolean => dejaVuWidth(l, AXIS_LABEL_SIZE) <= AXIS_LABEL_PX;
+  if (ids.every(fits)) return ids;
+  const fitted = (id: string, extra: number): string => {
+    let n = [...id].length;
+    while (n > 3 && !fits(cutMiddleChars(id, n))) n--;
+    return cutMiddleChars(id, n + extra);
+  };
+  const distinct = new Set(ids).size;
+  for (let extra = 0; ; extra++) {
+    const out = ids.map((id) => fitted(id, extra));
+    if (new Set(out).size === distinct || out.every((l, i) => l === ids[i])) return out;
+  }
+}
+
 /** Selection share per window: colour scaled to the data's range, windows outside the pool in grey. */
 export function selectionSpec(o: { title: string; sel: SelectionWindows; models: string[]; inPool: boolean[][]; Q: number; window: number; events: PoolEvent[] }): TopLevelSpec {
   const cells: { start: number; end: number; model: string; share: number }[] = [];
   const out: { start: number; end: number; model: string; status: string }[] = [];
+  const labels = axisLabels(o.models);
   let lo = Infinity;
   let hi = -Infinity;
   o.sel.share.forEach((row, w) =>
@@ -285,21 +318,22 @@ export function selectionSpec(o: { title: string; sel: SelectionWindows; models:
       const start = o.sel.windowStart[w];
       const end = Math.min(o.Q, start + o.window);
       if (!o.inPool[w][m]) {
-        out.push({ start, end, model: o.models[m], status: 'not in the pool' });
+        out.push({ start, end, model: labels[m], status: 'not in the pool' });
         return;
       }
-      cells.push({ start, end, model: o.models[m], share: v });
+      cells.push({ start, end, model: labels[m], share: v });
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }),
   );
   if (!(hi > lo)) [lo, hi] = [0, Math.max(hi, 1e-9)];
-  const order = o.models
+  const order = labels
     .map((id, j) => ({ id, tot: o.sel.share.reduce((t, row) => t + row[j], 0) }))
     .sort((a, b) => b.tot - a.tot)
     .map((x) => x.id);
   const x = { field: 'start', type: 'quantitative', title: 'queries routed', axis: { grid: false }, scale: { domain: [0, o.Q], nice: false } };
-  const y = { field: 'model', type: 'nominal', title: 'model', sort: order, axis: { grid: false } };
+  // the labels are already cut to fit and stay apart: Vega's own cut (at the end, and short of 180 px) must not follow
+  const y = { field: 'model', type: 'nominal', title: 'model', sort: order, axis: { grid: false, labelLimit: 0 } };
   return {
     width: W,
     height: 16 * o.models.length,

@@ -2,6 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelProfile, Profile } from '../metrics/profile.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
+import { axisLabels } from './chartsTime.js';
 import { placeLabels } from './labels.js';
 import { axisValue, costOrNull, COST_AXIS, fmtEnergy } from './profileFormat.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
@@ -98,15 +99,18 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
 }
 
 export function heatmapChartSpec(p: Profile): TopLevelSpec {
+  // long ids cut in the middle so they stay apart (Vega cuts at the end)
+  const cut = axisLabels(p.models.map((m) => m.id));
+  const label = new Map(p.models.map((m, i) => [m.id, cut[i]]));
   // rows sorted by overall energy so the two panels read as cheap → expensive
-  const order = [...p.models].sort((a, b) => (axisValue(a, p.cost) ?? Infinity) - (axisValue(b, p.cost) ?? Infinity)).map((m) => m.id);
+  const order = [...p.models].sort((a, b) => (axisValue(a, p.cost) ?? Infinity) - (axisValue(b, p.cost) ?? Infinity)).map((m) => label.get(m.id)!);
   const values: Record<string, unknown>[] = [];
   for (const m of p.models) {
     for (const t of p.dataset.tasks) {
       const s = m.tasks[t];
       if (!s) continue;
       values.push({
-        model: m.id,
+        model: label.get(m.id)!,
         task: t,
         accuracy: s.accuracy.mean,
         cost: axisValue(s, p.cost),
@@ -117,7 +121,7 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
   }
   const bare = { grid: false, ticks: false, domain: false };
   const xEnc = { field: 'task', type: 'nominal', sort: p.dataset.tasks, axis: { ...bare, title: 'Task', labelAngle: -30 } };
-  const yEnc = { field: 'model', type: 'nominal', sort: order, axis: { ...bare, title: 'Model (cheapest first)' } };
+  const yEnc = { field: 'model', type: 'nominal', sort: order, axis: { ...bare, title: 'Model (cheapest first)', labelLimit: 0 } };
   const cellW = Math.max(60, Math.min(90, 480 / Math.max(1, p.dataset.tasks.length)));
   const panel = (field: string, label: string, title: string, scale: Record<string, unknown>, dark: string): Record<string, unknown> => ({
     width: cellW * p.dataset.tasks.length,

@@ -220,7 +220,7 @@ export class DriftCursor {
  * step it is served (`order[s]` at step s), so the static baselines rank models by what the run saw
  * (docs/model.md §5.5, §11.2). NaN for a model without a present cell (accuracy: without a known accuracy).
  */
-export function streamMeans(t: PoolTable, plan: DriftPlan, order: Int32Array): { meanReward: Float64Array; meanAccuracy: Float64Array } {
+export function streamMeans(t: PoolTable, plan: DriftPlan, order: Int32Array): { meanReward: Float64Array; meanAccuracy: Float64Array; staticReward: Float64Array } {
   const M = t.nModels;
   const sr = new Float64Array(M);
   const sa = new Float64Array(M);
@@ -244,5 +244,7 @@ export function streamMeans(t: PoolTable, plan: DriftPlan, order: Int32Array): {
   }
   const meanReward = sr.map((x, m) => (nr[m] ? x / nr[m] : Number.NaN));
   const meanAccuracy = sa.map((x, m) => (na[m] ? x / na[m] : Number.NaN));
-  return { meanReward, meanAccuracy };
+  // a missing cell scores 0 when chosen, so the best fixed model is ranked over the whole stream
+  const staticReward = sr.map((x, m) => (nr[m] ? x / order.length : Number.NaN));
+  return { meanReward, meanAccuracy, staticReward };
 }

@@ -97,8 +97,11 @@ export function nameKey(name: string): number {
   return h;
 }
 
-/** Per-model hindsight means over present cells (static baselines rank by them). */
-export function modelStats(t: PoolTable, rw: RewardTable): { meanReward: Float64Array; meanAccuracy: Float64Array } {
+/**
+ * Per-model hindsight means over present cells, and each model's reward per query over all queries with a
+ * missing cell scoring 0 as the engine scores it (best-static ranks by that: the best fixed model).
+ */
+export function modelStats(t: PoolTable, rw: RewardTable): { meanReward: Float64Array; meanAccuracy: Float64Array; staticReward: Float64Array } {
   const M = t.nModels;
   const sr = new Float64Array(M);
   const sa = new Float64Array(M);
@@ -122,7 +125,8 @@ export function modelStats(t: PoolTable, rw: RewardTable): { meanReward: Float64
     meanReward[m] = nr[m] ? sr[m] / nr[m] : Number.NaN;
     meanAccuracy[m] = na[m] ? sa[m] / na[m] : Number.NaN;
   }
-  return { meanReward, meanAccuracy };
+  const staticReward = sr.map((x, m) => (nr[m] ? x / t.nQueries : Number.NaN));
+  return { meanReward, meanAccuracy, staticReward };
 }
 
 /**
@@ -220,8 +224,8 @@ interface ReplayState {
  * the cursor's (advanced before each choice) and the means are per run (`runHindsight`).
  */
 function hindsightData(t: PoolTable, rw: RewardTable, drift: DriftCursor | null): HindsightData {
-  const { meanReward, meanAccuracy } = modelStats(t, rw);
-  const h: HindsightData = { rewards: rw.rewards, present: t.present, meanReward, meanAccuracy };
+  const { meanReward, meanAccuracy, staticReward } = modelStats(t, rw);
+  const h: HindsightData = { rewards: rw.rewards, present: t.present, meanReward, meanAccuracy, staticReward };
   if (drift) h.reward = (i) => drift.reward(i);
   return h;
 }

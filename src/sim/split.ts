@@ -23,6 +23,16 @@ export function checkSplitFraction(fraction: number, where = '--split'): number 
   return fraction;
 }
 
+/** Why a split has an empty part, and what would help: the rounding is per task, so tiny tasks can defeat any fraction. */
+function emptyPartMessage(fraction: number, noTrain: boolean, Q: number, byTask: number[][]): string {
+  const sizes = byTask.map((l) => l.length).filter((n) => n > 0);
+  const largest = Math.max(0, ...sizes);
+  const head = `--split ${fraction} leaves the ${noTrain ? 'train' : 'test'} part empty: within each task, round(${fraction} × n) of its n queries go to train, here ${noTrain ? 'none' : 'all'} of the ${Q} ${Q === 1 ? 'query' : 'queries'} (${sizes.length} ${sizes.length === 1 ? 'task' : 'tasks'}, the largest with ${largest})`;
+  if (Q < 2) return `${head}; a split needs at least 2 queries`;
+  if (largest < 2) return `${head}; with one query per task no fraction splits it: give fewer, larger tasks, or a separate training table with --train`;
+  return `${head}; choose a ${noTrain ? 'larger' : 'smaller'} fraction`;
+}
+
 /**
  * Split s of `seed`: within each task, the task's queries are shuffled and the first round(fraction · n_task)
  * go to train, the rest to test (docs/model.md §13). Both parts must be non-empty.
@@ -46,10 +56,7 @@ export function stratifiedSplit(queryTask: Int32Array, nTasks: number, fraction:
     for (let i = 0; i < n; i++) isTrain[list[i]] = 1;
     nTrain += n;
   }
-  if (nTrain === 0 || nTrain === Q) {
-    const part = nTrain === 0 ? 'train' : 'test';
-    throw new UsageError(`--split ${fraction} leaves the ${part} part empty (${Q} queries); choose a fraction nearer 0.5 or a larger table`);
-  }
+  if (nTrain === 0 || nTrain === Q) throw new UsageError(emptyPartMessage(fraction, nTrain === 0, Q, byTask));
   const train = new Int32Array(nTrain);
   const test = new Int32Array(Q - nTrain);
   let a = 0;

@@ -59,4 +59,16 @@ describe('stratified train/test split', () => {
     expect(() => stratifiedSplit(Int32Array.from([0, 1]), 2, 0.2, 0)).toThrow(/train part empty/);
     expect(() => stratifiedSplit(Int32Array.from([0, 1]), 2, 0.9, 0)).toThrow(/test part empty/);
   });
+
+  it('says why a part is empty: the rounding is per task, so one query per task defeats every fraction, 0.5 too', () => {
+    // 30 tasks of 1 query: round(0.5 × 1) = 1 puts every query in train; round(0.4 × 1) = 0 none
+    const single = Int32Array.from({ length: 30 }, (_, q) => q);
+    expect(() => stratifiedSplit(single, 30, 0.5, 0)).toThrow(/test part empty: .*all of the 30 queries \(30 tasks, the largest with 1\); with one query per task no fraction splits it/);
+    expect(() => stratifiedSplit(single, 30, 0.4, 0)).toThrow(/train part empty: .*none of the 30 queries/);
+    // 3 tasks of 3: round(0.1 × 3) = 0 in each, so a larger fraction helps; round(0.9 × 3) = 3, a smaller one
+    const three = Int32Array.from({ length: 9 }, (_, q) => q % 3);
+    expect(() => stratifiedSplit(three, 3, 0.1, 0)).toThrow(/train part empty: .*\(3 tasks, the largest with 3\); choose a larger fraction$/);
+    expect(() => stratifiedSplit(three, 3, 0.9, 0)).toThrow(/test part empty: .*choose a smaller fraction$/);
+    expect(() => stratifiedSplit(Int32Array.from([0]), 1, 0.5, 0)).toThrow(/all of the 1 query \(1 task, the largest with 1\); a split needs at least 2 queries$/);
+  });
 });
