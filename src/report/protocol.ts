@@ -74,7 +74,8 @@ export function verdictLine(p: ProtocolBlock): string {
   const routers = p.policies.filter((r) => r.gapClosed && r.name !== p.baseline && !p.hindsight.includes(r.name));
   if (routers.length === 0) return '';
   const best = (rs: ProtocolPolicyRow[]): ProtocolPolicyRow => rs.reduce((a, r) => (r.gapClosed!.mean > a.gapClosed!.mean ? r : a));
-  const above = routers.filter((r) => r.gapClosed!.n >= 2 && r.gapClosed!.ci95[0] > 0);
+  // an interval of no width is runs that agree (a deterministic router on one split), not evidence
+  const above = routers.filter((r) => r.gapClosed!.n >= 2 && r.gapClosed!.ci95[0] > 0 && r.gapClosed!.ci95[1] > r.gapClosed!.ci95[0]);
   if (above.length > 0) {
     const r = best(above);
     const base = p.policies.find((b) => b.name === p.baseline);
@@ -82,7 +83,9 @@ export function verdictLine(p: ProtocolBlock): string {
   }
   const r = best(routers);
   const base = p.policies.find((b) => b.name === p.baseline);
-  return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}): on this evidence, deploy ${p.baseline}${base ? choseNote(base) : ''}`;
+  const g = r.gapClosed!;
+  const flat = g.n >= 2 && g.over === 'runs' && g.ci95[0] > 0 && g.ci95[1] === g.ci95[0] ? '; its runs on this one split agree, so the interval has no width: --splits k gives one over splits' : '';
+  return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}${flat}): on this evidence, deploy ${p.baseline}${base ? choseNote(base) : ''}`;
 }
 
 /** Which model the static baseline is: " (m)", or the three largest shares when its splits chose differently. */

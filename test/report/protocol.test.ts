@@ -80,6 +80,11 @@ describe('protocol outputs', () => {
     // a CI over one value (a single split and run) is no evidence
     const one: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.2, 0.2], over: 'runs', n: 1 } }, row('train-best-static', 0)] };
     expect(verdictLine(one)).toMatch(/^no router closes the gap .*the highest: knn \+20\.0%\)/);
+    // nor is an interval of no width over runs that agree (a deterministic router on one split)
+    const flat: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.2, 0.2], over: 'runs', n: 2 } }, row('train-best-static', 0)] };
+    expect(verdictLine(flat)).toBe(
+      'no router closes the gap with its 95% CI above 0 (the highest: knn +20.0% [+20.0%, +20.0%]; its runs on this one split agree, so the interval has no width: --splits k gives one over splits): on this evidence, deploy train-best-static',
+    );
     // at 80 columns the deploy line breaks between words, every line within the width
     const narrow = protocolTable(none, 80);
     for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
