@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { csvField, csvNum } from '../core/escape.js';
 import type { ProtocolBlock, ProtocolPolicyRow } from '../metrics/protocol.js';
+import { NEAR_TIE_REL } from '../metrics/stats.js';
 import { DEFAULT_LAMBDAS } from '../sim/sweep.js';
 import { paddedDomain } from './chartsSpread.js';
 import { H, W } from './chartsTime.js';
@@ -66,6 +67,12 @@ export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: s
 }
 
 /**
+ * An interval of no width: runs that agree (a deterministic router on one split), not evidence. Their regrets
+ * are sums in each run's own order, so "agree" is to within NEAR_TIE_REL, as the significance tests take it.
+ */
+const noWidth = ([lo, hi]: [number, number]): boolean => hi - lo <= NEAR_TIE_REL * Math.max(Math.abs(lo), Math.abs(hi));
+
+/**
  * What the table says to deploy: the router with the largest gap closed among those whose 95 % CI lies above 0,
  * or, when none does, the static model of the train part. Hindsight baselines do not count: they cannot be
  * deployed. Nothing when no router has a gap (the static model's test regret is 0).
@@ -74,8 +81,7 @@ export function verdictLine(p: ProtocolBlock): string {
   const routers = p.policies.filter((r) => r.gapClosed && r.name !== p.baseline && !p.hindsight.includes(r.name));
   if (routers.length === 0) return '';
   const best = (rs: ProtocolPolicyRow[]): ProtocolPolicyRow => rs.reduce((a, r) => (r.gapClosed!.mean > a.gapClosed!.mean ? r : a));
-  // an interval of no width is runs that agree (a deterministic router on one split), not evidence
-  const above = routers.filter((r) => r.gapClosed!.n >= 2 && r.gapClosed!.ci95[0] > 0 && r.gapClosed!.ci95[1] > r.gapClosed!.ci95[0]);
+  const above = routers.filter((r) => r.gapClosed!.n >= 2 && r.gapClosed!.ci95[0] > 0 && !noWidth(r.gapClosed!.ci95));
   if (above.length > 0) {
     const r = best(above);
     const base = p.policies.find((b) => b.name === p.baseline);
@@ -84,7 +90,7 @@ export function verdictLine(p: ProtocolBlock): string {
   const r = best(routers);
   const base = p.policies.find((b) => b.name === p.baseline);
   const g = r.gapClosed!;
-  const flat = g.n >= 2 && g.over === 'runs' && g.ci95[0] > 0 && g.ci95[1] === g.ci95[0] ? '; its runs on this one split agree, so the interval has no width: --splits k gives one over splits' : '';
+  const flat = g.n >= 2 && g.over === 'runs' && g.ci95[0] > 0 && noWidth(g.ci95) ? '; its runs on this one split agree, so the interval has no width: --splits k gives one over splits' : '';
   return `no router closes the gap with its 95% CI above 0 (the highest: ${r.name} ${gapCell(r)}${flat}): on this evidence, deploy ${p.baseline}${base ? choseNote(base) : ''}`;
 }
 

@@ -82,6 +82,12 @@ describe('protocol outputs', () => {
     expect(verdictLine(one)).toMatch(/^no router closes the gap .*the highest: knn \+20\.0%\)/);
     // nor is an interval of no width over runs that agree (a deterministic router on one split)
     const flat: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.2, 0.2], over: 'runs', n: 2 } }, row('train-best-static', 0)] };
+    // … to within the last digits (each run sums its regret in its own order): the values of a real such run
+    const rounding: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.10966879343691396, ci95: [0.1096687934369115, 0.10966879343691643], over: 'runs', n: 2 } }, row('train-best-static', 0)] };
+    expect(verdictLine(rounding)).toMatch(/^no router closes the gap .*interval has no width/);
+    // a narrow interval that is real still counts
+    const narrowCi: ProtocolBlock = { ...block, policies: [{ ...row('knn', 0.2, 0.2, 0.2), gapClosed: { mean: 0.2, ci95: [0.1999, 0.2001], over: 'runs', n: 2 } }, row('train-best-static', 0)] };
+    expect(verdictLine(narrowCi)).toMatch(/^best router with its 95% CI above 0: knn/);
     expect(verdictLine(flat)).toBe(
       'no router closes the gap with its 95% CI above 0 (the highest: knn +20.0% [+20.0%, +20.0%]; its runs on this one split agree, so the interval has no width: --splits k gives one over splits): on this evidence, deploy train-best-static',
     );
