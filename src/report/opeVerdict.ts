@@ -33,6 +33,9 @@ function noEvidence(p: OpeSummaryPolicy): string {
   return 'every interval is flagged (outside-range) or undefined';
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (xs: string[]): string => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+
 /** One line: the policy, its verdict, and the estimates it rests on. */
 export function verdictLine(p: OpeSummaryPolicy): string | null {
   const v = p.verdict;
@@ -44,10 +47,16 @@ export function verdictLine(p: OpeSummaryPolicy): string | null {
   const fig = `${shown.estimator} ${diffCell(shown)}`;
   if (ev.length === 1) return `${p.name}: ${v.result === 'indistinguishable' ? 'not distinguishable from' : `${v.result} than`} the logging policy at 95% (${fig}: its interval ${WHERE[v.result]}).`;
   if (v.result === 'indistinguishable') {
-    const each = ev.map((e) => `${e.estimator} ${WHERE[diffVerdict(e.vsLogged!.lo, e.vsLogged!.hi)]}`).join(', ');
-    return `${p.name}: not distinguishable from the logging policy at 95% (${fig}; ${each}).`;
+    // grouped by where each interval lies: intervals on both sides of 0 read as the disagreement they are
+    const where = ev.map((e) => WHERE[diffVerdict(e.vsLogged!.lo, e.vsLogged!.hi)]);
+    const sides = [WHERE.indistinguishable, WHERE.better, WHERE.worse]
+      .map((w) => ({ w, names: ev.filter((_, i) => where[i] === w).map((e) => e.estimator) }))
+      .filter((g) => g.names.length > 0);
+    // one side only is every interval including 0 (all above or all below would be a verdict)
+    const why = sides.length === 1 ? `every interval of ${listed(sides[0].names)} includes 0` : `the intervals disagree: ${sides.map((g) => `${listed(g.names)} ${g.w}`).join('; ')}`;
+    return `${p.name}: not distinguishable from the logging policy at 95% (${fig}; ${why}).`;
   }
-  return `${p.name}: ${v.result} than the logging policy at 95% (${fig}; every interval of ${v.estimators.join(', ')} ${WHERE[v.result]}).`;
+  return `${p.name}: ${v.result} than the logging policy at 95% (${fig}; every interval of ${listed(v.estimators)} ${WHERE[v.result]}).`;
 }
 
 /** The heading and a line per target; none for a summary without verdicts. */

@@ -29,8 +29,13 @@ describe('difference cells', () => {
 
 describe('verdict lines', () => {
   it('one per target: the figure (dr when it counts) and what every estimate of the evidence says', () => {
-    expect(verdictLine(better)).toBe('best-static: better than the logging policy at 95% (dr +0.0600 [+0.0200, +0.1000]; every interval of ips, dr above 0).');
-    expect(verdictLine(mixed)).toBe('random: not distinguishable from the logging policy at 95% (dr +0.0600 [+0.0200, +0.1000]; ips includes 0, dr above 0).');
+    expect(verdictLine(better)).toBe('best-static: better than the logging policy at 95% (dr +0.0600 [+0.0200, +0.1000]; every interval of ips and dr above 0).');
+    expect(verdictLine(mixed)).toBe('random: not distinguishable from the logging policy at 95% (dr +0.0600 [+0.0200, +0.1000]; the intervals disagree: ips includes 0; dr above 0).');
+    // intervals on both sides of 0, grouped; and every one including 0
+    const split = pol('q', [est('ips', -0.02, 0.1), est('snips', -0.05, -0.01), est('dr', -0.04, -0.02), est('dros', 0.01, 0.02)], { result: 'indistinguishable', estimators: ['ips', 'snips', 'dr', 'dros'] });
+    expect(verdictLine(split)).toBe('q: not distinguishable from the logging policy at 95% (dr -0.0300 [-0.0400, -0.0200]; the intervals disagree: ips includes 0; dros above 0; snips and dr below 0).');
+    const straddle = pol('r', [est('ips', -0.02, 0.1), est('dr', -0.01, 0.01)], { result: 'indistinguishable', estimators: ['ips', 'dr'] });
+    expect(verdictLine(straddle)).toBe('r: not distinguishable from the logging policy at 95% (dr 0.0000 [-0.0100, +0.0100]; every interval of ips and dr includes 0).');
     expect(verdictLine(pol('p', [est('ips', -0.3, -0.1)], { result: 'worse', estimators: ['ips'] }))).toBe('p: worse than the logging policy at 95% (ips -0.2000 [-0.3000, -0.1000]: its interval below 0).');
   });
 
