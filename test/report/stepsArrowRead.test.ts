@@ -11,22 +11,11 @@ import { loadTable, simulateTable, writeSimulateResults } from '../../src/app/in
 import { readSimulateDir } from '../../src/report/simulateReport.js';
 import type { SimulateOptions } from '../../src/sim/run.js';
 import type { PoolTable } from '../../src/data/pool.js';
+import { simOptions } from '../helpers/simOptions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gs-arrow-read-'));
 
-const options = (policies: string[], runs: number): SimulateOptions => ({
-  policies,
-  params: [],
-  lambda: 0.5,
-  runs,
-  seed: 7,
-  semantics: 'paper',
-  features: ['task'],
-  binning: 'thresholds',
-  cost: 'energy',
-  maxLatency: null,
-  recordSteps: true,
-});
+const options = (policies: string[], runs: number): SimulateOptions => simOptions({ policies, runs, seed: 7 });
 
 /** The aggregate `report` builds from the CSV trace and from the Arrow trace of the same run. */
 async function bothTraces(table: PoolTable, o: SimulateOptions, name: string): Promise<{ csv: unknown; arrow: unknown; arrowBytes: number; steps: number }> {

@@ -12,21 +12,10 @@ import { loadTable, simulateTable } from '../../src/app/index.js';
 import type { PoolTable } from '../../src/data/pool.js';
 import { stepsArrow, stepsCsv } from '../../src/report/simulateOutputs.js';
 import type { SimulateOptions } from '../../src/sim/run.js';
+import { simOptions } from '../helpers/simOptions.js';
 import { randomTable } from '../helpers/table.js';
 
-const options: SimulateOptions = {
-  policies: ['random', 'linucb'],
-  params: [],
-  lambda: 0.5,
-  runs: 2,
-  seed: 3,
-  semantics: 'paper',
-  features: ['task'],
-  binning: 'thresholds',
-  cost: 'energy',
-  maxLatency: null,
-  recordSteps: true,
-};
+const options: SimulateOptions = simOptions({ policies: ['random', 'linucb'], runs: 2, seed: 3 });
 
 const COLUMNS = ['run', 'step', 'query_id', 'policy', 'model_id', 'reward', 'regret', 'cum_regret', 'accuracy', 'energy_j'];
 
