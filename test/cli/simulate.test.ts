@@ -131,7 +131,7 @@ describe('greenserv simulate', () => {
     [['--data', 'does-not-exist.csv'], /does-not-exist\.csv/],
     [['--reward', 'accuracy * speed'], /unknown name 'speed'/],
     [['--features', 'task,colour'], /unknown feature 'colour'/],
-    [['--semantics', 'other'], /invalid/],
+    [['--semantics', 'other'], /^greenserv: error: option '--semantics <mode>' argument 'other' is invalid\. Allowed choices are paper, repo\./],
     // --format with the built-in pool (the default --data): a bad name as with a file, a good one as not applying
     [['--format', 'bogus'], /^greenserv: error: unknown --format 'bogus' \(expected one of: csv, .*parquet/],
     [['--data', 'greenserv-pool', '--format', 'csv'], /^greenserv: error: --format applies to files; the built-in dataset 'greenserv-pool' has no file format/],
