@@ -418,6 +418,8 @@ describe('profile-models --endpoint (live)', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/interrupted: \d new row\(s\) appended to .*; re-run the same command to resume/);
     const kept = rowsOf(out).length;
+    // the count said is the rows the new file holds
+    expect(Number(r.stderr.match(/interrupted: (\d+) new row/)![1])).toBe(kept);
     expect(kept).toBeGreaterThanOrEqual(2);
     expect(kept).toBeLessThan(6);
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toHaveLength(0);
@@ -444,6 +446,7 @@ describe('profile-models --endpoint (live)', () => {
     expect(r.stderr).toMatch(/interrupted: \d new row\(s\) appended to .*; re-run the same command to resume/);
     expect(rowsOf(out).length).toBeGreaterThanOrEqual(1);
     expect(rowsOf(out).length).toBeLessThan(6);
+    expect(Number(r.stderr.match(/interrupted: (\d+) new row/)![1])).toBe(rowsOf(out).length);
     expect(process.listeners('SIGTERM').filter((l) => !before.has(l))).toHaveLength(0);
   });
 
