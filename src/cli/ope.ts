@@ -8,6 +8,7 @@ import { inputFiles } from '../app/inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { timestamp } from '../core/format.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
+import { parseEstimators } from '../metrics/ope/evaluate.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
 import { opeNotes, opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
@@ -59,7 +60,8 @@ export function registerOpeCommand(program: Command): void {
         policies: parseList(o.policies),
         params: o.param,
         policyModules: o.policyModule,
-        estimators: o.estimators,
+        // checked here to name the flag; ope() names its field
+        estimators: o.estimators === undefined ? undefined : (parseEstimators(o.estimators, '--estimators'), o.estimators),
         lambda: o.lambda === undefined ? undefined : parseLambda('--lambda', o.lambda),
         seed: parseInteger('--seed', o.seed, 0, 0xffffffff),
         bootstrap: parseInteger('--bootstrap', o.bootstrap, 1, 100_000),

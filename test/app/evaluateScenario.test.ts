@@ -88,9 +88,10 @@ describe('evaluate with scenarios', () => {
 
   it('bad scenario settings name the field before any replay', async () => {
     const source = table();
-    await expect(evaluateRouterbench({ ...base, source, budget: 'usd=-1' })).rejects.toThrow(UsageError);
-    await expect(evaluateRouterbench({ ...base, source, budget: 'energy=0.1' })).rejects.toThrow(/budget/);
-    await expect(evaluateRouterbench({ ...base, source, drift: [{ step: 5, model: 'zzz', accuracy: 0.1 }] })).rejects.toThrow(/unknown model 'zzz'/);
-    await expect(evaluateRouterbench({ ...base, source, feedbackRate: 0 })).rejects.toThrow(/feedbackRate/);
+    await expect(evaluateRouterbench({ ...base, source, budget: 'usd=-1' })).rejects.toThrow(new UsageError('budget: the usd budget must be a finite number > 0'));
+    await expect(evaluateRouterbench({ ...base, source, budget: 'energy=0.1' })).rejects.toThrow(new UsageError("budget: dataset 'rb.csv' has no energy values to budget"));
+    await expect(evaluateRouterbench({ ...base, source, drift: [{ step: 5, model: 'zzz', accuracy: 0.1 }] })).rejects.toThrow(new UsageError("drift[0] (step 5): unknown model 'zzz'; models: a, b"));
+    await expect(evaluateRouterbench({ ...base, source, feedbackRate: 0 })).rejects.toThrow(new UsageError('feedbackRate: must be in (0, 1]'));
+    await expect(evaluateRouterbench({ ...base, source, feedbackDelay: 'soon' })).rejects.toThrow(/^feedbackDelay: expected <steps>, uniform:<a>-<b> or geometric:<mean>/);
   });
 });

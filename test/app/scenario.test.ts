@@ -7,7 +7,15 @@ describe('simulate request with scenario settings', () => {
     const s = await simulate({ policies: ['budgeted-thompson', 'random'], runs: 1, lambda: 0, budget: 'energy=0.05', feedbackDelay: '5', feedbackRate: 0.5 });
     expect(s.scenario!.budget!.cells.map((c) => c.label)).toEqual(['budgeted-thompson', 'random']);
     expect(Math.abs(s.scenario!.budget!.cells[0].overshoot.mean)).toBeLessThan(0.05);
-    expect(s.scenario!.feedback!.delay).toBe('5');
+    const fb = s.scenario!.feedback!;
+    expect([fb.delay, fb.rate]).toEqual(['5', 0.5]);
+    // every decision of the 2,500 is delivered or unlabelled; at rate 0.5 about half are delivered (binomial sd 25,
+    // less the last 6 steps a delay of 5 cannot deliver), and both policies of the run get the same sampled labels
+    for (const c of fb.cells) {
+      expect(c.delivered.mean + c.unlabelled.mean).toBe(2500);
+      expect(Math.abs(c.delivered.mean - 1250)).toBeLessThan(125);
+    }
+    expect(fb.cells[0].delivered.mean).toBe(fb.cells[1].delivered.mean);
     await expect(simulate({ policies: ['random'], runs: 1, budget: 'watts=3' })).rejects.toThrow(UsageError);
     await expect(simulate({ policies: ['random'], runs: 1, budget: 'watts=3' })).rejects.toThrow(/budget/);
     await expect(simulate({ policies: ['random'], runs: 1, drift: [{ step: 1, model: 'nope', accuracy: 0.1 }] })).rejects.toThrow(/unknown model 'nope'/);

@@ -36,6 +36,7 @@ describe('setting names in errors', () => {
     for (const lambda of [-0.1, 1.5, Number.NaN]) await expect(ope({ logs, policies: ['random'], lambda })).rejects.toThrow(new UsageError(`lambda must be in [0, 1], got ${lambda}`));
     await expect(ope({ logs, policies: ['random'], seed: -1 })).rejects.toThrow(new UsageError('seed must be an integer in [0, 4294967295], got -1'));
     await expect(ope({ logs, policies: ['random'], bootstrap: 0 })).rejects.toThrow(/^bootstrap must be an integer in \[1, \d+\], got 0$/);
+    await expect(ope({ logs, policies: ['random'], estimators: 'ips,magic' })).rejects.toThrow(new UsageError("estimators: unknown estimator 'magic' (expected some of: dm, ips, snips, dr, switch-dr, dros)"));
   });
 
   it('the command line still names the flag typed', () => {

@@ -61,7 +61,8 @@ describe('greenserv ope refuses bad logs', () => {
 
   it('bad options are named: estimator, bootstrap, lambda, oracle without a table', async () => {
     const f = log('good.csv', GOOD);
-    expect(await refused(['ope', '--logs', f, '--policies', 'random', '--estimators', 'ips,magic'], join(dir, 'o1'))).toContain("unknown estimator 'magic'");
+    expect(await refused(['ope', '--logs', f, '--policies', 'random', '--estimators', 'ips,magic'], join(dir, 'o1'))).toBe("greenserv: error: --estimators: unknown estimator 'magic' (expected some of: dm, ips, snips, dr, switch-dr, dros)\n");
+    expect(await refused(['ope', '--logs', f, '--policies', 'random', '--estimators', ' , '], join(dir, 'o1'))).toBe('greenserv: error: --estimators: no estimator given\n');
     expect(await refused(['ope', '--logs', f, '--policies', 'random', '--bootstrap', '0'], join(dir, 'o2'))).toContain('--bootstrap: must be an integer ≥ 1');
     expect(await refused(['ope', '--logs', f, '--policies', 'random', '--lambda', '2'], join(dir, 'o3'))).toContain('--lambda: must be in [0, 1]');
     expect(await refused(['ope', '--logs', f, '--policies', 'oracle'], join(dir, 'o4'))).toContain("policy 'oracle' needs every model's outcome");

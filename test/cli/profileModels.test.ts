@@ -41,7 +41,35 @@ describe('profile-models on a table', () => {
     expect(p.lambda).toBe(0.3);
     expect(p.models).toHaveLength(16);
     expect(p.pareto.length).toBeGreaterThan(1);
-    expect(p.models.find((m: { id: string }) => m.id === p.bestStatic)).toBeTruthy();
+    // bestStatic: the model of highest mean reward at λ = 0.3, from the spec §2 formula computed here
+    // (clip((1−λ)·acc + λ·(1 − e), 0, 1), e the J/token min–max normalised by the task bounds the built-in
+    // pool supplies, docs/model.md §2.1; every cell of the pool is present)
+    const t = await loadTable('greenserv-pool');
+    const M = t.nModels;
+    const perToken = (i: number): number => t.energyJ[i] / (t.inputTokens![i] + t.outputTokens![i]);
+    const lo = t.tasks.map((k) => t.taskBounds.get(k)!.eptMin);
+    const hi = t.tasks.map((k) => t.taskBounds.get(k)!.eptMax);
+    const meanReward = t.models.map((_, m) => {
+      let s = 0;
+      for (let q = 0; q < t.nQueries; q++) {
+        const i = q * M + m;
+        const k = t.queryTask[q];
+        s += Math.min(1, Math.max(0, 0.7 * t.accuracy[i] + 0.3 * (1 - (perToken(i) - lo[k]) / (hi[k] - lo[k]))));
+      }
+      return s / t.nQueries;
+    });
+    type Row = { id: string; meanReward: number; pareto: boolean; accuracy: { mean: number }; energyJ: number };
+    const rows = p.models as Row[];
+    rows.forEach((m, k) => {
+      expect(m.id).toBe(t.models[k].id);
+      expect(m.meanReward).toBeCloseTo(meanReward[k], 9);
+    });
+    expect(p.bestStatic).toBe(t.models[meanReward.indexOf(Math.max(...meanReward))].id);
+    // pareto: the models no other model beats on accuracy without costing more energy per query (brute force), cheapest first
+    const dominated = (a: Row): boolean => rows.some((b) => b !== a && b.accuracy.mean >= a.accuracy.mean && b.energyJ <= a.energyJ && (b.accuracy.mean > a.accuracy.mean || b.energyJ < a.energyJ));
+    const front = rows.filter((a) => !dominated(a)).sort((a, b) => a.energyJ - b.energyJ);
+    expect(p.pareto).toEqual(front.map((m) => m.id));
+    expect(rows.filter((m) => m.pareto).map((m) => m.id).sort()).toEqual([...p.pareto].sort());
     for (const m of p.models) {
       expect(Object.keys(m.tasks)).toHaveLength(5);
       expect(m.accuracy.ci95[0]).toBeLessThanOrEqual(m.accuracy.mean);
@@ -390,6 +418,8 @@ describe('profile-models --endpoint (live)', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/interrupted: \d new row\(s\) appended to .*; re-run the same command to resume/);
     const kept = rowsOf(out).length;
+    // the count said is the rows the new file holds
+    expect(Number(r.stderr.match(/interrupted: (\d+) new row/)![1])).toBe(kept);
     expect(kept).toBeGreaterThanOrEqual(2);
     expect(kept).toBeLessThan(6);
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toHaveLength(0);
@@ -416,6 +446,7 @@ describe('profile-models --endpoint (live)', () => {
     expect(r.stderr).toMatch(/interrupted: \d new row\(s\) appended to .*; re-run the same command to resume/);
     expect(rowsOf(out).length).toBeGreaterThanOrEqual(1);
     expect(rowsOf(out).length).toBeLessThan(6);
+    expect(Number(r.stderr.match(/interrupted: (\d+) new row/)![1])).toBe(rowsOf(out).length);
     expect(process.listeners('SIGTERM').filter((l) => !before.has(l))).toHaveLength(0);
   });
 

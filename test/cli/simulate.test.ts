@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadTable } from '../../src/data/load.js';
+import { buildRewards } from '../../src/sim/reward.js';
 import { cli, cliInProcess } from '../helpers/cli.js';
 
 // The full runs go through the built binary; the refusals and the printed table through main() in this process
@@ -20,7 +22,11 @@ describe('greenserv simulate', () => {
     expect(s.dataset).toMatchObject({ name: 'greenserv-pool', queries: 2500, models: 16 });
     expect(s.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(s).toMatchObject({ lambda: 0.5, runs: 2, seed: 40, semantics: 'paper' });
-    expect(typeof s.oracle.totalReward).toBe('number');
+    // Σ over queries of the best model's reward at λ = 0.5, from the reward table directly
+    const rw = await buildRewards(await loadTable('greenserv-pool'), { lambda: 0.5 });
+    let oracle = 0;
+    for (let q = 0; q < 2500; q++) oracle += Math.max(...rw.rewards.subarray(q * 16, (q + 1) * 16));
+    expect(s.oracle.totalReward).toBeCloseTo(oracle, 6);
     const names = s.policies.map((p: { name: string }) => p.name);
     expect(names).toEqual(['random', 'largest', 'smallest', 'most-accurate', 'best-static', 'oracle', 'epsilon-greedy', 'linear-epsilon-greedy', 'linucb', 'thompson']);
     for (const p of s.policies) {
@@ -29,6 +35,8 @@ describe('greenserv simulate', () => {
       for (const k of ['accuracy', 'energyWh', 'reward']) expect(typeof p[k].mean).toBe('number');
       const shares = Object.values(p.selection as Record<string, number>).reduce((a, b) => a + b, 0);
       expect(shares).toBeCloseTo(1, 9);
+      // spec §2: final regret + total reward (2,500 × mean reward) = Σ oracle
+      expect(p.finalRegret.mean + 2500 * p.reward.mean).toBeCloseTo(oracle, 6);
     }
     const runsCsv = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
     expect(runsCsv).toHaveLength(1 + 10 * 2);
@@ -131,7 +139,7 @@ describe('greenserv simulate', () => {
     [['--data', 'does-not-exist.csv'], /does-not-exist\.csv/],
     [['--reward', 'accuracy * speed'], /unknown name 'speed'/],
     [['--features', 'task,colour'], /unknown feature 'colour'/],
-    [['--semantics', 'other'], /invalid/],
+    [['--semantics', 'other'], /^greenserv: error: option '--semantics <mode>' argument 'other' is invalid\. Allowed choices are paper, repo\./],
     // --format with the built-in pool (the default --data): a bad name as with a file, a good one as not applying
     [['--format', 'bogus'], /^greenserv: error: unknown --format 'bogus' \(expected one of: csv, .*parquet/],
     [['--data', 'greenserv-pool', '--format', 'csv'], /^greenserv: error: --format applies to files; the built-in dataset 'greenserv-pool' has no file format/],

@@ -119,7 +119,27 @@ describe('train/test protocol', () => {
     expect(tr.queries.length).toBe(sp.trainQueries);
     expect(sp.trainQueries + sp.testQueries).toBe(60);
     for (const q of tr.queries) expect(q).toBeGreaterThanOrEqual(sp.testQueries);
-    for (const q of tr.queries) for (let m = 0; m < 3; m++) if (!tr.present[q * 3 + m]) expect(tr.rewards[q * 3 + m]).toBeNaN();
+    // the stacked train rows are the split's train queries in table order, with the whole table's rewards
+    // (a split keeps its normalisation) and accuracies where present, NaN where absent
+    const { train } = stratifiedSplit(t.queryTask, t.tasks.length, 0.25, 3, 0);
+    expect(Array.from(tr.queries)).toEqual(Array.from(train, (_, k) => sp.testQueries + k));
+    const rw = await buildRewards(t, { lambda: 0.5 });
+    let absent = 0;
+    train.forEach((orig, k) => {
+      const q = tr.queries[k];
+      for (let m = 0; m < 3; m++) {
+        expect(tr.present[q * 3 + m]).toBe(t.present[orig * 3 + m]);
+        if (!t.present[orig * 3 + m]) {
+          absent++;
+          expect(tr.rewards[q * 3 + m]).toBeNaN();
+          expect(tr.accuracy[q * 3 + m]).toBeNaN();
+        } else {
+          expect(tr.rewards[q * 3 + m]).toBeCloseTo(rw.rewards[orig * 3 + m], 12);
+          expect(tr.accuracy[q * 3 + m]).toBe(t.accuracy[orig * 3 + m]);
+        }
+      }
+    });
+    expect(absent).toBeGreaterThan(0);
   });
 
   it('a separate train table is matched by model id and stacked after the test rows', () => {

@@ -368,7 +368,10 @@ describe('drift events', () => {
     const t0 = Date.now();
     await expect(planDrift(big, bigRw, { lambda: 0 }, many)).rejects.toThrow(/1000 events × 22500 table cells exceed 20000000/);
     expect(Date.now() - t0).toBeLessThan(2000);
-    await expect(planDrift(big, bigRw, { lambda: 0 }, many.slice(0, 3))).resolves.toBeDefined();
+    // three events are within the bound: planned, one phase after the start state per event
+    const three = await planDrift(big, bigRw, { lambda: 0 }, many.slice(0, 3));
+    expect(three.events).toEqual(many.slice(0, 3));
+    expect(three.phases).toHaveLength(4);
   });
 });
 

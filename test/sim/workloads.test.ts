@@ -32,24 +32,66 @@ describe('bench workloads', () => {
 
   it('dense d: a bias slot and d − 1 features per query', () => {
     const w = denseWorkload(64);
-    expect(w.contexts.d).toBe(64);
-    expect(w.contexts.ptr[1]).toBe(64);
-    expect(w.contexts.val[0]).toBe(1);
+    const { ptr, idx, val, d, nQueries } = w.contexts;
+    expect([d, w.nModels, w.rewards.length]).toEqual([64, 16, nQueries * 16]);
+    // every query: slots 0 … 63 in order, the bias 1, the 63 features Gaussian of unit expected norm
+    let norm2 = 0;
+    const bad: string[] = [];
+    for (let q = 0; q < nQueries; q++) {
+      if (ptr[q + 1] - ptr[q] !== 64) bad.push(`query ${q}: ${ptr[q + 1] - ptr[q]} slots`);
+      if (val[ptr[q]] !== 1) bad.push(`query ${q}: bias ${val[ptr[q]]}`);
+      for (let j = 0; j < 64; j++) if (idx[ptr[q] + j] !== j) bad.push(`query ${q}: slot ${j} is ${idx[ptr[q] + j]}`);
+      for (let j = 1; j < 64; j++) norm2 += val[ptr[q] + j] ** 2;
+    }
+    expect(bad).toEqual([]);
+    expect(norm2 / nQueries).toBeCloseTo(1, 1);
   });
 
   it('the engine stepper makes runs × queries decisions per call, and the policy stepper n per call', async () => {
     const w = await taskTableWorkload(300);
-    const eng = engineStepper('epsilon-greedy', w.table, w.contexts, w.rw, 2);
+    // every decision reads the served cell's reward once: a reward table that logs those reads counts them
+    const logged = <T extends object>(rewards: T, reads: number[]): T =>
+      new Proxy(rewards, {
+        get: (target, key) => {
+          if (typeof key === 'string' && /^\d+$/.test(key)) reads.push(Number(key));
+          return Reflect.get(target, key, target);
+        },
+      });
+    const served: number[] = [];
+    const eng = engineStepper('epsilon-greedy', w.table, w.contexts, { ...w.rw, rewards: logged(w.rw.rewards, served) }, 2);
+    // the warm-up call, then per call one simulate of 2 runs × 300 queries, whatever n says
+    expect(served.length).toBe(600);
+    eng(1);
+    eng(5000);
+    expect(served.length).toBe(3 * 600);
+    // each run serves every query once, and every call replays new orders (seeds 40, 41, then 42, 43, …)
+    const runs = Array.from({ length: 6 }, (_, r) => served.slice(r * 300, (r + 1) * 300).map((i) => Math.floor(i / 7)));
+    const all = Array.from({ length: 300 }, (_, q) => q);
+    for (const run of runs) expect([...run].sort((x, y) => x - y)).toEqual(all);
+    expect(new Set(runs.map((run) => run.slice(0, 20).join())).size).toBe(6);
     let calls = 0;
-    const counted = (n: number): void => {
-      calls++;
-      eng(n);
-    };
-    const rate = timedRate(counted, 600, 5, cpuClock);
-    expect(calls).toBeGreaterThan(0);
+    const rate = timedRate(
+      (n) => {
+        calls++;
+        eng(n);
+      },
+      600,
+      5,
+      cpuClock,
+    );
+    expect(served.length).toBe((3 + calls) * 600);
     expect(rate).toBeGreaterThan(0);
-    const step = decisionStepper('linucb', w.contexts, w.rewards, 7, 10);
-    expect(() => step(1000)).not.toThrow();
+
+    // the policy stepper: n select + update decisions per call, each reading the chosen cell's reward once,
+    // cycling through the given order (warm-up included)
+    const reads: number[] = [];
+    const rewards = logged(w.rewards, reads);
+    const order = Int32Array.from({ length: 300 }, (_, k) => (k * 7) % 300);
+    const step = decisionStepper('linucb', w.contexts, rewards, 7, 10, order);
+    expect(reads.length).toBe(10);
+    step(1000);
+    expect(reads.length).toBe(1010);
+    expect(reads.map((i) => Math.floor(i / 7))).toEqual(Array.from({ length: 1010 }, (_, s) => order[s % 300]));
   });
 
   it('the fresh-run stepper replays what the engine replays: each run\'s total reward equals simulate\'s', async () => {

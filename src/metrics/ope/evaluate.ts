@@ -1,5 +1,5 @@
 /** One target policy through several estimators: estimates, paired bootstrap intervals and diagnostics. */
-import { UsageError } from '../../core/errors.js';
+import { at, UsageError } from '../../core/errors.js';
 import { bootstrapMany } from './bootstrap.js';
 import { supportShare, weightDiagnostics, type WeightDiagnostics } from './diagnostics.js';
 import { checkTarget, ESTIMATOR_NAMES, estimate, importanceWeights, type Estimate, type EstimatorName, type LoggedBandit } from './estimators.js';
@@ -52,16 +52,16 @@ export interface OpeResult {
   diagnostics: WeightDiagnostics & { n: number; supportShare: number };
 }
 
-/** Parse a comma-separated estimator list (`--estimators`); an unknown name is a UsageError. */
-export function parseEstimators(list: string): EstimatorName[] {
+/** Parse a comma-separated estimator list; an unknown name is a UsageError naming `where` (`--estimators` or the field). */
+export function parseEstimators(list: string, where = 'estimators'): EstimatorName[] {
   const out: EstimatorName[] = [];
   for (const raw of list.split(',')) {
     const s = raw.trim().toLowerCase();
     if (s === '') continue;
-    if (!(ESTIMATOR_NAMES as readonly string[]).includes(s)) throw new UsageError(`unknown estimator '${raw.trim()}' (expected some of: ${ESTIMATOR_NAMES.join(', ')})`);
+    if (!(ESTIMATOR_NAMES as readonly string[]).includes(s)) throw new UsageError(at(where, `unknown estimator '${raw.trim()}' (expected some of: ${ESTIMATOR_NAMES.join(', ')})`));
     if (!out.includes(s as EstimatorName)) out.push(s as EstimatorName);
   }
-  if (out.length === 0) throw new UsageError('no estimator given');
+  if (out.length === 0) throw new UsageError(at(where, 'no estimator given'));
   return out;
 }
 
