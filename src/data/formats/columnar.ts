@@ -27,6 +27,8 @@ export interface ColumnarSource {
   release?(cols: number[]): void;
   /** Give back the memory the source holds (an Arrow file's bytes) now: nothing is read from it afterwards. */
   close?(): void;
+  /** The rows are read again from the start: work counted by a budget so far (a pickle's) no longer counts. */
+  rewind?(): void;
   /** Key/value metadata of the file (Arrow schema metadata, Parquet key_value_metadata). */
   metadata?: Map<string, string>;
   /** Values carry full double precision (pickles): metrics stay float64 (src/data/columns.ts). */
@@ -145,7 +147,11 @@ async function loadWideColumnar(src: ColumnarSource, layout: WideLayout, used: n
     return src.column(c);
   });
   letGo();
-  if (!filled) await addWideRows(src, b, used);
+  if (!filled) {
+    // the row reader decodes again what the column fill read: a pickle's work budget counts that once
+    src.rewind?.();
+    await addWideRows(src, b, used);
+  }
   src.close?.();
   return b.build();
 }

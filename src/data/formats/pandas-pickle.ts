@@ -29,7 +29,7 @@ export function pickleSource(file: string): ColumnarSource {
       }
     };
     // pickled floats are doubles: kept as float64
-    return { file, columns: frame.columns, nRows: frame.nRows, column, float64: true };
+    return { file, columns: frame.columns, nRows: frame.nRows, column, float64: true, rewind: () => frame.rewind() };
   } catch (err) {
     throw pickleDataError(err, file);
   }

@@ -10,6 +10,8 @@ export interface FrameColumns {
   nRows: number;
   /** Column `i`'s values, strings decoded (object columns are decoded on each call). */
   column(i: number): ArrayLike<unknown>;
+  /** Count the work of later reads from zero again (the loader reads every column anew). */
+  rewind(): void;
 }
 
 /** Columns of an unpickled DataFrame, in the frame's column order. */
@@ -71,6 +73,9 @@ export function frameColumns(v: unknown): FrameColumns {
       } finally {
         spent = dec.work;
       }
+    },
+    rewind: () => {
+      spent = 0;
     },
   };
 }

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { unpickle, frameColumns, PickleError, ALLOWED_GLOBALS, PdDataFrame, PdBlockManager, PdIndex } from '../../../src/data/formats/pickle.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
+import { dupListDag } from '../../../fuzz/pickleBombs.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const fixture = (name: string): string => join(FIXTURES, name);
@@ -147,5 +148,20 @@ describe('corrupt pickles found by fuzzing', () => {
     const range = (stop: number): PdIndex => new PdIndex('pandas.core.indexes.range.RangeIndex', null, { start: 0, stop, step: 1 }, null);
     df.mgr = new PdBlockManager([], [range(1e12), range(3)]);
     expect(() => frameColumns(df)).toThrow(/lists 1000000000000 columns but its blocks hold 0/);
+  });
+});
+
+describe('work budget of a wide pickle read twice', () => {
+  // The fixture repeats a query id, so the column fill gives up and the row reader reads the columns again.
+  it('a table whose columns cost most of the budget loads (the fill and the row reader were charged both)', async () => {
+    const b = readFileSync(fixture('routerbench_small_pd2_p4.pkl'));
+    const id = Buffer.from('mt-bench.81');
+    const at = b.indexOf(id);
+    expect(b[at - 2]).toBe(0x8c); // SHORT_BINUNICODE, its length, the text
+    // a list DAG whose spelled-out size (about 600,000 steps) is over half the budget (about 1.1 million)
+    const p = Buffer.concat([b.subarray(0, at - 2), Buffer.from(dupListDag(6, 9), 'latin1'), b.subarray(at + id.length)]);
+    const t = await loadTable(s.write('budget-twice.pkl', p), { warn: () => {} });
+    expect(t.nQueries).toBe(4);
+    expect(t.queryIds[3]).toMatch(/^\[\[\[/);
   });
 });
