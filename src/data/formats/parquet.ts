@@ -10,7 +10,7 @@ import { assertReadable, gzipContent, readAllBytes, readMagic } from './input.js
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
 import { parquetString, firstNotUtf8 } from './utf8Strings.js';
-import { snappyInto } from './snappyInto.js';
+import { snappyInto, snappyStatedLength } from './snappyInto.js';
 
 /**
  * Buffers for inflated pages, lent again once the values decoded from them are used: each fresh one, left
@@ -51,11 +51,15 @@ class PagePool {
  * same bytes whichever decoder reads it). A stream it does not take goes to the usual decoder, whose result
  * or error stands.
  */
-function pooledCompressors(pool: PagePool): Compressors {
+export function pooledCompressors(pool = new PagePool()): Compressors {
   const usual = compressors.SNAPPY!;
   return {
     ...compressors,
     SNAPPY(input: Uint8Array, length: number): Uint8Array {
+      // the usual decoder would return a stream that states fewer bytes than its page padded with bytes of
+      // earlier pages (it reuses its memory): such a page is corrupt, whichever decoder reads it
+      const stated = snappyStatedLength(input);
+      if (stated !== null && stated !== length) throw new ParquetFormatError(`a SNAPPY page's data states ${stated} bytes, its page header ${length}`);
       const out = pool.bytes(length);
       try {
         snappyInto(input, out);

@@ -17,6 +17,11 @@ function preamble(input: Uint8Array): { length: number; at: number } | null {
   return null;
 }
 
+/** The uncompressed length a snappy stream states, or null when its preamble is malformed. */
+export function snappyStatedLength(input: Uint8Array): number | null {
+  return preamble(input)?.length ?? null;
+}
+
 /** Runs at least this long are block copies; shorter ones are copied a byte at a time (a call costs more). */
 const BLOCK = 64;
 

@@ -81,3 +81,17 @@ describe('snappyInto', () => {
     expect(refused).toBeGreaterThan(50);
   });
 });
+
+describe('a SNAPPY page whose stream states another length than its page header', () => {
+  it('is refused as corrupt: the usual decoder would pad it with bytes of earlier pages', async () => {
+    const { pooledCompressors } = await import('../../../src/data/formats/parquet.js');
+    const snappy = pooledCompressors().SNAPPY!;
+    const as = new Uint8Array(40).fill(65);
+    const bs = new Uint8Array(10).fill(66);
+    // a good page first (its bytes linger in the decoder's memory), then one stating 10 bytes for a 40-byte page
+    expect(Array.from(snappy(snappyCompress(as), 40))).toEqual(Array.from(as));
+    expect(() => snappy(snappyCompress(bs), 40)).toThrow("a SNAPPY page's data states 10 bytes, its page header 40");
+    // the length that matches still decodes, through snappyInto or the usual decoder
+    expect(Array.from(snappy(snappyCompress(bs), 10))).toEqual(Array.from(bs));
+  });
+});
