@@ -1,20 +1,22 @@
 /**
  * One colour per policy in every chart of every report: the shipped policies have fixed colours, so linucb is
- * the same red in X1, X3 and X4; other labels (feature sets, custom arms) take the spare colours in order.
+ * the same wine red in X1, X3 and X4; other labels (feature sets, custom arms) take the spare colours in order.
  */
 
 export const POLICY_COLOURS: Readonly<Record<string, string>> = {
-  'epsilon-greedy': '#4c78a8',
-  'linear-epsilon-greedy': '#f58518',
-  linucb: '#e45756',
-  thompson: '#72b7b2',
-  random: '#54a24b',
-  largest: '#c9a227',
-  smallest: '#b279a2',
-  'most-accurate': '#ff9da6',
+  // Paul Tol's "muted" scheme, built to stay apart under red–green colour blindness (the former Tableau hues
+  // made linucb and random, linear-epsilon-greedy and largest near twins under deuteranopia)
+  'epsilon-greedy': '#332288',
+  'linear-epsilon-greedy': '#cc6677',
+  linucb: '#882255',
+  thompson: '#88ccee',
+  random: '#117733',
+  largest: '#ddcc77',
+  smallest: '#aa4499',
+  'most-accurate': '#999933',
   // the reference's "accuracy" baseline is the most accurate single model
-  accuracy: '#ff9da6',
-  'best-static': '#9d755d',
+  accuracy: '#999933',
+  'best-static': '#44aa99',
   oracle: '#333333',
 };
 
@@ -25,12 +27,12 @@ export const POLICY_COLOURS: Readonly<Record<string, string>> = {
 export const RESERVED_COLOURS = ['#888888', '#7f7f7f', '#999999', '#222222', '#111111', '#bdbdbd', '#555555', '#666666', '#000000'];
 
 /**
- * Colours for the other labels, in the order they are taken: hues the shipped colours leave free (violet, olive,
- * magenta, navy, sky, rust, …) at a lightness that reads as a line, a marker and a text label on white. In
- * CIEDE2000 from every shipped colour, every reserved grey and the spares before it, the first five are at least
- * 17 away (a --split run's fifteen policies stay apart), the first nine at least 16 and all at least 12.
+ * Colours for the other labels, in the order they are taken, each chosen as far as possible (CIEDE2000, in normal
+ * vision and under simulated deuteranopia and protanopia) from the shipped colours, the reserved greys and the
+ * spares before it, at a lightness that reads as a line or a marker: the first five are at least 15 away in normal
+ * vision and 10 under either deficiency, all at least 11 and 7.
  */
-export const SPARE_COLOURS = ['#7e2fd4', '#616119', '#e6197f', '#1f3f8f', '#15aadd', '#a8390a', '#0b7a3e', '#a98ef0', '#fb56f9', '#9a4057', '#98a605', '#965e03', '#6b5292', '#e5845d'];
+export const SPARE_COLOURS = ['#8877ff', '#334400', '#aa88bb', '#3344ff', '#ccaa88', '#88aaff', '#006677', '#cc2233', '#7700bb', '#3377bb', '#99bb00', '#773333', '#448866', '#775500'];
 const SPARE = SPARE_COLOURS;
 
 /**

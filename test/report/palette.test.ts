@@ -3,9 +3,21 @@ import type { EvaluateSummary, FamilyCurves } from '../../src/metrics/routerbenc
 import { familyChartSpec } from '../../src/report/evaluateCharts.js';
 import { POLICY_COLOURS, RESERVED_COLOURS, SPARE_COLOURS, policyColours } from '../../src/report/palette.js';
 
-/** sRGB hex → CIELAB (D65). */
-function lab(hex: string): [number, number, number] {
-  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+/** sRGB hex → linear RGB. */
+function linear(hex: string): number[] {
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+}
+
+/** Machado, Oliveira & Fernandes (2009) simulation matrices at severity 1.0, applied to linear RGB. */
+const CVD = {
+  deuteranopia: [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.01182, 0.04294, 0.968881]],
+  protanopia: [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+};
+
+/** sRGB hex → CIELAB (D65), optionally as seen with a colour-vision deficiency. */
+function lab(hex: string, cvd?: keyof typeof CVD): [number, number, number] {
+  let c = linear(hex);
+  if (cvd) c = CVD[cvd].map((r) => Math.min(1, Math.max(0, r[0] * c[0] + r[1] * c[1] + r[2] * c[2])));
   const x = (0.4124564 * c[0] + 0.3575761 * c[1] + 0.1804375 * c[2]) / 0.95047;
   const y = 0.2126729 * c[0] + 0.7151522 * c[1] + 0.072175 * c[2];
   const z = (0.0193339 * c[0] + 0.119192 * c[1] + 0.9503041 * c[2]) / 1.08883;
@@ -44,14 +56,14 @@ function deltaELab([L1, a1, b1]: number[], [L2, a2, b2]: number[]): number {
   return Math.sqrt((dL / SL) ** 2 + (dC / SC) ** 2 + (dH / SH) ** 2 + RT * (dC / SC) * (dH / SH));
 }
 
-const deltaE = (h1: string, h2: string): number => deltaELab(lab(h1), lab(h2));
+const deltaE = (h1: string, h2: string, cvd?: keyof typeof CVD): number => deltaELab(lab(h1, cvd), lab(h2, cvd));
 
-/** The closest pair of a set of colours. */
-function closest(colours: Map<string, string>): { a: string; b: string; d: number } {
+/** The closest pair of a set of colours, in normal vision or with a deficiency. */
+function closest(colours: Map<string, string>, cvd?: keyof typeof CVD): { a: string; b: string; d: number } {
   const e = [...colours.entries()];
   let best = { a: '', b: '', d: Infinity };
   for (let i = 0; i < e.length; i++) for (let j = i + 1; j < e.length; j++) {
-    const d = deltaE(e[i][1], e[j][1]);
+    const d = deltaE(e[i][1], e[j][1], cvd);
     if (d < best.d) best = { a: e[i][0], b: e[j][0], d };
   }
   return best;
@@ -72,18 +84,31 @@ describe('policy colours', () => {
 
   it('spare colours are far from every shipped policy, every grey other marks use, and one another', () => {
     for (const s of SPARE_COLOURS) {
-      for (const p of SHIPPED) expect(deltaE(s, POLICY_COLOURS[p]), `${s} vs ${p}`).toBeGreaterThanOrEqual(12);
-      for (const g of RESERVED_COLOURS) expect(deltaE(s, g), `${s} vs ${g}`).toBeGreaterThanOrEqual(12);
+      for (const p of SHIPPED) expect(deltaE(s, POLICY_COLOURS[p]), `${s} vs ${p}`).toBeGreaterThanOrEqual(11);
+      for (const g of RESERVED_COLOURS) expect(deltaE(s, g), `${s} vs ${g}`).toBeGreaterThanOrEqual(11);
     }
-    expect(closest(new Map(SPARE_COLOURS.map((c) => [c, c]))).d).toBeGreaterThanOrEqual(12);
+    expect(closest(new Map(SPARE_COLOURS.map((c) => [c, c]))).d).toBeGreaterThanOrEqual(11);
   });
 
-  it('a --split run: fifteen policies, none two closer than 17 (the closest shipped pair is 18)', () => {
-    expect(closest(new Map(SHIPPED.map((p) => [p, POLICY_COLOURS[p]]))).d).toBeGreaterThan(18);
+  it('shipped policies stay apart for deuteranopes and protanopes (random and thompson far apart too)', () => {
+    const shipped = new Map(SHIPPED.map((p) => [p, POLICY_COLOURS[p]]));
+    expect(closest(shipped).d).toBeGreaterThanOrEqual(15);
+    for (const cvd of ['deuteranopia', 'protanopia'] as const) {
+      const c = closest(shipped, cvd);
+      expect(c.d, `${cvd}: ${c.a} vs ${c.b}`).toBeGreaterThanOrEqual(10);
+    }
+    expect(deltaE(POLICY_COLOURS.random, POLICY_COLOURS.thompson)).toBeGreaterThanOrEqual(30);
+  });
+
+  it('a --split run: fifteen policies, none two closer than 15, nor than 10 with a red–green deficiency', () => {
     const all = policyColours([...SHIPPED, ...TRAINED].map((label) => ({ label })));
     expect(all.size).toBe(15);
     const c = closest(all);
-    expect(c.d, `${c.a} vs ${c.b}`).toBeGreaterThanOrEqual(17);
+    expect(c.d, `${c.a} vs ${c.b}`).toBeGreaterThanOrEqual(15);
+    for (const cvd of ['deuteranopia', 'protanopia'] as const) {
+      const d = closest(all, cvd);
+      expect(d.d, `${cvd}: ${d.a} vs ${d.b}`).toBeGreaterThanOrEqual(10);
+    }
     // nor close to the models' grey
     for (const [p, col] of all) if (p !== 'oracle') expect(deltaE(col, '#888888'), p).toBeGreaterThanOrEqual(17);
   });
