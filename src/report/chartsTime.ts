@@ -1,7 +1,7 @@
 /** Charts over the query stream: cumulative regret, moving-average regret and selection heatmaps. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellCurves, SelectionWindows } from '../metrics/experiment.js';
-import { colourScale } from './palette.js';
+import { colourScale, textColour } from './palette.js';
 import { dejaVuWidth } from './textWidth.js';
 
 export const W = 560;
@@ -141,7 +141,10 @@ export function endLabelLayers(ends: { label: string; x: number; value: number }
   );
   const perPx = (Q - from) / W;
   // the leader starts inside the plot, as its label does: an end far outside the axis would grow the image with it
-  const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: Math.max(0, Math.min(yTop, e.value)), x2: Q + 10 * perPx, labelY: pos[i] }));
+  // the label text takes its line's colour darkened to read on white (the legend stays with the lines)
+  const sc = (color as { scale?: { domain?: string[]; range?: string[] } }).scale;
+  const ink = new Map((sc?.domain ?? []).map((d, i) => [d, textColour(sc?.range?.[i] ?? '#333333')]));
+  const values = ends.map((e, i) => ({ label: e.label, x: e.x, value: Math.max(0, Math.min(yTop, e.value)), x2: Q + 10 * perPx, labelY: pos[i], ink: ink.get(e.label) ?? '#333333' }));
   // same encoding as the lines, so the legends merge into one
   const c = color;
   return [
@@ -153,7 +156,7 @@ export function endLabelLayers(ends: { label: string; x: number; value: number }
     {
       data: { values },
       mark: { type: 'text', align: 'left', baseline: 'middle', dx: 12, fontSize: END_FONT },
-      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'labelY', type: 'quantitative' }, text: { field: 'label' }, color: c },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'labelY', type: 'quantitative' }, text: { field: 'label' }, fill: { field: 'ink', type: 'nominal', scale: null, legend: null } },
     },
   ];
 }

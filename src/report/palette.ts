@@ -72,3 +72,20 @@ export function policyColours(arms: { label: string; policy?: string }[]): Map<s
 export function colourScale(colours: Map<string, string>, labels: string[]): { domain: string[]; range: string[] } {
   return { domain: labels, range: labels.map((l) => colours.get(l) ?? '#7f7f7f') };
 }
+
+const toLinear = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+const toByte = (v: number): number => Math.round(255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055));
+
+/**
+ * The colour for text drawn in a series' colour on white: the colour itself when its contrast reaches WCAG AA
+ * (4.5:1), else the same hue darkened until it does (light series colours such as sand or sky would not read).
+ */
+export function textColour(hex: string): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex);
+  if (!m) return hex;
+  const lin = [0, 2, 4].map((i) => toLinear(parseInt(m[1].slice(i, i + 2), 16) / 255));
+  const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  // contrast with white ≥ 4.5 ⇔ luminance ≤ 0.183; scaling linear RGB keeps the hue
+  if (lum <= 0.175) return hex.toLowerCase();
+  return `#${lin.map((v) => toByte((v * 0.17) / lum).toString(16).padStart(2, '0')).join('')}`;
+}

@@ -4,6 +4,7 @@ import type { ModelProfile, Profile } from '../metrics/profile.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
 import { axisLabels } from './chartsTime.js';
 import { placeLabels } from './labels.js';
+import { textColour } from './palette.js';
 import { axisValue, costOrNull, COST_AXIS, fmtEnergy } from './profileFormat.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
 
@@ -41,6 +42,8 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
     lo: lo[i],
     hi: hi[i],
     status: m.pareto ? 'Pareto front' : 'dominated',
+    // labels in the point's colour, darkened where it would not read on white
+    ink: textColour(m.pareto ? FRONT_COLOUR : DOMINATED_COLOUR),
     paramsB: m.paramsB,
     dominatedBy: m.dominatedBy.join(', '),
     labelE: 10 ** (lx0 + (placed[i].lx / W) * (lx1 - lx0)),
@@ -91,7 +94,7 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
           x: { field: 'labelE', type: 'quantitative', scale: xScale },
           y: { field: 'labelA', type: 'quantitative', scale: yScale },
           text: { field: 'id' },
-          color,
+          fill: { field: 'ink', type: 'nominal', scale: null, legend: null },
         },
       },
     ],
@@ -234,7 +237,7 @@ export function simpleParetoSvg(p: Profile): string {
     const y = sy(m.accuracy.mean!);
     const c = m.pareto ? FRONT_COLOUR : DOMINATED_COLOUR;
     parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4.5" fill="${c}"><title>${escapeHtml(`${m.id}: accuracy ${m.accuracy.mean!.toFixed(3)}, ${fmtEnergy(cx(m))} ${COST_AXIS[p.cost].short}`)}</title></circle>`);
-    parts.push(`<text x="${(labels[i].lx + L).toFixed(1)}" y="${(labels[i].ly + T).toFixed(1)}" font-size="10" fill="${c}">${escapeHtml(m.id)}</text>`);
+    parts.push(`<text x="${(labels[i].lx + L).toFixed(1)}" y="${(labels[i].ly + T).toFixed(1)}" font-size="10" fill="${textColour(c)}">${escapeHtml(m.id)}</text>`);
   });
   const lgX = W - R + 14;
   parts.push(`<circle cx="${lgX}" cy="${T + 10}" r="4.5" fill="${FRONT_COLOUR}"/><text x="${lgX + 9}" y="${T + 14}">Pareto front</text>`);
