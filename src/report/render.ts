@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { escHtml } from '../core/escape.js';
 import { vegaTextWidth } from './textWidth.js';
 
 export const CHART_FONT = 'DejaVu Sans, Lato, Liberation Sans, Arial, Helvetica, sans-serif';
@@ -57,6 +58,28 @@ export function stableIds(svg: string, prefix: string): string {
   return svg.replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${map.get(id)}"`).replace(/url\(#([^)]+)\)/g, (m, id: string) => (map.has(id) ? `url(#${map.get(id)})` : m));
 }
 
+/** The words of a spec's title and subtitle, one sentence each. */
+export function specTitleText(spec: TopLevelSpec): string {
+  const t = (spec as { title?: unknown }).title;
+  const words = (v: unknown): string => (Array.isArray(v) ? v.join(' ') : typeof v === 'string' ? v : '');
+  if (typeof t === 'string' || Array.isArray(t)) return words(t);
+  if (t && typeof t === 'object') {
+    const o = t as { text?: unknown; subtitle?: unknown };
+    return [words(o.text), words(o.subtitle)].filter((x) => x).join('. ');
+  }
+  return '';
+}
+
+/**
+ * Name an SVG for screen readers: one image (role img) labelled with what it shows, and an SVG <title> that
+ * viewers show as a tooltip; Vega's own output carries no name.
+ */
+export function labelSvg(svg: string, label: string): string {
+  if (!label) return svg;
+  const e = escHtml(label);
+  return svg.replace(/^<svg\b([^>]*)>/, `<svg$1 role="img" aria-label="${e}"><title>${e}</title>`);
+}
+
 export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'chart'): Promise<RenderedChart> {
   const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
   // lay text out at the widths it is drawn with (Vega's estimate without a canvas is 0.8 em a character)
@@ -66,7 +89,7 @@ export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'cha
   const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   // a character XML forbids (a control character in a label of a hand-made summary) would stop the PNG renderer
-  const svg = stableIds(await view.toSVG(), idPrefix).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
+  const svg = labelSvg(stableIds(await view.toSVG(), idPrefix), specTitleText(spec)).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
   view.finalize();
   const files = findFonts();
   const font = files.length ? { fontFiles: files, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
