@@ -146,15 +146,19 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
       },
     ],
   });
-  const eVals = values.map((v) => v.cost as number | null).filter((v): v is number => v !== null);
-  const logMid = eVals.length ? Math.sqrt(Math.min(...eVals) * Math.max(...eVals)) : 1;
+  const eVals = values.map((v) => v.cost as number | null).filter((v): v is number => v !== null && v > 0);
+  const [eMin, eMax] = eVals.length ? [Math.min(...eVals), Math.max(...eVals)] : [1, 1];
+  // cell text turns white where the scheme is darker than luminance 0.179, where white reads better than black
+  // (both are 4.58:1 there): at 0.741 of Blues and 0.807 of Oranges; a fixed split left white on mid-blue at 2.7:1
+  const costDark = eMax > eMin ? `datum.cost >= ${Math.exp(Math.log(eMin) + 0.807 * (Math.log(eMax) - Math.log(eMin)))}` : 'false';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `Per-task accuracy and ${COST_AXIS[p.cost].noun} per query`, subtitle: `${p.dataset.name} · cell text: mean accuracy / mean ${COST_AXIS[p.cost].short}` },
     data: { values },
     hconcat: [
-      panel('accuracy', 'Accuracy', 'Mean accuracy', { scheme: 'blues', domain: [0, 1] }, 'datum.accuracy > 0.6'),
-      panel('cost', `${COST_AXIS[p.cost].short} (log)`, COST_AXIS[p.cost].perQuery, { type: 'log', scheme: 'oranges' }, `datum.cost > ${logMid * 3}`),
+      panel('accuracy', 'Accuracy', 'Mean accuracy', { scheme: 'blues', domain: [0, 1] }, 'datum.accuracy >= 0.741'),
+      // the domain fixed to the data (no nicing), so the split above lands where the colours are
+      panel('cost', `${COST_AXIS[p.cost].short} (log)`, COST_AXIS[p.cost].perQuery, { type: 'log', scheme: 'oranges', ...(eVals.length ? { domain: [eMin, eMax], nice: false } : {}) }, costDark),
     ],
     resolve: { scale: { color: 'independent' } },
   } as unknown as TopLevelSpec;

@@ -4,7 +4,8 @@ import type { CellCurves } from '../../src/metrics/experiment.js';
 import { buildProfile } from '../../src/metrics/profile.js';
 import { cumulativeRegretSpec, movingAverageSpec } from '../../src/report/chartsTime.js';
 import { POLICY_COLOURS, SPARE_COLOURS, policyColours, textColour } from '../../src/report/palette.js';
-import { paretoChartSpec, simpleParetoSvg } from '../../src/report/profileCharts.js';
+import { heatmapChartSpec, paretoChartSpec, simpleParetoSvg } from '../../src/report/profileCharts.js';
+import { profileReportSection } from '../../src/report/profile.js';
 import { renderChart } from '../../src/report/render.js';
 import { randomTable } from '../helpers/table.js';
 
@@ -80,5 +81,41 @@ describe('text contrast', () => {
     expect(p.models.some((m) => !m.pareto)).toBe(true);
     expectReadable((await renderChart(paretoChartSpec(p), 1, 't')).svg);
     expectReadable(simpleParetoSvg(p));
+  });
+});
+
+/** Fill of each cell and of its text in a rendered heatmap panel, matched by the marks' aria labels (task; model). */
+function cellPairs(svg: string): { key: string; cell: string; text: string }[] {
+  const out: { key: string; cell: string; text: string }[] = [];
+  for (const panel of [0, 1]) {
+    const part = (layer: number): string => svg.split(`concat_${panel}_layer_${layer}_marks`)[1].split('role-mark')[0];
+    const key = (label: string): string => label.split('; ').slice(0, 2).join('; ');
+    const cells = new Map([...part(0).matchAll(/aria-label="([^"]*)"[^>]*fill="rgb\((\d+), (\d+), (\d+)\)"/g)].map((m) => [key(m[1]), `#${[m[2], m[3], m[4]].map((v) => Number(v).toString(16).padStart(2, '0')).join('')}`]));
+    for (const m of part(1).matchAll(/<text aria-label="([^"]*)"[^>]*fill="([a-z]+)">[^<]+</g)) out.push({ key: `${panel}: ${key(m[1])}`, cell: cells.get(key(m[1]))!, text: m[2] });
+  }
+  return out;
+}
+
+describe('heatmap cell text', () => {
+  it('reads on its cell at every accuracy and energy (black or white, whichever the cell needs)', async () => {
+    // 12 models on a range of accuracies and energies, so both panels run from light to dark
+    const p = await buildProfile(randomTable(5, 200, 12), { lambda: 0.5, cost: 'energy' });
+    const pairs = cellPairs((await renderChart(heatmapChartSpec(p), 1, 't')).svg);
+    expect(pairs.length).toBe(2 * p.models.length * p.dataset.tasks.length);
+    expect(pairs.some((x) => x.text === 'white')).toBe(true);
+    for (const x of pairs) expect(contrast(x.text, x.cell), `${x.key}: ${x.text} on ${x.cell}`).toBeGreaterThanOrEqual(4.5);
+  });
+});
+
+describe('shaded per-task tables (no rendered heatmap)', () => {
+  it('every shaded cell keeps 4.5:1 between its text and its background', async () => {
+    const p = await buildProfile(randomTable(5, 200, 12), { lambda: 0.5, cost: 'energy' });
+    const cells = [...profileReportSection(p).matchAll(/style="background:rgb\((\d+),(\d+),(\d+)\);color:([a-z]+)"/g)];
+    expect(cells.length).toBe(2 * p.models.length * p.dataset.tasks.length);
+    expect(cells.some((c) => c[4] === 'white')).toBe(true);
+    for (const c of cells) {
+      const bg = `#${[c[1], c[2], c[3]].map((v) => Number(v).toString(16).padStart(2, '0')).join('')}`;
+      expect(contrast(c[4], bg), `${c[4]} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+    }
   });
 });
