@@ -11,6 +11,14 @@ function pFmt(p: number): string {
   return p < 0.001 ? p.toExponential(2) : p.toFixed(4);
 }
 
+/**
+ * Every table of the reports has one header row, so each <th> heads its column; saying so (scope="col") lets
+ * screen readers announce the header with each cell without guessing.
+ */
+export function scopeHeaders(html: string): string {
+  return html.replace(/<th(?=[\s>])(?![^>]*\sscope=)/g, '<th scope="col"');
+}
+
 /** Strip the XML prolog so an SVG can be inlined in HTML. */
 export function inlineSvg(svg: string): string {
   return svg.replace(/^<\?xml[^>]*>\s*/, '');
@@ -171,5 +179,5 @@ export function experimentReport(inp: ReportInput): string {
   parts.push(`<details><summary>${esc(inp.configTitle ?? 'Configuration')}</summary><pre>${esc(inp.configText)}</pre></details>`);
   parts.push(`<details><summary>Manifest</summary><pre>${esc(JSON.stringify(inp.manifest, null, 2))}</pre></details>`);
   parts.push('</body></html>\n');
-  return parts.join('\n');
+  return scopeHeaders(parts.join('\n'));
 }

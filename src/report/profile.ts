@@ -5,7 +5,7 @@
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { inlineSvg, reportHead } from './html.js';
+import { inlineSvg, reportHead, scopeHeaders } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
@@ -176,13 +176,16 @@ export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, 
   };
 }
 
-/** Background for a heatmap cell: white → colour by t ∈ [0, 1]. */
 /** Task columns per table of the shaded per-task tables (accuracy, then cost): within an 800-px window. */
 export const PROFILE_TASKS_PER_TABLE = 6;
 
+/** Style of a shaded cell: background white → colour by t ∈ [0, 1], and the text colour that reads on it. */
 function shade(t: number, rgb: [number, number, number]): string {
   const c = rgb.map((v) => Math.round(255 + (v - 255) * Math.max(0, Math.min(1, t))));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  const lum = c.map((v) => v / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  // white text only where it reads better than black (luminance under 0.179; either is then at least 4.58:1)
+  const ink = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2] < 0.179 ? 'white' : 'black';
+  return `background:rgb(${c[0]},${c[1]},${c[2]});color:${ink}`;
 }
 
 /**
@@ -240,12 +243,12 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     const hi = Math.log(Math.max(...es));
     const acc = (m: ModelProfile, t: string): string => {
       const a = m.tasks[t]?.accuracy.mean ?? null;
-      return td(fmt(a, 3), a === null ? '' : `background:${shade(a, [33, 113, 181])};color:${a > 0.6 ? 'white' : 'black'}`);
+      return td(fmt(a, 3), a === null ? '' : shade(a, [33, 113, 181]));
     };
     const cost = (m: ModelProfile, t: string): string => {
       const e = m.tasks[t] ? costOrNull(m.tasks[t], p.cost) : null;
       const u = e !== null && e > 0 && hi > lo ? (Math.log(e) - lo) / (hi - lo) : 0;
-      return td(fmtEnergy(e), e === null ? '' : `background:${shade(u, [230, 85, 13])};color:${u > 0.6 ? 'white' : 'black'}`);
+      return td(fmtEnergy(e), e === null ? '' : shade(u, [230, 85, 13]));
     };
     // accuracy, then cost, each in tables of at most PROFILE_TASKS_PER_TABLE tasks: side by side they were
     // 1 + 2 × tasks columns, too wide for an 800-px window
@@ -266,8 +269,9 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
 
 /** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
 export function profileHtml(p: Profile, section: string): string {
-  return (
+  return scopeHeaders(
     `<!doctype html>\n<html lang="en"><head>${reportHead(`greenserv profile — ${p.dataset.name}`)}</head>\n` +
-    `<body>\n${section}</body></html>\n`
+    // the page's own h1, so the section's h2 does not open the outline
+    `<body>\n<h1>greenserv profile — ${escapeHtml(p.dataset.name)}</h1>\n${section}</body></html>\n`
   );
 }

@@ -97,8 +97,8 @@ describe('train/test protocol (CLI)', () => {
     const termLambdas = r.stdout.split('\n').find((l) => l.startsWith('gap closed '))!.trim().split(/ {2,}/).slice(1);
     expect(termLambdas).toEqual(['λ=0', 'λ=0.5', 'λ=1']);
     const section = html.slice(html.indexOf('<section id="protocol">'), html.indexOf('</section>'));
-    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(termLambdas);
-    expect(section).toContain('<th>AIQ / zero router</th>');
+    expect([...section.matchAll(/<th scope="col">(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(termLambdas);
+    expect(section).toContain('<th scope="col">AIQ / zero router</th>');
     expect(section).toContain('<figure id="gap-closed">');
   });
 
@@ -174,7 +174,7 @@ describe('train/test protocol (CLI)', () => {
     const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
     const g = row.gapClosed;
     expect(section).toContain(`<tr><td>linucb</td><td>${row.testRegret.mean.toFixed(1)} ± ${row.testRegret.sd.toFixed(1)}</td><td>${pct(g.mean)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]</td>`);
-    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0.25', 'λ=0.5']);
+    expect([...section.matchAll(/<th scope="col">(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0.25', 'λ=0.5']);
     expect(section).toContain('<figure id="gap-closed">');
     // the model profile covers the whole table, and says so beside the test stream's results
     expect(html).toContain('<h2>Model profiles (over the whole table, train and test parts)</h2>');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ByFamily, EvaluateSummary } from '../../src/metrics/routerbench.js';
-import { EVALUATE_AIQ_FAMILIES_PER_TABLE, EVALUATE_FAMILIES_INLINE, EVALUATE_MODEL_FAMILIES_PER_TABLE, evaluateReportSection } from '../../src/report/evaluate.js';
+import { EVALUATE_AIQ_FAMILIES_PER_TABLE, EVALUATE_FAMILIES_INLINE, EVALUATE_MODEL_FAMILIES_PER_TABLE, evaluateReportHtml, evaluateReportSection } from '../../src/report/evaluate.js';
+import { expectAccessibleStructure } from '../helpers/html.js';
 
 /** The full RouterBench's families (more than fit as columns of an 800-px window). */
 const NINE = ['mmlu', 'hellaswag', 'gsm8k', 'mbpp', 'arc-challenge', 'winogrande', 'mt-bench', 'rag', 'consensus_summary'];
@@ -55,6 +56,7 @@ const MODEL_COLS = ['model', 'cost per prompt (USD)', 'quality', 'AIQ'];
 describe('evaluateReportSection with many eval families', () => {
   it('puts the per-family columns in stacked tables, the row labels repeated in each, so an 800-px window needs no sideways scroll', () => {
     const html = evaluateReportSection(summary(NINE));
+    expectAccessibleStructure(evaluateReportHtml(summary(NINE)));
     const t = tables(html);
     // router table, AIQ by family in 5 + 4, model table, cost / quality by family in 3 + 3 + 3
     expect(t.map((x) => x.headers)).toEqual([

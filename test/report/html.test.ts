@@ -5,6 +5,7 @@ import { chartSvg, experimentReport, REPORT_CSS, signedPct } from '../../src/rep
 import { buildProfile } from '../../src/metrics/profile.js';
 import { profileScope } from '../../src/report/experimentOutputs.js';
 import { profileHtml, profileReportSection } from '../../src/report/profile.js';
+import { expectAccessibleStructure } from '../helpers/html.js';
 import { randomTable } from '../helpers/table.js';
 
 function cell(lambda: number, label: string, regret: number[]): CellSummary {
@@ -58,6 +59,7 @@ const SVG = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width=
 describe('report.html', () => {
   it('charts first, the headline table at λ nearest 0.5, long tables, configuration and manifest collapsed', () => {
     const html = experimentReport({ summary: summary([0, 0.4, 1]), charts: [{ name: 'c', title: 'C', svg: SVG }], configText: 'name: s', manifest: { files: ['x'] } });
+    expectAccessibleStructure(html);
     const at = (s: string): number => {
       const i = html.indexOf(s);
       expect(i, s).toBeGreaterThanOrEqual(0);
@@ -129,7 +131,7 @@ describe('report.html', () => {
     expect(section).toContain('<tr><td>linucb</td><td>85.0 ± 1.4</td><td>+16.0% [+6.0%, +26.0%]</td><td>0.6000</td><td>150.0</td></tr>');
     // gap closed at every λ: (100 − (80 + 10 λ)) / 100
     expect(section).toContain('<tr><td>linucb</td><td>+20.0%</td><td>+16.0%</td><td>+10.0%</td></tr>');
-    expect([...section.matchAll(/<th>(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0', 'λ=0.4', 'λ=1']);
+    expect([...section.matchAll(/<th scope="col">(λ=[^<]*)<\/th>/g)].map((m) => m[1])).toEqual(['λ=0', 'λ=0.4', 'λ=1']);
     // the chart moves into the section: drawn once, the other charts stay under Charts
     expect(section).toMatch(/<figure id="gap-closed"><svg style="width:1000px;min-width:640px"[^>]*><rect id="gap"\/>/);
     expect(html.match(/<rect id="gap"\/>/g)).toHaveLength(1);
@@ -215,6 +217,8 @@ describe('the model profile table keeps within the page', () => {
     // profile.html has the same stylesheet, and no script or outside resource
     const page = profileHtml(profile, html);
     expect(page).toContain(`<style>${REPORT_CSS}</style>`);
+    // a page of its own: h1, then the section's h2; header cells scoped
+    expectAccessibleStructure(page);
     expect(page).not.toMatch(/<script|<link|src="http/);
   });
 });

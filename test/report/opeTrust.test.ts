@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OpeSummary } from '../../src/metrics/ope/summary.js';
 import { opeChartSpec, opeNotes, opeReportHtml, opeTable } from '../../src/report/ope.js';
+import { expectAccessibleStructure } from '../helpers/html.js';
 import { opeSummaryOf } from '../helpers/opeSummary.js';
 
 type Policy = OpeSummary['policies'][number];
@@ -31,6 +32,7 @@ describe('the logging policy as the reference', () => {
 
   it('report.html: the observed row and the chart\'s dashed rule at the observed reward', () => {
     const html = opeReportHtml(summary(), '<svg></svg>');
+    expectAccessibleStructure(html);
     expect(html).toMatch(/<tr><td><b>logged policy<\/b><\/td><td style="text-align:left"><b>observed<\/b><\/td><td><b>0\.7327<\/b><\/td>/);
     type Layer = { mark: { type: string; strokeDash?: number[] }; encoding: { x: { datum?: number } } };
     const layers = (opeChartSpec(summary()) as unknown as { spec: { layer: Layer[] } }).spec.layer;
@@ -79,7 +81,7 @@ describe('flags', () => {
     const html = opeReportHtml(summary(), '<svg></svg>');
     expect(html).toContain('<td>[0.4800, 1.1900]</td><td style="white-space:nowrap"></td><td style="text-align:left;white-space:nowrap;color:#b00000;font-weight:bold">! ESS sup CI</td>');
     expect(html).toContain('<li style="color:#b00000"><b>! ESS: best-static 21 of 1000 decisions');
-    expect(html).toMatch(/<th>J\/decision<\/th>/);
+    expect(html).toMatch(/<th scope="col">J\/decision<\/th>/);
   });
 
   it('report.html: the estimates and the diagnostics as two stacked tables, each with the row labels, every row in both', () => {
