@@ -99,6 +99,13 @@ export function profileScope(profile: Profile, s: ExperimentSummary): { scope?: 
   };
 }
 
+/** The files writeExperimentData writes that hold the charts' numbers. */
+export const EXPERIMENT_DATA_FILES = [
+  { file: 'curves.csv', what: 'mean cumulative and moving-average regret per step' },
+  { file: 'selection.csv', what: 'selection shares per window' },
+  { file: 'runs.csv', what: 'final regret, accuracy and energy of every run' },
+];
+
 /** Render every chart to SVG and PNG under charts/ and build report.html. */
 export async function writeChartsAndReport(
   dir: AtomicDir | { write(name: string, data: string | Uint8Array): void },
@@ -106,7 +113,7 @@ export async function writeChartsAndReport(
   configText: string,
   manifest: unknown,
   profile?: Profile | null,
-  opts: { configTitle?: string; protocolNote?: string } = {},
+  opts: { configTitle?: string; protocolNote?: string; dataFiles?: { file: string; what: string }[] } = {},
 ): Promise<string[]> {
   const specs = experimentCharts(agg, { initialPool: initialPool(configText, agg.summary.models.map((m) => m.id)) });
   const pr = agg.summary.protocol;
@@ -126,7 +133,7 @@ export async function writeChartsAndReport(
   const paretoCharts = specs.filter((c) => c.name.startsWith('accuracy-vs-energy')).map((c) => c.name);
   const paretoChart = profile ? (paretoCharts.find((n) => n === 'accuracy-vs-energy' || n === `accuracy-vs-energy-lambda-${Number(profile.lambda.toFixed(3))}`) ?? paretoCharts[0]) : undefined;
   const extraSections = profile ? [profileReportSection(profile, undefined, { pareto: !paretoChart, paretoChart, ...profileScope(profile, agg.summary) })] : [];
-  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle, protocolNote: opts.protocolNote }));
+  dir.write('report.html', experimentReport({ summary: agg.summary, charts: rendered, configText, manifest, extraSections, configTitle: opts.configTitle, protocolNote: opts.protocolNote, dataFiles: opts.dataFiles ?? EXPERIMENT_DATA_FILES }));
   return specs.map((c) => c.name);
 }
 

@@ -71,6 +71,8 @@ export interface ReportInput {
   configTitle?: string;
   /** Under the train/test protocol: what the charts and tables after its section describe. */
   protocolNote?: string;
+  /** Files of the results directory holding the charts' numbers, linked under the Charts heading. */
+  dataFiles?: { file: string; what: string }[];
 }
 
 /** A percentage with its sign: +1.7%, −0.4%, 0.0%. */
@@ -151,6 +153,9 @@ export function experimentReport(inp: ReportInput): string {
   }
   if (charts.length) {
     parts.push('<h2>Charts</h2>');
+    // a chart's numbers in text for those who cannot read it: the files beside report.html
+    const data = inp.dataFiles ?? [];
+    if (data.length) parts.push(`<p class="note">The numbers behind the charts: ${data.map((d) => `<a href="${esc(d.file)}">${esc(d.file)}</a> (${esc(d.what)})`).join(', ')}.</p>`);
     for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
   }
   if (s.lambdas.length) {

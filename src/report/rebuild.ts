@@ -81,7 +81,10 @@ export async function rebuildReport(dir: string, warn: (m: string) => void): Pro
   // simulate summaries carry no kind
   if (kind === undefined) {
     const { agg, configText, manifest, protocolNote } = await readSimulateDir(dir, text, warn);
-    const opts = { configTitle: 'Configuration (from manifest.json)', ...(protocolNote ? { protocolNote } : {}) };
+    // a simulate directory keeps runs and, unless --steps none, the per-step trace the curves come from
+    const steps = ['steps.csv', 'steps.arrow'].filter((f) => existsSync(join(dir, f))).map((file) => ({ file, what: 'every decision of every run' }));
+    const dataFiles = [{ file: 'runs.csv', what: 'final regret, accuracy and energy of every run' }, ...steps];
+    const opts = { configTitle: 'Configuration (from manifest.json)', dataFiles, ...(protocolNote ? { protocolNote } : {}) };
     return { kind: 'simulate', charts: await writeChartsAndReport(out, agg, configText, manifest, null, opts) };
   }
   throw new DataError(`field 'kind': '${String(kind)}' is not an experiment, simulate or ope summary`, file);
