@@ -71,7 +71,7 @@ export interface ReportInput {
   configTitle?: string;
   /** Under the train/test protocol: what the charts and tables after its section describe. */
   protocolNote?: string;
-  /** Files of the results directory holding the charts' numbers, linked under the Charts heading. */
+  /** Files of the results directory holding the charts' numbers, named under the Charts heading. */
   dataFiles?: { file: string; what: string }[];
 }
 
@@ -153,9 +153,10 @@ export function experimentReport(inp: ReportInput): string {
   }
   if (charts.length) {
     parts.push('<h2>Charts</h2>');
-    // a chart's numbers in text for those who cannot read it: the files beside report.html
+    // a chart's numbers in text for those who cannot read it: the files beside report.html, named rather than
+    // linked, as the page links nothing outside itself
     const data = inp.dataFiles ?? [];
-    if (data.length) parts.push(`<p class="note">The numbers behind the charts: ${data.map((d) => `<a href="${esc(d.file)}">${esc(d.file)}</a> (${esc(d.what)})`).join(', ')}.</p>`);
+    if (data.length) parts.push(`<p class="note">The numbers behind the charts are in the files beside this page: ${data.map((d) => `<code>${esc(d.file)}</code> (${esc(d.what)})`).join(', ')}.</p>`);
     for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
   }
   if (s.lambdas.length) {

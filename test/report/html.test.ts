@@ -86,12 +86,12 @@ describe('report.html', () => {
     expect(html).toMatch(/td:first-child,th:first-child\{[^}]*white-space:nowrap/);
   });
 
-  it('links the files holding the charts\' numbers under the Charts heading, and none without charts', () => {
+  it('names the files holding the charts\' numbers under the Charts heading, and none without charts', () => {
     const dataFiles = [{ file: 'curves.csv', what: 'regret per step' }, { file: 'runs.csv', what: 'every run' }];
     const html = experimentReport({ summary: summary([0.5]), charts: [{ name: 'c', title: 'C', svg: SVG }], configText: '', manifest: {}, dataFiles });
     const note = html.slice(html.indexOf('<h2>Charts</h2>'), html.indexOf('<figure'));
-    expect(note).toContain('<a href="curves.csv">curves.csv</a> (regret per step), <a href="runs.csv">runs.csv</a> (every run)');
-    expect(experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {}, dataFiles })).not.toContain('<a href');
+    expect(note).toContain('beside this page: <code>curves.csv</code> (regret per step), <code>runs.csv</code> (every run).');
+    expect(experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {}, dataFiles })).not.toContain('<code>curves.csv');
   });
 
   it('one λ: a single open table and no "every λ" block', () => {
