@@ -221,10 +221,6 @@ export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
   return out;
 }
 
-export function modelIndex(t: PoolTable, id: string): number {
-  return t.models.findIndex((m) => m.id === id);
-}
-
 /**
  * SHA-256 over the table's canonical content (ids, tasks, features, every metric column as little-endian
  * float64, NaN for missing accuracy and for absent columns). Independent of the file format the table came

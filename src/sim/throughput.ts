@@ -18,8 +18,6 @@ import { decisionRules } from '../core/semantics.js';
 const Q = WORKLOAD_QUERIES;
 const M = 16;
 
-export { oneHotContexts, dense32 } from './workloads.js';
-
 function env(contexts: ContextSet, rng: Rng, nModels: number): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
   // budgeted routers need a budget to start; with no cost signal their price stays 0
@@ -106,16 +104,6 @@ export function referenceStepper(): (n: number) => void {
   };
   step(200_000);
   return step;
-}
-
-/** Decisions per second of one policy with its default parameters. */
-export function measureDecisions(name: string, contexts: ContextSet, rewards: Float64Array, minMs: number): number {
-  return Math.round(timedRate(decisionStepper(name, contexts, rewards), 20_000, minMs));
-}
-
-/** Reference workload: 12×12 matrix–vector products per second. */
-export function referenceOpsPerSecond(minMs: number): number {
-  return Math.round(timedRate(referenceStepper(), 20_000, minMs));
 }
 
 export interface InterleavedRatio {

@@ -40,10 +40,6 @@ export function denseContextsOf(rng: Rng, d: number, Q = WORKLOAD_QUERIES): Cont
   return denseContexts(rows, Q, d - 1);
 }
 
-export function dense32(rng: Rng): ContextSet {
-  return denseContextsOf(rng, 32);
-}
-
 function uniformRewards(rng: Rng, Q: number, M: number): Float64Array {
   return Float64Array.from({ length: Q * M }, () => rng.next());
 }

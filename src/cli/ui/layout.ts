@@ -56,16 +56,6 @@ export function formatEta(s: LiveSnapshot): string {
   return `${seconds(s.elapsedMs)} · ETA ${seconds(rest)}`;
 }
 
-export function topModels(sel: Map<string, number>, k: number): string {
-  const total = [...sel.values()].reduce((a, b) => a + b, 0);
-  if (!total) return '';
-  return [...sel.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, k)
-    .map(([id, n]) => `${id} ${Math.round((100 * n) / total)}%`)
-    .join(', ');
-}
-
 /** Cut to at most w characters, marking the cut with '…'. */
 export function fit(s: string, w: number): string {
   if (w <= 0) return '';
