@@ -22,8 +22,6 @@ import { version } from './version.js';
 import { runSplitSeries, type SplitSeriesMember } from './experimentSplits.js';
 import { checkThreadBound } from './policies.js';
 
-export { jobKey, jobLabel, jobWeights, prepareExperiment, type PreparedExperiment } from './experimentPrepare.js';
-export { writeExperimentResults } from './experimentResults.js';
 export type { SplitSeriesMember } from './experimentSplits.js';
 
 export { experimentsDir, listExperiments, resolveExperimentFile } from './experimentFiles.js';

@@ -16,8 +16,6 @@ import { projKernel } from './pcaKernel.js';
 import { CountCache, LOG_TF, Scanner } from './embedScan.js';
 import { BLOCK, Projector, hasRecordTable, projectBlock, type Embedder } from './embedProject.js';
 
-export type { Embedder } from './embedProject.js';
-
 export { window } from './embedScan.js';
 
 export interface EmbedOptions {

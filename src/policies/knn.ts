@@ -10,7 +10,6 @@ import { fillMissing, needTrain, shared, sharedCache, trainMeans, usable, wholeP
 
 export type KnnParams = { k: number; weighting: number; se: number };
 
-export { KNN_MIN_DISTANCE } from './knnTune.js';
 /** Largest train matrix (train queries × context slots) the exact search holds in memory. */
 export const KNN_MAX_CELLS = 50_000_000;
 

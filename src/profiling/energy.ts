@@ -19,7 +19,7 @@ import { NvmlMeter, type NvmlOptions } from './nvml.js';
 
 // the meters live in their own files; this module is the one the rest of the code imports
 export { METER_KINDS, MeterUnavailableError, type EnergyMeter, type MeterKind } from './meter.js';
-export { NvmlMeter, type NvmlOptions } from './nvml.js';
+export { NvmlMeter } from './nvml.js';
 
 // ---- none ---------------------------------------------------------------------------------------------------
 

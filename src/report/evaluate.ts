@@ -23,13 +23,6 @@ import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 import { chartSvg, reportHead } from './html.js';
 import { stackColumns } from './htmlColumns.js';
 
-export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
-
-
-
-
-
-
 /** The cost axis's unit: USD, or modelled joules per prompt under `--cost energy`. */
 export function costUnit(s: EvaluateSummary): string {
   return s.reward.cost === 'energy' ? 'J' : 'USD';

@@ -12,10 +12,7 @@ import { columnGroups } from './htmlColumns.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
-export { fmtEnergy, COST_AXIS } from './profileFormat.js';
-export { placeLabels } from './labels.js';
-export { heatmapChartSpec, paretoChartSpec, renderProfileCharts, simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
-export { escHtml as escapeHtml } from '../core/escape.js';
+export { heatmapChartSpec, paretoChartSpec, renderProfileCharts } from './profileCharts.js';
 
 /**
  * The whole terminal report: model table, per-task table, front and baselines. `width` (a terminal's) drops

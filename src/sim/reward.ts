@@ -58,8 +58,6 @@ export interface RewardTable {
   oracle: Float64Array;
 }
 
-export { REWARD_VARIABLES } from './rewardExpression.js';
-
 function clip01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }

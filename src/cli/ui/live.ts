@@ -5,7 +5,6 @@
  */
 import { dashboardLines, finalLine, formatEta, plural, type LiveRow, type LiveSnapshot } from './layout.js';
 
-export { bar, formatEta, topModels, type LiveRow, type LiveSnapshot } from './layout.js';
 
 /** Accumulates progress events; the views read snapshots of it. */
 export class LiveStore {
