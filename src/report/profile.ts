@@ -175,7 +175,7 @@ export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, 
 
 /** Background for a heatmap cell: white → colour by t ∈ [0, 1]. */
 /** Task columns per table of the shaded per-task tables (accuracy, then cost): within an 800-px window. */
-export const PROFILE_TASKS_PER_TABLE = 6;
+const PROFILE_TASKS_PER_TABLE = 6;
 
 function shade(t: number, rgb: [number, number, number]): string {
   const c = rgb.map((v) => Math.round(255 + (v - 255) * Math.max(0, Math.min(1, t))));
