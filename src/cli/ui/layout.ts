@@ -32,7 +32,7 @@ export interface LiveSnapshot {
   groupName: string | null;
 }
 
-export interface Segment {
+interface Segment {
   text: string;
   color?: 'green' | 'cyan';
   dim?: boolean;
@@ -41,7 +41,7 @@ export interface Segment {
 
 export type Line = Segment[];
 
-export function bar(frac: number, width: number): string {
+function bar(frac: number, width: number): string {
   const n = Math.round(Math.max(0, Math.min(1, frac)) * width);
   return '█'.repeat(n) + '░'.repeat(width - n);
 }
@@ -57,7 +57,7 @@ export function formatEta(s: LiveSnapshot): string {
 }
 
 /** Cut to at most w characters, marking the cut with '…'. */
-export function fit(s: string, w: number): string {
+function fit(s: string, w: number): string {
   if (w <= 0) return '';
   return s.length <= w ? s : s.slice(0, w - 1) + '…';
 }
@@ -102,7 +102,7 @@ function regretCell(r: LiveRow, groupName: string | null): string {
 }
 
 /** The header line: title, counts, elapsed time and ETA (or what runs now). */
-export function headerLine(s: LiveSnapshot, columns: number): Line {
+function headerLine(s: LiveSnapshot, columns: number): Line {
   const text = `${s.title}  ${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}${s.phase ? ` · ${s.phase}` : ''}`;
   return [{ text: fit(text, columns - 1), bold: true }];
 }
