@@ -3,6 +3,7 @@
  * wrapped line breaks the redraw and leaves stale copies in the scrollback), no more lines than the height.
  * Pure functions, so the layout is tested without a terminal.
  */
+import { plural } from '../../report/terminalTable.js';
 
 export interface LiveRow {
   label: string;
@@ -85,11 +86,6 @@ export function topModelsFit(sel: Map<string, number>, k: number, w: number): st
   }
   const [id, p] = cells[0];
   return w - p.length >= 8 ? fitMiddle(id, w - p.length) + p : fit(id + p, w);
-}
-
-/** `1 replay`, `2 replays`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The regret cell of a row: mean over the current group's replays (a sweep), else over all of them. */
