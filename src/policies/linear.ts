@@ -1,6 +1,6 @@
 /**
  * Shared per-arm ridge state for the linear policies: A⁻¹ kept by Sherman–Morrison rank-one updates,
- * with A itself kept too so the inverse is refreshed exactly (Cholesky) every `refreshEvery` updates of an arm.
+ * with A itself kept too so the inverse is refreshed exactly (Cholesky) every `REFRESH_EVERY` updates of an arm.
  * That bounds round-off drift however long a run is.
  */
 import type { Policy, PolicyEnv } from './policy.js';
