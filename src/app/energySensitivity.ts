@@ -23,10 +23,10 @@ import { version } from './version.js';
 import { valueAt } from '../data/columns.js';
 import { warn } from '../core/messages.js';
 
-export const DEFAULT_SENSITIVITY_GPUS: readonly Gpu[] = ['H100', 'B200', 'A100'];
-export const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
+const DEFAULT_SENSITIVITY_GPUS: readonly Gpu[] = ['H100', 'B200', 'A100'];
+const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
 /** 3 GPUs × a handful of batch sizes is the intended use; each setting is a full λ sweep. */
-export const MAX_SENSITIVITY_SETTINGS = 64;
+const MAX_SENSITIVITY_SETTINGS = 64;
 
 /**
  * Evaluation fields a sensitivity run does not apply: it prices energy itself at every GPU × batch setting

@@ -93,7 +93,7 @@ function headerColumns(file: string, format: string): string[] | null {
 }
 
 /** After loading (any format): the table must group prompts by eval name and give every model a USD cost. */
-export function routerbenchTableProblems(t: PoolTable): string[] {
+function routerbenchTableProblems(t: PoolTable): string[] {
   const problems: string[] = [];
   if (t.tasks.length === 1 && t.tasks[0] === 'all') problems.push('eval_name (no eval name or task column: prompts cannot be grouped into eval families)');
   if (!t.costUsd) {
@@ -125,7 +125,7 @@ function modelsWithCells(t: PoolTable): Uint8Array {
 }
 
 /** The models of a loaded table of which no cell is filled (a correctness column empty on every row), as a message; null when none. */
-export function emptyModelsMessage(t: PoolTable): string | null {
+function emptyModelsMessage(t: PoolTable): string | null {
   const filled = modelsWithCells(t);
   const empty = t.models.filter((_, j) => !filled[j]).map((m) => m.id);
   if (empty.length === 0) return null;
@@ -335,7 +335,7 @@ export async function prepareEvaluation(p: EvaluateParams) {
 }
 
 /** The scenario settings of an evaluation, or undefined when it uses none (its outputs then keep their bytes). */
-export function scenarioOf(p: EvaluateParams): ScenarioSettings | undefined {
+function scenarioOf(p: EvaluateParams): ScenarioSettings | undefined {
   const s: ScenarioSettings = {};
   if (p.budget !== undefined) s.budget = p.budget;
   if (p.drift !== undefined && p.drift.length) s.drift = p.drift;

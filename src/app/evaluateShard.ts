@@ -27,7 +27,7 @@ function settingsHash(p: EvaluateParams): string {
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
-export function defaultEvaluateShardOut(s: ShardSpec): string {
+function defaultEvaluateShardOut(s: ShardSpec): string {
   return `results/evaluate.shards/${shardName(s)}`;
 }
 

@@ -22,8 +22,6 @@ import { version } from './version.js';
 import { runSplitSeries, type SplitSeriesMember } from './experimentSplits.js';
 import { checkThreadBound } from './policies.js';
 
-export { jobKey, jobLabel, jobWeights, prepareExperiment, type PreparedExperiment } from './experimentPrepare.js';
-export { writeExperimentResults } from './experimentResults.js';
 export type { SplitSeriesMember } from './experimentSplits.js';
 
 export { experimentsDir, listExperiments, resolveExperimentFile } from './experimentFiles.js';
@@ -49,7 +47,7 @@ export interface ExperimentRunOptions {
 }
 
 /** What a run produced: the results directory, or (with a shard) the shard directory for `greenserv merge`. */
-export type ExperimentOutcome =
+type ExperimentOutcome =
   | { kind: 'results'; summary: ExperimentSummary; out: string }
   | { kind: 'splits'; members: SplitSeriesMember[]; out: string }
   | { kind: 'shard'; out: string; shard: ShardSpec; replays: number; total: number };
@@ -71,7 +69,7 @@ export async function runExperimentShard(fileArg: string, shard: ShardSpec, o: E
 }
 
 /** Default directory of a shard: beside the merged results, `results/<name>.shards/shard-<i>-of-<n>`. */
-export function defaultShardOut(name: string, s: ShardSpec): string {
+function defaultShardOut(name: string, s: ShardSpec): string {
   return `results/${name}.shards/${shardName(s)}`;
 }
 

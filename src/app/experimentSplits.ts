@@ -14,7 +14,7 @@ import { prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
 
 /** What a series takes of the run's options (app/experiment.ts, ExperimentRunOptions). */
-export interface SeriesOptions {
+interface SeriesOptions {
   runs?: number;
   workers?: number;
   force?: boolean;

@@ -137,7 +137,7 @@ function checkOutsideShards(out: string, dirs: string[]): void {
 }
 
 /** What a merge wrote: an experiment's or an evaluation's results directory. */
-export type MergeOutcome =
+type MergeOutcome =
   | { kind: 'experiment'; summary: ExperimentSummary; out: string }
   | { kind: 'evaluate'; summary: EvaluateSummary; out: string };
 

@@ -20,12 +20,12 @@ import { buildOpeSummary, type OpeSummary } from '../metrics/ope/summary.js';
 import { loadPolicyModule, resolvePolicies } from '../policies/registry.js';
 import { writeOpeOutputs } from '../report/ope.js';
 
-export const DEFAULT_OPE_SEED = 40;
-export const DEFAULT_OPE_LAMBDA = 0.5;
+const DEFAULT_OPE_SEED = 40;
+const DEFAULT_OPE_LAMBDA = 0.5;
 /** Most bootstrap resamples (each costs one pass over the log per estimator). */
-export const MAX_BOOTSTRAP = 100_000;
+const MAX_BOOTSTRAP = 100_000;
 /** Most decisions × models: each target distribution and reward model is an n×M Float64Array (docs/limits.md). */
-export const MAX_OPE_CELLS = 20_000_000;
+const MAX_OPE_CELLS = 20_000_000;
 
 export interface OpeRequest {
   /** The routing log (CSV, TSV, JSON Lines, Parquet or Arrow). */

@@ -33,7 +33,6 @@ export const profileTableSchema = z
     force: z.boolean().optional(),
   })
   .strict();
-export type ProfileTableSettings = z.output<typeof profileTableSchema>;
 
 /**
  * A library request to `profileTable` (app/profile.ts): the table settings with one queries file, and the
@@ -87,4 +86,3 @@ export const profileLiveSchema = z
     maxFailures: count(0).default(10),
   })
   .strict();
-export type ProfileLiveSettings = z.output<typeof profileLiveSchema>;

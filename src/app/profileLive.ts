@@ -13,7 +13,7 @@ import type { ProfilingQuery } from '../profiling/queries.js';
 import type { ScoringMode, SummaryMetric } from '../profiling/scoring.js';
 import type { EnergySetting } from '../profiling/estimate.js';
 
-export interface LiveProfileRequest {
+interface LiveProfileRequest {
   endpoint: string;
   /** Model name sent to the server, and the id written to the table. */
   model: string;
@@ -45,7 +45,7 @@ export interface LiveProfileRequest {
   cost: FrontCost;
 }
 
-export interface LiveProfileHooks {
+interface LiveProfileHooks {
   warn: (m: string) => void;
   /** Said once the idle power is measured. */
   idle?: (watts: number, seconds: number, meter: string) => void;
@@ -57,7 +57,7 @@ export interface LiveProfileHooks {
   signal?: AbortSignal;
 }
 
-export interface LiveProfileResult {
+interface LiveProfileResult {
   res: LiveResult;
   meter: string;
   side: SideFiles;

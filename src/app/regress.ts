@@ -55,7 +55,7 @@ const benchConfig = z
   .object({ command: z.literal('bench'), policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)), minMs: z.number().int().min(50).max(MAX_BENCH_MS, atMost(MAX_BENCH_MS)).default(400) })
   .strict();
 
-export const baselineSchema = z
+const baselineSchema = z
   .object({
     schemaVersion: z.literal(1),
     name: z.string(),
@@ -104,7 +104,7 @@ export function readBaseline(file: string): Baseline {
 }
 
 /** Re-run a baseline's configuration; returns its metrics (and the dataset hash where there is one). */
-export async function measureBaseline(b: Baseline, file: string, extraParams: string[] = []): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
+async function measureBaseline(b: Baseline, file: string, extraParams: string[] = []): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
   const c = b.config;
   if (c.command === 'bench') {
     const { reference, decisions, ratio } = baselineField(file, 'config.policies', () => throughputRatios(c.policies, c.minMs));

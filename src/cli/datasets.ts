@@ -20,7 +20,7 @@ import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js
 import { stdoutWidth } from './width.js';
 import { errText, print, warn, warnOf } from './say.js';
 
-export interface DatasetsIO {
+interface DatasetsIO {
   out: (s: string) => void;
   err: (s: string) => void;
   /** A warning (default: a 'greenserv: warning:' line through err). */
@@ -294,7 +294,7 @@ function field(label: string, value: string, width: number, listSep?: string): s
   return label.padEnd(11) + text.replace(/\n/g, '\n' + ' '.repeat(11));
 }
 
-export function renderInfo(src: string, format: string, s: TableSummary, width = Infinity): string {
+function renderInfo(src: string, format: string, s: TableSummary, width = Infinity): string {
   const lines: string[] = [];
   lines.push(field('dataset', `${s.name} (${format})`, width));
   if (s.name !== src) lines.push(field('source', src, width));
@@ -322,7 +322,7 @@ export function renderInfo(src: string, format: string, s: TableSummary, width =
 }
 
 /** `datasets list`: the built-in datasets, their descriptions broken under themselves, and the cached files with their sizes. */
-export function renderList(cached: readonly { uri: string; bytes: number }[], width = Infinity): string {
+function renderList(cached: readonly { uri: string; bytes: number }[], width = Infinity): string {
   let out = 'built-in:\n';
   for (const b of BUILTINS) out += `  ${b.name.padEnd(22)} ${wrapAt(b.description, ' ', Math.max(20, width - 25)).replace(/\n/g, '\n' + ' '.repeat(25))}\n`;
   out += `cached (${cacheDirectory()}):\n`;

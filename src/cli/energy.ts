@@ -26,7 +26,7 @@ import { stopOnSignal } from './interrupt.js';
 import { errText, print, warn, warnOf } from './say.js';
 import { shownName } from '../core/escape.js';
 
-export interface EnergyIO {
+interface EnergyIO {
   out: (s: string) => void;
   err: (s: string) => void;
   /** A warning (default: a 'greenserv: warning:' line through err). */

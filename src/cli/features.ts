@@ -24,7 +24,7 @@ import {
 import { errText, print, warn, warnOf } from './say.js';
 import { plural } from '../report/terminalTable.js';
 
-export interface FeaturesIo {
+interface FeaturesIo {
   out: (s: string) => void;
   err: (s: string) => void;
   /** A warning (default: a 'greenserv: warning:' line through err). */
@@ -65,7 +65,7 @@ function num(x: number): number {
 }
 
 
-export function featuresCsv(ids: readonly string[], feats: readonly QueryFeatures[]): string {
+function featuresCsv(ids: readonly string[], feats: readonly QueryFeatures[]): string {
   const lines = ['query_id,task,cluster,flesch,complexity,complexity_bin'];
   feats.forEach((f, i) => {
     const n = (x: number): string => (Number.isNaN(x) ? '' : String(num(x)));

@@ -11,7 +11,7 @@ type Register = (program: Command) => void;
  * Subcommands, loaded on demand: a run of `greenserv simulate` does not pay for the modules of the others
  * (Arrow/Parquet writers, schema validation, chart rendering).
  */
-export const COMMANDS: Record<string, () => Promise<Register>> = {
+const COMMANDS: Record<string, () => Promise<Register>> = {
   simulate: async () => (await import('./simulate.js')).registerSimulateCommand,
   experiment: async () => (await import('./experiment.js')).registerExperimentCommand,
   report: async () => (await import('./report.js')).registerReportCommand,
@@ -109,7 +109,7 @@ export async function buildProgram(argv: string[] = [], full = false): Promise<C
  * parsing, a value that is one of the command's own options is refused as a missing value, naming both.
  * (`--out=--json` still passes a value that starts with dashes.)
  */
-export function checkOptionValues(program: Command, argv: string[]): void {
+function checkOptionValues(program: Command, argv: string[]): void {
   let cmd = program;
   let i = 2;
   for (; i < argv.length; i++) {
@@ -135,7 +135,7 @@ const PATH_ARG = /^[<[](file|dir|source|csv|path|file-or-dir)(\.\.\.)?[>\]]$/;
  * An empty path (`--task-model=`, `--out ''`) named no file in the error it led to ("file not found"), or was
  * taken for an absent option: refused here, naming the option.
  */
-export function checkEmptyPaths(action: Command): void {
+function checkEmptyPaths(action: Command): void {
   // a parent's option may hold the value (`features train-task … --out=` sets the `features` --out)
   for (let cmd: Command | null = action; cmd !== null; cmd = cmd.parent) {
     for (const o of cmd.options) {

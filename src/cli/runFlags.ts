@@ -11,7 +11,7 @@ import { parseList, parseNumber } from './parse.js';
 type Parsers = Record<string, (raw: never) => unknown>;
 
 /** `maxLatency` → `--max-latency`. */
-export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** The field's type under defaults, optionals and nullables. */
 function baseType(s: z.ZodType): string {

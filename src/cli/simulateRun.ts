@@ -78,7 +78,7 @@ class Interrupts {
 }
 
 /** Where the options whose silent effect depends on it came from: 'cli' when typed (commander's value source). */
-export interface OptionSources {
+interface OptionSources {
   embedDim?: string;
   steps?: string;
   lambda?: string;

@@ -20,7 +20,7 @@ function realOrNull(p: string): string | null {
 }
 
 /** True when `p` is `dir` or lies below it (absolute paths). */
-export function isWithin(dir: string, p: string): boolean {
+function isWithin(dir: string, p: string): boolean {
   const r = relative(dir, p);
   return r === '' || (!isAbsolute(r) && r !== '..' && !r.startsWith('../'));
 }

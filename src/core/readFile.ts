@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { DataError, userIoError } from './errors.js';
 
 /** Default bound for a configuration-sized file. */
-export const MAX_SMALL_FILE_BYTES = 256 * 1024 * 1024;
+const MAX_SMALL_FILE_BYTES = 256 * 1024 * 1024;
 /** Bound for a results file read back as one string: a little under the longest string V8 holds. */
 export const MAX_RESULTS_FILE_BYTES = 500 * 1024 * 1024;
 

@@ -13,7 +13,7 @@ export type AccuracyColumn = Uint8Array | Float32Array | Float64Array;
 export const U8 = 0;
 export const F32 = 1;
 export const F64 = 2;
-export type Kind = typeof U8 | typeof F32 | typeof F64;
+type Kind = typeof U8 | typeof F32 | typeof F64;
 
 const POW10: number[] = [];
 for (let p = 0; p <= 22; p++) POW10.push(Number(`1e${p}`));

@@ -10,7 +10,7 @@ import { concatTables } from './families.js';
 import { makePoolTable, type AccuracyColumn, type PoolTable, type QueryEmbedding } from './pool.js';
 
 /** File names a directory source is scanned for. */
-export const TABLE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson|pkl|pickle|parquet|pq|arrow|arrows|ipc|feather)(\.gz)?$/i;
+const TABLE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson|pkl|pickle|parquet|pq|arrow|arrows|ipc|feather)(\.gz)?$/i;
 
 /**
  * Load one file: a table, or (when not strict) the reason it is not one. Strict loads throw; files found by

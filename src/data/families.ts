@@ -9,7 +9,7 @@ import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } fr
 import { sameNumber as sameDouble, MERGE_TOLERANCE } from './formats/wide.js';
 import { valueAt } from './columns.js';
 
-export interface FamilyRule {
+interface FamilyRule {
   /** Glob over the eval name, case-insensitive: `*` any run of characters, `?` one character. */
   pattern: string;
   family: string;
@@ -74,7 +74,7 @@ export class FamilyMapper {
   }
 }
 
-export interface FamilyMapping {
+interface FamilyMapping {
   /** The table with tasks replaced by families (metric arrays shared with the input, not copied). */
   table: PoolTable;
   /** Family → the eval names it groups, sorted, in the table's family order. */

@@ -17,10 +17,10 @@ import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
-export const HF_SCHEME = 'hf://';
+const HF_SCHEME = 'hf://';
 const DEFAULT_HUB = 'https://huggingface.co';
 
-export interface HfRef {
+interface HfRef {
   /** `owner/dataset`. */
   repo: string;
   revision: string;
@@ -47,10 +47,10 @@ export interface HubOptions {
 
 const TMP_PREFIX = '.greenserv-tmp-';
 /** A download must deliver at least this much in every idle window (60 s by default). */
-export const HUB_MIN_BYTES_PER_WINDOW = 1024;
+const HUB_MIN_BYTES_PER_WINDOW = 1024;
 const LIMIT_ENV: Record<NetPhase, string> = { connect: 'GREENSERV_HUB_CONNECT_TIMEOUT', idle: 'GREENSERV_HUB_IDLE_TIMEOUT', total: 'GREENSERV_HUB_TIMEOUT' };
 
-export function hubLimits(opts: HubOptions = {}): NetLimits {
+function hubLimits(opts: HubOptions = {}): NetLimits {
   return {
     connectMs: opts.limits?.connectMs ?? envSeconds(LIMIT_ENV.connect, 30),
     idleMs: opts.limits?.idleMs ?? envSeconds(LIMIT_ENV.idle, 60),
@@ -70,7 +70,7 @@ function describeTimeout(l: NetLimits, phase: NetPhase): string {
  * What the hub's ETag promises about the content: a 64-hex ETag is the file's sha256 (LFS files), a 40-hex one
  * its git blob id (small files). Anything else (weak or opaque tags) cannot be checked.
  */
-export function etagDigest(etag: string | undefined, size: number, from = 'ETag'): { kind: 'sha256' | 'git-sha1'; hex: string; hash: Hash; from: string } | null {
+function etagDigest(etag: string | undefined, size: number, from = 'ETag'): { kind: 'sha256' | 'git-sha1'; hex: string; hash: Hash; from: string } | null {
   const m = /^"?([0-9a-f]{40}|[0-9a-f]{64})"?$/i.exec(etag ?? '');
   if (!m) return null;
   const hex = m[1].toLowerCase();
@@ -258,7 +258,7 @@ function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: Hub
   return new DataError(`cannot reach ${shownHub(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
 }
 
-export interface CachedFile {
+interface CachedFile {
   uri: string;
   path: string;
   bytes: number;

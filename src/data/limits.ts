@@ -7,14 +7,14 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 
 /** Default inflation cap: this many times the compressed size… */
-export const DEFAULT_DECOMPRESS_RATIO = 64;
+const DEFAULT_DECOMPRESS_RATIO = 64;
 /** …but never less than this, so small legitimately repetitive files still load. */
-export const DEFAULT_DECOMPRESS_FLOOR = 64 * 1024 * 1024;
+const DEFAULT_DECOMPRESS_FLOOR = 64 * 1024 * 1024;
 /** Default longest line / CSV record. */
-export const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 /** An absolute byte count, or a multiple of the compressed size. */
-export type DecompressLimit = { bytes: number } | { ratio: number };
+type DecompressLimit = { bytes: number } | { ratio: number };
 
 const ENV_DECOMPRESSED = 'GREENSERV_MAX_DECOMPRESSED';
 const ENV_LINE = 'GREENSERV_MAX_LINE_BYTES';

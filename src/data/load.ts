@@ -32,10 +32,10 @@ export interface LoadOptions {
   hub?: Omit<HubOptions, 'offline' | 'warn'>;
 }
 
-export type FormatName = 'csv' | 'tsv' | 'jsonl' | 'arrow' | 'parquet' | 'pickle' | 'sql';
+type FormatName = 'csv' | 'tsv' | 'jsonl' | 'arrow' | 'parquet' | 'pickle' | 'sql';
 
 /** Accepted `--format` values and their aliases. */
-export const FORMATS: Record<string, FormatName> = {
+const FORMATS: Record<string, FormatName> = {
   csv: 'csv',
   long: 'csv',
   routerbench: 'csv',
@@ -132,7 +132,7 @@ function checkPrintable(t: PoolTable, file: string): void {
 }
 
 /** A `--format` value (or alias) as the format it names; a UsageError listing the valid values otherwise. */
-export function formatByName(name: string): FormatName {
+function formatByName(name: string): FormatName {
   const f = FORMATS[name.trim().toLowerCase()];
   if (!f) throw new UsageError(`unknown --format '${name}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
   return f;
@@ -147,7 +147,7 @@ export function resolveFormat(file: string, forced?: string): FormatName {
 }
 
 /** Guess the format from the first bytes (after gunzip) when the extension says nothing. */
-export function sniffFormat(file: string): FormatName {
+function sniffFormat(file: string): FormatName {
   if (readMagic(file, 1).length === 0) throw new DataError('file is empty', file);
   const magic = peekContent(file, 64);
   const ascii = magic.toString('latin1');

@@ -11,7 +11,7 @@ import { csvField } from '../core/escape.js';
 /** One column of a log: text, integers or numbers (NaN is written as an empty cell / null). */
 export type LogColumn = { name: string; kind: 'text'; data: readonly string[] } | { name: string; kind: 'int'; data: Int32Array } | { name: string; kind: 'num'; data: Float64Array };
 
-export type LogFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
+type LogFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
 const EXT: Record<string, LogFormat> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', ndjson: 'jsonl', parquet: 'parquet', pq: 'parquet' };
 

@@ -12,10 +12,10 @@ import { toCell, type ColumnarSource } from './formats/columnar.js';
 import { resolveFormat } from './load.js';
 
 /** Columns every log needs. */
-export const LOG_REQUIRED_COLUMNS = ['query_id', 'model_id', 'accuracy'] as const;
+const LOG_REQUIRED_COLUMNS = ['query_id', 'model_id', 'accuracy'] as const;
 /** Columns with a fixed meaning; `ctx_*` columns are numeric context features; anything else is ignored. */
-export const LOG_KNOWN_COLUMNS = ['query_id', 'model_id', 'propensity', 'task', 'text', 'timestamp', 'run', 'reward', ...LONG_METRIC_COLUMNS] as const;
-export const CONTEXT_PREFIX = 'ctx_';
+const LOG_KNOWN_COLUMNS = ['query_id', 'model_id', 'propensity', 'task', 'text', 'timestamp', 'run', 'reward', ...LONG_METRIC_COLUMNS] as const;
+const CONTEXT_PREFIX = 'ctx_';
 /** Distinct models a log may name when no model list is given (each adds a column to n×M matrices). */
 export const MAX_LOG_MODELS = 1024;
 /**
@@ -23,7 +23,7 @@ export const MAX_LOG_MODELS = 1024;
  * squares the estimates: a reward near the top of the double range (1e308) overflows them to ±∞. Rewards are
  * typically in [−1, 1]; 1e6 leaves room for rewards on another scale (docs/ope.md).
  */
-export const MAX_LOG_REWARD = 1e6;
+const MAX_LOG_REWARD = 1e6;
 /** Context feature columns (the reward model solves a d×d system per model). */
 export const MAX_CONTEXT_COLUMNS = 256;
 
@@ -56,7 +56,7 @@ export interface LogTable {
   line: Int32Array;
 }
 
-export interface LogOptions {
+interface LogOptions {
   /** Known model ids (e.g. the table being routed over): other ids are an error, indices follow this order. */
   models?: readonly string[];
   /** Input format when the extension does not say (csv, tsv, jsonl, parquet, arrow). */

@@ -24,7 +24,7 @@ export interface ModelInfo {
 }
 
 /** True when some model carries a family or a prior (the table hash then covers them; older hashes stay as they were). */
-export function hasModelDescriptors(models: readonly ModelInfo[]): boolean {
+function hasModelDescriptors(models: readonly ModelInfo[]): boolean {
   return models.some((m) => m.family !== undefined || m.priorAccuracy !== undefined || m.priorEnergyJ !== undefined);
 }
 
@@ -80,13 +80,13 @@ export interface QueryEmbedding {
 }
 
 /** Metric values of cells without a score: cell index (q*M + m), metric (long-format column index), value. */
-export interface UnscoredValues {
+interface UnscoredValues {
   cell: Int32Array;
   metric: Uint8Array;
   value: Float64Array;
 }
 
-export interface PoolTableInit {
+interface PoolTableInit {
   name: string;
   queryIds: string[];
   queryTasks: string[];
@@ -219,10 +219,6 @@ export function computeTaskBounds(t: PoolTable): Map<string, TaskBounds> {
     out.set(name, Number.isFinite(lo[k]) ? { eptMin: lo[k], eptMax: hi[k] } : { eptMin: Number.NaN, eptMax: Number.NaN });
   });
   return out;
-}
-
-export function modelIndex(t: PoolTable, id: string): number {
-  return t.models.findIndex((m) => m.id === id);
 }
 
 /**

@@ -25,7 +25,7 @@ import { type TextCounts, type WordSink, scanText } from './flesch.js';
 
 export type ClusterInit = 'first-distinct' | 'kmeans++';
 
-export interface ClusterOptions {
+interface ClusterOptions {
   /** Number of clusters (default 3, docs/features.md, semantic cluster). */
   k?: number;
   /** Default 'first-distinct' (the reference's). */
@@ -34,7 +34,7 @@ export interface ClusterOptions {
   seed?: number;
 }
 
-export interface TextVectorOptions {
+interface TextVectorOptions {
   /** log2 of the vector dimension (default 9: 512 dimensions). */
   dimBits?: number;
   /** Centre on the batch mean (default true; see the module comment). */

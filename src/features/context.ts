@@ -63,7 +63,7 @@ export function withPatterns(c: ContextSet): ContextSet {
   return { ...c, pattern, nPatterns: ids.size };
 }
 
-export interface EncodeOptions {
+interface EncodeOptions {
   /** repo: two complexity slots, bin 2 encodes as zeros (d = 11); paper: three slots (d = 12); docs/model.md §4. */
   layout: Semantics;
   features: readonly FeatureName[];

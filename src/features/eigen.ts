@@ -8,7 +8,7 @@
 
 const EPS = 2 ** -52;
 
-export interface SymEigen {
+interface SymEigen {
   /** The k largest eigenvalues, descending. */
   values: Float64Array;
   /** k×m row-major: eigenvector c (unit length) is vectors[c·m .. (c+1)·m), in the order of `values`. */

@@ -16,11 +16,9 @@ import { projKernel } from './pcaKernel.js';
 import { CountCache, LOG_TF, Scanner } from './embedScan.js';
 import { BLOCK, Projector, hasRecordTable, projectBlock, type Embedder } from './embedProject.js';
 
-export type { Embedder } from './embedProject.js';
-
 export { window } from './embedScan.js';
 
-export interface EmbedOptions {
+interface EmbedOptions {
   /** Output dimension (default 64). */
   dim?: number;
   /** Seeds the projection (default 0). */
@@ -218,7 +216,7 @@ export function embedTexts(e: Embedder, texts: readonly string[]): Float64Array 
   return embedWith(e, texts, null);
 }
 
-export interface EmbedContextOptions extends EmbedOptions {
+interface EmbedContextOptions extends EmbedOptions {
   /** Indices of the texts IDF is fitted on (the train part); default all. */
   train?: readonly number[];
 }
@@ -242,7 +240,7 @@ export function embedContexts(texts: readonly string[], opts: EmbedContextOption
   return { ...c, names: ['bias', ...Array.from({ length: e.dim }, (_, j) => `embed=${j}`)] };
 }
 
-export interface UserEmbeddingOptions {
+interface UserEmbeddingOptions {
   /** Row width when `rows` is a flat array. */
   dim?: number;
   /** Scale every row to unit length (default true; all-zero rows stay zero), as `embed` rows are. */

@@ -22,7 +22,7 @@ export interface TextCounts {
   syllables: number;
 }
 
-export interface FleschOptions {
+interface FleschOptions {
   /** Round ASL and ASW to 1 decimal and FRE to 2 as textstat 0.7.5 does (default true). */
   legacyRounding?: boolean;
 }

@@ -98,7 +98,7 @@ export class SparseAccumulator {
   }
 }
 
-export function normalizeInPlace(v: SparseVec): void {
+function normalizeInPlace(v: SparseVec): void {
   let s = 0;
   for (let j = 0; j < v.val.length; j++) s += v.val[j] * v.val[j];
   if (s > 0) {

@@ -144,7 +144,7 @@ export function projKernel(basis: Float64Array, m: number, k: number): ProjKerne
 }
 
 /** Covariance accumulation by four rows per call (see COV4), over an m×m matrix padded to an even width. */
-export interface CovKernel {
+interface CovKernel {
   /** Padded width (m rounded up to even): C and the rows are this many values apart. */
   readonly mp: number;
   /** mp×mp, upper triangle accumulated. */

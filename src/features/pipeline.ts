@@ -32,7 +32,7 @@ export interface QueryFeatures {
   complexityBin: number;
 }
 
-export interface FeatureOptions {
+interface FeatureOptions {
   /** Number of clusters (default 3). */
   k?: number;
   /** Complexity binning (default 'thresholds', the reference code's). */
@@ -108,7 +108,7 @@ export function computeFeatures(items: readonly FeatureInput[], opts: FeatureOpt
   });
 }
 
-export interface ApplyOptions extends FeatureOptions {
+interface ApplyOptions extends FeatureOptions {
   /** Recompute clusters and complexity even where the table has them. */
   overwrite?: boolean;
 }

@@ -12,7 +12,7 @@ import { readFileBounded } from '../core/readFile.js';
 /** Queries are read whole: 1 GiB is far more text than a query set needs. */
 const MAX_QUERY_FILE_BYTES = 1024 * 1024 * 1024;
 
-export type QueryFileFormat = 'queries' | 'prompts';
+type QueryFileFormat = 'queries' | 'prompts';
 
 export interface QueryRecord {
   queryId: string;
@@ -24,7 +24,7 @@ export interface QueryRecord {
   line: number;
 }
 
-export interface QuerySet {
+interface QuerySet {
   records: QueryRecord[];
   files: string[];
   /** Recoverable input problems (e.g. invalid UTF-8 replaced by U+FFFD). */
@@ -78,7 +78,7 @@ export function readQueries(path: string): QuerySet {
 }
 
 /** Decode UTF-8; invalid sequences become U+FFFD and a warning names the first one's line. */
-export function decodeUtf8(buf: Buffer, file: string, warnings: string[]): string {
+function decodeUtf8(buf: Buffer, file: string, warnings: string[]): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {

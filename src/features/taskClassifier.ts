@@ -5,7 +5,6 @@
 export {
   DEFAULT_TASK_FEATURES,
   INSTRUCTION_TASK_FEATURES,
-  type TaskFeatureConfig,
   instructionOf,
   taskFeatures,
   taskInput,
@@ -13,8 +12,6 @@ export {
 export { INSTRUCTION_POOL, augmentExamples, contentOf, contentParts } from './taskContent.js';
 export {
   type TaskModel,
-  type TrainOptions,
-  type TrainingInfo,
   confusionMatrix,
   predictProba,
   predictTask,
@@ -25,7 +22,6 @@ export {
 export {
   TASK_MODEL_FORMAT,
   TASK_MODEL_VERSION,
-  type TaskModelJson,
   loadTaskModel,
   saveTaskModel,
   taskModelFromJson,

@@ -22,7 +22,7 @@ const OPTION_MARK = /^\s*(?:\(([A-Ha-h1-8])\)|\[([A-Ha-h1-8])\]|([A-H1-8])[.):])
 
 const MAX_SCAN = 1 << 18;
 
-export interface ContentParts {
+interface ContentParts {
   /** Body lines (question, context, article), template removed, in order. */
   body: string[];
   /** Option texts without their markers. */

@@ -88,7 +88,7 @@ export function accumulateNgrams(text: string, cfg: TaskFeatureConfig, a: Sparse
 }
 
 /** N-gram settings `accumulateText` reads. */
-export type NgramConfig = Pick<TaskFeatureConfig, 'wordNgrams' | 'charNgrams' | 'foldDigits'>;
+type NgramConfig = Pick<TaskFeatureConfig, 'wordNgrams' | 'charNgrams' | 'foldDigits'>;
 
 /** Add the word and character n-gram counts of `s` itself to `a`. */
 export function accumulateText(s: string, cfg: NgramConfig, a: SparseAccumulator): void {

@@ -10,7 +10,7 @@ export const TASK_MODEL_FORMAT = 'greenserv-task-model';
 /** Version 2 added `input`, `contentChars` and `foldDigits`; version 1 files read as instruction models. */
 export const TASK_MODEL_VERSION = 2;
 
-export interface TaskModelJson {
+interface TaskModelJson {
   format: typeof TASK_MODEL_FORMAT;
   version: number;
   labels: string[];

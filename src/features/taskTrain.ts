@@ -30,7 +30,7 @@ export interface TrainingInfo {
   augment?: number;
 }
 
-export interface TrainOptions {
+interface TrainOptions {
   /** L2 penalty on the weights (objective: weighted mean cross-entropy + l2/2·‖W‖²). Default 1e-4. */
   l2?: number;
   /** Default 100 for content models, 300 for instruction models. */

@@ -7,10 +7,10 @@ import type { PoolTable } from '../data/pool.js';
 import { costToReach, hindsightFrontier, nonDecreasingHull, type CostQuality } from './aiq.js';
 import { ALL, type EvaluateSummary } from './routerbench.js';
 
-export const ENERGY_SCHEMA_VERSION = 1;
+const ENERGY_SCHEMA_VERSION = 1;
 
 /** One operating point: mean J per prompt, accuracy, and their ratio (null where undefined). */
-export interface EnergyPoint {
+interface EnergyPoint {
   jPerPrompt: number | null;
   accuracy: number | null;
   jPerCorrect: number | null;

@@ -16,7 +16,7 @@ export interface SensitivitySetting {
   energy: EnergyMetrics;
 }
 
-export interface RouterSpread {
+interface RouterSpread {
   name: string;
   aiq: { min: number | null; max: number | null };
   /** Rank among the policies and the zero router (0 for the oracle, which is not ranked). */

@@ -13,7 +13,7 @@ import { scenarioSummary, type ScenarioSummary } from './scenario.js';
 import type { WindowStatic } from '../sim/eventReference.js';
 import { benjaminiHochberg, mannWhitneyU, meanSd, meanSdCi, movingAverage, snapNearTies, tCritical95, type MeanSd, type MeanSdCi } from './stats.js';
 
-export const EXPERIMENT_SCHEMA_VERSION = 1;
+const EXPERIMENT_SCHEMA_VERSION = 1;
 export const MA_WINDOW = 50;
 export const SELECTION_WINDOW = 25;
 
@@ -33,7 +33,7 @@ export interface CellSummary {
   perRun: { run: number; seed: number; finalRegret: number; reward: number; accuracy: number; energyWh: number }[];
 }
 
-export interface PairTest {
+interface PairTest {
   lambda: number;
   a: string;
   b: string;
@@ -55,7 +55,7 @@ export interface ModelPoint {
   onFront: boolean;
 }
 
-export interface Comparison {
+interface Comparison {
   lambda: number;
   label: string;
   metric: string;
@@ -111,7 +111,7 @@ export interface ExperimentAggregate {
   selection: SelectionWindows[];
 }
 
-export interface AggregateInput {
+interface AggregateInput {
   cfg: ExperimentConfig;
   table: PoolTable;
   sha256: string;

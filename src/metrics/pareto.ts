@@ -9,13 +9,13 @@ export interface ParetoPoint {
   energy: number;
 }
 
-export interface DominatedPoint {
+interface DominatedPoint {
   id: string;
   /** Front members that dominate this point, cheapest first (never empty: dominance is transitive). */
   by: string[];
 }
 
-export interface ParetoResult {
+interface ParetoResult {
   /** Non-dominated ids, cheapest first (ties: more accurate first, then input order). */
   front: string[];
   dominated: DominatedPoint[];

@@ -11,7 +11,7 @@ import { paretoFront } from './pareto.js';
 import { meanSdCi } from './stats.js';
 import { valueAt } from '../data/columns.js';
 
-export const PROFILE_SCHEMA_VERSION = 1;
+const PROFILE_SCHEMA_VERSION = 1;
 
 export interface CellStats {
   /** (query, model) cells with an outcome. */
@@ -47,7 +47,7 @@ export interface ModelProfile extends CellStats {
   estimatedEnergyCells: number;
 }
 
-export interface Baselines {
+interface Baselines {
   largest: string | null;
   smallest: string | null;
   mostAccurate: string | null;
@@ -77,7 +77,7 @@ export interface Profile {
   notes: string[];
 }
 
-export interface ProfileOptions {
+interface ProfileOptions {
   lambda: number;
   /** Cost axis of the front and cost term of the best-static reward (docs/model.md §2–3 uses energy). */
   cost?: FrontCost;

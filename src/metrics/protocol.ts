@@ -11,7 +11,7 @@ import { PROTOCOL_BASELINE } from '../sim/run.js';
 
 export { PROTOCOL_BASELINE };
 
-export interface GapClosed {
+interface GapClosed {
   mean: number;
   ci95: [number, number];
   /** What the interval is over: 'splits' (k ≥ 2) or 'runs' (one split). */
@@ -121,7 +121,7 @@ export interface ProtocolBlock {
   policies: ProtocolPolicyRow[];
 }
 
-export interface ProtocolSplitResult {
+interface ProtocolSplitResult {
   testQueries: number;
   trainQueries: number;
   result: SimResult;
@@ -147,7 +147,7 @@ function blockHead(o: { kind: 'split' | 'train-table'; fraction: number | null; 
 }
 
 /** Gap closed per λ of a sweep (evaluate), each row set computed as for one λ. */
-export interface LambdaRows {
+interface LambdaRows {
   lambda: number;
   policies: ProtocolPolicyRow[];
 }

@@ -4,7 +4,7 @@
  */
 import { closest, UsageError } from '../core/errors.js';
 
-export type Direction = 'lower-is-better' | 'higher-is-better';
+type Direction = 'lower-is-better' | 'higher-is-better';
 
 export interface Tolerance {
   abs?: number;
@@ -12,7 +12,7 @@ export interface Tolerance {
 }
 
 /** Metric families by the last segment of a metric key (e.g. "linucb.finalRegret" → finalRegret). */
-export const METRIC_RULES: Record<string, { direction: Direction; tolerance: Tolerance }> = {
+const METRIC_RULES: Record<string, { direction: Direction; tolerance: Tolerance }> = {
   finalRegret: { direction: 'lower-is-better', tolerance: { rel: 0.01 } },
   accuracy: { direction: 'higher-is-better', tolerance: { abs: 0.005 } },
   energyWh: { direction: 'lower-is-better', tolerance: { rel: 0.02 } },
@@ -29,7 +29,7 @@ export const METRIC_RULES: Record<string, { direction: Direction; tolerance: Tol
   throughputRatio: { direction: 'higher-is-better', tolerance: { rel: 0.35 } },
 };
 
-export function metricFamily(key: string): string {
+function metricFamily(key: string): string {
   const parts = key.split('.');
   return parts[parts.length - 1];
 }
@@ -69,7 +69,7 @@ function own<T>(r: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(r, key) ? r[key] : undefined;
 }
 
-export type Verdict = 'ok' | 'improved' | 'regressed' | 'missing' | 'new';
+type Verdict = 'ok' | 'improved' | 'regressed' | 'missing' | 'new';
 
 export interface MetricDiff {
   metric: string;

@@ -33,7 +33,7 @@ export interface ByFamily {
   byFamily: Record<string, number | null>;
 }
 
-export interface EvalPoint {
+interface EvalPoint {
   lambda: number;
   family: string;
   /** Mean USD cost per prompt. */
@@ -42,7 +42,7 @@ export interface EvalPoint {
   quality: number;
 }
 
-export interface PolicyEvaluation {
+interface PolicyEvaluation {
   name: string;
   params: Record<string, number>;
   /** AIQ of the run-averaged points. */
@@ -62,7 +62,7 @@ export interface PolicyEvaluation {
   points: EvalPoint[];
 }
 
-export interface ModelEvaluation {
+interface ModelEvaluation {
   id: string;
   name: string;
   aiq: ByFamily;
@@ -70,7 +70,7 @@ export interface ModelEvaluation {
   points: Record<string, ModelPoint>;
 }
 
-export interface FamilyInfo {
+interface FamilyInfo {
   name: string;
   queries: number;
   evalNames: string[];
@@ -82,7 +82,7 @@ export interface FamilyInfo {
   bestModel: string;
 }
 
-export interface PublishedComparison {
+interface PublishedComparison {
   source: string;
   /** True only when the data is the full 0-shot set, so the numbers measure the same thing. */
   comparable: boolean;
@@ -96,7 +96,7 @@ export function isFullZeroShot(t: PoolTable): boolean {
   return ROUTERBENCH_0SHOT.models.every((m) => ids.has(m));
 }
 
-export function publishedComparison(t: PoolTable, families: readonly string[]): PublishedComparison {
+function publishedComparison(t: PoolTable, families: readonly string[]): PublishedComparison {
   const full = isFullZeroShot(t);
   const note = full
     ? 'the source is the full RouterBench 0-shot set, as in the paper; the paper does not state its contexts, λ grid, cost normalisation, runs or seeds'

@@ -21,7 +21,7 @@ const BUDGET_POINTS = 100;
 /** Moving-average window of the post-event regret curves. */
 const EVENT_MA = 25;
 
-export interface BudgetReference {
+interface BudgetReference {
   /** Best mean accuracy among single models whose statistic meets the budget. */
   bestStatic: { model: string; accuracy: number; value: number } | null;
   /** Best fixed mixture of two models (weight w on b) whose mean meets the budget; null for a latency budget. */
@@ -146,7 +146,7 @@ export interface ScenarioCellInput {
   feedback: { delivered: number; unlabelled: number }[];
 }
 
-export interface ScenarioInput {
+interface ScenarioInput {
   budget: BudgetSpec | null;
   events: { step: number; what: string }[];
   window: number;

@@ -45,11 +45,11 @@ export function tCritical95(dof: number): number {
   return jStat.studentt.inv(0.975, dof);
 }
 
-export function normalSf(z: number): number {
+function normalSf(z: number): number {
   return 1 - jStat.normal.cdf(z, 0, 1);
 }
 
-export interface MannWhitneyResult {
+interface MannWhitneyResult {
   /** U statistic of the first sample. */
   u1: number;
   /** Two-sided p-value. */

@@ -11,7 +11,7 @@ import { delayText } from '../sim/feedback.js';
 import { windowStatic as eventWindowStatic, type WindowStatic } from '../sim/eventReference.js';
 import { buildScenario, DEFAULT_EVENT_WINDOW, eventList, type ScenarioCellInput, type ScenarioSummary } from './scenario.js';
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+const SUMMARY_SCHEMA_VERSION = 1;
 
 export interface PolicySummary {
   name: string;
@@ -51,7 +51,7 @@ export interface Summary {
   scenario?: ScenarioSummary;
 }
 
-export interface SummaryInput {
+interface SummaryInput {
   table: PoolTable;
   sha256: string;
   config: SimConfig;

@@ -2,7 +2,7 @@ import { BudgetedRidgePolicy, DUAL_PARAMS, DualCost, needBudget, type DualParams
 import type { PolicyEnv, PolicyFactory } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
-export type BudgetedLinUCBParams = { alpha: number; reg: number } & DualParams;
+type BudgetedLinUCBParams = { alpha: number; reg: number } & DualParams;
 
 /**
  * Lagrangian LinUCB under a budget (docs/model.md §11.1): score_m = UCB_m(x) − μ·κ̂_m(x), with UCB_m as in §5.3,

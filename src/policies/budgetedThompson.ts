@@ -2,7 +2,7 @@ import { BudgetedRidgePolicy, COST_REG, DUAL_PARAMS, DualCost, needBudget, type 
 import type { PolicyEnv, PolicyFactory } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
-export type BudgetedThompsonParams = { sigma: number; priorVariance: number } & DualParams;
+type BudgetedThompsonParams = { sigma: number; priorVariance: number } & DualParams;
 
 /**
  * Lagrangian Thompson sampling under a budget (docs/model.md §11.1): score_m = s_m − μ·κ̂_m(x), with s_m drawn

@@ -2,7 +2,7 @@ import { ArgMax } from './argmax.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
-export type CusumLinUCBParams = { alpha: number; reg: number; shift: number; minObs: number };
+type CusumLinUCBParams = { alpha: number; reg: number; shift: number; minObs: number };
 
 /**
  * LinUCB with change detection (docs/model.md §11.8): per model, a two-sided CUSUM over the residuals

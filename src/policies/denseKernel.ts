@@ -193,7 +193,7 @@ const MODULE_BYTES = Uint8Array.from([
 ]);
 
 /** Narrowest context that takes the kernels (below it a call costs more than the loop it replaces). */
-export const DENSE_KERNEL_MIN_D = 8;
+const DENSE_KERNEL_MIN_D = 8;
 /** Largest memory a kernel allocates; beyond it the scalar loops run. */
 const MAX_BYTES = 1 << 30;
 

@@ -2,7 +2,7 @@ import { ArgMax } from './argmax.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
-export type DiscountedLinUCBParams = { alpha: number; reg: number; gamma: number };
+type DiscountedLinUCBParams = { alpha: number; reg: number; gamma: number };
 
 /**
  * Discounted LinUCB (docs/model.md §11.3): each model's evidence decays by γ at each of its own updates, so

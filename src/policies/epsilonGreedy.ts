@@ -1,7 +1,7 @@
 import { ArgMax } from './argmax.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 
-export type EpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number };
+type EpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number };
 
 /**
  * Non-contextual ε-greedy with per-update decay (docs/model.md §5.1): explore with probability ε, else an untried arm,

@@ -4,10 +4,10 @@ import { UsageError } from '../core/errors.js';
 import type { ModelInfo } from '../data/pool.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 
-export type HybridLinUCBParams = { alpha: number; reg: number; regModel: number };
+type HybridLinUCBParams = { alpha: number; reg: number; regModel: number };
 
 /** Model descriptors: row-major nModels × width, with the name of each column. */
-export interface ModelDescriptors {
+interface ModelDescriptors {
   values: Float64Array;
   width: number;
   columns: string[];

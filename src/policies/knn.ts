@@ -8,9 +8,8 @@ import type { ContextSet } from '../features/context.js';
 import { StatelessPolicy } from './policy.js';
 import { fillMissing, needTrain, shared, sharedCache, trainMeans, usable, wholeParam } from './supervised.js';
 
-export type KnnParams = { k: number; weighting: number; se: number };
+type KnnParams = { k: number; weighting: number; se: number };
 
-export { KNN_MIN_DISTANCE } from './knnTune.js';
 /** Largest train matrix (train queries × context slots) the exact search holds in memory. */
 export const KNN_MAX_CELLS = 50_000_000;
 

@@ -15,7 +15,7 @@ export const KNN_K_GRID = [1, 3, 10, 30, 100, 300, 1000];
 /** Held-out train queries of the leave-one-out. */
 export const KNN_CV_QUERIES = 500;
 
-export interface KnnTrainSet {
+interface KnnTrainSet {
   nTrain: number;
   M: number;
   /** Row length of the kernel's matrix. */

@@ -1,6 +1,6 @@
 /**
  * Shared per-arm ridge state for the linear policies: A⁻¹ kept by Sherman–Morrison rank-one updates,
- * with A itself kept too so the inverse is refreshed exactly (Cholesky) every `refreshEvery` updates of an arm.
+ * with A itself kept too so the inverse is refreshed exactly (Cholesky) every `REFRESH_EVERY` updates of an arm.
  * That bounds round-off drift however long a run is.
  */
 import type { Policy, PolicyEnv } from './policy.js';
@@ -9,7 +9,7 @@ import { patternRows } from '../features/context.js';
 import { addOuterSparse, denseQuadUpper, invertSPD, invertWorkSize, isDenseRow, matVec, setScaledIdentity, shermanMorrisonSparse, solveSparse } from './linalg.js';
 
 /** Exact refresh period of A⁻¹ (docs/model.md §5.6); a power of two (update() masks with it). */
-export const REFRESH_EVERY = 256;
+const REFRESH_EVERY = 256;
 
 export class RidgeArms {
   /** Whether linear policies made from now on use the WebAssembly kernels (false: the scalar loops, same numbers). */
@@ -373,7 +373,7 @@ export class PatternCache {
 }
 
 /** Every row of a context set is 0..d−1 in order (dense contexts, docs/model.md §4). */
-export function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
+function allDense(ptr: Int32Array, idx: Int32Array, d: number): boolean {
   const Q = ptr.length - 1;
   if (Q <= 0) return false;
   for (let q = 0; q < Q; q++) if (!isDenseRow(idx, ptr[q], ptr[q + 1], d)) return false;

@@ -2,7 +2,7 @@ import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory } from './policy.js';
 
-export type LinearEpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number; ridge: number };
+type LinearEpsilonGreedyParams = { epsilon: number; decay: number; minEpsilon: number; ridge: number };
 
 /**
  * Linear (contextual) ε-greedy, disjoint per arm (docs/model.md §5.2): ridge θ_m = (λ_I + Σxxᵀ)⁻¹ Σ r x

@@ -2,7 +2,7 @@ import { ArgMax } from './argmax.js';
 import { LinearPolicy } from './linear.js';
 import type { PolicyEnv, PolicyFactory } from './policy.js';
 
-export type LinUCBParams = { alpha: number; reg: number };
+type LinUCBParams = { alpha: number; reg: number };
 
 /**
  * Disjoint LinUCB (docs/model.md §5.3): UCB_m = θ_mᵀx + α·sqrt(xᵀ A_m⁻¹ x), A_m = reg·I + Σ xxᵀ.

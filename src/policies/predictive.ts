@@ -9,7 +9,7 @@ const FITTED = sharedCache<{ reg: number; fit: RidgeFit }>();
 
 export { CV_FOLDS, CV_GRID } from './supervised.js';
 
-export type PredictiveParams = { reg: number; target: number; se: number };
+type PredictiveParams = { reg: number; target: number; se: number };
 
 /**
  * Per-model ridge regressors fitted once on the train part (docs/model.md §5.10): accuracy and normalised cost

@@ -60,7 +60,7 @@ export const SCENARIO_FACTORIES: readonly PolicyFactory[] = [
  * Routers trained on the train part of a split (`train: true`): they need TrainData, so they run only when
  * named and never by default.
  */
-export const TRAINED_FACTORIES: readonly PolicyFactory[] = [trainBestStaticFactory, knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
+const TRAINED_FACTORIES: readonly PolicyFactory[] = [trainBestStaticFactory, knnFactory, predictiveFactory, warmLinucbFactory, warmThompsonFactory];
 /** Added to the default policies under the train/test protocol (train-best-static runs there anyway, as the reference). */
 export const TRAINED_DEFAULT_POLICIES: readonly string[] = [knnFactory.name, predictiveFactory.name, warmLinucbFactory.name, warmThompsonFactory.name];
 

@@ -3,7 +3,7 @@ import { ArgMax } from './argmax.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 import { RefitRidge } from './refitRidge.js';
 
-export type SlidingWindowLinUCBParams = { alpha: number; reg: number; window: number };
+type SlidingWindowLinUCBParams = { alpha: number; reg: number; window: number };
 
 /**
  * Sliding-window LinUCB (docs/model.md §11.3): each model's ridge uses only its last W observations; the

@@ -1,6 +1,6 @@
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 
-export type SoftmaxParams = { temperature: number; decay: number; minTemperature: number; initial: number };
+type SoftmaxParams = { temperature: number; decay: number; minTemperature: number; initial: number };
 
 /**
  * Boltzmann exploration (docs/model.md §11.6), non-contextual: P(m) ∝ exp(μ_m/τ) over the allowed models,

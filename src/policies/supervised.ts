@@ -97,7 +97,7 @@ export function foldSums(c: ContextSet, M: number, t: TrainData, ys: readonly Ar
 
 /** The sums of every fold together, and without fold f. */
 export const allFolds = (sums: RidgeNormal[][]): RidgeNormal[] => sums.slice(1).reduce((a, s) => a.map((x, m) => x.plus(s[m])), sums[0]);
-export const withoutFold = (total: RidgeNormal[], sums: RidgeNormal[][], f: number): RidgeNormal[] => total.map((x, m) => x.plus(sums[f][m], -1));
+const withoutFold = (total: RidgeNormal[], sums: RidgeNormal[][], f: number): RidgeNormal[] => total.map((x, m) => x.plus(sums[f][m], -1));
 
 /**
  * Solve fold sums (as foldSums lays them out) at a penalty. A model without rows gets θ = 0 and, per target,

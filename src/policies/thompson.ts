@@ -6,7 +6,7 @@ import type { Rng } from '../core/rng.js';
 /** Monte-Carlo draws per propensity estimate of Thompson sampling (docs/model.md §9). */
 export const THOMPSON_PROPENSITY_SAMPLES = 256;
 
-export type ThompsonParams = { sigma: number; priorVariance: number };
+type ThompsonParams = { sigma: number; priorVariance: number };
 
 /**
  * Linear-Gaussian Thompson sampling, disjoint per arm (docs/model.md §5.4). Precision B_m = I/v + Σ xxᵀ/σ²,

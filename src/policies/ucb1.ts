@@ -1,7 +1,7 @@
 import { ArgMax } from './argmax.js';
 import type { Policy, PolicyEnv, PolicyFactory } from './policy.js';
 
-export type Ucb1Params = { c: number };
+type Ucb1Params = { c: number };
 
 /**
  * UCB1 (docs/model.md §11.6), non-contextual: an untried model first, else the largest

@@ -6,7 +6,7 @@ import { type WarmPrior, warmPenalty, warmPrior } from './warmStart.js';
 /** The penalty when it cannot be chosen (no or too small a train part): LinUCB's default. */
 const FALLBACK_REG = 0.05;
 
-export type WarmLinUCBParams = { alpha: number; reg: number; discount: number; se: number };
+type WarmLinUCBParams = { alpha: number; reg: number; discount: number; se: number };
 
 /**
  * LinUCB (docs/model.md §5.3) whose A_m, b_m start from the train part weighted by `discount`

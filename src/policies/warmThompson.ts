@@ -3,7 +3,7 @@ import type { PolicyEnv, PolicyFactory, TrainData } from './policy.js';
 import { needTrain } from './supervised.js';
 import { type WarmPrior, warmPrior } from './warmStart.js';
 
-export type WarmThompsonParams = { sigma: number; priorVariance: number; discount: number };
+type WarmThompsonParams = { sigma: number; priorVariance: number; discount: number };
 
 /**
  * Linear Thompson sampling (docs/model.md §5.4) whose precision B_m and f_m start from the train part weighted

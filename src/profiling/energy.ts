@@ -19,7 +19,7 @@ import { NvmlMeter, type NvmlOptions } from './nvml.js';
 
 // the meters live in their own files; this module is the one the rest of the code imports
 export { METER_KINDS, MeterUnavailableError, type EnergyMeter, type MeterKind } from './meter.js';
-export { NvmlMeter, type NvmlOptions } from './nvml.js';
+export { NvmlMeter } from './nvml.js';
 
 // ---- none ---------------------------------------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ export class NoMeter implements EnergyMeter {
 
 // ---- RAPL / powercap ---------------------------------------------------------------------------------------------
 
-export const DEFAULT_POWERCAP_DIR = '/sys/class/powercap';
+const DEFAULT_POWERCAP_DIR = '/sys/class/powercap';
 
 interface RaplZone {
   path: string;
@@ -51,7 +51,7 @@ interface RaplZone {
   totalUj: number;
 }
 
-export interface RaplOptions {
+interface RaplOptions {
   /** Powercap root; default $GREENSERV_POWERCAP_DIR or /sys/class/powercap. */
   dir?: string;
 }
@@ -173,7 +173,7 @@ interface Live {
   opened: number;
 }
 
-export interface AttributorOptions {
+interface AttributorOptions {
   /** Idle power subtracted over every in-flight interval (W), shared like the energy. */
   idleW?: number;
   sampleHz?: number;
@@ -279,7 +279,7 @@ export interface MeterChoice {
   nvml?: NvmlOptions;
 }
 
-export function createMeter(c: MeterChoice): EnergyMeter {
+function createMeter(c: MeterChoice): EnergyMeter {
   if (c.kind === 'nvml') return new NvmlMeter(c.nvml);
   if (c.kind === 'rapl') return new RaplMeter(c.rapl);
   return new NoMeter();

@@ -13,7 +13,7 @@ export type { EnergySetting } from '../data/energy/model.js';
 /** The paper's testbed: one A100, one request at a time. */
 export const DEFAULT_ESTIMATE: EnergySetting = { gpu: 'A100', batch: 1 };
 
-export interface EstimateInput {
+interface EstimateInput {
   paramsB: number;
   inputTokens: number;
   outputTokens: number;

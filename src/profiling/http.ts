@@ -9,7 +9,7 @@ import { redactUrl } from '../data/net.js';
 
 export { redactUrl };
 
-export interface HttpLimits {
+interface HttpLimits {
   connectMs: number;
   totalMs: number;
   maxBytes: number;
@@ -21,7 +21,7 @@ export interface HttpReply {
   body: string;
 }
 
-export type HttpFailure = 'connect-timeout' | 'timeout' | 'too-large' | 'aborted' | 'network';
+type HttpFailure = 'connect-timeout' | 'timeout' | 'too-large' | 'aborted' | 'network';
 
 export class HttpError extends Error {
   constructor(

@@ -40,7 +40,7 @@ export function sideFiles(table: string): SideFiles {
 
 const pairKey = (q: string, m: string): string => `${q}\u0000${m}`;
 
-export interface OpenedTable {
+interface OpenedTable {
   done: Set<string>;
   rows: number;
   /** A partial last line (from a crash mid-write) was cut off. */
@@ -166,7 +166,7 @@ function firstLine(file: string, max = 4096): string {
  * The side files are rewritten (CSVs) or appended to (requests log): an existing one must be ours, or the run is
  * refused before anything is written.
  */
-export function checkSideFiles(side: SideFiles): void {
+function checkSideFiles(side: SideFiles): void {
   const foreign = (file: string, what: string): never => {
     throw new DataError(`exists and is not a greenserv ${what}; it was left untouched — move it or choose another --out`, file, 1);
   };
@@ -208,9 +208,9 @@ async function mergeSideCsv(file: string, header: string[], add: (string | numbe
 }
 
 /** Queries timing out one after another (after at least one answer) before the run stops. */
-export const MAX_TIMEOUTS_IN_ROW = 3;
+const MAX_TIMEOUTS_IN_ROW = 3;
 
-export interface LiveOptions {
+interface LiveOptions {
   queries: ProfilingQuery[];
   modelId: string;
   /** Display name for the models side file. */

@@ -9,7 +9,7 @@ import { HttpError, postOnce, redactUrl, splitCredentials, type HttpReply } from
 
 export type ApiKind = 'completions' | 'chat';
 
-export interface ClientOptions {
+interface ClientOptions {
   /** Base URL including the version prefix, e.g. http://127.0.0.1:8000/v1 */
   baseUrl: string;
   model: string;
@@ -30,14 +30,14 @@ export interface ClientOptions {
   extra?: Record<string, unknown>;
 }
 
-export interface CompletionRequest {
+interface CompletionRequest {
   prompt: string;
   maxTokens: number;
   stop: string[];
 }
 
 /** Hook around each HTTP attempt (energy windows): `done(true)` only for the attempt whose answer is used. */
-export interface AttemptHook {
+interface AttemptHook {
   done(ok: boolean): void;
 }
 
@@ -75,8 +75,8 @@ export interface CompletionClient {
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

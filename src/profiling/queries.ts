@@ -21,7 +21,7 @@ export interface ProfilingQuery {
   metric: EvaluationMetric;
 }
 
-export interface TaskDefaults {
+interface TaskDefaults {
   maxTokens: number;
   stop: string[];
   extraction: ExtractionMethod;
@@ -31,7 +31,7 @@ export interface TaskDefaults {
 const MC: TaskDefaults = { maxTokens: 1, stop: ['\n'], extraction: 'multiple_choice', metric: 'exact_match' };
 
 /** Generation and scoring per known task when the file has no such columns (docs/model.md §1). */
-export const TASK_DEFAULTS: Readonly<Record<string, TaskDefaults>> = {
+const TASK_DEFAULTS: Readonly<Record<string, TaskDefaults>> = {
   mmlu: MC,
   hellaswag: MC,
   winogrande: MC,
@@ -57,7 +57,7 @@ const FILE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson)(\.gz)?$/i;
  * Files named by the arguments: files as given, directories expanded to their query files (sorted), leaving
  * out `exclude` (the output table and its side files when they sit in the same directory).
  */
-export function expandQueryPaths(paths: readonly string[], exclude: readonly string[] = []): string[] {
+function expandQueryPaths(paths: readonly string[], exclude: readonly string[] = []): string[] {
   const skip = new Set(exclude.map((e) => resolve(e)));
   const out: string[] = [];
   for (const p of paths) {
@@ -142,7 +142,7 @@ function findColumn(idx: Map<string, number>, names: readonly string[]): number 
 const EXPECTED =
   "expected the prompt-file columns (dataset, processed_input, reference, id[, max_new_tokens, stop_sequence, extraction_method, evaluation_metric]) or query_id, task, text, reference";
 
-export interface ReadQueriesOptions {
+interface ReadQueriesOptions {
   /** Replace every task's generation limit. */
   maxTokens?: number;
   /** Files a directory argument must not contribute (the output table and its side files). */

@@ -119,14 +119,14 @@ export function extractFinalNumber(text: string): number | null {
   return all.length ? all[all.length - 1].value : null;
 }
 
-export function numbersEqual(a: number, b: number): boolean {
+function numbersEqual(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 }
 
 // ---- ROUGE ------------------------------------------------------------------------------------------------
 
 /** Tokens as ROUGE scorers produce them without stemming: lowercase alphanumeric runs. */
-export function rougeTokens(s: string): string[] {
+function rougeTokens(s: string): string[] {
   return s
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')
@@ -135,7 +135,7 @@ export function rougeTokens(s: string): string[] {
     .filter((w) => w.length > 0);
 }
 
-export interface Prf {
+interface Prf {
   precision: number;
   recall: number;
   f1: number;
@@ -212,7 +212,7 @@ function referenceNumeric(s: string): string {
 
 // ---- scoring ------------------------------------------------------------------------------------------------
 
-export interface ScoringSpec {
+interface ScoringSpec {
   extraction: ExtractionMethod;
   metric: EvaluationMetric;
   reference: string;
@@ -225,7 +225,7 @@ export interface ScoreOptions {
   summaryMetric?: SummaryMetric;
 }
 
-export interface Score {
+interface Score {
   accuracy: number;
   /** What was compared with the reference (letter, number, or the text), null when nothing was found. */
   extracted: string | null;

@@ -29,7 +29,7 @@ export function focusLambdas(lambdas: number[]): number[] {
 }
 
 /** λ values that get an accuracy-vs-energy chart: all when few, else the ends and the one nearest 0.5. */
-export function paretoLambdas(lambdas: number[]): number[] {
+function paretoLambdas(lambdas: number[]): number[] {
   if (lambdas.length <= 2) return lambdas;
   return [...new Set([Math.min(...lambdas), nearestHalf(lambdas), Math.max(...lambdas)])].sort((a, b) => a - b);
 }
@@ -48,7 +48,7 @@ function isStatic(policy: string): boolean {
   return ['largest', 'smallest', 'most-accurate', 'best-static', 'oracle'].includes(policy) || policy.startsWith('static:');
 }
 
-export interface ChartOptions {
+interface ChartOptions {
   /** Models in the pool at the start (default: every model); with the pool events it marks cells outside the pool. */
   initialPool?: string[] | null;
 }

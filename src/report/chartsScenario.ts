@@ -19,7 +19,7 @@ export interface FigureTable {
   text?: number[];
 }
 
-export interface ScenarioChart {
+interface ScenarioChart {
   name: string;
   title: string;
   spec: TopLevelSpec;
@@ -38,7 +38,7 @@ const RULE_CHAR_W = 6.2;
  * (then the middle) whose box no curve passes through; else the one fewest curve segments pass through.
  * Returns the text mark's x (px), alignment and baseline offset.
  */
-export function ruleLabelPlace(
+function ruleLabelPlace(
   text: string,
   ruleY: number,
   curves: { x: number; y: number }[][],

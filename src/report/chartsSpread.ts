@@ -50,7 +50,7 @@ export function flatBoxes<T extends Record<string, unknown>>(rows: T[], keys: (k
 }
 
 /** Said under the title when an axis is zoomed in on the data: box lengths are not to scale from 0. */
-export const NOT_FROM_ZERO = 'y axis does not start at 0';
+const NOT_FROM_ZERO = 'y axis does not start at 0';
 
 /** A title with the notes that apply (joined as its subtitle), or the bare text when none does. */
 function withNotes(title: string | { text: string; subtitle: string }, notes: (string | null)[]): string | { text: string; subtitle: string } {
@@ -134,7 +134,7 @@ const RING = 2.2;
  * in the legend's order is the largest and is drawn first, each next one RING px smaller on each side, so a
  * policy that lands on another's point (two routers picking the same model) still shows as a ring around it.
  */
-export function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAMOND, ring = RING): number[] {
+function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAMOND, ring = RING): number[] {
   const r = Math.sqrt(size) / 2;
   const group = pts.map((_, i) => i);
   const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i])));

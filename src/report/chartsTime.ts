@@ -61,7 +61,7 @@ const EVENT_ROW = 12;
 /** Least horizontal gap (px) between two event labels on one row. */
 const EVENT_GAP = 6;
 
-export interface PlacedEvent extends PoolEvent {
+interface PlacedEvent extends PoolEvent {
   text: string;
   align: 'left' | 'right';
   /** Row above the plot, 0 nearest it: a label that would overlap one before it goes up a row. */
@@ -95,7 +95,7 @@ export function labelRowsOffset(placed: PlacedEvent[], none = 8): number {
 }
 
 /** Title offset (px) leaving room for the rows of event labels above the plot; `none` without events. */
-export function eventTitleOffset(events: PoolEvent[], Q: number, none = 8): number {
+function eventTitleOffset(events: PoolEvent[], Q: number, none = 8): number {
   return labelRowsOffset(placeEventLabels(events, Q), none);
 }
 
@@ -116,7 +116,7 @@ export function eventTextLayers(placed: PlacedEvent[], color: string): Record<st
  * Event rules with a label naming the change, for charts over queries routed (near-black: no policy has that
  * colour), labels placed by placeEventLabels. `solid`: the heatmap's rule, drawn over the cells.
  */
-export function eventLayers(events: PoolEvent[], Q: number, solid: boolean, prefix = 'query'): Record<string, unknown>[] {
+function eventLayers(events: PoolEvent[], Q: number, solid: boolean, prefix = 'query'): Record<string, unknown>[] {
   if (!events.length) return [];
   return [
     {

@@ -9,7 +9,7 @@ import { fmt, plural, renderTableFit, wrapAt } from './terminalTable.js';
 import { fractionPct as pct, percentText } from './percent.js';
 
 /** Joules with a unit that keeps 3 significant digits readable (J, kJ). */
-export function fmtJ(j: number | null | undefined): string {
+function fmtJ(j: number | null | undefined): string {
   if (j === null || j === undefined || !Number.isFinite(j)) return '–';
   if (Math.abs(j) >= 1e4) return `${(j / 1e3).toFixed(1)} kJ`;
   return `${j.toPrecision(3)} J`;
@@ -76,7 +76,7 @@ export function energyReportSection(e: EnergyMetrics, setting: { gpu: string; ba
 }
 
 /** What the sensitivity markdown needs (the app's result has more). */
-export interface SensitivityReport extends SensitivitySummary {
+interface SensitivityReport extends SensitivitySummary {
   dataset: { name: string; queries: number; models: number };
   config: { policies: string[]; lambdas: number[]; runs: number; seed: number; aiqMode: string };
   settings: SensitivitySetting[];

@@ -23,15 +23,8 @@ import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 import { chartSvg, reportHead, scopeHeaders } from './html.js';
 import { stackColumns } from './htmlColumns.js';
 
-export { chartFileBase, familyChartSpec, familySlug, hullPolyline, policyLabel, renderEvaluateCharts, shortModel, thinHull } from './evaluateCharts.js';
-
-
-
-
-
-
 /** The cost axis's unit: USD, or modelled joules per prompt under `--cost energy`. */
-export function costUnit(s: EvaluateSummary): string {
+function costUnit(s: EvaluateSummary): string {
   return s.reward.cost === 'energy' ? 'J' : 'USD';
 }
 
@@ -108,7 +101,7 @@ const pctOf = (x: number | null): string => percentText(x);
 
 // ---------------------------------------------------------------------------------------------- CSV
 
-export function evaluateRunsCsv(s: SweepResult, cost: 'usd' | 'energy' = 'usd'): string {
+function evaluateRunsCsv(s: SweepResult, cost: 'usd' | 'energy' = 'usd'): string {
   const lines = [`policy,lambda,run,seed,family,queries,${costColumn(cost)},quality,misses`];
   const K = s.tasks.length + 1;
   for (let p = 0; p < s.policyNames.length; p++) {
@@ -127,7 +120,7 @@ export function evaluateRunsCsv(s: SweepResult, cost: 'usd' | 'energy' = 'usd'):
 }
 
 /** Every plotted point: policies (run means per λ), single models, the oracle point and the zero router's hull vertices. */
-export function evaluatePointsCsv(s: EvaluateSummary): string {
+function evaluatePointsCsv(s: EvaluateSummary): string {
   const lines = [`router,kind,lambda,family,${costColumn(s.reward.cost)},quality`];
   for (const p of s.policies) {
     for (const pt of p.points) lines.push([csvField(p.name), 'policy', pt.lambda, csvField(pt.family), csvNum(pt.cost), csvNum(pt.quality)].join(','));
@@ -313,7 +306,7 @@ function protocolSection(p: SweepProtocolBlock, svg: string | null): string {
 
 // ---------------------------------------------------------------------------------------------- directory
 
-export interface EvaluateManifest {
+interface EvaluateManifest {
   schemaVersion: number;
   command: 'evaluate';
   greenserv: string;

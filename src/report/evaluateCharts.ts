@@ -7,7 +7,7 @@ import { renderChart, type RenderedChart } from './render.js';
 import { placeLabels } from './labels.js';
 
 /** `mistralai/mixtral-8x7b-chat` → `mixtral-8x7b-chat`: chart labels and narrow columns. */
-export function shortModel(id: string): string {
+function shortModel(id: string): string {
   const s = id.lastIndexOf('/');
   return s >= 0 ? id.slice(s + 1) : id;
 }
@@ -34,7 +34,7 @@ export function policyLabel(name: string): string {
 }
 
 /** At most `max` vertices, evenly spread in log cost (first and last kept): a drawing aid only. */
-export function thinHull(h: readonly CostQuality[], max = 240): CostQuality[] {
+function thinHull(h: readonly CostQuality[], max = 240): CostQuality[] {
   if (h.length <= max) return [...h];
   const lo = Math.log(Math.max(h[0].cost, 1e-12));
   const hi = Math.log(Math.max(h[h.length - 1].cost, 1e-12));
@@ -56,7 +56,7 @@ export function thinHull(h: readonly CostQuality[], max = 240): CostQuality[] {
  * Polyline of a hull on a log cost axis: straight segments in linear cost are sampled geometrically so they
  * draw as the curves they are; then flat to `right` (AIQ counts the hull as flat beyond its last vertex).
  */
-export function hullPolyline(h: readonly CostQuality[], right: number, perSegment = 12): CostQuality[] {
+function hullPolyline(h: readonly CostQuality[], right: number, perSegment = 12): CostQuality[] {
   const out: CostQuality[] = [];
   for (let i = 0; i < h.length; i++) {
     if (i > 0) {
@@ -87,7 +87,7 @@ const SAME_DOT = 1.5;
  * plot's width form a group, and within it the first is widest, each next one 1.6 px narrower (1.8 px the
  * narrowest), so that drawn widest first each shows as a band along the others.
  */
-export function nestedLineWidths(lines: { x: number; y: number }[][], width = CHART_W, base = 1.8, ring = 1.6): number[] {
+function nestedLineWidths(lines: { x: number; y: number }[][], width = CHART_W, base = 1.8, ring = 1.6): number[] {
   const yAt = (l: { x: number; y: number }[], x: number): number | null => {
     for (let i = 1; i < l.length; i++) {
       const [a, b] = [l[i - 1], l[i]];
@@ -120,7 +120,7 @@ export function nestedLineWidths(lines: { x: number; y: number }[][], width = CH
  * λ), the first policy's is largest and each next one's a ring of 1.6 px smaller; a policy's own dots on one
  * point (several λ giving the same choice) share one size.
  */
-export function nestedDotSizes(pts: { px: number; py: number; series: string }[], size = 38, ring = 1.6): number[] {
+function nestedDotSizes(pts: { px: number; py: number; series: string }[], size = 38, ring = 1.6): number[] {
   const r = Math.sqrt(size) / 2;
   const spots: { px: number; py: number; series: string[] }[] = [];
   const spotOf = pts.map((p) => {

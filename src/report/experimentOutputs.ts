@@ -21,7 +21,7 @@ import { profileReportSection } from './profile.js';
 import { renderChart } from './render.js';
 import { csvField, csvNum } from '../core/escape.js';
 
-export function runsCsvExperiment(s: ExperimentSummary): string {
+function runsCsvExperiment(s: ExperimentSummary): string {
   const lines = ['lambda,label,policy,run,seed,final_regret,mean_reward,accuracy,energy_wh'];
   for (const c of s.cells) {
     for (const r of c.perRun) {
@@ -31,7 +31,7 @@ export function runsCsvExperiment(s: ExperimentSummary): string {
   return lines.join('\n') + '\n';
 }
 
-export function curvesCsv(curves: CellCurves[]): string {
+function curvesCsv(curves: CellCurves[]): string {
   const parts = ['lambda,label,step,mean_cum_regret,ci95_lo,ci95_hi,ma_regret\n'];
   for (const c of curves) {
     const l = csvField(c.label);
@@ -42,7 +42,7 @@ export function curvesCsv(curves: CellCurves[]): string {
   return parts.join('');
 }
 
-export function selectionCsv(sel: SelectionWindows[], modelIds: string[]): string {
+function selectionCsv(sel: SelectionWindows[], modelIds: string[]): string {
   const parts = ['lambda,label,window_start,model_id,share\n'];
   for (const w of sel) {
     const l = csvField(w.label);
@@ -53,13 +53,13 @@ export function selectionCsv(sel: SelectionWindows[], modelIds: string[]): strin
   return parts.join('');
 }
 
-export function significanceCsv(s: ExperimentSummary): string {
+function significanceCsv(s: ExperimentSummary): string {
   const lines = ['lambda,a,b,u,p,p_bh,significant,method'];
   for (const p of s.significance) lines.push([p.lambda, csvField(p.a), csvField(p.b), csvNum(p.u), csvNum(p.p), csvNum(p.pAdjusted), p.significant, p.method].join(','));
   return lines.join('\n') + '\n';
 }
 
-export function comparisonCsv(s: ExperimentSummary): string {
+function comparisonCsv(s: ExperimentSummary): string {
   const lines = ['lambda,label,metric,ours,published,gap_pct'];
   for (const r of s.comparison?.rows ?? []) lines.push([r.lambda, csvField(r.label), r.metric, csvNum(r.ours), csvNum(r.published), csvNum(r.gapPct)].join(','));
   return lines.join('\n') + '\n';

@@ -25,7 +25,7 @@ export function inlineSvg(svg: string): string {
 }
 
 /** Narrowest a chart is drawn (px): below it, a wide chart's 11 px text would shrink past reading (under 8 px). */
-export const CHART_MIN_WIDTH = 640;
+const CHART_MIN_WIDTH = 640;
 
 /**
  * Charts share one text scale (1.25× their pixel size) and stop at the content width, which the wide ones fill;

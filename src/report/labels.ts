@@ -1,6 +1,6 @@
 /** Label placement for scatter charts: labels next to their point, never over another label or point. */
 
-export interface LabelBox {
+interface LabelBox {
   x0: number;
   x1: number;
   y0: number;
@@ -12,7 +12,7 @@ function overlaps(a: LabelBox, b: LabelBox): boolean {
 }
 
 /** A line segment in pixels (a drawn line a label must not cover, or a leader). */
-export interface Segment {
+interface Segment {
   x0: number;
   y0: number;
   x1: number;
@@ -56,7 +56,7 @@ function distToSegment(x: number, y: number, s: Segment): number {
  * How long (px) a leader runs within `tol` px of line s, past its first `skip` px (where it leaves its point):
  * 0 when clear of it, a few px where it crosses it, its length where it runs along it.
  */
-export function leaderOnLine(leader: Segment, s: Segment, skip = 6, tol = 1.5): number {
+function leaderOnLine(leader: Segment, s: Segment, skip = 6, tol = 1.5): number {
   const len = Math.hypot(leader.x1 - leader.x0, leader.y1 - leader.y0);
   let on = 0;
   for (let d = skip; d <= len; d += 0.5) {
@@ -67,12 +67,12 @@ export function leaderOnLine(leader: Segment, s: Segment, skip = 6, tol = 1.5): 
 }
 
 /** Whether two segments cross (proper intersection; sharing an end point does not count). */
-export function segmentsCross(a: Segment, b: Segment): boolean {
+function segmentsCross(a: Segment, b: Segment): boolean {
   const side = (s: Segment, x: number, y: number): number => Math.sign((s.x1 - s.x0) * (y - s.y0) - (s.y1 - s.y0) * (x - s.x0));
   return side(a, b.x0, b.y0) * side(a, b.x1, b.y1) < 0 && side(b, a.x0, a.y0) * side(b, a.x1, a.y1) < 0;
 }
 
-export interface PlaceOptions {
+interface PlaceOptions {
   /** How far (px) a label may run past the right edge of the plot. */
   overhang?: number;
   /** Marks that labels must not cover (unlabelled points), with their half-size in px (default 6). */
@@ -93,7 +93,7 @@ export interface PlaceOptions {
   leadersLast?: boolean;
 }
 
-export interface PlacedLabel {
+interface PlacedLabel {
   lx: number;
   ly: number;
   /** Placed on a far ring: join it to its point. */

@@ -101,7 +101,7 @@ function chartEstimator(p: OpePolicyResult, estimator: string): string {
 }
 
 /** Whether the chart of `metric` has its panel of differences: some drawn estimate has a finite `vsLogged` (summaries before it have none). */
-export function hasDifferences(s: OpeSummary, metric: OpeMetric): boolean {
+function hasDifferences(s: OpeSummary, metric: OpeMetric): boolean {
   return s.policies.some((p) => p.estimates.some((e) => e.metric === metric && Number.isFinite(e.value) && e.vsLogged !== undefined && Number.isFinite(e.vsLogged.value)));
 }
 

@@ -11,7 +11,7 @@ type Estimate = OpeSummaryPolicy['estimates'][number];
 const CODE: Record<PolicyFlag | EstimateFlag, string> = { 'low-ess': 'ESS', 'low-support': 'sup', 'outside-range': 'CI' };
 
 /** The summary's criteria; one written before them gets today's, and no range check for a logged reward (its range was not kept). */
-export function trustCriteria(s: OpeSummary): OpeTrustCriteria {
+function trustCriteria(s: OpeSummary): OpeTrustCriteria {
   if (s.trust) return s.trust;
   const range: [number, number] = s.rewardSource === 'logged' ? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY] : [0, 1];
   return { minEss: MIN_ESS, minSupport: MIN_SUPPORT, rewardRange: range };

@@ -12,10 +12,7 @@ import { columnGroups } from './htmlColumns.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
-export { fmtEnergy, COST_AXIS } from './profileFormat.js';
-export { placeLabels } from './labels.js';
-export { heatmapChartSpec, paretoChartSpec, renderProfileCharts, simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
-export { escHtml as escapeHtml } from '../core/escape.js';
+export { heatmapChartSpec, paretoChartSpec, renderProfileCharts } from './profileCharts.js';
 
 /**
  * The whole terminal report: model table, per-task table, front and baselines. `width` (a terminal's) drops
@@ -177,7 +174,7 @@ export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, 
 }
 
 /** Task columns per table of the shaded per-task tables (accuracy, then cost): within an 800-px window. */
-export const PROFILE_TASKS_PER_TABLE = 6;
+const PROFILE_TASKS_PER_TABLE = 6;
 
 /** Style of a shaded cell: background white → colour by t ∈ [0, 1], and the text colour that reads on it. */
 function shade(t: number, rgb: [number, number, number]): string {

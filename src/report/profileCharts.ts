@@ -8,8 +8,8 @@ import { textColour } from './palette.js';
 import { axisValue, costOrNull, COST_AXIS, fmtEnergy } from './profileFormat.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
 
-export const FRONT_COLOUR = '#1b7837';
-export const DOMINATED_COLOUR = '#9970ab';
+const FRONT_COLOUR = '#1b7837';
+const DOMINATED_COLOUR = '#9970ab';
 
 export function paretoChartSpec(p: Profile): TopLevelSpec {
   const W = 620;

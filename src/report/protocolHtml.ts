@@ -10,7 +10,7 @@ import { stackColumns } from './htmlColumns.js';
 import { gapByLambdaCells, protocolCells, protocolHead } from './protocol.js';
 
 /** λ columns per gap-by-λ table: the default 11-value grid is two stacked tables that fit an 800-px window. */
-export const GAP_LAMBDAS_PER_TABLE = 6;
+const GAP_LAMBDAS_PER_TABLE = 6;
 
 function htmlTable(headers: string[], rows: string[][]): string {
   const head = `<tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;

@@ -12,7 +12,7 @@ import { vegaTextWidth } from './textWidth.js';
 export const CHART_FONT = 'DejaVu Sans, Lato, Liberation Sans, Arial, Helvetica, sans-serif';
 
 /** Vega-Lite config shared by every chart: paper-size fonts and a neutral theme. */
-export const CHART_CONFIG = {
+const CHART_CONFIG = {
   font: CHART_FONT,
   axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#e6e6e6' },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
@@ -47,7 +47,7 @@ function findFonts(): string[] {
  * Vega numbers gradient and clip ids with a process-wide counter, so the same chart would get different
  * ids on a second render; renumber them from 0 under a per-chart prefix (stable, and unique inside report.html).
  */
-export function stableIds(svg: string, prefix: string): string {
+function stableIds(svg: string, prefix: string): string {
   const map = new Map<string, string>();
   const safe = prefix.replace(/[^A-Za-z0-9_-]/g, '_');
   svg.replace(/\bid="([^"]+)"/g, (_m, id: string) => {

@@ -12,7 +12,7 @@ export type StepsFormat = 'csv' | 'arrow' | 'none';
 /** Shortest round-trip decimal; NaN as an empty field. */
 
 
-export function runsCsv(res: SimResult): string {
+function runsCsv(res: SimResult): string {
   const lines = ['policy,run,seed,final_regret,total_reward,mean_reward,accuracy,energy_wh,cost_usd,cost_norm,latency_s,misses'];
   res.policyNames.forEach((name, p) => {
     for (const r of res.metrics[p]) {
@@ -143,7 +143,7 @@ export async function stepsArrow(trace: StepTrace | SpooledSteps, t: PoolTable, 
   return chunks();
 }
 
-export interface Manifest {
+interface Manifest {
   schemaVersion: number;
   command: string;
   greenserv: string;

@@ -22,7 +22,7 @@ import { mean, movingAverage, tCritical95 } from '../metrics/stats.js';
 import { readSimulateSummary, type SimSummary } from './simulateSummary.js';
 
 /** Policy × run × step values held in memory at most (two arrays of this length). */
-export const MAX_TRACE = 20_000_000;
+const MAX_TRACE = 20_000_000;
 /** A steps.csv row is far shorter than this; a longer file is not a trace of this summary. */
 const MAX_ROW_BYTES = 512;
 
@@ -187,7 +187,7 @@ async function reloadModels(s: SimSummary, manifest: Record<string, unknown>, wa
  * Experiment-shaped aggregate of a simulation, for the experiment charts and report. Under the train/test
  * protocol with k splits, perRun holds every split's runs, so the aggregate counts runs × k replays.
  */
-export function simulateAggregate(s: SimSummary, trace: Trace | null, models: ModelPoint[] | null): ExperimentAggregate {
+function simulateAggregate(s: SimSummary, trace: Trace | null, models: ModelPoint[] | null): ExperimentAggregate {
   const { R, Q } = traceShape(s);
   const replays = R * (s.protocol?.splits ?? 1);
   const lambda = s.lambda;
@@ -277,7 +277,7 @@ export function simulateAggregate(s: SimSummary, trace: Trace | null, models: Mo
 }
 
 /** What report.html says the charts and tables after the protocol section describe; null without a protocol or with one split. */
-export function simulateProtocolNote(s: SimSummary): string | null {
+function simulateProtocolNote(s: SimSummary): string | null {
   const k = s.protocol?.splits ?? 1;
   if (k === 1) return null;
   return `The charts and tables below describe the ${s.protocol!.testQueries}-query test streams of all ${k} splits: every run of every split (${s.runs} × ${k} = ${s.runs * k} per policy).`;

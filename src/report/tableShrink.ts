@@ -23,7 +23,7 @@ export function cutDistinct(cells: string[], n: number, max = Infinity): string[
 }
 
 /** A name cut shorter than this no longer says which it is: the table turns into records instead. */
-export const MIN_NAME = 12;
+const MIN_NAME = 12;
 
 /** Width of the widest line of `text`. */
 export const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));

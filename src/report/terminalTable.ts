@@ -121,7 +121,7 @@ function weightPct(w: number): string {
  * The hindsight references of a budget (docs/model.md §11.1) as lines: the most accurate single model and the
  * most accurate fixed mixture of two models that meet it, over the whole table.
  */
-export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
   const lines = budgetReferences(b);
   if (lines.length === 0) return '';
   // continuation lines indented under their item
@@ -136,7 +136,7 @@ export function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, 
 }
 
 /** A hindsight reference of a budget as cells (terminal lines, report table): what, which model(s), accuracy, statistic. */
-export interface BudgetReferenceCells {
+interface BudgetReferenceCells {
   what: string;
   model: string;
   /** null when there is none */
@@ -162,7 +162,7 @@ export function budgetReferenceCells(b: NonNullable<ScenarioSummary['budget']>):
 }
 
 /** The hindsight references of a budget, one item each (terminal lines); none without them. */
-export function budgetReferences(b: NonNullable<ScenarioSummary['budget']>): string[] {
+function budgetReferences(b: NonNullable<ScenarioSummary['budget']>): string[] {
   // the terminal gives the single model's statistic, not the mixture's (which spends the budget exactly)
   return budgetReferenceCells(b).map((r, k) => `${r.what}: ${r.model}${r.accuracy === null ? '' : `, accuracy ${r.accuracy}${k === 0 ? ` at ${r.value} ${b.unit}` : ''}`}`);
 }
@@ -317,7 +317,7 @@ const FIXED_MODEL_BASELINES = ['best-static', 'train-best-static', 'most-accurat
  * "fixed models: best-static phi-4-mini-4b · largest yi-34b · …" from each such baseline's selection shares; a
  * baseline whose model left the pool mid-stream shows its models with their shares. Null without any.
  */
-export function fixedModelsLine(s: Summary): string | null {
+function fixedModelsLine(s: Summary): string | null {
   const items: string[] = [];
   for (const p of s.policies) {
     if (!FIXED_MODEL_BASELINES.includes(p.name)) continue;

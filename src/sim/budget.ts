@@ -59,7 +59,7 @@ export function budgetSignal(b: BudgetSpec, value: number): number {
   return value / b.limit;
 }
 
-export interface BudgetAdherence {
+interface BudgetAdherence {
   /** Final stream statistic: the mean (energy, usd) or the p95 (latency) over served queries with a value. */
   final: number;
   /** final/limit − 1 (positive: over budget). */

@@ -98,7 +98,7 @@ export function checkpointRecord(r: JobResult): string {
 }
 
 /** Shape of the jobs a checkpoint must match: counts per axis and array lengths. */
-export interface CheckpointShape {
+interface CheckpointShape {
   lambdas: number;
   arms: number;
   runs: number;

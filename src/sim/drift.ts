@@ -12,7 +12,7 @@ import { bestReward } from './actions.js';
 import { buildRewards, costBoundsOf, hasEnergy, hasLatency, type CostBounds, type RewardOptions, type RewardTable } from './reward.js';
 
 /** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
-export const MAX_DRIFT_CELLS = 20_000_000;
+const MAX_DRIFT_CELLS = 20_000_000;
 
 export interface DriftEvent {
   /** First step (0-based) at which the change shows. */
@@ -31,7 +31,7 @@ export interface DriftEvent {
 }
 
 /** A table state after some events: metrics and rewards. */
-export interface DriftPhase {
+interface DriftPhase {
   accuracy: Float64Array;
   energyJ: Float64Array;
   costUsd: Float64Array | null;
@@ -52,7 +52,7 @@ export interface DriftPlan {
 }
 
 /** What is wrong with a drift plan for a table: the event (index as given, null: the plan) and field at fault. */
-export interface DriftProblem {
+interface DriftProblem {
   index: number | null;
   field: keyof DriftEvent | null;
   message: string;

@@ -11,7 +11,7 @@ import { DriftCursor, type DriftPlan } from './drift.js';
 import { latencyFeasibility, runSeed, type PoolEvent } from './engine.js';
 import type { RewardTable } from './reward.js';
 
-export interface WindowReferenceConfig {
+interface WindowReferenceConfig {
   seed: number;
   oracle: 'full' | 'pool';
   initialModels?: string[];

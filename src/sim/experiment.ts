@@ -83,7 +83,7 @@ export function poolStepProblem(cfg: ExperimentConfig, Q: number): { message: st
 }
 
 /** Initial pool and events after validation against the table. */
-export function poolSetup(cfg: ExperimentConfig, t: PoolTable): { initial: string[] | undefined; events: PoolEvent[] } {
+function poolSetup(cfg: ExperimentConfig, t: PoolTable): { initial: string[] | undefined; events: PoolEvent[] } {
   const problem = poolProblem(cfg, t);
   if (problem) throw new UsageError(`experiment '${cfg.name}': ${problem.path.join('.')}: ${problem.message}`);
   let initial: string[] | undefined = cfg.pool?.initial;

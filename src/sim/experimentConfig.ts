@@ -17,7 +17,7 @@ import { runFields, runSettingsShape } from './runConfig.js';
 const featureName = runFields.feature;
 
 /** Train shares listed in one experiment's `split` (docs/limits.md). */
-export const MAX_SPLIT_FRACTIONS = 20;
+const MAX_SPLIT_FRACTIONS = 20;
 const splitFraction = runSettingsShape.split.unwrap();
 
 const arm = z
@@ -116,7 +116,7 @@ export function splitFractionOf(cfg: ExperimentConfig): number | undefined {
 export function splitMember(cfg: ExperimentConfig, s: SplitSpec): ExperimentConfig {
   return { ...cfg, split: s.fraction, splits: 1, splitDraw: s.draw };
 }
-export type ArmConfig = z.infer<typeof arm>;
+type ArmConfig = z.infer<typeof arm>;
 
 /** Parse and validate a YAML experiment; problems name the file and the field path. */
 export function parseExperiment(text: string, file: string): ExperimentConfig {

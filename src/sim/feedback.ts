@@ -12,7 +12,7 @@ import type { Policy } from '../policies/policy.js';
 /** Largest delay in steps (a bound on the queue's memory, docs/limits.md). */
 export const MAX_FEEDBACK_DELAY = 1_000_000;
 
-export type DelaySpec = { kind: 'fixed'; n: number } | { kind: 'uniform'; lo: number; hi: number } | { kind: 'geometric'; mean: number };
+type DelaySpec = { kind: 'fixed'; n: number } | { kind: 'uniform'; lo: number; hi: number } | { kind: 'geometric'; mean: number };
 
 export interface FeedbackSpec {
   delay: DelaySpec;

@@ -71,7 +71,7 @@ const METRICS = [
 ] as const;
 
 /** Most context columns a log gets (the log reader's limit). */
-export const MAX_LOG_CONTEXT = 256;
+const MAX_LOG_CONTEXT = 256;
 
 /**
  * The recorded decisions as log columns: run, query_id, task, model_id, propensity (when every decision had

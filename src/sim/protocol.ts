@@ -20,7 +20,7 @@ import { atMost, MAX_RUNS } from './limits.js';
 export type ProtocolSpec = { kind: 'split'; fraction: number; splits: number } | { kind: 'train-table'; train: PoolTable; source: string };
 
 /** A table whose first `nTest` rows are the test stream and the rest the train part. */
-export interface StackedTable {
+interface StackedTable {
   table: PoolTable;
   nTest: number;
 }
@@ -123,7 +123,7 @@ export interface ProtocolOptions {
 }
 
 /** One split's replay on its test stream. */
-export interface SplitRun {
+interface SplitRun {
   index: number;
   trainQueries: number;
   testQueries: number;
@@ -143,7 +143,7 @@ export interface ProtocolRun {
 }
 
 /** Number of splits: 1 for a train table; `--splits` for a split. */
-export function splitCount(p: ProtocolSpec): number {
+function splitCount(p: ProtocolSpec): number {
   if (p.kind === 'train-table') return 1;
   if (!(Number.isInteger(p.splits) && p.splits >= 1 && p.splits <= MAX_RUNS)) throw new UsageError(`--splits must be an integer in [1, ${MAX_RUNS}], ${atMost(MAX_RUNS)}; got ${p.splits}`);
   return p.splits;

@@ -11,7 +11,7 @@ import { runPool, workerScript, type PoolInit } from './workers.js';
 import type { RunMetrics } from './recorders.js';
 import { sweepLambda, sweepResultOf, type LambdaBlock, type SweepOptions, type SweepProgress, type SweepResult } from './sweep.js';
 
-export interface ProtocolSweepSplit {
+interface ProtocolSweepSplit {
   index: number;
   trainQueries: number;
   testQueries: number;

@@ -16,7 +16,7 @@ export type CostKind = 'energy' | 'usd' | 'latency';
  * What the energy cost is normalised per: energy per token (docs/model.md §2–3), or, for a table without any token
  * counts, energy per query — otherwise every cost term would be undefined (0.5) and λ would change nothing.
  */
-export type EnergyBasis = 'per-token' | 'per-query';
+type EnergyBasis = 'per-token' | 'per-query';
 
 /** Internal cost kinds: the energy cost split by its basis. */
 type CostSource = Exclude<CostKind, 'energy'> | 'energy-token' | 'energy-query';
@@ -58,20 +58,18 @@ export interface RewardTable {
   oracle: Float64Array;
 }
 
-export { REWARD_VARIABLES } from './rewardExpression.js';
-
 function clip01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
 /** Min–max normalisation, clipped; 0.5 when undefined (docs/model.md §2.2). */
-export function normalise(v: number, lo: number, hi: number): number {
+function normalise(v: number, lo: number, hi: number): number {
   if (Number.isNaN(v) || Number.isNaN(lo) || Number.isNaN(hi) || !(hi > lo)) return 0.5;
   return clip01((v - lo) / (hi - lo));
 }
 
 /** Per token unless no present cell has a token count while some has an energy. */
-export function energyBasis(t: PoolTable): EnergyBasis {
+function energyBasis(t: PoolTable): EnergyBasis {
   let energy = false;
   for (let i = 0; i < t.present.length; i++) {
     if (!t.present[i]) continue;

@@ -12,7 +12,7 @@ export const REWARD_VARIABLES = ['accuracy', 'energy_norm', 'energy_j', 'latency
 const CONSTANTS = ['pi', 'e'] as const;
 
 /** Scalar functions an expression may call; `clamp(x, lo, hi)` is ours, the rest are mathjs's. */
-export const REWARD_FUNCTIONS = ['min', 'max', 'abs', 'sqrt', 'cbrt', 'log', 'log10', 'log2', 'log1p', 'exp', 'expm1', 'pow', 'floor', 'ceil', 'round', 'sign', 'clamp'] as const;
+const REWARD_FUNCTIONS = ['min', 'max', 'abs', 'sqrt', 'cbrt', 'log', 'log10', 'log2', 'log1p', 'exp', 'expm1', 'pow', 'floor', 'ceil', 'round', 'sign', 'clamp'] as const;
 
 /** mathjs operator functions behind `+ - * / ^ % mod`, comparisons and `and or not xor`. */
 const OPERATORS = new Set([
@@ -23,7 +23,7 @@ const OPERATORS = new Set([
 /** Longest expression accepted (characters). */
 export const MAX_REWARD_LENGTH = 1000;
 /** Deepest nesting accepted (brackets in the text, levels in the parsed tree). */
-export const MAX_REWARD_DEPTH = 32;
+const MAX_REWARD_DEPTH = 32;
 /** Most arguments min/max take (they are variadic). */
 const MAX_ARGS = 16;
 
@@ -127,7 +127,7 @@ function treeDepth(root: MathNode): number {
   return max;
 }
 
-export type CompiledReward = (scope: Record<string, unknown>) => unknown;
+type CompiledReward = (scope: Record<string, unknown>) => unknown;
 
 let real: Promise<import('mathjs').MathJsInstance> | undefined;
 

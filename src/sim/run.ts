@@ -64,7 +64,7 @@ export interface PreparedRun {
 }
 
 /** The protocol a run asks for (`split` or `train`), or null for the online protocol of the paper. */
-export function protocolOf(o: SimulateOptions): ProtocolSpec | null {
+function protocolOf(o: SimulateOptions): ProtocolSpec | null {
   if (o.split !== undefined && o.trainTable) throw new UsageError('give either --split (a split of the data) or --train (a separate training table), not both');
   if (o.split !== undefined) return { kind: 'split', fraction: o.split, splits: o.splits ?? 1 };
   if (o.trainTable) {

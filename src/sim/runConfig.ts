@@ -61,7 +61,6 @@ export const runSettingsShape = {
 
 export const runSettingsSchema = z.object(runSettingsShape).strict();
 export type RunSettings = z.output<typeof runSettingsSchema>;
-export type RunSettingsInput = z.input<typeof runSettingsSchema>;
 
 /** A resolved simulation: where the data is, which policies at which λ, and the run settings. */
 export const runConfigSchema = z
@@ -79,13 +78,6 @@ export const runConfigSchema = z
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
-
-/** The run settings of any object that holds them (a RunConfig, an experiment, a baseline config). */
-export function pickRunSettings(o: RunSettings): RunSettings {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(runSettingsShape)) out[k] = (o as unknown as Record<string, unknown>)[k];
-  return out as RunSettings;
-}
 
 /** The settings whose value differs from the default, beyond `known` (so records of default runs keep their bytes). */
 export function changedRunSettings(o: RunSettings, known: readonly string[]): Record<string, unknown> {

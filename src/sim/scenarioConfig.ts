@@ -14,7 +14,7 @@ import type { CostBounds, RewardOptions, RewardTable } from './reward.js';
 import type { ScenarioConfig } from './scenario.js';
 
 /** Drift events of one run (docs/limits.md). */
-export const MAX_DRIFT_EVENTS = 1_000;
+const MAX_DRIFT_EVENTS = 1_000;
 
 /** A string that `read` accepts; otherwise the reason it gives (the flag or file adds where). */
 const spec = (read: (s: string) => unknown) =>
@@ -25,7 +25,7 @@ const spec = (read: (s: string) => unknown) =>
 
 const factor = z.number().min(0, 'must be a factor ≥ 0').max(1e6, 'must be a factor ≤ 1e6');
 
-export const driftEventSchema = z
+const driftEventSchema = z
   .object({
     step: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0').describe('first step (0-based) at which the change shows'),
     model: z.string().min(1).describe('model id'),
@@ -94,7 +94,7 @@ export function usesScenario(s: ScenarioSettings): boolean {
 }
 
 /** A scenario setting that does not fit a table: its field path (as in an experiment YAML) and why. */
-export interface ScenarioProblem {
+interface ScenarioProblem {
   path: (string | number)[];
   message: string;
 }

@@ -54,7 +54,7 @@ export function shardCells(weights: ArrayLike<number>, spec: ShardSpec): number[
   return out;
 }
 
-/** Total weight per shard (for the plan a shard run prints and for tests of the balance). */
+/** Total weight per shard, for tests of the balance (a shard run prints only its replay count). */
 export function shardLoads(weights: ArrayLike<number>, count: number): Float64Array {
   const shard = assignShards(weights, count);
   const load = new Float64Array(count);

@@ -5,7 +5,7 @@
 import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 
-export interface Split {
+interface Split {
   /** Train query indices, ascending (table order). */
   train: Int32Array;
   /** Test query indices, ascending. */

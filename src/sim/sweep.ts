@@ -95,7 +95,7 @@ export interface LambdaBlock {
 }
 
 /** A train/test split of a sweep (docs/model.md §13): rewards come from the stack, train data from its train rows. */
-export interface SweepSplit {
+interface SweepSplit {
   stack: PoolTable;
   nTest: number;
   train: (rw: RewardTable) => TrainData;
@@ -176,7 +176,7 @@ export function lambdaFree(rp: ResolvedPolicy): boolean {
   return rp.factory.rewardIndependent;
 }
 
-export function countTaskQueries(table: PoolTable): number[] {
+function countTaskQueries(table: PoolTable): number[] {
   const T = table.tasks.length;
   const n = new Array<number>(T + 1).fill(0);
   for (let q = 0; q < table.nQueries; q++) n[table.queryTask[q]]++;

@@ -10,7 +10,7 @@ import { resolvePolicies } from '../policies/registry.js';
 import { runSeed } from './engine.js';
 import { lambdaFree, sweepLambda, sweepResultOf, type SweepOptions, type SweepResult } from './sweep.js';
 
-export interface SweepCell {
+interface SweepCell {
   l: number;
   p: number;
 }

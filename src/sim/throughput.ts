@@ -18,8 +18,6 @@ import { decisionRules } from '../core/semantics.js';
 const Q = WORKLOAD_QUERIES;
 const M = 16;
 
-export { oneHotContexts, dense32 } from './workloads.js';
-
 function env(contexts: ContextSet, rng: Rng, nModels: number): PolicyEnv {
   const models: ModelInfo[] = Array.from({ length: nModels }, (_, m) => ({ id: `m${m}`, name: `m${m}`, paramsB: m + 1 }));
   // budgeted routers need a budget to start; with no cost signal their price stays 0
@@ -36,7 +34,7 @@ function hindsight(rewards: Float64Array, nModels: number): HindsightData {
 }
 
 /** Milliseconds from an arbitrary origin; injectable so the slicing logic can be tested without timing. */
-export type Clock = () => number;
+type Clock = () => number;
 export const hrClock: Clock = () => Number(process.hrtime.bigint()) / 1e6;
 /** This process's CPU time (user + system), ms: a busy machine that deschedules the process does not count. */
 export const cpuClock: Clock = () => {
@@ -84,7 +82,7 @@ export function decisionStepper(name: string, contexts: ContextSet, rewards: Flo
 }
 
 /** Reference workload: n 12×12 matrix–vector products (plain Float64Array arithmetic). */
-export function referenceStepper(): (n: number) => void {
+function referenceStepper(): (n: number) => void {
   const d = 12;
   const A = Float64Array.from({ length: d * d }, (_, i) => ((i * 7) % 13) / 13);
   const x = Float64Array.from({ length: d }, (_, i) => i / d);
@@ -108,17 +106,7 @@ export function referenceStepper(): (n: number) => void {
   return step;
 }
 
-/** Decisions per second of one policy with its default parameters. */
-export function measureDecisions(name: string, contexts: ContextSet, rewards: Float64Array, minMs: number): number {
-  return Math.round(timedRate(decisionStepper(name, contexts, rewards), 20_000, minMs));
-}
-
-/** Reference workload: 12×12 matrix–vector products per second. */
-export function referenceOpsPerSecond(minMs: number): number {
-  return Math.round(timedRate(referenceStepper(), 20_000, minMs));
-}
-
-export interface InterleavedRatio {
+interface InterleavedRatio {
   /** Median over slices of policy rate / reference rate. */
   ratio: number;
   policyRate: number;
@@ -156,7 +144,7 @@ export function median(xs: ArrayLike<number>): number {
 }
 
 /** Length of one measuring slice, ms: short enough that a burst of load spoils few slices. */
-export const SLICE_MS = 20;
+const SLICE_MS = 20;
 
 /**
  * Throughput of each policy (one-hot d = 12) as the median ratio to the reference workload over interleaved

@@ -35,13 +35,9 @@ export function oneHotContexts(rng: Rng, Q = WORKLOAD_QUERIES): ContextSet {
 }
 
 /** Dense contexts of width d (a bias slot and d − 1 Gaussian features of unit expected norm). */
-export function denseContextsOf(rng: Rng, d: number, Q = WORKLOAD_QUERIES): ContextSet {
+function denseContextsOf(rng: Rng, d: number, Q = WORKLOAD_QUERIES): ContextSet {
   const rows = Float64Array.from({ length: Q * (d - 1) }, () => rng.normal() / Math.sqrt(d - 1));
   return denseContexts(rows, Q, d - 1);
-}
-
-export function dense32(rng: Rng): ContextSet {
-  return denseContextsOf(rng, 32);
 }
 
 function uniformRewards(rng: Rng, Q: number, M: number): Float64Array {

@@ -4,7 +4,7 @@ import { createElement as h, type ReactElement } from 'react';
 import type { Line } from './layout.js';
 
 /** The lines of a laid-out dashboard; `plain` (NO_COLOR) leaves out colour, dimming and bold. */
-export function Dashboard({ lines, plain }: { lines: Line[]; plain: boolean }): ReactElement {
+function Dashboard({ lines, plain }: { lines: Line[]; plain: boolean }): ReactElement {
   return h(
     Box,
     { flexDirection: 'column' },

@@ -3,6 +3,7 @@
  * wrapped line breaks the redraw and leaves stale copies in the scrollback), no more lines than the height.
  * Pure functions, so the layout is tested without a terminal.
  */
+import { plural } from '../../report/terminalTable.js';
 
 export interface LiveRow {
   label: string;
@@ -32,7 +33,7 @@ export interface LiveSnapshot {
   groupName: string | null;
 }
 
-export interface Segment {
+interface Segment {
   text: string;
   color?: 'green' | 'cyan';
   dim?: boolean;
@@ -41,7 +42,7 @@ export interface Segment {
 
 export type Line = Segment[];
 
-export function bar(frac: number, width: number): string {
+function bar(frac: number, width: number): string {
   const n = Math.round(Math.max(0, Math.min(1, frac)) * width);
   return '█'.repeat(n) + '░'.repeat(width - n);
 }
@@ -56,18 +57,8 @@ export function formatEta(s: LiveSnapshot): string {
   return `${seconds(s.elapsedMs)} · ETA ${seconds(rest)}`;
 }
 
-export function topModels(sel: Map<string, number>, k: number): string {
-  const total = [...sel.values()].reduce((a, b) => a + b, 0);
-  if (!total) return '';
-  return [...sel.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, k)
-    .map(([id, n]) => `${id} ${Math.round((100 * n) / total)}%`)
-    .join(', ');
-}
-
 /** Cut to at most w characters, marking the cut with '…'. */
-export function fit(s: string, w: number): string {
+function fit(s: string, w: number): string {
   if (w <= 0) return '';
   return s.length <= w ? s : s.slice(0, w - 1) + '…';
 }
@@ -97,11 +88,6 @@ export function topModelsFit(sel: Map<string, number>, k: number, w: number): st
   return w - p.length >= 8 ? fitMiddle(id, w - p.length) + p : fit(id + p, w);
 }
 
-/** `1 replay`, `2 replays`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** The regret cell of a row: mean over the current group's replays (a sweep), else over all of them. */
 function regretCell(r: LiveRow, groupName: string | null): string {
   if (groupName !== null && r.lastGroup !== null) {
@@ -112,7 +98,7 @@ function regretCell(r: LiveRow, groupName: string | null): string {
 }
 
 /** The header line: title, counts, elapsed time and ETA (or what runs now). */
-export function headerLine(s: LiveSnapshot, columns: number): Line {
+function headerLine(s: LiveSnapshot, columns: number): Line {
   const text = `${s.title}  ${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}${s.phase ? ` · ${s.phase}` : ''}`;
   return [{ text: fit(text, columns - 1), bold: true }];
 }

@@ -3,9 +3,8 @@
  * cell for sweeps) and the most chosen models, with an overall ETA. An ink dashboard on a terminal; plain
  * progress lines otherwise.
  */
-import { dashboardLines, finalLine, formatEta, plural, type LiveRow, type LiveSnapshot } from './layout.js';
-
-export { bar, formatEta, topModels, type LiveRow, type LiveSnapshot } from './layout.js';
+import { dashboardLines, finalLine, formatEta, type LiveRow, type LiveSnapshot } from './layout.js';
+import { plural } from '../../report/terminalTable.js';
 
 /** Accumulates progress events; the views read snapshots of it. */
 export class LiveStore {

@@ -25,7 +25,7 @@ export type CalibrationTask = (typeof CALIBRATION_TASKS)[number];
 /** Per-task numbers in CALIBRATION_TASKS order. */
 export type PerTask = readonly [number, number, number, number, number];
 
-export interface LatencyPercentilesMs {
+interface LatencyPercentilesMs {
   min: number;
   p25: number;
   median: number;

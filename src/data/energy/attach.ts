@@ -12,7 +12,7 @@ import type { TokenCounter } from './tokens.js';
 import { GPUS, type Gpu } from './types.js';
 import { valueAt } from '../columns.js';
 
-export interface AttachOptions {
+interface AttachOptions {
   gpu: Gpu;
   batch: number;
   /** `--models` overrides by model id. */
@@ -31,7 +31,7 @@ export interface AttachOptions {
   source?: string;
 }
 
-export interface ModelEnergy {
+interface ModelEnergy {
   id: string;
   size: SizeEntry;
   /** J per output token and per prompt token. */

@@ -12,7 +12,7 @@ import type { EnergyCoefficients } from './types.js';
 /** Larger inputs are refused: the real files are a few hundred KiB. */
 const MAX_FIT_FILE_BYTES = 16 * 1024 * 1024;
 
-export interface MlEnergyRow {
+interface MlEnergyRow {
   line: number;
   model: string;
   task: string;
@@ -96,12 +96,12 @@ export function designRow(x: { activeB: number; totalB: number; batch: number; g
 
 const COEF_NAMES = ['c0', 'cA', 'cR', 'cB', 'cBB', 'b200', 'b200B', 'fp8', 'mxfp4', 'gpqa', 'fim'] as const;
 
-export function coefVector(c: EnergyCoefficients): number[] {
+function coefVector(c: EnergyCoefficients): number[] {
   return COEF_NAMES.map((k) => c[k]);
 }
 
 /** Ordinary least squares on ln(J per output token). */
-export function fitMlEnergy(rows: readonly MlEnergyRow[]): Omit<EnergyCoefficients, 'a100'> {
+function fitMlEnergy(rows: readonly MlEnergyRow[]): Omit<EnergyCoefficients, 'a100'> {
   const k = COEF_NAMES.length;
   const A = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const r = new Array<number>(k).fill(0);
@@ -119,7 +119,7 @@ export function fitMlEnergy(rows: readonly MlEnergyRow[]): Omit<EnergyCoefficien
   return out;
 }
 
-export interface LoadTestRow {
+interface LoadTestRow {
   line: number;
   model: string;
   jPerToken: number;
@@ -147,7 +147,7 @@ export function readLoadTestA100(file: string): LoadTestRow[] {
 }
 
 /** Sizes of the load test's models (public model cards; gpt-oss-20b: 21 B total, 3.6 B active, MXFP4 experts). */
-export const LOADTEST_MODELS: Record<string, { activeB: number; totalB: number; precision: 'bf16' | 'mxfp4' }> = {
+const LOADTEST_MODELS: Record<string, { activeB: number; totalB: number; precision: 'bf16' | 'mxfp4' }> = {
   'Qwen2.5-3B-Instruct': { activeB: 3.1, totalB: 3.1, precision: 'bf16' },
   'Qwen2.5-7B-Instruct': { activeB: 7.6, totalB: 7.6, precision: 'bf16' },
   'Meta-Llama-3-8B-Instruct': { activeB: 8.0, totalB: 8.0, precision: 'bf16' },
@@ -155,7 +155,7 @@ export const LOADTEST_MODELS: Record<string, { activeB: number; totalB: number; 
 };
 
 /** ln(A100 / H100): mean log ratio of the A100 measurements to the H100 prediction at the same concurrency. */
-export function fitA100(rows: readonly LoadTestRow[], c: Omit<EnergyCoefficients, 'a100'>, file: string): { a100: number; ratios: { model: string; ratio: number }[] } {
+function fitA100(rows: readonly LoadTestRow[], c: Omit<EnergyCoefficients, 'a100'>, file: string): { a100: number; ratios: { model: string; ratio: number }[] } {
   const beta = COEF_NAMES.map((k) => c[k]);
   const ratios = rows.map((r) => {
     const m = LOADTEST_MODELS[r.model];
@@ -175,7 +175,7 @@ export function batchBucket(maxNumSeqs: number): 8 | 32 | 128 | 512 {
   return 512;
 }
 
-export interface ResidualCell {
+interface ResidualCell {
   gpu: string;
   bucket: number;
   n: number;
@@ -185,7 +185,7 @@ export interface ResidualCell {
 }
 
 /** ln(measured / fitted) per row, summarised per GPU × batch bucket. */
-export function residualTable(rows: readonly MlEnergyRow[], c: EnergyCoefficients): { cells: ResidualCell[]; all: ResidualCell; residuals: number[] } {
+function residualTable(rows: readonly MlEnergyRow[], c: EnergyCoefficients): { cells: ResidualCell[]; all: ResidualCell; residuals: number[] } {
   const beta = coefVector(c);
   const residuals = rows.map((x) => {
     const d = designRow({ ...x, batch: x.avgBatch });

@@ -40,7 +40,7 @@ export function batchInFittedRange(batch: number): boolean {
 }
 
 /** Per-model constants for a hot loop over cells. */
-export interface CellRates {
+interface CellRates {
   eOut: number;
   eIn: number;
 }

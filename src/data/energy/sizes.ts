@@ -17,7 +17,7 @@ export interface SizeEntry extends ModelSize {
 const dense = (b: number, source: string): SizeEntry => ({ totalB: b, activeB: b, precision: 'bf16', source });
 
 /** RouterBench's eleven models. */
-export const DEFAULT_SIZES: Record<string, SizeEntry> = {
+const DEFAULT_SIZES: Record<string, SizeEntry> = {
   'WizardLM/WizardLM-13B-V1.2': dense(13, 'model card'),
   'meta/code-llama-instruct-34b-chat': dense(34, 'model card'),
   'meta/llama-2-70b-chat': dense(70, 'model card'),
@@ -81,7 +81,7 @@ function billions(raw: string, file: string, line: number, column: string): numb
 }
 
 /** A size written in the name: "13B", "7b", "1.5B", as a separate part of the name. */
-export function sizeFromName(id: string): number {
+function sizeFromName(id: string): number {
   const m = /(?:^|[^a-z0-9.])(\d+(?:\.\d+)?)b(?:$|[^a-z0-9])/i.exec(id);
   if (!m || /\d+x\d+(?:\.\d+)?b/i.test(id)) return Number.NaN; // "8x7b": expert count × size, not a total
   const v = Number(m[1]);

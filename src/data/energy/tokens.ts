@@ -10,7 +10,7 @@
 import { UsageError } from '../../core/errors.js';
 
 export const TOKENIZERS = ['cl100k', 'o200k'] as const;
-export type TokenizerName = (typeof TOKENIZERS)[number];
+type TokenizerName = (typeof TOKENIZERS)[number];
 
 export const SLICE = 512;
 

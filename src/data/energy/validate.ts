@@ -7,7 +7,7 @@ import { joulesPerInputToken, joulesPerOutputToken, logSpread } from './model.js
 import type { Gpu } from './types.js';
 import { valueAt } from '../columns.js';
 
-export interface PoolCheckRow {
+interface PoolCheckRow {
   model: string;
   paramsB: number;
   publishedWh: number;

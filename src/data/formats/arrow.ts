@@ -88,7 +88,7 @@ export function arrowSource(file: string, chunkRows = ARROW_CHUNK_ROWS): Columna
 }
 
 /** Rows per slice of a large Arrow table (see arrowSource). */
-export const ARROW_CHUNK_ROWS = 1 << 18;
+const ARROW_CHUNK_ROWS = 1 << 18;
 
 /** Plain values of a column; typed arrays straight from the buffers when there are no nulls. */
 function vectorValues(v: Vector): ArrayLike<unknown> {
@@ -104,7 +104,7 @@ export async function loadArrow(file: string, opts: ColumnarOptions = {}): Promi
 }
 
 /** Index of the first value of an Arrow Utf8 column whose bytes are not UTF-8, or −1 (checked only where U+FFFD shows). */
-export function arrowNotUtf8(v: Vector, values: ArrayLike<unknown>): number {
+function arrowNotUtf8(v: Vector, values: ArrayLike<unknown>): number {
   const t = v.type.typeId;
   if (t !== Type.Utf8 && t !== Type.LargeUtf8) return -1;
   let base = 0;

@@ -47,7 +47,7 @@ function metricKinds(src: ColumnarSource): () => typeof F32 | typeof F64 {
 /** Metadata key under which `datasets convert` stores model info and task bounds. */
 export const META_KEY = 'greenserv';
 
-export interface TableMeta {
+interface TableMeta {
   version: 1;
   models: { id: string; name: string; paramsB: number | null }[];
   taskBounds: Record<string, [number | null, number | null]>;

@@ -69,7 +69,7 @@ export function peekContent(file: string, n = 65536): Buffer {
   }
 }
 
-export function isGzip(magic: Uint8Array): boolean {
+function isGzip(magic: Uint8Array): boolean {
   return magic.length >= 2 && magic[0] === 0x1f && magic[1] === 0x8b;
 }
 
@@ -90,7 +90,7 @@ export function gzipContent(file: string, magic: Uint8Array): boolean {
 }
 
 /** Name without a trailing `.gz`, used for extension checks and table names. */
-export function stripGz(file: string): string {
+function stripGz(file: string): string {
   return file.toLowerCase().endsWith('.gz') ? file.slice(0, -3) : file;
 }
 

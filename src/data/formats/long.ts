@@ -29,7 +29,7 @@ function idCell(v: Cell): string {
   return (cellText(v) ?? '').trim();
 }
 
-export interface LongOptions {
+interface LongOptions {
   queries?: string;
   models?: string;
   warn?: (msg: string) => void;
@@ -92,7 +92,7 @@ async function queriesFrom(t: TextTable, file: string, warn?: (m: string) => voi
 }
 
 /** Read a models file: `model_id[, name, params_b, family, prior_accuracy, prior_energy_j]`. */
-export async function readModelsFile(file: string, warn?: (m: string) => void, known?: ReadonlySet<string>): Promise<ModelInfo[]> {
+async function readModelsFile(file: string, warn?: (m: string) => void, known?: ReadonlySet<string>): Promise<ModelInfo[]> {
   return withTextTable(file, kindFor(file), (t) => modelsFrom(t, file, warn, known));
 }
 

@@ -49,7 +49,7 @@ export interface QueryMeta {
   embedding?: Float64Array;
 }
 
-export interface BuilderOptions {
+interface BuilderOptions {
   /** 'error': conflicting duplicate (query, model) rows are a DataError; 'average': mean over duplicates. */
   duplicates?: 'error' | 'average';
   /** Message for averaged duplicates (`{n}` is replaced by the pair count). */

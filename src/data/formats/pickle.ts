@@ -11,8 +11,8 @@
  * pickleVm.ts runs the opcodes, picklePandas.ts emulates the allowed globals, pickleFrames.ts lays a
  * DataFrame out by column, pickleValues.ts holds the values and the text decoder.
  */
-export { PickleError, PySlice, NDArray, PdIndex, PdBlock, PdBlockManager, PdDataFrame, PyText, type PyValue, type DType } from './pickleValues.js';
+export { PickleError, NDArray, PdIndex, PdBlock, PdBlockManager, PdDataFrame, PyText } from './pickleValues.js';
 export { ALLOWED_GLOBALS } from './picklePandas.js';
-export { PICKLE_LIMITS, pickleLimitsFromEnv, type UnpickleOptions } from './pickleLimits.js';
+export { pickleLimitsFromEnv } from './pickleLimits.js';
 export { unpickle } from './pickleVm.js';
-export { frameColumns, type FrameColumns } from './pickleFrames.js';
+export { frameColumns } from './pickleFrames.js';

@@ -5,7 +5,7 @@
 import { Decoder, describe, NDArray, PdDataFrame, PickleError, PyText } from './pickleValues.js';
 import { overBudget } from './pickleLimits.js';
 
-export interface FrameColumns {
+interface FrameColumns {
   columns: string[];
   nRows: number;
   /** Column `i`'s values, strings decoded (object columns are decoded on each call). */

@@ -24,8 +24,8 @@ export const PICKLE_LIMITS = {
   maxIntBytes: 16,
 } as const;
 
-export const WORK_ENV = 'GREENSERV_PICKLE_WORK';
-export const INT_ENV = 'GREENSERV_PICKLE_MAX_INT_BYTES';
+const WORK_ENV = 'GREENSERV_PICKLE_WORK';
+const INT_ENV = 'GREENSERV_PICKLE_MAX_INT_BYTES';
 
 /** Limits set through the environment; a bad value is a usage error naming the variable. */
 export function pickleLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): UnpickleOptions {
@@ -79,7 +79,7 @@ export function signedLE(b: Buffer, maxBytes: number, at: number): number | bigi
 }
 
 /** Decimal digits that `bytes` bytes of two's complement can need. */
-export const digitsFor = (bytes: number): number => Math.ceil(8 * bytes * Math.log10(2)) + 1;
+const digitsFor = (bytes: number): number => Math.ceil(8 * bytes * Math.log10(2)) + 1;
 
 /** A text INT/LONG argument (also memo indexes of PUT/GET). */
 export function parseIntText(s: string, at: number, maxBytes: number = PICKLE_LIMITS.maxIntBytes): number | bigint {

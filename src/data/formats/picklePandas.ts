@@ -147,7 +147,7 @@ export const ALLOWED = new Map<string, Handler>([
   ['_codecs.encode', CODECS_ENCODE],
 ]);
 
-/** The globals a pickle may name (for documentation and error messages). */
+/** The globals a pickle may name; the refusal message names only the global at fault, tests check the list. */
 export const ALLOWED_GLOBALS: readonly string[] = [...ALLOWED.keys()];
 
 export function lookupGlobal(module: string, name: string, at: number): PyGlobal {

@@ -25,7 +25,7 @@ export function snappyStatedLength(input: Uint8Array): number | null {
 /** Runs at least this long are block copies; shorter ones are copied a byte at a time (a call costs more). */
 const BLOCK = 64;
 
-export class SnappyError extends Error {}
+class SnappyError extends Error {}
 
 const fail = (what: string): never => {
   throw new SnappyError(what);

@@ -15,9 +15,9 @@ import { checkMetric, LONG_METRIC_COLUMNS } from './longBuilder.js';
 import { cellText, parseNumber, withTextTable, type TextKind } from './text.js';
 
 /** Rows per row group: a few tens of MB of decoded columns at most. */
-export const STREAM_ROW_GROUP = 262_144;
+const STREAM_ROW_GROUP = 262_144;
 
-export interface StreamResult {
+interface StreamResult {
   rows: number;
   rowGroups: number;
   columns: string[];
@@ -30,7 +30,7 @@ export interface RowGroupSink {
 }
 
 /** What a sink is made from: the temporary path it writes and the id and metric column names. */
-export type SinkFactory = (tmp: string, ids: string[], metrics: string[]) => Promise<RowGroupSink>;
+type SinkFactory = (tmp: string, ids: string[], metrics: string[]) => Promise<RowGroupSink>;
 
 /** Convert `src` (a long text table) to `dst` (Parquet), written to a temporary file and renamed at the end. */
 export async function streamLongToParquet(src: string, kind: TextKind, dst: string, o: { rowGroup?: number; warn?: (m: string) => void } = {}): Promise<StreamResult> {

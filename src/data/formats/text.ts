@@ -52,7 +52,7 @@ export function textKindOf(file: string): TextKind | null {
 }
 
 /** Open a CSV/TSV/JSONL file, read its header (or first JSON object's keys) and stream the rest. */
-export async function openTextTable(file: string, kind: TextKind): Promise<TextTable> {
+async function openTextTable(file: string, kind: TextKind): Promise<TextTable> {
   if (kind === 'jsonl') return openJsonl(file);
   const delimiter = kind === 'tsv' ? '\t' : ',';
   const src = new DelimitedSource(file, delimiter);

@@ -8,7 +8,7 @@ import { DataError } from '../../core/errors.js';
 export const NOT_UTF8 = 'not valid UTF-8 (strings must be UTF-8 text; distinct byte strings would decode alike)';
 
 /** A Parquet string whose bytes were not UTF-8: kept apart from real text until its row is known. */
-export class NotUtf8 {
+class NotUtf8 {
   constructor(readonly text: string) {}
 }
 

@@ -21,8 +21,6 @@ import { WideState, type WideBuilderOptions } from './wideState.js';
 export { decodePythonStringList };
 export { classifyWideColumns, isWideHeader, type WideLayout } from './wideLayout.js';
 
-export type { WideBuilderOptions } from './wideState.js';
-
 /** The row reader of wide tables (the column fill and the state it shares are in wideState.ts). */
 export class WideTableBuilder extends WideState {
   private readonly scratch: Float64Array;

@@ -21,7 +21,7 @@ import { nearest6 } from '../columns.js';
 import { encodeMeta, META_KEY } from './columnar.js';
 import { DEFAULT_TASK } from './longBuilder.js';
 
-export type OutputFormat = 'arrow' | 'arrow-stream' | 'parquet' | 'csv' | 'tsv' | 'jsonl';
+type OutputFormat = 'arrow' | 'arrow-stream' | 'parquet' | 'csv' | 'tsv' | 'jsonl';
 
 const OUT_EXT: Record<string, OutputFormat> = {
   arrow: 'arrow',
@@ -152,7 +152,7 @@ class AtomicFiles {
   }
 }
 
-export interface WriteResult {
+interface WriteResult {
   /** Files written, pairs/main file first. */
   files: string[];
   /** Load options needed to read the result back (side files of the long format). */
@@ -282,7 +282,7 @@ function quoteCsv(s: string, delim: string): string {
 }
 
 /** The shortest decimal that reads back as the same float32, as a number (so it prints that way). */
-export function shortFloat32(v: number): number {
+function shortFloat32(v: number): number {
   const x = nearest6(v);
   if (Math.fround(x) === v || Number.isNaN(v)) return Number.isNaN(v) ? v : x;
   for (let p = 7; p < 9; p++) {

@@ -4,7 +4,7 @@ import type { Estimate } from './estimators.js';
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000;
 
-export interface BootstrapOptions {
+interface BootstrapOptions {
   /** Resamples B (default 1000). */
   resamples?: number;
   seed: number;
@@ -17,7 +17,7 @@ export interface BootstrapOptions {
   reference?: Float64Array;
 }
 
-export interface BootstrapCi {
+interface BootstrapCi {
   lo: number;
   hi: number;
   /** Standard deviation of the resampled estimates. */

@@ -44,7 +44,7 @@ export function importanceWeights(d: LoggedBandit, target: Float64Array, out = n
 }
 
 /** Mean of contributions, or ratio of sums when self-normalised. */
-export function finish(contrib: Float64Array, norm: Float64Array | null): Estimate {
+function finish(contrib: Float64Array, norm: Float64Array | null): Estimate {
   let s = 0;
   for (let i = 0; i < contrib.length; i++) s += contrib[i];
   if (norm === null) return { value: contrib.length > 0 ? s / contrib.length : Number.NaN, contrib, norm };
@@ -124,7 +124,7 @@ export function dros(d: LoggedBandit, target: Float64Array, qhat: Float64Array, 
   return drFamily(d, target, qhat, (w) => (lambda * w) / (w * w + lambda));
 }
 
-export interface EstimatorParams {
+interface EstimatorParams {
   /** Reward model predictions (n×M); required by dm, dr, switch-dr and dros. */
   qhat?: Float64Array;
   /** Switch-DR threshold τ on the importance weight. */

@@ -6,7 +6,7 @@ import { checkTarget, ESTIMATOR_NAMES, estimate, importanceWeights, type Estimat
 import { tuneDrosLambda, tuneSwitchTau } from './tuning.js';
 import { mean } from '../stats.js';
 
-export interface OpeOptions {
+interface OpeOptions {
   estimators: readonly EstimatorName[];
   /** Reward model predictions (n×M); required by dm, dr, switch-dr and dros. */
   qhat?: Float64Array;
@@ -47,7 +47,7 @@ export function vsLogged(value: number, m: number, diff: { lo: number; hi: numbe
   return { value: value - m, lo: diff?.lo ?? Number.NaN, hi: diff?.hi ?? Number.NaN };
 }
 
-export interface OpeResult {
+interface OpeResult {
   rows: OpeRow[];
   diagnostics: WeightDiagnostics & { n: number; supportShare: number };
 }

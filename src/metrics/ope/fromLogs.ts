@@ -4,7 +4,7 @@ import type { LoggedBandit } from './estimators.js';
 import { DEFAULT_RIDGE_LAMBDA, fitRidge, predictRidge } from './ridge.js';
 
 /** Folds of the cross-fitted reward model that `greenserv ope` uses (docs/ope.md, "Reward model"). */
-export const DEFAULT_REWARD_FOLDS = 5;
+const DEFAULT_REWARD_FOLDS = 5;
 
 /** The log's decisions with a per-decision reward (a metric column, or a reward computed from several). */
 export function loggedBandit(log: LogTable, reward: Float64Array): LoggedBandit {

@@ -4,12 +4,12 @@
  */
 
 /** A policy seen by the replay: it picks a model for decision i and learns only from kept decisions. */
-export interface ReplayPolicy {
+interface ReplayPolicy {
   select(i: number): number;
   update(i: number, arm: number, reward: number): void;
 }
 
-export interface ReplayResult {
+interface ReplayResult {
   /** Mean reward over kept decisions; NaN when none was kept. */
   value: number;
   /** Decisions where the policy's choice matched the logged one. */

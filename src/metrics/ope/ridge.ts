@@ -15,7 +15,7 @@ export class RidgeFitError extends Error {
   }
 }
 
-export interface RidgeModel {
+interface RidgeModel {
   M: number;
   d: number;
   /** M×d coefficients. */

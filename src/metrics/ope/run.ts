@@ -18,7 +18,7 @@ import { crossFitRewardModel } from './fromLogs.js';
 import { replay } from './replay.js';
 import { opeHindsight, type OpeData, type OpeMetric } from './setup.js';
 
-export interface OpeRunOptions {
+interface OpeRunOptions {
   estimators: readonly EstimatorName[];
   seed: number;
   resamples: number;
@@ -76,7 +76,7 @@ function createPolicy(data: OpeData, rp: ResolvedPolicy, o: OpeRunOptions): Poli
 }
 
 /** A policy learns from rewards unless it is a hindsight baseline or its picks never depend on rewards. */
-export function isLearning(rp: ResolvedPolicy): boolean {
+function isLearning(rp: ResolvedPolicy): boolean {
   return !rp.factory.hindsight && !rp.factory.rewardIndependent;
 }
 

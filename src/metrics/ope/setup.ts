@@ -32,7 +32,7 @@ export interface OpeData {
   contexts: ContextSet;
 }
 
-export interface SetupOptions {
+interface SetupOptions {
   lambda: number;
   /** λ was given explicitly: a logged reward column is then not used. */
   lambdaGiven: boolean;
@@ -41,7 +41,7 @@ export interface SetupOptions {
 }
 
 /** Model descriptions of a log without a table (ids only). */
-export function logModels(log: LogTable): ModelInfo[] {
+function logModels(log: LogTable): ModelInfo[] {
   return log.models.map((id) => ({ id, name: id, paramsB: Number.NaN }));
 }
 

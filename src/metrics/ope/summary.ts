@@ -4,7 +4,7 @@ import type { OpePolicyResult } from './run.js';
 import type { OpeData, OpeMetric, RewardSourceKind } from './setup.js';
 import { estimateFlags, evidenceOf, MIN_ESS, MIN_SUPPORT, observedMeans, policyFlags, policyVerdict, rewardRange, type EstimateFlag, type OpeTrustCriteria, type PolicyFlag, type VsLoggedVerdict } from './trust.js';
 
-export const OPE_SCHEMA_VERSION = 1;
+const OPE_SCHEMA_VERSION = 1;
 
 export interface OpeSummary {
   kind: 'ope';

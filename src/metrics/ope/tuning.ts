@@ -5,19 +5,19 @@
  */
 import { dr, dros, importanceWeights, switchDr, type Estimate, type LoggedBandit } from './estimators.js';
 
-export interface TuneRow {
+interface TuneRow {
   param: number;
   value: number;
   mse: number;
 }
 
-export interface TuneResult {
+interface TuneResult {
   best: number;
   rows: TuneRow[];
 }
 
 /** DRos λ grid: 0 (DM) to ∞ (DR) in decades. */
-export const DROS_LAMBDA_GRID: readonly number[] = [0, 0.01, 0.1, 1, 10, 100, 1000, 10000, Number.POSITIVE_INFINITY];
+const DROS_LAMBDA_GRID: readonly number[] = [0, 0.01, 0.1, 1, 10, 100, 1000, 10000, Number.POSITIVE_INFINITY];
 /** Switch-DR τ candidates: 0, the weights' quantiles at these levels, and ∞. */
 const TAU_QUANTILES = [0.5, 0.75, 0.9, 0.95, 0.99];
 
