@@ -143,9 +143,19 @@ export function parseHfUri(uri: string): HfRef {
     name = name.slice(0, at);
   }
   const path = parts.slice(2);
-  const bad = (s: string): boolean => s === '.' || s === '..' || s.includes('\\') || s === '';
+  // each part becomes a directory or file name in the cache: no control characters (NUL), none too long
+  const bad = (s: string): boolean => s === '.' || s === '..' || s.includes('\\') || s === '' || /[\x00-\x1f\x7f]/.test(s) || Buffer.byteLength(s) > 255;
   if ([owner, name, revision, ...path].some(bad)) throw new UsageError(`invalid hf:// URI: ${uri}`);
+  // the hub's own rule for owner and dataset names; they go into request URLs unencoded
+  if (![owner, name].every((s) => REPO_PART.test(s))) throw new UsageError(`invalid hf:// URI: ${uri} (owner and dataset names are letters, digits, '-', '_' and '.')`);
   return { repo: `${owner}/${name}`, revision, path: path.join('/') };
+}
+
+const REPO_PART = /^[\w.-]{1,96}$/;
+
+/** A repository path as it goes into a URL: each segment literal, so `%2e%2e`, `?` or `#` never change the request. */
+function urlPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 export function cacheDirectory(opts: { cacheDir?: string } = {}): string {
@@ -167,7 +177,7 @@ function shownHub(opts: HubOptions): string {
 }
 
 function webUrl(ref: HfRef, opts: HubOptions): string {
-  return `${shownHub(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
+  return `${shownHub(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${urlPath(ref.path)}`;
 }
 
 function placeHint(ref: HfRef, dest: string, opts: HubOptions): string {
@@ -188,7 +198,7 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   let blob: Blob | null;
   let etag: string | undefined;
   try {
-    const info = await fileDownloadInfo(where);
+    const info = await fileDownloadInfo({ ...where, path: urlPath(ref.path) });
     etag = info?.etag;
     blob = info ? await downloadFile({ ...where, downloadInfo: info, xet: false }) : null;
   } catch (err) {

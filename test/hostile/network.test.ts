@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataError } from '../../src/core/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import { cachedPath, resolveHfSource } from '../../src/data/hub.js';
 import { EndpointError, OpenAIClient } from '../../src/profiling/openai.js';
 import { sideFiles } from '../../src/profiling/live.js';
@@ -321,6 +321,38 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
       if (old === undefined) delete process.env.GREENSERV_HUB_TIMEOUT;
       else process.env.GREENSERV_HUB_TIMEOUT = old;
     }
+  });
+});
+
+describe('hf:// downloads: HTTP answers and hostile URIs', () => {
+
+  it('the path of the URI is requested as a literal file name: no %-decoded dot segments, query or fragment', async () => {
+    const seen: string[] = [];
+    const hubUrl = await serve((req, res) => {
+      if (!req.url?.startsWith('/api/')) seen.push(req.url ?? '');
+      hub('"opaque"', honest)(req, res);
+    });
+    const cacheDir = tempDir('gs-hub-');
+    await resolveHfSource('hf://acme/bench/%2e%2e/%2E%2E/pairs.csv', { hubUrl, cacheDir, progress: false });
+    await resolveHfSource('hf://acme/bench/pairs.csv?x=1#y', { hubUrl, cacheDir, progress: false });
+    // each URI segment percent-encoded once (encodeURIComponent), never resolved as a path step
+    expect([...new Set(seen)]).toEqual([
+      '/datasets/acme/bench/resolve/main/%252e%252e/%252E%252E/pairs.csv',
+      '/datasets/acme/bench/resolve/main/pairs.csv%3Fx%3D1%23y',
+    ]);
+  });
+
+  it('NUL, control characters, overlong names and odd repository names are refused before any request', async () => {
+    let requests = 0;
+    const hubUrl = await serve((req, res) => {
+      requests++;
+      hub('"opaque"', honest)(req, res);
+    });
+    const bad = ['hf://acme/bench/a\0b.csv', 'hf://acme/bench/a\nb.csv', `hf://acme/bench/${'x'.repeat(256)}.csv`, 'hf://ac%2e%2e/bench/x.csv', 'hf://acme/be nch/x.csv', 'hf://acme/bench@ma\0in/x.csv'];
+    for (const u of bad) {
+      await expect(resolveHfSource(u, { hubUrl, cacheDir: tempDir('gs-hub-'), progress: false }), u).rejects.toBeInstanceOf(UsageError);
+    }
+    expect(requests).toBe(0);
   });
 });
 
