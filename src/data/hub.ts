@@ -12,7 +12,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
+import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
@@ -193,21 +193,26 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
 
   const token = opts.token ?? process.env.HF_TOKEN ?? undefined;
   const limits = hubLimits(opts);
-  const fetchImpl = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
+  const timed = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
+  // the hub client's errors keep no headers: remember the last refusal's Retry-After for the message
+  let retryAfter: string | null = null;
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const res = await timed(input, init);
+    if (!res.ok) retryAfter = res.headers.get('retry-after');
+    return res;
+  };
   const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
-  let blob: Blob | null;
-  let etag: string | undefined;
+  const fail = (err: unknown): Error => hubError(err, uri, ref, dest, opts, Boolean(token), retryAfter);
+  let info: Awaited<ReturnType<typeof fileDownloadInfo>>;
+  let digest: Digest | null = null;
   try {
-    const info = await fileDownloadInfo({ ...where, path: urlPath(ref.path) });
-    etag = info?.etag;
-    blob = info ? await downloadFile({ ...where, downloadInfo: info, xet: false }) : null;
+    info = await fileDownloadInfo({ ...where, path: urlPath(ref.path) });
+    if (info) digest = await expectedDigest(where, info.etag, info.size, uri);
   } catch (err) {
-    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+    throw fail(err);
   }
-  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${shownHub(opts)}`, uri);
+  if (!info) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${shownHub(opts)}`, uri);
 
-  mkdirSync(dirname(dest), { recursive: true });
-  removeStaleTemps(dirname(dest), limits.idleMs);
   const tmp = join(dirname(dest), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
   const bar = showBar
@@ -216,16 +221,10 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
         cliProgress.Presets.shades_classic,
       )
     : null;
+  const stopBar = (): void => bar?.stop();
   const mb = (b: number): number => Math.round(b / 1e5) / 10;
-  const expected = blob.size;
-  let digest: Digest | null;
-  try {
-    digest = await expectedDigest(where, etag, expected, uri);
-  } catch (err) {
-    throw hubError(err, uri, ref, dest, opts, Boolean(token));
-  }
+  const expected = info.size;
   let done = 0;
-  bar?.start(mb(expected), 0);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       done += chunk.length;
@@ -237,7 +236,16 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     },
   });
   try {
-    await pipeline(Readable.fromWeb(blob.stream() as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
+    mkdirSync(dirname(dest), { recursive: true });
+    removeStaleTemps(dirname(dest), limits.idleMs);
+    const res = await fetchImpl(info.url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new HubApiError(res.url, res.status);
+    }
+    if (!res.body) throw new DataError(`the hub answered the download with HTTP ${res.status} and no content; ${placeHint(ref, dest, opts)}`, uri);
+    bar?.start(mb(expected), 0);
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
     if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
     if (digest) {
       const got = digest.hash.digest('hex');
@@ -245,27 +253,52 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     }
     renameSync(tmp, dest);
   } catch (err) {
-    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+    throw fail(err);
   } finally {
-    rmSync(tmp, { force: true });
-    bar?.stop();
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // its directory could not be made: there is no temp file
+    }
+    stopBar();
   }
   return dest;
 }
 
-function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, hadToken: boolean): Error {
+/** Errors of the file system under the cache (not of the network, whose errors carry no syscall of these). */
+const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function tryAgain(retryAfter: string | null): string {
+  const v = retryAfter?.trim() ?? '';
+  if (/^\d+$/.test(v)) return `try again in ${Number(v)} s`;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? `try again after ${new Date(t).toISOString()}` : 'try again later';
+}
+
+function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, hadToken: boolean, retryAfter: string | null): Error {
   if (err instanceof DataError || err instanceof UsageError) return err;
+  const syscall = (err as NodeJS.ErrnoException | null)?.syscall;
+  if (syscall !== undefined && FS_CALLS.has(syscall)) {
+    return new DataError(`cannot write the download cache ${cacheDirectory(opts)} (${(err as Error).message}); set GREENSERV_CACHE to a writable directory with room for the file`, uri);
+  }
   if (err instanceof HubApiError) {
     if (err.statusCode === 401 || err.statusCode === 403) {
-      const how = hadToken ? 'the token in HF_TOKEN was not accepted for it' : 'set HF_TOKEN to a token that can read it';
+      const how = hadToken ? 'the token in HF_TOKEN was not accepted for it (a gated dataset also needs its conditions accepted on its page)' : 'set HF_TOKEN to a token that can read it';
       return new DataError(`access to dataset ${ref.repo} denied (HTTP ${err.statusCode}): ${how}; or ${placeHint(ref, dest, opts)}`, uri);
     }
     if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${shownHub(opts)} (HTTP 404)`, uri);
+    if (err.statusCode === 429) return new DataError(`the hub is limiting requests (HTTP 429); ${tryAgain(retryAfter)}; or ${placeHint(ref, dest, opts)}`, uri);
+    if (err.statusCode >= 500) return new DataError(`the hub failed (HTTP ${err.statusCode}); ${tryAgain(retryAfter)}; or ${placeHint(ref, dest, opts)}`, uri);
     return new DataError(`the hub answered HTTP ${err.statusCode}; ${placeHint(ref, dest, opts)}`, uri);
   }
   if (err instanceof NetTimeoutError) return new DataError(`download from ${shownHub(opts)} timed out: ${err.message}; ${placeHint(ref, dest, opts)}`, uri);
-  const msg = redactText((err as Error)?.message ?? String(err));
-  return new DataError(`cannot reach ${shownHub(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
+  // fetch says only 'fetch failed'; the reason (refused, redirect loop, reset) is its cause
+  const msg = (err as Error)?.message ?? String(err);
+  const cause = (err as { cause?: { message?: string; code?: string } } | null)?.cause;
+  const detail = redactText(cause?.message && cause.message !== msg ? `${msg}: ${cause.message}` : msg);
+  const what = cause?.code !== undefined && UNREACHABLE.has(cause.code) ? `cannot reach ${shownHub(opts)}` : `download from ${shownHub(opts)} failed`;
+  return new DataError(`${what} (${detail}); ${placeHint(ref, dest, opts)}`, uri);
 }
 
 export interface CachedFile {

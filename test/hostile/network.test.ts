@@ -325,6 +325,42 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
 });
 
 describe('hf:// downloads: HTTP answers and hostile URIs', () => {
+  const uri = 'hf://acme/bench/pairs.csv';
+  const ref = { repo: 'acme/bench', revision: 'main', path: 'pairs.csv' };
+
+  it('an HTTP error on the download itself (after the size probe) names the status and what to do', async () => {
+    const busy = await serve(hub('"opaque"', (_req, res) => res.writeHead(503, { 'Retry-After': '30' }).end('busy')));
+    const cacheDir = tempDir('gs-hub-');
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: busy, cacheDir, progress: false }));
+    expect(e.message).toMatch(/^hf:\/\/acme\/bench\/pairs\.csv: the hub failed \(HTTP 503\); try again in 30 s; or download http/);
+    expect(e.message).not.toContain('cannot reach');
+    expect(tempsIn(join(cachedPath(ref, { cacheDir }), '..'))).toEqual([]);
+  });
+
+  it('a rate limit (429) says when to try again, from Retry-After', async () => {
+    const limited = await serve((_req, res) => res.writeHead(429, { 'Retry-After': '120' }).end('slow down'));
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: limited, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e.message).toContain('the hub is limiting requests (HTTP 429); try again in 120 s');
+    const noHint = await serve((_req, res) => res.writeHead(429).end('slow down'));
+    const e2 = await hubFailure(resolveHfSource(uri, { hubUrl: noHint, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e2.message).toContain('the hub is limiting requests (HTTP 429); try again later');
+  });
+
+  it('a download answered with no body (204) fails within the time bounds instead of waiting forever', async () => {
+    const empty = await serve(hub('"opaque"', (_req, res) => res.writeHead(204).end()));
+    const cacheDir = tempDir('gs-hub-');
+    const t0 = Date.now();
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: empty, cacheDir, progress: false, limits: { totalMs: 1500, idleMs: 1000 } }));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(e.message).toContain('HTTP 204');
+    expect(existsSync(cachedPath(ref, { cacheDir }))).toBe(false);
+  }, 10_000);
+
+  it('a redirect loop is cut off and said to be one', async () => {
+    const loop = await serve((req, res) => res.writeHead(302, { Location: req.url ?? '/' }).end());
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: loop, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e.message).toMatch(/redirect count exceeded/);
+  });
 
   it('the path of the URI is requested as a literal file name: no %-decoded dot segments, query or fragment', async () => {
     const seen: string[] = [];
@@ -353,6 +389,16 @@ describe('hf:// downloads: HTTP answers and hostile URIs', () => {
       await expect(resolveHfSource(u, { hubUrl, cacheDir: tempDir('gs-hub-'), progress: false }), u).rejects.toBeInstanceOf(UsageError);
     }
     expect(requests).toBe(0);
+  });
+
+  it('a cache directory that cannot be written is named as such, not as an unreachable hub', async () => {
+    const file = join(tempDir('gs-hub-'), 'not-a-dir');
+    writeFileSync(file, '');
+    const hubUrl = await serve(hub('"opaque"', honest));
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl, cacheDir: file, progress: false }));
+    expect(e.message).toContain(`cannot write the download cache ${file} (ENOTDIR`);
+    expect(e.message).toContain('GREENSERV_CACHE');
+    expect(e.message).not.toContain('cannot reach');
   });
 });
 
