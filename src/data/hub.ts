@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
+import { releaseTemporary, trackTemporary } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
@@ -215,9 +216,10 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
 
   const tmp = join(dirname(dest), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
+  // gracefulExit and the exit hook give the terminal its cursor back when a signal ends the process
   const bar = showBar
     ? new cliProgress.SingleBar(
-        { format: `${ref.path} [{bar}] {percentage}% {value}/{total} MB`, stream: process.stderr, hideCursor: true },
+        { format: `${ref.path} [{bar}] {percentage}% {value}/{total} MB`, stream: process.stderr, hideCursor: true, gracefulExit: true },
         cliProgress.Presets.shades_classic,
       )
     : null;
@@ -238,12 +240,15 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   try {
     mkdirSync(dirname(dest), { recursive: true });
     removeStaleTemps(dirname(dest), limits.idleMs);
+    // a signal mid-download removes the partial file at once (core/atomic.ts)
+    trackTemporary(tmp);
     const res = await fetchImpl(info.url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
     if (!res.ok) {
       await res.body?.cancel().catch(() => {});
       throw new HubApiError(res.url, res.status);
     }
     if (!res.body) throw new DataError(`the hub answered the download with HTTP ${res.status} and no content; ${placeHint(ref, dest, opts)}`, uri);
+    process.on('exit', stopBar);
     bar?.start(mb(expected), 0);
     await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
     if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
@@ -260,7 +265,9 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     } catch {
       // its directory could not be made: there is no temp file
     }
+    releaseTemporary(tmp);
     stopBar();
+    process.off('exit', stopBar);
   }
   return dest;
 }
