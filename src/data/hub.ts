@@ -5,7 +5,7 @@
  * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
  * checked against the hash it records, and it lands in the cache only by an atomic rename.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
@@ -197,11 +197,7 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   const timed = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
   // the hub client's errors keep no headers: remember the last refusal's Retry-After for the message
   let retryAfter: string | null = null;
-  const fetchImpl: typeof fetch = async (input, init) => {
-    const res = await timed(input, init);
-    if (!res.ok) retryAfter = res.headers.get('retry-after');
-    return res;
-  };
+  const fetchImpl: typeof fetch = async (input, init) => smallBody(await timed(input, init), (r) => (retryAfter = r));
   const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
   const fail = (err: unknown): Error => hubError(err, uri, ref, dest, opts, Boolean(token), retryAfter);
   let info: Awaited<ReturnType<typeof fileDownloadInfo>>;
@@ -242,11 +238,13 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     removeStaleTemps(dirname(dest), limits.idleMs);
     // a signal mid-download removes the partial file at once (core/atomic.ts)
     trackTemporary(tmp);
-    const res = await fetchImpl(info.url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => {});
-      throw new HubApiError(res.url, res.status);
+    // the disk is not filled to the brim (and other writers starved) by a file that cannot fit
+    const { bavail, bsize } = statfsSync(dirname(dest));
+    if (expected > bavail * bsize) {
+      throw new DataError(`the file is ${expected} bytes; the download cache ${cacheDirectory(opts)} has ${bavail * bsize} bytes free; free some or set GREENSERV_CACHE to a larger disk`, uri);
     }
+    const res = await timed(info.url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+    if (!res.ok) throw new HubApiError(res.url, smallBody(res, (r) => (retryAfter = r)).status);
     if (!res.body) throw new DataError(`the hub answered the download with HTTP ${res.status} and no content; ${placeHint(ref, dest, opts)}`, uri);
     process.on('exit', stopBar);
     bar?.start(mb(expected), 0);
@@ -272,8 +270,47 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   return dest;
 }
 
+/** What greenserv reads besides the file itself (the paths-info answer) is small: more than this is cut off. */
+const SMALL_BODY_MAX = 1 << 20;
+
+/**
+ * A response whose body is bounded in memory: an error's body is never read (the status says enough, and a
+ * hostile one may not end), any other is cut at SMALL_BODY_MAX. Reports an error's Retry-After.
+ */
+function smallBody(res: Response, onRefusal: (retryAfter: string | null) => void): Response {
+  if (!res.body) return res;
+  const init = { status: res.status, statusText: res.statusText, headers: new Headers(res.headers) };
+  let out: Response;
+  if (!res.ok) {
+    onRefusal(res.headers.get('retry-after'));
+    res.body.cancel().catch(() => {});
+    init.headers.delete('content-type');
+    out = new Response(null, init);
+  } else {
+    const reader = res.body.getReader();
+    let seen = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctrl) {
+        const { done, value } = await reader.read();
+        if (done) return ctrl.close();
+        const room = SMALL_BODY_MAX - seen;
+        seen += value.byteLength;
+        ctrl.enqueue(value.byteLength > room ? value.subarray(0, room) : value);
+        if (seen >= SMALL_BODY_MAX) {
+          ctrl.close();
+          await reader.cancel().catch(() => {});
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    out = new Response(body, init);
+  }
+  Object.defineProperty(out, 'url', { value: res.url });
+  return out;
+}
+
 /** Errors of the file system under the cache (not of the network, whose errors carry no syscall of these). */
-const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync']);
+const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync', 'statfs']);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function tryAgain(retryAfter: string | null): string {

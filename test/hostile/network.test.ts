@@ -391,6 +391,38 @@ describe('hf:// downloads: HTTP answers and hostile URIs', () => {
     expect(requests).toBe(0);
   });
 
+  it('an endless error body is not read: the status is reported at once', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    const endless = await serve((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      const more = (): void => {
+        while (res.write(chunk));
+      };
+      res.on('drain', more);
+      more();
+    });
+    const t0 = Date.now();
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: endless, cacheDir: tempDir('gs-hub-'), progress: false, limits: { totalMs: 4000 } }));
+    expect(e.message).toContain('the hub failed (HTTP 500)');
+    expect(Date.now() - t0).toBeLessThan(3000);
+  }, 10_000);
+
+  it('a declared size larger than the free space of the cache is refused before the download', async () => {
+    const huge = 2 ** 52;
+    let downloads = 0;
+    const hubUrl = await serve((req, res) => {
+      if (req.url?.startsWith('/api/')) return void res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' }).end();
+      if (req.headers.range === 'bytes=0-0') return void res.writeHead(206, { 'Content-Range': `bytes 0-0/${huge}`, ETag: '"opaque"', 'Content-Length': 1 }).end('q');
+      downloads++;
+      res.writeHead(200).end(BODY);
+    });
+    const cacheDir = tempDir('gs-hub-');
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl, cacheDir, progress: false }));
+    expect(e.message).toMatch(new RegExp(`the file is ${huge} bytes; the download cache ${cacheDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has \\d+ bytes free`));
+    expect(downloads).toBe(0);
+    expect(tempsIn(join(cachedPath(ref, { cacheDir }), '..'))).toEqual([]);
+  });
+
   it('a cache directory that cannot be written is named as such, not as an unreachable hub', async () => {
     const file = join(tempDir('gs-hub-'), 'not-a-dir');
     writeFileSync(file, '');
