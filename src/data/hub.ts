@@ -111,15 +111,19 @@ async function expectedDigest(
   return etagDigest(info.oid, size, 'paths-info API');
 }
 
-/** Partial downloads left by a killed process: any temp file nobody has written to for a whole idle window. */
+/** A live download passes its stall check writing once per two windows, and another process may use longer ones. */
+const STALE_TEMP_MIN_MS = 10 * 60_000;
+
+/** Partial downloads left by a killed process: temp files nobody has written to for two idle windows (10 min at least). */
 function removeStaleTemps(dir: string, idleMs: number): void {
   if (!existsSync(dir)) return;
   const now = Date.now();
+  const staleMs = Math.max(2 * idleMs, STALE_TEMP_MIN_MS);
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (!e.isFile() || !e.name.startsWith(TMP_PREFIX)) continue;
     const p = join(dir, e.name);
     try {
-      if (now - statSync(p).mtimeMs > idleMs) rmSync(p, { force: true });
+      if (now - statSync(p).mtimeMs > staleMs) rmSync(p, { force: true });
     } catch {
       // raced with another process: nothing to do
     }

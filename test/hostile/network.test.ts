@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -310,6 +310,26 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
     writeFileSync(join(dir, '.greenserv-tmp-live'), 'another download in progress');
     await resolveHfSource(uri, { hubUrl, cacheDir, progress: false });
     expect(tempsIn(dir)).toEqual(['.greenserv-tmp-live']);
+  });
+
+  it("another process's live download is not taken for stale: it may write only once in two windows, and use longer ones", async () => {
+    const hubUrl = await serve(hub('"opaque"', honest));
+    const cacheDir = tempDir('gs-hub-');
+    const dir = join(cachedPath(ref, { cacheDir }), '..');
+    mkdirSync(dir, { recursive: true });
+    // 1 KiB at the start of one 60 s window and 1 KiB at the end of the next passes the stall check
+    const a = join(dir, '.greenserv-tmp-two-windows');
+    writeFileSync(a, 'partial');
+    const t1 = new Date(Date.now() - 100_000);
+    utimesSync(a, t1, t1);
+    await resolveHfSource(uri, { hubUrl, cacheDir, progress: false });
+    expect(tempsIn(dir)).toEqual(['.greenserv-tmp-two-windows']);
+    // this process stalls after 1 s; the other one may have the default 60 s
+    rmSync(cachedPath(ref, { cacheDir }));
+    const t2 = new Date(Date.now() - 110_000);
+    utimesSync(a, t2, t2);
+    await resolveHfSource(uri, { hubUrl, cacheDir, progress: false, limits: { idleMs: 1000 } });
+    expect(tempsIn(dir)).toEqual(['.greenserv-tmp-two-windows']);
   });
 
   it('a bad GREENSERV_HUB_TIMEOUT is named', async () => {
