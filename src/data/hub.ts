@@ -196,14 +196,18 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   if (existsSync(dest) && statSync(dest).isFile()) return dest;
   if (opts.offline) throw new DataError(`offline and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
 
-  const token = opts.token ?? process.env.HF_TOKEN ?? undefined;
+  const token = (opts.token ?? process.env.HF_TOKEN)?.trim() || undefined;
+  // a header cannot carry it, and fetch's complaint would print it
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new UsageError('HF_TOKEN holds a space, line break or non-ASCII character, which no token has (its value is not shown); set it to the token alone');
+  }
   const limits = hubLimits(opts);
   const timed = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
   // the hub client's errors keep no headers: remember the last refusal's Retry-After for the message
   let retryAfter: string | null = null;
   const fetchImpl: typeof fetch = async (input, init) => smallBody(await timed(input, init), (r) => (retryAfter = r));
   const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
-  const fail = (err: unknown): Error => hubError(err, uri, ref, dest, opts, Boolean(token), retryAfter);
+  const fail = (err: unknown): Error => hubError(err, uri, ref, dest, opts, token, retryAfter);
   let info: Awaited<ReturnType<typeof fileDownloadInfo>>;
   let digest: Digest | null = null;
   try {
@@ -324,7 +328,7 @@ function tryAgain(retryAfter: string | null): string {
   return Number.isFinite(t) ? `try again after ${new Date(t).toISOString()}` : 'try again later';
 }
 
-function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, hadToken: boolean, retryAfter: string | null): Error {
+function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, token: string | undefined, retryAfter: string | null): Error {
   if (err instanceof DataError || err instanceof UsageError) return err;
   const syscall = (err as NodeJS.ErrnoException | null)?.syscall;
   if (syscall !== undefined && FS_CALLS.has(syscall)) {
@@ -332,7 +336,7 @@ function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: Hub
   }
   if (err instanceof HubApiError) {
     if (err.statusCode === 401 || err.statusCode === 403) {
-      const how = hadToken ? 'the token in HF_TOKEN was not accepted for it (a gated dataset also needs its conditions accepted on its page)' : 'set HF_TOKEN to a token that can read it';
+      const how = token ? 'the token in HF_TOKEN was not accepted for it (a gated dataset also needs its conditions accepted on its page)' : 'set HF_TOKEN to a token that can read it';
       return new DataError(`access to dataset ${ref.repo} denied (HTTP ${err.statusCode}): ${how}; or ${placeHint(ref, dest, opts)}`, uri);
     }
     if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${shownHub(opts)} (HTTP 404)`, uri);
@@ -344,7 +348,8 @@ function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: Hub
   // fetch says only 'fetch failed'; the reason (refused, redirect loop, reset) is its cause
   const msg = (err as Error)?.message ?? String(err);
   const cause = (err as { cause?: { message?: string; code?: string } } | null)?.cause;
-  const detail = redactText(cause?.message && cause.message !== msg ? `${msg}: ${cause.message}` : msg);
+  const raw = redactText(cause?.message && cause.message !== msg ? `${msg}: ${cause.message}` : msg);
+  const detail = token ? raw.split(token).join('***') : raw;
   const what = cause?.code !== undefined && UNREACHABLE.has(cause.code) ? `cannot reach ${shownHub(opts)}` : `download from ${shownHub(opts)} failed`;
   return new DataError(`${what} (${detail}); ${placeHint(ref, dest, opts)}`, uri);
 }

@@ -454,6 +454,26 @@ describe('hf:// downloads: HTTP answers and hostile URIs', () => {
   });
 });
 
+describe('a malformed HF_TOKEN', () => {
+  it('is refused before any request, without printing it', async () => {
+    let requests = 0;
+    const hubUrl = await serve((req, res) => {
+      requests++;
+      hub('"opaque"', honest)(req, res);
+    });
+    for (const token of ['hf_first\nhf_secondhalf', 'hf_s\u20accrethalf', 'hf_two words']) {
+      const e = await resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl, cacheDir: tempDir('gs-hub-'), progress: false, token }).then(
+        () => null,
+        (x: unknown) => x as Error,
+      );
+      expect(e).toBeInstanceOf(UsageError);
+      expect(e!.message).toContain('HF_TOKEN');
+      expect(e!.message).not.toMatch(/secondhalf|crethalf|words/);
+    }
+    expect(requests).toBe(0);
+  });
+});
+
 describe('credentials in HF_ENDPOINT', () => {
   it('are not printed when the hub cannot be used', async () => {
     const e = await hubFailure(resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl: 'http://carol:t0ps3cret@127.0.0.1:1', cacheDir: tempDir('gs-hub-'), progress: false }));
