@@ -1,7 +1,7 @@
 /**
- * `hf://<owner>/<dataset>[@revision]/<file>` sources: downloaded once with @huggingface/hub into the cache
- * (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN` authenticates;
- * it is passed to the client only and never printed. `HF_ENDPOINT` points at another hub.
+ * `hf://<owner>/<dataset>[@revision]/<file>` sources: located (size, hash) with @huggingface/hub, downloaded
+ * once into the cache (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN`
+ * authenticates; it goes into request headers only and is never printed. `HF_ENDPOINT` points at another hub.
  * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
  * checked against the hash it records, and it lands in the cache only by an atomic rename.
  */
