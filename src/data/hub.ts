@@ -1,19 +1,20 @@
 /**
- * `hf://<owner>/<dataset>[@revision]/<file>` sources: downloaded once with @huggingface/hub into the cache
- * (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN` authenticates;
- * it is passed to the client only and never printed. `HF_ENDPOINT` points at another hub.
+ * `hf://<owner>/<dataset>[@revision]/<file>` sources: located (size, hash) with @huggingface/hub, downloaded
+ * once into the cache (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN`
+ * authenticates; it goes into request headers only and is never printed. `HF_ENDPOINT` points at another hub.
  * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
  * checked against the hash it records, and it lands in the cache only by an atomic rename.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
+import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
+import { releaseTemporary, trackTemporary } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
@@ -110,15 +111,19 @@ async function expectedDigest(
   return etagDigest(info.oid, size, 'paths-info API');
 }
 
-/** Partial downloads left by a killed process: any temp file nobody has written to for a whole idle window. */
+/** A live download passes its stall check writing once per two windows, and another process may use longer ones. */
+const STALE_TEMP_MIN_MS = 10 * 60_000;
+
+/** Partial downloads left by a killed process: temp files nobody has written to for two idle windows (10 min at least). */
 function removeStaleTemps(dir: string, idleMs: number): void {
   if (!existsSync(dir)) return;
   const now = Date.now();
+  const staleMs = Math.max(2 * idleMs, STALE_TEMP_MIN_MS);
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (!e.isFile() || !e.name.startsWith(TMP_PREFIX)) continue;
     const p = join(dir, e.name);
     try {
-      if (now - statSync(p).mtimeMs > idleMs) rmSync(p, { force: true });
+      if (now - statSync(p).mtimeMs > staleMs) rmSync(p, { force: true });
     } catch {
       // raced with another process: nothing to do
     }
@@ -143,9 +148,19 @@ export function parseHfUri(uri: string): HfRef {
     name = name.slice(0, at);
   }
   const path = parts.slice(2);
-  const bad = (s: string): boolean => s === '.' || s === '..' || s.includes('\\') || s === '';
+  // each part becomes a directory or file name in the cache: no control characters (NUL), none too long
+  const bad = (s: string): boolean => s === '.' || s === '..' || s.includes('\\') || s === '' || /[\x00-\x1f\x7f]/.test(s) || Buffer.byteLength(s) > 255;
   if ([owner, name, revision, ...path].some(bad)) throw new UsageError(`invalid hf:// URI: ${uri}`);
+  // the hub's own rule for owner and dataset names; they go into request URLs unencoded
+  if (![owner, name].every((s) => REPO_PART.test(s))) throw new UsageError(`invalid hf:// URI: ${uri} (owner and dataset names are letters, digits, '-', '_' and '.')`);
   return { repo: `${owner}/${name}`, revision, path: path.join('/') };
+}
+
+const REPO_PART = /^[\w.-]{1,96}$/;
+
+/** A repository path as it goes into a URL: each segment literal, so `%2e%2e`, `?` or `#` never change the request. */
+function urlPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 export function cacheDirectory(opts: { cacheDir?: string } = {}): string {
@@ -167,7 +182,7 @@ function shownHub(opts: HubOptions): string {
 }
 
 function webUrl(ref: HfRef, opts: HubOptions): string {
-  return `${shownHub(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.path}`;
+  return `${shownHub(opts)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${urlPath(ref.path)}`;
 }
 
 function placeHint(ref: HfRef, dest: string, opts: HubOptions): string {
@@ -181,41 +196,41 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   if (existsSync(dest) && statSync(dest).isFile()) return dest;
   if (opts.offline) throw new DataError(`offline and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
 
-  const token = opts.token ?? process.env.HF_TOKEN ?? undefined;
-  const limits = hubLimits(opts);
-  const fetchImpl = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
-  const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
-  let blob: Blob | null;
-  let etag: string | undefined;
-  try {
-    const info = await fileDownloadInfo(where);
-    etag = info?.etag;
-    blob = info ? await downloadFile({ ...where, downloadInfo: info, xet: false }) : null;
-  } catch (err) {
-    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+  const token = (opts.token ?? process.env.HF_TOKEN)?.trim() || undefined;
+  // a header cannot carry it, and fetch's complaint would print it
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new UsageError('HF_TOKEN holds a space, line break or non-ASCII character, which no token has (its value is not shown); set it to the token alone');
   }
-  if (!blob) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${shownHub(opts)}`, uri);
+  const limits = hubLimits(opts);
+  const timed = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
+  // the hub client's errors keep no headers: remember the last refusal's Retry-After for the message
+  let retryAfter: string | null = null;
+  const fetchImpl: typeof fetch = async (input, init) => smallBody(await timed(input, init), (r) => (retryAfter = r));
+  const where = { repo: { type: 'dataset' as const, name: ref.repo }, path: ref.path, revision: ref.revision, hubUrl: hubBase(opts), fetch: fetchImpl, ...(token ? { accessToken: token } : {}) };
+  const fail = (err: unknown): Error => hubError(err, uri, ref, dest, opts, token, retryAfter);
+  let info: Awaited<ReturnType<typeof fileDownloadInfo>>;
+  let digest: Digest | null = null;
+  try {
+    info = await fileDownloadInfo({ ...where, path: urlPath(ref.path) });
+    if (info) digest = await expectedDigest(where, info.etag, info.size, uri);
+  } catch (err) {
+    throw fail(err);
+  }
+  if (!info) throw new DataError(`no file '${ref.path}' in dataset ${ref.repo} (revision ${ref.revision}) on ${shownHub(opts)}`, uri);
 
-  mkdirSync(dirname(dest), { recursive: true });
-  removeStaleTemps(dirname(dest), limits.idleMs);
   const tmp = join(dirname(dest), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
+  // gracefulExit and the exit hook give the terminal its cursor back when a signal ends the process
   const bar = showBar
     ? new cliProgress.SingleBar(
-        { format: `${ref.path} [{bar}] {percentage}% {value}/{total} MB`, stream: process.stderr, hideCursor: true },
+        { format: `${ref.path} [{bar}] {percentage}% {value}/{total} MB`, stream: process.stderr, hideCursor: true, gracefulExit: true },
         cliProgress.Presets.shades_classic,
       )
     : null;
+  const stopBar = (): void => bar?.stop();
   const mb = (b: number): number => Math.round(b / 1e5) / 10;
-  const expected = blob.size;
-  let digest: Digest | null;
-  try {
-    digest = await expectedDigest(where, etag, expected, uri);
-  } catch (err) {
-    throw hubError(err, uri, ref, dest, opts, Boolean(token));
-  }
+  const expected = info.size;
   let done = 0;
-  bar?.start(mb(expected), 0);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       done += chunk.length;
@@ -227,7 +242,21 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     },
   });
   try {
-    await pipeline(Readable.fromWeb(blob.stream() as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
+    mkdirSync(dirname(dest), { recursive: true });
+    removeStaleTemps(dirname(dest), limits.idleMs);
+    // a signal mid-download removes the partial file at once (core/atomic.ts)
+    trackTemporary(tmp);
+    // the disk is not filled to the brim (and other writers starved) by a file that cannot fit
+    const { bavail, bsize } = statfsSync(dirname(dest));
+    if (expected > bavail * bsize) {
+      throw new DataError(`the file is ${expected} bytes; the download cache ${cacheDirectory(opts)} has ${bavail * bsize} bytes free; free some or set GREENSERV_CACHE to a larger disk`, uri);
+    }
+    const res = await timed(info.url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+    if (!res.ok) throw new HubApiError(res.url, smallBody(res, (r) => (retryAfter = r)).status);
+    if (!res.body) throw new DataError(`the hub answered the download with HTTP ${res.status} and no content; ${placeHint(ref, dest, opts)}`, uri);
+    process.on('exit', stopBar);
+    bar?.start(mb(expected), 0);
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
     if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
     if (digest) {
       const got = digest.hash.digest('hex');
@@ -235,27 +264,94 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     }
     renameSync(tmp, dest);
   } catch (err) {
-    throw hubError(err, uri, ref, dest, opts, Boolean(token));
+    throw fail(err);
   } finally {
-    rmSync(tmp, { force: true });
-    bar?.stop();
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // its directory could not be made: there is no temp file
+    }
+    releaseTemporary(tmp);
+    stopBar();
+    process.off('exit', stopBar);
   }
   return dest;
 }
 
-function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, hadToken: boolean): Error {
+/** What greenserv reads besides the file itself (the paths-info answer) is small: more than this is cut off. */
+const SMALL_BODY_MAX = 1 << 20;
+
+/**
+ * A response whose body is bounded in memory: an error's body is never read (the status says enough, and a
+ * hostile one may not end), any other is cut at SMALL_BODY_MAX. Reports an error's Retry-After.
+ */
+function smallBody(res: Response, onRefusal: (retryAfter: string | null) => void): Response {
+  if (!res.body) return res;
+  const init = { status: res.status, statusText: res.statusText, headers: new Headers(res.headers) };
+  let out: Response;
+  if (!res.ok) {
+    onRefusal(res.headers.get('retry-after'));
+    res.body.cancel().catch(() => {});
+    init.headers.delete('content-type');
+    out = new Response(null, init);
+  } else {
+    const reader = res.body.getReader();
+    let seen = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctrl) {
+        const { done, value } = await reader.read();
+        if (done) return ctrl.close();
+        const room = SMALL_BODY_MAX - seen;
+        seen += value.byteLength;
+        ctrl.enqueue(value.byteLength > room ? value.subarray(0, room) : value);
+        if (seen >= SMALL_BODY_MAX) {
+          ctrl.close();
+          await reader.cancel().catch(() => {});
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    out = new Response(body, init);
+  }
+  Object.defineProperty(out, 'url', { value: res.url });
+  return out;
+}
+
+/** Errors of the file system under the cache (not of the network, whose errors carry no syscall of these). */
+const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync', 'statfs']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function tryAgain(retryAfter: string | null): string {
+  const v = retryAfter?.trim() ?? '';
+  if (/^\d+$/.test(v)) return `try again in ${Number(v)} s`;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? `try again after ${new Date(t).toISOString()}` : 'try again later';
+}
+
+function hubError(err: unknown, uri: string, ref: HfRef, dest: string, opts: HubOptions, token: string | undefined, retryAfter: string | null): Error {
   if (err instanceof DataError || err instanceof UsageError) return err;
+  const syscall = (err as NodeJS.ErrnoException | null)?.syscall;
+  if (syscall !== undefined && FS_CALLS.has(syscall)) {
+    return new DataError(`cannot write the download cache ${cacheDirectory(opts)} (${(err as Error).message}); set GREENSERV_CACHE to a writable directory with room for the file`, uri);
+  }
   if (err instanceof HubApiError) {
     if (err.statusCode === 401 || err.statusCode === 403) {
-      const how = hadToken ? 'the token in HF_TOKEN was not accepted for it' : 'set HF_TOKEN to a token that can read it';
+      const how = token ? 'the token in HF_TOKEN was not accepted for it (a gated dataset also needs its conditions accepted on its page)' : 'set HF_TOKEN to a token that can read it';
       return new DataError(`access to dataset ${ref.repo} denied (HTTP ${err.statusCode}): ${how}; or ${placeHint(ref, dest, opts)}`, uri);
     }
     if (err.statusCode === 404) return new DataError(`dataset ${ref.repo} or file '${ref.path}' not found on ${shownHub(opts)} (HTTP 404)`, uri);
+    if (err.statusCode === 429) return new DataError(`the hub is limiting requests (HTTP 429); ${tryAgain(retryAfter)}; or ${placeHint(ref, dest, opts)}`, uri);
+    if (err.statusCode >= 500) return new DataError(`the hub failed (HTTP ${err.statusCode}); ${tryAgain(retryAfter)}; or ${placeHint(ref, dest, opts)}`, uri);
     return new DataError(`the hub answered HTTP ${err.statusCode}; ${placeHint(ref, dest, opts)}`, uri);
   }
   if (err instanceof NetTimeoutError) return new DataError(`download from ${shownHub(opts)} timed out: ${err.message}; ${placeHint(ref, dest, opts)}`, uri);
-  const msg = redactText((err as Error)?.message ?? String(err));
-  return new DataError(`cannot reach ${shownHub(opts)} (${msg}); ${placeHint(ref, dest, opts)}`, uri);
+  // fetch says only 'fetch failed'; the reason (refused, redirect loop, reset) is its cause
+  const msg = (err as Error)?.message ?? String(err);
+  const cause = (err as { cause?: { message?: string; code?: string } } | null)?.cause;
+  const raw = redactText(cause?.message && cause.message !== msg ? `${msg}: ${cause.message}` : msg);
+  const detail = token ? raw.split(token).join('***') : raw;
+  const what = cause?.code !== undefined && UNREACHABLE.has(cause.code) ? `cannot reach ${shownHub(opts)}` : `download from ${shownHub(opts)} failed`;
+  return new DataError(`${what} (${detail}); ${placeHint(ref, dest, opts)}`, uri);
 }
 
 interface CachedFile {

@@ -4,12 +4,12 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataError } from '../../src/core/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
 import { cachedPath, resolveHfSource } from '../../src/data/hub.js';
 import { EndpointError, OpenAIClient } from '../../src/profiling/openai.js';
 import { sideFiles } from '../../src/profiling/live.js';
@@ -312,6 +312,26 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
     expect(tempsIn(dir)).toEqual(['.greenserv-tmp-live']);
   });
 
+  it("another process's live download is not taken for stale: it may write only once in two windows, and use longer ones", async () => {
+    const hubUrl = await serve(hub('"opaque"', honest));
+    const cacheDir = tempDir('gs-hub-');
+    const dir = join(cachedPath(ref, { cacheDir }), '..');
+    mkdirSync(dir, { recursive: true });
+    // 1 KiB at the start of one 60 s window and 1 KiB at the end of the next passes the stall check
+    const a = join(dir, '.greenserv-tmp-two-windows');
+    writeFileSync(a, 'partial');
+    const t1 = new Date(Date.now() - 100_000);
+    utimesSync(a, t1, t1);
+    await resolveHfSource(uri, { hubUrl, cacheDir, progress: false });
+    expect(tempsIn(dir)).toEqual(['.greenserv-tmp-two-windows']);
+    // this process stalls after 1 s; the other one may have the default 60 s
+    rmSync(cachedPath(ref, { cacheDir }));
+    const t2 = new Date(Date.now() - 110_000);
+    utimesSync(a, t2, t2);
+    await resolveHfSource(uri, { hubUrl, cacheDir, progress: false, limits: { idleMs: 1000 } });
+    expect(tempsIn(dir)).toEqual(['.greenserv-tmp-two-windows']);
+  });
+
   it('a bad GREENSERV_HUB_TIMEOUT is named', async () => {
     const old = process.env.GREENSERV_HUB_TIMEOUT;
     process.env.GREENSERV_HUB_TIMEOUT = 'soon';
@@ -321,6 +341,136 @@ describe('hf:// downloads: bounded, verified, no temp file left', () => {
       if (old === undefined) delete process.env.GREENSERV_HUB_TIMEOUT;
       else process.env.GREENSERV_HUB_TIMEOUT = old;
     }
+  });
+});
+
+describe('hf:// downloads: HTTP answers and hostile URIs', () => {
+  const uri = 'hf://acme/bench/pairs.csv';
+  const ref = { repo: 'acme/bench', revision: 'main', path: 'pairs.csv' };
+
+  it('an HTTP error on the download itself (after the size probe) names the status and what to do', async () => {
+    const busy = await serve(hub('"opaque"', (_req, res) => res.writeHead(503, { 'Retry-After': '30' }).end('busy')));
+    const cacheDir = tempDir('gs-hub-');
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: busy, cacheDir, progress: false }));
+    expect(e.message).toMatch(/^hf:\/\/acme\/bench\/pairs\.csv: the hub failed \(HTTP 503\); try again in 30 s; or download http/);
+    expect(e.message).not.toContain('cannot reach');
+    expect(tempsIn(join(cachedPath(ref, { cacheDir }), '..'))).toEqual([]);
+  });
+
+  it('a rate limit (429) says when to try again, from Retry-After', async () => {
+    const limited = await serve((_req, res) => res.writeHead(429, { 'Retry-After': '120' }).end('slow down'));
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: limited, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e.message).toContain('the hub is limiting requests (HTTP 429); try again in 120 s');
+    const noHint = await serve((_req, res) => res.writeHead(429).end('slow down'));
+    const e2 = await hubFailure(resolveHfSource(uri, { hubUrl: noHint, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e2.message).toContain('the hub is limiting requests (HTTP 429); try again later');
+  });
+
+  it('a download answered with no body (204) fails within the time bounds instead of waiting forever', async () => {
+    const empty = await serve(hub('"opaque"', (_req, res) => res.writeHead(204).end()));
+    const cacheDir = tempDir('gs-hub-');
+    const t0 = Date.now();
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: empty, cacheDir, progress: false, limits: { totalMs: 1500, idleMs: 1000 } }));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(e.message).toContain('HTTP 204');
+    expect(existsSync(cachedPath(ref, { cacheDir }))).toBe(false);
+  }, 10_000);
+
+  it('a redirect loop is cut off and said to be one', async () => {
+    const loop = await serve((req, res) => res.writeHead(302, { Location: req.url ?? '/' }).end());
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: loop, cacheDir: tempDir('gs-hub-'), progress: false }));
+    expect(e.message).toMatch(/redirect count exceeded/);
+  });
+
+  it('the path of the URI is requested as a literal file name: no %-decoded dot segments, query or fragment', async () => {
+    const seen: string[] = [];
+    const hubUrl = await serve((req, res) => {
+      if (!req.url?.startsWith('/api/')) seen.push(req.url ?? '');
+      hub('"opaque"', honest)(req, res);
+    });
+    const cacheDir = tempDir('gs-hub-');
+    await resolveHfSource('hf://acme/bench/%2e%2e/%2E%2E/pairs.csv', { hubUrl, cacheDir, progress: false });
+    await resolveHfSource('hf://acme/bench/pairs.csv?x=1#y', { hubUrl, cacheDir, progress: false });
+    // each URI segment percent-encoded once (encodeURIComponent), never resolved as a path step
+    expect([...new Set(seen)]).toEqual([
+      '/datasets/acme/bench/resolve/main/%252e%252e/%252E%252E/pairs.csv',
+      '/datasets/acme/bench/resolve/main/pairs.csv%3Fx%3D1%23y',
+    ]);
+  });
+
+  it('NUL, control characters, overlong names and odd repository names are refused before any request', async () => {
+    let requests = 0;
+    const hubUrl = await serve((req, res) => {
+      requests++;
+      hub('"opaque"', honest)(req, res);
+    });
+    const bad = ['hf://acme/bench/a\0b.csv', 'hf://acme/bench/a\nb.csv', `hf://acme/bench/${'x'.repeat(256)}.csv`, 'hf://ac%2e%2e/bench/x.csv', 'hf://acme/be nch/x.csv', 'hf://acme/bench@ma\0in/x.csv'];
+    for (const u of bad) {
+      await expect(resolveHfSource(u, { hubUrl, cacheDir: tempDir('gs-hub-'), progress: false }), u).rejects.toBeInstanceOf(UsageError);
+    }
+    expect(requests).toBe(0);
+  });
+
+  it('an endless error body is not read: the status is reported at once', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    const endless = await serve((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      const more = (): void => {
+        while (res.write(chunk));
+      };
+      res.on('drain', more);
+      more();
+    });
+    const t0 = Date.now();
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl: endless, cacheDir: tempDir('gs-hub-'), progress: false, limits: { totalMs: 4000 } }));
+    expect(e.message).toContain('the hub failed (HTTP 500)');
+    expect(Date.now() - t0).toBeLessThan(3000);
+  }, 10_000);
+
+  it('a declared size larger than the free space of the cache is refused before the download', async () => {
+    const huge = 2 ** 52;
+    let downloads = 0;
+    const hubUrl = await serve((req, res) => {
+      if (req.url?.startsWith('/api/')) return void res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' }).end();
+      if (req.headers.range === 'bytes=0-0') return void res.writeHead(206, { 'Content-Range': `bytes 0-0/${huge}`, ETag: '"opaque"', 'Content-Length': 1 }).end('q');
+      downloads++;
+      res.writeHead(200).end(BODY);
+    });
+    const cacheDir = tempDir('gs-hub-');
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl, cacheDir, progress: false }));
+    expect(e.message).toMatch(new RegExp(`the file is ${huge} bytes; the download cache ${cacheDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has \\d+ bytes free`));
+    expect(downloads).toBe(0);
+    expect(tempsIn(join(cachedPath(ref, { cacheDir }), '..'))).toEqual([]);
+  });
+
+  it('a cache directory that cannot be written is named as such, not as an unreachable hub', async () => {
+    const file = join(tempDir('gs-hub-'), 'not-a-dir');
+    writeFileSync(file, '');
+    const hubUrl = await serve(hub('"opaque"', honest));
+    const e = await hubFailure(resolveHfSource(uri, { hubUrl, cacheDir: file, progress: false }));
+    expect(e.message).toContain(`cannot write the download cache ${file} (ENOTDIR`);
+    expect(e.message).toContain('GREENSERV_CACHE');
+    expect(e.message).not.toContain('cannot reach');
+  });
+});
+
+describe('a malformed HF_TOKEN', () => {
+  it('is refused before any request, without printing it', async () => {
+    let requests = 0;
+    const hubUrl = await serve((req, res) => {
+      requests++;
+      hub('"opaque"', honest)(req, res);
+    });
+    for (const token of ['hf_first\nhf_secondhalf', 'hf_s\u20accrethalf', 'hf_two words']) {
+      const e = await resolveHfSource('hf://acme/bench/pairs.csv', { hubUrl, cacheDir: tempDir('gs-hub-'), progress: false, token }).then(
+        () => null,
+        (x: unknown) => x as Error,
+      );
+      expect(e).toBeInstanceOf(UsageError);
+      expect(e!.message).toContain('HF_TOKEN');
+      expect(e!.message).not.toMatch(/secondhalf|crethalf|words/);
+    }
+    expect(requests).toBe(0);
   });
 });
 
