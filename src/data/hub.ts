@@ -194,7 +194,9 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   const ref = parseHfUri(uri);
   const dest = cachedPath(ref, opts);
   if (existsSync(dest) && statSync(dest).isFile()) return dest;
-  if (opts.offline) throw new DataError(`offline and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
+  // HF_HUB_OFFLINE, as the Hugging Face tools read it, also reaches commands without --offline (experiment, regress)
+  const envOffline = /^(1|true|yes|on)$/i.test(process.env.HF_HUB_OFFLINE?.trim() ?? '');
+  if (opts.offline || envOffline) throw new DataError(`offline${opts.offline ? '' : ' (HF_HUB_OFFLINE)'} and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
 
   const token = (opts.token ?? process.env.HF_TOKEN)?.trim() || undefined;
   // a header cannot carry it, and fetch's complaint would print it

@@ -93,6 +93,27 @@ describe('hf:// URIs', () => {
     expect(e.message).toContain(`place it at ${dest}`);
   });
 
+  it('HF_HUB_OFFLINE=1 is offline too, for every command (no request is made)', async () => {
+    const cacheDir = join(s.dir, 'cache-env');
+    const before = process.env.HF_HUB_OFFLINE;
+    const n = requests.length;
+    try {
+      for (const v of ['1', 'true', 'YES']) {
+        process.env.HF_HUB_OFFLINE = v;
+        const e = await dataError(loadTable('hf://acme/bench/pairs.csv', { hub: { cacheDir, hubUrl } }));
+        expect(e.message).toContain('offline (HF_HUB_OFFLINE) and not in the cache');
+      }
+      expect(requests.length).toBe(n);
+      // '0' (or unset) leaves the hub reachable: the file is downloaded
+      process.env.HF_HUB_OFFLINE = '0';
+      expect(existsSync(await resolveHfSource('hf://acme/bench/pairs.csv', { cacheDir, hubUrl, progress: false }))).toBe(true);
+      expect(requests.length).toBeGreaterThan(n);
+    } finally {
+      if (before === undefined) delete process.env.HF_HUB_OFFLINE;
+      else process.env.HF_HUB_OFFLINE = before;
+    }
+  });
+
   it('an unreachable hub gives the same instructions', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
