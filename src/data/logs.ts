@@ -6,6 +6,7 @@
 import { DataError } from '../core/errors.js';
 import { missingColumn } from './formats/missingColumn.js';
 import { GrowF64, GrowI32 } from './grow.js';
+import { NameIndex } from './nameIndex.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/longBuilder.js';
 import { withTextTable, parseNumber, cellText, truncate, type Cell, type TextRecord } from './formats/text.js';
 import { toCell, type ColumnarSource } from './formats/columnar.js';
@@ -154,8 +155,8 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
   const known = opts.models ? new Map(opts.models.map((m, i) => [m, i])) : null;
   const found = new Map<string, number>();
   const foundIds: string[] = [];
-  const taskIndex = new Map<string, number>();
-  const tasks: string[] = [];
+  const taskIndex = new NameIndex();
+  const tasks = taskIndex.names;
   const seen = new Map<string, number>();
   const queryId: string[] = [];
   const model = new GrowI32();
@@ -239,13 +240,7 @@ async function readLogs(t: LogSource, opts: LogOptions): Promise<LogTable> {
     if (cTask >= 0) {
       const name = idText(cells[cTask]);
       if (name === '') throw new DataError('task is empty', file, ln, 'task');
-      let g = taskIndex.get(name);
-      if (g === undefined) {
-        g = tasks.length;
-        taskIndex.set(name, g);
-        tasks.push(name);
-      }
-      task.push(g);
+      task.push(taskIndex.of(name));
     } else task.push(0);
     if (text) text.push(cellText(cells[cText]));
     if (d > 0) {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AccuracyColumn, MetricColumn } from './columns.js';
+import { NameIndex } from './nameIndex.js';
 
 export type { AccuracyColumn, MetricColumn } from './columns.js';
 
@@ -129,25 +130,12 @@ export function makePoolTable(init: PoolTableInit): PoolTable {
   check(init.cluster, 'cluster', Q);
   check(init.complexity, 'complexity', Q);
 
-  const tasks: string[] = [];
-  const taskIndex = new Map<string, number>();
-  for (const t of PAPER_TASKS) {
-    if (init.queryTasks.includes(t)) {
-      taskIndex.set(t, tasks.length);
-      tasks.push(t);
-    }
-  }
+  // the paper's tasks first, in its order; others as they come
+  const taskIndex = new NameIndex();
+  for (const t of PAPER_TASKS) if (init.queryTasks.includes(t)) taskIndex.of(t);
   const queryTask = new Int32Array(Q);
-  for (let q = 0; q < Q; q++) {
-    const t = init.queryTasks[q];
-    let k = taskIndex.get(t);
-    if (k === undefined) {
-      k = tasks.length;
-      taskIndex.set(t, k);
-      tasks.push(t);
-    }
-    queryTask[q] = k;
-  }
+  for (let q = 0; q < Q; q++) queryTask[q] = taskIndex.of(init.queryTasks[q]);
+  const tasks = taskIndex.names;
   let present = init.present;
   if (!present) {
     if (init.accuracy instanceof Uint8Array) throw new Error('pool table: a Uint8Array accuracy needs `present`');

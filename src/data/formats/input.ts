@@ -232,6 +232,15 @@ export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
 }
 
 /** The whole file as bytes, gunzipped (within the inflation cap) when compressed, for formats that need random access. */
+/** Fill `bytes` from `fd` at `position`: a file that ends first has shrunk since its size was taken. */
+export function readFully(fd: number, bytes: Uint8Array, position: number, file: string): void {
+  for (let at = 0; at < bytes.length; ) {
+    const n = readSync(fd, bytes, at, bytes.length - at, position + at);
+    if (n === 0) throw new DataError('file shrank while it was read', file);
+    at += n;
+  }
+}
+
 /**
  * The file's bytes (inflated when gzipped, as readAllBytes), and `release` to hand their memory back at
  * once: a plain file is read into a resizable buffer that release shrinks to nothing, where an ordinary
@@ -247,12 +256,7 @@ export function readReleasableBytes(file: string): { bytes: Uint8Array; release(
       const st = fstatSync(fd);
       if (!st.isFile()) throw new DataError('is not a regular file', file);
       buf = new ArrayBuffer(st.size, { maxByteLength: st.size });
-      const bytes = new Uint8Array(buf);
-      for (let at = 0; at < bytes.length; ) {
-        const n = readSync(fd, bytes, at, bytes.length - at, at);
-        if (n === 0) throw new DataError('file shrank while it was read', file);
-        at += n;
-      }
+      readFully(fd, new Uint8Array(buf), 0, file);
     } finally {
       closeSync(fd);
     }

@@ -8,6 +8,7 @@ import { makePoolTable, type ModelInfo, type PoolTable, type QueryEmbedding } fr
 import { someOf, truncate } from './text.js';
 import { GrowF64, GrowI32 } from '../grow.js';
 import { IdIndex } from '../idIndex.js';
+import { NameIndex } from '../nameIndex.js';
 import { RowLines } from '../rowLines.js';
 import { F32, F64, MetricBuffer, U8, type AccuracyColumn } from '../columns.js';
 
@@ -64,10 +65,9 @@ export class LongTableBuilder {
   // Per-query metadata is held in columns, not one object per query: a load creates tens of thousands of
   // queries mid-parse, and that many small survivors make V8 grow its young generation to full size.
   private qIds: string[] = [];
-  /** Each query's task as an index into taskList, −1 while it has none. */
+  /** Each query's task as an index into tasks, −1 while it has none. */
   private qTask = new GrowI32();
-  private taskList: string[] = [];
-  private taskIdx = new Map<string, number>();
+  private tasks = new NameIndex();
   /** Query texts, made when the first one is given (null: none so far). */
   private qTexts: (string | null)[] | null = null;
   private qEmb: Float64Array[] | null = null;
@@ -123,23 +123,12 @@ export class LongTableBuilder {
   private pushQuery(id: string, task: string | null, text: string | null, cluster: number, complexity: number): void {
     if (text !== null && this.qTexts === null) this.qTexts = new Array<string | null>(this.qIds.length).fill(null);
     this.qIds.push(id);
-    this.qTask.push(task === null ? -1 : this.taskIndex(task));
+    this.qTask.push(task === null ? -1 : this.tasks.of(task));
     this.qTexts?.push(text);
     this.qCluster.push(cluster);
     const at = this.qComplexity.reserve(1); // before reading `.a`: reserve may replace it
     this.qComplexity.a[at] = complexity;
     this.qTaskLine.push(0);
-  }
-
-  /** A task name's index in taskList (one string per task name, not one per query). */
-  private taskIndex(task: string): number {
-    let k = this.taskIdx.get(task);
-    if (k === undefined) {
-      k = this.taskList.length;
-      this.taskIdx.set(task, k);
-      this.taskList.push(task);
-    }
-    return k;
   }
 
   /** Pre-size the row buffers when the row count is known (columnar sources). */
@@ -197,13 +186,13 @@ export class LongTableBuilder {
   /** Record the task a row gives for its query; conflicting tasks for one query are an error. */
   setTask(q: number, task: string, line: number | undefined, column = 'task'): void {
     const k = this.qTask.a[q];
-    const prev = k < 0 ? null : this.taskList[k];
+    const prev = k < 0 ? null : this.tasks.names[k];
     if (prev === null) {
       if (!this.taskNames.has(task)) {
         this.unprintable ??= unprintable('task', task, this.file, line, column);
         this.taskNames.add(task);
       }
-      this.qTask.a[q] = this.taskIndex(task);
+      this.qTask.a[q] = this.tasks.of(task);
       this.qTaskLine.a[q] = line ?? 0;
     } else if (prev !== task) {
       const where = this.qTaskLine.a[q] > 0 ? ` on line ${this.qTaskLine.a[q]}` : ' in the queries file';
@@ -370,7 +359,7 @@ export class LongTableBuilder {
     }
     if (hasTask && missing >= 0) throw new DataError(`query '${truncate(ids[missing])}' has no task`, this.file, undefined, 'task');
     const queryTasks = new Array<string>(nKept);
-    for (let j = 0; j < nKept; j++) queryTasks[j] = hasTask ? this.taskList[taskOf(j)] : DEFAULT_TASK;
+    for (let j = 0; j < nKept; j++) queryTasks[j] = hasTask ? this.tasks.names[taskOf(j)] : DEFAULT_TASK;
     this.qTask.release();
     let embedding: QueryEmbedding | undefined;
     if (this.qEmb) {

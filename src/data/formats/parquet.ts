@@ -5,8 +5,8 @@ import { parquetMetadata, parquetRead, type Compressors, type FileMetaData, type
 import { compressors } from 'hyparquet-compressors';
 import { DataError, UnreadableError, userIoError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { assertReadable, gzipContent, readAllBytes, readMagic } from './input.js';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { assertReadable, gzipContent, readAllBytes, readFully, readMagic } from './input.js';
 import { loadColumnar, type ColumnarOptions, type ColumnarSource } from './columnar.js';
 import { ParquetFormatError, verifyParquet, type ByteSource, type Leaf } from './parquet-verify.js';
 import { parquetString, firstNotUtf8 } from './utf8Strings.js';
@@ -95,11 +95,7 @@ function fileBytes(file: string): ByteSource {
       try {
         const h = openSync(file, 'r');
         try {
-          for (let at = 0; at < out.length; ) {
-            const n = readSync(h, out, at, out.length - at, start + at);
-            if (n === 0) throw new DataError('file shrank while it was read', file);
-            at += n;
-          }
+          readFully(h, out, start, file);
         } finally {
           closeSync(h);
         }

@@ -87,7 +87,7 @@ export class WideTableBuilder extends WideState {
     if (L.taskCol >= 0) {
       const name = (cellText(cell(L.taskCol)) ?? '').trim();
       if (name === '') throw new DataError('empty task', this.file, line, columnName(L.taskCol));
-      task = this.taskIndex(name);
+      task = this.tasks.of(name);
     }
     this.taskOf.push(task);
     if (this.texts) {
@@ -278,7 +278,7 @@ export class WideTableBuilder extends WideState {
     const metric = (k: number): MetricColumn | undefined => cols[k] as MetricColumn | undefined;
     const taskOf = this.taskOf.a;
     const queryTasks = new Array<string>(Q);
-    for (let q = 0; q < Q; q++) queryTasks[q] = taskOf[q] < 0 ? DEFAULT_TASK : this.taskList[taskOf[q]];
+    for (let q = 0; q < Q; q++) queryTasks[q] = taskOf[q] < 0 ? DEFAULT_TASK : this.tasks.names[taskOf[q]];
     const cluster = this.clusters.toArray();
     const complexity = this.complexities.toArray();
     for (const g of [this.rowLine, this.taskOf, this.clusters, this.complexities]) g.release();

@@ -5,6 +5,7 @@
 import { MetricBuffer, F32, F64, U8 } from '../columns.js';
 import { GrowF64, GrowI32 } from '../grow.js';
 import { IdIndex } from '../idIndex.js';
+import { NameIndex } from '../nameIndex.js';
 import type { ModelInfo, TaskBounds } from '../pool.js';
 import { toCell } from './cell.js';
 import { EmbeddingRows } from './embedding.js';
@@ -36,10 +37,9 @@ export class WideState {
   protected nq = 0;
   protected idIndex = new IdIndex((i) => this.ids[i]);
   protected rowLine = new GrowI32();
-  /** Each query's task as an index into taskList; −1: the table has no task column. */
+  /** Each query's task as an index into tasks; −1: the table has no task column. */
   protected taskOf = new GrowI32();
-  protected taskList: string[] = [];
-  protected taskNames = new Map<string, number>();
+  protected tasks = new NameIndex();
   /** Query texts; null when the layout has no text column. */
   protected texts: (string | null)[] | null = null;
   protected clusters = new GrowI32();
@@ -84,21 +84,9 @@ export class WideState {
     this.ids = [];
     this.nq = 0;
     this.idIndex = new IdIndex((i) => this.ids[i]);
-    this.taskList = [];
-    this.taskNames = new Map();
+    this.tasks = new NameIndex();
     this.texts = L.textCol >= 0 ? [] : null;
     this.skippedEmpty = this.repeatedRows = this.mergedCells = 0;
-  }
-
-  /** A task name's index in taskList (one string per task name, not one per query). */
-  protected taskIndex(task: string): number {
-    let k = this.taskNames.get(task);
-    if (k === undefined) {
-      k = this.taskList.length;
-      this.taskNames.set(task, k);
-      this.taskList.push(task);
-    }
-    return k;
   }
 
   protected num(v: Cell, line: number, column: string): number {
@@ -225,7 +213,7 @@ export class WideState {
     for (let r = 0; r < nRows; r++) {
       const name = (cellText(toCell(col[r])) ?? '').trim();
       if (name === '') return false;
-      taskOf[r] = this.taskIndex(name);
+      taskOf[r] = this.tasks.of(name);
     }
     return true;
   }
