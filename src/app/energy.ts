@@ -5,17 +5,15 @@
  */
 import { DataError } from '../core/errors.js';
 import { attachEnergy, type AttachResult } from '../data/energy/attach.js';
-import { countResponseTokens, responseSourceKind, type RowTokens } from '../data/energy/responses.js';
+import { tableRowTokens } from '../data/energy/responses.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer } from '../data/energy/tokens.js';
 import { parseEnergyModelFlag, type EnergyModelSpec } from '../data/energy/flag.js';
 import { batchInFittedRange } from '../data/energy/model.js';
 import type { Gpu } from '../data/energy/types.js';
-import { isBuiltinSource } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
 import { energyMetrics, type EnergyMetrics } from '../metrics/energy.js';
 import type { EvaluateSummary } from '../metrics/routerbench.js';
-import { valueAt } from '../data/columns.js';
 
 export interface EnergyTable {
   /** The table with energy_j filled and its cost column holding the same joules. */
@@ -23,39 +21,11 @@ export interface EnergyTable {
   attach: AttachResult;
 }
 
-/**
- * Token counts from the rows of each text file (CSV/TSV/JSONL) of a combined table: a cell takes the file whose
- * row holds its score, else the first file with a response for it. Null when no file has response text.
- */
-async function responseTokensOf(t: PoolTable, files: readonly string[], tokenizer: string, format?: string): Promise<RowTokens | null> {
-  let need = false;
-  for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(valueAt(t.outputTokens, i) >= 0);
-  if (!need) return null;
-  const tok = await loadTokenizer(tokenizer);
-  let out: RowTokens | null = null;
-  for (const f of files) {
-    const kind = f.startsWith('hf://') || isBuiltinSource(f) ? null : responseSourceKind(f, format);
-    if (!kind) continue;
-    const c = await countResponseTokens(f, kind, t, tok);
-    if (!c) continue;
-    if (!out) out = c;
-    else
-      for (let i = 0; i < c.rank.length; i++) {
-        if (c.rank[i] <= out.rank[i]) continue;
-        // a file holding the score replaces a response of a file without it (but keeps one it lacks)
-        if (!Number.isNaN(c.output[i])) out.output[i] = c.output[i];
-        out.input[i] = c.input[i];
-        out.rank[i] = c.rank[i];
-      }
-  }
-  return out;
-}
-
 /** Modelled energy as the cost axis: energy_j attached (replacing any) and costUsd set to the same joules. */
 export async function energyCostTable(t: PoolTable, files: readonly string[], spec: EnergyModelSpec, o: { format?: string; warn?: (m: string) => void } = {}): Promise<EnergyTable> {
   const models = spec.models ? readSizesFile(spec.models) : null;
   const tokenizer = await loadTokenizer(spec.tokenizer);
-  const rows = await responseTokensOf(t, files, spec.tokenizer, o.format);
+  const rows = await tableRowTokens(t, files, tokenizer, o.format);
   const source = files.length === 1 ? files[0] : t.name;
   let attach: AttachResult;
   try {

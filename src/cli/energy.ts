@@ -5,12 +5,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadTable, isBuiltinSource } from '../data/load.js';
+import { loadTable } from '../data/load.js';
 import { UsageError } from '../core/errors.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from '../data/energy/attach.js';
 import { readSizesFile } from '../data/energy/sizes.js';
 import { loadTokenizer, TOKENIZERS } from '../data/energy/tokens.js';
-import { countResponseTokens, responseSourceKind, type RowTokens } from '../data/energy/responses.js';
+import { tableRowTokens } from '../data/energy/responses.js';
 import { GPUS } from '../data/energy/types.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -115,10 +115,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const { res, written } = await stopOnSignal(async () => {
         const t = await loadTable(src, { queries: o.queries, models: o.tableModels, format: o.format, offline: o.offline, warn: (m) => warnings.push(m) });
         if (models) for (const id of models.keys()) if (!t.models.some((m) => m.id === id)) warnings.push(`--models: '${id}' is not a model of the table`);
-        // response text is read only when some cell lacks output tokens
-        let rows: RowTokens | null = null;
-        const kind = isBuiltinSource(src) || src.startsWith('hf://') ? null : responseSourceKind(src, o.format);
-        if (kind && needsOutputTokens(t)) rows = await countResponseTokens(src, kind, t, tokenizer);
+        const rows = await tableRowTokens(t, [src], tokenizer, o.format);
         const res = attachEnergy(t, { gpu, batch, models, tokenizer, responseTokens: rows?.output, promptTokens: rows?.input, assumeOutputTokens, overwrite: o.overwrite, source: src });
         warnings.push(...res.warnings);
         const { writeTable } = await import('../data/formats/write.js');
@@ -213,11 +210,6 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
     });
 }
 
-function needsOutputTokens(t: { present: Uint8Array; outputTokens: ArrayLike<number> | null }): boolean {
-  if (!t.outputTokens) return t.present.includes(1);
-  for (let i = 0; i < t.present.length; i++) if (t.present[i] && !(t.outputTokens[i] >= 0)) return true;
-  return false;
-}
 
 function fmtPct(x: number): string {
   return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(0)} %`;

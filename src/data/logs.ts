@@ -9,7 +9,8 @@ import { GrowF64, GrowI32 } from './grow.js';
 import { NameIndex } from './nameIndex.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric } from './formats/longBuilder.js';
 import { withTextTable, parseNumber, cellText, truncate, type Cell, type TextRecord } from './formats/text.js';
-import { toCell, type ColumnarSource } from './formats/columnar.js';
+import type { ColumnarSource } from './formats/columnar.js';
+import { toCell } from './formats/cell.js';
 import { resolveFormat } from './load.js';
 
 /** Columns every log needs. */

@@ -3,14 +3,12 @@
  * it is loaded, without writing a file (simulate, evaluate). Modelled energy replaces any the table has.
  */
 import { UsageError } from '../../core/errors.js';
-import { isBuiltinSource } from '../load.js';
 import type { PoolTable } from '../pool.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from './attach.js';
-import { countResponseTokens, responseSourceKind, type RowTokens } from './responses.js';
+import { tableRowTokens } from './responses.js';
 import { readSizesFile } from './sizes.js';
 import { loadTokenizer } from './tokens.js';
 import type { Gpu } from './types.js';
-import { valueAt } from '../columns.js';
 
 export interface EnergyModelSpec {
   gpu: Gpu;
@@ -41,13 +39,7 @@ export function parseEnergyModelFlag(raw: string, opt = '--energy-model'): Energ
 export async function applyEnergyModel(t: PoolTable, spec: EnergyModelSpec, source: string, format?: string, warn?: (m: string) => void): Promise<AttachResult> {
   const tokenizer = await loadTokenizer(spec.tokenizer);
   const models = spec.models ? readSizesFile(spec.models) : null;
-  let rows: RowTokens | null = null;
-  const kind = source.startsWith('hf://') || isBuiltinSource(source) ? null : responseSourceKind(source, format);
-  if (kind) {
-    let need = false;
-    for (let i = 0; i < t.present.length && !need; i++) need = t.present[i] === 1 && !(valueAt(t.outputTokens, i) >= 0);
-    if (need) rows = await countResponseTokens(source, kind, t, tokenizer);
-  }
+  const rows = await tableRowTokens(t, [source], tokenizer, format);
   const r = attachEnergy(t, { gpu: spec.gpu, batch: spec.batch, models, tokenizer, responseTokens: rows?.output, promptTokens: rows?.input, overwrite: true, source });
   for (const w of r.warnings) warn?.(w);
   return r;

@@ -5,6 +5,8 @@
 import { cellText, textKindOf, withTextTable, type Cell } from '../formats/text.js';
 import { fieldText } from '../formats/csvScan.js';
 import { decodePythonStringList } from '../formats/wide.js';
+import { valueAt } from '../columns.js';
+import { isBuiltinSource } from '../load.js';
 import type { PoolTable } from '../pool.js';
 import type { TokenCounter } from './tokens.js';
 
@@ -94,4 +96,36 @@ export async function countResponseTokens(file: string, kind: 'csv' | 'tsv' | 'j
     }
     return out;
   });
+}
+
+/** Whether some present cell lacks an output token count (response text is read only then). */
+function needsOutputTokens(t: PoolTable): boolean {
+  for (let i = 0; i < t.present.length; i++) if (t.present[i] === 1 && !(valueAt(t.outputTokens, i) >= 0)) return true;
+  return false;
+}
+
+/**
+ * Token counts from the rows of the text files (CSV/TSV/JSONL) among the `files` table `t` was loaded from: a
+ * cell takes the file whose row holds its score, else the first file with a response for it. Null when every
+ * present cell has output tokens already, or when no file has response text.
+ */
+export async function tableRowTokens(t: PoolTable, files: readonly string[], tok: TokenCounter, format?: string): Promise<RowTokens | null> {
+  if (!needsOutputTokens(t)) return null;
+  let out: RowTokens | null = null;
+  for (const f of files) {
+    const kind = f.startsWith('hf://') || isBuiltinSource(f) ? null : responseSourceKind(f, format);
+    if (!kind) continue;
+    const c = await countResponseTokens(f, kind, t, tok);
+    if (!c) continue;
+    if (!out) out = c;
+    else
+      for (let i = 0; i < c.rank.length; i++) {
+        if (c.rank[i] <= out.rank[i]) continue;
+        // a file holding the score replaces a response of a file without it (but keeps one it lacks)
+        if (!Number.isNaN(c.output[i])) out.output[i] = c.output[i];
+        out.input[i] = c.input[i];
+        out.rank[i] = c.rank[i];
+      }
+  }
+  return out;
 }

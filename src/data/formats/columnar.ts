@@ -11,8 +11,6 @@ import { F32, F64 } from '../columns.js';
 import { applySideFiles, isLongHeader } from './long.js';
 import { parseNumber, cellText } from './text.js';
 import { toCell } from './cell.js';
-
-export { toCell };
 import { classifyWideColumns, isWideHeader, WideTableBuilder, type WideLayout } from './wide.js';
 
 export interface ColumnarSource {

@@ -5,7 +5,7 @@ import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, type PageHeader } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
-import { toCell } from '../../../src/data/formats/columnar.js';
+import { toCell } from '../../../src/data/formats/cell.js';
 import { loadTable, type LoadOptions } from '../../../src/data/load.js';
 import { writeTable } from '../../../src/data/formats/write.js';
 import { tableSha256, makePoolTable, type PoolTable } from '../../../src/data/pool.js';
