@@ -141,6 +141,11 @@ function exactUpperTail(n1: number, n2: number, u: number): number {
  */
 export const NEAR_TIE_REL = 1e-9;
 
+/** a and b agree to within `rel` of the larger magnitude (NEAR_TIE_REL: equal but for summation order). */
+export function nearlyEqual(a: number, b: number, rel = NEAR_TIE_REL): boolean {
+  return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
+}
+
 /**
  * x and y with values that agree to within `rel` of their size replaced by one value (the smallest of each run
  * of such values in sorted order), so that equal sums differing only by summation order rank as ties.
@@ -151,7 +156,7 @@ export function snapNearTies(x: ArrayLike<number>, y: ArrayLike<number>, rel = N
   let rep = Number.NaN;
   for (let k = 0; k < all.length; k++) {
     const { v } = all[k];
-    if (k === 0 || !(Math.abs(v - all[k - 1].v) <= rel * Math.max(Math.abs(v), Math.abs(all[k - 1].v)))) rep = v;
+    if (k === 0 || !nearlyEqual(v, all[k - 1].v, rel)) rep = v;
     out[all[k].g][all[k].i] = rep;
   }
   return out;

@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { csvField, csvNum } from '../core/escape.js';
 import type { ProtocolBlock, ProtocolPolicyRow } from '../metrics/protocol.js';
-import { NEAR_TIE_REL } from '../metrics/stats.js';
+import { nearlyEqual } from '../metrics/stats.js';
 import { DEFAULT_LAMBDAS } from '../sim/sweep.js';
 import { paddedDomain } from './chartsSpread.js';
 import { H, W } from './chartsTime.js';
@@ -68,9 +68,9 @@ export function protocolCells(p: ProtocolBlock, nLambdas?: number): { headers: s
 
 /**
  * An interval of no width: runs that agree (a deterministic router on one split), not evidence. Their regrets
- * are sums in each run's own order, so "agree" is to within NEAR_TIE_REL, as the significance tests take it.
+ * are sums in each run's own order, so "agree" is nearlyEqual, as the significance tests take it.
  */
-const noWidth = ([lo, hi]: [number, number]): boolean => hi - lo <= NEAR_TIE_REL * Math.max(Math.abs(lo), Math.abs(hi));
+const noWidth = ([lo, hi]: [number, number]): boolean => nearlyEqual(lo, hi);
 
 /**
  * What the table says to deploy: the router with the largest gap closed among those whose 95 % CI lies above 0,
