@@ -2,6 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellCurves, SelectionWindows } from '../metrics/experiment.js';
 import { colourScale, textColour } from './palette.js';
+import { cutMiddle } from './tableShrink.js';
 import { dejaVuWidth } from './textWidth.js';
 
 export const W = 560;
@@ -281,14 +282,6 @@ const BLUES = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
 const AXIS_LABEL_PX = 180;
 const AXIS_LABEL_SIZE = 11;
 
-/** `s` as `n` characters (code points, so no emoji is split), its middle replaced by '…'. */
-function cutMiddleChars(s: string, n: number): string {
-  const c = [...s];
-  if (c.length <= n) return s;
-  const head = Math.ceil((n - 1) / 2);
-  return c.slice(0, head).join('') + '…' + c.slice(c.length - (n - 1 - head)).join('');
-}
-
 /**
  * Model ids as axis labels within the axis's width limit. Vega cuts a long label at its end, so ids that
  * share a long prefix (`org/very-long-name-1:q4`, `org/very-long-name-2:q4`) all read the same; these keep
@@ -299,8 +292,8 @@ export function axisLabels(ids: string[]): string[] {
   if (ids.every(fits)) return ids;
   const fitted = (id: string, extra: number): string => {
     let n = [...id].length;
-    while (n > 3 && !fits(cutMiddleChars(id, n))) n--;
-    return cutMiddleChars(id, n + extra);
+    while (n > 3 && !fits(cutMiddle(id, n))) n--;
+    return cutMiddle(id, n + extra);
   };
   const distinct = new Set(ids).size;
   for (let extra = 0; ; extra++) {

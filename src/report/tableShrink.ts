@@ -1,11 +1,15 @@
 /** The last steps of fitting a table to a terminal: names cut in the middle, then one record per row. */
 
-/** `s` within `n` characters, its middle replaced by '…': the head and the tail (where ids differ) stay. */
+/**
+ * `s` within `n` characters, its middle replaced by '…': the head and the tail (where ids differ) stay.
+ * Characters are code points, so no emoji is split in two.
+ */
 export function cutMiddle(s: string, n: number): string {
-  if (s.length <= n) return s;
+  const c = [...s];
+  if (c.length <= n) return s;
   if (n <= 1) return '…'.slice(0, n);
   const head = Math.ceil((n - 1) / 2);
-  return s.slice(0, head) + '…' + s.slice(s.length - (n - 1 - head));
+  return c.slice(0, head).join('') + '…' + c.slice(c.length - (n - 1 - head)).join('');
 }
 
 /**
