@@ -74,6 +74,13 @@ export function colourScale(colours: Map<string, string>, labels: string[]): { d
 }
 
 const toLinear = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+
+/** WCAG relative luminance of an sRGB colour given as 0–255 channels, and its channels in linear light. */
+export function luminance(rgb: readonly number[]): { lum: number; lin: number[] } {
+  const lin = rgb.map((v) => toLinear(v / 255));
+  return { lum: 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2], lin };
+}
+
 const toByte = (v: number): number => Math.round(255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055));
 
 /**
@@ -83,8 +90,7 @@ const toByte = (v: number): number => Math.round(255 * (v <= 0.0031308 ? 12.92 *
 export function textColour(hex: string): string {
   const m = /^#([0-9a-f]{6})$/i.exec(hex);
   if (!m) return hex;
-  const lin = [0, 2, 4].map((i) => toLinear(parseInt(m[1].slice(i, i + 2), 16) / 255));
-  const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  const { lum, lin } = luminance([0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)));
   // contrast with white ≥ 4.5 ⇔ luminance ≤ 0.183; scaling linear RGB keeps the hue
   if (lum <= 0.175) return hex.toLowerCase();
   return `#${lin.map((v) => toByte((v * 0.17) / lum).toString(16).padStart(2, '0')).join('')}`;

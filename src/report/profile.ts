@@ -9,6 +9,7 @@ import { inlineSvg, reportHead, scopeHeaders } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
+import { luminance } from './palette.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
@@ -179,9 +180,8 @@ const PROFILE_TASKS_PER_TABLE = 6;
 /** Style of a shaded cell: background white → colour by t ∈ [0, 1], and the text colour that reads on it. */
 function shade(t: number, rgb: [number, number, number]): string {
   const c = rgb.map((v) => Math.round(255 + (v - 255) * Math.max(0, Math.min(1, t))));
-  const lum = c.map((v) => v / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
   // white text only where it reads better than black (luminance under 0.179; either is then at least 4.58:1)
-  const ink = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2] < 0.179 ? 'white' : 'black';
+  const ink = luminance(c).lum < 0.179 ? 'white' : 'black';
   return `background:rgb(${c[0]},${c[1]},${c[2]});color:${ink}`;
 }
 
