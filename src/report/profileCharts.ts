@@ -34,6 +34,10 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
     pts.map((m, i) => ({ px: px(es[i]), py: py(m.accuracy.mean!), text: m.id })),
     W,
     H,
+    6,
+    11,
+    // a label with no clear place beside its point goes farther out, joined to it by a leader, not over another
+    { leaders: true },
   );
   const values = pts.map((m, i) => ({
     id: m.id,
@@ -48,6 +52,9 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
     dominatedBy: m.dominatedBy.join(', '),
     labelE: 10 ** (lx0 + (placed[i].lx / W) * (lx1 - lx0)),
     labelA: y0 + ((H - placed[i].ly) / H) * (y1 - y0),
+    leader: placed[i].leader,
+    leaderE: 10 ** (lx0 + (placed[i].ex / W) * (lx1 - lx0)),
+    leaderA: y0 + ((H - placed[i].ey) / H) * (y1 - y0),
   }));
   const xScale = { type: 'log', domain: [10 ** lx0, 10 ** lx1], nice: false, zero: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
@@ -71,6 +78,11 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
         transform: [{ filter: "datum.status === 'Pareto front'" }],
         mark: { type: 'line', interpolate: 'step-after', strokeDash: [5, 3], color: FRONT_COLOUR, opacity: 0.8 },
         encoding: { x, y, order: { field: 'cost', type: 'quantitative' } },
+      },
+      {
+        transform: [{ filter: 'datum.leader' }],
+        mark: { type: 'rule', color: '#aaaaaa', strokeWidth: 0.8 },
+        encoding: { x, y, x2: { field: 'leaderE' }, y2: { field: 'leaderA' } },
       },
       {
         mark: { type: 'point', filled: true, size: 80, opacity: 1 },
