@@ -17,11 +17,11 @@ import { toJson } from '../metrics/summary.js';
 import { renderSensitivityMarkdown } from '../report/energy.js';
 import { runSweep } from '../sim/sweep.js';
 import { energyCostTable, reattach } from './energy.js';
-import { contextFeatures, evaluateDefaults, loadRouterbench, sourceLabel, type EvaluateRequest } from './evaluate.js';
+import { contextFeatures, evaluateDefaults, sourceLabel, type EvaluateRequest } from './evaluate.js';
+import { loadRouterbench } from './routerbenchSource.js';
 import { loadPolicyModule } from '../policies/registry.js';
 import { version } from './version.js';
 import { valueAt } from '../data/columns.js';
-import { warn } from '../core/messages.js';
 
 const DEFAULT_SENSITIVITY_GPUS: readonly Gpu[] = ['H100', 'B200', 'A100'];
 const DEFAULT_SENSITIVITY_BATCHES: readonly number[] = [8, 32, 128];
@@ -74,14 +74,14 @@ function checkSettings(gpus: readonly string[], batches: readonly number[]): voi
 }
 
 export async function energySensitivity(req: SensitivityRequest = {}, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
-  const { gpus = [...DEFAULT_SENSITIVITY_GPUS], batches = [...DEFAULT_SENSITIVITY_BATCHES], sizes, tokenizer = 'cl100k', ...rest } = req;
+  const { gpus = [...DEFAULT_SENSITIVITY_GPUS], batches = [...DEFAULT_SENSITIVITY_BATCHES], sizes, tokenizer = 'cl100k', warn = () => {}, ...rest } = req;
   for (const [field, why] of Object.entries(NOT_APPLIED)) {
     if ((rest as Record<string, unknown>)[field] !== undefined) throw new UsageError(`${field}: energy sensitivity does not apply it (${why}); evaluate one setting with evaluateRouterbench and cost 'energy'`);
   }
   checkSettings(gpus, batches);
   const p = evaluateDefaults(rest);
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
-  const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn });
   const sha256 = tableSha256(raw);
   // tokens counted once, at the first setting; every setting re-prices the same counts
   const base = await energyCostTable(raw, files, { gpu: gpus[0], batch: batches[0], models: sizes, tokenizer }, { format: p.format, warn });

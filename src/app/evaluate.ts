@@ -3,17 +3,12 @@
  * features, sweep the policies over a λ grid, score them, and write a results directory. `evaluate` and
  * `regress` both call it.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
-import { DataError, UnreadableError, UsageError } from '../core/errors.js';
-import { loadSources } from '../data/combine.js';
+import { UsageError } from '../core/errors.js';
+import { loadRouterbench } from './routerbenchSource.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
-import { isEmbeddingColumn } from '../data/formats/embedding.js';
-import { isLongHeader } from '../data/formats/long.js';
-import { firstLine, someOf, truncate } from '../data/formats/text.js';
-import { loadTable, resolveFormat } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
@@ -35,7 +30,6 @@ import type { DriftEvent } from '../sim/drift.js';
 import { buildRewards } from '../sim/reward.js';
 import { resolveScenario, usesScenario, type ScenarioSettings } from '../sim/scenarioConfig.js';
 import { version } from './version.js';
-import { warn } from '../core/messages.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
@@ -46,154 +40,6 @@ export function defaultEvaluatePolicies(protocol: boolean): string[] {
   return [...DEFAULT_EVALUATE_POLICIES, ...(protocol ? TRAINED_DEFAULT_POLICIES : [])];
 }
 
-const NON_MODEL_COLUMNS = new Set(['', 'sample_id', 'query_id', 'prompt', 'text', 'eval_name', 'task', 'oracle_model_to_route_to', 'index', 'cluster', 'complexity']);
-
-
-/**
- * What a RouterBench header lacks: `sample_id`, `eval_name`, a correctness column per model and a
- * `<model>|total_cost` column for each of them. Empty when the header is RouterBench-shaped.
- */
-export function routerbenchHeaderProblems(columns: readonly string[]): string[] {
-  const lc = columns.map((c) => c.trim());
-  const lower = new Set(lc.map((c) => c.toLowerCase()));
-  const missing: string[] = [];
-  if (!lower.has('sample_id') && !lower.has('query_id')) missing.push('sample_id');
-  if (!lower.has('eval_name') && !lower.has('task')) missing.push('eval_name');
-  // user embeddings (emb_j, embedding) are read by the loader, not models
-  const models = lc.filter((c) => !c.includes('|') && !NON_MODEL_COLUMNS.has(c.toLowerCase()) && !isEmbeddingColumn(c.toLowerCase()) && !/^unnamed: \d+$/i.test(c));
-  const accModels = lc.filter((c) => c.toLowerCase().endsWith('|accuracy')).map((c) => c.slice(0, c.lastIndexOf('|')));
-  const all = accModels.length ? accModels : models;
-  if (all.length === 0 && missing.length < 2) missing.push('one correctness column per model (e.g. gpt-4-1106-preview)');
-  const costCols = new Set(lc.filter((c) => /\|(total_cost|cost_usd)$/i.test(c)).map((c) => c.slice(0, c.lastIndexOf('|'))));
-  const noCost = all.filter((m) => !costCols.has(m));
-  if (costCols.size === 0 && missing.length === 2) {
-    // nothing RouterBench-like at all: other columns are not model names, so name none
-    missing.push('a correctness column and a <model>|total_cost column per model');
-  } else if (all.length > 0 && costCols.size === 0) missing.push(`cost columns <model>|total_cost (none found; expected e.g. ${truncate(all[0])}|total_cost)`);
-  else if (noCost.length) missing.push(...noCost.map((m) => `${truncate(m)}|total_cost`));
-  return missing;
-}
-
-/**
- * Bytes of a CSV header read for the header check. A longer header is left to the loader (a header cut short
- * would miscount its columns) and checked after loading.
- */
-const HEADER_CHECK_BYTES = 4 << 20;
-
-function headerColumns(file: string, format: string): string[] | null {
-  if (format !== 'csv' && format !== 'tsv') return null;
-  const line = firstLine(file, HEADER_CHECK_BYTES);
-  if (!line || Buffer.byteLength(line) >= HEADER_CHECK_BYTES - 4) return null;
-  try {
-    const rows = parseCsv(line, { delimiter: format === 'tsv' ? '\t' : ',', relax_quotes: true }) as string[][];
-    return rows[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** After loading (any format): the table must group prompts by eval name and give every model a USD cost. */
-function routerbenchTableProblems(t: PoolTable): string[] {
-  const problems: string[] = [];
-  if (t.tasks.length === 1 && t.tasks[0] === 'all') problems.push('eval_name (no eval name or task column: prompts cannot be grouped into eval families)');
-  if (!t.costUsd) {
-    problems.push(`cost columns <model>|total_cost (none found; expected e.g. ${truncate(t.models[0]?.id ?? '<model>')}|total_cost)`);
-    return problems;
-  }
-  const M = t.nModels;
-  const has = new Uint8Array(M);
-  for (let q = 0; q < t.nQueries; q++) {
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      if (t.present[i] && Number.isFinite(t.costUsd[i])) has[m] = 1;
-    }
-  }
-  // a model with no filled cell at all is emptyModelsMessage's to name, not a missing cost column
-  const filled = modelsWithCells(t);
-  t.models.forEach((m, j) => {
-    if (!has[j] && filled[j]) problems.push(`${truncate(m.id)}|total_cost`);
-  });
-  return problems;
-}
-
-/** Per model: 1 when some cell of it is filled. */
-function modelsWithCells(t: PoolTable): Uint8Array {
-  const M = t.nModels;
-  const out = new Uint8Array(M);
-  for (let i = 0; i < t.present.length; i++) if (t.present[i]) out[i % M] = 1;
-  return out;
-}
-
-/** The models of a loaded table of which no cell is filled (a correctness column empty on every row), as a message; null when none. */
-function emptyModelsMessage(t: PoolTable): string | null {
-  const filled = modelsWithCells(t);
-  const empty = t.models.filter((_, j) => !filled[j]).map((m) => m.id);
-  if (empty.length === 0) return null;
-  const one = empty.length === 1;
-  return `no cell of model${one ? '' : 's'} ${someOf(empty)} is filled (${one ? 'its correctness column is' : 'their correctness columns are'} empty on every row; fill ${one ? 'it' : 'them'} or drop ${one ? 'the column' : 'the columns'})`;
-}
-
-/** At most this many problems are listed (a header of thousands of junk columns would make a huge message). */
-const MAX_LISTED_PROBLEMS = 10;
-
-function missingMessage(problems: string[]): string {
-  const more = problems.length - MAX_LISTED_PROBLEMS;
-  const list = more > 0 ? `${problems.slice(0, MAX_LISTED_PROBLEMS).join(', ')} … and ${more} more` : problems.join(', ');
-  return `not a RouterBench table: missing column${problems.length === 1 ? '' : 's'} ${list}`;
-}
-
-
-interface SourceOptions {
-  format?: string;
-  offline?: boolean;
-  warn?: (msg: string) => void;
-}
-
-async function loadOne(file: string, o: SourceOptions, strict: boolean): Promise<PoolTable | string> {
-  const format = resolveFormat(file, o.format);
-  const cols = file.startsWith('hf://') ? null : headerColumns(file, format);
-  if (cols && !isLongHeader(cols)) {
-    const problems = routerbenchHeaderProblems(cols);
-    if (problems.length) {
-      if (strict) throw new DataError(missingMessage(problems), file, 1);
-      return missingMessage(problems);
-    }
-  }
-  // a header already seen to be RouterBench-shaped makes a bad cell bad input, not a reason to skip the file;
-  // a file that cannot be decoded at all is never skipped (UnreadableError)
-  const shaped = cols !== null && !isLongHeader(cols);
-  let t: PoolTable;
-  try {
-    t = await loadTable(file, { format: o.format, offline: o.offline, warn: o.warn ?? warn });
-  } catch (e) {
-    if (!strict && !shaped && e instanceof DataError && !(e instanceof UnreadableError)) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
-    throw e;
-  }
-  const empty = emptyModelsMessage(t);
-  if (empty) {
-    if (strict) throw new DataError(`not a RouterBench table: ${empty}`, file);
-    return `not a RouterBench table: ${empty}`;
-  }
-  const problems = routerbenchTableProblems(t);
-  if (problems.length) {
-    if (strict) throw new DataError(missingMessage(problems), file);
-    return missingMessage(problems);
-  }
-  return t;
-}
-
-/**
- * RouterBench sources: hf:// URIs, files, or directories whose RouterBench-shaped files (e.g. the train and
- * test halves of a split) are read; other tables in a directory are skipped with a note, and a file that
- * cannot be decoded (truncated or corrupt) is an error. Several tables are
- * combined with queries sorted by id, so the order the sources are named in does not change any result.
- */
-export async function loadRouterbench(source: string | readonly string[], o: SourceOptions = {}): Promise<{ table: PoolTable; files: string[] }> {
-  return loadSources(typeof source === 'string' ? [source] : source, (file, strict) => loadOne(file, o, strict), {
-    what: 'RouterBench table',
-    warn: o.warn ?? warn,
-  });
-}
 
 
 /**
@@ -201,7 +47,7 @@ export async function loadRouterbench(source: string | readonly string[], o: Sou
  * (features pipeline, docs/features.md: k = 3 online clusters, inverted Flesch); a feature with neither is dropped
  * with a warning. Fills the table's cluster/complexity columns in place.
  */
-export function contextFeatures(table: PoolTable, features: ContextFeature[], binning: ComplexityBinning, say: (m: string) => void = warn): ContextFeature[] {
+export function contextFeatures(table: PoolTable, features: ContextFeature[], binning: ComplexityBinning, say: Say): ContextFeature[] {
   // dense contexts need no derived features
   if (denseKind(features)) return features;
   const needCluster = features.includes('cluster') && !table.cluster.some((c) => c >= 0);
@@ -253,8 +99,15 @@ export interface EvaluateParams {
   policyModules?: string[];
 }
 
-/** What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. */
-export type EvaluateRequest = Partial<EvaluateParams>;
+/**
+ * What a library caller gives `evaluateRouterbench`; every field left out has the CLI's default. `warn` gets
+ * what the command prints as warnings (rows the loaders skip, features the table lacks); without it they are dropped.
+ */
+export type EvaluateRequest = Partial<EvaluateParams> & { warn?: Say };
+
+/** Where an evaluation's warnings go. */
+export type Say = (msg: string) => void;
+const silent: Say = () => {};
 
 /** An evaluation's settings, built from the same field definitions as a simulation's (sim/runConfig.ts). */
 export const evaluateSchema = z
@@ -282,7 +135,9 @@ export const evaluateSchema = z
  * The CLI's defaults for whatever a request leaves out (jobs: 1; results do not depend on it). A bad value
  * is a UsageError naming the field.
  */
-export function evaluateDefaults(r: EvaluateRequest): EvaluateParams {
+export function evaluateDefaults(request: EvaluateRequest): EvaluateParams {
+  // warn is where messages go, not a setting: it is neither checked nor recorded
+  const { warn: _, ...r } = request;
   const parsed = evaluateSchema.safeParse(r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
   if (parsed.success) {
     const p = parsed.data;
@@ -314,16 +169,16 @@ export function checkReplayCount(p: Pick<EvaluateParams, 'lambdas' | 'runs' | 'p
 }
 
 /** An evaluation's table, loaded, priced (under cost 'energy'), mapped to families and given its context features, and its sweep options. */
-export async function prepareEvaluation(p: EvaluateParams) {
+export async function prepareEvaluation(p: EvaluateParams, say: Say = silent) {
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
-  const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline });
+  const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn: say });
   // --cost energy: modelled joules per prompt become the cost axis (docs/energy-model.md)
-  const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn }) : null;
+  const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn: say }) : null;
   const raw = em ? em.table : loaded;
   const { table, members } = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies));
   // the dataset hash is of the table as loaded and mapped, before features are derived from its text
   const sha256 = tableSha256(table);
-  const usable = contextFeatures(table, p.features, p.binning);
+  const usable = contextFeatures(table, p.features, p.binning, say);
   const sweepOptions: SweepOptions = { policies: p.policies, params: p.params, lambdas: p.lambdas, runs: p.runs, seed: p.seed, semantics: p.semantics, features: usable, binning: p.binning, costScale: p.costScale, jobs: p.jobs, embedDim: p.embedDim };
   const scenario = scenarioOf(p);
   if (scenario) {
@@ -357,12 +212,13 @@ export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof pr
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest = {}, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
-  const prep = await prepareEvaluation(p);
+  const say = request.warn ?? silent;
+  const prep = await prepareEvaluation(p, say);
   if (p.split !== undefined || p.train !== undefined) {
-    const spec = await evaluateProtocolSpec(p);
+    const spec = await evaluateProtocolSpec(p, say);
     if (spec.kind === 'train-table') {
       const missing = tasksMissingFromTrain(prep.table, spec.train);
-      if (missing.length) warn(`the train table ${spec.source} has no prompts of ${missing.join(', ')}: the trained routers learn nothing about them`);
+      if (missing.length) say(`the train table ${spec.source} has no prompts of ${missing.join(', ')}: the trained routers learn nothing about them`);
     }
     const eo = { aiqMode: p.aiqMode, costScale: p.costScale, features: prep.usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members: prep.members, sha256: prep.sha256, cost: p.cost };
     return { table: prep.table, files: prep.files, usable: prep.usable, sha256: prep.sha256, params: p, energy: null, ...(await evaluateSplits(prep.table, spec, prep.sweepOptions, eo, progress)) };
@@ -373,13 +229,13 @@ export async function evaluateRouterbench(request: EvaluateRequest = {}, progres
 }
 
 /** The protocol `split`/`train` ask for; a train table is loaded and mapped to families as the data is. */
-async function evaluateProtocolSpec(p: EvaluateParams): Promise<ProtocolSpec> {
+async function evaluateProtocolSpec(p: EvaluateParams, say: Say): Promise<ProtocolSpec> {
   if (p.split !== undefined && p.train !== undefined) throw new UsageError('give either --split (a split of the data) or --train (a separate training table), not both');
   if (p.split !== undefined) return { kind: 'split', fraction: p.split, splits: p.splits };
   if (p.splits !== 1) throw new UsageError('--splits applies to --split; a --train table is one split');
-  const { table: raw } = await loadRouterbench(p.train!, { format: p.format, offline: p.offline });
+  const { table: raw } = await loadRouterbench(p.train!, { format: p.format, offline: p.offline, warn: say });
   const train = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies)).table;
-  contextFeatures(train, p.features, p.binning);
+  contextFeatures(train, p.features, p.binning, say);
   return { kind: 'train-table', train, source: p.train! };
 }
 

@@ -43,7 +43,7 @@ export async function evaluateShard(
   const out = o.out ?? defaultEvaluateShardOut(shard);
   const inputs = evaluateInputs(p);
   AtomicDir.checkTarget(out, o.force === true, inputs);
-  const prep = await prepareEvaluation(p);
+  const prep = await prepareEvaluation(p, request.warn);
   const { cells, weights } = sweepCells(prep.table, prep.sweepOptions);
   const mine = shardCells(weights, shard).map((i) => cells[i]);
   const results = await runSweepCells(prep.table, prep.sweepOptions, mine, o.progress);
@@ -178,7 +178,7 @@ function settingsDifference(a: EvaluateRequest, b: EvaluateRequest): string {
 }
 
 /** Merge the shard directories of one evaluation; the same bytes as the unsharded run (with any --jobs), in any order of `dirs`. */
-export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
+export async function mergeEvaluateShards(dirs: string[], o: { out: string; force?: boolean; charts?: boolean; warn?: (msg: string) => void }): Promise<{ out: string; summary: Awaited<ReturnType<typeof scoreSweep>>['result']['summary'] }> {
   const states = dirs.map(readState);
   const ref = states[0];
   states.forEach((s, i) => {
@@ -212,7 +212,7 @@ export async function mergeEvaluateShards(dirs: string[], o: { out: string; forc
     throw e;
   }
   if (settingsHash(p) !== ref.settingsSha256) throw new DataError('settings do not match settingsSha256 (the file was modified)', join(dirs[zero], 'state.json'), undefined, 'settings', 'field');
-  const prep = await prepareEvaluation(p);
+  const prep = await prepareEvaluation(p, o.warn);
   if (prep.sha256 !== ref.datasetSha256) throw new DataError(`the dataset changed since the shards ran (sha256 ${prep.sha256}, the shards have ${ref.datasetSha256})`, join(dirs[0], 'state.json'), undefined, 'datasetSha256', 'field');
   const { cells } = sweepCells(prep.table, prep.sweepOptions);
   if (cells.length !== ref.totalCells) throw new DataError(`state.json records ${ref.totalCells} cells, the settings give ${cells.length}`, join(dirs[0], 'state.json'), undefined, 'totalCells', 'field');

@@ -116,7 +116,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   if (stale && !o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
   // --force removes an earlier checkpoint, never a directory (or file) that only happens to have its name
   if (stale && greenservMarker(partial) !== 'state.json') throw new UsageError(`${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with --force; move it away or choose another --out`);
-  const p = await prepareExperiment(file, text, o.runs);
+  const p = await prepareExperiment(file, text, o.runs, undefined, { warn: o.warn });
   // the old checkpoint goes only once the experiment has been checked against its table
   if (stale) rmSync(partial, { recursive: true, force: true });
   const { cfg, table, sha256, ctx, jobs } = p;

@@ -33,7 +33,7 @@ export interface PreparedExperiment {
  * overridden when given). With `checkArms` (default) each arm's contexts and policy are also made once, so a
  * run that would fail in a replay fails here, before its checkpoint exists; a merge of finished shards skips it.
  */
-export async function prepareExperiment(file: string, text: string, runs?: number, member?: SplitSpec, o: { checkArms?: boolean } = {}): Promise<PreparedExperiment> {
+export async function prepareExperiment(file: string, text: string, runs?: number, member?: SplitSpec, o: { checkArms?: boolean; warn?: (msg: string) => void } = {}): Promise<PreparedExperiment> {
   const configSha256 = createHash('sha256').update(text).digest('hex');
   const parsed: ExperimentConfig = parseExperiment(text, file);
   // one split of a series (app/experimentSplits.ts)
@@ -55,9 +55,9 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
   checkSourcesExist(file, text, { dataset: src.source, queries: src.queries, models: src.models, train: src.train }, isBuiltinSource);
-  const table = await loadTable(src.source, { queries: src.queries, models: src.models });
+  const table = await loadTable(src.source, { queries: src.queries, models: src.models, warn: o.warn });
   const sha256 = tableSha256(table);
-  const trainTable = src.train !== undefined ? await loadTable(src.train) : undefined;
+  const trainTable = src.train !== undefined ? await loadTable(src.train, { warn: o.warn }) : undefined;
   if (trainTable) checkTrainAgainstTable(file, text, cfg, table, trainTable);
   checkColumns(file, text, cfg, table, trainTable);
   checkPoolAgainstTable(file, text, cfg, table);

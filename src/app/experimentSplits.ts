@@ -21,6 +21,7 @@ interface SeriesOptions {
   charts?: boolean;
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
   onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
+  warn?: (message: string) => void;
 }
 
 /** One split of a series and its results directory (inside the series' directory). */
@@ -46,7 +47,8 @@ export async function runSplitSeries(file: string, text: string, series: SplitSp
   // split's test stream is refused at once, before the output directory (or its parents) exists. A stratified
   // split's per-task sizes depend on the share alone, so one draw of each share is checked; the first split's
   // preparation is kept for its run.
-  const first = await prepareExperiment(file, text, o.runs, series[0]);
+  // the loaders' warnings once, not again for every split
+  const first = await prepareExperiment(file, text, o.runs, series[0], { warn: o.warn });
   const shares = new Set(series.map((s) => s.fraction));
   shares.delete(series[0].fraction);
   for (const fraction of shares) await prepareExperiment(file, text, o.runs, { fraction, draw: 0 });

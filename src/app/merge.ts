@@ -28,6 +28,8 @@ export interface MergeOptions {
   force?: boolean;
   charts?: boolean;
   onPhase?: (text: string) => void | Promise<void>;
+  /** Warnings of an evaluation's merge, which loads its data again (rows the loaders skip); dropped when absent. */
+  warn?: (msg: string) => void;
 }
 
 interface ShardInput {
@@ -158,7 +160,7 @@ export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<Me
   if (evaluation !== undefined) {
     const out = o.out ?? `results/${timestamp()}-evaluate`;
     checkOutsideShards(out, dirs);
-    const r = await mergeEvaluateShards(dirs, { out, force: o.force, charts: o.charts });
+    const r = await mergeEvaluateShards(dirs, { out, force: o.force, charts: o.charts, warn: o.warn });
     return { kind: 'evaluate', ...r };
   }
   return { kind: 'experiment', ...(await mergeExperimentShards(dirs, o)) };

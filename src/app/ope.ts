@@ -66,7 +66,7 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const seed = checkInt(req.seed ?? DEFAULT_OPE_SEED, 'seed', 0, 0xffffffff);
   const bootstrap = checkInt(req.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES, 'bootstrap', 1, MAX_BOOTSTRAP);
   const estimators = parseEstimators(req.estimators ?? ESTIMATOR_NAMES.join(','));
-  const table = typeof req.table === 'string' ? await loadTable(req.table, { format: req.format, offline: req.offline }) : (req.table ?? null);
+  const table = typeof req.table === 'string' ? await loadTable(req.table, { format: req.format, offline: req.offline, warn: req.warn }) : (req.table ?? null);
   const log = await loadLogs(req.logs, { models: table ? table.models.map((m) => m.id) : undefined, warn: req.warn });
   const cells = log.n * (table ? table.nModels : log.models.length);
   if (cells > MAX_OPE_CELLS) throw new DataError(`${log.n} decisions × ${cells / log.n} models = ${cells} cells; ope handles at most ${MAX_OPE_CELLS} (see docs/limits.md)`, req.logs);

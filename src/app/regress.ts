@@ -104,7 +104,7 @@ export function readBaseline(file: string): Baseline {
 }
 
 /** Re-run a baseline's configuration; returns its metrics (and the dataset hash where there is one). */
-async function measureBaseline(b: Baseline, file: string, extraParams: string[] = []): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
+async function measureBaseline(b: Baseline, file: string, extraParams: string[] = [], warn?: (msg: string) => void): Promise<{ metrics: Record<string, number>; dataset?: { name: string; sha256: string }; machine?: Record<string, string | number> }> {
   const c = b.config;
   if (c.command === 'bench') {
     const { reference, decisions, ratio } = baselineField(file, 'config.policies', () => throughputRatios(c.policies, c.minMs));
@@ -139,7 +139,7 @@ async function measureBaseline(b: Baseline, file: string, extraParams: string[] 
     });
     // evaluateRouterbench's steps (a baseline has no split), so that static:<model> is checked against the
     // loaded table's models as the baseline's field
-    const prep = await prepareEvaluation(p);
+    const prep = await prepareEvaluation(p, warn);
     baselineField(file, 'config.policies', () => resolvePolicies(c.policies, [], prep.table.models));
     baselineField(file, 'config.params', () => resolvePolicies(c.policies, c.params, prep.table.models));
     const ev = scoreSweep(p, prep, await runSweep(prep.table, prep.sweepOptions));
@@ -162,14 +162,14 @@ async function measureBaseline(b: Baseline, file: string, extraParams: string[] 
     if (p === undefined || p.startsWith('hf://') || (field === 'data' && isBuiltinSource(p)) || existsSync(p)) continue;
     throw new DataError(`file not found: ${p} (relative to the baseline file)${field === 'data' ? ' and not a built-in dataset: see `greenserv datasets list`' : ''}`, file, undefined, `config.${field}`, 'field');
   }
-  const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models });
+  const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, warn });
   // the recorded policies and parameter overrides, before any --param of the command line
   baselineField(file, 'config.policies', () => resolvePolicies(c.policies, [], table.models));
   baselineField(file, 'config.params', () => resolvePolicies(c.policies, c.params, table.models));
   // a scenario that does not fit the table is the baseline's problem: name the file and field, as experiments do
   const sp = scenarioProblem(table, c);
   if (sp) throw new DataError(sp.message, file, undefined, ['config', ...sp.path].join('.'), 'field');
-  const trainTable = rc.train !== undefined ? await loadBaselineTrain(file, c, rc.train, table) : undefined;
+  const trainTable = rc.train !== undefined ? await loadBaselineTrain(file, c, rc.train, table, warn) : undefined;
   const { summary: s } = await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { file, field: 'config.reward' }, ...(trainTable ? { trainTable } : {}) });
   const metrics: Record<string, number> = {};
   for (const p of s.policies) {
@@ -203,13 +203,13 @@ function baselineField<T>(file: string, field: string, run: () => T): T {
  * A simulate baseline's `config.train` (relative to the baseline file), loaded and checked as `simulate --train`
  * checks it: no `split` or scenario beside it, the data's models, the cost column. Problems name the key.
  */
-async function loadBaselineTrain(file: string, c: z.infer<typeof simulateConfig>, train: string, table: PoolTable): Promise<PoolTable> {
+async function loadBaselineTrain(file: string, c: z.infer<typeof simulateConfig>, train: string, table: PoolTable, warn?: (msg: string) => void): Promise<PoolTable> {
   const fail = (message: string): DataError => new DataError(message, file, undefined, 'config.train', 'field');
   if (c.split !== undefined) throw fail('give either split (a split of the data) or train (a separate training table), not both');
   if ((c.splits ?? 1) !== 1) throw fail('splits applies to split; a train table is one split');
   if (usesScenario(c)) throw fail('budget, drift, feedbackDelay and feedbackRate do not combine with a train table in a simulate baseline (simulate replays no scenario under the train/test protocol)');
   if (!isBuiltinSource(train) && !train.startsWith('hf://') && !existsSync(train)) throw fail(`train table '${c.train}' not found (${train}; relative to the baseline file)`);
-  const t = await loadTable(train);
+  const t = await loadTable(train, { warn });
   const problem = sameModelsProblem(table, t, 'the data');
   if (problem) throw fail(`the train table '${c.train}' must have the same models as the data '${table.name}'; it ${problem}`);
   const cost = c.cost ?? 'energy';
@@ -218,12 +218,12 @@ async function loadBaselineTrain(file: string, c: z.infer<typeof simulateConfig>
   return t;
 }
 
-export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[] } = {}): Promise<RegressResult> {
+export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[]; warn?: (msg: string) => void } = {}): Promise<RegressResult> {
   const b = readBaseline(file);
   if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
     return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };
   }
-  const now = await measureBaseline(b, file, o.params ?? []);
+  const now = await measureBaseline(b, file, o.params ?? [], o.warn);
   if (o.update) {
     const diffs = compareMetrics(b.metrics, now.metrics, o.tolerance, b.tolerance);
     // a baseline that still passes keeps its file, so noisy figures do not churn on every update

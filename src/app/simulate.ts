@@ -64,15 +64,17 @@ export type SimulateRequest = Omit<RunConfigInput, 'data'> & {
   format?: string;
   offline?: boolean;
   progress?: Progress;
+  /** What the loaders would tell the user (rows skipped, cells merged); dropped when absent. */
+  warn?: (msg: string) => void;
 };
 
 /** Load (when needed) and simulate with the CLI's defaults; the summary equals `simulate`'s summary.json. */
 export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
-  const { data, format, offline, progress, ...rest } = req;
+  const { data, format, offline, progress, warn, ...rest } = req;
   const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
-  const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline });
-  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format, offline }) : undefined;
+  const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline, warn });
+  const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format, offline, warn }) : undefined;
   return (await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { field: 'reward' }, ...(trainTable ? { trainTable } : {}) }, progress)).summary;
 }
 

@@ -201,7 +201,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       AtomicDir.checkTarget(outDir, o.force === true, inputs);
       const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');
       const r = await stopOnSignal(async () => {
-        const res = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode });
+        const res = await energySensitivity({ source: sources, format: o.format, offline: o.offline, gpus, batches, sizes: o.models, tokenizer: o.tokenizer, policies, lambdas, runs, seed, jobs, costScale, aiqMode, warn: warnOf(io) });
         await writeSensitivity(outDir, res, o.force === true, inputs);
         return res;
       });

@@ -144,7 +144,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
 
   if (o.shard !== undefined) {
     const shard = parseShard(o.shard);
-    const s = await evaluateShard(params, shard, { out: o.out, force: o.force });
+    const s = await evaluateShard({ ...params, warn }, shard, { out: o.out, force: o.force });
     if (o.json) print(toJson({ schemaVersion: 1, kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
     else print(`shard ${shard.index}/${shard.count}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${shownName(s.out)}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
     return;
@@ -167,7 +167,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   try {
     ev = await stopOnSignal(
       async () => {
-        const r = await evaluateRouterbench(params, bar ? onProgress : undefined);
+        const r = await evaluateRouterbench({ ...params, warn }, bar ? onProgress : undefined);
         // a signal that came during synchronous work (one job) is handled here, before anything is written
         await signalsHandled();
         return r;

@@ -5,7 +5,7 @@ import { mergeAny } from '../app/merge.js';
 import { evaluateTable } from '../report/evaluate.js';
 import { experimentTable } from './experiment.js';
 import { stdoutWidth } from './width.js';
-import { print } from './say.js';
+import { print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
 
 export function registerMergeCommand(program: Command): void {
@@ -17,7 +17,7 @@ export function registerMergeCommand(program: Command): void {
     .option('--no-charts', 'skip charts and report.html')
     .option('--json', 'print summary.json to stdout')
     .action(async (dirs: string[], o: { out?: string; force?: boolean; charts: boolean; json?: boolean }) => {
-      const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts });
+      const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts, warn });
       if (o.json) print(toJson(r.summary));
       else {
         const width = stdoutWidth();

@@ -16,7 +16,7 @@ import { regressOne, verdict, type RegressResult } from '../app/regress.js';
 import { collect } from './parse.js';
 import { version } from '../app/version.js';
 import { stdoutWidth } from './width.js';
-import { print } from './say.js';
+import { print, warn } from './say.js';
 
 function baselineFiles(paths: string[]): string[] {
   // a required option with a default ([] for the repeatable list) is never reported missing by the parser
@@ -69,7 +69,7 @@ export function registerRegressCommand(program: Command): void {
       if (clash !== null) throw new UsageError(`--out ${o.out}: it is the baseline file ${clash}; refusing to overwrite it; name another file`);
       const results: RegressResult[] = [];
       for (const f of files) {
-        const r = await regressOne(f, { tolerance, update: o.update, params: o.param });
+        const r = await regressOne(f, { tolerance, update: o.update, params: o.param, warn });
         results.push(r);
         if (!o.json) print(regressTable(r, stdoutWidth()) + '\n');
       }

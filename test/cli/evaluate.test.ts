@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerEvaluateCommand } from '../../src/cli/evaluate.js';
-import { routerbenchHeaderProblems } from '../../src/app/evaluate.js';
+import { routerbenchHeaderProblems } from '../../src/app/routerbenchSource.js';
 import { EXIT_BAD_INPUT, isUserError } from '../../src/cli/errors.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { EvaluateSummary } from '../../src/metrics/routerbench.js';

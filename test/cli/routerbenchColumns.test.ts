@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRouterbench } from '../../src/app/evaluate.js';
+import { loadRouterbench } from '../../src/app/routerbenchSource.js';
 import { DataError } from '../../src/core/errors.js';
 import { loadTable } from '../../src/data/load.js';
 

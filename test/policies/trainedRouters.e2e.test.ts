@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRouterbench } from '../../src/app/evaluate.js';
+import { loadRouterbench } from '../../src/app/routerbenchSource.js';
 import { Rng } from '../../src/core/rng.js';
 import { decisionRules } from '../../src/core/semantics.js';
 import { asFloat64 } from '../../src/data/columns.js';

@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableToIPC, makeVector, vectorFromArray, Field, List, Float64, Table } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { evaluateDefaults, loadRouterbench, prepareEvaluation, routerbenchHeaderProblems } from '../../../src/app/evaluate.js';
+import { evaluateDefaults, prepareEvaluation } from '../../../src/app/evaluate.js';
+import { loadRouterbench, routerbenchHeaderProblems } from '../../../src/app/routerbenchSource.js';
 import { loadTable } from '../../../src/data/load.js';
 import { loadColumnar } from '../../../src/data/formats/columnar.js';
 import { frameColumns, NDArray, PdBlock, PdBlockManager, PdDataFrame, PdIndex } from '../../../src/data/formats/pickle.js';
@@ -100,14 +101,7 @@ function shape(t: PoolTable) {
 
 /** The table `evaluate --features embedding` runs on: loaded, mapped to families, features chosen. */
 async function evaluated(source: string | string[], warn: (m: string) => void = () => {}) {
-  const origWrite = process.stderr.write;
-  // prepareEvaluation warns on stderr; keep what it says
-  process.stderr.write = ((m: string) => (warn(m), true)) as typeof process.stderr.write;
-  try {
-    return await prepareEvaluation(evaluateDefaults({ source, features: ['embedding'], policies: ['linucb'] }));
-  } finally {
-    process.stderr.write = origWrite;
-  }
+  return await prepareEvaluation(evaluateDefaults({ source, features: ['embedding'], policies: ['linucb'] }), warn);
 }
 
 describe('RouterBench tables with user embeddings', () => {
