@@ -288,5 +288,20 @@ export function armLabel(a: ArmConfig): string {
 
 /** JSON Schema of the experiment format, for editors. */
 export function experimentJsonSchema(): unknown {
-  return z.toJSONSchema(experimentSchema, { io: 'input' });
+  const schema = z.toJSONSchema(experimentSchema, { io: 'input' }) as Record<string, unknown>;
+  // the rules across fields that parseExperiment checks after the field schema, so an editor flags them too;
+  // labels used twice stay parseExperiment's alone (JSON Schema cannot compare a default with another field)
+  const arm = (policy: string) => ({ type: 'object', properties: { policy: { const: policy } }, required: ['policy'] });
+  schema.allOf = [
+    { description: 'give either split or train, not both', not: { required: ['split', 'train'] } },
+    { description: 'splits needs split', if: { required: ['splits'], properties: { splits: { not: { const: 1 } } } }, then: { required: ['split'] } },
+    { description: 'a train share is listed once', properties: { split: { uniqueItems: true } } },
+    { description: 'each λ is listed once', properties: { lambdas: { uniqueItems: true } } },
+    {
+      description: 'a split or a train table needs a train-best-static arm (docs/model.md §13)',
+      if: { anyOf: [{ required: ['split'] }, { required: ['train'] }] },
+      then: { properties: { arms: { contains: arm('train-best-static') } } },
+    },
+  ];
+  return schema;
 }
