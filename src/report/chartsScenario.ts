@@ -133,7 +133,7 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   const top = niceCeil(Math.max(0, ...rows.map((r) => r.v)));
   const labels = curves.map((c) => c.label);
   // labels at the line ends as on the other charts over the stream: six noisy lines are hard to tell by colour alone
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels), legend: legendFor(labels) };
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels, true), legend: legendFor(labels) };
   // from the step before the first point (the window's start, a round number) to the last point
   const steps = rows.map((r) => r.step);
   const [x0, x1] = steps.length ? [Math.min(...steps, ev.step) - 1, Math.max(...steps, ev.step)] : [ev.step - 1, ev.step + 1];
