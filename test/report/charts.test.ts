@@ -316,8 +316,9 @@ describe('experiment charts', () => {
         expect(Math.min(Math.abs(seg[2] - own.x0), Math.abs(seg[2] - own.x1), Math.abs(seg[3] - own.y0), Math.abs(seg[3] - own.y1))).toBeLessThan(1e-6);
         if (scene.leadersClear) for (const b of boxes) if (b.id !== l.id) expect(hits(seg, b), `${scene.name}: ${l.id}'s leader through ${b.id}`).toBe(false);
       }
-      // every policy's diamond (a ball of the L1 norm, half-diagonal √size / 2) keeps some area no later one covers
-      const pol = spec.layer.find((l: Layer) => l.mark.shape === 'diamond');
+      // every policy's marker keeps some area no later one covers, measured on the diamond of its size (a ball of
+      // the L1 norm, half-diagonal √size / 2) that the nesting is worked out for
+      const pol = spec.layer.find((l: Layer) => l.encoding?.shape);
       expect(pol.encoding.order.field).toBe('z');
       const ds = (pol.data.values as { label: string; wh: number; acc: number; size: number; z: number }[]).map((d) => ({ ...d, x: px(d.wh), y: py(d.acc), r: Math.sqrt(d.size) / 2 }));
       expect(ds.map((d) => d.label).sort()).toEqual(policies.map((p) => p.label).sort());
