@@ -5,8 +5,8 @@
  */
 import { POLICY_COLOURS, SPARE_COLOURS } from './palette.js';
 
-/** A five-pointed star (custom symbol path), a little past the unit square: its thin arms leave it smaller in area. */
-const STAR = 'M0,-1.2L0.33,-0.37L1.2,-0.35L0.52,0.2L0.75,1.05L0,0.57L-0.75,1.05L-0.52,0.2L-1.2,-0.35L-0.33,-0.37Z';
+/** A five-pointed star (custom symbol path) filling its unit square: its thin arms leave it smaller in area. */
+const STAR = 'M0,-1L0.27,-0.27L1.05,-0.24L0.44,0.24L0.65,0.99L0,0.56L-0.65,0.99L-0.44,0.24L-1.05,-0.24L-0.27,-0.27Z';
 
 /** A diagonal cross, apart from Vega's upright one. */
 const X = 'M-0.9,-0.6L-0.6,-0.9L0,-0.3L0.6,-0.9L0.9,-0.6L0.3,0L0.9,0.6L0.6,0.9L0,0.3L-0.6,0.9L-0.9,0.6L-0.3,0Z';
