@@ -3,6 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioSummary } from '../metrics/scenario.js';
 import { endLabelLayers, eventTextLayers, H, labelRowsOffset, legendFor, niceCeil, placeEventLabels, W } from './chartsTime.js';
 import { segmentCrossesBox } from './labels.js';
+import { dashScale, policyMarks } from './marks.js';
 import { colourScale } from './palette.js';
 import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
 
@@ -83,7 +84,10 @@ function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, c
   const rows = curves.flatMap((c) => c.steps.map((s, k) => ({ step: s, label: c.label, v: c.running[k] })));
   const top = niceCeil(Math.max(target * 1.25, ...rows.filter((r) => Number.isFinite(r.v)).map((r) => r.v)));
   const labels = curves.map((c) => c.label);
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels) };
+  // no end labels here (the curves end near the budget, together): a dash per policy, shown in the legend too
+  const legend = { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2, symbolSize: 900, labelLimit: 220 };
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels, true), legend };
+  const strokeDash = { field: 'label', type: 'nominal', title: 'policy', scale: dashScale(policyMarks(colours), labels), legend };
   const yTitle = latency ? `share of queries above ${b.limit} s so far` : `running mean (${b.unit})`;
   const ruleText = latency ? `p95 budget: ≤ 5 % above ${b.limit} s` : `budget ${b.limit} ${b.unit}`;
   // the axis ends with the stream, as in the other charts over it
@@ -109,6 +113,7 @@ function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, c
           x: { field: 'step', type: 'quantitative', title: 'queries routed', scale: { domain: [0, xEnd], nice: false } },
           y: { field: 'v', type: 'quantitative', title: yTitle, scale: { domain: [0, top], nice: false } },
           color,
+          strokeDash,
         },
       },
       {
@@ -133,7 +138,7 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   const top = niceCeil(Math.max(0, ...rows.map((r) => r.v)));
   const labels = curves.map((c) => c.label);
   // labels at the line ends as on the other charts over the stream: six noisy lines are hard to tell by colour alone
-  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels), legend: legendFor(labels) };
+  const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels, true), legend: legendFor(labels) };
   // from the step before the first point (the window's start, a round number) to the last point
   const steps = rows.map((r) => r.step);
   const [x0, x1] = steps.length ? [Math.min(...steps, ev.step) - 1, Math.max(...steps, ev.step)] : [ev.step - 1, ev.step + 1];

@@ -2,6 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelPoint } from '../metrics/experiment.js';
 import { placeLabels } from './labels.js';
+import { policyMarks, shapeScale } from './marks.js';
 import { colourScale } from './palette.js';
 import { H, W, niceCeil } from './chartsTime.js';
 
@@ -124,7 +125,7 @@ export function lambdaSweepSpec(o: {
   } as unknown as TopLevelSpec;
 }
 
-/** Area (px²) of a policy's diamond; its half-diagonal is √size / 2. */
+/** Area (px²) of a policy's marker (a diamond's half-diagonal is √size / 2). */
 const DIAMOND = 110;
 /** How much wider (px, half-diagonal) each diamond is than the one drawn on top of it where markers overlap. */
 const RING = 2.2;
@@ -153,7 +154,7 @@ function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAMOND, ri
 
 /**
  * Accuracy vs total energy: single models (grey, labelled clear of every other label, marker and the front),
- * their static Pareto front, and the policies in their own colours (nested where they coincide).
+ * their static Pareto front, and the policies in their own colours and shapes (nested where they coincide).
  */
 export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelPoint[]; policies: { label: string; wh: number; acc: number }[]; colours: Map<string, string> }): TopLevelSpec {
   const xs = [...o.models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter((e) => Number.isFinite(e) && e >= 0);
@@ -236,13 +237,17 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
         // the largest (nested) diamonds first, so the smaller ones are drawn on top of them (without an order,
         // Vega-Lite would draw the legend's first policy last)
         data: { values: policies.map((p, i) => ({ ...p, i })).sort((a, b) => b.size - a.size || a.i - b.i).map(({ i: _, ...p }, z) => ({ ...p, z })) },
-        mark: { type: 'point', filled: true, shape: 'diamond', opacity: 1 },
+        mark: { type: 'point', filled: true, opacity: 1, strokeWidth: 1 },
         encoding: {
           x: { field: 'wh', type: 'quantitative', scale: xScale },
           y: { field: 'acc', type: 'quantitative', scale: yScale },
           size: { field: 'size', type: 'quantitative', scale: null, legend: null },
           order: { field: 'z', type: 'quantitative' },
           color: { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labelsShown), legend: { symbolOpacity: 1, symbolSize: DIAMOND } },
+          // a shape per policy besides its colour, in the same legend: the markers also read in greyscale
+          shape: { field: 'label', type: 'nominal', title: 'policy', scale: shapeScale(policyMarks(o.colours), labelsShown) },
+          // an edge at 3:1 on white round pale markers (sand, sky), in the line colour of the policy
+          stroke: { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(o.colours, labelsShown, true) },
         },
       },
     ],

@@ -212,7 +212,8 @@ function stepAxis(Q: number) {
 /** The colour channel of the per-policy curves: one colour per policy label, with its legend. */
 function policyColour(colours: Map<string, string>, curves: readonly CellCurves[]) {
   const labels = curves.map((c) => c.label);
-  return { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels), legend: legendFor(labels) };
+  // lines: pale colours darkened to 3:1 (the end labels' text darkens further, to 4.5:1)
+  return { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels, true), legend: legendFor(labels) };
 }
 
 /** Moving-average step regret, plotted from the first full window on. */

@@ -279,7 +279,7 @@ export function evaluateReportSection(s: EvaluateSummary, charts?: Record<string
     if (charts !== undefined && svg === undefined) continue;
     // inline charts on the text scale of every other report (chartSvg), within the page's width
     const body = svg ? chartSvg(svg) : `<img src="${esc(chartFileBase(f))}.svg" alt="cost–quality chart of ${esc(f)}">`;
-    parts.push(`<figure id="evaluate-${esc(familySlug(f))}">${body}<figcaption>${esc(f)}: single models (squares), the oracle point (diamond), each policy's λ points and the hulls AIQ integrates.</figcaption></figure>`);
+    parts.push(`<figure id="evaluate-${esc(familySlug(f))}">${body}<figcaption>${esc(f)}: single models (squares), the oracle point (diamond), each policy's λ points (a shape per policy) and the hulls AIQ integrates (a dash per router).</figcaption></figure>`);
   }
   parts.push('</section>');
   return parts.join('\n');

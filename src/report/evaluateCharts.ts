@@ -2,7 +2,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CostQuality } from '../metrics/aiq.js';
 import type { EvaluateSummary, EvaluationResult, FamilyCurves } from '../metrics/routerbench.js';
-import { policyColours } from './palette.js';
+import { dashScale, policyMarks, shapeScale } from './marks.js';
+import { lineColour, policyColours } from './palette.js';
 import { renderChart, type RenderedChart } from './render.js';
 import { placeLabels } from './labels.js';
 
@@ -76,10 +77,13 @@ function hullPolyline(h: readonly CostQuality[], right: number, perSegment = 12)
   return out;
 }
 
+/** The zero router's dash, unlike every policy's (POLICY_DASHES). */
+const ZERO_DASH = [6, 3];
+
 const CHART_W = 640;
 const CHART_H = 380;
 
-/** Dots (size 38 px²) this close (px) are taken as one point. */
+/** Dots this close (px) are taken as one point. */
 const SAME_DOT = 1.5;
 
 /**
@@ -116,11 +120,11 @@ function nestedLineWidths(lines: { x: number; y: number }[][], width = CHART_W, 
 }
 
 /**
- * Sizes of the policies' dots: where the dots of several policies fall on one point (the same model at some
+ * Sizes (px²; large enough to show their shapes) of the policies' dots: where the dots of several policies fall on one point (the same model at some
  * λ), the first policy's is largest and each next one's a ring of 1.6 px smaller; a policy's own dots on one
  * point (several λ giving the same choice) share one size.
  */
-function nestedDotSizes(pts: { px: number; py: number; series: string }[], size = 38, ring = 1.6): number[] {
+function nestedDotSizes(pts: { px: number; py: number; series: string }[], size = 56, ring = 1.6): number[] {
   const r = Math.sqrt(size) / 2;
   const spots: { px: number; py: number; series: string[] }[] = [];
   const spotOf = pts.map((p) => {
@@ -159,7 +163,11 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   const seriesOrder = ['oracle frontier', 'zero router', ...c.policies.map((p) => policyLabel(p.name))];
   // policies in the colours they have in every other chart
   const colours = policyColours(c.policies.map((p) => ({ label: p.name })));
-  const colors = ['#222222', '#7f7f7f', ...c.policies.map((p) => colours.get(p.name)!)];
+  // darkened where pale (sky, sand), as lines need 3:1 on white; the dots take the same
+  const colors = ['#222222', '#7f7f7f', ...c.policies.map((p) => lineColour(colours.get(p.name)!))];
+  // and a dash for each hull and a shape for each policy's dots, so they read without colour
+  const marks = policyMarks(new Map(c.policies.map((p) => [policyLabel(p.name), colours.get(p.name)!])));
+  const policyOrder = seriesOrder.slice(2);
   // labels for the models and the oracle, placed in pixels and mapped back to data coordinates
   const lx0 = Math.log(xmin);
   const lx1 = Math.log(xmax);
@@ -173,7 +181,14 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     axis: { format: '~g', tickCount: 6 },
   } as const;
   const yEnc = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { domain: [ymin, ymax], nice: false, zero: false } } as const;
-  const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: { orient: 'bottom', columns: 3 } } as const;
+  const hullLegend = { orient: 'bottom', columns: 3, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 900, symbolOpacity: 1 } as const;
+  const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: hullLegend } as const;
+  // same domain as the colours, so one legend shows each hull's colour and dash
+  const strokeDash = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: [[], ZERO_DASH, ...dashScale(marks, policyOrder).range] }, legend: hullLegend } as const;
+  // the dots: a legend of their own (policies only, so it does not merge with the hulls'), shape and fill in one
+  const dotLegend = { orient: 'bottom', columns: 2, symbolSize: 80, symbolOpacity: 1 } as const;
+  const shape = { field: 'series', type: 'nominal', title: 'policy (dots)', scale: shapeScale(marks, policyOrder), legend: dotLegend } as const;
+  const fill = { field: 'series', type: 'nominal', title: 'policy (dots)', scale: { domain: policyOrder, range: colors.slice(2) }, legend: dotLegend } as const;
   const hulls = [
     { series: 'oracle frontier', line: hullPolyline(thinHull(c.oracleFrontier), right) },
     { series: 'zero router', line: hullPolyline(c.zeroRouter, right) },
@@ -183,10 +198,10 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
   // next one narrower, so every one shows as a band along the others; the zero router, dashed, goes on top
   const policyHulls = hulls.slice(2);
   const widths = nestedLineWidths(policyHulls.map((h) => h.line.map((v) => ({ x: px(v.cost), y: py(v.quality) }))));
-  const lineLayer = (rows: Record<string, unknown>[], width: number, dash?: number[]): Record<string, unknown> => ({
+  const lineLayer = (rows: Record<string, unknown>[], width: number): Record<string, unknown> => ({
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: width, clip: true, ...(dash ? { strokeDash: dash } : {}) },
-    encoding: { x: xEnc, y: yEnc, color, order: { field: 'i', type: 'quantitative' } },
+    mark: { type: 'line', strokeWidth: width, clip: true },
+    encoding: { x: xEnc, y: yEnc, color, strokeDash, order: { field: 'i', type: 'quantitative' } },
   });
   const rowsOf = (h: (typeof hulls)[number]): Record<string, unknown>[] => h.line.map((v, i) => ({ series: h.series, cost: v.cost, quality: v.quality, i }));
   const policyLayers = policyHulls
@@ -233,14 +248,15 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     layer: [
       lineLayer(rowsOf(hulls[0]), 1.8),
       ...policyLayers,
-      lineLayer(rowsOf(hulls[1]), 1.8, [6, 3]),
+      lineLayer(rowsOf(hulls[1]), 1.8),
       {
         data: { values: pts },
         mark: { type: 'point', filled: true, opacity: 0.85, clip: true },
         encoding: {
           x: xEnc,
           y: yEnc,
-          color,
+          fill,
+          shape,
           size: { field: 'size', type: 'quantitative', scale: null, legend: null },
           order: { field: 'z', type: 'quantitative' },
           tooltip: [{ field: 'series' }, { field: 'lambda' }, { field: 'cost', format: '.6f' }, { field: 'quality', format: '.4f' }],

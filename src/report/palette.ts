@@ -68,9 +68,9 @@ export function policyColours(arms: { label: string; policy?: string }[]): Map<s
   return out;
 }
 
-/** A Vega-Lite colour scale for the labels a chart shows, in the given order. */
-export function colourScale(colours: Map<string, string>, labels: string[]): { domain: string[]; range: string[] } {
-  return { domain: labels, range: labels.map((l) => colours.get(l) ?? '#7f7f7f') };
+/** A Vega-Lite colour scale for the labels a chart shows, in the given order; `lines`: as drawn for lines (lineColour). */
+export function colourScale(colours: Map<string, string>, labels: string[], lines = false): { domain: string[]; range: string[] } {
+  return { domain: labels, range: labels.map((l) => colours.get(l) ?? '#7f7f7f').map((c) => (lines ? lineColour(c) : c)) };
 }
 
 const toLinear = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
@@ -83,15 +83,35 @@ export function luminance(rgb: readonly number[]): { lum: number; lin: number[] 
 
 const toByte = (v: number): number => Math.round(255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055));
 
+/** The colour itself when its luminance is at most `keep`, else the same hue (linear RGB scaled) at luminance `to`. */
+function darkened(hex: string, keep: number, to: number): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex);
+  if (!m) return hex;
+  const { lum, lin } = luminance([0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)));
+  if (lum <= keep) return hex.toLowerCase();
+  return `#${lin.map((v) => toByte((v * to) / lum).toString(16).padStart(2, '0')).join('')}`;
+}
+
 /**
  * The colour for text drawn in a series' colour on white: the colour itself when its contrast reaches WCAG AA
  * (4.5:1), else the same hue darkened until it does (light series colours such as sand or sky would not read).
  */
 export function textColour(hex: string): string {
-  const m = /^#([0-9a-f]{6})$/i.exec(hex);
-  if (!m) return hex;
-  const { lum, lin } = luminance([0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)));
-  // contrast with white ≥ 4.5 ⇔ luminance ≤ 0.183; scaling linear RGB keeps the hue
-  if (lum <= 0.175) return hex.toLowerCase();
-  return `#${lin.map((v) => toByte((v * 0.17) / lum).toString(16).padStart(2, '0')).join('')}`;
+  // contrast with white ≥ 4.5 ⇔ luminance ≤ 0.183
+  return darkened(hex, 0.175, 0.17);
+}
+
+/**
+ * The colour of a series drawn as a line on white: the colour itself when it reaches the 3:1 of WCAG 1.4.11
+ * (non-text contrast), else the same hue darkened to about 3.2:1 (sky, sand and teal are too pale as thin lines).
+ */
+export function lineColour(hex: string): string {
+  // contrast with white ≥ 3 ⇔ luminance ≤ 0.3
+  return darkened(hex, 0.3, 0.28);
+}
+
+/** Contrast ratio of a #rrggbb colour against white. */
+export function contrastOnWhite(hex: string): number {
+  const { lum } = luminance([1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+  return 1.05 / (lum + 0.05);
 }

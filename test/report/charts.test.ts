@@ -6,7 +6,7 @@ import { experimentCharts, type ChartSpec } from '../../src/report/charts.js';
 import { accuracyEnergySpec, flatBoxes } from '../../src/report/chartsSpread.js';
 import { endLabelPositions, niceCeil } from '../../src/report/chartsTime.js';
 import { dejaVuWidth } from '../../src/report/textWidth.js';
-import { POLICY_COLOURS, policyColours } from '../../src/report/palette.js';
+import { lineColour, POLICY_COLOURS, policyColours } from '../../src/report/palette.js';
 import { renderChart } from '../../src/report/render.js';
 
 type Layer = any;
@@ -116,13 +116,14 @@ describe('experiment charts', () => {
   it('a policy has the same colour in every experiment, whatever the arm order', () => {
     const x1 = colourOf(chart(experimentCharts(aggregate(X1)), 'cumulative-regret'));
     const x4 = colourOf(chart(experimentCharts(aggregate([{ label: 'linucb', rate: 0.16 }, { label: 'thompson', rate: 0.17 }, { label: 'random', rate: 0.25 }])), 'cumulative-regret'));
+    // lines take the colour darkened where it is pale (thompson's sky), the same in both
     for (const p of ['linucb', 'thompson', 'random']) {
-      expect(x1.get(p)).toBe(POLICY_COLOURS[p]);
-      expect(x4.get(p)).toBe(POLICY_COLOURS[p]);
+      expect(x1.get(p)).toBe(lineColour(POLICY_COLOURS[p]));
+      expect(x4.get(p)).toBe(lineColour(POLICY_COLOURS[p]));
     }
     // custom labels take colours no shipped policy uses, and no two labels of a chart share one
     const ab = colourOf(chart(experimentCharts(aggregate([{ label: 'full', policy: 'linucb', rate: 0.2 }, { label: 'task', policy: 'linucb', rate: 0.3 }, { label: 'linucb', rate: 0.1 }])), 'cumulative-regret'));
-    expect(ab.get('linucb')).toBe(POLICY_COLOURS.linucb);
+    expect(ab.get('linucb')).toBe(lineColour(POLICY_COLOURS.linucb));
     expect(new Set(ab.values()).size).toBe(3);
     // legends draw line symbols at full opacity
     const legend = chart(experimentCharts(aggregate(X1)), 'cumulative-regret').layer.find((l: Layer) => l.encoding?.color?.legend).encoding.color.legend;
@@ -315,8 +316,9 @@ describe('experiment charts', () => {
         expect(Math.min(Math.abs(seg[2] - own.x0), Math.abs(seg[2] - own.x1), Math.abs(seg[3] - own.y0), Math.abs(seg[3] - own.y1))).toBeLessThan(1e-6);
         if (scene.leadersClear) for (const b of boxes) if (b.id !== l.id) expect(hits(seg, b), `${scene.name}: ${l.id}'s leader through ${b.id}`).toBe(false);
       }
-      // every policy's diamond (a ball of the L1 norm, half-diagonal √size / 2) keeps some area no later one covers
-      const pol = spec.layer.find((l: Layer) => l.mark.shape === 'diamond');
+      // every policy's marker keeps some area no later one covers, measured on the diamond of its size (a ball of
+      // the L1 norm, half-diagonal √size / 2) that the nesting is worked out for
+      const pol = spec.layer.find((l: Layer) => l.encoding?.shape);
       expect(pol.encoding.order.field).toBe('z');
       const ds = (pol.data.values as { label: string; wh: number; acc: number; size: number; z: number }[]).map((d) => ({ ...d, x: px(d.wh), y: py(d.acc), r: Math.sqrt(d.size) / 2 }));
       expect(ds.map((d) => d.label).sort()).toEqual(policies.map((p) => p.label).sort());

@@ -130,7 +130,10 @@ describe('policy colours', () => {
     const { domain, range } = spec.layer[0].encoding.color!.scale;
     const series = new Map(domain.map((d, i) => [d, range[i]]));
     expect(series.size).toBe(2 + names.length);
+    // 15, not the 17 of the palette: hulls drawn darker where pale (thompson's sky, for 3:1 on white) come a
+    // little closer to the zero router's grey and to the spares; each hull also has its own dash now
+    // (test/report/policyMarks.test.ts), the zero router's unlike any policy's
     const cl = closest(series);
-    expect(cl.d, `${cl.a} vs ${cl.b}`).toBeGreaterThanOrEqual(17);
+    expect(cl.d, `${cl.a} vs ${cl.b}`).toBeGreaterThanOrEqual(15);
   });
 });
