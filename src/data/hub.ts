@@ -147,13 +147,14 @@ export function parseHfUri(uri: string): HfRef {
     revision = name.slice(at + 1);
     name = name.slice(0, at);
   }
+  // a revision with '/' (refs/pr/1) is written with %2F, as huggingface_hub's file system writes it
   const path = parts.slice(2);
   // each part becomes a directory or file name in the cache: no control characters (NUL), none too long
   const bad = (s: string): boolean => s === '.' || s === '..' || s.includes('\\') || s === '' || /[\x00-\x1f\x7f]/.test(s) || Buffer.byteLength(s) > 255;
   if ([owner, name, revision, ...path].some(bad)) throw new UsageError(`invalid hf:// URI: ${uri}`);
   // the hub's own rule for owner and dataset names; they go into request URLs unencoded
   if (![owner, name].every((s) => REPO_PART.test(s))) throw new UsageError(`invalid hf:// URI: ${uri} (owner and dataset names are letters, digits, '-', '_' and '.')`);
-  return { repo: `${owner}/${name}`, revision, path: path.join('/') };
+  return { repo: `${owner}/${name}`, revision: revision.replace(/%2F/gi, '/'), path: path.join('/') };
 }
 
 const REPO_PART = /^[\w.-]{1,96}$/;
@@ -169,7 +170,8 @@ export function cacheDirectory(opts: { cacheDir?: string } = {}): string {
 
 /** Where the file of an hf:// URI lives in the cache. */
 export function cachedPath(ref: HfRef, opts: { cacheDir?: string } = {}): string {
-  return join(cacheDirectory(opts), 'hf', 'datasets', ...ref.repo.split('/'), ref.revision, ...ref.path.split('/'));
+  // one directory per revision: refs/pr/1 is kept as refs%2Fpr%2F1, the spelling of its URI
+  return join(cacheDirectory(opts), 'hf', 'datasets', ...ref.repo.split('/'), ref.revision.replaceAll('/', '%2F'), ...ref.path.split('/'));
 }
 
 function hubBase(opts: HubOptions): string {

@@ -14,6 +14,7 @@ const PAIRS = 'query_id,model_id,accuracy,cost_usd\nq1,a,1,0.01\nq1,b,0,0.001\nq
 const FILES: Record<string, { body: Buffer; private?: boolean }> = {
   '/datasets/acme/bench/resolve/main/pairs.csv': { body: Buffer.from(PAIRS) },
   '/datasets/acme/bench/resolve/v2/pairs.csv': { body: Buffer.from(PAIRS.replace('q2', 'q3')) },
+  '/datasets/acme/bench/resolve/refs%2Fpr%2F1/pairs.csv': { body: Buffer.from(PAIRS.replace('q2', 'q4')) },
   '/datasets/acme/secret/resolve/main/pairs.csv': { body: Buffer.from(PAIRS), private: true },
 };
 
@@ -82,6 +83,22 @@ describe('hf:// URIs', () => {
     expect(t.name).toBe('pairs.csv');
     const v2 = await loadTable('hf://acme/bench@v2/pairs.csv', { hub: { hubUrl, cacheDir, progress: false } });
     expect(v2.queryIds).toEqual(['q1', 'q3']);
+  });
+
+  it('a revision with / is written with %2F: requested encoded, cached in one directory, listed as written', async () => {
+    const uri = 'hf://acme/bench@refs%2Fpr%2F1/pairs.csv';
+    const ref = parseHfUri(uri);
+    expect(ref).toEqual({ repo: 'acme/bench', revision: 'refs/pr/1', path: 'pairs.csv' });
+    const cacheDir = join(s.dir, 'cache-pr');
+    const t = await loadTable(uri, { hub: { hubUrl, cacheDir, progress: false } });
+    expect(t.queryIds).toEqual(['q1', 'q4']);
+    expect(requests.some((r) => r.url === '/datasets/acme/bench/resolve/refs%2Fpr%2F1/pairs.csv')).toBe(true);
+    const p = cachedPath(ref, { cacheDir });
+    expect(p).toBe(join(cacheDir, 'hf', 'datasets', 'acme', 'bench', 'refs%2Fpr%2F1', 'pairs.csv'));
+    expect(existsSync(p)).toBe(true);
+    expect(listCachedFiles({ cacheDir }).map((f) => f.uri)).toEqual([uri]);
+    // the listed URI reads the same file back, offline
+    expect((await loadTable(listCachedFiles({ cacheDir })[0].uri, { offline: true, hub: { cacheDir } })).queryIds).toEqual(['q1', 'q4']);
   });
 
   it('offline without a cached copy says which file to place where', async () => {
