@@ -17,7 +17,7 @@ const UNIT = [
 ];
 const PLUGINS = ['test/policies/plugins.test.ts', 'test/policies/softmaxExample.test.ts'];
 /** Files under UNIT's folders that spy, mock or change the environment: isolated. */
-const STATEFUL = ['test/data/formats/convert.test.ts', 'test/data/formats/hub.test.ts', 'test/data/limits.test.ts', 'test/experiments/checkpoint.test.ts'];
+const STATEFUL = ['test/data/formats/convert.test.ts', 'test/energy/fit.test.ts', 'test/energy/flag.test.ts', 'test/data/formats/hub.test.ts', 'test/data/limits.test.ts', 'test/experiments/checkpoint.test.ts'];
 const E2E = ['test/**/*.e2e.test.ts', 'node_modules/**'];
 
 export default defineConfig({
