@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { A100_RATIO_SD, COEFFICIENTS, MAX_ABS_RESIDUAL, RESIDUAL_SD } from '../.
 import { batchBucket, designRow, fitEnergyModelFiles, readMlEnergy } from '../../src/data/energy/fit.js';
 import { joulesPerInputToken, joulesPerOutputToken } from '../../src/data/energy/model.js';
 import { DataError } from '../../src/core/errors.js';
+import { cliInProcess as cli } from '../helpers/cli.js';
 
 const DIR = resolve(__dirname, '../../../shared/data/energy');
 const ML = join(DIR, 'mlenergy_v3_llm_configurations_flat.csv');
@@ -120,24 +120,23 @@ describe('energy model terms', () => {
   });
 });
 
+// through main() in this process (the file is in the isolated project): a child would spend most of its time
+// importing the library and mathjs, which this file has imported already
 describe('energy fit and check-pool commands', () => {
-  const BIN = resolve(__dirname, '../../bin/greenserv');
-  const cli = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-
-  it.skipIf(!have)('fit prints the transcribed coefficients and the residual table', () => {
-    const r = cli(['energy', 'fit', '--mlenergy', ML, '--loadtest', LT]);
-    expect(r.status).toBe(0);
+  it.skipIf(!have)('fit prints the transcribed coefficients and the residual table', async () => {
+    const r = await cli(['energy', 'fit', '--mlenergy', ML, '--loadtest', LT]);
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain('rows 565');
     expect(r.stdout).toContain(`c0     ${COEFFICIENTS.c0}`);
     expect(r.stdout).toMatch(/\| all \| all \| 565 \| 0\.000 \| 0\.311 \|/);
   });
 
-  it('check-pool prints one row per pool model and rejects a bad GPU', () => {
-    const r = cli(['energy', 'check-pool']);
-    expect(r.status).toBe(0);
-    expect((r.stdout as string).split('\n').filter((l) => /^\| [a-z]/.test(l) && !l.startsWith('| model'))).toHaveLength(16);
-    const bad = cli(['energy', 'check-pool', '--gpu', 'V100']);
-    expect(bad.status).toBe(2);
+  it('check-pool prints one row per pool model and rejects a bad GPU', async () => {
+    const r = await cli(['energy', 'check-pool']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => /^\| [a-z]/.test(l) && !l.startsWith('| model'))).toHaveLength(16);
+    const bad = await cli(['energy', 'check-pool', '--gpu', 'V100']);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--gpu: 'V100' is not one of H100, B200, A100/);
   });
 });
