@@ -1,9 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // `npm test`: everything but the slow end-to-end files (*.e2e.test.ts), which `npm run test:e2e` runs
-// (CI runs both). Two workers on two cores: a third kept the cores busy while CLI tests waited on child
-// processes, but each unit worker imports and warms up the whole library, and fewer child processes are left
-// to wait on; with two the run took about 10 CPU-seconds less (of about 155) on the 2-core machine.
+// (CI runs both). Three workers on two cores: most CLI tests wait on child processes, so a third worker
+// keeps both cores busy (two measured the same wall time, within this machine's noise).
 //
 // `unit`: in-process tests of the library that leave no global state behind (no module mocks, spies,
 // environment changes or policy plugins), so the files of one worker share its module cache instead of
@@ -24,7 +23,7 @@ const E2E = ['test/**/*.e2e.test.ts', 'node_modules/**'];
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/globalTmp.ts'],
-    maxWorkers: 2,
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
