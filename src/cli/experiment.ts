@@ -56,7 +56,10 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
         ['metric', 'comparisons', 'median |gap|', 'max |gap|'],
         metrics.map((m) => {
           const g = rows.filter((r) => r.metric === m && Number.isFinite(r.gapPct)).map((r) => Math.abs(r.gapPct)).sort((a, b) => a - b);
-          return [m, String(g.length), `${fmt(g[Math.floor((g.length - 1) / 2)], 1)}%`, `${fmt(g[g.length - 1], 1)}%`];
+          // an even count has two middle values: their mean (the lower one alone understated it)
+          const h = g.length >> 1;
+          const median = g.length % 2 ? g[h] : (g[h - 1] + g[h]) / 2;
+          return [m, String(g.length), `${fmt(median, 1)}%`, `${fmt(g[g.length - 1], 1)}%`];
         }),
         [false, true, true, true],
         width,
