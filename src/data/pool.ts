@@ -68,6 +68,8 @@ export interface PoolTable {
   present: Uint8Array;
   /** Energy-per-token normalisation bounds per task; computed from the data when not given. */
   taskBounds: Map<string, TaskBounds>;
+  /** Every task's bounds from a bounds file, also tasks the table gets only later (predicted from text). */
+  givenBounds?: Map<string, TaskBounds>;
   /** Wide sources: metric values given for cells without a score (not used; kept to check merges of split rows). */
   unscored?: UnscoredValues;
   /** User-supplied query embeddings (datasets/README.md), Q×dim row-major; absent when the source has none. */

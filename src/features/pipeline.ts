@@ -178,6 +178,7 @@ function retask(table: PoolTable, names: string[]): void {
   });
   const computed = computeTaskBounds(table);
   const bounds = new Map<string, TaskBounds>();
-  for (const t of order) bounds.set(t, old.get(t) ?? computed.get(t)!);
+  // a bounds file may name tasks that only prediction brings into the table
+  for (const t of order) bounds.set(t, table.givenBounds?.get(t) ?? old.get(t) ?? computed.get(t)!);
   table.taskBounds = bounds;
 }

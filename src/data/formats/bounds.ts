@@ -75,6 +75,7 @@ function checkPair(lo: number, hi: number, file: string, line: number | undefine
 /** Replace the table's computed bounds with the file's, warning about tasks the file does not cover. */
 export async function applyBoundsFile(table: PoolTable, file: string, warn?: (m: string) => void): Promise<void> {
   const b = await readBoundsFile(file);
+  table.givenBounds = b;
   const missing: string[] = [];
   for (const t of table.tasks) {
     const v = b.get(t);
