@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const lib = (p) => import(join(ROOT, 'dist/src', p));
-const [{ loadTable }, { loadRouterbench, contextFeatures }, { loadLogs }, { writeLogFile }, { encodeContexts }, { prepareOpe }, { runOpe }, { ESTIMATOR_NAMES }, { resolvePolicies, loadPolicyModule }, { simulate }, { LogRecorder, logColumns }, { buildRewards }, { writeFileAtomic }, trust] =
-  await Promise.all(['data/load.js', 'app/evaluate.js', 'data/logs.js', 'data/logWrite.js', 'features/context.js', 'metrics/ope/setup.js', 'metrics/ope/run.js', 'metrics/ope/estimators.js', 'policies/registry.js', 'sim/engine.js', 'sim/logRecorder.js', 'sim/reward.js', 'core/atomic.js', 'metrics/ope/trust.js'].map(lib));
+const [{ loadTable }, { contextFeatures }, { loadRouterbench }, { loadLogs }, { writeLogFile }, { encodeContexts }, { prepareOpe }, { runOpe }, { ESTIMATOR_NAMES }, { resolvePolicies, loadPolicyModule }, { simulate }, { LogRecorder, logColumns }, { buildRewards }, { writeFileAtomic }, trust] =
+  await Promise.all(['data/load.js', 'app/evaluate.js', 'app/routerbenchSource.js', 'data/logs.js', 'data/logWrite.js', 'features/context.js', 'metrics/ope/setup.js', 'metrics/ope/run.js', 'metrics/ope/estimators.js', 'policies/registry.js', 'sim/engine.js', 'sim/logRecorder.js', 'sim/reward.js', 'core/atomic.js', 'metrics/ope/trust.js'].map(lib));
 const CRITERIA = { minEss: trust.MIN_ESS, minSupport: trust.MIN_SUPPORT };
 /** As the table's flags column: the policy's flags (dm does not carry low-ess) and the estimate's own. */
 const flagged = (p, e, pflags) => pflags.some((f) => !(f === 'low-ess' && e.estimator === 'dm')) || trust.estimateFlags(e, [0, 1]).length > 0;
