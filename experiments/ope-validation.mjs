@@ -40,7 +40,7 @@ await loadPolicyModule(join(ROOT, 'examples/policies/softmax.mjs'));
 const LOGGERS = [
   { name: 'uniform', policy: 'random', params: [] },
   { name: 'epsilon-greedy 0.1', policy: 'epsilon-greedy', params: ['epsilon-greedy.epsilon=0.1', 'epsilon-greedy.decay=1', 'epsilon-greedy.minEpsilon=0.1'] },
-  { name: 'skewed softmax', policy: 'softmax', params: ['softmax.temperature=0.02'] },
+  { name: 'skewed softmax', policy: 'softmax-example', params: ['softmax-example.temperature=0.02'] },
 ];
 
 const tables = [{ name: 'greenserv-pool', table: await loadTable('greenserv-pool') }];
