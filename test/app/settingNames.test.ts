@@ -33,6 +33,19 @@ describe('setting names in errors', () => {
     await expect(ope({ logs, policies: ['random'], estimators: 'ips,magic' })).rejects.toThrow(new UsageError("estimators: unknown estimator 'magic' (expected some of: dm, ips, snips, dr, switch-dr, dros)"));
   });
 
+  it('a library call breaking the train/test protocol names the settings, not flags', async () => {
+    const cases: [Parameters<typeof simulate>[0], string][] = [
+      [{ policies: ['random'], splits: 3 }, 'splits needs split <fraction>'],
+      [{ policies: ['random'], split: 0.5, train: 'greenserv-pool' }, 'give either split (a split of the data) or train (a separate training table), not both'],
+      [{ policies: ['knn'] }, "policy 'knn' is trained on a train part: give split <fraction> or train <source>"],
+      [{ policies: ['random'], split: 0.5, splits: 10000, runs: 5 }, 'splits 10000 × runs 5 = 50000 replays per policy, at most 10000 (see docs/limits.md)'],
+      [{ policies: ['random'], split: 0.5, feedbackRate: 0.5 }, 'budget, drift, feedbackDelay and feedbackRate do not combine with split or train in simulate; run an experiment with split: and the scenario fields instead (docs/experiments.md)'],
+    ];
+    for (const [req, message] of cases) await expect(simulate({ runs: 1, ...req })).rejects.toThrow(new UsageError(message));
+    const cli = await cliInProcess(['simulate', '--splits', '3', '--runs', '1', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe('greenserv: error: --splits needs --split <fraction>\n');
+  });
+
   // through main() in this process: what is named is the command's doing, not the process's
   it('the command line still names the flag typed', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o');
