@@ -46,6 +46,14 @@ describe('setting names in errors', () => {
     expect(cli.stderr).toBe('greenserv: error: --splits needs --split <fraction>\n');
   });
 
+  it('a library call to ope asking for the oracle without a table names the table setting', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'log.csv');
+    writeFileSync(logs, 'query_id,model_id,propensity,accuracy\nq1,a,0.5,1\nq2,b,0.5,0\n');
+    await expect(ope({ logs, policies: ['oracle'] })).rejects.toThrow(new UsageError("policy 'oracle' needs every model's outcome for each query: give the full table with table"));
+    const cli = await cliInProcess(['ope', '--logs', logs, '--policies', 'oracle', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe("greenserv: error: policy 'oracle' needs every model's outcome for each query: give the full table with --table\n");
+  });
+
   // through main() in this process: what is named is the command's doing, not the process's
   it('the command line still names the flag typed', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o');
