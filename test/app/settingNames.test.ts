@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateDefaults } from '../../src/app/evaluate.js';
 import { runExperiment } from '../../src/app/experiment.js';
 import { ope } from '../../src/app/ope.js';
 import { simulate } from '../../src/app/simulate.js';
@@ -52,6 +53,12 @@ describe('setting names in errors', () => {
     await expect(ope({ logs, policies: ['oracle'] })).rejects.toThrow(new UsageError("policy 'oracle' needs every model's outcome for each query: give the full table with table"));
     const cli = await cliInProcess(['ope', '--logs', logs, '--policies', 'oracle', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
     expect(cli.stderr).toBe("greenserv: error: policy 'oracle' needs every model's outcome for each query: give the full table with --table\n");
+  });
+
+  it('an evaluation request listing a λ twice is refused, as --lambdas and experiment YAML refuse it', () => {
+    // a repeated λ would weigh its point twice in the average accuracy
+    expect(() => evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 0.5, 1] })).toThrow(new UsageError('lambdas: λ 0.5 is listed twice (lambdas.1 and lambdas.2); list each λ once'));
+    expect(evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 1] }).lambdas).toEqual([0, 0.5, 1]);
   });
 
   // through main() in this process: what is named is the command's doing, not the process's
