@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const lib = (p) => import(join(ROOT, 'dist/src', p));
-const [{ loadTable }, { loadRouterbench, contextFeatures }, { loadLogs }, { writeLogFile }, { encodeContexts }, { prepareOpe }, { runOpe }, { ESTIMATOR_NAMES }, { resolvePolicies, loadPolicyModule }, { simulate }, { LogRecorder, logColumns }, { buildRewards }, { writeFileAtomic }, trust] =
-  await Promise.all(['data/load.js', 'app/evaluate.js', 'data/logs.js', 'data/logWrite.js', 'features/context.js', 'metrics/ope/setup.js', 'metrics/ope/run.js', 'metrics/ope/estimators.js', 'policies/registry.js', 'sim/engine.js', 'sim/logRecorder.js', 'sim/reward.js', 'core/atomic.js', 'metrics/ope/trust.js'].map(lib));
+const [{ loadTable }, { contextFeatures }, { loadRouterbench }, { loadLogs }, { writeLogFile }, { encodeContexts }, { prepareOpe }, { runOpe }, { ESTIMATOR_NAMES }, { resolvePolicies, loadPolicyModule }, { simulate }, { LogRecorder, logColumns }, { buildRewards }, { writeFileAtomic }, trust] =
+  await Promise.all(['data/load.js', 'app/evaluate.js', 'app/routerbenchSource.js', 'data/logs.js', 'data/logWrite.js', 'features/context.js', 'metrics/ope/setup.js', 'metrics/ope/run.js', 'metrics/ope/estimators.js', 'policies/registry.js', 'sim/engine.js', 'sim/logRecorder.js', 'sim/reward.js', 'core/atomic.js', 'metrics/ope/trust.js'].map(lib));
 const CRITERIA = { minEss: trust.MIN_ESS, minSupport: trust.MIN_SUPPORT };
 /** As the table's flags column: the policy's flags (dm does not carry low-ess) and the estimate's own. */
 const flagged = (p, e, pflags) => pflags.some((f) => !(f === 'low-ess' && e.estimator === 'dm')) || trust.estimateFlags(e, [0, 1]).length > 0;
@@ -40,7 +40,7 @@ await loadPolicyModule(join(ROOT, 'examples/policies/softmax.mjs'));
 const LOGGERS = [
   { name: 'uniform', policy: 'random', params: [] },
   { name: 'epsilon-greedy 0.1', policy: 'epsilon-greedy', params: ['epsilon-greedy.epsilon=0.1', 'epsilon-greedy.decay=1', 'epsilon-greedy.minEpsilon=0.1'] },
-  { name: 'skewed softmax', policy: 'softmax', params: ['softmax.temperature=0.02'] },
+  { name: 'skewed softmax', policy: 'softmax-example', params: ['softmax-example.temperature=0.02'] },
 ];
 
 const tables = [{ name: 'greenserv-pool', table: await loadTable('greenserv-pool') }];

@@ -117,7 +117,16 @@ export const evaluateSchema = z
     offline: z.boolean().optional(),
     policies: runFields.policies.default([...DEFAULT_EVALUATE_POLICIES]),
     params: runFields.params.default([]),
-    lambdas: z.array(runFields.lambda).min(1).max(MAX_LAMBDAS, atMost(MAX_LAMBDAS)).default([...DEFAULT_LAMBDAS]),
+    lambdas: z
+      .array(runFields.lambda)
+      .min(1)
+      .max(MAX_LAMBDAS, atMost(MAX_LAMBDAS))
+      // a repeated λ would weigh its point twice (--lambdas and experiment YAML refuse repeats too)
+      .superRefine((ls, ctx) => {
+        const twice = ls.findIndex((l, i) => ls.indexOf(l) !== i);
+        if (twice >= 0) ctx.addIssue({ code: 'custom', message: `λ ${ls[twice]} is listed twice (lambdas.${ls.indexOf(ls[twice])} and lambdas.${twice}); list each λ once` });
+      })
+      .default([...DEFAULT_LAMBDAS]),
     ...runSettingsSchema.pick({ runs: true, seed: true, semantics: true, features: true, binning: true, split: true, splits: true, train: true, embedDim: true, budget: true, drift: true, feedbackDelay: true, feedbackRate: true }).shape,
     familyRules: z.array(z.object({ pattern: z.string(), family: z.string() }).strict()).default([]),
     defaultFamilies: z.boolean().default(true),

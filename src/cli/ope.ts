@@ -13,6 +13,7 @@ import { opeSummaryJson } from '../metrics/ope/summary.js';
 import { opeNotes, opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
+import { scenarioErrorsAsFlags } from './runFlags.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
@@ -55,7 +56,7 @@ export function registerOpeCommand(program: Command): void {
       // an unusable --out fails before the evaluation (checked again when committing)
       const inputs = inputFiles(o.logs, o.table, o.policyModule);
       if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
-      const summary = await ope({
+      const summary = await scenarioErrorsAsFlags(() => ope({
         logs: o.logs,
         policies: parseList(o.policies),
         params: o.param,
@@ -68,7 +69,7 @@ export function registerOpeCommand(program: Command): void {
         table: o.table,
         offline: o.offline,
         warn,
-      });
+      }));
       const outDir = o.out ?? `results/${timestamp()}-ope`;
       await writeOpeResults(outDir, summary, { force: o.force, inputs });
       if (o.json) print(opeSummaryJson(summary));

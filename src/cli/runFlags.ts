@@ -5,7 +5,7 @@
  * flag declaration.
  */
 import type { z } from 'zod';
-import { UsageError } from '../core/errors.js';
+import { SettingError, UsageError } from '../core/errors.js';
 import { parseList, parseNumber } from './parse.js';
 
 type Parsers = Record<string, (raw: never) => unknown>;
@@ -64,12 +64,14 @@ export function configFromFlags<S extends z.ZodObject>(schema: S, flags: object,
 
 /**
  * Run `f`, naming a scenario setting its checks report by field (`drift[0]`, `feedbackDelay`, as an experiment
- * file writes them) as the flag that was typed instead (`--drift[0]`, `--feedback-delay`).
+ * file writes them) as the flag that was typed instead (`--drift[0]`, `--feedback-delay`), and wording a
+ * `SettingError` with flags.
  */
 export async function scenarioErrorsAsFlags<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
+    if (e instanceof SettingError) throw new UsageError(e.worded(flagName));
     const m = e instanceof UsageError ? /^(budget|drift|feedbackDelay|feedbackRate)(?=[:[])/.exec(e.message) : null;
     if (m) throw new UsageError(`${flagName(m[1])}${(e as Error).message.slice(m[1].length)}`);
     throw e;

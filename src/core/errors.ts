@@ -41,6 +41,23 @@ export class UsageError extends Error {
 }
 
 /**
+ * A usage error about run settings, worded by whoever shows it: the message names fields (`split`), as a
+ * library caller wrote them; the command line renders it again with its flags (`--split`).
+ */
+export class SettingError extends UsageError {
+  readonly #render: (name: (field: string) => string) => string;
+  constructor(render: (name: (field: string) => string) => string) {
+    super(render((field) => field));
+    this.#render = render;
+  }
+
+  /** The message with each setting named by `name`. */
+  worded(name: (field: string) => string): string {
+    return this.#render(name);
+  }
+}
+
+/**
  * A plugin policy's own code failed (it threw): the message names the policy, its module and where in it.
  * Exit code 1, shown without greenserv's stack, which says nothing about the plugin.
  */

@@ -1,5 +1,5 @@
 /** What the routers trained on the train part of a split share (knn, predictive, warm-linucb, warm-thompson). */
-import { UsageError } from '../core/errors.js';
+import { SettingError, UsageError } from '../core/errors.js';
 import type { ContextSet } from '../features/context.js';
 import type { TrainData } from './policy.js';
 import { RidgeNormal } from './ridge.js';
@@ -11,7 +11,7 @@ export const CV_GRID = [1e-4, 1e-3, 1e-2, 0.1, 1, 10, 1000];
 
 /** The train data a `train: true` factory needs: without a train/test split the policy cannot run. */
 export function needTrain(name: string, t: TrainData | undefined): TrainData {
-  if (!t) throw new UsageError(`policy '${name}' is trained on the train part of a split: run it with --split <fraction> or --train <source>`);
+  if (!t) throw new SettingError((n) => `policy '${name}' is trained on the train part of a split: run it with ${n('split')} <fraction> or ${n('train')} <source>`);
   return t;
 }
 

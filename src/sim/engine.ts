@@ -3,7 +3,7 @@
  * every policy; a policy picks a model, is told only that model's stored reward, and the step regret is
  * oracle − obtained.
  */
-import { UsageError } from '../core/errors.js';
+import { SettingError, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
 import { valueAt, type MetricColumn } from '../data/columns.js';
@@ -245,7 +245,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   // contexts may hold train rows after the table's (a split); without train data they must match exactly
   if (cfg.train ? contexts.nQueries < t.nQueries : contexts.nQueries !== t.nQueries) throw new Error('contexts and table disagree on the number of queries');
   for (const p of cfg.policies) {
-    if (p.factory.train && !cfg.train) throw new UsageError(`policy '${p.name}' is trained on a train part: give --split <fraction> or --train <source>`);
+    if (p.factory.train && !cfg.train) throw new SettingError((n) => `policy '${p.name}' is trained on a train part: give ${n('split')} <fraction> or ${n('train')} <source>`);
     if (p.factory.budget && !cfg.scenario?.budget) throw new UsageError(budgetMissing(p.name));
   }
   const Q = t.nQueries;

@@ -3,7 +3,7 @@
  * separate train table; policies with `train: true` fit on the train part; every policy is replayed and
  * scored on the test stream only. With k splits the whole is repeated per split, each with its own draw.
  */
-import { UsageError } from '../core/errors.js';
+import { SettingError } from '../core/errors.js';
 import { makePoolTable, type PoolTable } from '../data/pool.js';
 import { asFloat64 } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
@@ -145,7 +145,7 @@ export interface ProtocolRun {
 /** Number of splits: 1 for a train table; `--splits` for a split. */
 function splitCount(p: ProtocolSpec): number {
   if (p.kind === 'train-table') return 1;
-  if (!(Number.isInteger(p.splits) && p.splits >= 1 && p.splits <= MAX_RUNS)) throw new UsageError(`--splits must be an integer in [1, ${MAX_RUNS}], ${atMost(MAX_RUNS)}; got ${p.splits}`);
+  if (!(Number.isInteger(p.splits) && p.splits >= 1 && p.splits <= MAX_RUNS)) throw new SettingError((n) => `${n('splits')} must be an integer in [1, ${MAX_RUNS}], ${atMost(MAX_RUNS)}; got ${p.splits}`);
   return p.splits;
 }
 
@@ -201,7 +201,7 @@ export function checkProtocol(t: PoolTable, p: ProtocolSpec, runs: number): numb
   const k = splitCount(p);
   if (p.kind === 'split') checkSplitFraction(p.fraction);
   else checkSameModels(t, p.train, p.source);
-  if (k * runs > MAX_RUNS) throw new UsageError(`--splits ${k} × --runs ${runs} = ${k * runs} replays per policy, ${atMost(MAX_RUNS)}`);
+  if (k * runs > MAX_RUNS) throw new SettingError((n) => `${n('splits')} ${k} × ${n('runs')} ${runs} = ${k * runs} replays per policy, ${atMost(MAX_RUNS)}`);
   return k;
 }
 
@@ -257,7 +257,7 @@ export function sameModelsProblem(t: PoolTable, tr: PoolTable, testName = 'the t
 
 function checkSameModels(t: PoolTable, tr: PoolTable, source: string): void {
   const problem = sameModelsProblem(t, tr);
-  if (problem) throw new UsageError(`--train ${source}: the train table must have the same models as the test table; it ${problem}`);
+  if (problem) throw new SettingError((n) => `${n('train')} ${source}: the train table must have the same models as the test table; it ${problem}`);
 }
 
 /**
@@ -277,5 +277,5 @@ export function checkTrainEmbedding(t: PoolTable, tr: PoolTable, source: string)
   else if (b === undefined) what = `${train} has no embedding column, while ${test} has one (${width(a!)}) ${how}`;
   else if (a === undefined) what = `${test} has no embedding column, while ${train} has one (${width(b)}) ${how}`;
   else what = `the embeddings differ in width: ${width(b)} in ${train}, ${width(a)} in ${test}; both tables need the same width`;
-  throw new UsageError(`--features embedding with --train: ${what}`);
+  throw new SettingError((n) => `${n('features')} embedding with ${n('train')}: ${what}`);
 }

@@ -5,7 +5,7 @@ import { contextsFor, type ContextFeature } from '../features/contextsFor.js';
 import { applyFeatures, type ApplyReport } from '../features/pipeline.js';
 import type { Semantics } from '../policies/policy.js';
 import { resolvePolicies } from '../policies/registry.js';
-import { UsageError } from '../core/errors.js';
+import { SettingError } from '../core/errors.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { simulateAsync, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
 import { runProtocol, type ProtocolRun, type ProtocolSpec } from './protocol.js';
@@ -65,20 +65,20 @@ export interface PreparedRun {
 
 /** The protocol a run asks for (`split` or `train`), or null for the online protocol of the paper. */
 function protocolOf(o: SimulateOptions): ProtocolSpec | null {
-  if (o.split !== undefined && o.trainTable) throw new UsageError('give either --split (a split of the data) or --train (a separate training table), not both');
+  if (o.split !== undefined && o.trainTable) throw new SettingError((n) => `give either ${n('split')} (a split of the data) or ${n('train')} (a separate training table), not both`);
   if (o.split !== undefined) return { kind: 'split', fraction: o.split, splits: o.splits ?? 1 };
   if (o.trainTable) {
-    if ((o.splits ?? 1) !== 1) throw new UsageError('--splits applies to --split; a --train table is one split');
+    if ((o.splits ?? 1) !== 1) throw new SettingError((n) => `${n('splits')} applies to ${n('split')}; a ${n('train')} table is one split`);
     return { kind: 'train-table', train: o.trainTable, source: o.train ?? o.trainTable.name };
   }
-  if ((o.splits ?? 1) !== 1) throw new UsageError('--splits needs --split <fraction>');
+  if ((o.splits ?? 1) !== 1) throw new SettingError((n) => `${n('splits')} needs ${n('split')} <fraction>`);
   return null;
 }
 
 export async function runSimulation(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<PreparedRun> {
   const spec = protocolOf(o);
   // the split replays keep no scenario state; experiments run scenarios under a split
-  if (spec && usesScenario(o)) throw new UsageError('--budget, --drift, --feedback-delay and --feedback-rate do not combine with --split or --train in simulate; run an experiment with split: and the scenario fields instead (docs/experiments.md)');
+  if (spec && usesScenario(o)) throw new SettingError((n) => `${n('budget')}, ${n('drift')}, ${n('feedbackDelay')} and ${n('feedbackRate')} do not combine with ${n('split')} or ${n('train')} in simulate; run an experiment with split: and the scenario fields instead (docs/experiments.md)`);
   const policies = resolvePolicies(o.policies, o.params, table.models);
   // the dataset hash is of the table as loaded, before derived features are filled in
   const sha256 = tableSha256(table);

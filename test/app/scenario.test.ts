@@ -23,7 +23,7 @@ describe('simulate request with scenario settings', () => {
 
   it('a scenario under --split is refused rather than dropped', async () => {
     for (const s of [{ budget: 'energy=0.05' }, { drift: [{ step: 10, model: 'phi-4-mini-4b', accuracy: -0.3 }] }, { feedbackRate: 0.5 }]) {
-      await expect(simulate({ policies: ['linucb'], runs: 1, split: 0.5, ...s })).rejects.toThrow(/do not combine with --split or --train in simulate; run an experiment/);
+      await expect(simulate({ policies: ['linucb'], runs: 1, split: 0.5, ...s })).rejects.toThrow(/do not combine with split or train in simulate; run an experiment/);
     }
   });
 });

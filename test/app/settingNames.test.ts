@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateDefaults } from '../../src/app/evaluate.js';
 import { runExperiment } from '../../src/app/experiment.js';
 import { ope } from '../../src/app/ope.js';
 import { simulate } from '../../src/app/simulate.js';
@@ -31,6 +32,33 @@ describe('setting names in errors', () => {
     await expect(ope({ logs, policies: ['random'], seed: -1 })).rejects.toThrow(new UsageError('seed must be an integer in [0, 4294967295], got -1'));
     await expect(ope({ logs, policies: ['random'], bootstrap: 0 })).rejects.toThrow(/^bootstrap must be an integer in \[1, \d+\], got 0$/);
     await expect(ope({ logs, policies: ['random'], estimators: 'ips,magic' })).rejects.toThrow(new UsageError("estimators: unknown estimator 'magic' (expected some of: dm, ips, snips, dr, switch-dr, dros)"));
+  });
+
+  it('a library call breaking the train/test protocol names the settings, not flags', async () => {
+    const cases: [Parameters<typeof simulate>[0], string][] = [
+      [{ policies: ['random'], splits: 3 }, 'splits needs split <fraction>'],
+      [{ policies: ['random'], split: 0.5, train: 'greenserv-pool' }, 'give either split (a split of the data) or train (a separate training table), not both'],
+      [{ policies: ['knn'] }, "policy 'knn' is trained on a train part: give split <fraction> or train <source>"],
+      [{ policies: ['random'], split: 0.5, splits: 10000, runs: 5 }, 'splits 10000 × runs 5 = 50000 replays per policy, at most 10000 (see docs/limits.md)'],
+      [{ policies: ['random'], split: 0.5, feedbackRate: 0.5 }, 'budget, drift, feedbackDelay and feedbackRate do not combine with split or train in simulate; run an experiment with split: and the scenario fields instead (docs/experiments.md)'],
+    ];
+    for (const [req, message] of cases) await expect(simulate({ runs: 1, ...req })).rejects.toThrow(new UsageError(message));
+    const cli = await cliInProcess(['simulate', '--splits', '3', '--runs', '1', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe('greenserv: error: --splits needs --split <fraction>\n');
+  });
+
+  it('a library call to ope asking for the oracle without a table names the table setting', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'log.csv');
+    writeFileSync(logs, 'query_id,model_id,propensity,accuracy\nq1,a,0.5,1\nq2,b,0.5,0\n');
+    await expect(ope({ logs, policies: ['oracle'] })).rejects.toThrow(new UsageError("policy 'oracle' needs every model's outcome for each query: give the full table with table"));
+    const cli = await cliInProcess(['ope', '--logs', logs, '--policies', 'oracle', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe("greenserv: error: policy 'oracle' needs every model's outcome for each query: give the full table with --table\n");
+  });
+
+  it('an evaluation request listing a λ twice is refused, as --lambdas and experiment YAML refuse it', () => {
+    // a repeated λ would weigh its point twice in the average accuracy
+    expect(() => evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 0.5, 1] })).toThrow(new UsageError('lambdas: λ 0.5 is listed twice (lambdas.1 and lambdas.2); list each λ once'));
+    expect(evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 1] }).lambdas).toEqual([0, 0.5, 1]);
   });
 
   // through main() in this process: what is named is the command's doing, not the process's

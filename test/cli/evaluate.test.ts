@@ -10,7 +10,7 @@ import { DataError, UsageError } from '../../src/core/errors.js';
 import type { EvaluateSummary } from '../../src/metrics/routerbench.js';
 import { evaluateReportHtml, evaluateReportSection, evaluateTable } from '../../src/report/evaluate.js';
 import { energyEvaluateTable } from '../../src/report/energy.js';
-import { POLICY_COLOURS } from '../../src/report/palette.js';
+import { lineColour, POLICY_COLOURS } from '../../src/report/palette.js';
 import { REPORT_CSS } from '../../src/report/html.js';
 
 const RB = resolve(__dirname, '../../../shared/data/routerbench');
@@ -298,8 +298,8 @@ describe.skipIf(!haveRb)('greenserv evaluate --routerbench ../shared/data/router
     const svg = readFileSync(join(o, 'charts', 'cost-quality-winogrande.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     for (const label of ['winogrande: cost vs quality', 'gpt-4-1106-preview', 'oracle frontier', 'Thompson sampling']) expect(svg).toContain(label);
-    // the policies keep the colours they have in the experiment charts
-    for (const p of ['linucb', 'thompson', 'random']) expect(svg).toContain(`stroke="${POLICY_COLOURS[p]}"`);
+    // the policies keep the colours they have in the experiment charts (pale ones darkened for lines)
+    for (const p of ['linucb', 'thompson', 'random']) expect(svg).toContain(`stroke="${lineColour(POLICY_COLOURS[p])}"`);
 
     const s = JSON.parse(readFileSync(join(o, 'summary.json'), 'utf8')) as EvaluateSummary;
     expect(s.schemaVersion).toBe(1);

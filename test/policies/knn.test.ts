@@ -123,7 +123,7 @@ describe('knn', () => {
 
   it('refuses a fractional k and a run without a train part, as usage errors', () => {
     expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2.5, weighting: 0, se: 0 }, undefined, t)).toThrow(UsageError);
-    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2, weighting: 0, se: 0 })).toThrow(/--split/);
+    expect(() => knnFactory.create(makeEnv(ctx, M), { k: 2, weighting: 0, se: 0 })).toThrow(/run it with split <fraction> or train <source>/);
   });
 
   it('refuses a train matrix over its limit before allocating it', () => {

@@ -163,6 +163,6 @@ describe('train/test protocol', () => {
     const other = randomTable(15, 20, 4);
     const o = base(['train-best-static'], t);
     o.protocol = { kind: 'train-table', train: other, source: 'other.csv' };
-    await expect(runProtocol(t, o)).rejects.toThrow(/--train other.csv: .*has model-3 not in the test table/);
+    await expect(runProtocol(t, o)).rejects.toThrow(/^train other.csv: .*has model-3 not in the test table/);
   });
 });

@@ -3,7 +3,7 @@
  * decision is scored on, the contexts the target policies see, and the hindsight data of the baselines —
  * from a full table when one is given, else from the log alone.
  */
-import { DataError, UsageError } from '../../core/errors.js';
+import { DataError, SettingError } from '../../core/errors.js';
 import { makePoolTable, type ModelInfo, type PoolTable } from '../../data/pool.js';
 import type { LogTable } from '../../data/logs.js';
 import { truncate } from '../../data/formats/text.js';
@@ -183,7 +183,7 @@ export function opeHindsight(data: OpeData, policy: string): HindsightData {
     }
     return { rewards, present, ...modelStats(table, rw) };
   }
-  if (policy === 'oracle') throw new UsageError(`policy 'oracle' needs every model's outcome for each query: give the full table with --table`);
+  if (policy === 'oracle') throw new SettingError((n) => `policy 'oracle' needs every model's outcome for each query: give the full table with ${n('table')}`);
   const reward = data.values.get('reward')!;
   const acc = data.values.get('accuracy')!;
   const sr = new Float64Array(M);
