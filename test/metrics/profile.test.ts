@@ -43,6 +43,32 @@ function small() {
   });
 }
 
+/** 1 query × M models with accuracy and no energy: none can be placed on the accuracy-vs-energy front. */
+function withoutEnergy(M: number) {
+  const ids = Array.from({ length: M }, (_, m) => `m${m}`);
+  return makePoolTable({
+    name: 'noenergy',
+    queryIds: ['q0'],
+    queryTasks: ['a'],
+    models: ids.map((id) => ({ id, name: id, paramsB: Number.NaN })),
+    accuracy: Float64Array.from(ids, (_, m) => m % 2),
+    present: new Uint8Array(M).fill(1),
+  });
+}
+
+describe('the note on models left off the front', () => {
+  it('names every model when there are at most 10', async () => {
+    const p = await buildProfile(withoutEnergy(3), { lambda: 0.5 });
+    expect(p.notes).toContain('no accuracy or energy for: m0, m1, m2 (not ranked on the front)');
+  });
+
+  it('names the first 10 and counts the rest (docs/limits.md), as every list in a message does; the JSON keeps them all', async () => {
+    const p = await buildProfile(withoutEnergy(12), { lambda: 0.5 });
+    expect(p.notes).toContain('no accuracy or energy for: m0, m1, m2, m3, m4, m5, m6, m7, m8, m9 and 2 more (not ranked on the front)');
+    expect(p.unranked).toHaveLength(12);
+  });
+});
+
 describe('buildProfile on a hand-made table', () => {
   it('per model and per task figures', async () => {
     const t = small();
