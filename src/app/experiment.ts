@@ -148,7 +148,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   for (const j of mine) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
-    process.exit(130);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   try {
     await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial);

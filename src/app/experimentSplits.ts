@@ -55,7 +55,7 @@ export async function runSplitSeries(file: string, text: string, series: SplitSp
   const dir = new AtomicDir(out, o.force === true, inputs);
   const onSignal = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
-    process.exit(130);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -278,7 +278,7 @@ function table(rows: string[][], width: number): string {
   const drop = DROP_ORDER.map((h) => rows[0].indexOf(h)).filter((j) => j > 0);
   const render = (keep: boolean[]): string => {
     const rs = rows.map((r) => r.filter((_, j) => keep[j]));
-    const w = rs[0].map((_, j) => Math.max(...rs.map((r) => r[j].length)));
+    const w = rs[0].map((_, j) => rs.reduce((m, r) => Math.max(m, r[j].length), 0)); // no spread: one row per model
     return rs.map((r) => '  ' + r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')).join('\n');
   };
   return fitColumns(rows[0].length, width, drop, render) + '\n';

@@ -13,7 +13,6 @@ import { greenservMarker, inputInside, protectedDirectory, type Inputs } from '.
 /** File-system calls used for writing, swappable by tests to simulate a full or failing disk. */
 export const atomicFs = { writeFileSync, mkdirSync, renameSync, appendFileSync };
 
-
 function io<T>(path: string, action: string, fn: () => T): T {
   try {
     return fn();
@@ -201,9 +200,7 @@ export class AtomicDir {
   /** The target as the user named it, for messages. */
   private readonly label: string;
 
-  /**
-   * `inputs`: the files (or directories) the run reads; a directory holding one is never replaced.
-   */
+  /** `inputs`: the files (or directories) the run reads; a directory holding one is never replaced. */
   constructor(
     target: string,
     private readonly force = false,
@@ -287,18 +284,25 @@ export class AtomicDir {
     });
   }
 
+  /** write() of many chunks that lets signals in every 50 ms: a Ctrl-C during a long file ends the run at once. */
+  async writeChunks(name: string, data: Iterable<string | Uint8Array>): Promise<void> {
+    this.write(name, '');
+    let turn = Date.now();
+    for (const chunk of data) {
+      io(join(this.target, name), 'write', () => atomicFs.appendFileSync(join(this.tmp, name), chunk));
+      if (Date.now() - turn < 50) continue;
+      await signalsHandled();
+      turn = Date.now();
+    }
+  }
+
   path(name: string): string {
     return join(this.tmp, name);
   }
 
   /**
-   * Move the finished directory into place. Under the commit lock the target is checked again: a directory
-   * filled by another run meanwhile is replaced only with force, otherwise this run fails with exit 2.
-   */
-  /**
    * commit() after one turn of the event loop: a SIGINT or SIGTERM that arrived while the files were written
-   * synchronously is handled first (the temporary removed, the process ended by it) instead of after the
-   * results were moved into place.
+   * synchronously is handled first (the temporary removed, the process ended by it), not after the commit.
    */
   async commitSettled(): Promise<void> {
     await signalsHandled();
@@ -306,6 +310,8 @@ export class AtomicDir {
     this.commit();
   }
 
+  /** Move the finished directory into place. Under the commit lock the target is checked again: a directory
+   *  filled by another run meanwhile is replaced only with force, otherwise this run fails with exit 2. */
   commit(): void {
     const t = this.target;
     withCommitLock(t, () => {

@@ -13,7 +13,7 @@ import { DataError } from '../core/errors.js';
 import { MAX_RESULTS_FILE_BYTES, parseJsonText, readFileBounded } from '../core/readFile.js';
 import type { CellCurves, ExperimentAggregate, ExperimentSummary, SelectionWindows } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
-import type { AtomicDir } from '../core/atomic.js';
+import { signalsHandled, type AtomicDir } from '../core/atomic.js';
 import { experimentCharts, focusLambdas } from './charts.js';
 import { experimentReport, type ReportInput } from './html.js';
 import type { Profile } from '../metrics/profile.js';
@@ -128,6 +128,8 @@ export async function writeChartsAndReport(
     dir.write(`charts/${c.name}.svg`, r.svg);
     dir.write(`charts/${c.name}.png`, r.png);
     rendered.push({ name: c.name, title: c.title, svg: r.svg, tables: c.tables });
+    // drawing is synchronous: let a Ctrl-C in between charts, not only after the last
+    await signalsHandled();
   }
   // the profile links to the accuracy-vs-energy chart at its own λ (the one nearest 0.5) rather than draw another
   const paretoCharts = specs.filter((c) => c.name.startsWith('accuracy-vs-energy')).map((c) => c.name);

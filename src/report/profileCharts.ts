@@ -119,6 +119,8 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
   const label = new Map(p.models.map((m, i) => [m.id, cut[i]]));
   // rows sorted by overall energy so the two panels read as cheap → expensive
   const order = [...p.models].sort((a, b) => (axisValue(a, p.cost) ?? Infinity) - (axisValue(b, p.cost) ?? Infinity)).map((m) => label.get(m.id)!);
+  // a row's place as a field: a sort list becomes one nested condition per model, beyond the stack at ~1,000
+  const rank = new Map(order.map((l, i) => [l, i]));
   const values: Record<string, unknown>[] = [];
   for (const m of p.models) {
     for (const t of p.dataset.tasks) {
@@ -126,6 +128,7 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
       if (!s) continue;
       values.push({
         model: label.get(m.id)!,
+        rank: rank.get(label.get(m.id)!),
         task: t,
         accuracy: s.accuracy.mean,
         cost: axisValue(s, p.cost),
@@ -136,7 +139,7 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
   }
   const bare = { grid: false, ticks: false, domain: false };
   const xEnc = { field: 'task', type: 'nominal', sort: p.dataset.tasks, axis: { ...bare, title: 'Task', labelAngle: -30 } };
-  const yEnc = { field: 'model', type: 'nominal', sort: order, axis: { ...bare, title: 'Model (cheapest first)', labelLimit: 0 } };
+  const yEnc = { field: 'model', type: 'nominal', sort: { field: 'rank', op: 'min' }, axis: { ...bare, title: 'Model (cheapest first)', labelLimit: 0 } };
   const cellW = Math.max(60, Math.min(90, 480 / Math.max(1, p.dataset.tasks.length)));
   const panel = (field: string, label: string, title: string, scale: Record<string, unknown>, dark: string): Record<string, unknown> => ({
     width: cellW * p.dataset.tasks.length,

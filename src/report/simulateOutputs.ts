@@ -164,7 +164,8 @@ export async function writeSimulateOutputs(
 ): Promise<void> {
   dir.write('summary.json', toJson(summary));
   dir.write('runs.csv', runsCsv(res));
-  if (res.steps && steps === 'csv') dir.write('steps.csv', stepsCsv(res.steps, t, res.policyNames));
-  if (res.steps && steps === 'arrow') dir.write('steps.arrow', await stepsArrow(res.steps, t, res.policyNames));
+  // the trace can take seconds to write: a Ctrl-C meanwhile must still stop at once
+  if (res.steps && steps === 'csv') await dir.writeChunks('steps.csv', stepsCsv(res.steps, t, res.policyNames));
+  if (res.steps && steps === 'arrow') await dir.writeChunks('steps.arrow', await stepsArrow(res.steps, t, res.policyNames));
   dir.write('manifest.json', toJson(manifest));
 }

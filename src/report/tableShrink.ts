@@ -30,7 +30,7 @@ export function cutDistinct(cells: string[], n: number, max = Infinity): string[
 const MIN_NAME = 12;
 
 /** Width of the widest line of `text`. */
-export const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
+export const widest = (text: string): number => text.split('\n').reduce((m, l) => Math.max(m, l.length), -Infinity);
 
 /**
  * The rows with their text columns (`text[j]`) cut in the middle, widest first, until `render` fits `width`;

@@ -26,7 +26,8 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 const signedPct = (x: number | null): string => percentText(x, true);
 
 export function renderTable(headers: string[], rows: string[][], alignRight: boolean[]): string {
-  const w = headers.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  // a loop, not Math.max(...): a table of one row per model can have more rows than a call has room for arguments
+  const w = headers.map((h, j) => rows.reduce((m, r) => Math.max(m, r[j].length), h.length));
   const line = (cells: string[]): string =>
     cells.map((c, j) => (alignRight[j] ? c.padStart(w[j]) : c.padEnd(w[j]))).join('  ').trimEnd();
   return [line(headers), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');

@@ -3,7 +3,7 @@
  * no results directory. The child signals itself as soon as the command listens for that signal (a preload
  * patches process.on), so the signal always lands while the command is running, not before or after.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +36,43 @@ fs.createWriteStream = (p, ...rest) => {
 syncBuiltinESMExports();
 `;
 
+// signals itself at the first chunk of steps.csv, each chunk made 20 ms slower (a large trace on a slow disk);
+// the exit hook records how long the process went on after the signal
+const PRELOAD_STEPS = `
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const append = fs.appendFileSync;
+let sentAt = 0;
+fs.appendFileSync = (p, ...rest) => {
+  if (String(p).endsWith('steps.csv')) {
+    if (!sentAt) { sentAt = Date.now(); process.kill(process.pid, process.env.GS_SELF_SIGNAL); }
+    const t = Date.now();
+    while (Date.now() - t < 20);
+  }
+  return append(p, ...rest);
+};
+process.on('exit', () => { if (sentAt) fs.writeFileSync(process.env.GS_STOP_FILE, String(Date.now() - sentAt)); });
+syncBuiltinESMExports();
+`;
+
+// signals itself when the first chart is written, each chart file made 150 ms slower (a slow disk, a big chart)
+const PRELOAD_CHARTS = `
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const write = fs.writeFileSync;
+let sentAt = 0;
+fs.writeFileSync = (p, ...rest) => {
+  if (/charts[\\\\/][^\\\\/]+\\.(svg|png)$/.test(String(p))) {
+    if (!sentAt) { sentAt = Date.now(); process.kill(process.pid, process.env.GS_SELF_SIGNAL); }
+    const t = Date.now();
+    while (Date.now() - t < 150);
+  }
+  return write(p, ...rest);
+};
+process.on('exit', () => { if (sentAt) write(process.env.GS_STOP_FILE, String(Date.now() - sentAt)); });
+syncBuiltinESMExports();
+`;
+
 function withSelfSignal(dir: string, sig: string, preload = PRELOAD): NodeJS.ProcessEnv {
   const p = join(dir, 'self-signal.mjs');
   writeFileSync(p, preload);
@@ -55,6 +92,32 @@ describe('a signal while results are computed', () => {
       expect(readdirSync(dir).sort()).toEqual(['self-signal.mjs']);
     });
   }
+
+  it('simulate: Ctrl-C while a long steps.csv is written stops within 0.5 s, exits 130 and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const out = join(dir, 'res');
+    const stopFile = join(dir, 'stop-ms');
+    const env = { ...withSelfSignal(dir, 'SIGINT', PRELOAD_STEPS), GS_STOP_FILE: stopFile };
+    // 4 fixed policies × 60 runs × 2,500 steps = 600,000 rows: 74 chunks, at least 1.5 s to write
+    const r = await cli(['simulate', '--policies', 'random,largest,smallest,most-accurate', '--runs', '60', '--no-ui', '--out', out], { env });
+    expect(r.stderr.endsWith('greenserv: interrupted (SIGINT); stopped, no results written\n')).toBe(true);
+    expect(r.code).toBe(130);
+    expect(Number(readFileSync(stopFile, 'utf8'))).toBeLessThan(500);
+    expect(readdirSync(dir).sort()).toEqual(['self-signal.mjs', 'stop-ms']);
+  });
+
+  it('experiment run: Ctrl-C while the charts are drawn stops after the chart under way, keeping the checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const out = join(dir, 'x');
+    const stopFile = join(dir, 'stop-ms');
+    const env = { ...withSelfSignal(dir, 'SIGINT', PRELOAD_CHARTS), GS_STOP_FILE: stopFile };
+    // X1 draws 8 charts, 16 files: 2.4 s of writes after the signal if nothing lets it in
+    const r = await cli(['experiment', 'run', 'x1-algorithm-comparison', '--runs', '1', '--no-ui', '--out', out], { env });
+    expect(r.stderr).toContain(`greenserv: interrupted (SIGINT) while writing results; every replay is kept in ${out}.partial;`);
+    expect(r.code).toBe(130);
+    expect(Number(readFileSync(stopFile, 'utf8'))).toBeLessThan(1000);
+    expect(readdirSync(dir).sort()).toEqual(['self-signal.mjs', 'stop-ms', 'x.partial']);
+  });
 
   it('energy sensitivity: SIGTERM says so, exits 143 and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));

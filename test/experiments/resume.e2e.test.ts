@@ -29,6 +29,22 @@ function runCli(args: string[]): Promise<{ code: number | null; signal: NodeJS.S
 }
 
 describe('interrupted experiments', () => {
+  it('SIGTERM keeps completed runs too, and exits 143 as every other command does (128 + the signal)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-resume-'));
+    const cfg = join(dir, 'resume.yaml');
+    writeFileSync(cfg, CONFIG);
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, [BIN, 'experiment', 'run', cfg, '--out', out, '--workers', '1', '--no-charts', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    for (let i = 0; i < 2000 && !existsSync(join(`${out}.partial`, 'jobs.ndjson')); i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toMatch(/interrupted \(SIGTERM\): \d+ of 352 replays kept in .*\.partial; finish with: greenserv experiment run --resume/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('SIGINT keeps completed runs; --resume finishes with results identical to an uninterrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-resume-'));
     const cfg = join(dir, 'resume.yaml');

@@ -43,6 +43,45 @@ function small() {
   });
 }
 
+/** 1 query × M models with accuracy and no energy: none can be placed on the accuracy-vs-energy front. */
+function withoutEnergy(M: number) {
+  const ids = Array.from({ length: M }, (_, m) => `m${m}`);
+  return makePoolTable({
+    name: 'noenergy',
+    queryIds: ['q0'],
+    queryTasks: ['a'],
+    models: ids.map((id) => ({ id, name: id, paramsB: Number.NaN })),
+    accuracy: Float64Array.from(ids, (_, m) => m % 2),
+    present: new Uint8Array(M).fill(1),
+  });
+}
+
+describe('the per-task heatmap of many models', () => {
+  it('a spec Vega can run at 1,500 models: rows placed by a rank field, not a sort list (one nested condition per model)', async () => {
+    const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+    const spec = heatmapChartSpec(await buildProfile(withoutEnergy(1500), { lambda: 0.5 }));
+    const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+    await view.runAsync();
+    // every model keeps its own row
+    const rows = (view.data('data_0') as { model: string }[]).map((d) => d.model);
+    expect(new Set(rows).size).toBe(1500);
+    view.finalize();
+  });
+});
+
+describe('the note on models left off the front', () => {
+  it('names every model when there are at most 10', async () => {
+    const p = await buildProfile(withoutEnergy(3), { lambda: 0.5 });
+    expect(p.notes).toContain('no accuracy or energy for: m0, m1, m2 (not ranked on the front)');
+  });
+
+  it('names the first 10 and counts the rest (docs/limits.md), as every list in a message does; the JSON keeps them all', async () => {
+    const p = await buildProfile(withoutEnergy(12), { lambda: 0.5 });
+    expect(p.notes).toContain('no accuracy or energy for: m0, m1, m2, m3, m4, m5, m6, m7, m8, m9 and 2 more (not ranked on the front)');
+    expect(p.unranked).toHaveLength(12);
+  });
+});
+
 describe('buildProfile on a hand-made table', () => {
   it('per model and per task figures', async () => {
     const t = small();

@@ -243,6 +243,14 @@ describe('scenarioTables', () => {
 });
 
 describe('line wrapping and column fitting', () => {
+  it('lays out a table of 200,000 rows (column widths and the widest line were spread calls, beyond the stack)', () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => [`model-${i}`, String(i % 7)]);
+    const out = renderTableFit(['model', 'n'], rows, [false, true], 80, []);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('model         n');
+    expect(lines[lines.length - 1]).toBe('model-199999  2'); // 199,999 mod 7
+  });
+
   it('never breaks between a number and its % sign', () => {
     expect(wrapAt('given for 30 % of queries', ' ', 12)).toBe('given for\n30 % of\nqueries');
     expect(wrapItems('share 12.5 % · rate 30 %', 10)).toBe('share\n12.5 %\nrate 30 %');
