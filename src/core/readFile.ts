@@ -47,8 +47,29 @@ export function parseJsonText(text: string, file: string): unknown {
 // would otherwise pass unseen into the results' copy of the config
 const CONFIG_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-/** Refuse a config text holding a C0 control character other than tab, LF or CR, naming its line and column. */
+/**
+ * Items a config text may hold, counted as its commas and line breaks (a bound on its YAML values). A YAML
+ * parser keeps about 1.5 kB per value, so a 16 MiB file of `0,0,0,…` took minutes and gigabytes before the
+ * schema could refuse it; the largest valid experiment (100,000 published figures) stays below.
+ */
+export const MAX_CONFIG_ITEMS = 1_000_000;
+
+/**
+ * Refuse a config text holding a C0 control character other than tab, LF or CR, naming its line and column,
+ * or more than MAX_CONFIG_ITEMS items, naming the line where the count passes it.
+ */
 export function checkConfigText(text: string, file: string): void {
+  let items = 0;
+  let at = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) items++;
+    else if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      items++;
+      at++;
+    }
+    if (items > MAX_CONFIG_ITEMS) throw new DataError(`more than ${MAX_CONFIG_ITEMS} items (commas and line breaks) up to this line; a config file holds at most ${MAX_CONFIG_ITEMS} (see docs/limits.md)`, file, at);
+  }
   const m = CONFIG_CONTROL.exec(text);
   if (!m) return;
   const before = text.slice(0, m.index);
