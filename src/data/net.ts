@@ -14,23 +14,42 @@ export interface NetLimits {
   totalMs: number;
 }
 
-/** A URL as it may be shown or logged: any user name or password replaced by `***`. */
-export function redactUrl(raw: string): string {
+/**
+ * Query parameters whose values are taken for secrets (`key`, `api_key`, `access_token`, `sig`, `password`, …):
+ * a name that is, or ends in, one of these words.
+ */
+const SECRET_PARAM = /(?:^|[-_.])(?:key|apikey|token|secret|password|passwd|pwd|sig|signature|auth|authorization|credential|credentials)$/i;
+
+/** `?name=value` pairs of a URL or a message with a secret-looking name: the value replaced by `***`. */
+function redactQuery(s: string): string {
+  return s.replace(/([?&;])([^=&#\s]+)=([^&#\s]*)/g, (all, sep: string, name: string) => (SECRET_PARAM.test(decodeName(name)) ? `${sep}${name}=***` : all));
+}
+
+function decodeName(name: string): string {
   try {
-    const u = new URL(raw);
-    if (!u.username && !u.password) return raw;
-    u.username = '***';
-    u.password = u.password ? '***' : '';
-    return u.href;
+    return decodeURIComponent(name);
   } catch {
-    // not a URL: hide anything that looks like userinfo before an @
-    return raw.replace(/\/\/[^/@\s]*@/, '//***@');
+    return name;
   }
 }
 
-/** Any `scheme://user:pass@` inside a message, with the credentials replaced by `***`. */
+/** A URL as it may be shown or logged: any user name or password, and secret-looking query values, replaced by `***`. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (!u.username && !u.password) return redactQuery(raw);
+    u.username = '***';
+    u.password = u.password ? '***' : '';
+    return redactQuery(u.href);
+  } catch {
+    // not a URL: hide anything that looks like userinfo before an @
+    return redactQuery(raw.replace(/\/\/[^/@\s]*@/, '//***@'));
+  }
+}
+
+/** Any `scheme://user:pass@` inside a message, with the credentials replaced by `***`, and secret-looking query values. */
 export function redactText(s: string): string {
-  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+  return redactQuery(s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@'));
 }
 
 export type NetPhase = 'connect' | 'idle' | 'total';

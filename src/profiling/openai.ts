@@ -137,8 +137,12 @@ export class OpenAIClient implements CompletionClient {
     // credentials in the URL become a Basic header; the URL we print and log carries none
     const { url: clean, authorization } = splitCredentials(base);
     this.basicAuth = authorization;
-    this.url = `${clean.href.replace(/\/+$/, '')}/${this.api === 'chat' ? 'chat/completions' : 'completions'}`;
-    this.target = new URL(this.url);
+    // the path gains the endpoint; a query (Azure's ?api-version=…, a ?key=…) stays a query
+    const target = new URL(clean.href);
+    target.pathname = `${target.pathname.replace(/\/+$/, '')}/${this.api === 'chat' ? 'chat/completions' : 'completions'}`;
+    this.target = target;
+    // shown and logged: secret-looking query values hidden
+    this.url = redactUrl(target.href);
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.connectTimeoutMs = Math.min(o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, this.timeoutMs);
     this.maxResponseBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;

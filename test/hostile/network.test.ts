@@ -169,6 +169,20 @@ describe('credentials in --endpoint', () => {
     }
   });
 
+  it('a query in --endpoint stays a query of every request; secret-looking values are neither printed nor written', async () => {
+    fake = await startFakeServer({ answer: (p) => answerFor(p) });
+    const dir = tempDir();
+    writePromptFile(dir);
+    const out = join(dir, 'q.csv');
+    const r = await runCli(['--endpoint', `${fake.url}?api-version=2024-06-01&api_key=s3cr3t-key`, '--model', 'm', '--queries', join(dir, 'prompts.csv'), '--out', out, '--energy', 'none', '--limit', '2']);
+    expect(r.code).toBe(0);
+    // the endpoint's path gains /completions; the query is sent as given (it was appended after the query before)
+    expect(fake.requests.map((q) => q.path)).toEqual(['/v1/completions?api-version=2024-06-01&api_key=s3cr3t-key', '/v1/completions?api-version=2024-06-01&api_key=s3cr3t-key']);
+    const logged = readFileSync(sideFiles(out).requests, 'utf8');
+    expect(JSON.parse(logged.split('\n')[0]).endpoint).toBe(`${fake.url}?api-version=2024-06-01&api_key=***`);
+    for (const text of [r.stdout, r.stderr, logged, readFileSync(out, 'utf8')]) expect(text).not.toContain('s3cr3t-key');
+  });
+
   it('an unreachable endpoint with credentials is named without them', async () => {
     const e = await endpointError(new OpenAIClient({ baseUrl: 'http://bob:hunter2@127.0.0.1:1/v1', model: 'm', retries: 0 }).complete(REQ));
     expect(e.message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:1\/v1\/completions/);
