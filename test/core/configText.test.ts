@@ -2,13 +2,12 @@
  * Config texts are bounded in items before any YAML parse: a file of a few million values is refused at once,
  * naming the line where the count passes the bound, instead of after minutes and gigabytes of parsing.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { checkConfigText, MAX_CONFIG_ITEMS } from '../../src/core/readFile.js';
-import { DataError } from '../../src/core/errors.js';
+import { throwsDataError as refusal } from '../helpers/errors.js';
 import { parseExperiment } from '../../src/sim/experimentConfig.js';
 import { readBoundsFile } from '../../src/data/formats/bounds.js';
 
@@ -16,16 +15,6 @@ import { readBoundsFile } from '../../src/data/formats/bounds.js';
 function manyItems(head: string, n: number, tail: string): string {
   const line = '0,'.repeat(1000);
   return head + `${line}\n`.repeat(n / 1000) + tail;
-}
-
-function refusal(f: () => unknown): DataError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('not refused');
 }
 
 describe('config text item bound', () => {
