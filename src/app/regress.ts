@@ -55,6 +55,9 @@ const benchConfig = z
   .object({ command: z.literal('bench'), policies: z.array(z.string()).min(1).max(MAX_ARMS, atMost(MAX_ARMS)), minMs: z.number().int().min(50).max(MAX_BENCH_MS, atMost(MAX_BENCH_MS)).default(400) })
   .strict();
 
+/** Per-metric tolerances, as a baseline file and regressOne's options give them. */
+const toleranceRecord = z.record(z.string(), z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict());
+
 const baselineSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -64,7 +67,7 @@ const baselineSchema = z
     requires: z.string().optional(),
     config: z.discriminatedUnion('command', [simulateConfig, evaluateConfig, benchConfig]),
     dataset: z.object({ name: z.string(), sha256: z.string() }).optional(),
-    tolerance: z.record(z.string(), z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict()).optional(),
+    tolerance: toleranceRecord.optional(),
     machine: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     metrics: z.record(z.string(), z.number()),
   })
@@ -218,7 +221,23 @@ async function loadBaselineTrain(file: string, c: z.infer<typeof simulateConfig>
   return t;
 }
 
-export async function regressOne(file: string, o: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[]; warn?: (msg: string) => void } = {}): Promise<RegressResult> {
+/** regressOne's options, checked as the other use cases check their requests (a plain-JavaScript caller's typo is named). */
+const regressOptions = z
+  .object({
+    tolerance: toleranceRecord.optional(),
+    update: z.boolean().optional(),
+    params: z.array(z.string()).optional(),
+    warn: z.custom<(msg: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+  })
+  .strict();
+
+export async function regressOne(file: string, options: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[]; warn?: (msg: string) => void } = {}): Promise<RegressResult> {
+  const checked = regressOptions.safeParse(options);
+  if (!checked.success) {
+    const i = checked.error.issues[0];
+    throw new UsageError(`${i.path.map(String).join('.') || '(options)'}: ${i.message}`);
+  }
+  const o = checked.data;
   const b = readBaseline(file);
   if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
     return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };
