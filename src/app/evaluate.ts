@@ -150,8 +150,8 @@ export function evaluateDefaults(request: EvaluateRequest): EvaluateParams {
   const parsed = evaluateSchema.safeParse(r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
   if (parsed.success) {
     const p = parsed.data;
-    if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. gpu=H100,batch=32 (--energy-model)");
-    if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only (--cost energy)");
+    if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. 'gpu=H100,batch=32'");
+    if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only");
     checkReplayCount(p, 'fields');
     checkThreadBound(p.policies, p.jobs, 'jobs');
     return p;
