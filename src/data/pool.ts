@@ -10,6 +10,8 @@ export type { AccuracyColumn, MetricColumn } from './columns.js';
 
 /** Task order of the task one-hot block (docs/features.md, task type). Tasks outside this list are appended in order of appearance. */
 export const PAPER_TASKS = ['mmlu', 'gsm8k', 'hellaswag', 'winogrande', 'cnn_dailymail'] as const;
+/** The task of a query with no task label: a task model, when given, predicts one from its text. */
+export const UNKNOWN_TASK = 'unknown';
 
 export interface ModelInfo {
   /** Identifier used everywhere (command line, summary.json). */

@@ -3,14 +3,11 @@
  * queries, and filling them into a pool table that has query text but no precomputed features.
  */
 import { UsageError } from '../core/errors.js';
-import { PAPER_TASKS, type PoolTable, type TaskBounds, computeTaskBounds } from '../data/pool.js';
+import { PAPER_TASKS, UNKNOWN_TASK, type PoolTable, type TaskBounds, computeTaskBounds } from '../data/pool.js';
 import { type ComplexityBinning, complexityBin } from './context.js';
 import { type ClusterInit, type VectorBatch, embeddingVectors, onlineKMeans, textVectors } from './cluster.js';
 import { type TextCounts, fleschFromCounts, invertFlesch, scanText } from './flesch.js';
 import { type TaskModel, taskPredictor } from './taskClassifier.js';
-
-/** Task name given to a query with neither a task label nor a classifier to predict one. */
-export const UNKNOWN_TASK = 'unknown';
 
 export interface FeatureInput {
   queryId: string;

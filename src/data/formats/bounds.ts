@@ -7,7 +7,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DataError } from '../../core/errors.js';
 import { missingColumn } from './missingColumn.js';
-import type { PoolTable, TaskBounds } from '../pool.js';
+import { UNKNOWN_TASK, type PoolTable, type TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
 import { withTextTable, parseNumber, someOf } from './text.js';
 import { checkConfigText, readFileBounded } from '../../core/readFile.js';
@@ -82,5 +82,7 @@ export async function applyBoundsFile(table: PoolTable, file: string, warn?: (m:
     if (v) table.taskBounds.set(t, v);
     else missing.push(t);
   }
-  if (missing.length > 0) warn?.(`${file}: no bounds for task(s) ${someOf(missing)}; using the table's own min/max`);
+  // 'unknown' marks queries whose task a task model may predict: those take their predicted task's bounds
+  const later = missing.includes(UNKNOWN_TASK) ? ` (queries marked '${UNKNOWN_TASK}' whose task a task model predicts take the bounds of that task)` : '';
+  if (missing.length > 0) warn?.(`${file}: no bounds for task(s) ${someOf(missing)}; using the table's own min/max${later}`);
 }
