@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,23 +29,6 @@ describe('worker pool', () => {
 
   it('from the TypeScript sources there is no worker script (callers run inline, nothing is loaded from dist/)', () => {
     expect(workerScript()).toBeNull();
-  });
-
-  it.skipIf(!built)('experiment jobs give the same results on 1 and 2 workers, in job order', async () => {
-    const pool = (await import(resolve(DIST, 'sim/workers.js'))) as typeof import('../../src/sim/workers.js');
-    const exp = (await import(resolve(DIST, 'sim/experiment.js'))) as typeof import('../../src/sim/experiment.js');
-    const conf = (await import(resolve(DIST, 'sim/experimentConfig.js'))) as typeof import('../../src/sim/experimentConfig.js');
-    const load = (await import(resolve(DIST, 'data/load.js'))) as typeof import('../../src/data/load.js');
-    expect(pool.workerScript()).toMatch(/worker\.js$/);
-    const cfg = conf.parseExperiment(readFileSync(resolve(__dirname, '../../experiments/x0-warmup.yaml'), 'utf8'), 'x0-warmup');
-    const table = await load.loadTable(cfg.dataset);
-    const jobs = exp.expandJobs(cfg, 2);
-    const seen: number[] = [];
-    const inline = await pool.runJobs(new exp.ExperimentContext(table, cfg), { source: cfg.dataset }, jobs, 1);
-    const threads = await pool.runJobs(new exp.ExperimentContext(table, cfg), { source: cfg.dataset }, jobs, 2, (_r, done) => seen.push(done));
-    expect(seen).toEqual(jobs.map((_, i) => i + 1));
-    expect(threads.map((r) => r.metrics.finalRegret)).toEqual(inline.map((r) => r.metrics.finalRegret));
-    expect(threads.map((r) => Array.from(r.chosen))).toEqual(inline.map((r) => Array.from(r.chosen)));
   });
 
   it.skipIf(!built)('a worker error comes back as its class with its message; a failing callback ends the pool', async () => {
