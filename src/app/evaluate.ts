@@ -8,6 +8,7 @@ import type { Inputs } from '../core/outputGuard.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { UsageError } from '../core/errors.js';
 import { loadRouterbench } from './routerbenchSource.js';
+import { checkRequest } from './runConfig.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
@@ -147,17 +148,12 @@ export const evaluateSchema = z
 export function evaluateDefaults(request: EvaluateRequest): EvaluateParams {
   // warn is where messages go, not a setting: it is neither checked nor recorded
   const { warn: _, ...r } = request;
-  const parsed = evaluateSchema.safeParse(r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
-  if (parsed.success) {
-    const p = parsed.data;
-    if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. 'gpu=H100,batch=32'");
-    if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only");
-    checkReplayCount(p, 'fields');
-    checkThreadBound(p.policies, p.jobs, 'jobs');
-    return p;
-  }
-  const i = parsed.error.issues[0];
-  throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
+  const p = checkRequest(evaluateSchema, r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
+  if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. 'gpu=H100,batch=32'");
+  if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only");
+  checkReplayCount(p, 'fields');
+  checkThreadBound(p.policies, p.jobs, 'jobs');
+  return p;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { AtomicDir } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
+import { checkRequest } from './runConfig.js';
 import { profileRequestSchema } from './profileConfig.js';
 import type { Gpu } from '../data/energy/types.js';
 import { loadTable, type LoadOptions } from '../data/load.js';
@@ -38,12 +39,7 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
  * command's settings (a bad value is a UsageError naming the field) and takes its defaults.
  */
 export async function profileTable(request: ProfileRequest = {}): Promise<Profile> {
-  const checked = profileRequestSchema.safeParse(request);
-  if (!checked.success) {
-    const i = checked.error.issues[0];
-    throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
-  }
-  const r = checked.data;
+  const r = checkRequest(profileRequestSchema, request);
   // an unusable --out fails before any data is read
   const inputs = inputFiles(r.data, r.queries, r.models, r.bounds, energyModelSizes(r.energyModel));
   const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true, inputs) : null;

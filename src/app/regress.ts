@@ -15,7 +15,7 @@ import { runSweep } from '../sim/sweep.js';
 import { resolveSourcePath } from '../sim/experimentConfig.js';
 import { MAX_ARMS, MAX_BENCH_MS, MAX_CONFIG_BYTES, MAX_LAMBDAS, atMost } from '../sim/limits.js';
 import { runFields, runSettingsShape } from '../sim/runConfig.js';
-import { runConfigFromBaseline, simulateOptions, tableHasLatency } from './runConfig.js';
+import { checkRequest, runConfigFromBaseline, simulateOptions, tableHasLatency } from './runConfig.js';
 import type { PoolTable } from '../data/pool.js';
 import { sameModelsProblem } from '../sim/protocol.js';
 import { resolvePolicies, withOverrides } from '../policies/registry.js';
@@ -232,12 +232,7 @@ const regressOptions = z
   .strict();
 
 export async function regressOne(file: string, options: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[]; warn?: (msg: string) => void } = {}): Promise<RegressResult> {
-  const checked = regressOptions.safeParse(options);
-  if (!checked.success) {
-    const i = checked.error.issues[0];
-    throw new UsageError(`${i.path.map(String).join('.') || '(options)'}: ${i.message}`);
-  }
-  const o = checked.data;
+  const o = checkRequest(regressOptions, options, '(options)');
   const b = readBaseline(file);
   if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
     return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };

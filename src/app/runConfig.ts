@@ -2,18 +2,24 @@
  * Adapters from what a user wrote to one `RunConfig` (sim/runConfig.ts), and from a `RunConfig` to the
  * simulation. Flags are adapted in cli/simulateOptions.ts; errors name the field, flag or baseline key.
  */
+import type { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import type { SimulateOptions } from '../sim/run.js';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
 import { DEFAULT_POLICIES, TRAINED_DEFAULT_POLICIES, withOverrides } from '../policies/registry.js';
 
-/** A library request: validated against the one schema, problems named by field (`lambda: …`). */
-export function runConfigFromRequest(req: RunConfigInput): RunConfig {
-  const r = runConfigSchema.safeParse(req);
+/** A library request (or options) checked against its schema: the first problem is a UsageError naming its field. */
+export function checkRequest<S extends z.ZodType>(schema: S, value: unknown, root = '(request)'): z.output<S> {
+  const r = schema.safeParse(value);
   if (r.success) return r.data;
   const i = r.error.issues[0];
-  throw new UsageError(`${i.path.map(String).join('.') || '(request)'}: ${i.message}`);
+  throw new UsageError(`${i.path.map(String).join('.') || root}: ${i.message}`);
+}
+
+/** A library request: validated against the one schema, problems named by field (`lambda: …`). */
+export function runConfigFromRequest(req: RunConfigInput): RunConfig {
+  return checkRequest(runConfigSchema, req);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { energyPerToken, type PoolTable } from '../data/pool.js';
 import { modelStats } from '../sim/engine.js';
+import { listSome } from '../sim/shard.js';
 import { buildRewards } from '../sim/reward.js';
 import { paretoFront } from './pareto.js';
 import { meanSdCi } from './stats.js';
@@ -265,9 +266,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
   if (front.unranked.length > 0) {
     const hint = cost === 'energy' && t.costUsd ? '; the table has dollar costs: try --cost usd' : '';
     // the first 10 and a count, as every list in a message (docs/limits.md); `unranked` keeps them all
-    const u = front.unranked;
-    const names = u.length > 10 ? `${u.slice(0, 10).join(', ')} and ${u.length - 10} more` : u.join(', ');
-    notes.push(`no accuracy or ${COST_LABEL[cost]} for: ${names} (not ranked on the front${hint})`);
+    notes.push(`no accuracy or ${COST_LABEL[cost]} for: ${listSome(front.unranked, 10)} (not ranked on the front${hint})`);
   }
   const est = estimatedCells.reduce((a, b) => a + b, 0);
   if (est > 0) notes.push(`${est} cells carry estimated energy (--estimate-energy), not measurements`);

@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioSummary } from '../metrics/scenario.js';
 import { endLabelLayers, eventTextLayers, H, labelRowsOffset, legendFor, niceCeil, placeEventLabels, W } from './chartsTime.js';
 import { segmentCrossesBox } from './labels.js';
-import { dashScale, policyMarks } from './marks.js';
+import { dashScale, LINE_LEGEND, policyMarks } from './marks.js';
 import { colourScale } from './palette.js';
 import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
 
@@ -85,7 +85,7 @@ function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, c
   const top = niceCeil(Math.max(target * 1.25, ...rows.filter((r) => Number.isFinite(r.v)).map((r) => r.v)));
   const labels = curves.map((c) => c.label);
   // no end labels here (the curves end near the budget, together): a dash per policy, shown in the legend too
-  const legend = { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2, symbolSize: 900, labelLimit: 220 };
+  const legend = { ...LINE_LEGEND, labelLimit: 220 };
   const color = { field: 'label', type: 'nominal', title: 'policy', scale: colourScale(colours, labels, true), legend };
   const strokeDash = { field: 'label', type: 'nominal', title: 'policy', scale: dashScale(policyMarks(colours), labels), legend };
   const yTitle = latency ? `share of queries above ${b.limit} s so far` : `running mean (${b.unit})`;

@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CostQuality } from '../metrics/aiq.js';
 import type { EvaluateSummary, EvaluationResult, FamilyCurves } from '../metrics/routerbench.js';
-import { dashScale, policyMarks, shapeScale } from './marks.js';
+import { dashScale, LINE_LEGEND, policyMarks, shapeScale } from './marks.js';
 import { lineColour, policyColours } from './palette.js';
 import { renderChart, type RenderedChart } from './render.js';
 import { placeLabels } from './labels.js';
@@ -181,7 +181,7 @@ export function familyChartSpec(c: FamilyCurves, s: EvaluateSummary): TopLevelSp
     axis: { format: '~g', tickCount: 6 },
   } as const;
   const yEnc = { field: 'quality', type: 'quantitative', title: 'mean quality', scale: { domain: [ymin, ymax], nice: false, zero: false } } as const;
-  const hullLegend = { orient: 'bottom', columns: 3, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 900, symbolOpacity: 1 } as const;
+  const hullLegend = { orient: 'bottom', columns: 3, ...LINE_LEGEND } as const;
   const color = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: colors }, legend: hullLegend } as const;
   // same domain as the colours, so one legend shows each hull's colour and dash
   const strokeDash = { field: 'series', type: 'nominal', title: 'router (hull)', scale: { domain: seriesOrder, range: [[], ZERO_DASH, ...dashScale(marks, policyOrder).range] }, legend: hullLegend } as const;

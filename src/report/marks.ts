@@ -20,6 +20,9 @@ export const POLICY_SHAPES = ['diamond', 'triangle-up', 'triangle-down', 'cross'
 /** Dash patterns (px on, px off) for 1.5–2 px lines, the first solid, as many as the shapes. */
 export const POLICY_DASHES: number[][] = [[], [12, 4], [2, 2], [10, 3, 2, 3], [1, 4], [10, 3, 2, 3, 2, 3], [20, 4], [5, 2, 1, 2], [3, 6], [16, 3, 3, 3, 3, 3]];
 
+/** A legend that draws each entry as a short stroke, so it shows the line's colour and dash. */
+export const LINE_LEGEND = { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2, symbolSize: 900 } as const;
+
 export interface PolicyMark {
   shape: string;
   dash: number[];
