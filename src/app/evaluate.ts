@@ -16,7 +16,7 @@ import { denseKind, type ContextFeature } from '../features/contextsFor.js';
 import { loadPolicyModule, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
 import { checkThreadBound } from './policies.js';
 import { PROTOCOL_BASELINE } from '../sim/run.js';
-import { tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
+import { checkProtocolSettings, tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
 import { evaluateSplits } from './evaluateProtocol.js';
 import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
@@ -217,6 +217,8 @@ export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof pr
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest = {}, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
+  // before any data is read
+  checkProtocolSettings(p.split, p.train !== undefined, p.splits);
   const say = request.warn ?? silent;
   const prep = await prepareEvaluation(p, say);
   if (p.split !== undefined || p.train !== undefined) {
@@ -228,16 +230,13 @@ export async function evaluateRouterbench(request: EvaluateRequest = {}, progres
     const eo = { aiqMode: p.aiqMode, costScale: p.costScale, features: prep.usable, semantics: p.semantics, seed: p.seed, source: sourceLabel(p.source), members: prep.members, sha256: prep.sha256, cost: p.cost };
     return { table: prep.table, files: prep.files, usable: prep.usable, sha256: prep.sha256, params: p, energy: null, ...(await evaluateSplits(prep.table, spec, prep.sweepOptions, eo, progress)) };
   }
-  if ((p.splits ?? 1) !== 1) throw new UsageError('--splits needs --split <fraction>');
   const sweep = await runSweep(prep.table, prep.sweepOptions, progress);
   return scoreSweep(p, prep, sweep);
 }
 
 /** The protocol `split`/`train` ask for; a train table is loaded and mapped to families as the data is. */
 async function evaluateProtocolSpec(p: EvaluateParams, say: Say): Promise<ProtocolSpec> {
-  if (p.split !== undefined && p.train !== undefined) throw new UsageError('give either --split (a split of the data) or --train (a separate training table), not both');
   if (p.split !== undefined) return { kind: 'split', fraction: p.split, splits: p.splits };
-  if (p.splits !== 1) throw new UsageError('--splits applies to --split; a --train table is one split');
   const { table: raw } = await loadRouterbench(p.train!, { format: p.format, offline: p.offline, warn: say });
   const train = remapTasks(raw, new FamilyMapper(p.familyRules, p.defaultFamilies)).table;
   contextFeatures(train, p.features, p.binning, say);

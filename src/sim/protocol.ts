@@ -188,6 +188,17 @@ export function trainDataOf(sp: PreparedSplit, rw: RewardTable): TrainData {
 }
 
 /** Tasks the test stream has and a separate train table has no row of (the trained routers know nothing of them). */
+/**
+ * The protocol settings that do not combine: a split and a train table, or several splits without a split.
+ * Worded by field for a library caller, by flag on the command line (SettingError).
+ */
+export function checkProtocolSettings(split: unknown, hasTrain: boolean, splits: number): void {
+  if (split !== undefined && hasTrain) throw new SettingError((n) => `give either ${n('split')} (a split of the data) or ${n('train')} (a separate training table), not both`);
+  if (split !== undefined || splits === 1) return;
+  if (hasTrain) throw new SettingError((n) => `${n('splits')} applies to ${n('split')}; a ${n('train')} table is one split`);
+  throw new SettingError((n) => `${n('splits')} needs ${n('split')} <fraction>`);
+}
+
 export function tasksMissingFromTrain(test: PoolTable, train: PoolTable): string[] {
   const seen = new Set<string>();
   for (let q = 0; q < train.nQueries; q++) seen.add(train.tasks[train.queryTask[q]]);

@@ -8,7 +8,7 @@ import { resolvePolicies } from '../policies/registry.js';
 import { SettingError } from '../core/errors.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
 import { simulateAsync, type OracleMode, type PoolEvent, type Progress, type SimResult, type SimConfig } from './engine.js';
-import { runProtocol, type ProtocolRun, type ProtocolSpec } from './protocol.js';
+import { checkProtocolSettings, runProtocol, type ProtocolRun, type ProtocolSpec } from './protocol.js';
 
 /** The gap-closed reference of the protocol (docs/model.md §13). */
 export const PROTOCOL_BASELINE = 'train-best-static';
@@ -65,13 +65,9 @@ export interface PreparedRun {
 
 /** The protocol a run asks for (`split` or `train`), or null for the online protocol of the paper. */
 function protocolOf(o: SimulateOptions): ProtocolSpec | null {
-  if (o.split !== undefined && o.trainTable) throw new SettingError((n) => `give either ${n('split')} (a split of the data) or ${n('train')} (a separate training table), not both`);
+  checkProtocolSettings(o.split, Boolean(o.trainTable), o.splits ?? 1);
   if (o.split !== undefined) return { kind: 'split', fraction: o.split, splits: o.splits ?? 1 };
-  if (o.trainTable) {
-    if ((o.splits ?? 1) !== 1) throw new SettingError((n) => `${n('splits')} applies to ${n('split')}; a ${n('train')} table is one split`);
-    return { kind: 'train-table', train: o.trainTable, source: o.train ?? o.trainTable.name };
-  }
-  if ((o.splits ?? 1) !== 1) throw new SettingError((n) => `${n('splits')} needs ${n('split')} <fraction>`);
+  if (o.trainTable) return { kind: 'train-table', train: o.trainTable, source: o.train ?? o.trainTable.name };
   return null;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateDefaults } from '../../src/app/evaluate.js';
+import { evaluateDefaults, evaluateRouterbench } from '../../src/app/evaluate.js';
 import { runExperiment } from '../../src/app/experiment.js';
 import { ope } from '../../src/app/ope.js';
 import { simulate } from '../../src/app/simulate.js';
@@ -44,6 +44,18 @@ describe('setting names in errors', () => {
     ];
     for (const [req, message] of cases) await expect(simulate({ runs: 1, ...req })).rejects.toThrow(new UsageError(message));
     const cli = await cliInProcess(['simulate', '--splits', '3', '--runs', '1', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe('greenserv: error: --splits needs --split <fraction>\n');
+  });
+
+  it('evaluateRouterbench names the protocol settings too, before any data is read; the command names its flags', async () => {
+    const source = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'absent.csv');
+    const cases: [Parameters<typeof evaluateRouterbench>[0], string][] = [
+      [{ splits: 3 }, 'splits needs split <fraction>'],
+      [{ split: 0.5, train: 't.csv' }, 'give either split (a split of the data) or train (a separate training table), not both'],
+      [{ train: 't.csv', splits: 2 }, 'splits applies to split; a train table is one split'],
+    ];
+    for (const [req, message] of cases) await expect(evaluateRouterbench({ source, runs: 1, ...req })).rejects.toThrow(new UsageError(message));
+    const cli = await cliInProcess(['evaluate', '--routerbench', source, '--splits', '3', '--runs', '1', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
     expect(cli.stderr).toBe('greenserv: error: --splits needs --split <fraction>\n');
   });
 
