@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, SettingError, UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -83,7 +83,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   if (o.resume) {
     state = Checkpoint.readState(o.resume);
     // replays of two versions in one run would match neither version's results
-    if (state.greenserv !== undefined && state.greenserv !== version()) throw new UsageError(`${o.resume}: a checkpoint of greenserv ${state.greenserv}, and this is greenserv ${version()}; resume it with that version, or start over with --force`);
+    if (state.greenserv !== undefined && state.greenserv !== version()) throw new SettingError((n) => `${o.resume}: a checkpoint of greenserv ${state!.greenserv}, and this is greenserv ${version()}; resume it with that version, or start over with ${n('force')}`);
     // the results go beside the checkpoint, whichever directory the run is resumed from
     o = { ...o, runs: state.runs, out: outOfPartial(o.resume, state), charts: state.charts, shard: state.shard };
   }
@@ -107,23 +107,23 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   AtomicDir.checkTarget(out, o.force === true, inputs);
   const series = splitSeries(quick);
   if (series.length > 1) {
-    if (o.resume || shard) throw new UsageError(`${file}: a series of ${series.length} splits runs whole; --resume and --shard apply to one split (list one train share)`);
+    if (o.resume || shard) throw new SettingError((n) => `${file}: a series of ${series.length} splits runs whole; ${n('resume')} and ${n('shard')} apply to one split (list one train share)`);
     return { kind: 'splits', members: await runSplitSeries(file, text, series, out, o, inputs), out };
   }
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   const stale = !state && existsSync(partial);
-  if (stale && !o.force) throw new UsageError(`an interrupted (or still running) run of this experiment is in ${partial}: finish it with --resume ${partial}, or pass --force to start over`);
+  if (stale && !o.force) throw new SettingError((n) => `an interrupted (or still running) run of this experiment is in ${partial}: finish it with ${n('resume')} ${partial}, or pass ${n('force')} to start over`);
   // --force removes an earlier checkpoint, never a directory (or file) that only happens to have its name
-  if (stale && greenservMarker(partial) !== 'state.json') throw new UsageError(`${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with --force; move it away or choose another --out`);
+  if (stale && greenservMarker(partial) !== 'state.json') throw new SettingError((n) => `${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with ${n('force')}; move it away or choose another ${n('out')}`);
   const p = await prepareExperiment(file, text, o.runs, undefined, { warn: o.warn });
   // the old checkpoint goes only once the experiment has been checked against its table
   if (stale) rmSync(partial, { recursive: true, force: true });
   const { cfg, table, sha256, ctx, jobs } = p;
   let previous: JobResult[] = [];
   if (state) {
-    if (state.totalJobs !== jobs.length) throw new DataError(`checkpoint records ${state.totalJobs} replays, the experiment has ${jobs.length}; start over with --force`, join(partial, 'state.json'), undefined, 'totalJobs', 'field');
-    if (state.datasetSha256 !== undefined && state.datasetSha256 !== sha256) throw new DataError(`the dataset changed since the interrupted run (sha256 ${sha256}, the checkpoint has ${state.datasetSha256}); start over with --force`, join(partial, 'state.json'), undefined, 'datasetSha256', 'field');
+    if (state.totalJobs !== jobs.length) throw new DataError((n) => `checkpoint records ${state!.totalJobs} replays, the experiment has ${jobs.length}; start over with ${n('force')}`, join(partial, 'state.json'), undefined, 'totalJobs', 'field');
+    if (state.datasetSha256 !== undefined && state.datasetSha256 !== sha256) throw new DataError((n) => `the dataset changed since the interrupted run (sha256 ${sha256}, the checkpoint has ${state!.datasetSha256}); start over with ${n('force')}`, join(partial, 'state.json'), undefined, 'datasetSha256', 'field');
     previous = Checkpoint.loadJobs(partial, { lambdas: cfg.lambdas.length, arms: cfg.arms.length, runs: cfg.runs, queries: ctx.replay.nQueries, models: table.nModels, budget: cfg.budget !== undefined });
   }
   // a shard runs its cost-balanced subset of the jobs (docs/model.md, "Shards")

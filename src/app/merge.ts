@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { DataError, SettingError, UsageError, userIoError } from '../core/errors.js';
 import { AtomicDir, TEMP_NAME } from '../core/atomic.js';
 import { fileWithin, greenservMarker } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
@@ -135,7 +135,7 @@ function checkOutsideShards(out: string, dirs: string[]): void {
     // unreadable: compared as written
   }
   const holder = dirs.find((d) => fileWithin(d, out) || fileWithin(d, real));
-  if (holder !== undefined) throw new UsageError(`--out ${out}: it is inside the shard directory ${holder}, which merge only reads; choose another --out`);
+  if (holder !== undefined) throw new SettingError((n) => `${n('out')} ${out}: it is inside the shard directory ${holder}, which merge only reads; choose another ${n('out')}`);
 }
 
 /** What a merge wrote: an experiment's or an evaluation's results directory. */

@@ -1,4 +1,4 @@
-import { DataError, isUserIoCode, UsageError } from '../core/errors.js';
+import { DataError, isUserIoCode, UsageError, wordedMessage } from '../core/errors.js';
 
 /** Exit code for bad input (usage, data). */
 export const EXIT_BAD_INPUT = 2;
@@ -11,4 +11,12 @@ export function isUserError(e: unknown): e is Error {
   if (e instanceof UsageError || e instanceof DataError) return true;
   const x = e as NodeJS.ErrnoException;
   return e instanceof Error && typeof x.code === 'string' && typeof x.path === 'string' && isUserIoCode(x.code);
+}
+
+/** The flag of a run setting's field: `maxLatency` → `--max-latency`. */
+export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** A user error's message as the command line shows it: the settings it names are worded by their flags. */
+export function userErrorText(e: Error): string {
+  return wordedMessage(e, flagName);
 }

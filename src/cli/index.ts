@@ -1,7 +1,7 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { PluginError, UsageError } from '../core/errors.js';
-import { EXIT_BAD_INPUT, isUserError } from './errors.js';
+import { EXIT_BAD_INPUT, isUserError, userErrorText } from './errors.js';
 import { version } from '../app/version.js';
 import { say, terminalSafe } from './say.js';
 
@@ -168,7 +168,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_BAD_INPUT;
     }
     if (isUserError(e)) {
-      say('error', e.message);
+      // library messages name settings by field (`force`); here the user typed flags (`--force`)
+      say('error', userErrorText(e));
       return EXIT_BAD_INPUT;
     }
     if (e instanceof PluginError) {

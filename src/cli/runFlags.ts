@@ -6,12 +6,11 @@
  */
 import type { z } from 'zod';
 import { SettingError, UsageError } from '../core/errors.js';
+import { flagName } from './errors.js';
 import { parseList, parseNumber } from './parse.js';
 
 type Parsers = Record<string, (raw: never) => unknown>;
 
-/** `maxLatency` → `--max-latency`. */
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** The field's type under defaults, optionals and nullables. */
 function baseType(s: z.ZodType): string {

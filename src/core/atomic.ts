@@ -7,7 +7,7 @@
  */
 import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError, userIoError } from './errors.js';
+import { SettingError, UsageError, userIoError } from './errors.js';
 import { greenservMarker, inputInside, protectedDirectory, type Inputs } from './outputGuard.js';
 
 /** File-system calls used for writing, swappable by tests to simulate a full or failing disk. */
@@ -224,9 +224,9 @@ export class AtomicDir {
    */
   static checkTarget(target: string, force: boolean, inputs: Inputs = []): string {
     const scheme = addressScheme(target);
-    if (scheme) throw new UsageError(`--out ${target}: results are written to a local directory, not to an address (${scheme}://…); name a local path`);
+    if (scheme) throw new SettingError((n) => `${n('out')} ${target}: results are written to a local directory, not to an address (${scheme}://…); name a local path`);
     const above = fileAbove(target);
-    if (above !== null) throw new UsageError(`--out ${target}: ${above}; choose another --out`);
+    if (above !== null) throw new SettingError((n) => `${n('out')} ${target}: ${above}; choose another ${n('out')}`);
     let abs = resolve(target);
     let st = lstatOrNull(abs);
     if (st?.isSymbolicLink()) {
@@ -234,21 +234,21 @@ export class AtomicDir {
       try {
         real = realpathSync(abs);
       } catch {
-        throw new UsageError(`output directory '${target}' is a dangling symbolic link; remove it or choose another --out`);
+        throw new SettingError((n) => `output directory '${target}' is a dangling symbolic link; remove it or choose another ${n('out')}`);
       }
       abs = real;
       st = lstatOrNull(abs);
     }
     if (!st) return abs;
-    if (!st.isDirectory()) throw new UsageError(`output directory '${target}' exists and is not a directory; choose another --out`);
+    if (!st.isDirectory()) throw new SettingError((n) => `output directory '${target}' exists and is not a directory; choose another ${n('out')}`);
     const never = protectedDirectory(abs);
-    if (never) throw new UsageError(`--out ${target}: refusing to replace ${never}${force ? ', even with --force' : ''}; name a new directory for the results`);
+    if (never) throw new SettingError((n) => `${n('out')} ${target}: refusing to replace ${never}${force ? `, even with ${n('force')}` : ''}; name a new directory for the results`);
     const parent = lstatOrNull(dirname(abs));
     if (parent && (parent.dev !== st.dev || abs === dirname(abs))) {
-      throw new UsageError(`output directory '${target}' is a mount point and cannot be replaced${force ? ' (even with --force)' : ''}; write into a directory inside it`);
+      throw new SettingError((n) => `output directory '${target}' is a mount point and cannot be replaced${force ? ` (even with ${n('force')})` : ''}; write into a directory inside it`);
     }
     const held = AtomicDir.contents(abs, target, force, inputs, '');
-    if (held === 'results' && !force) throw new UsageError(`output directory '${target}' already exists and is not empty; choose another --out or pass --force`);
+    if (held === 'results' && !force) throw new SettingError((n) => `output directory '${target}' already exists and is not empty; choose another ${n('out')} or pass ${n('force')}`);
     if (held === 'other') throw AtomicDir.notOurs(target, force, '');
     return abs;
   }
@@ -263,14 +263,14 @@ export class AtomicDir {
     const found = inputInside(abs, inputs);
     if (found !== null) {
       const kind = lstatOrNull(found.input)?.isDirectory() ? 'input directory' : 'input file';
-      throw new UsageError(`--out ${label}: it ${found.itself ? 'is' : 'holds'} the ${kind} ${found.input}; refusing to replace it${force ? ', even with --force' : ''}${after}; choose another --out`);
+      throw new SettingError((n) => `${n('out')} ${label}: it ${found.itself ? 'is' : 'holds'} the ${kind} ${found.input}; refusing to replace it${force ? `, even with ${n('force')}` : ''}${after}; choose another ${n('out')}`);
     }
     return greenservMarker(abs) === null ? 'other' : 'results';
   }
 
-  private static notOurs(label: string, force: boolean, after: string): UsageError {
+  private static notOurs(label: string, force: boolean, after: string): SettingError {
     const what = 'it is not empty and holds no results of greenserv (none of the manifest.json, summary.json, state.json, profile.json, sensitivity.json or splits.csv a greenserv run writes)';
-    return new UsageError(`--out ${label}: ${what}; refusing to replace it${force ? ', even with --force' : ''}${after} (--force replaces only earlier results); choose another --out or remove it yourself`);
+    return new SettingError((n) => `${n('out')} ${label}: ${what}; refusing to replace it${force ? `, even with ${n('force')}` : ''}${after} (${n('force')} replaces only earlier results); choose another ${n('out')} or remove it yourself`);
   }
 
   /** Write one file; chunks (an iterable of strings or bytes) are written as they come, never joined in memory. */
@@ -322,7 +322,7 @@ export class AtomicDir {
       const filled = held !== 'empty';
       if (held === 'other' && this.force) throw AtomicDir.notOurs(this.label, true, meanwhile);
       if (filled && !this.force) {
-        throw new UsageError(`output directory '${t}' was written by another run while this one was in progress; nothing written (choose another --out or pass --force)`);
+        throw new SettingError((n) => `output directory '${t}' was written by another run while this one was in progress; nothing written (choose another ${n('out')} or pass ${n('force')})`);
       }
       if (filled) {
         const old = `${this.tmp}.old`;

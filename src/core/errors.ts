@@ -1,17 +1,35 @@
 import { resolve } from 'node:path';
 import { shownName } from './escape.js';
+/**
+ * A message that names run settings, worded by whoever shows it: by field (`force`) as a library caller
+ * writes them, or, on the command line, by flag (`--force`).
+ */
+export type Wording = (name: (field: string) => string) => string;
+
+const asField = (field: string): string => field;
+
 /** An input problem the user can fix: names the file and, where known, the line and column. Exit code 2. */
 export class DataError extends Error {
+  readonly #render: Wording | undefined;
+  readonly #where: string;
   constructor(
-    message: string,
+    message: string | Wording,
     readonly file?: string,
     readonly line?: number,
     readonly column?: string,
     /** What `column` names: a table's column, or a field of a config file. */
     kind: 'column' | 'field' = 'column',
   ) {
-    super(formatLocation(file, line, column, kind) + message);
+    const where = formatLocation(file, line, column, kind);
+    super(where + (typeof message === 'string' ? message : message(asField)));
     this.name = 'DataError';
+    this.#where = where;
+    this.#render = typeof message === 'string' ? undefined : message;
+  }
+
+  /** The message with each setting it names worded by `name`. */
+  worded(name: (field: string) => string): string {
+    return this.#render ? this.#where + this.#render(name) : this.message;
   }
 }
 
@@ -32,6 +50,11 @@ export function at(where: string, message: string): string {
   return where ? `${where}: ${message}` : message;
 }
 
+/** The message of `e`, with the settings it names worded by `name` where it says which they are. */
+export function wordedMessage(e: Error, name: (field: string) => string): string {
+  return e instanceof SettingError || e instanceof DataError ? e.worded(name) : e.message;
+}
+
 /** A bad command-line value (unknown policy, λ out of range…). Exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -45,9 +68,9 @@ export class UsageError extends Error {
  * library caller wrote them; the command line renders it again with its flags (`--split`).
  */
 export class SettingError extends UsageError {
-  readonly #render: (name: (field: string) => string) => string;
-  constructor(render: (name: (field: string) => string) => string) {
-    super(render((field) => field));
+  readonly #render: Wording;
+  constructor(render: Wording) {
+    super(render(asField));
     this.#render = render;
   }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { DataError, SettingError, userIoError } from '../core/errors.js';
 import { atomicFs } from '../core/atomic.js';
 import type { RunMetrics } from './engine.js';
 import type { Job, JobResult } from './experiment.js';
@@ -129,7 +129,7 @@ export class Checkpoint {
         // the claim: of two runs starting at once, only one creates the directory
         mkdirSync(dir);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${dir} appeared meanwhile: another run of this experiment is writing there; choose another --out`);
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new SettingError((n) => `${dir} appeared meanwhile: another run of this experiment is writing there; choose another ${n('out')}`);
         throw userIoError(e, dir, 'create checkpoint');
       }
       try {
@@ -163,13 +163,13 @@ export class Checkpoint {
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      throw new DataError(`corrupted checkpoint state: ${(e as Error).message}; start over with --force`, stateFile);
+      throw new DataError((n) => `corrupted checkpoint state: ${(e as Error).message}; start over with ${n('force')}`, stateFile);
     }
     const r = stateSchema.safeParse(raw);
     if (!r.success) {
       const i = r.error.issues[0];
       const path = i.path.join('.') || '(top level)';
-      throw new DataError(`corrupted checkpoint state: ${path}: ${i.message}; start over with --force`, stateFile, undefined, path, 'field');
+      throw new DataError((n) => `corrupted checkpoint state: ${path}: ${i.message}; start over with ${n('force')}`, stateFile, undefined, path, 'field');
     }
     return r.data;
   }
@@ -182,9 +182,10 @@ export class Checkpoint {
    */
   static loadJobs(dir: string, s: CheckpointShape, o: { shard?: boolean } = {}): JobResult[] {
     const file = join(dir, 'jobs.ndjson');
-    const remedy = o.shard ? 're-run this shard (experiment run --shard i/n --force)' : 'delete this line to re-run its replay, or start over with --force';
+    // a shard is re-run by the command that wrote it, named as such; a checkpoint by the caller's own setting
+    const remedy = (n: (field: string) => string): string => (o.shard ? 're-run this shard (experiment run --shard i/n --force)' : `delete this line to re-run its replay, or start over with ${n('force')}`);
     if (!existsSync(file)) {
-      if (o.shard) throw new DataError(`jobs.ndjson is missing, so this is not a finished shard; ${remedy}`, dir);
+      if (o.shard) throw new DataError((n) => `jobs.ndjson is missing, so this is not a finished shard; ${remedy(n)}`, dir);
       return [];
     }
     // a record holds up to three per-step arrays (the budget trace with a budget) and the selection counts, in
@@ -196,7 +197,7 @@ export class Checkpoint {
     const seen = new Set<string>();
     const cut = forEachLine(file, maxLine, (line, i) => {
       const fail = (why: string): never => {
-        throw new DataError(`corrupted ${o.shard ? 'shard' : 'checkpoint'}: ${why}; ${remedy}`, file, i);
+        throw new DataError((n) => `corrupted ${o.shard ? 'shard' : 'checkpoint'}: ${why}; ${remedy(n)}`, file, i);
       };
       if (line === null) return fail(`record longer than ${maxLine} bytes`);
       if (!line) return;
@@ -215,7 +216,7 @@ export class Checkpoint {
       results.push(r);
     });
     // a shard is written whole, so its last line cannot have been cut by a crash of its own run
-    if (cut !== null && o.shard) throw new DataError(`truncated shard: the file ends inside a record after ${cut} bytes; ${remedy}`, file);
+    if (cut !== null && o.shard) throw new DataError((n) => `truncated shard: the file ends inside a record after ${cut} bytes; ${remedy(n)}`, file);
     if (cut !== null) {
       try {
         truncateSync(file, cut);

@@ -104,7 +104,7 @@ describe('library API', () => {
     const kept = readFileSync(join(dir, 'out.partial', 'jobs.ndjson'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l).data.job);
     expect(kept).toEqual([{ lambdaIndex: 0, armIndex: 0, run: 0 }]);
     expect(replays).toBe(3);
-    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow(/--resume/);
+    await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow(`an interrupted (or still running) run of this experiment is in ${join(dir, 'out.partial')}: finish it with resume ${join(dir, 'out.partial')}, or pass force to start over`);
     const resumed = await runExperiment(null, { resume: join(dir, 'out.partial'), charts: false });
     expect(existsSync(join(dir, 'out.partial'))).toBe(false);
     const whole = await runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'again'), charts: false });

@@ -24,7 +24,8 @@ vi.mock('../../src/sim/checkpoint.js', async (importOriginal) => {
 });
 
 const { runExperiment } = await import('../../src/app/experiment.js');
-const { UsageError } = await import('../../src/core/errors.js');
+const { UsageError, wordedMessage } = await import('../../src/core/errors.js');
+const { flagName } = await import('../../src/cli/errors.js');
 
 let root: string;
 let cfg: string;
@@ -45,7 +46,9 @@ describe('a run whose --out is filled by another run while it starts', () => {
     staged.to = out;
     const e = await runExperiment(cfg, { out, charts: false, workers: 1 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).toBe(`output directory '${out}' already exists and is not empty; choose another --out or pass --force`);
+    expect((e as Error).message).toBe(`output directory '${out}' already exists and is not empty; choose another out or pass force`);
+    // the command words the same error by its flags
+    expect(wordedMessage(e as Error, flagName)).toBe(`output directory '${out}' already exists and is not empty; choose another --out or pass --force`);
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(readFileSync(join(out, 'summary.json')).equals(readFileSync(join(other, 'summary.json')))).toBe(true);
   });

@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AtomicDir, atomicFs, pendingTemporaries, writeFileAtomic } from '../../src/core/atomic.js';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError, wordedMessage } from '../../src/core/errors.js';
+import { flagName } from '../../src/cli/errors.js';
 import { greenservMarker, inputInside, protectedDirectory, sameFile } from '../../src/core/outputGuard.js';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
 import { datasetsInProcess } from '../helpers/cli.js';
@@ -160,7 +161,17 @@ describe('AtomicDir.commit checks the target again', () => {
     dir.write('summary.json', '{}');
     rmSync(join(out, 'manifest.json'));
     put(join(out, 'thesis.tex'), 'keep');
-    expect(() => dir.commit()).toThrow(/--out .*out: it is not empty and holds no results of greenserv .*\(it changed while this run was in progress; nothing written\)/);
+    const e = (() => {
+      try {
+        dir.commit();
+      } catch (x) {
+        return x as Error;
+      }
+      return null;
+    })();
+    // worded by field for a library caller, by flag on the command line
+    expect(e?.message).toMatch(/^out .*out: it is not empty and holds no results of greenserv .*\(it changed while this run was in progress; nothing written\) \(force replaces only earlier results\); choose another out or remove it yourself$/);
+    expect(wordedMessage(e!, flagName)).toMatch(/^--out .*out: it is not empty and holds no results of greenserv .*, even with --force \(it changed while this run was in progress; nothing written\) \(--force replaces only earlier results\); choose another --out or remove it yourself$/);
     dir.abort();
     expect(readdirSync(out)).toEqual(['thesis.tex']);
     expect(readdirSync(d)).toEqual(['out']);
@@ -173,7 +184,7 @@ describe('AtomicDir.commit checks the target again', () => {
     const dir = new AtomicDir(out, true, [join(out, 'data.csv')]);
     dir.write('summary.json', '{}');
     put(join(out, 'data.csv'), 'rows');
-    expect(() => dir.commit()).toThrow(/it holds the input file .*data\.csv; refusing to replace it, even with --force/);
+    expect(() => dir.commit()).toThrow(/^out .*out: it holds the input file .*data\.csv; refusing to replace it, even with force \(it changed/);
     dir.abort();
     expect(readdirSync(out)).toEqual(['data.csv']);
   });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runExperiment } from '../../src/app/experiment.js';
-import { DataError, UsageError } from '../../src/core/errors.js';
+import { DataError, UsageError, wordedMessage } from '../../src/core/errors.js';
+import { flagName } from '../../src/cli/errors.js';
 import { atomicFs } from '../../src/core/atomic.js';
 import { Checkpoint } from '../../src/sim/checkpoint.js';
 
@@ -113,6 +114,19 @@ describe('corrupted checkpoints', () => {
       expect(e.message).toMatch(message);
       expect(existsSync(join(root, `case${i}`, 'out'))).toBe(false);
     });
+  });
+
+  it('remedies name the library\'s setting (force) to a library caller and the flag (--force) on the command line', async () => {
+    const damage: [string, (p: string) => void, string][] = [
+      ['w-state', (p) => writeFileSync(join(p, 'state.json'), '{"schemaVersion": 1,'), 'start over with'],
+      ['w-total', (p) => editState(p, (s) => (s.totalJobs = 5)), 'start over with'],
+      ['w-line', (p) => writeLines(p, ['garbage', ...lines(p).slice(1)]), 'delete this line to re-run its replay, or start over with'],
+    ];
+    for (const [name, edit, remedy] of damage) {
+      const e = await resumeError(damaged(name, edit));
+      expect(e.message.endsWith(`${remedy} force`), e.message).toBe(true);
+      expect(wordedMessage(e, flagName)).toBe(`${e.message.slice(0, -'force'.length)}--force`);
+    }
   });
 
   it('a last line cut by a crash is dropped and repaired; the resumed results equal an uninterrupted run', async () => {

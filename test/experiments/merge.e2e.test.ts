@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentOrShard, runExperimentShard } from '../../src/app/experiment.js';
 import { evaluateShard } from '../../src/app/evaluateShard.js';
 import { mergeAny, mergeShards } from '../../src/app/merge.js';
-import { DataError, UsageError } from '../../src/core/errors.js';
+import { DataError, UsageError, wordedMessage } from '../../src/core/errors.js';
+import { flagName } from '../../src/cli/errors.js';
 import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
@@ -194,7 +195,8 @@ describe('merge', () => {
     const inside = join(shards[1], 'merged');
     const e = await failure(shards, inside);
     expect(e).toBeInstanceOf(UsageError);
-    expect(e.message).toBe(`--out ${inside}: it is inside the shard directory ${shards[1]}, which merge only reads; choose another --out`);
+    expect(e.message).toBe(`out ${inside}: it is inside the shard directory ${shards[1]}, which merge only reads; choose another out`);
+    expect(wordedMessage(e, flagName)).toBe(`--out ${inside}: it is inside the shard directory ${shards[1]}, which merge only reads; choose another --out`);
     expect(readdirSync(shards[1]).sort()).toEqual(before);
     // through greenserv merge as well, below a symbolic link to the shard
     const link = join(root, 'link-s1');
@@ -255,7 +257,8 @@ describe('merge', () => {
     writeFileSync(join(partial, 'state.json'), JSON.stringify({ ...state, greenserv: '0.0.1' }));
     const e = await runExperimentOrShard(null, { resume: partial, workers: 1 }).catch((x: Error) => x);
     expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).toBe(`${partial}: a checkpoint of greenserv 0.0.1, and this is greenserv ${mine}; resume it with that version, or start over with --force`);
+    expect((e as Error).message).toBe(`${partial}: a checkpoint of greenserv 0.0.1, and this is greenserv ${mine}; resume it with that version, or start over with force`);
+    expect(wordedMessage(e as Error, flagName)).toBe(`${partial}: a checkpoint of greenserv 0.0.1, and this is greenserv ${mine}; resume it with that version, or start over with --force`);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerProfileModelsCommand } from '../../src/cli/profileModels.js';
-import { isUserError } from '../../src/cli/errors.js';
+import { isUserError, userErrorText } from '../../src/cli/errors.js';
 
 export function tempDir(prefix = 'gs-prof-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -220,7 +220,7 @@ export async function runCli(args: string[], during?: () => void): Promise<CliRe
   } catch (e) {
     if (e instanceof CommanderError) code = 2;
     else if (isUserError(e)) {
-      stderr += `greenserv: error: ${e.message}\n`;
+      stderr += `greenserv: error: ${userErrorText(e)}\n`;
       code = 2;
     } else throw e;
   } finally {
