@@ -11,7 +11,7 @@ import type { Inputs } from '../core/outputGuard.js';
 import { experimentInputs } from './experimentFiles.js';
 import { experimentCharts } from '../report/charts.js';
 import { writeChartsAndReport, writeExperimentData } from '../report/experimentOutputs.js';
-import { runSeed } from '../sim/engine.js';
+import { latencyFeasibility, runSeed } from '../sim/engine.js';
 import { windowStatic, type WindowStatic } from '../sim/eventReference.js';
 import type { RewardTable } from '../sim/reward.js';
 import { DEFAULT_EVENT_WINDOW, eventList, wantsScenario } from '../metrics/scenario.js';
@@ -48,9 +48,11 @@ export async function writeExperimentResults(
   const rewards: RewardDigest[] = [];
   const events = eventList(cfg);
   const windowStatic = wantsScenario(cfg) && events.length > 0 ? new Map<number, WindowStatic[][]>() : undefined;
+  // the oracle total is regret's reference: the best feasible model under the latency filter
+  const feasible = cfg.maxLatency !== null ? latencyFeasibility(ctx.replay, cfg.maxLatency).feasible : null;
   for (let l = 0; l < cfg.lambdas.length; l++) {
     const rw = await ctx.rewardTable(l);
-    rewards.push(rewardDigest(ctx.replay, rw));
+    rewards.push(rewardDigest(ctx.replay, rw, feasible));
     if (windowStatic) windowStatic.set(cfg.lambdas[l], await eventReference(p, l, rw));
   }
   const agg = aggregateExperiment({ cfg, table: ctx.replay, sha256, results, rewards, params: ctx.arms.map((a) => a.params), runs: cfg.runs, windowStatic });

@@ -9,6 +9,7 @@ import type { PoolTable } from '../data/pool.js';
 import type { JobResult } from '../sim/experiment.js';
 import { armLabel, type ExperimentConfig } from '../sim/experimentConfig.js';
 import type { RewardTable } from '../sim/reward.js';
+import { oracleTotal } from '../sim/actions.js';
 import { scenarioSummary, type ScenarioSummary } from './scenario.js';
 import type { WindowStatic } from '../sim/eventReference.js';
 import { benjaminiHochberg, mannWhitneyU, meanSd, meanSdCi, movingAverage, snapNearTies, tCritical95, type MeanSd, type MeanSdCi } from './stats.js';
@@ -131,13 +132,13 @@ export function paretoFlags(points: { accuracy: number; energyWh: number }[]): b
   );
 }
 
-/** What the summary reads of one λ's reward table: per model, the sum of rewards over present cells; the oracle's total. */
+/** What the summary reads of one λ's reward table: per model, the sum of rewards over present cells; the oracle's total (feasible models only under `maxLatency`, docs/model.md §5.7). */
 export interface RewardDigest {
   modelSum: Float64Array;
   oracleTotal: number;
 }
 
-export function rewardDigest(t: PoolTable, rw: RewardTable): RewardDigest {
+export function rewardDigest(t: PoolTable, rw: RewardTable, feasible: Uint8Array | null = null): RewardDigest {
   const M = t.nModels;
   const modelSum = new Float64Array(M);
   // summed in the order the per-model means always were (model by model, queries in order)
@@ -149,9 +150,7 @@ export function rewardDigest(t: PoolTable, rw: RewardTable): RewardDigest {
     }
     modelSum[j] = s;
   }
-  let oracleTotal = 0;
-  for (let q = 0; q < t.nQueries; q++) if (!Number.isNaN(rw.oracle[q])) oracleTotal += rw.oracle[q];
-  return { modelSum, oracleTotal };
+  return { modelSum, oracleTotal: oracleTotal(rw, t.present, M, feasible) };
 }
 
 export function modelPoints(t: PoolTable, rewards: RewardDigest[]): ModelPoint[] {

@@ -83,3 +83,20 @@ export function bestReward(q: number, M: number, reward: (i: number) => number, 
   }
   return best === -Infinity ? Number.NaN : best;
 }
+
+/**
+ * Σ_q of the oracle over every model of the table (docs/model.md §3), under the latency filter over the
+ * feasible ones (§5.7; all of them for a query with none): the reference of regret without pool events.
+ * Queries without a present cell add nothing. Summed in query order.
+ */
+export function oracleTotal(rw: { rewards: ArrayLike<number>; oracle: Float64Array }, present: Uint8Array, M: number, feasible: Uint8Array | null): number {
+  const Q = rw.oracle.length;
+  const all = feasible ? new Uint8Array(M).fill(1) : null;
+  const at = (i: number): number => rw.rewards[i];
+  let total = 0;
+  for (let q = 0; q < Q; q++) {
+    const best = all ? bestReward(q, M, at, present, all, feasible) : rw.oracle[q];
+    if (!Number.isNaN(best)) total += best;
+  }
+  return total;
+}

@@ -10,7 +10,7 @@ import { valueAt, type MetricColumn } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
 import type { BudgetSpec, HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
-import { ActionSet, bestReward } from './actions.js';
+import { ActionSet, bestReward, oracleTotal } from './actions.js';
 import { Spool } from '../core/spool.js';
 import { MetricsRecorder, type Recorder, type RunMetrics, type RunStart } from './recorders.js';
 import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js';
@@ -70,7 +70,7 @@ export interface SimResult {
   /** [policy][run] */
   metrics: RunMetrics[][];
   runSeeds: number[];
-  /** Σ_q oracle reward over the full table (docs/model.md §2–3 identity: final regret + total reward of a full-oracle run). */
+  /** Σ_q oracle reward over the full table, feasible models only under the latency filter (docs/model.md §3, §5.7): final regret + total reward without pool events. */
   oracleTotal: number;
   steps: StepTrace | SpooledSteps | null;
   /** Queries for which no model was feasible under the latency filter (policies then choose among all arms). */
@@ -268,9 +268,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
     if (!(cfg.maxLatency > 0)) throw new UsageError(`maximum latency must be > 0 seconds, got ${cfg.maxLatency}`);
     ({ feasible, infeasibleQueries } = latencyFeasibility(t, cfg.maxLatency));
   }
-  const fullOracle = rw.oracle;
-  let oracleTotal = 0;
-  for (let q = 0; q < Q; q++) if (!Number.isNaN(fullOracle[q])) oracleTotal += fullOracle[q];
+  const oracleSum = oracleTotal(rw, t.present, t.nModels, feasible);
 
   const scenario = hasScenario(cfg.scenario) ? new ScenarioRun(t, cfg.scenario, P) : null;
   const hindsight = cfg.policies.some((p) => p.factory.hindsight) ? hindsightData(t, rw, scenario?.drift ?? null) : null;
@@ -301,7 +299,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
       yield;
     }
   }
-  const out: SimResult = { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal, steps: steps ? steps.trace : null, infeasibleQueries };
+  const out: SimResult = { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal: oracleSum, steps: steps ? steps.trace : null, infeasibleQueries };
   if (scenario) out.scenario = scenario.result;
   return out;
 }
