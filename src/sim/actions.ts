@@ -1,8 +1,11 @@
 /**
- * The engine's action set: the pool (add/remove events, pool order) and the latency feasibility mask. Per
+ * The engine's action set: the pool (add/remove events, pool order) and the latency feasibility mask (§5.7). Per
  * query it fills one reused buffer with the allowed arms: pool ∩ feasible, or the whole pool when no pool
  * arm is feasible (so a policy always answers).
  */
+import { UsageError } from '../core/errors.js';
+import { valueAt } from '../data/columns.js';
+import type { PoolTable } from '../data/pool.js';
 import { ArmSet } from '../policies/policy.js';
 
 export class ActionSet {
@@ -99,4 +102,43 @@ export function oracleTotal(rw: { rewards: ArrayLike<number>; oracle: Float64Arr
     if (!Number.isNaN(best)) total += best;
   }
   return total;
+}
+
+/**
+ * Feasibility under a latency bound: a model is feasible for a query when its mean latency on that query's
+ * task (its profile, as the offline profiling stage would give) is within the bound.
+ */
+export function latencyFeasibility(t: PoolTable, maxLatency: number): { feasible: Uint8Array; infeasibleQueries: number } {
+  const M = t.nModels;
+  const T = t.tasks.length;
+  const sum = new Float64Array(T * M);
+  const cnt = new Float64Array(T * M);
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    for (let m = 0; m < M; m++) {
+      const i = q * M + m;
+      const l = valueAt(t.latencyS, i);
+      if (t.present[i] && !Number.isNaN(l)) {
+        sum[k * M + m] += l;
+        cnt[k * M + m]++;
+      }
+    }
+  }
+  let any = false;
+  for (let i = 0; i < T * M; i++) if (cnt[i] > 0) any = true;
+  if (!any) throw new UsageError('maximum latency: the dataset has no latency values');
+  const feasible = new Uint8Array(t.nQueries * M);
+  let infeasibleQueries = 0;
+  for (let q = 0; q < t.nQueries; q++) {
+    const k = t.queryTask[q];
+    let n = 0;
+    for (let m = 0; m < M; m++) {
+      const c = cnt[k * M + m];
+      const ok = c > 0 && sum[k * M + m] / c <= maxLatency ? 1 : 0;
+      feasible[q * M + m] = ok;
+      n += ok;
+    }
+    if (n === 0) infeasibleQueries++;
+  }
+  return { feasible, infeasibleQueries };
 }

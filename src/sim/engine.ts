@@ -6,11 +6,11 @@
 import { SettingError, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { Rng } from '../core/rng.js';
-import { valueAt, type MetricColumn } from '../data/columns.js';
+import type { MetricColumn } from '../data/columns.js';
 import type { ContextSet } from '../features/context.js';
 import type { BudgetSpec, HindsightData, Policy, PolicyEnv, Semantics, TrainData } from '../policies/policy.js';
 import type { ResolvedPolicy } from '../policies/registry.js';
-import { ActionSet, bestReward, oracleTotal } from './actions.js';
+import { ActionSet, bestReward, latencyFeasibility, oracleTotal } from './actions.js';
 import { Spool } from '../core/spool.js';
 import { MetricsRecorder, type Recorder, type RunMetrics, type RunStart } from './recorders.js';
 import { StepsRecorder, SpooledSteps, type StepTrace } from './stepRecorders.js';
@@ -129,45 +129,6 @@ export function modelStats(t: PoolTable, rw: RewardTable): { meanReward: Float64
   return { meanReward, meanAccuracy, staticReward };
 }
 
-/**
- * Feasibility under a latency bound: a model is feasible for a query when its mean latency on that query's
- * task (its profile, as the offline profiling stage would give) is within the bound.
- */
-export function latencyFeasibility(t: PoolTable, maxLatency: number): { feasible: Uint8Array; infeasibleQueries: number } {
-  const M = t.nModels;
-  const T = t.tasks.length;
-  const sum = new Float64Array(T * M);
-  const cnt = new Float64Array(T * M);
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    for (let m = 0; m < M; m++) {
-      const i = q * M + m;
-      const l = valueAt(t.latencyS, i);
-      if (t.present[i] && !Number.isNaN(l)) {
-        sum[k * M + m] += l;
-        cnt[k * M + m]++;
-      }
-    }
-  }
-  let any = false;
-  for (let i = 0; i < T * M; i++) if (cnt[i] > 0) any = true;
-  if (!any) throw new UsageError('maximum latency: the dataset has no latency values');
-  const feasible = new Uint8Array(t.nQueries * M);
-  let infeasibleQueries = 0;
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    let n = 0;
-    for (let m = 0; m < M; m++) {
-      const c = cnt[k * M + m];
-      const ok = c > 0 && sum[k * M + m] / c <= maxLatency ? 1 : 0;
-      feasible[q * M + m] = ok;
-      n += ok;
-    }
-    if (n === 0) infeasibleQueries++;
-  }
-  return { feasible, infeasibleQueries };
-}
-
 function modelIdx(t: PoolTable, id: string, where: string): number {
   const m = t.models.findIndex((x) => x.id === id);
   if (m < 0) throw new UsageError(`${where}: unknown model '${id}'; models: ${t.models.map((x) => x.id).join(', ')}`);
@@ -208,6 +169,7 @@ interface ReplayState {
   evRemove: number[][];
   evAdd: number[][];
   fullLookup: boolean;
+  oracleAll: Uint8Array | null;
   order: Int32Array;
   /** Pool oracle per query for the pool after k events (filled on first use; null: computed per step). */
   segOracle: (Float64Array | undefined)[] | null;
@@ -279,13 +241,15 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R, spool) : null;
   for (const r of cfg.recorders ?? []) r.bindTable?.(mt);
   const fullLookup = cfg.oracle === 'full' && feasible === null;
+  // the full oracle ranges over every model, not the pool, also under the latency filter (docs/model.md §3)
+  const oracleAll = cfg.oracle === 'full' && feasible !== null ? new Uint8Array(t.nModels).fill(1) : null;
   const runSeeds: number[] = [];
   const order = new Int32Array(Q);
   const total = P * R;
   let done = 0;
   // every policy-run sees the same pool after k events, so its oracle is computed once, not per step
   const segOracle = !fullLookup && (events.length + 1) * Q <= MAX_CACHED_ORACLES ? [] : null;
-  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, order, segOracle, metrics, steps, extra: cfg.recorders ?? [], scenario };
+  const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, oracleAll, order, segOracle, metrics, steps, extra: cfg.recorders ?? [], scenario };
   for (let ri = 0; ri < R; ri++) {
     const r = runList[ri];
     const seedR = runSeed(cfg.seed, r);
@@ -342,6 +306,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   });
   const acts = new ActionSet(M, initial, feasible);
   const inPool = acts.pool.member;
+  const oracleMask = st.oracleAll ?? inPool;
   const nExtra = extra.length;
   const deciders = extra.filter((r) => r.decision !== undefined);
   const nDec = deciders.length;
@@ -354,7 +319,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
   const rewardAt = (i: number): number => rewards[i];
   let ev = 0;
   // drift moves the oracle with time: it is then computed per step
-  let oracle = fullLookup ? fullOracle : drift ? null : segmentOracle(st, 0, inPool);
+  let oracle = fullLookup ? fullOracle : drift ? null : segmentOracle(st, 0, oracleMask);
   if (!hasEvents && sc === null && feasible === null && steps === null && nExtra === 0 && oracle !== null) {
     plainRun(policy, rp.name, order, acts.allowed(0), acts.buf, inPool, present, rewards, oracle, M, metrics);
     metrics.end();
@@ -374,7 +339,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
         if (acts.size === 0) throw new UsageError(`pool event at step ${s} leaves no model in the pool`);
         ev++;
       }
-      if (!fullLookup && !drift) oracle = segmentOracle(st, ev, inPool);
+      if (cfg.oracle !== 'full' && !drift) oracle = segmentOracle(st, ev, inPool);
     }
     if (sc) sc.before(s, policy);
     const q = order[s];
@@ -388,7 +353,7 @@ function policyRun(st: ReplayState, run: RunStart): void {
     const rew = has ? (drift ? drift.reward(i) : rewards[i]) : 0;
     if (sc) sc.after(s, q, m, i, has, rew, policy);
     else policy.update(q, m, rew);
-    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : inPool, feasible) : oracle !== null ? oracle[q] : bestReward(q, M, rewardAt, present, inPool, feasible);
+    const best = drift ? drift.oracle(q, M, present, fullLookup ? null : oracleMask, feasible) : oracle !== null ? oracle[q] : bestReward(q, M, rewardAt, present, oracleMask, feasible);
     const regret = Number.isNaN(best) ? 0 : best - rew;
     metrics.step(s, q, m, has, rew, regret);
     if (steps) steps.step(s, q, m, has, rew, regret);

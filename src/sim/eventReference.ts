@@ -8,7 +8,8 @@ import { Rng } from '../core/rng.js';
 import type { PoolTable } from '../data/pool.js';
 import { bestReward } from './actions.js';
 import { DriftCursor, type DriftPlan } from './drift.js';
-import { latencyFeasibility, runSeed, type PoolEvent } from './engine.js';
+import { latencyFeasibility } from './actions.js';
+import { runSeed, type PoolEvent } from './engine.js';
 import type { RewardTable } from './reward.js';
 
 interface WindowReferenceConfig {
@@ -33,8 +34,9 @@ export function windowStatic(t: PoolTable, rw: RewardTable, cfg: WindowReference
   const M = t.nModels;
   const idx = new Map(t.models.map((m, j) => [m.id, j]));
   const feasible = cfg.maxLatency !== undefined && cfg.maxLatency !== null ? latencyFeasibility(t, cfg.maxLatency).feasible : null;
-  // the engine's rule: the full-table oracle only without a latency filter
+  // the engine's rule: the full oracle ranges over every model (the stored one without a latency filter)
   const full = cfg.oracle === 'full' && feasible === null;
+  const oracleAll = cfg.oracle === 'full' && feasible !== null ? new Uint8Array(t.nModels).fill(1) : null;
   const events = [...(cfg.events ?? [])].sort((a, b) => a.step - b.step);
   const cursor = cfg.drift && cfg.drift.events.length ? new DriftCursor(cfg.drift) : null;
   const reward = (i: number): number => (cursor ? cursor.reward(i) : rw.rewards[i]);
@@ -63,7 +65,7 @@ export function windowStatic(t: PoolTable, rw: RewardTable, cfg: WindowReference
         if (s < w.from) continue;
         cursor?.advance(s);
         const q = order[s];
-        const best = cursor ? cursor.oracle(q, M, t.present, full ? null : inPool, feasible) : full ? rw.oracle[q] : bestReward(q, M, reward, t.present, inPool, feasible);
+        const best = cursor ? cursor.oracle(q, M, t.present, full ? null : oracleAll ?? inPool, feasible) : full ? rw.oracle[q] : bestReward(q, M, reward, t.present, oracleAll ?? inPool, feasible);
         for (let m = 0; m < M; m++) {
           if (!inPool[m]) stayed[m] = 0;
           const i = q * M + m;

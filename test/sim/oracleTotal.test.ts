@@ -70,4 +70,15 @@ describe('oracle total under --max-latency', () => {
     const Q = summary.dataset.queries;
     for (const c of summary.cells) expect(c.finalRegret.mean + c.reward.mean * Q).toBeCloseTo(want.total, 8);
   });
+
+  it('oracle: full under pool events ranges over every feasible model, not the pool of the moment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-oracle-'));
+    const pool = 'pool:\n  exclude: [phi-4-mini-4b]\n  events:\n    - {step: 800, remove: [llama-3.1-8b], add: [phi-4-mini-4b]}\n';
+    writeFileSync(join(dir, 'ev.yaml'), `name: ev\nruns: 2\nseed: 3\nlambdas: [0.4]\nmaxLatency: 2.5\noracle: full\narms:\n  - policy: linucb\n  - policy: random\n${pool}`);
+    const { summary } = await runExperiment(join(dir, 'ev.yaml'), { out: join(dir, 'out'), charts: false });
+    const want = await feasibleOracle(loadGreenservPool(), 0.4, 2.5);
+    expect(summary.oracleTotal[0]).toBeCloseTo(want.total, 8);
+    const Q = summary.dataset.queries;
+    for (const c of summary.cells) for (const r of c.perRun) expect(r.finalRegret + r.reward * Q).toBeCloseTo(want.total, 8);
+  });
 });
