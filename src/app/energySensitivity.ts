@@ -5,7 +5,7 @@
  */
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
-import { UsageError } from '../core/errors.js';
+import { SettingError, UsageError } from '../core/errors.js';
 import { batchInFittedRange } from '../data/energy/model.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
 import { FamilyMapper, remapTasks } from '../data/families.js';
@@ -64,13 +64,13 @@ export interface SensitivityResult extends SensitivitySummary {
 }
 
 function checkSettings(gpus: readonly string[], batches: readonly number[]): void {
-  if (gpus.length === 0) throw new UsageError('--gpus: no GPU given');
-  if (batches.length === 0) throw new UsageError('--batches: no batch size given');
-  for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new UsageError(`--gpus: '${g}' is not one of ${GPUS.join(', ')}`);
-  for (const b of batches) if (!(Number.isFinite(b) && b >= 1 && b <= 65536)) throw new UsageError(`--batches: each batch size must be a number from 1 to 65536, got '${b}'`);
-  if (new Set(gpus).size !== gpus.length) throw new UsageError('--gpus: a GPU is listed twice');
-  if (new Set(batches).size !== batches.length) throw new UsageError('--batches: a batch size is listed twice');
-  if (gpus.length * batches.length > MAX_SENSITIVITY_SETTINGS) throw new UsageError(`--gpus × --batches: ${gpus.length * batches.length} settings, more than the ${MAX_SENSITIVITY_SETTINGS} accepted`);
+  if (gpus.length === 0) throw new SettingError((n) => `${n('gpus')}: no GPU given`);
+  if (batches.length === 0) throw new SettingError((n) => `${n('batches')}: no batch size given`);
+  for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new SettingError((n) => `${n('gpus')}: '${g}' is not one of ${GPUS.join(', ')}`);
+  for (const b of batches) if (!(Number.isFinite(b) && b >= 1 && b <= 65536)) throw new SettingError((n) => `${n('batches')}: each batch size must be a number from 1 to 65536, got '${b}'`);
+  if (new Set(gpus).size !== gpus.length) throw new SettingError((n) => `${n('gpus')}: a GPU is listed twice`);
+  if (new Set(batches).size !== batches.length) throw new SettingError((n) => `${n('batches')}: a batch size is listed twice`);
+  if (gpus.length * batches.length > MAX_SENSITIVITY_SETTINGS) throw new SettingError((n) => `${n('gpus')} × ${n('batches')}: ${gpus.length * batches.length} settings, more than the ${MAX_SENSITIVITY_SETTINGS} accepted`);
 }
 
 export async function energySensitivity(req: SensitivityRequest = {}, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtomicDir } from '../core/atomic.js';
-import { DataError, UsageError, userIoError } from '../core/errors.js';
+import { DataError, SettingError, UsageError, userIoError } from '../core/errors.js';
 import { parseJsonText } from '../core/readFile.js';
 import { assembleSweep, runSweepCells, sweepCells, type SweepCellResult } from '../sim/sweepShard.js';
 import { checkCellCoverage, listSome, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
@@ -39,7 +39,7 @@ export async function evaluateShard(
 ): Promise<{ out: string; cells: number; total: number }> {
   const p = evaluateDefaults(request);
   // shards split the plain λ sweep's cells; the protocol's splits and their baselines run as one job
-  if (p.split !== undefined || p.train !== undefined) throw new UsageError(`--shard: the train/test protocol (${p.split !== undefined ? '--split' : '--train'}) is not sharded; run it whole (--jobs <n> spreads its cells over threads)`);
+  if (p.split !== undefined || p.train !== undefined) throw new SettingError((n) => `${n('shard')}: the train/test protocol (${n(p.split !== undefined ? 'split' : 'train')}) is not sharded; run it whole (${n('jobs')} <n> spreads its cells over threads)`);
   const out = o.out ?? defaultEvaluateShardOut(shard);
   const inputs = evaluateInputs(p);
   AtomicDir.checkTarget(out, o.force === true, inputs);

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { SettingError, UsageError } from '../core/errors.js';
 import { loadTable, isBuiltinSource } from '../data/load.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import { expandJobs, ExperimentContext, type Job } from '../sim/experiment.js';
@@ -51,7 +51,7 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
   }
   if (runs !== undefined) cfg.runs = runs;
   if (cfg.reward !== undefined) await compileRewardExpression(cfg.reward, { file, line: () => yamlLine(text, ['reward']), field: 'reward' });
-  checkJobCount(cfg, cfg.runs, (m) => new UsageError(`--runs: ${m}`));
+  checkJobCount(cfg, cfg.runs, (m) => new SettingError((n) => `${n('runs')}: ${m}`));
   const rel = (p: string | undefined): string | undefined => resolveSourcePath(file, p, isBuiltinSource);
   const src = { source: rel(cfg.dataset)!, queries: rel(cfg.queries), models: rel(cfg.models), ...(cfg.train !== undefined ? { train: rel(cfg.train)! } : {}) };
   checkSourcesExist(file, text, { dataset: src.source, queries: src.queries, models: src.models, train: src.train }, isBuiltinSource);

@@ -4,7 +4,7 @@
  */
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { AtomicDir } from '../core/atomic.js';
-import { UsageError } from '../core/errors.js';
+import { SettingError } from '../core/errors.js';
 import { checkRequest } from './runConfig.js';
 import { profileRequestSchema } from './profileConfig.js';
 import type { Gpu } from '../data/energy/types.js';
@@ -47,7 +47,7 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
     let table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
     let estimated: Uint8Array | null = null;
     if (r.energyModel !== undefined) {
-      if (r.estimateBatch !== undefined) throw new UsageError('--energy-model replaces every energy value and --estimate-energy fills the missing ones: give one of them');
+      if (r.estimateBatch !== undefined) throw new SettingError((n) => `${n('energyModel')} replaces every energy value and ${n('estimateEnergy')} fills the missing ones: give one of them`);
       const { applyEnergyModel, parseEnergyModelFlag } = await import('../data/energy/flag.js');
       table = (await applyEnergyModel(table, parseEnergyModelFlag(r.energyModel), r.data ?? 'greenserv-pool', r.format, r.warn)).table;
       estimated = Uint8Array.from(table.present);

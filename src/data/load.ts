@@ -3,7 +3,7 @@
  * wide tables (RouterBench CSV/pickle, Arrow, Parquet), the GreenServ Postgres dump and hf:// URIs.
  * The format comes from `--format`, else the extension, else the file's first bytes.
  */
-import { closest, DataError, UsageError } from '../core/errors.js';
+import { closest, DataError, SettingError, UsageError } from '../core/errors.js';
 import { meantFor } from './formats/missingColumn.js';
 import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
@@ -86,8 +86,8 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
   if (opts.format !== undefined) formatByName(opts.format);
   let table: PoolTable;
   if (isBuiltinSource(source)) {
-    if (opts.queries) throw new UsageError('--queries applies to long-format files, not the built-in dataset');
-    if (opts.format !== undefined) throw new UsageError(`--format applies to files; the built-in dataset '${source}' has no file format (drop --format)`);
+    if (opts.queries) throw new SettingError((n) => `${n('queries')} applies to long-format files, not the built-in dataset`);
+    if (opts.format !== undefined) throw new SettingError((n) => `${n('format')} applies to files; the built-in dataset '${source}' has no file format (drop ${n('format')})`);
     const { loadGreenservPool } = await import('./builtin/greenserv-pool.js');
     table = loadGreenservPool();
     // a models file only describes the built-in models (descriptors for hybrid-linucb, datasets/README.md)
@@ -100,7 +100,7 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
     if ((opts.queries || opts.models) && !sideFilesRead(opts)) {
       // a wide, RouterBench or recovered-pairs table lists its own queries; a models file still describes its
       // models, as for the built-in table
-      if (opts.queries) throw new UsageError(`--queries applies to long-format tables (query_id, model_id, …); ${source} has another layout, which lists its own queries`);
+      if (opts.queries) throw new SettingError((n) => `${n('queries')} applies to long-format tables (query_id, model_id, …); ${source} has another layout, which lists its own queries`);
       table = await overlayModelsFile(table, opts.models!, opts.warn);
     }
   }
@@ -134,7 +134,7 @@ function checkPrintable(t: PoolTable, file: string): void {
 /** A `--format` value (or alias) as the format it names; a UsageError listing the valid values otherwise. */
 function formatByName(name: string): FormatName {
   const f = FORMATS[name.trim().toLowerCase()];
-  if (!f) throw new UsageError(`unknown --format '${name}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
+  if (!f) throw new SettingError((n) => `unknown ${n('format')} '${name}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
   return f;
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { userErrorText } from '../../src/cli/errors.js';
 import { energySensitivity, evaluateRouterbench, UsageError } from '../../src/app/index.js';
 import { handJPerPrompt, writeRouterbenchCsv } from '../helpers/energyTable.js';
 
@@ -24,7 +25,10 @@ describe('library: energy on RouterBench tables', () => {
   });
 
   it('energySensitivity rejects an unknown GPU and a repeated batch before loading anything', async () => {
-    await expect(energySensitivity({ source: '/nonexistent', gpus: ['X100' as 'H100'] })).rejects.toThrow(/--gpus: 'X100' is not one of/);
+    await expect(energySensitivity({ source: '/nonexistent', gpus: ['X100' as 'H100'] })).rejects.toThrow(/^gpus: 'X100' is not one of/);
+    // the command names the same setting by its flag
+    const e = (await energySensitivity({ source: '/nonexistent', gpus: ['H100', 'H100'] }).catch((x: Error) => x)) as Error;
+    expect([e.message, userErrorText(e)]).toEqual(['gpus: a GPU is listed twice', '--gpus: a GPU is listed twice']);
     await expect(energySensitivity({ source: '/nonexistent', batches: [8, 8] })).rejects.toThrow(/a batch size is listed twice/);
   });
 

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { userErrorText } from '../../src/cli/errors.js';
 import { evaluateRouterbench, writeEvaluateResults, type EvaluateRequest } from '../../src/app/evaluate.js';
 import { evaluateShard } from '../../src/app/evaluateShard.js';
 import { mergeAny } from '../../src/app/merge.js';
@@ -85,7 +86,8 @@ describe('evaluate --shard and merge', () => {
       const out = join(root, `proto-shard-${Object.keys(extra)[0]}`);
       const e = await evaluateShard({ ...request, ...extra }, { index: 0, count: 2 }, { out }).catch((x: unknown) => x);
       expect((e as Error).name).toBe('UsageError');
-      expect((e as Error).message).toMatch(new RegExp(`^--shard: the train/test protocol \\(--${Object.keys(extra)[0]}\\) is not sharded`));
+      expect((e as Error).message).toMatch(new RegExp(`^shard: the train/test protocol \\(${Object.keys(extra)[0]}\\) is not sharded; run it whole \\(jobs <n>`));
+      expect(userErrorText(e as Error)).toMatch(new RegExp(`^--shard: the train/test protocol \\(--${Object.keys(extra)[0]}\\) is not sharded; run it whole \\(--jobs <n>`));
       expect(existsSync(out)).toBe(false);
     }
   });

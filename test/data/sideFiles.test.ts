@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { userErrorText } from '../../src/cli/errors.js';
 import { UsageError } from '../../src/core/errors.js';
 import { loadTable } from '../../src/data/load.js';
 
@@ -21,7 +22,8 @@ describe('side files on a table of another layout', () => {
     writeFileSync(queries, 'query_id,task\nq1,arc\n');
     const e = await loadTable(wide, { queries }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).toBe(`--queries applies to long-format tables (query_id, model_id, …); ${wide} has another layout, which lists its own queries`);
+    expect((e as Error).message).toBe(`queries applies to long-format tables (query_id, model_id, …); ${wide} has another layout, which lists its own queries`);
+    expect(userErrorText(e as Error)).toBe(`--queries applies to long-format tables (query_id, model_id, …); ${wide} has another layout, which lists its own queries`);
   });
 
   it('--models describes its models, as for the built-in table; a missing file is an error, not ignored', async () => {

@@ -22,14 +22,20 @@ export async function cli(args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   }
 }
 
-/** Run `greenserv datasets …` in this process, capturing what it prints (errors are thrown, not exited). */
+/** Run `greenserv datasets …` in this process, capturing what it prints (errors are thrown, worded as the command shows them, not exited). */
 export async function datasetsInProcess(...args: string[]): Promise<{ out: string; err: string }> {
-  const [{ Command }, { registerDatasetsCommand }] = await Promise.all([import('commander'), import('../../src/cli/datasets.js')]);
+  const [{ Command }, { registerDatasetsCommand }, { userErrorText }] = await Promise.all([import('commander'), import('../../src/cli/datasets.js'), import('../../src/cli/errors.js')]);
   let out = '';
   let err = '';
   const program = new Command().exitOverride();
   registerDatasetsCommand(program, { out: (x) => (out += x), err: (x) => (err += x) });
-  await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
+  try {
+    await program.parseAsync(['node', 'greenserv', 'datasets', ...args]);
+  } catch (e) {
+    // worded as main() shows it: settings by their flags
+    if (e instanceof Error) e.message = userErrorText(e);
+    throw e;
+  }
   return { out, err };
 }
 
