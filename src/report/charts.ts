@@ -5,6 +5,7 @@ import { accuracyEnergySpec, finalRegretBoxSpec, lambdaSweepSpec } from './chart
 import { cumulativeRegretSpec, movingAverageSpec, poolWindows, selectionSpec, type PoolEvent } from './chartsTime.js';
 import { policyColours } from './palette.js';
 import { scenarioCharts, type FigureTable } from './chartsScenario.js';
+import { eventGroups } from './eventGroups.js';
 
 export interface ChartSpec {
   name: string;
@@ -37,7 +38,8 @@ function paretoLambdas(lambdas: number[]): number[] {
 /** The events marked on the charts over the stream: pool changes and drift (the scenario's list has both), else the pool's. */
 function eventRules(agg: ExperimentAggregate): PoolEvent[] {
   const listed = agg.summary.scenario?.events?.list;
-  if (listed?.length) return listed.map((e) => ({ step: e.step, what: e.what }));
+  // changes at one step get one rule and one label
+  if (listed?.length) return eventGroups(listed).map((g) => ({ step: g.step, what: g.short }));
   return agg.summary.events.map((e) => ({
     step: e.step,
     what: [...e.remove.map((m) => `−${m}`), ...e.add.map((m) => `+${m}`)].join(' '),

@@ -6,6 +6,7 @@ import { segmentCrossesBox } from './labels.js';
 import { dashScale, LINE_LEGEND, policyMarks } from './marks.js';
 import { colourScale } from './palette.js';
 import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
+import { eventGroups, type EventGroup } from './eventGroups.js';
 
 /**
  * A table beside a chart in report.html, its cells those of the terminal's table. `refRows` (references such
@@ -131,8 +132,9 @@ function budgetSpec(b: NonNullable<ScenarioSummary['budget']>, lambda: number, c
  * Other events inside that span are marked too (thinner rules), so a change in the curves is not put down to
  * the wrong event; labels that would overlap stack in rows above the plot.
  */
-function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda: number, colours: Map<string, string>, runs: number): TopLevelSpec {
-  const ev = e.list[k];
+function eventSpec(e: NonNullable<ScenarioSummary['events']>, g: EventGroup, lambda: number, colours: Map<string, string>, runs: number): TopLevelSpec {
+  const k = g.members[0];
+  const ev = { step: g.step, what: g.short };
   const curves = e.curves.filter((c) => c.lambda === lambda && c.event === k);
   const rows = curves.flatMap((c) => c.regret.map((v, i) => ({ step: c.from + i + 1, label: c.label, v })));
   const top = niceCeil(Math.max(0, ...rows.map((r) => r.v)));
@@ -142,7 +144,9 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
   // from the step before the first point (the window's start, a round number) to the last point
   const steps = rows.map((r) => r.step);
   const [x0, x1] = steps.length ? [Math.min(...steps, ev.step) - 1, Math.max(...steps, ev.step)] : [ev.step - 1, ev.step + 1];
-  const others = e.list.filter((o, j) => j !== k && o.step > x0 && o.step <= x1);
+  const others = eventGroups(e.list)
+    .filter((o) => o.step !== g.step && o.step > x0 && o.step <= x1)
+    .map((o) => ({ step: o.step, what: o.short }));
   // this event's label first, so it keeps the row nearest the plot
   const [own, ...rest] = placeEventLabels([ev, ...others], x1, 'step', x0);
   const x = { field: 'step', type: 'quantitative' };
@@ -175,9 +179,9 @@ function eventSpec(e: NonNullable<ScenarioSummary['events']>, k: number, lambda:
 }
 
 /** The event's table at one λ: per policy the regret over the window and its excess over the window's best fixed model. */
-function eventFigureTable(e: NonNullable<ScenarioSummary['events']>, k: number, lambda: number, runs: number, Q: number): FigureTable {
-  const ev = e.list[k];
-  const t = eventRows(e, k, lambda);
+function eventFigureTable(e: NonNullable<ScenarioSummary['events']>, g: EventGroup, lambda: number, runs: number, Q: number): FigureTable {
+  const ev = { step: g.step };
+  const t = eventRows(e, g.members[0], lambda);
   const cut = ev.step + e.window > Q ? ` (window cut to ${Math.max(0, Q - ev.step)} steps by the stream's end)` : '';
   const headers = t.headers.map((h) => (h === 'excess over best fixed' ? 'excess over the best fixed model' : h));
   return {
@@ -224,14 +228,15 @@ export function scenarioCharts(sc: ScenarioSummary, lambdas: number[], colours: 
       });
     }
     if (sc.events) {
-      sc.events.list.forEach((ev, k) => {
+      // events at one step share their window: one chart, named after the first
+      for (const g of eventGroups(sc.events.list)) {
         out.push({
-          name: `event-${k + 1}-regret${suffix}`,
-          title: `Regret around step ${ev.step}, ${ev.what} (λ = ${lambdaText(lambda)})`,
-          spec: eventSpec(sc.events!, k, lambda, colours, runs),
-          tables: [eventFigureTable(sc.events!, k, lambda, runs, Q)],
+          name: `event-${g.members[0] + 1}-regret${suffix}`,
+          title: `Regret around step ${g.step}, ${g.what} (λ = ${lambdaText(lambda)})`,
+          spec: eventSpec(sc.events, g, lambda, colours, runs),
+          tables: [eventFigureTable(sc.events, g, lambda, runs, Q)],
         });
-      });
+      }
     }
   }
   return out;

@@ -4,6 +4,7 @@ import type { Summary } from '../metrics/summary.js';
 import { wrapAt } from '../core/format.js';
 import { percentText } from './percent.js';
 import { renderRecords, shrinkNames, widest } from './tableShrink.js';
+import { eventGroups, eventNumbers } from './eventGroups.js';
 
 export { wrapAt };
 
@@ -231,13 +232,14 @@ export function eventsTable(e: NonNullable<ScenarioSummary['events']>, width = I
   const { headers, excess } = eventRows(e, 0);
   let out = wrapAt(`Events: regret summed over the ${e.window} steps from each event, mean ± sd over runs`, ' ', width) + '\n';
   if (excess) out += wrapAt(`excess: that regret minus the regret of the window's best fixed model in hindsight`, ' ', width) + '\n';
-  e.list.forEach((ev, k) => {
-    const cut = queries !== undefined && ev.step + e.window > queries ? ` (window cut to ${Math.max(0, queries - ev.step)} steps by the stream's end)` : '';
-    out += '\n' + wrapAt(`event ${k + 1} at step ${ev.step} — ${ev.what}${cut}`, ' ', width) + '\n';
-    const { rows, best, multi } = eventRows(e, k);
+  // events at one step share their window and figures: one block for them
+  for (const g of eventGroups(e.list)) {
+    const cut = queries !== undefined && g.step + e.window > queries ? ` (window cut to ${Math.max(0, queries - g.step)} steps by the stream's end)` : '';
+    out += '\n' + wrapAt(`${eventNumbers(g)} at step ${g.step} — ${g.what}${cut}`, ' ', width) + '\n';
+    const { rows, best, multi } = eventRows(e, g.members[0]);
     for (const b of best) out += wrapAt(`  best fixed model${multi ? ` at λ = ${b.lambda}` : ''}: ${b.model}, regret ${b.regret}`, ' ', width) + '\n';
     out += '\n' + renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, []) + '\n';
-  });
+  }
   return out;
 }
 
