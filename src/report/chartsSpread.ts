@@ -152,6 +152,9 @@ function nestedMarkerSizes(pts: { px: number; py: number }[], size = DIAMOND, ri
   return out;
 }
 
+/** Models named on the accuracy-vs-energy chart at most; beyond it only those on the static front. */
+export const MAX_LABELLED_MODELS = 40;
+
 /**
  * Accuracy vs total energy: single models (grey, labelled clear of every other label, marker and the front),
  * their static Pareto front, and the policies in their own colours and shapes (nested where they coincide).
@@ -179,15 +182,17 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
       { x0: px(b.energyWh), y0: py(a.accuracy), x1: px(b.energyWh), y1: py(b.accuracy) },
     ];
   });
+  // thousands of labels would cover the plot: beyond MAX_LABELLED_MODELS only the front is named
+  const named = models.length > MAX_LABELLED_MODELS ? front : models;
   const placed = placeLabels(
-    models.map((m) => ({ px: px(m.energyWh), py: py(m.accuracy), text: m.id })),
+    named.map((m) => ({ px: px(m.energyWh), py: py(m.accuracy), text: m.id })),
     W,
     H,
     CHAR_W,
     11,
     { overhang: 0, obstacles: policies.map((p) => ({ px: px(p.wh), py: py(p.acc), r: Math.sqrt(p.size) / 2 + 1 })), leaders: true, segments: frontLines, leaderFrom: 4 },
   );
-  const labels = models.map((m, i) => {
+  const labels = named.map((m, i) => {
     const p = placed[i];
     return {
       id: m.id,
@@ -204,10 +209,11 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
   const xScale = { domain: [0, xTop], nice: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
   const labelsShown = o.policies.map((p) => p.label);
+  const unnamed = models.length - named.length;
   return {
     width: W,
     height: H,
-    title: o.title,
+    title: unnamed > 0 ? { text: o.title, subtitle: `models named: those on the static Pareto front (${unnamed.toLocaleString('en-US')} others are not; greenserv profile-models lists every model)` } : o.title,
     layer: [
       {
         data: { values: front },

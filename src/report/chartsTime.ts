@@ -303,37 +303,52 @@ export function axisLabels(ids: string[]): string[] {
   }
 }
 
-/** Selection share per window: colour scaled to the data's range, windows outside the pool in grey. */
+/** Rows of a selection chart at most: the models picked most, then one row for the rest (selection.csv has all). */
+export const MAX_SELECTION_ROWS = 40;
+
+/**
+ * Selection share per window: colour scaled to the data's range, windows outside the pool in grey. Rows run
+ * from the model picked most; beyond MAX_SELECTION_ROWS models the least picked share one row.
+ */
 export function selectionSpec(o: { title: string; sel: SelectionWindows; models: string[]; inPool: boolean[][]; Q: number; window: number; events: PoolEvent[] }): TopLevelSpec {
-  const cells: { start: number; end: number; model: string; share: number }[] = [];
-  const out: { start: number; end: number; model: string; status: string }[] = [];
-  const labels = axisLabels(o.models);
+  const cells: { start: number; end: number; model: string; rank: number; share: number }[] = [];
+  const out: { start: number; end: number; model: string; rank: number; status: string }[] = [];
+  const M = o.models.length;
+  const tot = o.models.map((_, j) => o.sel.share.reduce((t, row) => t + row[j], 0));
+  // most picked first; a stable sort keeps ties in table order
+  const order = o.models.map((_, j) => j).sort((a, b) => tot[b] - tot[a]);
+  const kept = M > MAX_SELECTION_ROWS ? order.slice(0, MAX_SELECTION_ROWS - 1) : order;
+  const rest = order.slice(kept.length);
+  const rankOf = new Int32Array(M).fill(-1);
+  kept.forEach((j, r) => (rankOf[j] = r));
+  const cut = axisLabels(kept.map((j) => o.models[j]));
+  const labels = rest.length ? [...cut, `other (${rest.length.toLocaleString('en-US')} models)`] : cut;
   let lo = Infinity;
   let hi = -Infinity;
-  o.sel.share.forEach((row, w) =>
-    row.forEach((v, m) => {
-      const start = o.sel.windowStart[w];
-      const end = Math.min(o.Q, start + o.window);
-      if (!o.inPool[w][m]) {
-        out.push({ start, end, model: labels[m], status: 'not in the pool' });
+  o.sel.share.forEach((row, w) => {
+    const start = o.sel.windowStart[w];
+    const end = Math.min(o.Q, start + o.window);
+    // the row's place as a field: a sort list becomes one nested condition per model, beyond the stack at ~1,000
+    const push = (rank: number, share: number, inPool: boolean): void => {
+      if (!inPool) {
+        out.push({ start, end, model: labels[rank], rank, status: 'not in the pool' });
         return;
       }
-      cells.push({ start, end, model: labels[m], share: v });
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }),
-  );
+      cells.push({ start, end, model: labels[rank], rank, share });
+      if (share < lo) lo = share;
+      if (share > hi) hi = share;
+    };
+    // marks in table order, the rest last
+    for (let j = 0; j < M; j++) if (rankOf[j] >= 0) push(rankOf[j], row[j], o.inPool[w][j]);
+    if (rest.length) push(kept.length, rest.reduce((t, j) => t + row[j], 0), rest.some((j) => o.inPool[w][j]));
+  });
   if (!(hi > lo)) [lo, hi] = [0, Math.max(hi, 1e-9)];
-  const order = labels
-    .map((id, j) => ({ id, tot: o.sel.share.reduce((t, row) => t + row[j], 0) }))
-    .sort((a, b) => b.tot - a.tot)
-    .map((x) => x.id);
   const x = { field: 'start', type: 'quantitative', title: 'queries routed', axis: { grid: false }, scale: { domain: [0, o.Q], nice: false } };
   // the labels are already cut to fit and stay apart: Vega's own cut (at the end, and short of 180 px) must not follow
-  const y = { field: 'model', type: 'nominal', title: 'model', sort: order, axis: { grid: false, labelLimit: 0 } };
+  const y = { field: 'model', type: 'nominal', title: 'model', sort: { field: 'rank', op: 'min' }, axis: { grid: false, labelLimit: 0 } };
   return {
     width: W,
-    height: 16 * o.models.length,
+    height: 16 * labels.length,
     title: { text: o.title, offset: eventTitleOffset(o.events, o.Q) },
     layer: [
       {

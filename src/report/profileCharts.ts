@@ -30,8 +30,11 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const y1 = Math.min(1, yMax + yPad) > y0 ? Math.min(1, yMax + yPad) : y0 + 0.1;
   const px = (e: number): number => ((Math.log10(e) - lx0) / (lx1 - lx0)) * W;
   const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
-  const placed = placeLabels(
-    pts.map((m, i) => ({ px: px(es[i]), py: py(m.accuracy.mean!), text: m.id })),
+  // thousands of labels would cover the plot: beyond MAX_PROFILE_ROWS models only the front is named
+  const capped = pts.length > MAX_PROFILE_ROWS;
+  const named = pts.map((_, i) => i).filter((i) => !capped || pts[i].pareto);
+  const placedNamed = placeLabels(
+    named.map((i) => ({ px: px(es[i]), py: py(pts[i].accuracy.mean!), text: pts[i].id })),
     W,
     H,
     6,
@@ -39,6 +42,9 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
     // a label with no clear place beside its point goes farther out, joined to it by a leader, not over another
     { leaders: true },
   );
+  const unplaced = { lx: 0, ly: 0, ex: 0, ey: 0, leader: false };
+  const placed = pts.map(() => unplaced);
+  named.forEach((i, k) => (placed[i] = placedNamed[k]));
   const values = pts.map((m, i) => ({
     id: m.id,
     cost: es[i],
@@ -55,6 +61,7 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
     leader: placed[i].leader,
     leaderE: 10 ** (lx0 + (placed[i].ex / W) * (lx1 - lx0)),
     leaderA: y0 + ((H - placed[i].ey) / H) * (y1 - y0),
+    ...(capped ? { label: m.pareto ? m.id : '' } : {}),
   }));
   const xScale = { type: 'log', domain: [10 ** lx0, 10 ** lx1], nice: false, zero: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
@@ -65,7 +72,10 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const best = p.bestStatic ? ` · best static at λ = ${p.lambda}: ${p.bestStatic}` : '';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `Accuracy vs ${COST_AXIS[p.cost].noun} per query`, subtitle: `${p.dataset.name} · ${p.dataset.queries} queries${best}` },
+    title: {
+      text: `Accuracy vs ${COST_AXIS[p.cost].noun} per query`,
+      subtitle: capped ? [`${p.dataset.name} · ${p.dataset.queries} queries${best}`, `models named: the Pareto front (${(pts.length - named.length).toLocaleString('en-US')} others are not; profile.csv has every model)`] : `${p.dataset.name} · ${p.dataset.queries} queries${best}`,
+    },
     width: W,
     height: H,
     data: { values },
@@ -105,7 +115,7 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
         encoding: {
           x: { field: 'labelE', type: 'quantitative', scale: xScale },
           y: { field: 'labelA', type: 'quantitative', scale: yScale },
-          text: { field: 'id' },
+          text: { field: capped ? 'label' : 'id' },
           fill: { field: 'ink', type: 'nominal', scale: null, legend: null },
         },
       },
@@ -113,16 +123,27 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   } as unknown as TopLevelSpec;
 }
 
+/** Models drawn in full (heatmap rows, scatter labels) at most; profile.csv and profile.json have every model. */
+export const MAX_PROFILE_ROWS = 40;
+
+/** The heatmap's models: all of them up to MAX_PROFILE_ROWS, else the front, then the best by mean reward. */
+function heatmapModels(p: Profile): ModelProfile[] {
+  if (p.models.length <= MAX_PROFILE_ROWS) return p.models;
+  const byReward = [...p.models].sort((a, b) => Number(b.pareto) - Number(a.pareto) || (b.meanReward ?? -Infinity) - (a.meanReward ?? -Infinity));
+  return byReward.slice(0, MAX_PROFILE_ROWS);
+}
+
 export function heatmapChartSpec(p: Profile): TopLevelSpec {
+  const models = heatmapModels(p);
   // long ids cut in the middle so they stay apart (Vega cuts at the end)
-  const cut = axisLabels(p.models.map((m) => m.id));
-  const label = new Map(p.models.map((m, i) => [m.id, cut[i]]));
+  const cut = axisLabels(models.map((m) => m.id));
+  const label = new Map(models.map((m, i) => [m.id, cut[i]]));
   // rows sorted by overall energy so the two panels read as cheap → expensive
-  const order = [...p.models].sort((a, b) => (axisValue(a, p.cost) ?? Infinity) - (axisValue(b, p.cost) ?? Infinity)).map((m) => label.get(m.id)!);
+  const order = [...models].sort((a, b) => (axisValue(a, p.cost) ?? Infinity) - (axisValue(b, p.cost) ?? Infinity)).map((m) => label.get(m.id)!);
   // a row's place as a field: a sort list becomes one nested condition per model, beyond the stack at ~1,000
   const rank = new Map(order.map((l, i) => [l, i]));
   const values: Record<string, unknown>[] = [];
-  for (const m of p.models) {
+  for (const m of models) {
     for (const t of p.dataset.tasks) {
       const s = m.tasks[t];
       if (!s) continue;
@@ -168,7 +189,13 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
   const costDark = eMax > eMin ? `datum.cost >= ${Math.exp(Math.log(eMin) + 0.807 * (Math.log(eMax) - Math.log(eMin)))}` : 'false';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `Per-task accuracy and ${COST_AXIS[p.cost].noun} per query`, subtitle: `${p.dataset.name} · cell text: mean accuracy / mean ${COST_AXIS[p.cost].short}` },
+    title: {
+      text: `Per-task accuracy and ${COST_AXIS[p.cost].noun} per query`,
+      subtitle:
+        models.length < p.models.length
+          ? [`${p.dataset.name} · cell text: mean accuracy / mean ${COST_AXIS[p.cost].short}`, `${models.length} of ${p.models.length.toLocaleString('en-US')} models: the Pareto front, then the best by mean reward at λ = ${p.lambda}; profile.csv has every model`]
+          : `${p.dataset.name} · cell text: mean accuracy / mean ${COST_AXIS[p.cost].short}`,
+    },
     data: { values },
     hconcat: [
       panel('accuracy', 'Accuracy', 'Mean accuracy', { scheme: 'blues', domain: [0, 1] }, 'datum.accuracy >= 0.741'),

@@ -59,13 +59,41 @@ function withoutEnergy(M: number) {
 describe('the per-task heatmap of many models', () => {
   it('a spec Vega can run at 1,500 models: rows placed by a rank field, not a sort list (one nested condition per model)', async () => {
     const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-    const spec = heatmapChartSpec(await buildProfile(withoutEnergy(1500), { lambda: 0.5 }));
+    const p = await buildProfile(withoutEnergy(1500), { lambda: 0.5 });
+    const spec = heatmapChartSpec(p);
     const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
     await view.runAsync();
-    // every model keeps its own row
+    // 40 rows: no model is on a front without energy, so the best 40 by mean reward (the odd ones, accuracy 1),
+    // ties in table order
     const rows = (view.data('data_0') as { model: string }[]).map((d) => d.model);
-    expect(new Set(rows).size).toBe(1500);
+    const odd = Array.from({ length: 40 }, (_, k) => `m${2 * k + 1}`);
+    expect([...new Set(rows)].sort()).toEqual([...odd].sort());
+    expect(JSON.stringify(spec)).toContain('40 of 1,500 models: the Pareto front, then the best by mean reward at λ = 0.5; profile.csv has every model');
     view.finalize();
+  });
+
+  it('up to 40 models every model has its row; beyond, the front and then the best by mean reward', async () => {
+    const rows = async (M: number): Promise<string[]> => {
+      const ids = Array.from({ length: M }, (_, m) => `m${m}`);
+      // energy rises with m; every 10th model is more accurate than the one before it, the rest score 0: the
+      // front is m0 (the cheapest) and every 10th model, and among the rest the cheapest earn the most
+      const t = makePoolTable({
+        name: 'front',
+        queryIds: ['q0'],
+        queryTasks: ['a'],
+        models: ids.map((id) => ({ id, name: id, paramsB: Number.NaN })),
+        accuracy: Float64Array.from(ids, (_, m) => (m % 10 === 0 ? m / M : 0)),
+        energyJ: Float64Array.from(ids, (_, m) => 1 + m),
+        present: new Uint8Array(M).fill(1),
+      });
+      const p = await buildProfile(t, { lambda: 0.5 });
+      const v = (heatmapChartSpec(p) as unknown as { data: { values: { model: string }[] } }).data.values;
+      return [...new Set(v.map((x) => x.model))];
+    };
+    expect((await rows(40)).length).toBe(40);
+    const front = Array.from({ length: 30 }, (_, k) => `m${10 * k}`);
+    const cheapestRest = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm11'];
+    expect((await rows(300)).sort()).toEqual([...front, ...cheapestRest].sort());
   });
 });
 
