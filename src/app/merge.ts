@@ -8,7 +8,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, SettingError, UsageError, userIoError } from '../core/errors.js';
 import { AtomicDir, TEMP_NAME } from '../core/atomic.js';
-import { fileWithin, greenservMarker } from '../core/outputGuard.js';
+import { defaultResultsDir, fileWithin, greenservMarker } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { Checkpoint, type CheckpointState } from '../sim/checkpoint.js';
 import type { JobResult } from '../sim/experiment.js';
@@ -19,7 +19,6 @@ import { checkCellCoverage, listSome } from '../sim/shard.js';
 import { jobKey, jobLabel, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
 import { isEvaluateShard, mergeEvaluateShards, shardKind } from './evaluateShard.js';
-import { timestamp } from '../core/format.js';
 import type { EvaluateSummary } from '../metrics/routerbench.js';
 
 export interface MergeOptions {
@@ -158,7 +157,7 @@ export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<Me
     throw new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard) and ${experiment} is not; merge the shards of one run at a time`);
   }
   if (evaluation !== undefined) {
-    const out = o.out ?? `results/${timestamp()}-evaluate`;
+    const out = o.out ?? defaultResultsDir('evaluate');
     checkOutsideShards(out, dirs);
     const r = await mergeEvaluateShards(dirs, { out, force: o.force, charts: o.charts, warn: o.warn });
     return { kind: 'evaluate', ...r };

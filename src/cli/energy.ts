@@ -15,8 +15,7 @@ import { GPUS } from '../data/energy/types.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
 import { AtomicDir } from '../core/atomic.js';
 import { inputFiles } from '../app/inputs.js';
-import { sameFile } from '../core/outputGuard.js';
-import { timestamp } from '../core/format.js';
+import { defaultResultsDir, sameFile } from '../core/outputGuard.js';
 import { DEFAULT_LAMBDAS, parseLambdaGrid } from '../sim/sweep.js';
 import { DEFAULT_EVALUATE_POLICIES } from '../app/evaluate.js';
 import { MAX_RUNS } from '../sim/limits.js';
@@ -196,7 +195,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const aiqMode = parseChoice('--aiq-mode', o.aiqMode, ['paper', 'routerbench-code'] as const);
       const policies = parseList(o.policies);
       if (policies.length === 0) throw new UsageError('--policies: no policy given');
-      const outDir = o.out ?? `results/${timestamp()}-energy-sensitivity`;
+      const outDir = o.out ?? defaultResultsDir('energy-sensitivity');
       const inputs = inputFiles(sources, o.models);
       AtomicDir.checkTarget(outDir, o.force === true, inputs);
       const { energySensitivity, writeSensitivity } = await import('../app/energySensitivity.js');

@@ -20,7 +20,7 @@ import { collect, once, warnUnusedEmbedDim } from './parse.js';
 import { configFromFlags, scenarioErrorsAsFlags } from './runFlags.js';
 import { parseFeatures } from './simulateOptions.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
-import { timestamp } from '../core/format.js';
+import { defaultResultsDir } from '../core/outputGuard.js';
 import { checkReplayCount, DEFAULT_EVALUATE_POLICIES, DEFAULT_ROUTERBENCH_SOURCE, defaultEvaluatePolicies, evaluateInputs, evaluateRouterbench, evaluateSchema, writeEvaluateResults, type EvaluateParams } from '../app/evaluate.js';
 import { loadPolicyModule } from '../app/policies.js';
 import { evaluateShard } from '../app/evaluateShard.js';
@@ -180,7 +180,7 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
   const { summary } = ev.result;
   if (summary.dataset.missingCells > 0) warn(`${summary.dataset.missingCells} (prompt, model) cells are missing; a policy choosing one scores quality 0 at cost 0`);
 
-  const outDir = o.out ?? `results/${timestamp()}-evaluate`;
+  const outDir = o.out ?? defaultResultsDir('evaluate');
   await writeEvaluateResults(outDir, ev, { force: o.force, charts: o.charts });
   if (o.json) print(toJson(summary));
   else {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ope, writeOpeResults } from '../app/ope.js';
 import { inputFiles } from '../app/inputs.js';
 import { AtomicDir } from '../core/atomic.js';
-import { timestamp } from '../core/format.js';
+import { defaultResultsDir } from '../core/outputGuard.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { parseEstimators } from '../metrics/ope/evaluate.js';
 import { opeSummaryJson } from '../metrics/ope/summary.js';
@@ -70,7 +70,7 @@ export function registerOpeCommand(program: Command): void {
         offline: o.offline,
         warn,
       }));
-      const outDir = o.out ?? `results/${timestamp()}-ope`;
+      const outDir = o.out ?? defaultResultsDir('ope');
       await writeOpeResults(outDir, summary, { force: o.force, inputs });
       if (o.json) print(opeSummaryJson(summary));
       else {

@@ -6,7 +6,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, AtomicFile, signalsHandled } from '../core/atomic.js';
-import { fileWithin, inputSameAs, type Inputs } from '../core/outputGuard.js';
+import { defaultResultsDir, fileWithin, inputSameAs, type Inputs } from '../core/outputGuard.js';
 import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { protocolTable } from '../report/protocol.js';
@@ -21,7 +21,6 @@ import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import { scenarioErrorsAsFlags } from './runFlags.js';
 import type { RunConfig } from '../sim/runConfig.js';
-import { timestamp } from '../core/format.js';
 import { loadPolicyModule } from '../app/policies.js';
 import { energyModelSizes, inputFiles } from '../app/inputs.js';
 import { warnUnusedEmbedDim } from './parse.js';
@@ -251,7 +250,7 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     notes.push(['warning', `${prepared.result.infeasibleQueries === 1 ? '1 query has' : `${prepared.result.infeasibleQueries} queries have`} no model within --max-latency ${options.maxLatency} s; every model was allowed for them`]);
   }
 
-  const outDir = o.out ?? `results/${timestamp()}-simulate`;
+  const outDir = o.out ?? defaultResultsDir('simulate');
   await live?.phase(`writing results${steps === 'none' ? '' : ` (steps.${steps})`}${o.report ? ' and the report' : ''}…`);
   const { logFile } = c;
   let logWritten = false;

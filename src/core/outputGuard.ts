@@ -4,9 +4,10 @@
  * parents, a directory that holds one of the run's inputs, and a non-empty directory that greenserv did not
  * write. An output file (simulate --log) may never be one of the run's inputs.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { timestamp } from './format.js';
 
 /** A run's inputs as named by the user: files or directories. Built-in names, URIs and absent paths never match. */
 export type Inputs = readonly (string | undefined)[];
@@ -138,4 +139,14 @@ export function greenservMarker(dir: string, depth = 0): string | null {
   }
   const member = names.find((n) => n.startsWith('split-') && greenservMarker(join(dir, n), depth + 1) !== null);
   return member === undefined ? null : 'splits.csv';
+}
+
+/**
+ * The default results directory `results/<timestamp>-<kind>`, or the first free `-2`, `-3`, … after it: two runs
+ * started in one second must not collide on a name the user never chose.
+ */
+export function defaultResultsDir(kind: string, now = new Date()): string {
+  const base = `results/${timestamp(now)}-${kind}`;
+  if (!existsSync(base)) return base;
+  for (let i = 2; ; i++) if (!existsSync(`${base}-${i}`)) return `${base}-${i}`;
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTable } from '../../src/data/load.js';
 import { buildRewards } from '../../src/sim/reward.js';
+import { timestamp } from '../../src/core/format.js';
 import { cli, cliInProcess } from '../helpers/cli.js';
 
 // The full runs go through the built binary; the refusals and the printed table through main() in this process
@@ -152,5 +153,29 @@ describe('greenserv simulate', () => {
     expect(r.stderr).toMatch(msg);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('without --out, a second run in the same second gets results/<timestamp>-simulate-2, not a refusal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    writeFileSync(join(dir, 'pairs.csv'), 'query_id,model_id,accuracy,energy_j\nq1,a,1,2\nq1,b,0,1\nq2,a,0,3\nq2,b,1,1\n');
+    // an earlier run's directory for every second the run below may start in
+    const t0 = Date.now();
+    const taken: string[] = [];
+    for (let s = 0; s < 60; s++) {
+      const d = `${timestamp(new Date(t0 + s * 1000))}-simulate`;
+      mkdirSync(join(dir, 'results', d), { recursive: true });
+      writeFileSync(join(dir, 'results', d, 'summary.json'), '{}');
+      taken.push(d);
+    }
+    const r = await cli(['simulate', '--data', 'pairs.csv', '--policies', 'random', '--runs', '1'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const made = readdirSync(join(dir, 'results')).filter((d) => !taken.includes(d));
+    expect(made).toHaveLength(1);
+    expect(taken).toContain(made[0].replace(/-2$/, ''));
+    expect(made[0]).toMatch(/-simulate-2$/);
+    expect(r.stdout).toContain(`results: results/${made[0]}`);
+    expect(readdirSync(join(dir, 'results', made[0])).sort()).toEqual(['manifest.json', 'runs.csv', 'steps.csv', 'summary.json']);
+    for (const d of taken) expect(readdirSync(join(dir, 'results', d))).toEqual(['summary.json']);
   });
 });
