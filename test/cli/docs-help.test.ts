@@ -33,6 +33,7 @@ const FILE_DEFAULT: Record<string, string> = {
   'docs/limits.md': 'simulate',
   'docs/energy-model.md': 'energy attach',
   'docs/ope.md': 'ope',
+  'docs/performance.md': 'simulate',
 };
 
 /** Options of other programs named in prose: [file, option, program]. */
@@ -44,6 +45,9 @@ const OTHER_TOOLS: [string, string, string][] = [
   ['docs/outputs.md', '--only', 'npm run bench'],
   ['docs/outputs.md', '--keep', 'npm run bench:large'],
   ['docs/outputs.md', '--reference', 'npm run bench'],
+  ['docs/performance.md', '--only', 'npm run bench'],
+  ['docs/performance.md', '--reference', 'npm run bench'],
+  ['docs/performance.md', '--cpu-prof', 'node'],
   ['README.md', '--cpu-prof', 'node'],
   ['README.md', '--expose-gc', 'node'],
   ['README.md', '--array', 'sbatch'],
