@@ -11,7 +11,6 @@ import { parseList, parseNumber } from './parse.js';
 
 type Parsers = Record<string, (raw: never) => unknown>;
 
-
 /** The field's type under defaults, optionals and nullables. */
 function baseType(s: z.ZodType): string {
   let t = s as unknown as { def: { type: string; innerType?: unknown } };
