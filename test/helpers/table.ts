@@ -80,3 +80,21 @@ export function tinyRouterTable(accuracy: number[] = [0, 1, 1, 1, 0, 0, 0, 1], n
     costUsd: Float64Array.from([1, 3, 1, 3, 2, 4, 2, 8]),
   });
 }
+
+/**
+ * One query × M models whose energy rises with m; every 10th model is more accurate than the one before it and
+ * the rest score 0. So the accuracy-vs-energy front is m0 (the cheapest) and every 10th model, and among the
+ * rest the cheapest earn the most reward.
+ */
+export function tenthFrontTable(M: number): PoolTable {
+  const ids = Array.from({ length: M }, (_, m) => `m${m}`);
+  return makePoolTable({
+    name: 'front',
+    queryIds: ['q0'],
+    queryTasks: ['a'],
+    models: ids.map((id) => ({ id, name: id, paramsB: Number.NaN })),
+    accuracy: Float64Array.from(ids, (_, m) => (m % 10 === 0 ? m / M : 0)),
+    energyJ: Float64Array.from(ids, (_, m) => 1 + m),
+    present: new Uint8Array(M).fill(1),
+  });
+}

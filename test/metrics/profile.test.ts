@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makePoolTable } from '../../src/data/pool.js';
+import { tenthFrontTable } from '../helpers/table.js';
 import { loadTable } from '../../src/data/load.js';
 import { buildProfile, quantile } from '../../src/metrics/profile.js';
 import { meanSdCi } from '../../src/metrics/stats.js';
@@ -74,18 +75,7 @@ describe('the per-task heatmap of many models', () => {
 
   it('up to 40 models every model has its row; beyond, the front and then the best by mean reward', async () => {
     const rows = async (M: number): Promise<string[]> => {
-      const ids = Array.from({ length: M }, (_, m) => `m${m}`);
-      // energy rises with m; every 10th model is more accurate than the one before it, the rest score 0: the
-      // front is m0 (the cheapest) and every 10th model, and among the rest the cheapest earn the most
-      const t = makePoolTable({
-        name: 'front',
-        queryIds: ['q0'],
-        queryTasks: ['a'],
-        models: ids.map((id) => ({ id, name: id, paramsB: Number.NaN })),
-        accuracy: Float64Array.from(ids, (_, m) => (m % 10 === 0 ? m / M : 0)),
-        energyJ: Float64Array.from(ids, (_, m) => 1 + m),
-        present: new Uint8Array(M).fill(1),
-      });
+      const t = tenthFrontTable(M);
       const p = await buildProfile(t, { lambda: 0.5 });
       const v = (heatmapChartSpec(p) as unknown as { data: { values: { model: string }[] } }).data.values;
       return [...new Set(v.map((x) => x.model))];

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { makePoolTable } from '../../src/data/pool.js';
 import { buildProfile } from '../../src/metrics/profile.js';
 import { MAX_LABELLED_MODELS, accuracyEnergySpec } from '../../src/report/chartsSpread.js';
 import { MAX_SELECTION_ROWS, selectionSpec } from '../../src/report/chartsTime.js';
 import { paretoChartSpec } from '../../src/report/profileCharts.js';
+import { tenthFrontTable } from '../helpers/table.js';
 
 type Layer = { data?: { values: Record<string, unknown>[] }; mark: { type: string } | string; encoding?: Record<string, { field?: string }> };
 
@@ -79,18 +79,7 @@ describe('scatters of many models name the front only', () => {
 
   it('profile-models Pareto chart: beyond 40 models the dominated ones carry no label', async () => {
     const M = 300;
-    const ids = Array.from({ length: M }, (_, m) => `m${m}`);
-    // energy rises with m; every 10th model is more accurate than the one before: the front is m0 and those
-    const t = makePoolTable({
-      name: 'many',
-      queryIds: ['q0'],
-      queryTasks: ['a'],
-      models: ids.map((id) => ({ id, name: id, paramsB: Number.NaN })),
-      accuracy: Float64Array.from(ids, (_, m) => (m % 10 === 0 ? m / M : 0)),
-      energyJ: Float64Array.from(ids, (_, m) => 1 + m),
-      present: new Uint8Array(M).fill(1),
-    });
-    const spec = paretoChartSpec(await buildProfile(t, { lambda: 0.5 })) as unknown as { data: { values: { id: string; label: string }[] } };
+    const spec = paretoChartSpec(await buildProfile(tenthFrontTable(M), { lambda: 0.5 })) as unknown as { data: { values: { id: string; label: string }[] } };
     const named = spec.data.values.filter((v) => v.label !== '').map((v) => v.label);
     expect(named.sort()).toEqual(Array.from({ length: 30 }, (_, k) => `m${10 * k}`).sort());
     expect(JSON.stringify(spec)).toContain('models named: the Pareto front (270 others are not; profile.csv has every model)');
