@@ -4,6 +4,7 @@ import { fmt, plural } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { FigureTable } from './chartsScenario.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
+import { chartReading } from './captions.js';
 
 
 
@@ -157,7 +158,11 @@ export function experimentReport(inp: ReportInput): string {
     // linked, as the page links nothing outside itself
     const data = inp.dataFiles ?? [];
     if (data.length) parts.push(`<p class="note">The numbers behind the charts are in the files beside this page: ${data.map((d) => `<code>${esc(d.file)}</code> (${esc(d.what)})`).join(', ')}.</p>`);
-    for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
+    for (const c of charts) {
+      // the title names the chart; the reading says what it shows to someone who does not know the terms
+      const reading = chartReading(c.name);
+      parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}${reading ? `. ${esc(reading)}` : ''}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
+    }
   }
   if (s.lambdas.length) {
     const head = headlineLambda(s.lambdas);
