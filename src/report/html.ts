@@ -27,17 +27,20 @@ export function inlineSvg(svg: string): string {
 
 /** Narrowest a chart is drawn (px): below it, a wide chart's 11 px text would shrink past reading (under 8 px). */
 const CHART_MIN_WIDTH = 640;
+/** Share of its own width a chart keeps at least: 640 px of a 914-px chart, so wider ones (a two-panel heatmap) read as well. */
+const CHART_MIN_SHARE = 0.7;
 
 /**
  * Charts share one text scale (1.25× their pixel size) and stop at the content width, which the wide ones fill;
- * in a window narrower than CHART_MIN_WIDTH a chart keeps that width and its figure scrolls sideways.
+ * in a narrower window a chart keeps CHART_MIN_WIDTH (or 0.7 of a wider chart's width) and its figure scrolls sideways.
  */
 export function chartSvg(svg: string): string {
   const inl = inlineSvg(svg);
   const w = /^<svg[^>]*\swidth="([\d.]+)"/.exec(inl);
   if (!w) return inl;
   const px = Math.round(Number(w[1]) * 1.25);
-  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${Math.min(px, CHART_MIN_WIDTH)}px"`);
+  const min = Math.min(px, Math.max(CHART_MIN_WIDTH, Math.round(Number(w[1]) * CHART_MIN_SHARE)));
+  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${min}px"`);
 }
 
 /** The head of every report: UTF-8, laid out at the device's width (a phone would otherwise draw a 980-px page), title and style. */
