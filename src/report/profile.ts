@@ -208,7 +208,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     const chart = opts.paretoChart ? `<a href="#${escapeHtml(opts.paretoChart)}">accuracy-vs-energy chart</a>` : 'accuracy-vs-energy chart';
     h.push(`<p class="note">Every model's accuracy and energy, with the Pareto front, are in the ${chart} above.</p>`);
   }
-  else h.push(`<figure>${charts ? chartSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
+  else h.push(`<figure>${charts ? chartSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query. Each point is a model (bar: 95% CI of its accuracy); the dashed staircase is the Pareto front, the models no other model beats on both accuracy and ${COST_AXIS[p.cost].noun}. Up and to the left is better.</figcaption></figure>`);
   // styling from REPORT_CSS (table.profile): compact cells, numbers on one line, the Pareto list wrapping
   const th = (s: string): string => `<th>${escapeHtml(s)}</th>`;
   const td = (s: string, style = ''): string => `<td${style ? ` style="${style}"` : ''}>${escapeHtml(s)}</td>`;
@@ -232,7 +232,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   }
   h.push('</tbody></table></div>');
   if (charts) {
-    h.push(`<figure>${chartSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query.</figcaption></figure>`);
+    h.push(`<figure>${chartSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query. One row per model, cheapest first; one column per task; the darker a cell, the more accurate the model on that task (blue) or the more it spends (orange), the cell's number giving the value.</figcaption></figure>`);
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);

@@ -51,3 +51,17 @@ describe('figure captions say how to read the chart', () => {
     expect(captionOf(html, 'something-new')).toBe('Title of something-new');
   });
 });
+
+describe('the profile charts say how to read them', () => {
+  it('the Pareto chart says what the front is; the heatmap what its rows, columns and shades are', async () => {
+    const { buildProfile } = await import('../../src/metrics/profile.js');
+    const { profileReportSection } = await import('../../src/report/profile.js');
+    const { randomTable } = await import('../helpers/table.js');
+    const profile = await buildProfile(randomTable(3, 8, 4), { lambda: 0.5, cost: 'energy' });
+    const charts = { pareto: { svg: svg(693) }, heatmap: { svg: svg(1310) } } as unknown as Parameters<typeof profileReportSection>[1];
+    const caps = [...profileReportSection(profile, charts).matchAll(/<figcaption>(.*?)<\/figcaption>/g)].map((m) => m[1]);
+    expect(caps).toHaveLength(2);
+    expect(caps[0]).toMatch(/Each point is a model.*no other model beats on both/);
+    expect(caps[1]).toMatch(/One row per model.*one column per task.*darker/);
+  });
+});
