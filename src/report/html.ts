@@ -50,7 +50,8 @@ export function reportHead(title: string): string {
 
 /**
  * Tables keep within the page: compact cells, numbers on one line, text cells (class text) wrapping between
- * words; a .wide container scrolls only a table still wider than a narrow window, with its first column in view.
+ * words; a .wide container scrolls only a table still wider than a narrow window, with its first column and
+ * its caption (wrapping at the window's width) in view.
  */
 export const REPORT_CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
@@ -59,6 +60,7 @@ th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-a
 td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
 table.profile,table.compact{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
 .wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
+.wide caption{position:sticky;left:0;width:max-content;max-width:min(100%,calc(100vw - 2rem))}
 figure{margin:1.5em 0;overflow-x:auto}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
 pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
