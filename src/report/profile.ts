@@ -249,11 +249,16 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     };
     // accuracy, then cost, each in tables of at most PROFILE_TASKS_PER_TABLE tasks: side by side they were
     // 1 + 2 × tasks columns, too wide for an 800-px window
-    for (const [what, cell] of [['accuracy', acc], [COST_AXIS[p.cost].short, cost]] as const) {
+    // a caption per table, as the tables above have: shades without words leave a new reader guessing
+    const captions = {
+      accuracy: 'Mean accuracy per task and model: the darker the blue, the more accurate',
+      cost: `Mean ${COST_AXIS[p.cost].noun} per query per task and model: the darker the orange, the more (shaded on a log scale)`,
+    };
+    for (const [what, cell, caption] of [['accuracy', acc, captions.accuracy], [COST_AXIS[p.cost].short, cost, captions.cost]] as const) {
       for (const g of columnGroups(d.tasks.length, PROFILE_TASKS_PER_TABLE)) {
         const tasks = g.map((j) => d.tasks[j]);
         h.push('<div class="wide"><table class="profile">');
-        h.push(`<thead><tr>${th('model')}${tasks.map((t) => th(`${t} ${what}`)).join('')}</tr></thead><tbody>`);
+        h.push(`<caption>${escapeHtml(caption)}${g[0] > 0 ? ' (continued)' : ''}</caption><thead><tr>${th('model')}${tasks.map((t) => th(`${t} ${what}`)).join('')}</tr></thead><tbody>`);
         for (const m of p.models) h.push(`<tr>${td(m.id)}${tasks.map((t) => cell(m, t)).join('')}</tr>`);
         h.push('</tbody></table></div>');
       }

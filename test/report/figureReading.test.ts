@@ -65,3 +65,19 @@ describe('the profile charts say how to read them', () => {
     expect(caps[1]).toMatch(/One row per model.*one column per task.*darker/);
   });
 });
+
+describe('the per-task tables of a report\'s model profile', () => {
+  it('each shaded table has a caption saying what its numbers and shades are', async () => {
+    const { buildProfile } = await import('../../src/metrics/profile.js');
+    const { profileReportSection } = await import('../../src/report/profile.js');
+    const { randomTable } = await import('../helpers/table.js');
+    const profile = await buildProfile(randomTable(3, 8, 4), { lambda: 0.5, cost: 'energy' });
+    const html = profileReportSection(profile, undefined, { pareto: false });
+    const tables = html.split('<table class="profile">').slice(1);
+    expect(tables.length).toBeGreaterThanOrEqual(4);
+    const caps = tables.map((t) => /^<caption>(.*?)<\/caption>/.exec(t.trimStart())?.[1]);
+    expect(caps.slice(2).every((c) => c !== undefined), String(caps)).toBe(true);
+    expect(caps[2]).toMatch(/^Mean accuracy per task and model: the darker the blue, the more accurate/);
+    expect(caps[caps.length - 1]).toMatch(/^Mean energy per query per task and model: the darker the orange, the more .*log scale/);
+  });
+});
