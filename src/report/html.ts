@@ -4,6 +4,7 @@ import { fmt, plural } from './terminalTable.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { FigureTable } from './chartsScenario.js';
 import { gapClosedFigure, protocolSectionHtml } from './protocolHtml.js';
+import { chartReading } from './captions.js';
 
 
 
@@ -26,17 +27,20 @@ export function inlineSvg(svg: string): string {
 
 /** Narrowest a chart is drawn (px): below it, a wide chart's 11 px text would shrink past reading (under 8 px). */
 const CHART_MIN_WIDTH = 640;
+/** Share of its own width a chart keeps at least: 640 px of a 914-px chart, so wider ones (a two-panel heatmap) read as well. */
+const CHART_MIN_SHARE = 0.7;
 
 /**
  * Charts share one text scale (1.25× their pixel size) and stop at the content width, which the wide ones fill;
- * in a window narrower than CHART_MIN_WIDTH a chart keeps that width and its figure scrolls sideways.
+ * in a narrower window a chart keeps CHART_MIN_WIDTH (or 0.7 of a wider chart's width) and its figure scrolls sideways.
  */
 export function chartSvg(svg: string): string {
   const inl = inlineSvg(svg);
   const w = /^<svg[^>]*\swidth="([\d.]+)"/.exec(inl);
   if (!w) return inl;
   const px = Math.round(Number(w[1]) * 1.25);
-  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${Math.min(px, CHART_MIN_WIDTH)}px"`);
+  const min = Math.min(px, Math.max(CHART_MIN_WIDTH, Math.round(Number(w[1]) * CHART_MIN_SHARE)));
+  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${min}px"`);
 }
 
 /** The head of every report: UTF-8, laid out at the device's width (a phone would otherwise draw a 980-px page), title and style. */
@@ -46,7 +50,8 @@ export function reportHead(title: string): string {
 
 /**
  * Tables keep within the page: compact cells, numbers on one line, text cells (class text) wrapping between
- * words; a .wide container scrolls only a table still wider than a narrow window, with its first column in view.
+ * words; a .wide container scrolls only a table still wider than a narrow window, with its first column and
+ * its caption (wrapping at the window's width) in view.
  */
 export const REPORT_CSS = `body{font-family:"DejaVu Sans",Lato,Arial,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
@@ -55,6 +60,7 @@ th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-a
 td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
 table.profile,table.compact{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
 .wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
+.wide caption{position:sticky;left:0;width:max-content;max-width:min(100%,calc(100vw - 2rem))}
 figure{margin:1.5em 0;overflow-x:auto}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
 pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
@@ -157,7 +163,11 @@ export function experimentReport(inp: ReportInput): string {
     // linked, as the page links nothing outside itself
     const data = inp.dataFiles ?? [];
     if (data.length) parts.push(`<p class="note">The numbers behind the charts are in the files beside this page: ${data.map((d) => `<code>${esc(d.file)}</code> (${esc(d.what)})`).join(', ')}.</p>`);
-    for (const c of charts) parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
+    for (const c of charts) {
+      // the title names the chart; the reading says what it shows to someone who does not know the terms
+      const reading = chartReading(c.name);
+      parts.push(`<figure id="${esc(c.name)}">${chartSvg(c.svg)}<figcaption>${esc(c.title)}${reading ? `. ${esc(reading)}` : ''}</figcaption>${(c.tables ?? []).map(figureTable).join('')}</figure>`);
+    }
   }
   if (s.lambdas.length) {
     const head = headlineLambda(s.lambdas);

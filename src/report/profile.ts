@@ -5,7 +5,7 @@
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { inlineSvg, reportHead, scopeHeaders } from './html.js';
+import { chartSvg, reportHead, scopeHeaders } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
@@ -208,7 +208,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     const chart = opts.paretoChart ? `<a href="#${escapeHtml(opts.paretoChart)}">accuracy-vs-energy chart</a>` : 'accuracy-vs-energy chart';
     h.push(`<p class="note">Every model's accuracy and energy, with the Pareto front, are in the ${chart} above.</p>`);
   }
-  else h.push(`<figure>${charts ? inlineSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query; the dashed staircase is the Pareto front.</figcaption></figure>`);
+  else h.push(`<figure>${charts ? chartSvg(charts.pareto.svg) : simpleParetoSvg(p)}<figcaption>Accuracy vs ${COST_AXIS[p.cost].noun} per query. Each point is a model (bar: 95% CI of its accuracy); the dashed staircase is the Pareto front, the models no other model beats on both accuracy and ${COST_AXIS[p.cost].noun}. Up and to the left is better.</figcaption></figure>`);
   // styling from REPORT_CSS (table.profile): compact cells, numbers on one line, the Pareto list wrapping
   const th = (s: string): string => `<th>${escapeHtml(s)}</th>`;
   const td = (s: string, style = ''): string => `<td${style ? ` style="${style}"` : ''}>${escapeHtml(s)}</td>`;
@@ -232,7 +232,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   }
   h.push('</tbody></table></div>');
   if (charts) {
-    h.push(`<figure>${inlineSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query.</figcaption></figure>`);
+    h.push(`<figure>${chartSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query. One row per model, cheapest first; one column per task; the darker a cell, the more accurate the model on that task (blue) or the more it spends (orange), the cell's number giving the value.</figcaption></figure>`);
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);
@@ -249,11 +249,16 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     };
     // accuracy, then cost, each in tables of at most PROFILE_TASKS_PER_TABLE tasks: side by side they were
     // 1 + 2 × tasks columns, too wide for an 800-px window
-    for (const [what, cell] of [['accuracy', acc], [COST_AXIS[p.cost].short, cost]] as const) {
+    // a caption per table, as the tables above have: shades without words leave a new reader guessing
+    const captions = {
+      accuracy: 'Mean accuracy per task and model: the darker the blue, the more accurate',
+      cost: `Mean ${COST_AXIS[p.cost].noun} per query per task and model: the darker the orange, the more (shaded on a log scale)`,
+    };
+    for (const [what, cell, caption] of [['accuracy', acc, captions.accuracy], [COST_AXIS[p.cost].short, cost, captions.cost]] as const) {
       for (const g of columnGroups(d.tasks.length, PROFILE_TASKS_PER_TABLE)) {
         const tasks = g.map((j) => d.tasks[j]);
         h.push('<div class="wide"><table class="profile">');
-        h.push(`<thead><tr>${th('model')}${tasks.map((t) => th(`${t} ${what}`)).join('')}</tr></thead><tbody>`);
+        h.push(`<caption>${escapeHtml(caption)}${g[0] > 0 ? ' (continued)' : ''}</caption><thead><tr>${th('model')}${tasks.map((t) => th(`${t} ${what}`)).join('')}</tr></thead><tbody>`);
         for (const m of p.models) h.push(`<tr>${td(m.id)}${tasks.map((t) => cell(m, t)).join('')}</tr>`);
         h.push('</tbody></table></div>');
       }

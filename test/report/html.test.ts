@@ -112,6 +112,11 @@ describe('report.html', () => {
     expect(chartSvg(SVG.replace(/800/g, '400'))).toMatch(/^<svg style="width:500px;min-width:500px"/);
   });
 
+  it('on a phone: the caption of a table wider than the window stays in view and wraps there, not cut off at its right edge', () => {
+    const html = experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} });
+    expect(html).toMatch(/\.wide caption\{position:sticky;left:0;width:max-content;max-width:min\(100%,calc\(100vw - 2rem\)\)\}/);
+  });
+
   it('under the protocol: its section (both tables, the gap-closed chart) comes first, before the charts', () => {
     const gapRow = (name: string, regret: number, base: number) => ({
       name,
