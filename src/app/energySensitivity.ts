@@ -7,6 +7,7 @@ import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { SettingError, UsageError } from '../core/errors.js';
 import { batchInFittedRange } from '../data/energy/model.js';
+import { TOKENIZERS } from '../data/energy/tokens.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
 import { FamilyMapper, remapTasks } from '../data/families.js';
 import { tableSha256 } from '../data/pool.js';
@@ -63,7 +64,9 @@ export interface SensitivityResult extends SensitivitySummary {
   settings: SensitivitySetting[];
 }
 
-function checkSettings(gpus: readonly string[], batches: readonly number[]): void {
+function checkSettings(gpus: readonly string[], batches: readonly number[], tokenizer: string): void {
+  // before RouterBench is read (the tokenizer is first used after): a typo fails at once
+  if (!(TOKENIZERS as readonly string[]).includes(tokenizer)) throw new SettingError((n) => `${n('tokenizer')}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
   if (gpus.length === 0) throw new SettingError((n) => `${n('gpus')}: no GPU given`);
   if (batches.length === 0) throw new SettingError((n) => `${n('batches')}: no batch size given`);
   for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new SettingError((n) => `${n('gpus')}: '${g}' is not one of ${GPUS.join(', ')}`);
@@ -78,7 +81,7 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
   for (const [field, why] of Object.entries(NOT_APPLIED)) {
     if ((rest as Record<string, unknown>)[field] !== undefined) throw new UsageError(`${field}: energy sensitivity does not apply it (${why}); evaluate one setting with evaluateRouterbench and cost 'energy'`);
   }
-  checkSettings(gpus, batches);
+  checkSettings(gpus, batches, tokenizer);
   const p = evaluateDefaults(rest);
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn });

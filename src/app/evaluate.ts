@@ -22,6 +22,7 @@ import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep, type EvaluateSummary } from '../metrics/routerbench.js';
 import { energyForEvaluate, evaluateEnergy, type EvaluateEnergy } from './energy.js';
+import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '../sim/sweep.js';
 import { atMost, MAX_JOBS, MAX_LAMBDAS } from '../sim/limits.js';
@@ -151,6 +152,8 @@ export function evaluateDefaults(request: EvaluateRequest): EvaluateParams {
   const p = checkRequest(evaluateSchema, r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
   if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. 'gpu=H100,batch=32'");
   if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only");
+  // a typo fails before the data is read (the command checks its flag as early)
+  if (p.energyModel !== undefined) parseEnergyModelFlag(p.energyModel);
   checkReplayCount(p, 'fields');
   checkThreadBound(p.policies, p.jobs, 'jobs');
   return p;
