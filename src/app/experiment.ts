@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, SettingError, UsageError } from '../core/errors.js';
+import { checkObject, checkString } from '../core/shape.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -54,6 +55,8 @@ type ExperimentOutcome =
 
 /** Run an experiment config end to end and write its results directory. */
 export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string; series?: SplitSeriesMember[] }> {
+  if (fileArg !== null) checkString(fileArg, 'file');
+  checkObject(o, '(options)');
   const r = await runExperimentOrShard(fileArg, o);
   if (r.kind === 'shard') throw new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`);
   // a series of splits: the first split's summary, and every member's
@@ -63,6 +66,9 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
 
 /** Run one shard of an experiment (`--shard i/n`) and write its shard directory. */
 export async function runExperimentShard(fileArg: string, shard: ShardSpec, o: ExperimentRunOptions): Promise<Extract<ExperimentOutcome, { kind: 'shard' }>> {
+  checkString(fileArg, 'file');
+  checkObject(shard, 'shard');
+  checkObject(o, '(options)');
   const r = await runExperimentOrShard(fileArg, { ...o, shard });
   if (r.kind !== 'shard') throw new Error('a shard run wrote results');
   return r;

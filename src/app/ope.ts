@@ -5,6 +5,7 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { DataError, UsageError } from '../core/errors.js';
+import { checkFieldKinds, checkObject } from '../core/shape.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
@@ -57,6 +58,8 @@ function checkInt(v: number, name: string, lo: number, hi: number): number {
 /** Evaluate the policies on the log; the result is what summary.json holds. */
 export async function ope(req: OpeRequest): Promise<OpeSummary> {
   // a JavaScript caller gets no type check: name the field rather than fail on undefined
+  checkObject(req);
+  checkFieldKinds(req, { warn: 'function' });
   if (typeof req.logs !== 'string' || req.logs === '') throw new UsageError('logs: give the routing log file');
   if (!Array.isArray(req.policies) || req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
   for (const f of req.policyModules ?? []) await loadPolicyModule(f);
