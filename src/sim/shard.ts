@@ -19,10 +19,14 @@ export interface ShardSpec {
 export function parseShard(raw: string): ShardSpec {
   const m = /^\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*$/.exec(String(raw));
   if (!m) throw new SettingError((n) => `${n('shard')}: '${raw}' is not of the form i/n (shard i of n, counted from 0), e.g. 0/4`);
-  const index = Number(m[1]);
-  const count = Number(m[2]);
-  if (count < 1 || count > MAX_SHARDS) throw new SettingError((n) => `${n('shard')}: the shard count must be in 1…${MAX_SHARDS}, got ${count} (see docs/limits.md)`);
-  if (index >= count) throw new SettingError((n) => `${n('shard')}: shard index ${index} is not in 0…${count - 1} (shards are counted from 0)`);
+  return checkShardSpec({ index: Number(m[1]), count: Number(m[2]) });
+}
+
+/** A shard given as numbers (the library's `{ index, count }`), held to what `i/n` allows. */
+export function checkShardSpec(spec: ShardSpec): ShardSpec {
+  const { index, count } = spec;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS) throw new SettingError((n) => `${n('shard')}: the shard count must be in 1…${MAX_SHARDS}, got ${count} (see docs/limits.md)`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new SettingError((n) => `${n('shard')}: shard index ${index} is not in 0…${count - 1} (shards are counted from 0)`);
   return { index, count };
 }
 

@@ -1,4 +1,7 @@
 /** A JavaScript caller gets no type check: arguments of the wrong kind are UsageErrors naming them, never TypeErrors from inside. */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, UsageError } from '../../src/app/index.js';
 
@@ -34,5 +37,33 @@ describe('argument shapes of the library calls', () => {
     await expect(loadPolicyModule(5 as never)).rejects.toThrow(bad('path', 'string', 'number'));
     expect(() => readBaseline(5 as never)).toThrow(bad('file', 'string', 'number'));
     expect(() => resolveExperimentFile(5 as never)).toThrow(bad('name', 'string', 'number'));
+  });
+
+  it('runExperimentShard holds a shard given as numbers to what i/n allows, and writes nothing for one out of range', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-shape-'));
+    const file = join(dir, 'small.yaml');
+    writeFileSync(file, 'name: small\nruns: 1\nlambdas: [0.3]\narms:\n  - policy: random\n');
+    // each of these wrote a shard directory of 0 replays (index NaN recorded as null)
+    const cases: [{ index: number; count: number }, string][] = [
+      [{ index: 5, count: 2 }, 'shard: shard index 5 is not in 0…1 (shards are counted from 0)'],
+      [{ index: -1, count: 2 }, 'shard: shard index -1 is not in 0…1 (shards are counted from 0)'],
+      [{ index: Number.NaN, count: 2 }, 'shard: shard index NaN is not in 0…1 (shards are counted from 0)'],
+      [{ index: 0, count: 0 }, 'shard: the shard count must be in 1…10000, got 0 (see docs/limits.md)'],
+      [{ index: 0, count: 1.5 }, 'shard: the shard count must be in 1…10000, got 1.5 (see docs/limits.md)'],
+    ];
+    for (const [shard, message] of cases) {
+      const out = join(dir, 'shard');
+      await expect(runExperimentShard(file, shard, { out })).rejects.toThrow(new UsageError(message));
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('runExperiment checks its options as requests are checked: unknown keys, workers, charts', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gs-shape-')), 'o');
+    await expect(runExperiment('x.yaml', { out, bogus: 1 } as never)).rejects.toThrow(new UsageError('(options): Unrecognized key: "bogus"'));
+    await expect(runExperiment('x.yaml', { out, workers: 0 })).rejects.toThrow(new UsageError('workers: must be an integer ≥ 1'));
+    await expect(runExperiment('x.yaml', { out, charts: 'no' as never })).rejects.toThrow(bad('charts', 'boolean', 'string'));
+    await expect(runExperiment('x.yaml', { out: 5 as never })).rejects.toThrow(bad('out', 'string', 'number'));
+    expect(existsSync(out)).toBe(false);
   });
 });
