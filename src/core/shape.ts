@@ -31,3 +31,16 @@ export function checkFieldKinds(value: object, kinds: Record<string, Kind>, pref
 export function checkString(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string') throw new UsageError(`${name}: Invalid input: expected string, received ${kindOf(value)}`);
 }
+
+/** No key outside `known`, worded as the request schemas word it. */
+export function checkKnownKeys(value: object, known: readonly string[], name = '(request)'): void {
+  const extra = Object.keys(value).filter((k) => !known.includes(k));
+  if (extra.length) throw new UsageError(`${name}: Unrecognized key${extra.length > 1 ? 's' : ''}: ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+}
+
+/** An array of strings when present (a list of files or overrides), else a UsageError naming it. */
+export function checkStringList(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw new UsageError(`${name}: Invalid input: expected array, received ${kindOf(value)}`);
+  value.forEach((v, i) => checkString(v, `${name}.${i}`));
+}

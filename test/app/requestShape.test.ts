@@ -66,4 +66,15 @@ describe('argument shapes of the library calls', () => {
     await expect(runExperiment('x.yaml', { out: 5 as never })).rejects.toThrow(bad('out', 'string', 'number'));
     expect(existsSync(out)).toBe(false);
   });
+
+  it('ope refuses a field it does not know and fields of the wrong kind, before the log is read', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-shape-')), 'absent.csv');
+    // lamda was ignored: the run went on with the logged reward
+    await expect(ope({ logs, policies: ['random'], lamda: 0.3 } as never)).rejects.toThrow(new UsageError('(request): Unrecognized key: "lamda"'));
+    await expect(ope({ logs, policies: ['random'], table: 5 } as never)).rejects.toThrow(new UsageError('table: Invalid input: expected a source (string) or a loaded PoolTable, received number'));
+    // a string was read letter by letter as module files
+    await expect(ope({ logs, policies: ['random'], policyModules: 'x.mjs' } as never)).rejects.toThrow(bad('policyModules', 'array', 'string'));
+    await expect(ope({ logs, policies: ['random'], params: [3] } as never)).rejects.toThrow(bad('params.0', 'string', 'number'));
+  });
 });
+
