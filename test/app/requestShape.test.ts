@@ -76,5 +76,12 @@ describe('argument shapes of the library calls', () => {
     await expect(ope({ logs, policies: ['random'], policyModules: 'x.mjs' } as never)).rejects.toThrow(bad('policyModules', 'array', 'string'));
     await expect(ope({ logs, policies: ['random'], params: [3] } as never)).rejects.toThrow(bad('params.0', 'string', 'number'));
   });
+
+  it('mergeShards checks its options before any shard is read', async () => {
+    const dirs = [join(mkdtempSync(join(tmpdir(), 'gs-shape-')), 'absent')];
+    // a misspelt force was ignored
+    await expect(mergeShards(dirs, { foce: true } as never)).rejects.toThrow(new UsageError('(options): Unrecognized key: "foce"'));
+    await expect(mergeShards(dirs, { out: 5 } as never)).rejects.toThrow(bad('out', 'string', 'number'));
+  });
 });
 
