@@ -6,7 +6,9 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { SettingError, UsageError } from '../core/errors.js';
+import { checkFieldKinds, checkObject, kindOf } from '../core/shape.js';
 import { batchInFittedRange } from '../data/energy/model.js';
+import { TOKENIZERS } from '../data/energy/tokens.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
 import { FamilyMapper, remapTasks } from '../data/families.js';
 import { tableSha256 } from '../data/pool.js';
@@ -63,7 +65,11 @@ export interface SensitivityResult extends SensitivitySummary {
   settings: SensitivitySetting[];
 }
 
-function checkSettings(gpus: readonly string[], batches: readonly number[]): void {
+function checkSettings(gpus: readonly string[], batches: readonly number[], tokenizer: string): void {
+  if (!Array.isArray(gpus)) throw new UsageError(`gpus: Invalid input: expected array, received ${kindOf(gpus)}`);
+  if (!Array.isArray(batches)) throw new UsageError(`batches: Invalid input: expected array, received ${kindOf(batches)}`);
+  // before RouterBench is read (the tokenizer is first used after): a typo fails at once
+  if (!(TOKENIZERS as readonly string[]).includes(tokenizer)) throw new SettingError((n) => `${n('tokenizer')}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
   if (gpus.length === 0) throw new SettingError((n) => `${n('gpus')}: no GPU given`);
   if (batches.length === 0) throw new SettingError((n) => `${n('batches')}: no batch size given`);
   for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new SettingError((n) => `${n('gpus')}: '${g}' is not one of ${GPUS.join(', ')}`);
@@ -74,11 +80,13 @@ function checkSettings(gpus: readonly string[], batches: readonly number[]): voi
 }
 
 export async function energySensitivity(req: SensitivityRequest = {}, progress?: (done: number, total: number, label: string) => void): Promise<SensitivityResult> {
+  checkObject(req);
+  checkFieldKinds(req, { sizes: 'string', tokenizer: 'string', warn: 'function' });
   const { gpus = [...DEFAULT_SENSITIVITY_GPUS], batches = [...DEFAULT_SENSITIVITY_BATCHES], sizes, tokenizer = 'cl100k', warn = () => {}, ...rest } = req;
   for (const [field, why] of Object.entries(NOT_APPLIED)) {
     if ((rest as Record<string, unknown>)[field] !== undefined) throw new UsageError(`${field}: energy sensitivity does not apply it (${why}); evaluate one setting with evaluateRouterbench and cost 'energy'`);
   }
-  checkSettings(gpus, batches);
+  checkSettings(gpus, batches, tokenizer);
   const p = evaluateDefaults(rest);
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn });

@@ -7,6 +7,7 @@ import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { UsageError } from '../core/errors.js';
+import { checkFieldKinds, checkObject } from '../core/shape.js';
 import { loadRouterbench } from './routerbenchSource.js';
 import { checkRequest } from './runConfig.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
@@ -22,6 +23,7 @@ import { applyFeatures } from '../features/pipeline.js';
 import type { AiqMode } from '../metrics/aiq.js';
 import { evaluateSweep, type EvaluateSummary } from '../metrics/routerbench.js';
 import { energyForEvaluate, evaluateEnergy, type EvaluateEnergy } from './energy.js';
+import { parseEnergyModelFlag } from '../data/energy/flag.js';
 import { writeEvaluateOutputs } from '../report/evaluate.js';
 import { DEFAULT_LAMBDAS, runSweep, type SweepOptions, type SweepResult } from '../sim/sweep.js';
 import { atMost, MAX_JOBS, MAX_LAMBDAS } from '../sim/limits.js';
@@ -146,11 +148,15 @@ export const evaluateSchema = z
  * is a UsageError naming the field.
  */
 export function evaluateDefaults(request: EvaluateRequest): EvaluateParams {
-  // warn is where messages go, not a setting: it is neither checked nor recorded
+  checkObject(request);
+  // warn is where messages go, not a setting: it is not recorded
+  checkFieldKinds(request, { warn: 'function' });
   const { warn: _, ...r } = request;
   const p = checkRequest(evaluateSchema, r.policies === undefined ? { ...r, policies: defaultEvaluatePolicies(r.split !== undefined || r.train !== undefined) } : r);
   if (p.cost === 'energy' && p.energyModel === undefined) throw new UsageError("energyModel: cost 'energy' needs an energy model, e.g. 'gpu=H100,batch=32'");
   if (p.cost !== 'energy' && p.energyModel !== undefined) throw new UsageError("energyModel: applies to cost 'energy' only");
+  // a typo fails before the data is read (the command checks its flag as early)
+  if (p.energyModel !== undefined) parseEnergyModelFlag(p.energyModel);
   checkReplayCount(p, 'fields');
   checkThreadBound(p.policies, p.jobs, 'jobs');
   return p;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, SettingError, UsageError } from '../core/errors.js';
+import { checkObject, checkString } from '../core/shape.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -14,7 +15,10 @@ import { Checkpoint, checkpointRecord, outOfPartial, partialDir, type Checkpoint
 import type { Job, JobResult } from '../sim/experiment.js';
 import { parseExperiment, splitSeries, yamlLine, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { runJobs } from '../sim/workers.js';
-import { shardCells, shardName, type ShardSpec } from '../sim/shard.js';
+import { checkShardSpec, shardCells, shardName, type ShardSpec } from '../sim/shard.js';
+import { runFields } from '../sim/runConfig.js';
+import { checkRequest } from './runConfig.js';
+import { z } from 'zod';
 import { experimentInputs, readConfigText } from './experimentFiles.js';
 import { jobKey, jobWeights, prepareExperiment } from './experimentPrepare.js';
 import { writeExperimentResults } from './experimentResults.js';
@@ -46,6 +50,23 @@ export interface ExperimentRunOptions {
   warn?: (message: string) => void;
 }
 
+const callback = z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', 'must be a function').optional();
+/** A library caller's options, checked as requests are (the command parses its flags itself). */
+const runOptionsSchema = z
+  .object({
+    resume: z.string().optional(),
+    runs: runFields.runs.optional(),
+    out: z.string().optional(),
+    workers: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').optional(),
+    force: z.boolean().optional(),
+    charts: z.boolean().optional(),
+    progress: callback,
+    onPlan: callback,
+    onPhase: callback,
+    warn: callback,
+  })
+  .strict();
+
 /** What a run produced: the results directory, or (with a shard) the shard directory for `greenserv merge`. */
 type ExperimentOutcome =
   | { kind: 'results'; summary: ExperimentSummary; out: string }
@@ -54,6 +75,8 @@ type ExperimentOutcome =
 
 /** Run an experiment config end to end and write its results directory. */
 export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string; series?: SplitSeriesMember[] }> {
+  if (fileArg !== null) checkString(fileArg, 'file');
+  checkRequest(runOptionsSchema, o, '(options)');
   const r = await runExperimentOrShard(fileArg, o);
   if (r.kind === 'shard') throw new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`);
   // a series of splits: the first split's summary, and every member's
@@ -63,7 +86,10 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
 
 /** Run one shard of an experiment (`--shard i/n`) and write its shard directory. */
 export async function runExperimentShard(fileArg: string, shard: ShardSpec, o: ExperimentRunOptions): Promise<Extract<ExperimentOutcome, { kind: 'shard' }>> {
-  const r = await runExperimentOrShard(fileArg, { ...o, shard });
+  checkString(fileArg, 'file');
+  checkObject(shard, 'shard');
+  checkRequest(runOptionsSchema, o, '(options)');
+  const r = await runExperimentOrShard(fileArg, { ...o, shard: checkShardSpec({ index: shard.index, count: shard.count }) });
   if (r.kind !== 'shard') throw new Error('a shard run wrote results');
   return r;
 }

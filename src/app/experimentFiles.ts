@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError, didYouMean, UsageError, userIoError } from '../core/errors.js';
+import { checkString } from '../core/shape.js';
 import { isBuiltinSource } from '../data/load.js';
 import { resolveSourcePath, type ExperimentConfig } from '../sim/experimentConfig.js';
 import { MAX_CONFIG_BYTES } from '../sim/limits.js';
@@ -24,6 +25,7 @@ export function experimentsDir(): string {
  * could be mistaken for a file of the current directory).
  */
 export function resolveExperimentFile(nameOrFile: string): string {
+  checkString(nameOrFile, 'name');
   // a path (YAML extension or a directory part) must exist; anything else is a shipped experiment's name
   if (/\.ya?ml$/i.test(nameOrFile) || /[\\/]/.test(nameOrFile)) {
     if (!existsSync(nameOrFile)) throw new DataError('file not found', nameOrFile);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, SettingError, UsageError, userIoError } from '../core/errors.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkString, kindOf } from '../core/shape.js';
 import { AtomicDir, TEMP_NAME } from '../core/atomic.js';
 import { defaultResultsDir, fileWithin, greenservMarker } from '../core/outputGuard.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
@@ -170,6 +171,11 @@ export async function mergeAny(dirs: string[], o: MergeOptions = {}): Promise<Me
  * The library's merge: the shards of an evaluation (`evaluate --shard`) are refused by name.
  */
 export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise<{ summary: ExperimentSummary; out: string }> {
+  if (!Array.isArray(dirs)) throw new UsageError(`dirs: Invalid input: expected array, received ${kindOf(dirs)}`);
+  dirs.forEach((d, i) => checkString(d, `dirs.${i}`));
+  checkObject(o, '(options)');
+  checkKnownKeys(o, ['out', 'force', 'charts', 'onPhase', 'warn'], '(options)');
+  checkFieldKinds(o, { out: 'string', force: 'boolean', charts: 'boolean', onPhase: 'function', warn: 'function' });
   const evaluation = dirs.find(isEvaluateShard);
   if (evaluation !== undefined) throw new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard), not of an experiment; merge evaluation shards with greenserv merge`);
   return mergeExperimentShards(dirs, o);

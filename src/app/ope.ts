@@ -5,6 +5,7 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { DataError, UsageError } from '../core/errors.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkStringList, kindOf } from '../core/shape.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
@@ -49,6 +50,8 @@ export interface OpeRequest {
   warn?: (msg: string) => void;
 }
 
+const OPE_FIELDS: readonly (keyof OpeRequest)[] = ['logs', 'policies', 'params', 'estimators', 'lambda', 'seed', 'bootstrap', 'policyModules', 'table', 'format', 'offline', 'warn'];
+
 function checkInt(v: number, name: string, lo: number, hi: number): number {
   if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new UsageError(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
   return v;
@@ -57,6 +60,12 @@ function checkInt(v: number, name: string, lo: number, hi: number): number {
 /** Evaluate the policies on the log; the result is what summary.json holds. */
 export async function ope(req: OpeRequest): Promise<OpeSummary> {
   // a JavaScript caller gets no type check: name the field rather than fail on undefined
+  checkObject(req);
+  checkKnownKeys(req, OPE_FIELDS);
+  checkFieldKinds(req, { estimators: 'string', format: 'string', offline: 'boolean', warn: 'function' });
+  checkStringList(req.params, 'params');
+  checkStringList(req.policyModules, 'policyModules');
+  if (req.table !== undefined && typeof req.table !== 'string' && !(typeof req.table === 'object' && req.table !== null && Array.isArray(req.table.models))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
   if (typeof req.logs !== 'string' || req.logs === '') throw new UsageError('logs: give the routing log file');
   if (!Array.isArray(req.policies) || req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
   for (const f of req.policyModules ?? []) await loadPolicyModule(f);

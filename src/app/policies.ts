@@ -3,6 +3,7 @@
  * `loadPolicyModule(path)` for an ES module file, which worker threads load too. See docs/api.md.
  */
 import { UsageError } from '../core/errors.js';
+import { checkString } from '../core/shape.js';
 import { loadPolicyModule as loadModule, registerPolicy as register } from '../policies/registry.js';
 import type { PolicyFactory } from '../policies/policy.js';
 
@@ -17,6 +18,7 @@ export function registerPolicy(factory: PolicyFactory): void {
 
 /** Load and register the policies of an ES module file; resolves to every plugin policy registered so far. */
 export async function loadPolicyModule(path: string): Promise<readonly PolicyFactory[]> {
+  checkString(path, 'path');
   // a copy: the registry's own list is not the caller's to change
   return [...(await loadModule(path))];
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { DataError, UsageError } from '../core/errors.js';
+import { checkString } from '../core/shape.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
 import { compareMetrics, failed, toleranceKeyProblem, type MetricDiff, type Tolerance } from '../metrics/regress.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -84,6 +85,7 @@ export interface RegressResult {
 }
 
 export function readBaseline(file: string): Baseline {
+  checkString(file, 'file');
   let raw: unknown;
   try {
     const st = statSync(file);

@@ -3,7 +3,8 @@
  * RouterBench-shaped, and loading them into one table.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { DataError, UnreadableError } from '../core/errors.js';
+import { DataError, UnreadableError, UsageError } from '../core/errors.js';
+import { checkObject, checkString, kindOf } from '../core/shape.js';
 import { loadSources } from '../data/combine.js';
 import { isEmbeddingColumn } from '../data/formats/embedding.js';
 import { isLongHeader } from '../data/formats/long.js';
@@ -154,6 +155,11 @@ async function loadOne(file: string, o: RouterbenchSourceOptions, strict: boolea
  * combined with queries sorted by id, so the order the sources are named in does not change any result.
  */
 export async function loadRouterbench(source: string | readonly string[], o: RouterbenchSourceOptions = {}): Promise<{ table: PoolTable; files: string[] }> {
+  if (typeof source !== 'string') {
+    if (!Array.isArray(source)) throw new UsageError(`source: Invalid input: expected string or array, received ${kindOf(source)}`);
+    source.forEach((s, i) => checkString(s, `source.${i}`));
+  }
+  checkObject(o, '(options)');
   return loadSources(typeof source === 'string' ? [source] : source, (file, strict) => loadOne(file, o, strict), {
     what: 'RouterBench table',
     warn: o.warn ?? (() => {}),

@@ -4,6 +4,8 @@
  */
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
+import { UsageError } from '../core/errors.js';
+import { checkFieldKinds, checkObject, kindOf } from '../core/shape.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { loadTable } from '../data/load.js';
 import type { PoolTable } from '../data/pool.js';
@@ -57,6 +59,11 @@ export async function simulateTable(table: PoolTable, o: SimulateOptions, progre
   return { prepared, summary };
 }
 
+function isTable(v: unknown): v is PoolTable {
+  const t = v as PoolTable | null;
+  return typeof t === 'object' && t !== null && Array.isArray(t.models) && typeof t.nQueries === 'number';
+}
+
 /** What a library caller gives `simulate`: a run configuration (every field defaulted as in the CLI) and where the data is. */
 export type SimulateRequest = Omit<RunConfigInput, 'data'> & {
   /** Built-in dataset name, a file, or a table already loaded (default greenserv-pool). */
@@ -70,6 +77,10 @@ export type SimulateRequest = Omit<RunConfigInput, 'data'> & {
 
 /** Load (when needed) and simulate with the CLI's defaults; the summary equals `simulate`'s summary.json. */
 export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
+  checkObject(req);
+  checkFieldKinds(req, { format: 'string', offline: 'boolean', progress: 'function', warn: 'function' });
+  // anything else would fall back to the default dataset without a word
+  if (req.data !== undefined && typeof req.data !== 'string' && !isTable(req.data)) throw new UsageError(`data: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.data)}`);
   const { data, format, offline, progress, warn, ...rest } = req;
   const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });

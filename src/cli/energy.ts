@@ -185,7 +185,7 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
     .option('--out <dir>', 'results directory: sensitivity.json and sensitivity.md (default results/<timestamp>-energy-sensitivity)')
     .option('--force', 'replace an existing --out directory of earlier results (docs/outputs.md, "Replacing results")')
     .action(async (sources: string[], o: SensitivityCli) => {
-      const gpus = parseList(o.gpus).map((g) => parseGpu(g, '--gpus'));
+      const gpus = parseList(o.gpus).map((g) => parseGpu(g, 'gpus'));
       const batches = parseList(o.batches).map((b) => parseNumber('--batches', b));
       const lambdas = parseLambdaGrid(o.lambdas);
       const runs = parseInteger('--runs', o.runs, 1, MAX_RUNS);

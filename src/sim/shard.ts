@@ -4,7 +4,7 @@
  * `greenserv merge` puts them back together. The split depends only on the cells and their cost weights,
  * never on the machine, the worker count or the order shards are run in (docs/model.md, "Shards").
  */
-import { UsageError } from '../core/errors.js';
+import { SettingError } from '../core/errors.js';
 
 /** Most shards of one run (a shard with no cell is allowed, but a count this large is a typo). */
 export const MAX_SHARDS = 10_000;
@@ -15,14 +15,18 @@ export interface ShardSpec {
   count: number;
 }
 
-/** `i/n` with 0 ≤ i < n ≤ MAX_SHARDS; errors name the option. */
-export function parseShard(raw: string, opt = '--shard'): ShardSpec {
-  const m = /^\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*$/.exec(raw);
-  if (!m) throw new UsageError(`${opt}: '${raw}' is not of the form i/n (shard i of n, counted from 0), e.g. 0/4`);
-  const index = Number(m[1]);
-  const count = Number(m[2]);
-  if (count < 1 || count > MAX_SHARDS) throw new UsageError(`${opt}: the shard count must be in 1…${MAX_SHARDS}, got ${count} (see docs/limits.md)`);
-  if (index >= count) throw new UsageError(`${opt}: shard index ${index} is not in 0…${count - 1} (shards are counted from 0)`);
+/** `i/n` with 0 ≤ i < n ≤ MAX_SHARDS; errors name the setting (`shard`; the command says `--shard`). */
+export function parseShard(raw: string): ShardSpec {
+  const m = /^\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*$/.exec(String(raw));
+  if (!m) throw new SettingError((n) => `${n('shard')}: '${raw}' is not of the form i/n (shard i of n, counted from 0), e.g. 0/4`);
+  return checkShardSpec({ index: Number(m[1]), count: Number(m[2]) });
+}
+
+/** A shard given as numbers (the library's `{ index, count }`), held to what `i/n` allows. */
+export function checkShardSpec(spec: ShardSpec): ShardSpec {
+  const { index, count } = spec;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS) throw new SettingError((n) => `${n('shard')}: the shard count must be in 1…${MAX_SHARDS}, got ${count} (see docs/limits.md)`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new SettingError((n) => `${n('shard')}: shard index ${index} is not in 0…${count - 1} (shards are counted from 0)`);
   return { index, count };
 }
 

@@ -3,10 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { energySensitivity } from '../../src/app/energySensitivity.js';
 import { evaluateDefaults, evaluateRouterbench } from '../../src/app/evaluate.js';
 import { runExperiment } from '../../src/app/experiment.js';
 import { ope } from '../../src/app/ope.js';
 import { simulate } from '../../src/app/simulate.js';
+import { parseShard } from '../../src/sim/shard.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { cliInProcess } from '../helpers/cli.js';
 
@@ -71,6 +73,22 @@ describe('setting names in errors', () => {
     // a repeated λ would weigh its point twice in the average accuracy
     expect(() => evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 0.5, 1] })).toThrow(new UsageError('lambdas: λ 0.5 is listed twice (lambdas.1 and lambdas.2); list each λ once'));
     expect(evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 1] }).lambdas).toEqual([0, 0.5, 1]);
+  });
+
+  it('a shard, an energy model and a tokenizer are named as the fields a library caller wrote; the command names its flags', async () => {
+    expect(() => parseShard('x')).toThrow(new UsageError("shard: 'x' is not of the form i/n (shard i of n, counted from 0), e.g. 0/4"));
+    expect(() => parseShard('5/4')).toThrow(new UsageError('shard: shard index 5 is not in 0…3 (shards are counted from 0)'));
+    expect(parseShard(' 3 / 4 ')).toEqual({ index: 3, count: 4 });
+    const source = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'absent.csv');
+    await expect(evaluateRouterbench({ source, runs: 1, cost: 'energy', energyModel: 'gpu=H100,batch=0' })).rejects.toThrow(new UsageError("energyModel batch must be a number from 1 to 65536, got '0'"));
+    await expect(evaluateRouterbench({ source, runs: 1, cost: 'energy', energyModel: 'gpu=Z80,batch=8' })).rejects.toThrow(new UsageError("energyModel: 'Z80' is not one of H100, B200, A100"));
+    // refused before the (absent) source is read
+    await expect(energySensitivity({ source, runs: 1, tokenizer: 'nope' })).rejects.toThrow(new UsageError("tokenizer: 'nope' is not one of cl100k, o200k"));
+    const out = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o');
+    const cli = await cliInProcess(['evaluate', '--routerbench', source, '--cost', 'energy', '--energy-model', 'gpu=H100,batch=0', '--runs', '1', '--out', out]);
+    expect(cli.stderr).toBe("greenserv: error: --energy-model batch must be a number from 1 to 65536, got '0'\n");
+    const shard = await cliInProcess(['evaluate', '--routerbench', source, '--shard', '5/4', '--runs', '1', '--out', out]);
+    expect(shard.stderr).toBe('greenserv: error: --shard: shard index 5 is not in 0…3 (shards are counted from 0)\n');
   });
 
   // through main() in this process: what is named is the command's doing, not the process's

@@ -4,9 +4,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEnergyModelFlag } from '../../src/data/energy/flag.js';
 import { UsageError } from '../../src/core/errors.js';
+import { userErrorText } from '../../src/cli/errors.js';
 // the command lines go through main() in this process (the file is in the isolated project): the agreement checked
 // is the commands', and a child per command would mostly import the library
 import { cliInProcess as cli } from '../helpers/cli.js';
+
+/** What `f` throws. */
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('nothing thrown');
+}
 
 function toyRouterbench(dir: string): string {
   const models = ['tiny-7B-chat', 'big-70B-chat'];
@@ -26,7 +37,8 @@ describe('--energy-model', () => {
     expect(parseEnergyModelFlag('batch=8, gpu=A100, models=s.csv, tokenizer=o200k')).toEqual({ gpu: 'A100', batch: 8, models: 's.csv', tokenizer: 'o200k' });
     for (const bad of ['gpu=H100', 'gpu=H100,batch=32,color=red', 'gpu=H100,batch=x', 'gpu=H100,batch=', 'gpu=H100,gpu=B200,batch=8', 'gpu=TPU,batch=8']) {
       expect(() => parseEnergyModelFlag(bad), bad).toThrow(UsageError);
-      expect(() => parseEnergyModelFlag(bad), bad).toThrow(/--energy-model/);
+      expect(() => parseEnergyModelFlag(bad), bad).toThrow(/^energyModel[: ]/);
+      expect(userErrorText(thrown(() => parseEnergyModelFlag(bad))), bad).toMatch(/^--energy-model[: ]/);
     }
   });
 

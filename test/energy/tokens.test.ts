@@ -3,6 +3,7 @@ import { countTokens as rawCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as rawO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { loadTokenizer, SLICE } from '../../src/data/energy/tokens.js';
 import { UsageError } from '../../src/core/errors.js';
+import { userErrorText } from '../../src/cli/errors.js';
 
 describe('token counting', () => {
   it('gives the known cl100k and o200k counts', async () => {
@@ -61,6 +62,7 @@ describe('token counting', () => {
 
   it('rejects an unknown encoding naming the option', async () => {
     await expect(loadTokenizer('p50k')).rejects.toThrow(UsageError);
-    await expect(loadTokenizer('p50k')).rejects.toThrow(/--tokenizer/);
+    await expect(loadTokenizer('p50k')).rejects.toThrow(new UsageError("tokenizer: 'p50k' is not one of cl100k, o200k"));
+    expect(userErrorText(await loadTokenizer('p50k').then(() => new Error('nothing thrown'), (e: Error) => e))).toBe("--tokenizer: 'p50k' is not one of cl100k, o200k");
   });
 });

@@ -1,7 +1,18 @@
 /** Shard assignment (cost-balanced, deterministic), the `i/n` flag and the merge coverage check. */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
+import { userErrorText } from '../../src/cli/errors.js';
 import { assignShards, checkCellCoverage, parseShard, shardCells, shardLoads } from '../../src/sim/shard.js';
+
+/** What `f` throws. */
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('nothing thrown');
+}
 
 /** Smallest possible heaviest shard, by trying every assignment (small inputs only). */
 function optimalMakespan(w: number[], n: number): number {
@@ -27,9 +38,10 @@ describe('parseShard', () => {
     expect(parseShard('0/1')).toEqual({ index: 0, count: 1 });
     expect(parseShard(' 6 / 7 ')).toEqual({ index: 6, count: 7 });
   });
-  it.each(['1/1', '7/7', '-1/3', '1', 'a/b', '0/0', '1/2/3', '0/10001', ''])('refuses %j naming the flag', (raw) => {
+  it.each(['1/1', '7/7', '-1/3', '1', 'a/b', '0/0', '1/2/3', '0/10001', ''])('refuses %j naming the field (the command words it as the flag)', (raw) => {
     expect(() => parseShard(raw)).toThrow(UsageError);
-    expect(() => parseShard(raw)).toThrow(/^--shard: /);
+    expect(() => parseShard(raw)).toThrow(/^shard: /);
+    expect(userErrorText(thrown(() => parseShard(raw)))).toMatch(/^--shard: /);
   });
 });
 

@@ -3,7 +3,7 @@
  * energy_j = T_out·e_out(model, GPU, batch) + T_in·e_in(model, GPU), with token counts from the table's token
  * columns where it has them, else counted from prompt and response text.
  */
-import { DataError, UsageError } from '../../core/errors.js';
+import { DataError, SettingError, type Wording } from '../../core/errors.js';
 import { computeTaskBounds, type PoolTable } from '../pool.js';
 import { PREFILL_MFU } from './coefficients.js';
 import { batchInFittedRange, joulesPerInputToken, joulesPerOutputToken, logSpread } from './model.js';
@@ -55,14 +55,15 @@ export interface AttachResult {
 
 const Z90 = 1.6449;
 
-export function parseGpu(raw: string, opt = '--gpu'): Gpu {
+/** Errors name the setting by field (`gpu`); the command line words it as its flag. */
+export function parseGpu(raw: string, field = 'gpu'): Gpu {
   const g = GPUS.find((x) => x.toLowerCase() === raw.trim().toLowerCase());
-  if (!g) throw new UsageError(`${opt}: '${raw}' is not one of ${GPUS.join(', ')}`);
+  if (!g) throw new SettingError((n) => `${n(field)}: '${raw}' is not one of ${GPUS.join(', ')}`);
   return g;
 }
 
-export function checkBatch(batch: number, opt = '--batch'): void {
-  if (!Number.isFinite(batch) || batch < 1 || batch > 65536) throw new UsageError(`${opt} must be a number from 1 to 65536, got '${batch}'`);
+export function checkBatch(batch: number, name: Wording = (n) => n('batch')): void {
+  if (!Number.isFinite(batch) || batch < 1 || batch > 65536) throw new SettingError((n) => `${name(n)} must be a number from 1 to 65536, got '${batch}'`);
 }
 
 /** A copy of `t` with energy and token columns filled for every present cell. */

@@ -2,7 +2,7 @@
  * `--energy-model gpu=H100,batch=32[,models=<csv>][,tokenizer=o200k]`: attach modelled energy to a table as
  * it is loaded, without writing a file (simulate, evaluate). Modelled energy replaces any the table has.
  */
-import { UsageError } from '../../core/errors.js';
+import { SettingError } from '../../core/errors.js';
 import type { PoolTable } from '../pool.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from './attach.js';
 import { tableRowTokens } from './responses.js';
@@ -17,21 +17,22 @@ export interface EnergyModelSpec {
   tokenizer: string;
 }
 
-export function parseEnergyModelFlag(raw: string, opt = '--energy-model'): EnergyModelSpec {
+/** Errors name the setting by field (`energyModel`); the command line words it as `--energy-model`. */
+export function parseEnergyModelFlag(raw: string, field = 'energyModel'): EnergyModelSpec {
   const kv = new Map<string, string>();
   for (const part of raw.split(',')) {
     const eq = part.indexOf('=');
     const k = (eq < 0 ? part : part.slice(0, eq)).trim();
-    if (eq < 0 || !['gpu', 'batch', 'models', 'tokenizer'].includes(k)) throw new UsageError(`${opt}: '${part}' is not gpu=…, batch=…, models=… or tokenizer=…`);
-    if (kv.has(k)) throw new UsageError(`${opt}: '${k}' given twice`);
+    if (eq < 0 || !['gpu', 'batch', 'models', 'tokenizer'].includes(k)) throw new SettingError((n) => `${n(field)}: '${part}' is not gpu=…, batch=…, models=… or tokenizer=…`);
+    if (kv.has(k)) throw new SettingError((n) => `${n(field)}: '${k}' given twice`);
     kv.set(k, part.slice(eq + 1).trim());
   }
-  if (!kv.has('gpu') || !kv.has('batch')) throw new UsageError(`${opt}: needs gpu=<H100|B200|A100> and batch=<n>, got '${raw}'`);
-  const gpu = parseGpu(kv.get('gpu')!, opt);
+  if (!kv.has('gpu') || !kv.has('batch')) throw new SettingError((n) => `${n(field)}: needs gpu=<H100|B200|A100> and batch=<n>, got '${raw}'`);
+  const gpu = parseGpu(kv.get('gpu')!, field);
   const b = kv.get('batch')!;
   const batch = Number(b);
-  if (b === '') throw new UsageError(`${opt}: batch is empty`);
-  checkBatch(batch, `${opt} batch`);
+  if (b === '') throw new SettingError((n) => `${n(field)}: batch is empty`);
+  checkBatch(batch, (n) => `${n(field)} batch`);
   return { gpu, batch, models: kv.get('models'), tokenizer: kv.get('tokenizer') ?? 'cl100k' };
 }
 

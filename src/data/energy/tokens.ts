@@ -7,7 +7,7 @@
  * starts with a character other than a line break. Such cuts never split a pre-token of the cl100k/o200k patterns; only a slice with no such point is
  * cut hard, which can change its count by a token per cut.
  */
-import { UsageError } from '../../core/errors.js';
+import { SettingError } from '../../core/errors.js';
 
 export const TOKENIZERS = ['cl100k', 'o200k'] as const;
 type TokenizerName = (typeof TOKENIZERS)[number];
@@ -28,7 +28,7 @@ export async function loadTokenizer(name: string = 'cl100k'): Promise<TokenCount
   let count: Count;
   if (name === 'cl100k') count = (await import('gpt-tokenizer/encoding/cl100k_base')).countTokens as Count;
   else if (name === 'o200k') count = (await import('gpt-tokenizer/encoding/o200k_base')).countTokens as Count;
-  else throw new UsageError(`--tokenizer: '${name}' is not one of ${TOKENIZERS.join(', ')}`);
+  else throw new SettingError((n) => `${n('tokenizer')}: '${name}' is not one of ${TOKENIZERS.join(', ')}`);
   return { name: name as TokenizerName, count: (text) => countSliced(text, count) };
 }
 
