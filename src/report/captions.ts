@@ -29,7 +29,7 @@ const READING: [RegExp, string][] = [
   ],
   [
     /^budget-adherence/,
-    'Each line is a policy\'s running average, from the start of the stream, of the budgeted quantity; the dashed rule is the budget. A policy that keeps to its budget ends at or under the rule; early excursions above it are the price of learning.',
+    'Each line is a policy\'s running mean, from the start of the stream, of the budgeted quantity (under a latency budget, the share of queries so far above the limit); the black dashed rule is the budget (5 % for a latency budget). A policy that keeps to its budget ends at or under the rule; early excursions above it are the price of learning.',
   ],
   [
     /^event-\d+-regret/,
