@@ -6,7 +6,7 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError, warnSetting } from '../core/errors.js';
 import { checkFieldKinds, checkObject } from '../core/shape.js';
 import { loadRouterbench } from './routerbenchSource.js';
 import { checkRequest } from './runConfig.js';
@@ -61,7 +61,7 @@ export function contextFeatures(table: PoolTable, features: ContextFeature[], bi
     if (f === 'complexity') return table.complexity.some((c) => !Number.isNaN(c));
     return true;
   });
-  for (const f of features) if (!usable.includes(f)) say(`--features: the table has no ${f} values and no prompt text to compute them from; using ${usable.join(',') || 'none'}`);
+  for (const f of features) if (!usable.includes(f)) warnSetting(say, (n) => `${n('features')}: the table has no ${f} values and no prompt text to compute them from; using ${usable.join(',') || 'none'}`);
   return usable;
 }
 

@@ -4,7 +4,7 @@
  */
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { AtomicDir } from '../core/atomic.js';
-import { SettingError } from '../core/errors.js';
+import { SettingError, warnSetting } from '../core/errors.js';
 import { checkRequest } from './runConfig.js';
 import { profileRequestSchema } from './profileConfig.js';
 import type { Gpu } from '../data/energy/types.js';
@@ -20,7 +20,9 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
   lambda?: number;
   /** Cost axis of the Pareto front and cost term of the reward (default energy, as `--cost`). */
   cost?: FrontCost;
-  /** Fill cells without a measured energy from the energy model, at this batch size… */
+  /** Fill cells without a measured energy from the energy model (as `--estimate-energy`; implied by estimateBatch)… */
+  estimateEnergy?: boolean;
+  /** …at this batch size (default 1)… */
   estimateBatch?: number;
   /** …on this GPU (default A100, the paper's testbed). */
   estimateGpu?: Gpu;
@@ -40,6 +42,8 @@ export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' |
  */
 export async function profileTable(request: ProfileRequest = {}): Promise<Profile> {
   const r = checkRequest(profileRequestSchema, request);
+  // the command's --estimate-energy, or a batch size alone, asks for the estimate
+  const estimateBatch = r.estimateBatch ?? (r.estimateEnergy === true ? 1 : undefined);
   // an unusable --out fails before any data is read
   const inputs = inputFiles(r.data, r.queries, r.models, r.bounds, energyModelSizes(r.energyModel));
   const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true, inputs) : null;
@@ -47,16 +51,16 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
     let table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
     let estimated: Uint8Array | null = null;
     if (r.energyModel !== undefined) {
-      if (r.estimateBatch !== undefined) throw new SettingError((n) => `${n('energyModel')} replaces every energy value and ${n('estimateEnergy')} fills the missing ones: give one of them`);
+      if (estimateBatch !== undefined) throw new SettingError((n) => `${n('energyModel')} replaces every energy value and ${n('estimateEnergy')} fills the missing ones: give one of them`);
       const { applyEnergyModel, parseEnergyModelFlag } = await import('../data/energy/flag.js');
       table = (await applyEnergyModel(table, parseEnergyModelFlag(r.energyModel), r.data ?? 'greenserv-pool', r.format, r.warn)).table;
       estimated = Uint8Array.from(table.present);
     }
-    if (r.estimateBatch !== undefined) {
-      const e = fillEnergyEstimates(table, { gpu: r.estimateGpu ?? 'A100', batch: r.estimateBatch });
+    if (estimateBatch !== undefined) {
+      const e = fillEnergyEstimates(table, { gpu: r.estimateGpu ?? 'A100', batch: estimateBatch });
       estimated = e.estimated;
-      if (e.filled === 0 && e.unfillable === 0) r.warn?.('--estimate-energy: every cell already has a measured energy; nothing estimated');
-      if (e.unfillable > 0) r.warn?.(`--estimate-energy: ${e.unfillable} cells without energy lack params_b or token counts and stay empty`);
+      if (e.filled === 0 && e.unfillable === 0) warnSetting(r.warn, (n) => `${n('estimateEnergy')}: every cell already has a measured energy; nothing estimated`);
+      if (e.unfillable > 0) warnSetting(r.warn, (n) => `${n('estimateEnergy')}: ${e.unfillable} cells without energy lack params_b or token counts and stay empty`);
     }
     const profile = await buildProfile(table, { lambda: r.lambda, estimated, cost: r.cost });
     if (dir) {

@@ -35,13 +35,14 @@ export const profileTableSchema = z
   .strict();
 
 /**
- * A library request to `profileTable` (app/profile.ts): the table settings with one queries file, and the
- * estimate's batch size given only when cells are to be estimated.
+ * A library request to `profileTable` (app/profile.ts): the table settings with one queries file; cells are
+ * estimated when estimateEnergy is true or a batch size is given.
  */
 export const profileRequestSchema = profileTableSchema
   .omit({ queries: true, estimateEnergy: true, estimateBatch: true, estimateGpu: true })
   .extend({
     queries: z.string().optional(),
+    estimateEnergy: z.boolean().optional(),
     estimateBatch: profileTableSchema.shape.estimateBatch.unwrap().optional(),
     estimateGpu: profileTableSchema.shape.estimateGpu.unwrap().optional(),
     warn: z.custom<(msg: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),

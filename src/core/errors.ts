@@ -50,6 +50,19 @@ export function at(where: string, message: string): string {
   return where ? `${where}: ${message}` : message;
 }
 
+/** A warn callback that may carry how its caller names settings (the command line: by flag). */
+type Warn = ((message: string) => void) & { wording?: (field: string) => string };
+
+/** A warning that names settings: worded by field for a library caller, as the callback asks for a command. */
+export function warnSetting(warn: ((message: string) => void) | undefined, render: Wording): void {
+  warn?.(render((warn as Warn).wording ?? asField));
+}
+
+/** `warn` with the settings of warnSetting's warnings named by `name`. */
+export function wordedWarn(warn: (message: string) => void, name: (field: string) => string): (message: string) => void {
+  return Object.assign((m: string) => warn(m), { wording: name });
+}
+
 /** The message of `e`, with the settings it names worded by `name` where it says which they are. */
 export function wordedMessage(e: Error, name: (field: string) => string): string {
   return e instanceof SettingError || e instanceof DataError ? e.worded(name) : e.message;
