@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,8 @@ import { CATEGORIES, RULES, categoryOf, classifyFrame, functionEnd, roundShares,
 const run = promisify(execFile);
 const SCRIPT = resolve(__dirname, '../../scripts/profile-decisions.mjs');
 const DIST = 'file:///home/u/greenserv/dist/';
+const OUTPUTS = readFileSync(resolve(__dirname, '../../docs/outputs.md'), 'utf8');
+const profileDoc = OUTPUTS.slice(OUTPUTS.indexOf('## `scripts/profile-decisions.mjs` (schemaVersion 1)'));
 
 interface Frame {
   functionName: string;
@@ -175,6 +178,12 @@ describe('scripts/profile-decisions.mjs', () => {
     expect(j.profile.samples).toBeGreaterThan(0);
     expect(j.decisionsPerSecond.unprofiled.median).toBeGreaterThan(0);
     expect(j.top.length).toBeGreaterThan(0);
+    // the fields docs/outputs.md lists, nested objects too
+    const said = new Set([...profileDoc.matchAll(/`([^`]+)`/g)].flatMap((m) => m[1].match(/\w+/g) ?? []));
+    const keys = (v: unknown): string[] => (v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...(['shares', 'detail', 'categories'].includes(k) ? [] : keys(x))]) : []);
+    expect(keys(j).filter((k) => !said.has(k) && !/^\d+$/.test(k)), 'fields not documented').toEqual([]);
+    const top = /^`\{([^`]+)\}`/.exec(profileDoc.slice(profileDoc.indexOf('`{schemaVersion')))![1];
+    expect(Object.keys(j)).toEqual(top.replace(/\{[^}]*\}/g, '').split(',').map((f) => f.trim().replace(/[\s[\]].*$/, '')));
     // without inlining and on-stack replacement the policy's own functions show, and the loop's lines are split
     const off = JSON.parse((await run(process.execPath, [SCRIPT, '--workload', 'onehot', '--policy', 'linucb', '--mode', 'policy', '--inline', 'off', '--seconds', '0.3', '--warmup', '0.1', '--time', '0.2'])).stdout);
     expect(off.profile.lineSplits).toBe(true);
