@@ -104,8 +104,9 @@ export function renderSensitivityMarkdown(r: SensitivityReport): string {
   return renderSensitivity(r, MARKDOWN);
 }
 
-/** The report for a terminal `width` wide: its tables fit (renderTableFit), markdown's pipes would not. */
+/** The report for a terminal `width` wide: its tables fit (renderTableFit), markdown's pipes would not; piped (no width), markdown. */
 export function sensitivityTerminal(r: SensitivityReport, width: number): string {
+  if (!Number.isFinite(width)) return renderSensitivityMarkdown(r);
   return renderSensitivity(r, {
     title: (t) => wrapAt(t, ' ', width),
     para: (t) => wrapAt(t, ' ', width),

@@ -42,3 +42,7 @@ describe('energy sensitivity on a terminal', () => {
     });
   }
 });
+
+it('piped (no width), it stays the markdown of sensitivity.md', () => {
+  expect(sensitivityTerminal(report(), Infinity)).toBe(renderSensitivityMarkdown(report()));
+});
