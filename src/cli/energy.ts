@@ -204,8 +204,8 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
         await writeSensitivity(outDir, res, o.force === true, inputs);
         return res;
       });
-      const { renderSensitivityMarkdown } = await import('../report/energy.js');
-      io.out(`${renderSensitivityMarkdown(r)}\nresults: ${shownName(outDir)}\n`);
+      const { sensitivityTerminal } = await import('../report/energy.js');
+      io.out(`${sensitivityTerminal(r, io.width ?? Infinity)}\nresults: ${shownName(outDir)}\n`);
     });
 }
 

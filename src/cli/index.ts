@@ -3,6 +3,7 @@ import { Command, CommanderError, Help, type Option } from 'commander';
 import { PluginError, UsageError } from '../core/errors.js';
 import { EXIT_BAD_INPUT, isUserError, userErrorText } from './errors.js';
 import { version } from '../app/version.js';
+import { HELP_LAYOUT } from './helpLayout.js';
 import { say, terminalSafe } from './say.js';
 
 type Register = (program: Command) => void;
@@ -52,9 +53,10 @@ export const COMMAND_SUMMARIES: Record<string, [term: string, description: strin
 
 /**
  * Help settings every command inherits: a repeatable option (`--param`, `--policy-module`, …) starts from an
- * empty list, which commander would show as `(default: [])`.
+ * empty list, which commander would show as `(default: [])`; the layout fits the terminal (helpLayout.ts).
  */
 const HELP: Partial<Help> = {
+  ...HELP_LAYOUT,
   optionDescription(this: Help, o: Option): string {
     if (!Array.isArray(o.defaultValue) || o.defaultValue.length > 0) return Help.prototype.optionDescription.call(this, o);
     const shown = Object.create(o) as Option;

@@ -86,18 +86,47 @@ function mdRow(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** How the sensitivity report is laid out: markdown (sensitivity.md) or a terminal of some width. */
+interface Layout {
+  title: (t: string) => string;
+  para: (t: string) => string;
+  /** `right[j]`: column j holds numbers */
+  table: (headers: string[], rows: string[][], right: boolean[]) => string[];
+}
+
+const MARKDOWN: Layout = {
+  title: (t) => `# ${t}`,
+  para: (t) => t,
+  table: (headers, rows, right) => [mdRow(headers), mdRow(right.map((x) => (x ? '---:' : '---'))), ...rows.map(mdRow)],
+};
+
 export function renderSensitivityMarkdown(r: SensitivityReport): string {
+  return renderSensitivity(r, MARKDOWN);
+}
+
+/** The report for a terminal `width` wide: its tables fit (renderTableFit), markdown's pipes would not; piped (no width), markdown. */
+export function sensitivityTerminal(r: SensitivityReport, width: number): string {
+  if (!Number.isFinite(width)) return renderSensitivityMarkdown(r);
+  return renderSensitivity(r, {
+    title: (t) => wrapAt(t, ' ', width),
+    para: (t) => wrapAt(t, ' ', width),
+    table: (headers, rows, right) => renderTableFit(headers, rows, right, width, []).split('\n'),
+  });
+}
+
+function renderSensitivity(r: SensitivityReport, out: Layout): string {
   const names = r.routers.map((x) => x.name);
   const lines: string[] = [];
-  lines.push(`# Energy sensitivity: ${r.dataset.name}`);
+  lines.push(out.title(`Energy sensitivity: ${r.dataset.name}`));
   lines.push('');
   lines.push(
+    out.para(
     `${r.dataset.queries.toLocaleString('en-US')} prompts × ${r.dataset.models} models; λ ${r.config.lambdas.join(', ')}; ${r.config.runs} runs from seed ${r.config.seed}; AIQ ${r.config.aiqMode}. ` +
       'Energy AIQ per setting (rank among the routers and the zero router; 4 decimals so near-ties show as such).',
+    ),
   );
   lines.push('');
-  lines.push(mdRow(['GPU', 'batch', 'best single model', 'its J/correct', ...names]));
-  lines.push(mdRow(['---', '---:', '---', '---:', ...names.map(() => '---:')]));
+  const t1: string[][] = [];
   const batchCell = (s: SensitivitySetting): string => `${s.batch}${s.inFittedRange ? '' : ' (extrapolated)'}`;
   const find = (s: SensitivitySetting, n: string): RouterEnergy | undefined => s.energy.routers.find((y) => y.name === n);
   for (const s of r.settings) {
@@ -106,30 +135,32 @@ export function renderSensitivityMarkdown(r: SensitivityReport): string {
       const rank = s.ranking.indexOf(n) + 1;
       return x ? `${fmt(x.aiq, 4)}${rank > 0 ? ` (${rank})` : ''}` : '–';
     });
-    lines.push(mdRow([s.gpu, batchCell(s), s.energy.reference.model, fmtJ(s.energy.reference.jPerCorrect), ...cells]));
+    t1.push([s.gpu, batchCell(s), s.energy.reference.model, fmtJ(s.energy.reference.jPerCorrect), ...cells]);
   }
+  lines.push(...out.table(['GPU', 'batch', 'best single model', 'its J/correct', ...names], t1, [false, true, false, true, ...names.map(() => true)]));
   lines.push('');
-  lines.push('Energy saved: at the best single model\'s accuracy ("n/r": never reached) · against the cheapest mix of single models at the router\'s own peak accuracy.');
+  lines.push(out.para('Energy saved: at the best single model\'s accuracy ("n/r": never reached) · against the cheapest mix of single models at the router\'s own peak accuracy.'));
   lines.push('');
-  lines.push(mdRow(['GPU', 'batch', ...names]));
-  lines.push(mdRow(['---', '---:', ...names.map(() => '---:')]));
+  const t2: string[][] = [];
   for (const s of r.settings) {
     const cells = names.map((n) => {
       const x = find(s, n);
       if (!x) return '–';
       return `${x.atReference ? signedPct(x.atReference.savedPct) : 'n/r'} · ${x.vsModelsAtPeak ? signedPct(x.vsModelsAtPeak.savedPct) : '–'}`;
     });
-    lines.push(mdRow([s.gpu, batchCell(s), ...cells]));
+    t2.push([s.gpu, batchCell(s), ...cells]);
   }
+  lines.push(...out.table(['GPU', 'batch', ...names], t2, [false, true, ...names.map(() => true)]));
   lines.push('');
-  lines.push(mdRow(['router', 'energy AIQ range', 'rank range', 'saved at best model accuracy', 'saved vs models at own peak', 'reaches the best model in']));
-  lines.push(mdRow(['---', '---:', '---:', '---:', '---:', '---:']));
+  const t3: string[][] = [];
   const rangeOf = (x: { min: number | null; max: number | null }): string => (x.max === null ? 'n/r' : `${x.min === null ? 'n/r' : signedPct(x.min)} … ${signedPct(x.max)}`);
   for (const x of r.routers) {
     const rank = x.rank.min === 0 ? '–' : x.rank.min === x.rank.max ? String(x.rank.min) : `${x.rank.min}–${x.rank.max}`;
-    lines.push(mdRow([x.name, `${fmt(x.aiq.min, 4)} … ${fmt(x.aiq.max, 4)}`, rank, rangeOf(x.savedPct), x.vsModelsPct.max === null ? '–' : rangeOf(x.vsModelsPct), `${x.reachesReference} of ${plural(r.settings.length, 'setting')}`]));
+    t3.push([x.name, `${fmt(x.aiq.min, 4)} … ${fmt(x.aiq.max, 4)}`, rank, rangeOf(x.savedPct), x.vsModelsPct.max === null ? '–' : rangeOf(x.vsModelsPct), `${x.reachesReference} of ${plural(r.settings.length, 'setting')}`]);
   }
+  const h3 = ['router', 'energy AIQ range', 'rank range', 'saved at best model accuracy', 'saved vs models at own peak', 'reaches the best model in'];
+  lines.push(...out.table(h3, t3, h3.map((_, j) => j > 0)));
   lines.push('');
-  lines.push(`Ranking ${r.rankingStable ? 'identical in every setting' : 'changes between settings'}; best single model: ${r.referenceModels.join(', ')}.`);
+  lines.push(out.para(`Ranking ${r.rankingStable ? 'identical in every setting' : 'changes between settings'}; best single model: ${r.referenceModels.join(', ')}.`));
   return lines.join('\n') + '\n';
 }

@@ -45,11 +45,12 @@ describe('start-up (built binary)', () => {
   });
 
   it('--help loads only the entry point and commander', () => {
+    // helpLayout.js: the help's layout, commander only
     for (const args of [['--help'], [], ['help']]) {
       const r = loaded(args);
       // no command at all is a usage mistake (exit 2), its help on stderr
       expect(r.status).toBe(args.length === 0 ? 2 : 0);
-      expect(ours(r.modules).sort()).toEqual(['app/version.js', 'cli/errors.js', 'cli/index.js', 'cli/say.js', 'core/errors.js', 'core/escape.js', 'core/format.js', 'core/messages.js']);
+      expect(ours(r.modules).sort()).toEqual(['app/version.js', 'cli/errors.js', 'cli/helpLayout.js', 'cli/index.js', 'cli/say.js', 'core/errors.js', 'core/escape.js', 'core/format.js', 'core/messages.js']);
       expect(packages(r.modules)).toEqual(['commander']);
     }
   });
