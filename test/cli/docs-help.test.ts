@@ -48,6 +48,7 @@ const OTHER_TOOLS: [string, string, string][] = [
   ['docs/performance.md', '--only', 'npm run bench'],
   ['docs/performance.md', '--reference', 'npm run bench'],
   ['docs/performance.md', '--cpu-prof', 'node'],
+  ['docs/outputs.md', '--mode', 'node scripts/profile-decisions.mjs'],
   ['README.md', '--cpu-prof', 'node'],
   ['README.md', '--expose-gc', 'node'],
   ['README.md', '--array', 'sbatch'],
