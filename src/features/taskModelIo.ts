@@ -7,12 +7,15 @@ import type { TaskModel, TrainingInfo } from './taskTrain.js';
 import { readFileBounded } from '../core/readFile.js';
 
 export const TASK_MODEL_FORMAT = 'greenserv-task-model';
-/** Version 2 added `input`, `contentChars` and `foldDigits`; version 1 files read as instruction models. */
+/**
+ * Schema version 2 added `input`, `contentChars` and `foldDigits`; version 1 files read as instruction models.
+ * Files written before the field was named `schemaVersion`, as every other document's, hold `version`.
+ */
 export const TASK_MODEL_VERSION = 2;
 
 interface TaskModelJson {
   format: typeof TASK_MODEL_FORMAT;
-  version: number;
+  schemaVersion: number;
   labels: string[];
   features: TaskFeatureConfig;
   training: TrainingInfo;
@@ -26,7 +29,7 @@ export function taskModelToJson(m: TaskModel): TaskModelJson {
   for (let i = 0; i < m.weights.length; i++) buf.writeFloatLE(m.weights[i], i * 4);
   return {
     format: TASK_MODEL_FORMAT,
-    version: TASK_MODEL_VERSION,
+    schemaVersion: TASK_MODEL_VERSION,
     labels: m.labels,
     features: m.features,
     training: m.training,
@@ -45,15 +48,17 @@ export function taskModelFromJson(doc: unknown, file?: string): TaskModel {
   if (o.format !== TASK_MODEL_FORMAT) {
     fail(`not a task model (format is ${JSON.stringify(o.format)}, expected "${TASK_MODEL_FORMAT}")`);
   }
-  if (o.version !== TASK_MODEL_VERSION && o.version !== 1) {
-    fail(`task model version ${JSON.stringify(o.version)} is not supported (expected ${TASK_MODEL_VERSION})`);
+  const field = 'schemaVersion' in o ? 'schemaVersion' : 'version';
+  const version = o[field];
+  if (version !== TASK_MODEL_VERSION && version !== 1) {
+    fail(`task model ${field} ${JSON.stringify(version)} is not supported (expected ${TASK_MODEL_VERSION})`);
   }
   const labels = o.labels;
   if (!Array.isArray(labels) || labels.length < 1 || !labels.every((l) => typeof l === 'string' && l.length > 0)) {
     fail('task model: labels must be a non-empty array of strings');
   }
   if (typeof o.features !== 'object' || o.features === null) fail('task model: missing features');
-  const v1 = o.version === 1 ? { input: 'instruction', contentChars: INSTRUCTION_TASK_FEATURES.contentChars, foldDigits: false } : {};
+  const v1 = version === 1 ? { input: 'instruction', contentChars: INSTRUCTION_TASK_FEATURES.contentChars, foldDigits: false } : {};
   const features = { ...(o.features as TaskFeatureConfig), ...v1 } as TaskFeatureConfig;
   validateFeatureConfig(features, file);
   const K = (labels as string[]).length;

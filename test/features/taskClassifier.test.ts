@@ -107,16 +107,25 @@ describe('multinomial logistic regression', () => {
   it('round-trips through its JSON document', () => {
     const doc = JSON.parse(JSON.stringify(taskModelToJson(model)));
     expect(doc.format).toBe(TASK_MODEL_FORMAT);
-    expect(doc.version).toBe(TASK_MODEL_VERSION);
+    expect(doc.schemaVersion).toBe(TASK_MODEL_VERSION);
+    expect('version' in doc).toBe(false);
     expect(doc.features).toEqual(DEFAULT_TASK_FEATURES);
     const back = taskModelFromJson(doc, 'm.json');
     expect(Array.from(back.weights)).toEqual(Array.from(model.weights));
     for (const e of ex) expect(predictTask(back, e.text)).toBe(e.label);
   });
 
+  it('reads a file written with the field named version (before schemaVersion) as the same model', () => {
+    const { schemaVersion, ...rest } = JSON.parse(JSON.stringify(taskModelToJson(model)));
+    const back = taskModelFromJson({ ...rest, version: schemaVersion }, 'old.json');
+    expect(Array.from(back.weights)).toEqual(Array.from(model.weights));
+    expect(back.features).toEqual(model.features);
+  });
+
   it('reads a version-1 file as an instruction model', () => {
     const inst = trainTaskModel(ex, { features: INSTRUCTION_TASK_FEATURES });
     const doc = JSON.parse(JSON.stringify(taskModelToJson(inst)));
+    delete doc.schemaVersion;
     doc.version = 1;
     for (const k of ['input', 'contentChars', 'foldDigits']) delete doc.features[k];
     const back = taskModelFromJson(doc, 'v1.json');
@@ -131,7 +140,8 @@ describe('multinomial logistic regression', () => {
     const bad: [unknown, RegExp][] = [
       [null, /not a JSON object/],
       [{ ...good, format: 'other' }, /not a task model/],
-      [{ ...good, version: 99 }, /version 99/],
+      [{ ...good, schemaVersion: 99 }, /schemaVersion 99/],
+      [(({ schemaVersion: _, ...old }) => ({ ...old, version: 99 }))(good), /model version 99/],
       [{ ...good, labels: [] }, /labels/],
       [{ ...good, bias: [1] }, /bias/],
       [{ ...good, features: { ...good.features, hashBits: 40 } }, /hashBits/],
