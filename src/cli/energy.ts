@@ -43,6 +43,16 @@ const defaultIO: EnergyIO = {
   },
 };
 
+/**
+ * A table of a command's text output: on a terminal fitted to its width (records when too narrow); piped, the
+ * markdown it has always printed (pasted into notes as it is).
+ */
+export function textTable(headers: string[], rows: string[][], width: number): string {
+  const line = (r: string[]): string => `| ${r.join(' | ')} |\n`;
+  if (width === Infinity) return line(headers) + `|${headers.map(() => '---').join('|')}|\n` + rows.map(line).join('');
+  return renderTableFit(headers, rows, headers.map((_, j) => j > 0), width, []) + '\n';
+}
+
 interface AttachCli {
   gpu: string;
   batch: string;
@@ -143,11 +153,9 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       const lr = f.a100Ratios.map((r) => Math.log(r.ratio));
       const sd = Math.sqrt(lr.reduce((a, x) => a + (x - f.coefficients.a100) ** 2, 0) / Math.max(1, lr.length - 1));
       s += `  factor ${Math.exp(f.coefficients.a100).toFixed(3)}, sd of ln ratio ${sd.toFixed(4)}\n`;
-      s += '\n| GPU | max_num_seqs | n | mean ln-residual | sd | max abs | ×/÷ at 1 sd |\n|---|---|---|---|---|---|---|\n';
       const label = { 8: '8', 32: '16–32', 128: '64–192', 512: '≥256' } as Record<number, string>;
-      for (const c of [...f.residuals.cells, f.residuals.all]) {
-        s += `| ${c.gpu} | ${c.bucket ? label[c.bucket] : 'all'} | ${c.n} | ${c.mean.toFixed(3)} | ${c.sd.toFixed(3)} | ${c.maxAbs.toFixed(3)} | ${Math.exp(c.sd).toFixed(2)} |\n`;
-      }
+      const cells = [...f.residuals.cells, f.residuals.all].map((c) => [c.gpu, c.bucket ? label[c.bucket] : 'all', String(c.n), c.mean.toFixed(3), c.sd.toFixed(3), c.maxAbs.toFixed(3), Math.exp(c.sd).toFixed(2)]);
+      s += '\n' + textTable(['GPU', 'max_num_seqs', 'n', 'mean ln-residual', 'sd', 'max abs', '×/÷ at 1 sd'], cells, io.width ?? Infinity);
       io.out(s);
     });
 
@@ -161,8 +169,9 @@ export function registerEnergyCommand(program: Command, io: EnergyIO = defaultIO
       checkBatch(batch);
       const { checkPool } = await import('../data/energy/validate.js');
       const rows = await checkPool(gpu, batch);
-      let s = `| model | params (B) | published Wh | modelled Wh (${gpu}, batch ${batch}) | 90 % band | error |\n|---|---|---|---|---|---|\n`;
-      for (const r of rows) s += `| ${r.model} | ${r.paramsB} | ${r.publishedWh.toFixed(1)} | ${r.modelledWh.toFixed(1)} | ${r.lowWh.toFixed(1)}–${r.highWh.toFixed(1)} | ${fmtPct(r.relError)} |\n`;
+      const headers = ['model', 'params (B)', 'published Wh', `modelled Wh (${gpu}, batch ${batch})`, '90 % band', 'error'];
+      const cells = rows.map((r) => [r.model, String(r.paramsB), r.publishedWh.toFixed(1), r.modelledWh.toFixed(1), `${r.lowWh.toFixed(1)}–${r.highWh.toFixed(1)}`, fmtPct(r.relError)]);
+      let s = textTable(headers, cells, io.width ?? Infinity);
       const abs = rows.map((r) => Math.abs(Math.log(r.modelledWh / r.publishedWh)));
       s += `\nmean |ln(modelled/published)| ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(3)}\n`;
       io.out(s);
