@@ -12,19 +12,23 @@ export interface EventGroup {
   short: string;
 }
 
+/** Changes a heading lists at most; the rest are counted (an experiment may hold 1,000 drift events at one step). */
+const MAX_LISTED = 10;
+
 export function eventGroups(list: readonly { step: number; what: string }[]): EventGroup[] {
-  const byStep = new Map<number, EventGroup>();
+  const byStep = new Map<number, number[]>();
   list.forEach((e, k) => {
-    const g = byStep.get(e.step);
-    if (g) {
-      g.members.push(k);
-      g.what += `; ${e.what}`;
-      g.short = `${list[g.members[0]].what} and ${g.members.length - 1} more change${g.members.length > 2 ? 's' : ''}`;
-    } else {
-      byStep.set(e.step, { step: e.step, members: [k], what: e.what, short: e.what });
-    }
+    const members = byStep.get(e.step);
+    if (members) members.push(k);
+    else byStep.set(e.step, [k]);
   });
-  return [...byStep.values()];
+  return [...byStep].map(([step, members]) => {
+    const whats = members.map((k) => list[k].what);
+    const more = whats.length - MAX_LISTED;
+    const what = more > 0 ? `${whats.slice(0, MAX_LISTED).join('; ')}; and ${more} more` : whats.join('; ');
+    const short = whats.length > 1 ? `${whats[0]} and ${whats.length - 1} more change${whats.length > 2 ? 's' : ''}` : whats[0];
+    return { step, members, what, short };
+  });
 }
 
 /** `event 3`, `events 1–5` (consecutive) or `events 1, 3 and 5`, numbered from 1. */

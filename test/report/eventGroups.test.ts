@@ -28,6 +28,13 @@ describe('eventGroups', () => {
     ]);
     expect(g.map(eventNumbers)).toEqual(['events 1 and 3', 'event 2', 'events 4–6']);
   });
+
+  it('lists at most 10 changes of one step and counts the rest', () => {
+    const [g] = eventGroups(Array.from({ length: 12 }, (_, k) => ({ step: 7, what: `c${k}` })));
+    expect(g.what).toBe('c0; c1; c2; c3; c4; c5; c6; c7; c8; c9; and 2 more');
+    expect(g.short).toBe('c0 and 11 more changes');
+    expect(eventNumbers(g)).toBe('events 1–12');
+  });
 });
 
 describe('an experiment with two changes at one step', () => {
