@@ -8,16 +8,7 @@ import { userErrorText } from '../../src/cli/errors.js';
 // the command lines go through main() in this process (the file is in the isolated project): the agreement checked
 // is the commands', and a child per command would mostly import the library
 import { cliInProcess as cli } from '../helpers/cli.js';
-
-/** What `f` throws. */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('nothing thrown');
-}
+import { thrown } from '../helpers/errors.js';
 
 function toyRouterbench(dir: string): string {
   const models = ['tiny-7B-chat', 'big-70B-chat'];

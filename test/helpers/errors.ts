@@ -11,3 +11,13 @@ export function throwsDataError(fn: () => unknown): DataError {
   }
   throw new Error('expected a DataError');
 }
+
+/** What `fn` throws (fails the test when it throws nothing). */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}

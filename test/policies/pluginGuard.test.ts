@@ -12,6 +12,7 @@ import { latencyFeasibility } from '../../src/sim/actions.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { randomTable } from '../helpers/table.js';
 import { stepsOf } from '../helpers/steps.js';
+import { thrown } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gs-guard-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,15 +28,6 @@ async function run(names: string[], extra: Partial<SimConfig> = {}) {
   const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
   const res = simulate(t, ctx, rw, { runs: 1, seed: 2, semantics: 'paper', oracle: 'pool', policies: resolvePolicies(names, [], t.models), recordSteps: true, ...extra });
   return { t, steps: stepsOf(res.steps) };
-}
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('plugin policies run behind a guard', () => {

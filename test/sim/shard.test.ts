@@ -3,16 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { userErrorText } from '../../src/cli/errors.js';
 import { assignShards, checkCellCoverage, parseShard, shardCells, shardLoads } from '../../src/sim/shard.js';
-
-/** What `f` throws. */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('nothing thrown');
-}
+import { thrown } from '../helpers/errors.js';
 
 /** Smallest possible heaviest shard, by trying every assignment (small inputs only). */
 function optimalMakespan(w: number[], n: number): number {
