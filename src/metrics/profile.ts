@@ -199,44 +199,44 @@ function argBest(n: number, key: (m: number) => number): number | null {
 export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<Profile> {
   const M = t.nModels;
   const T = t.tasks.length;
-  const overall = Array.from({ length: M }, () => new Acc());
-  const perTask = Array.from({ length: M }, () => Array.from({ length: T }, () => new Acc()));
+  const cost = opts.cost ?? 'energy';
+  const rewards = await buildRewards(t, { lambda: opts.lambda, cost });
+  const ms = modelStats(t, rewards);
   const estimatedCells = new Int32Array(M);
   let missing = 0;
-  for (let q = 0; q < t.nQueries; q++) {
-    const k = t.queryTask[q];
-    for (let m = 0; m < M; m++) {
+  // One model at a time (its cells in query order, as before): the per-cell value lists live only while
+  // that model is summarised, not for every model and task at once.
+  const models: ModelProfile[] = new Array(M);
+  for (let m = 0; m < M; m++) {
+    const overall = new Acc();
+    const perTask = Array.from({ length: T }, () => new Acc());
+    for (let q = 0; q < t.nQueries; q++) {
       const i = q * M + m;
       if (!t.present[i]) {
         missing++;
         continue;
       }
-      overall[m].add(t, i);
-      perTask[m][k].add(t, i);
+      overall.add(t, i);
+      perTask[t.queryTask[q]].add(t, i);
       if (opts.estimated?.[i]) estimatedCells[m]++;
     }
-  }
-  const cost = opts.cost ?? 'energy';
-  const rewards = await buildRewards(t, { lambda: opts.lambda, cost });
-  const ms = modelStats(t, rewards);
-
-  const models: ModelProfile[] = t.models.map((info, m) => {
     const tasks: Record<string, CellStats> = {};
     t.tasks.forEach((name, k) => {
-      if (perTask[m][k].n > 0) tasks[name] = perTask[m][k].stats();
+      if (perTask[k].n > 0) tasks[name] = perTask[k].stats();
     });
-    return {
+    const info = t.models[m];
+    models[m] = {
       id: info.id,
       name: info.name,
       paramsB: fin(info.paramsB),
-      ...overall[m].stats(),
+      ...overall.stats(),
       meanReward: fin(ms.meanReward[m]),
       tasks,
       pareto: false,
       dominatedBy: [],
       estimatedEnergyCells: estimatedCells[m],
     };
-  });
+  }
 
   const front = paretoFront(models.map((p) => ({ id: p.id, accuracy: p.accuracy.mean ?? Number.NaN, energy: costOf(p, cost) })));
   const onFront = new Set(front.front);

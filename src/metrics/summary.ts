@@ -163,7 +163,10 @@ function simulateScenario(t: PoolTable, cfg: SimConfig, res: SimResult, rw: Rewa
   return buildScenario(t, { budget: sc.budget ?? null, events, window: DEFAULT_EVENT_WINDOW, feedback, cells, windowStatic });
 }
 
-/** JSON with NaN/±Infinity written as null, two-space indent, trailing newline. */
+/**
+ * JSON with NaN/±Infinity written as null, two-space indent, trailing newline. JSON.stringify itself writes
+ * non-finite numbers as null; a replacer function would be called on every value (slow on wide tables).
+ */
 export function toJson(x: unknown): string {
-  return JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+  return JSON.stringify(x, null, 2) + '\n';
 }

@@ -8,6 +8,7 @@ import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
 import { F_ESCAPED, fieldText, sameField, strictFieldText, type RecordView } from './csvScan.js';
 import { tableNameOf } from './input.js';
+import { ModelOrder } from './modelOrder.js';
 import { meantFor, missingColumn } from './missingColumn.js';
 import { LongTableBuilder, LONG_METRIC_COLUMNS, N_METRICS, K_ACC, checkMetric, type QueryMeta } from './longBuilder.js';
 
@@ -277,6 +278,7 @@ function longViewReader(
   const lastQuery = new FieldMemo();
   const lastTask = new FieldMemo();
   const models: FieldMemo[] = [];
+  const order = new ModelOrder();
   return (v) => {
     const line = v.line;
     let q: number;
@@ -286,8 +288,8 @@ function longViewReader(
       lastQuery.remember(v, cQ, q);
       lastTask.len = -1;
     }
-    let m = -1;
-    for (let j = 0; j < models.length; j++) {
+    let m = order.guess(v, cM);
+    for (let j = 0; m < 0 && j < models.length; j++) {
       if (models[j].matches(v, cM)) {
         m = models[j].index;
         break;
@@ -301,6 +303,7 @@ function longViewReader(
         models.push(memo);
       }
     }
+    order.seen(v, cM, m);
     // The same task bytes as this query's previous row were already recorded and checked.
     if (cTask !== undefined && !lastTask.matches(v, cTask)) {
       const task = strictFieldText(v, cTask, file, 'task').trim();
