@@ -5,7 +5,7 @@
  * flag declaration.
  */
 import type { z } from 'zod';
-import { SettingError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { flagName } from './errors.js';
 import { parseList, parseNumber } from './parse.js';
 
@@ -62,14 +62,13 @@ export function configFromFlags<S extends z.ZodObject>(schema: S, flags: object,
 
 /**
  * Run `f`, naming a scenario setting its checks report by field (`drift[0]`, `feedbackDelay`, as an experiment
- * file writes them) as the flag that was typed instead (`--drift[0]`, `--feedback-delay`), and wording a
- * `SettingError` with flags.
+ * file writes them) as the flag that was typed instead (`--drift[0]`, `--feedback-delay`). A `SettingError`
+ * passes through: the top-level handler words it by flag (userErrorText).
  */
 export async function scenarioErrorsAsFlags<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof SettingError) throw new UsageError(e.worded(flagName));
     const m = e instanceof UsageError ? /^(budget|drift|feedbackDelay|feedbackRate)(?=[:[])/.exec(e.message) : null;
     if (m) throw new UsageError(`${flagName(m[1])}${(e as Error).message.slice(m[1].length)}`);
     throw e;
