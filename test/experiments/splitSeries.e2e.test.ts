@@ -1,4 +1,4 @@
-/** A series of splits in experiment YAML (several train shares or draws): each split as its own experiment, and splits.csv. */
+/** A series of splits in experiment YAML (several train shares or draws): each split as its own experiment, and splits.csv. Whole series of experiments and the built binary, so an e2e file. */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
