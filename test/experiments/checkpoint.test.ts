@@ -2,75 +2,31 @@
  * A `.partial` checkpoint that was damaged, edited or moved: every corruption is refused with the file,
  * the line or field and the reason (exit 2), never trusted and never a crash; a cut last line is repaired.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runExperiment } from '../../src/app/experiment.js';
 import { DataError, UsageError, wordedMessage } from '../../src/core/errors.js';
 import { flagName } from '../../src/cli/errors.js';
 import { atomicFs } from '../../src/core/atomic.js';
 import { Checkpoint } from '../../src/sim/checkpoint.js';
+import { CKPT_CONFIG, checkpointFixture, damaged as damagedCopy, editState, type CheckpointFixture } from '../helpers/checkpointFixture.js';
 
-const BIN = resolve(__dirname, '../../bin/greenserv');
-
-const CONFIG = `name: ckpt
-dataset: greenserv-pool
-runs: 2
-seed: 3
-arms:
-  - policy: random
-  - policy: linucb
-`;
-
+let fx: CheckpointFixture;
 let root: string;
 let cfg: string;
-/** A checkpoint holding the first 2 of 4 replays, as a crash after them leaves it. */
-let pristine: string;
 let reference: string;
 
-async function interruptedAfter(n: number, out: string, workers = 1): Promise<void> {
-  const stop = new Error('stop');
-  await expect(
-    runExperiment(cfg, {
-      out,
-      charts: false,
-      workers,
-      progress: (done) => {
-        if (done >= n) throw stop;
-      },
-    }),
-  ).rejects.toBe(stop);
-}
-
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'gs-ckpt-'));
-  cfg = join(root, 'ckpt.yaml');
-  writeFileSync(cfg, CONFIG);
-  await interruptedAfter(2, join(root, 'base'));
-  pristine = join(root, 'base.partial');
-  reference = join(root, 'ref');
-  await runExperiment(cfg, { out: reference, charts: false, workers: 1 });
+  fx = await checkpointFixture('gs-ckpt-');
+  ({ root, cfg, reference } = fx);
 }, 60_000);
 
-/** A fresh copy of the checkpoint at <case>/out.partial, damaged by `edit`. */
-function damaged(name: string, edit: (partial: string) => void): string {
-  const partial = join(root, name, 'out.partial');
-  mkdirSync(join(root, name));
-  cpSync(pristine, partial, { recursive: true });
-  edit(partial);
-  return partial;
-}
+const damaged = (name: string, edit: (partial: string) => void): string => damagedCopy(fx, name, edit);
 
 const lines = (p: string): string[] => readFileSync(join(p, 'jobs.ndjson'), 'utf8').split('\n').filter(Boolean);
 const writeLines = (p: string, l: string[]): void => writeFileSync(join(p, 'jobs.ndjson'), l.map((x) => x + '\n').join(''));
-const editState = (p: string, f: (s: Record<string, unknown>) => void): void => {
-  const s = JSON.parse(readFileSync(join(p, 'state.json'), 'utf8'));
-  f(s);
-  writeFileSync(join(p, 'state.json'), JSON.stringify(s));
-};
 /** Re-sign a record after editing its payload, as a deliberate, consistent edit would. */
 function resign(line: string, edit: (o: Record<string, any>) => void): string {
   const o = JSON.parse(line).data;
@@ -144,7 +100,7 @@ describe('corrupted checkpoints', () => {
 describe('long checkpoints', () => {
   it('are read in blocks: records across block boundaries come back bit for bit', async () => {
     const big = join(root, 'big.yaml');
-    writeFileSync(big, CONFIG.replace('runs: 2', 'runs: 20'));
+    writeFileSync(big, CKPT_CONFIG.replace('runs: 2', 'runs: 20'));
     const out = join(root, 'big');
     const stop = new Error('stop');
     await expect(runExperiment(big, { out, charts: false, workers: 1, progress: (done) => { if (done >= 30) throw stop; } })).rejects.toBe(stop);
@@ -160,49 +116,6 @@ describe('long checkpoints', () => {
       expect(Buffer.from(got[i].chosen.buffer).toString('base64')).toBe(o.chosen);
       expect(got[i].metrics.finalRegret).toBe(o.metrics.finalRegret);
     });
-  });
-});
-
-function cli(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => res({ code, stderr }));
-  });
-}
-
-describe('resume from the command line', () => {
-  it('from another working directory, with the relative --out recorded by older runs', async () => {
-    const a = join(root, 'cwdA');
-    const b = join(root, 'cwdB');
-    mkdirSync(b, { recursive: true });
-    cpSync(pristine, join(a, 'out.partial'), { recursive: true });
-    editState(join(a, 'out.partial'), (s) => (s.out = 'out'));
-    const r = await cli(['experiment', 'run', '--resume', '../cwdA/out.partial', '--no-charts', '--no-progress', '--workers', '1'], b);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(readFileSync(join(a, 'out', 'summary.json')).equals(readFileSync(join(reference, 'summary.json')))).toBe(true);
-    expect(existsSync(join(b, 'out'))).toBe(false);
-    expect(existsSync(join(a, 'out.partial'))).toBe(false);
-  });
-
-  it('two runs of one experiment started at once: one finishes, the other exits 2', async () => {
-    const out = join(root, 'twice');
-    const args = ['experiment', 'run', cfg, '--out', out, '--no-charts', '--no-progress', '--workers', '1'];
-    const [a, b] = await Promise.all([cli(args, root), cli(args, root)]);
-    expect([a.code, b.code].sort()).toEqual([0, 2]);
-    expect((a.code === 2 ? a : b).stderr).toMatch(/^greenserv: error: .*(twice\.partial|twice')/);
-    expect(readFileSync(join(out, 'summary.json')).equals(readFileSync(join(reference, 'summary.json')))).toBe(true);
-    expect(existsSync(`${out}.partial`)).toBe(false);
-  });
-
-  it('a corrupted state.json is exit 2 with the file, no stack trace', async () => {
-    const p = damaged('cli-state', (q) => writeFileSync(join(q, 'state.json'), '\u0000\u0001'));
-    const r = await cli(['experiment', 'run', '--resume', p, '--no-progress'], root);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^greenserv: error: .*out\.partial\/state\.json: corrupted checkpoint state/);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
