@@ -20,7 +20,7 @@ import { fmt, plural, renderTableFit, wrapItems } from './terminalTable.js';
 import { energyReportSection } from './energy.js';
 import type { EnergyMetrics } from '../metrics/energy.js';
 import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
-import { chartSvg, reportHead, scopeHeaders } from './html.js';
+import { chartSvg, reportHead, finishReport } from './html.js';
 import { stackColumns } from './htmlColumns.js';
 
 /** The cost axis's unit: USD, or modelled joules per prompt under `--cost energy`. */
@@ -293,7 +293,7 @@ function energyOf(s: EvaluateSummary): string {
 
 /** A standalone report.html holding the evaluation section. */
 export function evaluateReportHtml(s: EvaluateSummary, charts?: Map<string, string>, protocolHtml = ''): string {
-  return scopeHeaders(
+  return finishReport(
     `<!doctype html><html lang="en"><head>${reportHead(`greenserv evaluate: ${s.dataset.name}`)}</head><body>\n` +
       `<h1>greenserv evaluate --routerbench</h1>\n${protocolHtml}${evaluateReportSection(s, charts)}\n${energyOf(s)}</body></html>\n`,
   );

@@ -40,7 +40,25 @@ export function chartSvg(svg: string): string {
   if (!w) return inl;
   const px = Math.round(Number(w[1]) * 1.25);
   const min = Math.min(px, Math.max(CHART_MIN_WIDTH, Math.round(Number(w[1]) * CHART_MIN_SHARE)));
-  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${min}px"`);
+  return inl.replace(/^<svg/, `<svg style="width:${px}px;min-width:${min}px"`) + scrollHint(min);
+}
+
+/** Body padding (2 × 1em at 16 px): the figure is the window less this, so a chart of min-width w scrolls below w + 32 px. */
+const PAGE_PADDING = 32;
+
+/** A line under a chart, shown (finishReport's rules) only in a window too narrow for it, where phones hide the scroll bar. */
+function scrollHint(min: number): string {
+  return `<span class="scroll-hint sh${min}" aria-hidden="true">← scroll sideways for the whole chart →</span>`;
+}
+
+/**
+ * The last pass over a report: header scopes (scopeHeaders) and, per chart width in it, the rule showing its
+ * scroll hint in windows narrower than the chart (media queries cannot read a chart's width, so one rule per width).
+ */
+export function finishReport(html: string): string {
+  const widths = [...new Set([...html.matchAll(/class="scroll-hint sh(\d+)"/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+  const rules = widths.map((w) => `@media (max-width:${w + PAGE_PADDING - 1}px){.sh${w}{display:block}}`).join('');
+  return scopeHeaders(rules ? html.replace('</style>', `${rules}</style>`) : html);
 }
 
 /** The head of every report: UTF-8, laid out at the device's width (a phone would otherwise draw a 980-px page), title and style. */
@@ -61,7 +79,7 @@ td.text,th.text{white-space:normal;text-align:left}.nobr{white-space:nowrap}
 table.profile,table.compact{font-size:.8em}table.profile td.text{width:16em;min-width:16em}caption{text-align:left;font-weight:bold;padding:.2em 0}tr.ref td{font-style:italic;border-top:2px solid #bbb}
 .wide{overflow-x:auto}.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{position:sticky;left:0}
 .wide caption{position:sticky;left:0;width:max-content;max-width:min(100%,calc(100vw - 2rem))}
-figure{margin:1.5em 0;overflow-x:auto}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
+figure{margin:1.5em 0;overflow-x:auto}.scroll-hint{display:none;position:sticky;left:0;width:max-content;font-size:.8em;color:#666}figure svg{display:block;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}details details summary{font-weight:normal}
 pre{background:#f7f7f7;padding:1em;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 .sig{font-weight:bold}`;
@@ -195,5 +213,5 @@ export function experimentReport(inp: ReportInput): string {
   parts.push(`<details><summary>${esc(inp.configTitle ?? 'Configuration')}</summary><pre>${esc(inp.configText)}</pre></details>`);
   parts.push(`<details><summary>Manifest</summary><pre>${esc(JSON.stringify(inp.manifest, null, 2))}</pre></details>`);
   parts.push('</body></html>\n');
-  return scopeHeaders(parts.join('\n'));
+  return finishReport(parts.join('\n'));
 }

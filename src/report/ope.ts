@@ -8,7 +8,7 @@ import { csvField, csvNum, escHtml as esc } from '../core/escape.js';
 import type { OpePolicyResult } from '../metrics/ope/run.js';
 import type { OpeMetric } from '../metrics/ope/setup.js';
 import { opeSummaryJson, type OpeSummary } from '../metrics/ope/summary.js';
-import { chartSvg, reportHead, scopeHeaders } from './html.js';
+import { chartSvg, reportHead, finishReport } from './html.js';
 import { renderChart } from './render.js';
 import { paddedDomain } from './chartsSpread.js';
 import { zeroTicks } from './protocol.js';
@@ -275,7 +275,7 @@ export function opeReportHtml(s: OpeSummary, svg: string): string {
   parts.push(table([0, 1, ...rest]));
   parts.push(`<details><summary>summary.json</summary><pre>${esc(opeSummaryJson(s))}</pre></details>`);
   parts.push('</body></html>\n');
-  return scopeHeaders(parts.join('\n'));
+  return finishReport(parts.join('\n'));
 }
 
 /** summary.json, estimates.csv and charts/ope.svg|png; returns the file names. */

@@ -5,7 +5,7 @@
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { chartSvg, reportHead, scopeHeaders } from './html.js';
+import { chartSvg, reportHead, finishReport } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
@@ -271,7 +271,7 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
 
 /** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
 export function profileHtml(p: Profile, section: string): string {
-  return scopeHeaders(
+  return finishReport(
     `<!doctype html>\n<html lang="en"><head>${reportHead(`greenserv profile — ${p.dataset.name}`)}</head>\n` +
     // the page's own h1, so the section's h2 does not open the outline
     `<body>\n<h1>greenserv profile — ${escapeHtml(p.dataset.name)}</h1>\n${section}</body></html>\n`

@@ -112,6 +112,21 @@ describe('report.html', () => {
     expect(chartSvg(SVG.replace(/800/g, '400'))).toMatch(/^<svg style="width:500px;min-width:500px"/);
   });
 
+  it('on a phone: a chart wider than the window says it scrolls, only in windows narrower than the chart (body padding 2 × 16 px)', () => {
+    const wide = SVG.replace(/800/g, '1310');
+    const html = experimentReport({ summary: summary([0.5]), charts: [{ name: 'a', title: 'A', svg: SVG }, { name: 'b', title: 'B', svg: wide }, { name: 'c', title: 'C', svg: SVG }], configText: '', manifest: {} });
+    // each chart's min-width as drawn, and the hint beside it naming that width
+    const mins = [...html.matchAll(/<svg style="width:\d+px;min-width:(\d+)px"[^]*?<\/svg><span class="scroll-hint sh(\d+)" aria-hidden="true">/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(mins).toEqual([[640, 640], [917, 917], [640, 640]]);
+    // one rule per width, in the head's style: shown while the window (less the padding) is narrower than the chart
+    const head = html.slice(0, html.indexOf('</head>'));
+    const rules = [...head.matchAll(/@media \(max-width:(\d+)px\)\{\.sh(\d+)\{display:block\}\}/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(rules).toEqual([[640 + 32 - 1, 640], [917 + 32 - 1, 917]]);
+    expect(head).toMatch(/\.scroll-hint\{display:none;position:sticky;left:0/);
+    const none = experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} });
+    expect(none).not.toContain('@media');
+  });
+
   it('on a phone: the caption of a table wider than the window stays in view and wraps there, not cut off at its right edge', () => {
     const html = experimentReport({ summary: summary([0.5]), charts: [], configText: '', manifest: {} });
     expect(html).toMatch(/\.wide caption\{position:sticky;left:0;width:max-content;max-width:min\(100%,calc\(100vw - 2rem\)\)\}/);
