@@ -78,7 +78,7 @@ export async function mismatch(file: string, rec: DownloadRecord): Promise<strin
     const size = (await fh.stat()).size;
     if (size !== rec.size) return `it is ${size} bytes, its download record says ${rec.size}`;
     const hash = createHash('sha256');
-    for await (const chunk of fh.createReadStream({ autoClose: false, start: 0 })) hash.update(chunk as Buffer);
+    for await (const chunk of fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     const got = hash.digest('hex');
     return got === rec.sha256 ? null : `its sha256 is ${got}, its download record says ${rec.sha256}`;
   } finally {
