@@ -166,8 +166,15 @@ function urlPath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+/** An environment variable's value; set but empty (`GREENSERV_CACHE=`) counts as unset, as in the shell. */
+function envValue(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
 export function cacheDirectory(opts: { cacheDir?: string } = {}): string {
-  return opts.cacheDir ?? process.env.GREENSERV_CACHE ?? join(homedir(), '.cache', 'greenserv');
+  // an empty value would otherwise put the cache in ./hf of whatever directory greenserv runs in
+  return opts.cacheDir ?? envValue('GREENSERV_CACHE') ?? join(homedir(), '.cache', 'greenserv');
 }
 
 /** Where the file of an hf:// URI lives in the cache. */
@@ -177,7 +184,7 @@ export function cachedPath(ref: HfRef, opts: { cacheDir?: string } = {}): string
 }
 
 function hubBase(opts: HubOptions): string {
-  return (opts.hubUrl ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB).replace(/\/+$/, '');
+  return (opts.hubUrl ?? envValue('HF_ENDPOINT') ?? DEFAULT_HUB).replace(/\/+$/, '');
 }
 
 /** The hub's address as shown in messages: credentials in HF_ENDPOINT are never printed. */
