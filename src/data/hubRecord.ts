@@ -38,7 +38,8 @@ export function readRecord(path: string): RecordState {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'absent' };
+    // ENOTDIR: a file stands where the records' folder would be, so no record can exist
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
     return { kind: 'bad', reason: code === 'ELOOP' ? 'it is a symbolic link' : `it cannot be read (${code ?? String(e)})` };
   }
   let text: string;

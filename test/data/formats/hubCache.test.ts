@@ -105,6 +105,16 @@ describe('hf:// cache records', () => {
     expect(downloads).toBe(before);
   });
 
+  it('a file where the records folder would be: no record can exist, so the file is used as one without', async () => {
+    const { cacheDir, file } = await cached();
+    rmSync(join(cacheDir, 'hf', 'records'), { recursive: true });
+    writeFileSync(join(cacheDir, 'hf', 'records'), 'not a folder');
+    expect(await resolveHfSource(URI, { offline: true, cacheDir })).toBe(file);
+    const before = downloads;
+    expect(await resolveHfSource(URI, { hubUrl, cacheDir })).toBe(file);
+    expect(downloads).toBe(before);
+  });
+
   it('a record whose file is gone is dropped, so a copy placed by hand is used', async () => {
     const { cacheDir, file, record } = await cached();
     rmSync(file);
