@@ -4,7 +4,7 @@
  * verified; every later use checks the file against it, so a copy truncated or changed on disk is never read
  * as data. A file with no record (cached by an older version, or placed by hand) is used unchecked.
  */
-import { constants, closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
@@ -108,15 +108,17 @@ export async function withRecordLock<T>(record: string, fn: () => T | Promise<T>
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') break;
-      let age = Infinity;
+      let st;
       try {
-        age = Date.now() - statSync(lock).mtimeMs;
+        st = lstatSync(lock);
       } catch {
         // released meanwhile: try again at once
         continue;
       }
+      // a directory or link there is no lock of ours, and cannot be taken over safely
+      if (!st.isFile()) break;
       // left by a killed process, or one stuck far beyond two renames
-      if (age > LOCK_STALE_MS || Date.now() > deadline) rmSync(lock, { force: true });
+      if (Date.now() - st.mtimeMs > LOCK_STALE_MS || Date.now() > deadline) rmSync(lock, { force: true });
       else await new Promise((r) => setTimeout(r, 20));
     }
   }

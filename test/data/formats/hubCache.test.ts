@@ -178,4 +178,16 @@ describe('hf:// cache records', () => {
     expect(readFileSync(await resolveHfSource(URI, { hubUrl, cacheDir: cacheDir2, progress: false }))).toEqual(BODY);
     expect(existsSync(`${record2}.lock`)).toBe(false);
   });
+
+  it('a directory where the lock would be is not waited for, nor removed: the download proceeds unlocked', async () => {
+    const cacheDir = join(s.dir, 'lockdir');
+    const record = recordPath(cacheDir, cachedPath(parseHfUri(URI), { cacheDir }));
+    mkdirSync(`${record}.lock`, { recursive: true });
+    const t0 = Date.now();
+    const file = await resolveHfSource(URI, { hubUrl, cacheDir, progress: false });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(readFileSync(file)).toEqual(BODY);
+    expect(JSON.parse(readFileSync(record, 'utf8')).size).toBe(BODY.length);
+    expect(existsSync(`${record}.lock`)).toBe(true);
+  }, 40_000);
 });
