@@ -3,9 +3,10 @@
  * once into the cache (`~/.cache/greenserv`, or `GREENSERV_CACHE`), then read like a local file. `HF_TOKEN`
  * authenticates; it goes into request headers only and is never printed. `HF_ENDPOINT` points at another hub.
  * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
- * checked against the hash it records, and it lands in the cache only by an atomic rename.
+ * checked against the hash it records, and it lands in the cache only by an atomic rename, with a record of
+ * its size and sha256 that every later use checks (data/hubRecord.ts).
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
@@ -16,6 +17,7 @@ import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { releaseTemporary, trackTemporary } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
+import { cacheDamage, commitWithRecord, recordPath } from './hubRecord.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
 const HF_SCHEME = 'hf://';
@@ -164,8 +166,15 @@ function urlPath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+/** An environment variable's value; set but empty (`GREENSERV_CACHE=`) counts as unset, as in the shell. */
+function envValue(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
 export function cacheDirectory(opts: { cacheDir?: string } = {}): string {
-  return opts.cacheDir ?? process.env.GREENSERV_CACHE ?? join(homedir(), '.cache', 'greenserv');
+  // an empty value would otherwise put the cache in ./hf of whatever directory greenserv runs in
+  return opts.cacheDir ?? envValue('GREENSERV_CACHE') ?? join(homedir(), '.cache', 'greenserv');
 }
 
 /** Where the file of an hf:// URI lives in the cache. */
@@ -175,7 +184,7 @@ export function cachedPath(ref: HfRef, opts: { cacheDir?: string } = {}): string
 }
 
 function hubBase(opts: HubOptions): string {
-  return (opts.hubUrl ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB).replace(/\/+$/, '');
+  return (opts.hubUrl ?? envValue('HF_ENDPOINT') ?? DEFAULT_HUB).replace(/\/+$/, '');
 }
 
 /** The hub's address as shown in messages: credentials in HF_ENDPOINT are never printed. */
@@ -195,10 +204,27 @@ function placeHint(ref: HfRef, dest: string, opts: HubOptions): string {
 export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promise<string> {
   const ref = parseHfUri(uri);
   const dest = cachedPath(ref, opts);
-  if (existsSync(dest) && statSync(dest).isFile()) return dest;
+  const record = recordPath(cacheDirectory(opts), dest);
   // HF_HUB_OFFLINE, as the Hugging Face tools read it, also reaches commands without --offline (experiment, regress)
   const envOffline = /^(1|true|yes|on)$/i.test(process.env.HF_HUB_OFFLINE?.trim() ?? '');
-  if (opts.offline || envOffline) throw new DataError(`offline${opts.offline ? '' : ' (HF_HUB_OFFLINE)'} and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
+  const offline = opts.offline ? 'without --offline' : envOffline ? 'with HF_HUB_OFFLINE unset' : null;
+  if (existsSync(dest) && statSync(dest).isFile()) {
+    const damage = await cacheDamage(dest, record);
+    if (damage === null) return dest;
+    const what = `the cached file ${dest} cannot be used: ${damage}`;
+    if (offline !== null) {
+      throw new DataError(`${what}; delete it and its record (rm '${dest}' '${record}') and run again ${offline} to download it anew`, uri);
+    }
+    (opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(`${what}; downloading it again`);
+  } else if (offline !== null) {
+    // a record whose file is gone vouches for nothing; a file placed by hand is used unchecked
+    try {
+      rmSync(record, { force: true });
+    } catch {
+      // not a file (or a read-only cache): it is checked, and refused, when a file is there
+    }
+    throw new DataError(`offline${opts.offline ? '' : ' (HF_HUB_OFFLINE)'} and not in the cache: ${placeHint(ref, dest, opts)}`, uri);
+  }
 
   const token = (opts.token ?? process.env.HF_TOKEN)?.trim() || undefined;
   // a header cannot carry it, and fetch's complaint would print it
@@ -235,12 +261,15 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
   const mb = (b: number): number => Math.round(b / 1e5) / 10;
   const expected = info.size;
   let done = 0;
+  // recorded for later uses, whatever the hub's own hash is
+  const sha256 = createHash('sha256');
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       done += chunk.length;
       // the declared size bounds what we write: a server that sends more is not serving this file
       if (done > expected) return cb(new DataError(`the hub sent more than the ${expected} bytes it declared; download discarded`, uri));
       digest?.hash.update(chunk);
+      sha256.update(chunk);
       bar?.update(mb(done));
       cb(null, chunk);
     },
@@ -266,7 +295,8 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
       const got = digest.hash.digest('hex');
       if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ${digest.from} says ${digest.hex}; download discarded`, uri);
     }
-    renameSync(tmp, dest);
+    removeStaleTemps(dirname(record), limits.idleMs);
+    await commitWithRecord(tmp, dest, record, { source: uri, size: done, sha256: sha256.digest('hex') });
   } catch (err) {
     throw fail(err);
   } finally {

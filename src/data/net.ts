@@ -73,6 +73,16 @@ export function envSeconds(name: string, fallbackS: number): number {
   return v * 1000;
 }
 
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer one would fire after 1 ms, so it is capped. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timer(fn: () => void, ms: number): NodeJS.Timeout {
+  const t = setTimeout(fn, Math.min(ms, MAX_TIMER_MS));
+  // unref: a response whose body nobody reads must not keep the process alive
+  t.unref();
+  return t;
+}
+
 export function timedFetch(limits: NetLimits, describe: (phase: NetPhase) => string, base: typeof fetch = fetch): typeof fetch {
   return async (input, init = {}) => {
     const ac = new AbortController();
@@ -85,11 +95,8 @@ export function timedFetch(limits: NetLimits, describe: (phase: NetPhase) => str
       failure ??= new NetTimeoutError(describe(phase), phase);
       ac.abort(failure);
     };
-    // unref: a response whose body nobody reads must not keep the process alive
-    const total = setTimeout(() => trip('total'), limits.totalMs);
-    total.unref();
-    let phase = setTimeout(() => trip('connect'), limits.connectMs);
-    phase.unref();
+    const total = timer(() => trip('total'), limits.totalMs);
+    let phase = timer(() => trip('connect'), limits.connectMs);
     const cleanup = (): void => {
       clearTimeout(total);
       clearTimeout(phase);
@@ -111,14 +118,13 @@ export function timedFetch(limits: NetLimits, describe: (phase: NetPhase) => str
     let windowBytes = 0;
     const window = (): void => {
       clearTimeout(phase);
-      phase = setTimeout(() => {
+      phase = timer(() => {
         if (windowBytes < limits.minBytes) trip('idle');
         else {
           windowBytes = 0;
           window();
         }
       }, limits.idleMs);
-      phase.unref();
     };
     window();
     const body = new ReadableStream<Uint8Array>({

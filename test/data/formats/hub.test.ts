@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseHfUri, resolveHfSource, cachedPath, listCachedFiles } from '../../../src/data/hub.js';
+import { homedir } from 'node:os';
+import { parseHfUri, resolveHfSource, cachedPath, cacheDirectory, listCachedFiles } from '../../../src/data/hub.js';
 import { loadTable } from '../../../src/data/load.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { scratch, dataError } from './helpers.js';
@@ -165,5 +166,30 @@ describe('hf:// URIs', () => {
   it('a missing file is reported as not found', async () => {
     const e = await dataError(resolveHfSource('hf://acme/bench/nope.csv', { hubUrl, cacheDir: join(s.dir, 'cache6'), progress: false }));
     expect(e.message).toMatch(/no file 'nope.csv' in dataset acme\/bench/);
+  });
+});
+
+describe('environment variables set but empty count as unset', () => {
+  it('GREENSERV_CACHE= keeps ~/.cache/greenserv (not ./hf of the working directory); HF_ENDPOINT= keeps huggingface.co', async () => {
+    const old = { cache: process.env.GREENSERV_CACHE, endpoint: process.env.HF_ENDPOINT };
+    const asked: string[] = [];
+    // no network: the fake hub answers every request with "no such file"
+    const fake: typeof fetch = async (input) => {
+      asked.push(String(input instanceof Request ? input.url : input));
+      return new Response('not found', { status: 404, headers: { 'X-Error-Code': 'EntryNotFound' } });
+    };
+    try {
+      process.env.GREENSERV_CACHE = '';
+      process.env.HF_ENDPOINT = ' ';
+      expect(cacheDirectory()).toBe(join(homedir(), '.cache', 'greenserv'));
+      const e = await dataError(resolveHfSource('hf://acme/bench/nope.csv', { fetch: fake, progress: false, cacheDir: join(s.dir, 'cache-env-empty') }));
+      expect(e.message).toContain('on https://huggingface.co');
+      expect(asked[0]).toBe('https://huggingface.co/datasets/acme/bench/resolve/main/nope.csv');
+    } finally {
+      for (const [k, v] of [['GREENSERV_CACHE', old.cache], ['HF_ENDPOINT', old.endpoint]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
