@@ -1,7 +1,8 @@
 /**
  * The JSON of `npm run bench` against docs/outputs.md ("`npm run bench` and `npm run bench:large`"): the built
- * bench with its two quickest sections (`--only policies,startup --quick`, about 20 s); every field written is
- * documented and every documented field of those sections is written.
+ * bench with its two quickest sections (`--only policies,startup --quick`, about 20 s), and the evaluate and
+ * split sections' functions on a small table; every field written is documented and every documented field of
+ * those sections is written.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -126,5 +127,21 @@ describe('docs/outputs.md: the JSON of npm run bench', () => {
       const want = expand(expand(expand([p], '<workload>', workloads), '<policy>', policies), '<command>', commands);
       expect(want.filter((k) => !(k in m)), p).toEqual([]);
     }
+  });
+});
+
+describe('docs/outputs.md: the evaluate and split sections of npm run bench', () => {
+  type Section = (nQueries?: number) => Promise<Json>;
+  const load = async (file: string, fn: string): Promise<Section> => ((await import(resolve(ROOT, 'dist/bench', file))) as Record<string, Section>)[fn];
+
+  // the section functions the bench calls, on a small generated table: the same fields, in seconds
+  it.each([
+    ['evaluate', 'evaluate.js', 'benchEvaluate'],
+    ['split', 'splitSweep.js', 'benchSplitSweep'],
+  ])('%s: the documented fields', async (name, file, fn) => {
+    const r = await (await load(file, fn))(300);
+    expect(keys(r)).toEqual(braceFields(/^ `(\{[^`]+\})`/.exec(part(name, NEXT_BULLET))![1]).all);
+    expect(r).toMatchObject({ queries: 300, meetsTarget: expect.any(Number) as unknown });
+    expect([0, 1]).toContain(r.meetsTarget);
   });
 });
