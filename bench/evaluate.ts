@@ -113,12 +113,13 @@ export const EVALUATE_TARGET_SECONDS = 10;
 
 /**
  * Wall time of the full evaluate computation (family mapping excluded: the generated table already holds
- * families) and its parts, in seconds, plus the decisions per second of the sweep.
+ * families) and its parts, in seconds, plus the decisions per second of the sweep. `nQueries` (default RouterBench's
+ * size) is smaller only in the test of the JSON's fields.
  */
-export async function benchEvaluate(): Promise<Record<string, number>> {
+export async function benchEvaluate(nQueries?: number): Promise<Record<string, number>> {
   const t0 = performance.now();
   const { remapTasks, FamilyMapper } = await import('../src/data/families.js');
-  const raw = generateRouterbenchLike(1);
+  const raw = generateRouterbenchLike(1, nQueries);
   const t1 = performance.now();
   const { table } = remapTasks(raw, new FamilyMapper());
   const policies = ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'];

@@ -184,6 +184,14 @@ describe('scripts/profile-decisions.mjs', () => {
     expect(keys(j).filter((k) => !said.has(k) && !/^\d+$/.test(k)), 'fields not documented').toEqual([]);
     const top = /^`\{([^`]+)\}`/.exec(profileDoc.slice(profileDoc.indexOf('`{schemaVersion')))![1];
     expect(Object.keys(j)).toEqual(top.replace(/\{[^}]*\}/g, '').split(',').map((f) => f.trim().replace(/[\s[\]].*$/, '')));
+    // and the other way: every documented nested field is written
+    const fields = (literal: string): string[] => literal.split(',').map((f) => f.trim().replace(/\[\]$/, ''));
+    for (const [, k, inner] of top.matchAll(/(\w+) \{([^}]+)\}/g)) expect(Object.keys(j[k]), k).toEqual(fields(inner));
+    const flat = profileDoc.replace(/\s+/g, ' ');
+    expect(Object.keys(j.decisionsPerSecond.unprofiled)).toEqual(fields(/`decisionsPerSecond\.unprofiled` is `\{([^}]+)\}`/.exec(flat)![1]));
+    for (const [k, re] of [['top', /`top\[\]` entries are `\{([^}]+)\}`/], ['unclassified', /`other`, `\{([^}]+)\}`/]] as const) {
+      for (const e of j[k]) expect(Object.keys(e), k).toEqual(fields(re.exec(flat)![1]));
+    }
     // without inlining and on-stack replacement the policy's own functions show, and the loop's lines are split
     const off = JSON.parse((await run(process.execPath, [SCRIPT, '--workload', 'onehot', '--policy', 'linucb', '--mode', 'policy', '--inline', 'off', '--seconds', '0.3', '--warmup', '0.1', '--time', '0.2'])).stdout);
     expect(off.profile.lineSplits).toBe(true);
