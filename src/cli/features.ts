@@ -23,18 +23,24 @@ import {
 } from '../features/taskClassifier.js';
 import { errText, print, warn, warnOf } from './say.js';
 import { plural } from '../report/terminalTable.js';
+import { stdoutWidth } from './width.js';
 
 interface FeaturesIo {
   out: (s: string) => void;
   err: (s: string) => void;
   /** A warning (default: a 'greenserv: warning:' line through err). */
   warn?: (m: string) => void;
+  /** The width text on out fits (a terminal's); Infinity (the default) when piped. */
+  width?: number;
 }
 
 const defaultIo: FeaturesIo = {
   out: print,
   err: errText,
   warn,
+  get width() {
+    return stdoutWidth();
+  },
 };
 
 /** An --out that is one of the command's input files would be overwritten by its own output. */
@@ -74,10 +80,14 @@ function featuresCsv(ids: readonly string[], feats: readonly QueryFeatures[]): s
   return lines.join('\n') + '\n';
 }
 
-function formatMatrix(labels: string[], m: number[][]): string {
+/** The confusion matrix; its columns (10 wide, the labels cut to that) narrow to fit `width`, never below a count. */
+function formatMatrix(labels: string[], m: number[][], width = Infinity): string {
   const w = Math.max(6, ...labels.map((l) => l.length));
-  const head = ' '.repeat(w) + ' | ' + labels.map((l) => l.slice(0, 10).padStart(10)).join(' ');
-  const rows = labels.map((l, i) => l.padEnd(w) + ' | ' + m[i].map((x) => String(x).padStart(10)).join(' '));
+  // a row is w + ' | ' + n columns of c with n − 1 gaps: w + 2 + n·(c + 1)
+  const counts = Math.max(...m.flat().map((x) => String(x).length));
+  const c = Math.max(counts, Math.min(10, Math.floor((width - w - 2) / labels.length) - 1));
+  const head = ' '.repeat(w) + ' | ' + labels.map((l) => l.slice(0, c).padStart(c)).join(' ');
+  const rows = labels.map((l, i) => l.padEnd(w) + ' | ' + m[i].map((x) => String(x).padStart(c)).join(' '));
   return [`true \\ predicted`, head, ...rows].join('\n') + '\n';
 }
 
@@ -180,7 +190,7 @@ export function registerFeaturesCommand(program: Command, io: FeaturesIo = defau
         const pred = test.map((i) => predict(rows[i].text));
         const acc = pred.filter((p, j) => p === truth[j]).length / test.length;
         io.out(`held-out accuracy: ${(100 * acc).toFixed(2)}% on ${test.length} prompts\n`);
-        io.out(formatMatrix(model.labels, confusionMatrix(model.labels, truth, pred)));
+        io.out(formatMatrix(model.labels, confusionMatrix(model.labels, truth, pred), io.width ?? Infinity));
       }
     });
 }

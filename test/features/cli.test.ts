@@ -25,6 +25,18 @@ async function run(args: string[]): Promise<{ out: string; err: string }> {
   return { out, err };
 }
 
+/** run() on a terminal `width` columns wide. */
+async function runAt(width: number, args: string[]): Promise<{ out: string; err: string }> {
+  const program = new Command();
+  program.exitOverride();
+  let out = '';
+  let err = '';
+  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  registerFeaturesCommand(program, { out: (s) => (out += s), err: (s) => (err += s), width });
+  await program.parseAsync(args, { from: 'user' });
+  return { out, err };
+}
+
 function csvQuote(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
@@ -130,5 +142,25 @@ describe('greenserv features', () => {
     const rows = JSON.parse(r.out).queries;
     expect(rows).toHaveLength(500);
     expect(rows[0]).toMatchObject({ query_id: 'mmlu_1', task: 'mmlu' });
+  });
+
+  it('train-task --holdout on a 59-column terminal: the confusion matrix narrows its columns to fit; piped, 10 wide', async () => {
+    const model = join(dir, 'narrow-model.json');
+    const args = ['features', 'train-task', labelled, '--out', model, '--holdout', '0.2', '--seed', '4'];
+    const pipedRest = (await run(args)).out.split(/\n(?=held-out)/)[1];
+    const ttyRest = (await runAt(59, args)).out.split(/\n(?=held-out)/)[1];
+    const labels: string[] = JSON.parse(readFileSync(model, 'utf8')).labels;
+    const w = Math.max(6, ...labels.map((l) => l.length));
+    // the widest columns c with w + ' | ' + n·c + (n − 1) gaps ≤ 59
+    let c = 10;
+    while (w + 3 + labels.length * c + labels.length - 1 > 59) c--;
+    expect(c).toBeLessThan(10);
+    const head = (k: number): string => `${' '.repeat(w)} | ${labels.map((l) => l.slice(0, k).padStart(k)).join(' ')}`;
+    expect(pipedRest.split('\n')[2]).toBe(head(10));
+    expect(ttyRest.split('\n')[2]).toBe(head(c));
+    for (const line of ttyRest.split('\n')) expect(line.length, line).toBeLessThanOrEqual(59);
+    // the same counts in every row
+    const counts = (t: string): string[][] => t.split('\n').slice(3, 3 + labels.length).map((r) => r.split(/\s+/));
+    expect(counts(ttyRest)).toEqual(counts(pipedRest));
   });
 });
