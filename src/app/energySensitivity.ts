@@ -8,7 +8,7 @@ import type { Inputs } from '../core/outputGuard.js';
 import { SettingError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkObject, kindOf } from '../core/shape.js';
 import { batchInFittedRange } from '../data/energy/model.js';
-import { TOKENIZERS } from '../data/energy/tokens.js';
+import { isTokenizer, TOKENIZERS, type TokenizerName } from '../data/energy/tokens.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
 import { FamilyMapper, remapTasks } from '../data/families.js';
 import { tableSha256 } from '../data/pool.js';
@@ -65,11 +65,11 @@ export interface SensitivityResult extends SensitivitySummary {
   settings: SensitivitySetting[];
 }
 
-function checkSettings(gpus: readonly string[], batches: readonly number[], tokenizer: string): void {
+function checkSettings(gpus: readonly string[], batches: readonly number[], tokenizer: string): asserts tokenizer is TokenizerName {
   if (!Array.isArray(gpus)) throw new UsageError(`gpus: Invalid input: expected array, received ${kindOf(gpus)}`);
   if (!Array.isArray(batches)) throw new UsageError(`batches: Invalid input: expected array, received ${kindOf(batches)}`);
   // before RouterBench is read (the tokenizer is first used after): a typo fails at once
-  if (!(TOKENIZERS as readonly string[]).includes(tokenizer)) throw new SettingError((n) => `${n('tokenizer')}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
+  if (!isTokenizer(tokenizer)) throw new SettingError((n) => `${n('tokenizer')}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
   if (gpus.length === 0) throw new SettingError((n) => `${n('gpus')}: no GPU given`);
   if (batches.length === 0) throw new SettingError((n) => `${n('batches')}: no batch size given`);
   for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new SettingError((n) => `${n('gpus')}: '${g}' is not one of ${GPUS.join(', ')}`);

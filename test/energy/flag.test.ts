@@ -33,6 +33,37 @@ describe('--energy-model', () => {
     }
   });
 
+  it('an unknown tokenizer is refused when the spec is parsed, listing the accepted names, as a bad gpu is', () => {
+    // it used to pass parsing and fail only once a table was loaded, as '--tokenizer' (a flag simulate does not have)
+    for (const bad of ['gpu=H100,batch=32,tokenizer=zz', 'gpu=H100,batch=32,tokenizer=', 'gpu=H100,batch=32,tokenizer=CL100K']) {
+      const tok = bad.slice(bad.indexOf('tokenizer=') + 'tokenizer='.length);
+      const e = thrown(() => parseEnergyModelFlag(bad));
+      expect(e, bad).toBeInstanceOf(UsageError);
+      expect(e.message, bad).toBe(`energyModel: '${tok}' is not one of cl100k, o200k`);
+      expect(userErrorText(e), bad).toBe(`--energy-model: '${tok}' is not one of cl100k, o200k`);
+    }
+    expect(parseEnergyModelFlag('gpu=H100,batch=32,tokenizer=o200k').tokenizer).toBe('o200k');
+  });
+
+  it('an unknown tokenizer in --energy-model is exit 2 naming the flag, before any data is read or anything written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-emflag-'));
+    const want = "greenserv: error: --energy-model: 'zz' is not one of cl100k, o200k\n";
+    const spec = 'gpu=H100,batch=32,tokenizer=zz';
+    // the data does not exist: the spec is refused first
+    const absent = join(dir, 'absent.csv');
+    for (const args of [
+      ['simulate', '--data', absent, '--energy-model', spec, '--out', join(dir, 'r'), '--no-progress'],
+      ['simulate', '--energy-model', spec, '--out', join(dir, 'r'), '--no-progress', '--runs', '1', '--policies', 'random'],
+      ['evaluate', '--routerbench', absent, '--cost', 'energy', '--energy-model', spec, '--out', join(dir, 'r')],
+      ['profile-models', '--data', absent, '--energy-model', spec, '--out', join(dir, 'r')],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(want);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('simulate --energy-model scores exactly as simulate on the table energy attach writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-emflag-'));
     const src = toyRouterbench(dir);

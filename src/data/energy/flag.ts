@@ -7,14 +7,14 @@ import type { PoolTable } from '../pool.js';
 import { attachEnergy, checkBatch, parseGpu, type AttachResult } from './attach.js';
 import { tableRowTokens } from './responses.js';
 import { readSizesFile } from './sizes.js';
-import { loadTokenizer } from './tokens.js';
+import { isTokenizer, loadTokenizer, TOKENIZERS, type TokenizerName } from './tokens.js';
 import type { Gpu } from './types.js';
 
 export interface EnergyModelSpec {
   gpu: Gpu;
   batch: number;
   models?: string;
-  tokenizer: string;
+  tokenizer: TokenizerName;
 }
 
 /** Errors name the setting by field (`energyModel`); the command line words it as `--energy-model`. */
@@ -33,7 +33,10 @@ export function parseEnergyModelFlag(raw: string, field = 'energyModel'): Energy
   const batch = Number(b);
   if (b === '') throw new SettingError((n) => `${n(field)}: batch is empty`);
   checkBatch(batch, (n) => `${n(field)} batch`);
-  return { gpu, batch, models: kv.get('models'), tokenizer: kv.get('tokenizer') ?? 'cl100k' };
+  // as the gpu is: a typo fails here, not once a table is loaded and its text is to be counted
+  const tokenizer = kv.get('tokenizer') ?? 'cl100k';
+  if (!isTokenizer(tokenizer)) throw new SettingError((n) => `${n(field)}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
+  return { gpu, batch, models: kv.get('models'), tokenizer };
 }
 
 /** The table with modelled energy; `source`/`format` let response text be counted for text sources. */
