@@ -6,7 +6,8 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { SettingError, UsageError } from '../core/errors.js';
-import { checkFieldKinds, checkObject, kindOf } from '../core/shape.js';
+import { checkFieldKinds, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
+import { checkInputs, checkMarker, checkOutDir } from './arguments.js';
 import { batchInFittedRange } from '../data/energy/model.js';
 import { isTokenizer, TOKENIZERS, type TokenizerName } from '../data/energy/tokens.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
@@ -130,8 +131,34 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
   };
 }
 
+/** What `energySensitivity` resolved to: the fields the writer reads (a result of another call is named as such). */
+function checkSensitivityResult(r: unknown): void {
+  checkObject(r, 'result');
+  checkMarker(r, 'command', 'energy sensitivity', 'result.');
+  checkRequiredKinds(r, { dataset: 'object', config: 'object', settings: 'array', routers: 'array' }, 'result.');
+  const { dataset, config, settings, routers } = r as SensitivityResult;
+  checkRequiredKinds(dataset, { name: 'string', queries: 'number', models: 'number', files: 'array' }, 'result.dataset.');
+  checkStringList(dataset.files, 'result.dataset.files');
+  checkRequiredKinds(config, { lambdas: 'array', runs: 'number', seed: 'number', aiqMode: 'string' }, 'result.config.');
+  settings.forEach((x, i) => {
+    checkObject(x, `result.settings.${i}`);
+    checkRequiredKinds(x, { gpu: 'string', batch: 'number', ranking: 'array', energy: 'object' }, `result.settings.${i}.`);
+    checkRequiredKinds(x.energy, { routers: 'array', reference: 'object' }, `result.settings.${i}.energy.`);
+  });
+  routers.forEach((x, i) => {
+    checkObject(x, `result.routers.${i}`);
+    checkRequiredKinds(x, { name: 'string' }, `result.routers.${i}.`);
+  });
+}
+
 /** sensitivity.json and sensitivity.md in `outDir`, written together or not at all. */
-export async function writeSensitivity(outDir: string, r: SensitivityResult, force = false, inputs: Inputs = []): Promise<void> {
+export async function writeSensitivity(outDir: string, result: SensitivityResult, force = false, inputs: Inputs = []): Promise<void> {
+  // nothing is written (not even the temporary directory) for an argument of the wrong kind
+  checkOutDir(outDir);
+  checkSensitivityResult(result);
+  if (typeof force !== 'boolean') throw new UsageError(`force: Invalid input: expected boolean, received ${kindOf(force)}`);
+  checkInputs(inputs, 'inputs');
+  const r = result;
   // never replace a directory holding a table that was read
   const dir = new AtomicDir(outDir, force, [...r.dataset.files, ...inputs]);
   try {

@@ -5,7 +5,8 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { checkFieldKinds, checkKnownKeys, checkObject, checkStringList, kindOf } from '../core/shape.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
+import { checkMarker, checkOutDir, checkWriterOptions } from './arguments.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
@@ -102,8 +103,27 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   return buildOpeSummary(data, { file: req.logs, lambda: data.rewardSource === 'logged' ? Number.NaN : lambda, estimators, seed, bootstrap, uniform }, results);
 }
 
+/** What `ope` resolved to: the fields the writer reads (a summary of another command is named as such). */
+function checkOpeSummary(s: unknown): void {
+  checkObject(s, 'summary');
+  checkMarker(s, 'kind', 'ope', 'summary.');
+  checkRequiredKinds(s, { logs: 'object', metrics: 'array', estimators: 'array', policies: 'array' }, 'summary.');
+  const { logs, table, policies } = s as OpeSummary;
+  checkRequiredKinds(logs, { file: 'string', decisions: 'number', models: 'array' }, 'summary.logs.');
+  if (table !== null && (typeof table !== 'object' || Array.isArray(table))) throw new UsageError(`summary.table: Invalid input: expected object or null, received ${kindOf(table)}`);
+  policies.forEach((p, i) => {
+    checkObject(p, `summary.policies.${i}`);
+    checkRequiredKinds(p, { name: 'string', estimates: 'array' }, `summary.policies.${i}.`);
+    p.estimates.forEach((e, j) => checkObject(e, `summary.policies.${i}.estimates.${j}`));
+  });
+}
+
 /** Write summary.json, estimates.csv and the chart atomically into `outDir`. */
 export async function writeOpeResults(outDir: string, summary: OpeSummary, o: { force?: boolean; inputs?: Inputs; onDir?: (dir: AtomicDir) => void } = {}): Promise<string[]> {
+  // nothing is written (not even the temporary directory) for an argument of the wrong kind
+  checkOutDir(outDir);
+  checkOpeSummary(summary);
+  checkWriterOptions(o, { force: 'boolean', inputs: 'array', onDir: 'function' });
   // never replace a directory holding the log (or another input)
   const dir = new AtomicDir(outDir, o.force === true, [summary.logs.file, ...(o.inputs ?? [])]);
   o.onDir?.(dir);

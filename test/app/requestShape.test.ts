@@ -1,9 +1,11 @@
 /** A JavaScript caller gets no type check: arguments of the wrong kind are UsageErrors naming them, never TypeErrors from inside. */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, UsageError } from '../../src/app/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicies, energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, simulateTable, UsageError, writeEvaluateResults, writeOpeResults, writeSensitivity, writeSimulateResults } from '../../src/app/index.js';
+import type { Evaluation, OpeSummary, PoolTable, SensitivityResult, SimulateOptions, SimulateRecord, SimulateRun } from '../../src/app/index.js';
+import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 
 const bad = (field: string, expected: string, received: string) => new UsageError(`${field}: Invalid input: expected ${expected}, received ${received}`);
 
@@ -85,3 +87,143 @@ describe('argument shapes of the library calls', () => {
   });
 });
 
+
+describe('argument kinds of simulateTable, defaultPolicies and the result writers', () => {
+  const base = mkdtempSync(join(tmpdir(), 'gs-writers-'));
+  let table: PoolTable;
+  let run: SimulateRun;
+  let evaluation: Evaluation;
+  let sensitivity: SensitivityResult;
+  let summary: OpeSummary;
+  const options: SimulateOptions = { policies: ['random'], params: [], lambda: 0.5, runs: 1, seed: 1, semantics: 'paper', features: ['task'], binning: 'thresholds', cost: 'energy', maxLatency: null };
+  const record = (): SimulateRecord => ({ config: { data: 'greenserv-pool', policies: ['random'], params: [], lambda: 0.5, runs: 1, seed: 1, semantics: 'paper', features: ['task'], binning: 'thresholds', cost: 'energy', maxLatency: null, splits: 1, embedDim: 64 }, source: 'greenserv-pool', steps: 'none' });
+
+  beforeAll(async () => {
+    table = await loadTable('greenserv-pool');
+    run = await simulateTable(table, options);
+    const rb = writeRouterbenchCsv(base);
+    const fast = { source: rb, lambdas: [0, 1], runs: 1, policies: ['linucb'], jobs: 1 };
+    evaluation = await evaluateRouterbench(fast);
+    sensitivity = await energySensitivity({ ...fast, gpus: ['H100'], batches: [8] });
+    const logs = join(base, 'log.csv');
+    const rows = Array.from({ length: 20 }, (_, i) => `q${i},all,${i % 2 ? 'a' : 'b'},0.5,${i % 3 ? 1 : 0},${10 + i}`);
+    writeFileSync(logs, 'query_id,task,model_id,propensity,accuracy,energy_j\n' + rows.join('\n') + '\n');
+    summary = await ope({ logs, policies: ['random'], bootstrap: 10 });
+  });
+
+  /** `call` is refused with exactly this UsageError, and nothing is written: not the directory, not its parent. */
+  async function refused(call: (out: string) => unknown, message: string): Promise<void> {
+    const dir = mkdtempSync(join(base, 'case-'));
+    const out = join(dir, 'sub', 'out');
+    const e = await (async () => call(out))().then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect(e, message).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toBe(message);
+    expect(readdirSync(dir), message).toEqual([]);
+  }
+
+  const kinds: [unknown, string][] = [
+    [null, 'null'],
+    [undefined, 'undefined'],
+    [5, 'number'],
+  ];
+
+  it('writeSimulateResults names the argument of the wrong kind, and the field missing from it', async () => {
+    for (const [v, k] of kinds) {
+      await refused(() => writeSimulateResults(v as never, table, run, record()), `outDir: Invalid input: expected string, received ${k}`);
+      await refused((out) => writeSimulateResults(out, v as never, run, record()), `table: Invalid input: expected object, received ${k}`);
+      await refused((out) => writeSimulateResults(out, table, v as never, record()), `run: Invalid input: expected object, received ${k}`);
+      await refused((out) => writeSimulateResults(out, table, run, v as never), `record: Invalid input: expected object, received ${k}`);
+      if (v !== undefined) await refused((out) => writeSimulateResults(out, table, run, record(), v as never), `(options): Invalid input: expected object, received ${k}`);
+    }
+    // objects missing what the writer reads
+    await refused((out) => writeSimulateResults(out, {} as never, run, record()), 'table.name: Invalid input: expected string, received undefined');
+    await refused((out) => writeSimulateResults(out, { ...table, energyJ: undefined } as never, run, record()), 'table.energyJ: Invalid input: expected a column of 40000 values (nQueries × nModels = 2500 × 16), received undefined');
+    await refused((out) => writeSimulateResults(out, table, {} as never, record()), 'run.prepared: Invalid input: expected object, received undefined');
+    await refused((out) => writeSimulateResults(out, table, { prepared: run.prepared } as never, record()), 'run.summary: Invalid input: expected object, received undefined');
+    await refused((out) => writeSimulateResults(out, table, { ...run, prepared: { ...run.prepared, result: undefined } } as never, record()), 'run.prepared.result: Invalid input: expected object, received undefined');
+    await refused((out) => writeSimulateResults(out, table, run, {} as never), 'record.config: Invalid input: expected object, received undefined');
+    await refused((out) => writeSimulateResults(out, table, run, { config: {}, source: 'x' } as never), 'record.steps: Invalid input: expected string, received undefined');
+    await refused((out) => writeSimulateResults(out, table, run, { ...record(), steps: 'parquet' as never }), 'record.steps: Invalid option: expected one of "csv"|"arrow"|"none"');
+    await refused((out) => writeSimulateResults(out, table, run, { ...record(), config: { runs: 'two' } as never }), 'record.config.runs: Invalid input: expected number, received string');
+    await refused((out) => writeSimulateResults(out, table, run, { ...record(), stepz: 'csv' } as never), 'record: Unrecognized key: "stepz"');
+    await refused((out) => writeSimulateResults(out, table, run, record(), { foce: true } as never), '(options): Unrecognized key: "foce"');
+    await refused((out) => writeSimulateResults(out, table, run, record(), { force: 'yes' } as never), 'force: Invalid input: expected boolean, received string');
+    await refused((out) => writeSimulateResults(out, table, run, record(), { inputs: 'x.csv' } as never), 'inputs: Invalid input: expected array, received string');
+    // the arguments simulateTable gave are written
+    const out = join(base, 'simulate-out');
+    await writeSimulateResults(out, table, run, record(), undefined);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'runs.csv', 'summary.json']);
+  });
+
+  it('simulateTable and defaultPolicies name the argument of the wrong kind, and the field missing from it', async () => {
+    for (const [v, k] of kinds) {
+      await refused(() => simulateTable(v as never, options), `table: Invalid input: expected object, received ${k}`);
+      await refused(() => simulateTable(table, v as never), `(options): Invalid input: expected object, received ${k}`);
+      await refused(() => defaultPolicies(v as never), `table: Invalid input: expected object, received ${k}`);
+    }
+    await refused(() => simulateTable({} as never, options), 'table.name: Invalid input: expected string, received undefined');
+    await refused(() => simulateTable({ models: [], nQueries: 3 } as never, options), 'table.name: Invalid input: expected string, received undefined');
+    await refused(() => simulateTable(table, {} as never), 'runs: Invalid input: expected number, received undefined');
+    const { policies: _, ...noPolicies } = options;
+    await refused(() => simulateTable(table, noPolicies as never), 'policies: Invalid input: expected array, received undefined');
+    await refused(() => simulateTable(table, { ...options, lamda: 0.3 } as never), '(options): Unrecognized key: "lamda"');
+    await refused(() => simulateTable(table, { ...options, runs: 1e9 }), 'runs: at most 10000 (see docs/limits.md)');
+    await refused(() => simulateTable(table, { ...options, lambda: Number.NaN }), 'lambda: Invalid input: expected number, received NaN');
+    await refused(() => simulateTable(table, { ...options, trainTable: 5 as never }), 'trainTable: Invalid input: expected object, received number');
+    await refused(() => simulateTable(table, options, 5 as never), 'progress: Invalid input: expected function, received number');
+    await refused(() => defaultPolicies({} as never), 'table.name: Invalid input: expected string, received undefined');
+    await refused(() => defaultPolicies(table, 'yes' as never), 'protocol: Invalid input: expected boolean, received string');
+    expect(defaultPolicies(table)).toEqual({ policies: expect.arrayContaining(['random', 'linucb']), dropped: [] });
+  });
+
+  it('writeEvaluateResults names the argument of the wrong kind, and the field missing from it', async () => {
+    for (const [v, k] of kinds) {
+      await refused(() => writeEvaluateResults(v as never, evaluation), `outDir: Invalid input: expected string, received ${k}`);
+      await refused((out) => writeEvaluateResults(out, v as never), `evaluation: Invalid input: expected object, received ${k}`);
+      if (v !== undefined) await refused((out) => writeEvaluateResults(out, evaluation, v as never), `(options): Invalid input: expected object, received ${k}`);
+    }
+    await refused((out) => writeEvaluateResults(out, {} as never), 'evaluation.table: Invalid input: expected object, received undefined');
+    await refused((out) => writeEvaluateResults(out, { ...evaluation, sweep: undefined } as never), 'evaluation.sweep: Invalid input: expected object, received undefined');
+    // a simulate run's summary is not an evaluation's
+    await refused((out) => writeEvaluateResults(out, { ...evaluation, result: { summary: run.summary, curves: [] } } as never), 'evaluation.result.summary.command: Invalid input: expected "evaluate", received undefined');
+    await refused((out) => writeEvaluateResults(out, { ...evaluation, params: { ...evaluation.params, runs: -1 } }), 'evaluation.params.runs: must be an integer ≥ 1');
+    await refused((out) => writeEvaluateResults(out, evaluation, { chart: false } as never), '(options): Unrecognized key: "chart"');
+    const out = join(base, 'evaluate-out');
+    await writeEvaluateResults(out, evaluation, { charts: false });
+    expect(readdirSync(out)).toContain('summary.json');
+  });
+
+  it('writeSensitivity names the argument of the wrong kind, and the field missing from it', async () => {
+    for (const [v, k] of kinds) {
+      await refused(() => writeSensitivity(v as never, sensitivity), `outDir: Invalid input: expected string, received ${k}`);
+      await refused((out) => writeSensitivity(out, v as never), `result: Invalid input: expected object, received ${k}`);
+      if (v !== undefined) await refused((out) => writeSensitivity(out, sensitivity, v as never), `force: Invalid input: expected boolean, received ${k}`);
+      if (v !== undefined) await refused((out) => writeSensitivity(out, sensitivity, false, v as never), `inputs: Invalid input: expected array, received ${k}`);
+    }
+    await refused((out) => writeSensitivity(out, {} as never), 'result.command: Invalid input: expected "energy sensitivity", received undefined');
+    await refused((out) => writeSensitivity(out, evaluation as never), 'result.command: Invalid input: expected "energy sensitivity", received undefined');
+    await refused((out) => writeSensitivity(out, { ...sensitivity, dataset: { ...sensitivity.dataset, files: undefined } } as never), 'result.dataset.files: Invalid input: expected array, received undefined');
+    await refused((out) => writeSensitivity(out, { ...sensitivity, settings: [null] } as never), 'result.settings.0: Invalid input: expected object, received null');
+    const out = join(base, 'sensitivity-out');
+    await writeSensitivity(out, sensitivity);
+    expect(readdirSync(out).sort()).toEqual(['sensitivity.json', 'sensitivity.md']);
+  });
+
+  it('writeOpeResults names the argument of the wrong kind, and the field missing from it', async () => {
+    for (const [v, k] of kinds) {
+      await refused(() => writeOpeResults(v as never, summary), `outDir: Invalid input: expected string, received ${k}`);
+      await refused((out) => writeOpeResults(out, v as never), `summary: Invalid input: expected object, received ${k}`);
+      if (v !== undefined) await refused((out) => writeOpeResults(out, summary, v as never), `(options): Invalid input: expected object, received ${k}`);
+    }
+    await refused((out) => writeOpeResults(out, {} as never), 'summary.kind: Invalid input: expected "ope", received undefined');
+    // a simulate run's summary is not an ope summary
+    await refused((out) => writeOpeResults(out, run.summary as never), 'summary.kind: Invalid input: expected "ope", received undefined');
+    await refused((out) => writeOpeResults(out, { ...summary, logs: undefined } as never), 'summary.logs: Invalid input: expected object, received undefined');
+    await refused((out) => writeOpeResults(out, summary, { force: 1 } as never), 'force: Invalid input: expected boolean, received number');
+    const out = join(base, 'ope-out');
+    expect(await writeOpeResults(out, summary)).toContain('summary.json');
+  });
+});
