@@ -37,7 +37,7 @@ import { version } from './version.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
-export const DEFAULT_EVALUATE_POLICIES = ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'] as const;
+export const DEFAULT_EVALUATE_POLICIES = Object.freeze(['linear-epsilon-greedy', 'linucb', 'thompson', 'random'] as const);
 
 /** `evaluate`'s policies when none are named; under the train/test protocol also the trained routers. */
 export function defaultEvaluatePolicies(protocol: boolean): string[] {

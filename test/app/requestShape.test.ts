@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicies, energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, simulateTable, UsageError, writeEvaluateResults, writeOpeResults, writeSensitivity, writeSimulateResults } from '../../src/app/index.js';
+import { DEFAULT_EVALUATE_POLICIES, defaultPolicies, energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, simulateTable, UsageError, writeEvaluateResults, writeOpeResults, writeSensitivity, writeSimulateResults } from '../../src/app/index.js';
 import type { Evaluation, OpeSummary, PoolTable, SensitivityResult, SimulateOptions, SimulateRecord, SimulateRun } from '../../src/app/index.js';
 import { writeRouterbenchCsv } from '../helpers/energyTable.js';
+import { evaluateDefaults } from '../../src/app/evaluate.js';
 
 const bad = (field: string, expected: string, received: string) => new UsageError(`${field}: Invalid input: expected ${expected}, received ${received}`);
 
@@ -225,5 +226,44 @@ describe('argument kinds of simulateTable, defaultPolicies and the result writer
     await refused((out) => writeOpeResults(out, summary, { force: 1 } as never), 'force: Invalid input: expected boolean, received number');
     const out = join(base, 'ope-out');
     expect(await writeOpeResults(out, summary)).toContain('summary.json');
+  });
+});
+
+describe('hostile arguments of the other calls', () => {
+  it('loadRouterbench checks its options as loadTable does: a field it does not know, or of the wrong kind, is named', async () => {
+    const absent = join(mkdtempSync(join(tmpdir(), 'gs-shape-')), 'absent.csv');
+    // a misspelt format was ignored (the file then read by its extension); format: 5 was a TypeError ('name.trim')
+    await expect(loadRouterbench(absent, { fromat: 'csv' } as never)).rejects.toThrow(new UsageError('(options): Unrecognized key: "fromat"'));
+    await expect(loadRouterbench(absent, { format: 5 } as never)).rejects.toThrow(bad('format', 'string', 'number'));
+    await expect(loadRouterbench(absent, { offline: 'yes' } as never)).rejects.toThrow(bad('offline', 'boolean', 'string'));
+    await expect(loadRouterbench(absent, { warn: 5 } as never)).rejects.toThrow(bad('warn', 'function', 'number'));
+  });
+
+  it('runExperiment without a file is refused unless it resumes; an empty resume is not taken for none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-shape-'));
+    const file = join(dir, 'small.yaml');
+    writeFileSync(file, 'name: small\nruns: 1\nlambdas: [0.3]\narms:\n  - policy: random\n');
+    const out = join(dir, 'o');
+    // a TypeError from node:fs ('The "path" argument must be of type string … Received null')
+    await expect(runExperiment(null, { out })).rejects.toThrow(new UsageError('file: Invalid input: expected string, received null; give the experiment file, or resume to finish an interrupted run'));
+    // resume: '' ran the experiment from the start
+    await expect(runExperiment(file, { out, resume: '' })).rejects.toThrow(new UsageError('resume: is empty'));
+    expect(readdirSync(dir)).toEqual(['small.yaml']);
+  });
+
+  it('runExperimentShard refuses a shard with fields other than index and count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-shape-'));
+    const file = join(dir, 'small.yaml');
+    writeFileSync(file, 'name: small\nruns: 1\nlambdas: [0.3]\narms:\n  - policy: random\n');
+    // { index, count, cout } wrote shard 0 of 2 without a word about cout
+    await expect(runExperimentShard(file, { index: 0, count: 2, cout: 4 } as never, { out: join(dir, 'o') })).rejects.toThrow(new UsageError('shard: Unrecognized key: "cout"'));
+    expect(readdirSync(dir)).toEqual(['small.yaml']);
+  });
+
+  it("the exported default lists cannot be changed by a caller (they are the library's own defaults)", async () => {
+    // DEFAULT_EVALUATE_POLICIES.push('x') made every later evaluateRouterbench() run a policy 'x'
+    expect(Object.isFrozen(DEFAULT_EVALUATE_POLICIES)).toBe(true);
+    expect(() => (DEFAULT_EVALUATE_POLICIES as unknown as string[]).push('x')).toThrow(TypeError);
+    expect(evaluateDefaults({ source: 'x.csv' }).policies).toEqual(['linear-epsilon-greedy', 'linucb', 'thompson', 'random']);
   });
 });
