@@ -10,6 +10,7 @@ import { checkOutDir, checkTable, checkWith, checkWriterOptions } from './argume
 import { z } from 'zod';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { loadTable } from '../data/load.js';
+import { truncate } from '../data/formats/text.js';
 import type { PoolTable } from '../data/pool.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
 import { PROTOCOL_SCHEMA_VERSION, protocolBlock } from '../metrics/protocol.js';
@@ -200,6 +201,19 @@ function checkSimulateRecord(r: unknown): void {
   checkWith(runConfigSchema, config, 'record.config');
 }
 
+/**
+ * The table is the one the run replayed, as far as the summary tells (its name and size; under the protocol
+ * the summary is of the test stream, a part of the table's queries): another table's ids would go into the
+ * step trace as 'undefined', and its name into the manifest.
+ */
+function checkSameTable(table: PoolTable, run: SimulateRun): void {
+  const d = run.summary.dataset;
+  const queries = run.summary.protocol ? d.queries <= table.nQueries : d.queries === table.nQueries;
+  if (d.name === table.name && d.models === table.nModels && queries) return;
+  const replayed = run.summary.protocol ? `${d.models} models, a test stream of ${d.queries} queries` : `${d.queries} queries × ${d.models} models`;
+  throw new UsageError(`table: '${truncate(table.name, 80)}' (${table.nQueries} queries × ${table.nModels} models) is not the table the run replayed ('${truncate(String(d.name), 80)}', ${replayed}); give the table simulateTable ran on`);
+}
+
 /** Write summary.json, runs.csv, the step trace and manifest.json atomically into `outDir`. */
 export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, record: SimulateRecord, o: WriteSimulateOptions = {}): Promise<void> {
   // nothing is written (not even the temporary directory) for an argument of the wrong kind
@@ -208,6 +222,7 @@ export async function writeSimulateResults(outDir: string, table: PoolTable, run
   checkSimulateRun(run);
   checkSimulateRecord(record);
   checkWriterOptions(o, { force: 'boolean', inputs: 'array', onDir: 'function', report: 'function', beforeCommit: 'function', afterCommit: 'function' });
+  checkSameTable(table, run);
   const r = record;
   const { prepared, summary } = run;
   const c = prepared.config;

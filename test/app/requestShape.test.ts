@@ -159,6 +159,23 @@ describe('argument kinds of simulateTable, defaultPolicies and the result writer
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'runs.csv', 'summary.json']);
   });
 
+  it('writeSimulateResults refuses a table other than the one the run replayed', async () => {
+    // the step trace was written with query_id and model_id 'undefined', the manifest named the other table
+    const small = join(base, 'small.csv');
+    writeFileSync(small, 'query_id,task,model_id,accuracy,energy_j\n' + Array.from({ length: 10 }, (_, i) => `q${i},t,m${i % 2},1,${i + 1}`).join('\n') + '\n');
+    const other = await loadTable(small);
+    const traced = await simulateTable(table, { ...options, recordSteps: true });
+    const why = "table: 'small.csv' (10 queries × 2 models) is not the table the run replayed ('greenserv-pool', 2500 queries × 16 models); give the table simulateTable ran on";
+    await refused((out) => writeSimulateResults(out, other, traced, { ...record(), steps: 'csv' }), why);
+    await refused((out) => writeSimulateResults(out, other, run, record()), why);
+    // under the protocol the summary is of the test stream: the table is the whole one
+    const split = await simulateTable(table, { ...options, split: 0.5 });
+    const out = join(base, 'split-out');
+    await writeSimulateResults(out, table, split, { ...record(), config: { ...record().config, split: 0.5 } });
+    expect(readdirSync(out)).toContain('protocol.csv');
+    await refused((o) => writeSimulateResults(o, other, split, record()), "table: 'small.csv' (10 queries × 2 models) is not the table the run replayed ('greenserv-pool', 16 models, a test stream of 1250 queries); give the table simulateTable ran on");
+  });
+
   it('simulateTable and defaultPolicies name the argument of the wrong kind, and the field missing from it', async () => {
     for (const [v, k] of kinds) {
       await refused(() => simulateTable(v as never, options), `table: Invalid input: expected object, received ${k}`);
