@@ -103,3 +103,8 @@ export function checkMarker(value: object, field: string, expected: string, pref
   const v = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
   if (v !== expected) throw new UsageError(`${prefix}${field}: Invalid input: expected "${expected}", received ${typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : kindOf(v)}`);
 }
+
+/** A progress callback, when given, is a function (it is first called once the data is loaded and the work started). */
+export function checkProgress(v: unknown): void {
+  if (v !== undefined && typeof v !== 'function') throw new UsageError(`progress: Invalid input: expected function, received ${kindOf(v)}`);
+}

@@ -7,7 +7,7 @@ import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { SettingError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
-import { checkInputs, checkMarker, checkOutDir } from './arguments.js';
+import { checkInputs, checkMarker, checkOutDir, checkProgress } from './arguments.js';
 import { batchInFittedRange } from '../data/energy/model.js';
 import { isTokenizer, TOKENIZERS, type TokenizerName } from '../data/energy/tokens.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
@@ -88,6 +88,9 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
     if ((rest as Record<string, unknown>)[field] !== undefined) throw new UsageError(`${field}: energy sensitivity does not apply it (${why}); evaluate one setting with evaluateRouterbench and cost 'energy'`);
   }
   checkSettings(gpus, batches, tokenizer);
+  // '' was taken for no file: the default sizes were used without a word (the command's flag is --models)
+  if (sizes === '') throw new SettingError((n) => `${n('sizes') === 'sizes' ? 'sizes' : '--models'}: is empty`);
+  checkProgress(progress);
   const p = evaluateDefaults(rest);
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn });

@@ -8,7 +8,7 @@ import type { Inputs } from '../core/outputGuard.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { UsageError, warnSetting } from '../core/errors.js';
 import { checkFieldKinds, checkObject, checkRequiredKinds, checkStringList } from '../core/shape.js';
-import { checkMarker, checkOutDir, checkTable, checkWith, checkWriterOptions } from './arguments.js';
+import { checkMarker, checkOutDir, checkProgress, checkTable, checkWith, checkWriterOptions } from './arguments.js';
 import { loadRouterbench } from './routerbenchSource.js';
 import { checkRequest } from './runConfig.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
@@ -224,6 +224,7 @@ export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof pr
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest = {}, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
+  checkProgress(progress);
   // before any data is read
   checkProtocolSettings(p.split, p.train !== undefined, p.splits);
   const say = request.warn ?? silent;

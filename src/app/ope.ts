@@ -6,7 +6,7 @@ import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
-import { checkMarker, checkOutDir, checkWriterOptions } from './arguments.js';
+import { checkMarker, checkOutDir, checkTable, checkWriterOptions } from './arguments.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
@@ -66,9 +66,13 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   checkFieldKinds(req, { estimators: 'string', format: 'string', offline: 'boolean', warn: 'function' });
   checkStringList(req.params, 'params');
   checkStringList(req.policyModules, 'policyModules');
-  if (req.table !== undefined && typeof req.table !== 'string' && !(typeof req.table === 'object' && req.table !== null && Array.isArray(req.table.models))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
+  if (req.table !== undefined && typeof req.table !== 'string' && (req.table === null || typeof req.table !== 'object' || Array.isArray(req.table))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
+  // an object is a loaded table: one without its columns failed deep inside, or blamed the log
+  if (typeof req.table === 'object') checkTable(req.table, 'table');
   if (typeof req.logs !== 'string' || req.logs === '') throw new UsageError('logs: give the routing log file');
+  if (req.policies !== undefined && !Array.isArray(req.policies)) throw new UsageError(`policies: Invalid input: expected array, received ${kindOf(req.policies)}`);
   if (!Array.isArray(req.policies) || req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
+  checkStringList(req.policies, 'policies');
   for (const f of req.policyModules ?? []) await loadPolicyModule(f);
   const lambdaGiven = req.lambda !== undefined;
   const lambda = req.lambda ?? DEFAULT_OPE_LAMBDA;

@@ -6,7 +6,7 @@ import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
-import { checkOutDir, checkTable, checkWith, checkWriterOptions } from './arguments.js';
+import { checkOutDir, checkProgress, checkTable, checkWith, checkWriterOptions } from './arguments.js';
 import { z } from 'zod';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { loadTable } from '../data/load.js';
@@ -72,7 +72,7 @@ function checkSimulateArguments(table: unknown, o: unknown, progress: unknown): 
   checkWith(simulateOptionsSchema, o, '(options)');
   const { trainTable } = o as SimulateOptions;
   if (trainTable !== undefined) checkTable(trainTable, 'trainTable');
-  if (progress !== undefined && typeof progress !== 'function') throw new UsageError(`progress: Invalid input: expected function, received ${kindOf(progress)}`);
+  checkProgress(progress);
 }
 
 /** Run the policies over an in-memory table and summarise (the table's derived features are filled in place). */

@@ -7,6 +7,7 @@ import { DEFAULT_EVALUATE_POLICIES, defaultPolicies, energySensitivity, evaluate
 import type { Evaluation, OpeSummary, PoolTable, SensitivityResult, SimulateOptions, SimulateRecord, SimulateRun } from '../../src/app/index.js';
 import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
+import { userErrorText } from '../../src/cli/errors.js';
 
 const bad = (field: string, expected: string, received: string) => new UsageError(`${field}: Invalid input: expected ${expected}, received ${received}`);
 
@@ -282,5 +283,32 @@ describe('hostile arguments of the other calls', () => {
     expect(Object.isFrozen(DEFAULT_EVALUATE_POLICIES)).toBe(true);
     expect(() => (DEFAULT_EVALUATE_POLICIES as unknown as string[]).push('x')).toThrow(TypeError);
     expect(evaluateDefaults({ source: 'x.csv' }).policies).toEqual(['linear-epsilon-greedy', 'linucb', 'thompson', 'random']);
+  });
+});
+
+describe('hostile arguments, checked before any data is read', () => {
+  const absent = join(mkdtempSync(join(tmpdir(), 'gs-shape-')), 'absent.csv');
+
+  it('evaluateRouterbench and energySensitivity name a progress that is not a function', async () => {
+    // a TypeError ('progress is not a function') once the data was loaded and the sweep had started
+    await expect(evaluateRouterbench({ source: absent }, 5 as never)).rejects.toThrow(bad('progress', 'function', 'number'));
+    await expect(energySensitivity({ source: absent }, {} as never)).rejects.toThrow(bad('progress', 'function', 'object'));
+  });
+
+  it('ope names a policy that is not a name, policies given as one string, and a table that is not a loaded table', async () => {
+    // TypeErrors ('name.startsWith is not a function')
+    await expect(ope({ logs: absent, policies: [5] } as never)).rejects.toThrow(bad('policies.0', 'string', 'number'));
+    await expect(ope({ logs: absent, policies: [{}] } as never)).rejects.toThrow(bad('policies.0', 'string', 'object'));
+    // was 'give at least one target policy'
+    await expect(ope({ logs: absent, policies: 'random' } as never)).rejects.toThrow(bad('policies', 'array', 'string'));
+    // a TypeError, or a DataError blaming the log ('not among the 0 known models')
+    await expect(ope({ logs: absent, policies: ['random'], table: { models: [] } } as never)).rejects.toThrow(bad('table.name', 'string', 'undefined'));
+  });
+
+  it('energySensitivity refuses an empty sizes file name (the default sizes were used without a word)', async () => {
+    const e = (await energySensitivity({ source: absent, sizes: '' }).catch((x: Error) => x)) as Error;
+    expect(e).toBeInstanceOf(UsageError);
+    // the command's flag for the field is --models
+    expect([e.message, userErrorText(e)]).toEqual(['sizes: is empty', '--models: is empty']);
   });
 });
