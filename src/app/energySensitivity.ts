@@ -6,9 +6,10 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { SettingError, UsageError } from '../core/errors.js';
-import { checkFieldKinds, checkObject, kindOf } from '../core/shape.js';
+import { checkFieldKinds, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
+import { checkInputs, checkMarker, checkOutDir, checkProgress } from './arguments.js';
 import { batchInFittedRange } from '../data/energy/model.js';
-import { TOKENIZERS } from '../data/energy/tokens.js';
+import { isTokenizer, TOKENIZERS, type TokenizerName } from '../data/energy/tokens.js';
 import { GPUS, type Gpu } from '../data/energy/types.js';
 import { FamilyMapper, remapTasks } from '../data/families.js';
 import { tableSha256 } from '../data/pool.js';
@@ -65,11 +66,11 @@ export interface SensitivityResult extends SensitivitySummary {
   settings: SensitivitySetting[];
 }
 
-function checkSettings(gpus: readonly string[], batches: readonly number[], tokenizer: string): void {
+function checkSettings(gpus: readonly string[], batches: readonly number[], tokenizer: string): asserts tokenizer is TokenizerName {
   if (!Array.isArray(gpus)) throw new UsageError(`gpus: Invalid input: expected array, received ${kindOf(gpus)}`);
   if (!Array.isArray(batches)) throw new UsageError(`batches: Invalid input: expected array, received ${kindOf(batches)}`);
   // before RouterBench is read (the tokenizer is first used after): a typo fails at once
-  if (!(TOKENIZERS as readonly string[]).includes(tokenizer)) throw new SettingError((n) => `${n('tokenizer')}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
+  if (!isTokenizer(tokenizer)) throw new SettingError((n) => `${n('tokenizer')}: '${tokenizer}' is not one of ${TOKENIZERS.join(', ')}`);
   if (gpus.length === 0) throw new SettingError((n) => `${n('gpus')}: no GPU given`);
   if (batches.length === 0) throw new SettingError((n) => `${n('batches')}: no batch size given`);
   for (const g of gpus) if (!(GPUS as readonly string[]).includes(g)) throw new SettingError((n) => `${n('gpus')}: '${g}' is not one of ${GPUS.join(', ')}`);
@@ -87,6 +88,9 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
     if ((rest as Record<string, unknown>)[field] !== undefined) throw new UsageError(`${field}: energy sensitivity does not apply it (${why}); evaluate one setting with evaluateRouterbench and cost 'energy'`);
   }
   checkSettings(gpus, batches, tokenizer);
+  // '' was taken for no file: the default sizes were used without a word (the command's flag is --models)
+  if (sizes === '') throw new SettingError((n) => `${n('sizes') === 'sizes' ? 'sizes' : '--models'}: is empty`);
+  checkProgress(progress);
   const p = evaluateDefaults(rest);
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
   const { table: raw, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn });
@@ -130,8 +134,34 @@ export async function energySensitivity(req: SensitivityRequest = {}, progress?:
   };
 }
 
+/** What `energySensitivity` resolved to: the fields the writer reads (a result of another call is named as such). */
+function checkSensitivityResult(r: unknown): void {
+  checkObject(r, 'result');
+  checkMarker(r, 'command', 'energy sensitivity', 'result.');
+  checkRequiredKinds(r, { dataset: 'object', config: 'object', settings: 'array', routers: 'array' }, 'result.');
+  const { dataset, config, settings, routers } = r as SensitivityResult;
+  checkRequiredKinds(dataset, { name: 'string', queries: 'number', models: 'number', files: 'array' }, 'result.dataset.');
+  checkStringList(dataset.files, 'result.dataset.files');
+  checkRequiredKinds(config, { lambdas: 'array', runs: 'number', seed: 'number', aiqMode: 'string' }, 'result.config.');
+  settings.forEach((x, i) => {
+    checkObject(x, `result.settings.${i}`);
+    checkRequiredKinds(x, { gpu: 'string', batch: 'number', ranking: 'array', energy: 'object' }, `result.settings.${i}.`);
+    checkRequiredKinds(x.energy, { routers: 'array', reference: 'object' }, `result.settings.${i}.energy.`);
+  });
+  routers.forEach((x, i) => {
+    checkObject(x, `result.routers.${i}`);
+    checkRequiredKinds(x, { name: 'string' }, `result.routers.${i}.`);
+  });
+}
+
 /** sensitivity.json and sensitivity.md in `outDir`, written together or not at all. */
-export async function writeSensitivity(outDir: string, r: SensitivityResult, force = false, inputs: Inputs = []): Promise<void> {
+export async function writeSensitivity(outDir: string, result: SensitivityResult, force = false, inputs: Inputs = []): Promise<void> {
+  // nothing is written (not even the temporary directory) for an argument of the wrong kind
+  checkOutDir(outDir);
+  checkSensitivityResult(result);
+  if (typeof force !== 'boolean') throw new UsageError(`force: Invalid input: expected boolean, received ${kindOf(force)}`);
+  checkInputs(inputs, 'inputs');
+  const r = result;
   // never replace a directory holding a table that was read
   const dir = new AtomicDir(outDir, force, [...r.dataset.files, ...inputs]);
   try {

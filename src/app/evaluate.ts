@@ -7,7 +7,8 @@ import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { UsageError, warnSetting } from '../core/errors.js';
-import { checkFieldKinds, checkObject } from '../core/shape.js';
+import { checkFieldKinds, checkObject, checkRequiredKinds, checkStringList } from '../core/shape.js';
+import { checkMarker, checkOutDir, checkProgress, checkTable, checkWith, checkWriterOptions } from './arguments.js';
 import { loadRouterbench } from './routerbenchSource.js';
 import { checkRequest } from './runConfig.js';
 import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/families.js';
@@ -36,7 +37,7 @@ import { version } from './version.js';
 
 export const DEFAULT_ROUTERBENCH_SOURCE = 'hf://withmartian/routerbench/routerbench_0shot.pkl';
 /** GreenServ Table 1's three bandits ("ε-greedy" there is the contextual one) and the random baseline. */
-export const DEFAULT_EVALUATE_POLICIES = ['linear-epsilon-greedy', 'linucb', 'thompson', 'random'] as const;
+export const DEFAULT_EVALUATE_POLICIES = Object.freeze(['linear-epsilon-greedy', 'linucb', 'thompson', 'random'] as const);
 
 /** `evaluate`'s policies when none are named; under the train/test protocol also the trained routers. */
 export function defaultEvaluatePolicies(protocol: boolean): string[] {
@@ -223,6 +224,7 @@ export function scoreSweep(p: EvaluateParams, prep: Awaited<ReturnType<typeof pr
 /** Load, sweep and score: everything `evaluate` computes, without writing files (regress reuses it). */
 export async function evaluateRouterbench(request: EvaluateRequest = {}, progress?: (done: number, total: number, label: string) => void) {
   const p = evaluateDefaults(request);
+  checkProgress(progress);
   // before any data is read
   checkProtocolSettings(p.split, p.train !== undefined, p.splits);
   const say = request.warn ?? silent;
@@ -261,11 +263,31 @@ export function sourceLabel(source: string | readonly string[]): string {
 
 export type Evaluation = Awaited<ReturnType<typeof evaluateRouterbench>>;
 
+/** What `evaluateRouterbench` resolved to: the fields the writer reads, its settings as the request schema takes them. */
+function checkEvaluation(ev: unknown): void {
+  checkObject(ev, 'evaluation');
+  checkRequiredKinds(ev, { table: 'object', files: 'array', sweep: 'object', result: 'object', usable: 'array', sha256: 'string', params: 'object' }, 'evaluation.');
+  const e = ev as Evaluation;
+  checkTable(e.table, 'evaluation.table');
+  checkStringList(e.files, 'evaluation.files');
+  checkStringList(e.usable, 'evaluation.usable');
+  checkRequiredKinds(e.result, { summary: 'object', curves: 'array' }, 'evaluation.result.');
+  // the summary of another command (a simulate run's, say) is named as such
+  checkMarker(e.result.summary, 'command', 'evaluate', 'evaluation.result.summary.');
+  checkRequiredKinds(e.sweep, { lambdas: 'array', policyNames: 'array', params: 'array', tasks: 'array', runs: 'number', runSeeds: 'array', taskQueries: 'array', cost: 'object', quality: 'object' }, 'evaluation.sweep.');
+  checkWith(evaluateSchema, e.params, 'evaluation.params');
+}
+
 /**
  * Write an evaluation's results directory atomically (summary.json, runs.csv, points.csv, charts,
  * report.html, manifest.json). `source` is the sources as named; `outDir` must not exist unless `force`.
  */
-export async function writeEvaluateResults(outDir: string, ev: Evaluation, o: { force?: boolean; charts?: boolean; inputs?: Inputs } = {}): Promise<void> {
+export async function writeEvaluateResults(outDir: string, evaluation: Evaluation, o: { force?: boolean; charts?: boolean; inputs?: Inputs } = {}): Promise<void> {
+  // nothing is written (not even the temporary directory) for an argument of the wrong kind
+  checkOutDir(outDir);
+  checkEvaluation(evaluation);
+  checkWriterOptions(o, { force: 'boolean', charts: 'boolean', inputs: 'array' });
+  const ev = evaluation;
   const { table, files, sweep, result, usable, sha256, params: p } = ev;
   // never replace a directory holding what was read
   const dir = new AtomicDir(outDir, o.force === true, [...evaluateInputs(p), ...files, ...(o.inputs ?? [])]);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, SettingError, UsageError } from '../core/errors.js';
-import { checkObject, checkString } from '../core/shape.js';
+import { checkKnownKeys, checkObject, checkString } from '../core/shape.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
@@ -54,7 +54,8 @@ const callback = z.custom<(...a: never[]) => unknown>((v) => typeof v === 'funct
 /** A library caller's options, checked as requests are (the command parses its flags itself). */
 const runOptionsSchema = z
   .object({
-    resume: z.string().optional(),
+    // '' was taken for no resume at all: the run started over
+    resume: z.string().min(1, 'is empty').optional(),
     runs: runFields.runs.optional(),
     out: z.string().optional(),
     workers: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').optional(),
@@ -77,6 +78,8 @@ type ExperimentOutcome =
 export async function runExperiment(fileArg: string | null, o: ExperimentRunOptions): Promise<{ summary: ExperimentSummary; out: string; series?: SplitSeriesMember[] }> {
   if (fileArg !== null) checkString(fileArg, 'file');
   checkRequest(runOptionsSchema, o, '(options)');
+  // only a resumed run takes its experiment file from the checkpoint
+  if (fileArg === null && o.resume === undefined) throw new UsageError('file: Invalid input: expected string, received null; give the experiment file, or resume to finish an interrupted run');
   const r = await runExperimentOrShard(fileArg, o);
   if (r.kind === 'shard') throw new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`);
   // a series of splits: the first split's summary, and every member's
@@ -88,6 +91,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
 export async function runExperimentShard(fileArg: string, shard: ShardSpec, o: ExperimentRunOptions): Promise<Extract<ExperimentOutcome, { kind: 'shard' }>> {
   checkString(fileArg, 'file');
   checkObject(shard, 'shard');
+  checkKnownKeys(shard, ['index', 'count'], 'shard');
   checkRequest(runOptionsSchema, o, '(options)');
   const r = await runExperimentOrShard(fileArg, { ...o, shard: checkShardSpec({ index: shard.index, count: shard.count }) });
   if (r.kind !== 'shard') throw new Error('a shard run wrote results');

@@ -5,7 +5,8 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { checkFieldKinds, checkKnownKeys, checkObject, checkStringList, kindOf } from '../core/shape.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
+import { checkMarker, checkOutDir, checkTable, checkWriterOptions } from './arguments.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
@@ -65,9 +66,13 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   checkFieldKinds(req, { estimators: 'string', format: 'string', offline: 'boolean', warn: 'function' });
   checkStringList(req.params, 'params');
   checkStringList(req.policyModules, 'policyModules');
-  if (req.table !== undefined && typeof req.table !== 'string' && !(typeof req.table === 'object' && req.table !== null && Array.isArray(req.table.models))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
+  if (req.table !== undefined && typeof req.table !== 'string' && (req.table === null || typeof req.table !== 'object' || Array.isArray(req.table))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
+  // an object is a loaded table: one without its columns failed deep inside, or blamed the log
+  if (typeof req.table === 'object') checkTable(req.table, 'table');
   if (typeof req.logs !== 'string' || req.logs === '') throw new UsageError('logs: give the routing log file');
+  if (req.policies !== undefined && !Array.isArray(req.policies)) throw new UsageError(`policies: Invalid input: expected array, received ${kindOf(req.policies)}`);
   if (!Array.isArray(req.policies) || req.policies.length === 0) throw new UsageError('policies: give at least one target policy');
+  checkStringList(req.policies, 'policies');
   for (const f of req.policyModules ?? []) await loadPolicyModule(f);
   const lambdaGiven = req.lambda !== undefined;
   const lambda = req.lambda ?? DEFAULT_OPE_LAMBDA;
@@ -102,8 +107,27 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   return buildOpeSummary(data, { file: req.logs, lambda: data.rewardSource === 'logged' ? Number.NaN : lambda, estimators, seed, bootstrap, uniform }, results);
 }
 
+/** What `ope` resolved to: the fields the writer reads (a summary of another command is named as such). */
+function checkOpeSummary(s: unknown): void {
+  checkObject(s, 'summary');
+  checkMarker(s, 'kind', 'ope', 'summary.');
+  checkRequiredKinds(s, { logs: 'object', metrics: 'array', estimators: 'array', policies: 'array' }, 'summary.');
+  const { logs, table, policies } = s as OpeSummary;
+  checkRequiredKinds(logs, { file: 'string', decisions: 'number', models: 'array' }, 'summary.logs.');
+  if (table !== null && (typeof table !== 'object' || Array.isArray(table))) throw new UsageError(`summary.table: Invalid input: expected object or null, received ${kindOf(table)}`);
+  policies.forEach((p, i) => {
+    checkObject(p, `summary.policies.${i}`);
+    checkRequiredKinds(p, { name: 'string', estimates: 'array' }, `summary.policies.${i}.`);
+    p.estimates.forEach((e, j) => checkObject(e, `summary.policies.${i}.estimates.${j}`));
+  });
+}
+
 /** Write summary.json, estimates.csv and the chart atomically into `outDir`. */
 export async function writeOpeResults(outDir: string, summary: OpeSummary, o: { force?: boolean; inputs?: Inputs; onDir?: (dir: AtomicDir) => void } = {}): Promise<string[]> {
+  // nothing is written (not even the temporary directory) for an argument of the wrong kind
+  checkOutDir(outDir);
+  checkOpeSummary(summary);
+  checkWriterOptions(o, { force: 'boolean', inputs: 'array', onDir: 'function' });
   // never replace a directory holding the log (or another input)
   const dir = new AtomicDir(outDir, o.force === true, [summary.logs.file, ...(o.inputs ?? [])]);
   o.onDir?.(dir);

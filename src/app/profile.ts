@@ -44,16 +44,18 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
   const r = checkRequest(profileRequestSchema, request);
   // the command's --estimate-energy, or a batch size alone, asks for the estimate
   const estimateBatch = r.estimateBatch ?? (r.estimateEnergy === true ? 1 : undefined);
+  // a bad energy model (a typo in it, or beside an estimate) fails before the output directory is opened or any data read
+  const em = r.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
+  const emSpec = em ? em.parseEnergyModelFlag(r.energyModel!) : null;
+  if (emSpec && estimateBatch !== undefined) throw new SettingError((n) => `${n('energyModel')} replaces every energy value and ${n('estimateEnergy')} fills the missing ones: give one of them`);
   // an unusable --out fails before any data is read
   const inputs = inputFiles(r.data, r.queries, r.models, r.bounds, energyModelSizes(r.energyModel));
   const dir = r.out !== undefined ? new AtomicDir(r.out, r.force === true, inputs) : null;
   try {
     let table = await loadTable(r.data ?? 'greenserv-pool', { queries: r.queries, models: r.models, format: r.format, bounds: r.bounds, offline: r.offline, warn: r.warn });
     let estimated: Uint8Array | null = null;
-    if (r.energyModel !== undefined) {
-      if (estimateBatch !== undefined) throw new SettingError((n) => `${n('energyModel')} replaces every energy value and ${n('estimateEnergy')} fills the missing ones: give one of them`);
-      const { applyEnergyModel, parseEnergyModelFlag } = await import('../data/energy/flag.js');
-      table = (await applyEnergyModel(table, parseEnergyModelFlag(r.energyModel), r.data ?? 'greenserv-pool', r.format, r.warn)).table;
+    if (em && emSpec) {
+      table = (await em.applyEnergyModel(table, emSpec, r.data ?? 'greenserv-pool', r.format, r.warn)).table;
       estimated = Uint8Array.from(table.present);
     }
     if (estimateBatch !== undefined) {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, SettingError, UsageError } from '../core/errors.js';
 import { checkString } from '../core/shape.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
 import { compareMetrics, failed, toleranceKeyProblem, type MetricDiff, type Tolerance } from '../metrics/regress.js';
@@ -236,6 +236,13 @@ const regressOptions = z
 export async function regressOne(file: string, options: { tolerance?: Record<string, Tolerance>; update?: boolean; params?: string[]; warn?: (msg: string) => void } = {}): Promise<RegressResult> {
   const o = checkRequest(regressOptions, options, '(options)');
   const b = readBaseline(file);
+  // a misspelt key left the default tolerance in force without a word (the baseline's own keys are checked so);
+  // the keys as given, since one such as "__proto__" is not among the parsed record's own
+  for (const key of Object.keys(options.tolerance ?? {})) {
+    const problem = toleranceKeyProblem(key, Object.keys(b.metrics));
+    // the command names its flag, as its own check of --tolerance does
+    if (problem) throw new SettingError((n) => `${n('tolerance') === 'tolerance' ? `tolerance.${key}` : n('tolerance')}: ${problem}`);
+  }
   if (b.requires && !existsSync(resolve(dirname(file), b.requires))) {
     return { baseline: file, name: b.name, status: 'skipped', reason: `${b.requires} is absent`, diffs: [] };
   }

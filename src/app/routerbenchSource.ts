@@ -4,7 +4,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { DataError, UnreadableError, UsageError } from '../core/errors.js';
-import { checkObject, checkString, kindOf } from '../core/shape.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkString, kindOf } from '../core/shape.js';
 import { loadSources } from '../data/combine.js';
 import { isEmbeddingColumn } from '../data/formats/embedding.js';
 import { isLongHeader } from '../data/formats/long.js';
@@ -160,6 +160,9 @@ export async function loadRouterbench(source: string | readonly string[], o: Rou
     source.forEach((s, i) => checkString(s, `source.${i}`));
   }
   checkObject(o, '(options)');
+  // a misspelt option was ignored, and one of the wrong kind failed deep inside the loader
+  checkKnownKeys(o, ['format', 'offline', 'warn'], '(options)');
+  checkFieldKinds(o, { format: 'string', offline: 'boolean', warn: 'function' });
   return loadSources(typeof source === 'string' ? [source] : source, (file, strict) => loadOne(file, o, strict), {
     what: 'RouterBench table',
     warn: o.warn ?? (() => {}),

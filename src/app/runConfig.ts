@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { kindOf } from '../core/shape.js';
+import { checkTable } from './arguments.js';
 import type { PoolTable } from '../data/pool.js';
 import type { SimulateOptions } from '../sim/run.js';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
@@ -43,6 +45,8 @@ export function simulateOptions(rc: RunConfig, table: PoolTable): SimulateOption
  * routers trained on the train part.
  */
 export function defaultPolicies(table: PoolTable, protocol = false): { policies: string[]; dropped: string[] } {
+  checkTable(table, 'table');
+  if (typeof protocol !== 'boolean') throw new UsageError(`protocol: Invalid input: expected boolean, received ${kindOf(protocol)}`);
   const policies = [...DEFAULT_POLICIES, ...(protocol ? TRAINED_DEFAULT_POLICIES : [])];
   if (!table.models.every((m) => Number.isNaN(m.paramsB))) return { policies, dropped: [] };
   const dropped = ['largest', 'smallest'];

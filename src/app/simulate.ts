@@ -5,9 +5,12 @@
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
 import { UsageError } from '../core/errors.js';
-import { checkFieldKinds, checkObject, kindOf } from '../core/shape.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
+import { checkOutDir, checkProgress, checkTable, checkWith, checkWriterOptions } from './arguments.js';
+import { z } from 'zod';
 import { energyModelSizes, inputFiles } from './inputs.js';
 import { loadTable } from '../data/load.js';
+import { truncate } from '../data/formats/text.js';
 import type { PoolTable } from '../data/pool.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
 import { PROTOCOL_SCHEMA_VERSION, protocolBlock } from '../metrics/protocol.js';
@@ -18,7 +21,7 @@ import { writeSimulateOutputs, type StepsFormat } from '../report/simulateOutput
 import { SpooledSteps, type Progress } from '../sim/engine.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
 import { runSimulation, type PreparedRun, type SimulateOptions } from '../sim/run.js';
-import { changedRunSettings, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
+import { changedRunSettings, runConfigSchema, runFields, runSettingsShape, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
 import { runConfigFromRequest, simulateOptions } from './runConfig.js';
 import { version } from './version.js';
 
@@ -30,8 +33,51 @@ export interface SimulateRun {
   summary: Summary;
 }
 
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+
+/**
+ * What `simulateTable` takes: the run settings with the CLI's constraints, the ones without a default required
+ * (the options are explicit), and the engine's own options. A field it does not know is refused.
+ */
+const simulateOptionsSchema = z
+  .object({
+    ...runSettingsShape,
+    policies: runFields.policies,
+    params: runFields.params,
+    lambda: runFields.lambda,
+    runs: runFields.runs,
+    seed: runFields.seed,
+    semantics: runFields.semantics,
+    features: z.array(runFields.feature),
+    textFeatures: z
+      .union([
+        z.literal(false),
+        z.object({ k: z.number().int('must be an integer ≥ 1').min(1, 'must be an integer ≥ 1').optional(), seed: runFields.seed.optional(), taskModel: z.custom((v) => v === null || (typeof v === 'object' && !Array.isArray(v)), 'must be a task model or null').optional() }).strict(),
+      ])
+      .optional(),
+    rewardSource: z.object({ option: z.string().optional(), file: z.string().optional(), line: z.custom<() => number>(isFunction, 'must be a function').optional(), field: z.string().optional() }).strict().optional(),
+    initialModels: z.array(z.string()).optional(),
+    events: z.array(z.object({ step: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'), remove: z.array(z.string()).optional(), add: z.array(z.string()).optional() }).strict()).optional(),
+    recordSteps: z.boolean().optional(),
+    stepsSpoolRows: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0').optional(),
+    recorders: z.array(z.custom((v) => typeof v === 'object' && v !== null && typeof (v as { begin?: unknown }).begin === 'function', 'must be a recorder (an object with begin())')).optional(),
+    trainTable: z.unknown().optional(),
+  })
+  .strict();
+
+/** `simulateTable`'s arguments, named as its parameters, before anything runs. */
+function checkSimulateArguments(table: unknown, o: unknown, progress: unknown): void {
+  checkTable(table, 'table');
+  checkObject(o, '(options)');
+  checkWith(simulateOptionsSchema, o, '(options)');
+  const { trainTable } = o as SimulateOptions;
+  if (trainTable !== undefined) checkTable(trainTable, 'trainTable');
+  checkProgress(progress);
+}
+
 /** Run the policies over an in-memory table and summarise (the table's derived features are filled in place). */
 export async function simulateTable(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<SimulateRun> {
+  checkSimulateArguments(table, o, progress);
   const prepared = await runSimulation(table, o, progress);
   const pr = prepared.protocol;
   const summary = buildSummary({
@@ -59,11 +105,6 @@ export async function simulateTable(table: PoolTable, o: SimulateOptions, progre
   return { prepared, summary };
 }
 
-function isTable(v: unknown): v is PoolTable {
-  const t = v as PoolTable | null;
-  return typeof t === 'object' && t !== null && Array.isArray(t.models) && typeof t.nQueries === 'number';
-}
-
 /** What a library caller gives `simulate`: a run configuration (every field defaulted as in the CLI) and where the data is. */
 export type SimulateRequest = Omit<RunConfigInput, 'data'> & {
   /** Built-in dataset name, a file, or a table already loaded (default greenserv-pool). */
@@ -80,7 +121,8 @@ export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
   checkObject(req);
   checkFieldKinds(req, { format: 'string', offline: 'boolean', progress: 'function', warn: 'function' });
   // anything else would fall back to the default dataset without a word
-  if (req.data !== undefined && typeof req.data !== 'string' && !isTable(req.data)) throw new UsageError(`data: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.data)}`);
+  if (req.data !== undefined && typeof req.data !== 'string' && (req.data === null || typeof req.data !== 'object' || Array.isArray(req.data))) throw new UsageError(`data: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.data)}`);
+  if (typeof req.data === 'object') checkTable(req.data, 'data');
   const { data, format, offline, progress, warn, ...rest } = req;
   const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
@@ -129,8 +171,59 @@ export interface WriteSimulateOptions {
   afterCommit?: () => void;
 }
 
+const RECORD_FIELDS: readonly (keyof SimulateRecord)[] = ['config', 'source', 'bounds', 'energyModel', 'policyModules', 'taskModel', 'steps'];
+const STEPS_FORMATS: readonly StepsFormat[] = ['csv', 'arrow', 'none'];
+
+/** What `simulateTable` resolved to: the fields the writer reads. */
+function checkSimulateRun(run: unknown): void {
+  checkObject(run, 'run');
+  checkRequiredKinds(run, { prepared: 'object', summary: 'object' }, 'run.');
+  const { prepared, summary } = run as SimulateRun;
+  checkRequiredKinds(prepared, { config: 'object', rewards: 'object', result: 'object', sha256: 'string', features: 'array' }, 'run.prepared.');
+  checkRequiredKinds(prepared.config, { policies: 'array', runs: 'number', seed: 'number', semantics: 'string', oracle: 'string' }, 'run.prepared.config.');
+  checkRequiredKinds(prepared.rewards, { lambda: 'number' }, 'run.prepared.rewards.');
+  const res = prepared.result;
+  checkRequiredKinds(res, { policyNames: 'array', metrics: 'array', runSeeds: 'array' }, 'run.prepared.result.');
+  if (res.metrics.length !== res.policyNames.length || !res.metrics.every(Array.isArray)) throw new UsageError(`run.prepared.result.metrics: Invalid input: expected one array of runs per policy (${res.policyNames.length}), received ${res.metrics.length} entries`);
+  if (res.steps !== null && (typeof res.steps !== 'object' || Array.isArray(res.steps))) throw new UsageError(`run.prepared.result.steps: Invalid input: expected a step trace or null, received ${kindOf(res.steps)}`);
+  checkRequiredKinds(summary, { dataset: 'object', policies: 'array' }, 'run.summary.');
+}
+
+/** How the run was asked for: its configuration as the schema takes it, the source, the step format. */
+function checkSimulateRecord(r: unknown): void {
+  checkObject(r, 'record');
+  checkKnownKeys(r, RECORD_FIELDS, 'record');
+  checkRequiredKinds(r, { config: 'object', source: 'string', steps: 'string' }, 'record.');
+  checkFieldKinds(r, { bounds: 'string', energyModel: 'string', taskModel: 'string' }, 'record.');
+  checkStringList((r as SimulateRecord).policyModules, 'record.policyModules');
+  const { steps, config } = r as SimulateRecord;
+  if (!STEPS_FORMATS.includes(steps)) throw new UsageError(`record.steps: Invalid option: expected one of ${STEPS_FORMATS.map((f) => JSON.stringify(f)).join('|')}`);
+  checkWith(runConfigSchema, config, 'record.config');
+}
+
+/**
+ * The table is the one the run replayed, as far as the summary tells (its name and size; under the protocol
+ * the summary is of the test stream, a part of the table's queries): another table's ids would go into the
+ * step trace as 'undefined', and its name into the manifest.
+ */
+function checkSameTable(table: PoolTable, run: SimulateRun): void {
+  const d = run.summary.dataset;
+  const queries = run.summary.protocol ? d.queries <= table.nQueries : d.queries === table.nQueries;
+  if (d.name === table.name && d.models === table.nModels && queries) return;
+  const replayed = run.summary.protocol ? `${d.models} models, a test stream of ${d.queries} queries` : `${d.queries} queries × ${d.models} models`;
+  throw new UsageError(`table: '${truncate(table.name, 80)}' (${table.nQueries} queries × ${table.nModels} models) is not the table the run replayed ('${truncate(String(d.name), 80)}', ${replayed}); give the table simulateTable ran on`);
+}
+
 /** Write summary.json, runs.csv, the step trace and manifest.json atomically into `outDir`. */
-export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, r: SimulateRecord, o: WriteSimulateOptions = {}): Promise<void> {
+export async function writeSimulateResults(outDir: string, table: PoolTable, run: SimulateRun, record: SimulateRecord, o: WriteSimulateOptions = {}): Promise<void> {
+  // nothing is written (not even the temporary directory) for an argument of the wrong kind
+  checkOutDir(outDir);
+  checkTable(table, 'table');
+  checkSimulateRun(run);
+  checkSimulateRecord(record);
+  checkWriterOptions(o, { force: 'boolean', inputs: 'array', onDir: 'function', report: 'function', beforeCommit: 'function', afterCommit: 'function' });
+  checkSameTable(table, run);
+  const r = record;
   const { prepared, summary } = run;
   const c = prepared.config;
   const dir = new AtomicDir(outDir, o.force === true, [...recordInputs(r), ...(o.inputs ?? [])]);

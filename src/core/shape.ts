@@ -4,7 +4,7 @@
  */
 import { UsageError } from './errors.js';
 
-type Kind = 'string' | 'boolean' | 'function' | 'object';
+type Kind = 'string' | 'boolean' | 'function' | 'object' | 'number' | 'array';
 
 /** What a value is, in the schemas' words (`null`, `array`, `number`…). */
 export function kindOf(value: unknown): string {
@@ -18,12 +18,29 @@ export function checkObject(value: unknown, name = '(request)'): asserts value i
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${name}: Invalid input: expected object, received ${kindOf(value)}`);
 }
 
+/** Whether `v` is of `kind` (an object is neither null nor an array; a number is not NaN). */
+function isKind(v: unknown, kind: Kind): boolean {
+  if (kind === 'object') return v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (kind === 'array') return Array.isArray(v);
+  if (kind === 'number') return typeof v === 'number' && !Number.isNaN(v);
+  return typeof v === kind;
+}
+
 /** Each named field, when present, is of its kind. */
 export function checkFieldKinds(value: object, kinds: Record<string, Kind>, prefix = ''): void {
   for (const [field, kind] of Object.entries(kinds)) {
     const v = (value as Record<string, unknown>)[field];
     if (v === undefined) continue;
-    if (kind === 'object' ? v === null || typeof v !== 'object' || Array.isArray(v) : typeof v !== kind) throw new UsageError(`${prefix}${field}: Invalid input: expected ${kind}, received ${kindOf(v)}`);
+    if (!isKind(v, kind)) throw new UsageError(`${prefix}${field}: Invalid input: expected ${kind}, received ${kindOf(v)}`);
+  }
+}
+
+/** Each named field is present and of its kind (what a result handed back to a writer must hold). */
+export function checkRequiredKinds(value: object, kinds: Record<string, Kind>, prefix = ''): void {
+  for (const [field, kind] of Object.entries(kinds)) {
+    // an own field only: a key like "__proto__" or "constructor" is never read from the prototype
+    const v = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
+    if (!isKind(v, kind)) throw new UsageError(`${prefix}${field}: Invalid input: expected ${kind}, received ${kindOf(v)}`);
   }
 }
 

@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { userErrorText } from '../../src/cli/errors.js';
-import { energySensitivity, evaluateRouterbench, UsageError } from '../../src/app/index.js';
+import { energySensitivity, evaluateRouterbench, profileTable, UsageError } from '../../src/app/index.js';
 import { handJPerPrompt, writeRouterbenchCsv } from '../helpers/energyTable.js';
 
 const FAST = { lambdas: [0, 1], runs: 1, policies: ['linucb'], jobs: 1 };
@@ -22,6 +22,19 @@ describe('library: energy on RouterBench tables', () => {
     expect(usd.energy).toBeNull();
     await expect(evaluateRouterbench({ source: src, cost: 'energy', ...FAST })).rejects.toThrow(/^energyModel: cost 'energy' needs an energy model/);
     await expect(evaluateRouterbench({ source: src, energyModel: 'gpu=H100,batch=16', ...FAST })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('an energyModel with an unknown tokenizer is refused when the request is checked, naming the field, before any data is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-apie-'));
+    const absent = join(dir, 'absent.csv');
+    const refused = new UsageError("energyModel: 'zz' is not one of cl100k, o200k");
+    const energyModel = 'gpu=H100,batch=32,tokenizer=zz';
+    // a DataError (the file) came first: the tokenizer was only looked at once the table was loaded
+    await expect(evaluateRouterbench({ source: absent, cost: 'energy', energyModel, ...FAST })).rejects.toThrow(refused);
+    await expect(profileTable({ data: absent, energyModel })).rejects.toThrow(refused);
+    // on the built-in table it was 'tokenizer: …', a field profileTable does not have, after the output directory was opened
+    await expect(profileTable({ energyModel, out: join(dir, 'out') })).rejects.toThrow(refused);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('energySensitivity rejects an unknown GPU and a repeated batch before loading anything', async () => {

@@ -33,6 +33,66 @@ describe('--energy-model', () => {
     }
   });
 
+  it('an unknown tokenizer is refused when the spec is parsed, listing the accepted names, as a bad gpu is', () => {
+    // it used to pass parsing and fail only once a table was loaded, as '--tokenizer' (a flag simulate does not have)
+    for (const bad of ['gpu=H100,batch=32,tokenizer=zz', 'gpu=H100,batch=32,tokenizer=', 'gpu=H100,batch=32,tokenizer=CL100K']) {
+      const tok = bad.slice(bad.indexOf('tokenizer=') + 'tokenizer='.length);
+      const e = thrown(() => parseEnergyModelFlag(bad));
+      expect(e, bad).toBeInstanceOf(UsageError);
+      expect(e.message, bad).toBe(`energyModel: '${tok}' is not one of cl100k, o200k`);
+      expect(userErrorText(e), bad).toBe(`--energy-model: '${tok}' is not one of cl100k, o200k`);
+    }
+    expect(parseEnergyModelFlag('gpu=H100,batch=32,tokenizer=o200k').tokenizer).toBe('o200k');
+  });
+
+  it('a batch that is not a decimal number and an empty models= are refused, not read as 16 or ignored', () => {
+    // Number('0x10') was 16 (energy attach --batch 0x10 is refused), and models= was dropped without a word
+    const cases: [string, string][] = [
+      ['gpu=H100,batch=0x10', "energyModel batch must be a number from 1 to 65536, got '0x10'"],
+      ['gpu=H100,batch=0b1000', "energyModel batch must be a number from 1 to 65536, got '0b1000'"],
+      ['gpu=H100,batch=8,models=', 'energyModel: models is empty'],
+      ['gpu=H100,batch=8,models= ', 'energyModel: models is empty'],
+    ];
+    for (const [spec, message] of cases) {
+      const e = thrown(() => parseEnergyModelFlag(spec));
+      expect(e, spec).toBeInstanceOf(UsageError);
+      expect(e.message, spec).toBe(message);
+      expect(userErrorText(e), spec).toBe(message.replace(/^energyModel/, '--energy-model'));
+    }
+    // decimals as --batch takes them still parse
+    expect(parseEnergyModelFlag('gpu=H100,batch=1e1').batch).toBe(10);
+    expect(parseEnergyModelFlag('gpu=H100,batch= 7.5 ').batch).toBe(7.5);
+  });
+
+  it('a part of the spec megabytes long is shown by its start', () => {
+    const long = 'a'.repeat(1_000_000);
+    for (const spec of [`gpu=H100,batch=8,${long}`, `gpu=${long},batch=8`, `gpu=H100,batch=8,tokenizer=${long}`, `gpu=H100,batch=${long}`]) {
+      const e = thrown(() => parseEnergyModelFlag(spec));
+      expect(e).toBeInstanceOf(UsageError);
+      expect(e.message.length, spec.slice(0, 30)).toBeLessThan(300);
+      expect(e.message).toContain(`${'a'.repeat(80)}…`);
+    }
+  });
+
+  it('an unknown tokenizer in --energy-model is exit 2 naming the flag, before any data is read or anything written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-emflag-'));
+    const want = "greenserv: error: --energy-model: 'zz' is not one of cl100k, o200k\n";
+    const spec = 'gpu=H100,batch=32,tokenizer=zz';
+    // the data does not exist: the spec is refused first
+    const absent = join(dir, 'absent.csv');
+    for (const args of [
+      ['simulate', '--data', absent, '--energy-model', spec, '--out', join(dir, 'r'), '--no-progress'],
+      ['simulate', '--energy-model', spec, '--out', join(dir, 'r'), '--no-progress', '--runs', '1', '--policies', 'random'],
+      ['evaluate', '--routerbench', absent, '--cost', 'energy', '--energy-model', spec, '--out', join(dir, 'r')],
+      ['profile-models', '--data', absent, '--energy-model', spec, '--out', join(dir, 'r')],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(want);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('simulate --energy-model scores exactly as simulate on the table energy attach writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-emflag-'));
     const src = toyRouterbench(dir);

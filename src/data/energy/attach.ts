@@ -11,6 +11,7 @@ import { resolveSizes, type SizeEntry } from './sizes.js';
 import type { TokenCounter } from './tokens.js';
 import { GPUS, type Gpu } from './types.js';
 import { valueAt } from '../columns.js';
+import { truncate } from '../formats/text.js';
 
 interface AttachOptions {
   gpu: Gpu;
@@ -58,7 +59,7 @@ const Z90 = 1.6449;
 /** Errors name the setting by field (`gpu`); the command line words it as its flag. */
 export function parseGpu(raw: string, field = 'gpu'): Gpu {
   const g = GPUS.find((x) => x.toLowerCase() === raw.trim().toLowerCase());
-  if (!g) throw new SettingError((n) => `${n(field)}: '${raw}' is not one of ${GPUS.join(', ')}`);
+  if (!g) throw new SettingError((n) => `${n(field)}: '${truncate(raw, 80)}' is not one of ${GPUS.join(', ')}`);
   return g;
 }
 

@@ -10,7 +10,12 @@
 import { SettingError } from '../../core/errors.js';
 
 export const TOKENIZERS = ['cl100k', 'o200k'] as const;
-type TokenizerName = (typeof TOKENIZERS)[number];
+export type TokenizerName = (typeof TOKENIZERS)[number];
+
+/** Whether `name` is a tokenizer loadTokenizer knows (checked where a setting is parsed, before any text is read). */
+export function isTokenizer(name: string): name is TokenizerName {
+  return (TOKENIZERS as readonly string[]).includes(name);
+}
 
 export const SLICE = 512;
 
