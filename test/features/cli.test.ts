@@ -47,6 +47,12 @@ const prompts = syntheticPrompts(50, 9);
 writeFileSync(labelled, 'query_id,text,task\n' + prompts.map((p, i) => `l${i},${csvQuote(p.text)},${p.task}`).join('\n') + '\n');
 writeFileSync(queries, 'query_id,text\n' + prompts.slice(0, 10).map((p, i) => `q${i},${csvQuote(p.text)}`).join('\n') + '\n');
 
+const model = join(dir, 'model.json');
+const trainArgs = ['features', 'train-task', labelled, '--out', model, '--holdout', '0.2', '--seed', '4'];
+let piped: Promise<{ out: string; err: string }> | undefined;
+/** `train-task --holdout` piped, run once for the tests that read its output. */
+const trainedPiped = (): Promise<{ out: string; err: string }> => (piped ??= run(trainArgs));
+
 describe('greenserv features', () => {
   it('prints CSV by default and a JSON array with --json', async () => {
     const csv = await run(['features', queries]);
@@ -69,8 +75,7 @@ describe('greenserv features', () => {
   });
 
   it('trains a task model and uses it for queries without a task', async () => {
-    const model = join(dir, 'model.json');
-    const t = await run(['features', 'train-task', labelled, '--out', model, '--holdout', '0.2', '--seed', '4']);
+    const t = await trainedPiped();
     expect(t.out).toMatch(/trained on 40 prompts, 5 labels/);
     expect(t.out).toMatch(/held-out accuracy: \d+\.\d\d% on 10 prompts/);
     expect(t.out).toMatch(/true \\ predicted/);
@@ -145,11 +150,9 @@ describe('greenserv features', () => {
   });
 
   it('train-task --holdout on a 59-column terminal: the confusion matrix narrows its columns to fit; piped, 10 wide', async () => {
-    const model = join(dir, 'narrow-model.json');
-    const args = ['features', 'train-task', labelled, '--out', model, '--holdout', '0.2', '--seed', '4'];
-    const pipedRest = (await run(args)).out.split(/\n(?=held-out)/)[1];
-    const ttyRest = (await runAt(59, args)).out.split(/\n(?=held-out)/)[1];
+    const pipedRest = (await trainedPiped()).out.split(/\n(?=held-out)/)[1];
     const labels: string[] = JSON.parse(readFileSync(model, 'utf8')).labels;
+    const ttyRest = (await runAt(59, trainArgs.map((a) => (a === model ? join(dir, 'narrow-model.json') : a)))).out.split(/\n(?=held-out)/)[1];
     const w = Math.max(6, ...labels.map((l) => l.length));
     // the widest columns c with w + ' | ' + n·c + (n − 1) gaps ≤ 59
     let c = 10;
