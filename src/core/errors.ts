@@ -133,19 +133,30 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best === null ? '' : ` (did you mean '${best}'?)`;
 }
 
+/** Words longer than this get no "did you mean". */
+export const MAX_SUGGESTED_LENGTH = 256;
+
 /** The candidate closest to `word` within a few edits (or one that starts with it), else null. */
 export function closest(word: string, candidates: readonly string[]): string | null {
+  // a suggestion for a name this long helps nobody, and its table against a candidate as long would be quadratic
+  if (word.length > MAX_SUGGESTED_LENGTH) return null;
   const w = word.toLowerCase();
+  const limit = Math.max(1, Math.min(3, Math.floor(w.length * 0.4)));
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = c.toLowerCase().startsWith(w) && w.length >= 2 ? 1 : editDistance(w, c.toLowerCase());
+    const lc = c.toLowerCase();
+    const prefix = lc.startsWith(w) && w.length >= 2;
+    // lengths further apart than the limit are further apart in edits too: never a suggestion, and the
+    // quadratic table of a megabyte-long word against them would take minutes
+    if (!prefix && Math.abs(lc.length - w.length) > limit) continue;
+    const d = prefix ? 1 : editDistance(w, lc);
     if (d < bestD) {
       best = c;
       bestD = d;
     }
   }
-  return best !== null && bestD <= Math.max(1, Math.min(3, Math.floor(w.length * 0.4))) ? best : null;
+  return best !== null && bestD <= limit ? best : null;
 }
 
 const REASONS: Record<string, string> = {

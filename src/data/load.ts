@@ -137,7 +137,9 @@ function checkPrintable(t: PoolTable, file: string): void {
 
 /** A `--format` value (or alias) as the format it names; a UsageError listing the valid values otherwise. */
 function formatByName(name: string): FormatName {
-  const f = FORMATS[name.trim().toLowerCase()];
+  const key = name.trim().toLowerCase();
+  // own keys only: '__proto__' or 'constructor' would otherwise name Object's own members
+  const f = Object.hasOwn(FORMATS, key) ? FORMATS[key] : undefined;
   if (!f) throw new SettingError((n) => `unknown ${n('format')} '${name}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
   return f;
 }

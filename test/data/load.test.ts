@@ -22,6 +22,11 @@ describe('loadTable dispatch', () => {
 
   it('rejects an unknown --format', async () => {
     await expect(loadTable(s.write('x.csv', 'query_id,model_id,accuracy\na,m,1\n'), { format: 'xlsx' })).rejects.toBeInstanceOf(UsageError);
+    // names of Object's own members are not formats either (they were a TypeError, exit 1)
+    for (const format of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => resolveFormat('x.csv', format), format).toThrow(UsageError);
+      expect(() => resolveFormat('x.csv', format), format).toThrow(`unknown format '${format}' (expected one of: `);
+    }
   });
 
   it('sniffs content when the extension says nothing', async () => {
