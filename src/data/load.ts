@@ -4,7 +4,7 @@
  * The format comes from `--format`, else the extension, else the file's first bytes.
  */
 import { closest, DataError, SettingError, UsageError } from '../core/errors.js';
-import { checkFieldKinds, checkObject, checkString } from '../core/shape.js';
+import { checkFieldKinds, checkKnownKeys, checkObject, checkString } from '../core/shape.js';
 import { meantFor } from './formats/missingColumn.js';
 import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
@@ -85,7 +85,10 @@ export async function loadTable(source: string, opts: LoadOptions = {}): Promise
   if (!source) throw new UsageError('no data source given');
   checkString(source, 'source');
   checkObject(opts, '(options)');
-  checkFieldKinds(opts, { queries: 'string', models: 'string', format: 'string', bounds: 'string', offline: 'boolean', warn: 'function', hub: 'object' });
+  const kinds = { queries: 'string', models: 'string', format: 'string', bounds: 'string', offline: 'boolean', warn: 'function', hub: 'object' } as const;
+  // a misspelt option (qeries) would otherwise load the table without it, without a word
+  checkKnownKeys(opts, Object.keys(kinds), '(options)');
+  checkFieldKinds(opts, kinds);
   // a format name is checked whatever the source (before any download), so a typo never passes unnoticed
   if (opts.format !== undefined) formatByName(opts.format);
   let table: PoolTable;

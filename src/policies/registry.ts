@@ -66,7 +66,8 @@ export const TRAINED_DEFAULT_POLICIES: readonly string[] = [knnFactory.name, pre
 
 const BUILTIN: readonly PolicyFactory[] = [...FACTORIES, ...SCENARIO_FACTORIES, ...TRAINED_FACTORIES];
 
-export const POLICY_NAMES: readonly string[] = [...FACTORIES.map((f) => f.name), 'static:<model>', ...SCENARIO_FACTORIES.map((f) => f.name), ...TRAINED_FACTORIES.map((f) => f.name)];
+// frozen: a library caller's push would change every later message and help text
+export const POLICY_NAMES: readonly string[] = Object.freeze([...FACTORIES.map((f) => f.name), 'static:<model>', ...SCENARIO_FACTORIES.map((f) => f.name), ...TRAINED_FACTORIES.map((f) => f.name)]);
 
 const isBuiltin = (name: string): boolean => BUILTIN.some((f) => f.name === name) || name.startsWith('static:');
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVALUATE_POLICIES, defaultPolicies, energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, simulateTable, UsageError, writeEvaluateResults, writeOpeResults, writeSensitivity, writeSimulateResults } from '../../src/app/index.js';
+import { DEFAULT_EVALUATE_POLICIES, defaultPolicies, energySensitivity, evaluateRouterbench, loadPolicyModule, loadRouterbench, loadTable, mergeShards, ope, POLICY_NAMES, readBaseline, resolveExperimentFile, runExperiment, runExperimentShard, simulate, simulateTable, UsageError, writeEvaluateResults, writeOpeResults, writeSensitivity, writeSimulateResults } from '../../src/app/index.js';
 import type { Evaluation, OpeSummary, PoolTable, SensitivityResult, SimulateOptions, SimulateRecord, SimulateRun } from '../../src/app/index.js';
 import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
@@ -283,6 +283,9 @@ describe('hostile arguments of the other calls', () => {
     expect(Object.isFrozen(DEFAULT_EVALUATE_POLICIES)).toBe(true);
     expect(() => (DEFAULT_EVALUATE_POLICIES as unknown as string[]).push('x')).toThrow(TypeError);
     expect(evaluateDefaults({ source: 'x.csv' }).policies).toEqual(['linear-epsilon-greedy', 'linucb', 'thompson', 'random']);
+    // POLICY_NAMES feeds every unknown-policy message and the help
+    expect(Object.isFrozen(POLICY_NAMES)).toBe(true);
+    expect(() => (POLICY_NAMES as unknown as string[]).push('x')).toThrow(TypeError);
   });
 });
 

@@ -29,6 +29,14 @@ describe('loadTable dispatch', () => {
     }
   });
 
+  it('refuses an option it does not know (a misspelt queries file would be dropped without a word)', async () => {
+    const f = s.write('opts.csv', 'query_id,model_id,accuracy\na,m,1\n');
+    await expect(loadTable(f, { qeries: 'q.csv' } as never)).rejects.toThrow('(options): Unrecognized key: "qeries"');
+    // every documented option is known (values that change nothing here)
+    const t = await loadTable(f, { queries: undefined, models: undefined, format: 'csv', bounds: undefined, offline: false, warn: () => {}, hub: {} });
+    expect(t.nQueries).toBe(1);
+  });
+
   it('sniffs content when the extension says nothing', async () => {
     expect(resolveFormat(s.write('noext', 'query_id,model_id,accuracy\na,m,1\n'))).toBe('csv');
     expect(resolveFormat(s.write('noext2', '{"query_id":"a"}\n'))).toBe('jsonl');
