@@ -3,7 +3,13 @@
  * tasks and eval families: every summary keyed by them carries them like any other name, with the values an
  * ordinary-named twin of the same table gets and the means computed here from the rows.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readBaseline, regressOne } from '../../src/app/regress.js';
+import { simulateTable } from '../../src/app/simulate.js';
+import { toJson } from '../../src/metrics/summary.js';
+import { readSimulateSummary } from '../../src/report/simulateSummary.js';
+import { simOptions } from '../helpers/simOptions.js';
 import { loadTable } from '../../src/data/load.js';
 import type { PoolTable } from '../../src/data/pool.js';
 import { buildProfile, type Profile } from '../../src/metrics/profile.js';
@@ -122,5 +128,44 @@ describe('Object member names as families, tasks and model ids', () => {
     expect(profileReportSection(p)).toContain('hasOwnProperty');
     const cells = (heatmapChartSpec(p) as unknown as { data: { values: { model: string; task: string }[] } }).data.values;
     expect(cells.filter((c) => c.task === 'constructor')).toHaveLength(3);
+  });
+
+  it('simulate: a summary read back keeps every model’s selection share, and static:<id> policies run', async () => {
+    const t = await hostile();
+    const { summary } = await simulateTable(t, simOptions({ policies: ['random', 'static:__proto__', 'static:constructor'], runs: 2, seed: 7, recordSteps: false }));
+    const back = readSimulateSummary(toJson(summary), 'summary.json');
+    for (const [i, p] of back.policies.entries()) expect(entries(p.selection)).toEqual(entries(summary.policies[i].selection));
+    expect(Object.keys(back.policies[0].selection).sort()).toEqual([...HOSTILE].sort());
+    // a static policy picks its model every time, and its accuracy is that model's mean over the rows
+    const st = back.policies.find((p) => p.name === 'static:__proto__')!;
+    expect(entries(st.selection).filter(([, v]) => v > 0)).toEqual([['__proto__', 1]]);
+    expect(st.accuracy.mean).toBeCloseTo(meanOf(rows().filter((r) => r.m === 0).map((r) => r.acc)), 12);
+  });
+
+  it('regress: a baseline’s __proto__ metric and tolerance are read, checked and compared like any other', async () => {
+    const data = csv(HOSTILE, HOSTILE, 'regress.csv');
+    const file = s.write('b.json', '{}');
+    const write = (metrics: string, tolerance = ''): void =>
+      writeFileSync(file, `{"schemaVersion":1,"name":"b","config":{"command":"simulate","data":${JSON.stringify(data)},"policies":["static:constructor"],"lambda":0.5,"runs":1,"seed":40},"metrics":{${metrics}}${tolerance}}`);
+    const acc = meanOf(rows().filter((r) => r.m === 1).map((r) => r.acc));
+    write(`"__proto__":1,"static:constructor.accuracy":${acc}`, ',"tolerance":{"__proto__":{"abs":0}}');
+    const b = readBaseline(file);
+    expect(Object.keys(b.metrics)).toEqual(['__proto__', 'static:constructor.accuracy']);
+    expect(entries(b.tolerance!)).toEqual([['__proto__', { abs: 0 }]]);
+    const r = await regressOne(file);
+    const v = new Map(r.diffs.map((d) => [d.metric, d.verdict]));
+    // the run has no metric named __proto__: it is missing, where it used to vanish unread
+    expect(v.get('__proto__')).toBe('missing');
+    expect(v.get('static:constructor.accuracy')).toBe('ok');
+    expect(r.status).toBe('fail');
+    // a tolerance for a metric the baseline lacks is refused, __proto__ as any other key
+    write(`"static:constructor.accuracy":${acc}`, ',"tolerance":{"__proto__":{"abs":0}}');
+    expect(() => readBaseline(file)).toThrow("field 'tolerance.__proto__'");
+    // --update writes the run's metrics, keyed by the static policy of model constructor
+    write(`"__proto__":1`);
+    expect((await regressOne(file, { update: true })).status).toBe('updated');
+    const m = (JSON.parse(readFileSync(file, 'utf8')) as { metrics: Record<string, number> }).metrics;
+    expect(m['static:constructor.accuracy']).toBeCloseTo(acc, 12);
+    expect(Object.hasOwn(m, '__proto__')).toBe(false);
   });
 });
