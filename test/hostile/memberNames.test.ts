@@ -10,6 +10,7 @@ import { simulateTable } from '../../src/app/simulate.js';
 import { toJson } from '../../src/metrics/summary.js';
 import { readSimulateSummary } from '../../src/report/simulateSummary.js';
 import { simOptions } from '../helpers/simOptions.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { loadTable } from '../../src/data/load.js';
 import type { PoolTable } from '../../src/data/pool.js';
 import { buildProfile, type Profile } from '../../src/metrics/profile.js';
@@ -167,5 +168,14 @@ describe('Object member names as families, tasks and model ids', () => {
     const m = (JSON.parse(readFileSync(file, 'utf8')) as { metrics: Record<string, number> }).metrics;
     expect(m['static:constructor.accuracy']).toBeCloseTo(acc, 12);
     expect(Object.hasOwn(m, '__proto__')).toBe(false);
+  });
+
+  it('a command named after an Object member is an unknown command (exit 2), not an internal error', async () => {
+    for (const n of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const r = await cliInProcess([n]);
+      expect(r.code, n).toBe(2);
+      expect(r.stderr).toContain(`unknown command '${n}'`);
+      expect(r.stderr).not.toContain('internal error');
+    }
   });
 });
