@@ -4,7 +4,9 @@
  * ordinary-named twin of the same table gets and the means computed here from the rows.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../../src/app/experiment.js';
 import { readBaseline, regressOne } from '../../src/app/regress.js';
 import { simulateTable } from '../../src/app/simulate.js';
 import { toJson } from '../../src/metrics/summary.js';
@@ -177,5 +179,23 @@ describe('Object member names as families, tasks and model ids', () => {
       expect(r.stderr).toContain(`unknown command '${n}'`);
       expect(r.stderr).not.toContain('internal error');
     }
+  });
+
+  it('experiment YAML: pool events, static arms and labels named after Object members', async () => {
+    csv(HOSTILE, HOSTILE, 'x.csv');
+    const arms = ['  - policy: static:__proto__\n    label: constructor', '  - policy: static:hasOwnProperty', '  - policy: random\n    label: toString'].join('\n');
+    const file = s.write('x.yaml', `name: x\ndataset: x.csv\nruns: 2\nseed: 5\nlambdas: [0.5]\npool:\n  initial: [__proto__, constructor, hasOwnProperty]\n  events:\n    - step: 6\n      add: [toString]\n      remove: [constructor]\narms:\n${arms}\n`);
+    const { summary } = await runExperiment(file, { out: join(s.dir, 'xout'), charts: false });
+    expect(summary.cells.map((c) => c.label)).toEqual(['constructor', 'static:hasOwnProperty', 'toString']);
+    const share = (label: string): [string, number][] => entries(summary.cells.find((c) => c.label === label)!.selection).filter(([, v]) => v > 0);
+    expect(share('constructor')).toEqual([['__proto__', 1]]);
+    expect(share('static:hasOwnProperty')).toEqual([['hasOwnProperty', 1]]);
+    // random picks only pool members: toString joins at step 6, constructor leaves then
+    const rnd = new Map(share('toString'));
+    expect([...rnd.keys()].sort()).toEqual([...HOSTILE].sort());
+    expect([...rnd.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // a static arm's accuracy is its model's mean over the rows
+    const acc = summary.cells.find((c) => c.label === 'constructor')!.accuracy.mean;
+    expect(acc).toBeCloseTo(meanOf(rows().filter((r) => r.m === 0).map((r) => r.acc)), 12);
   });
 });
