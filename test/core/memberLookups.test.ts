@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/core/errors.js';
+import { DataError, UsageError } from '../../src/core/errors.js';
+import { resolveSizes } from '../../src/data/energy/sizes.js';
 import { logFormatOf } from '../../src/data/logWrite.js';
 import { outputFormatOf } from '../../src/data/formats/write.js';
 import { readProfilingQueries } from '../../src/profiling/queries.js';
@@ -48,6 +49,14 @@ describe('lookups by an Object member name', () => {
       const [q] = await readProfilingQueries([f]);
       // the defaults of a task without built-in rules: 256 tokens, no stop sequence
       expect(q).toMatchObject({ task, extraction: 'numeric', metric: 'exact_match', maxTokens: 256, stop: [] });
+    }
+  });
+
+  it('a model named after an Object member has no default size: its table count, its name or a refusal', () => {
+    for (const id of NAMES) {
+      expect(() => resolveSizes([{ id, paramsB: Number.NaN }], null, 'pool.csv'), id).toThrow(new DataError(`model '${id}' has no known parameter count: give it in a --models file (model,total_params_b,active_params_b,precision)`, 'pool.csv'));
+      const [fromTable] = resolveSizes([{ id, paramsB: 7 }], null, 'pool.csv');
+      expect(fromTable).toMatchObject({ totalB: 7, activeB: 7 });
     }
   });
 });
