@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { resolveSizes } from '../../src/data/energy/sizes.js';
+import { loadTable } from '../../src/data/load.js';
 import { logFormatOf } from '../../src/data/logWrite.js';
 import { outputFormatOf } from '../../src/data/formats/write.js';
 import { readProfilingQueries } from '../../src/profiling/queries.js';
@@ -58,5 +59,24 @@ describe('lookups by an Object member name', () => {
       const [fromTable] = resolveSizes([{ id, paramsB: 7 }], null, 'pool.csv');
       expect(fromTable).toMatchObject({ totalB: 7, activeB: 7 });
     }
+  });
+
+  it('a file extension or wide-column suffix named after an Object member says nothing of the format or metric', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-member-'));
+    // an unknown extension: the content tells the format
+    const f = join(dir, 'pairs.constructor');
+    writeFileSync(f, 'query_id,model_id,accuracy\nq1,a,1\nq1,b,0\n');
+    const t = await loadTable(f);
+    expect(t.models.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(Array.from(t.accuracy)).toEqual([1, 0]);
+    // a wide table: model|constructor is an unknown metric column, ignored with a warning as model|foo is
+    const w = join(dir, 'wide.csv');
+    writeFileSync(w, 'query_id,task,__proto__|accuracy,__proto__|energy_j,constructor|accuracy,constructor|energy_j,m|accuracy,m|constructor,m|__proto__\nq1,t,1,5,0,7,1,9,9\nq2,t,0,6,1,8,1,9,9\n');
+    const warnings: string[] = [];
+    const u = await loadTable(w, { warn: (m) => warnings.push(m) });
+    expect(u.models.map((m) => m.id)).toEqual(['__proto__', 'constructor', 'm']);
+    expect(Array.from(u.accuracy)).toEqual([1, 0, 1, 0, 1, 1]);
+    expect(Array.from(u.energyJ!)).toEqual([5, 7, Number.NaN, 6, 8, Number.NaN]);
+    expect(warnings).toEqual([`${w}: ignoring column(s): m|constructor, m|__proto__`]);
   });
 });
