@@ -9,13 +9,6 @@ export function dict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-/** A prototype-free record of `entries` (Object.fromEntries, without the prototype). */
-export function dictOf<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
-  const out = dict<T>();
-  for (const [k, v] of entries) out[k] = v;
-  return out;
-}
-
 /** The own entry `key` of `r`, or undefined: a name such as `constructor` never reaches the prototype. */
 export function own<T>(r: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(r, key) ? r[key] : undefined;
