@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { ownRecord } from '../sim/recordSchema.js';
 import { DataError, SettingError, UsageError } from '../core/errors.js';
 import { checkString } from '../core/shape.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
@@ -57,7 +58,7 @@ const benchConfig = z
   .strict();
 
 /** Per-metric tolerances, as a baseline file and regressOne's options give them. */
-const toleranceRecord = z.record(z.string(), z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict());
+const toleranceRecord = ownRecord(z.object({ abs: z.number().min(0).optional(), rel: z.number().min(0).optional() }).strict());
 
 const baselineSchema = z
   .object({
@@ -69,8 +70,8 @@ const baselineSchema = z
     config: z.discriminatedUnion('command', [simulateConfig, evaluateConfig, benchConfig]),
     dataset: z.object({ name: z.string(), sha256: z.string() }).optional(),
     tolerance: toleranceRecord.optional(),
-    machine: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-    metrics: z.record(z.string(), z.number()),
+    machine: ownRecord(z.union([z.string(), z.number()])).optional(),
+    metrics: ownRecord(z.number()),
   })
   .strict();
 export type Baseline = z.infer<typeof baselineSchema>;

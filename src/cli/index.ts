@@ -68,7 +68,7 @@ const HELP: Partial<Help> = {
 /** The subcommand a command line runs (also through `help <command>`), or null. */
 function subcommandOf(argv: string[]): string | null {
   const sub = argv[2] === 'help' ? argv[3] : argv[2];
-  return sub !== undefined && sub in COMMANDS ? sub : null;
+  return sub !== undefined && Object.hasOwn(COMMANDS, sub) ? sub : null;
 }
 
 /** `full`: register every subcommand for real (tests compare it with the summaries). */

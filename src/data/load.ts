@@ -5,6 +5,7 @@
  */
 import { closest, DataError, SettingError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkString } from '../core/shape.js';
+import { own } from '../core/dict.js';
 import { meantFor } from './formats/missingColumn.js';
 import type { HubOptions } from './hub.js';
 import type { PoolTable } from './pool.js';
@@ -150,7 +151,7 @@ function formatByName(name: string): FormatName {
 /** The format a file will be read as. */
 export function resolveFormat(file: string, forced?: string): FormatName {
   if (forced !== undefined) return formatByName(forced);
-  const byExt = EXTENSIONS[extensionOf(file)];
+  const byExt = own(EXTENSIONS, extensionOf(file));
   if (byExt) return byExt;
   return sniffFormat(file);
 }

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { ColumnSource } from 'hyparquet-writer';
 import { UsageError } from '../core/errors.js';
+import { own } from '../core/dict.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { csvField } from '../core/escape.js';
 
@@ -19,7 +20,7 @@ const EXT: Record<string, LogFormat> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl',
 export function logFormatOf(file: string, option = '--log'): LogFormat {
   const b = basename(file);
   const dot = b.lastIndexOf('.');
-  const f = dot > 0 ? EXT[b.slice(dot + 1).toLowerCase()] : undefined;
+  const f = dot > 0 ? own(EXT, b.slice(dot + 1).toLowerCase()) : undefined;
   if (!f) throw new UsageError(`${option}: cannot tell the log format from '${b}' (use .csv, .tsv, .jsonl or .parquet)`);
   return f;
 }

@@ -4,6 +4,7 @@
  * percentiles, token means; the accuracy-vs-energy Pareto front and the static baselines.
  * Pure computation: no file access. Non-finite values are reported as null so the JSON stays valid.
  */
+import { dict } from '../core/dict.js';
 import { energyPerToken, type PoolTable } from '../data/pool.js';
 import { modelStats } from '../sim/engine.js';
 import { listSome } from '../sim/shard.js';
@@ -220,7 +221,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
       perTask[t.queryTask[q]].add(t, i);
       if (opts.estimated?.[i]) estimatedCells[m]++;
     }
-    const tasks: Record<string, CellStats> = {};
+    const tasks = dict<CellStats>();
     t.tasks.forEach((name, k) => {
       if (perTask[k].n > 0) tasks[name] = perTask[k].stats();
     });
@@ -244,7 +245,7 @@ export async function buildProfile(t: PoolTable, opts: ProfileOptions): Promise<
   for (const p of models) p.pareto = onFront.has(p.id);
   for (const d of front.dominated) byId.get(d.id)!.dominatedBy = d.by;
 
-  const taskPareto: Record<string, string[]> = {};
+  const taskPareto = dict<string[]>();
   for (const name of t.tasks) {
     taskPareto[name] = paretoFront(
       models.map((p) => ({ id: p.id, accuracy: p.tasks[name]?.accuracy.mean ?? Number.NaN, energy: p.tasks[name] ? costOf(p.tasks[name], cost) : Number.NaN })),

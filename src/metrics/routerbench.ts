@@ -5,6 +5,7 @@
  * and builds summary.json. Pure: no files.
  */
 import type { SweepProtocolBlock } from './protocol.js';
+import { dict } from '../core/dict.js';
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { CostScale } from '../sim/reward.js';
 import type { SweepResult } from '../sim/sweep.js';
@@ -177,7 +178,7 @@ export interface EvaluationResult {
 }
 
 function byFamily(families: readonly string[], values: (number | null)[]): ByFamily {
-  const rec: Record<string, number | null> = {};
+  const rec = dict<number | null>();
   const ok: number[] = [];
   families.forEach((f, k) => {
     const v = values[k];
@@ -351,7 +352,7 @@ function evaluatePolicy(s: SweepResult, p: number, sc: Scored): PolicyEvaluation
 function evaluateModels(t: PoolTable, mp: ModelPoint[][], sc: Scored): ModelEvaluation[] {
   const T = sc.families.length;
   return t.models.map((m, j) => {
-    const points: Record<string, ModelPoint> = {};
+    const points = dict<ModelPoint>();
     for (let k = 0; k <= T; k++) points[slotName(sc.families, k)] = mp[j][k];
     return {
       id: m.id,
@@ -363,9 +364,9 @@ function evaluateModels(t: PoolTable, mp: ModelPoint[][], sc: Scored): ModelEval
 }
 
 function analyticBaselines(t: PoolTable, mp: ModelPoint[][], op: ModelPoint[], sc: Scored): EvaluateSummary['baselines'] {
-  const oraclePts: Record<string, ModelPoint> = {};
+  const oraclePts = dict<ModelPoint>();
   for (let k = 0; k < op.length; k++) oraclePts[slotName(sc.families, k)] = op[k];
-  const zeroHull: Record<string, (ModelPoint & { model: string })[]> = {};
+  const zeroHull = dict<(ModelPoint & { model: string })[]>();
   for (const c of sc.curves) {
     zeroHull[c.family] = c.zeroRouter.map((v) => ({ model: c.models.find((x) => x.point.cost === v.cost && x.point.quality === v.quality)?.id ?? '', ...v }));
   }

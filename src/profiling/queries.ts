@@ -7,6 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError } from '../core/errors.js';
+import { own } from '../core/dict.js';
 import { cellText, withTextTable, textKindOf, truncate, type TextTable } from '../data/formats/text.js';
 import { EVALUATION_METRICS, EXTRACTION_METHODS, type EvaluationMetric, type ExtractionMethod } from './scoring.js';
 
@@ -184,7 +185,7 @@ async function readRows(t: TextTable, file: string, opts: ReadQueriesOptions, se
     const prompt = cell(col.prompt);
     if (prompt.trim() === '') throw new DataError(`query '${truncate(id)}' has an empty prompt`, file, r.line, t.columns[col.prompt!]);
     const reference = cell(col.reference);
-    const def = TASK_DEFAULTS[task.toLowerCase()];
+    const def = own(TASK_DEFAULTS, task.toLowerCase());
 
     const exRaw = cell(col.extraction).trim();
     const meRaw = cell(col.metric).trim();

@@ -1,5 +1,6 @@
 /** Cost–quality charts of `greenserv evaluate --routerbench`: one per eval family, every router's hull. */
 import type { TopLevelSpec } from 'vega-lite';
+import { own } from '../core/dict.js';
 import type { CostQuality } from '../metrics/aiq.js';
 import type { EvaluateSummary, EvaluationResult, FamilyCurves } from '../metrics/routerbench.js';
 import { dashScale, LINE_LEGEND, policyMarks, shapeScale } from './marks.js';
@@ -31,7 +32,7 @@ const POLICY_LABELS: Record<string, string> = {
 };
 
 export function policyLabel(name: string): string {
-  return POLICY_LABELS[name] ?? name;
+  return own(POLICY_LABELS, name) ?? name;
 }
 
 /** At most `max` vertices, evenly spread in log cost (first and last kept): a drawing aid only. */

@@ -2,6 +2,7 @@
  * One colour per policy in every chart of every report: the shipped policies have fixed colours, so linucb is
  * the same wine red in X1, X3 and X4; other labels (feature sets, custom arms) take the spare colours in order.
  */
+import { own } from '../core/dict.js';
 
 export const POLICY_COLOURS: Readonly<Record<string, string>> = {
   // Paul Tol's "muted" scheme, built to stay apart under red–green colour blindness (the former Tableau hues
@@ -44,7 +45,7 @@ export function policyColours(arms: { label: string; policy?: string }[]): Map<s
   const used = new Set<string>();
   const labels = [...new Map(arms.map((a) => [a.label, a.policy ?? a.label])).entries()];
   for (const [label] of labels) {
-    const c = POLICY_COLOURS[label];
+    const c = own(POLICY_COLOURS, label);
     if (c) {
       out.set(label, c);
       used.add(c);
@@ -53,7 +54,7 @@ export function policyColours(arms: { label: string; policy?: string }[]): Map<s
   let spare = 0;
   for (const [label, policy] of labels) {
     if (out.has(label)) continue;
-    const c = POLICY_COLOURS[policy];
+    const c = own(POLICY_COLOURS, policy);
     if (c && !used.has(c)) {
       out.set(label, c);
       used.add(c);

@@ -4,6 +4,7 @@
  */
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
+import { own } from '../core/dict.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
 import { chartSvg, reportHead, finishReport } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
@@ -54,7 +55,7 @@ export function profileTerminal(p: Profile, width = Infinity): string {
   const taskRows = p.models.map((m) => [
     m.id,
     ...d.tasks.map((t) => {
-      const s = m.tasks[t];
+      const s = own(m.tasks, t);
       return s ? `${fmt(s.accuracy.mean, 3)} · ${fmtEnergy(costOrNull(s, p.cost))}` : '–';
     }),
   ]);
@@ -152,9 +153,9 @@ export function profileCsv(p: Profile): string {
   };
   for (const m of p.models) row(m, 'all', m, m.pareto, m.dominatedBy, m.meanReward, m.estimatedEnergyCells);
   for (const t of p.dataset.tasks) {
-    const front = new Set(p.taskPareto[t] ?? []);
+    const front = new Set(own(p.taskPareto, t) ?? []);
     for (const m of p.models) {
-      const s = m.tasks[t];
+      const s = own(m.tasks, t);
       if (s) row(m, t, s, front.has(m.id), [], null, '');
     }
   }
@@ -235,15 +236,16 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
     h.push(`<figure>${chartSvg(charts.heatmap.svg)}<figcaption>Per-task mean accuracy and mean ${COST_AXIS[p.cost].noun} per query. One row per model, cheapest first; one column per task; the darker a cell, the more accurate the model on that task (blue) or the more it spends (orange), the cell's number giving the value.</figcaption></figure>`);
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
-    const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(m.tasks[t], p.cost))).filter((v): v is number => v !== null);
+    const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(own(m.tasks, t), p.cost))).filter((v): v is number => v !== null);
     const lo = Math.log(Math.min(...es));
     const hi = Math.log(Math.max(...es));
     const acc = (m: ModelProfile, t: string): string => {
-      const a = m.tasks[t]?.accuracy.mean ?? null;
+      const a = own(m.tasks, t)?.accuracy.mean ?? null;
       return td(fmt(a, 3), a === null ? '' : shade(a, [33, 113, 181]));
     };
     const cost = (m: ModelProfile, t: string): string => {
-      const e = m.tasks[t] ? costOrNull(m.tasks[t], p.cost) : null;
+      const s = own(m.tasks, t);
+      const e = s ? costOrNull(s, p.cost) : null;
       const u = e !== null && e > 0 && hi > lo ? (Math.log(e) - lo) / (hi - lo) : 0;
       return td(fmtEnergy(e), e === null ? '' : shade(u, [230, 85, 13]));
     };

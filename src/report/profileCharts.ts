@@ -1,6 +1,7 @@
 /** Charts of a model profile: the Pareto scatter and per-task heatmap (Vega-Lite), and a built-in SVG scatter. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelProfile, Profile } from '../metrics/profile.js';
+import { own } from '../core/dict.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
 import { axisLabels } from './chartsTime.js';
 import { placeLabels } from './labels.js';
@@ -145,7 +146,7 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
   const values: Record<string, unknown>[] = [];
   for (const m of models) {
     for (const t of p.dataset.tasks) {
-      const s = m.tasks[t];
+      const s = own(m.tasks, t);
       if (!s) continue;
       values.push({
         model: label.get(m.id)!,

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ownRecord } from '../sim/recordSchema.js';
 import { DataError, userIoError } from '../core/errors.js';
 import { MAX_ARMS, MAX_CONFIG_BYTES, MAX_LAMBDAS, MAX_RUNS } from '../sim/limits.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -25,7 +26,7 @@ const experimentSummary = z
     lambdas: z.array(z.number()).min(1).max(MAX_LAMBDAS),
     models: z.array(z.object({ id: z.string() }).passthrough()).min(1),
     cells: z
-      .array(z.object({ lambda: z.number(), label: z.string(), finalRegret: stat, accuracy: stat, energyWh: stat, reward: stat, selection: z.record(z.string(), z.number()) }).passthrough())
+      .array(z.object({ lambda: z.number(), label: z.string(), finalRegret: stat, accuracy: stat, energyWh: stat, reward: stat, selection: ownRecord(z.number()) }).passthrough())
       .max(MAX_LAMBDAS * MAX_ARMS),
   })
   .passthrough();

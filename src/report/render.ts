@@ -80,6 +80,35 @@ export function labelSvg(svg: string, label: string): string {
   return svg.replace(/^<svg\b([^>]*)>/, `<svg$1 role="img" aria-label="${e}"><title>${e}</title>`);
 }
 
+/** Keys of a compiled Vega spec whose strings are expressions. */
+const EXPRESSION_KEYS = new Set(['expr', 'signal', 'update', 'test', 'init']);
+const STRING_LITERAL = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g;
+
+/**
+ * The spec with each string literal in an expression that names an Object member ("constructor", "toString")
+ * split into a concatenation. Vega's expression parser looks a string's value up in a plain object and takes
+ * such a string for a variable, so a label or task of that name (which Vega-Lite puts into sort and order
+ * expressions) stopped the chart; other expressions are left as they are.
+ */
+export function safeLiterals<T>(spec: T): T {
+  const fix = (expr: string): string =>
+    expr.replace(STRING_LITERAL, (lit) => {
+      const q = lit[0];
+      const body = lit.slice(1, -1);
+      return body.length > 1 && !body.includes('\\') && (body in Object.prototype || body === '__proto__') ? `(${q}${body.slice(0, -1)}${q}+${q}${body.slice(-1)}${q})` : lit;
+    });
+  const walk = (v: unknown, key: string): unknown => {
+    if (typeof v === 'string') return EXPRESSION_KEYS.has(key) ? fix(v) : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    // a data set's values hold data, not expressions
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: k === 'values' ? x : walk(x, k), enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  return walk(spec, '') as T;
+}
+
 export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'chart'): Promise<RenderedChart> {
   const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
   // lay text out at the widths it is drawn with (Vega's estimate without a canvas is 0.8 em a character)
@@ -87,7 +116,7 @@ export async function renderChart(spec: TopLevelSpec, scale = 2, idPrefix = 'cha
   const full = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
   // vega-lite's warnings go to the console; charts are checked in tests instead
   const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const view = new vega.View(vega.parse(safeLiterals(compiled)), { renderer: 'none' });
   // a character XML forbids (a control character in a label of a hand-made summary) would stop the PNG renderer
   const svg = labelSvg(stableIds(await view.toSVG(), idPrefix), specTitleText(spec)).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
   view.finalize();

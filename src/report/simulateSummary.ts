@@ -1,5 +1,6 @@
 /** The parts of a simulate summary.json the report reads, validated so a bad file names its field. */
 import { z } from 'zod';
+import { ownRecord } from '../sim/recordSchema.js';
 import { DataError } from '../core/errors.js';
 import { parseJsonText } from '../core/readFile.js';
 
@@ -20,7 +21,7 @@ const policy = z.object({
   energyWh: meanSd,
   costNorm: meanSd,
   latencyS: meanSd,
-  selection: z.record(z.string(), z.number()),
+  selection: ownRecord(z.number()),
   perRun: z.array(z.object({ seed: z.number(), finalRegret: num, reward: num, accuracy: num, energyWh: num })),
 });
 
@@ -62,8 +63,8 @@ const protocolRow = z.object({
   costUsd: num,
   costNorm: num,
   // what the trained routers fitted and which model the static baseline is: the report's footnotes say them
-  fitted: z.record(z.string(), z.array(num)).optional(),
-  chose: z.record(z.string(), z.number()).optional(),
+  fitted: ownRecord(z.array(num)).optional(),
+  chose: ownRecord(z.number()).optional(),
 });
 /** The train/test protocol block (docs/outputs.md), when the simulation used --split or --train. */
 const protocol = z.object({

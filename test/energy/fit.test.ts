@@ -118,6 +118,14 @@ describe('energy model terms', () => {
     writeFileSync(f, 'task,model_id\ngpqa,m\n');
     expect(() => readMlEnergy(f)).toThrow(/missing column 'gpu_model'/);
   });
+
+  it.skipIf(!have)('a load-test model named after an Object member has no known size', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'gs-fit-')), 'lt.csv');
+    for (const model of ['constructor', '__proto__', 'toString']) {
+      writeFileSync(f, `gpu,model,energy_per_token_J,total_requests,avg_latency_s,total_time_s\nA100-80GB,${model},0.35,4135,1.161,629.91\n`);
+      expect(() => fitEnergyModelFiles(ML, f), model).toThrow(new DataError(`model '${model}' has no known size`, f, 2, 'model'));
+    }
+  });
 });
 
 // through main() in this process (the file is in the isolated project): a child would spend most of its time

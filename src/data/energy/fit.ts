@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { lusolve } from 'mathjs';
 import { DataError } from '../../core/errors.js';
 import { readFileBounded } from '../../core/readFile.js';
+import { own } from '../../core/dict.js';
 import type { EnergyCoefficients } from './types.js';
 
 /** Larger inputs are refused: the real files are a few hundred KiB. */
@@ -158,7 +159,7 @@ const LOADTEST_MODELS: Record<string, { activeB: number; totalB: number; precisi
 function fitA100(rows: readonly LoadTestRow[], c: Omit<EnergyCoefficients, 'a100'>, file: string): { a100: number; ratios: { model: string; ratio: number }[] } {
   const beta = COEF_NAMES.map((k) => c[k]);
   const ratios = rows.map((r) => {
-    const m = LOADTEST_MODELS[r.model];
+    const m = own(LOADTEST_MODELS, r.model);
     if (!m) throw new DataError(`model '${r.model}' has no known size`, file, r.line, 'model');
     const d = designRow({ ...m, batch: r.concurrency, gpu: 'H100' });
     const pred = Math.exp(d.reduce((s, v, i) => s + v * beta[i], 0));

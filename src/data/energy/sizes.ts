@@ -7,6 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../../core/errors.js';
 import { readFileBounded } from '../../core/readFile.js';
+import { own } from '../../core/dict.js';
 import { PRECISIONS, type ModelSize, type Precision } from './types.js';
 
 export interface SizeEntry extends ModelSize {
@@ -93,7 +94,7 @@ export function resolveSizes(models: readonly { id: string; paramsB: number }[],
   return models.map((m) => {
     const o = overrides?.get(m.id);
     if (o) return o;
-    const d = DEFAULT_SIZES[m.id];
+    const d = own(DEFAULT_SIZES, m.id);
     // a table records one count; when it is a default's total (e.g. written by energy attach), the default also knows the active count
     if (m.paramsB > 0) return d && Math.abs(d.totalB - m.paramsB) <= 1e-9 * d.totalB ? d : dense(m.paramsB, 'table');
     if (d) return d;

@@ -4,6 +4,7 @@
  * wide conventions.
  */
 import { DataError } from '../../core/errors.js';
+import { own } from '../../core/dict.js';
 import type { ModelInfo } from '../pool.js';
 import { LONG_METRIC_COLUMNS, N_METRICS, K_ACC, K_COST } from './longBuilder.js';
 import { embeddingColumns } from './embedding.js';
@@ -81,7 +82,7 @@ export function classifyWideColumns(columns: string[], file: string): WideLayout
     if (bar > 0) {
       const suffix = name.slice(bar + 1).toLowerCase();
       if (IGNORED_SUFFIXES.has(suffix)) return;
-      const kk = SUFFIX_METRIC[suffix];
+      const kk = own(SUFFIX_METRIC, suffix);
       if (kk === undefined) {
         ignored.push(name);
         return;

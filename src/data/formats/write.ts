@@ -20,6 +20,7 @@ import { computeTaskBounds, type AccuracyColumn, type MetricColumn, type PoolTab
 import { nearest6 } from '../columns.js';
 import { encodeMeta, META_KEY } from './columnar.js';
 import { DEFAULT_TASK } from './longBuilder.js';
+import { own } from '../../core/dict.js';
 
 type OutputFormat = 'arrow' | 'arrow-stream' | 'parquet' | 'csv' | 'tsv' | 'jsonl';
 
@@ -38,12 +39,12 @@ const OUT_EXT: Record<string, OutputFormat> = {
 
 export function outputFormatOf(dst: string, forced?: string): OutputFormat {
   if (forced) {
-    const f = OUT_EXT[forced.toLowerCase()] ?? (forced === 'arrow-stream' ? 'arrow-stream' : undefined);
+    const f = own(OUT_EXT, forced.toLowerCase()) ?? (forced === 'arrow-stream' ? 'arrow-stream' : undefined);
     if (!f) throw new UsageError(`--to: cannot write format '${forced}' (expected arrow, arrows, parquet, csv, tsv or jsonl)`);
     return f;
   }
   const { ext, gz } = splitExt(dst);
-  const f = OUT_EXT[ext];
+  const f = own(OUT_EXT, ext);
   // the whole path: a basename alone ('null' for /dev/null) does not say which path was meant
   if (!f) throw new UsageError(`cannot tell the output format from '${dst}' (use .arrow, .arrows, .parquet, .csv, .tsv or .jsonl, or --to)`);
   if (gz && (f === 'arrow' || f === 'arrow-stream' || f === 'parquet')) throw new UsageError(`${f} output is not gzipped; drop the .gz`);
