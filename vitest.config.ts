@@ -13,7 +13,7 @@ const UNIT = [
   ...['policies', 'metrics', 'sim', 'features', 'core', 'report', 'architecture', 'energy', 'data', 'experiments'].map((d) => `test/${d}/**/*.test.ts`),
   // files of the other folders that leave no global state either: they call the library, build the program
   // without running it, or spawn the CLI (each file here saves a worker start and a fresh import of the library)
-  ...['app/energy', 'app/evaluateScenario', 'app/regressOptions', 'app/runConfig', 'app/scenario', 'bench/only', 'cli/comparisonMedian', 'cli/costColumns', 'cli/docs-help', 'cli/emptyPaths', 'cli/energyAttach', 'cli/hints', 'cli/liveDisplay', 'cli/outputsDoc', 'cli/outputsDocLive', 'cli/regressBaseline', 'cli/regressTable', 'cli/routerbenchColumns', 'cli/startup', 'fuzz/fuzz', 'fuzz/pickleBombs', 'hostile/printable', 'hostile/profiling', 'hostile/smallFiles', 'profiling/estimate', 'profiling/live', 'profiling/openai', 'profiling/queries', 'profiling/scoring', 'scripts/profileCategories', 'setup/globalTmp'].map((f) => `test/${f}.test.ts`),
+  ...['app/energy', 'app/evaluateScenario', 'app/regressOptions', 'app/runConfig', 'app/scenario', 'bench/only', 'cli/comparisonMedian', 'cli/docs-help', 'cli/energyAttach', 'cli/hints', 'cli/liveDisplay', 'cli/outputsDocLive', 'cli/regressBaseline', 'cli/regressTable', 'cli/routerbenchColumns', 'fuzz/fuzz', 'fuzz/pickleBombs', 'hostile/printable', 'hostile/profiling', 'profiling/estimate', 'profiling/live', 'profiling/openai', 'profiling/queries', 'profiling/scoring', 'scripts/profileCategories', 'setup/globalTmp'].map((f) => `test/${f}.test.ts`),
 ];
 const PLUGINS = ['test/policies/plugins.test.ts', 'test/policies/softmaxExample.test.ts'];
 /** Files under UNIT's folders that spy, mock or change the environment: isolated. */

@@ -4,8 +4,9 @@ import { defineConfig } from 'vitest/config';
 // signals and hostile output directories against the CLI,
 // energy attach round trips, the task classifier trained on the real prompts, the checks of shard merges and
 // profile-models against live fake servers, evaluate sweeps on the shared RouterBench rows and simulate's
-// determinism through the built binary, experiment split series, checkpoint resumes through the CLI and whole
-// scenario experiments (moved out of `npm test` to keep it within its time).
+// determinism through the built binary, experiment split series, checkpoint resumes through the CLI, whole
+// scenario experiments, the documented outputs of whole commands, start-up, empty paths given to options, the
+// network time limits, hostile input files and the cost columns through the CLI (moved out of `npm test` to keep it within its time).
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/globalTmp.ts'],

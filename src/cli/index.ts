@@ -28,7 +28,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 
 /**
  * What the top-level help lists for each subcommand (its usage term and description), so that `--help`,
- * `--version` and unknown-command errors load no subcommand module. test/cli/startup.test.ts checks these
+ * `--version` and unknown-command errors load no subcommand module. test/cli/startup.e2e.test.ts checks these
  * against the real registrations.
  */
 export const COMMAND_SUMMARIES: Record<string, [term: string, description: string]> = {

@@ -1,5 +1,5 @@
 /**
- * docs/experiments.md's series of splits against a real one (a few seconds, so not with outputsDoc.test.ts):
+ * docs/experiments.md's series of splits against a real one (a few seconds; the single commands are in outputsDocCommands.e2e.test.ts):
  * splits.csv's columns and the object `--json` prints.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The outputs outputsDoc.test.ts does not cover, against their docs: evaluate (docs/evaluate.md), profile-models
+ * The outputs outputsDocCommands.e2e.test.ts does not cover, against their docs: evaluate (docs/evaluate.md), profile-models
  * (docs/profile-models.md), energy sensitivity (docs/energy-model.md), regress.json and state.json
  * (docs/outputs.md), datasets list/info --json (datasets/README.md), features (docs/features.md). Every field written is documented, every field documented as always there is there.
  */
