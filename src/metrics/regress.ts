@@ -3,6 +3,7 @@
  * and a direction (is higher better or worse). Pure functions; the command lives in cli/regress.ts.
  */
 import { closest, UsageError } from '../core/errors.js';
+import { own } from '../core/dict.js';
 
 type Direction = 'lower-is-better' | 'higher-is-better';
 
@@ -64,10 +65,6 @@ export function toleranceKeyProblem(key: string, metrics: readonly string[] = []
   return `unknown metric '${key}'${meant}; metrics: ${known.join(', ')} (or a full key such as linucb.finalRegret)`;
 }
 
-/** A user-keyed record's own entry (metric names such as `constructor` must not reach the prototype). */
-function own<T>(r: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(r, key) ? r[key] : undefined;
-}
 
 type Verdict = 'ok' | 'improved' | 'regressed' | 'missing' | 'new';
 
