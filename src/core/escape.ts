@@ -51,3 +51,17 @@ export const hasControl = (s: string): boolean => CONTROL.test(s);
 export function jsonQuoted(s: string, max = 80): string {
   return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s).replace(/[\u007f-\u009f]/g, uEscape);
 }
+
+/** A name a message quotes back, cut at `max` characters: a megabyte-long name must not make a megabyte message. */
+export function cutName(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * The valid names a message lists: the first `max` (each cut by cutName), then how many more, so a table of
+ * 100,000 models does not make a message of megabytes. Lists of up to `max` names are shown whole.
+ */
+export function nameList(names: readonly string[], max = 40, cut: (name: string) => string = cutName): string {
+  const head = names.slice(0, max).map((n) => cut(n)).join(', ');
+  return names.length > max ? `${head} and ${names.length - max} more` : head;
+}

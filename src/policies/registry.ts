@@ -24,6 +24,7 @@ import { softmaxFactory } from './softmax.js';
 import { ucb1Factory } from './ucb1.js';
 import { warmLinucbFactory } from './warmLinucb.js';
 import { warmThompsonFactory } from './warmThompson.js';
+import { cutName, nameList } from '../core/escape.js';
 
 export const FACTORIES: readonly PolicyFactory[] = [
   randomFactory,
@@ -103,12 +104,12 @@ export function resolvePolicy(name: string, models: readonly ModelInfo[]): Polic
   if (name.startsWith('static:')) {
     const id = name.slice('static:'.length);
     const m = models.findIndex((x) => x.id === id);
-    if (m < 0) throw new UsageError(`unknown model '${id}' in '${name}'${didYouMean(id, models.map((x) => x.id))}; models: ${models.map((x) => x.id).join(', ')}`);
+    if (m < 0) throw new UsageError(`unknown model '${cutName(id)}' in '${cutName(name)}'${didYouMean(id, models.map((x) => x.id))}; models: ${nameList(models.map((x) => x.id))}`);
     return staticModelFactory(m, id);
   }
   const all = allFactories();
   const f = all.find((x) => x.name === name);
-  if (!f) throw new UsageError(`unknown policy '${name}'${didYouMean(name, all.map((x) => x.name))}; valid policies: ${[...POLICY_NAMES, ...pluginFactories().map((x) => x.name)].join(', ')}`);
+  if (!f) throw new UsageError(`unknown policy '${cutName(name)}'${didYouMean(name, all.map((x) => x.name))}; valid policies: ${[...POLICY_NAMES, ...pluginFactories().map((x) => x.name)].join(', ')}`);
   return f;
 }
 
@@ -150,11 +151,11 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     given.set(`${pol}.${key}`, o);
     const all = allFactories();
     const factory = all.find((f) => f.name === pol);
-    if (!factory) throw new UsageError(`unknown policy '${pol}' in parameter override '${o}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
+    if (!factory) throw new UsageError(`unknown policy '${cutName(pol)}' in parameter override '${cutName(o)}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
     const spec = factory.params.find((p) => p.name === key);
     if (!spec) {
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';
-      throw new UsageError(`unknown parameter '${key}' for policy '${pol}'${didYouMean(key, factory.params.map((p) => p.name))}; valid parameters: ${valid}`);
+      throw new UsageError(`unknown parameter '${cutName(key)}' for policy '${pol}'${didYouMean(key, factory.params.map((p) => p.name))}; valid parameters: ${valid}`);
     }
     const v = parseDecimal(raw);
     if (!Number.isFinite(v)) throw new UsageError(`parameter override '${o}': '${raw}' is not a finite number`);

@@ -10,6 +10,7 @@ import type { PoolTable } from '../data/pool.js';
 import { asFloat64, type MetricColumn } from '../data/columns.js';
 import { bestReward } from './actions.js';
 import { buildRewards, costBoundsOf, hasEnergy, hasLatency, type CostBounds, type RewardOptions, type RewardTable } from './reward.js';
+import { cutName, nameList } from '../core/escape.js';
 
 /** Events × table cells of one drift plan: each event keeps a reward table (docs/limits.md). */
 const MAX_DRIFT_CELLS = 20_000_000;
@@ -66,8 +67,8 @@ export function driftProblem(t: PoolTable, events: readonly DriftEvent[]): Drift
     const e = sorted[k];
     const bad = (field: keyof DriftEvent | null, message: string): DriftProblem => ({ index: events.indexOf(e), field, message });
     if (!(Number.isInteger(e.step) && e.step >= 0 && e.step < t.nQueries)) return bad('step', `step must be an integer in 0..${t.nQueries - 1}`);
-    if (!t.models.some((m) => m.id === e.model)) return bad('model', `unknown model '${e.model}'; models: ${t.models.map((m) => m.id).join(', ')}`);
-    if (e.task !== undefined && !t.tasks.includes(e.task)) return bad('task', `unknown task '${e.task}'; tasks: ${t.tasks.join(', ')}`);
+    if (!t.models.some((m) => m.id === e.model)) return bad('model', `unknown model '${cutName(e.model)}'; models: ${nameList(t.models.map((m) => m.id))}`);
+    if (e.task !== undefined && !t.tasks.includes(e.task)) return bad('task', `unknown task '${cutName(e.task)}'; tasks: ${nameList(t.tasks)}`);
     if (e.accuracy === undefined && e.energy === undefined && e.usd === undefined && e.latency === undefined) {
       return bad(null, 'give at least one of accuracy (a shift), energy, usd or latency (factors)');
     }

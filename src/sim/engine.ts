@@ -20,6 +20,7 @@ import { budgetMissing } from '../policies/budgeted.js';
 import { guardedCreate } from '../policies/pluginGuard.js';
 import { hasScenario, ScenarioRun, type ScenarioConfig, type ScenarioResult } from './scenario.js';
 import { streamMeans, type DriftCursor } from './drift.js';
+import { cutName, nameList } from '../core/escape.js';
 
 /** Oracle over the full table (the reference, docs/model.md §6) or over the models in the pool at each step. */
 export type OracleMode = 'full' | 'pool';
@@ -131,7 +132,7 @@ export function modelStats(t: PoolTable, rw: RewardTable): { meanReward: Float64
 
 function modelIdx(t: PoolTable, id: string, where: string): number {
   const m = t.models.findIndex((x) => x.id === id);
-  if (m < 0) throw new UsageError(`${where}: unknown model '${id}'; models: ${t.models.map((x) => x.id).join(', ')}`);
+  if (m < 0) throw new UsageError(`${where}: unknown model '${cutName(id)}'; models: ${nameList(t.models.map((x) => x.id))}`);
   return m;
 }
 

@@ -15,6 +15,7 @@ import { resolveScenario } from './scenarioConfig.js';
 import type { ScenarioConfig } from './scenario.js';
 import { fillTextFeatures } from './run.js';
 import { resolveSemantics, type ResolvedSemantics } from './runConfig.js';
+import { cutName, nameList } from '../core/escape.js';
 
 export interface Job {
   lambdaIndex: number;
@@ -44,7 +45,7 @@ export function expandJobs(cfg: ExperimentConfig, runs = cfg.runs): Job[] {
 /** The first pool model id the table does not have, with where it was written (a path in the YAML), or null. */
 export function poolProblem(cfg: ExperimentConfig, t: PoolTable): { message: string; path: (string | number)[] } | null {
   const ids = new Set(t.models.map((m) => m.id));
-  const unknown = (id: string): string => `unknown model '${id}'; models: ${[...ids].join(', ')}`;
+  const unknown = (id: string): string => `unknown model '${cutName(id)}'; models: ${nameList([...ids])}`;
   const lists: [string[] | undefined, (string | number)[]][] = [
     [cfg.pool?.initial, ['pool', 'initial']],
     [cfg.pool?.exclude, ['pool', 'exclude']],

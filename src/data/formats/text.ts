@@ -4,7 +4,7 @@
  * views: nothing holds the whole file as a string, and hot loops avoid an await per record.
  */
 import { DataError } from '../../core/errors.js';
-import { terminalSafe } from '../../core/escape.js';
+import { nameList, terminalSafe } from '../../core/escape.js';
 import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
@@ -367,8 +367,7 @@ export function truncate(s: string, n = 40): string {
 
 /** A list for a message: the first `max` names (each truncated), then how many more. */
 export function someOf(names: readonly string[], max = 10): string {
-  const head = names.slice(0, max).map((n) => truncate(n)).join(', ');
-  return names.length > max ? `${head} and ${names.length - max} more` : head;
+  return nameList(names, max, (n) => truncate(n));
 }
 
 /** The first text line of a possibly gzipped file (for content sniffing). */
