@@ -141,9 +141,8 @@ function checkPrintable(t: PoolTable, file: string): void {
 
 /** A `--format` value (or alias) as the format it names; a UsageError listing the valid values otherwise. */
 function formatByName(name: string): FormatName {
-  const key = name.trim().toLowerCase();
   // own keys only: '__proto__' or 'constructor' would otherwise name Object's own members
-  const f = Object.hasOwn(FORMATS, key) ? FORMATS[key] : undefined;
+  const f = own(FORMATS, name.trim().toLowerCase());
   if (!f) throw new SettingError((n) => `unknown ${n('format')} '${name}' (expected one of: ${Object.keys(FORMATS).join(', ')})`);
   return f;
 }
