@@ -19,14 +19,14 @@ const MODELS = 11;
 const TASKS = ['mmlu', 'hellaswag', 'gsm8k', 'arc-challenge', 'winogrande', 'mbpp', 'mt-bench', 'consistency', 'rag'];
 export const DATASET_TARGETS = { arrowSeconds: 0.5, parquetSeconds: 1.5, csvSeconds: 3, peakOverTable: 3 };
 
-export function generateRouterBenchSized(seed = 7): PoolTable {
+export function generateRouterBenchSized(seed = 7, prompts = PROMPTS): PoolTable {
   const rng = new Rng(seed);
-  const n = PROMPTS * MODELS;
+  const n = prompts * MODELS;
   const accuracy = new Float64Array(n);
   const costUsd = new Float64Array(n);
   const queryTasks: string[] = [];
   const queryIds: string[] = [];
-  for (let q = 0; q < PROMPTS; q++) {
+  for (let q = 0; q < prompts; q++) {
     const task = TASKS[q % TASKS.length];
     queryTasks.push(task);
     queryIds.push(`${task}.${q}`);
@@ -89,14 +89,15 @@ function measureLoad(file: string, n: number): { seconds: number; peakBytes: num
   return { seconds: best.seconds, peakBytes: Math.max(...runs.map((r) => r.peakBytes)), tableBytes: best.tableBytes };
 }
 
-export async function benchDatasets(): Promise<Record<string, number>> {
+/** `prompts` (default RouterBench's size) is smaller only in the test of the JSON's fields. */
+export async function benchDatasets(prompts = PROMPTS): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-bench-data-'));
   try {
-    const t = generateRouterBenchSized();
+    const t = generateRouterBenchSized(7, prompts);
     const files = { arrow: join(dir, 'rb.arrow'), parquet: join(dir, 'rb.parquet'), csv: join(dir, 'rb.csv') };
     for (const f of Object.values(files)) await writeTable(t, f);
-    const result: Record<string, number> = {
-      'datasets.prompts': PROMPTS,
+    const result: Record<string, number | string> = {
+      'datasets.prompts': prompts,
       'datasets.models': MODELS,
       'datasets.tableMiB': +(tableBytes(t) / 2 ** 20).toFixed(2),
     };
@@ -109,8 +110,8 @@ export async function benchDatasets(): Promise<Record<string, number>> {
       result[`datasets.${fmt}.peakOverTable`] = +(peak / best.tableBytes).toFixed(2);
     }
     Object.assign(result, await benchLongParquet(t, dir));
-    Object.assign(result, await benchRouterBenchCsv(dir));
-    Object.assign(result, benchPickle(dir));
+    Object.assign(result, await benchRouterBenchCsv(dir, prompts));
+    Object.assign(result, benchPickle(dir, prompts));
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -163,7 +164,7 @@ const WORDS = ['the', 'model', 'answer', 'question', 'because', 'energy', 'route
  * correctness column per model, `<model>|model_response`, `<model>|total_cost`, `oracle_model_to_route_to`.
  * Prompts and responses are quoted stringified Python lists with commas, quotes and line breaks in them.
  */
-async function writeRouterBenchCsv(file: string, seed = 11): Promise<void> {
+async function writeRouterBenchCsv(file: string, prompts: number, seed = 11): Promise<void> {
   const rng = new Rng(seed);
   const models = Array.from({ length: MODELS }, (_, m) => `model-${m}`);
   const text = (lo: number, hi: number): string => {
@@ -177,7 +178,7 @@ async function writeRouterBenchCsv(file: string, seed = 11): Promise<void> {
   const out = createWriteStream(file);
   const write = (chunk: string): Promise<void> | void => (out.write(chunk) ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
   await write(header.join(',') + '\n');
-  for (let q = 0; q < PROMPTS; q++) {
+  for (let q = 0; q < prompts; q++) {
     const task = TASKS[q % TASKS.length];
     const row: (string | number)[] = [q, `${task}.${q}`, text(40, 200), task];
     for (let m = 0; m < MODELS; m++) row.push(rng.next() < 0.5 ? 1 : 0);
@@ -190,9 +191,9 @@ async function writeRouterBenchCsv(file: string, seed = 11): Promise<void> {
 }
 
 /** Load the full-size RouterBench wide CSV above: the responses are most of its bytes and are never decoded. */
-async function benchRouterBenchCsv(dir: string): Promise<Record<string, number>> {
+async function benchRouterBenchCsv(dir: string, prompts: number): Promise<Record<string, number>> {
   const file = join(dir, 'routerbench-wide.csv');
-  await writeRouterBenchCsv(file);
+  await writeRouterBenchCsv(file, prompts);
   const best = measureLoad(file, 2);
   const peak = best.peakBytes;
   return {
@@ -216,12 +217,12 @@ function pandasPython(): string | null {
  * Load a RouterBench-layout pickle the size of routerbench_0shot.pkl, every model's responses included
  * (which the loader never decodes). Needs Python with pandas to write the file; skipped otherwise.
  */
-function benchPickle(dir: string): Record<string, number | string> {
+function benchPickle(dir: string, prompts: number): Record<string, number | string> {
   const py = pandasPython();
   if (!py) return { 'datasets.pickle': 'skipped: no python3 with pandas (GREENSERV_BENCH_PYTHON names one)' };
   const file = join(dir, 'rb.pkl');
   const script = fileURLToPath(new URL('../../bench/make_routerbench_pickle.py', import.meta.url));
-  execFileSync(py, [script, file, '4'], { stdio: 'ignore' });
+  execFileSync(py, [script, file, '4', String(prompts)], { stdio: 'ignore' });
   const best = measureLoad(file, 2);
   const peak = best.peakBytes;
   const size = statSync(file).size;

@@ -74,12 +74,15 @@ function median(a: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-export async function benchFeatures(): Promise<Record<string, number>> {
+/** `size` (default: all 2,500 prompts, `embed` at RouterBench's size) is smaller only in the test of the JSON's fields. */
+export async function benchFeatures(size: { prompts?: number; embedQueries?: number } = {}): Promise<Record<string, number>> {
   const dir = join(repoRoot(), '..', 'shared', 'data', 'greenserv', 'prompts');
   let prompts: { text: string; task: string }[];
   const real = existsSync(dir);
   if (real) prompts = readQueries(dir).records.map((r) => ({ text: r.text, task: r.task ?? '' }));
   else prompts = syntheticPrompts(2500);
+  if (size.prompts !== undefined) prompts = prompts.slice(0, size.prompts);
+  const embedQueries = size.embedQueries ?? EMBED_PROMPTS;
   const n = prompts.length;
   const texts = prompts.map((p) => p.text);
   const model = trainTaskModel(prompts.map((p) => ({ text: p.text, label: p.task })), { maxIter: 100 });
@@ -117,21 +120,21 @@ export async function benchFeatures(): Promise<Record<string, number>> {
     out[`features.${k}.cpuQps`] = n / median(v.map((x) => x.cpu));
   }
   // the path of `--features embed` (contextsFor → embedContexts, reduce 'pca'), fit included, at RouterBench size
-  const big = Array.from({ length: EMBED_PROMPTS }, (_, i) => texts[i % n]);
-  const half = Array.from({ length: Math.ceil(EMBED_PROMPTS / 2) }, (_, i) => 2 * i);
+  const big = Array.from({ length: embedQueries }, (_, i) => texts[i % n]);
+  const half = Array.from({ length: Math.ceil(embedQueries / 2) }, (_, i) => 2 * i);
   const pca = { dim: 64, reduce: 'pca' as const, seed: 0 };
   const big5: Record<string, { wall: number; cpu: number }[]> = { embed: [], embedFitAll: [] };
   for (let r = 0; r < 5; r++) {
     big5.embed.push(time(() => embedContexts(big, { ...pca, train: half })));
     big5.embedFitAll.push(time(() => embedContexts(big, pca)));
   }
-  out['features.embed.queries'] = EMBED_PROMPTS;
+  out['features.embed.queries'] = embedQueries;
   out['features.embed.trainQueries'] = half.length;
   out['features.embed.dim'] = pca.dim;
   out['features.embed.targetQps'] = FEATURE_TARGETS.embedQps;
   for (const [k, v] of Object.entries(big5)) {
-    out[`features.${k}.qps`] = EMBED_PROMPTS / median(v.map((x) => x.wall));
-    out[`features.${k}.cpuQps`] = EMBED_PROMPTS / median(v.map((x) => x.cpu));
+    out[`features.${k}.qps`] = embedQueries / median(v.map((x) => x.wall));
+    out[`features.${k}.cpuQps`] = embedQueries / median(v.map((x) => x.cpu));
   }
   return out;
 }

@@ -3,7 +3,7 @@
 Used by `npm run bench` (datasets section) when a Python with pandas is available, e.g. Debian's
 `apt-get install python3-pandas`:
 
-    python3 bench/make_routerbench_pickle.py out.pkl [protocol]
+    python3 bench/make_routerbench_pickle.py out.pkl [protocol] [prompts]
 
 36,497 prompts x 11 models: sample_id, prompt (a stringified Python list), eval_name, one correctness column
 per model, <model>|model_response, <model>|total_cost, oracle_model_to_route_to. Text is random words;
@@ -29,23 +29,24 @@ WORDS = ["the", "model", "answer", "question", "because", "energy", "router", "w
 def main() -> None:
     out = sys.argv[1]
     protocol = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else N
     rng = np.random.default_rng(1)
 
     def text(lo: int, hi: int) -> str:
         return str([" ".join(rng.choice(WORDS, int(rng.integers(lo, hi))))])
 
     cols = {
-        "sample_id": [f"{TASKS[i % len(TASKS)]}.{i}" for i in range(N)],
-        "prompt": [text(40, 200) for _ in range(N)],
-        "eval_name": [TASKS[i % len(TASKS)] for i in range(N)],
+        "sample_id": [f"{TASKS[i % len(TASKS)]}.{i}" for i in range(n)],
+        "prompt": [text(40, 200) for _ in range(n)],
+        "eval_name": [TASKS[i % len(TASKS)] for i in range(n)],
     }
     for m in MODELS:
-        cols[m] = rng.integers(0, 2, N).astype(float)
+        cols[m] = rng.integers(0, 2, n).astype(float)
     for m in MODELS:
-        cols[m + "|model_response"] = [text(20, 120) for _ in range(N)]
+        cols[m + "|model_response"] = [text(20, 120) for _ in range(n)]
     for m in MODELS:
-        cols[m + "|total_cost"] = rng.random(N) * 1e-3
-    cols["oracle_model_to_route_to"] = [MODELS[i % len(MODELS)] for i in range(N)]
+        cols[m + "|total_cost"] = rng.random(n) * 1e-3
+    cols["oracle_model_to_route_to"] = [MODELS[i % len(MODELS)] for i in range(n)]
     with open(out, "wb") as f:
         pickle.dump(pd.DataFrame(cols), f, protocol=protocol)
 
