@@ -1,11 +1,12 @@
 /**
  * The JSON of `npm run bench` against docs/outputs.md ("`npm run bench` and `npm run bench:large`"): the built
- * bench with its two quickest sections (`--only policies,startup --quick`, about 20 s), and the evaluate and
- * split sections' functions on a small table; every field written is documented and every documented field of
- * those sections is written.
+ * bench with its two quickest sections (`--only policies,startup --quick`, about 20 s) and with the simulate
+ * and x3 sections (`--only simulate,experiment --quick`, about 10 s), the evaluate, split, datasets and
+ * features sections' functions on small inputs, and the built `bench:large` on 300 queries; every field
+ * written is documented and every documented field of those sections is written.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +144,124 @@ describe('docs/outputs.md: the evaluate and split sections of npm run bench', ()
     expect(keys(r)).toEqual(braceFields(/^ `(\{[^`]+\})`/.exec(part(name, NEXT_BULLET))![1]).all);
     expect(r).toMatchObject({ queries: 300, meetsTarget: expect.any(Number) as unknown });
     expect([0, 1]).toContain(r.meetsTarget);
+  });
+});
+
+describe('docs/outputs.md: the simulate and x3Sweep sections of npm run bench', () => {
+  let x: Json;
+  beforeAll(async () => {
+    const r = await promisify(execFile)(process.execPath, ['--expose-gc', resolve(ROOT, 'dist/bench/index.js'), '--only', 'simulate,experiment', '--quick'], { maxBuffer: 1 << 24 });
+    x = JSON.parse(r.stdout) as Json;
+  });
+
+  it('simulate {seconds, peakRssMiB}, x3Sweep the same with a note, and their targets in meetsTargets', () => {
+    const said = /`simulate`: `(\{[^`]+\})` of child processes; `x3Sweep`: the same with a `(\w+)`/.exec(bench)!;
+    const sim = braceFields(said[1]).all;
+    expect(keys(x).filter((k) => !['schemaVersion', 'kind', 'machine', 'targets', 'meetsTargets'].includes(k))).toEqual(['simulate', 'x3Sweep']);
+    expect(keys(x.simulate)).toEqual(sim);
+    expect(keys(x.x3Sweep)).toEqual([...sim, said[2]]);
+    for (const k of sim) for (const s of [x.simulate, x.x3Sweep] as Json[]) expect(s[k], k).toBeGreaterThan(0);
+    expect(typeof (x.x3Sweep as Json).note).toBe('string');
+    // the targets the top-level `targets` names for them, each checked against its own figure
+    const t = x.targets as Json;
+    const secs = (s: unknown): number => (s as Json).seconds as number;
+    expect(x.meetsTargets).toEqual({ simulate: secs(x.simulate) < (t.simulateSeconds as number), x3Sweep: secs(x.x3Sweep) < (t.x3SweepSeconds as number) });
+  });
+});
+
+/**
+ * The documented names of a flat section (`datasets`, `features`): backticked names outside parentheses; in
+ * each clause (up to `, then` or `;`) a `{a, b}` or `.{a, b}` after bare names applies to each of them,
+ * `x.{a, b}` gives x.a and x.b, and a bare name that heads dotted ones (`embed` of `embed.dim`) is no field.
+ */
+function flatNames(text: string): string[] {
+  let t = text;
+  while (/\([^()]*\)/.test(t)) t = t.replace(/\([^()]*\)/g, '');
+  const out: string[] = [];
+  const inner = (lit: string): string[] => braceFields(lit).all;
+  for (const clause of t.split(/, then |; /)) {
+    let bare: string[] = [];
+    for (const [, span] of clause.matchAll(/`([^`]+)`/g)) {
+      if (/^\.?\{/.test(span)) {
+        out.push(...bare.flatMap((b) => inner(span).map((f) => `${b}.${f}`)));
+        bare = [];
+      } else if (/^\w+$/.test(span)) bare.push(span);
+      else if (/^\w+\.\{/.test(span)) out.push(...inner(span).map((f) => `${span.split('.')[0]}.${f}`));
+      else if (/^\w+(\.\w+)+$/.test(span)) out.push(span);
+    }
+    out.push(...bare);
+  }
+  return sorted(out.filter((n) => !out.some((m) => m.startsWith(`${n}.`))));
+}
+
+describe('docs/outputs.md: the datasets and features sections of npm run bench', () => {
+  const fn = async <A extends unknown[]>(file: string, name: string): Promise<(...a: A) => Promise<Json>> =>
+    ((await import(resolve(ROOT, 'dist/bench', file))) as Record<string, (...a: A) => Promise<Json>>)[name];
+  const prefixed = (r: Json, p: string): string[] => sorted(keys(r).map((k) => (k.startsWith(`${p}.`) ? k.slice(p.length + 1) : `(unprefixed) ${k}`)));
+
+  it('datasets: every documented figure, each a number, and no other (on 300 prompts)', async () => {
+    const r = await (await fn<[number]>('datasets.js', 'benchDatasets'))(300);
+    const said = flatNames(bench.slice(bench.indexOf('`datasets` (loads') + 10, bench.indexOf('; `features` (')));
+    expect(said.length).toBeGreaterThan(20);
+    // without a Python with pandas the pickle's four figures are one string saying why
+    const skipped = typeof r['datasets.pickle'] === 'string';
+    if (skipped) console.warn(`datasets: ${r['datasets.pickle'] as string}`);
+    const want = skipped ? sorted([...said.filter((n) => !n.startsWith('pickle.')), 'pickle']) : said;
+    expect(prefixed(r, 'datasets')).toEqual(want);
+    for (const [k, v] of Object.entries(r)) if (k !== 'datasets.pickle' || !skipped) expect(typeof v, k).toBe('number');
+    expect(r).toMatchObject({ 'datasets.prompts': 300, 'datasets.models': 11 });
+    // the three formats meetsTargets names (`datasets.<format>`) each have the two figures it compares
+    const formats = [.../`datasets\.<format>` \(([^)]*):/.exec(part('meetsTargets', NEXT_BULLET))![1].matchAll(/`(\w+)`/g)].map((m) => m[1]);
+    expect(formats.length).toBeGreaterThan(0);
+    for (const f of formats) {
+      expect(r[`datasets.${f}.loadSeconds`], f).toBeGreaterThan(0);
+      expect(r[`datasets.${f}.peakOverTable`], f).toEqual(expect.any(Number));
+    }
+  });
+
+  it('features: every documented figure, each a number, and no other (200 prompts, embed on 400)', async () => {
+    const r = await (await fn<[{ prompts: number; embedQueries: number }]>('features.js', 'benchFeatures'))({ prompts: 200, embedQueries: 400 });
+    const said = flatNames(bench.slice(bench.indexOf('`features` (queries per second') + 10, bench.indexOf('; `evaluate`:')));
+    expect(prefixed(r, 'features')).toEqual(said);
+    for (const [k, v] of Object.entries(r)) expect(typeof v, k).toBe('number');
+    const real = existsSync(resolve(ROOT, '../shared/data/greenserv/prompts'));
+    if (!real) console.warn('features: ../shared/data/greenserv/prompts not found, so the synthetic prompts were timed (realPrompts 0)');
+    const { FEATURE_TARGETS } = (await import(resolve(ROOT, 'dist/bench/features.js'))) as { FEATURE_TARGETS: { embedQps: number } };
+    expect(r).toMatchObject({
+      'features.queries': 200,
+      'features.realPrompts': real ? 1 : 0,
+      'features.embed.queries': 400,
+      'features.embed.trainQueries': 200,
+      'features.embed.dim': Number(/`embed\.dim` \((\d+)\)/.exec(bench)![1]),
+      'features.embed.targetQps': FEATURE_TARGETS.embedQps,
+    });
+  });
+});
+
+describe('docs/outputs.md: the JSON of npm run bench:large', () => {
+  const large = doc.slice(doc.indexOf('`npm run bench:large` (`kind: "bench-large"`)'));
+  const head = braceFields(/^`npm run bench:large` \(`kind: "bench-large"`\): `(\{[^`]+\})`/.exec(large)![1]).all;
+  const inner = (name: string): string[] => braceFields(new RegExp(`${name} (\\{[^}]+\\})`).exec(large)![1]).all;
+  const each = braceFields(/each is `(\{[^`]+\})`/.exec(large)![1]).all;
+  const simExtra = /the simulations with `(\w+)`/.exec(large)![1];
+  const convExtra = /the conversions with `(\w+)`/.exec(large)![1];
+  const parts = head.slice(-5);
+  const run = async (...args: string[]): Promise<Json> =>
+    JSON.parse((await promisify(execFile)(process.execPath, ['--expose-gc', resolve(ROOT, 'dist/bench/large.js'), ...args], { maxBuffer: 1 << 24 })).stdout) as Json;
+
+  it('every part on 300 queries: the documented fields, and each part {seconds, peakMB} with its extra field', async () => {
+    const j = await run('--queries', '300');
+    expect(keys(j)).toEqual(head);
+    expect(j).toMatchObject({ schemaVersion: 1, kind: 'bench-large', queries: 300, models: 16, cells: 300 * 16 });
+    expect(keys(j.machine)).toEqual(inner('machine'));
+    expect(keys(j.targets)).toEqual(inner('targets'));
+    for (const k of ['csvFileMB', 'generateSeconds']) expect(typeof j[k], k).toBe('number');
+    expect(parts).toEqual(['simulateCsv', 'convert', 'simulateParquet', 'convertStream', 'simulateLongParquet']);
+    for (const p of parts) {
+      const extra = p.startsWith('simulate') ? simExtra : convExtra;
+      expect(keys(j[p]), p).toEqual([...each, extra]);
+      for (const v of Object.values(j[p] as Json)) expect(typeof v, p).toBe('number');
+      if (p.startsWith('simulate')) expect((j[p] as Json).bytesPerCell).toBeCloseTo((((j[p] as Json).peakMB as number) * 1e6) / (300 * 16), 1);
+    }
   });
 });
