@@ -12,8 +12,8 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'nod
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
-import { checkArgs } from './only.js';
 
 const BIN = fileURLToPath(new URL('../../bin/greenserv', import.meta.url));
 const CLI = BIN.replace(/bin\/greenserv$/, 'dist/src/cli/index.js');
@@ -67,22 +67,32 @@ export function measureCli(args: string[]): Measured {
   return { seconds: +seconds.toFixed(2), peakMB: m ? Math.round((Number(m[1]) * 1024) / 1e6) : Number.NaN };
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+const PARTS = ['csv', 'convert', 'parquet', 'stream'];
+
+/** The options, by node's own parser (so `--queries=300` is read like `--queries 300`), or a usage error. */
+export function parseLargeArgs(argv: readonly string[]): { queries: number; only: Set<string>; keep: string } | { error: string } {
+  let values: { queries?: string; only?: string; keep?: string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { queries: { type: 'string' }, only: { type: 'string' }, keep: { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (e) {
+    return { error: `${(e as Error).message.split('\n')[0]} (options: --queries <n>, --only <${PARTS.join(',')}>, --keep <dir>)` };
+  }
+  const queries = Number(values.queries ?? '1000000');
+  if (!Number.isInteger(queries) || queries < 1) return { error: `--queries: '${values.queries}' is not a positive integer` };
+  const only = (values.only ?? PARTS.join(',')).split(',');
+  const unknown = only.find((p) => !PARTS.includes(p));
+  if (unknown !== undefined) return { error: `--only: unknown part '${unknown}'; parts: ${PARTS.join(', ')}` };
+  return { queries, only: new Set(only), keep: values.keep ?? '' };
 }
 
 async function main(): Promise<void> {
-  const bad = checkArgs(process.argv.slice(2), { queries: { type: 'string' }, only: { type: 'string' }, keep: { type: 'string' } });
-  if (bad !== null) {
-    process.stderr.write(`bench:large: error: ${bad} (options: --queries <n>, --only <csv,convert,parquet,stream>, --keep <dir>)\n`);
+  const args = parseLargeArgs(process.argv.slice(2));
+  if ('error' in args) {
+    process.stderr.write(`bench:large: error: ${args.error}\n`);
     process.exitCode = 2;
     return;
   }
-  const queries = Number(arg('--queries', '1000000'));
-  if (!Number.isInteger(queries) || queries < 1) throw new Error(`--queries: '${arg('--queries', '')}' is not a positive integer`);
-  const only = new Set(arg('--only', 'csv,convert,parquet,stream').split(','));
-  const keep = arg('--keep', '');
+  const { queries, only, keep } = args;
   const dir = keep || mkdtempSync(join(tmpdir(), 'gs-bench-large-'));
   mkdirSync(dir, { recursive: true });
   const cells = queries * MODELS;

@@ -264,4 +264,12 @@ describe('docs/outputs.md: the JSON of npm run bench:large', () => {
       if (p.startsWith('simulate')) expect((j[p] as Json).bytesPerCell).toBeCloseTo((((j[p] as Json).peakMB as number) * 1e6) / (300 * 16), 1);
     }
   });
+
+  it('--only: the parts asked for and no others (convert also with parquet, which needs the file)', async () => {
+    const a = await run('--queries', '50', '--only=csv');
+    expect(keys(a).filter((k) => parts.includes(k))).toEqual(['simulateCsv']);
+    expect(a.queries).toBe(50);
+    const b = await run('--queries', '50', '--only', 'parquet');
+    expect(keys(b).filter((k) => parts.includes(k))).toEqual(['convert', 'simulateParquet']);
+  });
 });
