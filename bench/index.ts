@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkArgs, parseOnly } from './only.js';
+import { sectionMeets } from './meets.js';
 import { BENCH_POLICIES, benchDecisions } from './decisions.js';
 import { BenchUsageError, ReferenceRunner, THREAD_ENV, UNSET_ENV, checkoutCommit, parseReferenceArgs } from './reference.js';
 
@@ -154,18 +155,7 @@ async function main(): Promise<void> {
     if (!want(key)) continue;
     const m = (await import(mod)) as Record<string, () => Promise<Record<string, unknown>>>;
     result[key] = await m[fn]();
-    if (key === 'split') meets.splitSweep = (result[key] as Record<string, number>).meetsTarget === 1;
-    if (key === 'features') {
-      const t = (m as unknown as { FEATURE_TARGETS: { embedQps: number } }).FEATURE_TARGETS;
-      meets['features.embed'] = (result[key] as Record<string, number>)['features.embed.qps'] >= t.embedQps;
-    }
-    if (key === 'datasets') {
-      const r = result[key] as Record<string, number>;
-      const t = (m as unknown as { DATASET_TARGETS: Record<string, number> }).DATASET_TARGETS;
-      for (const f of ['arrow', 'parquet', 'csv']) {
-        meets[`datasets.${f}`] = r[`datasets.${f}.loadSeconds`] < t[`${f}Seconds`] && r[`datasets.${f}.peakOverTable`] < t.peakOverTable;
-      }
-    }
+    Object.assign(meets, sectionMeets(key, result[key] as Record<string, unknown>, m));
   }
   result.meetsTargets = meets;
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

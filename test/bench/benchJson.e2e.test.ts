@@ -131,6 +131,13 @@ describe('docs/outputs.md: the JSON of npm run bench', () => {
   });
 });
 
+/** The `meetsTargets` entries the bench adds for a section of these figures. */
+async function meetsOf(section: string, figures: Json): Promise<Json> {
+  const { sectionMeets } = (await import(resolve(ROOT, 'dist/bench/meets.js'))) as { sectionMeets: (k: string, f: Json, m: Json) => Json };
+  const file = { datasets: 'datasets.js', features: 'features.js', split: 'splitSweep.js', evaluate: 'evaluate.js' }[section]!;
+  return sectionMeets(section, figures, (await import(resolve(ROOT, 'dist/bench', file))) as Json);
+}
+
 describe('docs/outputs.md: the evaluate and split sections of npm run bench', () => {
   type Section = (nQueries?: number) => Promise<Json>;
   const load = async (file: string, fn: string): Promise<Section> => ((await import(resolve(ROOT, 'dist/bench', file))) as Record<string, Section>)[fn];
@@ -144,6 +151,8 @@ describe('docs/outputs.md: the evaluate and split sections of npm run bench', ()
     expect(keys(r)).toEqual(braceFields(/^ `(\{[^`]+\})`/.exec(part(name, NEXT_BULLET))![1]).all);
     expect(r).toMatchObject({ queries: 300, meetsTarget: expect.any(Number) as unknown });
     expect([0, 1]).toContain(r.meetsTarget);
+    // meetsTargets: `splitSweep` for split; evaluate's target is not one of them
+    expect(await meetsOf(name, r)).toEqual(name === 'split' ? { splitSweep: r.meetsTarget === 1 } : {});
   });
 });
 
@@ -217,6 +226,12 @@ describe('docs/outputs.md: the datasets and features sections of npm run bench',
       expect(r[`datasets.${f}.loadSeconds`], f).toBeGreaterThan(0);
       expect(r[`datasets.${f}.peakOverTable`], f).toEqual(expect.any(Number));
     }
+    // one boolean per format: its load time and its peak over the table each under the section's targets
+    const { DATASET_TARGETS: t } = (await import(resolve(ROOT, 'dist/bench/datasets.js'))) as { DATASET_TARGETS: Record<string, number> };
+    const meets = (x: Json): Json => Object.fromEntries(formats.map((f) => [`datasets.${f}`, (x[`datasets.${f}.loadSeconds`] as number) < t[`${f}Seconds`] && (x[`datasets.${f}.peakOverTable`] as number) < t.peakOverTable]));
+    expect(await meetsOf('datasets', r)).toEqual(meets(r));
+    const slow = { ...r, 'datasets.csv.loadSeconds': t.csvSeconds, 'datasets.arrow.peakOverTable': 0, 'datasets.arrow.loadSeconds': 0 };
+    expect(await meetsOf('datasets', slow)).toMatchObject({ 'datasets.csv': false, 'datasets.arrow': true });
   });
 
   it('features: every documented figure, each a number, and no other (200 prompts, embed on 400)', async () => {
@@ -235,6 +250,11 @@ describe('docs/outputs.md: the datasets and features sections of npm run bench',
       'features.embed.dim': Number(/`embed\.dim` \((\d+)\)/.exec(bench)![1]),
       'features.embed.targetQps': FEATURE_TARGETS.embedQps,
     });
+    // `features.embed`: `features.embed.qps` ≥ `features.embed.targetQps`
+    const at = (qps: number): Json => ({ ...r, 'features.embed.qps': qps });
+    expect(await meetsOf('features', r)).toEqual({ 'features.embed': (r['features.embed.qps'] as number) >= FEATURE_TARGETS.embedQps });
+    expect(await meetsOf('features', at(FEATURE_TARGETS.embedQps))).toEqual({ 'features.embed': true });
+    expect(await meetsOf('features', at(FEATURE_TARGETS.embedQps - 1))).toEqual({ 'features.embed': false });
   });
 });
 
