@@ -18,7 +18,7 @@ import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { releaseTemporary, trackTemporary } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { cacheDamage, commitWithRecord, recordPath } from './hubRecord.js';
+import { cacheDamage, commitWithRecord, finishTemporary, recordPath } from './hubRecord.js';
 import { acquireDownloadLock, LOCK_PREFIX } from './hubLock.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
@@ -317,12 +317,14 @@ async function download(uri: string, ref: HfRef, dest: string, record: string, o
     if (!res.body) throw new DataError(`the hub answered the download with HTTP ${res.status} and no content; ${placeHint(ref, dest, opts)}`, uri);
     process.on('exit', stopBar);
     bar?.start(mb(expected), 0);
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
+    // private until renamed: nobody else can change the bytes between their check and the rename
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
     if (digest) {
       const got = digest.hash.digest('hex');
       if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ${digest.from} says ${digest.hex}; download discarded`, uri);
     }
+    await finishTemporary(tmp);
     removeStaleTemps(dirname(record), limits.idleMs);
     await commitWithRecord(tmp, dest, record, { source: uri, size: done, sha256: sha256.digest('hex') });
   } catch (err) {
@@ -380,7 +382,7 @@ function smallBody(res: Response, onRefusal: (retryAfter: string | null) => void
 }
 
 /** Errors of the file system under the cache (not of the network, whose errors carry no syscall of these). */
-const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync', 'statfs']);
+const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync', 'fchmod', 'statfs']);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function tryAgain(retryAfter: string | null): string {

@@ -1,10 +1,10 @@
 /**
  * Several greenserv processes needing one hf:// file (built binary, against a local hub that counts
  * downloads): one downloads it, the others wait for its lock and use the verified file; Ctrl-C during the
- * wait leaves the other's lock alone. Build first.
+ * wait leaves the other's lock alone; cached files get the mode of any file the user creates. Build first.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedPath, parseHfUri, resolveHfSource } from '../../src/data/hub.js';
 import { downloadLockPath } from '../../src/data/hubLock.js';
+import { recordPath } from '../../src/data/hubRecord.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 const URI = 'hf://acme/bench/pairs.csv';
@@ -64,8 +65,9 @@ interface Run {
   kill: (sig: NodeJS.Signals) => void;
 }
 
-function run(args: string[], env: Record<string, string>): Run {
-  const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HF_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: Record<string, string>, umask?: string): Run {
+  const cmd = umask === undefined ? [process.execPath, BIN, ...args] : ['sh', '-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, BIN, ...args];
+  const p = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, HF_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -142,4 +144,26 @@ describe('hf:// downloads of one file by several processes', () => {
     expect(readFileSync(file)).toEqual(BODY);
     expect(hub.downloads()).toBe(1);
   }, 30_000);
+});
+
+describe('hf:// cache file modes', () => {
+  for (const [umask, mode] of [
+    ['000', 0o666],
+    ['077', 0o600],
+  ] as const) {
+    it(`umask ${umask}: the download is 0600 while it is written, then ${mode.toString(8)} like any new file, and so is its record`, async () => {
+      const hub = await heldHub();
+      const cache = newCache();
+      const dir = join(destIn(cache), '..');
+      const p = run(['datasets', 'info', URI], { GREENSERV_CACHE: cache, HF_ENDPOINT: hub.url }, umask);
+      const temp = (): string | undefined => (existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith('.greenserv-tmp-')) : undefined);
+      await until(() => hub.started() && temp() !== undefined && statSync(join(dir, temp()!)).size >= HALF, 'the download to start');
+      expect(statSync(join(dir, temp()!)).mode & 0o777).toBe(0o600);
+      hub.finish();
+      const [code] = await p.exited;
+      expect(code).toBe(0);
+      expect(statSync(destIn(cache)).mode & 0o777).toBe(mode);
+      expect(statSync(recordPath(cache, destIn(cache))).mode & 0o777).toBe(mode);
+    }, 60_000);
+  }
 });
