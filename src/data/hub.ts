@@ -4,7 +4,8 @@
  * authenticates; it goes into request headers only and is never printed. `HF_ENDPOINT` points at another hub.
  * Every request is bounded in time (data/net.ts), the download is limited to the size the hub declares and
  * checked against the hash it records, and it lands in the cache only by an atomic rename, with a record of
- * its size and sha256 that every later use checks (data/hubRecord.ts).
+ * its size and sha256 that every later use checks (data/hubRecord.ts). Processes that need one file at the
+ * same time download it once: the others wait for the first one's lock (data/hubLock.ts).
  */
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,7 +18,8 @@ import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { releaseTemporary, trackTemporary } from '../core/atomic.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { cacheDamage, commitWithRecord, recordPath } from './hubRecord.js';
+import { cacheDamage, commitWithRecord, finishTemporary, recordPath } from './hubRecord.js';
+import { acquireDownloadLock, LOCK_PREFIX } from './hubLock.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
 
 const HF_SCHEME = 'hf://';
@@ -44,6 +46,8 @@ export interface HubOptions {
   /** Show a progress bar (default: when stderr is a terminal). */
   progress?: boolean;
   warn?: (msg: string) => void;
+  /** Told once when another process is downloading the same file and this one waits (default: a line on stderr). */
+  onWait?: (msg: string) => void;
   /** Network bounds; default from GREENSERV_HUB_CONNECT_TIMEOUT, GREENSERV_HUB_IDLE_TIMEOUT, GREENSERV_HUB_TIMEOUT. */
   limits?: Partial<NetLimits>;
 }
@@ -232,6 +236,30 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     throw new UsageError('HF_TOKEN holds a space, line break or non-ASCII character, which no token has (its value is not shown); set it to the token alone');
   }
   const limits = hubLimits(opts);
+  // a note, not a warning about the data: it must not join a command's warnings in its results
+  const note = opts.onWait ?? ((m: string) => process.stderr.write(`greenserv: ${m}\n`));
+  const lock = await acquireDownloadLock(dest, limits.totalMs, (pid) =>
+    note(`another greenserv process${pid === null ? '' : ` (pid ${pid})`} is downloading ${dest}; waiting for it (at most ${limits.totalMs / 1000} s, ${LIMIT_ENV.total})`),
+  );
+  try {
+    // what the other process downloaded is checked against its record like any cached file
+    if (lock.waited && isFile(dest) && (await cacheDamage(dest, record)) === null) return dest;
+    return await download(uri, ref, dest, record, opts, limits, token);
+  } finally {
+    lock.release();
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Download the file of `ref` into the cache at `dest`, with its record; bounded by `limits`. */
+async function download(uri: string, ref: HfRef, dest: string, record: string, opts: HubOptions, limits: NetLimits, token: string | undefined): Promise<string> {
   const timed = timedFetch(limits, (phase) => describeTimeout(limits, phase), opts.fetch ?? fetch);
   // the hub client's errors keep no headers: remember the last refusal's Retry-After for the message
   let retryAfter: string | null = null;
@@ -289,12 +317,14 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     if (!res.body) throw new DataError(`the hub answered the download with HTTP ${res.status} and no content; ${placeHint(ref, dest, opts)}`, uri);
     process.on('exit', stopBar);
     bar?.start(mb(expected), 0);
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp));
+    // private until renamed: nobody else can change the bytes between their check and the rename
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     if (done !== expected) throw new DataError(`received ${done} of the ${expected} bytes the hub declared; download discarded`, uri);
     if (digest) {
       const got = digest.hash.digest('hex');
       if (got !== digest.hex) throw new DataError(`the downloaded file's ${digest.kind} is ${got}, the hub's ${digest.from} says ${digest.hex}; download discarded`, uri);
     }
+    await finishTemporary(tmp);
     removeStaleTemps(dirname(record), limits.idleMs);
     await commitWithRecord(tmp, dest, record, { source: uri, size: done, sha256: sha256.digest('hex') });
   } catch (err) {
@@ -352,7 +382,7 @@ function smallBody(res: Response, onRefusal: (retryAfter: string | null) => void
 }
 
 /** Errors of the file system under the cache (not of the network, whose errors carry no syscall of these). */
-const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync', 'statfs']);
+const FS_CALLS = new Set(['open', 'mkdir', 'rename', 'write', 'close', 'unlink', 'scandir', 'stat', 'lstat', 'fsync', 'fchmod', 'statfs']);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function tryAgain(retryAfter: string | null): string {
@@ -403,7 +433,7 @@ export function listCachedFiles(opts: { cacheDir?: string } = {}): CachedFile[] 
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && !e.name.startsWith(TMP_PREFIX)) {
+      else if (e.isFile() && !e.name.startsWith(TMP_PREFIX) && !e.name.startsWith(LOCK_PREFIX)) {
         const [owner, name, revision, ...rest] = relative(root, p).split(sep);
         if (rest.length === 0) continue;
         const rev = revision === 'main' ? '' : `@${revision}`;

@@ -4,7 +4,7 @@
  * verified; every later use checks the file against it, so a copy truncated or changed on disk is never read
  * as data. A file with no record (cached by an older version, or placed by hand) is used unchecked.
  */
-import { constants, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
@@ -132,10 +132,55 @@ export async function withRecordLock<T>(record: string, fn: () => T | Promise<T>
   }
 }
 
+/** What a file system may answer to a mode or a directory sync it does not support: nothing to do then. */
+const UNSUPPORTED = new Set(['EINVAL', 'EISDIR', 'EPERM', 'EACCES', 'EBADF', 'ENOTSUP', 'EOPNOTSUPP']);
+
+function unsupported(e: unknown): boolean {
+  return UNSUPPORTED.has((e as NodeJS.ErrnoException).code ?? '');
+}
+
 /**
- * Put a verified download (`tmp`) in place at `dest` with its record: the record first, then the file, both
- * by rename under the lock. A crash between the two leaves a record the old file does not match: the next use
- * downloads again rather than trusting it.
+ * A complete temporary file (created 0o600, so nobody else can change it between its check and its rename)
+ * given the mode of any file the user creates, 0o666 less the umask, and flushed to disk: a crash after the
+ * rename cannot leave an empty or partial file under the final name.
+ */
+export async function finishTemporary(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    try {
+      await fh.chmod(0o666 & ~process.umask());
+    } catch (e) {
+      if (!unsupported(e)) throw e;
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Make the renames in `dir` durable, where the platform can sync a directory. */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (e) {
+    if (unsupported(e)) return;
+    throw e;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    if (!unsupported(e)) throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Put a verified download (`tmp`, already through finishTemporary) in place at `dest` with its record: the
+ * record first, then the file, both by rename under the lock, each flushed to disk before its rename. A crash
+ * between the two leaves a record the old file does not match: the next use downloads again rather than
+ * trusting it.
  */
 export async function commitWithRecord(tmp: string, dest: string, record: string, rec: DownloadRecord & { source: string }): Promise<void> {
   mkdirSync(dirname(record), { recursive: true });
@@ -143,11 +188,14 @@ export async function commitWithRecord(tmp: string, dest: string, record: string
   trackTemporary(recTmp);
   try {
     const body = { kind: RECORD_KIND, version: 1, source: rec.source, size: rec.size, sha256: rec.sha256, downloadedAt: new Date().toISOString() };
-    writeFileSync(recTmp, JSON.stringify(body, null, 2) + '\n', { flag: 'wx' });
+    writeFileSync(recTmp, JSON.stringify(body, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+    await finishTemporary(recTmp);
     await withRecordLock(record, () => {
       renameSync(recTmp, record);
       renameSync(tmp, dest);
     });
+    syncDirectory(dirname(record));
+    syncDirectory(dirname(dest));
   } finally {
     rmSync(recTmp, { force: true });
     releaseTemporary(recTmp);

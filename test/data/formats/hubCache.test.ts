@@ -3,10 +3,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { cachedPath, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
+import { cachedPath, listCachedFiles, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
+import { downloadLockPath } from '../../../src/data/hubLock.js';
 import { recordPath } from '../../../src/data/hubRecord.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
@@ -190,4 +192,56 @@ describe('hf:// cache records', () => {
     expect(JSON.parse(readFileSync(record, 'utf8')).size).toBe(BODY.length);
     expect(existsSync(`${record}.lock`)).toBe(true);
   }, 40_000);
+});
+
+describe('hf:// download lock', () => {
+  const lockIn = (cacheDir: string): string => downloadLockPath(cachedPath(parseHfUri(URI), { cacheDir }));
+  const plant = (cacheDir: string, pid: number, startedAt: number): string => {
+    const lock = lockIn(cacheDir);
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid, startedAt: new Date(startedAt).toISOString() }));
+    return lock;
+  };
+
+  it('two uses of one file at once in one process download it once', async () => {
+    const cacheDir = join(s.dir, 'twice');
+    const before = downloads;
+    const warnings: string[] = [];
+    const [a, b] = await Promise.all([0, 1].map(() => resolveHfSource(URI, { hubUrl, cacheDir, progress: false, onWait: (m) => warnings.push(m) })));
+    expect(downloads).toBe(before + 1);
+    expect(a).toBe(b);
+    expect(readFileSync(a)).toEqual(BODY);
+    expect(warnings.join('\n')).toMatch(/another greenserv process \(pid \d+\) is downloading .*pairs\.csv; waiting for it \(at most 3600 s, GREENSERV_HUB_TIMEOUT\)/);
+    expect(existsSync(lockIn(cacheDir))).toBe(false);
+  });
+
+  it('a lock naming a process that is no longer running is taken over at once', async () => {
+    const cacheDir = join(s.dir, 'deadpid');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const lock = plant(cacheDir, dead, Date.now());
+    const before = downloads;
+    const t0 = Date.now();
+    const warnings: string[] = [];
+    expect(readFileSync(await resolveHfSource(URI, { hubUrl, cacheDir, progress: false, onWait: (m) => warnings.push(m), warn: (m) => warnings.push(m) }))).toEqual(BODY);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(warnings).toEqual([]);
+    expect(downloads).toBe(before + 1);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a live process\'s lock older than the whole-download limit is taken over', async () => {
+    const cacheDir = join(s.dir, 'oldlock');
+    // the parent of this test process runs for as long as it does
+    const lock = plant(cacheDir, process.ppid, Date.now() - 60_000);
+    const t0 = Date.now();
+    expect(readFileSync(await resolveHfSource(URI, { hubUrl, cacheDir, progress: false, limits: { totalMs: 30_000 } }))).toEqual(BODY);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a lock in the cache is not listed as a cached file', async () => {
+    const { cacheDir } = await cached();
+    plant(cacheDir, process.ppid, Date.now());
+    expect(listCachedFiles({ cacheDir }).map((f) => f.uri)).toEqual([URI]);
+  });
 });

@@ -1,0 +1,136 @@
+/**
+ * The download lock of the hf:// cache: `.greenserv-lock-<file>` beside a cached file, created with O_EXCL by
+ * the process that downloads the file and holding that process's host, pid and start time. Another process
+ * that needs the same file waits for the lock instead of downloading it too, then uses what the owner left.
+ * A lock whose owner is gone, or older than the waiter's whole-download limit, is taken over.
+ */
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { releaseTemporary, trackTemporary } from '../core/atomic.js';
+
+export const LOCK_PREFIX = '.greenserv-lock-';
+/** A lock naming no owner (its process died between creating and writing it) is taken over after this. */
+const UNNAMED_STALE_MS = 10_000;
+const POLL_MS = 200;
+const LOCK_MAX = 4096;
+
+/** Locks this process holds, by content: a lock with our pid but none of these is a former process's. */
+const held = new Set<string>();
+
+/** The lock of the cached file `dest`; a name with no room for the prefix is replaced by its sha256. */
+export function downloadLockPath(dest: string): string {
+  const name = basename(dest);
+  const leaf = Buffer.byteLength(LOCK_PREFIX + name) <= 255 ? name : createHash('sha256').update(name).digest('hex');
+  return join(dirname(dest), LOCK_PREFIX + leaf);
+}
+
+interface Owner {
+  host: string;
+  pid: number;
+  startedAt: number;
+}
+
+function parseOwner(text: string): Owner | null {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const startedAt = typeof v.startedAt === 'string' ? Date.parse(v.startedAt) : NaN;
+    if (typeof v.host !== 'string' || !Number.isSafeInteger(v.pid) || (v.pid as number) <= 0 || !Number.isFinite(startedAt)) return null;
+    return { host: v.host, pid: v.pid as number, startedAt };
+  } catch {
+    return null;
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Whether a lock may be taken over: its owner is gone, or it is older than any download of the waiter's. */
+function stale(text: string, mtimeMs: number, boundMs: number): boolean {
+  const o = parseOwner(text);
+  if (o === null) return Date.now() - mtimeMs > UNNAMED_STALE_MS;
+  // a pid means nothing on another host sharing the cache: there only the age tells
+  if (o.host === hostname()) {
+    if (o.pid === process.pid ? !held.has(text) : !running(o.pid)) return true;
+  }
+  return Date.now() - o.startedAt > boundMs;
+}
+
+export interface DownloadLock {
+  /** True when another process held the lock first: the file may be in the cache now. */
+  waited: boolean;
+  release(): void;
+}
+
+/**
+ * Hold the download lock of `dest`, waiting while another live process holds it, for `boundMs` at most
+ * (a lock older than that is stale). Where no lock can be made (an unwritable cache, a directory or link in
+ * its place) or the wait ran out, the download goes ahead unlocked: the file/record pair stays consistent
+ * either way (hubRecord.ts), only the bytes are fetched twice. `onWait` is told once, when the wait starts.
+ */
+export async function acquireDownloadLock(dest: string, boundMs: number, onWait: (pid: number | null) => void): Promise<DownloadLock> {
+  const lock = downloadLockPath(dest);
+  const deadline = Date.now() + boundMs;
+  let waited = false;
+  const unlocked = (): DownloadLock => ({ waited, release: () => {} });
+  for (;;) {
+    const mine = `${JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') })}\n`;
+    try {
+      mkdirSync(dirname(lock), { recursive: true });
+      writeFileSync(lock, mine, { flag: 'wx' });
+      held.add(mine);
+      // a signal while we hold it removes it (core/atomic.ts); a wait holds nothing to remove
+      trackTemporary(lock);
+      return { waited, release: () => release(lock, mine) };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'EEXIST') {
+        // created but not written (a full disk): ours to remove
+        if (err.syscall === 'write') rmSync(lock, { force: true });
+        return unlocked();
+      }
+    }
+    let text: string;
+    let mtimeMs: number;
+    try {
+      const st = lstatSync(lock);
+      // a directory or link there is no lock of ours, and cannot be taken over safely
+      if (!st.isFile() || st.size > LOCK_MAX) return unlocked();
+      mtimeMs = st.mtimeMs;
+      text = readFileSync(lock, 'utf8');
+    } catch {
+      continue; // released meanwhile
+    }
+    if (stale(text, mtimeMs, boundMs)) {
+      removeIfUnchanged(lock, text);
+      continue;
+    }
+    if (Date.now() > deadline) return unlocked();
+    if (!waited) onWait(parseOwner(text)?.pid ?? null);
+    waited = true;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Remove `lock` if it still holds `text`: one taken over meanwhile belongs to its new owner. */
+function removeIfUnchanged(lock: string, text: string): void {
+  try {
+    if (readFileSync(lock, 'utf8') === text) rmSync(lock, { force: true });
+  } catch {
+    // gone already
+  }
+}
+
+function release(lock: string, mine: string): void {
+  removeIfUnchanged(lock, mine);
+  held.delete(mine);
+  releaseTemporary(lock);
+}

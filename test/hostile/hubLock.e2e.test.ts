@@ -1,0 +1,169 @@
+/**
+ * Several greenserv processes needing one hf:// file (built binary, against a local hub that counts
+ * downloads): one downloads it, the others wait for its lock and use the verified file; Ctrl-C during the
+ * wait leaves the other's lock alone; cached files get the mode of any file the user creates. Build first.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cachedPath, parseHfUri, resolveHfSource } from '../../src/data/hub.js';
+import { downloadLockPath } from '../../src/data/hubLock.js';
+import { recordPath } from '../../src/data/hubRecord.js';
+
+const BIN = resolve(__dirname, '../../bin/greenserv');
+const URI = 'hf://acme/bench/pairs.csv';
+const BODY = Buffer.from(`query_id,model_id,accuracy\n${Array.from({ length: 2000 }, (_, i) => `q${i},a,1\nq${i},b,0\n`).join('')}`);
+const HALF = 20_000;
+
+let server: Server | null = null;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = null;
+});
+
+/**
+ * A hub that answers the size probe at once and sends the first HALF bytes of a download at once, the rest
+ * when `finish()` is called; `downloads` counts requests for the whole file.
+ */
+async function heldHub(): Promise<{ url: string; downloads: () => number; started: () => boolean; finish: () => void }> {
+  let downloads = 0;
+  const held: ServerResponse[] = [];
+  let go = false;
+  server = createServer((req, res) => {
+    if (req.url?.startsWith('/api/')) return void res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' }).end();
+    if (req.headers.range === 'bytes=0-0') {
+      return void res.writeHead(206, { 'Content-Range': `bytes 0-0/${BODY.length}`, ETag: '"opaque"', 'Content-Length': 1 }).end(BODY.subarray(0, 1));
+    }
+    downloads++;
+    res.writeHead(200, { 'Content-Length': BODY.length });
+    if (go) return void res.end(BODY);
+    res.write(BODY.subarray(0, HALF));
+    held.push(res);
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    downloads: () => downloads,
+    started: () => held.length > 0,
+    finish: () => {
+      go = true;
+      for (const res of held.splice(0)) res.end(BODY.subarray(HALF));
+    },
+  };
+}
+
+interface Run {
+  out: () => string;
+  err: () => string;
+  pid: number;
+  exited: Promise<[number | null, string | null]>;
+  kill: (sig: NodeJS.Signals) => void;
+}
+
+function run(args: string[], env: Record<string, string>, umask?: string): Run {
+  const cmd = umask === undefined ? [process.execPath, BIN, ...args] : ['sh', '-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, BIN, ...args];
+  const p = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, HF_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return {
+    out: () => out,
+    err: () => err,
+    pid: p.pid!,
+    exited: new Promise((r) => p.on('exit', (code, sig) => r([code, sig]))),
+    kill: (sig) => p.kill(sig),
+  };
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const newCache = (): string => mkdtempSync(join(tmpdir(), 'gs-hublock-'));
+const destIn = (cache: string): string => cachedPath(parseHfUri(URI), { cacheDir: cache });
+
+describe('hf:// downloads of one file by several processes', () => {
+  it('the second process waits for the first one\'s download and uses it: one download, identical results', async () => {
+    const hub = await heldHub();
+    const cache = newCache();
+    const env = { GREENSERV_CACHE: cache, HF_ENDPOINT: hub.url };
+    const a = run(['datasets', 'info', URI], env);
+    await until(() => hub.started() && existsSync(downloadLockPath(destIn(cache))), 'the first download to start');
+    const b = run(['datasets', 'info', URI], env);
+    await until(() => /is downloading .*; waiting for it/.test(b.err()), 'the second process to wait');
+    expect(b.err()).toContain(`greenserv: another greenserv process (pid ${a.pid}) is downloading ${destIn(cache)}; waiting for it (at most 3600 s, GREENSERV_HUB_TIMEOUT)`);
+    hub.finish();
+    const [[ca], [cb]] = await Promise.all([a.exited, b.exited]);
+    expect([ca, cb]).toEqual([0, 0]);
+    expect(hub.downloads()).toBe(1);
+    expect(b.out()).toBe(a.out());
+    expect(a.out()).toContain('4000');
+    expect(readFileSync(destIn(cache))).toEqual(BODY);
+    expect(readdirSync(join(destIn(cache), '..'))).toEqual(['pairs.csv']);
+  }, 60_000);
+
+  it('Ctrl-C while waiting exits 130 and leaves the other process\'s lock as it was', async () => {
+    const hub = await heldHub();
+    const cache = newCache();
+    const lock = downloadLockPath(destIn(cache));
+    mkdirSync(join(lock, '..'), { recursive: true });
+    // held by this test process, alive throughout
+    const held = JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString() });
+    writeFileSync(lock, held);
+    const b = run(['datasets', 'info', URI], { GREENSERV_CACHE: cache, HF_ENDPOINT: hub.url });
+    await until(() => /waiting for it/.test(b.err()), 'the process to wait');
+    b.kill('SIGINT');
+    const [code, sig] = await b.exited;
+    expect(code === 130 || sig === 'SIGINT').toBe(true);
+    expect(readFileSync(lock, 'utf8')).toBe(held);
+    expect(readdirSync(join(lock, '..'))).toEqual([lock.split('/').pop()]);
+    expect(hub.downloads()).toBe(0);
+  }, 60_000);
+
+  it('a live lock is waited for no longer than the whole-download limit, then the file is downloaded', async () => {
+    const hub = await heldHub();
+    hub.finish();
+    const cacheDir = newCache();
+    const lock = downloadLockPath(destIn(cacheDir));
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: process.ppid, startedAt: new Date().toISOString() }));
+    const t0 = Date.now();
+    const file = await resolveHfSource(URI, { hubUrl: hub.url, cacheDir, progress: false, onWait: () => {}, limits: { totalMs: 1500 } });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(readFileSync(file)).toEqual(BODY);
+    expect(hub.downloads()).toBe(1);
+  }, 30_000);
+});
+
+describe('hf:// cache file modes', () => {
+  for (const [umask, mode] of [
+    ['000', 0o666],
+    ['077', 0o600],
+  ] as const) {
+    it(`umask ${umask}: the download is 0600 while it is written, then ${mode.toString(8)} like any new file, and so is its record`, async () => {
+      const hub = await heldHub();
+      const cache = newCache();
+      const dir = join(destIn(cache), '..');
+      const p = run(['datasets', 'info', URI], { GREENSERV_CACHE: cache, HF_ENDPOINT: hub.url }, umask);
+      const temp = (): string | undefined => (existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith('.greenserv-tmp-')) : undefined);
+      await until(() => hub.started() && temp() !== undefined && statSync(join(dir, temp()!)).size >= HALF, 'the download to start');
+      expect(statSync(join(dir, temp()!)).mode & 0o777).toBe(0o600);
+      hub.finish();
+      const [code] = await p.exited;
+      expect(code).toBe(0);
+      expect(statSync(destIn(cache)).mode & 0o777).toBe(mode);
+      expect(statSync(recordPath(cache, destIn(cache))).mode & 0o777).toBe(mode);
+    }, 60_000);
+  }
+});
