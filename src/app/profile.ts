@@ -67,7 +67,11 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
     const profile = await buildProfile(table, { lambda: r.lambda, estimated, cost: r.cost });
     if (dir) {
       const charts = await renderProfileCharts(profile);
-      for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
+      // one file at a time, each written as it is made: not every file's text held at once
+      for (const [name, data] of Object.entries(profileFiles(profile, charts))) {
+        if (typeof data === 'string' || data instanceof Uint8Array) dir.write(name, data);
+        else await dir.writeChunks(name, data);
+      }
       dir.write('profile.html', profileHtml(profile, profileReportSection(profile, charts)));
       await dir.commitSettled();
     }

@@ -4,6 +4,7 @@
  */
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
+import { batched, jsonChunks } from '../core/chunks.js';
 import { own } from '../core/dict.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
 import { chartSvg, reportHead, finishReport } from './html.js';
@@ -121,53 +122,57 @@ function n(x: number | null): string {
 
 /** One row per model for the whole table (scope `all`) and one per (model, task); `pareto` is per scope. */
 export function profileCsv(p: Profile): string {
-  const lines = [CSV_HEADER.join(',')];
-  const row = (m: ModelProfile, scope: string, s: CellStats, pareto: boolean, by: string[], reward: number | null, est: number | ''): void => {
-    lines.push(
-      [
-        csvField(m.id),
-        csvField(m.name),
-        n(m.paramsB),
-        csvField(scope),
-        s.n,
-        n(s.accuracy.mean),
-        n(s.accuracy.ci95?.[0] ?? null),
-        n(s.accuracy.ci95?.[1] ?? null),
-        n(s.energyJ),
-        n(s.energyWh),
-        n(s.totalEnergyWh),
-        n(s.energyPerTokenJ),
-        n(s.energyPerCorrectJ),
-        n(s.latencyS.mean),
-        n(s.latencyS.p50),
-        n(s.latencyS.p95),
-        n(s.costUsd),
-        n(s.inputTokens),
-        n(s.outputTokens),
-        n(reward),
-        pareto ? 1 : 0,
-        csvField(by.join(' ')),
-        est,
-      ].join(','),
-    );
-  };
-  for (const m of p.models) row(m, 'all', m, m.pareto, m.dominatedBy, m.meanReward, m.estimatedEnergyCells);
+  return [...profileCsvLines(p)].join('');
+}
+
+/** profile.csv line by line, each with its line end. */
+export function* profileCsvLines(p: Profile): Generator<string> {
+  yield CSV_HEADER.join(',') + '\n';
+  const row = (m: ModelProfile, scope: string, s: CellStats, pareto: boolean, by: string[], reward: number | null, est: number | ''): string =>
+    [
+      csvField(m.id),
+      csvField(m.name),
+      n(m.paramsB),
+      csvField(scope),
+      s.n,
+      n(s.accuracy.mean),
+      n(s.accuracy.ci95?.[0] ?? null),
+      n(s.accuracy.ci95?.[1] ?? null),
+      n(s.energyJ),
+      n(s.energyWh),
+      n(s.totalEnergyWh),
+      n(s.energyPerTokenJ),
+      n(s.energyPerCorrectJ),
+      n(s.latencyS.mean),
+      n(s.latencyS.p50),
+      n(s.latencyS.p95),
+      n(s.costUsd),
+      n(s.inputTokens),
+      n(s.outputTokens),
+      n(reward),
+      pareto ? 1 : 0,
+      csvField(by.join(' ')),
+      est,
+    ].join(',') + '\n';
+  for (const m of p.models) yield row(m, 'all', m, m.pareto, m.dominatedBy, m.meanReward, m.estimatedEnergyCells);
   for (const t of p.dataset.tasks) {
     const front = new Set(own(p.taskPareto, t) ?? []);
     for (const m of p.models) {
       const s = own(m.tasks, t);
-      if (s) row(m, t, s, front.has(m.id), [], null, '');
+      if (s) yield row(m, t, s, front.has(m.id), [], null, '');
     }
   }
-  return lines.join('\n') + '\n';
 }
 
 
-/** File name → content of a profile output directory. */
-export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, string | Uint8Array> {
+/**
+ * File name → content of a profile output directory; profile.json and profile.csv as pieces made while they are
+ * written (at 100,000 models they are 500 MB of text).
+ */
+export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, string | Uint8Array | Iterable<string>> {
   return {
-    'profile.json': profileJson(p),
-    'profile.csv': profileCsv(p),
+    'profile.json': jsonChunks(p),
+    'profile.csv': batched(profileCsvLines(p)),
     'pareto.svg': charts.pareto.svg,
     'pareto.png': charts.pareto.png,
     'heatmap.svg': charts.heatmap.svg,
