@@ -9,7 +9,7 @@ import { own } from '../core/dict.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
 import { chartSvg, reportHead, finishReport } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
-import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
+import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell, maxOf, minOf } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
 import { luminance } from './palette.js';
 import { csvField, csvNum } from '../core/escape.js';
@@ -242,8 +242,8 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(own(m.tasks, t), p.cost))).filter((v): v is number => v !== null);
-    const lo = Math.log(Math.min(...es));
-    const hi = Math.log(Math.max(...es));
+    const lo = Math.log(minOf(es));
+    const hi = Math.log(maxOf(es));
     const acc = (m: ModelProfile, t: string): string => {
       const a = own(m.tasks, t)?.accuracy.mean ?? null;
       return td(fmt(a, 3), a === null ? '' : shade(a, [33, 113, 181]));

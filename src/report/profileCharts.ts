@@ -197,7 +197,7 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
     ],
   });
   const eVals = values.map((v) => v.cost as number | null).filter((v): v is number => v !== null && v > 0);
-  const [eMin, eMax] = eVals.length ? [Math.min(...eVals), Math.max(...eVals)] : [1, 1];
+  const [eMin, eMax] = eVals.length ? [minOf(eVals), maxOf(eVals)] : [1, 1];
   // cell text turns white where the scheme is darker than luminance 0.179, where white reads better than black
   // (both are 4.58:1 there): at 0.741 of Blues and 0.807 of Oranges; a fixed split left white on mid-blue at 2.7:1
   const costDark = eMax > eMin ? `datum.cost >= ${Math.exp(Math.log(eMin) + 0.807 * (Math.log(eMax) - Math.log(eMin)))}` : 'false';
@@ -246,10 +246,10 @@ export function simpleParetoSvg(p: Profile): string {
   if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="60"><text x="10" y="30">no model has both accuracy and ${COST_AXIS[p.cost].noun}</text></svg>`;
   const lx = pts.map((m) => Math.log10(cx(m)));
   const ys = pts.map((m) => m.accuracy.mean!);
-  let x0 = Math.min(...lx);
-  let x1 = Math.max(...lx);
-  let y0 = Math.min(...ys);
-  let y1 = Math.max(...ys);
+  let x0 = minOf(lx);
+  let x1 = maxOf(lx);
+  let y0 = minOf(ys);
+  let y1 = maxOf(ys);
   if (x1 - x0 < 1e-9) [x0, x1] = [x0 - 0.5, x1 + 0.5];
   if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.05, y1 + 0.05];
   const padX = (x1 - x0) * 0.05;

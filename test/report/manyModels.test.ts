@@ -10,6 +10,8 @@ import { MAX_LABELLED_MODELS, accuracyEnergySpec } from '../../src/report/charts
 import { MAX_SELECTION_ROWS, selectionSpec } from '../../src/report/chartsTime.js';
 import { paretoChartSpec } from '../../src/report/profileCharts.js';
 import type { Profile } from '../../src/metrics/profile.js';
+import { makePoolTable } from '../../src/data/pool.js';
+import { profileReportSection } from '../../src/report/profile.js';
 import { tenthFrontTable } from '../helpers/table.js';
 
 type Layer = { data?: { values: Record<string, unknown>[] }; mark: { type: string } | string; encoding?: Record<string, { field?: string }> };
@@ -147,5 +149,18 @@ describe('profile-models Pareto chart of very many models', () => {
     expect(cells.reduce((s, c) => s + c.models, 0)).toBe(M);
     const line = spec.layer.find((l) => typeof l.mark === 'object' && l.mark.type === 'line')!;
     expect(line.data!.values).toHaveLength(M);
+  });
+});
+
+describe('profile report section of very many models', () => {
+  it('shades 210,000 per-task costs without overflowing the stack (the section without rendered charts)', async () => {
+    // one model whose three tasks cost 1, 10 and 100 J, copied under 70,000 ids
+    const base = (await buildProfile(makePoolTable({ name: 't', queryIds: ['q0', 'q1', 'q2'], queryTasks: ['a', 'b', 'c'], models: [{ id: 'x', name: 'x', paramsB: 1 }], accuracy: Float64Array.from([1, 0, 1]), energyJ: Float64Array.from([1, 10, 100]), present: new Uint8Array(3).fill(1) }), { lambda: 0.5 }));
+    const M = 70_000;
+    const p = { ...base, models: Array.from({ length: M }, (_, i) => ({ ...base.models[0], id: `m${i}` })) };
+    const html = profileReportSection(p, undefined, { pareto: false });
+    // log shading from 1 J (white) to 100 J (full orange): the 10-J cells halfway, the 100-J cells full
+    expect(html.split('background:rgb(230,85,13)').length - 1).toBe(M);
+    expect(html.split('background:rgb(243,170,134)').length - 1).toBe(M);
   });
 });
