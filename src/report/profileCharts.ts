@@ -18,8 +18,10 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const H = 400;
   const pts = p.models.filter((m) => m.accuracy.mean !== null && axisValue(m, p.cost) !== null);
   const es = pts.map((m) => axisValue(m, p.cost)!);
-  const lo = pts.map((m) => m.accuracy.ci95?.[0] ?? m.accuracy.mean!);
-  const hi = pts.map((m) => m.accuracy.ci95?.[1] ?? m.accuracy.mean!);
+  // bars cut at the accuracies there are: a t-interval of a few queries reaches past 0 and 1, and its bar ran
+  // out of the plot (a 400-px plot in a 1,340-px chart)
+  const lo = pts.map((m) => Math.max(0, m.accuracy.ci95?.[0] ?? m.accuracy.mean!));
+  const hi = pts.map((m) => Math.min(1, m.accuracy.ci95?.[1] ?? m.accuracy.mean!));
   // fixed domains so the label placement below knows where every point lands
   // loops, not Math.min(...xs): a spread of some 120,000 arguments overflows the stack
   const eMin = es.length ? minOf(es) : 1;
