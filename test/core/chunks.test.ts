@@ -34,6 +34,11 @@ describe('jsonChunks', () => {
     Object.defineProperty(x, '__proto__', { value: { p: 1 }, enumerable: true });
     expect(whole(x)).toBe(JSON.stringify(x, null, 2) + '\n');
     for (const y of [[], {}, 1, 'a', null, [1, [2, [3]]], { a: {} }]) expect(whole(y)).toBe(JSON.stringify(y, null, 2) + '\n');
+    // long lists, written a few hundred elements at a time: toJSON(index) in one piece of them, holes, undefined
+    const long = (n: number): unknown[] => Array.from({ length: n }, (_, i) => (i === 600 ? withKey : i % 7 === 0 ? undefined : i % 3 === 0 ? [i, { s: `${i}` }] : { i, t: [i, [], {}] }));
+    const holes: unknown[] = long(700);
+    delete holes[300];
+    for (const y of [{ a: long(700), b: 1, c: holes }, [long(513), long(256), [undefined]], { z: long(1) }]) expect(whole(y)).toBe(JSON.stringify(y, null, 2) + '\n');
   });
 
   it('writes a profile as profile.json has it, in pieces of about a megabyte', async () => {
