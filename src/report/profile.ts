@@ -7,7 +7,7 @@ import { toJson } from '../metrics/summary.js';
 import { batched, jsonChunks } from '../core/chunks.js';
 import { own } from '../core/dict.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { chartSvg, reportHead, finishReport } from './html.js';
+import { chartSvg, reportHead, finishReport, finishReportParts } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
 import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell, maxOf, minOf } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
@@ -195,7 +195,14 @@ function shade(t: number, rgb: [number, number, number]): string {
  * Self-contained HTML fragment (inline SVG, inline styles, no scripts) for report.html. Pass the rendered
  * charts to inline the Vega-Lite SVGs; without them a built-in scatter is drawn, unless `pareto: false`.
  */
-export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean; paretoChart?: string; scope?: { heading: string; note: string } } = {}): string {
+export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: SectionOptions = {}): string {
+  return sectionLines(p, charts, opts).join('\n') + '\n';
+}
+
+type SectionOptions = { pareto?: boolean; paretoChart?: string; scope?: { heading: string; note: string } };
+
+/** The section's lines (each whole elements, no tag split between two), without line ends. */
+function sectionLines(p: Profile, charts: ProfileCharts | undefined, opts: SectionOptions): string[] {
   const h: string[] = [];
   const d = p.dataset;
   h.push('<section class="greenserv-profile">');
@@ -273,14 +280,28 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   }
   for (const note of p.notes) h.push(`<p class="note">Note: ${escapeHtml(note)}</p>`);
   h.push('</section>');
-  return h.join('\n') + '\n';
+  return h;
 }
 
 /** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
 export function profileHtml(p: Profile, section: string): string {
-  return finishReport(
+  return finishReport(pageParts(p, [section]).join(''));
+}
+
+function pageParts(p: Profile, section: string[]): string[] {
+  return [
     `<!doctype html>\n<html lang="en"><head>${reportHead(`greenserv profile — ${p.dataset.name}`)}</head>\n` +
     // the page's own h1, so the section's h2 does not open the outline
-    `<body>\n<h1>greenserv profile — ${escapeHtml(p.dataset.name)}</h1>\n${section}</body></html>\n`
-  );
+    `<body>\n<h1>greenserv profile — ${escapeHtml(p.dataset.name)}</h1>\n`,
+    ...section,
+    '</body></html>\n',
+  ];
+}
+
+/**
+ * profileHtml(p, profileReportSection(p, charts)) in pieces, line by line: at 100,000 models the page is 140 MB,
+ * and the section, the page and finishReport's passes over it were each a copy.
+ */
+export function profileHtmlChunks(p: Profile, charts: ProfileCharts): Iterable<string> {
+  return batched(finishReportParts(pageParts(p, sectionLines(p, charts, {}).map((l) => l + '\n'))));
 }
