@@ -95,7 +95,7 @@ export function densityLayers(
   }));
   const n = rest.length.toLocaleString('en-US');
   const subtitle = [
-    drawn.length ? `models named: the Pareto front; the other ${n} are shaded cells,` : `the front: the dashed staircase; its ${n} models and the others are shaded cells,`,
+    drawn.length ? `models named: the Pareto front; the other ${n} are shaded cells,` : `the front: the dashed staircase; all ${n} models are shaded cells,`,
     'the darker the more models in the cell (profile.csv has every model)',
   ];
   return {

@@ -142,8 +142,9 @@ describe('profile-models Pareto chart of very many models', () => {
   it('a front of more than 1,000 models is a staircase over cells; 200,000 models do not overflow the stack', () => {
     const M = 200_000;
     // accuracy rising with cost: every model on the front
-    const spec = paretoChartSpec(syntheticProfile(M, (m) => m / M, () => true)) as unknown as { data: { values: unknown[] }; layer: Layer[] };
+    const spec = paretoChartSpec(syntheticProfile(M, (m) => m / M, () => true)) as unknown as { data: { values: unknown[] }; layer: Layer[]; title: { subtitle: string[] } };
     expect(spec.data.values).toHaveLength(0);
+    expect(spec.title.subtitle.join(' ')).toContain('the front: the dashed staircase; all 200,000 models are shaded cells');
     const cells = spec.layer[0].data!.values as Cell[];
     expect(cells.every((c) => c.status === 'Pareto front')).toBe(true);
     expect(cells.reduce((s, c) => s + c.models, 0)).toBe(M);
