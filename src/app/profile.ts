@@ -10,7 +10,7 @@ import { profileRequestSchema } from './profileConfig.js';
 import type { Gpu } from '../data/energy/types.js';
 import { loadTable, type LoadOptions } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
-import { profileFiles, profileHtml, profileReportSection, renderProfileCharts } from '../report/profile.js';
+import { profileFiles, profileHtmlChunks, renderProfileCharts } from '../report/profile.js';
 import { fillEnergyEstimates } from '../profiling/estimate.js';
 
 export interface ProfileRequest extends Pick<LoadOptions, 'queries' | 'models' | 'format' | 'bounds' | 'offline' | 'warn'> {
@@ -67,8 +67,12 @@ export async function profileTable(request: ProfileRequest = {}): Promise<Profil
     const profile = await buildProfile(table, { lambda: r.lambda, estimated, cost: r.cost });
     if (dir) {
       const charts = await renderProfileCharts(profile);
-      for (const [name, data] of Object.entries(profileFiles(profile, charts))) dir.write(name, data);
-      dir.write('profile.html', profileHtml(profile, profileReportSection(profile, charts)));
+      // one file at a time, each written as it is made: not every file's text held at once
+      for (const [name, data] of Object.entries(profileFiles(profile, charts))) {
+        if (typeof data === 'string' || data instanceof Uint8Array) dir.write(name, data);
+        else await dir.writeChunks(name, data);
+      }
+      await dir.writeChunks('profile.html', profileHtmlChunks(profile, charts));
       await dir.commitSettled();
     }
     return profile;

@@ -56,9 +56,26 @@ function scrollHint(min: number): string {
  * scroll hint in windows narrower than the chart (media queries cannot read a chart's width, so one rule per width).
  */
 export function finishReport(html: string): string {
-  const widths = [...new Set([...html.matchAll(/class="scroll-hint sh(\d+)"/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
-  const rules = widths.map((w) => `@media (max-width:${w + PAGE_PADDING - 1}px){.sh${w}{display:block}}`).join('');
+  const rules = hintRules([html]);
   return scopeHeaders(rules ? html.replace('</style>', `${rules}</style>`) : html);
+}
+
+function hintRules(parts: readonly string[]): string {
+  const widths = [...new Set(parts.flatMap((s) => [...s.matchAll(/class="scroll-hint sh(\d+)"/g)].map((m) => Number(m[1]))))].sort((a, b) => a - b);
+  return widths.map((w) => `@media (max-width:${w + PAGE_PADDING - 1}px){.sh${w}{display:block}}`).join('');
+}
+
+/** finishReport(parts.join('')) part by part, for parts that split no tag (each whole lines of a report). */
+export function* finishReportParts(parts: readonly string[]): Generator<string> {
+  const rules = hintRules(parts);
+  let styled = !rules;
+  for (const s of parts) {
+    // the rules go before the first </style>, as in the whole
+    if (!styled && s.includes('</style>')) {
+      styled = true;
+      yield scopeHeaders(s.replace('</style>', `${rules}</style>`));
+    } else yield scopeHeaders(s);
+  }
 }
 
 /** The head of every report: UTF-8, laid out at the device's width (a phone would otherwise draw a 980-px page), title and style. */

@@ -4,11 +4,12 @@
  */
 import type { CellStats, ModelProfile, Profile } from '../metrics/profile.js';
 import { toJson } from '../metrics/summary.js';
+import { batched, jsonChunks } from '../core/chunks.js';
 import { own } from '../core/dict.js';
 import { escHtml as escapeHtml } from '../core/escape.js';
-import { chartSvg, reportHead, finishReport } from './html.js';
+import { chartSvg, reportHead, finishReport, finishReportParts } from './html.js';
 import { simpleParetoSvg, type ProfileCharts } from './profileCharts.js';
-import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell } from './profileFormat.js';
+import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell, maxOf, minOf } from './profileFormat.js';
 import { columnGroups } from './htmlColumns.js';
 import { luminance } from './palette.js';
 import { csvField, csvNum } from '../core/escape.js';
@@ -121,53 +122,57 @@ function n(x: number | null): string {
 
 /** One row per model for the whole table (scope `all`) and one per (model, task); `pareto` is per scope. */
 export function profileCsv(p: Profile): string {
-  const lines = [CSV_HEADER.join(',')];
-  const row = (m: ModelProfile, scope: string, s: CellStats, pareto: boolean, by: string[], reward: number | null, est: number | ''): void => {
-    lines.push(
-      [
-        csvField(m.id),
-        csvField(m.name),
-        n(m.paramsB),
-        csvField(scope),
-        s.n,
-        n(s.accuracy.mean),
-        n(s.accuracy.ci95?.[0] ?? null),
-        n(s.accuracy.ci95?.[1] ?? null),
-        n(s.energyJ),
-        n(s.energyWh),
-        n(s.totalEnergyWh),
-        n(s.energyPerTokenJ),
-        n(s.energyPerCorrectJ),
-        n(s.latencyS.mean),
-        n(s.latencyS.p50),
-        n(s.latencyS.p95),
-        n(s.costUsd),
-        n(s.inputTokens),
-        n(s.outputTokens),
-        n(reward),
-        pareto ? 1 : 0,
-        csvField(by.join(' ')),
-        est,
-      ].join(','),
-    );
-  };
-  for (const m of p.models) row(m, 'all', m, m.pareto, m.dominatedBy, m.meanReward, m.estimatedEnergyCells);
+  return [...profileCsvLines(p)].join('');
+}
+
+/** profile.csv line by line, each with its line end. */
+export function* profileCsvLines(p: Profile): Generator<string> {
+  yield CSV_HEADER.join(',') + '\n';
+  const row = (m: ModelProfile, scope: string, s: CellStats, pareto: boolean, by: string[], reward: number | null, est: number | ''): string =>
+    [
+      csvField(m.id),
+      csvField(m.name),
+      n(m.paramsB),
+      csvField(scope),
+      s.n,
+      n(s.accuracy.mean),
+      n(s.accuracy.ci95?.[0] ?? null),
+      n(s.accuracy.ci95?.[1] ?? null),
+      n(s.energyJ),
+      n(s.energyWh),
+      n(s.totalEnergyWh),
+      n(s.energyPerTokenJ),
+      n(s.energyPerCorrectJ),
+      n(s.latencyS.mean),
+      n(s.latencyS.p50),
+      n(s.latencyS.p95),
+      n(s.costUsd),
+      n(s.inputTokens),
+      n(s.outputTokens),
+      n(reward),
+      pareto ? 1 : 0,
+      csvField(by.join(' ')),
+      est,
+    ].join(',') + '\n';
+  for (const m of p.models) yield row(m, 'all', m, m.pareto, m.dominatedBy, m.meanReward, m.estimatedEnergyCells);
   for (const t of p.dataset.tasks) {
     const front = new Set(own(p.taskPareto, t) ?? []);
     for (const m of p.models) {
       const s = own(m.tasks, t);
-      if (s) row(m, t, s, front.has(m.id), [], null, '');
+      if (s) yield row(m, t, s, front.has(m.id), [], null, '');
     }
   }
-  return lines.join('\n') + '\n';
 }
 
 
-/** File name → content of a profile output directory. */
-export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, string | Uint8Array> {
+/**
+ * File name → content of a profile output directory; profile.json and profile.csv as pieces made while they are
+ * written (at 100,000 models they are 500 MB of text).
+ */
+export function profileFiles(p: Profile, charts: ProfileCharts): Record<string, string | Uint8Array | Iterable<string>> {
   return {
-    'profile.json': profileJson(p),
-    'profile.csv': profileCsv(p),
+    'profile.json': jsonChunks(p),
+    'profile.csv': batched(profileCsvLines(p)),
     'pareto.svg': charts.pareto.svg,
     'pareto.png': charts.pareto.png,
     'heatmap.svg': charts.heatmap.svg,
@@ -190,7 +195,14 @@ function shade(t: number, rgb: [number, number, number]): string {
  * Self-contained HTML fragment (inline SVG, inline styles, no scripts) for report.html. Pass the rendered
  * charts to inline the Vega-Lite SVGs; without them a built-in scatter is drawn, unless `pareto: false`.
  */
-export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: { pareto?: boolean; paretoChart?: string; scope?: { heading: string; note: string } } = {}): string {
+export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: SectionOptions = {}): string {
+  return sectionLines(p, charts, opts).join('\n') + '\n';
+}
+
+type SectionOptions = { pareto?: boolean; paretoChart?: string; scope?: { heading: string; note: string } };
+
+/** The section's lines (each whole elements, no tag split between two), without line ends. */
+function sectionLines(p: Profile, charts: ProfileCharts | undefined, opts: SectionOptions): string[] {
   const h: string[] = [];
   const d = p.dataset;
   h.push('<section class="greenserv-profile">');
@@ -237,8 +249,8 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   } else {
     // heatmap as a shaded table: accuracy blue, energy orange (log scale within the table)
     const es = p.models.flatMap((m) => d.tasks.map((t) => axisValue(own(m.tasks, t), p.cost))).filter((v): v is number => v !== null);
-    const lo = Math.log(Math.min(...es));
-    const hi = Math.log(Math.max(...es));
+    const lo = Math.log(minOf(es));
+    const hi = Math.log(maxOf(es));
     const acc = (m: ModelProfile, t: string): string => {
       const a = own(m.tasks, t)?.accuracy.mean ?? null;
       return td(fmt(a, 3), a === null ? '' : shade(a, [33, 113, 181]));
@@ -268,14 +280,28 @@ export function profileReportSection(p: Profile, charts?: ProfileCharts, opts: {
   }
   for (const note of p.notes) h.push(`<p class="note">Note: ${escapeHtml(note)}</p>`);
   h.push('</section>');
-  return h.join('\n') + '\n';
+  return h;
 }
 
 /** profile.html: the section as a page, with report.html's style so its tables and charts keep within the window. */
 export function profileHtml(p: Profile, section: string): string {
-  return finishReport(
+  return finishReport(pageParts(p, [section]).join(''));
+}
+
+function pageParts(p: Profile, section: string[]): string[] {
+  return [
     `<!doctype html>\n<html lang="en"><head>${reportHead(`greenserv profile — ${p.dataset.name}`)}</head>\n` +
     // the page's own h1, so the section's h2 does not open the outline
-    `<body>\n<h1>greenserv profile — ${escapeHtml(p.dataset.name)}</h1>\n${section}</body></html>\n`
-  );
+    `<body>\n<h1>greenserv profile — ${escapeHtml(p.dataset.name)}</h1>\n`,
+    ...section,
+    '</body></html>\n',
+  ];
+}
+
+/**
+ * profileHtml(p, profileReportSection(p, charts)) in pieces, line by line: at 100,000 models the page is 140 MB,
+ * and the section, the page and finishReport's passes over it were each a copy.
+ */
+export function profileHtmlChunks(p: Profile, charts: ProfileCharts): Iterable<string> {
+  return batched(finishReportParts(pageParts(p, sectionLines(p, charts, {}).map((l) => l + '\n'))));
 }

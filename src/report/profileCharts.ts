@@ -6,8 +6,9 @@ import { escHtml as escapeHtml } from '../core/escape.js';
 import { axisLabels } from './chartsTime.js';
 import { placeLabels } from './labels.js';
 import { textColour } from './palette.js';
-import { axisValue, costOrNull, COST_AXIS, fmtEnergy } from './profileFormat.js';
+import { axisValue, costOrNull, COST_AXIS, fmtEnergy, maxOf, minOf } from './profileFormat.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
+import { densityLayers, MAX_PARETO_MARKS } from './profileDensity.js';
 
 const FRONT_COLOUR = '#1b7837';
 const DOMINATED_COLOUR = '#9970ab';
@@ -17,15 +18,18 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const H = 400;
   const pts = p.models.filter((m) => m.accuracy.mean !== null && axisValue(m, p.cost) !== null);
   const es = pts.map((m) => axisValue(m, p.cost)!);
-  const lo = pts.map((m) => m.accuracy.ci95?.[0] ?? m.accuracy.mean!);
-  const hi = pts.map((m) => m.accuracy.ci95?.[1] ?? m.accuracy.mean!);
+  // bars cut at the accuracies there are: a t-interval of a few queries reaches past 0 and 1, and its bar ran
+  // out of the plot (a 400-px plot in a 1,340-px chart)
+  const lo = pts.map((m) => Math.max(0, m.accuracy.ci95?.[0] ?? m.accuracy.mean!));
+  const hi = pts.map((m) => Math.min(1, m.accuracy.ci95?.[1] ?? m.accuracy.mean!));
   // fixed domains so the label placement below knows where every point lands
-  const eMin = es.length ? Math.min(...es) : 1;
-  const eMax = es.length ? Math.max(...es) : 10;
+  // loops, not Math.min(...xs): a spread of some 120,000 arguments overflows the stack
+  const eMin = es.length ? minOf(es) : 1;
+  const eMax = es.length ? maxOf(es) : 10;
   const lx0 = Math.log10(eMin) - Math.max(0.04, 0.04 * Math.log10(eMax / eMin));
   const lx1 = Math.log10(eMax) + Math.max(0.1, 0.12 * Math.log10(eMax / eMin));
-  const yMin = lo.length ? Math.min(...lo) : 0;
-  const yMax = hi.length ? Math.max(...hi) : 1;
+  const yMin = lo.length ? minOf(lo) : 0;
+  const yMax = hi.length ? maxOf(hi) : 1;
   const yPad = Math.max(0.01, (yMax - yMin) * 0.06);
   const y0 = Math.max(0, yMin - yPad);
   const y1 = Math.min(1, yMax + yPad) > y0 ? Math.min(1, yMax + yPad) : y0 + 0.1;
@@ -33,7 +37,13 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const py = (a: number): number => H - ((a - y0) / (y1 - y0)) * H;
   // thousands of labels would cover the plot: beyond MAX_PROFILE_ROWS models only the front is named
   const capped = pts.length > MAX_PROFILE_ROWS;
-  const named = pts.map((_, i) => i).filter((i) => !capped || pts[i].pareto);
+  // beyond MAX_PARETO_MARKS models one mark each is more than the chart can show (and took minutes to draw):
+  // the front keeps its marks (unless it is that large itself), the others become shaded cells
+  const dense = pts.length > MAX_PARETO_MARKS;
+  const all = pts.map((_, i) => i);
+  const frontIdx = all.filter((i) => pts[i].pareto);
+  const drawn = !dense ? all : frontIdx.length <= MAX_PARETO_MARKS ? frontIdx : [];
+  const named = drawn.filter((i) => !capped || pts[i].pareto);
   const placedNamed = placeLabels(
     named.map((i) => ({ px: px(es[i]), py: py(pts[i].accuracy.mean!), text: pts[i].id })),
     W,
@@ -46,27 +56,31 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
   const unplaced = { lx: 0, ly: 0, ex: 0, ey: 0, leader: false };
   const placed = pts.map(() => unplaced);
   named.forEach((i, k) => (placed[i] = placedNamed[k]));
-  const values = pts.map((m, i) => ({
-    id: m.id,
-    cost: es[i],
-    accuracy: m.accuracy.mean,
-    lo: lo[i],
-    hi: hi[i],
-    status: m.pareto ? 'Pareto front' : 'dominated',
-    // labels in the point's colour, darkened where it would not read on white
-    ink: textColour(m.pareto ? FRONT_COLOUR : DOMINATED_COLOUR),
-    paramsB: m.paramsB,
-    dominatedBy: m.dominatedBy.join(', '),
-    labelE: 10 ** (lx0 + (placed[i].lx / W) * (lx1 - lx0)),
-    labelA: y0 + ((H - placed[i].ly) / H) * (y1 - y0),
-    leader: placed[i].leader,
-    leaderE: 10 ** (lx0 + (placed[i].ex / W) * (lx1 - lx0)),
-    leaderA: y0 + ((H - placed[i].ey) / H) * (y1 - y0),
-    ...(capped ? { label: m.pareto ? m.id : '' } : {}),
-  }));
+  const values = drawn.map((i) => {
+    const m = pts[i];
+    return {
+      id: m.id,
+      cost: es[i],
+      accuracy: m.accuracy.mean,
+      lo: lo[i],
+      hi: hi[i],
+      status: m.pareto ? 'Pareto front' : 'dominated',
+      // labels in the point's colour, darkened where it would not read on white
+      ink: textColour(m.pareto ? FRONT_COLOUR : DOMINATED_COLOUR),
+      paramsB: m.paramsB,
+      dominatedBy: m.dominatedBy.join(', '),
+      labelE: 10 ** (lx0 + (placed[i].lx / W) * (lx1 - lx0)),
+      labelA: y0 + ((H - placed[i].ly) / H) * (y1 - y0),
+      leader: placed[i].leader,
+      leaderE: 10 ** (lx0 + (placed[i].ex / W) * (lx1 - lx0)),
+      leaderA: y0 + ((H - placed[i].ey) / H) * (y1 - y0),
+      ...(capped ? { label: m.pareto ? m.id : '' } : {}),
+    };
+  });
   const xScale = { type: 'log', domain: [10 ** lx0, 10 ** lx1], nice: false, zero: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
   const x = { field: 'cost', type: 'quantitative', scale: xScale, axis: { title: COST_AXIS[p.cost].axis } };
+  const shaded = dense ? densityLayers(pts, es, drawn, { W, H, lx0, lx1, y0, y1, px, py }) : null;
   const y = { field: 'accuracy', type: 'quantitative', scale: yScale, axis: { title: 'Mean accuracy (bars: 95% CI)', format: '.2f' } };
   const domain = ['Pareto front', 'dominated'];
   const color = { field: 'status', type: 'nominal', scale: { domain, range: [FRONT_COLOUR, DOMINATED_COLOUR] }, legend: { title: 'Model', orient: 'top-left', labelLimit: 0, symbolOpacity: 1 } };
@@ -75,18 +89,19 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `Accuracy vs ${COST_AXIS[p.cost].noun} per query`,
-      subtitle: capped ? [`${p.dataset.name} · ${p.dataset.queries} queries${best}`, `models named: the Pareto front (${(pts.length - named.length).toLocaleString('en-US')} others are not; profile.csv has every model)`] : `${p.dataset.name} · ${p.dataset.queries} queries${best}`,
+      subtitle: shaded ? [`${p.dataset.name} · ${p.dataset.queries} queries${best}`, ...shaded.subtitle] : capped ? [`${p.dataset.name} · ${p.dataset.queries} queries${best}`, `models named: the Pareto front (${(pts.length - named.length).toLocaleString('en-US')} others are not; profile.csv has every model)`] : `${p.dataset.name} · ${p.dataset.queries} queries${best}`,
     },
     width: W,
     height: H,
     data: { values },
     layer: [
+      ...(shaded ? [shaded.cells(x, yScale, color)] : []),
       {
         mark: { type: 'rule', opacity: 0.5 },
         encoding: { x, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color },
       },
       {
-        transform: [{ filter: "datum.status === 'Pareto front'" }],
+        ...(shaded ? { data: { values: shaded.line } } : { transform: [{ filter: "datum.status === 'Pareto front'" }] }),
         mark: { type: 'line', interpolate: 'step-after', strokeDash: [5, 3], color: FRONT_COLOUR, opacity: 0.8 },
         encoding: { x, y, order: { field: 'cost', type: 'quantitative' } },
       },
@@ -184,7 +199,7 @@ export function heatmapChartSpec(p: Profile): TopLevelSpec {
     ],
   });
   const eVals = values.map((v) => v.cost as number | null).filter((v): v is number => v !== null && v > 0);
-  const [eMin, eMax] = eVals.length ? [Math.min(...eVals), Math.max(...eVals)] : [1, 1];
+  const [eMin, eMax] = eVals.length ? [minOf(eVals), maxOf(eVals)] : [1, 1];
   // cell text turns white where the scheme is darker than luminance 0.179, where white reads better than black
   // (both are 4.58:1 there): at 0.741 of Blues and 0.807 of Oranges; a fixed split left white on mid-blue at 2.7:1
   const costDark = eMax > eMin ? `datum.cost >= ${Math.exp(Math.log(eMin) + 0.807 * (Math.log(eMax) - Math.log(eMin)))}` : 'false';
@@ -233,10 +248,10 @@ export function simpleParetoSvg(p: Profile): string {
   if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="60"><text x="10" y="30">no model has both accuracy and ${COST_AXIS[p.cost].noun}</text></svg>`;
   const lx = pts.map((m) => Math.log10(cx(m)));
   const ys = pts.map((m) => m.accuracy.mean!);
-  let x0 = Math.min(...lx);
-  let x1 = Math.max(...lx);
-  let y0 = Math.min(...ys);
-  let y1 = Math.max(...ys);
+  let x0 = minOf(lx);
+  let x1 = maxOf(lx);
+  let y0 = minOf(ys);
+  let y1 = maxOf(ys);
   if (x1 - x0 < 1e-9) [x0, x1] = [x0 - 0.5, x1 + 0.5];
   if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.05, y1 + 0.05];
   const padX = (x1 - x0) * 0.05;

@@ -83,4 +83,29 @@ describe('paretoFront', () => {
       { numRuns: 100 },
     );
   });
+
+  it('matches the all-pairs definition exactly, orders and exact ties included', () => {
+    // the definition checked pair by pair: front cheapest first (ties: more accurate, then input order),
+    // dominated points in input order naming their dominators in front order
+    const brute = (ps: ParetoPoint[]): { front: string[]; dominated: { id: string; by: string[] }[] } => {
+      const idx = ps.map((_, i) => i).filter((i) => Number.isFinite(ps[i].accuracy) && Number.isFinite(ps[i].energy));
+      const front = idx.filter((i) => !idx.some((o) => dominates(ps[o], ps[i])));
+      front.sort((x, y) => ps[x].energy - ps[y].energy || ps[y].accuracy - ps[x].accuracy || x - y);
+      const dominated = idx.filter((i) => !front.includes(i)).map((i) => ({ id: ps[i].id, by: front.filter((f) => dominates(ps[f], ps[i])).map((f) => ps[f].id) }));
+      return { front: front.map((i) => ps[i].id), dominated };
+    };
+    // few distinct values, so that equal costs, equal accuracies and exact ties are common
+    const coarse = fc.record({
+      accuracy: fc.oneof(fc.constantFrom(0, 0.25, 0.5, 1, -0, Number.NaN), fc.double({ min: 0, max: 1, noNaN: true })),
+      energy: fc.oneof(fc.constantFrom(0, -0, 1, 2, 3, Number.POSITIVE_INFINITY), fc.double({ min: 0, max: 5, noNaN: true })),
+    });
+    fc.assert(
+      fc.property(fc.array(coarse, { maxLength: 80 }), (raw) => {
+        const ps = raw.map((p, i) => ({ id: `m${i}`, ...p }));
+        const r = paretoFront(ps);
+        expect({ front: r.front, dominated: r.dominated }).toEqual(brute(ps));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

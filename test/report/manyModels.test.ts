@@ -9,6 +9,9 @@ import { buildProfile } from '../../src/metrics/profile.js';
 import { MAX_LABELLED_MODELS, accuracyEnergySpec } from '../../src/report/chartsSpread.js';
 import { MAX_SELECTION_ROWS, selectionSpec } from '../../src/report/chartsTime.js';
 import { paretoChartSpec } from '../../src/report/profileCharts.js';
+import type { Profile } from '../../src/metrics/profile.js';
+import { makePoolTable } from '../../src/data/pool.js';
+import { profileReportSection } from '../../src/report/profile.js';
 import { tenthFrontTable } from '../helpers/table.js';
 
 type Layer = { data?: { values: Record<string, unknown>[] }; mark: { type: string } | string; encoding?: Record<string, { field?: string }> };
@@ -83,5 +86,82 @@ describe('scatters of many models name the front only', () => {
     const named = spec.data.values.filter((v) => v.label !== '').map((v) => v.label);
     expect(named.sort()).toEqual(Array.from({ length: 30 }, (_, k) => `m${10 * k}`).sort());
     expect(JSON.stringify(spec)).toContain('models named: the Pareto front (270 others are not; profile.csv has every model)');
+  });
+});
+
+/** Models the Pareto chart draws one mark each for at most (docs/profile-models.md). */
+const MAX_PARETO_MARKS = 1000;
+
+type Cell = { status: string; models: number; e0: number; e1: number; a0: number; a1: number };
+
+/** A profile of M models as paretoChartSpec reads it: cost 1 + m, accuracy as given, `pareto` as given. */
+function syntheticProfile(M: number, acc: (m: number) => number, onFront: (m: number) => boolean): Profile {
+  const models = Array.from({ length: M }, (_, m) => ({
+    id: `m${m}`,
+    paramsB: null,
+    accuracy: { mean: acc(m), ci95: null },
+    energyJ: 1 + m,
+    pareto: onFront(m),
+    dominatedBy: onFront(m) ? [] : ['m0'],
+  }));
+  return { dataset: { name: 'synthetic', queries: 1 }, lambda: 0.5, cost: 'energy', models, bestStatic: null } as unknown as Profile;
+}
+
+describe('profile-models Pareto chart of very many models', () => {
+  it('beyond 1,000 models draws the front as points and the other models as cells that count them', async () => {
+    const M = 3000;
+    const p = await buildProfile(tenthFrontTable(M), { lambda: 0.5 });
+    const spec = paretoChartSpec(p) as unknown as { data: { values: { id: string }[] }; layer: Layer[]; title: { subtitle: string[] } };
+    const front = Array.from({ length: M / 10 }, (_, k) => `m${10 * k}`);
+    // one mark per front model, none for the 2,700 dominated ones
+    expect(spec.data.values.map((v) => v.id).sort()).toEqual([...front].sort());
+    const cells = spec.layer[0].data!.values as Cell[];
+    expect(cells.every((c) => c.status === 'dominated')).toBe(true);
+    // every dominated model (accuracy 0, energy 1 + m) counted once, in the cell whose energy range holds it
+    expect(cells.reduce((s, c) => s + c.models, 0)).toBe(M - M / 10);
+    for (const c of cells) {
+      let inside = 0;
+      for (let m = 0; m < M; m++) if (m % 10 !== 0 && 1 + m >= c.e0 && 1 + m < c.e1) inside++;
+      expect(c.models).toBe(inside);
+      expect(c.a0).toBeLessThanOrEqual(0);
+      expect(c.a1).toBeGreaterThan(0);
+    }
+    expect(spec.title.subtitle.join(' ')).toContain('the other 2,700 are shaded cells');
+    const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+    const view = new vega.View(vega.parse(vl.compile(spec as never, { logger: vega.logger(vega.Error) }).spec), { renderer: 'none' });
+    await view.runAsync();
+    view.finalize();
+  });
+
+  it('up to 1,000 models keeps one mark per model', async () => {
+    const spec = paretoChartSpec(await buildProfile(tenthFrontTable(MAX_PARETO_MARKS), { lambda: 0.5 })) as unknown as { data: { values: unknown[] }; layer: Layer[] };
+    expect(spec.data.values).toHaveLength(MAX_PARETO_MARKS);
+    expect(spec.layer.some((l) => l.data)).toBe(false);
+  });
+
+  it('a front of more than 1,000 models is a staircase over cells; 200,000 models do not overflow the stack', () => {
+    const M = 200_000;
+    // accuracy rising with cost: every model on the front
+    const spec = paretoChartSpec(syntheticProfile(M, (m) => m / M, () => true)) as unknown as { data: { values: unknown[] }; layer: Layer[]; title: { subtitle: string[] } };
+    expect(spec.data.values).toHaveLength(0);
+    expect(spec.title.subtitle.join(' ')).toContain('the front: the dashed staircase; all 200,000 models are shaded cells');
+    const cells = spec.layer[0].data!.values as Cell[];
+    expect(cells.every((c) => c.status === 'Pareto front')).toBe(true);
+    expect(cells.reduce((s, c) => s + c.models, 0)).toBe(M);
+    const line = spec.layer.find((l) => typeof l.mark === 'object' && l.mark.type === 'line')!;
+    expect(line.data!.values).toHaveLength(M);
+  });
+});
+
+describe('profile report section of very many models', () => {
+  it('shades 210,000 per-task costs without overflowing the stack (the section without rendered charts)', async () => {
+    // one model whose three tasks cost 1, 10 and 100 J, copied under 70,000 ids
+    const base = (await buildProfile(makePoolTable({ name: 't', queryIds: ['q0', 'q1', 'q2'], queryTasks: ['a', 'b', 'c'], models: [{ id: 'x', name: 'x', paramsB: 1 }], accuracy: Float64Array.from([1, 0, 1]), energyJ: Float64Array.from([1, 10, 100]), present: new Uint8Array(3).fill(1) }), { lambda: 0.5 }));
+    const M = 70_000;
+    const p = { ...base, models: Array.from({ length: M }, (_, i) => ({ ...base.models[0], id: `m${i}` })) };
+    const html = profileReportSection(p, undefined, { pareto: false });
+    // log shading from 1 J (white) to 100 J (full orange): the 10-J cells halfway, the 100-J cells full
+    expect(html.split('background:rgb(230,85,13)').length - 1).toBe(M);
+    expect(html.split('background:rgb(243,170,134)').length - 1).toBe(M);
   });
 });
