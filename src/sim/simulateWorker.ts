@@ -9,7 +9,7 @@ import { DataError, SettingError, type Wording } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { policyModules } from '../policies/plugins.js';
 import { resolvePolicy } from '../policies/registry.js';
-import type { Progress } from './engine.js';
+import { SpooledSteps, type Progress } from './engine.js';
 import { LogRecorder } from './logRecorder.js';
 import { runSimulation, type PreparedRun, type SimulateOptions } from './run.js';
 import { rebuild, type PoolInit, type WorkerRequest, type WorkerResponse } from './workers.js';
@@ -24,7 +24,7 @@ export interface SimulateInit extends PoolInit {
 
 type LogState = Parameters<LogRecorder['adopt']>[0];
 
-interface SimulateReply {
+export interface SimulateReply {
   prepared: PreparedRun;
   /** The table with the features the run filled in (the main thread's copy is updated as the replay would have). */
   table: PoolTable;
@@ -70,6 +70,15 @@ export async function replayOnWorker(init: SimulateInit, post: (p: ProgressMessa
   delete config.recorders;
   const state = log ? { run: log.run, query: log.query, model: log.model, propensity: log.propensity, reward: log.reward, hasPropensity: log.hasPropensity, length: log.length } : null;
   return { prepared, table, log: state };
+}
+
+/** The buffers of a reply's step trace and log, handed to the parent instead of copied (the thread ends after). */
+export function replyBuffers(r: SimulateReply): ArrayBuffer[] {
+  const steps = r.prepared.result.steps;
+  const views: ArrayBufferView[] = [];
+  if (steps && !(steps instanceof SpooledSteps)) views.push(steps.policy, steps.run, steps.step, steps.query, steps.model, steps.reward, steps.regret, steps.cumRegret, steps.accuracy, steps.energyJ);
+  if (r.log) views.push(r.log.run, r.log.query, r.log.model, r.log.propensity, r.log.reward);
+  return [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
 }
 
 /**

@@ -6,7 +6,7 @@ import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
 import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
-import { errorResponse, replayOnWorker, type ProgressMessage, type SimulateInit } from './simulateWorker.js';
+import { errorResponse, replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
 
 type WorkerInit = ExperimentInit | SweepInit | ProtocolSweepInit | SimulateInit;
 
@@ -19,7 +19,7 @@ interface Runner {
 async function build(init: WorkerInit): Promise<Runner> {
   if (init.kind === 'simulate') {
     const post = (progress: ProgressMessage): void => port!.postMessage({ type: 'progress', id: 0, progress } satisfies WorkerResponse);
-    return { run: () => replayOnWorker(init, post), transfer: () => [] };
+    return { run: () => replayOnWorker(init, post), transfer: (r) => replyBuffers(r as SimulateReply) };
   }
   if (init.kind === 'experiment') {
     const table = await loadTable(init.source, { queries: init.queries, models: init.models });
