@@ -77,8 +77,13 @@ function checkSimulateArguments(table: unknown, o: unknown, progress: unknown): 
 
 /** Run the policies over an in-memory table and summarise (the table's derived features are filled in place). */
 export async function simulateTable(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<SimulateRun> {
+  return simulateTableBy(runSimulation, table, o, progress);
+}
+
+/** `simulateTable` with the replay done by `replay` (the command runs plugin policies on a worker thread). */
+export async function simulateTableBy(replay: typeof runSimulation, table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<SimulateRun> {
   checkSimulateArguments(table, o, progress);
-  const prepared = await runSimulation(table, o, progress);
+  const prepared = await replay(table, o, progress);
   const pr = prepared.protocol;
   const summary = buildSummary({
     // under the protocol the summary is of the test stream

@@ -11,9 +11,12 @@ import type { StepsFormat } from '../report/simulateOutputs.js';
 import { plural, summaryTable } from '../report/terminalTable.js';
 import { protocolTable } from '../report/protocol.js';
 import { compileRewardExpression } from '../sim/rewardExpression.js';
-import { defaultPolicies, simulateTable, writeSimulateResults } from '../app/simulate.js';
+import { defaultPolicies, simulateTableBy, writeSimulateResults } from '../app/simulate.js';
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
-import { PROTOCOL_BASELINE, type SimulateOptions } from '../sim/run.js';
+import { PROTOCOL_BASELINE, runSimulation, type SimulateOptions } from '../sim/run.js';
+import { runSimulationOnWorker } from '../sim/simulateWorker.js';
+import { workerScript } from '../sim/workers.js';
+import { policyModules } from '../policies/plugins.js';
 import { tasksMissingFromTrain } from '../sim/protocol.js';
 import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
@@ -217,7 +220,12 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   const { table, options, steps } = c;
   const ids = table.models.map((m) => m.id);
   const log = o.log !== undefined ? new LogRecorder(table.nQueries, options.runs) : null;
-  const run = await simulateTable(
+  // with policy modules the replay runs on a worker thread, so a plugin that never returns cannot keep
+  // Ctrl-C and SIGTERM from being heard here
+  const script = policyModules().length > 0 ? workerScript() : null;
+  const replay: typeof runSimulation = script ? (t, opts, p) => runSimulationOnWorker(script, t, opts, p) : runSimulation;
+  const run = await simulateTableBy(
+    replay,
     table,
     {
       ...options,

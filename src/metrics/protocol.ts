@@ -7,6 +7,7 @@ import type { SimResult } from '../sim/engine.js';
 import type { RunMetrics } from '../sim/recorders.js';
 import { mean, meanSdCi, type MeanSdCi } from './stats.js';
 
+import { dict, own } from '../core/dict.js';
 import { PROTOCOL_BASELINE } from '../sim/run.js';
 
 export { PROTOCOL_BASELINE };
@@ -96,8 +97,9 @@ function choseOf(runs: readonly RunMetrics[], models: readonly string[]): { chos
 function fittedOf(splits: readonly (readonly RunMetrics[])[]): { fitted?: Record<string, number[]> } {
   const first = splits.map((runs) => runs[0]?.fitted);
   if (!first.every((f) => f !== undefined)) return {};
-  const out: Record<string, number[]> = {};
-  for (const key of Object.keys(first[0]!)) out[key] = first.map((f) => f![key]);
+  // a plugin names its settings: '__proto__' from JSON.parse is an own key like any other
+  const out = dict<number[]>();
+  for (const key of Object.keys(first[0]!)) out[key] = first.map((f) => own(f!, key) ?? Number.NaN);
   return { fitted: out };
 }
 

@@ -5,12 +5,17 @@
  * exception from the plugin's code becomes a PluginError (exit 1) naming the policy, its module and the line.
  */
 import { pathToFileURL } from 'node:url';
+import { dict, own } from '../core/dict.js';
 import { PluginError, UsageError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { pluginOrigin, type PluginOrigin } from './plugins.js';
 import type { Params, Policy, PolicyFactory } from './policy.js';
 
 const METHODS = ['select', 'update', 'addArm', 'removeArm'] as const;
+
+/** What `fitted()` may report, as checkpoints read it back: a few settings named like parameters, each a number. */
+export const FITTED_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}$/;
+export const MAX_FITTED = 8;
 
 /** A value as a message shows it: NaN, undefined and strings stay recognisable. */
 function shown(v: unknown): string {
@@ -49,7 +54,7 @@ class GuardedPolicy implements Policy {
     this.own = new Int32Array(nModels);
     if (typeof inner.updateCost === 'function') this.updateCost = (q, arm, cost) => this.call('updateCost', () => inner.updateCost!(q, arm, cost));
     if (typeof inner.dispose === 'function') this.dispose = () => this.call('dispose', () => inner.dispose!());
-    if (typeof inner.fitted === 'function') this.fitted = () => this.call('fitted', () => inner.fitted!());
+    if (typeof inner.fitted === 'function') this.fitted = () => this.checkFitted(this.call('fitted', () => inner.fitted!()));
     if (typeof inner.propensity === 'function') {
       this.propensity = (q, arms, n, m, mc) => {
         const p: unknown = this.call('propensity', () => inner.propensity!(q, this.copy(arms, n), n, m, mc));
@@ -57,6 +62,27 @@ class GuardedPolicy implements Policy {
         throw new UsageError(`${this.who}: propensity() returned ${shown(p)} for model ${m}; it must be a probability in [0, 1]`);
       };
     }
+  }
+
+  /**
+   * A copy without a prototype of what fitted() returned, checked as a checkpoint reads it: an own key such as
+   * '__proto__' (JSON.parse makes one) was lost from summary.json and made a resumed experiment refuse its checkpoint.
+   */
+  private checkFitted(f: unknown): Params {
+    const bad = (why: string): never => {
+      throw new UsageError(`${this.who}: fitted() returned ${why}; it must be an object of at most ${MAX_FITTED} settings named like parameters (a letter, then letters and digits, at most 32), each a number`);
+    };
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) return bad(Array.isArray(f) ? 'an array' : shown(f));
+    const keys = Object.keys(f);
+    if (keys.length > MAX_FITTED) bad(`${keys.length} settings`);
+    const out = dict<number>();
+    for (const k of keys) {
+      const v: unknown = own(f as Record<string, unknown>, k);
+      if (!FITTED_NAME.test(k)) bad(`a setting named ${shown(k)}`);
+      if (typeof v !== 'number') bad(`${shown(v)} for setting '${k}'`);
+      out[k] = v as number;
+    }
+    return out;
   }
 
   private copy(arms: Int32Array, n: number): Int32Array {

@@ -14,6 +14,7 @@ import type { RunMetrics } from './engine.js';
 import type { Job, JobResult } from './experiment.js';
 import { MAX_JOBS, MAX_RUNS } from './limits.js';
 import { MAX_SHARDS } from './shard.js';
+import { FITTED_NAME, MAX_FITTED } from '../policies/pluginGuard.js';
 
 const stateSchema = z
   .object({
@@ -322,10 +323,10 @@ function parseRecord(o: unknown, s: CheckpointShape): JobResult {
     const f = mt.fitted as Record<string, unknown> | null;
     if (!f || typeof f !== 'object' || Array.isArray(f)) throw new Error('metrics.fitted is not an object');
     const keys = Object.keys(f);
-    if (keys.length > 8) throw new Error(`metrics.fitted has ${keys.length} settings, at most 8`);
+    if (keys.length > MAX_FITTED) throw new Error(`metrics.fitted has ${keys.length} settings, at most ${MAX_FITTED}`);
     const fitted: Record<string, number> = {};
     for (const k of keys) {
-      if (!/^[A-Za-z][A-Za-z0-9]{0,31}$/.test(k)) throw new Error(`metrics.fitted has a bad setting name`);
+      if (!FITTED_NAME.test(k)) throw new Error(`metrics.fitted has a bad setting name`);
       // JSON writes a non-finite number as null
       if (typeof f[k] !== 'number' && f[k] !== null) throw new Error(`metrics.fitted.${k} is not a number`);
       fitted[k] = f[k] === null ? Number.NaN : (f[k] as number);

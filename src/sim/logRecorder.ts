@@ -59,6 +59,17 @@ export class LogRecorder implements Recorder {
   get length(): number {
     return this.len;
   }
+
+  /** Take over what a recorder of the same size recorded on a worker thread (simulate's replay with plugins). */
+  adopt(from: { run: Int32Array; query: Int32Array; model: Int32Array; propensity: Float64Array; reward: Float64Array; hasPropensity: boolean; length: number }): void {
+    this.run.set(from.run);
+    this.query.set(from.query);
+    this.model.set(from.model);
+    this.propensity.set(from.propensity);
+    this.reward.set(from.reward);
+    this.hasPropensity = from.hasPropensity;
+    this.len = from.length;
+  }
 }
 
 const METRICS = [

@@ -6,8 +6,9 @@ import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
 import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
+import { errorResponse, replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
 
-type WorkerInit = ExperimentInit | SweepInit | ProtocolSweepInit;
+type WorkerInit = ExperimentInit | SweepInit | ProtocolSweepInit | SimulateInit;
 
 interface Runner {
   run(task: unknown): Promise<unknown>;
@@ -16,6 +17,10 @@ interface Runner {
 }
 
 async function build(init: WorkerInit): Promise<Runner> {
+  if (init.kind === 'simulate') {
+    const post = (progress: ProgressMessage): void => port!.postMessage({ type: 'progress', id: 0, progress } satisfies WorkerResponse);
+    return { run: () => replayOnWorker(init, post), transfer: (r) => replyBuffers(r as SimulateReply) };
+  }
   if (init.kind === 'experiment') {
     const table = await loadTable(init.source, { queries: init.queries, models: init.models });
     const train = init.train !== undefined ? await loadTable(init.train) : undefined;
@@ -50,14 +55,14 @@ port?.on('message', async (msg: WorkerRequest) => {
       runner = await build(msg.init as WorkerInit);
       port.postMessage({ type: 'ready' } satisfies WorkerResponse);
     } catch (e) {
-      port.postMessage({ type: 'error', id: -1, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
+      port.postMessage(errorResponse(e, -1));
     }
   } else if (msg.type === 'task') {
     try {
       const result = await runner!.run(msg.task);
       port.postMessage({ type: 'result', id: msg.id, result } satisfies WorkerResponse, runner!.transfer(result));
     } catch (e) {
-      port.postMessage({ type: 'error', id: msg.id, message: (e as Error).message, name: (e as Error).name } satisfies WorkerResponse);
+      port.postMessage(errorResponse(e, msg.id));
     }
   }
 });

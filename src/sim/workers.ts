@@ -28,7 +28,12 @@ export interface ExperimentInit extends PoolInit {
 
 /** `modules`: policy plugin files loaded in the parent, loaded again in each worker before it builds. */
 export type WorkerRequest = { type: 'init'; init: PoolInit; modules: string[] } | { type: 'task'; id: number; task: unknown };
-export type WorkerResponse = { type: 'ready' } | { type: 'result'; id: number; result: unknown } | { type: 'error'; id: number; message: string; name: string };
+export type WorkerResponse =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'progress'; id: number; progress: unknown }
+  /** `worded`: the message with field names marked (simulateWorker.ts), for a SettingError (`setting`) or DataError. */
+  | { type: 'error'; id: number; message: string; name: string; worded?: string; setting?: boolean };
 
 /** The compiled worker script beside this module, or null when running from sources. */
 export function workerScript(): string | null {
@@ -39,7 +44,7 @@ export function workerScript(): string | null {
 }
 
 /** A worker's error as the class the CLI maps to its exit code. */
-function rebuild(m: { name: string; message: string }): Error {
+export function rebuild(m: { name: string; message: string }): Error {
   const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : m.name === 'PluginError' ? PluginError : Error;
   return new Err(m.message);
 }
@@ -70,6 +75,7 @@ export async function runPool<T, R>(script: string, init: PoolInit, tasks: reado
             };
             w.on('message', (m: WorkerResponse) => {
               if (m.type === 'ready') feed();
+              else if (m.type === 'progress') return;
               else if (m.type === 'result') {
                 // a failing callback (e.g. a full disk while checkpointing) ends the run with its error
                 try {
@@ -117,7 +123,9 @@ export async function runJobs(
   const out = new Array<JobResult>(jobs.length);
   let done = 0;
   const n = Math.max(1, Math.min(workers, jobs.length));
-  const script = n > 1 ? workerScript() : null;
+  // a plugin's jobs go to a worker thread even on one worker: one that never returns then blocks that thread,
+  // and the main thread still hears Ctrl-C and SIGTERM
+  const script = n > 1 || policyModules().length > 0 ? workerScript() : null;
   if (!script) {
     for (let i = 0; i < jobs.length; i++) {
       out[i] = await ctx.run(jobs[i]);

@@ -64,6 +64,21 @@ describe('protocol table', () => {
     expect(Object.keys(protocolRows(names, [[[sel(1, 1, 1)], [sel(0, 5, 5)]]], models)[1].chose!)).toEqual(['b', 'c']);
   });
 
+  it("fitted settings keep every name a plugin gives, '__proto__' (as JSON.parse builds it) and 'constructor' too", () => {
+    const fit = (json: string): RunMetrics => ({ ...m(10), fitted: JSON.parse(json) as Record<string, number> });
+    const names = ['plugin', 'train-best-static'];
+    const metrics = [
+      [[fit('{"reg": 2, "__proto__": 5, "constructor": 7}')], [m(20)]],
+      [[fit('{"reg": 4, "__proto__": 6, "constructor": 8}')], [m(20)]],
+    ];
+    const f = protocolRows(names, metrics)[0].fitted!;
+    expect(Object.keys(f)).toEqual(['reg', '__proto__', 'constructor']);
+    expect(JSON.stringify(f)).toBe('{"reg":[2,4],"__proto__":[5,6],"constructor":[7,8]}');
+    // a name missing from a later split is not read from Object.prototype
+    const missing = [[[fit('{"constructor": 1}')], [m(20)]], [[fit('{}')], [m(20)]]];
+    expect(JSON.stringify(protocolRows(names, missing)[0].fitted)).toBe('{"constructor":[1,null]}');
+  });
+
   it('a baseline with zero regret leaves the gap undefined, and the baseline is required', () => {
     expect(protocolRows(['train-best-static', 'x'], [[[m(0)], [m(3)]]])[1].gapClosed).toBeNull();
     expect(() => protocolRows(['x'], [[[m(1)]]])).toThrow(/train-best-static/);

@@ -105,6 +105,31 @@ describe('plugin policies run behind a guard', () => {
     expect(e.message).toBe(`policy module '${file}': policy 'crash-on-update': update() threw: no room (at ${file}:4:22)`);
   });
 
+  it("fitted() is checked as a checkpoint reads it back: an own '__proto__' (JSON.parse makes one) is refused by name, not lost", async () => {
+    const answers: [string, () => unknown][] = [
+      ['proto', () => JSON.parse('{"reg": 2, "__proto__": 5}')],
+      ['nine', () => Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`s${i}`, i]))],
+      ['text', () => ({ reg: '2' })],
+      ['list', () => [2]],
+      ['good', () => JSON.parse('{"reg": 2, "k": 3}')],
+    ];
+    for (const [k, f] of answers) registerPolicy(plugin(`fits-${k}`, () => ({ select: (_q: number, arms: Int32Array) => arms[0], fitted: f as () => Record<string, number> })));
+    const fit = async (k: string) => {
+      const t = randomTable(31, 40, 3);
+      const rw = await buildRewards(t, { lambda: 0.5 });
+      const ctx = encodeContexts(t, { layout: 'paper', features: ['task'] });
+      return simulate(t, ctx, rw, { runs: 1, seed: 2, semantics: 'paper', oracle: 'pool', policies: resolvePolicies([`fits-${k}`], [], t.models) }).metrics[0][0].fitted;
+    };
+    const rule = 'it must be an object of at most 8 settings named like parameters (a letter, then letters and digits, at most 32), each a number';
+    await expect(fit('proto')).rejects.toThrow(new UsageError(`registerPolicy: policy 'fits-proto': fitted() returned a setting named "__proto__"; ${rule}`));
+    await expect(fit('nine')).rejects.toThrow(new UsageError(`registerPolicy: policy 'fits-nine': fitted() returned 9 settings; ${rule}`));
+    await expect(fit('text')).rejects.toThrow(new UsageError(`registerPolicy: policy 'fits-text': fitted() returned "2" for setting 'reg'; ${rule}`));
+    await expect(fit('list')).rejects.toThrow(new UsageError(`registerPolicy: policy 'fits-list': fitted() returned an array; ${rule}`));
+    const good = await fit('good');
+    expect(JSON.stringify(good)).toBe('{"reg":2,"k":3}');
+    expect(Object.getPrototypeOf(good)).toBeNull();
+  });
+
   it('create() that throws, or returns no policy, is named too', async () => {
     registerPolicy({ ...plugin('no-create', () => ({})), create: () => { throw new Error('no state'); } });
     registerPolicy({ ...plugin('half-policy', () => ({})), create: () => ({ select: () => 0 }) as unknown as Policy });

@@ -1,0 +1,122 @@
+/**
+ * simulate's replay on one worker thread, for runs with policy modules: a plugin call that never returns then
+ * blocks that thread, not the main one, whose event loop stays free to hear Ctrl-C and SIGTERM (a signal
+ * handler cannot run while the main thread is in synchronous code). The worker replays the same table with
+ * the same options, so the results are the same; runs without plugins keep the main-thread path.
+ */
+import { Worker } from 'node:worker_threads';
+import { DataError, SettingError, type Wording } from '../core/errors.js';
+import type { PoolTable } from '../data/pool.js';
+import { policyModules } from '../policies/plugins.js';
+import { resolvePolicy } from '../policies/registry.js';
+import { SpooledSteps, type Progress } from './engine.js';
+import { LogRecorder } from './logRecorder.js';
+import { runSimulation, type PreparedRun, type SimulateOptions } from './run.js';
+import { rebuild, type PoolInit, type WorkerRequest, type WorkerResponse } from './workers.js';
+
+export interface SimulateInit extends PoolInit {
+  kind: 'simulate';
+  table: PoolTable;
+  options: SimulateOptions;
+  /** Record a routing log (simulate --log) on the worker, handed back with the result. */
+  log: boolean;
+}
+
+type LogState = Parameters<LogRecorder['adopt']>[0];
+
+export interface SimulateReply {
+  prepared: PreparedRun;
+  /** The table with the features the run filled in (the main thread's copy is updated as the replay would have). */
+  table: PoolTable;
+  log: LogState | null;
+}
+
+export interface ProgressMessage {
+  done: number;
+  total: number;
+  label: string;
+  metrics: Parameters<Progress>[3];
+}
+
+// a worded error's field names travel marked, so the parent words them again (by flag at the command line)
+const OPEN = '\u0000';
+const CLOSE = '\u0001';
+const MARKED = /\u0000([^\u0001]*)\u0001/g;
+
+/** An error as the worker sends it: a SettingError or worded DataError keeps its wording. */
+export function errorResponse(e: unknown, id: number): WorkerResponse {
+  const x = e instanceof Error ? e : new Error(String(e));
+  const base = { type: 'error' as const, id, message: x.message, name: x.name };
+  if (x instanceof SettingError) return { ...base, worded: x.worded((f) => `${OPEN}${f}${CLOSE}`), setting: true };
+  if (x instanceof DataError) return { ...base, worded: x.worded((f) => `${OPEN}${f}${CLOSE}`) };
+  return base;
+}
+
+function rebuildWorded(m: Extract<WorkerResponse, { type: 'error' }>): Error {
+  if (m.worded === undefined) return rebuild(m);
+  const text = m.worded;
+  const render: Wording = (name) => text.replace(MARKED, (_, f: string) => name(f));
+  return m.setting ? new SettingError(render) : new DataError(render);
+}
+
+/** The worker's side: replay, reporting progress through `post`, and reply with what the parent needs. */
+export async function replayOnWorker(init: SimulateInit, post: (p: ProgressMessage) => void): Promise<SimulateReply> {
+  const { table, options } = init;
+  const log = init.log ? new LogRecorder(table.nQueries, options.runs) : null;
+  const prepared = await runSimulation(table, { ...options, ...(log ? { recorders: [log] } : {}) }, (done, total, label, metrics) => post({ done, total, label, metrics }));
+  // functions and recorders do not cross threads: the parent puts its own factories back
+  const { config } = prepared;
+  config.policies = config.policies.map((p) => ({ name: p.name, params: p.params }) as (typeof config.policies)[number]);
+  delete config.recorders;
+  const state = log ? { run: log.run, query: log.query, model: log.model, propensity: log.propensity, reward: log.reward, hasPropensity: log.hasPropensity, length: log.length } : null;
+  return { prepared, table, log: state };
+}
+
+/** The buffers of a reply's step trace and log, handed to the parent instead of copied (the thread ends after). */
+export function replyBuffers(r: SimulateReply): ArrayBuffer[] {
+  const steps = r.prepared.result.steps;
+  const views: ArrayBufferView[] = [];
+  if (steps && !(steps instanceof SpooledSteps)) views.push(steps.policy, steps.run, steps.step, steps.query, steps.model, steps.reward, steps.regret, steps.cumRegret, steps.accuracy, steps.energyJ);
+  if (r.log) views.push(r.log.run, r.log.query, r.log.model, r.log.propensity, r.log.reward);
+  return [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
+}
+
+/**
+ * `runSimulation` on a worker thread running `script` (worker.js), which loads the same policy modules. A
+ * LogRecorder among `o.recorders` is filled from the worker's; the step trace is kept in memory there (a
+ * spool's temporary files belong to the thread that made them).
+ */
+export async function runSimulationOnWorker(script: string, table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<PreparedRun> {
+  const { recorders = [], stepsSpoolRows: _inMemory, ...options } = o;
+  const log = recorders.find((r): r is LogRecorder => r instanceof LogRecorder) ?? null;
+  if (recorders.length > (log ? 1 : 0)) throw new Error('a replay on a worker thread takes no recorder other than the routing log');
+  const init: SimulateInit = { kind: 'simulate', table, options, log: log !== null };
+  const w = new Worker(script);
+  try {
+    const reply = await new Promise<SimulateReply>((resolveReply, reject) => {
+      w.on('message', (m: WorkerResponse) => {
+        if (m.type === 'ready') w.postMessage({ type: 'task', id: 0, task: null } satisfies WorkerRequest);
+        else if (m.type === 'progress') {
+          const p = m.progress as ProgressMessage;
+          try {
+            progress?.(p.done, p.total, p.label, p.metrics);
+          } catch (e) {
+            reject(e);
+          }
+        } else if (m.type === 'result') resolveReply(m.result as SimulateReply);
+        else reject(rebuildWorded(m));
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => reject(new Error(`the worker thread of the replay stopped (exit code ${code}) before it was done`)));
+      w.postMessage({ type: 'init', init, modules: [...policyModules()] } satisfies WorkerRequest);
+    });
+    const { prepared } = reply;
+    for (const p of prepared.config.policies) p.factory = resolvePolicy(p.name, table.models);
+    // the replay fills derived features into the table it is given: so does this one
+    Object.assign(table, reply.table);
+    if (log && reply.log) log.adopt(reply.log);
+    return prepared;
+  } finally {
+    await w.terminate();
+  }
+}

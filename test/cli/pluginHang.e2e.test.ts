@@ -1,0 +1,157 @@
+/**
+ * A plugin whose select never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job and a
+ * one-worker experiment (with a policy module loaded they replay on a worker thread), and a plugin run on that
+ * thread writes the same bytes as the main-thread path (the in-process CLI runs from sources, which replay on
+ * the main thread).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cli, cliInProcess } from '../helpers/cli.js';
+
+const EXAMPLE = resolve(__dirname, '../../examples/policies/softmax.mjs');
+const SMALL_RB = resolve(__dirname, '../fixtures/routerbench_small_pd1_p4.pkl');
+
+/** A plugin that writes `started` in its directory when a policy is made (the replay has begun), then spins. */
+function hangPlugin(dir: string): string {
+  const file = join(dir, 'hang.mjs');
+  const started = JSON.stringify(join(dir, 'started'));
+  writeFileSync(
+    file,
+    `import { writeFileSync } from 'node:fs';
+export default {
+  name: 'hang', rewardIndependent: false, hindsight: false, params: [],
+  create() {
+    writeFileSync(${started}, 'x');
+    return { name: 'hang', select() { for (;;) {} }, update() {}, addArm() {}, removeArm() {} };
+  },
+};
+`,
+  );
+  return file;
+}
+
+/** Start the CLI, send `sig` once the plugin has started, and resolve with the exit code, stderr and the time it took to stop. */
+async function signalled(args: string[], dir: string, sig: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stopMs: number }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(join(dir, 'started')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // the plugin is in its endless select now (or about to be)
+  await new Promise((r) => setTimeout(r, 200));
+  const sentAt = Date.now();
+  child.kill(sig);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const [code, signal] = await exited;
+  clearTimeout(killer);
+  return { code, signal, stderr, stopMs: Date.now() - sentAt };
+}
+
+describe('a plugin that never returns', () => {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`simulate: ${sig} stops the run with exit ${code}, says so and writes nothing`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+      const plugin = hangPlugin(dir);
+      const r = await signalled(['simulate', '--policy-module', plugin, '--policies', 'hang', '--runs', '1', '--no-progress', '--out', join(dir, 'out'), '--log', join(dir, 'log.csv')], dir, sig);
+      expect(r.signal).toBeNull();
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stopMs).toBeLessThan(5000);
+      expect(r.stderr).toContain(`greenserv: interrupted (${sig}); stopped, no results written`);
+      // no results directory, no log, no temporaries beside them
+      expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+    });
+  }
+
+  for (const extra of [[], ['--split', '0.5']]) {
+    it(`evaluate${extra.length ? ' --split' : ''} on one λ (one job): SIGTERM stops it with exit 143 and writes nothing`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+      const plugin = hangPlugin(dir);
+      const r = await signalled(['evaluate', '--routerbench', SMALL_RB, '--policy-module', plugin, '--policies', 'hang', '--lambdas', '0.5', '--runs', '1', ...extra, '--no-charts', '--no-progress', '--out', join(dir, 'out')], dir, 'SIGTERM');
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stopMs).toBeLessThan(5000);
+      expect(r.stderr).toContain('greenserv: interrupted (SIGTERM); stopped, no results written');
+      expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+    });
+  }
+
+  it('experiment run --workers 1: Ctrl-C stops it with exit 130 and keeps the checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const plugin = hangPlugin(dir);
+    const yaml = join(dir, 'hang.yaml');
+    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
+    const out = join(dir, 'out');
+    const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', out], dir, 'SIGINT');
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain(`greenserv: interrupted (SIGINT): 0 of 1 replays kept in ${out}.partial`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('a plugin run on the worker thread writes what the main thread writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-hang-same-'));
+  const files = (d: string): string[] => readdirSync(d).filter((f) => f !== 'manifest.json').sort();
+
+  it('simulate: results, step trace and routing log; under a split too', async () => {
+    for (const [name, extra] of [
+      ['online', ['--policies', 'softmax-example', '--runs', '2', '--steps', 'csv']],
+      ['split', ['--policies', 'softmax-example,knn', '--split', '0.5', '--splits', '2', '--runs', '2']],
+    ] as const) {
+      const args = (where: string): string[] => ['simulate', '--policy-module', EXAMPLE, ...extra, '--no-progress', '--out', join(dir, `${name}-${where}`), ...(name === 'online' ? ['--log', join(dir, `${name}-${where}.csv`)] : [])];
+      const worker = await cli(args('worker'));
+      expect(worker.code, worker.stderr).toBe(0);
+      const main = await cliInProcess(args('main'));
+      expect(main.code, main.stderr).toBe(0);
+      const a = join(dir, `${name}-main`);
+      const b = join(dir, `${name}-worker`);
+      expect(files(b)).toEqual(files(a));
+      expect(files(a)).toContain(name === 'online' ? 'steps.csv' : 'protocol.csv');
+      for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+      if (name === 'online') expect(readFileSync(`${b}.csv`, 'utf8')).toBe(readFileSync(`${a}.csv`, 'utf8'));
+      expect(worker.stdout.split(b).join('DIR')).toBe(main.stdout.split(a).join('DIR'));
+    }
+  });
+
+  it('simulate: a setting refused during the replay is worded by its flags, as on the main thread', async () => {
+    const args = ['simulate', '--policy-module', EXAMPLE, '--policies', 'softmax-example', '--runs', '1', '--budget', 'energy=0.05', '--split', '0.5', '--no-progress', '--out', join(dir, 'refused')];
+    const worker = await cli(args);
+    const main = await cliInProcess(args);
+    expect(worker.code).toBe(2);
+    expect(main.code).toBe(2);
+    expect(worker.stderr).toContain('--budget, --drift, --feedback-delay and --feedback-rate do not combine with --split or --train');
+    expect(worker.stderr).toBe(main.stderr);
+    expect(existsSync(join(dir, 'refused'))).toBe(false);
+  });
+
+  it('evaluate on one job, with and without --split: the same results as inline', async () => {
+    for (const [name, extra] of [
+      ['sweep', ['--policies', 'softmax-example,random', '--lambdas', '0.2,0.8']],
+      ['split', ['--policies', 'softmax-example,knn', '--lambdas', '0.5', '--split', '0.5']],
+    ] as const) {
+      const args = (where: string): string[] => ['evaluate', '--routerbench', SMALL_RB, '--policy-module', EXAMPLE, ...extra, '--runs', '2', '--jobs', '1', '--no-charts', '--no-progress', '--out', join(dir, `ev-${name}-${where}`)];
+      const worker = await cli(args('worker'));
+      expect(worker.code, worker.stderr).toBe(0);
+      const main = await cliInProcess(args('main'));
+      expect(main.code, main.stderr).toBe(0);
+      const a = join(dir, `ev-${name}-main`);
+      const b = join(dir, `ev-${name}-worker`);
+      expect(files(b)).toEqual(files(a));
+      for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+    }
+  });
+
+  it('experiment run --workers 1 with a module arm: the same results as inline', async () => {
+    const yaml = join(dir, 'plug.yaml');
+    writeFileSync(yaml, ['name: plug', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0.2, 0.8]', 'arms:', `  - {policy: softmax-example, module: ${JSON.stringify(EXAMPLE)}, params: {temperature: 0.05}}`, '  - policy: random', ''].join('\n'));
+    const args = (where: string): string[] => ['experiment', 'run', yaml, '--workers', '1', '--no-charts', '--no-progress', '--out', join(dir, `exp-${where}`)];
+    const worker = await cli(args('worker'));
+    expect(worker.code, worker.stderr).toBe(0);
+    const main = await cliInProcess(args('main'));
+    expect(main.code, main.stderr).toBe(0);
+    for (const f of ['summary.json', 'runs.csv', 'curves.csv']) expect(readFileSync(join(dir, 'exp-worker', f), 'utf8'), f).toBe(readFileSync(join(dir, 'exp-main', f), 'utf8'));
+  });
+});
