@@ -75,13 +75,13 @@ describe('experiment checks before the checkpoint', () => {
     const yaml = 'name: flaky\nruns: 2\narms:\n  - policy: flaky\n    module: flaky.mjs\n';
     writeFileSync(join(dir, 'x.yaml'), yaml);
     const out = join(dir, 'X');
-    writeFileSync(join(dir, 'flaky.mjs'), plugin(2));
+    writeFileSync(join(dir, 'flaky.mjs'), plugin(1));
     const first = await cli(['experiment', 'run', join(dir, 'x.yaml'), '--out', out, '--no-progress', '--no-charts', '--workers', '1']);
     expect(first.code).not.toBe(0);
     expect(first.stderr).toMatch(/flaky broke/);
     expect(existsSync(`${out}.partial`)).toBe(false);
     // the first replay finishes, the second fails: its checkpoint is kept for --resume
-    writeFileSync(join(dir, 'flaky.mjs'), plugin(3));
+    writeFileSync(join(dir, 'flaky.mjs'), plugin(2));
     const second = await cli(['experiment', 'run', join(dir, 'x.yaml'), '--out', out, '--no-progress', '--no-charts', '--workers', '1']);
     expect(second.code).not.toBe(0);
     expect(readFileSync(join(`${out}.partial`, 'jobs.ndjson'), 'utf8').trim().split('\n')).toHaveLength(1);

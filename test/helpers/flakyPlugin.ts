@@ -1,7 +1,8 @@
 /**
  * The source of a policy plugin module ('flaky') whose policies break: the module counts the policies it makes
- * (once by an experiment's up-front checks, then once per replay), and every policy from the `failFrom`th
- * making on throws in select. Lets a test fail an experiment after a chosen number of replays.
+ * in its thread, and every policy from the `failFrom`th making on throws in select. An experiment with a policy
+ * module replays on a worker thread, whose copy of the module counts the replays only (the up-front checks
+ * make theirs on the main thread): `failFrom` k lets k − 1 replays finish.
  */
 export function flakyPlugin(failFrom: number): string {
   return `let made = 0;
