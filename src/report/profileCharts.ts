@@ -116,7 +116,8 @@ export function paretoChartSpec(p: Profile): TopLevelSpec {
           x,
           y,
           color,
-          shape: { field: 'status', type: 'nominal', scale: { domain, range: ['circle', 'triangle-down'] }, legend: { title: 'Model', orient: 'top-left', labelLimit: 0, symbolOpacity: 1 } },
+          // shaded, the dominated models are cells: the legend shows them as one
+          shape: { field: 'status', type: 'nominal', scale: { domain, range: ['circle', shaded ? 'square' : 'triangle-down'] }, legend: { title: 'Model', orient: 'top-left', labelLimit: 0, symbolOpacity: 1 } },
           tooltip: [
             { field: 'id', title: 'model' },
             { field: 'paramsB', title: 'params (B)' },

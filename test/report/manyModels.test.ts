@@ -107,6 +107,12 @@ function syntheticProfile(M: number, acc: (m: number) => number, onFront: (m: nu
   return { dataset: { name: 'synthetic', queries: 1 }, lambda: 0.5, cost: 'energy', models, bestStatic: null } as unknown as Profile;
 }
 
+/** The symbols the legend shows for the front and the dominated models (the point layer's shape scale). */
+function legendShapes(spec: { layer: Layer[] }): unknown {
+  const points = spec.layer.find((l) => typeof l.mark === 'object' && l.mark.type === 'point')!;
+  return (points.encoding!.shape as unknown as { scale: { range: string[] } }).scale.range;
+}
+
 describe('profile-models Pareto chart of very many models', () => {
   it('beyond 1,000 models draws the front as points and the other models as cells that count them', async () => {
     const M = 3000;
@@ -127,6 +133,8 @@ describe('profile-models Pareto chart of very many models', () => {
       expect(c.a1).toBeGreaterThan(0);
     }
     expect(spec.title.subtitle.join(' ')).toContain('the other 2,700 are shaded cells');
+    // the dominated models are cells: the legend draws them as a square, not as the triangles of single models
+    expect(legendShapes(spec)).toEqual(['circle', 'square']);
     const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
     const view = new vega.View(vega.parse(vl.compile(spec as never, { logger: vega.logger(vega.Error) }).spec), { renderer: 'none' });
     await view.runAsync();
@@ -137,6 +145,7 @@ describe('profile-models Pareto chart of very many models', () => {
     const spec = paretoChartSpec(await buildProfile(tenthFrontTable(MAX_PARETO_MARKS), { lambda: 0.5 })) as unknown as { data: { values: unknown[] }; layer: Layer[] };
     expect(spec.data.values).toHaveLength(MAX_PARETO_MARKS);
     expect(spec.layer.some((l) => l.data)).toBe(false);
+    expect(legendShapes(spec)).toEqual(['circle', 'triangle-down']);
   });
 
   it('a front of more than 1,000 models is a staircase over cells; 200,000 models do not overflow the stack', () => {
