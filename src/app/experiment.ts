@@ -11,6 +11,7 @@ import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir } from '../core/atomic.js';
 import { greenservMarker, type Inputs } from '../core/outputGuard.js';
+import { notice } from '../core/messages.js';
 import { Checkpoint, checkpointRecord, outOfPartial, partialDir, type CheckpointState } from '../sim/checkpoint.js';
 import type { Job, JobResult } from '../sim/experiment.js';
 import { parseExperiment, splitSeries, yamlLine, type ExperimentConfig } from '../sim/experimentConfig.js';
@@ -177,7 +178,8 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const perLabel = new Map<string, number>();
   for (const j of mine) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`);
+    const resume = `greenserv experiment run --resume ${partial}`;
+    notice(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: ${resume}\n`, [partial, resume]);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   try {

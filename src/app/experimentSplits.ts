@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
+import { notice } from '../core/messages.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { Job, JobResult } from '../sim/experiment.js';
 import type { SplitSpec } from '../sim/experimentConfig.js';
@@ -54,7 +55,7 @@ export async function runSplitSeries(file: string, text: string, series: SplitSp
   for (const fraction of shares) await prepareExperiment(file, text, o.runs, { fraction, draw: 0 });
   const dir = new AtomicDir(out, o.force === true, inputs);
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
+    notice(`\ngreenserv: interrupted (${sig}): a series of splits keeps no checkpoint; nothing written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.on('SIGINT', onSignal);

@@ -18,7 +18,7 @@ import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../
 import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
 import { parseShard } from '../sim/shard.js';
 import { stdoutWidth } from './width.js';
-import { print, warn } from './say.js';
+import { notice, print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
@@ -129,10 +129,12 @@ export function registerExperimentCommand(program: Command): void {
       const clear = (sig: NodeJS.Signals): void => {
         (live as Progress | null)?.stop(false);
         if (stage === 'replays') return;
-        process.stderr.write(
+        const resume = `greenserv experiment run --resume ${partial}`;
+        notice(
           stage === 'loading'
             ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`
-            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: greenserv experiment run --resume ${partial}\n`,
+            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: ${resume}\n`,
+          [partial, resume],
         );
         process.exit(sig === 'SIGINT' ? 130 : 143);
       };

@@ -1,3 +1,5 @@
+import { notice } from './say.js';
+
 /**
  * Ctrl-C or SIGTERM while a command computes results it writes atomically: say that nothing was written and
  * exit 130/143. The results directory's temporaries are removed by the atomic writer's exit hook, and its
@@ -6,7 +8,7 @@
 export async function stopOnSignal<T>(work: () => Promise<T>, before?: () => void): Promise<T> {
   const onSignal = (sig: NodeJS.Signals): void => {
     before?.();
-    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}greenserv: interrupted (${sig}); stopped, no results written\n`);
+    notice(`${process.stderr.isTTY ? '\n' : ''}greenserv: interrupted (${sig}); stopped, no results written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.on('SIGINT', onSignal);

@@ -19,7 +19,7 @@ import { configFromFlags } from './runFlags.js';
 import { profileLiveSchema, profileTableSchema } from '../app/profileConfig.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { stdoutWidth } from './width.js';
-import { print, warn } from './say.js';
+import { notice, print, warn } from './say.js';
 import { stopOnSignal } from './interrupt.js';
 
 interface ProfileCliOptions {
@@ -202,7 +202,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   const onSignal = (sig: NodeJS.Signals = 'SIGINT'): void => {
     if (stopped === null) {
       stopped = sig;
-      process.stderr.write(`\ngreenserv: interrupted (${sig}) — finishing the rows already received; press Ctrl-C again to quit at once\n`);
+      notice(`\ngreenserv: interrupted (${sig}) — finishing the rows already received; press Ctrl-C again to quit at once\n`);
       ac.abort();
     } else {
       process.exit(code(sig));
@@ -276,7 +276,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     throw new DataError(`${res.fatal}${/[.?!]$/.test(res.fatal) ? '' : '.'} ${kept}; re-run the same command to resume`);
   }
   if (res.interrupted) {
-    process.stderr.write(`greenserv: interrupted: ${kept} (${res.alreadyDone + res.written} of ${res.total} done); re-run the same command to resume\n`);
+    notice(`greenserv: interrupted: ${kept} (${res.alreadyDone + res.written} of ${res.total} done); re-run the same command to resume\n`, [o.out]);
     process.exitCode = code(stopped ?? 'SIGINT');
     return;
   }

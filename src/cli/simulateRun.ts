@@ -30,7 +30,7 @@ import { warnUnusedEmbedDim } from './parse.js';
 import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
-import { print, say, warn } from './say.js';
+import { notice, print, say, warn } from './say.js';
 import { shownName } from '../core/escape.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
@@ -54,7 +54,7 @@ class Interrupts {
   private readonly handler = (sig: NodeJS.Signals): void => {
     this.signal = sig;
     for (const f of this.cleanups.reverse()) f();
-    process.stderr.write(`${this.freshLine ? '' : '\n'}greenserv: interrupted (${sig}); stopped, no results written\n`);
+    notice(`${this.freshLine ? '' : '\n'}greenserv: interrupted (${sig}); stopped, no results written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
 

@@ -21,8 +21,34 @@ export function parseDecimal(s: string): number {
  * stays with the number before it (`30 %` is never split over two lines).
  */
 export function wrapAt(line: string, sep: string, width: number): string {
+  return fill(line.split(sep), sep, width);
+}
+
+/**
+ * Break a line between words like wrapAt(line, ' ', width), but never inside a piece of `whole` (a path, a
+ * command to copy): it may hold spaces, and one wider than `width` gets a line of its own.
+ */
+export function wrapWhole(line: string, width: number, whole: readonly string[]): string {
+  const kept = new Uint8Array(line.length);
+  for (const w of whole) {
+    for (let i = w === '' ? -1 : line.indexOf(w); i >= 0; i = line.indexOf(w, i + 1)) kept.fill(1, i, i + w.length);
+  }
+  const words: string[] = [];
+  let start = 0;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === ' ' && kept[i] === 0) {
+      words.push(line.slice(start, i));
+      start = i + 1;
+    }
+  }
+  words.push(line.slice(start));
+  return fill(words, ' ', width);
+}
+
+/** The pieces of a line rejoined with `sep` into lines no wider than `width` where avoidable. */
+function fill(pieces: readonly string[], sep: string, width: number): string {
   const parts: string[] = [];
-  for (const part of line.split(sep)) {
+  for (const part of pieces) {
     if (parts.length > 0 && part.startsWith('%') && /\d$/.test(parts[parts.length - 1])) parts[parts.length - 1] += sep + part;
     else parts.push(part);
   }

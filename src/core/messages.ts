@@ -1,6 +1,6 @@
 /** Messages on stderr: every layer's errors, warnings and notes reach the user through say(). */
 import { terminalSafe } from './escape.js';
-import { wrapAt } from './format.js';
+import { wrapAt, wrapWhole } from './format.js';
 
 /**
  * The width text on a stream must fit: the terminal's less one column (a character in the last column makes some
@@ -20,6 +20,15 @@ export function say(kind: string, m: string): void {
   const text = `greenserv: ${kind}: ${terminalSafe(m)}`;
   const width = kind === 'internal error' ? Infinity : terminalWidth(process.stderr);
   process.stderr.write(`${text.split('\n').map((l) => wrapAt(l, ' ', width)).join('\n')}\n`);
+}
+
+/**
+ * A notice written as it is (an interrupt's: the caller sets its line breaks), piped unchanged; on a terminal
+ * each line breaks between words to fit, never inside a piece of `whole` (paths, a command to copy).
+ */
+export function notice(text: string, whole: readonly string[] = []): void {
+  const width = terminalWidth(process.stderr);
+  process.stderr.write(width === Infinity ? text : text.split('\n').map((l) => wrapWhole(l, width, whole)).join('\n'));
 }
 
 export const warn = (m: string): void => say('warning', m);

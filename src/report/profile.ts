@@ -13,7 +13,7 @@ import { axisValue, costOrNull, COST_AXIS, fmtCi, fmtEnergy, frontCell, maxOf, m
 import { columnGroups } from './htmlColumns.js';
 import { luminance } from './palette.js';
 import { csvField, csvNum } from '../core/escape.js';
-import { fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
+import { columnBlocks, fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
 
 export { heatmapChartSpec, paretoChartSpec, renderProfileCharts } from './profileCharts.js';
 
@@ -62,13 +62,7 @@ export function profileTerminal(p: Profile, width = Infinity): string {
   ]);
   // tasks that do not fit beside each other go in a further block under it, each with the model column
   const block = (b: number[]): string => renderTable([0, ...b].map((k) => taskHeaders[k]), taskRows.map((r) => [0, ...b].map((k) => r[k])), [false, ...b.map(() => true)]);
-  const blocks: number[][] = [];
-  for (let j = 1; j < taskHeaders.length; j++) {
-    const last = blocks[blocks.length - 1];
-    if (last && block([...last, j]).split('\n').every((l) => l.length <= width)) last.push(j);
-    else blocks.push([j]);
-  }
-  lines.push(blocks.map(block).join('\n\n'));
+  lines.push(columnBlocks(taskHeaders, taskRows, width).map(block).join('\n\n'));
   lines.push('');
   lines.push(wrapAt(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first): ${p.pareto.join(', ') || '–'}`, ' ', width));
   for (const x of p.dominated) lines.push(wrapAt(`  ${x.id} is dominated by ${x.by.join(', ')}`, ' ', width).replace(/\n/g, '\n    '));

@@ -26,12 +26,40 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 
 const signedPct = (x: number | null): string => percentText(x, true);
 
-export function renderTable(headers: string[], rows: string[][], alignRight: boolean[]): string {
+/** Width of column `j` in renderTable: its widest cell, the header's included. */
+export function columnWidth(header: string, rows: readonly string[][], j: number): number {
   // a loop, not Math.max(...): a table of one row per model can have more rows than a call has room for arguments
-  const w = headers.map((h, j) => rows.reduce((m, r) => Math.max(m, r[j].length), h.length));
+  return rows.reduce((m, r) => Math.max(m, r[j].length), header.length);
+}
+
+export function renderTable(headers: string[], rows: string[][], alignRight: boolean[]): string {
+  const w = headers.map((h, j) => columnWidth(h, rows, j));
   const line = (cells: string[]): string =>
     cells.map((c, j) => (alignRight[j] ? c.padStart(w[j]) : c.padEnd(w[j]))).join('  ').trimEnd();
   return [line(headers), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The columns after the first in blocks that each fit `width` beside the first, in order; a column too wide
+ * for any block gets one of its own. renderTable's widest line is its rule (the columns' widths and a gap of 2
+ * between them; only the other lines are trimmed), so a block is fitted from the widths, computed once, and
+ * not by laying it out again for every column added.
+ */
+export function columnBlocks(headers: string[], rows: string[][], width: number): number[][] {
+  const w = headers.map((h, j) => columnWidth(h, rows, j));
+  const blocks: number[][] = [];
+  let used = 0;
+  for (let j = 1; j < headers.length; j++) {
+    const last = blocks[blocks.length - 1];
+    if (last && used + 2 + w[j] <= width) {
+      last.push(j);
+      used += 2 + w[j];
+    } else {
+      blocks.push([j]);
+      used = w[0] + 2 + w[j];
+    }
+  }
+  return blocks;
 }
 
 /**

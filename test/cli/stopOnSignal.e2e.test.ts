@@ -73,6 +73,12 @@ process.on('exit', () => { if (sentAt) write(process.env.GS_STOP_FILE, String(Da
 syncBuiltinESMExports();
 `;
 
+// stderr a terminal of GS_COLUMNS columns, as the command sees it
+const TTY = `
+Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+Object.defineProperty(process.stderr, 'columns', { value: Number(process.env.GS_COLUMNS), configurable: true });
+`;
+
 function withSelfSignal(dir: string, sig: string, preload = PRELOAD): NodeJS.ProcessEnv {
   const p = join(dir, 'self-signal.mjs');
   writeFileSync(p, preload);
@@ -117,6 +123,36 @@ describe('a signal while results are computed', () => {
     expect(r.code).toBe(130);
     expect(Number(readFileSync(stopFile, 'utf8'))).toBeLessThan(1000);
     expect(readdirSync(dir).sort()).toEqual(['self-signal.mjs', 'stop-ms', 'x.partial']);
+  });
+
+  it('on a terminal the message is wrapped to its width', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const r = await cli(['profile-models', '--out', join(dir, 'profile')], { env: { ...withSelfSignal(dir, 'SIGTERM', PRELOAD + TTY), GS_COLUMNS: '40' } });
+    // width 39, after a line end that leaves the echoed ^C alone
+    expect(r.stderr).toBe('\ngreenserv: interrupted (SIGTERM);\nstopped, no results written\n');
+    expect(r.code).toBe(143);
+  });
+
+  it('experiment run on a terminal: the checkpoint path and the command to resume stay whole, spaces and all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sig-'));
+    const out = join(dir, 'my results');
+    const env = { ...withSelfSignal(dir, 'SIGINT', PRELOAD + TTY), GS_COLUMNS: '50' };
+    const r = await cli(['experiment', 'run', 'x1-algorithm-comparison', '--runs', '1', '--no-ui', '--out', out], { env });
+    expect(r.code).toBe(130);
+    const resume = `greenserv experiment run --resume ${out}.partial`;
+    const text = r.stderr.slice(r.stderr.lastIndexOf('\ngreenserv: interrupted') + 1);
+    const [, done, total] = /^greenserv: interrupted \(SIGINT\): (\d+) of (\d+) /.exec(text)!;
+    // the piped message, broken at some of its spaces: outside the path and the command, and only where needed
+    expect(text.replace(/\n(?!$)/g, ' ')).toBe(`greenserv: interrupted (SIGINT): ${done} of ${total} replays kept in ${out}.partial; finish with: ${resume}\n`);
+    const lines = text.split('\n').slice(0, -1);
+    expect(lines).toContain(resume);
+    expect(lines.some((l) => l.startsWith(`${out}.partial;`))).toBe(true);
+    for (const [i, l] of lines.entries()) {
+      if (!l.includes(out)) expect(l.length).toBeLessThanOrEqual(49);
+      // a line starts where its first piece (a word, the path or the command) would not fit on the one before
+      const first = l.startsWith(resume) ? resume : l.startsWith(out) ? `${out}.partial;` : l.split(' ')[0];
+      if (i > 0) expect(lines[i - 1].length + 1 + first.length).toBeGreaterThan(49);
+    }
   });
 
   it('energy sensitivity: SIGTERM says so, exits 143 and writes nothing', async () => {
