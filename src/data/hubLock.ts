@@ -110,7 +110,8 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
       continue; // released meanwhile
     }
     if (stale(text, mtimeMs, boundMs)) {
-      removeIfUnchanged(lock, text);
+      // one that cannot be removed (a read-only cache) would be retried forever
+      if (!removeIfUnchanged(lock, text)) return unlocked();
       continue;
     }
     if (Date.now() > deadline) return unlocked();
@@ -120,12 +121,13 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
   }
 }
 
-/** Remove `lock` if it still holds `text`: one taken over meanwhile belongs to its new owner. */
-function removeIfUnchanged(lock: string, text: string): void {
+/** Remove `lock` if it still holds `text`: one taken over meanwhile belongs to its new owner. False if it cannot be. */
+function removeIfUnchanged(lock: string, text: string): boolean {
   try {
     if (readFileSync(lock, 'utf8') === text) rmSync(lock, { force: true });
-  } catch {
-    // gone already
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT'; // gone already
   }
 }
 

@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cachedPath, listCachedFiles, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
-import { downloadLockPath } from '../../../src/data/hubLock.js';
+import { acquireDownloadLock, downloadLockPath } from '../../../src/data/hubLock.js';
 import { recordPath } from '../../../src/data/hubRecord.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
@@ -237,6 +237,27 @@ describe('hf:// download lock', () => {
     expect(readFileSync(await resolveHfSource(URI, { hubUrl, cacheDir, progress: false, limits: { totalMs: 30_000 } }))).toEqual(BODY);
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a stale lock in a cache directory nothing can be removed from is not retried: the download goes ahead unlocked at once', async () => {
+    const cacheDir = join(s.dir, 'rolock');
+    const lock = plant(cacheDir, spawnSync(process.execPath, ['-e', '']).pid!, Date.now());
+    const dir = join(lock, '..');
+    // root writes through modes, not through an immutable directory
+    const readOnly = (on: boolean): void => {
+      if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
+      else chmodSync(dir, on ? 0o555 : 0o755);
+    };
+    readOnly(true);
+    try {
+      const waits: unknown[] = [];
+      const held = await acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, (pid) => waits.push(pid));
+      expect(held.waited).toBe(false);
+      expect(waits).toEqual([]);
+    } finally {
+      readOnly(false);
+    }
+    expect(existsSync(lock)).toBe(true);
   });
 
   it('a lock in the cache is not listed as a cached file', async () => {
