@@ -87,8 +87,8 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
       mkdirSync(dirname(lock), { recursive: true });
       writeFileSync(lock, mine, { flag: 'wx' });
       held.add(mine);
-      // a signal while we hold it removes it (core/atomic.ts); a wait holds nothing to remove
-      trackTemporary(lock);
+      // a signal while we hold it removes it (core/atomic.ts), unless it was taken over; a wait holds nothing
+      trackTemporary(lock, () => removeIfUnchanged(lock, mine));
       return { waited, release: () => release(lock, mine) };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

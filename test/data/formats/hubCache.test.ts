@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { cachedPath, listCachedFiles, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
 import { acquireDownloadLock, downloadLockPath } from '../../../src/data/hubLock.js';
 import { recordPath } from '../../../src/data/hubRecord.js';
+import { pendingTemporaries, removeTemporaries } from '../../../src/core/atomic.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
 
@@ -258,6 +259,22 @@ describe('hf:// download lock', () => {
       readOnly(false);
     }
     expect(existsSync(lock)).toBe(true);
+  });
+
+  it('a signal removes a lock its process holds, but not one another process took over from it meanwhile', async () => {
+    const dest = cachedPath(parseHfUri(URI), { cacheDir: join(s.dir, 'sigown') });
+    await acquireDownloadLock(dest, 30_000, () => {});
+    expect(pendingTemporaries()).toContain(lockIn(join(s.dir, 'sigown')));
+    removeTemporaries();
+    expect(existsSync(lockIn(join(s.dir, 'sigown')))).toBe(false);
+
+    const cacheDir = join(s.dir, 'sigtaken');
+    await acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, () => {});
+    // another process found it stale (older than its own limit), removed it and made its own
+    rmSync(lockIn(cacheDir));
+    const theirs = plant(cacheDir, process.ppid, Date.now());
+    removeTemporaries();
+    expect(readFileSync(theirs, 'utf8')).toContain(`"pid":${process.ppid}`);
   });
 
   it('a lock in the cache is not listed as a cached file', async () => {
