@@ -121,10 +121,15 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
   }
 }
 
+/** For tests: runs between the check of a lock about to be removed and its removal, where another process may act. */
+export const lockTesting = { beforeRemove: (): void => {} };
+
 /** Remove `lock` if it still holds `text`: one taken over meanwhile belongs to its new owner. False if it cannot be. */
 function removeIfUnchanged(lock: string, text: string): boolean {
   try {
-    if (readFileSync(lock, 'utf8') === text) rmSync(lock, { force: true });
+    if (readFileSync(lock, 'utf8') !== text) return true;
+    lockTesting.beforeRemove();
+    rmSync(lock, { force: true });
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT'; // gone already
