@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cachedPath, listCachedFiles, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
-import { acquireDownloadLock, downloadLockPath } from '../../../src/data/hubLock.js';
+import { acquireDownloadLock, downloadLockPath, guardPath } from '../../../src/data/hubLock.js';
 import { recordPath } from '../../../src/data/hubRecord.js';
 import { pendingTemporaries, removeTemporaries } from '../../../src/core/atomic.js';
 import { loadTable } from '../../../src/data/load.js';
@@ -259,6 +259,23 @@ describe('hf:// download lock', () => {
       readOnly(false);
     }
     expect(existsSync(lock)).toBe(true);
+  });
+
+  it('a guard of the lock\'s removals left by a killed process is removed when old, and waited for while new', async () => {
+    const cacheDir = join(s.dir, 'guardleft');
+    const lock = plant(cacheDir, spawnSync(process.execPath, ['-e', '']).pid!, Date.now());
+    const planted = readFileSync(lock, 'utf8');
+    writeFileSync(guardPath(lock), '');
+    const t0 = Date.now();
+    const waiting = acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(lock, 'utf8')).toBe(planted);
+    utimesSync(guardPath(lock), new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+    const held = await waiting;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+    held.release();
+    expect(readdirSync(join(lock, '..'))).toEqual([]);
   });
 
   it('a signal removes a lock its process holds, but not one another process took over from it meanwhile', async () => {
