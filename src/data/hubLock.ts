@@ -76,8 +76,9 @@ export interface DownloadLock {
 /**
  * Hold the download lock of `dest`, waiting while another live process holds it, for `boundMs` at most
  * (a lock older than that is stale). Where no lock can be made (an unwritable cache, a directory or link in
- * its place) or the wait ran out, the download goes ahead unlocked: the file/record pair stays consistent
- * either way (hubRecord.ts), only the bytes are fetched twice. `onWait` is told once, when the wait starts.
+ * its place), the lock cannot be read or removed, or the wait ran out, the download goes ahead unlocked: the
+ * file/record pair stays consistent either way (hubRecord.ts), only the bytes are fetched twice. `onWait` is
+ * told once, when the wait starts.
  */
 export async function acquireDownloadLock(dest: string, boundMs: number, onWait: (pid: number | null) => void): Promise<DownloadLock> {
   const lock = downloadLockPath(dest);
@@ -108,8 +109,10 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
       // a directory or link there is no lock of ours, and cannot be taken over safely
       if (!st.isFile() || st.size > LOCK_MAX) return unlocked();
       text = readFileSync(lock, 'utf8');
-    } catch {
-      continue; // released meanwhile
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+      // unreadable (another user's): retried, it would hold this process in a loop for good
+      return unlocked();
     }
     if (stale(text, st.mtimeMs, boundMs)) {
       const done = removeGuarded(lock, text, st);

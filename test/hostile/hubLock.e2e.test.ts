@@ -202,6 +202,27 @@ describe('removing a download lock while another process takes it over', () => {
   }, 30_000);
 });
 
+describe('a download lock this process cannot read', () => {
+  it('(another user\'s, made under umask 077) is not retried forever: the download goes ahead unlocked at once', () => {
+    const dest = destIn(newCache());
+    const lock = downloadLockPath(dest);
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString() }), { mode: 0o000 });
+    const script = `import(${JSON.stringify(resolve(__dirname, '../../dist/src/data/hubLock.js'))}).then(async ({ acquireDownloadLock }) => {
+      const t0 = Date.now();
+      const held = await acquireDownloadLock(${JSON.stringify(dest)}, 30000, () => process.stdout.write('waiting '));
+      process.stdout.write(held.waited + ' ' + (Date.now() - t0 < 2000));
+    })`;
+    // root reads any file: it runs without that power here
+    const drop = ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search'];
+    const cmd = process.getuid?.() === 0 ? ['setpriv', ...drop, process.execPath] : [process.execPath];
+    const r = spawnSync(cmd[0], [...cmd.slice(1), '--input-type=commonjs', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect([r.signal, r.stderr]).toEqual([null, '']);
+    expect(r.stdout).toBe('false true');
+    expect(statSync(lock).mode & 0o777).toBe(0);
+  }, 30_000);
+});
+
 describe('hf:// cache file modes', () => {
   for (const [umask, mode] of [
     ['000', 0o666],
