@@ -65,11 +65,12 @@ export async function signalsHandled(): Promise<void> {
 
 // ---- cleanup on signals and exit ---------------------------------------------------------------------
 
-const pending = new Set<string>();
+/** Tracked paths, each with its own remover if it has one (a lock another process may have taken over by now). */
+const pending = new Map<string, (() => void) | undefined>();
 let hooked = false;
 
 function cleanupPending(): void {
-  for (const p of pending) rmSync(p, { recursive: true, force: true });
+  for (const [p, remove] of pending) if (remove) remove(); else rmSync(p, { recursive: true, force: true });
   pending.clear();
 }
 
@@ -83,8 +84,8 @@ function onSignal(sig: NodeJS.Signals): void {
   else setImmediate(() => process.kill(process.pid, sig));
 }
 
-function track(p: string): void {
-  pending.add(p);
+function track(p: string, remove?: () => void): void {
+  pending.set(p, remove);
   if (!hooked) {
     hooked = true;
     process.on('exit', cleanupPending);
@@ -103,14 +104,14 @@ function untrack(p: string): void {
 }
 
 /**
- * For writers with their own temporary files: `trackTemporary(p)` has `p` removed on SIGINT, SIGTERM or
- * exit until `releaseTemporary(p)` (after it was renamed into place or removed).
+ * For writers with their own temporary files: `trackTemporary(p)` has `p` removed on SIGINT, SIGTERM or exit
+ * (by `remove()` if given) until `releaseTemporary(p)`. `removeTemporaries()` does now what a signal does.
  */
-export { track as trackTemporary, untrack as releaseTemporary };
+export { track as trackTemporary, untrack as releaseTemporary, cleanupPending as removeTemporaries };
 
 /** Paths of temporary files and directories this process would remove on SIGINT/SIGTERM or exit. */
 export function pendingTemporaries(): string[] {
-  return [...pending];
+  return [...pending.keys()];
 }
 
 function alive(pid: number): boolean {

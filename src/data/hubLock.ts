@@ -4,7 +4,7 @@
  * that needs the same file waits for the lock instead of downloading it too, then uses what the owner left.
  * A lock whose owner is gone, or older than the waiter's whole-download limit, is taken over.
  */
-import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,6 +15,9 @@ export const LOCK_PREFIX = '.greenserv-lock-';
 const UNNAMED_STALE_MS = 10_000;
 const POLL_MS = 200;
 const LOCK_MAX = 4096;
+/** A guard is held for a few system calls: one older than this was left by a process killed inside it. */
+const GUARD_STALE_MS = 10_000;
+const GUARD_POLL_MS = 10;
 
 /** Locks this process holds, by content: a lock with our pid but none of these is a former process's. */
 const held = new Set<string>();
@@ -73,8 +76,9 @@ export interface DownloadLock {
 /**
  * Hold the download lock of `dest`, waiting while another live process holds it, for `boundMs` at most
  * (a lock older than that is stale). Where no lock can be made (an unwritable cache, a directory or link in
- * its place) or the wait ran out, the download goes ahead unlocked: the file/record pair stays consistent
- * either way (hubRecord.ts), only the bytes are fetched twice. `onWait` is told once, when the wait starts.
+ * its place), the lock cannot be read or removed, or the wait ran out, the download goes ahead unlocked: the
+ * file/record pair stays consistent either way (hubRecord.ts), only the bytes are fetched twice. `onWait` is
+ * told once, when the wait starts.
  */
 export async function acquireDownloadLock(dest: string, boundMs: number, onWait: (pid: number | null) => void): Promise<DownloadLock> {
   const lock = downloadLockPath(dest);
@@ -87,8 +91,8 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
       mkdirSync(dirname(lock), { recursive: true });
       writeFileSync(lock, mine, { flag: 'wx' });
       held.add(mine);
-      // a signal while we hold it removes it (core/atomic.ts); a wait holds nothing to remove
-      trackTemporary(lock);
+      // a signal while we hold it removes it (core/atomic.ts), unless it was taken over; a wait holds nothing
+      trackTemporary(lock, () => removeOwn(lock, mine));
       return { waited, release: () => release(lock, mine) };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -99,18 +103,25 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
       }
     }
     let text: string;
-    let mtimeMs: number;
+    let st: Stats;
     try {
-      const st = lstatSync(lock);
+      st = lstatSync(lock);
       // a directory or link there is no lock of ours, and cannot be taken over safely
       if (!st.isFile() || st.size > LOCK_MAX) return unlocked();
-      mtimeMs = st.mtimeMs;
       text = readFileSync(lock, 'utf8');
-    } catch {
-      continue; // released meanwhile
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+      // unreadable (another user's): retried, it would hold this process in a loop for good
+      return unlocked();
     }
-    if (stale(text, mtimeMs, boundMs)) {
-      removeIfUnchanged(lock, text);
+    if (stale(text, st.mtimeMs, boundMs)) {
+      const done = removeGuarded(lock, text, st);
+      // one that cannot be removed (a read-only cache) would be retried forever
+      if (done === false) return unlocked();
+      if (done === 'busy') {
+        if (Date.now() > deadline) return unlocked();
+        await new Promise((r) => setTimeout(r, GUARD_POLL_MS));
+      }
       continue;
     }
     if (Date.now() > deadline) return unlocked();
@@ -120,17 +131,78 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
   }
 }
 
-/** Remove `lock` if it still holds `text`: one taken over meanwhile belongs to its new owner. */
-function removeIfUnchanged(lock: string, text: string): void {
+/** For tests: runs between the check of a lock about to be removed and its removal, where another process may act. */
+export const lockTesting = { beforeRemove: (): void => {} };
+
+/*
+ * Every removal of a lock by greenserv (a takeover, a release, a signal's cleanup) is made holding the lock's
+ * guard, a file beside it created with O_EXCL, and only after checking, under the guard, that the lock is still
+ * the file the remover means: the stale one it judged, or its own. While the guard is held no one else removes
+ * the lock, and no new lock can be created while that one exists, so the file checked is the file removed: two
+ * waiters never both take over one stale lock, and an owner never removes the lock taken over from it. A guard
+ * left by a process killed inside it is removed after GUARD_STALE_MS; two processes doing that at the same
+ * moment could both pass, and where no guard can be made the removal is unguarded: a second download at most.
+ */
+export function guardPath(lock: string): string {
+  // in the temporaries' namespace: never a lock's name, never listed, removed by the stale-temporary sweep
+  return join(dirname(lock), `.greenserv-tmp-guard-${createHash('sha256').update(basename(lock)).digest('hex').slice(0, 32)}`);
+}
+
+/** Take the guard of `lock`: its release, 'busy' while another process holds it, 'none' where none can be made. */
+function takeGuard(lock: string): (() => void) | 'busy' | 'none' {
+  const guard = guardPath(lock);
   try {
-    if (readFileSync(lock, 'utf8') === text) rmSync(lock, { force: true });
-  } catch {
-    // gone already
+    closeSync(openSync(guard, 'wx'));
+    return () => rmSync(guard, { force: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return 'none';
+  }
+  try {
+    const st = lstatSync(guard);
+    if (!st.isFile()) return 'none';
+    if (Date.now() - st.mtimeMs > GUARD_STALE_MS) rmSync(guard);
+    return 'busy';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'busy' : 'none';
   }
 }
 
+/**
+ * Remove `lock` under its guard if it still holds `text` and, given `was`, is still that file (a new lock may
+ * reuse the inode; one not yet written reads as empty as an unnamed stale one, but is newer). True when done
+ * or nothing is to be done, 'busy' while another process holds the guard, false when it cannot be removed.
+ */
+function removeGuarded(lock: string, text: string, was?: Stats): boolean | 'busy' {
+  const guard = takeGuard(lock);
+  if (guard === 'busy') return 'busy';
+  try {
+    const st = lstatSync(lock);
+    if (was && (st.ino !== was.ino || st.dev !== was.dev || st.mtimeMs !== was.mtimeMs)) return true;
+    if (readFileSync(lock, 'utf8') !== text) return true;
+    lockTesting.beforeRemove();
+    rmSync(lock, { force: true });
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT'; // gone already
+  } finally {
+    if (typeof guard === 'function') {
+      try {
+        guard();
+      } catch {
+        // left: removed as stale later
+      }
+    }
+  }
+}
+
+/** Remove our own lock; its guard is waited for synchronously, as a signal's cleanup cannot wait otherwise. */
+function removeOwn(lock: string, mine: string): void {
+  const until = Date.now() + 2 * GUARD_STALE_MS;
+  while (removeGuarded(lock, mine) === 'busy' && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, GUARD_POLL_MS);
+}
+
 function release(lock: string, mine: string): void {
-  removeIfUnchanged(lock, mine);
+  removeOwn(lock, mine);
   held.delete(mine);
   releaseTemporary(lock);
 }

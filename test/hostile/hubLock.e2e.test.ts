@@ -1,9 +1,9 @@
 /**
  * Several greenserv processes needing one hf:// file (built binary, against a local hub that counts
  * downloads): one downloads it, the others wait for its lock and use the verified file; Ctrl-C during the
- * wait leaves the other's lock alone; cached files get the mode of any file the user creates. Build first.
+ * wait leaves the other's lock alone; two waiters never both take over one stale lock; cached files get the mode of any file the user creates. Build first.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedPath, parseHfUri, resolveHfSource } from '../../src/data/hub.js';
-import { downloadLockPath } from '../../src/data/hubLock.js';
+import { acquireDownloadLock, downloadLockPath, lockTesting } from '../../src/data/hubLock.js';
 import { recordPath } from '../../src/data/hubRecord.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
@@ -143,6 +143,83 @@ describe('hf:// downloads of one file by several processes', () => {
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(readFileSync(file)).toEqual(BODY);
     expect(hub.downloads()).toBe(1);
+  }, 30_000);
+});
+
+/**
+ * Another waiter, run to its end while this process is stopped: a process that takes the lock of `dest` if it can
+ * within `boundMs` (a lock older than that is stale to it), says whether it holds it, and dies holding it
+ * (SIGKILL: no cleanup) as if still downloading.
+ */
+function otherWaiter(dest: string, boundMs: number): string {
+  const other = `const { acquireDownloadLock, downloadLockPath } = await import(${JSON.stringify(resolve(__dirname, '../../dist/src/data/hubLock.js'))});
+    const dest = ${JSON.stringify(dest)};
+    await acquireDownloadLock(dest, ${boundMs}, () => {});
+    let holds = false;
+    try { holds = JSON.parse(require('node:fs').readFileSync(downloadLockPath(dest), 'utf8')).pid === process.pid; } catch {}
+    process.stdout.write(String(holds), () => process.kill(process.pid, 'SIGKILL'));`;
+  return spawnSync(process.execPath, ['--input-type=commonjs', '-e', `(async () => { ${other} })()`], { encoding: 'utf8' }).stdout;
+}
+
+describe('removing a download lock while another process takes it over', () => {
+  afterEach(() => {
+    lockTesting.beforeRemove = () => {};
+  });
+
+  it('another waiter acting between a takeover\'s check of the stale lock and its removal does not get the lock too', async () => {
+    const dest = destIn(newCache());
+    const lock = downloadLockPath(dest);
+    mkdirSync(join(lock, '..'), { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: dead, startedAt: new Date().toISOString() }));
+    let otherHolds: string | null = null;
+    lockTesting.beforeRemove = () => {
+      lockTesting.beforeRemove = () => {};
+      otherHolds = otherWaiter(dest, 1000);
+    };
+    const held = await acquireDownloadLock(dest, 30_000, () => {});
+    expect(otherHolds).toBe('false');
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+    held.release();
+    // nor the guard of the removals
+    expect(readdirSync(join(lock, '..'))).toEqual([]);
+  }, 30_000);
+
+  it('a waiter taking the lock over (by age) between its owner\'s check at release and the removal does not lose it', async () => {
+    const dest = destIn(newCache());
+    const lock = downloadLockPath(dest);
+    const held = await acquireDownloadLock(dest, 30_000, () => {});
+    let otherHolds: string | null = null;
+    lockTesting.beforeRemove = () => {
+      lockTesting.beforeRemove = () => {};
+      // a lock older than 1 ms is stale to it
+      otherHolds = otherWaiter(dest, 1);
+    };
+    held.release();
+    // either it could not take the lock over, or it holds it still
+    if (otherHolds === 'true') expect(existsSync(lock)).toBe(true);
+    else expect([otherHolds, existsSync(lock)]).toEqual(['false', false]);
+  }, 30_000);
+});
+
+describe('a download lock this process cannot read', () => {
+  it('(another user\'s, made under umask 077) is not retried forever: the download goes ahead unlocked at once', () => {
+    const dest = destIn(newCache());
+    const lock = downloadLockPath(dest);
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString() }), { mode: 0o000 });
+    const script = `import(${JSON.stringify(resolve(__dirname, '../../dist/src/data/hubLock.js'))}).then(async ({ acquireDownloadLock }) => {
+      const t0 = Date.now();
+      const held = await acquireDownloadLock(${JSON.stringify(dest)}, 30000, () => process.stdout.write('waiting '));
+      process.stdout.write(held.waited + ' ' + (Date.now() - t0 < 2000));
+    })`;
+    // root reads any file: it runs without that power here
+    const drop = ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search'];
+    const cmd = process.getuid?.() === 0 ? ['setpriv', ...drop, process.execPath] : [process.execPath];
+    const r = spawnSync(cmd[0], [...cmd.slice(1), '--input-type=commonjs', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect([r.signal, r.stderr]).toEqual([null, '']);
+    expect(r.stdout).toBe('false true');
+    expect(statSync(lock).mode & 0o777).toBe(0);
   }, 30_000);
 });
 

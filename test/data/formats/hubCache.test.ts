@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cachedPath, listCachedFiles, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
-import { downloadLockPath } from '../../../src/data/hubLock.js';
+import { acquireDownloadLock, downloadLockPath, guardPath } from '../../../src/data/hubLock.js';
 import { recordPath } from '../../../src/data/hubRecord.js';
+import { pendingTemporaries, removeTemporaries } from '../../../src/core/atomic.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
 
@@ -237,6 +238,60 @@ describe('hf:// download lock', () => {
     expect(readFileSync(await resolveHfSource(URI, { hubUrl, cacheDir, progress: false, limits: { totalMs: 30_000 } }))).toEqual(BODY);
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a stale lock in a cache directory nothing can be removed from is not retried: the download goes ahead unlocked at once', async () => {
+    const cacheDir = join(s.dir, 'rolock');
+    const lock = plant(cacheDir, spawnSync(process.execPath, ['-e', '']).pid!, Date.now());
+    const dir = join(lock, '..');
+    // root writes through modes, not through an immutable directory
+    const readOnly = (on: boolean): void => {
+      if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
+      else chmodSync(dir, on ? 0o555 : 0o755);
+    };
+    readOnly(true);
+    try {
+      const waits: unknown[] = [];
+      const held = await acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, (pid) => waits.push(pid));
+      expect(held.waited).toBe(false);
+      expect(waits).toEqual([]);
+    } finally {
+      readOnly(false);
+    }
+    expect(existsSync(lock)).toBe(true);
+  });
+
+  it('a guard of the lock\'s removals left by a killed process is removed when old, and waited for while new', async () => {
+    const cacheDir = join(s.dir, 'guardleft');
+    const lock = plant(cacheDir, spawnSync(process.execPath, ['-e', '']).pid!, Date.now());
+    const planted = readFileSync(lock, 'utf8');
+    writeFileSync(guardPath(lock), '');
+    const t0 = Date.now();
+    const waiting = acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(lock, 'utf8')).toBe(planted);
+    utimesSync(guardPath(lock), new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+    const held = await waiting;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+    held.release();
+    expect(readdirSync(join(lock, '..'))).toEqual([]);
+  });
+
+  it('a signal removes a lock its process holds, but not one another process took over from it meanwhile', async () => {
+    const dest = cachedPath(parseHfUri(URI), { cacheDir: join(s.dir, 'sigown') });
+    await acquireDownloadLock(dest, 30_000, () => {});
+    expect(pendingTemporaries()).toContain(lockIn(join(s.dir, 'sigown')));
+    removeTemporaries();
+    expect(existsSync(lockIn(join(s.dir, 'sigown')))).toBe(false);
+
+    const cacheDir = join(s.dir, 'sigtaken');
+    await acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, () => {});
+    // another process found it stale (older than its own limit), removed it and made its own
+    rmSync(lockIn(cacheDir));
+    const theirs = plant(cacheDir, process.ppid, Date.now());
+    removeTemporaries();
+    expect(readFileSync(theirs, 'utf8')).toContain(`"pid":${process.ppid}`);
   });
 
   it('a lock in the cache is not listed as a cached file', async () => {
