@@ -240,7 +240,7 @@ describe('hf:// download lock', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
-  it('a stale lock in a cache directory nothing can be removed from is not retried: the download goes ahead unlocked at once', async () => {
+  it('a stale lock in a cache directory nothing can be removed from is not retried: the download goes ahead unlocked at once', async (ctx) => {
     const cacheDir = join(s.dir, 'rolock');
     const lock = plant(cacheDir, spawnSync(process.execPath, ['-e', '']).pid!, Date.now());
     const dir = join(lock, '..');
@@ -249,7 +249,13 @@ describe('hf:// download lock', () => {
       if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
       else chmodSync(dir, on ? 0o555 : 0o755);
     };
-    readOnly(true);
+    try {
+      readOnly(true);
+    } catch (e) {
+      // a file system without immutable files (tmpfs, overlay): nothing here can make the directory read-only to root
+      console.warn(`skipped: cannot make ${dir} read-only here (${(e as Error).message.split('\n')[0]})`);
+      ctx.skip();
+    }
     try {
       const waits: unknown[] = [];
       const held = await acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, (pid) => waits.push(pid));
