@@ -5,10 +5,11 @@ import { loadPolicyModule } from '../policies/registry.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
+import { sweepCellTasks, type SweepCellsInit } from './sweepShard.js';
 import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
 import { errorResponse, replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
 
-type WorkerInit = ExperimentInit | SweepInit | ProtocolSweepInit | SimulateInit;
+type WorkerInit = ExperimentInit | SweepInit | SweepCellsInit | ProtocolSweepInit | SimulateInit;
 
 interface Runner {
   run(task: unknown): Promise<unknown>;
@@ -35,9 +36,9 @@ async function build(init: WorkerInit): Promise<Runner> {
       },
     };
   }
-  const run = init.kind === 'protocol-sweep' ? protocolSweepTasks(init) : sweepTasks(init.table, init.options);
+  const run = init.kind === 'protocol-sweep' ? protocolSweepTasks(init) : init.kind === 'sweep-cells' ? sweepCellTasks(init.table, init.options) : sweepTasks(init.table, init.options);
   return {
-    run: (task) => run(task as number & [number, number]),
+    run: (task) => run(task as number & [number, number] & { l: number; ps: number[] }),
     transfer: (r) => {
       const b = r as LambdaBlock;
       return [b.cost.buffer as ArrayBuffer, b.quality.buffer as ArrayBuffer, b.misses.buffer as ArrayBuffer];

@@ -78,6 +78,17 @@ describe('a plugin that never returns', () => {
     });
   }
 
+  it('evaluate --shard: SIGINT stops it with exit 130 and writes no shard directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const plugin = hangPlugin(dir);
+    const r = await signalled(['evaluate', '--routerbench', SMALL_RB, '--policy-module', plugin, '--policies', 'hang', '--lambdas', '0.5', '--runs', '1', '--shard', '0/1', '--no-progress', '--out', join(dir, 'out')], dir, 'SIGINT');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGINT); stopped, no results written');
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+  });
+
   it('experiment run --workers 1: Ctrl-C stops it with exit 130 and keeps the checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
     const plugin = hangPlugin(dir);
@@ -139,6 +150,22 @@ describe('a plugin run on the worker thread writes what the main thread writes',
       expect(main.code, main.stderr).toBe(0);
       const a = join(dir, `ev-${name}-main`);
       const b = join(dir, `ev-${name}-worker`);
+      expect(files(b)).toEqual(files(a));
+      for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+    }
+  });
+
+  it('evaluate --shard: each shard directory as inline', async () => {
+    for (const shard of ['0/2', '1/2']) {
+      const name = shard.replace('/', '-');
+      const args = (where: string): string[] => ['evaluate', '--routerbench', SMALL_RB, '--policy-module', EXAMPLE, '--policies', 'softmax-example,random,linucb', '--lambdas', '0.2,0.8', '--runs', '2', '--shard', shard, '--no-progress', '--out', join(dir, `shard-${name}-${where}`)];
+      const worker = await cli(args('worker'));
+      expect(worker.code, worker.stderr).toBe(0);
+      const main = await cliInProcess(args('main'));
+      expect(main.code, main.stderr).toBe(0);
+      const a = join(dir, `shard-${name}-main`);
+      const b = join(dir, `shard-${name}-worker`);
+      expect(files(a)).toEqual(['cells.ndjson', 'state.json']);
       expect(files(b)).toEqual(files(a));
       for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
     }
