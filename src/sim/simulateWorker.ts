@@ -52,7 +52,7 @@ export function errorResponse(e: unknown, id: number): WorkerResponse {
   return base;
 }
 
-function rebuildWorded(m: Extract<WorkerResponse, { type: 'error' }>): Error {
+export function rebuildWorded(m: Extract<WorkerResponse, { type: 'error' }>): Error {
   if (m.worded === undefined) return rebuild(m);
   const text = m.worded;
   const render: Wording = (name) => text.replace(MARKED, (_, f: string) => name(f));

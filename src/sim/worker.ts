@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadTable } from '../data/load.js';
 import { loadPolicyModule } from '../policies/registry.js';
+import { armCheckTasks, type ArmCheckInit } from './armCheck.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
@@ -9,7 +10,7 @@ import { sweepCellTasks, type SweepCellsInit } from './sweepShard.js';
 import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
 import { errorResponse, replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
 
-type WorkerInit = ExperimentInit | SweepInit | SweepCellsInit | ProtocolSweepInit | SimulateInit;
+type WorkerInit = ExperimentInit | ArmCheckInit | SweepInit | SweepCellsInit | ProtocolSweepInit | SimulateInit;
 
 interface Runner {
   run(task: unknown): Promise<unknown>;
@@ -21,6 +22,10 @@ async function build(init: WorkerInit): Promise<Runner> {
   if (init.kind === 'simulate') {
     const post = (progress: ProgressMessage): void => port!.postMessage({ type: 'progress', id: 0, progress } satisfies WorkerResponse);
     return { run: () => replayOnWorker(init, post), transfer: (r) => replyBuffers(r as SimulateReply) };
+  }
+  if (init.kind === 'arm-check') {
+    const check = await armCheckTasks(init);
+    return { run: (a) => check(a as number), transfer: () => [] };
   }
   if (init.kind === 'experiment') {
     const table = await loadTable(init.source, { queries: init.queries, models: init.models });

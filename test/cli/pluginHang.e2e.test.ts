@@ -33,6 +33,21 @@ export default {
   return file;
 }
 
+/** A plugin that writes `started` in its directory, then spins in create (an experiment's check of its arms makes each arm's policy). */
+function hangInCreate(dir: string): string {
+  const file = join(dir, 'hang.mjs');
+  writeFileSync(file, `import { writeFileSync } from 'node:fs';
+export default {
+  name: 'hang', rewardIndependent: false, hindsight: false, params: [],
+  create() {
+    writeFileSync(${JSON.stringify(join(dir, 'started'))}, 'x');
+    for (;;) {}
+  },
+};
+`);
+  return file;
+}
+
 /** Start the CLI, send `sig` once the plugin has started, and resolve with the exit code, stderr and the time it took to stop. */
 async function signalled(args: string[], dir: string, sig: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stopMs: number }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -101,6 +116,20 @@ describe('a plugin that never returns', () => {
     expect(r.stderr).toContain(`greenserv: interrupted (SIGINT): 0 of 1 replays kept in ${out}.partial`);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('experiment run: SIGTERM while its arms are checked (a create that never returns) exits 143 and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const plugin = hangInCreate(dir);
+    const yaml = join(dir, 'hang.yaml');
+    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
+    const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', join(dir, 'out')], dir, 'SIGTERM');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGTERM) before any replay; nothing written');
+    // no results, no checkpoint
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
+  });
 });
 
 describe('a plugin run on the worker thread writes what the main thread writes', () => {
@@ -168,6 +197,37 @@ describe('a plugin run on the worker thread writes what the main thread writes',
       expect(files(a)).toEqual(['cells.ndjson', 'state.json']);
       expect(files(b)).toEqual(files(a));
       for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+    }
+  });
+
+  it("experiment run: an arm refused while the arms are checked is reported as on the main thread (YAML line and field, or the plugin's module and line)", async () => {
+    const rows = ['query_id,task,model_id,accuracy,energy_j,input_tokens,output_tokens'];
+    for (let q = 0; q < 20; q++) for (const m of ['a', 'b']) rows.push(`q${q},${q % 2 ? 'mmlu' : 'gsm8k'},${m},${(q + (m === 'a' ? 1 : 0)) % 2},${m === 'a' ? 5 : 2},10,5`);
+    writeFileSync(join(dir, 'pairs.csv'), rows.join('\n') + '\n');
+    const boom = join(dir, 'boom.mjs');
+    writeFileSync(boom, "export default {\n  name: 'boom', rewardIndependent: false, hindsight: false, params: [],\n  create() {\n    throw new Error('boom in create');\n  },\n};\n");
+    const soft = `{policy: softmax-example, module: ${JSON.stringify(EXAMPLE)}}`;
+    const head = 'name: bad\nruns: 1\ndataset: pairs.csv\narms:\n';
+    // [arms, exit code, what stderr says]
+    const cases: [string, number, string][] = [
+      [`  - ${soft}\n  - policy: largest\n`, 2, ":6 (field 'arms.1'): arm 'largest': policy 'largest' needs model parameter counts"],
+      [`  - policy: largest\n  - {policy: boom, module: boom.mjs}\n`, 2, ":5 (field 'arms.0'): arm 'largest'"],
+      [`  - ${soft}\n  - policy: thompson\n    features: [embed]\n`, 2, ":7 (field 'arms.1.features'): embed needs query text"],
+      // the plugin's refusal at the first arm comes before the second arm's features
+      [`  - {policy: boom, module: boom.mjs}\n  - policy: thompson\n    features: [embed]\n`, 1, `policy module '${boom}': policy 'boom': create() threw: boom in create (at ${boom}:4:`],
+    ];
+    for (const [arms, code, says] of cases) {
+      const yaml = join(dir, 'bad.yaml');
+      writeFileSync(yaml, head + arms);
+      const args = ['experiment', 'run', yaml, '--workers', '1', '--no-charts', '--no-progress', '--out', join(dir, 'bad')];
+      const worker = await cli(args);
+      const main = await cliInProcess(args);
+      expect(worker.code, worker.stderr).toBe(code);
+      expect(worker.stderr).toContain(says);
+      expect(worker.stderr).toBe(main.stderr);
+      expect(main.code).toBe(code);
+      expect(existsSync(join(dir, 'bad'))).toBe(false);
+      expect(existsSync(join(dir, 'bad.partial'))).toBe(false);
     }
   });
 
