@@ -1,22 +1,16 @@
 /** Worker-thread entry of the pool in workers.ts: builds its state once from the init message, then runs tasks. */
 import { parentPort } from 'node:worker_threads';
 import { loadTable } from '../data/load.js';
-import { loadPolicyModule } from '../policies/registry.js';
 import { armCheckTasks, type ArmCheckInit } from './armCheck.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
 import { sweepCellTasks, type SweepCellsInit } from './sweepShard.js';
-import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
-import { errorResponse, replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
+import type { ExperimentInit, WorkerResponse } from './workers.js';
+import { serveWorker, type Runner } from './workerLoop.js';
+import { replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
 
 type WorkerInit = ExperimentInit | ArmCheckInit | SweepInit | SweepCellsInit | ProtocolSweepInit | SimulateInit;
-
-interface Runner {
-  run(task: unknown): Promise<unknown>;
-  /** Buffers handed to the parent instead of copied. */
-  transfer(result: unknown): ArrayBuffer[];
-}
 
 async function build(init: WorkerInit): Promise<Runner> {
   if (init.kind === 'simulate') {
@@ -51,24 +45,6 @@ async function build(init: WorkerInit): Promise<Runner> {
   };
 }
 
-let runner: Runner | null = null;
 const port = parentPort;
 
-port?.on('message', async (msg: WorkerRequest) => {
-  if (msg.type === 'init') {
-    try {
-      for (const m of msg.modules) await loadPolicyModule(m);
-      runner = await build(msg.init as WorkerInit);
-      port.postMessage({ type: 'ready' } satisfies WorkerResponse);
-    } catch (e) {
-      port.postMessage(errorResponse(e, -1));
-    }
-  } else if (msg.type === 'task') {
-    try {
-      const result = await runner!.run(msg.task);
-      port.postMessage({ type: 'result', id: msg.id, result } satisfies WorkerResponse, runner!.transfer(result));
-    } catch (e) {
-      port.postMessage(errorResponse(e, msg.id));
-    }
-  }
-});
+serveWorker((init) => build(init as WorkerInit));

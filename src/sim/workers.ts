@@ -37,9 +37,13 @@ export type WorkerResponse =
 
 /** The compiled worker script beside this module, or null when running from sources. */
 export function workerScript(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.js')) return null;
-  const script = fileURLToPath(new URL('./worker.js', import.meta.url));
+  return scriptBeside(import.meta.url, './worker.js');
+}
+
+/** The compiled script `name` beside the module at `moduleUrl`, or null when that module is not compiled. */
+export function scriptBeside(moduleUrl: string, name: string): string | null {
+  if (!fileURLToPath(moduleUrl).endsWith('.js')) return null;
+  const script = fileURLToPath(new URL(name, moduleUrl));
   return existsSync(script) ? script : null;
 }
 

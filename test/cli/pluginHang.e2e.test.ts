@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliInProcess } from '../helpers/cli.js';
 
@@ -130,6 +130,20 @@ describe('a plugin that never returns', () => {
     // no results, no checkpoint
     expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
   });
+
+  it('ope: SIGINT stops it with exit 130, says so and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-hang-log-')), 'logs.csv');
+    const sim = await cli(['simulate', '--policies', 'random', '--runs', '1', '--log', logs, '--no-progress', '--out', join(dirname(logs), 'sim')]);
+    expect(sim.code, sim.stderr).toBe(0);
+    const plugin = hangPlugin(dir);
+    const r = await signalled(['ope', '--logs', logs, '--policy-module', plugin, '--policies', 'hang', '--out', join(dir, 'out')], dir, 'SIGINT');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGINT); stopped, no results written');
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+  });
 });
 
 describe('a plugin run on the worker thread writes what the main thread writes', () => {
@@ -229,6 +243,38 @@ describe('a plugin run on the worker thread writes what the main thread writes',
       expect(existsSync(join(dir, 'bad'))).toBe(false);
       expect(existsSync(join(dir, 'bad.partial'))).toBe(false);
     }
+  });
+
+  it('ope: the same results as inline, with and without the full table; a refusal worded the same', async () => {
+    const logs = join(dir, 'ope-logs.csv');
+    const sim = await cli(['simulate', '--policies', 'epsilon-greedy', '--runs', '1', '--log', logs, '--no-progress', '--out', join(dir, 'ope-sim')]);
+    expect(sim.code, sim.stderr).toBe(0);
+    for (const [name, extra] of [
+      ['log', []],
+      ['table', ['--table', 'greenserv-pool']],
+    ] as const) {
+      const args = (where: string): string[] => ['ope', '--logs', logs, '--policy-module', EXAMPLE, '--policies', 'softmax-example,linucb,random', ...extra, '--bootstrap', '100', '--out', join(dir, `ope-${name}-${where}`)];
+      const worker = await cli(args('worker'));
+      expect(worker.code, worker.stderr).toBe(0);
+      const main = await cliInProcess(args('main'));
+      expect(main.code, main.stderr).toBe(0);
+      const a = join(dir, `ope-${name}-main`);
+      const b = join(dir, `ope-${name}-worker`);
+      expect(files(a)).toContain('estimates.csv');
+      expect(files(b)).toEqual(files(a));
+      for (const f of ['summary.json', 'estimates.csv']) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+      expect(worker.stdout.split(b).join('DIR')).toBe(main.stdout.split(a).join('DIR'));
+      expect(worker.stderr).toBe(main.stderr);
+    }
+    // a trained target is refused on the worker thread as it is here: exit 2, the same words
+    const args = ['ope', '--logs', logs, '--policy-module', EXAMPLE, '--policies', 'softmax-example,knn', '--out', join(dir, 'ope-refused')];
+    const worker = await cli(args);
+    const main = await cliInProcess(args);
+    expect(worker.code).toBe(2);
+    expect(main.code).toBe(2);
+    expect(worker.stderr).toContain("policy 'knn' is trained on a train/test split of a full table; ope cannot evaluate it from a log");
+    expect(worker.stderr).toBe(main.stderr);
+    expect(existsSync(join(dir, 'ope-refused'))).toBe(false);
   });
 
   it('experiment run --workers 1 with a module arm: the same results as inline', async () => {
