@@ -17,7 +17,7 @@ export function serveWorker(build: (init: PoolInit) => Promise<Runner>): void {
   port?.on('message', async (msg: WorkerRequest) => {
     if (msg.type === 'init') {
       try {
-        for (const m of msg.modules) await loadPolicyModule(m);
+        for (const m of msg.modules) await loadPolicyModule(m.path, m.as);
         runner = await build(msg.init);
         port.postMessage({ type: 'ready' } satisfies WorkerResponse);
       } catch (e) {

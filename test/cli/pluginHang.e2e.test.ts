@@ -277,6 +277,24 @@ describe('a plugin run on the worker thread writes what the main thread writes',
     expect(existsSync(join(dir, 'ope-refused'))).toBe(false);
   });
 
+  it('a plugin that throws, loaded by a relative path: exit 1, its module named as given (as the main thread names it)', async () => {
+    const sub = mkdtempSync(join(dir, 'rel-'));
+    const boom = join(sub, 'boom.mjs');
+    writeFileSync(boom, "export default {\n  name: 'boom', rewardIndependent: false, hindsight: false, params: [],\n  create() {\n    throw new Error('boom in create');\n  },\n};\n");
+    const logs = join(dir, 'rel-logs.csv');
+    expect((await cli(['simulate', '--policies', 'random', '--runs', '1', '--log', logs, '--no-progress', '--out', join(dir, 'rel-sim')])).code).toBe(0);
+    for (const args of [
+      ['simulate', '--policies', 'boom', '--runs', '1', '--no-progress'],
+      ['evaluate', '--routerbench', SMALL_RB, '--policies', 'boom', '--lambdas', '0.5', '--runs', '1', '--no-charts', '--no-progress'],
+      ['ope', '--logs', logs, '--policies', 'random,boom'],
+    ]) {
+      const r = await cli([...args, '--policy-module', 'boom.mjs', '--out', join(sub, 'out')], { cwd: sub });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr, args[0]).toContain(`greenserv: error: policy module 'boom.mjs': policy 'boom': create() threw: boom in create (at ${boom}:4:`);
+      expect(readdirSync(sub), args[0]).toEqual(['boom.mjs']);
+    }
+  });
+
   it('experiment run --workers 1 with a module arm: the same results as inline', async () => {
     const yaml = join(dir, 'plug.yaml');
     writeFileSync(yaml, ['name: plug', 'dataset: greenserv-pool', 'runs: 2', 'lambdas: [0.2, 0.8]', 'arms:', `  - {policy: softmax-example, module: ${JSON.stringify(EXAMPLE)}, params: {temperature: 0.05}}`, '  - policy: random', ''].join('\n'));
