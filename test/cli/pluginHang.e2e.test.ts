@@ -1,8 +1,9 @@
 /**
- * A plugin whose select never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job and a
- * one-worker experiment (with a policy module loaded they replay on a worker thread), and a plugin run on that
- * thread writes the same bytes as the main-thread path (the in-process CLI runs from sources, which replay on
- * the main thread).
+ * A plugin whose select (or create) never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job
+ * and with --shard, ope, and a one-worker experiment in its replays or in its check of the arms (with a policy
+ * module loaded these call plugins on a worker thread), and a plugin run on that thread writes the same bytes
+ * and the same refusals as the main-thread path (the in-process CLI runs from sources, which stay on the main
+ * thread).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
