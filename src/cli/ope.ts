@@ -57,8 +57,11 @@ export function registerOpeCommand(program: Command): void {
       // an unusable --out fails before the evaluation (checked again when committing)
       const inputs = inputFiles(o.logs, o.table, o.policyModule);
       if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
-      // a signal before the results are written: nothing written, said as simulate says it
-      const summary = await stopOnSignal(() => scenarioErrorsAsFlags(() => ope({
+      // with a policy module the evaluation runs on a worker thread and this thread hears a signal at once:
+      // say that nothing was written, as simulate does. Without one it runs here, where a handler would only
+      // run after the evaluation; the signal's default (stop at once, nothing written) answers sooner.
+      const guard = o.policyModule.length > 0 ? stopOnSignal : <T>(work: () => Promise<T>): Promise<T> => work();
+      const summary = await guard(() => scenarioErrorsAsFlags(() => ope({
         logs: o.logs,
         policies: parseList(o.policies),
         params: o.param,
