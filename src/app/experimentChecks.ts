@@ -13,6 +13,9 @@ import type { ParamSpec } from '../policies/policy.js';
 import { sameModelsProblem } from '../sim/protocol.js';
 import { scenarioProblem } from '../sim/scenarioConfig.js';
 import { tableHasLatency } from './runConfig.js';
+import { policyModules } from '../policies/plugins.js';
+import { checkArmsOnWorker } from '../sim/armCheck.js';
+import { workerScript, type JobSource } from '../sim/workers.js';
 
 /**
  * The data files the YAML names (dataset, queries, models, train; resolved beside it) must exist: the loader's
@@ -96,7 +99,7 @@ export function contextFieldError(file: string, text: string, cfg: ExperimentCon
  * uses lambda, at every λ of the grid), then each arm's contexts and policy. A refusal names the field
  * (`reward`, the arm's `features`, `embedDim`, the arm) instead of ending the first replay of that arm.
  */
-export async function checkArms(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext): Promise<void> {
+export async function checkArms(file: string, text: string, cfg: ExperimentConfig, ctx: ExperimentContext, src?: JobSource): Promise<void> {
   const user = (e: unknown): e is Error => e instanceof UsageError || e instanceof DataError;
   const ls = cfg.lambdas;
   // not only the ends: an expression such as 1 / (lambda - 0.5) fails inside the grid
@@ -111,13 +114,37 @@ export async function checkArms(file: string, text: string, cfg: ExperimentConfi
     }
   }
   await ctx.scenario(0);
+  const refuse = (a: number, e: unknown): never => {
+    if (e instanceof ContextError) throw contextFieldError(file, text, cfg, e, a);
+    if (user(e)) throw fieldError(text, file, `arm '${armLabel(cfg.arms[a])}': ${e.message}`, ['arms', a]);
+    throw e;
+  };
+  // with a policy module loaded the arms are made on a worker thread (a create or fit that never returns then
+  // blocks that thread, and signals are still heard here); their contexts first, here, arm by arm, so a
+  // feature the table cannot give is reported at the same arm as below
+  const script = src !== undefined && policyModules().length > 0 ? workerScript() : null;
+  if (script) {
+    let upTo = cfg.arms.length;
+    let contextError: unknown = null;
+    for (let a = 0; a < cfg.arms.length && contextError === null; a++) {
+      try {
+        ctx.contextSet(ctx.featuresOf(a));
+      } catch (e) {
+        if (!(e instanceof ContextError)) throw e;
+        upTo = a;
+        contextError = e;
+      }
+    }
+    const refused = await checkArmsOnWorker(script, src!, ctx.cfg, Array.from({ length: upTo }, (_, a) => a));
+    if (refused) refuse(refused.arm, refused.error);
+    if (contextError !== null) refuse(upTo, contextError);
+    return;
+  }
   for (let a = 0; a < cfg.arms.length; a++) {
     try {
       await ctx.createArm(a);
     } catch (e) {
-      if (e instanceof ContextError) throw contextFieldError(file, text, cfg, e, a);
-      if (user(e)) throw fieldError(text, file, `arm '${armLabel(cfg.arms[a])}': ${e.message}`, ['arms', a]);
-      throw e;
+      refuse(a, e);
     }
   }
 }

@@ -71,7 +71,7 @@ export async function prepareExperiment(file: string, text: string, runs?: numbe
     throw e;
   }
   checkAgainstTable(file, text, cfg, ctx, member);
-  if (o.checkArms !== false) await checkArms(file, text, cfg, ctx);
+  if (o.checkArms !== false) await checkArms(file, text, cfg, ctx, src);
   return { file, text, configSha256, cfg, src, table, sha256, ctx, jobs: expandJobs(cfg) };
 }
 

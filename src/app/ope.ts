@@ -15,7 +15,8 @@ import { ALL_FEATURES } from '../features/context.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../metrics/ope/bootstrap.js';
 import { ESTIMATOR_NAMES } from '../metrics/ope/estimators.js';
 import { parseEstimators } from '../metrics/ope/evaluate.js';
-import { runOpe, uniformLogs } from '../metrics/ope/run.js';
+import { uniformLogs } from '../metrics/ope/run.js';
+import { runOpeAnywhere } from '../metrics/ope/thread.js';
 import { RidgeFitError } from '../metrics/ope/ridge.js';
 import { prepareOpe } from '../metrics/ope/setup.js';
 import { buildOpeSummary, type OpeSummary } from '../metrics/ope/summary.js';
@@ -90,9 +91,10 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const budgeted = policies.find((p) => p.factory.budget === true);
   if (budgeted) throw new UsageError(`policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate --budget or an experiment's budget:`);
   const uniform = uniformLogs(data);
-  let results: ReturnType<typeof runOpe>;
+  let results: Awaited<ReturnType<typeof runOpeAnywhere>>;
   try {
-    results = runOpe(data, policies, { estimators, seed, resamples: bootstrap, semantics: 'paper' });
+    // with policy modules on a worker thread, so a plugin call that never returns leaves signals heard
+    results = await runOpeAnywhere(data, policies, req.policies, req.params ?? [], { estimators, seed, resamples: bootstrap, semantics: 'paper' });
   } catch (e) {
     if (!(e instanceof RidgeFitError)) throw e;
     throw new DataError(`the reward model of ${data.models[e.model]?.id ?? `model ${e.model}`} cannot be fitted: the ctx_* context values span too wide a range for the ridge fit of the direct method's reward model (raw timestamps, say); centre or rescale those columns (docs/ope.md)`, req.logs);

@@ -144,7 +144,8 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
 
   if (o.shard !== undefined) {
     const shard = parseShard(o.shard);
-    const s = await evaluateShard({ ...params, warn }, shard, { out: o.out, force: o.force });
+    // a signal before the commit: nothing written, said as the unsharded run says it
+    const s = await stopOnSignal(() => evaluateShard({ ...params, warn }, shard, { out: o.out, force: o.force }));
     if (o.json) print(toJson({ schemaVersion: 1, kind: 'shard', shard, cells: s.cells, total: s.total, out: s.out }));
     else print(`shard ${shard.index}/${shard.count}: ${s.cells} of ${s.total} (λ, policy) cells; shard directory: ${shownName(s.out)}\n(when every shard is done: greenserv merge <the shard directories> --out <dir>)\n`);
     return;

@@ -14,6 +14,7 @@ import { opeNotes, opeTable } from '../report/ope.js';
 import { wrapItems } from '../report/terminalTable.js';
 import { collect, parseInteger, parseLambda, parseList } from './parse.js';
 import { scenarioErrorsAsFlags } from './runFlags.js';
+import { stopOnSignal } from './interrupt.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
@@ -56,7 +57,11 @@ export function registerOpeCommand(program: Command): void {
       // an unusable --out fails before the evaluation (checked again when committing)
       const inputs = inputFiles(o.logs, o.table, o.policyModule);
       if (o.out !== undefined) AtomicDir.checkTarget(o.out, o.force === true, inputs);
-      const summary = await scenarioErrorsAsFlags(() => ope({
+      // with a policy module the evaluation runs on a worker thread and this thread hears a signal at once:
+      // say that nothing was written, as simulate does. Without one it runs here, where a handler would only
+      // run after the evaluation; the signal's default (stop at once, nothing written) answers sooner.
+      const guard = o.policyModule.length > 0 ? stopOnSignal : <T>(work: () => Promise<T>): Promise<T> => work();
+      const summary = await guard(() => scenarioErrorsAsFlags(() => ope({
         logs: o.logs,
         policies: parseList(o.policies),
         params: o.param,
@@ -69,7 +74,7 @@ export function registerOpeCommand(program: Command): void {
         table: o.table,
         offline: o.offline,
         warn,
-      }));
+      })));
       const outDir = o.out ?? defaultResultsDir('ope');
       await writeOpeResults(outDir, summary, { force: o.force, inputs });
       if (o.json) print(opeSummaryJson(summary));

@@ -15,6 +15,8 @@ const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const MODULE_EXTENSIONS = ['.mjs', '.js', '.cjs'];
 const registered: PolicyFactory[] = [];
 const modules: string[] = [];
+/** Each module's path as it was given, which messages name it by (worker threads load the same spelling). */
+const spelled: string[] = [];
 /** Where a plugin factory came from: how messages name it (`policy module 'x.mjs'`), and its file if any. */
 export interface PluginOrigin {
   where: string;
@@ -35,6 +37,11 @@ export function pluginFactories(): readonly PolicyFactory[] {
 /** Absolute paths of the policy modules loaded so far (worker threads load the same ones). */
 export function policyModules(): readonly string[] {
   return modules;
+}
+
+/** The loaded modules for a worker thread: each absolute path, and the path as given that messages show. */
+export function policyModuleSources(): { path: string; as: string }[] {
+  return modules.map((path, i) => ({ path, as: spelled[i] }));
 }
 
 function checkFactory(f: unknown, where: string, taken: (name: string) => boolean): PolicyFactory {
@@ -71,10 +78,12 @@ export function registerPluginFactory(f: PolicyFactory, isBuiltin: (name: string
 
 /**
  * Load an ES module whose default export (or `policies` export) is a factory or an array of factories and
- * register them. Loading the same file twice is a no-op.
+ * register them. Loading the same file twice is a no-op. Messages name it `as` (a worker thread, given the
+ * absolute path, names it as the parent was given it).
  */
-export async function loadPluginModule(path: string, isBuiltin: (name: string) => boolean): Promise<readonly PolicyFactory[]> {
-  const abs = isAbsolute(path) ? path : resolve(path);
+export async function loadPluginModule(file: string, isBuiltin: (name: string) => boolean, as = file): Promise<readonly PolicyFactory[]> {
+  const abs = isAbsolute(file) ? file : resolve(file);
+  const path = as;
   if (modules.includes(abs)) return registered;
   if (!existsSync(abs)) throw new UsageError(`policy module '${path}': no such file`);
   // Node would say 'Unknown file extension ".csv" for /abs/path' (or load a .json as data)
@@ -101,5 +110,6 @@ export async function loadPluginModule(path: string, isBuiltin: (name: string) =
   for (const f of fresh) origins.set(f, { where: `policy module '${path}'`, file: abs });
   registered.push(...fresh);
   modules.push(abs);
+  spelled.push(path);
   return registered;
 }

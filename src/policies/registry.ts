@@ -83,8 +83,8 @@ export function registerPolicy(factory: PolicyFactory): void {
 }
 
 /** Load and register the factories of an ES module file (see plugins.ts). */
-export async function loadPolicyModule(path: string): Promise<readonly PolicyFactory[]> {
-  return loadPluginModule(path, isBuiltin);
+export async function loadPolicyModule(path: string, as?: string): Promise<readonly PolicyFactory[]> {
+  return loadPluginModule(path, isBuiltin, as);
 }
 
 /** Built-in factories, then plugins. */

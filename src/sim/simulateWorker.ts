@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { DataError, SettingError, type Wording } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
-import { policyModules } from '../policies/plugins.js';
+import { policyModuleSources } from '../policies/plugins.js';
 import { resolvePolicy } from '../policies/registry.js';
 import { SpooledSteps, type Progress } from './engine.js';
 import { LogRecorder } from './logRecorder.js';
@@ -52,7 +52,7 @@ export function errorResponse(e: unknown, id: number): WorkerResponse {
   return base;
 }
 
-function rebuildWorded(m: Extract<WorkerResponse, { type: 'error' }>): Error {
+export function rebuildWorded(m: Extract<WorkerResponse, { type: 'error' }>): Error {
   if (m.worded === undefined) return rebuild(m);
   const text = m.worded;
   const render: Wording = (name) => text.replace(MARKED, (_, f: string) => name(f));
@@ -108,7 +108,7 @@ export async function runSimulationOnWorker(script: string, table: PoolTable, o:
       });
       w.on('error', reject);
       w.on('exit', (code) => reject(new Error(`the worker thread of the replay stopped (exit code ${code}) before it was done`)));
-      w.postMessage({ type: 'init', init, modules: [...policyModules()] } satisfies WorkerRequest);
+      w.postMessage({ type: 'init', init, modules: policyModuleSources() } satisfies WorkerRequest);
     });
     const { prepared } = reply;
     for (const p of prepared.config.policies) p.factory = resolvePolicy(p.name, table.models);

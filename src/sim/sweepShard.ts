@@ -7,8 +7,10 @@
 import type { PoolTable } from '../data/pool.js';
 import { contextsFor } from '../features/contextsFor.js';
 import { resolvePolicies } from '../policies/registry.js';
+import { policyModules } from '../policies/plugins.js';
 import { runSeed } from './engine.js';
-import { lambdaFree, sweepLambda, sweepResultOf, type SweepOptions, type SweepResult } from './sweep.js';
+import { lambdaFree, sweepLambda, sweepResultOf, type LambdaBlock, type SweepOptions, type SweepResult } from './sweep.js';
+import { runPool, workerScript, type PoolInit } from './workers.js';
 
 interface SweepCell {
   l: number;
@@ -38,24 +40,50 @@ export function sweepCells(table: PoolTable, o: SweepOptions): { cells: SweepCel
   return { cells, weights };
 }
 
-/** Replay the given cells, one λ at a time, with every other policy skipped. */
-export async function runSweepCells(table: PoolTable, o: SweepOptions, cells: SweepCell[], progress?: (done: number, total: number) => void): Promise<SweepCellResult[]> {
+/** The worker pool's init message for a shard's cells: one task per λ, the policies to replay at it. */
+export interface SweepCellsInit extends PoolInit {
+  kind: 'sweep-cells';
+  table: PoolTable;
+  options: SweepOptions;
+}
+
+type CellTask = { l: number; ps: number[] };
+
+/** A λ's block with every policy but `ps` skipped (on the thread that calls it). */
+export function sweepCellTasks(table: PoolTable, o: SweepOptions): (task: CellTask) => Promise<LambdaBlock> {
   const policies = resolvePolicies(o.policies, o.params, table.models);
   const contexts = contextsFor(table, { layout: o.semantics, features: o.features, binning: o.binning, embedDim: o.embedDim, embedSeed: o.seed });
+  return ({ l, ps }) => sweepLambda(table, contexts, policies, o, o.lambdas[l], undefined, policies.map((_, p) => !ps.includes(p)));
+}
+
+/**
+ * Replay the given cells, one λ at a time, with every other policy skipped. With a policy module loaded they
+ * replay on a worker thread (as runSweep's do), so a plugin call that never returns leaves signals heard here.
+ */
+export async function runSweepCells(table: PoolTable, o: SweepOptions, cells: SweepCell[], progress?: (done: number, total: number) => void): Promise<SweepCellResult[]> {
   const RK = o.runs * (table.tasks.length + 1);
   const byLambda = new Map<number, number[]>();
   for (const c of cells) byLambda.set(c.l, [...(byLambda.get(c.l) ?? []), c.p]);
+  const tasks: CellTask[] = [...byLambda.entries()].sort((a, b) => a[0] - b[0]).map(([l, ps]) => ({ l, ps: ps.sort((a, b) => a - b) }));
   const out: SweepCellResult[] = [];
   let done = 0;
-  for (const [l, ps] of [...byLambda.entries()].sort((a, b) => a[0] - b[0])) {
-    const skip = policies.map((_, p) => !ps.includes(p));
-    const b = await sweepLambda(table, contexts, policies, o, o.lambdas[l], undefined, skip);
-    for (const p of ps.sort((a, b) => a - b)) {
+  const put = ({ l, ps }: CellTask, b: LambdaBlock): void => {
+    for (const p of ps) {
       const at = p * RK;
       out.push({ l, p, cost: b.cost.slice(at, at + RK), quality: b.quality.slice(at, at + RK), misses: b.misses.slice(at, at + RK) });
       progress?.(++done, cells.length);
     }
+  };
+  const script = policyModules().length > 0 ? workerScript() : null;
+  if (script) {
+    // prompt texts are not needed to replay (unless embedded), as in runSweep
+    const init: SweepCellsInit = { kind: 'sweep-cells', table: o.features.includes('embed') ? table : { ...table, queryText: null }, options: { ...o, jobs: 1 } };
+    // one worker takes the tasks in order, so results arrive in order
+    await runPool<CellTask, LambdaBlock>(script, init, tasks, 1, (id, b) => put(tasks[id], b));
+    return out;
   }
+  const run = sweepCellTasks(table, o);
+  for (const t of tasks) put(t, await run(t));
   return out;
 }
 

@@ -1,25 +1,25 @@
 /** Worker-thread entry of the pool in workers.ts: builds its state once from the init message, then runs tasks. */
 import { parentPort } from 'node:worker_threads';
 import { loadTable } from '../data/load.js';
-import { loadPolicyModule } from '../policies/registry.js';
+import { armCheckTasks, type ArmCheckInit } from './armCheck.js';
 import { ExperimentContext, type Job, type JobResult } from './experiment.js';
 import { protocolSweepTasks, type ProtocolSweepInit } from './protocolSweep.js';
 import { sweepTasks, type LambdaBlock, type SweepInit } from './sweep.js';
-import type { ExperimentInit, WorkerRequest, WorkerResponse } from './workers.js';
-import { errorResponse, replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
+import { sweepCellTasks, type SweepCellsInit } from './sweepShard.js';
+import type { ExperimentInit, WorkerResponse } from './workers.js';
+import { serveWorker, type Runner } from './workerLoop.js';
+import { replayOnWorker, replyBuffers, type ProgressMessage, type SimulateInit, type SimulateReply } from './simulateWorker.js';
 
-type WorkerInit = ExperimentInit | SweepInit | ProtocolSweepInit | SimulateInit;
-
-interface Runner {
-  run(task: unknown): Promise<unknown>;
-  /** Buffers handed to the parent instead of copied. */
-  transfer(result: unknown): ArrayBuffer[];
-}
+type WorkerInit = ExperimentInit | ArmCheckInit | SweepInit | SweepCellsInit | ProtocolSweepInit | SimulateInit;
 
 async function build(init: WorkerInit): Promise<Runner> {
   if (init.kind === 'simulate') {
     const post = (progress: ProgressMessage): void => port!.postMessage({ type: 'progress', id: 0, progress } satisfies WorkerResponse);
     return { run: () => replayOnWorker(init, post), transfer: (r) => replyBuffers(r as SimulateReply) };
+  }
+  if (init.kind === 'arm-check') {
+    const check = await armCheckTasks(init);
+    return { run: (a) => check(a as number), transfer: () => [] };
   }
   if (init.kind === 'experiment') {
     const table = await loadTable(init.source, { queries: init.queries, models: init.models });
@@ -35,9 +35,9 @@ async function build(init: WorkerInit): Promise<Runner> {
       },
     };
   }
-  const run = init.kind === 'protocol-sweep' ? protocolSweepTasks(init) : sweepTasks(init.table, init.options);
+  const run = init.kind === 'protocol-sweep' ? protocolSweepTasks(init) : init.kind === 'sweep-cells' ? sweepCellTasks(init.table, init.options) : sweepTasks(init.table, init.options);
   return {
-    run: (task) => run(task as number & [number, number]),
+    run: (task) => run(task as number & [number, number] & { l: number; ps: number[] }),
     transfer: (r) => {
       const b = r as LambdaBlock;
       return [b.cost.buffer as ArrayBuffer, b.quality.buffer as ArrayBuffer, b.misses.buffer as ArrayBuffer];
@@ -45,24 +45,6 @@ async function build(init: WorkerInit): Promise<Runner> {
   };
 }
 
-let runner: Runner | null = null;
 const port = parentPort;
 
-port?.on('message', async (msg: WorkerRequest) => {
-  if (msg.type === 'init') {
-    try {
-      for (const m of msg.modules) await loadPolicyModule(m);
-      runner = await build(msg.init as WorkerInit);
-      port.postMessage({ type: 'ready' } satisfies WorkerResponse);
-    } catch (e) {
-      port.postMessage(errorResponse(e, -1));
-    }
-  } else if (msg.type === 'task') {
-    try {
-      const result = await runner!.run(msg.task);
-      port.postMessage({ type: 'result', id: msg.id, result } satisfies WorkerResponse, runner!.transfer(result));
-    } catch (e) {
-      port.postMessage(errorResponse(e, msg.id));
-    }
-  }
-});
+serveWorker((init) => build(init as WorkerInit));

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError, PluginError, UsageError } from '../core/errors.js';
-import { policyModules } from '../policies/plugins.js';
+import { policyModuleSources, policyModules } from '../policies/plugins.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { ExperimentConfig } from './experimentConfig.js';
 
@@ -26,8 +26,8 @@ export interface ExperimentInit extends PoolInit {
   cfg: ExperimentConfig;
 }
 
-/** `modules`: policy plugin files loaded in the parent, loaded again in each worker before it builds. */
-export type WorkerRequest = { type: 'init'; init: PoolInit; modules: string[] } | { type: 'task'; id: number; task: unknown };
+/** `modules`: policy plugin files loaded in the parent (and how it names them), loaded again in each worker before it builds. */
+export type WorkerRequest = { type: 'init'; init: PoolInit; modules: { path: string; as: string }[] } | { type: 'task'; id: number; task: unknown };
 export type WorkerResponse =
   | { type: 'ready' }
   | { type: 'result'; id: number; result: unknown }
@@ -37,9 +37,13 @@ export type WorkerResponse =
 
 /** The compiled worker script beside this module, or null when running from sources. */
 export function workerScript(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.js')) return null;
-  const script = fileURLToPath(new URL('./worker.js', import.meta.url));
+  return scriptBeside(import.meta.url, './worker.js');
+}
+
+/** The compiled script `name` beside the module at `moduleUrl`, or null when that module is not compiled. */
+export function scriptBeside(moduleUrl: string, name: string): string | null {
+  if (!fileURLToPath(moduleUrl).endsWith('.js')) return null;
+  const script = fileURLToPath(new URL(name, moduleUrl));
   return existsSync(script) ? script : null;
 }
 
@@ -91,7 +95,7 @@ export async function runPool<T, R>(script: string, init: PoolInit, tasks: reado
             // a thread that ends (a plugin's process.exit) sends nothing more: without this the pool waited
             // for it until the event loop ran dry and the process quit with no message
             w.on('exit', (code) => reject(new Error(`a worker thread stopped (exit code ${code}) before its tasks were done`)));
-            send({ type: 'init', init, modules: [...policyModules()] });
+            send({ type: 'init', init, modules: policyModuleSources() });
           }),
       ),
     );

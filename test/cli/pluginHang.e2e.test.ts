@@ -1,13 +1,14 @@
 /**
- * A plugin whose select never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job and a
- * one-worker experiment (with a policy module loaded they replay on a worker thread), and a plugin run on that
- * thread writes the same bytes as the main-thread path (the in-process CLI runs from sources, which replay on
- * the main thread).
+ * A plugin whose select (or create) never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job
+ * and with --shard, ope, and a one-worker experiment in its replays or in its check of the arms (with a policy
+ * module loaded these call plugins on a worker thread), and a plugin run on that thread writes the same bytes
+ * and the same refusals as the main-thread path (the in-process CLI runs from sources, which stay on the main
+ * thread).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliInProcess } from '../helpers/cli.js';
 
@@ -30,6 +31,21 @@ export default {
 };
 `,
   );
+  return file;
+}
+
+/** A plugin that writes `started` in its directory, then spins in create (an experiment's check of its arms makes each arm's policy). */
+function hangInCreate(dir: string): string {
+  const file = join(dir, 'hang.mjs');
+  writeFileSync(file, `import { writeFileSync } from 'node:fs';
+export default {
+  name: 'hang', rewardIndependent: false, hindsight: false, params: [],
+  create() {
+    writeFileSync(${JSON.stringify(join(dir, 'started'))}, 'x');
+    for (;;) {}
+  },
+};
+`);
   return file;
 }
 
@@ -78,6 +94,17 @@ describe('a plugin that never returns', () => {
     });
   }
 
+  it('evaluate --shard: SIGINT stops it with exit 130 and writes no shard directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const plugin = hangPlugin(dir);
+    const r = await signalled(['evaluate', '--routerbench', SMALL_RB, '--policy-module', plugin, '--policies', 'hang', '--lambdas', '0.5', '--runs', '1', '--shard', '0/1', '--no-progress', '--out', join(dir, 'out')], dir, 'SIGINT');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGINT); stopped, no results written');
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+  });
+
   it('experiment run --workers 1: Ctrl-C stops it with exit 130 and keeps the checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
     const plugin = hangPlugin(dir);
@@ -89,6 +116,34 @@ describe('a plugin that never returns', () => {
     expect(r.stopMs).toBeLessThan(5000);
     expect(r.stderr).toContain(`greenserv: interrupted (SIGINT): 0 of 1 replays kept in ${out}.partial`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('experiment run: SIGTERM while its arms are checked (a create that never returns) exits 143 and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const plugin = hangInCreate(dir);
+    const yaml = join(dir, 'hang.yaml');
+    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
+    const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', join(dir, 'out')], dir, 'SIGTERM');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGTERM) before any replay; nothing written');
+    // no results, no checkpoint
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
+  });
+
+  it('ope: SIGINT stops it with exit 130, says so and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-hang-log-')), 'logs.csv');
+    const sim = await cli(['simulate', '--policies', 'random', '--runs', '1', '--log', logs, '--no-progress', '--out', join(dirname(logs), 'sim')]);
+    expect(sim.code, sim.stderr).toBe(0);
+    const plugin = hangPlugin(dir);
+    const r = await signalled(['ope', '--logs', logs, '--policy-module', plugin, '--policies', 'hang', '--out', join(dir, 'out')], dir, 'SIGINT');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGINT); stopped, no results written');
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
   });
 });
 
@@ -141,6 +196,103 @@ describe('a plugin run on the worker thread writes what the main thread writes',
       const b = join(dir, `ev-${name}-worker`);
       expect(files(b)).toEqual(files(a));
       for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+    }
+  });
+
+  it('evaluate --shard: each shard directory as inline', async () => {
+    for (const shard of ['0/2', '1/2']) {
+      const name = shard.replace('/', '-');
+      const args = (where: string): string[] => ['evaluate', '--routerbench', SMALL_RB, '--policy-module', EXAMPLE, '--policies', 'softmax-example,random,linucb', '--lambdas', '0.2,0.8', '--runs', '2', '--shard', shard, '--no-progress', '--out', join(dir, `shard-${name}-${where}`)];
+      const worker = await cli(args('worker'));
+      expect(worker.code, worker.stderr).toBe(0);
+      const main = await cliInProcess(args('main'));
+      expect(main.code, main.stderr).toBe(0);
+      const a = join(dir, `shard-${name}-main`);
+      const b = join(dir, `shard-${name}-worker`);
+      expect(files(a)).toEqual(['cells.ndjson', 'state.json']);
+      expect(files(b)).toEqual(files(a));
+      for (const f of files(a)) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+    }
+  });
+
+  it("experiment run: an arm refused while the arms are checked is reported as on the main thread (YAML line and field, or the plugin's module and line)", async () => {
+    const rows = ['query_id,task,model_id,accuracy,energy_j,input_tokens,output_tokens'];
+    for (let q = 0; q < 20; q++) for (const m of ['a', 'b']) rows.push(`q${q},${q % 2 ? 'mmlu' : 'gsm8k'},${m},${(q + (m === 'a' ? 1 : 0)) % 2},${m === 'a' ? 5 : 2},10,5`);
+    writeFileSync(join(dir, 'pairs.csv'), rows.join('\n') + '\n');
+    const boom = join(dir, 'boom.mjs');
+    writeFileSync(boom, "export default {\n  name: 'boom', rewardIndependent: false, hindsight: false, params: [],\n  create() {\n    throw new Error('boom in create');\n  },\n};\n");
+    const soft = `{policy: softmax-example, module: ${JSON.stringify(EXAMPLE)}}`;
+    const head = 'name: bad\nruns: 1\ndataset: pairs.csv\narms:\n';
+    // [arms, exit code, what stderr says]
+    const cases: [string, number, string][] = [
+      [`  - ${soft}\n  - policy: largest\n`, 2, ":6 (field 'arms.1'): arm 'largest': policy 'largest' needs model parameter counts"],
+      [`  - policy: largest\n  - {policy: boom, module: boom.mjs}\n`, 2, ":5 (field 'arms.0'): arm 'largest'"],
+      [`  - ${soft}\n  - policy: thompson\n    features: [embed]\n`, 2, ":7 (field 'arms.1.features'): embed needs query text"],
+      // the plugin's refusal at the first arm comes before the second arm's features
+      [`  - {policy: boom, module: boom.mjs}\n  - policy: thompson\n    features: [embed]\n`, 1, `policy module '${boom}': policy 'boom': create() threw: boom in create (at ${boom}:4:`],
+    ];
+    for (const [arms, code, says] of cases) {
+      const yaml = join(dir, 'bad.yaml');
+      writeFileSync(yaml, head + arms);
+      const args = ['experiment', 'run', yaml, '--workers', '1', '--no-charts', '--no-progress', '--out', join(dir, 'bad')];
+      const worker = await cli(args);
+      const main = await cliInProcess(args);
+      expect(worker.code, worker.stderr).toBe(code);
+      expect(worker.stderr).toContain(says);
+      expect(worker.stderr).toBe(main.stderr);
+      expect(main.code).toBe(code);
+      expect(existsSync(join(dir, 'bad'))).toBe(false);
+      expect(existsSync(join(dir, 'bad.partial'))).toBe(false);
+    }
+  });
+
+  it('ope: the same results as inline, with and without the full table; a refusal worded the same', async () => {
+    const logs = join(dir, 'ope-logs.csv');
+    const sim = await cli(['simulate', '--policies', 'epsilon-greedy', '--runs', '1', '--log', logs, '--no-progress', '--out', join(dir, 'ope-sim')]);
+    expect(sim.code, sim.stderr).toBe(0);
+    for (const [name, extra] of [
+      ['log', []],
+      ['table', ['--table', 'greenserv-pool']],
+    ] as const) {
+      const args = (where: string): string[] => ['ope', '--logs', logs, '--policy-module', EXAMPLE, '--policies', 'softmax-example,linucb,random', ...extra, '--bootstrap', '100', '--out', join(dir, `ope-${name}-${where}`)];
+      const worker = await cli(args('worker'));
+      expect(worker.code, worker.stderr).toBe(0);
+      const main = await cliInProcess(args('main'));
+      expect(main.code, main.stderr).toBe(0);
+      const a = join(dir, `ope-${name}-main`);
+      const b = join(dir, `ope-${name}-worker`);
+      expect(files(a)).toContain('estimates.csv');
+      expect(files(b)).toEqual(files(a));
+      for (const f of ['summary.json', 'estimates.csv']) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+      expect(worker.stdout.split(b).join('DIR')).toBe(main.stdout.split(a).join('DIR'));
+      expect(worker.stderr).toBe(main.stderr);
+    }
+    // a trained target is refused on the worker thread as it is here: exit 2, the same words
+    const args = ['ope', '--logs', logs, '--policy-module', EXAMPLE, '--policies', 'softmax-example,knn', '--out', join(dir, 'ope-refused')];
+    const worker = await cli(args);
+    const main = await cliInProcess(args);
+    expect(worker.code).toBe(2);
+    expect(main.code).toBe(2);
+    expect(worker.stderr).toContain("policy 'knn' is trained on a train/test split of a full table; ope cannot evaluate it from a log");
+    expect(worker.stderr).toBe(main.stderr);
+    expect(existsSync(join(dir, 'ope-refused'))).toBe(false);
+  });
+
+  it('a plugin that throws, loaded by a relative path: exit 1, its module named as given (as the main thread names it)', async () => {
+    const sub = mkdtempSync(join(dir, 'rel-'));
+    const boom = join(sub, 'boom.mjs');
+    writeFileSync(boom, "export default {\n  name: 'boom', rewardIndependent: false, hindsight: false, params: [],\n  create() {\n    throw new Error('boom in create');\n  },\n};\n");
+    const logs = join(dir, 'rel-logs.csv');
+    expect((await cli(['simulate', '--policies', 'random', '--runs', '1', '--log', logs, '--no-progress', '--out', join(dir, 'rel-sim')])).code).toBe(0);
+    for (const args of [
+      ['simulate', '--policies', 'boom', '--runs', '1', '--no-progress'],
+      ['evaluate', '--routerbench', SMALL_RB, '--policies', 'boom', '--lambdas', '0.5', '--runs', '1', '--no-charts', '--no-progress'],
+      ['ope', '--logs', logs, '--policies', 'random,boom'],
+    ]) {
+      const r = await cli([...args, '--policy-module', 'boom.mjs', '--out', join(sub, 'out')], { cwd: sub });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr, args[0]).toContain(`greenserv: error: policy module 'boom.mjs': policy 'boom': create() threw: boom in create (at ${boom}:4:`);
+      expect(readdirSync(sub), args[0]).toEqual(['boom.mjs']);
     }
   });
 

@@ -2,7 +2,7 @@
  * The source of a policy plugin module ('flaky') whose policies break: the module counts the policies it makes
  * in its thread, and every policy from the `failFrom`th making on throws in select. An experiment with a policy
  * module replays on a worker thread, whose copy of the module counts the replays only (the up-front checks
- * make theirs on the main thread): `failFrom` k lets k − 1 replays finish.
+ * make theirs on another thread): `failFrom` k lets k − 1 replays finish.
  */
 export function flakyPlugin(failFrom: number): string {
   return `let made = 0;
