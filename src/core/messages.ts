@@ -23,12 +23,14 @@ export function say(kind: string, m: string): void {
 }
 
 /**
- * A notice written as it is (an interrupt's: the caller sets its line breaks), piped unchanged; on a terminal
- * each line breaks between words to fit, never inside a piece of `whole` (paths, a command to copy).
+ * A notice with the line breaks its caller set (an interrupt's), its control characters escaped as say()
+ * escapes them (it quotes paths); piped, one line each; on a terminal each line breaks between words to fit,
+ * never inside a piece of `whole` (paths, a command to copy).
  */
 export function notice(text: string, whole: readonly string[] = []): void {
   const width = terminalWidth(process.stderr);
-  process.stderr.write(width === Infinity ? text : text.split('\n').map((l) => wrapWhole(l, width, whole)).join('\n'));
+  const safe = terminalSafe(text);
+  process.stderr.write(width === Infinity ? safe : safe.split('\n').map((l) => wrapWhole(l, width, whole.map(terminalSafe))).join('\n'));
 }
 
 export const warn = (m: string): void => say('warning', m);

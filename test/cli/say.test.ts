@@ -76,4 +76,21 @@ describe('say', () => {
     }
     expect(writes).toEqual([interrupt]);
   });
+
+  it('a notice escapes control characters of the paths it quotes, on a terminal and piped, as say does', () => {
+    spy();
+    const dir = '/tmp/x\u001b]0;pwned\u0007.partial';
+    const shown = '/tmp/x\\u001b]0;pwned\\u0007.partial';
+    const text = (p: string): string => `greenserv: interrupted (SIGTERM): 1 of 2 replays kept in ${p}; finish with: greenserv experiment run --resume ${p}\n`;
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
+    try {
+      notice(text(dir), [dir]);
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as unknown as Record<string, unknown>).isTTY;
+    }
+    onTerminal(200, () => notice(text(dir), [dir, `greenserv experiment run --resume ${dir}`]));
+    expect(writes).toEqual([text(shown), text(shown)]);
+  });
 });
