@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 // profile-models against live fake servers, evaluate sweeps on the shared RouterBench rows and simulate's
 // determinism through the built binary, experiment split series, checkpoint resumes through the CLI, whole
 // scenario experiments, the documented outputs of whole commands, start-up, empty paths given to options, the
-// network time limits, hostile input files and the cost columns through the CLI (moved out of `npm test` to keep it within its time).
+// network time limits, hostile input files, the cost columns and simulate's options through the CLI, and the short
+// fuzz run (moved out of `npm test` to keep it within its time).
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/globalTmp.ts'],
