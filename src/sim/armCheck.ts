@@ -5,9 +5,7 @@
  * once in order and reports the first refusal with its wording, so the caller words it as before.
  */
 import { loadTable } from '../data/load.js';
-import type { WorkerResponse } from './workers.js';
-import { runPool, type ExperimentInit, type JobSource } from './workers.js';
-import { errorResponse, rebuildWorded } from './simulateWorker.js';
+import { errorResponse, rebuild, runPool, type ExperimentInit, type JobSource, type WorkerResponse } from './workers.js';
 import { ExperimentContext } from './experiment.js';
 import type { ExperimentConfig } from './experimentConfig.js';
 
@@ -40,7 +38,7 @@ export async function checkArmsOnWorker(script: string, src: JobSource, cfg: Exp
   try {
     await runPool<number, ArmOutcome>(script, init, arms, 1, (id, r) => {
       if (r === null) return;
-      refused = { arm: arms[id], error: rebuildWorded(r) };
+      refused = { arm: arms[id], error: rebuild(r) };
       // ends the pool: the arms after a refused one are not made, as on the main thread
       throw stop;
     });

@@ -5,7 +5,6 @@
  * the same options, so the results are the same; runs without plugins keep the main-thread path.
  */
 import { Worker } from 'node:worker_threads';
-import { DataError, SettingError, type Wording } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { policyModuleSources } from '../policies/plugins.js';
 import { resolvePolicy } from '../policies/registry.js';
@@ -36,27 +35,6 @@ export interface ProgressMessage {
   total: number;
   label: string;
   metrics: Parameters<Progress>[3];
-}
-
-// a worded error's field names travel marked, so the parent words them again (by flag at the command line)
-const OPEN = '\u0000';
-const CLOSE = '\u0001';
-const MARKED = /\u0000([^\u0001]*)\u0001/g;
-
-/** An error as the worker sends it: a SettingError or worded DataError keeps its wording. */
-export function errorResponse(e: unknown, id: number): WorkerResponse {
-  const x = e instanceof Error ? e : new Error(String(e));
-  const base = { type: 'error' as const, id, message: x.message, name: x.name };
-  if (x instanceof SettingError) return { ...base, worded: x.worded((f) => `${OPEN}${f}${CLOSE}`), setting: true };
-  if (x instanceof DataError) return { ...base, worded: x.worded((f) => `${OPEN}${f}${CLOSE}`) };
-  return base;
-}
-
-export function rebuildWorded(m: Extract<WorkerResponse, { type: 'error' }>): Error {
-  if (m.worded === undefined) return rebuild(m);
-  const text = m.worded;
-  const render: Wording = (name) => text.replace(MARKED, (_, f: string) => name(f));
-  return m.setting ? new SettingError(render) : new DataError(render);
 }
 
 /** The worker's side: replay, reporting progress through `post`, and reply with what the parent needs. */
@@ -104,7 +82,7 @@ export async function runSimulationOnWorker(script: string, table: PoolTable, o:
             reject(e);
           }
         } else if (m.type === 'result') resolveReply(m.result as SimulateReply);
-        else reject(rebuildWorded(m));
+        else reject(rebuild(m));
       });
       w.on('error', reject);
       w.on('exit', (code) => reject(new Error(`the worker thread of the replay stopped (exit code ${code}) before it was done`)));

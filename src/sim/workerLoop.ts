@@ -1,8 +1,7 @@
 /** The message loop of a worker thread (workers.ts's protocol): load the policy modules, build once, then run tasks. */
 import { parentPort } from 'node:worker_threads';
 import { loadPolicyModule } from '../policies/registry.js';
-import { errorResponse } from './simulateWorker.js';
-import type { PoolInit, WorkerRequest, WorkerResponse } from './workers.js';
+import { errorResponse, type PoolInit, type WorkerRequest, type WorkerResponse } from './workers.js';
 
 export interface Runner {
   run(task: unknown): Promise<unknown>;

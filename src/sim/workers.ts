@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DataError, PluginError, UsageError } from '../core/errors.js';
+import { DataError, PluginError, SettingError, UsageError, type Wording } from '../core/errors.js';
 import { policyModuleSources, policyModules } from '../policies/plugins.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { ExperimentConfig } from './experimentConfig.js';
@@ -32,7 +32,7 @@ export type WorkerResponse =
   | { type: 'ready' }
   | { type: 'result'; id: number; result: unknown }
   | { type: 'progress'; id: number; progress: unknown }
-  /** `worded`: the message with field names marked (simulateWorker.ts), for a SettingError (`setting`) or DataError. */
+  /** `worded`: the message with field names marked (errorResponse), for a SettingError (`setting`) or DataError. */
   | { type: 'error'; id: number; message: string; name: string; worded?: string; setting?: boolean };
 
 /** The compiled worker script beside this module, or null when running from sources. */
@@ -47,8 +47,30 @@ export function scriptBeside(moduleUrl: string, name: string): string | null {
   return existsSync(script) ? script : null;
 }
 
-/** A worker's error as the class the CLI maps to its exit code. */
-export function rebuild(m: { name: string; message: string }): Error {
+// a worded error's field names travel marked, so the parent words them again (by flag at the command line)
+const OPEN = '\u0000';
+const CLOSE = '\u0001';
+const MARKED = /\u0000([^\u0001]*)\u0001/g;
+
+/** An error as a worker sends it: a SettingError or worded DataError keeps its wording. */
+export function errorResponse(e: unknown, id: number): WorkerResponse {
+  const x = e instanceof Error ? e : new Error(String(e));
+  const base = { type: 'error' as const, id, message: x.message, name: x.name };
+  if (x instanceof SettingError) return { ...base, worded: x.worded((f) => `${OPEN}${f}${CLOSE}`), setting: true };
+  if (x instanceof DataError) return { ...base, worded: x.worded((f) => `${OPEN}${f}${CLOSE}`) };
+  return base;
+}
+
+/**
+ * A worker's error as the class the CLI maps to its exit code; a worded one is worded again by whoever shows
+ * it, so its message is the same whichever thread raised it.
+ */
+export function rebuild(m: Extract<WorkerResponse, { type: 'error' }>): Error {
+  if (m.worded !== undefined) {
+    const text = m.worded;
+    const render: Wording = (name) => text.replace(MARKED, (_, f: string) => name(f));
+    return m.setting ? new SettingError(render) : new DataError(render);
+  }
   const Err = m.name === 'DataError' ? DataError : m.name === 'UsageError' ? UsageError : m.name === 'PluginError' ? PluginError : Error;
   return new Err(m.message);
 }

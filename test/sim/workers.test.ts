@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SweepInit } from '../../src/sim/sweep.js';
-import { runPool, workerScript } from '../../src/sim/workers.js';
+import { DataError, PluginError, SettingError, UsageError, wordedMessage } from '../../src/core/errors.js';
+import { errorResponse, rebuild, runPool, workerScript } from '../../src/sim/workers.js';
 import { randomTable } from '../helpers/table.js';
 
 const DIST = resolve(__dirname, '../../dist/src');
@@ -25,6 +26,22 @@ describe('worker pool', () => {
       expect(err).toBeInstanceOf(Error);
       expect((err as Error).message).toBe(`a worker thread stopped (exit code ${code}) before its tasks were done`);
     }
+  });
+
+  it('an error sent by a worker comes back as its class, a worded one worded again by whoever shows it', () => {
+    const back = (e: unknown): Error => rebuild(errorResponse(e, 0) as Parameters<typeof rebuild>[0]);
+    const flag = (f: string): string => `--${f}`;
+    const setting = back(new SettingError((n) => `give ${n('split')} or ${n('train')}`));
+    expect(setting).toBeInstanceOf(SettingError);
+    expect(setting.message).toBe('give split or train');
+    expect(wordedMessage(setting, flag)).toBe('give --split or --train');
+    const data = back(new DataError((n) => `start over with ${n('force')}`, 'state.json', 3, 'runs', 'field'));
+    expect(data).toBeInstanceOf(DataError);
+    expect(wordedMessage(data, flag)).toBe("state.json:3 (field 'runs'): start over with --force");
+    expect(back(new DataError('bad row', 'a.csv', 2)).message).toBe('a.csv:2: bad row');
+    for (const E of [UsageError, PluginError]) expect(back(new E('no')).constructor).toBe(E);
+    const plain = back('thrown string');
+    expect([plain.constructor, plain.message]).toEqual([Error, 'thrown string']);
   });
 
   it('from the TypeScript sources there is no worker script (callers run inline, nothing is loaded from dist/)', () => {
