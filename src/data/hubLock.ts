@@ -17,7 +17,7 @@ const POLL_MS = 200;
 const LOCK_MAX = 4096;
 /** A guard is held for a few system calls: one older than this was left by a process killed inside it. */
 const GUARD_STALE_MS = 10_000;
-const GUARD_POLL_MS = 10;
+export const GUARD_POLL_MS = 10;
 
 /** Locks this process holds, by content: a lock with our pid but none of these is a former process's. */
 const held = new Set<string>();
@@ -135,13 +135,14 @@ export async function acquireDownloadLock(dest: string, boundMs: number, onWait:
 export const lockTesting = { beforeRemove: (): void => {} };
 
 /*
- * Every removal of a lock by greenserv (a takeover, a release, a signal's cleanup) is made holding the lock's
- * guard, a file beside it created with O_EXCL, and only after checking, under the guard, that the lock is still
- * the file the remover means: the stale one it judged, or its own. While the guard is held no one else removes
- * the lock, and no new lock can be created while that one exists, so the file checked is the file removed: two
- * waiters never both take over one stale lock, and an owner never removes the lock taken over from it. A guard
- * left by a process killed inside it is removed after GUARD_STALE_MS; two processes doing that at the same
- * moment could both pass, and where no guard can be made the removal is unguarded: a second download at most.
+ * Every removal of a lock by greenserv (a takeover, a release, a signal's cleanup), of this download lock as of
+ * the record lock (hubRecord.ts), is made holding the lock's guard, a file beside it created with O_EXCL, and
+ * only after checking, under the guard, that the lock is still the file the remover means: the stale one it
+ * judged, or its own. While the guard is held no one else removes the lock, and no new lock can be created while
+ * that one exists, so the file checked is the file removed: two waiters never both take over one stale lock, and
+ * an owner never removes the lock taken over from it. A guard left by a process killed inside it is removed
+ * after GUARD_STALE_MS; two processes doing that at the same moment could both pass, and where no guard can be
+ * made the removal is unguarded: a second download at most, or a record its file does not match, downloaded again.
  */
 export function guardPath(lock: string): string {
   // in the temporaries' namespace: never a lock's name, never listed, removed by the stale-temporary sweep
@@ -172,7 +173,7 @@ function takeGuard(lock: string): (() => void) | 'busy' | 'none' {
  * reuse the inode; one not yet written reads as empty as an unnamed stale one, but is newer). True when done
  * or nothing is to be done, 'busy' while another process holds the guard, false when it cannot be removed.
  */
-function removeGuarded(lock: string, text: string, was?: Stats): boolean | 'busy' {
+export function removeGuarded(lock: string, text: string, was?: Stats): boolean | 'busy' {
   const guard = takeGuard(lock);
   if (guard === 'busy') return 'busy';
   try {
@@ -196,7 +197,7 @@ function removeGuarded(lock: string, text: string, was?: Stats): boolean | 'busy
 }
 
 /** Remove our own lock; its guard is waited for synchronously, as a signal's cleanup cannot wait otherwise. */
-function removeOwn(lock: string, mine: string): void {
+export function removeOwn(lock: string, mine: string): void {
   const until = Date.now() + 2 * GUARD_STALE_MS;
   while (removeGuarded(lock, mine) === 'busy' && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, GUARD_POLL_MS);
 }

@@ -4,11 +4,12 @@
  * verified; every later use checks the file against it, so a copy truncated or changed on disk is never read
  * as data. A file with no record (cached by an older version, or placed by hand) is used unchecked.
  */
-import { constants, closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { releaseTemporary, trackTemporary } from '../core/atomic.js';
+import { GUARD_POLL_MS, removeGuarded, removeOwn } from './hubLock.js';
 
 export const RECORD_KIND = 'greenserv-hf-download';
 /** A record is a few hundred bytes: anything much larger is not one, and is not read whole. */
@@ -90,43 +91,61 @@ export async function mismatch(file: string, rec: DownloadRecord): Promise<strin
 /** Two renames to be made together: a lock file held only around them, taken over when older than this. */
 const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 60_000;
+/** A record lock is a line of a few dozen bytes: anything larger is not one, and is not read. */
+const LOCK_MAX = 4096;
 
 /**
  * Run `fn` holding `<record>.lock`, so that another greenserv process never pairs its record with this one's
  * file. Where no lock can be made (a read-only cache) `fn` runs unlocked: nothing is written there anyway.
+ * The lock holds a token of its own, and every removal of it (a takeover, the release) is made under its guard
+ * once it is checked to be the file meant (hubLock.ts). `waitMs` is for tests.
  */
-export async function withRecordLock<T>(record: string, fn: () => T | Promise<T>): Promise<T> {
+export async function withRecordLock<T>(record: string, fn: () => T | Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   const lock = `${record}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
+  const mine = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
   let held = false;
   for (;;) {
     try {
       mkdirSync(dirname(lock), { recursive: true });
-      closeSync(openSync(lock, 'wx'));
-      trackTemporary(lock);
+      writeFileSync(lock, mine, { flag: 'wx' });
+      // a signal while we hold it removes it (core/atomic.ts), unless it was taken over
+      trackTemporary(lock, () => removeOwn(lock, mine));
       held = true;
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') break;
-      let st;
-      try {
-        st = lstatSync(lock);
-      } catch {
-        // released meanwhile: try again at once
-        continue;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'EEXIST') {
+        // created but not written (a full disk): ours to remove
+        if (err.syscall === 'write') rmSync(lock, { force: true });
+        break;
       }
-      // a directory or link there is no lock of ours, and cannot be taken over safely
-      if (!st.isFile()) break;
-      // left by a killed process, or one stuck far beyond two renames
-      if (Date.now() - st.mtimeMs > LOCK_STALE_MS || Date.now() > deadline) rmSync(lock, { force: true });
-      else await new Promise((r) => setTimeout(r, 20));
     }
+    let st: Stats;
+    let text: string;
+    try {
+      st = lstatSync(lock);
+      // a directory, link or large file there is no lock of ours, and cannot be taken over safely
+      if (!st.isFile() || st.size > LOCK_MAX) break;
+      text = readFileSync(lock, 'utf8');
+    } catch (e) {
+      // released meanwhile: try again at once; unreadable, it could never be checked before its removal
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      break;
+    }
+    // left by a killed process, or one stuck far beyond two renames
+    if (Date.now() - st.mtimeMs > LOCK_STALE_MS || Date.now() > deadline) {
+      const done = removeGuarded(lock, text, st);
+      // one that cannot be removed (a read-only cache) would be retried forever
+      if (done === false || (done === 'busy' && Date.now() > deadline)) break;
+      if (done === 'busy') await new Promise((r) => setTimeout(r, GUARD_POLL_MS));
+    } else await new Promise((r) => setTimeout(r, 20));
   }
   try {
     return await fn();
   } finally {
     if (held) {
-      rmSync(lock, { force: true });
+      removeOwn(lock, mine);
       releaseTemporary(lock);
     }
   }

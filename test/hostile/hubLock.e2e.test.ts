@@ -4,7 +4,7 @@
  * wait leaves the other's lock alone; two waiters never both take over one stale lock; cached files get the mode of any file the user creates. Build first.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedPath, parseHfUri, resolveHfSource } from '../../src/data/hub.js';
 import { acquireDownloadLock, downloadLockPath, lockTesting } from '../../src/data/hubLock.js';
-import { recordPath } from '../../src/data/hubRecord.js';
+import { recordPath, withRecordLock } from '../../src/data/hubRecord.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 const URI = 'hf://acme/bench/pairs.csv';
@@ -196,6 +196,63 @@ describe('removing a download lock while another process takes it over', () => {
       otherHolds = otherWaiter(dest, 1);
     };
     held.release();
+    // either it could not take the lock over, or it holds it still
+    if (otherHolds === 'true') expect(existsSync(lock)).toBe(true);
+    else expect([otherHolds, existsSync(lock)]).toEqual(['false', false]);
+  }, 30_000);
+});
+
+/**
+ * Another user of the record lock of `record`, run to its end while this process is stopped: it runs its work
+ * holding the lock if it can take it within `waitMs` (after which any lock is stale to it), says whether it held
+ * it, and dies holding it (SIGKILL: no cleanup) as if still inside its two renames.
+ */
+function otherRecordUser(record: string, waitMs: number): string {
+  const other = `const { withRecordLock } = await import(${JSON.stringify(resolve(__dirname, '../../dist/src/data/hubRecord.js'))});
+    const { pendingTemporaries } = await import(${JSON.stringify(resolve(__dirname, '../../dist/src/core/atomic.js'))});
+    const record = ${JSON.stringify(record)};
+    await withRecordLock(record, () => new Promise(() => {
+      process.stdout.write(String(pendingTemporaries().includes(record + '.lock')), () => process.kill(process.pid, 'SIGKILL'));
+    }), ${waitMs});`;
+  return spawnSync(process.execPath, ['--input-type=commonjs', '-e', `(async () => { ${other} })()`], { encoding: 'utf8' }).stdout;
+}
+
+describe('removing a record lock while another process takes it over', () => {
+  afterEach(() => {
+    lockTesting.beforeRemove = () => {};
+  });
+
+  it('another process acting between a takeover\'s check of the stale lock and its removal does not get the lock too', async () => {
+    const cache = newCache();
+    const record = recordPath(cache, destIn(cache));
+    const lock = `${record}.lock`;
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, '');
+    utimesSync(lock, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    let otherHolds: string | null = null;
+    lockTesting.beforeRemove = () => {
+      lockTesting.beforeRemove = () => {};
+      otherHolds = otherRecordUser(record, 1000);
+    };
+    const ours = await withRecordLock(record, () => readFileSync(lock, 'utf8'));
+    expect(otherHolds).toBe('false');
+    expect(ours).toMatch(new RegExp(`^${process.pid} [0-9a-f]{16}\\n$`));
+    // nor the guard of the removals
+    expect(readdirSync(join(lock, '..'))).toEqual([]);
+  }, 30_000);
+
+  it('another process taking the lock over (by its wait) between its holder\'s check at release and the removal does not lose it', async () => {
+    const cache = newCache();
+    const record = recordPath(cache, destIn(cache));
+    const lock = `${record}.lock`;
+    let otherHolds: string | null = null;
+    await withRecordLock(record, () => {
+      lockTesting.beforeRemove = () => {
+        lockTesting.beforeRemove = () => {};
+        // any lock is stale to it after 1 ms
+        otherHolds = otherRecordUser(record, 1);
+      };
+    });
     // either it could not take the lock over, or it holds it still
     if (otherHolds === 'true') expect(existsSync(lock)).toBe(true);
     else expect([otherHolds, existsSync(lock)]).toEqual(['false', false]);

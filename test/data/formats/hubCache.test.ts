@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cachedPath, listCachedFiles, parseHfUri, resolveHfSource } from '../../../src/data/hub.js';
 import { acquireDownloadLock, downloadLockPath, guardPath } from '../../../src/data/hubLock.js';
-import { recordPath } from '../../../src/data/hubRecord.js';
+import { recordPath, withRecordLock } from '../../../src/data/hubRecord.js';
 import { pendingTemporaries, removeTemporaries } from '../../../src/core/atomic.js';
 import { loadTable } from '../../../src/data/load.js';
 import { scratch, dataError } from './helpers.js';
@@ -180,6 +180,50 @@ describe('hf:// cache records', () => {
     utimesSync(`${record2}.lock`, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     expect(readFileSync(await resolveHfSource(URI, { hubUrl, cacheDir: cacheDir2, progress: false }))).toEqual(BODY);
     expect(existsSync(`${record2}.lock`)).toBe(false);
+    // nor the guard of its removal
+    expect(readdirSync(join(record2, '..'))).toEqual(['pairs.csv.json']);
+  });
+
+  it('a record lock taken over from its holder is left to the new holder, at the release as by a signal', async () => {
+    const record = recordPath(join(s.dir, 'rtaken'), cachedPath(parseHfUri(URI), { cacheDir: join(s.dir, 'rtaken') }));
+    const lock = `${record}.lock`;
+    // another process found it stale, removed it and made its own
+    const takeOver = (): void => {
+      rmSync(lock);
+      writeFileSync(lock, 'theirs\n');
+    };
+    await withRecordLock(record, takeOver);
+    expect(readFileSync(lock, 'utf8')).toBe('theirs\n');
+    rmSync(lock);
+    await withRecordLock(record, () => {
+      expect(pendingTemporaries()).toContain(lock);
+      takeOver();
+      removeTemporaries();
+    });
+    expect(readFileSync(lock, 'utf8')).toBe('theirs\n');
+    rmSync(lock);
+    await withRecordLock(record, () => expect(existsSync(lock)).toBe(true));
+    expect(readdirSync(join(lock, '..'))).toEqual([]);
+  });
+
+  it('a stale record lock is not taken over while the guard of its removal is held, nor after the guard is left old', async () => {
+    const record = recordPath(join(s.dir, 'rguard'), cachedPath(parseHfUri(URI), { cacheDir: join(s.dir, 'rguard') }));
+    const lock = `${record}.lock`;
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, '');
+    utimesSync(lock, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    writeFileSync(guardPath(lock), '');
+    let ran = false;
+    const t0 = Date.now();
+    const p = withRecordLock(record, () => (ran = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect([ran, existsSync(lock)]).toEqual([false, true]);
+    // left by a process killed inside it
+    utimesSync(guardPath(lock), new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+    await p;
+    expect(ran).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(readdirSync(join(lock, '..'))).toEqual([]);
   });
 
   it('a directory where the lock would be is not waited for, nor removed: the download proceeds unlocked', async () => {
@@ -193,6 +237,51 @@ describe('hf:// cache records', () => {
     expect(JSON.parse(readFileSync(record, 'utf8')).size).toBe(BODY.length);
     expect(existsSync(`${record}.lock`)).toBe(true);
   }, 40_000);
+});
+
+describe('hf:// record lock', () => {
+  const staleRecordLock = (name: string, body: string | Buffer): string => {
+    const record = recordPath(join(s.dir, name), cachedPath(parseHfUri(URI), { cacheDir: join(s.dir, name) }));
+    mkdirSync(join(record, '..'), { recursive: true });
+    writeFileSync(`${record}.lock`, body);
+    utimesSync(`${record}.lock`, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    return record;
+  };
+
+  it('a live lock is taken over once the wait runs out; a file too large to be a lock is neither read nor removed', async () => {
+    const record = staleRecordLock('rlive', '');
+    utimesSync(`${record}.lock`, new Date(), new Date());
+    const t0 = Date.now();
+    expect(await withRecordLock(record, () => readFileSync(`${record}.lock`, 'utf8'), 300)).toMatch(/^\d+ [0-9a-f]{16}\n$/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(readdirSync(join(record, '..'))).toEqual([]);
+
+    const big = staleRecordLock('rbig', Buffer.alloc(100_000));
+    expect(await withRecordLock(big, () => 'ran')).toBe('ran');
+    expect(readFileSync(`${big}.lock`).length).toBe(100_000);
+  });
+
+  it('a stale lock in a records directory nothing can be removed from: the work runs unlocked, at once', async (ctx) => {
+    const record = staleRecordLock('rro', '');
+    const dir = join(record, '..');
+    // root writes through modes, not through an immutable directory
+    const readOnly = (on: boolean): void => {
+      if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
+      else chmodSync(dir, on ? 0o555 : 0o755);
+    };
+    try {
+      readOnly(true);
+    } catch (e) {
+      console.warn(`skipped: cannot make ${dir} read-only here (${(e as Error).message.split('\n')[0]})`);
+      ctx.skip();
+    }
+    try {
+      expect(await withRecordLock(record, () => 'ran')).toBe('ran');
+    } finally {
+      readOnly(false);
+    }
+    expect(readdirSync(dir)).toEqual(['pairs.csv.json.lock']);
+  });
 });
 
 describe('hf:// download lock', () => {
