@@ -1,5 +1,5 @@
 /** The hf:// cache checks every cached file against the record written when it was downloaded. */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, type TestContext } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -48,6 +48,22 @@ async function cached(): Promise<{ cacheDir: string; file: string; record: strin
   const cacheDir = join(s.dir, `c${n++}`);
   const file = await resolveHfSource(URI, { hubUrl, cacheDir, progress: false });
   return { cacheDir, file, record: recordPath(cacheDir, file) };
+}
+
+/** Make `dir` read-only (root writes through modes, not through an immutable directory), or undo it. */
+function readOnly(dir: string, on: boolean): void {
+  if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
+  else chmodSync(dir, on ? 0o555 : 0o755);
+}
+
+/** readOnly(dir, true), or skip the test with a message where the file system has no immutable files (tmpfs, overlay). */
+function readOnlyOrSkip(ctx: TestContext, dir: string): void {
+  try {
+    readOnly(dir, true);
+  } catch (e) {
+    console.warn(`skipped: cannot make ${dir} read-only here (${(e as Error).message.split('\n')[0]})`);
+    ctx.skip();
+  }
 }
 
 describe('hf:// cache records', () => {
@@ -264,21 +280,11 @@ describe('hf:// record lock', () => {
   it('a stale lock in a records directory nothing can be removed from: the work runs unlocked, at once', async (ctx) => {
     const record = staleRecordLock('rro', '');
     const dir = join(record, '..');
-    // root writes through modes, not through an immutable directory
-    const readOnly = (on: boolean): void => {
-      if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
-      else chmodSync(dir, on ? 0o555 : 0o755);
-    };
-    try {
-      readOnly(true);
-    } catch (e) {
-      console.warn(`skipped: cannot make ${dir} read-only here (${(e as Error).message.split('\n')[0]})`);
-      ctx.skip();
-    }
+    readOnlyOrSkip(ctx, dir);
     try {
       expect(await withRecordLock(record, () => 'ran')).toBe('ran');
     } finally {
-      readOnly(false);
+      readOnly(dir, false);
     }
     expect(readdirSync(dir)).toEqual(['pairs.csv.json.lock']);
   });
@@ -333,25 +339,14 @@ describe('hf:// download lock', () => {
     const cacheDir = join(s.dir, 'rolock');
     const lock = plant(cacheDir, spawnSync(process.execPath, ['-e', '']).pid!, Date.now());
     const dir = join(lock, '..');
-    // root writes through modes, not through an immutable directory
-    const readOnly = (on: boolean): void => {
-      if (process.getuid?.() === 0) execFileSync('chattr', [on ? '+i' : '-i', dir]);
-      else chmodSync(dir, on ? 0o555 : 0o755);
-    };
-    try {
-      readOnly(true);
-    } catch (e) {
-      // a file system without immutable files (tmpfs, overlay): nothing here can make the directory read-only to root
-      console.warn(`skipped: cannot make ${dir} read-only here (${(e as Error).message.split('\n')[0]})`);
-      ctx.skip();
-    }
+    readOnlyOrSkip(ctx, dir);
     try {
       const waits: unknown[] = [];
       const held = await acquireDownloadLock(cachedPath(parseHfUri(URI), { cacheDir }), 30_000, (pid) => waits.push(pid));
       expect(held.waited).toBe(false);
       expect(waits).toEqual([]);
     } finally {
-      readOnly(false);
+      readOnly(dir, false);
     }
     expect(existsSync(lock)).toBe(true);
   });
