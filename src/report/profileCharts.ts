@@ -6,7 +6,8 @@ import { escHtml as escapeHtml } from '../core/escape.js';
 import { axisLabels } from './chartsTime.js';
 import { placeLabels } from './labels.js';
 import { textColour } from './palette.js';
-import { axisValue, costOrNull, COST_AXIS, fmtEnergy, maxOf, minOf } from './profileFormat.js';
+import { axisValue, costOrNull, COST_AXIS, fmtEnergy } from './profileFormat.js';
+import { maxOf, minOf } from '../core/extent.js';
 import { renderChart, CHART_FONT, type RenderedChart } from './render.js';
 import { densityLayers, MAX_PARETO_MARKS } from './profileDensity.js';
 

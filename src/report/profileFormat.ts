@@ -42,16 +42,3 @@ export function costOrNull(s: CellStats, cost: FrontCost): number | null {
   const v = costOf(s, cost);
   return Number.isFinite(v) ? v : null;
 }
-
-/** Least and greatest of a list by loop: Math.min(...xs) overflows the stack from some 120,000 values. */
-export function minOf(xs: readonly number[]): number {
-  let m = Infinity;
-  for (const x of xs) if (x < m) m = x;
-  return m;
-}
-
-export function maxOf(xs: readonly number[]): number {
-  let m = -Infinity;
-  for (const x of xs) if (x > m) m = x;
-  return m;
-}
