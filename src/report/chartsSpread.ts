@@ -5,17 +5,19 @@ import { placeLabels } from './labels.js';
 import { policyMarks, shapeScale } from './marks.js';
 import { colourScale } from './palette.js';
 import { H, W, niceCeil } from './chartsTime.js';
+import { maxOf, minOf } from '../core/extent.js';
 
 /** y domain holding every value (whiskers included) with a little room at both ends. */
 export function paddedDomain(values: number[], zeroFloor = false): [number, number] {
   const fin = values.filter(Number.isFinite);
   if (!fin.length) return [0, 1];
-  let lo = Math.min(...fin);
-  let hi = Math.max(...fin);
+  const least = minOf(fin);
+  let lo = least;
+  let hi = maxOf(fin);
   const pad = hi > lo ? (hi - lo) * 0.06 : Math.max(Math.abs(hi) * 0.05, 0.01);
   lo -= pad;
   hi += pad;
-  if (zeroFloor && lo < 0 && Math.min(...fin) >= 0) lo = 0;
+  if (zeroFloor && lo < 0 && least >= 0) lo = 0;
   return [lo, hi];
 }
 
@@ -161,7 +163,8 @@ export const MAX_LABELLED_MODELS = 40;
  */
 export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelPoint[]; policies: { label: string; wh: number; acc: number }[]; colours: Map<string, string> }): TopLevelSpec {
   const xs = [...o.models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter((e) => Number.isFinite(e) && e >= 0);
-  const xTop = niceCeil(Math.max(...xs) * 1.04);
+  // maxOf, not Math.max(...xs): one value per model of a wide table overflows the stack
+  const xTop = niceCeil(maxOf(xs) * 1.04);
   // only points on the axis [0, xTop] are drawn: one far outside it (a negative energy in an edited summary or
   // checkpoint) would stretch the picture past any size the PNG renderer accepts
   const onAxis = (e: number): boolean => Number.isFinite(e) && e >= 0 && e <= xTop;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { buildProfile } from '../../src/metrics/profile.js';
-import { MAX_LABELLED_MODELS, accuracyEnergySpec } from '../../src/report/chartsSpread.js';
+import { MAX_LABELLED_MODELS, accuracyEnergySpec, paddedDomain } from '../../src/report/chartsSpread.js';
 import { MAX_SELECTION_ROWS, selectionSpec } from '../../src/report/chartsTime.js';
 import { paretoChartSpec } from '../../src/report/profileCharts.js';
 import type { Profile } from '../../src/metrics/profile.js';
@@ -112,6 +112,19 @@ function legendShapes(spec: { layer: Layer[] }): unknown {
   const points = spec.layer.find((l) => typeof l.mark === 'object' && l.mark.type === 'point')!;
   return (points.encoding!.shape as unknown as { scale: { range: string[] } }).scale.range;
 }
+
+describe('the accuracy-vs-energy chart of very many models', () => {
+  it('200,000 models do not overflow the stack; its axes span the values a loop finds', () => {
+    const n = 200_000;
+    const models = Array.from({ length: n }, (_, m) => ({ id: `m${m}`, paramsB: null, accuracy: (m % 97) / 97, energyWh: 1 + (m % 89), reward: [0], onFront: m === 0 }));
+    const [lo, hi] = paddedDomain(models.map((m) => m.accuracy));
+    // accuracies 0 … 96/97, padded by 6 % of their range
+    expect(lo).toBeCloseTo(-0.06 * (96 / 97), 12);
+    expect(hi).toBeCloseTo((96 / 97) * 1.06, 12);
+    const spec = accuracyEnergySpec({ title: 't', Q: 10, models, policies: [], colours: new Map() }) as unknown as { layer: Layer[] };
+    expect(spec.layer.length).toBeGreaterThan(0);
+  });
+});
 
 describe('profile-models Pareto chart of very many models', () => {
   it('beyond 1,000 models draws the front as points and the other models as cells that count them', async () => {
