@@ -13,9 +13,8 @@ import type { ParamSpec } from '../policies/policy.js';
 import { sameModelsProblem } from '../sim/protocol.js';
 import { scenarioProblem } from '../sim/scenarioConfig.js';
 import { tableHasLatency } from './runConfig.js';
-import { policyModules } from '../policies/plugins.js';
 import { checkArmsOnWorker } from '../sim/armCheck.js';
-import { workerScript, type JobSource } from '../sim/workers.js';
+import { offThreadScript, type JobSource } from '../sim/workers.js';
 
 /**
  * The data files the YAML names (dataset, queries, models, train; resolved beside it) must exist: the loader's
@@ -122,7 +121,7 @@ export async function checkArms(file: string, text: string, cfg: ExperimentConfi
   // with a policy module loaded the arms are made on a worker thread (a create or fit that never returns then
   // blocks that thread, and signals are still heard here); their contexts first, here, arm by arm, so a
   // feature the table cannot give is reported at the same arm as below
-  const script = src !== undefined && policyModules().length > 0 ? workerScript() : null;
+  const script = src !== undefined ? offThreadScript() : null;
   if (script) {
     let upTo = cfg.arms.length;
     let contextError: unknown = null;

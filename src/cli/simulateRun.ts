@@ -15,8 +15,7 @@ import { defaultPolicies, simulateTableBy, writeSimulateResults } from '../app/s
 import { simulateOptions, tableHasLatency } from '../app/runConfig.js';
 import { PROTOCOL_BASELINE, runSimulation, type SimulateOptions } from '../sim/run.js';
 import { runSimulationOnWorker } from '../sim/simulateWorker.js';
-import { workerScript } from '../sim/workers.js';
-import { policyModules } from '../policies/plugins.js';
+import { offThreadScript } from '../sim/workers.js';
 import { tasksMissingFromTrain } from '../sim/protocol.js';
 import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
@@ -220,9 +219,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   const { table, options, steps } = c;
   const ids = table.models.map((m) => m.id);
   const log = o.log !== undefined ? new LogRecorder(table.nQueries, options.runs) : null;
-  // with policy modules the replay runs on a worker thread, so a plugin that never returns cannot keep
-  // Ctrl-C and SIGTERM from being heard here
-  const script = policyModules().length > 0 ? workerScript() : null;
+  // with policy modules the replay runs on a worker thread (offThreadScript)
+  const script = offThreadScript();
   const replay: typeof runSimulation = script ? (t, opts, p) => runSimulationOnWorker(script, t, opts, p) : runSimulation;
   const run = await simulateTableBy(
     replay,

@@ -7,8 +7,7 @@ import type { PoolTable } from '../data/pool.js';
 import type { ContextSpec } from '../features/contextsFor.js';
 import { resolvePolicies, type ResolvedPolicy } from '../policies/registry.js';
 import { checkProtocol, prepareSplit, trainDataOf, type PreparedSplit, type ProtocolSpec } from './protocol.js';
-import { runPool, workerScript, type PoolInit } from './workers.js';
-import { policyModules } from '../policies/plugins.js';
+import { offThreadScript, runPool, type PoolInit } from './workers.js';
 import type { RunMetrics } from './recorders.js';
 import { sweepLambda, sweepResultOf, type LambdaBlock, type SweepOptions, type SweepProgress, type SweepResult } from './sweep.js';
 
@@ -72,8 +71,7 @@ export async function runProtocolSweep<T>(
   const L = o.lambdas.length;
   const blocks: LambdaBlock[][] = Array.from({ length: k }, () => []);
   const jobs = Math.min(o.jobs ?? 1, k * L);
-  // plugins run on a worker thread even for one job, so one that never returns leaves signals heard here
-  const script = jobs > 1 || policyModules().length > 0 ? workerScript() : null;
+  const script = offThreadScript(jobs > 1);
   // the first split's test stream, prepared here while the workers prepare theirs (not after them)
   let first: PreparedSplit | null = null;
   if (script) {

@@ -17,8 +17,7 @@ import { headRewards } from './protocol.js';
 import type { TrainData } from '../policies/policy.js';
 import type { RunMetrics } from './recorders.js';
 import { MAX_LAMBDAS } from './limits.js';
-import { runPool, workerScript, type PoolInit } from './workers.js';
-import { policyModules } from '../policies/plugins.js';
+import { offThreadScript, runPool, type PoolInit } from './workers.js';
 
 export interface SweepOptions {
   policies: string[];
@@ -213,8 +212,7 @@ export async function runSweep(table: PoolTable, o: SweepOptions, progress?: Swe
   };
   const free = policies.map(lambdaFree);
   const jobs = Math.min(o.jobs ?? 1, L);
-  // plugins run on a worker thread even for one job, so one that never returns leaves signals heard here
-  const script = jobs > 1 || policyModules().length > 0 ? workerScript() : null;
+  const script = offThreadScript(jobs > 1);
   if (script) {
     // prompt texts are not needed to replay (unless embedded) and would be copied to every worker
     const init: SweepInit = { kind: 'sweep', table: o.features.includes('embed') ? table : { ...table, queryText: null }, options: { ...o, jobs: 1 } };

@@ -7,10 +7,9 @@
 import type { PoolTable } from '../data/pool.js';
 import { contextsFor } from '../features/contextsFor.js';
 import { resolvePolicies } from '../policies/registry.js';
-import { policyModules } from '../policies/plugins.js';
 import { runSeed } from './engine.js';
 import { lambdaFree, sweepLambda, sweepResultOf, type LambdaBlock, type SweepOptions, type SweepResult } from './sweep.js';
-import { runPool, workerScript, type PoolInit } from './workers.js';
+import { offThreadScript, runPool, type PoolInit } from './workers.js';
 
 interface SweepCell {
   l: number;
@@ -74,7 +73,7 @@ export async function runSweepCells(table: PoolTable, o: SweepOptions, cells: Sw
       progress?.(++done, cells.length);
     }
   };
-  const script = policyModules().length > 0 ? workerScript() : null;
+  const script = offThreadScript();
   if (script) {
     // prompt texts are not needed to replay (unless embedded), as in runSweep
     const init: SweepCellsInit = { kind: 'sweep-cells', table: o.features.includes('embed') ? table : { ...table, queryText: null }, options: { ...o, jobs: 1 } };

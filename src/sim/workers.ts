@@ -40,6 +40,15 @@ export function workerScript(): string | null {
   return scriptBeside(import.meta.url, './worker.js');
 }
 
+/**
+ * The worker script to run work on (`script`, by default workerScript()) when it must leave this thread: for
+ * parallel jobs, and whenever policy modules are loaded, so a plugin call that never returns blocks a worker
+ * and this thread still hears Ctrl-C and SIGTERM. Null: run it here.
+ */
+export function offThreadScript(parallel = false, script: () => string | null = workerScript): string | null {
+  return parallel || policyModules().length > 0 ? script() : null;
+}
+
 /** The compiled script `name` beside the module at `moduleUrl`, or null when that module is not compiled. */
 export function scriptBeside(moduleUrl: string, name: string): string | null {
   if (!fileURLToPath(moduleUrl).endsWith('.js')) return null;
@@ -149,9 +158,7 @@ export async function runJobs(
   const out = new Array<JobResult>(jobs.length);
   let done = 0;
   const n = Math.max(1, Math.min(workers, jobs.length));
-  // a plugin's jobs go to a worker thread even on one worker: one that never returns then blocks that thread,
-  // and the main thread still hears Ctrl-C and SIGTERM
-  const script = n > 1 || policyModules().length > 0 ? workerScript() : null;
+  const script = offThreadScript(n > 1);
   if (!script) {
     for (let i = 0; i < jobs.length; i++) {
       out[i] = await ctx.run(jobs[i]);

@@ -4,8 +4,7 @@
  * resolves the same policies, so the results are the same; without modules `runOpe` runs where it is called.
  */
 import { resolvePolicies, type ResolvedPolicy } from '../../policies/registry.js';
-import { policyModules } from '../../policies/plugins.js';
-import { runPool, scriptBeside, type PoolInit } from '../../sim/workers.js';
+import { offThreadScript, runPool, scriptBeside, type PoolInit } from '../../sim/workers.js';
 import { RidgeFitError } from './ridge.js';
 import { runOpe, type OpePolicyResult } from './run.js';
 import type { OpeData } from './setup.js';
@@ -39,7 +38,7 @@ export function opeOnThread(init: OpeInit): Promise<OpeReply> {
  * compiled worker is there, else here. `policies` are resolved by the caller from `names` and `params`.
  */
 export async function runOpeAnywhere(data: OpeData, policies: readonly ResolvedPolicy[], names: string[], params: string[], o: OpeRunOptions): Promise<OpePolicyResult[]> {
-  const script = policyModules().length > 0 ? scriptBeside(import.meta.url, './worker.js') : null;
+  const script = offThreadScript(false, () => scriptBeside(import.meta.url, './worker.js'));
   if (!script) return runOpe(data, policies, o);
   let reply: OpeReply | null = null;
   const init: OpeInit = { kind: 'ope', data, policies: names, params, options: o };
