@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, SettingError, UsageError } from '../core/errors.js';
+import { shellWord } from '../core/escape.js';
 import { checkKnownKeys, checkObject, checkString } from '../core/shape.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
@@ -144,7 +145,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   const stale = !state && existsSync(partial);
-  if (stale && !o.force) throw new SettingError((n) => `an interrupted (or still running) run of this experiment is in ${partial}: finish it with ${n('resume')} ${partial}, or pass ${n('force')} to start over`);
+  if (stale && !o.force) throw new SettingError((n) => `an interrupted (or still running) run of this experiment is in ${partial}: finish it with ${n('resume')} ${shellWord(partial)}, or pass ${n('force')} to start over`);
   // --force removes an earlier checkpoint, never a directory (or file) that only happens to have its name
   if (stale && greenservMarker(partial) !== 'state.json') throw new SettingError((n) => `${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with ${n('force')}; move it away or choose another ${n('out')}`);
   const p = await prepareExperiment(file, text, o.runs, undefined, { warn: o.warn });
@@ -178,7 +179,7 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   const perLabel = new Map<string, number>();
   for (const j of mine) perLabel.set(labelOf(j), (perLabel.get(labelOf(j)) ?? 0) + 1);
   const onSignal = (sig: NodeJS.Signals): void => {
-    const resume = `greenserv experiment run --resume ${partial}`;
+    const resume = `greenserv experiment run --resume ${shellWord(partial)}`;
     notice(`\ngreenserv: interrupted (${sig}): ${done.size} of ${mine.length} replays kept in ${partial}; finish with: ${resume}\n`, [partial, resume]);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };

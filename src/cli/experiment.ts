@@ -19,7 +19,7 @@ import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOr
 import { parseShard } from '../sim/shard.js';
 import { stdoutWidth } from './width.js';
 import { notice, print, warn } from './say.js';
-import { shownName } from '../core/escape.js';
+import { shellWord, shownName } from '../core/escape.js';
 
 /** The results table; `width` (a terminal's) drops the CI column, then reward, to fit. */
 export function experimentTable(s: ExperimentSummary, width = Infinity): string {
@@ -129,7 +129,7 @@ export function registerExperimentCommand(program: Command): void {
       const clear = (sig: NodeJS.Signals): void => {
         (live as Progress | null)?.stop(false);
         if (stage === 'replays') return;
-        const resume = `greenserv experiment run --resume ${partial}`;
+        const resume = `greenserv experiment run --resume ${shellWord(partial)}`;
         notice(
           stage === 'loading'
             ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DataError, UsageError } from '../core/errors.js';
+import { shellWord } from '../core/escape.js';
 import { profileTable } from '../app/profile.js';
 import { profileLive } from '../app/profileLive.js';
 import { toJson } from '../metrics/summary.js';
@@ -304,7 +305,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   } else {
     print(
       `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
-        `simulate with: greenserv simulate --data ${o.out} --queries ${side.queries} --models ${side.models}\n\n`,
+        `simulate with: greenserv simulate --data ${shellWord(o.out)} --queries ${shellWord(side.queries)} --models ${shellWord(side.models)}\n\n`,
     );
     print(profileTerminal(profile, stdoutWidth()));
   }

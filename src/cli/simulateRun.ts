@@ -30,7 +30,7 @@ import { logFileData, logFormatOf } from '../data/logWrite.js';
 import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
 import { notice, print, say, warn } from './say.js';
-import { shownName } from '../core/escape.js';
+import { shellWord, shownName } from '../core/escape.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -141,7 +141,7 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   // RouterBench ships as a directory of files, which evaluate reads whole; simulate replays one table
   for (const [flag, src] of [['--data', rc.data], ['--train', rc.train]] as const) {
     if (src !== undefined && !isBuiltinSource(src) && existsSync(src) && statSync(src).isDirectory()) {
-      const there = flag === '--data' ? `greenserv evaluate --routerbench ${src}` : `greenserv evaluate --train ${src}`;
+      const there = flag === '--data' ? `greenserv evaluate --routerbench ${shellWord(src)}` : `greenserv evaluate --train ${shellWord(src)}`;
       throw new UsageError(`${flag} ${src} is a directory: simulate replays one table file, so name one of its files (${there} reads a directory of RouterBench files)`);
     }
   }

@@ -37,6 +37,14 @@ export function shownName(s: string): string {
   return s.replace(/\n/g, uEscape);
 }
 
+/**
+ * A word of a command a message gives to copy into a POSIX shell: as it is when no character in it means
+ * anything to a shell, else in single quotes (a path with a space or a quote would otherwise be split or cut).
+ */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_\/.,:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
 /** Text for a terminal: each such character shown as its \uXXXX escape, so a message cannot rewrite the screen. */
 export function terminalSafe(s: string): string {
   return s.replace(UNSAFE, uEscape);

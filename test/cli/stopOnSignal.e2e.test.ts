@@ -139,7 +139,8 @@ describe('a signal while results are computed', () => {
     const env = { ...withSelfSignal(dir, 'SIGINT', PRELOAD + TTY), GS_COLUMNS: '50' };
     const r = await cli(['experiment', 'run', 'x1-algorithm-comparison', '--runs', '1', '--no-ui', '--out', out], { env });
     expect(r.code).toBe(130);
-    const resume = `greenserv experiment run --resume ${out}.partial`;
+    // quoted for the shell: the path holds a space
+    const resume = `greenserv experiment run --resume '${out}.partial'`;
     const text = r.stderr.slice(r.stderr.lastIndexOf('\ngreenserv: interrupted') + 1);
     const [, done, total] = /^greenserv: interrupted \(SIGINT\): (\d+) of (\d+) /.exec(text)!;
     // the piped message, broken at some of its spaces: outside the path and the command, and only where needed

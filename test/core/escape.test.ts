@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasControl, jsonQuoted, shownName, terminalSafe } from '../../src/core/escape.js';
+import { execFileSync } from 'node:child_process';
+import { hasControl, jsonQuoted, shellWord, shownName, terminalSafe } from '../../src/core/escape.js';
 import { DataError, userIoError } from '../../src/core/errors.js';
 
 /** The characters a terminal may act on, listed independently of the implementation's pattern. */
@@ -56,5 +57,19 @@ describe('shownName: a path or name inside a message', () => {
     const io = userIoError(Object.assign(new Error('x'), { code: 'ENOENT' }), 'o\nx/summary.json') as Error;
     expect(io.message).toMatch(/^cannot write 'o\\u000ax\/summary\.json': /);
     expect(io.message).not.toContain('\n');
+  });
+});
+
+describe('shellWord', () => {
+  it('a word a POSIX shell reads back as the same single argument; plain paths unchanged', () => {
+    expect(shellWord('/tmp/out.partial')).toBe('/tmp/out.partial');
+    expect(shellWord('results/2026-12-07T10Z-x,a=b@c:d%e+f')).toBe('results/2026-12-07T10Z-x,a=b@c:d%e+f');
+    expect(shellWord("/tmp/a b/it's")).toBe("'/tmp/a b/it'\\''s'");
+    // the shell itself is the reference: each word comes back as one argument, byte for byte
+    const hard = ['/tmp/a b.partial', "it's", '$HOME', '`id`', 'a;b', 'x\ny', '*', '~/x', '', "''", 'a\\b', '"q"', '-n', 'é ü'];
+    for (const s of hard) {
+      const out = execFileSync('sh', ['-c', `printf '%s|' ${shellWord(s)}`], { encoding: 'utf8' });
+      expect(out, s).toBe(`${s}|`);
+    }
   });
 });
