@@ -15,18 +15,31 @@ import { columnGroups } from './htmlColumns.js';
 import { luminance } from './palette.js';
 import { csvField, csvNum } from '../core/escape.js';
 import { columnBlocks, fmt, plural, renderTable, renderTableFit, wrapAt, wrapItems } from './terminalTable.js';
+import { MAX_TERMINAL_MODELS, shownModels } from './profileShown.js';
+import { listSome } from '../sim/shard.js';
 
 export { heatmapChartSpec, paretoChartSpec, renderProfileCharts } from './profileCharts.js';
 
 /**
  * The whole terminal report: model table, per-task table, front and baselines. `width` (a terminal's) drops
  * model-table columns to fit (token counts, latency and the secondary energy units first), splits the per-task
- * table into blocks of tasks and breaks the long lines between words.
+ * table into blocks of tasks and breaks the long lines between words. Above MAX_TERMINAL_MODELS models the
+ * tables show those of shownModels, each followed by a line that says how many are left out.
  */
 export function profileTerminal(p: Profile, width = Infinity): string {
   const hasUsd = p.models.some((m) => m.costUsd !== null);
+  const shown = shownModels(p);
+  const models = shown ? shown.models : p.models;
+  const leftOut = shown
+    ? wrapAt(
+        `… ${(p.models.length - models.length).toLocaleString('en-US')} of ${p.models.length.toLocaleString('en-US')} models not shown (above ${MAX_TERMINAL_MODELS}: ` +
+          'the static baselines, the Pareto front and the most accurate); every model: --json, or profile.csv / profile.json with --out',
+        ' ',
+        width,
+      )
+    : null;
   const headers = ['model', 'params B', 'accuracy ± 95% CI', 'J/query', 'Wh/query', 'J/token', 'J/correct', 'p50 s', 'p95 s', 'tok in', 'tok out', ...(hasUsd ? ['USD/query'] : []), `reward λ=${p.lambda}`, 'front / dominated'];
-  const rows = p.models.map((m) => [
+  const rows = models.map((m) => [
     m.id + (m.estimatedEnergyCells > 0 ? '*' : ''),
     m.paramsB === null ? '–' : String(m.paramsB),
     fmtCi(m),
@@ -50,11 +63,12 @@ export function profileTerminal(p: Profile, width = Infinity): string {
   lines.push('');
   const drop = ['tok in', 'tok out', 'p50 s', 'Wh/query', 'J/token', 'p95 s', 'J/correct', 'params B', 'USD/query'].map((h) => headers.indexOf(h)).filter((j) => j >= 0);
   lines.push(renderTableFit(headers, rows, right, width, drop));
+  if (leftOut) lines.push(leftOut);
   lines.push('');
   // per task: accuracy and cost per query side by side, one column per task
   const unit = COST_AXIS[p.cost].short.replace('/query', '/q');
   const taskHeaders = ['model', ...d.tasks.map((t) => `${t} acc · ${unit}`)];
-  const taskRows = p.models.map((m) => [
+  const taskRows = models.map((m) => [
     m.id,
     ...d.tasks.map((t) => {
       const s = own(m.tasks, t);
@@ -64,9 +78,16 @@ export function profileTerminal(p: Profile, width = Infinity): string {
   // tasks that do not fit beside each other go in a further block under it, each with the model column
   const block = (b: number[]): string => renderTable([0, ...b].map((k) => taskHeaders[k]), taskRows.map((r) => [0, ...b].map((k) => r[k])), [false, ...b.map(() => true)]);
   lines.push(columnBlocks(taskHeaders, taskRows, width).map(block).join('\n\n'));
+  if (leftOut) lines.push(leftOut);
   lines.push('');
-  lines.push(wrapAt(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first): ${p.pareto.join(', ') || '–'}`, ' ', width));
-  for (const x of p.dominated) lines.push(wrapAt(`  ${x.id} is dominated by ${x.by.join(', ')}`, ' ', width).replace(/\n/g, '\n    '));
+  // a long front: the part of it in the table, with how long it is
+  const front = shown && shown.front.length < p.pareto.length ? `; the ${shown.front.length} of its ${p.pareto.length.toLocaleString('en-US')} models in the table` : '';
+  lines.push(wrapAt(`Pareto front (accuracy vs ${COST_AXIS[p.cost].short}, cheapest first${front}): ${(shown ? shown.front : p.pareto).join(', ') || '–'}`, ' ', width));
+  const ids = shown ? new Set(models.map((m) => m.id)) : null;
+  for (const x of p.dominated) {
+    if (ids && !ids.has(x.id)) continue;
+    lines.push(wrapAt(`  ${x.id} is dominated by ${ids ? listSome(x.by, 10) : x.by.join(', ')}`, ' ', width).replace(/\n/g, '\n    '));
+  }
   const b = p.baselines;
   const best = p.models.find((m) => m.id === b.bestStatic);
   lines.push(
