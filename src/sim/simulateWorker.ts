@@ -78,7 +78,8 @@ function workerSpoolDir(o: SimulateOptions): string | null {
   try {
     return spoolDirectory();
   } catch {
-    // made before the run knows whether it spools: without one the trace stays in memory, as it did here
+    // made before the run knows whether it spools, so a failure here must not fail a run that would not:
+    // without a directory the worker keeps the trace in memory
     return null;
   }
 }
