@@ -15,7 +15,7 @@ const UNIT = [
   // without running it, or spawn the CLI (each file here saves a worker start and a fresh import of the library)
   ...['app/energy', 'app/evaluateScenario', 'app/regressOptions', 'app/runConfig', 'app/scenario', 'app/settingNames', 'app/warnWording', 'cli/energyCheckPoolTerminal', 'cli/energySensitivityTerminal', 'cli/helpWidth', 'cli/ope', 'hostile/memberNames', 'hostile/reward', 'bench/only', 'bench/large', 'cli/comparisonMedian', 'cli/docs-help', 'cli/energyAttach', 'cli/hints', 'cli/liveDisplay', 'cli/outputsDocLive', 'cli/regressBaseline', 'cli/regressTable', 'cli/routerbenchColumns', 'fuzz/pickleBombs', 'hostile/printable', 'hostile/profiling', 'profiling/estimate', 'profiling/live', 'profiling/openai', 'profiling/queries', 'profiling/scoring', 'scripts/profileCategories', 'setup/globalTmp'].map((f) => `test/${f}.test.ts`),
 ];
-const PLUGINS = ['test/policies/plugins.test.ts', 'test/policies/softmaxExample.test.ts'];
+const PLUGINS = ['test/policies/plugins.test.ts', 'test/policies/softmaxExample.test.ts', 'test/sim/simulateWorkerSpool.test.ts'];
 /** Files under UNIT's folders that spy, mock or change the environment: isolated. */
 const STATEFUL = ['test/data/formats/convert.test.ts', 'test/energy/fit.test.ts', 'test/energy/flag.test.ts', 'test/data/formats/hub.test.ts', 'test/data/limits.test.ts', 'test/experiments/checkpoint.test.ts'];
 const E2E = ['test/**/*.e2e.test.ts', 'node_modules/**'];

@@ -2,6 +2,10 @@
  * A spool: blocks of typed arrays appended to one temporary file per key and read back by byte position.
  * A long step trace goes through one so that only a block of it is in memory at a time. The temporary
  * directory is removed by `dispose()`, or on SIGINT, SIGTERM or exit when a run stops early.
+ *
+ * A worker thread cannot clean up on a signal, so there the directory comes from the main thread
+ * (`spoolDirectory`, tracked there): the worker's spool (`Spool.into`) writes its files into it, closes them
+ * with `handOver()` and sends the sizes back, and the main thread reads them through `Spool.adopt`.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,24 +13,70 @@ import { join } from 'node:path';
 import { releaseTemporary, trackTemporary } from './atomic.js';
 import { userIoError } from './errors.js';
 
+/** The bytes written to each key of a spool handed over: [key, size] pairs. */
+export type SpoolSizes = [key: number, size: number][];
+
+/** A new temporary directory for a spool, removed on SIGINT, SIGTERM or exit until `removeSpoolDirectory`. */
+export function spoolDirectory(parent: string = tmpdir()): string {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(parent, 'greenserv-spool-'));
+  } catch (e) {
+    throw userIoError(e, parent, 'create a temporary directory in');
+  }
+  // retried: a worker thread may open a file in it while a signal has it removed here
+  trackTemporary(dir, () => removeDir(dir));
+  return dir;
+}
+
+const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+
+/** Remove a spool directory of `spoolDirectory` and stop tracking it. */
+export function removeSpoolDirectory(dir: string): void {
+  removeDir(dir);
+  releaseTemporary(dir);
+}
+
 export class Spool {
   private dir: string | null = null;
   private readonly fds = new Map<number, number>();
   private readonly sizes = new Map<number, number>();
+  /** A directory given by the caller (`into`): neither made, tracked nor removed here. */
+  private given = false;
 
   constructor(private readonly parent: string = tmpdir()) {}
+
+  /** A spool writing into `dir`, which its caller made and removes (the worker side of a hand-over). */
+  static into(dir: string): Spool {
+    const s = new Spool();
+    s.dir = dir;
+    s.given = true;
+    return s;
+  }
+
+  /**
+   * The spool whose files another thread wrote into `dir` (of `spoolDirectory`) with these sizes, opened for
+   * reading. It owns `dir` from now on: `dispose()` removes it, also when opening a file fails here.
+   */
+  static adopt(dir: string, sizes: SpoolSizes): Spool {
+    const s = new Spool();
+    s.dir = dir;
+    try {
+      for (const [key, size] of sizes) {
+        s.fds.set(key, openSync(join(dir, `${key}.bin`), 'r'));
+        s.sizes.set(key, size);
+      }
+    } catch (e) {
+      s.dispose();
+      throw e;
+    }
+    return s;
+  }
 
   private fd(key: number): number {
     let fd = this.fds.get(key);
     if (fd !== undefined) return fd;
-    if (this.dir === null) {
-      try {
-        this.dir = mkdtempSync(join(this.parent, 'greenserv-spool-'));
-      } catch (e) {
-        throw userIoError(e, this.parent, 'create a temporary directory in');
-      }
-      trackTemporary(this.dir);
-    }
+    if (this.dir === null) this.dir = spoolDirectory(this.parent);
     const path = join(this.dir, `${key}.bin`);
     try {
       fd = openSync(path, 'w+');
@@ -68,15 +118,20 @@ export class Spool {
     }
   }
 
-  /** Close the files and remove the directory. */
+  /** Close the files of a spool writing `into` a given directory and tell their sizes, for `Spool.adopt`. */
+  handOver(): SpoolSizes {
+    if (!this.given) throw new Error('spool: only a spool writing into a given directory is handed over');
+    const sizes: SpoolSizes = [...this.sizes];
+    this.dispose();
+    return sizes;
+  }
+
+  /** Close the files and remove the directory (a given one is left to whoever made it). */
   dispose(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
     this.sizes.clear();
-    if (this.dir !== null) {
-      rmSync(this.dir, { recursive: true, force: true });
-      releaseTemporary(this.dir);
-      this.dir = null;
-    }
+    if (this.dir !== null && !this.given) removeSpoolDirectory(this.dir);
+    this.dir = null;
   }
 }

@@ -50,6 +50,11 @@ export interface SimConfig {
    * read the trace.
    */
   stepsSpoolRows?: number;
+  /**
+   * Spool into this directory, which the caller made and removes (a replay on a worker thread: the main
+   * thread's removes it on a signal); default a new one of its own.
+   */
+  stepsSpoolDir?: string;
   /** Further observers of every policy-run (e.g. the sweep's per-task tallies). */
   recorders?: Recorder[];
   /** Run indices to execute (default 0..runs−1): lets runs be spread over workers with identical results. */
@@ -238,7 +243,7 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   // under drift the recorders read the served cells' drifted metrics
   const mt = scenario ? scenario.metricsTable : t;
   const metrics = new MetricsRecorder(mt, scenario?.costNorm ? { ...rw, costNorm: scenario.costNorm } : rw, P, scenario === null);
-  const spool = cfg.stepsSpoolRows !== undefined && !scenario && events.length === 0 && P * R * Q > cfg.stepsSpoolRows ? new Spool() : null;
+  const spool = cfg.stepsSpoolRows !== undefined && !scenario && events.length === 0 && P * R * Q > cfg.stepsSpoolRows ? (cfg.stepsSpoolDir !== undefined ? Spool.into(cfg.stepsSpoolDir) : new Spool()) : null;
   const steps = cfg.recordSteps ? new StepsRecorder(mt, P, R, spool) : null;
   for (const r of cfg.recorders ?? []) r.bindTable?.(mt);
   const fullLookup = cfg.oracle === 'full' && feasible === null;
@@ -251,18 +256,24 @@ function* replay(t: PoolTable, contexts: ContextSet, rw: RewardTable, cfg: SimCo
   // every policy-run sees the same pool after k events, so its oracle is computed once, not per step
   const segOracle = !fullLookup && (events.length + 1) * Q <= MAX_CACHED_ORACLES ? [] : null;
   const st: ReplayState = { t, contexts, rw, cfg, hindsight, feasible, initial, events, evRemove, evAdd, fullLookup, oracleAll, order, segOracle, metrics, steps, extra: cfg.recorders ?? [], scenario };
-  for (let ri = 0; ri < R; ri++) {
-    const r = runList[ri];
-    const seedR = runSeed(cfg.seed, r);
-    runSeeds.push(seedR);
-    for (let q = 0; q < Q; q++) order[q] = q;
-    Rng.derive(seedR, 0).shuffle(order);
-    for (let p = 0; p < P; p++) {
-      policyRun(st, { p, ri, r, seed: seedR });
-      done++;
-      progress?.(done, total, cfg.policies[p].name, metrics.last());
-      yield;
+  try {
+    for (let ri = 0; ri < R; ri++) {
+      const r = runList[ri];
+      const seedR = runSeed(cfg.seed, r);
+      runSeeds.push(seedR);
+      for (let q = 0; q < Q; q++) order[q] = q;
+      Rng.derive(seedR, 0).shuffle(order);
+      for (let p = 0; p < P; p++) {
+        policyRun(st, { p, ri, r, seed: seedR });
+        done++;
+        progress?.(done, total, cfg.policies[p].name, metrics.last());
+        yield;
+      }
     }
+  } catch (e) {
+    // a replay that fails leaves no spool behind (a directory given by the caller is its to remove)
+    spool?.dispose();
+    throw e;
   }
   const out: SimResult = { policyNames: cfg.policies.map((p) => p.name), metrics: metrics.metrics, runSeeds, oracleTotal: oracleSum, steps: steps ? steps.trace : null, infeasibleQueries };
   if (scenario) out.scenario = scenario.result;

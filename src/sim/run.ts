@@ -71,7 +71,8 @@ function protocolOf(o: SimulateOptions): ProtocolSpec | null {
   return null;
 }
 
-export async function runSimulation(table: PoolTable, o: SimulateOptions, progress?: Progress): Promise<PreparedRun> {
+/** `stepsSpoolDir`: where a spooled trace goes (SimConfig.stepsSpoolDir; a replay on a worker thread). */
+export async function runSimulation(table: PoolTable, o: SimulateOptions, progress?: Progress, stepsSpoolDir?: string): Promise<PreparedRun> {
   const spec = protocolOf(o);
   // the split replays keep no scenario state; experiments run scenarios under a split
   if (spec && usesScenario(o)) throw new SettingError((n) => `${n('budget')}, ${n('drift')}, ${n('feedbackDelay')} and ${n('feedbackRate')} do not combine with ${n('split')} or ${n('train')} in simulate; run an experiment with split: and the scenario fields instead (docs/experiments.md)`);
@@ -96,6 +97,7 @@ export async function runSimulation(table: PoolTable, o: SimulateOptions, progre
     maxLatency: o.maxLatency ?? null,
     recordSteps: o.recordSteps ?? false,
     ...(o.stepsSpoolRows !== undefined ? { stepsSpoolRows: o.stepsSpoolRows } : {}),
+    ...(stepsSpoolDir !== undefined ? { stepsSpoolDir } : {}),
   };
   if (scenario) config.scenario = scenario;
   // the regret after a drift event comes from the step trace, or without one from the regret of every step

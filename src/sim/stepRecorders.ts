@@ -3,7 +3,7 @@
  * regret of every step alone. The run-level ones are in recorders.ts.
  */
 import type { PoolTable } from '../data/pool.js';
-import type { Spool } from '../core/spool.js';
+import { Spool, type SpoolSizes } from '../core/spool.js';
 import type { Recorder, RunStart } from './recorders.js';
 
 /**
@@ -67,6 +67,14 @@ function newTrace(n: number): StepTrace {
 /** A block's columns in spool order: the float64 ones first, so every column stays aligned when read back. */
 const blockColumns = (b: StepTrace): (Float64Array | Int32Array)[] => [b.reward, b.regret, b.cumRegret, b.accuracy, b.energyJ, b.policy, b.run, b.step, b.query, b.model];
 
+/** A spooled trace as a worker thread hands it over: its files' sizes and its shape (SpooledSteps.adopt). */
+export interface SpooledHandOver {
+  sizes: SpoolSizes;
+  nPolicies: number;
+  nRuns: number;
+  nQueries: number;
+}
+
 /**
  * A step trace held in a spool, one block of Q rows per policy-run, read back in the trace's row order
  * (policy, run, step). `blocks()` reuses one block's memory: use each before asking for the next.
@@ -114,6 +122,16 @@ export class SpooledSteps {
 
   dispose(): void {
     this.spool.dispose();
+  }
+
+  /** Close the files of a trace spooled into a given directory (Spool.into), to be adopted by the thread that made it. */
+  handOver(): SpooledHandOver {
+    return { sizes: this.spool.handOver(), nPolicies: this.nPolicies, nRuns: this.nRuns, nQueries: this.nQueries };
+  }
+
+  /** The trace another thread spooled into `dir` and handed over; it owns `dir` from now on. */
+  static adopt(dir: string, h: SpooledHandOver): SpooledSteps {
+    return new SpooledSteps(Spool.adopt(dir, h.sizes), h.nPolicies, h.nRuns, h.nQueries);
   }
 }
 

@@ -49,9 +49,12 @@ export default {
   return file;
 }
 
-/** Start the CLI, send `sig` once the plugin has started, and resolve with the exit code, stderr and the time it took to stop. */
-async function signalled(args: string[], dir: string, sig: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stopMs: number }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Start the CLI, send `sig` once the plugin has started (calling `beforeSignal` just before), and resolve with
+ * the exit code, stderr and the time it took to stop.
+ */
+async function signalled(args: string[], dir: string, sig: NodeJS.Signals, o: { env?: NodeJS.ProcessEnv; beforeSignal?: () => void } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stopMs: number }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(o.env ? { env: o.env } : {}) });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
@@ -59,6 +62,7 @@ async function signalled(args: string[], dir: string, sig: NodeJS.Signals): Prom
   while (!existsSync(join(dir, 'started')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   // the plugin is in its endless select now (or about to be)
   await new Promise((r) => setTimeout(r, 200));
+  o.beforeSignal?.();
   const sentAt = Date.now();
   child.kill(sig);
   const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -72,13 +76,23 @@ describe('a plugin that never returns', () => {
     it(`simulate: ${sig} stops the run with exit ${code}, says so and writes nothing`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
       const plugin = hangPlugin(dir);
-      const r = await signalled(['simulate', '--policy-module', plugin, '--policies', 'hang', '--runs', '1', '--no-progress', '--out', join(dir, 'out'), '--log', join(dir, 'log.csv')], dir, sig);
+      // the temporary directory of the run, where the step trace's spool is made for the worker thread
+      const tmp = mkdtempSync(join(tmpdir(), 'gs-hang-tmp-'));
+      const spools = (): string[] => readdirSync(tmp).filter((d) => d.startsWith('greenserv-spool-'));
+      let during: string[] = [];
+      const r = await signalled(['simulate', '--policy-module', plugin, '--policies', 'hang', '--runs', '1', '--no-progress', '--out', join(dir, 'out'), '--log', join(dir, 'log.csv')], dir, sig, {
+        env: { ...process.env, TMPDIR: tmp },
+        beforeSignal: () => (during = spools()),
+      });
       expect(r.signal).toBeNull();
       expect(r.code, r.stderr).toBe(code);
       expect(r.stopMs).toBeLessThan(5000);
       expect(r.stderr).toContain(`greenserv: interrupted (${sig}); stopped, no results written`);
       // no results directory, no log, no temporaries beside them
       expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+      // the spool made on the main thread while the worker replays is removed by the signal
+      expect(during.length).toBe(1);
+      expect(spools()).toEqual([]);
     });
   }
 
