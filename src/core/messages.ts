@@ -11,15 +11,16 @@ export function terminalWidth(stream: NodeJS.WriteStream): number {
   return stream.isTTY ? (stream.columns || 80) - 1 : Infinity;
 }
 
-/** The words of the command line that hold a space, as a message may show them; see keepTypedWhole. */
+/** The words of the command line with a space between other characters, as a message may show them; see keepTypedWhole. */
 let typed: readonly string[] = [];
 
 /**
  * Every message keeps these command-line words whole on a terminal: a path the user typed (`--data 'My
- * Data/x.csv'`, or `--out=…`) is shown by warnings and errors of any layer, as typed or resolved.
+ * Data/x.csv'`, or `--out=…`) is shown by warnings and errors of any layer, as typed or resolved. A word of
+ * blanks alone (a separator) would keep every space of a message, so it is not kept.
  */
 export function keepTypedWhole(words: readonly string[]): void {
-  const values = words.map((w) => (/^--[^=\s]+=/.test(w) ? w.slice(w.indexOf('=') + 1) : w)).filter((w) => w.includes(' '));
+  const values = words.map((w) => (/^--[^=\s]+=/.test(w) ? w.slice(w.indexOf('=') + 1) : w)).filter((w) => w.trim().includes(' '));
   typed = [...new Set(values.flatMap((w) => [w, shownName(w), shownName(resolve(w))]))];
 }
 

@@ -93,6 +93,19 @@ describe('say', () => {
     }
   });
 
+  it('a command-line word of blanks alone (a separator) does not stop messages breaking at spaces', () => {
+    spy();
+    const m = 'one two three four';
+    keepTypedWhole(['--sep', ' ', '--x=  ']);
+    try {
+      onTerminal(10, () => warn(m));
+    } finally {
+      keepTypedWhole([]);
+    }
+    // width 9: as without any word kept
+    expect(writes).toEqual(['greenserv:\nwarning:\none two\nthree\nfour\n']);
+  });
+
   it('a user error keeps whole the file a DataError names, the path of a system error and a command it gives to copy', () => {
     const data = new DataError("'zz' is not a number", '/x/My Data/pool.csv', 3, 'accuracy');
     expect(userErrorWhole(data)).toEqual(['/x/My Data/pool.csv']);
