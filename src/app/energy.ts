@@ -3,7 +3,7 @@
  * accuracy against, and the energy metrics (docs/model.md §10) are computed for every router and baseline. The
  * sensitivity use case repeats that across GPUs and batch sizes.
  */
-import { DataError } from '../core/errors.js';
+import { DataError, keepWhole, wholePieces } from '../core/errors.js';
 import { attachEnergy, type AttachResult } from '../data/energy/attach.js';
 import { tableRowTokens } from '../data/energy/responses.js';
 import { readSizesFile } from '../data/energy/sizes.js';
@@ -32,7 +32,8 @@ export async function energyCostTable(t: PoolTable, files: readonly string[], sp
     attach = attachEnergy(t, { gpu: spec.gpu, batch: spec.batch, models, tokenizer, responseTokens: rows?.output, promptTokens: rows?.input, overwrite: true, source });
   } catch (e) {
     if (e instanceof DataError && /no output_tokens and no response text/.test(e.message)) {
-      throw new DataError(`${e.message.replace(/ \(--assume-output-tokens[^)]*\)/, '')}; write a table with tokens first: greenserv energy attach <source> --assume-output-tokens <n>`);
+      const command = 'greenserv energy attach <source> --assume-output-tokens <n>';
+      throw keepWhole(new DataError(`${e.message.replace(/ \(--assume-output-tokens[^)]*\)/, '')}; write a table with tokens first: ${command}`), ...wholePieces(e), command);
     }
     throw e;
   }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataError, SettingError, UsageError } from '../core/errors.js';
+import { DataError, keepWhole, SettingError, UsageError, type Wording } from '../core/errors.js';
 import { shellWord } from '../core/escape.js';
 import { checkKnownKeys, checkObject, checkString } from '../core/shape.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
@@ -83,7 +83,7 @@ export async function runExperiment(fileArg: string | null, o: ExperimentRunOpti
   // only a resumed run takes its experiment file from the checkpoint
   if (fileArg === null && o.resume === undefined) throw new UsageError('file: Invalid input: expected string, received null; give the experiment file, or resume to finish an interrupted run');
   const r = await runExperimentOrShard(fileArg, o);
-  if (r.kind === 'shard') throw new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`);
+  if (r.kind === 'shard') throw keepWhole(new UsageError(`${r.out} is a shard of a sharded run; combine the shards with greenserv merge`), r.out, 'greenserv merge');
   // a series of splits: the first split's summary, and every member's
   if (r.kind === 'splits') return { summary: r.members[0].summary, out: r.out, series: r.members };
   return { summary: r.summary, out: r.out };
@@ -145,9 +145,12 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
   // completed jobs survive SIGINT/SIGTERM in <out>.partial; --resume finishes them
   const partial = o.resume ?? partialDir(out);
   const stale = !state && existsSync(partial);
-  if (stale && !o.force) throw new SettingError((n) => `an interrupted (or still running) run of this experiment is in ${partial}: finish it with ${n('resume')} ${shellWord(partial)}, or pass ${n('force')} to start over`);
+  if (stale && !o.force) {
+    const resume: Wording = (n) => `${n('resume')} ${shellWord(partial)}`;
+    throw keepWhole(new SettingError((n) => `an interrupted (or still running) run of this experiment is in ${partial}: finish it with ${resume(n)}, or pass ${n('force')} to start over`), partial, resume);
+  }
   // --force removes an earlier checkpoint, never a directory (or file) that only happens to have its name
-  if (stale && greenservMarker(partial) !== 'state.json') throw new SettingError((n) => `${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with ${n('force')}; move it away or choose another ${n('out')}`);
+  if (stale && greenservMarker(partial) !== 'state.json') throw keepWhole(new SettingError((n) => `${partial} is in the way of this run's checkpoint and is not one (no state.json of an experiment run); refusing to remove it, even with ${n('force')}; move it away or choose another ${n('out')}`), partial);
   const p = await prepareExperiment(file, text, o.runs, undefined, { warn: o.warn });
   // the old checkpoint goes only once the experiment has been checked against its table
   if (stale) rmSync(partial, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * each refusal names the YAML file, the line and the field, and comes before the checkpoint directory exists.
  */
 import { existsSync } from 'node:fs';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, keepWhole, UsageError } from '../core/errors.js';
 import type { PoolTable } from '../data/pool.js';
 import { resolvePolicies } from '../policies/registry.js';
 import { ContextError } from '../features/contextsFor.js';
@@ -23,7 +23,7 @@ import { offThreadScript, type JobSource } from '../sim/workers.js';
 export function checkSourcesExist(file: string, text: string, src: Partial<Record<'dataset' | 'queries' | 'models' | 'train', string>>, isBuiltin: (s: string) => boolean): void {
   for (const [field, p] of Object.entries(src)) {
     if (p === undefined || p.startsWith('hf://') || (field === 'dataset' && isBuiltin(p)) || existsSync(p)) continue;
-    throw fieldError(text, file, `file not found: ${p}${field === 'dataset' ? ' (and not a built-in dataset: see `greenserv datasets list`)' : ''}`, [field]);
+    throw keepWhole(fieldError(text, file, `file not found: ${p}${field === 'dataset' ? ' (and not a built-in dataset: see `greenserv datasets list`)' : ''}`, [field]), p, '`greenserv datasets list`');
   }
 }
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataError, SettingError, UsageError, userIoError } from '../core/errors.js';
+import { DataError, keepWhole, SettingError, UsageError, userIoError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkString, kindOf } from '../core/shape.js';
 import { AtomicDir, TEMP_NAME } from '../core/atomic.js';
 import { defaultResultsDir, fileWithin, greenservMarker } from '../core/outputGuard.js';
@@ -177,7 +177,7 @@ export async function mergeShards(dirs: string[], o: MergeOptions = {}): Promise
   checkKnownKeys(o, ['out', 'force', 'charts', 'onPhase', 'warn'], '(options)');
   checkFieldKinds(o, { out: 'string', force: 'boolean', charts: 'boolean', onPhase: 'function', warn: 'function' });
   const evaluation = dirs.find(isEvaluateShard);
-  if (evaluation !== undefined) throw new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard), not of an experiment; merge evaluation shards with greenserv merge`);
+  if (evaluation !== undefined) throw keepWhole(new UsageError(`merge: ${evaluation} is a shard of an evaluation (evaluate --shard), not of an experiment; merge evaluation shards with greenserv merge`), evaluation, 'greenserv merge');
   return mergeExperimentShards(dirs, o);
 }
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ownRecord } from '../sim/recordSchema.js';
-import { DataError, SettingError, UsageError } from '../core/errors.js';
+import { DataError, keepWhole, SettingError, UsageError } from '../core/errors.js';
 import { checkString } from '../core/shape.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
 import { compareMetrics, failed, toleranceKeyProblem, type MetricDiff, type Tolerance } from '../metrics/regress.js';
@@ -166,7 +166,8 @@ async function measureBaseline(b: Baseline, file: string, extraParams: string[] 
   // a file the baseline names that is not there is the baseline's problem: name it and the key
   for (const [field, p] of [['data', rc.data], ['queries', rc.queries], ['models', rc.models]] as const) {
     if (p === undefined || p.startsWith('hf://') || (field === 'data' && isBuiltinSource(p)) || existsSync(p)) continue;
-    throw new DataError(`file not found: ${p} (relative to the baseline file)${field === 'data' ? ' and not a built-in dataset: see `greenserv datasets list`' : ''}`, file, undefined, `config.${field}`, 'field');
+    const error = new DataError(`file not found: ${p} (relative to the baseline file)${field === 'data' ? ' and not a built-in dataset: see `greenserv datasets list`' : ''}`, file, undefined, `config.${field}`, 'field');
+    throw keepWhole(error, p, '`greenserv datasets list`');
   }
   const table = await loadTable(rc.data, { queries: rc.queries, models: rc.models, warn });
   // the recorded policies and parameter overrides, before any --param of the command line

@@ -1,4 +1,5 @@
-import { DataError, isUserIoCode, UsageError, wordedMessage } from '../core/errors.js';
+import { shownName } from '../core/escape.js';
+import { DataError, isUserIoCode, UsageError, wholePieces, wordedMessage } from '../core/errors.js';
 
 /** Exit code for bad input (usage, data). */
 export const EXIT_BAD_INPUT = 2;
@@ -19,4 +20,10 @@ export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) 
 /** A user error's message as the command line shows it: the settings it names are worded by their flags. */
 export function userErrorText(e: Error): string {
   return wordedMessage(e, flagName);
+}
+
+/** What of a user error's message a terminal keeps on one line: the file it names, a command it gives to copy. */
+export function userErrorWhole(e: Error): string[] {
+  const path = (e as NodeJS.ErrnoException).path;
+  return typeof path === 'string' ? [shownName(path), ...wholePieces(e, flagName)] : wholePieces(e, flagName);
 }

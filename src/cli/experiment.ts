@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { keepWhole, UsageError } from '../core/errors.js';
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import { toJson } from '../metrics/summary.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -98,7 +98,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--no-ui', 'plain progress lines instead of the live dashboard')
     .addOption(maxDecompressedOption()).addOption(maxLineBytesOption()).hook('preAction', applyInputLimits)
     .action(async (nameArg: string | undefined, o: { resume?: string; shard?: string; runs?: string; out?: string; force?: boolean; workers: string; charts: boolean; json?: boolean; progress: boolean; ui: boolean }) => {
-      if (!nameArg && !o.resume) throw new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`);
+      if (!nameArg && !o.resume) throw keepWhole(new UsageError(`name an experiment (${listExperiments().join(', ')}) or a YAML file, or --resume <dir>`), '--resume <dir>');
       if (o.resume && o.shard) throw new UsageError('--shard: a resumed run keeps the shard its checkpoint records; drop --shard');
       const file = o.resume ? null : resolveExperimentFile(nameArg!);
       const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;

@@ -1,10 +1,10 @@
 /** The greenserv command-line program. */
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { PluginError, UsageError } from '../core/errors.js';
-import { EXIT_BAD_INPUT, isUserError, userErrorText } from './errors.js';
+import { PluginError, UsageError, wholePieces } from '../core/errors.js';
+import { EXIT_BAD_INPUT, isUserError, userErrorText, userErrorWhole } from './errors.js';
 import { version } from '../app/version.js';
 import { HELP_LAYOUT } from './helpLayout.js';
-import { say, terminalSafe } from './say.js';
+import { keepTypedWhole, say, terminalSafe } from './say.js';
 
 type Register = (program: Command) => void;
 
@@ -156,6 +156,7 @@ function ignoreClosedPipe(e: NodeJS.ErrnoException): void {
 export async function main(argv: string[]): Promise<number> {
   // `greenserv … | head` closes the pipe early: the rest of the output is dropped, the work finishes as usual
   if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
+  keepTypedWhole(argv.slice(2));
   try {
     const program = await buildProgram(argv);
     checkOptionValues(program, argv);
@@ -171,11 +172,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isUserError(e)) {
       // library messages name settings by field (`force`); here the user typed flags (`--force`)
-      say('error', userErrorText(e));
+      say('error', userErrorText(e), userErrorWhole(e));
       return EXIT_BAD_INPUT;
     }
     if (e instanceof PluginError) {
-      say('error', e.message);
+      say('error', e.message, wholePieces(e));
       return 1;
     }
     say('internal error', (e as Error).stack ?? String(e));

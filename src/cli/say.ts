@@ -4,7 +4,7 @@ import { warn as sayWarning } from '../core/messages.js';
 import { flagName } from './errors.js';
 
 export { terminalSafe };
-export { errText, notice, say } from '../core/messages.js';
+export { errText, keepTypedWhole, notice, say } from '../core/messages.js';
 
 /** A 'greenserv: warning:' line on stderr; the settings a library warning names are worded by their flags. */
 export const warn = wordedWarn(sayWarning, flagName);

@@ -2,7 +2,7 @@
 import type { SingleBar } from 'cli-progress';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, keepWhole, UsageError } from '../core/errors.js';
 import { isBuiltinSource, loadTable } from '../data/load.js';
 import { toJson } from '../metrics/summary.js';
 import { AtomicDir, AtomicFile, signalsHandled } from '../core/atomic.js';
@@ -142,7 +142,7 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   for (const [flag, src] of [['--data', rc.data], ['--train', rc.train]] as const) {
     if (src !== undefined && !isBuiltinSource(src) && existsSync(src) && statSync(src).isDirectory()) {
       const there = flag === '--data' ? `greenserv evaluate --routerbench ${shellWord(src)}` : `greenserv evaluate --train ${shellWord(src)}`;
-      throw new UsageError(`${flag} ${src} is a directory: simulate replays one table file, so name one of its files (${there} reads a directory of RouterBench files)`);
+      throw keepWhole(new UsageError(`${flag} ${src} is a directory: simulate replays one table file, so name one of its files (${there} reads a directory of RouterBench files)`), src, there);
     }
   }
   // a bad --reward is refused before any data is read

@@ -68,6 +68,24 @@ export function wordedMessage(e: Error, name: (field: string) => string): string
   return e instanceof SettingError || e instanceof DataError ? e.worded(name) : e.message;
 }
 
+/** Pieces of an error's message a terminal must not break across lines; see keepWhole. */
+const wholes = new WeakMap<Error, readonly (string | Wording)[]>();
+
+/**
+ * `e`, with pieces of its message that a terminal shows on one line (say() breaks lines between words): a
+ * path that may hold spaces, a command to copy. A piece that names settings is a Wording, as the message is.
+ */
+export function keepWhole<E extends Error>(e: E, ...pieces: (string | Wording)[]): E {
+  wholes.set(e, [...(wholes.get(e) ?? []), ...pieces]);
+  return e;
+}
+
+/** What of `e`'s message to keep whole: the file a DataError names (as shown) and keepWhole's pieces, worded by `name`. */
+export function wholePieces(e: Error, name: (field: string) => string = asField): string[] {
+  const pieces = (wholes.get(e) ?? []).map((p) => (typeof p === 'string' ? p : p(name)));
+  return e instanceof DataError && e.file ? [shownName(e.file), ...pieces] : pieces;
+}
+
 /** A bad command-line value (unknown policy, λ out of range…). Exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {

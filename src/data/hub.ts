@@ -17,7 +17,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { releaseTemporary, trackTemporary } from '../core/atomic.js';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, keepWhole, UsageError } from '../core/errors.js';
 import { cacheDamage, commitWithRecord, finishTemporary, recordPath } from './hubRecord.js';
 import { acquireDownloadLock, LOCK_PREFIX } from './hubLock.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
@@ -217,7 +217,8 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     if (damage === null) return dest;
     const what = `the cached file ${dest} cannot be used: ${damage}`;
     if (offline !== null) {
-      throw new DataError(`${what}; delete it and its record (rm '${dest}' '${record}') and run again ${offline} to download it anew`, uri);
+      const rm = `rm '${dest}' '${record}'`;
+      throw keepWhole(new DataError(`${what}; delete it and its record (${rm}) and run again ${offline} to download it anew`, uri), dest, rm);
     }
     (opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(`${what}; downloading it again`);
   } else if (offline !== null) {

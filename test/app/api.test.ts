@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, DEFAULT_ROUTERBENCH_SOURCE, ope, energySensitivity, evaluateRouterbench, loadPolicyModule, loadTable, profileTable, registerPolicy, regressOne, runExperiment, simulate, simulateTable, UsageError, type PolicyFactory } from '../../src/app/index.js';
 import { evaluateDefaults } from '../../src/app/evaluate.js';
+import { wholePieces } from '../../src/core/errors.js';
 import { cachedPath, parseHfUri } from '../../src/data/hub.js';
 import { buildProfile } from '../../src/metrics/profile.js';
 import { pluginFactories } from '../../src/policies/plugins.js';
@@ -173,6 +174,10 @@ describe('arguments docs/api.md gives as optional', () => {
       const noArg = await failure(energySensitivity());
       expect(noArg).toBeInstanceOf(DataError);
       expect(noArg).toEqual(await failure(energySensitivity({})));
+      // the command it gives to copy stays on one line on a terminal
+      const command = 'greenserv energy attach <source> --assume-output-tokens <n>';
+      expect((noArg as Error).message).toContain(`write a table with tokens first: ${command}`);
+      expect(wholePieces(noArg as Error)).toContain(command);
     } finally {
       if (before === undefined) delete process.env.GREENSERV_CACHE;
       else process.env.GREENSERV_CACHE = before;

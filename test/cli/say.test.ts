@@ -1,6 +1,10 @@
 /** The message sink: escaped, prefixed, fitted to a terminal (spies on stderr, so this file runs isolated). */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { errText, notice, say, warn } from '../../src/cli/say.js';
+import { resolve } from 'node:path';
+import { DataError, keepWhole, SettingError } from '../../src/core/errors.js';
+import { shellWord } from '../../src/core/escape.js';
+import { userErrorText, userErrorWhole } from '../../src/cli/errors.js';
+import { errText, keepTypedWhole, notice, say, warn } from '../../src/cli/say.js';
 
 describe('say', () => {
   const writes: string[] = [];
@@ -52,6 +56,87 @@ describe('say', () => {
       'greenserv: note: one two\nthree\n',
       'greenserv: internal error: Error: x at a very long frame name that is wider than thirty columns\n',
     ]);
+  });
+
+  /** Check one message as written on a terminal of `width` + 1 columns: every character kept, `piece` within one line. */
+  const checkLines = (written: string, text: string, piece: string, width: number): void => {
+    const lines = written.slice(0, -1).split('\n');
+    expect(lines.join(' ')).toBe(text);
+    expect(lines.filter((l) => l.includes(piece)), `width ${width}: ${written}`).toHaveLength(1);
+    // only the line of a piece wider than the terminal is wider than it
+    for (const l of lines) if (!l.includes(piece)) expect(l.length).toBeLessThanOrEqual(width);
+  };
+
+  it('on a terminal a message never breaks inside a piece of `whole`, wherever the width falls', () => {
+    spy();
+    const path = '/home/me/My Data/pool.csv';
+    const m = `${path}:12: column "accuracy": 'x' is not a number`;
+    const text = `greenserv: error: ${m}`;
+    // from narrower than the path to wider than the whole line: some widths end inside the path
+    for (let columns = 12; columns <= text.length + 2; columns++) onTerminal(columns, () => say('error', m, [path]));
+    writes.forEach((w, i) => checkLines(w, text, `${path}:12:`, 11 + i));
+  });
+
+  it('every message keeps the command-line words with a space whole, as typed or resolved (--flag=value too)', () => {
+    spy();
+    const typed = 'runs/My Train Table.csv';
+    keepTypedWhole(['simulate', '--train', typed, '--out=/tmp/my results']);
+    try {
+      for (const shown of [typed, resolve(typed), '/tmp/my results']) {
+        const m = `the train table ${shown} has no queries of task(s) qa: the trained routers learn nothing about them`;
+        writes.length = 0;
+        for (let columns = 20; columns <= m.length + 22; columns += 3) onTerminal(columns, () => warn(m));
+        writes.forEach((w, i) => checkLines(w, `greenserv: warning: ${m}`, shown, 19 + 3 * i));
+      }
+    } finally {
+      keepTypedWhole([]);
+    }
+  });
+
+  it('a command-line word of blanks alone (a separator) does not stop messages breaking at spaces', () => {
+    spy();
+    const m = 'one two three four';
+    keepTypedWhole(['--sep', ' ', '--x=  ']);
+    try {
+      onTerminal(10, () => warn(m));
+    } finally {
+      keepTypedWhole([]);
+    }
+    // width 9: as without any word kept
+    expect(writes).toEqual(['greenserv:\nwarning:\none two\nthree\nfour\n']);
+  });
+
+  it('a user error keeps whole the file a DataError names, the path of a system error and a command it gives to copy', () => {
+    const data = new DataError("'zz' is not a number", '/x/My Data/pool.csv', 3, 'accuracy');
+    expect(userErrorWhole(data)).toEqual(['/x/My Data/pool.csv']);
+    // as the message shows it: a line feed in the name escaped
+    expect(userErrorWhole(new DataError('bad', '/x/a\nb c.csv'))).toEqual(['/x/a\\u000ab c.csv']);
+    const io = Object.assign(new Error("EACCES: permission denied, open '/x/My Out/a.csv'"), { code: 'EACCES', path: '/x/My Out/a.csv' });
+    expect(userErrorWhole(io)).toEqual(['/x/My Out/a.csv']);
+    const partial = '/x/My Runs/out.partial';
+    const setting = keepWhole(new SettingError((n) => `finish it with ${n('resume')} ${shellWord(partial)}`), partial, (n) => `${n('resume')} ${shellWord(partial)}`);
+    // worded by flag, as the message the command line shows
+    expect(userErrorWhole(setting)).toEqual([partial, `--resume '${partial}'`]);
+    expect(userErrorText(setting)).toContain(`--resume '${partial}'`);
+    spy();
+    const text = `greenserv: error: ${userErrorText(setting)}`;
+    for (let columns = 20; columns <= text.length + 2; columns++) onTerminal(columns, () => say('error', userErrorText(setting), userErrorWhole(setting)));
+    writes.forEach((w, i) => checkLines(w, text, `--resume '${partial}'`, 19 + i));
+  });
+
+  it('piped, a message with pieces to keep whole is one line as before', () => {
+    spy();
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
+    keepTypedWhole(['--data', '/a b/c.csv']);
+    try {
+      say('error', '/a b/c.csv:3: given for 30 % of queries', ['/a b/c.csv']);
+    } finally {
+      keepTypedWhole([]);
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as unknown as Record<string, unknown>).isTTY;
+    }
+    expect(writes).toEqual(['greenserv: error: /a b/c.csv:3: given for 30 % of queries\n']);
   });
 
   const interrupt = '\ngreenserv: interrupted (SIGINT): 2 of 9 replays kept in /tmp/a b.partial; finish with: greenserv experiment run --resume /tmp/a b.partial\n';

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, runExperimentOrShard, runExperimentShard } from '../../src/app/experiment.js';
 import { evaluateShard } from '../../src/app/evaluateShard.js';
 import { mergeAny, mergeShards } from '../../src/app/merge.js';
-import { DataError, UsageError, wordedMessage } from '../../src/core/errors.js';
+import { DataError, UsageError, wholePieces, wordedMessage } from '../../src/core/errors.js';
 import { flagName } from '../../src/cli/errors.js';
 import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 
@@ -71,6 +71,8 @@ describe('merge', () => {
       const e = await failure(dirs);
       expect(e).toBeInstanceOf(UsageError);
       expect(e.message).toBe(`merge: ${ev} is a shard of an evaluation (evaluate --shard), not of an experiment; merge evaluation shards with greenserv merge`);
+      // on a terminal, neither the directory nor the command is broken across lines
+      expect(wholePieces(e)).toEqual([ev, 'greenserv merge']);
     }
   });
 

@@ -12,6 +12,7 @@ import { acquireDownloadLock, downloadLockPath, guardPath } from '../../../src/d
 import { recordPath, withRecordLock } from '../../../src/data/hubRecord.js';
 import { pendingTemporaries, removeTemporaries } from '../../../src/core/atomic.js';
 import { loadTable } from '../../../src/data/load.js';
+import { wholePieces } from '../../../src/core/errors.js';
 import { scratch, dataError } from './helpers.js';
 
 const s = scratch();
@@ -82,6 +83,8 @@ describe('hf:// cache records', () => {
     const e = await dataError(loadTable(URI, { offline: true, hub: { cacheDir } }));
     expect(e.message).toContain(`the cached file ${file} cannot be used: it is 20 bytes, its download record says ${BODY.length}`);
     expect(e.message).toContain(`rm '${file}' '${record}') and run again without --offline to download it anew`);
+    // on a terminal the command to copy stays on one line
+    expect(wholePieces(e)).toContain(`rm '${file}' '${record}'`);
     expect(readFileSync(file).length).toBe(20);
     const before = downloads;
     const warnings: string[] = [];
