@@ -18,6 +18,7 @@ import { fileDownloadInfo, HubApiError, pathsInfo } from '@huggingface/hub';
 import cliProgress from 'cli-progress';
 import { releaseTemporary, trackTemporary } from '../core/atomic.js';
 import { DataError, keepWhole, UsageError } from '../core/errors.js';
+import { shellWord } from '../core/escape.js';
 import { cacheDamage, commitWithRecord, finishTemporary, recordPath } from './hubRecord.js';
 import { acquireDownloadLock, LOCK_PREFIX } from './hubLock.js';
 import { envSeconds, NetTimeoutError, redactText, redactUrl, timedFetch, type NetLimits, type NetPhase } from './net.js';
@@ -217,7 +218,7 @@ export async function resolveHfSource(uri: string, opts: HubOptions = {}): Promi
     if (damage === null) return dest;
     const what = `the cached file ${dest} cannot be used: ${damage}`;
     if (offline !== null) {
-      const rm = `rm '${dest}' '${record}'`;
+      const rm = `rm ${shellWord(dest)} ${shellWord(record)}`;
       throw keepWhole(new DataError(`${what}; delete it and its record (${rm}) and run again ${offline} to download it anew`, uri), dest, rm);
     }
     (opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(`${what}; downloading it again`);

@@ -77,14 +77,26 @@ describe('hf:// cache records', () => {
     expect(readFileSync(file)).toEqual(BODY);
   });
 
+  it("the command to clear a damaged file works pasted into a shell, also for a cache path with a quote and a space", async () => {
+    const cacheDir = join(s.dir, `it's a cache ${n++}`);
+    const file = await resolveHfSource(URI, { hubUrl, cacheDir, progress: false });
+    const record = recordPath(cacheDir, file);
+    truncateSync(file, 20);
+    const e = await dataError(loadTable(URI, { offline: true, hub: { cacheDir } }));
+    const rm = /\((rm .*)\) and run again/.exec(e.message)?.[1];
+    expect(rm).toBeDefined();
+    expect(spawnSync('sh', ['-c', rm!]).status).toBe(0);
+    expect([existsSync(file), existsSync(record)]).toEqual([false, false]);
+  });
+
   it('a truncated file: offline, a clear error naming the file and how to clear it; online, downloaded again', async () => {
     const { cacheDir, file, record } = await cached();
     truncateSync(file, 20);
     const e = await dataError(loadTable(URI, { offline: true, hub: { cacheDir } }));
     expect(e.message).toContain(`the cached file ${file} cannot be used: it is 20 bytes, its download record says ${BODY.length}`);
-    expect(e.message).toContain(`rm '${file}' '${record}') and run again without --offline to download it anew`);
+    expect(e.message).toContain(`rm ${file} ${record}) and run again without --offline to download it anew`);
     // on a terminal the command to copy stays on one line
-    expect(wholePieces(e)).toContain(`rm '${file}' '${record}'`);
+    expect(wholePieces(e)).toContain(`rm ${file} ${record}`);
     expect(readFileSync(file).length).toBe(20);
     const before = downloads;
     const warnings: string[] = [];
