@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spoolRunOptions } from './spoolOptions.js';
 
 const DIST = resolve(__dirname, '../../dist/src');
 const built = existsSync(resolve(DIST, 'sim/worker.js')) && existsSync(resolve(DIST, 'sim/simulateWorker.js'));
@@ -71,20 +72,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const options = (policies: string[], spool: number | undefined): Options => ({
-  policies,
-  params: [],
-  lambda: 0.5,
-  runs: 2,
-  seed: 5,
-  semantics: 'paper',
-  features: ['task', 'cluster', 'complexity'],
-  binning: 'thresholds',
-  cost: 'energy',
-  maxLatency: null,
-  recordSteps: true,
-  ...(spool !== undefined ? { stepsSpoolRows: spool } : {}),
-});
+const options = (policies: string[], spool: number | undefined): Options => spoolRunOptions(policies, 5, spool);
 
 /** Spool directories in the temporary directory, each with its files. */
 const spoolDirs = (): string[][] =>

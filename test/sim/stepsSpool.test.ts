@@ -8,6 +8,7 @@ import { pendingTemporaries } from '../../src/core/atomic.js';
 import { Spool } from '../../src/core/spool.js';
 import { SpooledSteps, traceInMemory } from '../../src/sim/engine.js';
 import type { SimulateOptions } from '../../src/sim/run.js';
+import { spoolRunOptions } from './spoolOptions.js';
 import { stepsArrow } from '../../src/report/simulateOutputs.js';
 import { tableFromIPC } from 'apache-arrow';
 
@@ -41,20 +42,7 @@ describe('spool', () => {
 });
 
 describe('spooled step trace', () => {
-  const options = (spool: number | undefined): SimulateOptions => ({
-    policies: ['linucb', 'epsilon-greedy', 'random'],
-    params: [],
-    lambda: 0.5,
-    runs: 2,
-    seed: 11,
-    semantics: 'paper',
-    features: ['task', 'cluster', 'complexity'],
-    binning: 'thresholds',
-    cost: 'energy',
-    maxLatency: null,
-    recordSteps: true,
-    ...(spool !== undefined ? { stepsSpoolRows: spool } : {}),
-  });
+  const options = (spool: number | undefined): SimulateOptions => spoolRunOptions(['linucb', 'epsilon-greedy', 'random'], 11, spool);
 
   for (const steps of ['csv', 'arrow'] as const) {
     it(`steps.${steps} is byte-identical whether the trace is spooled or held whole`, async () => {
