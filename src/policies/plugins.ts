@@ -1,8 +1,8 @@
 /**
  * Policy plugins: factories registered at run time, from code or from an ES module file. A module file is
  * loaded in worker threads too (the pool passes the loaded paths on), so a plugin runs the same on any
- * worker count. A plugin draws randomness only from `env.rng`, seeded per run and policy name, so the same
- * seed gives the same results.
+ * worker count; the main thread loads it on a worker thread first (loadOffThread). A plugin draws randomness
+ * only from `env.rng`, seeded per run and policy name, so the same seed gives the same results.
  */
 import { extname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

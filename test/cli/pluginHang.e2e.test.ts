@@ -1,7 +1,8 @@
 /**
  * A plugin whose select (or create) never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job
  * and with --shard, ope, and a one-worker experiment in its replays or in its check of the arms (with a policy
- * module loaded these call plugins on a worker thread), and a plugin run on that thread writes the same bytes
+ * module loaded these call plugins on a worker thread), as do simulate, evaluate and an experiment whose module's
+ * top-level code never finishes (a module is loaded on a worker thread first), and a plugin run on that thread writes the same bytes
  * and the same refusals as the main-thread path (the in-process CLI runs from sources, which stay on the main
  * thread).
  */
