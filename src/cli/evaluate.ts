@@ -105,7 +105,8 @@ export function evaluateBarSize(columns: number | undefined): number {
 }
 
 async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): Promise<void> {
-  for (const f of o.policyModule) await loadPolicyModule(f);
+  // a module is loaded on a worker thread first: a signal while its top-level code runs stops here, as in the sweep
+  if (o.policyModule.length > 0) await stopOnSignal(async () => { for (const f of o.policyModule) await loadPolicyModule(f); });
   if (o.routerbench === undefined || o.routerbench === false) {
     throw new UsageError(`evaluate: say what to evaluate on: --routerbench [source...] (default source ${DEFAULT_ROUTERBENCH_SOURCE})`);
   }

@@ -1,13 +1,15 @@
 /**
  * Policy plugins: factories registered at run time, from code or from an ES module file. A module file is
  * loaded in worker threads too (the pool passes the loaded paths on), so a plugin runs the same on any
- * worker count. A plugin draws randomness only from `env.rng`, seeded per run and policy name, so the same
- * seed gives the same results.
+ * worker count; the main thread loads it on a worker thread first (loadOffThread). A plugin draws randomness
+ * only from `env.rng`, seeded per run and policy name, so the same seed gives the same results.
  */
 import { extname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync, statSync } from 'node:fs';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { UsageError } from '../core/errors.js';
+import type { ProbeReply } from './pluginProbe.js';
 import type { PolicyFactory } from './policy.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -42,6 +44,38 @@ export function policyModules(): readonly string[] {
 /** The loaded modules for a worker thread: each absolute path, and the path as given that messages show. */
 export function policyModuleSources(): { path: string; as: string }[] {
   return modules.map((path, i) => ({ path, as: spelled[i] }));
+}
+
+/** Modules whose load on a worker thread succeeded: each is tried there once. */
+const probed = new Set<string>();
+
+/**
+ * Import the module at `url` on a short-lived worker thread first (the compiled pluginProbe.js; from the
+ * TypeScript sources, as other workers, there is none), awaited so this thread's event loop stays free: a
+ * module whose top-level code never ends blocks that thread, and Ctrl-C or SIGTERM still reach this one.
+ * Resolves to the import's error message, or null when it loaded (or the worker ended without a word, e.g.
+ * by the module's process.exit: then the import here behaves as it always did).
+ */
+async function loadOffThread(url: string): Promise<string | null> {
+  const here = import.meta.url;
+  const script = here.endsWith('.js') ? fileURLToPath(new URL('./pluginProbe.js', here)) : null;
+  if (script === null || !existsSync(script)) return null;
+  let w: Worker;
+  try {
+    w = new Worker(script, { workerData: url });
+  } catch {
+    return null;
+  }
+  try {
+    return await new Promise<string | null>((done) => {
+      w.on('message', (m: ProbeReply) => done(m.ok ? null : m.message));
+      w.on('error', () => done(null));
+      w.on('exit', () => done(null));
+    });
+  } finally {
+    // its timers or open handles must not keep the process alive
+    await w.terminate();
+  }
 }
 
 function checkFactory(f: unknown, where: string, taken: (name: string) => boolean): PolicyFactory {
@@ -94,12 +128,18 @@ export async function loadPluginModule(file: string, isBuiltin: (name: string) =
   }
   let mod: { default?: unknown; policies?: unknown };
   const url = pathToFileURL(abs).href;
+  // Node's message names the module by its absolute path or URL: name it as given
+  const cannotLoad = (why: string): UsageError => new UsageError(`policy module '${path}': cannot load it: ${why.split(url).join(path).split(abs).join(path)}`);
+  // worker threads load modules too, and are already off the main thread
+  if (isMainThread && !probed.has(abs)) {
+    const failed = await loadOffThread(url);
+    if (failed !== null) throw cannotLoad(failed);
+    probed.add(abs);
+  }
   try {
     mod = (await import(url)) as typeof mod;
   } catch (e) {
-    // Node's message names the module by its absolute path or URL: name it as given
-    const why = String((e as Error)?.message ?? e).split(url).join(path).split(abs).join(path);
-    throw new UsageError(`policy module '${path}': cannot load it: ${why}`);
+    throw cannotLoad(String((e as Error)?.message ?? e));
   }
   const exported = mod.policies ?? mod.default;
   const list = Array.isArray(exported) ? exported : exported === undefined ? [] : [exported];

@@ -1,7 +1,8 @@
 /**
  * A plugin whose select (or create) never returns: Ctrl-C and SIGTERM still stop simulate, evaluate on one job
  * and with --shard, ope, and a one-worker experiment in its replays or in its check of the arms (with a policy
- * module loaded these call plugins on a worker thread), and a plugin run on that thread writes the same bytes
+ * module loaded these call plugins on a worker thread), as do simulate, evaluate and an experiment whose module's
+ * top-level code never finishes (a module is loaded on a worker thread first), and a plugin run on that thread writes the same bytes
  * and the same refusals as the main-thread path (the in-process CLI runs from sources, which stay on the main
  * thread).
  */
@@ -158,6 +159,90 @@ describe('a plugin that never returns', () => {
     expect(r.stopMs).toBeLessThan(5000);
     expect(r.stderr).toContain('greenserv: interrupted (SIGINT); stopped, no results written');
     expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+  });
+});
+
+/** A module whose top-level code writes `started` in its directory, then never finishes (before its export). */
+function hangAtLoad(dir: string): string {
+  const file = join(dir, 'hang.mjs');
+  writeFileSync(file, `import { writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(join(dir, 'started'))}, 'x');
+for (;;) {}
+export default { name: 'hang', rewardIndependent: false, hindsight: false, params: [], create() { return {}; } };
+`);
+  return file;
+}
+
+/** A module that appends the thread it is loaded on (main or worker) to `threads.txt` in its directory, then does `rest`. */
+function threadLogging(dir: string, name: string, rest: string): { file: string; threads: () => string[] } {
+  const file = join(dir, name);
+  const log = join(dir, 'threads.txt');
+  writeFileSync(file, `import { appendFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+appendFileSync(${JSON.stringify(log)}, isMainThread ? 'main\\n' : 'worker\\n');
+${rest}
+`);
+  return { file, threads: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+}
+
+describe('a policy module whose top-level code never finishes (it is loaded on a worker thread first)', () => {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const command of ['simulate', 'evaluate'] as const) {
+      it(`${command}: ${sig} stops it with exit ${code}, says so and writes nothing`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'gs-hang-load-'));
+        const plugin = hangAtLoad(dir);
+        const args =
+          command === 'simulate'
+            ? ['simulate', '--policy-module', plugin, '--policies', 'hang', '--runs', '1', '--no-progress', '--out', join(dir, 'out'), '--log', join(dir, 'log.csv')]
+            : ['evaluate', '--routerbench', SMALL_RB, '--policy-module', plugin, '--policies', 'hang', '--lambdas', '0.5', '--runs', '1', '--no-charts', '--no-progress', '--out', join(dir, 'out')];
+        const r = await signalled(args, dir, sig);
+        expect(r.signal).toBeNull();
+        expect(r.code, r.stderr).toBe(code);
+        expect(r.stopMs).toBeLessThan(5000);
+        expect(r.stderr).toContain(`greenserv: interrupted (${sig}); stopped, no results written`);
+        expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
+      });
+    }
+  }
+
+  it('experiment run (a module arm): SIGTERM exits 143 before any replay and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-hang-load-'));
+    const plugin = hangAtLoad(dir);
+    const yaml = join(dir, 'hang.yaml');
+    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
+    const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', join(dir, 'out')], dir, 'SIGTERM');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stopMs).toBeLessThan(5000);
+    expect(r.stderr).toContain('greenserv: interrupted (SIGTERM) before any replay; nothing written');
+    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
+  });
+
+  it('a module whose top-level code throws: refused on the worker thread, with the message the main thread gave (absolute and relative paths)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-load-throw-'));
+    const { file, threads } = threadLogging(dir, 'boom.mjs', "throw new Error('boom at load');\nexport default {};");
+    for (const given of [file, 'boom.mjs']) {
+      const r = await cli(['simulate', '--policy-module', given, '--policies', 'x', '--runs', '1', '--no-progress', '--out', join(dir, 'out')], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`greenserv: error: policy module '${given}': cannot load it: boom at load\n`);
+    }
+    // one load on a worker thread per run, none on the main thread
+    expect(threads()).toEqual(['worker', 'worker']);
+    expect(readdirSync(dir).sort()).toEqual(['boom.mjs', 'threads.txt']);
+  });
+
+  it('a module that loads: its top-level code runs on the worker thread first, then on the main thread; the results are those of the example', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-load-ok-'));
+    const { file, threads } = threadLogging(dir, 'soft.mjs', `export { default } from ${JSON.stringify(EXAMPLE)};`);
+    const run = (module: string, out: string): ReturnType<typeof cli> =>
+      cli(['simulate', '--policy-module', module, '--policies', 'softmax-example', '--runs', '1', '--no-progress', '--out', join(dir, out)]);
+    const r = await run(file, 'via');
+    expect(r.code, r.stderr).toBe(0);
+    // the probe, the main thread, then the worker thread of the replay
+    expect(threads()).toEqual(['worker', 'main', 'worker']);
+    const direct = await run(EXAMPLE, 'direct');
+    expect(direct.code, direct.stderr).toBe(0);
+    for (const f of readdirSync(join(dir, 'direct')).filter((f) => f !== 'manifest.json')) expect(readFileSync(join(dir, 'via', f), 'utf8'), f).toBe(readFileSync(join(dir, 'direct', f), 'utf8'));
   });
 });
 
