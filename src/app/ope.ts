@@ -65,6 +65,10 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   checkObject(req);
   checkKnownKeys(req, OPE_FIELDS);
   checkFieldKinds(req, { estimators: 'string', format: 'string', offline: 'boolean', warn: 'function' });
+  // a string passed the range checks below ('0.3' >= 0) and reached summary.json; NaN is worded by them
+  for (const f of ['lambda', 'seed', 'bootstrap'] as const) {
+    if (req[f] !== undefined && typeof req[f] !== 'number') throw new UsageError(`${f}: Invalid input: expected number, received ${kindOf(req[f])}`);
+  }
   checkStringList(req.params, 'params');
   checkStringList(req.policyModules, 'policyModules');
   if (req.table !== undefined && typeof req.table !== 'string' && (req.table === null || typeof req.table !== 'object' || Array.isArray(req.table))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
