@@ -4,7 +4,7 @@
  */
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, SettingError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
 import { checkMarker, checkOutDir, checkTable, checkWriterOptions } from './arguments.js';
 import { someOf } from '../data/formats/text.js';
@@ -93,7 +93,7 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const policies = resolvePolicies(req.policies, req.params ?? [], data.models);
   // a log replays no budget: a budgeted router has nothing to pace against
   const budgeted = policies.find((p) => p.factory.budget === true);
-  if (budgeted) throw new UsageError(`policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate --budget or an experiment's budget:`);
+  if (budgeted) throw new SettingError((n) => `policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate ${n('budget')} or an experiment's budget:`);
   const uniform = uniformLogs(data);
   let results: Awaited<ReturnType<typeof runOpeAnywhere>>;
   try {
