@@ -94,6 +94,9 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   // a log replays no budget: a budgeted router has nothing to pace against
   const budgeted = policies.find((p) => p.factory.budget === true);
   if (budgeted) throw new SettingError((n) => `policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate ${n('budget')} or an experiment's budget:`);
+  // a log carries no parameter counts; the policies' own message asks for a models file, which ope cannot take
+  const sized = data.table ? undefined : policies.find((p) => p.factory.name === 'largest' || p.factory.name === 'smallest');
+  if (sized) throw new SettingError((n) => `policy '${sized.name}' needs model parameter counts, which a log does not carry: give the full table with ${n('table')}`);
   const uniform = uniformLogs(data);
   let results: Awaited<ReturnType<typeof runOpeAnywhere>>;
   try {
