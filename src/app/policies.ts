@@ -16,6 +16,11 @@ export function registerPolicy(factory: PolicyFactory): void {
   fromCode.add(factory.name);
 }
 
+/** Whether one of `policies` was added with registerPolicy, so it can run on this thread only. */
+export function addedFromCode(policies: readonly string[]): boolean {
+  return policies.some((p) => fromCode.has(p));
+}
+
 /** Load and register the policies of an ES module file; resolves to every plugin policy registered so far. */
 export async function loadPolicyModule(path: string): Promise<readonly PolicyFactory[]> {
   checkString(path, 'path');

@@ -121,3 +121,24 @@ describe('policy plugins', () => {
     expect(Array.from(two.cost)).toEqual(Array.from(one.cost));
   });
 });
+
+describe('a policy registered from code beside a loaded policy module', () => {
+  const DIST = resolve(__dirname, '../../dist/src');
+  // a loaded module sends ope to a worker thread, which cannot import a policy registered from code
+  it.skipIf(!existsSync(join(DIST, 'metrics/ope/worker.js')))('ope runs it on the calling thread, with the same estimates as before any module was loaded', async () => {
+    const api = (await import(join(DIST, 'app/index.js'))) as typeof import('../../src/app/index.js');
+    const logs = join(dir, 'log.csv');
+    const rows = Array.from({ length: 40 }, (_, i) => `q${i},${'ab'[i % 2]},0.5,${i % 3 === 0 ? 1 : 0}`);
+    writeFileSync(logs, ['query_id,model_id,propensity,accuracy', ...rows, ''].join('\n'));
+    const first: PolicyFactory = { name: 'first-from-code', description: 'first allowed model', contextual: false, rewardIndependent: true, hindsight: false, params: [], create: () => ({ name: 'first-from-code', select: (_q, arms) => arms[0], update() {}, addArm() {}, removeArm() {} }) };
+    api.registerPolicy(first);
+    const req = { logs, policies: ['first-from-code'], estimators: 'ips', bootstrap: 20 };
+    const before = await api.ope(req);
+    await api.loadPolicyModule(file);
+    const after = await api.ope(req);
+    expect(after.policies).toEqual(before.policies);
+    // always model a (index 0), logged at 0.5 on half the decisions: IPS = (1/40) Σ_a accuracy / 0.5 = a's mean accuracy
+    const aAcc = rows.filter((_, i) => i % 2 === 0).map((_, k) => ((2 * k) % 3 === 0 ? 1 : 0));
+    expect(after.policies[0].estimates.find((e) => e.metric === 'accuracy')?.value).toBeCloseTo(aAcc.reduce((s: number, v) => s + v, 0) / aAcc.length, 12);
+  });
+});
