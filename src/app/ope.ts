@@ -7,7 +7,6 @@ import type { Inputs } from '../core/outputGuard.js';
 import { DataError, SettingError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
 import { checkMarker, checkOutDir, checkTable, checkWriterOptions } from './arguments.js';
-import { addedFromCode } from './policies.js';
 import { someOf } from '../data/formats/text.js';
 import { loadTable } from '../data/load.js';
 import { loadLogs } from '../data/logs.js';
@@ -101,9 +100,8 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const uniform = uniformLogs(data);
   let results: Awaited<ReturnType<typeof runOpeAnywhere>>;
   try {
-    // with policy modules on a worker thread, so a plugin call that never returns leaves signals heard;
-    // here when a policy was registered from code, which a worker has no module to import from
-    results = await runOpeAnywhere(data, policies, req.policies, req.params ?? [], { estimators, seed, resamples: bootstrap, semantics: 'paper' }, addedFromCode(req.policies));
+    // with policy modules on a worker thread, so a plugin call that never returns leaves signals heard
+    results = await runOpeAnywhere(data, policies, req.policies, req.params ?? [], { estimators, seed, resamples: bootstrap, semantics: 'paper' });
   } catch (e) {
     if (!(e instanceof RidgeFitError)) throw e;
     throw new DataError(`the reward model of ${data.models[e.model]?.id ?? `model ${e.model}`} cannot be fitted: the ctx_* context values span too wide a range for the ridge fit of the direct method's reward model (raw timestamps, say); centre or rescale those columns (docs/ope.md)`, req.logs);

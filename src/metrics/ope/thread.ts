@@ -35,11 +35,10 @@ export function opeOnThread(init: OpeInit): Promise<OpeReply> {
 
 /**
  * The policies' results as `runOpe` gives them: on a worker thread when policy modules are loaded and the
- * compiled worker is there, else here (and always here with `hereOnly`: a policy a worker cannot import).
- * `policies` are resolved by the caller from `names` and `params`.
+ * compiled worker is there, else here. `policies` are resolved by the caller from `names` and `params`.
  */
-export async function runOpeAnywhere(data: OpeData, policies: readonly ResolvedPolicy[], names: string[], params: string[], o: OpeRunOptions, hereOnly = false): Promise<OpePolicyResult[]> {
-  const script = hereOnly ? null : offThreadScript(false, () => scriptBeside(import.meta.url, './worker.js'));
+export async function runOpeAnywhere(data: OpeData, policies: readonly ResolvedPolicy[], names: string[], params: string[], o: OpeRunOptions): Promise<OpePolicyResult[]> {
+  const script = offThreadScript(false, () => scriptBeside(import.meta.url, './worker.js'));
   if (!script) return runOpe(data, policies, o);
   let reply: OpeReply | null = null;
   const init: OpeInit = { kind: 'ope', data, policies: names, params, options: o };
