@@ -4,7 +4,7 @@
  */
 import { AtomicDir } from '../core/atomic.js';
 import type { Inputs } from '../core/outputGuard.js';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, SettingError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkRequiredKinds, checkStringList, kindOf } from '../core/shape.js';
 import { checkMarker, checkOutDir, checkTable, checkWriterOptions } from './arguments.js';
 import { someOf } from '../data/formats/text.js';
@@ -65,6 +65,10 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   checkObject(req);
   checkKnownKeys(req, OPE_FIELDS);
   checkFieldKinds(req, { estimators: 'string', format: 'string', offline: 'boolean', warn: 'function' });
+  // a string passed the range checks below ('0.3' >= 0) and reached summary.json; NaN is worded by them
+  for (const f of ['lambda', 'seed', 'bootstrap'] as const) {
+    if (req[f] !== undefined && typeof req[f] !== 'number') throw new UsageError(`${f}: Invalid input: expected number, received ${kindOf(req[f])}`);
+  }
   checkStringList(req.params, 'params');
   checkStringList(req.policyModules, 'policyModules');
   if (req.table !== undefined && typeof req.table !== 'string' && (req.table === null || typeof req.table !== 'object' || Array.isArray(req.table))) throw new UsageError(`table: Invalid input: expected a source (string) or a loaded PoolTable, received ${kindOf(req.table)}`);
@@ -89,7 +93,10 @@ export async function ope(req: OpeRequest): Promise<OpeSummary> {
   const policies = resolvePolicies(req.policies, req.params ?? [], data.models);
   // a log replays no budget: a budgeted router has nothing to pace against
   const budgeted = policies.find((p) => p.factory.budget === true);
-  if (budgeted) throw new UsageError(`policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate --budget or an experiment's budget:`);
+  if (budgeted) throw new SettingError((n) => `policy '${budgeted.name}' routes under a budget, which ope does not replay; evaluate it with simulate ${n('budget')} or an experiment's budget:`);
+  // a log carries no parameter counts; the policies' own message asks for a models file, which ope cannot take
+  const sized = data.table ? undefined : policies.find((p) => p.factory.name === 'largest' || p.factory.name === 'smallest');
+  if (sized) throw new SettingError((n) => `policy '${sized.name}' needs model parameter counts, which a log does not carry: give the full table with ${n('table')}`);
   const uniform = uniformLogs(data);
   let results: Awaited<ReturnType<typeof runOpeAnywhere>>;
   try {

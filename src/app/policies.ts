@@ -4,16 +4,12 @@
  */
 import { UsageError } from '../core/errors.js';
 import { checkString } from '../core/shape.js';
-import { loadPolicyModule as loadModule, registerPolicy as register } from '../policies/registry.js';
+import { loadPolicyModule as loadModule, policiesFromCode, registerPolicy as register } from '../policies/registry.js';
 import type { PolicyFactory } from '../policies/policy.js';
-
-/** Names added by registerPolicy: a worker thread has no module to import them from. */
-const fromCode = new Set<string>();
 
 /** Add a policy factory from code; it runs on the calling thread only. */
 export function registerPolicy(factory: PolicyFactory): void {
   register(factory);
-  fromCode.add(factory.name);
 }
 
 /** Load and register the policies of an ES module file; resolves to every plugin policy registered so far. */
@@ -29,7 +25,7 @@ export async function loadPolicyModule(path: string): Promise<readonly PolicyFac
  */
 export function checkThreadBound(policies: readonly string[], threads: number, setting: string): void {
   if (threads <= 1) return;
-  const bound = policies.find((p) => fromCode.has(p));
+  const bound = policies.find((p) => policiesFromCode().has(p));
   if (bound !== undefined) {
     throw new UsageError(`${setting}: policy '${bound}' was added with registerPolicy and runs on the calling thread only; set ${setting}: 1, or load it from an ES module file with loadPolicyModule (worker threads load those too)`);
   }

@@ -77,9 +77,18 @@ export function builtinFactory(name: string): PolicyFactory | undefined {
   return BUILTIN.find((f) => f.name === name);
 }
 
+/** Names added by registerPolicy: a worker thread has no module to import them from. */
+const fromCode = new Set<string>();
+
 /** Add a policy factory (a plugin) under its own name; built-in names cannot be taken. */
 export function registerPolicy(factory: PolicyFactory): void {
   registerPluginFactory(factory, isBuiltin);
+  fromCode.add(factory.name);
+}
+
+/** The policies added from code (registerPolicy), which run on the calling thread only. */
+export function policiesFromCode(): ReadonlySet<string> {
+  return fromCode;
 }
 
 /** Load and register the factories of an ES module file (see plugins.ts). */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError, PluginError, SettingError, UsageError, type Wording } from '../core/errors.js';
 import { policyModuleSources, policyModules } from '../policies/plugins.js';
+import { policiesFromCode } from '../policies/registry.js';
 import type { ExperimentContext, Job, JobResult } from './experiment.js';
 import type { ExperimentConfig } from './experimentConfig.js';
 
@@ -43,10 +44,11 @@ export function workerScript(): string | null {
 /**
  * The worker script to run work on (`script`, by default workerScript()) when it must leave this thread: for
  * parallel jobs, and whenever policy modules are loaded, so a plugin call that never returns blocks a worker
- * and this thread still hears Ctrl-C and SIGTERM. Null: run it here.
+ * and this thread still hears Ctrl-C and SIGTERM — but not when a policy was added from code, which no worker
+ * can import (parallel work with one is refused before: app/policies.ts checkThreadBound). Null: run it here.
  */
 export function offThreadScript(parallel = false, script: () => string | null = workerScript): string | null {
-  return parallel || policyModules().length > 0 ? script() : null;
+  return parallel || (policyModules().length > 0 && policiesFromCode().size === 0) ? script() : null;
 }
 
 /** The compiled script `name` beside the module at `moduleUrl`, or null when that module is not compiled. */

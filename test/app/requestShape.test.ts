@@ -79,6 +79,11 @@ describe('argument shapes of the library calls', () => {
     // a string was read letter by letter as module files
     await expect(ope({ logs, policies: ['random'], policyModules: 'x.mjs' } as never)).rejects.toThrow(bad('policyModules', 'array', 'string'));
     await expect(ope({ logs, policies: ['random'], params: [3] } as never)).rejects.toThrow(bad('params.0', 'string', 'number'));
+    // a string λ passed the range check and was written into summary.json as a string
+    await expect(ope({ logs, policies: ['random'], lambda: '0.3' } as never)).rejects.toThrow(bad('lambda', 'number', 'string'));
+    await expect(ope({ logs, policies: ['random'], lambda: null } as never)).rejects.toThrow(bad('lambda', 'number', 'null'));
+    await expect(ope({ logs, policies: ['random'], seed: '5' } as never)).rejects.toThrow(bad('seed', 'number', 'string'));
+    await expect(ope({ logs, policies: ['random'], bootstrap: '10' } as never)).rejects.toThrow(bad('bootstrap', 'number', 'string'));
   });
 
   it('mergeShards checks its options before any shard is read', async () => {

@@ -69,6 +69,25 @@ describe('setting names in errors', () => {
     expect(cli.stderr).toBe("greenserv: error: policy 'oracle' needs every model's outcome for each query: give the full table with --table\n");
   });
 
+  it('ope of a policy ranking models by size without a table names the table, the only source of parameter counts', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'log.csv');
+    writeFileSync(logs, 'query_id,model_id,propensity,accuracy\nq1,a,0.5,1\nq2,b,0.5,0\n');
+    // it asked for a models file, which ope has no way to take
+    const tail = 'needs model parameter counts, which a log does not carry: give the full table with';
+    await expect(ope({ logs, policies: ['random', 'smallest'] })).rejects.toThrow(new UsageError(`policy 'smallest' ${tail} table`));
+    const cli = await cliInProcess(['ope', '--logs', logs, '--policies', 'largest', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe(`greenserv: error: policy 'largest' ${tail} --table\n`);
+  });
+
+  it('a library call to ope with a budgeted policy names the budget setting, not the flag; the command names the flag', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'log.csv');
+    writeFileSync(logs, 'query_id,model_id,propensity,accuracy\nq1,a,0.5,1\nq2,b,0.5,0\n');
+    const tail = "routes under a budget, which ope does not replay; evaluate it with simulate";
+    await expect(ope({ logs, policies: ['budgeted-linucb'] })).rejects.toThrow(new UsageError(`policy 'budgeted-linucb' ${tail} budget or an experiment's budget:`));
+    const cli = await cliInProcess(['ope', '--logs', logs, '--policies', 'budgeted-linucb', '--out', join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o')]);
+    expect(cli.stderr).toBe(`greenserv: error: policy 'budgeted-linucb' ${tail} --budget or an experiment's budget:\n`);
+  });
+
   it('an evaluation request listing a λ twice is refused, as --lambdas and experiment YAML refuse it', () => {
     // a repeated λ would weigh its point twice in the average accuracy
     expect(() => evaluateDefaults({ source: 'x.csv', lambdas: [0, 0.5, 0.5, 1] })).toThrow(new UsageError('lambdas: λ 0.5 is listed twice (lambdas.1 and lambdas.2); list each λ once'));

@@ -9,6 +9,7 @@ import { simulate } from '../../src/sim/engine.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { randomTable } from '../helpers/table.js';
 import { stepsOf } from '../helpers/steps.js';
+import { writeRouterbenchCsv } from '../helpers/energyTable.js';
 
 /** A plugin as a user would write it: plain ESM, no import of greenserv, randomness only from env.rng. */
 const PLUGIN = `
@@ -119,5 +120,32 @@ describe('policy plugins', () => {
     const two = await sweep.runSweep(t, { ...opts, jobs: 2 });
     expect(Array.from(two.quality)).toEqual(Array.from(one.quality));
     expect(Array.from(two.cost)).toEqual(Array.from(one.cost));
+  });
+});
+
+describe('a policy registered from code beside a loaded policy module', () => {
+  const DIST = resolve(__dirname, '../../dist/src');
+  // a loaded module sent work to a worker thread, which cannot import a policy registered from code
+  it.skipIf(!existsSync(join(DIST, 'sim/worker.js')))('ope, evaluate and experiments run it on the calling thread, with the results they gave before any module was loaded', async () => {
+    const api = (await import(join(DIST, 'app/index.js'))) as typeof import('../../src/app/index.js');
+    const logs = join(dir, 'log.csv');
+    const rows = Array.from({ length: 40 }, (_, i) => `q${i},${'ab'[i % 2]},0.5,${i % 3 === 0 ? 1 : 0}`);
+    writeFileSync(logs, ['query_id,model_id,propensity,accuracy', ...rows, ''].join('\n'));
+    writeFileSync(join(dir, 'x.yaml'), ['name: x', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', '  - policy: first-from-code', ''].join('\n'));
+    const source = writeRouterbenchCsv(dir);
+    const first: PolicyFactory = { name: 'first-from-code', description: 'first allowed model', contextual: false, rewardIndependent: true, hindsight: false, params: [], create: () => ({ name: 'first-from-code', select: (_q, arms) => arms[0], update() {}, addArm() {}, removeArm() {} }) };
+    api.registerPolicy(first);
+    const runAll = async (k: string) => ({
+      ope: (await api.ope({ logs, policies: ['first-from-code'], estimators: 'ips', bootstrap: 20 })).policies,
+      evaluate: (await api.evaluateRouterbench({ source, policies: ['first-from-code'], lambdas: [0.5], runs: 1 })).result.summary.policies,
+      experiment: (await api.runExperiment(join(dir, 'x.yaml'), { out: join(dir, `x-${k}`), charts: false })).summary.cells.map((c) => c.finalRegret),
+    });
+    const before = await runAll('before');
+    await api.loadPolicyModule(file);
+    const after = await runAll('after');
+    expect(after).toEqual(before);
+    // always model a (index 0), logged at 0.5 on half the decisions: IPS = (1/40) Σ_a accuracy / 0.5 = a's mean accuracy
+    const aAcc = rows.filter((_, i) => i % 2 === 0).map((_, k) => ((2 * k) % 3 === 0 ? 1 : 0));
+    expect(after.ope[0].estimates.find((e) => e.metric === 'accuracy')?.value).toBeCloseTo(aAcc.reduce((s: number, v) => s + v, 0) / aAcc.length, 12);
   });
 });
