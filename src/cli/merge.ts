@@ -7,6 +7,7 @@ import { experimentTable } from './experiment.js';
 import { stdoutWidth } from './width.js';
 import { print, warn } from './say.js';
 import { shownName } from '../core/escape.js';
+import { stopOnSignal } from './interrupt.js';
 
 export function registerMergeCommand(program: Command): void {
   program
@@ -17,7 +18,8 @@ export function registerMergeCommand(program: Command): void {
     .option('--no-charts', 'skip charts and report.html')
     .option('--json', 'print summary.json to stdout')
     .action(async (dirs: string[], o: { out?: string; force?: boolean; charts: boolean; json?: boolean }) => {
-      const r = await mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts, warn });
+      // the shards' policy modules are loaded again: one that never loads must still stop on Ctrl-C or SIGTERM
+      const r = await stopOnSignal(() => mergeAny(dirs, { out: o.out, force: o.force, charts: o.charts, warn }));
       if (o.json) print(toJson(r.summary));
       else {
         const width = stdoutWidth();

@@ -6,12 +6,12 @@
  * and the same refusals as the main-thread path (the in-process CLI runs from sources, which stay on the main
  * thread).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, cliInProcess } from '../helpers/cli.js';
+import { cli, cliInProcess } from '../helpers/cli.js';
+import { hangAtLoad, signalled } from '../helpers/signalled.js';
 
 const EXAMPLE = resolve(__dirname, '../../examples/policies/softmax.mjs');
 const SMALL_RB = resolve(__dirname, '../fixtures/routerbench_small_pd1_p4.pkl');
@@ -48,28 +48,6 @@ export default {
 };
 `);
   return file;
-}
-
-/**
- * Start the CLI, send `sig` once the plugin has started (calling `beforeSignal` just before), and resolve with
- * the exit code, stderr and the time it took to stop.
- */
-async function signalled(args: string[], dir: string, sig: NodeJS.Signals, o: { env?: NodeJS.ProcessEnv; beforeSignal?: () => void } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stopMs: number }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(o.env ? { env: o.env } : {}) });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(join(dir, 'started')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  // the plugin is in its endless select now (or about to be)
-  await new Promise((r) => setTimeout(r, 200));
-  o.beforeSignal?.();
-  const sentAt = Date.now();
-  child.kill(sig);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  const [code, signal] = await exited;
-  clearTimeout(killer);
-  return { code, signal, stderr, stopMs: Date.now() - sentAt };
 }
 
 describe('a plugin that never returns', () => {
@@ -161,17 +139,6 @@ describe('a plugin that never returns', () => {
     expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
   });
 });
-
-/** A module whose top-level code writes `started` in its directory, then never finishes (before its export). */
-function hangAtLoad(dir: string): string {
-  const file = join(dir, 'hang.mjs');
-  writeFileSync(file, `import { writeFileSync } from 'node:fs';
-writeFileSync(${JSON.stringify(join(dir, 'started'))}, 'x');
-for (;;) {}
-export default { name: 'hang', rewardIndependent: false, hindsight: false, params: [], create() { return {}; } };
-`);
-  return file;
-}
 
 /** A module that appends the thread it is loaded on (main or worker) to `threads.txt` in its directory, then does `rest`. */
 function threadLogging(dir: string, name: string, rest: string): { file: string; threads: () => string[] } {
