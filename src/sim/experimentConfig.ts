@@ -10,6 +10,7 @@ import { DataError, didYouMean } from '../core/errors.js';
 import { hasControl, jsonQuoted, terminalSafe } from '../core/escape.js';
 import { checkConfigText } from '../core/readFile.js';
 import { builtinFactory } from '../policies/registry.js';
+import { ContextError, denseKind } from '../features/contextsFor.js';
 import type { ParamSpec } from '../policies/policy.js';
 import { atMost, MAX_ARMS, MAX_EVENT_WINDOW, MAX_JOBS, MAX_LAMBDAS, MAX_POOL_EVENTS } from './limits.js';
 import { runFields, runSettingsShape } from './runConfig.js';
@@ -157,6 +158,15 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   const twice = cfg.lambdas.findIndex((l, i) => cfg.lambdas.indexOf(l) !== i);
   if (twice >= 0) throw fail(`λ ${cfg.lambdas[twice]} is listed twice (lambdas.${cfg.lambdas.indexOf(cfg.lambdas[twice])} and lambdas.${twice}); list each λ once`, ['lambdas']);
   checkArmParams(cfg, fail);
+  // embed or embedding beside other features: refused here as the run refuses it, so the schema can say so too
+  for (const [f, path] of [[cfg.features, ['features']], ...cfg.arms.map((a, i) => [a.features, ['arms', i, 'features']] as const)] as const) {
+    try {
+      if (f) denseKind(f, 'fields');
+    } catch (e) {
+      if (e instanceof ContextError) throw fail(e.message, path);
+      throw e;
+    }
+  }
   checkJobCount(cfg, cfg.runs, (m) => fail(m, ['runs']));
   // a list of shares, or several draws, is a series of splits run one after another
   if (cfg.split !== undefined && cfg.train !== undefined) throw fail('give either split (a split of the data) or train (a separate training table), not both', ['train']);
@@ -292,6 +302,16 @@ export function experimentJsonSchema(): unknown {
   // the rules across fields that parseExperiment checks after the field schema, so an editor flags them too;
   // labels used twice stay parseExperiment's alone (JSON Schema cannot compare a default with another field)
   const arm = (policy: string) => ({ type: 'object', properties: { policy: { const: policy } }, required: ['policy'] });
+  // a dense kind (embed, embedding) is the only feature of its list
+  const features = (f: Record<string, unknown>): Record<string, unknown> => {
+    const { type: _t, items: _i, ...rest } = f;
+    const list = (names: string[], most?: number) => ({ type: 'array', items: { type: 'string', enum: names }, ...(most ? { minItems: 1, maxItems: most } : {}) });
+    return { ...rest, anyOf: [list(['task', 'cluster', 'complexity']), list(['embed', 'embedding'], 1)] };
+  };
+  const props = schema.properties as Record<string, Record<string, unknown>>;
+  props.features = features(props.features);
+  const armProps = (props.arms.items as { properties: Record<string, Record<string, unknown>> }).properties;
+  armProps.features = features(armProps.features);
   schema.allOf = [
     { description: 'give either split or train, not both', not: { required: ['split', 'train'] } },
     { description: 'splits needs split', if: { required: ['splits'], properties: { splits: { not: { const: 1 } } } }, then: { required: ['split'] } },

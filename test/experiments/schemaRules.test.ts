@@ -49,6 +49,12 @@ describe('experiments/schema.json and parseExperiment agree', () => {
     ['a λ listed twice', `name: x\nlambdas: [0.5, 0.2, 0.5]\n${ARMS}`, false],
     ['a train share listed twice', `name: x\nsplit: [0.3, 0.5, 0.3]\n${WITH_TBS}`, false],
     ['a series of distinct shares', `name: x\nsplit: [0.3, 0.5]\n${WITH_TBS}`, true],
+    ['embed alone', `name: x\nfeatures: [embed]\n${ARMS}`, true],
+    ['embed beside a one-hot feature', `name: x\nfeatures: [embed, task]\n${ARMS}`, false],
+    ['embed and embedding together', `name: x\nfeatures: [embedding, embed]\n${ARMS}`, false],
+    ['a bias-only experiment', `name: x\nfeatures: []\n${ARMS}`, true],
+    ["an arm's embedding alone", 'name: x\narms:\n  - {policy: linucb, features: [embedding]}\n', true],
+    ["an arm's embedding beside a one-hot feature", 'name: x\narms:\n  - {policy: linucb, features: [task, embedding]}\n', false],
   ])('%s', (_what, yaml, ok) => {
     expect(loaderAccepts(yaml)).toBe(ok);
     expect(schemaAccepts(yaml)).toBe(ok);
