@@ -53,7 +53,10 @@ export const experimentSchema = z
     models: runFields.models.min(1, 'must name a file').optional(),
     ...runSettingsShape,
     split: z
-      .union([splitFraction, z.array(splitFraction).min(1).max(MAX_SPLIT_FRACTIONS, atMost(MAX_SPLIT_FRACTIONS))])
+      .union([splitFraction, z.array(splitFraction).min(1).max(MAX_SPLIT_FRACTIONS, atMost(MAX_SPLIT_FRACTIONS))], {
+        // a list keeps the union's bare message, which parseExperiment replaces with the list's own problem
+        error: (iss) => (iss.code === 'invalid_union' && !Array.isArray(iss.input) ? 'must be a train share in (0, 1), or a list of them' : undefined),
+      })
       .optional()
       .describe('train share of a seeded train/test split stratified by task, or a list of shares run one after another and reported per split (docs/model.md §13)'),
     splits: runSettingsShape.splits.describe('draws of each split share (with split); more than one share or draw runs a series of splits'),
@@ -142,7 +145,7 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
   if (ctl) throw fail(`${jsonQuoted(ctl.text)} holds a control character; names, titles and labels are printed and drawn in charts, so they must be printable`, ctl.path);
   const r = experimentSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0];
+    const issue = branchIssue(r.error.issues[0]);
     // an unknown key is shown at its own line, with the fields valid there (a misspelling is the usual cause)
     if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) throw fail(unknownKeyMessage(issue.keys[0], issue.path), [...issue.path, issue.keys[0]]);
     throw fail(issue.message, issue.path);
@@ -178,6 +181,13 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     throw fail(`${cfg.split !== undefined ? 'a split' : 'a train table'} needs a train-best-static arm (the reference of gap closed, docs/model.md §13)`, ['arms']);
   }
   return cfg;
+}
+
+/** A union's bare 'Invalid input': the problem of the one branch the value's type matched, at its own path. */
+function branchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input') return issue;
+  const matched = issue.errors.filter((b) => !b.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+  return matched.length === 1 && matched[0].length > 0 ? { ...matched[0][0], path: [...issue.path, ...matched[0][0].path] } : issue;
 }
 
 /** Command-line options written as fields by mistake: they are not part of the file. */

@@ -33,6 +33,15 @@ describe('YAML values', () => {
     expect(message('query_id,model_id,accuracy\nq1,m1,1\n')).toMatch(/^v\.yaml:1: not an experiment: .*, got a single string value$/);
   });
 
+  it('split: a list too long, an entry that is no share, or a value neither share nor list is told why, at its field', () => {
+    const shares = Array.from({ length: 21 }, (_, i) => (i + 1) / 25);
+    const tbs = (line: string): string => yaml(line).replace('policy: linucb', 'policy: train-best-static');
+    expect(parseExperiment(tbs(`split: [${shares.slice(0, 20).join(', ')}]`), 'v.yaml').split).toHaveLength(20);
+    expect(message(tbs(`split: [${shares.join(', ')}]`))).toBe("v.yaml:3 (field 'split'): at most 20 (see docs/limits.md)");
+    expect(message(tbs('split: [0.5, "x"]'))).toBe("v.yaml:3 (field 'split.1'): Invalid input: expected number, received string");
+    expect(message(tbs('split: "x"'))).toBe("v.yaml:3 (field 'split'): must be a train share in (0, 1), or a list of them");
+  });
+
   it('feedbackDelay: a whole number is the fixed delay; other numbers are told why', () => {
     expect(parseExperiment(yaml('feedbackDelay: 5'), 'v.yaml').feedbackDelay).toBe('5');
     expect(parseExperiment(yaml('feedbackDelay: 0'), 'v.yaml').feedbackDelay).toBe('0');
