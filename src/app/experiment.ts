@@ -113,6 +113,9 @@ function defaultShardOut(name: string, s: ShardSpec): string {
 export async function runExperimentOrShard(fileArg: string | null, o: ExperimentRunOptions): Promise<ExperimentOutcome> {
   let state: CheckpointState | null = null;
   if (o.resume) {
+    // a path that is not there at all: not a damaged checkpoint (readState's words), a wrong path
+    const given = o.resume;
+    if (!existsSync(given)) throw new SettingError((n) => `${n('resume')} ${given}: no such directory; give the checkpoint directory an interrupted run left (<out>.partial)`);
     state = Checkpoint.readState(o.resume);
     // replays of two versions in one run would match neither version's results
     if (state.greenserv !== undefined && state.greenserv !== version()) throw new SettingError((n) => `${o.resume}: a checkpoint of greenserv ${state!.greenserv}, and this is greenserv ${version()}; resume it with that version, or start over with ${n('force')}`);

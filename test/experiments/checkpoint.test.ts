@@ -85,6 +85,18 @@ describe('corrupted checkpoints', () => {
     }
   });
 
+  it('a checkpoint directory that does not exist is named as missing, with the setting (resume) or the flag (--resume)', async () => {
+    const gone = join(root, 'never-run', 'out.partial');
+    const e = await runExperiment(null, { resume: gone, workers: 1 }).then(
+      () => new Error('resume succeeded'),
+      (x: Error) => x,
+    );
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe(`resume ${gone}: no such directory; give the checkpoint directory an interrupted run left (<out>.partial)`);
+    expect(wordedMessage(e, flagName)).toBe(`--resume ${gone}: no such directory; give the checkpoint directory an interrupted run left (<out>.partial)`);
+    expect(existsSync(join(root, 'never-run'))).toBe(false);
+  });
+
   it('a last line cut by a crash is dropped and repaired; the resumed results equal an uninterrupted run', async () => {
     const partial = damaged('cut', (p) => {
       const l = lines(p);
