@@ -322,6 +322,9 @@ export function experimentJsonSchema(): unknown {
   props.features = features(props.features);
   const armProps = (props.arms.items as { properties: Record<string, Record<string, unknown>> }).properties;
   armProps.features = features(armProps.features);
+  // the forms of the budget and delay strings, so an editor flags a misspelt kind (their numbers are checked on load)
+  props.budget.pattern = '^\\s*(energy|usd|latency)\\s*=\\s*\\S+\\s*$';
+  (props.feedbackDelay.anyOf as Record<string, unknown>[])[0].pattern = '^\\s*([0-9]+|uniform:.*|geometric:.*)\\s*$';
   schema.allOf = [
     { description: 'give either split or train, not both', not: { required: ['split', 'train'] } },
     { description: 'splits needs split', if: { required: ['splits'], properties: { splits: { not: { const: 1 } } } }, then: { required: ['split'] } },
