@@ -28,13 +28,13 @@ export function routerbenchHeaderProblems(columns: readonly string[]): string[] 
   const models = lc.filter((c) => !c.includes('|') && !NON_MODEL_COLUMNS.has(c.toLowerCase()) && !isEmbeddingColumn(c.toLowerCase()) && !/^unnamed: \d+$/i.test(c));
   const accModels = lc.filter((c) => c.toLowerCase().endsWith('|accuracy')).map((c) => c.slice(0, c.lastIndexOf('|')));
   const all = accModels.length ? accModels : models;
-  if (all.length === 0 && missing.length < 2) missing.push('one correctness column per model (e.g. gpt-4-1106-preview)');
+  if (all.length === 0 && missing.length < 2) missing.push('<model> (a correctness column per model, e.g. gpt-4-1106-preview)');
   const costCols = new Set(lc.filter((c) => /\|(total_cost|cost_usd)$/i.test(c)).map((c) => c.slice(0, c.lastIndexOf('|'))));
   const noCost = all.filter((m) => !costCols.has(m));
   if (costCols.size === 0 && missing.length === 2) {
     // nothing RouterBench-like at all: other columns are not model names, so name none
     missing.push('a correctness column and a <model>|total_cost column per model');
-  } else if (all.length > 0 && costCols.size === 0) missing.push(`cost columns <model>|total_cost (none found; expected e.g. ${truncate(all[0])}|total_cost)`);
+  } else if (all.length > 0 && costCols.size === 0) missing.push(`<model>|total_cost (a cost column per model; none found, expected e.g. ${truncate(all[0])}|total_cost)`);
   else if (noCost.length) missing.push(...noCost.map((m) => `${truncate(m)}|total_cost`));
   return missing;
 }
@@ -62,7 +62,7 @@ function routerbenchTableProblems(t: PoolTable): string[] {
   const problems: string[] = [];
   if (t.tasks.length === 1 && t.tasks[0] === 'all') problems.push('eval_name (no eval name or task column: prompts cannot be grouped into eval families)');
   if (!t.costUsd) {
-    problems.push(`cost columns <model>|total_cost (none found; expected e.g. ${truncate(t.models[0]?.id ?? '<model>')}|total_cost)`);
+    problems.push(`<model>|total_cost (a cost column per model; none found, expected e.g. ${truncate(t.models[0]?.id ?? '<model>')}|total_cost)`);
     return problems;
   }
   const M = t.nModels;

@@ -56,7 +56,9 @@ export function configFromFlags<S extends z.ZodObject>(schema: S, flags: object,
   const shown = at >= 0 ? String((v as unknown[])[at]) : Array.isArray(v) ? v.join(',') : String(v);
   const field = rest.length > 0 ? `${rest.map(String).join('.')} ` : '';
   const what = issue.code === 'invalid_type' && issue.expected === 'number' ? 'must be a number' : issue.message;
-  const message = issue.code === 'invalid_value' && 'values' in issue ? `'${shown}' is not one of ${(issue.values as unknown[]).join(', ')}` : `${field}${what}, got '${shown}'`;
+  // too many repeats of a flag: their count, not every value joined (a thousand --drift specs)
+  const got = Array.isArray(v) && at < 0 && rest.length === 0 && issue.code === 'too_big' ? String(v.length) : `'${shown}'`;
+  const message = issue.code === 'invalid_value' && 'values' in issue ? `'${shown}' is not one of ${(issue.values as unknown[]).join(', ')}` : `${field}${what}, got ${got}`;
   throw new UsageError(`${flag}: ${message}`);
 }
 

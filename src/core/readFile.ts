@@ -43,6 +43,16 @@ export function parseJsonText(text: string, file: string): unknown {
   }
 }
 
+/**
+ * The first line of a YAML/JSON parse failure; the parser recurses per level of nesting, so a text nested
+ * hundreds of levels deep overflows the stack, which is said as such rather than as the engine's message.
+ */
+export function configParseFailure(e: unknown): string {
+  const first = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  if (e instanceof RangeError || /^Maximum call stack size exceeded/.test(first)) return 'nested too deeply (lists or maps hundreds of levels deep); a config file needs only a few levels';
+  return first;
+}
+
 // C0 controls but tab, line feed and carriage return: YAML forbids them, and a NUL or escape in a comment
 // would otherwise pass unseen into the results' copy of the config
 const CONFIG_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;

@@ -61,7 +61,10 @@ export function profileTerminal(p: Profile, width = Infinity): string {
   const costNote = p.cost === 'energy' ? '' : ` · cost ${p.cost}`;
   lines.push(wrapItems(`${d.name}: ${plural(d.queries, 'query', 'queries')} × ${plural(d.models, 'model')} · ${plural(d.tasks.length, 'task')} · λ = ${p.lambda}${costNote}`, width));
   lines.push('');
-  const drop = ['tok in', 'tok out', 'p50 s', 'Wh/query', 'J/token', 'p95 s', 'J/correct', 'params B', 'USD/query'].map((h) => headers.indexOf(h)).filter((j) => j >= 0);
+  // the column of the cost axis stays; under --cost usd J/query goes first (RouterBench tables have no energy)
+  const order = ['tok in', 'tok out', 'p50 s', 'Wh/query', 'J/token', 'p95 s', 'J/correct', 'params B', 'USD/query'];
+  const dropNames = p.cost === 'usd' ? ['J/query', ...order.filter((h) => h !== 'USD/query')] : order;
+  const drop = dropNames.map((h) => headers.indexOf(h)).filter((j) => j >= 0);
   lines.push(renderTableFit(headers, rows, right, width, drop));
   if (leftOut) lines.push(leftOut);
   lines.push('');

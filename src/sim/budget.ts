@@ -21,6 +21,7 @@ export function budgetUnit(kind: BudgetSpec['kind']): string {
 
 /** The budget `text` describes (`energy=<Wh per query>`, `usd=<dollars per query>` or `latency=<p95 seconds>`), or why it is not one. */
 export function readBudget(text: string): BudgetSpec | string {
+  if (/(energy|usd|latency)\s*=.*,\s*(energy|usd|latency)\s*=/.test(text)) return 'one budget at a time: energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>';
   const m = /^\s*(energy|usd|latency)\s*=\s*([^\s]+)\s*$/.exec(text);
   if (!m) return 'expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>, e.g. energy=0.05';
   const limit = parseDecimal(m[2]);

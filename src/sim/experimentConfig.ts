@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { DataError, didYouMean } from '../core/errors.js';
 import { hasControl, jsonQuoted, terminalSafe } from '../core/escape.js';
-import { checkConfigText } from '../core/readFile.js';
+import { checkConfigText, configParseFailure } from '../core/readFile.js';
 import { builtinFactory } from '../policies/registry.js';
 import { ContextError, denseKind } from '../features/contextsFor.js';
 import type { ParamSpec } from '../policies/policy.js';
@@ -131,7 +131,7 @@ export function parseExperiment(text: string, file: string): ExperimentConfig {
     raw = parseYaml(text, { merge: true });
   } catch (e) {
     const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
-    throw new DataError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, file, line);
+    throw new DataError(`invalid YAML: ${configParseFailure(e)}`, file, line);
   }
   const fail = (message: string, path: readonly PropertyKey[]): DataError => fieldError(text, file, message, path);
   // a data file or an empty one given by mistake: say what an experiment is, not the schema's 'expected object'

@@ -111,6 +111,18 @@ describe('RunConfig', () => {
     expect(() => configFromFlags(ev, { events: ['step=1.5,model=a'] }, { parsers })).toThrow("--events: step must be an integer, got 'step=1.5,model=a'");
   });
 
+  it('too many repeats of a flag are counted, not echoed: 1,001 --drift specs made a 34 kB message', () => {
+    const n = 1001;
+    const drift = Array.from({ length: n }, (_, k) => `step=${k},model=yi-34b,accuracy=-0.1`);
+    let message = '';
+    try {
+      runConfigFromFlags({ drift } as unknown as SimulateCliOptions);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe(`--drift: at most 1000 (see docs/limits.md), got ${n}`);
+  });
+
   it('a setting added to the shared run settings reaches YAML experiments, baselines and the manifest record', () => {
     // the shared shape is spread into every schema: adding a key there adds it everywhere
     const keys = Object.keys(runSettingsShape);

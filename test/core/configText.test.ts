@@ -46,3 +46,21 @@ describe('config text item bound', () => {
     await expect(readBoundsFile(f)).rejects.toThrow(/bounds\.yaml:1001: more than 1000000 items/);
   });
 });
+
+describe('config text nesting', () => {
+  // the YAML parser recurses per level; past its stack it threw the engine's "Maximum call stack size exceeded"
+  const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+  it('an experiment nested thousands of levels deep is refused as too deeply nested, at its line', () => {
+    const e = refusal(() => parseExperiment(`name: x\nlambdas: ${deep(5000)}\n`, 'deep.yaml'));
+    expect(e.message).toMatch(/^deep\.yaml:2: invalid YAML: nested too deeply/);
+    expect(e.message).not.toMatch(/call stack/);
+  });
+
+  it('so is a YAML/JSON bounds file', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'gs-cfgdepth-')), 'bounds.json');
+    writeFileSync(f, `{"qa": ${deep(5000)}}`);
+    await expect(readBoundsFile(f)).rejects.toThrow(/^.*bounds\.json:1: not valid YAML\/JSON: nested too deeply/);
+    await expect(readBoundsFile(f)).rejects.not.toThrow(/call stack/);
+  });
+});

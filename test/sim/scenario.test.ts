@@ -446,6 +446,8 @@ describe('budgets', () => {
     for (const bad of ['energy', 'power=3', 'energy=-1', 'usd=abc', 'latency=0']) expect(() => parseBudget(bad, '--budget')).toThrow(/--budget/);
     expect(() => parseBudget('energy=-1', '--budget')).toThrow("--budget: the energy budget must be a finite number > 0, got 'energy=-1'");
     expect(() => parseBudget('power=3', 'budget')).toThrow(/^budget: expected energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>/);
+    // two budgets in one value were read as one latency budget of '3,energy=0.05'
+    expect(() => parseBudget('latency=3,energy=0.05', '--budget')).toThrow("--budget: one budget at a time: energy=<Wh per query>, usd=<dollars per query> or latency=<p95 seconds>, got 'latency=3,energy=0.05'");
   });
 
   it('on the built-in pool, budgeted-linucb ends within 5 % of a 0.05 Wh budget where plain LinUCB overshoots', async () => {

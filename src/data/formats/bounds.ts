@@ -10,7 +10,7 @@ import { missingColumn } from './missingColumn.js';
 import { UNKNOWN_TASK, type PoolTable, type TaskBounds } from '../pool.js';
 import { assertReadable, extensionOf } from './input.js';
 import { withTextTable, parseNumber, someOf } from './text.js';
-import { checkConfigText, readFileBounded } from '../../core/readFile.js';
+import { checkConfigText, configParseFailure, readFileBounded } from '../../core/readFile.js';
 
 export async function readBoundsFile(file: string): Promise<Map<string, TaskBounds>> {
   assertReadable(file);
@@ -40,7 +40,7 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
     } catch (err) {
       // the parser's first line and its line number; the rest is an excerpt of the file over several lines
       const line = err instanceof YAMLParseError ? err.linePos?.[0]?.line : undefined;
-      throw new DataError(`not valid YAML/JSON: ${(err as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, file, line);
+      throw new DataError(`not valid YAML/JSON: ${configParseFailure(err).replace(/ at line \d+, column \d+:?$/, '')}`, file, line);
     }
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new DataError('expected a map of task → bounds', file);
     for (const [task, v] of Object.entries(doc as Record<string, unknown>)) {
