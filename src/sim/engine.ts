@@ -93,7 +93,8 @@ export interface Progress {
 
 /** Seed of run r (the reference uses base seed + r, docs/model.md §7). */
 export function runSeed(seed: number, r: number): number {
-  return (seed + r) >>> 0;
+  // reduced first: near 2⁵³ the sum seed + r is not exact, and two runs could share a seed
+  return ((seed % 2 ** 32) + r) >>> 0;
 }
 
 /** Stable 32-bit hash of a policy name: a policy's RNG stream does not depend on which other policies run. */

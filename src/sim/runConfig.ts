@@ -24,7 +24,8 @@ export const runFields = {
   lambda: z.number().min(0, unit).max(1, unit),
   // the bound before the integer check, so that 1e20 (not a safe integer) is told the bound
   runs: z.number().min(1, 'must be an integer ≥ 1').max(MAX_RUNS, atMost(MAX_RUNS)).int('must be an integer ≥ 1'),
-  seed: z.number().int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
+  // the bound before the integer check too: past 2⁵³ − 1 a number is no longer a safe integer, and is told the bound
+  seed: z.number().min(0, 'must be an integer ≥ 0').max(Number.MAX_SAFE_INTEGER, `must be an integer ≤ ${Number.MAX_SAFE_INTEGER} (2⁵³ − 1)`).int('must be an integer ≥ 0'),
   semantics: z.enum(['paper', 'repo']),
   oracle: z.enum(['full', 'pool']),
   /** embed and embedding replace the one-hot blocks and are given alone (features/contextsFor.ts). */

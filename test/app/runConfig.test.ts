@@ -34,6 +34,9 @@ describe('RunConfig', () => {
     expect(() => runConfigFromFlags({ ...o, lambda: '2' })).toThrow("--lambda: must be in [0, 1], got '2'");
     expect(() => runConfigFromFlags({ ...o, oracle: 'half' })).toThrow(/--oracle/);
     expect(() => runConfigFromRequest({ maxLatency: -1 })).toThrow(/^maxLatency: /);
+    // past 2⁵³ − 1 a seed is told the bound, not that it is no integer ≥ 0
+    expect(() => runConfigFromFlags({ ...o, seed: '99999999999999999999' })).toThrow(`--seed: must be an integer ≤ ${Number.MAX_SAFE_INTEGER} (2⁵³ − 1), got '99999999999999999999'`);
+    expect(() => runConfigFromFlags({ ...o, seed: '1.5' })).toThrow("--seed: must be an integer ≥ 0, got '1.5'");
   });
 
   it('a committed baseline becomes the configuration it records, what-if params after its own', async () => {

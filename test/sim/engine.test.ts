@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeContexts } from '../../src/features/context.js';
 import { DEFAULT_POLICIES, resolvePolicies } from '../../src/policies/registry.js';
-import { simulate, type SimConfig } from '../../src/sim/engine.js';
+import { runSeed, simulate, type SimConfig } from '../../src/sim/engine.js';
 import { latencyFeasibility } from '../../src/sim/actions.js';
 import { buildRewards } from '../../src/sim/reward.js';
 import { runSimulation } from '../../src/sim/run.js';
@@ -27,6 +27,18 @@ async function run(seed: number, Q: number, M: number, missing: number, cfg: Par
   };
   return { t, rw, res: simulate(t, ctx, rw, config) };
 }
+
+describe('run seeds', () => {
+  it('are (seed + r) mod 2³² exactly for every seed a run accepts (docs/model.md §7), computed with BigInt', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 9_999 }), (seed, r) => {
+        expect(runSeed(seed, r)).toBe(Number((BigInt(seed) + BigInt(r)) % 2n ** 32n));
+      }),
+    );
+    const top = Number.MAX_SAFE_INTEGER;
+    expect(new Set([0, 1, 2, 3].map((r) => runSeed(top, r))).size).toBe(4);
+  });
+});
 
 describe('replay engine', () => {
   it('the oracle policy has exactly zero regret and every policy has non-negative step regret', async () => {
