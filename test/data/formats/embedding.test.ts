@@ -45,6 +45,17 @@ describe('user embeddings in the loaders', () => {
     await dataError(loadTable(s.write('n6.jsonl', line('[1,null]'))), { line: 1, column: 'embedding', message: /embedding value 1 is not a number \(got nothing\)/ });
   });
 
+  it('long CSV: emb_j or embedding columns in the pairs file are ignored with a warning that says where they go', async () => {
+    const warnings: string[] = [];
+    const t = await loadTable(s.write('lp.csv', 'query_id,model_id,accuracy,emb_0,emb_1,notes\nq1,a,1,0.5,-1,x\n'), { warn: (m) => warnings.push(m) });
+    expect(t.embedding).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/^.*lp\.csv: ignoring unknown column\(s\): emb_0, emb_1, notes \(a long table's embedding goes in its queries file, as emb_0 … emb_n columns\)$/)]);
+    // no hint without an embedding column
+    const plain: string[] = [];
+    await loadTable(s.write('lp2.csv', 'query_id,model_id,accuracy,notes\nq1,a,1,x\n'), { warn: (m) => plain.push(m) });
+    expect(plain).toEqual([expect.stringMatching(/ignoring unknown column\(s\): notes$/)]);
+  });
+
   it('long CSV: emb_j columns of the queries file, kept with their query when others are dropped', async () => {
     const q = s.write('q.csv', 'query_id,task,emb_0,emb_1,emb_2\nq0,mmlu,9,9,9\nq1,mmlu,0.5,-1,2\nq2,mmlu,3,0,0.25\n');
     const o = s.write('o.csv', 'query_id,model_id,accuracy\nq1,a,1\nq2,a,0\n');
