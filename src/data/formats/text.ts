@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
 import { duplicateKey, nestedKey } from './jsonKeys.js';
+import { MAX_EMBEDDING_DIM } from './embedding.js';
 import { maxLineBytes } from '../limits.js';
 import { refuseLoneSurrogates } from './surrogates.js';
 
@@ -239,8 +240,11 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
     line++;
     if (text.trim() === '') continue;
     // refused before parsing: a line of deeply nested arrays builds a tree many times its size
-    const nested = nestedKey(text, isListKey);
-    if (nested !== null) throw new DataError('nested values are not supported', file, line, nested);
+    const nested = nestedKey(text, isListKey, MAX_EMBEDDING_DIM);
+    if (nested !== null) {
+      if (isListKey(nested)) throw new DataError(`an embedding is a flat list of at most ${MAX_EMBEDDING_DIM} numbers`, file, line, nested);
+      throw new DataError('nested values are not supported', file, line, nested);
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(text);

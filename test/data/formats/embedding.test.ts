@@ -37,8 +37,12 @@ describe('user embeddings in the loaders', () => {
 
   it('wide JSONL: only a flat array of numbers under the embedding key; other arrays stay refused', async () => {
     const line = (v: string, key = 'embedding'): string => `{"query_id":"q1","task":"t","a|accuracy":1,"${key}":${v}}\n`;
-    await dataError(loadTable(s.write('n1.jsonl', line('[[1,2],[3,4]]'))), { line: 1, column: 'embedding', message: /nested values are not supported/ });
-    await dataError(loadTable(s.write('n2.jsonl', line('{"x":1}'))), { line: 1, column: 'embedding', message: /nested values are not supported/ });
+    await dataError(loadTable(s.write('n1.jsonl', line('[[1,2],[3,4]]'))), { line: 1, column: 'embedding', message: /an embedding is a flat list of at most 4096 numbers/ });
+    await dataError(loadTable(s.write('n2.jsonl', line('{"x":1}'))), { line: 1, column: 'embedding', message: /an embedding is a flat list of at most 4096 numbers/ });
+    // the widest embedding read (4,096) passes; one more is refused before the line is parsed
+    const wide = (n: number): string => `[${Array(n).fill(1).join(',')}]`;
+    expect((await loadTable(s.write('n7.jsonl', line(wide(4096))))).embedding!.dim).toBe(4096);
+    await dataError(loadTable(s.write('n8.jsonl', line(wide(4097)))), { line: 1, column: 'embedding', message: /an embedding is a flat list of at most 4096 numbers/ });
     await dataError(loadTable(s.write('n3.jsonl', line('[1,2]', 'b|accuracy'))), { line: 1, column: 'b|accuracy', message: /nested values are not supported/ });
     await dataError(loadTable(s.write('n4.jsonl', line('[1,"x"]'))), { line: 1, column: 'embedding', message: /embedding value 1 is not a number \(got "x"\)/ });
     await dataError(loadTable(s.write('n5.jsonl', line('[1,1e400]'))), { line: 1, column: 'embedding', message: /embedding value 1 is not a number \(got "Infinity"\)/ });

@@ -46,5 +46,9 @@ describe('nestedKey', () => {
     expect(nestedKey('{"embedding":[1,{"x":2}]}', emb)).toBe('embedding');
     expect(nestedKey('{"embedding":{"x":[1]}}', emb)).toBe('embedding');
     expect(nestedKey('{"embedding":[1,2]}')).toBe('embedding');
+    // at most maxItems items: counted by the commas outside strings
+    expect(nestedKey('{"embedding":[1,2,3]}', emb, 3)).toBeNull();
+    expect(nestedKey('{"embedding":[1,2,3,4]}', emb, 3)).toBe('embedding');
+    expect(nestedKey('{"embedding":["a,b,c,d",2]}', emb, 3)).toBeNull();
   });
 });
