@@ -102,8 +102,8 @@ async function loadInfo(srcs: readonly string[], o: InputOpts, warnings: string[
       // the skip note names the file already: keep only the line and the reason
       if (!e.message.startsWith(`${file}:`)) return e.message;
       const rest = e.message.slice(file.length + 1);
-      const line = /^(\d+): /.exec(rest);
-      return line ? `line ${line[1]}: ${rest.slice(line[0].length)}` : rest.trimStart();
+      // `12: …` or `12 (column 'x'): …`
+      return /^\d+[ :]/.test(rest) ? `line ${rest}` : rest.trimStart();
     }
   };
   const { table, files } = await loadSources(srcs, loadOne, { what: 'table', warn: (m) => warnings.push(m) });

@@ -249,7 +249,9 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
   const { prepared, summary } = run;
   if (prepared.textFeatures) {
     const f = prepared.textFeatures;
-    notes.push(['note', `computed from query text: the cluster of ${plural(f.clustersFilled, 'query', 'queries')}, the complexity of ${f.complexityFilled}${f.tasksFilled ? `, the task of ${f.tasksFilled}` : ''}`]);
+    // only what was computed: clusters given in a queries file leave complexity alone to fill
+    const parts = ([['cluster', f.clustersFilled], ['complexity', f.complexityFilled], ['task', f.tasksFilled]] as const).filter(([, n]) => n > 0);
+    if (parts.length > 0) notes.push(['note', `computed from query text: ${parts.map(([w, n], i) => `the ${w} of ${i === 0 ? plural(n, 'query', 'queries') : n}`).join(', ')}`]);
   }
   for (const w of prepared.rewards.warnings) warn(w);
   if (prepared.result.infeasibleQueries > 0) {

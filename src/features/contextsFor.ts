@@ -63,7 +63,7 @@ export function contextsFor(t: PoolTable, spec: ContextSpec, fitRows?: Int32Arra
   if (kind === null) return encodeContexts(t, { layout: spec.layout, features: spec.features as FeatureName[], binning: spec.binning });
   if (kind === 'embedding') {
     const what = fields ? 'embedding' : '--features embedding';
-    if (!t.embedding) throw new ContextError(`${what}: '${t.name}' has no embedding column (an embedding list column in Parquet/Arrow, or emb_0…emb_n columns in CSV/JSONL; datasets/README.md)`, 'features');
+    if (!t.embedding) throw new ContextError(`${what}: '${t.name}' has no embedding column (a wide table's embedding list column or emb_0…emb_n columns, or a long table's emb_0…emb_n columns in its queries file; datasets/README.md#user-embeddings)`, 'features');
     if (t.embedding.dim > MAX_DENSE_DIM) throw new ContextError(`${what}: '${t.name}' has ${t.embedding.dim}-dimensional embeddings; runs take at most ${MAX_DENSE_DIM} (see docs/limits.md; reduce them first)`, 'features');
     return contextsFromEmbeddings(t.embedding.values, { dim: t.embedding.dim, file: t.name });
   }

@@ -22,6 +22,8 @@ describe('greenserv datasets info with several sources', () => {
     writeFileSync(join(d, 'a.csv'), A);
     writeFileSync(join(d, 'b.csv'), B);
     writeFileSync(join(d, 'notes.csv'), 'model,comment\nx,hello\n');
+    // a reason that names a column keeps it after the line, as a file's own error would
+    writeFileSync(join(d, 'other.csv'), 'query_id,comment\nq1,hello\n');
     const ab = JSON.parse((await run('info', join(d, 'a.csv'), join(d, 'b.csv'), '--json')).out);
     const ba = JSON.parse((await run('info', join(d, 'b.csv'), join(d, 'a.csv'), '--json')).out);
     expect(ba).toEqual(ab);
@@ -33,7 +35,10 @@ describe('greenserv datasets info with several sources', () => {
     const dir = await run('info', d, '--json');
     const j = JSON.parse(dir.out);
     expect(j.sha256).toBe(ab.sha256);
-    expect(j.warnings).toEqual([expect.stringMatching(/^skipping .*notes\.csv: line 1: /)]);
+    expect(j.warnings).toEqual([
+      expect.stringMatching(/^skipping .*notes\.csv: line 1: /),
+      expect.stringMatching(/^skipping .*other\.csv: line 1 \(column 'model_id'\): missing required column 'model_id'/),
+    ]);
     const text = await run('info', d);
     expect(text.out).toMatch(/^dataset {4}parts \(a\.csv \+ b\.csv\) \(combined\)\nsource {5}.*parts\nqueries {4}3\n/);
     expect(text.err).toMatch(/greenserv: warning: skipping .*notes\.csv/);

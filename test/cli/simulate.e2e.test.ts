@@ -114,6 +114,11 @@ describe('greenserv simulate', () => {
     const r = await cliInProcess(['simulate', '--data', join(dir, 'p.csv'), '--queries', join(dir, 'q.csv'), '--runs', '1', '--policies', 'random', '--steps', 'none', '--no-progress', '--out', join(dir, 'o')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('greenserv: note: computed from query text: the cluster of 2 queries, the complexity of 2\n');
+    // clusters given in the queries file: the note names only what was computed
+    writeFileSync(join(dir, 'qc.csv'), 'query_id,task,text,cluster\nq1,t,Which gas do plants absorb from the air?,0\nq2,t,How many eggs are left in the box?,1\n');
+    const c = await cliInProcess(['simulate', '--data', join(dir, 'p.csv'), '--queries', join(dir, 'qc.csv'), '--runs', '1', '--policies', 'random', '--steps', 'none', '--no-progress', '--out', join(dir, 'o2')]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain('greenserv: note: computed from query text: the complexity of 2 queries\n');
   });
 
   const bad: [string[], RegExp][] = [

@@ -66,6 +66,8 @@ describe('contexts from the feature choice', () => {
     const noText = makePoolTable({ name: 'n', queryIds: ['a'], queryTasks: ['mmlu'], models: [{ id: 'a', name: 'a', paramsB: 1 }], accuracy: Float64Array.from([1]) });
     expect(() => contextsFor(noText, { layout: 'paper', features: ['embed'] })).toThrow(/needs query text/);
     expect(() => contextsFor(noText, { layout: 'paper', features: ['embedding'] })).toThrow(/no embedding column/);
+    // a long table carries its embedding in the queries file: the message says so
+    expect(() => contextsFor(noText, { layout: 'paper', features: ['embedding'] })).toThrow(/a long table's emb_0…emb_n columns in its queries file/);
   });
 });
 

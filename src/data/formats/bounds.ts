@@ -27,7 +27,10 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
         if (task === '') throw new DataError('empty task', file, r.line, 'task');
         const lo = parseNumber(r.cells[idx.get('ept_min')!], file, r.line, 'ept_min');
         const hi = parseNumber(r.cells[idx.get('ept_max')!], file, r.line, 'ept_max');
-        out.set(task, checkPair(lo, hi, file, r.line, task));
+        for (const [v, c] of [[lo, 'ept_min'], [hi, 'ept_max']] as const) {
+          if (Number.isNaN(v)) throw new DataError(`task '${task}': ${c} is empty`, file, r.line, c);
+        }
+        out.set(task, checkPair(lo, hi, file, r.line, task, ['ept_min', 'ept_max']));
       }
     });
   } else {
@@ -66,9 +69,11 @@ export async function readBoundsFile(file: string): Promise<Map<string, TaskBoun
   return out;
 }
 
-function checkPair(lo: number, hi: number, file: string, line: number | undefined, task: string): TaskBounds {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new DataError(`task '${task}': bounds must be finite numbers`, file, line);
-  if (lo < 0 || hi < lo) throw new DataError(`task '${task}': need 0 ≤ min ≤ max, got ${lo} / ${hi}`, file, line);
+/** `columns`: the CSV's min and max columns; a YAML/JSON file's field is the task. */
+function checkPair(lo: number, hi: number, file: string, line: number | undefined, task: string, columns?: readonly [string, string]): TaskBounds {
+  const col = (i: 0 | 1): string => columns?.[i] ?? task;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new DataError(`task '${task}': bounds must be finite numbers`, file, line, col(Number.isFinite(lo) ? 1 : 0));
+  if (lo < 0 || hi < lo) throw new DataError(`task '${task}': need 0 ≤ min ≤ max, got ${lo} / ${hi}`, file, line, col(lo < 0 ? 0 : 1));
   return { eptMin: lo, eptMax: hi };
 }
 

@@ -10,7 +10,7 @@ import type { QueryEmbedding } from '../pool.js';
 import { NDArray } from './pickleValues.js';
 
 /** Widest embedding read (as `embed`'s largest output). */
-const MAX_EMBEDDING_DIM = 4096;
+export const MAX_EMBEDDING_DIM = 4096;
 
 const EMB_COLUMN = /^emb_(\d+)$/;
 

@@ -3,9 +3,10 @@
 /**
  * The key of the first value of a one-line JSON object that is itself an object or array (a bracket outside
  * strings, at depth 2, right after a key's colon), or null. Lines that do not start with `{`, and a bracket
- * anywhere else (the line is then not JSON), are left to the parser's own message.
+ * anywhere else (the line is then not JSON), are left to the parser's own message. A key `flat` accepts may
+ * hold an array of at most `maxItems` items without brackets inside it (an embedding's list of numbers).
  */
-export function nestedKey(text: string): string | null {
+export function nestedKey(text: string, flat?: (key: string) => boolean, maxItems = 4096): string | null {
   const start = text.search(/\S/);
   if (text.charCodeAt(start) !== 123 || (text.indexOf('[') < 0 && text.indexOf('{', start + 1) < 0)) return null;
   let depth = 0;
@@ -14,6 +15,10 @@ export function nestedKey(text: string): string | null {
   let key = '';
   // at depth 1, whether the last character outside strings and blanks was a key's colon
   let value = false;
+  // the key of the flat array being read at depth 2, and its commas: past maxItems items it is named too,
+  // before JSON.parse makes an array of millions of numbers from one long line
+  let inFlat: string | null = null;
+  let commas = 0;
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (str >= 0) {
@@ -30,13 +35,20 @@ export function nestedKey(text: string): string | null {
     else if (c === 123 || c === 91) {
       if (++depth === 2) {
         if (!value) return null;
+        let name: string;
         try {
-          return String(JSON.parse(key));
+          name = String(JSON.parse(key));
         } catch {
           return key;
         }
-      }
-    } else if (c === 125 || c === 93) depth--;
+        if (c === 91 && flat?.(name)) {
+          inFlat = name;
+          commas = 0;
+        } else return name;
+      } else if (inFlat !== null) return inFlat;
+    } else if (c === 125 || c === 93) {
+      if (--depth === 1) inFlat = null;
+    } else if (c === 44 && inFlat !== null && ++commas >= maxItems) return inFlat;
     value = c === 58 && depth === 1;
   }
   return null;

@@ -2,7 +2,7 @@
  * The project's long format: one row per (query, model) outcome, plus optional queries and models files.
  * The readers here parse the rows; `LongTableBuilder` (longBuilder.ts) assembles the table.
  */
-import { EmbeddingRows, embeddingColumns } from './embedding.js';
+import { EmbeddingRows, embeddingColumns, isEmbeddingColumn } from './embedding.js';
 import { closest, DataError } from '../../core/errors.js';
 import type { ModelInfo, PoolTable } from '../pool.js';
 import { withTextTable, parseNumber, parseNumberBytes, cellText, someOf, textKindOf, truncate, type TextKind, type TextTable, type Cell } from './text.js';
@@ -155,7 +155,7 @@ export async function overlayModelsFile(t: PoolTable, file: string, warn?: (m: s
   return { ...t, models };
 }
 
-function warnUnknown(columns: string[], known: readonly string[], file: string, warn?: (m: string) => void): void {
+function warnUnknown(columns: string[], known: readonly string[], file: string, warn?: (m: string) => void, pairs = false): void {
   const extra = columns.filter((c) => c.trim() !== '' && !known.includes(c.trim().toLowerCase()));
   if (extra.length === 0) return;
   // a misspelt optional column (enrgy_j) is ignored like any other: say which one it may have meant
@@ -166,7 +166,10 @@ function warnUnknown(columns: string[], known: readonly string[], file: string, 
       return k === null ? [] : [[truncate(c.trim()), k] as const];
     }),
   );
-  warn?.(`${file}: ignoring unknown column(s): ${someOf(extra)}${near === '' ? '' : ` (${near})`}`);
+  // emb_j columns beside the outcomes are read only from the queries file
+  const emb = pairs && extra.some((c) => isEmbeddingColumn(c.trim().toLowerCase())) ? "a long table's embedding goes in its queries file, as emb_0 … emb_n columns" : '';
+  const notes = [near, emb].filter((x) => x !== '').join('; ');
+  warn?.(`${file}: ignoring unknown column(s): ${someOf(extra)}${notes === '' ? '' : ` (${notes})`}`);
 }
 
 /** Could this header be a long-format pairs header? (Loose, so missing columns get a precise message.) */
@@ -204,7 +207,7 @@ export async function loadLongText(t: TextTable, opts: LongOptions = {}): Promis
   const metricCols = LONG_METRIC_COLUMNS.map((c) => idx.get(c) ?? -1);
   metricCols.forEach((c, k) => (b.hasMetric[k] = c >= 0));
   const cTask = idx.get('task');
-  warnUnknown(t.columns, ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS], file, opts.warn);
+  warnUnknown(t.columns, ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS], file, opts.warn, true);
   const vals = new Float64Array(N_METRICS);
   if (t.each) {
     await t.each(longViewReader(b, file, cQ, cM, cTask, metricCols, vals));

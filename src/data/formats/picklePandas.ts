@@ -155,9 +155,13 @@ export function lookupGlobal(module: string, name: string, at: number): PyGlobal
   const mod = module === '__builtin__' ? 'builtins' : module;
   const q = `${mod}.${name}`;
   if (!ALLOWED.has(q)) {
+    // other pandas globals come from extension-dtype columns (categorical, string, nullable arrays)
+    const hint = mod.startsWith('pandas.') || mod === 'pandas'
+      ? '; pandas extension dtypes (category, string, nullable Int64/Float64/boolean) are not read: store such columns as numpy dtypes (astype(object) or astype(float)) before pickling'
+      : '';
     throw new PickleError(
       `refusing to load: the pickle refers to '${q}', which is not one of the numpy/pandas constructors this reader allows ` +
-        `(a pickle naming arbitrary globals can run code when loaded in Python)`,
+        `(a pickle naming arbitrary globals can run code when loaded in Python)${hint}`,
       at,
     );
   }

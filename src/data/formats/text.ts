@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { extensionOf, gzipError, openStream, peekContent, readLineBatches } from './input.js';
 import { CsvScanner, strictFieldText, type RecordView } from './csvScan.js';
 import { duplicateKey, nestedKey } from './jsonKeys.js';
+import { MAX_EMBEDDING_DIM } from './embedding.js';
 import { maxLineBytes } from '../limits.js';
 import { refuseLoneSurrogates } from './surrogates.js';
 
@@ -225,6 +226,11 @@ class DelimitedSource {
   }
 }
 
+/** The one key whose value may be an array: a wide table's embedding (datasets/README.md#user-embeddings). */
+function isListKey(k: string): boolean {
+  return k.trim().toLowerCase() === 'embedding';
+}
+
 async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
   let columns: string[] | null = null;
   let index: Map<string, number> | null = null;
@@ -234,8 +240,11 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
     line++;
     if (text.trim() === '') continue;
     // refused before parsing: a line of deeply nested arrays builds a tree many times its size
-    const nested = nestedKey(text);
-    if (nested !== null) throw new DataError('nested values are not supported', file, line, nested);
+    const nested = nestedKey(text, isListKey, MAX_EMBEDDING_DIM);
+    if (nested !== null) {
+      if (isListKey(nested)) throw new DataError(`an embedding is a flat list of at most ${MAX_EMBEDDING_DIM} numbers`, file, line, nested);
+      throw new DataError('nested values are not supported', file, line, nested);
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(text);
@@ -259,6 +268,11 @@ async function* jsonlBatches(file: string): AsyncGenerator<TextRecord[]> {
       const i = index!.get(k);
       if (i === undefined) throw new DataError(`key '${k}' is not in the first record`, file, line, k);
       const v = rec[k];
+      if (Array.isArray(v) && isListKey(k)) {
+        // read as the same list written as JSON text; an overflowing literal keeps its name, not JSON's null
+        cells[i] = JSON.stringify(v.map((x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)));
+        continue;
+      }
       if (v !== null && typeof v === 'object') throw new DataError('nested values are not supported', file, line, k);
       cells[i] = v as Cell;
     }

@@ -25,6 +25,41 @@ describe('user embeddings in the loaders', () => {
     expect([...t.embedding!.values]).toEqual(E.flat());
   });
 
+  it('wide JSONL: an embedding key holding an array, as pandas to_json(orient="records", lines=True) writes it', async () => {
+    const rows = E.map((e, q) => JSON.stringify({ query_id: `q${q}`, task: 'gsm8k', 'a|accuracy': q, embedding: e }));
+    const t = await loadTable(s.write('wl.jsonl', rows.join('\n') + '\n'));
+    expect(t.embedding!.dim).toBe(3);
+    expect([...t.embedding!.values]).toEqual(E.flat());
+    // the array is read as the same JSON-encoded list in a string cell is
+    const str = E.map((e, q) => JSON.stringify({ query_id: `q${q}`, task: 'gsm8k', 'a|accuracy': q, embedding: JSON.stringify(e) }));
+    expect([...(await loadTable(s.write('ws.jsonl', str.join('\n') + '\n'))).embedding!.values]).toEqual(E.flat());
+  });
+
+  it('wide JSONL: only a flat array of numbers under the embedding key; other arrays stay refused', async () => {
+    const line = (v: string, key = 'embedding'): string => `{"query_id":"q1","task":"t","a|accuracy":1,"${key}":${v}}\n`;
+    await dataError(loadTable(s.write('n1.jsonl', line('[[1,2],[3,4]]'))), { line: 1, column: 'embedding', message: /an embedding is a flat list of at most 4096 numbers/ });
+    await dataError(loadTable(s.write('n2.jsonl', line('{"x":1}'))), { line: 1, column: 'embedding', message: /an embedding is a flat list of at most 4096 numbers/ });
+    // the widest embedding read (4,096) passes; one more is refused before the line is parsed
+    const wide = (n: number): string => `[${Array(n).fill(1).join(',')}]`;
+    expect((await loadTable(s.write('n7.jsonl', line(wide(4096))))).embedding!.dim).toBe(4096);
+    await dataError(loadTable(s.write('n8.jsonl', line(wide(4097)))), { line: 1, column: 'embedding', message: /an embedding is a flat list of at most 4096 numbers/ });
+    await dataError(loadTable(s.write('n3.jsonl', line('[1,2]', 'b|accuracy'))), { line: 1, column: 'b|accuracy', message: /nested values are not supported/ });
+    await dataError(loadTable(s.write('n4.jsonl', line('[1,"x"]'))), { line: 1, column: 'embedding', message: /embedding value 1 is not a number \(got "x"\)/ });
+    await dataError(loadTable(s.write('n5.jsonl', line('[1,1e400]'))), { line: 1, column: 'embedding', message: /embedding value 1 is not a number \(got "Infinity"\)/ });
+    await dataError(loadTable(s.write('n6.jsonl', line('[1,null]'))), { line: 1, column: 'embedding', message: /embedding value 1 is not a number \(got nothing\)/ });
+  });
+
+  it('long CSV: emb_j or embedding columns in the pairs file are ignored with a warning that says where they go', async () => {
+    const warnings: string[] = [];
+    const t = await loadTable(s.write('lp.csv', 'query_id,model_id,accuracy,emb_0,emb_1,notes\nq1,a,1,0.5,-1,x\n'), { warn: (m) => warnings.push(m) });
+    expect(t.embedding).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/^.*lp\.csv: ignoring unknown column\(s\): emb_0, emb_1, notes \(a long table's embedding goes in its queries file, as emb_0 … emb_n columns\)$/)]);
+    // no hint without an embedding column
+    const plain: string[] = [];
+    await loadTable(s.write('lp2.csv', 'query_id,model_id,accuracy,notes\nq1,a,1,x\n'), { warn: (m) => plain.push(m) });
+    expect(plain).toEqual([expect.stringMatching(/ignoring unknown column\(s\): notes$/)]);
+  });
+
   it('long CSV: emb_j columns of the queries file, kept with their query when others are dropped', async () => {
     const q = s.write('q.csv', 'query_id,task,emb_0,emb_1,emb_2\nq0,mmlu,9,9,9\nq1,mmlu,0.5,-1,2\nq2,mmlu,3,0,0.25\n');
     const o = s.write('o.csv', 'query_id,model_id,accuracy\nq1,a,1\nq2,a,0\n');

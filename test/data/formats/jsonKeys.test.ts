@@ -37,4 +37,18 @@ describe('nestedKey', () => {
     expect(nestedKey('{"a":"{","b":2}')).toBeNull();
     expect(nestedKey('[1,2]')).toBeNull();
   });
+
+  it('lets a key it is told of hold a flat array, and names it once that array nests', () => {
+    const emb = (k: string): boolean => k === 'embedding';
+    expect(nestedKey('{"a":1,"embedding":[1, 2.5,-3],"b":"[x]"}', emb)).toBeNull();
+    expect(nestedKey('{"embedding":[1,2],"b":[1]}', emb)).toBe('b');
+    expect(nestedKey('{"embedding":[1,[2]]}', emb)).toBe('embedding');
+    expect(nestedKey('{"embedding":[1,{"x":2}]}', emb)).toBe('embedding');
+    expect(nestedKey('{"embedding":{"x":[1]}}', emb)).toBe('embedding');
+    expect(nestedKey('{"embedding":[1,2]}')).toBe('embedding');
+    // at most maxItems items: counted by the commas outside strings
+    expect(nestedKey('{"embedding":[1,2,3]}', emb, 3)).toBeNull();
+    expect(nestedKey('{"embedding":[1,2,3,4]}', emb, 3)).toBe('embedding');
+    expect(nestedKey('{"embedding":["a,b,c,d",2]}', emb, 3)).toBeNull();
+  });
 });

@@ -66,6 +66,16 @@ describe('restricted unpickler: DataFrames made by pandas 1.5 and 2.x, protocols
     expect(() => unpickle(bytes)).toThrow(/refusing to load: the pickle refers to '(posix|os)\.system'/);
   });
 
+  it('a refused pandas global says that extension dtypes are not read and how to store the column', () => {
+    // protocol 2: PROTO 2, GLOBAL 'pandas.core.arrays.categorical Categorical', STOP — what a category column names
+    const cat = Buffer.from('\x80\x02cpandas.core.arrays.categorical\nCategorical\n.', 'latin1');
+    expect(() => unpickle(cat)).toThrow(/'pandas\.core\.arrays\.categorical\.Categorical'.*extension dtypes \(category, string, nullable Int64\/Float64\/boolean\) are not read/);
+    // a global outside pandas gets no such hint
+    const os = Buffer.from('\x80\x02cos\nsystem\n.', 'latin1');
+    expect(() => unpickle(os)).not.toThrow(/extension dtypes/);
+    expect(() => unpickle(os)).toThrow(/refusing to load/);
+  });
+
   it('reports the refusal as a DataError naming the file', async () => {
     const f = fixture('pickle_unknown_global.pkl');
     const e = await dataError(loadTable(f), { message: /refusing to load/ });
