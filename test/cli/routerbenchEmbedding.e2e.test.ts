@@ -142,7 +142,7 @@ describe('evaluate --routerbench with user embeddings', () => {
       ['text.csv', cell(3, 7, 'abc'), /text\.csv:3 \(column 'emb_1'\): 'abc' is not a number/],
       ['nan.csv', cell(6, 12, 'nan'), /nan\.csv:6 \(column 'emb_2'\): embedding value is not a finite number: every component of an embedding needs one/],
       ['empty.csv', cell(2, 13, ''), /empty\.csv:2 \(column 'emb_3'\): embedding value is empty: every component of an embedding needs a finite number/],
-      ['gap.csv', lines.join('\n').replace('emb_1', 'emb_7') + '\n', /gap\.csv:1 \(column 'emb_7'\): embedding columns must be emb_0 … emb_3 without gaps; emb_1 is missing/],
+      ['gap.csv', lines.join('\n').replace('emb_1', 'emb_7') + '\n', /gap\.csv:1 \(column 'emb_7'\): embedding columns must run emb_0 … emb_n without gaps; emb_1 is missing/],
       ['ragged.parquet', parquet(ragged), /ragged\.parquet:5 \(column 'embedding'\): embedding has 2 values, expected 4 \(as on row 1\)/],
     ];
     for (const [name, content, msg] of cases) {

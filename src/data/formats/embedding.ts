@@ -37,7 +37,7 @@ export function embeddingColumns(columns: readonly string[], lc: readonly string
     if (col === undefined) {
       // name a column numbered past the n given (one must be): the likely misnumbered one
       const after = Math.min(...[...byIndex.keys()].filter((i) => i >= n));
-      throw new DataError(`embedding columns must be emb_0 … emb_${n - 1} without gaps; emb_${j} is missing`, file, 1, columns[byIndex.get(after)!]);
+      throw new DataError(`embedding columns must run emb_0 … emb_n without gaps; emb_${j} is missing`, file, 1, columns[byIndex.get(after)!]);
     }
     embCols[j] = col;
   }

@@ -116,7 +116,12 @@ describe('user embeddings in the loaders', () => {
   });
 
   it('refuses ragged, non-finite and gapped embeddings, naming file, line and column', async () => {
-    await dataError(loadTable(s.write('gap.csv', 'query_id,a|accuracy,emb_0,emb_2\nq1,1,0,0\n')), { line: 1, message: /emb_1 is missing/ });
+    // the gap is named once, with no numbered bound that could be the missing column itself
+    await dataError(loadTable(s.write('gap.csv', 'query_id,a|accuracy,emb_0,emb_2\nq1,1,0,0\n')), {
+      line: 1,
+      column: 'emb_2',
+      message: /: embedding columns must run emb_0 … emb_n without gaps; emb_1 is missing$/,
+    });
     await dataError(loadTable(s.write('inf.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,0\nq2,1,1e309,0\n')), { line: 3, column: 'emb_0', message: /too large|not a finite/ });
     await dataError(loadTable(s.write('empty.csv', 'query_id,a|accuracy,emb_0,emb_1\nq1,1,0,\n')), { line: 2, column: 'emb_1', message: /embedding value is empty/ });
     // a literal NaN gets the embedding's own rule, not the table's advice to leave the cell empty

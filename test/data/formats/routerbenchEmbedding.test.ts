@@ -247,7 +247,7 @@ describe('RouterBench tables with user embeddings', () => {
       ['nan.csv', withCell(3, 11, 'NaN'), { line: 4, column: 'emb_2', message: /embedding value is not a finite number: every component of an embedding needs one/ }],
       ['empty.csv', withCell(2, 14, ''), { line: 3, column: 'emb_3', message: /embedding value is empty/ }],
       ['inf.csv', withCell(1, 2, '1e400'), { line: 2, column: 'emb_0', message: /too large/ }],
-      ['gap.csv', lines.join('\n').replace('emb_2', 'emb_5'), { line: 1, column: 'emb_5', message: /emb_0 … emb_3 without gaps; emb_2 is missing/ }],
+      ['gap.csv', lines.join('\n').replace('emb_2', 'emb_5'), { line: 1, column: 'emb_5', message: /must run emb_0 … emb_n without gaps; emb_2 is missing/ }],
     ];
     for (const [name, csv, want] of cases) {
       const f = s.write(`bad-${name}`, csv);
