@@ -5,7 +5,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { DataError, UnreadableError, UsageError } from '../core/errors.js';
 import { checkFieldKinds, checkKnownKeys, checkObject, checkString, kindOf } from '../core/shape.js';
-import { loadSources } from '../data/combine.js';
+import { loadSources, skipReason } from '../data/combine.js';
 import { isEmbeddingColumn } from '../data/formats/embedding.js';
 import { isLongHeader } from '../data/formats/long.js';
 import { firstLine, someOf, truncate } from '../data/formats/text.js';
@@ -132,7 +132,7 @@ async function loadOne(file: string, o: RouterbenchSourceOptions, strict: boolea
   try {
     t = await loadTable(file, { format: o.format, offline: o.offline, warn: o.warn });
   } catch (e) {
-    if (!strict && !shaped && e instanceof DataError && !(e instanceof UnreadableError)) return e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
+    if (!strict && !shaped && e instanceof DataError && !(e instanceof UnreadableError)) return skipReason(e, file);
     throw e;
   }
   const empty = emptyModelsMessage(t);

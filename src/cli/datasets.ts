@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UnreadableError, UsageError, userIoError } from '../core/errors.js';
 import { inputSameAs, sameFile } from '../core/outputGuard.js';
 import { fileAbove } from '../core/atomic.js';
-import { loadSources, type LoadOne } from '../data/combine.js';
+import { loadSources, skipReason, type LoadOne } from '../data/combine.js';
 import type { PoolTable } from '../data/pool.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { fitColumns, plural, wrapAt, wrapList } from '../report/terminalTable.js';
@@ -99,11 +99,7 @@ async function loadInfo(srcs: readonly string[], o: InputOpts, warnings: string[
       return await load(file, o, warnings);
     } catch (e) {
       if (strict || !(e instanceof DataError) || e instanceof UnreadableError) throw e;
-      // the skip note names the file already: keep only the line and the reason
-      if (!e.message.startsWith(`${file}:`)) return e.message;
-      const rest = e.message.slice(file.length + 1);
-      // `12: …` or `12 (column 'x'): …`
-      return /^\d+[ :]/.test(rest) ? `line ${rest}` : rest.trimStart();
+      return skipReason(e, file);
     }
   };
   const { table, files } = await loadSources(srcs, loadOne, { what: 'table', warn: (m) => warnings.push(m) });

@@ -19,6 +19,16 @@ const TABLE_EXTENSIONS = /\.(csv|tsv|tab|jsonl|ndjson|pkl|pickle|parquet|pq|arro
 export type LoadOne = (file: string, strict: boolean) => Promise<PoolTable | string>;
 
 /**
+ * Why a file was skipped, from the error loading it: the skip note names the file already, so keep only
+ * the line and the reason (`line 12: …`, `line 12 (column 'x'): …`).
+ */
+export function skipReason(e: DataError, file: string): string {
+  if (!e.message.startsWith(`${file}:`)) return e.message;
+  const rest = e.message.slice(file.length + 1);
+  return /^\d+[ :]/.test(rest) ? `line ${rest}` : rest.trimStart();
+}
+
+/**
  * Files, hf:// URIs and directories (their table files, sorted) loaded and combined into one table. A file
  * named twice (directly or through a directory) is read once; the files are listed sorted, and the table is
  * independent of the order the sources were given in (combineTables).

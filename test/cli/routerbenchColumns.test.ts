@@ -3,7 +3,7 @@
  * column), a header of thousands of stray columns gives a bounded message, and the wide loader warns about
  * model columns without a filled cell (simulate reads it) and refuses a table where no model has one.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,34 @@ describe('the wide loader (simulate --data): model columns without a filled cell
   it('refuses a table where no model has a filled cell', async () => {
     const e = await refusal(loadTable(rb('none.csv', { blank: ['m-a', 'm-b'] }), { warn: () => {} }));
     expect(e.message).toMatch(/none\.csv: no row has any correctness value/);
+  });
+});
+
+describe('a RouterBench directory: the reason a file is skipped', () => {
+  it("names the line (and column) as 'line N', as datasets info does, not the file a second time", async () => {
+    const sub = join(dir, 'skip');
+    mkdirSync(sub);
+    rb('skip/rb.csv');
+    // long tables (not RouterBench-shaped) whose load fails: a missing column (line 1) and a bad cell (line 3)
+    const cases = [
+      ['a-nocol.csv', 'query_id,model_id,correct\nq1,m1,1\n'],
+      ['b-cell.csv', 'query_id,model_id,accuracy\nq1,m1,1\nq1,m2,abc\n'],
+    ];
+    const want: string[] = [];
+    for (const [name, text] of cases) {
+      const f = join(sub, name);
+      writeFileSync(f, text);
+      // the reason is the error the file gives alone, with its location as 'line N (column …)'
+      const e = await refusal(loadTable(f));
+      expect(e.line).toBeGreaterThan(0);
+      const where = `${f}:${e.line} (column '${e.column}'): `;
+      expect(e.message.startsWith(where)).toBe(true);
+      const reason = e.message.slice(where.length);
+      want.push(`skipping ${f}: line ${e.line} (column '${e.column}'): ${reason}`);
+    }
+    expect(want[1]).toMatch(/^skipping .*b-cell\.csv: line 3 \(column 'accuracy'\): /);
+    const warnings: string[] = [];
+    await loadRouterbench(sub, { warn: (m) => warnings.push(m) });
+    expect(warnings.filter((w) => w.startsWith('skipping'))).toEqual(want);
   });
 });
