@@ -179,7 +179,7 @@ async function loadLongColumnar(src: ColumnarSource, opts: ColumnarOptions): Pro
   for (const c of ['query_id', 'model_id', 'accuracy']) {
     if (!idx.has(c)) throw new DataError(missingColumn(c, src.columns, 'long format', ['query_id', 'model_id', 'task', ...LONG_METRIC_COLUMNS]), file, undefined, c);
   }
-  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn, minKind: metricKinds(src) });
+  const b = new LongTableBuilder(tableNameOf(file), file, { warn: opts.warn, minKind: metricKinds(src), rowWord: 'row' });
   await applySideFiles(b, opts);
   const n = src.nRows;
   // Column by column: ids become per-row codes first, so no more than one decoded text column is held at

@@ -58,6 +58,8 @@ interface BuilderOptions {
   warn?: (msg: string) => void;
   /** Narrowest float storage of metric k (src/data/columns.ts); text sources: F32 (the 6-digit rule). */
   minKind?: (k: number) => typeof F32 | typeof F64;
+  /** What an earlier row's number counts in messages: a text file's line, a binary table's (Arrow, Parquet) row. */
+  rowWord?: 'line' | 'row';
 }
 
 export class LongTableBuilder {
@@ -195,7 +197,7 @@ export class LongTableBuilder {
       this.qTask.a[q] = this.tasks.of(task);
       this.qTaskLine.a[q] = line ?? 0;
     } else if (prev !== task) {
-      const where = this.qTaskLine.a[q] > 0 ? ` on line ${this.qTaskLine.a[q]}` : ' in the queries file';
+      const where = this.qTaskLine.a[q] > 0 ? ` on ${this.opts.rowWord ?? 'line'} ${this.qTaskLine.a[q]}` : ' in the queries file';
       throw new DataError(`query '${truncate(this.qIds[q])}' has task '${task}' here but '${prev}'${where}`, this.file, line, column);
     }
   }
@@ -261,7 +263,7 @@ export class LongTableBuilder {
             const k = kinds[j];
             throw new DataError(
               `conflicting duplicate rows for query '${truncate(this.qIds[rq[r]])}', model '${this.models[rm[r]].id}': ` +
-                `${LONG_METRIC_COLUMNS[k]} is ${fmt(exact(j, r))} here but ${fmt(exact(j, prev))} on line ${this.rline.at(prev)}`,
+                `${LONG_METRIC_COLUMNS[k]} is ${fmt(exact(j, r))} here but ${fmt(exact(j, prev))} on ${this.opts.rowWord ?? 'line'} ${this.rline.at(prev)}`,
               this.file,
               this.rline.at(r),
               LONG_METRIC_COLUMNS[k],

@@ -137,6 +137,34 @@ describe('Arrow and Parquet readers', () => {
     expect(Number.isNaN(column(t, 'latencyS')[1])).toBe(true);
   });
 
+  it('a long Parquet or Arrow table names an earlier row by its row number, a CSV by its line', async () => {
+    const cols = { query_id: ['a', 'b', 'a'], model_id: ['m1', 'm1', 'm1'], task: ['x', 'y', 'x'], accuracy: [1, 0, 0] };
+    const parquet = (c: typeof cols): Uint8Array =>
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'query_id', data: c.query_id, type: 'STRING' },
+            { name: 'model_id', data: c.model_id, type: 'STRING' },
+            { name: 'task', data: c.task, type: 'STRING' },
+            { name: 'accuracy', data: c.accuracy, type: 'DOUBLE' },
+          ],
+        }),
+      );
+    const arrow = (c: typeof cols): Uint8Array => tableToIPC(tableFromArrays({ ...c, accuracy: Float64Array.from(c.accuracy) }), 'file');
+    const csv = (c: typeof cols): string => ['query_id,model_id,task,accuracy', ...c.query_id.map((q, r) => `${q},${c.model_id[r]},${c.task[r]},${c.accuracy[r]}`)].join('\n') + '\n';
+    // the third row conflicts with the first: its accuracy (same model), or its task (another model)
+    const task = { ...cols, model_id: ['m1', 'm1', 'm2'], task: ['x', 'y', 'z'] };
+    for (const [ext, bytes, first] of [
+      ['parquet', parquet, 'row 1'],
+      ['arrow', arrow, 'row 1'],
+      ['csv', csv, 'line 2'],
+    ] as const) {
+      const row3 = ext === 'csv' ? 4 : 3;
+      await dataError(loadTable(s.write(`dup.${ext}`, bytes(cols))), { line: row3, column: 'accuracy', message: new RegExp(`accuracy is 0 here but 1 on ${first}$`) });
+      await dataError(loadTable(s.write(`task.${ext}`, bytes(task))), { line: row3, column: 'task', message: new RegExp(`has task 'z' here but 'x' on ${first}$`) });
+    }
+  });
+
   it('reads a RouterBench-layout (wide) Parquet file', async () => {
     const buf = parquetWriteBuffer({
       columnData: [
