@@ -15,7 +15,7 @@ import { FamilyMapper, remapTasks, type parseFamilyRules } from '../data/familie
 import { tableSha256, type PoolTable } from '../data/pool.js';
 import type { ComplexityBinning } from '../features/context.js';
 import { denseKind, type ContextFeature } from '../features/contextsFor.js';
-import { loadPolicyModule, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
+import { checkPolicyNames, loadPolicyModule, TRAINED_DEFAULT_POLICIES } from '../policies/registry.js';
 import { checkThreadBound } from './policies.js';
 import { PROTOCOL_BASELINE } from '../sim/run.js';
 import { checkProtocolSettings, tasksMissingFromTrain, type ProtocolSpec } from '../sim/protocol.js';
@@ -183,6 +183,8 @@ export function checkReplayCount(p: Pick<EvaluateParams, 'lambdas' | 'runs' | 'p
 /** An evaluation's table, loaded, priced (under cost 'energy'), mapped to families and given its context features, and its sweep options. */
 export async function prepareEvaluation(p: EvaluateParams, say: Say = silent) {
   for (const f of p.policyModules ?? []) await loadPolicyModule(f);
+  // with the plugins registered, an unknown name is refused before the (slow) load and its warnings
+  checkPolicyNames(p.policies);
   const { table: loaded, files } = await loadRouterbench(p.source, { format: p.format, offline: p.offline, warn: say });
   // --cost energy: modelled joules per prompt become the cost axis (docs/energy-model.md)
   const em = p.cost === 'energy' ? await energyForEvaluate(loaded, files, p.energyModel!, { format: p.format, warn: say }) : null;

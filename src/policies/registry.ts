@@ -123,6 +123,14 @@ export function resolvePolicy(name: string, models: readonly ModelInfo[]): Polic
 }
 
 /**
+ * The policy names that need no table (all but `static:<model>`, which waits for the table's models)
+ * resolved as resolvePolicies resolves them, so an unknown one is refused before any data is read.
+ */
+export function checkPolicyNames(names: readonly string[]): void {
+  resolvePolicies(names.filter((n) => !n.startsWith('static:')), [], []);
+}
+
+/**
  * Parse `policy.param=value` overrides (e.g. `linucb.alpha=0.2`) and return each policy's full parameter set.
  * Unknown policies or parameters and out-of-range values are usage errors listing the valid names.
  */

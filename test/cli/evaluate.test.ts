@@ -149,6 +149,35 @@ describe('greenserv evaluate --routerbench: bad input', () => {
     expect(((await evaluate(['--routerbench', f, '--family', 'oops'])) as Error).message).toMatch(/bad --family 'oops'/);
   });
 
+  it('an unknown policy is refused before any data is read, with the message simulate gives; static:<model> waits for the table', async () => {
+    const { resolvePolicies } = await import('../../src/policies/registry.js');
+    let want = '';
+    try {
+      resolvePolicies(['nope'], [], []);
+    } catch (e) {
+      want = (e as Error).message;
+    }
+    expect(want).toMatch(/^unknown policy 'nope'/);
+    // a directory whose load warns (a file it skips): none of that is said before the refusal
+    const d = join(tmp, 'pol-early');
+    mkdirSync(d);
+    writeFileSync(join(d, 'ok.csv'), rbCsv());
+    writeFileSync(join(d, 'notes.csv'), 'model,comment\nx,hello\n');
+    const o = join(tmp, 'pol-early-out');
+    const e = await evaluate(['--routerbench', d, '--policies', 'random,nope', '--runs', '1', '--no-charts', '--out', o]);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toBe(want);
+    expect(io.err.join('')).not.toMatch(/skipping/);
+    expect(existsSync(o)).toBe(false);
+    // a source that does not exist: the policy is what is refused
+    expect(((await evaluate(['--routerbench', join(tmp, 'absent.csv'), '--policies', 'nope', '--runs', '1'])) as Error).message).toBe(want);
+    // a static:<model> naming no model of the table is known only once it is loaded
+    const st = await evaluate(['--routerbench', d, '--policies', 'static:zz', '--runs', '1', '--no-charts', '--out', o]);
+    expect((st as Error).message).toMatch(/^unknown model 'zz' in 'static:zz'/);
+    expect(io.err.join('')).toMatch(/skipping .*notes\.csv/);
+    expect(existsSync(o)).toBe(false);
+  });
+
   it('more replays than an experiment may make (λ × runs × policies × splits) exit 2 naming the flags, before any data is read', async () => {
     const grid = Array.from({ length: 1001 }, (_, i) => i / 1000).join(',');
     // the source does not exist: the count is refused first
