@@ -14,8 +14,11 @@ export function isUserError(e: unknown): e is Error {
   return e instanceof Error && typeof x.code === 'string' && typeof x.path === 'string' && isUserIoCode(x.code);
 }
 
-/** The flag of a run setting's field: `maxLatency` → `--max-latency`. */
-export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** Fields whose flag is not their name: the overrides in `params` are given one per `--param`. */
+const FLAG_OF: Readonly<Record<string, string>> = { params: 'param' };
+
+/** The flag of a run setting's field: `maxLatency` → `--max-latency`, `params` → `--param`. */
+export const flagName = (key: string): string => `--${(FLAG_OF[key] ?? key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** A user error's message as the command line shows it: the settings it names are worded by their flags. */
 export function userErrorText(e: Error): string {

@@ -1,5 +1,5 @@
 /** Policy registry: names used on the command line and in summary.json. */
-import { didYouMean, UsageError } from '../core/errors.js';
+import { didYouMean, SettingError, UsageError } from '../core/errors.js';
 import { parseDecimal } from '../core/format.js';
 import type { ModelInfo } from '../data/pool.js';
 import { epsilonGreedyFactory } from './epsilonGreedy.js';
@@ -168,7 +168,8 @@ export function resolvePolicies(names: readonly string[], overrides: readonly st
     given.set(`${pol}.${key}`, o);
     const all = allFactories();
     const factory = all.find((f) => f.name === pol);
-    if (!factory) throw new UsageError(`unknown policy '${cutName(pol)}' in parameter override '${cutName(o)}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
+    // named as the setting was given: the params field, or --param on the command line
+    if (!factory) throw new SettingError((n) => `${n('params')}: unknown policy '${cutName(pol)}' in '${cutName(o)}'${didYouMean(pol, all.map((f) => f.name))}; valid policies: ${all.map((f) => f.name).join(', ')}`);
     const spec = factory.params.find((p) => p.name === key);
     if (!spec) {
       const valid = factory.params.map((p) => p.name).join(', ') || '(none)';

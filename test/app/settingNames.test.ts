@@ -1,5 +1,5 @@
 /** Errors name what the user wrote: a flag on the command line, a setting in YAML or a library call — never a flag not typed. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,19 @@ describe('setting names in errors', () => {
     await expect(simulate({ policies: ['linucb'], params: ['linucb.alpha=-1'], runs: 1 })).rejects.toThrow(new UsageError("parameter override 'linucb.alpha=-1': alpha must be ≥ 0"));
     await expect(simulate({ policies: ['random'], params: ['alpha'], runs: 1 })).rejects.toThrow(/^bad parameter override 'alpha'/);
     await expect(simulate({ policies: ['random'], reward: 'accuracy +', runs: 1 })).rejects.toThrow(/^reward 'accuracy \+': cannot parse/);
+  });
+
+  it('an override naming an unknown policy names the params field, and --param on the command line', async () => {
+    const rest = "unknown policy 'nope' in 'nope.alpha=0.1'; valid policies: ";
+    const lib = await simulate({ policies: ['random'], params: ['nope.alpha=0.1'], runs: 1 }).catch((e: unknown) => e);
+    expect(lib).toBeInstanceOf(UsageError);
+    expect((lib as Error).message.startsWith(`params: ${rest}`)).toBe(true);
+    const out = join(mkdtempSync(join(tmpdir(), 'gs-names-')), 'o');
+    const cli = await cliInProcess(['simulate', '--param', 'nope.alpha=0.1', '--runs', '1', '--no-progress', '--out', out]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr.startsWith(`greenserv: error: --param: ${rest}`)).toBe(true);
+    expect(cli.stderr).not.toMatch(/--params|parameter override/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a library call to ope with λ, seed or bootstrap out of range names the setting, before any file is read', async () => {
