@@ -10,6 +10,8 @@ import { DataError, UsageError } from '../core/errors.js';
 
 export const REWARD_VARIABLES = ['accuracy', 'energy_norm', 'energy_j', 'latency_s', 'tokens', 'cost_usd', 'lambda'] as const;
 const CONSTANTS = ['pi', 'e'] as const;
+/** What an expression may name besides the variables: true and false parse as literals, not names. */
+const LISTED_CONSTANTS = [...CONSTANTS, 'true', 'false'];
 
 /** Scalar functions an expression may call; `clamp(x, lo, hi)` is ours, the rest are mathjs's. */
 const REWARD_FUNCTIONS = ['min', 'max', 'abs', 'sqrt', 'cbrt', 'log', 'log10', 'log2', 'log1p', 'exp', 'expm1', 'pow', 'floor', 'ceil', 'round', 'sign', 'clamp'] as const;
@@ -49,7 +51,7 @@ function fail(src: RewardSource, expr: string, why: string): never {
 }
 
 const allowedHint = (): string =>
-  `allowed: variables ${REWARD_VARIABLES.join(', ')}; constants ${CONSTANTS.join(', ')}; functions ${REWARD_FUNCTIONS.join(', ')}; ` +
+  `allowed: variables ${REWARD_VARIABLES.join(', ')}; constants ${LISTED_CONSTANTS.join(', ')}; functions ${REWARD_FUNCTIONS.join(', ')}; ` +
   'operators + - * / ^ % mod < <= > >= == != and or not xor, and c ? a : b';
 
 /** Describe a node that is not allowed, or null when it is. */

@@ -78,6 +78,16 @@ describe('reward table (spec §2)', () => {
     await expect(buildRewards(t, { lambda: 0.5, expression: '(((' })).rejects.toThrow(/cannot parse/);
   });
 
+  it('the names an unknown name is told it may use are the constants docs/limits.md lists, and each is accepted', async () => {
+    const e = (await buildRewards(t, { lambda: 0.5, expression: 'accuracy * speed' }).catch((x: unknown) => x)) as Error;
+    const listed = /; constants ([^;]*);/.exec(e.message)![1].split(', ');
+    // docs/limits.md: | names | `accuracy`, …, constants `pi`, `e`, `true`, `false` | fixed |
+    const row = readFileSync(resolve(__dirname, '../../docs/limits.md'), 'utf8').split('\n').find((l) => l.startsWith('| names |'))!;
+    const documented = [...row.slice(row.indexOf('constants')).matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    expect(listed).toEqual(documented);
+    for (const c of listed) await expect(buildRewards(t, { lambda: 0.5, expression: `accuracy + 0 * (${c})` })).resolves.toBeDefined();
+  });
+
   it('rejects λ outside [0, 1] and a dollar cost the table does not have', async () => {
     await expect(buildRewards(t, { lambda: 1.5 })).rejects.toThrow(/λ must be in \[0, 1\]/);
     await expect(buildRewards(t, { lambda: 0.5, cost: 'usd' })).rejects.toThrow(/no cost_usd/);
