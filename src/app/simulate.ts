@@ -24,6 +24,7 @@ import { runSimulation, type PreparedRun, type SimulateOptions } from '../sim/ru
 import { changedRunSettings, runConfigSchema, runFields, runSettingsShape, type RunConfig, type RunConfigInput } from '../sim/runConfig.js';
 import { runConfigFromRequest, simulateOptions } from './runConfig.js';
 import { version } from './version.js';
+import { checkPolicyNames } from '../policies/registry.js';
 
 export { defaultPolicies } from './runConfig.js';
 
@@ -131,6 +132,8 @@ export async function simulate(req: SimulateRequest = {}): Promise<Summary> {
   const { data, format, offline, progress, warn, ...rest } = req;
   const rc = runConfigFromRequest({ ...rest, ...(typeof data === 'string' ? { data } : {}) });
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { field: 'reward' });
+  // before the table loads: static:<model> alone needs its models
+  if (rc.policies !== undefined) checkPolicyNames(rc.policies);
   const table = typeof data === 'object' ? data : await loadTable(rc.data, { queries: rc.queries, models: rc.models, format, offline, warn });
   const trainTable = rc.train !== undefined ? await loadTable(rc.train, { format, offline, warn }) : undefined;
   return (await simulateTable(table, { ...simulateOptions(rc, table), rewardSource: { field: 'reward' }, ...(trainTable ? { trainTable } : {}) }, progress)).summary;

@@ -31,6 +31,7 @@ import { LogRecorder, logColumns } from '../sim/logRecorder.js';
 import { stdoutWidth } from './width.js';
 import { notice, print, say, warn } from './say.js';
 import { shellWord, shownName } from '../core/escape.js';
+import { checkPolicyNames } from '../policies/registry.js';
 
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
 async function plainBar(): Promise<SingleBar> {
@@ -147,6 +148,8 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   }
   // a bad --reward is refused before any data is read
   if (rc.reward !== undefined) await compileRewardExpression(rc.reward, { option: '--reward' });
+  // as are unknown policy names (static:<model> waits for the table's models)
+  if (rc.policies !== undefined) checkPolicyNames(rc.policies);
 
   const em = o.energyModel !== undefined ? await import('../data/energy/flag.js') : null;
   const emSpec = em ? em.parseEnergyModelFlag(o.energyModel!) : null;
