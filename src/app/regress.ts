@@ -201,8 +201,10 @@ function baselineField<T>(file: string, field: string, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof UsageError) throw new DataError(e.message, file, undefined, field, 'field');
-    throw e;
+    if (!(e instanceof UsageError)) throw e;
+    // the key is named as the location: a message that opens with the setting's own name drops it
+    const own = `${field.split('.').pop()}: `;
+    throw new DataError(e.message.startsWith(own) ? e.message.slice(own.length) : e.message, file, undefined, field, 'field');
   }
 }
 

@@ -75,6 +75,8 @@ describe('RunConfig', () => {
     await refused({ ...simulate, data: 'usd=0' }, 'config.data', /file not found: .*usd=0/);
     await refused({ ...simulate, policies: ['random', 'linucbb'] }, 'config.policies', /unknown policy 'linucbb'/);
     await refused({ ...simulate, params: ['linucb.zz=1'] }, 'config.params', /unknown parameter 'zz'/);
+    // the key is the location: the message does not name the setting again
+    await refused({ ...simulate, params: ['nope.alpha=1'] }, 'config.params', /\(field 'config\.params'\): unknown policy 'nope' in 'nope\.alpha=1'; valid policies: /);
     await refused({ command: 'bench', policies: ['linucb', 'nope'], minMs: 50 }, 'config.policies', /unknown policy 'nope'/);
     const evaluate = { command: 'evaluate', routerbench: join(__dirname, '../fixtures/routerbench_small_pd1_p2.pkl'), policies: ['linucb'], params: [] as string[], lambdas: [0.5], runs: 1, seed: 0 };
     await refused({ ...evaluate, policies: [''] }, 'config.policies.0', /expected string to have >=1 characters/);
