@@ -113,16 +113,7 @@ describe('a plugin that never returns', () => {
 
   it('experiment run: SIGTERM while its arms are checked (a create that never returns) exits 143 and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-hang-'));
-    const plugin = hangInCreate(dir);
-    const yaml = join(dir, 'hang.yaml');
-    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
-    const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', join(dir, 'out')], dir, 'SIGTERM');
-    expect(r.signal).toBeNull();
-    expect(r.code, r.stderr).toBe(143);
-    expect(r.stopMs).toBeLessThan(5000);
-    expect(r.stderr).toContain('greenserv: interrupted (SIGTERM) before any replay; nothing written');
-    // no results, no checkpoint
-    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
+    await expectStoppedBeforeReplays(dir, hangInCreate(dir));
   });
 
   it('ope: SIGINT stops it with exit 130, says so and writes nothing', async () => {
@@ -139,6 +130,18 @@ describe('a plugin that never returns', () => {
     expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'started']);
   });
 });
+
+/** `experiment run` of one arm of `plugin` (in `dir`), sent SIGTERM: exit 143 before any replay, no results, no checkpoint. */
+async function expectStoppedBeforeReplays(dir: string, plugin: string): Promise<void> {
+  const yaml = join(dir, 'hang.yaml');
+  writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
+  const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', join(dir, 'out')], dir, 'SIGTERM');
+  expect(r.signal).toBeNull();
+  expect(r.code, r.stderr).toBe(143);
+  expect(r.stopMs).toBeLessThan(5000);
+  expect(r.stderr).toContain('greenserv: interrupted (SIGTERM) before any replay; nothing written');
+  expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
+}
 
 /** A module that appends the thread it is loaded on (main or worker) to `threads.txt` in its directory, then does `rest`. */
 function threadLogging(dir: string, name: string, rest: string): { file: string; threads: () => string[] } {
@@ -174,15 +177,7 @@ describe('a policy module whose top-level code never finishes (it is loaded on a
 
   it('experiment run (a module arm): SIGTERM exits 143 before any replay and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-hang-load-'));
-    const plugin = hangAtLoad(dir);
-    const yaml = join(dir, 'hang.yaml');
-    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(plugin)}}`, ''].join('\n'));
-    const r = await signalled(['experiment', 'run', yaml, '--workers', '1', '--no-progress', '--no-charts', '--out', join(dir, 'out')], dir, 'SIGTERM');
-    expect(r.signal).toBeNull();
-    expect(r.code, r.stderr).toBe(143);
-    expect(r.stopMs).toBeLessThan(5000);
-    expect(r.stderr).toContain('greenserv: interrupted (SIGTERM) before any replay; nothing written');
-    expect(readdirSync(dir).sort()).toEqual(['hang.mjs', 'hang.yaml', 'started']);
+    await expectStoppedBeforeReplays(dir, hangAtLoad(dir));
   });
 
   it('a module whose top-level code throws: refused on the worker thread, with the message the main thread gave (absolute and relative paths)', async () => {
