@@ -1,6 +1,6 @@
 /** The live display without a terminal: layout of long names, the ETA, plain progress lines and terminal checks. */
 import { describe, expect, it } from 'vitest';
-import { dashboardLines, fitMiddle, formatEta, topModelsFit, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
+import { dashboardLines, finalLine, fitMiddle, formatEta, headerLine, topModelsFit, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
 import { LineProgress, LiveStore, noColor, redrawSupported, reflowedRows } from '../../src/cli/ui/live.js';
 import { evaluateBarSize } from '../../src/cli/evaluate.js';
 
@@ -48,6 +48,38 @@ describe('ETA', () => {
     // 10 s of loading, then one replay a second: 2 of 10 done at 11 s
     expect(formatEta(snap([], { done: 2, total: 10, elapsedMs: 11_000, firstMs: 10_000 }))).toBe('11.0 s · ETA 8.0 s');
     expect(formatEta(snap([], { done: 1, total: 10, elapsedMs: 10_000, firstMs: 10_000 }))).toBe('10.0 s · ETA –');
+  });
+});
+
+describe('the header and the summary on a narrow terminal', () => {
+  const title = 'experiment /home/someone/experiments/my-long-experiment.yaml';
+  const running = snap([], { title, done: 969, total: 1760, elapsedMs: 2200, firstMs: 600 });
+
+  it('the header keeps the counts and ETA whole and cuts the title instead', () => {
+    const eta = formatEta(running);
+    for (const cols of [120, 60, 45, 40]) {
+      const h = text(headerLine(running, cols));
+      expect(h.length, `${cols} columns`).toBeLessThan(cols);
+      expect(h, `${cols} columns`).toContain(`969/1760 replays · ${eta}`);
+    }
+    // room for all of it: the title whole, as before
+    expect(text(headerLine(running, 120))).toBe(`${title}  969/1760 replays · ${eta}`);
+    // some room: the title cut with an ellipsis
+    expect(text(headerLine(running, 60))).toMatch(/^experiment \/home\S*…  969\/1760 replays/);
+    // a phase goes before the title does
+    const writing = { ...running, done: 1760, replaysMs: 3300, phase: 'writing results…' };
+    const status = '1760/1760 replays · took 3.3 s';
+    expect(text(headerLine(writing, 80))).toBe(`${title.slice(0, 79 - 2 - status.length - 1)}…  ${status}`);
+  });
+
+  it('the summary left on screen is broken between words, never cut', () => {
+    const done = { ...running, done: 1760, elapsedMs: 3700, replaysMs: 3300 };
+    const whole = `${title}: 1760 replays in 3.3 s, then 0.4 s writing results`;
+    expect(finalLine(done, 200)).toBe(whole);
+    const lines = finalLine(done, 60).split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.length).toBeLessThan(60);
+    expect(lines.join(' ')).toBe(whole);
   });
 });
 

@@ -3,7 +3,7 @@
  * wrapped line breaks the redraw and leaves stale copies in the scrollback), no more lines than the height.
  * Pure functions, so the layout is tested without a terminal.
  */
-import { plural } from '../../report/terminalTable.js';
+import { plural, wrapAt } from '../../report/terminalTable.js';
 
 export interface LiveRow {
   label: string;
@@ -97,10 +97,17 @@ function regretCell(r: LiveRow, groupName: string | null): string {
   return r.done ? (r.regretSum / r.done).toFixed(1) : '';
 }
 
-/** The header line: title, counts, elapsed time and ETA (or what runs now). */
-function headerLine(s: LiveSnapshot, columns: number): Line {
-  const text = `${s.title}  ${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}${s.phase ? ` · ${s.phase}` : ''}`;
-  return [{ text: fit(text, columns - 1), bold: true }];
+/**
+ * The header line: title, counts, elapsed time and ETA (or what runs now). A narrow terminal cuts the title
+ * (then drops it) before the counts and ETA, which are what the line is for.
+ */
+export function headerLine(s: LiveSnapshot, columns: number): Line {
+  const w = columns - 1;
+  const status = `${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}`;
+  const phase = s.phase ? ` · ${s.phase}` : '';
+  const room = w - 2 - status.length;
+  if (s.title.length <= room) return [{ text: fit(`${s.title}  ${status}${phase}`, w), bold: true }];
+  return [{ text: fit(room >= 8 ? `${fit(s.title, room)}  ${status}` : status, w), bold: true }];
 }
 
 /**
@@ -163,9 +170,10 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   return lines;
 }
 
-/** The one line left on screen when the display ends normally. */
+/** The summary left on screen when the display ends normally: one line, more on a narrow terminal. */
 export function finalLine(s: LiveSnapshot, columns: number): string {
   const after = s.replaysMs !== null ? s.elapsedMs - s.replaysMs : 0;
   const tail = s.replaysMs !== null && after >= 100 ? `, then ${seconds(after)} writing results` : '';
-  return fit(`${s.title}: ${plural(s.done, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${tail}`, Math.max(20, columns - 1));
+  // what stays on screen is broken between words rather than cut: its timings come last
+  return wrapAt(`${s.title}: ${plural(s.done, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${tail}`, ' ', Math.max(20, columns - 1));
 }
