@@ -13,7 +13,7 @@ import type { JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment } from '../sim/experimentConfig.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { parseInteger } from './parse.js';
-import { LiveStore, startProgress, type Progress } from './ui/live.js';
+import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
 import { parseShard } from '../sim/shard.js';
@@ -127,8 +127,14 @@ export function registerExperimentCommand(program: Command): void {
       // Ctrl-C clears the live display first; during the replays runExperiment's own handler then keeps the
       // checkpoint and exits, before and after them this one says what is kept
       const clear = (sig: NodeJS.Signals): void => {
+        const dashboard = (live as Progress | null) instanceof InkProgress;
         (live as Progress | null)?.stop(false);
-        if (stage === 'replays') return;
+        if (stage === 'replays') {
+          // that message starts with a newline (for plain lines, after the echoed ^C); the cleared dashboard left
+          // the cursor at the start of its own first row: step up so that the newline lands there, not below it
+          if (dashboard) process.stderr.write('\x1b[1A');
+          return;
+        }
         const resume = `greenserv experiment run --resume ${shellWord(partial)}`;
         notice(
           stage === 'loading'

@@ -213,19 +213,26 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
 
 /**
  * Run `greenserv <args>` (a shell fragment) in a detached 80 × 30 tmux window on its own server until it prints
- * EXIT=<code>, and return the whole scrollback with wrapped lines joined (-J).
+ * EXIT=<code>, and return the whole scrollback with wrapped lines joined (-J). `before`: a shell command run
+ * first (e.g. an echo standing for the prompt line); `ctrlC`: press Ctrl-C once the screen matches it.
  */
-async function tmuxScreen(sock: string, args: string): Promise<string> {
+async function tmuxScreen(sock: string, args: string, opts: { before?: string; ctrlC?: RegExp } = {}): Promise<string> {
   const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
-  tmux('new-session', '-d', '-x', '80', '-y', '30', `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}; echo EXIT=$?; sleep 30`);
+  tmux('new-session', '-d', '-x', '80', '-y', '30', `${opts.before ? `${opts.before}; ` : ''}env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}; echo EXIT=$?; sleep 30`);
   try {
     let screen = '';
+    let pressed = false;
     const t0 = Date.now();
     while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
       await new Promise((r) => setTimeout(r, 100));
       screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
+      if (opts.ctrlC && !pressed && opts.ctrlC.test(screen)) {
+        tmux('send-keys', 'C-c');
+        pressed = true;
+      }
     }
-    return screen;
+    // whether the program left the cursor shown
+    return screen + `CURSOR=${tmux('display', '-p', '#{cursor_flag}').trim()}\n`;
   } finally {
     tmux('kill-server');
   }
@@ -245,6 +252,25 @@ describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (bui
     expect(lines[at + 1]).toMatch(/^X3/);
     // -J joins wrapped lines: nothing was wider than the window
     for (const l of lines) expect(l.length).toBeLessThan(80);
+  }, 90_000);
+});
+
+describe.skipIf(!hasTmux)('Ctrl-C on the experiment dashboard (built binary)', () => {
+  it('the checkpoint message takes the dashboard\'s place, right under the line before it, and the cursor is shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+    const out = join(dir, 'x3');
+    const screen = await tmuxScreen(`gs-test-int-${process.pid}`, `experiment run x3-lambda-sweep --runs 20 --workers 1 --no-charts --out ${JSON.stringify(out)}`, {
+      before: 'echo the-line-before',
+      ctrlC: / [1-9]\d*\/1760 replays ·/,
+    });
+    expect(screen).toMatch(/EXIT=130/);
+    const lines = screen.split('\n');
+    const at = lines.indexOf('the-line-before');
+    // no blank line and no stale dashboard between the line before and the message
+    expect(lines[at + 1]).toMatch(/^greenserv: interrupted \(SIGINT\): \d+ of 1760 replays kept in/);
+    expect(lines.slice(at + 1).join(' ')).toContain(`finish with: greenserv experiment run --resume ${out}.partial`);
+    expect(screen).toMatch(/^CURSOR=1$/m);
+    expect(existsSync(join(`${out}.partial`, 'state.json'))).toBe(true);
   }, 90_000);
 });
 
