@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dashboardLines, finalLine, fitMiddle, formatEta, headerLine, topModelsFit, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
 import { LineProgress, LiveStore, noColor, redrawSupported, reflowedRows } from '../../src/cli/ui/live.js';
 import { evaluateBarSize } from '../../src/cli/evaluate.js';
+import { simulateBarSize } from '../../src/cli/simulateRun.js';
 
 const text = (line: { text: string }[]): string => line.map((s) => s.text).join('');
 const longId = (i: number): string => `org/model-family-with-a-very-long-name-instruct-v1-${i}b`;
@@ -134,5 +135,16 @@ describe('terminal checks', () => {
     expect(evaluateBarSize(60)).toBe(25);
     expect(evaluateBarSize(40)).toBe(10);
     expect(evaluateBarSize(undefined)).toBe(40);
+  });
+
+  it('the simulate --no-ui bar leaves room for its counts and the longest policy name', () => {
+    const labels = ['random', 'linear-epsilon-greedy'];
+    // the line as cli-progress draws it at the end of the run, the longest name showing
+    const line = (cols: number): string => `simulate |${'█'.repeat(simulateBarSize(cols, 9999, labels))}| 9999/9999 policy-runs · linear-epsilon-greedy`;
+    for (const cols of [80, 100]) expect(line(cols).length, `${cols} columns`).toBeLessThan(cols);
+    expect(simulateBarSize(200, 9999, labels)).toBe(40);
+    // too narrow for all of it: the bar keeps 10 characters and the counts stay in view
+    expect(simulateBarSize(40, 9999, labels)).toBe(10);
+    expect(line(40).slice(0, 39)).toContain('9999/9999');
   });
 });
