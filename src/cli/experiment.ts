@@ -120,8 +120,9 @@ export function registerExperimentCommand(program: Command): void {
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
         stage = 'replays';
       };
-      const progress = (_done: number, _total: number, r: JobResult, label: string): void => {
-        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined);
+      // a resumed run reports the replays its checkpoint kept first, with done 0
+      const progress = (done: number, _total: number, r: JobResult, label: string): void => {
+        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined, done === 0);
         live?.update();
       };
       // Ctrl-C clears the live display first; during the replays runExperiment's own handler then keeps the

@@ -13,7 +13,7 @@ function row(label: string, sel: [string, number][]): LiveRow {
 }
 
 function snap(rows: LiveRow[], extra: Partial<LiveSnapshot> = {}): LiveSnapshot {
-  return { title: 'simulate', rows, done: 3, total: 10, elapsedMs: 2000, replaysMs: null, firstMs: 1500, phase: null, groupName: null, ...extra };
+  return { title: 'simulate', rows, done: 3, total: 10, elapsedMs: 2000, replaysMs: null, firstMs: 1500, phase: null, groupName: null, kept: 0, ...extra };
 }
 
 describe('long names on the dashboard', () => {
@@ -81,6 +81,29 @@ describe('the header and the summary on a narrow terminal', () => {
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(l.length).toBeLessThan(60);
     expect(lines.join(' ')).toBe(whole);
+  });
+});
+
+describe('a resumed run', () => {
+  it('times only the replays it runs: the ETA ignores those its checkpoint kept, and the summary says how many were kept', () => {
+    // 40 kept from the interrupted run, then 10 replays a second after the first: 60 of 100 done at 2 s
+    const s = snap([], { done: 60, total: 100, kept: 40, elapsedMs: 2000, firstMs: 1000, replaysMs: null });
+    const rate = 1000 / (60 - 40 - 1);
+    expect(formatEta(s)).toBe(`2.0 s · ETA ${((rate * 40) / 1000).toFixed(1)} s`);
+    const end = { ...s, done: 100, elapsedMs: 6000, replaysMs: 5000 };
+    expect(finalLine(end, 200)).toBe('simulate: 60 replays in 5.0 s (and 40 kept from the interrupted run), then 1.0 s writing results');
+  });
+
+  it('the store counts kept replays on their rows but starts the clock at the first one it runs', () => {
+    const store = new LiveStore('x', 3, new Map([['p', 3]]));
+    store.record('p', 10, new Float64Array([1]), ['m'], undefined, true);
+    store.record('p', 20, new Float64Array([1]), ['m'], undefined, true);
+    const a = store.snapshot();
+    expect([a.done, a.kept, a.firstMs, a.rows[0].done, a.rows[0].regretSum]).toEqual([2, 2, null, 2, 30]);
+    store.record('p', 30, new Float64Array([1]), ['m']);
+    const b = store.snapshot();
+    expect([b.done, b.kept, b.rows[0].regretSum]).toEqual([3, 2, 60]);
+    expect(b.firstMs).not.toBeNull();
   });
 });
 

@@ -45,7 +45,7 @@ function row(label: string, done: number, total: number, regrets: [string, numbe
 function snap(rows: LiveRow[], groupName: string | null = null): LiveSnapshot {
   const done = rows.reduce((a, r) => a + r.done, 0);
   const total = rows.reduce((a, r) => a + r.total, 0);
-  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, firstMs: 500, phase: null, groupName };
+  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, firstMs: 500, phase: null, groupName, kept: 0 };
 }
 
 describe('dashboard layout', () => {

@@ -27,6 +27,8 @@ export interface LiveSnapshot {
   replaysMs: number | null;
   /** When the first replay ended (ms from the start): the ETA uses the rate after it, not the set-up before it. */
   firstMs: number | null;
+  /** Replays (counted in `done`) an interrupted run had finished: a resumed run does not time them. */
+  kept: number;
   /** What runs after the replays (e.g. 'drawing 14 charts…'), or null. */
   phase: string | null;
   /** Name of the grouping (e.g. 'λ'); rows then show the regret of their current group. */
@@ -52,8 +54,9 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export function formatEta(s: LiveSnapshot): string {
   if (s.done >= s.total && s.total > 0) return `took ${seconds(s.replaysMs ?? s.elapsedMs)}`;
   // the first replay also pays for loading and warm-up; the rate is measured from its end
-  if (s.done < 2 || s.firstMs === null || s.elapsedMs <= s.firstMs) return `${seconds(s.elapsedMs)} · ETA –`;
-  const rest = ((s.elapsedMs - s.firstMs) / (s.done - 1)) * (s.total - s.done);
+  const ran = s.done - s.kept;
+  if (ran < 2 || s.firstMs === null || s.elapsedMs <= s.firstMs) return `${seconds(s.elapsedMs)} · ETA –`;
+  const rest = ((s.elapsedMs - s.firstMs) / (ran - 1)) * (s.total - s.done);
   return `${seconds(s.elapsedMs)} · ETA ${seconds(rest)}`;
 }
 
@@ -175,5 +178,6 @@ export function finalLine(s: LiveSnapshot, columns: number): string {
   const after = s.replaysMs !== null ? s.elapsedMs - s.replaysMs : 0;
   const tail = s.replaysMs !== null && after >= 100 ? `, then ${seconds(after)} writing results` : '';
   // what stays on screen is broken between words rather than cut: its timings come last
-  return wrapAt(`${s.title}: ${plural(s.done, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${tail}`, ' ', Math.max(20, columns - 1));
+  const kept = s.kept ? ` (and ${s.kept} kept from the interrupted run)` : '';
+  return wrapAt(`${s.title}: ${plural(s.done - s.kept, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${kept}${tail}`, ' ', Math.max(20, columns - 1));
 }
