@@ -111,10 +111,11 @@ export function registerExperimentCommand(program: Command): void {
       // which part of the run a Ctrl-C interrupts, and where the finished replays are kept
       let stage: 'loading' | 'replays' | 'writing' = 'loading';
       let partial = '';
-      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string): Promise<void> => {
+      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string, name: string): Promise<void> => {
         // a sweep shows each policy's regret at the λ it is running, not pooled over λ
         sweep = lambdas.length > 1 ? lambdas : null;
-        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel, sweep ? 'λ' : null);
+        // the experiment's name, not the path of its file (or 'resume'): the header keeps room for the counts
+        store = new LiveStore(`experiment ${name}`, total, perLabel, sweep ? 'λ' : null);
         ids = modelIds;
         partial = partialDir;
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
