@@ -84,6 +84,32 @@ describe('the header and the summary on a narrow terminal', () => {
   });
 });
 
+describe('more policies than the terminal has rows', () => {
+  /** 12 policies of 5 replays each, the first `finished` of them done and the next one 2 replays in. */
+  const rows = (finished: number): LiveRow[] =>
+    Array.from({ length: 12 }, (_, i) => ({ ...row(`p${i}`, []), total: 5, done: i < finished ? 5 : i === finished ? 2 : 0 }));
+  const labels = (lines: string[]): string[] => lines.slice(2, -1).map((l) => l.split(' ')[0]);
+
+  it('shows the policies from the first one still running, and says how many are above and below', () => {
+    // 10 rows: header, column names, 5 policies, the line for the others (and one for the cursor)
+    const early = dashboardLines(snap(rows(3)), 80, 10).map(text);
+    expect(labels(early)).toEqual(['p3', 'p4', 'p5', 'p6', 'p7']);
+    // each row keeps its own counts
+    expect(early[2]).toMatch(/^p3 .* 2\/5 /);
+    expect(early[3]).toMatch(/^p4 .* 0\/5/);
+    expect(early[early.length - 1]).toMatch(/^… and 7 more \(3 above, 4 below; /);
+    // near the end the window stops at the last policy
+    const late = dashboardLines(snap(rows(9)), 80, 10).map(text);
+    expect(labels(late)).toEqual(['p7', 'p8', 'p9', 'p10', 'p11']);
+    expect(late[late.length - 1]).toMatch(/^… and 7 more \(7 above, 0 below; /);
+    // nothing finished yet: from the top, as before
+    const first = dashboardLines(snap(rows(0)), 80, 10).map(text);
+    expect(labels(first)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    expect(first[first.length - 1]).toMatch(/^… and 7 more \(the terminal/);
+    for (const l of [...early, ...late, ...first]) expect(l.length).toBeLessThan(80);
+  });
+});
+
 describe('a resumed run', () => {
   it('times only the replays it runs: the ETA ignores those its checkpoint kept, and the summary says how many were kept', () => {
     // 40 kept from the interrupted run, then 10 replays a second after the first: 60 of 100 done at 2 s

@@ -157,9 +157,14 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   ];
   head[0].text = head[0].text.trimEnd();
   const maxRows = Math.max(1, rows - 4);
-  const shown = s.rows.length > maxRows ? s.rows.slice(0, maxRows - 1) : s.rows;
+  // too many rows: a window from the first policy still running, so the rows that move stay in view
+  const n = s.rows.length > maxRows ? maxRows - 1 : s.rows.length;
+  const running = s.rows.findIndex((r) => r.done < r.total);
+  const start = running < 0 ? s.rows.length - n : Math.min(running, s.rows.length - n);
+  const shown = s.rows.slice(start, start + n);
   const lines: Line[] = [headerLine(s, columns), head];
-  shown.forEach((r, i) => {
+  shown.forEach((r, j) => {
+    const i = start + j;
     const line: Line = [{ text: fitMiddle(r.label, labelW).padEnd(labelW) + sp }];
     if (barW) line.push({ text: bar(r.total ? r.done / r.total : 0, barW), color: r.done >= r.total ? 'green' : 'cyan' }, { text: sp });
     line.push({ text: pad(counts[i], countW, true) + sp + pad(regrets[i], regretW, true) });
@@ -168,7 +173,8 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   });
   if (shown.length < s.rows.length) {
     const more = s.rows.length - shown.length;
-    lines.push([{ text: fit(`… and ${more} more (the terminal is too short to show them)`, width), dim: true }]);
+    const where = start > 0 ? `${start} above, ${more - start} below; ` : '';
+    lines.push([{ text: fit(`… and ${more} more (${where}the terminal is too short to show them)`, width), dim: true }]);
   }
   return lines;
 }
