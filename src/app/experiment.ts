@@ -190,10 +190,11 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   try {
-    await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial, cfg.name);
-    for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
+    // the checkpoint exists from here: a signal while the caller sets up its display is told where it is
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial, cfg.name);
+    for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
     await runJobs(ctx, p.src, todo, o.workers ?? 1, (r) => {
       checkpoint.append(r);
       done.set(jobKey(r.job), r);

@@ -112,6 +112,8 @@ export function registerExperimentCommand(program: Command): void {
       let stage: 'loading' | 'replays' | 'writing' = 'loading';
       let partial = '';
       const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string, name: string): Promise<void> => {
+        // from here a Ctrl-C is the run's to report (its checkpoint exists), also while the dashboard loads
+        stage = 'replays';
         // a sweep shows each policy's regret at the λ it is running, not pooled over λ
         sweep = lambdas.length > 1 ? lambdas : null;
         // the experiment's name, not the path of its file (or 'resume'): the header keeps room for the counts
@@ -119,7 +121,6 @@ export function registerExperimentCommand(program: Command): void {
         ids = modelIds;
         partial = partialDir;
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
-        stage = 'replays';
       };
       // a resumed run reports the replays its checkpoint kept first, with done 0
       const progress = (done: number, _total: number, r: JobResult, label: string): void => {
@@ -138,10 +139,12 @@ export function registerExperimentCommand(program: Command): void {
           return;
         }
         const resume = `greenserv experiment run --resume ${shellWord(partial)}`;
+        // without a dashboard to clear, the terminal echoed ^C where the cursor was: start a line of its own
         notice(
-          stage === 'loading'
+          (process.stderr.isTTY && !dashboard ? '\n' : '') +
+          (stage === 'loading'
             ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`
-            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: ${resume}\n`,
+            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: ${resume}\n`),
           [partial, resume],
         );
         process.exit(sig === 'SIGINT' ? 130 : 143);

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dashboardLines, finalLine, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
 import { LiveStore } from '../../src/cli/ui/live.js';
+import { hangAtLoad } from '../helpers/signalled.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -216,7 +217,7 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
  * EXIT=<code>, and return the whole scrollback with wrapped lines joined (-J). `before`: a shell command run
  * first (e.g. an echo standing for the prompt line); `ctrlC`: press Ctrl-C once the screen matches it.
  */
-async function tmuxScreen(sock: string, args: string, opts: { before?: string; ctrlC?: RegExp } = {}): Promise<string> {
+async function tmuxScreen(sock: string, args: string, opts: { before?: string; ctrlC?: RegExp | (() => boolean) } = {}): Promise<string> {
   const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
   tmux('new-session', '-d', '-x', '80', '-y', '30', `${opts.before ? `${opts.before}; ` : ''}env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}; echo EXIT=$?; sleep 30`);
   try {
@@ -226,7 +227,7 @@ async function tmuxScreen(sock: string, args: string, opts: { before?: string; c
     while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
       await new Promise((r) => setTimeout(r, 100));
       screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
-      if (opts.ctrlC && !pressed && opts.ctrlC.test(screen)) {
+      if (opts.ctrlC && !pressed && (typeof opts.ctrlC === 'function' ? opts.ctrlC() : opts.ctrlC.test(screen))) {
         tmux('send-keys', 'C-c');
         pressed = true;
       }
@@ -271,6 +272,17 @@ describe.skipIf(!hasTmux)('Ctrl-C on the experiment dashboard (built binary)', (
     expect(lines.slice(at + 1).join(' ')).toContain(`finish with: greenserv experiment run --resume ${out}.partial`);
     expect(screen).toMatch(/^CURSOR=1$/m);
     expect(existsSync(join(`${out}.partial`, 'state.json'))).toBe(true);
+  }, 90_000);
+
+  it('before any replay (no dashboard yet) the message starts a line of its own, not after the echoed ^C', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+    const yaml = join(dir, 'hang.yaml');
+    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(hangAtLoad(dir))}}`, ''].join('\n'));
+    const screen = await tmuxScreen(`gs-test-load-${process.pid}`, `experiment run ${JSON.stringify(yaml)} --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'out'))}`, {
+      ctrlC: () => existsSync(join(dir, 'started')),
+    });
+    expect(screen).toMatch(/EXIT=130/);
+    expect(screen).toMatch(/^greenserv: interrupted \(SIGINT\) before any replay; nothing written$/m);
   }, 90_000);
 });
 
