@@ -201,10 +201,11 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
   const bar = tty && !o.ui ? await plainBar(perPolicy * policies.length, policies) : null;
   bar?.start(perPolicy * policies.length, 0, { label: '' });
-  // only the redrawn dashboard erases the line the terminal echoed ^C on
+  // the redrawn dashboard, and a running bar (cleared when it stops), erase the line the terminal echoed ^C on
   interrupts.freshLine = live instanceof InkProgress;
   interrupts.onInterrupt(() => {
     live?.stop(false);
+    if (bar?.isActive) interrupts.freshLine = true;
     bar?.stop();
   });
   try {

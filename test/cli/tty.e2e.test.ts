@@ -286,6 +286,29 @@ describe.skipIf(!hasTmux)('Ctrl-C on the experiment dashboard (built binary)', (
   }, 90_000);
 });
 
+const SHARED_RB = resolve(__dirname, '../../../shared/data/routerbench');
+
+describe.skipIf(!hasTmux)('Ctrl-C on a progress bar (built binary)', () => {
+  // the bar is cleared when it stops, taking the echoed ^C with it: the message goes on its line, no blank line
+  const cases: [string, string, boolean][] = [
+    ['simulate --no-ui', 'simulate --runs 1000 --steps none --no-ui --out', true],
+    ['evaluate', `evaluate --routerbench ${JSON.stringify(SHARED_RB)} --runs 30 --no-charts --out`, existsSync(SHARED_RB)],
+  ];
+  for (const [name, args, runnable] of cases) {
+    it.skipIf(!runnable)(`${name}: the message takes the bar's line`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+      const screen = await tmuxScreen(`gs-test-bar-${process.pid}`, `${args} ${JSON.stringify(join(dir, 'out'))} >/dev/null`, { ctrlC: / \|[█░]+\| /, before: 'echo the-line-before' });
+      expect(screen).toMatch(/EXIT=130/);
+      const lines = screen.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('greenserv: interrupted'));
+      expect(lines[at]).toBe('greenserv: interrupted (SIGINT); stopped, no results written');
+      // the line above is the last one written before the bar (the line before, or a warning of loading)
+      expect(lines[at - 1]).not.toBe('');
+      expect(readdirSync(dir)).toEqual([]);
+    }, 90_000);
+  }
+});
+
 /** A small RouterBench CSV: `n` prompts of two families, two models, their cost columns. */
 function routerbenchCsv(n: number): string {
   const models = ['gpt-4-1106-preview', 'mistralai/mistral-7b-chat'];
