@@ -19,6 +19,7 @@ import { offThreadScript } from '../sim/workers.js';
 import { tasksMissingFromTrain } from '../sim/protocol.js';
 import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
+import { finalLine } from './ui/layout.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import { scenarioErrorsAsFlags } from './runFlags.js';
@@ -305,6 +306,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     },
   );
   live?.stop();
+  // the bar was cleared when the replays ended: leave the summary the dashboard leaves
+  if (bar) process.stderr.write(`${finalLine(store.snapshot(), process.stderr.columns ?? 80)}\n`);
   for (const [kind, m] of notes) say(kind, m);
   if (o.json) {
     print(toJson(summary));

@@ -154,6 +154,25 @@ describe('plain progress lines', () => {
     expect(out[1]).toMatch(/^x: 100\/100 replays \(100%\) · took /);
   });
 
+  it('end with the summary line the dashboard leaves, once, and none when stopped by a signal', () => {
+    const store = new LiveStore('x', 2, new Map([['p', 2]]));
+    const out: string[] = [];
+    const lp = new LineProgress(store, (s) => out.push(s));
+    store.record('p', 1, new Float64Array([1]), ['m']);
+    store.record('p', 1, new Float64Array([1]), ['m']);
+    lp.update();
+    lp.stop();
+    lp.stop(false);
+    lp.stop();
+    expect(out).toHaveLength(2);
+    expect(out[1]).toMatch(/^x: 2 replays in \d+\.\d s\n$/);
+    const interrupted: string[] = [];
+    const li = new LineProgress(store, (s) => interrupted.push(s));
+    li.stop(false);
+    li.stop();
+    expect(interrupted).toEqual([]);
+  });
+
   it('a slow run prints one line per 10%', () => {
     const out = lines(500);
     expect(out.map((l) => l.match(/\((\d+)%\)/)![1])).toEqual(['10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);

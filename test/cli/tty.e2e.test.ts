@@ -189,9 +189,16 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
       const r = await pty(['simulate', '--runs', '30', '--steps', 'none', '--out', join(dir, env.CI ? 'ci' : 'dumb')], 80, 30, undefined, env);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^simulate: 300\/300 replays \(100%\) · took \d+\.\d s\r?$/m);
+      // and the summary the dashboard leaves
+      expect(r.out).toMatch(/^simulate: 300 replays in \d+\.\d s(, then \d+\.\d s writing results)?\r?$/m);
       // no cursor-up, erase-line or cursor-hide sequences
       expect(r.out).not.toMatch(/\x1b\[(\d*A|2K|\?25l)/);
     }
+    // --no-ui: the bar, then the same summary
+    const bar = await pty(['simulate', '--runs', '30', '--steps', 'none', '--no-ui', '--out', join(dir, 'bar')], 80, 30);
+    expect(bar.code).toBe(0);
+    // on the line the bar was cleared from (erase-line, then the text)
+    expect(bar.out).toMatch(/\x1b\[2Ksimulate: 300 replays in \d+\.\d s(, then \d+\.\d s writing results)?\r?\n/);
     const r = await pty(['simulate', '--runs', '30', '--steps', 'none', '--out', join(dir, 'nc')], 80, 30, undefined, { NO_COLOR: '1' });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/simulate: 300 replays in/);

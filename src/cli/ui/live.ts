@@ -101,7 +101,13 @@ export class LineProgress {
     this.lastPhase = text;
   }
 
-  stop(_summary = true): void {}
+  private stopped = false;
+
+  /** The summary the dashboard leaves (`summary` false, e.g. on Ctrl-C: none), once. */
+  stop(summary = true): void {
+    if (summary && !this.stopped) this.write(`${finalLine(this.store.snapshot(), Infinity)}\n`);
+    this.stopped = true;
+  }
 }
 
 /**
