@@ -44,8 +44,8 @@ export interface ExperimentRunOptions {
   shard?: ShardSpec;
   /** Called after each replay with its (λ, arm) label. */
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
-  /** Called once the jobs are known (label → replays), before any runs. */
-  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
+  /** Called once the jobs are known (label → replays), before any runs; `name` is the experiment's own. */
+  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string, name: string) => void | Promise<void>;
   /** Called with what runs after the replays (e.g. 'drawing 14 charts…'). */
   onPhase?: (text: string) => void | Promise<void>;
   /** Called with what is odd about the config but does not stop the run (e.g. a λ grid that changes nothing). */
@@ -190,10 +190,11 @@ export async function runExperimentOrShard(fileArg: string | null, o: Experiment
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   try {
-    await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial);
-    for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
+    // the checkpoint exists from here: a signal while the caller sets up its display is told where it is
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    await o.onPlan?.(perLabel, mine.length, table.models.map((m) => m.id), cfg.lambdas, partial, cfg.name);
+    for (const r of done.values()) o.progress?.(0, mine.length, r, labelOf(r.job));
     await runJobs(ctx, p.src, todo, o.workers ?? 1, (r) => {
       checkpoint.append(r);
       done.set(jobKey(r.job), r);

@@ -21,7 +21,7 @@ interface SeriesOptions {
   force?: boolean;
   charts?: boolean;
   progress?: (done: number, total: number, r: JobResult, label: string) => void;
-  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string) => void | Promise<void>;
+  onPlan?: (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partial: string, name: string) => void | Promise<void>;
   warn?: (message: string) => void;
 }
 
@@ -75,7 +75,7 @@ export async function runSplitSeries(file: string, text: string, series: SplitSp
             perLabel.set(key, (perLabel.get(key) ?? 0) + 1);
           }
         }
-        await o.onPlan?.(perLabel, p.jobs.length * series.length, p.table.models.map((m) => m.id), p.cfg.lambdas, out);
+        await o.onPlan?.(perLabel, p.jobs.length * series.length, p.table.models.map((m) => m.id), p.cfg.lambdas, out, p.cfg.name);
         planned = true;
       }
       let done = members.length * p.jobs.length;

@@ -174,7 +174,11 @@ async function evaluateAction(o: EvaluateCliOptions, embedDimSource?: string): P
         await signalsHandled();
         return r;
       },
-      () => bar?.stop(),
+      () => {
+        const running = bar?.isActive === true;
+        bar?.stop();
+        return running;
+      },
     );
   } finally {
     bar?.stop();

@@ -13,7 +13,7 @@ import type { JobResult } from '../sim/experiment.js';
 import { experimentJsonSchema, parseExperiment } from '../sim/experimentConfig.js';
 import { MAX_RUNS } from '../sim/limits.js';
 import { parseInteger } from './parse.js';
-import { LiveStore, startProgress, type Progress } from './ui/live.js';
+import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
 import { applyInputLimits, maxDecompressedOption, maxLineBytesOption } from '../data/limits.js';
 import { experimentsDir, listExperiments, resolveExperimentFile, runExperimentOrShard } from '../app/experiment.js';
 import { parseShard } from '../sim/shard.js';
@@ -111,29 +111,40 @@ export function registerExperimentCommand(program: Command): void {
       // which part of the run a Ctrl-C interrupts, and where the finished replays are kept
       let stage: 'loading' | 'replays' | 'writing' = 'loading';
       let partial = '';
-      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string): Promise<void> => {
+      const onPlan = async (perLabel: Map<string, number>, total: number, modelIds: string[], lambdas: number[], partialDir: string, name: string): Promise<void> => {
+        // from here a Ctrl-C is the run's to report (its checkpoint exists), also while the dashboard loads
+        stage = 'replays';
         // a sweep shows each policy's regret at the λ it is running, not pooled over λ
         sweep = lambdas.length > 1 ? lambdas : null;
-        store = new LiveStore(`experiment ${nameArg ?? 'resume'}`, total, perLabel, sweep ? 'λ' : null);
+        // the experiment's name, not the path of its file (or 'resume'): the header keeps room for the counts
+        store = new LiveStore(`experiment ${name}`, total, perLabel, sweep ? 'λ' : null);
         ids = modelIds;
         partial = partialDir;
         live = await startProgress(store, { ui: o.ui, progress: o.progress, linesWithoutTty: true });
-        stage = 'replays';
       };
-      const progress = (_done: number, _total: number, r: JobResult, label: string): void => {
-        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined);
+      // a resumed run reports the replays its checkpoint kept first, with done 0
+      const progress = (done: number, _total: number, r: JobResult, label: string): void => {
+        store?.record(label, r.metrics.finalRegret, r.metrics.selection, ids, sweep ? String(sweep[r.job.lambdaIndex]) : undefined, done === 0);
         live?.update();
       };
       // Ctrl-C clears the live display first; during the replays runExperiment's own handler then keeps the
       // checkpoint and exits, before and after them this one says what is kept
       const clear = (sig: NodeJS.Signals): void => {
+        const dashboard = (live as Progress | null) instanceof InkProgress;
         (live as Progress | null)?.stop(false);
-        if (stage === 'replays') return;
+        if (stage === 'replays') {
+          // that message starts with a newline (for plain lines, after the echoed ^C); the cleared dashboard left
+          // the cursor at the start of its own first row: step up so that the newline lands there, not below it
+          if (dashboard) process.stderr.write('\x1b[1A');
+          return;
+        }
         const resume = `greenserv experiment run --resume ${shellWord(partial)}`;
+        // without a dashboard to clear, the terminal echoed ^C where the cursor was: start a line of its own
         notice(
-          stage === 'loading'
+          (process.stderr.isTTY && !dashboard ? '\n' : '') +
+          (stage === 'loading'
             ? `greenserv: interrupted (${sig}) before any replay; nothing written\n`
-            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: ${resume}\n`,
+            : `greenserv: interrupted (${sig}) while writing results; every replay is kept in ${partial}; finish with: ${resume}\n`),
           [partial, resume],
         );
         process.exit(sig === 'SIGINT' ? 130 : 143);

@@ -5,10 +5,11 @@ import { notice } from './say.js';
  * exit 130/143. The results directory's temporaries are removed by the atomic writer's exit hook, and its
  * commit waits for pending signals, so a signal never leaves a partial or a complete-but-unannounced result.
  */
-export async function stopOnSignal<T>(work: () => Promise<T>, before?: () => void): Promise<T> {
+export async function stopOnSignal<T>(work: () => Promise<T>, before?: () => boolean | void): Promise<T> {
   const onSignal = (sig: NodeJS.Signals): void => {
-    before?.();
-    notice(`${process.stderr.isTTY ? '\n' : ''}greenserv: interrupted (${sig}); stopped, no results written\n`);
+    // `before` stops a display; true when that cleared the line the terminal echoed ^C on (a running bar)
+    const fresh = before?.() === true;
+    notice(`${process.stderr.isTTY && !fresh ? '\n' : ''}greenserv: interrupted (${sig}); stopped, no results written\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.on('SIGINT', onSignal);

@@ -19,6 +19,7 @@ import { offThreadScript } from '../sim/workers.js';
 import { tasksMissingFromTrain } from '../sim/protocol.js';
 import { STEPS_SPOOL_ROWS } from '../sim/engine.js';
 import { InkProgress, LiveStore, startProgress, type Progress } from './ui/live.js';
+import { finalLine } from './ui/layout.js';
 import type { PoolTable } from '../data/pool.js';
 import { runConfigFromFlags, type SimulateCliOptions } from './simulateOptions.js';
 import { scenarioErrorsAsFlags } from './runFlags.js';
@@ -33,10 +34,22 @@ import { notice, print, say, warn } from './say.js';
 import { shellWord, shownName } from '../core/escape.js';
 import { checkPolicyNames } from '../policies/registry.js';
 
+const BAR_FORMAT = 'simulate |{bar}| {value}/{total} policy-runs · {label}';
+
+/**
+ * Width of the --no-ui bar on a terminal of `columns`: the counts and the policy's name stay in view (the
+ * terminal cuts what goes past its edge), the bar taking 10 to 40 characters.
+ */
+export function simulateBarSize(columns: number | undefined, total: number, labels: readonly string[]): number {
+  const rest = BAR_FORMAT.replace(/\{[a-z]+\}/g, '').length + 2 * String(total).length + Math.max(0, ...labels.map((l) => l.length));
+  return Math.max(10, Math.min(40, (columns ?? 80) - 1 - rest));
+}
+
 /** The --no-ui progress bar (cli-progress is loaded only for it). */
-async function plainBar(): Promise<SingleBar> {
+async function plainBar(total: number, labels: readonly string[]): Promise<SingleBar> {
   const cliProgress = (await import('cli-progress')).default;
-  return new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} policy-runs · {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  const barsize = simulateBarSize(process.stderr.columns, total, labels);
+  return new cliProgress.SingleBar({ format: BAR_FORMAT, barsize, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
 }
 
 
@@ -190,12 +203,13 @@ async function checkAndRun(o: SimulateCliOptions, interrupts: Interrupts, inputs
   const tty = o.progress && process.stderr.isTTY === true;
   const store = new LiveStore('simulate', perPolicy * policies.length, new Map(policies.map((p) => [p, perPolicy])));
   const live = tty && o.ui ? await startProgress(store, { ui: true, progress: true, linesWithoutTty: false }) : null;
-  const bar = tty && !o.ui ? await plainBar() : null;
+  const bar = tty && !o.ui ? await plainBar(perPolicy * policies.length, policies) : null;
   bar?.start(perPolicy * policies.length, 0, { label: '' });
-  // only the redrawn dashboard erases the line the terminal echoed ^C on
+  // the redrawn dashboard, and a running bar (cleared when it stops), erase the line the terminal echoed ^C on
   interrupts.freshLine = live instanceof InkProgress;
   interrupts.onInterrupt(() => {
     live?.stop(false);
+    if (bar?.isActive) interrupts.freshLine = true;
     bar?.stop();
   });
   try {
@@ -297,6 +311,8 @@ async function replayAndWrite(o: SimulateCliOptions, c: Checked, interrupts: Int
     },
   );
   live?.stop();
+  // the bar was cleared when the replays ended: leave the summary the dashboard leaves
+  if (bar) process.stderr.write(`${finalLine(store.snapshot(), process.stderr.columns ?? 80)}\n`);
   for (const [kind, m] of notes) say(kind, m);
   if (o.json) {
     print(toJson(summary));

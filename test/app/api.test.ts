@@ -106,7 +106,18 @@ describe('library API', () => {
     expect(kept).toEqual([{ lambdaIndex: 0, armIndex: 0, run: 0 }]);
     expect(replays).toBe(3);
     await expect(runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'out'), charts: false })).rejects.toThrow(`an interrupted (or still running) run of this experiment is in ${join(dir, 'out.partial')}: finish it with resume ${join(dir, 'out.partial')}, or pass force to start over`);
-    const resumed = await runExperiment(null, { resume: join(dir, 'out.partial'), charts: false });
+    // the plan names the experiment (the live display's title); the kept replay is reported first, with done 0
+    const plans: unknown[][] = [];
+    const dones: number[] = [];
+    const resumed = await runExperiment(null, { resume: join(dir, 'out.partial'), charts: false, onPlan: (...a) => void plans.push(a), progress: (d) => void dones.push(d) });
+    expect(plans.map((a) => [a[1], a[5]])).toEqual([[3, 'e']]);
+    // onPlan runs with the run's signal handler in place: the checkpoint exists, so a Ctrl-C then is reported
+    // as the run's (with the checkpoint to resume), not as one before anything was written
+    const before = process.listenerCount('SIGINT');
+    let during = -1;
+    await runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'third'), charts: false, onPlan: () => void (during = process.listenerCount('SIGINT')) });
+    expect(during).toBe(before + 1);
+    expect(dones).toEqual([0, 2, 3]);
     expect(existsSync(join(dir, 'out.partial'))).toBe(false);
     const whole = await runExperiment(join(dir, 'e.yaml'), { out: join(dir, 'again'), charts: false });
     expect(resumed.summary).toEqual(whole.summary);

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dashboardLines, finalLine, type LiveRow, type LiveSnapshot } from '../../src/cli/ui/layout.js';
 import { LiveStore } from '../../src/cli/ui/live.js';
+import { hangAtLoad } from '../helpers/signalled.js';
 
 const BIN = resolve(__dirname, '../../bin/greenserv');
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -45,7 +46,7 @@ function row(label: string, done: number, total: number, regrets: [string, numbe
 function snap(rows: LiveRow[], groupName: string | null = null): LiveSnapshot {
   const done = rows.reduce((a, r) => a + r.done, 0);
   const total = rows.reduce((a, r) => a + r.total, 0);
-  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, firstMs: 500, phase: null, groupName };
+  return { title: 'experiment x3-lambda-sweep', rows, done, total, elapsedMs: 2000, replaysMs: null, firstMs: 500, phase: null, groupName, kept: 0 };
 }
 
 describe('dashboard layout', () => {
@@ -188,9 +189,16 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
       const r = await pty(['simulate', '--runs', '30', '--steps', 'none', '--out', join(dir, env.CI ? 'ci' : 'dumb')], 80, 30, undefined, env);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^simulate: 300\/300 replays \(100%\) · took \d+\.\d s\r?$/m);
+      // and the summary the dashboard leaves
+      expect(r.out).toMatch(/^simulate: 300 replays in \d+\.\d s(, then \d+\.\d s writing results)?\r?$/m);
       // no cursor-up, erase-line or cursor-hide sequences
       expect(r.out).not.toMatch(/\x1b\[(\d*A|2K|\?25l)/);
     }
+    // --no-ui: the bar, then the same summary
+    const bar = await pty(['simulate', '--runs', '30', '--steps', 'none', '--no-ui', '--out', join(dir, 'bar')], 80, 30);
+    expect(bar.code).toBe(0);
+    // on the line the bar was cleared from (erase-line, then the text)
+    expect(bar.out).toMatch(/\x1b\[2Ksimulate: 300 replays in \d+\.\d s(, then \d+\.\d s writing results)?\r?\n/);
     const r = await pty(['simulate', '--runs', '30', '--steps', 'none', '--out', join(dir, 'nc')], 80, 30, undefined, { NO_COLOR: '1' });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/simulate: 300 replays in/);
@@ -213,19 +221,26 @@ describe.skipIf(!hasScript)('greenserv on a pseudo-terminal (built binary)', () 
 
 /**
  * Run `greenserv <args>` (a shell fragment) in a detached 80 × 30 tmux window on its own server until it prints
- * EXIT=<code>, and return the whole scrollback with wrapped lines joined (-J).
+ * EXIT=<code>, and return the whole scrollback with wrapped lines joined (-J). `before`: a shell command run
+ * first (e.g. an echo standing for the prompt line); `ctrlC`: press Ctrl-C once the screen matches it.
  */
-async function tmuxScreen(sock: string, args: string): Promise<string> {
+async function tmuxScreen(sock: string, args: string, opts: { before?: string; ctrlC?: RegExp | (() => boolean) } = {}): Promise<string> {
   const tmux = (...a: string[]): string => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' }).stdout;
-  tmux('new-session', '-d', '-x', '80', '-y', '30', `env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}; echo EXIT=$?; sleep 30`);
+  tmux('new-session', '-d', '-x', '80', '-y', '30', `${opts.before ? `${opts.before}; ` : ''}env -u CI ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}; echo EXIT=$?; sleep 30`);
   try {
     let screen = '';
+    let pressed = false;
     const t0 = Date.now();
     while (!/EXIT=\d+/.test(screen) && Date.now() - t0 < 60_000) {
       await new Promise((r) => setTimeout(r, 100));
       screen = tmux('capture-pane', '-p', '-J', '-S', '-2000');
+      if (opts.ctrlC && !pressed && (typeof opts.ctrlC === 'function' ? opts.ctrlC() : opts.ctrlC.test(screen))) {
+        tmux('send-keys', 'C-c');
+        pressed = true;
+      }
     }
-    return screen;
+    // whether the program left the cursor shown
+    return screen + `CURSOR=${tmux('display', '-p', '#{cursor_flag}').trim()}\n`;
   } finally {
     tmux('kill-server');
   }
@@ -246,6 +261,59 @@ describe.skipIf(!hasTmux)('experiment dashboard in an 80-column tmux window (bui
     // -J joins wrapped lines: nothing was wider than the window
     for (const l of lines) expect(l.length).toBeLessThan(80);
   }, 90_000);
+});
+
+describe.skipIf(!hasTmux)('Ctrl-C on the experiment dashboard (built binary)', () => {
+  it('the checkpoint message takes the dashboard\'s place, right under the line before it, and the cursor is shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+    const out = join(dir, 'x3');
+    const screen = await tmuxScreen(`gs-test-int-${process.pid}`, `experiment run x3-lambda-sweep --runs 20 --workers 1 --no-charts --out ${JSON.stringify(out)}`, {
+      before: 'echo the-line-before',
+      ctrlC: / [1-9]\d*\/1760 replays ·/,
+    });
+    expect(screen).toMatch(/EXIT=130/);
+    const lines = screen.split('\n');
+    const at = lines.indexOf('the-line-before');
+    // no blank line and no stale dashboard between the line before and the message
+    expect(lines[at + 1]).toMatch(/^greenserv: interrupted \(SIGINT\): \d+ of 1760 replays kept in/);
+    expect(lines.slice(at + 1).join(' ')).toContain(`finish with: greenserv experiment run --resume ${out}.partial`);
+    expect(screen).toMatch(/^CURSOR=1$/m);
+    expect(existsSync(join(`${out}.partial`, 'state.json'))).toBe(true);
+  }, 90_000);
+
+  it('before any replay (no dashboard yet) the message starts a line of its own, not after the echoed ^C', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+    const yaml = join(dir, 'hang.yaml');
+    writeFileSync(yaml, ['name: hang', 'dataset: greenserv-pool', 'runs: 1', 'lambdas: [0.5]', 'arms:', `  - {policy: hang, module: ${JSON.stringify(hangAtLoad(dir))}}`, ''].join('\n'));
+    const screen = await tmuxScreen(`gs-test-load-${process.pid}`, `experiment run ${JSON.stringify(yaml)} --workers 1 --no-charts --out ${JSON.stringify(join(dir, 'out'))}`, {
+      ctrlC: () => existsSync(join(dir, 'started')),
+    });
+    expect(screen).toMatch(/EXIT=130/);
+    expect(screen).toMatch(/^greenserv: interrupted \(SIGINT\) before any replay; nothing written$/m);
+  }, 90_000);
+});
+
+const SHARED_RB = resolve(__dirname, '../../../shared/data/routerbench');
+
+describe.skipIf(!hasTmux)('Ctrl-C on a progress bar (built binary)', () => {
+  // the bar is cleared when it stops, taking the echoed ^C with it: the message goes on its line, no blank line
+  const cases: [string, string, boolean][] = [
+    ['simulate --no-ui', 'simulate --runs 1000 --steps none --no-ui --out', true],
+    ['evaluate', `evaluate --routerbench ${JSON.stringify(SHARED_RB)} --runs 30 --no-charts --out`, existsSync(SHARED_RB)],
+  ];
+  for (const [name, args, runnable] of cases) {
+    it.skipIf(!runnable)(`${name}: the message takes the bar's line`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gs-tmux-'));
+      const screen = await tmuxScreen(`gs-test-bar-${process.pid}`, `${args} ${JSON.stringify(join(dir, 'out'))} >/dev/null`, { ctrlC: / \|[█░]+\| /, before: 'echo the-line-before' });
+      expect(screen).toMatch(/EXIT=130/);
+      const lines = screen.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('greenserv: interrupted'));
+      expect(lines[at]).toBe('greenserv: interrupted (SIGINT); stopped, no results written');
+      // the line above is the last one written before the bar (the line before, or a warning of loading)
+      expect(lines[at - 1]).not.toBe('');
+      expect(readdirSync(dir)).toEqual([]);
+    }, 90_000);
+  }
 });
 
 /** A small RouterBench CSV: `n` prompts of two families, two models, their cost columns. */

@@ -3,7 +3,7 @@
  * wrapped line breaks the redraw and leaves stale copies in the scrollback), no more lines than the height.
  * Pure functions, so the layout is tested without a terminal.
  */
-import { plural } from '../../report/terminalTable.js';
+import { plural, wrapAt } from '../../report/terminalTable.js';
 
 export interface LiveRow {
   label: string;
@@ -27,6 +27,8 @@ export interface LiveSnapshot {
   replaysMs: number | null;
   /** When the first replay ended (ms from the start): the ETA uses the rate after it, not the set-up before it. */
   firstMs: number | null;
+  /** Replays (counted in `done`) an interrupted run had finished: a resumed run does not time them. */
+  kept: number;
   /** What runs after the replays (e.g. 'drawing 14 charts…'), or null. */
   phase: string | null;
   /** Name of the grouping (e.g. 'λ'); rows then show the regret of their current group. */
@@ -52,8 +54,9 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export function formatEta(s: LiveSnapshot): string {
   if (s.done >= s.total && s.total > 0) return `took ${seconds(s.replaysMs ?? s.elapsedMs)}`;
   // the first replay also pays for loading and warm-up; the rate is measured from its end
-  if (s.done < 2 || s.firstMs === null || s.elapsedMs <= s.firstMs) return `${seconds(s.elapsedMs)} · ETA –`;
-  const rest = ((s.elapsedMs - s.firstMs) / (s.done - 1)) * (s.total - s.done);
+  const ran = s.done - s.kept;
+  if (ran < 2 || s.firstMs === null || s.elapsedMs <= s.firstMs) return `${seconds(s.elapsedMs)} · ETA –`;
+  const rest = ((s.elapsedMs - s.firstMs) / (ran - 1)) * (s.total - s.done);
   return `${seconds(s.elapsedMs)} · ETA ${seconds(rest)}`;
 }
 
@@ -97,10 +100,17 @@ function regretCell(r: LiveRow, groupName: string | null): string {
   return r.done ? (r.regretSum / r.done).toFixed(1) : '';
 }
 
-/** The header line: title, counts, elapsed time and ETA (or what runs now). */
-function headerLine(s: LiveSnapshot, columns: number): Line {
-  const text = `${s.title}  ${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}${s.phase ? ` · ${s.phase}` : ''}`;
-  return [{ text: fit(text, columns - 1), bold: true }];
+/**
+ * The header line: title, counts, elapsed time and ETA (or what runs now). A narrow terminal cuts the title
+ * (then drops it) before the counts and ETA, which are what the line is for.
+ */
+export function headerLine(s: LiveSnapshot, columns: number): Line {
+  const w = columns - 1;
+  const status = `${s.done}/${plural(s.total, 'replay')} · ${formatEta(s)}`;
+  const phase = s.phase ? ` · ${s.phase}` : '';
+  const room = w - 2 - status.length;
+  if (s.title.length <= room) return [{ text: fit(`${s.title}  ${status}${phase}`, w), bold: true }];
+  return [{ text: fit(room >= 8 ? `${fit(s.title, room)}  ${status}` : status, w), bold: true }];
 }
 
 /**
@@ -147,9 +157,14 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   ];
   head[0].text = head[0].text.trimEnd();
   const maxRows = Math.max(1, rows - 4);
-  const shown = s.rows.length > maxRows ? s.rows.slice(0, maxRows - 1) : s.rows;
+  // too many rows: a window from the first policy still running, so the rows that move stay in view
+  const n = s.rows.length > maxRows ? maxRows - 1 : s.rows.length;
+  const running = s.rows.findIndex((r) => r.done < r.total);
+  const start = running < 0 ? s.rows.length - n : Math.min(running, s.rows.length - n);
+  const shown = s.rows.slice(start, start + n);
   const lines: Line[] = [headerLine(s, columns), head];
-  shown.forEach((r, i) => {
+  shown.forEach((r, j) => {
+    const i = start + j;
     const line: Line = [{ text: fitMiddle(r.label, labelW).padEnd(labelW) + sp }];
     if (barW) line.push({ text: bar(r.total ? r.done / r.total : 0, barW), color: r.done >= r.total ? 'green' : 'cyan' }, { text: sp });
     line.push({ text: pad(counts[i], countW, true) + sp + pad(regrets[i], regretW, true) });
@@ -158,14 +173,17 @@ export function dashboardLines(s: LiveSnapshot, columns: number, rows: number): 
   });
   if (shown.length < s.rows.length) {
     const more = s.rows.length - shown.length;
-    lines.push([{ text: fit(`… and ${more} more (the terminal is too short to show them)`, width), dim: true }]);
+    const where = start > 0 ? `${start} above, ${more - start} below; ` : '';
+    lines.push([{ text: fit(`… and ${more} more (${where}the terminal is too short to show them)`, width), dim: true }]);
   }
   return lines;
 }
 
-/** The one line left on screen when the display ends normally. */
+/** The summary left on screen when the display ends normally: one line, more on a narrow terminal. */
 export function finalLine(s: LiveSnapshot, columns: number): string {
   const after = s.replaysMs !== null ? s.elapsedMs - s.replaysMs : 0;
   const tail = s.replaysMs !== null && after >= 100 ? `, then ${seconds(after)} writing results` : '';
-  return fit(`${s.title}: ${plural(s.done, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${tail}`, Math.max(20, columns - 1));
+  // what stays on screen is broken between words rather than cut: its timings come last
+  const kept = s.kept ? ` (and ${s.kept} kept from the interrupted run)` : '';
+  return wrapAt(`${s.title}: ${plural(s.done - s.kept, 'replay')} in ${seconds(s.replaysMs ?? s.elapsedMs)}${kept}${tail}`, ' ', Math.max(20, columns - 1));
 }

@@ -14,6 +14,7 @@ export class LiveStore {
   private replaysEnd: number | null = null;
   private firstEnd: number | null = null;
   private phaseText: string | null = null;
+  private keptAll = 0;
 
   constructor(
     readonly title: string,
@@ -25,10 +26,12 @@ export class LiveStore {
     for (const [label, total] of perLabel) this.rows.set(label, { label, done: 0, total, regretSum: 0, selection: new Map(), groups: new Map(), lastGroup: null });
   }
 
-  record(label: string, finalRegret: number, selection: Float64Array, modelIds: readonly string[], group?: string): void {
+  /** `kept`: a replay an interrupted run finished, shown but not timed (it took no time in this run). */
+  record(label: string, finalRegret: number, selection: Float64Array, modelIds: readonly string[], group?: string, kept = false): void {
     const row = this.rows.get(label);
     this.doneAll++;
-    if (this.firstEnd === null) this.firstEnd = Date.now();
+    if (kept) this.keptAll++;
+    else if (this.firstEnd === null) this.firstEnd = Date.now();
     if (this.doneAll >= this.totalAll && this.replaysEnd === null) this.replaysEnd = Date.now();
     if (!row) return;
     row.done++;
@@ -61,6 +64,7 @@ export class LiveStore {
       firstMs: this.firstEnd === null ? null : this.firstEnd - this.start,
       phase: this.phaseText,
       groupName: this.groupName,
+      kept: this.keptAll,
     };
   }
 }
@@ -97,7 +101,13 @@ export class LineProgress {
     this.lastPhase = text;
   }
 
-  stop(_summary = true): void {}
+  private stopped = false;
+
+  /** The summary the dashboard leaves (`summary` false, e.g. on Ctrl-C: none), once. */
+  stop(summary = true): void {
+    if (summary && !this.stopped) this.write(`${finalLine(this.store.snapshot(), Infinity)}\n`);
+    this.stopped = true;
+  }
 }
 
 /**
