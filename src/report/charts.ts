@@ -46,6 +46,11 @@ function eventRules(agg: ExperimentAggregate): PoolEvent[] {
   }));
 }
 
+/** Whether a model drifts: the scenario lists pool and drift events, the summary's own list the pool's alone. */
+function drifts(s: ExperimentAggregate['summary']): boolean {
+  return (s.scenario?.events?.list.length ?? 0) > s.events.length;
+}
+
 function isStatic(policy: string): boolean {
   return ['largest', 'smallest', 'most-accurate', 'best-static', 'oracle'].includes(policy) || policy.startsWith('static:');
 }
@@ -127,6 +132,7 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
           models: withModels ? models : [],
           policies: pol,
           colours,
+          drifted: drifts(s),
         }),
       });
     }
@@ -166,6 +172,6 @@ export function experimentCharts(agg: ExperimentAggregate, opts: ChartOptions = 
       });
     }
   }
-  if (s.scenario) charts.push(...scenarioCharts(s.scenario, s.lambdas, colours, s.runs, Q));
+  if (s.scenario) charts.push(...scenarioCharts(s.scenario, s.lambdas, colours, s.runs, Q, drifts(s)));
   return charts;
 }

@@ -161,7 +161,15 @@ export const MAX_LABELLED_MODELS = 40;
  * Accuracy vs total energy: single models (grey, labelled clear of every other label, marker and the front),
  * their static Pareto front, and the policies in their own colours and shapes (nested where they coincide).
  */
-export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelPoint[]; policies: { label: string; wh: number; acc: number }[]; colours: Map<string, string> }): TopLevelSpec {
+export function accuracyEnergySpec(o: {
+  title: string;
+  Q: number;
+  models: ModelPoint[];
+  policies: { label: string; wh: number; acc: number }[];
+  colours: Map<string, string>;
+  /** Under drift the models are placed on the table as loaded while the policies ran on the drifted stream: say so. */
+  drifted?: boolean;
+}): TopLevelSpec {
   const xs = [...o.models.map((m) => m.energyWh), ...o.policies.map((p) => p.wh)].filter((e) => Number.isFinite(e) && e >= 0);
   // maxOf, not Math.max(...xs): one value per model of a wide table overflows the stack
   const xTop = niceCeil(maxOf(xs) * 1.04);
@@ -213,10 +221,14 @@ export function accuracyEnergySpec(o: { title: string; Q: number; models: ModelP
   const yScale = { domain: [y0, y1], nice: false, zero: false };
   const labelsShown = o.policies.map((p) => p.label);
   const unnamed = models.length - named.length;
+  const subtitle = [
+    ...(o.drifted && models.length ? ['grey models: the table as loaded, before the drift; policies: the drifted stream'] : []),
+    ...(unnamed > 0 ? [`models named: those on the static Pareto front (${unnamed.toLocaleString('en-US')} others are not; greenserv profile-models lists every model)`] : []),
+  ];
   return {
     width: W,
     height: H,
-    title: unnamed > 0 ? { text: o.title, subtitle: `models named: those on the static Pareto front (${unnamed.toLocaleString('en-US')} others are not; greenserv profile-models lists every model)` } : o.title,
+    title: subtitle.length ? { text: o.title, subtitle: subtitle.length === 1 ? subtitle[0] : subtitle } : o.title,
     layer: [
       {
         data: { values: front },

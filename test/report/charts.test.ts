@@ -484,3 +484,56 @@ describe('chart helpers', () => {
     expect(endLabelPositions([50, 150], 200)).toEqual([50, 150]);
   });
 });
+
+describe('charts of a drifting run', () => {
+  // the budget references and the grey models come from the table as loaded (docs/model.md §11.1); under drift the
+  // policies ran on another stream, so the charts must not present the two as the same stream
+  const scenario = (what: string) =>
+    ({
+      budget: {
+        kind: 'energy',
+        limit: 0.05,
+        unit: 'Wh per query',
+        reference: { bestStatic: { model: 'phi-4-mini-4b', accuracy: 0.5836, value: 0.047 }, bestMixture: null },
+        cells: [],
+        curves: [{ lambda: 0.5, label: 'linucb', steps: [200, 400], running: [0.06, 0.06] }],
+      },
+      events: { window: 100, list: [{ step: 200, what }], cells: [], curves: [] },
+    }) as unknown as ExperimentAggregate['summary']['scenario'];
+  const build = (drift: boolean) => {
+    const agg = aggregate([{ label: 'linucb', rate: 0.2 }]);
+    agg.summary.models = modelPoints(loadGreenservPool(), []);
+    if (drift) agg.summary.scenario = scenario('phi-4-mini-4b: accuracy −0.3');
+    else {
+      // a pool change is listed both in the summary's events and in the scenario's
+      agg.summary.events = [{ step: 200, remove: ['m0'], add: [] }];
+      agg.summary.scenario = scenario('−m0');
+    }
+    return experimentCharts(agg);
+  };
+  it('the accuracy-vs-energy chart says its models are the table before the drift, in its drawn width', async () => {
+    const note = 'grey models: the table as loaded, before the drift; policies: the drifted stream';
+    const drifted = await renderChart(chart(build(true), 'accuracy-vs-energy'), 1, 't');
+    const at = drifted.svg.indexOf(`>${note}</text>`);
+    expect(at).toBeGreaterThan(0);
+    // the text's left edge in the picture: its own translate plus those of the groups it is in
+    const stack: number[] = [];
+    for (const t of drifted.svg.slice(0, at).matchAll(/<g\b([^>]*)>|<\/g>/g)) {
+      if (t[0] === '</g>') stack.pop();
+      else stack.push(Number(/transform="translate\(([\d.-]+),/.exec(t[1])?.[1] ?? 0));
+    }
+    const own = /<text[^>]*transform="translate\(([\d.-]+),[^"]*"[^>]*$/.exec(drifted.svg.slice(0, at))!;
+    const x = stack.reduce((a, v) => a + v, Number(own[1]));
+    const width = Number(/^<svg[^>]* width="([\d.]+)"/.exec(drifted.svg)![1]);
+    // the subtitle (11 px) starts inside the picture and ends before its right edge
+    expect(x).toBeGreaterThanOrEqual(0);
+    expect(x + dejaVuWidth(note, 11)).toBeLessThanOrEqual(width);
+    const pool = await renderChart(chart(build(false), 'accuracy-vs-energy'), 1, 't');
+    expect(pool.svg).not.toContain('before the drift');
+  });
+  it('the budget figure names the table its hindsight references come from', () => {
+    const caption = (charts: ChartSpec[]) => (charts.find((c) => c.name === 'budget-adherence') as { tables: { caption: string }[] }).tables[1].caption;
+    expect(caption(build(true))).toBe('In hindsight, over the table as loaded (before the drift)');
+    expect(caption(build(false))).toBe('In hindsight, over the whole stream');
+  });
+});
