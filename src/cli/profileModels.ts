@@ -286,6 +286,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   }
 
   if (!profile) throw new DataError(`no row to profile: ${res.failed.length} of ${res.total} queries failed and none was written; re-run the same command to retry them`, o.out);
+  const estimatedNote = res.estimatedEnergy > 0 ? `; energy_j estimated (--estimate-energy, ${l.estimateGpu}, batch ${l.estimateBatch}) for ${res.estimatedEnergy} row(s)` : '';
   if (o.json) {
     print(
       toJson({
@@ -304,7 +305,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     );
   } else {
     print(
-      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
+      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}${estimatedNote}\n` +
         `simulate with: greenserv simulate --data ${shellWord(o.out)} --queries ${shellWord(side.queries)} --models ${shellWord(side.models)}\n\n`,
     );
     print(profileTerminal(profile, stdoutWidth()));
