@@ -132,3 +132,19 @@ describe('OpenAIClient', () => {
     expect(() => new OpenAIClient({ baseUrl: 'not a url', model: 'm' })).toThrow(/not a URL/);
   });
 });
+
+describe('OpenAIClient: what an unusable answer was', () => {
+  it('a redirect names where it pointed (credentials hidden) and an empty body says so', async () => {
+    server = await startFakeServer({ answer: () => ({ status: 302, body: '', headers: { location: 'https://u:pw@proxy.example/v1/completions' } }) });
+    const e = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 0 }).complete(REQ));
+    expect(e).toMatchObject({ fatal: true, status: 302 });
+    expect(e.message).toContain('answered HTTP 302: (empty body), a redirect to https://***:***@proxy.example/v1/completions — redirects are not followed');
+    expect(e.message).not.toContain('pw');
+  });
+
+  it('a body that is not JSON names the content-type it came with', async () => {
+    server = await startFakeServer({ answer: () => ({ status: 200, body: '<html>Welcome</html>', headers: { 'content-type': 'text/html' } }) });
+    const e = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 0 }).complete(REQ));
+    expect(e.message).toMatch(/answered with malformed JSON \(content-type text\/html, expected application\/json\): <html>Welcome<\/html>$/);
+  });
+});
