@@ -2,7 +2,7 @@
  * Live profiling: send prompt files to an OpenAI-compatible server, measure energy while it answers, and
  * append rows to a long-format table (resumable), then profile the table.
  */
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, UsageError, warnSetting } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
 import { measureIdlePower, startMeter, type MeterChoice } from '../profiling/energy.js';
@@ -90,6 +90,8 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
   let res: LiveResult;
   try {
     let idleW = 0;
+    // also after a fallback to no meter: the baseline the user asked for is not silently dropped
+    if (r.idleS > 0 && meter.kind === 'none') warnSetting(h.warn, (n) => `${n('idleBaseline')}: no energy meter in use, so there is no idle power to measure; ignored`);
     if (r.idleS > 0 && meter.kind !== 'none') {
       idleW = await measureIdlePower(meter, r.idleS, h.signal);
       if (!h.signal?.aborted) h.idle?.(idleW, r.idleS, meter.describe());
