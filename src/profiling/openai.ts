@@ -227,7 +227,11 @@ export class OpenAIClient implements CompletionClient {
     if (raw !== null && raw !== undefined && typeof raw !== 'string') {
       throw new EndpointError(`${this.url} returned a completion without text: ${snippet(text)}`, 'malformed', true);
     }
-    if (raw === undefined) throw new EndpointError(`${this.url} returned a completion without text: ${snippet(text)}`, 'malformed', true);
+    if (raw === undefined) {
+      // servers that speak only one of the two APIs answer the other's path in their own shape
+      const other = this.api === 'chat' ? (typeof choice.text === 'string' ? ' (a raw-prompt answer, choices[0].text: try --api completions)' : '') : choice.message !== undefined ? ' (a chat answer, choices[0].message: try --api chat)' : '';
+      throw new EndpointError(`${this.url} returned a completion without text${other}: ${snippet(text)}`, 'malformed', true);
+    }
     const out = raw ?? '';
     const pt = doc.usage?.prompt_tokens;
     const ct = doc.usage?.completion_tokens;

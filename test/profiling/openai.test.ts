@@ -148,3 +148,18 @@ describe('OpenAIClient: what an unusable answer was', () => {
     expect(e.message).toMatch(/answered with malformed JSON \(content-type text\/html, expected application\/json\): <html>Welcome<\/html>$/);
   });
 });
+
+describe('OpenAIClient: an answer in the other API shape', () => {
+  it('hints at --api chat / --api completions when choices[0] has the other field', async () => {
+    server = await startFakeServer({
+      answer: (_p, r) =>
+        r.path.includes('chat')
+          ? { raw: { choices: [{ index: 0, text: 'B', finish_reason: 'stop' }] } }
+          : { raw: { choices: [{ index: 0, message: { role: 'assistant', content: 'B' }, finish_reason: 'stop' }] } },
+    });
+    const asText = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 0 }).complete(REQ));
+    expect(asText.message).toMatch(/completions returned a completion without text \(a chat answer, choices\[0\]\.message: try --api chat\)/);
+    const asChat = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', api: 'chat', retries: 0 }).complete(REQ));
+    expect(asChat.message).toMatch(/chat\/completions returned a completion without text \(a raw-prompt answer, choices\[0\]\.text: try --api completions\)/);
+  });
+});
