@@ -213,6 +213,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   process.on('SIGTERM', onSignal);
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress ? new cliProgress.SingleBar({ format: 'profile |{bar}| {value}/{total} queries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  // the bar is cleared for a warning and drawn again where it was
+  let shown = { done: 0, total: 0, on: false };
   let live;
   try {
     live = await profileLive(
@@ -247,12 +249,21 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       {
         warn,
         idle: (w, s, meter) => process.stderr.write(`greenserv: idle baseline ${w.toFixed(1)} W over ${s} s (${meter})\n`),
-        start: (total) => bar?.start(total, 0),
+        start: (total) => {
+          shown = { done: 0, total, on: true };
+          bar?.start(total, 0);
+        },
         log: (m) => {
           bar?.stop();
           warn(m);
+          if (shown.on) bar?.start(shown.total, shown.done);
         },
-        progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
+        progress: bar
+          ? (done, total) => {
+              shown = { done, total, on: true };
+              bar.update(done, { total });
+            }
+          : undefined,
         signal: ac.signal,
       },
     ).catch((e: unknown) => {
@@ -262,6 +273,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       throw e;
     });
   } finally {
+    shown.on = false;
     bar?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
