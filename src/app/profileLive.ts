@@ -2,12 +2,12 @@
  * Live profiling: send prompt files to an OpenAI-compatible server, measure energy while it answers, and
  * append rows to a long-format table (resumable), then profile the table.
  */
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, UsageError, warnSetting } from '../core/errors.js';
 import { loadTable } from '../data/load.js';
 import { buildProfile, type FrontCost, type Profile } from '../metrics/profile.js';
 import { measureIdlePower, startMeter, type MeterChoice } from '../profiling/energy.js';
 import { redactUrl } from '../profiling/http.js';
-import { runLiveProfile, sideFiles, type LiveResult, type SideFiles } from '../profiling/live.js';
+import { estimatedQueries, runLiveProfile, sideFiles, type LiveResult, type SideFiles } from '../profiling/live.js';
 import { EndpointError, OpenAIClient, type ApiKind } from '../profiling/openai.js';
 import type { ProfilingQuery } from '../profiling/queries.js';
 import type { ScoringMode, SummaryMetric } from '../profiling/scoring.js';
@@ -90,6 +90,8 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
   let res: LiveResult;
   try {
     let idleW = 0;
+    // also after a fallback to no meter: the baseline the user asked for is not silently dropped
+    if (r.idleS > 0 && meter.kind === 'none') warnSetting(h.warn, (n) => `${n('idleBaseline')}: no energy meter in use, so there is no idle power to measure; ignored`);
     if (r.idleS > 0 && meter.kind !== 'none') {
       idleW = await measureIdlePower(meter, r.idleS, h.signal);
       if (!h.signal?.aborted) h.idle?.(idleW, r.idleS, meter.describe());
@@ -126,5 +128,17 @@ export async function profileLive(r: LiveProfileRequest, h: LiveProfileHooks): P
   // nothing to profile when the run stopped, or when every query failed on an empty table
   if (res.fatal !== null || res.interrupted || res.tableRows === 0) return { res, meter: meter.describe(), side, profile: null };
   const table = await loadTable(r.out, { queries: side.queries, models: side.models, warn: () => {} });
-  return { res, meter: meter.describe(), side, profile: await buildProfile(table, { lambda: r.lambda, cost: r.cost }) };
+  // estimated rows (this run's or earlier ones') are flagged as in table mode
+  const est = await estimatedQueries(side.requests);
+  let estimated: Uint8Array | null = null;
+  const M = table.nModels;
+  table.models.forEach((m, mi) => {
+    const qs = est.get(m.id);
+    if (!qs?.size) return;
+    estimated ??= new Uint8Array(table.nQueries * M);
+    table.queryIds.forEach((q, qi) => {
+      if (qs.has(q)) estimated![qi * M + mi] = 1;
+    });
+  });
+  return { res, meter: meter.describe(), side, profile: await buildProfile(table, { lambda: r.lambda, cost: r.cost, estimated }) };
 }

@@ -213,6 +213,8 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   process.on('SIGTERM', onSignal);
   const showProgress = o.progress && process.stderr.isTTY === true;
   const bar = showProgress ? new cliProgress.SingleBar({ format: 'profile |{bar}| {value}/{total} queries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  // the bar is cleared for a warning and drawn again where it was
+  let shown = { done: 0, total: 0, on: false };
   let live;
   try {
     live = await profileLive(
@@ -247,12 +249,21 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       {
         warn,
         idle: (w, s, meter) => process.stderr.write(`greenserv: idle baseline ${w.toFixed(1)} W over ${s} s (${meter})\n`),
-        start: (total) => bar?.start(total, 0),
+        start: (total) => {
+          shown = { done: 0, total, on: true };
+          bar?.start(total, 0);
+        },
         log: (m) => {
           bar?.stop();
           warn(m);
+          if (shown.on) bar?.start(shown.total, shown.done);
         },
-        progress: bar ? (done, total) => bar.update(done, { total }) : undefined,
+        progress: bar
+          ? (done, total) => {
+              shown = { done, total, on: true };
+              bar.update(done, { total });
+            }
+          : undefined,
         signal: ac.signal,
       },
     ).catch((e: unknown) => {
@@ -262,6 +273,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
       throw e;
     });
   } finally {
+    shown.on = false;
     bar?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -286,6 +298,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
   }
 
   if (!profile) throw new DataError(`no row to profile: ${res.failed.length} of ${res.total} queries failed and none was written; re-run the same command to retry them`, o.out);
+  const estimatedNote = res.estimatedEnergy > 0 ? `; energy_j estimated (--estimate-energy, ${l.estimateGpu}, batch ${l.estimateBatch}) for ${res.estimatedEnergy} row(s)` : '';
   if (o.json) {
     print(
       toJson({
@@ -304,7 +317,7 @@ async function liveAction(o: ProfileCliOptions, cmd: Command): Promise<void> {
     );
   } else {
     print(
-      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}\n` +
+      `${kept} (${res.alreadyDone} already there, ${res.failed.length} failed) · energy: ${live.meter}${estimatedNote}\n` +
         `simulate with: greenserv simulate --data ${shellWord(o.out)} --queries ${shellWord(side.queries)} --models ${shellWord(side.models)}\n\n`,
     );
     print(profileTerminal(profile, stdoutWidth()));

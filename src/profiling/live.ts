@@ -10,8 +10,9 @@
  * concurrency, attempts), `<stem>.queries.csv` (query text and complexity for the context features) and
  * `<stem>.models.csv` (parameter counts).
  */
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, createReadStream, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DataError, UsageError } from '../core/errors.js';
 import { cellText, withTextTable } from '../data/formats/text.js';
 import { fleschReadingEase, invertFlesch } from '../features/flesch.js';
@@ -207,6 +208,29 @@ async function mergeSideCsv(file: string, header: string[], add: (string | numbe
   writeFileAtomic(file, [header.join(','), ...[...rows.values()].map((r) => csvLine(r).trimEnd())].join('\n') + '\n');
 }
 
+/**
+ * Per model, the queries whose energy_j is an estimate: the table has no flag column, so the requests log (last
+ * record of a pair wins) says which rows came from --estimate-energy.
+ */
+export async function estimatedQueries(log: string): Promise<Map<string, Set<string>>> {
+  const byModel = new Map<string, Set<string>>();
+  if (!existsSync(log)) return byModel;
+  for await (const line of createInterface({ input: createReadStream(log), crlfDelay: Infinity })) {
+    let r: { type?: unknown; query_id?: unknown; model_id?: unknown; energy_source?: unknown };
+    try {
+      r = JSON.parse(line) as typeof r;
+    } catch {
+      continue; // a line cut short by a crash
+    }
+    if (r?.type !== 'request' || typeof r.query_id !== 'string' || typeof r.model_id !== 'string') continue;
+    let qs = byModel.get(r.model_id);
+    if (!qs) byModel.set(r.model_id, (qs = new Set()));
+    if (r.energy_source === 'estimate') qs.add(r.query_id);
+    else qs.delete(r.query_id);
+  }
+  return byModel;
+}
+
 /** Queries timing out one after another (after at least one answer) before the run stops. */
 const MAX_TIMEOUTS_IN_ROW = 3;
 
@@ -247,6 +271,8 @@ export interface LiveResult {
   fatal: string | null;
   emptyCompletions: number;
   estimatedUsage: number;
+  /** Rows written this run whose energy is an --estimate-energy estimate. */
+  estimatedEnergy: number;
   clamped: number;
   repaired: boolean;
   /** Data rows in the table after the run (this model's and others'). */
@@ -270,6 +296,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     fatal: null,
     emptyCompletions: 0,
     estimatedUsage: 0,
+    estimatedEnergy: 0,
     clamped: 0,
     repaired: opened.repaired,
     tableRows: opened.rows,
@@ -389,6 +416,7 @@ export async function runLiveProfile(o: LiveOptions): Promise<LiveResult> {
     );
     res.written++;
     res.tableRows++;
+    if (source === 'estimate') res.estimatedEnergy++;
   };
 
   const worker = async (): Promise<void> => {

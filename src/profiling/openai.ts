@@ -178,9 +178,10 @@ export class OpenAIClient implements CompletionClient {
         if (res.status < 200 || res.status >= 300) {
           const ra = res.headers['retry-after'];
           retryAfterMs = parseRetryAfter(typeof ra === 'string' ? ra : null);
-          throw httpError(res.status, this.url, serverMessage(text));
+          const loc = res.status >= 300 && res.status < 400 ? redirectTarget(res.headers.location, this.target) : '';
+          throw httpError(res.status, this.url, `${serverMessage(text) || '(empty body)'}${loc}`);
         }
-        const out = this.parse(text, latencyS, attempt, req.prompt);
+        const out = this.parse(text, latencyS, attempt, req.prompt, res.headers['content-type']);
         hook?.done(true);
         return out;
       } catch (e) {
@@ -203,12 +204,15 @@ export class OpenAIClient implements CompletionClient {
     return postOnce(this.target, body, headers, { connectMs: this.connectTimeoutMs, totalMs: this.timeoutMs, maxBytes: this.maxResponseBytes }, signal);
   }
 
-  private parse(text: string, latencyS: number, attempts: number, prompt: string): CompletionResult {
+  private parse(text: string, latencyS: number, attempts: number, prompt: string, contentType?: string): CompletionResult {
     let j: unknown;
     try {
       j = JSON.parse(text);
     } catch {
-      throw new EndpointError(`${this.url} answered with malformed JSON: ${snippet(text) || '(empty body)'}`, 'malformed', true);
+      // a proxy's HTML page is told apart from a cut-short JSON answer by its content-type
+      const ct = contentType?.split(';')[0].trim();
+      const kind = ct && !/json/i.test(ct) ? ` (content-type ${snippet(ct, 60)}, expected application/json)` : '';
+      throw new EndpointError(`${this.url} answered with malformed JSON${kind}: ${snippet(text) || '(empty body)'}`, 'malformed', true);
     }
     const doc = j as {
       choices?: { text?: unknown; message?: { content?: unknown }; finish_reason?: unknown }[];
@@ -223,7 +227,11 @@ export class OpenAIClient implements CompletionClient {
     if (raw !== null && raw !== undefined && typeof raw !== 'string') {
       throw new EndpointError(`${this.url} returned a completion without text: ${snippet(text)}`, 'malformed', true);
     }
-    if (raw === undefined) throw new EndpointError(`${this.url} returned a completion without text: ${snippet(text)}`, 'malformed', true);
+    if (raw === undefined) {
+      // servers that speak only one of the two APIs answer the other's path in their own shape
+      const other = this.api === 'chat' ? (typeof choice.text === 'string' ? ' (a raw-prompt answer, choices[0].text: try --api completions)' : '') : choice.message !== undefined ? ' (a chat answer, choices[0].message: try --api chat)' : '';
+      throw new EndpointError(`${this.url} returned a completion without text${other}: ${snippet(text)}`, 'malformed', true);
+    }
     const out = raw ?? '';
     const pt = doc.usage?.prompt_tokens;
     const ct = doc.usage?.completion_tokens;
@@ -248,6 +256,16 @@ function parseRetryAfter(h: string | null): number | null {
   if (Number.isFinite(s) && s >= 0) return s * 1000;
   const t = Date.parse(h);
   return Number.isFinite(t) ? Math.max(0, t - Date.now()) : null;
+}
+
+/** ', a redirect to <url>' (credentials hidden), or '' without a Location header. */
+function redirectTarget(location: string | string[] | undefined, from: URL): string {
+  if (typeof location !== 'string' || location === '') return '';
+  try {
+    return `, a redirect to ${redactUrl(new URL(location, from).href)}`;
+  } catch {
+    return `, a redirect to ${snippet(location, 120)}`;
+  }
 }
 
 function httpError(status: number, url: string, msg: string): EndpointError {

@@ -132,3 +132,34 @@ describe('OpenAIClient', () => {
     expect(() => new OpenAIClient({ baseUrl: 'not a url', model: 'm' })).toThrow(/not a URL/);
   });
 });
+
+describe('OpenAIClient: what an unusable answer was', () => {
+  it('a redirect names where it pointed (credentials hidden) and an empty body says so', async () => {
+    server = await startFakeServer({ answer: () => ({ status: 302, body: '', headers: { location: 'https://u:pw@proxy.example/v1/completions' } }) });
+    const e = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 0 }).complete(REQ));
+    expect(e).toMatchObject({ fatal: true, status: 302 });
+    expect(e.message).toContain('answered HTTP 302: (empty body), a redirect to https://***:***@proxy.example/v1/completions — redirects are not followed');
+    expect(e.message).not.toContain('pw');
+  });
+
+  it('a body that is not JSON names the content-type it came with', async () => {
+    server = await startFakeServer({ answer: () => ({ status: 200, body: '<html>Welcome</html>', headers: { 'content-type': 'text/html' } }) });
+    const e = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 0 }).complete(REQ));
+    expect(e.message).toMatch(/answered with malformed JSON \(content-type text\/html, expected application\/json\): <html>Welcome<\/html>$/);
+  });
+});
+
+describe('OpenAIClient: an answer in the other API shape', () => {
+  it('hints at --api chat / --api completions when choices[0] has the other field', async () => {
+    server = await startFakeServer({
+      answer: (_p, r) =>
+        r.path.includes('chat')
+          ? { raw: { choices: [{ index: 0, text: 'B', finish_reason: 'stop' }] } }
+          : { raw: { choices: [{ index: 0, message: { role: 'assistant', content: 'B' }, finish_reason: 'stop' }] } },
+    });
+    const asText = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 0 }).complete(REQ));
+    expect(asText.message).toMatch(/completions returned a completion without text \(a chat answer, choices\[0\]\.message: try --api chat\)/);
+    const asChat = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', api: 'chat', retries: 0 }).complete(REQ));
+    expect(asChat.message).toMatch(/chat\/completions returned a completion without text \(a raw-prompt answer, choices\[0\]\.text: try --api completions\)/);
+  });
+});
