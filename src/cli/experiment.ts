@@ -36,7 +36,7 @@ export function experimentTable(s: ExperimentSummary, width = Infinity): string 
   ]);
   let out = wrapAt(`${s.title ?? s.name} — ${s.dataset.name}, ${plural(s.runs, 'run')}, seed ${s.seed}, ${s.semantics} semantics`, ' ', width) + '\n\n';
   out += renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.indexOf('95% CI'), headers.indexOf('reward')]) + '\n';
-  out += scenarioTables(s.scenario, width, s.dataset.queries);
+  out += scenarioTables(s.scenario, width, s.dataset.queries, s.events?.length ?? 0);
   if (!s.scenario?.events && s.events?.length) out += '\n' + poolEventLines(s.events, width);
   if (s.comparison?.rows.length) {
     const rows = s.comparison.rows;
@@ -178,7 +178,7 @@ export function registerExperimentCommand(program: Command): void {
           // each split's protocol table, and its scenario tables (budget, events, feedback on its test stream)
           for (const m of members) {
             print(`\nsplit ${m.split.fraction}, draw ${m.split.draw} (${m.dir}), λ = ${m.summary.protocol!.lambda}:\n${protocolTable(m.summary.protocol!, width)}`);
-            print(scenarioTables(m.summary.scenario, width, m.summary.dataset.queries));
+            print(scenarioTables(m.summary.scenario, width, m.summary.dataset.queries, m.summary.events?.length ?? 0));
           }
           print(`\nresults: ${shownName(out)} (one directory per split; splits.csv lists them all)\n`);
         }

@@ -104,6 +104,15 @@ function fmt(x: number): string {
 }
 
 /** Label of each pool and drift event, in step order. */
+/**
+ * Whether a model's metrics drift in the stream: the scenario's event list holds the pool events and the drift
+ * events, so it is longer than the `poolEvents` alone. Hindsight references and model points are then on the
+ * table as loaded, which the stream the policies met is not (docs/model.md §11.1).
+ */
+export function streamDrifts(sc: ScenarioSummary | null | undefined, poolEvents: number): boolean {
+  return (sc?.events?.list.length ?? 0) > poolEvents;
+}
+
 export function eventList(cfg: { pool?: { events?: { step: number; remove?: string[]; add?: string[] }[] }; drift?: DriftEvent[] }): { step: number; what: string }[] {
   const pool = (cfg.pool?.events ?? []).map((e) => ({ step: e.step, what: [...(e.remove ?? []).map((m) => `−${m}`), ...(e.add ?? []).map((m) => `+${m}`)].join(' ') }));
   const drift = (cfg.drift ?? []).map((e) => {

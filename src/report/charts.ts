@@ -6,6 +6,7 @@ import { cumulativeRegretSpec, movingAverageSpec, poolWindows, selectionSpec, ty
 import { policyColours } from './palette.js';
 import { scenarioCharts, type FigureTable } from './chartsScenario.js';
 import { eventGroups } from './eventGroups.js';
+import { streamDrifts } from '../metrics/scenario.js';
 
 export interface ChartSpec {
   name: string;
@@ -47,9 +48,7 @@ function eventRules(agg: ExperimentAggregate): PoolEvent[] {
 }
 
 /** Whether a model drifts: the scenario lists pool and drift events, the summary's own list the pool's alone. */
-function drifts(s: ExperimentAggregate['summary']): boolean {
-  return (s.scenario?.events?.list.length ?? 0) > s.events.length;
-}
+const drifts = (s: ExperimentAggregate['summary']): boolean => streamDrifts(s.scenario, s.events.length);
 
 function isStatic(policy: string): boolean {
   return ['largest', 'smallest', 'most-accurate', 'best-static', 'oracle'].includes(policy) || policy.startsWith('static:');

@@ -5,7 +5,7 @@ import { endLabelLayers, eventTextLayers, H, labelRowsOffset, legendFor, niceCei
 import { segmentCrossesBox } from './labels.js';
 import { dashScale, LINE_LEGEND, policyMarks } from './marks.js';
 import { colourScale } from './palette.js';
-import { budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
+import { budgetReferenceCaption, budgetReferenceCells, budgetRows, eventRows } from './terminalTable.js';
 import { eventGroups, type EventGroup } from './eventGroups.js';
 
 /**
@@ -207,7 +207,7 @@ function budgetFigureTables(b: NonNullable<ScenarioSummary['budget']>, lambda: n
   if (refs.length) {
     out.push({
       // the references are on the table as loaded (docs/model.md §11.1): under drift, not the stream the policies met
-      caption: drifted ? 'In hindsight, over the table as loaded (before the drift)' : 'In hindsight, over the whole stream',
+      caption: budgetReferenceCaption(drifted),
       headers: ['reference', 'model', 'accuracy', `${stat} (${unit})`],
       rows: refs.map((r) => [r.what, r.model, r.accuracy ?? '–', r.value ?? '–']),
       text: [1],

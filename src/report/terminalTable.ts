@@ -1,5 +1,5 @@
 /** Plain-text comparison table for the terminal. */
-import type { ScenarioSummary } from '../metrics/scenario.js';
+import { streamDrifts, type ScenarioSummary } from '../metrics/scenario.js';
 import type { Summary } from '../metrics/summary.js';
 import { wrapAt } from '../core/format.js';
 import { percentText } from './percent.js';
@@ -151,7 +151,7 @@ function weightPct(w: number): string {
  * The hindsight references of a budget (docs/model.md §11.1) as lines: the most accurate single model and the
  * most accurate fixed mixture of two models that meet it, over the whole table.
  */
-function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width = Infinity, drifted = false): string {
   const lines = budgetReferences(b);
   if (lines.length === 0) return '';
   // continuation lines indented under their item
@@ -162,7 +162,12 @@ function budgetReferenceLines(b: NonNullable<ScenarioSummary['budget']>, width =
       .flatMap((x) => (x.length > width - 4 ? (x.match(new RegExp(`.{1,${width - 4}}`, 'g')) ?? [x]) : [x]))
       .map((x, i) => (i === 0 ? '  ' : '    ') + x)
       .join('\n');
-  return ['In hindsight, over the whole stream:', ...lines.map(item)].join('\n') + '\n';
+  return [`${budgetReferenceCaption(drifted)}:`, ...lines.map(item)].join('\n') + '\n';
+}
+
+/** The caption of a budget's hindsight references: under drift they are on the table as loaded (docs/model.md §11.1). */
+export function budgetReferenceCaption(drifted: boolean): string {
+  return drifted ? 'In hindsight, over the table as loaded (before the drift)' : 'In hindsight, over the whole stream';
 }
 
 /** A hindsight reference of a budget as cells (terminal lines, report table): what, which model(s), accuracy, statistic. */
@@ -220,11 +225,11 @@ export function budgetRows(b: NonNullable<ScenarioSummary['budget']>, lambda?: n
  * Budget adherence per cell (docs/model.md §11.1): the final mean (p95 for latency), the overshoot over the
  * budget, the accuracy and the share of runs within 5 %, then the hindsight references.
  */
-export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = Infinity): string {
+export function budgetTable(b: NonNullable<ScenarioSummary['budget']>, width = Infinity, drifted = false): string {
   const { headers, rows } = budgetRows(b);
   const head = wrapAt(`Budget: ${b.kind} ${b.limit} ${b.unit}`, ' ', width);
   const table = renderTableFit(headers, rows, headers.map((h) => h !== 'policy'), width, [headers.length - 1, headers.length - 2]);
-  const refs = budgetReferenceLines(b, width);
+  const refs = budgetReferenceLines(b, width, drifted);
   return head + '\n\n' + table + '\n' + (refs ? '\n' + refs : '');
 }
 
@@ -299,17 +304,18 @@ export function poolEventLines(events: { step: number; remove: string[]; add: st
 }
 
 /** The scenario tables shown under a results table (budget, events, feedback), each led by a blank line. */
-export function scenarioTables(sc: ScenarioSummary | null | undefined, width = Infinity, queries?: number): string {
+export function scenarioTables(sc: ScenarioSummary | null | undefined, width = Infinity, queries?: number, poolEvents = 0): string {
   if (!sc) return '';
   let out = '';
-  if (sc.budget) out += '\n' + budgetTable(sc.budget, width);
+  if (sc.budget) out += '\n' + budgetTable(sc.budget, width, streamDrifts(sc, poolEvents));
   if (sc.events && sc.events.list.length) out += '\n' + eventsTable(sc.events, width, queries);
   if (sc.feedback && sc.feedback.cells.length) out += '\n' + feedbackTable(sc.feedback, width);
   return out;
 }
 
 /** The comparison table; `width` (a terminal's) drops the "vs rnd" columns, then reward, to fit. */
-export function summaryTable(s: Summary, width = Infinity): string {
+/** `poolEvents`: how many of the scenario's events are pool events (a summary does not list them; simulate's flags make none). */
+export function summaryTable(s: Summary, width = Infinity, poolEvents = 0): string {
   // the cost column is the one the reward prices (--cost); tables with dollar cost but no energy (RouterBench) show dollars
   const has = (f: (p: Summary['policies'][number]) => number): boolean => s.policies.some((p) => Number.isFinite(f(p)));
   const noEnergy = !has((p) => p.energyWh.mean);
@@ -338,7 +344,7 @@ export function summaryTable(s: Summary, width = Infinity): string {
   const basis = s.reward.energyBasis === 'per-query' ? '\nenergy normalised per query (per-task min–max of J/query): the table has no token counts' : '';
   const fixed = fixedModelsLine(s);
   // a head line wider than the terminal breaks at its separators, an item still wider between words
-  return wrapItems(head, width) + basis + '\n\n' + table + '\n' + (fixed ? `${wrapItems(fixed, width)}\n` : '') + scenarioTables(s.scenario, width, s.dataset.queries);
+  return wrapItems(head, width) + basis + '\n\n' + table + '\n' + (fixed ? `${wrapItems(fixed, width)}\n` : '') + scenarioTables(s.scenario, width, s.dataset.queries, poolEvents);
 }
 
 /** Baselines that route every query to one model, chosen by a rule: the table names the policy, this line the model. */

@@ -219,6 +219,14 @@ describe('scenarioTables', () => {
     expect(scenarioTables({ ...sc(), budget: null, feedback: undefined })).not.toMatch(/Budget|Feedback/);
   });
 
+  it("under drift the budget's hindsight references are captioned as on the table as loaded, as in report.html", () => {
+    // sc() lists two events: the first a pool change; as the second is one too, nothing drifts
+    const caption = (poolEvents: number) => /In hindsight, [^:]*:/.exec(scenarioTables(sc(), Infinity, 1000, poolEvents))![0];
+    expect(caption(2)).toBe('In hindsight, over the whole stream:');
+    expect(caption(1)).toBe('In hindsight, over the table as loaded (before the drift):');
+    expect(caption(0)).toBe('In hindsight, over the table as loaded (before the drift):');
+  });
+
   it('fits a 100-column terminal: long event labels wrap at spaces', () => {
     const out = scenarioTables(sc(), 100, 1000);
     for (const l of out.split('\n')) expect(l.length, l).toBeLessThanOrEqual(100);
