@@ -6,6 +6,7 @@
  */
 
 import { HttpError, postOnce, redactUrl, splitCredentials, type HttpReply } from './http.js';
+import { Rng } from '../core/rng.js';
 
 export type ApiKind = 'completions' | 'chat';
 
@@ -63,6 +64,8 @@ export class EndpointError extends Error {
     readonly kind: 'unreachable' | 'http' | 'malformed' | 'timeout' | 'aborted',
     readonly fatal: boolean,
     readonly status?: number,
+    /** False: asking again cannot help (the server answers in the other API's shape), whatever the kind. */
+    readonly retryable = true,
   ) {
     super(message);
     this.name = 'EndpointError';
@@ -122,6 +125,8 @@ export class OpenAIClient implements CompletionClient {
   private readonly maxResponseBytes: number;
   private readonly retries: number;
   private readonly backoffMs: number;
+  /** The retry waits' jitter: this client's own generator, seeded explicitly (timings never reach results). */
+  private readonly jitter = new Rng(RETRY_JITTER_SEED);
 
   constructor(private readonly o: ClientOptions) {
     let base: URL;
@@ -190,7 +195,7 @@ export class OpenAIClient implements CompletionClient {
         if (err.kind === 'aborted') throw err;
         lastError = err;
         if (!isRetryable(err) || attempt > this.retries) break;
-        const wait = retryAfterMs ?? this.backoffMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
+        const wait = retryAfterMs ?? retryWait(attempt, this.backoffMs, this.jitter);
         await sleep(Math.min(wait, MAX_RETRY_AFTER_MS), opts.signal);
       }
     }
@@ -230,7 +235,7 @@ export class OpenAIClient implements CompletionClient {
     if (raw === undefined) {
       // servers that speak only one of the two APIs answer the other's path in their own shape
       const other = this.api === 'chat' ? (typeof choice.text === 'string' ? ' (a raw-prompt answer, choices[0].text: try --api completions)' : '') : choice.message !== undefined ? ' (a chat answer, choices[0].message: try --api chat)' : '';
-      throw new EndpointError(`${this.url} returned a completion without text${other}: ${snippet(text)}`, 'malformed', true);
+      throw new EndpointError(`${this.url} returned a completion without text${other}: ${snippet(text)}`, 'malformed', true, undefined, other === '');
     }
     const out = raw ?? '';
     const pt = doc.usage?.prompt_tokens;
@@ -248,6 +253,13 @@ export class OpenAIClient implements CompletionClient {
       attempts,
     };
   }
+}
+
+const RETRY_JITTER_SEED = 1;
+
+/** The wait before retry `attempt` + 1: backoff · 2^(attempt − 1), times a jitter in [0.8, 1.2) so concurrent requests spread out. */
+export function retryWait(attempt: number, backoffMs: number, jitter: Rng): number {
+  return backoffMs * 2 ** (attempt - 1) * (0.8 + 0.4 * jitter.next());
 }
 
 function parseRetryAfter(h: string | null): number | null {
@@ -279,6 +291,7 @@ function httpError(status: number, url: string, msg: string): EndpointError {
 }
 
 function isRetryable(e: EndpointError): boolean {
+  if (!e.retryable) return false;
   if (e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'malformed') return true;
   return e.kind === 'http' && e.status !== undefined && (e.status === 408 || e.status === 429 || e.status >= 500);
 }

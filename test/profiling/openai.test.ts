@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointError, OpenAIClient } from '../../src/profiling/openai.js';
+import { EndpointError, OpenAIClient, retryWait } from '../../src/profiling/openai.js';
+import { Rng } from '../../src/core/rng.js';
 import { closedPortUrl, startFakeServer, type FakeServer, type Reply } from './helpers.js';
 
 let server: FakeServer | null = null;
@@ -161,5 +162,28 @@ describe('OpenAIClient: an answer in the other API shape', () => {
     expect(asText.message).toMatch(/completions returned a completion without text \(a chat answer, choices\[0\]\.message: try --api chat\)/);
     const asChat = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', api: 'chat', retries: 0 }).complete(REQ));
     expect(asChat.message).toMatch(/chat\/completions returned a completion without text \(a raw-prompt answer, choices\[0\]\.text: try --api completions\)/);
+  });
+
+  it('is not asked again: the answer cannot change, so retries are not spent on it', async () => {
+    server = await startFakeServer({ answer: () => ({ raw: { choices: [{ index: 0, message: { role: 'assistant', content: 'B' }, finish_reason: 'stop' }] } }) });
+    const e = await failure(new OpenAIClient({ baseUrl: server.url, model: 'm', retries: 3, backoffMs: 1 }).complete(REQ));
+    expect(e.message).toMatch(/try --api chat\): /);
+    expect(e.message).not.toContain('attempts');
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('retryWait', () => {
+  it('doubles per attempt with a jitter in [0.8, 1.2) from the generator it is given, the same for the same seed', () => {
+    const a = new Rng(3);
+    const b = new Rng(3);
+    const draws = new Rng(3);
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const w = retryWait(attempt, 100, a);
+      expect(w).toBe(100 * 2 ** (attempt - 1) * (0.8 + 0.4 * draws.next()));
+      expect(w / (100 * 2 ** (attempt - 1))).toBeGreaterThanOrEqual(0.8);
+      expect(w / (100 * 2 ** (attempt - 1))).toBeLessThan(1.2);
+      expect(retryWait(attempt, 100, b)).toBe(w);
+    }
   });
 });
